@@ -1,0 +1,126 @@
+"""The influence graph and the Friedkin-Johnsen stance update (MODEL.md §4).
+
+The scenario builds a NetworkX DiGraph (what users inspect and export); the
+engine converts it once to a CSR matrix with sorted indices and afterwards
+rewrites only the leaders' rows in place when factional weights change.
+Never a dense N x N matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def influence_graph(scenario: Any) -> nx.DiGraph:
+    """The scenario's influence graph: an edge i -> j means "i listens to j".
+
+    Edge attribute ``weight`` is the raw weight before row normalisation;
+    ``kind`` is ``leader-faction``, ``faction-leader``, ``self`` or ``edge``.
+    Factional edges into a leader carry the faction's share ``omega``.
+    """
+    g = nx.DiGraph()
+    p = scenario.parameters
+    for sid, side in scenario.sides.items():
+        lead = side.leader
+        g.add_node(lead.id, side=sid, role="leader", name=lead.name, stance=lead.stance)
+        g.add_edge(lead.id, lead.id, weight=lead.self_weight, kind="self")
+        for f in side.factions:
+            g.add_node(f.id, side=sid, role=f.role, name=f.name, stance=f.stance)
+            omega = (1 - lead.self_weight) * f.influence
+            staff_factor = (1 - lead.traits.impulsiveness) if f.role == "staff" else 1.0
+            g.add_edge(lead.id, f.id, weight=omega * staff_factor, kind="leader-faction", omega=omega)
+            g.add_edge(f.id, lead.id, weight=f.listens_to_leader, kind="faction-leader")
+    for tp in scenario.third_parties:
+        g.add_node(tp.id, side=None, role=tp.role, name=tp.name, stance=tp.stance)
+    for e in scenario.influence:
+        g.add_edge(e.listener, e.speaker, weight=e.weight, kind="edge")
+    # self-loops of non-leaders: what is left of a unit of attention
+    for node in g.nodes:
+        if g.nodes[node]["role"] == "leader":
+            continue
+        out = sum(d["weight"] for _, _, d in g.out_edges(node, data=True))
+        g.add_edge(node, node, weight=max(1.0 - out, 0.0), kind="self")
+    del p
+    return g
+
+
+def to_csr(graph: nx.DiGraph, order: Sequence[str]) -> sp.csr_matrix:
+    """Raw (unnormalised) adjacency in ``order``, CSR with sorted indices."""
+    index = {n: i for i, n in enumerate(order)}
+    rows, cols, vals = [], [], []
+    for u, v, d in graph.edges(data=True):
+        rows.append(index[u])
+        cols.append(index[v])
+        vals.append(float(d["weight"]))
+    n = len(order)
+    m = sp.csr_matrix((np.asarray(vals, dtype=float), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))), shape=(n, n))
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
+
+
+def row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
+    """A copy of ``m`` whose rows sum to 1 (rows of zeros keep a self-loop of 1).
+
+    >>> import scipy.sparse as sp
+    >>> row_normalise(sp.csr_matrix([[1.0, 3.0], [0.0, 2.0]])).toarray().tolist()
+    [[0.25, 0.75], [0.0, 1.0]]
+    """
+    m = m.tocsr(copy=True)
+    sums = np.asarray(m.sum(axis=1)).ravel()
+    counts = np.diff(m.indptr)
+    scale = np.where(sums > 0, 1.0 / np.where(sums > 0, sums, 1.0), 0.0)
+    m.data = m.data * np.repeat(scale, counts)
+    empty = np.flatnonzero(sums <= 0)
+    if empty.size:
+        m = (m + sp.csr_matrix((np.ones(empty.size), (empty, empty)), shape=m.shape)).tocsr()
+        m.sort_indices()
+    return m
+
+
+def normalise_rows_inplace(m: sp.csr_matrix, rows: NDArray[np.int64]) -> None:
+    """Rescale the given rows of a CSR matrix so each sums to 1, in place."""
+    for r in rows:
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        s = m.data[lo:hi].sum()
+        if s > 0:
+            m.data[lo:hi] /= s
+
+
+def fj_step(W: sp.csr_matrix, x: FloatArray, x0: FloatArray, lam: FloatArray, u: FloatArray | None = None) -> FloatArray:
+    """One Friedkin-Johnsen iteration: clip(L W x + (I - L) x0 + u, 0, 1).
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
+    >>> fj_step(W, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0])).tolist()
+    [0.5, 0.5]
+    """
+    out = lam * (W @ x) + (1 - lam) * x0
+    if u is not None:
+        out = out + u
+    return np.clip(out, 0.0, 1.0)
+
+
+def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatArray:
+    """x* = (I - L W)^-1 (I - L) x0, the "if left alone" stances (Proskurnikov & Tempo 2017).
+
+    Valid when the spectral radius of L W is below 1 (e.g. every lambda < 1).
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
+    >>> [round(float(v), 6) for v in fj_fixed_point(W, np.array([0.0, 1.0]), np.array([0.5, 0.5]))]
+    [0.25, 0.75]
+    """
+    import scipy.sparse.linalg as spla
+
+    n = W.shape[0]
+    A = sp.identity(n, format="csc") - sp.diags(lam) @ W
+    return np.asarray(spla.spsolve(A.tocsc(), (1 - lam) * x0), dtype=float)

@@ -1,0 +1,235 @@
+"""Safe reading of YAML/JSON input files with line numbers for every field.
+
+Used by the scenario and sweep-spec loaders. The YAML is read with the safe
+loader only (no Python tags), aliases are refused (no "billion laughs"), and
+files over :data:`MAX_BYTES` are refused before parsing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import InputError
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest input file accepted (10 MiB)."""
+
+Loc = tuple[str | int, ...]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loader that refuses anchors/aliases, so no alias bomb can expand."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not allowed in summitry files",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+    out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[loc + (key,)] = key_node.start_mark.line + 1
+            _lines(value_node, loc + (key,), out)
+            # keep the key's own line for the key itself (for "unknown key")
+            out[loc + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, loc + (i,), out)
+
+
+def _check_finite(obj: Any, path: str = "") -> str | None:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return path or "<root>"
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            bad = _check_finite(v, f"{path}.{k}" if path else str(k))
+            if bad:
+                return bad
+    if isinstance(obj, list):
+        for i, v in enumerate(obj):
+            bad = _check_finite(v, f"{path}[{i}]")
+            if bad:
+                return bad
+    return None
+
+
+def read_text(path: Path, kind: str, error: type[InputError]) -> str:
+    """Read a text file, refusing missing, oversized and non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise error(f"{path}: no such {kind} file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    if path.is_dir():
+        raise error(f"{path}: is a directory, not a {kind} file")
+    if size > MAX_BYTES:
+        raise error(
+            f"{path}: file is {size / 2**20:.1f} MiB; {kind} files are limited to "
+            f"{MAX_BYTES // 2**20} MiB"
+        )
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def parse_document(
+    text: str, source: str, kind: str, error: type[InputError]
+) -> tuple[Any, dict[Loc, int]]:
+    """Parse YAML (or JSON, which is YAML) and return (data, line of each path)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise error(f"{source}: {kind} is over {MAX_BYTES // 2**20} MiB")
+    if not text.strip():
+        raise error(f"{source}: the {kind} file is empty")
+    lines: dict[Loc, int] = {}
+    try:
+        loader = _NoAliasLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise error(f"{source}: the {kind} file is empty")
+            _lines(node, (), lines)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "python/" in str(exc):
+            problem = f"{problem} (Python tags are not allowed)"
+        raise error(f"{source}{line}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{source}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise error(f"{source}: YAML nested too deeply") from None
+    if not isinstance(data, dict):
+        raise error(
+            f"{source}:1: a {kind} must be a mapping of keys to values, "
+            f"not {type(data).__name__}"
+        )
+    bad = _check_finite(data)
+    if bad:
+        line = lines.get(tuple(_split_path(bad)), None)
+        where = f":{line}" if line else ""
+        raise error(f"{source}{where}: {bad}: must be a finite number (got nan or inf)")
+    return data, lines
+
+
+def _split_path(dotted: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in dotted.replace("]", "").split("."):
+        head, *idx = part.split("[")
+        if head:
+            out.append(head)
+        out.extend(int(i) for i in idx)
+    return out
+
+
+def format_loc(loc: Sequence[str | int], data: Any = None) -> str:
+    """Render a pydantic location as ``sides.us.factions[2].influence``.
+
+    List items that carry an ``id`` are shown by index (as pydantic reports
+    them); mapping keys are dotted.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "<root>"
+
+
+def _line_for(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
+    loc = tuple(loc)
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+def _clean_loc(loc: Iterable[Any]) -> Loc:
+    # pydantic adds union-member and validator tags to locations; keep only
+    # the parts that name real keys/indices in the file
+    return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
+
+
+def validation_messages(
+    exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None
+) -> list[str]:
+    """Turn a pydantic ValidationError into ``file:line: field: problem`` lines."""
+    messages = []
+    seen = set()
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        line = _line_for(loc, lines)
+        where = f"{source}:{line}" if line else source
+        field = format_loc(loc)
+        msg = _humanise(err)
+        text = f"{where}: {field}: {msg}"
+        if text not in seen:
+            seen.add(text)
+            messages.append(text)
+    return messages
+
+
+def _humanise(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    shown = _show(got)
+    if kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
+        bound = {
+            "less_than_equal": ("<=", "le"),
+            "less_than": ("<", "lt"),
+            "greater_than_equal": (">=", "ge"),
+            "greater_than": (">", "gt"),
+        }[kind]
+        return f"must be {bound[0]} {ctx.get(bound[1])} (got {shown})"
+    if kind == "extra_forbidden":
+        return "unknown key (not part of the format; check its spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{err['msg'][0].lower()}{err['msg'][1:]} (got {shown})"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} (got {shown})"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind in ("too_short", "too_long"):
+        return err["msg"][0].lower() + err["msg"][1:]
+    return err["msg"][0].lower() + err["msg"][1:]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def close_matches(word: str, candidates: Iterable[str], n: int = 5) -> list[str]:
+    """Candidates that look like ``word`` (for "did you mean" hints)."""
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)

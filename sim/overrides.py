@@ -1,0 +1,230 @@
+"""Parameter paths: list, read and override any number a scenario declares.
+
+A path names one number. Three spellings are accepted:
+
+* a model parameter by name (``kappa``) or as ``parameters.kappa``;
+* an actor's field after its id (``trump.traits.impulsiveness``,
+  ``hawks.influence``) and a side's after its id (``us.audience_cost``);
+* the full path through the file (``sides.us.leader.traits.impulsiveness``).
+
+The canonical spelling (what sweeps record) is the second one, with model
+parameters as ``parameters.NAME``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+
+from sim.errors import ParameterError
+from sim.loading import close_matches
+from sim.parameters import DEFAULT_RANGES
+
+RawLoc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """One overridable number of a scenario."""
+
+    path: str
+    value: float
+    low: float
+    high: float
+    description: str
+    group: str
+    integer: bool = False
+
+
+def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, str, bool]:
+    info = model.model_fields[field]
+    lo, hi = -float("inf"), float("inf")
+    for m in info.metadata:
+        if isinstance(m, Ge):
+            lo = float(m.ge)  # type: ignore[arg-type]
+        elif isinstance(m, Gt):
+            lo = float(m.gt)  # type: ignore[arg-type]
+        elif isinstance(m, Le):
+            hi = float(m.le)  # type: ignore[arg-type]
+        elif isinstance(m, Lt):
+            hi = float(m.lt)  # type: ignore[arg-type]
+    ann = info.annotation
+    args = getattr(ann, "__args__", ())
+    for a in args:  # Unit | None, Annotated[...] inside a union
+        for m in getattr(a, "__metadata__", ()):
+            if isinstance(m, Ge):
+                lo = float(m.ge)  # type: ignore[arg-type]
+            elif isinstance(m, Le):
+                hi = float(m.le)  # type: ignore[arg-type]
+    for m in getattr(ann, "__metadata__", ()):
+        if isinstance(m, Ge):
+            lo = float(m.ge)  # type: ignore[arg-type]
+        elif isinstance(m, Le):
+            hi = float(m.le)  # type: ignore[arg-type]
+    integer = ann is int
+    return lo, hi, info.description or "", integer
+
+
+def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tuple[RawLoc, ParameterInfo]]) -> None:
+    cls = type(obj)
+    for field in cls.model_fields:
+        value = getattr(obj, field)
+        sub_loc = loc + (field,)
+        sub_name = f"{name}.{field}"
+        if isinstance(value, BaseModel):
+            _walk(value, sub_loc, sub_name, group, out)
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, (int, float)):
+            lo, hi, desc, integer = _bounds(cls, field)
+            out[sub_name] = (sub_loc, ParameterInfo(sub_name, float(value), lo, hi, desc, group, integer))
+        elif value is None and field == "susceptibility":
+            lo, hi, desc, _ = _bounds(cls, field)
+            out[sub_name] = (sub_loc, ParameterInfo(sub_name, float("nan"), 0.0, 1.0, desc, group))
+        elif isinstance(value, dict) and field == "trust":
+            for other, v in value.items():
+                out[f"{sub_name}.{other}"] = (sub_loc + (other,), ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group))
+
+
+def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
+    """Every overridable number: canonical path -> (location in the file, info)."""
+    out: dict[str, tuple[RawLoc, ParameterInfo]] = {}
+    params = sc.parameters
+    for field in type(params).model_fields:
+        value = getattr(params, field)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        lo, hi, desc, integer = _bounds(type(params), field)
+        out[f"parameters.{field}"] = (("parameters", field), ParameterInfo(f"parameters.{field}", float(value), lo, hi, desc, "model", integer))
+    for sid, side in sc.sides.items():
+        for field in ("audience_cost", "ratification_threshold", "position"):
+            v = getattr(side, field)
+            lo, hi, desc, _ = _bounds(type(side), field)
+            out[f"{sid}.{field}"] = (("sides", sid, field), ParameterInfo(f"{sid}.{field}", float("nan") if v is None else float(v), lo, hi, desc, sid))
+        for sub in ("initial", "pressure_weights"):
+            _walk(getattr(side, sub), ("sides", sid, sub), f"{sid}.{sub}", sid, out)
+        for dim, w in side.utility.items():
+            out[f"{sid}.utility.{dim}"] = (("sides", sid, "utility", dim), ParameterInfo(f"{sid}.utility.{dim}", float(w), -10.0, 10.0, f"Weight of {dim} for {sid}.", sid))
+        _walk(side.leader, ("sides", sid, "leader"), side.leader.id, sid, out)
+        for i, f in enumerate(side.factions):
+            _walk(f, ("sides", sid, "factions", i), f.id, sid, out)
+    for i, tp in enumerate(sc.third_parties):
+        _walk(tp, ("third_parties", i), tp.id, "third parties", out)
+    return out
+
+
+def parameter_table(sc: Any) -> list[ParameterInfo]:
+    """Every overridable number with its value and its sweep range."""
+    table = []
+    for path, (_, info) in parameter_map(sc).items():
+        lo, hi = info.low, info.high
+        name = path.removeprefix("parameters.")
+        if path in sc.ranges:
+            lo, hi = sc.ranges[path]
+        elif path.startswith("parameters.") and name in sc.ranges:
+            lo, hi = sc.ranges[name]
+        elif path.startswith("parameters.") and name in DEFAULT_RANGES:
+            lo, hi = DEFAULT_RANGES[name]
+        table.append(ParameterInfo(path, info.value, lo, hi, info.description, info.group, info.integer))
+    return table
+
+
+def canonical(sc: Any, path: str, pmap: Mapping[str, Any] | None = None) -> str:
+    """The canonical spelling of ``path``; KeyError if it names nothing."""
+    pmap = pmap if pmap is not None else parameter_map(sc)
+    if path in pmap:
+        return path
+    if f"parameters.{path}" in pmap:
+        return f"parameters.{path}"
+    parts = path.split(".")
+    if parts[0] == "sides" and len(parts) >= 3:
+        sid = parts[1]
+        side = sc.sides.get(sid)
+        if side is not None:
+            if parts[2] == "leader":
+                cand = ".".join([side.leader.id, *parts[3:]])
+            elif parts[2] == "factions" and len(parts) >= 4:
+                ids = [f.id for f in side.factions]
+                key = parts[3]
+                fid = ids[int(key)] if key.isdigit() and int(key) < len(ids) else key
+                cand = ".".join([fid, *parts[4:]])
+            else:
+                cand = ".".join([sid, *parts[2:]])
+            if cand in pmap:
+                return cand
+    if parts[0] == "third_parties" and len(parts) >= 3:
+        ids = [t.id for t in sc.third_parties]
+        key = parts[1]
+        tid = ids[int(key)] if key.isdigit() and int(key) < len(ids) else key
+        cand = ".".join([tid, *parts[2:]])
+        if cand in pmap:
+            return cand
+    raise KeyError(path)
+
+
+def parameter_value(sc: Any, path: str) -> float:
+    """Current value of the number at ``path``; KeyError if none."""
+    pmap = parameter_map(sc)
+    return pmap[canonical(sc, path, pmap)][1].value
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override's value like YAML would (numbers, booleans, strings)."""
+    try:
+        return yaml.safe_load(text) if text.strip() else text
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "scenario") -> dict[str, Any]:
+    """A copy of raw scenario ``data`` with each ``path: value`` applied.
+
+    Raises ParameterError naming close matches for an unknown path. Values are
+    checked for range when the result is validated.
+    """
+    from sim.scenario import Scenario
+
+    sc = Scenario.model_validate(data)
+    pmap = parameter_map(sc)
+    out = copy.deepcopy(dict(data))
+    errors = []
+    for path, value in overrides.items():
+        try:
+            key = canonical(sc, path, pmap)
+        except KeyError:
+            near = close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=5)
+            hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
+            errors.append(f"--set {path}: no such parameter in {source}{hint}")
+            continue
+        loc, info = pmap[key]
+        if isinstance(value, str):
+            value = parse_value(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"--set {path}: must be a number (got {value!r})")
+            continue
+        if info.integer and float(value) != int(value):
+            errors.append(f"--set {path}: must be a whole number (got {value})")
+            continue
+        if not info.low <= float(value) <= info.high:
+            errors.append(f"--set {path}: must be within [{info.low:g}, {info.high:g}] (got {value})")
+            continue
+        node: Any = out
+        for part in loc[:-1]:
+            if isinstance(node, list):
+                node = node[part]  # type: ignore[index]
+            else:
+                if part not in node or node[part] is None:
+                    node[part] = {}
+                else:
+                    node[part] = copy.copy(node[part])
+                node = node[part]
+        node[loc[-1]] = int(value) if info.integer else value
+    if errors:
+        raise ParameterError(errors)
+    return out

@@ -1,0 +1,102 @@
+"""Model-wide parameters (MODEL.md §9): defaults, sweep ranges, meanings.
+
+These are the mechanism's constants, not any case's: a scenario overrides
+values in its ``parameters:`` section and ranges in ``ranges:``. Actor-level
+numbers (a leader's impulsiveness, a faction's influence) live in the
+scenario itself and are addressed by path (see :mod:`sim.overrides`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ModelParameters(BaseModel):
+    """Every model-wide parameter, with its default and hard bounds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # trust (MODEL.md §2)
+    trust_model: Literal["logit", "beta"] = Field("logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail).")
+    kappa: float = Field(2.0, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
+    kappa_h: float = Field(1.0, ge=0, le=20, description="kappa_h: trust loss per unit of hostility.")
+    kappa_b: float = Field(2.5, ge=0, le=20, description="kappa_b: trust loss from a pledge breach.")
+    phi: float = Field(0.5, ge=0, le=1, description="phi: how much hawkishness discounts reassurance and amplifies hostility (Jervis).")
+    nu: float = Field(0.02, ge=0, le=1, description="nu: weekly forgetting toward the prior trust.")
+    type_prior: float = Field(0.5, ge=0, le=1, description="pi_T: probability a leader whose type the scenario leaves open is trustworthy (T).")
+    kappa_m: float = Field(0.5, ge=0, le=1, description="kappa_m: share of the gap a fully credible mediator closes.")
+    beta_n0: float = Field(4.0, ge=0, le=100, description="Beta variant: prior strength n0.")
+    beta_w: float = Field(2.0, ge=0, le=100, description="Beta variant: evidence weight w of a unit of signal cost.")
+    beta_wb: float = Field(3.0, ge=0, le=100, description="Beta variant: evidence weight w_b of a breach.")
+    beta_decay: float = Field(0.98, ge=0.5, le=1, description="Beta variant: weekly decay lambda_f of the evidence counts.")
+    rapport_decl: float = Field(0.3, ge=0, le=1, description="R_decl: rapport both ways needed for a declaratory statement.")
+    trust_decl: float = Field(0.3, ge=0, le=1, description="mu_decl: trust both ways needed for a declaratory statement.")
+    declaration_gain: float = Field(0.2, ge=0, le=2, description="Logit trust gain from a declaratory statement.")
+    # bargaining (MODEL.md §1, §6)
+    theta_c: float = Field(0.5, ge=0.05, le=1, description="theta_c: weighted share of a side that must accept a deal (sides may override).")
+    alpha_x: float = Field(0.4, ge=0, le=2, description="alpha_x: how much hawkish stance raises a member's threshold.")
+    alpha_p: float = Field(0.3, ge=0, le=2, description="alpha_P: how much pressure lowers a member's threshold (coercion).")
+    alpha_eps: float = Field(0.5, ge=0, le=2, description="alpha_eps: weight of expected sanctions erosion on the threshold.")
+    demand_decay: float = Field(0.1, ge=0, le=1, description="Weekly decay of a public demand's narrowing of the sender's win-set.")
+    sigma_w: float = Field(0.1, ge=0, le=1, description="sigma_W: noise in each leader's estimate of the other's win-set.")
+    mu_min: float = Field(0.5, ge=0, le=1, description="mu_min: trust both ways needed to accept an offer (commitment problem).")
+    theta_acc: float = Field(0.5, ge=0, le=5, description="theta_acc: weight of perceived acceptability when choosing an offer.")
+    tau_prep_min: int = Field(6, ge=1, le=52, description="Fewest weeks from an accepted offer to the summit.")
+    tau_prep_max: int = Field(14, ge=1, le=52, description="Most weeks from an accepted offer to the summit.")
+    # influence (MODEL.md §4)
+    eta: float = Field(0.3, ge=0, le=5, description="eta: speed of factional competition (replicator).")
+    p_blame: float = Field(0.3, ge=0, le=1, description="p_blame: chance a leader blames a faction after a failed summit.")
+    susceptibility_leader: float = Field(0.3, ge=0, le=1, description="lambda of leaders that do not set their own.")
+    susceptibility_hawks: float = Field(0.2, ge=0, le=1, description="lambda of hardliner/military factions that do not set their own.")
+    susceptibility_doves: float = Field(0.6, ge=0, le=1, description="lambda of other factions that do not set their own.")
+    # pressure (MODEL.md §5)
+    delta_e: float = Field(0.04, ge=0, le=1, description="delta_E: weekly approach of economic pain to effective sanctions.")
+    leak0: float = Field(0.1, ge=0, le=1, description="leak_0: baseline sanctions leakage.")
+    delta_m: float = Field(0.1, ge=0, le=1, description="delta_M: weekly decay of hostility (Richardson fatigue).")
+    gamma_r: float = Field(0.05, ge=0, le=1, description="gamma_R: reaction of a side's hostility to the other's (Richardson).")
+    domestic_growth: float = Field(0.01, ge=0, le=0.5, description="Weekly growth of an audience-driven side's need for a win.")
+    domestic_decay: float = Field(0.05, ge=0, le=1, description="Weekly decay of an elite-driven side's discontent.")
+    e_crit: float = Field(0.7, ge=0, le=1, description="E_crit: tension that counts toward escalation.")
+    e_weeks: int = Field(4, ge=1, le=52, description="m: consecutive weeks above E_crit that make an escalation.")
+    # decision rule (MODEL.md §6)
+    lambda_q: float = Field(5.0, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
+    theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
+    theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
+    theta_p: float = Field(1.0, ge=0, le=10, description="theta_P: value (to hawks) of pressure on the other side.")
+    theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
+    theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
+    theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
+    renege_u: float = Field(0.5, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
+    renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
+    activity: float = Field(0.6, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks.")
+    deal_weight: float = Field(1.0, ge=0, le=5, description="beta0: weight a leader puts on what it gives (beta = beta0*(1/2+x_L)).")
+
+
+DEFAULT_RANGES: dict[str, tuple[float, float]] = {
+    "kappa": (0.5, 5.0),
+    "kappa_h": (0.3, 3.0),
+    "kappa_b": (1.0, 5.0),
+    "phi": (0.0, 1.0),
+    "nu": (0.0, 0.1),
+    "type_prior": (0.0, 1.0),
+    "kappa_m": (0.0, 1.0),
+    "theta_c": (0.4, 0.67),
+    "eta": (0.0, 1.0),
+    "p_blame": (0.0, 1.0),
+    "alpha_x": (0.0, 0.8),
+    "alpha_p": (0.0, 0.8),
+    "alpha_eps": (0.0, 0.8),
+    "delta_e": (0.01, 0.1),
+    "leak0": (0.0, 0.3),
+    "lambda_q": (1.0, 20.0),
+    "mu_min": (0.3, 0.7),
+    "sigma_w": (0.0, 0.3),
+    "e_crit": (0.5, 0.9),
+    "susceptibility_leader": (0.05, 0.9),
+    "susceptibility_hawks": (0.05, 0.9),
+    "susceptibility_doves": (0.05, 0.9),
+    "activity": (0.0, 2.0),
+}
+"""Sweep ranges of MODEL.md §9; parameters absent here range over their bounds."""

@@ -1,0 +1,490 @@
+"""Scenario files: pydantic models, loading with readable errors, JSON Schema.
+
+A scenario is the whole description of a case (ARCHITECTURE.md): sides with
+their leader and factions, third parties, the issue space, who listens to
+whom, the signal catalogue's overrides, dated events, the historical record
+and the model parameters. Errors name the file, the field and the line::
+
+    scenarios/x.yaml:17: sides.us.factions[2].influence: must be <= 1 (got 1.4)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError
+from sim.loading import Loc, format_loc, parse_document, read_text, validation_messages
+from sim.parameters import DEFAULT_RANGES, ModelParameters
+from sim.signals import FACTION_ROLES, Effect, SignalKind, build_catalogue
+
+Unit = Annotated[float, Field(ge=0, le=1)]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Acceptance(_Data):
+    """A member's acceptance half-plane: accepts q iff gains - g*gives >= b (MODEL.md §1)."""
+
+    concession_weight: float = Field(1.0, ge=0, le=10, description="g_k: how much each unit given counts against each unit gained.")
+    threshold: float = Field(0.0, ge=-3, le=3, description="b_k^0: the baseline utility a deal must reach.")
+
+
+class Traits(_Data):
+    """A leader's personality (MODEL.md §5)."""
+
+    impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect; shrinks staff influence.")
+    ego: Unit = Field(0.3, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
+    risk_tolerance: Unit = Field(0.6, description="zeta: (1 - zeta) weights escalation risk.")
+    patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor.")
+
+
+class Leader(_Data):
+    """The principal of a side."""
+
+    id: Id = Field(description="Unique actor id, used in edges, events and overrides.")
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    stance: Unit = Field(0.5, description="x^0: initial and anchor stance (1 = hawkish).")
+    susceptibility: Unit | None = Field(None, description="lambda = 1 - stubbornness; the parameter susceptibility_leader when absent.")
+    self_weight: Unit = Field(0.5, description="omega_L: the leader's own weight in the side's ratification and its stance update.")
+    acceptance: Acceptance = Field(default_factory=Acceptance)
+    traits: Traits = Field(default_factory=Traits)
+    type: Literal["T", "U"] | None = Field(None, description="True type (Kydd): T reciprocates, U exploits; drawn with type_prior when absent.")
+    trust: dict[str, Unit] = Field(default_factory=dict, description="mu^0: initial trust in each other side, by side id (0.5 when absent).")
+
+
+class Faction(_Data):
+    """A member of a leader's inner circle."""
+
+    id: Id = Field(description="Unique actor id.")
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    role: Literal["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"] = Field(description="Selects default behaviour.")
+    stance: Unit = Field(0.5, description="x^0: initial and anchor stance (1 = hawkish).")
+    susceptibility: Unit | None = Field(None, description="lambda; the role's default parameter when absent.")
+    influence: Unit = Field(description="This faction's share of the side's non-leader weight (shares of a side sum to 1).")
+    acceptance: Acceptance = Field(default_factory=Acceptance)
+    patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor (hardliners ~0.995).")
+    erosion_belief: Unit = Field(0.0, description="eps_hat: believed weekly erosion rate of sanctions on its own side.")
+    horizon: float = Field(0.0, ge=0, le=520, description="H: weeks over which it expects the erosion to pay off.")
+    listens_to_leader: Unit = Field(0.4, description="Weight of its edge to its own leader.")
+    trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in other sides; the leader's when absent.")
+
+
+class InitialState(_Data):
+    """A side's initial pressures and stocks, all in [0, 1]."""
+
+    economic: Unit = Field(0.0, description="P^E: economic pain.")
+    domestic: Unit = Field(0.0, description="P^D: domestic pressure (need for a win, or elite discontent).")
+    military: Unit = Field(0.0, description="P^M before tension is computed.")
+    sanctions: Unit = Field(0.0, description="S: sanctions stock on this side.")
+    hostility: Unit = Field(0.0, description="H: this side's hostility (Richardson).")
+
+
+class PressureWeights(_Data):
+    """Weights of the three pressures in the side's aggregate P_c (sum to 1)."""
+
+    economic: Unit = 0.0
+    domestic: Unit = 0.5
+    military: Unit = 0.5
+
+
+class Side(_Data):
+    """A principal at the table: one leader and any number of factions."""
+
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    description: str = Field("", max_length=2000, description="One line about the side.")
+    position: Unit | None = Field(None, description="Place on the bias axis third parties are measured against (evenly spaced when absent).")
+    audience_cost: Unit = Field(0.5, description="A_c: capacity to generate audience costs (Fearon 1994; Weeks 2008).")
+    ratification_threshold: Unit | None = Field(None, description="theta_c for this side; the parameter theta_c when absent.")
+    utility: dict[str, float] = Field(description="Signed weight of each issue dimension for this side (+ gains, - gives).")
+    pressure_weights: PressureWeights = Field(default_factory=PressureWeights)
+    initial: InitialState = Field(default_factory=InitialState)
+    domestic: Literal["audience", "elite"] = Field("audience", description="audience: need for a win grows with time; elite: discontent = hardliner share x unreciprocated concessions.")
+    capabilities: list[str] = Field(default_factory=list, description="What signals this side can send that need one (e.g. sanctions, relief, exercises, tests, dismantle).")
+    leader: Leader
+    factions: list[Faction] = Field(default_factory=list)
+
+
+class ThirdParty(_Data):
+    """A leader-only actor outside the table: mediator, patron or spoiler."""
+
+    id: Id = Field(description="Unique actor id.")
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    role: Literal["mediator", "patron", "spoiler"]
+    position: Unit = Field(0.5, description="b: bias on the axis of side positions.")
+    stake: Unit = Field(0.5, description="s_m: stake in the issue; a mediator with none has no credibility (Kydd 2006).")
+    client: str | None = Field(None, description="Side it patronises (patrons and spoilers).")
+    enforcement: Unit = Field(1.0, description="e_m: how strictly it enforces sanctions on its client.")
+    laxity: Unit = Field(0.3, description="chi_m: leakage its lax enforcement causes.")
+    stance: Unit = Field(0.5, description="x^0.")
+    susceptibility: Unit | None = Field(None, description="lambda; susceptibility_leader when absent.")
+    domestic: Unit = Field(0.0, description="P^D: initial domestic pressure (popularity).")
+    trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in each side (0.5 when absent).")
+
+
+class Edge(_Data):
+    """listener listens to speaker with weight (before row normalisation)."""
+
+    listener: str = Field(description="Actor id of the one who listens.")
+    speaker: str = Field(description="Actor id of the one listened to.")
+    weight: Annotated[float, Field(gt=0, le=1)] = Field(description="Weight of the edge.")
+
+
+class Dimension(_Data):
+    """One dimension of the issue space, scaled to [0, 1]."""
+
+    id: Id
+    label: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+
+
+class Time(_Data):
+    """The calendar of a run."""
+
+    start: dt.date = Field(description="Date of step 0.")
+    step_days: int = Field(7, ge=1, le=366, description="Days per step.")
+    steps: int = Field(ge=1, le=100_000, description="Number of steps T.")
+
+
+class Summit(_Data):
+    """Which sides meet at summits."""
+
+    sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
+    status: Literal["none", "offered", "scheduled", "cancelled"] = Field("none", description="Summit status at step 0.")
+    offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
+    week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
+    held: int = Field(0, ge=0, description="Summits already held before step 0.")
+
+
+class Event(_Data):
+    """A dated event: a signal from the record, an exogenous shock, or a summit."""
+
+    week: int | None = Field(None, ge=0, description="Step of the event (or give date).")
+    date: dt.date | None = Field(None, description="Date of the event; converted to a step.")
+    kind: str = Field(description="A signal kind, 'shock' or 'summit'.")
+    sender: str | None = Field(None, description="Actor id of the sender.")
+    receiver: str | None = Field(None, description="Actor id of the receiver.")
+    mode: Literal["forcing", "always"] | None = Field(None, description="forcing: injected only in forcing mode (default for signals); always: in both modes (default for shocks).")
+    effects: list[Effect] = Field(default_factory=list, description="Effects of a shock.")
+    text: str = Field("", max_length=2000, description="What happened, in words.")
+
+
+class RecordEntry(_Data):
+    """One dated line of the historical record (the scenario's sources)."""
+
+    date: dt.date
+    week: int = Field(ge=-1000, le=100_000)
+    text: str = Field(min_length=1, max_length=2000)
+    source: str = Field("", max_length=500, description="Where it is documented.")
+
+
+class Pattern(_Data):
+    """A historical pattern a run can reproduce (MODEL.md §8; for backtests)."""
+
+    id: Id
+    text: str = Field(min_length=1, max_length=500)
+    kind: str = Field(description="Event kind to look for in the run's log.")
+    sender: str | None = Field(None, description="Actor id the event must come from.")
+    window: tuple[int, int] = Field(description="Weeks [from, to] the event should fall in.")
+    tolerance: int = Field(3, ge=0, le=52, description="Weeks of slack either side of the window.")
+    count: int = Field(1, ge=1, le=1000, description="Occurrences needed.")
+    before: str | None = Field(None, description="Event kind that must not precede it (e.g. summit_held).")
+    weight: float = Field(1.0, ge=0, le=10)
+
+
+class Scenario(_Data):
+    """A whole case: everything a run needs besides the seed."""
+
+    name: Id = Field(description="Short name, e.g. hanoi-2019.")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=5000, description="One line first, then any detail.")
+    sources: list[str] = Field(default_factory=list, description="Where the record comes from.")
+    mode: Literal["free", "forcing"] = Field("free", description="free: agents choose; forcing: the record's events are injected on their dates.")
+    time: Time
+    issues: list[Dimension] = Field(min_length=1, max_length=4, description="The issue space.")
+    grid_points: int = Field(21, ge=2, le=201, description="Grid points per dimension.")
+    agreement: dict[str, dict[str, tuple[float, float]]] = Field(description="Agreement classes, strongest first: class -> {dimension: [lo, hi]}.")
+    summit: Summit
+    sides: dict[str, Side] = Field(min_length=1)
+    third_parties: list[ThirdParty] = Field(default_factory=list)
+    influence: list[Edge] = Field(default_factory=list, description="Edges besides faction<->leader (peers, cross-border).")
+    signals: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Overrides of the signal catalogue, or new kinds.")
+    events: list[Event] = Field(default_factory=list)
+    record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
+    patterns: list[Pattern] = Field(default_factory=list)
+    parameters: ModelParameters = Field(default_factory=ModelParameters)
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters.")
+
+    @cached_property
+    def catalogue(self) -> dict[str, SignalKind]:
+        return build_catalogue(self.signals)
+
+    def actor_ids(self) -> list[str]:
+        ids = []
+        for side in self.sides.values():
+            ids.append(side.leader.id)
+            ids.extend(f.id for f in side.factions)
+        ids.extend(t.id for t in self.third_parties)
+        return ids
+
+    def week_of(self, date: dt.date) -> int:
+        return (date - self.time.start).days // self.time.step_days
+
+    def date_of(self, week: int) -> dt.date:
+        return self.time.start + dt.timedelta(days=week * self.time.step_days)
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.model_dump(mode="json")).encode()).hexdigest()
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+# ----------------------------------------------------------------- cross-checks
+
+
+def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Rules that span fields; each problem as (location, message)."""
+    problems: list[tuple[Loc, str]] = []
+    dims = [d.id for d in sc.issues]
+    if len(set(dims)) != len(dims):
+        problems.append((("issues",), f"duplicate dimension ids {sorted({d for d in dims if dims.count(d) > 1})}"))
+    seen: dict[str, Loc] = {}
+
+    def claim(actor_id: str, loc: Loc) -> None:
+        if actor_id in sc.sides:
+            problems.append((loc, f"id {actor_id!r} is also a side id; actor and side ids must differ"))
+        if actor_id in seen:
+            problems.append((loc, f"duplicate id {actor_id!r} (first used at {format_loc(seen[actor_id])})"))
+        else:
+            seen[actor_id] = loc
+
+    for sid, side in sc.sides.items():
+        claim(side.leader.id, ("sides", sid, "leader", "id"))
+        for i, f in enumerate(side.factions):
+            claim(f.id, ("sides", sid, "factions", i, "id"))
+        if side.factions:
+            total = sum(f.influence for f in side.factions)
+            if abs(total - 1.0) > 0.01:
+                problems.append((("sides", sid, "factions"), f"faction influence shares must sum to 1 (got {total:.3g})"))
+        for d in side.utility:
+            if d not in dims:
+                problems.append((("sides", sid, "utility", d), f"unknown dimension {d!r}; dimensions are {dims}"))
+        if not any(v > 0 for v in side.utility.values()) or not any(v < 0 for v in side.utility.values()):
+            problems.append((("sides", sid, "utility"), "needs a dimension it gains (> 0) and one it gives (< 0)"))
+        pw = side.pressure_weights
+        if abs(pw.economic + pw.domestic + pw.military - 1.0) > 0.01:
+            problems.append((("sides", sid, "pressure_weights"), "weights must sum to 1"))
+        for other in side.leader.trust:
+            if other not in sc.sides or other == sid:
+                problems.append((("sides", sid, "leader", "trust", other), f"{other!r} is not another side"))
+        for i, f in enumerate(side.factions):
+            for other in f.trust:
+                if other not in sc.sides or other == sid:
+                    problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))
+    for i, tp in enumerate(sc.third_parties):
+        claim(tp.id, ("third_parties", i, "id"))
+        if tp.client is not None and tp.client not in sc.sides:
+            problems.append((("third_parties", i, "client"), f"unknown side {tp.client!r}"))
+        if tp.role in ("patron", "spoiler") and tp.client is None:
+            problems.append((("third_parties", i, "client"), f"a {tp.role} needs a client side"))
+        for other in tp.trust:
+            if other not in sc.sides:
+                problems.append((("third_parties", i, "trust", other), f"{other!r} is not a side"))
+    ids = set(seen)
+    for i, e in enumerate(sc.influence):
+        for end in ("listener", "speaker"):
+            v = getattr(e, end)
+            if v not in ids:
+                problems.append((("influence", i, end), f"unknown actor {v!r}{_hint(v, ids)}"))
+        if e.listener == e.speaker:
+            problems.append((("influence", i), "an actor cannot listen to itself through an edge (self-weights are set elsewhere)"))
+    for i, s in enumerate(sc.summit.sides):
+        if s not in sc.sides:
+            problems.append((("summit", "sides", i), f"unknown side {s!r}"))
+    if len(set(sc.summit.sides)) != len(sc.summit.sides):
+        problems.append((("summit", "sides"), "a summit needs two different sides"))
+    if sc.summit.status in ("offered",) and sc.summit.offered_by not in sc.summit.sides:
+        problems.append((("summit", "offered_by"), "must name a summit side when status is 'offered'"))
+    if sc.summit.status == "scheduled" and sc.summit.week is None:
+        problems.append((("summit", "week"), "must be given when status is 'scheduled'"))
+    for cls, box in sc.agreement.items():
+        for d, (lo, hi) in box.items():
+            if d not in dims:
+                problems.append((("agreement", cls, d), f"unknown dimension {d!r}"))
+            if not (0 <= lo <= hi <= 1):
+                problems.append((("agreement", cls, d), f"must be [lo, hi] with 0 <= lo <= hi <= 1 (got [{lo}, {hi}])"))
+    try:
+        catalogue = sc.catalogue
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            problems.append((("signals",) + tuple(err["loc"]), err["msg"]))
+        catalogue = build_catalogue()
+    for i, ev in enumerate(sc.events):
+        week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
+        if week is None:
+            problems.append((("events", i), "needs a week or a date"))
+        elif not 0 <= week < sc.time.steps:
+            problems.append((("events", i, "week" if ev.week is not None else "date"), f"falls at step {week}, outside the horizon 0..{sc.time.steps - 1}"))
+        if ev.kind not in catalogue and ev.kind not in ("shock", "summit"):
+            problems.append((("events", i, "kind"), f"unknown kind {ev.kind!r}{_hint(ev.kind, list(catalogue) + ['shock', 'summit'])}"))
+        for end in ("sender", "receiver"):
+            v = getattr(ev, end)
+            if v is not None and v not in ids:
+                problems.append((("events", i, end), f"unknown actor {v!r}{_hint(v, ids)}"))
+        if ev.kind in catalogue and ev.sender is None:
+            problems.append((("events", i, "sender"), "a signal event needs a sender"))
+    p = sc.parameters
+    if p.tau_prep_min > p.tau_prep_max:
+        problems.append((("parameters", "tau_prep_min"), "must be <= tau_prep_max"))
+    from sim.overrides import parameter_value  # local: overrides imports this module
+
+    for path, (lo, hi) in sc.ranges.items():
+        if lo > hi:
+            problems.append((("ranges", path), f"range [{lo}, {hi}] is empty"))
+            continue
+        try:
+            value = parameter_value(sc, path)
+        except KeyError:
+            problems.append((("ranges", path), f"no parameter {path!r}"))
+            continue
+        if not lo <= value <= hi:
+            problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
+    for i, pat in enumerate(sc.patterns):
+        if pat.window[0] > pat.window[1]:
+            problems.append((("patterns", i, "window"), "from must be <= to"))
+    return problems
+
+
+def _hint(word: str, options: Any) -> str:
+    from sim.loading import close_matches
+
+    m = close_matches(word, sorted(options), n=3)
+    return f" (did you mean {', '.join(repr(x) for x in m)}?)" if m else ""
+
+
+# ------------------------------------------------------------------- loading
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios."""
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A built-in scenario's file, or the path itself."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
+        return p
+    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
+    if builtin.exists():
+        return builtin
+    from sim.loading import close_matches
+
+    near = close_matches(str(name_or_path), builtin_names())
+    hint = f"; did you mean {', '.join(near)}?" if near else f"; built-in scenarios are {', '.join(builtin_names())}"
+    raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario{hint}")
+
+
+def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int] | None = None) -> Scenario:
+    """Validate parsed data; raise ScenarioError with every problem found."""
+    lines = lines or {}
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(validation_messages(exc, source, lines)) from None
+    problems = cross_check(sc)
+    if problems:
+        msgs = []
+        for loc, msg in problems:
+            line = _line(loc, lines)
+            where = f"{source}:{line}" if line else source
+            msgs.append(f"{where}: {format_loc(loc)}: {msg}")
+        raise ScenarioError(msgs)
+    return sc
+
+
+def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+def load_raw(name_or_path: str | Path) -> tuple[dict[str, Any], dict[Loc, int], str]:
+    """Parse a scenario file without validating it: (data, lines, source)."""
+    path = resolve(name_or_path)
+    source = str(name_or_path) if Path(name_or_path) == path else _display(path)
+    text = read_text(path, "scenario", ScenarioError)
+    data, lines = parse_document(text, source, "scenario", ScenarioError)
+    return data, lines, source
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_scenario(name_or_path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
+    """Load, override and validate a scenario (a built-in name or a path)."""
+    data, lines, source = load_raw(name_or_path)
+    if overrides:
+        from sim.overrides import apply_overrides
+
+        # validate first so that override errors are about the override only
+        validate_data(data, source, lines)
+        data = apply_overrides(data, overrides, source)
+        return validate_data(data, f"{source} (with --set)", {})
+    return validate_data(data, source, lines)
+
+
+def load_scenario_text(text: str, source: str = "<upload>") -> Scenario:
+    """Validate a scenario given as text (uploads)."""
+    data, lines = parse_document(text, source, "scenario", ScenarioError)
+    return validate_data(data, source, lines)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "summitry scenario"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def default_ranges() -> dict[str, tuple[float, float]]:
+    return dict(DEFAULT_RANGES)
+
+
+__all__ = [
+    "FACTION_ROLES",
+    "Scenario",
+    "Side",
+    "Leader",
+    "Faction",
+    "ThirdParty",
+    "load_scenario",
+    "load_scenario_text",
+    "validate_data",
+    "json_schema",
+    "builtin_names",
+]
