@@ -1,0 +1,99 @@
+"""What every diplomatic actor has (ARCHITECTURE.md principle 3).
+
+Agents decide; arrays remember. An agent is the identity and interface of
+one row of the model's arrays: its properties read that row, and
+:meth:`DiplomaticAgent.act` turns the row's choice into a :class:`Signal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import DiplomacyModel
+    from sim.signals import SignalKind
+
+
+@dataclass(frozen=True, order=True)
+class Signal:
+    """One signal sent in one step.
+
+    ``receiver`` is an agent index, or -1 for "both principals".
+    """
+
+    sender: int
+    kind: str
+    receiver: int
+    source: str = "chosen"  # chosen | forced | derived
+    note: str = ""
+
+
+class DiplomaticAgent(mesa.Agent):
+    """An actor: a leader, a faction or a third party."""
+
+    kind_name: ClassVar[str] = "actor"
+
+    def __init__(self, model: DiplomacyModel, index: int, actor_id: str, name: str, side: int, role: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.actor_id = actor_id
+        self.name = name
+        self.side = side
+        self.role = role
+
+    # -- the agent's slice of the model's arrays ---------------------------
+    @property
+    def state_model(self) -> DiplomacyModel:
+        return self.model  # type: ignore[return-value]
+
+    @property
+    def stance(self) -> float:
+        """x: current stance in [0, 1] (1 = hawkish)."""
+        return float(self.state_model.state.stance[self.index])
+
+    @property
+    def anchor(self) -> float:
+        """x0: the stance it returns to when nobody talks to it."""
+        return float(self.state_model.state.anchor[self.index])
+
+    @property
+    def susceptibility(self) -> float:
+        """lambda = 1 - stubbornness."""
+        return float(self.state_model.state.susceptibility[self.index])
+
+    @property
+    def influence(self) -> float:
+        """omega: weight in its side's ratification (0 for third parties)."""
+        return float(self.state_model.state.omega[self.index])
+
+    @property
+    def trust(self) -> dict[str, float]:
+        """mu: belief that each side is a trustworthy type, by side id."""
+        m = self.state_model
+        mu = m.trust_matrix()[self.index]
+        return {sid: float(mu[c]) for c, sid in enumerate(m.side_ids)}
+
+    # -- behaviour ---------------------------------------------------------
+    def may_send(self, kind: SignalKind, capabilities: frozenset[str]) -> bool:
+        """Whether this actor's role and its side's capabilities allow ``kind`` at all."""
+        if not kind.chosen:
+            return False
+        role = "leader" if self.role == "leader" else self.role
+        if role not in kind.senders:
+            return False
+        return kind.requires is None or kind.requires in capabilities
+
+    def act(self, kind: str | None) -> Signal | None:
+        """The signal this actor sends this step, given the kind it chose."""
+        if kind is None:
+            return None
+        receiver = self.state_model.receiver_of(self.index, kind)
+        if receiver is None:
+            return None
+        return Signal(sender=self.index, kind=kind, receiver=receiver, source="chosen")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.actor_id!r}, role={self.role!r})"

@@ -1,0 +1,17 @@
+"""Factions of a leader's inner circle: hardliners, reformers, staff, ..."""
+
+from __future__ import annotations
+
+from agents.base import DiplomaticAgent
+
+
+class Faction(DiplomaticAgent):
+    """A member of an inner circle: lobbies its leader, sometimes speaks abroad."""
+
+    kind_name = "faction"
+
+    @property
+    def hawkish(self) -> bool:
+        from sim.signals import HAWKISH_ROLES
+
+        return self.role in HAWKISH_ROLES

@@ -1,0 +1,239 @@
+"""The decision rule (MODEL.md §6): expected utility and logit quantal response.
+
+Each agent i weighs every feasible action a = (signal kind, its receiver):
+
+    EU_i(a) = (1 - x_i)[theta_T dmu(a) + theta_Z dZ(a)] + x_i theta_P dP(a)
+              - c(a) - A_i a(a) p_renege - (1 - zeta_i) theta_R dE(a)
+              + iota_i theta_aff aff_i(a) + theta_R' R_i 1[a conciliatory]
+
+and picks with probability proportional to exp(Lambda_Q EU). The forecasts
+(dmu, dZ, dP, dE) are made from the catalogue's data with i's view of the
+state at week t; docs/ODD.md spells out each one. Everything here is
+vectorised over agents: one pass per signal kind, never a loop over agents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import trust as tr
+from sim.signals import SignalKind
+
+if TYPE_CHECKING:
+    from sim.model import DiplomacyModel
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+FACTION_ONLY_ROLES = frozenset({"hardliner", "reformer", "staff", "military", "intelligence", "ratifier"})
+"""Roles that keep choosing in forcing mode (leaders' and third parties' moves are the record)."""
+
+
+def valence(kind: SignalKind) -> float:
+    """+1 for a conciliatory signal, -1 for a hostile one, 0 otherwise."""
+    if kind.conciliatory:
+        return 1.0
+    if kind.trust.mode == "hostile" or (kind.trust.mode == "shift" and kind.trust.magnitude < 0):
+        return -1.0
+    return 0.0
+
+
+def static_feasibility(model: DiplomacyModel) -> BoolArray:
+    """A[i, k]: may agent i ever send kind k (role, capabilities, a receiver)? Column 0 is 'none'."""
+    N = len(model.actor_ids)
+    F = np.zeros((N, len(model.kinds) + 1), dtype=bool)
+    F[:, 0] = True
+    for i, agent in enumerate(model.agent_list):
+        caps = model.capabilities[agent.side] if agent.side >= 0 else frozenset()
+        for j, name in enumerate(model.kinds, start=1):
+            kind = model.catalogue[name]
+            F[i, j] = agent.may_send(kind, caps) and model.receiver_of(i, name) is not None
+    return F
+
+
+def _receiver_side(model: DiplomacyModel, kind: SignalKind) -> NDArray[np.int64]:
+    side = model.side_of
+    safe = np.maximum(side, 0)
+    if kind.receiver == "own_leader":
+        r = safe
+    elif kind.receiver == "client":
+        r = np.full(side.size, -1, dtype=np.int64)
+        for idx, m in model.tp_index.items():
+            r[idx] = model.tp_client[m]
+    elif kind.receiver == "principals":
+        r = np.full(side.size, int(model.summit_sides[0]), dtype=np.int64)
+    else:
+        r = model.counterpart_side[safe]
+    return np.where(r >= 0, r, 0)
+
+
+def _trust_shift(model: DiplomacyModel, kind: SignalKind, x_receiver: FloatArray, audience: FloatArray) -> FloatArray:
+    p = model.params
+    if kind.trust.mode == "reassuring":
+        return tr.reassuring_shift(p.kappa, tr.effective_cost(kind.cost, kind.tie, audience) * kind.verification, p.phi, x_receiver)
+    if kind.trust.mode == "hostile":
+        return tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x_receiver)
+    if kind.trust.mode == "shift":
+        return np.asarray(tr.fixed_shift(kind.trust.magnitude, p.phi, x_receiver), dtype=float)
+    return np.zeros_like(x_receiver)
+
+
+def _effect_forecast(model: DiplomacyModel, kind: SignalKind, own: NDArray[np.int64], recv: NDArray[np.int64], omega_by_role: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(dZ, dP on the receiver, dE) forecast from a kind's effects, per agent."""
+    s = model.state
+    p = model.params
+    N = own.size
+    dz = np.zeros(N)
+    dp = np.zeros(N)
+    de = np.zeros(N)
+    w = model.pressure_weights
+    for eff in kind.effects:
+        side = own if eff.on == "sender" else recv
+        roles = eff.roles
+        mass = omega_by_role(side, roles)
+        d = eff.delta
+        if eff.var in ("stance", "anchor"):
+            dz += -p.alpha_x * d * mass
+        elif eff.var in ("threshold", "demand"):
+            dz += -d * (mass if eff.var == "threshold" else 1.0)
+        elif eff.var.startswith("pressure."):
+            ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+            dz += p.alpha_p * w[side, ch] * d
+            if eff.on == "receiver":
+                dp += w[side, ch] * d
+        elif eff.var == "sanctions":
+            eff_d = d * (1 - s.leak[side])
+            dz += p.alpha_p * w[side, 0] * eff_d
+            if eff.on == "receiver":
+                dp += w[side, 0] * eff_d
+        elif eff.var == "hostility":
+            de += d / 2
+            dp += w[recv, 2] * d / 2
+        elif eff.var == "exercise_credit" and eff.on == "receiver":
+            dp -= w[side, 2] * d
+    return dz, dp, de
+
+
+def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
+    """EU[i, k] of every action for every agent, and which are feasible now."""
+    s = model.state
+    p = model.params
+    N = len(model.actor_ids)
+    K = len(model.kinds)
+    eu = np.zeros((N, K + 1))
+    feasible = model.static_feasible.copy()
+    eu[:, 0] = p.activity
+    mu = model.trust_matrix()
+    side = model.side_of
+    own = np.maximum(side, 0)
+    in_side = side >= 0
+    x = s.stance
+    sm = model.summit
+    summit_side = np.isin(side, model.summit_sides)
+    theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
+    renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
+    audience = np.where(in_side, model.audience[own], 0.0)
+    active_pledge = {pl.side for pl in model.pledges if pl.active}
+    tp_rows = np.flatnonzero(~in_side)
+    obr = model.omega_by_role()
+    for j, name in enumerate(model.kinds, start=1):
+        kind = model.catalogue[name]
+        col = feasible[:, j]
+        if not col.any():
+            continue
+        recv = _receiver_side(model, kind)
+        rl = model.leader_of[recv]
+        # the receiver leader's trust in my side, before and after
+        base = mu[rl, own]
+        shift = _trust_shift(model, kind, x[rl], audience)
+        for part in kind.parts:
+            shift = shift + _trust_shift(model, model.catalogue[part], x[rl], audience)
+        dmu = np.where(in_side, tr.expit(tr.logit(base) + shift) - base, 0.0)
+        dz, dp, de = _effect_forecast(model, kind, own, recv, obr)
+        for part in kind.parts:
+            a, b, c = _effect_forecast(model, model.catalogue[part], own, recv, obr)
+            dz, dp, de = dz + a, dp + b, de + c
+        val = valence(kind)
+        if kind.parts:
+            val = 0.0
+        value = (1 - x) * (theta_t * dmu + p.theta_z * dz) + x * p.theta_p * dp
+        value -= kind.cost + audience * kind.tie * renege
+        value -= (1 - s.zeta) * p.theta_r * de
+        value += s.iota * p.theta_aff * s.affect * val
+        value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
+        # the summit process
+        summit_value = (1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
+        if kind.summit == "offer":
+            col &= summit_side & (sm.status == "none")
+            value += summit_value
+        elif kind.summit == "accept":
+            ok = (sm.status == "offered") & (own != sm.offered_by) | (sm.status == "cancelled")
+            col &= summit_side & ok
+            value += summit_value + s.iota * p.theta_aff * 0.5
+        elif kind.summit == "cancel":
+            col &= summit_side & (sm.status == "scheduled")
+            value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * np.clip(-s.affect, 0, 1)
+        elif kind.summit == "reinstate":
+            value += np.where(sm.status == "cancelled", summit_value, 0.0)
+        if kind.pledge_scope is not None:
+            col &= np.array([c not in active_pledge for c in own]) & in_side
+        if name == "sanctions_tighten":
+            col &= s.sanctions[recv] < 0.999
+        if name == "sanctions_ease":
+            col &= s.sanctions[recv] > 0.001
+        if name == "lobby":
+            leader_x = x[model.leader_of[own]]
+            value += 2.0 * np.abs(x - leader_x)
+        # third parties act on their own goals
+        if tp_rows.size:
+            value[tp_rows] = _third_party_value(model, kind, tp_rows, mu)
+        eu[:, j] = value
+        feasible[:, j] = col
+    return eu, feasible
+
+
+def _third_party_value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np.int64], mu: FloatArray) -> FloatArray:
+    s = model.state
+    p = model.params
+    out = np.full(rows.size, -np.inf)
+    a, b = (int(c) for c in model.summit_sides)
+    la, lb = model.leader_of[a], model.leader_of[b]
+    for k, i in enumerate(rows):
+        m = model.tp_index[int(i)]
+        stake = s.stake[m]
+        if kind.trust.mode == "mediation":
+            gap = (mu[i, b] - mu[la, b]) + (mu[i, a] - mu[lb, a])
+            out[k] = p.theta_t * p.kappa_m * 0.2 * max(gap, 0.0) + 0.3 * stake * (1 - s.zone_area) + 0.2 * (1 - s.stance[i]) - kind.cost
+        elif kind.receiver == "client":
+            client = model.tp_client[m]
+            if client < 0:
+                continue
+            closeness = 1 - abs(model.tp_position[m] - model.position[client])
+            if kind.cost > 0:  # patron summit: relieve the client
+                out[k] = closeness * p.theta_p * s.pressure[client] - kind.cost
+            else:  # interference: slow the client down
+                out[k] = closeness * s.stance[i] * 0.5 + (0.2 if model.summit.status == "scheduled" else 0.0) - 0.2
+    return out
+
+
+def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniforms: FloatArray) -> NDArray[np.int64]:
+    """Logit quantal response (McKelvey & Palfrey 1995), one uniform per agent.
+
+    Inverse-CDF sampling with the agent's own uniform, so the choice does
+    not depend on the order agents are visited in.
+
+    >>> import numpy as np
+    >>> eu = np.array([[0.0, 10.0], [0.0, -10.0]])
+    >>> quantal_choice(eu, np.ones((2, 2), bool), 5.0, np.array([0.5, 0.5])).tolist()
+    [1, 0]
+    """
+    z = np.where(feasible, lambda_q * eu, -np.inf)
+    z = z - z.max(axis=1, keepdims=True)
+    w = np.where(feasible, np.exp(z), 0.0)
+    cdf = np.cumsum(w, axis=1)
+    cdf /= cdf[:, -1:]
+    choice = (cdf < uniforms[:, None]).sum(axis=1)
+    return np.minimum(choice, eu.shape[1] - 1).astype(np.int64)

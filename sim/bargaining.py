@@ -1,0 +1,128 @@
+"""Acceptance sets, win-sets, the zone of agreement, offers (MODEL.md §1, §6).
+
+A deal q lies in the issue space [0, 1]^D, evaluated on a grid. Side c's
+utility weights split into what it gains (w > 0) and what it gives (w < 0);
+member k accepts q iff gains(q) + g_k * gives(q) >= b_k(t) (gives <= 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def issue_grid(n_dims: int, points: int) -> FloatArray:
+    """All grid points of [0, 1]^n_dims, shape (points**n_dims, n_dims), first dimension slowest.
+
+    >>> issue_grid(2, 3)[:4].tolist()
+    [[0.0, 0.0], [0.0, 0.5], [0.0, 1.0], [0.5, 0.0]]
+    """
+    axis = np.linspace(0.0, 1.0, points)
+    return np.array(list(itertools.product(axis, repeat=n_dims)), dtype=float).reshape(-1, n_dims)
+
+
+def split_utility(grid: FloatArray, weights: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+    """(gains, gives) of each grid point for signed dimension weights; gives <= 0.
+
+    >>> g = issue_grid(2, 3)
+    >>> gains, gives = split_utility(g, [1.0, -1.0])
+    >>> gains[5], gives[5]
+    (np.float64(0.5), np.float64(-1.0))
+    """
+    w = np.asarray(weights, dtype=float)
+    return grid @ np.clip(w, 0, None), grid @ np.clip(w, None, 0)
+
+
+def member_utility(gains: FloatArray, gives: FloatArray, concession_weight: FloatArray) -> FloatArray:
+    """u_k(q) = gains(q) + g_k * gives(q), shape (members, grid)."""
+    return gains[None, :] + np.asarray(concession_weight, dtype=float)[:, None] * gives[None, :]
+
+
+def acceptance(utility: FloatArray, threshold: FloatArray) -> BoolArray:
+    """A_k(t) = {q : u_k(q) >= b_k(t)} for each member (rows)."""
+    return utility >= np.asarray(threshold, dtype=float)[:, None] - 1e-12
+
+
+def thresholds(
+    b0: FloatArray,
+    stance: FloatArray,
+    pressure: FloatArray,
+    erosion: FloatArray,
+    horizon: FloatArray,
+    alpha_x: float,
+    alpha_p: float,
+    alpha_eps: float,
+    extra: FloatArray | float = 0.0,
+) -> FloatArray:
+    """b_k(t) = b_k0 + alpha_x (x_k - 1/2) - alpha_P P_c + alpha_eps eps_k H_k (+ extra).
+
+    >>> round(float(thresholds(np.array([0.1]), np.array([1.0]), np.array([0.5]), np.array([0.0]), np.array([0.0]), 0.4, 0.3, 0.5)[0]), 9)
+    0.15
+    """
+    return b0 + alpha_x * (stance - 0.5) - alpha_p * pressure + alpha_eps * erosion * horizon + extra
+
+
+def win_set(accepts: BoolArray, weights: FloatArray, theta: float) -> BoolArray:
+    """W_c = {q : sum_k omega_k 1[q in A_k] >= theta_c}.
+
+    >>> acc = np.array([[True, True, False], [True, False, False]])
+    >>> win_set(acc, np.array([0.6, 0.4]), 0.5).tolist()
+    [True, True, False]
+    """
+    support = np.asarray(weights, dtype=float) @ accepts.astype(float)
+    return support >= theta - 1e-12
+
+
+def smooth_ratification(utility: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float, kappa_r: float = 20.0, tau: float = 0.05) -> FloatArray:
+    """Pr(ratify q) = sigma(kappa_R (sum_k omega_k sigma((u_k - b_k)/tau) - theta_c))."""
+    member = 1 / (1 + np.exp(-(utility - threshold[:, None]) / tau))
+    support = weights @ member
+    return 1 / (1 + np.exp(-kappa_r * (support - theta)))
+
+
+def zone_area(*win_sets: BoolArray) -> float:
+    """Share of the grid in every win-set: |Z| = |W_1 ∩ W_2 ∩ ...| / |G|.
+
+    >>> zone_area(np.array([True, True, False, False]), np.array([False, True, True, False]))
+    0.25
+    """
+    z = np.logical_and.reduce(win_sets)
+    return float(z.mean())
+
+
+def leader_deal_utility(gains: FloatArray, gives: FloatArray, beta0: float, stance: float) -> FloatArray:
+    """U_c(q) = gains + beta gives, beta = beta0 (1/2 + x_L) (MODEL.md §1)."""
+    return gains + beta0 * (0.5 + stance) * gives
+
+
+def best_offer(own_utility: FloatArray, own_win_set: BoolArray, perceived_other: BoolArray, theta_acc: float) -> int | None:
+    """q_i = argmax_{q in W_i} U_i(q) + theta_acc 1[q in W_j-hat]; None if W_i is empty.
+
+    Ties go to the lowest grid index, so the choice is deterministic.
+
+    >>> best_offer(np.array([1.0, 0.8, 0.2]), np.array([True, True, True]), np.array([False, True, True]), 0.5)
+    1
+    """
+    if not own_win_set.any():
+        return None
+    score = np.where(own_win_set, own_utility + theta_acc * perceived_other, -np.inf)
+    return int(np.argmax(score))
+
+
+def classify_agreement(point: FloatArray, classes: Mapping[str, Mapping[str, tuple[float, float]]], dims: Sequence[str]) -> str | None:
+    """The first (strongest) agreement class whose box contains ``point``.
+
+    >>> classify_agreement(np.array([0.35, 0.5]), {"comprehensive": {"d": (0.7, 1)}, "interim": {"d": (0.3, 1), "r": (0.01, 1)}}, ["d", "r"])
+    'interim'
+    """
+    index = {d: i for i, d in enumerate(dims)}
+    for name, box in classes.items():
+        if all(lo - 1e-9 <= point[index[d]] <= hi + 1e-9 for d, (lo, hi) in box.items()):
+            return name
+    return None

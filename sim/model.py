@@ -1,0 +1,972 @@
+"""DiplomacyModel: the step order of MODEL.md §7 on numpy arrays.
+
+Agents (Mesa) decide; the arrays in :class:`State` remember. A step is
+synchronous: every agent chooses from the state at week t, the signals are
+delivered together, and no activation order enters a result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from agents.base import DiplomaticAgent, Signal
+from agents.faction import Faction
+from agents.leader import Leader
+from agents.third_party import ThirdParty
+from agents import policy
+from sim import bargaining as bg
+from sim import pressure as pr
+from sim import trust as tr
+from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
+from sim.scenario import Scenario
+from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
+
+
+@dataclass
+class State:
+    """Every number of the model, indexed by agent (N), side (C) or third party (M)."""
+
+    stance: FloatArray
+    anchor: FloatArray
+    susceptibility: FloatArray
+    omega: FloatArray
+    concession_weight: FloatArray
+    threshold0: FloatArray
+    threshold_shift: FloatArray
+    erosion: FloatArray
+    horizon: FloatArray
+    iota: FloatArray
+    psi: FloatArray
+    zeta: FloatArray
+    patience: FloatArray
+    trust_logit: FloatArray  # (N, C)
+    trust_logit0: FloatArray
+    beta_a: FloatArray
+    beta_b: FloatArray
+    beta_a0: FloatArray
+    beta_b0: FloatArray
+    rapport: FloatArray  # (N, C)
+    affect: FloatArray
+    economic: FloatArray  # (C,)
+    domestic: FloatArray
+    military_extra: FloatArray
+    military: FloatArray
+    sanctions: FloatArray
+    sanctions_effective: FloatArray
+    leak: FloatArray
+    hostility: FloatArray
+    credit: FloatArray
+    demand: FloatArray
+    unreciprocated: FloatArray
+    pressure: FloatArray
+    is_t: NDArray[np.bool_]
+    enforcement: FloatArray  # (M,)
+    stake: FloatArray
+    tp_domestic: FloatArray
+    tension: float = 0.0
+    tension_streak: int = 0
+    perception_log: float = 0.0
+    thresholds: FloatArray = field(default_factory=lambda: np.zeros(0))
+    win_sets: NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    zone_area: float = 0.0
+
+
+@dataclass
+class SummitState:
+    """The summit process between the two summit sides (MODEL.md §6)."""
+
+    status: str = "none"
+    offered_by: int = -1
+    week: int = -1
+    held: int = 0
+    first_week: int = -1
+    cancellations: int = 0
+    reinstated: bool = False
+    results: list[str] = field(default_factory=list)
+    walked_by: list[str] = field(default_factory=list)
+    offers: dict[int, int | None] = field(default_factory=dict)  # side -> grid index at last summit
+
+
+@dataclass
+class Pledge:
+    side: int
+    scope: frozenset[str]
+    tie: float
+    week: int
+    active: bool = True
+    touted_by: set[int] = field(default_factory=set)
+
+
+class DiplomacyModel(mesa.Model):
+    """A run of one scenario: leaders, factions and third parties exchanging signals.
+
+    Args:
+        scenario: a validated scenario.
+        seed: the run's seed; all randomness comes from one numpy Generator
+            seeded through ``SeedSequence(seed)``.
+        mode: ``free`` or ``forcing``; the scenario's mode when None.
+        steps: number of weeks; the scenario's horizon when None.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, mode: str | None = None, steps: int | None = None,
+                 series_stride: int = 1) -> None:
+        super().__init__(rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))))
+        self.scenario = scenario
+        self.seed = seed
+        self.mode = mode or scenario.mode
+        self.horizon = steps if steps is not None else scenario.time.steps
+        self.params = scenario.parameters
+        self.catalogue: dict[str, SignalKind] = scenario.catalogue
+        self.week = 0
+        self.events: list[dict[str, Any]] = []
+        self.outcome: str | None = None
+        self.escalated_week = -1
+        self.agreement: dict[str, Any] | None = None
+        self.first_pledge_week = -1
+        self.first_test_after_pledge = -1
+        self.step_signals: list[Signal] = []
+        self.series_stride = series_stride
+        self._build()
+
+    # ------------------------------------------------------------------ build
+    def _build(self) -> None:
+        sc = self.scenario
+        p = self.params
+        self.side_ids: list[str] = list(sc.sides)
+        C = len(self.side_ids)
+        side_index = {s: i for i, s in enumerate(self.side_ids)}
+        ids: list[str] = []
+        names: list[str] = []
+        sides: list[int] = []
+        roles: list[str] = []
+        rows: list[dict[str, Any]] = []
+        for sid, side in sc.sides.items():
+            c = side_index[sid]
+            L = side.leader
+            ids.append(L.id)
+            names.append(L.name)
+            sides.append(c)
+            roles.append("leader")
+            lam = L.susceptibility if L.susceptibility is not None else p.susceptibility_leader
+            rows.append(dict(x=L.stance, lam=lam, omega=L.self_weight, g=L.acceptance.concession_weight, b0=L.acceptance.threshold,
+                             eps=0.0, H=0.0, iota=L.traits.impulsiveness, psi=L.traits.ego, zeta=L.traits.risk_tolerance,
+                             delta=L.traits.patience, trust=L.trust))
+            for f in side.factions:
+                ids.append(f.id)
+                names.append(f.name)
+                sides.append(c)
+                roles.append(f.role)
+                default_lam = p.susceptibility_hawks if f.role in HAWKISH_ROLES else p.susceptibility_doves
+                lam = f.susceptibility if f.susceptibility is not None else default_lam
+                rows.append(dict(x=f.stance, lam=lam, omega=(1 - L.self_weight) * f.influence, g=f.acceptance.concession_weight,
+                                 b0=f.acceptance.threshold, eps=f.erosion_belief, H=f.horizon, iota=0.2, psi=0.0, zeta=0.5,
+                                 delta=f.patience, trust=f.trust or L.trust))
+        self.tp_index: dict[int, int] = {}
+        for m, t in enumerate(sc.third_parties):
+            self.tp_index[len(ids)] = m
+            ids.append(t.id)
+            names.append(t.name)
+            sides.append(-1)
+            roles.append(t.role)
+            lam = t.susceptibility if t.susceptibility is not None else p.susceptibility_leader
+            rows.append(dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6,
+                             delta=0.98, trust=t.trust))
+        N = len(ids)
+        self.actor_ids = ids
+        self.actor_names = names
+        self.index_of = {a: i for i, a in enumerate(ids)}
+        self.side_of = np.asarray(sides, dtype=np.int64)
+        self.roles = np.asarray(roles, dtype=object)
+        self.is_leader = self.roles == "leader"
+        self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)
+        self.summit_sides = np.array([side_index[s] for s in sc.summit.sides], dtype=np.int64)
+        # the side each side's actors face: the other summit side, or the first other side
+        counter = np.zeros(C, dtype=np.int64)
+        for c in range(C):
+            if c in self.summit_sides:
+                counter[c] = int(self.summit_sides[self.summit_sides != c][0])
+            else:
+                counter[c] = int(self.summit_sides[0])
+        self.counterpart_side = counter
+        self.hawkish = np.array([r in HAWKISH_ROLES for r in roles])
+        self.dovish = np.array([r in DOVISH_ROLES for r in roles])
+        self.role_masks: dict[str, NDArray[np.bool_]] = {r: self.roles == r for r in set(roles)}
+
+        def col(key: str) -> FloatArray:
+            return np.array([float(r[key]) for r in rows], dtype=float)
+
+        mu0 = np.full((N, C), 0.5)
+        for i, r in enumerate(rows):
+            for s, v in r["trust"].items():
+                mu0[i, side_index[s]] = v
+        for i in range(N):
+            if sides[i] >= 0:
+                mu0[i, sides[i]] = 0.95  # belief in one's own side: not used, kept high
+        a0, b0 = tr.beta_prior(mu0, p.beta_n0)
+        sc_sides = [sc.sides[s] for s in self.side_ids]
+        self.audience = np.array([s.audience_cost for s in sc_sides])
+        self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
+        pos = [s.position for s in sc_sides]
+        self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
+        self.pressure_weights = np.array([[s.pressure_weights.economic, s.pressure_weights.domestic, s.pressure_weights.military] for s in sc_sides])
+        self.elite = np.array([s.domestic == "elite" for s in sc_sides])
+        self.capabilities = [frozenset(s.capabilities) for s in sc_sides]
+        types = []
+        for s in sc_sides:
+            if s.leader.type is not None:
+                types.append(s.leader.type == "T")
+            else:
+                types.append(bool(self.rng.random() < p.type_prior))
+        tps = sc.third_parties
+        self.tp_agent = np.array([self.index_of[t.id] for t in tps], dtype=np.int64)
+        self.tp_client = np.array([side_index[t.client] if t.client else -1 for t in tps], dtype=np.int64)
+        self.tp_laxity = np.array([t.laxity for t in tps], dtype=float)
+        self.tp_position = np.array([t.position for t in tps], dtype=float)
+        self.tp_domestic0 = np.array([t.domestic for t in tps], dtype=float)
+        init = [s.initial for s in sc_sides]
+        self.state = State(
+            stance=col("x"), anchor=col("x"), susceptibility=col("lam"), omega=col("omega"),
+            concession_weight=col("g"), threshold0=col("b0"), threshold_shift=np.zeros(N),
+            erosion=col("eps"), horizon=col("H"), iota=col("iota"), psi=col("psi"), zeta=col("zeta"), patience=col("delta"),
+            trust_logit=tr.logit(mu0), trust_logit0=tr.logit(mu0), beta_a=a0.copy(), beta_b=b0.copy(), beta_a0=a0, beta_b0=b0,
+            rapport=np.zeros((N, C)), affect=np.zeros(N),
+            economic=np.array([i.economic for i in init]), domestic=np.array([i.domestic for i in init]),
+            military_extra=np.array([i.military for i in init]), military=np.zeros(C),
+            sanctions=np.array([i.sanctions for i in init]), sanctions_effective=np.zeros(C), leak=np.zeros(C),
+            hostility=np.array([i.hostility for i in init]), credit=np.zeros(C), demand=np.zeros(C),
+            unreciprocated=np.zeros(C), pressure=np.zeros(C), is_t=np.array(types, dtype=bool),
+            enforcement=np.array([t.enforcement for t in tps], dtype=float), stake=np.array([t.stake for t in tps], dtype=float),
+            tp_domestic=np.array([t.domestic for t in tps], dtype=float),
+        )
+        # influence graph -> CSR once; leaders' rows rewritten when omega changes
+        self.graph = influence_graph(sc)
+        raw = to_csr(self.graph, ids)
+        self.raw_influence = raw
+        self._leader_edges: list[tuple[int, IntArray, IntArray, FloatArray]] = []
+        for c, li in enumerate(self.leader_of):
+            lo, hi = raw.indptr[li], raw.indptr[li + 1]
+            cols = raw.indices[lo:hi]
+            facs = np.array([k for k in range(lo, hi) if self.side_of[raw.indices[k]] == c and raw.indices[k] != li], dtype=np.int64)
+            fac_agents = raw.indices[facs] if facs.size else np.zeros(0, dtype=np.int64)
+            staff = np.array([(1 - self.state.iota[li]) if self.roles[a] == "staff" else 1.0 for a in fac_agents], dtype=float)
+            self._leader_edges.append((int(li), facs, fac_agents, staff))
+            del cols
+        self.W = raw.copy()
+        self._refresh_leader_rows()
+        self.W = row_normalise(self.W)
+        # issue space
+        dims = [d.id for d in sc.issues]
+        self.dims = dims
+        self.grid = bg.issue_grid(len(dims), sc.grid_points)
+        self.gains = np.zeros((C, self.grid.shape[0]))
+        self.gives = np.zeros((C, self.grid.shape[0]))
+        for c, s in enumerate(sc_sides):
+            w = [s.utility.get(d, 0.0) for d in dims]
+            self.gains[c], self.gives[c] = bg.split_utility(self.grid, w)
+        self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
+        # summit, pledges, events
+        self.summit = SummitState(status=sc.summit.status, offered_by=side_index.get(sc.summit.offered_by or "", -1),
+                                  week=sc.summit.week if sc.summit.week is not None else -1, held=sc.summit.held)
+        self.pledges: list[Pledge] = []
+        self.scheduled_events: dict[int, list[Any]] = {}
+        for ev in sc.events:
+            week = ev.week if ev.week is not None else sc.week_of(ev.date)  # type: ignore[arg-type]
+            mode = ev.mode or ("always" if ev.kind == "shock" else "forcing")
+            if mode == "forcing" and self.mode != "forcing":
+                continue
+            self.scheduled_events.setdefault(week, []).append(ev)
+        # agents
+        self.agent_list: list[DiplomaticAgent] = []
+        for i in range(N):
+            cls: type[DiplomaticAgent]
+            if roles[i] == "leader":
+                cls = Leader
+            elif sides[i] >= 0:
+                cls = Faction
+            else:
+                cls = ThirdParty
+            self.agent_list.append(cls(self, i, ids[i], names[i], sides[i], roles[i]))
+        self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
+        self.static_feasible = policy.static_feasibility(self)
+        # whose trust is worth recording: everyone outside side c; rapport: leaders and third parties
+        self.trust_rows = [np.flatnonzero(self.side_of != c) for c in range(C)]
+        self.rapport_rows = np.flatnonzero(self.is_leader | (self.side_of < 0))
+        self._update_pressure_aggregate()
+        self._recompute_bargaining()
+        from sim.recorder import Recorder
+
+        self.recorder = Recorder(self, stride=self.series_stride)
+        self.running = True
+
+    def _refresh_leader_rows(self) -> None:
+        """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
+        for li, facs, fac_agents, staff in self._leader_edges:
+            if facs.size:
+                self.W.data[facs] = self.state.omega[fac_agents] * staff
+            lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
+            self_pos = lo + int(np.searchsorted(self.W.indices[lo:hi], li))
+            self.W.data[self_pos] = self.state.omega[li]
+            s = self.W.data[lo:hi].sum()
+            if s > 0:
+                self.W.data[lo:hi] /= s
+
+    # ----------------------------------------------------------- read access
+    def trust_matrix(self) -> FloatArray:
+        """mu[i, c]: agent i's belief that side c is a trustworthy type."""
+        if self.params.trust_model == "beta":
+            return tr.beta_mean(self.state.beta_a, self.state.beta_b)
+        return tr.expit(self.state.trust_logit)
+
+    def _set_trust(self, rows: IntArray, col: int, mu: FloatArray) -> None:
+        mu = np.clip(mu, 1e-6, 1 - 1e-6)
+        if self.params.trust_model == "beta":
+            total = self.state.beta_a[rows, col] + self.state.beta_b[rows, col]
+            self.state.beta_a[rows, col] = mu * total
+            self.state.beta_b[rows, col] = (1 - mu) * total
+        else:
+            self.state.trust_logit[rows, col] = tr.logit(mu)
+
+    def receiver_of(self, sender: int, kind: str) -> int | None:
+        """The agent that receives ``kind`` from ``sender`` (-1: both principals)."""
+        k = self.catalogue[kind]
+        c = int(self.side_of[sender])
+        if k.receiver == "principals":
+            return -1
+        if k.receiver == "client":
+            m = self.tp_index.get(sender)
+            if m is None or self.tp_client[m] < 0:
+                return None
+            return int(self.leader_of[self.tp_client[m]])
+        if c < 0:
+            return None
+        if k.receiver == "own_leader":
+            li = int(self.leader_of[c])
+            return None if li == sender else li
+        other = int(self.counterpart_side[c])
+        if other == c:
+            return None
+        if k.receiver == "other_staff":
+            staff = [int(i) for i in self.members[other] if self.roles[i] == "staff"]
+            return staff[0] if staff else None
+        return int(self.leader_of[other])
+
+    def receiver_sides(self, sig: Signal) -> list[int]:
+        if sig.receiver < 0:
+            return [int(s) for s in self.summit_sides]
+        s = int(self.side_of[sig.receiver])
+        return [s] if s >= 0 else []
+
+    def omega_by_role(self) -> Any:
+        """A function (side array, roles) -> total omega of those roles on each side."""
+        s = self.state
+        C = len(self.side_ids)
+        table: dict[str, FloatArray] = {}
+        for r in self.role_masks:
+            table[r] = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == r].sum() for c in range(C)])
+        total = np.array([s.omega[self.members[c]].sum() for c in range(C)])
+        zeros = np.zeros(C)
+
+        def mass(side: IntArray, roles: list[str] | None) -> FloatArray:
+            if roles is None:
+                return total[side]
+            out = np.zeros(side.shape)
+            for r in roles:
+                out = out + table.get(r, zeros)[side]
+            return out
+
+        return mass
+
+    def date_of(self, week: int) -> str:
+        return self.scenario.date_of(week).isoformat()
+
+    def if_left_alone(self) -> FloatArray:
+        """Friedkin-Johnsen fixed point of the current stances (the dashboard's reference line)."""
+        return fj_fixed_point(self.W, self.state.anchor, np.minimum(self.state.susceptibility, 0.999))
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """One week, in the order of MODEL.md §7."""
+        if not self.running:
+            return
+        t = self.week
+        s = self.state
+        self._u = np.zeros(len(self.actor_ids))
+        self._vindication = np.zeros(len(self.actor_ids))
+        self._received_affect = np.zeros(len(self.actor_ids))
+        forced_summit = False
+        signals: list[Signal] = []
+        # 1. calendar and exogenous events
+        for ev in self.scheduled_events.get(t, []):
+            if ev.kind == "shock":
+                for eff in ev.effects:
+                    self._apply_effect(eff, sender=self.index_of.get(ev.sender, -1) if ev.sender else -1,
+                                       receiver_sides=self._event_sides(ev), kind=None)
+                self._log(t, "shock", ev.sender, ev.receiver, "shock", detail=ev.text or "exogenous shock")
+            elif ev.kind == "summit":
+                forced_summit = True
+            else:
+                sender = self.index_of[ev.sender]
+                receiver = self.index_of[ev.receiver] if ev.receiver else self.receiver_of(sender, ev.kind)
+                if receiver is None:
+                    receiver = -1
+                signals.append(Signal(sender=sender, kind=ev.kind, receiver=receiver, source="forced", note=ev.text))
+        # 2. every agent chooses from the state at t (one uniform per agent, in index order)
+        uniforms = self.rng.random(len(self.actor_ids))
+        eu, feasible = policy.expected_utilities(self)
+        if self.mode == "forcing":
+            feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
+            feasible[:, 0] = True
+        choice = policy.quantal_choice(eu, feasible, self.params.lambda_q, uniforms)
+        self._last_eu = eu
+        for agent in self.agent_list:
+            k = int(choice[agent.index])
+            sig = agent.act(self.kinds[k - 1] if k > 0 else None)
+            if sig is not None:
+                signals.append(sig)
+        # 3. deliver signals together
+        signals.sort(key=lambda z: (z.sender, z.kind, z.receiver, z.source))
+        self.step_signals = signals
+        self._deliver(signals, t)
+        # 4. pressures
+        self._update_pressure(t)
+        # 5. stances, then factional weights
+        s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u)
+        self._update_omega()
+        s.affect = np.clip(self._received_affect, -1, 1)
+        # 6. thresholds, win-sets, zone of agreement
+        self._recompute_bargaining()
+        # 7. summit logic
+        if forced_summit or (self.summit.status == "scheduled" and 0 <= self.summit.week <= t):
+            self._hold_summit(t)
+        # 8. termination and recording
+        if s.tension >= self.params.e_crit:
+            s.tension_streak += 1
+        else:
+            s.tension_streak = 0
+        if s.tension_streak >= self.params.e_weeks and self.escalated_week < 0:
+            self._escalate(t, f"tension above {self.params.e_crit:g} for {s.tension_streak} weeks")
+        self.week += 1
+        if self.escalated_week >= 0 or self.agreement is not None or self.week >= self.horizon:
+            self.running = False
+            self._finish()
+        self.recorder.record(t)
+
+    def _event_sides(self, ev: Any) -> list[int]:
+        if ev.receiver:
+            c = int(self.side_of[self.index_of[ev.receiver]])
+            return [c] if c >= 0 else []
+        return list(range(len(self.side_ids)))
+
+    # --------------------------------------------------------------- signals
+    def _deliver(self, signals: list[Signal], t: int) -> None:
+        s = self.state
+        mediations: list[Signal] = []
+        summit_actions: list[tuple[Signal, str]] = []
+        for sig in signals:
+            kind = self.catalogue[sig.kind]
+            before = self.trust_matrix()
+            pressure_before = self._pressure_snapshot()
+            u_before = self._u.copy()
+            self._apply_signal(sig, kind, t)
+            for part in kind.parts:
+                self._apply_signal(sig, self.catalogue[part], t, as_part=True)
+            if kind.trust.mode == "mediation":
+                mediations.append(sig)
+            if kind.summit is not None:
+                summit_actions.append((sig, kind.summit))
+            self._log_signal(sig, t, before, pressure_before, u_before)
+        if mediations:
+            self._mediate(mediations, t)
+        self._summit_actions(summit_actions, t)
+
+    def _pressure_snapshot(self) -> FloatArray:
+        s = self.state
+        return np.concatenate([s.economic, s.domestic, s.military_extra, s.sanctions, s.hostility])
+
+    def _apply_signal(self, sig: Signal, kind: SignalKind, t: int, as_part: bool = False) -> None:
+        s = self.state
+        p = self.params
+        sender_side = int(self.side_of[sig.sender])
+        rsides = self.receiver_sides(sig)
+        # trust: everyone outside the sender's side updates its belief in that side
+        if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
+            updaters = np.flatnonzero(self.side_of != sender_side)
+            x = s.stance[updaters]
+            if kind.trust.mode == "reassuring":
+                c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
+                shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+            elif kind.trust.mode == "hostile":
+                shift = tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
+            else:
+                shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
+            self._shift_trust(updaters, sender_side, shift)
+        # affect of the receivers: +1 conciliation, -1 hostility
+        valence = policy.valence(kind)
+        for c in rsides:
+            self._received_affect[self.members[c]] += valence
+        if kind.vindicates != "none":
+            for c in rsides:
+                mask = self.hawkish if kind.vindicates == "hawks" else self.dovish
+                self._vindication[self.members[c][mask[self.members[c]]]] += 1.0
+        if kind.vindicates_sender != "none" and sender_side >= 0:
+            mask = self.hawkish if kind.vindicates_sender == "hawks" else self.dovish
+            mem = self.members[sender_side]
+            self._vindication[mem[mask[mem]]] += 1.0
+        for eff in kind.effects:
+            self._apply_effect(eff, sig.sender, rsides, kind, sig=sig)
+        if as_part:
+            return
+        # costs: economic cost of costly concessions is borne as domestic pressure on elites
+        if sender_side >= 0 and kind.conciliatory and kind.cost > 0:
+            s.unreciprocated[sender_side] += kind.cost
+            for c in rsides:
+                s.unreciprocated[c] = max(0.0, s.unreciprocated[c] - kind.cost)
+        # pledges and tests
+        if kind.pledge_scope is not None and sender_side >= 0:
+            if not any(pl.active and pl.side == sender_side for pl in self.pledges):
+                self.pledges.append(Pledge(sender_side, frozenset(kind.pledge_scope), kind.tie, t))
+                if self.first_pledge_week < 0:
+                    self.first_pledge_week = t
+        if sig.kind == "praise" or (kind.conciliatory and kind.trust.mode == "reassuring" and kind.cost <= 0.02):
+            for pl in self.pledges:
+                if pl.active and pl.side != sender_side and sender_side >= 0:
+                    pl.touted_by.add(sig.sender)
+        if kind.test_class is not None and sender_side >= 0:
+            self._check_breach(sig, kind, sender_side, t)
+
+    def _shift_trust(self, rows: IntArray, col: int, shift: FloatArray) -> None:
+        s = self.state
+        if self.params.trust_model == "beta":
+            w = self.params.beta_w
+            pos = np.clip(shift, 0, None)
+            neg = np.clip(-shift, 0, None)
+            s.beta_a[rows, col] += w * pos
+            s.beta_b[rows, col] += w * neg
+        else:
+            s.trust_logit[rows, col] = np.clip(s.trust_logit[rows, col] + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+
+    def _check_breach(self, sig: Signal, kind: SignalKind, side: int, t: int) -> None:
+        s = self.state
+        p = self.params
+        for pl in self.pledges:
+            if not (pl.active and pl.side == side):
+                continue
+            if self.first_test_after_pledge < 0:
+                self.first_test_after_pledge = t
+            in_scope = kind.test_class in pl.scope
+            p_br = 1.0 if in_scope else kind.breach_probability
+            if p_br <= 0:
+                continue
+            updaters = np.flatnonzero(self.side_of != side)
+            touted = np.array([i in pl.touted_by for i in updaters], dtype=float)
+            shift = tr.breach_shift(p.kappa_b, p_br, s.psi[updaters], s.rapport[updaters, side], touted)
+            self._shift_trust(updaters, side, shift)
+            if in_scope:
+                pl.active = False
+                breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")
+                before = self.trust_matrix()
+                pb = self._pressure_snapshot()
+                ub = self._u.copy()
+                bk = self.catalogue["pledge_breach"]
+                self._breach_tie = pl.tie
+                try:
+                    self._apply_signal(breach, bk, t, as_part=True)
+                finally:
+                    del self._breach_tie
+                self._log_signal(breach, t, before, pb, ub)
+                self._escalate(t, f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks an active pledge")
+
+    def _apply_effect(self, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None) -> None:
+        s = self.state
+        sender_side = int(self.side_of[sender]) if sender >= 0 else -1
+        if eff.on == "sender":
+            targets_sides = [sender_side] if sender_side >= 0 else []
+        elif eff.on == "receiver":
+            targets_sides = receiver_sides
+        else:
+            targets_sides = [int(c) for c in self.summit_sides]
+        delta = eff.delta
+        if kind is not None and eff.min_verification > kind.verification:
+            return
+        if eff.scale == "verification" and kind is not None:
+            delta *= kind.verification
+        if eff.scale == "audience" and sender_side >= 0:
+            delta *= self.audience[sender_side] * getattr(self, "_breach_tie", kind.tie if kind else 0.0)
+        var = eff.var
+        # third-party sender: its own variables
+        if eff.on == "sender" and sender_side < 0 and sender >= 0:
+            m = self.tp_index[sender]
+            if var == "enforcement":
+                s.enforcement[m] = float(np.clip(s.enforcement[m] + delta, 0, 1))
+            elif var == "pressure.domestic":
+                s.tp_domestic[m] = float(np.clip(s.tp_domestic[m] + delta, 0, 1))
+            elif var == "stance":
+                self._u[sender] += delta
+            return
+        for c in targets_sides:
+            mem = self.members[c]
+            if eff.roles is not None:
+                mem = mem[np.isin(self.roles[mem], eff.roles)]
+            if var == "stance":
+                d = np.full(mem.size, delta)
+                if eff.scale == "ego":
+                    d = d * s.psi[mem]
+                elif eff.scale == "lobby" and sig is not None:
+                    li = int(self.leader_of[c])
+                    sign = np.sign(s.stance[sig.sender] - s.stance[li])
+                    d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
+                self._u[mem] += d
+            elif var == "anchor":
+                s.anchor[mem] = np.clip(s.anchor[mem] + delta, 0, 1)
+            elif var == "threshold":
+                s.threshold_shift[mem] += delta
+            elif var == "influence":
+                self._vindication[mem] += delta
+            elif var == "rapport":
+                col = sender_side if sender_side >= 0 else c
+                d = np.full(mem.size, delta) * (s.psi[mem] if eff.scale == "ego" else 1.0)
+                s.rapport[mem, col] = np.clip(s.rapport[mem, col] + d, 0, 1)
+            elif var == "pressure.economic":
+                s.economic[c] = np.clip(s.economic[c] + delta, 0, 1)
+            elif var == "pressure.domestic":
+                s.domestic[c] = np.clip(s.domestic[c] + delta, 0, 1)
+            elif var == "pressure.military":
+                s.military_extra[c] = np.clip(s.military_extra[c] + delta, 0, 1)
+            elif var == "hostility":
+                s.hostility[c] = np.clip(s.hostility[c] + delta, 0, 1)
+            elif var == "sanctions":
+                s.sanctions[c] = np.clip(s.sanctions[c] + delta, 0, 1)
+            elif var == "exercise_credit":
+                s.credit[c] = np.clip(s.credit[c] + delta, 0, 1)
+            elif var == "demand":
+                s.demand[c] = np.clip(s.demand[c] + delta, -1, 1)
+            elif var == "enforcement":
+                clients = self.tp_client == c
+                s.enforcement[clients] = np.clip(s.enforcement[clients] + delta, 0, 1)
+        if var == "perception":
+            s.perception_log = float(np.clip(s.perception_log + delta, -3, 1))
+
+    def _mediate(self, mediations: list[Signal], t: int) -> None:
+        """Kydd mediation: relay the mediator's belief; all from the same state, summed."""
+        s = self.state
+        p = self.params
+        mu = self.trust_matrix()
+        a, b = (int(c) for c in self.summit_sides)
+        total = np.zeros(2)
+        leaders = [int(self.leader_of[a]), int(self.leader_of[b])]
+        for sig in mediations:
+            m = self.tp_index.get(sig.sender)
+            if m is None:
+                continue
+            for k, (li, other) in enumerate(((leaders[0], b), (leaders[1], a))):
+                w = self._edge_weight(li, sig.sender)
+                cred = tr.mediator_credibility(w, self.tp_position[m], self.position[self.side_of[li]], s.stake[m])
+                new = tr.mediation_update(mu[li, other], mu[sig.sender, other], p.kappa_m, cred)
+                total[k] += float(new) - mu[li, other]
+        for k, (li, other) in enumerate(((leaders[0], b), (leaders[1], a))):
+            if total[k] != 0:
+                self._set_trust(np.array([li]), other, np.array([mu[li, other] + total[k]]))
+
+    def _edge_weight(self, listener: int, speaker: int) -> float:
+        raw = self.raw_influence
+        lo, hi = raw.indptr[listener], raw.indptr[listener + 1]
+        pos = np.searchsorted(raw.indices[lo:hi], speaker)
+        if pos < hi - lo and raw.indices[lo + pos] == speaker:
+            return float(raw.data[lo + pos])
+        return 0.0
+
+    def _summit_actions(self, actions: list[tuple[Signal, str]], t: int) -> None:
+        sm = self.summit
+        order = {"accept": 0, "offer": 1, "cancel": 2, "reinstate": 3}
+        actions = sorted(actions, key=lambda a: (order[a[1]], a[0].sender))
+        cancelled_now = False
+        for sig, action in actions:
+            side = int(self.side_of[sig.sender])
+            if side not in self.summit_sides:
+                continue
+            other = int(self.counterpart_side[side])
+            if action == "accept" and sm.status == "offered" and sm.offered_by != side:
+                self._schedule(t, side, other)
+            elif action == "offer" and sm.status == "none":
+                sm.status, sm.offered_by = "offered", side
+            elif action == "offer" and sm.status == "offered" and sm.offered_by != side:
+                self._schedule(t, side, other)
+            elif action == "cancel" and sm.status == "scheduled":
+                sm.status = "cancelled"
+                sm.cancellations += 1
+                cancelled_now = True
+            elif action in ("reinstate", "accept") and sm.status == "cancelled" and not cancelled_now:
+                sm.status = "scheduled"
+                sm.week = max(sm.week, t + 2)
+                sm.reinstated = True
+                self._log(t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit",
+                          detail=str(sm.week))
+
+    def _schedule(self, t: int, side: int, other: int) -> None:
+        sm = self.summit
+        p = self.params
+        prep = int(self.rng.integers(p.tau_prep_min, p.tau_prep_max + 1))
+        sm.status, sm.week = "scheduled", t + prep
+        self._log(t, "summit_scheduled", self.actor_ids[self.leader_of[side]], self.actor_ids[self.leader_of[other]], "summit",
+                  detail=str(sm.week))
+
+    # -------------------------------------------------------------- pressure
+    def _update_pressure(self, t: int) -> None:
+        s = self.state
+        p = self.params
+        C = len(self.side_ids)
+        s.leak = pr.leakage(p.leak0, self.tp_laxity, s.enforcement, self.tp_client, C)
+        s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
+        s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
+        s.hostility = pr.richardson(s.hostility, p.delta_m, p.gamma_r)
+        s.tension = pr.tension(s.hostility, self.summit_sides)
+        s.military_extra = s.military_extra * (1 - p.delta_m)
+        s.credit = s.credit * 0.98
+        s.military = np.clip(s.tension + s.military_extra - s.credit, 0, 1)
+        hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
+        s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
+        elite_target = np.clip(hl_share * s.unreciprocated * 4, 0, 1)
+        s.domestic = np.where(
+            self.elite,
+            (1 - p.domestic_decay) * s.domestic + p.domestic_decay * elite_target,
+            s.domestic + p.domestic_growth,
+        )
+        s.domestic = np.clip(s.domestic, 0, 1)
+        s.tp_domestic = s.tp_domestic + 0.05 * (self.tp_domestic0 - s.tp_domestic)
+        s.demand = s.demand * (1 - p.demand_decay)
+        s.perception_log *= 0.9
+        # forgetting toward prior trust (MODEL.md §2)
+        if p.trust_model == "beta":
+            s.beta_a, s.beta_b = tr.beta_decay(s.beta_a, s.beta_b, s.beta_a0, s.beta_b0, p.beta_decay)
+        else:
+            s.trust_logit = tr.forget(s.trust_logit, s.trust_logit0, p.nu)
+        self._update_pressure_aggregate()
+
+    def _update_pressure_aggregate(self) -> None:
+        s = self.state
+        if not s.military.any():
+            s.tension = pr.tension(s.hostility, self.summit_sides)
+            s.military = np.clip(s.tension + s.military_extra - s.credit, 0, 1)
+        s.pressure = pr.aggregate(self.pressure_weights, s.economic, s.domestic, s.military)
+
+    # ---------------------------------------------------------------- omega
+    def _update_omega(self) -> None:
+        s = self.state
+        eta = self.params.eta
+        changed = False
+        for c, mem in enumerate(self.members):
+            facs = mem[~self.is_leader[mem]]
+            if facs.size == 0:
+                continue
+            v = self._vindication[facs]
+            if not v.any():
+                continue
+            total = s.omega[facs].sum()
+            w = s.omega[facs] * np.exp(eta * v)
+            s.omega[facs] = w / w.sum() * total
+            changed = True
+        if changed:
+            self._refresh_leader_rows()
+
+    # ------------------------------------------------------------ bargaining
+    def member_thresholds(self) -> FloatArray:
+        s = self.state
+        p = self.params
+        side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
+        side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
+        return bg.thresholds(s.threshold0, s.stance, side_p, s.erosion, s.horizon, p.alpha_x, p.alpha_p, p.alpha_eps,
+                             extra=s.threshold_shift + side_demand)
+
+    def _recompute_bargaining(self) -> None:
+        s = self.state
+        s.thresholds = self.member_thresholds()
+        C = len(self.side_ids)
+        ws = np.zeros((C, self.grid.shape[0]), dtype=bool)
+        for c in range(C):
+            mem = self.members[c]
+            util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+            acc = bg.acceptance(util, s.thresholds[mem])
+            ws[c] = bg.win_set(acc, s.omega[mem], self.theta[c])
+        s.win_sets = ws
+        s.zone_area = bg.zone_area(*ws[self.summit_sides])
+
+    def perceived_win_set(self, c: int) -> NDArray[np.bool_]:
+        """Side c's win-set as the other side sees it: thresholds with noise sigma_W (MODEL.md §1)."""
+        s = self.state
+        mem = self.members[c]
+        sigma = self.params.sigma_w * math.exp(s.perception_log)
+        noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
+        util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+        return bg.win_set(bg.acceptance(util, noisy), s.omega[mem], self.theta[c])
+
+    def deal_utility(self, c: int) -> FloatArray:
+        li = int(self.leader_of[c])
+        return bg.leader_deal_utility(self.gains[c], self.gives[c], self.params.deal_weight, float(self.state.stance[li]))
+
+    # ----------------------------------------------------------------- summit
+    def _hold_summit(self, t: int) -> None:
+        s = self.state
+        p = self.params
+        sm = self.summit
+        a, b = (int(c) for c in self.summit_sides)
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
+        names = (self.actor_ids[la], self.actor_ids[lb])
+        sm.held += 1
+        if sm.first_week < 0:
+            sm.first_week = t
+        sm.status, sm.offered_by, sm.week = "none", -1, -1
+        self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
+        mu = self.trust_matrix()
+        perceived = {a: self.perceived_win_set(a), b: self.perceived_win_set(b)}
+        offers: dict[int, int | None] = {}
+        for c, o in ((a, b), (b, a)):
+            offers[c] = bg.best_offer(self.deal_utility(c), s.win_sets[c], perceived[o], p.theta_acc)
+        sm.offers = dict(offers)
+        trust_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
+        accepted: list[tuple[float, int]] = []
+        for c, o in ((a, b), (b, a)):
+            q = offers[c]
+            if q is None:
+                continue
+            if s.win_sets[o][q] and trust_ok:
+                joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
+                accepted.append((-joint, q))
+            else:
+                self._log(t, "offer_rejected", self.actor_ids[self.leader_of[c]], self.actor_ids[self.leader_of[o]], "summit",
+                          detail=self._describe_point(q) + ("" if s.win_sets[o][q] else ", outside the win-set") + ("" if trust_ok else ", too little trust"))
+        # audience-driven sides get their win; their need resets
+        s.domestic[~self.elite] *= 0.5
+        if accepted:
+            accepted.sort()
+            q = accepted[0][1]
+            point = self.grid[q]
+            cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
+            if cls is not None:
+                self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point)}}
+                sm.results.append(f"agreement:{cls}")
+                self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
+                return
+        R = s.rapport
+        if min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl or (accepted and self.agreement is None):
+            sm.results.append("declaration")
+            self._log(t, "declaration", names[0], names[1], "summit")
+            for li, other in ((la, b), (lb, a)):
+                self._shift_trust(np.array([li]), other, np.array([p.declaration_gain]))
+            return
+        # walk-away: the leader with the larger gap between walking and the offer on the table
+        scores = {}
+        for c, o in ((a, b), (b, a)):
+            q = offers[o]
+            util = float(self.deal_utility(c)[q]) if q is not None else -1.0
+            scores[c] = -float(s.pressure[c]) - util + 0.1 * float(s.stance[self.leader_of[c]])
+        walker = a if scores[a] >= scores[b] else b
+        other = b if walker == a else a
+        sm.results.append("walk_away")
+        sm.walked_by.append(self.actor_ids[self.leader_of[walker]])
+        sig = Signal(sender=int(self.leader_of[walker]), kind="walk_away", receiver=int(self.leader_of[other]), source="derived")
+        before = self.trust_matrix()
+        pb = self._pressure_snapshot()
+        self._u = np.zeros(len(self.actor_ids))
+        ub = self._u.copy()
+        self._vindication = np.zeros(len(self.actor_ids))
+        self._apply_signal(sig, self.catalogue["walk_away"], t)
+        self._log_signal(sig, t, before, pb, ub)
+        s.stance = np.clip(s.stance + self._u, 0, 1)
+        self._update_omega()
+        for c in (a, b):
+            if self.rng.random() < p.p_blame:
+                self._blame(c, offers.get(c), t)
+        self._recompute_bargaining()
+
+    def _blame(self, c: int, offer: int | None, t: int) -> None:
+        s = self.state
+        mem = self.members[c]
+        facs = mem[~self.is_leader[mem]]
+        if facs.size == 0:
+            return
+        if offer is not None:
+            util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[facs])[:, offer]
+            backers = facs[util >= s.thresholds[facs]]
+            pool = backers if backers.size else facs
+        else:
+            pool = facs
+        target = int(pool[np.argmax(s.omega[pool])])
+        total = s.omega[facs].sum()
+        s.omega[target] *= 0.5
+        s.omega[facs] = s.omega[facs] / s.omega[facs].sum() * total
+        self._refresh_leader_rows()
+        self._log(t, "blame", self.actor_ids[self.leader_of[c]], self.actor_ids[target], "summit")
+
+    def _describe_point(self, q: int) -> str:
+        return ", ".join(f"{d}={v:.2f}" for d, v in zip(self.dims, self.grid[q]))
+
+    def _escalate(self, t: int, why: str) -> None:
+        if self.escalated_week < 0:
+            self.escalated_week = t
+            self._log(t, "escalation", None, None, "summit", detail=why)
+
+    def _finish(self) -> None:
+        sm = self.summit
+        if self.escalated_week >= 0:
+            self.outcome = "escalation"
+        elif self.agreement is not None:
+            self.outcome = f"agreement_{self.agreement['type']}"
+        elif sm.results:
+            self.outcome = sm.results[-1].split(":")[0]
+        else:
+            self.outcome = "stalemate"
+            self._log(self.week - 1, "stalemate", None, None, "summit")
+
+    # ---------------------------------------------------------------- logging
+    def _log(self, t: int, kind: str, sender: str | None, receiver: str | None, source: str, detail: str = "",
+             **extra: Any) -> None:
+        text = sentence_for(kind, self.catalogue, sender=self._name(sender), receiver=self._name(receiver), detail=detail,
+                            week=t, date=self.date_of(t))
+        row = {
+            "step": t, "date": self.date_of(t), "sender": sender or "", "receiver": receiver or "", "kind": kind,
+            "source": source, "cost": 0.0, "trust_before": math.nan, "trust_after": math.nan, "trust_change": 0.0,
+            "stance_change": 0.0, "pressure_change": 0.0, "detail": detail, "text": text,
+        }
+        row.update(extra)
+        self.events.append(row)
+
+    def _name(self, actor: str | None) -> str:
+        if actor is None:
+            return ""
+        i = self.index_of.get(actor)
+        return self.actor_names[i] if i is not None else actor
+
+    def _log_signal(self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray) -> None:
+        after = self.trust_matrix()
+        kind = self.catalogue[sig.kind]
+        sender_side = int(self.side_of[sig.sender])
+        receiver = sig.receiver
+        if receiver >= 0 and sender_side >= 0:
+            tb, ta = float(before[receiver, sender_side]), float(after[receiver, sender_side])
+        else:
+            tb = ta = math.nan
+        dtrust = float(np.abs(after - before).sum())
+        recv_name = self.actor_ids[receiver] if receiver >= 0 else "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
+        text = sentence_for(sig.kind, self.catalogue, sender=self.actor_names[sig.sender],
+                            receiver=self.actor_names[receiver] if receiver >= 0 else "both principals",
+                            week=t, date=self.date_of(t))
+        self.events.append({
+            "step": t, "date": self.date_of(t), "sender": self.actor_ids[sig.sender], "receiver": recv_name, "kind": sig.kind,
+            "source": sig.source, "cost": float(kind.cost + kind.tie * (self.audience[sender_side] if sender_side >= 0 else 0.0)),
+            "trust_before": tb, "trust_after": ta, "trust_change": dtrust,
+            "stance_change": float(np.abs(self._u - u_before).sum()),
+            "pressure_change": float((self._pressure_snapshot() - pressure_before).sum()),
+            "detail": sig.note, "text": text,
+        })

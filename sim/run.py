@@ -1,0 +1,228 @@
+"""One run -> :class:`RunResult` (manifest, event log, time series); save/load.
+
+A run directory holds ``run.json`` (scenario name and content hash,
+parameters, seed, versions, outcome, metrics), ``events.parquet`` and
+``series.parquet`` (or ``.csv`` with ``fmt="csv"``). Files are written to a
+temporary name and renamed, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from sim.errors import RunDirError
+from sim.model import DiplomacyModel
+from sim.scenario import Scenario
+
+EVENT_SCHEMA = pa.schema([
+    ("step", pa.int32()), ("date", pa.string()), ("sender", pa.string()), ("receiver", pa.string()),
+    ("kind", pa.string()), ("source", pa.string()), ("cost", pa.float64()), ("trust_before", pa.float64()),
+    ("trust_after", pa.float64()), ("trust_change", pa.float64()), ("stance_change", pa.float64()),
+    ("pressure_change", pa.float64()), ("detail", pa.string()), ("text", pa.string()),
+])
+
+OUTCOMES = ("agreement_comprehensive", "agreement_interim", "declaration", "walk_away", "escalation", "stalemate")
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("summitry", "mesa", "numpy", "scipy", "networkx", "pydantic", "pyarrow"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; all views (dashboard, reports) derive from it."""
+
+    manifest: dict[str, Any]
+    events: pa.Table
+    series: pa.Table
+
+    @property
+    def outcome(self) -> str:
+        return str(self.manifest["outcome"])
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.manifest["metrics"])
+
+    def series_frame(self) -> Any:
+        return self.series.to_pandas()
+
+    def events_frame(self) -> Any:
+        return self.events.to_pandas()
+
+    def variable(self, variable: str, agent: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of one variable of one agent."""
+        import pyarrow.compute as pc
+
+        t = self.series.filter(pc.and_(pc.equal(self.series["variable"], variable), pc.equal(self.series["agent"], agent)))
+        return t["step"].to_numpy(), t["value"].to_numpy()
+
+    # ------------------------------------------------------------- save/load
+    def save(self, directory: str | Path, fmt: str = "parquet") -> Path:
+        """Write run.json, events and series into ``directory`` atomically."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            _atomic(d / "events.csv", lambda p: pacsv.write_csv(self.events, p))
+            _atomic(d / "series.csv", lambda p: pacsv.write_csv(self.series, p))
+        else:
+            _atomic(d / "events.parquet", lambda p: pq.write_table(self.events, p, compression="zstd"))
+            _atomic(d / "series.parquet", lambda p: pq.write_table(self.series, p, compression="zstd"))
+        text = json.dumps(_jsonable(self.manifest), indent=2, sort_keys=True) + "\n"
+        _atomic(d / "run.json", lambda p: Path(p).write_text(text))
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> RunResult:
+        d = Path(directory)
+        if not (d / "run.json").exists():
+            raise RunDirError(f"{d}: not a run directory (no run.json)")
+        try:
+            manifest = json.loads((d / "run.json").read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RunDirError(f"{d / 'run.json'}: cannot read ({exc})") from None
+        tables = {}
+        for name in ("events", "series"):
+            if (d / f"{name}.parquet").exists():
+                tables[name] = pq.read_table(d / f"{name}.parquet")
+            elif (d / f"{name}.csv").exists():
+                tables[name] = pacsv.read_csv(d / f"{name}.csv")
+            else:
+                raise RunDirError(f"{d}: missing {name}.parquet")
+        return cls(manifest, tables["events"], tables["series"])
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return None if not math.isfinite(v) else v
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
+    """Per-run outputs of MODEL.md §8."""
+    sm = model.summit
+    s = model.state
+    mu = model.trust_matrix()
+    a, b = (int(c) for c in model.summit_sides)
+    la, lb = int(model.leader_of[a]), int(model.leader_of[b])
+    T = model.horizon
+    agreement_week = model.agreement["week"] if model.agreement else None
+    zone = np.asarray(model.recorder.world["zone_area"], dtype=float)
+    hl = [i for i in model.members[b] if model.roles[i] == "hardliner"]
+    survival = None
+    if model.first_pledge_week >= 0:
+        end = model.first_test_after_pledge if model.first_test_after_pledge >= 0 else model.week
+        survival = end - model.first_pledge_week
+    return {
+        "summit_held": sm.held > model.scenario.summit.held,
+        "first_summit_week": sm.first_week if sm.first_week >= 0 else None,
+        "summits": sm.held - model.scenario.summit.held,
+        "summit_results": list(sm.results),
+        "cancellations": sm.cancellations,
+        "reinstated": sm.reinstated,
+        "walk_away": "walk_away" in sm.results,
+        "walked_by": list(sm.walked_by),
+        "agreement_type": model.agreement["type"] if model.agreement else None,
+        "agreement_week": agreement_week,
+        "agreement_point": model.agreement["point"] if model.agreement else None,
+        "time_to_agreement": agreement_week if agreement_week is not None else T,
+        "agreement_censored": agreement_week is None,
+        "escalation": model.escalated_week >= 0,
+        "escalation_week": model.escalated_week if model.escalated_week >= 0 else None,
+        "moratorium_survival": survival,
+        "moratorium_censored": model.first_test_after_pledge < 0 if model.first_pledge_week >= 0 else None,
+        "steps_run": model.week,
+        "final_trust": {f"{model.actor_ids[la]}->{model.side_ids[b]}": float(mu[la, b]),
+                         f"{model.actor_ids[lb]}->{model.side_ids[a]}": float(mu[lb, a])},
+        "final_pressure": {sid: float(s.pressure[c]) for c, sid in enumerate(model.side_ids)},
+        "final_tension": float(s.tension),
+        "final_zone_area": float(s.zone_area),
+        "mean_zone_area": float(zone.mean()) if zone.size else 0.0,
+        "hardliner_influence": float(sum(s.omega[i] for i in hl)),
+        "signals_sent": sum(1 for e in model.events if e["source"] in ("chosen", "forced")),
+    }
+
+
+def run_scenario(
+    scenario: Scenario,
+    seed: int = 0,
+    steps: int | None = None,
+    mode: str | None = None,
+    series_stride: int = 1,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run ``scenario`` to its end (or ``steps``) and return the result.
+
+    A pure function of (scenario, seed, steps, mode, engine version).
+    """
+    model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride)
+    total = model.horizon
+    while model.running:
+        model.step()
+        if progress is not None:
+            progress(model.week, total)
+    events = pa.Table.from_pylist(model.events, schema=EVENT_SCHEMA) if model.events else EVENT_SCHEMA.empty_table()
+    manifest = {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "scenario_hash": scenario.content_hash(),
+        "seed": int(seed),
+        "mode": model.mode,
+        "steps": total,
+        "series_stride": series_stride,
+        "start": scenario.time.start.isoformat(),
+        "step_days": scenario.time.step_days,
+        "overrides": {k: v for k, v in (overrides or {}).items()},
+        "parameters": scenario.parameters.model_dump(mode="json"),
+        "sides": {sid: {"name": side.name, "leader": side.leader.id} for sid, side in scenario.sides.items()},
+        "actors": [{"id": a, "name": n, "side": model.side_ids[c] if c >= 0 else None, "role": str(r)}
+                   for a, n, c, r in zip(model.actor_ids, model.actor_names, model.side_of.tolist(), model.roles)],
+        "summit_sides": [model.side_ids[int(c)] for c in model.summit_sides],
+        "dimensions": model.dims,
+        "true_types": {sid: ("T" if model.state.is_t[c] else "U") for c, sid in enumerate(model.side_ids)},
+        "outcome": model.outcome,
+        "metrics": metrics_of(model),
+        "versions": versions(),
+    }
+    return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table())
