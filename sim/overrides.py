@@ -198,7 +198,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], sourc
         try:
             key = canonical(sc, path, pmap)
         except KeyError:
-            near = close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=5)
+            near = list(dict.fromkeys(close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=8)))[:5]
             hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
             errors.append(f"--set {path}: no such parameter in {source}{hint}")
             continue

@@ -1,0 +1,56 @@
+# summitry: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SCENARIO ?= singapore-2018
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck unit bench fuzz schema browser-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the main job on the built-in default scenario
+run: install
+	$(VENV)/bin/summitry run $(SCENARIO) --seed 1
+
+## browser-deps: Debian Chromium and ChromeDriver for the dashboard's browser tests
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check sim agents dashboard tests benchmarks
+	$(VENV)/bin/ruff format --check sim agents dashboard tests benchmarks
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PY) -m pytest -n 2 -m "not fuzz" $(PYTEST_ARGS)
+
+## test: lint, types and the whole suite (the CI command)
+test: install browser-deps lint typecheck unit
+
+## schema: regenerate scenarios/schema.json
+schema: install
+	$(VENV)/bin/summitry schema -o scenarios/schema.json
+
+## bench: every script in benchmarks/, results in benchmarks/results.json
+bench: install
+	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+## fuzz: the long fuzzing target
+fuzz: install
+	$(PY) -m pytest -m fuzz -p no:cacheprovider $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,215 @@
+"""The ``summitry`` command (ARCHITECTURE.md, "The command line").
+
+Exit status: 0 success, 2 bad input (a message naming the file, the field
+and the line; never a traceback), 1 internal error (with a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.errors import InputError
+
+app = typer.Typer(
+    name="summitry",
+    help="Agent-based simulator of summit diplomacy.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: InputError) -> None:
+    for line in exc.messages:
+        err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _parse_sets(values: list[str] | None) -> dict[str, str]:
+    sets: dict[str, str] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise InputError(f"--set {item}: expected PATH=VALUE (e.g. --set parameters.kappa=3)")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise InputError(f"--set {item}: empty PATH")
+        sets[key] = value.strip()
+    return sets
+
+
+@app.command("scenarios")
+def scenarios_cmd() -> None:
+    """List the built-in scenarios."""
+    from sim.scenario import builtin_names, load_scenario
+
+    table = Table(title="Built-in scenarios", show_lines=False)
+    table.add_column("name", style="bold")
+    table.add_column("steps", justify="right")
+    table.add_column("description")
+    for name in builtin_names():
+        sc = load_scenario(name)
+        first = sc.description.strip().split(". ")[0].rstrip(".") + "."
+        table.add_row(name, str(sc.time.steps), first)
+    out.print(table)
+
+
+@app.command("validate")
+def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
+    """Exit 0 if every file is a valid scenario, 2 with messages if not."""
+    from sim.scenario import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except InputError as exc:
+            bad += 1
+            for line in exc.messages:
+                err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False, soft_wrap=True)
+        else:
+            out.print(f"[green]ok[/] {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} steps)", highlight=False)
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command("schema")
+def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
+    """Print (or write) the JSON Schema of scenario files."""
+    from sim.run import _atomic
+    from sim.scenario import schema_text
+
+    text = schema_text()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _atomic(output, lambda p: Path(p).write_text(text))
+        err.print(f"wrote {output}")
+
+
+@app.command("params")
+def params_cmd(scenario: Annotated[str, typer.Argument(help="Built-in name or path.")],
+               grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None) -> None:
+    """List every parameter path of a scenario, with its value and range (for --set and sweeps)."""
+    from sim.overrides import parameter_table
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    table = Table(title=f"Parameters of {sc.name}")
+    for col in ("path", "value", "range", "meaning"):
+        table.add_column(col)
+    for p in parameter_table(sc):
+        if grep and grep not in p.path:
+            continue
+        value = "default" if p.value != p.value else f"{p.value:g}"
+        table.add_row(p.path, value, f"[{p.low:g}, {p.high:g}]", p.description)
+    out.print(table)
+
+
+@app.command("run")
+def run_cmd(
+    scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path.")],
+    seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
+    steps: Annotated[int | None, typer.Option(help="Weeks to run (default: the scenario's horizon).", min=1)] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
+    mode: Annotated[str | None, typer.Option(help="free (agents choose) or forcing (inject the record).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run directory here.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    series_stride: Annotated[int, typer.Option("--series-stride", help="Keep every K-th step of the series.", min=1)] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
+) -> None:
+    """Run one scenario and print a summary; with --out, write run.json, events and series."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.run import run_scenario
+    from sim.scenario import load_scenario
+
+    if mode not in (None, "free", "forcing"):
+        raise InputError(f"--mode {mode}: must be 'free' or 'forcing'")
+    if fmt not in ("parquet", "csv"):
+        raise InputError(f"--format {fmt}: must be 'parquet' or 'csv'")
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: exists and is not a directory")
+    sets = _parse_sets(set_)
+    sc = load_scenario(scenario, sets)
+    total = steps or sc.time.steps
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("week {task.completed}/{task.total}"),
+                  TimeRemainingColumn(), console=err, transient=True, disable=quiet or total < 200) as progress:
+        task = progress.add_task(f"{sc.name} seed {seed}", total=total)
+        result = run_scenario(sc, seed=seed, steps=steps, mode=mode, series_stride=series_stride, overrides=sets,
+                              progress=lambda done, _t: progress.update(task, completed=done))
+    if out_dir is not None:
+        result.save(out_dir, fmt=fmt)
+    if quiet:
+        out.print(result.outcome)
+    else:
+        print_summary(result)
+    if out_dir is not None:
+        err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
+
+
+def print_summary(result: Any) -> None:
+    """A readable summary: outcome, key events by week, final trust and pressure."""
+    from sim.summary import key_events, outcome_sentence
+
+    m = result.manifest
+    out.rule(f"[bold]{m['title']}[/] — seed {m['seed']}, {m['mode']} mode")
+    out.print(f"[bold]Outcome:[/] {outcome_sentence(result)}", highlight=False)
+    table = Table(title="Key events", show_header=True)
+    table.add_column("week", justify="right")
+    table.add_column("date")
+    table.add_column("event")
+    for row in key_events(result):
+        table.add_row(str(row["step"]), row["date"], row["text"])
+    out.print(table)
+    metrics = m["metrics"]
+    t2 = Table(title="At the end")
+    t2.add_column("quantity")
+    t2.add_column("value", justify="right")
+    for k, v in metrics["final_trust"].items():
+        t2.add_row(f"trust {k}", f"{v:.2f}")
+    for k, v in metrics["final_pressure"].items():
+        t2.add_row(f"pressure on {k}", f"{v:.2f}")
+    t2.add_row("tension", f"{metrics['final_tension']:.2f}")
+    t2.add_row("zone of agreement (share of issue space)", f"{metrics['final_zone_area']:.3f}")
+    out.print(t2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps errors to exit statuses."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except InputError as exc:
+        try:
+            _fail(exc)
+        except typer.Exit as e:
+            sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show(file=sys.stderr)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Plain-language summaries of a saved run (used by the CLI, dashboard and reports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KEY_KINDS = frozenset({
+    "summit_offer", "summit_accept", "summit_cancel", "summit_scheduled", "summit_reinstated", "summit_held",
+    "declaration", "agreement", "walk_away", "offer_rejected", "moratorium_pledge", "pledge_breach", "srbm_test",
+    "icbm_test", "nuclear_test", "partial_relief", "dismantle_site", "exercise_halt", "escalation", "blame", "letter",
+    "sanctions_tighten", "sanctions_ease", "shock", "stalemate",
+})
+
+
+def outcome_sentence(result: Any) -> str:
+    """One sentence: what happened, when, and who did it."""
+    m = result.manifest
+    x = m["metrics"]
+    outcome = m["outcome"]
+    leaders = {a["id"]: a["name"] for a in m["actors"]}
+    if outcome.startswith("agreement"):
+        point = ", ".join(f"{k}={v:.2f}" for k, v in (x["agreement_point"] or {}).items())
+        return f"{x['agreement_type'].capitalize()} agreement at week {x['agreement_week']} ({point})."
+    if outcome == "escalation":
+        return f"Escalation at week {x['escalation_week']}."
+    if outcome == "walk_away":
+        who = leaders.get(x["walked_by"][-1], x["walked_by"][-1]) if x["walked_by"] else "a leader"
+        return f"Walk-away: {who} walked away from summit {x['summits']} (first summit at week {x['first_summit_week']})."
+    if outcome == "declaration":
+        return f"Declaratory statement without a substantive deal (first summit at week {x['first_summit_week']})."
+    return f"Stalemate: no summit outcome in {x['steps_run']} weeks."
+
+
+def key_events(result: Any, limit: int = 40) -> list[dict[str, Any]]:
+    """The events worth a line in a summary, in order."""
+    rows = [r for r in result.events.to_pylist() if r["kind"] in KEY_KINDS]
+    return rows[:limit]
