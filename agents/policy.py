@@ -91,7 +91,7 @@ def _effect_forecast(model: DiplomacyModel, kind: SignalKind, own: NDArray[np.in
     de = np.zeros(N)
     w = model.pressure_weights
     for eff in kind.effects:
-        side = own if eff.on == "sender" else recv
+        side = own if eff.who == "sender" else recv
         roles = eff.roles
         mass = omega_by_role(side, roles)
         d = eff.delta
@@ -102,23 +102,27 @@ def _effect_forecast(model: DiplomacyModel, kind: SignalKind, own: NDArray[np.in
         elif eff.var.startswith("pressure."):
             ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
             dz += p.alpha_p * w[side, ch] * d
-            if eff.on == "receiver":
+            if eff.who == "receiver":
                 dp += w[side, ch] * d
         elif eff.var == "sanctions":
             eff_d = d * (1 - s.leak[side])
             dz += p.alpha_p * w[side, 0] * eff_d
-            if eff.on == "receiver":
+            if eff.who == "receiver":
                 dp += w[side, 0] * eff_d
         elif eff.var == "hostility":
             de += d / 2
             dp += w[recv, 2] * d / 2
-        elif eff.var == "exercise_credit" and eff.on == "receiver":
+        elif eff.var == "exercise_credit" and eff.who == "receiver":
             dp -= w[side, 2] * d
     return dz, dp, de
 
 
-def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
-    """EU[i, k] of every action for every agent, and which are feasible now."""
+def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
+    """EU[i, k] of every action for every agent, and which are feasible now.
+
+    The straightforward implementation, one kind at a time; :class:`PolicyTables`
+    computes the same numbers with precomputed tables (tests check they agree).
+    """
     s = model.state
     p = model.params
     N = len(model.actor_ids)
@@ -178,6 +182,13 @@ def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
             value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * np.clip(-s.affect, 0, 1)
         elif kind.summit == "reinstate":
             value += np.where(sm.status == "cancelled", summit_value, 0.0)
+        if kind.test_class is not None:
+            # breaking one's own pledge realises its audience cost and a breach's loss of trust (Fearon 1997)
+            for pl in model.pledges:
+                if pl.active and kind.test_class in pl.scope:
+                    mine = in_side & (own == pl.side)
+                    loss = base - tr.expit(tr.logit(base) - p.kappa_b)
+                    value -= np.where(mine, audience * pl.tie + theta_t * loss, 0.0)
         if kind.pledge_scope is not None:
             col &= np.array([c not in active_pledge for c in own]) & in_side
         if name == "sanctions_tighten":
@@ -186,7 +197,7 @@ def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
             col &= s.sanctions[recv] > 0.001
         if name == "lobby":
             leader_x = x[model.leader_of[own]]
-            value += 2.0 * np.abs(x - leader_x)
+            value += 1.5 * np.abs(x - leader_x)
         # third parties act on their own goals
         if tp_rows.size:
             value[tp_rows] = _third_party_value(model, kind, tp_rows, mu)
@@ -237,3 +248,184 @@ def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniform
     cdf /= cdf[:, -1:]
     choice = (cdf < uniforms[:, None]).sum(axis=1)
     return np.minimum(choice, eu.shape[1] - 1).astype(np.int64)
+
+
+def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
+    """EU[i, k] of every action for every agent, and which are feasible now (fast path)."""
+    tables = getattr(model, "_policy_tables", None)
+    if tables is None:
+        tables = PolicyTables(model)
+        model._policy_tables = tables
+    return tables.compute(model)
+
+
+class PolicyTables:
+    """What of the decision rule is fixed for a run, precomputed as (agent, kind) tables.
+
+    Everything that depends only on the catalogue, the parameters, the sides'
+    audience costs and the leaders' types is folded into arrays once; a step
+    then costs a few dozen array operations whatever the number of kinds.
+    """
+
+    def __init__(self, model: DiplomacyModel) -> None:
+        p = model.params
+        s = model.state
+        kinds = [model.catalogue[k] for k in model.kinds]
+        N, K = len(model.actor_ids), len(kinds)
+        side = model.side_of
+        own = np.maximum(side, 0)
+        in_side = side >= 0
+        self.own = own
+        self.in_side = in_side
+        self.recv = np.stack([_receiver_side(model, kd) for kd in kinds], axis=1) if K else np.zeros((N, 0), dtype=np.int64)
+        self.rl = model.leader_of[self.recv]
+        audience = np.where(in_side, model.audience[own], 0.0)
+        self.roles = sorted(model.role_masks) + ["*"]
+        role_col = {r: i for i, r in enumerate(self.roles)}
+        R = len(self.roles)
+        self.pos = np.zeros((N, K))
+        self.neg = np.zeros((N, K))
+        self.dz_own = np.zeros((K, R))
+        self.dz_recv = np.zeros((K, R))
+        self.dz_static = np.zeros((N, K))
+        self.sanc_own = np.zeros((N, K))
+        self.sanc_recv = np.zeros((N, K))
+        self.dp_static = np.zeros((N, K))
+        self.dp_sanc = np.zeros((N, K))
+        self.de = np.zeros((N, K))
+        w = model.pressure_weights
+        for j, kd in enumerate(kinds):
+            recv = self.recv[:, j]
+            for part in [kd, *[model.catalogue[q] for q in kd.parts]]:
+                m = part.trust
+                if m.mode == "reassuring":
+                    self.pos[:, j] += p.kappa * (part.cost + part.tie * audience) * part.verification
+                elif m.mode == "hostile":
+                    self.neg[:, j] += -p.kappa_h * m.magnitude
+                elif m.mode == "shift":
+                    if m.magnitude >= 0:
+                        self.pos[:, j] += m.magnitude
+                    else:
+                        self.neg[:, j] += m.magnitude
+                for eff in part.effects:
+                    mine = eff.who == "sender"
+                    ref = own if mine else recv
+                    table = self.dz_own if mine else self.dz_recv
+                    cols = [role_col[r] for r in eff.roles if r in role_col] if eff.roles is not None else [role_col["*"]]
+                    d = eff.delta
+                    if eff.var in ("stance", "anchor"):
+                        for c in cols:
+                            table[j, c] += -p.alpha_x * d
+                    elif eff.var == "threshold":
+                        for c in cols:
+                            table[j, c] += -d
+                    elif eff.var == "demand":
+                        self.dz_static[:, j] += -d
+                    elif eff.var.startswith("pressure."):
+                        ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+                        self.dz_static[:, j] += p.alpha_p * w[ref, ch] * d
+                        if eff.who == "receiver":
+                            self.dp_static[:, j] += w[ref, ch] * d
+                    elif eff.var == "sanctions":
+                        (self.sanc_own if mine else self.sanc_recv)[:, j] += p.alpha_p * w[ref, 0] * d
+                        if eff.who == "receiver":
+                            self.dp_sanc[:, j] += w[ref, 0] * d
+                    elif eff.var == "hostility":
+                        self.de[:, j] += d / 2
+                        self.dp_static[:, j] += w[recv, 2] * d / 2
+                    elif eff.var == "exercise_credit" and eff.who == "receiver":
+                        self.dp_static[:, j] -= w[ref, 2] * d
+        renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
+        self.cost = np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * np.array([kd.tie for kd in kinds])[None, :] * renege[:, None]
+        self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
+        self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
+        self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
+        self.tests = [(j, kd.test_class) for j, kd in enumerate(kinds) if kd.test_class is not None]
+        self.pledge_kinds = [j for j, kd in enumerate(kinds) if kd.pledge_scope is not None]
+        index = {k: j for j, k in enumerate(model.kinds)}
+        self.tighten = index.get("sanctions_tighten")
+        self.ease = index.get("sanctions_ease")
+        self.lobby = index.get("lobby")
+        self.tp_rows = np.flatnonzero(~in_side)
+        self.tp_kinds = [(j, kd) for j, kd in enumerate(kinds) if set(kd.senders) & {"mediator", "patron", "spoiler"}]
+        self.theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
+        self.arange = np.arange(N)[:, None]
+
+    def _mass(self, model: DiplomacyModel) -> FloatArray:
+        s = model.state
+        C = len(model.side_ids)
+        M = np.zeros((C, len(self.roles)))
+        for c, mem in enumerate(model.members):
+            om = s.omega[mem]
+            rl = model.roles[mem]
+            for r_i, r in enumerate(self.roles[:-1]):
+                M[c, r_i] = om[rl == r].sum()
+            M[c, -1] = om.sum()
+        return M
+
+    def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
+        s = model.state
+        p = model.params
+        N, K = self.recv.shape
+        own, recv, in_side = self.own, self.recv, self.in_side
+        x = s.stance
+        mu = model.trust_matrix()
+        base = mu[self.rl, own[:, None]]
+        xr = x[self.rl]
+        shift = self.pos * (1 - p.phi * xr) + self.neg * (1 + p.phi * xr)
+        dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
+        M = self._mass(model)
+        keep = 1 - s.leak
+        dz = M[own] @ self.dz_own.T + np.einsum("nkr,kr->nk", M[recv], self.dz_recv) + self.dz_static
+        dz = dz + self.sanc_own * keep[own][:, None] + self.sanc_recv * keep[recv]
+        dp = self.dp_static + self.dp_sanc * keep[recv]
+        rapport = s.rapport[self.arange, recv]
+        value = (1 - x)[:, None] * (self.theta_t[:, None] * dmu + p.theta_z * dz) + x[:, None] * p.theta_p * dp
+        value -= self.cost
+        value -= ((1 - s.zeta) * p.theta_r)[:, None] * self.de
+        value += (s.iota * p.theta_aff * s.affect)[:, None] * self.valence[None, :]
+        value += p.theta_rapport * rapport * self.concil[None, :]
+        sm = model.summit
+        summit_side = np.isin(model.side_of, model.summit_sides)
+        summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[:, None] * p.theta_p * (1 - mu[self.arange, recv])
+        feasible = model.static_feasible.copy()
+        f = feasible[:, 1:]
+        offer, accept, cancel, reinstate = (self.summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
+        value += np.where(offer | accept, summit_value, 0.0)
+        value += np.where(accept, (s.iota * p.theta_aff * 0.5)[:, None], 0.0)
+        value += np.where(cancel, -summit_value - p.theta_rapport * rapport + (s.iota * p.theta_aff * np.clip(-s.affect, 0, 1))[:, None], 0.0)
+        if sm.status == "cancelled":
+            value += np.where(reinstate, summit_value, 0.0)
+        f[:, offer] &= (summit_side & (sm.status == "none"))[:, None]
+        ok_accept = ((sm.status == "offered") & (own != sm.offered_by)) | (sm.status == "cancelled")
+        f[:, accept] &= (summit_side & ok_accept)[:, None]
+        f[:, cancel] &= (summit_side & (sm.status == "scheduled"))[:, None]
+        pledges = [pl for pl in model.pledges if pl.active]
+        if pledges:
+            pledged = np.isin(own, [pl.side for pl in pledges]) & in_side
+            for j in self.pledge_kinds:
+                f[:, j] &= ~pledged
+            for j, cls in self.tests:
+                for pl in pledges:
+                    if cls in pl.scope:
+                        b = base[:, j]
+                        loss = b - tr.expit(tr.logit(b) - p.kappa_b)
+                        mine = in_side & (own == pl.side)
+                        value[:, j] -= np.where(mine, model.audience[own] * pl.tie + self.theta_t * loss, 0.0)
+        else:
+            for j in self.pledge_kinds:
+                f[:, j] &= in_side
+        if self.tighten is not None:
+            f[:, self.tighten] &= s.sanctions[recv[:, self.tighten]] < 0.999
+        if self.ease is not None:
+            f[:, self.ease] &= s.sanctions[recv[:, self.ease]] > 0.001
+        if self.lobby is not None:
+            value[:, self.lobby] += 1.5 * np.abs(x - x[model.leader_of[own]])
+        if self.tp_rows.size:
+            value[self.tp_rows] = -np.inf
+            for j, kd in self.tp_kinds:
+                value[self.tp_rows, j] = _third_party_value(model, kd, self.tp_rows, mu)
+        eu = np.empty((N, K + 1))
+        eu[:, 0] = p.activity
+        eu[:, 1:] = value
+        return eu, feasible

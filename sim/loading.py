@@ -39,33 +39,47 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # a scalar that matches a YAML type's pattern but cannot be built
+        # (2020-13-45, 0b_) raises a bare ValueError; give it the node's line
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r}: {exc}", node.start_mark) from None
 
-def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+
+def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tuple[Loc, int]]) -> None:
     out[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: the constructor refuses it
             key = key_node.value
-            out[loc + (key,)] = key_node.start_mark.line + 1
-            _lines(value_node, loc + (key,), out)
+            if key in seen:
+                duplicates.append((loc + (key,), key_node.start_mark.line + 1))
+            seen.add(key)
+            _lines(value_node, loc + (key,), out, duplicates)
             # keep the key's own line for the key itself (for "unknown key")
             out[loc + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, loc + (i,), out)
+            _lines(item, loc + (i,), out, duplicates)
 
 
-def _check_finite(obj: Any, path: str = "") -> str | None:
+def _check_finite(obj: Any, loc: Loc = ()) -> Loc | None:
+    """Location of the first nan or inf in ``obj`` (None if there is none)."""
     if isinstance(obj, float) and not math.isfinite(obj):
-        return path or "<root>"
+        return loc
     if isinstance(obj, Mapping):
         for k, v in obj.items():
-            bad = _check_finite(v, f"{path}.{k}" if path else str(k))
-            if bad:
+            bad = _check_finite(v, (*loc, k))
+            if bad is not None:
                 return bad
     if isinstance(obj, list):
         for i, v in enumerate(obj):
-            bad = _check_finite(v, f"{path}[{i}]")
-            if bad:
+            bad = _check_finite(v, (*loc, i))
+            if bad is not None:
                 return bad
     return None
 
@@ -86,9 +100,11 @@ def read_text(path: Path, kind: str, error: type[InputError]) -> str:
             f"{MAX_BYTES // 2**20} MiB"
         )
     try:
-        return path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
 
@@ -101,14 +117,19 @@ def parse_document(
         raise error(f"{source}: {kind} is over {MAX_BYTES // 2**20} MiB")
     if not text.strip():
         raise error(f"{source}: the {kind} file is empty")
+    if "\t" in text and text.lstrip().startswith(("{", "[")) and _is_json(text):
+        # YAML forbids tabs as indentation; in valid JSON every tab is
+        # insignificant whitespace, so a tab-indented JSON file reads the same
+        text = text.replace("\t", " ")
     lines: dict[Loc, int] = {}
+    duplicates: list[tuple[Loc, int]] = []
     try:
         loader = _NoAliasLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 raise error(f"{source}: the {kind} file is empty")
-            _lines(node, (), lines)
+            _lines(node, (), lines, duplicates)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
@@ -116,9 +137,15 @@ def parse_document(
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark is not None:
+            # e.g. an unclosed bracket or quote: say where it was opened
+            problem = f"{problem} ({exc.context}, line {exc.context_mark.line + 1})"
         if "python/" in str(exc):
             problem = f"{problem} (Python tags are not allowed)"
         raise error(f"{source}{line}: not valid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise error(f"{source}:{line}: not valid YAML: {exc.reason} (character U+{exc.character:04X})") from None
     except yaml.YAMLError as exc:
         raise error(f"{source}: not valid YAML: {exc}") from None
     except RecursionError:
@@ -128,22 +155,22 @@ def parse_document(
             f"{source}:1: a {kind} must be a mapping of keys to values, "
             f"not {type(data).__name__}"
         )
+    if duplicates:
+        raise error([f"{source}:{line}: {format_loc(loc)}: duplicate key (an earlier one would be silently replaced)" for loc, line in duplicates])
     bad = _check_finite(data)
-    if bad:
-        line = lines.get(tuple(_split_path(bad)), None)
+    if bad is not None:
+        line = lines.get(bad)
         where = f":{line}" if line else ""
-        raise error(f"{source}{where}: {bad}: must be a finite number (got nan or inf)")
+        raise error(f"{source}{where}: {format_loc(bad)}: must be a finite number (got nan or inf)")
     return data, lines
 
 
-def _split_path(dotted: str) -> list[str | int]:
-    out: list[str | int] = []
-    for part in dotted.replace("]", "").split("."):
-        head, *idx = part.split("[")
-        if head:
-            out.append(head)
-        out.extend(int(i) for i in idx)
-    return out
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def format_loc(loc: Sequence[str | int], data: Any = None) -> str:
@@ -207,7 +234,7 @@ def _humanise(err: Mapping[str, Any]) -> str:
             "greater_than_equal": (">=", "ge"),
             "greater_than": (">", "gt"),
         }[kind]
-        return f"must be {bound[0]} {ctx.get(bound[1])} (got {shown})"
+        return f"must be {bound[0]} {_show(ctx.get(bound[1]))} (got {shown})"
     if kind == "extra_forbidden":
         return "unknown key (not part of the format; check its spelling)"
     if kind == "missing":
@@ -224,6 +251,8 @@ def _humanise(err: Mapping[str, Any]) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a bound of 1.0 reads "<= 1", as written in the file
     if isinstance(value, (dict, list)):
         text = json.dumps(value, default=str)
         return text if len(text) <= 40 else text[:37] + "..."

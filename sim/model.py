@@ -245,7 +245,7 @@ class DiplomacyModel(mesa.Model):
             economic=np.array([i.economic for i in init]), domestic=np.array([i.domestic for i in init]),
             military_extra=np.array([i.military for i in init]), military=np.zeros(C),
             sanctions=np.array([i.sanctions for i in init]), sanctions_effective=np.zeros(C), leak=np.zeros(C),
-            hostility=np.array([i.hostility for i in init]), credit=np.zeros(C), demand=np.zeros(C),
+            hostility=np.array([i.hostility for i in init]), credit=np.array([i.exercise_credit for i in init]), demand=np.zeros(C),
             unreciprocated=np.zeros(C), pressure=np.zeros(C), is_t=np.array(types, dtype=bool),
             enforcement=np.array([t.enforcement for t in tps], dtype=float), stake=np.array([t.stake for t in tps], dtype=float),
             tp_domestic=np.array([t.domestic for t in tps], dtype=float),
@@ -279,7 +279,12 @@ class DiplomacyModel(mesa.Model):
         # summit, pledges, events
         self.summit = SummitState(status=sc.summit.status, offered_by=side_index.get(sc.summit.offered_by or "", -1),
                                   week=sc.summit.week if sc.summit.week is not None else -1, held=sc.summit.held)
-        self.pledges: list[Pledge] = []
+        self.pledges: list[Pledge] = [
+            Pledge(side_index[pl.side], frozenset(pl.scope), pl.tie, -1, touted_by={self.index_of[a] for a in pl.touted_by})
+            for pl in sc.pledges
+        ]
+        if self.pledges:
+            self.first_pledge_week = 0
         self.scheduled_events: dict[int, list[Any]] = {}
         for ev in sc.events:
             week = ev.week if ev.week is not None else sc.week_of(ev.date)  # type: ignore[arg-type]
@@ -287,6 +292,7 @@ class DiplomacyModel(mesa.Model):
             if mode == "forcing" and self.mode != "forcing":
                 continue
             self.scheduled_events.setdefault(week, []).append(ev)
+        self._forced_summits = any(ev.kind == "summit" for evs in self.scheduled_events.values() for ev in evs)
         # agents
         self.agent_list: list[DiplomaticAgent] = []
         for i in range(N):
@@ -447,8 +453,9 @@ class DiplomacyModel(mesa.Model):
         s.affect = np.clip(self._received_affect, -1, 1)
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()
-        # 7. summit logic
-        if forced_summit or (self.summit.status == "scheduled" and 0 <= self.summit.week <= t):
+        # 7. summit logic (in forcing mode with dated summits, summits happen on their dates only)
+        by_schedule = self.summit.status == "scheduled" and 0 <= self.summit.week <= t and not self._forced_summits
+        if forced_summit or by_schedule:
             self._hold_summit(t)
         # 8. termination and recording
         if s.tension >= self.params.e_crit:
@@ -591,9 +598,9 @@ class DiplomacyModel(mesa.Model):
     def _apply_effect(self, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None) -> None:
         s = self.state
         sender_side = int(self.side_of[sender]) if sender >= 0 else -1
-        if eff.on == "sender":
+        if eff.who == "sender":
             targets_sides = [sender_side] if sender_side >= 0 else []
-        elif eff.on == "receiver":
+        elif eff.who == "receiver":
             targets_sides = receiver_sides
         else:
             targets_sides = [int(c) for c in self.summit_sides]
@@ -606,7 +613,7 @@ class DiplomacyModel(mesa.Model):
             delta *= self.audience[sender_side] * getattr(self, "_breach_tie", kind.tie if kind else 0.0)
         var = eff.var
         # third-party sender: its own variables
-        if eff.on == "sender" and sender_side < 0 and sender >= 0:
+        if eff.who == "sender" and sender_side < 0 and sender >= 0:
             m = self.tp_index[sender]
             if var == "enforcement":
                 s.enforcement[m] = float(np.clip(s.enforcement[m] + delta, 0, 1))

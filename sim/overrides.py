@@ -14,6 +14,7 @@ parameters as ``parameters.NAME``.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -207,6 +208,9 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], sourc
             value = parse_value(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             errors.append(f"--set {path}: must be a number (got {value!r})")
+            continue
+        if not math.isfinite(value):
+            errors.append(f"--set {path}: must be a finite number (got {value})")
             continue
         if info.integer and float(value) != int(value):
             errors.append(f"--set {path}: must be a whole number (got {value})")

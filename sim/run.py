@@ -8,6 +8,7 @@ temporary name and renamed, so a crash never leaves half a file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -37,14 +38,20 @@ EVENT_SCHEMA = pa.schema([
 OUTCOMES = ("agreement_comprehensive", "agreement_interim", "declaration", "walk_away", "escalation", "stalemate")
 
 
-def versions() -> dict[str, str]:
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {}
     for pkg in ("summitry", "mesa", "numpy", "scipy", "networkx", "pydantic", "pyarrow"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "unknown"
-    return out
+    return tuple(out.items())
+
+
+def versions() -> dict[str, str]:
+    """Versions of summitry and the packages a result depends on."""
+    return dict(_versions())
 
 
 @dataclass

@@ -89,14 +89,15 @@ class InitialState(_Data):
     military: Unit = Field(0.0, description="P^M before tension is computed.")
     sanctions: Unit = Field(0.0, description="S: sanctions stock on this side.")
     hostility: Unit = Field(0.0, description="H: this side's hostility (Richardson).")
+    exercise_credit: Unit = Field(0.0, description="Military pressure relieved by the other side's suspended exercises.")
 
 
 class PressureWeights(_Data):
     """Weights of the three pressures in the side's aggregate P_c (sum to 1)."""
 
-    economic: Unit = 0.0
-    domestic: Unit = 0.5
-    military: Unit = 0.5
+    economic: Unit = Field(0.0, description="w^E: weight of economic pain P^E.")
+    domestic: Unit = Field(0.5, description="w^D: weight of domestic pressure P^D.")
+    military: Unit = Field(0.5, description="w^M: weight of military pressure P^M.")
 
 
 class Side(_Data):
@@ -121,7 +122,7 @@ class ThirdParty(_Data):
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    role: Literal["mediator", "patron", "spoiler"]
+    role: Literal["mediator", "patron", "spoiler"] = Field(description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; spoiler: urges its client to slow down.")
     position: Unit = Field(0.5, description="b: bias on the axis of side positions.")
     stake: Unit = Field(0.5, description="s_m: stake in the issue; a mediator with none has no credibility (Kydd 2006).")
     client: str | None = Field(None, description="Side it patronises (patrons and spoilers).")
@@ -144,9 +145,9 @@ class Edge(_Data):
 class Dimension(_Data):
     """One dimension of the issue space, scaled to [0, 1]."""
 
-    id: Id
-    label: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    id: Id = Field(description="Dimension id, used in utilities and agreement classes.")
+    label: str = Field(min_length=1, max_length=200, description="Display name.")
+    description: str = Field("", max_length=2000, description="What 0 and 1 mean on this dimension.")
 
 
 class Time(_Data):
@@ -167,6 +168,15 @@ class Summit(_Data):
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
 
 
+class InitialPledge(_Data):
+    """A pledge already in force at step 0 (e.g. a test moratorium)."""
+
+    side: str = Field(description="Side that made the pledge.")
+    scope: list[str] = Field(min_length=1, description="Test classes it covers (e.g. icbm, nuclear).")
+    tie: Unit = Field(0.4, description="Audience cost a staked on it.")
+    touted_by: list[str] = Field(default_factory=list, description="Actor ids who publicly vouched for it (they discount its breach).")
+
+
 class Event(_Data):
     """A dated event: a signal from the record, an exogenous shock, or a summit."""
 
@@ -183,31 +193,31 @@ class Event(_Data):
 class RecordEntry(_Data):
     """One dated line of the historical record (the scenario's sources)."""
 
-    date: dt.date
-    week: int = Field(ge=-1000, le=100_000)
-    text: str = Field(min_length=1, max_length=2000)
+    date: dt.date = Field(description="Date of the entry.")
+    week: int | None = Field(None, ge=-1000, le=100_000, description="Step of the entry; computed from the date when absent.")
+    text: str = Field(min_length=1, max_length=2000, description="What happened, in words.")
     source: str = Field("", max_length=500, description="Where it is documented.")
 
 
 class Pattern(_Data):
     """A historical pattern a run can reproduce (MODEL.md §8; for backtests)."""
 
-    id: Id
-    text: str = Field(min_length=1, max_length=500)
+    id: Id = Field(description="Unique pattern id.")
+    text: str = Field(min_length=1, max_length=500, description="The pattern, in words.")
     kind: str = Field(description="Event kind to look for in the run's log.")
     sender: str | None = Field(None, description="Actor id the event must come from.")
     window: tuple[int, int] = Field(description="Weeks [from, to] the event should fall in.")
     tolerance: int = Field(3, ge=0, le=52, description="Weeks of slack either side of the window.")
     count: int = Field(1, ge=1, le=1000, description="Occurrences needed.")
     before: str | None = Field(None, description="Event kind that must not precede it (e.g. summit_held).")
-    weight: float = Field(1.0, ge=0, le=10)
+    weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
 
 
 class Scenario(_Data):
     """A whole case: everything a run needs besides the seed."""
 
     name: Id = Field(description="Short name, e.g. hanoi-2019.")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, description="Display title.")
     description: str = Field(min_length=1, max_length=5000, description="One line first, then any detail.")
     sources: list[str] = Field(default_factory=list, description="Where the record comes from.")
     mode: Literal["free", "forcing"] = Field("free", description="free: agents choose; forcing: the record's events are injected on their dates.")
@@ -221,6 +231,7 @@ class Scenario(_Data):
     influence: list[Edge] = Field(default_factory=list, description="Edges besides faction<->leader (peers, cross-border).")
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Overrides of the signal catalogue, or new kinds.")
     events: list[Event] = Field(default_factory=list)
+    pledges: list[InitialPledge] = Field(default_factory=list, description="Pledges in force at step 0.")
     record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
     patterns: list[Pattern] = Field(default_factory=list)
     parameters: ModelParameters = Field(default_factory=ModelParameters)
@@ -346,6 +357,12 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                 problems.append((("events", i, end), f"unknown actor {v!r}{_hint(v, ids)}"))
         if ev.kind in catalogue and ev.sender is None:
             problems.append((("events", i, "sender"), "a signal event needs a sender"))
+    for i, pl in enumerate(sc.pledges):
+        if pl.side not in sc.sides:
+            problems.append((("pledges", i, "side"), f"unknown side {pl.side!r}"))
+        for j, a in enumerate(pl.touted_by):
+            if a not in ids:
+                problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{_hint(a, ids)}"))
     p = sc.parameters
     if p.tau_prep_min > p.tau_prep_max:
         problems.append((("parameters", "tau_prep_min"), "must be <= tau_prep_max"))

@@ -66,7 +66,7 @@ class Effect(_Data):
     """One numeric effect of a signal on a variable of one side's actors."""
 
     var: EffectVar = Field(description="The state variable moved (see docs/ODD.md).")
-    on: Literal["sender", "receiver", "principals"] = Field(
+    who: Literal["sender", "receiver", "principals"] = Field(
         description="Whose variable moves: the sender's side, the receiver's side, or both principals."
     )
     roles: list[Role] | None = Field(
@@ -128,8 +128,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Praise", senders=["leader"], receiver="other_leader", cost=0.02,
         trust={"mode": "reassuring"}, conciliatory=True,
         effects=[
-            {"var": "rapport", "on": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "ego"},
-            {"var": "stance", "on": "receiver", "roles": ["leader"], "delta": -0.01, "scale": "ego"},
+            {"var": "rapport", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "ego"},
+            {"var": "stance", "who": "receiver", "roles": ["leader"], "delta": -0.01, "scale": "ego"},
         ],
         sentence="{sender} praises {receiver}",
     ),
@@ -137,9 +137,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Verbal threat", senders=["leader", "hardliner", "military"], receiver="other_leader",
         cost=0.05, tie=0.1, trust={"mode": "hostile", "magnitude": 0.3}, vindicates="hawks",
         effects=[
-            {"var": "pressure.military", "on": "receiver", "delta": 0.05},
-            {"var": "hostility", "on": "sender", "delta": 0.05},
-            {"var": "stance", "on": "receiver", "roles": HL, "delta": 0.05},
+            {"var": "pressure.military", "who": "receiver", "delta": 0.05},
+            {"var": "hostility", "who": "sender", "delta": 0.05},
+            {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
         ],
         sentence="{sender} threatens {receiver}",
     ),
@@ -152,8 +152,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Summit offer", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
         trust={"mode": "reassuring"}, conciliatory=True, summit="offer", vindicates="doves",
         effects=[
-            {"var": "pressure.domestic", "on": "sender", "delta": 0.05},
-            {"var": "stance", "on": "receiver", "roles": ["reformer"], "delta": -0.05},
+            {"var": "pressure.domestic", "who": "sender", "delta": 0.05},
+            {"var": "stance", "who": "receiver", "roles": ["reformer"], "delta": -0.05},
         ],
         sentence="{sender} offers {receiver} a summit",
     ),
@@ -161,8 +161,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Summit acceptance", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
         trust={"mode": "reassuring"}, conciliatory=True, summit="accept", vindicates="doves",
         effects=[
-            {"var": "pressure.domestic", "on": "sender", "delta": 0.05},
-            {"var": "stance", "on": "receiver", "roles": ["reformer"], "delta": -0.05},
+            {"var": "pressure.domestic", "who": "sender", "delta": 0.05},
+            {"var": "stance", "who": "receiver", "roles": ["reformer"], "delta": -0.05},
         ],
         sentence="{sender} accepts the summit with {receiver}",
     ),
@@ -170,24 +170,24 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Summit cancellation", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
         trust={"mode": "shift", "magnitude": -0.4}, summit="cancel", vindicates="hawks",
         effects=[
-            {"var": "pressure.domestic", "on": "receiver", "delta": 0.1},
-            {"var": "stance", "on": "receiver", "roles": HL, "delta": 0.05},
+            {"var": "pressure.domestic", "who": "receiver", "delta": 0.1},
+            {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
         ],
         sentence="{sender} cancels the summit with {receiver}",
     ),
     "envoy_talks": _k(
         label="Envoy talks", senders=["staff"], receiver="other_staff", cost=0.05,
         trust={"mode": "reassuring"}, conciliatory=True,
-        effects=[{"var": "perception", "on": "principals", "delta": -0.2231}],
+        effects=[{"var": "perception", "who": "principals", "delta": -0.2231}],
         sentence="Envoys of {sender} meet their counterparts ({receiver})",
     ),
     "demand": _k(
         label="Public demand", senders=["leader"], receiver="other_leader", cost=0.02, tie=0.2,
         trust={"mode": "shift", "magnitude": -0.1}, vindicates="hawks",
         effects=[
-            {"var": "pressure.domestic", "on": "receiver", "delta": 0.03},
-            {"var": "demand", "on": "sender", "delta": 0.05},
-            {"var": "stance", "on": "receiver", "roles": HL, "delta": 0.03},
+            {"var": "pressure.domestic", "who": "receiver", "delta": 0.03},
+            {"var": "demand", "who": "sender", "delta": 0.05},
+            {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.03},
         ],
         sentence="{sender} publicly demands more of {receiver}",
     ),
@@ -195,9 +195,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Partial sanctions relief", senders=["leader"], receiver="other_leader", requires="relief",
         cost=0.4, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
         effects=[
-            {"var": "pressure.economic", "on": "receiver", "delta": -0.1},
-            {"var": "sanctions", "on": "receiver", "delta": -0.1},
-            {"var": "stance", "on": "sender", "roles": HAWKS, "delta": 0.05},
+            {"var": "pressure.economic", "who": "receiver", "delta": -0.1},
+            {"var": "sanctions", "who": "receiver", "delta": -0.1},
+            {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
         ],
         sentence="{sender} offers {receiver} partial sanctions relief",
     ),
@@ -205,31 +205,31 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Exercise halt", senders=["leader"], receiver="other_leader", requires="exercises",
         cost=0.2, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
         effects=[
-            {"var": "exercise_credit", "on": "receiver", "delta": 0.1},
-            {"var": "stance", "on": "sender", "roles": HAWKS, "delta": 0.05},
+            {"var": "exercise_credit", "who": "receiver", "delta": 0.1},
+            {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
         ],
         sentence="{sender} halts military exercises as a gesture to {receiver}",
     ),
     "dismantle_site": _k(
         label="Site dismantled", senders=["leader"], receiver="other_leader", requires="dismantle",
         cost=0.35, verification=0.4, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
-        effects=[{"var": "stance", "on": "receiver", "roles": HAWKS, "delta": -0.03, "min_verification": 0.7}],
+        effects=[{"var": "stance", "who": "receiver", "roles": HAWKS, "delta": -0.03, "min_verification": 0.7}],
         sentence="{sender} dismantles a test site before {receiver}'s eyes",
     ),
     "walk_away": _k(
         label="Walk-away", senders=["leader"], receiver="other_leader", chosen=False, cost=0.3,
         trust={"mode": "shift", "magnitude": -0.2}, vindicates="hawks",
         effects=[
-            {"var": "pressure.economic", "on": "receiver", "delta": 0.1},
-            {"var": "pressure.domestic", "on": "receiver", "delta": 0.1},
-            {"var": "stance", "on": "receiver", "roles": HL, "delta": 0.1},
+            {"var": "pressure.economic", "who": "receiver", "delta": 0.1},
+            {"var": "pressure.domestic", "who": "receiver", "delta": 0.1},
+            {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.1},
         ],
         sentence="{sender} walks away from the table, leaving {receiver} without a deal",
     ),
     "moratorium_pledge": _k(
         label="Test moratorium pledge", senders=["leader"], receiver="other_leader", requires="tests",
         tie=0.4, trust={"mode": "reassuring"}, conciliatory=True, pledge_scope=["icbm", "nuclear"],
-        effects=[{"var": "stance", "on": "sender", "roles": HL, "delta": 0.03}],
+        effects=[{"var": "stance", "who": "sender", "roles": HL, "delta": 0.03}],
         sentence="{sender} pledges to {receiver} a moratorium on nuclear and long-range tests",
     ),
     "srbm_test": _k(
@@ -237,9 +237,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         cost=0.05, trust={"mode": "hostile", "magnitude": 0.3}, test_class="srbm", breach_probability=0.2,
         vindicates="hawks", vindicates_sender="hawks",
         effects=[
-            {"var": "hostility", "on": "sender", "delta": 0.1},
-            {"var": "pressure.military", "on": "receiver", "delta": 0.05},
-            {"var": "stance", "on": "receiver", "roles": HAWKS, "delta": 0.05},
+            {"var": "hostility", "who": "sender", "delta": 0.1},
+            {"var": "pressure.military", "who": "receiver", "delta": 0.05},
+            {"var": "stance", "who": "receiver", "roles": HAWKS, "delta": 0.05},
         ],
         sentence="{sender} tests short-range missiles, a message to {receiver}",
     ),
@@ -248,9 +248,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         cost=0.2, trust={"mode": "hostile", "magnitude": 1.0}, test_class="icbm", breach_probability=1.0,
         vindicates="hawks", vindicates_sender="hawks",
         effects=[
-            {"var": "hostility", "on": "sender", "delta": 0.4},
-            {"var": "pressure.military", "on": "receiver", "delta": 0.2},
-            {"var": "stance", "on": "receiver", "roles": HAWKS, "delta": 0.15},
+            {"var": "hostility", "who": "sender", "delta": 0.4},
+            {"var": "pressure.military", "who": "receiver", "delta": 0.2},
+            {"var": "stance", "who": "receiver", "roles": HAWKS, "delta": 0.15},
         ],
         sentence="{sender} tests an intercontinental missile, defying {receiver}",
     ),
@@ -259,9 +259,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         cost=0.3, trust={"mode": "hostile", "magnitude": 1.2}, test_class="nuclear", breach_probability=1.0,
         vindicates="hawks", vindicates_sender="hawks",
         effects=[
-            {"var": "hostility", "on": "sender", "delta": 0.5},
-            {"var": "pressure.military", "on": "receiver", "delta": 0.25},
-            {"var": "stance", "on": "receiver", "roles": HAWKS, "delta": 0.2},
+            {"var": "hostility", "who": "sender", "delta": 0.5},
+            {"var": "pressure.military", "who": "receiver", "delta": 0.25},
+            {"var": "stance", "who": "receiver", "roles": HAWKS, "delta": 0.2},
         ],
         sentence="{sender} conducts a nuclear test, defying {receiver}",
     ),
@@ -269,9 +269,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Pledge breach", senders=["leader"], receiver="other_leader", chosen=False,
         trust={"mode": "none"}, vindicates_sender="hawks", vindicates="hawks",
         effects=[
-            {"var": "pressure.domestic", "on": "sender", "delta": 1.0, "scale": "audience"},
-            {"var": "influence", "on": "sender", "roles": HL, "delta": 1.0},
-            {"var": "anchor", "on": "receiver", "roles": HAWKS, "delta": 0.1},
+            {"var": "pressure.domestic", "who": "sender", "delta": 1.0, "scale": "audience"},
+            {"var": "influence", "who": "sender", "roles": HL, "delta": 1.0},
+            {"var": "anchor", "who": "receiver", "roles": HAWKS, "delta": 0.1},
         ],
         sentence="{sender} breaks its test-moratorium pledge to {receiver}",
     ),
@@ -279,8 +279,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Sanctions tightened", senders=["leader"], receiver="other_leader", requires="sanctions",
         cost=0.1, trust={"mode": "shift", "magnitude": -0.1}, vindicates="hawks",
         effects=[
-            {"var": "sanctions", "on": "receiver", "delta": 0.1},
-            {"var": "stance", "on": "receiver", "roles": HL, "delta": 0.05},
+            {"var": "sanctions", "who": "receiver", "delta": 0.1},
+            {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
         ],
         sentence="{sender} tightens sanctions on {receiver}",
     ),
@@ -288,8 +288,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Sanctions eased", senders=["leader"], receiver="other_leader", requires="sanctions",
         cost=0.15, tie=0.1, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
         effects=[
-            {"var": "sanctions", "on": "receiver", "delta": -0.05},
-            {"var": "stance", "on": "sender", "roles": HAWKS, "delta": 0.05},
+            {"var": "sanctions", "who": "receiver", "delta": -0.05},
+            {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
         ],
         sentence="{sender} withdraws planned sanctions on {receiver}",
     ),
@@ -297,8 +297,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Mediation", senders=["mediator"], receiver="principals", cost=0.05,
         trust={"mode": "mediation"}, conciliatory=True,
         effects=[
-            {"var": "pressure.domestic", "on": "sender", "delta": -0.05},
-            {"var": "stance", "on": "principals", "roles": ["leader"], "delta": -0.02},
+            {"var": "pressure.domestic", "who": "sender", "delta": -0.05},
+            {"var": "stance", "who": "principals", "roles": ["leader"], "delta": -0.02},
         ],
         sentence="{sender} shuttles between the principals",
     ),
@@ -306,8 +306,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Interference", senders=["patron", "spoiler"], receiver="client",
         trust={"mode": "none"},
         effects=[
-            {"var": "enforcement", "on": "sender", "delta": -0.05},
-            {"var": "anchor", "on": "receiver", "delta": 0.03},
+            {"var": "enforcement", "who": "sender", "delta": -0.05},
+            {"var": "anchor", "who": "receiver", "delta": 0.03},
         ],
         sentence="{sender} urges {receiver} to slow down",
     ),
@@ -315,15 +315,15 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         label="Patron summit", senders=["patron"], receiver="client", cost=0.1,
         trust={"mode": "none"},
         effects=[
-            {"var": "pressure.economic", "on": "receiver", "delta": -0.05},
-            {"var": "threshold", "on": "receiver", "delta": 0.03},
+            {"var": "pressure.economic", "who": "receiver", "delta": -0.05},
+            {"var": "threshold", "who": "receiver", "delta": 0.03},
         ],
         sentence="{sender} hosts {receiver} for a summit of its own",
     ),
     "lobby": _k(
         label="Lobbying", senders=["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"],
         receiver="own_leader", trust={"mode": "none"},
-        effects=[{"var": "stance", "on": "receiver", "roles": ["leader"], "delta": 0.03, "scale": "lobby"}],
+        effects=[{"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.03, "scale": "lobby"}],
         sentence="{sender} lobbies {receiver}",
     ),
 }

@@ -1,0 +1,81 @@
+"""Cost of a whole run of a built-in scenario against a bare Mesa model.
+
+The baseline is a Mesa model with the same number of agents and steps whose
+agents do nothing but read their neighbours' state on the same influence
+graph; both are measured side by side in this process. Target (issue: the
+engine): a run costs no more than 5x the baseline.
+
+Usage: python benchmarks/run_cost.py [SCENARIO ...]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import best_of, record  # noqa: E402
+
+from sim.influence import influence_graph  # noqa: E402
+from sim.run import run_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+
+class Reader(mesa.Agent):
+    def __init__(self, model: mesa.Model, neighbours: list[int]) -> None:
+        super().__init__(model)
+        self.neighbours = neighbours
+        self.stance = float(model.rng.random())
+        self.seen = 0.0
+
+    def step(self) -> None:
+        agents = self.model.by_index  # type: ignore[attr-defined]
+        self.seen = sum(agents[j].stance for j in self.neighbours)
+
+
+class BareModel(mesa.Model):
+    """N agents on the scenario's graph that only read their neighbours."""
+
+    def __init__(self, adjacency: list[list[int]], seed: int = 0) -> None:
+        super().__init__(rng=np.random.default_rng(seed))
+        self.by_index = [Reader(self, nb) for nb in adjacency]
+
+    def step(self) -> None:
+        self.agents.do("step")
+
+
+def main(names: list[str]) -> None:
+    entries = []
+    for name in names:
+        sc = load_scenario(name)
+        g = influence_graph(sc)
+        order = sc.actor_ids()
+        idx = {a: i for i, a in enumerate(order)}
+        adjacency = [[idx[v] for v in g.successors(a) if v != a] for a in order]
+        steps = sc.time.steps
+
+        def bare(adjacency: list[list[int]] = adjacency, steps: int = steps) -> None:
+            m = BareModel(adjacency)
+            for _ in range(steps):
+                m.step()
+
+        def full(sc=sc) -> None:  # type: ignore[no-untyped-def]
+            run_scenario(sc, seed=1)
+
+        base = best_of(bare, repeat=7, number=5)
+        cost = best_of(full, repeat=7, number=5)
+        entries.append({
+            "figure": f"run {name} ({len(order)} agents, {steps} steps)",
+            "measured_ms": cost * 1e3,
+            "baseline_ms": base * 1e3,
+            "ratio": cost / base,
+            "target": "<= 5x bare Mesa reading neighbours",
+        })
+    record("run_cost", entries)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["hanoi-2019", "singapore-2018", "teaching"])

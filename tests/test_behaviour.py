@@ -1,0 +1,430 @@
+"""Behaviour as tables (Axelrod's ``versus_test`` style), on the teaching scenario.
+
+Each test sets the state it needs directly on ``model.state``, delivers one
+signal (or a short scripted sequence) with ``model._deliver`` and checks the
+receiver's numbers against MODEL.md §2-§3 computed by hand. The teaching
+scenario runs with the default parameters: kappa 2, kappa_h 1, kappa_b 2.5,
+phi 0.5, kappa_m 0.5; audience costs A_alpha 0.8, A_beta 0.4.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from agents.base import Signal
+from sim.model import DiplomacyModel
+from sim.scenario import Scenario, load_raw, validate_data
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def fresh(scenario: Scenario, seed: int = 0) -> DiplomacyModel:
+    """A model at week 0 with the per-step accumulators ``step()`` creates before delivering."""
+    model = DiplomacyModel(scenario, seed=seed)
+    n = len(model.actor_ids)
+    model._u = np.zeros(n)
+    model._vindication = np.zeros(n)
+    model._received_affect = np.zeros(n)
+    return model
+
+
+def send(model: DiplomacyModel, sender: str, kind: str, t: int = 0, receiver: str | None = None) -> Signal:
+    """Deliver one signal from ``sender`` (actor id); the receiver is the catalogue's unless given."""
+    i = model.index_of[sender]
+    r = model.index_of[receiver] if receiver is not None else model.receiver_of(i, kind)
+    assert r is not None, f"{sender} cannot send {kind}"
+    sig = Signal(sender=i, kind=kind, receiver=r)
+    model._deliver([sig], t)
+    return sig
+
+
+def trust(model: DiplomacyModel, actor: str, side: str) -> float:
+    return float(model.trust_matrix()[model.index_of[actor], model.side_ids.index(side)])
+
+
+def set_trust(model: DiplomacyModel, actor: str, side: str, mu: float) -> None:
+    model._set_trust(np.array([model.index_of[actor]]), model.side_ids.index(side), np.array([mu]))
+
+
+def set_stance(model: DiplomacyModel, actor: str, x: float) -> None:
+    model.state.stance[model.index_of[actor]] = x
+
+
+def variant(teaching: Scenario, **parameters: float) -> Scenario:
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data.setdefault("parameters", {}).update(parameters)
+    return validate_data(data, source)
+
+
+SIDE_OF = {"ada": "alpha", "bo": "beta"}
+
+
+def test_teaching_runs_with_the_parameters_the_tables_assume(teaching: Scenario) -> None:
+    p = teaching.parameters
+    assert (p.kappa, p.kappa_h, p.kappa_b, p.phi, p.kappa_m) == (2.0, 1.0, 2.5, 0.5, 0.5)
+    assert (teaching.sides["alpha"].audience_cost, teaching.sides["beta"].audience_cost) == (0.8, 0.4)
+    assert (teaching.sides["alpha"].leader.traits.ego, teaching.sides["beta"].leader.traits.ego) == (0.5, 0.4)
+
+
+# ----------------------------------------------------------------------------- one signal, the receiver's trust
+
+TRUST_TABLE = [
+    # sender, kind, receiver's trust before, receiver's stance, after (4 dp); the logit shift l in the comment
+    # walk-away: bare -.2, hawk-scaled: -.2 (1 + .5 * .5) = -.25
+    ("ada", "walk_away", 0.40, 0.5, 0.3418),
+    # summit offer from alpha: c_eff = .1 + .8 * .3 = .34; +2 * .34 * (1 - .5 * .5) = .51
+    ("ada", "summit_offer", 0.30, 0.5, 0.4165),
+    # summit offer from beta (lower audience cost): c_eff = .1 + .4 * .3 = .22; +2 * .22 * (1 - .5 * .2) = .396
+    ("bo", "summit_offer", 0.30, 0.2, 0.3891),
+    # verbal threat: -1 * .3 * (1 + .5 * .8) = -.42
+    ("bo", "threat", 0.50, 0.8, 0.3965),
+    # summit cancellation: bare -.4 at stance 0
+    ("ada", "summit_cancel", 0.60, 0.0, 0.5014),
+    # sanctions tightened: -.1 (1 + .5 * .6) = -.13
+    ("ada", "sanctions_tighten", 0.40, 0.6, 0.3692),
+    # moratorium pledge: pure hand-tying, c_eff = 0 + .4 * .4 = .16; +2 * .16 * (1 - .5 * .4) = .256
+    ("bo", "moratorium_pledge", 0.20, 0.4, 0.2441),
+    # dismantled site, verification .4: c_eff = .35 * .4 = .14; +2 * .14 = .28 at stance 0
+    ("bo", "dismantle_site", 0.20, 0.0, 0.2486),
+    # praise is nearly cheap talk: +2 * .02 * .75 = .03
+    ("ada", "praise", 0.30, 0.5, 0.3063),
+    # a letter is praise plus threat: .03 - .3 * 1.25 = -.345
+    ("ada", "letter", 0.30, 0.5, 0.2328),
+    # ICBM test without any pledge: -1 * 1 * 1.25 = -1.25 (no breach term)
+    ("bo", "icbm_test", 0.50, 0.5, 0.2227),
+    # SRBM test without any pledge: -1 * .3 * 1.25 = -.375
+    ("bo", "srbm_test", 0.50, 0.5, 0.4073),
+    # partial relief: c_eff = .4; +2 * .4 * (1 - .5 * .3) = .68
+    ("ada", "partial_relief", 0.25, 0.3, 0.3968),
+    # public demand: -.1 (1 + .5 * .7) = -.135
+    ("ada", "demand", 0.50, 0.7, 0.4663),
+    # sanctions eased: c_eff = .15 + .8 * .1 = .23; +2 * .23 * .75 = .345
+    ("ada", "sanctions_ease", 0.35, 0.5, 0.4319),
+]
+
+
+@pytest.mark.parametrize(("sender", "kind", "before", "stance", "after"), TRUST_TABLE, ids=[f"{r[1]}@{r[2]}" for r in TRUST_TABLE])
+def test_one_signal_moves_receiver_trust(teaching: Scenario, sender: str, kind: str, before: float, stance: float, after: float) -> None:
+    model = fresh(teaching)
+    receiver = "bo" if sender == "ada" else "ada"
+    set_trust(model, receiver, SIDE_OF[sender], before)
+    set_stance(model, receiver, stance)
+    assert trust(model, receiver, SIDE_OF[sender]) == pytest.approx(before, abs=1e-12)
+    send(model, sender, kind)
+    assert round(trust(model, receiver, SIDE_OF[sender]), 4) == after
+    # the event log reports the same before -> after for the receiver
+    row = next(e for e in model.events if e["kind"] == kind)
+    assert (row["sender"], row["receiver"]) == (sender, receiver)
+    assert row["trust_before"] == pytest.approx(before, abs=1e-9)
+    assert round(row["trust_after"], 4) == after
+
+
+def test_walk_away_example_from_the_formula(teaching: Scenario) -> None:
+    """The worked example: a walk-away received at trust .40 by a leader of stance .5."""
+    model = fresh(teaching)
+    set_trust(model, "bo", "alpha", 0.40)
+    set_stance(model, "bo", 0.5)
+    send(model, "ada", "walk_away")
+    p = model.params
+    expected = _expit(_logit(0.40) - 0.2 * (1 + p.phi * 0.5))
+    assert trust(model, "bo", "alpha") == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_signal_does_not_move_the_senders_own_side(teaching: Scenario) -> None:
+    model = fresh(teaching)
+    before = model.trust_matrix().copy()
+    send(model, "bo", "icbm_test")
+    after = model.trust_matrix()
+    beta = model.side_ids.index("beta")
+    # nobody's trust in alpha moved; every outsider's trust in beta fell
+    np.testing.assert_array_equal(after[:, 1 - beta], before[:, 1 - beta])
+    outsiders = np.flatnonzero(model.side_of != beta)
+    assert (after[outsiders, beta] < before[outsiders, beta]).all()
+
+
+# ----------------------------------------------------------------------------- hawks and doves (phi, Jervis)
+
+
+@pytest.mark.parametrize(
+    ("phi", "kind", "hawk_after", "dove_after"),
+    [
+        # threat at trust .5: hawk (x = .9) -.3 (1 + .45) = -.435; dove (x = .1) -.3 (1 + .05) = -.315
+        (0.5, "threat", 0.3929, 0.4219),
+        # no Jervis effect: both -.3
+        (0.0, "threat", 0.4256, 0.4256),
+        # ICBM test, phi = 1: hawk -1.9, dove -1.1
+        (1.0, "icbm_test", 0.1301, 0.2497),
+    ],
+)
+def test_hostile_signal_lowers_a_hawks_trust_more_than_a_doves(teaching: Scenario, phi: float, kind: str, hawk_after: float, dove_after: float) -> None:
+    results = []
+    for stance in (0.9, 0.1):
+        model = fresh(variant(teaching, phi=phi))
+        set_trust(model, "ada", "beta", 0.5)
+        set_stance(model, "ada", stance)
+        send(model, "bo", kind)
+        results.append(round(trust(model, "ada", "beta"), 4))
+    assert results == [hawk_after, dove_after]
+    if phi > 0:
+        assert results[0] < results[1]
+
+
+def test_reassurance_raises_a_doves_trust_more_than_a_hawks(teaching: Scenario) -> None:
+    # summit offer from alpha, c_eff .34: hawk (x = .9) +.68 * .55 = .374, dove (x = .1) +.68 * .95 = .646
+    results = []
+    for stance in (0.9, 0.1):
+        model = fresh(teaching)
+        set_trust(model, "bo", "alpha", 0.3)
+        set_stance(model, "bo", stance)
+        send(model, "ada", "summit_offer")
+        results.append(round(trust(model, "bo", "alpha"), 4))
+    assert results == [round(_expit(_logit(0.3) + 0.374), 4), round(_expit(_logit(0.3) + 0.646), 4)]
+    assert results[0] < results[1]
+
+
+# ----------------------------------------------------------------------------- pledges and their breach
+
+
+def _breach_drop(teaching: Scenario, rapport: str, tout: bool) -> tuple[float, DiplomacyModel]:
+    """ada's logit trust in beta lost to an ICBM test breaking beta's moratorium pledge."""
+    model = fresh(teaching)
+    set_trust(model, "ada", "beta", 0.5)
+    set_stance(model, "ada", 0.5)
+    ada, beta = model.index_of["ada"], model.side_ids.index("beta")
+    if rapport == "praised":  # bo flatters ada: ada's rapport with beta rises by .1 * psi_ada = .05
+        send(model, "bo", "praise", t=0)
+        assert model.state.rapport[ada, beta] == pytest.approx(0.05)
+    elif rapport == "set":
+        model.state.rapport[ada, beta] = 0.8
+    send(model, "bo", "moratorium_pledge", t=1)
+    assert [(pl.side, sorted(pl.scope), pl.active) for pl in model.pledges] == [(beta, ["icbm", "nuclear"], True)]
+    if tout:  # ada praises bo after the pledge: ada has touted it
+        send(model, "ada", "praise", t=2)
+        assert model.pledges[0].touted_by == {ada}
+    else:
+        assert model.pledges[0].touted_by == set()
+    before = float(model.state.trust_logit[ada, beta])
+    send(model, "bo", "icbm_test", t=3)
+    return before - float(model.state.trust_logit[ada, beta]), model
+
+
+@pytest.mark.parametrize(
+    ("rapport", "touted_drop", "untouted_drop"),
+    [
+        # hostile part -1 * 1 * (1 + .5 * .5) = -1.25 both ways; breach -2.5 (1 - .5 * psi .5 * R)
+        ("set", 1.25 + 2.5 * (1 - 0.5 * 0.5 * 0.8), 1.25 + 2.5),  # R = .8: breach -2.0 touted
+        ("praised", 1.25 + 2.5 * (1 - 0.5 * 0.5 * 0.05), 1.25 + 2.5),  # R = .05 from bo's praise
+        ("none", 1.25 + 2.5, 1.25 + 2.5),  # touting without rapport discounts nothing
+    ],
+)
+def test_breach_of_a_touted_pledge_moves_trust_less(teaching: Scenario, rapport: str, touted_drop: float, untouted_drop: float) -> None:
+    touted, model = _breach_drop(teaching, rapport, tout=True)
+    untouted, _ = _breach_drop(teaching, rapport, tout=False)
+    assert touted == pytest.approx(touted_drop, abs=1e-9)
+    assert untouted == pytest.approx(untouted_drop, abs=1e-9)
+    if rapport != "none":
+        assert touted < untouted
+    # the breach ends the pledge, is logged as a derived signal and escalates the crisis
+    assert model.pledges[0].active is False
+    assert [e["source"] for e in model.events if e["kind"] == "pledge_breach"] == ["derived"]
+    assert model.escalated_week == 3
+
+
+def test_srbm_test_under_a_pledge_is_a_partial_breach(teaching: Scenario) -> None:
+    # outside the pledge's scope: p_br = .2; -1 * .3 * 1.25 - 2.5 * .2 = -.875, pledge stays active
+    model = fresh(teaching)
+    set_trust(model, "ada", "beta", 0.5)
+    set_stance(model, "ada", 0.5)
+    send(model, "bo", "moratorium_pledge", t=0)
+    ada, beta = model.index_of["ada"], model.side_ids.index("beta")
+    before = float(model.state.trust_logit[ada, beta])
+    send(model, "bo", "srbm_test", t=1)
+    assert before - float(model.state.trust_logit[ada, beta]) == pytest.approx(0.875, abs=1e-9)
+    assert model.pledges[0].active is True
+    assert model.escalated_week == -1
+    assert model.first_test_after_pledge == 1
+
+
+# ----------------------------------------------------------------------------- mediation (Kydd 2003, 2006)
+
+
+@pytest.mark.parametrize(
+    ("stake", "position", "ada_after", "bo_after"),
+    [
+        # no stake: no credibility, nobody moves
+        (0.0, 0.5, 0.1, 0.3),
+        # cred = w .1 * (1 - |.5 - 0|) * .6 = .03 for both; ada: .1 + .5 * .03 * (.9 - .1) = .112; bo: .3 + .5 * .03 * (.5 - .3) = .303
+        (0.6, 0.5, 0.112, 0.303),
+        # full stake: cred .05; ada .1 + .025 * .8 = .12; bo .3 + .025 * .2 = .305
+        (1.0, 0.5, 0.12, 0.305),
+        # a mediator biased to alpha (position 0): cred to ada .1 * 1 * .6 = .06 -> .124; to bo .1 * 0 * .6 = 0
+        (0.6, 0.0, 0.124, 0.3),
+    ],
+)
+def test_mediation_moves_principals_toward_the_mediators_belief(teaching: Scenario, stake: float, position: float, ada_after: float, bo_after: float) -> None:
+    model = fresh(teaching)
+    gil = model.index_of["gil"]
+    m = model.tp_index[gil]
+    model.state.stake[m] = stake
+    model.tp_position[m] = position
+    set_trust(model, "ada", "beta", 0.1)
+    set_trust(model, "gil", "beta", 0.9)
+    assert trust(model, "bo", "alpha") == pytest.approx(0.3) and trust(model, "gil", "alpha") == pytest.approx(0.5)
+    sig = send(model, "gil", "mediation")
+    assert sig.receiver == -1  # both principals
+    assert round(trust(model, "ada", "beta"), 4) == ada_after
+    assert round(trust(model, "bo", "alpha"), 4) == bo_after
+
+
+# ----------------------------------------------------------------------------- pressure and stocks
+
+EFFECT_TABLE = [
+    # sender, kind, state field, side, set before (None: scenario's), expected after
+    ("ada", "sanctions_tighten", "sanctions", "beta", None, 0.7),  # .6 + .1
+    ("ada", "sanctions_tighten", "sanctions", "beta", 0.95, 1.0),  # clipped at 1
+    ("ada", "sanctions_ease", "sanctions", "beta", None, 0.55),  # .6 - .05
+    ("ada", "partial_relief", "sanctions", "beta", None, 0.5),  # .6 - .1
+    ("ada", "partial_relief", "economic", "beta", None, 0.3),  # P^E .4 - .1
+    ("ada", "walk_away", "economic", "beta", None, 0.5),  # P^E .4 + .1: expected relief lost
+    ("ada", "walk_away", "domestic", "beta", None, 0.1),  # P^D 0 + .1
+    ("ada", "summit_cancel", "domestic", "beta", None, 0.1),  # receiver P^D + .1
+    ("ada", "summit_offer", "domestic", "alpha", None, 0.25),  # sender's expectations: P^D .2 + .05
+    ("bo", "threat", "military_extra", "alpha", None, 0.05),  # receiver P^M + .05
+    ("bo", "threat", "hostility", "beta", None, 0.35),  # sender's hostility .3 + .05
+    ("bo", "icbm_test", "hostility", "beta", None, 0.7),  # .3 + .4
+    ("bo", "icbm_test", "military_extra", "alpha", None, 0.2),  # receiver P^M + .2
+    ("ada", "exercise_halt", "credit", "beta", None, 0.1),  # exercise-suspension credit
+    ("ada", "demand", "demand", "alpha", None, 0.05),  # the sender's own win-set narrows
+]
+
+
+@pytest.mark.parametrize(("sender", "kind", "field", "side", "start", "after"), EFFECT_TABLE, ids=[f"{r[1]}-{r[2]}-{r[4]}" for r in EFFECT_TABLE])
+def test_one_signal_moves_a_side_variable(teaching: Scenario, sender: str, kind: str, field: str, side: str, start: float | None, after: float) -> None:
+    model = fresh(teaching)
+    c = model.side_ids.index(side)
+    arr = getattr(model.state, field)
+    if start is not None:
+        arr[c] = start
+    send(model, sender, kind)
+    assert getattr(model.state, field)[c] == pytest.approx(after, abs=1e-12)
+
+
+STANCE_TABLE = [
+    # sender, kind, actors whose stance input u moves, by how much
+    ("bo", "threat", {"alpha-hawks": 0.05}),  # receiver's hardliners
+    ("ada", "walk_away", {"beta-hardliners": 0.1}),
+    ("ada", "summit_offer", {"beta-reformers": -0.05}),
+    ("bo", "icbm_test", {"alpha-hawks": 0.15}),  # US hawks (hardliner and military)
+    ("ada", "partial_relief", {"alpha-hawks": 0.05}),  # the sender's own hawks
+    ("ada", "praise", {"bo": -0.01 * 0.4}),  # scaled by the receiver's ego .4
+    ("gil", "mediation", {"ada": -0.02, "bo": -0.02}),
+]
+
+
+@pytest.mark.parametrize(("sender", "kind", "moved"), STANCE_TABLE, ids=[r[1] for r in STANCE_TABLE])
+def test_one_signal_stance_inputs(teaching: Scenario, sender: str, kind: str, moved: dict[str, float]) -> None:
+    model = fresh(teaching)
+    send(model, sender, kind)
+    expected = np.zeros(len(model.actor_ids))
+    for actor, du in moved.items():
+        expected[model.index_of[actor]] = du
+    np.testing.assert_allclose(model._u, expected, atol=1e-12)
+
+
+def test_lobbying_pulls_the_leader_toward_the_faction(teaching: Scenario) -> None:
+    # u_L = +-.03 * omega_k * (1 - iota_L): hawks (x .8, omega .25) push ada (x .5, iota .5) up by .03 * .25 * .5
+    model = fresh(teaching)
+    send(model, "alpha-hawks", "lobby")
+    assert model._u[model.index_of["ada"]] == pytest.approx(0.00375, abs=1e-12)
+    model = fresh(teaching)
+    send(model, "alpha-diplomats", "lobby")  # diplomats (x .3) pull down
+    assert model._u[model.index_of["ada"]] == pytest.approx(-0.00375, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- the summit process (MODEL.md §6)
+
+
+def _script(model: DiplomacyModel, moves: list[tuple[int, str, str]]) -> None:
+    for t, sender, kind in moves:
+        send(model, sender, kind, t=t)
+
+
+@pytest.mark.parametrize(
+    ("moves", "status", "cancellations", "reinstated"),
+    [
+        ([(0, "ada", "summit_offer")], "offered", 0, False),
+        ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept")], "scheduled", 0, False),
+        ([(0, "ada", "summit_offer"), (1, "bo", "summit_offer")], "scheduled", 0, False),  # a counter-offer accepts
+        ([(0, "ada", "summit_offer"), (1, "ada", "summit_accept")], "offered", 0, False),  # no accepting one's own offer
+        ([(0, "bo", "summit_accept")], "none", 0, False),  # nothing to accept
+        ([(0, "ada", "summit_cancel")], "none", 0, False),  # nothing to cancel
+        ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel")], "cancelled", 1, False),
+        ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "bo", "letter")], "scheduled", 1, True),
+        ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "ada", "summit_accept")], "scheduled", 1, True),
+    ],
+)
+def test_summit_process_table(teaching: Scenario, moves, status: str, cancellations: int, reinstated: bool) -> None:
+    model = fresh(teaching)
+    _script(model, moves)
+    sm = model.summit
+    assert (sm.status, sm.cancellations, sm.reinstated) == (status, cancellations, reinstated)
+
+
+def test_offer_then_accept_schedules_within_the_preparation_window(teaching: Scenario) -> None:
+    p = teaching.parameters
+    preps = set()
+    for seed in range(40):
+        model = fresh(teaching, seed=seed)
+        _script(model, [(0, "ada", "summit_offer"), (1, "bo", "summit_accept")])
+        sm = model.summit
+        assert sm.status == "scheduled"
+        prep = sm.week - 1
+        assert p.tau_prep_min <= prep <= p.tau_prep_max
+        preps.add(prep)
+        scheduled = [e for e in model.events if e["kind"] == "summit_scheduled"]
+        assert [(e["step"], e["detail"]) for e in scheduled] == [(1, str(sm.week))]
+    # tau_prep is drawn, not fixed: 40 seeds give several values of U{6..14}
+    assert len(preps) >= 4
+
+
+def test_cancel_then_letter_reinstates_the_summit(teaching: Scenario) -> None:
+    model = fresh(teaching, seed=5)
+    _script(model, [(0, "ada", "summit_offer"), (1, "bo", "summit_accept")])
+    week = model.summit.week
+    _script(model, [(2, "ada", "summit_cancel")])
+    assert (model.summit.status, model.summit.cancellations) == ("cancelled", 1)
+    _script(model, [(3, "bo", "letter")])
+    sm = model.summit
+    assert (sm.status, sm.reinstated, sm.cancellations) == ("scheduled", True, 1)
+    assert sm.week == max(week, 3 + 2)
+    assert [e["step"] for e in model.events if e["kind"] == "summit_reinstated"] == [3]
+
+
+def test_cancel_and_letter_in_the_same_week_leave_the_summit_cancelled(teaching: Scenario) -> None:
+    model = fresh(teaching)
+    _script(model, [(0, "ada", "summit_offer"), (1, "bo", "summit_accept")])
+    ada, bo = model.index_of["ada"], model.index_of["bo"]
+    model._deliver([Signal(sender=bo, kind="letter", receiver=ada), Signal(sender=ada, kind="summit_cancel", receiver=bo)], 2)
+    assert (model.summit.status, model.summit.cancellations, model.summit.reinstated) == ("cancelled", 1, False)
+
+
+def test_scheduled_summit_is_held_in_its_week(teaching: Scenario) -> None:
+    model = DiplomacyModel(teaching, seed=2)
+    model.summit.status, model.summit.week = "scheduled", 0
+    model.step()
+    assert model.summit.held == 1 and model.summit.first_week == 0
+    assert [e["kind"] for e in model.events if e["kind"] == "summit_held"] == ["summit_held"]
+    assert model.summit.results and model.summit.results[0].split(":")[0] in ("agreement", "declaration", "walk_away")
