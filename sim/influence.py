@@ -70,18 +70,39 @@ def to_csr(graph: nx.DiGraph, order: Sequence[str]) -> sp.csr_matrix:
 def row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
     """A copy of ``m`` whose rows sum to 1 (rows of zeros keep a self-loop of 1).
 
+    Stored entries, explicit zeros included, keep their places, so callers
+    that rewrite rows in place by position (the engine's leader rows) stay
+    valid; a row of zeros gets its stored diagonal set to 1, and only a row
+    without a stored diagonal gains an entry.
+
     >>> import scipy.sparse as sp
     >>> row_normalise(sp.csr_matrix([[1.0, 3.0], [0.0, 2.0]])).toarray().tolist()
     [[0.25, 0.75], [0.0, 1.0]]
     """
     m = m.tocsr(copy=True)
+    m.sort_indices()
     sums = np.asarray(m.sum(axis=1)).ravel()
     counts = np.diff(m.indptr)
     scale = np.where(sums > 0, 1.0 / np.where(sums > 0, sums, 1.0), 0.0)
     m.data = m.data * np.repeat(scale, counts)
-    empty = np.flatnonzero(sums <= 0)
-    if empty.size:
-        m = (m + sp.csr_matrix((np.ones(empty.size), (empty, empty)), shape=m.shape)).tocsr()
+    missing = []
+    for r in np.flatnonzero(sums <= 0):
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        pos = lo + int(np.searchsorted(m.indices[lo:hi], r))
+        if pos < hi and m.indices[pos] == r:
+            m.data[lo:hi] = 0.0
+            m.data[pos] = 1.0
+        else:
+            missing.append(r)
+    if missing:
+        # COO -> CSR keeps explicit zeros (sparse addition would drop them)
+        coo = m.tocoo()
+        extra = np.asarray(missing, dtype=coo.row.dtype)
+        m = sp.csr_matrix(
+            (np.concatenate([coo.data, np.ones(extra.size)]), (np.concatenate([coo.row, extra]), np.concatenate([coo.col, extra]))),
+            shape=m.shape,
+        )
+        m.sum_duplicates()
         m.sort_indices()
     return m
 

@@ -57,14 +57,14 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tupl
                 continue  # a list or mapping as a key: the constructor refuses it
             key = key_node.value
             if key in seen:
-                duplicates.append((loc + (key,), key_node.start_mark.line + 1))
+                duplicates.append(((*loc, key), key_node.start_mark.line + 1))
             seen.add(key)
-            _lines(value_node, loc + (key,), out, duplicates)
+            _lines(value_node, (*loc, key), out, duplicates)
             # keep the key's own line for the key itself (for "unknown key")
-            out[loc + (key,)] = key_node.start_mark.line + 1
+            out[(*loc, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, loc + (i,), out, duplicates)
+            _lines(item, (*loc, i), out, duplicates)
 
 
 def _check_finite(obj: Any, loc: Loc = ()) -> Loc | None:
@@ -95,10 +95,7 @@ def read_text(path: Path, kind: str, error: type[InputError]) -> str:
     if path.is_dir():
         raise error(f"{path}: is a directory, not a {kind} file")
     if size > MAX_BYTES:
-        raise error(
-            f"{path}: file is {size / 2**20:.1f} MiB; {kind} files are limited to "
-            f"{MAX_BYTES // 2**20} MiB"
-        )
+        raise error(f"{path}: file is {size / 2**20:.1f} MiB; {kind} files are limited to {MAX_BYTES // 2**20} MiB")
     try:
         raw = path.read_bytes()
         return raw.decode("utf-8")
@@ -109,9 +106,7 @@ def read_text(path: Path, kind: str, error: type[InputError]) -> str:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def parse_document(
-    text: str, source: str, kind: str, error: type[InputError]
-) -> tuple[Any, dict[Loc, int]]:
+def parse_document(text: str, source: str, kind: str, error: type[InputError]) -> tuple[Any, dict[Loc, int]]:
     """Parse YAML (or JSON, which is YAML) and return (data, line of each path)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise error(f"{source}: {kind} is over {MAX_BYTES // 2**20} MiB")
@@ -144,23 +139,22 @@ def parse_document(
             problem = f"{problem} (Python tags are not allowed)"
         raise error(f"{source}{line}: not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise error(f"{source}:{line}: not valid YAML: {exc.reason} (character U+{exc.character:04X})") from None
+        row = text.count("\n", 0, exc.position) + 1
+        raise error(f"{source}:{row}: not valid YAML: {exc.reason} (character U+{exc.character:04X})") from None
     except yaml.YAMLError as exc:
         raise error(f"{source}: not valid YAML: {exc}") from None
     except RecursionError:
         raise error(f"{source}: YAML nested too deeply") from None
     if not isinstance(data, dict):
-        raise error(
-            f"{source}:1: a {kind} must be a mapping of keys to values, "
-            f"not {type(data).__name__}"
-        )
+        raise error(f"{source}:1: a {kind} must be a mapping of keys to values, not {type(data).__name__}")
     if duplicates:
-        raise error([f"{source}:{line}: {format_loc(loc)}: duplicate key (an earlier one would be silently replaced)" for loc, line in duplicates])
+        raise error(
+            [f"{source}:{line}: {format_loc(loc)}: duplicate key (an earlier one would be silently replaced)" for loc, line in duplicates]
+        )
     bad = _check_finite(data)
     if bad is not None:
-        line = lines.get(bad)
-        where = f":{line}" if line else ""
+        found = lines.get(bad)
+        where = f":{found}" if found else ""
         raise error(f"{source}{where}: {format_loc(bad)}: must be a finite number (got nan or inf)")
     return data, lines
 
@@ -203,9 +197,7 @@ def _clean_loc(loc: Iterable[Any]) -> Loc:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
 
 
-def validation_messages(
-    exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None
-) -> list[str]:
+def validation_messages(exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None) -> list[str]:
     """Turn a pydantic ValidationError into ``file:line: field: problem`` lines."""
     messages = []
     seen = set()
@@ -234,7 +226,10 @@ def _humanise(err: Mapping[str, Any]) -> str:
             "greater_than_equal": (">=", "ge"),
             "greater_than": (">", "gt"),
         }[kind]
-        return f"must be {bound[0]} {_show(ctx.get(bound[1]))} (got {shown})"
+        limit = ctx.get(bound[1])
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # a bound of 1.0 reads "<= 1", as the schema has it
+        return f"must be {bound[0]} {limit} (got {shown})"
     if kind == "extra_forbidden":
         return "unknown key (not part of the format; check its spelling)"
     if kind == "missing":
@@ -245,14 +240,13 @@ def _humanise(err: Mapping[str, Any]) -> str:
         return f"must be one of {ctx.get('expected')} (got {shown})"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    if kind in ("too_short", "too_long"):
-        return err["msg"][0].lower() + err["msg"][1:]
-    return err["msg"][0].lower() + err["msg"][1:]
+    msg = err["msg"][0].lower() + err["msg"][1:]
+    if kind in ("too_short", "too_long") or isinstance(got, (dict, list)):
+        return msg
+    return f"{msg} (got {shown})"
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a bound of 1.0 reads "<= 1", as written in the file
     if isinstance(value, (dict, list)):
         text = json.dumps(value, default=str)
         return text if len(text) <= 40 else text[:37] + "..."

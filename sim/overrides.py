@@ -76,7 +76,7 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
     cls = type(obj)
     for field in cls.model_fields:
         value = getattr(obj, field)
-        sub_loc = loc + (field,)
+        sub_loc = (*loc, field)
         sub_name = f"{name}.{field}"
         if isinstance(value, BaseModel):
             _walk(value, sub_loc, sub_name, group, out)
@@ -90,7 +90,7 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
             out[sub_name] = (sub_loc, ParameterInfo(sub_name, float("nan"), 0.0, 1.0, desc, group))
         elif isinstance(value, dict) and field == "trust":
             for other, v in value.items():
-                out[f"{sub_name}.{other}"] = (sub_loc + (other,), ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group))
+                out[f"{sub_name}.{other}"] = ((*sub_loc, other), ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group))
 
 
 def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
@@ -229,6 +229,21 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], sourc
                     node[part] = copy.copy(node[part])
                 node = node[part]
         node[loc[-1]] = int(value) if info.integer else value
+        if len(loc) == 5 and loc[0] == "sides" and loc[2] == "factions" and loc[4] == "influence":
+            _rescale_shares(out["sides"][loc[1]]["factions"], int(loc[3]), float(value))  # type: ignore[index]
     if errors:
         raise ParameterError(errors)
     return out
+
+
+def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) -> None:
+    """Keep a side's faction shares summing to 1 after one was set to ``value``.
+
+    The other factions keep their proportions and share the remaining 1 - value.
+    """
+    others = [i for i in range(len(factions)) if i != changed]
+    rest = sum(float(factions[i].get("influence", 0.0)) for i in others)
+    for i in others:
+        factions[i] = dict(factions[i])
+        old = float(factions[i].get("influence", 0.0))
+        factions[i]["influence"] = (1 - value) * (old / rest if rest > 0 else 1 / len(others))

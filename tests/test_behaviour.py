@@ -282,7 +282,10 @@ def test_mediation_moves_principals_toward_the_mediators_belief(teaching: Scenar
     model.tp_position[m] = position
     set_trust(model, "ada", "beta", 0.1)
     set_trust(model, "gil", "beta", 0.9)
-    assert trust(model, "bo", "alpha") == pytest.approx(0.3) and trust(model, "gil", "alpha") == pytest.approx(0.5)
+    set_trust(model, "bo", "alpha", 0.3)
+    set_trust(model, "gil", "alpha", 0.5)
+    assert model._edge_weight(model.index_of["ada"], gil) == model._edge_weight(model.index_of["bo"], gil) == 0.1
+    assert (model.position[model.side_ids.index("alpha")], model.position[model.side_ids.index("beta")]) == (0.0, 1.0)
     sig = send(model, "gil", "mediation")
     assert sig.receiver == -1  # both principals
     assert round(trust(model, "ada", "beta"), 4) == ada_after
@@ -346,12 +349,15 @@ def test_one_signal_stance_inputs(teaching: Scenario, sender: str, kind: str, mo
 
 def test_lobbying_pulls_the_leader_toward_the_faction(teaching: Scenario) -> None:
     # u_L = +-.03 * omega_k * (1 - iota_L): hawks (x .8, omega .25) push ada (x .5, iota .5) up by .03 * .25 * .5
-    model = fresh(teaching)
-    send(model, "alpha-hawks", "lobby")
-    assert model._u[model.index_of["ada"]] == pytest.approx(0.00375, abs=1e-12)
-    model = fresh(teaching)
-    send(model, "alpha-diplomats", "lobby")  # diplomats (x .3) pull down
-    assert model._u[model.index_of["ada"]] == pytest.approx(-0.00375, abs=1e-12)
+    for faction, stance, expected in (("alpha-hawks", 0.8, 0.00375), ("alpha-diplomats", 0.3, -0.00375), ("alpha-hawks", 0.5, 0.0)):
+        model = fresh(teaching)
+        i, ada = model.index_of[faction], model.index_of["ada"]
+        model.state.omega[i], model.state.iota[ada] = 0.25, 0.5
+        set_stance(model, faction, stance)
+        set_stance(model, "ada", 0.5)
+        send(model, faction, "lobby")
+        assert model._u[ada] == pytest.approx(expected, abs=1e-12)
+        assert np.count_nonzero(model._u) == (1 if expected else 0)
 
 
 # ----------------------------------------------------------------------------- the summit process (MODEL.md §6)

@@ -201,7 +201,8 @@ def test_model_beta_trust_updates_are_the_beta_binomial_posterior(teaching, succ
     sc = teaching.model_copy(update={"parameters": teaching.parameters.model_copy(update={"trust_model": "beta", "beta_w": 1.0})})
     model = DiplomacyModel(sc, seed=0)
     ada, beta_side = model.index_of["ada"], model.side_ids.index("beta")
-    a0, b0 = tr.beta_prior(0.3, sc.parameters.beta_n0)  # ada's prior trust in beta is 0.3
+    a0, b0 = tr.beta_prior(sc.sides["alpha"].leader.trust["beta"], sc.parameters.beta_n0)  # ada's prior trust in beta
+    assert (float(model.state.beta_a[ada, beta_side]), float(model.state.beta_b[ada, beta_side])) == pytest.approx((float(a0), float(b0)))
     for _ in range(successes):
         model._shift_trust(np.array([ada]), beta_side, np.array([1.0]))
     for _ in range(failures):

@@ -1,0 +1,175 @@
+"""Bad command-line arguments end with exit status 2 and a message; a good
+``--set`` really changes the run (ARCHITECTURE.md, principle 6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.parameters import ModelParameters
+from sim.scenario import builtin_names, load_scenario
+
+
+def _run(cli, *args: str):
+    """``summitry run teaching --steps 1 -q ARGS`` (one week keeps it fast)."""
+    return cli("run", "teaching", "--steps", "1", "-q", *args)
+
+
+def _refused(r, *fragments: str) -> None:
+    assert "Traceback" not in r.stdout + r.stderr
+    for fragment in fragments:
+        assert fragment in r.stderr, f"{fragment!r} not in {r.stderr!r}"
+    assert r.code == 2, f"exit status {r.code}: {r.stderr}"
+
+
+# ------------------------------------------------------------------ --set
+
+
+def test_set_unknown_path_lists_close_matches(cli) -> None:
+    r = _run(cli, "--set", "ada.trait.impulsiveness=0.3")
+    _refused(r, "--set ada.trait.impulsiveness: no such parameter in scenarios/teaching.yaml", "close matches: ada.traits.impulsiveness")
+    # the closest match comes first
+    hint = r.stderr.split("close matches: ", 1)[1]
+    assert hint.split(", ")[0] == "ada.traits.impulsiveness"
+
+
+def test_set_misspelt_model_parameter_suggests_it(cli) -> None:
+    r = _run(cli, "--set", "kapa=3")
+    _refused(r, "--set kapa: no such parameter", "kappa")
+
+
+def test_set_path_with_no_near_match_points_to_params(cli) -> None:
+    r = _run(cli, "--set", "zzzzzz=1")
+    _refused(r, "--set zzzzzz: no such parameter", "`summitry params SCENARIO` lists them")
+
+
+def test_set_out_of_range_value(cli) -> None:
+    r = _run(cli, "--set", "ada.traits.impulsiveness=1.3")
+    _refused(r, "--set ada.traits.impulsiveness: must be within [0, 1] (got 1.3)")
+
+
+def test_set_out_of_range_model_parameter(cli) -> None:
+    r = _run(cli, "--set", "kappa=25")
+    _refused(r, "--set kappa: must be within [0, 20] (got 25)")
+
+
+def test_set_non_numeric_value(cli) -> None:
+    r = _run(cli, "--set", "ada.traits.impulsiveness=abc")
+    _refused(r, "--set ada.traits.impulsiveness: must be a number (got 'abc')")
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_set_non_finite_value(cli, value: str) -> None:
+    # an integer parameter too: int(inf) used to raise OverflowError
+    r = _run(cli, "--set", f"tau_prep_min={value}")
+    _refused(r, "--set tau_prep_min: must be a finite number (got ")
+
+
+def test_set_fractional_value_for_an_integer_parameter(cli) -> None:
+    r = _run(cli, "--set", "tau_prep_min=2.5")
+    _refused(r, "--set tau_prep_min: must be a whole number (got 2.5)")
+
+
+def test_set_without_equals_sign(cli) -> None:
+    r = _run(cli, "--set", "kappa")
+    _refused(r, "--set kappa: expected PATH=VALUE")
+
+
+def test_set_with_empty_path(cli) -> None:
+    r = _run(cli, "--set", "=3")
+    _refused(r, "--set =3: empty PATH")
+
+
+def test_set_that_breaks_a_cross_field_rule_names_the_rule(cli) -> None:
+    assert ModelParameters().tau_prep_max < 52
+    r = _run(cli, "--set", "tau_prep_min=52")
+    _refused(r, "scenarios/teaching.yaml (with --set): parameters.tau_prep_min: must be <= tau_prep_max")
+
+
+def test_set_model_parameter_reaches_run_json(cli, tmp_path: Path) -> None:
+    assert ModelParameters().kappa != 3
+    out = tmp_path / "run"
+    r = _run(cli, "--set", "kappa=3", "--out", str(out))
+    assert r.code == 0, r.stderr
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["parameters"]["kappa"] == 3
+    assert manifest["overrides"] == {"kappa": "3"}
+
+
+def test_set_actor_field_changes_the_loaded_scenario() -> None:
+    base = load_scenario("teaching")
+    changed = load_scenario("teaching", {"ada.traits.impulsiveness": "0.9"})
+    assert base.sides["alpha"].leader.traits.impulsiveness == 0.5
+    assert changed.sides["alpha"].leader.traits.impulsiveness == 0.9
+    # nothing else moved
+    assert changed.sides["beta"].leader.traits.impulsiveness == base.sides["beta"].leader.traits.impulsiveness
+    assert changed.sides["alpha"].leader.traits.ego == base.sides["alpha"].leader.traits.ego
+
+
+def test_set_full_file_path_spelling_is_the_same_override() -> None:
+    short = load_scenario("teaching", {"ada.traits.impulsiveness": "0.9"})
+    full = load_scenario("teaching", {"sides.alpha.leader.traits.impulsiveness": "0.9"})
+    by_index = load_scenario("teaching", {"sides.alpha.factions.1.influence": "0.5"})
+    assert full.content_hash() == short.content_hash()
+    assert by_index.content_hash() == load_scenario("teaching").content_hash()
+
+
+def test_set_actor_field_reaches_the_run(cli, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    r = _run(cli, "--set", "ada.traits.impulsiveness=0.9", "--out", str(out))
+    assert r.code == 0, r.stderr
+    manifest = json.loads((out / "run.json").read_text())
+    expected = load_scenario("teaching", {"ada.traits.impulsiveness": "0.9"}).content_hash()
+    assert manifest["scenario_hash"] == expected
+    assert manifest["scenario_hash"] != load_scenario("teaching").content_hash()
+
+
+# ------------------------------------------------------- other arguments
+
+
+def test_run_unknown_scenario_lists_builtin_names(cli) -> None:
+    r = cli("run", "nosuchscenario")
+    _refused(r, "nosuchscenario: no such scenario file or built-in scenario", "built-in scenarios are")
+    for name in builtin_names():
+        assert name in r.stderr
+
+
+def test_run_misspelt_scenario_suggests_the_builtin(cli) -> None:
+    r = cli("run", "teachng")
+    _refused(r, "teachng: no such scenario file or built-in scenario; did you mean teaching?")
+
+
+def test_run_bogus_mode(cli) -> None:
+    r = cli("run", "teaching", "--mode", "bogus")
+    _refused(r, "--mode bogus: must be 'free' or 'forcing'")
+
+
+def test_run_bogus_format(cli) -> None:
+    r = cli("run", "teaching", "--format", "xlsx")
+    _refused(r, "--format xlsx: must be 'parquet' or 'csv'")
+
+
+def test_run_out_is_a_file(cli, tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    r = cli("run", "teaching", "--steps", "1", "--out", str(f))
+    _refused(r, f"--out {f}: exists and is not a directory")
+    assert f.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("run", "teaching", "--steps", "0"), "--steps"),
+        (("run", "teaching", "--steps", "many"), "--steps"),
+        (("run", "teaching", "--seed", "-1"), "--seed"),
+        (("run",), "Missing argument"),
+        (("frobnicate",), "frobnicate"),
+    ],
+    ids=["steps-0", "steps-not-a-number", "negative-seed", "missing-scenario", "unknown-command"],
+)
+def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
+    r = cli(*args)
+    _refused(r, fragment)
