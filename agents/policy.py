@@ -81,7 +81,9 @@ def _trust_shift(model: DiplomacyModel, kind: SignalKind, x_receiver: FloatArray
     return np.zeros_like(x_receiver)
 
 
-def _effect_forecast(model: DiplomacyModel, kind: SignalKind, own: NDArray[np.int64], recv: NDArray[np.int64], omega_by_role: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _effect_forecast(
+    model: DiplomacyModel, kind: SignalKind, own: NDArray[np.int64], recv: NDArray[np.int64], omega_by_role: Any
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(dZ, dP on the receiver, dE) forecast from a kind's effects, per agent."""
     s = model.state
     p = model.params
@@ -169,7 +171,11 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         value += s.iota * p.theta_aff * s.affect * val
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
         # the summit process
-        summit_value = (1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
+        summit_value = (
+            (1 - x) * p.theta_z * (s.zone_area + s.domestic[own])
+            + 0.5 * s.pressure[own]
+            - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
+        )
         if kind.summit == "offer":
             col &= summit_side & (sm.status == "none")
             value += summit_value
@@ -280,7 +286,7 @@ class PolicyTables:
         self.recv = np.stack([_receiver_side(model, kd) for kd in kinds], axis=1) if K else np.zeros((N, 0), dtype=np.int64)
         self.rl = model.leader_of[self.recv]
         audience = np.where(in_side, model.audience[own], 0.0)
-        self.roles = sorted(model.role_masks) + ["*"]
+        self.roles = [*sorted(model.role_masks), "*"]
         role_col = {r: i for i, r in enumerate(self.roles)}
         R = len(self.roles)
         self.pos = np.zeros((N, K))
@@ -336,7 +342,9 @@ class PolicyTables:
                     elif eff.var == "exercise_credit" and eff.who == "receiver":
                         self.dp_static[:, j] -= w[ref, 2] * d
         renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
-        self.cost = np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * np.array([kd.tie for kd in kinds])[None, :] * renege[:, None]
+        self.cost = (
+            np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * np.array([kd.tie for kd in kinds])[None, :] * renege[:, None]
+        )
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
         self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
@@ -387,13 +395,17 @@ class PolicyTables:
         value += p.theta_rapport * rapport * self.concil[None, :]
         sm = model.summit
         summit_side = np.isin(model.side_of, model.summit_sides)
-        summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[:, None] * p.theta_p * (1 - mu[self.arange, recv])
+        summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[
+            :, None
+        ] * p.theta_p * (1 - mu[self.arange, recv])
         feasible = model.static_feasible.copy()
         f = feasible[:, 1:]
         offer, accept, cancel, reinstate = (self.summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
         value += np.where(offer | accept, summit_value, 0.0)
         value += np.where(accept, (s.iota * p.theta_aff * 0.5)[:, None], 0.0)
-        value += np.where(cancel, -summit_value - p.theta_rapport * rapport + (s.iota * p.theta_aff * np.clip(-s.affect, 0, 1))[:, None], 0.0)
+        value += np.where(
+            cancel, -summit_value - p.theta_rapport * rapport + (s.iota * p.theta_aff * np.clip(-s.affect, 0, 1))[:, None], 0.0
+        )
         if sm.status == "cancelled":
             value += np.where(reinstate, summit_value, 0.0)
         f[:, offer] &= (summit_side & (sm.status == "none"))[:, None]

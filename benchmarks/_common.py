@@ -42,4 +42,6 @@ def record(name: str, entries: list[dict[str, Any]]) -> None:
     width = max(len(e["figure"]) for e in entries)
     print(f"{'figure':<{width}}  {'measured':>12}  {'baseline':>12}  {'ratio':>7}  target")
     for e in entries:
-        print(f"{e['figure']:<{width}}  {e['measured_ms']:>10.3f}ms  {e['baseline_ms']:>10.3f}ms  {e['ratio']:>7.2f}  {e.get('target', '')}")
+        print(
+            f"{e['figure']:<{width}}  {e['measured_ms']:>10.3f}ms  {e['baseline_ms']:>10.3f}ms  {e['ratio']:>7.2f}  {e.get('target', '')}"
+        )

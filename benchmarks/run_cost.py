@@ -17,11 +17,11 @@ import mesa
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of, record  # noqa: E402
+from _common import best_of, record
 
-from sim.influence import influence_graph  # noqa: E402
-from sim.run import run_scenario  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.influence import influence_graph
+from sim.run import run_scenario
+from sim.scenario import load_scenario
 
 
 class Reader(mesa.Agent):
@@ -67,13 +67,15 @@ def main(names: list[str]) -> None:
 
         base = best_of(bare, repeat=7, number=5)
         cost = best_of(full, repeat=7, number=5)
-        entries.append({
-            "figure": f"run {name} ({len(order)} agents, {steps} steps)",
-            "measured_ms": cost * 1e3,
-            "baseline_ms": base * 1e3,
-            "ratio": cost / base,
-            "target": "<= 5x bare Mesa reading neighbours",
-        })
+        entries.append(
+            {
+                "figure": f"run {name} ({len(order)} agents, {steps} steps)",
+                "measured_ms": cost * 1e3,
+                "baseline_ms": base * 1e3,
+                "ratio": cost / base,
+                "target": "<= 5x bare Mesa reading neighbours",
+            }
+        )
     record("run_cost", entries)
 
 

@@ -79,7 +79,9 @@ def win_set(accepts: BoolArray, weights: FloatArray, theta: float) -> BoolArray:
     return support >= theta - 1e-12
 
 
-def smooth_ratification(utility: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float, kappa_r: float = 20.0, tau: float = 0.05) -> FloatArray:
+def smooth_ratification(
+    utility: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float, kappa_r: float = 20.0, tau: float = 0.05
+) -> FloatArray:
     """Pr(ratify q) = sigma(kappa_R (sum_k omega_k sigma((u_k - b_k)/tau) - theta_c))."""
     member = 1 / (1 + np.exp(-(utility - threshold[:, None]) / tau))
     support = weights @ member

@@ -96,8 +96,10 @@ def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", hel
 
 
 @app.command("params")
-def params_cmd(scenario: Annotated[str, typer.Argument(help="Built-in name or path.")],
-               grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None) -> None:
+def params_cmd(
+    scenario: Annotated[str, typer.Argument(help="Built-in name or path.")],
+    grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
+) -> None:
     """List every parameter path of a scenario, with its value and range (for --set and sweeps)."""
     from sim.overrides import parameter_table
     from sim.scenario import load_scenario
@@ -141,11 +143,25 @@ def run_cmd(
     sets = _parse_sets(set_)
     sc = load_scenario(scenario, sets)
     total = steps or sc.time.steps
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("week {task.completed}/{task.total}"),
-                  TimeRemainingColumn(), console=err, transient=True, disable=quiet or total < 200) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("week {task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or total < 200,
+    ) as progress:
         task = progress.add_task(f"{sc.name} seed {seed}", total=total)
-        result = run_scenario(sc, seed=seed, steps=steps, mode=mode, series_stride=series_stride, overrides=sets,
-                              progress=lambda done, _t: progress.update(task, completed=done))
+        result = run_scenario(
+            sc,
+            seed=seed,
+            steps=steps,
+            mode=mode,
+            series_stride=series_stride,
+            overrides=sets,
+            progress=lambda done, _t: progress.update(task, completed=done),
+        )
     if out_dir is not None:
         result.save(out_dir, fmt=fmt)
     if quiet:

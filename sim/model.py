@@ -13,14 +13,13 @@ from typing import Any
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from agents import policy
 from agents.base import DiplomaticAgent, Signal
 from agents.faction import Faction
 from agents.leader import Leader
 from agents.third_party import ThirdParty
-from agents import policy
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
@@ -120,8 +119,9 @@ class DiplomacyModel(mesa.Model):
         steps: number of weeks; the scenario's horizon when None.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, mode: str | None = None, steps: int | None = None,
-                 series_stride: int = 1) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int = 0, mode: str | None = None, steps: int | None = None, series_stride: int = 1
+    ) -> None:
         super().__init__(rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))))
         self.scenario = scenario
         self.seed = seed
@@ -160,9 +160,22 @@ class DiplomacyModel(mesa.Model):
             sides.append(c)
             roles.append("leader")
             lam = L.susceptibility if L.susceptibility is not None else p.susceptibility_leader
-            rows.append(dict(x=L.stance, lam=lam, omega=L.self_weight, g=L.acceptance.concession_weight, b0=L.acceptance.threshold,
-                             eps=0.0, H=0.0, iota=L.traits.impulsiveness, psi=L.traits.ego, zeta=L.traits.risk_tolerance,
-                             delta=L.traits.patience, trust=L.trust))
+            rows.append(
+                dict(
+                    x=L.stance,
+                    lam=lam,
+                    omega=L.self_weight,
+                    g=L.acceptance.concession_weight,
+                    b0=L.acceptance.threshold,
+                    eps=0.0,
+                    H=0.0,
+                    iota=L.traits.impulsiveness,
+                    psi=L.traits.ego,
+                    zeta=L.traits.risk_tolerance,
+                    delta=L.traits.patience,
+                    trust=L.trust,
+                )
+            )
             for f in side.factions:
                 ids.append(f.id)
                 names.append(f.name)
@@ -170,9 +183,22 @@ class DiplomacyModel(mesa.Model):
                 roles.append(f.role)
                 default_lam = p.susceptibility_hawks if f.role in HAWKISH_ROLES else p.susceptibility_doves
                 lam = f.susceptibility if f.susceptibility is not None else default_lam
-                rows.append(dict(x=f.stance, lam=lam, omega=(1 - L.self_weight) * f.influence, g=f.acceptance.concession_weight,
-                                 b0=f.acceptance.threshold, eps=f.erosion_belief, H=f.horizon, iota=0.2, psi=0.0, zeta=0.5,
-                                 delta=f.patience, trust=f.trust or L.trust))
+                rows.append(
+                    dict(
+                        x=f.stance,
+                        lam=lam,
+                        omega=(1 - L.self_weight) * f.influence,
+                        g=f.acceptance.concession_weight,
+                        b0=f.acceptance.threshold,
+                        eps=f.erosion_belief,
+                        H=f.horizon,
+                        iota=0.2,
+                        psi=0.0,
+                        zeta=0.5,
+                        delta=f.patience,
+                        trust=f.trust or L.trust,
+                    )
+                )
         self.tp_index: dict[int, int] = {}
         for m, t in enumerate(sc.third_parties):
             self.tp_index[len(ids)] = m
@@ -181,8 +207,9 @@ class DiplomacyModel(mesa.Model):
             sides.append(-1)
             roles.append(t.role)
             lam = t.susceptibility if t.susceptibility is not None else p.susceptibility_leader
-            rows.append(dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6,
-                             delta=0.98, trust=t.trust))
+            rows.append(
+                dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6, delta=0.98, trust=t.trust)
+            )
         N = len(ids)
         self.actor_ids = ids
         self.actor_names = names
@@ -220,7 +247,9 @@ class DiplomacyModel(mesa.Model):
         self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
         pos = [s.position for s in sc_sides]
         self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
-        self.pressure_weights = np.array([[s.pressure_weights.economic, s.pressure_weights.domestic, s.pressure_weights.military] for s in sc_sides])
+        self.pressure_weights = np.array(
+            [[s.pressure_weights.economic, s.pressure_weights.domestic, s.pressure_weights.military] for s in sc_sides]
+        )
         self.elite = np.array([s.domestic == "elite" for s in sc_sides])
         self.capabilities = [frozenset(s.capabilities) for s in sc_sides]
         types = []
@@ -237,17 +266,42 @@ class DiplomacyModel(mesa.Model):
         self.tp_domestic0 = np.array([t.domestic for t in tps], dtype=float)
         init = [s.initial for s in sc_sides]
         self.state = State(
-            stance=col("x"), anchor=col("x"), susceptibility=col("lam"), omega=col("omega"),
-            concession_weight=col("g"), threshold0=col("b0"), threshold_shift=np.zeros(N),
-            erosion=col("eps"), horizon=col("H"), iota=col("iota"), psi=col("psi"), zeta=col("zeta"), patience=col("delta"),
-            trust_logit=tr.logit(mu0), trust_logit0=tr.logit(mu0), beta_a=a0.copy(), beta_b=b0.copy(), beta_a0=a0, beta_b0=b0,
-            rapport=np.zeros((N, C)), affect=np.zeros(N),
-            economic=np.array([i.economic for i in init]), domestic=np.array([i.domestic for i in init]),
-            military_extra=np.array([i.military for i in init]), military=np.zeros(C),
-            sanctions=np.array([i.sanctions for i in init]), sanctions_effective=np.zeros(C), leak=np.zeros(C),
-            hostility=np.array([i.hostility for i in init]), credit=np.array([i.exercise_credit for i in init]), demand=np.zeros(C),
-            unreciprocated=np.zeros(C), pressure=np.zeros(C), is_t=np.array(types, dtype=bool),
-            enforcement=np.array([t.enforcement for t in tps], dtype=float), stake=np.array([t.stake for t in tps], dtype=float),
+            stance=col("x"),
+            anchor=col("x"),
+            susceptibility=col("lam"),
+            omega=col("omega"),
+            concession_weight=col("g"),
+            threshold0=col("b0"),
+            threshold_shift=np.zeros(N),
+            erosion=col("eps"),
+            horizon=col("H"),
+            iota=col("iota"),
+            psi=col("psi"),
+            zeta=col("zeta"),
+            patience=col("delta"),
+            trust_logit=tr.logit(mu0),
+            trust_logit0=tr.logit(mu0),
+            beta_a=a0.copy(),
+            beta_b=b0.copy(),
+            beta_a0=a0,
+            beta_b0=b0,
+            rapport=np.zeros((N, C)),
+            affect=np.zeros(N),
+            economic=np.array([i.economic for i in init]),
+            domestic=np.array([i.domestic for i in init]),
+            military_extra=np.array([i.military for i in init]),
+            military=np.zeros(C),
+            sanctions=np.array([i.sanctions for i in init]),
+            sanctions_effective=np.zeros(C),
+            leak=np.zeros(C),
+            hostility=np.array([i.hostility for i in init]),
+            credit=np.array([i.exercise_credit for i in init]),
+            demand=np.zeros(C),
+            unreciprocated=np.zeros(C),
+            pressure=np.zeros(C),
+            is_t=np.array(types, dtype=bool),
+            enforcement=np.array([t.enforcement for t in tps], dtype=float),
+            stake=np.array([t.stake for t in tps], dtype=float),
             tp_domestic=np.array([t.domestic for t in tps], dtype=float),
         )
         # influence graph -> CSR once; leaders' rows rewritten when omega changes
@@ -277,8 +331,12 @@ class DiplomacyModel(mesa.Model):
             self.gains[c], self.gives[c] = bg.split_utility(self.grid, w)
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
         # summit, pledges, events
-        self.summit = SummitState(status=sc.summit.status, offered_by=side_index.get(sc.summit.offered_by or "", -1),
-                                  week=sc.summit.week if sc.summit.week is not None else -1, held=sc.summit.held)
+        self.summit = SummitState(
+            status=sc.summit.status,
+            offered_by=side_index.get(sc.summit.offered_by or "", -1),
+            week=sc.summit.week if sc.summit.week is not None else -1,
+            held=sc.summit.held,
+        )
         self.pledges: list[Pledge] = [
             Pledge(side_index[pl.side], frozenset(pl.scope), pl.tie, -1, touted_by={self.index_of[a] for a in pl.touted_by})
             for pl in sc.pledges
@@ -417,8 +475,9 @@ class DiplomacyModel(mesa.Model):
         for ev in self.scheduled_events.get(t, []):
             if ev.kind == "shock":
                 for eff in ev.effects:
-                    self._apply_effect(eff, sender=self.index_of.get(ev.sender, -1) if ev.sender else -1,
-                                       receiver_sides=self._event_sides(ev), kind=None)
+                    self._apply_effect(
+                        eff, sender=self.index_of.get(ev.sender, -1) if ev.sender else -1, receiver_sides=self._event_sides(ev), kind=None
+                    )
                 self._log(t, "shock", ev.sender, ev.receiver, "shock", detail=ev.text or "exogenous shock")
             elif ev.kind == "summit":
                 forced_summit = True
@@ -478,7 +537,6 @@ class DiplomacyModel(mesa.Model):
 
     # --------------------------------------------------------------- signals
     def _deliver(self, signals: list[Signal], t: int) -> None:
-        s = self.state
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
         for sig in signals:
@@ -595,7 +653,9 @@ class DiplomacyModel(mesa.Model):
                 self._log_signal(breach, t, before, pb, ub)
                 self._escalate(t, f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks an active pledge")
 
-    def _apply_effect(self, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None) -> None:
+    def _apply_effect(
+        self, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None
+    ) -> None:
         s = self.state
         sender_side = int(self.side_of[sender]) if sender >= 0 else -1
         if eff.who == "sender":
@@ -718,16 +778,23 @@ class DiplomacyModel(mesa.Model):
                 sm.status = "scheduled"
                 sm.week = max(sm.week, t + 2)
                 sm.reinstated = True
-                self._log(t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit",
-                          detail=str(sm.week))
+                self._log(
+                    t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit", detail=str(sm.week)
+                )
 
     def _schedule(self, t: int, side: int, other: int) -> None:
         sm = self.summit
         p = self.params
         prep = int(self.rng.integers(p.tau_prep_min, p.tau_prep_max + 1))
         sm.status, sm.week = "scheduled", t + prep
-        self._log(t, "summit_scheduled", self.actor_ids[self.leader_of[side]], self.actor_ids[self.leader_of[other]], "summit",
-                  detail=str(sm.week))
+        self._log(
+            t,
+            "summit_scheduled",
+            self.actor_ids[self.leader_of[side]],
+            self.actor_ids[self.leader_of[other]],
+            "summit",
+            detail=str(sm.week),
+        )
 
     # -------------------------------------------------------------- pressure
     def _update_pressure(self, t: int) -> None:
@@ -773,7 +840,7 @@ class DiplomacyModel(mesa.Model):
         s = self.state
         eta = self.params.eta
         changed = False
-        for c, mem in enumerate(self.members):
+        for _c, mem in enumerate(self.members):
             facs = mem[~self.is_leader[mem]]
             if facs.size == 0:
                 continue
@@ -793,8 +860,9 @@ class DiplomacyModel(mesa.Model):
         p = self.params
         side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
         side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
-        return bg.thresholds(s.threshold0, s.stance, side_p, s.erosion, s.horizon, p.alpha_x, p.alpha_p, p.alpha_eps,
-                             extra=s.threshold_shift + side_demand)
+        return bg.thresholds(
+            s.threshold0, s.stance, side_p, s.erosion, s.horizon, p.alpha_x, p.alpha_p, p.alpha_eps, extra=s.threshold_shift + side_demand
+        )
 
     def _recompute_bargaining(self) -> None:
         s = self.state
@@ -851,8 +919,16 @@ class DiplomacyModel(mesa.Model):
                 joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
                 accepted.append((-joint, q))
             else:
-                self._log(t, "offer_rejected", self.actor_ids[self.leader_of[c]], self.actor_ids[self.leader_of[o]], "summit",
-                          detail=self._describe_point(q) + ("" if s.win_sets[o][q] else ", outside the win-set") + ("" if trust_ok else ", too little trust"))
+                self._log(
+                    t,
+                    "offer_rejected",
+                    self.actor_ids[self.leader_of[c]],
+                    self.actor_ids[self.leader_of[o]],
+                    "summit",
+                    detail=self._describe_point(q)
+                    + ("" if s.win_sets[o][q] else ", outside the win-set")
+                    + ("" if trust_ok else ", too little trust"),
+                )
         # audience-driven sides get their win; their need resets
         s.domestic[~self.elite] *= 0.5
         if accepted:
@@ -861,12 +937,14 @@ class DiplomacyModel(mesa.Model):
             point = self.grid[q]
             cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
             if cls is not None:
-                self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point)}}
+                self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
                 sm.results.append(f"agreement:{cls}")
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 return
         R = s.rapport
-        if min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl or (accepted and self.agreement is None):
+        if (min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl) or (
+            accepted and self.agreement is None
+        ):
             sm.results.append("declaration")
             self._log(t, "declaration", names[0], names[1], "summit")
             for li, other in ((la, b), (lb, a)):
@@ -917,7 +995,7 @@ class DiplomacyModel(mesa.Model):
         self._log(t, "blame", self.actor_ids[self.leader_of[c]], self.actor_ids[target], "summit")
 
     def _describe_point(self, q: int) -> str:
-        return ", ".join(f"{d}={v:.2f}" for d, v in zip(self.dims, self.grid[q]))
+        return ", ".join(f"{d}={v:.2f}" for d, v in zip(self.dims, self.grid[q], strict=False))
 
     def _escalate(self, t: int, why: str) -> None:
         if self.escalated_week < 0:
@@ -937,14 +1015,25 @@ class DiplomacyModel(mesa.Model):
             self._log(self.week - 1, "stalemate", None, None, "summit")
 
     # ---------------------------------------------------------------- logging
-    def _log(self, t: int, kind: str, sender: str | None, receiver: str | None, source: str, detail: str = "",
-             **extra: Any) -> None:
-        text = sentence_for(kind, self.catalogue, sender=self._name(sender), receiver=self._name(receiver), detail=detail,
-                            week=t, date=self.date_of(t))
+    def _log(self, t: int, kind: str, sender: str | None, receiver: str | None, source: str, detail: str = "", **extra: Any) -> None:
+        text = sentence_for(
+            kind, self.catalogue, sender=self._name(sender), receiver=self._name(receiver), detail=detail, week=t, date=self.date_of(t)
+        )
         row = {
-            "step": t, "date": self.date_of(t), "sender": sender or "", "receiver": receiver or "", "kind": kind,
-            "source": source, "cost": 0.0, "trust_before": math.nan, "trust_after": math.nan, "trust_change": 0.0,
-            "stance_change": 0.0, "pressure_change": 0.0, "detail": detail, "text": text,
+            "step": t,
+            "date": self.date_of(t),
+            "sender": sender or "",
+            "receiver": receiver or "",
+            "kind": kind,
+            "source": source,
+            "cost": 0.0,
+            "trust_before": math.nan,
+            "trust_after": math.nan,
+            "trust_change": 0.0,
+            "stance_change": 0.0,
+            "pressure_change": 0.0,
+            "detail": detail,
+            "text": text,
         }
         row.update(extra)
         self.events.append(row)
@@ -966,14 +1055,29 @@ class DiplomacyModel(mesa.Model):
             tb = ta = math.nan
         dtrust = float(np.abs(after - before).sum())
         recv_name = self.actor_ids[receiver] if receiver >= 0 else "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
-        text = sentence_for(sig.kind, self.catalogue, sender=self.actor_names[sig.sender],
-                            receiver=self.actor_names[receiver] if receiver >= 0 else "both principals",
-                            week=t, date=self.date_of(t))
-        self.events.append({
-            "step": t, "date": self.date_of(t), "sender": self.actor_ids[sig.sender], "receiver": recv_name, "kind": sig.kind,
-            "source": sig.source, "cost": float(kind.cost + kind.tie * (self.audience[sender_side] if sender_side >= 0 else 0.0)),
-            "trust_before": tb, "trust_after": ta, "trust_change": dtrust,
-            "stance_change": float(np.abs(self._u - u_before).sum()),
-            "pressure_change": float((self._pressure_snapshot() - pressure_before).sum()),
-            "detail": sig.note, "text": text,
-        })
+        text = sentence_for(
+            sig.kind,
+            self.catalogue,
+            sender=self.actor_names[sig.sender],
+            receiver=self.actor_names[receiver] if receiver >= 0 else "both principals",
+            week=t,
+            date=self.date_of(t),
+        )
+        self.events.append(
+            {
+                "step": t,
+                "date": self.date_of(t),
+                "sender": self.actor_ids[sig.sender],
+                "receiver": recv_name,
+                "kind": sig.kind,
+                "source": sig.source,
+                "cost": float(kind.cost + kind.tie * (self.audience[sender_side] if sender_side >= 0 else 0.0)),
+                "trust_before": tb,
+                "trust_after": ta,
+                "trust_change": dtrust,
+                "stance_change": float(np.abs(self._u - u_before).sum()),
+                "pressure_change": float((self._pressure_snapshot() - pressure_before).sum()),
+                "detail": sig.note,
+                "text": text,
+            }
+        )

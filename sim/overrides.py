@@ -90,7 +90,10 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
             out[sub_name] = (sub_loc, ParameterInfo(sub_name, float("nan"), 0.0, 1.0, desc, group))
         elif isinstance(value, dict) and field == "trust":
             for other, v in value.items():
-                out[f"{sub_name}.{other}"] = ((*sub_loc, other), ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group))
+                out[f"{sub_name}.{other}"] = (
+                    (*sub_loc, other),
+                    ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group),
+                )
 
 
 def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
@@ -102,16 +105,25 @@ def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         lo, hi, desc, integer = _bounds(type(params), field)
-        out[f"parameters.{field}"] = (("parameters", field), ParameterInfo(f"parameters.{field}", float(value), lo, hi, desc, "model", integer))
+        out[f"parameters.{field}"] = (
+            ("parameters", field),
+            ParameterInfo(f"parameters.{field}", float(value), lo, hi, desc, "model", integer),
+        )
     for sid, side in sc.sides.items():
         for field in ("audience_cost", "ratification_threshold", "position"):
             v = getattr(side, field)
             lo, hi, desc, _ = _bounds(type(side), field)
-            out[f"{sid}.{field}"] = (("sides", sid, field), ParameterInfo(f"{sid}.{field}", float("nan") if v is None else float(v), lo, hi, desc, sid))
+            out[f"{sid}.{field}"] = (
+                ("sides", sid, field),
+                ParameterInfo(f"{sid}.{field}", float("nan") if v is None else float(v), lo, hi, desc, sid),
+            )
         for sub in ("initial", "pressure_weights"):
             _walk(getattr(side, sub), ("sides", sid, sub), f"{sid}.{sub}", sid, out)
         for dim, w in side.utility.items():
-            out[f"{sid}.utility.{dim}"] = (("sides", sid, "utility", dim), ParameterInfo(f"{sid}.utility.{dim}", float(w), -10.0, 10.0, f"Weight of {dim} for {sid}.", sid))
+            out[f"{sid}.utility.{dim}"] = (
+                ("sides", sid, "utility", dim),
+                ParameterInfo(f"{sid}.utility.{dim}", float(w), -10.0, 10.0, f"Weight of {dim} for {sid}.", sid),
+            )
         _walk(side.leader, ("sides", sid, "leader"), side.leader.id, sid, out)
         for i, f in enumerate(side.factions):
             _walk(f, ("sides", sid, "factions", i), f.id, sid, out)

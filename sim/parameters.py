@@ -19,13 +19,17 @@ class ModelParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # trust (MODEL.md §2)
-    trust_model: Literal["logit", "beta"] = Field("logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail).")
+    trust_model: Literal["logit", "beta"] = Field(
+        "logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail)."
+    )
     kappa: float = Field(2.0, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
     kappa_h: float = Field(1.0, ge=0, le=20, description="kappa_h: trust loss per unit of hostility.")
     kappa_b: float = Field(2.5, ge=0, le=20, description="kappa_b: trust loss from a pledge breach.")
     phi: float = Field(0.5, ge=0, le=1, description="phi: how much hawkishness discounts reassurance and amplifies hostility (Jervis).")
     nu: float = Field(0.02, ge=0, le=1, description="nu: weekly forgetting toward the prior trust.")
-    type_prior: float = Field(0.5, ge=0, le=1, description="pi_T: probability a leader whose type the scenario leaves open is trustworthy (T).")
+    type_prior: float = Field(
+        0.5, ge=0, le=1, description="pi_T: probability a leader whose type the scenario leaves open is trustworthy (T)."
+    )
     kappa_m: float = Field(0.5, ge=0, le=1, description="kappa_m: share of the gap a fully credible mediator closes.")
     beta_n0: float = Field(4.0, ge=0, le=100, description="Beta variant: prior strength n0.")
     beta_w: float = Field(2.0, ge=0, le=100, description="Beta variant: evidence weight w of a unit of signal cost.")
@@ -35,7 +39,9 @@ class ModelParameters(BaseModel):
     trust_decl: float = Field(0.2, ge=0, le=1, description="mu_decl: trust both ways needed for a declaratory statement.")
     declaration_gain: float = Field(0.2, ge=0, le=2, description="Logit trust gain from a declaratory statement.")
     # bargaining (MODEL.md §1, §6)
-    theta_c: float = Field(0.5, ge=0.05, le=1, description="theta_c: weighted share of a side that must accept a deal (sides may override).")
+    theta_c: float = Field(
+        0.5, ge=0.05, le=1, description="theta_c: weighted share of a side that must accept a deal (sides may override)."
+    )
     alpha_x: float = Field(0.4, ge=0, le=2, description="alpha_x: how much hawkish stance raises a member's threshold.")
     alpha_p: float = Field(0.3, ge=0, le=2, description="alpha_P: how much pressure lowers a member's threshold (coercion).")
     alpha_eps: float = Field(0.5, ge=0, le=2, description="alpha_eps: weight of expected sanctions erosion on the threshold.")
@@ -70,7 +76,9 @@ class ModelParameters(BaseModel):
     theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
     renege_u: float = Field(0.5, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
-    activity: float = Field(0.6, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks.")
+    activity: float = Field(
+        0.6, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
+    )
     deal_weight: float = Field(1.0, ge=0, le=5, description="beta0: weight a leader puts on what it gives (beta = beta0*(1/2+x_L)).")
 
 

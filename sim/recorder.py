@@ -61,9 +61,14 @@ class Recorder:
         self.trust.append(m.trust_matrix().astype(np.float64, copy=True))
         self.rapport.append(s.rapport[m.rapport_rows].copy())
         for name, arr in (
-            ("pressure_economic", s.economic), ("pressure_domestic", s.domestic), ("pressure_military", s.military),
-            ("pressure", s.pressure), ("sanctions", s.sanctions), ("sanctions_effective", s.sanctions_effective),
-            ("hostility", s.hostility), ("win_set_area", s.win_sets.mean(axis=1)),
+            ("pressure_economic", s.economic),
+            ("pressure_domestic", s.domestic),
+            ("pressure_military", s.military),
+            ("pressure", s.pressure),
+            ("sanctions", s.sanctions),
+            ("sanctions_effective", s.sanctions_effective),
+            ("hostility", s.hostility),
+            ("win_set_area", s.win_sets.mean(axis=1)),
         ):
             self.side[name].append(np.asarray(arr, dtype=float).copy())
         self.world["tension"].append(float(s.tension))
@@ -114,13 +119,21 @@ class Recorder:
             if tp_ids:
                 add(tp_ids, var, np.stack(self.third[var]))
         if parts_step:
-            table = pa.table({
-                "step": pa.array(np.concatenate(parts_step), pa.int32()),
-                "agent": pa.array(np.concatenate(parts_agent), pa.string()),
-                "variable": pa.array(np.concatenate(parts_var), pa.string()),
-                "value": pa.array(np.concatenate(parts_val), pa.float64()),
-            })
+            table = pa.table(
+                {
+                    "step": pa.array(np.concatenate(parts_step), pa.int32()),
+                    "agent": pa.array(np.concatenate(parts_agent), pa.string()),
+                    "variable": pa.array(np.concatenate(parts_var), pa.string()),
+                    "value": pa.array(np.concatenate(parts_val), pa.float64()),
+                }
+            )
         else:
-            table = pa.table({"step": pa.array([], pa.int32()), "agent": pa.array([], pa.string()),
-                              "variable": pa.array([], pa.string()), "value": pa.array([], pa.float64())})
+            table = pa.table(
+                {
+                    "step": pa.array([], pa.int32()),
+                    "agent": pa.array([], pa.string()),
+                    "variable": pa.array([], pa.string()),
+                    "value": pa.array([], pa.float64()),
+                }
+            )
         return table

@@ -28,12 +28,24 @@ from sim.errors import RunDirError
 from sim.model import DiplomacyModel
 from sim.scenario import Scenario
 
-EVENT_SCHEMA = pa.schema([
-    ("step", pa.int32()), ("date", pa.string()), ("sender", pa.string()), ("receiver", pa.string()),
-    ("kind", pa.string()), ("source", pa.string()), ("cost", pa.float64()), ("trust_before", pa.float64()),
-    ("trust_after", pa.float64()), ("trust_change", pa.float64()), ("stance_change", pa.float64()),
-    ("pressure_change", pa.float64()), ("detail", pa.string()), ("text", pa.string()),
-])
+EVENT_SCHEMA = pa.schema(
+    [
+        ("step", pa.int32()),
+        ("date", pa.string()),
+        ("sender", pa.string()),
+        ("receiver", pa.string()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("cost", pa.float64()),
+        ("trust_before", pa.float64()),
+        ("trust_after", pa.float64()),
+        ("trust_change", pa.float64()),
+        ("stance_change", pa.float64()),
+        ("pressure_change", pa.float64()),
+        ("detail", pa.string()),
+        ("text", pa.string()),
+    ]
+)
 
 OUTCOMES = ("agreement_comprehensive", "agreement_interim", "declaration", "walk_away", "escalation", "stalemate")
 
@@ -118,7 +130,7 @@ class RunResult:
         return cls(manifest, tables["events"], tables["series"])
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
+def _atomic(path: Path, write: Callable[[str], object]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -179,8 +191,10 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
         "moratorium_survival": survival,
         "moratorium_censored": model.first_test_after_pledge < 0 if model.first_pledge_week >= 0 else None,
         "steps_run": model.week,
-        "final_trust": {f"{model.actor_ids[la]}->{model.side_ids[b]}": float(mu[la, b]),
-                         f"{model.actor_ids[lb]}->{model.side_ids[a]}": float(mu[lb, a])},
+        "final_trust": {
+            f"{model.actor_ids[la]}->{model.side_ids[b]}": float(mu[la, b]),
+            f"{model.actor_ids[lb]}->{model.side_ids[a]}": float(mu[lb, a]),
+        },
         "final_pressure": {sid: float(s.pressure[c]) for c, sid in enumerate(model.side_ids)},
         "final_tension": float(s.tension),
         "final_zone_area": float(s.zone_area),
@@ -223,8 +237,10 @@ def run_scenario(
         "overrides": {k: v for k, v in (overrides or {}).items()},
         "parameters": scenario.parameters.model_dump(mode="json"),
         "sides": {sid: {"name": side.name, "leader": side.leader.id} for sid, side in scenario.sides.items()},
-        "actors": [{"id": a, "name": n, "side": model.side_ids[c] if c >= 0 else None, "role": str(r)}
-                   for a, n, c, r in zip(model.actor_ids, model.actor_names, model.side_of.tolist(), model.roles)],
+        "actors": [
+            {"id": a, "name": n, "side": model.side_ids[c] if c >= 0 else None, "role": str(r)}
+            for a, n, c, r in zip(model.actor_ids, model.actor_names, model.side_of.tolist(), model.roles, strict=False)
+        ],
         "summit_sides": [model.side_ids[int(c)] for c in model.summit_sides],
         "dimensions": model.dims,
         "true_types": {sid: ("T" if model.state.is_t[c] else "U") for c, sid in enumerate(model.side_ids)},

@@ -60,8 +60,12 @@ class Leader(_Data):
     self_weight: Unit = Field(0.5, description="omega_L: the leader's own weight in the side's ratification and its stance update.")
     acceptance: Acceptance = Field(default_factory=Acceptance)
     traits: Traits = Field(default_factory=Traits)
-    type: Literal["T", "U"] | None = Field(None, description="True type (Kydd): T reciprocates, U exploits; drawn with type_prior when absent.")
-    trust: dict[str, Unit] = Field(default_factory=dict, description="mu^0: initial trust in each other side, by side id (0.5 when absent).")
+    type: Literal["T", "U"] | None = Field(
+        None, description="True type (Kydd): T reciprocates, U exploits; drawn with type_prior when absent."
+    )
+    trust: dict[str, Unit] = Field(
+        default_factory=dict, description="mu^0: initial trust in each other side, by side id (0.5 when absent)."
+    )
 
 
 class Faction(_Data):
@@ -69,7 +73,9 @@ class Faction(_Data):
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    role: Literal["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"] = Field(description="Selects default behaviour.")
+    role: Literal["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"] = Field(
+        description="Selects default behaviour."
+    )
     stance: Unit = Field(0.5, description="x^0: initial and anchor stance (1 = hawkish).")
     susceptibility: Unit | None = Field(None, description="lambda; the role's default parameter when absent.")
     influence: Unit = Field(description="This faction's share of the side's non-leader weight (shares of a side sum to 1).")
@@ -105,14 +111,22 @@ class Side(_Data):
 
     name: str = Field(min_length=1, max_length=200, description="Display name.")
     description: str = Field("", max_length=2000, description="One line about the side.")
-    position: Unit | None = Field(None, description="Place on the bias axis third parties are measured against (evenly spaced when absent).")
+    position: Unit | None = Field(
+        None, description="Place on the bias axis third parties are measured against (evenly spaced when absent)."
+    )
     audience_cost: Unit = Field(0.5, description="A_c: capacity to generate audience costs (Fearon 1994; Weeks 2008).")
     ratification_threshold: Unit | None = Field(None, description="theta_c for this side; the parameter theta_c when absent.")
     utility: dict[str, float] = Field(description="Signed weight of each issue dimension for this side (+ gains, - gives).")
     pressure_weights: PressureWeights = Field(default_factory=PressureWeights)
     initial: InitialState = Field(default_factory=InitialState)
-    domestic: Literal["audience", "elite"] = Field("audience", description="audience: need for a win grows with time; elite: discontent = hardliner share x unreciprocated concessions.")
-    capabilities: list[str] = Field(default_factory=list, description="What signals this side can send that need one (e.g. sanctions, relief, exercises, tests, dismantle).")
+    domestic: Literal["audience", "elite"] = Field(
+        "audience",
+        description="audience: need for a win grows with time; elite: discontent = hardliner share x unreciprocated concessions.",
+    )
+    capabilities: list[str] = Field(
+        default_factory=list,
+        description="What signals this side can send that need one (e.g. sanctions, relief, exercises, tests, dismantle).",
+    )
     leader: Leader
     factions: list[Faction] = Field(default_factory=list)
 
@@ -122,7 +136,9 @@ class ThirdParty(_Data):
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    role: Literal["mediator", "patron", "spoiler"] = Field(description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; spoiler: urges its client to slow down.")
+    role: Literal["mediator", "patron", "spoiler"] = Field(
+        description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; spoiler: urges its client to slow down."
+    )
     position: Unit = Field(0.5, description="b: bias on the axis of side positions.")
     stake: Unit = Field(0.5, description="s_m: stake in the issue; a mediator with none has no credibility (Kydd 2006).")
     client: str | None = Field(None, description="Side it patronises (patrons and spoilers).")
@@ -185,7 +201,9 @@ class Event(_Data):
     kind: str = Field(description="A signal kind, 'shock' or 'summit'.")
     sender: str | None = Field(None, description="Actor id of the sender.")
     receiver: str | None = Field(None, description="Actor id of the receiver.")
-    mode: Literal["forcing", "always"] | None = Field(None, description="forcing: injected only in forcing mode (default for signals); always: in both modes (default for shocks).")
+    mode: Literal["forcing", "always"] | None = Field(
+        None, description="forcing: injected only in forcing mode (default for signals); always: in both modes (default for shocks)."
+    )
     effects: list[Effect] = Field(default_factory=list, description="Effects of a shock.")
     text: str = Field("", max_length=2000, description="What happened, in words.")
 
@@ -220,11 +238,15 @@ class Scenario(_Data):
     title: str = Field(min_length=1, max_length=200, description="Display title.")
     description: str = Field(min_length=1, max_length=5000, description="One line first, then any detail.")
     sources: list[str] = Field(default_factory=list, description="Where the record comes from.")
-    mode: Literal["free", "forcing"] = Field("free", description="free: agents choose; forcing: the record's events are injected on their dates.")
+    mode: Literal["free", "forcing"] = Field(
+        "free", description="free: agents choose; forcing: the record's events are injected on their dates."
+    )
     time: Time
     issues: list[Dimension] = Field(min_length=1, max_length=4, description="The issue space.")
     grid_points: int = Field(21, ge=2, le=201, description="Grid points per dimension.")
-    agreement: dict[str, dict[str, tuple[float, float]]] = Field(description="Agreement classes, strongest first: class -> {dimension: [lo, hi]}.")
+    agreement: dict[str, dict[str, tuple[float, float]]] = Field(
+        description="Agreement classes, strongest first: class -> {dimension: [lo, hi]}."
+    )
     summit: Summit
     sides: dict[str, Side] = Field(min_length=1)
     third_parties: list[ThirdParty] = Field(default_factory=list)
@@ -235,7 +257,9 @@ class Scenario(_Data):
     record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
     patterns: list[Pattern] = Field(default_factory=list)
     parameters: ModelParameters = Field(default_factory=ModelParameters)
-    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters.")
+    ranges: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters."
+    )
 
     @cached_property
     def catalogue(self) -> dict[str, SignalKind]:
@@ -341,16 +365,21 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         catalogue = sc.catalogue
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            problems.append((("signals",) + tuple(err["loc"]), err["msg"]))
+            problems.append((("signals", *tuple(err["loc"])), err["msg"]))
         catalogue = build_catalogue()
     for i, ev in enumerate(sc.events):
         week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
         if week is None:
             problems.append((("events", i), "needs a week or a date"))
         elif not 0 <= week < sc.time.steps:
-            problems.append((("events", i, "week" if ev.week is not None else "date"), f"falls at step {week}, outside the horizon 0..{sc.time.steps - 1}"))
+            problems.append(
+                (
+                    ("events", i, "week" if ev.week is not None else "date"),
+                    f"falls at step {week}, outside the horizon 0..{sc.time.steps - 1}",
+                )
+            )
         if ev.kind not in catalogue and ev.kind not in ("shock", "summit"):
-            problems.append((("events", i, "kind"), f"unknown kind {ev.kind!r}{_hint(ev.kind, list(catalogue) + ['shock', 'summit'])}"))
+            problems.append((("events", i, "kind"), f"unknown kind {ev.kind!r}{_hint(ev.kind, [*list(catalogue), 'shock', 'summit'])}"))
         for end in ("sender", "receiver"):
             v = getattr(ev, end)
             if v is not None and v not in ids:
@@ -494,14 +523,14 @@ def default_ranges() -> dict[str, tuple[float, float]]:
 
 __all__ = [
     "FACTION_ROLES",
+    "Faction",
+    "Leader",
     "Scenario",
     "Side",
-    "Leader",
-    "Faction",
     "ThirdParty",
+    "builtin_names",
+    "json_schema",
     "load_scenario",
     "load_scenario_text",
     "validate_data",
-    "json_schema",
-    "builtin_names",
 ]

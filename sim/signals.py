@@ -74,14 +74,19 @@ class Effect(_Data):
         description="Restrict to actors of these roles (leader included as 'leader'); all when absent.",
     )
     delta: float = Field(ge=-5, le=5, description="Size of the change (additive; for 'perception' and 'influence' a log-factor).")
-    scale: Scale = Field(default="none", description="Multiply delta by the sender's ego, the signal's verification, the sender's audience cost or the lobbying weight.")
+    scale: Scale = Field(
+        default="none",
+        description="Multiply delta by the sender's ego, the signal's verification, the sender's audience cost or the lobbying weight.",
+    )
     min_verification: float = Field(default=0.0, ge=0, le=1, description="Apply only when the signal's verification is at least this.")
 
 
 class TrustEffect(_Data):
     """How receivers update their belief in the sender's side (MODEL.md §2)."""
 
-    mode: TrustMode = Field(description="reassuring: +kappa*c_eff; hostile: -kappa_h*h; shift: fixed logit shift; mediation: Kydd relay; none.")
+    mode: TrustMode = Field(
+        description="reassuring: +kappa*c_eff; hostile: -kappa_h*h; shift: fixed logit shift; mediation: Kydd relay; none."
+    )
     magnitude: float = Field(default=0.0, ge=-5, le=5, description="h for hostile signals, the logit shift for 'shift'.")
 
 
@@ -99,12 +104,18 @@ class SignalKind(_Data):
     trust: TrustEffect = Field(default_factory=lambda: TrustEffect(mode="none"))
     effects: list[Effect] = Field(default_factory=list, description="Pressure, stance and other effects.")
     conciliatory: bool = Field(default=False, description="Counts as conciliatory (rapport term, reciprocity).")
-    vindicates: Literal["hawks", "doves", "none"] = Field(default="none", description="Which factions on the receiving side it vindicates (MODEL.md §4).")
-    vindicates_sender: Literal["hawks", "doves", "none"] = Field(default="none", description="Which factions on the sending side it vindicates.")
+    vindicates: Literal["hawks", "doves", "none"] = Field(
+        default="none", description="Which factions on the receiving side it vindicates (MODEL.md §4)."
+    )
+    vindicates_sender: Literal["hawks", "doves", "none"] = Field(
+        default="none", description="Which factions on the sending side it vindicates."
+    )
     summit: SummitAction | None = Field(default=None, description="Its role in the summit process, if any.")
     pledge_scope: list[str] | None = Field(default=None, description="Creates a pledge covering these test classes.")
     test_class: str | None = Field(default=None, description="Test class, checked against active pledges.")
-    breach_probability: float = Field(default=0.0, ge=0, le=1, description="p_br when its test class is outside the pledge's scope (1 inside).")
+    breach_probability: float = Field(
+        default=0.0, ge=0, le=1, description="p_br when its test class is outside the pledge's scope (1 inside)."
+    )
     parts: list[str] = Field(default_factory=list, description="Kinds whose effects it also carries (a letter = praise + threat).")
     sentence: str = Field(description="Narrative template: {sender}, {receiver}, {date}, {week}.")
 
@@ -125,8 +136,12 @@ DOVES = ["reformer", "staff"]
 
 DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
     "praise": _k(
-        label="Praise", senders=["leader"], receiver="other_leader", cost=0.02,
-        trust={"mode": "reassuring"}, conciliatory=True,
+        label="Praise",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.02,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
         effects=[
             {"var": "rapport", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "ego"},
             {"var": "stance", "who": "receiver", "roles": ["leader"], "delta": -0.01, "scale": "ego"},
@@ -134,8 +149,13 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} praises {receiver}",
     ),
     "threat": _k(
-        label="Verbal threat", senders=["leader", "hardliner", "military"], receiver="other_leader",
-        cost=0.05, tie=0.1, trust={"mode": "hostile", "magnitude": 0.3}, vindicates="hawks",
+        label="Verbal threat",
+        senders=["leader", "hardliner", "military"],
+        receiver="other_leader",
+        cost=0.05,
+        tie=0.1,
+        trust={"mode": "hostile", "magnitude": 0.3},
+        vindicates="hawks",
         effects=[
             {"var": "pressure.military", "who": "receiver", "delta": 0.05},
             {"var": "hostility", "who": "sender", "delta": 0.05},
@@ -144,13 +164,26 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} threatens {receiver}",
     ),
     "letter": _k(
-        label="Letter", senders=["leader"], receiver="other_leader", cost=0.05, tie=0.1,
-        parts=["praise", "threat"], summit="reinstate", trust={"mode": "none"},
+        label="Letter",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.05,
+        tie=0.1,
+        parts=["praise", "threat"],
+        summit="reinstate",
+        trust={"mode": "none"},
         sentence="{sender} sends {receiver} a letter, warm and menacing by turns",
     ),
     "summit_offer": _k(
-        label="Summit offer", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
-        trust={"mode": "reassuring"}, conciliatory=True, summit="offer", vindicates="doves",
+        label="Summit offer",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.1,
+        tie=0.3,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        summit="offer",
+        vindicates="doves",
         effects=[
             {"var": "pressure.domestic", "who": "sender", "delta": 0.05},
             {"var": "stance", "who": "receiver", "roles": ["reformer"], "delta": -0.05},
@@ -158,8 +191,15 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} offers {receiver} a summit",
     ),
     "summit_accept": _k(
-        label="Summit acceptance", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
-        trust={"mode": "reassuring"}, conciliatory=True, summit="accept", vindicates="doves",
+        label="Summit acceptance",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.1,
+        tie=0.3,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        summit="accept",
+        vindicates="doves",
         effects=[
             {"var": "pressure.domestic", "who": "sender", "delta": 0.05},
             {"var": "stance", "who": "receiver", "roles": ["reformer"], "delta": -0.05},
@@ -167,8 +207,14 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} accepts the summit with {receiver}",
     ),
     "summit_cancel": _k(
-        label="Summit cancellation", senders=["leader"], receiver="other_leader", cost=0.1, tie=0.3,
-        trust={"mode": "shift", "magnitude": -0.4}, summit="cancel", vindicates="hawks",
+        label="Summit cancellation",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.1,
+        tie=0.3,
+        trust={"mode": "shift", "magnitude": -0.4},
+        summit="cancel",
+        vindicates="hawks",
         effects=[
             {"var": "pressure.domestic", "who": "receiver", "delta": 0.1},
             {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
@@ -176,14 +222,23 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} cancels the summit with {receiver}",
     ),
     "envoy_talks": _k(
-        label="Envoy talks", senders=["staff"], receiver="other_staff", cost=0.05,
-        trust={"mode": "reassuring"}, conciliatory=True,
+        label="Envoy talks",
+        senders=["staff"],
+        receiver="other_staff",
+        cost=0.05,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
         effects=[{"var": "perception", "who": "principals", "delta": -0.2231}],
         sentence="Envoys of {sender} meet their counterparts ({receiver})",
     ),
     "demand": _k(
-        label="Public demand", senders=["leader"], receiver="other_leader", cost=0.02, tie=0.2,
-        trust={"mode": "shift", "magnitude": -0.1}, vindicates="hawks",
+        label="Public demand",
+        senders=["leader"],
+        receiver="other_leader",
+        cost=0.02,
+        tie=0.2,
+        trust={"mode": "shift", "magnitude": -0.1},
+        vindicates="hawks",
         effects=[
             {"var": "pressure.domestic", "who": "receiver", "delta": 0.03},
             {"var": "demand", "who": "sender", "delta": 0.05},
@@ -192,8 +247,14 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} publicly demands more of {receiver}",
     ),
     "partial_relief": _k(
-        label="Partial sanctions relief", senders=["leader"], receiver="other_leader", requires="relief",
-        cost=0.4, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
+        label="Partial sanctions relief",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="relief",
+        cost=0.4,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        vindicates="doves",
         effects=[
             {"var": "pressure.economic", "who": "receiver", "delta": -0.1},
             {"var": "sanctions", "who": "receiver", "delta": -0.1},
@@ -202,8 +263,14 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} offers {receiver} partial sanctions relief",
     ),
     "exercise_halt": _k(
-        label="Exercise halt", senders=["leader"], receiver="other_leader", requires="exercises",
-        cost=0.2, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
+        label="Exercise halt",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="exercises",
+        cost=0.2,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        vindicates="doves",
         effects=[
             {"var": "exercise_credit", "who": "receiver", "delta": 0.1},
             {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
@@ -211,14 +278,26 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} halts military exercises as a gesture to {receiver}",
     ),
     "dismantle_site": _k(
-        label="Site dismantled", senders=["leader"], receiver="other_leader", requires="dismantle",
-        cost=0.35, verification=0.4, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
+        label="Site dismantled",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="dismantle",
+        cost=0.35,
+        verification=0.4,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        vindicates="doves",
         effects=[{"var": "stance", "who": "receiver", "roles": HAWKS, "delta": -0.03, "min_verification": 0.7}],
         sentence="{sender} dismantles a test site before {receiver}'s eyes",
     ),
     "walk_away": _k(
-        label="Walk-away", senders=["leader"], receiver="other_leader", chosen=False, cost=0.3,
-        trust={"mode": "shift", "magnitude": -0.2}, vindicates="hawks",
+        label="Walk-away",
+        senders=["leader"],
+        receiver="other_leader",
+        chosen=False,
+        cost=0.3,
+        trust={"mode": "shift", "magnitude": -0.2},
+        vindicates="hawks",
         effects=[
             {"var": "pressure.economic", "who": "receiver", "delta": 0.1},
             {"var": "pressure.domestic", "who": "receiver", "delta": 0.1},
@@ -227,15 +306,28 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} walks away from the table, leaving {receiver} without a deal",
     ),
     "moratorium_pledge": _k(
-        label="Test moratorium pledge", senders=["leader"], receiver="other_leader", requires="tests",
-        tie=0.4, trust={"mode": "reassuring"}, conciliatory=True, pledge_scope=["icbm", "nuclear"],
+        label="Test moratorium pledge",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="tests",
+        tie=0.4,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        pledge_scope=["icbm", "nuclear"],
         effects=[{"var": "stance", "who": "sender", "roles": HL, "delta": 0.03}],
         sentence="{sender} pledges to {receiver} a moratorium on nuclear and long-range tests",
     ),
     "srbm_test": _k(
-        label="Short-range missile test", senders=["leader"], receiver="other_leader", requires="tests",
-        cost=0.05, trust={"mode": "hostile", "magnitude": 0.3}, test_class="srbm", breach_probability=0.2,
-        vindicates="hawks", vindicates_sender="hawks",
+        label="Short-range missile test",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="tests",
+        cost=0.05,
+        trust={"mode": "hostile", "magnitude": 0.3},
+        test_class="srbm",
+        breach_probability=0.2,
+        vindicates="hawks",
+        vindicates_sender="hawks",
         effects=[
             {"var": "hostility", "who": "sender", "delta": 0.1},
             {"var": "pressure.military", "who": "receiver", "delta": 0.05},
@@ -244,9 +336,16 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} tests short-range missiles, a message to {receiver}",
     ),
     "icbm_test": _k(
-        label="ICBM test", senders=["leader"], receiver="other_leader", requires="tests",
-        cost=0.2, trust={"mode": "hostile", "magnitude": 1.0}, test_class="icbm", breach_probability=1.0,
-        vindicates="hawks", vindicates_sender="hawks",
+        label="ICBM test",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="tests",
+        cost=0.2,
+        trust={"mode": "hostile", "magnitude": 1.0},
+        test_class="icbm",
+        breach_probability=1.0,
+        vindicates="hawks",
+        vindicates_sender="hawks",
         effects=[
             {"var": "hostility", "who": "sender", "delta": 0.4},
             {"var": "pressure.military", "who": "receiver", "delta": 0.2},
@@ -255,9 +354,16 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} tests an intercontinental missile, defying {receiver}",
     ),
     "nuclear_test": _k(
-        label="Nuclear test", senders=["leader"], receiver="other_leader", requires="tests",
-        cost=0.3, trust={"mode": "hostile", "magnitude": 1.2}, test_class="nuclear", breach_probability=1.0,
-        vindicates="hawks", vindicates_sender="hawks",
+        label="Nuclear test",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="tests",
+        cost=0.3,
+        trust={"mode": "hostile", "magnitude": 1.2},
+        test_class="nuclear",
+        breach_probability=1.0,
+        vindicates="hawks",
+        vindicates_sender="hawks",
         effects=[
             {"var": "hostility", "who": "sender", "delta": 0.5},
             {"var": "pressure.military", "who": "receiver", "delta": 0.25},
@@ -266,8 +372,13 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} conducts a nuclear test, defying {receiver}",
     ),
     "pledge_breach": _k(
-        label="Pledge breach", senders=["leader"], receiver="other_leader", chosen=False,
-        trust={"mode": "none"}, vindicates_sender="hawks", vindicates="hawks",
+        label="Pledge breach",
+        senders=["leader"],
+        receiver="other_leader",
+        chosen=False,
+        trust={"mode": "none"},
+        vindicates_sender="hawks",
+        vindicates="hawks",
         effects=[
             {"var": "pressure.domestic", "who": "sender", "delta": 1.0, "scale": "audience"},
             {"var": "influence", "who": "sender", "roles": HL, "delta": 1.0},
@@ -276,8 +387,13 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} breaks its test-moratorium pledge to {receiver}",
     ),
     "sanctions_tighten": _k(
-        label="Sanctions tightened", senders=["leader"], receiver="other_leader", requires="sanctions",
-        cost=0.1, trust={"mode": "shift", "magnitude": -0.1}, vindicates="hawks",
+        label="Sanctions tightened",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="sanctions",
+        cost=0.1,
+        trust={"mode": "shift", "magnitude": -0.1},
+        vindicates="hawks",
         effects=[
             {"var": "sanctions", "who": "receiver", "delta": 0.1},
             {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
@@ -285,8 +401,15 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} tightens sanctions on {receiver}",
     ),
     "sanctions_ease": _k(
-        label="Sanctions eased", senders=["leader"], receiver="other_leader", requires="sanctions",
-        cost=0.15, tie=0.1, trust={"mode": "reassuring"}, conciliatory=True, vindicates="doves",
+        label="Sanctions eased",
+        senders=["leader"],
+        receiver="other_leader",
+        requires="sanctions",
+        cost=0.15,
+        tie=0.1,
+        trust={"mode": "reassuring"},
+        conciliatory=True,
+        vindicates="doves",
         effects=[
             {"var": "sanctions", "who": "receiver", "delta": -0.05},
             {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
@@ -294,8 +417,12 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} withdraws planned sanctions on {receiver}",
     ),
     "mediation": _k(
-        label="Mediation", senders=["mediator"], receiver="principals", cost=0.05,
-        trust={"mode": "mediation"}, conciliatory=True,
+        label="Mediation",
+        senders=["mediator"],
+        receiver="principals",
+        cost=0.05,
+        trust={"mode": "mediation"},
+        conciliatory=True,
         effects=[
             {"var": "pressure.domestic", "who": "sender", "delta": -0.05},
             {"var": "stance", "who": "principals", "roles": ["leader"], "delta": -0.02},
@@ -303,7 +430,9 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} shuttles between the principals",
     ),
     "interference": _k(
-        label="Interference", senders=["patron", "spoiler"], receiver="client",
+        label="Interference",
+        senders=["patron", "spoiler"],
+        receiver="client",
         trust={"mode": "none"},
         effects=[
             {"var": "enforcement", "who": "sender", "delta": -0.05},
@@ -312,7 +441,10 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} urges {receiver} to slow down",
     ),
     "patron_summit": _k(
-        label="Patron summit", senders=["patron"], receiver="client", cost=0.1,
+        label="Patron summit",
+        senders=["patron"],
+        receiver="client",
+        cost=0.1,
         trust={"mode": "none"},
         effects=[
             {"var": "pressure.economic", "who": "receiver", "delta": -0.05},
@@ -321,8 +453,10 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} hosts {receiver} for a summit of its own",
     ),
     "lobby": _k(
-        label="Lobbying", senders=["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"],
-        receiver="own_leader", trust={"mode": "none"},
+        label="Lobbying",
+        senders=["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"],
+        receiver="own_leader",
+        trust={"mode": "none"},
         effects=[{"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.03, "scale": "lobby"}],
         sentence="{sender} lobbies {receiver}",
     ),

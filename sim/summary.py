@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-KEY_KINDS = frozenset({
-    "summit_offer", "summit_accept", "summit_cancel", "summit_scheduled", "summit_reinstated", "summit_held",
-    "declaration", "agreement", "walk_away", "offer_rejected", "moratorium_pledge", "pledge_breach", "srbm_test",
-    "icbm_test", "nuclear_test", "partial_relief", "dismantle_site", "exercise_halt", "escalation", "blame", "letter",
-    "sanctions_tighten", "sanctions_ease", "shock", "stalemate",
-})
+KEY_KINDS = frozenset(
+    {
+        "summit_offer",
+        "summit_accept",
+        "summit_cancel",
+        "summit_scheduled",
+        "summit_reinstated",
+        "summit_held",
+        "declaration",
+        "agreement",
+        "walk_away",
+        "offer_rejected",
+        "moratorium_pledge",
+        "pledge_breach",
+        "srbm_test",
+        "icbm_test",
+        "nuclear_test",
+        "partial_relief",
+        "dismantle_site",
+        "exercise_halt",
+        "escalation",
+        "blame",
+        "letter",
+        "sanctions_tighten",
+        "sanctions_ease",
+        "shock",
+        "stalemate",
+    }
+)
 
 
 def outcome_sentence(result: Any) -> str:

@@ -71,9 +71,7 @@ def fixed_shift(magnitude: float, phi: float, stance: ArrayLike) -> FloatArray:
     return magnitude * (1 + phi * x)
 
 
-def breach_shift(
-    kappa_b: float, p_breach: float, ego: ArrayLike, rapport: ArrayLike, touted: ArrayLike
-) -> FloatArray:
+def breach_shift(kappa_b: float, p_breach: float, ego: ArrayLike, rapport: ArrayLike, touted: ArrayLike) -> FloatArray:
     """l = -kappa_b * p_br * (1 - psi_i * R_ij * touted / 2).
 
     A receiver who staked his ego on the pledge discounts its breach.
@@ -102,9 +100,7 @@ def bayes_posterior(prior: float, p_if_trustworthy: float, p_if_untrustworthy: f
     return num / (num + (1 - prior) * p_if_untrustworthy)
 
 
-def mediation_update(
-    trust_ij: ArrayLike, trust_mj: ArrayLike, kappa_m: float, credibility: ArrayLike
-) -> FloatArray:
+def mediation_update(trust_ij: ArrayLike, trust_mj: ArrayLike, kappa_m: float, credibility: ArrayLike) -> FloatArray:
     """Kydd: mu_ij <- mu_ij + kappa_m * cred_mi * (mu_mj - mu_ij).
 
     >>> float(mediation_update(0.2, 0.6, 0.5, 0.0))
