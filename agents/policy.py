@@ -358,18 +358,17 @@ class PolicyTables:
         self.tp_kinds = [(j, kd) for j, kd in enumerate(kinds) if set(kd.senders) & {"mediator", "patron", "spoiler"}]
         self.theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
         self.arange = np.arange(N)[:, None]
+        self.members = np.flatnonzero(in_side)
+        self.member_side = side[self.members]
+        self.side_role = self.member_side * R + np.array([role_col[r] for r in model.roles[self.members]], dtype=np.int64)
+        self.summit_side = np.isin(side, model.summit_sides)
 
     def _mass(self, model: DiplomacyModel) -> FloatArray:
-        s = model.state
-        C = len(model.side_ids)
-        M = np.zeros((C, len(self.roles)))
-        for c, mem in enumerate(model.members):
-            om = s.omega[mem]
-            rl = model.roles[mem]
-            for r_i, r in enumerate(self.roles[:-1]):
-                M[c, r_i] = om[rl == r].sum()
-            M[c, -1] = om.sum()
-        return M
+        """Total omega of each (side, role) and of each side (last column), one bincount."""
+        C, R = len(model.side_ids), len(self.roles)
+        by_role = np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).reshape(C, R)
+        by_role[:, -1] = np.bincount(self.member_side, weights=model.state.omega[self.members], minlength=C)
+        return by_role
 
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
         s = model.state
@@ -394,7 +393,7 @@ class PolicyTables:
         value += (s.iota * p.theta_aff * s.affect)[:, None] * self.valence[None, :]
         value += p.theta_rapport * rapport * self.concil[None, :]
         sm = model.summit
-        summit_side = np.isin(model.side_of, model.summit_sides)
+        summit_side = self.summit_side
         summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[
             :, None
         ] * p.theta_p * (1 - mu[self.arange, recv])

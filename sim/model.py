@@ -539,11 +539,11 @@ class DiplomacyModel(mesa.Model):
     def _deliver(self, signals: list[Signal], t: int) -> None:
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
+        before = self.trust_matrix()
+        pressure_before = self._pressure_snapshot()
+        u_before = self._u.copy()
         for sig in signals:
             kind = self.catalogue[sig.kind]
-            before = self.trust_matrix()
-            pressure_before = self._pressure_snapshot()
-            u_before = self._u.copy()
             self._apply_signal(sig, kind, t)
             for part in kind.parts:
                 self._apply_signal(sig, self.catalogue[part], t, as_part=True)
@@ -551,7 +551,7 @@ class DiplomacyModel(mesa.Model):
                 mediations.append(sig)
             if kind.summit is not None:
                 summit_actions.append((sig, kind.summit))
-            self._log_signal(sig, t, before, pressure_before, u_before)
+            before, pressure_before, u_before = self._log_signal(sig, t, before, pressure_before, u_before)
         if mediations:
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
@@ -1044,8 +1044,10 @@ class DiplomacyModel(mesa.Model):
         i = self.index_of.get(actor)
         return self.actor_names[i] if i is not None else actor
 
-    def _log_signal(self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray) -> None:
+    def _log_signal(self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         after = self.trust_matrix()
+        pressure_after = self._pressure_snapshot()
         kind = self.catalogue[sig.kind]
         sender_side = int(self.side_of[sig.sender])
         receiver = sig.receiver
@@ -1076,8 +1078,9 @@ class DiplomacyModel(mesa.Model):
                 "trust_after": ta,
                 "trust_change": dtrust,
                 "stance_change": float(np.abs(self._u - u_before).sum()),
-                "pressure_change": float((self._pressure_snapshot() - pressure_before).sum()),
+                "pressure_change": float((pressure_after - pressure_before).sum()),
                 "detail": sig.note,
                 "text": text,
             }
         )
+        return after, pressure_after, self._u.copy()
