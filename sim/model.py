@@ -7,6 +7,7 @@ delivered together, and no activation order enters a result.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,9 +318,10 @@ class DiplomacyModel(mesa.Model):
             staff = np.array([(1 - self.state.iota[li]) if self.roles[a] == "staff" else 1.0 for a in fac_agents], dtype=float)
             self._leader_edges.append((int(li), facs, fac_agents, staff))
             del cols
-        self.W = raw.copy()
+        self.W = row_normalise(raw)
+        if not np.array_equal(self.W.indptr, raw.indptr):  # pragma: no cover - every row has a self-loop
+            raise RuntimeError("influence matrix lost its sparsity pattern")
         self._refresh_leader_rows()
-        self.W = row_normalise(self.W)
         # issue space
         dims = [d.id for d in sc.issues]
         self.dims = dims
@@ -376,7 +378,11 @@ class DiplomacyModel(mesa.Model):
 
     def _refresh_leader_rows(self) -> None:
         """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
+        raw = self.raw_influence
         for li, facs, fac_agents, staff in self._leader_edges:
+            lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
+            # start from the raw weights so repeated rewrites never compound a normalisation
+            self.W.data[lo:hi] = raw.data[raw.indptr[li] : raw.indptr[li + 1]]
             if facs.size:
                 self.W.data[facs] = self.state.omega[fac_agents] * staff
             lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
@@ -385,6 +391,53 @@ class DiplomacyModel(mesa.Model):
             s = self.W.data[lo:hi].sum()
             if s > 0:
                 self.W.data[lo:hi] /= s
+
+    # ------------------------------------------------------------------ fork
+    DYNAMIC_STATE = (
+        "stance", "anchor", "omega", "threshold_shift", "trust_logit", "beta_a", "beta_b", "rapport", "affect",
+        "economic", "domestic", "military_extra", "military", "sanctions", "sanctions_effective", "leak", "hostility",
+        "credit", "demand", "unreciprocated", "is_t", "enforcement", "tp_domestic", "tension", "tension_streak",
+        "perception_log",
+    )
+
+    def fork(self, scenario: Scenario) -> DiplomacyModel:
+        """This model at its current week, continuing under ``scenario``.
+
+        ``scenario`` must have the same sides and actors. Its parameters,
+        traits and constants apply from now on, and its events from this week
+        on; the dynamic state (stances, trust, pressures, summit, pledges,
+        the random stream) carries over, so both branches share the past.
+        """
+        from sim.errors import ScenarioError
+
+        new = DiplomacyModel(scenario, seed=self.seed, mode=self.mode, steps=self.horizon, series_stride=self.series_stride)
+        if new.actor_ids != self.actor_ids or new.side_ids != self.side_ids:
+            raise ScenarioError("a fork must keep the same sides and actors (change parameters and events only)")
+        for name in self.DYNAMIC_STATE:
+            value = getattr(self.state, name)
+            setattr(new.state, name, value.copy() if isinstance(value, np.ndarray) else value)
+        new.rng.bit_generator.state = copy.deepcopy(self.rng.bit_generator.state)
+        new.week = self.week
+        new.events = [dict(e) for e in self.events]
+        new.summit = copy.deepcopy(self.summit)
+        new.pledges = copy.deepcopy(self.pledges)
+        new.escalated_week = self.escalated_week
+        new.agreement = copy.deepcopy(self.agreement)
+        new.first_pledge_week = self.first_pledge_week
+        new.first_test_after_pledge = self.first_test_after_pledge
+        new.outcome = self.outcome
+        new.running = self.running
+        rec = copy.copy(self.recorder)
+        for attr in ("steps", "trust", "rapport"):
+            setattr(rec, attr, list(getattr(self.recorder, attr)))
+        for attr in ("agent", "side", "world", "third"):
+            setattr(rec, attr, {k: list(v) for k, v in getattr(self.recorder, attr).items()})
+        rec.model = new
+        new.recorder = rec
+        new._refresh_leader_rows()
+        new._update_pressure_aggregate()
+        new._recompute_bargaining()
+        return new
 
     # ----------------------------------------------------------- read access
     def trust_matrix(self) -> FloatArray:

@@ -204,6 +204,24 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
     }
 
 
+def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
+    """What a figure needs to redraw each side's win-set from the series (thresholds, influence)."""
+    sc = model.scenario
+    return {
+        "grid_points": sc.grid_points,
+        "dimensions": model.dims,
+        "agreement": {k: {d: list(v) for d, v in box.items()} for k, box in sc.agreement.items()},
+        "sides": {
+            sid: {
+                "utility": {d: float(sc.sides[sid].utility.get(d, 0.0)) for d in model.dims},
+                "theta": float(model.theta[c]),
+                "members": {model.actor_ids[i]: float(model.state.concession_weight[i]) for i in model.members[c]},
+            }
+            for c, sid in enumerate(model.side_ids)
+        },
+    }
+
+
 def run_scenario(
     scenario: Scenario,
     seed: int = 0,
@@ -223,6 +241,41 @@ def run_scenario(
         model.step()
         if progress is not None:
             progress(model.week, total)
+    return result_of(model, overrides)
+
+
+def run_fork(
+    scenario: Scenario,
+    fork_step: int,
+    fork_scenario: Scenario,
+    seed: int = 0,
+    steps: int | None = None,
+    mode: str | None = None,
+    series_stride: int = 1,
+    overrides: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """A counterfactual: run ``scenario`` to ``fork_step``, then continue under ``fork_scenario``.
+
+    Both branches share the seed and, up to ``fork_step``, every draw; the
+    fork changes parameters, traits and future events, not the past.
+    """
+    model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride)
+    while model.running and model.week < fork_step:
+        model.step()
+    forked = model.fork(fork_scenario)
+    while forked.running:
+        forked.step()
+    result = result_of(forked, overrides)
+    result.manifest["fork"] = {"from_scenario_hash": scenario.content_hash(), "at_step": int(fork_step)}
+    return result
+
+
+def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None) -> RunResult:
+    """Package a finished model as a :class:`RunResult`."""
+    scenario = model.scenario
+    seed = model.seed
+    total = model.horizon
+    series_stride = model.series_stride
     events = pa.Table.from_pylist(model.events, schema=EVENT_SCHEMA) if model.events else EVENT_SCHEMA.empty_table()
     manifest = {
         "scenario": scenario.name,
@@ -243,6 +296,10 @@ def run_scenario(
         ],
         "summit_sides": [model.side_ids[int(c)] for c in model.summit_sides],
         "dimensions": model.dims,
+        "influence_edges": [
+            {"listener": u, "speaker": v, "weight": float(d["weight"]), "kind": d["kind"]} for u, v, d in model.graph.edges(data=True) if u != v
+        ],
+        "bargaining": bargaining_spec(model),
         "true_types": {sid: ("T" if model.state.is_t[c] else "U") for c, sid in enumerate(model.side_ids)},
         "outcome": model.outcome,
         "metrics": metrics_of(model),
