@@ -127,6 +127,7 @@ def run_cmd(
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     series_stride: Annotated[int, typer.Option("--series-stride", help="Keep every K-th step of the series.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
     """Run one scenario and print a summary; with --out, write run.json, events and series."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -170,6 +171,13 @@ def run_cmd(
         print_summary(result)
     if out_dir is not None:
         err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
+    if report:
+        if out_dir is None:
+            raise InputError("--report needs --out DIR (the report is written into the run directory)")
+        from sim.report import write_run_report
+
+        path = write_run_report(out_dir, out_dir / "report.html")
+        err.print(f"wrote {path}", highlight=False)
 
 
 def print_summary(result: Any) -> None:
@@ -197,6 +205,23 @@ def print_summary(result: Any) -> None:
     t2.add_row("tension", f"{metrics['final_tension']:.2f}")
     t2.add_row("zone of agreement (share of issue space)", f"{metrics['final_zone_area']:.3f}")
     out.print(t2)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live with their feature: each module has ``register(app)``."""
+    import importlib
+
+    for module in ("sim.sweep_cli", "sim.report_cli", "dashboard.cli", "sim.backtest_cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        mod.register(app)
+
+
+_register_optional_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
