@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.errors import InputError
@@ -25,12 +26,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-
-def _fail(exc: InputError) -> None:
-    for line in exc.messages:
-        err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _parse_sets(values: list[str] | None) -> dict[str, str]:
@@ -74,7 +69,7 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
         except InputError as exc:
             bad += 1
             for line in exc.messages:
-                err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False, soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
         else:
             out.print(f"[green]ok[/] {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} steps)", highlight=False)
     if bad:
@@ -225,31 +220,17 @@ _register_optional_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: maps errors to exit statuses."""
-    try:
-        app(args=argv, standalone_mode=False)
-    except InputError as exc:
-        try:
-            _fail(exc)
-        except typer.Exit as e:
-            sys.exit(e.exit_code)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    """Entry point: 0 success, 2 bad input (message only), 1 internal error (traceback).
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show(file=sys.stderr)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
-    sys.exit(0)
+    Click's standalone mode turns usage errors into exit 2 and ``typer.Exit``
+    into its code; summitry's own input errors are caught here.
+    """
+    try:
+        app(args=argv, standalone_mode=True)
+    except InputError as exc:
+        for line in exc.messages:
+            err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def influence_graph(scenario: Any) -> nx.DiGraph:
     for sid, side in scenario.sides.items():
         lead = side.leader
         g.add_node(lead.id, side=sid, role="leader", name=lead.name, stance=lead.stance)
-        g.add_edge(lead.id, lead.id, weight=lead.self_weight, kind="self")
+        # a leader without factions is its side's whole weight
+        g.add_edge(lead.id, lead.id, weight=lead.self_weight if side.factions else 1.0, kind="self")
         for f in side.factions:
             g.add_node(f.id, side=sid, role=f.role, name=f.name, stance=f.stance)
             omega = (1 - lead.self_weight) * f.influence

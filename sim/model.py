@@ -165,7 +165,7 @@ class DiplomacyModel(mesa.Model):
                 dict(
                     x=L.stance,
                     lam=lam,
-                    omega=L.self_weight,
+                    omega=L.self_weight if side.factions else 1.0,
                     g=L.acceptance.concession_weight,
                     b0=L.acceptance.threshold,
                     eps=0.0,
@@ -391,6 +391,8 @@ class DiplomacyModel(mesa.Model):
             s = self.W.data[lo:hi].sum()
             if s > 0:
                 self.W.data[lo:hi] /= s
+            else:  # nobody to listen to, not even itself: keep its own stance
+                self.W.data[self_pos] = 1.0
 
     # ------------------------------------------------------------------ fork
     DYNAMIC_STATE = (
@@ -902,6 +904,8 @@ class DiplomacyModel(mesa.Model):
                 continue
             total = s.omega[facs].sum()
             w = s.omega[facs] * np.exp(eta * v)
+            if total <= 0 or w.sum() <= 0:
+                continue
             s.omega[facs] = w / w.sum() * total
             changed = True
         if changed:
@@ -1043,7 +1047,8 @@ class DiplomacyModel(mesa.Model):
         target = int(pool[np.argmax(s.omega[pool])])
         total = s.omega[facs].sum()
         s.omega[target] *= 0.5
-        s.omega[facs] = s.omega[facs] / s.omega[facs].sum() * total
+        if s.omega[facs].sum() > 0:
+            s.omega[facs] = s.omega[facs] / s.omega[facs].sum() * total
         self._refresh_leader_rows()
         self._log(t, "blame", self.actor_ids[self.leader_of[c]], self.actor_ids[target], "summit")
 

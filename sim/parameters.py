@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class ModelParameters(BaseModel):
     """Every model-wide parameter, with its default and hard bounds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     # trust (MODEL.md §2)
     trust_model: Literal["logit", "beta"] = Field(

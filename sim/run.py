@@ -135,6 +135,9 @@ def _atomic(path: Path, write: Callable[[str], object]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -202,6 +205,20 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
         "hardliner_influence": float(sum(s.omega[i] for i in hl)),
         "signals_sent": sum(1 for e in model.events if e["source"] in ("chosen", "forced")),
     }
+
+
+def canonical_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides by canonical path, with the values the run actually used."""
+    from sim.overrides import canonical, parameter_value
+
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        try:
+            path = canonical(scenario, key)
+            out[path] = parameter_value(scenario, path)
+        except KeyError:
+            out[key] = value
+    return out
 
 
 def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
@@ -287,7 +304,7 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "series_stride": series_stride,
         "start": scenario.time.start.isoformat(),
         "step_days": scenario.time.step_days,
-        "overrides": {k: v for k, v in (overrides or {}).items()},
+        "overrides": canonical_overrides(scenario, overrides or {}),
         "parameters": scenario.parameters.model_dump(mode="json"),
         "sides": {sid: {"name": side.name, "leader": side.leader.id} for sid, side in scenario.sides.items()},
         "actors": [

@@ -31,7 +31,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Acceptance(_Data):
@@ -361,12 +361,18 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                 problems.append((("agreement", cls, d), f"unknown dimension {d!r}"))
             if not (0 <= lo <= hi <= 1):
                 problems.append((("agreement", cls, d), f"must be [lo, hi] with 0 <= lo <= hi <= 1 (got [{lo}, {hi}])"))
-    try:
+    catalogue = build_catalogue()
+    bad_kind = False
+    for name, fields in sc.signals.items():
+        try:
+            build_catalogue({name: fields})
+        except ValidationError as exc:
+            bad_kind = True
+            for err in exc.errors(include_url=False):
+                loc = ("signals", name, *err["loc"])
+                problems.append((loc, err["msg"][0].lower() + err["msg"][1:]))
+    if not bad_kind:
         catalogue = sc.catalogue
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            problems.append((("signals", *tuple(err["loc"])), err["msg"]))
-        catalogue = build_catalogue()
     for i, ev in enumerate(sc.events):
         week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
         if week is None:

@@ -59,7 +59,7 @@ SummitAction = Literal["offer", "accept", "cancel", "reinstate"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Effect(_Data):

@@ -187,10 +187,7 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     tps = [draw(third_party(m, side_ids)) for m in range(draw(st.integers(0, 3)))]
     actors = [s["leader"]["id"] for s in sides.values()] + [f["id"] for s in sides.values() for f in s["factions"]] + [t["id"] for t in tps]
     pairs = st.tuples(st.sampled_from(actors), st.sampled_from(actors)).filter(lambda p: p[0] != p[1])
-    edges = [
-        {"listener": a, "speaker": b, "weight": draw(st.floats(0.01, 1.0))}
-        for a, b in draw(st.lists(pairs, max_size=8, unique=True))
-    ]
+    edges = [{"listener": a, "speaker": b, "weight": draw(st.floats(0.01, 1.0))} for a, b in draw(st.lists(pairs, max_size=8, unique=True))]
     status = draw(st.sampled_from(["none", "offered", "scheduled"]))
     summit: dict[str, Any] = {"sides": ["s0", "s1"], "status": status}
     if status == "offered":

@@ -110,7 +110,12 @@ class AgentContract:
         # the properties read the agent's own row of the model's arrays
         s = model.state
         i = agent.index
-        assert (agent.stance, agent.anchor, agent.susceptibility, agent.influence) == (s.stance[i], s.anchor[i], s.susceptibility[i], s.omega[i])
+        assert (agent.stance, agent.anchor, agent.susceptibility, agent.influence) == (
+            s.stance[i],
+            s.anchor[i],
+            s.susceptibility[i],
+            s.omega[i],
+        )
 
     @pytest.mark.parametrize("steps", [0, 12])
     def test_trust_covers_every_side_strictly_inside_0_1(self, model: DiplomacyModel, agent: DiplomaticAgent, steps: int) -> None:

@@ -169,7 +169,9 @@ def test_a_signal_does_not_move_the_senders_own_side(teaching: Scenario) -> None
         (1.0, "icbm_test", 0.1301, 0.2497),
     ],
 )
-def test_hostile_signal_lowers_a_hawks_trust_more_than_a_doves(teaching: Scenario, phi: float, kind: str, hawk_after: float, dove_after: float) -> None:
+def test_hostile_signal_lowers_a_hawks_trust_more_than_a_doves(
+    teaching: Scenario, phi: float, kind: str, hawk_after: float, dove_after: float
+) -> None:
     results = []
     for stance in (0.9, 0.1):
         model = fresh(variant(teaching, phi=phi))
@@ -274,7 +276,9 @@ def test_srbm_test_under_a_pledge_is_a_partial_breach(teaching: Scenario) -> Non
         (0.6, 0.0, 0.124, 0.3),
     ],
 )
-def test_mediation_moves_principals_toward_the_mediators_belief(teaching: Scenario, stake: float, position: float, ada_after: float, bo_after: float) -> None:
+def test_mediation_moves_principals_toward_the_mediators_belief(
+    teaching: Scenario, stake: float, position: float, ada_after: float, bo_after: float
+) -> None:
     model = fresh(teaching)
     gil = model.index_of["gil"]
     m = model.tp_index[gil]
@@ -314,8 +318,12 @@ EFFECT_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("sender", "kind", "field", "side", "start", "after"), EFFECT_TABLE, ids=[f"{r[1]}-{r[2]}-{r[4]}" for r in EFFECT_TABLE])
-def test_one_signal_moves_a_side_variable(teaching: Scenario, sender: str, kind: str, field: str, side: str, start: float | None, after: float) -> None:
+@pytest.mark.parametrize(
+    ("sender", "kind", "field", "side", "start", "after"), EFFECT_TABLE, ids=[f"{r[1]}-{r[2]}-{r[4]}" for r in EFFECT_TABLE]
+)
+def test_one_signal_moves_a_side_variable(
+    teaching: Scenario, sender: str, kind: str, field: str, side: str, start: float | None, after: float
+) -> None:
     model = fresh(teaching)
     c = model.side_ids.index(side)
     arr = getattr(model.state, field)
@@ -379,7 +387,12 @@ def _script(model: DiplomacyModel, moves: list[tuple[int, str, str]]) -> None:
         ([(0, "ada", "summit_cancel")], "none", 0, False),  # nothing to cancel
         ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel")], "cancelled", 1, False),
         ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "bo", "letter")], "scheduled", 1, True),
-        ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "ada", "summit_accept")], "scheduled", 1, True),
+        (
+            [(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "ada", "summit_accept")],
+            "scheduled",
+            1,
+            True,
+        ),
     ],
 )
 def test_summit_process_table(teaching: Scenario, moves, status: str, cancellations: int, reinstated: bool) -> None:

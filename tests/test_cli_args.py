@@ -95,7 +95,7 @@ def test_set_model_parameter_reaches_run_json(cli, tmp_path: Path) -> None:
     assert r.code == 0, r.stderr
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["parameters"]["kappa"] == 3
-    assert manifest["overrides"] == {"kappa": "3"}
+    assert manifest["overrides"] == {"parameters.kappa": 3.0}
 
 
 def test_set_actor_field_changes_the_loaded_scenario() -> None:

@@ -399,3 +399,25 @@ def test_tension_and_aggregate_pressure_by_hand() -> None:
     weights = np.array([[0.6, 0.1, 0.3], [0.0, 0.6, 0.4]])
     out = pr.aggregate(weights, np.array([0.5, 0.9]), np.array([0.2, 0.5]), np.array([0.4, 0.1]))
     np.testing.assert_allclose(out, [0.44, 0.34], atol=1e-12)
+
+
+def test_row_normalise_keeps_the_sparsity_structure() -> None:
+    """Rows are rescaled in place: stored entries, explicit zeros included, keep their positions.
+
+    The engine rewrites leaders' rows by position after normalising once, so a
+    normalisation that drops explicit zeros would shift every later row.
+    """
+    # row 0: all stored entries zero (self-loop stored); row 1: ordinary; row 2: an explicit zero self-loop
+    data = np.array([0.0, 0.0, 1.0, 3.0, 2.0, 0.0])
+    rows = np.array([0, 0, 1, 1, 2, 2])
+    cols = np.array([0, 1, 0, 1, 0, 2])
+    m = sp.csr_matrix((data, (rows, cols)), shape=(3, 3))
+    assert m.nnz == 6
+    out = row_normalise(m)
+    assert out.indptr.tolist() == m.indptr.tolist()
+    assert out.indices.tolist() == m.indices.tolist()
+    np.testing.assert_allclose(out.toarray(), [[1.0, 0.0, 0.0], [0.25, 0.75, 0.0], [1.0, 0.0, 0.0]])
+    assert m.data.tolist() == data.tolist()  # the input is untouched
+    # a row of zeros without a stored diagonal gains one
+    out = row_normalise(sp.csr_matrix((np.array([0.0, 2.0]), (np.array([0, 1]), np.array([1, 1]))), shape=(2, 2)))
+    np.testing.assert_allclose(out.toarray(), [[1.0, 0.0], [0.0, 1.0]])

@@ -6,19 +6,26 @@ another. Examples are kept few (the whole file runs in well under a minute).
 
 from __future__ import annotations
 
+import copy
 import math
+import os
 
 import numpy as np
 import pyarrow.compute as pc
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 from strategies import scenario_data, scenarios, seeds
 
+from sim import bargaining as bg
 from sim.model import DiplomacyModel
 from sim.recorder import AGENT_VARS, SIDE_VARS
 from sim.run import OUTCOMES, run_scenario
-from sim.scenario import Scenario, validate_data
+from sim.scenario import Scenario, load_raw, load_scenario, validate_data
 
-SETTINGS = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Shrinking a failing model run costs minutes (every candidate is a whole run), so it is off by default and
+# the minimal cases found so far are kept as plain tests at the end of this file; set SUMMITRY_SHRINK=1 to shrink.
+PHASES = tuple(Phase) if os.environ.get("SUMMITRY_SHRINK") else tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
+SETTINGS = settings(max_examples=35, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 UNIT_VARIABLES = {"stance", "influence", "tension", "zone_area", "enforcement", *SIDE_VARS}
 """Series variables that live in [0, 1] (trust_* and rapport_* are matched by prefix)."""
@@ -127,3 +134,91 @@ def test_event_log_steps_are_non_decreasing(sc: Scenario, seed: int) -> None:
     assert (np.diff(steps) >= 0).all(), steps
     if steps.size:
         assert steps[0] >= 0 and steps[-1] < sc.time.steps
+
+
+# ----------------------------------------------------------------------------- minimal reproductions of what the properties found
+
+
+def _teaching_variant(edit) -> Scenario:
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    edit(data)
+    return validate_data(data, source)
+
+
+def _no_beta_factions(data) -> None:
+    data["sides"]["beta"]["factions"] = []
+    data["influence"] = [e for e in data["influence"] if not e["listener"].startswith("beta-") and not e["speaker"].startswith("beta-")]
+
+
+def test_a_side_without_factions_gives_its_leader_all_the_influence() -> None:
+    """Sum of omega over F_c and L_c is 1 (MODEL.md §1): with no factions the leader alone ratifies.
+
+    Fails while DiplomacyModel._build sets a faction-less leader's omega to its self_weight (.45 here):
+    the side's win-set is then empty whenever self_weight < theta_c, so no deal can ever be ratified.
+    """
+    model = DiplomacyModel(_teaching_variant(_no_beta_factions), seed=0)
+    beta = model.side_ids.index("beta")
+    bo = model.index_of["bo"]
+    assert model.state.omega[model.members[beta]].sum() == pytest.approx(1.0)
+    # the win-set is the leader's own acceptance set
+    leader_accepts = bg.acceptance(
+        bg.member_utility(model.gains[beta], model.gives[beta], model.state.concession_weight[[bo]]), model.state.thresholds[[bo]]
+    )[0]
+    assert leader_accepts.any()
+    assert model.state.win_sets[beta].tolist() == leader_accepts.tolist()
+
+
+def _bo_listens_to_nobody(data) -> None:
+    data["sides"]["beta"]["leader"]["self_weight"] = 1.0
+
+
+def test_a_leader_who_listens_to_nobody_keeps_finite_state() -> None:
+    """self_weight 1 leaves beta's factions a total omega of 0; vindicating them must not divide 0 by 0.
+
+    Fails while DiplomacyModel._update_omega computes w / w.sum() * total with w.sum() == 0: omega
+    becomes NaN, the NaN enters bo's row of W, and from the next step every stance on beta is NaN.
+    """
+    model = DiplomacyModel(_teaching_variant(_bo_listens_to_nobody), seed=0)
+    beta_factions = [model.index_of["beta-hardliners"], model.index_of["beta-reformers"]]
+    for _ in range(10):
+        model.step()
+        assert np.isfinite(model.state.omega).all(), model.week
+        assert np.isfinite(model.state.stance).all(), model.week
+        np.testing.assert_allclose(model.state.omega[beta_factions], 0.0)
+        assert model.state.omega[model.index_of["bo"]] == pytest.approx(1.0)
+
+
+def _ada_hears_only_muted_staff(data) -> None:
+    alpha = data["sides"]["alpha"]
+    alpha["leader"]["self_weight"] = 0.0
+    alpha["leader"]["traits"]["impulsiveness"] = 1.0  # staff influence (1 - iota) = 0
+    alpha["factions"][0]["role"] = "staff"
+    data["influence"] = [e for e in data["influence"] if e["listener"] != "ada"]
+
+
+def test_other_rows_of_W_never_change_when_leader_rows_are_rewritten() -> None:
+    """Only leaders' rows of W change during a run, even when a leader's row has no weight at build."""
+    for sc in (load_scenario("teaching"), _teaching_variant(_ada_hears_only_muted_staff)):
+        model = DiplomacyModel(sc, seed=1)
+        others = np.flatnonzero(~model.is_leader)
+        start = model.W[others].toarray()
+        structure = (model.W.indptr.copy(), model.W.indices.copy())
+        for _ in range(8):
+            model.step()
+            np.testing.assert_array_equal(model.W[others].toarray(), start)
+            assert (model.W.indptr.tolist(), model.W.indices.tolist()) == (structure[0].tolist(), structure[1].tolist())
+
+
+def test_a_leader_row_without_weight_keeps_a_self_loop() -> None:
+    """A leader with self_weight 0 whose only factions are muted staff listens to itself (row sums to 1).
+
+    Fails while DiplomacyModel._refresh_leader_rows leaves a zero-sum leader row at zero after rewriting
+    it (the build-time normalisation gives it a self-loop of 1; the first step wipes it).
+    """
+    model = DiplomacyModel(_teaching_variant(_ada_hears_only_muted_staff), seed=1)
+    ada = model.index_of["ada"]
+    assert model.W[ada].toarray()[0, ada] == 1.0
+    for _ in range(5):
+        model.step()
+        np.testing.assert_allclose(np.asarray(model.W.sum(axis=1)).ravel(), 1.0, atol=1e-9)
