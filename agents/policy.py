@@ -366,7 +366,7 @@ class PolicyTables:
     def _mass(self, model: DiplomacyModel) -> FloatArray:
         """Total omega of each (side, role) and of each side (last column), one bincount."""
         C, R = len(model.side_ids), len(self.roles)
-        by_role = np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).reshape(C, R)
+        by_role: FloatArray = np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).astype(float).reshape(C, R)
         by_role[:, -1] = np.bincount(self.member_side, weights=model.state.omega[self.members], minlength=C)
         return by_role
 

@@ -447,3 +447,71 @@ def test_scheduled_summit_is_held_in_its_week(teaching: Scenario) -> None:
     assert model.summit.held == 1 and model.summit.first_week == 0
     assert [e["kind"] for e in model.events if e["kind"] == "summit_held"] == ["summit_held"]
     assert model.summit.results and model.summit.results[0].split(":")[0] in ("agreement", "declaration", "walk_away")
+
+
+# ----------------------------------------------------------------------------- one week of pressure (MODEL.md §5)
+
+
+def test_one_week_of_pressure_and_forgetting(teaching: Scenario) -> None:
+    model = fresh(teaching)
+    s = model.state
+    a, b = model.side_ids.index("alpha"), model.side_ids.index("beta")
+    s.economic[[a, b]] = [0.0, 0.4]
+    s.domestic[[a, b]] = [0.2, 0.0]
+    s.sanctions[[a, b]] = [0.0, 0.6]
+    s.hostility[[a, b]] = [0.3, 0.3]
+    s.military_extra[:] = 0.0
+    s.credit[:] = 0.0
+    s.unreciprocated[:] = 0.0
+    set_trust(model, "ada", "beta", 0.8)
+    mu0 = teaching.sides["alpha"].leader.trust["beta"]
+    model._update_pressure(0)
+    # no patrons: leak = leak0 = .1; S_eff = .6 * .9 = .54; P^E_beta = .96 * .4 + .04 * .54 = .4056
+    np.testing.assert_allclose(s.leak, [0.1, 0.1], atol=1e-12)
+    np.testing.assert_allclose(s.sanctions_effective[[a, b]], [0.0, 0.54], atol=1e-12)
+    np.testing.assert_allclose(s.economic[[a, b]], [0.0, 0.4056], atol=1e-12)
+    # Richardson: .9 * .3 + .05 * .3 = .285 each; E = .285; P^M = E
+    np.testing.assert_allclose(s.hostility, [0.285, 0.285], atol=1e-12)
+    assert s.tension == pytest.approx(0.285, abs=1e-12)
+    np.testing.assert_allclose(s.military, [0.285, 0.285], atol=1e-12)
+    # audience side: need for a win grows by .01; elite side with nothing unreciprocated stays calm
+    np.testing.assert_allclose(s.domestic[[a, b]], [0.21, 0.0], atol=1e-12)
+    # aggregates: alpha .6 * .21 + .4 * .285 = .24; beta .6 * .4056 + .1 * 0 + .3 * .285 = .32886
+    np.testing.assert_allclose(s.pressure[[a, b]], [0.24, 0.32886], atol=1e-12)
+    # forgetting: logit mu <- .98 logit mu + .02 logit mu0
+    assert trust(model, "ada", "beta") == pytest.approx(_expit(0.98 * _logit(0.8) + 0.02 * _logit(mu0)), abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- the Beta reputation variant (MODEL.md §2)
+
+
+@pytest.mark.parametrize(
+    ("sender", "kind", "pledge", "d_alpha", "d_beta"),
+    [
+        # reassuring: alpha += w * c_eff = 2 * (.1 + .8 * .3) = .68
+        ("ada", "summit_offer", False, 0.68, 0.0),
+        # hostile: beta += w * h = 2 * .3
+        ("bo", "threat", False, 0.0, 0.6),
+        # ICBM test, no pledge: beta += w * h = 2 * 1.0
+        ("bo", "icbm_test", False, 0.0, 2.0),
+        # ICBM test breaking a pledge: beta += w * h + w_b = 2 + 3
+        ("bo", "icbm_test", True, 0.0, 5.0),
+    ],
+)
+def test_beta_variant_evidence_counts(teaching: Scenario, sender: str, kind: str, pledge: bool, d_alpha: float, d_beta: float) -> None:
+    """Josang & Ismail counts: reassuring alpha += w c_eff, hostile beta += w h, breach beta += w_b.
+
+    The receiver's stance is 0, so no hawkish (phi) scaling enters; w = 2, w_b = 3 (defaults).
+    """
+    sc = variant(teaching, trust_model="beta")
+    assert (sc.parameters.beta_w, sc.parameters.beta_wb) == (2.0, 3.0)
+    model = fresh(sc)
+    receiver = "bo" if sender == "ada" else "ada"
+    set_stance(model, receiver, 0.0)
+    if pledge:
+        send(model, "bo", "moratorium_pledge", t=0)
+    i, c = model.index_of[receiver], model.side_ids.index(SIDE_OF[sender])
+    a0, b0 = float(model.state.beta_a[i, c]), float(model.state.beta_b[i, c])
+    send(model, sender, kind, t=1)
+    assert float(model.state.beta_a[i, c]) - a0 == pytest.approx(d_alpha, abs=1e-9)
+    assert float(model.state.beta_b[i, c]) - b0 == pytest.approx(d_beta, abs=1e-9)
