@@ -139,6 +139,9 @@ class DiplomacyModel(mesa.Model):
         self.first_test_after_pledge = -1
         self.step_signals: list[Signal] = []
         self.series_stride = series_stride
+        self._u = np.zeros(0)
+        self._vindication = np.zeros(0)
+        self._received_affect = np.zeros(0)
         self._build()
 
     # ------------------------------------------------------------------ build
@@ -374,6 +377,9 @@ class DiplomacyModel(mesa.Model):
         from sim.recorder import Recorder
 
         self.recorder = Recorder(self, stride=self.series_stride)
+        self._u = np.zeros(N)
+        self._vindication = np.zeros(N)
+        self._received_affect = np.zeros(N)
         self.running = True
 
     def _refresh_leader_rows(self) -> None:
@@ -624,14 +630,18 @@ class DiplomacyModel(mesa.Model):
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             updaters = np.flatnonzero(self.side_of != sender_side)
             x = s.stance[updaters]
+            # evidence for the Beta variant (MODEL.md §2): alpha += w c_eff, beta += w h
             if kind.trust.mode == "reassuring":
                 c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
                 shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+                evidence = np.full(updaters.size, p.beta_w * float(c_eff))
             elif kind.trust.mode == "hostile":
                 shift = tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
+                evidence = np.full(updaters.size, -p.beta_w * kind.trust.magnitude)
             else:
                 shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
-            self._shift_trust(updaters, sender_side, shift)
+                evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
+            self._shift_trust(updaters, sender_side, shift, evidence)
         # affect of the receivers: +1 conciliation, -1 hostility
         valence = policy.valence(kind)
         for c in rsides:
@@ -666,14 +676,14 @@ class DiplomacyModel(mesa.Model):
         if kind.test_class is not None and sender_side >= 0:
             self._check_breach(sig, kind, sender_side, t)
 
-    def _shift_trust(self, rows: IntArray, col: int, shift: FloatArray) -> None:
+    def _shift_trust(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None = None) -> None:
+        """Move trust of ``rows`` in side ``col``: by a log-odds ``shift``, or in the Beta
+        variant by ``evidence`` (positive counts to alpha, negative to beta)."""
         s = self.state
         if self.params.trust_model == "beta":
-            w = self.params.beta_w
-            pos = np.clip(shift, 0, None)
-            neg = np.clip(-shift, 0, None)
-            s.beta_a[rows, col] += w * pos
-            s.beta_b[rows, col] += w * neg
+            ev = evidence if evidence is not None else self.params.beta_w * shift
+            s.beta_a[rows, col] += np.clip(ev, 0, None)
+            s.beta_b[rows, col] += np.clip(-ev, 0, None)
         else:
             s.trust_logit[rows, col] = np.clip(s.trust_logit[rows, col] + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
 
@@ -692,7 +702,8 @@ class DiplomacyModel(mesa.Model):
             updaters = np.flatnonzero(self.side_of != side)
             touted = np.array([i in pl.touted_by for i in updaters], dtype=float)
             shift = tr.breach_shift(p.kappa_b, p_br, s.psi[updaters], s.rapport[updaters, side], touted)
-            self._shift_trust(updaters, side, shift)
+            # Beta variant: beta += w_b, scaled like the log-odds shift (p_br, touted discount)
+            self._shift_trust(updaters, side, shift, shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size))
             if in_scope:
                 pl.active = False
                 breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")

@@ -194,7 +194,8 @@ class TestLeaderAlpha(AgentContract):
     expected_kinds = ALPHA_KINDS
 
     def test_leader_traits_come_from_the_scenario(self, agent: Leader) -> None:
-        assert (agent.impulsiveness, agent.ego, agent.risk_tolerance) == (0.5, 0.5, 0.6)
+        traits = scenario(self.scenario_name).sides["alpha"].leader.traits
+        assert (agent.impulsiveness, agent.ego, agent.risk_tolerance) == (traits.impulsiveness, traits.ego, traits.risk_tolerance)
         assert agent.rapport == {"alpha": 0.0, "beta": 0.0}
 
 
@@ -267,7 +268,8 @@ class TestMediator(AgentContract):
     expected_kinds = frozenset({"mediation"})
 
     def test_stake_and_enforcement(self, agent: ThirdParty) -> None:
-        assert (agent.stake, agent.enforcement) == (0.6, 1.0)
+        gil = next(t for t in scenario(self.scenario_name).third_parties if t.id == "gil")
+        assert (agent.stake, agent.enforcement) == (gil.stake, gil.enforcement)
 
 
 class TestPatron(AgentContract):

@@ -1,0 +1,138 @@
+"""Analysis of stored sweeps: reads the Parquet store only, never runs anything.
+
+Outcome probabilities with Wilson intervals, per design point or per level
+of a parameter, and Sobol/Morris sensitivity indices (SALib).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import RunDirError
+
+
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """(estimate, low, high): the Wilson score interval of a binomial proportion.
+
+    >>> tuple(round(v, 4) for v in wilson(5, 10))
+    (0.5, 0.2366, 0.7634)
+    >>> wilson(0, 0)
+    (nan, 0.0, 1.0)
+    """
+    if n == 0:
+        return math.nan, 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:
+    path = Path(sweep_dir) / "sweep.json"
+    if not path.exists():
+        raise RunDirError(f"{sweep_dir}: not a sweep directory (no sweep.json)")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{path}: cannot read ({exc})") from None
+    return data
+
+
+def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
+    """Every stored run of a sweep as a DataFrame (one row per run, sorted by run_id)."""
+    import pyarrow.dataset as ds
+
+    runs = Path(sweep_dir) / "runs"
+    parts = sorted(runs.glob("part-*.parquet"))
+    if not parts:
+        raise RunDirError(f"{sweep_dir}: no runs stored yet (runs/part-*.parquet)")
+    try:
+        table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
+    except Exception as exc:  # corrupt or foreign files
+        raise RunDirError(f"{runs}: cannot read the stored runs ({exc})") from None
+    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+
+
+OUTCOMES = ("agreement_comprehensive", "agreement_interim", "declaration", "walk_away", "escalation", "stalemate")
+
+
+def outcome_table(runs: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Outcome probabilities with Wilson 95% intervals, per group (default: per design point)."""
+    ok = runs[runs["status"] == "ok"]
+    by = by or ["point"]
+    rows = []
+    for key, group in ok.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        n = len(group)
+        row: dict[str, Any] = dict(zip(by, key, strict=True))
+        row["runs"] = n
+        counts = group["outcome"].value_counts()
+        p, lo, hi = wilson(int(sum(v for k, v in counts.items() if str(k).startswith("agreement"))), n)
+        row["agreement"], row["agreement_low"], row["agreement_high"] = p, lo, hi
+        for outcome in OUTCOMES:
+            p, lo, hi = wilson(int(counts.get(outcome, 0)), n)
+            row[outcome] = p
+            row[f"{outcome}_low"] = lo
+            row[f"{outcome}_high"] = hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def point_parameters(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per design point with its parameter values."""
+    cols = [c for c in runs.columns if c.startswith("param.")]
+    return runs.groupby("point", sort=True)[cols].first().reset_index()
+
+
+def sensitivity_indices(
+    problem: dict[str, Any], design: str, X: np.ndarray, Y: np.ndarray, num_levels: int = 4
+) -> dict[str, dict[str, float]]:
+    """Sobol (S1, ST with confidence) or Morris (mu_star, sigma) indices of Y over the design X."""
+    if design == "sobol":
+        from SALib.analyze import sobol
+
+        res = sobol.analyze(problem, Y, calc_second_order=False, print_to_console=False)
+        return {
+            name: {
+                "S1": float(res["S1"][i]),
+                "S1_conf": float(res["S1_conf"][i]),
+                "ST": float(res["ST"][i]),
+                "ST_conf": float(res["ST_conf"][i]),
+            }
+            for i, name in enumerate(problem["names"])
+        }
+    from SALib.analyze import morris
+
+    res = morris.analyze(problem, X, Y, num_levels=num_levels, print_to_console=False)
+    return {
+        name: {"mu_star": float(res["mu_star"][i]), "mu_star_conf": float(res["mu_star_conf"][i]), "sigma": float(res["sigma"][i])}
+        for i, name in enumerate(problem["names"])
+    }
+
+
+def sensitivity(runs: pd.DataFrame, loaded: Any, X: np.ndarray) -> dict[str, Any]:
+    """Indices of every metric (mean over replicates per point); metrics without variance are skipped."""
+    from sim.sweep import salib_problem
+
+    problem = salib_problem(loaded)
+    out: dict[str, Any] = {}
+    ok = runs[runs["status"] == "ok"]
+    means = ok.groupby("point", sort=True)[[c for c in ok.columns if c.startswith("metric.")]].mean()
+    means = means.reindex(range(X.shape[0]))
+    for col in means.columns:
+        Y = means[col].to_numpy(dtype=float)
+        if not np.all(np.isfinite(Y)) or np.nanstd(Y) == 0:
+            continue
+        try:
+            idx = sensitivity_indices(problem, loaded.spec.design, X, Y, loaded.spec.morris_levels)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            continue
+        out[col.removeprefix("metric.")] = {"method": loaded.spec.design, "indices": idx}
+    return out

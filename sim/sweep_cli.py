@@ -1,0 +1,127 @@
+"""The ``summitry sweep`` command."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep_cmd)
+
+
+def sweep_cmd(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML).")],
+    out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
+    executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: start a LocalCluster).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
+) -> None:
+    """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from sim.cli import err
+    from sim.cli import out as console
+    from sim.errors import InputError
+    from sim.sweep import load_spec, make_executor, run_sweep
+
+    if executor not in ("local", "dask", "serial"):
+        raise InputError(f"--executor {executor}: must be local, dask or serial")
+    if address is not None and executor != "dask":
+        raise InputError("--address needs --executor dask")
+    loaded = load_spec(spec)
+    ex = make_executor(executor, workers, address)
+    n_workers = getattr(ex, "workers", 1)
+    err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
+    start = [0.0, 0]
+    import time
+
+    with Progress(
+        TextColumn("[bold]runs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[outcomes]}"),
+        console=err,
+        disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
+    ) as progress:
+        task = progress.add_task("sweep", total=None, rate="", outcomes="")
+
+        def update(done: int, total: int, outcomes: Counter[str], failed: int) -> None:
+            if not start[0]:
+                start[0], start[1] = time.perf_counter(), done
+            elapsed = time.perf_counter() - start[0]
+            rate = (done - start[1]) / elapsed if elapsed > 0 else 0.0
+            top = ", ".join(f"{k} {v}" for k, v in outcomes.most_common(4))
+            if failed:
+                top += f", failed {failed}"
+            progress.update(task, completed=done, total=total, rate=f"{rate:.1f} runs/s", outcomes=top)
+
+        try:
+            summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
+        except KeyboardInterrupt:
+            err.print(f"interrupted; finished batches are kept — continue with: summitry sweep {spec} --out {out} --resume")
+            raise typer.Exit(130) from None
+    print_sweep_summary(out, console)
+    err.print(
+        f"{summary.done}/{summary.total} runs stored ({summary.failed} failed, {summary.skipped} from before) "
+        f"in {summary.elapsed:.1f} s -> {out}/runs/",
+        highlight=False,
+    )
+
+
+def print_sweep_summary(out: Path, console: object) -> None:
+    """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
+    from rich.table import Table
+
+    from sim.sweep_analysis import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
+
+    manifest = load_manifest(out)
+    runs = load_runs(out)
+    table = outcome_table(runs)
+    params = point_parameters(runs)
+    shown = [o for o in ("agreement", *OUTCOMES[2:]) if o in table.columns and table[o].fillna(0).any()]
+    merged = table.merge(params, on="point")
+    t = Table(
+        title=f"Outcome probabilities per design point, with 95% Wilson intervals ({len(merged)} points)", pad_edge=False, padding=(0, 1)
+    )
+    pcols = [c for c in merged.columns if c.startswith("param.")]
+    t.add_column("point", justify="right")
+    for c in pcols:
+        t.add_column(c.removeprefix("param.").removeprefix("parameters.").split(".")[-1], justify="right")
+    t.add_column("runs", justify="right")
+    for o in shown:
+        t.add_column(o, justify="right", no_wrap=True)
+    limit = 25
+    from sim.cli import out as _out
+
+    _out.width = max(getattr(_out, "width", 80), 140)
+    for _, row in merged.head(limit).iterrows():
+        cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]
+        cells += [f"{row[o]:.2f} ({row[o + '_low']:.2f}-{row[o + '_high']:.2f})" for o in shown]
+        t.add_row(*cells)
+    if len(merged) > limit:
+        t.caption = f"first {limit} of {len(merged)} points; all are in {out}/runs/"
+    console.print(t)  # type: ignore[attr-defined]
+    sens = manifest.get("sensitivity") or {}
+    for metric in ("walk_away", "agreement", "summit_held", "escalation"):
+        if metric not in sens:
+            continue
+        method = sens[metric]["method"]
+        st = Table(title=f"{method.capitalize()} indices of {metric}")
+        st.add_column("parameter")
+        keys = list(next(iter(sens[metric]["indices"].values())).keys())
+        for k in keys:
+            st.add_column(k, justify="right")
+        for name, vals in sens[metric]["indices"].items():
+            st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
+        console.print(st)  # type: ignore[attr-defined]
