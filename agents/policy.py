@@ -366,7 +366,9 @@ class PolicyTables:
     def _mass(self, model: DiplomacyModel) -> FloatArray:
         """Total omega of each (side, role) and of each side (last column), one bincount."""
         C, R = len(model.side_ids), len(self.roles)
-        by_role: FloatArray = np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).astype(float).reshape(C, R)
+        by_role: FloatArray = (
+            np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).astype(float).reshape(C, R)
+        )
         by_role[:, -1] = np.bincount(self.member_side, weights=model.state.omega[self.members], minlength=C)
         return by_role
 
@@ -440,3 +442,36 @@ class PolicyTables:
         eu[:, 0] = p.activity
         eu[:, 1:] = value
         return eu, feasible
+
+
+def null_table(model: DiplomacyModel, rates: dict[str, dict[str, float]]) -> FloatArray:
+    """P[i, k]: weekly probability that actor i sends kind k in the null model (column 0: nothing)."""
+    N, K = len(model.actor_ids), len(model.kinds)
+    table = np.zeros((N, K + 1))
+    index = {k: j for j, k in enumerate(model.kinds, start=1)}
+    for actor, kinds in rates.items():
+        i = model.index_of.get(actor)
+        if i is None:
+            continue
+        for kind, p in kinds.items():
+            if kind in index:
+                table[i, index[kind]] = max(0.0, float(p))
+    total = table[:, 1:].sum(axis=1)
+    table[:, 0] = np.clip(1.0 - total, 0.0, None)
+    return table
+
+
+def random_choice(table: FloatArray, feasible: BoolArray, uniforms: FloatArray) -> NDArray[np.int64]:
+    """Sample each actor's kind from fixed rates, restricted to what is feasible now.
+
+    >>> import numpy as np
+    >>> t = np.array([[0.5, 0.5], [1.0, 0.0]])
+    >>> random_choice(t, np.ones((2, 2), bool), np.array([0.9, 0.9])).tolist()
+    [1, 0]
+    """
+    w = np.where(feasible, table, 0.0)
+    w[:, 0] = np.where(w.sum(axis=1) > 0, w[:, 0], 1.0)
+    cdf = np.cumsum(w, axis=1)
+    cdf /= cdf[:, -1:]
+    choice = (cdf < uniforms[:, None]).sum(axis=1)
+    return np.minimum(choice, table.shape[1] - 1).astype(np.int64)

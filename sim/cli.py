@@ -117,6 +117,9 @@ def run_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
     steps: Annotated[int | None, typer.Option(help="Weeks to run (default: the scenario's horizon).", min=1)] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
+    params: Annotated[
+        Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
+    ] = None,
     mode: Annotated[str | None, typer.Option(help="free (agents choose) or forcing (inject the record).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run directory here.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
@@ -136,7 +139,15 @@ def run_cmd(
         raise InputError(f"--format {fmt}: must be 'parquet' or 'csv'")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir}: exists and is not a directory")
-    sets = _parse_sets(set_)
+    sets: dict[str, Any] = {}
+    if params is not None:
+        from sim.overrides import load_params_file
+
+        file_scenario, from_file = load_params_file(params)
+        if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
+            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
+        sets.update(from_file)
+    sets.update(_parse_sets(set_))
     sc = load_scenario(scenario, sets)
     total = steps or sc.time.steps
     with Progress(

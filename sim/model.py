@@ -121,7 +121,13 @@ class DiplomacyModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario, seed: int = 0, mode: str | None = None, steps: int | None = None, series_stride: int = 1
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        mode: str | None = None,
+        steps: int | None = None,
+        series_stride: int = 1,
+        null_rates: dict[str, dict[str, float]] | None = None,
     ) -> None:
         super().__init__(rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))))
         self.scenario = scenario
@@ -139,6 +145,7 @@ class DiplomacyModel(mesa.Model):
         self.first_test_after_pledge = -1
         self.step_signals: list[Signal] = []
         self.series_stride = series_stride
+        self.null_rates = null_rates
         self._u = np.zeros(0)
         self._vindication = np.zeros(0)
         self._received_affect = np.zeros(0)
@@ -369,6 +376,7 @@ class DiplomacyModel(mesa.Model):
             self.agent_list.append(cls(self, i, ids[i], names[i], sides[i], roles[i]))
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
         self.static_feasible = policy.static_feasibility(self)
+        self._null_table = policy.null_table(self, self.null_rates) if self.null_rates is not None else None
         # whose trust is worth recording: everyone outside side c; rapport: leaders and third parties
         self.trust_rows = [np.flatnonzero(self.side_of != c) for c in range(C)]
         self.rapport_rows = np.flatnonzero(self.is_leader | (self.side_of < 0))
@@ -402,9 +410,31 @@ class DiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ fork
     DYNAMIC_STATE = (
-        "stance", "anchor", "omega", "threshold_shift", "trust_logit", "beta_a", "beta_b", "rapport", "affect",
-        "economic", "domestic", "military_extra", "military", "sanctions", "sanctions_effective", "leak", "hostility",
-        "credit", "demand", "unreciprocated", "is_t", "enforcement", "tp_domestic", "tension", "tension_streak",
+        "stance",
+        "anchor",
+        "omega",
+        "threshold_shift",
+        "trust_logit",
+        "beta_a",
+        "beta_b",
+        "rapport",
+        "affect",
+        "economic",
+        "domestic",
+        "military_extra",
+        "military",
+        "sanctions",
+        "sanctions_effective",
+        "leak",
+        "hostility",
+        "credit",
+        "demand",
+        "unreciprocated",
+        "is_t",
+        "enforcement",
+        "tp_domestic",
+        "tension",
+        "tension_streak",
         "perception_log",
     )
 
@@ -554,7 +584,11 @@ class DiplomacyModel(mesa.Model):
         if self.mode == "forcing":
             feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
             feasible[:, 0] = True
-        choice = policy.quantal_choice(eu, feasible, self.params.lambda_q, uniforms)
+        if self.null_rates is not None:
+            # the null model: the same actors send signals at random, with given weekly rates
+            choice = policy.random_choice(self._null_table, feasible, uniforms)
+        else:
+            choice = policy.quantal_choice(eu, feasible, self.params.lambda_q, uniforms)
         self._last_eu = eu
         for agent in self.agent_list:
             k = int(choice[agent.index])
@@ -703,7 +737,9 @@ class DiplomacyModel(mesa.Model):
             touted = np.array([i in pl.touted_by for i in updaters], dtype=float)
             shift = tr.breach_shift(p.kappa_b, p_br, s.psi[updaters], s.rapport[updaters, side], touted)
             # Beta variant: beta += w_b, scaled like the log-odds shift (p_br, touted discount)
-            self._shift_trust(updaters, side, shift, shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size))
+            self._shift_trust(
+                updaters, side, shift, shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size)
+            )
             if in_scope:
                 pl.active = False
                 breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")
@@ -1113,7 +1149,8 @@ class DiplomacyModel(mesa.Model):
         i = self.index_of.get(actor)
         return self.actor_names[i] if i is not None else actor
 
-    def _log_signal(self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray
+    def _log_signal(
+        self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         after = self.trust_matrix()
         pressure_after = self._pressure_snapshot()

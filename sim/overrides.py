@@ -17,6 +17,7 @@ import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -259,3 +260,31 @@ def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) 
         factions[i] = dict(factions[i])
         old = float(factions[i].get("influence", 0.0))
         factions[i]["influence"] = (1 - value) * (old / rest if rest > 0 else 1 / len(others))
+
+
+def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
+    """Read a parameter file (e.g. a calibration's ``calibrated.yaml``).
+
+    Format: ``{scenario: NAME (optional), parameters: {PATH: VALUE, ...}}``.
+    Returns (scenario name or None, overrides).
+    """
+    from sim.errors import ParameterError
+    from sim.loading import parse_document, read_text
+
+    p = Path(path)
+    source = str(path)
+    text = read_text(p, "parameter", ParameterError)
+    data, lines = parse_document(text, source, "parameter file", ParameterError)
+    unknown = [k for k in data if k not in ("scenario", "parameters", "description", "source")]
+    if unknown:
+        raise ParameterError(f"{source}:{lines.get((unknown[0],), 1)}: {unknown[0]}: unknown key (expected scenario, parameters)")
+    params = data.get("parameters")
+    if not isinstance(params, dict) or not params:
+        raise ParameterError(f"{source}:{lines.get(('parameters',), 1)}: parameters: must be a mapping of parameter paths to numbers")
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}: must be a number (got {value!r})")
+        out[str(key)] = value
+    scenario = data.get("scenario")
+    return (str(scenario) if scenario is not None else None), out

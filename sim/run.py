@@ -247,12 +247,16 @@ def run_scenario(
     series_stride: int = 1,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    null_rates: dict[str, dict[str, float]] | None = None,
 ) -> RunResult:
     """Run ``scenario`` to its end (or ``steps``) and return the result.
 
-    A pure function of (scenario, seed, steps, mode, engine version).
+    A pure function of (scenario, seed, steps, mode, engine version). With
+    ``null_rates`` (actor id -> kind -> weekly probability) the actors choose
+    at random with those rates instead of by the decision rule (the null
+    model of backtests).
     """
-    model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride)
+    model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride, null_rates=null_rates)
     total = model.horizon
     while model.running:
         model.step()
@@ -314,7 +318,9 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "summit_sides": [model.side_ids[int(c)] for c in model.summit_sides],
         "dimensions": model.dims,
         "influence_edges": [
-            {"listener": u, "speaker": v, "weight": float(d["weight"]), "kind": d["kind"]} for u, v, d in model.graph.edges(data=True) if u != v
+            {"listener": u, "speaker": v, "weight": float(d["weight"]), "kind": d["kind"]}
+            for u, v, d in model.graph.edges(data=True)
+            if u != v
         ],
         "bargaining": bargaining_spec(model),
         "true_types": {sid: ("T" if model.state.is_t[c] else "U") for c, sid in enumerate(model.side_ids)},

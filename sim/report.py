@@ -1,0 +1,1210 @@
+"""Run and sweep reports: one self-contained HTML file (and a PDF) from saved results.
+
+Reports are built from a run directory (``run.json``, ``events``, ``series``)
+or a sweep directory (``sweep.json``, ``runs/part-*.parquet``) only — never
+from a live model — so a report can be made years later from the files.
+
+* HTML is rendered by Jinja2 templates (``sim/templates/``) with autoescaping
+  on: a scenario title containing ``<script>`` is shown as text.
+* plotly.js is inlined once (the copy bundled with plotly); figures are
+  embedded as ``<div>`` + ``Plotly.newPlot``; the file makes no network
+  request. Run-report charts come from :mod:`dashboard.figures` (the
+  dashboard's pure figure functions), sweep charts from
+  :mod:`dashboard.sweep_figures`.
+* The PDF is printed by headless Chromium from the HTML (A4 print CSS).
+* Single charts can be exported as PNG/SVG through kaleido with the system
+  Chromium (never a downloaded one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError, RunDirError, SummitryError
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+CONTENT_WIDTH = 680
+"""Width of the text column and of every chart, in CSS px: A4 (210 mm) less 15 mm margins is 180 mm = 680 px."""
+HALF_WIDTH = 330
+
+# --------------------------------------------------------------- significance
+
+TRUST_THRESHOLD = 0.03
+"""An event is significant if it moved its receiver's trust in the sender's side by more than this (probability)."""
+STANCE_THRESHOLD = 0.05
+"""... or moved stances by more than this (sum of |change| over actors) ..."""
+PRESSURE_THRESHOLD = 0.05
+"""... or moved pressure by more than this (sum of changes over sides, either sign) ..."""
+SUMMIT_KINDS = frozenset(
+    {
+        "summit_offer",
+        "summit_accept",
+        "summit_cancel",
+        "summit_scheduled",
+        "summit_reinstated",
+        "summit_held",
+        "declaration",
+        "agreement",
+        "walk_away",
+        "offer_rejected",
+        "escalation",
+        "stalemate",
+        "pledge_breach",
+        "blame",
+    }
+)
+"""... or is a summit or outcome event (always significant), as are exogenous shocks."""
+EPS = 1e-9
+"""Changes must exceed a threshold by more than rounding ("more than 0.05" excludes 0.05000000001)."""
+ALWAYS_SOURCES = frozenset({"summit", "derived", "shock"})
+TURNING_KINDS = ("summit_held", "summit_cancel", "walk_away", "agreement", "declaration", "escalation", "pledge_breach")
+"""Kinds whose steps are the run's turning points (the network is drawn there)."""
+ZONE_KINDS = frozenset({"summit_held", "walk_away", "agreement", "declaration", "summit_cancel", "escalation"})
+HAWKISH = frozenset({"hardliner", "military"})
+
+RUN_FILES = ("run.json", "events", "series")
+MANIFEST_FIELDS = ("scenario", "title", "seed", "outcome", "metrics", "actors", "sides")
+EVENT_COLUMNS = ("step", "date", "sender", "receiver", "kind", "source", "text")
+SERIES_COLUMNS = ("step", "agent", "variable", "value")
+
+
+class ChromiumNotFoundError(InputError):
+    """No Chromium (or Chrome) executable to print a PDF or export a chart with."""
+
+
+class ExportUnavailableError(SummitryError):
+    """Chart export (PNG/SVG) is not possible here: kaleido or Chromium is missing or broken."""
+
+
+# ------------------------------------------------------------------ loading
+
+
+def is_run_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "run.json").exists()
+
+
+def is_sweep_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "sweep.json").exists()
+
+
+def load_run(run_dir: str | Path) -> Any:
+    """Load a run directory as a :class:`~sim.run.RunResult`, checking what a report needs.
+
+    Every problem (no such directory, missing or corrupt file, missing field
+    or column) is a :class:`~sim.errors.RunDirError` naming the file.
+    """
+    import pyarrow as pa
+
+    from sim.run import RunResult
+
+    d = Path(run_dir)
+    if not d.exists():
+        raise RunDirError(f"{d}: no such directory")
+    if not d.is_dir():
+        raise RunDirError(f"{d}: not a directory (expected a run directory with run.json, events and series)")
+    if not (d / "run.json").exists():
+        raise RunDirError(f"{d}: not a run directory (no run.json)")
+    try:
+        result = RunResult.load(d)
+    except RunDirError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise RunDirError(f"{d}: cannot read the event log or series ({_first_line(exc)})") from None
+    m = result.manifest
+    if not isinstance(m, dict):
+        raise RunDirError(f"{d / 'run.json'}: expected a JSON object, got {type(m).__name__}")
+    missing = [k for k in MANIFEST_FIELDS if k not in m]
+    if missing:
+        raise RunDirError(f"{d / 'run.json'}: missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    for name, table, cols in (("events", result.events, EVENT_COLUMNS), ("series", result.series, SERIES_COLUMNS)):
+        lacking = [c for c in cols if c not in table.column_names]
+        if lacking:
+            raise RunDirError(f"{d}: {name} lacks column{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}")
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@functools.lru_cache(maxsize=8)
+def _builtin_scenario(name: str) -> Any:
+    from sim.scenario import builtin_names, load_scenario
+
+    if name not in builtin_names():
+        return None
+    return load_scenario(name)
+
+
+def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """What the report says about the scenario: from the built-in file when there is one, else the manifest."""
+    name = str(manifest.get("scenario", ""))
+    ctx: dict[str, Any] = {
+        "name": name,
+        "title": str(manifest.get("title") or name),
+        "description": str(manifest.get("description", "")),
+        "sources": list(manifest.get("sources", []) or []),
+        "record": [],
+        "builtin": False,
+        "note": "",
+        "defaults": {},
+        "scenario": None,
+    }
+    try:
+        sc = _builtin_scenario(name)
+    except (SummitryError, OSError):
+        sc = None
+    if sc is None:
+        ctx["note"] = "Not a built-in scenario: description, sources and historical record are not stored in the run directory."
+        return ctx
+    ctx.update(builtin=True, scenario=sc, description=sc.description, sources=list(sc.sources))
+    ctx["record"] = [
+        {
+            "week": int(r.week if r.week is not None else sc.week_of(r.date)),
+            "date": r.date.isoformat(),
+            "text": r.text,
+            "source": r.source,
+        }
+        for r in sc.record
+    ]
+    overrides = dict(manifest.get("overrides") or {})
+    from sim.overrides import parameter_value
+
+    for path in overrides:
+        try:
+            ctx["defaults"][path] = parameter_value(sc, path)
+        except (KeyError, ValueError, TypeError):
+            pass
+    want = manifest.get("scenario_hash")
+    if want:
+        current = sc.content_hash()
+        if overrides:
+            try:
+                from sim.scenario import load_scenario
+
+                current = load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
+            except Exception:  # an override the current file no longer has
+                current = ""
+        if current != want:
+            ctx["note"] = (
+                f"The built-in scenario {name!r} has changed since this run was made (content hash "
+                f"{str(want)[:12]} in the run, {current[:12] or 'unknown'} now): description, sources and record are today's."
+            )
+    return ctx
+
+
+# ---------------------------------------------------------------- narrative
+
+
+def _num(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f
+
+
+def _fmt_date(iso: str) -> str:
+    try:
+        d = dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return f"{d.day} {d:%B %Y}"
+
+
+def is_significant(
+    row: Mapping[str, Any],
+    trust: float = TRUST_THRESHOLD,
+    stance: float = STANCE_THRESHOLD,
+    pressure: float = PRESSURE_THRESHOLD,
+) -> bool:
+    """Whether an event row is worth a line in the narrative.
+
+    >>> is_significant({"kind": "praise", "source": "chosen", "trust_before": 0.30, "trust_after": 0.31,
+    ...                 "stance_change": 0.005, "pressure_change": 0.0})
+    False
+    >>> is_significant({"kind": "threat", "source": "chosen", "trust_before": 0.35, "trust_after": 0.27,
+    ...                 "stance_change": 0.05, "pressure_change": 0.1})
+    True
+    >>> is_significant({"kind": "summit_held", "source": "summit"})
+    True
+    """
+    if row.get("kind") in SUMMIT_KINDS or row.get("source") in ALWAYS_SOURCES:
+        return True
+    tb, ta = _num(row.get("trust_before")), _num(row.get("trust_after"))
+    if math.isfinite(tb) and math.isfinite(ta):
+        if abs(ta - tb) > trust + EPS:
+            return True
+    elif _num(row.get("trust_change")) > trust + EPS:  # no single receiver (mediation): total movement
+        return True
+    sc = _num(row.get("stance_change"))
+    pc = _num(row.get("pressure_change"))
+    return (math.isfinite(sc) and sc > stance + EPS) or (math.isfinite(pc) and abs(pc) > pressure + EPS)
+
+
+def significant_events(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+    """Event rows (dicts) that are significant, in log order."""
+    return [r for r in result.events.to_pylist() if is_significant(r, **thresholds)]
+
+
+@dataclass
+class _Lookup:
+    """Names, sides and series look-ups of one run (for effect sentences)."""
+
+    names: dict[str, str]
+    side_of: dict[str, str | None]
+    roles: dict[str, str]
+    side_names: dict[str, str]
+    series: dict[tuple[str, str], tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: Any) -> _Lookup:
+        m = result.manifest
+        actors = m.get("actors", [])
+        look = cls(
+            names={a["id"]: a.get("name", a["id"]) for a in actors},
+            side_of={a["id"]: a.get("side") for a in actors},
+            roles={a["id"]: str(a.get("role", "")) for a in actors},
+            side_names={sid: (s.get("name") or sid) for sid, s in m.get("sides", {}).items()},
+        )
+        try:
+            import pyarrow.compute as pc
+
+            t = result.series.filter(pc.is_in(result.series["variable"], value_set=_pa_strings(["zone_area", "influence"])))
+            for r in t.to_pylist():
+                key = (str(r["agent"]), str(r["variable"]))
+                steps, values = look.series.setdefault(key, ([], []))
+                steps.append(int(r["step"]))
+                values.append(float(r["value"]))
+        except Exception:  # the narrative works without the series
+            look.series = {}
+        return look
+
+    def at(self, agent: str, variable: str, step: int) -> float:
+        """The recorded value at ``step`` (or the last recorded step before it)."""
+        steps, values = self.series.get((agent, variable), ([], []))
+        best = math.nan
+        for s, v in zip(steps, values, strict=False):
+            if s <= step:
+                best = v
+            else:
+                break
+        return best
+
+    def hawk_influence(self, side: str, step: int) -> float:
+        ids = [a for a, s in self.side_of.items() if s == side and self.roles.get(a) in HAWKISH]
+        vals = [self.at(a, "influence", step) for a in ids]
+        return sum(vals) if ids and all(math.isfinite(v) for v in vals) else math.nan
+
+
+def _pa_strings(values: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, pa.string())
+
+
+def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
+    """The effect of one event in words ("Kim Jong Un's trust in United States falls from 0.42 to 0.31; ...")."""
+    parts: list[str] = []
+    tb, ta = _num(row.get("trust_before")), _num(row.get("trust_after"))
+    sender, receiver = str(row.get("sender") or ""), str(row.get("receiver") or "")
+    if math.isfinite(tb) and math.isfinite(ta) and abs(ta - tb) >= 0.005 and receiver in look.names:
+        side = look.side_of.get(sender)
+        whom = look.side_names.get(side, side) if side else look.names.get(sender, sender)
+        verb = "rises" if ta > tb else "falls"
+        parts.append(f"{look.names[receiver]}'s trust in {whom} {verb} from {tb:.2f} to {ta:.2f}")
+    elif _num(row.get("trust_change")) >= 0.005 and not (math.isfinite(tb) and math.isfinite(ta)):
+        parts.append(f"trust moves by {_num(row.get('trust_change')):.2f} in total")
+    sc = _num(row.get("stance_change"))
+    if math.isfinite(sc) and sc >= 0.005:
+        parts.append(f"stances shift by {sc:.2f} in total")
+    pc = _num(row.get("pressure_change"))
+    if math.isfinite(pc) and abs(pc) >= 0.005:
+        parts.append(f"pressure {'rises' if pc > 0 else 'falls'} by {abs(pc):.2f}")
+    kind = str(row.get("kind"))
+    step = int(row.get("step") or 0)
+    if kind in ZONE_KINDS:
+        zone = look.at("world", "zone_area", step)
+        if math.isfinite(zone):
+            parts.append(f"the zone of agreement covers {zone:.0%} of the issue space")
+    if kind in ("summit_cancel", "walk_away", "pledge_breach", "blame", "escalation"):
+        for side in (look.side_of.get(receiver), look.side_of.get(sender)):
+            if not side:
+                continue
+            now, before = look.hawk_influence(side, step), look.hawk_influence(side, step - 1)
+            if math.isfinite(now) and math.isfinite(before) and abs(now - before) >= 0.01:
+                verb = "rises" if now > before else "falls"
+                parts.append(f"hawks' influence in {look.side_names.get(side, side)} {verb} to {now:.2f}")
+                break
+    return "; ".join(parts)
+
+
+def narrative(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+    """Significant events as dated sentences with their effects, in order."""
+    look = _Lookup.of(result)
+    items = []
+    for row in significant_events(result, **thresholds):
+        step = int(row["step"])
+        date = _fmt_date(str(row.get("date") or ""))
+        kind = str(row["kind"])
+        source = str(row.get("source") or "")
+        detail = str(row.get("detail") or "")
+        items.append(
+            {
+                "step": step,
+                "date": str(row.get("date") or ""),
+                "when": f"Week {step}, {date}" if date else f"Week {step}",
+                "text": str(row.get("text") or kind),
+                "effect": event_effect(row, look),
+                "kind": kind,
+                "source": source,
+                "record": detail if source == "forced" and detail else "",
+                "category": _category(kind, source, row),
+            }
+        )
+    return items
+
+
+def _category(kind: str, source: str, row: Mapping[str, Any]) -> str:
+    if kind in SUMMIT_KINDS:
+        return "summit"
+    if source == "shock":
+        return "shock"
+    tb, ta = _num(row.get("trust_before")), _num(row.get("trust_after"))
+    if math.isfinite(tb) and math.isfinite(ta) and ta < tb:
+        return "hostile"
+    return "conciliatory"
+
+
+def turning_points(result: Any, limit: int = 3) -> list[int]:
+    """Steps of the run's turning points (summits, cancellations, walk-aways, ...), at most ``limit``."""
+    steps: list[int] = []
+    for r in result.events.to_pylist():
+        if r["kind"] in TURNING_KINDS and int(r["step"]) not in steps:
+            steps.append(int(r["step"]))
+    return steps[:limit]
+
+
+# ------------------------------------------------------------------ figures
+
+
+@dataclass
+class Chart:
+    """One chart of a report: its HTML (div + script) and caption."""
+
+    id: str
+    title: str
+    caption: str
+    html: str = ""
+    error: str = ""
+    half: bool = False
+    figure: Any = None
+
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"]}
+
+
+def _chart(cid: str, title: str, caption: str, make: Callable[[], Any], half: bool = False, height: int | None = None) -> Chart:
+    """Call a figure function; a failure becomes a visible note in the report, not a crash."""
+    chart = Chart(cid, title, caption, half=half)
+    try:
+        fig = make()
+        _fit(fig, HALF_WIDTH if half else CONTENT_WIDTH, height)
+        chart.figure = fig
+        chart.html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=cid, config=PLOT_CONFIG)
+    except Exception as exc:  # a broken figure function must not lose the whole report
+        chart.error = f"{type(exc).__name__}: {_first_line(exc)}"
+    return chart
+
+
+def _fit(fig: Any, width: int, height: int | None = None) -> None:
+    """Fix a figure's size to the report column so that screen and A4 print agree."""
+    h = height or fig.layout.height or (420 if width >= CONTENT_WIDTH else 300)
+    fig.update_layout(width=width, height=h, autosize=False)
+    if fig.layout.title and fig.layout.title.text:  # the report's caption carries the title
+        fig.update_layout(title=dict(font=dict(size=13)))
+    if fig.layout.paper_bgcolor is None:
+        fig.update_layout(paper_bgcolor="white")
+
+
+def _figures_module() -> Any:
+    try:
+        import dashboard.figures as figures
+    except ImportError as exc:
+        return exc
+    return figures
+
+
+def run_charts(result: Any) -> list[Chart]:
+    """The run report's charts, drawn by the dashboard's figure functions."""
+    figures = _figures_module()
+    end = _last_step(result)
+    turns = [s for s in turning_points(result) if 0 < s < end]
+
+    def fn(name: str) -> Callable[..., Any]:
+        if isinstance(figures, Exception):
+            raise RuntimeError(f"dashboard.figures is not available ({figures})")
+        f = getattr(figures, name, None)
+        if f is None:
+            raise RuntimeError(f"dashboard.figures has no {name}()")
+        return f  # type: ignore[no-any-return]
+
+    charts = [
+        _chart(
+            "fig-trust",
+            "Trust between the principals",
+            "Each leader's belief that the other side is trustworthy (probability of the reciprocating type), week by week.",
+            lambda: fn("trust_figure")(result),
+        ),
+        _chart(
+            "fig-pressure",
+            "Pressure and tension",
+            "Economic, domestic and military pressure on each side, and the tension between them.",
+            lambda: fn("pressure_figure")(result),
+        ),
+        _chart(
+            "fig-stance",
+            "Stances of every actor",
+            "Each actor's stance (0 = dovish, 1 = hawkish) over time.",
+            lambda: fn("stance_figure")(result),
+        ),
+        _chart(
+            "fig-zone",
+            "Zone of possible agreement",
+            "Share of the issue space both sides' coalitions would ratify, week by week.",
+            lambda: fn("zone_figure")(result),
+        ),
+        _chart(
+            "fig-issues",
+            f"Issue space at the end (week {end})",
+            "Each side's win-set on the grid of possible deals at the last step; their overlap is the zone of agreement.",
+            lambda: fn("issue_space_figure")(result, end),
+        ),
+        _chart(
+            "fig-trust-matrix",
+            f"Trust matrix at the end (week {end})",
+            "Every actor's trust in every side at the last step.",
+            lambda: fn("trust_heatmap")(result, end),
+        ),
+    ]
+    net_steps = [0, *turns, end] if end > 0 else [0]
+    for s in dict.fromkeys(net_steps):
+        label = "start" if s == 0 else "end" if s == end else "turning point"
+        charts.append(
+            _chart(
+                f"fig-network-{s}",
+                f"Influence network, week {s} ({label})",
+                "Who listens to whom: edge width is influence weight, node colour the actor's stance.",
+                lambda s=s: fn("network_figure")(result, s),
+                half=True,
+                height=330,
+            )
+        )
+    return charts
+
+
+def _last_step(result: Any) -> int:
+    try:
+        import pyarrow.compute as pc
+
+        v = pc.max(result.series["step"]).as_py()
+        return int(v) if v is not None else 0
+    except Exception:
+        return int(result.manifest.get("metrics", {}).get("steps_run", 1) or 1) - 1
+
+
+def history_chart(result: Any, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
+    """The run's significant events beside the historical record on one date axis."""
+    import plotly.graph_objects as go
+
+    def make() -> Any:
+        fig = go.Figure()
+        rx = [r["date"] for r in record]
+        fig.add_trace(
+            go.Scatter(
+                x=rx,
+                y=["Historical record"] * len(rx),
+                mode="markers",
+                marker=dict(symbol="diamond", size=11, color="#333"),
+                text=[html.escape(r["text"]) for r in record],
+                hovertemplate="%{x|%d %b %Y}<br>%{text}<extra>record</extra>",
+                name="Historical record",
+            )
+        )
+        colours = {"summit": "#2166ac", "hostile": "#b2182b", "conciliatory": "#1b7837", "shock": "#8c510a"}
+        for cat, label in (("summit", "summit / outcome"), ("hostile", "hostile"), ("conciliatory", "conciliatory"), ("shock", "shock")):
+            sel = [i for i in items if i["category"] == cat]
+            if not sel:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[i["date"] for i in sel],
+                    y=["This run"] * len(sel),
+                    mode="markers",
+                    marker=dict(size=9, color=colours[cat], opacity=0.8, line=dict(width=0.5, color="white")),
+                    text=[html.escape(i["text"]) for i in sel],
+                    hovertemplate="%{x|%d %b %Y}<br>%{text}<extra>" + label + "</extra>",
+                    name=f"run: {label}",
+                )
+            )
+        fig.update_layout(
+            template="simple_white",
+            height=230,
+            margin=dict(l=120, r=20, t=10, b=40),
+            legend=dict(orientation="h", y=-0.35, x=0),
+            yaxis=dict(categoryorder="array", categoryarray=["This run", "Historical record"], showgrid=True),
+            xaxis=dict(type="date", showgrid=True),
+            font=dict(size=11),
+        )
+        return fig
+
+    return _chart(
+        "fig-history",
+        "The run beside the historical record",
+        "Top: dated entries of the scenario's historical record. Bottom: this run's significant events. Hover for the text.",
+        make,
+        height=230,
+    )
+
+
+# -------------------------------------------------------------- formatting
+
+
+METRIC_LABELS = {
+    "summit_held": "Summit held",
+    "first_summit_week": "First summit (week)",
+    "summits": "Summits held",
+    "summit_results": "Summit results",
+    "cancellations": "Cancellations",
+    "reinstated": "Summit reinstated",
+    "walk_away": "Walk-away",
+    "walked_by": "Walked away",
+    "agreement_type": "Agreement type",
+    "agreement_week": "Agreement (week)",
+    "agreement_point": "Agreement point",
+    "time_to_agreement": "Time to agreement (weeks)",
+    "agreement_censored": "No agreement by the end",
+    "escalation": "Escalation",
+    "escalation_week": "Escalation (week)",
+    "moratorium_survival": "Moratorium survival (weeks)",
+    "moratorium_censored": "Moratorium held to the end",
+    "steps_run": "Weeks run",
+    "final_trust": "Final trust",
+    "final_pressure": "Final pressure",
+    "final_tension": "Final tension",
+    "final_zone_area": "Final zone of agreement",
+    "mean_zone_area": "Mean zone of agreement",
+    "hardliner_influence": "Hardliner influence (end)",
+    "signals_sent": "Signals sent",
+}
+
+
+def fmt_value(v: Any) -> str:
+    """A metric value for a table cell.
+
+    >>> fmt_value(0.123456), fmt_value(True), fmt_value(None), fmt_value([1, 2]), fmt_value({"d": 0.5})
+    ('0.123', 'yes', '—', '1, 2', 'd = 0.5')
+    """
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "—"
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    if isinstance(v, Mapping):
+        return "; ".join(f"{k} = {fmt_value(x)}" for k, x in v.items()) or "—"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(fmt_value(x) for x in v) or "—"
+    return str(v)
+
+
+def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key."""
+    raw = manifest.get("metrics") or {}
+    metrics = {k: raw[k] for k in METRIC_LABELS if k in raw} | {k: v for k, v in raw.items() if k not in METRIC_LABELS}
+    names = {a["id"]: a.get("name", a["id"]) for a in manifest.get("actors", [])}
+    sides = {sid: s.get("name", sid) for sid, s in (manifest.get("sides") or {}).items()}
+    rows: list[tuple[str, str]] = []
+    for key, value in metrics.items():
+        label = METRIC_LABELS.get(key, key.replace("_", " ").capitalize())
+        if key == "final_trust" and isinstance(value, Mapping):
+            for pair, v in value.items():
+                who, _, side = str(pair).partition("->")
+                rows.append((f"Final trust of {names.get(who, who)} in {sides.get(side, side)}", fmt_value(v)))
+        elif key == "final_pressure" and isinstance(value, Mapping):
+            for side, v in value.items():
+                rows.append((f"Final pressure on {sides.get(side, side)}", fmt_value(v)))
+        elif key == "walked_by" and isinstance(value, list):
+            rows.append((label, ", ".join(names.get(x, x) for x in value) or "—"))
+        else:
+            rows.append((label, fmt_value(value)))
+    return rows
+
+
+def event_table(result: Any) -> tuple[list[str], list[list[str]]]:
+    """(columns, rows) of the full event log: the dashboard's events_table_rows plus each event's effect."""
+    events = result.events.to_pylist()
+    rows: list[Mapping[str, Any]] | None = None
+    figures = _figures_module()
+    f = None if isinstance(figures, Exception) else getattr(figures, "events_table_rows", None)
+    if f is not None:
+        try:
+            got = list(f(result) or [])
+            rows = got if len(got) == len(events) and all(isinstance(r, Mapping) for r in got) else None
+        except Exception:
+            rows = None
+    if rows is None:
+        rows = [
+            {"week": r["step"], "date": r["date"], "sender": r["sender"], "receiver": r["receiver"], "kind": r["kind"], "sentence": r["text"],
+             "source": r["source"]}
+            for r in events
+        ]
+    columns = [c for c in rows[0] if c != "source"] if rows else ["week", "date", "sender", "receiver", "kind", "sentence"]
+    columns += ["trust", "Δ stance", "Δ pressure", "source"]
+    body = []
+    for r, e in zip(rows, events, strict=True):
+        tb, ta = _num(e.get("trust_before")), _num(e.get("trust_after"))
+        trust = f"{tb:.2f}→{ta:.2f}" if math.isfinite(tb) and math.isfinite(ta) else ""
+        extra = {"trust": trust, "Δ stance": _cell(e.get("stance_change")), "Δ pressure": _cell(e.get("pressure_change")),
+                 "source": r.get("source", e.get("source"))}
+        body.append([_cell(extra[c]) if c in extra else _cell(r.get(c)) for c in columns])
+    return columns, body
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else f"{v:.3f}"
+    return str(v)
+
+
+def _package_versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("summitry", "plotly", "jinja2"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+# ---------------------------------------------------------------- templates
+
+
+@functools.lru_cache(maxsize=1)
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2", "jinja"), default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt_value
+    env.filters["date"] = _fmt_date
+    return env
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundled with the plotly package (inlined once per report)."""
+    from plotly.offline import get_plotlyjs
+
+    js: str = get_plotlyjs()
+    return js.replace("</script", "<\\/script")
+
+
+def _render(template: str, **ctx: Any) -> str:
+    from markupsafe import Markup
+
+    css = (TEMPLATE_DIR / "report.css").read_text()
+    return str(
+        _env()
+        .get_template(template)
+        .render(
+            css=Markup(css),
+            plotly_js=Markup(plotly_js()),
+            generated=dt.datetime.now(dt.UTC).strftime("%d %B %Y, %H:%M UTC"),
+            report_versions=_package_versions(),
+            content_width=CONTENT_WIDTH,
+            **ctx,
+        )
+    )
+
+
+def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]]:
+    from markupsafe import Markup
+
+    out = []
+    for n, c in enumerate(charts, start):
+        out.append({"id": c.id, "n": n, "title": c.title, "caption": c.caption, "html": Markup(c.html), "error": c.error, "half": c.half})
+    return out
+
+
+# ---------------------------------------------------------------- run report
+
+
+def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
+    """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed)."""
+    from sim.summary import outcome_sentence
+
+    m = result.manifest
+    sc = scenario_context(m)
+    items = narrative(result)
+    charts = run_charts(result)
+    history = None
+    if sc["record"]:
+        history = _history_rows(sc["record"], items)
+        charts.append(history_chart(result, sc["record"], items))
+    cols, rows = event_table(result)
+    saved = ""
+    if run_dir is not None and (Path(run_dir) / "run.json").exists():
+        saved = dt.datetime.fromtimestamp((Path(run_dir) / "run.json").stat().st_mtime, dt.UTC).strftime("%d %B %Y, %H:%M UTC")
+    overrides = [
+        {"path": k, "value": fmt_value(v), "default": fmt_value(sc["defaults"].get(k)) if k in sc["defaults"] else "—"}
+        for k, v in sorted((m.get("overrides") or {}).items())
+    ]
+    actors = m.get("actors", [])
+    side_names = {sid: s.get("name", sid) for sid, s in (m.get("sides") or {}).items()}
+    try:
+        sentence = outcome_sentence(result)
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        sentence = f"Outcome: {m.get('outcome')} (the summary sentence could not be formed: {_first_line(exc)})."
+    main_charts = [c for c in charts if c.id != "fig-history"]
+    warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
+    page = _render(
+        "run_report.html.j2",
+        m=m,
+        sc=sc,
+        title=sc["title"],
+        outcome=sentence,
+        outcome_code=str(m.get("outcome")),
+        metrics=metric_rows(m),
+        items=items,
+        thresholds={"trust": TRUST_THRESHOLD, "stance": STANCE_THRESHOLD, "pressure": PRESSURE_THRESHOLD},
+        n_events=result.events.num_rows,
+        charts=_safe_charts(main_charts),
+        history_chart=_safe_charts([c for c in charts if c.id == "fig-history"], start=len(main_charts) + 1),
+        history=history,
+        n_main=len(main_charts),
+        overrides=overrides,
+        versions=dict(m.get("versions") or {}),
+        saved=saved,
+        actors=actors,
+        side_names=side_names,
+        event_columns=cols,
+        event_rows=rows,
+        warnings=warnings,
+    )
+    return page, warnings
+
+
+def _history_rows(record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per week that has a record entry or a significant run event."""
+    weeks: dict[int, dict[str, Any]] = {}
+    for r in record:
+        w = weeks.setdefault(int(r["week"]), {"week": int(r["week"]), "record": [], "run": [], "date": r["date"]})
+        w["record"].append(r)
+    for i in items:
+        w = weeks.setdefault(int(i["step"]), {"week": int(i["step"]), "record": [], "run": [], "date": i["date"]})
+        w["run"].append(i)
+    return [weeks[k] for k in sorted(weeks)]
+
+
+def write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:
+    """Write the HTML report of a saved run (and, with ``pdf``, a PDF beside it); returns the HTML path."""
+    from sim.run import _atomic
+
+    result = load_run(run_dir)
+    page, _warnings = render_run_report(result, run_dir)
+    out = _output_path(out_path)
+    _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    if pdf:
+        write_pdf(out, out.with_suffix(".pdf"))
+    return out
+
+
+def _output_path(out_path: str | Path) -> Path:
+    out = Path(out_path)
+    if out.exists() and out.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
+    if not out.parent.exists():
+        raise InputError(f"{out}: the directory {out.parent} does not exist")
+    return out
+
+
+# -------------------------------------------------------------- sweep report
+
+
+def load_sweep(sweep_dir: str | Path) -> tuple[dict[str, Any], Any]:
+    """(manifest, runs DataFrame) of a sweep directory; bad input is a RunDirError."""
+    d = Path(sweep_dir)
+    if not d.exists():
+        raise RunDirError(f"{d}: no such directory")
+    path = d / "sweep.json"
+    if not path.exists():
+        raise RunDirError(f"{d}: not a sweep directory (no sweep.json)")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{path}: cannot read ({_first_line(exc)})") from None
+    if not isinstance(manifest, dict):
+        raise RunDirError(f"{path}: expected a JSON object, got {type(manifest).__name__}")
+    runs = _load_runs(d)
+    for col in ("run_id", "status", "outcome"):
+        if col not in runs.columns:
+            raise RunDirError(f"{d / 'runs'}: the stored runs lack the column {col!r}")
+    return manifest, runs
+
+
+def _load_runs(d: Path) -> Any:
+    try:
+        from sim.sweep_analysis import load_runs
+    except ImportError:
+        load_runs = None
+    if load_runs is not None:
+        return load_runs(d)
+    import pyarrow.dataset as ds
+
+    parts = sorted((d / "runs").glob("part-*.parquet"))
+    if not parts:
+        raise RunDirError(f"{d}: no runs stored yet (runs/part-*.parquet)")
+    try:
+        table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
+    except Exception as exc:
+        raise RunDirError(f"{d / 'runs'}: cannot read the stored runs ({_first_line(exc)})") from None
+    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+
+
+def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
+    """Every chart and table of the sweep report, keyed by section."""
+    import dashboard.sweep_figures as sf
+
+    ok = sf.ok_runs(runs)
+    outcomes = sf.outcomes_of(runs)
+    params = sf.param_columns(runs)
+    metrics = sf.metric_columns(runs)
+    sensitivity = manifest.get("sensitivity") or {}
+    main = outcomes[0] if outcomes else None
+    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": []}
+    if main is None:
+        return out
+    n = len(ok)
+    for o in outcomes:
+        k = int((ok["outcome"].astype(str) == o).sum())
+        lo, hi = sf.wilson_interval(k, n)
+        out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
+    out["share"] = _chart("fig-outcomes", "Outcomes of all finished runs", "Share of each outcome with a Wilson 95% interval.", lambda: sf.outcome_share_figure(runs))
+    for i, p in enumerate(params):
+        out["params"].append(
+            _chart(
+                f"fig-param-{i}",
+                f"Outcome probabilities against {sf.pretty(p)}",
+                f"Share of finished runs ending in each outcome per {'level' if runs[p].nunique() <= sf.MAX_LEVELS else 'quantile bin'} "
+                f"of {sf.pretty(p)} (other parameters varying); shaded bands are Wilson 95% intervals.",
+                lambda p=p: sf.outcome_probability_figure(runs, p, outcomes=outcomes),
+                height=330,
+            )
+        )
+    ranked = sf.rank_parameters(runs, main, _sensitivity_for(sensitivity, main))
+    out["ranked"] = [sf.pretty(p) for p in ranked]
+    for i, (a, b) in enumerate(sf.top_pairs(ranked, 3)):
+        out["heatmaps"].append(
+            _chart(
+                f"fig-heat-{i}",
+                f"P({main}) over {sf.pretty(a)} × {sf.pretty(b)}",
+                f"Probability of {main} in each cell of the two parameters (levels or quantile bins), averaged over the other parameters; hover for the number of runs.",
+                lambda a=a, b=b: sf.outcome_heatmap(runs, a, b, main),
+                height=380,
+            )
+        )
+    for i, (metric, entry) in enumerate(sorted(sensitivity.items())):
+        if not isinstance(entry, Mapping) or not entry.get("indices"):
+            continue
+        method = str(entry.get("method", ""))
+        out["sensitivity"].append(
+            _chart(
+                f"fig-sens-{i}",
+                f"{metric} ({method})",
+                "First-order S1 and total ST Sobol indices." if method == "sobol" else "Morris μ* (mean absolute elementary effect) and σ.",
+                lambda metric=metric, entry=entry: sf.sensitivity_figure(metric, entry),
+                half=True,
+            )
+        )
+    for i, metric in enumerate(metrics):
+        summary = sf.metric_summary(runs, metric)
+        if summary["n"] == 0:
+            out["metrics"].append({"summary": summary, "chart": None})
+            continue
+        out["metrics"].append(
+            {
+                "summary": summary,
+                "chart": _chart(
+                    f"fig-metric-{i}",
+                    summary["name"],
+                    "",
+                    lambda metric=metric: sf.metric_distribution_figure(runs, metric),
+                    half=True,
+                    height=230,
+                ),
+            }
+        )
+    return out
+
+
+def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
+    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
+    out = dict(sensitivity)
+    alias = "agreement" if outcome.startswith("agreement") else outcome
+    if outcome not in out and alias in out:
+        out[outcome] = out[alias]
+    return out
+
+
+def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
+    """The sweep report's HTML and warnings."""
+    import yaml
+
+    import dashboard.sweep_figures as sf
+
+    failed = sf.failed_runs(runs)
+    counts = dict(manifest.get("counts") or {})
+    total = counts.get("total")
+    stored = len(runs)
+    n_failed = len(failed)
+    errors: list[dict[str, Any]] = []
+    if n_failed:
+        first = failed["error"].fillna("").astype(str).map(lambda e: e.strip().splitlines()[-1] if e.strip() else "(no message)")
+        for msg, group in failed.groupby(first, sort=False):
+            ids = group["run_id"].astype(int).tolist()
+            errors.append({"message": msg, "count": len(ids), "runs": ", ".join(map(str, ids[:8])) + (" …" if len(ids) > 8 else "")})
+        errors.sort(key=lambda e: -e["count"])
+    parts = sweep_charts(manifest, runs)
+    spec = manifest.get("spec") or {}
+    scenario_name = str(manifest.get("scenario") or spec.get("scenario") or "")
+    sc = scenario_context({"scenario": scenario_name, "title": scenario_name})
+    param_rows = []
+    for path, rng in (spec.get("parameters") or {}).items():
+        if isinstance(rng, Mapping) and rng.get("levels"):
+            what = "levels " + ", ".join(fmt_value(v) for v in rng["levels"])
+        elif isinstance(rng, Mapping):
+            what = f"[{fmt_value(rng.get('low'))}, {fmt_value(rng.get('high'))}]"
+        else:
+            what = fmt_value(rng)
+        param_rows.append({"path": path, "range": what})
+    all_charts: list[Chart] = []
+    for key in ("params", "heatmaps", "sensitivity"):
+        all_charts.extend(parts[key])
+    all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
+    if "share" in parts:
+        all_charts.append(parts["share"])
+    warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
+    numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
+    page = _render(
+        "sweep_report.html.j2",
+        title=f"Sweep of {sc['title']}" if scenario_name else "Sweep report",
+        manifest=manifest,
+        sc=sc,
+        spec_yaml=yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, default_flow_style=False).strip() if spec else "",
+        param_rows=param_rows,
+        total=total,
+        stored=stored,
+        n_ok=stored - n_failed,
+        n_failed=n_failed,
+        errors=errors,
+        main=parts["main"],
+        ranked=parts.get("ranked", []),
+        outcome_rows=parts["outcomes"],
+        share=numbered.get("fig-outcomes"),
+        param_charts=[numbered[c.id] for c in parts["params"]],
+        heatmaps=[numbered[c.id] for c in parts["heatmaps"]],
+        sensitivity=[numbered[c.id] for c in parts["sensitivity"]],
+        metric_parts=[{"summary": x["summary"], "chart": numbered[x["chart"].id] if x["chart"] else None} for x in parts["metrics"]],
+        versions=dict(manifest.get("versions") or {}),
+        warnings=warnings,
+    )
+    return page, warnings
+
+
+def write_sweep_report(sweep_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:
+    """Write the HTML report of a saved sweep (and, with ``pdf``, a PDF beside it); returns the HTML path."""
+    from sim.run import _atomic
+
+    manifest, runs = load_sweep(sweep_dir)
+    page, _warnings = render_sweep_report(manifest, runs, sweep_dir)
+    out = _output_path(out_path)
+    _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    if pdf:
+        write_pdf(out, out.with_suffix(".pdf"))
+    return out
+
+
+def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> Path:
+    """A run or sweep report of ``directory`` (told apart by run.json / sweep.json)."""
+    d = Path(directory)
+    if not d.exists():
+        raise RunDirError(f"{d}: no such directory")
+    if not d.is_dir():
+        raise RunDirError(f"{d}: not a directory; give a run directory (run.json, events, series) or a sweep directory (sweep.json, runs/)")
+    out = Path(out_path) if out_path is not None else d / "report.html"
+    if is_run_dir(d):
+        return write_run_report(d, out, pdf=pdf)
+    if is_sweep_dir(d):
+        return write_sweep_report(d, out, pdf=pdf)
+    raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
+
+
+# --------------------------------------------------------------------- PDF
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+def find_chromium() -> str:
+    """Path of a Chromium/Chrome executable on PATH (``SUMMITRY_CHROMIUM`` overrides)."""
+    env = os.environ.get("SUMMITRY_CHROMIUM")
+    if env:
+        if shutil.which(env):
+            return str(shutil.which(env))
+        raise ChromiumNotFoundError(f"SUMMITRY_CHROMIUM={env}: no such executable")
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise ChromiumNotFoundError(
+        "no Chromium found: --pdf (and chart export) need one of "
+        + ", ".join(CHROMIUM_NAMES[:3])
+        + " on PATH (Debian: apt-get install chromium); the HTML report was written"
+    )
+
+
+def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
+    """Print an HTML report to an A4 PDF with headless Chromium (charts rendered, no toolbar)."""
+    from sim.run import _atomic
+
+    chrome = find_chromium()
+    src = Path(html_path).resolve()
+    target = Path(pdf_path)
+
+    def run(tmp: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="summitry-chromium-") as profile:
+            cmd = [
+                chrome,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-extensions",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--mute-audio",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                "--run-all-compositor-stages-before-draw",
+                "--virtual-time-budget=30000",
+                f"--print-to-pdf={tmp}",
+                src.as_uri(),
+            ]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"Chromium did not finish printing {src} within {timeout:.0f} s") from None
+            ok = Path(tmp).exists() and Path(tmp).stat().st_size > 0 and Path(tmp).read_bytes()[:5] == b"%PDF-"
+            if proc.returncode != 0 or not ok:
+                tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
+                raise RuntimeError(f"Chromium failed to print {src} (exit {proc.returncode}):\n{tail}")
+
+    _atomic(target, run)
+    return target
+
+
+# ------------------------------------------------------------ chart export
+
+
+def export_figures(figures: Mapping[str, Any], out_dir: str | Path, fmt: str = "png", scale: float = 2.0) -> list[Path]:
+    """Write each figure as ``out_dir/<name>.<fmt>`` through kaleido and the system Chromium.
+
+    Raises :class:`ExportUnavailableError` with a clear message when kaleido is
+    not installed or cannot start Chromium; never downloads a browser.
+    """
+    if fmt not in ("png", "svg"):
+        raise InputError(f"--chart-format {fmt}: must be png or svg")
+    try:
+        import kaleido
+    except ImportError:
+        raise ExportUnavailableError("chart export skipped: kaleido is not installed (pip install kaleido)") from None
+    try:
+        chrome = find_chromium()
+    except ChromiumNotFoundError as exc:
+        raise ExportUnavailableError(f"chart export skipped: {exc}") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("BROWSER_PATH", chrome)  # kaleido (choreographer) uses this Chromium, never its own download
+    jobs = []
+    paths = []
+    for name, fig in figures.items():
+        path = out / f"{name}.{fmt}"
+        w = int(fig.layout.width or CONTENT_WIDTH)
+        h = int(fig.layout.height or 420)
+        jobs.append({"fig": fig, "path": str(path), "opts": {"format": fmt, "width": w, "height": h, "scale": scale if fmt == "png" else 1}})
+        paths.append(path)
+    try:
+        kaleido.write_fig_from_object_sync(jobs)
+    except Exception as exc:
+        raise ExportUnavailableError(f"chart export skipped: kaleido could not render with {chrome} ({_first_line(exc)})") from None
+    missing = [p for p in paths if not p.exists() or p.stat().st_size == 0]
+    if missing:
+        raise ExportUnavailableError(f"chart export failed: kaleido wrote no {', '.join(p.name for p in missing)}")
+    return paths
+
+
+def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") -> list[Path]:
+    """Export every chart of a run's or sweep's report as PNG/SVG files in ``out_dir``."""
+    d = Path(directory)
+    charts: list[Chart]
+    if is_run_dir(d):
+        result = load_run(d)
+        charts = run_charts(result)
+        sc = scenario_context(result.manifest)
+        if sc["record"]:
+            charts.append(history_chart(result, sc["record"], narrative(result)))
+    elif is_sweep_dir(d):
+        manifest, runs = load_sweep(d)
+        parts = sweep_charts(manifest, runs)
+        charts = [*([parts["share"]] if "share" in parts else []), *parts["params"], *parts["heatmaps"], *parts["sensitivity"]]
+        charts += [x["chart"] for x in parts["metrics"] if x["chart"] is not None]
+    else:
+        raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
+    figures = {c.id.removeprefix("fig-"): c.figure for c in charts if c.figure is not None}
+    return export_figures(figures, out_dir, fmt)
+
+
+def timed(fn: Callable[..., Path], *args: Any, **kwargs: Any) -> tuple[Path, float]:
+    """Call a report writer and return (path, seconds) — for the size/time measurements."""
+    t0 = time.perf_counter()
+    path = fn(*args, **kwargs)
+    return path, time.perf_counter() - t0

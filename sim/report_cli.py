@@ -1,0 +1,42 @@
+"""The ``summitry report`` command: an HTML (and PDF) report of a run or sweep directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_cmd)
+
+
+def report_cmd(
+    directory: Annotated[Path, typer.Argument(help="A run directory (run.json, events, series) or a sweep directory (sweep.json, runs/).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="HTML file to write (default: DIR/report.html).")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF beside the HTML (needs Chromium).")] = False,
+    charts: Annotated[
+        Path | None, typer.Option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
+    ] = None,
+    chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
+) -> None:
+    """Write a self-contained HTML report (opens offline) of a saved run or sweep; --pdf also prints it to A4."""
+    from sim.cli import err
+    from sim.errors import InputError
+    from sim.report import ExportUnavailableError, export_charts, write_report
+
+    if chart_format not in ("png", "svg"):
+        raise InputError(f"--chart-format {chart_format}: must be png or svg")
+    path = write_report(directory, output, pdf=pdf)
+    size = path.stat().st_size / 1e6
+    err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
+    if pdf:
+        err.print(f"wrote {path.with_suffix('.pdf')}", highlight=False)
+    if charts is not None:
+        try:
+            written = export_charts(directory, charts, chart_format)
+        except ExportUnavailableError as exc:
+            err.print(f"[yellow]warning:[/] {exc}", highlight=False)
+        else:
+            err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)
