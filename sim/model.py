@@ -584,7 +584,7 @@ class DiplomacyModel(mesa.Model):
         if self.mode == "forcing":
             feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
             feasible[:, 0] = True
-        if self.null_rates is not None:
+        if self._null_table is not None:
             # the null model: the same actors send signals at random, with given weekly rates
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
