@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from sim.errors import InputError
 
 MAX_BYTES = 10 * 1024 * 1024
+FAST_PATH_BYTES = 512 * 1024
+"""Files larger than this are parsed with libyaml (when available)."""
 """Largest input file accepted (10 MiB)."""
 
 Loc = tuple[str | int, ...]
@@ -118,8 +120,16 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         text = text.replace("\t", " ")
     lines: dict[Loc, int] = {}
     duplicates: list[tuple[Loc, int]] = []
+    fast = len(text) > FAST_PATH_BYTES and getattr(yaml, "__with_libyaml__", False)
     try:
-        loader = _NoAliasLoader(text)
+        if fast:
+            # large files (generated scenarios): libyaml, after a C-speed scan that refuses aliases
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                if isinstance(event, yaml.AliasEvent):
+                    raise yaml.composer.ComposerError(
+                        None, None, "YAML aliases (*name) are not allowed in summitry files", event.start_mark
+                    )
+        loader = yaml.CSafeLoader(text) if fast else _NoAliasLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:

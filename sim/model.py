@@ -388,6 +388,10 @@ class DiplomacyModel(mesa.Model):
         self._u = np.zeros(N)
         self._vindication = np.zeros(N)
         self._received_affect = np.zeros(N)
+        self._meter = [0.0, 0.0, 0.0]
+        self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
+        self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
+        self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
         self.running = True
 
     def _refresh_leader_rows(self) -> None:
@@ -513,6 +517,9 @@ class DiplomacyModel(mesa.Model):
         if other == c:
             return None
         if k.receiver == "other_staff":
+            first = getattr(self, "_first_staff", None)
+            if first is not None:
+                return first[other]  # type: ignore[no-any-return]
             staff = [int(i) for i in self.members[other] if self.roles[i] == "staff"]
             return staff[0] if staff else None
         return int(self.leader_of[other])
@@ -634,11 +641,10 @@ class DiplomacyModel(mesa.Model):
     def _deliver(self, signals: list[Signal], t: int) -> None:
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        before = self.trust_matrix()
-        pressure_before = self._pressure_snapshot()
-        u_before = self._u.copy()
         for sig in signals:
             kind = self.catalogue[sig.kind]
+            tb = self._receiver_trust(sig)
+            self._meter = [0.0, 0.0, 0.0]
             self._apply_signal(sig, kind, t)
             for part in kind.parts:
                 self._apply_signal(sig, self.catalogue[part], t, as_part=True)
@@ -646,14 +652,30 @@ class DiplomacyModel(mesa.Model):
                 mediations.append(sig)
             if kind.summit is not None:
                 summit_actions.append((sig, kind.summit))
-            before, pressure_before, u_before = self._log_signal(sig, t, before, pressure_before, u_before)
+            self._log_signal(sig, t, tb)
         if mediations:
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
 
-    def _pressure_snapshot(self) -> FloatArray:
-        s = self.state
-        return np.concatenate([s.economic, s.domestic, s.military_extra, s.sanctions, s.hostility])
+    def _receiver_trust(self, sig: Signal) -> float:
+        """The receiver's trust in the sender's side (NaN when either is not a side's member)."""
+        c = int(self.side_of[sig.sender])
+        if sig.receiver < 0 or c < 0 or int(self.side_of[sig.receiver]) == c:
+            return math.nan
+        if self.params.trust_model == "beta":
+            a, b = self.state.beta_a[sig.receiver, c], self.state.beta_b[sig.receiver, c]
+            return float(a / (a + b))
+        return float(tr.expit(self.state.trust_logit[sig.receiver, c]))
+
+    def _members_with_roles(self, c: int, roles: list[str] | None) -> IntArray:
+        """Members of side c with one of ``roles`` (all when None), cached."""
+        key = (c, tuple(roles) if roles is not None else None)
+        found = self._role_cache.get(key)
+        if found is None:
+            mem = self.members[c]
+            found = mem if roles is None else mem[np.isin(self.roles[mem], roles)]
+            self._role_cache[key] = found
+        return found
 
     def _apply_signal(self, sig: Signal, kind: SignalKind, t: int, as_part: bool = False) -> None:
         s = self.state
@@ -715,11 +737,16 @@ class DiplomacyModel(mesa.Model):
         variant by ``evidence`` (positive counts to alpha, negative to beta)."""
         s = self.state
         if self.params.trust_model == "beta":
+            before = s.beta_a[rows, col] / (s.beta_a[rows, col] + s.beta_b[rows, col])
             ev = evidence if evidence is not None else self.params.beta_w * shift
             s.beta_a[rows, col] += np.clip(ev, 0, None)
             s.beta_b[rows, col] += np.clip(-ev, 0, None)
-        else:
-            s.trust_logit[rows, col] = np.clip(s.trust_logit[rows, col] + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+            self._meter[0] += float(np.abs(s.beta_a[rows, col] / (s.beta_a[rows, col] + s.beta_b[rows, col]) - before).sum())
+            return
+        before = s.trust_logit[rows, col]
+        after = np.clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+        s.trust_logit[rows, col] = after
+        self._meter[0] += float(np.abs(tr.expit(after) - tr.expit(before)).sum())
 
     def _check_breach(self, sig: Signal, kind: SignalKind, side: int, t: int) -> None:
         s = self.state
@@ -743,16 +770,17 @@ class DiplomacyModel(mesa.Model):
             if in_scope:
                 pl.active = False
                 breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")
-                before = self.trust_matrix()
-                pb = self._pressure_snapshot()
-                ub = self._u.copy()
+                tb = self._receiver_trust(breach)
+                outer = self._meter
+                self._meter = [0.0, 0.0, 0.0]
                 bk = self.catalogue["pledge_breach"]
                 self._breach_tie = pl.tie
                 try:
                     self._apply_signal(breach, bk, t, as_part=True)
                 finally:
                     del self._breach_tie
-                self._log_signal(breach, t, before, pb, ub)
+                self._log_signal(breach, t, tb)
+                self._meter = outer
                 self._escalate(t, f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks an active pledge")
 
     def _apply_effect(
@@ -785,9 +813,7 @@ class DiplomacyModel(mesa.Model):
                 self._u[sender] += delta
             return
         for c in targets_sides:
-            mem = self.members[c]
-            if eff.roles is not None:
-                mem = mem[np.isin(self.roles[mem], eff.roles)]
+            mem = self._members_with_roles(c, eff.roles)
             if var == "stance":
                 d = np.full(mem.size, delta)
                 if eff.scale == "ego":
@@ -797,6 +823,7 @@ class DiplomacyModel(mesa.Model):
                     sign = np.sign(s.stance[sig.sender] - s.stance[li])
                     d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
                 self._u[mem] += d
+                self._meter[1] += float(np.abs(d).sum())
             elif var == "anchor":
                 s.anchor[mem] = np.clip(s.anchor[mem] + delta, 0, 1)
             elif var == "threshold":
@@ -809,14 +836,19 @@ class DiplomacyModel(mesa.Model):
                 s.rapport[mem, col] = np.clip(s.rapport[mem, col] + d, 0, 1)
             elif var == "pressure.economic":
                 s.economic[c] = np.clip(s.economic[c] + delta, 0, 1)
+                self._meter[2] += delta
             elif var == "pressure.domestic":
                 s.domestic[c] = np.clip(s.domestic[c] + delta, 0, 1)
+                self._meter[2] += delta
             elif var == "pressure.military":
                 s.military_extra[c] = np.clip(s.military_extra[c] + delta, 0, 1)
+                self._meter[2] += delta
             elif var == "hostility":
                 s.hostility[c] = np.clip(s.hostility[c] + delta, 0, 1)
+                self._meter[2] += delta
             elif var == "sanctions":
                 s.sanctions[c] = np.clip(s.sanctions[c] + delta, 0, 1)
+                self._meter[2] += delta
             elif var == "exercise_credit":
                 s.credit[c] = np.clip(s.credit[c] + delta, 0, 1)
             elif var == "demand":
@@ -1065,13 +1097,12 @@ class DiplomacyModel(mesa.Model):
         sm.results.append("walk_away")
         sm.walked_by.append(self.actor_ids[self.leader_of[walker]])
         sig = Signal(sender=int(self.leader_of[walker]), kind="walk_away", receiver=int(self.leader_of[other]), source="derived")
-        before = self.trust_matrix()
-        pb = self._pressure_snapshot()
+        tb = self._receiver_trust(sig)
+        self._meter = [0.0, 0.0, 0.0]
         self._u = np.zeros(len(self.actor_ids))
-        ub = self._u.copy()
         self._vindication = np.zeros(len(self.actor_ids))
         self._apply_signal(sig, self.catalogue["walk_away"], t)
-        self._log_signal(sig, t, before, pb, ub)
+        self._log_signal(sig, t, tb)
         s.stance = np.clip(s.stance + self._u, 0, 1)
         self._update_omega()
         for c in (a, b):
@@ -1149,44 +1180,36 @@ class DiplomacyModel(mesa.Model):
         i = self.index_of.get(actor)
         return self.actor_names[i] if i is not None else actor
 
-    def _log_signal(
-        self, sig: Signal, t: int, before: FloatArray, pressure_before: FloatArray, u_before: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        after = self.trust_matrix()
-        pressure_after = self._pressure_snapshot()
+    def _log_signal(self, sig: Signal, t: int, trust_before: float) -> None:
+        """One event row for a delivered signal, with the effect metered while applying it."""
         kind = self.catalogue[sig.kind]
         sender_side = int(self.side_of[sig.sender])
         receiver = sig.receiver
-        if receiver >= 0 and sender_side >= 0:
-            tb, ta = float(before[receiver, sender_side]), float(after[receiver, sender_side])
-        else:
-            tb = ta = math.nan
-        dtrust = float(np.abs(after - before).sum())
-        recv_name = self.actor_ids[receiver] if receiver >= 0 else "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
+        recv_name = self.actor_ids[receiver] if receiver >= 0 else self._principals_name
+        date = self.date_of(t)
         text = sentence_for(
             sig.kind,
             self.catalogue,
             sender=self.actor_names[sig.sender],
             receiver=self.actor_names[receiver] if receiver >= 0 else "both principals",
             week=t,
-            date=self.date_of(t),
+            date=date,
         )
         self.events.append(
             {
                 "step": t,
-                "date": self.date_of(t),
+                "date": date,
                 "sender": self.actor_ids[sig.sender],
                 "receiver": recv_name,
                 "kind": sig.kind,
                 "source": sig.source,
                 "cost": float(kind.cost + kind.tie * (self.audience[sender_side] if sender_side >= 0 else 0.0)),
-                "trust_before": tb,
-                "trust_after": ta,
-                "trust_change": dtrust,
-                "stance_change": float(np.abs(self._u - u_before).sum()),
-                "pressure_change": float((pressure_after - pressure_before).sum()),
+                "trust_before": trust_before,
+                "trust_after": self._receiver_trust(sig),
+                "trust_change": self._meter[0],
+                "stance_change": self._meter[1],
+                "pressure_change": self._meter[2],
                 "detail": sig.note,
                 "text": text,
             }
         )
-        return after, pressure_after, self._u.copy()
