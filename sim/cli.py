@@ -186,6 +186,39 @@ def run_cmd(
         err.print(f"wrote {path}", highlight=False)
 
 
+@app.command("generate")
+def generate_cmd(
+    agents: Annotated[int, typer.Option(help="Number of actors (leaders, factions, third parties).", min=10, max=1_000_000)] = 1000,
+    edges: Annotated[
+        int, typer.Option(help="Influence edges (including each faction's two edges with its leader).", min=0, max=20_000_000)
+    ] = 10_000,
+    sides: Annotated[int, typer.Option(help="Number of sides.", min=2, max=50)] = 2,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.", min=0)] = 1,
+    graph: Annotated[str, typer.Option(help="scale-free or small-world.")] = "scale-free",
+    steps: Annotated[int, typer.Option(help="Horizon in weeks.", min=1, max=100_000)] = 100,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
+) -> None:
+    """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
+    from sim.generate import dump, generate
+    from sim.run import _atomic
+    from sim.scenario import validate_data
+
+    if graph not in ("scale-free", "small-world"):
+        raise InputError(f"--graph {graph}: must be scale-free or small-world")
+    try:
+        data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise InputError(f"generate: {exc}") from None
+    sc = validate_data(data, str(output))
+    text = dump(data)
+    _atomic(output, lambda p: Path(p).write_text(text))
+    n_edges = len(sc.influence) + 2 * sum(len(s.factions) for s in sc.sides.values())
+    err.print(
+        f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)",
+        highlight=False,
+    )
+
+
 def print_summary(result: Any) -> None:
     """A readable summary: outcome, key events by week, final trust and pressure."""
     from sim.summary import key_events, outcome_sentence

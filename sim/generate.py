@@ -173,8 +173,26 @@ def _edges(rng: np.random.Generator, n: int, side_of: np.ndarray, count: int, gr
 
 
 def dump(data: dict[str, Any]) -> str:
-    """YAML text of generated data (libyaml when available)."""
-    import yaml
+    """Text of generated data: JSON, one edge or actor a line (JSON is YAML, and large
+    JSON files load ~50x faster than block YAML)."""
+    import json
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=None, width=240, allow_unicode=True)
+    lines = ["{"]
+    items = list(data.items())
+    for n, (key, value) in enumerate(items):
+        comma = "," if n < len(items) - 1 else ""
+        if key == "influence" or key == "third_parties":
+            inner = ",\n".join("    " + json.dumps(v) for v in value)
+            lines.append(f'  "{key}": [\n{inner}\n  ]{comma}')
+        elif key == "sides":
+            parts = []
+            for sid, side in value.items():
+                body = {k: v for k, v in side.items() if k != "factions"}
+                factions = ",\n".join("        " + json.dumps(f) for f in side["factions"])
+                head = json.dumps(body)[:-1]
+                parts.append(f'    "{sid}": {head}, "factions": [\n{factions}\n    ]}}')
+            lines.append('  "sides": {\n' + ",\n".join(parts) + "\n  }" + comma)
+        else:
+            lines.append(f'  "{key}": {json.dumps(value)}{comma}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,14 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         # YAML forbids tabs as indentation; in valid JSON every tab is
         # insignificant whitespace, so a tab-indented JSON file reads the same
         text = text.replace("\t", " ")
+    if len(text) > FAST_PATH_BYTES and text.lstrip().startswith("{"):
+        # large JSON (e.g. a generated scenario): json is ~50x faster than YAML; lines are
+        # worked out only if a message needs one
+        fast_data = _json_fast_path(text)
+        if fast_data is not None:
+            bad_path = _check_finite(fast_data)
+            if bad_path is None:
+                return fast_data, _LazyLines(text, source, kind, error)  # type: ignore[return-value]
     lines: dict[Loc, int] = {}
     duplicates: list[tuple[Loc, int]] = []
     fast = len(text) > FAST_PATH_BYTES and getattr(yaml, "__with_libyaml__", False)
@@ -266,3 +274,58 @@ def _show(value: Any) -> str:
 def close_matches(word: str, candidates: Iterable[str], n: int = 5) -> list[str]:
     """Candidates that look like ``word`` (for "did you mean" hints)."""
     return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
+
+
+def _json_fast_path(text: str) -> dict[str, Any] | None:
+    """Parse JSON with duplicate keys refused; None if it is not plain JSON (fall back to YAML)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise ValueError("duplicate key")
+            out[k] = v
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class _LazyLines(Mapping[Loc, int]):
+    """Line numbers of a document, computed (by the YAML route) on first use."""
+
+    def __init__(self, text: str, source: str, kind: str, error: type[InputError]) -> None:
+        self._args = (text, source, kind, error)
+        self._lines: dict[Loc, int] | None = None
+
+    def _get(self) -> dict[Loc, int]:
+        if self._lines is None:
+            text, source, kind, error = self._args
+            _, lines = _yaml_lines(text.replace("\t", " "), source, kind, error)
+            self._lines = lines
+        return self._lines
+
+    def __getitem__(self, key: Loc) -> int:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[Loc]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _yaml_lines(text: str, source: str, kind: str, error: type[InputError]) -> tuple[Any, dict[Loc, int]]:
+    """Lines of each path, via libyaml's composer (no construction)."""
+    loader = yaml.CSafeLoader(text) if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    lines: dict[Loc, int] = {}
+    if node is not None:
+        _lines(node, (), lines, [])
+    return None, lines

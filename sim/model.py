@@ -389,6 +389,7 @@ class DiplomacyModel(mesa.Model):
         self._vindication = np.zeros(N)
         self._received_affect = np.zeros(N)
         self._meter = [0.0, 0.0, 0.0]
+        self._side_acc = np.zeros((3, C))
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
@@ -606,6 +607,7 @@ class DiplomacyModel(mesa.Model):
         signals.sort(key=lambda z: (z.sender, z.kind, z.receiver, z.source))
         self.step_signals = signals
         self._deliver(signals, t)
+        self._flush_side_accumulators()
         # 4. pressures
         self._update_pressure(t)
         # 5. stances, then factional weights
@@ -657,6 +659,17 @@ class DiplomacyModel(mesa.Model):
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
 
+    def _flush_side_accumulators(self) -> None:
+        """Spread this step's per-side affect and vindication counts over each side's members."""
+        acc = self._side_acc
+        if not acc.any():
+            return
+        inside = self.side_of >= 0
+        side = np.maximum(self.side_of, 0)
+        self._received_affect += np.where(inside, acc[0, side], 0.0)
+        self._vindication += np.where(inside & self.hawkish, acc[1, side], 0.0) + np.where(inside & self.dovish, acc[2, side], 0.0)
+        acc[:] = 0.0
+
     def _receiver_trust(self, sig: Signal) -> float:
         """The receiver's trust in the sender's side (NaN when either is not a side's member)."""
         c = int(self.side_of[sig.sender])
@@ -699,17 +712,17 @@ class DiplomacyModel(mesa.Model):
                 evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
             self._shift_trust(updaters, sender_side, shift, evidence)
         # affect of the receivers: +1 conciliation, -1 hostility
+        # (accumulated per side and spread over members once per step: additive, so exact)
         valence = policy.valence(kind)
+        acc = self._side_acc
         for c in rsides:
-            self._received_affect[self.members[c]] += valence
+            acc[0, c] += valence
         if kind.vindicates != "none":
+            row = 1 if kind.vindicates == "hawks" else 2
             for c in rsides:
-                mask = self.hawkish if kind.vindicates == "hawks" else self.dovish
-                self._vindication[self.members[c][mask[self.members[c]]]] += 1.0
+                acc[row, c] += 1.0
         if kind.vindicates_sender != "none" and sender_side >= 0:
-            mask = self.hawkish if kind.vindicates_sender == "hawks" else self.dovish
-            mem = self.members[sender_side]
-            self._vindication[mem[mask[mem]]] += 1.0
+            acc[1 if kind.vindicates_sender == "hawks" else 2, sender_side] += 1.0
         for eff in kind.effects:
             self._apply_effect(eff, sig.sender, rsides, kind, sig=sig)
         if as_part:
@@ -890,7 +903,7 @@ class DiplomacyModel(mesa.Model):
 
     def _summit_actions(self, actions: list[tuple[Signal, str]], t: int) -> None:
         sm = self.summit
-        order = {"accept": 0, "offer": 1, "cancel": 2, "reinstate": 3}
+        order = {"offer": 0, "accept": 1, "cancel": 2, "reinstate": 3}
         actions = sorted(actions, key=lambda a: (order[a[1]], a[0].sender))
         cancelled_now = False
         for sig, action in actions:
@@ -1103,6 +1116,7 @@ class DiplomacyModel(mesa.Model):
         self._vindication = np.zeros(len(self.actor_ids))
         self._apply_signal(sig, self.catalogue["walk_away"], t)
         self._log_signal(sig, t, tb)
+        self._flush_side_accumulators()
         s.stance = np.clip(s.stance + self._u, 0, 1)
         self._update_omega()
         for c in (a, b):

@@ -27,7 +27,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -174,6 +173,8 @@ def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
         ctx["note"] = "Not a built-in scenario: description, sources and historical record are not stored in the run directory."
         return ctx
     ctx.update(builtin=True, scenario=sc, description=sc.description, sources=list(sc.sources))
+    if not manifest.get("title"):
+        ctx["title"] = sc.title
     ctx["record"] = [
         {
             "week": int(r.week if r.week is not None else sc.week_of(r.date)),
@@ -392,13 +393,15 @@ def _category(kind: str, source: str, row: Mapping[str, Any]) -> str:
     return "conciliatory"
 
 
-def turning_points(result: Any, limit: int = 3) -> list[int]:
-    """Steps of the run's turning points (summits, cancellations, walk-aways, ...), at most ``limit``."""
-    steps: list[int] = []
+def turning_points(result: Any, limit: int = 3) -> dict[int, str]:
+    """The run's turning points (summits, cancellations, walk-aways, ...): step -> the sentence of its first such event."""
+    steps: dict[int, str] = {}
     for r in result.events.to_pylist():
         if r["kind"] in TURNING_KINDS and int(r["step"]) not in steps:
-            steps.append(int(r["step"]))
-    return steps[:limit]
+            if len(steps) == limit:
+                break
+            steps[int(r["step"])] = str(r.get("text") or r["kind"])
+    return steps
 
 
 # ------------------------------------------------------------------ figures
@@ -417,7 +420,8 @@ class Chart:
     figure: Any = None
 
 
-PLOT_CONFIG = {"displaylogo": False, "responsive": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"]}
+PLOT_CONFIG = {"displaylogo": False, "responsive": False, "displayModeBar": False}
+"""Charts keep hover, drag-to-zoom and double-click-to-reset; no toolbar (it would cover legends, and paper has none)."""
 
 
 def _chart(cid: str, title: str, caption: str, make: Callable[[], Any], half: bool = False, height: int | None = None) -> Chart:
@@ -437,8 +441,8 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
     """Fix a figure's size to the report column so that screen and A4 print agree."""
     h = height or fig.layout.height or (420 if width >= CONTENT_WIDTH else 300)
     fig.update_layout(width=width, height=h, autosize=False)
-    if fig.layout.title and fig.layout.title.text:  # the report's caption carries the title
-        fig.update_layout(title=dict(font=dict(size=13)))
+    if fig.layout.title and fig.layout.title.text:  # the report's numbered caption carries the title
+        fig.update_layout(title=None)
     if fig.layout.paper_bgcolor is None:
         fig.update_layout(paper_bgcolor="white")
 
@@ -455,7 +459,8 @@ def run_charts(result: Any) -> list[Chart]:
     """The run report's charts, drawn by the dashboard's figure functions."""
     figures = _figures_module()
     end = _last_step(result)
-    turns = [s for s in turning_points(result) if 0 < s < end]
+    turns_text = turning_points(result)
+    turns = [s for s in turns_text if 0 < s < end]
 
     def fn(name: str) -> Callable[..., Any]:
         if isinstance(figures, Exception):
@@ -503,17 +508,21 @@ def run_charts(result: Any) -> list[Chart]:
             lambda: fn("trust_heatmap")(result, end),
         ),
     ]
+
+    def network(step: int) -> Any:
+        return fn("network_figure")(result, step)
+
     net_steps = [0, *turns, end] if end > 0 else [0]
     for s in dict.fromkeys(net_steps):
-        label = "start" if s == 0 else "end" if s == end else "turning point"
+        label = "start" if s == 0 else "end" if s == end else f"turning point: {turns_text[s]}"
         charts.append(
             _chart(
                 f"fig-network-{s}",
                 f"Influence network, week {s} ({label})",
-                "Who listens to whom: edge width is influence weight, node colour the actor's stance.",
-                lambda s=s: fn("network_figure")(result, s),
-                half=True,
-                height=330,
+                "Who listens to whom: edge width is influence weight, node size influence, node colour the actor's stance; "
+                "arrows are the signals of that week (teal conciliatory, orange hostile).",
+                functools.partial(network, s),
+                height=400,
             )
         )
     return charts
@@ -655,7 +664,7 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
             for side, v in value.items():
                 rows.append((f"Final pressure on {sides.get(side, side)}", fmt_value(v)))
         elif key == "walked_by" and isinstance(value, list):
-            rows.append((label, ", ".join(names.get(x, x) for x in value) or "—"))
+            rows.append((label, ", ".join(names.get(str(x), str(x)) for x in value) or "—"))
         else:
             rows.append((label, fmt_value(value)))
     return rows
@@ -675,18 +684,30 @@ def event_table(result: Any) -> tuple[list[str], list[list[str]]]:
             rows = None
     if rows is None:
         rows = [
-            {"week": r["step"], "date": r["date"], "sender": r["sender"], "receiver": r["receiver"], "kind": r["kind"], "sentence": r["text"],
-             "source": r["source"]}
+            {
+                "week": r["step"],
+                "date": r["date"],
+                "sender": r["sender"],
+                "receiver": r["receiver"],
+                "kind": r["kind"],
+                "sentence": r["text"],
+                "source": r["source"],
+            }
             for r in events
         ]
-    columns = [c for c in rows[0] if c != "source"] if rows else ["week", "date", "sender", "receiver", "kind", "sentence"]
+    # sender and receiver are named in the sentence; the A4 column has room for the sentence and the effect
+    columns = [c for c in rows[0] if c not in ("source", "sender", "receiver")] if rows else ["week", "date", "kind", "sentence"]
     columns += ["trust", "Δ stance", "Δ pressure", "source"]
     body = []
     for r, e in zip(rows, events, strict=True):
         tb, ta = _num(e.get("trust_before")), _num(e.get("trust_after"))
         trust = f"{tb:.2f}→{ta:.2f}" if math.isfinite(tb) and math.isfinite(ta) else ""
-        extra = {"trust": trust, "Δ stance": _cell(e.get("stance_change")), "Δ pressure": _cell(e.get("pressure_change")),
-                 "source": r.get("source", e.get("source"))}
+        extra = {
+            "trust": trust,
+            "Δ stance": _cell(e.get("stance_change")),
+            "Δ pressure": _cell(e.get("pressure_change")),
+            "source": r.get("source", e.get("source")),
+        }
         body.append([_cell(extra[c]) if c in extra else _cell(r.get(c)) for c in columns])
     return columns, body
 
@@ -777,7 +798,7 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
     charts = run_charts(result)
     history = None
     if sc["record"]:
-        history = _history_rows(sc["record"], items)
+        history = _history_rows(sc["record"], items, m)
         charts.append(history_chart(result, sc["record"], items))
     cols, rows = event_table(result)
     saved = ""
@@ -822,25 +843,47 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
     return page, warnings
 
 
-def _history_rows(record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per week that has a record entry or a significant run event."""
+def _history_rows(
+    record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """One row per week that has a record entry or a significant run event (dated by the run's calendar)."""
     weeks: dict[int, dict[str, Any]] = {}
+
+    def week(n: int) -> dict[str, Any]:
+        return weeks.setdefault(n, {"week": n, "record": [], "run": [], "date": _week_date(manifest, n)})
+
     for r in record:
-        w = weeks.setdefault(int(r["week"]), {"week": int(r["week"]), "record": [], "run": [], "date": r["date"]})
-        w["record"].append(r)
+        week(int(r["week"]))["record"].append(r)
     for i in items:
-        w = weeks.setdefault(int(i["step"]), {"week": int(i["step"]), "record": [], "run": [], "date": i["date"]})
-        w["run"].append(i)
+        week(int(i["step"]))["run"].append(i)
     return [weeks[k] for k in sorted(weeks)]
+
+
+def _week_date(manifest: Mapping[str, Any], week: int) -> str:
+    try:
+        start = dt.date.fromisoformat(str(manifest["start"])[:10])
+        return (start + dt.timedelta(days=week * int(manifest.get("step_days", 7)))).isoformat()
+    except (KeyError, ValueError, TypeError):
+        return ""
 
 
 def write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:
     """Write the HTML report of a saved run (and, with ``pdf``, a PDF beside it); returns the HTML path."""
+    return _write_run_report(run_dir, out_path, pdf)[0]
+
+
+def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
+    result = load_run(run_dir)
+    page, warnings = render_run_report(result, run_dir)
+    return _write_page(page, out_path, pdf), warnings
+
+
+def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     from sim.run import _atomic
 
-    result = load_run(run_dir)
-    page, _warnings = render_run_report(result, run_dir)
     out = _output_path(out_path)
+    if pdf:
+        find_chromium()  # fail before writing anything when the PDF cannot be made
     _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     if pdf:
         write_pdf(out, out.with_suffix(".pdf"))
@@ -883,9 +926,9 @@ def load_sweep(sweep_dir: str | Path) -> tuple[dict[str, Any], Any]:
 def _load_runs(d: Path) -> Any:
     try:
         from sim.sweep_analysis import load_runs
-    except ImportError:
-        load_runs = None
-    if load_runs is not None:
+    except ImportError:  # the sweeps module is optional: read the contract's Parquet parts directly
+        pass
+    else:
         return load_runs(d)
     import pyarrow.dataset as ds
 
@@ -917,7 +960,12 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
         k = int((ok["outcome"].astype(str) == o).sum())
         lo, hi = sf.wilson_interval(k, n)
         out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
-    out["share"] = _chart("fig-outcomes", "Outcomes of all finished runs", "Share of each outcome with a Wilson 95% interval.", lambda: sf.outcome_share_figure(runs))
+    out["share"] = _chart(
+        "fig-outcomes",
+        "Outcomes of all finished runs",
+        "Share of each outcome with a Wilson 95% interval.",
+        lambda: sf.outcome_share_figure(runs),
+    )
     for i, p in enumerate(params):
         out["params"].append(
             _chart(
@@ -925,7 +973,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
                 f"Outcome probabilities against {sf.pretty(p)}",
                 f"Share of finished runs ending in each outcome per {'level' if runs[p].nunique() <= sf.MAX_LEVELS else 'quantile bin'} "
                 f"of {sf.pretty(p)} (other parameters varying); shaded bands are Wilson 95% intervals.",
-                lambda p=p: sf.outcome_probability_figure(runs, p, outcomes=outcomes),
+                functools.partial(sf.outcome_probability_figure, runs, p, outcomes=outcomes),
                 height=330,
             )
         )
@@ -936,8 +984,9 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
             _chart(
                 f"fig-heat-{i}",
                 f"P({main}) over {sf.pretty(a)} × {sf.pretty(b)}",
-                f"Probability of {main} in each cell of the two parameters (levels or quantile bins), averaged over the other parameters; hover for the number of runs.",
-                lambda a=a, b=b: sf.outcome_heatmap(runs, a, b, main),
+                f"Share of finished runs ending in {main} in each cell of the two parameters (levels or quantile bins), "
+                "pooled over the other parameters; hover for the number of runs.",
+                functools.partial(sf.outcome_heatmap, runs, a, b, main),
                 height=380,
             )
         )
@@ -950,7 +999,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
                 f"fig-sens-{i}",
                 f"{metric} ({method})",
                 "First-order S1 and total ST Sobol indices." if method == "sobol" else "Morris μ* (mean absolute elementary effect) and σ.",
-                lambda metric=metric, entry=entry: sf.sensitivity_figure(metric, entry),
+                functools.partial(sf.sensitivity_figure, metric, entry),
                 half=True,
             )
         )
@@ -966,7 +1015,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
                     f"fig-metric-{i}",
                     summary["name"],
                     "",
-                    lambda metric=metric: sf.metric_distribution_figure(runs, metric),
+                    functools.partial(sf.metric_distribution_figure, runs, metric),
                     half=True,
                     height=230,
                 ),
@@ -1005,9 +1054,13 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     parts = sweep_charts(manifest, runs)
     spec = manifest.get("spec") or {}
     scenario_name = str(manifest.get("scenario") or spec.get("scenario") or "")
-    sc = scenario_context({"scenario": scenario_name, "title": scenario_name})
+    sc = scenario_context({"scenario": scenario_name})
     param_rows = []
+    canonical = list(manifest.get("parameters") or [])
     for path, rng in (spec.get("parameters") or {}).items():
+        full = [c for c in canonical if c == path or str(c).endswith("." + path)]
+        if len(full) == 1 and full[0] != path:
+            path = f"{full[0]} ({path})"
         if isinstance(rng, Mapping) and rng.get("levels"):
             what = "levels " + ", ".join(fmt_value(v) for v in rng["levels"])
         elif isinstance(rng, Mapping):
@@ -1015,12 +1068,10 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         else:
             what = fmt_value(rng)
         param_rows.append({"path": path, "range": what})
-    all_charts: list[Chart] = []
+    all_charts: list[Chart] = [parts["share"]] if "share" in parts else []
     for key in ("params", "heatmaps", "sensitivity"):
         all_charts.extend(parts[key])
     all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
-    if "share" in parts:
-        all_charts.append(parts["share"])
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
     numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
     page = _render(
@@ -1051,19 +1102,17 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
 
 def write_sweep_report(sweep_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:
     """Write the HTML report of a saved sweep (and, with ``pdf``, a PDF beside it); returns the HTML path."""
-    from sim.run import _atomic
+    return _write_sweep_report(sweep_dir, out_path, pdf)[0]
 
+
+def _write_sweep_report(sweep_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
     manifest, runs = load_sweep(sweep_dir)
-    page, _warnings = render_sweep_report(manifest, runs, sweep_dir)
-    out = _output_path(out_path)
-    _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
-    if pdf:
-        write_pdf(out, out.with_suffix(".pdf"))
-    return out
+    page, warnings = render_sweep_report(manifest, runs, sweep_dir)
+    return _write_page(page, out_path, pdf), warnings
 
 
-def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> Path:
-    """A run or sweep report of ``directory`` (told apart by run.json / sweep.json)."""
+def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> tuple[Path, list[str]]:
+    """A run or sweep report of ``directory`` (told apart by run.json / sweep.json): (HTML path, warnings)."""
     d = Path(directory)
     if not d.exists():
         raise RunDirError(f"{d}: no such directory")
@@ -1071,10 +1120,13 @@ def write_report(directory: str | Path, out_path: str | Path | None = None, pdf:
         raise RunDirError(f"{d}: not a directory; give a run directory (run.json, events, series) or a sweep directory (sweep.json, runs/)")
     out = Path(out_path) if out_path is not None else d / "report.html"
     if is_run_dir(d):
-        return write_run_report(d, out, pdf=pdf)
+        return _write_run_report(d, out, pdf=pdf)
     if is_sweep_dir(d):
-        return write_sweep_report(d, out, pdf=pdf)
-    raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
+        return _write_sweep_report(d, out, pdf=pdf)
+    raise RunDirError(
+        f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json); "
+        "make one with `summitry run SCENARIO --out DIR` or `summitry sweep SPEC --out DIR`"
+    )
 
 
 # --------------------------------------------------------------------- PDF
@@ -1170,7 +1222,11 @@ def export_figures(figures: Mapping[str, Any], out_dir: str | Path, fmt: str = "
         path = out / f"{name}.{fmt}"
         w = int(fig.layout.width or CONTENT_WIDTH)
         h = int(fig.layout.height or 420)
-        jobs.append({"fig": fig, "path": str(path), "opts": {"format": fmt, "width": w, "height": h, "scale": scale if fmt == "png" else 1}})
+        if w < CONTENT_WIDTH:  # a half-width report chart is exported at full width
+            w, h = CONTENT_WIDTH, round(h * 1.4)
+        jobs.append(
+            {"fig": fig, "path": str(path), "opts": {"format": fmt, "width": w, "height": h, "scale": scale if fmt == "png" else 1}}
+        )
         paths.append(path)
     try:
         kaleido.write_fig_from_object_sync(jobs)
@@ -1201,10 +1257,3 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
         raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
     figures = {c.id.removeprefix("fig-"): c.figure for c in charts if c.figure is not None}
     return export_figures(figures, out_dir, fmt)
-
-
-def timed(fn: Callable[..., Path], *args: Any, **kwargs: Any) -> tuple[Path, float]:
-    """Call a report writer and return (path, seconds) — for the size/time measurements."""
-    t0 = time.perf_counter()
-    path = fn(*args, **kwargs)
-    return path, time.perf_counter() - t0

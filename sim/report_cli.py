@@ -22,13 +22,17 @@ def report_cmd(
     chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
 ) -> None:
     """Write a self-contained HTML report (opens offline) of a saved run or sweep; --pdf also prints it to A4."""
+    from rich.markup import escape
+
     from sim.cli import err
     from sim.errors import InputError
     from sim.report import ExportUnavailableError, export_charts, write_report
 
     if chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
-    path = write_report(directory, output, pdf=pdf)
+    path, warnings = write_report(directory, output, pdf=pdf)
+    for w in warnings:
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     size = path.stat().st_size / 1e6
     err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
     if pdf:
@@ -37,6 +41,6 @@ def report_cmd(
         try:
             written = export_charts(directory, charts, chart_format)
         except ExportUnavailableError as exc:
-            err.print(f"[yellow]warning:[/] {exc}", highlight=False)
+            err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
         else:
             err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)

@@ -218,16 +218,26 @@ class RecordEntry(_Data):
 
 
 class Pattern(_Data):
-    """A historical pattern a run can reproduce (MODEL.md §8; for backtests)."""
+    """A historical pattern a run can reproduce (MODEL.md §8; scored by sim.backtest).
+
+    An occurrence is an event of ``kind`` (from ``sender`` when given) that
+    comes before the run's first ``before`` event (when given). The pattern
+    holds when at least ``count`` occurrences fall in the window widened by
+    ``tolerance`` on each side; with ``absent: true`` it holds when fewer
+    than ``count`` (by default: none) fall in the window narrowed by
+    ``tolerance`` on each side. Either way the tolerance is slack in the
+    run's favour.
+    """
 
     id: Id = Field(description="Unique pattern id.")
     text: str = Field(min_length=1, max_length=500, description="The pattern, in words.")
     kind: str = Field(description="Event kind to look for in the run's log.")
     sender: str | None = Field(None, description="Actor id the event must come from.")
     window: tuple[int, int] = Field(description="Weeks [from, to] the event should fall in.")
-    tolerance: int = Field(3, ge=0, le=52, description="Weeks of slack either side of the window.")
-    count: int = Field(1, ge=1, le=1000, description="Occurrences needed.")
+    tolerance: int = Field(3, ge=0, le=52, description="Weeks of slack: widens the window either side (narrows it for an absent pattern).")
+    count: int = Field(1, ge=1, le=1000, description="Occurrences needed (absent: occurrences that break the pattern).")
     before: str | None = Field(None, description="Event kind that must not precede it (e.g. summit_held).")
+    absent: bool = Field(False, description="The event must NOT occur in the window (e.g. no ICBM test).")
     weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
 
 
@@ -452,7 +462,7 @@ def resolve(name_or_path: str | Path) -> Path:
 
 def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int] | None = None) -> Scenario:
     """Validate parsed data; raise ScenarioError with every problem found."""
-    lines = lines or {}
+    lines = lines if lines is not None else {}
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:

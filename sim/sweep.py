@@ -119,6 +119,11 @@ class SweepSpec(_Data):
     fixed: dict[str, float] = Field(default_factory=dict, description="Parameter overrides applied to every run.")
     batch_size: int = Field(DEFAULT_BATCH, ge=1, le=100_000, description="Runs per task (and per Parquet part).")
     morris_levels: int = Field(4, ge=2, le=20, description="Grid levels of the Morris design.")
+    patterns: bool = Field(
+        False,
+        description="Also score each run against the scenario's historical patterns: "
+        "columns metric.pattern.<id> (0/1) and metric.pattern_score (weighted; see sim.backtest).",
+    )
 
 
 @dataclass
@@ -173,7 +178,7 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
     from sim.overrides import canonical, parameter_map
     from sim.scenario import load_raw, validate_data
 
-    lines = lines or {}
+    lines = lines if lines is not None else {}
     name = spec.scenario
     candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
     target: str | Path = candidate if candidate.exists() else name
@@ -374,6 +379,11 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
     cols: dict[str, list[Any]] = {k: [] for k in ("run_id", "point", "replicate", "seed", "status", "error", "outcome", "elapsed")}
     pcols: dict[str, list[float]] = {p: [] for p in paths}
     mcols: dict[str, list[float]] = {m: [] for m in metrics}
+    pattern_ids = [str(p["id"]) for p in raw.get("patterns") or []] if spec.patterns else []
+    for pid in pattern_ids:
+        mcols[f"pattern.{pid}"] = []
+    if spec.patterns:
+        mcols["pattern_score"] = []
     traj: list[pa.Table] = []
     for run_id, point, rep, seed, values in task.runs:
         t0 = time.perf_counter()
@@ -393,6 +403,12 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
             )
             outcome = result.outcome
             row = _metric_row(result, result.manifest["summit_sides"])
+            if spec.patterns:
+                from sim.backtest import score_run, weighted_score
+
+                scores = score_run(result, scenario)
+                row.update({f"pattern.{k}": float(v) for k, v in scores.items()})
+                row["pattern_score"] = weighted_score(scores, scenario.patterns)
             if spec.trajectories.keep:
                 t = result.series
                 if spec.trajectories.variables:
@@ -413,7 +429,7 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
         cols["elapsed"].append(time.perf_counter() - t0)
         for p, v in zip(paths, values, strict=True):
             pcols[p].append(float(v))
-        for m in metrics:
+        for m in mcols:
             mcols[m].append(row.get(m, math.nan))
     arrays: dict[str, pa.Array] = {
         "run_id": pa.array(cols["run_id"], pa.int64()),
@@ -426,7 +442,7 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
     }
     for p in paths:
         arrays[f"param.{p}"] = pa.array(pcols[p], pa.float64())
-    for m in metrics:
+    for m in mcols:
         arrays[f"metric.{m}"] = pa.array(mcols[m], pa.float64())
     arrays["elapsed"] = pa.array(cols["elapsed"], pa.float64())
     trajectories = pa.concat_tables(traj) if traj else None

@@ -1,0 +1,1226 @@
+"""Backtests: how well does the model reproduce the history it was built from?
+
+Pattern-oriented modelling (Grimm et al. 2005; MODEL.md §8). A scenario's
+``patterns`` are data: an event kind, optionally its sender, a window of
+weeks with a tolerance, a count, a ``before`` constraint and ``absent`` for
+"must not happen". This module
+
+* scores one run's event log against each pattern (:func:`score_pattern`,
+  :func:`score_run`) — pure functions of the log;
+* runs an ensemble in free mode and reports each pattern's share of runs
+  that reproduce it, with Wilson 95% intervals, and a weighted overall score
+  (:func:`backtest`);
+* does the same for a **null model**: the same actors sending signals at
+  random with the real model's own per-actor, per-kind weekly frequencies
+  (estimated from the ensemble, :func:`estimate_null_rates`), so that
+  ``skill = model - null`` is the model's skill over chance;
+* calibrates by rejection ABC over a sweep (:func:`calibrate`): the distance
+  of a parameter point is ``1 - weighted pattern score`` averaged over its
+  replicates; the best ``accept`` fraction of points is the posterior sample;
+* gives reports a summary of any run, backtest, sweep or calibration
+  directory (:func:`backtest_section`), from saved files only.
+
+Directory layouts written here::
+
+    backtest DIR/   backtest.json  runs.parquet  example-run/
+    calibrate DIR/  sweep.json  runs/part-*.parquet  (the sweep store)
+                    calibrated.yaml  posterior.parquet  calibration.json
+                    posterior.html  example-run/
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError, RunDirError, ScenarioError
+from sim.scenario import Pattern, Scenario
+from sim.sweep_analysis import wilson
+
+Z95 = 1.959963984540054
+
+ENGINE_KINDS: frozenset[str] = frozenset(
+    {
+        "summit_scheduled",
+        "summit_reinstated",
+        "summit_held",
+        "offer_rejected",
+        "agreement",
+        "declaration",
+        "blame",
+        "escalation",
+        "stalemate",
+        "shock",
+    }
+)
+"""Event kinds the engine logs besides the signal catalogue's (summits, outcomes, shocks)."""
+
+DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
+    "parameters.kappa",
+    "parameters.kappa_h",
+    "parameters.lambda_q",
+    "parameters.mu_min",
+    "parameters.alpha_p",
+)
+"""Model parameters calibrated by default (MODEL.md §9); the summit leaders' impulsiveness is added per scenario."""
+
+ProgressFn = Callable[[str, int, int], None]
+"""progress(label, done, total)."""
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def _rows(events: Any) -> list[Mapping[str, Any]]:
+    """Event rows as mappings, from a pyarrow Table, a DataFrame or an iterable of mappings."""
+    if hasattr(events, "to_pylist"):
+        return list(events.to_pylist())
+    if isinstance(events, pd.DataFrame):
+        return list(events.to_dict("records"))
+    return list(events)
+
+
+def _ordered(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Rows in the order things happened: by step, ties kept in log order."""
+    return sorted(rows, key=lambda r: int(r["step"]))
+
+
+def occurrences(events_rows: Any, pattern: Pattern) -> list[int]:
+    """Steps of the events that count for ``pattern`` anywhere in the run (before the window is applied).
+
+    An event counts when its kind is the pattern's, its sender is the
+    pattern's (when one is given) and it comes before the first event of the
+    ``before`` kind (in the log's order; when one is given).
+    """
+    steps: list[int] = []
+    for r in _ordered(_rows(events_rows)):
+        kind = r.get("kind")
+        if pattern.before is not None and kind == pattern.before:
+            break
+        if kind != pattern.kind:
+            continue
+        if pattern.sender is not None and r.get("sender") != pattern.sender:
+            continue
+        steps.append(int(r["step"]))
+    return steps
+
+
+def pattern_window(pattern: Pattern) -> tuple[int, int]:
+    """The weeks [lo, hi] the pattern looks at once its tolerance is applied (in the run's favour).
+
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=3))
+    (7, 17)
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(0, 30), tolerance=3, absent=True))
+    (3, 27)
+    """
+    lo, hi = pattern.window
+    if pattern.absent:
+        return lo + pattern.tolerance, hi - pattern.tolerance
+    return lo - pattern.tolerance, hi + pattern.tolerance
+
+
+def score_pattern(events_rows: Any, pattern: Pattern) -> bool:
+    """Whether a run's event log reproduces ``pattern``.
+
+    Present patterns hold when at least ``count`` occurrences fall in the
+    window widened by the tolerance; absent patterns hold when fewer than
+    ``count`` fall in the window narrowed by the tolerance (an empty window
+    cannot be broken).
+
+    >>> p = Pattern(id="s", text="a summit by week 14", kind="summit_held", window=(10, 14), tolerance=3)
+    >>> score_pattern([{"step": 17, "kind": "summit_held", "sender": "a"}], p)
+    True
+    >>> score_pattern([{"step": 18, "kind": "summit_held", "sender": "a"}], p)
+    False
+    """
+    lo, hi = pattern_window(pattern)
+    n = sum(1 for s in occurrences(events_rows, pattern) if lo <= s <= hi)
+    if pattern.absent:
+        return n < pattern.count
+    return n >= pattern.count
+
+
+def score_run(result: Any, scenario: Scenario) -> dict[str, int]:
+    """{pattern id: 1 if the run reproduces it else 0} for every pattern of the scenario."""
+    rows = _rows(result.events)
+    return {p.id: int(score_pattern(rows, p)) for p in scenario.patterns}
+
+
+def weighted_score(scores: Mapping[str, float], patterns: Sequence[Pattern]) -> float:
+    """The weighted mean of pattern scores (patterns of weight 0 do not count); nan without weight.
+
+    >>> ps = [Pattern(id="a", text="t", kind="k", window=(0, 1)), Pattern(id="b", text="t", kind="k", window=(0, 1), weight=3)]
+    >>> weighted_score({"a": 1, "b": 0}, ps)
+    0.25
+    """
+    total = sum(p.weight for p in patterns)
+    if total <= 0:
+        return math.nan
+    return float(sum(p.weight * float(scores[p.id]) for p in patterns) / total)
+
+
+def first_week(events_rows: Any, pattern: Pattern) -> float:
+    """Step of the pattern's first occurrence anywhere in the run (nan if none): the simulated timing."""
+    steps = occurrences(events_rows, pattern)
+    return float(steps[0]) if steps else math.nan
+
+
+def pattern_problems(scenario: Scenario) -> list[str]:
+    """What stops a scenario's patterns from being scored: unknown kinds or actors, no weight."""
+    from sim.loading import close_matches
+
+    problems: list[str] = []
+    if not scenario.patterns:
+        return ["patterns: the scenario has no historical patterns to score (add a patterns: list; see docs/scenarios.md)"]
+    kinds = set(scenario.catalogue) | ENGINE_KINDS
+    actors = set(scenario.actor_ids())
+    seen: set[str] = set()
+    for i, p in enumerate(scenario.patterns):
+        if p.id in seen:
+            problems.append(f"patterns[{i}].id: duplicate pattern id {p.id!r}")
+        seen.add(p.id)
+        for name, value in (("kind", p.kind), ("before", p.before)):
+            if value is not None and value not in kinds:
+                near = close_matches(value, sorted(kinds), n=3)
+                hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
+                problems.append(f"patterns[{i}].{name}: unknown event kind {value!r}{hint}")
+        if p.sender is not None and p.sender not in actors:
+            near = close_matches(p.sender, sorted(actors), n=3)
+            hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
+            problems.append(f"patterns[{i}].sender: unknown actor {p.sender!r}{hint}")
+    if sum(p.weight for p in scenario.patterns) <= 0:
+        problems.append("patterns: every pattern has weight 0; at least one needs a positive weight")
+    return problems
+
+
+def check_patterns(scenario: Scenario, source: str) -> None:
+    """Raise ScenarioError naming the file and field when the patterns cannot be scored."""
+    problems = pattern_problems(scenario)
+    if problems:
+        raise ScenarioError([f"{source}: {p}" for p in problems])
+
+
+# ---------------------------------------------------------------- ensembles
+
+
+@dataclass(frozen=True)
+class EnsembleTask:
+    """A batch of runs of one scenario (the model, or the null model with ``null_rates``)."""
+
+    batch: int
+    scenario_json: str
+    seeds: tuple[int, ...]
+    null_rates_json: str | None = None
+
+
+_SCENARIO_CACHE: dict[str, Scenario] = {}
+
+
+def _scenario_from_json(text: str) -> Scenario:
+    sc = _SCENARIO_CACHE.get(text)
+    if sc is None:
+        sc = Scenario.model_validate_json(text)
+        _SCENARIO_CACHE.clear()
+        _SCENARIO_CACHE[text] = sc
+    return sc
+
+
+def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
+    """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind)."""
+    from sim.run import run_scenario
+
+    scenario = _scenario_from_json(task.scenario_json)
+    null_rates = json.loads(task.null_rates_json) if task.null_rates_json else None
+    rows: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    for seed in task.seeds:
+        result = run_scenario(scenario, seed=seed, null_rates=null_rates)
+        events = result.events.to_pylist()
+        scores = {p.id: int(score_pattern(events, p)) for p in scenario.patterns}
+        row: dict[str, Any] = {
+            "seed": int(seed),
+            "outcome": result.outcome,
+            "steps_run": int(result.manifest["metrics"]["steps_run"]),
+            "signals": sum(1 for e in events if e["source"] == "chosen"),
+            "score": weighted_score(scores, scenario.patterns),
+        }
+        for pid, v in scores.items():
+            row[f"pattern.{pid}"] = v
+        for p in scenario.patterns:
+            row[f"first.{p.id}"] = first_week(events, p)
+        rows.append(row)
+        counts.update(f"{e['sender']}\t{e['kind']}" for e in events if e["source"] == "chosen")
+    return task.batch, rows, dict(counts)
+
+
+@dataclass
+class Ensemble:
+    """Per-run pattern scores of an ensemble and the chosen signals it sent."""
+
+    runs: pd.DataFrame
+    counts: dict[tuple[str, str], int]
+
+    @property
+    def actor_weeks(self) -> int:
+        return int(self.runs["steps_run"].sum())
+
+
+def run_seeds(seed: int, n: int) -> list[int]:
+    """Seeds of an ensemble's runs, derived like a sweep's: (seed, point 0, replicate i)."""
+    from sim.sweep import run_seed
+
+    return [run_seed(seed, 0, i) for i in range(n)]
+
+
+def ensemble(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    executor: Any = None,
+    null_rates: Mapping[str, Mapping[str, float]] | None = None,
+    progress: ProgressFn | None = None,
+    label: str = "runs",
+    batch_size: int = 25,
+) -> Ensemble:
+    """Run ``scenario`` on each seed (the null model with ``null_rates``) and score every run."""
+    from sim.sweep import SerialExecutor
+
+    ex: Any = executor if executor is not None else SerialExecutor()
+    text = scenario.model_dump_json()
+    rates_json = json.dumps(null_rates, sort_keys=True) if null_rates is not None else None
+    tasks = [
+        EnsembleTask(i, text, tuple(int(s) for s in seeds[j : j + batch_size]), rates_json)
+        for i, j in enumerate(range(0, len(seeds), batch_size))
+    ]
+    parts: dict[int, list[dict[str, Any]]] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    done = 0
+    if progress:
+        progress(label, 0, len(seeds))
+    for batch, rows, c in ex.map_unordered(run_ensemble_task, tasks):
+        parts[batch] = rows
+        for key, v in c.items():
+            actor, kind = key.split("\t", 1)
+            counts[(actor, kind)] += v
+        done += len(rows)
+        if progress:
+            progress(label, done, len(seeds))
+    rows_all = [r for b in sorted(parts) for r in parts[b]]
+    return Ensemble(pd.DataFrame(rows_all), dict(counts))
+
+
+def estimate_null_rates(ens: Ensemble) -> dict[str, dict[str, float]]:
+    """Weekly probability of each (actor, chosen kind) in the model's own ensemble: the null model's rates.
+
+    ``rate[actor][kind] = (times the actor chose the kind) / (weeks run)``,
+    summed over the ensemble, so the null model sends each kind as often as
+    the model does, but at random weeks, whatever the state.
+    """
+    weeks = max(1, ens.actor_weeks)
+    rates: dict[str, dict[str, float]] = {}
+    for (actor, kind), n in sorted(ens.counts.items()):
+        rates.setdefault(actor, {})[kind] = n / weeks
+    return rates
+
+
+def refine_null_rates(
+    rates: Mapping[str, Mapping[str, float]], model: Ensemble, pilot: Ensemble, cap: float = 5.0
+) -> dict[str, dict[str, float]]:
+    """One fixed-point step: rescale each rate by (model frequency / pilot null frequency).
+
+    The null model can send a kind only when it is feasible (a summit can be
+    accepted only once offered), so raw rates undershoot state-dependent
+    kinds; a pilot null ensemble measures by how much. Ratios are capped at
+    ``cap`` either way; kinds the pilot never sent keep their rate; an
+    actor's rates are scaled down if they would sum past 1.
+    """
+    mw, pw = max(1, model.actor_weeks), max(1, pilot.actor_weeks)
+    out: dict[str, dict[str, float]] = {}
+    for actor, kinds in rates.items():
+        row = {}
+        for kind, r in kinds.items():
+            fm = model.counts.get((actor, kind), 0) / mw
+            fn = pilot.counts.get((actor, kind), 0) / pw
+            ratio = min(cap, max(1 / cap, fm / fn)) if fn > 0 else 1.0
+            row[kind] = r * ratio
+        total = sum(row.values())
+        if total > 1:
+            row = {k: v / total for k, v in row.items()}
+        out[actor] = row
+    return out
+
+
+def signal_frequencies(ens: Ensemble) -> dict[str, float]:
+    """Chosen signals per week, by actor."""
+    weeks = max(1, ens.actor_weeks)
+    out: Counter[str] = Counter()
+    for (actor, _kind), n in ens.counts.items():
+        out[actor] += n
+    return {a: n / weeks for a, n in sorted(out.items())}
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _share(col: pd.Series) -> dict[str, float]:
+    n = int(col.notna().sum())
+    k = int(col.fillna(0).sum())
+    p, lo, hi = wilson(k, n)
+    return {"share": p, "low": lo, "high": hi, "runs": n}
+
+
+def _mean_ci(values: pd.Series) -> dict[str, float]:
+    v = values.dropna().to_numpy(dtype=float)
+    n = v.size
+    if n == 0:
+        return {"mean": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
+    m = float(v.mean())
+    half = Z95 * float(v.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return {"mean": m, "low": max(0.0, m - half), "high": min(1.0, m + half), "runs": n}
+
+
+def newcombe(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, float, float]:
+    """(difference, low, high): Newcombe's hybrid score interval of a difference of two proportions.
+
+    >>> tuple(round(v, 3) for v in newcombe({"share": 0.5, "low": 0.4, "high": 0.6}, {"share": 0.2, "low": 0.15, "high": 0.26}))
+    (0.3, 0.183, 0.408)
+    """
+    d = a["share"] - b["share"]
+    lo = d - math.sqrt((a["share"] - a["low"]) ** 2 + (b["high"] - b["share"]) ** 2)
+    hi = d + math.sqrt((a["high"] - a["share"]) ** 2 + (b["share"] - b["low"]) ** 2)
+    return d, lo, hi
+
+
+def _weeks(col: pd.Series) -> dict[str, float | None]:
+    v = col.dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return {"median": None, "q25": None, "q75": None, "share": 0.0}
+    q25, med, q75 = np.quantile(v, [0.25, 0.5, 0.75])
+    return {"median": float(med), "q25": float(q25), "q75": float(q75), "share": float(v.size / col.size)}
+
+
+def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """One row per pattern: its definition, the model's share [Wilson CI], the null's, skill [Newcombe CI], timing."""
+    rows = []
+    for p in scenario.patterns:
+        lo, hi = pattern_window(p)
+        m = _share(model[f"pattern.{p.id}"])
+        row: dict[str, Any] = {
+            "id": p.id,
+            "text": p.text,
+            "kind": p.kind,
+            "sender": p.sender,
+            "window": list(p.window),
+            "tolerance": p.tolerance,
+            "scored_weeks": [lo, hi],
+            "count": p.count,
+            "before": p.before,
+            "absent": p.absent,
+            "weight": p.weight,
+            "model": m,
+            "model_weeks": _weeks(model[f"first.{p.id}"]) if f"first.{p.id}" in model else None,
+        }
+        if null is not None:
+            n = _share(null[f"pattern.{p.id}"])
+            d, dlo, dhi = newcombe(m, n)
+            row.update(
+                null=n,
+                null_weeks=_weeks(null[f"first.{p.id}"]) if f"first.{p.id}" in null else None,
+                skill={"value": d, "low": dlo, "high": dhi},
+            )
+        rows.append(row)
+    return rows
+
+
+def overall(model: pd.DataFrame, null: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The weighted score's mean over runs, with a normal 95% interval, for the model, the null and their difference."""
+    out: dict[str, Any] = {"model": _mean_ci(model["score"])}
+    if null is not None:
+        out["null"] = _mean_ci(null["score"])
+        a, b = model["score"].dropna().to_numpy(float), null["score"].dropna().to_numpy(float)
+        d = float(a.mean() - b.mean())
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) if a.size > 1 and b.size > 1 else math.nan
+        out["skill"] = {"value": d, "low": d - Z95 * se, "high": d + Z95 * se}
+    return out
+
+
+def _outcomes(df: pd.DataFrame) -> dict[str, float]:
+    counts = df["outcome"].value_counts()
+    return {str(k): float(v / len(df)) for k, v in sorted(counts.items())}
+
+
+@dataclass
+class BacktestResult:
+    """A backtest: the pattern table, overall scores, the null model's rates and every run's scores."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    overrides: dict[str, Any]
+    model: Ensemble
+    null: Ensemble
+    null_rates: dict[str, dict[str, float]]
+    elapsed: float = 0.0
+    refine: int = 0
+    pilot_runs: int = 0
+    table: list[dict[str, Any]] = field(default_factory=list)
+    overall: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
+        from sim.run import versions
+
+        return {
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "scenario_hash": self.scenario.content_hash(),
+            "runs": self.runs,
+            "seed": self.seed,
+            "mode": "free",
+            "overrides": dict(self.overrides),
+            "patterns": self.table,
+            "overall": self.overall,
+            "outcomes": {"model": _outcomes(self.model.runs), "null": _outcomes(self.null.runs)},
+            "signal_frequency": {"model": signal_frequencies(self.model), "null": signal_frequencies(self.null)},
+            "null_rates": self.null_rates,
+            "null_model": {
+                "method": "actors send each signal kind at random with the model ensemble's weekly frequency "
+                "(restricted to what is feasible), rates corrected with pilot null ensembles",
+                "refine_iterations": self.refine,
+                "pilot_runs": self.pilot_runs,
+            },
+            "elapsed": self.elapsed,
+            "versions": versions(),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+
+    def runs_frame(self) -> pd.DataFrame:
+        """Every run of both ensembles, with a ``model`` column (model / null)."""
+        a = self.model.runs.assign(model="model")
+        b = self.null.runs.assign(model="null")
+        return pd.concat([a, b], ignore_index=True)
+
+    def typical_seed(self) -> int:
+        """A model run whose weighted score is the ensemble's median (the first such seed): an honest example."""
+        df = self.model.runs
+        med = float(df["score"].median())
+        gap = (df["score"] - med).abs()
+        return int(df.loc[gap.idxmin(), "seed"])
+
+    def save(self, out: str | Path, example: bool = True) -> Path:
+        """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/."""
+        from sim.run import _atomic, _jsonable, run_scenario
+
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(_jsonable(self.summary()), indent=2, sort_keys=True) + "\n"
+        frame = self.runs_frame()
+        _atomic(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
+        if example:
+            seed = self.typical_seed()
+            res = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
+            res.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
+            res.save(d / "example-run")
+        _atomic(d / "backtest.json", lambda p: Path(p).write_text(text))
+        return d
+
+
+def backtest(
+    scenario: Scenario,
+    runs: int = 500,
+    seed: int = 0,
+    executor: Any = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+    refine: int = 3,
+    pilot_runs: int = 100,
+) -> BacktestResult:
+    """Score an ensemble of free runs and a null ensemble on the same seeds against the scenario's patterns.
+
+    The null model's rates are estimated from the model ensemble itself
+    (:func:`estimate_null_rates`), then corrected ``refine`` times with a
+    pilot null ensemble of ``pilot_runs`` runs (:func:`refine_null_rates`) so
+    that the null sends each kind about as often as the model does.
+    ``overrides`` are only recorded (apply them
+    to ``scenario`` before calling). The executor is not closed.
+    """
+    if runs < 2:
+        raise InputError(f"--runs {runs}: a backtest needs at least 2 runs")
+    check_patterns(scenario, scenario.name)
+    t0 = time.perf_counter()
+    seeds = run_seeds(seed, runs)
+    model = ensemble(scenario, seeds, executor, progress=progress, label="model")
+    rates = estimate_null_rates(model)
+    pilot_seeds = seeds[: min(runs, pilot_runs)]
+    for i in range(refine):
+        pilot = ensemble(scenario, pilot_seeds, executor, null_rates=rates, progress=progress, label=f"null-model rates {i + 1}/{refine}")
+        rates = refine_null_rates(rates, model, pilot)
+    null = ensemble(scenario, seeds, executor, null_rates=rates, progress=progress, label="null model")
+    res = BacktestResult(
+        scenario, seed, runs, dict(overrides or {}), model, null, rates, time.perf_counter() - t0, refine, len(pilot_seeds) if refine else 0
+    )
+    res.table = pattern_table(scenario, model.runs, null.runs)
+    res.overall = overall(model.runs, null.runs)
+    return res
+
+
+# --------------------------------------------------------------- calibration
+
+
+def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """The default calibrated parameters and their prior ranges (the scenario's sweep ranges)."""
+    from sim.overrides import parameter_table
+
+    table = {p.path: p for p in parameter_table(scenario)}
+    paths = [p for p in DEFAULT_CALIBRATION_PARAMETERS if p in table]
+    for sid in scenario.summit.sides:
+        path = f"{scenario.sides[sid].leader.id}.traits.impulsiveness"
+        if path in table:
+            paths.append(path)
+    return {p: (table[p].low, table[p].high) for p in paths}
+
+
+def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """``PATH=LOW:HIGH`` items as {canonical path: (low, high)}; InputError naming the item otherwise."""
+    from sim.loading import close_matches
+    from sim.overrides import canonical, parameter_map
+
+    pmap = parameter_map(scenario)
+    out: dict[str, tuple[float, float]] = {}
+    problems: list[str] = []
+    for item in items:
+        path, sep, rng = item.partition("=")
+        lo_s, sep2, hi_s = rng.partition(":")
+        if not sep or not sep2 or not path.strip():
+            problems.append(f"--parameters {item}: expected PATH=LOW:HIGH (e.g. parameters.kappa=0.5:5)")
+            continue
+        try:
+            lo, hi = float(lo_s), float(hi_s)
+        except ValueError:
+            problems.append(f"--parameters {item}: LOW and HIGH must be numbers")
+            continue
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            problems.append(f"--parameters {item}: need finite LOW < HIGH")
+            continue
+        try:
+            key = canonical(scenario, path.strip(), pmap)
+        except KeyError:
+            near = list(dict.fromkeys(close_matches(path, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=5)))[:5]
+            hint = f"; close matches: {', '.join(near)}" if near else f"; `summitry params {scenario.name}` lists them"
+            problems.append(f"--parameters {item}: no such parameter in scenario {scenario.name}{hint}")
+            continue
+        info = pmap[key][1]
+        if lo < info.low or hi > info.high:
+            problems.append(f"--parameters {item}: outside the parameter's bounds [{info.low:g}, {info.high:g}]")
+            continue
+        if key in out:
+            problems.append(f"--parameters {item}: {key} is given twice")
+            continue
+        out[key] = (lo, hi)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+class _KeepOpen:
+    """An executor that ignores close(), so that one pool serves the sweep and the backtests."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.workers = getattr(inner, "workers", 1)
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        return self.inner.map_unordered(fn, tasks)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        pass
+
+
+def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rejection ABC on a sweep's rows: (every point with its distance, the accepted points).
+
+    A point's distance is ``1 - mean weighted pattern score`` over its
+    successful replicates; the ``accept`` fraction of points with the
+    smallest distances (at least one; ties broken by point number) is kept.
+    """
+    ok = runs[(runs["status"] == "ok") & runs["metric.pattern_score"].notna()]
+    if ok.empty:
+        raise RunDirError("the calibration sweep has no successful runs to score")
+    pcols = [f"param.{p}" for p in paths]
+    pat = [c for c in ok.columns if c.startswith("metric.pattern.")]
+    g = ok.groupby("point", sort=True)
+    points = g[pcols].first()
+    points["score"] = g["metric.pattern_score"].mean()
+    points["score_sd"] = g["metric.pattern_score"].std(ddof=1)
+    points["replicates"] = g.size()
+    for c in pat:
+        points[c.removeprefix("metric.")] = g[c].mean()
+    points["distance"] = 1.0 - points["score"]
+    points = points.reset_index().sort_values(["distance", "point"], kind="stable").reset_index(drop=True)
+    points["rank"] = np.arange(1, len(points) + 1)
+    n_accept = max(1, round(accept * len(points)))
+    accepted = points.head(n_accept).copy()
+    return points, accepted
+
+
+def posterior_summary(accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
+    """Prior range against the accepted points' median, 5-95% range, min-max and narrowing, per parameter."""
+    out: dict[str, Any] = {}
+    for path, (lo, hi) in priors.items():
+        v = accepted[f"param.{path}"].to_numpy(dtype=float)
+        q05, q25, med, q75, q95 = (float(x) for x in np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95]))
+        width = hi - lo
+        out[path] = {
+            "prior": [lo, hi],
+            "median": float(round(med)) if integer.get(path) else med,
+            "q05": q05,
+            "q25": q25,
+            "q75": q75,
+            "q95": q95,
+            "min": float(v.min()),
+            "max": float(v.max()),
+            # a uniform prior's 5-95% range is 0.9 of its width, its IQR half of it
+            "range_ratio": (q95 - q05) / (0.9 * width) if width > 0 else math.nan,
+            "iqr_ratio": (q75 - q25) / (0.5 * width) if width > 0 else math.nan,
+        }
+    return out
+
+
+def _round(v: float) -> float:
+    return float(f"{v:.4g}")
+
+
+def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
+    """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
+    import yaml
+
+    from sim.run import _atomic
+
+    doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
+    text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
+    text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    _atomic(path, lambda p: Path(p).write_text(text))
+
+
+def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
+    """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    paths = list(priors)
+    n = len(paths)
+    short = [p.removeprefix("parameters.") for p in paths]
+    fig = make_subplots(rows=n, cols=n, horizontal_spacing=0.03, vertical_spacing=0.03)
+    for i, pi in enumerate(paths):
+        lo, hi = priors[pi]
+        size = (hi - lo) / 20 if hi > lo else None
+        xb = {"start": lo, "end": hi, "size": size} if size else None
+        fig.add_trace(
+            go.Histogram(
+                x=points[f"param.{pi}"],
+                xbins=xb,
+                histnorm="probability density",
+                marker_color="#c8ccd4",
+                name="all points (prior)",
+                legendgroup="prior",
+                showlegend=i == 0,
+            ),
+            row=i + 1,
+            col=i + 1,
+        )
+        fig.add_trace(
+            go.Histogram(
+                x=accepted[f"param.{pi}"],
+                xbins=xb,
+                histnorm="probability density",
+                marker_color="#1f77b4",
+                opacity=0.75,
+                name="accepted (posterior)",
+                legendgroup="post",
+                showlegend=i == 0,
+            ),
+            row=i + 1,
+            col=i + 1,
+        )
+        fig.update_xaxes(range=[lo, hi], row=i + 1, col=i + 1)
+        for j in range(i):
+            pj = paths[j]
+            fig.add_trace(
+                go.Scattergl(
+                    x=points[f"param.{pj}"],
+                    y=points[f"param.{pi}"],
+                    mode="markers",
+                    marker={"color": "#c8ccd4", "size": 3},
+                    name="all points",
+                    legendgroup="prior",
+                    showlegend=False,
+                    hoverinfo="skip",
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+            fig.add_trace(
+                go.Scattergl(
+                    x=accepted[f"param.{pj}"],
+                    y=accepted[f"param.{pi}"],
+                    mode="markers",
+                    marker={
+                        "color": accepted["score"],
+                        "colorscale": "Viridis",
+                        "size": 6,
+                        "showscale": i == 1 and j == 0,
+                        "colorbar": {"title": "score"},
+                    },
+                    name="accepted",
+                    legendgroup="post",
+                    showlegend=False,
+                    text=[f"point {int(p)}, score {s:.3f}" for p, s in zip(accepted["point"], accepted["score"], strict=True)],
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+            fig.update_xaxes(range=[priors[pj][0], priors[pj][1]], row=i + 1, col=j + 1)
+            fig.update_yaxes(range=[lo, hi], row=i + 1, col=j + 1)
+    for k in range(n):
+        fig.update_xaxes(title_text=short[k], row=n, col=k + 1)
+        fig.update_yaxes(title_text=short[k], row=k + 1, col=1)
+    fig.update_layout(
+        barmode="overlay",
+        height=max(420, 230 * n),
+        width=max(520, 230 * n + 120),
+        title="Rejection ABC: marginal (diagonal) and pairwise distributions of the accepted points",
+        template="plotly_white",
+    )
+    return fig
+
+
+def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]]) -> None:
+    """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
+    import html
+
+    from sim.run import _atomic
+
+    body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+        + html.escape(title)
+        + "</title><style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body><h1>"
+        + html.escape(title)
+        + "</h1><table><tr>"
+        + head
+        + "</tr>"
+        + rows
+        + "</table>"
+        + body
+        + "</body></html>"
+    )
+    _atomic(path, lambda p: Path(p).write_text(page))
+
+
+@dataclass
+class CalibrationResult:
+    out: Path
+    calibrated: dict[str, float]
+    posterior: dict[str, Any]
+    points: pd.DataFrame
+    accepted: pd.DataFrame
+    before: BacktestResult | None
+    after: BacktestResult | None
+    summary: dict[str, Any]
+
+
+def calibrate(
+    scenario_arg: str,
+    out: str | Path,
+    parameters: Mapping[str, tuple[float, float]] | None = None,
+    design: str = "lhs",
+    points: int = 2000,
+    runs_per_point: int = 20,
+    accept: float = 0.05,
+    seed: int = 0,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    backtest_runs: int = 200,
+    batch_size: int = 50,
+    progress: ProgressFn | None = None,
+) -> CalibrationResult:
+    """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
+
+    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps
+    parameter paths to prior ranges (uniform; default
+    :func:`default_parameters`). The sweep is stored in ``out`` like any
+    sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
+    (with its null model) before and after calibration.
+    """
+    from sim.overrides import canonical, parameter_map
+    from sim.run import _atomic, _jsonable, versions
+    from sim.scenario import load_scenario
+    from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
+    from sim.sweep_analysis import load_runs
+
+    if design not in ("lhs", "grid"):
+        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
+    if not 0 < accept <= 1:
+        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
+    if points < 1 or runs_per_point < 1:
+        raise InputError("--points and --runs-per-point must be at least 1")
+    if backtest_runs == 1 or backtest_runs < 0:
+        raise InputError(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+    scenario = load_scenario(scenario_arg)
+    check_patterns(scenario, scenario_arg)
+    priors = dict(parameters) if parameters else default_parameters(scenario)
+    if not priors:
+        raise InputError(f"{scenario_arg}: none of the default calibration parameters exist; give --parameters PATH=LOW:HIGH")
+    pmap = parameter_map(scenario)
+    priors = {canonical(scenario, k, pmap): v for k, v in priors.items()}
+    integer = {k: pmap[k][1].integer for k in priors}
+    out = Path(out)
+    spec = SweepSpec(
+        scenario=scenario_arg,
+        parameters={k: ParameterRange(low=lo, high=hi) for k, (lo, hi) in priors.items()},
+        design=design,  # type: ignore[arg-type]
+        points=points,
+        replicates=runs_per_point,
+        seed=seed,
+        mode="free",
+        batch_size=batch_size,
+        patterns=True,
+    )
+    loaded = resolve_spec(spec, "summitry calibrate")
+    ex = make_executor(executor, workers, address)
+    keep = _KeepOpen(ex)
+    t0 = time.perf_counter()
+    try:
+
+        def sweep_progress(done: int, total: int, _outcomes: Counter[str], _failed: int) -> None:
+            if progress:
+                progress("calibration sweep", done, total)
+
+        summary = run_sweep(loaded, out, keep, resume=resume, progress=sweep_progress)
+        if summary.done < summary.total:
+            raise RunDirError(f"{out}: the sweep stored {summary.done} of {summary.total} runs; continue with --resume")
+        runs = load_runs(out)
+        all_points, accepted = abc_reject(runs, list(priors), accept)
+        post = posterior_summary(accepted, priors, integer)
+        calibrated = {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
+        before = after = None
+        if backtest_runs:
+            before = backtest(scenario, backtest_runs, seed, keep, progress=progress)
+            cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
+            after = backtest(cal_sc, backtest_runs, seed, keep, overrides=calibrated, progress=progress)
+    finally:
+        ex.close()
+    name = Path(scenario_arg).stem
+    write_params_file(
+        out / "calibrated.yaml",
+        name,
+        calibrated,
+        f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
+        f"{len(accepted)} of {len(all_points)} points accepted ({design}, {runs_per_point} runs per point, seed {seed}).",
+    )
+    _atomic(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
+    result_summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "scenario_arg": scenario_arg,
+        "scenario_hash": scenario.content_hash(),
+        "design": design,
+        "points": len(all_points),
+        "runs_per_point": runs_per_point,
+        "seed": seed,
+        "accept": accept,
+        "accepted": len(accepted),
+        "epsilon": float(accepted["distance"].max()),
+        "distance": "1 - weighted pattern score, averaged over a point's replicates",
+        "score_of_points": {
+            "best": float(all_points["score"].max()),
+            "median": float(all_points["score"].median()),
+            "accepted_mean": float(accepted["score"].mean()),
+        },
+        "parameters": post,
+        "calibrated": calibrated,
+        "before": _backtest_brief(before),
+        "after": _backtest_brief(after),
+        "elapsed": time.perf_counter() - t0,
+        "versions": versions(),
+    }
+    _atomic(out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"))
+    fig = posterior_figure(all_points, accepted, priors)
+    rows = [
+        [
+            k.removeprefix("parameters."),
+            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
+            f"{calibrated[k]:g}",
+            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
+            f"{v['range_ratio']:.2f}",
+        ]
+        for k, v in post.items()
+    ]
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows)
+    if after is not None:
+        after.save(out / "backtest-after", example=True)
+    if before is not None:
+        before.save(out / "backtest-before", example=False)
+    return CalibrationResult(out, calibrated, post, all_points, accepted, before, after, result_summary)
+
+
+def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:
+    if res is None:
+        return None
+    s = res.summary()
+    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "outcomes")}
+
+
+# -------------------------------------------------------------- for reports
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{path}: cannot read ({exc})") from None
+    return data
+
+
+def _scenario_for(name: str, scenario: Scenario | None) -> Scenario | None:
+    if scenario is not None:
+        return scenario
+    from sim.scenario import builtin_names, load_scenario
+
+    if name in builtin_names():
+        return load_scenario(name)
+    return None
+
+
+def _record_rows(sc: Scenario | None) -> list[dict[str, Any]]:
+    if sc is None:
+        return []
+    return [
+        {"week": int(r.week if r.week is not None else sc.week_of(r.date)), "date": r.date.isoformat(), "text": r.text} for r in sc.record
+    ]
+
+
+def _timeline(sc: Scenario | None, result: Any | None) -> list[dict[str, Any]]:
+    """Historical record beside a run's key events, one row per week that has either."""
+    from sim.summary import key_events
+
+    weeks: dict[int, dict[str, Any]] = {}
+
+    def row(w: int) -> dict[str, Any]:
+        date = sc.date_of(w).isoformat() if sc is not None else ""
+        return weeks.setdefault(w, {"week": w, "date": date, "historical": [], "simulated": []})
+
+    for r in _record_rows(sc):
+        row(r["week"])["historical"].append(r["text"])
+    if result is not None:
+        for e in key_events(result, limit=200):
+            row(int(e["step"]))["simulated"].append(str(e["text"]))
+    return [weeks[w] for w in sorted(weeks)]
+
+
+def _pattern_defs(sc: Scenario) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.id,
+            "text": p.text,
+            "kind": p.kind,
+            "sender": p.sender,
+            "window": list(p.window),
+            "tolerance": p.tolerance,
+            "scored_weeks": list(pattern_window(p)),
+            "absent": p.absent,
+            "weight": p.weight,
+        }
+        for p in sc.patterns
+    ]
+
+
+def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = None) -> dict[str, Any]:
+    """What a report shows about a directory's fit to history, from saved files only (never runs anything).
+
+    Accepts a run directory (run.json), a backtest directory
+    (backtest.json), a sweep directory (sweep.json; pattern columns when it
+    was run with ``patterns: true``) or a calibration directory
+    (calibration.json). ``scenario`` is needed only for scenarios that are not
+    built in. Returns::
+
+        {"kind": "run" | "backtest" | "sweep" | "calibration",
+         "scenario", "title",
+         "patterns": [{"id", "text", "window", "scored_weeks", "absent", "weight",
+                       "run": 0/1 or None,                      # this run (run directories)
+                       "model": {"share", "low", "high", "runs"} or None,
+                       "null":  {...} or None,
+                       "skill": {"value", "low", "high"} or None}],
+         "overall": {"run", "model", "null", "skill"},           # weighted scores (None when unknown)
+         "timeline": [{"week", "date", "historical": [...], "simulated": [...]}],
+         "calibration": {...} or None,                           # prior vs posterior, before/after
+         "notes": [...]}
+
+    For a run directory the skill over the null model comes from a
+    backtest.json in the directory or its parent (a backtest's example run);
+    otherwise it is None and a note says how to get it.
+    """
+    d = Path(run_or_sweep_dir)
+    if not d.is_dir():
+        raise RunDirError(f"{d}: not a directory")
+    notes: list[str] = []
+    if (d / "calibration.json").exists():
+        cal = _load_json(d / "calibration.json")
+        sc = _scenario_for(str(cal["scenario"]), scenario)
+        after = cal.get("after") or {}
+        example = d / "backtest-after" / "example-run"
+        result = _load_example(example)
+        section = _from_backtest_summary("calibration", cal, after, sc, result)
+        section["calibration"] = {
+            k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
+        }
+        section["calibration"]["before"] = {
+            "patterns": (cal.get("before") or {}).get("patterns"),
+            "overall": (cal.get("before") or {}).get("overall"),
+        }
+        if after:
+            notes.append("Pattern shares and skill are for the calibrated parameters (calibrated.yaml); 'before' holds the defaults'.")
+        section["notes"] = notes + section["notes"]
+        return section
+    if (d / "backtest.json").exists():
+        bt = _load_json(d / "backtest.json")
+        sc = _scenario_for(str(bt["scenario"]), scenario)
+        return _from_backtest_summary("backtest", bt, bt, sc, _load_example(d / "example-run"))
+    if (d / "run.json").exists():
+        from sim.run import RunResult
+
+        result = RunResult.load(d)
+        name = str(result.manifest.get("scenario"))
+        sc = _scenario_for(name, scenario)
+        if sc is None:
+            raise RunDirError(f"{d}: scenario {name!r} is not built in; pass the scenario to read its patterns")
+        rows = result.events.to_pylist()
+        scores = {p.id: int(score_pattern(rows, p)) for p in sc.patterns}
+        bt_summary = None
+        for cand in (d / "backtest.json", d.parent / "backtest.json"):
+            if cand.exists():
+                s = _load_json(cand)
+                if s.get("scenario") == sc.name:
+                    bt_summary = s
+                    break
+        by_id = {p["id"]: p for p in (bt_summary or {}).get("patterns", [])}
+        pats = []
+        for p in _pattern_defs(sc):
+            b = by_id.get(p["id"], {})
+            pats.append({**p, "run": scores[p["id"]], "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
+        ov = (bt_summary or {}).get("overall", {})
+        if bt_summary is None:
+            notes.append(
+                f"No backtest beside this run: `summitry backtest {sc.name} --out DIR` gives each pattern's share and skill over the null model."
+            )
+        if result.manifest.get("mode") == "forcing":
+            notes.append("This run is in forcing mode (the record was injected): matching patterns is expected, not evidence.")
+        return {
+            "kind": "run",
+            "scenario": sc.name,
+            "title": sc.title,
+            "patterns": pats,
+            "overall": {
+                "run": weighted_score(scores, sc.patterns) if sc.patterns else None,
+                "model": ov.get("model"),
+                "null": ov.get("null"),
+                "skill": ov.get("skill"),
+            },
+            "timeline": _timeline(sc, result),
+            "calibration": None,
+            "notes": notes,
+        }
+    if (d / "sweep.json").exists():
+        from sim.sweep_analysis import load_manifest, load_runs
+
+        manifest = load_manifest(d)
+        sc = _scenario_for(str(manifest.get("scenario")), scenario)
+        runs = load_runs(d)
+        ok = runs[runs["status"] == "ok"]
+        pats = []
+        defs = _pattern_defs(sc) if sc is not None else []
+        if not any(c.startswith("metric.pattern.") for c in ok.columns):
+            notes.append("This sweep was run without pattern scores (spec field patterns: true adds them).")
+        for p in defs:
+            col = f"metric.pattern.{p['id']}"
+            pats.append({**p, "run": None, "model": _share(ok[col]) if col in ok else None, "null": None, "skill": None})
+        score = _mean_ci(ok["metric.pattern_score"]) if "metric.pattern_score" in ok else None
+        notes.append("Shares pool every run of the sweep across its design points; there is no null model for a sweep.")
+        return {
+            "kind": "sweep",
+            "scenario": manifest.get("scenario"),
+            "title": sc.title if sc is not None else manifest.get("scenario"),
+            "patterns": pats,
+            "overall": {"run": None, "model": score, "null": None, "skill": None},
+            "timeline": _timeline(sc, None),
+            "calibration": None,
+            "notes": notes,
+        }
+    raise RunDirError(
+        f"{d}: not a run, backtest, sweep or calibration directory (no run.json, backtest.json, sweep.json or calibration.json)"
+    )
+
+
+def _load_example(path: Path) -> Any | None:
+    from sim.run import RunResult
+
+    if (path / "run.json").exists():
+        return RunResult.load(path)
+    return None
+
+
+def _from_backtest_summary(
+    kind: str, top: Mapping[str, Any], bt: Mapping[str, Any], sc: Scenario | None, example: Any | None
+) -> dict[str, Any]:
+    notes: list[str] = []
+    pats = []
+    for p in bt.get("patterns") or []:
+        pats.append({**p, "run": None})
+    if example is not None and sc is not None:
+        rows = example.events.to_pylist()
+        by_id = {p.id: p for p in sc.patterns}
+        for p in pats:
+            if p["id"] in by_id:
+                p["run"] = int(score_pattern(rows, by_id[p["id"]]))
+        notes.append(
+            f"The simulated timeline is one model run (seed {example.manifest.get('seed')}) whose pattern score is the ensemble's median."
+        )
+    ov = bt.get("overall") or {}
+    return {
+        "kind": kind,
+        "scenario": top.get("scenario"),
+        "title": top.get("title") or (sc.title if sc is not None else top.get("scenario")),
+        "patterns": pats,
+        "overall": {
+            "run": _run_score(pats, sc) if example is not None else None,
+            "model": ov.get("model"),
+            "null": ov.get("null"),
+            "skill": ov.get("skill"),
+        },
+        "timeline": _timeline(sc, example),
+        "calibration": None,
+        "notes": notes,
+    }
+
+
+def _run_score(pats: Sequence[Mapping[str, Any]], sc: Scenario | None) -> float | None:
+    if sc is None:
+        return None
+    scores = {p["id"]: p["run"] for p in pats if p.get("run") is not None}
+    if any(p.id not in scores for p in sc.patterns):
+        return None
+    return weighted_score(scores, sc.patterns)

@@ -1,0 +1,254 @@
+"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/backtest.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest")(backtest_cmd)
+    app.command("calibrate")(calibrate_cmd)
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A rich progress bar per stage; yields progress(label, done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from sim.cli import err
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+def _executor_args(executor: str, address: str | None) -> None:
+    from sim.errors import InputError
+
+    if executor not in ("local", "dask", "serial"):
+        raise InputError(f"--executor {executor}: must be local, dask or serial")
+    if address is not None and executor != "dask":
+        raise InputError("--address needs --executor dask")
+
+
+def _check_out(out: Path | None) -> None:
+    from sim.errors import InputError
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+
+
+def _ci(d: Mapping[str, Any] | None, key: str = "share") -> str:
+    if not d:
+        return "-"
+    return f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]"
+
+
+def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -> None:
+    """The backtest table: pattern, text, model share [CI], null share [CI], skill [CI]; then the overall score."""
+    from rich.table import Table
+
+    from sim.cli import out
+
+    t = Table(title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs and a null model on the same seeds")
+    t.add_column("pattern", style="bold", no_wrap=True)
+    t.add_column("historical pattern")
+    t.add_column("weeks", justify="right", no_wrap=True)
+    t.add_column("weight", justify="right")
+    t.add_column("model [95% CI]", justify="right", no_wrap=True)
+    t.add_column("null [95% CI]", justify="right", no_wrap=True)
+    t.add_column("skill [95% CI]", justify="right", no_wrap=True)
+    for p in summary["patterns"]:
+        lo, hi = p["scored_weeks"]
+        weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
+        skill = p.get("skill")
+        style = "green" if skill and skill["low"] > 0 else ("red" if skill and skill["high"] < 0 else "")
+        sk = f"[{style}]{skill['value']:+.2f} [{skill['low']:+.2f}, {skill['high']:+.2f}][/]" if skill else "-"
+        t.add_row(p["id"], p["text"], weeks, f"{p['weight']:g}", _ci(p["model"]), _ci(p.get("null")), sk)
+    ov = summary["overall"]
+    skill = ov.get("skill")
+    t.add_section()
+    t.add_row(
+        "overall",
+        "weighted mean of the pattern scores per run",
+        "",
+        "",
+        _ci(ov["model"], "mean"),
+        _ci(ov.get("null"), "mean"),
+        f"{skill['value']:+.2f} [{skill['low']:+.2f}, {skill['high']:+.2f}]" if skill else "-",
+    )
+    out.print(t)
+
+
+def backtest_cmd(
+    scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; it must have patterns.")],
+    runs: Annotated[int, typer.Option("--runs", help="Runs of the model (and of the null model).", min=2)] = 500,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write backtest.json, runs.parquet and a typical run (example-run/) here.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the ensemble (run i gets a seed derived from it).", min=0)] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes (default: all cores; 1 runs in this process).", min=1)
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
+    params: Annotated[
+        Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
+    ] = None,
+) -> None:
+    """Score free runs and a null model against the scenario's historical patterns; print each pattern's share and skill."""
+    from sim.backtest import backtest, check_patterns
+    from sim.cli import _parse_sets, err
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+    from sim.sweep import make_executor
+
+    _check_out(out_dir)
+    if out_dir is not None and (out_dir / "backtest.json").exists():
+        raise InputError(f"--out {out_dir}: already holds a backtest; choose another directory")
+    sets: dict[str, Any] = {}
+    if params is not None:
+        from sim.overrides import load_params_file
+
+        file_scenario, from_file = load_params_file(params)
+        if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
+            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
+        sets.update(from_file)
+    sets.update(_parse_sets(set_))
+    sc = load_scenario(scenario, sets)
+    check_patterns(sc, scenario)
+    ex = make_executor("serial" if workers == 1 else "local", workers)
+    try:
+        with _progress() as progress:
+            res = backtest(sc, runs, seed, ex, overrides=sets, progress=progress)
+    finally:
+        ex.close()
+    summary = res.summary()
+    print_backtest_table(summary)
+    if out_dir is not None:
+        res.save(out_dir)
+        err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
+    err.print(f"{runs} model runs and {runs} null-model runs in {res.elapsed:.1f} s", highlight=False)
+
+
+def calibrate_cmd(
+    scenario: Annotated[str, typer.Argument(help="Built-in name or path; it must have patterns.")],
+    out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
+        "calibration/latest"
+    ),
+    design: Annotated[str, typer.Option("--design", help="lhs (Latin hypercube) or grid.")] = "lhs",
+    points: Annotated[int, typer.Option("--points", help="Design points (grid: levels per parameter).", min=1)] = 2000,
+    runs_per_point: Annotated[int, typer.Option("--runs-per-point", help="Seeds per point.", min=1)] = 20,
+    accept: Annotated[float, typer.Option("--accept", help="Fraction of points kept (the closest to the record).")] = 0.05,
+    parameters: Annotated[
+        list[str] | None,
+        typer.Option("--parameters", help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a §9 handful)."),
+    ] = None,
+    executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: a LocalCluster).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
+    backtest_runs: Annotated[
+        int, typer.Option("--backtest-runs", help="Runs of the backtests before and after calibration (0 skips them).", min=0)
+    ] = 200,
+) -> None:
+    """Rejection ABC on the historical patterns over a sweep; writes calibrated.yaml for `summitry run --params`."""
+    from rich.markup import escape
+
+    from sim.backtest import calibrate, check_patterns, default_parameters, parse_ranges
+    from sim.cli import err
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+
+    _executor_args(executor, address)
+    _check_out(out)
+    if not 0 < accept <= 1:
+        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
+    if design not in ("lhs", "grid"):
+        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
+    if backtest_runs == 1:
+        raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
+    sc = load_scenario(scenario)
+    check_patterns(sc, scenario)
+    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    total = (points ** len(priors) if design == "grid" else points) * runs_per_point
+    err.print(
+        f"calibrate {sc.name} -> {out}: {len(priors)} parameters, {design} design, {total} runs "
+        f"({executor}{f', {workers} workers' if workers else ''}); accept the best {accept:g} of points",
+        highlight=False,
+    )
+    try:
+        with _progress() as progress:
+            res = calibrate(
+                scenario,
+                out,
+                priors,
+                design=design,
+                points=points,
+                runs_per_point=runs_per_point,
+                accept=accept,
+                seed=seed,
+                executor=executor,
+                workers=workers,
+                address=address,
+                resume=resume,
+                backtest_runs=backtest_runs,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        err.print(f"interrupted; finished batches are kept — continue with: summitry calibrate {escape(scenario)} --out {out} --resume ...")
+        raise typer.Exit(130) from None
+    print_posterior(res.summary)
+    for label in ("before", "after"):
+        brief = res.summary.get(label)
+        if brief:
+            shown = {**brief, "scenario": sc.name}
+            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
+                "default parameters)" if label == "before" else "posterior medians)"
+            )
+            print_backtest_table(shown, title)
+    err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html)", highlight=False)
+    err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+
+
+def print_posterior(summary: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
+    from sim.cli import out
+
+    t = Table(
+        title=f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
+        f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
+    )
+    for col in ("parameter", "prior", "posterior median", "5-95%", "5-95% / prior"):
+        t.add_column(col, justify="right" if col != "parameter" else "left")
+    for path, v in summary["parameters"].items():
+        t.add_row(
+            path,
+            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
+            f"{summary['calibrated'][path]:g}",
+            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
+            f"{v['range_ratio']:.2f}",
+        )
+    out.print(t)
