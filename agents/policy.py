@@ -14,6 +14,7 @@ vectorised over agents: one pass per signal kind, never a loop over agents.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -362,6 +363,7 @@ class PolicyTables:
         self.member_side = side[self.members]
         self.side_role = self.member_side * R + np.array([role_col[r] for r in model.roles[self.members]], dtype=np.int64)
         self.summit_side = np.isin(side, model.summit_sides)
+        self._group_cache: list[_Group] | None = None
 
     def _mass(self, model: DiplomacyModel) -> FloatArray:
         """Total omega of each (side, role) and of each side (last column), one bincount."""
@@ -372,76 +374,148 @@ class PolicyTables:
         by_role[:, -1] = np.bincount(self.member_side, weights=model.state.omega[self.members], minlength=C)
         return by_role
 
+    def _groups(self, model: DiplomacyModel) -> list[_Group]:
+        """Rows split into factions (few kinds each) and the rest, with their tables sliced once."""
+        if self._group_cache is None:
+            K = self.recv.shape[1]
+            is_faction = self.in_side & ~model.is_leader
+            groups = []
+            for rows in (np.flatnonzero(~is_faction), np.flatnonzero(is_faction)):
+                if rows.size == 0:
+                    continue
+                cols = np.flatnonzero(model.static_feasible[rows, 1:].any(axis=0)) if rows.size else np.arange(K)
+                groups.append(_Group.of(self, model, rows, cols))
+            self._group_cache = groups
+        return self._group_cache
+
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
-        s = model.state
+        """EU and feasibility of every (agent, kind); each group computes only its own kinds."""
         p = model.params
         N, K = self.recv.shape
-        own, recv, in_side = self.own, self.recv, self.in_side
-        x = s.stance
         mu = model.trust_matrix()
-        base = mu[self.rl, own[:, None]]
-        xr = x[self.rl]
-        shift = self.pos * (1 - p.phi * xr) + self.neg * (1 + p.phi * xr)
-        dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
         M = self._mass(model)
-        keep = 1 - s.leak
-        dz = M[own] @ self.dz_own.T + np.einsum("nkr,kr->nk", M[recv], self.dz_recv) + self.dz_static
-        dz = dz + self.sanc_own * keep[own][:, None] + self.sanc_recv * keep[recv]
-        dp = self.dp_static + self.dp_sanc * keep[recv]
-        rapport = s.rapport[self.arange, recv]
-        value = (1 - x)[:, None] * (self.theta_t[:, None] * dmu + p.theta_z * dz) + x[:, None] * p.theta_p * dp
-        value -= self.cost
-        value -= ((1 - s.zeta) * p.theta_r)[:, None] * self.de
-        value += (s.iota * p.theta_aff * s.affect)[:, None] * self.valence[None, :]
-        value += p.theta_rapport * rapport * self.concil[None, :]
-        sm = model.summit
-        summit_side = self.summit_side
+        eu = np.zeros((N, K + 1))
+        eu[:, 0] = p.activity
+        feasible = model.static_feasible.copy()
+        for g in self._groups(model):
+            value, f = _compute_group(model, self, g, mu, M)
+            eu[g.rows[:, None], g.cols[None, :] + 1] = value
+            feasible[g.rows[:, None], g.cols[None, :] + 1] = f
+        return eu, feasible
+
+
+@dataclass
+class _Group:
+    """A block of rows (agents) and the columns (kinds) any of them may ever send."""
+
+    rows: NDArray[np.int64]
+    cols: NDArray[np.int64]
+    own: NDArray[np.int64]
+    in_side: BoolArray
+    recv: NDArray[np.int64]
+    rl: NDArray[np.int64]
+    tables: dict[str, FloatArray]
+    col: dict[str, Any]
+    summit_side: BoolArray
+    theta_t: FloatArray
+    tp_local: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, t: PolicyTables, model: DiplomacyModel, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> _Group:
+        ix = np.ix_(rows, cols)
+        local = {int(c): j for j, c in enumerate(cols)}
+        tables = {
+            name: getattr(t, name)[ix]
+            for name in ("pos", "neg", "dz_static", "sanc_own", "sanc_recv", "dp_static", "dp_sanc", "de", "cost")
+        }
+        col = {
+            "dz_own": t.dz_own[cols],
+            "dz_recv": t.dz_recv[cols],
+            "valence": t.valence[cols],
+            "concil": t.concil[cols],
+            "summit": {a: m[cols] for a, m in t.summit.items()},
+            "tests": [(local[j], c) for j, c in t.tests if j in local],
+            "pledge_kinds": [local[j] for j in t.pledge_kinds if j in local],
+            "tighten": local.get(t.tighten) if t.tighten is not None else None,
+            "ease": local.get(t.ease) if t.ease is not None else None,
+            "lobby": local.get(t.lobby) if t.lobby is not None else None,
+            "tp_kinds": [(local[j], kd) for j, kd in t.tp_kinds if j in local],
+        }
+        tp_local = np.flatnonzero(~t.in_side[rows])
+        return cls(
+            rows, cols, t.own[rows], t.in_side[rows], t.recv[ix], t.rl[ix], tables, col, t.summit_side[rows], t.theta_t[rows], tp_local
+        )
+
+
+def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatArray, M: FloatArray) -> tuple[FloatArray, BoolArray]:
+    s = model.state
+    p = model.params
+    rows, own, recv, in_side, tb, col = g.rows, g.own, g.recv, g.in_side, g.tables, g.col
+    n = rows.size
+    x_all = s.stance
+    x = x_all[rows]
+    base = mu[g.rl, own[:, None]]
+    xr = x_all[g.rl]
+    shift = tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)
+    dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
+    keep = 1 - s.leak
+    dz = M[own] @ col["dz_own"].T + np.einsum("nkr,kr->nk", M[recv], col["dz_recv"]) + tb["dz_static"]
+    dz = dz + tb["sanc_own"] * keep[own][:, None] + tb["sanc_recv"] * keep[recv]
+    dp = tb["dp_static"] + tb["dp_sanc"] * keep[recv]
+    rr = rows[:, None]
+    rapport = s.rapport[rr, recv]
+    value = (1 - x)[:, None] * (g.theta_t[:, None] * dmu + p.theta_z * dz) + x[:, None] * p.theta_p * dp
+    value -= tb["cost"]
+    value -= ((1 - s.zeta[rows]) * p.theta_r)[:, None] * tb["de"]
+    value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :]
+    value += p.theta_rapport * rapport * col["concil"][None, :]
+    sm = model.summit
+    f = model.static_feasible[rr, g.cols[None, :] + 1].copy()
+    summit = col["summit"]
+    offer, accept, cancel, reinstate = (summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
+    if offer.any() or accept.any() or cancel.any() or reinstate.any():
         summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[
             :, None
-        ] * p.theta_p * (1 - mu[self.arange, recv])
-        feasible = model.static_feasible.copy()
-        f = feasible[:, 1:]
-        offer, accept, cancel, reinstate = (self.summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
+        ] * p.theta_p * (1 - mu[rr, recv])
         value += np.where(offer | accept, summit_value, 0.0)
-        value += np.where(accept, (s.iota * p.theta_aff * 0.5)[:, None], 0.0)
+        value += np.where(accept, (s.iota[rows] * p.theta_aff * 0.5)[:, None], 0.0)
         value += np.where(
-            cancel, -summit_value - p.theta_rapport * rapport + (s.iota * p.theta_aff * np.clip(-s.affect, 0, 1))[:, None], 0.0
+            cancel, -summit_value - p.theta_rapport * rapport + (s.iota[rows] * p.theta_aff * np.clip(-s.affect[rows], 0, 1))[:, None], 0.0
         )
         if sm.status == "cancelled":
             value += np.where(reinstate, summit_value, 0.0)
-        f[:, offer] &= (summit_side & (sm.status == "none"))[:, None]
+        f[:, offer] &= (g.summit_side & (sm.status == "none"))[:, None]
         ok_accept = ((sm.status == "offered") & (own != sm.offered_by)) | (sm.status == "cancelled")
-        f[:, accept] &= (summit_side & ok_accept)[:, None]
-        f[:, cancel] &= (summit_side & (sm.status == "scheduled"))[:, None]
-        pledges = [pl for pl in model.pledges if pl.active]
-        if pledges:
-            pledged = np.isin(own, [pl.side for pl in pledges]) & in_side
-            for j in self.pledge_kinds:
-                f[:, j] &= ~pledged
-            for j, cls in self.tests:
-                for pl in pledges:
-                    if cls in pl.scope:
-                        b = base[:, j]
-                        loss = b - tr.expit(tr.logit(b) - p.kappa_b)
-                        mine = in_side & (own == pl.side)
-                        value[:, j] -= np.where(mine, model.audience[own] * pl.tie + self.theta_t * loss, 0.0)
-        else:
-            for j in self.pledge_kinds:
-                f[:, j] &= in_side
-        if self.tighten is not None:
-            f[:, self.tighten] &= s.sanctions[recv[:, self.tighten]] < 0.999
-        if self.ease is not None:
-            f[:, self.ease] &= s.sanctions[recv[:, self.ease]] > 0.001
-        if self.lobby is not None:
-            value[:, self.lobby] += 1.5 * np.abs(x - x[model.leader_of[own]])
-        if self.tp_rows.size:
-            value[self.tp_rows] = -np.inf
-            for j, kd in self.tp_kinds:
-                value[self.tp_rows, j] = _third_party_value(model, kd, self.tp_rows, mu)
-        eu = np.empty((N, K + 1))
-        eu[:, 0] = p.activity
-        eu[:, 1:] = value
-        return eu, feasible
+        f[:, accept] &= (g.summit_side & ok_accept)[:, None]
+        f[:, cancel] &= (g.summit_side & (sm.status == "scheduled"))[:, None]
+    pledges = [pl for pl in model.pledges if pl.active]
+    if pledges:
+        pledged = np.isin(own, [pl.side for pl in pledges]) & in_side
+        for j in col["pledge_kinds"]:
+            f[:, j] &= ~pledged
+        for j, cls in col["tests"]:
+            for pl in pledges:
+                if cls in pl.scope:
+                    b = base[:, j]
+                    loss = b - tr.expit(tr.logit(b) - p.kappa_b)
+                    mine = in_side & (own == pl.side)
+                    value[:, j] -= np.where(mine, model.audience[own] * pl.tie + g.theta_t * loss, 0.0)
+    else:
+        for j in col["pledge_kinds"]:
+            f[:, j] &= in_side
+    if col["tighten"] is not None:
+        f[:, col["tighten"]] &= s.sanctions[recv[:, col["tighten"]]] < 0.999
+    if col["ease"] is not None:
+        f[:, col["ease"]] &= s.sanctions[recv[:, col["ease"]]] > 0.001
+    if col["lobby"] is not None:
+        value[:, col["lobby"]] += 1.5 * np.abs(x - x_all[model.leader_of[own]])
+    if g.tp_local.size:
+        tp_rows = rows[g.tp_local]
+        value[g.tp_local] = -np.inf
+        for j, kd in col["tp_kinds"]:
+            value[g.tp_local, j] = _third_party_value(model, kd, tp_rows, mu)
+    del n
+    return value, f
 
 
 def null_table(model: DiplomacyModel, rates: dict[str, dict[str, float]]) -> FloatArray:

@@ -129,6 +129,16 @@ def pattern_window(pattern: Pattern) -> tuple[int, int]:
     return lo - pattern.tolerance, hi + pattern.tolerance
 
 
+def scored_weeks(pattern: Pattern, steps: int) -> list[int]:
+    """:func:`pattern_window` clipped to the run's weeks 0..steps-1 (for display).
+
+    >>> scored_weeks(Pattern(id="a", text="t", kind="k", window=(0, 2), tolerance=3), 17)
+    [0, 5]
+    """
+    lo, hi = pattern_window(pattern)
+    return [max(0, lo), min(steps - 1, hi)]
+
+
 def score_pattern(events_rows: Any, pattern: Pattern) -> bool:
     """Whether a run's event log reproduces ``pattern``.
 
@@ -412,7 +422,6 @@ def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | 
     """One row per pattern: its definition, the model's share [Wilson CI], the null's, skill [Newcombe CI], timing."""
     rows = []
     for p in scenario.patterns:
-        lo, hi = pattern_window(p)
         m = _share(model[f"pattern.{p.id}"])
         row: dict[str, Any] = {
             "id": p.id,
@@ -421,7 +430,7 @@ def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | 
             "sender": p.sender,
             "window": list(p.window),
             "tolerance": p.tolerance,
-            "scored_weeks": [lo, hi],
+            "scored_weeks": scored_weeks(p, scenario.time.steps),
             "count": p.count,
             "before": p.before,
             "absent": p.absent,
@@ -1041,7 +1050,7 @@ def _pattern_defs(sc: Scenario) -> list[dict[str, Any]]:
             "sender": p.sender,
             "window": list(p.window),
             "tolerance": p.tolerance,
-            "scored_weeks": list(pattern_window(p)),
+            "scored_weeks": scored_weeks(p, sc.time.steps),
             "absent": p.absent,
             "weight": p.weight,
         }

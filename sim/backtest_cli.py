@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 
 def register(app: typer.Typer) -> None:
@@ -59,10 +60,18 @@ def _check_out(out: Path | None) -> None:
         raise InputError(f"--out {out}: exists and is not a directory")
 
 
-def _ci(d: Mapping[str, Any] | None, key: str = "share") -> str:
+def _ci(d: Mapping[str, Any] | None, key: str = "share") -> Text:
     if not d:
-        return "-"
-    return f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]"
+        return Text("-")
+    return Text(f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]")
+
+
+def _skill(d: Mapping[str, Any] | None) -> Text:
+    """Skill [CI], green when the interval is above 0, red when below."""
+    if not d:
+        return Text("-")
+    style = "green" if d["low"] > 0 else ("red" if d["high"] < 0 else "")
+    return Text(f"{d['value']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]", style=style)
 
 
 def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -> None:
@@ -71,9 +80,11 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
 
     from sim.cli import out
 
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
     t = Table(title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs and a null model on the same seeds")
     t.add_column("pattern", style="bold", no_wrap=True)
-    t.add_column("historical pattern")
+    t.add_column("historical pattern", ratio=1, min_width=24)
     t.add_column("weeks", justify="right", no_wrap=True)
     t.add_column("weight", justify="right")
     t.add_column("model [95% CI]", justify="right", no_wrap=True)
@@ -82,21 +93,25 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
     for p in summary["patterns"]:
         lo, hi = p["scored_weeks"]
         weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
-        skill = p.get("skill")
-        style = "green" if skill and skill["low"] > 0 else ("red" if skill and skill["high"] < 0 else "")
-        sk = f"[{style}]{skill['value']:+.2f} [{skill['low']:+.2f}, {skill['high']:+.2f}][/]" if skill else "-"
-        t.add_row(p["id"], p["text"], weeks, f"{p['weight']:g}", _ci(p["model"]), _ci(p.get("null")), sk)
+        t.add_row(
+            Text(p["id"]),
+            Text(p["text"]),
+            Text(weeks),
+            Text(f"{p['weight']:g}"),
+            _ci(p["model"]),
+            _ci(p.get("null")),
+            _skill(p.get("skill")),
+        )
     ov = summary["overall"]
-    skill = ov.get("skill")
     t.add_section()
     t.add_row(
-        "overall",
-        "weighted mean of the pattern scores per run",
-        "",
-        "",
+        Text("overall"),
+        Text("weighted mean of the pattern scores per run"),
+        Text(""),
+        Text(""),
         _ci(ov["model"], "mean"),
         _ci(ov.get("null"), "mean"),
-        f"{skill['value']:+.2f} [{skill['low']:+.2f}, {skill['high']:+.2f}]" if skill else "-",
+        _skill(ov.get("skill")),
     )
     out.print(t)
 
@@ -237,6 +252,8 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
 
     from sim.cli import out
 
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
     t = Table(
         title=f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
         f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
@@ -245,10 +262,10 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
         t.add_column(col, justify="right" if col != "parameter" else "left")
     for path, v in summary["parameters"].items():
         t.add_row(
-            path,
-            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
-            f"{summary['calibrated'][path]:g}",
-            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
-            f"{v['range_ratio']:.2f}",
+            Text(path),
+            Text(f"[{v['prior'][0]:g}, {v['prior'][1]:g}]"),
+            Text(f"{summary['calibrated'][path]:g}"),
+            Text(f"[{v['q05']:.3g}, {v['q95']:.3g}]"),
+            Text(f"{v['range_ratio']:.2f}"),
         )
     out.print(t)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,6 +391,7 @@ class DiplomacyModel(mesa.Model):
         self._received_affect = np.zeros(N)
         self._meter = [0.0, 0.0, 0.0]
         self._side_acc = np.zeros((3, C))
+        self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
@@ -598,11 +600,13 @@ class DiplomacyModel(mesa.Model):
         else:
             choice = policy.quantal_choice(eu, feasible, self.params.lambda_q, uniforms)
         self._last_eu = eu
+        acting = choice.tolist()
         for agent in self.agent_list:
-            k = int(choice[agent.index])
-            sig = agent.act(self.kinds[k - 1] if k > 0 else None)
-            if sig is not None:
-                signals.append(sig)
+            k = acting[agent.index]
+            if k:
+                sig = agent.act(self.kinds[k - 1])
+                if sig is not None:
+                    signals.append(sig)
         # 3. deliver signals together
         signals.sort(key=lambda z: (z.sender, z.kind, z.receiver, z.source))
         self.step_signals = signals
@@ -641,9 +645,21 @@ class DiplomacyModel(mesa.Model):
 
     # --------------------------------------------------------------- signals
     def _deliver(self, signals: list[Signal], t: int) -> None:
+        """Deliver a step's signals together (their effects are additive or order-free).
+
+        Signals of "simple" kinds (stance and threshold effects only, like
+        lobbying) are applied in bulk with array operations; the event log keeps
+        the order of ``signals``.
+        """
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        for sig in signals:
+        chunks: list[list[dict[str, Any]]] = [[] for _ in signals]
+        simple: list[int] = []
+        base = len(self.events)
+        for i, sig in enumerate(signals):
+            if self._simple_kind.get(sig.kind, False):
+                simple.append(i)
+                continue
             kind = self.catalogue[sig.kind]
             tb = self._receiver_trust(sig)
             self._meter = [0.0, 0.0, 0.0]
@@ -655,9 +671,99 @@ class DiplomacyModel(mesa.Model):
             if kind.summit is not None:
                 summit_actions.append((sig, kind.summit))
             self._log_signal(sig, t, tb)
+            chunks[i] = self.events[base:]
+            del self.events[base:]
+        if simple:
+            rows = self._deliver_simple([signals[i] for i in simple], t)
+            for i, row in zip(simple, rows, strict=True):
+                chunks[i] = [row]
+        for chunk in chunks:
+            self.events.extend(chunk)
         if mediations:
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
+
+    def _is_simple(self, kind: SignalKind) -> bool:
+        """A kind whose delivery is a sum of stance/threshold nudges from side members."""
+        return (
+            kind.trust.mode == "none"
+            and kind.summit is None
+            and kind.pledge_scope is None
+            and kind.test_class is None
+            and not kind.parts
+            and not kind.conciliatory
+            and "leader" not in kind.senders
+            and not set(kind.senders) & {"mediator", "patron", "spoiler"}
+            and kind.receiver in ("own_leader", "other_leader", "other_staff")
+            and all(e.var in ("stance", "threshold") and e.who in ("sender", "receiver") for e in kind.effects)
+        )
+
+    def _deliver_simple(self, sigs: list[Signal], t: int) -> list[dict[str, Any]]:
+        """Bulk delivery of simple-kind signals; returns their event rows in order."""
+        s = self.state
+        n = len(sigs)
+        senders = np.fromiter((z.sender for z in sigs), dtype=np.int64, count=n)
+        receivers = np.fromiter((z.receiver for z in sigs), dtype=np.int64, count=n)
+        names = [z.kind for z in sigs]
+        stance_change = np.zeros(n)
+        C = len(self.side_ids)
+        for name in dict.fromkeys(names):
+            kind = self.catalogue[name]
+            rows = np.fromiter((j for j, k in enumerate(names) if k == name), dtype=np.int64)
+            snd, rcv = senders[rows], receivers[rows]
+            sside, rside = self.side_of[snd], self.side_of[rcv]
+            valence = policy.valence(kind)
+            np.add.at(self._side_acc[0], rside, valence)
+            if kind.vindicates != "none":
+                np.add.at(self._side_acc[1 if kind.vindicates == "hawks" else 2], rside, 1.0)
+            if kind.vindicates_sender != "none":
+                np.add.at(self._side_acc[1 if kind.vindicates_sender == "hawks" else 2], sside, 1.0)
+            for eff in kind.effects:
+                tside = sside if eff.who == "sender" else rside
+                d = np.full(rows.size, eff.delta)
+                if eff.min_verification > kind.verification:
+                    continue
+                if eff.scale == "verification":
+                    d = d * kind.verification
+                elif eff.scale == "lobby":
+                    li = self.leader_of[tside]
+                    d = d * s.omega[snd] * (1 - s.iota[li]) * np.sign(s.stance[snd] - s.stance[li])
+                per_side = np.bincount(tside, weights=d, minlength=C)
+                for c in np.flatnonzero(np.bincount(tside, minlength=C)):
+                    mem = self._members_with_roles(int(c), eff.roles)
+                    factor = s.psi[mem] if eff.scale == "ego" else np.ones(mem.size)
+                    if eff.var == "stance":
+                        self._u[mem] += per_side[c] * factor
+                        stance_change[rows[tside == c]] += np.abs(d[tside == c]) * float(factor.sum())
+                    else:
+                        s.threshold_shift[mem] += per_side[c] * factor
+        date = self.date_of(t)
+        out = []
+        for j, z in enumerate(sigs):
+            kind = self.catalogue[z.kind]
+            side_index = int(self.side_of[z.sender])
+            trust = self._receiver_trust(z)
+            out.append(
+                {
+                    "step": t,
+                    "date": date,
+                    "sender": self.actor_ids[z.sender],
+                    "receiver": self.actor_ids[z.receiver],
+                    "kind": z.kind,
+                    "source": z.source,
+                    "cost": float(kind.cost + kind.tie * self.audience[side_index]),
+                    "trust_before": trust,
+                    "trust_after": trust,
+                    "trust_change": 0.0,
+                    "stance_change": float(stance_change[j]),
+                    "pressure_change": 0.0,
+                    "detail": z.note,
+                    "text": sentence_for(
+                        z.kind, self.catalogue, sender=self.actor_names[z.sender], receiver=self.actor_names[z.receiver], week=t, date=date
+                    ),
+                }
+            )
+        return out
 
     def _flush_side_accumulators(self) -> None:
         """Spread this step's per-side affect and vindication counts over each side's members."""
@@ -680,7 +786,7 @@ class DiplomacyModel(mesa.Model):
             return float(a / (a + b))
         return float(tr.expit(self.state.trust_logit[sig.receiver, c]))
 
-    def _members_with_roles(self, c: int, roles: list[str] | None) -> IntArray:
+    def _members_with_roles(self, c: int, roles: Sequence[str] | None) -> IntArray:
         """Members of side c with one of ``roles`` (all when None), cached."""
         key = (c, tuple(roles) if roles is not None else None)
         found = self._role_cache.get(key)
