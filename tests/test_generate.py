@@ -1,0 +1,76 @@
+"""Synthetic scenarios: valid at any size, runnable, with bounded series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.generate import dump, generate
+from sim.model import DiplomacyModel
+from sim.run import run_scenario
+from sim.scenario import load_scenario, validate_data
+
+
+@pytest.mark.parametrize(
+    ("agents", "edges", "sides", "graph"), [(40, 200, 2, "scale-free"), (300, 3000, 3, "small-world"), (2000, 20000, 2, "scale-free")]
+)
+def test_generated_scenarios_validate_and_have_the_requested_size(agents: int, edges: int, sides: int, graph: str) -> None:
+    sc = validate_data(generate(agents, edges, sides, seed=3, graph=graph), "<generated>")  # type: ignore[arg-type]
+    assert len(sc.actor_ids()) == agents
+    assert len(sc.sides) == sides
+    implied = 2 * sum(len(s.factions) for s in sc.sides.values())
+    assert len(sc.influence) + implied == pytest.approx(edges, abs=2)
+    roles = {f.role for s in sc.sides.values() for f in s.factions}
+    assert roles == {"hardliner", "reformer", "staff", "military", "intelligence", "ratifier"}
+
+
+def test_generated_text_is_yaml_and_loads_from_a_file(tmp_path: Path) -> None:
+    data = generate(500, 5000, 2, seed=1)
+    text = dump(data)
+    assert yaml.safe_load(text)["name"] == data["name"]
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    sc = load_scenario(path)
+    assert len(sc.actor_ids()) == 500
+
+
+def test_generation_is_seeded() -> None:
+    assert generate(200, 1000, 2, seed=5) == generate(200, 1000, 2, seed=5)
+    assert generate(200, 1000, 2, seed=5) != generate(200, 1000, 2, seed=6)
+
+
+def test_large_run_keeps_influence_rows_normalised_and_state_in_range() -> None:
+    model = DiplomacyModel(validate_data(generate(3000, 30000, 2, seed=2, steps=15), "<generated>"), seed=1)
+    while model.running:
+        model.step()
+        sums = np.asarray(model.W.sum(axis=1)).ravel()
+        assert np.allclose(sums, 1.0)
+        s = model.state
+        for arr in (s.stance, s.anchor, s.pressure, s.sanctions, s.hostility, model.trust_matrix()):
+            assert np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1
+
+
+def test_series_stride_bounds_the_series() -> None:
+    sc = validate_data(generate(200, 2000, 2, seed=4, steps=40), "<generated>")
+    full = run_scenario(sc, seed=1, steps=40, series_stride=1)
+    strided = run_scenario(sc, seed=1, steps=40, series_stride=10)
+    steps_full = sorted(set(full.series["step"].to_pylist()))
+    steps_strided = sorted(set(strided.series["step"].to_pylist()))
+    assert steps_strided == [s for s in steps_full if s % 10 == 0] + ([steps_full[-1]] if steps_full[-1] % 10 else [])
+    assert strided.series.num_rows < full.series.num_rows / 5
+    # the stride changes what is kept, not what happens
+    assert strided.outcome == full.outcome and strided.events.num_rows == full.events.num_rows
+
+
+def test_generate_command_writes_a_valid_file_and_refuses_bad_arguments(tmp_path: Path, cli) -> None:
+    out = tmp_path / "g.yaml"
+    r = cli("generate", "--agents", "120", "--edges", "900", "--sides", "2", "--seed", "1", "-o", str(out))
+    assert r.code == 0, r.stderr
+    assert cli("validate", str(out)).code == 0
+    assert cli("generate", "--agents", "5", "-o", str(tmp_path / "x.yaml")).code == 2
+    bad = cli("generate", "--graph", "lattice", "-o", str(tmp_path / "y.yaml"))
+    assert bad.code == 2 and "scale-free or small-world" in bad.stderr
+    assert not (tmp_path / "y.yaml").exists()
