@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -97,17 +98,47 @@ class RunResult:
 
     # ------------------------------------------------------------- save/load
     def save(self, directory: str | Path, fmt: str = "parquet") -> Path:
-        """Write run.json, events and series into ``directory`` atomically."""
+        """Write run.json, events and series into ``directory``, all or nothing.
+
+        The files are written into a hidden sibling directory that is renamed
+        into place, so a crash at any moment leaves either the complete run
+        directory or none (an older run directory of the same name is replaced
+        only once the new one is complete).
+        """
+        import shutil
+
         d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        if fmt == "csv":
-            _atomic(d / "events.csv", lambda p: pacsv.write_csv(self.events, p))
-            _atomic(d / "series.csv", lambda p: pacsv.write_csv(self.series, p))
-        else:
-            _atomic(d / "events.parquet", lambda p: pq.write_table(self.events, p, compression="zstd"))
-            _atomic(d / "series.parquet", lambda p: pq.write_table(self.series, p, compression="zstd"))
-        text = json.dumps(_jsonable(self.manifest), indent=2, sort_keys=True) + "\n"
-        _atomic(d / "run.json", lambda p: Path(p).write_text(text))
+        d.parent.mkdir(parents=True, exist_ok=True)
+        for stale in d.parent.glob(f".{d.name}.*.tmp"):  # left by an earlier save that was killed
+            if time.time() - stale.stat().st_mtime > 60:
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
+        try:
+            if fmt == "csv":
+                pacsv.write_csv(self.events, tmp / "events.csv")
+                pacsv.write_csv(self.series, tmp / "series.csv")
+            else:
+                pq.write_table(self.events, tmp / "events.parquet", compression="zstd")
+                pq.write_table(self.series, tmp / "series.parquet", compression="zstd")
+            (tmp / "run.json").write_text(json.dumps(_jsonable(self.manifest), indent=2, sort_keys=True) + "\n")
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
+            for f in tmp.iterdir():
+                os.chmod(f, 0o666 & ~umask)
+            old = None
+            if d.exists():
+                if not d.is_dir():
+                    raise RunDirError(f"{d}: exists and is not a directory")
+                old = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".old", dir=d.parent))
+                os.rmdir(old)
+                os.replace(d, old)
+            os.replace(tmp, d)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         return d
 
     @classmethod

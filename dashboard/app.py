@@ -1,0 +1,97 @@
+"""The Dash app factory: ``create_app()`` builds a fresh app with its own caches.
+
+No module-level state: everything an app needs (the run cache, the uploads
+store) is created by the factory and reached by its callbacks through a
+:class:`~dashboard.service.Service`.
+
+The first page is served with its run already drawn: the layout function
+reads the page's query string (the ``Referer`` of the layout request), so the
+browser draws the run without waiting for a callback. Should the referrer be
+missing, the URL callback draws it instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dash import Dash, html
+
+from dashboard.cache import LRUCache
+from dashboard.callbacks import initial_state, register, report_writer
+from dashboard.layout import build_layout
+from dashboard.service import MAX_UPLOAD_BYTES, Service
+from dashboard.style import INDEX
+
+#: The scenario the dashboard opens on.
+DEFAULT_SCENARIO = "singapore-2018"
+#: Largest request body the server accepts (an upload is base64: 4/3 of the file, plus JSON).
+MAX_REQUEST_BYTES = 4 * MAX_UPLOAD_BYTES
+
+log = logging.getLogger(__name__)
+
+
+def _page_query() -> str | None:
+    """The query string of the page asking for its layout (from the Referer header), if known."""
+    from flask import has_request_context, request
+
+    if not has_request_context() or not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return "?" + parts.query if parts.query else ""
+
+
+def create_app(
+    default_scenario: str = DEFAULT_SCENARIO,
+    cache_size: int = 32,
+    upload_dir: str | Path | None = None,
+    title: str = "summitry",
+    **dash_kwargs: Any,
+) -> Dash:
+    """A new dashboard app.
+
+    Args:
+        default_scenario: built-in scenario shown when the URL names none.
+        cache_size: how many computed runs (and forks) the server keeps.
+        upload_dir: where uploaded scenarios are kept so that any worker on
+            this host can rebuild their runs (a temporary directory if None).
+        title: the browser tab's title.
+        dash_kwargs: passed to :class:`dash.Dash`.
+    """
+    if upload_dir is None:
+        import tempfile
+
+        upload_dir = Path(tempfile.gettempdir()) / "summitry-uploads"
+    service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
+    if default_scenario not in service.builtin():
+        raise ValueError(f"{default_scenario}: not a built-in scenario ({', '.join(service.builtin())})")
+    app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)
+    app.index_string = INDEX
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    report = report_writer() is not None
+    scenarios = service.builtin()
+    first_pages: LRUCache[dict[tuple[str, str], Any]] = LRUCache(16)
+
+    def serve_layout() -> html.Div:
+        layout = build_layout(scenarios, default_scenario, report_available=report)
+        query = _page_query()
+        if query is None:
+            return layout
+        try:
+            state = first_pages.get_or_compute(query, lambda: initial_state(service, query))
+        except Exception:  # the page still works: the URL callback draws the run
+            log.exception("could not draw the first run for %s", query)
+            return layout
+        for (cid, prop), value in state.items():
+            setattr(layout[cid], prop, value)
+        return layout
+
+    app.layout = serve_layout
+    app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)
+    register(app, service)
+    app.server.extensions["summitry_service"] = service
+    return app

@@ -1,0 +1,1052 @@
+"""Pure functions: a :class:`~sim.run.RunResult` (or several) -> a plotly Figure.
+
+Shared by the dashboard and the reports. No function here reads anything but
+its arguments, and none mutates them (a result's series index is memoised on
+the result by :func:`dashboard.runview.run_view`, which changes no data).
+
+Conventions the dashboard relies on for its per-step ``Patch`` updates:
+
+* in every time-series figure, the marker of the current step is
+  ``layout.shapes[0]`` (a vertical line from ``x0`` to ``x1``);
+* :func:`trust_heatmap` has one trace (``data[0]``, its ``z`` and ``text``);
+* :func:`issue_space_figure` draws the win-sets as ``data[0]`` (a heatmap of
+  categories) and the offers as ``data[1]`` (earlier) and ``data[2]`` (this step);
+* :func:`network_figure` draws the nodes as the last trace and this step's
+  signals as ``layout.annotations``.
+
+Colours: one per side everywhere (:data:`~dashboard.runview.SIDE_COLOURS`,
+the first summit side blue, the second red), third parties grey.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.runview import (
+    THIRD_PARTIES,
+    THIRD_PARTY_COLOUR,
+    WORLD_COLOUR,
+    ZONE_COLOUR,
+    date_of,
+    offers_until,
+    principals,
+    run_view,
+    short_name,
+    side_colours,
+    win_sets_at,
+)
+
+__all__ = [
+    "GL_THRESHOLD",
+    "OUTCOME_COLOURS",
+    "OUTCOME_LABELS",
+    "STANCE_COLOURSCALE",
+    "events_table_rows",
+    "fan_chart",
+    "fan_chart_matrix",
+    "fans_figure",
+    "issue_space_figure",
+    "network_figure",
+    "network_annotations",
+    "network_node_trace",
+    "network_positions",
+    "network_step_data",
+    "outcome_figure",
+    "pressure_figure",
+    "signal_arrows",
+    "stance_figure",
+    "trust_figure",
+    "trust_heatmap",
+    "trust_matrix_at",
+    "wilson_interval",
+    "zone_figure",
+]
+
+#: Dove (0) to hawk (1); deliberately neither side's blue nor red.
+STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0, "#d95f02"]]
+#: Above this many nodes the network is drawn with WebGL (Scattergl).
+GL_THRESHOLD = 300
+#: Arrows drawn as annotations at most; more signals in a week are drawn as plain segments.
+MAX_ARROWS = 120
+OUTCOME_LABELS = {
+    "agreement_comprehensive": "Comprehensive agreement",
+    "agreement_interim": "Interim agreement",
+    "declaration": "Declaration",
+    "walk_away": "Walk-away",
+    "escalation": "Escalation",
+    "stalemate": "Stalemate",
+}
+OUTCOME_COLOURS = {
+    "agreement_comprehensive": "#4d9221",
+    "agreement_interim": "#a1d76a",
+    "declaration": "#2a9d8f",
+    "walk_away": "#e76f51",
+    "escalation": "#8c1d18",
+    "stalemate": "#9e9e9e",
+}
+_SIGNAL_COLOURS = {"conciliatory": "#1b9e77", "hostile": "#d95f02", "neutral": "#666666"}
+_PRESSURE_DASH = {"pressure_economic": "solid", "pressure_domestic": "dash", "pressure_military": "dot"}
+_PRESSURE_LABEL = {"pressure_economic": "economic", "pressure_domestic": "domestic", "pressure_military": "military"}
+_EXTRA_DASH = ("dot", "dashdot", "longdash", "longdashdot")
+_FONT = {"family": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif", "size": 12, "color": "#222"}
+_AXIS = {"gridcolor": "#eceef1", "linecolor": "#c8ccd2", "zerolinecolor": "#dfe2e6", "ticks": "", "showline": True, "automargin": True}
+#: A small template (plotly's own templates add ~7 kB to every figure sent to the browser).
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": _FONT,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "hoverlabel": {"font": {"size": 12}},
+        "colorway": ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"],
+    }
+)
+
+
+# --------------------------------------------------------------------- helpers
+def _layout(fig: go.Figure, title: str | None, height: int = 300, legend: bool = True, **kw: Any) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}} if title else None,
+        height=height,
+        margin={"l": 48, "r": 12, "t": 34 if title else 10, "b": 36},
+        font=_FONT,
+        showlegend=legend,
+        legend={"orientation": "h", "y": -0.18, "x": 0, "yanchor": "top", "font": {"size": 11}},
+        hovermode="closest",
+        uirevision="keep",
+        **kw,
+    )
+    return fig
+
+
+def _step_marker(step: int | None) -> dict[str, Any]:
+    """The current-step marker; always ``layout.shapes[0]`` (visible only with a step)."""
+    x = 0 if step is None else int(step)
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "rgba(0,0,0,0.45)", "width": 1.5},
+        "visible": step is not None,
+        "layer": "above",
+    }
+
+
+def _fork_marker(compare: Any) -> list[dict[str, Any]]:
+    fork = (compare.manifest.get("fork") or {}) if compare is not None else {}
+    if "at_step" not in fork:
+        return []
+    x = int(fork["at_step"])
+    return [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "rgba(0,0,0,0.35)", "width": 1, "dash": "dot"},
+        }
+    ]
+
+
+def _week_axis(fig: go.Figure, result: Any, compare: Any = None) -> None:
+    view = run_view(result)
+    last = view.last_step
+    if compare is not None:
+        last = max(last, run_view(compare).last_step)
+    fig.update_xaxes(title_text=None, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
+
+
+def _dates(result: Any, steps: Iterable[int]) -> list[str]:
+    return [date_of(result, int(s)) for s in steps]
+
+
+def _label(view: Any, actor: str) -> str:
+    return short_name(view.names.get(actor, actor), 18)
+
+
+def _side_label(view: Any, side: str) -> str:
+    return short_name(view.side_names.get(side, side), 18)
+
+
+# ----------------------------------------------------------------------- trust
+def trust_figure(
+    result: Any,
+    step: int | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
+    compare: Any = None,
+) -> go.Figure:
+    """Trust over time between the principals (each summit leader's trust in the other side).
+
+    Args:
+        result: a RunResult.
+        step: draw the current-step marker (``layout.shapes[0]``) at this week.
+        pairs: extra (agent id, side id) pairs to draw (dotted), e.g. ``[("us-hawks", "dprk")]``.
+        compare: a second RunResult (a fork); its curves are overlaid dashed in the same colours,
+            with a dotted line at the fork step.
+
+    Each trace's ``y`` is the series variable ``trust_<side>`` of its agent, one
+    point per recorded step; ``meta`` holds ``[agent, side]``.
+    """
+    view = run_view(result)
+    colours = side_colours(result)
+    fig = go.Figure()
+    wanted = [(a, s, "solid") for a, s in principals(result)]
+    for i, (a, s) in enumerate(pairs or []):
+        if (a, s) not in [(x, y) for x, y, _ in wanted]:
+            wanted.append((a, s, _EXTRA_DASH[i % len(_EXTRA_DASH)]))
+    runs = [(result, "", 1.0, None)]
+    if compare is not None:
+        runs.append((compare, " (fork)", 1.0, "dash"))
+    for run, suffix, opacity, dash_override in runs:
+        rv = run_view(run)
+        for agent, side, dash in wanted:
+            y = rv.series(f"trust_{side}", agent)
+            colour = colours.get(rv.side_of(agent) or THIRD_PARTIES, THIRD_PARTY_COLOUR)
+            fig.add_trace(
+                go.Scatter(
+                    x=rv.steps.tolist(),
+                    y=y.tolist(),
+                    mode="lines",
+                    name=f"{_label(view, agent)} → {_side_label(view, side)}{suffix}",
+                    line={"color": colour, "width": 2.4 if dash == "solid" else 1.6, "dash": dash_override or dash},
+                    opacity=opacity,
+                    meta=[agent, side],
+                    customdata=_dates(run, rv.steps),
+                    hovertemplate="week %{x} (%{customdata})<br>%{fullData.name}: %{y:.2f}<extra></extra>",
+                )
+            )
+    shapes = [_step_marker(step), *_fork_marker(compare)]
+    mu_min = result.manifest.get("parameters", {}).get("mu_min")
+    if mu_min is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": mu_min,
+                "y1": mu_min,
+                "line": {"color": "rgba(0,0,0,0.3)", "width": 1, "dash": "dot"},
+            }
+        )
+    _layout(fig, "Trust between the principals", shapes=shapes)
+    if mu_min is not None:
+        fig.add_annotation(
+            xref="paper", yref="y", x=1, y=mu_min, text="needed for a deal", showarrow=False, xanchor="right", yanchor="bottom", font={"size": 10, "color": "#666"}
+        )
+    fig.update_yaxes(range=[0, 1], title_text="trust", tickformat=".1f")
+    _week_axis(fig, result, compare)
+    return fig
+
+
+def trust_matrix_at(result: Any, step: int) -> tuple[list[str], list[str], list[list[float | None]]]:
+    """(agent ids, side ids, z) of the trust matrix at ``step``; None where an agent has no trust in a side (its own)."""
+    view = run_view(result)
+    agents = [a["id"] for a in sorted(view.actors, key=lambda a: (_side_rank(view, a["side"]), a["role"] != "leader"))]
+    z: list[list[float | None]] = []
+    for a in agents:
+        row: list[float | None] = []
+        for s in view.sides:
+            v = view.at(f"trust_{s}", a, step)
+            row.append(None if v != v else round(v, 4))
+        z.append(row)
+    return agents, list(view.sides), z
+
+
+def _side_rank(view: Any, side: str | None) -> int:
+    return view.sides.index(side) if side in view.sides else len(view.sides)
+
+
+def trust_heatmap(result: Any, step: int) -> go.Figure:
+    """The trust matrix at ``step``: each agent's (rows) belief that each side (columns) is trustworthy.
+
+    One heatmap trace; blank cells are an agent's own side.
+    """
+    view = run_view(result)
+    agents, sides, z = trust_matrix_at(result, step)
+    labels = [_label(view, a) for a in agents]
+    text = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_side_label(view, s) for s in sides],
+            y=labels,
+            text=text,
+            texttemplate="%{text}" if len(agents) <= 40 else None,
+            textfont={"size": 10},
+            zmin=0,
+            zmax=1,
+            colorscale="Greens",
+            colorbar={"thickness": 10, "len": 0.9, "title": {"text": "trust", "side": "right"}},
+            customdata=[[view.names.get(a, a)] * len(sides) for a in agents],
+            hovertemplate="%{customdata} → %{x}: %{z:.2f}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    _layout(fig, f"Trust matrix, week {step}", legend=False)
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 10}, automargin=True)
+    fig.update_xaxes(side="top", tickfont={"size": 11}, tickangle=0, showline=False)
+    fig.update_yaxes(showline=False)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 56, "b": 10})
+    return fig
+
+
+# -------------------------------------------------------------------- pressure
+def pressure_figure(result: Any, step: int | None = None, compare: Any = None) -> go.Figure:
+    """Economic (solid), domestic (dashed) and military (dotted) pressure per side, and tension, over time.
+
+    Sides in their colours, tension in dark grey. With ``compare`` (a fork),
+    shows each side's aggregate pressure and the tension of both runs instead:
+    the base solid, the fork dashed.
+    """
+    view = run_view(result)
+    colours = side_colours(result)
+    fig = go.Figure()
+    if compare is None:
+        for side in view.sides:
+            for var, dash in _PRESSURE_DASH.items():
+                fig.add_trace(
+                    go.Scatter(
+                        x=view.steps.tolist(),
+                        y=view.series(var, side).tolist(),
+                        mode="lines",
+                        name=f"{_side_label(view, side)} {_PRESSURE_LABEL[var]}",
+                        line={"color": colours[side], "dash": dash, "width": 1.8},
+                        showlegend=False,
+                        meta=[var, side],
+                        hovertemplate=f"week %{{x}}<br>{_side_label(view, side)} {_PRESSURE_LABEL[var]}: %{{y:.2f}}<extra></extra>",
+                    )
+                )
+        fig.add_trace(
+            go.Scatter(
+                x=view.steps.tolist(),
+                y=view.series("tension", "world").tolist(),
+                mode="lines",
+                name="tension",
+                line={"color": WORLD_COLOUR, "width": 2.2},
+                meta=["tension", "world"],
+                hovertemplate="week %{x}<br>tension: %{y:.2f}<extra></extra>",
+            )
+        )
+        for side in view.sides:
+            fig.add_trace(_legend_key(_side_label(view, side), colours[side], "solid"))
+        for var, dash in _PRESSURE_DASH.items():
+            fig.add_trace(_legend_key(_PRESSURE_LABEL[var], "#888", dash))
+        title = "Pressure and tension"
+    else:
+        for run, suffix, dash in ((result, "", "solid"), (compare, " (fork)", "dash")):
+            rv = run_view(run)
+            for side in view.sides:
+                fig.add_trace(
+                    go.Scatter(
+                        x=rv.steps.tolist(),
+                        y=rv.series("pressure", side).tolist(),
+                        mode="lines",
+                        name=f"{_side_label(view, side)}{suffix}",
+                        line={"color": colours[side], "dash": dash, "width": 2},
+                        meta=["pressure", side],
+                        hovertemplate="week %{x}<br>%{fullData.name}: %{y:.2f}<extra></extra>",
+                    )
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=rv.steps.tolist(),
+                    y=rv.series("tension", "world").tolist(),
+                    mode="lines",
+                    name=f"tension{suffix}",
+                    line={"color": WORLD_COLOUR, "dash": dash, "width": 1.6},
+                    meta=["tension", "world"],
+                    hovertemplate="week %{x}<br>%{fullData.name}: %{y:.2f}<extra></extra>",
+                )
+            )
+        title = "Pressure on each side and tension"
+    _layout(fig, title, shapes=[_step_marker(step), *_fork_marker(compare)])
+    fig.update_yaxes(range=[0, 1.02], tickformat=".1f")
+    _week_axis(fig, result, compare)
+    return fig
+
+
+def _legend_key(name: str, colour: str, dash: str) -> go.Scatter:
+    return go.Scatter(x=[None], y=[None], mode="lines", name=name, line={"color": colour, "dash": dash, "width": 2}, hoverinfo="skip")
+
+
+# ---------------------------------------------------------------------- stance
+def stance_figure(result: Any, step: int | None = None) -> go.Figure:
+    """Every actor's stance (0 dove, 1 hawk) over time; leaders thick, factions thin, in their side's colour."""
+    view = run_view(result)
+    colours = side_colours(result)
+    many = len(view.actors) > GL_THRESHOLD
+    Trace = go.Scattergl if many else go.Scatter
+    fig = go.Figure()
+    shown: set[str] = set()
+    steps = view.steps.tolist()
+    for a in sorted(view.actors, key=lambda a: (_side_rank(view, a["side"]), a["role"] != "leader")):
+        side = a["side"] or THIRD_PARTIES
+        leader = a["role"] == "leader" and a["side"] is not None
+        group = side if not leader else a["id"]
+        name = _label(view, a["id"]) if leader else (f"{_side_label(view, side)} factions" if a["side"] else "third parties")
+        fig.add_trace(
+            Trace(
+                x=steps,
+                y=view.series("stance", a["id"]).tolist(),
+                mode="lines",
+                name=name,
+                legendgroup=group,
+                showlegend=group not in shown,
+                line={"color": colours.get(side, THIRD_PARTY_COLOUR), "width": 2.6 if leader else 1.1, "dash": "solid" if a["side"] else "dot"},
+                opacity=1.0 if leader else 0.55,
+                meta=["stance", a["id"]],
+                hovertemplate=f"week %{{x}}<br>{view.names[a['id']]}: %{{y:.2f}}<extra></extra>",
+            )
+        )
+        shown.add(group)
+    _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step)])
+    fig.update_yaxes(range=[0, 1], tickformat=".1f")
+    _week_axis(fig, result)
+    return fig
+
+
+# ------------------------------------------------------------------------ zone
+def zone_figure(result: Any, step: int | None = None) -> go.Figure:
+    """Share of the issue space in the zone of agreement and in each side's win-set, over time."""
+    view = run_view(result)
+    colours = side_colours(result)
+    fig = go.Figure()
+    for side in view.summit_sides + [s for s in view.sides if s not in view.summit_sides]:
+        if not view.has("win_set_area", side):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=view.steps.tolist(),
+                y=view.series("win_set_area", side).tolist(),
+                mode="lines",
+                name=f"{_side_label(view, side)} win-set",
+                line={"color": colours[side], "width": 2},
+                meta=["win_set_area", side],
+                hovertemplate="week %{x}<br>%{fullData.name}: %{y:.0%}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=view.steps.tolist(),
+            y=view.series("zone_area", "world").tolist(),
+            mode="lines",
+            name="zone of agreement",
+            line={"color": ZONE_COLOUR, "width": 2.4},
+            fill="tozeroy",
+            fillcolor="rgba(123,50,148,0.15)",
+            meta=["zone_area", "world"],
+            hovertemplate="week %{x}<br>zone of agreement: %{y:.1%}<extra></extra>",
+        )
+    )
+    _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step)])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    _week_axis(fig, result)
+    return fig
+
+
+# ----------------------------------------------------------------- issue space
+def _issue_categories(result: Any, step: int) -> tuple[list[float], list[float], list[list[int]], list[str]]:
+    """Axes and the category grid (0 none, 1 first side only, 2 second only, 3 both) projected on the first two dimensions."""
+    spec = result.manifest["bargaining"]
+    dims = list(spec["dimensions"])
+    points = int(spec["grid_points"])
+    grid, ws = win_sets_at(result, step)
+    view = run_view(result)
+    a, b = view.summit_sides[0], view.summit_sides[1]
+    code = ws[a].astype(int) + 2 * ws[b].astype(int)
+    axis = np.linspace(0.0, 1.0, points)
+    if len(dims) == 1:
+        z = [code.tolist()]
+        return axis.tolist(), [0.0], z, dims
+    # project on the first two dimensions: a cell shows what any deal with those two coordinates allows
+    shape = (points, points, -1)
+    in_a = ws[a].reshape(shape).any(axis=2)
+    in_b = ws[b].reshape(shape).any(axis=2)
+    both = (ws[a] & ws[b]).reshape(shape).any(axis=2)
+    cat = np.where(both, 3, in_a.astype(int) + 2 * in_b.astype(int))
+    cat = np.where((cat == 3) & ~both, 0, cat)
+    # rows of z are the second dimension (y), columns the first (x)
+    return axis.tolist(), axis.tolist(), cat.T.tolist(), dims
+
+
+def _offer_traces(result: Any, step: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scatter data (x, y, colours, symbols, text) of earlier offers and this step's offers."""
+    view = run_view(result)
+    colours = side_colours(result)
+    dims = list(result.manifest["dimensions"])
+    earlier: dict[str, list[Any]] = {"x": [], "y": [], "color": [], "symbol": [], "text": []}
+    now: dict[str, list[Any]] = {"x": [], "y": [], "color": [], "symbol": [], "text": []}
+    for o in offers_until(result, step):
+        target = now if o["week"] == step else earlier
+        x = o["point"][dims[0]]
+        y = o["point"][dims[1]] if len(dims) > 1 else 0.0
+        side = view.side_of(o["sender"]) or THIRD_PARTIES
+        target["x"].append(x)
+        target["y"].append(y)
+        target["color"].append(ZONE_COLOUR if o["status"] == "agreement" else colours.get(side, THIRD_PARTY_COLOUR))
+        target["symbol"].append("star" if o["status"] == "agreement" else "x")
+        who = view.names.get(o["sender"], o["sender"])
+        target["text"].append(f"week {o['week']}: {who}'s offer ({o['status']})<br>{o['text']}")
+    return earlier, now
+
+
+def issue_space_figure(result: Any, step: int) -> go.Figure:
+    """The issue space at ``step``: each summit side's win-set, the zone of agreement, and the offers.
+
+    The win-sets are recomputed from ``manifest["bargaining"]`` and the
+    series' per-member ``threshold`` and ``influence`` (see
+    :func:`dashboard.runview.win_sets_at`). With more than two dimensions the
+    picture is the projection on the first two (a cell is coloured if any deal
+    with those coordinates is in the set). Offers made at summits are marked
+    ×, in the colour of the side that made them (this week's large, earlier
+    ones faded); an agreement is a star.
+    """
+    view = run_view(result)
+    colours = side_colours(result)
+    a, b = view.summit_sides[0], view.summit_sides[1]
+    xs, ys, z, dims = _issue_categories(result, step)
+    light = {a: _tint(colours[a], 0.35), b: _tint(colours[b], 0.35)}
+    cs = [
+        [0.0, "#ffffff"],
+        [0.125, "#ffffff"],
+        [0.125, light[a]],
+        [0.375, light[a]],
+        [0.375, light[b]],
+        [0.625, light[b]],
+        [0.625, _tint(ZONE_COLOUR, 0.75)],
+        [1.0, _tint(ZONE_COLOUR, 0.75)],
+    ]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=z,
+            zmin=0,
+            zmax=4,
+            colorscale=cs,
+            showscale=False,
+            hovertemplate=f"{dims[0]}=%{{x:.2f}}" + (f", {dims[1]}=%{{y:.2f}}" if len(dims) > 1 else "") + "<extra></extra>",
+            name="win-sets",
+        )
+    )
+    earlier, now = _offer_traces(result, step)
+    for data, size, opacity, name in ((earlier, 9, 0.45, "earlier offers"), (now, 15, 1.0, "offers this week")):
+        fig.add_trace(
+            go.Scatter(
+                x=data["x"],
+                y=data["y"],
+                mode="markers",
+                name=name,
+                marker={"color": data["color"], "symbol": data["symbol"], "size": size, "line": {"width": 1, "color": "#222"}},
+                opacity=opacity,
+                text=data["text"],
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+            )
+        )
+    for label, colour, symbol in (
+        (f"{_side_label(view, a)} win-set", light[a], "square"),
+        (f"{_side_label(view, b)} win-set", light[b], "square"),
+        ("zone of agreement", _tint(ZONE_COLOUR, 0.75), "square"),
+        ("offer", "#555", "x"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=label, marker={"color": colour, "symbol": symbol, "size": 11, "line": {"width": 0.5, "color": "#999"}}, hoverinfo="skip"
+            )
+        )
+    labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
+    _layout(fig, f"Issue space, week {step}")
+    fig.update_xaxes(title_text=labels_of.get(dims[0], dims[0]), range=[-0.03, 1.03], constrain="domain", zeroline=False, showgrid=False)
+    if len(dims) > 1:
+        fig.update_yaxes(title_text=labels_of.get(dims[1], dims[1]), range=[-0.03, 1.03], zeroline=False, showgrid=False)
+    else:
+        fig.update_yaxes(visible=False, range=[-0.5, 0.5])
+    fig.update_layout(margin={"l": 48, "r": 12, "t": 34, "b": 36})
+    fig.update_xaxes(title_standoff=2)
+    return fig
+
+
+def issue_space_step_data(result: Any, step: int) -> dict[str, Any]:
+    """What changes in :func:`issue_space_figure` from one step to the next (for a Patch)."""
+    _, _, z, _ = _issue_categories(result, step)
+    earlier, now = _offer_traces(result, step)
+    return {"z": z, "earlier": earlier, "now": now, "title": f"Issue space, week {step}"}
+
+
+def _tint(hex_colour: str, amount: float) -> str:
+    """``hex_colour`` mixed with white: amount 1 is the colour, 0 white."""
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    mix = [round(255 - (255 - c) * amount) for c in (r, g, b)]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+# --------------------------------------------------------------------- network
+def network_positions(result: Any) -> dict[str, tuple[float, float]]:
+    """Fixed node positions: one column per side, third parties in the middle column.
+
+    The leader sits at the centre of its side's column; its factions on a
+    half ring on the outer side (a sunflower spiral when there are many), so
+    arrows between the principals cross open space. Deterministic: a function
+    of the actors' order only.
+    """
+    view = run_view(result)
+    pos: dict[str, tuple[float, float]] = {}
+    sides = view.sides
+    # summit sides at the two ends, third parties in the middle, further sides beyond
+    xs = {sides[0]: 0.0}
+    if len(sides) > 1:
+        xs[sides[1]] = 2.0
+    for i, s in enumerate(sides[2:]):
+        xs[s] = 3.0 + i
+    for s in sides:
+        members = [a["id"] for a in view.actors if a["side"] == s and a["role"] != "leader"]
+        leader = view.leaders.get(s)
+        cx = xs[s]
+        if leader:
+            pos[leader] = (cx, 0.0)
+        outward = -1.0 if cx < 1.0 else 1.0
+        n = len(members)
+        if n <= 16:
+            for k, m in enumerate(members):
+                angle = math.pi / 2 + math.pi * (k + 1) / (n + 1)  # 90..270 degrees: the left half ring
+                x = 0.62 * math.cos(angle)
+                y = 0.9 * math.sin(angle)
+                pos[m] = (cx - x * outward if outward > 0 else cx + x, y)
+        else:
+            golden = math.pi * (3 - math.sqrt(5))
+            for k, m in enumerate(members):
+                r = 0.85 * math.sqrt((k + 1) / n)
+                t = k * golden
+                pos[m] = (cx + 0.6 * r * math.cos(t), r * math.sin(t))
+    tps = [a["id"] for a in view.actors if a["side"] is None]
+    n = len(tps)
+    for k, m in enumerate(tps):
+        # spread over the middle column, leaving the centre line free
+        if n <= 24:
+            slots = [y for y in np.linspace(-0.95, 0.95, max(n + 1, 2) if n % 2 else n + 2).tolist() if abs(y) > 0.12][:n]
+            y = slots[k] if k < len(slots) else 0.9
+            pos[m] = (1.0 + (0.18 if k % 2 else -0.18), y)
+        else:
+            pos[m] = (1.0 + 0.3 * math.cos(k), -0.95 + 1.9 * k / max(n - 1, 1))
+    for a in view.actors:  # anything left (should not happen): on a line below
+        pos.setdefault(a["id"], (1.0, -1.1))
+    return pos
+
+
+def _signal_class(kind: str) -> str:
+    from sim.signals import build_catalogue
+
+    cat = _catalogue_cache.get("default")
+    if cat is None:
+        cat = build_catalogue()
+        _catalogue_cache["default"] = cat
+    k = cat.get(kind)
+    if k is None:
+        return "hostile" if kind in ("walk_away", "escalation", "pledge_breach", "blame") else "neutral"
+    if k.conciliatory:
+        return "conciliatory"
+    if k.trust.mode in ("hostile", "shift") or k.vindicates in ("hawks",):
+        return "hostile"
+    return "neutral"
+
+
+_catalogue_cache: dict[str, Any] = {}
+
+
+def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
+    """This step's signals as plotly annotations (arrows sender -> receiver, hover = the sentence)."""
+    view = run_view(result)
+    pos = positions or network_positions(result)
+    arrows: list[dict[str, Any]] = []
+    for e in view.events_by_step.get(int(step), []):
+        sender = e.get("sender")
+        if not sender or sender not in pos:
+            continue
+        receivers = [r for r in str(e.get("receiver") or "").split("+") if r in pos]
+        for r in receivers:
+            if r == sender:
+                continue
+            (x0, y0), (x1, y1) = pos[sender], pos[r]
+            arrows.append(
+                {
+                    "x": x1,
+                    "y": y1,
+                    "ax": x0,
+                    "ay": y0,
+                    "xref": "x",
+                    "yref": "y",
+                    "axref": "x",
+                    "ayref": "y",
+                    "showarrow": True,
+                    "arrowhead": 2,
+                    "arrowsize": 1.1,
+                    "arrowwidth": 1.8,
+                    "arrowcolor": _SIGNAL_COLOURS[_signal_class(e["kind"])],
+                    "standoff": 9,
+                    "startstandoff": 7,
+                    "text": "",
+                    "hovertext": str(e.get("text") or e["kind"]),
+                    "opacity": 0.9,
+                }
+            )
+    return arrows[:MAX_ARROWS]
+
+
+def network_step_data(result: Any, step: int) -> dict[str, Any]:
+    """Per-node colour (stance), size (influence) and hover text at ``step``, in the order of ``manifest["actors"]``."""
+    view = run_view(result)
+    colours = side_colours(result)
+    stance, size, hover = [], [], []
+    infl = [view.at("influence", a["id"], step) for a in view.actors]
+    top = max([v for v in infl if v == v] + [1e-9])
+    big = len(view.actors) > GL_THRESHOLD
+    for a, w in zip(view.actors, infl, strict=True):
+        aid = a["id"]
+        x = view.at("stance", aid, step)
+        stance.append(round(x, 4) if x == x else 0.5)
+        w = 0.0 if w != w else w
+        size.append(round((4 if big else 12) + (10 if big else 30) * math.sqrt(max(w, 0.0) / top), 2))
+        lines = [f"<b>{view.names[aid]}</b>", f"{a['role']}, {_side_label(view, a['side']) if a['side'] else 'third party'}"]
+        lines.append(f"stance {x:.2f} · influence {w:.2f}")
+        trust = [f"{_side_label(view, s)} {view.at(f'trust_{s}', aid, step):.2f}" for s in view.sides if view.has(f"trust_{s}", aid)]
+        if trust:
+            lines.append("trust in " + ", ".join(trust))
+        if a["side"]:
+            p = [f"{_PRESSURE_LABEL[v]} {view.at(v, a['side'], step):.2f}" for v in _PRESSURE_DASH]
+            lines.append("side's pressure: " + ", ".join(p))
+        elif view.has("pressure_domestic", aid):
+            lines.append(f"domestic pressure {view.at('pressure_domestic', aid, step):.2f}")
+        hover.append("<br>".join(lines))
+    return {
+        "stance": stance,
+        "size": size,
+        "hover": hover,
+        "line": [colours.get(a["side"] or THIRD_PARTIES, THIRD_PARTY_COLOUR) for a in view.actors],
+    }
+
+
+def network_annotations(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
+    """This step's signal arrows followed by one heading per side (its name over its column)."""
+    view = run_view(result)
+    pos = positions or network_positions(result)
+    colours = side_colours(result)
+    heads = []
+    for s in view.sides:
+        members = [pos[a["id"]] for a in view.actors if a["side"] == s and a["id"] in pos]
+        cx = float(np.mean([p[0] for p in members])) if members else 0.0
+        heads.append(
+            {
+                "x": cx,
+                "y": 1.12,
+                "xref": "x",
+                "yref": "y",
+                "text": f"<b>{_side_label(view, s)}</b>",
+                "showarrow": False,
+                "font": {"color": colours[s], "size": 12},
+            }
+        )
+    return [*signal_arrows(result, step, pos), *heads]
+
+
+def network_node_trace(result: Any) -> int:
+    """Index of the node trace in :func:`network_figure` (after the four edge-width traces, if any)."""
+    return 4 if result.manifest.get("influence_edges") else 0
+
+
+def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> go.Figure:
+    """The influence network at ``step``.
+
+    Nodes are coloured by stance (:data:`STANCE_COLOURSCALE`), sized by
+    influence, outlined in their side's colour and placed by
+    :func:`network_positions` (fixed across steps); edges are drawn in four
+    width classes by weight; this step's signals are arrows (teal
+    conciliatory, orange hostile, grey neutral) whose hover is the event's
+    sentence. Above :data:`GL_THRESHOLD` nodes, WebGL traces are used.
+    """
+    view = run_view(result)
+    pos = dict(positions) if positions is not None else network_positions(result)
+    big = len(view.actors) > GL_THRESHOLD
+    Trace = go.Scattergl if big else go.Scatter
+    fig = go.Figure()
+    edges = result.manifest.get("influence_edges", [])
+    if edges:
+        weights = np.array([float(e["weight"]) for e in edges])
+        cuts = np.quantile(weights, [0.25, 0.5, 0.75]) if weights.size > 3 else np.array([0.1, 0.2, 0.3])
+        widths = (0.6, 1.2, 2.0, 3.2)
+        for level in range(4):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for e, w in zip(edges, weights, strict=True):
+                if int(np.searchsorted(cuts, w, side="right")) != level:
+                    continue
+                if e["listener"] not in pos or e["speaker"] not in pos:
+                    continue
+                (x0, y0), (x1, y1) = pos[e["speaker"]], pos[e["listener"]]
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+            fig.add_trace(
+                Trace(x=xs, y=ys, mode="lines", line={"color": "rgba(120,120,120,0.35)", "width": widths[level]}, hoverinfo="skip", showlegend=False)
+            )
+    data = network_step_data(result, step)
+    ids = [a["id"] for a in view.actors]
+    labels, where = [], []
+    leaders = set(view.leaders.values())
+    centre = float(np.mean([p[0] for p in pos.values()])) if pos else 0.0
+    for a in ids:
+        x = pos[a][0]
+        if big:
+            labels.append("")
+        elif a in leaders:
+            labels.append(f"<b>{short_name(view.names.get(a, a), 18)}</b>")
+        elif len(ids) <= 40:
+            labels.append(short_name(view.names.get(a, a), 15))
+        else:
+            labels.append("")
+        side = view.side_of(a)
+        if a in leaders:
+            where.append("top center")
+        elif side is None:
+            where.append("bottom center")
+        else:
+            where.append("middle left" if x < centre else "middle right")
+    fig.add_trace(
+        Trace(
+            x=[pos[a][0] for a in ids],
+            y=[pos[a][1] for a in ids],
+            mode="markers+text" if not big else "markers",
+            text=labels,
+            textposition=where,
+            textfont={"size": 10, "color": "#333"},
+            marker={
+                "color": data["stance"],
+                "cmin": 0,
+                "cmax": 1,
+                "colorscale": STANCE_COLOURSCALE,
+                "size": data["size"],
+                "line": {"color": data["line"], "width": 2.5 if not big else 1},
+                "colorbar": {"title": {"text": "stance", "side": "right"}, "thickness": 8, "len": 0.6, "tickvals": [0, 1], "ticktext": ["dove", "hawk"], "x": 1.0},
+            },
+            hovertext=data["hover"],
+            hoverinfo="text",
+            customdata=ids,
+            name="actors",
+            showlegend=False,
+        )
+    )
+    xs_all = [p[0] for p in pos.values()] or [0.0]
+    annotations = network_annotations(result, step, pos)
+    n_arrows = len(annotations) - len(view.sides)
+    _layout(fig, f"Influence network, week {step}", legend=False)
+    fig.update_layout(annotations=annotations, meta={"arrows": n_arrows})
+    fig.update_xaxes(visible=False, range=[min(xs_all) - (0.3 if big else 1.15), max(xs_all) + (0.3 if big else 1.25)])
+    fig.update_yaxes(visible=False, range=[-1.25, 1.25], scaleanchor=None)
+    fig.update_layout(margin={"l": 6, "r": 6, "t": 34, "b": 6}, dragmode="pan")
+    return fig
+
+
+# ------------------------------------------------------------------- ensembles
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n (95% by default).
+
+    >>> [round(v, 4) for v in wilson_interval(5, 10)]
+    [0.2366, 0.7634]
+    >>> wilson_interval(0, 0)
+    (0.0, 1.0)
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _outcome_of(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Mapping):
+        return str(item["outcome"])
+    return str(item.manifest["outcome"])
+
+
+def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None = None) -> go.Figure:
+    """Outcome probabilities over an ensemble, with Wilson 95% intervals.
+
+    Args:
+        results: RunResults, outcome strings, dicts with an ``"outcome"`` key,
+            or a mapping outcome -> count.
+
+    Bars are in :data:`OUTCOME_COLOURS`; ``customdata`` holds [count, low, high].
+    """
+    from sim.run import OUTCOMES
+
+    if isinstance(results, Mapping):
+        counts = {k: int(v) for k, v in results.items()}
+    else:
+        counts = {}
+        for r in results:
+            o = _outcome_of(r)
+            counts[o] = counts.get(o, 0) + 1
+    n = sum(counts.values())
+    names = [o for o in OUTCOMES if o in counts or o in ("walk_away", "declaration", "stalemate")] + [o for o in counts if o not in OUTCOMES]
+    p = [counts.get(o, 0) / n if n else 0.0 for o in names]
+    ci = [wilson_interval(counts.get(o, 0), n) for o in names]
+    fig = go.Figure(
+        go.Bar(
+            y=[OUTCOME_LABELS.get(o, o) for o in names],
+            x=p,
+            orientation="h",
+            marker={"color": [OUTCOME_COLOURS.get(o, "#888") for o in names]},
+            error_x={"type": "data", "symmetric": False, "array": [hi - q for q, (_, hi) in zip(p, ci, strict=True)], "arrayminus": [q - lo for q, (lo, _) in zip(p, ci, strict=True)], "color": "#333", "thickness": 1.2, "width": 4},
+            customdata=[[counts.get(o, 0), lo, hi] for o, (lo, hi) in zip(names, ci, strict=True)],
+            text=[f"{q:.0%}" for q in p],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1%} (%{customdata[0]} runs)<br>95% CI %{customdata[1]:.1%} – %{customdata[2]:.1%}<extra></extra>",
+            meta=names,
+        )
+    )
+    _layout(fig, title or f"Outcomes of {n} runs (95% Wilson intervals)", legend=False)
+    fig.update_xaxes(range=[0, 1.08], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(margin={"l": 10, "r": 20, "t": 34, "b": 30})
+    return fig
+
+
+def _carry_forward(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Stack runs of unequal length, each continued at its last value (a finished run stays where it ended)."""
+    T = max((len(r) for r in rows), default=0)
+    out = np.full((len(rows), T), np.nan)
+    for i, r in enumerate(rows):
+        r = np.asarray(r, dtype=float)
+        if r.size:
+            out[i, : r.size] = r
+            out[i, r.size :] = r[-1]
+    return out
+
+
+def fan_chart_matrix(values: np.ndarray, title: str, colour: str = "#1f77b4", steps: Sequence[int] | None = None, y_title: str | None = None) -> go.Figure:
+    """Median with 50% and 90% bands of a (runs x steps) matrix.
+
+    Traces, in order: the 90% band (two traces: 5th then 95th percentile),
+    the 50% band (25th, 75th) and the median (``data[4]``).
+    """
+    return fans_figure([("median", colour, values)], title, steps=steps, y_title=y_title)
+
+
+def fans_figure(
+    bands: Sequence[tuple[str, str, np.ndarray]], title: str, steps: Sequence[int] | None = None, y_title: str | None = None
+) -> go.Figure:
+    """Several fan charts overlaid: for each (name, colour, runs x steps matrix), the 90% and 50% bands and the median.
+
+    Each fan contributes five traces in this order: 5th, 95th (filled to the
+    5th), 25th, 75th (filled) and the median, named ``name``.
+    """
+    fig = go.Figure()
+    lo_all, hi_all = np.inf, -np.inf
+    single = len(bands) == 1
+    for name, colour, values in bands:
+        values = np.asarray(values, dtype=float)
+        n = values.shape[1] if values.ndim == 2 else 0
+        x = list(steps)[:n] if steps is not None else list(range(n))
+        q = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0) if values.size else np.zeros((5, 0))
+        if values.size:
+            lo_all, hi_all = min(lo_all, float(np.nanmin(values))), max(hi_all, float(np.nanmax(values)))
+        for lo, hi, alpha, band in ((q[0], q[4], 0.13, "90%"), (q[1], q[3], 0.28, "50%")):
+            label = f"{band} of runs" if single else f"{name}: {band} of runs"
+            fig.add_trace(go.Scatter(x=x, y=lo.tolist(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip", legendgroup=name))
+            fig.add_trace(
+                go.Scatter(
+                    x=x, y=hi.tolist(), mode="lines", line={"width": 0}, fill="tonexty", fillcolor=_rgba(colour, alpha), name=label, hoverinfo="skip", legendgroup=name, showlegend=single
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=q[2].tolist(),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": colour, "width": 2.4},
+                hovertemplate=f"week %{{x}}<br>{name}: median %{{y:.2f}}<extra></extra>",
+            )
+        )
+    _layout(fig, title)
+    unit = lo_all >= 0 and hi_all <= 1
+    fig.update_yaxes(title_text=y_title, range=[0, 1] if unit else None)
+    return fig
+
+
+def fan_chart(results: Sequence[Any], variable: str, agent: str, title: str | None = None) -> go.Figure:
+    """Median and 50%/90% bands of ``variable`` of ``agent`` across an ensemble of RunResults.
+
+    Runs that ended early (an agreement, an escalation) are continued at their
+    last value. Coloured by the agent's side (or the side itself, or grey).
+    """
+    rows = [run_view(r).series(variable, agent) for r in results]
+    matrix = _carry_forward(rows)
+    colour = THIRD_PARTY_COLOUR
+    if results:
+        colours = side_colours(results[0])
+        side = run_view(results[0]).side_of(agent)
+        colour = colours.get(agent) or colours.get(side or THIRD_PARTIES, THIRD_PARTY_COLOUR)
+        if agent == "world":
+            colour = WORLD_COLOUR
+    name = title or f"{variable} of {agent}: median, 50% and 90% of {len(rows)} runs"
+    fig = fan_chart_matrix(matrix, name, colour)
+    fig.update_xaxes(title_text="week")
+    return fig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# -------------------------------------------------------------------- the log
+def events_table_rows(result: Any, step: int | None = None) -> list[dict[str, Any]]:
+    """The event log up to ``step`` (all of it for None), oldest first, for a DataTable.
+
+    Keys: week, date, sender, receiver (display names; "A + B" for both
+    principals), kind, sentence, source.
+    """
+    view = run_view(result)
+    rows = []
+    for e in view.events:
+        if step is not None and int(e["step"]) > step:
+            break
+        receiver = e.get("receiver") or ""
+        rows.append(
+            {
+                "week": int(e["step"]),
+                "date": e.get("date") or date_of(result, int(e["step"])),
+                "sender": view.names.get(e.get("sender") or "", e.get("sender") or ""),
+                "receiver": " + ".join(view.names.get(r, r) for r in receiver.split("+")) if receiver else "",
+                "kind": e["kind"],
+                "sentence": e.get("text") or "",
+                "source": e.get("source") or "",
+            }
+        )
+    return rows

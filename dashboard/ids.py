@@ -1,0 +1,87 @@
+"""Component ids of the dashboard, in one place (layout, callbacks and tests use these)."""
+
+from __future__ import annotations
+
+# location and browser-side state
+URL = "url"
+CONFIG = "config-store"  # the configuration of the run on screen
+RUN_INFO = "run-info-store"  # what the figures on screen were drawn from: config, key, last step
+FORK = "fork-store"  # the fork on screen: config, spec, key
+ENSEMBLE = "ensemble-store"  # the ensemble in progress: config, n, done
+URL_SINK = "url-sink"  # output of the clientside callback that writes the URL
+PANEL_SCENARIO = "panel-scenario-store"  # which scenario the parameter controls were built for
+
+# header
+SCENARIO = "scenario-dropdown"
+UPLOAD = "scenario-upload"
+MODE = "mode-radio"
+SEED = "seed-input"
+RUN = "run-button"
+ERRORS = "error-banner"
+TITLE = "run-title"
+
+# parameters
+PARAM_PANEL = "param-panel"
+PARAM_FILTER = "param-filter"
+PARAM_RESET = "param-reset"
+PARAM = "param"  # pattern-matching type: {"type": PARAM, "path": path}
+PARAM_ROW = "param-row"  # {"type": PARAM_ROW, "path": path}: the row holding a control
+
+# playback
+RESET = "reset-button"
+BACK = "back-button"
+PLAY = "play-button"
+FORWARD = "forward-button"
+END = "end-button"
+SPEED = "speed-dropdown"
+TIMER = "play-interval"
+SLIDER = "step-slider"
+STEP_LABEL = "step-label"
+OUTCOME = "outcome-panel"
+
+# views
+TABS = "view-tabs"
+NETWORK = "network-graph"
+TRUST = "trust-graph"
+HEATMAP = "trust-heatmap"
+PRESSURE = "pressure-graph"
+STANCE = "stance-graph"
+ZONE = "zone-graph"
+ISSUES = "issue-graph"
+EVENTS = "events-table"
+PAIRS = "trust-pairs-dropdown"
+
+# fork
+FORK_AT = "fork-step-input"
+FORK_PARAM = "fork-param-dropdown"
+FORK_VALUE = "fork-value-input"
+FORK_PRESET = "fork-preset-dropdown"
+FORK_REMOVE = "fork-remove-checklist"
+FORK_ADD_KIND = "fork-add-kind"
+FORK_ADD_SENDER = "fork-add-sender"
+FORK_ADD_WEEK = "fork-add-week"
+FORK_RUN = "fork-run-button"
+FORK_CLEAR = "fork-clear-button"
+FORK_STATUS = "fork-status"
+FORK_TRUST = "fork-trust-graph"
+FORK_PRESSURE = "fork-pressure-graph"
+FORK_ISSUES_BASE = "fork-issues-base"
+FORK_ISSUES_ALT = "fork-issues-alt"
+FORK_COMPARE = "fork-compare"
+
+# ensemble
+ENS_N = "ensemble-n"
+ENS_RUN = "ensemble-run-button"
+ENS_CANCEL = "ensemble-cancel-button"
+ENS_TIMER = "ensemble-interval"
+ENS_PROGRESS = "ensemble-progress"
+ENS_OUTCOMES = "ensemble-outcomes"
+ENS_TRUST = "ensemble-trust"
+ENS_PRESSURE = "ensemble-pressure"
+
+# export
+EXPORT_ZIP = "export-zip-button"
+EXPORT_REPORT = "export-report-button"
+EXPORT_FORMAT = "export-format"
+EXPORT_DATA = "export-data-button"
+DOWNLOAD = "download"

@@ -1,0 +1,489 @@
+"""The page: a top bar, the parameter sidebar, the playback bar and three tabs (run, fork, ensemble).
+
+The layout is static: it holds no run. What is on screen is filled in by
+callbacks from the configuration in the URL (or the default scenario).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import dash_table, dcc, html
+
+from dashboard import ids
+
+SPEEDS = [
+    {"label": "0.5×", "value": 1600},
+    {"label": "1×", "value": 800},
+    {"label": "2×", "value": 400},
+    {"label": "4×", "value": 200},
+    {"label": "8×", "value": 100},
+]
+DEFAULT_SPEED = 400
+TAB_STYLE = {"padding": "5px 12px", "height": "32px", "lineHeight": "20px", "fontSize": "13px"}
+TAB_SELECTED = {**TAB_STYLE, "fontWeight": "600", "borderTop": "3px solid #2a6f97"}
+GRAPH_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "displayModeBar": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"],
+}
+EVENT_COLUMNS = [
+    {"name": "week", "id": "week", "type": "numeric"},
+    {"name": "date", "id": "date"},
+    {"name": "sender", "id": "sender"},
+    {"name": "receiver", "id": "receiver"},
+    {"name": "kind", "id": "kind"},
+    {"name": "what happened", "id": "sentence"},
+]
+PRESETS = {
+    "no-walk-away": {
+        "label": "Nobody walks away (a declaration instead)",
+        "overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0},
+    },
+    "trusting": {"label": "Trust is easier to win (kappa × 2)", "overrides": {"parameters.kappa": 4.0}},
+    "lower-bar": {"label": "A deal needs less trust (mu_min 0.3)", "overrides": {"parameters.mu_min": 0.3}},
+    "hawks-quiet": {"label": "Hawks lose the argument faster (eta 1)", "overrides": {"parameters.eta": 1.0}},
+}
+
+
+def placeholder(height: int = 300, text: str = "") -> go.Figure:
+    """An empty figure of the right size, shown until a run is drawn."""
+    fig = go.Figure()
+    fig.update_layout(
+        template=None,
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{"text": text, "showarrow": False, "font": {"color": "#889", "size": 13}}] if text else [],
+    )
+    return fig
+
+
+def graph(id_: str, height: int = 300, text: str = "") -> dcc.Graph:
+    return dcc.Graph(id=id_, figure=placeholder(height, text), config=GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def card(*children: Any, cls: str = "") -> html.Div:
+    return html.Div(list(children), className=f"card {cls}".strip())
+
+
+# ----------------------------------------------------------------- top bar
+def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+    return html.Div(
+        className="topbar",
+        children=[
+            html.Div(["summitry", html.Small("summit diplomacy, step by step")], className="brand"),
+            html.Label("Scenario", htmlFor=ids.SCENARIO),
+            dcc.Dropdown(
+                id=ids.SCENARIO,
+                options=[{"label": s, "value": s} for s in scenarios],
+                value=default_scenario,
+                clearable=False,
+                searchable=False,
+                style={"width": "230px"},
+            ),
+            dcc.Upload(
+                id=ids.UPLOAD,
+                children=html.Button("Upload YAML…", className="btn dark", title="Validate and run your own scenario file (at most 2 MiB)"),
+                accept=".yaml,.yml,.json",
+                max_size=6 * 1024 * 1024,
+                multiple=False,
+            ),
+            html.Div(className="grow"),
+            html.Button("Run directory (.zip)", id=ids.EXPORT_ZIP, className="btn dark small", title="run.json, events and series of this run"),
+            html.Button(
+                "Report (HTML)",
+                id=ids.EXPORT_REPORT,
+                className="btn dark small",
+                style={} if report_available else {"display": "none"},
+                title="The run report",
+            ),
+            dcc.Dropdown(
+                id=ids.EXPORT_FORMAT,
+                options=[{"label": f, "value": f} for f in ("CSV", "Parquet", "JSON")],
+                value="CSV",
+                clearable=False,
+                searchable=False,
+                style={"width": "96px"},
+            ),
+            html.Button("Data", id=ids.EXPORT_DATA, className="btn dark small", title="events and series in the chosen format"),
+            dcc.Download(id=ids.DOWNLOAD),
+        ],
+    )
+
+
+# ---------------------------------------------------------------- sidebar
+def sidebar() -> html.Div:
+    return html.Div(
+        className="sidebar",
+        children=[
+            html.H3("Run"),
+            html.Div(
+                className="field",
+                children=[
+                    html.Label("Seed", htmlFor=ids.SEED),
+                    dcc.Input(id=ids.SEED, type="number", min=0, step=1, value=0, className="seed", debounce=True),
+                    html.Button("Run ▶", id=ids.RUN, className="btn primary", title="Run with these settings"),
+                ],
+            ),
+            html.Div(
+                className="field",
+                children=[
+                    html.Label("Mode"),
+                    dcc.RadioItems(
+                        id=ids.MODE,
+                        options=[
+                            {"label": " scenario", "value": "default"},
+                            {"label": " free", "value": "free"},
+                            {"label": " forcing", "value": "forcing"},
+                        ],
+                        value="default",
+                        inline=True,
+                        inputStyle={"marginRight": "2px"},
+                        labelStyle={"marginRight": "8px"},
+                    ),
+                ],
+            ),
+            html.H3("Parameters"),
+            html.Div(
+                className="row",
+                children=[
+                    dcc.Input(id=ids.PARAM_FILTER, type="search", placeholder="filter, e.g. trump, kappa", debounce=0.4, style={"flex": "1", "minWidth": 0}),
+                    html.Button("Reset", id=ids.PARAM_RESET, className="btn small", title="Back to the scenario's values"),
+                ],
+            ),
+            html.P("Change values, then Run. Hover a name for its meaning.", className="muted", style={"margin": "6px 0"}),
+            html.Div(id=ids.PARAM_PANEL),
+            dcc.Store(id="param-built", data=[]),
+        ],
+    )
+
+
+def _step_for(lo: float, hi: float, integer: bool) -> float:
+    if integer:
+        return 1
+    span = hi - lo
+    if span <= 0:
+        return 0.01
+    raw = span / 100
+    exp = math.floor(math.log10(raw))
+    return round(10**exp, 10)
+
+
+def param_control(info: Any, value: float | None) -> html.Div:
+    """One parameter: its name and range, and a slider with a number box (or a number box alone)."""
+    lo, hi = info.low, info.high
+    finite = math.isfinite(lo) and math.isfinite(hi)
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    label = info.path.split(".", 1)[1] if "." in info.path else info.path
+    rng = f"{lo:g} – {hi:g}" if finite else ""
+    if finite and not missing:
+        control: Any = dcc.Slider(
+            id={"type": ids.PARAM, "path": info.path},
+            min=lo,
+            max=hi,
+            step=_step_for(lo, hi, info.integer),
+            value=value,
+            marks=None,
+            updatemode="mouseup",
+            allow_direct_input=True,
+        )
+    else:
+        control = dcc.Input(
+            id={"type": ids.PARAM, "path": info.path},
+            type="number",
+            value=None if missing else value,
+            min=lo if math.isfinite(lo) else (0 if missing else None),
+            max=hi if math.isfinite(hi) else (1 if missing else None),
+            step="any",
+            placeholder="default (from the model)" if missing else "",
+            debounce=True,
+        )
+    return html.Div(
+        className="param",
+        id={"type": ids.PARAM_ROW, "path": info.path},
+        title=info.description,
+        children=[html.Div(className="name", children=[html.Span(label), html.Span(rng, className="range")]), control],
+    )
+
+
+def _actor_names(scenario: Any) -> dict[str, str]:
+    names = {}
+    for side in scenario.sides.values():
+        names[side.leader.id] = side.leader.name
+        for f in side.factions:
+            names[f.id] = f.name
+    for t in scenario.third_parties:
+        names[t.id] = t.name
+    return names
+
+
+def param_groups(table: Sequence[Any], scenario: Any) -> list[tuple[str, str, list[Any]]]:
+    """(group, title, parameters) in display order: the model, each side (its actors' too), third parties."""
+    side_names = {sid: side.name for sid, side in scenario.sides.items()}
+    groups: dict[str, list[Any]] = {}
+    for info in table:
+        groups.setdefault(info.group, []).append(info)
+    order = [g for g in ("model",) if g in groups] + [s for s in scenario.sides if s in groups] + [g for g in groups if g not in scenario.sides and g != "model"]
+    return [(g, "Model" if g == "model" else side_names.get(g, g.capitalize()), groups[g]) for g in order]
+
+
+def matches(path: str, text: str | None) -> bool:
+    """Does a parameter path match the filter text (case-insensitive substring)?"""
+    t = (text or "").strip().lower()
+    return not t or t in path.lower()
+
+
+def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scenario: Any, filter_text: str | None = None) -> list[Any]:
+    """The controls of one group, with a heading per actor; rows not matching ``filter_text`` hidden."""
+    side_names = {sid: side.name for sid, side in scenario.sides.items()}
+    actor_names = _actor_names(scenario)
+    rows: list[Any] = []
+    current = None
+    for info in infos:
+        owner = info.path.split(".", 1)[0]
+        if group != "model" and owner != current:
+            current = owner
+            title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
+            rows.append(html.Div(title, className="actor"))
+        row = param_control(info, values.get(info.path, info.value))
+        if not matches(info.path, filter_text):
+            row.style = {"display": "none"}
+        rows.append(row)
+    return rows
+
+
+def param_panel(table: Sequence[Any], overrides: Mapping[str, float], scenario: Any, built: Sequence[str] = ()) -> list[Any]:
+    """Controls generated from the scenario's parameter table, one collapsible group per side and for the model.
+
+    A group's controls are built when it is first opened (groups in ``built``
+    now): a page with two hundred sliders would take a second to draw.
+    """
+    out = []
+    for g, title, infos in param_groups(table, scenario):
+        out.append(
+            html.Details(
+                className="group",
+                id={"type": "param-group", "group": g},
+                open=g in built,
+                children=[
+                    html.Summary([title, html.Span(f"{len(infos)} parameters", className="count")], id={"type": "param-summary", "group": g}),
+                    html.Div(param_rows(g, infos, overrides, scenario) if g in built else [], id={"type": "param-body", "group": g}),
+                ],
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------- playback
+def play_bar() -> html.Div:
+    return html.Div(
+        className="playbar",
+        children=[
+            html.Button("Reset", id=ids.RESET, className="btn", title="Back to week 0"),
+            html.Button("◀ Back", id=ids.BACK, className="btn", title="One week back"),
+            html.Button("▶ Play", id=ids.PLAY, className="btn primary", style={"minWidth": "84px"}, title="Play / pause"),
+            html.Button("Step ▶", id=ids.FORWARD, className="btn", title="One week forward"),
+            html.Button("End", id=ids.END, className="btn", title="Run to the end"),
+            dcc.Dropdown(id=ids.SPEED, options=SPEEDS, value=DEFAULT_SPEED, clearable=False, searchable=False, className="speed"),
+            html.Div(
+                dcc.Slider(id=ids.SLIDER, min=0, max=1, step=1, value=0, marks=None, updatemode="drag", allow_direct_input=False),
+                className="slider-wrap",
+            ),
+            html.Div(id=ids.STEP_LABEL, className="step-label", children="week 0"),
+            dcc.Interval(id=ids.TIMER, interval=DEFAULT_SPEED, disabled=True, n_intervals=0),
+        ],
+    )
+
+
+# -------------------------------------------------------------------- tabs
+def run_tab() -> html.Div:
+    return html.Div(
+        children=[
+            html.Div(
+                className="grid3",
+                children=[
+                    card(graph(ids.NETWORK, 338, "loading…"), cls="wide"),
+                    card(
+                        graph(ids.TRUST, 300),
+                        dcc.Dropdown(id=ids.PAIRS, options=[], value=[], multi=True, placeholder="+ more pairs (e.g. hawks → other side)", style={"fontSize": "12px"}),
+                    ),
+                    card(graph(ids.ISSUES, 300)),
+                    card(graph(ids.PRESSURE, 300)),
+                    card(graph(ids.ZONE, 300)),
+                    card(graph(ids.HEATMAP, 300)),
+                    card(graph(ids.STANCE, 300), cls="wide"),
+                    card(
+                        html.H4("Event log up to this week"),
+                        html.Div(
+                            className="events-filters",
+                            children=[
+                                dcc.Dropdown(id="events-actor", options=[], placeholder="any actor", clearable=True),
+                                dcc.Dropdown(id="events-kind", options=[], placeholder="any kind", clearable=True),
+                            ],
+                        ),
+                        dash_table.DataTable(
+                            id=ids.EVENTS,
+                            columns=EVENT_COLUMNS,
+                            data=[],
+                            filter_action="native",
+                            filter_query="{week} <= 0",
+                            page_action="native",
+                            page_size=12,
+                            style_as_list_view=True,
+                            style_table={"overflowX": "auto"},
+                            style_cell={"fontFamily": "inherit", "fontSize": "12px", "padding": "3px 6px", "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
+                            style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
+                            style_cell_conditional=[
+                                {"if": {"column_id": "week"}, "width": "48px", "textAlign": "right"},
+                                {"if": {"column_id": "date"}, "width": "88px"},
+                                {"if": {"column_id": "kind"}, "width": "110px"},
+                                {"if": {"column_id": "sender"}, "width": "150px"},
+                                {"if": {"column_id": "receiver"}, "width": "150px"},
+                            ],
+                        ),
+                        cls="full",
+                    ),
+                ],
+            )
+        ]
+    )
+
+
+def fork_tab() -> html.Div:
+    return html.Div(
+        className="grid3",
+        children=[
+            card(
+                html.H4("Fork this run"),
+                html.P("From a week on, change parameters or events and run the counterfactual with the same seed: both branches share the past.", className="hint"),
+                html.Div(className="field", children=[html.Label("At week"), dcc.Input(id=ids.FORK_AT, type="number", min=0, step=1, value=None, placeholder="this week", style={"width": "90px"})]),
+                html.Div("What if…", className="muted", style={"margin": "8px 6px 2px"}),
+                dcc.Dropdown(
+                    id=ids.FORK_PRESET,
+                    options=[{"label": v["label"], "value": k} for k, v in PRESETS.items()],
+                    placeholder="a ready-made question",
+                    clearable=True,
+                ),
+                html.Div("…or change a parameter", className="muted", style={"margin": "8px 6px 2px"}),
+                html.Div(
+                    className="row",
+                    children=[
+                        html.Div(dcc.Dropdown(id=ids.FORK_PARAM, options=[], placeholder="parameter"), style={"flex": "1", "minWidth": 0}),
+                        dcc.Input(id=ids.FORK_VALUE, type="number", placeholder="value", step="any", style={"width": "74px"}),
+                        html.Button("Add", id="fork-add-change", className="btn small"),
+                    ],
+                ),
+                html.Div("…or add an event", className="muted", style={"margin": "8px 6px 2px"}),
+                html.Div(
+                    className="row",
+                    children=[
+                        html.Div(dcc.Dropdown(id=ids.FORK_ADD_KIND, options=[], placeholder="kind"), style={"flex": "1", "minWidth": 0}),
+                        html.Div(dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}),
+                        dcc.Input(id=ids.FORK_ADD_WEEK, type="number", min=0, step=1, placeholder="week", style={"width": "60px"}),
+                        html.Button("Add", id="fork-add-event", className="btn small"),
+                    ],
+                ),
+                html.Div(id="fork-draft-view", className="chips"),
+                html.Div("…and remove scheduled events (from the fork week on)", className="muted", style={"margin": "8px 6px 2px"}),
+                html.Div(
+                    dcc.Checklist(id=ids.FORK_REMOVE, options=[], value=[], labelStyle={"display": "block", "fontSize": "12px"}),
+                    style={"maxHeight": "120px", "overflowY": "auto", "margin": "0 6px"},
+                ),
+                html.Div(
+                    className="row",
+                    style={"marginTop": "8px"},
+                    children=[
+                        html.Button("Run fork ▶", id=ids.FORK_RUN, className="btn primary"),
+                        html.Button("Clear", id=ids.FORK_CLEAR, className="btn"),
+                    ],
+                ),
+                html.Div(id=ids.FORK_STATUS, className="muted", style={"margin": "6px"}),
+                dcc.Store(id="fork-draft", data={"overrides": {}, "add": []}),
+            ),
+            card(html.H4("Outcomes compared"), html.Div(id=ids.FORK_COMPARE, children=html.P("No fork yet.", className="hint")), cls="wide"),
+            card(graph(ids.FORK_TRUST, 300, "Trust: base solid, fork dashed"), cls="wide"),
+            card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed")),
+            card(graph(ids.FORK_ISSUES_BASE, 300, "Issue space, base")),
+            card(graph(ids.FORK_ISSUES_ALT, 300, "Issue space, fork")),
+        ],
+    )
+
+
+def ensemble_tab() -> html.Div:
+    return html.Div(
+        className="grid3",
+        children=[
+            card(
+                html.H4("Ensemble"),
+                html.P("Run the current settings with many seeds (the run's seed and the next N − 1).", className="hint"),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label("Runs"),
+                        dcc.Input(id=ids.ENS_N, type="number", min=1, max=5000, step=1, value=200, style={"width": "80px"}),
+                        html.Button("Run ensemble ▶", id=ids.ENS_RUN, className="btn primary"),
+                        html.Button("Cancel", id=ids.ENS_CANCEL, className="btn"),
+                    ],
+                ),
+                html.Div(id=ids.ENS_PROGRESS, children=progress_bar(0, 0)),
+                dcc.Interval(id=ids.ENS_TIMER, interval=250, disabled=True, n_intervals=0),
+            ),
+            card(graph(ids.ENS_OUTCOMES, 300, "Outcome probabilities appear here"), cls="wide"),
+            card(graph(ids.ENS_TRUST, 300, "Trust fan chart"), cls="wide"),
+            card(graph(ids.ENS_PRESSURE, 300, "Pressure fan chart")),
+        ],
+    )
+
+
+def progress_bar(done: int, total: int, note: str = "") -> html.Div:
+    share = 0 if total <= 0 else 100 * done / total
+    text = note or (f"{done} / {total} runs" if total else "not started")
+    return html.Div(
+        className="row",
+        style={"margin": "6px"},
+        children=[html.Div(className="progress", children=html.Div(style={"width": f"{share:.1f}%"})), html.Span(text, className="muted", id="ensemble-progress-text")],
+    )
+
+
+def build_layout(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+    """The whole page."""
+    return html.Div(
+        className="app",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.CONFIG, data=None),
+            dcc.Store(id=ids.RUN_INFO, data=None),
+            dcc.Store(id=ids.FORK, data=None),
+            dcc.Store(id=ids.ENSEMBLE, data=None),
+            dcc.Store(id=ids.URL_SINK, data=None),
+            dcc.Store(id=ids.PANEL_SCENARIO, data=None),
+            top_bar(scenarios, default_scenario, report_available),
+            sidebar(),
+            html.Div(
+                className="main",
+                children=[
+                    html.Div(id=ids.ERRORS, className="errors", children=[]),
+                    html.Div(className="headline", children=[html.H1(id=ids.TITLE, children="…"), html.Div(id=ids.OUTCOME, className="outcome")]),
+                    play_bar(),
+                    dcc.Tabs(
+                        id=ids.TABS,
+                        value="run",
+                        className="tabs-bar",
+                        children=[
+                            dcc.Tab(label="Run", value="run", children=run_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
+                            dcc.Tab(label="Fork (what if?)", value="fork", children=fork_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
+                            dcc.Tab(label="Ensemble", value="ensemble", children=ensemble_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )

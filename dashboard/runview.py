@@ -1,0 +1,242 @@
+"""Read access to a :class:`~sim.run.RunResult` for views: arrays by (variable, agent), names, colours.
+
+Everything here is derived from the result alone (ARCHITECTURE.md, "Data in,
+data out"). :func:`run_view` indexes a result's tidy series once and keeps the
+index on the result object, so a view of step 40 after a view of step 39 costs
+array look-ups, not a pivot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: One colour per side, everywhere: the first summit side blue, the second red,
+#: further sides from the rest of the list; third parties grey.
+SIDE_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+THIRD_PARTY_COLOUR = "#7f7f7f"
+#: Things that belong to no side (tension, the zone of agreement).
+WORLD_COLOUR = "#333333"
+ZONE_COLOUR = "#7b3294"
+THIRD_PARTIES = "third parties"
+
+_VIEW_ATTR = "_summitry_run_view"
+_POINT = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)=(-?[0-9]*\.?[0-9]+)")
+
+
+@dataclass
+class RunView:
+    """A result's series as aligned arrays plus its actors, sides and events."""
+
+    steps: np.ndarray
+    rows: dict[tuple[str, str], int]
+    values: np.ndarray
+    actors: list[dict[str, Any]]
+    sides: list[str]
+    summit_sides: list[str]
+    side_names: dict[str, str]
+    leaders: dict[str, str]
+    names: dict[str, str]
+    events: list[dict[str, Any]]
+    events_by_step: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def has(self, variable: str, agent: str) -> bool:
+        return (variable, agent) in self.rows
+
+    def series(self, variable: str, agent: str) -> np.ndarray:
+        """Values of ``variable`` for ``agent`` at every recorded step (NaN where not recorded)."""
+        row = self.rows.get((variable, agent))
+        if row is None:
+            return np.full(self.steps.shape, np.nan)
+        return self.values[row]
+
+    def index_of(self, step: int | None) -> int:
+        """Position of the last recorded step <= ``step`` (the last one for None)."""
+        if step is None or self.steps.size == 0:
+            return max(self.steps.size - 1, 0)
+        return int(np.clip(np.searchsorted(self.steps, step, side="right") - 1, 0, self.steps.size - 1))
+
+    def at(self, variable: str, agent: str, step: int | None) -> float:
+        """Value of ``variable`` for ``agent`` at ``step`` (NaN if absent)."""
+        row = self.rows.get((variable, agent))
+        if row is None or self.steps.size == 0:
+            return float("nan")
+        return float(self.values[row, self.index_of(step)])
+
+    @property
+    def last_step(self) -> int:
+        return int(self.steps[-1]) if self.steps.size else 0
+
+    def side_of(self, actor: str) -> str | None:
+        for a in self.actors:
+            if a["id"] == actor:
+                return a["side"]
+        return None
+
+
+def run_view(result: Any) -> RunView:
+    """The (memoised) :class:`RunView` of ``result``."""
+    view = getattr(result, _VIEW_ATTR, None)
+    if view is not None:
+        return view
+    view = _build_view(result)
+    try:
+        setattr(result, _VIEW_ATTR, view)
+    except AttributeError:  # a frozen or slotted stand-in: just do not memoise
+        pass
+    return view
+
+
+def _build_view(result: Any) -> RunView:
+    m = result.manifest
+    series = result.series
+    step = np.asarray(series["step"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    agent = np.asarray(series["agent"].to_numpy(zero_copy_only=False), dtype=object)
+    variable = np.asarray(series["variable"].to_numpy(zero_copy_only=False), dtype=object)
+    value = np.asarray(series["value"].to_numpy(zero_copy_only=False), dtype=float)
+    steps = np.unique(step)
+    keys = np.char.add(np.char.add(variable.astype(str), "\x1f"), agent.astype(str)) if step.size else np.array([], dtype=str)
+    uniq, inverse = np.unique(keys, return_inverse=True) if step.size else (np.array([], dtype=str), np.array([], dtype=int))
+    col = np.searchsorted(steps, step)
+    values = np.full((uniq.size, steps.size), np.nan)
+    values[inverse, col] = value
+    rows = {}
+    for i, k in enumerate(uniq.tolist()):
+        var, ag = k.split("\x1f", 1)
+        rows[(var, ag)] = i
+    sides = list(m["sides"])
+    summit_sides = list(m.get("summit_sides") or sides[:2])
+    order = summit_sides + [s for s in sides if s not in summit_sides]
+    events = result.events.to_pylist()
+    by_step: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        by_step.setdefault(int(e["step"]), []).append(e)
+    return RunView(
+        steps=steps,
+        rows=rows,
+        values=values,
+        actors=list(m["actors"]),
+        sides=order,
+        summit_sides=summit_sides,
+        side_names={sid: str(s["name"]) for sid, s in m["sides"].items()},
+        leaders={sid: str(s["leader"]) for sid, s in m["sides"].items()},
+        names={a["id"]: str(a["name"]) for a in m["actors"]},
+        events=events,
+        events_by_step=by_step,
+    )
+
+
+def side_colours(result: Any) -> dict[str, str]:
+    """Colour of each side id (summit sides first), plus ``"third parties"``."""
+    view = run_view(result)
+    colours = {sid: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, sid in enumerate(view.sides)}
+    colours[THIRD_PARTIES] = THIRD_PARTY_COLOUR
+    return colours
+
+
+def actor_colour(result: Any, actor: str) -> str:
+    side = run_view(result).side_of(actor)
+    return side_colours(result).get(side or THIRD_PARTIES, THIRD_PARTY_COLOUR)
+
+
+def principals(result: Any) -> list[tuple[str, str]]:
+    """(leader, other side) for the two summit sides: whose trust in whom the summit turns on."""
+    view = run_view(result)
+    a, b = view.summit_sides[0], view.summit_sides[1]
+    return [(view.leaders[a], b), (view.leaders[b], a)]
+
+
+def short_name(name: str, limit: int = 20) -> str:
+    """A display name without its parenthesis, cut to ``limit`` characters."""
+    base = name.split(" (")[0].strip() or name
+    return base if len(base) <= limit else base[: limit - 1].rstrip() + "…"
+
+
+def date_of(result: Any, step: int) -> str:
+    """ISO date of ``step`` (the run's start plus step * step_days)."""
+    m = result.manifest
+    start = dt.date.fromisoformat(str(m["start"]))
+    return (start + dt.timedelta(days=int(step) * int(m.get("step_days", 7)))).isoformat()
+
+
+def parse_point(detail: str | None, dims: Sequence[str]) -> dict[str, float] | None:
+    """The deal ``d=0.60, r=0.50`` named in an event's detail, if every dimension is there.
+
+    >>> parse_point("d=0.60, r=0.50, too little trust", ["d", "r"])
+    {'d': 0.6, 'r': 0.5}
+    >>> parse_point("interim: d=0.4", ["d", "r"]) is None
+    True
+    """
+    if not detail:
+        return None
+    found = {k: float(v) for k, v in _POINT.findall(detail) if k in dims}
+    return found if len(found) == len(dims) else None
+
+
+def offers_until(result: Any, step: int) -> list[dict[str, Any]]:
+    """Offers made at summits up to ``step``: week, sender, receiver, point, status (rejected/agreement)."""
+    view = run_view(result)
+    dims = list(result.manifest["dimensions"])
+    out = []
+    for e in view.events:
+        if int(e["step"]) > step:
+            break
+        if e["kind"] not in ("offer_rejected", "agreement"):
+            continue
+        point = parse_point(e.get("detail"), dims)
+        if point is None:
+            continue
+        out.append(
+            {
+                "week": int(e["step"]),
+                "sender": e["sender"],
+                "receiver": e["receiver"],
+                "point": point,
+                "status": "agreement" if e["kind"] == "agreement" else "rejected",
+                "text": e.get("text") or "",
+            }
+        )
+    return out
+
+
+def win_sets_at(result: Any, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (MODEL.md §1).
+
+    Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t); q is
+    in W_c iff the influence-weighted share of acceptors reaches theta_c. The
+    thresholds b_k(t) and influences omega_k(t) come from the series.
+    """
+    from sim.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
+
+    view = run_view(result)
+    spec = result.manifest["bargaining"]
+    dims = list(spec["dimensions"])
+    grid = issue_grid(len(dims), int(spec["grid_points"]))
+    out: dict[str, np.ndarray] = {}
+    for sid, side in spec["sides"].items():
+        members = list(side["members"])
+        g = np.array([side["members"][k] for k in members], dtype=float)
+        b = np.array([view.at("threshold", k, step) for k in members], dtype=float)
+        w = np.array([view.at("influence", k, step) for k in members], dtype=float)
+        gains, gives = split_utility(grid, [side["utility"].get(d, 0.0) for d in dims])
+        acc = acceptance(member_utility(gains, gives, g), b)
+        out[sid] = win_set(acc, w, float(side["theta"]))
+    return grid, out
+
+
+def summit_status_at(result: Any, step: int) -> str:
+    """none / offered / scheduled / cancelled at ``step`` (from the series)."""
+    from sim.recorder import SUMMIT_CODES
+
+    code = run_view(result).at("summit_status", "world", step)
+    names = {v: k for k, v in SUMMIT_CODES.items()}
+    return names.get(int(code), "none") if code == code else "none"
+
+
+def manifest_actor_names(manifest: Mapping[str, Any]) -> dict[str, str]:
+    return {a["id"]: str(a["name"]) for a in manifest["actors"]}

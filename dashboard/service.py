@@ -1,0 +1,330 @@
+"""The dashboard's server side: configurations -> scenarios -> runs, forks and ensembles.
+
+A *configuration* is the small JSON the browser keeps::
+
+    {"scenario": "hanoi-2019" | "upload:<sha256>", "seed": 0, "mode": null | "free" | "forcing",
+     "overrides": {"trump.traits.impulsiveness": 0.3}}
+
+and a *fork spec*::
+
+    {"at": 20, "overrides": {...}, "remove": [3, 7], "add": [{"week": 25, "kind": "praise", "sender": "trump"}]}
+
+Everything else is recomputed from these on demand and kept in bounded
+caches (:mod:`dashboard.cache`). One :class:`Service` per app; it holds no
+per-session state, so two browser tabs share nothing but identical results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dashboard.cache import LRUCache, canonical, config_hash
+from sim.errors import InputError, ScenarioError
+from sim.run import RunResult, run_fork, run_scenario, versions
+from sim.scenario import BUILTIN_DIR, Scenario, builtin_names, load_scenario, load_scenario_text, validate_data
+
+UPLOAD_PREFIX = "upload:"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
+
+
+class UploadStore:
+    """Uploaded scenario texts by the SHA-256 of their bytes: in memory and in a directory.
+
+    The directory (shared by every worker on the host) lets any worker rebuild
+    a run from an upload it did not receive.
+    """
+
+    def __init__(self, directory: str | Path | None = None, maxsize: int = 64) -> None:
+        self.directory = Path(directory) if directory else None
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self._memory: LRUCache[tuple[str, str]] = LRUCache(maxsize)
+
+    @staticmethod
+    def key_of(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def put(self, text: str, filename: str) -> str:
+        key = self.key_of(text)
+        self._memory.put(key, (text, filename))
+        if self.directory is not None:
+            target = self.directory / f"{key}.yaml"
+            if not target.exists():
+                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                os.replace(tmp, target)
+                (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
+        return key
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        hit = self._memory.get(key)
+        if hit is not None:
+            return hit
+        if self.directory is not None and all(c in "0123456789abcdef" for c in key):
+            path = self.directory / f"{key}.yaml"
+            if path.exists():
+                name_file = self.directory / f"{key}.name"
+                name = name_file.read_text(encoding="utf-8") if name_file.exists() else "upload.yaml"
+                value = (path.read_text(encoding="utf-8"), name)
+                self._memory.put(key, value)
+                return value
+        return None
+
+
+def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) -> dict[str, Any]:
+    """A configuration with every key present and typed (seed int >= 0, overrides floats)."""
+    config = dict(config or {})
+    seed = config.get("seed")
+    try:
+        seed = max(0, int(seed)) if seed is not None and seed != "" else 0
+    except (TypeError, ValueError):
+        seed = 0
+    mode = config.get("mode")
+    if mode not in ("free", "forcing"):
+        mode = None
+    overrides = {}
+    for k, v in (config.get("overrides") or {}).items():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            overrides[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
+    return {"scenario": str(config.get("scenario") or default_scenario), "seed": seed, "mode": mode, "overrides": dict(sorted(overrides.items()))}
+
+
+def ensemble_summary(result: RunResult) -> dict[str, Any]:
+    """What an ensemble keeps of one run: its outcome, the principals' trust and each side's pressure."""
+    from dashboard.runview import principals, run_view
+
+    view = run_view(result)
+    trust = {f"{a}>{s}": view.series(f"trust_{s}", a) for a, s in principals(result)}
+    pressure = {s: view.series("pressure", s) for s in view.sides}
+    return {
+        "outcome": result.outcome,
+        "trust": trust,
+        "pressure": pressure,
+        "tension": view.series("tension", "world"),
+        "zone": view.series("zone_area", "world"),
+    }
+
+
+class Service:
+    """Scenarios, runs, forks and ensembles for the dashboard, behind bounded caches."""
+
+    def __init__(
+        self,
+        default_scenario: str,
+        cache_size: int = 32,
+        upload_dir: str | Path | None = None,
+        ensemble_cache_size: int = 20_000,
+    ) -> None:
+        self.default_scenario = default_scenario
+        self.runs: LRUCache[RunResult] = LRUCache(cache_size)
+        self.scenarios: LRUCache[tuple[Scenario, str]] = LRUCache(64)
+        self.ensembles: LRUCache[dict[str, Any]] = LRUCache(ensemble_cache_size)
+        self.uploads = UploadStore(upload_dir)
+        self.engine = versions().get("summitry", "")
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------- scenarios
+    def builtin(self) -> list[str]:
+        return builtin_names()
+
+    def _source_key(self, ref: str) -> tuple[str, Any]:
+        """What identifies a scenario reference's content: the file's mtime, or the upload's hash."""
+        if ref.startswith(UPLOAD_PREFIX):
+            return (ref, None)
+        path = BUILTIN_DIR / f"{ref}.yaml"
+        try:
+            return (ref, path.stat().st_mtime_ns)
+        except OSError:
+            return (ref, None)
+
+    def base_scenario(self, ref: str) -> tuple[Scenario, str]:
+        """(scenario, content hash) of a built-in name or an upload key, without overrides."""
+        key = ("base", self._source_key(ref))
+
+        def load() -> tuple[Scenario, str]:
+            if ref.startswith(UPLOAD_PREFIX):
+                found = self.uploads.get(ref[len(UPLOAD_PREFIX) :])
+                if found is None:
+                    raise ScenarioError(f"{ref}: this uploaded scenario is no longer on the server; upload it again")
+                text, name = found
+                sc = load_scenario_text(text, name)
+            else:
+                if ref not in builtin_names():
+                    raise ScenarioError(f"{ref}: no such built-in scenario; built-in scenarios are {', '.join(builtin_names())}")
+                sc = load_scenario(ref)
+            return sc, sc.content_hash()
+
+        return self.scenarios.get_or_compute(key, load)
+
+    def scenario(self, ref: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
+        """The scenario of ``ref`` with ``overrides`` applied (validated; raises InputError)."""
+        base, base_hash = self.base_scenario(ref)
+        if not overrides:
+            return base
+        key = ("with", self._source_key(ref), canonical(dict(overrides)))
+
+        def build() -> tuple[Scenario, str]:
+            from sim.overrides import apply_overrides
+
+            data = apply_overrides(base.model_dump(mode="json"), dict(overrides), base.name)
+            sc = validate_data(data, f"{base.name} (with the dashboard's parameters)", {})
+            return sc, sc.content_hash()
+
+        return self.scenarios.get_or_compute(key, build)[0]
+
+    def parameter_table(self, ref: str) -> list[Any]:
+        from sim.overrides import parameter_table
+
+        return parameter_table(self.base_scenario(ref)[0])
+
+    # ----------------------------------------------------------------- runs
+    def config(self, config: Mapping[str, Any] | None) -> dict[str, Any]:
+        return normalise_config(config, self.default_scenario)
+
+    def run_key(self, config: Mapping[str, Any], fork: Mapping[str, Any] | None = None) -> str:
+        cfg = self.config(config)
+        _, base_hash = self.base_scenario(cfg["scenario"])
+        return config_hash(base_hash, cfg["overrides"], cfg["seed"], cfg["mode"], normalise_fork(fork) if fork else None, self.engine)
+
+    def result(self, config: Mapping[str, Any] | None) -> RunResult:
+        """The run of ``config``, from the cache or computed now."""
+        cfg = self.config(config)
+        key = self.run_key(cfg)
+
+        def compute() -> RunResult:
+            sc = self.scenario(cfg["scenario"], cfg["overrides"])
+            return run_scenario(sc, seed=cfg["seed"], mode=cfg["mode"], overrides=cfg["overrides"])
+
+        return self.runs.get_or_compute(key, compute)
+
+    def fork_scenario(self, config: Mapping[str, Any], fork: Mapping[str, Any]) -> Scenario:
+        """The base configuration's scenario with the fork's parameter changes and event edits."""
+        from sim.overrides import apply_overrides
+
+        cfg = self.config(config)
+        spec = normalise_fork(fork)
+        base = self.scenario(cfg["scenario"], cfg["overrides"])
+        data = base.model_dump(mode="json")
+        if spec["overrides"]:
+            data = apply_overrides(data, spec["overrides"], f"{base.name} (fork)")
+        events = list(data.get("events") or [])
+        removed = set(spec["remove"])
+        events = [e for i, e in enumerate(events) if i not in removed]
+        for e in spec["add"]:
+            ev = {k: v for k, v in e.items() if k in ("week", "kind", "sender", "receiver", "text") and v not in (None, "")}
+            ev["mode"] = "always"  # an added event happens in both modes: that is the point of adding it
+            ev.setdefault("text", f"(fork) {ev.get('kind')}")
+            events.append(ev)
+        data["events"] = events
+        return validate_data(data, f"{base.name} (fork at week {spec['at']})", {})
+
+    def fork_result(self, config: Mapping[str, Any], fork: Mapping[str, Any]) -> RunResult:
+        """The counterfactual branch: the base run to ``fork["at"]``, then the fork scenario, same seed."""
+        cfg = self.config(config)
+        spec = normalise_fork(fork)
+        key = self.run_key(cfg, spec)
+
+        def compute() -> RunResult:
+            base = self.scenario(cfg["scenario"], cfg["overrides"])
+            alt = self.fork_scenario(cfg, spec)
+            merged = {**cfg["overrides"], **spec["overrides"]}
+            return run_fork(base, spec["at"], alt, seed=cfg["seed"], mode=cfg["mode"], overrides=merged)
+
+        return self.runs.get_or_compute(key, compute)
+
+    # ------------------------------------------------------------ ensembles
+    def ensemble_seeds(self, config: Mapping[str, Any], n: int) -> list[int]:
+        """Seeds of an N-run ensemble: the configuration's seed and the next N - 1."""
+        seed = self.config(config)["seed"]
+        return [seed + i for i in range(int(n))]
+
+    def ensemble_member(self, config: Mapping[str, Any], seed: int) -> dict[str, Any]:
+        cfg = self.config(config)
+        base_key = self.run_key({**cfg, "seed": 0})
+        key = (base_key, int(seed))
+
+        def compute() -> dict[str, Any]:
+            sc = self.scenario(cfg["scenario"], cfg["overrides"])
+            return ensemble_summary(run_scenario(sc, seed=int(seed), mode=cfg["mode"], overrides=cfg["overrides"]))
+
+        return self.ensembles.get_or_compute(key, compute)
+
+    def ensemble_advance(self, config: Mapping[str, Any], n: int, done: int, budget_s: float = 0.4, max_runs: int = 50) -> int:
+        """Compute ensemble members from ``done`` on for about ``budget_s`` seconds; returns the new count done."""
+        seeds = self.ensemble_seeds(config, n)
+        t0 = time.perf_counter()
+        i = int(done)
+        while i < len(seeds) and i - done < max_runs:
+            self.ensemble_member(config, seeds[i])
+            i += 1
+            if time.perf_counter() - t0 > budget_s:
+                break
+        return i
+
+    def ensemble(self, config: Mapping[str, Any], n: int, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        """Every member of an N-run ensemble (recomputing any this worker lacks)."""
+        out = []
+        for i, s in enumerate(self.ensemble_seeds(config, n)):
+            out.append(self.ensemble_member(config, s))
+            if progress is not None:
+                progress(i + 1)
+        return out
+
+
+def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
+    """A fork spec with every key present: at (int >= 0), overrides, remove (sorted ints), add (list)."""
+    at = fork.get("at", 0)
+    try:
+        at = max(0, int(at))
+    except (TypeError, ValueError):
+        at = 0
+    overrides = {}
+    for k, v in (fork.get("overrides") or {}).items():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            overrides[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
+    remove = sorted({int(i) for i in fork.get("remove") or [] if str(i).lstrip("-").isdigit()})
+    add = []
+    for e in fork.get("add") or []:
+        if not isinstance(e, Mapping) or not e.get("kind") or not e.get("sender"):
+            continue
+        week = e.get("week", at)
+        try:
+            week = int(week)
+        except (TypeError, ValueError):
+            week = at
+        add.append({"week": week, "kind": str(e["kind"]), "sender": str(e["sender"]), "receiver": e.get("receiver") or None})
+    return {"at": at, "overrides": dict(sorted(overrides.items())), "remove": remove, "add": add}
+
+
+def stack(values: list[np.ndarray]) -> np.ndarray:
+    """Runs of unequal length as a matrix, each continued at its last value."""
+    from dashboard.figures import _carry_forward
+
+    return _carry_forward(values)
+
+
+def input_messages(exc: Exception) -> list[str]:
+    """The lines of an InputError (file:line: field: problem), or the exception's text."""
+    if isinstance(exc, InputError):
+        return list(exc.messages)
+    return [str(exc)]

@@ -1,0 +1,417 @@
+"""Backtests and calibration (sim/backtest.py): pattern scoring on hand-made logs,
+the null model, parameter recovery by rejection ABC, and the two commands."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import yaml
+
+from sim.backtest import (
+    abc_reject,
+    backtest,
+    backtest_section,
+    calibrate,
+    pattern_problems,
+    pattern_window,
+    score_pattern,
+    score_run,
+    signal_frequencies,
+    weighted_score,
+)
+from sim.scenario import Pattern, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def P(**kw: Any) -> Pattern:
+    base: dict[str, Any] = {"id": "p", "text": "a pattern", "kind": "summit_held", "window": (10, 14), "tolerance": 3}
+    base.update(kw)
+    return Pattern(**base)
+
+
+def ev(step: int, kind: str, sender: str = "a") -> dict[str, Any]:
+    return {"step": step, "kind": kind, "sender": sender}
+
+
+# ------------------------------------------------------- scoring by hand
+
+
+@pytest.mark.parametrize(("step", "hit"), [(6, False), (7, True), (10, True), (14, True), (17, True), (18, False)])
+def test_window_edges_with_tolerance(step: int, hit: bool) -> None:
+    assert score_pattern([ev(step, "summit_held")], P()) is hit
+
+
+@pytest.mark.parametrize(("step", "hit"), [(9, False), (10, True), (14, True), (15, False)])
+def test_window_edges_without_tolerance(step: int, hit: bool) -> None:
+    assert score_pattern([ev(step, "summit_held")], P(tolerance=0)) is hit
+
+
+def test_other_kinds_and_empty_logs_do_not_count() -> None:
+    assert not score_pattern([], P())
+    assert not score_pattern([ev(12, "summit_scheduled"), ev(12, "declaration")], P())
+
+
+def test_count_needs_that_many_occurrences_inside_the_window() -> None:
+    p = P(kind="srbm_test", count=2, window=(44, 48), tolerance=0)
+    assert not score_pattern([ev(45, "srbm_test")], p)
+    assert not score_pattern([ev(45, "srbm_test"), ev(49, "srbm_test")], p)  # the second is outside
+    assert score_pattern([ev(44, "srbm_test"), ev(48, "srbm_test")], p)
+    assert score_pattern([ev(46, "srbm_test")] * 3, p)
+
+
+def test_before_excludes_events_after_the_first_such_event() -> None:
+    p = P(kind="summit_cancel", window=(1, 13), before="summit_held")
+    assert score_pattern([ev(5, "summit_cancel"), ev(8, "summit_held")], p)
+    assert not score_pattern([ev(3, "summit_held"), ev(5, "summit_cancel")], p)
+    # same week: the log's order decides; rows are put in step order first
+    assert score_pattern([ev(8, "summit_cancel"), ev(8, "summit_held")], p)
+    assert not score_pattern([ev(8, "summit_held"), ev(8, "summit_cancel")], p)
+    assert not score_pattern([ev(9, "summit_cancel"), ev(2, "summit_held")], p)
+    # a cancellation before the summit but outside the window does not count
+    assert not score_pattern([ev(0, "summit_cancel"), ev(20, "summit_held")], P(kind="summit_cancel", window=(5, 13), tolerance=0, before="summit_held"))
+
+
+def test_sender_must_match_when_given() -> None:
+    p = P(kind="walk_away", sender="trump", window=(34, 38))
+    assert not score_pattern([ev(36, "walk_away", "kim")], p)
+    assert score_pattern([ev(36, "walk_away", "kim"), ev(37, "walk_away", "trump")], p)
+    assert score_pattern([ev(36, "walk_away", "kim")], P(kind="walk_away", window=(34, 38)))
+
+
+def test_absent_holds_when_the_event_does_not_happen_in_the_window() -> None:
+    p = P(kind="icbm_test", window=(0, 49), tolerance=0, absent=True)
+    assert score_pattern([], p)
+    assert score_pattern([ev(20, "srbm_test")], p)
+    assert not score_pattern([ev(20, "icbm_test")], p)
+    assert not score_pattern([ev(0, "icbm_test")], p) and not score_pattern([ev(49, "icbm_test")], p)
+    assert score_pattern([ev(50, "icbm_test")], p)  # after the window
+
+
+def test_absent_tolerance_narrows_the_window_in_the_runs_favour() -> None:
+    p = P(kind="summit_held", window=(0, 30), tolerance=3, absent=True)
+    assert pattern_window(p) == (3, 27)
+    assert score_pattern([ev(2, "summit_held")], p)
+    assert not score_pattern([ev(3, "summit_held")], p)
+    assert not score_pattern([ev(27, "summit_held")], p)
+    assert score_pattern([ev(28, "summit_held")], p)
+
+
+def test_absent_with_count_and_sender() -> None:
+    p = P(kind="srbm_test", sender="kim", window=(0, 10), tolerance=0, absent=True, count=2)
+    assert score_pattern([ev(1, "srbm_test", "kim")], p)  # one test is tolerated
+    assert not score_pattern([ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "kim")], p)
+    assert score_pattern([ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "moon")], p)
+
+
+def test_score_run_and_weighted_score_on_a_hand_made_log() -> None:
+    sc = load_scenario("hanoi-2019")
+    from sim.run import EVENT_SCHEMA
+
+    rows = [
+        {"step": 9, "kind": "trip_cancel", "sender": "trump"},
+        {"step": 35, "kind": "summit_held", "sender": "trump"},
+        {"step": 35, "kind": "walk_away", "sender": "trump"},
+        {"step": 46, "kind": "srbm_test", "sender": "kim"},
+    ]
+    table = pa.Table.from_pylist([{**{f.name: None for f in EVENT_SCHEMA}, **r} for r in rows], schema=EVENT_SCHEMA)
+    scores = score_run(SimpleNamespace(events=table), sc)
+    assert scores == {
+        "stall-cancel": 1,
+        "stall": 1,
+        "second-summit": 1,
+        "walk-away": 1,
+        "us-walks": 1,
+        "srbm-after": 1,
+        "no-icbm": 1,
+        "no-nuclear": 1,
+    }
+    assert weighted_score(scores, sc.patterns) == 1.0
+    early = score_run(SimpleNamespace(events=pd.DataFrame([{"step": 12, "kind": "summit_held", "sender": "trump"}])), sc)
+    assert early["stall"] == 0 and early["second-summit"] == 0 and early["no-icbm"] == 1
+    total = sum(p.weight for p in sc.patterns)
+    assert weighted_score(early, sc.patterns) == pytest.approx((0.5 + 0.5) / total)
+
+
+def test_pattern_problems_name_unknown_kinds_and_actors() -> None:
+    sc = load_scenario("hanoi-2019")
+    bad = sc.model_copy(update={"patterns": [P(kind="walkaway", sender="trumpp"), P(id="q", kind="summit_held", before="sumit_held")]})
+    problems = pattern_problems(bad)
+    assert any("patterns[0].kind" in p and "walk_away" in p for p in problems)
+    assert any("patterns[0].sender" in p and "trump" in p for p in problems)
+    assert any("patterns[1].before" in p for p in problems)
+    assert pattern_problems(sc) == []
+    assert pattern_problems(load_scenario("singapore-2018")) == []
+
+
+# ------------------------------------------------------------- null model
+
+
+def test_null_model_matches_frequencies_but_not_the_models_behaviour() -> None:
+    """Would fail if the null model were the model itself: on the same seeds it would give identical runs."""
+    from scipy.stats import chi2_contingency, fisher_exact, mannwhitneyu
+
+    sc = load_scenario("singapore-2018")
+    res = backtest(sc, runs=120, seed=3, refine=2, pilot_runs=60)
+    m, n = res.model.runs, res.null.runs
+    assert list(m["seed"]) == list(n["seed"])  # the same seeds
+    # same overall signal frequency per actor (within 25%), and in total (within 5%)
+    fm, fn = signal_frequencies(res.model), signal_frequencies(res.null)
+    assert set(fm) == set(fn)
+    for actor, f in fm.items():
+        assert fn[actor] == pytest.approx(f, rel=0.25), actor
+    assert sum(fn.values()) == pytest.approx(sum(fm.values()), rel=0.05)
+    # ... but not the same behaviour: outcomes, the timing of the summit and the patterns differ
+    table = pd.crosstab(pd.concat([m["outcome"], n["outcome"]]), ["model"] * len(m) + ["null"] * len(n))
+    assert chi2_contingency(table.to_numpy())[1] < 1e-3
+    wm, wn = m["first.accepted-early"].dropna(), n["first.accepted-early"].dropna()
+    assert mannwhitneyu(wm, wn).pvalue < 1e-3
+    k_m, k_n = int(m["pattern.first-summit"].sum()), int(n["pattern.first-summit"].sum())
+    assert fisher_exact([[k_m, len(m) - k_m], [k_n, len(n) - k_n]])[1] < 0.01
+    # the table carries both, with intervals, and the skill is their difference
+    row = next(r for r in res.table if r["id"] == "first-summit")
+    assert row["skill"]["value"] == pytest.approx(row["model"]["share"] - row["null"]["share"])
+    assert row["model"]["low"] <= row["model"]["share"] <= row["model"]["high"]
+    assert res.overall["skill"]["value"] == pytest.approx(res.overall["model"]["mean"] - res.overall["null"]["mean"])
+
+
+def test_backtest_is_reproducible_from_its_seed() -> None:
+    sc = load_scenario("singapore-2018")
+    a = backtest(sc, runs=8, seed=5, refine=1)
+    b = backtest(sc, runs=8, seed=5, refine=1)
+    assert a.table == b.table
+    assert a.null_rates == b.null_rates
+
+
+# ------------------------------------------------------ parameter recovery
+
+KNOWN = {"parameters.lambda_q": 8.0, "parameters.kappa": 3.0}
+PRIORS = {"parameters.lambda_q": (1.0, 20.0), "parameters.kappa": (0.5, 5.0)}
+
+
+def _first(events: list[dict[str, Any]], kind: str) -> int | None:
+    return next((e["step"] for e in events if e["kind"] == kind), None)
+
+
+def write_record_scenario(tmp_path: Path) -> Path:
+    """A copy of the teaching case whose "history" is a typical run at KNOWN parameter values.
+
+    Typical: among 30 seeds at the known values, a run with the modal outcome
+    whose first summit_scheduled and summit_held weeks are closest to the
+    medians. Its patterns: those two weeks and the outcome's week (±2).
+    """
+    from sim.overrides import apply_overrides
+    from sim.run import run_scenario
+    from sim.scenario import load_raw, validate_data
+
+    raw, _, source = load_raw("teaching")
+    sc = validate_data(apply_overrides(raw, KNOWN), source)
+    runs = []
+    for seed in range(30):
+        r = run_scenario(sc, seed=seed)
+        e = r.events.to_pylist()
+        runs.append((seed, _first(e, "summit_scheduled"), _first(e, "summit_held"), r.outcome, e))
+    modal = Counter(r[3] for r in runs).most_common(1)[0][0]
+    ok = [r for r in runs if r[3] == modal and r[1] is not None and r[2] is not None]
+    ms, mh = float(np.median([r[1] for r in ok])), float(np.median([r[2] for r in ok]))
+    _, s, h, outcome, events = min(ok, key=lambda r: (abs(r[1] - ms) + abs(r[2] - mh), r[0]))
+    kind = "agreement" if outcome.startswith("agreement") else outcome
+    w = _first(events, kind)
+    assert w is not None
+    record = dict(raw)
+    record["name"] = "teaching-record"
+    record["patterns"] = [
+        {"id": "scheduled", "text": "The summit is scheduled", "kind": "summit_scheduled", "window": [s, s], "tolerance": 2},
+        {"id": "held", "text": "The summit is held", "kind": "summit_held", "window": [h, h], "tolerance": 2},
+        {"id": "outcome", "text": f"It ends in {outcome}", "kind": kind, "window": [w, w], "tolerance": 2},
+    ]
+    path = tmp_path / "teaching-record.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    return path
+
+
+@pytest.mark.slow
+def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
+    """Calibrate the two parameters that move the teaching case most (checked first: the QRE
+    rationality lambda_q turns escalation into stalemate across its range; kappa speeds up summits)
+    against a record made at known values: the known values must lie in the accepted region, and
+    the accepted region must be narrower than the prior on lambda_q."""
+    path = write_record_scenario(tmp_path)
+    out = tmp_path / "cal"
+    res = calibrate(str(path), out, PRIORS, points=60, runs_per_point=6, accept=0.2, seed=1, executor="serial", backtest_runs=0)
+    acc = res.accepted
+    assert len(acc) == 12
+    for p, known in KNOWN.items():
+        assert acc[f"param.{p}"].min() <= known <= acc[f"param.{p}"].max(), p
+    lam = res.posterior["parameters.lambda_q"]
+    assert lam["range_ratio"] < 0.7  # 5-95% of the accepted points vs the prior's
+    assert acc["param.parameters.lambda_q"].std() < 0.75 * res.points["param.parameters.lambda_q"].std()
+    assert abs(lam["median"] - KNOWN["parameters.lambda_q"]) < 0.25 * (20 - 1)
+    assert acc["score"].min() >= res.points["score"].median()  # the accepted points fit better than most
+    # the outputs
+    cal = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert cal["scenario"] == "teaching-record"
+    assert set(cal["parameters"]) == set(PRIORS)
+    for p, v in cal["parameters"].items():
+        assert v == pytest.approx(float(np.median(acc[f"param.{p}"])), rel=1e-3)
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert len(posterior) == 12 and {"param.parameters.lambda_q", "distance", "score"} <= set(posterior.columns)
+    summary = json.loads((out / "calibration.json").read_text())
+    assert summary["parameters"]["parameters.kappa"]["prior"] == [0.5, 5.0]
+    html = (out / "posterior.html").read_text()
+    assert "Plotly.newPlot" in html and "<script src=" not in html
+    r = cli("run", str(path), "--params", str(out / "calibrated.yaml"), "-q")
+    assert r.code == 0, r.stderr
+
+
+# ------------------------------------------------------------------ sweeps
+
+
+def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
+    from sim.overrides import apply_overrides
+    from sim.run import run_scenario
+    from sim.scenario import load_raw, validate_data
+    from sim.sweep import SerialExecutor, SweepSpec, resolve_spec, run_sweep
+    from sim.sweep_analysis import load_runs
+
+    spec = SweepSpec.model_validate(
+        {"scenario": "hanoi-2019", "parameters": {"kappa": {"levels": [1.0, 4.0]}}, "design": "grid", "replicates": 2, "seed": 4, "patterns": True}
+    )
+    run_sweep(resolve_spec(spec, "spec"), tmp_path / "sw", SerialExecutor())
+    runs = load_runs(tmp_path / "sw")
+    ids = [p.id for p in load_scenario("hanoi-2019").patterns]
+    assert [c for c in runs.columns if c.startswith("metric.pattern.")] == [f"metric.pattern.{i}" for i in ids]
+    raw, _, source = load_raw("hanoi-2019")
+    for _, row in runs.iterrows():
+        sc = validate_data(apply_overrides(raw, {"parameters.kappa": row["param.parameters.kappa"]}), source)
+        scores = score_run(run_scenario(sc, seed=int(row["seed"])), sc)
+        assert {i: int(row[f"metric.pattern.{i}"]) for i in ids} == scores
+        assert row["metric.pattern_score"] == pytest.approx(weighted_score(scores, sc.patterns))
+    section = backtest_section(tmp_path / "sw")
+    assert section["kind"] == "sweep" and len(section["patterns"]) == len(ids)
+    assert section["patterns"][0]["model"]["runs"] == 4
+
+
+def test_abc_keeps_the_best_fraction_of_points() -> None:
+    rows = []
+    for point, score in enumerate([0.1, 0.9, 0.5, 0.7, 0.3]):
+        for rep in range(2):
+            rows.append(
+                {"point": point, "status": "ok", "param.x": float(point), "metric.pattern_score": score + (0.05 if rep else -0.05), "metric.pattern.a": 1.0}
+            )
+    rows.append({"point": 0, "status": "failed", "param.x": 0.0, "metric.pattern_score": math.nan, "metric.pattern.a": math.nan})
+    points, accepted = abc_reject(pd.DataFrame(rows), ["x"], accept=0.4)
+    assert list(accepted["point"]) == [1, 3]
+    assert accepted["distance"].tolist() == pytest.approx([0.1, 0.3])
+    assert list(points["replicates"]) == [2] * 5
+
+
+# -------------------------------------------------------------- commands
+
+
+def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path, cli) -> None:
+    out = tmp_path / "bt"
+    r = cli("backtest", "singapore-2018", "--runs", "10", "--workers", "1", "--out", str(out), "--seed", "2")
+    assert r.code == 0, r.stderr
+    for needle in ("accepted-early", "The summit is accepted within 2 weeks", "model [95% CI]", "null [95% CI]", "skill", "overall"):
+        assert needle in r.stdout
+    summary = json.loads((out / "backtest.json").read_text())
+    assert summary["runs"] == 10 and summary["seed"] == 2
+    assert {p["id"] for p in summary["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert Counter(runs["model"]) == {"model": 10, "null": 10}
+    section = backtest_section(out)
+    assert section["kind"] == "backtest"
+    assert section["overall"]["skill"]["value"] == pytest.approx(summary["overall"]["skill"]["value"])
+    assert any(row["historical"] for row in section["timeline"]) and any(row["simulated"] for row in section["timeline"])
+    assert all(p["run"] in (0, 1) for p in section["patterns"])
+    # the example run is a run directory whose section borrows the backtest's shares
+    run_section = backtest_section(out / "example-run")
+    assert run_section["kind"] == "run" and run_section["patterns"][0]["null"] is not None
+    assert cli("backtest", "singapore-2018", "--runs", "10", "--workers", "1", "--out", str(out)).code == 2
+
+
+def test_run_directory_section_without_a_backtest(tmp_path: Path, cli) -> None:
+    assert cli("run", "hanoi-2019", "--seed", "7", "--out", str(tmp_path / "r"), "-q").code == 0
+    section = backtest_section(tmp_path / "r")
+    assert section["kind"] == "run" and section["overall"]["skill"] is None
+    assert {p["id"] for p in section["patterns"]} == {p.id for p in load_scenario("hanoi-2019").patterns}
+    assert any("summitry backtest" in n for n in section["notes"])
+    weeks = [row["week"] for row in section["timeline"]]
+    assert weeks == sorted(weeks)
+
+
+def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
+    out = tmp_path / "cal"
+    args = ["calibrate", "singapore-2018", "--points", "6", "--runs-per-point", "2", "--executor", "serial", "--out", str(out)]
+    args += ["--parameters", "kappa=0.5:5", "--parameters", "trump.traits.impulsiveness=0:1", "--accept", "0.5", "--backtest-runs", "4"]
+    r = cli(*args)
+    assert r.code == 0, r.stderr
+    assert "Rejection ABC: 3 of 6 points accepted" in r.stdout
+    assert "Backtest before calibration" in r.stdout and "Backtest after calibration" in r.stdout
+    for name in ("calibrated.yaml", "posterior.parquet", "calibration.json", "posterior.html", "sweep.json"):
+        assert (out / name).exists(), name
+    cal = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert set(cal["parameters"]) == {"parameters.kappa", "trump.traits.impulsiveness"}
+    assert cli("run", "singapore-2018", "--params", str(out / "calibrated.yaml"), "-q").code == 0
+    assert cli("backtest", "singapore-2018", "--params", str(out / "calibrated.yaml"), "--runs", "4", "--workers", "1").code == 0
+    section = backtest_section(out)
+    assert section["kind"] == "calibration" and section["calibration"]["calibrated"] == cal["parameters"]
+    assert section["calibration"]["before"]["overall"] is not None
+    assert cli(*args).code == 2  # already holds a sweep
+    again = cli(*args, "--resume")
+    assert again.code == 0, again.stderr
+    assert yaml.safe_load((out / "calibrated.yaml").read_text()) == cal
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["backtest", "no-such-case"], "no such scenario"),
+        (["backtest", "teaching", "--runs", "4"], "no historical patterns"),
+        (["backtest", "singapore-2018", "--runs", "1"], "--runs"),
+        (["backtest", "singapore-2018", "--runs", "4", "--set", "kapa=3"], "kapa"),
+        (["calibrate", "teaching"], "no historical patterns"),
+        (["calibrate", "hanoi-2019", "--accept", "0"], "--accept"),
+        (["calibrate", "hanoi-2019", "--accept", "1.5"], "--accept"),
+        (["calibrate", "hanoi-2019", "--design", "sobol"], "lhs or grid"),
+        (["calibrate", "hanoi-2019", "--parameters", "kappa"], "PATH=LOW:HIGH"),
+        (["calibrate", "hanoi-2019", "--parameters", "kappa=5:1"], "LOW < HIGH"),
+        (["calibrate", "hanoi-2019", "--parameters", "kappa=a:b"], "must be numbers"),
+        (["calibrate", "hanoi-2019", "--parameters", "kappa=0:50"], "bounds"),
+        (["calibrate", "hanoi-2019", "--parameters", "kapa=0:5"], "close matches"),
+        (["calibrate", "hanoi-2019", "--executor", "threads"], "--executor"),
+        (["calibrate", "hanoi-2019", "--address", "tcp://x:1"], "--address needs --executor dask"),
+        (["calibrate", "hanoi-2019", "--backtest-runs", "1"], "--backtest-runs"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(args: list[str], needle: str, cli, tmp_path: Path) -> None:
+    r = cli(*args, "--out", str(tmp_path / "o"))
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_path: Path, cli) -> None:
+    data = yaml.safe_load((ROOT / "scenarios" / "hanoi-2019.yaml").read_text())
+    data["patterns"][1]["sender"] = "nobody"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    for cmd in (["backtest", str(path), "--runs", "4"], ["calibrate", str(path), "--out", str(tmp_path / "c")]):
+        r = cli(*cmd)
+        assert r.code == 2
+        assert f"{path}: patterns[1].sender: unknown actor 'nobody'" in r.stderr
+    out_file = tmp_path / "file"
+    out_file.write_text("x")
+    r = cli("backtest", "hanoi-2019", "--runs", "4", "--out", str(out_file))
+    assert r.code == 2 and "not a directory" in r.stderr

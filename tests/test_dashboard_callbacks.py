@@ -1,0 +1,412 @@
+"""The dashboard's figures, cache and callbacks, called as plain functions (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dashboard import figures as F
+from dashboard import ids
+from dashboard.cache import LRUCache, config_hash
+from dashboard.callbacks import (
+    apply_parameters,
+    build_param_panel,
+    build_query,
+    ensemble_start,
+    ensemble_tick,
+    export_data,
+    navigate,
+    open_param_groups,
+    parse_query,
+    play_pause,
+    render_run,
+    run_fork_callback,
+    upload_scenario,
+)
+from dashboard.runview import run_view, win_sets_at
+from dashboard.service import Service
+from sim.run import run_fork, run_scenario
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    return Service("teaching", cache_size=8, upload_dir=tmp_path_factory.mktemp("uploads"))
+
+
+@pytest.fixture(scope="module")
+def hanoi():
+    return run_scenario(load_scenario("hanoi-2019"), seed=0)
+
+
+def patch_ops(patch: Any) -> dict[tuple[Any, ...], Any]:
+    """A Patch's assignments as {location: value}."""
+    ops = patch.to_plotly_json()["operations"]
+    return {tuple(op["location"]): op["params"]["value"] for op in ops if op["operation"] == "Assign"}
+
+
+def upload_contents(text: str) -> str:
+    return "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode()
+
+
+# ------------------------------------------------------------------ figures
+def test_trust_figure_traces_are_the_principals_series(hanoi) -> None:
+    fig = F.trust_figure(hanoi, step=12)
+    steps, trump = hanoi.variable("trust_dprk", "trump")
+    _, kim = hanoi.variable("trust_us", "kim")
+    assert list(fig.data[0].meta) == ["trump", "dprk"]
+    assert np.allclose(fig.data[0].y, trump)
+    assert list(fig.data[0].x) == steps.tolist()
+    assert np.allclose(fig.data[1].y, kim)
+    assert fig.layout.shapes[0].x0 == 12 and fig.layout.shapes[0].x1 == 12
+    # one colour per side: the first summit side blue, the second red
+    assert fig.data[0].line.color == "#1f77b4" and fig.data[1].line.color == "#d62728"
+
+
+def test_trust_figure_overlays_a_fork_dashed_and_extra_pairs(hanoi) -> None:
+    sc = load_scenario("hanoi-2019")
+    alt = run_fork(sc, 20, load_scenario("hanoi-2019", {"parameters.kappa": "4"}), seed=0)
+    fig = F.trust_figure(hanoi, step=25, pairs=[("us-hawks", "dprk")], compare=alt)
+    names = [t.name for t in fig.data]
+    assert len(fig.data) == 6
+    fork_trump = fig.data[3]
+    assert fork_trump.line.dash == "dash" and fork_trump.name.endswith("(fork)")
+    assert np.allclose(fork_trump.y, alt.variable("trust_dprk", "trump")[1])
+    assert np.allclose(fig.data[2].y, hanoi.variable("trust_dprk", "us-hawks")[1]), names
+    # the past is shared: identical up to the fork step, different after it
+    assert np.allclose(np.asarray(fork_trump.y)[:20], np.asarray(fig.data[0].y)[:20])
+    assert not np.allclose(np.asarray(fork_trump.y), np.asarray(fig.data[0].y))
+    assert fig.layout.shapes[1].x0 == 20  # the fork marker
+
+
+def test_trust_heatmap_is_the_matrix_at_the_step(hanoi) -> None:
+    fig = F.trust_heatmap(hanoi, 30)
+    agents, sides, z = F.trust_matrix_at(hanoi, 30)
+    assert sides == ["us", "dprk"]
+    row = agents.index("kim")
+    assert z[row][0] == pytest.approx(hanoi.variable("trust_us", "kim")[1][30], abs=1e-4)
+    assert z[row][1] is None  # no trust in one's own side
+    assert fig.data[0].z[row][0] == z[row][0]
+
+
+def test_win_sets_recomputed_from_the_series_match_the_recorded_areas(hanoi) -> None:
+    view = run_view(hanoi)
+    for step in (0, 10, 22, 33, view.last_step):
+        _, ws = win_sets_at(hanoi, step)
+        for side in ("us", "dprk"):
+            assert ws[side].mean() == pytest.approx(view.at("win_set_area", side, step), abs=1e-12)
+        assert (ws["us"] & ws["dprk"]).mean() == pytest.approx(view.at("zone_area", "world", step), abs=1e-12)
+
+
+def test_issue_space_shows_the_offers_of_the_summit_week(hanoi) -> None:
+    rejected = [e for e in hanoi.events.to_pylist() if e["kind"] == "offer_rejected"]
+    week = rejected[0]["step"]
+    fig = F.issue_space_figure(hanoi, week)
+    now = fig.data[2]
+    assert len(now.x) == sum(1 for e in rejected if e["step"] == week)
+    d, r = (float(v.split("=")[1]) for v in rejected[0]["detail"].split(", ")[:2])
+    assert (d, r) in set(zip(now.x, now.y, strict=True))
+    before = F.issue_space_figure(hanoi, week - 1)
+    assert len(before.data[2].x) == 0
+
+
+def test_network_nodes_coloured_by_stance_and_positions_fixed(hanoi) -> None:
+    pos = F.network_positions(hanoi)
+    assert pos == F.network_positions(hanoi)
+    fig = F.network_figure(hanoi, 22, pos)
+    nodes = fig.data[F.network_node_trace(hanoi)]
+    order = [a["id"] for a in hanoi.manifest["actors"]]
+    k = order.index("kim")
+    assert nodes.marker.color[k] == pytest.approx(hanoi.variable("stance", "kim")[1][22], abs=1e-4)
+    assert (nodes.x[k], nodes.y[k]) == pos["kim"]
+    later = F.network_figure(hanoi, 40, pos).data[F.network_node_trace(hanoi)]
+    assert later.x == nodes.x and later.y == nodes.y
+    # this week's signals are arrows: the walk-away at the summit goes from its sender to its receiver
+    walk = next(e for e in hanoi.events.to_pylist() if e["kind"] == "walk_away" and e["step"] == 22)
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    assert any(a.hovertext == walk["text"] and (a.ax, a.ay) == pos[walk["sender"]] and (a.x, a.y) == pos[walk["receiver"]] for a in arrows)
+
+
+def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert F.network_figure(hanoi, 3).data[-1].type == "scatter"
+    monkeypatch.setattr(F, "GL_THRESHOLD", 5)
+    assert F.network_figure(hanoi, 3).data[-1].type == "scattergl"
+
+
+def test_pressure_figure_lines_are_side_series_in_side_colours(hanoi) -> None:
+    fig = F.pressure_figure(hanoi, 5)
+    by_meta = {tuple(t.meta): t for t in fig.data if t.meta}
+    econ = by_meta[("pressure_economic", "dprk")]
+    assert np.allclose(econ.y, hanoi.variable("pressure_economic", "dprk")[1])
+    assert econ.line.color == "#d62728"
+    assert np.allclose(by_meta[("tension", "world")].y, hanoi.variable("tension", "world")[1])
+
+
+def test_events_table_rows_up_to_a_step(hanoi) -> None:
+    rows = F.events_table_rows(hanoi, 10)
+    assert len(rows) == sum(1 for e in hanoi.events.to_pylist() if e["step"] <= 10)
+    assert set(rows[0]) >= {"week", "date", "sender", "receiver", "kind", "sentence"}
+    assert rows[0]["sender"] == "NSC hawks (Bolton)" and rows[0]["date"] == "2018-06-18"
+    mediation = next(r for r in rows if r["kind"] == "mediation")
+    assert mediation["receiver"] == "Donald Trump + Kim Jong Un"
+
+
+def test_outcome_figure_has_wilson_intervals() -> None:
+    fig = F.outcome_figure(["walk_away"] * 5 + ["declaration"] * 5)
+    bar = fig.data[0]
+    i = list(bar.meta).index("walk_away")
+    assert bar.x[i] == pytest.approx(0.5)
+    lo, hi = F.wilson_interval(5, 10)
+    assert bar.customdata[i][1] == pytest.approx(lo) and bar.customdata[i][2] == pytest.approx(hi)
+    assert bar.error_x.array[i] == pytest.approx(hi - 0.5)
+    assert lo == pytest.approx(0.2366, abs=1e-4)
+
+
+def test_fan_chart_median_and_bands() -> None:
+    sc = load_scenario("teaching")
+    runs = [run_scenario(sc, seed=s) for s in range(5)]
+    fig = F.fan_chart(runs, "trust_beta", "ada")
+    values = np.stack([r.variable("trust_beta", "ada")[1] for r in runs])
+    assert np.allclose(fig.data[4].y, np.median(values, axis=0))
+    assert np.allclose(fig.data[0].y, np.percentile(values, 5, axis=0))
+    assert np.allclose(fig.data[3].y, np.percentile(values, 75, axis=0))
+
+
+# -------------------------------------------------------------------- cache
+def test_cache_evicts_the_least_recently_used_at_its_bound() -> None:
+    cache: LRUCache[int] = LRUCache(3)
+    for k in "abc":
+        cache.put(k, ord(k))
+    assert cache.get("a") == ord("a")  # now b is the oldest
+    cache.put("d", 4)
+    assert sorted(cache.keys()) == ["a", "c", "d"]
+    assert "b" not in cache and len(cache) == 3 and cache.evictions == 1
+
+
+def test_cache_computes_a_missing_key_once_for_concurrent_callers() -> None:
+    cache: LRUCache[int] = LRUCache(4)
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        return 42
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [42] * 4 and len(calls) == 1
+
+
+def test_different_configurations_hash_differently() -> None:
+    base = config_hash("h", {"parameters.kappa": 3}, 1, None)
+    assert base == config_hash("h", {"parameters.kappa": 3.0}, 1, None)
+    others = {
+        config_hash("h", {"parameters.kappa": 3}, 2, None),
+        config_hash("h", {"parameters.kappa": 4}, 1, None),
+        config_hash("h", {}, 1, None),
+        config_hash("other", {"parameters.kappa": 3}, 1, None),
+        config_hash("h", {"parameters.kappa": 3}, 1, "forcing"),
+        config_hash("h", {"parameters.kappa": 3}, 1, None, {"at": 5, "overrides": {"parameters.eta": 1}}),
+    }
+    assert base not in others and len(others) == 6
+
+
+def test_service_keeps_at_most_its_bound_and_recomputes_identically(tmp_path: Path) -> None:
+    svc = Service("teaching", cache_size=2, upload_dir=tmp_path)
+    first = svc.result({"scenario": "teaching", "seed": 1})
+    svc.result({"scenario": "teaching", "seed": 2})
+    svc.result({"scenario": "teaching", "seed": 3})
+    assert len(svc.runs) == 2
+    assert svc.run_key({"scenario": "teaching", "seed": 1}) not in svc.runs
+    again = svc.result({"scenario": "teaching", "seed": 1})
+    assert again is not first
+    assert json.dumps(again.events.to_pylist(), default=str) == json.dumps(first.events.to_pylist(), default=str)
+
+
+# ---------------------------------------------------------------- callbacks
+def test_url_query_round_trip() -> None:
+    config, step, tab = parse_query("?scenario=hanoi-2019&seed=7&step=12&trump.traits.impulsiveness=0.3&tab=fork", "teaching")
+    assert config == {"scenario": "hanoi-2019", "seed": 7, "mode": None, "overrides": {"trump.traits.impulsiveness": 0.3}}
+    assert (step, tab) == (12, "fork")
+    assert parse_query(build_query(config, step), "teaching")[:2] == (config, 12)
+
+
+def test_render_run_draws_every_view_at_the_step(service: Service) -> None:
+    out = render_run(service, {"scenario": "teaching", "seed": 3}, 7, [])
+    result = service.result({"scenario": "teaching", "seed": 3})
+    assert out["step"] == 7 and out["slider_max"] == run_view(result).last_step
+    assert out["run_info"]["key"] == service.run_key({"scenario": "teaching", "seed": 3})
+    assert np.allclose(out["trust"].data[0].y, result.variable("trust_beta", "ada")[1])
+    assert out["step_label"].startswith("week 7 of ")
+    # the log is newest first
+    assert out["events"][0]["week"] == max(e["step"] for e in result.events.to_pylist())
+    # a step beyond the run is clipped
+    assert render_run(service, {"scenario": "teaching", "seed": 3}, 10_000, [])["step"] == out["slider_max"]
+
+
+def test_step_forward_returns_the_next_steps_values(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 3, [])["run_info"]
+    result = service.result(config)
+    out = navigate(service, ids.FORWARD, 3, info, config, None)
+    assert out["step"] == 4
+    assert patch_ops(out["trust"])[("layout", "shapes", 0, "x0")] == 4
+    heat = patch_ops(out["heatmap"])
+    agents, _, _ = F.trust_matrix_at(result, 4)
+    z = heat[("data", 0, "z")]
+    assert z[agents.index("ada")][1] == pytest.approx(result.variable("trust_beta", "ada")[1][4], abs=1e-4)
+    net = patch_ops(out["network"])
+    actors = [a["id"] for a in result.manifest["actors"]]
+    colours = net[("data", info["node_trace"], "marker", "color")]
+    assert colours[actors.index("ada")] == pytest.approx(result.variable("stance", "ada")[1][4], abs=1e-4)
+    assert out["step_label"].startswith("week 4 of")
+
+
+def test_slider_scrub_returns_that_steps_values_without_moving_the_slider(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    result = service.result(config)
+    out = navigate(service, ids.SLIDER, 11, info, config, None)
+    assert "step" not in out  # the slider is where the user put it
+    assert patch_ops(out["zone"])[("layout", "shapes", 0, "x1")] == 11
+    z = patch_ops(out["heatmap"])[("data", 0, "z")]
+    agents, _, _ = F.trust_matrix_at(result, 11)
+    assert z[agents.index("ada")][1] == pytest.approx(result.variable("trust_beta", "ada")[1][11], abs=1e-4)
+    back = navigate(service, ids.BACK, 11, info, config, None)
+    assert back["step"] == 10
+    assert navigate(service, ids.RESET, 11, info, config, None)["step"] == 0
+    assert navigate(service, ids.END, 11, info, config, None)["step"] == info["last"]
+
+
+def test_navigation_leaves_figures_alone_while_another_run_is_drawn(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    assert navigate(service, ids.FORWARD, 0, info, {**config, "seed": 4}, None) == {}
+
+
+def test_play_stops_at_the_end_and_restarts_from_zero(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    last = info["last"]
+    tick = navigate(service, ids.TIMER, last - 1, info, config, None)
+    assert tick["step"] == last and tick["timer_disabled"] is True
+    assert navigate(service, ids.TIMER, last, info, config, None) == {"timer_disabled": True}
+    assert play_pause(info, last, True) == {"timer_disabled": False, "step": 0}
+    assert play_pause(info, 4, False) == {"timer_disabled": True}
+
+
+def test_bad_upload_shows_the_file_line_messages_and_keeps_the_run(service: Service) -> None:
+    bad = "name: broken\ntitle: x\n"
+    before = {"scenario": "teaching", "seed": 3, "mode": None, "overrides": {}}
+    out = upload_scenario(service, upload_contents(bad), "bad.yaml", before)
+    assert "config" not in out  # the store is not touched: the previous run stays
+    text = " ".join(str(c.children) for c in out["errors"])
+    assert "bad.yaml:1: description: required field is missing" in text
+    assert "bad.yaml:1: sides: required field is missing" in text
+
+
+def test_oversized_upload_is_refused(service: Service) -> None:
+    big = "# " + "x" * (2 * 1024 * 1024 + 10) + "\n"
+    out = upload_scenario(service, upload_contents(big), "big.yaml", None)
+    assert "config" not in out
+    assert "the limit is 2 MiB" in " ".join(str(c.children) for c in out["errors"])
+
+
+def test_good_upload_becomes_the_run(service: Service) -> None:
+    text = (ROOT / "scenarios" / "teaching.yaml").read_text().replace("steps: 30", "steps: 12")
+    out = upload_scenario(service, upload_contents(text), "short.yaml", {"seed": 5})
+    ref = out["config"]["scenario"]
+    assert ref.startswith("upload:") and out["config"]["seed"] == 5 and out["scenario"] == ref
+    assert run_view(service.result(out["config"])).last_step == 11
+
+
+def test_parameters_become_overrides_and_bad_values_are_reported(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0})
+    table = {p.path: p for p in service.parameter_table("teaching")}
+    ids_ = [{"type": ids.PARAM, "path": "parameters.kappa"}, {"type": ids.PARAM, "path": "parameters.eta"}]
+    out = apply_parameters(service, [3.5, table["parameters.eta"].value], ids_, 9, "forcing", config)
+    assert out["config"] == {"scenario": "teaching", "seed": 9, "mode": "forcing", "overrides": {"parameters.kappa": 3.5}}
+    assert service.result(out["config"]).manifest["parameters"]["kappa"] == 3.5
+    bad = apply_parameters(service, [99.0, None], ids_, 9, "default", config)
+    assert "config" not in bad
+    assert "parameters.kappa" in " ".join(str(c.children) for c in bad["errors"])
+
+
+def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"parameters.kappa": 3.5}})
+    panel = build_param_panel(service, config, None)
+    groups = [d.id for d in panel["panel"]]
+    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties"]
+    out = open_param_groups(service, {"type": "param-summary", "group": "model"}, "", groups, [], [], [], config)
+    assert out["built"] == ["model"] and out["bodies"][1] is None
+    sliders = {r.children[1].id["path"]: r.children[1].value for r in out["bodies"][0] if hasattr(r, "children") and isinstance(r.children, list)}
+    assert sliders["parameters.kappa"] == 3.5
+    found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
+    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False]
+
+
+def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 2})
+    draft = {"overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0, "parameters.kappa": 5.0}, "add": []}
+    out = run_fork_callback(service, config, 6, draft, [], 6)
+    spec = out["fork"]["spec"]
+    assert spec["at"] == 6
+    alt = service.fork_result(config, spec)
+    base = service.result(config)
+    fig = out["fork_trust"]
+    assert np.allclose(fig.data[0].y, base.variable("trust_beta", "ada")[1])
+    assert np.allclose(fig.data[2].y, alt.variable("trust_beta", "ada")[1])
+    assert alt.manifest["fork"]["at_step"] == 6 and alt.manifest["seed"] == 2
+    past = [json.dumps([e for e in r.events.to_pylist() if e["step"] < 6], default=str) for r in (alt, base)]
+    assert past[0] == past[1]
+    # a step patches both branches
+    info = render_run(service, config, 6, [])["run_info"]
+    nav = navigate(service, ids.FORWARD, 6, info, config, out["fork"])
+    assert patch_ops(nav["fork_trust"])[("layout", "shapes", 0, "x0")] == 7
+    assert ("data", 0, "z") in patch_ops(nav["fork_issues_alt"])
+
+
+def test_ensemble_advances_in_chunks_and_ends_with_probabilities(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0})
+    state = ensemble_start(service, config, 6)["ensemble"]
+    seen = []
+    out: dict[str, Any] = {}
+    for _ in range(50):
+        out = ensemble_tick(service, state, budget_s=0.0)  # one run per tick
+        state = out["ensemble"]
+        seen.append(state["done"])
+        if not state["running"]:
+            break
+    assert seen == [1, 2, 3, 4, 5, 6]
+    assert out["timer_disabled"] is True
+    outcomes = [run_scenario(load_scenario("teaching"), seed=s).outcome for s in range(6)]
+    bar = out["ens_outcomes"].data[0]
+    for outcome, p in zip(bar.meta, bar.x, strict=True):
+        assert p == pytest.approx(outcomes.count(outcome) / 6)
+
+
+def test_export_data_zips_events_and_series(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 1})
+    result = service.result(config)
+    out = export_data(service, config, "CSV")["download"]
+    assert out["filename"] == "teaching-seed1-csv.zip"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(out["content"]))) as zf:
+        names = zf.namelist()
+        events = zf.read("teaching-seed1/events.csv").decode().strip().splitlines()
+    assert sorted(names) == ["teaching-seed1/events.csv", "teaching-seed1/run.json", "teaching-seed1/series.csv"]
+    assert len(events) == result.events.num_rows + 1

@@ -1,0 +1,251 @@
+"""Reliability: fuzzed loaders, long runs, crash-safe outputs, determinism everywhere.
+
+The fuzz tests run ``SUMMITRY_FUZZ_EXAMPLES`` cases per strategy (60 by
+default; ``make fuzz`` runs 2,000 per strategy, over 5,000 in all).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.errors import InputError
+from sim.run import RunResult, run_scenario
+from sim.scenario import load_raw, load_scenario, load_scenario_text, validate_data
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = int(os.environ.get("SUMMITRY_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+def load_or_refuse(text: str) -> str:
+    """'ok' or 'refused'; anything else (a traceback, a hang) fails the test."""
+    t0 = time.perf_counter()
+    try:
+        load_scenario_text(text, "fuzz.yaml")
+        result = "ok"
+    except InputError as exc:
+        assert exc.messages and all(m.startswith("fuzz.yaml") for m in exc.messages), exc.messages
+        result = "refused"
+    assert time.perf_counter() - t0 < 2.0
+    return result
+
+
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_crash_the_loader(data: bytes) -> None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    load_or_refuse(text)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=30,
+)
+
+
+@FUZZ
+@given(yaml_values)
+def test_random_yaml_never_crashes_the_loader(value: Any) -> None:
+    load_or_refuse(yaml.safe_dump(value))
+
+
+BASE = {name: load_raw(name)[0] for name in ("teaching", "singapore-2018")}
+
+
+def _paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _get(obj: Any, path: tuple) -> Any:
+    for p in path:
+        obj = obj[p]
+    return obj
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    data = copy.deepcopy(BASE[draw(st.sampled_from(sorted(BASE)))])
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)
+        path = draw(st.sampled_from(paths))
+        parent = _get(data, path[:-1])
+        key = path[-1]
+        op = draw(st.sampled_from(["delete", "retype", "out_of_range", "duplicate_id", "empty_list"]))
+        value = parent[key]
+        if op == "delete":
+            del parent[key]
+        elif op == "retype":
+            parent[key] = draw(st.sampled_from(["text", 3, -1.5, True, None, [], {}]))
+        elif op == "out_of_range" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            parent[key] = draw(st.sampled_from([value + 10, value - 10, -value - 1, 1e9, -1e9]))
+        elif op == "duplicate_id" and isinstance(value, list) and value and isinstance(value[0], dict):
+            value.append(copy.deepcopy(value[0]))
+        elif op == "empty_list" and isinstance(value, list):
+            value.clear()
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_builtin_scenarios_validate_or_are_refused(text: str) -> None:
+    load_or_refuse(text)
+
+
+@FUZZ
+@given(
+    spec=st.dictionaries(
+        st.sampled_from(["scenario", "parameters", "design", "points", "replicates", "seed", "metrics", "extra"]), yaml_values, max_size=6
+    )
+)
+def test_random_sweep_specs_validate_or_are_refused(spec: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from sim.sweep import load_spec
+
+    path = tmp_path_factory.mktemp("spec") / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    t0 = time.perf_counter()
+    try:
+        load_spec(path)
+    except InputError as exc:
+        assert all(str(path) in m for m in exc.messages)
+    assert time.perf_counter() - t0 < 2.0
+
+
+# ------------------------------------------------------------------ long runs
+
+RANGED = (
+    "stance",
+    "influence",
+    "pressure",
+    "pressure_economic",
+    "pressure_domestic",
+    "pressure_military",
+    "sanctions",
+    "sanctions_effective",
+    "hostility",
+    "win_set_area",
+    "tension",
+    "zone_area",
+    "enforcement",
+)
+
+
+def assert_series_sane(result: RunResult) -> None:
+    df = result.series.to_pandas()
+    assert np.isfinite(df["value"]).all()
+    ranged = df[df["variable"].isin(RANGED) | df["variable"].str.startswith(("trust_", "rapport_"))]
+    assert ranged["value"].between(0, 1).all(), ranged[~ranged["value"].between(0, 1)].head()
+    events = result.events.to_pandas()
+    for col in ("cost", "trust_change", "stance_change", "pressure_change"):
+        assert np.isfinite(events[col]).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["teaching", "singapore-2018", "hanoi-2019"])
+def test_thousand_step_runs_of_builtins_stay_finite_and_in_range(name: str) -> None:
+    sc = load_scenario(name, {"parameters.e_crit": "1", "parameters.e_weeks": "52"})  # keep escalation from ending it early
+    for seed in (1, 2):
+        result = run_scenario(sc, seed=seed, steps=1000, series_stride=5)
+        assert_series_sane(result)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, 10_000))
+def test_long_runs_of_random_scenarios_stay_finite_and_in_range(seed: int) -> None:
+    from sim.generate import generate
+
+    data = generate(60, 400, 2 + seed % 2, seed=seed, steps=1000)
+    data["parameters"] = {"e_crit": 1.0, "e_weeks": 52}
+    result = run_scenario(validate_data(data, "<generated>"), seed=seed, series_stride=20)
+    assert_series_sane(result)
+
+
+# -------------------------------------------------------------- crash safety
+
+
+def _complete_run_dir(d: Path) -> bool:
+    if not d.exists():
+        return False
+    json.loads((d / "run.json").read_text())
+    pq.read_table(d / "events.parquet")
+    pq.read_table(d / "series.parquet")
+    return True
+
+
+@pytest.mark.slow
+def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path) -> None:
+    rnd = random.Random(7)
+    complete = 0
+    for i in range(20):
+        out = tmp_path / f"run{i}"
+        code = f"from sim.cli import main; main(['run', 'hanoi-2019', '--seed', '{i}', '--out', {str(out)!r}, '--quiet'])"
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if out.exists():
+            assert _complete_run_dir(out), f"partial run directory after kill {i}"
+            complete += 1
+        visible = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+        assert all(_complete_run_dir(p) for p in visible)
+    assert 0 < complete < 20 or complete == 20  # the kills land at different moments
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def _bytes_of(result: RunResult) -> bytes:
+    out = io.BytesIO()
+    for table in (result.events, result.series):
+        pq.write_table(table, out, compression="zstd")
+    return out.getvalue()
+
+
+def _run_bytes(name: str, seed: int) -> bytes:
+    return _bytes_of(run_scenario(load_scenario(name), seed=seed))
+
+
+@pytest.mark.slow
+def test_same_bytes_in_three_processes_and_under_dask() -> None:
+    from distributed import Client, LocalCluster
+
+    code = "import sys; from tests.test_reliability import _run_bytes; sys.stdout.buffer.write(_run_bytes('hanoi-2019', 11))"
+    outputs = []
+    for hashseed in ("0", "1", "4242"):
+        env = dict(os.environ, PYTHONHASHSEED=hashseed)
+        outputs.append(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True).stdout)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster,
+        Client(cluster) as client,
+    ):
+        outputs.append(client.submit(_run_bytes, "hanoi-2019", 11, pure=False).result())
+    outputs.append(_run_bytes("hanoi-2019", 11))
+    assert len(outputs[0]) > 1000
+    assert all(o == outputs[0] for o in outputs)
