@@ -380,7 +380,9 @@ class PolicyTables:
             K = self.recv.shape[1]
             is_faction = self.in_side & ~model.is_leader
             groups = []
-            for rows in (np.flatnonzero(~is_faction), np.flatnonzero(is_faction)):
+            # splitting pays only when factions are many; small models keep one block
+            blocks = (np.flatnonzero(~is_faction), np.flatnonzero(is_faction)) if is_faction.sum() > 256 else (np.arange(is_faction.size),)
+            for rows in blocks:
                 if rows.size == 0:
                     continue
                 cols = np.flatnonzero(model.static_feasible[rows, 1:].any(axis=0)) if rows.size else np.arange(K)

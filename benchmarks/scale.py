@@ -23,12 +23,12 @@ import mesa
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of, record  # noqa: E402
+from _common import best_of, record
 
-from sim.generate import generate  # noqa: E402
-from sim.influence import fj_step  # noqa: E402
-from sim.model import DiplomacyModel  # noqa: E402
-from sim.scenario import validate_data  # noqa: E402
+from sim.generate import generate
+from sim.influence import fj_step
+from sim.model import DiplomacyModel
+from sim.scenario import validate_data
 
 
 class Noop(mesa.Agent):
@@ -72,28 +72,56 @@ def main() -> None:
     x = s.stance.copy()
     matvec = best_of(lambda: W @ x, repeat=7, number=50)
     update = best_of(lambda: fj_step(W, x, s.anchor, s.susceptibility, m._u), repeat=7, number=50)
-    entries.append({"figure": "stance update, N=10k E=100k", "measured_ms": update * 1e3, "baseline_ms": matvec * 1e3,
-                    "ratio": update / matvec, "target": "<= 1.5x bare CSR mat-vec"})
+    entries.append(
+        {
+            "figure": "stance update, N=10k E=100k",
+            "measured_ms": update * 1e3,
+            "baseline_ms": matvec * 1e3,
+            "ratio": update / matvec,
+            "target": "<= 1.5x bare CSR mat-vec",
+        }
+    )
     noop_model = mesa.Model(rng=np.random.default_rng(0))
     for _ in range(10_000):
         Noop(noop_model)
     noop = best_of(lambda: noop_model.agents.do("noop"), repeat=7, number=5)
     step = step_cost(10_000, 100_000)
-    entries.append({"figure": "whole step, N=10k E=100k", "measured_ms": step * 1e3, "baseline_ms": (noop + matvec) * 1e3,
-                    "ratio": step / (noop + matvec), "target": "<= 10x Mesa no-op agents.do + mat-vec"})
+    entries.append(
+        {
+            "figure": "whole step, N=10k E=100k",
+            "measured_ms": step * 1e3,
+            "baseline_ms": (noop + matvec) * 1e3,
+            "ratio": step / (noop + matvec),
+            "target": "<= 10x Mesa no-op agents.do + mat-vec",
+        }
+    )
     sizes = [1_000, 3_000, 10_000, 30_000] + ([] if args.quick else [100_000])
     costs = [step_cost(n, 10 * n, steps=3) for n in sizes]
     slope = float(np.polyfit(np.log(sizes), np.log(costs), 1)[0])
     for n, c in zip(sizes, costs, strict=True):
         print(f"N={n:>7}: {c * 1e3:8.1f} ms/step")
-    entries.append({"figure": f"scaling exponent N={sizes[0]}..{sizes[-1]} (E=10N)", "measured_ms": slope, "baseline_ms": 1.0,
-                    "ratio": slope, "target": "<= 1 (linear)"})
+    entries.append(
+        {
+            "figure": f"scaling exponent N={sizes[0]}..{sizes[-1]} (E=10N)",
+            "measured_ms": slope,
+            "baseline_ms": 1.0,
+            "ratio": slope,
+            "target": "<= 1 (linear)",
+        }
+    )
     if not args.quick:
         out = subprocess.run([sys.executable, "-c", MEMORY_CHILD], capture_output=True, text=True, check=True)
         peak, secs, steps_run = (float(v) for v in out.stdout.split())
         print(f"N=100k E=1M: {steps_run:.0f} steps in {secs:.0f} s, peak RSS {peak:.0f} MiB")
-        entries.append({"figure": "peak RSS MiB, 100 steps N=100k E=1M stride 10", "measured_ms": peak, "baseline_ms": 4096.0,
-                        "ratio": peak / 4096.0, "target": "< 1 (4 GiB)"})
+        entries.append(
+            {
+                "figure": "peak RSS MiB, 100 steps N=100k E=1M stride 10",
+                "measured_ms": peak,
+                "baseline_ms": 4096.0,
+                "ratio": peak / 4096.0,
+                "target": "< 1 (4 GiB)",
+            }
+        )
     record("scale", entries)
     print(json.dumps({e["figure"]: round(e["ratio"], 3) for e in entries}, indent=1))
 
