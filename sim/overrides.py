@@ -60,10 +60,12 @@ def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, str, bool
     args = getattr(ann, "__args__", ())
     for a in args:  # Unit | None, Annotated[...] inside a union
         for m in getattr(a, "__metadata__", ()):
-            if isinstance(m, Ge):
-                lo = float(m.ge)  # type: ignore[arg-type]
-            elif isinstance(m, Le):
-                hi = float(m.le)  # type: ignore[arg-type]
+            # Annotated[float, Field(ge=..., le=...)] keeps its bounds in the FieldInfo's metadata
+            for c in (*getattr(m, "metadata", ()), m):
+                if isinstance(c, Ge):
+                    lo = float(c.ge)  # type: ignore[arg-type]
+                elif isinstance(c, Le):
+                    hi = float(c.le)  # type: ignore[arg-type]
     for m in getattr(ann, "__metadata__", ()):
         if isinstance(m, Ge):
             lo = float(m.ge)  # type: ignore[arg-type]
@@ -136,11 +138,18 @@ def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
 def parameter_table(sc: Any) -> list[ParameterInfo]:
     """Every overridable number with its value and its sweep range."""
     table = []
-    for path, (_, info) in parameter_map(sc).items():
+    pmap = parameter_map(sc)
+    ranges: dict[str, tuple[float, float]] = {}
+    for key, rng in sc.ranges.items():  # any spelling of a path; canonical wins
+        try:
+            ranges[canonical(sc, key, pmap)] = rng
+        except KeyError:
+            continue
+    for path, (_, info) in pmap.items():
         lo, hi = info.low, info.high
         name = path.removeprefix("parameters.")
-        if path in sc.ranges:
-            lo, hi = sc.ranges[path]
+        if path in ranges:
+            lo, hi = ranges[path]
         elif path.startswith("parameters.") and name in sc.ranges:
             lo, hi = sc.ranges[name]
         elif path.startswith("parameters.") and name in DEFAULT_RANGES:

@@ -378,9 +378,11 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             build_catalogue({name: fields})
         except ValidationError as exc:
             bad_kind = True
+            from sim.loading import _humanise
+
             for err in exc.errors(include_url=False):
                 loc = ("signals", name, *err["loc"])
-                problems.append((loc, err["msg"][0].lower() + err["msg"][1:]))
+                problems.append((loc, _humanise(err)))
     if not bad_kind:
         catalogue = sc.catalogue
     for i, ev in enumerate(sc.events):
