@@ -216,6 +216,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         summit="cancel",
         vindicates="hawks",
         effects=[
+            # the audience cost staked on the offer is realised (Fearon 1997): A_sender * a
+            {"var": "pressure.domestic", "who": "sender", "delta": 1.0, "scale": "audience"},
             {"var": "pressure.domestic", "who": "receiver", "delta": 0.1},
             {"var": "stance", "who": "receiver", "roles": HL, "delta": 0.05},
         ],
@@ -258,6 +260,7 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         effects=[
             {"var": "pressure.economic", "who": "receiver", "delta": -0.1},
             {"var": "sanctions", "who": "receiver", "delta": -0.1},
+            {"var": "exercise_credit", "who": "receiver", "delta": 0.1},
             {"var": "stance", "who": "sender", "roles": HAWKS, "delta": 0.05},
         ],
         sentence="{sender} offers {receiver} partial sanctions relief",
