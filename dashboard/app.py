@@ -69,7 +69,7 @@ def create_app(
     service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
     if default_scenario not in service.builtin():
         raise ValueError(f"{default_scenario}: not a built-in scenario ({', '.join(service.builtin())})")
-    app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)
+    app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)  # type: ignore[arg-type]
     app.index_string = INDEX
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     report = report_writer() is not None
@@ -91,7 +91,7 @@ def create_app(
         return layout
 
     app.layout = serve_layout
-    app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)
+    app.validation_layout = build_layout(  # type: ignore[assignment]scenarios, default_scenario, report_available=report)
     register(app, service)
     app.server.extensions["summitry_service"] = service
     return app

@@ -30,7 +30,7 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, html, no_upda
 
 from dashboard import figures as F
 from dashboard import ids
-from dashboard.layout import PRESETS, matches, param_groups, param_panel, param_rows, placeholder, progress_bar
+from dashboard.layout import PRESETS, TIMELINE_GRAPHS, matches, param_groups, param_panel, param_rows, placeholder, progress_bar
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
@@ -104,6 +104,39 @@ function(step, actor, kind) {
     if (actor) { out += " && ({sender} = " + q(actor) + " || {receiver} contains " + q(actor) + ")"; }
     if (kind) { out += " && {kind} = " + q(kind); }
     return out;
+}
+"""
+# clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
+TIMELINE_JS = """
+function(step, info) {
+    const graphs = %s;
+    const state = window.summitryTimeline = window.summitryTimeline || {step: 0, hooked: new WeakSet()};
+    state.step = (step === null || step === undefined) ? 0 : step;
+    function place(id) {
+        const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+        const marker = document.getElementById(id + '-marker');
+        const veil = document.getElementById(id + '-veil');
+        if (!gd || !marker || !veil || !gd._fullLayout || !gd._fullLayout.xaxis) { return false; }
+        if (gd.on && !state.hooked.has(gd)) {
+            state.hooked.add(gd);
+            gd.on('plotly_afterplot', function () { place(id); });
+        }
+        const fl = gd._fullLayout, xa = fl.xaxis, size = fl._size;
+        const x = xa._offset + xa.l2p(state.step);
+        const right = xa._offset + xa._length;
+        const left = Math.max(xa._offset, Math.min(right, x));
+        marker.style.cssText = 'display:block;left:' + left + 'px;top:' + size.t + 'px;height:' + size.h + 'px;';
+        veil.style.cssText = 'display:block;left:' + left + 'px;top:' + size.t + 'px;height:' + size.h + 'px;width:' + Math.max(0, right - left) + 'px;';
+        marker.setAttribute('data-step', String(state.step));
+        return true;
+    }
+    let tries = 0;
+    function placeAll() {
+        const missing = graphs.filter(function (id) { return !place(id); });
+        if (missing.length && tries++ < 100) { setTimeout(placeAll, 50); }
+    }
+    placeAll();
+    return window.dash_clientside.no_update;
 }
 """
 PLAY_LABEL_JS = "function(disabled) { return disabled ? '▶ Play' : '⏸ Pause'; }"
@@ -231,7 +264,12 @@ def collect_overrides(service: Service, scenario: str, values: Sequence[Any], pa
 
 
 def apply_parameters(
-    service: Service, values: Sequence[Any], control_ids: Sequence[Mapping[str, str]], seed: Any, mode: str | None, config: Mapping[str, Any] | None
+    service: Service,
+    values: Sequence[Any],
+    control_ids: Sequence[Mapping[str, str]],
+    seed: Any,
+    mode: str | None,
+    config: Mapping[str, Any] | None,
 ) -> Out:
     """Run: the controls' values, seed and mode become the configuration (if the scenario accepts them)."""
     cfg = service.config(config)
@@ -239,7 +277,9 @@ def apply_parameters(
     # parameters whose group was never opened keep the value the run has
     overrides = {k: v for k, v in cfg["overrides"].items() if k not in set(shown)}
     overrides.update(collect_overrides(service, cfg["scenario"], values, shown))
-    new = service.config({"scenario": cfg["scenario"], "seed": seed, "mode": None if mode in (None, "default") else mode, "overrides": overrides})
+    new = service.config(
+        {"scenario": cfg["scenario"], "seed": seed, "mode": None if mode in (None, "default") else mode, "overrides": overrides}
+    )
     try:
         service.scenario(new["scenario"], new["overrides"])
     except InputError as exc:
@@ -421,7 +461,15 @@ def _pairs(values: Sequence[str] | None) -> list[tuple[str, str]]:
     return out
 
 
+def timeline(fig: Any) -> Any:
+    """A time-series figure for the run tab: its marker and veil are drawn by the page's overlay (TIMELINE_JS)."""
+    fig.layout.shapes[0].visible = False
+    fig.layout.shapes[1].visible = False
+    return fig
+
+
 def run_info(service: Service, config: Mapping[str, Any], result: Any) -> dict[str, Any]:
+    """What the browser keeps about the figures on screen: which run they show and its last step."""
     cfg = service.config(config)
     return {"config": cfg, "key": service.run_key(cfg), "last": run_view(result).last_step, "node_trace": F.network_node_trace(result)}
 
@@ -429,7 +477,7 @@ def run_info(service: Service, config: Mapping[str, Any], result: Any) -> dict[s
 def slider_marks(last: int) -> dict[str, str]:
     if last <= 0:
         return {"0": "0"}
-    every = max(1, int(math.ceil(last / 10 / 5.0)) * 5) if last > 20 else (2 if last > 10 else 1)
+    every = max(1, math.ceil(last / 50) * 5) if last > 20 else (2 if last > 10 else 1)
     marks = {str(s): str(s) for s in range(0, last + 1, every)}
     marks[str(last)] = str(last)
     return marks
@@ -454,15 +502,20 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     kinds = sorted({r["kind"] for r in rows})
     m = result.manifest
     title = m.get("title") or m.get("scenario")
-    title_text = f"{title} — seed {m['seed']}, {m['mode']} mode" + (" · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else "")
+    title_text = f"{title} — seed {m['seed']}, {m['mode']} mode" + (
+        " · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else ""
+    )
+    figures = {
+        "trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s)),
+        "pressure": timeline(F.pressure_figure(result, s, until=s)),
+        "zone": timeline(F.zone_figure(result, s, until=s)),
+        "stance": timeline(F.stance_figure(result, s, until=s)),
+    }
     return {
+        **figures,
         "network": F.network_figure(result, s, pos),
-        "trust": F.trust_figure(result, s, pairs=_pairs(pairs)),
         "issues": F.issue_space_figure(result, s),
-        "pressure": F.pressure_figure(result, s),
-        "zone": F.zone_figure(result, s),
         "heatmap": F.trust_heatmap(result, s),
-        "stance": F.stance_figure(result, s),
         "slider_max": last,
         "slider_marks": slider_marks(last),
         "step": s,
@@ -474,15 +527,17 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "outcome": outcome_so_far(result, s),
         "title": title_text,
         "run_info": run_info(service, cfg, result),
+        "fork_events": fork_event_options(service, cfg, 0).get("options", []),
         "errors": [],
     }
 
 
 def _marker_patch(step: int) -> Patch:
+    """Move a time-series figure's step marker (shapes[0]) and the veil over the future (shapes[1]) to ``step``."""
     p = Patch()
     p["layout"]["shapes"][0]["x0"] = step
     p["layout"]["shapes"][0]["x1"] = step
-    p["layout"]["shapes"][0]["visible"] = True
+    p["layout"]["shapes"][1]["x0"] = step
     return p
 
 
@@ -513,13 +568,16 @@ def step_views(result: Any, step: int, node_trace: int) -> Out:
     net["data"][node_trace]["marker"]["color"] = d["stance"]
     net["data"][node_trace]["marker"]["size"] = d["size"]
     net["data"][node_trace]["hovertext"] = d["hover"]
-    net["layout"]["annotations"] = F.network_annotations(result, step)
+    arrows = F.signal_arrows(result, step)
+    first = node_trace - len(F.SIGNAL_CLASSES) - 1
+    for i, cls in enumerate(F.SIGNAL_CLASSES):
+        net["data"][first + i]["x"], net["data"][first + i]["y"] = arrows["lines"][cls]
+    h = arrows["heads"]
+    heads = net["data"][first + len(F.SIGNAL_CLASSES)]
+    heads["x"], heads["y"], heads["hovertext"] = h["x"], h["y"], h["text"]
+    heads["marker"]["size"], heads["marker"]["color"] = h["size"], h["color"]
     net["layout"]["title"]["text"] = f"Influence network, week {step}"
     return {
-        "trust": _marker_patch(step),
-        "pressure": _marker_patch(step),
-        "stance": _marker_patch(step),
-        "zone": _marker_patch(step),
         "heatmap": heat,
         "network": net,
         "issues": _issue_patch(result, step),
@@ -597,12 +655,15 @@ def play_pause(info: Mapping[str, Any] | None, step: Any, disabled: bool) -> Out
     return {"timer_disabled": True}
 
 
-def trust_pairs_changed(service: Service, pairs: Sequence[str] | None, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, step: Any) -> Out:
-    """The user picked trust pairs: redraw the trust chart with them."""
+def trust_pairs_changed(
+    service: Service, pairs: Sequence[str] | None, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, step: Any
+) -> Out:
+    """The user picked trust pairs: redraw the trust chart with them (and note which series it now shows)."""
     if not config or not info or info.get("config") != service.config(config):
         return {}
     result = service.result(config)
-    return {"trust": F.trust_figure(result, int(step or 0), pairs=_pairs(pairs))}
+    s = int(step or 0)
+    return {"trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s))}
 
 
 # ===================================================================== fork
@@ -618,21 +679,23 @@ def fork_draft_edit(
     fork_at: Any,
 ) -> Out:
     """Add a parameter change, an event or a preset to the fork being prepared (or clear it)."""
-    d = {"overrides": dict((draft or {}).get("overrides") or {}), "add": list((draft or {}).get("add") or [])}
+    overrides: dict[str, float] = dict((draft or {}).get("overrides") or {})
+    added: list[dict[str, Any]] = list((draft or {}).get("add") or [])
     if trigger == ids.FORK_PRESET and preset in PRESETS:
-        d["overrides"].update(PRESETS[preset]["overrides"])
+        overrides.update(PRESETS[preset]["overrides"])
     elif trigger == "fork-add-change" and param and value is not None and value != "":
         try:
-            d["overrides"][param] = float(value)
+            overrides[param] = float(value)
         except (TypeError, ValueError):
             return {}
     elif trigger == "fork-add-event" and kind and sender:
         w = week if week not in (None, "") else fork_at
-        d["add"].append({"week": int(w or 0), "kind": kind, "sender": sender})
+        added.append({"week": int(w or 0), "kind": kind, "sender": sender})
     elif trigger == ids.FORK_CLEAR:
-        d = {"overrides": {}, "add": []}
+        overrides, added = {}, []
     else:
         return {}
+    d = {"overrides": overrides, "add": added}
     return {"draft": d, "draft_view": draft_chips(d)}
 
 
@@ -666,7 +729,12 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
 
 
 def run_fork_callback(
-    service: Service, config: Mapping[str, Any] | None, fork_at: Any, draft: Mapping[str, Any] | None, remove: Sequence[int] | None, step: Any
+    service: Service,
+    config: Mapping[str, Any] | None,
+    fork_at: Any,
+    draft: Mapping[str, Any] | None,
+    remove: Sequence[int] | None,
+    step: Any,
 ) -> Out:
     """Run the counterfactual from ``fork_at`` with the draft's changes and the same seed; draw both branches."""
     if not config:
@@ -674,7 +742,9 @@ def run_fork_callback(
     cfg = service.config(config)
     if fork_at in (None, ""):
         fork_at = step
-    spec = normalise_fork({"at": fork_at, "overrides": (draft or {}).get("overrides"), "add": (draft or {}).get("add"), "remove": remove or []})
+    spec = normalise_fork(
+        {"at": fork_at, "overrides": (draft or {}).get("overrides"), "add": (draft or {}).get("add"), "remove": remove or []}
+    )
     if not spec["overrides"] and not spec["add"] and not spec["remove"]:
         return {"status": "Add a change first: a parameter, an event to add or one to remove."}
     try:
@@ -690,15 +760,15 @@ def run_fork_callback(
 
 
 def fork_figures(base: Any, alt: Any, step: int) -> Out:
-    f_trust = F.trust_figure(base, step, compare=alt)
-    f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"})
+    f_trust = F.trust_figure(base, step, compare=alt, until=step)
+    f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"}, height=430)
     base_issue = F.issue_space_figure(base, step)
     base_issue.update_layout(title={"text": f"Base: Issue space, week {step}"})
     alt_issue = F.issue_space_figure(alt, step)
     alt_issue.update_layout(title={"text": f"Fork: Issue space, week {step}"})
     return {
         "fork_trust": f_trust,
-        "fork_pressure": F.pressure_figure(base, step, compare=alt),
+        "fork_pressure": F.pressure_figure(base, step, compare=alt, until=step),
         "fork_issues_base": base_issue,
         "fork_issues_alt": alt_issue,
         "compare": compare_table(base, alt),
@@ -722,20 +792,32 @@ def compare_table(base: Any, alt: Any) -> html.Table:
     rows: list[tuple[str, Any, Any]] = [
         ("outcome", OUTCOME_BADGE.get(base.outcome, (base.outcome,))[0], OUTCOME_BADGE.get(alt.outcome, (alt.outcome,))[0]),
         ("in words", outcome_sentence(base), outcome_sentence(alt)),
-        ("summits held", mb.get("summits"), ma.get("summits")),
-        ("summit results", ", ".join(mb.get("summit_results") or []) or "—", ", ".join(ma.get("summit_results") or []) or "—"),
+        ("summits", ", ".join(mb.get("summit_results") or []) or "none", ", ".join(ma.get("summit_results") or []) or "none"),
     ]
     for k in mb.get("final_trust", {}):
         a, s = k.split("->")
-        rows.append((f"final trust {short_name(view.names.get(a, a), 16)} → {view.side_names.get(s, s)}", mb["final_trust"][k], ma.get("final_trust", {}).get(k)))
+        rows.append(
+            (
+                f"trust {short_name(view.names.get(a, a), 16)} → {short_name(view.side_names.get(s, s), 14)}",
+                mb["final_trust"][k],
+                ma.get("final_trust", {}).get(k),
+            )
+        )
     for s, v in mb.get("final_pressure", {}).items():
-        rows.append((f"final pressure on {view.side_names.get(s, s)}", v, ma.get("final_pressure", {}).get(s)))
+        rows.append((f"pressure on {short_name(view.side_names.get(s, s), 14)}", v, ma.get("final_pressure", {}).get(s)))
     rows.append(("final zone of agreement", mb.get("final_zone_area"), ma.get("final_zone_area")))
-    rows.append(("signals sent", mb.get("signals_sent"), ma.get("signals_sent")))
     return html.Table(
         className="compare",
         children=[
-            html.Thead(html.Tr([html.Th(""), html.Th("base"), html.Th(f"fork (from week {alt.manifest.get('fork', {}).get('at_step', '?')})")])),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th("at the end"),
+                        html.Th("base"),
+                        html.Th(f"fork (from week {alt.manifest.get('fork', {}).get('at_step', '?')})"),
+                    ]
+                )
+            ),
             html.Tbody([html.Tr([html.Th(k), html.Td(fmt(b)), html.Td(fmt(a))]) for k, b, a in rows]),
         ],
     )
@@ -753,7 +835,7 @@ def clear_fork(status: str = "") -> Out:
         "fork": None,
         "status": status,
         "compare": html.P("No fork yet.", className="hint"),
-        "fork_trust": placeholder(300, "Trust: base solid, fork dashed"),
+        "fork_trust": placeholder(430, "Trust: base solid, fork dashed"),
         "fork_pressure": placeholder(300, "Pressure: base solid, fork dashed"),
         "fork_issues_base": placeholder(300, "Issue space, base"),
         "fork_issues_alt": placeholder(300, "Issue space, fork"),
@@ -770,7 +852,11 @@ def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -
         total = 200
     total = min(max(total, 1), 5000)
     cfg = service.config(config)
-    return {"ensemble": {"config": cfg, "n": total, "done": 0, "running": True}, "timer_disabled": False, "progress": progress_bar(0, total)}
+    return {
+        "ensemble": {"config": cfg, "n": total, "done": 0, "running": True},
+        "timer_disabled": False,
+        "progress": progress_bar(0, total),
+    }
 
 
 def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: float = 0.3) -> Out:
@@ -781,7 +867,11 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
     try:
         done = service.ensemble_advance(cfg, n, done, budget_s=budget_s)
     except InputError as exc:
-        return {"timer_disabled": True, "ensemble": {**ens, "running": False}, "progress": progress_bar(0, n, "; ".join(input_messages(exc)))}
+        return {
+            "timer_disabled": True,
+            "ensemble": {**ens, "running": False},
+            "progress": progress_bar(0, n, "; ".join(input_messages(exc))),
+        }
     out: Out = {"ensemble": {**ens, "done": done}, "progress": progress_bar(done, n)}
     if done >= n:
         out["ensemble"]["running"] = False
@@ -794,7 +884,11 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
 def ensemble_cancel(ens: Mapping[str, Any] | None) -> Out:
     if not ens:
         return {"timer_disabled": True}
-    return {"timer_disabled": True, "ensemble": {**ens, "running": False}, "progress": progress_bar(int(ens.get("done", 0)), int(ens.get("n", 0)), "cancelled")}
+    return {
+        "timer_disabled": True,
+        "ensemble": {**ens, "running": False},
+        "progress": progress_bar(int(ens.get("done", 0)), int(ens.get("n", 0)), "cancelled"),
+    }
 
 
 def ensemble_figures(service: Service, config: Mapping[str, Any], n: int) -> Out:
@@ -808,7 +902,13 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int) -> Out
     for key in members[0]["trust"]:
         a, s = key.split(">")
         side = view.side_of(a) or ""
-        bands.append((f"{short_name(view.names.get(a, a), 16)} → {view.side_names.get(s, s)}", colours.get(side, "#777"), stack([m["trust"][key] for m in members])))
+        bands.append(
+            (
+                f"{short_name(view.names.get(a, a), 16)} → {view.side_names.get(s, s)}",
+                colours.get(side, "#777"),
+                stack([m["trust"][key] for m in members]),
+            )
+        )
     trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs")
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
     pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs")
@@ -922,6 +1022,7 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "title": (ids.TITLE, "children"),
     "run_info": (ids.RUN_INFO, "data"),
     "errors": (ids.ERRORS, "children"),
+    "fork_events": (ids.FORK_REMOVE, "options"),
 }
 INIT_TARGETS: dict[str, tuple[str, str]] = {
     "config": (ids.CONFIG, "data"),
@@ -1097,10 +1198,6 @@ def register(app: Dash, service: Service) -> None:
     nav_names = [
         "step",
         "step_label",
-        "trust",
-        "pressure",
-        "stance",
-        "zone",
         "heatmap",
         "network",
         "issues",
@@ -1115,10 +1212,6 @@ def register(app: Dash, service: Service) -> None:
     @app.callback(
         Output(ids.SLIDER, "value", allow_duplicate=True),
         Output(ids.STEP_LABEL, "children", allow_duplicate=True),
-        Output(ids.TRUST, "figure", allow_duplicate=True),
-        Output(ids.PRESSURE, "figure", allow_duplicate=True),
-        Output(ids.STANCE, "figure", allow_duplicate=True),
-        Output(ids.ZONE, "figure", allow_duplicate=True),
         Output(ids.HEATMAP, "figure", allow_duplicate=True),
         Output(ids.NETWORK, "figure", allow_duplicate=True),
         Output(ids.ISSUES, "figure", allow_duplicate=True),
@@ -1154,22 +1247,33 @@ def register(app: Dash, service: Service) -> None:
     def _play(_n: Any, info: Any, step: Any, disabled: Any) -> tuple[Any, ...]:
         return _emit(["timer_disabled", "step"], play_pause(info, step, bool(disabled)))
 
+    app.clientside_callback(
+        TIMELINE_JS % json.dumps(list(TIMELINE_GRAPHS)),
+        Output("timeline-sink", "data"),
+        Input(ids.SLIDER, "value"),
+        Input(ids.RUN_INFO, "data"),
+    )
     app.clientside_callback(PLAY_LABEL_JS, Output(ids.PLAY, "children"), Input(ids.TIMER, "disabled"))
     app.clientside_callback(SPEED_JS, Output(ids.TIMER, "interval"), Input(ids.SPEED, "value"))
     app.clientside_callback(
-        EVENTS_FILTER_JS, Output(ids.EVENTS, "filter_query"), Input(ids.SLIDER, "value"), Input("events-actor", "value"), Input("events-kind", "value")
+        EVENTS_FILTER_JS,
+        Output(ids.EVENTS, "filter_query"),
+        Input(ids.SLIDER, "value"),
+        Input("events-actor", "value"),
+        Input("events-kind", "value"),
     )
 
     @app.callback(
         Output(ids.TRUST, "figure", allow_duplicate=True),
+        Output(ids.RUN_INFO, "data", allow_duplicate=True),
         Input(ids.PAIRS, "value"),
         State(ids.CONFIG, "data"),
         State(ids.RUN_INFO, "data"),
         State(ids.SLIDER, "value"),
         prevent_initial_call=True,
     )
-    def _pairs_cb(pairs: Any, config: Any, info: Any, step: Any) -> Any:
-        return trust_pairs_changed(service, pairs, config, info, step).get("trust", no_update)
+    def _pairs_cb(pairs: Any, config: Any, info: Any, step: Any) -> tuple[Any, ...]:
+        return _emit(["trust", "run_info"], trust_pairs_changed(service, pairs, config, info, step))
 
     # ---- fork
     @app.callback(
@@ -1196,8 +1300,13 @@ def register(app: Dash, service: Service) -> None:
         at = at if at not in (None, "") else step
         return _emit(["draft", "draft_view"], fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at))
 
-    @app.callback(Output(ids.FORK_REMOVE, "options"), Input(ids.CONFIG, "data"), Input(ids.FORK_AT, "value"), prevent_initial_call=True)
-    def _fork_events(config: Any, at: Any) -> Any:
+    @app.callback(
+        Output(ids.FORK_REMOVE, "options", allow_duplicate=True),
+        Input(ids.FORK_AT, "value"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    def _fork_events(at: Any, config: Any) -> Any:
         return fork_event_options(service, config, at).get("options", no_update)
 
     fork_names = ["fork", "status", "compare", "fork_trust", "fork_pressure", "fork_issues_base", "fork_issues_alt"]
@@ -1243,7 +1352,9 @@ def register(app: Dash, service: Service) -> None:
         Output(ids.ENS_PRESSURE, "figure", allow_duplicate=True),
     ]
 
-    @app.callback(*ens_outputs, Input(ids.ENS_RUN, "n_clicks"), State(ids.CONFIG, "data"), State(ids.ENS_N, "value"), prevent_initial_call=True)
+    @app.callback(
+        *ens_outputs, Input(ids.ENS_RUN, "n_clicks"), State(ids.CONFIG, "data"), State(ids.ENS_N, "value"), prevent_initial_call=True
+    )
     def _ens_start(_n: Any, config: Any, n: Any) -> tuple[Any, ...]:
         return _emit(ens_names, ensemble_start(service, config, n))
 
@@ -1256,11 +1367,21 @@ def register(app: Dash, service: Service) -> None:
         return _emit(ens_names, ensemble_cancel(ens))
 
     # ---- export
-    @app.callback(Output(ids.DOWNLOAD, "data", allow_duplicate=True), Input(ids.EXPORT_ZIP, "n_clicks"), State(ids.CONFIG, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+        Input(ids.EXPORT_ZIP, "n_clicks"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
     def _zip(_n: Any, config: Any) -> Any:
         return export_zip(service, config).get("download", no_update)
 
-    @app.callback(Output(ids.DOWNLOAD, "data", allow_duplicate=True), Input(ids.EXPORT_REPORT, "n_clicks"), State(ids.CONFIG, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+        Input(ids.EXPORT_REPORT, "n_clicks"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
     def _report(_n: Any, config: Any) -> Any:
         return export_report(service, config).get("download", no_update)
 

@@ -7,7 +7,8 @@ the result by :func:`dashboard.runview.run_view`, which changes no data).
 Conventions the dashboard relies on for its per-step ``Patch`` updates:
 
 * in every time-series figure, the marker of the current step is
-  ``layout.shapes[0]`` (a vertical line from ``x0`` to ``x1``);
+  ``layout.shapes[0]`` (a vertical line from ``x0`` to ``x1``) and
+  ``layout.shapes[1]`` veils the weeks after ``until`` (from its ``x0`` on);
 * :func:`trust_heatmap` has one trace (``data[0]``, its ``z`` and ``text``);
 * :func:`issue_space_figure` draws the win-sets as ``data[0]`` (a heatmap of
   categories) and the offers as ``data[1]`` (earlier) and ``data[2]`` (this step);
@@ -51,8 +52,9 @@ __all__ = [
     "fan_chart_matrix",
     "fans_figure",
     "issue_space_figure",
-    "network_figure",
     "network_annotations",
+    "network_arrow_trace",
+    "network_figure",
     "network_node_trace",
     "network_positions",
     "network_step_data",
@@ -162,6 +164,34 @@ def _fork_marker(compare: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _full(result: Any, variable: str, agent: str) -> list[float | None]:
+    """The whole series of ``variable`` for ``agent`` as a JSON-ready list (None where not recorded)."""
+    return [None if v != v else float(v) for v in run_view(result).series(variable, agent).tolist()]
+
+
+def _curtain(until: int | None, last: int) -> dict[str, Any]:
+    """``layout.shapes[1]``: a veil over the weeks after ``until`` (what has not happened yet); hidden for None."""
+    x = 0 if until is None else int(until)
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": last + 0.5,
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(255,255,255,0.82)",
+        "line": {"width": 0},
+        "layer": "above",
+        "visible": until is not None,
+    }
+
+
+def _last_step(result: Any, compare: Any = None) -> int:
+    last = run_view(result).last_step
+    return max(last, run_view(compare).last_step) if compare is not None else last
+
+
 def _week_axis(fig: go.Figure, result: Any, compare: Any = None) -> None:
     view = run_view(result)
     last = view.last_step
@@ -188,6 +218,7 @@ def trust_figure(
     step: int | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
     compare: Any = None,
+    until: int | None = None,
 ) -> go.Figure:
     """Trust over time between the principals (each summit leader's trust in the other side).
 
@@ -197,9 +228,12 @@ def trust_figure(
         pairs: extra (agent id, side id) pairs to draw (dotted), e.g. ``[("us-hawks", "dprk")]``.
         compare: a second RunResult (a fork); its curves are overlaid dashed in the same colours,
             with a dotted line at the fork step.
+        until: veil the weeks after this step (``layout.shapes[1]``; None: show the whole run), so a
+            run is revealed as it plays.
 
     Each trace's ``y`` is the series variable ``trust_<side>`` of its agent, one
-    point per recorded step; ``meta`` holds ``[agent, side]``.
+    point per recorded step; ``meta`` holds ``[variable, agent, run]`` (run 0 the
+    result, 1 the comparison) like every time-series figure here.
     """
     view = run_view(result)
     colours = side_colours(result)
@@ -208,28 +242,28 @@ def trust_figure(
     for i, (a, s) in enumerate(pairs or []):
         if (a, s) not in [(x, y) for x, y, _ in wanted]:
             wanted.append((a, s, _EXTRA_DASH[i % len(_EXTRA_DASH)]))
-    runs = [(result, "", 1.0, None)]
+    runs: list[tuple[Any, str, float, str | None]] = [(result, "", 1.0, None)]
     if compare is not None:
         runs.append((compare, " (fork)", 1.0, "dash"))
-    for run, suffix, opacity, dash_override in runs:
+    for k, (run, suffix, opacity, dash_override) in enumerate(runs):
         rv = run_view(run)
         for agent, side, dash in wanted:
-            y = rv.series(f"trust_{side}", agent)
+            y = _full(run, f"trust_{side}", agent)
             colour = colours.get(rv.side_of(agent) or THIRD_PARTIES, THIRD_PARTY_COLOUR)
             fig.add_trace(
                 go.Scatter(
                     x=rv.steps.tolist(),
-                    y=y.tolist(),
+                    y=y,
                     mode="lines",
                     name=f"{_label(view, agent)} → {_side_label(view, side)}{suffix}",
                     line={"color": colour, "width": 2.4 if dash == "solid" else 1.6, "dash": dash_override or dash},
                     opacity=opacity,
-                    meta=[agent, side],
+                    meta=[f"trust_{side}", agent, k],
                     customdata=_dates(run, rv.steps),
                     hovertemplate="week %{x} (%{customdata})<br>%{fullData.name}: %{y:.2f}<extra></extra>",
                 )
             )
-    shapes = [_step_marker(step), *_fork_marker(compare)]
+    shapes = [_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)]
     mu_min = result.manifest.get("parameters", {}).get("mu_min")
     if mu_min is not None:
         shapes.append(
@@ -247,7 +281,15 @@ def trust_figure(
     _layout(fig, "Trust between the principals", shapes=shapes)
     if mu_min is not None:
         fig.add_annotation(
-            xref="paper", yref="y", x=1, y=mu_min, text="needed for a deal", showarrow=False, xanchor="right", yanchor="bottom", font={"size": 10, "color": "#666"}
+            xref="paper",
+            yref="y",
+            x=0.01,
+            y=mu_min,
+            text="needed for a deal",
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 10, "color": "#666"},
         )
     fig.update_yaxes(range=[0, 1], title_text="trust", tickformat=".1f")
     _week_axis(fig, result, compare)
@@ -308,7 +350,7 @@ def trust_heatmap(result: Any, step: int) -> go.Figure:
 
 
 # -------------------------------------------------------------------- pressure
-def pressure_figure(result: Any, step: int | None = None, compare: Any = None) -> go.Figure:
+def pressure_figure(result: Any, step: int | None = None, compare: Any = None, until: int | None = None) -> go.Figure:
     """Economic (solid), domestic (dashed) and military (dotted) pressure per side, and tension, over time.
 
     Sides in their colours, tension in dark grey. With ``compare`` (a fork),
@@ -324,23 +366,23 @@ def pressure_figure(result: Any, step: int | None = None, compare: Any = None) -
                 fig.add_trace(
                     go.Scatter(
                         x=view.steps.tolist(),
-                        y=view.series(var, side).tolist(),
+                        y=_full(result, var, side),
                         mode="lines",
                         name=f"{_side_label(view, side)} {_PRESSURE_LABEL[var]}",
                         line={"color": colours[side], "dash": dash, "width": 1.8},
                         showlegend=False,
-                        meta=[var, side],
+                        meta=[var, side, 0],
                         hovertemplate=f"week %{{x}}<br>{_side_label(view, side)} {_PRESSURE_LABEL[var]}: %{{y:.2f}}<extra></extra>",
                     )
                 )
         fig.add_trace(
             go.Scatter(
                 x=view.steps.tolist(),
-                y=view.series("tension", "world").tolist(),
+                y=_full(result, "tension", "world"),
                 mode="lines",
                 name="tension",
                 line={"color": WORLD_COLOUR, "width": 2.2},
-                meta=["tension", "world"],
+                meta=["tension", "world", 0],
                 hovertemplate="week %{x}<br>tension: %{y:.2f}<extra></extra>",
             )
         )
@@ -350,33 +392,33 @@ def pressure_figure(result: Any, step: int | None = None, compare: Any = None) -
             fig.add_trace(_legend_key(_PRESSURE_LABEL[var], "#888", dash))
         title = "Pressure and tension"
     else:
-        for run, suffix, dash in ((result, "", "solid"), (compare, " (fork)", "dash")):
+        for k, (run, suffix, dash) in enumerate(((result, "", "solid"), (compare, " (fork)", "dash"))):
             rv = run_view(run)
             for side in view.sides:
                 fig.add_trace(
                     go.Scatter(
                         x=rv.steps.tolist(),
-                        y=rv.series("pressure", side).tolist(),
+                        y=_full(run, "pressure", side),
                         mode="lines",
                         name=f"{_side_label(view, side)}{suffix}",
                         line={"color": colours[side], "dash": dash, "width": 2},
-                        meta=["pressure", side],
+                        meta=["pressure", side, k],
                         hovertemplate="week %{x}<br>%{fullData.name}: %{y:.2f}<extra></extra>",
                     )
                 )
             fig.add_trace(
                 go.Scatter(
                     x=rv.steps.tolist(),
-                    y=rv.series("tension", "world").tolist(),
+                    y=_full(run, "tension", "world"),
                     mode="lines",
                     name=f"tension{suffix}",
                     line={"color": WORLD_COLOUR, "dash": dash, "width": 1.6},
-                    meta=["tension", "world"],
+                    meta=["tension", "world", k],
                     hovertemplate="week %{x}<br>%{fullData.name}: %{y:.2f}<extra></extra>",
                 )
             )
         title = "Pressure on each side and tension"
-    _layout(fig, title, shapes=[_step_marker(step), *_fork_marker(compare)])
+    _layout(fig, title, shapes=[_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)])
     fig.update_yaxes(range=[0, 1.02], tickformat=".1f")
     _week_axis(fig, result, compare)
     return fig
@@ -387,7 +429,7 @@ def _legend_key(name: str, colour: str, dash: str) -> go.Scatter:
 
 
 # ---------------------------------------------------------------------- stance
-def stance_figure(result: Any, step: int | None = None) -> go.Figure:
+def stance_figure(result: Any, step: int | None = None, until: int | None = None) -> go.Figure:
     """Every actor's stance (0 dove, 1 hawk) over time; leaders thick, factions thin, in their side's colour."""
     view = run_view(result)
     colours = side_colours(result)
@@ -404,26 +446,30 @@ def stance_figure(result: Any, step: int | None = None) -> go.Figure:
         fig.add_trace(
             Trace(
                 x=steps,
-                y=view.series("stance", a["id"]).tolist(),
+                y=_full(result, "stance", a["id"]),
                 mode="lines",
                 name=name,
                 legendgroup=group,
                 showlegend=group not in shown,
-                line={"color": colours.get(side, THIRD_PARTY_COLOUR), "width": 2.6 if leader else 1.1, "dash": "solid" if a["side"] else "dot"},
+                line={
+                    "color": colours.get(side, THIRD_PARTY_COLOUR),
+                    "width": 2.6 if leader else 1.1,
+                    "dash": "solid" if a["side"] else "dot",
+                },
                 opacity=1.0 if leader else 0.55,
-                meta=["stance", a["id"]],
+                meta=["stance", a["id"], 0],
                 hovertemplate=f"week %{{x}}<br>{view.names[a['id']]}: %{{y:.2f}}<extra></extra>",
             )
         )
         shown.add(group)
-    _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step)])
+    _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step), _curtain(until, view.last_step)])
     fig.update_yaxes(range=[0, 1], tickformat=".1f")
     _week_axis(fig, result)
     return fig
 
 
 # ------------------------------------------------------------------------ zone
-def zone_figure(result: Any, step: int | None = None) -> go.Figure:
+def zone_figure(result: Any, step: int | None = None, until: int | None = None) -> go.Figure:
     """Share of the issue space in the zone of agreement and in each side's win-set, over time."""
     view = run_view(result)
     colours = side_colours(result)
@@ -434,28 +480,28 @@ def zone_figure(result: Any, step: int | None = None) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=view.steps.tolist(),
-                y=view.series("win_set_area", side).tolist(),
+                y=_full(result, "win_set_area", side),
                 mode="lines",
                 name=f"{_side_label(view, side)} win-set",
                 line={"color": colours[side], "width": 2},
-                meta=["win_set_area", side],
+                meta=["win_set_area", side, 0],
                 hovertemplate="week %{x}<br>%{fullData.name}: %{y:.0%}<extra></extra>",
             )
         )
     fig.add_trace(
         go.Scatter(
             x=view.steps.tolist(),
-            y=view.series("zone_area", "world").tolist(),
+            y=_full(result, "zone_area", "world"),
             mode="lines",
             name="zone of agreement",
             line={"color": ZONE_COLOUR, "width": 2.4},
             fill="tozeroy",
             fillcolor="rgba(123,50,148,0.15)",
-            meta=["zone_area", "world"],
+            meta=["zone_area", "world", 0],
             hovertemplate="week %{x}<br>zone of agreement: %{y:.1%}<extra></extra>",
         )
     )
-    _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step)])
+    _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step), _curtain(until, view.last_step)])
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     _week_axis(fig, result)
     return fig
@@ -467,7 +513,7 @@ def _issue_categories(result: Any, step: int) -> tuple[list[float], list[float],
     spec = result.manifest["bargaining"]
     dims = list(spec["dimensions"])
     points = int(spec["grid_points"])
-    grid, ws = win_sets_at(result, step)
+    _, ws = win_sets_at(result, step)
     view = run_view(result)
     a, b = view.summit_sides[0], view.summit_sides[1]
     code = ws[a].astype(int) + 2 * ws[b].astype(int)
@@ -563,14 +609,19 @@ def issue_space_figure(result: Any, step: int) -> go.Figure:
             )
         )
     for label, colour, symbol in (
-        (f"{_side_label(view, a)} win-set", light[a], "square"),
-        (f"{_side_label(view, b)} win-set", light[b], "square"),
-        ("zone of agreement", _tint(ZONE_COLOUR, 0.75), "square"),
+        (short_name(view.side_names.get(a, a), 14), light[a], "square"),
+        (short_name(view.side_names.get(b, b), 14), light[b], "square"),
+        ("both: zone", _tint(ZONE_COLOUR, 0.75), "square"),
         ("offer", "#555", "x"),
     ):
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name=label, marker={"color": colour, "symbol": symbol, "size": 11, "line": {"width": 0.5, "color": "#999"}}, hoverinfo="skip"
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 11, "line": {"width": 0.5, "color": "#999"}},
+                hoverinfo="skip",
             )
         )
     labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
@@ -673,59 +724,73 @@ def _signal_class(kind: str) -> str:
 _catalogue_cache: dict[str, Any] = {}
 
 
-def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
-    """This step's signals as plotly annotations (arrows sender -> receiver, hover = the sentence)."""
+SIGNAL_CLASSES = ("conciliatory", "hostile", "neutral")
+
+
+def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """This step's signals as arrow traces: sender -> receiver, coloured by class, hover = the event's sentence.
+
+    Returns ``{"lines": {class: (xs, ys)}, "heads": {"x", "y", "size", "color", "text"}}``:
+    one line trace per class (segments separated by None) and one marker
+    trace of arrowheads. The head trace holds (start, end) pairs: the start is
+    an invisible point the head at the end turns away from (``angleref="previous"``).
+    Each segment stops short of the receiver's centre so the head stays visible.
+    """
     view = run_view(result)
     pos = positions or network_positions(result)
-    arrows: list[dict[str, Any]] = []
+    # stop short of the receiver's disc: its radius in pixels over ~130 px per unit of the layout
+    radius = {a["id"]: (size / 2 + 3) / 130 for a, size in zip(view.actors, _node_sizes(result, step), strict=True)}
+    lines: dict[str, tuple[list[float | None], list[float | None]]] = {c: ([], []) for c in SIGNAL_CLASSES}
+    heads: dict[str, list[Any]] = {"x": [], "y": [], "size": [], "color": [], "text": []}
+    count = 0
     for e in view.events_by_step.get(int(step), []):
         sender = e.get("sender")
         if not sender or sender not in pos:
             continue
-        receivers = [r for r in str(e.get("receiver") or "").split("+") if r in pos]
-        for r in receivers:
-            if r == sender:
+        for r in str(e.get("receiver") or "").split("+"):
+            if r not in pos or r == sender or count >= MAX_ARROWS:
                 continue
+            count += 1
             (x0, y0), (x1, y1) = pos[sender], pos[r]
-            arrows.append(
-                {
-                    "x": x1,
-                    "y": y1,
-                    "ax": x0,
-                    "ay": y0,
-                    "xref": "x",
-                    "yref": "y",
-                    "axref": "x",
-                    "ayref": "y",
-                    "showarrow": True,
-                    "arrowhead": 2,
-                    "arrowsize": 1.1,
-                    "arrowwidth": 1.8,
-                    "arrowcolor": _SIGNAL_COLOURS[_signal_class(e["kind"])],
-                    "standoff": 9,
-                    "startstandoff": 7,
-                    "text": "",
-                    "hovertext": str(e.get("text") or e["kind"]),
-                    "opacity": 0.9,
-                }
-            )
-    return arrows[:MAX_ARROWS]
+            dx, dy = x1 - x0, y1 - y0
+            length = math.hypot(dx, dy) or 1.0
+            shorten = min(radius.get(r, 0.1), 0.45 * length)
+            xe, ye = x1 - dx / length * shorten, y1 - dy / length * shorten
+            xs0, ys0 = x0 + dx / length * 0.08, y0 + dy / length * 0.08
+            cls = _signal_class(e["kind"])
+            lx, ly = lines[cls]
+            lx += [round(xs0, 4), round(xe, 4), None]
+            ly += [round(ys0, 4), round(ye, 4), None]
+            text = str(e.get("text") or e["kind"])
+            heads["x"] += [round(xs0, 4), round(xe, 4)]
+            heads["y"] += [round(ys0, 4), round(ye, 4)]
+            heads["size"] += [0, 11]
+            heads["color"] += [_SIGNAL_COLOURS[cls]] * 2
+            heads["text"] += [text, text]
+    return {"lines": lines, "heads": heads}
+
+
+def _node_sizes(result: Any, step: int) -> list[float]:
+    """Marker size (px) of each actor at ``step``: by the square root of its influence, relative to the largest."""
+    view = run_view(result)
+    infl = [view.at("influence", a["id"], step) for a in view.actors]
+    top = max([v for v in infl if v == v] + [1e-9])
+    big = len(view.actors) > GL_THRESHOLD
+    return [round((4 if big else 12) + (10 if big else 30) * math.sqrt(max(0.0 if w != w else w, 0.0) / top), 2) for w in infl]
 
 
 def network_step_data(result: Any, step: int) -> dict[str, Any]:
     """Per-node colour (stance), size (influence) and hover text at ``step``, in the order of ``manifest["actors"]``."""
     view = run_view(result)
     colours = side_colours(result)
-    stance, size, hover = [], [], []
-    infl = [view.at("influence", a["id"], step) for a in view.actors]
-    top = max([v for v in infl if v == v] + [1e-9])
-    big = len(view.actors) > GL_THRESHOLD
-    for a, w in zip(view.actors, infl, strict=True):
+    stance, hover = [], []
+    size = _node_sizes(result, step)
+    for a in view.actors:
         aid = a["id"]
         x = view.at("stance", aid, step)
-        stance.append(round(x, 4) if x == x else 0.5)
+        w = view.at("influence", aid, step)
         w = 0.0 if w != w else w
-        size.append(round((4 if big else 12) + (10 if big else 30) * math.sqrt(max(w, 0.0) / top), 2))
+        stance.append(round(x, 4) if x == x else 0.5)
         lines = [f"<b>{view.names[aid]}</b>", f"{a['role']}, {_side_label(view, a['side']) if a['side'] else 'third party'}"]
         lines.append(f"stance {x:.2f} · influence {w:.2f}")
         trust = [f"{_side_label(view, s)} {view.at(f'trust_{s}', aid, step):.2f}" for s in view.sides if view.has(f"trust_{s}", aid)]
@@ -745,8 +810,8 @@ def network_step_data(result: Any, step: int) -> dict[str, Any]:
     }
 
 
-def network_annotations(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
-    """This step's signal arrows followed by one heading per side (its name over its column)."""
+def network_annotations(result: Any, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
+    """One heading per side: its name over its column, in its colour."""
     view = run_view(result)
     pos = positions or network_positions(result)
     colours = side_colours(result)
@@ -765,11 +830,17 @@ def network_annotations(result: Any, step: int, positions: Mapping[str, tuple[fl
                 "font": {"color": colours[s], "size": 12},
             }
         )
-    return [*signal_arrows(result, step, pos), *heads]
+    return heads
 
 
 def network_node_trace(result: Any) -> int:
-    """Index of the node trace in :func:`network_figure` (after the four edge-width traces, if any)."""
+    """Index of the node trace in :func:`network_figure`: after the edge traces (four width classes, if
+    there are edges), the three arrow-line traces and the arrowhead trace."""
+    return network_arrow_trace(result) + len(SIGNAL_CLASSES) + 1
+
+
+def network_arrow_trace(result: Any) -> int:
+    """Index of the first arrow-line trace in :func:`network_figure` (one per class, then the heads)."""
     return 4 if result.manifest.get("influence_edges") else 0
 
 
@@ -780,8 +851,10 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
     influence, outlined in their side's colour and placed by
     :func:`network_positions` (fixed across steps); edges are drawn in four
     width classes by weight; this step's signals are arrows (teal
-    conciliatory, orange hostile, grey neutral) whose hover is the event's
-    sentence. Above :data:`GL_THRESHOLD` nodes, WebGL traces are used.
+    conciliatory, orange hostile, grey neutral; :func:`signal_arrows`) whose
+    hover is the event's sentence. Traces: edges, arrow lines, arrowheads,
+    nodes (:func:`network_node_trace`). Above :data:`GL_THRESHOLD` nodes,
+    WebGL traces are used.
     """
     view = run_view(result)
     pos = dict(positions) if positions is not None else network_positions(result)
@@ -805,8 +878,36 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
                 xs += [x0, x1, None]
                 ys += [y0, y1, None]
             fig.add_trace(
-                Trace(x=xs, y=ys, mode="lines", line={"color": "rgba(120,120,120,0.35)", "width": widths[level]}, hoverinfo="skip", showlegend=False)
+                Trace(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": "rgba(120,120,120,0.35)", "width": widths[level]},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
             )
+    arrows = signal_arrows(result, step, pos)
+    for cls in SIGNAL_CLASSES:
+        xs_, ys_ = arrows["lines"][cls]
+        fig.add_trace(
+            Trace(
+                x=xs_, y=ys_, mode="lines", line={"color": _SIGNAL_COLOURS[cls], "width": 2}, hoverinfo="skip", showlegend=False, name=cls
+            )
+        )
+    h = arrows["heads"]
+    fig.add_trace(
+        go.Scatter(
+            x=h["x"],
+            y=h["y"],
+            mode="markers",
+            marker={"symbol": "triangle-up", "angleref": "previous", "size": h["size"], "color": h["color"], "line": {"width": 0}},
+            hovertext=h["text"],
+            hoverinfo="text",
+            showlegend=False,
+            name="signals",
+        )
+    )
     data = network_step_data(result, step)
     ids = [a["id"] for a in view.actors]
     labels, where = [], []
@@ -844,7 +945,14 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
                 "colorscale": STANCE_COLOURSCALE,
                 "size": data["size"],
                 "line": {"color": data["line"], "width": 2.5 if not big else 1},
-                "colorbar": {"title": {"text": "stance", "side": "right"}, "thickness": 8, "len": 0.6, "tickvals": [0, 1], "ticktext": ["dove", "hawk"], "x": 1.0},
+                "colorbar": {
+                    "title": {"text": "stance", "side": "right"},
+                    "thickness": 8,
+                    "len": 0.6,
+                    "tickvals": [0, 1],
+                    "ticktext": ["dove", "hawk"],
+                    "x": 1.0,
+                },
             },
             hovertext=data["hover"],
             hoverinfo="text",
@@ -854,8 +962,8 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
         )
     )
     xs_all = [p[0] for p in pos.values()] or [0.0]
-    annotations = network_annotations(result, step, pos)
-    n_arrows = len(annotations) - len(view.sides)
+    annotations = network_annotations(result, pos)
+    n_arrows = len(arrows["heads"]["x"]) // 2
     _layout(fig, f"Influence network, week {step}", legend=False)
     fig.update_layout(annotations=annotations, meta={"arrows": n_arrows})
     fig.update_xaxes(visible=False, range=[min(xs_all) - (0.3 if big else 1.15), max(xs_all) + (0.3 if big else 1.25)])
@@ -909,20 +1017,27 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
             o = _outcome_of(r)
             counts[o] = counts.get(o, 0) + 1
     n = sum(counts.values())
-    names = [o for o in OUTCOMES if o in counts or o in ("walk_away", "declaration", "stalemate")] + [o for o in counts if o not in OUTCOMES]
+    names = [o for o in OUTCOMES if o in counts or o in ("walk_away", "declaration", "stalemate")] + [
+        o for o in counts if o not in OUTCOMES
+    ]
     p = [counts.get(o, 0) / n if n else 0.0 for o in names]
     ci = [wilson_interval(counts.get(o, 0), n) for o in names]
     fig = go.Figure(
         go.Bar(
-            y=[OUTCOME_LABELS.get(o, o) for o in names],
+            y=[f"{OUTCOME_LABELS.get(o, o)} · {q:.0%}" for o, q in zip(names, p, strict=True)],
             x=p,
             orientation="h",
             marker={"color": [OUTCOME_COLOURS.get(o, "#888") for o in names]},
-            error_x={"type": "data", "symmetric": False, "array": [hi - q for q, (_, hi) in zip(p, ci, strict=True)], "arrayminus": [q - lo for q, (lo, _) in zip(p, ci, strict=True)], "color": "#333", "thickness": 1.2, "width": 4},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [hi - q for q, (_, hi) in zip(p, ci, strict=True)],
+                "arrayminus": [q - lo for q, (lo, _) in zip(p, ci, strict=True)],
+                "color": "#333",
+                "thickness": 1.2,
+                "width": 4,
+            },
             customdata=[[counts.get(o, 0), lo, hi] for o, (lo, hi) in zip(names, ci, strict=True)],
-            text=[f"{q:.0%}" for q in p],
-            textposition="outside",
-            cliponaxis=False,
             hovertemplate="%{y}: %{x:.1%} (%{customdata[0]} runs)<br>95% CI %{customdata[1]:.1%} – %{customdata[2]:.1%}<extra></extra>",
             meta=names,
         )
@@ -946,7 +1061,9 @@ def _carry_forward(rows: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
-def fan_chart_matrix(values: np.ndarray, title: str, colour: str = "#1f77b4", steps: Sequence[int] | None = None, y_title: str | None = None) -> go.Figure:
+def fan_chart_matrix(
+    values: np.ndarray, title: str, colour: str = "#1f77b4", steps: Sequence[int] | None = None, y_title: str | None = None
+) -> go.Figure:
     """Median with 50% and 90% bands of a (runs x steps) matrix.
 
     Traces, in order: the 90% band (two traces: 5th then 95th percentile),
@@ -975,10 +1092,21 @@ def fans_figure(
             lo_all, hi_all = min(lo_all, float(np.nanmin(values))), max(hi_all, float(np.nanmax(values)))
         for lo, hi, alpha, band in ((q[0], q[4], 0.13, "90%"), (q[1], q[3], 0.28, "50%")):
             label = f"{band} of runs" if single else f"{name}: {band} of runs"
-            fig.add_trace(go.Scatter(x=x, y=lo.tolist(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip", legendgroup=name))
+            fig.add_trace(
+                go.Scatter(x=x, y=lo.tolist(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip", legendgroup=name)
+            )
             fig.add_trace(
                 go.Scatter(
-                    x=x, y=hi.tolist(), mode="lines", line={"width": 0}, fill="tonexty", fillcolor=_rgba(colour, alpha), name=label, hoverinfo="skip", legendgroup=name, showlegend=single
+                    x=x,
+                    y=hi.tolist(),
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=_rgba(colour, alpha),
+                    name=label,
+                    hoverinfo="skip",
+                    legendgroup=name,
+                    showlegend=single,
                 )
             )
         fig.add_trace(

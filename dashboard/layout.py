@@ -67,7 +67,26 @@ def placeholder(height: int = 300, text: str = "") -> go.Figure:
 
 
 def graph(id_: str, height: int = 300, text: str = "") -> dcc.Graph:
-    return dcc.Graph(id=id_, figure=placeholder(height, text), config=GRAPH_CONFIG, style={"height": f"{height}px"})
+    return dcc.Graph(id=id_, figure=placeholder(height, text), config=GRAPH_CONFIG, style={"height": f"{height}px"})  # type: ignore[arg-type]
+
+
+def timeline_graph(id_: str, height: int = 300) -> html.Div:
+    """A time-series graph with an overlay for the current week: a marker line and a veil over the weeks to come.
+
+    The overlay is moved in the browser (see ``callbacks.TIMELINE_JS``), so a
+    step costs these charts no redraw at all.
+    """
+    return html.Div(
+        className="timeline",
+        children=[
+            graph(id_, height),
+            html.Div(id=f"{id_}-veil", className="veil"),
+            html.Div(id=f"{id_}-marker", className="marker"),
+        ],
+    )
+
+
+TIMELINE_GRAPHS = (ids.TRUST, ids.PRESSURE, ids.ZONE, ids.STANCE)
 
 
 def card(*children: Any, cls: str = "") -> html.Div:
@@ -97,7 +116,9 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
                 multiple=False,
             ),
             html.Div(className="grow"),
-            html.Button("Run directory (.zip)", id=ids.EXPORT_ZIP, className="btn dark small", title="run.json, events and series of this run"),
+            html.Button(
+                "Run directory (.zip)", id=ids.EXPORT_ZIP, className="btn dark small", title="run.json, events and series of this run"
+            ),
             html.Button(
                 "Report (HTML)",
                 id=ids.EXPORT_REPORT,
@@ -155,7 +176,13 @@ def sidebar() -> html.Div:
             html.Div(
                 className="row",
                 children=[
-                    dcc.Input(id=ids.PARAM_FILTER, type="search", placeholder="filter, e.g. trump, kappa", debounce=0.4, style={"flex": "1", "minWidth": 0}),
+                    dcc.Input(
+                        id=ids.PARAM_FILTER,
+                        type="search",
+                        placeholder="filter, e.g. trump, kappa",
+                        debounce=0.4,
+                        style={"flex": "1", "minWidth": 0},
+                    ),
                     html.Button("Reset", id=ids.PARAM_RESET, className="btn small", title="Back to the scenario's values"),
                 ],
             ),
@@ -231,7 +258,11 @@ def param_groups(table: Sequence[Any], scenario: Any) -> list[tuple[str, str, li
     groups: dict[str, list[Any]] = {}
     for info in table:
         groups.setdefault(info.group, []).append(info)
-    order = [g for g in ("model",) if g in groups] + [s for s in scenario.sides if s in groups] + [g for g in groups if g not in scenario.sides and g != "model"]
+    order = (
+        [g for g in ("model",) if g in groups]
+        + [s for s in scenario.sides if s in groups]
+        + [g for g in groups if g not in scenario.sides and g != "model"]
+    )
     return [(g, "Model" if g == "model" else side_names.get(g, g.capitalize()), groups[g]) for g in order]
 
 
@@ -255,7 +286,7 @@ def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scen
             rows.append(html.Div(title, className="actor"))
         row = param_control(info, values.get(info.path, info.value))
         if not matches(info.path, filter_text):
-            row.style = {"display": "none"}
+            row.style = {"display": "none"}  # type: ignore[attr-defined]
         rows.append(row)
     return rows
 
@@ -274,7 +305,9 @@ def param_panel(table: Sequence[Any], overrides: Mapping[str, float], scenario: 
                 id={"type": "param-group", "group": g},
                 open=g in built,
                 children=[
-                    html.Summary([title, html.Span(f"{len(infos)} parameters", className="count")], id={"type": "param-summary", "group": g}),
+                    html.Summary(
+                        [title, html.Span(f"{len(infos)} parameters", className="count")], id={"type": "param-summary", "group": g}
+                    ),
                     html.Div(param_rows(g, infos, overrides, scenario) if g in built else [], id={"type": "param-body", "group": g}),
                 ],
             )
@@ -312,14 +345,21 @@ def run_tab() -> html.Div:
                 children=[
                     card(graph(ids.NETWORK, 338, "loading…"), cls="wide"),
                     card(
-                        graph(ids.TRUST, 300),
-                        dcc.Dropdown(id=ids.PAIRS, options=[], value=[], multi=True, placeholder="+ more pairs (e.g. hawks → other side)", style={"fontSize": "12px"}),
+                        timeline_graph(ids.TRUST, 300),
+                        dcc.Dropdown(
+                            id=ids.PAIRS,
+                            options=[],
+                            value=[],
+                            multi=True,
+                            placeholder="+ more pairs (e.g. hawks → other side)",
+                            style={"fontSize": "12px"},
+                        ),
                     ),
                     card(graph(ids.ISSUES, 300)),
-                    card(graph(ids.PRESSURE, 300)),
-                    card(graph(ids.ZONE, 300)),
+                    card(timeline_graph(ids.PRESSURE, 300)),
+                    card(timeline_graph(ids.ZONE, 300)),
                     card(graph(ids.HEATMAP, 300)),
-                    card(graph(ids.STANCE, 300), cls="wide"),
+                    card(timeline_graph(ids.STANCE, 300), cls="wide"),
                     card(
                         html.H4("Event log up to this week"),
                         html.Div(
@@ -329,7 +369,7 @@ def run_tab() -> html.Div:
                                 dcc.Dropdown(id="events-kind", options=[], placeholder="any kind", clearable=True),
                             ],
                         ),
-                        dash_table.DataTable(
+                        dash_table.DataTable(  # type: ignore[attr-defined]
                             id=ids.EVENTS,
                             columns=EVENT_COLUMNS,
                             data=[],
@@ -339,7 +379,14 @@ def run_tab() -> html.Div:
                             page_size=12,
                             style_as_list_view=True,
                             style_table={"overflowX": "auto"},
-                            style_cell={"fontFamily": "inherit", "fontSize": "12px", "padding": "3px 6px", "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
+                            style_cell={
+                                "fontFamily": "inherit",
+                                "fontSize": "12px",
+                                "padding": "3px 6px",
+                                "textAlign": "left",
+                                "whiteSpace": "normal",
+                                "height": "auto",
+                            },
                             style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
                             style_cell_conditional=[
                                 {"if": {"column_id": "week"}, "width": "48px", "textAlign": "right"},
@@ -363,8 +410,19 @@ def fork_tab() -> html.Div:
         children=[
             card(
                 html.H4("Fork this run"),
-                html.P("From a week on, change parameters or events and run the counterfactual with the same seed: both branches share the past.", className="hint"),
-                html.Div(className="field", children=[html.Label("At week"), dcc.Input(id=ids.FORK_AT, type="number", min=0, step=1, value=None, placeholder="this week", style={"width": "90px"})]),
+                html.P(
+                    "From a week on, change parameters or events and run the counterfactual with the same seed: both branches share the past.",
+                    className="hint",
+                ),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label("At week"),
+                        dcc.Input(
+                            id=ids.FORK_AT, type="number", min=0, step=1, value=None, placeholder="this week", style={"width": "90px"}
+                        ),
+                    ],
+                ),
                 html.Div("What if…", className="muted", style={"margin": "8px 6px 2px"}),
                 dcc.Dropdown(
                     id=ids.FORK_PRESET,
@@ -386,7 +444,9 @@ def fork_tab() -> html.Div:
                     className="row",
                     children=[
                         html.Div(dcc.Dropdown(id=ids.FORK_ADD_KIND, options=[], placeholder="kind"), style={"flex": "1", "minWidth": 0}),
-                        html.Div(dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}),
+                        html.Div(
+                            dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}
+                        ),
                         dcc.Input(id=ids.FORK_ADD_WEEK, type="number", min=0, step=1, placeholder="week", style={"width": "60px"}),
                         html.Button("Add", id="fork-add-event", className="btn small"),
                     ],
@@ -408,11 +468,11 @@ def fork_tab() -> html.Div:
                 html.Div(id=ids.FORK_STATUS, className="muted", style={"margin": "6px"}),
                 dcc.Store(id="fork-draft", data={"overrides": {}, "add": []}),
             ),
-            card(html.H4("Outcomes compared"), html.Div(id=ids.FORK_COMPARE, children=html.P("No fork yet.", className="hint")), cls="wide"),
-            card(graph(ids.FORK_TRUST, 300, "Trust: base solid, fork dashed"), cls="wide"),
-            card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed")),
+            card(graph(ids.FORK_TRUST, 430, "Trust: base solid, fork dashed"), cls="wide"),
+            card(html.H4("Outcomes compared"), html.Div(id=ids.FORK_COMPARE, children=html.P("No fork yet.", className="hint"))),
             card(graph(ids.FORK_ISSUES_BASE, 300, "Issue space, base")),
             card(graph(ids.FORK_ISSUES_ALT, 300, "Issue space, fork")),
+            card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed"), cls="wide"),
         ],
     )
 
@@ -449,7 +509,10 @@ def progress_bar(done: int, total: int, note: str = "") -> html.Div:
     return html.Div(
         className="row",
         style={"margin": "6px"},
-        children=[html.Div(className="progress", children=html.Div(style={"width": f"{share:.1f}%"})), html.Span(text, className="muted", id="ensemble-progress-text")],
+        children=[
+            html.Div(className="progress", children=html.Div(style={"width": f"{share:.1f}%"})),
+            html.Span(text, className="muted", id="ensemble-progress-text"),
+        ],
     )
 
 
@@ -464,6 +527,7 @@ def build_layout(scenarios: Sequence[str], default_scenario: str, report_availab
             dcc.Store(id=ids.FORK, data=None),
             dcc.Store(id=ids.ENSEMBLE, data=None),
             dcc.Store(id=ids.URL_SINK, data=None),
+            dcc.Store(id="timeline-sink", data=None),
             dcc.Store(id=ids.PANEL_SCENARIO, data=None),
             top_bar(scenarios, default_scenario, report_available),
             sidebar(),
@@ -471,7 +535,9 @@ def build_layout(scenarios: Sequence[str], default_scenario: str, report_availab
                 className="main",
                 children=[
                     html.Div(id=ids.ERRORS, className="errors", children=[]),
-                    html.Div(className="headline", children=[html.H1(id=ids.TITLE, children="…"), html.Div(id=ids.OUTCOME, className="outcome")]),
+                    html.Div(
+                        className="headline", children=[html.H1(id=ids.TITLE, children="…"), html.Div(id=ids.OUTCOME, className="outcome")]
+                    ),
                     play_bar(),
                     dcc.Tabs(
                         id=ids.TABS,
@@ -479,8 +545,12 @@ def build_layout(scenarios: Sequence[str], default_scenario: str, report_availab
                         className="tabs-bar",
                         children=[
                             dcc.Tab(label="Run", value="run", children=run_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
-                            dcc.Tab(label="Fork (what if?)", value="fork", children=fork_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
-                            dcc.Tab(label="Ensemble", value="ensemble", children=ensemble_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED),
+                            dcc.Tab(
+                                label="Fork (what if?)", value="fork", children=fork_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED
+                            ),
+                            dcc.Tab(
+                                label="Ensemble", value="ensemble", children=ensemble_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED
+                            ),
                         ],
                     ),
                 ],

@@ -102,7 +102,12 @@ def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) ->
             continue
         if math.isfinite(f):
             overrides[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
-    return {"scenario": str(config.get("scenario") or default_scenario), "seed": seed, "mode": mode, "overrides": dict(sorted(overrides.items()))}
+    return {
+        "scenario": str(config.get("scenario") or default_scenario),
+        "seed": seed,
+        "mode": mode,
+        "overrides": dict(sorted(overrides.items())),
+    }
 
 
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
@@ -174,7 +179,7 @@ class Service:
 
     def scenario(self, ref: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """The scenario of ``ref`` with ``overrides`` applied (validated; raises InputError)."""
-        base, base_hash = self.base_scenario(ref)
+        base, _ = self.base_scenario(ref)
         if not overrides:
             return base
         key = ("with", self._source_key(ref), canonical(dict(overrides)))

@@ -67,7 +67,7 @@ details.group .actor { font-size: 12px; font-weight: 600; color: #334; margin: 8
 .chip { background: #eef3f8; border: 1px solid #c9d8e6; border-radius: 10px; padding: 1px 8px; font-size: 12px; }
 .progress { height: 14px; background: #e9edf2; border-radius: 7px; overflow: hidden; flex: 1; }
 .progress > div { height: 100%; background: var(--accent); transition: width .2s; }
-table.compare { border-collapse: collapse; width: 100%; font-size: 12.5px; }
+table.compare { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.compare th, table.compare td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
 table.compare th { color: var(--muted); font-weight: 600; }
 .events-filters { display: flex; gap: 8px; align-items: center; margin: 0 6px 6px; }
@@ -75,16 +75,23 @@ table.compare th { color: var(--muted); font-weight: 600; }
 .dash-spreadsheet-container .dash-spreadsheet-inner tr.dash-filter { display: none; }
 .dash-table-container .previous-next-container { font-size: 12px; }
 input.seed { width: 90px; }
+.timeline { position: relative; }
+.timeline .marker, .timeline .veil { position: absolute; top: 0; left: 0; height: 0; pointer-events: none; display: none; }
+.timeline .marker { width: 0; border-left: 1.5px solid rgba(0,0,0,0.5); }
+.timeline .veil { background: rgba(255,255,255,0.82); }
 """
 
-INDEX = """<!DOCTYPE html>
+INDEX = (
+    """<!DOCTYPE html>
 <html lang="en">
   <head>
     {%metas%}
     <title>{%title%}</title>
     {%favicon%}
     {%css%}
-    <style>""" + CSS + """</style>
+    <style>"""
+    + CSS
+    + """</style>
   </head>
   <body>
     {%app_entry%}
@@ -96,3 +103,4 @@ INDEX = """<!DOCTYPE html>
   </body>
 </html>
 """
+)

@@ -402,7 +402,7 @@ def newcombe(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, flo
     """(difference, low, high): Newcombe's hybrid score interval of a difference of two proportions.
 
     >>> tuple(round(v, 3) for v in newcombe({"share": 0.5, "low": 0.4, "high": 0.6}, {"share": 0.2, "low": 0.15, "high": 0.26}))
-    (0.3, 0.183, 0.408)
+    (0.3, 0.183, 0.412)
     """
     d = a["share"] - b["share"]
     lo = d - math.sqrt((a["share"] - a["low"]) ** 2 + (b["high"] - b["share"]) ** 2)
@@ -809,11 +809,12 @@ def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mappi
         width=max(520, 230 * n + 120),
         title="Rejection ABC: marginal (diagonal) and pairwise distributions of the accepted points",
         template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
     )
     return fig
 
 
-def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]]) -> None:
+def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
     """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
     import html
 
@@ -828,7 +829,9 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
         + "</title><style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body><h1>"
         + html.escape(title)
-        + "</h1><table><tr>"
+        + "</h1><p>"
+        + html.escape(note)
+        + "</p><table><tr>"
         + head
         + "</tr>"
         + rows
@@ -979,7 +982,12 @@ def calibrate(
         ]
         for k, v in post.items()
     ]
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows)
+    note = (
+        f"{len(accepted)} of {len(all_points)} parameter points accepted ({design} design, {runs_per_point} runs per point): "
+        f"distance = 1 - weighted pattern score, at most {result_summary['epsilon']:.3f}. Grey: every point tried (the uniform prior); "
+        "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
+    )
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
     if after is not None:
         after.save(out / "backtest-after", example=True)
     if before is not None:

@@ -209,7 +209,7 @@ def calibrate_cmd(
     priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
     err.print(
-        f"calibrate {sc.name} -> {out}: {len(priors)} parameters, {design} design, {total} runs "
+        f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, {design} design, {total} runs "
         f"({executor}{f', {workers} workers' if workers else ''}); accept the best {accept:g} of points",
         highlight=False,
     )

@@ -65,7 +65,7 @@ def test_trust_figure_traces_are_the_principals_series(hanoi) -> None:
     fig = F.trust_figure(hanoi, step=12)
     steps, trump = hanoi.variable("trust_dprk", "trump")
     _, kim = hanoi.variable("trust_us", "kim")
-    assert list(fig.data[0].meta) == ["trump", "dprk"]
+    assert list(fig.data[0].meta) == ["trust_dprk", "trump", 0]
     assert np.allclose(fig.data[0].y, trump)
     assert list(fig.data[0].x) == steps.tolist()
     assert np.allclose(fig.data[1].y, kim)
@@ -87,7 +87,7 @@ def test_trust_figure_overlays_a_fork_dashed_and_extra_pairs(hanoi) -> None:
     # the past is shared: identical up to the fork step, different after it
     assert np.allclose(np.asarray(fork_trump.y)[:20], np.asarray(fig.data[0].y)[:20])
     assert not np.allclose(np.asarray(fork_trump.y), np.asarray(fig.data[0].y))
-    assert fig.layout.shapes[1].x0 == 20  # the fork marker
+    assert fig.layout.shapes[2].x0 == 20  # the fork marker
 
 
 def test_trust_heatmap_is_the_matrix_at_the_step(hanoi) -> None:
@@ -132,10 +132,17 @@ def test_network_nodes_coloured_by_stance_and_positions_fixed(hanoi) -> None:
     assert (nodes.x[k], nodes.y[k]) == pos["kim"]
     later = F.network_figure(hanoi, 40, pos).data[F.network_node_trace(hanoi)]
     assert later.x == nodes.x and later.y == nodes.y
-    # this week's signals are arrows: the walk-away at the summit goes from its sender to its receiver
+    # this week's signals are arrows: the walk-away at the summit points from its sender to its receiver
     walk = next(e for e in hanoi.events.to_pylist() if e["kind"] == "walk_away" and e["step"] == 22)
-    arrows = [a for a in fig.layout.annotations if a.showarrow]
-    assert any(a.hovertext == walk["text"] and (a.ax, a.ay) == pos[walk["sender"]] and (a.x, a.y) == pos[walk["receiver"]] for a in arrows)
+    heads = fig.data[F.network_node_trace(hanoi) - 1]
+    k = list(heads.hovertext).index(walk["text"])
+    start, end = np.array([heads.x[k], heads.y[k]]), np.array([heads.x[k + 1], heads.y[k + 1]])
+    sender, receiver = np.array(pos[walk["sender"]]), np.array(pos[walk["receiver"]])
+    assert heads.marker.size[k] == 0 and heads.marker.size[k + 1] > 0  # the head is at the receiver's end
+    assert np.linalg.norm(end - receiver) < 0.2 and np.linalg.norm(start - sender) < 0.1
+    assert np.linalg.norm(end - receiver) < np.linalg.norm(start - receiver)
+    n_week = sum(len(str(e["receiver"]).split("+")) for e in hanoi.events.to_pylist() if e["step"] == 22 and e["sender"])
+    assert len(heads.x) == 2 * n_week
 
 
 def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +153,7 @@ def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytes
 
 def test_pressure_figure_lines_are_side_series_in_side_colours(hanoi) -> None:
     fig = F.pressure_figure(hanoi, 5)
-    by_meta = {tuple(t.meta): t for t in fig.data if t.meta}
+    by_meta = {tuple(t.meta[:2]): t for t in fig.data if t.meta}
     econ = by_meta[("pressure_economic", "dprk")]
     assert np.allclose(econ.y, hanoi.variable("pressure_economic", "dprk")[1])
     assert econ.line.color == "#d62728"
@@ -252,6 +259,8 @@ def test_render_run_draws_every_view_at_the_step(service: Service) -> None:
     assert out["step"] == 7 and out["slider_max"] == run_view(result).last_step
     assert out["run_info"]["key"] == service.run_key({"scenario": "teaching", "seed": 3})
     assert np.allclose(out["trust"].data[0].y, result.variable("trust_beta", "ada")[1])
+    # the marker and the veil are the page's overlay here, not the figure's shapes
+    assert out["trust"].layout.shapes[1].x0 == 7 and not out["trust"].layout.shapes[1].visible
     assert out["step_label"].startswith("week 7 of ")
     # the log is newest first
     assert out["events"][0]["week"] == max(e["step"] for e in result.events.to_pylist())
@@ -265,7 +274,8 @@ def test_step_forward_returns_the_next_steps_values(service: Service) -> None:
     result = service.result(config)
     out = navigate(service, ids.FORWARD, 3, info, config, None)
     assert out["step"] == 4
-    assert patch_ops(out["trust"])[("layout", "shapes", 0, "x0")] == 4
+    # the time-series charts are not redrawn: their week marker is an overlay the page moves
+    assert not {"trust", "pressure", "stance", "zone"} & set(out)
     heat = patch_ops(out["heatmap"])
     agents, _, _ = F.trust_matrix_at(result, 4)
     z = heat[("data", 0, "z")]
@@ -283,7 +293,6 @@ def test_slider_scrub_returns_that_steps_values_without_moving_the_slider(servic
     result = service.result(config)
     out = navigate(service, ids.SLIDER, 11, info, config, None)
     assert "step" not in out  # the slider is where the user put it
-    assert patch_ops(out["zone"])[("layout", "shapes", 0, "x1")] == 11
     z = patch_ops(out["heatmap"])[("data", 0, "z")]
     agents, _, _ = F.trust_matrix_at(result, 11)
     assert z[agents.index("ada")][1] == pytest.approx(result.variable("trust_beta", "ada")[1][11], abs=1e-4)
@@ -354,7 +363,9 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties"]
     out = open_param_groups(service, {"type": "param-summary", "group": "model"}, "", groups, [], [], [], config)
     assert out["built"] == ["model"] and out["bodies"][1] is None
-    sliders = {r.children[1].id["path"]: r.children[1].value for r in out["bodies"][0] if hasattr(r, "children") and isinstance(r.children, list)}
+    sliders = {
+        r.children[1].id["path"]: r.children[1].value for r in out["bodies"][0] if hasattr(r, "children") and isinstance(r.children, list)
+    }
     assert sliders["parameters.kappa"] == 3.5
     found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
     assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False]

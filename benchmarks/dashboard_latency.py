@@ -1,0 +1,281 @@
+"""Dashboard latency in a real headless Chromium: step click -> updated figures, and page load.
+
+The app is served by waitress (as ``summitry dashboard`` serves it) in this
+process. Each step click is timed in the page: from the click to the moment
+every figure of the run tab shows the new week (the week marker over the four
+time-series charts, and the heatmap, issue space and network redrawn with the
+week's data: their titles name it).
+The baseline, measured the same way in the same page and run, is a click on
+a button whose callback does nothing but echo its click count: the cost of a
+Dash round trip. Page load is timed from navigation to the first run drawn;
+its baseline is a one-graph Dash page served the same way.
+
+Targets (issue 3): median click < 100 ms, 95th percentile < 250 ms, first load < 2 s.
+
+Usage: python benchmarks/dashboard_latency.py [--clicks 50] [--scenario singapore-2018]
+       [--screenshots DIR]  (also writes dashboard.png and dashboard-fork.png there)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import record
+
+WAIT_JS = r"""
+const [target, ids, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+function ready() {
+    for (const id of ids.markers) {
+        const m = document.getElementById(id + '-marker');
+        if (!m || m.getAttribute('data-step') !== String(target)) return false;
+    }
+    for (const id of ids.titles) {
+        const g = document.querySelector('#' + id + ' .js-plotly-plot');
+        const m = g && g.layout && g.layout.title ? String(g.layout.title.text).match(/week (\d+)/) : null;
+        if (!m || Number(m[1]) !== target) return false;
+    }
+    return true;
+}
+const t0 = performance.now();
+document.getElementById(ids.button).click();
+const obs = new MutationObserver(check);
+function check() { if (ready()) { obs.disconnect(); clearInterval(iv); done(performance.now() - t0); } }
+obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+const iv = setInterval(check, 2);
+"""
+
+NOOP_JS = """
+const [before, done] = [arguments[0], arguments[arguments.length - 1]];
+const out = document.getElementById('bench-noop-out');
+const t0 = performance.now();
+document.getElementById('bench-noop').click();
+function check() { if (out.textContent !== before) { obs.disconnect(); clearInterval(iv); done(performance.now() - t0); } }
+const obs = new MutationObserver(check);
+obs.observe(out, {subtree: true, childList: true, characterData: true});
+const iv = setInterval(check, 2);
+"""
+
+READY_JS = """
+const g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+return (g && g.data && g.data.length) ? performance.now() : null;
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(app: Any) -> tuple[str, Any]:
+    from waitress import create_server
+
+    port = free_port()
+    server = create_server(app.server, host="127.0.0.1", port=port, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{port}", server
+
+
+def dashboard_with_noop(scenario: str) -> Any:
+    """The dashboard plus one button whose callback echoes its clicks (the baseline round trip)."""
+    from dash import Input, Output, html
+
+    from dashboard.app import create_app
+
+    app = create_app(default_scenario=scenario)
+    serve_layout = app.layout
+
+    def layout() -> Any:
+        page = serve_layout()
+        page.children.append(
+            html.Div([html.Button("noop", id="bench-noop"), html.Span("0", id="bench-noop-out")], style={"display": "none"})
+        )
+        return page
+
+    app.layout = layout
+    app.validation_layout.children.append(  # type: ignore[union-attr]html.Div([html.Button("noop", id="bench-noop"), html.Span("0", id="bench-noop-out")]))
+
+    @app.callback(Output("bench-noop-out", "children"), Input("bench-noop", "n_clicks"), prevent_initial_call=True)
+    def _noop(n: Any) -> str:
+        return str(n)
+
+    return app
+
+
+def one_graph_app() -> Any:
+    import plotly.graph_objects as go
+    from dash import Dash, dcc, html
+
+    app = Dash(__name__)
+    app.layout = html.Div([dcc.Graph(id="g", figure=go.Figure(go.Scatter(x=[0, 1, 2], y=[1, 3, 2])))])
+    return app
+
+
+def browser() -> Any:
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+    ):
+        options.add_argument(arg)
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary:
+        options.binary_location = binary
+    driver = webdriver.Chrome(options=options)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    driver.set_script_timeout(30)
+    return driver
+
+
+def load_time(driver: Any, url: str, graph_id: str) -> float:
+    """Milliseconds from navigation to the graph drawn with data."""
+    driver.get("about:blank")
+    driver.get(url)
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        t = driver.execute_script(READY_JS, graph_id)
+        if t:
+            return float(t)
+        time.sleep(0.005)
+    raise RuntimeError(f"{url}: {graph_id} not drawn within 60 s")
+
+
+def percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clicks", type=int, default=50)
+    parser.add_argument("--scenario", default="singapore-2018")
+    parser.add_argument("--screenshots", type=Path, default=None)
+    args = parser.parse_args()
+
+    from dashboard import ids
+
+    url, server = serve(dashboard_with_noop(args.scenario))
+    base_url, base_server = serve(one_graph_app())
+    driver = browser()
+    try:
+        first_load = load_time(driver, url + "/", ids.TRUST)
+        warm_loads = [load_time(driver, url + "/", ids.TRUST) for _ in range(5)]
+        base_first = load_time(driver, base_url + "/", "g")
+        base_warm = [load_time(driver, base_url + "/", "g") for _ in range(5)]
+
+        driver.get(url + f"/?scenario={args.scenario}&seed=0&step=0")
+        while not driver.execute_script(READY_JS, ids.TRUST):
+            time.sleep(0.01)
+        time.sleep(1.0)
+        last = int(driver.execute_script(f"return document.getElementById('{ids.STEP_LABEL}').innerText").split()[3])
+        watch = {"markers": [ids.TRUST, ids.PRESSURE, ids.STANCE, ids.ZONE], "titles": [ids.HEATMAP, ids.ISSUES, ids.NETWORK]}
+        step, direction = 0, 1
+        clicks: list[float] = []
+        noops: list[float] = []
+        for i in range(args.clicks):
+            if not 0 <= step + direction <= last:
+                direction = -direction
+            step += direction
+            button = ids.FORWARD if direction > 0 else ids.BACK
+            clicks.append(float(driver.execute_async_script(WAIT_JS, step, {**watch, "button": button})))
+            before = driver.execute_script("return document.getElementById('bench-noop-out').textContent")
+            noops.append(float(driver.execute_async_script(NOOP_JS, before)))
+            if i % 10 == 9:
+                time.sleep(0.2)
+        logs = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        if args.screenshots is not None:
+            screenshots(driver, url, args.screenshots)
+    finally:
+        driver.quit()
+        server.close()
+        base_server.close()
+
+    med, p95 = statistics.median(clicks), percentile(clicks, 0.95)
+    base_med, base_p95 = statistics.median(noops), percentile(noops, 0.95)
+    warm = statistics.median(warm_loads)
+    entries = [
+        {
+            "figure": f"step click -> updated figures, median of {len(clicks)} ({args.scenario})",
+            "measured_ms": med,
+            "baseline_ms": base_med,
+            "ratio": med / base_med,
+            "target": "< 100 ms (baseline: a no-op Dash callback round trip)",
+        },
+        {
+            "figure": f"step click -> updated figures, 95th percentile ({args.scenario})",
+            "measured_ms": p95,
+            "baseline_ms": base_p95,
+            "ratio": p95 / base_p95,
+            "target": "< 250 ms",
+        },
+        {
+            "figure": "first page load (fresh browser, run drawn)",
+            "measured_ms": first_load,
+            "baseline_ms": base_first,
+            "ratio": first_load / base_first,
+            "target": "< 2000 ms (baseline: a one-graph Dash page)",
+        },
+        {
+            "figure": "page load, median of 5 reloads",
+            "measured_ms": warm,
+            "baseline_ms": statistics.median(base_warm),
+            "ratio": warm / statistics.median(base_warm),
+            "target": "< 2000 ms",
+        },
+    ]
+    record("dashboard_latency", entries)
+    if logs:
+        print(f"browser console errors: {logs}", file=sys.stderr)
+        sys.exit(1)
+
+
+def screenshots(driver: Any, url: str, out: Path) -> None:
+    """docs/dashboard.png (the default scenario mid-run) and docs/dashboard-fork.png (a fork at Hanoi)."""
+    from selenium.webdriver.common.by import By
+
+    from dashboard import ids
+
+    out.mkdir(parents=True, exist_ok=True)
+    driver.get(url + "/?scenario=singapore-2018&seed=0&step=10")
+    while not driver.execute_script(READY_JS, ids.NETWORK):
+        time.sleep(0.05)
+    time.sleep(1.5)
+    driver.save_screenshot(str(out / "dashboard.png"))
+    driver.get(url + "/?scenario=hanoi-2019&seed=0&step=30")
+    while not driver.execute_script(READY_JS, ids.NETWORK):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    driver.find_elements(By.CSS_SELECTOR, f"#{ids.TABS} .tab")[1].click()
+    time.sleep(0.5)
+    driver.find_element(By.ID, ids.FORK_PRESET).click()
+    time.sleep(0.3)
+    driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")[0].click()
+    time.sleep(0.5)
+    driver.find_element(By.ID, ids.FORK_RUN).click()
+    end = time.monotonic() + 30
+    while "Fork from week" not in driver.find_element(By.ID, ids.FORK_STATUS).text and time.monotonic() < end:
+        time.sleep(0.1)
+    time.sleep(1.5)
+    driver.execute_script("document.querySelector('.main').scrollTop = 0")
+    driver.save_screenshot(str(out / "dashboard-fork.png"))
+
+
+if __name__ == "__main__":
+    main()

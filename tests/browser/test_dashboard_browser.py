@@ -1,0 +1,217 @@
+"""The dashboard in a real headless Chromium (dash_duo): step, rewind, play, upload, fork, two sessions.
+
+Every test ends with an empty browser console (SEVERE entries).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from dashboard import ids
+from dashboard.app import create_app
+from dashboard.figures import trust_matrix_at
+from sim.run import run_scenario
+from sim.scenario import load_scenario
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 20
+
+
+def free_port() -> int:
+    # dash.testing numbers its ports from 58050 in every process: with pytest-xdist, two workers would collide
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Any:
+    return create_app(upload_dir=tmp_path / "uploads")
+
+
+def start(dash_duo: Any, app: Any, query: str = "") -> None:
+    dash_duo.start_server(app, port=free_port())
+    if query:
+        dash_duo.driver.get(dash_duo.server_url + "/" + query)
+    wait_for(dash_duo.driver, lambda: graph_data(dash_duo.driver, ids.TRUST))
+    wait_for(dash_duo.driver, lambda: "week" in step_label(dash_duo.driver))
+
+
+def wait_for(driver: Any, condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    end = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < end:
+        try:
+            last = condition()
+        except Exception as exc:  # the page is re-rendering: try again
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting; last value {last!r}")
+
+
+def graph_data(driver: Any, graph_id: str) -> list[dict[str, Any]] | None:
+    return driver.execute_script(
+        "var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        "return g && g.data && g.data.length ? g.data.map(function (t) { return {y: t.y, z: t.z, meta: t.meta, dash: t.line && t.line.dash}; }) : null;",
+        graph_id,
+    )
+
+
+def marker_week(driver: Any, graph_id: str) -> int | None:
+    """The week the overlay marker of a time-series chart stands at (and it stands where that week is drawn)."""
+    return driver.execute_script(
+        "var m = document.getElementById(arguments[0] + '-marker'); var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        "if (!m || !g || !g._fullLayout || m.style.display !== 'block') return null;"
+        "var s = Number(m.getAttribute('data-step')); var xa = g._fullLayout.xaxis;"
+        "return Math.abs(parseFloat(m.style.left) - (xa._offset + xa.l2p(s))) < 1 ? s : null;",
+        graph_id,
+    )
+
+
+def step_label(driver: Any) -> str:
+    return str(driver.find_element(By.ID, ids.STEP_LABEL).text)
+
+
+def at_week(driver: Any, week: int) -> bool:
+    return step_label(driver).startswith(f"week {week} of") and all(marker_week(driver, g) == week for g in (ids.TRUST, ids.PRESSURE))
+
+
+def click(driver: Any, id_: str) -> None:
+    driver.find_element(By.ID, id_).click()
+
+
+def heatmap_value(driver: Any, row: int, col: int) -> float | None:
+    data = graph_data(driver, ids.HEATMAP)
+    return None if not data else data[0]["z"][row][col]
+
+
+def veil_left(driver: Any, graph_id: str) -> float:
+    return float(driver.execute_script("return parseFloat(document.getElementById(arguments[0] + '-veil').style.left)", graph_id))
+
+
+def assert_trust_trace_matches(driver: Any, result: Any, step: int) -> None:
+    """The trust chart's first trace is the leader's trust in the other side; the weeks after ``step`` are veiled."""
+    trace = graph_data(driver, ids.TRUST)[0]  # type: ignore[index]
+    assert trace["meta"] == ["trust_dprk", "trump", 0]
+    assert np.allclose(trace["y"], result.variable("trust_dprk", "trump")[1], atol=1e-9)
+    assert marker_week(driver, ids.TRUST) == step
+    # the value at this week is the one the chart shows at the marker
+    shown = driver.execute_script(
+        "var g = document.querySelector('#" + ids.TRUST + " .js-plotly-plot'); return g.data[0].y[arguments[0]];", step
+    )
+    assert shown == pytest.approx(result.variable("trust_dprk", "trump")[1][step], abs=1e-9)
+
+
+def test_step_three_times_then_rewind_with_the_slider(dash_duo: Any, app: Any) -> None:
+    start(dash_duo, app)
+    driver = dash_duo.driver
+    result = run_scenario(load_scenario("singapore-2018"), seed=0)
+    dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "Singapore 2018", timeout=TIMEOUT)
+    for week in (1, 2, 3):
+        click(driver, ids.FORWARD)
+        wait_for(driver, lambda w=week: at_week(driver, w))
+    assert_trust_trace_matches(driver, result, 3)
+    veil3 = veil_left(driver, ids.TRUST)
+    agents, _, z3 = trust_matrix_at(result, 3)
+    row = agents.index("trump")
+    wait_for(driver, lambda: heatmap_value(driver, row, 1) == pytest.approx(z3[row][1], abs=1e-6))
+    # rewind two weeks with the timeline slider (keyboard on its handle)
+    thumb = driver.find_element(By.CSS_SELECTOR, f"#{ids.SLIDER} [role=slider]")
+    thumb.send_keys(Keys.ARROW_LEFT)
+    thumb.send_keys(Keys.ARROW_LEFT)
+    wait_for(driver, lambda: at_week(driver, 1))
+    assert_trust_trace_matches(driver, result, 1)
+    assert veil_left(driver, ids.TRUST) < veil3  # the veil over the future moved back with the marker
+    _, _, z1 = trust_matrix_at(result, 1)
+    wait_for(driver, lambda: heatmap_value(driver, row, 1) == pytest.approx(z1[row][1], abs=1e-6))
+    assert "step=1" in driver.current_url and "scenario=singapore-2018" in driver.current_url
+    assert dash_duo.get_logs() == []
+
+
+def test_play_then_pause_stops_the_step(dash_duo: Any, app: Any) -> None:
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=0&step=0")
+    driver = dash_duo.driver
+    click(driver, ids.PLAY)
+    wait_for(driver, lambda: int(step_label(driver).split()[1]) >= 2)
+    click(driver, ids.PLAY)  # pause
+    dash_duo.wait_for_text_to_equal(f"#{ids.PLAY}", "▶ Play", timeout=TIMEOUT)
+    time.sleep(0.5)  # a tick already on its way may still land
+    paused_at = step_label(driver)
+    time.sleep(2.0)  # five ticks at the default speed
+    assert step_label(driver) == paused_at
+    assert int(paused_at.split()[1]) >= 2
+    assert dash_duo.get_logs() == []
+
+
+def test_bad_upload_shows_the_errors_and_keeps_the_run(dash_duo: Any, app: Any, tmp_path: Path) -> None:
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=0&step=4")
+    driver = dash_duo.driver
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ntitle: A broken case\nsides: {}\n")
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.UPLOAD} input[type=file]").send_keys(str(bad))
+    dash_duo.wait_for_contains_text(f"#{ids.ERRORS}", "broken.yaml:1: description: required field is missing", timeout=TIMEOUT)
+    assert "broken.yaml is not a valid scenario" in driver.find_element(By.ID, ids.ERRORS).text
+    assert driver.find_element(By.ID, ids.TITLE).text.startswith("Hanoi 2019")
+    assert at_week(driver, 4)
+    assert dash_duo.get_logs() == []
+
+
+def test_fork_shows_two_branches(dash_duo: Any, app: Any) -> None:
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=0&step=30")
+    driver = dash_duo.driver
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()
+    dash_duo.select_dcc_dropdown(f"#{ids.FORK_PRESET}", index=0)  # nobody walks away
+    dash_duo.wait_for_contains_text("#fork-draft-view", "parameters.trust_decl = 0", timeout=TIMEOUT)
+    click(driver, ids.FORK_RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", "Fork from week 30", timeout=TIMEOUT)
+    data = wait_for(driver, lambda: graph_data(driver, ids.FORK_TRUST))
+    assert len(data) == 4
+    assert [t["dash"] for t in data] == ["solid", "solid", "dash", "dash"]
+    assert [t["meta"][2] for t in data] == [0, 0, 1, 1]
+    # the branches share the past up to the fork week
+    assert np.allclose(data[0]["y"][:30], data[2]["y"][:30])
+    table = driver.find_element(By.ID, ids.FORK_COMPARE).text
+    assert "base" in table and "fork (from week 30)" in table
+    base_outcome, fork_outcome = driver.find_elements(By.CSS_SELECTOR, f"#{ids.FORK_COMPARE} tbody tr:first-child td")
+    assert base_outcome.text == "walk-away" and fork_outcome.text != "walk-away"
+    assert dash_duo.get_logs() == []
+
+
+def test_two_sessions_stepping_at_once_do_not_affect_each_other(dash_duo: Any, app: Any) -> None:
+    from selenium import webdriver
+
+    from .conftest import chrome_options
+
+    start(dash_duo, app, "?scenario=singapore-2018&seed=0&step=0")
+    first = dash_duo.driver
+    second = webdriver.Chrome(options=chrome_options())
+    try:
+        second.get(dash_duo.server_url + "/?scenario=hanoi-2019&seed=3&step=10")
+        wait_for(second, lambda: at_week(second, 10))
+        for _ in range(3):  # interleaved clicks in both sessions
+            click(first, ids.FORWARD)
+            click(second, ids.BACK)
+        wait_for(first, lambda: at_week(first, 3))
+        wait_for(second, lambda: at_week(second, 7))
+        assert first.find_element(By.ID, ids.TITLE).text.startswith("Singapore 2018")
+        assert second.find_element(By.ID, ids.TITLE).text.startswith("Hanoi 2019")
+        hanoi = run_scenario(load_scenario("hanoi-2019"), seed=3)
+        assert_trust_trace_matches(second, hanoi, 7)
+        assert_trust_trace_matches(first, run_scenario(load_scenario("singapore-2018"), seed=0), 3)
+        assert second.get_log("browser") == []
+    finally:
+        second.quit()
+    assert dash_duo.get_logs() == []
