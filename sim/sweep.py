@@ -658,7 +658,8 @@ def run_sweep(
             "metrics": loaded.metrics,
         }
     ).model_dump_json()
-    scenario_json = json.dumps(loaded.scenario_data, default=str, sort_keys=True)
+    # key order matters: it is the order of sides and actors, and so of the random draws
+    scenario_json = json.dumps(loaded.scenario_data, default=str)
     todo = (Task(i, spec_json, scenario_json, loaded.scenario_source, tuple(b)) for i, b in enumerate(all_batches) if i not in done)
     skipped = sum(len(all_batches[i]) for i in done if i < len(all_batches))
     outcomes: Counter[str] = Counter()

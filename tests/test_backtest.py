@@ -300,9 +300,8 @@ def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> N
     runs = load_runs(tmp_path / "sw")
     ids = [p.id for p in load_scenario("hanoi-2019").patterns]
     assert [c for c in runs.columns if c.startswith("metric.pattern.")] == [f"metric.pattern.{i}" for i in ids]
-    # the scenario exactly as a sweep task receives it (sim.sweep ships it as JSON with sorted keys,
-    # which reorders the sides and so the random draws: a sweep row is not `summitry run` of its seed)
-    raw = json.loads(json.dumps(loaded.scenario_data, default=str, sort_keys=True))
+    # the scenario as a sweep task receives it (JSON in file order, so a row is `summitry run` of its seed)
+    raw = json.loads(json.dumps(loaded.scenario_data, default=str))
     source = loaded.scenario_source
     for _, row in runs.iterrows():
         sc = validate_data(apply_overrides(raw, {"parameters.kappa": row["param.parameters.kappa"]}), source)

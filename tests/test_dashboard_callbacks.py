@@ -421,3 +421,33 @@ def test_export_data_zips_events_and_series(service: Service) -> None:
         events = zf.read("teaching-seed1/events.csv").decode().strip().splitlines()
     assert sorted(names) == ["teaching-seed1/events.csv", "teaching-seed1/run.json", "teaching-seed1/series.csv"]
     assert len(events) == result.events.num_rows + 1
+
+
+def test_export_report_is_the_html_report_or_else_the_run_directory(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashboard.callbacks as cb
+
+    config = service.config({"scenario": "teaching", "seed": 1})
+    monkeypatch.setattr(cb, "report_writer", lambda: None)
+    fallback = cb.export_report(service, config)["download"]
+    assert fallback["filename"] == "teaching-seed1.zip"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(fallback["content"]))) as zf:
+        assert sorted(zf.namelist()) == ["teaching-seed1/events.parquet", "teaching-seed1/run.json", "teaching-seed1/series.parquet"]
+
+    def fake_writer(run_dir: Path, out_path: Path) -> Path:
+        manifest = json.loads((Path(run_dir) / "run.json").read_text())
+        Path(out_path).write_text(f"<html>{manifest['scenario']} seed {manifest['seed']}</html>")
+        return Path(out_path)
+
+    monkeypatch.setattr(cb, "report_writer", lambda: fake_writer)
+    report = cb.export_report(service, config)["download"]
+    assert report["filename"] == "teaching-seed1-report.html"
+    assert base64.b64decode(report["content"]).decode() == "<html>teaching seed 1</html>"
+
+
+@pytest.mark.parametrize("module", ["dashboard.cache", "dashboard.runview", "dashboard.callbacks", "dashboard.figures"])
+def test_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted > 0 and outcome.failed == 0
