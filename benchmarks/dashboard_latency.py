@@ -102,7 +102,8 @@ def dashboard_with_noop(scenario: str) -> Any:
         return page
 
     app.layout = layout
-    app.validation_layout.children.append(  # type: ignore[union-attr]html.Div([html.Button("noop", id="bench-noop"), html.Span("0", id="bench-noop-out")]))
+    noop = html.Div([html.Button("noop", id="bench-noop"), html.Span("0", id="bench-noop-out")])
+    app.validation_layout.children.append(noop)  # type: ignore[attr-defined]
 
     @app.callback(Output("bench-noop-out", "children"), Input("bench-noop", "n_clicks"), prevent_initial_call=True)
     def _noop(n: Any) -> str:
@@ -167,7 +168,17 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=50)
     parser.add_argument("--scenario", default="singapore-2018")
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--screenshots-only", action="store_true", help="take the screenshots, measure nothing")
     args = parser.parse_args()
+    if args.screenshots_only:
+        url, server = serve(dashboard_with_noop(args.scenario))
+        driver = browser()
+        try:
+            screenshots(driver, url, args.screenshots or Path("docs"))
+        finally:
+            driver.quit()
+            server.close()
+        return
 
     from dashboard import ids
 

@@ -91,7 +91,7 @@ def create_app(
         return layout
 
     app.layout = serve_layout
-    app.validation_layout = build_layout(  # type: ignore[assignment]scenarios, default_scenario, report_available=report)
+    app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)  # type: ignore[assignment]
     register(app, service)
     app.server.extensions["summitry_service"] = service
     return app

@@ -461,6 +461,15 @@ def _pairs(values: Sequence[str] | None) -> list[tuple[str, str]]:
     return out
 
 
+def dimension_labels(service: Service, config: Mapping[str, Any]) -> dict[str, str]:
+    """Display labels of the issue dimensions (from the scenario: run manifests carry only their ids)."""
+    try:
+        sc, _ = service.base_scenario(service.config(config)["scenario"])
+    except InputError:
+        return {}
+    return {d.id: d.label for d in sc.issues}
+
+
 def timeline(fig: Any) -> Any:
     """A time-series figure for the run tab: its marker and veil are drawn by the page's overlay (TIMELINE_JS)."""
     fig.layout.shapes[0].visible = False
@@ -514,7 +523,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     return {
         **figures,
         "network": F.network_figure(result, s, pos),
-        "issues": F.issue_space_figure(result, s),
+        "issues": F.issue_space_figure(result, s, labels=dimension_labels(service, cfg)),
         "heatmap": F.trust_heatmap(result, s),
         "slider_max": last,
         "slider_marks": slider_marks(last),
@@ -753,22 +762,23 @@ def run_fork_callback(
     except InputError as exc:
         return {"status": html.Div(error_box(input_messages(exc), "The fork cannot be run"), className="errors")}
     s = int(min(max(int(step or 0), 0), max(run_view(base).last_step, run_view(alt).last_step)))
-    out = fork_figures(base, alt, s)
+    out = fork_figures(base, alt, s, dimension_labels(service, cfg))
     out["fork"] = {"config": cfg, "spec": spec, "key": service.run_key(cfg, spec)}
     out["status"] = f"Fork from week {spec['at']}: {base.outcome.replace('_', ' ')} → {alt.outcome.replace('_', ' ')}."
     return out
 
 
-def fork_figures(base: Any, alt: Any, step: int) -> Out:
-    f_trust = F.trust_figure(base, step, compare=alt, until=step)
-    f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"}, height=430)
-    base_issue = F.issue_space_figure(base, step)
+def fork_figures(base: Any, alt: Any, step: int, labels: Mapping[str, str] | None = None) -> Out:
+    # both branches in full: the point of a fork is what happens after it
+    f_trust = F.trust_figure(base, step, compare=alt)
+    f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"})
+    base_issue = F.issue_space_figure(base, step, labels=labels)
     base_issue.update_layout(title={"text": f"Base: Issue space, week {step}"})
-    alt_issue = F.issue_space_figure(alt, step)
+    alt_issue = F.issue_space_figure(alt, step, labels=labels)
     alt_issue.update_layout(title={"text": f"Fork: Issue space, week {step}"})
     return {
         "fork_trust": f_trust,
-        "fork_pressure": F.pressure_figure(base, step, compare=alt, until=step),
+        "fork_pressure": F.pressure_figure(base, step, compare=alt),
         "fork_issues_base": base_issue,
         "fork_issues_alt": alt_issue,
         "compare": compare_table(base, alt),
@@ -835,7 +845,7 @@ def clear_fork(status: str = "") -> Out:
         "fork": None,
         "status": status,
         "compare": html.P("No fork yet.", className="hint"),
-        "fork_trust": placeholder(430, "Trust: base solid, fork dashed"),
+        "fork_trust": placeholder(300, "Trust: base solid, fork dashed"),
         "fork_pressure": placeholder(300, "Pressure: base solid, fork dashed"),
         "fork_issues_base": placeholder(300, "Issue space, base"),
         "fork_issues_alt": placeholder(300, "Issue space, fork"),

@@ -21,6 +21,7 @@ the first summit side blue, the second red), third parties grey.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -321,7 +322,7 @@ def trust_heatmap(result: Any, step: int) -> go.Figure:
     """
     view = run_view(result)
     agents, sides, z = trust_matrix_at(result, step)
-    labels = [_label(view, a) for a in agents]
+    labels = [short_name(view.names.get(a, a), 16) for a in agents]
     text = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
@@ -334,6 +335,7 @@ def trust_heatmap(result: Any, step: int) -> go.Figure:
             zmin=0,
             zmax=1,
             colorscale="Greens",
+            showscale=len(agents) > 40,  # the cells carry their values; a colour bar only when they cannot
             colorbar={"thickness": 10, "len": 0.9, "title": {"text": "trust", "side": "right"}},
             customdata=[[view.names.get(a, a)] * len(sides) for a in agents],
             hovertemplate="%{customdata} → %{x}: %{z:.2f}<extra></extra>",
@@ -553,7 +555,7 @@ def _offer_traces(result: Any, step: int) -> tuple[dict[str, Any], dict[str, Any
     return earlier, now
 
 
-def issue_space_figure(result: Any, step: int) -> go.Figure:
+def issue_space_figure(result: Any, step: int, labels: Mapping[str, str] | None = None) -> go.Figure:
     """The issue space at ``step``: each summit side's win-set, the zone of agreement, and the offers.
 
     The win-sets are recomputed from ``manifest["bargaining"]`` and the
@@ -562,7 +564,8 @@ def issue_space_figure(result: Any, step: int) -> go.Figure:
     picture is the projection on the first two (a cell is coloured if any deal
     with those coordinates is in the set). Offers made at summits are marked
     ×, in the colour of the side that made them (this week's large, earlier
-    ones faded); an agreement is a star.
+    ones faded); an agreement is a star. ``labels`` names the dimensions on the
+    axes (dimension id -> label; the ids when absent: the manifest has no labels).
     """
     view = run_view(result)
     colours = side_colours(result)
@@ -625,6 +628,7 @@ def issue_space_figure(result: Any, step: int) -> go.Figure:
             )
         )
     labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
+    labels_of.update(labels or {})
     _layout(fig, f"Issue space, week {step}")
     fig.update_xaxes(title_text=labels_of.get(dims[0], dims[0]), range=[-0.03, 1.03], constrain="domain", zeroline=False, showgrid=False)
     if len(dims) > 1:
@@ -704,14 +708,16 @@ def network_positions(result: Any) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def _signal_class(kind: str) -> str:
+@functools.lru_cache(maxsize=1)
+def _default_catalogue() -> dict[str, Any]:
     from sim.signals import build_catalogue
 
-    cat = _catalogue_cache.get("default")
-    if cat is None:
-        cat = build_catalogue()
-        _catalogue_cache["default"] = cat
-    k = cat.get(kind)
+    return build_catalogue()
+
+
+def _signal_class(kind: str) -> str:
+    """conciliatory / hostile / neutral, by the default signal catalogue (manifests do not carry a scenario's own)."""
+    k = _default_catalogue().get(kind)
     if k is None:
         return "hostile" if kind in ("walk_away", "escalation", "pledge_breach", "blame") else "neutral"
     if k.conciliatory:
@@ -719,9 +725,6 @@ def _signal_class(kind: str) -> str:
     if k.trust.mode in ("hostile", "shift") or k.vindicates in ("hawks",):
         return "hostile"
     return "neutral"
-
-
-_catalogue_cache: dict[str, Any] = {}
 
 
 SIGNAL_CLASSES = ("conciliatory", "hostile", "neutral")

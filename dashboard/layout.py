@@ -39,7 +39,7 @@ EVENT_COLUMNS = [
     {"name": "kind", "id": "kind"},
     {"name": "what happened", "id": "sentence"},
 ]
-PRESETS = {
+PRESETS: dict[str, dict[str, Any]] = {
     "no-walk-away": {
         "label": "Nobody walks away (a declaration instead)",
         "overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0},
@@ -106,7 +106,7 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
                 value=default_scenario,
                 clearable=False,
                 searchable=False,
-                style={"width": "230px"},
+                style={"width": "210px"},
             ),
             dcc.Upload(
                 id=ids.UPLOAD,
@@ -132,7 +132,7 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
                 value="CSV",
                 clearable=False,
                 searchable=False,
-                style={"width": "96px"},
+                style={"width": "92px"},
             ),
             html.Button("Data", id=ids.EXPORT_DATA, className="btn dark small", title="events and series in the chosen format"),
             dcc.Download(id=ids.DOWNLOAD),
@@ -380,7 +380,7 @@ def run_tab() -> html.Div:
                             style_as_list_view=True,
                             style_table={"overflowX": "auto"},
                             style_cell={
-                                "fontFamily": "inherit",
+                                "fontFamily": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif",
                                 "fontSize": "12px",
                                 "padding": "3px 6px",
                                 "textAlign": "left",
@@ -452,7 +452,11 @@ def fork_tab() -> html.Div:
                     ],
                 ),
                 html.Div(id="fork-draft-view", className="chips"),
-                html.Div("…and remove scheduled events (from the fork week on)", className="muted", style={"margin": "8px 6px 2px"}),
+                html.Div(
+                    "…and remove scheduled events (only those from the fork week on can change anything)",
+                    className="muted",
+                    style={"margin": "8px 6px 2px"},
+                ),
                 html.Div(
                     dcc.Checklist(id=ids.FORK_REMOVE, options=[], value=[], labelStyle={"display": "block", "fontSize": "12px"}),
                     style={"maxHeight": "120px", "overflowY": "auto", "margin": "0 6px"},
@@ -467,12 +471,15 @@ def fork_tab() -> html.Div:
                 ),
                 html.Div(id=ids.FORK_STATUS, className="muted", style={"margin": "6px"}),
                 dcc.Store(id="fork-draft", data={"overrides": {}, "add": []}),
+                cls="tall",
             ),
-            card(graph(ids.FORK_TRUST, 430, "Trust: base solid, fork dashed"), cls="wide"),
-            card(html.H4("Outcomes compared"), html.Div(id=ids.FORK_COMPARE, children=html.P("No fork yet.", className="hint"))),
+            card(graph(ids.FORK_TRUST, 300, "Trust: base solid, fork dashed"), cls="wide"),
+            card(
+                html.H4("Outcomes compared"), html.Div(id=ids.FORK_COMPARE, children=html.P("No fork yet.", className="hint")), cls="wide"
+            ),
             card(graph(ids.FORK_ISSUES_BASE, 300, "Issue space, base")),
             card(graph(ids.FORK_ISSUES_ALT, 300, "Issue space, fork")),
-            card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed"), cls="wide"),
+            card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed")),
         ],
     )
 

@@ -8,7 +8,8 @@ CSS = """
 html, body { margin: 0; height: 100%; background: var(--bg); color: var(--ink);
   font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; font-size: 13px; }
 .app { display: grid; grid-template-columns: 268px minmax(0, 1fr); grid-template-rows: 46px minmax(0, 1fr); height: 100vh; }
-.topbar { grid-column: 1 / 3; display: flex; align-items: center; gap: 10px; padding: 0 12px; background: #1d2b36; color: #fff; }
+.topbar { grid-column: 1 / 3; display: flex; align-items: center; gap: 8px; padding: 0 12px; background: #1d2b36; color: #fff;
+  overflow: hidden; min-width: 0; }
 .brand { font-weight: 700; font-size: 17px; letter-spacing: 0.3px; margin-right: 6px; }
 .brand small { font-weight: 400; color: #aab6c2; font-size: 11px; margin-left: 6px; }
 .topbar .dash-dropdown, .topbar .Select { color: var(--ink); }
@@ -45,6 +46,7 @@ html, body { margin: 0; height: 100%; background: var(--bg); color: var(--ink);
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 4px; min-width: 0; }
 .card.wide { grid-column: span 2; }
 .card.full { grid-column: 1 / -1; }
+.card.tall { grid-row: span 2; }
 .card h4 { margin: 4px 6px 6px; font-size: 14px; font-weight: 600; }
 .card .hint { color: var(--muted); font-size: 12px; margin: 0 6px 6px; }
 .tabs-bar { margin-bottom: 8px; }
@@ -72,7 +74,8 @@ table.compare th, table.compare td { border-bottom: 1px solid var(--line); paddi
 table.compare th { color: var(--muted); font-weight: 600; }
 .events-filters { display: flex; gap: 8px; align-items: center; margin: 0 6px 6px; }
 .events-filters > div { width: 220px; }
-.dash-spreadsheet-container .dash-spreadsheet-inner tr.dash-filter { display: none; }
+#events-table th.dash-filter { display: none; }
+#events-table tr:has(> th.dash-filter) { display: none; }
 .dash-table-container .previous-next-container { font-size: 12px; }
 input.seed { width: 90px; }
 .timeline { position: relative; }
