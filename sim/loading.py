@@ -135,7 +135,10 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
             for event in yaml.parse(text, Loader=yaml.CSafeLoader):
                 if isinstance(event, yaml.AliasEvent):
                     raise yaml.composer.ComposerError(
-                        None, None, "YAML aliases (*name) are not allowed in summitry files", event.start_mark  # type: ignore[arg-type]
+                        None,
+                        None,
+                        "YAML aliases (*name) are not allowed in summitry files",
+                        event.start_mark,  # type: ignore[arg-type]
                     )
         loader = yaml.CSafeLoader(text) if fast else _NoAliasLoader(text)
         try:

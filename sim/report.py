@@ -816,8 +816,10 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
         sentence = f"Outcome: {m.get('outcome')} (the summary sentence could not be formed: {_first_line(exc)})."
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
+    backtest = _backtest_or_none(run_dir, warnings)
     page = _render(
         "run_report.html.j2",
+        backtest=backtest,
         m=m,
         sc=sc,
         title=sc["title"],
@@ -841,6 +843,20 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
         warnings=warnings,
     )
     return page, warnings
+
+
+def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict[str, Any] | None:
+    """The backtest section of a saved directory, or None (no patterns, or nothing to score)."""
+    if directory is None:
+        return None
+    from sim.backtest import backtest_section
+
+    try:
+        section = backtest_section(directory)
+    except Exception as exc:  # a report must render even if the section cannot
+        warnings.append(f"backtest section left out: {_first_line(exc)}")
+        return None
+    return section if section.get("patterns") else None
 
 
 def _history_rows(
@@ -1074,8 +1090,10 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
     numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
+    backtest = _backtest_or_none(sweep_dir, warnings)
     page = _render(
         "sweep_report.html.j2",
+        backtest=backtest,
         title=f"Sweep of {sc['title']}" if scenario_name else "Sweep report",
         manifest=manifest,
         sc=sc,

@@ -502,3 +502,22 @@ def test_chart_export_png_through_kaleido(run_dir: Path, tmp_path: Path) -> None
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert _not_blank(p.read_bytes()) > 5.0
+
+
+def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) -> None:
+    """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
+    from sim.backtest import score_run
+    from sim.report import write_run_report
+    from sim.run import RunResult, run_scenario
+    from sim.scenario import load_scenario
+
+    sc = load_scenario("hanoi-2019")
+    result = run_scenario(sc, seed=7)
+    result.save(tmp_path / "run")
+    html = write_run_report(tmp_path / "run", tmp_path / "r.html").read_text()
+    assert 'id="backtest"' in html
+    section = html[html.index('id="backtest"') :]
+    scores = score_run(RunResult.load(tmp_path / "run"), sc)
+    for pattern in sc.patterns:
+        assert pattern.text.replace("'", "&#39;") in section
+    assert section.count(">yes<") == sum(scores.values())
