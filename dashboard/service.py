@@ -115,14 +115,19 @@ def ensemble_summary(result: RunResult) -> dict[str, Any]:
     from dashboard.runview import principals, run_view
 
     view = run_view(result)
-    trust = {f"{a}>{s}": view.series(f"trust_{s}", a) for a, s in principals(result)}
-    pressure = {s: view.series("pressure", s) for s in view.sides}
+
+    def series(variable: str, entity: str) -> np.ndarray:
+        # a copy: the view's series are slices of the whole run's arrays, which an ensemble cache entry must not keep alive
+        return np.array(view.series(variable, entity), copy=True)
+
+    trust = {f"{a}>{s}": series(f"trust_{s}", a) for a, s in principals(result)}
+    pressure = {s: series("pressure", s) for s in view.sides}
     return {
         "outcome": result.outcome,
         "trust": trust,
         "pressure": pressure,
-        "tension": view.series("tension", "world"),
-        "zone": view.series("zone_area", "world"),
+        "tension": series("tension", "world"),
+        "zone": series("zone_area", "world"),
     }
 
 

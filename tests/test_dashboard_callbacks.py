@@ -451,3 +451,24 @@ def test_docstring_examples_hold(module: str) -> None:
 
     outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_dashboard_opens_a_calibration_file_through_its_url(tmp_path) -> None:
+    """calibrated.yaml (the --params format) becomes a URL whose parameters the dashboard reads back."""
+    from dashboard.callbacks import parse_query
+    from dashboard.cli import dashboard_url
+
+    url = dashboard_url("127.0.0.1", 8050, "hanoi-2019", {"kappa": 2.66, "trump.traits.impulsiveness": 0.44})
+    config, step, _ = parse_query(url.split("/", 3)[3].lstrip("/"), "singapore-2018")
+    assert config["scenario"] == "hanoi-2019" and step == 0
+    assert config["overrides"] == {"parameters.kappa": 2.66, "trump.traits.impulsiveness": 0.44}
+
+
+def test_dashboard_refuses_a_parameter_file_for_another_scenario(tmp_path, cli) -> None:
+    path = tmp_path / "calibrated.yaml"
+    path.write_text("scenario: teaching\nparameters:\n  kappa: 3\n")
+    r = cli("dashboard", "--scenario", "hanoi-2019", "--params", str(path))
+    assert r.code == 2 and "calibrated for scenario 'teaching'" in r.stderr
+    path.write_text("scenario: hanoi-2019\nparameters:\n  kapa: 3\n")
+    r = cli("dashboard", "--params", str(path))
+    assert r.code == 2 and "close matches" in r.stderr
