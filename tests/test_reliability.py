@@ -218,6 +218,25 @@ def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path) -> None:
     assert 0 < complete < 20 or complete == 20  # the kills land at different moments
 
 
+@pytest.mark.slow
+def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path) -> None:
+    run_scenario(load_scenario("hanoi-2019"), seed=3).save(tmp_path / "run")
+    rnd = random.Random(11)
+    written = 0
+    for i in range(20):
+        out = tmp_path / f"report{i}.html"
+        code = f"from sim.cli import main; main(['report', {str(tmp_path / 'run')!r}, '-o', {str(out)!r}])"
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if out.exists():
+            text = out.read_text()
+            assert text.rstrip().endswith("</html>"), f"truncated report after kill {i}"
+            written += 1
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".html" and not p.read_text().rstrip().endswith("</html>")]
+
+
 # ---------------------------------------------------------------- determinism
 
 
