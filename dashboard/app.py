@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dash import Dash, html
+from dash.exceptions import DependencyException
 
 from dashboard.cache import LRUCache
 from dashboard.callbacks import initial_state, register, report_writer
@@ -72,6 +73,22 @@ def create_app(
     app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)  # type: ignore[arg-type]
     app.index_string = INDEX
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    reload_route = app.config.requests_pathname_prefix + "_reload-hash"
+
+    @app.server.before_request
+    def _no_dev_tools() -> Any:
+        """Dash always serves ``/_reload-hash`` (hot reload's poll, listing the loaded packages): not without dev tools."""
+        from flask import abort, request
+
+        if request.path == reload_route and not app._dev_tools.get("hot_reload"):  # type: ignore[attr-defined]
+            abort(404)
+        return None
+
+    @app.server.errorhandler(DependencyException)
+    def _unknown_resource(_exc: DependencyException) -> tuple[str, int]:
+        """A component-suite path that is not one of the registered files: not found (Dash answers 500)."""
+        return "Not found", 404
+
     report = report_writer() is not None
     scenarios = service.builtin()
     first_pages: LRUCache[dict[tuple[str, str], Any]] = LRUCache(16)

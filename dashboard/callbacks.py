@@ -943,7 +943,10 @@ def export_zip(service: Service, config: Mapping[str, Any] | None) -> Out:
     """The run directory (run.json, events.parquet, series.parquet) as a zip."""
     if not config:
         return {}
-    result = service.result(config)
+    try:
+        result = service.result(config)
+    except InputError:  # not a run this server can compute (e.g. an upload it no longer has): nothing to download
+        return {}
     with tempfile.TemporaryDirectory(prefix="summitry-export-") as tmp:
         d = result.save(Path(tmp) / _slug(result))
         data = _zip_dir(d, _slug(result))
@@ -967,7 +970,10 @@ def export_report(service: Service, config: Mapping[str, Any] | None) -> Out:
     write = report_writer()
     if write is None:
         return export_zip(service, config)
-    result = service.result(config)
+    try:
+        result = service.result(config)
+    except InputError:  # not a run this server can compute (e.g. an upload it no longer has): nothing to download
+        return {}
     with tempfile.TemporaryDirectory(prefix="summitry-report-") as tmp:
         d = result.save(Path(tmp) / _slug(result))
         path = Path(write(d, Path(tmp) / "report.html") or Path(tmp) / "report.html")
@@ -982,7 +988,10 @@ def export_data(service: Service, config: Mapping[str, Any] | None, fmt: str | N
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    result = service.result(config)
+    try:
+        result = service.result(config)
+    except InputError:
+        return {}
     fmt = (fmt or "CSV").lower()
     buf = io.BytesIO()
     slug = _slug(result)

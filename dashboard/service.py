@@ -17,11 +17,13 @@ per-session state, so two browser tabs share nothing but identical results.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import os
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,39 @@ from sim.run import RunResult, run_fork, run_scenario, versions
 from sim.scenario import BUILTIN_DIR, Scenario, builtin_names, load_scenario, load_scenario_text, validate_data
 
 UPLOAD_PREFIX = "upload:"
+
+
+class _AgentIdCounters(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
+    """Mesa's per-model agent-id counters, held weakly: a finished model can then be freed.
+
+    ``mesa.Agent._ids`` is a class-level ``defaultdict`` keyed by model, so every
+    model ever built stays alive (about 400 kB a run): a long-running server
+    computing runs, forks and ensembles would grow without bound. Same counters
+    (one per live model, from 1), so runs are unchanged.
+    """
+
+    def __init__(self, existing: Mapping[Any, Any]) -> None:
+        super().__init__(existing)
+        self._guard = threading.Lock()
+
+    def __getitem__(self, model: Any) -> Any:
+        with self._guard:
+            try:
+                return super().__getitem__(model)
+            except KeyError:
+                counter = itertools.count(1)
+                self[model] = counter
+                return counter
+
+
+def _free_finished_models() -> None:
+    from mesa import Agent
+
+    if not isinstance(Agent.__dict__.get("_ids"), _AgentIdCounters):
+        Agent._ids = _AgentIdCounters(Agent._ids)  # type: ignore[attr-defined]
+
+
+_free_finished_models()
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
 

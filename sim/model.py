@@ -375,6 +375,11 @@ class DiplomacyModel(mesa.Model):
             else:
                 cls = ThirdParty
             self.agent_list.append(cls(self, i, ids[i], names[i], sides[i], roles[i]))
+        # Mesa keeps a class-level id counter keyed by model, which would keep every finished
+        # model alive (a leak over a sweep's thousands of runs); no agent is added after this point
+        counters = getattr(mesa.Agent, "_ids", None)
+        if isinstance(counters, dict):
+            counters.pop(self, None)
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
         self.static_feasible = policy.static_feasibility(self)
         self._null_table = policy.null_table(self, self.null_rates) if self.null_rates is not None else None

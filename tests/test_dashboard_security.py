@@ -110,10 +110,7 @@ def test_cli_default_host_is_loopback() -> None:
 # -------------------------------------------------------------------- debug
 def test_debug_is_off(server: Any, cbs: Any) -> None:
     # no dev-tools routes (hot reload) and no dev-tools UI in the page's config
-    assert (
-        requests.get(server.url + "/_reload-hash", timeout=30).status_code in (404, 405)
-        or "reloadHash" not in requests.get(server.url + "/_reload-hash", timeout=30).text
-    )
+    assert requests.get(server.url + "/_reload-hash", timeout=30).status_code == 404
     page = requests.get(server.url + "/", timeout=30).text
     found = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
     assert found
@@ -139,6 +136,7 @@ def test_debug_is_off(server: Any, cbs: Any) -> None:
     for leak in ("Traceback", "__debugger__", "Werkzeug Debugger", 'File "', ".py", "ValueError"):
         assert leak not in r.text
     status, body = raw_get(server.port, "/?__debugger__=yes&cmd=resource&f=debugger.js")
+    assert status < 500
     assert "Werkzeug" not in body and "debugger" not in body.lower().replace("__debugger__", "")
 
 
