@@ -133,24 +133,14 @@ def backtest_cmd(
 ) -> None:
     """Score free runs and a null model against the scenario's historical patterns; print each pattern's share and skill."""
     from sim.backtest import backtest, check_patterns
-    from sim.cli import _parse_sets, err
+    from sim.cli import err, scenario_from_args
     from sim.errors import InputError
-    from sim.scenario import load_scenario
     from sim.sweep import make_executor
 
     _check_out(out_dir)
     if out_dir is not None and (out_dir / "backtest.json").exists():
         raise InputError(f"--out {out_dir}: already holds a backtest; choose another directory")
-    sets: dict[str, Any] = {}
-    if params is not None:
-        from sim.overrides import load_params_file
-
-        file_scenario, from_file = load_params_file(params)
-        if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
-            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
-        sets.update(from_file)
-    sets.update(_parse_sets(set_))
-    sc = load_scenario(scenario, sets)
+    sc, sets = scenario_from_args(scenario, params, set_)
     check_patterns(sc, scenario)
     ex = make_executor("serial" if workers == 1 else "local", workers)
     try:

@@ -41,6 +41,22 @@ def _parse_sets(values: list[str] | None) -> dict[str, str]:
     return sets
 
 
+def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | None) -> tuple[Any, dict[str, Any]]:
+    """The scenario a command runs: a parameter file's values, then ``--set`` on top; with the overrides used."""
+    from sim.scenario import load_scenario
+
+    sets: dict[str, Any] = {}
+    if params is not None:
+        from sim.overrides import load_params_file
+
+        file_scenario, from_file = load_params_file(params)
+        if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
+            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
+        sets.update(from_file)
+    sets.update(_parse_sets(set_))
+    return load_scenario(scenario, sets), sets
+
+
 @app.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios."""
@@ -131,7 +147,6 @@ def run_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sim.run import run_scenario
-    from sim.scenario import load_scenario
 
     if mode not in (None, "free", "forcing"):
         raise InputError(f"--mode {mode}: must be 'free' or 'forcing'")
@@ -139,16 +154,7 @@ def run_cmd(
         raise InputError(f"--format {fmt}: must be 'parquet' or 'csv'")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir}: exists and is not a directory")
-    sets: dict[str, Any] = {}
-    if params is not None:
-        from sim.overrides import load_params_file
-
-        file_scenario, from_file = load_params_file(params)
-        if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
-            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
-        sets.update(from_file)
-    sets.update(_parse_sets(set_))
-    sc = load_scenario(scenario, sets)
+    sc, sets = scenario_from_args(scenario, params, set_)
     total = steps or sc.time.steps
     with Progress(
         TextColumn("[bold]{task.description}"),
