@@ -10,7 +10,7 @@ Usage: python benchmarks/sweep_throughput.py [--runs N] [--big]
 from __future__ import annotations
 
 import argparse
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +48,58 @@ def rate(path: Path, executor, out: Path) -> float:  # type: ignore[no-untyped-d
     return summary.done / (time.perf_counter() - t0)
 
 
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of a process and all its descendants (Linux /proc), in MiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
+def big_child() -> None:
+    """A 100,000-run sweep (teaching, 3 steps) with the process tree's memory sampled every 0.5 s."""
+    import os
+    import threading
+
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], tree_rss_mib(os.getpid()))
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        path = spec_file(tmp, "teaching", 100_000, steps=3)
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        t0 = time.perf_counter()
+        summary = run_sweep(load_spec(path), tmp / "big", ProcessExecutor(2))
+        done.set()
+        print(summary.done, time.perf_counter() - t0, peak[0])
+
+
 def main() -> None:
+    if "--big-child" in sys.argv:
+        big_child()
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=400)
     ap.add_argument("--big", action="store_true", help="also a 100,000-run sweep of teaching (3 steps) for peak memory")
@@ -92,22 +143,15 @@ def main() -> None:
         ]
         print(f"runs/s: serial {serial:.1f}, 1 worker {one:.1f}, 2 workers {two:.1f}, dask x2 {dask2:.1f}")
         if args.big:
-            big = spec_file(tmp, "teaching", 100_000, steps=3)
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            t0 = time.perf_counter()
-            summary = run_sweep(load_spec(big), tmp / "big", ProcessExecutor(2))
-            elapsed = time.perf_counter() - t0
-            parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(
-                f"100,000 runs in {elapsed:.0f} s; peak RSS parent {parent:.0f} MiB (was {before / 1024:.0f}), largest worker {child:.0f} MiB"
-            )
+            out = subprocess.run([sys.executable, __file__, "--big-child"], capture_output=True, text=True, check=True)
+            runs, secs, peak = (float(v) for v in out.stdout.split()[-3:])
+            print(f"{runs:.0f} runs in {secs:.0f} s; peak RSS of the whole process tree (parent, forkserver, workers) {peak:.0f} MiB")
             entries.append(
                 {
-                    "figure": f"peak RSS MiB, 100k-run sweep ({summary.done} runs)",
-                    "measured_ms": parent + 2 * child,
+                    "figure": f"peak RSS MiB of the process tree, {runs:.0f}-run sweep",
+                    "measured_ms": peak,
                     "baseline_ms": 1024.0,
-                    "ratio": (parent + 2 * child) / 1024.0,
+                    "ratio": peak / 1024.0,
                     "target": "< 1 (1 GiB)",
                 }
             )
