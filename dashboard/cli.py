@@ -34,7 +34,14 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8050,
         scenario: Annotated[str | None, typer.Option(help="Built-in scenario to open on (default: singapore-2018).")] = None,
-        threads: Annotated[int, typer.Option(help="Worker threads.", min=1, max=64)] = 8,
+        threads: Annotated[
+            int,
+            typer.Option(
+                help="Worker threads; at least the number of concurrent users, so short requests never queue behind ensembles.",
+                min=1,
+                max=256,
+            ),
+        ] = 32,
         params: Annotated[
             Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml) to open the dashboard with.")
         ] = None,
