@@ -55,7 +55,9 @@ import resource, sys, time
 from sim.generate import generate
 from sim.scenario import validate_data
 from sim.run import run_scenario
-sc = validate_data(generate(100_000, 1_000_000, 2, seed=1, steps=100), "synthetic-100k")
+data = generate(100_000, 1_000_000, 2, seed=1, steps=100)
+data["parameters"] = {"e_crit": 1.0, "e_weeks": 52}  # thousands of hawkish factions would otherwise escalate within weeks
+sc = validate_data(data, "synthetic-100k")
 t0 = time.perf_counter()
 r = run_scenario(sc, seed=1, series_stride=10)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - t0, r.manifest["metrics"]["steps_run"])
