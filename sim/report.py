@@ -940,22 +940,9 @@ def load_sweep(sweep_dir: str | Path) -> tuple[dict[str, Any], Any]:
 
 
 def _load_runs(d: Path) -> Any:
-    try:
-        from sim.sweep_analysis import load_runs
-    except ImportError:  # the sweeps module is optional: read the contract's Parquet parts directly
-        pass
-    else:
-        return load_runs(d)
-    import pyarrow.dataset as ds
+    from sim.sweep_analysis import load_runs
 
-    parts = sorted((d / "runs").glob("part-*.parquet"))
-    if not parts:
-        raise RunDirError(f"{d}: no runs stored yet (runs/part-*.parquet)")
-    try:
-        table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
-    except Exception as exc:
-        raise RunDirError(f"{d / 'runs'}: cannot read the stored runs ({_first_line(exc)})") from None
-    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+    return load_runs(d)
 
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:

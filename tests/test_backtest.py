@@ -354,7 +354,9 @@ def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path
     assert all(p["run"] in (0, 1) for p in section["patterns"])
     # the example run is a run directory whose section borrows the backtest's shares
     run_section = backtest_section(out / "example-run")
-    assert run_section["kind"] == "run" and run_section["patterns"][0]["null"] is not None
+    assert run_section["kind"] == "run"
+    shares = {p["id"]: p["null"]["share"] for p in summary["patterns"]}
+    assert {p["id"]: p["null"]["share"] for p in run_section["patterns"]} == pytest.approx(shares)
     assert cli("backtest", "singapore-2018", "--runs", "10", "--workers", "1", "--out", str(out)).code == 2
 
 
@@ -384,7 +386,8 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
     assert cli("backtest", "singapore-2018", "--params", str(out / "calibrated.yaml"), "--runs", "4", "--workers", "1").code == 0
     section = backtest_section(out)
     assert section["kind"] == "calibration" and section["calibration"]["calibrated"] == cal["parameters"]
-    assert section["calibration"]["before"]["overall"] is not None
+    saved = json.loads((out / "calibration.json").read_text())
+    assert section["calibration"]["before"]["overall"] == saved["before"]["overall"]
     assert cli(*args).code == 2  # already holds a sweep
     again = cli(*args, "--resume")
     assert again.code == 0, again.stderr
