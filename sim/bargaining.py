@@ -79,6 +79,97 @@ def win_set(accepts: BoolArray, weights: FloatArray, theta: float) -> BoolArray:
     return support >= theta - 1e-12
 
 
+class RatificationPlan:
+    """A side's win-set without the (members x grid) utility matrix.
+
+    Member k accepts q iff fl(gains(q) + fl(g_k gives(q))) >= b_k - 1e-12,
+    exactly as :func:`acceptance` of :func:`member_utility` decides it. For
+    grid points sharing one ``gives`` value, that sum is non-decreasing in
+    ``gains``, so each member accepts a suffix of those points sorted by
+    ``gains``: one binary search per member and distinct ``gives`` value
+    (plus an exact fix-up of rounding at the boundary) replaces a comparison
+    per grid point, and a weighted histogram of where the suffixes start
+    gives every point's support. Cost O(members x distinct gives values)
+    instead of O(members x grid points).
+
+    The supports are sums in another order than :func:`win_set`'s dot
+    product, so they can differ in the last bits: a point whose support is
+    within rounding of ``theta`` may be decided differently. :meth:`win_set`
+    therefore keeps the direct computation for small sides (all built-in
+    scenarios), where the matrix is cheap anyway.
+    """
+
+    DIRECT_BELOW = 64  # members; below this the direct computation is used
+
+    def __init__(self, gains: FloatArray, gives: FloatArray) -> None:
+        self.gains = np.asarray(gains, dtype=float)
+        self.gives = np.asarray(gives, dtype=float)
+        values, inverse = np.unique(self.gives, return_inverse=True)
+        self.groups: list[tuple[float, NDArray[np.int64], FloatArray]] = []
+        for u, gamma in enumerate(values):
+            points = np.flatnonzero(inverse == u)
+            order = points[np.argsort(self.gains[points], kind="stable")]
+            self.groups.append((float(gamma), order, self.gains[order]))
+        # On a product grid every group sorts to the same gains: one 2-D pass then
+        first = self.groups[0][2]
+        self.shared: FloatArray | None = None
+        if all(sg.shape == first.shape and np.array_equal(sg, first) for _, _, sg in self.groups):
+            self.shared = first
+            self.gammas = values.astype(float)
+            self.orders = np.stack([order for _, order, _ in self.groups])
+
+    def supports(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray) -> FloatArray:
+        """Weighted share of members accepting each grid point, shape (grid,)."""
+        g = np.asarray(concession_weight, dtype=float)
+        t = np.asarray(threshold, dtype=float) - 1e-12
+        w = np.asarray(weights, dtype=float)
+        out = np.empty(self.gains.size)
+        if self.shared is not None:
+            sg = self.shared
+            k = sg.size
+            h = g[:, None] * self.gammas[None, :]  # (members, groups)
+            start = np.searchsorted(sg, (t[:, None] - h).ravel(), side="left").reshape(h.shape)
+            tt = t[:, None]
+            while True:
+                back = (start > 0) & (sg[np.maximum(start - 1, 0)] + h >= tt)
+                if not back.any():
+                    break
+                start = start - back
+            while True:
+                fwd = (start < k) & (sg[np.minimum(start, k - 1)] + h < tt)
+                if not fwd.any():
+                    break
+                start = start + fwd
+            bins = start + np.arange(self.gammas.size)[None, :] * (k + 1)
+            hist = np.bincount(bins.ravel(), weights=np.repeat(w, self.gammas.size), minlength=self.gammas.size * (k + 1))
+            out[self.orders] = np.cumsum(hist.reshape(self.gammas.size, k + 1), axis=1)[:, :k]
+            return out
+        for gamma, order, sorted_gains in self.groups:
+            h = g * gamma
+            k = sorted_gains.size
+            start = np.searchsorted(sorted_gains, t - h, side="left")
+            # exact boundary: first sorted point whose fl(gains + h) >= t
+            while True:
+                back = (start > 0) & (sorted_gains[np.maximum(start - 1, 0)] + h >= t)
+                if not back.any():
+                    break
+                start = start - back
+            while True:
+                fwd = (start < k) & (sorted_gains[np.minimum(start, k - 1)] + h < t)
+                if not fwd.any():
+                    break
+                start = start + fwd
+            out[order] = np.cumsum(np.bincount(start, weights=w, minlength=k + 1))[:k]
+        return out
+
+    def win_set(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float) -> BoolArray:
+        """W_c, the same set as ``win_set(acceptance(member_utility(...)), ...)``."""
+        if np.size(weights) < self.DIRECT_BELOW:
+            acc = acceptance(member_utility(self.gains, self.gives, concession_weight), threshold)
+            return win_set(acc, weights, theta)
+        return self.supports(concession_weight, threshold, weights) >= theta - 1e-12
+
+
 def smooth_ratification(
     utility: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float, kappa_r: float = 20.0, tau: float = 0.05
 ) -> FloatArray:

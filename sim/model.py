@@ -342,6 +342,7 @@ class DiplomacyModel(mesa.Model):
         for c, s in enumerate(sc_sides):
             w = [s.utility.get(d, 0.0) for d in dims]
             self.gains[c], self.gives[c] = bg.split_utility(self.grid, w)
+        self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
         # summit, pledges, events
         self.summit = SummitState(
@@ -1131,9 +1132,7 @@ class DiplomacyModel(mesa.Model):
         ws = np.zeros((C, self.grid.shape[0]), dtype=bool)
         for c in range(C):
             mem = self.members[c]
-            util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
-            acc = bg.acceptance(util, s.thresholds[mem])
-            ws[c] = bg.win_set(acc, s.omega[mem], self.theta[c])
+            ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], s.omega[mem], self.theta[c])
         s.win_sets = ws
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
@@ -1143,8 +1142,7 @@ class DiplomacyModel(mesa.Model):
         mem = self.members[c]
         sigma = self.params.sigma_w * math.exp(s.perception_log)
         noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
-        util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
-        return bg.win_set(bg.acceptance(util, noisy), s.omega[mem], self.theta[c])
+        return self.ratification[c].win_set(s.concession_weight[mem], noisy, s.omega[mem], self.theta[c])
 
     def deal_utility(self, c: int) -> FloatArray:
         li = int(self.leader_of[c])
