@@ -25,9 +25,11 @@ from agents.third_party import ThirdParty
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
+from sim.eventlog import EventLog, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
+from sim.trustbatch import Shift, TrustBatch
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -138,7 +140,8 @@ class DiplomacyModel(mesa.Model):
         self.params = scenario.parameters
         self.catalogue: dict[str, SignalKind] = scenario.catalogue
         self.week = 0
-        self.events: list[dict[str, Any]] = []
+        self.events = EventLog(self._render_event)
+        self._sink: EventLog | list[dict[str, Any]] = self.events
         self.outcome: str | None = None
         self.escalated_week = -1
         self.agreement: dict[str, Any] | None = None
@@ -225,6 +228,7 @@ class DiplomacyModel(mesa.Model):
         N = len(ids)
         self.actor_ids = ids
         self.actor_names = names
+        self._actor_id_array = np.array(ids, dtype=object)
         self.index_of = {a: i for i, a in enumerate(ids)}
         self.side_of = np.asarray(sides, dtype=np.int64)
         self.roles = np.asarray(roles, dtype=object)
@@ -396,8 +400,11 @@ class DiplomacyModel(mesa.Model):
         self._vindication = np.zeros(N)
         self._received_affect = np.zeros(N)
         self._meter = [0.0, 0.0, 0.0]
+        self._own = [0.0, 0.0, 0.0]
+        self._batch: TrustBatch | None = None
         self._side_acc = np.zeros((3, C))
         self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
+        self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
@@ -469,7 +476,8 @@ class DiplomacyModel(mesa.Model):
             setattr(new.state, name, value.copy() if isinstance(value, np.ndarray) else value)
         new.rng.bit_generator.state = copy.deepcopy(self.rng.bit_generator.state)
         new.week = self.week
-        new.events = [dict(e) for e in self.events]
+        new.events = self.events.copy(new._render_event)
+        new._sink = new.events
         new.summit = copy.deepcopy(self.summit)
         new.pledges = copy.deepcopy(self.pledges)
         new.escalated_week = self.escalated_week
@@ -659,35 +667,68 @@ class DiplomacyModel(mesa.Model):
         """
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        chunks: list[list[dict[str, Any]]] = [[] for _ in signals]
         simple: list[int] = []
-        base = len(self.events)
+        others: list[tuple[int, dict[str, Any]]] = []  # (signal, row) of individually delivered signals
+        s = self.state
+        self._batch = TrustBatch(s.trust_logit, s.beta_a, s.beta_b, self.params.trust_model == "beta", self.params.beta_w)
+        try:
+            self._deliver_each(signals, t, simple, others, mediations, summit_actions)
+            self._batch.apply()
+        finally:
+            self._batch = None
+        if simple:
+            bulk, lazy = self._deliver_simple([signals[i] for i in simple], t)
+            # rows in signal order: each simple signal one row, the others their rows
+            lengths = np.zeros(len(signals), dtype=np.int64)
+            lengths[simple] = 1
+            np.add.at(lengths, np.array([i for i, _row in others], dtype=np.int64), 1)
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            seen: dict[int, int] = {}
+            placed = []
+            for i, row in others:
+                k = seen.get(i, 0)
+                seen[i] = k + 1
+                placed.append((int(starts[i]) + k, row))
+            block = merge_block(t, self.date_of(t), int(lengths.sum()), starts[simple], bulk, lazy, placed)
+            self.events.add_block(block)
+        else:
+            self.events.extend([row for _i, row in others])
+        if mediations:
+            self._mediate(mediations, t)
+        self._summit_actions(summit_actions, t)
+
+    def _deliver_each(
+        self,
+        signals: list[Signal],
+        t: int,
+        simple: list[int],
+        others: list[tuple[int, dict[str, Any]]],
+        mediations: list[Signal],
+        summit_actions: list[tuple[Signal, str]],
+    ) -> None:
+        """Deliver the signals that are not bulk-delivered one by one, collecting their rows."""
         for i, sig in enumerate(signals):
             if self._simple_kind.get(sig.kind, False):
                 simple.append(i)
                 continue
             kind = self.catalogue[sig.kind]
+            self._own = [0.0, 0.0, 0.0]
             tb = self._receiver_trust(sig)
             self._meter = [0.0, 0.0, 0.0]
-            self._apply_signal(sig, kind, t)
-            for part in kind.parts:
-                self._apply_signal(sig, self.catalogue[part], t, as_part=True)
-            if kind.trust.mode == "mediation":
-                mediations.append(sig)
-            if kind.summit is not None:
-                summit_actions.append((sig, kind.summit))
-            self._log_signal(sig, t, tb)
-            chunks[i] = self.events[base:]
-            del self.events[base:]
-        if simple:
-            rows = self._deliver_simple([signals[i] for i in simple], t)
-            for i, row in zip(simple, rows, strict=True):
-                chunks[i] = [row]
-        for chunk in chunks:
-            self.events.extend(chunk)
-        if mediations:
-            self._mediate(mediations, t)
-        self._summit_actions(summit_actions, t)
+            rows: list[dict[str, Any]] = []
+            self._sink = rows
+            try:
+                self._apply_signal(sig, kind, t)
+                for part in kind.parts:
+                    self._apply_signal(sig, self.catalogue[part], t, as_part=True)
+                if kind.trust.mode == "mediation":
+                    mediations.append(sig)
+                if kind.summit is not None:
+                    summit_actions.append((sig, kind.summit))
+                self._log_signal(sig, t, tb)
+            finally:
+                self._sink = self.events
+            others.extend((i, row) for row in rows)
 
     def _is_simple(self, kind: SignalKind) -> bool:
         """A kind whose delivery is a sum of stance/threshold nudges from side members."""
@@ -704,8 +745,9 @@ class DiplomacyModel(mesa.Model):
             and all(e.var in ("stance", "threshold") and e.who in ("sender", "receiver") for e in kind.effects)
         )
 
-    def _deliver_simple(self, sigs: list[Signal], t: int) -> list[dict[str, Any]]:
-        """Bulk delivery of simple-kind signals; returns their event rows in order."""
+    def _deliver_simple(self, sigs: list[Signal], t: int) -> tuple[dict[str, Any], IntArray]:
+        """Bulk delivery of simple-kind signals; returns their event columns in order and
+        (sender, receiver) per row, from which the rows' sentences are rendered when read."""
         s = self.state
         n = len(sigs)
         senders = np.fromiter((z.sender for z in sigs), dtype=np.int64, count=n)
@@ -743,33 +785,39 @@ class DiplomacyModel(mesa.Model):
                         stance_change[rows[tside == c]] += np.abs(d[tside == c]) * float(factor.sum())
                     else:
                         s.threshold_shift[mem] += per_side[c] * factor
-        date = self.date_of(t)
-        out = []
-        for j, z in enumerate(sigs):
-            kind = self.catalogue[z.kind]
-            side_index = int(self.side_of[z.sender])
-            trust = self._receiver_trust(z)
-            out.append(
-                {
-                    "step": t,
-                    "date": date,
-                    "sender": self.actor_ids[z.sender],
-                    "receiver": self.actor_ids[z.receiver],
-                    "kind": z.kind,
-                    "source": z.source,
-                    "cost": float(kind.cost + kind.tie * self.audience[side_index]),
-                    "trust_before": trust,
-                    "trust_after": trust,
-                    "trust_change": 0.0,
-                    "stance_change": float(stance_change[j]),
-                    "pressure_change": 0.0,
-                    "detail": z.note,
-                    "text": sentence_for(
-                        z.kind, self.catalogue, sender=self.actor_names[z.sender], receiver=self.actor_names[z.receiver], week=t, date=date
-                    ),
-                }
-            )
-        return out
+        side_index = self.side_of[senders]
+        audience = np.asarray(self.audience, dtype=float)[side_index]
+        cost = np.empty(n)
+        trust = np.full(n, math.nan)
+        for name in dict.fromkeys(names):
+            kind = self.catalogue[name]
+            rows = np.fromiter((j for j, k in enumerate(names) if k == name), dtype=np.int64)
+            cost[rows] = kind.cost + kind.tie * audience[rows]
+        # the receiver's trust in the sender's side, NaN inside one side (as _receiver_trust)
+        rside = self.side_of[receivers]
+        outside = (side_index >= 0) & (receivers >= 0) & (rside != side_index)
+        if outside.any():
+            r, c = receivers[outside], side_index[outside]
+            if self.params.trust_model == "beta":
+                a, b = self.state.beta_a[r, c], self.state.beta_b[r, c]
+                trust[outside] = a / (a + b)
+            else:
+                trust[outside] = tr.expit(self.state.trust_logit[r, c])
+        ids = self._actor_id_array
+        bulk = {
+            "sender": ids[senders],
+            "receiver": ids[receivers],
+            "kind": np.array(names, dtype=object),
+            "source": np.array([z.source for z in sigs], dtype=object),
+            "cost": cost,
+            "trust_before": trust,
+            "trust_after": trust,
+            "trust_change": np.zeros(n),
+            "stance_change": stance_change,
+            "pressure_change": np.zeros(n),
+            "detail": np.array([z.note for z in sigs], dtype=object),
+        }
+        return bulk, np.column_stack([senders, receivers])
 
     def _flush_side_accumulators(self) -> None:
         """Spread this step's per-side affect and vindication counts over each side's members."""
@@ -787,10 +835,13 @@ class DiplomacyModel(mesa.Model):
         c = int(self.side_of[sig.sender])
         if sig.receiver < 0 or c < 0 or int(self.side_of[sig.receiver]) == c:
             return math.nan
+        dl, da, db = self._own if self._batch is not None else (0.0, 0.0, 0.0)
         if self.params.trust_model == "beta":
-            a, b = self.state.beta_a[sig.receiver, c], self.state.beta_b[sig.receiver, c]
+            a, b = self.state.beta_a[sig.receiver, c] + da, self.state.beta_b[sig.receiver, c] + db
             return float(a / (a + b))
-        return float(tr.expit(self.state.trust_logit[sig.receiver, c]))
+        if dl == 0.0:
+            return float(tr.expit(self.state.trust_logit[sig.receiver, c]))
+        return float(tr.expit(np.clip(self.state.trust_logit[sig.receiver, c] + dl, -tr.LOGIT_MAX, tr.LOGIT_MAX)))
 
     def _members_with_roles(self, c: int, roles: Sequence[str] | None) -> IntArray:
         """Members of side c with one of ``roles`` (all when None), cached."""
@@ -809,20 +860,32 @@ class DiplomacyModel(mesa.Model):
         rsides = self.receiver_sides(sig)
         # trust: everyone outside the sender's side updates its belief in that side
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
-            updaters = np.flatnonzero(self.side_of != sender_side)
-            x = s.stance[updaters]
-            # evidence for the Beta variant (MODEL.md §2): alpha += w c_eff, beta += w h
-            if kind.trust.mode == "reassuring":
-                c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
-                shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
-                evidence = np.full(updaters.size, p.beta_w * float(c_eff))
-            elif kind.trust.mode == "hostile":
-                shift = tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
-                evidence = np.full(updaters.size, -p.beta_w * kind.trust.magnitude)
-            else:
-                shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
-                evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
-            self._shift_trust(updaters, sender_side, shift, evidence)
+            batch = self._batch
+            shared = batch.shared((self._kind_name[id(kind)], sender_side)) if batch is not None else None
+            if shared is None:
+                updaters = np.flatnonzero(self.side_of != sender_side)
+                x = s.stance[updaters]
+                # evidence for the Beta variant (MODEL.md §2): alpha += w c_eff, beta += w h
+                if kind.trust.mode == "reassuring":
+                    c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
+                    shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+                    evidence = np.full(updaters.size, p.beta_w * float(c_eff))
+                elif kind.trust.mode == "hostile":
+                    shift = tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
+                    evidence = np.full(updaters.size, -p.beta_w * kind.trust.magnitude)
+                else:
+                    shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
+                    evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
+                if batch is None:
+                    self._shift_trust(updaters, sender_side, shift, evidence)
+                else:
+                    # the same kind from the same side moves everyone alike this week: compute once, count
+                    shared = batch.make(updaters, sender_side, shift, evidence)
+                    batch.add_shared((self._kind_name[id(kind)], sender_side), shared)
+            if shared is not None:
+                shared.count += 1
+                self._meter[0] += shared.meter
+                self._own_shift(shared, sig.receiver)
         # affect of the receivers: +1 conciliation, -1 hostility
         # (accumulated per side and spread over members once per step: additive, so exact)
         valence = policy.valence(kind)
@@ -857,10 +920,27 @@ class DiplomacyModel(mesa.Model):
         if kind.test_class is not None and sender_side >= 0:
             self._check_breach(sig, kind, sender_side, t)
 
-    def _shift_trust(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None = None) -> None:
+    def _own_shift(self, sh: Shift, receiver: int) -> None:
+        if receiver >= 0:
+            dl, da, db = sh.at(receiver)
+            self._own[0] += dl
+            self._own[1] += da
+            self._own[2] += db
+
+    def _shift_trust(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None = None, receiver: int = -1) -> None:
         """Move trust of ``rows`` in side ``col``: by a log-odds ``shift``, or in the Beta
-        variant by ``evidence`` (positive counts to alpha, negative to beta)."""
+        variant by ``evidence`` (positive counts to alpha, negative to beta).
+
+        During a week's delivery the move is collected and applied with the
+        week's others (see :mod:`sim.trustbatch`); ``receiver`` is the row whose
+        own move the event log reports as its ``trust_after``."""
         s = self.state
+        if self._batch is not None:
+            sh = self._batch.make(rows, col, shift, evidence)
+            self._batch.add_single(sh)
+            self._meter[0] += sh.meter
+            self._own_shift(sh, receiver)
+            return
         if self.params.trust_model == "beta":
             before = s.beta_a[rows, col] / (s.beta_a[rows, col] + s.beta_b[rows, col])
             ev = evidence if evidence is not None else self.params.beta_w * shift
@@ -890,13 +970,18 @@ class DiplomacyModel(mesa.Model):
             shift = tr.breach_shift(p.kappa_b, p_br, s.psi[updaters], s.rapport[updaters, side], touted)
             # Beta variant: beta += w_b, scaled like the log-odds shift (p_br, touted discount)
             self._shift_trust(
-                updaters, side, shift, shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size)
+                updaters,
+                side,
+                shift,
+                shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size),
+                receiver=sig.receiver,
             )
             if in_scope:
                 pl.active = False
                 breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")
+                outer, outer_own = self._meter, self._own
+                self._own = [0.0, 0.0, 0.0]
                 tb = self._receiver_trust(breach)
-                outer = self._meter
                 self._meter = [0.0, 0.0, 0.0]
                 bk = self.catalogue["pledge_breach"]
                 self._breach_tie = pl.tie
@@ -905,7 +990,7 @@ class DiplomacyModel(mesa.Model):
                 finally:
                     del self._breach_tie
                 self._log_signal(breach, t, tb)
-                self._meter = outer
+                self._meter, self._own = outer, outer_own
                 self._escalate(t, f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks an active pledge")
 
     def _apply_effect(
@@ -1295,7 +1380,13 @@ class DiplomacyModel(mesa.Model):
             "text": text,
         }
         row.update(extra)
-        self.events.append(row)
+        self._sink.append(row)
+
+    def _render_event(self, kind: str, sender: int, receiver: int, week: int, date: str) -> str:
+        """The sentence of a bulk-delivered signal (rendered when the log is read)."""
+        return sentence_for(
+            kind, self.catalogue, sender=self.actor_names[sender], receiver=self.actor_names[receiver], week=week, date=date
+        )
 
     def _name(self, actor: str | None) -> str:
         if actor is None:
@@ -1318,7 +1409,7 @@ class DiplomacyModel(mesa.Model):
             week=t,
             date=date,
         )
-        self.events.append(
+        self._sink.append(
             {
                 "step": t,
                 "date": date,

@@ -234,7 +234,7 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
         "final_zone_area": float(s.zone_area),
         "mean_zone_area": float(zone.mean()) if zone.size else 0.0,
         "hardliner_influence": float(sum(s.omega[i] for i in hl)),
-        "signals_sent": sum(1 for e in model.events if e["source"] in ("chosen", "forced")),
+        "signals_sent": model.events.count_source(("chosen", "forced")),
     }
 
 
@@ -328,7 +328,7 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
     seed = model.seed
     total = model.horizon
     series_stride = model.series_stride
-    events = pa.Table.from_pylist(model.events, schema=EVENT_SCHEMA) if model.events else EVENT_SCHEMA.empty_table()
+    events = model.events.to_table(EVENT_SCHEMA)
     manifest = {
         "scenario": scenario.name,
         "title": scenario.title,

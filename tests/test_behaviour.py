@@ -515,3 +515,56 @@ def test_beta_variant_evidence_counts(teaching: Scenario, sender: str, kind: str
     send(model, sender, kind, t=1)
     assert float(model.state.beta_a[i, c]) - a0 == pytest.approx(d_alpha, abs=1e-9)
     assert float(model.state.beta_b[i, c]) - b0 == pytest.approx(d_beta, abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- a week's signals are delivered together
+
+
+def test_two_threats_in_one_week_add_their_shifts_read_from_the_same_state(teaching: Scenario) -> None:
+    # bo and its hardliner both threaten; ada (stance .8) reads each against her trust at the
+    # start of the week: -1 * .3 * (1 + .5 * .8) = -.42 each, so -.84 in all
+    model = fresh(teaching)
+    set_trust(model, "ada", "beta", 0.5)
+    set_stance(model, "ada", 0.8)
+    hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
+    sigs = [Signal(sender=model.index_of[s], kind="threat", receiver=model.index_of["ada"]) for s in ("bo", hawk)]
+    model._deliver(sigs, 0)
+    assert trust(model, "ada", "beta") == pytest.approx(_expit(-0.84), abs=1e-12)
+    rows = [e for e in model.events if e["kind"] == "threat"]
+    assert len(rows) == 2
+    for row in rows:  # each row reports its own effect from the week's starting belief
+        assert row["trust_before"] == pytest.approx(0.5, abs=1e-12)
+        assert row["trust_after"] == pytest.approx(_expit(-0.42), abs=1e-12)
+    assert rows[0]["trust_change"] == pytest.approx(rows[1]["trust_change"], abs=1e-15)
+
+
+def test_delivery_order_within_a_week_does_not_change_trust(teaching: Scenario) -> None:
+    a, b = fresh(teaching), fresh(teaching)
+    for m in (a, b):
+        set_trust(m, "ada", "beta", 0.97)  # near saturation, where clipping once or per signal would differ
+    kinds = ["moratorium_pledge", "threat", "summit_offer", "dismantle_site", "praise"]
+    sigs = [Signal(sender=a.index_of["bo"], kind=k, receiver=a.index_of["ada"]) for k in kinds]
+    a._deliver(sigs, 0)
+    b._deliver(list(reversed(sigs)), 0)
+    assert np.array_equal(a.state.trust_logit, b.state.trust_logit)
+
+
+def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Scenario) -> None:
+    # lobbying is delivered in bulk, a threat one by one: the log still follows the delivery order
+    model = fresh(teaching)
+    hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
+    dove = next(f.id for f in teaching.sides["beta"].factions if f.role != "hardliner")
+    sigs = [
+        Signal(sender=model.index_of[hawk], kind="lobby", receiver=model.index_of["bo"]),
+        Signal(sender=model.index_of["bo"], kind="threat", receiver=model.index_of["ada"]),
+        Signal(sender=model.index_of[dove], kind="lobby", receiver=model.index_of["bo"]),
+    ]
+    model._deliver(sigs, 0)
+    got = [(e["sender"], e["kind"]) for e in model.events]
+    assert got == [(hawk, "lobby"), ("bo", "threat"), (dove, "lobby")]
+    from sim.run import EVENT_SCHEMA
+
+    same = [str(sorted(r.items())) for r in model.events.to_table(EVENT_SCHEMA).to_pylist()]  # str: nan == nan
+    assert same == [str(sorted(r.items())) for r in model.events]
+    lobby = next(e for e in model.events if e["kind"] == "lobby")
+    assert teaching.sides["beta"].leader.name in lobby["text"]

@@ -1,0 +1,189 @@
+"""The run's event log: rows in order, stored compactly.
+
+Most events of a large scenario are bulk signals (thousands of factions
+lobbying their leaders every week). Holding each as a Python dict with its
+own sentence costs about a kilobyte a row, gigabytes for a 100,000-agent run,
+and building those dicts dominated the step. So the log keeps two kinds of
+segment, in order:
+
+- rows: a list of plain dicts (summits, outcomes, trust-moving signals);
+- blocks: one week's delivered signals as columns (numpy arrays), whose
+  sentences are rendered only when the log is read.
+
+Reading the log (iteration, :meth:`EventLog.to_table`) gives exactly the rows
+a list of dicts would have held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+COLUMNS = (
+    "step",
+    "date",
+    "sender",
+    "receiver",
+    "kind",
+    "source",
+    "cost",
+    "trust_before",
+    "trust_after",
+    "trust_change",
+    "stance_change",
+    "pressure_change",
+    "detail",
+    "text",
+)
+FLOAT_COLUMNS = ("cost", "trust_before", "trust_after", "trust_change", "stance_change", "pressure_change")
+OBJECT_COLUMNS = ("sender", "receiver", "kind", "source", "detail", "text")
+
+Renderer = Callable[[str, int, int, int, str], str]
+"""(kind, sender index, receiver index, week, date) -> the event's sentence."""
+
+
+@dataclass
+class Block:
+    """One week's rows as columns; ``text`` is None where it is rendered lazily.
+
+    ``lazy`` holds, for those rows, (row, sender index, receiver index).
+    """
+
+    step: int
+    date: str
+    columns: dict[str, NDArray[Any]]
+    lazy: NDArray[np.int64] = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.columns["kind"].shape[0])
+
+    def texts(self, render: Renderer) -> NDArray[Any]:
+        text = self.columns["text"].copy()
+        kinds = self.columns["kind"]
+        for row, snd, rcv in self.lazy.tolist():
+            text[row] = render(kinds[row], snd, rcv, self.step, self.date)
+        return text
+
+
+class EventLog:
+    """An ordered, append-only event log (see the module docstring)."""
+
+    def __init__(self, render: Renderer) -> None:
+        self._segments: list[list[dict[str, Any]] | Block] = []
+        self._n = 0
+        self._render = render
+
+    # ----------------------------------------------------------- writing
+    def append(self, row: dict[str, Any]) -> None:
+        if not self._segments or isinstance(self._segments[-1], Block):
+            self._segments.append([])
+        tail = self._segments[-1]
+        assert isinstance(tail, list)
+        tail.append(row)
+        self._n += 1
+
+    def extend(self, rows: Sequence[dict[str, Any]]) -> None:
+        for row in rows:
+            self.append(row)
+
+    def add_block(self, block: Block) -> None:
+        if len(block):
+            self._segments.append(block)
+            self._n += len(block)
+
+    def copy(self, render: Renderer | None = None) -> EventLog:
+        """An independent log with the same rows (blocks are never mutated, so they are shared)."""
+        new = EventLog(render or self._render)
+        for seg in self._segments:
+            new._segments.append([dict(r) for r in seg] if isinstance(seg, list) else seg)
+        new._n = self._n
+        return new
+
+    # ----------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return self._n
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for seg in self._segments:
+            if isinstance(seg, list):
+                yield from seg
+                continue
+            text = seg.texts(self._render)
+            cols = seg.columns
+            for i in range(len(seg)):
+                row = {name: cols[name][i] for name in COLUMNS if name not in ("step", "date", "text")}
+                for name in FLOAT_COLUMNS:
+                    row[name] = float(row[name])
+                yield {"step": seg.step, "date": seg.date, **row, "text": text[i]}
+
+    def count_source(self, sources: Sequence[str]) -> int:
+        """Rows whose ``source`` is one of ``sources``."""
+        n = 0
+        for seg in self._segments:
+            if isinstance(seg, list):
+                n += sum(1 for r in seg if r["source"] in sources)
+            else:
+                n += int(np.isin(seg.columns["source"], list(sources)).sum())
+        return n
+
+    def to_table(self, schema: pa.Schema) -> pa.Table:
+        """The log as an Arrow table of ``schema`` (the columns of :data:`COLUMNS`)."""
+        batches: list[pa.RecordBatch] = []
+        for seg in self._segments:
+            if isinstance(seg, list):
+                batches.extend(pa.Table.from_pylist(seg, schema=schema).to_batches())
+                continue
+            n = len(seg)
+            arrays = []
+            for name in schema.names:
+                if name == "step":
+                    arrays.append(pa.array(np.full(n, seg.step, dtype=np.int32), pa.int32()))
+                elif name == "date":
+                    arrays.append(pa.array([seg.date] * n, pa.string()))
+                elif name == "text":
+                    arrays.append(pa.array(seg.texts(self._render), pa.string()))
+                else:
+                    arrays.append(pa.array(seg.columns[name], schema.field(name).type))
+            batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        if not batches:
+            return schema.empty_table()
+        return pa.Table.from_batches(batches, schema=schema)
+
+
+def merge_block(
+    step: int,
+    date: str,
+    n_rows: int,
+    bulk_rows: NDArray[np.int64],
+    bulk: dict[str, NDArray[Any]],
+    lazy: NDArray[np.int64],
+    others: Sequence[tuple[int, dict[str, Any]]],
+) -> Block:
+    """A block of ``n_rows`` rows: ``bulk`` columns at positions ``bulk_rows``, dict rows at theirs.
+
+    ``others`` is a list of (position, row dict); ``lazy`` holds (sender,
+    receiver) indices of the bulk rows, whose text is rendered on reading.
+    """
+    columns: dict[str, NDArray[Any]] = {}
+    for name in COLUMNS[2:]:
+        if name in FLOAT_COLUMNS:
+            col = np.empty(n_rows, dtype=np.float64)
+        else:
+            col = np.empty(n_rows, dtype=object)
+        if name in bulk:
+            col[bulk_rows] = bulk[name]
+        elif name not in FLOAT_COLUMNS:
+            col[bulk_rows] = None
+        for pos, row in others:
+            col[pos] = row[name]
+        columns[name] = col
+    lazy_rows = np.column_stack([bulk_rows, lazy]) if bulk_rows.size else np.empty((0, 3), dtype=np.int64)
+    return Block(step=step, date=date, columns=columns, lazy=lazy_rows.astype(np.int64))

@@ -1,0 +1,108 @@
+"""A week's trust updates, read from one state and applied together (MODEL.md §6).
+
+Moves are synchronous: every signal of a week is read against the beliefs
+held at the start of delivery, and the log-odds shifts (or, in the Beta
+variant, the evidence counts) are summed and applied once. The order in which
+signals are delivered therefore cannot matter, and signals of the same kind
+from the same side, whose shifts are identical, are computed once and
+counted: a week with thousands of threats costs one array operation per
+(kind, side), not one per threat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import trust as tr
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass
+class Shift:
+    """One trust move of ``rows`` in side ``col``, applied ``count`` times.
+
+    ``meter`` is the summed change of mean trust it makes on its own, read
+    from the start-of-delivery state (the event log's ``trust_change``).
+    """
+
+    rows: IntArray
+    col: int
+    logit: FloatArray
+    alpha: FloatArray
+    beta: FloatArray
+    meter: float
+    count: int = 0
+
+    def at(self, row: int) -> tuple[float, float, float]:
+        """(log-odds shift, alpha evidence, beta evidence) of ``row`` (zeros if it is not moved)."""
+        k = int(np.searchsorted(self.rows, row))
+        if k < self.rows.size and self.rows[k] == row:
+            if self.alpha.size:
+                return float(self.logit[k]), float(self.alpha[k]), float(self.beta[k])
+            return float(self.logit[k]), 0.0, 0.0
+        return 0.0, 0.0, 0.0
+
+
+class TrustBatch:
+    """Collects a week's trust shifts; :meth:`apply` moves the state once."""
+
+    def __init__(self, trust_logit: FloatArray, beta_a: FloatArray, beta_b: FloatArray, use_beta: bool, beta_w: float) -> None:
+        self.trust_logit = trust_logit
+        self.beta_a = beta_a
+        self.beta_b = beta_b
+        self.use_beta = use_beta
+        self.beta_w = beta_w
+        self.groups: dict[Hashable, Shift] = {}
+        self.extra: list[Shift] = []
+
+    def shared(self, key: Hashable) -> Shift | None:
+        return self.groups.get(key)
+
+    def make(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None) -> Shift:
+        """A shift with its meter read from the current (start-of-delivery) state."""
+        if self.use_beta:
+            ev = evidence if evidence is not None else self.beta_w * shift
+            alpha, beta = np.clip(ev, 0, None), np.clip(-ev, 0, None)
+            a0, b0 = self.beta_a[rows, col], self.beta_b[rows, col]
+            meter = float(np.abs((a0 + alpha) / (a0 + alpha + b0 + beta) - a0 / (a0 + b0)).sum())
+        else:
+            alpha = beta = np.zeros(0)
+            before = self.trust_logit[rows, col]
+            after = np.clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+            meter = float(np.abs(tr.expit(after) - tr.expit(before)).sum())
+        return Shift(rows=rows, col=col, logit=np.asarray(shift, dtype=float), alpha=alpha, beta=beta, meter=meter)
+
+    def add_shared(self, key: Hashable, shift: Shift) -> None:
+        self.groups[key] = shift
+
+    def add_single(self, shift: Shift) -> None:
+        shift.count = 1
+        self.extra.append(shift)
+
+    def apply(self) -> None:
+        """Sum every shift (times its count) and move the state once.
+
+        Shared shifts are summed in the order of their keys, so the result does
+        not depend on the order the week's signals were delivered in."""
+        shifts = [*(self.groups[k] for k in sorted(self.groups)), *self.extra]
+        if not shifts:
+            return
+        if self.use_beta:
+            da = np.zeros_like(self.beta_a)
+            db = np.zeros_like(self.beta_b)
+            for sh in shifts:
+                da[sh.rows, sh.col] += sh.count * sh.alpha
+                db[sh.rows, sh.col] += sh.count * sh.beta
+            self.beta_a += da
+            self.beta_b += db
+            return
+        total = np.zeros_like(self.trust_logit)
+        for sh in shifts:
+            total[sh.rows, sh.col] += sh.count * sh.logit
+        np.clip(self.trust_logit + total, -tr.LOGIT_MAX, tr.LOGIT_MAX, out=self.trust_logit)
