@@ -11,7 +11,6 @@ counted: a week with thousands of threats costs one array operation per
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,10 +57,10 @@ class TrustBatch:
         self.beta_b = beta_b
         self.use_beta = use_beta
         self.beta_w = beta_w
-        self.groups: dict[Hashable, Shift] = {}
+        self.groups: dict[tuple[str, int], Shift] = {}
         self.extra: list[Shift] = []
 
-    def shared(self, key: Hashable) -> Shift | None:
+    def shared(self, key: tuple[str, int]) -> Shift | None:
         return self.groups.get(key)
 
     def make(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None) -> Shift:
@@ -78,7 +77,7 @@ class TrustBatch:
             meter = float(np.abs(tr.expit(after) - tr.expit(before)).sum())
         return Shift(rows=rows, col=col, logit=np.asarray(shift, dtype=float), alpha=alpha, beta=beta, meter=meter)
 
-    def add_shared(self, key: Hashable, shift: Shift) -> None:
+    def add_shared(self, key: tuple[str, int], shift: Shift) -> None:
         self.groups[key] = shift
 
     def add_single(self, shift: Shift) -> None:
