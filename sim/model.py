@@ -27,12 +27,14 @@ from sim import pressure as pr
 from sim import trust as tr
 from sim.eventlog import EventLog, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
+from sim.outbox import Outbox
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
 from sim.trustbatch import Shift, TrustBatch
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
 
@@ -147,7 +149,6 @@ class DiplomacyModel(mesa.Model):
         self.agreement: dict[str, Any] | None = None
         self.first_pledge_week = -1
         self.first_test_after_pledge = -1
-        self.step_signals: list[Signal] = []
         self.series_stride = series_stride
         self.null_rates = null_rates
         self._u = np.zeros(0)
@@ -405,6 +406,10 @@ class DiplomacyModel(mesa.Model):
         self._side_acc = np.zeros((3, C))
         self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
+        self._nudge_cache: dict[tuple[int, int, float], tuple[FloatArray, float]] = {}
+        self._kind_names = np.array(self.kinds, dtype=object)
+        self._bulk_kind = np.array([self._simple_kind[k] for k in self.kinds], dtype=bool)
+        self._agent_at = sorted(self.agent_list, key=lambda a: a.index)
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
@@ -541,6 +546,30 @@ class DiplomacyModel(mesa.Model):
             return staff[0] if staff else None
         return int(self.leader_of[other])
 
+    def receivers_of(self, senders: IntArray, kind: str) -> IntArray:
+        """:meth:`receiver_of` for many senders of a side-internal or cross-side kind at once (-1: none).
+
+        Only for kinds addressed to a leader or staff (``own_leader``,
+        ``other_leader``, ``other_staff``), the kinds delivered in bulk.
+        """
+        k = self.catalogue[kind]
+        if k.receiver not in ("own_leader", "other_leader", "other_staff"):
+            raise ValueError(f"receivers_of: kind {kind!r} is addressed to {k.receiver!r}")
+        c = self.side_of[senders]
+        inside = c >= 0
+        cc = np.maximum(c, 0)
+        if k.receiver == "own_leader":
+            out = np.where(inside, self.leader_of[cc], -1)
+            return np.where(out == senders, -1, out).astype(np.int64)
+        other = self.counterpart_side[cc]
+        ok = inside & (other != cc)
+        if k.receiver == "other_staff":
+            staff = np.array(
+                [-1 if self._first_staff[o] is None else self._first_staff[o] for o in range(len(self.side_ids))], dtype=np.int64
+            )
+            return np.where(ok, staff[other], -1).astype(np.int64)
+        return np.where(ok, self.leader_of[other], -1).astype(np.int64)
+
     def receiver_sides(self, sig: Signal) -> list[int]:
         if sig.receiver < 0:
             return [int(s) for s in self.summit_sides]
@@ -612,19 +641,29 @@ class DiplomacyModel(mesa.Model):
             # the null model: the same actors send signals at random, with given weekly rates
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
-            choice = policy.quantal_choice(eu, feasible, self.params.lambda_q, uniforms)
+            choice = policy.quantal_choice_blocks(eu, feasible, self.params.lambda_q, uniforms, self._policy_tables.blocks(self))
         self._last_eu = eu
-        acting = choice.tolist()
-        for agent in self.agent_list:
-            k = acting[agent.index]
-            if k:
-                sig = agent.act(self.kinds[k - 1])
-                if sig is not None:
-                    signals.append(sig)
+        # the agents whose chosen kind is delivered one by one act through their Mesa agent;
+        # bulk kinds (lobbying) are addressed for all their senders at once
+        chosen = np.flatnonzero(choice)
+        bulk = self._bulk_kind[choice[chosen] - 1]
+        by_index = self._agent_at
+        for i in chosen[~bulk].tolist():
+            sig = by_index[i].act(self.kinds[int(choice[i]) - 1])
+            if sig is not None:
+                signals.append(sig)
+        out = Outbox.of(signals)
+        senders = chosen[bulk]
+        if senders.size:
+            codes = choice[senders] - 1
+            receivers = np.full(senders.size, -1, dtype=np.int64)
+            for code in np.unique(codes).tolist():
+                rows = codes == code
+                receivers[rows] = self.receivers_of(senders[rows], self.kinds[code])
+            keep = receivers >= 0
+            out = out.extended(senders[keep], self._kind_names[codes[keep]], receivers[keep])
         # 3. deliver signals together
-        signals.sort(key=lambda z: (z.sender, z.kind, z.receiver, z.source))
-        self.step_signals = signals
-        self._deliver(signals, t)
+        self._deliver_outbox(out.sorted(), t)
         self._flush_side_accumulators()
         # 4. pressures
         self._update_pressure(t)
@@ -659,28 +698,38 @@ class DiplomacyModel(mesa.Model):
 
     # --------------------------------------------------------------- signals
     def _deliver(self, signals: list[Signal], t: int) -> None:
-        """Deliver a step's signals together (their effects are additive or order-free).
+        """Deliver a list of signals, in its order (see :meth:`_deliver_outbox`)."""
+        self._deliver_outbox(Outbox.of(signals), t)
 
-        Signals of "simple" kinds (stance and threshold effects only, like
-        lobbying) are applied in bulk with array operations; the event log keeps
-        the order of ``signals``.
+    def _deliver_outbox(self, out: Outbox, t: int) -> None:
+        """Deliver a step's signals together, in the outbox's order.
+
+        Every signal is read against the state at the start of delivery (trust
+        moves are collected and applied once). Signals of "simple" kinds
+        (stance and threshold effects only, like lobbying) are applied in bulk
+        with array operations; the event log keeps the outbox's order.
         """
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        simple: list[int] = []
-        others: list[tuple[int, dict[str, Any]]] = []  # (signal, row) of individually delivered signals
+        n = len(out)
+        simple = self._simple_mask(out.kind)
+        individual = [out.signal(i) for i in np.flatnonzero(~simple).tolist()]
+        others: list[tuple[int, dict[str, Any]]] = []  # (position, row) of individually delivered signals
         s = self.state
         self._batch = TrustBatch(s.trust_logit, s.beta_a, s.beta_b, self.params.trust_model == "beta", self.params.beta_w)
         try:
-            self._deliver_each(signals, t, simple, others, mediations, summit_actions)
+            positions = np.flatnonzero(~simple).tolist()
+            for pos, sig in zip(positions, individual, strict=True):
+                self._deliver_one(sig, t, pos, others, mediations, summit_actions)
             self._batch.apply()
         finally:
             self._batch = None
-        if simple:
-            bulk, lazy = self._deliver_simple([signals[i] for i in simple], t)
+        if simple.any():
+            rows_at = np.flatnonzero(simple)
+            bulk, lazy = self._deliver_simple(out.take(rows_at), t)
             # rows in signal order: each simple signal one row, the others their rows
-            lengths = np.zeros(len(signals), dtype=np.int64)
-            lengths[simple] = 1
+            lengths = np.zeros(n, dtype=np.int64)
+            lengths[rows_at] = 1
             np.add.at(lengths, np.array([i for i, _row in others], dtype=np.int64), 1)
             starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
             seen: dict[int, int] = {}
@@ -689,7 +738,7 @@ class DiplomacyModel(mesa.Model):
                 k = seen.get(i, 0)
                 seen[i] = k + 1
                 placed.append((int(starts[i]) + k, row))
-            block = merge_block(t, self.date_of(t), int(lengths.sum()), starts[simple], bulk, lazy, placed)
+            block = merge_block(t, self.date_of(t), int(lengths.sum()), starts[rows_at], bulk, lazy, placed)
             self.events.add_block(block)
         else:
             self.events.extend([row for _i, row in others])
@@ -697,38 +746,38 @@ class DiplomacyModel(mesa.Model):
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
 
-    def _deliver_each(
+    def _deliver_one(
         self,
-        signals: list[Signal],
+        sig: Signal,
         t: int,
-        simple: list[int],
+        pos: int,
         others: list[tuple[int, dict[str, Any]]],
         mediations: list[Signal],
         summit_actions: list[tuple[Signal, str]],
     ) -> None:
-        """Deliver the signals that are not bulk-delivered one by one, collecting their rows."""
-        for i, sig in enumerate(signals):
-            if self._simple_kind.get(sig.kind, False):
-                simple.append(i)
-                continue
-            kind = self.catalogue[sig.kind]
-            self._own = [0.0, 0.0, 0.0]
-            tb = self._receiver_trust(sig)
-            self._meter = [0.0, 0.0, 0.0]
-            rows: list[dict[str, Any]] = []
-            self._sink = rows
-            try:
-                self._apply_signal(sig, kind, t)
-                for part in kind.parts:
-                    self._apply_signal(sig, self.catalogue[part], t, as_part=True)
-                if kind.trust.mode == "mediation":
-                    mediations.append(sig)
-                if kind.summit is not None:
-                    summit_actions.append((sig, kind.summit))
-                self._log_signal(sig, t, tb)
-            finally:
-                self._sink = self.events
-            others.extend((i, row) for row in rows)
+        """Deliver one signal that is not bulk-delivered, collecting its event rows."""
+        kind = self.catalogue[sig.kind]
+        self._own = [0.0, 0.0, 0.0]
+        tb = self._receiver_trust(sig)
+        self._meter = [0.0, 0.0, 0.0]
+        rows: list[dict[str, Any]] = []
+        self._sink = rows
+        try:
+            self._apply_signal(sig, kind, t)
+            for part in kind.parts:
+                self._apply_signal(sig, self.catalogue[part], t, as_part=True)
+            if kind.trust.mode == "mediation":
+                mediations.append(sig)
+            if kind.summit is not None:
+                summit_actions.append((sig, kind.summit))
+            self._log_signal(sig, t, tb)
+        finally:
+            self._sink = self.events
+        others.extend((pos, row) for row in rows)
+
+    def _simple_mask(self, kinds: NDArray[Any]) -> BoolArray:
+        simple = self._simple_kind
+        return np.fromiter((simple.get(k, False) for k in kinds.tolist()), dtype=bool, count=kinds.size)
 
     def _is_simple(self, kind: SignalKind) -> bool:
         """A kind whose delivery is a sum of stance/threshold nudges from side members."""
@@ -745,19 +794,19 @@ class DiplomacyModel(mesa.Model):
             and all(e.var in ("stance", "threshold") and e.who in ("sender", "receiver") for e in kind.effects)
         )
 
-    def _deliver_simple(self, sigs: list[Signal], t: int) -> tuple[dict[str, Any], IntArray]:
+    def _deliver_simple(self, out: Outbox, t: int) -> tuple[dict[str, Any], IntArray]:
         """Bulk delivery of simple-kind signals; returns their event columns in order and
         (sender, receiver) per row, from which the rows' sentences are rendered when read."""
         s = self.state
-        n = len(sigs)
-        senders = np.fromiter((z.sender for z in sigs), dtype=np.int64, count=n)
-        receivers = np.fromiter((z.receiver for z in sigs), dtype=np.int64, count=n)
-        names = [z.kind for z in sigs]
+        n = len(out)
+        senders = out.sender
+        receivers = out.receiver
+        names = out.kind.tolist()
         stance_change = np.zeros(n)
         C = len(self.side_ids)
         for name in dict.fromkeys(names):
             kind = self.catalogue[name]
-            rows = np.fromiter((j for j, k in enumerate(names) if k == name), dtype=np.int64)
+            rows = np.flatnonzero(out.kind == name)
             snd, rcv = senders[rows], receivers[rows]
             sside, rside = self.side_of[snd], self.side_of[rcv]
             valence = policy.valence(kind)
@@ -791,7 +840,7 @@ class DiplomacyModel(mesa.Model):
         trust = np.full(n, math.nan)
         for name in dict.fromkeys(names):
             kind = self.catalogue[name]
-            rows = np.fromiter((j for j, k in enumerate(names) if k == name), dtype=np.int64)
+            rows = np.flatnonzero(out.kind == name)
             cost[rows] = kind.cost + kind.tie * audience[rows]
         # the receiver's trust in the sender's side, NaN inside one side (as _receiver_trust)
         rside = self.side_of[receivers]
@@ -807,15 +856,15 @@ class DiplomacyModel(mesa.Model):
         bulk = {
             "sender": ids[senders],
             "receiver": ids[receivers],
-            "kind": np.array(names, dtype=object),
-            "source": np.array([z.source for z in sigs], dtype=object),
+            "kind": out.kind,
+            "source": out.source,
             "cost": cost,
             "trust_before": trust,
             "trust_after": trust,
             "trust_change": np.zeros(n),
             "stance_change": stance_change,
             "pressure_change": np.zeros(n),
-            "detail": np.array([z.note for z in sigs], dtype=object),
+            "detail": out.note,
         }
         return bulk, np.column_stack([senders, receivers])
 
@@ -836,12 +885,24 @@ class DiplomacyModel(mesa.Model):
         if sig.receiver < 0 or c < 0 or int(self.side_of[sig.receiver]) == c:
             return math.nan
         dl, da, db = self._own if self._batch is not None else (0.0, 0.0, 0.0)
+        if self._batch is not None:
+            # during delivery the state does not move: one value per (receiver, side, own move)
+            key = (sig.receiver, c, dl, da, db)
+            found = self._batch.seen.get(key)
+            if found is None:
+                found = self._batch.seen[key] = self._trust_of(sig.receiver, c, dl, da, db)
+            return found
+        return self._trust_of(sig.receiver, c, dl, da, db)
+
+    def _trust_of(self, receiver: int, c: int, dl: float, da: float, db: float) -> float:
+        """Trust of ``receiver`` in side ``c`` after an own move (dl in log-odds; da, db in Beta counts)."""
+        s = self.state
         if self.params.trust_model == "beta":
-            a, b = self.state.beta_a[sig.receiver, c] + da, self.state.beta_b[sig.receiver, c] + db
+            a, b = s.beta_a[receiver, c] + da, s.beta_b[receiver, c] + db
             return float(a / (a + b))
         if dl == 0.0:
-            return float(tr.expit(self.state.trust_logit[sig.receiver, c]))
-        return float(tr.expit(np.clip(self.state.trust_logit[sig.receiver, c] + dl, -tr.LOGIT_MAX, tr.LOGIT_MAX)))
+            return float(tr.expit(s.trust_logit[receiver, c]))
+        return float(tr.expit(np.clip(s.trust_logit[receiver, c] + dl, -tr.LOGIT_MAX, tr.LOGIT_MAX)))
 
     def _members_with_roles(self, c: int, roles: Sequence[str] | None) -> IntArray:
         """Members of side c with one of ``roles`` (all when None), cached."""
@@ -1025,15 +1086,25 @@ class DiplomacyModel(mesa.Model):
         for c in targets_sides:
             mem = self._members_with_roles(c, eff.roles)
             if var == "stance":
-                d = np.full(mem.size, delta)
-                if eff.scale == "ego":
-                    d = d * s.psi[mem]
-                elif eff.scale == "lobby" and sig is not None:
-                    li = int(self.leader_of[c])
-                    sign = np.sign(s.stance[sig.sender] - s.stance[li])
-                    d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
+                if eff.scale in ("ego", "lobby"):
+                    d = np.full(mem.size, delta)
+                    if eff.scale == "ego":
+                        d = d * s.psi[mem]
+                    elif sig is not None:
+                        li = int(self.leader_of[c])
+                        sign = np.sign(s.stance[sig.sender] - s.stance[li])
+                        d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
+                    moved = float(np.abs(d).sum())
+                else:
+                    # the same nudge for every member: built (and metered) once per (effect, side, size)
+                    key = (id(eff), c, delta)
+                    found = self._nudge_cache.get(key)
+                    if found is None:
+                        d = np.full(mem.size, delta)
+                        found = self._nudge_cache[key] = (d, float(np.abs(d).sum()))
+                    d, moved = found
                 self._u[mem] += d
-                self._meter[1] += float(np.abs(d).sum())
+                self._meter[1] += moved
             elif var == "anchor":
                 s.anchor[mem] = np.clip(s.anchor[mem] + delta, 0, 1)
             elif var == "threshold":
@@ -1045,19 +1116,19 @@ class DiplomacyModel(mesa.Model):
                 d = np.full(mem.size, delta) * (s.psi[mem] if eff.scale == "ego" else 1.0)
                 s.rapport[mem, col] = np.clip(s.rapport[mem, col] + d, 0, 1)
             elif var == "pressure.economic":
-                s.economic[c] = np.clip(s.economic[c] + delta, 0, 1)
+                s.economic[c] = min(max(s.economic[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "pressure.domestic":
-                s.domestic[c] = np.clip(s.domestic[c] + delta, 0, 1)
+                s.domestic[c] = min(max(s.domestic[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "pressure.military":
-                s.military_extra[c] = np.clip(s.military_extra[c] + delta, 0, 1)
+                s.military_extra[c] = min(max(s.military_extra[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "hostility":
-                s.hostility[c] = np.clip(s.hostility[c] + delta, 0, 1)
+                s.hostility[c] = min(max(s.hostility[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "sanctions":
-                s.sanctions[c] = np.clip(s.sanctions[c] + delta, 0, 1)
+                s.sanctions[c] = min(max(s.sanctions[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "exercise_credit":
                 s.credit[c] = np.clip(s.credit[c] + delta, 0, 1)

@@ -37,9 +37,18 @@ class Shift:
     beta: FloatArray
     meter: float
     count: int = 0
+    _at: dict[int, tuple[float, float, float]] | None = None
 
     def at(self, row: int) -> tuple[float, float, float]:
         """(log-odds shift, alpha evidence, beta evidence) of ``row`` (zeros if it is not moved)."""
+        if self._at is None:
+            self._at = {}
+        found = self._at.get(row)
+        if found is None:
+            found = self._at[row] = self._lookup(row)
+        return found
+
+    def _lookup(self, row: int) -> tuple[float, float, float]:
         k = int(np.searchsorted(self.rows, row))
         if k < self.rows.size and self.rows[k] == row:
             if self.alpha.size:
@@ -59,6 +68,7 @@ class TrustBatch:
         self.beta_w = beta_w
         self.groups: dict[tuple[str, int], Shift] = {}
         self.extra: list[Shift] = []
+        self.seen: dict[tuple[int, int, float, float, float], float] = {}  # the model's trust reads, by key
 
     def shared(self, key: tuple[str, int]) -> Shift | None:
         return self.groups.get(key)

@@ -35,3 +35,40 @@ def test_fast_path_equals_reference_on_random_scenarios(data) -> None:
             break
         assert_same(model)
         model.step()
+
+
+def assert_same_choice(model: DiplomacyModel, seed: int) -> None:
+    eu, feasible = policy.expected_utilities(model)
+    rng = np.random.default_rng(seed)
+    for lam in (0.5, 4.0, 40.0):
+        u = rng.random(eu.shape[0])
+        full = policy.quantal_choice(eu, feasible, lam, u)
+        blocks = policy.quantal_choice_blocks(eu, feasible, lam, u, model._policy_tables.blocks(model))
+        assert np.array_equal(full, blocks)
+        assert feasible[np.arange(full.size), full].all()
+
+
+def test_choice_by_blocks_equals_the_full_table_on_a_large_generated_scenario() -> None:
+    from sim.generate import generate
+
+    data = generate(600, 3_000, 2, seed=4, steps=10)
+    model = DiplomacyModel(validate_data(data, "<generated>"), seed=2)
+    for week in range(4):
+        if not model.running:
+            break
+        policy.expected_utilities(model)
+        blocks = model._policy_tables.blocks(model)
+        assert len(blocks) == 2  # factions apart from leaders and third parties
+        assert_same_choice(model, week)
+        model.step()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scenario_data())
+def test_choice_by_blocks_equals_the_full_table_on_random_scenarios(data) -> None:
+    model = DiplomacyModel(validate_data(data, "<generated>"), seed=3)
+    for week in range(3):
+        if not model.running:
+            break
+        assert_same_choice(model, week)
+        model.step()
