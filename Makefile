@@ -51,6 +51,7 @@ bench: install
 ## fuzz: the long fuzzing target (2,000 cases per strategy, over 5,000 in all)
 fuzz: install
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_reliability.py -k "random or mutated" $(PYTEST_ARGS)
+	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_winset_fast_path.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -79,6 +79,26 @@ def win_set(accepts: BoolArray, weights: FloatArray, theta: float) -> BoolArray:
     return support >= theta - 1e-12
 
 
+def _exact_start(sg: FloatArray, h: FloatArray, t: FloatArray, start: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Move each ``start`` to the first index j with fl(sg[j] + h) >= t (``len(sg)`` if none).
+
+    ``start`` is a guess from exact arithmetic; rounding can put the float
+    boundary a step or two away (more over repeated values of ``sg``).
+    """
+    k = sg.size
+    while True:
+        back = (start > 0) & (sg[np.maximum(start - 1, 0)] + h >= t)
+        if not back.any():
+            break
+        start = start - back
+    while True:
+        fwd = (start < k) & (sg[np.minimum(start, k - 1)] + h < t)
+        if not fwd.any():
+            break
+        start = start + fwd
+    return start
+
+
 class RatificationPlan:
     """A side's win-set without the (members x grid) utility matrix.
 
@@ -113,10 +133,14 @@ class RatificationPlan:
         # On a product grid every group sorts to the same gains: one 2-D pass then
         first = self.groups[0][2]
         self.shared: FloatArray | None = None
+        self.step = 0.0
         if all(sg.shape == first.shape and np.array_equal(sg, first) for _, _, sg in self.groups):
             self.shared = first
             self.gammas = values.astype(float)
             self.orders = np.stack([order for _, order, _ in self.groups])
+            gaps = np.diff(first)
+            if first.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-9, atol=0):
+                self.step = float(gaps[0])  # evenly spaced gains: the boundary by arithmetic
 
     def supports(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray) -> FloatArray:
         """Weighted share of members accepting each grid point, shape (grid,)."""
@@ -127,38 +151,28 @@ class RatificationPlan:
         if self.shared is not None:
             sg = self.shared
             k = sg.size
-            h = g[:, None] * self.gammas[None, :]  # (members, groups)
-            start = np.searchsorted(sg, (t[:, None] - h).ravel(), side="left").reshape(h.shape)
-            tt = t[:, None]
-            while True:
-                back = (start > 0) & (sg[np.maximum(start - 1, 0)] + h >= tt)
-                if not back.any():
-                    break
-                start = start - back
-            while True:
-                fwd = (start < k) & (sg[np.minimum(start, k - 1)] + h < tt)
-                if not fwd.any():
-                    break
-                start = start + fwd
-            bins = start + np.arange(self.gammas.size)[None, :] * (k + 1)
+            h = (g[:, None] * self.gammas[None, :]).ravel()  # (members x groups)
+            tt = np.repeat(t, self.gammas.size)
+            v = tt - h
+            if self.step > 0:
+                # first index with sg >= v, by arithmetic; only values within rounding of a
+                # grid value (r near an integer) need the exact check below
+                r = (v - sg[0]) / self.step
+                start = np.clip(np.ceil(r), 0, k).astype(np.int64)
+                near = np.flatnonzero(np.abs(r - np.rint(r)) < 1e-6)
+            else:
+                start = np.searchsorted(sg, v, side="left")
+                near = np.arange(v.size)
+            if near.size:
+                start[near] = _exact_start(sg, h[near], tt[near], start[near])
+            bins = start.reshape(-1, self.gammas.size) + np.arange(self.gammas.size)[None, :] * (k + 1)
             hist = np.bincount(bins.ravel(), weights=np.repeat(w, self.gammas.size), minlength=self.gammas.size * (k + 1))
             out[self.orders] = np.cumsum(hist.reshape(self.gammas.size, k + 1), axis=1)[:, :k]
             return out
         for gamma, order, sorted_gains in self.groups:
             h = g * gamma
             k = sorted_gains.size
-            start = np.searchsorted(sorted_gains, t - h, side="left")
-            # exact boundary: first sorted point whose fl(gains + h) >= t
-            while True:
-                back = (start > 0) & (sorted_gains[np.maximum(start - 1, 0)] + h >= t)
-                if not back.any():
-                    break
-                start = start - back
-            while True:
-                fwd = (start < k) & (sorted_gains[np.minimum(start, k - 1)] + h < t)
-                if not fwd.any():
-                    break
-                start = start + fwd
+            start = _exact_start(sorted_gains, h, t, np.searchsorted(sorted_gains, t - h, side="left"))
             out[order] = np.cumsum(np.bincount(start, weights=w, minlength=k + 1))[:k]
         return out
 

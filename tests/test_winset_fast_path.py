@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ def direct_support(gains, gives, g, b, w):  # type: ignore[no-untyped-def]
 weights_1d = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=int(os.environ.get("SUMMITRY_FUZZ_EXAMPLES", "60")), deadline=None)
 @given(
     dims=st.integers(1, 3),
     points=st.integers(2, 9),
