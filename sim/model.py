@@ -27,7 +27,7 @@ from sim import pressure as pr
 from sim import trust as tr
 from sim.eventlog import EventLog, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
-from sim.outbox import Outbox
+from sim.outbox import KindCodes, Outbox
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
 from sim.trustbatch import Shift, TrustBatch
@@ -407,7 +407,9 @@ class DiplomacyModel(mesa.Model):
         self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
         self._nudge_cache: dict[tuple[int, int, float], tuple[FloatArray, float]] = {}
-        self._kind_names = np.array(self.kinds, dtype=object)
+        self._codes = KindCodes(list(self.catalogue))
+        self._code_of_chosen = self._codes.codes(self.kinds)
+        self._simple_by_code = np.array([self._simple_kind[k] for k in self._codes.names.tolist()], dtype=bool)
         self._bulk_kind = np.array([self._simple_kind[k] for k in self.kinds], dtype=bool)
         self._agent_at = sorted(self.agent_list, key=lambda a: a.index)
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
@@ -652,7 +654,7 @@ class DiplomacyModel(mesa.Model):
             sig = by_index[i].act(self.kinds[int(choice[i]) - 1])
             if sig is not None:
                 signals.append(sig)
-        out = Outbox.of(signals)
+        out = Outbox.of(signals, self._codes)
         senders = chosen[bulk]
         if senders.size:
             codes = choice[senders] - 1
@@ -661,7 +663,7 @@ class DiplomacyModel(mesa.Model):
                 rows = codes == code
                 receivers[rows] = self.receivers_of(senders[rows], self.kinds[code])
             keep = receivers >= 0
-            out = out.extended(senders[keep], self._kind_names[codes[keep]], receivers[keep])
+            out = out.extended(senders[keep], self._code_of_chosen[codes[keep]], receivers[keep])
         # 3. deliver signals together
         self._deliver_outbox(out.sorted(), t)
         self._flush_side_accumulators()
@@ -699,7 +701,7 @@ class DiplomacyModel(mesa.Model):
     # --------------------------------------------------------------- signals
     def _deliver(self, signals: list[Signal], t: int) -> None:
         """Deliver a list of signals, in its order (see :meth:`_deliver_outbox`)."""
-        self._deliver_outbox(Outbox.of(signals), t)
+        self._deliver_outbox(Outbox.of(signals, self._codes), t)
 
     def _deliver_outbox(self, out: Outbox, t: int) -> None:
         """Deliver a step's signals together, in the outbox's order.
@@ -712,7 +714,7 @@ class DiplomacyModel(mesa.Model):
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
         n = len(out)
-        simple = self._simple_mask(out.kind)
+        simple = self._simple_by_code[out.kind_code]
         individual = [out.signal(i) for i in np.flatnonzero(~simple).tolist()]
         others: list[tuple[int, dict[str, Any]]] = []  # (position, row) of individually delivered signals
         s = self.state
@@ -775,10 +777,6 @@ class DiplomacyModel(mesa.Model):
             self._sink = self.events
         others.extend((pos, row) for row in rows)
 
-    def _simple_mask(self, kinds: NDArray[Any]) -> BoolArray:
-        simple = self._simple_kind
-        return np.fromiter((simple.get(k, False) for k in kinds.tolist()), dtype=bool, count=kinds.size)
-
     def _is_simple(self, kind: SignalKind) -> bool:
         """A kind whose delivery is a sum of stance/threshold nudges from side members."""
         return (
@@ -801,12 +799,13 @@ class DiplomacyModel(mesa.Model):
         n = len(out)
         senders = out.sender
         receivers = out.receiver
-        names = out.kind.tolist()
+        kind_names = out.kind
+        names = kind_names.tolist()
         stance_change = np.zeros(n)
         C = len(self.side_ids)
         for name in dict.fromkeys(names):
             kind = self.catalogue[name]
-            rows = np.flatnonzero(out.kind == name)
+            rows = np.flatnonzero(kind_names == name)
             snd, rcv = senders[rows], receivers[rows]
             sside, rside = self.side_of[snd], self.side_of[rcv]
             valence = policy.valence(kind)
@@ -840,7 +839,7 @@ class DiplomacyModel(mesa.Model):
         trust = np.full(n, math.nan)
         for name in dict.fromkeys(names):
             kind = self.catalogue[name]
-            rows = np.flatnonzero(out.kind == name)
+            rows = np.flatnonzero(kind_names == name)
             cost[rows] = kind.cost + kind.tie * audience[rows]
         # the receiver's trust in the sender's side, NaN inside one side (as _receiver_trust)
         rside = self.side_of[receivers]
@@ -856,7 +855,7 @@ class DiplomacyModel(mesa.Model):
         bulk = {
             "sender": ids[senders],
             "receiver": ids[receivers],
-            "kind": out.kind,
+            "kind": kind_names,
             "source": out.source,
             "cost": cost,
             "trust_before": trust,

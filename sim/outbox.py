@@ -2,8 +2,9 @@
 
 Thousands of factions lobby every week in a large scenario; a Python object
 per signal would cost more than delivering it. The outbox keeps sender,
-kind, receiver, source and note as arrays, and makes :class:`Signal` objects
-only for the signals delivered one by one.
+kind, receiver, source and note as arrays (kinds and sources as codes whose
+order is their names' order), and makes :class:`Signal` objects only for the
+signals delivered one by one.
 """
 
 from __future__ import annotations
@@ -20,62 +21,82 @@ from agents.base import Signal
 IntArray = NDArray[np.int64]
 ObjArray = NDArray[Any]
 
+SOURCES = ("chosen", "derived", "forced")  # in name order, so codes sort like names
+SOURCE_CODE = {name: i for i, name in enumerate(SOURCES)}
+SOURCE_NAMES = np.array(SOURCES, dtype=object)
 
-def _objects(values: Sequence[Any]) -> ObjArray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
+
+class KindCodes:
+    """Kind names <-> integer codes numbered in name order (so codes sort as names do)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = np.array(sorted(set(names)), dtype=object)
+        self.code = {name: i for i, name in enumerate(self.names.tolist())}
+
+    def codes(self, names: Sequence[str]) -> IntArray:
+        return np.array([self.code[n] for n in names], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Outbox:
+    codes: KindCodes
     sender: IntArray
-    kind: ObjArray
+    kind_code: IntArray
     receiver: IntArray
-    source: ObjArray
+    source_code: IntArray
     note: ObjArray
 
     @classmethod
-    def of(cls, signals: Sequence[Signal]) -> Outbox:
+    def of(cls, signals: Sequence[Signal], codes: KindCodes) -> Outbox:
+        note = np.empty(len(signals), dtype=object)
+        note[:] = [z.note for z in signals]
         return cls(
+            codes=codes,
             sender=np.array([z.sender for z in signals], dtype=np.int64),
-            kind=_objects([z.kind for z in signals]),
+            kind_code=codes.codes([z.kind for z in signals]),
             receiver=np.array([z.receiver for z in signals], dtype=np.int64),
-            source=_objects([z.source for z in signals]),
-            note=_objects([z.note for z in signals]),
+            source_code=np.array([SOURCE_CODE[z.source] for z in signals], dtype=np.int64),
+            note=note,
         )
 
     def __len__(self) -> int:
         return int(self.sender.size)
 
-    def extended(self, sender: IntArray, kind: ObjArray, receiver: IntArray, source: str = "chosen") -> Outbox:
-        """These rows appended (chosen signals, with an empty note)."""
+    @property
+    def kind(self) -> ObjArray:
+        """Kind names (the strings are shared, not copied)."""
+        return self.codes.names[self.kind_code]  # type: ignore[no-any-return]
+
+    @property
+    def source(self) -> ObjArray:
+        return SOURCE_NAMES[self.source_code]  # type: ignore[no-any-return]
+
+    def extended(self, sender: IntArray, kind_code: IntArray, receiver: IntArray, source: str = "chosen") -> Outbox:
+        """These rows appended (with an empty note)."""
         n = sender.size
         return Outbox(
+            codes=self.codes,
             sender=np.concatenate([self.sender, sender.astype(np.int64)]),
-            kind=np.concatenate([self.kind, kind]),
+            kind_code=np.concatenate([self.kind_code, kind_code.astype(np.int64)]),
             receiver=np.concatenate([self.receiver, receiver.astype(np.int64)]),
-            source=np.concatenate([self.source, np.full(n, source, dtype=object)]),
+            source_code=np.concatenate([self.source_code, np.full(n, SOURCE_CODE[source], dtype=np.int64)]),
             note=np.concatenate([self.note, np.full(n, "", dtype=object)]),
         )
 
     def take(self, rows: IntArray) -> Outbox:
-        return Outbox(self.sender[rows], self.kind[rows], self.receiver[rows], self.source[rows], self.note[rows])
+        return Outbox(self.codes, self.sender[rows], self.kind_code[rows], self.receiver[rows], self.source_code[rows], self.note[rows])
 
     def sorted(self) -> Outbox:
         """Ordered by (sender, kind, receiver, source), ties kept in their order (a stable sort)."""
         if len(self) < 2:
             return self
-        kind_rank = np.unique(self.kind, return_inverse=True)[1].reshape(-1)
-        source_rank = np.unique(self.source, return_inverse=True)[1].reshape(-1)
-        order = np.lexsort((source_rank, self.receiver, kind_rank, self.sender))
-        return self.take(order)
+        return self.take(np.lexsort((self.source_code, self.receiver, self.kind_code, self.sender)))
 
     def signal(self, i: int) -> Signal:
         return Signal(
             sender=int(self.sender[i]),
-            kind=str(self.kind[i]),
+            kind=str(self.codes.names[self.kind_code[i]]),
             receiver=int(self.receiver[i]),
-            source=str(self.source[i]),
+            source=SOURCES[int(self.source_code[i])],
             note=self.note[i],
         )
