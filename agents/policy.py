@@ -486,7 +486,8 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
     shift = tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)
     dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - s.leak
-    dz = M[own] @ col["dz_own"].T + np.einsum("nkr,kr->nk", M[recv], col["dz_recv"]) + tb["dz_static"]
+    # M holds one row per side: combine the (few) sides with the kinds first, then gather
+    dz = (M @ col["dz_own"].T)[own] + np.einsum("cr,kr->ck", M, col["dz_recv"])[recv, np.arange(recv.shape[1])[None, :]] + tb["dz_static"]
     dz = dz + tb["sanc_own"] * keep[own][:, None] + tb["sanc_recv"] * keep[recv]
     dp = tb["dp_static"] + tb["dp_sanc"] * keep[recv]
     rr = rows[:, None]

@@ -142,6 +142,7 @@ class DiplomacyModel(mesa.Model):
         self.params = scenario.parameters
         self.catalogue: dict[str, SignalKind] = scenario.catalogue
         self.week = 0
+        self._dates: dict[int, str] = {}
         self.events = EventLog(self._render_event)
         self._sink: EventLog | list[dict[str, Any]] = self.events
         self.outcome: str | None = None
@@ -599,7 +600,10 @@ class DiplomacyModel(mesa.Model):
         return mass
 
     def date_of(self, week: int) -> str:
-        return self.scenario.date_of(week).isoformat()
+        found = self._dates.get(week)
+        if found is None:
+            found = self._dates[week] = self.scenario.date_of(week).isoformat()
+        return found
 
     def if_left_alone(self) -> FloatArray:
         """Friedkin-Johnsen fixed point of the current stances (the dashboard's reference line)."""
@@ -1137,7 +1141,7 @@ class DiplomacyModel(mesa.Model):
                 clients = self.tp_client == c
                 s.enforcement[clients] = np.clip(s.enforcement[clients] + delta, 0, 1)
         if var == "perception":
-            s.perception_log = float(np.clip(s.perception_log + delta, -3, 1))
+            s.perception_log = float(min(max(s.perception_log + delta, -3.0), 1.0))
 
     def _mediate(self, mediations: list[Signal], t: int) -> None:
         """Kydd mediation: relay the mediator's belief; all from the same state, summed."""
