@@ -24,7 +24,7 @@ from dashboard.cache import LRUCache
 from dashboard.callbacks import initial_state, register, report_writer
 from dashboard.layout import build_layout
 from dashboard.service import MAX_UPLOAD_BYTES, Service
-from dashboard.style import INDEX
+from dashboard.style import index_page
 
 #: The scenario the dashboard opens on.
 DEFAULT_SCENARIO = "singapore-2018"
@@ -51,6 +51,7 @@ def create_app(
     cache_size: int = 32,
     upload_dir: str | Path | None = None,
     title: str = "summitry",
+    warm: bool = True,
     **dash_kwargs: Any,
 ) -> Dash:
     """A new dashboard app.
@@ -61,6 +62,8 @@ def create_app(
         upload_dir: where uploaded scenarios are kept so that any worker on
             this host can rebuild their runs (a temporary directory if None).
         title: the browser tab's title.
+        warm: compute the default scenario's run and first page now (about
+            0.2 s), so the first visit is served from the cache.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
@@ -71,7 +74,8 @@ def create_app(
     if default_scenario not in service.builtin():
         raise ValueError(f"{default_scenario}: not a built-in scenario ({', '.join(service.builtin())})")
     app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)  # type: ignore[arg-type]
-    app.index_string = INDEX
+    # dcc.Graph loads plotly.js from this address when serving locally (dash-renderer sets window._dashPlotlyJSURL to it)
+    app.index_string = index_page(app.config.requests_pathname_prefix + "_dash-component-suites/plotly/package_data/plotly.min.js")
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     reload_route = app.config.requests_pathname_prefix + "_reload-hash"
 
@@ -108,6 +112,12 @@ def create_app(
         return layout
 
     app.layout = serve_layout
+    if warm:
+        # the default page (no query) drawn now, so that the first visitor does not wait for its run
+        try:
+            first_pages.get_or_compute("", lambda: initial_state(service, ""))
+        except Exception:  # the page still works: its first request computes it
+            log.exception("could not draw the default run in advance")
     app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)  # type: ignore[assignment]
     register(app, service)
     app.server.extensions["summitry_service"] = service

@@ -30,7 +30,17 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, html, no_upda
 
 from dashboard import figures as F
 from dashboard import ids
-from dashboard.layout import PRESETS, TIMELINE_GRAPHS, matches, param_groups, param_panel, param_rows, placeholder, progress_bar
+from dashboard.layout import (
+    PRESETS,
+    TIMELINE_GRAPHS,
+    draft_chips,
+    matches,
+    param_groups,
+    param_panel,
+    param_rows,
+    placeholder,
+    progress_bar,
+)
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
@@ -477,10 +487,21 @@ def timeline(fig: Any) -> Any:
     return fig
 
 
-def run_info(service: Service, config: Mapping[str, Any], result: Any) -> dict[str, Any]:
-    """What the browser keeps about the figures on screen: which run they show and its last step."""
+def run_info(service: Service, config: Mapping[str, Any], result: Any, network: str = "individual") -> dict[str, Any]:
+    """What the browser keeps about the figures on screen: which run they show, its last step and how its network is drawn."""
     cfg = service.config(config)
-    return {"config": cfg, "key": service.run_key(cfg), "last": run_view(result).last_step, "node_trace": F.network_node_trace(result)}
+    return {
+        "config": cfg,
+        "key": service.run_key(cfg),
+        "last": run_view(result).last_step,
+        "node_trace": F.network_node_trace(result),
+        "network": network,
+    }
+
+
+def default_network_mode(result: Any) -> str:
+    """``grouped`` for a network of more than :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, else ``individual``."""
+    return "grouped" if len(run_view(result).actors) > F.AGGREGATE_THRESHOLD else "individual"
 
 
 def slider_marks(last: int) -> dict[str, str]:
@@ -514,6 +535,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     title_text = f"{title} — seed {m['seed']}, {m['mode']} mode" + (
         " · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else ""
     )
+    mode = default_network_mode(result)
     figures = {
         "trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s)),
         "pressure": timeline(F.pressure_figure(result, s, until=s)),
@@ -522,7 +544,10 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     }
     return {
         **figures,
-        "network": F.network_figure(result, s, pos),
+        "network": F.network_figure(result, s, pos, grouped=mode == "grouped"),
+        "network_mode": mode,
+        # the toggle only where grouping helps: a network too large to read node by node
+        "network_mode_style": {} if mode == "grouped" else {"display": "none"},
         "issues": F.issue_space_figure(result, s, labels=dimension_labels(service, cfg)),
         "heatmap": F.trust_heatmap(result, s),
         "slider_max": last,
@@ -535,7 +560,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "pair_options": pair_options(result),
         "outcome": outcome_so_far(result, s),
         "title": title_text,
-        "run_info": run_info(service, cfg, result),
+        "run_info": run_info(service, cfg, result, mode),
         "fork_events": fork_event_options(service, cfg, 0).get("options", []),
         "errors": [],
     }
@@ -565,19 +590,19 @@ def _issue_patch(result: Any, step: int, title_prefix: str = "") -> Patch:
     return p
 
 
-def step_views(result: Any, step: int, node_trace: int) -> Out:
-    """Patches that move every run view to ``step``."""
+def step_views(result: Any, step: int, node_trace: int, grouped: bool = False) -> Out:
+    """Patches that move every run view to ``step`` (``grouped``: the network is drawn grouped by side and role)."""
     heat = Patch()
     _, _, z = F.trust_matrix_at(result, step)
     heat["data"][0]["z"] = z
     heat["data"][0]["text"] = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
     heat["layout"]["title"]["text"] = f"Trust matrix, week {step}"
     net = Patch()
-    d = F.network_step_data(result, step)
+    d = F.network_group_step_data(result, step) if grouped else F.network_step_data(result, step)
     net["data"][node_trace]["marker"]["color"] = d["stance"]
     net["data"][node_trace]["marker"]["size"] = d["size"]
     net["data"][node_trace]["hovertext"] = d["hover"]
-    arrows = F.signal_arrows(result, step)
+    arrows = F.grouped_signal_arrows(result, step, d["size"]) if grouped else F.signal_arrows(result, step)
     first = node_trace - len(F.SIGNAL_CLASSES) - 1
     for i, cls in enumerate(F.SIGNAL_CLASSES):
         net["data"][first + i]["x"], net["data"][first + i]["y"] = arrows["lines"][cls]
@@ -585,7 +610,7 @@ def step_views(result: Any, step: int, node_trace: int) -> Out:
     heads = net["data"][first + len(F.SIGNAL_CLASSES)]
     heads["x"], heads["y"], heads["hovertext"] = h["x"], h["y"], h["text"]
     heads["marker"]["size"], heads["marker"]["color"] = h["size"], h["color"]
-    net["layout"]["title"]["text"] = f"Influence network, week {step}"
+    net["layout"]["title"]["text"] = F.network_title(step, grouped)
     return {
         "heatmap": heat,
         "network": net,
@@ -639,7 +664,7 @@ def navigate(
         result = service.result(cfg)
     except InputError:
         return out
-    out.update(step_views(result, s, int(info.get("node_trace", F.network_node_trace(result)))))
+    out.update(step_views(result, s, int(info.get("node_trace", F.network_node_trace(result))), info.get("network") == "grouped"))
     if fork and fork.get("config") == cfg:
         try:
             alt = service.fork_result(cfg, fork["spec"])
@@ -650,6 +675,22 @@ def navigate(
         out["fork_issues_base"] = _issue_patch(result, s, "Base: ")
         out["fork_issues_alt"] = _issue_patch(alt, s, "Fork: ")
     return out
+
+
+def network_mode_changed(
+    service: Service, mode: str | None, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, step: Any
+) -> Out:
+    """The user switched the network between grouped and individual: redraw it at ``step`` (nothing if it is drawn so)."""
+    if mode not in ("grouped", "individual") or not config or not info or info.get("config") != service.config(config):
+        return {}
+    if info.get("network", "individual") == mode:
+        return {}
+    try:
+        result = service.result(config)
+    except InputError:
+        return {}
+    s = int(min(max(int(step or 0), 0), run_view(result).last_step))
+    return {"network": F.network_figure(result, s, grouped=mode == "grouped"), "run_info": {**info, "network": mode}}
 
 
 def play_pause(info: Mapping[str, Any] | None, step: Any, disabled: bool) -> Out:
@@ -706,12 +747,6 @@ def fork_draft_edit(
         return {}
     d = {"overrides": overrides, "add": added}
     return {"draft": d, "draft_view": draft_chips(d)}
-
-
-def draft_chips(draft: Mapping[str, Any]) -> list[Any]:
-    chips = [html.Span(f"{k} = {v:g}", className="chip") for k, v in (draft.get("overrides") or {}).items()]
-    chips += [html.Span(f"+ week {e['week']}: {e['sender']} {e['kind']}", className="chip") for e in draft.get("add") or []]
-    return chips or [html.Span("no changes yet", className="muted")]
 
 
 def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_at: Any) -> Out:
@@ -1023,6 +1058,8 @@ def _json_default(v: Any) -> Any:
 #: Where each output of :func:`render_run` goes.
 RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "network": (ids.NETWORK, "figure"),
+    "network_mode": (ids.NETWORK_MODE, "value"),
+    "network_mode_style": (ids.NETWORK_MODE_BOX, "style"),
     "trust": (ids.TRUST, "figure"),
     "issues": (ids.ISSUES, "figure"),
     "pressure": (ids.PRESSURE, "figure"),
@@ -1069,6 +1106,8 @@ def initial_state(service: Service, search: str | None) -> dict[tuple[str, str],
     Serving these with the layout draws the first run without a callback round trip.
     """
     out: dict[tuple[str, str], Any] = {}
+    # dcc.Location reports the address when it mounts; knowing it already, it has nothing to report (no round trip to _init)
+    out[(ids.URL, "search")] = search or ""
     init = init_from_url(service, search)
     for k, target in INIT_TARGETS.items():
         out[target] = init[k]
@@ -1294,6 +1333,18 @@ def register(app: Dash, service: Service) -> None:
     def _pairs_cb(pairs: Any, config: Any, info: Any, step: Any) -> tuple[Any, ...]:
         return _emit(["trust", "run_info"], trust_pairs_changed(service, pairs, config, info, step))
 
+    @app.callback(
+        Output(ids.NETWORK, "figure", allow_duplicate=True),
+        Output(ids.RUN_INFO, "data", allow_duplicate=True),
+        Input(ids.NETWORK_MODE, "value"),
+        State(ids.CONFIG, "data"),
+        State(ids.RUN_INFO, "data"),
+        State(ids.SLIDER, "value"),
+        prevent_initial_call=True,
+    )
+    def _network_mode(mode: Any, config: Any, info: Any, step: Any) -> tuple[Any, ...]:
+        return _emit(["network", "run_info"], network_mode_changed(service, mode, config, info, step))
+
     # ---- fork
     @app.callback(
         Output("fork-draft", "data"),
@@ -1310,12 +1361,11 @@ def register(app: Dash, service: Service) -> None:
         State(ids.FORK_ADD_WEEK, "value"),
         State(ids.FORK_AT, "value"),
         State(ids.SLIDER, "value"),
+        prevent_initial_call=True,  # the layout shows the empty draft (layout.draft_chips)
     )
     def _draft(
         preset: Any, _c: Any, _e: Any, _x: Any, draft: Any, param: Any, value: Any, kind: Any, sender: Any, week: Any, at: Any, step: Any
     ) -> tuple[Any, ...]:
-        if ctx.triggered_id is None:
-            return draft or no_update, draft_chips(draft or {})
         at = at if at not in (None, "") else step
         return _emit(["draft", "draft_view"], fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at))
 

@@ -44,21 +44,29 @@ from dashboard.runview import (
 )
 
 __all__ = [
+    "AGGREGATE_THRESHOLD",
     "GL_THRESHOLD",
     "OUTCOME_COLOURS",
     "OUTCOME_LABELS",
     "STANCE_COLOURSCALE",
+    "aggregate_edges",
+    "aggregate_network",
+    "aggregate_nodes",
     "events_table_rows",
     "fan_chart",
     "fan_chart_matrix",
     "fans_figure",
+    "grouped_signal_arrows",
     "issue_space_figure",
     "network_annotations",
     "network_arrow_trace",
     "network_figure",
+    "network_group_step_data",
+    "network_node_of",
     "network_node_trace",
     "network_positions",
     "network_step_data",
+    "network_title",
     "outcome_figure",
     "pressure_figure",
     "signal_arrows",
@@ -301,13 +309,8 @@ def trust_matrix_at(result: Any, step: int) -> tuple[list[str], list[str], list[
     """(agent ids, side ids, z) of the trust matrix at ``step``; None where an agent has no trust in a side (its own)."""
     view = run_view(result)
     agents = [a["id"] for a in sorted(view.actors, key=lambda a: (_side_rank(view, a["side"]), a["role"] != "leader"))]
-    z: list[list[float | None]] = []
-    for a in agents:
-        row: list[float | None] = []
-        for s in view.sides:
-            v = view.at(f"trust_{s}", a, step)
-            row.append(None if v != v else round(v, 4))
-        z.append(row)
+    columns = [view.values_at(f"trust_{s}", agents, step).tolist() for s in view.sides]
+    z: list[list[float | None]] = [[None if v != v else round(v, 4) for v in row] for row in zip(*columns, strict=True)]
     return agents, list(view.sides), z
 
 
@@ -665,8 +668,14 @@ def network_positions(result: Any) -> dict[str, tuple[float, float]]:
     of the actors' order only.
     """
     view = run_view(result)
+    return _column_positions(view.sides, view.leaders, [(a["id"], a["side"], a["role"] == "leader") for a in view.actors])
+
+
+def _column_positions(
+    sides: Sequence[str], leaders: Mapping[str, str], nodes: Sequence[tuple[str, str | None, bool]]
+) -> dict[str, tuple[float, float]]:
+    """Positions of ``nodes`` given as (id, side or None, is a leader), laid out as :func:`network_positions` says."""
     pos: dict[str, tuple[float, float]] = {}
-    sides = view.sides
     # summit sides at the two ends, third parties in the middle, further sides beyond
     xs = {sides[0]: 0.0}
     if len(sides) > 1:
@@ -674,8 +683,8 @@ def network_positions(result: Any) -> dict[str, tuple[float, float]]:
     for i, s in enumerate(sides[2:]):
         xs[s] = 3.0 + i
     for s in sides:
-        members = [a["id"] for a in view.actors if a["side"] == s and a["role"] != "leader"]
-        leader = view.leaders.get(s)
+        members = [nid for nid, side, leads in nodes if side == s and not leads]
+        leader = leaders.get(s)
         cx = xs[s]
         if leader:
             pos[leader] = (cx, 0.0)
@@ -693,7 +702,7 @@ def network_positions(result: Any) -> dict[str, tuple[float, float]]:
                 r = 0.85 * math.sqrt((k + 1) / n)
                 t = k * golden
                 pos[m] = (cx + 0.6 * r * math.cos(t), r * math.sin(t))
-    tps = [a["id"] for a in view.actors if a["side"] is None]
+    tps = [nid for nid, side, _ in nodes if side is None]
     n = len(tps)
     for k, m in enumerate(tps):
         # spread over the middle column, leaving the centre line free
@@ -703,8 +712,8 @@ def network_positions(result: Any) -> dict[str, tuple[float, float]]:
             pos[m] = (1.0 + (0.18 if k % 2 else -0.18), y)
         else:
             pos[m] = (1.0 + 0.3 * math.cos(k), -0.95 + 1.9 * k / max(n - 1, 1))
-    for a in view.actors:  # anything left (should not happen): on a line below
-        pos.setdefault(a["id"], (1.0, -1.1))
+    for nid, _, _ in nodes:  # anything left (should not happen): on a line below
+        pos.setdefault(nid, (1.0, -1.1))
     return pos
 
 
@@ -730,7 +739,12 @@ def _signal_class(kind: str) -> str:
 SIGNAL_CLASSES = ("conciliatory", "hostile", "neutral")
 
 
-def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+def signal_arrows(
+    result: Any,
+    step: int,
+    positions: Mapping[str, tuple[float, float]] | None = None,
+    sizes: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
     """This step's signals as arrow traces: sender -> receiver, coloured by class, hover = the event's sentence.
 
     Returns ``{"lines": {class: (xs, ys)}, "heads": {"x", "y", "size", "color", "text"}}``:
@@ -738,11 +752,16 @@ def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, f
     trace of arrowheads. The head trace holds (start, end) pairs: the start is
     an invisible point the head at the end turns away from (``angleref="previous"``).
     Each segment stops short of the receiver's centre so the head stays visible.
+    ``positions`` and ``sizes`` (marker px) are by actor id; in the grouped
+    network every member of a group has the group's, and a signal within
+    one group draws no arrow.
     """
     view = run_view(result)
     pos = positions or network_positions(result)
+    if sizes is None:
+        sizes = dict(zip([a["id"] for a in view.actors], _node_sizes(result, step), strict=True))
     # stop short of the receiver's disc: its radius in pixels over ~130 px per unit of the layout
-    radius = {a["id"]: (size / 2 + 3) / 130 for a, size in zip(view.actors, _node_sizes(result, step), strict=True)}
+    radius = {a: (size / 2 + 3) / 130 for a, size in sizes.items()}
     lines: dict[str, tuple[list[float | None], list[float | None]]] = {c: ([], []) for c in SIGNAL_CLASSES}
     heads: dict[str, list[Any]] = {"x": [], "y": [], "size": [], "color": [], "text": []}
     count = 0
@@ -751,7 +770,7 @@ def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, f
         if not sender or sender not in pos:
             continue
         for r in str(e.get("receiver") or "").split("+"):
-            if r not in pos or r == sender or count >= MAX_ARROWS:
+            if r not in pos or r == sender or pos[r] == pos[sender] or count >= MAX_ARROWS:
                 continue
             count += 1
             (x0, y0), (x1, y1) = pos[sender], pos[r]
@@ -776,41 +795,270 @@ def signal_arrows(result: Any, step: int, positions: Mapping[str, tuple[float, f
 def _node_sizes(result: Any, step: int) -> list[float]:
     """Marker size (px) of each actor at ``step``: by the square root of its influence, relative to the largest."""
     view = run_view(result)
-    infl = [view.at("influence", a["id"], step) for a in view.actors]
-    top = max([v for v in infl if v == v] + [1e-9])
+    infl = view.values_at("influence", [a["id"] for a in view.actors], step)
+    known = infl[~np.isnan(infl)]
+    top = max(float(known.max()) if known.size else 1e-9, 1e-9)
     big = len(view.actors) > GL_THRESHOLD
-    return [round((4 if big else 12) + (10 if big else 30) * math.sqrt(max(0.0 if w != w else w, 0.0) / top), 2) for w in infl]
+    base, span = (4, 10) if big else (12, 30)
+    scaled = np.sqrt(np.maximum(np.nan_to_num(infl, nan=0.0), 0.0) / top)
+    return [round(base + span * float(v), 2) for v in scaled]
 
 
 def network_step_data(result: Any, step: int) -> dict[str, Any]:
     """Per-node colour (stance), size (influence) and hover text at ``step``, in the order of ``manifest["actors"]``."""
     view = run_view(result)
     colours = side_colours(result)
+    ids = [a["id"] for a in view.actors]
+    stances = view.values_at("stance", ids, step).tolist()
+    influences = view.values_at("influence", ids, step).tolist()
+    trusts = [(s, view.values_at(f"trust_{s}", ids, step).tolist(), [view.has(f"trust_{s}", a) for a in ids]) for s in view.sides]
+    side_pressure = {
+        s: "side's pressure: " + ", ".join(f"{_PRESSURE_LABEL[v]} {view.at(v, s, step):.2f}" for v in _PRESSURE_DASH) for s in view.sides
+    }
+    domestic = view.values_at("pressure_domestic", ids, step).tolist()
     stance, hover = [], []
-    size = _node_sizes(result, step)
-    for a in view.actors:
+    for i, a in enumerate(view.actors):
         aid = a["id"]
-        x = view.at("stance", aid, step)
-        w = view.at("influence", aid, step)
+        x = stances[i]
+        w = influences[i]
         w = 0.0 if w != w else w
         stance.append(round(x, 4) if x == x else 0.5)
         lines = [f"<b>{view.names[aid]}</b>", f"{a['role']}, {_side_label(view, a['side']) if a['side'] else 'third party'}"]
         lines.append(f"stance {x:.2f} · influence {w:.2f}")
-        trust = [f"{_side_label(view, s)} {view.at(f'trust_{s}', aid, step):.2f}" for s in view.sides if view.has(f"trust_{s}", aid)]
+        trust = [f"{_side_label(view, s)} {values[i]:.2f}" for s, values, has in trusts if has[i]]
         if trust:
             lines.append("trust in " + ", ".join(trust))
         if a["side"]:
-            p = [f"{_PRESSURE_LABEL[v]} {view.at(v, a['side'], step):.2f}" for v in _PRESSURE_DASH]
-            lines.append("side's pressure: " + ", ".join(p))
+            lines.append(side_pressure[a["side"]])
         elif view.has("pressure_domestic", aid):
-            lines.append(f"domestic pressure {view.at('pressure_domestic', aid, step):.2f}")
+            lines.append(f"domestic pressure {domestic[i]:.2f}")
         hover.append("<br>".join(lines))
     return {
         "stance": stance,
-        "size": size,
+        "size": _node_sizes(result, step),
         "hover": hover,
         "line": [colours.get(a["side"] or THIRD_PARTIES, THIRD_PARTY_COLOUR) for a in view.actors],
     }
+
+
+# ------------------------------------------------------- the grouped network
+#: Above this many actors the influence network opens grouped: one node per (side, role) of factions.
+AGGREGATE_THRESHOLD = 300
+_ROLE_PLURAL = {"military": "military", "staff": "staff", "intelligence": "intelligence"}
+
+
+def network_node_of(actors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The node each actor is drawn as in the grouped network: its group ``side:role``, or itself.
+
+    Leaders and third parties (no side) stay single nodes; a faction belongs
+    to the group of its side and role.
+
+    >>> network_node_of([{"id": "l", "side": "a", "role": "leader"}, {"id": "h1", "side": "a", "role": "hardliner"},
+    ...                  {"id": "m", "side": None, "role": "mediator"}])
+    {'l': 'l', 'h1': 'a:hardliner', 'm': 'm'}
+    """
+    return {
+        str(a["id"]): str(a["id"]) if a.get("side") is None or a.get("role") == "leader" else f"{a['side']}:{a['role']}" for a in actors
+    }
+
+
+def _weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float:
+    """Mean of the known (non-NaN) ``values`` weighted by ``weights`` (NaN or negative weights count 0);
+    the plain mean if those weights sum to 0; NaN if no value is known."""
+    pairs = [(v, w if w == w and w > 0 else 0.0) for v, w in zip(values, weights, strict=True) if v == v]
+    if not pairs:
+        return float("nan")
+    total = sum(w for _, w in pairs)
+    if total > 0:
+        return sum(v * w for v, w in pairs) / total
+    return sum(v for v, _ in pairs) / len(pairs)
+
+
+def aggregate_nodes(
+    actors: Sequence[Mapping[str, Any]],
+    stance: Mapping[str, float],
+    influence: Mapping[str, float],
+    trust: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[dict[str, Any]]:
+    """The nodes of the grouped network at one step (a pure function of its arguments).
+
+    Args:
+        actors: ``manifest["actors"]`` (id, side, role), in order.
+        stance, influence: each actor's value (missing or NaN: unknown).
+        trust: side -> actor -> trust in that side (an actor's own side absent).
+
+    Returns one dict per node, in order of first appearance: ``id``, ``side``,
+    ``role``, ``members`` (actor ids), ``count``, ``grouped`` (False for a
+    leader or third party), ``influence`` (the members' summed influence),
+    ``stance`` (their influence-weighted mean stance) and ``trust`` (side ->
+    influence-weighted mean trust of the members that have one).
+    """
+    node_of = network_node_of(actors)
+    order: dict[str, dict[str, Any]] = {}
+    for a in actors:
+        nid = node_of[str(a["id"])]
+        node = order.get(nid)
+        if node is None:
+            node = order[nid] = {"id": nid, "side": a.get("side"), "role": a.get("role"), "members": [], "grouped": nid != a["id"]}
+        node["members"].append(str(a["id"]))
+    nan = float("nan")
+    out = []
+    for node in order.values():
+        members = node["members"]
+        w = [float(influence.get(m, nan)) for m in members]
+        node["count"] = len(members)
+        node["influence"] = float(sum(v for v in w if v == v))
+        node["stance"] = _weighted_mean([float(stance.get(m, nan)) for m in members], w)
+        node["trust"] = {}
+        for side, values in (trust or {}).items():
+            t = [float(values.get(m, nan)) for m in members]
+            if any(v == v for v in t):
+                node["trust"][side] = _weighted_mean(t, w)
+        out.append(node)
+    return out
+
+
+def aggregate_edges(actors: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Influence edges between the grouped network's nodes (a pure function of its arguments).
+
+    Each edge (speaker -> listener, weight) is moved to the nodes of its two
+    ends; edges between the same two nodes in the same direction are summed.
+    Returns ``{"edges": [{"source", "target", "weight", "count"}, ...]}``
+    (sorted by source and target; edges into an actor not in ``actors`` are
+    left out) and ``"internal"``: node -> {"weight", "count"} of the edges
+    within one group.
+    """
+    node_of = network_node_of(actors)
+    between: dict[tuple[str, str], list[float]] = {}
+    internal: dict[str, dict[str, float]] = {}
+    for e in edges:
+        src, dst = node_of.get(str(e["speaker"])), node_of.get(str(e["listener"]))
+        if src is None or dst is None:
+            continue
+        w = float(e["weight"])
+        if src == dst:
+            acc = internal.setdefault(src, {"weight": 0.0, "count": 0})
+            acc["weight"] += w
+            acc["count"] += 1
+            continue
+        pair = between.setdefault((src, dst), [0.0, 0])
+        pair[0] += w
+        pair[1] += 1
+    return {
+        "edges": [{"source": a, "target": b, "weight": v[0], "count": int(v[1])} for (a, b), v in sorted(between.items())],
+        "internal": internal,
+    }
+
+
+def aggregate_network(
+    actors: Sequence[Mapping[str, Any]],
+    edges: Sequence[Mapping[str, Any]],
+    stance: Mapping[str, float],
+    influence: Mapping[str, float],
+    trust: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, Any]:
+    """The grouped network at one step: ``{"nodes": aggregate_nodes(...), **aggregate_edges(...)}``."""
+    return {"nodes": aggregate_nodes(actors, stance, influence, trust), **aggregate_edges(actors, edges)}
+
+
+def _group_label(view: Any, node: Mapping[str, Any], limit: int = 26) -> str:
+    if not node["grouped"]:
+        return short_name(view.names.get(node["id"], node["id"]), limit)
+    role = str(node["role"])
+    return f"{_side_label(view, node['side'])} {_ROLE_PLURAL.get(role, role + 's')}"
+
+
+def _grouped(result: Any) -> dict[str, Any]:
+    """What the grouped network keeps for the whole run: its nodes (members), positions and summed edges."""
+    view = run_view(result)
+    memo = view.memo.get("grouped")
+    if memo is None:
+        nodes = aggregate_nodes(view.actors, {}, {})
+        spec = [(n["id"], n["side"], n["side"] is not None and not n["grouped"]) for n in nodes]
+        pos = _column_positions(view.sides, view.leaders, spec)
+        index = {a["id"]: i for i, a in enumerate(view.actors)}
+        memo = view.memo["grouped"] = {
+            "nodes": nodes,
+            "positions": pos,
+            "members": [np.array([index[m] for m in n["members"]], dtype=np.int64) for n in nodes],
+            "edges": aggregate_edges(view.actors, result.manifest.get("influence_edges", [])),
+        }
+    return memo
+
+
+def _grouped_sizes(influence: Sequence[float]) -> list[float]:
+    """Marker size (px) of each grouped-network node: by the square root of its summed influence, relative to the largest."""
+    top = max([v for v in influence if v == v] + [1e-9])
+    return [round(14 + 34 * math.sqrt(max(0.0 if w != w else w, 0.0) / top), 2) for w in influence]
+
+
+def network_group_step_data(result: Any, step: int) -> dict[str, Any]:
+    """:func:`network_step_data` of the grouped network: per node colour (influence-weighted mean stance),
+    size (summed influence), hover (members, mean stance, trust, pressures) and outline, in node order."""
+    view = run_view(result)
+    g = _grouped(result)
+    ids = [a["id"] for a in view.actors]
+    values = {"stance": view.values_at("stance", ids, step), "influence": view.values_at("influence", ids, step)}
+    trust_sides = [s for s in view.sides if any(view.has(f"trust_{s}", a) for a in ids)]
+    trust_all = {s: view.values_at(f"trust_{s}", ids, step) for s in trust_sides}
+    colours = side_colours(result)
+    stance, influence, hover = [], [], []
+    internal = g["edges"]["internal"]
+    for node, idx in zip(g["nodes"], g["members"], strict=True):
+        members = node["members"]
+        infl = dict(zip(members, values["influence"][idx].tolist(), strict=True))
+        agg = aggregate_nodes(
+            [{"id": m, "side": node["side"], "role": node["role"]} for m in members] if node["grouped"] else [view.actors[idx[0]]],
+            dict(zip(members, values["stance"][idx].tolist(), strict=True)),
+            infl,
+            {s: dict(zip(members, trust_all[s][idx].tolist(), strict=True)) for s in trust_sides},
+        )[0]
+        x, w = agg["stance"], agg["influence"]
+        stance.append(round(x, 4) if x == x else 0.5)
+        influence.append(w)
+        if node["grouped"]:
+            lines = [
+                f"<b>{_group_label(view, node)}</b>",
+                f"{node['count']} {node['role']} factions of {view.side_names.get(node['side'], node['side'])}",
+            ]
+            lines.append(f"mean stance {x:.2f} (weighted by influence) · summed influence {w:.2f}")
+        else:
+            a = view.actors[idx[0]]
+            lines = [f"<b>{view.names[a['id']]}</b>", f"{a['role']}, {_side_label(view, a['side']) if a['side'] else 'third party'}"]
+            lines.append(f"stance {x:.2f} · influence {w:.2f}")
+        trust = [f"{_side_label(view, s)} {v:.2f}" for s, v in agg["trust"].items()]
+        if trust:
+            lines.append(("mean trust in " if node["grouped"] else "trust in ") + ", ".join(trust))
+        if node["side"]:
+            lines.append(
+                "side's pressure: " + ", ".join(f"{_PRESSURE_LABEL[v]} {view.at(v, node['side'], step):.2f}" for v in _PRESSURE_DASH)
+            )
+        elif view.has("pressure_domestic", node["id"]):
+            lines.append(f"domestic pressure {view.at('pressure_domestic', node['id'], step):.2f}")
+        if node["id"] in internal:
+            inner = internal[node["id"]]
+            lines.append(f"{inner['count']} influence links within the group (summed weight {inner['weight']:.2f})")
+        hover.append("<br>".join(lines))
+    return {
+        "stance": stance,
+        "size": _grouped_sizes(influence),
+        "hover": hover,
+        "line": [colours.get(n["side"] or THIRD_PARTIES, THIRD_PARTY_COLOUR) for n in g["nodes"]],
+    }
+
+
+def grouped_signal_arrows(result: Any, step: int, sizes: Sequence[float] | None = None) -> dict[str, Any]:
+    """:func:`signal_arrows` between the grouped network's nodes (each member sends and receives at its group)."""
+    g = _grouped(result)
+    if sizes is None:
+        sizes = network_group_step_data(result, step)["size"]
+    pos: dict[str, tuple[float, float]] = {}
+    size: dict[str, float] = {}
+    for node, s in zip(g["nodes"], sizes, strict=True):
+        for m in node["members"]:
+            pos[m] = g["positions"][node["id"]]
+            size[m] = s
+    return signal_arrows(result, step, pos, size)
 
 
 def network_annotations(result: Any, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
@@ -847,7 +1095,7 @@ def network_arrow_trace(result: Any) -> int:
     return 4 if result.manifest.get("influence_edges") else 0
 
 
-def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None) -> go.Figure:
+def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None, grouped: bool = False) -> go.Figure:
     """The influence network at ``step``.
 
     Nodes are coloured by stance (:data:`STANCE_COLOURSCALE`), sized by
@@ -858,26 +1106,50 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
     hover is the event's sentence. Traces: edges, arrow lines, arrowheads,
     nodes (:func:`network_node_trace`). Above :data:`GL_THRESHOLD` nodes,
     WebGL traces are used.
+
+    ``grouped`` draws the factions one node per side and role instead
+    (:func:`aggregate_network`): sized by the group's summed influence,
+    coloured by its influence-weighted mean stance, edges between groups
+    by their summed weights; leaders and third parties stay single nodes.
+    The traces are the same, in the same order, so a step patches either
+    view alike (:func:`network_group_step_data`, :func:`grouped_signal_arrows`).
     """
     view = run_view(result)
-    pos = dict(positions) if positions is not None else network_positions(result)
-    big = len(view.actors) > GL_THRESHOLD
+    if grouped:
+        g = _grouped(result)
+        node_pos = g["positions"]
+        data = network_group_step_data(result, step)
+        pos = {m: node_pos[n["id"]] for n in g["nodes"] for m in n["members"]}  # each actor at its node
+        node_ids = [n["id"] for n in g["nodes"]]
+        big = False
+        pairs: dict[tuple[str, str], float] = {}
+        for e in g["edges"]["edges"]:  # one line per pair of nodes: both directions' summed weights
+            key = (min(e["source"], e["target"]), max(e["source"], e["target"]))
+            pairs[key] = pairs.get(key, 0.0) + e["weight"]
+        links = [(a, b, w) for (a, b), w in pairs.items()]
+        arrows = grouped_signal_arrows(result, step, data["size"])
+    else:
+        pos = dict(positions) if positions is not None else network_positions(result)
+        node_pos = pos
+        data = network_step_data(result, step)
+        node_ids = [a["id"] for a in view.actors]
+        big = len(view.actors) > GL_THRESHOLD
+        links = [(e["speaker"], e["listener"], float(e["weight"])) for e in result.manifest.get("influence_edges", [])]
+        arrows = signal_arrows(result, step, pos)
     Trace = go.Scattergl if big else go.Scatter
     fig = go.Figure()
-    edges = result.manifest.get("influence_edges", [])
-    if edges:
-        weights = np.array([float(e["weight"]) for e in edges])
+    if links:
+        weights = np.array([w for _, _, w in links])
         cuts = np.quantile(weights, [0.25, 0.5, 0.75]) if weights.size > 3 else np.array([0.1, 0.2, 0.3])
+        levels = np.searchsorted(cuts, weights, side="right").tolist()
         widths = (0.6, 1.2, 2.0, 3.2)
         for level in range(4):
             xs: list[float | None] = []
             ys: list[float | None] = []
-            for e, w in zip(edges, weights, strict=True):
-                if int(np.searchsorted(cuts, w, side="right")) != level:
+            for (speaker, listener, _), lv in zip(links, levels, strict=True):
+                if lv != level or listener not in node_pos or speaker not in node_pos:
                     continue
-                if e["listener"] not in pos or e["speaker"] not in pos:
-                    continue
-                (x0, y0), (x1, y1) = pos[e["speaker"]], pos[e["listener"]]
+                (x0, y0), (x1, y1) = node_pos[speaker], node_pos[listener]
                 xs += [x0, x1, None]
                 ys += [y0, y1, None]
             fig.add_trace(
@@ -890,7 +1162,6 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
                     showlegend=False,
                 )
             )
-    arrows = signal_arrows(result, step, pos)
     for cls in SIGNAL_CLASSES:
         xs_, ys_ = arrows["lines"][cls]
         fig.add_trace(
@@ -911,22 +1182,23 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
             name="signals",
         )
     )
-    data = network_step_data(result, step)
-    ids = [a["id"] for a in view.actors]
     labels, where = [], []
     leaders = set(view.leaders.values())
-    centre = float(np.mean([p[0] for p in pos.values()])) if pos else 0.0
-    for a in ids:
-        x = pos[a][0]
+    centre = float(np.mean([p[0] for p in node_pos.values()])) if node_pos else 0.0
+    nodes_by_id = {n["id"]: n for n in _grouped(result)["nodes"]} if grouped else {}
+    for a in node_ids:
+        x = node_pos[a][0]
         if big:
             labels.append("")
         elif a in leaders:
             labels.append(f"<b>{short_name(view.names.get(a, a), 18)}</b>")
-        elif len(ids) <= 40:
+        elif a in nodes_by_id and nodes_by_id[a]["grouped"]:
+            labels.append(f"{_group_label(view, nodes_by_id[a])} ({nodes_by_id[a]['count']})")
+        elif len(node_ids) <= 40:
             labels.append(short_name(view.names.get(a, a), 15))
         else:
             labels.append("")
-        side = view.side_of(a)
+        side = nodes_by_id[a]["side"] if a in nodes_by_id else view.side_of(a)
         if a in leaders:
             where.append("top center")
         elif side is None:
@@ -935,8 +1207,8 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
             where.append("middle left" if x < centre else "middle right")
     fig.add_trace(
         Trace(
-            x=[pos[a][0] for a in ids],
-            y=[pos[a][1] for a in ids],
+            x=[node_pos[a][0] for a in node_ids],
+            y=[node_pos[a][1] for a in node_ids],
             mode="markers+text" if not big else "markers",
             text=labels,
             textposition=where,
@@ -959,20 +1231,25 @@ def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, 
             },
             hovertext=data["hover"],
             hoverinfo="text",
-            customdata=ids,
-            name="actors",
+            customdata=node_ids,
+            name="groups" if grouped else "actors",
             showlegend=False,
         )
     )
-    xs_all = [p[0] for p in pos.values()] or [0.0]
+    xs_all = [p[0] for p in node_pos.values()] or [0.0]
     annotations = network_annotations(result, pos)
     n_arrows = len(arrows["heads"]["x"]) // 2
-    _layout(fig, f"Influence network, week {step}", legend=False)
-    fig.update_layout(annotations=annotations, meta={"arrows": n_arrows})
+    _layout(fig, network_title(step, grouped), legend=False)
+    fig.update_layout(annotations=annotations, meta={"arrows": n_arrows, "grouped": grouped} if grouped else {"arrows": n_arrows})
     fig.update_xaxes(visible=False, range=[min(xs_all) - (0.3 if big else 1.15), max(xs_all) + (0.3 if big else 1.25)])
     fig.update_yaxes(visible=False, range=[-1.25, 1.25], scaleanchor=None)
     fig.update_layout(margin={"l": 6, "r": 6, "t": 34, "b": 6}, dragmode="pan")
     return fig
+
+
+def network_title(step: int, grouped: bool = False) -> str:
+    """The network's title (the per-step patch rewrites it)."""
+    return f"Influence network, week {step}" + (" · factions grouped by side and role" if grouped else "")
 
 
 # ------------------------------------------------------------------- ensembles

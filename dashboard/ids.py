@@ -42,6 +42,8 @@ OUTCOME = "outcome-panel"
 # views
 TABS = "view-tabs"
 NETWORK = "network-graph"
+NETWORK_MODE = "network-mode"  # grouped (one node per side and role) or every actor
+NETWORK_MODE_BOX = "network-mode-box"  # holds the toggle; shown for networks above the grouping threshold
 TRUST = "trust-graph"
 HEATMAP = "trust-heatmap"
 PRESSURE = "pressure-graph"

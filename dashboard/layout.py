@@ -10,7 +10,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from dashboard import ids
@@ -50,20 +49,25 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def placeholder(height: int = 300, text: str = "") -> go.Figure:
-    """An empty figure of the right size, shown until a run is drawn."""
-    fig = go.Figure()
-    fig.update_layout(
-        template=None,
-        plot_bgcolor="#fff",
-        paper_bgcolor="#fff",
-        height=height,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[{"text": text, "showarrow": False, "font": {"color": "#889", "size": 13}}] if text else [],
-    )
-    return fig
+def placeholder(height: int = 300, text: str = "") -> dict[str, Any]:
+    """An empty figure of the right size, shown until a run is drawn.
+
+    A plain dict (what ``go.Figure(...).to_plotly_json()`` gives for the same
+    layout): the page has fourteen of these, and building them as validated
+    figure objects cost over 100 ms on every page load.
+    """
+    layout: dict[str, Any] = {
+        "template": {},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+        "height": height,
+    }
+    if text:
+        layout["annotations"] = [{"font": {"color": "#889", "size": 13}, "showarrow": False, "text": text}]
+    return {"data": [], "layout": layout}
 
 
 def graph(id_: str, height: int = 300, text: str = "") -> dcc.Graph:
@@ -337,13 +341,39 @@ def play_bar() -> html.Div:
 
 
 # -------------------------------------------------------------------- tabs
+NETWORK_MODES = [
+    {"label": " grouped by side and role", "value": "grouped"},
+    {"label": " every actor", "value": "individual"},
+]
+
+
+def network_mode_toggle() -> html.Div:
+    """Grouped or individual network; shown only for a run whose network is large enough to group (see render_run)."""
+    return html.Div(
+        id=ids.NETWORK_MODE_BOX,
+        className="netmode",
+        style={"display": "none"},
+        children=[
+            html.Span("Factions: ", className="muted"),
+            dcc.RadioItems(
+                id=ids.NETWORK_MODE,
+                options=NETWORK_MODES,
+                value="individual",
+                inline=True,
+                inputStyle={"marginRight": "2px"},
+                labelStyle={"marginRight": "8px"},
+            ),
+        ],
+    )
+
+
 def run_tab() -> html.Div:
     return html.Div(
         children=[
             html.Div(
                 className="grid3",
                 children=[
-                    card(graph(ids.NETWORK, 338, "loading…"), cls="wide"),
+                    card(network_mode_toggle(), graph(ids.NETWORK, 338, "loading…"), cls="wide network"),
                     card(
                         timeline_graph(ids.TRUST, 300),
                         dcc.Dropdown(
@@ -451,7 +481,7 @@ def fork_tab() -> html.Div:
                         html.Button("Add", id="fork-add-event", className="btn small"),
                     ],
                 ),
-                html.Div(id="fork-draft-view", className="chips"),
+                html.Div(id="fork-draft-view", className="chips", children=draft_chips({})),
                 html.Div(
                     "…and remove scheduled events (only those from the fork week on can change anything)",
                     className="muted",
@@ -482,6 +512,13 @@ def fork_tab() -> html.Div:
             card(graph(ids.FORK_PRESSURE, 300, "Pressure: base solid, fork dashed")),
         ],
     )
+
+
+def draft_chips(draft: Mapping[str, Any]) -> list[Any]:
+    """The fork being prepared, as chips: its parameter changes and added events."""
+    chips = [html.Span(f"{k} = {v:g}", className="chip") for k, v in (draft.get("overrides") or {}).items()]
+    chips += [html.Span(f"+ week {e['week']}: {e['sender']} {e['kind']}", className="chip") for e in draft.get("add") or []]
+    return chips or [html.Span("no changes yet", className="muted")]
 
 
 def ensemble_tab() -> html.Div:

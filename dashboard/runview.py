@@ -44,6 +44,8 @@ class RunView:
     names: dict[str, str]
     events: list[dict[str, Any]]
     events_by_step: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Things views derive once from the run and reuse at every step (e.g. the grouped network's nodes and edges).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def has(self, variable: str, agent: str) -> bool:
         return (variable, agent) in self.rows
@@ -57,9 +59,21 @@ class RunView:
 
     def index_of(self, step: int | None) -> int:
         """Position of the last recorded step <= ``step`` (the last one for None)."""
-        if step is None or self.steps.size == 0:
-            return max(self.steps.size - 1, 0)
-        return int(np.clip(np.searchsorted(self.steps, step, side="right") - 1, 0, self.steps.size - 1))
+        n = self.steps.size
+        if step is None or n == 0:
+            return max(n - 1, 0)
+        # plain ints: np.clip on a scalar costs more than the search (this runs for every node and cell of a view)
+        return min(max(int(np.searchsorted(self.steps, step, side="right")) - 1, 0), n - 1)
+
+    def values_at(self, variable: str, agents: Sequence[str], step: int | None) -> np.ndarray:
+        """Values of ``variable`` for each of ``agents`` at ``step`` as one array (NaN where absent)."""
+        out = np.full(len(agents), np.nan)
+        if self.steps.size == 0:
+            return out
+        rows = np.fromiter((self.rows.get((variable, a), -1) for a in agents), dtype=np.int64, count=len(agents))
+        have = rows >= 0
+        out[have] = self.values[rows[have], self.index_of(step)]
+        return out
 
     def at(self, variable: str, agent: str, step: int | None) -> float:
         """Value of ``variable`` for ``agent`` at ``step`` (NaN if absent)."""

@@ -1,4 +1,4 @@
-"""The dashboard's stylesheet, inlined into the page (no assets folder to package)."""
+"""The dashboard's stylesheet, inlined into the page (no assets folder to package), and the page around it."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ html, body { margin: 0; height: 100%; background: var(--bg); color: var(--ink);
 .grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 4px; min-width: 0; }
 .card.wide { grid-column: span 2; }
+.card.network { position: relative; }
+.netmode { position: absolute; top: 6px; right: 70px; z-index: 2; display: flex; align-items: center; gap: 2px; font-size: 12px;
+  background: rgba(255,255,255,0.9); border-radius: 4px; padding: 1px 4px; }
 .card.full { grid-column: 1 / -1; }
 .card.tall { grid-row: span 2; }
 .card h4 { margin: 4px 6px 6px; font-size: 14px; font-weight: 600; }
@@ -92,6 +95,7 @@ INDEX = (
     <title>{%title%}</title>
     {%favicon%}
     {%css%}
+    <link rel="preload" href="__PLOTLY_JS__" as="script">
     <style>"""
     + CSS
     + """</style>
@@ -107,3 +111,15 @@ INDEX = (
 </html>
 """
 )
+
+
+def index_page(plotly_js_url: str) -> str:
+    """The page template (:data:`INDEX`) with plotly.js preloaded from ``plotly_js_url``.
+
+    dcc.Graph asks for plotly.js (4.8 MB) only once the layout has arrived and
+    been rendered; preloading it from the page's head overlaps its download
+    with the layout request and the first render. The URL must be the one
+    dcc.Graph loads (``window._dashPlotlyJSURL``), so the browser reuses the
+    preloaded response instead of fetching it twice.
+    """
+    return INDEX.replace("__PLOTLY_JS__", plotly_js_url)
