@@ -215,3 +215,41 @@ def test_two_sessions_stepping_at_once_do_not_affect_each_other(dash_duo: Any, a
     finally:
         second.quit()
     assert dash_duo.get_logs() == []
+
+
+def network_nodes(driver: Any) -> dict[str, Any] | None:
+    """The network's node trace (the last one): its ids, colours and title."""
+    return driver.execute_script(
+        "var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot'); if (!g || !g.data || !g.data.length) return null;"
+        "var t = g.data[g.data.length - 1]; return {ids: t.customdata, color: t.marker.color, type: t.type, title: g.layout.title.text};",
+        ids.NETWORK,
+    )
+
+
+def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_every_actor(dash_duo: Any, app: Any, tmp_path: Path) -> None:
+    from sim.generate import dump, generate
+
+    start(dash_duo, app)
+    driver = dash_duo.driver
+    big = tmp_path / "synthetic-1000.yaml"
+    big.write_text(dump(generate(1000, 10000, 2, seed=1)))  # what `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1` writes
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.UPLOAD} input[type=file]").send_keys(str(big))
+    dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "1000 actors", timeout=60)
+    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) < 100 and n, timeout=60)
+    # 2 sides x 6 roles of factions, the 2 leaders and the 2 third parties
+    assert len(nodes["ids"]) == 16
+    assert "side0:hardliner" in nodes["ids"] and "side0-leader" in nodes["ids"] and "tp0" in nodes["ids"]
+    assert nodes["title"] == "Influence network, week 0 · factions grouped by side and role"
+    assert driver.find_element(By.ID, ids.NETWORK_MODE_BOX).is_displayed()
+    # a step patches the grouped nodes
+    click(driver, ids.FORWARD)
+    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and "week 1 " in n["title"] and n)
+    assert len(nodes["ids"]) == 16 and len(nodes["color"]) == 16
+    # the toggle draws every actor, and steps go on patching that view
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
+    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000 and n, timeout=60)
+    assert nodes["type"] == "scattergl" and nodes["title"] == "Influence network, week 1"
+    click(driver, ids.FORWARD)
+    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60)
+    assert len(nodes["color"]) == 1000
+    assert dash_duo.get_logs() == []
