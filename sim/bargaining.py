@@ -120,6 +120,7 @@ class RatificationPlan:
     """
 
     DIRECT_BELOW = 64  # members; below this the direct computation is used
+    CHUNK = 2048  # members per pass of the fast path
 
     def __init__(self, gains: FloatArray, gives: FloatArray) -> None:
         self.gains = np.asarray(gains, dtype=float)
@@ -142,6 +143,27 @@ class RatificationPlan:
             if first.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-9, atol=0):
                 self.step = float(gaps[0])  # evenly spaced gains: the boundary by arithmetic
 
+    def _starts(self, g: FloatArray, t: FloatArray) -> NDArray[np.int64]:
+        """(members, groups): index of each member's first accepted point in the shared sorted gains."""
+        sg = self.shared
+        assert sg is not None
+        k = sg.size
+        h = g[:, None] * self.gammas[None, :]
+        tt = np.broadcast_to(t[:, None], h.shape)
+        v = tt - h
+        if self.step > 0:
+            # first index with sg >= v, by arithmetic; only values within rounding of a
+            # grid value (r near an integer) need the exact check
+            r = (v - sg[0]) / self.step
+            start = np.clip(np.ceil(r), 0, k).astype(np.int64)
+            near = np.nonzero(np.abs(r - np.rint(r)) < 1e-6)
+        else:
+            start = np.searchsorted(sg, v.ravel(), side="left").reshape(v.shape)
+            near = np.nonzero(np.ones(v.shape, dtype=bool))
+        if near[0].size:
+            start[near] = _exact_start(sg, h[near], tt[near], start[near])
+        return start
+
     def supports(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray) -> FloatArray:
         """Weighted share of members accepting each grid point, shape (grid,)."""
         g = np.asarray(concession_weight, dtype=float)
@@ -149,25 +171,16 @@ class RatificationPlan:
         w = np.asarray(weights, dtype=float)
         out = np.empty(self.gains.size)
         if self.shared is not None:
-            sg = self.shared
-            k = sg.size
-            h = (g[:, None] * self.gammas[None, :]).ravel()  # (members x groups)
-            tt = np.repeat(t, self.gammas.size)
-            v = tt - h
-            if self.step > 0:
-                # first index with sg >= v, by arithmetic; only values within rounding of a
-                # grid value (r near an integer) need the exact check below
-                r = (v - sg[0]) / self.step
-                start = np.clip(np.ceil(r), 0, k).astype(np.int64)
-                near = np.flatnonzero(np.abs(r - np.rint(r)) < 1e-6)
-            else:
-                start = np.searchsorted(sg, v, side="left")
-                near = np.arange(v.size)
-            if near.size:
-                start[near] = _exact_start(sg, h[near], tt[near], start[near])
-            bins = start.reshape(-1, self.gammas.size) + np.arange(self.gammas.size)[None, :] * (k + 1)
-            hist = np.bincount(bins.ravel(), weights=np.repeat(w, self.gammas.size), minlength=self.gammas.size * (k + 1))
-            out[self.orders] = np.cumsum(hist.reshape(self.gammas.size, k + 1), axis=1)[:, :k]
+            k = self.shared.size
+            U = self.gammas.size
+            hist = np.zeros(U * (k + 1))
+            offsets = np.arange(U)[None, :] * (k + 1)
+            # members in chunks that keep the (chunk x groups) temporaries in cache
+            for lo in range(0, g.size, self.CHUNK):
+                hi = min(lo + self.CHUNK, g.size)
+                start = self._starts(g[lo:hi], t[lo:hi])
+                hist += np.bincount((start + offsets).ravel(), weights=np.repeat(w[lo:hi], U), minlength=U * (k + 1))
+            out[self.orders] = np.cumsum(hist.reshape(U, k + 1), axis=1)[:, :k]
             return out
         for gamma, order, sorted_gains in self.groups:
             h = g * gamma

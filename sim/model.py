@@ -728,6 +728,9 @@ class DiplomacyModel(mesa.Model):
             for pos, sig in zip(positions, individual, strict=True):
                 self._deliver_one(sig, t, pos, others, mediations, summit_actions)
             self._batch.apply()
+            for key, count in self._batch.nudges.items():
+                mem, d = self._batch.nudge_of[key]
+                self._u[mem] += d if count == 1 else count * d
         finally:
             self._batch = None
         if simple.any():
@@ -1106,6 +1109,12 @@ class DiplomacyModel(mesa.Model):
                         d = np.full(mem.size, delta)
                         found = self._nudge_cache[key] = (d, float(np.abs(d).sum()))
                     d, moved = found
+                    if self._batch is not None:
+                        # during delivery: count it, and add count x nudge once when the week's signals are in
+                        self._batch.nudges[key] = self._batch.nudges.get(key, 0) + 1
+                        self._batch.nudge_of[key] = (mem, d)
+                        self._meter[1] += moved
+                        continue
                 self._u[mem] += d
                 self._meter[1] += moved
             elif var == "anchor":

@@ -69,6 +69,9 @@ class TrustBatch:
         self.groups: dict[tuple[str, int], Shift] = {}
         self.extra: list[Shift] = []
         self.seen: dict[tuple[int, int, float, float, float], float] = {}  # the model's trust reads, by key
+        # uniform stance nudges of the week (the same input for every member of a side's roles), counted
+        self.nudges: dict[tuple[int, int, float], int] = {}
+        self.nudge_of: dict[tuple[int, int, float], tuple[IntArray, FloatArray]] = {}
 
     def shared(self, key: tuple[str, int]) -> Shift | None:
         return self.groups.get(key)
