@@ -1115,6 +1115,8 @@ def initial_state(service: Service, search: str | None) -> dict[tuple[str, str],
     for k, target in RENDER_TARGETS.items():
         if k in render:
             out[target] = render[k]
+    if "step" in render:  # what EVENTS_FILTER_JS gives at this week with no actor or kind picked
+        out[(ids.EVENTS, "filter_query")] = f"{{week}} <= {render['step']}"
     if init["errors"]:
         out[(ids.ERRORS, "children")] = init["errors"]
     panel = build_param_panel(service, init["config"], None)
@@ -1311,14 +1313,16 @@ def register(app: Dash, service: Service) -> None:
         Input(ids.SLIDER, "value"),
         Input(ids.RUN_INFO, "data"),
     )
-    app.clientside_callback(PLAY_LABEL_JS, Output(ids.PLAY, "children"), Input(ids.TIMER, "disabled"))
-    app.clientside_callback(SPEED_JS, Output(ids.TIMER, "interval"), Input(ids.SPEED, "value"))
+    # the layout holds these outputs' first values (the play label, the speed, the log's filter at the first week)
+    app.clientside_callback(PLAY_LABEL_JS, Output(ids.PLAY, "children"), Input(ids.TIMER, "disabled"), prevent_initial_call=True)
+    app.clientside_callback(SPEED_JS, Output(ids.TIMER, "interval"), Input(ids.SPEED, "value"), prevent_initial_call=True)
     app.clientside_callback(
         EVENTS_FILTER_JS,
         Output(ids.EVENTS, "filter_query"),
         Input(ids.SLIDER, "value"),
         Input("events-actor", "value"),
         Input("events-kind", "value"),
+        prevent_initial_call=True,
     )
 
     @app.callback(

@@ -1021,7 +1021,7 @@ def network_group_step_data(result: Any, step: int) -> dict[str, Any]:
                 f"<b>{_group_label(view, node)}</b>",
                 f"{node['count']} {node['role']} factions of {view.side_names.get(node['side'], node['side'])}",
             ]
-            lines.append(f"mean stance {x:.2f} (weighted by influence) · summed influence {w:.2f}")
+            lines.append(f"mean stance {x:.2f} (weighted by influence) · summed influence {w:.3g}")
         else:
             a = view.actors[idx[0]]
             lines = [f"<b>{view.names[a['id']]}</b>", f"{a['role']}, {_side_label(view, a['side']) if a['side'] else 'third party'}"]

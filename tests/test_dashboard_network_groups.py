@@ -208,3 +208,33 @@ def test_small_networks_open_individual_without_the_toggle(tmp_path: Path) -> No
     out = render_run(service, {"scenario": "hanoi-2019", "seed": 0}, 5, [])
     assert out["network_mode"] == "individual" and out["network_mode_style"] == {"display": "none"}
     assert out["network"].layout.title.text == "Influence network, week 5"
+
+
+def test_first_page_needs_no_server_callback(tmp_path: Path) -> None:
+    """The page for a URL arrives with its run drawn and every prop an initial callback would set, so loading it
+    sends no callback request (only clientside callbacks that place the week marker and tidy the address run)."""
+    app = create_app(upload_dir=tmp_path / "uploads")
+    client = app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    initial = [d for d in deps if not d.get("prevent_initial_call")]
+    assert initial and all(d.get("clientside_function") for d in initial)
+    assert sorted(d["output"] for d in initial) == ["timeline-sink.data", "url-sink.data"]
+    page = client.get("/_dash-layout", headers={"Referer": "http://localhost/?scenario=hanoi-2019&seed=0&step=7"}).get_json()
+    assert props_of(page, ids.URL)["search"] == "?scenario=hanoi-2019&seed=0&step=7"
+    assert props_of(page, ids.EVENTS)["filter_query"] == "{week} <= 7"
+    assert props_of(page, ids.SLIDER)["value"] == 7
+    assert props_of(page, "fork-draft-view")["children"][0]["props"]["children"] == "no changes yet"
+
+
+def props_of(node: Any, component_id: str) -> dict[str, Any]:
+    """The props of the component with this id in a layout's JSON."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            if n.get("props", {}).get("id") == component_id:
+                return dict(n["props"])
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+    raise KeyError(component_id)
