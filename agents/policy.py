@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import trust as tr
+from sim.numeric import clip
 from sim.signals import SignalKind
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             value += summit_value + s.iota * p.theta_aff * 0.5
         elif kind.summit == "cancel":
             col &= summit_side & (sm.status == "scheduled")
-            value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * np.clip(-s.affect, 0, 1)
+            value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * clip(-s.affect, 0, 1)
         elif kind.summit == "reinstate":
             value += np.where(sm.status == "cancelled", summit_value, 0.0)
         if kind.test_class is not None:
@@ -219,12 +220,18 @@ def _third_party_value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np
     out = np.full(rows.size, -np.inf)
     a, b = (int(c) for c in model.summit_sides)
     la, lb = model.leader_of[a], model.leader_of[b]
-    for k, i in enumerate(rows):
-        m = model.tp_index[int(i)]
-        stake = s.stake[m]
+    # scalar arithmetic on Python floats (the same IEEE operations as on numpy scalars, faster)
+    for k, i in enumerate(rows.tolist()):
+        m = model.tp_index[i]
+        stake = float(s.stake[m])
         if kind.trust.mode == "mediation":
-            gap = (mu[i, b] - mu[la, b]) + (mu[i, a] - mu[lb, a])
-            out[k] = p.theta_t * p.kappa_m * 0.2 * max(gap, 0.0) + 0.3 * stake * (1 - s.zone_area) + 0.2 * (1 - s.stance[i]) - kind.cost
+            gap = (float(mu[i, b]) - float(mu[la, b])) + (float(mu[i, a]) - float(mu[lb, a]))
+            out[k] = (
+                p.theta_t * p.kappa_m * 0.2 * max(gap, 0.0)
+                + 0.3 * stake * (1 - float(s.zone_area))
+                + 0.2 * (1 - float(s.stance[i]))
+                - kind.cost
+            )
         elif kind.receiver == "client":
             client = model.tp_client[m]
             if client < 0:
@@ -269,6 +276,8 @@ def quantal_choice_blocks(
     ``quantal_choice(eu, feasible, ...)`` exactly, at a fraction of the cost
     when many agents (factions) can send only a few kinds.
     """
+    if len(blocks) == 1 and blocks[0][0].size == eu.shape[0]:
+        return quantal_choice(eu, feasible, lambda_q, uniforms)  # one block of every row: the full table
     out = np.zeros(eu.shape[0], dtype=np.int64)
     for rows, cols in blocks:
         use = np.concatenate([[0], np.asarray(cols, dtype=np.int64)])
@@ -508,7 +517,7 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
         value += np.where(offer | accept, summit_value, 0.0)
         value += np.where(accept, (s.iota[rows] * p.theta_aff * 0.5)[:, None], 0.0)
         value += np.where(
-            cancel, -summit_value - p.theta_rapport * rapport + (s.iota[rows] * p.theta_aff * np.clip(-s.affect[rows], 0, 1))[:, None], 0.0
+            cancel, -summit_value - p.theta_rapport * rapport + (s.iota[rows] * p.theta_aff * clip(-s.affect[rows], 0, 1))[:, None], 0.0
         )
         if sm.status == "cancelled":
             value += np.where(reinstate, summit_value, 0.0)
@@ -518,7 +527,9 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
         f[:, cancel] &= (g.summit_side & (sm.status == "scheduled"))[:, None]
     pledges = [pl for pl in model.pledges if pl.active]
     if pledges:
-        pledged = np.isin(own, [pl.side for pl in pledges]) & in_side
+        pledged_side = np.zeros(len(model.side_ids), dtype=bool)
+        pledged_side[[pl.side for pl in pledges]] = True
+        pledged = pledged_side[own] & in_side  # own is -1 outside sides, masked by in_side
         for j in col["pledge_kinds"]:
             f[:, j] &= ~pledged
         for j, cls in col["tests"]:
@@ -559,7 +570,7 @@ def null_table(model: DiplomacyModel, rates: dict[str, dict[str, float]]) -> Flo
             if kind in index:
                 table[i, index[kind]] = max(0.0, float(p))
     total = table[:, 1:].sum(axis=1)
-    table[:, 0] = np.clip(1.0 - total, 0.0, None)
+    table[:, 0] = np.maximum(1.0 - total, 0.0)
     return table
 
 

@@ -125,6 +125,12 @@ class RatificationPlan:
     def __init__(self, gains: FloatArray, gives: FloatArray) -> None:
         self.gains = np.asarray(gains, dtype=float)
         self.gives = np.asarray(gives, dtype=float)
+        self._prepared = False
+
+    def _prepare(self) -> None:
+        """Group the grid by ``gives`` value and sort each group by ``gains`` (once, on first use)."""
+        if self._prepared:
+            return
         values, inverse = np.unique(self.gives, return_inverse=True)
         self.groups: list[tuple[float, NDArray[np.int64], FloatArray]] = []
         for u, gamma in enumerate(values):
@@ -142,6 +148,7 @@ class RatificationPlan:
             gaps = np.diff(first)
             if first.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-9, atol=0):
                 self.step = float(gaps[0])  # evenly spaced gains: the boundary by arithmetic
+        self._prepared = True
 
     def _starts(self, g: FloatArray, t: FloatArray) -> NDArray[np.int64]:
         """(members, groups): index of each member's first accepted point in the shared sorted gains."""
@@ -166,6 +173,7 @@ class RatificationPlan:
 
     def supports(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray) -> FloatArray:
         """Weighted share of members accepting each grid point, shape (grid,)."""
+        self._prepare()
         g = np.asarray(concession_weight, dtype=float)
         t = np.asarray(threshold, dtype=float) - 1e-12
         w = np.asarray(weights, dtype=float)

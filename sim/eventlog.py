@@ -134,28 +134,63 @@ class EventLog:
                 n += int(np.isin(seg.columns["source"], list(sources)).sum())
         return n
 
-    def to_table(self, schema: pa.Schema) -> pa.Table:
-        """The log as an Arrow table of ``schema`` (the columns of :data:`COLUMNS`)."""
+    def to_table(self, schema: pa.Schema, rows_per_batch: int = 100_000) -> pa.Table:
+        """The log as an Arrow table of ``schema`` (the columns of :data:`COLUMNS`).
+
+        Segments are gathered into record batches of about ``rows_per_batch``
+        rows, so a long log is converted a batch at a time (its sentences are
+        rendered batch by batch, never all at once).
+        """
         batches: list[pa.RecordBatch] = []
-        for seg in self._segments:
-            if isinstance(seg, list):
-                batches.extend(pa.Table.from_pylist(seg, schema=schema).to_batches())
-                continue
-            n = len(seg)
+        pending: list[dict[str, NDArray[Any]]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal pending, size
+            if not pending:
+                return
             arrays = []
             for name in schema.names:
-                if name == "step":
-                    arrays.append(pa.array(np.full(n, seg.step, dtype=np.int32), pa.int32()))
-                elif name == "date":
-                    arrays.append(pa.array([seg.date] * n, pa.string()))
-                elif name == "text":
-                    arrays.append(pa.array(seg.texts(self._render), pa.string()))
-                else:
-                    arrays.append(pa.array(seg.columns[name], schema.field(name).type))
+                parts = [cols[name] for cols in pending]
+                values = parts[0] if len(parts) == 1 else np.concatenate(parts)
+                arrays.append(pa.array(values, schema.field(name).type))
             batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            pending, size = [], 0
+
+        for seg in self._segments:
+            cols = self._columns(seg)
+            pending.append(cols)
+            size += len(cols["kind"])
+            if size >= rows_per_batch:
+                flush()
+        flush()
         if not batches:
             return schema.empty_table()
         return pa.Table.from_batches(batches, schema=schema)
+
+    def _columns(self, seg: list[dict[str, Any]] | Block) -> dict[str, NDArray[Any]]:
+        """A segment as numpy columns (object arrays for strings)."""
+        if isinstance(seg, list):
+            cols: dict[str, NDArray[Any]] = {}
+            for name in COLUMNS:
+                if name == "step":
+                    cols[name] = np.array([r[name] for r in seg], dtype=np.int32)
+                elif name in FLOAT_COLUMNS:
+                    cols[name] = np.array([r[name] for r in seg], dtype=np.float64)
+                else:
+                    col = np.empty(len(seg), dtype=object)
+                    col[:] = [r[name] for r in seg]
+                    cols[name] = col
+            return cols
+        n = len(seg)
+        date = np.empty(n, dtype=object)
+        date[:] = seg.date
+        return {
+            "step": np.full(n, seg.step, dtype=np.int32),
+            "date": date,
+            **{name: seg.columns[name] for name in COLUMNS[2:] if name != "text"},
+            "text": seg.texts(self._render),
+        }
 
 
 def merge_block(

@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from sim.numeric import clip
+
 FloatArray = NDArray[np.float64]
 
 
@@ -128,7 +130,7 @@ def fj_step(W: sp.csr_matrix, x: FloatArray, x0: FloatArray, lam: FloatArray, u:
     out = lam * (W @ x) + (1 - lam) * x0
     if u is not None:
         out = out + u
-    return np.clip(out, 0.0, 1.0)
+    return clip(out, 0.0, 1.0)
 
 
 def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatArray:

@@ -25,14 +25,17 @@ from agents.third_party import ThirdParty
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
-from sim.eventlog import EventLog, merge_block
+from sim.eventlog import COLUMNS as EVENT_COLUMNS
+from sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
+from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
 from sim.trustbatch import Shift, TrustBatch
 
 FloatArray = NDArray[np.float64]
+EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -124,6 +127,8 @@ class DiplomacyModel(mesa.Model):
         mode: ``free`` or ``forcing``; the scenario's mode when None.
         steps: number of weeks; the scenario's horizon when None.
     """
+
+    SMALL_BLOCK = 64  # a week's rows up to this many are logged as dicts, more as a columnar block
 
     def __init__(
         self,
@@ -514,7 +519,7 @@ class DiplomacyModel(mesa.Model):
         return tr.expit(self.state.trust_logit)
 
     def _set_trust(self, rows: IntArray, col: int, mu: FloatArray) -> None:
-        mu = np.clip(mu, 1e-6, 1 - 1e-6)
+        mu = clip(mu, 1e-6, 1 - 1e-6)
         if self.params.trust_model == "beta":
             total = self.state.beta_a[rows, col] + self.state.beta_b[rows, col]
             self.state.beta_a[rows, col] = mu * total
@@ -676,7 +681,7 @@ class DiplomacyModel(mesa.Model):
         # 5. stances, then factional weights
         s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u)
         self._update_omega()
-        s.affect = np.clip(self._received_affect, -1, 1)
+        s.affect = clip(self._received_affect, -1, 1)
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()
         # 7. summit logic (in forcing mode with dated summits, summits happen on their dates only)
@@ -737,18 +742,40 @@ class DiplomacyModel(mesa.Model):
             rows_at = np.flatnonzero(simple)
             bulk, lazy = self._deliver_simple(out.take(rows_at), t)
             # rows in signal order: each simple signal one row, the others their rows
-            lengths = np.zeros(n, dtype=np.int64)
-            lengths[rows_at] = 1
-            np.add.at(lengths, np.array([i for i, _row in others], dtype=np.int64), 1)
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-            seen: dict[int, int] = {}
-            placed = []
+            per_signal: dict[int, list[dict[str, Any]]] = {}
             for i, row in others:
-                k = seen.get(i, 0)
-                seen[i] = k + 1
-                placed.append((int(starts[i]) + k, row))
-            block = merge_block(t, self.date_of(t), int(lengths.sum()), starts[rows_at], bulk, lazy, placed)
-            self.events.add_block(block)
+                per_signal.setdefault(i, []).append(row)
+            is_simple = simple.tolist()
+            bulk_pos: list[int] = []
+            placed: list[tuple[int, dict[str, Any]]] = []
+            pos = 0
+            for i in range(n):
+                if is_simple[i]:
+                    bulk_pos.append(pos)
+                    pos += 1
+                else:
+                    for row in per_signal.get(i, ()):
+                        placed.append((pos, row))
+                        pos += 1
+            if pos <= self.SMALL_BLOCK:
+                # a few rows: plain dicts are cheaper than a block's columns
+                date = self.date_of(t)
+                rows: list[dict[str, Any] | None] = [None] * pos
+                for p_, row in placed:
+                    rows[p_] = row
+                for j, p_ in enumerate(bulk_pos):
+                    snd, rcv = int(lazy[j, 0]), int(lazy[j, 1])
+                    kind_name = bulk["kind"][j]
+                    rows[p_] = {
+                        "step": t,
+                        "date": date,
+                        **{name: float(bulk[name][j]) if name in FLOAT_COLUMNS else bulk[name][j] for name in EVENT_BULK_COLUMNS},
+                        "text": self._render_event(kind_name, snd, rcv, t, date),
+                    }
+                self.events.extend([r for r in rows if r is not None])
+            else:
+                block = merge_block(t, self.date_of(t), pos, np.asarray(bulk_pos, dtype=np.int64), bulk, lazy, placed)
+                self.events.add_block(block)
         else:
             self.events.extend([row for _i, row in others])
         if mediations:
@@ -908,7 +935,7 @@ class DiplomacyModel(mesa.Model):
             return float(a / (a + b))
         if dl == 0.0:
             return float(tr.expit(s.trust_logit[receiver, c]))
-        return float(tr.expit(np.clip(s.trust_logit[receiver, c] + dl, -tr.LOGIT_MAX, tr.LOGIT_MAX)))
+        return float(tr.expit(clip(s.trust_logit[receiver, c] + dl, -tr.LOGIT_MAX, tr.LOGIT_MAX)))
 
     def _members_with_roles(self, c: int, roles: Sequence[str] | None) -> IntArray:
         """Members of side c with one of ``roles`` (all when None), cached."""
@@ -1011,12 +1038,12 @@ class DiplomacyModel(mesa.Model):
         if self.params.trust_model == "beta":
             before = s.beta_a[rows, col] / (s.beta_a[rows, col] + s.beta_b[rows, col])
             ev = evidence if evidence is not None else self.params.beta_w * shift
-            s.beta_a[rows, col] += np.clip(ev, 0, None)
-            s.beta_b[rows, col] += np.clip(-ev, 0, None)
+            s.beta_a[rows, col] += np.maximum(ev, 0)
+            s.beta_b[rows, col] += np.maximum(-ev, 0)
             self._meter[0] += float(np.abs(s.beta_a[rows, col] / (s.beta_a[rows, col] + s.beta_b[rows, col]) - before).sum())
             return
         before = s.trust_logit[rows, col]
-        after = np.clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+        after = clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
         s.trust_logit[rows, col] = after
         self._meter[0] += float(np.abs(tr.expit(after) - tr.expit(before)).sum())
 
@@ -1083,9 +1110,9 @@ class DiplomacyModel(mesa.Model):
         if eff.who == "sender" and sender_side < 0 and sender >= 0:
             m = self.tp_index[sender]
             if var == "enforcement":
-                s.enforcement[m] = float(np.clip(s.enforcement[m] + delta, 0, 1))
+                s.enforcement[m] = float(clip(s.enforcement[m] + delta, 0, 1))
             elif var == "pressure.domestic":
-                s.tp_domestic[m] = float(np.clip(s.tp_domestic[m] + delta, 0, 1))
+                s.tp_domestic[m] = float(clip(s.tp_domestic[m] + delta, 0, 1))
             elif var == "stance":
                 self._u[sender] += delta
             return
@@ -1118,7 +1145,7 @@ class DiplomacyModel(mesa.Model):
                 self._u[mem] += d
                 self._meter[1] += moved
             elif var == "anchor":
-                s.anchor[mem] = np.clip(s.anchor[mem] + delta, 0, 1)
+                s.anchor[mem] = clip(s.anchor[mem] + delta, 0, 1)
             elif var == "threshold":
                 s.threshold_shift[mem] += delta
             elif var == "influence":
@@ -1126,7 +1153,7 @@ class DiplomacyModel(mesa.Model):
             elif var == "rapport":
                 col = sender_side if sender_side >= 0 else c
                 d = np.full(mem.size, delta) * (s.psi[mem] if eff.scale == "ego" else 1.0)
-                s.rapport[mem, col] = np.clip(s.rapport[mem, col] + d, 0, 1)
+                s.rapport[mem, col] = clip(s.rapport[mem, col] + d, 0, 1)
             elif var == "pressure.economic":
                 s.economic[c] = min(max(s.economic[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
@@ -1143,12 +1170,12 @@ class DiplomacyModel(mesa.Model):
                 s.sanctions[c] = min(max(s.sanctions[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "exercise_credit":
-                s.credit[c] = np.clip(s.credit[c] + delta, 0, 1)
+                s.credit[c] = clip(s.credit[c] + delta, 0, 1)
             elif var == "demand":
-                s.demand[c] = np.clip(s.demand[c] + delta, -1, 1)
+                s.demand[c] = clip(s.demand[c] + delta, -1, 1)
             elif var == "enforcement":
                 clients = self.tp_client == c
-                s.enforcement[clients] = np.clip(s.enforcement[clients] + delta, 0, 1)
+                s.enforcement[clients] = clip(s.enforcement[clients] + delta, 0, 1)
         if var == "perception":
             s.perception_log = float(min(max(s.perception_log + delta, -3.0), 1.0))
 
@@ -1235,16 +1262,16 @@ class DiplomacyModel(mesa.Model):
         s.tension = pr.tension(s.hostility, self.summit_sides)
         s.military_extra = s.military_extra * (1 - p.delta_m)
         s.credit = s.credit * 0.98
-        s.military = np.clip(s.tension + s.military_extra - s.credit, 0, 1)
+        s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
         hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
         s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
-        elite_target = np.clip(hl_share * s.unreciprocated * 4, 0, 1)
+        elite_target = clip(hl_share * s.unreciprocated * 4, 0, 1)
         s.domestic = np.where(
             self.elite,
             (1 - p.domestic_decay) * s.domestic + p.domestic_decay * elite_target,
             s.domestic + p.domestic_growth,
         )
-        s.domestic = np.clip(s.domestic, 0, 1)
+        s.domestic = clip(s.domestic, 0, 1)
         s.tp_domestic = s.tp_domestic + 0.05 * (self.tp_domestic0 - s.tp_domestic)
         s.demand = s.demand * (1 - p.demand_decay)
         s.perception_log *= 0.9
@@ -1259,7 +1286,7 @@ class DiplomacyModel(mesa.Model):
         s = self.state
         if not s.military.any():
             s.tension = pr.tension(s.hostility, self.summit_sides)
-            s.military = np.clip(s.tension + s.military_extra - s.credit, 0, 1)
+            s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
         s.pressure = pr.aggregate(self.pressure_weights, s.economic, s.domestic, s.military)
 
     # ---------------------------------------------------------------- omega
@@ -1394,7 +1421,7 @@ class DiplomacyModel(mesa.Model):
         self._apply_signal(sig, self.catalogue["walk_away"], t)
         self._log_signal(sig, t, tb)
         self._flush_side_accumulators()
-        s.stance = np.clip(s.stance + self._u, 0, 1)
+        s.stance = clip(s.stance + self._u, 0, 1)
         self._update_omega()
         for c in (a, b):
             if self.rng.random() < p.p_blame:

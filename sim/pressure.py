@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.numeric import clip
+
 FloatArray = NDArray[np.float64]
 
 
@@ -21,7 +23,7 @@ def leakage(leak0: float, laxity: FloatArray, enforcement: FloatArray, client_of
     mask = client_of >= 0
     if mask.any():
         np.add.at(leak, client_of[mask], laxity[mask] * (1 - enforcement[mask]))
-    return np.clip(leak, 0.0, 1.0)
+    return clip(leak, 0.0, 1.0)
 
 
 def effective_sanctions(stock: FloatArray, leak: FloatArray) -> FloatArray:
@@ -35,7 +37,7 @@ def economic_pain(pain: FloatArray, s_eff: FloatArray, delta_e: float) -> FloatA
     >>> economic_pain(np.array([0.0]), np.array([1.0]), 0.04).tolist()
     [0.04]
     """
-    return np.clip((1 - delta_e) * pain + delta_e * s_eff, 0.0, 1.0)
+    return clip((1 - delta_e) * pain + delta_e * s_eff, 0.0, 1.0)
 
 
 def richardson(hostility: FloatArray, delta_m: float, gamma_r: float) -> FloatArray:
@@ -51,7 +53,7 @@ def richardson(hostility: FloatArray, delta_m: float, gamma_r: float) -> FloatAr
         others = (hostility.sum() - hostility) / (n - 1)
     else:
         others = np.zeros_like(hostility)
-    return np.clip((1 - delta_m) * hostility + gamma_r * others, 0.0, 1.0)
+    return clip((1 - delta_m) * hostility + gamma_r * others, 0.0, 1.0)
 
 
 def tension(hostility: FloatArray, summit_sides: NDArray[np.int64]) -> float:
@@ -61,4 +63,4 @@ def tension(hostility: FloatArray, summit_sides: NDArray[np.int64]) -> float:
 
 def aggregate(weights: FloatArray, economic: FloatArray, domestic: FloatArray, military: FloatArray) -> FloatArray:
     """P_c = w_E P^E + w_D P^D + w_M P^M, per side (weights shape (C, 3))."""
-    return np.clip(weights[:, 0] * economic + weights[:, 1] * domestic + weights[:, 2] * military, 0.0, 1.0)
+    return clip(weights[:, 0] * economic + weights[:, 1] * domestic + weights[:, 2] * military, 0.0, 1.0)

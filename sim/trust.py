@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sim.numeric import clip
+
 FloatArray = NDArray[np.float64]
 
 EPS = 1e-9
@@ -23,7 +25,7 @@ def logit(p: ArrayLike) -> FloatArray:
     >>> float(logit(0.5))
     0.0
     """
-    q = np.clip(np.asarray(p, dtype=float), EPS, 1 - EPS)
+    q = clip(np.asarray(p, dtype=float), EPS, 1 - EPS)
     return np.log(q / (1 - q))
 
 
@@ -33,7 +35,7 @@ def expit(x: ArrayLike) -> FloatArray:
     >>> round(float(expit(logit(0.2))), 12)
     0.2
     """
-    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=float), -LOGIT_MAX * 2, LOGIT_MAX * 2)))
+    return 1.0 / (1.0 + np.exp(-clip(np.asarray(x, dtype=float), -LOGIT_MAX * 2, LOGIT_MAX * 2)))
 
 
 def effective_cost(cost: float, tie: float, audience: ArrayLike) -> FloatArray:

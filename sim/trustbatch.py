@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import trust as tr
+from sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -80,13 +81,13 @@ class TrustBatch:
         """A shift with its meter read from the current (start-of-delivery) state."""
         if self.use_beta:
             ev = evidence if evidence is not None else self.beta_w * shift
-            alpha, beta = np.clip(ev, 0, None), np.clip(-ev, 0, None)
+            alpha, beta = np.maximum(ev, 0), np.maximum(-ev, 0)
             a0, b0 = self.beta_a[rows, col], self.beta_b[rows, col]
             meter = float(np.abs((a0 + alpha) / (a0 + alpha + b0 + beta) - a0 / (a0 + b0)).sum())
         else:
             alpha = beta = np.zeros(0)
             before = self.trust_logit[rows, col]
-            after = np.clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
+            after = clip(before + shift, -tr.LOGIT_MAX, tr.LOGIT_MAX)
             meter = float(np.abs(tr.expit(after) - tr.expit(before)).sum())
         return Shift(rows=rows, col=col, logit=np.asarray(shift, dtype=float), alpha=alpha, beta=beta, meter=meter)
 
@@ -117,4 +118,4 @@ class TrustBatch:
         total = np.zeros_like(self.trust_logit)
         for sh in shifts:
             total[sh.rows, sh.col] += sh.count * sh.logit
-        np.clip(self.trust_logit + total, -tr.LOGIT_MAX, tr.LOGIT_MAX, out=self.trust_logit)
+        clip(self.trust_logit + total, -tr.LOGIT_MAX, tr.LOGIT_MAX, out=self.trust_logit)

@@ -549,9 +549,12 @@ def test_delivery_order_within_a_week_does_not_change_trust(teaching: Scenario) 
     assert np.array_equal(a.state.trust_logit, b.state.trust_logit)
 
 
-def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Scenario) -> None:
-    # lobbying is delivered in bulk, a threat one by one: the log still follows the delivery order
+@pytest.mark.parametrize("small_block", [64, 0], ids=["as-dicts", "as-a-columnar-block"])
+def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Scenario, small_block: int) -> None:
+    # lobbying is delivered in bulk, a threat one by one: the log still follows the delivery order,
+    # whether the week's rows are stored as dicts (few) or as a block of columns (many)
     model = fresh(teaching)
+    model.SMALL_BLOCK = small_block
     hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
     dove = next(f.id for f in teaching.sides["beta"].factions if f.role != "hardliner")
     sigs = [
@@ -568,3 +571,18 @@ def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Sce
     assert same == [str(sorted(r.items())) for r in model.events]
     lobby = next(e for e in model.events if e["kind"] == "lobby")
     assert teaching.sides["beta"].leader.name in lobby["text"]
+
+
+def test_a_run_logs_the_same_rows_as_dicts_or_as_blocks(teaching: Scenario) -> None:
+    from sim.run import EVENT_SCHEMA
+
+    tables = []
+    for small_block in (10_000, 0):
+        model = DiplomacyModel(teaching, seed=11)
+        model.SMALL_BLOCK = small_block
+        while model.running:
+            model.step()
+        tables.append(model.events.to_table(EVENT_SCHEMA))
+    assert tables[0].num_rows > 20
+    as_text = [[str(sorted(r.items())) for r in table.to_pylist()] for table in tables]  # str: nan == nan
+    assert as_text[0] == as_text[1]

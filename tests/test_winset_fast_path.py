@@ -65,7 +65,6 @@ def test_large_sides_use_the_fast_path_and_agree() -> None:
     grid = bg.issue_grid(2, 21)
     gains, gives = bg.split_utility(grid, [0.8, -0.6])
     plan = bg.RatificationPlan(gains, gives)
-    assert plan.shared is not None  # a product grid: one 2-D pass
     rng = np.random.default_rng(3)
     m = 2_000
     g, b, w = rng.uniform(0, 2, m), rng.uniform(-0.5, 0.8, m), rng.dirichlet(np.ones(m))
@@ -75,3 +74,4 @@ def test_large_sides_use_the_fast_path_and_agree() -> None:
     decided = np.abs(ref - theta) > 1e-9
     assert (plan.win_set(g, b, w, theta)[decided] == (ref >= theta - 1e-12)[decided]).all()
     assert 0 < plan.win_set(g, b, w, theta).sum() < grid.shape[0]
+    assert plan.shared is not None and plan.step > 0  # a product grid, evenly spaced: the arithmetic pass
