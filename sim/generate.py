@@ -3,6 +3,18 @@
 ``generate(agents=10_000, edges=100_000, sides=2, seed=1)`` returns the data
 of a valid scenario: factions of every role, third parties, a scale-free or
 small-world influence graph, the default signal catalogue and a few events.
+
+**Crowds of factions.** The default catalogue is written for inner circles
+of a handful of factions: one hardliner faction's threat raises its side's
+hostility by 0.05. A side of thousands of factions would then saturate
+hostility, tension and trust within a week and every run would escalate at
+once. So the generated file overrides the kinds factions send to the other
+side (:func:`crowd_signals`): a faction's side-level effects and its trust
+effect are divided by the number of factions that may send the kind, so a
+crowd in which every eligible faction acts weighs as much as one sender of
+the default catalogue. Leaders keep the default kinds (a faction threat is
+its own kind, ``faction_threat``); lobbying, already weighted by the
+lobbying faction's influence, is unchanged.
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim.signals import FACTION_ROLES
+from sim.signals import DEFAULT_CATALOGUE, FACTION_ROLES
 
 ROLE_STANCE = {"hardliner": 0.8, "military": 0.75, "intelligence": 0.6, "ratifier": 0.6, "staff": 0.4, "reformer": 0.3}
 
@@ -117,6 +129,7 @@ def generate(
         "sides": sides_data,
         "third_parties": third,
         "influence": influence,
+        "signals": crowd_signals([[f["role"] for f in side["factions"]] for side in sides_data.values()]),
         "events": [
             {
                 "week": min(5, steps - 1),
@@ -134,6 +147,49 @@ def generate(
             },
         ],
     }
+
+
+def crowd_signals(roles_by_side: list[list[str]]) -> dict[str, dict[str, Any]]:
+    """Catalogue overrides for sides of many factions (see the module docstring).
+
+    >>> over = crowd_signals([["hardliner"] * 50 + ["military"] * 50 + ["staff"] * 20] * 2)
+    >>> over["threat"]["senders"], over["faction_threat"]["senders"]
+    (['leader'], ['hardliner', 'military'])
+    >>> [e["delta"] for e in over["faction_threat"]["effects"]], over["faction_threat"]["trust"]["magnitude"]
+    ([0.0005, 0.0005, 0.0005], 0.003)
+    >>> over["envoy_talks"]["verification"]
+    0.05
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, kind in DEFAULT_CATALOGUE.items():
+        if not kind.get("chosen", True) or name == "lobby":
+            continue
+        senders = list(kind.get("senders", []))
+        crowd_roles = [r for r in senders if r in FACTION_ROLES]
+        if not crowd_roles:
+            continue
+        k = max(sum(1 for r in roles if r in crowd_roles) for roles in roles_by_side)
+        if k <= 1:
+            continue
+        scaled = {key: value for key, value in kind.items()}
+        scaled["senders"] = crowd_roles
+        scaled["effects"] = [{**e, "delta": float(e["delta"]) / k} for e in kind.get("effects", [])]
+        trust = dict(kind.get("trust", {"mode": "none"}))
+        if trust.get("mode") in ("hostile", "shift"):
+            trust["magnitude"] = float(trust.get("magnitude", 0.0)) / k
+        elif trust.get("mode") == "reassuring":
+            # c_eff = (cost + A tie) verification: the credibility of one envoy among k
+            scaled["verification"] = float(kind.get("verification", 1.0)) / k
+        scaled["trust"] = trust
+        leaders_too = len(crowd_roles) < len(senders)
+        if leaders_too:
+            # leaders keep the default kind; the crowd gets its own
+            out[name] = {"senders": [r for r in senders if r not in crowd_roles]}
+            scaled["label"] = f"{kind.get('label', name)} (faction)"
+            out[f"faction_{name}"] = scaled
+        else:
+            out[name] = scaled
+    return out
 
 
 def _edges(rng: np.random.Generator, n: int, side_of: np.ndarray, count: int, graph: str) -> list[tuple[int, int]]:

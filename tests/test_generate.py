@@ -74,3 +74,25 @@ def test_generate_command_writes_a_valid_file_and_refuses_bad_arguments(tmp_path
     bad = cli("generate", "--graph", "lattice", "-o", str(tmp_path / "y.yaml"))
     assert bad.code == 2 and "scale-free or small-world" in bad.stderr
     assert not (tmp_path / "y.yaml").exists()
+
+
+def test_a_crowd_of_factions_weighs_as_much_as_one_default_sender() -> None:
+    data = generate(2_000, 10_000, 2, seed=3)
+    sc = validate_data(data, "<generated>")
+    cat = sc.catalogue
+    hawks = max(sum(1 for f in side.factions if f.role in ("hardliner", "military")) for side in sc.sides.values())
+    assert hawks > 300
+    # every eligible faction threatening at once adds what one default threat adds
+    assert cat["faction_threat"].senders == ["hardliner", "military"] and cat["threat"].senders == ["leader"]
+    for crowd, one in zip(cat["faction_threat"].effects, cat["threat"].effects, strict=True):
+        assert crowd.var == one.var and crowd.delta * hawks == pytest.approx(one.delta, rel=1e-9)
+    assert cat["faction_threat"].trust.magnitude * hawks == pytest.approx(cat["threat"].trust.magnitude, rel=1e-9)
+    staff = max(sum(1 for f in side.factions if f.role == "staff") for side in sc.sides.values())
+    assert cat["envoy_talks"].verification * staff == pytest.approx(1.0, rel=1e-9)
+
+
+def test_generated_crowds_do_not_end_every_run_at_once() -> None:
+    # with the default catalogue thousands of threats saturated tension and every run escalated by week 3
+    sc = validate_data(generate(2_000, 10_000, 2, seed=1, steps=40), "<generated>")
+    weeks = [run_scenario(sc, seed=s).manifest["metrics"]["steps_run"] for s in range(3)]
+    assert min(weeks) >= 20
