@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agents.base import Signal
 from sim.model import DiplomacyModel
@@ -586,3 +588,43 @@ def test_a_run_logs_the_same_rows_as_dicts_or_as_blocks(teaching: Scenario) -> N
     assert tables[0].num_rows > 20
     as_text = [[str(sorted(r.items())) for r in table.to_pylist()] for table in tables]  # str: nan == nan
     assert as_text[0] == as_text[1]
+
+
+# ----------------------------------------------------------------------------- the batched delivery against one signal at a time
+
+
+TRUST_KINDS = ["threat", "praise", "demand", "sanctions_tighten", "dismantle_site", "partial_relief", "sanctions_ease", "srbm_test"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    picks=st.lists(st.tuples(st.sampled_from(["ada", "bo"]), st.sampled_from(TRUST_KINDS)), min_size=1, max_size=8),
+    mu0=st.floats(0.02, 0.98),
+    x0=st.floats(0.0, 1.0),
+)
+def test_a_weeks_trust_equals_the_sum_of_each_signal_alone(teaching: Scenario, picks, mu0: float, x0: float) -> None:
+    """Delivering a week's signals together moves trust by the sum of what each moves alone from the same state."""
+
+    def start() -> DiplomacyModel:
+        m = fresh(teaching)
+        for actor, side in (("ada", "beta"), ("bo", "alpha")):
+            set_trust(m, actor, side, mu0)
+            set_stance(m, actor, x0)
+        return m
+
+    def signal(m: DiplomacyModel, sender: str, kind: str) -> Signal:
+        i = m.index_of[sender]
+        r = m.receiver_of(i, kind)
+        assert r is not None
+        return Signal(sender=i, kind=kind, receiver=r)
+
+    together = start()
+    base = together.state.trust_logit.copy()
+    together._deliver([signal(together, s, k) for s, k in picks], 0)
+    total = np.zeros_like(base)
+    for s, k in picks:
+        alone = start()
+        alone._deliver([signal(alone, s, k)], 0)
+        total += alone.state.trust_logit - base
+    # the single moves are unclipped here (|logit| stays far below 20), so the sum is the week's move
+    assert np.allclose(together.state.trust_logit, np.clip(base + total, -20, 20), rtol=0, atol=1e-9)
