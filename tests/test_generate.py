@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,17 @@ def test_generated_crowds_do_not_end_every_run_at_once() -> None:
     sc = validate_data(generate(2_000, 10_000, 2, seed=1, steps=40), "<generated>")
     weeks = [run_scenario(sc, seed=s).manifest["metrics"]["steps_run"] for s in range(3)]
     assert min(weeks) >= 20
+
+
+def test_a_large_run_json_is_compact_and_loads_back(tmp_path: Path) -> None:
+    from sim.run import RunResult
+
+    sc = validate_data(generate(1_200, 8_000, 2, seed=2, steps=3), "<generated>")
+    result = run_scenario(sc, seed=1)
+    assert len(result.manifest["influence_edges"]) > 5_000
+    d = result.save(tmp_path / "big")
+    text = (d / "run.json").read_text()
+    assert text.count("\n") == 1  # one line: no indentation for 8,000 edges
+    assert RunResult.load(d).manifest == json.loads(json.dumps(result.manifest, default=float))
+    small = run_scenario(load_scenario("teaching"), seed=1).save(tmp_path / "small")
+    assert (small / "run.json").read_text().count("\n") > 100  # small runs stay readable
