@@ -44,7 +44,8 @@ def spec_file(tmp: Path, scenario: str, runs: int, steps: int | None = None) -> 
 def rate(path: Path, executor, out: Path) -> float:  # type: ignore[no-untyped-def]
     loaded = load_spec(path)
     t0 = time.perf_counter()
-    summary = run_sweep(loaded, out, executor)
+    with executor:  # closing the pool is part of the cost
+        summary = run_sweep(loaded, out, executor)
     return summary.done / (time.perf_counter() - t0)
 
 
@@ -91,7 +92,8 @@ def big_child() -> None:
         thread = threading.Thread(target=sample, daemon=True)
         thread.start()
         t0 = time.perf_counter()
-        summary = run_sweep(load_spec(path), tmp / "big", ProcessExecutor(2))
+        with ProcessExecutor(2) as executor:
+            summary = run_sweep(load_spec(path), tmp / "big", executor)
         done.set()
         print(summary.done, time.perf_counter() - t0, peak[0])
 

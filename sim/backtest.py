@@ -35,7 +35,7 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -640,21 +640,6 @@ def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[fl
     return out
 
 
-class _KeepOpen:
-    """An executor that ignores close(), so that one pool serves the sweep and the backtests."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.workers = getattr(inner, "workers", 1)
-
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        return self.inner.map_unordered(fn, tasks)  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        pass
-
-
 def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rejection ABC on a sweep's rows: (every point with its distance, the accepted points).
 
@@ -915,7 +900,6 @@ def calibrate(
     )
     loaded = resolve_spec(spec, "summitry calibrate")
     ex = make_executor(executor, workers, address)
-    keep = _KeepOpen(ex)
     t0 = time.perf_counter()
     try:
 
@@ -923,7 +907,7 @@ def calibrate(
             if progress:
                 progress("calibration sweep", done, total)
 
-        summary = run_sweep(loaded, out, keep, resume=resume, progress=sweep_progress)
+        summary = run_sweep(loaded, out, ex, resume=resume, progress=sweep_progress)
         if summary.done < summary.total:
             raise RunDirError(f"{out}: the sweep stored {summary.done} of {summary.total} runs; continue with --resume")
         runs = load_runs(out)
@@ -932,9 +916,9 @@ def calibrate(
         calibrated = {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
         before = after = None
         if backtest_runs:
-            before = backtest(scenario, backtest_runs, seed, keep, progress=progress)
+            before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
             cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
-            after = backtest(cal_sc, backtest_runs, seed, keep, overrides=calibrated, progress=progress)
+            after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
     finally:
         ex.close()
     name = Path(scenario_arg).stem

@@ -452,7 +452,20 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
 # ---------------------------------------------------------------- executors
 
 
-class SerialExecutor:
+class _Owned:
+    """Executors are context managers; whoever creates one closes it (``run_sweep`` never does)."""
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(_Owned):
     """Runs tasks one after another in this process (for tests and debugging)."""
 
     name = "serial"
@@ -461,11 +474,8 @@ class SerialExecutor:
         for task in tasks:
             yield fn(task)
 
-    def close(self) -> None:
-        pass
 
-
-class ProcessExecutor:
+class ProcessExecutor(_Owned):
     """Local worker processes (all cores by default), at most a few tasks in flight each."""
 
     name = "local"
@@ -494,7 +504,7 @@ class ProcessExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DaskExecutor:
+class DaskExecutor(_Owned):
     """A Dask cluster: the given scheduler address, or a LocalCluster started here."""
 
     name = "dask"
@@ -601,7 +611,11 @@ def run_sweep(
     resume: bool = False,
     progress: Callable[[int, int, Counter[str], int], None] | None = None,
 ) -> SweepSummary:
-    """Run (or resume) a sweep into ``out``; returns counts. Results stream to disk."""
+    """Run (or resume) a sweep into ``out``; returns counts. Results stream to disk.
+
+    The executor is the caller's: it is used, never closed here (use it as a
+    context manager), so one pool can serve several sweeps.
+    """
     from sim.errors import InputError
 
     out = Path(out)
@@ -668,20 +682,17 @@ def run_sweep(
     t0 = time.perf_counter()
     if progress:
         progress(completed, total, outcomes, failed)
-    try:
-        for batch, table, traj in executor.map_unordered(run_task, todo):
-            if traj is not None:
-                _atomic(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
-            # the runs part is written last: its presence marks the batch complete
-            _atomic(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
-            completed += table.num_rows
-            statuses = table["status"].to_pylist()
-            failed += statuses.count("failed")
-            outcomes.update(o for o, s in zip(table["outcome"].to_pylist(), statuses, strict=True) if s == "ok")
-            if progress:
-                progress(completed, total, outcomes, failed)
-    finally:
-        executor.close()
+    for batch, table, traj in executor.map_unordered(run_task, todo):
+        if traj is not None:
+            _atomic(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
+        # the runs part is written last: its presence marks the batch complete
+        _atomic(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
+        completed += table.num_rows
+        statuses = table["status"].to_pylist()
+        failed += statuses.count("failed")
+        outcomes.update(o for o, s in zip(table["outcome"].to_pylist(), statuses, strict=True) if s == "ok")
+        if progress:
+            progress(completed, total, outcomes, failed)
     counts = count_rows(out)
     base["counts"] = {"total": total, "done": counts["done"], "failed": counts["failed"]}
     base["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if counts["done"] == total else None

@@ -67,7 +67,8 @@ def sweep_cmd(
             progress.update(task, completed=done, total=total, rate=f"{rate:.1f} runs/s", outcomes=top)
 
         try:
-            summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
+            with ex:
+                summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
         except KeyboardInterrupt:
             err.print(f"interrupted; finished batches are kept — continue with: summitry sweep {spec} --out {out} --resume")
             raise typer.Exit(130) from None

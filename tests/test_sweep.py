@@ -91,11 +91,15 @@ def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
 
     loaded = load_spec(write_spec(tmp_path))
     run_sweep(loaded, tmp_path / "serial", SerialExecutor())
-    run_sweep(loaded, tmp_path / "local", ProcessExecutor(2))
-    run_sweep(loaded, tmp_path / "dask", DaskExecutor(None, 2))
+    with ProcessExecutor(2) as local:
+        run_sweep(loaded, tmp_path / "local", local)
+        run_sweep(loaded, tmp_path / "local-again", local)  # one pool serves two sweeps
+    with DaskExecutor(None, 2) as dask:
+        run_sweep(loaded, tmp_path / "dask", dask)
     serial = rows_without_timing(tmp_path / "serial")
     assert len(serial) == 12
     assert serial == rows_without_timing(tmp_path / "local") == rows_without_timing(tmp_path / "dask")
+    assert serial == rows_without_timing(tmp_path / "local-again")
     manifest = json.loads((tmp_path / "dask" / "sweep.json").read_text())
     assert manifest["counts"] == {"total": 12, "done": 12, "failed": 0}
     assert manifest["finished"] is not None
