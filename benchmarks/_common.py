@@ -26,6 +26,35 @@ def best_of(fn: Callable[[], Any], repeat: int = 5, number: int = 1) -> float:
     return statistics.median(times)
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """Every script's figures as one readable table (benchmarks/results.md)."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (each script updates its own rows). Every figure sits beside a",
+        "baseline measured in the same run; the ratio is measured / baseline.",
+        "",
+        "| script | figure | measured | baseline | ratio | target |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for script in sorted(data):
+        for e in data[script]:
+            lines.append(
+                f"| {script} | {e.get('figure', '')} | {e.get('measured_ms', 0):.3f} | {e.get('baseline_ms', 0):.3f} "
+                f"| {e.get('ratio', 0):.2f} | {e.get('target', '')} |"
+            )
+    lines.append("")
+    lines.append("Figures are milliseconds unless the figure names another unit (MiB, counts, exponents).")
+    return "\n".join(lines) + "\n"
+
+
 def record(name: str, entries: list[dict[str, Any]]) -> None:
     """Merge this script's figures into benchmarks/results.json (atomically) and print a table."""
     data: dict[str, Any] = {}
@@ -35,10 +64,8 @@ def record(name: str, entries: list[dict[str, Any]]) -> None:
         except json.JSONDecodeError:
             data = {}
     data[name] = entries
-    fd, tmp = tempfile.mkstemp(dir=RESULTS.parent, prefix=".results.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True)
-    os.replace(tmp, RESULTS)
+    _write_atomic(RESULTS, json.dumps(data, indent=2, sort_keys=True))
+    _write_atomic(RESULTS.with_suffix(".md"), markdown(data))
     width = max(len(e["figure"]) for e in entries)
     print(f"{'figure':<{width}}  {'measured':>12}  {'baseline':>12}  {'ratio':>7}  target")
     for e in entries:

@@ -68,7 +68,9 @@ def test_record_merges_figures_and_prints_ratios(
     data = json.loads(results.read_text())
     assert data["other"] == [{"figure": "kept"}] and data["mine"][0]["ratio"] == 2.0
     assert "2.00" in capsys.readouterr().out
-    assert not list(tmp_path.glob(".results.*"))  # the temporary file was renamed into place
+    assert not list(tmp_path.glob(".results.*"))  # the temporary files were renamed into place
+    table = (tmp_path / "results.md").read_text()
+    assert "| mine | f | 3.000 | 1.500 | 2.00 | t |" in table and "| other | kept |" in table
 
 
 def test_process_tree_memory_counts_children() -> None:
