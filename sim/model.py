@@ -25,6 +25,7 @@ from agents.third_party import ThirdParty
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
+from sim.batch import DeliveryBatch, Shift
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
 from sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
@@ -32,7 +33,6 @@ from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
-from sim.trustbatch import Shift, TrustBatch
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
@@ -408,7 +408,7 @@ class DiplomacyModel(mesa.Model):
         self._received_affect = np.zeros(N)
         self._meter = [0.0, 0.0, 0.0]
         self._own = [0.0, 0.0, 0.0]
-        self._batch: TrustBatch | None = None
+        self._batch: DeliveryBatch | None = None
         self._side_acc = np.zeros((3, C))
         self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
@@ -722,65 +722,61 @@ class DiplomacyModel(mesa.Model):
         """
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        n = len(out)
         simple = self._simple_by_code[out.kind_code]
-        individual = [out.signal(i) for i in np.flatnonzero(~simple).tolist()]
         others: list[tuple[int, dict[str, Any]]] = []  # (position, row) of individually delivered signals
         s = self.state
-        self._batch = TrustBatch(s.trust_logit, s.beta_a, s.beta_b, self.params.trust_model == "beta", self.params.beta_w)
+        self._batch = DeliveryBatch(s.trust_logit, s.beta_a, s.beta_b, self.params.trust_model == "beta", self.params.beta_w)
         try:
-            positions = np.flatnonzero(~simple).tolist()
-            for pos, sig in zip(positions, individual, strict=True):
-                self._deliver_one(sig, t, pos, others, mediations, summit_actions)
-            self._batch.apply()
-            for key, count in self._batch.nudges.items():
-                mem, d = self._batch.nudge_of[key]
-                self._u[mem] += d if count == 1 else count * d
+            for pos in np.flatnonzero(~simple).tolist():
+                self._deliver_one(out.signal(pos), t, pos, others, mediations, summit_actions)
+            self._batch.apply(self._u)
         finally:
             self._batch = None
         if simple.any():
             rows_at = np.flatnonzero(simple)
             bulk, lazy = self._deliver_simple(out.take(rows_at), t)
-            # rows in signal order: each simple signal one row, the others their rows
-            per_signal: dict[int, list[dict[str, Any]]] = {}
-            for i, row in others:
-                per_signal.setdefault(i, []).append(row)
-            is_simple = simple.tolist()
-            bulk_pos: list[int] = []
-            placed: list[tuple[int, dict[str, Any]]] = []
-            pos = 0
-            for i in range(n):
-                if is_simple[i]:
-                    bulk_pos.append(pos)
-                    pos += 1
-                else:
-                    for row in per_signal.get(i, ()):
-                        placed.append((pos, row))
-                        pos += 1
-            if pos <= self.SMALL_BLOCK:
-                # a few rows: plain dicts are cheaper than a block's columns
-                date = self.date_of(t)
-                rows: list[dict[str, Any] | None] = [None] * pos
-                for p_, row in placed:
-                    rows[p_] = row
-                for j, p_ in enumerate(bulk_pos):
-                    snd, rcv = int(lazy[j, 0]), int(lazy[j, 1])
-                    kind_name = bulk["kind"][j]
-                    rows[p_] = {
-                        "step": t,
-                        "date": date,
-                        **{name: float(bulk[name][j]) if name in FLOAT_COLUMNS else bulk[name][j] for name in EVENT_BULK_COLUMNS},
-                        "text": self._render_event(kind_name, snd, rcv, t, date),
-                    }
-                self.events.extend([r for r in rows if r is not None])
-            else:
-                block = merge_block(t, self.date_of(t), pos, np.asarray(bulk_pos, dtype=np.int64), bulk, lazy, placed)
-                self.events.add_block(block)
+            self._log_week(t, simple.tolist(), others, bulk, lazy)
         else:
             self.events.extend([row for _i, row in others])
         if mediations:
             self._mediate(mediations, t)
         self._summit_actions(summit_actions, t)
+
+    def _log_week(
+        self, t: int, is_simple: list[bool], others: list[tuple[int, dict[str, Any]]], bulk: dict[str, Any], lazy: IntArray
+    ) -> None:
+        """Log a week's rows in signal order: one per bulk signal (columns ``bulk``), the
+        individually delivered signals' rows (``others``, by signal position) where they fall."""
+        per_signal: dict[int, list[dict[str, Any]]] = {}
+        for i, row in others:
+            per_signal.setdefault(i, []).append(row)
+        bulk_pos: list[int] = []
+        placed: list[tuple[int, dict[str, Any]]] = []
+        pos = 0
+        for i, simple in enumerate(is_simple):
+            if simple:
+                bulk_pos.append(pos)
+                pos += 1
+            else:
+                for row in per_signal.get(i, ()):
+                    placed.append((pos, row))
+                    pos += 1
+        date = self.date_of(t)
+        if pos > self.SMALL_BLOCK:
+            self.events.add_block(merge_block(t, date, pos, np.asarray(bulk_pos, dtype=np.int64), bulk, lazy, placed))
+            return
+        # a few rows: plain dicts are cheaper than a block's columns
+        rows: list[dict[str, Any] | None] = [None] * pos
+        for p_, row in placed:
+            rows[p_] = row
+        for j, p_ in enumerate(bulk_pos):
+            rows[p_] = {
+                "step": t,
+                "date": date,
+                **{name: float(bulk[name][j]) if name in FLOAT_COLUMNS else bulk[name][j] for name in EVENT_BULK_COLUMNS},
+                "text": self._render_event(bulk["kind"][j], int(lazy[j, 0]), int(lazy[j, 1]), t, date),
+            }
+        self.events.extend([r for r in rows if r is not None])
 
     def _deliver_one(
         self,
@@ -1026,7 +1022,7 @@ class DiplomacyModel(mesa.Model):
         variant by ``evidence`` (positive counts to alpha, negative to beta).
 
         During a week's delivery the move is collected and applied with the
-        week's others (see :mod:`sim.trustbatch`); ``receiver`` is the row whose
+        week's others (see :mod:`sim.batch`); ``receiver`` is the row whose
         own move the event log reports as its ``trust_after``."""
         s = self.state
         if self._batch is not None:
@@ -1138,8 +1134,7 @@ class DiplomacyModel(mesa.Model):
                     d, moved = found
                     if self._batch is not None:
                         # during delivery: count it, and add count x nudge once when the week's signals are in
-                        self._batch.nudges[key] = self._batch.nudges.get(key, 0) + 1
-                        self._batch.nudge_of[key] = (mem, d)
+                        self._batch.nudge(key, mem, d)
                         self._meter[1] += moved
                         continue
                 self._u[mem] += d

@@ -1,4 +1,4 @@
-"""A week's trust updates, read from one state and applied together (MODEL.md §6).
+"""A week's delivery, read from one state and applied together (MODEL.md §6).
 
 Moves are synchronous: every signal of a week is read against the beliefs
 held at the start of delivery, and the log-odds shifts (or, in the Beta
@@ -6,7 +6,8 @@ variant, the evidence counts) are summed and applied once. The order in which
 signals are delivered therefore cannot matter, and signals of the same kind
 from the same side, whose shifts are identical, are computed once and
 counted: a week with thousands of threats costs one array operation per
-(kind, side), not one per threat.
+(kind, side), not one per threat. Uniform stance nudges (the same input for
+every member of a side's roles) are counted the same way and added once.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class Shift:
         return 0.0, 0.0, 0.0
 
 
-class TrustBatch:
-    """Collects a week's trust shifts; :meth:`apply` moves the state once."""
+class DeliveryBatch:
+    """Collects a week's trust shifts and stance nudges; :meth:`apply` moves the state once."""
 
     def __init__(self, trust_logit: FloatArray, beta_a: FloatArray, beta_b: FloatArray, use_beta: bool, beta_w: float) -> None:
         self.trust_logit = trust_logit
@@ -98,7 +99,19 @@ class TrustBatch:
         shift.count = 1
         self.extra.append(shift)
 
-    def apply(self) -> None:
+    def nudge(self, key: tuple[int, int, float], members: IntArray, d: FloatArray) -> None:
+        """Count one uniform stance nudge ``d`` of ``members`` (one per effect, side and size)."""
+        self.nudges[key] = self.nudges.get(key, 0) + 1
+        self.nudge_of[key] = (members, d)
+
+    def apply(self, u: FloatArray) -> None:
+        """Add the counted stance nudges to the inputs ``u``, then move trust (:meth:`apply_trust`)."""
+        for key, count in self.nudges.items():
+            members, d = self.nudge_of[key]
+            u[members] += d if count == 1 else count * d
+        self.apply_trust()
+
+    def apply_trust(self) -> None:
         """Sum every shift (times its count) and move the state once.
 
         Shared shifts are summed in the order of their keys, so the result does
