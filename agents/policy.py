@@ -264,36 +264,38 @@ def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniform
     return np.minimum(choice, eu.shape[1] - 1).astype(np.int64)
 
 
-def quantal_choice_blocks(
-    eu: FloatArray, feasible: BoolArray, lambda_q: float, uniforms: FloatArray, blocks: list[tuple[NDArray[np.int64], NDArray[np.int64]]]
-) -> NDArray[np.int64]:
-    """:func:`quantal_choice` computed block by block on the columns each block can use.
+def choose(model: DiplomacyModel, uniforms: FloatArray, lambda_q: float, forcing: bool = False) -> NDArray[np.int64]:
+    """Every agent's choice (0: nothing, k: kind k-1), drawn with its own uniform.
 
-    ``blocks`` are (rows, columns) with every row's feasible columns (other
-    than 0, doing nothing) among its block's; rows in no block do nothing.
-    Columns that are infeasible for a row carry no weight in its cumulative
-    distribution, so leaving them out changes no choice: the result equals
-    ``quantal_choice(eu, feasible, ...)`` exactly, at a fraction of the cost
-    when many agents (factions) can send only a few kinds.
+    The same as ``quantal_choice(*expected_utilities(model), lambda_q,
+    uniforms)`` (with forcing mode's restriction applied to the feasible
+    table), computed group by group on the columns each group can use:
+    columns a row can never choose carry no weight in its cumulative
+    distribution, so leaving them out changes no choice, and the full
+    (agents x kinds) tables are never built.
     """
-    if len(blocks) == 1 and blocks[0][0].size == eu.shape[0]:
-        return quantal_choice(eu, feasible, lambda_q, uniforms)  # one block of every row: the full table
-    out = np.zeros(eu.shape[0], dtype=np.int64)
-    for rows, cols in blocks:
-        use = np.concatenate([[0], np.asarray(cols, dtype=np.int64)])
-        ix = np.ix_(rows, use)
-        local = quantal_choice(eu[ix], feasible[ix], lambda_q, uniforms[rows])
-        out[rows] = use[local]
-    return out
+    tables = _tables(model)
+    choice = np.zeros(len(model.actor_ids), dtype=np.int64)
+    for rows, use, eu, feasible in tables.compute_blocks(model):
+        if forcing:
+            # leaders and third parties only send the record's forced signals
+            feasible[~np.isin(model.roles[rows], list(FACTION_ONLY_ROLES))] = False
+            feasible[:, 0] = True
+        choice[rows] = use[quantal_choice(eu, feasible, lambda_q, uniforms[rows])]
+    return choice
 
 
 def expected_utilities(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
     """EU[i, k] of every action for every agent, and which are feasible now (fast path)."""
-    tables = getattr(model, "_policy_tables", None)
+    return _tables(model).compute(model)
+
+
+def _tables(model: DiplomacyModel) -> PolicyTables:
+    tables: PolicyTables | None = getattr(model, "_policy_tables", None)
     if tables is None:
         tables = PolicyTables(model)
         model._policy_tables = tables
-    return tables.compute(model)
+    return tables
 
 
 class PolicyTables:
@@ -420,23 +422,32 @@ class PolicyTables:
             self._group_cache = groups
         return self._group_cache
 
-    def blocks(self, model: DiplomacyModel) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-        """(rows, EU columns) of each group, for :func:`quantal_choice_blocks`."""
-        return [(g.rows, g.cols + 1) for g in self._groups(model)]
+    def compute_blocks(self, model: DiplomacyModel) -> list[tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, BoolArray]]:
+        """Per group: (rows, EU columns, EU, feasible), the columns being nothing (0) and the group's kinds."""
+        p = model.params
+        mu = model.trust_matrix()
+        M = self._mass(model)
+        out = []
+        for g in self._groups(model):
+            value, f = _compute_group(model, self, g, mu, M)
+            eu = np.empty((g.rows.size, g.cols.size + 1))
+            eu[:, 0] = p.activity
+            eu[:, 1:] = value
+            feasible = np.empty(eu.shape, dtype=bool)
+            feasible[:, 0] = model.static_feasible[g.rows, 0]
+            feasible[:, 1:] = f
+            out.append((g.rows, np.concatenate([[0], g.cols + 1]), eu, feasible))
+        return out
 
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
         """EU and feasibility of every (agent, kind); each group computes only its own kinds."""
-        p = model.params
         N, K = self.recv.shape
-        mu = model.trust_matrix()
-        M = self._mass(model)
         eu = np.zeros((N, K + 1))
-        eu[:, 0] = p.activity
+        eu[:, 0] = model.params.activity
         feasible = model.static_feasible.copy()
-        for g in self._groups(model):
-            value, f = _compute_group(model, self, g, mu, M)
-            eu[g.rows[:, None], g.cols[None, :] + 1] = value
-            feasible[g.rows[:, None], g.cols[None, :] + 1] = f
+        for rows, use, e, f in self.compute_blocks(model):
+            eu[rows[:, None], use[None, 1:]] = e[:, 1:]
+            feasible[rows[:, None], use[None, 1:]] = f[:, 1:]
         return eu, feasible
 
 

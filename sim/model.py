@@ -644,16 +644,15 @@ class DiplomacyModel(mesa.Model):
                 signals.append(Signal(sender=sender, kind=ev.kind, receiver=receiver, source="forced", note=ev.text))
         # 2. every agent chooses from the state at t (one uniform per agent, in index order)
         uniforms = self.rng.random(len(self.actor_ids))
-        eu, feasible = policy.expected_utilities(self)
-        if self.mode == "forcing":
-            feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
-            feasible[:, 0] = True
         if self._null_table is not None:
             # the null model: the same actors send signals at random, with given weekly rates
+            _eu, feasible = policy.expected_utilities(self)
+            if self.mode == "forcing":
+                feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
+                feasible[:, 0] = True
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
-            choice = policy.quantal_choice_blocks(eu, feasible, self.params.lambda_q, uniforms, self._policy_tables.blocks(self))
-        self._last_eu = eu
+            choice = policy.choose(self, uniforms, self.params.lambda_q, forcing=self.mode == "forcing")
         # the agents whose chosen kind is delivered one by one act through their Mesa agent;
         # bulk kinds (lobbying) are addressed for all their senders at once
         chosen = np.flatnonzero(choice)

@@ -43,12 +43,17 @@ def assert_same_choice(model: DiplomacyModel, seed: int) -> None:
     for lam in (0.5, 4.0, 40.0):
         u = rng.random(eu.shape[0])
         full = policy.quantal_choice(eu, feasible, lam, u)
-        blocks = policy.quantal_choice_blocks(eu, feasible, lam, u, model._policy_tables.blocks(model))
-        assert np.array_equal(full, blocks)
+        by_group = policy.choose(model, u, lam)
+        assert np.array_equal(full, by_group)
         assert feasible[np.arange(full.size), full].all()
+        # forcing mode: leaders and third parties may only do nothing
+        forced = feasible.copy()
+        forced[~np.isin(model.roles, list(policy.FACTION_ONLY_ROLES))] = False
+        forced[:, 0] = True
+        assert np.array_equal(policy.quantal_choice(eu, forced, lam, u), policy.choose(model, u, lam, forcing=True))
 
 
-def test_choice_by_blocks_equals_the_full_table_on_a_large_generated_scenario() -> None:
+def test_choice_by_groups_equals_the_full_table_on_a_large_generated_scenario() -> None:
     from sim.generate import generate
 
     data = generate(600, 3_000, 2, seed=4, steps=10)
@@ -56,16 +61,22 @@ def test_choice_by_blocks_equals_the_full_table_on_a_large_generated_scenario() 
     for week in range(4):
         if not model.running:
             break
-        policy.expected_utilities(model)
-        blocks = model._policy_tables.blocks(model)
-        assert len(blocks) == 2  # factions apart from leaders and third parties
+        assert len(policy._tables(model)._groups(model)) == 2  # factions apart from leaders and third parties
         assert_same_choice(model, week)
         model.step()
 
 
+def test_choice_by_groups_equals_the_full_table_on_builtin_scenarios() -> None:
+    for name in ("singapore-2018", "hanoi-2019"):
+        model = DiplomacyModel(load_scenario(name), seed=8)
+        for week in range(6):
+            assert_same_choice(model, week)
+            model.step()
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenario_data())
-def test_choice_by_blocks_equals_the_full_table_on_random_scenarios(data) -> None:
+def test_choice_by_groups_equals_the_full_table_on_random_scenarios(data) -> None:
     model = DiplomacyModel(validate_data(data, "<generated>"), seed=3)
     for week in range(3):
         if not model.running:
