@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.numeric import clip
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -155,20 +157,20 @@ class RatificationPlan:
         sg = self.shared
         assert sg is not None
         k = sg.size
-        h = g[:, None] * self.gammas[None, :]
-        tt = np.broadcast_to(t[:, None], h.shape)
-        v = tt - h
         if self.step > 0:
-            # first index with sg >= v, by arithmetic; only values within rounding of a
-            # grid value (r near an integer) need the exact check
-            r = (v - sg[0]) / self.step
-            start = np.clip(np.ceil(r), 0, k).astype(np.int64)
+            # first index with sg >= t - g gamma, by arithmetic: r = ((t - sg0) - g gamma) / step
+            # (rearranged to two passes over the chunk); only values within rounding of a grid
+            # value (r near an integer) need the exact check
+            r = ((t - sg[0]) / self.step)[:, None] - g[:, None] * (self.gammas / self.step)[None, :]
+            start = np.ceil(r)
             near = np.nonzero(np.abs(r - np.rint(r)) < 1e-6)
+            start = clip(start, 0, k, out=start).astype(np.int64)
         else:
-            start = np.searchsorted(sg, v.ravel(), side="left").reshape(v.shape)
-            near = np.nonzero(np.ones(v.shape, dtype=bool))
+            start = np.searchsorted(sg, (t[:, None] - g[:, None] * self.gammas[None, :]).ravel(), side="left").reshape(-1, self.gammas.size)
+            near = np.nonzero(np.ones(start.shape, dtype=bool))
         if near[0].size:
-            start[near] = _exact_start(sg, h[near], tt[near], start[near])
+            rows, cols = near
+            start[near] = _exact_start(sg, g[rows] * self.gammas[cols], t[rows], start[near])
         return start
 
     def supports(self, concession_weight: FloatArray, threshold: FloatArray, weights: FloatArray) -> FloatArray:
