@@ -412,6 +412,10 @@ class DiplomacyModel(mesa.Model):
         self._side_acc = np.zeros((3, C))
         self._simple_kind = {name: self._is_simple(kind) for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
+        self._valence = {id(kind): policy.valence(kind) for kind in self.catalogue.values()}
+        self._side_py: list[int] = self.side_of.tolist()
+        self._summit_py: list[int] = self.summit_sides.tolist()
+        self._eff_members: dict[tuple[int, int], IntArray] = {}
         self._nudge_cache: dict[tuple[int, int, float], tuple[FloatArray, float]] = {}
         self._codes = KindCodes(list(self.catalogue))
         self._code_of_chosen = self._codes.codes(self.kinds)
@@ -909,8 +913,9 @@ class DiplomacyModel(mesa.Model):
 
     def _receiver_trust(self, sig: Signal) -> float:
         """The receiver's trust in the sender's side (NaN when either is not a side's member)."""
-        c = int(self.side_of[sig.sender])
-        if sig.receiver < 0 or c < 0 or int(self.side_of[sig.receiver]) == c:
+        side_py = self._side_py
+        c = side_py[sig.sender]
+        if sig.receiver < 0 or c < 0 or side_py[sig.receiver] == c:
             return math.nan
         dl, da, db = self._own if self._batch is not None else (0.0, 0.0, 0.0)
         if self._batch is not None:
@@ -945,8 +950,12 @@ class DiplomacyModel(mesa.Model):
     def _apply_signal(self, sig: Signal, kind: SignalKind, t: int, as_part: bool = False) -> None:
         s = self.state
         p = self.params
-        sender_side = int(self.side_of[sig.sender])
-        rsides = self.receiver_sides(sig)
+        side_py = self._side_py
+        sender_side = side_py[sig.sender]
+        if sig.receiver < 0:
+            rsides = self._summit_py
+        else:
+            rsides = [side_py[sig.receiver]] if side_py[sig.receiver] >= 0 else []
         # trust: everyone outside the sender's side updates its belief in that side
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             batch = self._batch
@@ -977,7 +986,9 @@ class DiplomacyModel(mesa.Model):
                 self._own_shift(shared, sig.receiver)
         # affect of the receivers: +1 conciliation, -1 hostility
         # (accumulated per side and spread over members once per step: additive, so exact)
-        valence = policy.valence(kind)
+        valence = self._valence.get(id(kind))
+        if valence is None:
+            valence = policy.valence(kind)
         acc = self._side_acc
         for c in rsides:
             acc[0, c] += valence
@@ -1086,13 +1097,13 @@ class DiplomacyModel(mesa.Model):
         self, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None
     ) -> None:
         s = self.state
-        sender_side = int(self.side_of[sender]) if sender >= 0 else -1
+        sender_side = self._side_py[sender] if sender >= 0 else -1
         if eff.who == "sender":
             targets_sides = [sender_side] if sender_side >= 0 else []
         elif eff.who == "receiver":
             targets_sides = receiver_sides
         else:
-            targets_sides = [int(c) for c in self.summit_sides]
+            targets_sides = self._summit_py
         delta = eff.delta
         if kind is not None and eff.min_verification > kind.verification:
             return
@@ -1112,7 +1123,9 @@ class DiplomacyModel(mesa.Model):
                 self._u[sender] += delta
             return
         for c in targets_sides:
-            mem = self._members_with_roles(c, eff.roles)
+            mem = self._eff_members.get((id(eff), c))
+            if mem is None:
+                mem = self._eff_members[(id(eff), c)] = self._members_with_roles(c, eff.roles)
             if var == "stance":
                 if eff.scale in ("ego", "lobby"):
                     d = np.full(mem.size, delta)
@@ -1501,7 +1514,7 @@ class DiplomacyModel(mesa.Model):
     def _log_signal(self, sig: Signal, t: int, trust_before: float) -> None:
         """One event row for a delivered signal, with the effect metered while applying it."""
         kind = self.catalogue[sig.kind]
-        sender_side = int(self.side_of[sig.sender])
+        sender_side = self._side_py[sig.sender]
         receiver = sig.receiver
         recv_name = self.actor_ids[receiver] if receiver >= 0 else self._principals_name
         date = self.date_of(t)
