@@ -326,10 +326,101 @@ def build_param_panel(service: Service, config: Mapping[str, Any] | None, panel_
         "panel": param_panel(table, cfg["overrides"], sc),
         "built": [],
         "panel_scenario": cfg["scenario"],
-        "fork_params": [{"label": p.path, "value": p.path} for p in table],
+        "fork_params": fork_param_options(sc, table),
         "fork_kinds": [{"label": k, "value": k} for k in kinds],
         "fork_senders": [{"label": n, "value": a} for a, n in actors],
     }
+
+
+#: At most this many faction fields are offered for one search in the fork's parameter list.
+FORK_PARAM_LIMIT = 40
+
+
+def _actor_count(sc: Any) -> int:
+    return sum(1 + len(side.factions) for side in sc.sides.values()) + len(sc.third_parties)
+
+
+def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+    """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
+
+    Up to :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, every parameter. Above it, the
+    model's parameters and those of sides, leaders and third parties, then the faction fields that
+    match ``search`` (every word of it, at most :data:`FORK_PARAM_LIMIT`), or, when none does, the
+    parameter that ``search`` names in any spelling :func:`~sim.overrides.canonical` accepts
+    (``sides.a.factions.3.influence``), or a disabled line saying that no parameter has that name,
+    with close matches. ``value`` (the one picked) is always kept in the list.
+    """
+    every = [{"label": p.path, "value": p.path} for p in table]
+    if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
+        return every
+    from sim.loading import close_matches
+    from sim.overrides import canonical
+
+    factions = {f.id for side in sc.sides.values() for f in side.factions}
+    is_faction = [p.path.split(".", 1)[0] in factions for p in table]
+    out = [o for o, f in zip(every, is_faction, strict=True) if not f]
+    offered = {o["value"] for o in out}
+    text = (search or "").strip()
+    if value and value not in offered:
+        out.append({"label": value, "value": value})
+        offered.add(value)
+    if not text:
+        out.append(
+            {"label": f"… {sum(is_faction)} faction fields: type a faction's id or a path to find them", "value": "", "disabled": True}
+        )
+        return out
+    words = text.lower().split()
+    if any(all(w in o["value"].lower() for w in words) for o in out):
+        return out  # the list shown already has what was typed
+    found = [o for o, f in zip(every, is_faction, strict=True) if f and all(w in o["value"].lower() for w in words)]
+    for o in found[:FORK_PARAM_LIMIT]:
+        if o["value"] not in offered:
+            out.append(o)
+    if len(found) > FORK_PARAM_LIMIT:
+        out.append({"label": f"{text}: {len(found) - FORK_PARAM_LIMIT} more match; type more of the path", "value": "", "disabled": True})
+    if found:
+        return out
+    try:
+        key = canonical(sc, text)
+    except KeyError:
+        paths = [p.path for p in table]
+        near = close_matches(text, paths + [p.removeprefix("parameters.") for p in paths], n=5)
+        hint = f"; close matches: {', '.join(dict.fromkeys(near))}" if near else ""
+        out.append({"label": f"{text}: no such parameter{hint}", "value": "", "disabled": True})
+        return out
+    if key not in offered:
+        out.append({"label": f"{text} = {key}", "value": key})
+    return out
+
+
+def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
+    """Why ``param = value`` cannot be a fork's change (the messages of :func:`~sim.overrides.apply_overrides`
+    on the run's scenario), or nothing if it can."""
+    if not config or not param or value is None or value == "":
+        return []
+    from sim.overrides import apply_overrides
+
+    cfg = service.config(config)
+    try:
+        sc = service.scenario(cfg["scenario"], cfg["overrides"])
+        apply_overrides(sc.model_dump(mode="json"), {param: value}, sc.name)
+    except InputError as exc:
+        return [m.removeprefix("--set ") for m in input_messages(exc)]
+    return []
+
+
+def fork_param_search(service: Service, config: Mapping[str, Any] | None, search: str | None, value: str | None) -> Out:
+    """The fork's parameter list for what is typed in it (:func:`fork_param_options`); nothing for a small scenario."""
+    if not config or not search:
+        return {}
+    cfg = service.config(config)
+    try:
+        sc, _ = service.base_scenario(cfg["scenario"])
+    except InputError:
+        return {}
+    if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
+        return {}
+    return {"fork_params": fork_param_options(sc, service.parameter_table(cfg["scenario"]), search, value)}
 
 
 def open_param_groups(
@@ -452,9 +543,20 @@ def outcome_so_far(result: Any, step: int) -> list[Any]:
     return parts
 
 
-def pair_options(result: Any) -> list[dict[str, str]]:
+def pair_options(result: Any, grouped: bool = False) -> list[dict[str, str]]:
+    """Trust pairs the user can add: (actor, side) for every actor with trust in that side, or with
+    ``grouped`` (a network above the grouping threshold) for each node of the grouped network: leaders,
+    third parties and groups of factions by side and role (their influence-weighted mean trust)."""
     view = run_view(result)
     out = []
+    if grouped:
+        for node in F.grouped_nodes(result):
+            series = {s: F.group_series(result, f"trust_{s}")[node["id"]] for s in view.sides}
+            for s in view.sides:
+                if (~np.isnan(series[s])).any():
+                    label = F.node_name(view, node["id"], 26)
+                    out.append({"label": f"{label} → {view.side_names[s]}", "value": f"{node['id']}|{s}"})
+        return out
     for a in view.actors:
         for s in view.sides:
             if view.has(f"trust_{s}", a["id"]):
@@ -536,11 +638,12 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         " · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else ""
     )
     mode = default_network_mode(result)
+    grouped = mode == "grouped"
     figures = {
         "trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s)),
         "pressure": timeline(F.pressure_figure(result, s, until=s)),
         "zone": timeline(F.zone_figure(result, s, until=s)),
-        "stance": timeline(F.stance_figure(result, s, until=s)),
+        "stance": timeline(F.stance_figure(result, s, until=s, grouped=grouped)),
     }
     return {
         **figures,
@@ -549,7 +652,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         # the toggle only where grouping helps: a network too large to read node by node
         "network_mode_style": {} if mode == "grouped" else {"display": "none"},
         "issues": F.issue_space_figure(result, s, labels=dimension_labels(service, cfg)),
-        "heatmap": F.trust_heatmap(result, s),
+        "heatmap": F.trust_heatmap(result, s, grouped=grouped),
         "slider_max": last,
         "slider_marks": slider_marks(last),
         "step": s,
@@ -557,7 +660,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "events": [{k: v for k, v in r.items() if k != "source"} for r in rows],
         "events_actor_options": [{"label": a, "value": a} for a in actors],
         "events_kind_options": [{"label": k, "value": k} for k in kinds],
-        "pair_options": pair_options(result),
+        "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
         "title": title_text,
         "run_info": run_info(service, cfg, result, mode),
@@ -593,7 +696,7 @@ def _issue_patch(result: Any, step: int, title_prefix: str = "") -> Patch:
 def step_views(result: Any, step: int, node_trace: int, grouped: bool = False) -> Out:
     """Patches that move every run view to ``step`` (``grouped``: the network is drawn grouped by side and role)."""
     heat = Patch()
-    _, _, z = F.trust_matrix_at(result, step)
+    _, _, z = F.trust_matrix_at(result, step, grouped)
     heat["data"][0]["z"] = z
     heat["data"][0]["text"] = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
     heat["layout"]["title"]["text"] = f"Trust matrix, week {step}"
@@ -678,9 +781,15 @@ def navigate(
 
 
 def network_mode_changed(
-    service: Service, mode: str | None, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, step: Any
+    service: Service,
+    mode: str | None,
+    config: Mapping[str, Any] | None,
+    info: Mapping[str, Any] | None,
+    step: Any,
+    pairs: Sequence[str] | None = None,
 ) -> Out:
-    """The user switched the network between grouped and individual: redraw it at ``step`` (nothing if it is drawn so)."""
+    """The user switched the factions between grouped and individual: redraw the network, the stances and the trust
+    matrix at ``step`` and offer the matching trust pairs (nothing if they are drawn so already)."""
     if mode not in ("grouped", "individual") or not config or not info or info.get("config") != service.config(config):
         return {}
     if info.get("network", "individual") == mode:
@@ -690,7 +799,20 @@ def network_mode_changed(
     except InputError:
         return {}
     s = int(min(max(int(step or 0), 0), run_view(result).last_step))
-    return {"network": F.network_figure(result, s, grouped=mode == "grouped"), "run_info": {**info, "network": mode}}
+    grouped = mode == "grouped"
+    options = pair_options(result, grouped)
+    offered = {o["value"] for o in options}
+    out = {
+        "network": F.network_figure(result, s, grouped=grouped),
+        "stance": timeline(F.stance_figure(result, s, until=s, grouped=grouped)),
+        "heatmap": F.trust_heatmap(result, s, grouped=grouped),
+        "pair_options": options,
+        "run_info": {**info, "network": mode},
+    }
+    kept = [p for p in pairs or [] if p in offered]
+    if kept != list(pairs or []):
+        out["pairs"] = kept
+    return out
 
 
 def play_pause(info: Mapping[str, Any] | None, step: Any, disabled: bool) -> Out:
@@ -1337,22 +1459,30 @@ def register(app: Dash, service: Service) -> None:
     def _pairs_cb(pairs: Any, config: Any, info: Any, step: Any) -> tuple[Any, ...]:
         return _emit(["trust", "run_info"], trust_pairs_changed(service, pairs, config, info, step))
 
+    mode_names = ["network", "stance", "heatmap", "pair_options", "pairs", "run_info"]
+
     @app.callback(
         Output(ids.NETWORK, "figure", allow_duplicate=True),
+        Output(ids.STANCE, "figure", allow_duplicate=True),
+        Output(ids.HEATMAP, "figure", allow_duplicate=True),
+        Output(ids.PAIRS, "options", allow_duplicate=True),
+        Output(ids.PAIRS, "value", allow_duplicate=True),
         Output(ids.RUN_INFO, "data", allow_duplicate=True),
         Input(ids.NETWORK_MODE, "value"),
         State(ids.CONFIG, "data"),
         State(ids.RUN_INFO, "data"),
         State(ids.SLIDER, "value"),
+        State(ids.PAIRS, "value"),
         prevent_initial_call=True,
     )
-    def _network_mode(mode: Any, config: Any, info: Any, step: Any) -> tuple[Any, ...]:
-        return _emit(["network", "run_info"], network_mode_changed(service, mode, config, info, step))
+    def _network_mode(mode: Any, config: Any, info: Any, step: Any, pairs: Any) -> tuple[Any, ...]:
+        return _emit(mode_names, network_mode_changed(service, mode, config, info, step, pairs))
 
     # ---- fork
     @app.callback(
         Output("fork-draft", "data"),
         Output("fork-draft-view", "children"),
+        Output(ids.FORK_STATUS, "children", allow_duplicate=True),
         Input(ids.FORK_PRESET, "value"),
         Input("fork-add-change", "n_clicks"),
         Input("fork-add-event", "n_clicks"),
@@ -1365,13 +1495,41 @@ def register(app: Dash, service: Service) -> None:
         State(ids.FORK_ADD_WEEK, "value"),
         State(ids.FORK_AT, "value"),
         State(ids.SLIDER, "value"),
+        State(ids.CONFIG, "data"),
         prevent_initial_call=True,  # the layout shows the empty draft (layout.draft_chips)
     )
     def _draft(
-        preset: Any, _c: Any, _e: Any, _x: Any, draft: Any, param: Any, value: Any, kind: Any, sender: Any, week: Any, at: Any, step: Any
+        preset: Any,
+        _c: Any,
+        _e: Any,
+        _x: Any,
+        draft: Any,
+        param: Any,
+        value: Any,
+        kind: Any,
+        sender: Any,
+        week: Any,
+        at: Any,
+        step: Any,
+        config: Any,
     ) -> tuple[Any, ...]:
         at = at if at not in (None, "") else step
-        return _emit(["draft", "draft_view"], fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at))
+        if ctx.triggered_id == "fork-add-change":
+            problems = check_fork_change(service, config, param, value)
+            if problems:
+                return _emit(["status"], {"status": error_box(problems, "This change cannot be made")})
+        out = fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at)
+        return _emit(["draft", "draft_view", "status"], {**out, "status": ""} if out else out)
+
+    @app.callback(
+        Output(ids.FORK_PARAM, "options", allow_duplicate=True),
+        Input(ids.FORK_PARAM, "search_value"),
+        State(ids.FORK_PARAM, "value"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    def _fork_param_search(search: Any, value: Any, config: Any) -> Any:
+        return fork_param_search(service, config, search, value).get("fork_params", no_update)
 
     @app.callback(
         Output(ids.FORK_REMOVE, "options", allow_duplicate=True),

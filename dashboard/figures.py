@@ -56,7 +56,10 @@ __all__ = [
     "fan_chart",
     "fan_chart_matrix",
     "fans_figure",
+    "group_series",
+    "grouped_nodes",
     "grouped_signal_arrows",
+    "is_group",
     "issue_space_figure",
     "network_annotations",
     "network_arrow_trace",
@@ -67,6 +70,7 @@ __all__ = [
     "network_positions",
     "network_step_data",
     "network_title",
+    "node_name",
     "outcome_figure",
     "pressure_figure",
     "signal_arrows",
@@ -74,6 +78,7 @@ __all__ = [
     "trust_figure",
     "trust_heatmap",
     "trust_matrix_at",
+    "weighted_mean_series",
     "wilson_interval",
     "zone_figure",
 ]
@@ -174,8 +179,10 @@ def _fork_marker(compare: Any) -> list[dict[str, Any]]:
 
 
 def _full(result: Any, variable: str, agent: str) -> list[float | None]:
-    """The whole series of ``variable`` for ``agent`` as a JSON-ready list (None where not recorded)."""
-    return [None if v != v else float(v) for v in run_view(result).series(variable, agent).tolist()]
+    """The whole series of ``variable`` for ``agent`` (or a group ``side:role``, :func:`group_series`)
+    as a JSON-ready list (None where not recorded)."""
+    values = group_series(result, variable)[agent] if is_group(agent) else run_view(result).series(variable, agent)
+    return [None if v != v else float(v) for v in values.tolist()]
 
 
 def _curtain(until: int | None, last: int) -> dict[str, Any]:
@@ -214,7 +221,19 @@ def _dates(result: Any, steps: Iterable[int]) -> list[str]:
 
 
 def _label(view: Any, actor: str) -> str:
+    if is_group(actor):
+        side, role = actor.split(":", 1)
+        return _group_label(view, {"id": actor, "side": side, "role": role, "grouped": True})
     return short_name(view.names.get(actor, actor), 18)
+
+
+def is_group(node: str) -> bool:
+    """Whether ``node`` names a group of factions (``side:role``; actor ids cannot hold a colon)."""
+    return ":" in node
+
+
+def _side_of(view: Any, actor: str) -> str | None:
+    return actor.split(":", 1)[0] if is_group(actor) else view.side_of(actor)
 
 
 def _side_label(view: Any, side: str) -> str:
@@ -258,7 +277,7 @@ def trust_figure(
         rv = run_view(run)
         for agent, side, dash in wanted:
             y = _full(run, f"trust_{side}", agent)
-            colour = colours.get(rv.side_of(agent) or THIRD_PARTIES, THIRD_PARTY_COLOUR)
+            colour = colours.get(_side_of(rv, agent) or THIRD_PARTIES, THIRD_PARTY_COLOUR)
             fig.add_trace(
                 go.Scatter(
                     x=rv.steps.tolist(),
@@ -305,11 +324,20 @@ def trust_figure(
     return fig
 
 
-def trust_matrix_at(result: Any, step: int) -> tuple[list[str], list[str], list[list[float | None]]]:
-    """(agent ids, side ids, z) of the trust matrix at ``step``; None where an agent has no trust in a side (its own)."""
+def trust_matrix_at(result: Any, step: int, grouped: bool = False) -> tuple[list[str], list[str], list[list[float | None]]]:
+    """(agent ids, side ids, z) of the trust matrix at ``step``; None where an agent has no trust in a side (its own).
+
+    ``grouped``: one row per node of the grouped network (:func:`network_node_of`), a group's
+    row holding its members' influence-weighted mean trust (:func:`group_series`).
+    """
     view = run_view(result)
-    agents = [a["id"] for a in sorted(view.actors, key=lambda a: (_side_rank(view, a["side"]), a["role"] != "leader"))]
-    columns = [view.values_at(f"trust_{s}", agents, step).tolist() for s in view.sides]
+    if grouped:
+        agents = [n["id"] for n in _sorted_nodes(result)]
+        at = view.index_of(step)
+        columns = [[float(group_series(result, f"trust_{s}")[a][at]) if view.steps.size else math.nan for a in agents] for s in view.sides]
+    else:
+        agents = [a["id"] for a in sorted(view.actors, key=lambda a: (_side_rank(view, a["side"]), a["role"] != "leader"))]
+        columns = [view.values_at(f"trust_{s}", agents, step).tolist() for s in view.sides]
     z: list[list[float | None]] = [[None if v != v else round(v, 4) for v in row] for row in zip(*columns, strict=True)]
     return agents, list(view.sides), z
 
@@ -318,14 +346,15 @@ def _side_rank(view: Any, side: str | None) -> int:
     return view.sides.index(side) if side in view.sides else len(view.sides)
 
 
-def trust_heatmap(result: Any, step: int) -> go.Figure:
+def trust_heatmap(result: Any, step: int, grouped: bool = False) -> go.Figure:
     """The trust matrix at ``step``: each agent's (rows) belief that each side (columns) is trustworthy.
 
-    One heatmap trace; blank cells are an agent's own side.
+    One heatmap trace; blank cells are an agent's own side. ``grouped``: one row per
+    group of factions (side and role) and per leader and third party (:func:`trust_matrix_at`).
     """
     view = run_view(result)
-    agents, sides, z = trust_matrix_at(result, step)
-    labels = [short_name(view.names.get(a, a), 16) for a in agents]
+    agents, sides, z = trust_matrix_at(result, step, grouped)
+    labels = [_group_name(view, a) if is_group(a) else short_name(view.names.get(a, a), 16) for a in agents]
     text = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
@@ -340,7 +369,7 @@ def trust_heatmap(result: Any, step: int) -> go.Figure:
             colorscale="Greens",
             showscale=len(agents) > 40,  # the cells carry their values; a colour bar only when they cannot
             colorbar={"thickness": 10, "len": 0.9, "title": {"text": "trust", "side": "right"}},
-            customdata=[[view.names.get(a, a)] * len(sides) for a in agents],
+            customdata=[[_group_name(view, a) if is_group(a) else view.names.get(a, a)] * len(sides) for a in agents],
             hovertemplate="%{customdata} → %{x}: %{z:.2f}<extra></extra>",
             xgap=1,
             ygap=1,
@@ -434,8 +463,15 @@ def _legend_key(name: str, colour: str, dash: str) -> go.Scatter:
 
 
 # ---------------------------------------------------------------------- stance
-def stance_figure(result: Any, step: int | None = None, until: int | None = None) -> go.Figure:
-    """Every actor's stance (0 dove, 1 hawk) over time; leaders thick, factions thin, in their side's colour."""
+def stance_figure(result: Any, step: int | None = None, until: int | None = None, grouped: bool = False) -> go.Figure:
+    """Every actor's stance (0 dove, 1 hawk) over time; leaders thick, factions thin, in their side's colour.
+
+    ``grouped``: one line per group of factions (side and role: the influence-weighted mean
+    stance of its members, :func:`group_series`) instead of one per faction; leaders and
+    third parties keep their own lines.
+    """
+    if grouped:
+        return _grouped_stance_figure(result, step, until)
     view = run_view(result)
     colours = side_colours(result)
     many = len(view.actors) > GL_THRESHOLD
@@ -468,6 +504,43 @@ def stance_figure(result: Any, step: int | None = None, until: int | None = None
         )
         shown.add(group)
     _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step), _curtain(until, view.last_step)])
+    fig.update_yaxes(range=[0, 1], tickformat=".1f")
+    _week_axis(fig, result)
+    return fig
+
+
+def _grouped_stance_figure(result: Any, step: int | None, until: int | None) -> go.Figure:
+    view = run_view(result)
+    colours = side_colours(result)
+    series = group_series(result, "stance")
+    fig = go.Figure()
+    steps = view.steps.tolist()
+    for node in _sorted_nodes(result):
+        side = node["side"] or THIRD_PARTIES
+        leader = node["side"] is not None and not node["grouped"]
+        name = _group_name(view, node["id"]) if node["grouped"] else _label(view, node["id"])
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=[None if v != v else round(float(v), 4) for v in series[node["id"]].tolist()],
+                mode="lines",
+                name=name,
+                legendgroup=side if node["grouped"] else node["id"],
+                line={
+                    "color": colours.get(side, THIRD_PARTY_COLOUR),
+                    "width": 2.6 if leader else 1.6,
+                    "dash": "dot" if node["side"] is None else _ROLE_DASH[_role_rank(result, node)],
+                },
+                opacity=1.0 if leader else 0.8,
+                meta=["stance", node["id"], 0],
+                hovertemplate=f"week %{{x}}<br>{name}: %{{y:.2f}}"
+                + (" (mean weighted by influence)" if node["grouped"] else "")
+                + "<extra></extra>",
+            )
+        )
+    _layout(
+        fig, "Stances (0 dove, 1 hawk; factions grouped by side and role)", shapes=[_step_marker(step), _curtain(until, view.last_step)]
+    )
     fig.update_yaxes(range=[0, 1], tickformat=".1f")
     _week_axis(fig, result)
     return fig
@@ -990,6 +1063,83 @@ def _grouped_sizes(influence: Sequence[float]) -> list[float]:
     """Marker size (px) of each grouped-network node: by the square root of its summed influence, relative to the largest."""
     top = max([v for v in influence if v == v] + [1e-9])
     return [round(14 + 34 * math.sqrt(max(0.0 if w != w else w, 0.0) / top), 2) for w in influence]
+
+
+def weighted_mean_series(values: Any, weights: Any) -> np.ndarray:
+    """Column by column, the mean of the known (non-NaN) ``values`` weighted by ``weights``
+    (members x steps; NaN or negative weights count 0); the plain mean of the known values
+    where those weights sum to 0; NaN where no value is known (:func:`_weighted_mean` per column).
+
+    >>> weighted_mean_series([[0.25, 1.0], [0.75, float("nan")]], [[1.0, 0.0], [3.0, 2.0]]).tolist()
+    [0.625, 1.0]
+    """
+    v = np.atleast_2d(np.asarray(values, dtype=float))
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    known = ~np.isnan(v)
+    w = np.where(known & (w > 0), w, 0.0)
+    v0 = np.where(known, v, 0.0)
+    total = w.sum(axis=0)
+    count = known.sum(axis=0)
+    weighted = (v0 * w).sum(axis=0) / np.where(total > 0, total, 1.0)
+    plain = v0.sum(axis=0) / np.maximum(count, 1)
+    return np.where(count > 0, np.where(total > 0, weighted, plain), np.nan)
+
+
+def group_series(result: Any, variable: str) -> dict[str, np.ndarray]:
+    """``variable`` over the run for each node of the grouped network: a group's members'
+    influence-weighted mean at every step (:func:`weighted_mean_series`, each member weighted
+    by its influence at that step), a leader's or third party's own series. Memoised on the run's view."""
+    view = run_view(result)
+    key = f"group_series:{variable}"
+    memo = view.memo.get(key)
+    if memo is None:
+        memo = {}
+        for node in _grouped(result)["nodes"]:
+            if not node["grouped"]:
+                memo[node["id"]] = view.series(variable, node["id"])
+                continue
+            members = node["members"]
+            values = np.array([view.series(variable, m) for m in members]).reshape(len(members), view.steps.size)
+            weights = np.array([view.series("influence", m) for m in members]).reshape(len(members), view.steps.size)
+            memo[node["id"]] = weighted_mean_series(values, weights)
+        view.memo[key] = memo
+    return memo
+
+
+def _sorted_nodes(result: Any) -> list[dict[str, Any]]:
+    """The grouped network's nodes by side (summit sides first, third parties last), each side's leader first."""
+    view = run_view(result)
+    nodes = _grouped(result)["nodes"]
+    return sorted(nodes, key=lambda n: (_side_rank(view, n["side"]), n["grouped"]))
+
+
+_ROLE_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _role_rank(result: Any, node: Mapping[str, Any]) -> int:
+    """Position of a node's role among its side's groups (its line style), 0 for a leader."""
+    if not node["grouped"]:
+        return 0
+    roles = [n["role"] for n in _sorted_nodes(result) if n["side"] == node["side"] and n["grouped"]]
+    return roles.index(node["role"]) % len(_ROLE_DASH)
+
+
+def grouped_nodes(result: Any) -> list[dict[str, Any]]:
+    """The grouped network's nodes (id, side, role, members, count, grouped) by side, each side's leader first."""
+    return _sorted_nodes(result)
+
+
+def node_name(view: Any, node: str, limit: int = 18) -> str:
+    """Display name of an actor or of a group ``side:role`` (with its member count)."""
+    return _group_name(view, node) if is_group(node) else short_name(view.names.get(node, node), limit)
+
+
+def _group_name(view: Any, node: str) -> str:
+    """Display name of a group ``side:role`` with its member count, e.g. "US hardliners (212)"."""
+    side, role = node.split(":", 1)
+    count = next((n["count"] for n in view.memo.get("grouped", {}).get("nodes", []) if n["id"] == node), None)
+    label = _group_label(view, {"id": node, "side": side, "role": role, "grouped": True})
+    return f"{label} ({count})" if count is not None else label
 
 
 def network_group_step_data(result: Any, step: int) -> dict[str, Any]:
