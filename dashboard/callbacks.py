@@ -108,12 +108,15 @@ function(config, step) {
 }
 """
 EVENTS_FILTER_JS = """
-function(step, actor, kind) {
+function(step, actor, kind, paging) {
     function q(s) { return '"' + String(s).replace(/"/g, '\\\\"') + '"'; }
+    if (paging === 'custom') {  // a large run: the server pages the log
+        return [window.dash_clientside.no_update, {week: step || 0, actor: actor || null, kind: kind || null}];
+    }
     let out = "{week} <= " + (step || 0);
     if (actor) { out += " && ({sender} = " + q(actor) + " || {receiver} contains " + q(actor) + ")"; }
     if (kind) { out += " && {kind} = " + q(kind); }
-    return out;
+    return [out, window.dash_clientside.no_update];
 }
 """
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
@@ -639,6 +642,14 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     )
     mode = default_network_mode(result)
     grouped = mode == "grouped"
+    if grouped:  # a large run's log is paged by the server (events_page), not sent whole
+        events = {"events_paging": "custom", "events_filtering": "none", **events_page_rows(rows, s, None, None, 0)}
+    else:
+        events = {
+            "events": [{k: v for k, v in r.items() if k != "source"} for r in rows],
+            "events_paging": "native",
+            "events_filtering": "native",
+        }
     figures = {
         "trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s)),
         "pressure": timeline(F.pressure_figure(result, s, until=s)),
@@ -657,7 +668,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "slider_marks": slider_marks(last),
         "step": s,
         "step_label": step_label(result, s),
-        "events": [{k: v for k, v in r.items() if k != "source"} for r in rows],
+        **events,
         "events_actor_options": [{"label": a, "value": a} for a in actors],
         "events_kind_options": [{"label": k, "value": k} for k in kinds],
         "pair_options": pair_options(result, grouped),
@@ -667,6 +678,48 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "fork_events": fork_event_options(service, cfg, 0).get("options", []),
         "errors": [],
     }
+
+
+#: Rows on a page of the event log (the table's page_size).
+EVENTS_PAGE_SIZE = 12
+
+
+def events_page_rows(rows: Sequence[Mapping[str, Any]], week: int, actor: str | None, kind: str | None, page: int) -> Out:
+    """Page ``page`` of the event log ``rows`` (newest first) filtered as the table's own filter does for
+    small runs (EVENTS_FILTER_JS): weeks up to ``week``, ``actor`` the sender or among the receivers, ``kind``.
+
+    Returns ``events`` (the page's rows, without their source), ``events_page_count`` (at least 1) and
+    ``events_page`` (``page`` kept within the pages there are).
+    """
+    kept = [
+        r
+        for r in rows
+        if r["week"] <= week and (not actor or r["sender"] == actor or actor in r["receiver"]) and (not kind or r["kind"] == kind)
+    ]
+    count = max(1, math.ceil(len(kept) / EVENTS_PAGE_SIZE))
+    page = min(max(int(page or 0), 0), count - 1)
+    shown = kept[page * EVENTS_PAGE_SIZE : (page + 1) * EVENTS_PAGE_SIZE]
+    return {"events": [{k: v for k, v in r.items() if k != "source"} for r in shown], "events_page_count": count, "events_page": page}
+
+
+def events_page(
+    service: Service, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, query: Mapping[str, Any] | None, page: Any
+) -> Out:
+    """The event log's page for a large run (the table pages on the server): see :func:`events_page_rows`."""
+    if not config or not info or not query or info.get("config") != service.config(config):
+        return {}
+    try:
+        result = service.result(config)
+    except InputError:
+        return {}
+    view = run_view(result)
+    rows = view.memo.get("event_rows")
+    if rows is None:
+        rows = view.memo["event_rows"] = list(reversed(F.events_table_rows(result)))
+    out = events_page_rows(rows, int(query.get("week") or 0), query.get("actor"), query.get("kind"), int(page or 0))
+    if out["events_page"] == page:
+        del out["events_page"]
+    return out
 
 
 def _marker_patch(step: int) -> Patch:
@@ -1193,6 +1246,10 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "step": (ids.SLIDER, "value"),
     "step_label": (ids.STEP_LABEL, "children"),
     "events": (ids.EVENTS, "data"),
+    "events_paging": (ids.EVENTS, "page_action"),
+    "events_filtering": (ids.EVENTS, "filter_action"),
+    "events_page_count": (ids.EVENTS, "page_count"),
+    "events_page": (ids.EVENTS, "page_current"),
     "events_actor_options": ("events-actor", "options"),
     "events_kind_options": ("events-kind", "options"),
     "pair_options": (ids.PAIRS, "options"),
@@ -1441,11 +1498,30 @@ def register(app: Dash, service: Service) -> None:
     app.clientside_callback(
         EVENTS_FILTER_JS,
         Output(ids.EVENTS, "filter_query"),
+        Output(ids.EVENTS_QUERY, "data"),
         Input(ids.SLIDER, "value"),
         Input("events-actor", "value"),
         Input("events-kind", "value"),
+        State(ids.EVENTS, "page_action"),
         prevent_initial_call=True,
     )
+
+    @app.callback(
+        Output(ids.EVENTS, "data", allow_duplicate=True),
+        Output(ids.EVENTS, "page_count", allow_duplicate=True),
+        Output(ids.EVENTS, "page_current", allow_duplicate=True),
+        Input(ids.EVENTS_QUERY, "data"),
+        Input(ids.EVENTS, "page_current"),
+        State(ids.CONFIG, "data"),
+        State(ids.RUN_INFO, "data"),
+        State(ids.EVENTS, "page_action"),
+        prevent_initial_call=True,
+    )
+    def _events_page(query: Any, page: Any, config: Any, info: Any, paging: Any) -> tuple[Any, ...]:
+        names = ["events", "events_page_count", "events_page"]
+        if paging != "custom":  # the table pages itself (a small run)
+            return _emit(names, {})
+        return _emit(names, events_page(service, config, info, query, page))
 
     @app.callback(
         Output(ids.TRUST, "figure", allow_duplicate=True),

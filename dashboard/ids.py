@@ -51,6 +51,7 @@ STANCE = "stance-graph"
 ZONE = "zone-graph"
 ISSUES = "issue-graph"
 EVENTS = "events-table"
+EVENTS_QUERY = "events-query"  # week, actor and kind of the log's page asked from the server (large runs: the log is paged there)
 PAIRS = "trust-pairs-dropdown"
 
 # fork

@@ -572,6 +572,7 @@ def build_layout(scenarios: Sequence[str], default_scenario: str, report_availab
             dcc.Store(id=ids.ENSEMBLE, data=None),
             dcc.Store(id=ids.URL_SINK, data=None),
             dcc.Store(id="timeline-sink", data=None),
+            dcc.Store(id=ids.EVENTS_QUERY, data=None),
             dcc.Store(id=ids.PANEL_SCENARIO, data=None),
             top_bar(scenarios, default_scenario, report_available),
             sidebar(),

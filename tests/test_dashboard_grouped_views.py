@@ -16,6 +16,8 @@ from dashboard.callbacks import (
     FORK_PARAM_LIMIT,
     build_param_panel,
     check_fork_change,
+    events_page,
+    events_page_rows,
     fork_param_options,
     fork_param_search,
     network_mode_changed,
@@ -172,3 +174,40 @@ def test_small_scenarios_keep_every_fork_parameter_and_no_search(tmp_path: Path)
     assert fork_param_search(service, config, "hawks", None) == {}
     out = render_run(service, config, 5, [])
     assert len(out["stance"].data) == len(run_view(service.result(config)).actors)
+
+
+# ------------------------------------------------------------ the paged event log
+def test_events_page_rows_filter_and_page_like_the_table() -> None:
+    # 30 rows, newest first: weeks 29..0; A sends the even weeks to B, B the odd ones to "A + C"
+    rows = [
+        {"week": w, "sender": "A" if w % 2 == 0 else "B", "receiver": "B" if w % 2 == 0 else "A + C", "kind": "talk" if w % 3 else "threat"}
+        for w in range(29, -1, -1)
+    ]
+    for r in rows:
+        r["source"] = "s"
+    first = events_page_rows(rows, 20, None, None, 0)
+    assert [r["week"] for r in first["events"]] == list(range(20, 8, -1))  # 12 rows from week 20 down
+    assert first["events_page_count"] == 2 and first["events_page"] == 0  # 21 rows (weeks 0..20)
+    assert "source" not in first["events"][0]
+    second = events_page_rows(rows, 20, None, None, 1)
+    assert [r["week"] for r in second["events"]] == list(range(8, -1, -1))
+    # a page past the end is brought back to the last one
+    assert events_page_rows(rows, 20, None, None, 7)["events_page"] == 1
+    # C is among the receivers of B's (odd) weeks; threats are the weeks divisible by 3
+    assert [r["week"] for r in events_page_rows(rows, 20, "C", "threat", 0)["events"]] == [15, 9, 3]
+    assert [r["week"] for r in events_page_rows(rows, 5, "A", None, 0)["events"]] == [5, 4, 3, 2, 1, 0]
+    assert events_page_rows(rows, 20, "Z", None, 0) == {"events": [], "events_page_count": 1, "events_page": 0}
+
+
+def test_a_large_run_sends_one_page_of_its_log(big: tuple[Service, dict[str, Any]]) -> None:
+    service, config = big
+    out = render_run(service, config, 5, [])
+    assert out["events_paging"] == "custom" and out["events_filtering"] == "none"
+    assert len(out["events"]) == 12 and out["events"][0]["week"] == 5
+    result = service.result(config)
+    upto = sum(1 for e in run_view(result).events if int(e["step"]) <= 5)
+    assert out["events_page_count"] == math.ceil(upto / 12)
+    page = events_page(service, config, out["run_info"], {"week": 40, "actor": None, "kind": None}, 3)
+    assert [r["week"] for r in page["events"]] == sorted((r["week"] for r in page["events"]), reverse=True)
+    assert page["events_page_count"] == math.ceil(sum(1 for e in run_view(result).events if int(e["step"]) <= 40) / 12)
+    assert "events_page" not in page  # page 3 exists: the table stays on it

@@ -253,3 +253,49 @@ def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_ever
     nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60)
     assert len(nodes["color"]) == 1000
     assert dash_duo.get_logs() == []
+
+
+def events_rows(driver: Any) -> list[dict[str, str]]:
+    """The event log's rows on screen: week, sender and kind."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#' + arguments[0] + ' tbody tr')).filter(function (tr) { return tr.querySelector('td'); })"
+        ".map(function (tr) { var c = tr.querySelectorAll('td'); return {week: c[0].innerText, sender: c[2].innerText, kind: c[4].innerText}; });",
+        ids.EVENTS,
+    )
+
+
+def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_actor(dash_duo: Any, app: Any) -> None:
+    """Opened by its address (a bookmarked upload): stances, trust matrix and network by side and role, the log paged
+    by the server; the Factions toggle draws every actor in all three."""
+    from sim.generate import dump, generate
+
+    key = app.server.extensions["summitry_service"].uploads.put(dump(generate(1000, 10000, 2, seed=1)), "synthetic-1000.yaml")
+    start(dash_duo, app, f"?scenario=upload:{key}&seed=0&step=5")
+    driver = dash_duo.driver
+    stance = wait_for(driver, lambda: graph_data(driver, ids.STANCE), timeout=60)
+    # 2 leaders, 2 sides x 6 faction roles, 2 third parties
+    assert len(stance) == 16
+    assert {t["meta"][1] for t in stance} >= {"side0-leader", "side0:hardliner", "side1:reformer", "tp1"}
+    assert len(graph_data(driver, ids.HEATMAP)[0]["z"]) == 16  # type: ignore[index]
+    assert len(network_nodes(driver)["ids"]) == 16  # type: ignore[index]
+    # the log: 12 rows of weeks up to 5, newest first, paged by the server
+    rows = wait_for(driver, lambda: events_rows(driver))
+    assert len(rows) == 12 and int(rows[0]["week"]) == 5 and all(int(r["week"]) <= 5 for r in rows)
+    click(driver, ids.FORWARD)
+    rows = wait_for(driver, lambda: (r := events_rows(driver)) and int(r[0]["week"]) == 6 and r)
+    # the kind filter asks the server for that kind only (the kind of the log's last row on the first page)
+    kind = rows[-1]["kind"]
+    assert any(r["kind"] != kind for r in rows)
+    driver.find_element(By.ID, "events-kind").click()
+    next(o for o in driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == kind).click()
+    rows = wait_for(driver, lambda: (r := events_rows(driver)) and all(x["kind"] == kind for x in r) and r)
+    assert all(int(r["week"]) <= 6 for r in rows)
+    # every actor
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
+    wait_for(driver, lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1000, timeout=60)
+    wait_for(driver, lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60)
+    wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60)
+    # and back
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=grouped]").click()
+    wait_for(driver, lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 16, timeout=60)
+    assert dash_duo.get_logs() == []
