@@ -376,11 +376,19 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
     if any(all(w in o["value"].lower() for w in words) for o in out):
         return out  # the list shown already has what was typed
     found = [o for o, f in zip(every, is_faction, strict=True) if f and all(w in o["value"].lower() for w in words)]
+    # "search": what was typed, so that the dropdown's own filter of the list keeps what the server found for it
     for o in found[:FORK_PARAM_LIMIT]:
         if o["value"] not in offered:
-            out.append(o)
+            out.append({**o, "search": text})
     if len(found) > FORK_PARAM_LIMIT:
-        out.append({"label": f"{text}: {len(found) - FORK_PARAM_LIMIT} more match; type more of the path", "value": "", "disabled": True})
+        out.append(
+            {
+                "label": f"{text}: {len(found) - FORK_PARAM_LIMIT} more match; type more of the path",
+                "value": "",
+                "disabled": True,
+                "search": text,
+            }
+        )
     if found:
         return out
     try:
@@ -389,10 +397,10 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
         paths = [p.path for p in table]
         near = close_matches(text, paths + [p.removeprefix("parameters.") for p in paths], n=5)
         hint = f"; close matches: {', '.join(dict.fromkeys(near))}" if near else ""
-        out.append({"label": f"{text}: no such parameter{hint}", "value": "", "disabled": True})
+        out.append({"label": f"{text}: no such parameter{hint}", "value": "", "disabled": True, "search": text})
         return out
     if key not in offered:
-        out.append({"label": f"{text} = {key}", "value": key})
+        out.append({"label": f"{text} = {key}", "value": key, "search": text})
     return out
 
 

@@ -110,19 +110,22 @@ def _build_view(result: Any) -> RunView:
     m = result.manifest
     series = result.series
     step = np.asarray(series["step"].to_numpy(zero_copy_only=False), dtype=np.int64)
-    agent = np.asarray(series["agent"].to_numpy(zero_copy_only=False), dtype=object)
-    variable = np.asarray(series["variable"].to_numpy(zero_copy_only=False), dtype=object)
     value = np.asarray(series["value"].to_numpy(zero_copy_only=False), dtype=float)
     steps = np.unique(step)
-    keys = np.char.add(np.char.add(variable.astype(str), "\x1f"), agent.astype(str)) if step.size else np.array([], dtype=str)
-    uniq, inverse = np.unique(keys, return_inverse=True) if step.size else (np.array([], dtype=str), np.array([], dtype=int))
+    # (variable, agent) of each row as two small integer codes (Arrow's dictionary encoding), not as strings:
+    # a 1,000-actor run has about a million rows, and sorting their strings took most of the view's time
+    var_names, var_code = _codes(series["variable"])
+    agent_names, agent_code = _codes(series["agent"])
+    pair = var_code * max(len(agent_names), 1) + agent_code
+    uniq, inverse = np.unique(pair, return_inverse=True)
     col = np.searchsorted(steps, step)
     values = np.full((uniq.size, steps.size), np.nan)
     values[inverse, col] = value
-    rows = {}
-    for i, k in enumerate(uniq.tolist()):
-        var, ag = k.split("\x1f", 1)
-        rows[(var, ag)] = i
+    keys = [(var_names[int(k) // max(len(agent_names), 1)], agent_names[int(k) % max(len(agent_names), 1)]) for k in uniq.tolist()]
+    # rows in (variable, agent) order, as they were when the index was built from the joined strings
+    rank = sorted(range(len(keys)), key=keys.__getitem__)
+    values = values[rank] if rank else values
+    rows = {keys[i]: r for r, i in enumerate(rank)}
     sides = list(m["sides"])
     summit_sides = list(m.get("summit_sides") or sides[:2])
     order = summit_sides + [s for s in sides if s not in summit_sides]
@@ -143,6 +146,16 @@ def _build_view(result: Any) -> RunView:
         events=events,
         events_by_step=by_step,
     )
+
+
+def _codes(column: Any) -> tuple[list[str], np.ndarray]:
+    """(distinct values, each row's index into them) of a string column of an Arrow table."""
+    import pyarrow as pa
+
+    encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(encoded.type):
+        encoded = encoded.dictionary_encode()
+    return [str(v) for v in encoded.dictionary.to_pylist()], np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def side_colours(result: Any) -> dict[str, str]:

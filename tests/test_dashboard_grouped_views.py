@@ -147,7 +147,11 @@ def test_the_fork_search_finds_faction_fields_and_typed_paths(big: tuple[Service
     sc, _ = service.base_scenario(config["scenario"])
     third = sc.sides["side0"].factions[3].id
     typed = fork_param_search(service, config, "sides.side0.factions.3.influence", None)["fork_params"]
-    assert {"label": "sides.side0.factions.3.influence = " + f"{third}.influence", "value": f"{third}.influence"} in typed
+    assert {
+        "label": f"sides.side0.factions.3.influence = {third}.influence",
+        "value": f"{third}.influence",
+        "search": "sides.side0.factions.3.influence",
+    } in typed
     # the picked value stays in the list once the search is cleared
     kept = fork_param_options(sc, service.parameter_table(config["scenario"]), "", "side0-f12.influence")
     assert "side0-f12.influence" in [o["value"] for o in kept]
