@@ -87,7 +87,12 @@ class DiplomaticAgent(mesa.Agent):
         return kind.requires is None or kind.requires in capabilities
 
     def act(self, kind: str | None) -> Signal | None:
-        """The signal this actor sends this step, given the kind it chose."""
+        """The signal this actor sends this step, given the kind it chose.
+
+        The model calls this for every kind delivered one by one; kinds it
+        delivers in bulk (lobbying) are addressed for all their senders at
+        once by ``DiplomacyModel.receivers_of``, which gives the same receivers.
+        """
         if kind is None:
             return None
         receiver = self.state_model.receiver_of(self.index, kind)

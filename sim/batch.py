@@ -2,10 +2,11 @@
 
 Moves are synchronous: every signal of a week is read against the beliefs
 held at the start of delivery, and the log-odds shifts (or, in the Beta
-variant, the evidence counts) are summed and applied once. The order in which
-signals are delivered therefore cannot matter, and signals of the same kind
-from the same side, whose shifts are identical, are computed once and
-counted: a week with thousands of threats costs one array operation per
+variant, the evidence counts) are summed and applied once, so the order in
+which signals are delivered does not change these shifts (a pledge breach's
+shift still reads touting and rapport as they stand when the test is
+delivered; see docs/ODD.md §3). Signals of the same kind from the same side,
+whose shifts are identical, are computed once and counted: a week with thousands of threats costs one array operation per
 (kind, side), not one per threat. Uniform stance nudges (the same input for
 every member of a side's roles) are counted the same way and added once.
 """

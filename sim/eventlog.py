@@ -24,6 +24,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from sim.signals import SignalKind, sentence_for
+
 COLUMNS = (
     "step",
     "date",
@@ -47,6 +49,21 @@ Renderer = Callable[[str, int, int, int, str], str]
 """(kind, sender index, receiver index, week, date) -> the event's sentence."""
 
 
+@dataclass(frozen=True)
+class SentenceRenderer:
+    """Sentences of bulk-delivered signals from a catalogue and the actors' names.
+
+    Each block keeps the renderer of the model that wrote it, so a fork with
+    other names or templates never rewrites the past it shares.
+    """
+
+    catalogue: dict[str, SignalKind]
+    names: Sequence[str]
+
+    def __call__(self, kind: str, sender: int, receiver: int, week: int, date: str) -> str:
+        return sentence_for(kind, self.catalogue, sender=self.names[sender], receiver=self.names[receiver], week=week, date=date)
+
+
 @dataclass
 class Block:
     """One week's rows as columns; ``text`` is None where it is rendered lazily.
@@ -57,26 +74,26 @@ class Block:
     step: int
     date: str
     columns: dict[str, NDArray[Any]]
+    render: Renderer
     lazy: NDArray[np.int64] = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.columns["kind"].shape[0])
 
-    def texts(self, render: Renderer) -> NDArray[Any]:
+    def texts(self) -> NDArray[Any]:
         text = self.columns["text"].copy()
         kinds = self.columns["kind"]
         for row, snd, rcv in self.lazy.tolist():
-            text[row] = render(kinds[row], snd, rcv, self.step, self.date)
+            text[row] = self.render(kinds[row], snd, rcv, self.step, self.date)
         return text
 
 
 class EventLog:
     """An ordered, append-only event log (see the module docstring)."""
 
-    def __init__(self, render: Renderer) -> None:
+    def __init__(self) -> None:
         self._segments: list[list[dict[str, Any]] | Block] = []
         self._n = 0
-        self._render = render
 
     # ----------------------------------------------------------- writing
     def append(self, row: dict[str, Any]) -> None:
@@ -96,9 +113,9 @@ class EventLog:
             self._segments.append(block)
             self._n += len(block)
 
-    def copy(self, render: Renderer | None = None) -> EventLog:
+    def copy(self) -> EventLog:
         """An independent log with the same rows (blocks are never mutated, so they are shared)."""
-        new = EventLog(render or self._render)
+        new = EventLog()
         for seg in self._segments:
             new._segments.append([dict(r) for r in seg] if isinstance(seg, list) else seg)
         new._n = self._n
@@ -116,7 +133,7 @@ class EventLog:
             if isinstance(seg, list):
                 yield from seg
                 continue
-            text = seg.texts(self._render)
+            text = seg.texts()
             cols = seg.columns
             for i in range(len(seg)):
                 row = {name: cols[name][i] for name in COLUMNS if name not in ("step", "date", "text")}
@@ -189,7 +206,7 @@ class EventLog:
             "step": np.full(n, seg.step, dtype=np.int32),
             "date": date,
             **{name: seg.columns[name] for name in COLUMNS[2:] if name != "text"},
-            "text": seg.texts(self._render),
+            "text": seg.texts(),
         }
 
 
@@ -201,6 +218,7 @@ def merge_block(
     bulk: dict[str, NDArray[Any]],
     lazy: NDArray[np.int64],
     others: Sequence[tuple[int, dict[str, Any]]],
+    render: Renderer,
 ) -> Block:
     """A block of ``n_rows`` rows: ``bulk`` columns at positions ``bulk_rows``, dict rows at theirs.
 
@@ -221,4 +239,4 @@ def merge_block(
             col[pos] = row[name]
         columns[name] = col
     lazy_rows = np.column_stack([bulk_rows, lazy]) if bulk_rows.size else np.empty((0, 3), dtype=np.int64)
-    return Block(step=step, date=date, columns=columns, lazy=lazy_rows.astype(np.int64))
+    return Block(step=step, date=date, columns=columns, render=render, lazy=lazy_rows.astype(np.int64))

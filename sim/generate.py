@@ -10,9 +10,11 @@ hostility by 0.05. A side of thousands of factions would then saturate
 hostility, tension and trust within a week and every run would escalate at
 once. So the generated file overrides the kinds factions send to the other
 side (:func:`crowd_signals`): a faction's side-level effects and its trust
-effect are divided by the number of factions that may send the kind, so a
-crowd in which every eligible faction acts weighs as much as one sender of
-the default catalogue. Leaders keep the default kinds (a faction threat is
+effect are divided by the number of factions that may send the kind, so in
+those effects a crowd in which every eligible faction acts weighs as much as
+one sender of the default catalogue. Costs, vindication and affect still
+count per sender (a week of many envoy talks raises a side's unreciprocated
+concessions by each talk's cost). Leaders keep the default kinds (a faction threat is
 its own kind, ``faction_threat``); lobbying, already weighted by the
 lobbying faction's influence, is unchanged.
 """

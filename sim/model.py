@@ -27,7 +27,7 @@ from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch, Shift
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
-from sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
+from sim.eventlog import FLOAT_COLUMNS, EventLog, SentenceRenderer, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
@@ -128,7 +128,7 @@ class DiplomacyModel(mesa.Model):
         steps: number of weeks; the scenario's horizon when None.
     """
 
-    SMALL_BLOCK = 64  # a week's rows up to this many are logged as dicts, more as a columnar block
+    SMALL_BLOCK = 64  # a week with bulk signals and up to this many rows is logged as dicts, more as a columnar block
 
     def __init__(
         self,
@@ -148,7 +148,7 @@ class DiplomacyModel(mesa.Model):
         self.catalogue: dict[str, SignalKind] = scenario.catalogue
         self.week = 0
         self._dates: dict[int, str] = {}
-        self.events = EventLog(self._render_event)
+        self.events = EventLog()
         self._sink: EventLog | list[dict[str, Any]] = self.events
         self.outcome: str | None = None
         self.escalated_week = -1
@@ -236,6 +236,7 @@ class DiplomacyModel(mesa.Model):
         self.actor_ids = ids
         self.actor_names = names
         self._actor_id_array = np.array(ids, dtype=object)
+        self._renderer = SentenceRenderer(self.catalogue, names)
         self.index_of = {a: i for i, a in enumerate(ids)}
         self.side_of = np.asarray(sides, dtype=np.int64)
         self.roles = np.asarray(roles, dtype=object)
@@ -493,7 +494,7 @@ class DiplomacyModel(mesa.Model):
             setattr(new.state, name, value.copy() if isinstance(value, np.ndarray) else value)
         new.rng.bit_generator.state = copy.deepcopy(self.rng.bit_generator.state)
         new.week = self.week
-        new.events = self.events.copy(new._render_event)
+        new.events = self.events.copy()
         new._sink = new.events
         new.summit = copy.deepcopy(self.summit)
         new.pledges = copy.deepcopy(self.pledges)
@@ -725,9 +726,13 @@ class DiplomacyModel(mesa.Model):
         """
         mediations: list[Signal] = []
         summit_actions: list[tuple[Signal, str]] = []
-        simple = self._simple_by_code[out.kind_code]
+        # a simple kind without a receiver (a forced signal nobody can receive) is addressed to
+        # both principals, which only the one-by-one delivery handles
+        simple = self._simple_by_code[out.kind_code] & (out.receiver >= 0)
         others: list[tuple[int, dict[str, Any]]] = []  # (position, row) of individually delivered signals
         s = self.state
+        rows_at = np.flatnonzero(simple)
+        bulk_trust = self._trust_columns(out.sender[rows_at], out.receiver[rows_at])  # read at the start of delivery
         self._batch = DeliveryBatch(s.trust_logit, s.beta_a, s.beta_b, self.params.trust_model == "beta", self.params.beta_w)
         try:
             for pos in np.flatnonzero(~simple).tolist():
@@ -735,9 +740,8 @@ class DiplomacyModel(mesa.Model):
             self._batch.apply(self._u)
         finally:
             self._batch = None
-        if simple.any():
-            rows_at = np.flatnonzero(simple)
-            bulk, lazy = self._deliver_simple(out.take(rows_at), t)
+        if rows_at.size:
+            bulk, lazy = self._deliver_simple(out.take(rows_at), t, bulk_trust)
             self._log_week(t, simple.tolist(), others, bulk, lazy)
         else:
             self.events.extend([row for _i, row in others])
@@ -766,7 +770,7 @@ class DiplomacyModel(mesa.Model):
                     pos += 1
         date = self.date_of(t)
         if pos > self.SMALL_BLOCK:
-            self.events.add_block(merge_block(t, date, pos, np.asarray(bulk_pos, dtype=np.int64), bulk, lazy, placed))
+            self.events.add_block(merge_block(t, date, pos, np.asarray(bulk_pos, dtype=np.int64), bulk, lazy, placed, self._renderer))
             return
         # a few rows: plain dicts are cheaper than a block's columns
         rows: list[dict[str, Any] | None] = [None] * pos
@@ -777,7 +781,7 @@ class DiplomacyModel(mesa.Model):
                 "step": t,
                 "date": date,
                 **{name: float(bulk[name][j]) if name in FLOAT_COLUMNS else bulk[name][j] for name in EVENT_BULK_COLUMNS},
-                "text": self._render_event(bulk["kind"][j], int(lazy[j, 0]), int(lazy[j, 1]), t, date),
+                "text": self._renderer(bulk["kind"][j], int(lazy[j, 0]), int(lazy[j, 1]), t, date),
             }
         self.events.extend([r for r in rows if r is not None])
 
@@ -825,9 +829,26 @@ class DiplomacyModel(mesa.Model):
             and all(e.var in ("stance", "threshold") and e.who in ("sender", "receiver") for e in kind.effects)
         )
 
-    def _deliver_simple(self, out: Outbox, t: int) -> tuple[dict[str, Any], IntArray]:
+    def _trust_columns(self, senders: IntArray, receivers: IntArray) -> FloatArray:
+        """Each receiver's trust in its sender's side, NaN inside one side (as :meth:`_receiver_trust`)."""
+        trust = np.full(senders.size, math.nan)
+        side_index = self.side_of[senders]
+        rside = self.side_of[receivers]
+        outside = (side_index >= 0) & (receivers >= 0) & (rside != side_index)
+        if outside.any():
+            r, c = receivers[outside], side_index[outside]
+            if self.params.trust_model == "beta":
+                a, b = self.state.beta_a[r, c], self.state.beta_b[r, c]
+                trust[outside] = a / (a + b)
+            else:
+                trust[outside] = tr.expit(self.state.trust_logit[r, c])
+        return trust
+
+    def _deliver_simple(self, out: Outbox, t: int, trust: FloatArray) -> tuple[dict[str, Any], IntArray]:
         """Bulk delivery of simple-kind signals; returns their event columns in order and
-        (sender, receiver) per row, from which the rows' sentences are rendered when read."""
+        (sender, receiver) per row, from which the rows' sentences are rendered when read.
+        ``trust`` is each receiver's trust in its sender's side at the start of delivery
+        (simple kinds do not move trust, so it is both the rows' before and after)."""
         s = self.state
         n = len(out)
         senders = out.sender
@@ -869,21 +890,10 @@ class DiplomacyModel(mesa.Model):
         side_index = self.side_of[senders]
         audience = np.asarray(self.audience, dtype=float)[side_index]
         cost = np.empty(n)
-        trust = np.full(n, math.nan)
         for name in dict.fromkeys(names):
             kind = self.catalogue[name]
             rows = np.flatnonzero(kind_names == name)
             cost[rows] = kind.cost + kind.tie * audience[rows]
-        # the receiver's trust in the sender's side, NaN inside one side (as _receiver_trust)
-        rside = self.side_of[receivers]
-        outside = (side_index >= 0) & (receivers >= 0) & (rside != side_index)
-        if outside.any():
-            r, c = receivers[outside], side_index[outside]
-            if self.params.trust_model == "beta":
-                a, b = self.state.beta_a[r, c], self.state.beta_b[r, c]
-                trust[outside] = a / (a + b)
-            else:
-                trust[outside] = tr.expit(self.state.trust_logit[r, c])
         ids = self._actor_id_array
         bulk = {
             "sender": ids[senders],
@@ -1498,12 +1508,6 @@ class DiplomacyModel(mesa.Model):
         }
         row.update(extra)
         self._sink.append(row)
-
-    def _render_event(self, kind: str, sender: int, receiver: int, week: int, date: str) -> str:
-        """The sentence of a bulk-delivered signal (rendered when the log is read)."""
-        return sentence_for(
-            kind, self.catalogue, sender=self.actor_names[sender], receiver=self.actor_names[receiver], week=week, date=date
-        )
 
     def _name(self, actor: str | None) -> str:
         if actor is None:

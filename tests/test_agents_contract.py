@@ -298,3 +298,17 @@ class TestLeaderInRichScenario(AgentContract):
     role = "leader"
     agent_class = Leader
     expected_kinds = ALPHA_KINDS
+
+
+def test_bulk_addressing_gives_the_receivers_each_agent_would_pick() -> None:
+    from sim.generate import generate
+    from sim.scenario import load_scenario, validate_data
+
+    for sc in (load_scenario("hanoi-2019"), validate_data(generate(400, 2_000, 3, seed=5), "<generated>")):
+        model = DiplomacyModel(sc, seed=1)
+        everyone = np.arange(len(model.actor_ids))
+        for kind in ("lobby", "threat", "envoy_talks"):
+            want = [model.receiver_of(i, kind) for i in everyone.tolist()]
+            got = model.receivers_of(everyone, kind).tolist()
+            assert got == [-1 if r is None else r for r in want]
+            assert any(r is not None for r in want)

@@ -628,3 +628,73 @@ def test_a_weeks_trust_equals_the_sum_of_each_signal_alone(teaching: Scenario, p
         total += alone.state.trust_logit - base
     # the single moves are unclipped here (|logit| stays far below 20), so the sum is the week's move
     assert np.allclose(together.state.trust_logit, np.clip(base + total, -20, 20), rtol=0, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- review cases: bulk rows, receiverless forced signals, forks
+
+
+def _with_kind(teaching: Scenario, name: str, fields: dict) -> Scenario:
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data.setdefault("signals", {})[name] = fields
+    return validate_data(data, source)
+
+
+HECKLE = {
+    "label": "Heckle",
+    "senders": ["hardliner"],
+    "receiver": "other_leader",
+    "trust": {"mode": "none"},
+    "sentence": "{sender} heckles {receiver}",
+}
+
+
+def test_bulk_rows_report_trust_at_the_start_of_delivery(teaching: Scenario) -> None:
+    sc = _with_kind(teaching, "heckle", HECKLE)
+    model = fresh(sc)
+    assert model._simple_kind["heckle"] and not model._simple_kind["threat"]
+    set_trust(model, "bo", "alpha", 0.45)
+    hawk = next(f.id for f in sc.sides["alpha"].factions if f.role == "hardliner")
+    sigs = [
+        Signal(sender=model.index_of["ada"], kind="threat", receiver=model.index_of["bo"]),
+        Signal(sender=model.index_of[hawk], kind="heckle", receiver=model.index_of["bo"]),
+    ]
+    model._deliver(sigs, 0)
+    rows = {e["kind"]: e for e in model.events}
+    # both rows read bo's belief as it stood when the week's delivery began
+    assert rows["threat"]["trust_before"] == pytest.approx(0.45, abs=1e-12)
+    assert rows["heckle"]["trust_before"] == pytest.approx(0.45, abs=1e-12)
+    assert rows["heckle"]["trust_after"] == pytest.approx(0.45, abs=1e-12)
+    assert trust(model, "bo", "alpha") < 0.40  # while the threat did move it
+
+
+def test_a_forced_simple_signal_nobody_can_receive_goes_to_both_principals(teaching: Scenario) -> None:
+    staff_note = {
+        "label": "Staff note",
+        "senders": ["hardliner"],
+        "receiver": "other_staff",
+        "trust": {"mode": "none"},
+        "sentence": "{sender} writes to {receiver}",
+    }
+    sc = _with_kind(teaching, "staff_note", staff_note)
+    model = fresh(sc)
+    hawk = next(f.id for f in sc.sides["alpha"].factions if f.role == "hardliner")
+    i = model.index_of[hawk]
+    assert model._simple_kind["staff_note"] and model.receiver_of(i, "staff_note") is None  # beta has no staff
+    model._deliver([Signal(sender=i, kind="staff_note", receiver=-1, source="forced")], 0)
+    (row,) = list(model.events)
+    assert (row["sender"], row["kind"], row["receiver"]) == (hawk, "staff_note", "ada+bo")
+
+
+def test_a_fork_keeps_the_past_sentences_of_its_parent(teaching: Scenario) -> None:
+    base = DiplomacyModel(teaching, seed=4)
+    base.SMALL_BLOCK = 0  # every week with lobbying as a block, whose sentences are rendered on reading
+    for _ in range(4):
+        base.step()
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["sides"]["beta"]["leader"]["name"] = "Premier Bo"
+    fork = base.fork(validate_data(data, source))
+    past = [e["text"] for e in base.events]
+    assert any("Chairman Bo" in text for text in past)
+    assert [e["text"] for e in fork.events] == past
