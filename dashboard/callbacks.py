@@ -324,6 +324,9 @@ def build_param_panel(service: Service, config: Mapping[str, Any] | None, panel_
         return {}
     table = service.parameter_table(cfg["scenario"])
     actors = [(a, n) for a, n in _actor_names(sc).items()]
+    senders = [{"label": n, "value": a} for a, n in actors]
+    if _actor_count(sc) > F.AGGREGATE_THRESHOLD:  # leaders and third parties, the factions by search (actor_search)
+        senders = searched_options(senders, _principal_names(sc), None, None)
     kinds = sorted(k for k, v in sc.catalogue.items() if v.chosen)
     return {
         "panel": param_panel(table, cfg["overrides"], sc),
@@ -331,7 +334,7 @@ def build_param_panel(service: Service, config: Mapping[str, Any] | None, panel_
         "panel_scenario": cfg["scenario"],
         "fork_params": fork_param_options(sc, table),
         "fork_kinds": [{"label": k, "value": k} for k in kinds],
-        "fork_senders": [{"label": n, "value": a} for a, n in actors],
+        "fork_senders": senders,
     }
 
 
@@ -494,6 +497,69 @@ def _actor_names(sc: Any) -> dict[str, str]:
     return out
 
 
+#: At most this many actors are offered for one search in a large run's actor pick-lists.
+ACTOR_SEARCH_LIMIT = 40
+
+
+def searched_options(
+    every: Sequence[Mapping[str, str]], shown: Sequence[str], search: str | None, value: str | None, limit: int = ACTOR_SEARCH_LIMIT
+) -> list[dict[str, Any]]:
+    """A large pick-list sent in part: the options whose value is in ``shown`` (in ``every``'s order), the one
+    picked (``value``), and those whose label holds every word of ``search`` (case aside; at most ``limit``,
+    then a disabled line counting the rest), or a disabled line saying nothing matches. Without a search, a
+    disabled last line says how many more there are to find by typing.
+
+    >>> every = [{"label": n, "value": n} for n in ("Leader A", "Hawks A1", "Hawks A2", "Doves A1", "Mediator")]
+    >>> [o["value"] for o in searched_options(every, ["Leader A", "Mediator"], "hawks", None)]
+    ['Leader A', 'Mediator', 'Hawks A1', 'Hawks A2']
+    >>> searched_options(every, ["Leader A"], None, "Doves A1")[-1]["label"]
+    '… 3 more: type a name to find one'
+    """
+    keep = set(shown) | ({value} if value else set())
+    out: list[dict[str, Any]] = [dict(o) for o in every if o["value"] in keep]
+    offered = {o["value"] for o in out}
+    text = (search or "").strip()
+    if not text:
+        out.append({"label": f"… {len(every) - len(offered)} more: type a name to find one", "value": "", "disabled": True})
+        return out
+    words = text.lower().split()
+    found = [o for o in every if o["value"] not in offered and all(w in o["label"].lower() for w in words)]
+    # "search": what was typed, so that the dropdown's own filter of the list keeps what the server found for it
+    out += [{**o, "search": text} for o in found[:limit]]
+    if len(found) > limit:
+        out.append(
+            {"label": f"{text}: {len(found) - limit} more match; type more of the name", "value": "", "disabled": True, "search": text}
+        )
+    elif not found and not any(all(w in o["label"].lower() for w in words) for o in out):
+        out.append({"label": f"{text}: no actor of that name", "value": "", "disabled": True, "search": text})
+    return out
+
+
+def _principal_names(sc: Any) -> list[str]:
+    """Ids of the leaders and third parties of ``sc`` (what a large scenario's actor lists show before a search)."""
+    return [side.leader.id for side in sc.sides.values()] + [t.id for t in sc.third_parties]
+
+
+def actor_search(service: Service, config: Mapping[str, Any] | None, which: str, search: str | None, value: str | None) -> Out:
+    """A large run's actor pick-list (``which``: ``events`` for the log's actor filter, ``senders`` for the fork's
+    event sender) for what is typed in it (:func:`searched_options`); nothing for a small scenario."""
+    if not config or not search:
+        return {}
+    cfg = service.config(config)
+    try:
+        sc, _ = service.base_scenario(cfg["scenario"])
+    except InputError:
+        return {}
+    if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
+        return {}
+    names = _actor_names(sc)
+    if which == "senders":
+        every = [{"label": n, "value": a} for a, n in names.items()]
+        return {"options": searched_options(every, _principal_names(sc), search, value)}
+    every = [{"label": n, "value": n} for n in sorted(set(names.values()))]
+    return {"options": searched_options(every, [names[a] for a in _principal_names(sc)], search, value)}
+
+
 # ==================================================================== views
 def step_label(result: Any, step: int) -> str:
     return f"week {step} of {run_view(result).last_step} · {date_of(result, step)}"
@@ -612,6 +678,10 @@ def run_info(service: Service, config: Mapping[str, Any], result: Any, network: 
     }
 
 
+def _principal_ids(view: Any) -> list[str]:
+    return [view.leaders[s] for s in view.sides] + [a["id"] for a in view.actors if a["side"] is None]
+
+
 def default_network_mode(result: Any) -> str:
     """``grouped`` for a network of more than :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, else ``individual``."""
     return "grouped" if len(run_view(result).actors) > F.AGGREGATE_THRESHOLD else "individual"
@@ -677,7 +747,11 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "step": s,
         "step_label": step_label(result, s),
         **events,
-        "events_actor_options": [{"label": a, "value": a} for a in actors],
+        "events_actor_options": (
+            searched_options([{"label": a, "value": a} for a in actors], [view.names[a] for a in _principal_ids(view)], None, None)
+            if grouped
+            else [{"label": a, "value": a} for a in actors]
+        ),
         "events_kind_options": [{"label": k, "value": k} for k in kinds],
         "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
@@ -1604,6 +1678,26 @@ def register(app: Dash, service: Service) -> None:
                 return _emit(["status"], {"status": error_box(problems, "This change cannot be made")})
         out = fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at)
         return _emit(["draft", "draft_view", "status"], {**out, "status": ""} if out else out)
+
+    @app.callback(
+        Output("events-actor", "options", allow_duplicate=True),
+        Input("events-actor", "search_value"),
+        State("events-actor", "value"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    def _events_actor_search(search: Any, value: Any, config: Any) -> Any:
+        return actor_search(service, config, "events", search, value).get("options", no_update)
+
+    @app.callback(
+        Output(ids.FORK_ADD_SENDER, "options", allow_duplicate=True),
+        Input(ids.FORK_ADD_SENDER, "search_value"),
+        State(ids.FORK_ADD_SENDER, "value"),
+        State(ids.CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    def _sender_search(search: Any, value: Any, config: Any) -> Any:
+        return actor_search(service, config, "senders", search, value).get("options", no_update)
 
     @app.callback(
         Output(ids.FORK_PARAM, "options", allow_duplicate=True),

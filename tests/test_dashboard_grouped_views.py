@@ -13,7 +13,9 @@ from dash._utils import to_json
 
 from dashboard import figures as F
 from dashboard.callbacks import (
+    ACTOR_SEARCH_LIMIT,
     FORK_PARAM_LIMIT,
+    actor_search,
     build_param_panel,
     check_fork_change,
     events_page,
@@ -215,3 +217,35 @@ def test_a_large_run_sends_one_page_of_its_log(big: tuple[Service, dict[str, Any
     assert [r["week"] for r in page["events"]] == sorted((r["week"] for r in page["events"]), reverse=True)
     assert page["events_page_count"] == math.ceil(sum(1 for e in run_view(result).events if int(e["step"]) <= 40) / 12)
     assert "events_page" not in page  # page 3 exists: the table stays on it
+
+
+# ------------------------------------------------------------ actor pick-lists
+def test_a_large_run_offers_leaders_and_third_parties_and_finds_factions_by_name(big: tuple[Service, dict[str, Any]]) -> None:
+    service, config = big
+    out = render_run(service, config, 0, [])
+    shown = [o["value"] for o in out["events_actor_options"]]
+    principals = {"Leader of side 0", "Leader of side 1", "Third party 0", "Third party 1"}
+    assert {"Leader of side 0", "Leader of side 1"} <= set(shown[:-1]) <= principals  # the principals that appear in the log
+    assert out["events_actor_options"][-1]["disabled"] and "type a name" in out["events_actor_options"][-1]["label"]
+    senders = build_param_panel(service, config, None)["fork_senders"]
+    assert [o["value"] for o in senders[:-1]] == ["side0-leader", "side1-leader", "tp0", "tp1"]
+    assert senders[-1]["label"] == "… 996 more: type a name to find one"
+    # "reformer 1 of side0" and "reformer 1x of side0" hold both words; at most ACTOR_SEARCH_LIMIT are sent
+    found = actor_search(service, config, "senders", "reformer 1 side0", None)["options"]
+    assert "side0-f1" in [o["value"] for o in found]
+    assert all(o.get("search") == "reformer 1 side0" for o in found[4:])
+    many = actor_search(service, config, "events", "of side1", None)["options"]
+    assert sum(1 for o in many if o["value"].endswith("of side1")) == ACTOR_SEARCH_LIMIT
+    assert many[-1]["label"] == f"of side1: {498 - ACTOR_SEARCH_LIMIT} more match; type more of the name"
+    none = actor_search(service, config, "events", "nobody here", None)["options"]
+    assert none[-1] == {"label": "nobody here: no actor of that name", "value": "", "disabled": True, "search": "nobody here"}
+
+
+def test_small_scenarios_keep_every_actor_in_their_lists(tmp_path: Path) -> None:
+    service = Service("hanoi-2019", cache_size=2, upload_dir=tmp_path)
+    config = {"scenario": "hanoi-2019", "seed": 0}
+    assert actor_search(service, config, "senders", "hawks", None) == {}
+    senders = build_param_panel(service, config, None)["fork_senders"]
+    sc, _ = service.base_scenario("hanoi-2019")
+    assert len(senders) == sum(1 + len(s.factions) for s in sc.sides.values()) + len(sc.third_parties)
+    assert not any(o.get("disabled") for o in senders)
