@@ -709,8 +709,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     last = view.last_step
     s = int(min(max(int(step or 0), 0), last))
     pos = F.network_positions(result)
-    rows = F.events_table_rows(result)
-    rows.reverse()  # newest first: the table shows what just happened at the top
+    rows = _event_rows(result)
     actors = sorted({r["sender"] for r in rows if r["sender"]} | {n for r in rows for n in r["receiver"].split(" + ") if n})
     kinds = sorted({r["kind"] for r in rows})
     m = result.manifest
@@ -784,6 +783,16 @@ def events_page_rows(rows: Sequence[Mapping[str, Any]], week: int, actor: str | 
     return {"events": [{k: v for k, v in r.items() if k != "source"} for r in shown], "events_page_count": count, "events_page": page}
 
 
+def _event_rows(result: Any) -> list[dict[str, Any]]:
+    """The run's event log rows, newest first (the table shows what just happened at the top); kept with the
+    run's view, read-only (a 10,000-actor run's log takes about 0.5 s to lay out)."""
+    view = run_view(result)
+    rows = view.memo.get("event_rows")
+    if rows is None:
+        rows = view.memo["event_rows"] = list(reversed(F.events_table_rows(result)))
+    return rows
+
+
 def events_page(
     service: Service, config: Mapping[str, Any] | None, info: Mapping[str, Any] | None, query: Mapping[str, Any] | None, page: Any
 ) -> Out:
@@ -794,10 +803,7 @@ def events_page(
         result = service.result(config)
     except InputError:
         return {}
-    view = run_view(result)
-    rows = view.memo.get("event_rows")
-    if rows is None:
-        rows = view.memo["event_rows"] = list(reversed(F.events_table_rows(result)))
+    rows = _event_rows(result)
     out = events_page_rows(rows, int(query.get("week") or 0), query.get("actor"), query.get("kind"), int(page or 0))
     if out["events_page"] == page:
         del out["events_page"]
