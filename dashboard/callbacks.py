@@ -338,6 +338,15 @@ def build_param_panel(service: Service, config: Mapping[str, Any] | None, panel_
     }
 
 
+def _note(text: str, search: str | None = None) -> dict[str, Any]:
+    """A line of a pick-list that says something and cannot be picked. Its value is its text: the dropdown
+    indexes options by value, so an empty one would not be shown; ``search``: what was typed (see below)."""
+    out: dict[str, Any] = {"label": text, "value": "note: " + text, "disabled": True}
+    if search is not None:
+        out["search"] = search
+    return out
+
+
 #: At most this many faction fields are offered for one search in the fork's parameter list.
 FORK_PARAM_LIMIT = 40
 
@@ -371,9 +380,7 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
         out.append({"label": value, "value": value})
         offered.add(value)
     if not text:
-        out.append(
-            {"label": f"… {sum(is_faction)} faction fields: type a faction's id or a path to find them", "value": "", "disabled": True}
-        )
+        out.append(_note(f"… {sum(is_faction)} faction fields: type a faction's id or a path to find them"))
         return out
     words = text.lower().split()
     if any(all(w in o["value"].lower() for w in words) for o in out):
@@ -400,7 +407,7 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
         paths = [p.path for p in table]
         near = close_matches(text, paths + [p.removeprefix("parameters.") for p in paths], n=5)
         hint = f"; close matches: {', '.join(dict.fromkeys(near))}" if near else ""
-        out.append({"label": f"{text}: no such parameter{hint}", "value": "", "disabled": True, "search": text})
+        out.append(_note(f"{text}: no such parameter{hint}", text))
         return out
     if key not in offered:
         out.append({"label": f"{text} = {key}", "value": key, "search": text})
@@ -520,18 +527,16 @@ def searched_options(
     offered = {o["value"] for o in out}
     text = (search or "").strip()
     if not text:
-        out.append({"label": f"… {len(every) - len(offered)} more: type a name to find one", "value": "", "disabled": True})
+        out.append(_note(f"… {len(every) - len(offered)} more: type a name to find one"))
         return out
     words = text.lower().split()
     found = [o for o in every if o["value"] not in offered and all(w in o["label"].lower() for w in words)]
     # "search": what was typed, so that the dropdown's own filter of the list keeps what the server found for it
     out += [{**o, "search": text} for o in found[:limit]]
     if len(found) > limit:
-        out.append(
-            {"label": f"{text}: {len(found) - limit} more match; type more of the name", "value": "", "disabled": True, "search": text}
-        )
+        out.append(_note(f"{text}: {len(found) - limit} more match; type more of the name", text))
     elif not found and not any(all(w in o["label"].lower() for w in words) for o in out):
-        out.append({"label": f"{text}: no actor of that name", "value": "", "disabled": True, "search": text})
+        out.append(_note(f"{text}: no actor of that name", text))
     return out
 
 

@@ -162,7 +162,7 @@ def test_the_fork_search_finds_faction_fields_and_typed_paths(big: tuple[Service
 def test_a_bad_fork_path_says_so_with_close_matches(big: tuple[Service, dict[str, Any]]) -> None:
     service, config = big
     bad = fork_param_search(service, config, "side0-f12.influense", None)["fork_params"][-1]
-    assert bad["disabled"] and bad["value"] == ""
+    assert bad["disabled"] and bad["value"] == "note: " + bad["label"]
     assert bad["label"].startswith("side0-f12.influense: no such parameter; close matches: side0-f12.influence")
     # adding a change is checked by the override machinery: unknown path, out of range, not a whole number
     assert check_fork_change(service, config, "side0-f12.influense", 0.1)[0].startswith("side0-f12.influense: no such parameter")
@@ -238,7 +238,12 @@ def test_a_large_run_offers_leaders_and_third_parties_and_finds_factions_by_name
     assert sum(1 for o in many if o["value"].endswith("of side1")) == ACTOR_SEARCH_LIMIT
     assert many[-1]["label"] == f"of side1: {498 - ACTOR_SEARCH_LIMIT} more match; type more of the name"
     none = actor_search(service, config, "events", "nobody here", None)["options"]
-    assert none[-1] == {"label": "nobody here: no actor of that name", "value": "", "disabled": True, "search": "nobody here"}
+    assert none[-1] == {
+        "label": "nobody here: no actor of that name",
+        "value": "note: nobody here: no actor of that name",
+        "disabled": True,
+        "search": "nobody here",
+    }
 
 
 def test_small_scenarios_keep_every_actor_in_their_lists(tmp_path: Path) -> None:
