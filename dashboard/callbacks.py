@@ -1690,35 +1690,22 @@ def register(app: Dash, service: Service) -> None:
         out = fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at)
         return _emit(["draft", "draft_view", "status"], {**out, "status": ""} if out else out)
 
-    @app.callback(
-        Output("events-actor", "options", allow_duplicate=True),
-        Input("events-actor", "search_value"),
-        State("events-actor", "value"),
-        State(ids.CONFIG, "data"),
-        prevent_initial_call=True,
-    )
-    def _events_actor_search(search: Any, value: Any, config: Any) -> Any:
-        return actor_search(service, config, "events", search, value).get("options", no_update)
+    def _searchable(component: str, find: Callable[[Any, Any, Any], dict[str, Any]], key: str) -> None:
+        """A dropdown whose options the server finds from what is typed into it."""
 
-    @app.callback(
-        Output(ids.FORK_ADD_SENDER, "options", allow_duplicate=True),
-        Input(ids.FORK_ADD_SENDER, "search_value"),
-        State(ids.FORK_ADD_SENDER, "value"),
-        State(ids.CONFIG, "data"),
-        prevent_initial_call=True,
-    )
-    def _sender_search(search: Any, value: Any, config: Any) -> Any:
-        return actor_search(service, config, "senders", search, value).get("options", no_update)
+        @app.callback(
+            Output(component, "options", allow_duplicate=True),
+            Input(component, "search_value"),
+            State(component, "value"),
+            State(ids.CONFIG, "data"),
+            prevent_initial_call=True,
+        )
+        def _search(search: Any, value: Any, config: Any) -> Any:
+            return find(config, search, value).get(key, no_update)
 
-    @app.callback(
-        Output(ids.FORK_PARAM, "options", allow_duplicate=True),
-        Input(ids.FORK_PARAM, "search_value"),
-        State(ids.FORK_PARAM, "value"),
-        State(ids.CONFIG, "data"),
-        prevent_initial_call=True,
-    )
-    def _fork_param_search(search: Any, value: Any, config: Any) -> Any:
-        return fork_param_search(service, config, search, value).get("fork_params", no_update)
+    _searchable("events-actor", lambda config, search, value: actor_search(service, config, "events", search, value), "options")
+    _searchable(ids.FORK_ADD_SENDER, lambda config, search, value: actor_search(service, config, "senders", search, value), "options")
+    _searchable(ids.FORK_PARAM, lambda config, search, value: fork_param_search(service, config, search, value), "fork_params")
 
     @app.callback(
         Output(ids.FORK_REMOVE, "options", allow_duplicate=True),
