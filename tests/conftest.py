@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,20 @@ def teaching():
 def _no_rich_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
+    """A generated 1,000-actor scenario (as `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1`
+    writes), uploaded to a dashboard service: (service, the page's configuration)."""
+    import base64
+
+    from dashboard.callbacks import upload_scenario
+    from dashboard.service import Service
+    from sim.generate import dump, generate
+
+    service = Service("teaching", cache_size=4, upload_dir=tmp_path_factory.mktemp("uploads"))
+    text = dump(generate(1000, 10000, 2, seed=1))
+    out = upload_scenario(service, "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode(), "big.yaml", None)
+    assert out.get("errors") == [], out.get("errors")
+    return service, out["config"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 from pathlib import Path
 from typing import Any
@@ -24,23 +23,11 @@ from dashboard.callbacks import (
     fork_param_search,
     network_mode_changed,
     render_run,
-    upload_scenario,
 )
 from dashboard.runview import run_view
 from dashboard.service import Service
-from sim.generate import dump, generate
 
 NAN = float("nan")
-
-
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Service, dict[str, Any]]:
-    """A generated 1,000-actor scenario (as `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1` writes), uploaded."""
-    service = Service("teaching", cache_size=4, upload_dir=tmp_path_factory.mktemp("uploads"))
-    text = dump(generate(1000, 10000, 2, seed=1))
-    out = upload_scenario(service, "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode(), "big.yaml", None)
-    assert out.get("errors") == [], out.get("errors")
-    return service, out["config"]
 
 
 # ------------------------------------------------------------ weighted means

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from dash._utils import to_json
 from dashboard import figures as F
 from dashboard import ids
 from dashboard.app import create_app
-from dashboard.callbacks import navigate, network_mode_changed, render_run, upload_scenario
+from dashboard.callbacks import navigate, network_mode_changed, render_run
 from dashboard.layout import placeholder
 from dashboard.runview import run_view
 from dashboard.service import Service
-from sim.generate import dump, generate
 
 # a small case to compute by hand: side a (leader, two hardliners, a reformer), side b (leader, a hardliner), a mediator
 ACTORS = [
@@ -130,14 +128,6 @@ def test_app_draws_the_default_page_when_created(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------- 1,000 agents
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Service, dict[str, Any]]:
-    """A generated 1,000-actor scenario (as `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1` writes), uploaded."""
-    service = Service("teaching", cache_size=4, upload_dir=tmp_path_factory.mktemp("uploads"))
-    text = dump(generate(1000, 10000, 2, seed=1))
-    out = upload_scenario(service, "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode(), "big.yaml", None)
-    assert out.get("errors") == [], out.get("errors")
-    return service, out["config"]
 
 
 def _independent_group_stance(result: Any, members: list[str], step: int) -> float:
