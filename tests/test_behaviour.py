@@ -640,13 +640,12 @@ def _with_kind(teaching: Scenario, name: str, fields: dict) -> Scenario:
     return validate_data(data, source)
 
 
-HECKLE = {
-    "label": "Heckle",
-    "senders": ["hardliner"],
-    "receiver": "other_leader",
-    "trust": {"mode": "none"},
-    "sentence": "{sender} heckles {receiver}",
-}
+def _hardliner_kind(label: str, receiver: str) -> dict:
+    """A simple kind (no trust move) that hardliners send to ``receiver``."""
+    return {"label": label, "senders": ["hardliner"], "receiver": receiver, "trust": {"mode": "none"}, "sentence": "{sender} → {receiver}"}
+
+
+HECKLE = _hardliner_kind("Heckle", "other_leader")
 
 
 def test_bulk_rows_report_trust_at_the_start_of_delivery(teaching: Scenario) -> None:
@@ -669,14 +668,7 @@ def test_bulk_rows_report_trust_at_the_start_of_delivery(teaching: Scenario) -> 
 
 
 def test_a_forced_simple_signal_nobody_can_receive_goes_to_both_principals(teaching: Scenario) -> None:
-    staff_note = {
-        "label": "Staff note",
-        "senders": ["hardliner"],
-        "receiver": "other_staff",
-        "trust": {"mode": "none"},
-        "sentence": "{sender} writes to {receiver}",
-    }
-    sc = _with_kind(teaching, "staff_note", staff_note)
+    sc = _with_kind(teaching, "staff_note", _hardliner_kind("Staff note", "other_staff"))
     model = fresh(sc)
     hawk = next(f.id for f in sc.sides["alpha"].factions if f.role == "hardliner")
     i = model.index_of[hawk]
