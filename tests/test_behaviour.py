@@ -642,7 +642,7 @@ def _with_kind(teaching: Scenario, name: str, fields: dict) -> Scenario:
 
 def _hardliner_kind(label: str, receiver: str) -> dict:
     """A simple kind (no trust move) that hardliners send to ``receiver``."""
-    return {"label": label, "senders": ["hardliner"], "receiver": receiver, "trust": {"mode": "none"}, "sentence": "{sender} → {receiver}"}
+    return {"label": label, "senders": ["hardliner"], "receiver": receiver, "trust": {"mode": "none"}, "sentence": "{sender} to {receiver}"}
 
 
 HECKLE = _hardliner_kind("Heckle", "other_leader")
