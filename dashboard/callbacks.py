@@ -44,6 +44,7 @@ from dashboard.layout import (
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
+from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 Out = dict[str, Any]
 
@@ -578,25 +579,7 @@ OUTCOME_BADGE = {
     "escalation": ("escalation", F.OUTCOME_COLOURS["escalation"]),
     "stalemate": ("stalemate", F.OUTCOME_COLOURS["stalemate"]),
 }
-_HEADLINE_KINDS = {
-    "summit_offer",
-    "summit_accept",
-    "summit_cancel",
-    "summit_scheduled",
-    "summit_reinstated",
-    "summit_held",
-    "declaration",
-    "agreement",
-    "walk_away",
-    "moratorium_pledge",
-    "pledge_breach",
-    "srbm_test",
-    "icbm_test",
-    "nuclear_test",
-    "escalation",
-    "shock",
-    "stalemate",
-}
+_HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS - {"blame"}) | PLEDGE_AND_TEST_KINDS | {"shock"}
 
 
 def outcome_so_far(result: Any, step: int) -> list[Any]:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -49,24 +50,7 @@ STANCE_THRESHOLD = 0.05
 """... or moved stances by more than this (sum of |change| over actors) ..."""
 PRESSURE_THRESHOLD = 0.05
 """... or moved pressure by more than this (sum of changes over sides, either sign) ..."""
-SUMMIT_KINDS = frozenset(
-    {
-        "summit_offer",
-        "summit_accept",
-        "summit_cancel",
-        "summit_scheduled",
-        "summit_reinstated",
-        "summit_held",
-        "declaration",
-        "agreement",
-        "walk_away",
-        "offer_rejected",
-        "escalation",
-        "stalemate",
-        "pledge_breach",
-        "blame",
-    }
-)
+SUMMIT_KINDS = SUMMIT_PROCESS_KINDS | OUTCOME_KINDS | {"pledge_breach"}
 """... or is a summit or outcome event (always significant), as are exogenous shocks."""
 EPS = 1e-9
 """Changes must exceed a threshold by more than rounding ("more than 0.05" excludes 0.05000000001)."""

@@ -36,6 +36,14 @@ THIRD_PARTY_ROLES: tuple[str, ...] = ("mediator", "patron", "spoiler")
 HAWKISH_ROLES: frozenset[str] = frozenset({"hardliner", "military"})
 DOVISH_ROLES: frozenset[str] = frozenset({"reformer", "staff"})
 
+# Kinds of event by what they are about, for the summaries, reports and the
+# dashboard's timeline (each picks the categories it shows).
+SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
+    {"summit_offer", "summit_accept", "summit_cancel", "summit_scheduled", "summit_reinstated", "summit_held", "offer_rejected"}
+)
+OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
+PLEDGE_AND_TEST_KINDS: frozenset[str] = frozenset({"moratorium_pledge", "pledge_breach", "srbm_test", "icbm_test", "nuclear_test"})
+
 Receiver = Literal["other_leader", "own_leader", "other_staff", "principals", "client"]
 TrustMode = Literal["reassuring", "hostile", "shift", "mediation", "none"]
 EffectVar = Literal[

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-KEY_KINDS = frozenset(
-    {
-        "summit_offer",
-        "summit_accept",
-        "summit_cancel",
-        "summit_scheduled",
-        "summit_reinstated",
-        "summit_held",
-        "declaration",
-        "agreement",
-        "walk_away",
-        "offer_rejected",
-        "moratorium_pledge",
-        "pledge_breach",
-        "srbm_test",
-        "icbm_test",
-        "nuclear_test",
-        "partial_relief",
-        "dismantle_site",
-        "exercise_halt",
-        "escalation",
-        "blame",
-        "letter",
-        "sanctions_tighten",
-        "sanctions_ease",
-        "shock",
-        "stalemate",
-    }
+from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
+
+KEY_KINDS = (
+    SUMMIT_PROCESS_KINDS
+    | OUTCOME_KINDS
+    | PLEDGE_AND_TEST_KINDS
+    | {"partial_relief", "dismantle_site", "exercise_halt", "letter", "sanctions_tighten", "sanctions_ease", "shock"}
 )
+"""The events a run's printed summary lists."""
 
 
 def outcome_sentence(result: Any) -> str:
