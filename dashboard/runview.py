@@ -99,10 +99,7 @@ def run_view(result: Any) -> RunView:
     if view is not None:
         return view
     view = _build_view(result)
-    try:
-        setattr(result, _VIEW_ATTR, view)
-    except AttributeError:  # a frozen or slotted stand-in: just do not memoise
-        pass
+    setattr(result, _VIEW_ATTR, view)
     return view
 
 

@@ -118,6 +118,19 @@ class UploadStore:
         return None
 
 
+def _numbers(mapping: Any) -> dict[str, float | int]:
+    """Overrides from the browser, kept only where the value is a finite number (integers as int)."""
+    out: dict[str, float | int] = {}
+    for k, v in (mapping or {}).items():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            out[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
+    return out
+
+
 def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) -> dict[str, Any]:
     """A configuration with every key present and typed (seed int >= 0, overrides floats)."""
     config = dict(config or {})
@@ -129,14 +142,7 @@ def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) ->
     mode = config.get("mode")
     if mode not in ("free", "forcing"):
         mode = None
-    overrides = {}
-    for k, v in (config.get("overrides") or {}).items():
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(f):
-            overrides[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
+    overrides = _numbers(config.get("overrides"))
     return {
         "scenario": str(config.get("scenario") or default_scenario),
         "seed": seed,
@@ -340,14 +346,7 @@ def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
         at = max(0, int(at))
     except (TypeError, ValueError):
         at = 0
-    overrides = {}
-    for k, v in (fork.get("overrides") or {}).items():
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(f):
-            overrides[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
+    overrides = _numbers(fork.get("overrides"))
     remove = sorted({int(i) for i in fork.get("remove") or [] if str(i).lstrip("-").isdigit()})
     add = []
     for e in fork.get("add") or []:

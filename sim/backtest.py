@@ -424,17 +424,9 @@ def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | 
     for p in scenario.patterns:
         m = _share(model[f"pattern.{p.id}"])
         row: dict[str, Any] = {
-            "id": p.id,
-            "text": p.text,
-            "kind": p.kind,
-            "sender": p.sender,
-            "window": list(p.window),
-            "tolerance": p.tolerance,
-            "scored_weeks": scored_weeks(p, scenario.time.steps),
+            **_pattern_def(p, scenario.time.steps),
             "count": p.count,
             "before": p.before,
-            "absent": p.absent,
-            "weight": p.weight,
             "model": m,
             "model_weeks": _weeks(model[f"first.{p.id}"]) if f"first.{p.id}" in model else None,
         }
@@ -1033,21 +1025,23 @@ def _timeline(sc: Scenario | None, result: Any | None) -> list[dict[str, Any]]:
     return [weeks[w] for w in sorted(weeks)]
 
 
+def _pattern_def(p: Any, steps: int) -> dict[str, Any]:
+    """A pattern's definition as stored with results and shown in reports."""
+    return {
+        "id": p.id,
+        "text": p.text,
+        "kind": p.kind,
+        "sender": p.sender,
+        "window": list(p.window),
+        "tolerance": p.tolerance,
+        "scored_weeks": scored_weeks(p, steps),
+        "absent": p.absent,
+        "weight": p.weight,
+    }
+
+
 def _pattern_defs(sc: Scenario) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.id,
-            "text": p.text,
-            "kind": p.kind,
-            "sender": p.sender,
-            "window": list(p.window),
-            "tolerance": p.tolerance,
-            "scored_weeks": scored_weeks(p, sc.time.steps),
-            "absent": p.absent,
-            "weight": p.weight,
-        }
-        for p in sc.patterns
-    ]
+    return [_pattern_def(p, sc.time.steps) for p in sc.patterns]
 
 
 def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = None) -> dict[str, Any]:

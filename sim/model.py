@@ -421,7 +421,7 @@ class DiplomacyModel(mesa.Model):
         self._codes = KindCodes(list(self.catalogue))
         self._code_of_chosen = self._codes.codes(self.kinds)
         self._simple_by_code = np.array([self._simple_kind[k] for k in self._codes.names.tolist()], dtype=bool)
-        self._bulk_kind = np.array([self._simple_kind[k] for k in self.kinds], dtype=bool)
+        self._bulk_kind = self._simple_by_code[self._code_of_chosen]  # by chosen-kind index
         self._agent_at = sorted(self.agent_list, key=lambda a: a.index)
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}

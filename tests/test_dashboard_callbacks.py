@@ -472,3 +472,17 @@ def test_dashboard_refuses_a_parameter_file_for_another_scenario(tmp_path, cli) 
     path.write_text("scenario: hanoi-2019\nparameters:\n  kapa: 3\n")
     r = cli("dashboard", "--params", str(path))
     assert r.code == 2 and "close matches" in r.stderr
+
+
+def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
+    from dashboard.service import normalise_config
+
+    config = normalise_config(
+        {
+            "scenario": "teaching",
+            "overrides": {"parameters.kappa": "2.5", "parameters.nu": 3.0, "a": "x", "b": None, "c": float("nan"), "d": "inf", "e": [1]},
+        },
+        "teaching",
+    )
+    assert config["overrides"] == {"parameters.kappa": 2.5, "parameters.nu": 3}
+    assert isinstance(config["overrides"]["parameters.nu"], int)

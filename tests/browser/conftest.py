@@ -6,16 +6,9 @@ import shutil
 
 from selenium.webdriver.chrome.options import Options
 
-CHROME_ARGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
+from tests.browser.support import CHROME_ARGS as BASE_ARGS
+
+CHROME_ARGS = (*BASE_ARGS, "--window-size=1280,900")
 
 
 def chrome_options() -> Options:

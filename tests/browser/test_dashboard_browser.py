@@ -5,9 +5,7 @@ Every test ends with an empty browser console (SEVERE entries).
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +19,9 @@ from dashboard.app import create_app
 from dashboard.figures import trust_matrix_at
 from sim.run import run_scenario
 from sim.scenario import load_scenario
+from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT = 20
-
-
-def free_port() -> int:
-    # dash.testing numbers its ports from 58050 in every process: with pytest-xdist, two workers would collide
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -43,23 +33,8 @@ def start(dash_duo: Any, app: Any, query: str = "") -> None:
     dash_duo.start_server(app, port=free_port())
     if query:
         dash_duo.driver.get(dash_duo.server_url + "/" + query)
-    wait_for(dash_duo.driver, lambda: graph_data(dash_duo.driver, ids.TRUST))
-    wait_for(dash_duo.driver, lambda: "week" in step_label(dash_duo.driver))
-
-
-def wait_for(driver: Any, condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    end = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = condition()
-        except Exception as exc:  # the page is re-rendering: try again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting; last value {last!r}")
+    wait_for(lambda: graph_data(dash_duo.driver, ids.TRUST))
+    wait_for(lambda: "week" in step_label(dash_duo.driver))
 
 
 def graph_data(driver: Any, graph_id: str) -> list[dict[str, Any]] | None:
@@ -122,21 +97,21 @@ def test_step_three_times_then_rewind_with_the_slider(dash_duo: Any, app: Any) -
     dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "Singapore 2018", timeout=TIMEOUT)
     for week in (1, 2, 3):
         click(driver, ids.FORWARD)
-        wait_for(driver, lambda w=week: at_week(driver, w))
+        wait_for(lambda w=week: at_week(driver, w))
     assert_trust_trace_matches(driver, result, 3)
     veil3 = veil_left(driver, ids.TRUST)
     agents, _, z3 = trust_matrix_at(result, 3)
     row = agents.index("trump")
-    wait_for(driver, lambda: heatmap_value(driver, row, 1) == pytest.approx(z3[row][1], abs=1e-6))
+    wait_for(lambda: heatmap_value(driver, row, 1) == pytest.approx(z3[row][1], abs=1e-6))
     # rewind two weeks with the timeline slider (keyboard on its handle)
     thumb = driver.find_element(By.CSS_SELECTOR, f"#{ids.SLIDER} [role=slider]")
     thumb.send_keys(Keys.ARROW_LEFT)
     thumb.send_keys(Keys.ARROW_LEFT)
-    wait_for(driver, lambda: at_week(driver, 1))
+    wait_for(lambda: at_week(driver, 1))
     assert_trust_trace_matches(driver, result, 1)
     assert veil_left(driver, ids.TRUST) < veil3  # the veil over the future moved back with the marker
     _, _, z1 = trust_matrix_at(result, 1)
-    wait_for(driver, lambda: heatmap_value(driver, row, 1) == pytest.approx(z1[row][1], abs=1e-6))
+    wait_for(lambda: heatmap_value(driver, row, 1) == pytest.approx(z1[row][1], abs=1e-6))
     assert "step=1" in driver.current_url and "scenario=singapore-2018" in driver.current_url
     assert dash_duo.get_logs() == []
 
@@ -145,7 +120,7 @@ def test_play_then_pause_stops_the_step(dash_duo: Any, app: Any) -> None:
     start(dash_duo, app, "?scenario=hanoi-2019&seed=0&step=0")
     driver = dash_duo.driver
     click(driver, ids.PLAY)
-    wait_for(driver, lambda: int(step_label(driver).split()[1]) >= 2)
+    wait_for(lambda: int(step_label(driver).split()[1]) >= 2)
     click(driver, ids.PLAY)  # pause
     dash_duo.wait_for_text_to_equal(f"#{ids.PLAY}", "▶ Play", timeout=TIMEOUT)
     time.sleep(0.5)  # a tick already on its way may still land
@@ -177,7 +152,7 @@ def test_fork_shows_two_branches(dash_duo: Any, app: Any) -> None:
     dash_duo.wait_for_contains_text("#fork-draft-view", "parameters.trust_decl = 0", timeout=TIMEOUT)
     click(driver, ids.FORK_RUN)
     dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", "Fork from week 30", timeout=TIMEOUT)
-    data = wait_for(driver, lambda: graph_data(driver, ids.FORK_TRUST))
+    data = wait_for(lambda: graph_data(driver, ids.FORK_TRUST))
     assert len(data) == 4
     assert [t["dash"] for t in data] == ["solid", "solid", "dash", "dash"]
     assert [t["meta"][2] for t in data] == [0, 0, 1, 1]
@@ -200,12 +175,12 @@ def test_two_sessions_stepping_at_once_do_not_affect_each_other(dash_duo: Any, a
     second = webdriver.Chrome(options=chrome_options())
     try:
         second.get(dash_duo.server_url + "/?scenario=hanoi-2019&seed=3&step=10")
-        wait_for(second, lambda: at_week(second, 10))
+        wait_for(lambda: at_week(second, 10))
         for _ in range(3):  # interleaved clicks in both sessions
             click(first, ids.FORWARD)
             click(second, ids.BACK)
-        wait_for(first, lambda: at_week(first, 3))
-        wait_for(second, lambda: at_week(second, 7))
+        wait_for(lambda: at_week(first, 3))
+        wait_for(lambda: at_week(second, 7))
         assert first.find_element(By.ID, ids.TITLE).text.startswith("Singapore 2018")
         assert second.find_element(By.ID, ids.TITLE).text.startswith("Hanoi 2019")
         hanoi = run_scenario(load_scenario("hanoi-2019"), seed=3)
@@ -235,7 +210,7 @@ def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_ever
     big.write_text(dump(generate(1000, 10000, 2, seed=1)))  # what `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1` writes
     driver.find_element(By.CSS_SELECTOR, f"#{ids.UPLOAD} input[type=file]").send_keys(str(big))
     dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "1000 actors", timeout=60)
-    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) < 100 and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) < 100 and n, timeout=60)
     # 2 sides x 6 roles of factions, the 2 leaders and the 2 third parties
     assert len(nodes["ids"]) == 16
     assert "side0:hardliner" in nodes["ids"] and "side0-leader" in nodes["ids"] and "tp0" in nodes["ids"]
@@ -243,14 +218,14 @@ def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_ever
     assert driver.find_element(By.ID, ids.NETWORK_MODE_BOX).is_displayed()
     # a step patches the grouped nodes
     click(driver, ids.FORWARD)
-    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and "week 1 " in n["title"] and n)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and "week 1 " in n["title"] and n)
     assert len(nodes["ids"]) == 16 and len(nodes["color"]) == 16
     # the toggle draws every actor, and steps go on patching that view
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
-    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000 and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000 and n, timeout=60)
     assert nodes["type"] == "scattergl" and nodes["title"] == "Influence network, week 1"
     click(driver, ids.FORWARD)
-    nodes = wait_for(driver, lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60)
     assert len(nodes["color"]) == 1000
     assert dash_duo.get_logs() == []
 
@@ -272,30 +247,30 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     key = app.server.extensions["summitry_service"].uploads.put(dump(generate(1000, 10000, 2, seed=1)), "synthetic-1000.yaml")
     start(dash_duo, app, f"?scenario=upload:{key}&seed=0&step=5")
     driver = dash_duo.driver
-    stance = wait_for(driver, lambda: graph_data(driver, ids.STANCE), timeout=60)
+    stance = wait_for(lambda: graph_data(driver, ids.STANCE), timeout=60)
     # 2 leaders, 2 sides x 6 faction roles, 2 third parties
     assert len(stance) == 16
     assert {t["meta"][1] for t in stance} >= {"side0-leader", "side0:hardliner", "side1:reformer", "tp1"}
     assert len(graph_data(driver, ids.HEATMAP)[0]["z"]) == 16  # type: ignore[index]
     assert len(network_nodes(driver)["ids"]) == 16  # type: ignore[index]
     # the log: 12 rows of weeks up to 5, newest first, paged by the server
-    rows = wait_for(driver, lambda: events_rows(driver))
+    rows = wait_for(lambda: events_rows(driver))
     assert len(rows) == 12 and int(rows[0]["week"]) == 5 and all(int(r["week"]) <= 5 for r in rows)
     click(driver, ids.FORWARD)
-    rows = wait_for(driver, lambda: (r := events_rows(driver)) and int(r[0]["week"]) == 6 and r)
+    rows = wait_for(lambda: (r := events_rows(driver)) and int(r[0]["week"]) == 6 and r)
     # the kind filter asks the server for that kind only (the kind of the log's last row on the first page)
     kind = rows[-1]["kind"]
     assert any(r["kind"] != kind for r in rows)
     driver.find_element(By.ID, "events-kind").click()
     next(o for o in driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == kind).click()
-    rows = wait_for(driver, lambda: (r := events_rows(driver)) and all(x["kind"] == kind for x in r) and r)
+    rows = wait_for(lambda: (r := events_rows(driver)) and all(x["kind"] == kind for x in r) and r)
     assert all(int(r["week"]) <= 6 for r in rows)
     # every actor
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
-    wait_for(driver, lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1000, timeout=60)
-    wait_for(driver, lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60)
-    wait_for(driver, lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1000, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60)
+    wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60)
     # and back
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=grouped]").click()
-    wait_for(driver, lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 16, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 16, timeout=60)
     assert dash_duo.get_logs() == []

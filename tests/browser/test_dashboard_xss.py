@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,34 +11,11 @@ from selenium.webdriver.common.by import By
 from dashboard import ids
 from dashboard.app import create_app
 from sim.scenario import BUILTIN_DIR
+from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 20
-
 SCRIPT = "<script>window.__xss=1</script>"
-
-
-def free_port() -> int:
-    # dash.testing numbers its ports from 58050 in every process: with pytest-xdist, two workers would collide
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    end = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = condition()
-        except Exception as exc:  # the page is re-rendering: try again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting; last value {last!r}")
 
 
 @pytest.fixture
