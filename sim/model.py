@@ -41,6 +41,14 @@ BoolArray = NDArray[np.bool_]
 
 SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
 
+ABLATIONS: dict[str, str] = {
+    "trust": "trust frozen: beliefs about the other side's type never move from their priors",
+    "stance": "stances frozen: no influence, backlash or lobbying moves any stance",
+    "factions": "factions frozen: no vindication or blame moves the factions' influence",
+    "leader_alone": "leader ratifies alone: each side's win-set is its leader's own acceptance set",
+}
+"""Mechanisms a run can switch off (the backtest's ablation baselines), with what switching off means."""
+
 
 @dataclass
 class State:
@@ -138,7 +146,12 @@ class DiplomacyModel(mesa.Model):
         steps: int | None = None,
         series_stride: int = 1,
         null_rates: dict[str, dict[str, float]] | None = None,
+        ablations: frozenset[str] | set[str] | tuple[str, ...] = (),
     ) -> None:
+        unknown = set(ablations) - set(ABLATIONS)
+        if unknown:
+            raise ValueError(f"unknown ablation(s) {sorted(unknown)}; known: {', '.join(ABLATIONS)}")
+        self.ablations = frozenset(ablations)
         super().__init__(rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))))
         self.scenario = scenario
         self.seed = seed
@@ -426,7 +439,17 @@ class DiplomacyModel(mesa.Model):
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
+        # initial values the ablations hold fixed
+        self._frozen = {
+            "stance": self.state.stance.copy(),
+            "omega": self.state.omega.copy(),
+            "trust_logit": self.state.trust_logit.copy(),
+            "beta_a": self.state.beta_a.copy(),
+            "beta_b": self.state.beta_b.copy(),
+        }
         self.running = True
+        if self.ablations:
+            self._recompute_bargaining()
 
     def _refresh_leader_rows(self) -> None:
         """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
@@ -686,12 +709,15 @@ class DiplomacyModel(mesa.Model):
         s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u)
         self._update_omega()
         s.affect = clip(self._received_affect, -1, 1)
+        self._hold_ablated()
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()
         # 7. summit logic (in forcing mode with dated summits, summits happen on their dates only)
         by_schedule = self.summit.status == "scheduled" and 0 <= self.summit.week <= t and not self._forced_summits
         if forced_summit or by_schedule:
             self._hold_summit(t)
+            if self._hold_ablated():
+                self._recompute_bargaining()
         # 8. termination and recording
         if s.tension >= self.params.e_crit:
             s.tension_streak += 1
@@ -704,6 +730,30 @@ class DiplomacyModel(mesa.Model):
             self.running = False
             self._finish()
         self.recorder.record(t)
+
+    def _hold_ablated(self) -> bool:
+        """Put the state an ablation freezes back to its initial value; True if anything was frozen."""
+        if not self.ablations:
+            return False
+        s = self.state
+        f = self._frozen
+        if "stance" in self.ablations:
+            s.stance[:] = f["stance"]
+        if "trust" in self.ablations:
+            s.trust_logit[:] = f["trust_logit"]
+            s.beta_a[:] = f["beta_a"]
+            s.beta_b[:] = f["beta_b"]
+        if "factions" in self.ablations and not np.array_equal(s.omega, f["omega"]):
+            s.omega[:] = f["omega"]
+            self._refresh_leader_rows()
+        return True
+
+    def ratification_weights(self, c: int) -> FloatArray:
+        """The weights with which side c's members ratify (the leader's alone under the ``leader_alone`` ablation)."""
+        mem = self.members[c]
+        if "leader_alone" in self.ablations:
+            return np.where(self.is_leader[mem], 1.0, 0.0)
+        return self.state.omega[mem]
 
     def _event_sides(self, ev: Any) -> list[int]:
         if ev.receiver:
@@ -1344,7 +1394,7 @@ class DiplomacyModel(mesa.Model):
         ws = np.zeros((C, self.grid.shape[0]), dtype=bool)
         for c in range(C):
             mem = self.members[c]
-            ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], s.omega[mem], self.theta[c])
+            ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
         s.win_sets = ws
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
@@ -1354,7 +1404,7 @@ class DiplomacyModel(mesa.Model):
         mem = self.members[c]
         sigma = self.params.sigma_w * math.exp(s.perception_log)
         noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
-        return self.ratification[c].win_set(s.concession_weight[mem], noisy, s.omega[mem], self.theta[c])
+        return self.ratification[c].win_set(s.concession_weight[mem], noisy, self.ratification_weights(c), self.theta[c])
 
     def deal_utility(self, c: int) -> FloatArray:
         li = int(self.leader_of[c])

@@ -283,15 +283,19 @@ def run_scenario(
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     null_rates: dict[str, dict[str, float]] | None = None,
+    ablations: frozenset[str] | tuple[str, ...] = (),
 ) -> RunResult:
     """Run ``scenario`` to its end (or ``steps``) and return the result.
 
     A pure function of (scenario, seed, steps, mode, engine version). With
     ``null_rates`` (actor id -> kind -> weekly probability) the actors choose
     at random with those rates instead of by the decision rule (the null
-    model of backtests).
+    model of backtests). ``ablations`` switches mechanisms off (see
+    :data:`sim.model.ABLATIONS`).
     """
-    model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride, null_rates=null_rates)
+    model = DiplomacyModel(
+        scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride, null_rates=null_rates, ablations=ablations
+    )
     total = model.horizon
     while model.running:
         model.step()
