@@ -121,6 +121,45 @@ def _effect_forecast(
     return dz, dp, de
 
 
+def patience_discount(model: DiplomacyModel) -> FloatArray:
+    """delta_i ** w: how much agent i's patience keeps of value that pays off at the next summit.
+
+    w is the number of steps to the scheduled summit, or the mean preparation
+    time when none is scheduled: building trust or widening the zone is worth
+    something only when the leaders next meet.
+    """
+    sm = model.summit
+    p = model.params
+    if sm.status == "scheduled" and sm.week >= model.week:
+        wait = float(sm.week - model.week)
+    else:
+        wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
+    return np.asarray(model.state.patience**wait, dtype=float)
+
+
+def untrustworthy_leaders(model: DiplomacyModel) -> BoolArray:
+    """Leaders whose true type is U (types belong to leaders; factions and third parties have none)."""
+    own = np.maximum(model.side_of, 0)
+    return np.asarray(model.is_leader & (model.side_of >= 0) & ~model.state.is_t[own], dtype=bool)
+
+
+def separation_cost(model: DiplomacyModel, kind: SignalKind, audience: FloatArray) -> FloatArray:
+    """The extra cost a U-type leader bears for a costly reassuring signal: kappa c_eff / Lambda_Q.
+
+    It makes a U type send the signal exp(-kappa c_eff) times as often as a T
+    type in the same state (up to the choice's normalisation), the separation
+    the receivers' Bayesian update reads (costly signalling, Kydd 2005).
+    """
+    p = model.params
+    if p.lambda_q <= 0:
+        return np.zeros_like(audience)
+    total = np.zeros_like(audience)
+    for part in [kind, *[model.catalogue[q] for q in kind.parts]]:
+        if part.trust.mode == "reassuring":
+            total = total + p.kappa * (part.cost + part.tie * audience) * part.verification
+    return np.asarray(total / p.lambda_q, dtype=float)
+
+
 def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
     """EU[i, k] of every action for every agent, and which are feasible now.
 
@@ -144,6 +183,8 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
     renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
     audience = np.where(in_side, model.audience[own], 0.0)
+    disc = patience_discount(model)
+    untrustworthy = untrustworthy_leaders(model)
     active_pledge = {pl.side for pl in model.pledges if pl.active}
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
@@ -167,8 +208,9 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         val = valence(kind)
         if kind.parts:
             val = 0.0
-        value = (1 - x) * (theta_t * dmu + p.theta_z * dz) + x * p.theta_p * dp
+        value = (1 - x) * disc * (theta_t * dmu + p.theta_z * dz) + x * p.theta_p * dp
         value -= kind.cost + audience * kind.tie * renege
+        value -= np.where(untrustworthy, separation_cost(model, kind, audience), 0.0)
         value -= (1 - s.zeta) * p.theta_r * de
         value += s.iota * p.theta_aff * s.affect * val
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
@@ -242,6 +284,49 @@ def _third_party_value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np
             else:  # interference: slow the client down
                 out[k] = closeness * s.stance[i] * 0.5 + (0.2 if model.summit.status == "scheduled" else 0.0) - 0.2
     return out
+
+
+def type_evidence(eu: FloatArray, feasible: BoolArray, gap: FloatArray, is_t: BoolArray, lambda_q: float) -> FloatArray:
+    """log P_T(a) - log P_U(a) for each action: what seeing a leader choose ``a`` says about its type.
+
+    ``eu`` holds each leader's expected utilities under its true type and
+    ``gap`` = EU_T - EU_U, so both types' quantal-response distributions
+    follow; a receiver who knows the decision rule updates its log-odds that
+    the sender is a T type by exactly this amount (Bayes' rule). Infeasible
+    actions get 0.
+
+    >>> import numpy as np
+    >>> ev = type_evidence(np.array([[0.0, 0.0]]), np.ones((1, 2), bool), np.array([[0.0, 0.2]]), np.array([True]), 5.0)
+    >>> [round(float(v), 2) for v in ev[0]]  # P_T = (.5, .5); P_U = (e, 1)/(1 + e): log(.5 (1 + e)) - (0, 1)
+    [-0.38, 0.62]
+    """
+    shift = np.where(is_t[:, None], 0.0, 1.0)
+    eu_t = eu + shift * gap
+    eu_u = eu_t - gap
+
+    def log_p(v: FloatArray) -> FloatArray:
+        z = np.where(feasible, lambda_q * v, -np.inf)
+        top = z.max(axis=1, keepdims=True)
+        return np.asarray(z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True)), dtype=float)
+
+    with np.errstate(invalid="ignore"):
+        out = log_p(eu_t) - log_p(eu_u)
+    return np.asarray(np.where(feasible, out, 0.0), dtype=float)
+
+
+def store_type_evidence(
+    model: DiplomacyModel, leaders: NDArray[np.int64], use: NDArray[np.int64], eu: FloatArray, feasible: BoolArray, gap: FloatArray
+) -> None:
+    """Keep each leader's :func:`type_evidence` of this week, by action column, for the receivers."""
+    own = model.side_of[leaders]
+    ev = type_evidence(eu, feasible, gap, model.state.is_t[own], model.params.lambda_q)
+    K = len(model.kinds) + 1
+    table: dict[int, FloatArray] = getattr(model, "type_evidence", None) or {}
+    for r, i in enumerate(leaders.tolist()):
+        row = np.zeros(K)
+        row[use] = np.where(feasible[r], ev[r], 0.0)
+        table[i] = row
+    model.type_evidence = table
 
 
 def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniforms: FloatArray) -> NDArray[np.int64]:
@@ -324,6 +409,7 @@ class PolicyTables:
         R = len(self.roles)
         self.pos = np.zeros((N, K))
         self.neg = np.zeros((N, K))
+        self.sep = np.zeros((N, K))
         self.dz_own = np.zeros((K, R))
         self.dz_recv = np.zeros((K, R))
         self.dz_static = np.zeros((N, K))
@@ -339,6 +425,7 @@ class PolicyTables:
                 m = part.trust
                 if m.mode == "reassuring":
                     self.pos[:, j] += p.kappa * (part.cost + part.tie * audience) * part.verification
+                    self.sep[:, j] += p.kappa * (part.cost + part.tie * audience) * part.verification
                 elif m.mode == "hostile":
                     self.neg[:, j] += -p.kappa_h * m.magnitude
                 elif m.mode == "shift":
@@ -375,9 +462,14 @@ class PolicyTables:
                     elif eff.var == "exercise_credit" and eff.who == "receiver":
                         self.dp_static[:, j] -= w[ref, 2] * d
         renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
-        self.cost = (
-            np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * np.array([kd.tie for kd in kinds])[None, :] * renege[:, None]
-        )
+        tie = np.array([kd.tie for kd in kinds])[None, :]
+        self.cost = np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * tie * renege[:, None]
+        # a U-type leader's extra cost of costly reassurance (separation_cost), and for every
+        # leader the part of EU_T - EU_U that does not depend on the state (the type gap)
+        self.leader = model.is_leader & in_side
+        sep = self.sep / p.lambda_q if p.lambda_q > 0 else np.zeros((N, K))
+        self.cost = self.cost + np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)
+        self.type_gap = np.where(self.leader[:, None], audience[:, None] * tie * (p.renege_u - p.renege_t) + sep, 0.0)
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
         self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
@@ -423,7 +515,10 @@ class PolicyTables:
         return self._group_cache
 
     def compute_blocks(self, model: DiplomacyModel) -> list[tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, BoolArray]]:
-        """Per group: (rows, EU columns, EU, feasible), the columns being nothing (0) and the group's kinds."""
+        """Per group: (rows, EU columns, EU, feasible), the columns being nothing (0) and the group's kinds.
+
+        As a side effect, the leaders' type evidence of this state is stored on
+        the model (:func:`type_evidence`)."""
         p = model.params
         mu = model.trust_matrix()
         M = self._mass(model)
@@ -436,7 +531,12 @@ class PolicyTables:
             feasible = np.empty(eu.shape, dtype=bool)
             feasible[:, 0] = model.static_feasible[g.rows, 0]
             feasible[:, 1:] = f
-            out.append((g.rows, np.concatenate([[0], g.cols + 1]), eu, feasible))
+            use = np.concatenate([[0], g.cols + 1])
+            out.append((g.rows, use, eu, feasible))
+            if g.last_gap is not None and g.leader.any():
+                gap = np.zeros(eu.shape)
+                gap[:, 1:] = g.last_gap
+                store_type_evidence(model, g.rows[g.leader], use, eu[g.leader], feasible[g.leader], gap[g.leader])
         return out
 
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
@@ -466,6 +566,8 @@ class _Group:
     summit_side: BoolArray
     theta_t: FloatArray
     tp_local: NDArray[np.int64]
+    leader: BoolArray
+    last_gap: FloatArray | None = None
 
     @classmethod
     def of(cls, t: PolicyTables, model: DiplomacyModel, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> _Group:
@@ -473,7 +575,7 @@ class _Group:
         local = {int(c): j for j, c in enumerate(cols)}
         tables = {
             name: getattr(t, name)[ix]
-            for name in ("pos", "neg", "dz_static", "sanc_own", "sanc_recv", "dp_static", "dp_sanc", "de", "cost")
+            for name in ("pos", "neg", "dz_static", "sanc_own", "sanc_recv", "dp_static", "dp_sanc", "de", "cost", "type_gap")
         }
         col = {
             "dz_own": t.dz_own[cols],
@@ -490,7 +592,18 @@ class _Group:
         }
         tp_local = np.flatnonzero(~t.in_side[rows])
         return cls(
-            rows, cols, t.own[rows], t.in_side[rows], t.recv[ix], t.rl[ix], tables, col, t.summit_side[rows], t.theta_t[rows], tp_local
+            rows,
+            cols,
+            t.own[rows],
+            t.in_side[rows],
+            t.recv[ix],
+            t.rl[ix],
+            tables,
+            col,
+            t.summit_side[rows],
+            t.theta_t[rows],
+            tp_local,
+            t.leader[rows],
         )
 
 
@@ -512,8 +625,11 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
     dp = tb["dp_static"] + tb["dp_sanc"] * keep[recv]
     rr = rows[:, None]
     rapport = s.rapport[rr, recv]
-    value = (1 - x)[:, None] * (g.theta_t[:, None] * dmu + p.theta_z * dz) + x[:, None] * p.theta_p * dp
+    disc = patience_discount(model)[rows]
+    value = ((1 - x) * disc)[:, None] * (g.theta_t[:, None] * dmu + p.theta_z * dz) + x[:, None] * p.theta_p * dp
     value -= tb["cost"]
+    # EU_T - EU_U of each leader's action: T types value the other's trust twice as much (theta_T doubled)
+    gap = tb["type_gap"] + np.where(g.leader[:, None], ((1 - x) * disc * p.theta_t)[:, None] * dmu, 0.0)
     value -= ((1 - s.zeta[rows]) * p.theta_r)[:, None] * tb["de"]
     value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :]
     value += p.theta_rapport * rapport * col["concil"][None, :]
@@ -550,6 +666,7 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
                     loss = b - tr.expit(tr.logit(b) - p.kappa_b)
                     mine = in_side & (own == pl.side)
                     value[:, j] -= np.where(mine, model.audience[own] * pl.tie + g.theta_t * loss, 0.0)
+                    gap[:, j] -= np.where(mine & g.leader, p.theta_t * loss, 0.0)
     else:
         for j in col["pledge_kinds"]:
             f[:, j] &= in_side
@@ -565,6 +682,7 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
         for j, kd in col["tp_kinds"]:
             value[g.tp_local, j] = _third_party_value(model, kd, tp_rows, mu)
     del n
+    g.last_gap = gap
     return value, f
 
 

@@ -41,10 +41,10 @@ EVENT_COLUMNS = [
 PRESETS: dict[str, dict[str, Any]] = {
     "no-walk-away": {
         "label": "Nobody walks away (a declaration instead)",
-        "overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0},
+        "overrides": {"parameters.walk_audience": 0.0, "parameters.walk_leverage": 0.0},
     },
     "trusting": {"label": "Trust is easier to win (kappa × 2)", "overrides": {"parameters.kappa": 4.0}},
-    "lower-bar": {"label": "A deal needs less trust (mu_min 0.3)", "overrides": {"parameters.mu_min": 0.3}},
+    "lower-bar": {"label": "A deal needs less trust (reneging less likely: renege_u 0.2)", "overrides": {"parameters.renege_u": 0.2}},
     "hawks-quiet": {"label": "Hawks lose the argument faster (eta 1)", "overrides": {"parameters.eta": 1.0}},
 }
 

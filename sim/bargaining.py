@@ -231,17 +231,24 @@ def leader_deal_utility(gains: FloatArray, gives: FloatArray, beta0: float, stan
     return gains + beta0 * (0.5 + stance) * gives
 
 
-def best_offer(own_utility: FloatArray, own_win_set: BoolArray, perceived_other: BoolArray, theta_acc: float) -> int | None:
-    """q_i = argmax_{q in W_i} U_i(q) + theta_acc 1[q in W_j-hat]; None if W_i is empty.
+def best_offer(gain: FloatArray, own_win_set: BoolArray, p_accept: FloatArray, theta_acc: float = 0.0) -> int | None:
+    """q_i = argmax_{q in W_i} P-hat(q accepted) * (gain_i(q) + theta_acc); None when nothing is worth offering.
 
-    Ties go to the lowest grid index, so the choice is deterministic.
+    ``gain`` is what the deal is worth to the proposer over no deal (its
+    commitment value minus the no-deal value), ``p_accept`` its estimate
+    that the other side accepts, and ``theta_acc`` any value the proposer
+    puts on signing a deal at all. Only points of its own win-set with a
+    positive expected gain are offered; ties go to the lowest grid index.
 
-    >>> best_offer(np.array([1.0, 0.8, 0.2]), np.array([True, True, True]), np.array([False, True, True]), 0.5)
+    >>> best_offer(np.array([0.5, 0.3, -0.1]), np.array([True, True, True]), np.array([0.2, 0.9, 1.0]))
     1
+    >>> best_offer(np.array([-0.5, -0.3]), np.array([True, True]), np.array([1.0, 1.0])) is None
+    True
     """
-    if not own_win_set.any():
+    value = np.asarray(p_accept, dtype=float) * (np.asarray(gain, dtype=float) + theta_acc)
+    score = np.where(own_win_set & (value > 0), value, -np.inf)
+    if not np.isfinite(score).any():
         return None
-    score = np.where(own_win_set, own_utility + theta_acc * perceived_other, -np.inf)
     return int(np.argmax(score))
 
 
@@ -256,3 +263,71 @@ def classify_agreement(point: FloatArray, classes: Mapping[str, Mapping[str, tup
         if all(lo - 1e-9 <= point[index[d]] <= hi + 1e-9 for d, (lo, hi) in box.items()):
             return name
     return None
+
+
+def renege_risk(trust: float, renege_t: float, renege_u: float) -> float:
+    """Chance the other side reneges on a deal: mu h_T + (1 - mu) h_U, mu = Pr(the other is a T type).
+
+    >>> renege_risk(0.25, 0.05, 0.5)
+    0.3875
+    """
+    return float(trust * renege_t + (1.0 - trust) * renege_u)
+
+
+def commitment_value(utility: FloatArray, exposure: FloatArray, risk: float) -> FloatArray:
+    """Expected value of accepting a deal whose other side may renege (the commitment problem as a cost).
+
+    With probability ``1 - risk`` the deal is kept and worth ``utility``; with
+    probability ``risk`` the other side reneges, the gains never come, and the
+    unprotected part of what one gave (``exposure`` >= 0, already weighted)
+    is lost. Safeguards (verification, snapback) shrink ``exposure`` and so
+    let a deal pass at lower trust.
+
+    >>> commitment_value(np.array([0.2]), np.array([0.5]), 0.4).round(3).tolist()
+    [-0.08]
+    """
+    return (1.0 - risk) * np.asarray(utility, dtype=float) - risk * np.asarray(exposure, dtype=float)
+
+
+def binding_dimension(
+    q: int, receiver_win_set: BoolArray, grid: FloatArray, receiver_weights: Sequence[float], dims: Sequence[str]
+) -> str | None:
+    """The dimension on which an offer outside the receiver's win-set falls shortest.
+
+    For each dimension, the smallest move of that coordinate alone, in the
+    receiver's favour (up where its weight is positive, down where negative),
+    that brings the point into the win-set; the binding dimension is the one
+    needing the smallest move (None when no single-dimension move does).
+
+    >>> g = issue_grid(2, 3)
+    >>> w = np.array([False, False, False, True, False, False, True, True, False])  # (0.5,0), (1,0), (1,0.5)
+    >>> binding_dimension(4, w, g, [1.0, -1.0], ["d", "r"])  # from (0.5, 0.5): r down by 0.5 or d up by 0.5 -> first
+    'd'
+    >>> binding_dimension(7, np.array([False] * 8 + [True]), g, [1.0, -1.0], ["d", "r"]) is None
+    True
+    """
+    point = grid[q]
+    best: tuple[float, int] | None = None
+    for i in range(grid.shape[1]):
+        w = receiver_weights[i]
+        if w == 0:
+            continue
+        others = np.delete(np.arange(grid.shape[1]), i)
+        same = np.all(np.isclose(grid[:, others], point[others]), axis=1) if others.size else np.ones(grid.shape[0], dtype=bool)
+        move = grid[:, i] - point[i]
+        favour = move > 1e-12 if w > 0 else move < -1e-12
+        ok = same & favour & receiver_win_set
+        if ok.any():
+            need = float(np.abs(move[ok]).min())
+            if best is None or need < best[0] - 1e-12:
+                best = (need, i)
+    return None if best is None else dims[best[1]]
+
+
+def support(accepts: BoolArray, weights: FloatArray) -> float:
+    """Weighted share of a side's members who accept (the quantity compared with theta_c).
+
+    >>> support(np.array([True, False, True]), np.array([0.5, 0.3, 0.2]))
+    0.7
+    """
+    return float(np.asarray(weights, dtype=float)[np.asarray(accepts, dtype=bool)].sum())

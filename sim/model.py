@@ -113,6 +113,8 @@ class SummitState:
     results: list[str] = field(default_factory=list)
     walked_by: list[str] = field(default_factory=list)
     offers: dict[int, int | None] = field(default_factory=dict)  # side -> grid index at last summit
+    letdowns: list[tuple[int, int]] = field(default_factory=list)  # (week, side): a declaration's unmet promise comes due
+    values: dict[str, float] = field(default_factory=dict)  # the last summit's compared values (walk, declaration), by leader
 
 
 @dataclass
@@ -173,6 +175,7 @@ class DiplomacyModel(mesa.Model):
         self._u = np.zeros(0)
         self._vindication = np.zeros(0)
         self._received_affect = np.zeros(0)
+        self.type_evidence: dict[int, FloatArray] = {}
         self._build()
 
     # ------------------------------------------------------------------ build
@@ -364,9 +367,15 @@ class DiplomacyModel(mesa.Model):
         self.grid = bg.issue_grid(len(dims), sc.grid_points)
         self.gains = np.zeros((C, self.grid.shape[0]))
         self.gives = np.zeros((C, self.grid.shape[0]))
+        self.exposure = np.zeros((C, self.grid.shape[0]))
+        self.utility_weights = np.zeros((C, len(dims)))
+        unprotected = np.array([1.0 - d.safeguard for d in sc.issues])
         for c, s in enumerate(sc_sides):
             w = [s.utility.get(d, 0.0) for d in dims]
+            self.utility_weights[c] = w
             self.gains[c], self.gives[c] = bg.split_utility(self.grid, w)
+            # what side c loses, unprotected, if the other side reneges after c has given its part
+            self.exposure[c] = self.grid @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
         # summit, pledges, events
@@ -407,6 +416,7 @@ class DiplomacyModel(mesa.Model):
         if isinstance(counters, dict):
             counters.pop(self, None)
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
+        self._chosen_index = {k: j for j, k in enumerate(self.kinds)}
         self.static_feasible = policy.static_feasibility(self)
         self._null_table = policy.null_table(self, self.null_rates) if self.null_rates is not None else None
         # whose trust is worth recording: everyone outside side c; rapport: leaders and third parties
@@ -475,6 +485,7 @@ class DiplomacyModel(mesa.Model):
         "anchor",
         "omega",
         "threshold_shift",
+        "erosion",
         "trust_logit",
         "beta_a",
         "beta_b",
@@ -855,6 +866,9 @@ class DiplomacyModel(mesa.Model):
             self._apply_signal(sig, kind, t)
             for part in kind.parts:
                 self._apply_signal(sig, self.catalogue[part], t, as_part=True)
+            carried = self._carried_summit_kind(sig, kind)
+            if carried is not None:
+                self._apply_signal(sig, self.catalogue[carried], t, as_part=True)
             if kind.trust.mode == "mediation":
                 mediations.append(sig)
             if kind.summit is not None:
@@ -863,6 +877,21 @@ class DiplomacyModel(mesa.Model):
         finally:
             self._sink = self.events
         others.extend((pos, row) for row in rows)
+
+    def _carried_summit_kind(self, sig: Signal, kind: SignalKind) -> str | None:
+        """The summit offer or acceptance a signal without its own trust reading carries (a letter that
+        puts a cancelled summit back on reads as an acceptance), or None."""
+        if kind.trust.mode != "none" or kind.summit is None:
+            return None
+        side = self._side_py[sig.sender]
+        sm = self.summit
+        if kind.summit in ("reinstate", "accept") and (sm.status == "cancelled" or (sm.status == "offered" and sm.offered_by != side)):
+            name = "summit_accept"
+        elif kind.summit == "offer" and sm.status == "none":
+            name = "summit_offer"
+        else:
+            return None
+        return name if name in self.catalogue and name != self._kind_name[id(kind)] else None
 
     def _is_simple(self, kind: SignalKind) -> bool:
         """A kind whose delivery is a sum of stance/threshold nudges from side members."""
@@ -1019,14 +1048,20 @@ class DiplomacyModel(mesa.Model):
         # trust: everyone outside the sender's side updates its belief in that side
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             batch = self._batch
-            shared = batch.shared((self._kind_name[id(kind)], sender_side)) if batch is not None else None
+            key = (self._kind_name[id(kind)], sender_side, bool(self.is_leader[sig.sender]))
+            shared = batch.shared(key) if batch is not None else None
             if shared is None:
                 updaters = np.flatnonzero(self.side_of != sender_side)
                 x = s.stance[updaters]
                 # evidence for the Beta variant (MODEL.md §2): alpha += w c_eff, beta += w h
                 if kind.trust.mode == "reassuring":
                     c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
-                    shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+                    llr = self._type_evidence_of(sig.sender, kind)
+                    if llr is None:
+                        shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+                    else:
+                        # a leader's costly signal: what its choice says about its type, read by Bayes' rule
+                        shift = tr.reassuring_shift(1.0, llr, p.phi, x)
                     evidence = np.full(updaters.size, p.beta_w * float(c_eff))
                 elif kind.trust.mode == "hostile":
                     shift = tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
@@ -1039,7 +1074,7 @@ class DiplomacyModel(mesa.Model):
                 else:
                     # the same kind from the same side moves everyone alike this week: compute once, count
                     shared = batch.make(updaters, sender_side, shift, evidence)
-                    batch.add_shared((self._kind_name[id(kind)], sender_side), shared)
+                    batch.add_shared(key, shared)
             if shared is not None:
                 shared.count += 1
                 self._meter[0] += shared.meter
@@ -1079,6 +1114,15 @@ class DiplomacyModel(mesa.Model):
                     pl.touted_by.add(sig.sender)
         if kind.test_class is not None and sender_side >= 0:
             self._check_breach(sig, kind, sender_side, t)
+
+    def _type_evidence_of(self, sender: int, kind: SignalKind) -> float | None:
+        """log P_T - log P_U of ``kind`` from leader ``sender`` this week (None: not a leader's chosen kind)."""
+        row = self.type_evidence.get(sender)
+        if row is None:
+            return None
+        name = self._kind_name[id(kind)]
+        j = self._chosen_index.get(name)
+        return None if j is None else float(row[j + 1])
 
     def _own_shift(self, sh: Shift, receiver: int) -> None:
         if receiver >= 0:
@@ -1323,6 +1367,10 @@ class DiplomacyModel(mesa.Model):
         p = self.params
         C = len(self.side_ids)
         s.leak = pr.leakage(p.leak0, self.tp_laxity, s.enforcement, self.tp_client, C)
+        # members who weigh waiting (a horizon) learn how fast sanctions erode from the leakage they see
+        inside = self.side_of >= 0
+        seen = np.where(inside, s.leak[np.maximum(self.side_of, 0)], 0.0)
+        s.erosion = pr.learn_erosion(s.erosion, seen, s.horizon > 0, p.erosion_learning, p.erosion_scale)
         s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
         s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
         s.hostility = pr.richardson(s.hostility, p.delta_m, p.gamma_r)
@@ -1338,6 +1386,9 @@ class DiplomacyModel(mesa.Model):
             (1 - p.domestic_decay) * s.domestic + p.domestic_decay * elite_target,
             s.domestic + p.domestic_growth,
         )
+        for week, c in self.summit.letdowns:
+            if week == t:
+                s.domestic[c] += p.declaration_letdown
         s.domestic = clip(s.domestic, 0, 1)
         s.tp_domestic = s.tp_domestic + 0.05 * (self.tp_domestic0 - s.tp_domestic)
         s.demand = s.demand * (1 - p.demand_decay)
@@ -1406,11 +1457,131 @@ class DiplomacyModel(mesa.Model):
         noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
         return self.ratification[c].win_set(s.concession_weight[mem], noisy, self.ratification_weights(c), self.theta[c])
 
+    def perceived_acceptance(self, c: int) -> FloatArray:
+        """Pr(side c ratifies q) for every grid point, as the other side's leader estimates it.
+
+        The estimate reads c's members' thresholds with this summit's
+        perception error (one N(0, sigma_W) draw a member) and is smooth in
+        the margin: a point just outside the estimated win-set is still worth
+        a try. The smooth ratification rule of the model, with the
+        perception noise as its temperature.
+        """
+        s = self.state
+        mem = self.members[c]
+        sigma = self.params.sigma_w * math.exp(s.perception_log)
+        noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
+        u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+        w = self.ratification_weights(c)
+        total = float(w.sum())
+        if total <= 0:
+            return np.zeros(self.grid.shape[0])
+        return bg.smooth_ratification(u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02))
+
     def deal_utility(self, c: int) -> FloatArray:
         li = int(self.leader_of[c])
         return bg.leader_deal_utility(self.gains[c], self.gives[c], self.params.deal_weight, float(self.state.stance[li]))
 
     # ----------------------------------------------------------------- summit
+    def no_deal_value(self, c: int) -> float:
+        """V_c: what side c's leader gets from no deal, minus today's pressure a deal would escape."""
+        return -self.params.status_quo_weight * float(self.state.pressure[c])
+
+    def acceptance_value(self, c: int, other: int) -> FloatArray:
+        """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges."""
+        p = self.params
+        li = int(self.leader_of[c])
+        risk = bg.renege_risk(float(self.trust_matrix()[li, other]), p.renege_t, p.renege_u)
+        beta = p.deal_weight * (0.5 + float(self.state.stance[li]))
+        return bg.commitment_value(self.deal_utility(c), beta * self.exposure[c], risk)
+
+    def walk_leverage(self, walker: int, other: int, gain: FloatArray) -> tuple[float, float]:
+        """(now, after): the best expected offer ``walker`` could make to ``other``, before and after a walk-away.
+
+        The expected value of offering q is Pr(other's coalition ratifies q)
+        times what q is worth to the walker over no deal (``gain``), maximised
+        over the walker's own win-set. "After" applies the walk-away's
+        catalogued effects on the other side: its pressure (coercion lowers
+        thresholds by alpha_P), the stances it pushes (backlash raises them by
+        alpha_x) and the factions it vindicates (the replicator). Which
+        channel wins is a property of the other side's coalition.
+        """
+        if "walk_away" not in self.catalogue:
+            return 0.0, 0.0
+        s = self.state
+        p = self.params
+        kind = self.catalogue["walk_away"]
+        mem = self.members[other]
+        weights = self.ratification_weights(other)
+        total = float(weights.sum())
+        if total <= 0:
+            return 0.0, 0.0
+        dp = 0.0
+        dx = np.zeros(mem.size)
+        for eff in kind.effects:
+            if eff.who != "receiver":
+                continue
+            if eff.var.startswith("pressure."):
+                ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+                dp += float(self.pressure_weights[other, ch]) * eff.delta
+            elif eff.var == "stance":
+                hit = np.ones(mem.size, dtype=bool) if eff.roles is None else np.isin(self.roles[mem], eff.roles)
+                dx += np.where(hit, eff.delta, 0.0)
+        w_after = weights.copy()
+        if kind.vindicates != "none" and "factions" not in self.ablations and "leader_alone" not in self.ablations:
+            facs = ~self.is_leader[mem]
+            vind = self.hawkish[mem] if kind.vindicates == "hawks" else self.dovish[mem]
+            grown = w_after[facs] * np.exp(p.eta * vind[facs].astype(float))
+            if grown.sum() > 0:
+                w_after[facs] = grown / grown.sum() * w_after[facs].sum()
+        u = bg.member_utility(self.gains[other], self.gives[other], s.concession_weight[mem])
+        tau = max(p.sigma_w, 0.02)
+        worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
+        b = s.thresholds[mem]
+        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau)
+        b_after = b - p.alpha_p * dp + (p.alpha_x * dx if "stance" not in self.ablations else 0.0)
+        after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
+        return float((now * worth).max()), float((after * worth).max())
+
+    def summit_values(self) -> dict[int, tuple[float, float]]:
+        """{side: (EU of walking away, EU of a declaratory statement)} for the two summit leaders.
+
+        Walking away is worth its audience value (resolve shown to the hawkish
+        share of one's own coalition, times the side's audience-cost capacity)
+        plus the forecast gain in the best offer one could make the other side
+        that the walk-away's pressure buys (:meth:`walk_leverage`), discounted
+        by patience over the weeks to a next summit, minus the rapport it
+        spends. A declaration is
+        worth the relief of the side's need for a win and the trust it builds,
+        less for each earlier summit that ended without a deal, plus rapport.
+        """
+        s = self.state
+        p = self.params
+        a, b = (int(c) for c in self.summit_sides)
+        mu = self.trust_matrix()
+        wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
+        earlier = max(self.summit.held - 1, 0)
+        fatigue = p.declaration_fatigue**earlier
+        out: dict[int, tuple[float, float]] = {}
+        for c, o in ((a, b), (b, a)):
+            li = int(self.leader_of[c])
+            lo = int(self.leader_of[o])
+            mem = self.members[c]
+            w = self.ratification_weights(c)
+            hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
+            now, after = self.walk_leverage(c, o, self.acceptance_value(c, o) - self.no_deal_value(c))
+            rapport = float(s.rapport[li, o])
+            walk = (
+                p.walk_audience * float(self.audience[c]) * hawk_share
+                + p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
+                - p.theta_rapport * rapport
+            )
+            base = float(mu[lo, c])
+            gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
+            need = float(self.pressure_weights[c, 1] * s.domestic[c])
+            decl = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * gain) + p.theta_rapport * rapport
+            out[c] = (walk, decl)
+        return out
+
     def _hold_summit(self, t: int) -> None:
         s = self.state
         p = self.params
@@ -1424,33 +1595,44 @@ class DiplomacyModel(mesa.Model):
         sm.status, sm.offered_by, sm.week = "none", -1, -1
         self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
         mu = self.trust_matrix()
-        perceived = {a: self.perceived_win_set(a), b: self.perceived_win_set(b)}
+        perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
         offers: dict[int, int | None] = {}
         for c, o in ((a, b), (b, a)):
-            offers[c] = bg.best_offer(self.deal_utility(c), s.win_sets[c], perceived[o], p.theta_acc)
+            # what q is worth to c over no deal, and c's estimate that o ratifies it and finds it worth the risk
+            gain = self.acceptance_value(c, o) - self.no_deal_value(c)
+            tau = max(p.sigma_w, 0.02)
+            p_accept = perceived[o] * tr.expit((self.acceptance_value(o, c) - self.no_deal_value(o)) / tau)
+            offers[c] = bg.best_offer(gain, s.win_sets[c], p_accept, p.theta_acc)
         sm.offers = dict(offers)
-        trust_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
+        floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
         accepted: list[tuple[float, int]] = []
         for c, o in ((a, b), (b, a)):
             q = offers[c]
             if q is None:
                 continue
-            if s.win_sets[o][q] and trust_ok:
+            # the receiver ratifies only inside its win-set, and accepts only if the deal, priced for
+            # the risk that the proposer reneges, beats no deal (the commitment problem as a cost)
+            worth = float(self.acceptance_value(o, c)[q])
+            no_deal = self.no_deal_value(o)
+            if s.win_sets[o][q] and floor_ok and worth >= no_deal:
                 joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
                 accepted.append((-joint, q))
+                continue
+            if not s.win_sets[o][q]:
+                bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
+                why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
+            elif not floor_ok:
+                why = "; too little trust"
             else:
-                self._log(
-                    t,
-                    "offer_rejected",
-                    self.actor_ids[self.leader_of[c]],
-                    self.actor_ids[self.leader_of[o]],
-                    "summit",
-                    detail=self._describe_point(q)
-                    + ("" if s.win_sets[o][q] else ", outside the win-set")
-                    + ("" if trust_ok else ", too little trust"),
-                )
-        # audience-driven sides get their win; their need resets
-        s.domestic[~self.elite] *= 0.5
+                why = f"; too risky: worth {worth:.2f} against {no_deal:.2f} without a deal"
+            self._log(
+                t,
+                "offer_rejected",
+                self.actor_ids[self.leader_of[c]],
+                self.actor_ids[self.leader_of[o]],
+                "summit",
+                detail=self._describe_point(q) + why,
+            )
         if accepted:
             accepted.sort()
             q = accepted[0][1]
@@ -1460,23 +1642,22 @@ class DiplomacyModel(mesa.Model):
                 self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
                 sm.results.append(f"agreement:{cls}")
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
+                self._success(t, declaration=False)
                 return
+        values = self.summit_values()
+        sm.values = {self.actor_ids[self.leader_of[c]] + "." + k: v for c, (w, d) in values.items() for k, v in (("walk", w), ("decl", d))}
         R = s.rapport
-        if (min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl) or (
-            accepted and self.agreement is None
-        ):
+        available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
+        gaps = {c: values[c][0] - (values[c][1] if available else 0.0) for c in (a, b)}
+        if (accepted and self.agreement is None) or (available and max(gaps.values()) <= 0):
             sm.results.append("declaration")
             self._log(t, "declaration", names[0], names[1], "summit")
             for li, other in ((la, b), (lb, a)):
                 self._shift_trust(np.array([li]), other, np.array([p.declaration_gain]))
+            self._success(t, declaration=True)
             return
-        # walk-away: the leader with the larger gap between walking and the offer on the table
-        scores = {}
-        for c, o in ((a, b), (b, a)):
-            q = offers[o]
-            util = float(self.deal_utility(c)[q]) if q is not None else -1.0
-            scores[c] = -float(s.pressure[c]) - util + 0.1 * float(s.stance[self.leader_of[c]])
-        walker = a if scores[a] >= scores[b] else b
+        # walk-away: the leader for whom walking beats the alternative by more
+        walker = a if gaps[a] >= gaps[b] else b
         other = b if walker == a else a
         sm.results.append("walk_away")
         sm.walked_by.append(self.actor_ids[self.leader_of[walker]])
@@ -1491,9 +1672,20 @@ class DiplomacyModel(mesa.Model):
         s.stance = clip(s.stance + self._u, 0, 1)
         self._update_omega()
         for c in (a, b):
-            if self.rng.random() < p.p_blame:
+            if self.rng.random() < p.p_blame and "factions" not in self.ablations:
                 self._blame(c, offers.get(c), t)
         self._recompute_bargaining()
+
+    def _success(self, t: int, declaration: bool) -> None:
+        """A summit success: audience-driven sides' need for a win resets; a declaration's letdown is booked."""
+        s = self.state
+        audience = ~self.elite
+        s.domestic[audience] = 0.0
+        self.summit.letdowns = [(w, c) for w, c in self.summit.letdowns if not audience[c]]
+        if declaration:
+            for c in np.flatnonzero(audience).tolist():
+                self.summit.letdowns.append((t + self.params.letdown_weeks, int(c)))
+        self._update_pressure_aggregate()
 
     def _blame(self, c: int, offer: int | None, t: int) -> None:
         s = self.state

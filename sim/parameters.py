@@ -35,8 +35,12 @@ class ModelParameters(BaseModel):
     beta_w: float = Field(2.0, ge=0, le=100, description="Beta variant: evidence weight w of a unit of signal cost.")
     beta_wb: float = Field(3.0, ge=0, le=100, description="Beta variant: evidence weight w_b of a breach.")
     beta_decay: float = Field(0.98, ge=0.5, le=1, description="Beta variant: weekly decay lambda_f of the evidence counts.")
-    rapport_decl: float = Field(0.1, ge=0, le=1, description="R_decl: rapport both ways needed for a declaratory statement.")
-    trust_decl: float = Field(0.2, ge=0, le=1, description="mu_decl: trust both ways needed for a declaratory statement.")
+    rapport_decl: float = Field(
+        0.0, ge=0, le=1, description="R_decl: a floor of rapport both ways below which no declaratory statement is possible (0: none)."
+    )
+    trust_decl: float = Field(
+        0.0, ge=0, le=1, description="mu_decl: a floor of trust both ways below which no declaratory statement is possible (0: none)."
+    )
     declaration_gain: float = Field(0.2, ge=0, le=2, description="Logit trust gain from a declaratory statement.")
     # bargaining (MODEL.md §1, §6)
     theta_c: float = Field(
@@ -47,8 +51,44 @@ class ModelParameters(BaseModel):
     alpha_eps: float = Field(0.5, ge=0, le=2, description="alpha_eps: weight of expected sanctions erosion on the threshold.")
     demand_decay: float = Field(0.1, ge=0, le=1, description="Weekly decay of a public demand's narrowing of the sender's win-set.")
     sigma_w: float = Field(0.1, ge=0, le=1, description="sigma_W: noise in each leader's estimate of the other's win-set.")
-    mu_min: float = Field(0.5, ge=0, le=1, description="mu_min: trust both ways needed to accept an offer (commitment problem).")
-    theta_acc: float = Field(2.0, ge=0, le=5, description="theta_acc: weight of perceived acceptability when choosing an offer.")
+    mu_min: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="mu_min: a hard floor of trust both ways below which no offer is accepted (0: none; the commitment "
+        "problem is priced by the renege risk instead).",
+    )
+    status_quo_weight: float = Field(
+        1.0, ge=0, le=5, description="Weight of today's pressure in the value of no deal (V_c = -weight * P_c): what a deal escapes."
+    )
+    walk_audience: float = Field(
+        0.5, ge=0, le=5, description="Audience value of walking away: resolve shown to the hawkish part of one's own coalition."
+    )
+    walk_leverage: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Value of the forecast gain in the other side's support for one's own offer that a walk-away's pressure buys.",
+    )
+    declaration_value: float = Field(
+        1.0, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
+    )
+    declaration_fatigue: float = Field(
+        0.5, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
+    )
+    declaration_letdown: float = Field(
+        0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
+    )
+    letdown_weeks: int = Field(12, ge=1, le=104, description="Steps after a declaration when the letdown arrives unless a deal came.")
+    erosion_learning: float = Field(
+        0.05, ge=0, le=1, description="Weekly rate at which members' belief in sanctions erosion moves toward what leakage shows."
+    )
+    erosion_scale: float = Field(
+        0.03, ge=0, le=1, description="Weekly sanctions erosion a member reads into full leakage (belief target = scale * leak)."
+    )
+    theta_acc: float = Field(
+        0.0, ge=0, le=5, description="theta_acc: value a leader puts on signing any deal at all, beyond what the deal is worth."
+    )
     tau_prep_min: int = Field(6, ge=1, le=52, description="Fewest weeks from an accepted offer to the summit.")
     tau_prep_max: int = Field(14, ge=1, le=52, description="Most weeks from an accepted offer to the summit.")
     # influence (MODEL.md §4)
@@ -99,7 +139,13 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "delta_e": (0.01, 0.1),
     "leak0": (0.0, 0.3),
     "lambda_q": (1.0, 20.0),
-    "mu_min": (0.3, 0.7),
+    "mu_min": (0.0, 0.7),
+    "renege_u": (0.1, 0.9),
+    "walk_audience": (0.0, 2.0),
+    "walk_leverage": (0.0, 3.0),
+    "declaration_value": (0.0, 3.0),
+    "declaration_fatigue": (0.0, 1.0),
+    "erosion_learning": (0.0, 0.2),
     "sigma_w": (0.0, 0.3),
     "e_crit": (0.5, 0.9),
     "susceptibility_leader": (0.05, 0.9),

@@ -64,3 +64,17 @@ def tension(hostility: FloatArray, summit_sides: NDArray[np.int64]) -> float:
 def aggregate(weights: FloatArray, economic: FloatArray, domestic: FloatArray, military: FloatArray) -> FloatArray:
     """P_c = w_E P^E + w_D P^D + w_M P^M, per side (weights shape (C, 3))."""
     return clip(weights[:, 0] * economic + weights[:, 1] * domestic + weights[:, 2] * military, 0.0, 1.0)
+
+
+def learn_erosion(belief: FloatArray, leak: FloatArray, learns: NDArray[np.bool_], rate: float, scale: float) -> FloatArray:
+    """Members' belief in the weekly sanctions-erosion rate, moved toward what the leakage they see implies.
+
+    eps <- eps + rate * (scale * leak - eps) for members that learn (those
+    with a horizon); the others keep theirs. More leakage (lax patrons) makes
+    hardliners expect sanctions to wear away, which raises their demands.
+
+    >>> learn_erosion(np.array([0.01, 0.01]), np.array([0.5, 0.5]), np.array([True, False]), 0.1, 0.04).round(4).tolist()
+    [0.011, 0.01]
+    """
+    target = scale * np.asarray(leak, dtype=float)
+    return np.where(learns, belief + rate * (target - belief), belief)

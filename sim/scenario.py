@@ -164,6 +164,13 @@ class Dimension(_Data):
     id: Id = Field(description="Dimension id, used in utilities and agreement classes.")
     label: str = Field(min_length=1, max_length=200, description="Display name.")
     description: str = Field("", max_length=2000, description="What 0 and 1 mean on this dimension.")
+    safeguard: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of a concession on this dimension that stays protected if the other side reneges "
+        "(verification of the other's compliance, or the giver's power to reverse it, e.g. snapback).",
+    )
 
 
 class Time(_Data):

@@ -115,7 +115,8 @@ def test_issue_space_shows_the_offers_of_the_summit_week(hanoi) -> None:
     fig = F.issue_space_figure(hanoi, week)
     now = fig.data[2]
     assert len(now.x) == sum(1 for e in rejected if e["step"] == week)
-    d, r = (float(v.split("=")[1]) for v in rejected[0]["detail"].split(", ")[:2])
+    # the detail is "d=0.35, r=0.50; binding: r": the point, then why it was rejected
+    d, r = (float(v.split("=")[1]) for v in rejected[0]["detail"].split(";")[0].split(", ")[:2])
     assert (d, r) in set(zip(now.x, now.y, strict=True))
     before = F.issue_space_figure(hanoi, week - 1)
     assert len(before.data[2].x) == 0

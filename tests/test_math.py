@@ -311,14 +311,17 @@ def test_thresholds_by_hand() -> None:
 def test_leader_deal_utility_and_best_offer_by_hand() -> None:
     gains, gives = bg.split_utility(GRID, [1.0, -1.0])
     # beta = 1 * (1/2 + .5) = 1: U = d - r
-    np.testing.assert_allclose(bg.leader_deal_utility(gains, gives, 1.0, 0.5), [0, -0.5, -1, 0.5, 0, -0.5, 1, 0.5, 0])
+    U = bg.leader_deal_utility(gains, gives, 1.0, 0.5)
+    np.testing.assert_allclose(U, [0, -0.5, -1, 0.5, 0, -0.5, 1, 0.5, 0])
     own = np.array([T, F, F, T, T, F, T, T, T])
-    other = np.array([T, T, T, F, T, T, F, F, T])
-    # U + .5 * 1[other]: (0,0) .5, (.5,0) .5, (.5,.5) .5, (1,0) 1, (1,.5) .5, (1,1) .5 -> (1,0)
-    assert bg.best_offer(bg.leader_deal_utility(gains, gives, 1.0, 0.5), own, other, 0.5) == 6
-    # theta_acc 2: (0,0), (.5,.5) and (1,1) all score 2 > (1,0) scores 1; the tie goes to the lowest index
-    assert bg.best_offer(bg.leader_deal_utility(gains, gives, 1.0, 0.5), own, other, 2.0) == 0
-    assert bg.best_offer(np.zeros(9), np.zeros(9, dtype=bool), other, 0.5) is None
+    p_accept = np.array([1.0, 1.0, 1.0, 0.2, 0.9, 1.0, 0.1, 0.4, 1.0])
+    # gain over a no-deal value of -0.2: U + .2; value = p * gain on own points:
+    # (0,0) .2, (.5,0) .14, (.5,.5) .18, (1,0) .12, (1,.5) .28, (1,1) .2 -> (1,.5)
+    assert bg.best_offer(U + 0.2, own, p_accept) == 7
+    # theta_acc 1 (signing is worth 1 in itself): (0,0) 1.2, (1,.5) .68, (1,1) 1.2 -> the lowest index of the tie
+    assert bg.best_offer(U + 0.2, own, p_accept, theta_acc=1.0) == 0
+    assert bg.best_offer(np.zeros(9), np.zeros(9, dtype=bool), p_accept) is None
+    assert bg.best_offer(U - 5.0, own, p_accept) is None  # nothing worth offering
 
 
 CLASSES = {"comprehensive": {"d": (0.7, 1.0)}, "interim": {"d": (0.3, 1.0), "r": (0.01, 1.0)}}

@@ -1,0 +1,429 @@
+"""The summit mechanisms as hand-computed tables and checks that fail when a mechanism is wrong.
+
+Covers docs/ODD.md 7.19 (the commitment value, offers, who walks, the
+declaration, success and letdown), 7.1 (the learned erosion belief), 7.16
+(patience, the separation cost) and 7.4 (a leader's costly signal read by
+Bayes' rule), and the ablation switches of the backtest.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from agents import policy
+from agents.base import Signal
+from sim import bargaining as bg
+from sim import pressure as pr
+from sim.model import ABLATIONS, DiplomacyModel
+from sim.scenario import Scenario, load_raw, validate_data
+
+
+def scenario(name: str, edit: object = None) -> Scenario:
+    data, lines, source = load_raw(name)
+    data = copy.deepcopy(data)
+    if callable(edit):
+        edit(data)
+    return validate_data(data, source, lines)
+
+
+def fresh(sc: Scenario, seed: int = 0, **kw: object) -> DiplomacyModel:
+    model = DiplomacyModel(sc, seed=seed, **kw)  # type: ignore[arg-type]
+    n = len(model.actor_ids)
+    model._u = np.zeros(n)
+    model._vindication = np.zeros(n)
+    model._received_affect = np.zeros(n)
+    return model
+
+
+@pytest.fixture(scope="module")
+def hanoi() -> Scenario:
+    return scenario("hanoi-2019")
+
+
+# ------------------------------------------------------------------ commitment value
+
+
+@pytest.mark.parametrize(
+    ("trust", "h_t", "h_u", "risk"),
+    [(1.0, 0.05, 0.5, 0.05), (0.0, 0.05, 0.5, 0.5), (0.5, 0.0, 1.0, 0.5), (0.2, 0.1, 0.6, 0.2 * 0.1 + 0.8 * 0.6)],
+)
+def test_renege_risk_mixes_the_two_types_hazards(trust: float, h_t: float, h_u: float, risk: float) -> None:
+    assert bg.renege_risk(trust, h_t, h_u) == pytest.approx(risk, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("utility", "exposure", "risk", "value"),
+    [
+        (0.3, 0.5, 0.0, 0.3),  # nobody reneges: the deal is worth its utility
+        (0.3, 0.5, 1.0, -0.5),  # certain reneging: the unprotected concession is lost
+        (0.3, 0.5, 0.4, 0.6 * 0.3 - 0.4 * 0.5),  # -0.02
+        (0.3, 0.0, 0.4, 0.6 * 0.3),  # a fully safeguarded concession risks only the gains
+    ],
+)
+def test_commitment_value_by_hand(utility: float, exposure: float, risk: float, value: float) -> None:
+    assert float(bg.commitment_value(np.array([utility]), np.array([exposure]), risk)[0]) == pytest.approx(value, abs=1e-12)
+
+
+def test_more_trust_and_safeguards_make_a_deal_worth_more(hanoi: Scenario) -> None:
+    """Trust enters continuously (no cliff), and a safeguarded dimension needs less of it."""
+    model = fresh(hanoi)
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    trump = model.index_of["trump"]
+    q = int(np.flatnonzero(np.isclose(model.grid[:, 0], 0.35) & np.isclose(model.grid[:, 1], 0.5))[0])
+    values = []
+    for mu in (0.1, 0.3, 0.5, 0.7, 0.9):
+        model._set_trust(np.array([trump]), dprk, np.array([mu]))
+        values.append(float(model.acceptance_value(us, dprk)[q]))
+    assert all(b > a for a, b in zip(values, values[1:], strict=False))
+    # by hand at trust 0.3: risk = .3*.05 + .7*.5 = .365; beta = 1*(.5 + x_trump); U = d - beta r; X = beta * r (r unprotected)
+    model._set_trust(np.array([trump]), dprk, np.array([0.3]))
+    beta = 0.5 + float(model.state.stance[trump])
+    risk = 0.3 * 0.05 + 0.7 * 0.5
+    expected = (1 - risk) * (0.35 - beta * 0.5) - risk * beta * 0.5
+    assert float(model.acceptance_value(us, dprk)[q]) == pytest.approx(expected, abs=1e-9)
+
+    def safeguard(data: dict) -> None:
+        data["issues"][1]["safeguard"] = 0.8  # relief can be snapped back
+
+    guarded = fresh(scenario("hanoi-2019", safeguard))
+    guarded._set_trust(np.array([trump]), dprk, np.array([0.3]))
+    expected_guarded = (1 - risk) * (0.35 - beta * 0.5) - risk * beta * 0.5 * 0.2
+    assert float(guarded.acceptance_value(us, dprk)[q]) == pytest.approx(expected_guarded, abs=1e-9)
+    assert expected_guarded > expected
+
+
+def test_no_deal_value_is_minus_weighted_pressure(hanoi: Scenario) -> None:
+    model = fresh(hanoi)
+    for c in range(len(model.side_ids)):
+        assert model.no_deal_value(c) == pytest.approx(-model.params.status_quo_weight * float(model.state.pressure[c]))
+
+
+# ------------------------------------------------------------------ offers and binding dimension
+
+
+def test_best_offer_maximises_probability_times_gain() -> None:
+    gain = np.array([0.5, 0.3, 0.2, 0.9])
+    own = np.array([True, True, True, False])
+    p = np.array([0.2, 0.5, 0.9, 1.0])
+    # .1, .15, .18, (not own) -> index 2
+    assert bg.best_offer(gain, own, p) == 2
+    # a value on signing at all favours the likeliest point further: (.5+1)*.2=.3, 1.3*.5=.65, 1.2*.9=1.08
+    assert bg.best_offer(gain, own, p, theta_acc=1.0) == 2
+    assert bg.best_offer(-gain, own, p) is None
+
+
+@pytest.mark.parametrize(
+    ("g", "expected"),
+    [
+        # the receiver accepts d - g r >= 0.2; from (0.2, 0.5) it needs r down to (0.2 - 0.2)/g = 0 (a move of 0.5)
+        # or d up to 0.2 + 0.5 g
+        (1.5, "r"),  # d would have to rise by 0.75: relief binds
+        (0.5, "d"),  # d needs to rise by only 0.25: denuclearisation binds
+    ],
+)
+def test_binding_dimension_follows_the_receivers_exchange_rate(g: float, expected: str) -> None:
+    grid = bg.issue_grid(2, 21)
+    ws = grid[:, 0] - g * grid[:, 1] >= 0.2 - 1e-12
+    q = int(np.flatnonzero(np.isclose(grid[:, 0], 0.2) & np.isclose(grid[:, 1], 0.5))[0])
+    assert not ws[q]
+    assert bg.binding_dimension(q, ws, grid, [1.0, -1.0], ["d", "r"]) == expected
+
+
+# ------------------------------------------------------------------ walk-away versus declaration
+
+
+def _summit_model(sc: Scenario, **params: float) -> DiplomacyModel:
+    sc2 = sc.model_copy(update={"parameters": sc.parameters.model_copy(update=params)})
+    return fresh(sc2)
+
+
+def test_walk_value_by_hand_without_leverage_or_rapport(hanoi: Scenario) -> None:
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.7)
+    vals = model.summit_values()
+    for c in (0, 1):
+        mem = model.members[c]
+        w = model.state.omega[mem]
+        hawk = float(w[model.hawkish[mem]].sum() / w.sum())
+        assert vals[c][0] == pytest.approx(0.7 * float(model.audience[c]) * hawk, abs=1e-12)
+
+
+def test_declaration_value_by_hand(hanoi: Scenario) -> None:
+    model = _summit_model(hanoi, declaration_value=2.0, declaration_fatigue=0.25)
+    vals = model.summit_values()
+    mu = model.trust_matrix()
+    held_before = model.summit.held - 1  # hanoi starts after one summit without a deal
+    for c, o in ((0, 1), (1, 0)):
+        li, lo = model.leader_of[c], model.leader_of[o]
+        base = float(mu[lo, c])
+        gain = 1 / (1 + math.exp(-(math.log(base / (1 - base)) + model.params.declaration_gain))) - base
+        need = float(model.pressure_weights[c, 1] * model.state.domestic[c])
+        expected = 2.0 * 0.25**held_before * (need + (1 - float(model.state.stance[li])) * model.params.theta_t * gain)
+        assert vals[c][1] == pytest.approx(expected, abs=1e-12)
+
+
+def _hold(model: DiplomacyModel) -> list[dict]:
+    model._hold_summit(model.week)
+    return [e for e in model.events if e["kind"] in ("walk_away", "declaration", "agreement")]
+
+
+def test_the_leader_whose_walk_beats_declaration_by_more_walks(hanoi: Scenario) -> None:
+    # no deal possible (no win-set), walking valued only by audience: the side with the larger A*H walks
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
+    model.state.win_sets[:] = False
+    vals = model.summit_values()
+    gaps = {c: vals[c][0] - vals[c][1] for c in (0, 1)}
+    out = _hold(model)
+    assert [e["kind"] for e in out] == ["walk_away"]
+    walker = max(gaps, key=lambda c: gaps[c])
+    assert out[0]["sender"] == model.actor_ids[model.leader_of[walker]]
+    # reversing the audience capacities reverses who walks
+    model2 = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
+    model2.audience = model2.audience[::-1].copy()
+    model2.state.win_sets[:] = False
+    vals2 = model2.summit_values()
+    walker2 = max((0, 1), key=lambda c: vals2[c][0] - vals2[c][1])
+    out2 = _hold(model2)
+    assert out2[0]["sender"] == model2.actor_ids[model2.leader_of[walker2]]
+    assert walker2 != walker
+
+
+def test_nobody_walks_when_a_declaration_is_worth_more(hanoi: Scenario) -> None:
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0)
+    model.state.win_sets[:] = False
+    out = _hold(model)
+    assert [e["kind"] for e in out] == ["declaration"]
+
+
+def test_walk_leverage_sign_follows_coercion_against_backlash(hanoi: Scenario) -> None:
+    """Pure coercion (no stance effect, no vindication) can only widen the other side's acceptance."""
+    model = _summit_model(hanoi, eta=0.0, alpha_x=0.0)
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    gain = model.acceptance_value(us, dprk) - model.no_deal_value(us)
+    now, after = model.walk_leverage(us, dprk, gain)
+    assert after >= now
+    # pure backlash (no coercion) can only narrow it
+    model = _summit_model(hanoi, alpha_p=0.0)
+    gain = model.acceptance_value(us, dprk) - model.no_deal_value(us)
+    now, after = model.walk_leverage(us, dprk, gain)
+    assert after <= now
+
+
+def test_success_resets_the_need_for_a_win_and_books_a_letdown(hanoi: Scenario) -> None:
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0, letdown_weeks=3)
+    us = model.side_ids.index("us")
+    model.state.domestic[us] = 0.6
+    model.state.win_sets[:] = False
+    assert [e["kind"] for e in _hold(model)] == ["declaration"]
+    assert model.state.domestic[us] == 0.0
+    assert model.summit.letdowns == [(model.week + 3, us)]
+    # run the pressure update at the due week: the letdown arrives (plus one week of growth)
+    model.state.domestic[us] = 0.0
+    model._update_pressure(model.week + 3)
+    assert model.state.domestic[us] == pytest.approx(model.params.declaration_letdown + model.params.domestic_growth)
+
+
+def test_a_walk_away_does_not_reset_the_need_for_a_win(hanoi: Scenario) -> None:
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
+    us = model.side_ids.index("us")
+    model.state.domestic[us] = 0.6
+    model.state.win_sets[:] = False
+    assert [e["kind"] for e in _hold(model)] == ["walk_away"]
+    assert model.state.domestic[us] >= 0.6
+
+
+# ------------------------------------------------------------------ erosion belief
+
+
+def test_learn_erosion_by_hand() -> None:
+    out = pr.learn_erosion(np.array([0.01, 0.02, 0.01]), np.array([0.5, 0.0, 0.5]), np.array([True, True, False]), 0.1, 0.04)
+    # 0.01 + 0.1 (0.02 - 0.01) = 0.011; 0.02 + 0.1 (0 - 0.02) = 0.018; not learning: kept
+    np.testing.assert_allclose(out, [0.011, 0.018, 0.01], atol=1e-15)
+
+
+def test_lax_patrons_teach_hardliners_that_sanctions_erode(hanoi: Scenario) -> None:
+    strict = fresh(hanoi)
+    lax = fresh(hanoi)
+    lax.state.enforcement[:] = 0.0  # patrons stop enforcing: leakage up
+    ufd = strict.index_of["ufd"]
+    for t in range(20):
+        strict._update_pressure(t)
+        lax._update_pressure(t)
+    assert lax.state.erosion[ufd] > strict.state.erosion[ufd] + 1e-4
+    assert lax.member_thresholds()[ufd] > strict.member_thresholds()[ufd]
+    cabinet = strict.index_of["cabinet"]  # no horizon: no belief to learn
+    assert lax.state.erosion[cabinet] == strict.state.erosion[cabinet]
+
+
+# ------------------------------------------------------------------ patience and separation
+
+
+def test_patience_discounts_the_value_of_trust_building(hanoi: Scenario) -> None:
+    def with_patience(delta: float) -> float:
+        def edit(data: dict) -> None:
+            data["sides"]["us"]["leader"]["traits"]["patience"] = delta
+
+        model = fresh(scenario("hanoi-2019", edit))
+        eu, feasible = policy.expected_utilities_reference(model)
+        j = model.kinds.index("praise") + 1
+        return float(eu[model.index_of["trump"], j])
+
+    # praise builds trust (rapport and a tiny dmu) only: a less patient leader values it less
+    assert with_patience(0.999) > with_patience(0.9)
+
+
+def _typed(kim_type: str) -> DiplomacyModel:
+    def edit(data: dict) -> None:
+        data["sides"]["dprk"]["leader"]["type"] = kim_type
+        data["sides"]["us"]["leader"]["type"] = "T"
+
+    return fresh(scenario("hanoi-2019", edit))
+
+
+def test_type_evidence_is_the_log_ratio_of_the_two_types_choice_probabilities() -> None:
+    """The receivers' likelihood is derived from how each type chooses in the same state."""
+    lam = 5.0
+    probs = {}
+    models = {}
+    for typ in ("T", "U"):
+        m = _typed(typ)
+        eu, feasible = policy.expected_utilities(m)
+        kim = m.index_of["kim"]
+        z = np.where(feasible[kim], lam * eu[kim], -np.inf)
+        p = np.exp(z - z.max())
+        probs[typ] = p / p.sum()
+        models[typ] = m
+    for typ in ("T", "U"):
+        m = models[typ]
+        ev = m.type_evidence[m.index_of["kim"]]
+        feasible = probs["T"] > 0
+        np.testing.assert_allclose(ev[feasible], np.log(probs["T"][feasible] / probs["U"][feasible]), atol=1e-9)
+
+
+def test_costly_reassurance_separates_types_as_receivers_assume() -> None:
+    """An ensemble of draws: U-types send a costly reassuring kind about exp(-evidence) as often as T-types."""
+    rng = np.random.default_rng(7)
+    n = 40_000
+    counts = {}
+    evidence = None
+    for typ in ("T", "U"):
+        m = _typed(typ)
+        eu, feasible = policy.expected_utilities(m)
+        kim = m.index_of["kim"]
+        choice = policy.quantal_choice(np.repeat(eu[kim : kim + 1], n, 0), np.repeat(feasible[kim : kim + 1], n, 0), 5.0, rng.random(n))
+        j = m.kinds.index("summit_offer") + 1 if m.summit.status == "none" else None
+        costly = [
+            k + 1
+            for k, name in enumerate(m.kinds)
+            if m.catalogue[name].trust.mode == "reassuring" and m.catalogue[name].cost >= 0.1 and feasible[kim, k + 1]
+        ]
+        del j
+        counts[typ] = {c: int((choice == c).sum()) for c in costly}
+        evidence = m.type_evidence[kim]
+    assert evidence is not None
+    tested = 0
+    for c, n_t in counts["T"].items():
+        n_u = counts["U"][c]
+        if n_t < 200 or n_u < 200:
+            continue
+        # the observed log ratio and its standard error (delta method on two binomial counts)
+        observed = math.log(n_t / n_u)
+        se = math.sqrt(1 / n_t + 1 / n_u)
+        assert abs(observed - evidence[c]) < 4 * se, (c, observed, evidence[c])
+        # and the separation is real: T-types send costly reassurance more often
+        assert evidence[c] > 0
+        tested += 1
+    assert tested >= 1
+
+
+def test_a_leaders_reassuring_signal_moves_trust_by_its_type_evidence() -> None:
+    m = _typed("U")
+    policy.expected_utilities(m)  # computes this week's evidence
+    kim, trump = m.index_of["kim"], m.index_of["trump"]
+    us = m.side_ids.index("us")
+    j = m.kinds.index("moratorium_pledge") if "moratorium_pledge" in m.kinds else m.kinds.index("summit_offer")
+    kind = m.kinds[j]
+    ev = float(m.type_evidence[kim][j + 1])
+    before = float(m.state.trust_logit[trump, 1 - us])
+    m._deliver([Signal(sender=kim, kind=kind, receiver=trump)], 0)
+    x = float(m.state.stance[trump])
+    expected = ev * (1 - m.params.phi * x)
+    # other effects of the kind (none on trust) leave this shift alone
+    assert float(m.state.trust_logit[trump, 1 - us]) - before == pytest.approx(expected, abs=1e-9)
+
+
+def test_chi_square_of_quantal_choice_against_its_formula() -> None:
+    eu = np.array([[0.0, 0.3, -0.2, 0.5]])
+    feasible = np.array([[True, True, True, False]])
+    lam = 4.0
+    n = 30_000
+    choice = policy.quantal_choice(np.repeat(eu, n, 0), np.repeat(feasible, n, 0), lam, np.random.default_rng(3).random(n))
+    w = np.exp(lam * eu[0, :3])
+    expected = w / w.sum() * n
+    observed = np.bincount(choice, minlength=4)
+    assert observed[3] == 0
+    assert stats.chisquare(observed[:3], expected).pvalue > 1e-3
+    flat = np.exp(1.0 * eu[0, :3])
+    assert stats.chisquare(observed[:3], flat / flat.sum() * n).pvalue < 1e-6  # lambda matters
+
+
+# ------------------------------------------------------------------ letter and ablations
+
+
+def test_a_letter_that_reinstates_a_summit_reassures_and_one_that_does_not_threatens() -> None:
+    sc = scenario("singapore-2018")
+    live = fresh(sc)
+    dead = fresh(sc)
+    kim, trump = live.index_of["kim"], live.index_of["trump"]
+    dprk = live.side_ids.index("dprk")
+    live.summit.status = "cancelled"
+    dead.summit.status = "scheduled"
+    policy.expected_utilities(live)  # this week's type evidence, read with the summit's status
+    policy.expected_utilities(dead)
+    b_live = float(live.state.trust_logit[trump, dprk])
+    b_dead = float(dead.state.trust_logit[trump, dprk])
+    live._deliver([Signal(sender=kim, kind="letter", receiver=trump)], 0)
+    dead._deliver([Signal(sender=kim, kind="letter", receiver=trump)], 0)
+    assert float(live.state.trust_logit[trump, dprk]) > b_live
+    assert float(dead.state.trust_logit[trump, dprk]) < b_dead
+    assert live.summit.status == "scheduled" and live.summit.reinstated
+
+
+@pytest.mark.parametrize("ablation", sorted(ABLATIONS))
+def test_each_ablation_freezes_what_it_names(hanoi: Scenario, ablation: str) -> None:
+    model = DiplomacyModel(hanoi, seed=3, ablations=(ablation,))
+    stance0, omega0, trust0 = model.state.stance.copy(), model.state.omega.copy(), model.trust_matrix().copy()
+    for _ in range(40):
+        if not model.running:
+            break
+        model.step()
+    free = DiplomacyModel(hanoi, seed=3)
+    for _ in range(40):
+        if not free.running:
+            break
+        free.step()
+    if ablation == "stance":
+        np.testing.assert_array_equal(model.state.stance, stance0)
+        assert not np.array_equal(free.state.stance, stance0)
+    elif ablation == "factions":
+        np.testing.assert_array_equal(model.state.omega, omega0)
+        assert not np.array_equal(free.state.omega, omega0)
+    elif ablation == "trust":
+        np.testing.assert_allclose(model.trust_matrix(), trust0, atol=1e-12)
+        assert not np.allclose(free.trust_matrix(), trust0)
+    else:
+        for c in range(len(model.side_ids)):
+            mem = model.members[c]
+            leader = model.leader_of[c]
+            u = bg.member_utility(model.gains[c], model.gives[c], model.state.concession_weight[[leader]])
+            np.testing.assert_array_equal(model.state.win_sets[c], bg.acceptance(u, model.state.thresholds[[leader]])[0])
+            del mem
+
+
+def test_unknown_ablation_is_refused(hanoi: Scenario) -> None:
+    with pytest.raises(ValueError, match="unknown ablation"):
+        DiplomacyModel(hanoi, ablations=("tru",))
