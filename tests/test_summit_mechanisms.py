@@ -9,6 +9,7 @@ Bayes' rule), and the ablation switches of the backtest.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_more_trust_and_safeguards_make_a_deal_worth_more(hanoi: Scenario) -> No
     for mu in (0.1, 0.3, 0.5, 0.7, 0.9):
         model._set_trust(np.array([trump]), dprk, np.array([mu]))
         values.append(float(model.acceptance_value(us, dprk)[q]))
-    assert all(b > a for a, b in zip(values, values[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(values))
     # by hand at trust 0.3: risk = .3*.05 + .7*.5 = .365; beta = 1*(.5 + x_trump); U = d - beta r; X = beta * r (r unprotected)
     model._set_trust(np.array([trump]), dprk, np.array([0.3]))
     beta = 0.5 + float(model.state.stance[trump])
@@ -268,7 +269,7 @@ def test_patience_discounts_the_value_of_trust_building(hanoi: Scenario) -> None
             data["sides"]["us"]["leader"]["traits"]["patience"] = delta
 
         model = fresh(scenario("hanoi-2019", edit))
-        eu, feasible = policy.expected_utilities_reference(model)
+        eu, _feasible = policy.expected_utilities_reference(model)
         j = model.kinds.index("praise") + 1
         return float(eu[model.index_of["trump"], j])
 
