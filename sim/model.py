@@ -1483,8 +1483,20 @@ class DiplomacyModel(mesa.Model):
 
     # ----------------------------------------------------------------- summit
     def no_deal_value(self, c: int) -> float:
-        """V_c: what side c's leader gets from no deal, minus today's pressure a deal would escape."""
+        """V_c: what side c's leader gets from no deal, minus today's pressure (``status_quo_weight`` P_c)."""
         return -self.params.status_quo_weight * float(self.state.pressure[c])
+
+    def deal_gain(self, c: int, other: int) -> FloatArray:
+        """What each grid point is worth to side c's leader over no deal, the renege risk priced in.
+
+        A deal relieves the pressure on c in proportion to how much of what c
+        wants it gets (gains_c(q) / max gains_c): the commitment value plus
+        ``status_quo_weight`` P_c times that share. A deal that gives c
+        nothing it wants relieves nothing, however hard c is pressed.
+        """
+        top = float(self.gains[c].max())
+        relief = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+        return self.acceptance_value(c, other) - self.no_deal_value(c) * relief
 
     def acceptance_value(self, c: int, other: int) -> FloatArray:
         """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges."""
@@ -1542,11 +1554,12 @@ class DiplomacyModel(mesa.Model):
         after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
         return float((now * worth).max()), float((after * worth).max())
 
-    def summit_values(self) -> dict[int, tuple[float, float]]:
+    def summit_values(self, rejected: frozenset[int] = frozenset()) -> dict[int, tuple[float, float]]:
         """{side: (EU of walking away, EU of a declaratory statement)} for the two summit leaders.
 
         Walking away is worth its audience value (resolve shown to the hawkish
-        share of one's own coalition, times the side's audience-cost capacity)
+        share of one's own coalition, times the side's audience-cost capacity,
+        when it walks away from an offer it rejected: sides in ``rejected``)
         plus the forecast gain in the best offer one could make the other side
         that the walk-away's pressure buys (:meth:`walk_leverage`), discounted
         by patience over the weeks to a next summit, minus the rapport it
@@ -1568,10 +1581,10 @@ class DiplomacyModel(mesa.Model):
             mem = self.members[c]
             w = self.ratification_weights(c)
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
-            now, after = self.walk_leverage(c, o, self.acceptance_value(c, o) - self.no_deal_value(c))
+            now, after = self.walk_leverage(c, o, self.deal_gain(c, o))
             rapport = float(s.rapport[li, o])
             walk = (
-                p.walk_audience * float(self.audience[c]) * hawk_share
+                p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0)
                 + p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
                 - p.theta_rapport * rapport
             )
@@ -1599,32 +1612,33 @@ class DiplomacyModel(mesa.Model):
         offers: dict[int, int | None] = {}
         for c, o in ((a, b), (b, a)):
             # what q is worth to c over no deal, and c's estimate that o ratifies it and finds it worth the risk
-            gain = self.acceptance_value(c, o) - self.no_deal_value(c)
+            gain = self.deal_gain(c, o)
             tau = max(p.sigma_w, 0.02)
-            p_accept = perceived[o] * tr.expit((self.acceptance_value(o, c) - self.no_deal_value(o)) / tau)
+            p_accept = perceived[o] * tr.expit(self.deal_gain(o, c) / tau)
             offers[c] = bg.best_offer(gain, s.win_sets[c], p_accept, p.theta_acc)
         sm.offers = dict(offers)
         floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
         accepted: list[tuple[float, int]] = []
+        rejected: set[int] = set()  # sides that rejected the other's offer
         for c, o in ((a, b), (b, a)):
             q = offers[c]
             if q is None:
                 continue
             # the receiver ratifies only inside its win-set, and accepts only if the deal, priced for
             # the risk that the proposer reneges, beats no deal (the commitment problem as a cost)
-            worth = float(self.acceptance_value(o, c)[q])
-            no_deal = self.no_deal_value(o)
-            if s.win_sets[o][q] and floor_ok and worth >= no_deal:
+            gain_o = float(self.deal_gain(o, c)[q])
+            if s.win_sets[o][q] and floor_ok and gain_o >= 0:
                 joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
                 accepted.append((-joint, q))
                 continue
+            rejected.add(o)
             if not s.win_sets[o][q]:
                 bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
                 why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
             elif not floor_ok:
                 why = "; too little trust"
             else:
-                why = f"; too risky: worth {worth:.2f} against {no_deal:.2f} without a deal"
+                why = f"; not worth the risk: {gain_o:.2f} against no deal"
             self._log(
                 t,
                 "offer_rejected",
@@ -1644,7 +1658,7 @@ class DiplomacyModel(mesa.Model):
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 self._success(t, declaration=False)
                 return
-        values = self.summit_values()
+        values = self.summit_values(frozenset(rejected))
         sm.values = {self.actor_ids[self.leader_of[c]] + "." + k: v for c, (w, d) in values.items() for k, v in (("walk", w), ("decl", d))}
         R = s.rapport
         available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl

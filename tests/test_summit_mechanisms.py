@@ -104,6 +104,19 @@ def test_no_deal_value_is_minus_weighted_pressure(hanoi: Scenario) -> None:
         assert model.no_deal_value(c) == pytest.approx(-model.params.status_quo_weight * float(model.state.pressure[c]))
 
 
+def test_a_deal_relieves_pressure_only_as_far_as_it_gives_what_the_side_wants(hanoi: Scenario) -> None:
+    model = fresh(hanoi)
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    g = model.grid
+    p_k = float(model.state.pressure[dprk])
+    cv = model.acceptance_value(dprk, us)
+    gain = model.deal_gain(dprk, us)
+    # the DPRK gains from r: at r = 0 no pressure is relieved, at r = 1 all of it, linearly between
+    for r in (0.0, 0.5, 1.0):
+        q = int(np.flatnonzero(np.isclose(g[:, 0], 0.2) & np.isclose(g[:, 1], r))[0])
+        assert gain[q] == pytest.approx(cv[q] + model.params.status_quo_weight * p_k * r, abs=1e-12)
+
+
 # ------------------------------------------------------------------ offers and binding dimension
 
 
@@ -145,12 +158,27 @@ def _summit_model(sc: Scenario, **params: float) -> DiplomacyModel:
 
 def test_walk_value_by_hand_without_leverage_or_rapport(hanoi: Scenario) -> None:
     model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.7)
-    vals = model.summit_values()
+    vals = model.summit_values(frozenset({0, 1}))  # both rejected the other's offer
     for c in (0, 1):
         mem = model.members[c]
         w = model.state.omega[mem]
         hawk = float(w[model.hawkish[mem]].sum() / w.sum())
         assert vals[c][0] == pytest.approx(0.7 * float(model.audience[c]) * hawk, abs=1e-12)
+    # walking away from no offer shows no resolve
+    assert model.summit_values(frozenset({1}))[0][0] == pytest.approx(0.0, abs=1e-12)
+
+
+def _deadlocked(model: DiplomacyModel) -> DiplomacyModel:
+    """Both sides can ratify anything but each values only its own half of the space: both offer, both reject."""
+    model.state.win_sets[:] = True
+    d = model.grid[:, 0]
+
+    def gain(c: int, o: int) -> np.ndarray:
+        mine = d > 0.5 if c == 0 else d < 0.5
+        return np.where(mine, 0.5, -0.5)
+
+    model.deal_gain = gain  # type: ignore[method-assign]
+    return model
 
 
 def test_declaration_value_by_hand(hanoi: Scenario) -> None:
@@ -174,19 +202,17 @@ def _hold(model: DiplomacyModel) -> list[dict]:
 
 def test_the_leader_whose_walk_beats_declaration_by_more_walks(hanoi: Scenario) -> None:
     # no deal possible (no win-set), walking valued only by audience: the side with the larger A*H walks
-    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
-    model.state.win_sets[:] = False
-    vals = model.summit_values()
+    model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0))
+    vals = model.summit_values(frozenset({0, 1}))
     gaps = {c: vals[c][0] - vals[c][1] for c in (0, 1)}
     out = _hold(model)
     assert [e["kind"] for e in out] == ["walk_away"]
     walker = max(gaps, key=lambda c: gaps[c])
     assert out[0]["sender"] == model.actor_ids[model.leader_of[walker]]
     # reversing the audience capacities reverses who walks
-    model2 = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
+    model2 = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0))
     model2.audience = model2.audience[::-1].copy()
-    model2.state.win_sets[:] = False
-    vals2 = model2.summit_values()
+    vals2 = model2.summit_values(frozenset({0, 1}))
     walker2 = max((0, 1), key=lambda c: vals2[c][0] - vals2[c][1])
     out2 = _hold(model2)
     assert out2[0]["sender"] == model2.actor_ids[model2.leader_of[walker2]]
@@ -194,8 +220,7 @@ def test_the_leader_whose_walk_beats_declaration_by_more_walks(hanoi: Scenario) 
 
 
 def test_nobody_walks_when_a_declaration_is_worth_more(hanoi: Scenario) -> None:
-    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0)
-    model.state.win_sets[:] = False
+    model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0))
     out = _hold(model)
     assert [e["kind"] for e in out] == ["declaration"]
 
@@ -204,12 +229,12 @@ def test_walk_leverage_sign_follows_coercion_against_backlash(hanoi: Scenario) -
     """Pure coercion (no stance effect, no vindication) can only widen the other side's acceptance."""
     model = _summit_model(hanoi, eta=0.0, alpha_x=0.0)
     us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
-    gain = model.acceptance_value(us, dprk) - model.no_deal_value(us)
+    gain = model.deal_gain(us, dprk)
     now, after = model.walk_leverage(us, dprk, gain)
     assert after >= now
     # pure backlash (no coercion) can only narrow it
     model = _summit_model(hanoi, alpha_p=0.0)
-    gain = model.acceptance_value(us, dprk) - model.no_deal_value(us)
+    gain = model.deal_gain(us, dprk)
     now, after = model.walk_leverage(us, dprk, gain)
     assert after <= now
 
@@ -218,7 +243,7 @@ def test_success_resets_the_need_for_a_win_and_books_a_letdown(hanoi: Scenario) 
     model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0, letdown_weeks=3)
     us = model.side_ids.index("us")
     model.state.domestic[us] = 0.6
-    model.state.win_sets[:] = False
+    _deadlocked(model)
     assert [e["kind"] for e in _hold(model)] == ["declaration"]
     assert model.state.domestic[us] == 0.0
     assert model.summit.letdowns == [(model.week + 3, us)]
@@ -229,10 +254,9 @@ def test_success_resets_the_need_for_a_win_and_books_a_letdown(hanoi: Scenario) 
 
 
 def test_a_walk_away_does_not_reset_the_need_for_a_win(hanoi: Scenario) -> None:
-    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0)
+    model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0))
     us = model.side_ids.index("us")
     model.state.domestic[us] = 0.6
-    model.state.win_sets[:] = False
     assert [e["kind"] for e in _hold(model)] == ["walk_away"]
     assert model.state.domestic[us] >= 0.6
 
