@@ -1337,7 +1337,7 @@ def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:
     if res is None:
         return None
     s = res.summary()
-    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "outcomes")}
+    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "baselines", "outcomes")}
 
 
 # -------------------------------------------------------------- for reports

@@ -505,4 +505,10 @@ def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) 
     scores = score_run(RunResult.load(tmp_path / "run"), sc)
     for pattern in sc.patterns:
         assert pattern.text.replace("'", "&#39;") in section
-    assert section.count(">yes<") == sum(scores.values())
+    # one "this run" cell per pattern: its score to two decimals, or a dash where the pattern does not apply
+    import math
+    import re
+
+    cells = re.findall(r'<td class="num this-run">([^<]*)</td>', section)
+    expected = ["—" if math.isnan(v) else f"{v:.2f}" for v in scores.values()]
+    assert cells == expected
