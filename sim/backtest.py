@@ -460,11 +460,37 @@ def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
     return []
 
 
+def _loc_of(problem: str) -> tuple[str | int, ...]:
+    """The location a problem message starts with: ``patterns[3].state.variable: ...`` -> ("patterns", 3, "state", "variable").
+
+    >>> _loc_of("patterns[3].state.variable: unknown")
+    ('patterns', 3, 'state', 'variable')
+    """
+    head = problem.split(": ", 1)[0]
+    loc: list[str | int] = []
+    for part in head.split("."):
+        name, *idx = part.replace("]", "").split("[")
+        loc.append(name)
+        loc.extend(int(i) for i in idx if i.isdigit())
+    return tuple(loc)
+
+
 def check_patterns(scenario: Scenario, source: str) -> None:
-    """Raise ScenarioError naming the file and field when the patterns cannot be scored."""
+    """Raise ScenarioError naming the file (and line, when the file can be read) and field when the patterns cannot be scored."""
     problems = pattern_problems(scenario)
-    if problems:
-        raise ScenarioError([f"{source}: {p}" for p in problems])
+    if not problems:
+        return
+    from sim.scenario import _line, load_raw
+
+    try:
+        lines = load_raw(source)[1]
+    except Exception:  # a scenario given as data, or a file that moved: name the field without a line
+        lines = {}
+    msgs = []
+    for p in problems:
+        line = _line(_loc_of(p), lines) if lines else None
+        msgs.append(f"{source}:{line}: {p}" if line else f"{source}: {p}")
+    raise ScenarioError(msgs)
 
 
 # ---------------------------------------------------------------- ensembles

@@ -616,3 +616,37 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
     out_file.write_text("x")
     r = cli("backtest", "hanoi-2019", "--runs", "4", "--out", str(out_file))
     assert r.code == 2 and "not a directory" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda ps: ps[2]["state"].update(variable="trust_usa"), "patterns[2].state.variable: 'trump' has no variable 'trust_usa'"),
+        (lambda ps: ps[2]["state"].update(agent="trumpp"), "patterns[2].state.agent: unknown agent 'trumpp' (did you mean 'trump'?)"),
+        (lambda ps: ps[2]["state"].update(measure="slope"), "patterns[2].state.measure: must be one of 'range', 'change' or 'mean'"),
+        (lambda ps: ps[2]["state"].update(within=[0.2, 0.1]), "patterns[2].state.within: low must be <= high"),
+        (lambda ps: ps[2].update(window=[0, 60]), "patterns[2].window: week 60 is past the run's last week (49)"),
+        (lambda ps: ps[2].update(kind="summit_held"), "patterns[2].kind: give either kind"),
+        (lambda ps: ps[2].update(tolerance=2), "patterns[2].tolerance: applies to event patterns only"),
+        (lambda ps: ps[0].update(kind=None), "patterns[0].kind: give either kind"),
+        (lambda ps: ps[7].update(detail="binding: (r"), "patterns[7].detail: not a valid regular expression"),
+        (lambda ps: ps[7].update(point={"x": [0, 1]}), "patterns[7].point.x: unknown dimension 'x'"),
+        (lambda ps: ps[7].update(point={"d": [0.5, 0.1]}), "patterns[7].point.d: low must be <= high"),
+        (lambda ps: ps[7].update(given="summit_hld"), "patterns[7].given: unknown event kind 'summit_hld'"),
+        (lambda ps: ps[10].update(given="summit_held"), "patterns[10].given: an absent pattern cannot be conditional"),
+        (lambda ps: ps[4].update(colour="red"), "patterns[4].colour: unknown key"),
+    ],
+)
+def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, needle: str, tmp_path: Path, cli) -> None:
+    data = yaml.safe_load((ROOT / "scenarios" / "hanoi-2019.yaml").read_text())
+    assert data["patterns"][2]["id"] == "flat-trust-us" and data["patterns"][7]["id"] == "r-binding"
+    assert data["patterns"][10]["id"] == "no-icbm"
+    edit(data["patterns"])
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    r = cli("backtest", str(path), "--runs", "4")
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr
+    assert f"{path}:" in r.stderr and "Traceback" not in r.stderr
+    line = r.stderr.split(f"{path}:", 1)[1].split(":", 1)[0]
+    assert line.isdigit(), r.stderr  # the line of the offending field
