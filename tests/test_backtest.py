@@ -357,7 +357,7 @@ def write_record_scenario(tmp_path: Path) -> Path:
 
     Typical: among 30 seeds at the known values, a run with the modal outcome
     whose first summit_scheduled and summit_held weeks are closest to the
-    medians. Its patterns: those two weeks and the outcome's week (±2).
+    medians. Its patterns: those two weeks and the outcome's week (credit up to 2 weeks off).
     """
     from sim.overrides import apply_overrides
     from sim.run import run_scenario
@@ -379,10 +379,11 @@ def write_record_scenario(tmp_path: Path) -> Path:
     assert w is not None
     record = dict(raw)
     record["name"] = "teaching-record"
+    # tolerance 3: credit falls to 0 three weeks away, so events up to 2 weeks off earn some (1 - gap/3)
     record["patterns"] = [
-        {"id": "scheduled", "text": "The summit is scheduled", "kind": "summit_scheduled", "window": [s, s], "tolerance": 2},
-        {"id": "held", "text": "The summit is held", "kind": "summit_held", "window": [h, h], "tolerance": 2},
-        {"id": "outcome", "text": f"It ends in {outcome}", "kind": kind, "window": [w, w], "tolerance": 2},
+        {"id": "scheduled", "text": "The summit is scheduled", "kind": "summit_scheduled", "window": [s, s], "tolerance": 3},
+        {"id": "held", "text": "The summit is held", "kind": "summit_held", "window": [h, h], "tolerance": 3},
+        {"id": "outcome", "text": f"It ends in {outcome}", "kind": kind, "window": [w, w], "tolerance": 3},
     ]
     path = tmp_path / "teaching-record.yaml"
     path.write_text(yaml.safe_dump(record, sort_keys=False))
@@ -507,7 +508,8 @@ def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path
     assert {p["id"] for p in summary["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
     assert set(summary["overall"]["skill"]) >= {"value", "low", "high"}
     # the baselines: same seeds, score and paired skill each
-    assert list(summary["baselines"]) == names
+    assert set(summary["baselines"]) == set(names)  # (backtest.json sorts its keys; the table keeps this order)
+    assert [n for n in names if n in r.stdout] == names
     runs = pd.read_parquet(out / "runs.parquet")
     assert Counter(runs["model"]) == {"model": 10, "null": 10, **{n: 10 for n in names}}
     model_runs = runs[runs["model"] == "model"].set_index("seed")["score"]
