@@ -1,19 +1,27 @@
 """Backtests: how well does the model reproduce the history it was built from?
 
-Pattern-oriented modelling (Grimm et al. 2005; MODEL.md §8). A scenario's
-``patterns`` are data: an event kind, optionally its sender, a window of
-weeks with a tolerance, a count, a ``before`` constraint and ``absent`` for
-"must not happen". This module
+Pattern-oriented modelling (Grimm et al. 2005). A scenario's ``patterns``
+are data: event patterns (an event kind, optionally its sender, a detail
+regex and ``dim=value`` ranges, a window of weeks with a tolerance, a count,
+a ``before`` or ``given`` event, ``absent`` for "must not happen") and state
+patterns (a measure of one series variable over a window). This module
 
-* scores one run's event log against each pattern (:func:`score_pattern`,
-  :func:`score_run`) — pure functions of the log;
-* runs an ensemble in free mode and reports each pattern's share of runs
-  that reproduce it, with Wilson 95% intervals, and a weighted overall score
+* scores one run against each pattern (:func:`score_pattern`,
+  :func:`score_run`): pure functions of the run's log and series giving a
+  score in [0, 1] (timing by distance from the window), or nan where the
+  pattern does not apply to the run (a conditional pattern whose event did
+  not happen; a restraint pattern where nobody acted);
+* runs an ensemble in free mode and reports each pattern's mean score with
+  a conservative Wilson 95% interval, and a weighted overall score
   (:func:`backtest`);
 * does the same for a **null model**: the same actors sending signals at
   random with the real model's own per-actor, per-kind weekly frequencies
   (estimated from the ensemble, :func:`estimate_null_rates`), so that
   ``skill = model - null`` is the model's skill over chance;
+* and for reference **baselines** on the same seeds (:func:`baseline_names`):
+  ``quiet`` (nobody acts), ``script`` (a summit offered and accepted in week
+  0, nothing else chosen) and one ablation per mechanism; skill over each is
+  the mean paired difference by seed (:func:`paired_skill`);
 * calibrates by rejection ABC over a sweep (:func:`calibrate`): the distance
   of a parameter point is ``1 - weighted pattern score`` averaged over its
   replicates; the best ``accept`` fraction of points is the posterior sample;
@@ -33,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -72,7 +81,7 @@ DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.mu_min",
     "parameters.alpha_p",
 )
-"""Model parameters calibrated by default (MODEL.md §9); the summit leaders' impulsiveness is added per scenario."""
+"""Model parameters calibrated by default; the summit leaders' impulsiveness is added per scenario."""
 
 ProgressFn = Callable[[str, int, int], None]
 """progress(label, done, total)."""
@@ -95,88 +104,285 @@ def _ordered(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(rows, key=lambda r: int(r["step"]))
 
 
-def occurrences(events_rows: Any, pattern: Pattern) -> list[int]:
-    """Steps of the events that count for ``pattern`` anywhere in the run (before the window is applied).
+_PAIR = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)=(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
 
-    An event counts when its kind is the pattern's, its sender is the
-    pattern's (when one is given) and it comes before the first event of the
-    ``before`` kind (in the log's order; when one is given).
+
+def detail_point(detail: str | None) -> dict[str, float]:
+    """The ``dim=value`` pairs of an event's detail (e.g. an offer's), as numbers.
+
+    >>> detail_point("d=0.35, r=0.50; binding: r")
+    {'d': 0.35, 'r': 0.5}
+    >>> detail_point("")
+    {}
     """
+    return {m.group(1): float(m.group(2)) for m in _PAIR.finditer(detail or "")}
+
+
+def _matches(row: Mapping[str, Any], kind: str, sender: str | None, detail: str | None, point: Mapping[str, Any] | None) -> bool:
+    if row.get("kind") != kind:
+        return False
+    if sender is not None and row.get("sender") != sender:
+        return False
+    if detail is not None and re.search(detail, str(row.get("detail") or "")) is None:
+        return False
+    if point:
+        values = detail_point(str(row.get("detail") or ""))
+        for dim, (lo, hi) in point.items():
+            v = values.get(dim)
+            if v is None or not lo <= v <= hi:
+                return False
+    return True
+
+
+def _occurrences(rows: Sequence[Mapping[str, Any]], pattern: Pattern, kind: str, with_filters: bool) -> list[int]:
     steps: list[int] = []
-    for r in _ordered(_rows(events_rows)):
-        kind = r.get("kind")
-        if pattern.before is not None and kind == pattern.before:
+    for r in rows:
+        if pattern.before is not None and r.get("kind") == pattern.before:
             break
-        if kind != pattern.kind:
-            continue
-        if pattern.sender is not None and r.get("sender") != pattern.sender:
-            continue
-        steps.append(int(r["step"]))
+        if with_filters:
+            if _matches(r, kind, pattern.sender, pattern.detail, pattern.point):
+                steps.append(int(r["step"]))
+        elif r.get("kind") == kind:
+            steps.append(int(r["step"]))
     return steps
 
 
+def occurrences(events_rows: Any, pattern: Pattern) -> list[int]:
+    """Steps of the events that count for an event pattern anywhere in the run (before the window is applied).
+
+    An event counts when its kind is the pattern's, its sender is the
+    pattern's (when one is given), its detail matches ``detail`` and carries
+    the ``point`` values (when given), and it comes before the first event of
+    the ``before`` kind (in the log's order; when one is given).
+    """
+    if pattern.kind is None:
+        return []
+    return _occurrences(_ordered(_rows(events_rows)), pattern, pattern.kind, True)
+
+
+def timing_score(step: int, window: tuple[int, int], tolerance: int) -> float:
+    """1 inside the window, falling linearly to 0 at ``tolerance`` weeks outside it (0 outside when tolerance is 0).
+
+    >>> [round(timing_score(s, (10, 14), 3), 3) for s in (6, 7, 8, 9, 10, 14, 15, 16, 17)]
+    [0.0, 0.0, 0.333, 0.667, 1.0, 1.0, 0.667, 0.333, 0.0]
+    >>> timing_score(15, (10, 14), 0)
+    0.0
+    """
+    lo, hi = window
+    gap = lo - step if step < lo else max(0, step - hi)
+    if gap == 0:
+        return 1.0
+    if tolerance <= 0:
+        return 0.0
+    return max(0.0, 1.0 - gap / tolerance)
+
+
+def breach_score(step: int, window: tuple[int, int], tolerance: int) -> float:
+    """How fully an event breaks an absent pattern: 1 at ``tolerance`` weeks or more inside the window, less nearer its edges.
+
+    >>> [round(breach_score(s, (0, 30), 3), 3) for s in (-1, 0, 1, 2, 3, 15, 27, 28, 30, 31)]
+    [0.0, 0.0, 0.333, 0.667, 1.0, 1.0, 1.0, 0.667, 0.0, 0.0]
+    >>> breach_score(0, (0, 16), 0)
+    1.0
+    """
+    lo, hi = window
+    if step < lo or step > hi:
+        return 0.0
+    if tolerance <= 0:
+        return 1.0
+    return min(1.0, min(step - lo, hi - step) / tolerance)
+
+
 def pattern_window(pattern: Pattern) -> tuple[int, int]:
-    """The weeks [lo, hi] the pattern looks at once its tolerance is applied (in the run's favour).
+    """The weeks [lo, hi] in which an event earns the pattern any credit (for display).
 
     >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=3))
-    (7, 17)
+    (8, 16)
     >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(0, 30), tolerance=3, absent=True))
-    (3, 27)
+    (1, 29)
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=0))
+    (10, 14)
     """
     lo, hi = pattern.window
+    if pattern.state is not None or pattern.tolerance == 0:
+        return lo, hi
     if pattern.absent:
-        return lo + pattern.tolerance, hi - pattern.tolerance
-    return lo - pattern.tolerance, hi + pattern.tolerance
+        return lo + 1, hi - 1
+    return lo - pattern.tolerance + 1, hi + pattern.tolerance - 1
 
 
 def scored_weeks(pattern: Pattern, steps: int) -> list[int]:
     """:func:`pattern_window` clipped to the run's weeks 0..steps-1 (for display).
 
     >>> scored_weeks(Pattern(id="a", text="t", kind="k", window=(0, 2), tolerance=3), 17)
-    [0, 5]
+    [0, 4]
     """
     lo, hi = pattern_window(pattern)
     return [max(0, lo), min(steps - 1, hi)]
 
 
-def score_pattern(events_rows: Any, pattern: Pattern) -> bool:
-    """Whether a run's event log reproduces ``pattern``.
+def _kth(values: Iterable[float], k: int) -> float:
+    """The k-th largest value (0 when there are fewer than k)."""
+    v = sorted(values, reverse=True)
+    return v[k - 1] if len(v) >= k else 0.0
 
-    Present patterns hold when at least ``count`` occurrences fall in the
-    window widened by the tolerance; absent patterns hold when fewer than
-    ``count`` fall in the window narrowed by the tolerance (an empty window
-    cannot be broken).
 
-    >>> p = Pattern(id="s", text="a summit by week 14", kind="summit_held", window=(10, 14), tolerance=3)
-    >>> score_pattern([{"step": 17, "kind": "summit_held", "sender": "a"}], p)
+def active_in(rows: Sequence[Mapping[str, Any]], window: tuple[int, int], sender: str | None = None) -> bool:
+    """Whether ``sender`` (anyone, when None) chose at least one signal during the window's weeks."""
+    lo, hi = window
+    for r in rows:
+        if r.get("source") != "chosen" or not lo <= int(r["step"]) <= hi:
+            continue
+        if sender is None or r.get("sender") == sender:
+            return True
+    return False
+
+
+def _series_points(series: Any, agent: str, variable: str) -> list[tuple[int, float]]:
+    """(step, value) of one agent's variable in a tidy series (pyarrow Table, DataFrame or rows), in step order."""
+    if series is None:
+        return []
+    if hasattr(series, "filter") and hasattr(series, "column") and not isinstance(series, pd.DataFrame):
+        import pyarrow.compute as pc
+
+        t = series.filter(pc.and_(pc.equal(series["agent"], agent), pc.equal(series["variable"], variable)))
+        pts = list(zip(t["step"].to_pylist(), t["value"].to_pylist(), strict=True))
+    elif isinstance(series, pd.DataFrame):
+        t = series[(series["agent"] == agent) & (series["variable"] == variable)]
+        pts = list(zip(t["step"].tolist(), t["value"].tolist(), strict=True))
+    else:
+        pts = [(r["step"], r["value"]) for r in series if r["agent"] == agent and r["variable"] == variable]
+    return sorted((int(s), float(v)) for s, v in pts)
+
+
+def state_measure(points: Sequence[tuple[int, float]], window: tuple[int, int], measure: str) -> float:
+    """A state pattern's measure of (step, value) points over the weeks [a, b]; nan when nothing was recorded by week b.
+
+    The value at a week is the last one recorded at or before it (a run that
+    has ended keeps its last state).
+
+    >>> pts = [(0, 0.2), (1, 0.25), (2, 0.4), (3, 0.3)]
+    >>> [round(state_measure(pts, (1, 3), m), 3) for m in ("range", "change", "mean")]
+    [0.15, 0.05, 0.317]
+    >>> round(state_measure(pts, (2, 9), "change"), 3)
+    -0.1
+    """
+    a, b = window
+    known = [(s, v) for s, v in points if s <= b]
+    if not known:
+        return math.nan
+
+    def at(week: int) -> float:
+        prior = [v for s, v in known if s <= week]
+        return prior[-1] if prior else known[0][1]
+
+    weekly = [at(w) for w in range(a, b + 1)]
+    if measure == "range":
+        return max(weekly) - min(weekly)
+    if measure == "change":
+        return weekly[-1] - weekly[0]
+    return float(sum(weekly) / len(weekly))
+
+
+def within_score(value: float, within: tuple[float, float], slack: float) -> float:
+    """1 inside [low, high], falling linearly to 0 at ``slack`` outside it.
+
+    >>> [within_score(v, (0.0, 0.1), 0.1) for v in (0.05, 0.1, 0.15, 0.2, 0.3)]
+    [1.0, 1.0, 0.5, 0.0, 0.0]
+    >>> within_score(-0.02, (-0.1, -0.01), 0.0)
+    0.0
+    """
+    if math.isnan(value):
+        return 0.0
+    lo, hi = within
+    gap = lo - value if value < lo else max(0.0, value - hi)
+    if gap <= 1e-12:
+        return 1.0
+    if slack <= 0:
+        return 0.0
+    return max(0.0, 1.0 - gap / slack)
+
+
+def is_restraint(pattern: Pattern, points: Sequence[tuple[int, float]] = ()) -> bool:
+    """Whether a run in which nothing moves would earn the pattern: an absent event, or a state met by a flat series.
+
+    >>> is_restraint(Pattern(id="a", text="t", kind="icbm_test", window=(0, 9), absent=True))
     True
-    >>> score_pattern([{"step": 18, "kind": "summit_held", "sender": "a"}], p)
+    >>> is_restraint(Pattern(id="a", text="t", kind="summit_held", window=(0, 9)))
     False
     """
-    lo, hi = pattern_window(pattern)
-    n = sum(1 for s in occurrences(events_rows, pattern) if lo <= s <= hi)
+    if pattern.state is None:
+        return pattern.absent
+    st = pattern.state
+    value = state_measure(points, (pattern.window[0], pattern.window[0]), "mean") if st.measure == "mean" else 0.0
+    return within_score(value, st.within, st.slack) > 0
+
+
+def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> float:
+    """How well a run reproduces ``pattern``: a score in [0, 1], or nan when the pattern does not apply to the run.
+
+    Present event patterns score the ``count``-th best :func:`timing_score`
+    of their occurrences; with ``given`` they apply only when an event of
+    that kind (any sender) has a positive timing score, and score relative to
+    the best such event. Absent patterns score 1 minus the ``count``-th
+    largest :func:`breach_score`. State patterns score :func:`within_score`
+    of :func:`state_measure` over the window. Restraint patterns
+    (:func:`is_restraint`) apply only when someone (the pattern's sender, if
+    it names one) chose a signal during the window.
+
+    >>> p = Pattern(id="s", text="a summit by week 14", kind="summit_held", window=(10, 14), tolerance=3)
+    >>> score_pattern([{"step": 12, "kind": "summit_held", "sender": "a"}], p)
+    1.0
+    >>> round(score_pattern([{"step": 16, "kind": "summit_held", "sender": "a"}], p), 3)
+    0.333
+    >>> score_pattern([{"step": 17, "kind": "summit_held", "sender": "a"}], p)
+    0.0
+    """
+    rows = _ordered(_rows(events_rows))
+    if pattern.state is not None:
+        st = pattern.state
+        points = _series_points(series, st.agent, st.variable)
+        if is_restraint(pattern, points) and not active_in(rows, pattern.window):
+            return math.nan
+        return within_score(state_measure(points, pattern.window, st.measure), st.within, st.slack)
+    assert pattern.kind is not None
+    steps = _occurrences(rows, pattern, pattern.kind, True)
     if pattern.absent:
-        return n < pattern.count
-    return n >= pattern.count
+        if not active_in(rows, pattern.window, pattern.sender):
+            return math.nan
+        return 1.0 - _kth((breach_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
+    score = _kth((timing_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
+    if pattern.given is not None:
+        base = max(
+            (timing_score(s, pattern.window, pattern.tolerance) for s in _occurrences(rows, pattern, pattern.given, False)), default=0.0
+        )
+        if base <= 0:
+            return math.nan
+        return min(1.0, score / base)
+    return score
 
 
-def score_run(result: Any, scenario: Scenario) -> dict[str, int]:
-    """{pattern id: 1 if the run reproduces it else 0} for every pattern of the scenario."""
+def score_run(result: Any, scenario: Scenario) -> dict[str, float]:
+    """{pattern id: score in [0, 1], or nan where the pattern does not apply} for every pattern of the scenario."""
     rows = _rows(result.events)
-    return {p.id: int(score_pattern(rows, p)) for p in scenario.patterns}
+    series = getattr(result, "series", None)
+    return {p.id: score_pattern(rows, p, series) for p in scenario.patterns}
 
 
 def weighted_score(scores: Mapping[str, float], patterns: Sequence[Pattern]) -> float:
-    """The weighted mean of pattern scores (patterns of weight 0 do not count); nan without weight.
+    """The weighted mean of the pattern scores that apply (nan scores and weight 0 do not count); nan without weight.
 
     >>> ps = [Pattern(id="a", text="t", kind="k", window=(0, 1)), Pattern(id="b", text="t", kind="k", window=(0, 1), weight=3)]
     >>> weighted_score({"a": 1, "b": 0}, ps)
     0.25
+    >>> weighted_score({"a": 1, "b": float("nan")}, ps)
+    1.0
     """
-    total = sum(p.weight for p in patterns)
+    used = [(p.weight, float(scores[p.id])) for p in patterns if not math.isnan(float(scores[p.id]))]
+    total = sum(w for w, _ in used)
     if total <= 0:
         return math.nan
-    return float(sum(p.weight * float(scores[p.id]) for p in patterns) / total)
+    return float(sum(w * v for w, v in used) / total)
 
 
 def first_week(events_rows: Any, pattern: Pattern) -> float:
@@ -199,7 +405,7 @@ def pattern_problems(scenario: Scenario) -> list[str]:
         if p.id in seen:
             problems.append(f"patterns[{i}].id: duplicate pattern id {p.id!r}")
         seen.add(p.id)
-        for name, value in (("kind", p.kind), ("before", p.before)):
+        for name, value in (("kind", p.kind), ("before", p.before), ("given", p.given)):
             if value is not None and value not in kinds:
                 near = close_matches(value, sorted(kinds), n=3)
                 hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
@@ -208,16 +414,83 @@ def pattern_problems(scenario: Scenario) -> list[str]:
             near = close_matches(p.sender, sorted(actors), n=3)
             hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
             problems.append(f"patterns[{i}].sender: unknown actor {p.sender!r}{hint}")
+        if p.state is not None:
+            problems.extend(_state_problems(scenario, p, i))
     if sum(p.weight for p in scenario.patterns) <= 0:
         problems.append("patterns: every pattern has weight 0; at least one needs a positive weight")
     return problems
 
 
+def series_variables(scenario: Scenario) -> dict[str, set[str]]:
+    """{agent of the series: the variables recorded for it} (sim/recorder.py's names), for checking state patterns."""
+    from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
+
+    side_of = {}
+    for sid, side in scenario.sides.items():
+        side_of[side.leader.id] = sid
+        side_of.update({f.id: sid for f in side.factions})
+    out: dict[str, set[str]] = {}
+    for a in scenario.actor_ids():
+        own = side_of.get(a)
+        out[a] = set(AGENT_VARS) | {f"trust_{c}" for c in scenario.sides if c != own}
+        if a in side_of and scenario.sides[side_of[a]].leader.id == a:
+            out[a] |= {f"rapport_{c}" for c in scenario.sides if c != own}
+    for t in scenario.third_parties:
+        out[t.id] |= set(THIRD_VARS) | {f"rapport_{c}" for c in scenario.sides}
+    for sid in scenario.sides:
+        out[sid] = set(SIDE_VARS)
+    out["world"] = set(WORLD_VARS)
+    return out
+
+
+def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
+    from sim.loading import close_matches
+
+    assert p.state is not None
+    known = series_variables(scenario)
+    agent, var = p.state.agent, p.state.variable
+    if agent not in known:
+        near = close_matches(agent, sorted(known), n=3)
+        hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
+        return [f"patterns[{i}].state.agent: unknown agent {agent!r}{hint}; the series has actors, sides and 'world'"]
+    if var not in known[agent]:
+        return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
+    if p.window[1] >= scenario.time.steps:
+        return [f"patterns[{i}].window: week {p.window[1]} is past the run's last week ({scenario.time.steps - 1})"]
+    return []
+
+
+def _loc_of(problem: str) -> tuple[str | int, ...]:
+    """The location a problem message starts with: ``patterns[3].state.variable: ...`` -> ("patterns", 3, "state", "variable").
+
+    >>> _loc_of("patterns[3].state.variable: unknown")
+    ('patterns', 3, 'state', 'variable')
+    """
+    head = problem.split(": ", 1)[0]
+    loc: list[str | int] = []
+    for part in head.split("."):
+        name, *idx = part.replace("]", "").split("[")
+        loc.append(name)
+        loc.extend(int(i) for i in idx if i.isdigit())
+    return tuple(loc)
+
+
 def check_patterns(scenario: Scenario, source: str) -> None:
-    """Raise ScenarioError naming the file and field when the patterns cannot be scored."""
+    """Raise ScenarioError naming the file (and line, when the file can be read) and field when the patterns cannot be scored."""
     problems = pattern_problems(scenario)
-    if problems:
-        raise ScenarioError([f"{source}: {p}" for p in problems])
+    if not problems:
+        return
+    from sim.scenario import _line, load_raw
+
+    try:
+        lines = load_raw(source)[1]
+    except Exception:  # a scenario given as data, or a file that moved: name the field without a line
+        lines = {}
+    msgs = []
+    for p in problems:
+        line = _line(_loc_of(p), lines) if lines else None
+        msgs.append(f"{source}:{line}: {p}" if line else f"{source}: {p}")
+    raise ScenarioError(msgs)
 
 
 # ---------------------------------------------------------------- ensembles
@@ -225,12 +498,14 @@ def check_patterns(scenario: Scenario, source: str) -> None:
 
 @dataclass(frozen=True)
 class EnsembleTask:
-    """A batch of runs of one scenario (the model, or the null model with ``null_rates``)."""
+    """A batch of runs of one scenario: the model, the null model (``null_rates``), a baseline or an ablation."""
 
     batch: int
     scenario_json: str
     seeds: tuple[int, ...]
     null_rates_json: str | None = None
+    ablations: tuple[str, ...] = ()
+    script: bool = False
 
 
 _SCENARIO_CACHE: dict[str, Scenario] = {}
@@ -245,18 +520,40 @@ def _scenario_from_json(text: str) -> Scenario:
     return sc
 
 
+def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
+    """The scenario with one scripted exchange at week 0: summit side ``offerer``'s leader offers a summit, the other accepts.
+
+    Both are events of mode ``always`` (injected in free mode too); the
+    scenario's other events stay as they are (in free mode only its
+    ``always`` events happen).
+    """
+    from sim.scenario import Event
+
+    sides = list(scenario.summit.sides)
+    a = scenario.sides[sides[offerer]].leader.id
+    b = scenario.sides[sides[1 - offerer]].leader.id
+    script = [
+        Event(week=0, kind="summit_offer", sender=a, receiver=b, mode="always", text="script baseline: a summit is offered"),
+        Event(week=0, kind="summit_accept", sender=b, receiver=a, mode="always", text="script baseline: the summit is accepted"),
+    ]
+    return scenario.model_copy(update={"events": [*scenario.events, *script]})
+
+
 def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
     """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind)."""
     from sim.run import run_scenario
 
     scenario = _scenario_from_json(task.scenario_json)
+    scripts = [script_scenario(scenario, 0), script_scenario(scenario, 1)] if task.script else []
     null_rates = json.loads(task.null_rates_json) if task.null_rates_json else None
     rows: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
     for seed in task.seeds:
-        result = run_scenario(scenario, seed=seed, null_rates=null_rates)
+        # the script baseline: which summit side offers alternates with the seed's parity (it knows no history)
+        sc = scripts[seed % 2] if scripts else scenario
+        result = run_scenario(sc, seed=seed, null_rates=null_rates, ablations=task.ablations)
         events = result.events.to_pylist()
-        scores = {p.id: int(score_pattern(events, p)) for p in scenario.patterns}
+        scores = {p.id: score_pattern(events, p, result.series) for p in scenario.patterns}
         row: dict[str, Any] = {
             "seed": int(seed),
             "outcome": result.outcome,
@@ -300,15 +597,17 @@ def ensemble(
     progress: ProgressFn | None = None,
     label: str = "runs",
     batch_size: int = 25,
+    ablations: Sequence[str] = (),
+    script: bool = False,
 ) -> Ensemble:
-    """Run ``scenario`` on each seed (the null model with ``null_rates``) and score every run."""
+    """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run."""
     from sim.sweep import SerialExecutor
 
     ex: Any = executor if executor is not None else SerialExecutor()
     text = scenario.model_dump_json()
     rates_json = json.dumps(null_rates, sort_keys=True) if null_rates is not None else None
     tasks = [
-        EnsembleTask(i, text, tuple(int(s) for s in seeds[j : j + batch_size]), rates_json)
+        EnsembleTask(i, text, tuple(int(s) for s in seeds[j : j + batch_size]), rates_json, tuple(ablations), script)
         for i, j in enumerate(range(0, len(seeds), batch_size))
     ]
     parts: dict[int, list[dict[str, Any]]] = {}
@@ -382,10 +681,38 @@ def signal_frequencies(ens: Ensemble) -> dict[str, float]:
 
 
 def _share(col: pd.Series) -> dict[str, float]:
-    n = int(col.notna().sum())
-    k = int(col.fillna(0).sum())
-    p, lo, hi = wilson(k, n)
+    """Mean pattern score over the runs where the pattern applies, with a Wilson 95% interval.
+
+    Scores lie in [0, 1]; the variance of such a variable with mean p is at
+    most p(1 - p), the Bernoulli variance, so the Wilson interval of
+    (sum of scores, runs) is conservative for graded scores and exact for 0/1.
+    """
+    v = col.dropna().to_numpy(dtype=float)
+    n = int(v.size)
+    p, lo, hi = wilson(float(v.sum()), n)
     return {"share": p, "low": lo, "high": hi, "runs": n}
+
+
+def paired_skill(model: pd.DataFrame, other: pd.DataFrame, column: str = "score") -> dict[str, float]:
+    """Model minus another ensemble on the same seeds: the mean paired difference with a Student-t 95% interval.
+
+    Runs are matched by seed; pairs where either score is missing are left out.
+
+    >>> a = pd.DataFrame({"seed": [1, 2, 3, 4], "score": [0.5, 0.6, 0.7, 0.8]})
+    >>> b = pd.DataFrame({"seed": [4, 3, 2, 1], "score": [0.4, 0.4, 0.4, 0.4]})
+    >>> {k: round(v, 4) for k, v in paired_skill(a, b).items()}
+    {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
+    """
+    from scipy.stats import t as student_t
+
+    both = model[["seed", column]].merge(other[["seed", column]], on="seed", suffixes=("_a", "_b")).dropna()
+    d = (both[f"{column}_a"] - both[f"{column}_b"]).to_numpy(dtype=float)
+    n = int(d.size)
+    if n == 0:
+        return {"value": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
+    m = float(d.mean())
+    half = float(student_t.ppf(0.975, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return {"value": m, "low": m - half, "high": m + half, "runs": n}
 
 
 def _mean_ci(values: pd.Series) -> dict[str, float]:
@@ -418,8 +745,13 @@ def _weeks(col: pd.Series) -> dict[str, float | None]:
     return {"median": float(med), "q25": float(q25), "q75": float(q75), "share": float(v.size / col.size)}
 
 
-def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One row per pattern: its definition, the model's share [Wilson CI], the null's, skill [Newcombe CI], timing."""
+def pattern_table(
+    scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | None = None, baselines: Mapping[str, pd.DataFrame] | None = None
+) -> list[dict[str, Any]]:
+    """One row per pattern: its definition, the model's mean score [Wilson CI], the null's, skill [Newcombe CI], timing.
+
+    ``baselines`` add each baseline's mean score per pattern (``baselines: {name: {share, low, high, runs}}``).
+    """
     rows = []
     for p in scenario.patterns:
         m = _share(model[f"pattern.{p.id}"])
@@ -438,20 +770,47 @@ def pattern_table(scenario: Scenario, model: pd.DataFrame, null: pd.DataFrame | 
                 null_weeks=_weeks(null[f"first.{p.id}"]) if f"first.{p.id}" in null else None,
                 skill={"value": d, "low": dlo, "high": dhi},
             )
+        if baselines:
+            row["baselines"] = {k: _share(df[f"pattern.{p.id}"]) for k, df in baselines.items()}
         rows.append(row)
     return rows
 
 
 def overall(model: pd.DataFrame, null: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The weighted score's mean over runs, with a normal 95% interval, for the model, the null and their difference."""
+    """The weighted score's mean over runs, with a normal 95% interval, for the model and the null; skill on paired seeds."""
     out: dict[str, Any] = {"model": _mean_ci(model["score"])}
     if null is not None:
         out["null"] = _mean_ci(null["score"])
-        a, b = model["score"].dropna().to_numpy(float), null["score"].dropna().to_numpy(float)
-        d = float(a.mean() - b.mean())
-        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) if a.size > 1 and b.size > 1 else math.nan
-        out["skill"] = {"value": d, "low": d - Z95 * se, "high": d + Z95 * se}
+        out["skill"] = paired_skill(model, null)
     return out
+
+
+BASELINES: dict[str, str] = {
+    "quiet": "nobody chooses any signal (only the scenario's calendar and the engine act)",
+    "script": "week 0: one summit leader offers a summit and the other accepts (sides alternate by seed); nothing else is chosen",
+}
+"""Reference baselines of every backtest besides the null model; ``ablation:<name>`` entries are added per mechanism."""
+
+
+def baseline_names() -> list[str]:
+    """quiet, script and one ablation per mechanism the model can switch off, in that order."""
+    from sim.model import ABLATIONS
+
+    return [*BASELINES, *(f"ablation:{k}" for k in ABLATIONS)]
+
+
+def baseline_description(name: str) -> str:
+    from sim.model import ABLATIONS
+
+    return BASELINES[name] if name in BASELINES else "the model with " + ABLATIONS[name.removeprefix("ablation:")]
+
+
+def baseline_table(model: pd.DataFrame, baselines: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """{name: {description, score: {mean, low, high, runs}, skill: model - baseline on paired seeds}}."""
+    return {
+        name: {"description": baseline_description(name), "score": _mean_ci(df["score"]), "skill": paired_skill(model, df)}
+        for name, df in baselines.items()
+    }
 
 
 def _outcomes(df: pd.DataFrame) -> dict[str, float]:
@@ -475,6 +834,8 @@ class BacktestResult:
     pilot_runs: int = 0
     table: list[dict[str, Any]] = field(default_factory=list)
     overall: dict[str, Any] = field(default_factory=dict)
+    baseline_runs: dict[str, Ensemble] = field(default_factory=dict)
+    baselines: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
@@ -490,7 +851,12 @@ class BacktestResult:
             "overrides": dict(self.overrides),
             "patterns": self.table,
             "overall": self.overall,
-            "outcomes": {"model": _outcomes(self.model.runs), "null": _outcomes(self.null.runs)},
+            "baselines": self.baselines,
+            "outcomes": {
+                "model": _outcomes(self.model.runs),
+                "null": _outcomes(self.null.runs),
+                **{k: _outcomes(v.runs) for k, v in self.baseline_runs.items()},
+            },
             "signal_frequency": {"model": signal_frequencies(self.model), "null": signal_frequencies(self.null)},
             "null_rates": self.null_rates,
             "null_model": {
@@ -505,10 +871,10 @@ class BacktestResult:
         }
 
     def runs_frame(self) -> pd.DataFrame:
-        """Every run of both ensembles, with a ``model`` column (model / null)."""
-        a = self.model.runs.assign(model="model")
-        b = self.null.runs.assign(model="null")
-        return pd.concat([a, b], ignore_index=True)
+        """Every run of every ensemble, with a ``model`` column (model, null, or a baseline's name)."""
+        parts = [self.model.runs.assign(model="model"), self.null.runs.assign(model="null")]
+        parts += [e.runs.assign(model=name) for name, e in self.baseline_runs.items()]
+        return pd.concat(parts, ignore_index=True)
 
     def typical_seed(self) -> int:
         """A model run whose weighted score is the ensemble's median (the first such seed): an honest example."""
@@ -545,12 +911,14 @@ def backtest(
     refine: int = 3,
     pilot_runs: int = 100,
 ) -> BacktestResult:
-    """Score an ensemble of free runs and a null ensemble on the same seeds against the scenario's patterns.
+    """Score an ensemble of free runs, a null ensemble and the baselines on the same seeds against the scenario's patterns.
 
     The null model's rates are estimated from the model ensemble itself
     (:func:`estimate_null_rates`), then corrected ``refine`` times with a
     pilot null ensemble of ``pilot_runs`` runs (:func:`refine_null_rates`) so
-    that the null sends each kind about as often as the model does.
+    that the null sends each kind about as often as the model does. The
+    baselines (:func:`baseline_names`: quiet, script, one ablation per
+    mechanism) run on the same seeds; their skill is paired by seed.
     ``overrides`` are only recorded (apply them
     to ``scenario`` before calling). The executor is not closed.
     """
@@ -566,11 +934,31 @@ def backtest(
         pilot = ensemble(scenario, pilot_seeds, executor, null_rates=rates, progress=progress, label=f"null-model rates {i + 1}/{refine}")
         rates = refine_null_rates(rates, model, pilot)
     null = ensemble(scenario, seeds, executor, null_rates=rates, progress=progress, label="null model")
+    base: dict[str, Ensemble] = {}
+    for name in baseline_names():
+        if name.startswith("ablation:"):
+            ab = name.removeprefix("ablation:")
+            base[name] = ensemble(scenario, seeds, executor, progress=progress, label=f"ablation: {ab}", ablations=(ab,))
+        else:
+            base[name] = ensemble(
+                scenario, seeds, executor, null_rates={}, progress=progress, label=f"baseline: {name}", script=name == "script"
+            )
     res = BacktestResult(
-        scenario, seed, runs, dict(overrides or {}), model, null, rates, time.perf_counter() - t0, refine, len(pilot_seeds) if refine else 0
+        scenario,
+        seed,
+        runs,
+        dict(overrides or {}),
+        model,
+        null,
+        rates,
+        time.perf_counter() - t0,
+        refine,
+        len(pilot_seeds) if refine else 0,
+        baseline_runs=base,
     )
-    res.table = pattern_table(scenario, model.runs, null.runs)
+    res.table = pattern_table(scenario, model.runs, null.runs, {k: v.runs for k, v in base.items()})
     res.overall = overall(model.runs, null.runs)
+    res.baselines = baseline_table(model.runs, {k: v.runs for k, v in base.items()})
     return res
 
 
@@ -975,7 +1363,7 @@ def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:
     if res is None:
         return None
     s = res.summary()
-    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "outcomes")}
+    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "baselines", "outcomes")}
 
 
 # -------------------------------------------------------------- for reports
@@ -1031,11 +1419,15 @@ def _pattern_def(p: Any, steps: int) -> dict[str, Any]:
         "id": p.id,
         "text": p.text,
         "kind": p.kind,
+        "state": p.state.model_dump(mode="json") if p.state is not None else None,
         "sender": p.sender,
         "window": list(p.window),
         "tolerance": p.tolerance,
         "scored_weeks": scored_weeks(p, steps),
         "absent": p.absent,
+        "given": p.given,
+        "detail": p.detail,
+        "point": {k: list(v) for k, v in p.point.items()} if p.point else None,
         "weight": p.weight,
     }
 
@@ -1103,8 +1495,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
         sc = _scenario_for(name, scenario)
         if sc is None:
             raise RunDirError(f"{d}: scenario {name!r} is not built in; pass the scenario to read its patterns")
-        rows = result.events.to_pylist()
-        scores = {p.id: int(score_pattern(rows, p)) for p in sc.patterns}
+        scores = score_run(result, sc)
         bt_summary = None
         for cand in (d / "backtest.json", d.parent / "backtest.json"):
             if cand.exists():
@@ -1116,7 +1507,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
         pats = []
         for p in _pattern_defs(sc):
             b = by_id.get(p["id"], {})
-            pats.append({**p, "run": scores[p["id"]], "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
+            pats.append({**p, "run": _num(scores[p["id"]]), "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
         ov = (bt_summary or {}).get("overall", {})
         if bt_summary is None:
             notes.append(
@@ -1130,11 +1521,12 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
             "title": sc.title,
             "patterns": pats,
             "overall": {
-                "run": weighted_score(scores, sc.patterns) if sc.patterns else None,
+                "run": _num(weighted_score(scores, sc.patterns)) if sc.patterns else None,
                 "model": ov.get("model"),
                 "null": ov.get("null"),
                 "skill": ov.get("skill"),
             },
+            "baselines": (bt_summary or {}).get("baselines"),
             "timeline": _timeline(sc, result),
             "calibration": None,
             "notes": notes,
@@ -1161,6 +1553,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
             "title": sc.title if sc is not None else manifest.get("scenario"),
             "patterns": pats,
             "overall": {"run": None, "model": score, "null": None, "skill": None},
+            "baselines": None,
             "timeline": _timeline(sc, None),
             "calibration": None,
             "notes": notes,
@@ -1186,11 +1579,10 @@ def _from_backtest_summary(
     for p in bt.get("patterns") or []:
         pats.append({**p, "run": None})
     if example is not None and sc is not None:
-        rows = example.events.to_pylist()
-        by_id = {p.id: p for p in sc.patterns}
+        scores = score_run(example, sc)
         for p in pats:
-            if p["id"] in by_id:
-                p["run"] = int(score_pattern(rows, by_id[p["id"]]))
+            if p["id"] in scores:
+                p["run"] = _num(scores[p["id"]])
         notes.append(
             f"The simulated timeline is one model run (seed {example.manifest.get('seed')}) whose pattern score is the ensemble's median."
         )
@@ -1206,16 +1598,24 @@ def _from_backtest_summary(
             "null": ov.get("null"),
             "skill": ov.get("skill"),
         },
+        "baselines": bt.get("baselines"),
         "timeline": _timeline(sc, example),
         "calibration": None,
         "notes": notes,
     }
 
 
+def _num(v: float) -> float | None:
+    """A pattern score for reports: None where the pattern does not apply to the run."""
+    return None if math.isnan(v) else float(v)
+
+
 def _run_score(pats: Sequence[Mapping[str, Any]], sc: Scenario | None) -> float | None:
     if sc is None:
         return None
-    scores = {p["id"]: p["run"] for p in pats if p.get("run") is not None}
-    if any(p.id not in scores for p in sc.patterns):
+    ids = {p["id"] for p in pats}
+    if any(p.id not in ids for p in sc.patterns):
         return None
-    return weighted_score(scores, sc.patterns)
+    scores = {p["id"]: (math.nan if p.get("run") is None else p["run"]) for p in pats}
+    v = weighted_score(scores, sc.patterns)
+    return None if math.isnan(v) else v

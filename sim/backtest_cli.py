@@ -82,17 +82,21 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
 
     if not out.is_terminal:
         out.width = max(out.width, 160)
-    t = Table(title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs and a null model on the same seeds")
+    t = Table(
+        title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
+    )
     t.add_column("pattern", style="bold", no_wrap=True)
     t.add_column("historical pattern", ratio=1, min_width=24)
     t.add_column("weeks", justify="right", no_wrap=True)
     t.add_column("weight", justify="right")
     t.add_column("model [95% CI]", justify="right", no_wrap=True)
-    t.add_column("null [95% CI]", justify="right", no_wrap=True)
+    t.add_column("null / baseline [95% CI]", justify="right", no_wrap=True)
     t.add_column("skill [95% CI]", justify="right", no_wrap=True)
     for p in summary["patterns"]:
         lo, hi = p["scored_weeks"]
         weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
+        if p.get("given"):
+            weeks += " if " + str(p["given"])
         t.add_row(
             Text(p["id"]),
             Text(p["text"]),
@@ -106,19 +110,32 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
     t.add_section()
     t.add_row(
         Text("overall"),
-        Text("weighted mean of the pattern scores per run"),
+        Text("weighted mean of the pattern scores per run (skill: paired by seed)"),
         Text(""),
         Text(""),
         _ci(ov["model"], "mean"),
         _ci(ov.get("null"), "mean"),
         _skill(ov.get("skill")),
     )
+    baselines = summary.get("baselines") or {}
+    if baselines:
+        t.add_section()
+    for name, b in baselines.items():
+        t.add_row(
+            Text(name),
+            Text(b.get("description", "")),
+            Text(""),
+            Text(""),
+            _ci(ov["model"], "mean"),
+            _ci(b["score"], "mean"),
+            _skill(b["skill"]),
+        )
     out.print(t)
 
 
 def backtest_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; it must have patterns.")],
-    runs: Annotated[int, typer.Option("--runs", help="Runs of the model (and of the null model).", min=2)] = 500,
+    runs: Annotated[int, typer.Option("--runs", help="Runs of the model (and of the null model and each baseline).", min=2)] = 500,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write backtest.json, runs.parquet and a typical run (example-run/) here.")
     ] = None,
@@ -131,7 +148,7 @@ def backtest_cmd(
         Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
 ) -> None:
-    """Score free runs and a null model against the scenario's historical patterns; print each pattern's share and skill."""
+    """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
     from sim.backtest import backtest, check_patterns
     from sim.cli import err, scenario_from_args
     from sim.errors import InputError
@@ -153,7 +170,11 @@ def backtest_cmd(
     if out_dir is not None:
         res.save(out_dir)
         err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
-    err.print(f"{runs} model runs and {runs} null-model runs in {res.elapsed:.1f} s", highlight=False)
+    err.print(
+        f"{runs} runs each of the model, the null model and {len(res.baselines)} baselines "
+        f"(and {res.refine} x {res.pilot_runs} pilot null runs) in {res.elapsed:.1f} s",
+        highlight=False,
+    )
 
 
 def calibrate_cmd(

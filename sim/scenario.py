@@ -224,26 +224,56 @@ class RecordEntry(_Data):
     source: str = Field("", max_length=500, description="Where it is documented.")
 
 
-class Pattern(_Data):
-    """A historical pattern a run can reproduce (MODEL.md §8; scored by sim.backtest).
+class StateCheck(_Data):
+    """What a state pattern measures in the run's series over the pattern's window of weeks."""
 
-    An occurrence is an event of ``kind`` (from ``sender`` when given) that
-    comes before the run's first ``before`` event (when given). The pattern
-    holds when at least ``count`` occurrences fall in the window widened by
-    ``tolerance`` on each side; with ``absent: true`` it holds when fewer
-    than ``count`` (by default: none) fall in the window narrowed by
-    ``tolerance`` on each side. Either way the tolerance is slack in the
-    run's favour.
+    agent: str = Field(description="Agent column of the series: an actor id, a side id, or 'world'.")
+    variable: str = Field(description="Variable of the series, e.g. trust_<side> (an actor's trust in that side), stance, tension.")
+    measure: Literal["range", "change", "mean"] = Field(
+        description="range: max - min over the weeks; change: value at the last week - value at the first; mean: the weekly mean."
+    )
+    within: tuple[float, float] = Field(description="[low, high]: the measure the record shows.")
+    slack: float = Field(
+        0.0, ge=0, le=1000, description="Score 1 inside `within`, falling linearly to 0 at `slack` beyond it (0: in or out)."
+    )
+
+
+class Pattern(_Data):
+    """A historical pattern a run can reproduce (scored by sim.backtest; see docs/ODD.md, backtest).
+
+    An **event pattern** (``kind``) looks for events of that kind (from
+    ``sender``; with a ``detail`` matching a regex and ``point`` values in
+    range, when given) that come before the run's first ``before`` event.
+    Present: an occurrence scores 1 inside the window and falls linearly to
+    0 at ``tolerance`` weeks outside it; the pattern scores the ``count``-th
+    best occurrence. With ``given``, the pattern counts only in runs where an
+    event of that kind happens near the window, and scores what happened
+    relative to it (who walked away, how a summit ended), not the timing again.
+    Absent (``absent: true``): an occurrence breaks the pattern fully at
+    ``tolerance`` weeks or more inside the window, partly nearer its edges.
+    A **state pattern** (``state``) measures a series variable over the
+    window's weeks. Restraint patterns (absent, or a state a motionless run
+    would meet) count only in runs where someone acted during the window.
     """
 
     id: Id = Field(description="Unique pattern id.")
     text: str = Field(min_length=1, max_length=500, description="The pattern, in words.")
-    kind: str = Field(description="Event kind to look for in the run's log.")
+    kind: str | None = Field(None, description="Event kind to look for in the run's log (an event pattern).")
+    state: StateCheck | None = Field(None, description="A measure of the run's series over the window (a state pattern).")
     sender: str | None = Field(None, description="Actor id the event must come from.")
-    window: tuple[int, int] = Field(description="Weeks [from, to] the event should fall in.")
-    tolerance: int = Field(3, ge=0, le=52, description="Weeks of slack: widens the window either side (narrows it for an absent pattern).")
+    window: tuple[int, int] = Field(description="Weeks [from, to]: when the event should happen, or the weeks a state pattern measures.")
+    tolerance: int = Field(
+        3, ge=0, le=52, description="Weeks over which the score of an event falls from 1 to 0 outside the window (inside it, absent)."
+    )
     count: int = Field(1, ge=1, le=1000, description="Occurrences needed (absent: occurrences that break the pattern).")
     before: str | None = Field(None, description="Event kind that must not precede it (e.g. summit_held).")
+    given: str | None = Field(
+        None, description="Event kind that must happen near the window for the pattern to count; the pattern then scores relative to it."
+    )
+    detail: str | None = Field(None, max_length=500, description="Regular expression the event's detail must match (searched).")
+    point: dict[str, tuple[float, float]] | None = Field(
+        None, description="{dimension: [low, high]}: the event's detail must carry dimension=value pairs in these ranges."
+    )
     absent: bool = Field(False, description="The event must NOT occur in the window (e.g. no ICBM test).")
     weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
 
@@ -434,8 +464,39 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         if not lo <= value <= hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
     for i, pat in enumerate(sc.patterns):
-        if pat.window[0] > pat.window[1]:
-            problems.append((("patterns", i, "window"), "from must be <= to"))
+        problems.extend(_pattern_shape(pat, i, dims))
+    return problems
+
+
+def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str]]:
+    """A pattern's fields that do not fit together (names of kinds and actors are checked by the backtest)."""
+    import re
+
+    problems: list[tuple[Loc, str]] = []
+    loc: Loc = ("patterns", i)
+    if pat.window[0] > pat.window[1]:
+        problems.append(((*loc, "window"), "from must be <= to"))
+    if (pat.kind is None) == (pat.state is None):
+        problems.append(((*loc, "kind"), "give either kind (an event pattern) or state (a state pattern), not both or neither"))
+    if pat.state is not None:
+        given = pat.model_fields_set & {"sender", "tolerance", "count", "before", "given", "detail", "point", "absent"}
+        for name in sorted(given):
+            problems.append(((*loc, name), "applies to event patterns only; a state pattern has state and window"))
+        lo, hi = pat.state.within
+        if lo > hi:
+            problems.append(((*loc, "state", "within"), "low must be <= high"))
+    if pat.given is not None and pat.absent:
+        problems.append(((*loc, "given"), "an absent pattern cannot be conditional on another event"))
+    if pat.detail is not None:
+        try:
+            re.compile(pat.detail)
+        except re.error as exc:
+            problems.append(((*loc, "detail"), f"not a valid regular expression ({exc})"))
+    for dim, (lo, hi) in (pat.point or {}).items():
+        if dim not in dims:
+            problems.append(((*loc, "point", dim), f"unknown dimension {dim!r}{_hint(dim, dims)}; the issues are {', '.join(dims)}"))
+        elif lo > hi:
+            problems.append(((*loc, "point", dim), "low must be <= high"))
     return problems
 
 

@@ -122,7 +122,8 @@ class SweepSpec(_Data):
     patterns: bool = Field(
         False,
         description="Also score each run against the scenario's historical patterns: "
-        "columns metric.pattern.<id> (0/1) and metric.pattern_score (weighted; see sim.backtest).",
+        "columns metric.pattern.<id> (a score in [0, 1]; empty where the pattern does not apply) and metric.pattern_score "
+        "(weighted; see sim.backtest).",
     )
 
 

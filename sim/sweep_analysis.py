@@ -17,7 +17,7 @@ import pandas as pd
 from sim.errors import RunDirError
 
 
-def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+def wilson(successes: float, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
     """(estimate, low, high): the Wilson score interval of a binomial proportion.
 
     >>> tuple(round(v, 4) for v in wilson(5, 10))

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 import yaml
 
@@ -21,11 +20,16 @@ from sim.backtest import (
     backtest,
     backtest_section,
     calibrate,
+    detail_point,
+    is_restraint,
+    paired_skill,
     pattern_problems,
     pattern_window,
     score_pattern,
     score_run,
     signal_frequencies,
+    state_measure,
+    timing_score,
     weighted_score,
 )
 from sim.scenario import Pattern, load_scenario
@@ -39,109 +43,232 @@ def P(**kw: Any) -> Pattern:
     return Pattern(**base)
 
 
-def ev(step: int, kind: str, sender: str = "a") -> dict[str, Any]:
-    return {"step": step, "kind": kind, "sender": sender}
+def S(**kw: Any) -> Pattern:
+    """A state pattern."""
+    base: dict[str, Any] = {"id": "s", "text": "a state pattern", "window": (0, 4)}
+    base.update(kw)
+    return Pattern(**base)
+
+
+def ev(step: int, kind: str, sender: str = "a", source: str = "derived", detail: str = "") -> dict[str, Any]:
+    return {"step": step, "kind": kind, "sender": sender, "source": source, "detail": detail}
+
+
+def acted(step: int, sender: str = "a") -> dict[str, Any]:
+    """A chosen signal: the sender acted that week."""
+    return ev(step, "praise", sender, source="chosen")
 
 
 # ------------------------------------------------------- scoring by hand
 
 
-@pytest.mark.parametrize(("step", "hit"), [(6, False), (7, True), (10, True), (14, True), (17, True), (18, False)])
-def test_window_edges_with_tolerance(step: int, hit: bool) -> None:
-    assert score_pattern([ev(step, "summit_held")], P()) is hit
+@pytest.mark.parametrize(
+    ("step", "score"), [(5, 0.0), (7, 0.0), (8, 1 / 3), (9, 2 / 3), (10, 1.0), (12, 1.0), (14, 1.0), (15, 2 / 3), (16, 1 / 3), (17, 0.0)]
+)
+def test_timing_is_scored_by_distance_from_the_window(step: int, score: float) -> None:
+    """Window 10-14, tolerance 3: 1 inside, 1 - gap/3 outside, 0 from 3 weeks away."""
+    assert score_pattern([ev(step, "summit_held")], P()) == pytest.approx(score)
 
 
-@pytest.mark.parametrize(("step", "hit"), [(9, False), (10, True), (14, True), (15, False)])
-def test_window_edges_without_tolerance(step: int, hit: bool) -> None:
-    assert score_pattern([ev(step, "summit_held")], P(tolerance=0)) is hit
+@pytest.mark.parametrize(("step", "score"), [(9, 0.0), (10, 1.0), (14, 1.0), (15, 0.0)])
+def test_timing_without_tolerance_is_in_or_out(step: int, score: float) -> None:
+    assert score_pattern([ev(step, "summit_held")], P(tolerance=0)) == score
+
+
+def test_the_best_occurrence_counts_and_scores_are_floats_in_the_unit_interval() -> None:
+    s = score_pattern([ev(16, "summit_held"), ev(9, "summit_held"), ev(30, "summit_held")], P())
+    assert isinstance(s, float) and s == pytest.approx(2 / 3)
+    assert score_pattern([ev(6, "summit_held"), ev(12, "summit_held")], P()) == 1.0
+    assert timing_score(20, (10, 14), 4) == 0.0 and timing_score(16, (10, 14), 4) == pytest.approx(0.5)
 
 
 def test_other_kinds_and_empty_logs_do_not_count() -> None:
-    assert not score_pattern([], P())
-    assert not score_pattern([ev(12, "summit_scheduled"), ev(12, "declaration")], P())
+    assert score_pattern([], P()) == 0.0
+    assert score_pattern([ev(12, "summit_scheduled"), ev(12, "declaration")], P()) == 0.0
 
 
-def test_count_needs_that_many_occurrences_inside_the_window() -> None:
+def test_count_scores_the_count_th_best_occurrence() -> None:
     p = P(kind="srbm_test", count=2, window=(44, 48), tolerance=0)
-    assert not score_pattern([ev(45, "srbm_test")], p)
-    assert not score_pattern([ev(45, "srbm_test"), ev(49, "srbm_test")], p)  # the second is outside
-    assert score_pattern([ev(44, "srbm_test"), ev(48, "srbm_test")], p)
-    assert score_pattern([ev(46, "srbm_test")] * 3, p)
+    assert score_pattern([ev(45, "srbm_test")], p) == 0.0
+    assert score_pattern([ev(45, "srbm_test"), ev(49, "srbm_test")], p) == 0.0  # the second is outside
+    assert score_pattern([ev(44, "srbm_test"), ev(48, "srbm_test")], p) == 1.0
+    assert score_pattern([ev(46, "srbm_test")] * 3, p) == 1.0
+    graded = P(kind="srbm_test", count=2, window=(44, 48), tolerance=4)
+    assert score_pattern([ev(46, "srbm_test"), ev(50, "srbm_test"), ev(51, "srbm_test")], graded) == pytest.approx(0.5)
 
 
 def test_before_excludes_events_after_the_first_such_event() -> None:
     p = P(kind="summit_cancel", window=(1, 13), before="summit_held")
-    assert score_pattern([ev(5, "summit_cancel"), ev(8, "summit_held")], p)
-    assert not score_pattern([ev(3, "summit_held"), ev(5, "summit_cancel")], p)
+    assert score_pattern([ev(5, "summit_cancel"), ev(8, "summit_held")], p) == 1.0
+    assert score_pattern([ev(3, "summit_held"), ev(5, "summit_cancel")], p) == 0.0
     # same week: the log's order decides; rows are put in step order first
-    assert score_pattern([ev(8, "summit_cancel"), ev(8, "summit_held")], p)
-    assert not score_pattern([ev(8, "summit_held"), ev(8, "summit_cancel")], p)
-    assert not score_pattern([ev(9, "summit_cancel"), ev(2, "summit_held")], p)
+    assert score_pattern([ev(8, "summit_cancel"), ev(8, "summit_held")], p) == 1.0
+    assert score_pattern([ev(8, "summit_held"), ev(8, "summit_cancel")], p) == 0.0
+    assert score_pattern([ev(9, "summit_cancel"), ev(2, "summit_held")], p) == 0.0
     # a cancellation before the summit but outside the window does not count
-    assert not score_pattern(
-        [ev(0, "summit_cancel"), ev(20, "summit_held")], P(kind="summit_cancel", window=(5, 13), tolerance=0, before="summit_held")
+    assert (
+        score_pattern(
+            [ev(0, "summit_cancel"), ev(20, "summit_held")], P(kind="summit_cancel", window=(5, 13), tolerance=0, before="summit_held")
+        )
+        == 0.0
     )
 
 
 def test_sender_must_match_when_given() -> None:
     p = P(kind="walk_away", sender="trump", window=(34, 38))
-    assert not score_pattern([ev(36, "walk_away", "kim")], p)
-    assert score_pattern([ev(36, "walk_away", "kim"), ev(37, "walk_away", "trump")], p)
-    assert score_pattern([ev(36, "walk_away", "kim")], P(kind="walk_away", window=(34, 38)))
+    assert score_pattern([ev(36, "walk_away", "kim")], p) == 0.0
+    assert score_pattern([ev(36, "walk_away", "kim"), ev(37, "walk_away", "trump")], p) == 1.0
+    assert score_pattern([ev(36, "walk_away", "kim")], P(kind="walk_away", window=(34, 38))) == 1.0
 
 
-def test_absent_holds_when_the_event_does_not_happen_in_the_window() -> None:
+def test_given_scores_who_or_what_relative_to_the_conditioning_event_and_skips_runs_without_it() -> None:
+    who = P(kind="walk_away", sender="trump", given="walk_away", window=(34, 38))
+    assert math.isnan(score_pattern([ev(36, "summit_held")], who))  # no walk-away: the pattern does not apply
+    assert math.isnan(score_pattern([ev(20, "walk_away", "trump")], who))  # too far from the window to condition on
+    assert score_pattern([ev(36, "walk_away", "kim")], who) == 0.0
+    assert score_pattern([ev(36, "walk_away", "trump")], who) == 1.0
+    # timing is scored once, by the conditioning pattern: a late walk-away by the right leader scores 1 here
+    assert score_pattern([ev(40, "walk_away", "trump")], who) == 1.0
+    outcome = P(kind="declaration", given="summit_held", window=(10, 14))
+    assert math.isnan(score_pattern([], outcome))
+    assert score_pattern([ev(16, "summit_held"), ev(16, "declaration")], outcome) == 1.0
+    assert score_pattern([ev(16, "summit_held"), ev(16, "walk_away")], outcome) == 0.0
+
+
+def test_detail_regex_and_point_filter_select_offers() -> None:
+    p = P(kind="offer_rejected", sender="kim", detail=r"binding: r\b", point={"d": (0.25, 0.45)}, window=(34, 38))
+    assert detail_point("d=0.35, r=0.50; binding: r") == {"d": 0.35, "r": 0.5}
+    assert detail_point("d=1, r=.5") == {"d": 1.0}  # a value needs a leading digit
+    hit = ev(36, "offer_rejected", "kim", detail="d=0.35, r=0.50; binding: r")
+    assert score_pattern([hit], p) == 1.0
+    assert score_pattern([ev(36, "offer_rejected", "kim", detail="d=0.35, r=0.50; binding: d")], p) == 0.0
+    assert score_pattern([ev(36, "offer_rejected", "kim", detail="d=0.35, r=0.50; binding: rr")], p) == 0.0
+    assert score_pattern([ev(36, "offer_rejected", "kim", detail="d=0.60, r=0.50; binding: r")], p) == 0.0
+    assert score_pattern([ev(36, "offer_rejected", "kim", detail="r=0.50; binding: r")], p) == 0.0  # d is not on the table
+    assert score_pattern([ev(36, "offer_rejected", "trump", detail="d=0.35, r=0.50; binding: r")], p) == 0.0
+    assert score_pattern([ev(36, "offer_rejected", "kim", detail="d=0.25, r=0.50; binding: r")], p) == 1.0  # bounds are inclusive
+
+
+def test_absent_scores_one_minus_the_breach_and_needs_an_active_sender() -> None:
     p = P(kind="icbm_test", window=(0, 49), tolerance=0, absent=True)
-    assert score_pattern([], p)
-    assert score_pattern([ev(20, "srbm_test")], p)
-    assert not score_pattern([ev(20, "icbm_test")], p)
-    assert not score_pattern([ev(0, "icbm_test")], p) and not score_pattern([ev(49, "icbm_test")], p)
-    assert score_pattern([ev(50, "icbm_test")], p)  # after the window
+    assert math.isnan(score_pattern([], p))  # nobody acted: holding back is not evidence
+    assert score_pattern([acted(5)], p) == 1.0
+    assert score_pattern([acted(5), ev(20, "srbm_test")], p) == 1.0
+    assert score_pattern([acted(5), ev(20, "icbm_test")], p) == 0.0
+    assert score_pattern([acted(5), ev(0, "icbm_test")], p) == 0.0 and score_pattern([acted(5), ev(49, "icbm_test")], p) == 0.0
+    assert score_pattern([acted(5), ev(50, "icbm_test")], p) == 1.0  # after the window
+    assert math.isnan(score_pattern([acted(50)], p))  # acted only after the window
+    # forced or derived events are not choices
+    assert math.isnan(score_pattern([ev(5, "summit_offer", source="forced")], p))
 
 
-def test_absent_tolerance_narrows_the_window_in_the_runs_favour() -> None:
+def test_absent_tolerance_grades_breaches_near_the_edges_in_the_runs_favour() -> None:
     p = P(kind="summit_held", window=(0, 30), tolerance=3, absent=True)
-    assert pattern_window(p) == (3, 27)
-    assert score_pattern([ev(2, "summit_held")], p)
-    assert not score_pattern([ev(3, "summit_held")], p)
-    assert not score_pattern([ev(27, "summit_held")], p)
-    assert score_pattern([ev(28, "summit_held")], p)
+    assert pattern_window(p) == (1, 29)
+    on = [acted(10)]
+    assert score_pattern([*on, ev(0, "summit_held")], p) == 1.0
+    assert score_pattern([*on, ev(1, "summit_held")], p) == pytest.approx(2 / 3)
+    assert score_pattern([*on, ev(3, "summit_held")], p) == 0.0
+    assert score_pattern([*on, ev(27, "summit_held")], p) == 0.0
+    assert score_pattern([*on, ev(28, "summit_held")], p) == pytest.approx(1 / 3)
+    assert score_pattern([*on, ev(31, "summit_held")], p) == 1.0
 
 
 def test_absent_with_count_and_sender() -> None:
     p = P(kind="srbm_test", sender="kim", window=(0, 10), tolerance=0, absent=True, count=2)
-    assert score_pattern([ev(1, "srbm_test", "kim")], p)  # one test is tolerated
-    assert not score_pattern([ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "kim")], p)
-    assert score_pattern([ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "moon")], p)
+    kim = acted(0, "kim")
+    assert score_pattern([kim, ev(1, "srbm_test", "kim")], p) == 1.0  # one test is tolerated
+    assert score_pattern([kim, ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "kim")], p) == 0.0
+    assert score_pattern([kim, ev(1, "srbm_test", "kim"), ev(2, "srbm_test", "moon")], p) == 1.0
+    # only the sender's activity makes the pattern count
+    assert math.isnan(score_pattern([acted(0, "moon"), ev(1, "srbm_test", "kim")], p))
 
 
-def test_score_run_and_weighted_score_on_a_hand_made_log() -> None:
+def series(points: dict[tuple[str, str], list[float]]) -> list[dict[str, Any]]:
+    return [{"step": t, "agent": a, "variable": v, "value": x} for (a, v), xs in points.items() for t, x in enumerate(xs)]
+
+
+def test_state_patterns_on_a_hand_made_series() -> None:
+    trust = [0.30, 0.32, 0.35, 0.31, 0.33, 0.20, 0.18]
+    tab = series({("trump", "trust_dprk"): trust, ("kim", "trust_us"): [0.5] * 7})
+    flat = S(state={"agent": "trump", "variable": "trust_dprk", "measure": "range", "within": (0, 0.1), "slack": 0.1}, window=(0, 4))
+    on = [acted(w) for w in range(7)]
+    assert score_pattern(on, flat, tab) == 1.0  # range 0.05
+    wide = flat.model_copy(update={"window": (0, 6)})  # range 0.35 - 0.18 = 0.17: 0.07 past 0.1, slack 0.1
+    assert score_pattern(on, wide, tab) == pytest.approx(0.3)
+    drop = S(state={"agent": "trump", "variable": "trust_dprk", "measure": "change", "within": (-0.1, -0.01), "slack": 0.02}, window=(4, 6))
+    assert score_pattern(on, drop, tab) == pytest.approx(0.0)  # -0.15: 0.05 past -0.1
+    small = drop.model_copy(update={"window": (3, 4)})  # +0.02: 0.03 past -0.01
+    assert score_pattern(on, small, tab) == 0.0
+    mild = drop.model_copy(update={"window": (4, 5)})  # -0.13: 0.03 past
+    assert score_pattern(on, mild, tab) == 0.0
+    assert score_pattern(on, drop.model_copy(update={"window": (5, 6)}), tab) == 1.0  # -0.02
+    mean = S(state={"agent": "kim", "variable": "trust_us", "measure": "mean", "within": (0.4, 0.6)}, window=(0, 6))
+    assert math.isnan(score_pattern([], mean, tab))  # a flat series at 0.5 meets it: a restraint, and nobody acted
+    assert score_pattern(on, mean, tab) == 1.0
+    assert score_pattern(on, mean.model_copy(update={"state": mean.state.model_copy(update={"within": (0.6, 0.9)})}), tab) == 0.0  # type: ignore[union-attr]
+    # a run that ended keeps its last state; a window the run never reached scores from the last value
+    assert state_measure([(0, 0.2), (3, 0.4)], (5, 9), "range") == 0.0
+    assert math.isnan(state_measure([(6, 0.2)], (0, 4), "range"))
+
+
+def test_flat_state_patterns_are_restraints_that_need_activity() -> None:
+    tab = series({("trump", "trust_dprk"): [0.3] * 10})
+    flat = S(state={"agent": "trump", "variable": "trust_dprk", "measure": "range", "within": (0, 0.1)}, window=(0, 5))
+    assert is_restraint(flat)
+    assert math.isnan(score_pattern([], flat, tab))  # a quiet run cannot earn "trust stayed flat"
+    assert math.isnan(score_pattern([acted(7)], flat, tab))  # acted only after the window
+    assert score_pattern([acted(2)], flat, tab) == 1.0
+    rise = S(state={"agent": "trump", "variable": "trust_dprk", "measure": "change", "within": (0.1, 0.3)}, window=(0, 5))
+    assert not is_restraint(rise)
+    assert score_pattern([], rise, tab) == 0.0
+
+
+def test_a_quiet_run_scores_low_and_an_active_faithful_run_high() -> None:
+    """The weighting rule for must-not-happen patterns: on hanoi-2019 a log where nobody acts earns nothing from them."""
     sc = load_scenario("hanoi-2019")
-    from sim.run import EVENT_SCHEMA
-
+    quiet = score_run(SimpleNamespace(events=[], series=series({})), sc)
+    assert all(math.isnan(quiet[p.id]) for p in sc.patterns if is_restraint(p))
+    assert weighted_score(quiet, sc.patterns) == 0.0
+    # the record, as a log: everything but the trust patterns is reproduced
     rows = [
-        {"step": 9, "kind": "trip_cancel", "sender": "trump"},
-        {"step": 35, "kind": "summit_held", "sender": "trump"},
-        {"step": 35, "kind": "walk_away", "sender": "trump"},
-        {"step": 46, "kind": "srbm_test", "sender": "kim"},
+        acted(2, "kim"),
+        acted(2, "trump"),
+        ev(9, "trip_cancel", "trump", source="chosen"),
+        ev(36, "summit_held", "trump"),
+        ev(36, "offer_rejected", "kim", detail="d=0.35, r=0.50; binding: r"),
+        ev(36, "walk_away", "trump"),
+        ev(45, "srbm_test", "kim", source="chosen"),
+        ev(46, "srbm_test", "kim", source="chosen"),
     ]
-    table = pa.Table.from_pylist([{**{f.name: None for f in EVENT_SCHEMA}, **r} for r in rows], schema=EVENT_SCHEMA)
-    scores = score_run(SimpleNamespace(events=table), sc)
-    assert scores == {
-        "stall-cancel": 1,
-        "stall": 1,
-        "second-summit": 1,
-        "walk-away": 1,
-        "us-walks": 1,
-        "srbm-after": 1,
-        "no-icbm": 1,
-        "no-nuclear": 1,
-    }
+    trust = [0.3] * 45 + [0.28, 0.27, 0.26, 0.26, 0.26]
+    tab = series({("trump", "trust_dprk"): trust, ("kim", "trust_us"): [0.35] * 50})
+    scores = score_run(SimpleNamespace(events=rows, series=tab), sc)
+    assert scores == {p.id: 1.0 for p in sc.patterns}
     assert weighted_score(scores, sc.patterns) == 1.0
-    early = score_run(SimpleNamespace(events=pd.DataFrame([{"step": 12, "kind": "summit_held", "sender": "trump"}])), sc)
-    assert early["stall"] == 0 and early["second-summit"] == 0 and early["no-icbm"] == 1
-    total = sum(p.weight for p in sc.patterns)
-    assert weighted_score(early, sc.patterns) == pytest.approx((0.5 + 0.5) / total)
+    early = score_run(SimpleNamespace(events=pd.DataFrame([ev(12, "summit_held", "trump"), acted(12, "kim")]), series=tab), sc)
+    assert early["stall"] == 0.0 and early["second-summit"] == 0.0 and early["no-icbm"] == 1.0
+    assert math.isnan(early["walk-away"]) and math.isnan(early["us-walks"]) and math.isnan(early["r-binding"])
+    applied = [p for p in sc.patterns if not math.isnan(early[p.id])]
+    assert weighted_score(early, sc.patterns) == pytest.approx(
+        sum(p.weight * early[p.id] for p in applied) / sum(p.weight for p in applied)
+    )
+
+
+def test_each_historical_fact_is_counted_once() -> None:
+    """No pattern repeats another's event: two patterns on the same kind differ by being conditional (given) on it."""
+    for name in ("singapore-2018", "hanoi-2019"):
+        sc = load_scenario(name)
+        by_kind: dict[str, list[Pattern]] = {}
+        for p in sc.patterns:
+            if p.kind is not None:
+                by_kind.setdefault(p.kind, []).append(p)
+        for kind, ps in by_kind.items():
+            unconditional = [p.id for p in ps if p.given is None and not p.absent]
+            assert len(unconditional) <= 1, (name, kind, unconditional)
+            for p in ps:
+                if p.given == p.kind:
+                    assert p.sender is not None, (name, p.id)  # "who", given that it happened
 
 
 def test_pattern_problems_name_unknown_kinds_and_actors() -> None:
@@ -177,7 +304,7 @@ def test_null_model_matches_frequencies_but_not_the_models_behaviour() -> None:
     assert chi2_contingency(table.to_numpy())[1] < 1e-3
     wm, wn = m["first.accepted-early"].dropna(), n["first.accepted-early"].dropna()
     assert mannwhitneyu(wm, wn).pvalue < 1e-3
-    k_m, k_n = int(m["pattern.first-summit"].sum()), int(n["pattern.first-summit"].sum())
+    k_m, k_n = int((m["pattern.first-summit"] == 1).sum()), int((n["pattern.first-summit"] == 1).sum())
     assert fisher_exact([[k_m, len(m) - k_m], [k_n, len(n) - k_n]])[1] < 0.01
     # the table carries both, with intervals, and the skill is their difference
     row = next(r for r in res.table if r["id"] == "first-summit")
@@ -186,12 +313,36 @@ def test_null_model_matches_frequencies_but_not_the_models_behaviour() -> None:
     assert res.overall["skill"]["value"] == pytest.approx(res.overall["model"]["mean"] - res.overall["null"]["mean"])
 
 
+def test_paired_skill_on_a_constructed_example() -> None:
+    """Pairs are matched by seed, not by row; the interval is the Student-t interval of the differences."""
+    from scipy.stats import t
+
+    a = pd.DataFrame({"seed": [11, 12, 13, 14, 15], "score": [0.9, 0.5, 0.7, 0.6, 0.8]})
+    b = pd.DataFrame({"seed": [15, 14, 13, 12, 11], "score": [0.6, 0.6, 0.5, 0.4, 0.5]})
+    d = np.array([0.4, 0.1, 0.2, 0.0, 0.2])  # 0.9-0.5, 0.5-0.4, 0.7-0.5, 0.6-0.6, 0.8-0.6
+    half = t.ppf(0.975, 4) * d.std(ddof=1) / math.sqrt(5)
+    sk = paired_skill(a, b)
+    assert sk["value"] == pytest.approx(0.18) and sk["runs"] == 5
+    assert (sk["low"], sk["high"]) == pytest.approx((0.18 - half, 0.18 + half))
+    assert half == pytest.approx(2.776445 * math.sqrt(0.088 / 4) / math.sqrt(5)) == pytest.approx(0.18417, abs=1e-5)
+    # pairing matters: the same scores unpaired would give a wider interval (the baseline's spread is shared)
+    c = pd.DataFrame({"seed": [11, 12, 13, 14, 15], "score": [0.8, 0.4, 0.6, 0.5, 0.7]})
+    tight = paired_skill(a, c)
+    assert tight["value"] == pytest.approx(0.1) and tight["high"] - tight["low"] == pytest.approx(0.0, abs=1e-9)
+    # a missing score drops its pair
+    b2 = b.assign(score=[0.6, 0.6, math.nan, 0.4, 0.5])
+    assert paired_skill(a, b2)["runs"] == 4
+
+
 def test_backtest_is_reproducible_from_its_seed() -> None:
     sc = load_scenario("singapore-2018")
     a = backtest(sc, runs=8, seed=5, refine=1)
     b = backtest(sc, runs=8, seed=5, refine=1)
-    assert a.table == b.table
+    # (as JSON: a pattern that applies to no run has a nan mean, and nan != nan)
+    assert json.dumps(a.table, sort_keys=True) == json.dumps(b.table, sort_keys=True)
+    assert json.dumps(a.baselines, sort_keys=True) == json.dumps(b.baselines, sort_keys=True)
     assert a.null_rates == b.null_rates
+    pd.testing.assert_frame_equal(a.runs_frame(), b.runs_frame())
 
 
 # ------------------------------------------------------ parameter recovery
@@ -209,7 +360,7 @@ def write_record_scenario(tmp_path: Path) -> Path:
 
     Typical: among 30 seeds at the known values, a run with the modal outcome
     whose first summit_scheduled and summit_held weeks are closest to the
-    medians. Its patterns: those two weeks and the outcome's week (±2).
+    medians. Its patterns: those two weeks and the outcome's week (credit up to 2 weeks off).
     """
     from sim.overrides import apply_overrides
     from sim.run import run_scenario
@@ -231,10 +382,11 @@ def write_record_scenario(tmp_path: Path) -> Path:
     assert w is not None
     record = dict(raw)
     record["name"] = "teaching-record"
+    # tolerance 3: credit falls to 0 three weeks away, so events up to 2 weeks off earn some (1 - gap/3)
     record["patterns"] = [
-        {"id": "scheduled", "text": "The summit is scheduled", "kind": "summit_scheduled", "window": [s, s], "tolerance": 2},
-        {"id": "held", "text": "The summit is held", "kind": "summit_held", "window": [h, h], "tolerance": 2},
-        {"id": "outcome", "text": f"It ends in {outcome}", "kind": kind, "window": [w, w], "tolerance": 2},
+        {"id": "scheduled", "text": "The summit is scheduled", "kind": "summit_scheduled", "window": [s, s], "tolerance": 3},
+        {"id": "held", "text": "The summit is held", "kind": "summit_held", "window": [h, h], "tolerance": 3},
+        {"id": "outcome", "text": f"It ends in {outcome}", "kind": kind, "window": [w, w], "tolerance": 3},
     ]
     path = tmp_path / "teaching-record.yaml"
     path.write_text(yaml.safe_dump(record, sort_keys=False))
@@ -306,7 +458,10 @@ def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> N
     for _, row in runs.iterrows():
         sc = validate_data(apply_overrides(raw, {"parameters.kappa": row["param.parameters.kappa"]}), source)
         scores = score_run(run_scenario(sc, seed=int(row["seed"])), sc)
-        assert {i: int(row[f"metric.pattern.{i}"]) for i in ids} == scores
+        stored = {i: row[f"metric.pattern.{i}"] for i in ids}
+        assert stored.keys() == scores.keys()
+        for i in ids:
+            assert (math.isnan(stored[i]) and math.isnan(scores[i])) or stored[i] == pytest.approx(scores[i]), i
         assert row["metric.pattern_score"] == pytest.approx(weighted_score(scores, sc.patterns))
     section = backtest_section(tmp_path / "sw")
     assert section["kind"] == "sweep" and len(section["patterns"]) == len(ids)
@@ -340,18 +495,48 @@ def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path
     out = tmp_path / "bt"
     r = cli("backtest", "singapore-2018", "--runs", "10", "--workers", "1", "--out", str(out), "--seed", "2")
     assert r.code == 0, r.stderr
-    for needle in ("accepted-early", "The summit is accepted within 2 weeks", "model [95% CI]", "null [95% CI]", "skill", "overall"):
+    names = ["quiet", "script", "ablation:trust", "ablation:stance", "ablation:factions", "ablation:leader_alone"]
+    for needle in (
+        "accepted-early",
+        "The summit is accepted within 2 weeks",
+        "model [95% CI]",
+        "null / baseline",
+        "skill",
+        "overall",
+        *names,
+    ):
         assert needle in r.stdout
     summary = json.loads((out / "backtest.json").read_text())
     assert summary["runs"] == 10 and summary["seed"] == 2
     assert {p["id"] for p in summary["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
+    assert set(summary["overall"]["skill"]) >= {"value", "low", "high"}
+    # the baselines: same seeds, score and paired skill each
+    assert set(summary["baselines"]) == set(names)  # (backtest.json sorts its keys; the table keeps this order)
+    assert [n for n in names if n in r.stdout] == names
     runs = pd.read_parquet(out / "runs.parquet")
-    assert Counter(runs["model"]) == {"model": 10, "null": 10}
+    assert Counter(runs["model"]) == {"model": 10, "null": 10, **{n: 10 for n in names}}
+    model_runs = runs[runs["model"] == "model"].set_index("seed")["score"]
+    for name, b in summary["baselines"].items():
+        assert set(b["score"]) >= {"mean", "low", "high"} and set(b["skill"]) >= {"value", "low", "high"}
+        base = runs[runs["model"] == name].set_index("seed")["score"]
+        assert sorted(base.index) == sorted(model_runs.index)
+        diff = (model_runs - base.reindex(model_runs.index)).dropna()
+        assert b["skill"]["value"] == pytest.approx(diff.mean())
+        assert b["skill"]["low"] <= b["skill"]["value"] <= b["skill"]["high"]
+    # nobody acts: no summit, no pledge, and the must-not-happen patterns do not count, so nothing is earned
+    assert summary["baselines"]["quiet"]["score"]["mean"] == 0.0
+    quiet = runs[runs["model"] == "quiet"]
+    assert quiet["pattern.no-icbm"].isna().all() and (quiet["signals"] == 0).all()
+    # the script: the summit is accepted in week 0 in every run, and nobody chooses anything
+    script = runs[runs["model"] == "script"]
+    assert (script["pattern.accepted-early"] == 1.0).all() and (script["signals"] == 0).all()
+    assert all(0.0 <= v <= 1.0 for v in runs["score"].dropna())
     section = backtest_section(out)
     assert section["kind"] == "backtest"
     assert section["overall"]["skill"]["value"] == pytest.approx(summary["overall"]["skill"]["value"])
     assert any(row["historical"] for row in section["timeline"]) and any(row["simulated"] for row in section["timeline"])
-    assert all(p["run"] in (0, 1) for p in section["patterns"])
+    assert all(p["run"] is None or 0.0 <= p["run"] <= 1.0 for p in section["patterns"])
+    assert section["baselines"] == summary["baselines"]
     # the example run is a run directory whose section borrows the backtest's shares
     run_section = backtest_section(out / "example-run")
     assert run_section["kind"] == "run"
@@ -436,3 +621,37 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
     out_file.write_text("x")
     r = cli("backtest", "hanoi-2019", "--runs", "4", "--out", str(out_file))
     assert r.code == 2 and "not a directory" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda ps: ps[2]["state"].update(variable="trust_usa"), "patterns[2].state.variable: 'trump' has no variable 'trust_usa'"),
+        (lambda ps: ps[2]["state"].update(agent="trumpp"), "patterns[2].state.agent: unknown agent 'trumpp' (did you mean 'trump'?)"),
+        (lambda ps: ps[2]["state"].update(measure="slope"), "patterns[2].state.measure: must be one of 'range', 'change' or 'mean'"),
+        (lambda ps: ps[2]["state"].update(within=[0.2, 0.1]), "patterns[2].state.within: low must be <= high"),
+        (lambda ps: ps[2].update(window=[0, 60]), "patterns[2].window: week 60 is past the run's last week (49)"),
+        (lambda ps: ps[2].update(kind="summit_held"), "patterns[2].kind: give either kind"),
+        (lambda ps: ps[2].update(tolerance=2), "patterns[2].tolerance: applies to event patterns only"),
+        (lambda ps: ps[0].update(kind=None), "patterns[0].kind: give either kind"),
+        (lambda ps: ps[7].update(detail="binding: (r"), "patterns[7].detail: not a valid regular expression"),
+        (lambda ps: ps[7].update(point={"x": [0, 1]}), "patterns[7].point.x: unknown dimension 'x'"),
+        (lambda ps: ps[7].update(point={"d": [0.5, 0.1]}), "patterns[7].point.d: low must be <= high"),
+        (lambda ps: ps[7].update(given="summit_hld"), "patterns[7].given: unknown event kind 'summit_hld'"),
+        (lambda ps: ps[10].update(given="summit_held"), "patterns[10].given: an absent pattern cannot be conditional"),
+        (lambda ps: ps[4].update(colour="red"), "patterns[4].colour: unknown key"),
+    ],
+)
+def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, needle: str, tmp_path: Path, cli) -> None:
+    data = yaml.safe_load((ROOT / "scenarios" / "hanoi-2019.yaml").read_text())
+    assert data["patterns"][2]["id"] == "flat-trust-us" and data["patterns"][7]["id"] == "r-binding"
+    assert data["patterns"][10]["id"] == "no-icbm"
+    edit(data["patterns"])
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    r = cli("backtest", str(path), "--runs", "4")
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr
+    assert f"{path}:" in r.stderr and "Traceback" not in r.stderr
+    line = r.stderr.split(f"{path}:", 1)[1].split(":", 1)[0]
+    assert line.isdigit(), r.stderr  # the line of the offending field

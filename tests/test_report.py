@@ -505,4 +505,32 @@ def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) 
     scores = score_run(RunResult.load(tmp_path / "run"), sc)
     for pattern in sc.patterns:
         assert pattern.text.replace("'", "&#39;") in section
-    assert section.count(">yes<") == sum(scores.values())
+    # one "this run" cell per pattern: its score to two decimals, or a dash where the pattern does not apply
+    import math
+    import re
+
+    cells = re.findall(r'<td class="num this-run">([^<]*)</td>', section)
+    expected = ["—" if math.isnan(v) else f"{v:.2f}" for v in scores.values()]
+    assert cells == expected
+
+
+def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_path: Path) -> None:
+    """The run report of a backtest's example run reads backtest.json: pattern scores, null, and one row per baseline."""
+    import json
+
+    from sim.backtest import backtest, baseline_names
+    from sim.report import write_run_report
+    from sim.scenario import load_scenario
+
+    res = backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6)
+    res.save(tmp_path / "bt")
+    saved = json.loads((tmp_path / "bt" / "backtest.json").read_text())
+    html = write_run_report(tmp_path / "bt" / "example-run", tmp_path / "r.html").read_text()
+    assert 'id="backtest"' in html and 'id="baselines"' in html
+    table = html[html.index('id="baselines"') :]
+    for name in baseline_names():
+        assert f"<tr><td>{name} " in table
+        skill = saved["baselines"][name]["skill"]["value"]
+        assert f"{skill:+.2f}" in table
+    section = html[html.index('id="backtest"') : html.index("</table>", html.index('id="baselines"'))]
+    assert "nan" not in section.lower()  # patterns that apply to no run show a dash
