@@ -1,4 +1,4 @@
-"""Leaders: the principals at the table (MODEL.md §1)."""
+"""Leaders: the principals at the table (ODD 7.1-7.3)."""
 
 from __future__ import annotations
 

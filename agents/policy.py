@@ -1,4 +1,4 @@
-"""The decision rule (MODEL.md §6): expected utility and logit quantal response.
+"""The decision rule (ODD 7.16-7.19): expected utility and logit quantal response.
 
 Each agent i weighs every feasible action a = (signal kind, its receiver):
 

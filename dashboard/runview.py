@@ -229,7 +229,7 @@ def offers_until(result: Any, step: int) -> list[dict[str, Any]]:
 
 
 def win_sets_at(result: Any, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (MODEL.md §1).
+    """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (ODD 7.1-7.3).
 
     Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t); q is
     in W_c iff the influence-weighted share of acceptors reaches theta_c. The

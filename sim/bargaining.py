@@ -1,4 +1,4 @@
-"""Acceptance sets, win-sets, the zone of agreement, offers (MODEL.md §1, §6).
+"""Acceptance sets, win-sets, the zone of agreement, offers (ODD 7.1-7.3).
 
 A deal q lies in the issue space [0, 1]^D, evaluated on a grid. Side c's
 utility weights split into what it gains (w > 0) and what it gives (w < 0);
@@ -227,7 +227,7 @@ def zone_area(*win_sets: BoolArray) -> float:
 
 
 def leader_deal_utility(gains: FloatArray, gives: FloatArray, beta0: float, stance: float) -> FloatArray:
-    """U_c(q) = gains + beta gives, beta = beta0 (1/2 + x_L) (MODEL.md §1)."""
+    """U_c(q) = gains + beta gives, beta = beta0 (1/2 + x_L) (ODD 7.1-7.3)."""
     return gains + beta0 * (0.5 + stance) * gives
 
 

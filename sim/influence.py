@@ -1,4 +1,4 @@
-"""The influence graph and the Friedkin-Johnsen stance update (MODEL.md §4).
+"""The influence graph and the Friedkin-Johnsen stance update (ODD 7.10-7.11).
 
 The scenario builds a NetworkX DiGraph (what users inspect and export); the
 engine converts it once to a CSR matrix with sorted indices and afterwards

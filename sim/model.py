@@ -1,4 +1,4 @@
-"""DiplomacyModel: the step order of MODEL.md §7 on numpy arrays.
+"""DiplomacyModel: the step order of ODD 3 on numpy arrays.
 
 Agents (Mesa) decide; the arrays in :class:`State` remember. A step is
 synchronous: every agent chooses from the state at week t, the signals are
@@ -101,7 +101,7 @@ class State:
 
 @dataclass
 class SummitState:
-    """The summit process between the two summit sides (MODEL.md §6)."""
+    """The summit process between the two summit sides (ODD 7.16-7.19)."""
 
     status: str = "none"
     offered_by: int = -1
@@ -655,7 +655,7 @@ class DiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """One week, in the order of MODEL.md §7."""
+        """One week, in the order of ODD 3."""
         if not self.running:
             return
         t = self.week
@@ -1053,7 +1053,7 @@ class DiplomacyModel(mesa.Model):
             if shared is None:
                 updaters = np.flatnonzero(self.side_of != sender_side)
                 x = s.stance[updaters]
-                # evidence for the Beta variant (MODEL.md §2): alpha += w c_eff, beta += w h
+                # evidence for the Beta variant (ODD 7.4-7.8): alpha += w c_eff, beta += w h
                 if kind.trust.mode == "reassuring":
                     c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
                     llr = self._type_evidence_of(sig.sender, kind)
@@ -1393,7 +1393,7 @@ class DiplomacyModel(mesa.Model):
         s.tp_domestic = s.tp_domestic + 0.05 * (self.tp_domestic0 - s.tp_domestic)
         s.demand = s.demand * (1 - p.demand_decay)
         s.perception_log *= 0.9
-        # forgetting toward prior trust (MODEL.md §2)
+        # forgetting toward prior trust (ODD 7.4-7.8)
         if p.trust_model == "beta":
             s.beta_a, s.beta_b = tr.beta_decay(s.beta_a, s.beta_b, s.beta_a0, s.beta_b0, p.beta_decay)
         else:
@@ -1450,7 +1450,7 @@ class DiplomacyModel(mesa.Model):
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
     def perceived_win_set(self, c: int) -> NDArray[np.bool_]:
-        """Side c's win-set as the other side sees it: thresholds with noise sigma_W (MODEL.md §1)."""
+        """Side c's win-set as the other side sees it: thresholds with noise sigma_W (ODD 7.1-7.3)."""
         s = self.state
         mem = self.members[c]
         sigma = self.params.sigma_w * math.exp(s.perception_log)

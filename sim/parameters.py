@@ -1,4 +1,4 @@
-"""Model-wide parameters (MODEL.md §9): defaults, sweep ranges, meanings.
+"""Model-wide parameters (ODD 7): defaults, sweep ranges, meanings.
 
 These are the mechanism's constants, not any case's: a scenario overrides
 values in its ``parameters:`` section and ranges in ``ranges:``. Actor-level
@@ -18,7 +18,7 @@ class ModelParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    # trust (MODEL.md §2)
+    # trust (ODD 7.4-7.8)
     trust_model: Literal["logit", "beta"] = Field(
         "logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail)."
     )
@@ -42,7 +42,7 @@ class ModelParameters(BaseModel):
         0.0, ge=0, le=1, description="mu_decl: a floor of trust both ways below which no declaratory statement is possible (0: none)."
     )
     declaration_gain: float = Field(0.2, ge=0, le=2, description="Logit trust gain from a declaratory statement.")
-    # bargaining (MODEL.md §1, §6)
+    # bargaining (ODD 7.1-7.3)
     theta_c: float = Field(
         0.5, ge=0.05, le=1, description="theta_c: weighted share of a side that must accept a deal (sides may override)."
     )
@@ -91,13 +91,13 @@ class ModelParameters(BaseModel):
     )
     tau_prep_min: int = Field(6, ge=1, le=52, description="Fewest weeks from an accepted offer to the summit.")
     tau_prep_max: int = Field(14, ge=1, le=52, description="Most weeks from an accepted offer to the summit.")
-    # influence (MODEL.md §4)
+    # influence (ODD 7.10-7.11)
     eta: float = Field(0.3, ge=0, le=5, description="eta: speed of factional competition (replicator).")
     p_blame: float = Field(0.3, ge=0, le=1, description="p_blame: chance a leader blames a faction after a failed summit.")
     susceptibility_leader: float = Field(0.3, ge=0, le=1, description="lambda of leaders that do not set their own.")
     susceptibility_hawks: float = Field(0.2, ge=0, le=1, description="lambda of hardliner/military factions that do not set their own.")
     susceptibility_doves: float = Field(0.6, ge=0, le=1, description="lambda of other factions that do not set their own.")
-    # pressure (MODEL.md §5)
+    # pressure (ODD 7.12-7.15)
     delta_e: float = Field(0.04, ge=0, le=1, description="delta_E: weekly approach of economic pain to effective sanctions.")
     leak0: float = Field(0.1, ge=0, le=1, description="leak_0: baseline sanctions leakage.")
     delta_m: float = Field(0.1, ge=0, le=1, description="delta_M: weekly decay of hostility (Richardson fatigue).")
@@ -106,7 +106,7 @@ class ModelParameters(BaseModel):
     domestic_decay: float = Field(0.05, ge=0, le=1, description="Weekly decay of an elite-driven side's discontent.")
     e_crit: float = Field(0.7, ge=0, le=1, description="E_crit: tension that counts toward escalation.")
     e_weeks: int = Field(4, ge=1, le=52, description="m: consecutive weeks above E_crit that make an escalation.")
-    # decision rule (MODEL.md §6)
+    # decision rule (ODD 7.16-7.19)
     lambda_q: float = Field(5.0, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
     theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
@@ -153,4 +153,4 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "susceptibility_doves": (0.05, 0.9),
     "activity": (0.0, 2.0),
 }
-"""Sweep ranges of MODEL.md §9; parameters absent here range over their bounds."""
+"""Sweep ranges of ODD 7; parameters absent here range over their bounds."""

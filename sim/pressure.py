@@ -1,4 +1,4 @@
-"""Sanctions, economic/domestic/military pressure and tension (MODEL.md §5).
+"""Sanctions, economic/domestic/military pressure and tension (ODD 7.12-7.15).
 
 Pure functions on per-side arrays; the model owns the arrays.
 """

@@ -196,7 +196,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
-    """Per-run outputs of MODEL.md §8."""
+    """Per-run outputs of ODD 4.11."""
     sm = model.summit
     s = model.state
     mu = model.trust_matrix()

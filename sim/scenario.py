@@ -35,14 +35,14 @@ class _Data(BaseModel):
 
 
 class Acceptance(_Data):
-    """A member's acceptance half-plane: accepts q iff gains - g*gives >= b (MODEL.md §1)."""
+    """A member's acceptance half-plane: accepts q iff gains - g*gives >= b (ODD 7.1-7.3)."""
 
     concession_weight: float = Field(1.0, ge=0, le=10, description="g_k: how much each unit given counts against each unit gained.")
     threshold: float = Field(0.0, ge=-3, le=3, description="b_k^0: the baseline utility a deal must reach.")
 
 
 class Traits(_Data):
-    """A leader's personality (MODEL.md §5)."""
+    """A leader's personality (ODD 7.12-7.15)."""
 
     impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect; shrinks staff influence.")
     ego: Unit = Field(0.3, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")

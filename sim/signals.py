@@ -1,4 +1,4 @@
-"""The signal catalogue (MODEL.md §3): kinds, who sends them, costs, effects.
+"""The signal catalogue (ODD 7.9): kinds, who sends them, costs, effects.
 
 The default catalogue is data (:data:`DEFAULT_CATALOGUE`), validated by the
 same pydantic model a scenario uses to override magnitudes or add kinds. Each
@@ -90,7 +90,7 @@ class Effect(_Data):
 
 
 class TrustEffect(_Data):
-    """How receivers update their belief in the sender's side (MODEL.md §2)."""
+    """How receivers update their belief in the sender's side (ODD 7.4-7.8)."""
 
     mode: TrustMode = Field(
         description="reassuring: +kappa*c_eff; hostile: -kappa_h*h; shift: fixed logit shift; mediation: Kydd relay; none."
@@ -113,7 +113,7 @@ class SignalKind(_Data):
     effects: list[Effect] = Field(default_factory=list, description="Pressure, stance and other effects.")
     conciliatory: bool = Field(default=False, description="Counts as conciliatory (rapport term, reciprocity).")
     vindicates: Literal["hawks", "doves", "none"] = Field(
-        default="none", description="Which factions on the receiving side it vindicates (MODEL.md §4)."
+        default="none", description="Which factions on the receiving side it vindicates (ODD 7.10-7.11)."
     )
     vindicates_sender: Literal["hawks", "doves", "none"] = Field(
         default="none", description="Which factions on the sending side it vindicates."
@@ -472,7 +472,7 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         sentence="{sender} lobbies {receiver}",
     ),
 }
-"""MODEL.md §3 as data. Magnitudes are design priors, to be calibrated."""
+"""ODD 7.9 as data. Magnitudes are design priors, to be calibrated."""
 
 EVENT_SENTENCES: dict[str, str] = {
     "summit_scheduled": "A summit between {sender} and {receiver} is set for week {detail}",

@@ -1,4 +1,4 @@
-"""Trust and rapport updates (MODEL.md §2) as pure functions on arrays.
+"""Trust and rapport updates (ODD 7.4-7.8) as pure functions on arrays.
 
 Trust mu_ij = Pr_i(j is a trustworthy type). The default representation is
 the log-odds of mu (Kydd 2000, 2005); the Beta reputation variant (Josang &

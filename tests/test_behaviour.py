@@ -2,7 +2,7 @@
 
 Each test sets the state it needs directly on ``model.state``, delivers one
 signal (or a short scripted sequence) with ``model._deliver`` and checks the
-receiver's numbers against MODEL.md §2-§3 computed by hand. The teaching
+receiver's numbers against ODD 7.4-7.8 computed by hand. The teaching
 scenario runs with the default parameters: kappa 2, kappa_h 1, kappa_b 2.5,
 phi 0.5, kappa_m 0.5; audience costs A_alpha 0.8, A_beta 0.4.
 """
@@ -370,7 +370,7 @@ def test_lobbying_pulls_the_leader_toward_the_faction(teaching: Scenario) -> Non
         assert np.count_nonzero(model._u) == (1 if expected else 0)
 
 
-# ----------------------------------------------------------------------------- the summit process (MODEL.md §6)
+# ----------------------------------------------------------------------------- the summit process (ODD 7.16-7.19)
 
 
 def _script(model: DiplomacyModel, moves: list[tuple[int, str, str]]) -> None:
@@ -451,7 +451,7 @@ def test_scheduled_summit_is_held_in_its_week(teaching: Scenario) -> None:
     assert model.summit.results and model.summit.results[0].split(":")[0] in ("agreement", "declaration", "walk_away")
 
 
-# ----------------------------------------------------------------------------- one week of pressure (MODEL.md §5)
+# ----------------------------------------------------------------------------- one week of pressure (ODD 7.12-7.15)
 
 
 def test_one_week_of_pressure_and_forgetting(teaching: Scenario) -> None:
@@ -484,7 +484,7 @@ def test_one_week_of_pressure_and_forgetting(teaching: Scenario) -> None:
     assert trust(model, "ada", "beta") == pytest.approx(_expit(0.98 * _logit(0.8) + 0.02 * _logit(mu0)), abs=1e-12)
 
 
-# ----------------------------------------------------------------------------- the Beta reputation variant (MODEL.md §2)
+# ----------------------------------------------------------------------------- the Beta reputation variant (ODD 7.4-7.8)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Closed forms the engine's pure functions must reproduce (MODEL.md §1, §2, §4, §5).
+"""Closed forms the engine's pure functions must reproduce (ODD 7.1-7.3).
 
 Each test compares a function of sim/ with an independent computation: a
 dense linear solve, Bayes' rule, a quadrature, or numbers worked out by hand
@@ -22,7 +22,7 @@ from sim import trust as tr
 from sim.influence import fj_fixed_point, fj_step, row_normalise
 from sim.model import DiplomacyModel
 
-# --------------------------------------------------------------------------- Friedkin-Johnsen (MODEL.md §4)
+# --------------------------------------------------------------------------- Friedkin-Johnsen (ODD 7.10-7.11)
 
 
 def _random_stochastic(n: int, density: float, seed: int) -> sp.csr_matrix:
@@ -85,7 +85,7 @@ def test_if_left_alone_is_the_dense_fixed_point_of_the_model(teaching, steps: in
     np.testing.assert_allclose(again, expected, atol=1e-12)
 
 
-# --------------------------------------------------------------------------- trust (MODEL.md §2)
+# --------------------------------------------------------------------------- trust (ODD 7.4-7.8)
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,7 +217,7 @@ def test_beta_decay_by_hand() -> None:
     assert (float(a), float(b)) == (4.0, 3.0)
 
 
-# --------------------------------------------------------------------------- win-sets (MODEL.md §1)
+# --------------------------------------------------------------------------- win-sets (ODD 7.1-7.3)
 
 # issue_grid(2, 3), points (d, r) in this order:
 # 0 (0,0)  1 (0,.5)  2 (0,1)  3 (.5,0)  4 (.5,.5)  5 (.5,1)  6 (1,0)  7 (1,.5)  8 (1,1)
@@ -344,7 +344,7 @@ def test_classify_agreement_boxes(d: float, r: float, expected: str | None) -> N
     assert bg.classify_agreement(np.array([d, r]), CLASSES, ["d", "r"]) == expected
 
 
-# --------------------------------------------------------------------------- pressure (MODEL.md §5)
+# --------------------------------------------------------------------------- pressure (ODD 7.12-7.15)
 
 
 @pytest.mark.parametrize(

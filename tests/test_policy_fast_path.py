@@ -1,4 +1,4 @@
-"""The vectorised decision rule equals the straightforward one (MODEL.md §6)."""
+"""The vectorised decision rule equals the straightforward one (ODD 7.16-7.19)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_state_stays_in_unit_interval_every_step(sc: Scenario, seed: int) -> Non
 @SETTINGS
 @given(sc=scenarios(), seed=seeds())
 def test_each_sides_influence_sums_to_one_every_step(sc: Scenario, seed: int) -> None:
-    """Sum over F_c and L_c of omega_k = 1 (MODEL.md §1), at the start and after every step."""
+    """Sum over F_c and L_c of omega_k = 1 (ODD 7.1-7.3), at the start and after every step."""
     model = DiplomacyModel(sc, seed=seed)
     sums = [model.state.omega[mem].sum() for mem in model.members]
     np.testing.assert_allclose(sums, 1.0, atol=1e-9, err_msg="at build")
@@ -152,7 +152,7 @@ def _no_beta_factions(data) -> None:
 
 
 def test_a_side_without_factions_gives_its_leader_all_the_influence() -> None:
-    """Sum of omega over F_c and L_c is 1 (MODEL.md §1): with no factions the leader alone ratifies.
+    """Sum of omega over F_c and L_c is 1 (ODD 7.1-7.3): with no factions the leader alone ratifies.
 
     Fails while DiplomacyModel._build sets a faction-less leader's omega to its self_weight (.45 here):
     the side's win-set is then empty whenever self_weight < theta_c, so no deal can ever be ratified.

@@ -1,4 +1,4 @@
-"""The win-set without the (members x grid) matrix equals the direct one (MODEL.md §1)."""
+"""The win-set without the (members x grid) matrix equals the direct one (ODD 7.1-7.3)."""
 
 from __future__ import annotations
 
