@@ -881,7 +881,7 @@ def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fal
 def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     from sim.run import _atomic
 
-    out = _output_path(out_path)
+    out = _output_path(out_path, pdf)
     if pdf:
         find_chromium()  # fail before writing anything when the PDF cannot be made
     _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
@@ -890,12 +890,19 @@ def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     return out
 
 
-def _output_path(out_path: str | Path) -> Path:
+def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
+    """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write."""
+    from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
+
     out = Path(out_path)
-    if out.exists() and out.is_dir():
+    check_output_path(out, "-o")
+    if out.is_dir():
         raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
     if not out.parent.exists():
         raise InputError(f"{out}: the directory {out.parent} does not exist")
+    check_out_file(out, "-o", REPORT_HTML_MARKERS)
+    if pdf:
+        check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS)
     return out
 
 
@@ -1108,6 +1115,7 @@ def write_report(directory: str | Path, out_path: str | Path | None = None, pdf:
     if not d.is_dir():
         raise RunDirError(f"{d}: not a directory; give a run directory (run.json, events, series) or a sweep directory (sweep.json, runs/)")
     out = Path(out_path) if out_path is not None else d / "report.html"
+    _output_path(out, pdf)  # before any work
     if is_run_dir(d):
         return _write_run_report(d, out, pdf=pdf)
     if is_sweep_dir(d):

@@ -624,11 +624,16 @@ def run_sweep(
     total = sum(len(b) for b in all_batches)
     spec_hash = loaded.hash
     manifest_path = out / "sweep.json"
+    from sim.outputs import check_out_dir, is_summitry_sweep_dir
+
+    check_out_dir(out, "--out", owned="sweep")
     if manifest_path.exists():
         try:
             old = json.loads(manifest_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
+        if not is_summitry_sweep_dir(out):
+            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
         if not resume:
             raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
         if old.get("spec_hash") != spec_hash:
@@ -638,13 +643,14 @@ def run_sweep(
             )
         started = old.get("started")
     else:
-        if out.exists() and any(out.iterdir()) and not (out / "runs").exists():
-            raise InputError(f"{out}: exists and is not empty; choose a new --out")
+        if out.exists() and any(out.iterdir()):
+            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     (out / "runs").mkdir(parents=True, exist_ok=True)
     if loaded.spec.trajectories.keep:
         (out / "trajectories").mkdir(exist_ok=True)
-    for stale in list((out / "runs").glob(".*.tmp")) + list((out / "trajectories").glob(".*.tmp")):
+    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
+    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
         stale.unlink(missing_ok=True)
     done = done_batches(out)
     base = {
