@@ -407,7 +407,8 @@ class Session(threading.Thread):
             new = resp.get("ensemble-store", {}).get("data")
             if not new:
                 break
-            self.check(new["config"] == self.config and new["n"] == self.ensemble_n, f"ensemble store {new}")
+            # the store holds the server's ensemble id (the job, its config and progress live on the server)
+            self.check(new.get("id") == ens.get("id") and new["n"] == self.ensemble_n, f"ensemble store {new}")
             ens = new
             if not ens.get("running"):
                 fig = resp.get("ensemble-outcomes", {}).get("figure")

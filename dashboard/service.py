@@ -151,6 +151,35 @@ def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) ->
     }
 
 
+MAX_ENSEMBLE_RUNS = 5000
+"""Largest ensemble the dashboard runs (the N field's maximum; larger requests are clamped)."""
+MAX_RUNS_PER_TICK = 20
+"""Most ensemble runs one request computes, whatever its time budget (a request is bounded by a count, not a clock)."""
+MAX_ENSEMBLE_JOBS = 16
+"""Ensembles the server keeps (started, running or finished); the least recently used is forgotten first."""
+
+
+class EnsembleJob:
+    """An ensemble's size and progress, kept on the server under an id it issued.
+
+    The browser holds only the id (and, for display, copies of ``n`` and
+    ``done``); how much work a request does is decided here, never by what
+    the browser sends.
+    """
+
+    def __init__(self, job_id: str, config: dict[str, Any], n: int) -> None:
+        self.id = job_id
+        self.config = config
+        self.n = n
+        self.members: list[dict[str, Any]] = []
+        self.running = True
+        self.lock = threading.Lock()
+
+    @property
+    def done(self) -> int:
+        return len(self.members)
+
+
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
     """What an ensemble keeps of one run: its outcome, the principals' trust and each side's pressure."""
     from dashboard.runview import principals, run_view
@@ -189,6 +218,9 @@ class Service:
         self.uploads = UploadStore(upload_dir)
         self.engine = versions().get("summitry", "")
         self._lock = threading.Lock()
+        self.jobs: LRUCache[EnsembleJob] = LRUCache(MAX_ENSEMBLE_JOBS)
+        self.runs_computed = 0
+        """Runs this service has computed (any kind; for tests that bound a request's work)."""
 
     # ----------------------------------------------------------- scenarios
     def builtin(self) -> list[str]:
@@ -313,21 +345,49 @@ class Service:
 
         def compute() -> dict[str, Any]:
             sc = self.scenario(cfg["scenario"], cfg["overrides"])
+            self.runs_computed += 1
             return ensemble_summary(run_scenario(sc, seed=int(seed), mode=cfg["mode"], overrides=cfg["overrides"]))
 
         return self.ensembles.get_or_compute(key, compute)
 
-    def ensemble_advance(self, config: Mapping[str, Any], n: int, done: int, budget_s: float = 0.4, max_runs: int = 50) -> int:
-        """Compute ensemble members from ``done`` on for about ``budget_s`` seconds; returns the new count done."""
-        seeds = self.ensemble_seeds(config, n)
-        t0 = time.perf_counter()
-        i = int(done)
-        while i < len(seeds) and i - done < max_runs:
-            self.ensemble_member(config, seeds[i])
-            i += 1
-            if time.perf_counter() - t0 > budget_s:
-                break
-        return i
+    def start_ensemble(self, config: Mapping[str, Any], n: int) -> EnsembleJob:
+        """A new ensemble job of ``n`` runs (clamped to 1..MAX_ENSEMBLE_RUNS) under a fresh unguessable id; no run is computed."""
+        import secrets
+
+        cfg = self.config(config)
+        self.base_scenario(cfg["scenario"])  # an unknown scenario fails now, not at the first tick
+        job = EnsembleJob(secrets.token_urlsafe(16), cfg, min(max(int(n), 1), MAX_ENSEMBLE_RUNS))
+        self.jobs.put(job.id, job)
+        return job
+
+    def job(self, job_id: Any) -> EnsembleJob | None:
+        """The ensemble job of ``job_id`` (None for anything else: an unknown, forgotten or malformed id)."""
+        if not isinstance(job_id, str) or not 0 < len(job_id) <= 64:
+            return None
+        return self.jobs.get(job_id)
+
+    def advance_job(self, job: EnsembleJob, budget_s: float = 0.4, max_runs: int = MAX_RUNS_PER_TICK) -> int:
+        """Compute the job's next members: at most ``max_runs`` (and stop once ``budget_s`` has passed); returns done.
+
+        A tick that finds the job busy (another request is advancing it) does no work.
+        """
+        max_runs = max(0, min(int(max_runs), MAX_RUNS_PER_TICK))
+        if not job.lock.acquire(blocking=False):
+            return job.done
+        try:
+            seed = job.config["seed"]
+            t0 = time.perf_counter()
+            for _ in range(max_runs):
+                if not job.running or job.done >= job.n:
+                    break
+                job.members.append(self.ensemble_member(job.config, seed + job.done))
+                if time.perf_counter() - t0 > budget_s:
+                    break
+            if job.done >= job.n:
+                job.running = False
+            return job.done
+        finally:
+            job.lock.release()
 
     def ensemble(self, config: Mapping[str, Any], n: int, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Every member of an N-run ensemble (recomputing any this worker lacks)."""
