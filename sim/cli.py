@@ -75,15 +75,19 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
     from sim.scenario import load_scenario
 
     sets: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     if params is not None:
-        from sim.overrides import load_params_file
+        from sim.overrides import read_params_file
 
-        file_scenario, from_file = load_params_file(params)
+        file_scenario, from_file, origins = read_params_file(params)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
             raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
         sets.update(from_file)
-    sets.update(_parse_sets(set_))
-    return load_scenario(scenario, sets), sets
+    from_set = _parse_sets(set_)
+    sets.update(from_set)
+    for key in from_set:
+        origins.pop(key, None)
+    return load_scenario(scenario, sets, origins), sets
 
 
 @app.command("scenarios")
@@ -144,19 +148,20 @@ def params_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name or path.")],
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
-    """List every parameter path of a scenario, with its value and range (for --set and sweeps)."""
-    from sim.overrides import parameter_table
+    """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
+    from sim.overrides import accepted_range, parameter_map, parameter_table
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    table = Table(title=f"Parameters of {sc.name}")
-    for col in ("path", "value", "range", "meaning"):
+    pmap = parameter_map(sc)
+    table = Table(title=f"Parameters of {sc.name}", caption="accepted: what --set and sweeps accept; typical: the default sweep range")
+    for col in ("path", "value", "accepted", "typical", "meaning"):
         table.add_column(col)
     for p in parameter_table(sc):
         if grep and grep not in p.path:
             continue
         value = "default" if p.value != p.value else f"{p.value:g}"
-        table.add_row(p.path, value, f"[{p.low:g}, {p.high:g}]", p.description)
+        table.add_row(p.path, value, accepted_range(pmap[p.path][1]), f"[{p.low:g}, {p.high:g}]", p.description)
     out.print(table)
 
 

@@ -504,15 +504,17 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_scenario(name_or_path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
-    """Load, override and validate a scenario (a built-in name or a path)."""
+def load_scenario(
+    name_or_path: str | Path, overrides: Mapping[str, Any] | None = None, origins: Mapping[str, str] | None = None
+) -> Scenario:
+    """Load, override and validate a scenario (a built-in name or a path); ``origins`` say where each override came from."""
     data, lines, source = load_raw(name_or_path)
     if overrides:
         from sim.overrides import apply_overrides
 
         # validate first so that override errors are about the override only
         validate_data(data, source, lines)
-        data = apply_overrides(data, overrides, source)
+        data = apply_overrides(data, overrides, source, origins)
         return validate_data(data, f"{source} (with --set)", {})
     return validate_data(data, source, lines)
 

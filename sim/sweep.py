@@ -249,9 +249,36 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         problems.append(f"{_where(source, lines, ('design',))}: design: {spec.design} needs ranges (low/high), not levels")
     if spec.design == "morris" and spec.points < 2:
         problems.append(f"{_where(source, lines, ('points',))}: points: morris needs at least 2 trajectories")
+    if not problems:
+        n_points, n_runs = design_size(spec)
+        if n_runs > MAX_SWEEP_RUNS:
+            problems.append(
+                f"{_where(source, lines, ('points',))}: points: the {spec.design} design has {n_points:,} points x {spec.replicates:,} "
+                f"replicates = {n_runs:,} runs; a sweep is limited to {MAX_SWEEP_RUNS:,} runs (split it, or lower points or replicates)"
+            )
     if problems:
         raise SweepSpecError(problems)
     return LoadedSpec(spec, source, raw, scen_source, paths, bounds, integer, fixed, metrics)
+
+
+MAX_SWEEP_RUNS = 1_000_000
+"""Most runs one sweep (or calibration) may have: its run list and design are built in memory (about 200 bytes a run)."""
+
+
+def design_size(spec: SweepSpec) -> tuple[int, int]:
+    """(design points, runs) of a spec, computed from its sizes alone (nothing is built)."""
+    D = len(spec.parameters)
+    if spec.design == "grid":
+        n = 1
+        for r in spec.parameters.values():
+            n *= len(r.levels) if r.levels is not None else spec.points
+    elif spec.design == "lhs":
+        n = spec.points
+    elif spec.design == "sobol":
+        n = spec.points * (D + 2)  # Saltelli without second-order terms
+    else:
+        n = spec.points * (D + 1)  # Morris trajectories
+    return n, n * spec.replicates
 
 
 # ------------------------------------------------------------------- design
