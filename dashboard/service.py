@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import math
 import os
+import re
 import tempfile
 import threading
 import time
@@ -73,18 +74,27 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
 
 
+MAX_UPLOAD_DIR_BYTES = 64 * 1024 * 1024
+"""Size budget of a server's upload directory; the least recently stored uploads are removed to stay within it."""
+_UPLOAD_NAME = re.compile(r"[0-9a-f]{64}\.(yaml|name)")
+
+
 class UploadStore:
     """Uploaded scenario texts by the SHA-256 of their bytes: in memory and in a directory.
 
-    The directory (shared by every worker on the host) lets any worker rebuild
-    a run from an upload it did not receive.
+    The directory (one per server) lets a run be rebuilt from an upload after
+    the memory cache forgot it. It holds at most ``max_bytes``: storing an
+    upload removes the oldest uploads (files of the store's own naming only)
+    until the directory fits.
     """
 
-    def __init__(self, directory: str | Path | None = None, maxsize: int = 64) -> None:
+    def __init__(self, directory: str | Path | None = None, maxsize: int = 64, max_bytes: int = MAX_UPLOAD_DIR_BYTES) -> None:
         self.directory = Path(directory) if directory else None
+        self.max_bytes = max_bytes
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
         self._memory: LRUCache[tuple[str, str]] = LRUCache(maxsize)
+        self._lock = threading.Lock()
 
     @staticmethod
     def key_of(text: str) -> str:
@@ -94,14 +104,52 @@ class UploadStore:
         key = self.key_of(text)
         self._memory.put(key, (text, filename))
         if self.directory is not None:
-            target = self.directory / f"{key}.yaml"
-            if not target.exists():
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, target)
-                (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
+            with self._lock:
+                target = self.directory / f"{key}.yaml"
+                if not target.exists():
+                    self._make_room(len(text.encode("utf-8")) + len(filename.encode("utf-8")))
+                    fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
+                    try:
+                        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                            fh.write(text)
+                        os.replace(tmp, target)
+                    finally:
+                        if os.path.exists(tmp):
+                            os.unlink(tmp)
+                    (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
         return key
+
+    def disk_bytes(self) -> int:
+        """Bytes of the store's files in its directory."""
+        return sum(size for _, size, _ in self._files())
+
+    def _files(self) -> list[tuple[Path, int, float]]:
+        assert self.directory is not None
+        out = []
+        for p in self.directory.iterdir():
+            if _UPLOAD_NAME.fullmatch(p.name):
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                out.append((p, st.st_size, st.st_mtime))
+        return out
+
+    def _make_room(self, incoming: int) -> None:
+        """Remove the oldest uploads (their .yaml and .name) until ``incoming`` more bytes fit the budget."""
+        files = self._files()
+        total = sum(size for _, size, _ in files)
+        by_key: dict[str, tuple[float, int]] = {}
+        for p, size, mtime in files:
+            k = p.name.split(".", 1)[0]
+            old_mtime, old_size = by_key.get(k, (mtime, 0))
+            by_key[k] = (min(old_mtime, mtime), old_size + size)
+        for k, (_, size) in sorted(by_key.items(), key=lambda kv: kv[1][0]):
+            if total + incoming <= self.max_bytes:
+                break
+            for suffix in (".yaml", ".name"):
+                (self.directory / f"{k}{suffix}").unlink(missing_ok=True)  # type: ignore[operator]
+            total -= size
 
     def get(self, key: str) -> tuple[str, str] | None:
         hit = self._memory.get(key)

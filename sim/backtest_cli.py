@@ -171,7 +171,10 @@ def calibrate_cmd(
     accept: Annotated[float, typer.Option("--accept", help="Fraction of points kept (the closest to the record).")] = 0.05,
     parameters: Annotated[
         list[str] | None,
-        typer.Option("--parameters", help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a §9 handful)."),
+        typer.Option(
+            "--parameters",
+            help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a handful of the most influential model parameters).",
+        ),
     ] = None,
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,

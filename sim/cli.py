@@ -18,6 +18,28 @@ from rich.table import Table
 
 from sim.errors import DiskFullError, InputError
 
+
+def _flags_render_as_flags() -> None:
+    """Show on/off options as flags in --help: this Typer labels them ``<bool>``, as if they took a value."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # another Typer: its help is its own
+        return
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_summitry_flags", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return original(self, ctx)  # type: ignore[no-any-return]
+
+    display_type_rich._summitry_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_render_as_flags()
+
 app = typer.Typer(
     name="summitry",
     help="Agent-based simulator of summit diplomacy.",
@@ -318,6 +340,21 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM raises SystemExit (status 143), so ``finally`` blocks and context managers clean up (temp files, profiles)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+        def _terminate(_signum: int, _frame: Any) -> None:
+            sys.exit(143)
+
+        signal.signal(signal.SIGTERM, _terminate)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: 0 success, 2 bad input (message only), 1 internal error (traceback).
 
@@ -326,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     global _debug
     _debug = False
+    _exit_on_sigterm()
     try:
         app(args=argv, standalone_mode=True)
     except InputError as exc:

@@ -18,16 +18,18 @@ from a live model — so a report can be made years later from the files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -1149,6 +1151,57 @@ def find_chromium() -> str:
     )
 
 
+CHROMIUM_PROFILE_PREFIX = "summitry-chromium-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphan_profiles(parent: str | Path | None = None) -> list[Path]:
+    """Remove Chromium profiles left by summitry processes that no longer run (killed with SIGKILL, say).
+
+    Only directories named ``summitry-chromium-<pid>-XXXXXXXX`` whose pid is
+    gone are removed; a profile of a live process (another report being
+    printed) is kept.
+    """
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(base.glob(f"{CHROMIUM_PROFILE_PREFIX}*"))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = re.fullmatch(rf"{CHROMIUM_PROFILE_PREFIX}(\d+)-[A-Za-z0-9_]{{8}}", entry.name)
+        if m is None or not entry.is_dir() or entry.is_symlink() or _pid_alive(int(m.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def chromium_profile(parent: str | Path | None = None) -> Iterator[str]:
+    """A fresh Chromium profile directory, removed on every way out.
+
+    Normal return, exceptions and Ctrl-C remove it here; SIGTERM does too
+    (the command line turns it into an exit); after a SIGKILL nothing can
+    run, so the next profile made removes those of processes that are gone.
+    """
+    remove_orphan_profiles(parent)
+    profile = tempfile.mkdtemp(prefix=f"{CHROMIUM_PROFILE_PREFIX}{os.getpid()}-", dir=parent)
+    try:
+        yield profile
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
     """Print an HTML report to an A4 PDF with headless Chromium (charts rendered, no toolbar)."""
     from sim.run import _atomic
@@ -1158,7 +1211,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
     target = Path(pdf_path)
 
     def run(tmp: str) -> None:
-        with tempfile.TemporaryDirectory(prefix="summitry-chromium-") as profile:
+        with chromium_profile() as profile:
             cmd = [
                 chrome,
                 "--headless",
