@@ -35,7 +35,7 @@ def _flags_render_as_flags() -> None:
         return original(self, ctx)  # type: ignore[no-any-return]
 
     display_type_rich._summitry_flags = True  # type: ignore[attr-defined]
-    TyperOption.display_type_rich = display_type_rich
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
 _flags_render_as_flags()
