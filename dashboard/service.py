@@ -169,24 +169,42 @@ class UploadStore:
 def _numbers(mapping: Any) -> dict[str, float | int]:
     """Overrides from the browser, kept only where the value is a finite number (integers as int)."""
     out: dict[str, float | int] = {}
-    for k, v in (mapping or {}).items():
+    if not isinstance(mapping, Mapping):
+        return out
+    for k, v in list(mapping.items())[:MAX_BROWSER_ITEMS]:
+        if isinstance(v, str) and len(v) > 40:
+            continue  # no parameter needs a longer number; float() of a huge string is work for nothing
         try:
             f = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             continue
         if math.isfinite(f):
             out[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
     return out
 
 
+MAX_BROWSER_ITEMS = 500
+"""Most overrides, removed events or added events a configuration or fork from the browser may carry (the rest are ignored)."""
+MAX_SEED = 2**63 - 1
+
+
+def _small_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number from the browser within 64 bits (a bool, a huge or a malformed value gives ``default``)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SEED else default
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SEED:
+        return int(value)
+    if isinstance(value, str) and 0 < len(value.strip()) <= 19 and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return default
+
+
 def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) -> dict[str, Any]:
     """A configuration with every key present and typed (seed int >= 0, overrides floats)."""
-    config = dict(config or {})
-    seed = config.get("seed")
-    try:
-        seed = max(0, int(seed)) if seed is not None and seed != "" else 0
-    except (TypeError, ValueError):
-        seed = 0
+    config = dict(config) if isinstance(config, Mapping) else {}
+    seed = max(0, _small_int(config.get("seed"), 0) or 0)
     mode = config.get("mode")
     if mode not in ("free", "forcing"):
         mode = None
@@ -449,23 +467,22 @@ class Service:
 
 def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
     """A fork spec with every key present: at (int >= 0), overrides, remove (sorted ints), add (list)."""
-    at = fork.get("at", 0)
-    try:
-        at = max(0, int(at))
-    except (TypeError, ValueError):
-        at = 0
+    fork = fork if isinstance(fork, Mapping) else {}
+    at = max(0, _small_int(fork.get("at", 0), 0) or 0)
     overrides = _numbers(fork.get("overrides"))
-    remove = sorted({int(i) for i in fork.get("remove") or [] if str(i).lstrip("-").isdigit()})
+    removed: list[Any] = fork.get("remove") if isinstance(fork.get("remove"), list) else []  # type: ignore[assignment]
+    remove = sorted({i for i in (_small_int(v) for v in removed[:MAX_BROWSER_ITEMS]) if i is not None})
+    added: list[Any] = fork.get("add") if isinstance(fork.get("add"), list) else []  # type: ignore[assignment]
     add = []
-    for e in fork.get("add") or []:
-        if not isinstance(e, Mapping) or not e.get("kind") or not e.get("sender"):
+
+    def name(v: Any) -> str | None:
+        return v if isinstance(v, str) and 0 < len(v) <= 64 else None
+
+    for e in added[:MAX_BROWSER_ITEMS]:
+        if not isinstance(e, Mapping) or name(e.get("kind")) is None or name(e.get("sender")) is None:
             continue
-        week = e.get("week", at)
-        try:
-            week = int(week)
-        except (TypeError, ValueError):
-            week = at
-        add.append({"week": week, "kind": str(e["kind"]), "sender": str(e["sender"]), "receiver": e.get("receiver") or None})
+        week = _small_int(e.get("week", at), at)
+        add.append({"week": week, "kind": e["kind"], "sender": e["sender"], "receiver": name(e.get("receiver"))})
     return {"at": at, "overrides": dict(sorted(overrides.items())), "remove": remove, "add": add}
 
 

@@ -134,3 +134,44 @@ def test_a_busy_job_is_not_advanced_twice_at_once(service: Service) -> None:
     with job.lock:  # another request is advancing it
         out, runs = _runs(service, ensemble_tick, service, store, budget_s=1e9)
     assert runs == 0 and out["ensemble"]["done"] == 0
+
+
+# ----------------------------------------------------- configurations, forks
+
+
+def test_crafted_configurations_are_normalised_not_raised_on() -> None:
+    from dashboard.service import normalise_config
+
+    big = 10**400  # valid JSON; float() of it overflows and str() of 10**5000 would raise
+    cfg = normalise_config(
+        {"seed": big, "mode": ["x"], "overrides": {"kappa": big, "leak0": "9" * 5000, "x": [1], "ok": "0.5"}}, "teaching"
+    )
+    assert cfg == {"scenario": "teaching", "seed": 0, "mode": None, "overrides": {"ok": 0.5}}
+    assert normalise_config("not a mapping", "teaching")["seed"] == 0  # type: ignore[arg-type]
+    assert normalise_config({"seed": -5}, "teaching")["seed"] == 0
+    assert normalise_config({"seed": "12"}, "teaching")["seed"] == 12
+    many = {f"p{i}": 1 for i in range(100_000)}
+    assert len(normalise_config({"overrides": many}, "teaching")["overrides"]) <= 500
+
+
+def test_crafted_forks_are_bounded() -> None:
+    from dashboard.service import MAX_BROWSER_ITEMS, normalise_fork
+
+    big = 10**400
+    spec = normalise_fork(
+        {
+            "at": big,
+            "remove": [big, "1", "x" * 5000, 3, True, None, *range(10, 100_000)],
+            "add": [
+                {"kind": big, "sender": "a"},
+                {"kind": "praise", "sender": "x" * 5000},
+                {"kind": "praise", "sender": "ada", "week": big},
+            ]
+            + [{"kind": "praise", "sender": "ada"}] * 100_000,
+        }
+    )
+    assert spec["at"] == 0
+    assert spec["remove"][:2] == [1, 3] and len(spec["remove"]) <= MAX_BROWSER_ITEMS
+    assert spec["add"][0] == {"week": 0, "kind": "praise", "sender": "ada", "receiver": None}
+    assert len(spec["add"]) <= MAX_BROWSER_ITEMS
+    assert normalise_fork("nonsense") == {"at": 0, "overrides": {}, "remove": [], "add": []}  # type: ignore[arg-type]
