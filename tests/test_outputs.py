@@ -336,3 +336,18 @@ def test_stale_temporaries_of_summitrys_naming_are_removed_at_the_next_write(tmp
     assert all(f.read_text() == "not summitry's" for f in foreign)
     assert stale_file.exists()  # another name's temporaries wait for that name's next write
     assert remove_stale_temporaries(tmp_path / "r.html") == [stale_file]
+
+
+@pytest.mark.slow
+def test_report_pdf_of_summitrys_own_is_recognised_and_rewritten(tmp_path: Path, cli, small_run: RunResult) -> None:
+    """Chromium's PDF carries the report's title (UTF-16 hex) in its metadata: a second --pdf to the same place is allowed."""
+    from sim.outputs import REPORT_PDF_MARKERS
+
+    run = small_run.save(tmp_path / "run")
+    for _ in range(2):
+        r = cli("report", str(run), "-o", str(tmp_path / "r.html"), "--pdf")
+        assert r.code == 0, r.stderr
+    pdf = (tmp_path / "r.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert any(m in pdf for m in REPORT_PDF_MARKERS)
+    assert not list(tmp_path.glob(".r.*"))
