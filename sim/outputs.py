@@ -197,3 +197,22 @@ def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overw
         if any(m in head or m in tail for m in markers):
             return
     raise InputError(f"{flag} {p}: the file exists and was not written by summitry; choose another name, or pass --overwrite")
+
+
+CHARTS_MARKER = ".summitry-charts"
+"""Left in a --charts directory after an export, so that a later export may write there again."""
+
+
+def check_charts_dir(path: Path, flag: str = "--charts") -> None:
+    """A chart-export directory must be new, empty, or one summitry exported to before (its marker file)."""
+    p = Path(path)
+    check_output_path(p, flag)
+    if not os.path.lexists(p):
+        return
+    if not p.is_dir():
+        raise InputError(f"{flag} {p}: exists and is not a directory")
+    if _is_empty_dir(p) or (p / CHARTS_MARKER).is_file():
+        return
+    raise InputError(
+        f"{flag} {p}: directory exists and holds files summitry did not export there; charts could overwrite them — choose a new or empty directory"
+    )

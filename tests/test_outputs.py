@@ -351,3 +351,19 @@ def test_report_pdf_of_summitrys_own_is_recognised_and_rewritten(tmp_path: Path,
     assert pdf.startswith(b"%PDF-")
     assert any(m in pdf for m in REPORT_PDF_MARKERS)
     assert not list(tmp_path.glob(".r.*"))
+
+
+def test_report_charts_refuses_a_foreign_directory_before_any_work(tmp_path: Path, cli, small_run: RunResult) -> None:
+    from sim.outputs import CHARTS_MARKER, check_charts_dir
+
+    run = small_run.save(tmp_path / "run")
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    (figs / "trust.png").write_bytes(b"my own figure")
+    r = cli("report", str(run), "--charts", str(figs))
+    assert r.code == 2
+    assert str(figs) in _error_line(r)
+    assert (figs / "trust.png").read_bytes() == b"my own figure"
+    assert not (run / "report.html").exists(), "the check came before the report was written"
+    (figs / CHARTS_MARKER).write_text("trust.png\n")  # an earlier export of summitry's
+    check_charts_dir(figs)
