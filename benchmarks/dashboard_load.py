@@ -257,10 +257,12 @@ class Session(threading.Thread):
         ensemble_n: int,
         steps: int = 10,
         scrubs: int = 5,
+        min_cycles: int = 0,
     ) -> None:
         super().__init__(name=f"session-{index}", daemon=True)
         self.index, self.url, self.cbs = index, base_url, cbs
         self.scenario, self.seed, self.deadline = scenario, seed, deadline
+        self.min_cycles, self.my_cycles = min_cycles, 0
         self.stats, self.expected, self.ensemble_n = stats, expected, ensemble_n
         self.steps, self.scrubs = steps, scrubs
         self.http = requests.Session()
@@ -394,7 +396,7 @@ class Session(threading.Thread):
         ens = resp.get("ensemble-store", {}).get("data")
         tick = self.cbs.find(("ensemble-interval",))
         ticks = 0
-        while ens and ens.get("running") and ticks < 10 * self.ensemble_n and time.monotonic() < self.deadline:
+        while ens and ens.get("running") and ticks < 10 * self.ensemble_n and self.going():
             time.sleep(0.25)  # the page's ensemble interval
             resp = self.call(
                 "ensemble tick",
@@ -407,7 +409,8 @@ class Session(threading.Thread):
             new = resp.get("ensemble-store", {}).get("data")
             if not new:
                 break
-            self.check(new["config"] == self.config and new["n"] == self.ensemble_n, f"ensemble store {new}")
+            # the store holds the server's ensemble id (the job, its config and progress live on the server)
+            self.check(new.get("id") == ens.get("id") and new["n"] == self.ensemble_n, f"ensemble store {new}")
             ens = new
             if not ens.get("running"):
                 fig = resp.get("ensemble-outcomes", {}).get("figure")
@@ -418,26 +421,31 @@ class Session(threading.Thread):
     def think(self) -> None:
         time.sleep(self.rng.uniform(0.05, 0.15))
 
+    def going(self) -> bool:
+        """Before the deadline, or still short of the cycles this session must complete whatever the time."""
+        return time.monotonic() < self.deadline or self.my_cycles < self.min_cycles
+
     def run(self) -> None:
         try:
-            while time.monotonic() < self.deadline:
+            while self.going():
                 self.pick()
                 last = int(self.info["last"]) if self.info else 0
                 for _ in range(self.steps):  # step forward
-                    if time.monotonic() >= self.deadline:
+                    if not self.going():
                         return
                     self.navigate("step", "forward-button", self.step)
                     self.think()
                 for _ in range(self.scrubs):  # drag the timeline
-                    if time.monotonic() >= self.deadline:
+                    if not self.going():
                         return
                     self.navigate("scrub", "step-slider", self.rng.randint(0, last))
                     self.think()
-                if time.monotonic() < self.deadline:
+                if self.going():
                     self.run_fork()
                     self.navigate("step", "forward-button", self.step)  # stepping with a fork on screen
-                if time.monotonic() < self.deadline:
+                if self.going():
                     self.run_ensemble()
+                self.my_cycles += 1
                 with self.stats.lock:
                     self.stats.cycles += 1
         except Exception as exc:  # a bug in this client is an error too, never a silent stop
@@ -473,11 +481,14 @@ def run_load(
     server: Server | None = None,
     steps: int = 10,
     scrubs: int = 5,
+    min_cycles: int = 0,
 ) -> dict[str, Any]:
     """Drive ``sessions`` concurrent sessions for ``seconds`` against ``server`` (started here if None).
 
     Each session loops: pick its scenario, ``steps`` forward steps, ``scrubs`` slider drags,
-    a fork (and a step with it on screen), an ensemble of ``ensemble_n``.
+    a fork (and a step with it on screen), an ensemble of ``ensemble_n``. Each completes at
+    least ``min_cycles`` whole cycles however long they take (so a test's coverage never
+    depends on the machine's speed).
     """
     from sim.scenario import builtin_names
 
@@ -496,13 +507,14 @@ def run_load(
         t0 = time.monotonic()
         deadline = t0 + seconds
         threads = [
-            Session(i, server.url, cbs, sc, seed, deadline, stats, expected, ensemble_n, steps, scrubs) for i, (sc, seed) in enumerate(plan)
+            Session(i, server.url, cbs, sc, seed, deadline, stats, expected, ensemble_n, steps, scrubs, min_cycles)
+            for i, (sc, seed) in enumerate(plan)
         ]
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
             rss.append((time.monotonic() - t0, rss_of(server.proc.pid)))
-            if time.monotonic() > deadline + 120:
+            if min_cycles == 0 and time.monotonic() > deadline + 120:
                 stats.error("sessions still running 120 s after the deadline")
                 break
             time.sleep(1.0)

@@ -46,6 +46,17 @@ def _page_query() -> str | None:
     return "?" + parts.query if parts.query else ""
 
 
+def _private_upload_dir() -> Path:
+    """A fresh upload directory for this server (mode 0700), removed when the process exits normally or on SIGTERM."""
+    import atexit
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="summitry-uploads-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def create_app(
     default_scenario: str = DEFAULT_SCENARIO,
     cache_size: int = 32,
@@ -59,17 +70,17 @@ def create_app(
     Args:
         default_scenario: built-in scenario shown when the URL names none.
         cache_size: how many computed runs (and forks) the server keeps.
-        upload_dir: where uploaded scenarios are kept so that any worker on
-            this host can rebuild their runs (a temporary directory if None).
+        upload_dir: where uploaded scenarios are kept so that a run can be
+            rebuilt after the memory cache forgot its upload (None: a fresh
+            private temporary directory for this server, removed at exit);
+            its size is bounded (:data:`dashboard.service.MAX_UPLOAD_DIR_BYTES`).
         title: the browser tab's title.
         warm: compute the default scenario's run and first page now (about
             0.2 s), so the first visit is served from the cache.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
-        import tempfile
-
-        upload_dir = Path(tempfile.gettempdir()) / "summitry-uploads"
+        upload_dir = _private_upload_dir()
     service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
     if default_scenario not in service.builtin():
         raise ValueError(f"{default_scenario}: not a built-in scenario ({', '.join(service.builtin())})")

@@ -1140,56 +1140,89 @@ def clear_fork(status: str = "") -> Out:
 
 # ================================================================= ensemble
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
-    if not config:
+    """Start an ensemble on the server; the browser's store gets its id (and copies of n and done, for display only)."""
+    if not config or not isinstance(config, Mapping):
         return {}
+    total = _count(n, default=200)
     try:
-        total = int(n or 200)
-    except (TypeError, ValueError):
-        total = 200
-    total = min(max(total, 1), 5000)
-    cfg = service.config(config)
+        job = service.start_ensemble(config, total)
+    except InputError as exc:
+        return {"timer_disabled": True, "progress": progress_bar(0, 1, "; ".join(input_messages(exc)))}
     return {
-        "ensemble": {"config": cfg, "n": total, "done": 0, "running": True},
+        "ensemble": _ens_store(job),
         "timer_disabled": False,
-        "progress": progress_bar(0, total),
+        "progress": progress_bar(0, job.n),
     }
+
+
+def _count(value: Any, default: int) -> int:
+    """A run count from the browser: a whole number of at most 7 digits (else ``default``); the service clamps it."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str) and 0 < len(value.strip()) <= 7 and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return default
+
+
+def _ens_store(job: Any) -> dict[str, Any]:
+    return {"id": job.id, "n": job.n, "done": job.done, "running": job.running}
 
 
 def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: float = 0.3) -> Out:
-    """One chunk of the ensemble (about ``budget_s`` of work); the figures when it is complete."""
-    if not ens or not ens.get("running"):
+    """One bounded chunk of the ensemble named by the store's id; the figures when it is complete.
+
+    The store's ``n``, ``done``, ``running`` and ``config`` are ignored: the
+    job on the server says how much is left, and a tick computes at most
+    :data:`dashboard.service.MAX_RUNS_PER_TICK` runs.
+    """
+    job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
+    if job is None:
+        if isinstance(ens, Mapping) and ens.get("id") is not None:
+            return {
+                "timer_disabled": True,
+                "ensemble": None,
+                "progress": progress_bar(0, 1, "this ensemble is no longer on the server; run it again"),
+            }
         return {"timer_disabled": True}
-    cfg, n, done = ens["config"], int(ens["n"]), int(ens.get("done", 0))
+    if not job.running and job.done < job.n:
+        return {"timer_disabled": True, "ensemble": _ens_store(job)}
+    was_running = job.running
     try:
-        done = service.ensemble_advance(cfg, n, done, budget_s=budget_s)
+        done = service.advance_job(job, budget_s=budget_s)
     except InputError as exc:
+        job.running = False
         return {
             "timer_disabled": True,
-            "ensemble": {**ens, "running": False},
-            "progress": progress_bar(0, n, "; ".join(input_messages(exc))),
+            "ensemble": _ens_store(job),
+            "progress": progress_bar(0, job.n, "; ".join(input_messages(exc))),
         }
-    out: Out = {"ensemble": {**ens, "done": done}, "progress": progress_bar(done, n)}
-    if done >= n:
-        out["ensemble"]["running"] = False
+    out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
+    if done >= job.n:
         out["timer_disabled"] = True
-        out.update(ensemble_figures(service, cfg, n))
-        out["progress"] = progress_bar(n, n, f"{n} runs done")
+        if was_running:
+            out.update(ensemble_figures(service, job.config, job.n, job.members))
+        out["progress"] = progress_bar(job.n, job.n, f"{job.n} runs done")
     return out
 
 
-def ensemble_cancel(ens: Mapping[str, Any] | None) -> Out:
-    if not ens:
+def ensemble_cancel(service: Service, ens: Mapping[str, Any] | None) -> Out:
+    job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
+    if job is None:
         return {"timer_disabled": True}
+    job.running = False
     return {
         "timer_disabled": True,
-        "ensemble": {**ens, "running": False},
-        "progress": progress_bar(int(ens.get("done", 0)), int(ens.get("n", 0)), "cancelled"),
+        "ensemble": _ens_store(job),
+        "progress": progress_bar(job.done, job.n, "cancelled"),
     }
 
 
-def ensemble_figures(service: Service, config: Mapping[str, Any], n: int) -> Out:
-    """Outcome probabilities (Wilson 95%) and fan charts of trust and pressure over an N-seed ensemble."""
-    members = service.ensemble(config, n)
+def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, members: list[dict[str, Any]]) -> Out:
+    """Outcome probabilities (Wilson 95%) and fan charts of trust and pressure over an N-seed ensemble's members."""
     base = service.result(config)
     view = run_view(base)
     colours = side_colours(base)
@@ -1754,7 +1787,7 @@ def register(app: Dash, service: Service) -> None:
 
     @app.callback(*ens_outputs, Input(ids.ENS_CANCEL, "n_clicks"), State(ids.ENSEMBLE, "data"), prevent_initial_call=True)
     def _ens_cancel(_n: Any, ens: Any) -> tuple[Any, ...]:
-        return _emit(ens_names, ensemble_cancel(ens))
+        return _emit(ens_names, ensemble_cancel(service, ens))
 
     # ---- export
     @app.callback(

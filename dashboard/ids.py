@@ -7,7 +7,7 @@ URL = "url"
 CONFIG = "config-store"  # the configuration of the run on screen
 RUN_INFO = "run-info-store"  # what the figures on screen were drawn from: config, key, last step
 FORK = "fork-store"  # the fork on screen: config, spec, key
-ENSEMBLE = "ensemble-store"  # the ensemble in progress: config, n, done
+ENSEMBLE = "ensemble-store"  # the server-issued id of the ensemble in progress (n, done: copies for display)
 URL_SINK = "url-sink"  # output of the clientside callback that writes the URL
 PANEL_SCENARIO = "panel-scenario-store"  # which scenario the parameter controls were built for
 

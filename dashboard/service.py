@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import math
 import os
+import re
 import tempfile
 import threading
 import time
@@ -73,18 +74,27 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
 
 
+MAX_UPLOAD_DIR_BYTES = 64 * 1024 * 1024
+"""Size budget of a server's upload directory; the least recently stored uploads are removed to stay within it."""
+_UPLOAD_NAME = re.compile(r"[0-9a-f]{64}\.(yaml|name)")
+
+
 class UploadStore:
     """Uploaded scenario texts by the SHA-256 of their bytes: in memory and in a directory.
 
-    The directory (shared by every worker on the host) lets any worker rebuild
-    a run from an upload it did not receive.
+    The directory (one per server) lets a run be rebuilt from an upload after
+    the memory cache forgot it. It holds at most ``max_bytes``: storing an
+    upload removes the oldest uploads (files of the store's own naming only)
+    until the directory fits.
     """
 
-    def __init__(self, directory: str | Path | None = None, maxsize: int = 64) -> None:
+    def __init__(self, directory: str | Path | None = None, maxsize: int = 64, max_bytes: int = MAX_UPLOAD_DIR_BYTES) -> None:
         self.directory = Path(directory) if directory else None
+        self.max_bytes = max_bytes
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
         self._memory: LRUCache[tuple[str, str]] = LRUCache(maxsize)
+        self._lock = threading.Lock()
 
     @staticmethod
     def key_of(text: str) -> str:
@@ -94,14 +104,52 @@ class UploadStore:
         key = self.key_of(text)
         self._memory.put(key, (text, filename))
         if self.directory is not None:
-            target = self.directory / f"{key}.yaml"
-            if not target.exists():
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, target)
-                (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
+            with self._lock:
+                target = self.directory / f"{key}.yaml"
+                if not target.exists():
+                    self._make_room(len(text.encode("utf-8")) + len(filename.encode("utf-8")))
+                    fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
+                    try:
+                        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                            fh.write(text)
+                        os.replace(tmp, target)
+                    finally:
+                        if os.path.exists(tmp):
+                            os.unlink(tmp)
+                    (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
         return key
+
+    def disk_bytes(self) -> int:
+        """Bytes of the store's files in its directory."""
+        return sum(size for _, size, _ in self._files())
+
+    def _files(self) -> list[tuple[Path, int, float]]:
+        assert self.directory is not None
+        out = []
+        for p in self.directory.iterdir():
+            if _UPLOAD_NAME.fullmatch(p.name):
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                out.append((p, st.st_size, st.st_mtime))
+        return out
+
+    def _make_room(self, incoming: int) -> None:
+        """Remove the oldest uploads (their .yaml and .name) until ``incoming`` more bytes fit the budget."""
+        files = self._files()
+        total = sum(size for _, size, _ in files)
+        by_key: dict[str, tuple[float, int]] = {}
+        for p, size, mtime in files:
+            k = p.name.split(".", 1)[0]
+            old_mtime, old_size = by_key.get(k, (mtime, 0))
+            by_key[k] = (min(old_mtime, mtime), old_size + size)
+        for k, (_, size) in sorted(by_key.items(), key=lambda kv: kv[1][0]):
+            if total + incoming <= self.max_bytes:
+                break
+            for suffix in (".yaml", ".name"):
+                (self.directory / f"{k}{suffix}").unlink(missing_ok=True)  # type: ignore[operator]
+            total -= size
 
     def get(self, key: str) -> tuple[str, str] | None:
         hit = self._memory.get(key)
@@ -121,24 +169,42 @@ class UploadStore:
 def _numbers(mapping: Any) -> dict[str, float | int]:
     """Overrides from the browser, kept only where the value is a finite number (integers as int)."""
     out: dict[str, float | int] = {}
-    for k, v in (mapping or {}).items():
+    if not isinstance(mapping, Mapping):
+        return out
+    for k, v in list(mapping.items())[:MAX_BROWSER_ITEMS]:
+        if isinstance(v, str) and len(v) > 40:
+            continue  # no parameter needs a longer number; float() of a huge string is work for nothing
         try:
             f = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             continue
         if math.isfinite(f):
             out[str(k)] = int(f) if f.is_integer() and abs(f) < 2**53 else f
     return out
 
 
+MAX_BROWSER_ITEMS = 500
+"""Most overrides, removed events or added events a configuration or fork from the browser may carry (the rest are ignored)."""
+MAX_SEED = 2**63 - 1
+
+
+def _small_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number from the browser within 64 bits (a bool, a huge or a malformed value gives ``default``)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SEED else default
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SEED:
+        return int(value)
+    if isinstance(value, str) and 0 < len(value.strip()) <= 19 and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return default
+
+
 def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) -> dict[str, Any]:
     """A configuration with every key present and typed (seed int >= 0, overrides floats)."""
-    config = dict(config or {})
-    seed = config.get("seed")
-    try:
-        seed = max(0, int(seed)) if seed is not None and seed != "" else 0
-    except (TypeError, ValueError):
-        seed = 0
+    config = dict(config) if isinstance(config, Mapping) else {}
+    seed = max(0, _small_int(config.get("seed"), 0) or 0)
     mode = config.get("mode")
     if mode not in ("free", "forcing"):
         mode = None
@@ -149,6 +215,35 @@ def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) ->
         "mode": mode,
         "overrides": dict(sorted(overrides.items())),
     }
+
+
+MAX_ENSEMBLE_RUNS = 5000
+"""Largest ensemble the dashboard runs (the N field's maximum; larger requests are clamped)."""
+MAX_RUNS_PER_TICK = 20
+"""Most ensemble runs one request computes, whatever its time budget (a request is bounded by a count, not a clock)."""
+MAX_ENSEMBLE_JOBS = 16
+"""Ensembles the server keeps (started, running or finished); the least recently used is forgotten first."""
+
+
+class EnsembleJob:
+    """An ensemble's size and progress, kept on the server under an id it issued.
+
+    The browser holds only the id (and, for display, copies of ``n`` and
+    ``done``); how much work a request does is decided here, never by what
+    the browser sends.
+    """
+
+    def __init__(self, job_id: str, config: dict[str, Any], n: int) -> None:
+        self.id = job_id
+        self.config = config
+        self.n = n
+        self.members: list[dict[str, Any]] = []
+        self.running = True
+        self.lock = threading.Lock()
+
+    @property
+    def done(self) -> int:
+        return len(self.members)
 
 
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
@@ -189,6 +284,9 @@ class Service:
         self.uploads = UploadStore(upload_dir)
         self.engine = versions().get("summitry", "")
         self._lock = threading.Lock()
+        self.jobs: LRUCache[EnsembleJob] = LRUCache(MAX_ENSEMBLE_JOBS)
+        self.runs_computed = 0
+        """Runs this service has computed (any kind; for tests that bound a request's work)."""
 
     # ----------------------------------------------------------- scenarios
     def builtin(self) -> list[str]:
@@ -313,21 +411,49 @@ class Service:
 
         def compute() -> dict[str, Any]:
             sc = self.scenario(cfg["scenario"], cfg["overrides"])
+            self.runs_computed += 1
             return ensemble_summary(run_scenario(sc, seed=int(seed), mode=cfg["mode"], overrides=cfg["overrides"]))
 
         return self.ensembles.get_or_compute(key, compute)
 
-    def ensemble_advance(self, config: Mapping[str, Any], n: int, done: int, budget_s: float = 0.4, max_runs: int = 50) -> int:
-        """Compute ensemble members from ``done`` on for about ``budget_s`` seconds; returns the new count done."""
-        seeds = self.ensemble_seeds(config, n)
-        t0 = time.perf_counter()
-        i = int(done)
-        while i < len(seeds) and i - done < max_runs:
-            self.ensemble_member(config, seeds[i])
-            i += 1
-            if time.perf_counter() - t0 > budget_s:
-                break
-        return i
+    def start_ensemble(self, config: Mapping[str, Any], n: int) -> EnsembleJob:
+        """A new ensemble job of ``n`` runs (clamped to 1..MAX_ENSEMBLE_RUNS) under a fresh unguessable id; no run is computed."""
+        import secrets
+
+        cfg = self.config(config)
+        self.base_scenario(cfg["scenario"])  # an unknown scenario fails now, not at the first tick
+        job = EnsembleJob(secrets.token_urlsafe(16), cfg, min(max(int(n), 1), MAX_ENSEMBLE_RUNS))
+        self.jobs.put(job.id, job)
+        return job
+
+    def job(self, job_id: Any) -> EnsembleJob | None:
+        """The ensemble job of ``job_id`` (None for anything else: an unknown, forgotten or malformed id)."""
+        if not isinstance(job_id, str) or not 0 < len(job_id) <= 64:
+            return None
+        return self.jobs.get(job_id)
+
+    def advance_job(self, job: EnsembleJob, budget_s: float = 0.4, max_runs: int = MAX_RUNS_PER_TICK) -> int:
+        """Compute the job's next members: at most ``max_runs`` (and stop once ``budget_s`` has passed); returns done.
+
+        A tick that finds the job busy (another request is advancing it) does no work.
+        """
+        max_runs = max(0, min(int(max_runs), MAX_RUNS_PER_TICK))
+        if not job.lock.acquire(blocking=False):
+            return job.done
+        try:
+            seed = job.config["seed"]
+            t0 = time.perf_counter()
+            for _ in range(max_runs):
+                if not job.running or job.done >= job.n:
+                    break
+                job.members.append(self.ensemble_member(job.config, seed + job.done))
+                if time.perf_counter() - t0 > budget_s:
+                    break
+            if job.done >= job.n:
+                job.running = False
+            return job.done
+        finally:
+            job.lock.release()
 
     def ensemble(self, config: Mapping[str, Any], n: int, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Every member of an N-run ensemble (recomputing any this worker lacks)."""
@@ -341,23 +467,22 @@ class Service:
 
 def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
     """A fork spec with every key present: at (int >= 0), overrides, remove (sorted ints), add (list)."""
-    at = fork.get("at", 0)
-    try:
-        at = max(0, int(at))
-    except (TypeError, ValueError):
-        at = 0
+    fork = fork if isinstance(fork, Mapping) else {}
+    at = max(0, _small_int(fork.get("at", 0), 0) or 0)
     overrides = _numbers(fork.get("overrides"))
-    remove = sorted({int(i) for i in fork.get("remove") or [] if str(i).lstrip("-").isdigit()})
+    removed: list[Any] = fork.get("remove") if isinstance(fork.get("remove"), list) else []  # type: ignore[assignment]
+    remove = sorted({i for i in (_small_int(v) for v in removed[:MAX_BROWSER_ITEMS]) if i is not None})
+    added: list[Any] = fork.get("add") if isinstance(fork.get("add"), list) else []  # type: ignore[assignment]
     add = []
-    for e in fork.get("add") or []:
-        if not isinstance(e, Mapping) or not e.get("kind") or not e.get("sender"):
+
+    def name(v: Any) -> str | None:
+        return v if isinstance(v, str) and 0 < len(v) <= 64 else None
+
+    for e in added[:MAX_BROWSER_ITEMS]:
+        if not isinstance(e, Mapping) or name(e.get("kind")) is None or name(e.get("sender")) is None:
             continue
-        week = e.get("week", at)
-        try:
-            week = int(week)
-        except (TypeError, ValueError):
-            week = at
-        add.append({"week": week, "kind": str(e["kind"]), "sender": str(e["sender"]), "receiver": e.get("receiver") or None})
+        week = _small_int(e.get("week", at), at)
+        add.append({"week": week, "kind": e["kind"], "sender": e["sender"], "receiver": name(e.get("receiver"))})
     return {"at": at, "overrides": dict(sorted(overrides.items())), "remove": remove, "add": add}
 
 

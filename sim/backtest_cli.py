@@ -53,11 +53,12 @@ def _executor_args(executor: str, address: str | None) -> None:
         raise InputError("--address needs --executor dask")
 
 
-def _check_out(out: Path | None) -> None:
-    from sim.errors import InputError
+def _check_out(out: Path | None, owned: str) -> None:
+    """Refuse an --out that cannot be written, or a directory summitry did not write, before any work."""
+    from sim.outputs import check_out_dir
 
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
+    if out is not None:
+        check_out_dir(out, "--out", owned=owned)
 
 
 def _ci(d: Mapping[str, Any] | None, key: str = "share") -> Text:
@@ -152,11 +153,14 @@ def backtest_cmd(
     from sim.backtest import backtest, check_patterns
     from sim.cli import err, scenario_from_args
     from sim.errors import InputError
+    from sim.outputs import check_output_path
     from sim.sweep import make_executor
 
-    _check_out(out_dir)
-    if out_dir is not None and (out_dir / "backtest.json").exists():
-        raise InputError(f"--out {out_dir}: already holds a backtest; choose another directory")
+    if out_dir is not None:
+        check_output_path(out_dir, "--out")
+        if (out_dir / "backtest.json").exists():
+            raise InputError(f"--out {out_dir}: already holds a backtest; choose another directory")
+    _check_out(out_dir, "none")
     sc, sets = scenario_from_args(scenario, params, set_)
     check_patterns(sc, scenario)
     ex = make_executor("serial" if workers == 1 else "local", workers)
@@ -188,7 +192,10 @@ def calibrate_cmd(
     accept: Annotated[float, typer.Option("--accept", help="Fraction of points kept (the closest to the record).")] = 0.05,
     parameters: Annotated[
         list[str] | None,
-        typer.Option("--parameters", help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a §9 handful)."),
+        typer.Option(
+            "--parameters",
+            help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a handful of the most influential model parameters).",
+        ),
     ] = None,
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
@@ -208,7 +215,7 @@ def calibrate_cmd(
     from sim.scenario import load_scenario
 
     _executor_args(executor, address)
-    _check_out(out)
+    _check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
     if design not in ("lhs", "grid"):

@@ -6,6 +6,7 @@ and the line; never a traceback), 1 internal error (with a traceback).
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,29 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.errors import InputError
+from sim.errors import DiskFullError, InputError
+
+
+def _flags_render_as_flags() -> None:
+    """Show on/off options as flags in --help: this Typer labels them ``<bool>``, as if they took a value."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # another Typer: its help is its own
+        return
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_summitry_flags", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return original(self, ctx)  # type: ignore[no-any-return]
+
+    display_type_rich._summitry_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_render_as_flags()
 
 app = typer.Typer(
     name="summitry",
@@ -26,6 +49,34 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+_debug = False
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("summitry")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"summitry {_version()}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print summitry's version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback for internal errors such as a full disk.")] = False,
+) -> None:
+    """Agent-based simulator of summit diplomacy."""
+    global _debug
+    _debug = debug
 
 
 def _parse_sets(values: list[str] | None) -> dict[str, str]:
@@ -46,15 +97,19 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
     from sim.scenario import load_scenario
 
     sets: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     if params is not None:
-        from sim.overrides import load_params_file
+        from sim.overrides import read_params_file
 
-        file_scenario, from_file = load_params_file(params)
+        file_scenario, from_file, origins = read_params_file(params)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
             raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
         sets.update(from_file)
-    sets.update(_parse_sets(set_))
-    return load_scenario(scenario, sets), sets
+    from_set = _parse_sets(set_)
+    sets.update(from_set)
+    for key in from_set:
+        origins.pop(key, None)
+    return load_scenario(scenario, sets, origins), sets
 
 
 @app.command("scenarios")
@@ -98,6 +153,10 @@ def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", hel
     from sim.run import _atomic
     from sim.scenario import schema_text
 
+    if output is not None:
+        from sim.outputs import check_out_file
+
+        check_out_file(output, "--output", (b'"title": "summitry scenario"',))
     text = schema_text()
     if output is None:
         sys.stdout.write(text)
@@ -111,19 +170,20 @@ def params_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name or path.")],
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
-    """List every parameter path of a scenario, with its value and range (for --set and sweeps)."""
-    from sim.overrides import parameter_table
+    """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
+    from sim.overrides import accepted_range, parameter_map, parameter_table
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    table = Table(title=f"Parameters of {sc.name}")
-    for col in ("path", "value", "range", "meaning"):
+    pmap = parameter_map(sc)
+    table = Table(title=f"Parameters of {sc.name}", caption="accepted: what --set and sweeps accept; typical: the default sweep range")
+    for col in ("path", "value", "accepted", "typical", "meaning"):
         table.add_column(col)
     for p in parameter_table(sc):
         if grep and grep not in p.path:
             continue
         value = "default" if p.value != p.value else f"{p.value:g}"
-        table.add_row(p.path, value, f"[{p.low:g}, {p.high:g}]", p.description)
+        table.add_row(p.path, value, accepted_range(pmap[p.path][1]), f"[{p.low:g}, {p.high:g}]", p.description)
     out.print(table)
 
 
@@ -137,7 +197,13 @@ def run_cmd(
         Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help="free (agents choose) or forcing (inject the record).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run directory here.")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Let --out replace a directory that is not a run directory of summitry's.")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     series_stride: Annotated[int, typer.Option("--series-stride", help="Keep every K-th step of the series.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
@@ -152,8 +218,12 @@ def run_cmd(
         raise InputError(f"--mode {mode}: must be 'free' or 'forcing'")
     if fmt not in ("parquet", "csv"):
         raise InputError(f"--format {fmt}: must be 'parquet' or 'csv'")
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir}: exists and is not a directory")
+    if report and out_dir is None:
+        raise InputError("--report needs --out DIR (the report is written into the run directory)")
+    if out_dir is not None:
+        from sim.outputs import check_out_dir
+
+        check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
     total = steps or sc.time.steps
     with Progress(
@@ -176,16 +246,14 @@ def run_cmd(
             progress=lambda done, _t: progress.update(task, completed=done),
         )
     if out_dir is not None:
-        result.save(out_dir, fmt=fmt)
+        result.save(out_dir, fmt=fmt, overwrite=overwrite)
     if quiet:
         out.print(result.outcome)
     else:
         print_summary(result)
     if out_dir is not None:
         err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
-    if report:
-        if out_dir is None:
-            raise InputError("--report needs --out DIR (the report is written into the run directory)")
+    if report and out_dir is not None:
         from sim.report import write_run_report
 
         path = write_run_report(out_dir, out_dir / "report.html")
@@ -211,6 +279,9 @@ def generate_cmd(
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
+    from sim.outputs import check_out_file
+
+    check_out_file(output, "--output", (b"Generated with summitry generate",))
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -269,18 +340,47 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM raises SystemExit (status 143), so ``finally`` blocks and context managers clean up (temp files, profiles)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+        def _terminate(_signum: int, _frame: Any) -> None:
+            sys.exit(143)
+
+        signal.signal(signal.SIGTERM, _terminate)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: 0 success, 2 bad input (message only), 1 internal error (traceback).
 
     Click's standalone mode turns usage errors into exit 2 and ``typer.Exit``
     into its code; summitry's own input errors are caught here.
     """
+    global _debug
+    _debug = False
+    _exit_on_sigterm()
     try:
         app(args=argv, standalone_mode=True)
     except InputError as exc:
         for line in exc.messages:
             err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
+    except (DiskFullError, OSError) as exc:
+        if isinstance(exc, DiskFullError):
+            message = str(exc)
+        elif exc.errno == errno.ENOSPC:
+            message = f"no space left on device while writing {exc.filename or 'an output file'}"
+        else:
+            raise
+        if _debug:
+            raise
+        err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -35,3 +35,11 @@ class SweepSpecError(InputError):
 
 class RunDirError(InputError):
     """A run or sweep directory that is missing or incomplete."""
+
+
+class DiskFullError(SummitryError):
+    """The disk filled while writing an output (exit status 1, one line; nothing half-written is left under the final name)."""
+
+    def __init__(self, path: object) -> None:
+        self.path = path
+        super().__init__(f"no space left on device while writing {path}")

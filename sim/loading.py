@@ -47,7 +47,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep)
         except (ValueError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r}: {exc}", node.start_mark) from None
+            if "digits" in str(exc) and len(node.value) > 100:
+                problem = f"cannot read a number of {len(node.value)} characters (too many digits)"
+            else:
+                shown = node.value if len(node.value) <= 40 else f"{node.value[:20]}... ({len(node.value)} characters)"
+                problem = f"cannot read {shown!r}: {exc}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tuple[Loc, int]]) -> None:
@@ -87,19 +92,41 @@ def _check_finite(obj: Any, loc: Loc = ()) -> Loc | None:
 
 
 def read_text(path: Path, kind: str, error: type[InputError]) -> str:
-    """Read a text file, refusing missing, oversized and non-UTF-8 files."""
+    """Read a text file, refusing missing, oversized, non-regular (devices, FIFOs) and non-UTF-8 files.
+
+    At most :data:`MAX_BYTES` + 1 bytes are ever read, whatever the file
+    claims its size is.
+    """
+    import stat as _stat
+
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except FileNotFoundError:
         raise error(f"{path}: no such {kind} file") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
-    if path.is_dir():
+    if _stat.S_ISDIR(st.st_mode):
         raise error(f"{path}: is a directory, not a {kind} file")
-    if size > MAX_BYTES:
-        raise error(f"{path}: file is {size / 2**20:.1f} MiB; {kind} files are limited to {MAX_BYTES // 2**20} MiB")
+    if not _stat.S_ISREG(st.st_mode):
+        what = (
+            "a character device"
+            if _stat.S_ISCHR(st.st_mode)
+            else "a FIFO (named pipe)"
+            if _stat.S_ISFIFO(st.st_mode)
+            else "a block device"
+            if _stat.S_ISBLK(st.st_mode)
+            else "a socket"
+            if _stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
+        raise error(f"{path}: is {what}, not a {kind} file; give a regular file")
+    if st.st_size > MAX_BYTES:
+        raise error(f"{path}: file is {st.st_size / 2**20:.1f} MiB; {kind} files are limited to {MAX_BYTES // 2**20} MiB")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise error(f"{path}: file is over {MAX_BYTES // 2**20} MiB; {kind} files are limited to {MAX_BYTES // 2**20} MiB")
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1

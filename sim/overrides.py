@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
@@ -197,19 +197,74 @@ def parameter_value(sc: Any, path: str) -> float:
     return pmap[canonical(sc, path, pmap)][1].value
 
 
+MAX_NUMBER_CHARS = 40
+"""Longest number text an override accepts (no parameter needs more: 17 significant digits and an exponent)."""
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?")
+
+
+def parse_number(text: str) -> float | int:
+    """An override's value: a plain decimal number (``3``, ``-0.25``, ``1e-3``), or ValueError saying why not.
+
+    Hexadecimal, octal and binary literals, YAML's sexagesimal ``1:30`` (which
+    YAML 1.1 reads as 90), digit separators and numbers longer than
+    :data:`MAX_NUMBER_CHARS` characters are refused rather than reinterpreted.
+
+    >>> parse_number("3"), parse_number("-2.5e-1")
+    (3, -0.25)
+    """
+    t = text.strip()
+    if not t:
+        raise ValueError("is empty; give a number")
+    if len(t) > MAX_NUMBER_CHARS:
+        raise ValueError(f"is a number of {len(t)} characters; at most {MAX_NUMBER_CHARS} are accepted")
+    low = t.lower().lstrip("+-")
+    if low.startswith(("0x", "0o", "0b")):
+        raise ValueError(f"{t!r}: hexadecimal, octal and binary numbers are not accepted; write it in decimal")
+    if ":" in t:
+        raise ValueError(f"{t!r}: takes one number, not a range or a time (LOW:HIGH ranges belong in sweep specs and --parameters)")
+    if low in ("inf", "infinity", "nan", ".inf", ".nan"):
+        raise ValueError(f"must be a finite number (got {t!r})")
+    if not _DECIMAL.fullmatch(t):
+        raise ValueError(f"must be a number (got {t!r}); write e.g. 3, 0.25 or 1e-3")
+    if re.fullmatch(r"[+-]?\d+", t):
+        return int(t)
+    value = float(t)
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number (got {t!r})")
+    return value
+
+
 def parse_value(text: str) -> Any:
-    """Parse an override's value like YAML would (numbers, booleans, strings)."""
+    """Parse an override's value: a number (:func:`parse_number`); anything else is kept as text (and refused later)."""
     try:
-        return yaml.safe_load(text) if text.strip() else text
-    except yaml.YAMLError:
+        return parse_number(text)
+    except ValueError:
         return text
 
 
-def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "scenario") -> dict[str, Any]:
+def _shown(value: Any) -> str:
+    """A value for a message, never thousands of digits long."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def accepted_range(info: ParameterInfo) -> str:
+    """The values ``--set`` accepts for a parameter, as ``[0, 20]`` or ``[0, ∞)``."""
+    lo = "(-∞" if info.low == -math.inf else f"[{info.low:g}"
+    hi = "∞)" if info.high == math.inf else f"{info.high:g}]"
+    return f"{lo}, {hi}"
+
+
+def apply_overrides(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "scenario", origins: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """A copy of raw scenario ``data`` with each ``path: value`` applied.
 
-    Raises ParameterError naming close matches for an unknown path. Values are
-    checked for range when the result is validated.
+    Raises ParameterError naming close matches for an unknown path. Each
+    message starts with where the override came from: ``origins[path]``
+    (e.g. ``cal.yaml:3: parameters.kappa``) or ``--set PATH``.
     """
     from sim.scenario import Scenario
 
@@ -218,27 +273,36 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], sourc
     out = copy.deepcopy(dict(data))
     errors = []
     for path, value in overrides.items():
+        where = (origins or {}).get(path, f"--set {path}")
         try:
             key = canonical(sc, path, pmap)
         except KeyError:
             near = list(dict.fromkeys(close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=8)))[:5]
             hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
-            errors.append(f"--set {path}: no such parameter in {source}{hint}")
+            errors.append(f"{where}: no such parameter in {source}{hint}")
             continue
         loc, info = pmap[key]
         if isinstance(value, str):
-            value = parse_value(value)
+            try:
+                value = parse_number(value)
+            except ValueError as exc:
+                errors.append(f"{where}: {exc}")
+                continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"--set {path}: must be a number (got {value!r})")
+            errors.append(f"{where}: must be a number (got {_shown(value)})")
             continue
-        if not math.isfinite(value):
-            errors.append(f"--set {path}: must be a finite number (got {value})")
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = math.inf if value > 0 else -math.inf
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.append(f"{where}: must be a finite number (got {value})")
             continue
-        if info.integer and float(value) != int(value):
-            errors.append(f"--set {path}: must be a whole number (got {value})")
+        if not info.low <= as_float <= info.high or not math.isfinite(as_float):
+            errors.append(f"{where}: must be within {accepted_range(info)} (got {_shown(value)})")
             continue
-        if not info.low <= float(value) <= info.high:
-            errors.append(f"--set {path}: must be within [{info.low:g}, {info.high:g}] (got {value})")
+        if info.integer and as_float != int(as_float):
+            errors.append(f"{where}: must be a whole number (got {_shown(value)})")
             continue
         node: Any = out
         for part in loc[:-1]:
@@ -277,23 +341,48 @@ def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
     Format: ``{scenario: NAME (optional), parameters: {PATH: VALUE, ...}}``.
     Returns (scenario name or None, overrides).
     """
+    scenario, values, _ = read_params_file(path)
+    return scenario, values
+
+
+def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict[str, str]]:
+    """:func:`load_params_file` with, for each override, where it came from (``FILE:LINE: parameters.PATH``) for messages."""
     from sim.errors import ParameterError
     from sim.loading import parse_document, read_text
 
     p = Path(path)
     source = str(path)
     text = read_text(p, "parameter", ParameterError)
-    data, lines = parse_document(text, source, "parameter file", ParameterError)
+    data, lines = parse_document(text, source, "parameter", ParameterError)
     unknown = [k for k in data if k not in ("scenario", "parameters", "description", "source")]
     if unknown:
         raise ParameterError(f"{source}:{lines.get((unknown[0],), 1)}: {unknown[0]}: unknown key (expected scenario, parameters)")
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
         raise ParameterError(f"{source}:{lines.get(('parameters',), 1)}: parameters: must be a mapping of parameter paths to numbers")
+    # the values as written (YAML 1.1 would read 0x10 as 16 and 1:30 as 90): each must be a plain decimal number
+    import yaml
+
+    raw = yaml.load(text, Loader=yaml.BaseLoader)
+    raw_params = raw.get("parameters") if isinstance(raw, dict) else None
     out: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    errors = []
     for key, value in params.items():
+        where = f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}"
+        written = raw_params.get(str(key)) if isinstance(raw_params, dict) else None
+        if isinstance(written, str) and not isinstance(value, bool):
+            try:
+                value = parse_number(written)
+            except ValueError as exc:
+                errors.append(f"{where}: {exc}")
+                continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParameterError(f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}: must be a number (got {value!r})")
+            errors.append(f"{where}: must be a number (got {_shown(value)})")
+            continue
         out[str(key)] = value
+        origins[str(key)] = where
+    if errors:
+        raise ParameterError(errors)
     scenario = data.get("scenario")
-    return (str(scenario) if scenario is not None else None), out
+    return (str(scenario) if scenario is not None else None), out, origins

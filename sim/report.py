@@ -18,16 +18,18 @@ from a live model — so a report can be made years later from the files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -881,7 +883,7 @@ def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fal
 def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     from sim.run import _atomic
 
-    out = _output_path(out_path)
+    out = _output_path(out_path, pdf)
     if pdf:
         find_chromium()  # fail before writing anything when the PDF cannot be made
     _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
@@ -890,12 +892,19 @@ def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     return out
 
 
-def _output_path(out_path: str | Path) -> Path:
+def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
+    """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write."""
+    from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
+
     out = Path(out_path)
-    if out.exists() and out.is_dir():
+    check_output_path(out, "-o")
+    if out.is_dir():
         raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
     if not out.parent.exists():
         raise InputError(f"{out}: the directory {out.parent} does not exist")
+    check_out_file(out, "-o", REPORT_HTML_MARKERS)
+    if pdf:
+        check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS)
     return out
 
 
@@ -1108,6 +1117,7 @@ def write_report(directory: str | Path, out_path: str | Path | None = None, pdf:
     if not d.is_dir():
         raise RunDirError(f"{d}: not a directory; give a run directory (run.json, events, series) or a sweep directory (sweep.json, runs/)")
     out = Path(out_path) if out_path is not None else d / "report.html"
+    _output_path(out, pdf)  # before any work
     if is_run_dir(d):
         return _write_run_report(d, out, pdf=pdf)
     if is_sweep_dir(d):
@@ -1141,6 +1151,57 @@ def find_chromium() -> str:
     )
 
 
+CHROMIUM_PROFILE_PREFIX = "summitry-chromium-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphan_profiles(parent: str | Path | None = None) -> list[Path]:
+    """Remove Chromium profiles left by summitry processes that no longer run (killed with SIGKILL, say).
+
+    Only directories named ``summitry-chromium-<pid>-XXXXXXXX`` whose pid is
+    gone are removed; a profile of a live process (another report being
+    printed) is kept.
+    """
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(base.glob(f"{CHROMIUM_PROFILE_PREFIX}*"))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = re.fullmatch(rf"{CHROMIUM_PROFILE_PREFIX}(\d+)-[A-Za-z0-9_]{{8}}", entry.name)
+        if m is None or not entry.is_dir() or entry.is_symlink() or _pid_alive(int(m.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def chromium_profile(parent: str | Path | None = None) -> Iterator[str]:
+    """A fresh Chromium profile directory, removed on every way out.
+
+    Normal return, exceptions and Ctrl-C remove it here; SIGTERM does too
+    (the command line turns it into an exit); after a SIGKILL nothing can
+    run, so the next profile made removes those of processes that are gone.
+    """
+    remove_orphan_profiles(parent)
+    profile = tempfile.mkdtemp(prefix=f"{CHROMIUM_PROFILE_PREFIX}{os.getpid()}-", dir=parent)
+    try:
+        yield profile
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
     """Print an HTML report to an A4 PDF with headless Chromium (charts rendered, no toolbar)."""
     from sim.run import _atomic
@@ -1150,7 +1211,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
     target = Path(pdf_path)
 
     def run(tmp: str) -> None:
-        with tempfile.TemporaryDirectory(prefix="summitry-chromium-") as profile:
+        with chromium_profile() as profile:
             cmd = [
                 chrome,
                 "--headless",

@@ -30,6 +30,10 @@ def report_cmd(
 
     if chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
+    if charts is not None:
+        from sim.outputs import check_charts_dir
+
+        check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf)
     for w in warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
@@ -43,4 +47,7 @@ def report_cmd(
         except ExportUnavailableError as exc:
             err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
         else:
+            from sim.outputs import CHARTS_MARKER
+
+            (charts / CHARTS_MARKER).write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
             err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)

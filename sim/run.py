@@ -8,10 +8,12 @@ temporary name and renamed, so a crash never leaves half a file.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -25,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sim.errors import RunDirError
+from sim.errors import DiskFullError, RunDirError
 from sim.model import DiplomacyModel
 from sim.scenario import Scenario
 
@@ -97,21 +99,36 @@ class RunResult:
         return t["step"].to_numpy(), t["value"].to_numpy()
 
     # ------------------------------------------------------------- save/load
-    def save(self, directory: str | Path, fmt: str = "parquet") -> Path:
+    def save(self, directory: str | Path, fmt: str = "parquet", overwrite: bool = False) -> Path:
         """Write run.json, events and series into ``directory``, all or nothing.
 
         The files are written into a hidden sibling directory that is renamed
         into place, so a crash at any moment leaves either the complete run
         directory or none (an older run directory of the same name is replaced
-        only once the new one is complete).
+        only once the new one is complete). An existing ``directory`` is
+        replaced only if it is empty or a run directory summitry wrote, or with
+        ``overwrite``; anything else is a :class:`RunDirError` (nothing is touched).
         """
-        import shutil
+        from sim.outputs import is_summitry_run_dir
 
         d = Path(directory)
-        d.parent.mkdir(parents=True, exist_ok=True)
-        for stale in d.parent.glob(f".{d.name}.*.tmp"):  # left by an earlier save that was killed
-            if time.time() - stale.stat().st_mtime > 60:
-                shutil.rmtree(stale, ignore_errors=True)
+        if d.exists() and d.is_dir() and not overwrite and any(d.iterdir()) and not is_summitry_run_dir(d):
+            raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
+        if d.exists() and not d.is_dir():
+            raise RunDirError(f"{d}: exists and is not a directory")
+        try:
+            d.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(d)
+            self._save_into(d, fmt)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise DiskFullError(d) from exc
+            raise
+        return d
+
+    def _save_into(self, d: Path, fmt: str) -> None:
+        import shutil
+
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
         try:
             if fmt == "csv":
@@ -143,7 +160,6 @@ class RunResult:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return d
 
     @classmethod
     def load(cls, directory: str | Path) -> RunResult:
@@ -165,7 +181,56 @@ class RunResult:
         return cls(manifest, tables["events"], tables["series"])
 
 
+STALE_AFTER_SECONDS = 60.0
+"""A temporary sibling older than this is taken to be left by a killed write (a live write renews nothing, so
+the age is the time since it started; no write of summitry's takes a minute between creating and renaming)."""
+_TEMP_TAIL = re.compile(r"\.[A-Za-z0-9_]{8}\.(tmp|old)$")
+
+
+def remove_stale_temporaries(path: Path, min_age: float = STALE_AFTER_SECONDS) -> list[Path]:
+    """Remove the hidden ``.NAME.XXXXXXXX.tmp`` / ``.old`` siblings of ``path`` that summitry's own writes left behind.
+
+    Only names of exactly that shape (``tempfile``'s eight random characters)
+    are touched, and only once older than ``min_age`` seconds (a write in
+    progress elsewhere keeps its file). Returns what was removed.
+    """
+    import shutil
+
+    removed: list[Path] = []
+    parent = path.parent
+    prefix = f".{path.name}"
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix) and _TEMP_TAIL.fullmatch(p.name[len(prefix) :])]
+    except OSError:
+        return removed
+    now = time.time()
+    for stale in candidates:
+        try:
+            st = stale.lstat()
+        except OSError:
+            continue
+        if now - st.st_mtime <= min_age:
+            continue
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
+
+
 def _atomic(path: Path, write: Callable[[str], object]) -> None:
+    """Write ``path`` through a temporary sibling renamed into place; a full disk becomes a :class:`DiskFullError`."""
+    remove_stale_temporaries(path)
+    try:
+        _atomic_write(path, write)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(path) from exc
+        raise
+
+
+def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

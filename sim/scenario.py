@@ -27,7 +27,22 @@ from sim.signals import FACTION_ROLES, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+BUILTIN_PACKAGE = "sim.builtin_scenarios"
+"""The built-in scenarios (and schema.json) as installed: the repository's scenarios/ folder, mapped into the package."""
+
+
+def _builtin_dir() -> Path:
+    """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
+    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
+        return checkout
+    from importlib import resources
+
+    installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
+    return installed if isinstance(installed, Path) else Path(str(installed))
+
+
+BUILTIN_DIR = _builtin_dir()
 
 
 class _Data(BaseModel):
@@ -572,15 +587,17 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_scenario(name_or_path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
-    """Load, override and validate a scenario (a built-in name or a path)."""
+def load_scenario(
+    name_or_path: str | Path, overrides: Mapping[str, Any] | None = None, origins: Mapping[str, str] | None = None
+) -> Scenario:
+    """Load, override and validate a scenario (a built-in name or a path); ``origins`` say where each override came from."""
     data, lines, source = load_raw(name_or_path)
     if overrides:
         from sim.overrides import apply_overrides
 
         # validate first so that override errors are about the override only
         validate_data(data, source, lines)
-        data = apply_overrides(data, overrides, source)
+        data = apply_overrides(data, overrides, source, origins)
         return validate_data(data, f"{source} (with --set)", {})
     return validate_data(data, source, lines)
 

@@ -250,9 +250,36 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         problems.append(f"{_where(source, lines, ('design',))}: design: {spec.design} needs ranges (low/high), not levels")
     if spec.design == "morris" and spec.points < 2:
         problems.append(f"{_where(source, lines, ('points',))}: points: morris needs at least 2 trajectories")
+    if not problems:
+        n_points, n_runs = design_size(spec)
+        if n_runs > MAX_SWEEP_RUNS:
+            problems.append(
+                f"{_where(source, lines, ('points',))}: points: the {spec.design} design has {n_points:,} points x {spec.replicates:,} "
+                f"replicates = {n_runs:,} runs; a sweep is limited to {MAX_SWEEP_RUNS:,} runs (split it, or lower points or replicates)"
+            )
     if problems:
         raise SweepSpecError(problems)
     return LoadedSpec(spec, source, raw, scen_source, paths, bounds, integer, fixed, metrics)
+
+
+MAX_SWEEP_RUNS = 1_000_000
+"""Most runs one sweep (or calibration) may have: its run list and design are built in memory (about 200 bytes a run)."""
+
+
+def design_size(spec: SweepSpec) -> tuple[int, int]:
+    """(design points, runs) of a spec, computed from its sizes alone (nothing is built)."""
+    D = len(spec.parameters)
+    if spec.design == "grid":
+        n = 1
+        for r in spec.parameters.values():
+            n *= len(r.levels) if r.levels is not None else spec.points
+    elif spec.design == "lhs":
+        n = spec.points
+    elif spec.design == "sobol":
+        n = spec.points * (D + 2)  # Saltelli without second-order terms
+    else:
+        n = spec.points * (D + 1)  # Morris trajectories
+    return n, n * spec.replicates
 
 
 # ------------------------------------------------------------------- design
@@ -625,11 +652,16 @@ def run_sweep(
     total = sum(len(b) for b in all_batches)
     spec_hash = loaded.hash
     manifest_path = out / "sweep.json"
+    from sim.outputs import check_out_dir, is_summitry_sweep_dir
+
+    check_out_dir(out, "--out", owned="sweep")
     if manifest_path.exists():
         try:
             old = json.loads(manifest_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
+        if not is_summitry_sweep_dir(out):
+            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
         if not resume:
             raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
         if old.get("spec_hash") != spec_hash:
@@ -639,13 +671,14 @@ def run_sweep(
             )
         started = old.get("started")
     else:
-        if out.exists() and any(out.iterdir()) and not (out / "runs").exists():
-            raise InputError(f"{out}: exists and is not empty; choose a new --out")
+        if out.exists() and any(out.iterdir()):
+            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     (out / "runs").mkdir(parents=True, exist_ok=True)
     if loaded.spec.trajectories.keep:
         (out / "trajectories").mkdir(exist_ok=True)
-    for stale in list((out / "runs").glob(".*.tmp")) + list((out / "trajectories").glob(".*.tmp")):
+    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
+    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
         stale.unlink(missing_ok=True)
     done = done_batches(out)
     base = {

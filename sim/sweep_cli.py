@@ -36,6 +36,9 @@ def sweep_cmd(
         raise InputError(f"--executor {executor}: must be local, dask or serial")
     if address is not None and executor != "dask":
         raise InputError("--address needs --executor dask")
+    from sim.outputs import check_out_dir
+
+    check_out_dir(out, "--out", owned="sweep")
     loaded = load_spec(spec)
     ex = make_executor(executor, workers, address)
     n_workers = getattr(ex, "workers", 1)

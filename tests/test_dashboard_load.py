@@ -23,7 +23,8 @@ def test_concurrent_sessions_no_errors_no_cross_talk(tmp_path: Path) -> None:
     bench = load_bench()
     server = bench.start_server(log_dir=tmp_path)
     try:
-        out = bench.run_load(sessions=4, seconds=5, ensemble_n=10, server=server, steps=4, scrubs=2)
+        # each session completes one whole cycle however loaded the machine is: what is asserted never depends on a clock
+        out = bench.run_load(sessions=4, seconds=5, ensemble_n=10, server=server, steps=4, scrubs=2, min_cycles=1)
     finally:
         server.stop()
     assert server.proc.poll() is not None
@@ -33,4 +34,4 @@ def test_concurrent_sessions_no_errors_no_cross_talk(tmp_path: Path) -> None:
     # every kind of request was made, and each answer was checked
     for kind in ("pick", "render", "step", "scrub", "fork", "ensemble start", "ensemble tick"):
         assert stats.latency.get(kind), f"no {kind} request was made"
-    assert stats.forks >= 1
+    assert stats.forks >= 4 and stats.ensembles >= 4 and stats.cycles >= 4

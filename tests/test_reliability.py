@@ -10,7 +10,6 @@ import copy
 import io
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -199,41 +198,112 @@ def _complete_run_dir(d: Path) -> bool:
     return True
 
 
-@pytest.mark.slow
-def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path) -> None:
-    rnd = random.Random(7)
-    complete = 0
-    for i in range(20):
-        out = tmp_path / f"run{i}"
-        code = f"from sim.cli import main; main(['run', 'hanoi-2019', '--seed', '{i}', '--out', {str(out)!r}, '--quiet'])"
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.3, 2.5))
+# The kills below land on observed progress, never on a clock: the child process
+# pauses at a named point of its write (after a file, before or after the rename),
+# touches a marker file there and waits to be killed; the test waits for the marker.
+_PAUSE_CHILD = """
+import os, pathlib, sys, time
+import pyarrow.parquet as pq
+stage, marker = sys.argv[1], pathlib.Path(sys.argv[2])
+argv = sys.argv[3:]
+
+def pause(name):
+    if stage == name:
+        marker.write_text(name)
+        while True:
+            time.sleep(1)
+
+written = [0]
+real_write_table, real_replace, real_write_text = pq.write_table, os.replace, pathlib.Path.write_text
+
+def write_table(table, where, **kw):
+    real_write_table(table, where, **kw)
+    written[0] += 1
+    pause(f"after-file-{written[0]}")
+
+def replace(a, b):
+    pause("before-rename")
+    real_replace(a, b)
+    pause("after-rename")
+
+def write_text(self, data, *a, **kw):
+    if self.name.startswith("."):
+        real_write_text(self, data[: len(data) // 2], *a, **kw)
+        pause("half-written")
+    return real_write_text(self, data, *a, **kw)
+
+pq.write_table, os.replace, pathlib.Path.write_text = write_table, replace, write_text
+from sim.cli import main
+main(argv)
+"""
+
+
+def _kill_at(stage: str, marker: Path, argv: list[str]) -> int | None:
+    """Run ``summitry ARGV`` in a child paused at ``stage``; SIGKILL it there. Returns the exit code if it never paused."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _PAUSE_CHILD, stage, str(marker), *argv], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while not marker.exists():
+            code = proc.poll()
+            if code is not None:
+                return code
+            time.sleep(0.02)  # polling for the marker; no assertion depends on how long this takes
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if out.exists():
-            assert _complete_run_dir(out), f"partial run directory after kill {i}"
-            complete += 1
-        visible = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
-        assert all(_complete_run_dir(p) for p in visible)
-    assert 0 < complete < 20 or complete == 20  # the kills land at different moments
+        return None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.slow
-def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stage", "complete"),
+    [("after-file-1", False), ("after-file-2", False), ("before-rename", False), ("after-rename", True), ("never", True)],
+)
+def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str, complete: bool) -> None:
+    out = tmp_path / "run"
+    marker = tmp_path / "paused"
+    code = _kill_at(stage, marker, ["run", "teaching", "--steps", "6", "--seed", "1", "--out", str(out), "--quiet"])
+    if stage == "never":
+        assert code == 0
+    else:
+        assert code is None, f"the child ended (exit {code}) without reaching {stage}"
+    if complete:
+        assert _complete_run_dir(out)
+    else:
+        assert not out.exists(), f"a run directory appeared though the kill came at {stage}"
+    visible = [p for p in tmp_path.iterdir() if not p.name.startswith(".") and p != marker]
+    assert all(_complete_run_dir(p) for p in visible)
+    # a second run into the same place succeeds (and replaces the first, if any)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from sim.cli import main; main(['run', 'teaching', '--steps', '6', '--seed', '2', '--out', {str(out)!r}, '-q'])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "run.json").read_text())["seed"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["half-written", "before-rename", "after-rename"])
+def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, stage: str) -> None:
     run_scenario(load_scenario("hanoi-2019"), seed=3).save(tmp_path / "run")
-    rnd = random.Random(11)
-    written = 0
-    for i in range(20):
-        out = tmp_path / f"report{i}.html"
-        code = f"from sim.cli import main; main(['report', {str(tmp_path / 'run')!r}, '-o', {str(out)!r}])"
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.5, 4.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if out.exists():
-            text = out.read_text()
-            assert text.rstrip().endswith("</html>"), f"truncated report after kill {i}"
-            written += 1
+    out = tmp_path / "report.html"
+    code = _kill_at(stage, tmp_path / "paused", ["report", str(tmp_path / "run"), "-o", str(out)])
+    assert code is None, f"the child ended (exit {code}) without reaching {stage}"
+    if stage == "after-rename":
+        assert out.read_text().rstrip().endswith("</html>")
+    else:
+        assert not out.exists(), f"a report appeared though the kill came at {stage}"
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".html" and not p.read_text().rstrip().endswith("</html>")]
 
 

@@ -1,0 +1,218 @@
+"""Where summitry may write: output paths checked before any work, and directories it owns.
+
+Summitry never deletes or overwrites what it did not write. A directory
+given to ``--out`` may be new, empty, or one of summitry's own (a run
+directory with its ``run.json``, a sweep directory with its ``sweep.json``);
+anything else needs an explicit ``--overwrite``. Paths are checked before
+any run starts: not under a regular file, not in a read-only place, not too
+long a name, not in ``/proc``, ``/sys`` or ``/dev``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+
+RUN_FIELDS = frozenset({"scenario", "scenario_hash", "seed", "mode", "steps", "outcome", "metrics", "versions"})
+"""Fields every run.json summitry writes has (with ``versions.summitry``)."""
+SWEEP_FIELDS = frozenset({"spec", "spec_hash", "design", "parameters", "versions", "counts"})
+"""Fields every sweep.json summitry writes has (with ``versions.summitry``)."""
+SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+TEMP_SUFFIX_CHARS = 24
+"""Room a temporary sibling name needs beyond the final name (a dot, a random part, ``.tmp``)."""
+MANIFEST_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        if not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
+            return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _written_by_summitry(data: dict[str, Any] | None, fields: frozenset[str]) -> bool:
+    if data is None or not fields <= data.keys():
+        return False
+    versions = data.get("versions")
+    return isinstance(versions, dict) and "summitry" in versions
+
+
+RUN_DIR_NAMES = frozenset({"run.json", "events.parquet", "series.parquet", "events.csv", "series.csv", "report.html", "report.pdf"})
+"""What summitry puts in a run directory (``run --out``, ``run --report``, ``report --pdf``)."""
+
+
+def is_summitry_run_dir(path: Path) -> bool:
+    """True if ``path`` is a run directory summitry wrote (its run.json has summitry's fields) holding nothing else."""
+    return path.is_dir() and _written_by_summitry(_manifest(path / "run.json"), RUN_FIELDS) and not foreign_entries(path)
+
+
+def foreign_entries(path: Path) -> list[str]:
+    """Names in a run directory that summitry does not write there (hidden temporaries of its own excepted)."""
+    try:
+        names = [e.name for e in os.scandir(path)]
+    except OSError:
+        return []
+    return sorted(n for n in names if n not in RUN_DIR_NAMES and not (n.startswith(".report.") and n.endswith(".tmp")))
+
+
+def is_summitry_sweep_dir(path: Path) -> bool:
+    """True if ``path`` is a sweep (or calibration) directory summitry wrote (its sweep.json has summitry's fields)."""
+    return path.is_dir() and _written_by_summitry(_manifest(path / "sweep.json"), SWEEP_FIELDS)
+
+
+def _is_empty_dir(path: Path) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return next(it, None) is None
+    except OSError:
+        return False
+
+
+def check_output_path(path: Path, flag: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done (exit 2 with a message)."""
+    p = Path(path)
+    shown = f"{flag} {p}"
+    absolute = Path(os.path.abspath(p))
+    resolved = absolute
+    try:
+        resolved = absolute.resolve()
+    except (OSError, RuntimeError):
+        pass
+    for root in SPECIAL_ROOTS:
+        for candidate in (absolute, resolved):
+            if candidate == Path(root) or Path(root) in candidate.parents:
+                raise InputError(f"{shown}: is inside {root}, a system directory; choose a directory of your own")
+    try:
+        name_max = os.pathconf(_nearest_existing(absolute), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    for part in absolute.parts[1:]:
+        if len(part.encode("utf-8", "surrogateescape")) + TEMP_SUFFIX_CHARS > name_max:
+            raise InputError(
+                f"{shown}: the name {part[:40]}... is {len(part)} characters; names here are limited to "
+                f"{name_max - TEMP_SUFFIX_CHARS} (the file system allows {name_max}, and summitry needs room for a temporary name)"
+            )
+    if len(str(absolute).encode("utf-8", "surrogateescape")) + TEMP_SUFFIX_CHARS > 4096:
+        raise InputError(f"{shown}: the path is too long ({len(str(absolute))} characters)")
+    existing = _nearest_existing(absolute.parent)
+    if not existing.is_dir():
+        raise InputError(f"{shown}: {existing} is a file, not a directory")
+    if not _writable(existing):
+        raise InputError(f"{shown}: cannot write in {existing} (read-only or no permission)")
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path("/")
+
+
+def _writable(directory: Path) -> bool:
+    """Whether files can be created in ``directory`` (read-only mounts count as not writable, also for root)."""
+    try:
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
+    """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
+
+    ``owned`` is ``"run"`` (a run directory may be replaced by a new run) or
+    ``"sweep"`` (a sweep directory may be resumed), or ``"none"`` (only a
+    new or empty directory; an existing output is the command's own affair).
+    """
+    p = Path(path)
+    check_output_path(p, flag)
+    if not os.path.lexists(p):
+        return
+    if not p.is_dir():
+        raise InputError(f"{flag} {p}: exists and is not a directory")
+    if not _writable(p):
+        raise InputError(f"{flag} {p}: cannot write in {p} (read-only or no permission)")
+    if overwrite or _is_empty_dir(p):
+        return
+    if owned == "run" and is_summitry_run_dir(p):
+        return
+    if owned == "sweep" and is_summitry_sweep_dir(p):
+        return
+    if owned == "run" and _written_by_summitry(_manifest(p / "run.json"), RUN_FIELDS):
+        extra = foreign_entries(p)
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        raise InputError(
+            f"{flag} {p}: this run directory also holds files summitry did not write ({shown}); "
+            "replacing it would delete them — move them, choose a new directory, or pass --overwrite"
+        )
+    what = {"run": "a run directory of summitry's (no run.json)", "sweep": "a sweep directory of summitry's (no sweep.json)"}.get(
+        owned, "empty"
+    )
+    hint = "; choose a new directory, or pass --overwrite to replace its contents" if owned == "run" else "; choose a new directory"
+    raise InputError(f"{flag} {p}: directory exists and is not {what}; summitry will not touch files it did not write{hint}")
+
+
+REPORT_HTML_MARKERS = (b'<meta name="generator" content="summitry',)
+"""Every HTML report summitry writes carries this in its head."""
+REPORT_PDF_MARKERS = (
+    b"summitry",
+    "summitry".encode("utf-16-be"),
+    "summitry".encode("utf-16-be").hex().upper().encode(),
+    "summitry".encode("utf-16-be").hex().encode(),
+)
+"""A report's PDF has the report's title ("… — summitry report") in its metadata, as text or UTF-16 (Skia writes either)."""
+
+
+def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overwrite: bool = False, scan: int = 64 * 1024) -> None:
+    """Check a file output before any work: a directory, or an existing file summitry did not write, is refused.
+
+    A file counts as summitry's when one of ``markers`` occurs in its first
+    ``scan`` bytes or its last ``scan`` bytes.
+    """
+    p = Path(path)
+    check_output_path(p, flag)
+    if p.is_dir():
+        raise InputError(f"{flag} {p}: is a directory; give a file name")
+    if not os.path.lexists(p) or overwrite:
+        return
+    if not p.is_file():
+        raise InputError(f"{flag} {p}: exists and is not a regular file")
+    if markers:
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(scan)
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(max(0, size - scan))
+                tail = fh.read(scan)
+        except OSError:
+            head = tail = b""
+        if any(m in head or m in tail for m in markers):
+            return
+    raise InputError(f"{flag} {p}: the file exists and was not written by summitry; choose another name, or pass --overwrite")
+
+
+CHARTS_MARKER = ".summitry-charts"
+"""Left in a --charts directory after an export, so that a later export may write there again."""
+
+
+def check_charts_dir(path: Path, flag: str = "--charts") -> None:
+    """A chart-export directory must be new, empty, or one summitry exported to before (its marker file)."""
+    p = Path(path)
+    check_output_path(p, flag)
+    if not os.path.lexists(p):
+        return
+    if not p.is_dir():
+        raise InputError(f"{flag} {p}: exists and is not a directory")
+    if _is_empty_dir(p) or (p / CHARTS_MARKER).is_file():
+        return
+    raise InputError(
+        f"{flag} {p}: directory exists and holds files summitry did not export there; charts could overwrite them — choose a new or empty directory"
+    )

@@ -1,0 +1,369 @@
+"""Summitry never deletes or overwrites what it did not write; output paths are checked before any work.
+
+Each case puts foreign files (a thesis draft and a subfolder) where an
+output goes and checks that the command exits 2 with a message naming the
+directory, and that every foreign byte survives.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sim.errors import RunDirError
+from sim.run import RunResult, remove_stale_temporaries, run_scenario
+from sim.scenario import load_scenario
+
+THESIS = "Chapter 1. Summits and their discontents.\n"
+
+
+def _foreign_dir(d: Path) -> Path:
+    d.mkdir(parents=True)
+    (d / "thesis.md").write_text(THESIS)
+    (d / "figures").mkdir()
+    (d / "figures" / "fig1.txt").write_text("a figure")
+    return d
+
+
+def _assert_foreign_intact(d: Path) -> None:
+    assert (d / "thesis.md").read_text() == THESIS
+    assert (d / "figures" / "fig1.txt").read_text() == "a figure"
+
+
+def _error_line(r) -> str:
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert "Traceback" not in r.stderr
+    return " ".join(lines)
+
+
+@pytest.fixture(scope="module")
+def small_run() -> RunResult:
+    return run_scenario(load_scenario("teaching"), seed=1, steps=8)
+
+
+# ------------------------------------------------------------------ run --out
+
+
+def test_run_out_refuses_a_foreign_directory_and_leaves_it_intact(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "mythesis")
+    r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
+    assert r.code == 2, r.stderr
+    msg = _error_line(r)
+    assert str(d) in msg and "--overwrite" in msg
+    _assert_foreign_intact(d)
+    assert sorted(p.name for p in d.iterdir()) == ["figures", "thesis.md"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary left beside it"
+
+
+def test_run_out_replaces_its_own_run_directory(tmp_path: Path, cli) -> None:
+    d = tmp_path / "run"
+    assert cli("run", "teaching", "--steps", "4", "--seed", "1", "--out", str(d), "--quiet").code == 0
+    assert json.loads((d / "run.json").read_text())["seed"] == 1
+    r = cli("run", "teaching", "--steps", "4", "--seed", "2", "--out", str(d), "--quiet")
+    assert r.code == 0, r.stderr
+    assert json.loads((d / "run.json").read_text())["seed"] == 2
+
+
+def test_run_out_refuses_a_run_directory_holding_foreign_files(tmp_path: Path, cli) -> None:
+    d = tmp_path / "run"
+    assert cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet").code == 0
+    (d / "notes.txt").write_text("mine")
+    r = cli("run", "teaching", "--steps", "4", "--seed", "2", "--out", str(d), "--quiet")
+    assert r.code == 2
+    assert "notes.txt" in _error_line(r)
+    assert (d / "notes.txt").read_text() == "mine"
+
+
+def test_run_out_refuses_a_fake_run_json(tmp_path: Path, cli) -> None:
+    """A run.json that summitry did not write (no summitry fields) does not make a directory summitry's."""
+    d = _foreign_dir(tmp_path / "fake")
+    (d / "run.json").write_text('{"my": "own config"}')
+    r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
+    assert r.code == 2
+    _assert_foreign_intact(d)
+    assert (d / "run.json").read_text() == '{"my": "own config"}'
+
+
+def test_run_out_with_overwrite_replaces_a_foreign_directory(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "scratch")
+    r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet", "--overwrite")
+    assert r.code == 0, r.stderr
+    assert (d / "run.json").exists() and not (d / "thesis.md").exists()
+
+
+def test_run_out_into_an_empty_directory_is_fine(tmp_path: Path, cli) -> None:
+    d = tmp_path / "empty"
+    d.mkdir()
+    assert cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet").code == 0
+    assert (d / "run.json").exists()
+
+
+def test_save_refuses_a_foreign_directory(tmp_path: Path, small_run: RunResult) -> None:
+    d = _foreign_dir(tmp_path / "x")
+    with pytest.raises(RunDirError, match="not a run directory"):
+        small_run.save(d)
+    _assert_foreign_intact(d)
+
+
+# ---------------------------------------------------------- other commands
+
+
+def _sweep_spec(tmp_path: Path) -> Path:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "scenario: teaching\nparameters:\n  kappa: {low: 1, high: 3}\ndesign: grid\npoints: 2\nreplicates: 1\nsteps: 4\nbatch_size: 2\n"
+    )
+    return spec
+
+
+def test_sweep_out_refuses_a_foreign_directory_even_with_a_runs_folder(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "data")
+    (d / "runs").mkdir()
+    (d / "runs" / ".keep.tmp").write_text("my hidden file")
+    (d / "runs" / "part-000000.parquet").write_text("not a part of summitry's")
+    r = cli("sweep", str(_sweep_spec(tmp_path)), "--out", str(d), "--executor", "serial")
+    assert r.code == 2, r.stderr
+    assert str(d) in _error_line(r)
+    _assert_foreign_intact(d)
+    assert (d / "runs" / ".keep.tmp").read_text() == "my hidden file"
+    assert (d / "runs" / "part-000000.parquet").read_text() == "not a part of summitry's"
+    assert not (d / "sweep.json").exists()
+
+
+def test_sweep_resumes_its_own_directory(tmp_path: Path, cli) -> None:
+    d = tmp_path / "sw"
+    spec = _sweep_spec(tmp_path)
+    assert cli("sweep", str(spec), "--out", str(d), "--executor", "serial").code == 0
+    assert cli("sweep", str(spec), "--out", str(d), "--executor", "serial", "--resume").code == 0
+
+
+def test_backtest_out_refuses_a_foreign_directory(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "bt")
+    (d / "example-run").mkdir()
+    (d / "example-run" / "mine.txt").write_text("mine")
+    r = cli("backtest", "hanoi-2019", "--runs", "2", "--workers", "1", "--out", str(d))
+    assert r.code == 2, r.stderr
+    assert str(d) in _error_line(r)
+    _assert_foreign_intact(d)
+    assert (d / "example-run" / "mine.txt").read_text() == "mine"
+
+
+def test_calibrate_out_refuses_a_foreign_directory(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "cal")
+    (d / "runs").mkdir()
+    r = cli("calibrate", "hanoi-2019", "--out", str(d), "--points", "2", "--runs-per-point", "1", "--backtest-runs", "0")
+    assert r.code == 2, r.stderr
+    assert str(d) in _error_line(r)
+    _assert_foreign_intact(d)
+    assert sorted(p.name for p in d.iterdir()) == ["figures", "runs", "thesis.md"]
+
+
+def test_report_output_refuses_a_foreign_file_and_its_pdf_sibling(tmp_path: Path, cli, small_run: RunResult) -> None:
+    run = small_run.save(tmp_path / "run")
+    target = tmp_path / "thesis.html"
+    target.write_text("<html>my thesis</html>")
+    r = cli("report", str(run), "-o", str(target))
+    assert r.code == 2
+    assert str(target) in _error_line(r)
+    assert target.read_text() == "<html>my thesis</html>"
+    # a report of summitry's may be rewritten
+    mine = tmp_path / "r.html"
+    assert cli("report", str(run), "-o", str(mine)).code == 0
+    assert cli("report", str(run), "-o", str(mine)).code == 0
+    # --pdf would write r2.pdf beside r2.html: a foreign PDF there is refused before anything is written
+    (tmp_path / "r2.pdf").write_bytes(b"%PDF-1.4 my own pdf")
+    r = cli("report", str(run), "-o", str(tmp_path / "r2.html"), "--pdf")
+    assert r.code == 2
+    assert "r2.pdf" in _error_line(r)
+    assert (tmp_path / "r2.pdf").read_bytes() == b"%PDF-1.4 my own pdf"
+    assert not (tmp_path / "r2.html").exists()
+
+
+# ------------------------------------------------------- paths checked first
+
+
+def _outputs(tmp_path: Path) -> dict[str, Path]:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    return {
+        "under-a-file": afile / "out",
+        "too-long": tmp_path / ("n" * 300),
+        "proc": Path("/proc/summitry-out"),
+        "sys": Path("/sys/summitry-out"),
+    }
+
+
+@pytest.mark.parametrize("case", ["under-a-file", "too-long", "proc", "sys"])
+def test_bad_output_paths_are_refused_before_any_work(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    import sim.run
+
+    path = _outputs(tmp_path)[case]
+
+    def no_work(*_a, **_k):
+        raise AssertionError("the run started before the output path was checked")
+
+    monkeypatch.setattr(sim.run, "run_scenario", no_work)
+    r = cli("run", "teaching", "--out", str(path), "--quiet")
+    assert r.code == 2, (r.stdout, r.stderr)
+    msg = _error_line(r)
+    assert "--out" in msg
+    assert {"under-a-file": "is a file", "too-long": "characters", "proc": "/proc", "sys": "/sys"}[case] in msg
+
+
+@pytest.mark.parametrize("command", ["report", "sweep", "backtest", "calibrate", "schema", "generate"])
+def test_every_output_option_checks_its_path(tmp_path: Path, cli, command: str, small_run: RunResult) -> None:
+    bad = tmp_path / ("n" * 300)
+    run = small_run.save(tmp_path / "run")
+    args = {
+        "report": ["report", str(run), "-o", str(bad)],
+        "sweep": ["sweep", str(_sweep_spec(tmp_path)), "--out", str(bad), "--executor", "serial"],
+        "backtest": ["backtest", "hanoi-2019", "--runs", "2", "--workers", "1", "--out", str(bad)],
+        "calibrate": ["calibrate", "hanoi-2019", "--out", str(bad), "--points", "2", "--runs-per-point", "1", "--backtest-runs", "0"],
+        "schema": ["schema", "-o", str(bad)],
+        "generate": ["generate", "-o", str(bad)],
+    }[command]
+    r = cli(*args)
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert "characters" in _error_line(r)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "spec.yaml") == ["run"]
+
+
+def test_read_only_mount_is_refused(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only file system (statvfs's ST_RDONLY; root writes anywhere else) is named in the message."""
+    import sim.outputs
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.statvfs
+
+    class _RO:
+        def __init__(self, st: os.statvfs_result) -> None:
+            self._st = st
+            self.f_flag = st.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(sim.outputs.os, "statvfs", lambda p: _RO(real(p)) if Path(p) == ro else real(p))
+    r = cli("run", "teaching", "--out", str(ro / "run"), "--quiet")
+    assert r.code == 2
+    assert "read-only" in _error_line(r) and str(ro) in _error_line(r)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into mode-0555 directories")
+def test_read_only_directory_is_refused(tmp_path: Path, cli) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        r = cli("run", "teaching", "--out", str(ro / "run"), "--quiet")
+    finally:
+        ro.chmod(0o755)
+    assert r.code == 2
+    assert "read-only" in _error_line(r)
+
+
+# ---------------------------------------------------------------- full disk
+
+
+def _enospc(*_a, **_k):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_full_disk_during_run_save_is_one_line_exit_1(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.run
+
+    monkeypatch.setattr(sim.run.pq, "write_table", _enospc)
+    d = tmp_path / "run"
+    r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
+    assert r.code == 1
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines == [f"error: no space left on device while writing {d}"]
+    assert not d.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "the temporary directory was removed"
+
+
+def test_full_disk_with_debug_shows_the_traceback(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.run
+    from sim.errors import DiskFullError
+
+    monkeypatch.setattr(sim.run.pq, "write_table", _enospc)
+    with pytest.raises(DiskFullError):
+        cli("--debug", "run", "teaching", "--steps", "4", "--out", str(tmp_path / "run"), "--quiet")
+
+
+def test_full_disk_during_report_and_sweep(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, small_run: RunResult) -> None:
+    run = small_run.save(tmp_path / "run")
+    real_write_text = Path.write_text
+
+    def full(self: Path, *a, **k):
+        if self.name.startswith((".r.html.", ".sweep.json.")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write_text(self, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    r = cli("report", str(run), "-o", str(tmp_path / "r.html"))
+    assert r.code == 1, r.stderr
+    assert r.stderr.strip() == f"error: no space left on device while writing {tmp_path / 'r.html'}"
+    assert not (tmp_path / "r.html").exists()
+    r = cli("sweep", str(_sweep_spec(tmp_path)), "--out", str(tmp_path / "sw"), "--executor", "serial")
+    assert r.code == 1
+    assert f"no space left on device while writing {tmp_path / 'sw' / 'sweep.json'}" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------ leftover temps
+
+
+def test_stale_temporaries_of_summitrys_naming_are_removed_at_the_next_write(tmp_path: Path, small_run: RunResult) -> None:
+    old = 10**9  # 2001: long past any write in progress
+    stale_dir = tmp_path / ".run.ab12cd_3.tmp"
+    stale_dir.mkdir()
+    (stale_dir / "events.parquet").write_text("half")
+    stale_file = tmp_path / ".r.html.zz9x8y7w.tmp"
+    stale_file.write_text("half a report")
+    fresh = tmp_path / ".run.qwertyui.tmp"  # another write in progress right now
+    fresh.mkdir()
+    foreign = [tmp_path / ".run.mine.tmp", tmp_path / ".runaway.abcdefgh.tmp", tmp_path / "run.abcdefgh.tmp"]
+    for f in foreign:
+        f.write_text("not summitry's")
+    for p in (stale_dir, stale_file, *foreign):
+        os.utime(p, (old, old))
+    small_run.save(tmp_path / "run")
+    assert not stale_dir.exists()
+    assert fresh.exists()
+    assert all(f.read_text() == "not summitry's" for f in foreign)
+    assert stale_file.exists()  # another name's temporaries wait for that name's next write
+    assert remove_stale_temporaries(tmp_path / "r.html") == [stale_file]
+
+
+@pytest.mark.slow
+def test_report_pdf_of_summitrys_own_is_recognised_and_rewritten(tmp_path: Path, cli, small_run: RunResult) -> None:
+    """Chromium's PDF carries the report's title (UTF-16 hex) in its metadata: a second --pdf to the same place is allowed."""
+    from sim.outputs import REPORT_PDF_MARKERS
+
+    run = small_run.save(tmp_path / "run")
+    for _ in range(2):
+        r = cli("report", str(run), "-o", str(tmp_path / "r.html"), "--pdf")
+        assert r.code == 0, r.stderr
+    pdf = (tmp_path / "r.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert any(m in pdf for m in REPORT_PDF_MARKERS)
+    assert not list(tmp_path.glob(".r.*"))
+
+
+def test_report_charts_refuses_a_foreign_directory_before_any_work(tmp_path: Path, cli, small_run: RunResult) -> None:
+    from sim.outputs import CHARTS_MARKER, check_charts_dir
+
+    run = small_run.save(tmp_path / "run")
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    (figs / "trust.png").write_bytes(b"my own figure")
+    r = cli("report", str(run), "--charts", str(figs))
+    assert r.code == 2
+    assert str(figs) in _error_line(r)
+    assert (figs / "trust.png").read_bytes() == b"my own figure"
+    assert not (run / "report.html").exists(), "the check came before the report was written"
+    (figs / CHARTS_MARKER).write_text("trust.png\n")  # an earlier export of summitry's
+    check_charts_dir(figs)
