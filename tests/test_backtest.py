@@ -616,7 +616,9 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
     for cmd in (["backtest", str(path), "--runs", "4"], ["calibrate", str(path), "--out", str(tmp_path / "c")]):
         r = cli(*cmd)
         assert r.code == 2
-        assert f"{path}: patterns[1].sender: unknown actor 'nobody'" in r.stderr
+        # the file, the line of the pattern's sender, and the field
+        line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "sender: nobody" in t)
+        assert f"{path}:{line}: patterns[1].sender: unknown actor 'nobody'" in r.stderr
     out_file = tmp_path / "file"
     out_file.write_text("x")
     r = cli("backtest", "hanoi-2019", "--runs", "4", "--out", str(out_file))
