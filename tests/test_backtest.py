@@ -657,3 +657,13 @@ def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, nee
     assert f"{path}:" in r.stderr and "Traceback" not in r.stderr
     line = r.stderr.split(f"{path}:", 1)[1].split(":", 1)[0]
     assert line.isdigit(), r.stderr  # the line of the offending field
+
+
+def test_scenarios_with_state_patterns_validate_again_after_a_dump() -> None:
+    """A dumped scenario spells out every default (the dashboard and sweeps pass scenarios on as data)."""
+    from sim.scenario import validate_data
+
+    for name in ("singapore-2018", "hanoi-2019"):
+        sc = load_scenario(name)
+        again = validate_data(json.loads(sc.model_dump_json()), name)
+        assert again.patterns == sc.patterns
