@@ -287,10 +287,10 @@ def state_measure(points: Sequence[tuple[int, float]], window: tuple[int, int], 
 def within_score(value: float, within: tuple[float, float], slack: float) -> float:
     """1 inside [low, high], falling linearly to 0 at ``slack`` outside it.
 
-    >>> [within_score(v, (0.0, 0.1), 0.1) for v in (0.05, 0.1, 0.15, 0.2, 0.3)]
+    >>> [round(within_score(v, (0.0, 0.1), 0.1), 6) for v in (0.05, 0.1, 0.15, 0.2, 0.3)]
     [1.0, 1.0, 0.5, 0.0, 0.0]
-    >>> within_score(-0.02, (-0.1, -0.01), 0.0)
-    0.0
+    >>> within_score(0.0, (-0.1, -0.01), 0.0), within_score(-0.02, (-0.1, -0.01), 0.0)
+    (0.0, 1.0)
     """
     if math.isnan(value):
         return 0.0

@@ -494,8 +494,14 @@ def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str
     if (pat.kind is None) == (pat.state is None):
         problems.append(((*loc, "kind"), "give either kind (an event pattern) or state (a state pattern), not both or neither"))
     if pat.state is not None:
-        given = pat.model_fields_set & {"sender", "tolerance", "count", "before", "given", "detail", "point", "absent"}
-        for name in sorted(given):
+        # by value, not by which keys were written, so that a dumped scenario (every default spelled out) validates again
+        fields = Pattern.model_fields
+        given = [
+            n
+            for n in ("sender", "tolerance", "count", "before", "given", "detail", "point", "absent")
+            if getattr(pat, n) != fields[n].default
+        ]
+        for name in given:
             problems.append(((*loc, name), "applies to event patterns only; a state pattern has state and window"))
         lo, hi = pat.state.within
         if lo > hi:

@@ -616,7 +616,9 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
     for cmd in (["backtest", str(path), "--runs", "4"], ["calibrate", str(path), "--out", str(tmp_path / "c")]):
         r = cli(*cmd)
         assert r.code == 2
-        assert f"{path}: patterns[1].sender: unknown actor 'nobody'" in r.stderr
+        # the file, the line of the pattern's sender, and the field
+        line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "sender: nobody" in t)
+        assert f"{path}:{line}: patterns[1].sender: unknown actor 'nobody'" in r.stderr
     out_file = tmp_path / "file"
     out_file.write_text("x")
     r = cli("backtest", "hanoi-2019", "--runs", "4", "--out", str(out_file))
@@ -655,3 +657,13 @@ def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, nee
     assert f"{path}:" in r.stderr and "Traceback" not in r.stderr
     line = r.stderr.split(f"{path}:", 1)[1].split(":", 1)[0]
     assert line.isdigit(), r.stderr  # the line of the offending field
+
+
+def test_scenarios_with_state_patterns_validate_again_after_a_dump() -> None:
+    """A dumped scenario spells out every default (the dashboard and sweeps pass scenarios on as data)."""
+    from sim.scenario import validate_data
+
+    for name in ("singapore-2018", "hanoi-2019"):
+        sc = load_scenario(name)
+        again = validate_data(json.loads(sc.model_dump_json()), name)
+        assert again.patterns == sc.patterns
