@@ -1514,8 +1514,10 @@ class DiplomacyModel(mesa.Model):
         over the walker's own win-set. "After" applies the walk-away's
         catalogued effects on the other side: its pressure (coercion lowers
         thresholds by alpha_P), the stances it pushes (backlash raises them by
-        alpha_x) and the factions it vindicates (the replicator). Which
-        channel wins is a property of the other side's coalition.
+        alpha_x) and the factions it vindicates (the replicator), as the
+        walker sees them: a hawkish walker (stance x) expects coercion to work
+        by (1 + phi x) and backlash by (1 - phi x). Which channel wins is a
+        property of the other side's coalition and of the walker's outlook.
         """
         if "walk_away" not in self.catalogue:
             return 0.0, 0.0
@@ -1550,7 +1552,12 @@ class DiplomacyModel(mesa.Model):
         worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
         b = s.thresholds[mem]
         now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau)
-        b_after = b - p.alpha_p * dp + (p.alpha_x * dx if "stance" not in self.ablations else 0.0)
+        # the walker forecasts with its own worldview: the more hawkish, the more it expects coercion to
+        # work and the less it expects backlash (the Jervis factor phi, as in reading signals)
+        xw = float(s.stance[self.leader_of[walker]])
+        coercion = p.alpha_p * dp * (1 + p.phi * xw)
+        backlash = p.alpha_x * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
+        b_after = b - coercion + backlash
         after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
         return float((now * worth).max()), float((after * worth).max())
 
