@@ -23,7 +23,7 @@ from agents import policy
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
-from sim.influence import fj_fixed_point, fj_step
+from sim.influence import fj_fixed_point, fj_step, normalise_rows_inplace
 from sim.model import DiplomacyModel
 from sim.scenario import Scenario, load_raw, validate_data
 
@@ -401,3 +401,60 @@ def test_richardson_reacts_to_the_others_not_to_oneself() -> None:
     # three sides, delta .2, gamma .3: side 0 at .9 feeds the others .3 * .45 = .135 each (mean of itself and a 0)
     # side 0: .8 * .9 + .3 * 0 = .72; sides 1 and 2: .8 * 0 + .3 * (.9 + 0) / 2 = .135
     np.testing.assert_allclose(pr.richardson(np.array([0.9, 0.0, 0.0]), 0.2, 0.3), [0.72, 0.135, 0.135], atol=1e-12)
+
+
+# --------------------------------------------------------------------------- the null model's rates, row normalisation, smooth ratification
+
+
+def test_null_table_by_hand(teaching: Scenario) -> None:
+    model = DiplomacyModel(teaching, seed=0)
+    rates = {
+        "ada": {"threat": 0.2, "praise": 0.3, "no_such_kind": 0.4},  # an unknown kind is ignored
+        "bo": {"praise": 0.7, "letter": 0.6, "threat": -0.1},  # a negative rate counts as 0; the rates exceed 1
+        "nobody": {"praise": 1.0},  # an unknown actor is ignored
+    }
+    table = policy.null_table(model, rates)
+    col = {k: j for j, k in enumerate(model.kinds, start=1)}
+    assert table.shape == (len(model.actor_ids), len(model.kinds) + 1)
+    ada, bo, gil = (model.index_of[a] for a in ("ada", "bo", "gil"))
+    # ada: threat .2, praise .3, nothing 1 - .5 = .5
+    assert (table[ada, col["threat"]], table[ada, col["praise"]], table[ada, 0]) == pytest.approx((0.2, 0.3, 0.5), abs=1e-12)
+    # bo: praise .7, letter .6, threat 0, nothing max(1 - 1.3, 0) = 0
+    assert (table[bo, col["praise"]], table[bo, col["letter"]], table[bo, col["threat"]], table[bo, 0]) == pytest.approx(
+        (0.7, 0.6, 0.0, 0.0), abs=1e-12
+    )
+    # everybody else does nothing, for sure
+    assert table[gil].tolist() == [1.0] + [0.0] * len(model.kinds)
+    assert table.sum() == pytest.approx(0.5 + 0.5 + 1.3 + (len(model.actor_ids) - 2), abs=1e-12)
+
+
+def test_random_choice_rows_are_independent_and_never_divide_by_zero() -> None:
+    # row 0 draws from (.5, .2, .3); row 1 has no feasible weight at all and does nothing, without a 0/0
+    table = np.array([[0.5, 0.2, 0.3], [0.0, 0.2, 0.3]])
+    feasible = np.array([[True, True, True], [True, False, False]])
+    with np.errstate(all="raise"):
+        assert policy.random_choice(table, feasible, np.array([0.65, 0.9])).tolist() == [1, 0]
+
+
+def test_normalise_rows_inplace_by_hand() -> None:
+    # rows (1, 3), (0, 0), (2, 2): only rows 0 and 1 asked; row 1 sums to 0 and stays; row 2 not asked
+    m = sp.csr_matrix((np.array([1.0, 3.0, 0.0, 2.0, 2.0]), (np.array([0, 0, 1, 2, 2]), np.array([0, 1, 0, 0, 1]))), shape=(3, 2))
+    normalise_rows_inplace(m, np.array([0, 1]))
+    np.testing.assert_allclose(m.toarray(), [[0.25, 0.75], [0.0, 0.0], [2.0, 2.0]], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("utility", "threshold", "expected"),
+    [
+        # both members exactly at their thresholds: each sigma(0) = .5, support .5 = theta, Pr = sigma(0) = .5
+        ([[0.3], [0.1]], [0.3, 0.1], 0.5),
+        # both tau ln 3 above: sigma(ln 3) = .75 each, support .75, Pr = sigma(20 * .25) = .993307
+        ([[0.3 + 0.05 * math.log(3)], [0.1 + 0.05 * math.log(3)]], [0.3, 0.1], 0.993307),
+        # the first .75, the second tau below: sigma(-1) = .268941; support .6 * .75 + .4 * .268941 = .557577
+        # Pr = sigma(20 * .057577) = .759791
+        ([[0.3 + 0.05 * math.log(3)], [0.05]], [0.3, 0.1], 0.759791),
+    ],
+)
+def test_smooth_ratification_by_hand(utility: list[list[float]], threshold: list[float], expected: float) -> None:
+    out = bg.smooth_ratification(np.array(utility), np.array(threshold), np.array([0.6, 0.4]), 0.5)
+    assert float(out[0]) == pytest.approx(expected, abs=1e-6)
