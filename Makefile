@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= singapore-2018
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench fuzz mutate mutation-score schema browser-deps clean
+.PHONY: install run test lint typecheck unit bench fuzz mutate mutate-again mutation-score schema browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ MUTANTS ?=
 MUTATE_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
 mutate: $(MUTATE_STAMP)
 	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) tools/mutation_score.py --survivors
+
+## mutate-again: after new tests, check again only the mutants that survived the last `make mutate`
+mutate-again: $(MUTATE_STAMP)
+	$(PY) tools/mutation_score.py --reset-survivors
 	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
 	$(PY) tools/mutation_score.py --survivors
 

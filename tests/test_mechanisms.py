@@ -458,3 +458,17 @@ def test_normalise_rows_inplace_by_hand() -> None:
 def test_smooth_ratification_by_hand(utility: list[list[float]], threshold: list[float], expected: float) -> None:
     out = bg.smooth_ratification(np.array(utility), np.array(threshold), np.array([0.6, 0.4]), 0.5)
     assert float(out[0]) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        # a box d in [.2, .5]: both edges in, a point .3 above the upper edge or .15 below the lower edge out
+        (0.2, "partial"),
+        (0.5, "partial"),
+        (0.8, None),
+        (0.05, None),
+    ],
+)
+def test_classify_agreement_upper_edge(d: float, expected: str | None) -> None:
+    assert bg.classify_agreement(np.array([d, 0.0]), {"partial": {"d": (0.2, 0.5)}}, ["d", "r"]) == expected

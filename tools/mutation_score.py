@@ -48,12 +48,28 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=Path("mutants"), help="mutmut's working directory (default: mutants)")
     ap.add_argument("--survivors", action="store_true", help="list the surviving mutants of each module")
+    ap.add_argument(
+        "--reset-survivors",
+        action="store_true",
+        help="mark surviving and untested mutants unchecked, so the next `mutmut run` tests them again (after new tests)",
+    )
     ap.add_argument("--min-score", type=float, default=None, help="exit 1 if any module scores below this (0 to 1)")
     args = ap.parse_args(argv)
     table = results(args.root)
     if not table:
         print(f"no mutmut results under {args.root}; run `make mutate` first", file=sys.stderr)
         return 2
+    if args.reset_survivors:
+        for meta in sorted(args.root.rglob("*.py.meta")):
+            data = json.loads(meta.read_text())
+            codes = data["exit_code_by_key"]
+            reset = [n for n, code in codes.items() if classify(code) in ("survived", "no tests")]
+            for n in reset:
+                codes[n] = None
+            meta.write_text(json.dumps(data, indent=4))
+            if reset:
+                print(f"{meta.relative_to(args.root).as_posix().removesuffix('.meta')}: {len(reset)} mutants to check again")
+        return 0
     print(f"{'module':<22} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} {'unchecked':>9} {'score':>6}")
     low = []
     totals: Counter[str] = Counter()
