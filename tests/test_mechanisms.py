@@ -304,6 +304,19 @@ def test_quantal_choice_is_stable_for_large_utilities() -> None:
     assert policy.quantal_choice(eu, np.ones((1, 3), bool), 5.0, u).tolist() == [1]
     # e^-5 / (1 + e^-5) = .006693 is the weight of the 999 action: a uniform of .999 picks action 2
     assert policy.quantal_choice(eu, np.ones((1, 3), bool), 5.0, np.array([0.999])).tolist() == [2]
+    # each row is shifted by its own maximum: a row of small utilities beside a row of huge ones keeps its law
+    # (row 1: e^0 and e^5, so a uniform of .5 picks action 1; shifted by the other row's 5000 both would underflow to 0)
+    eu = np.array([[0.0, 1000.0], [0.0, 1.0]])
+    with np.errstate(divide="raise", invalid="raise"):  # underflow of e^-5000 to 0 is expected
+        out = policy.quantal_choice(eu, np.ones((2, 2), bool), 5.0, np.array([0.5, 0.5]))
+    assert out.tolist() == [1, 1] and out.dtype == np.int64
+
+
+def test_quantal_choice_is_the_generalised_inverse_cdf() -> None:
+    # the smallest k with cdf_k >= u: equal utilities give cdf (.5, 1), and u = .5 exactly picks action 0
+    eu = np.zeros((3, 2))
+    out = policy.quantal_choice(eu, np.ones((3, 2), bool), 1.0, np.array([0.5, 0.5000001, 0.0]))
+    assert out.tolist() == [0, 1, 0]
 
 
 @pytest.mark.parametrize(
@@ -322,7 +335,9 @@ def test_quantal_choice_is_stable_for_large_utilities() -> None:
 )
 def test_null_models_random_choice_by_hand(row: list[float], feasible: list[bool], uniform: float, expected: int) -> None:
     out = policy.random_choice(np.array([row]), np.array([feasible]), np.array([uniform]))
-    assert out.tolist() == [expected]
+    assert out.tolist() == [expected] and out.dtype == np.int64
+    # the same convention as quantal choice: u exactly on a cumulative value picks the lower action
+    assert policy.random_choice(np.array([[0.5, 0.5]]), np.ones((1, 2), bool), np.array([0.5])).tolist() == [0]
 
 
 # --------------------------------------------------------------------------- Friedkin-Johnsen
@@ -432,7 +447,7 @@ def test_random_choice_rows_are_independent_and_never_divide_by_zero() -> None:
     # row 0 draws from (.5, .2, .3); row 1 has no feasible weight at all and does nothing, without a 0/0
     table = np.array([[0.5, 0.2, 0.3], [0.0, 0.2, 0.3]])
     feasible = np.array([[True, True, True], [True, False, False]])
-    with np.errstate(all="raise"):
+    with np.errstate(divide="raise", invalid="raise"):
         assert policy.random_choice(table, feasible, np.array([0.65, 0.9])).tolist() == [1, 0]
 
 
