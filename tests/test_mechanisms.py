@@ -424,9 +424,9 @@ def test_richardson_reacts_to_the_others_not_to_oneself() -> None:
 def test_null_table_by_hand(teaching: Scenario) -> None:
     model = DiplomacyModel(teaching, seed=0)
     rates = {
+        "nobody": {"praise": 1.0},  # an unknown actor is ignored, and the actors after it still count
         "ada": {"threat": 0.2, "praise": 0.3, "no_such_kind": 0.4},  # an unknown kind is ignored
         "bo": {"praise": 0.7, "letter": 0.6, "threat": -0.1},  # a negative rate counts as 0; the rates exceed 1
-        "nobody": {"praise": 1.0},  # an unknown actor is ignored
     }
     table = policy.null_table(model, rates)
     col = {k: j for j, k in enumerate(model.kinds, start=1)}
@@ -452,10 +452,12 @@ def test_random_choice_rows_are_independent_and_never_divide_by_zero() -> None:
 
 
 def test_normalise_rows_inplace_by_hand() -> None:
-    # rows (1, 3), (0, 0), (2, 2): only rows 0 and 1 asked; row 1 sums to 0 and stays; row 2 not asked
-    m = sp.csr_matrix((np.array([1.0, 3.0, 0.0, 2.0, 2.0]), (np.array([0, 0, 1, 2, 2]), np.array([0, 1, 0, 0, 1]))), shape=(3, 2))
-    normalise_rows_inplace(m, np.array([0, 1]))
-    np.testing.assert_allclose(m.toarray(), [[0.25, 0.75], [0.0, 0.0], [2.0, 2.0]], atol=1e-12)
+    # rows (1, 3), (0, 0), (2, 2), (.1, .4): rows 0, 1 and 3 asked; row 1 sums to 0 and stays; row 2 not asked;
+    # row 3 sums to .5 (below 1) and doubles
+    data = np.array([1.0, 3.0, 0.0, 2.0, 2.0, 0.1, 0.4])
+    m = sp.csr_matrix((data, (np.array([0, 0, 1, 2, 2, 3, 3]), np.array([0, 1, 0, 0, 1, 0, 1]))), shape=(4, 2))
+    normalise_rows_inplace(m, np.array([0, 1, 3]))
+    np.testing.assert_allclose(m.toarray(), [[0.25, 0.75], [0.0, 0.0], [2.0, 2.0], [0.2, 0.8]], atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -487,3 +489,20 @@ def test_smooth_ratification_by_hand(utility: list[list[float]], threshold: list
 )
 def test_classify_agreement_upper_edge(d: float, expected: str | None) -> None:
     assert bg.classify_agreement(np.array([d, 0.0]), {"partial": {"d": (0.2, 0.5)}}, ["d", "r"]) == expected
+
+
+def _kind_with_shift(teaching: Scenario, magnitude: float):  # type: ignore[no-untyped-def]
+    kind = copy.deepcopy(teaching.catalogue["demand"])
+    kind.trust.magnitude = magnitude
+    return kind
+
+
+def test_valence_of_signal_kinds(teaching: Scenario) -> None:
+    cat = teaching.catalogue
+    # conciliatory kinds +1; hostile kinds and negative bare shifts -1; everything else 0
+    table = {"praise": 1.0, "summit_offer": 1.0, "threat": -1.0, "icbm_test": -1.0, "summit_cancel": -1.0, "walk_away": -1.0}
+    table |= {"letter": 0.0, "pledge_breach": 0.0, "lobby": 0.0}
+    assert {k: policy.valence(cat[k]) for k in table} == table
+    # a bare shift of 0 or of +.2 that is not conciliatory is neutral
+    assert policy.valence(_kind_with_shift(teaching, 0.0)) == 0.0
+    assert policy.valence(_kind_with_shift(teaching, 0.2)) == 0.0
