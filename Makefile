@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= singapore-2018
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench fuzz schema browser-deps clean
+.PHONY: install run test lint typecheck unit bench fuzz mutate mutate-again mutation-score schema browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+MUTATE_STAMP := $(VENV)/.installed-mutate
+$(MUTATE_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,mutate]'
+	touch $(MUTATE_STAMP)
 
 ## run: the dashboard on the built-in default scenario (http://127.0.0.1:8050)
 run: install
@@ -28,8 +33,8 @@ browser-deps:
 	fi
 
 lint: install
-	$(VENV)/bin/ruff check sim agents dashboard tests benchmarks
-	$(VENV)/bin/ruff format --check sim agents dashboard tests benchmarks
+	$(VENV)/bin/ruff check sim agents dashboard tests benchmarks tools
+	$(VENV)/bin/ruff format --check sim agents dashboard tests benchmarks tools
 
 typecheck: install
 	$(VENV)/bin/mypy
@@ -53,5 +58,25 @@ fuzz: install
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_reliability.py -k "random or mutated" $(PYTEST_ARGS)
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_winset_fast_path.py $(PYTEST_ARGS)
 
+## mutate: mutation testing (mutmut, config in pyproject's [tool.mutmut]) of the mechanism modules and the
+## decision rule, then the score per module. A fresh run each time (about 45 min on two cores for all of it);
+## MUTANTS narrows it to mutant-name globs, e.g. make mutate MUTANTS="sim.trust.* agents.policy.x_quantal_choice*"
+MUTANTS ?=
+MUTATE_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
+mutate: $(MUTATE_STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) tools/mutation_score.py --survivors
+
+## mutate-again: after new tests, check again only the mutants that survived the last `make mutate`
+mutate-again: $(MUTATE_STAMP)
+	$(PY) tools/mutation_score.py --reset-survivors
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) tools/mutation_score.py --survivors
+
+## mutation-score: the score per module of the last `make mutate` (mutants/ left by it)
+mutation-score: install
+	$(PY) tools/mutation_score.py --survivors
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

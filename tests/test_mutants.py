@@ -1,0 +1,113 @@
+"""A fast slice of mutation testing for ``make test``: hand-written mutants of the mechanisms must fail their tests.
+
+Each case rewrites one expression of the source in a temporary copy of the
+package (a sign flipped, min and max swapped, a mechanism made a no-op, a
+parameter ignored) and runs the focused tests of tests/test_mechanisms.py
+against the copy in a subprocess: the run must fail. A control run of the
+unmutated copy must pass, so a failure is the mutant's doing. The full run
+over every mutant mutmut generates is ``make mutate``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (id, file, original text (exactly once in the file), mutated text, -k expression of tests/test_mechanisms.py)
+MUTANTS = [
+    # the replicator's sign: vindicated factions would lose weight
+    ("replicator-sign", "sim/model.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
+    # blame as a no-op, and blame falling on the lightest backer instead of the heaviest
+    ("blame-noop", "sim/model.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
+    (
+        "blame-argmin",
+        "sim/model.py",
+        "target = int(pool[np.argmax(s.omega[pool])])",
+        "target = int(pool[np.argmin(s.omega[pool])])",
+        "blame",
+    ),
+    # coercion reversed: pressure would raise thresholds
+    ("coercion-sign", "sim/bargaining.py", "- alpha_p * pressure", "+ alpha_p * pressure", "pressure"),
+    # the decision rule ignoring its precision Lambda_Q
+    (
+        "lambda-ignored",
+        "agents/policy.py",
+        "z = np.where(feasible, lambda_q * eu, -np.inf)",
+        "z = np.where(feasible, eu, -np.inf)",
+        "quantal",
+    ),
+    # infeasible actions keeping their weight
+    ("feasible-ignored", "agents/policy.py", "w = np.where(feasible, np.exp(z), 0.0)", "w = np.exp(np.where(feasible, z, 0.0))", "quantal"),
+    # Friedkin-Johnsen with susceptibility and stubbornness swapped
+    ("fj-swap", "sim/influence.py", "out = lam * (W @ x) + (1 - lam) * x0", "out = (1 - lam) * (W @ x) + lam * x0", "fj"),
+    # Richardson: the others' hostility calming instead of provoking
+    ("richardson-sign", "sim/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
+    # hawks under-reading hostility instead of over-reading it
+    ("hostile-hawk-sign", "sim/trust.py", "return -kappa_h * h * (1 + phi", "return -kappa_h * h * (1 - phi", "trust_updates"),
+    # mediation as a no-op
+    (
+        "mediation-noop",
+        "sim/trust.py",
+        "return t + kappa_m * np.asarray(credibility",
+        "return t + 0.0 * kappa_m * np.asarray(credibility",
+        "trust_updates",
+    ),
+]
+
+
+def _copy_tree(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("sim", "agents", "scenarios"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    (dest / "tests").mkdir()
+    for name in ("conftest.py", "test_mechanisms.py"):
+        shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
+
+
+def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env["PYTHONPATH"] = str(tree)  # ahead of the editable install of the real package
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
+    cmd += ["--rootdir", str(tree), "tests/test_mechanisms.py", "-k", expression]
+    return subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _imports_the_copy(tree: Path) -> bool:
+    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+    out = subprocess.run(
+        [sys.executable, "-c", "import sim, agents; print(sim.__file__); print(agents.__file__)"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return all(Path(line).resolve().is_relative_to(tree.resolve()) for line in out.stdout.split())
+
+
+def test_unmutated_copy_passes_every_focused_selection(tmp_path: Path) -> None:
+    _copy_tree(tmp_path)
+    assert _imports_the_copy(tmp_path)
+    expression = " or ".join(sorted({f"({m[4]})" for m in MUTANTS}))
+    run = _run_focused(tmp_path, expression)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+@pytest.mark.parametrize(("name", "path", "old", "new", "expression"), MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_hand_written_mutant_is_killed(tmp_path: Path, name: str, path: str, old: str, new: str, expression: str) -> None:
+    _copy_tree(tmp_path)
+    source = (tmp_path / path).read_text()
+    assert source.count(old) == 1, f"{name}: the text to mutate is not exactly once in {path}; update the mutant"
+    (tmp_path / path).write_text(source.replace(old, new))
+    run = _run_focused(tmp_path, expression)
+    # 1: tests ran and failed (not 2, 4 or 5: interrupted, usage error, nothing collected)
+    assert run.returncode == 1, f"{name} survived its tests:\n{run.stdout[-3000:]}{run.stderr[-3000:]}"
+    assert " failed" in run.stdout
