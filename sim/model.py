@@ -1048,7 +1048,7 @@ class DiplomacyModel(mesa.Model):
         # trust: everyone outside the sender's side updates its belief in that side
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             batch = self._batch
-            key = (self._kind_name[id(kind)], sender_side, bool(self.is_leader[sig.sender]))
+            key = (self._kind_name[id(kind)], sender_side, bool(self.is_leader[sig.sender]) and not as_part)
             shared = batch.shared(key) if batch is not None else None
             if shared is None:
                 updaters = np.flatnonzero(self.side_of != sender_side)
@@ -1056,7 +1056,9 @@ class DiplomacyModel(mesa.Model):
                 # evidence for the Beta variant (ODD 7.4-7.8): alpha += w c_eff, beta += w h
                 if kind.trust.mode == "reassuring":
                     c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
-                    llr = self._type_evidence_of(sig.sender, kind)
+                    # the choice itself is evidence of the leader's type; the parts a signal carries (a
+                    # letter's praise, the acceptance it carries) are read by their costs
+                    llr = None if as_part else self._type_evidence_of(sig.sender, kind)
                     if llr is None:
                         shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
                     else:

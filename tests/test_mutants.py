@@ -2,8 +2,8 @@
 
 Each case rewrites one expression of the source in a temporary copy of the
 package (a sign flipped, min and max swapped, a mechanism made a no-op, a
-parameter ignored) and runs the focused tests of tests/test_mechanisms.py
-against the copy in a subprocess: the run must fail. A control run of the
+parameter ignored) and runs the focused tests of tests/test_mechanisms.py and
+tests/test_summit_mechanisms.py against the copy in a subprocess: the run must fail. A control run of the
 unmutated copy must pass, so a failure is the mutant's doing. The full run
 over every mutant mutmut generates is ``make mutate``.
 """
@@ -20,8 +20,43 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (id, file, original text (exactly once in the file), mutated text, -k expression of tests/test_mechanisms.py)
+# (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
 MUTANTS = [
+    # the commitment problem: trust ignored (a cliff-free constant risk), the renege loss added instead of subtracted,
+    # safeguards ignored
+    (
+        "renege-trust-ignored",
+        "sim/bargaining.py",
+        "return float(trust * renege_t + (1.0 - trust) * renege_u)",
+        "return float(max(renege_t, renege_u))",
+        "renege or safeguards",
+    ),
+    (
+        "commitment-sign",
+        "sim/bargaining.py",
+        "utility, dtype=float) - risk * np.asarray(exposure",
+        "utility, dtype=float) + risk * np.asarray(exposure",
+        "commitment_value",
+    ),
+    ("safeguard-ignored", "sim/model.py", "0, None) * unprotected)", "0, None) * 1.0)", "safeguards"),
+    # a deal relieving pressure whatever it gives the side
+    ("relief-ignored", "sim/model.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
+    # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
+    ("walker-min", "sim/model.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
+    ("declaration-any", "sim/model.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration"),
+    # the binding dimension: the largest move instead of the smallest
+    ("binding-max", "sim/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
+    # hardliners learning that sanctions erode in the wrong direction
+    ("erosion-sign", "sim/pressure.py", "belief + rate * (target - belief)", "belief - rate * (target - belief)", "erosion"),
+    # patience ignored by the decision rule; U types not paying for costly reassurance
+    ("patience-ignored", "agents/policy.py", "value = (1 - x) * disc * (theta_t", "value = (1 - x) * (theta_t", "patience"),
+    (
+        "separation-noop",
+        "agents/policy.py",
+        "self.cost = self.cost + np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)",
+        "self.cost = self.cost + 0.0 * np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)",
+        "separates",
+    ),
     # the replicator's sign: vindicated factions would lose weight
     ("replicator-sign", "sim/model.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
     # blame as a no-op, and blame falling on the lightest backer instead of the heaviest
@@ -66,8 +101,10 @@ def _copy_tree(dest: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("sim", "agents", "scenarios"):
         shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    # a checkout (scenarios/ beside pyproject.toml) is where the engine looks for its built-in scenarios
+    shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     (dest / "tests").mkdir()
-    for name in ("conftest.py", "test_mechanisms.py"):
+    for name in ("conftest.py", "test_mechanisms.py", "test_summit_mechanisms.py"):
         shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
 
 
@@ -76,7 +113,7 @@ def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str
     env["PYTHONPATH"] = str(tree)  # ahead of the editable install of the real package
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
-    cmd += ["--rootdir", str(tree), "tests/test_mechanisms.py", "-k", expression]
+    cmd += ["--rootdir", str(tree), "tests/test_mechanisms.py", "tests/test_summit_mechanisms.py", "-k", expression]
     return subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=300)
 
 

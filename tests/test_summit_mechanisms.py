@@ -81,10 +81,10 @@ def test_more_trust_and_safeguards_make_a_deal_worth_more(hanoi: Scenario) -> No
         model._set_trust(np.array([trump]), dprk, np.array([mu]))
         values.append(float(model.acceptance_value(us, dprk)[q]))
     assert all(b > a for a, b in itertools.pairwise(values))
-    # by hand at trust 0.3: risk = .3*.05 + .7*.5 = .365; beta = 1*(.5 + x_trump); U = d - beta r; X = beta * r (r unprotected)
+    # by hand at trust 0.3: risk = .3 h_T + .7 h_U; beta = 1*(.5 + x_trump); U = d - beta r; X = beta * r (r unprotected)
     model._set_trust(np.array([trump]), dprk, np.array([0.3]))
     beta = 0.5 + float(model.state.stance[trump])
-    risk = 0.3 * 0.05 + 0.7 * 0.5
+    risk = 0.3 * model.params.renege_t + 0.7 * model.params.renege_u
     expected = (1 - risk) * (0.35 - beta * 0.5) - risk * beta * 0.5
     assert float(model.acceptance_value(us, dprk)[q]) == pytest.approx(expected, abs=1e-9)
 
@@ -219,6 +219,18 @@ def test_the_leader_whose_walk_beats_declaration_by_more_walks(hanoi: Scenario) 
     assert walker2 != walker
 
 
+def test_one_leader_preferring_to_walk_is_enough_for_a_walk_away(hanoi: Scenario) -> None:
+    """A declaration needs both leaders: if one prefers walking and the other declaring, the first walks."""
+    model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=1.0, declaration_value=0.0))
+    model.audience = np.array([1.0, 0.0])  # only side 0's walk shows resolve to an audience
+    model.state.rapport[:] = 0.0
+    vals = model.summit_values(frozenset({0, 1}))
+    assert vals[0][0] - vals[0][1] > 0 >= vals[1][0] - vals[1][1]
+    out = _hold(model)
+    assert [e["kind"] for e in out] == ["walk_away"]
+    assert out[0]["sender"] == model.actor_ids[model.leader_of[0]]
+
+
 def test_nobody_walks_when_a_declaration_is_worth_more(hanoi: Scenario) -> None:
     model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0))
     out = _hold(model)
@@ -311,14 +323,13 @@ def _typed(kim_type: str) -> DiplomacyModel:
 
 def test_type_evidence_is_the_log_ratio_of_the_two_types_choice_probabilities() -> None:
     """The receivers' likelihood is derived from how each type chooses in the same state."""
-    lam = 5.0
     probs = {}
     models = {}
     for typ in ("T", "U"):
         m = _typed(typ)
         eu, feasible = policy.expected_utilities(m)
         kim = m.index_of["kim"]
-        z = np.where(feasible[kim], lam * eu[kim], -np.inf)
+        z = np.where(feasible[kim], m.params.lambda_q * eu[kim], -np.inf)
         p = np.exp(z - z.max())
         probs[typ] = p / p.sum()
         models[typ] = m
@@ -339,7 +350,9 @@ def test_costly_reassurance_separates_types_as_receivers_assume() -> None:
         m = _typed(typ)
         eu, feasible = policy.expected_utilities(m)
         kim = m.index_of["kim"]
-        choice = policy.quantal_choice(np.repeat(eu[kim : kim + 1], n, 0), np.repeat(feasible[kim : kim + 1], n, 0), 5.0, rng.random(n))
+        choice = policy.quantal_choice(
+            np.repeat(eu[kim : kim + 1], n, 0), np.repeat(feasible[kim : kim + 1], n, 0), m.params.lambda_q, rng.random(n)
+        )
         j = m.kinds.index("summit_offer") + 1 if m.summit.status == "none" else None
         costly = [
             k + 1
