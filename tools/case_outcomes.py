@@ -1,0 +1,77 @@
+"""How often a case's summits end as history says, in forcing and free mode, with Wilson 95% intervals.
+
+For each run: the result of the case's first summit held in the run (a
+declaration, an agreement or a walk-away, and who walked) and, when it was
+rejected, why each leader's offer was (the binding dimension). Seeds are
+derived like the backtest's (``sim.backtest.run_seeds``).
+
+    python tools/case_outcomes.py singapore-2018 --mode forcing --runs 100
+    python tools/case_outcomes.py hanoi-2019 --mode free --runs 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+
+from sim.backtest import run_seeds
+from sim.run import run_scenario
+from sim.scenario import load_scenario
+from sim.sweep_analysis import wilson
+
+
+def _bound(detail: str) -> str:
+    """' r' for "...; binding: r", else ''."""
+    tail = detail.split("; ")[-1]
+    return " " + tail.split(": ", 1)[1] if tail.startswith("binding: ") else ""
+
+
+def _first_summit(args: tuple[str, str, int]) -> tuple[str, str]:
+    name, mode, seed = args
+    result = run_scenario(load_scenario(name), seed=seed, mode=mode)
+    events = result.events.to_pylist()
+    held = [e["step"] for e in events if e["kind"] == "summit_held"]
+    if not held:
+        return "no summit", ""
+    week = held[0]
+    at = [e for e in events if e["step"] == week]
+    binding = "; ".join(
+        sorted(
+            f"{e['sender']}: {e['detail'].split('; ')[-1].split(':')[0]}{_bound(e['detail'])}" for e in at if e["kind"] == "offer_rejected"
+        )
+    )
+    for e in at:
+        if e["kind"] == "walk_away":
+            return f"walk-away by {e['sender']}", binding
+        if e["kind"] in ("declaration", "agreement"):
+            return e["kind"], binding
+    return "other", binding
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("case")
+    ap.add_argument("--mode", choices=("free", "forcing"), default="free")
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args(argv)
+    tasks = [(a.case, a.mode, s) for s in run_seeds(0, a.runs)]
+    with ProcessPoolExecutor(a.workers) as ex:
+        results = list(ex.map(_first_summit, tasks, chunksize=8))
+    outcomes = Counter(r[0] for r in results)
+    print(f"{a.case}, {a.mode} mode, {a.runs} runs: result of the first summit held")
+    for k, n in outcomes.most_common():
+        est, lo, hi = wilson(n, a.runs)
+        print(f"  {k:<28} {n:>4}  {est:.2f} [{lo:.2f}, {hi:.2f}]")
+    reasons = Counter(r[1] for r in results if r[1])
+    if reasons:
+        print("why offers were rejected (proposer: reason), most common:")
+        for k, n in reasons.most_common(6):
+            print(f"  {n:>4}  {k}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
