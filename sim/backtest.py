@@ -78,7 +78,7 @@ DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",
     "parameters.kappa_h",
     "parameters.lambda_q",
-    "parameters.mu_min",
+    "parameters.renege_u",
     "parameters.alpha_p",
 )
 """Model parameters calibrated by default; the summit leaders' impulsiveness is added per scenario."""
