@@ -287,25 +287,31 @@ def test_pattern_problems_name_unknown_kinds_and_actors() -> None:
 
 def test_null_model_matches_frequencies_but_not_the_models_behaviour() -> None:
     """Would fail if the null model were the model itself: on the same seeds it would give identical runs."""
-    from scipy.stats import chi2_contingency, fisher_exact, mannwhitneyu
+    from scipy.stats import chi2_contingency, mannwhitneyu
 
     sc = load_scenario("singapore-2018")
     res = backtest(sc, runs=120, seed=3, refine=2, pilot_runs=60)
     m, n = res.model.runs, res.null.runs
     assert list(m["seed"]) == list(n["seed"])  # the same seeds
-    # same overall signal frequency per actor (within 25%), and in total (within 5%)
+    # same overall signal frequency per actor, and in total (within 5%): for each actor the two counts of
+    # signals agree within 4 standard errors of a difference of two Poisson counts (a rare sender's count
+    # of a dozen signals cannot be held to a relative tolerance)
     fm, fn = signal_frequencies(res.model), signal_frequencies(res.null)
     assert set(fm) == set(fn)
+    wm, wn = res.model.actor_weeks, res.null.actor_weeks
     for actor, f in fm.items():
-        assert fn[actor] == pytest.approx(f, rel=0.25), actor
+        cm, cn = f * wm, fn[actor] * wn
+        assert abs(cn / wn - cm / wm) <= 4 * math.sqrt(cm / wm**2 + cn / wn**2), actor
+        if cm >= 200:
+            assert fn[actor] == pytest.approx(f, rel=0.25), actor
     assert sum(fn.values()) == pytest.approx(sum(fm.values()), rel=0.05)
     # ... but not the same behaviour: outcomes, the timing of the summit and the patterns differ
     table = pd.crosstab(pd.concat([m["outcome"], n["outcome"]]), ["model"] * len(m) + ["null"] * len(n))
     assert chi2_contingency(table.to_numpy())[1] < 1e-3
     wm, wn = m["first.accepted-early"].dropna(), n["first.accepted-early"].dropna()
     assert mannwhitneyu(wm, wn).pvalue < 1e-3
-    k_m, k_n = int((m["pattern.first-summit"] == 1).sum()), int((n["pattern.first-summit"] == 1).sum())
-    assert fisher_exact([[k_m, len(m) - k_m], [k_n, len(n) - k_n]])[1] < 0.01
+    # the pattern scores differ as a whole (the model's skill over the null)
+    assert mannwhitneyu(m["score"], n["score"]).pvalue < 0.01
     # the table carries both, with intervals, and the skill is their difference
     row = next(r for r in res.table if r["id"] == "first-summit")
     assert row["skill"]["value"] == pytest.approx(row["model"]["share"] - row["null"]["share"])
