@@ -353,7 +353,20 @@ def test_backtest_is_reproducible_from_its_seed() -> None:
 
 # ------------------------------------------------------ parameter recovery
 
-KNOWN = {"parameters.lambda_q": 4.0, "parameters.kappa": 2.5}  # not the defaults (5, 2); both are overridden at every point anyway
+KNOWN = {"parameters.lambda_q": 4.0, "parameters.kappa": 2.5}  # not the defaults; both are overridden at every point anyway
+# everything else of the synthetic history is fixed too, at values where the teaching case is lively (these are
+# the engine's priors before the joint fit of docs/ODD.md 7.22; with the fitted values the teaching case is quieter
+# and three timing patterns identify lambda_q less well: a 5-95% range of 0.77 of the prior's was measured)
+FIXED = {
+    "parameters.activity": 0.6,
+    "parameters.alpha_p": 0.3,
+    "parameters.renege_u": 0.5,
+    "parameters.status_quo_weight": 1.0,
+    "parameters.walk_audience": 0.5,
+    "parameters.walk_leverage": 1.0,
+    "parameters.declaration_value": 1.0,
+    "parameters.declaration_fatigue": 0.5,
+}
 PRIORS = {"parameters.lambda_q": (1.0, 20.0), "parameters.kappa": (0.5, 5.0)}
 
 
@@ -373,6 +386,7 @@ def write_record_scenario(tmp_path: Path) -> Path:
     from sim.scenario import load_raw, validate_data
 
     raw, _, source = load_raw("teaching")
+    raw = apply_overrides(raw, FIXED)
     sc = validate_data(apply_overrides(raw, KNOWN), source)
     runs = []
     for seed in range(30):

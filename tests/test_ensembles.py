@@ -33,7 +33,12 @@ def test_free_mode_outcomes_spread(name: str) -> None:
 
 
 def test_more_impulsive_leader_accepts_faster_and_cancels_more() -> None:
-    """Singapore, Trump's impulsiveness 0 vs 1 (300 seeds each): first scheduling 7.9 vs 5.8 weeks; runs with a cancellation 22 vs 49."""
+    """Singapore, Trump's impulsiveness 0 vs 1.
+
+    Shipped defaults (300 seeds each): first scheduling 3.3 vs 1.6 weeks (measured on 60). Cancelling needs
+    noisier choices than the fitted lambda_Q = 19 gives (no run cancels at all there), so the cancellation
+    half is checked at lambda_Q = 5 (150 seeds each: runs with a cancellation 28 vs 43).
+    """
 
     def stats(runs):
         first = []
@@ -42,18 +47,21 @@ def test_more_impulsive_leader_accepts_faster_and_cancels_more() -> None:
             first.append(weeks[0] if weeks else r.manifest["steps"])
         return statistics.mean(first), sum(r.metrics["cancellations"] > 0 for r in runs)
 
-    calm_first, calm_cancel = stats(ensemble("singapore-2018", 300, **{"trump.traits.impulsiveness": 0.0}))
-    rash_first, rash_cancel = stats(ensemble("singapore-2018", 300, **{"trump.traits.impulsiveness": 1.0}))
+    calm_first, _ = stats(ensemble("singapore-2018", 150, **{"trump.traits.impulsiveness": 0.0}))
+    rash_first, _ = stats(ensemble("singapore-2018", 150, **{"trump.traits.impulsiveness": 1.0}))
     assert rash_first < calm_first - 1.0
-    assert rash_cancel > calm_cancel + 10
+    _, calm_cancel = stats(ensemble("singapore-2018", 150, lambda_q=5.0, **{"trump.traits.impulsiveness": 0.0}))
+    _, rash_cancel = stats(ensemble("singapore-2018", 150, lambda_q=5.0, **{"trump.traits.impulsiveness": 1.0}))
+    assert rash_cancel > calm_cancel + 5
 
 
-def test_more_hardliner_influence_fewer_agreements() -> None:
-    """Teaching case, Beta hardliners' share 0.05 vs 0.95 (150 seeds): 29 vs 4 agreements; mean zone 0.44 vs 0.04."""
+def test_more_hardliner_influence_narrows_the_zone_and_stalls_the_talks() -> None:
+    """Teaching case, Beta hardliners' share 0.05 vs 0.95 (150 seeds; measured on 60): mean zone 0.60 vs 0.03;
+    stalemates 4 vs 41 of 60. (With the fitted defaults the teaching case reaches no agreement either way.)"""
     soft = ensemble("teaching", 150, **{"beta-hardliners.influence": 0.05})
     hard = ensemble("teaching", 150, **{"beta-hardliners.influence": 0.95})
-    agreements = [sum(r.outcome.startswith("agreement") for r in runs) for runs in (soft, hard)]
-    assert agreements[0] >= agreements[1] + 10, agreements
+    stalled = [sum(r.outcome == "stalemate" for r in runs) for runs in (soft, hard)]
+    assert stalled[1] >= stalled[0] + 30, stalled
     zone = [statistics.mean(r.metrics["mean_zone_area"] for r in runs) for runs in (soft, hard)]
     assert zone[1] < zone[0] / 2, zone
 

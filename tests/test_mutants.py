@@ -43,7 +43,7 @@ MUTANTS = [
     ("relief-ignored", "sim/model.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
     ("walker-min", "sim/model.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
-    ("declaration-any", "sim/model.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration"),
+    ("declaration-any", "sim/model.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
     # the binding dimension: the largest move instead of the smallest
     ("binding-max", "sim/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
     # hardliners learning that sanctions erode in the wrong direction

@@ -231,7 +231,11 @@ def test_narrative_sentence_carries_the_effect(run_dir: Path) -> None:
     side_name = result.manifest["sides"][side]["name"]
     verb = "falls" if row["trust_after"] < row["trust_before"] else "rises"
     expected = f"{names[row['receiver']]}'s trust in {side_name} {verb} from {row['trust_before']:.2f} to {row['trust_after']:.2f}"
-    assert threat["effect"].startswith(expected)
+    if abs(row["trust_after"] - row["trust_before"]) >= 0.005:
+        assert threat["effect"].startswith(expected)
+    else:  # a move too small to show in two decimals is not reported as one
+        assert "trust in" not in threat["effect"]
+        assert threat["effect"].startswith("stances shift by") or threat["effect"].startswith("pressure")
     assert threat["when"].startswith(f"Week {row['step']}, ")
     assert re.fullmatch(r"Week \d+, \d{1,2} [A-Z][a-z]+ \d{4}", threat["when"])
 
@@ -251,7 +255,8 @@ def test_overrides_are_listed_with_their_defaults(tmp_path: Path) -> None:
     run_scenario(sc, seed=1, overrides={"kappa": "3.5"}).save(d)
     out = report.write_run_report(d, tmp_path / "r.html")
     text = parse(out).all_text
-    assert "parameters.kappa 3.5 2" in text  # value in this run, then the scenario's default
+    default = load_scenario("hanoi-2019").parameters.kappa
+    assert f"parameters.kappa 3.5 {default:g}" in text  # value in this run, then the scenario's default
     assert "has changed since this run" not in text
 
 
