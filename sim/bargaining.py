@@ -322,12 +322,3 @@ def binding_dimension(
             if best is None or need < best[0] - 1e-12:
                 best = (need, i)
     return None if best is None else dims[best[1]]
-
-
-def support(accepts: BoolArray, weights: FloatArray) -> float:
-    """Weighted share of a side's members who accept (the quantity compared with theta_c).
-
-    >>> support(np.array([True, False, True]), np.array([0.5, 0.3, 0.2]))
-    0.7
-    """
-    return float(np.asarray(weights, dtype=float)[np.asarray(accepts, dtype=bool)].sum())

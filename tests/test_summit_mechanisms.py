@@ -465,3 +465,60 @@ def test_each_ablation_freezes_what_it_names(hanoi: Scenario, ablation: str) -> 
 def test_unknown_ablation_is_refused(hanoi: Scenario) -> None:
     with pytest.raises(ValueError, match="unknown ablation"):
         DiplomacyModel(hanoi, ablations=("tru",))
+
+
+# ------------------------------------------------------------------ small pieces, by hand (mutants of these survived)
+
+
+def test_patience_discount_counts_the_weeks_to_the_scheduled_summit(hanoi: Scenario) -> None:
+    model = fresh(hanoi)
+    delta = model.state.patience
+    p = model.params
+    model.summit.status, model.summit.week, model.week = "none", 30, 10
+    np.testing.assert_allclose(policy.patience_discount(model), delta ** (0.5 * (p.tau_prep_min + p.tau_prep_max)))
+    model.summit.status = "scheduled"
+    np.testing.assert_allclose(policy.patience_discount(model), delta**20)  # 30 - 10 weeks
+    model.summit.status, model.summit.week = "offered", 12
+    np.testing.assert_allclose(policy.patience_discount(model), delta ** (0.5 * (p.tau_prep_min + p.tau_prep_max)))
+
+
+@pytest.mark.parametrize(("us", "kim"), [("T", "U"), ("U", "T"), ("U", "U"), ("T", "T")])
+def test_untrustworthy_leaders_are_exactly_the_u_type_leaders(us: str, kim: str) -> None:
+    def edit(data: dict) -> None:
+        data["sides"]["us"]["leader"]["type"] = us
+        data["sides"]["dprk"]["leader"]["type"] = kim
+
+    model = fresh(scenario("hanoi-2019", edit))
+    want = {a for a, t in (("trump", us), ("kim", kim)) if t == "U"}
+    got = {model.actor_ids[i] for i in np.flatnonzero(policy.untrustworthy_leaders(model))}
+    assert got == want
+
+
+def test_separation_cost_by_hand_and_zero_without_rationality(hanoi: Scenario) -> None:
+    model = fresh(hanoi)
+    kind = model.catalogue["summit_offer"]
+    audience = np.array([0.8, 0.4])
+    # kappa (c + tie A) v / lambda_Q
+    expected = model.params.kappa * (kind.cost + kind.tie * audience) * kind.verification / model.params.lambda_q
+    np.testing.assert_allclose(policy.separation_cost(model, kind, audience), expected)
+    flat = fresh(hanoi.model_copy(update={"parameters": hanoi.parameters.model_copy(update={"lambda_q": 0.0})}))
+    np.testing.assert_array_equal(policy.separation_cost(flat, kind, audience), [0.0, 0.0])
+    threat = model.catalogue["threat"]  # not reassuring: no separation cost
+    np.testing.assert_array_equal(policy.separation_cost(model, threat, audience), [0.0, 0.0])
+
+
+def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
+    eu = np.array([[0.0, 1.0, 2.0], [10.0, 10.5, 9.0]])
+    gap = np.array([[0.0, 0.3, 0.0], [0.2, 0.0, 0.1]])
+    feasible = np.array([[True, True, True], [True, True, False]])
+    is_t = np.array([True, False])
+    ev = policy.type_evidence(eu, feasible, gap, is_t, 3.0)
+
+    def logp(v: np.ndarray, f: np.ndarray) -> np.ndarray:
+        z = np.where(f, 3.0 * v, -np.inf)
+        return z - np.log(np.exp(z).sum())
+
+    for r in range(2):
+        eu_t = eu[r] + (0.0 if is_t[r] else 1.0) * gap[r]
+        want = np.where(feasible[r], logp(eu_t, feasible[r]) - logp(eu_t - gap[r], feasible[r]), 0.0)
+        np.testing.assert_allclose(ev[r], want, atol=1e-12)
