@@ -522,3 +522,20 @@ def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
         eu_t = eu[r] + (0.0 if is_t[r] else 1.0) * gap[r]
         want = np.where(feasible[r], logp(eu_t, feasible[r]) - logp(eu_t - gap[r], feasible[r]), 0.0)
         np.testing.assert_allclose(ev[r], want, atol=1e-12)
+
+
+def test_binding_dimension_in_one_dimension_and_past_an_indifferent_one() -> None:
+    # one dimension: the receiver (weight +1) accepts q >= 0.6; from 0.2 only moving up helps
+    grid = bg.issue_grid(1, 6)  # 0, .2, .4, .6, .8, 1
+    ws = grid[:, 0] >= 0.6 - 1e-12
+    assert bg.binding_dimension(1, ws, grid, [1.0], ["d"]) == "d"
+    assert bg.binding_dimension(1, np.zeros(6, dtype=bool), grid, [1.0], ["d"]) is None
+    # a first dimension the receiver does not care about is skipped, not the end of the search
+    g2 = bg.issue_grid(2, 3)
+    ws2 = g2[:, 1] <= 0.0 + 1e-12  # accepts only r = 0; weights (0, -1)
+    q = int(np.flatnonzero(np.isclose(g2[:, 0], 0.5) & np.isclose(g2[:, 1], 0.5))[0])
+    assert bg.binding_dimension(q, ws2, g2, [0.0, -1.0], ["x", "r"]) == "r"
+    # the move must be strictly in the receiver's favour: a point already at the edge has no move down
+    ws3 = g2[:, 1] >= 1.0 - 1e-12  # a receiver that wants r high (weight +1) accepts only r = 1
+    assert bg.binding_dimension(q, ws3, g2, [0.0, 1.0], ["x", "r"]) == "r"
+    assert bg.binding_dimension(q, ws3, g2, [0.0, -1.0], ["x", "r"]) is None  # down never reaches r = 1
