@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from sim import trust as tr
 from sim.numeric import clip
-from sim.signals import SignalKind
+from sim.signals import PRESSURE_CHANNEL, SignalKind
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
@@ -104,7 +104,7 @@ def _effect_forecast(
         elif eff.var in ("threshold", "demand"):
             dz += -d * (mass if eff.var == "threshold" else 1.0)
         elif eff.var.startswith("pressure."):
-            ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+            ch = PRESSURE_CHANNEL[eff.var]
             dz += p.alpha_p * w[side, ch] * d
             if eff.who == "receiver":
                 dp += w[side, ch] * d
@@ -321,7 +321,7 @@ def store_type_evidence(
     own = model.side_of[leaders]
     ev = type_evidence(eu, feasible, gap, model.state.is_t[own], model.params.lambda_q)
     K = len(model.kinds) + 1
-    table: dict[int, FloatArray] = getattr(model, "type_evidence", None) or {}
+    table = model.type_evidence
     for r, i in enumerate(leaders.tolist()):
         row = np.zeros(K)
         row[use] = np.where(feasible[r], ev[r], 0.0)
@@ -448,7 +448,7 @@ class PolicyTables:
                     elif eff.var == "demand":
                         self.dz_static[:, j] += -d
                     elif eff.var.startswith("pressure."):
-                        ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+                        ch = PRESSURE_CHANNEL[eff.var]
                         self.dz_static[:, j] += p.alpha_p * w[ref, ch] * d
                         if eff.who == "receiver":
                             self.dp_static[:, j] += w[ref, ch] * d

@@ -32,7 +32,7 @@ from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalis
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.scenario import Scenario
-from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, Effect, SignalKind, sentence_for
+from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, PRESSURE_CHANNEL, Effect, SignalKind, sentence_for
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
@@ -449,14 +449,8 @@ class DiplomacyModel(mesa.Model):
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
         self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
-        # initial values the ablations hold fixed
-        self._frozen = {
-            "stance": self.state.stance.copy(),
-            "omega": self.state.omega.copy(),
-            "trust_logit": self.state.trust_logit.copy(),
-            "beta_a": self.state.beta_a.copy(),
-            "beta_b": self.state.beta_b.copy(),
-        }
+        # initial values the ablations hold fixed (the trust priors are kept in the state already)
+        self._frozen = {"stance": self.state.stance.copy(), "omega": self.state.omega.copy()}
         self.running = True
         if self.ablations:
             self._recompute_bargaining()
@@ -751,9 +745,9 @@ class DiplomacyModel(mesa.Model):
         if "stance" in self.ablations:
             s.stance[:] = f["stance"]
         if "trust" in self.ablations:
-            s.trust_logit[:] = f["trust_logit"]
-            s.beta_a[:] = f["beta_a"]
-            s.beta_b[:] = f["beta_b"]
+            s.trust_logit[:] = s.trust_logit0
+            s.beta_a[:] = s.beta_a0
+            s.beta_b[:] = s.beta_b0
         if "factions" in self.ablations and not np.array_equal(s.omega, f["omega"]):
             s.omega[:] = f["omega"]
             self._refresh_leader_rows()
@@ -1451,14 +1445,6 @@ class DiplomacyModel(mesa.Model):
         s.win_sets = ws
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
-    def perceived_win_set(self, c: int) -> NDArray[np.bool_]:
-        """Side c's win-set as the other side sees it: thresholds with noise sigma_W (ODD 7.1-7.3)."""
-        s = self.state
-        mem = self.members[c]
-        sigma = self.params.sigma_w * math.exp(s.perception_log)
-        noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
-        return self.ratification[c].win_set(s.concession_weight[mem], noisy, self.ratification_weights(c), self.theta[c])
-
     def perceived_acceptance(self, c: int) -> FloatArray:
         """Pr(side c ratifies q) for every grid point, as the other side's leader estimates it.
 
@@ -1537,7 +1523,7 @@ class DiplomacyModel(mesa.Model):
             if eff.who != "receiver":
                 continue
             if eff.var.startswith("pressure."):
-                ch = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}[eff.var]
+                ch = PRESSURE_CHANNEL[eff.var]
                 dp += float(self.pressure_weights[other, ch]) * eff.delta
             elif eff.var == "stance":
                 hit = np.ones(mem.size, dtype=bool) if eff.roles is None else np.isin(self.roles[mem], eff.roles)
@@ -1563,7 +1549,9 @@ class DiplomacyModel(mesa.Model):
         after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
         return float((now * worth).max()), float((after * worth).max())
 
-    def summit_values(self, rejected: frozenset[int] = frozenset()) -> dict[int, tuple[float, float]]:
+    def summit_values(
+        self, rejected: frozenset[int] = frozenset(), gains: dict[tuple[int, int], FloatArray] | None = None
+    ) -> dict[int, tuple[float, float]]:
         """{side: (EU of walking away, EU of a declaratory statement)} for the two summit leaders.
 
         Walking away is worth its audience value (resolve shown to the hawkish
@@ -1590,7 +1578,8 @@ class DiplomacyModel(mesa.Model):
             mem = self.members[c]
             w = self.ratification_weights(c)
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
-            now, after = self.walk_leverage(c, o, self.deal_gain(c, o))
+            deal_gain = gains[(c, o)] if gains is not None else self.deal_gain(c, o)
+            now, after = self.walk_leverage(c, o, deal_gain)
             rapport = float(s.rapport[li, o])
             walk = (
                 p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0)
@@ -1598,9 +1587,9 @@ class DiplomacyModel(mesa.Model):
                 - p.theta_rapport * rapport
             )
             base = float(mu[lo, c])
-            gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
+            trust_gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
             need = float(self.pressure_weights[c, 1] * s.domestic[c])
-            decl = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * gain) + p.theta_rapport * rapport
+            decl = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * trust_gain) + p.theta_rapport * rapport
             out[c] = (walk, decl)
         return out
 
@@ -1618,13 +1607,14 @@ class DiplomacyModel(mesa.Model):
         self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
         mu = self.trust_matrix()
         perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
+        # what each grid point is worth to each leader over no deal, the other's renege risk priced in
+        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         offers: dict[int, int | None] = {}
+        tau = max(p.sigma_w, 0.02)
         for c, o in ((a, b), (b, a)):
-            # what q is worth to c over no deal, and c's estimate that o ratifies it and finds it worth the risk
-            gain = self.deal_gain(c, o)
-            tau = max(p.sigma_w, 0.02)
-            p_accept = perceived[o] * tr.expit(self.deal_gain(o, c) / tau)
-            offers[c] = bg.best_offer(gain, s.win_sets[c], p_accept, p.theta_acc)
+            # c's estimate that o ratifies q and finds it worth the risk
+            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
+            offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
         sm.offers = dict(offers)
         floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
         accepted: list[tuple[float, int]] = []
@@ -1635,7 +1625,7 @@ class DiplomacyModel(mesa.Model):
                 continue
             # the receiver ratifies only inside its win-set, and accepts only if the deal, priced for
             # the risk that the proposer reneges, beats no deal (the commitment problem as a cost)
-            gain_o = float(self.deal_gain(o, c)[q])
+            gain_o = float(gains[(o, c)][q])
             if s.win_sets[o][q] and floor_ok and gain_o >= 0:
                 joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
                 accepted.append((-joint, q))
@@ -1667,7 +1657,7 @@ class DiplomacyModel(mesa.Model):
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 self._success(t, declaration=False)
                 return
-        values = self.summit_values(frozenset(rejected))
+        values = self.summit_values(frozenset(rejected), gains)
         sm.values = {self.actor_ids[self.leader_of[c]] + "." + k: v for c, (w, d) in values.items() for k, v in (("walk", w), ("decl", d))}
         R = s.rapport
         available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl

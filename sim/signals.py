@@ -43,6 +43,8 @@ SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
 )
 OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
 PLEDGE_AND_TEST_KINDS: frozenset[str] = frozenset({"moratorium_pledge", "pledge_breach", "srbm_test", "icbm_test", "nuclear_test"})
+PRESSURE_CHANNEL: dict[str, int] = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}
+"""Effect variables on a side's pressures -> the column of its (economic, domestic, military) pressure weights."""
 
 Receiver = Literal["other_leader", "own_leader", "other_staff", "principals", "client"]
 TrustMode = Literal["reassuring", "hostile", "shift", "mediation", "none"]

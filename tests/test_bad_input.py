@@ -155,6 +155,14 @@ CASES = [
         also_run=True,
     ),
     Case(
+        "safeguard-out-of-range",
+        text=mutate("{id: r, label: Relief, description:", "{id: r, label: Relief, safeguard: 1.5, description:"),
+        field="issues[1].safeguard",
+        marker="safeguard: 1.5",
+        expect=("issues[1].safeguard: must be <= 1 (got 1.5)",),
+        errors=1,
+    ),
+    Case(
         "negative-steps",
         text=mutate("steps: 30", "steps: -5"),
         field="time.steps",

@@ -101,7 +101,7 @@ def test_uploads_stay_within_the_directory_budget(tmp_path: Path) -> None:
     assert len(on_disk) == 3
     assert foreign.read_text() == "x" * 5000
     # an upload evicted from disk is still served from memory while the memory cache has it
-    assert store.get(keys[0]) is not None
+    assert store.get(keys[0]) == ("# upload 0\n" + "a" * 1000, "case0.yaml")
 
 
 def test_each_server_gets_its_own_upload_directory() -> None:

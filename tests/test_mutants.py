@@ -44,6 +44,14 @@ MUTANTS = [
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
     ("walker-min", "sim/model.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
     ("declaration-any", "sim/model.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
+    # the walker's outlook reversed: hawks expecting coercion to fail
+    (
+        "outlook-sign",
+        "sim/model.py",
+        "coercion = p.alpha_p * dp * (1 + p.phi * xw)",
+        "coercion = p.alpha_p * dp * (1 - p.phi * xw)",
+        "hawkish_walker",
+    ),
     # the binding dimension: the largest move instead of the smallest
     ("binding-max", "sim/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
     # hardliners learning that sanctions erode in the wrong direction

@@ -539,3 +539,19 @@ def test_binding_dimension_in_one_dimension_and_past_an_indifferent_one() -> Non
     ws3 = g2[:, 1] >= 1.0 - 1e-12  # a receiver that wants r high (weight +1) accepts only r = 1
     assert bg.binding_dimension(q, ws3, g2, [0.0, 1.0], ["x", "r"]) == "r"
     assert bg.binding_dimension(q, ws3, g2, [0.0, -1.0], ["x", "r"]) is None  # down never reaches r = 1
+
+
+def test_a_hawkish_walker_expects_more_coercion_and_less_backlash(hanoi: Scenario) -> None:
+    """The walker's forecast scales coercion by (1 + phi x) and backlash by (1 - phi x): with phi 1 instead of 0,
+    a pure-coercion gamble looks better and a pure-backlash one less bad (x is the walker's stance)."""
+    us, dprk = 0, 1
+
+    def after(**params: float) -> float:
+        model = _summit_model(hanoi, **params)
+        model.state.stance[model.leader_of[us]] = 0.9
+        return model.walk_leverage(us, dprk, model.deal_gain(us, dprk))[1]
+
+    coercion = {"eta": 0.0, "alpha_x": 0.0}
+    assert after(phi=1.0, **coercion) > after(phi=0.0, **coercion)
+    backlash = {"eta": 0.0, "alpha_p": 0.0}
+    assert after(phi=1.0, **backlash) > after(phi=0.0, **backlash)
