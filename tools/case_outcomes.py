@@ -7,6 +7,7 @@ derived like the backtest's (``sim.backtest.run_seeds``).
 
     python tools/case_outcomes.py singapore-2018 --mode forcing --runs 100
     python tools/case_outcomes.py hanoi-2019 --mode free --runs 500
+    python tools/case_outcomes.py hanoi-2019 --mode forcing --set renege_u=0.5
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def _bound(detail: str) -> str:
     return " " + tail.split(": ", 1)[1] if tail.startswith("binding: ") else ""
 
 
-def _first_summit(args: tuple[str, str, int]) -> tuple[str, str]:
-    name, mode, seed = args
-    result = run_scenario(load_scenario(name), seed=seed, mode=mode)
+def _first_summit(args: tuple[str, str, int, dict[str, float]]) -> tuple[str, str]:
+    name, mode, seed, overrides = args
+    result = run_scenario(load_scenario(name), seed=seed, mode=mode, overrides=overrides)
     events = result.events.to_pylist()
     held = [e["step"] for e in events if e["kind"] == "summit_held"]
     if not held:
@@ -56,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=("free", "forcing"), default="free")
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="a parameter override, as for `summitry run`")
     a = ap.parse_args(argv)
-    tasks = [(a.case, a.mode, s) for s in run_seeds(0, a.runs)]
+    overrides = {k: float(v) for k, v in (item.split("=", 1) for item in a.set)}
+    tasks = [(a.case, a.mode, s, overrides) for s in run_seeds(0, a.runs)]
     with ProcessPoolExecutor(a.workers) as ex:
         results = list(ex.map(_first_summit, tasks, chunksize=8))
     outcomes = Counter(r[0] for r in results)
