@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from sim import trust as tr
 from sim.numeric import clip
+from sim.roles import FORCING_ROLES, THIRD_PARTY_ROLES
 from sim.signals import PRESSURE_CHANNEL, SignalKind
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-FACTION_ONLY_ROLES = frozenset({"hardliner", "reformer", "staff", "military", "intelligence", "ratifier"})
 """Roles that keep choosing in forcing mode (leaders' and third parties' moves are the record)."""
 
 
@@ -364,7 +364,7 @@ def choose(model: DiplomacyModel, uniforms: FloatArray, lambda_q: float, forcing
     for rows, use, eu, feasible in tables.compute_blocks(model):
         if forcing:
             # leaders and third parties only send the record's forced signals
-            feasible[~np.isin(model.roles[rows], list(FACTION_ONLY_ROLES))] = False
+            feasible[~np.isin(model.roles[rows], list(FORCING_ROLES))] = False
             feasible[:, 0] = True
         choice[rows] = use[quantal_choice(eu, feasible, lambda_q, uniforms[rows])]
     return choice
@@ -480,7 +480,7 @@ class PolicyTables:
         self.ease = index.get("sanctions_ease")
         self.lobby = index.get("lobby")
         self.tp_rows = np.flatnonzero(~in_side)
-        self.tp_kinds = [(j, kd) for j, kd in enumerate(kinds) if set(kd.senders) & {"mediator", "patron", "spoiler"}]
+        self.tp_kinds = [(j, kd) for j, kd in enumerate(kinds) if set(kd.senders) & set(THIRD_PARTY_ROLES)]
         self.theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
         self.arange = np.arange(N)[:, None]
         self.members = np.flatnonzero(in_side)

@@ -25,9 +25,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim.signals import DEFAULT_CATALOGUE, FACTION_ROLES
+from sim.roles import FACTION_ROLES, ROLES
+from sim.signals import DEFAULT_CATALOGUE
 
-ROLE_STANCE = {"hardliner": 0.8, "military": 0.75, "intelligence": 0.6, "ratifier": 0.6, "staff": 0.4, "reformer": 0.3}
+ROLE_STANCE = {r: ROLES[r].stance for r in FACTION_ROLES}
 
 
 def generate(

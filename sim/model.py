@@ -31,8 +31,9 @@ from sim.eventlog import FLOAT_COLUMNS, EventLog, SentenceRenderer, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
+from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES, THIRD_PARTY_ROLES
 from sim.scenario import Scenario
-from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, PRESSURE_CHANNEL, Effect, SignalKind, sentence_for
+from sim.signals import PRESSURE_CHANNEL, Effect, SignalKind, sentence_for
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
@@ -681,7 +682,7 @@ class DiplomacyModel(mesa.Model):
             # the null model: the same actors send signals at random, with given weekly rates
             _eu, feasible = policy.expected_utilities(self)
             if self.mode == "forcing":
-                feasible[~np.isin(self.roles, list(policy.FACTION_ONLY_ROLES))] = False
+                feasible[~np.isin(self.roles, list(FORCING_ROLES))] = False
                 feasible[:, 0] = True
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
@@ -897,7 +898,7 @@ class DiplomacyModel(mesa.Model):
             and not kind.parts
             and not kind.conciliatory
             and "leader" not in kind.senders
-            and not set(kind.senders) & {"mediator", "patron", "spoiler"}
+            and not set(kind.senders) & set(THIRD_PARTY_ROLES)
             and kind.receiver in ("own_leader", "other_leader", "other_staff")
             and all(e.var in ("stance", "threshold") and e.who in ("sender", "receiver") for e in kind.effects)
         )

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.roles import HAWKISH_ROLES
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -60,7 +61,7 @@ ALWAYS_SOURCES = frozenset({"summit", "derived", "shock"})
 TURNING_KINDS = ("summit_held", "summit_cancel", "walk_away", "agreement", "declaration", "escalation", "pledge_breach")
 """Kinds whose steps are the run's turning points (the network is drawn there)."""
 ZONE_KINDS = frozenset({"summit_held", "walk_away", "agreement", "declaration", "summit_cancel", "escalation"})
-HAWKISH = frozenset({"hardliner", "military"})
+HAWKISH = HAWKISH_ROLES
 
 RUN_FILES = ("run.json", "events", "series")
 MANIFEST_FIELDS = ("scenario", "title", "seed", "outcome", "metrics", "actors", "sides")

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.errors import ScenarioError
 from sim.loading import Loc, format_loc, parse_document, read_text, validation_messages
 from sim.parameters import DEFAULT_RANGES, ModelParameters
-from sim.signals import FACTION_ROLES, Effect, SignalKind, build_catalogue
+from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from sim.signals import Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
@@ -88,9 +89,7 @@ class Faction(_Data):
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    role: Literal["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"] = Field(
-        description="Selects default behaviour."
-    )
+    role: FactionRoleName = Field(description="Selects default behaviour.")
     stance: Unit = Field(0.5, description="x^0: initial and anchor stance (1 = hawkish).")
     susceptibility: Unit | None = Field(None, description="lambda; the role's default parameter when absent.")
     influence: Unit = Field(description="This faction's share of the side's non-leader weight (shares of a side sum to 1).")
@@ -151,7 +150,7 @@ class ThirdParty(_Data):
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    role: Literal["mediator", "patron", "spoiler"] = Field(
+    role: ThirdPartyRoleName = Field(
         description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; spoiler: urges its client to slow down."
     )
     position: Unit = Field(0.5, description="b: bias on the axis of side positions.")
@@ -395,7 +394,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         claim(tp.id, ("third_parties", i, "id"))
         if tp.client is not None and tp.client not in sc.sides:
             problems.append((("third_parties", i, "client"), f"unknown side {tp.client!r}"))
-        if tp.role in ("patron", "spoiler") and tp.client is None:
+        if tp.role in CLIENT_ROLES and tp.client is None:
             problems.append((("third_parties", i, "client"), f"a {tp.role} needs a client side"))
         for other in tp.trust:
             if other not in sc.sides:

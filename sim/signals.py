@@ -12,29 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Role = Literal[
-    "leader",
-    "hardliner",
-    "reformer",
-    "staff",
-    "military",
-    "intelligence",
-    "ratifier",
-    "mediator",
-    "patron",
-    "spoiler",
-]
-FACTION_ROLES: tuple[str, ...] = (
-    "hardliner",
-    "reformer",
-    "staff",
-    "military",
-    "intelligence",
-    "ratifier",
-)
-THIRD_PARTY_ROLES: tuple[str, ...] = ("mediator", "patron", "spoiler")
-HAWKISH_ROLES: frozenset[str] = frozenset({"hardliner", "military"})
-DOVISH_ROLES: frozenset[str] = frozenset({"reformer", "staff"})
+from sim.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
 
 # Kinds of event by what they are about, for the summaries, reports and the
 # dashboard's timeline (each picks the categories it shows).
@@ -79,7 +57,7 @@ class Effect(_Data):
     who: Literal["sender", "receiver", "principals"] = Field(
         description="Whose variable moves: the sender's side, the receiver's side, or both principals."
     )
-    roles: list[Role] | None = Field(
+    roles: list[RoleName] | None = Field(
         default=None,
         description="Restrict to actors of these roles (leader included as 'leader'); all when absent.",
     )
@@ -104,7 +82,7 @@ class SignalKind(_Data):
     """A kind of signal: who may send it to whom, what it costs, what it does."""
 
     label: str = Field(description="Human label, e.g. 'Summit offer'.")
-    senders: list[Role] = Field(min_length=1, description="Roles that may send it.")
+    senders: list[RoleName] = Field(min_length=1, description="Roles that may send it.")
     receiver: Receiver = Field(description="Who receives it, relative to the sender.")
     requires: str | None = Field(default=None, description="Capability the sender's side must list (e.g. 'sanctions').")
     chosen: bool = Field(default=True, description="False for derived kinds the engine creates (walk-away, pledge breach).")
@@ -141,8 +119,8 @@ def _k(**kw: Any) -> dict[str, Any]:
 
 
 HL = ["hardliner"]
-HAWKS = ["hardliner", "military"]
-DOVES = ["reformer", "staff"]
+HAWKS = sorted(HAWKISH_ROLES)
+DOVES = sorted(DOVISH_ROLES)
 
 DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
     "praise": _k(
@@ -467,7 +445,7 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
     ),
     "lobby": _k(
         label="Lobbying",
-        senders=["hardliner", "reformer", "staff", "military", "intelligence", "ratifier"],
+        senders=list(FACTION_ROLES),
         receiver="own_leader",
         trust={"mode": "none"},
         effects=[{"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.03, "scale": "lobby"}],

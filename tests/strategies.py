@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from sim.parameters import DEFAULT_RANGES
+from sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
 from sim.scenario import Scenario, validate_data
-from sim.signals import FACTION_ROLES, THIRD_PARTY_ROLES
 
 DIMENSIONS = ("d", "r", "e")
 CAPABILITIES = ("sanctions", "relief", "exercises", "tests", "dismantle")

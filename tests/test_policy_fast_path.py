@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from agents import policy
 from sim.model import DiplomacyModel
+from sim.roles import FORCING_ROLES
 from sim.scenario import load_scenario, validate_data
 from tests.strategies import scenario_data
 
@@ -48,7 +49,7 @@ def assert_same_choice(model: DiplomacyModel, seed: int) -> None:
         assert feasible[np.arange(full.size), full].all()
         # forcing mode: leaders and third parties may only do nothing
         forced = feasible.copy()
-        forced[~np.isin(model.roles, list(policy.FACTION_ONLY_ROLES))] = False
+        forced[~np.isin(model.roles, list(FORCING_ROLES))] = False
         forced[:, 0] = True
         assert np.array_equal(policy.quantal_choice(eu, forced, lam, u), policy.choose(model, u, lam, forcing=True))
 
