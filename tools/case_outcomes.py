@@ -31,7 +31,7 @@ def _bound(detail: str) -> str:
 
 def _first_summit(args: tuple[str, str, int, dict[str, float]]) -> tuple[str, str]:
     name, mode, seed, overrides = args
-    result = run_scenario(load_scenario(name), seed=seed, mode=mode, overrides=overrides)
+    result = run_scenario(load_scenario(name, overrides), seed=seed, mode=mode, overrides=overrides)
     events = result.events.to_pylist()
     held = [e["step"] for e in events if e["kind"] == "summit_held"]
     if not held:
