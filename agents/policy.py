@@ -21,9 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import trust as tr
+from sim.effects import EFFECTS
 from sim.numeric import clip
 from sim.roles import FORCING_ROLES, THIRD_PARTY_ROLES
-from sim.signals import PRESSURE_CHANNEL, SignalKind
+from sim.signals import SignalKind
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
@@ -99,24 +100,26 @@ def _effect_forecast(
         roles = eff.roles
         mass = omega_by_role(side, roles)
         d = eff.delta
-        if eff.var in ("stance", "anchor"):
+        spec = EFFECTS[eff.var]
+        rule = spec.forecast
+        if rule == "stance":
             dz += -p.alpha_x * d * mass
-        elif eff.var in ("threshold", "demand"):
-            dz += -d * (mass if eff.var == "threshold" else 1.0)
-        elif eff.var.startswith("pressure."):
-            ch = PRESSURE_CHANNEL[eff.var]
+        elif rule in ("threshold", "demand"):
+            dz += -d * (mass if rule == "threshold" else 1.0)
+        elif rule == "pressure":
+            ch = int(spec.channel or 0)
             dz += p.alpha_p * w[side, ch] * d
             if eff.who == "receiver":
                 dp += w[side, ch] * d
-        elif eff.var == "sanctions":
+        elif rule == "sanctions":
             eff_d = d * (1 - s.leak[side])
             dz += p.alpha_p * w[side, 0] * eff_d
             if eff.who == "receiver":
                 dp += w[side, 0] * eff_d
-        elif eff.var == "hostility":
+        elif rule == "hostility":
             de += d / 2
             dp += w[recv, 2] * d / 2
-        elif eff.var == "exercise_credit" and eff.who == "receiver":
+        elif rule == "credit" and eff.who == "receiver":
             dp -= w[side, 2] * d
     return dz, dp, de
 
@@ -439,27 +442,29 @@ class PolicyTables:
                     table = self.dz_own if mine else self.dz_recv
                     cols = [role_col[r] for r in eff.roles if r in role_col] if eff.roles is not None else [role_col["*"]]
                     d = eff.delta
-                    if eff.var in ("stance", "anchor"):
+                    spec = EFFECTS[eff.var]
+                    rule = spec.forecast
+                    if rule == "stance":
                         for c in cols:
                             table[j, c] += -p.alpha_x * d
-                    elif eff.var == "threshold":
+                    elif rule == "threshold":
                         for c in cols:
                             table[j, c] += -d
-                    elif eff.var == "demand":
+                    elif rule == "demand":
                         self.dz_static[:, j] += -d
-                    elif eff.var.startswith("pressure."):
-                        ch = PRESSURE_CHANNEL[eff.var]
+                    elif rule == "pressure":
+                        ch = int(spec.channel or 0)
                         self.dz_static[:, j] += p.alpha_p * w[ref, ch] * d
                         if eff.who == "receiver":
                             self.dp_static[:, j] += w[ref, ch] * d
-                    elif eff.var == "sanctions":
+                    elif rule == "sanctions":
                         (self.sanc_own if mine else self.sanc_recv)[:, j] += p.alpha_p * w[ref, 0] * d
                         if eff.who == "receiver":
                             self.dp_sanc[:, j] += w[ref, 0] * d
-                    elif eff.var == "hostility":
+                    elif rule == "hostility":
                         self.de[:, j] += d / 2
                         self.dp_static[:, j] += w[recv, 2] * d / 2
-                    elif eff.var == "exercise_credit" and eff.who == "receiver":
+                    elif rule == "credit" and eff.who == "receiver":
                         self.dp_static[:, j] -= w[ref, 2] * d
         renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
         tie = np.array([kd.tie for kd in kinds])[None, :]

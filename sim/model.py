@@ -26,6 +26,7 @@ from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch, Shift
+from sim.effects import EFFECTS
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
 from sim.eventlog import FLOAT_COLUMNS, EventLog, SentenceRenderer, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
@@ -33,7 +34,7 @@ from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES, THIRD_PARTY_ROLES
 from sim.scenario import Scenario
-from sim.signals import PRESSURE_CHANNEL, Effect, SignalKind, sentence_for
+from sim.signals import Effect, SignalKind, sentence_for
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
@@ -1523,10 +1524,11 @@ class DiplomacyModel(mesa.Model):
         for eff in kind.effects:
             if eff.who != "receiver":
                 continue
-            if eff.var.startswith("pressure."):
-                ch = PRESSURE_CHANNEL[eff.var]
+            spec = EFFECTS[eff.var]
+            if spec.forecast == "pressure":
+                ch = int(spec.channel or 0)
                 dp += float(self.pressure_weights[other, ch]) * eff.delta
-            elif eff.var == "stance":
+            elif eff.var == "stance":  # this week's stance inputs (anchors move too slowly to count here)
                 hit = np.ones(mem.size, dtype=bool) if eff.roles is None else np.isin(self.roles[mem], eff.roles)
                 dx += np.where(hit, eff.delta, 0.0)
         w_after = weights.copy()

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.effects import EffectVar
 from sim.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
 
 # Kinds of event by what they are about, for the summaries, reports and the
@@ -21,27 +22,9 @@ SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
 )
 OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
 PLEDGE_AND_TEST_KINDS: frozenset[str] = frozenset({"moratorium_pledge", "pledge_breach", "srbm_test", "icbm_test", "nuclear_test"})
-PRESSURE_CHANNEL: dict[str, int] = {"pressure.economic": 0, "pressure.domestic": 1, "pressure.military": 2}
-"""Effect variables on a side's pressures -> the column of its (economic, domestic, military) pressure weights."""
 
 Receiver = Literal["other_leader", "own_leader", "other_staff", "principals", "client"]
 TrustMode = Literal["reassuring", "hostile", "shift", "mediation", "none"]
-EffectVar = Literal[
-    "stance",
-    "anchor",
-    "threshold",
-    "influence",
-    "pressure.economic",
-    "pressure.domestic",
-    "pressure.military",
-    "hostility",
-    "sanctions",
-    "enforcement",
-    "exercise_credit",
-    "demand",
-    "perception",
-    "rapport",
-]
 Scale = Literal["none", "ego", "verification", "audience", "lobby"]
 SummitAction = Literal["offer", "accept", "cancel", "reinstate"]
 

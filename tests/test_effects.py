@@ -1,0 +1,97 @@
+"""The effect registry: one row per effect variable, and the forecast each row gives, valued by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.policy import _effect_forecast
+from sim.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
+from sim.model import DiplomacyModel
+from sim.scenario import ScenarioError, load_scenario, validate_data
+from sim.signals import SignalKind
+
+
+def _kind(var: str, who: str = "receiver", delta: float = 0.2, roles: list[str] | None = None) -> SignalKind:
+    return SignalKind.model_validate(
+        {
+            "label": "probe",
+            "senders": ["leader"],
+            "receiver": "other_leader",
+            "cost": 0.0,
+            "effects": [{"var": var, "who": who, "delta": delta, **({"roles": roles} if roles else {})}],
+            "sentence": "{sender} probes {receiver}",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model() -> DiplomacyModel:
+    return DiplomacyModel(load_scenario("hanoi-2019"), seed=0)
+
+
+def _forecast(model: DiplomacyModel, kind: SignalKind) -> tuple[float, float, float]:
+    """The forecast for the US leader sending ``kind`` to Kim (own side 0, receiving side 1)."""
+    own, recv = np.array([0]), np.array([1])
+    dz, dp, de = _effect_forecast(model, kind, own, recv, model.omega_by_role())
+    return float(dz[0]), float(dp[0]), float(de[0])
+
+
+def test_pressure_effects_coerce_by_the_channel_weight(model: DiplomacyModel) -> None:
+    p = model.params
+    w = model.pressure_weights[1]  # the DPRK's (economic, domestic, military) weights: .6, .1, .3
+    assert w.tolist() == pytest.approx([0.6, 0.1, 0.3])
+    for var, ch in (("pressure.economic", 0), ("pressure.domestic", 1), ("pressure.military", 2)):
+        dz, dp, de = _forecast(model, _kind(var))
+        # coercion: the zone widens by alpha_P w_ch d; the receiver's pressure rises by w_ch d
+        assert dz == pytest.approx(p.alpha_p * w[ch] * 0.2)
+        assert dp == pytest.approx(w[ch] * 0.2)
+        assert de == 0.0
+    # on the sender's own side the same effect widens the zone (its own coalition) but presses nobody abroad
+    dz, dp, _ = _forecast(model, _kind("pressure.economic", who="sender"))
+    assert dz == pytest.approx(p.alpha_p * model.pressure_weights[0, 0] * 0.2)  # the US weight on economic is 0
+    assert dp == 0.0
+
+
+def test_stance_and_threshold_effects_move_the_zone_by_the_roles_influence(model: DiplomacyModel) -> None:
+    p = model.params
+    dprk = model.members[1]
+    hl = float(model.state.omega[dprk][model.roles[dprk] == "hardliner"].sum())
+    dz, dp, de = _forecast(model, _kind("stance", roles=["hardliner"]))
+    assert dz == pytest.approx(-p.alpha_x * 0.2 * hl)  # backlash: the receiver's hardliners harden
+    assert (dp, de) == (0.0, 0.0)
+    dz_anchor, _, _ = _forecast(model, _kind("anchor", roles=["hardliner"]))
+    assert dz_anchor == pytest.approx(dz)
+    dz_thr, _, _ = _forecast(model, _kind("threshold", roles=["hardliner"]))
+    assert dz_thr == pytest.approx(-0.2 * hl)
+    dz_dem, _, _ = _forecast(model, _kind("demand"))
+    assert dz_dem == pytest.approx(-0.2)  # a demand narrows the zone one for one, whoever holds it
+
+
+def test_sanctions_hostility_and_credit(model: DiplomacyModel) -> None:
+    p = model.params
+    s = model.state
+    w = model.pressure_weights[1]
+    dz, dp, de = _forecast(model, _kind("sanctions"))
+    assert dz == pytest.approx(p.alpha_p * w[0] * 0.2 * (1 - s.leak[1]))  # what leaks does not press
+    assert dp == pytest.approx(w[0] * 0.2 * (1 - s.leak[1]))
+    dz, dp, de = _forecast(model, _kind("hostility"))
+    assert (dz, de) == (0.0, pytest.approx(0.1))  # tension is the mean of the two hostilities
+    assert dp == pytest.approx(w[2] * 0.1)
+    _, dp, _ = _forecast(model, _kind("exercise_credit"))
+    assert dp == pytest.approx(-w[2] * 0.2)
+
+
+@pytest.mark.parametrize("var", [v for v, s in EFFECTS.items() if s.forecast == "none"])
+def test_unforecast_effects_forecast_nothing(model: DiplomacyModel, var: str) -> None:
+    assert _forecast(model, _kind(var)) == (0.0, 0.0, 0.0)
+
+
+def test_the_registry_is_the_list_of_effect_variables() -> None:
+    assert set(PRESSURE_CHANNEL) == {"pressure.economic", "pressure.domestic", "pressure.military"}
+    assert len(EFFECT_VARS) == 14
+    data = load_scenario("hanoi-2019").model_dump(mode="json", exclude_none=True)
+    data["signals"]["trip_cancel"]["effects"][0]["var"] = "morale"
+    with pytest.raises(ScenarioError) as err:
+        validate_data(data, "case.yaml")
+    assert "var" in str(err.value) and "'stance', 'anchor'" in str(err.value) and "'rapport'" in str(err.value)
