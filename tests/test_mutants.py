@@ -2,8 +2,7 @@
 
 Each case rewrites one expression of the source in a temporary copy of the
 package (a sign flipped, min and max swapped, a mechanism made a no-op, a
-parameter ignored) and runs the focused tests of tests/test_mechanisms.py and
-tests/test_summit_mechanisms.py against the copy in a subprocess: the run must fail. A control run of the
+parameter ignored) and runs the focused tests (:data:`FOCUSED`) against the copy in a subprocess: the run must fail. A control run of the
 unmutated copy must pass, so a failure is the mutant's doing. The full run
 over every mutant mutmut generates is ``make mutate``.
 """
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the test files each mutant's -k expression selects from
+FOCUSED = ("test_mechanisms.py", "test_summit_mechanisms.py", "test_effects.py", "test_roles.py")
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
 MUTANTS = [
@@ -54,6 +55,29 @@ MUTANTS = [
     ),
     # the binding dimension: the largest move instead of the smallest
     ("binding-max", "sim/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
+    # the registries: an effect forecast on the wrong pressure channel; the military no longer hawkish;
+    # leaders choosing their own moves when the record is forced
+    (
+        "effect-channel",
+        "sim/effects.py",
+        '"pressure.domestic": EffectSpec("pressure", 1,',
+        '"pressure.domestic": EffectSpec("pressure", 0,',
+        "coerce_by_the_channel",
+    ),
+    (
+        "role-leaning",
+        "sim/roles.py",
+        '"military": RoleSpec("faction", "hawkish",',
+        '"military": RoleSpec("faction", "neutral",',
+        "leaning_column",
+    ),
+    (
+        "forcing-roles",
+        "sim/roles.py",
+        '"leader": RoleSpec("leader", "neutral", False,',
+        '"leader": RoleSpec("leader", "neutral", True,',
+        "forcing_mode_lets",
+    ),
     # hardliners learning that sanctions erode in the wrong direction
     ("erosion-sign", "sim/pressure.py", "belief + rate * (target - belief)", "belief - rate * (target - belief)", "erosion"),
     # patience ignored by the decision rule; U types not paying for costly reassurance
@@ -112,7 +136,7 @@ def _copy_tree(dest: Path) -> None:
     # a checkout (scenarios/ beside pyproject.toml) is where the engine looks for its built-in scenarios
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     (dest / "tests").mkdir()
-    for name in ("conftest.py", "test_mechanisms.py", "test_summit_mechanisms.py"):
+    for name in ("conftest.py", *FOCUSED):
         shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
 
 
@@ -121,7 +145,7 @@ def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str
     env["PYTHONPATH"] = str(tree)  # ahead of the editable install of the real package
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
-    cmd += ["--rootdir", str(tree), "tests/test_mechanisms.py", "tests/test_summit_mechanisms.py", "-k", expression]
+    cmd += ["--rootdir", str(tree), *[f"tests/{name}" for name in FOCUSED], "-k", expression]
     return subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=300)
 
 
