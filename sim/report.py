@@ -35,7 +35,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.outputs import SCENARIO_FILE
+from sim.overrides import parameter_value
+from sim.run import RunResult
+from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -87,16 +93,13 @@ def is_sweep_dir(path: Path) -> bool:
     return path.is_dir() and (path / "sweep.json").exists()
 
 
-def load_run(run_dir: str | Path) -> Any:
+def load_run(run_dir: str | Path) -> RunResult:
     """Load a run directory as a :class:`~sim.run.RunResult`, checking what a report needs.
 
     Every problem (no such directory, missing or corrupt file, missing field
-    or column) is a :class:`~sim.errors.RunDirError` naming the file.
+    or column) is a :class:`~sim.errors.RunDirError` naming the file. Nothing
+    outside the directory is read (the scenario comes from its ``scenario.json``).
     """
-    import pyarrow as pa
-
-    from sim.run import RunResult
-
     d = Path(run_dir)
     if not d.exists():
         raise RunDirError(f"{d}: no such directory")
@@ -129,16 +132,32 @@ def _first_line(exc: BaseException) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _builtin_scenario(name: str) -> Any:
-    from sim.scenario import builtin_names, load_scenario
-
+def _builtin_scenario(name: str) -> Scenario | None:
     if name not in builtin_names():
         return None
     return load_scenario(name)
 
 
-def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What the report says about the scenario: from the built-in file when there is one, else the manifest."""
+def _builtin_or_none(name: str) -> Scenario | None:
+    """Today's built-in scenario of that name, or None (not built in, or the built-in folder is unavailable)."""
+    try:
+        return _builtin_scenario(name)
+    except (SummitryError, OSError):
+        return None
+
+
+def scenario_context(
+    manifest: Mapping[str, Any], document: Mapping[str, Any] | None = None, source: str = "run directory"
+) -> dict[str, Any]:
+    """What the report says about the scenario.
+
+    From ``document`` (the run directory's ``scenario.json``: the scenario the
+    run used, after overrides) when there is one, so an uploaded or since
+    edited scenario is reported as it was run; else, for run directories saved
+    before runs kept their scenario, from today's built-in file of that name
+    (with a note), else from the manifest alone (with a note saying what is
+    missing).
+    """
     name = str(manifest.get("scenario", ""))
     ctx: dict[str, Any] = {
         "name": name,
@@ -151,14 +170,48 @@ def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "defaults": {},
         "scenario": None,
     }
-    try:
-        sc = _builtin_scenario(name)
-    except (SummitryError, OSError):
-        sc = None
-    if sc is None:
-        ctx["note"] = "Not a built-in scenario: description, sources and historical record are not stored in the run directory."
-        return ctx
-    ctx.update(builtin=True, scenario=sc, description=sc.description, sources=list(sc.sources))
+    overrides = dict(manifest.get("overrides") or {})
+    want = str(manifest.get("scenario_hash") or "")
+    sc: Scenario | None = None
+    if document is not None:
+        try:
+            sc = validate_data(document, f"{source}/{SCENARIO_FILE}", {})
+        except SummitryError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            ctx["note"] = f"The scenario stored with this run no longer validates ({first}): description, sources and record are not shown."
+            return ctx
+        if want and sc.content_hash() != want:
+            ctx["note"] = (
+                f"The stored {SCENARIO_FILE} does not match the run's content hash ({want[:12]} in run.json, "
+                f"{sc.content_hash()[:12]} in {SCENARIO_FILE}): it was changed after the run."
+            )
+        builtin = _builtin_or_none(name)
+        ctx["builtin"] = builtin is not None
+        # defaults of the overridden numbers: only known from the built-in file the run was made from
+        if builtin is not None and overrides and _same_run_scenario(name, overrides, want):
+            ctx["defaults"] = _defaults(builtin, overrides)
+    else:
+        sc = _builtin_or_none(name)
+        if sc is None:
+            ctx["note"] = (
+                f"This run directory has no {SCENARIO_FILE} (saved before runs kept their scenario) and {name!r} is not "
+                "an available built-in scenario: description, sources and historical record are missing."
+            )
+            return ctx
+        ctx["builtin"] = True
+        ctx["defaults"] = _defaults(sc, overrides)
+        same = not want or _same_run_scenario(name, overrides, want)
+        ctx["note"] = (
+            f"This run directory has no {SCENARIO_FILE} (saved before runs kept their scenario): description, sources "
+            f"and record are from today's built-in {name!r}"
+            + (
+                "."
+                if same
+                else f", which has changed since this run was made (content hash {want[:12]} in the run, "
+                f"{_current_hash(name, overrides)[:12] or 'unknown'} now)."
+            )
+        )
+    ctx.update(scenario=sc, description=sc.description, sources=list(sc.sources))
     if not manifest.get("title"):
         ctx["title"] = sc.title
     ctx["record"] = [
@@ -170,30 +223,32 @@ def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
         }
         for r in sc.record
     ]
-    overrides = dict(manifest.get("overrides") or {})
-    from sim.overrides import parameter_value
+    return ctx
 
+
+def _defaults(sc: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for path in overrides:
         try:
-            ctx["defaults"][path] = parameter_value(sc, path)
+            out[path] = parameter_value(sc, path)
         except (KeyError, ValueError, TypeError):
             pass
-    want = manifest.get("scenario_hash")
-    if want:
-        current = sc.content_hash()
-        if overrides:
-            try:
-                from sim.scenario import load_scenario
+    return out
 
-                current = load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
-            except Exception:  # an override the current file no longer has
-                current = ""
-        if current != want:
-            ctx["note"] = (
-                f"The built-in scenario {name!r} has changed since this run was made (content hash "
-                f"{str(want)[:12]} in the run, {current[:12] or 'unknown'} now): description, sources and record are today's."
-            )
-    return ctx
+
+def _current_hash(name: str, overrides: Mapping[str, Any]) -> str:
+    """Content hash of today's built-in ``name`` with ``overrides`` ("" when they no longer apply)."""
+    try:
+        if overrides:
+            return load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
+        found = _builtin_or_none(name)
+        return found.content_hash() if found is not None else ""
+    except (SummitryError, OSError):  # an override the current file no longer has
+        return ""
+
+
+def _same_run_scenario(name: str, overrides: Mapping[str, Any], want: str) -> bool:
+    return _current_hash(name, overrides) == want
 
 
 # ---------------------------------------------------------------- narrative
@@ -301,8 +356,6 @@ class _Lookup:
 
 
 def _pa_strings(values: list[str]) -> Any:
-    import pyarrow as pa
-
     return pa.array(values, pa.string())
 
 
@@ -779,7 +832,7 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
     from sim.summary import outcome_sentence
 
     m = result.manifest
-    sc = scenario_context(m)
+    sc = scenario_context(m, result.scenario_document, str(run_dir) if run_dir is not None else "run directory")
     items = narrative(result)
     charts = run_charts(result)
     history = None
@@ -1050,7 +1103,8 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     parts = sweep_charts(manifest, runs)
     spec = manifest.get("spec") or {}
     scenario_name = str(manifest.get("scenario") or spec.get("scenario") or "")
-    sc = scenario_context({"scenario": scenario_name})
+    document = manifest.get("scenario_document")
+    sc = scenario_context({"scenario": scenario_name}, document if isinstance(document, Mapping) else None, str(sweep_dir))
     param_rows = []
     canonical = list(manifest.get("parameters") or [])
     for path, rng in (spec.get("parameters") or {}).items():
@@ -1295,7 +1349,7 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
     if is_run_dir(d):
         result = load_run(d)
         charts = run_charts(result)
-        sc = scenario_context(result.manifest)
+        sc = scenario_context(result.manifest, result.scenario_document, str(d))
         if sc["record"]:
             charts.append(history_chart(result, sc["record"], narrative(result)))
     elif is_sweep_dir(d):

@@ -1,15 +1,19 @@
 """One run -> :class:`RunResult` (manifest, event log, time series); save/load.
 
 A run directory holds ``run.json`` (scenario name and content hash,
-parameters, seed, versions, outcome, metrics), ``events.parquet`` and
-``series.parquet`` (or ``.csv`` with ``fmt="csv"``). Files are written to a
-temporary name and renamed, so a crash never leaves half a file.
+parameters, seed, versions, outcome, metrics), ``scenario.json`` (the whole
+scenario document the run used, after overrides: itself a valid scenario file),
+``events.parquet`` and ``series.parquet`` (or ``.csv`` with ``fmt="csv"``).
+Files are written to a temporary name and renamed, so a crash never leaves
+half a file. Run directories written before ``scenario.json`` existed still
+load; their :attr:`RunResult.scenario_document` is ``None``.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import json
 import math
 import os
@@ -29,7 +33,8 @@ import pyarrow.parquet as pq
 
 from sim.errors import DiskFullError, RunDirError
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario
+from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
+from sim.scenario import Scenario, canonical_json, validate_data
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -76,6 +81,8 @@ class RunResult:
     manifest: dict[str, Any]
     events: pa.Table
     series: pa.Table
+    scenario_document: dict[str, Any] | None = None
+    """The scenario document the run used, after overrides (``None`` for run directories saved before it was kept)."""
 
     @property
     def outcome(self) -> str:
@@ -109,8 +116,6 @@ class RunResult:
         replaced only if it is empty or a run directory summitry wrote, or with
         ``overwrite``; anything else is a :class:`RunDirError` (nothing is touched).
         """
-        from sim.outputs import is_summitry_run_dir
-
         d = Path(directory)
         if d.exists() and d.is_dir() and not overwrite and any(d.iterdir()) and not is_summitry_run_dir(d):
             raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
@@ -142,6 +147,8 @@ class RunResult:
             big = len(self.manifest.get("influence_edges") or ()) > 5_000
             layout: dict[str, Any] = {"separators": (",", ":")} if big else {"indent": 2}
             (tmp / "run.json").write_text(json.dumps(_jsonable(self.manifest), sort_keys=True, **layout) + "\n")
+            if self.scenario_document is not None:
+                (tmp / SCENARIO_FILE).write_text(json.dumps(self.scenario_document, indent=None if big else 1) + "\n")
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o777 & ~umask)
@@ -178,7 +185,25 @@ class RunResult:
                 tables[name] = pacsv.read_csv(d / f"{name}.csv")
             else:
                 raise RunDirError(f"{d}: missing {name}.parquet")
-        return cls(manifest, tables["events"], tables["series"])
+        document = None
+        if (d / SCENARIO_FILE).exists():
+            try:
+                document = json.loads((d / SCENARIO_FILE).read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise RunDirError(f"{d / SCENARIO_FILE}: cannot read ({exc})") from None
+            if not isinstance(document, dict):
+                raise RunDirError(f"{d / SCENARIO_FILE}: expected a JSON object (a scenario document), got {type(document).__name__}")
+        return cls(manifest, tables["events"], tables["series"], document)
+
+    def scenario(self, source: str | Path = "run directory") -> Scenario | None:
+        """The run's scenario, validated from :attr:`scenario_document` (``None`` when the run did not keep it).
+
+        A document that no longer validates (written by an older engine) is a
+        :class:`~sim.errors.ScenarioError` naming ``source``.
+        """
+        if self.scenario_document is None:
+            return None
+        return validate_data(self.scenario_document, f"{source}/{SCENARIO_FILE}" if source else SCENARIO_FILE, {})
 
 
 STALE_AFTER_SECONDS = 60.0
@@ -402,10 +427,12 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
     total = model.horizon
     series_stride = model.series_stride
     events = model.events.to_table(EVENT_SCHEMA)
+    document = scenario.model_dump(mode="json")
     manifest = {
         "scenario": scenario.name,
         "title": scenario.title,
-        "scenario_hash": scenario.content_hash(),
+        # Scenario.content_hash() of the document, without dumping the scenario twice
+        "scenario_hash": hashlib.sha256(canonical_json(document).encode()).hexdigest(),
         "seed": int(seed),
         "mode": model.mode,
         "steps": total,
@@ -432,4 +459,4 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "metrics": metrics_of(model),
         "versions": versions(),
     }
-    return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table())
+    return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table(), scenario_document=document)

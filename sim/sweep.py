@@ -687,6 +687,8 @@ def run_sweep(
         "spec_file": loaded.source,
         "scenario": loaded.scenario_data.get("name"),
         "scenario_source": loaded.scenario_source,
+        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
+        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
         "design": loaded.spec.design,
         "parameters": loaded.paths,
         "fixed": loaded.fixed,
