@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, RunDirError, ScenarioError
+from sim.run import RunResult
 from sim.scenario import Pattern, Scenario
 from sim.sweep_analysis import wilson
 
@@ -362,7 +363,7 @@ def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> flo
     return score
 
 
-def score_run(result: Any, scenario: Scenario) -> dict[str, float]:
+def score_run(result: RunResult, scenario: Scenario) -> dict[str, float]:
     """{pattern id: score in [0, 1], or nan where the pattern does not apply} for every pattern of the scenario."""
     rows = _rows(result.events)
     series = getattr(result, "series", None)
@@ -1395,7 +1396,7 @@ def _record_rows(sc: Scenario | None) -> list[dict[str, Any]]:
     ]
 
 
-def _timeline(sc: Scenario | None, result: Any | None) -> list[dict[str, Any]]:
+def _timeline(sc: Scenario | None, result: RunResult | None) -> list[dict[str, Any]]:
     """Historical record beside a run's key events, one row per week that has either."""
     from sim.summary import key_events
 
@@ -1488,8 +1489,6 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
         sc = _scenario_for(str(bt["scenario"]), scenario)
         return _from_backtest_summary("backtest", bt, bt, sc, _load_example(d / "example-run"))
     if (d / "run.json").exists():
-        from sim.run import RunResult
-
         result = RunResult.load(d)
         name = str(result.manifest.get("scenario"))
         sc = _scenario_for(name, scenario)
@@ -1564,8 +1563,6 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
 
 
 def _load_example(path: Path) -> Any | None:
-    from sim.run import RunResult
-
     if (path / "run.json").exists():
         return RunResult.load(path)
     return None

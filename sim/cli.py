@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.errors import DiskFullError, InputError
+
+if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
+    from sim.run import RunResult
 
 
 def _flags_render_as_flags() -> None:
@@ -296,7 +299,7 @@ def generate_cmd(
     )
 
 
-def print_summary(result: Any) -> None:
+def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by week, final trust and pressure."""
     from sim.summary import key_events, outcome_sentence
 

@@ -300,7 +300,7 @@ def is_significant(
     return (math.isfinite(sc) and sc > stance + EPS) or (math.isfinite(pc) and abs(pc) > pressure + EPS)
 
 
-def significant_events(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+def significant_events(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
     """Event rows (dicts) that are significant, in log order."""
     return [r for r in result.events.to_pylist() if is_significant(r, **thresholds)]
 
@@ -316,7 +316,7 @@ class _Lookup:
     series: dict[tuple[str, str], tuple[list[int], list[float]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, result: Any) -> _Lookup:
+    def of(cls, result: RunResult) -> _Lookup:
         m = result.manifest
         actors = m.get("actors", [])
         look = cls(
@@ -395,7 +395,7 @@ def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
     return "; ".join(parts)
 
 
-def narrative(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+def narrative(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
     """Significant events as dated sentences with their effects, in order."""
     look = _Lookup.of(result)
     items = []
@@ -432,7 +432,7 @@ def _category(kind: str, source: str, row: Mapping[str, Any]) -> str:
     return "conciliatory"
 
 
-def turning_points(result: Any, limit: int = 3) -> dict[int, str]:
+def turning_points(result: RunResult, limit: int = 3) -> dict[int, str]:
     """The run's turning points (summits, cancellations, walk-aways, ...): step -> the sentence of its first such event."""
     steps: dict[int, str] = {}
     for r in result.events.to_pylist():
@@ -494,7 +494,7 @@ def _figures_module() -> Any:
     return figures
 
 
-def run_charts(result: Any) -> list[Chart]:
+def run_charts(result: RunResult) -> list[Chart]:
     """The run report's charts, drawn by the dashboard's figure functions."""
     figures = _figures_module()
     end = _last_step(result)
@@ -567,7 +567,7 @@ def run_charts(result: Any) -> list[Chart]:
     return charts
 
 
-def _last_step(result: Any) -> int:
+def _last_step(result: RunResult) -> int:
     try:
         import pyarrow.compute as pc
 
@@ -577,7 +577,7 @@ def _last_step(result: Any) -> int:
         return int(result.manifest.get("metrics", {}).get("steps_run", 1) or 1) - 1
 
 
-def history_chart(result: Any, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
+def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
     """The run's significant events beside the historical record on one date axis."""
     import plotly.graph_objects as go
 
@@ -709,7 +709,7 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def event_table(result: Any) -> tuple[list[str], list[list[str]]]:
+def event_table(result: RunResult) -> tuple[list[str], list[list[str]]]:
     """(columns, rows) of the full event log: the dashboard's events_table_rows plus each event's effect."""
     events = result.events.to_pylist()
     rows: list[Mapping[str, Any]] | None = None
@@ -827,7 +827,7 @@ def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]
 # ---------------------------------------------------------------- run report
 
 
-def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
+def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed)."""
     from sim.summary import outcome_sentence
 

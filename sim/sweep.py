@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.errors import SweepSpecError
 from sim.loading import Loc, close_matches, parse_document, read_text, validation_messages
-from sim.run import _atomic, _jsonable, run_scenario, versions
+from sim.run import RunResult, _atomic, _jsonable, run_scenario, versions
 
 DEFAULT_BATCH = 20
 
@@ -355,7 +355,7 @@ class Task:
 _SCENARIOS: dict[str, dict[str, Any]] = {}
 
 
-def _metric_row(result: Any, summit_sides: list[str]) -> dict[str, float]:
+def _metric_row(result: RunResult, summit_sides: list[str]) -> dict[str, float]:
     m = result.manifest["metrics"]
     trust = list(m["final_trust"].values())
     pressure = m["final_pressure"]
