@@ -48,12 +48,20 @@ def load_or_refuse(text: str) -> str:
 
 @FUZZ
 @given(st.binary(max_size=2000))
-def test_random_bytes_never_crash_the_loader(data: bytes) -> None:
+def test_random_bytes_never_crash_the_loader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    # every example reaches the YAML parser: bytes that are not UTF-8 are decoded with replacement characters
+    load_or_refuse(data.decode("utf-8", errors="replace"))
+    # and, as a file, the bytes go through the whole loader: refused with the file's name, or loaded
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.yaml"
+    path.write_bytes(data)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    load_or_refuse(text)
+        load_scenario(path)
+    except InputError as exc:
+        assert exc.messages and all(m.startswith(str(path)) for m in exc.messages), exc.messages
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            assert any("UTF-8" in m for m in exc.messages), exc.messages
 
 
 yaml_values = st.recursive(
