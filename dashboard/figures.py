@@ -43,6 +43,7 @@ from dashboard.runview import (
     win_sets_at,
 )
 from sim.run import RunResult
+from sim.stats import wilson
 
 __all__ = [
     "AGGREGATE_THRESHOLD",
@@ -80,7 +81,6 @@ __all__ = [
     "trust_heatmap",
     "trust_matrix_at",
     "weighted_mean_series",
-    "wilson_interval",
     "zone_figure",
 ]
 
@@ -1406,21 +1406,6 @@ def network_title(step: int, grouped: bool = False) -> str:
 
 
 # ------------------------------------------------------------------- ensembles
-def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a proportion k/n (95% by default).
-
-    >>> [round(v, 4) for v in wilson_interval(5, 10)]
-    [0.2366, 0.7634]
-    >>> wilson_interval(0, 0)
-    (0.0, 1.0)
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _outcome_of(item: Any) -> str:
@@ -1454,7 +1439,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
         o for o in counts if o not in OUTCOMES
     ]
     p = [counts.get(o, 0) / n if n else 0.0 for o in names]
-    ci = [wilson_interval(counts.get(o, 0), n) for o in names]
+    ci = [wilson(counts.get(o, 0), n)[1:] for o in names]
     fig = go.Figure(
         go.Bar(
             y=[f"{OUTCOME_LABELS.get(o, o)} · {q:.0%}" for o, q in zip(names, p, strict=True)],

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.run import RunResult
+from sim.scenario import SUMMIT_CODES
 
 #: One colour per side, everywhere: the first summit side blue, the second red,
 #: further sides from the rest of the list; third parties grey.
@@ -257,8 +258,6 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
 
 def summit_status_at(result: RunResult, step: int) -> str:
     """none / offered / scheduled / cancelled at ``step`` (from the series)."""
-    from sim.recorder import SUMMIT_CODES
-
     code = run_view(result).at("summit_status", "world", step)
     names = {v: k for k, v in SUMMIT_CODES.items()}
     return names.get(int(code), "none") if code == code else "none"

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import os
 import re
-import tempfile
 import threading
 import time
 import weakref
@@ -32,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from dashboard.cache import LRUCache, canonical, config_hash
+from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
 from sim.overrides import ParameterInfo, apply_overrides, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
@@ -109,15 +108,8 @@ class UploadStore:
                 target = self.directory / f"{key}.yaml"
                 if not target.exists():
                     self._make_room(len(text.encode("utf-8")) + len(filename.encode("utf-8")))
-                    fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
-                    try:
-                        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                            fh.write(text)
-                        os.replace(tmp, target)
-                    finally:
-                        if os.path.exists(tmp):
-                            os.unlink(tmp)
-                    (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
+                    write_atomically(target, lambda p: Path(p).write_text(text, encoding="utf-8"))
+                    write_atomically(self.directory / f"{key}.name", lambda p: Path(p).write_text(filename, encoding="utf-8"))
         return key
 
     def disk_bytes(self) -> int:

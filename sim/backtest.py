@@ -52,10 +52,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic import write_atomically
 from sim.errors import InputError, RunDirError, ScenarioError
 from sim.run import RunResult
 from sim.scenario import Pattern, Scenario
-from sim.sweep_analysis import wilson
+from sim.stats import wilson
 
 Z95 = 1.959963984540054
 
@@ -886,19 +887,19 @@ class BacktestResult:
 
     def save(self, out: str | Path, example: bool = True) -> Path:
         """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/."""
-        from sim.run import _atomic, _jsonable, run_scenario
+        from sim.run import _jsonable, run_scenario
 
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_jsonable(self.summary()), indent=2, sort_keys=True) + "\n"
         frame = self.runs_frame()
-        _atomic(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
+        write_atomically(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
         if example:
             seed = self.typical_seed()
             res = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
             res.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
             res.save(d / "example-run")
-        _atomic(d / "backtest.json", lambda p: Path(p).write_text(text))
+        write_atomically(d / "backtest.json", lambda p: Path(p).write_text(text))
         return d
 
 
@@ -1079,12 +1080,10 @@ def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float
     """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
     import yaml
 
-    from sim.run import _atomic
-
     doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
     text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    _atomic(path, lambda p: Path(p).write_text(text))
+    write_atomically(path, lambda p: Path(p).write_text(text))
 
 
 def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
@@ -1184,8 +1183,6 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
     """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
     import html
 
-    from sim.run import _atomic
-
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
@@ -1205,7 +1202,7 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
         + body
         + "</body></html>"
     )
-    _atomic(path, lambda p: Path(p).write_text(page))
+    write_atomically(path, lambda p: Path(p).write_text(page))
 
 
 @dataclass
@@ -1246,7 +1243,7 @@ def calibrate(
     (with its null model) before and after calibration.
     """
     from sim.overrides import canonical, parameter_map
-    from sim.run import _atomic, _jsonable, versions
+    from sim.run import _jsonable, versions
     from sim.scenario import load_scenario
     from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
     from sim.sweep_analysis import load_runs
@@ -1310,7 +1307,7 @@ def calibrate(
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
         f"{len(accepted)} of {len(all_points)} points accepted ({design}, {runs_per_point} runs per point, seed {seed}).",
     )
-    _atomic(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
+    write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     result_summary: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_arg": scenario_arg,
@@ -1335,7 +1332,9 @@ def calibrate(
         "elapsed": time.perf_counter() - t0,
         "versions": versions(),
     }
-    _atomic(out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"))
+    write_atomically(
+        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
+    )
     fig = posterior_figure(all_points, accepted, priors)
     rows = [
         [

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.atomic import write_atomically
 from sim.errors import DiskFullError, InputError
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
@@ -153,7 +154,6 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 @app.command("schema")
 def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
-    from sim.run import _atomic
     from sim.scenario import schema_text
 
     if output is not None:
@@ -164,7 +164,7 @@ def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", hel
     if output is None:
         sys.stdout.write(text)
     else:
-        _atomic(output, lambda p: Path(p).write_text(text))
+        write_atomically(output, lambda p: Path(p).write_text(text))
         err.print(f"wrote {output}")
 
 
@@ -277,7 +277,6 @@ def generate_cmd(
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
     from sim.generate import dump, generate
-    from sim.run import _atomic
     from sim.scenario import validate_data
 
     if graph not in ("scale-free", "small-world"):
@@ -291,7 +290,7 @@ def generate_cmd(
         raise InputError(f"generate: {exc}") from None
     sc = validate_data(data, str(output))
     text = dump(data)
-    _atomic(output, lambda p: Path(p).write_text(text))
+    write_atomically(output, lambda p: Path(p).write_text(text))
     n_edges = len(sc.influence) + 2 * sum(len(s.factions) for s in sc.sides.values())
     err.print(
         f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)",

@@ -39,8 +39,6 @@ EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deli
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
-
 ABLATIONS: dict[str, str] = {
     "trust": "trust frozen: beliefs about the other side's type never move from their priors",
     "stance": "stances frozen: no influence, backlash or lobbying moves any stance",

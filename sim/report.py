@@ -37,12 +37,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from sim.atomic import write_atomically
 from sim.errors import InputError, RunDirError, SummitryError
 from sim.outputs import SCENARIO_FILE
 from sim.overrides import parameter_value
 from sim.run import RunResult
 from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
+from sim.stats import wilson_bounds
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -934,12 +936,10 @@ def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fal
 
 
 def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
-    from sim.run import _atomic
-
     out = _output_path(out_path, pdf)
     if pdf:
         find_chromium()  # fail before writing anything when the PDF cannot be made
-    _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    write_atomically(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     if pdf:
         write_pdf(out, out.with_suffix(".pdf"))
     return out
@@ -1007,7 +1007,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     n = len(ok)
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
-        lo, hi = sf.wilson_interval(k, n)
+        lo, hi = wilson_bounds(k, n)
         out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
     out["share"] = _chart(
         "fig-outcomes",
@@ -1258,8 +1258,6 @@ def chromium_profile(parent: str | Path | None = None) -> Iterator[str]:
 
 def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
     """Print an HTML report to an A4 PDF with headless Chromium (charts rendered, no toolbar)."""
-    from sim.run import _atomic
-
     chrome = find_chromium()
     src = Path(html_path).resolve()
     target = Path(pdf_path)
@@ -1294,7 +1292,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
                 tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
                 raise RuntimeError(f"Chromium failed to print {src} (exit {proc.returncode}):\n{tail}")
 
-    _atomic(target, run)
+    write_atomically(target, run)
     return target
 
 

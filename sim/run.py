@@ -17,9 +17,8 @@ import hashlib
 import json
 import math
 import os
-import re
+import shutil
 import tempfile
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -31,6 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sim.atomic import remove_stale_temporaries
 from sim.errors import DiskFullError, RunDirError
 from sim.model import DiplomacyModel
 from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
@@ -132,8 +132,6 @@ class RunResult:
         return d
 
     def _save_into(self, d: Path, fmt: str) -> None:
-        import shutil
-
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
         try:
             if fmt == "csv":
@@ -204,70 +202,6 @@ class RunResult:
         if self.scenario_document is None:
             return None
         return validate_data(self.scenario_document, f"{source}/{SCENARIO_FILE}" if source else SCENARIO_FILE, {})
-
-
-STALE_AFTER_SECONDS = 60.0
-"""A temporary sibling older than this is taken to be left by a killed write (a live write renews nothing, so
-the age is the time since it started; no write of summitry's takes a minute between creating and renaming)."""
-_TEMP_TAIL = re.compile(r"\.[A-Za-z0-9_]{8}\.(tmp|old)$")
-
-
-def remove_stale_temporaries(path: Path, min_age: float = STALE_AFTER_SECONDS) -> list[Path]:
-    """Remove the hidden ``.NAME.XXXXXXXX.tmp`` / ``.old`` siblings of ``path`` that summitry's own writes left behind.
-
-    Only names of exactly that shape (``tempfile``'s eight random characters)
-    are touched, and only once older than ``min_age`` seconds (a write in
-    progress elsewhere keeps its file). Returns what was removed.
-    """
-    import shutil
-
-    removed: list[Path] = []
-    parent = path.parent
-    prefix = f".{path.name}"
-    try:
-        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix) and _TEMP_TAIL.fullmatch(p.name[len(prefix) :])]
-    except OSError:
-        return removed
-    now = time.time()
-    for stale in candidates:
-        try:
-            st = stale.lstat()
-        except OSError:
-            continue
-        if now - st.st_mtime <= min_age:
-            continue
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
-        removed.append(stale)
-    return removed
-
-
-def _atomic(path: Path, write: Callable[[str], object]) -> None:
-    """Write ``path`` through a temporary sibling renamed into place; a full disk becomes a :class:`DiskFullError`."""
-    remove_stale_temporaries(path)
-    try:
-        _atomic_write(path, write)
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise DiskFullError(path) from exc
-        raise
-
-
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _jsonable(obj: Any) -> Any:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -196,11 +196,17 @@ class Time(_Data):
     steps: int = Field(ge=1, le=100_000, description="Number of steps T.")
 
 
+SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
+"""Where the summit process stands."""
+SUMMIT_CODES: dict[str, int] = {status: code for code, status in enumerate(get_args(SummitStatus))}
+"""The number each status is recorded as in a run's ``summit_status`` series (none 0, offered 1, scheduled 2, cancelled 3)."""
+
+
 class Summit(_Data):
     """Which sides meet at summits."""
 
     sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
-    status: Literal["none", "offered", "scheduled", "cancelled"] = Field("none", description="Summit status at step 0.")
+    status: SummitStatus = Field("none", description="Summit status at step 0.")
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
     week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")

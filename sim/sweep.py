@@ -37,9 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.atomic import write_atomically
 from sim.errors import SweepSpecError
 from sim.loading import Loc, close_matches, parse_document, read_text, validation_messages
-from sim.run import RunResult, _atomic, _jsonable, run_scenario, versions
+from sim.run import RunResult, _jsonable, run_scenario, versions
 
 DEFAULT_BATCH = 20
 
@@ -619,7 +620,7 @@ def done_batches(out: Path) -> set[int]:
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
     text = json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
-    _atomic(out / "sweep.json", lambda p: Path(p).write_text(text))
+    write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
 
 
 @dataclass
@@ -720,9 +721,9 @@ def run_sweep(
         progress(completed, total, outcomes, failed)
     for batch, table, traj in executor.map_unordered(run_task, todo):
         if traj is not None:
-            _atomic(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
+            write_atomically(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
         # the runs part is written last: its presence marks the batch complete
-        _atomic(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
+        write_atomically(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
         completed += table.num_rows
         statuses = table["status"].to_pylist()
         failed += statuses.count("failed")

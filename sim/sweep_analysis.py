@@ -7,7 +7,6 @@ of a parameter, and Sobol/Morris sensitivity indices (SALib).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import RunDirError
-
-
-def wilson(successes: float, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
-    """(estimate, low, high): the Wilson score interval of a binomial proportion.
-
-    >>> tuple(round(v, 4) for v in wilson(5, 10))
-    (0.5, 0.2366, 0.7634)
-    >>> wilson(0, 0)
-    (nan, 0.0, 1.0)
-    """
-    if n == 0:
-        return math.nan, 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+from sim.stats import wilson
 
 
 def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:

@@ -311,7 +311,8 @@ def test_sweep_report_with_failed_runs(sweep_report: Path) -> None:
 
 def test_sweep_outcome_probabilities_match_a_direct_count(sweep_dir: Path) -> None:
     import dashboard.sweep_figures as sf
-    from sim.sweep_analysis import load_runs, wilson
+    from sim.stats import wilson
+    from sim.sweep_analysis import load_runs
 
     runs = load_runs(sweep_dir)
     table = sf.outcome_probability_table(runs, "param.trump.traits.impulsiveness")

@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sim.stats import wilson
 from sim.sweep import SerialExecutor, SweepSpec, batches, design_matrix, load_spec, resolve_spec, run_seed, run_sweep
-from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices, wilson
+from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,7 +161,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
     child = (
         "import sys, time, pathlib\n"
         "import sim.sweep as sw\n"
-        "real, stored = sw._atomic, [0]\n"
+        "real, stored = sw.write_atomically, [0]\n"
         f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
         "def stop():\n"
         "    marker.write_text(stage)\n"
@@ -182,7 +183,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
         "    real(path, write)\n"
         "    if stage == 'between-parts' and stored[0] == 3:\n"
         "        stop()\n"
-        "sw._atomic = atomic\n"
+        "sw.write_atomically = atomic\n"
         "from sim.cli import main\n"
         f"main(['sweep', {str(path)!r}, '--out', {str(out)!r}, '--workers', '2'])\n"
     )
