@@ -421,7 +421,7 @@ def check_fork_change(service: Service, config: Mapping[str, Any] | None, param:
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
-    from sim.overrides import apply_overrides
+    from sim.scenario import apply_overrides
 
     cfg = service.config(config)
     try:

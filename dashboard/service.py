@@ -32,9 +32,9 @@ import numpy as np
 from dashboard.cache import LRUCache, canonical, config_hash
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
-from sim.overrides import ParameterInfo, apply_overrides, parameter_table
+from sim.overrides import ParameterInfo, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
-from sim.scenario import BUILTIN_DIR, Scenario, builtin_names, load_scenario, load_scenario_text, validate_data
+from sim.scenario import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
 
 UPLOAD_PREFIX = "upload:"
 

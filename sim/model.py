@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents import policy
-from agents.base import DiplomaticAgent, Signal
+from agents.base import DiplomaticAgent
 from agents.faction import Faction
 from agents.leader import Leader
 from agents.third_party import ThirdParty
@@ -32,7 +32,7 @@ from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalis
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.scenario import Scenario
-from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, PRESSURE_CHANNEL, Effect, SignalKind, sentence_for
+from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, PRESSURE_CHANNEL, Effect, Signal, SignalKind, sentence_for
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns

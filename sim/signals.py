@@ -8,9 +8,25 @@ a new kind cannot lack one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+@dataclass(frozen=True, order=True)
+class Signal:
+    """One signal sent in one step.
+
+    ``receiver`` is an agent index, or -1 for "both principals".
+    """
+
+    sender: int
+    kind: str
+    receiver: int
+    source: str = "chosen"  # chosen | forced | derived
+    note: str = ""
+
 
 Role = Literal[
     "leader",

@@ -38,9 +38,14 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.atomic import write_atomically
-from sim.errors import SweepSpecError
+from sim.errors import InputError, SweepSpecError
 from sim.loading import Loc, close_matches, parse_document, read_text, validation_messages
+from sim.outputs import check_out_dir, is_summitry_sweep_dir
+from sim.overrides import canonical, parameter_map
+from sim.patterns import score_run, weighted_score
 from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.scenario import apply_overrides, canonical_json, load_raw, validate_data
+from sim.sweep_analysis import load_runs, salib_problem, sensitivity
 
 DEFAULT_BATCH = 20
 
@@ -144,8 +149,6 @@ class LoadedSpec:
 
     @property
     def hash(self) -> str:
-        from sim.scenario import canonical_json
-
         payload = {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
@@ -176,10 +179,6 @@ def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
 
 def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
     """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
-    from sim.errors import InputError
-    from sim.overrides import canonical, parameter_map
-    from sim.scenario import load_raw, validate_data
-
     lines = lines if lines is not None else {}
     name = spec.scenario
     candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
@@ -324,11 +323,6 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
     return X
 
 
-def salib_problem(loaded: LoadedSpec) -> dict[str, Any]:
-    bounds = [[lo, hi if hi > lo else lo + 1e-12] for lo, hi in loaded.bounds]
-    return {"num_vars": len(loaded.paths), "names": list(loaded.paths), "bounds": bounds}
-
-
 def run_seed(sweep_seed: int, point: int, replicate: int) -> int:
     """The seed of run (point, replicate): independent of workers and completion order.
 
@@ -394,9 +388,6 @@ def _metric_row(result: RunResult, summit_sides: list[str]) -> dict[str, float]:
 
 def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
     """Run a batch (in any process); failures become rows with their error."""
-    from sim.overrides import apply_overrides
-    from sim.scenario import validate_data
-
     spec = SweepSpec.model_validate_json(task.spec_json)
     raw = _SCENARIOS.get(task.scenario_json)
     if raw is None:
@@ -433,8 +424,6 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
             outcome = result.outcome
             row = _metric_row(result, result.manifest["summit_sides"])
             if spec.patterns:
-                from sim.backtest import score_run, weighted_score
-
                 scores = score_run(result, scenario)
                 row.update({f"pattern.{k}": float(v) for k, v in scores.items()})
                 row["pattern_score"] = weighted_score(scores, scenario.patterns)
@@ -571,8 +560,6 @@ class DaskExecutor(_Owned):
 
 
 def make_executor(kind: str, workers: int | None = None, address: str | None = None) -> Any:
-    from sim.errors import InputError
-
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":
@@ -645,16 +632,12 @@ def run_sweep(
     The executor is the caller's: it is used, never closed here (use it as a
     context manager), so one pool can serve several sweeps.
     """
-    from sim.errors import InputError
-
     out = Path(out)
     X = design_matrix(loaded)
     all_batches = batches(loaded, X)
     total = sum(len(b) for b in all_batches)
     spec_hash = loaded.hash
     manifest_path = out / "sweep.json"
-    from sim.outputs import check_out_dir, is_summitry_sweep_dir
-
     check_out_dir(out, "--out", owned="sweep")
     if manifest_path.exists():
         try:
@@ -734,8 +717,6 @@ def run_sweep(
     base["counts"] = {"total": total, "done": counts["done"], "failed": counts["failed"]}
     base["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if counts["done"] == total else None
     if counts["done"] == total and loaded.spec.design in ("sobol", "morris"):
-        from sim.sweep_analysis import load_runs, sensitivity
-
         base["sensitivity"] = sensitivity(load_runs(out), loaded, X)
     write_manifest(out, base)
     return SweepSummary(total, counts["done"], counts["failed"], skipped, outcomes, time.perf_counter() - t0)

@@ -100,10 +100,13 @@ def sensitivity_indices(
     }
 
 
+def salib_problem(loaded: Any) -> dict[str, Any]:
+    bounds = [[lo, hi if hi > lo else lo + 1e-12] for lo, hi in loaded.bounds]
+    return {"num_vars": len(loaded.paths), "names": list(loaded.paths), "bounds": bounds}
+
+
 def sensitivity(runs: pd.DataFrame, loaded: Any, X: np.ndarray) -> dict[str, Any]:
     """Indices of every metric (mean over replicates per point); metrics without variance are skipped."""
-    from sim.sweep import salib_problem
-
     problem = salib_problem(loaded)
     out: dict[str, Any] = {}
     ok = runs[runs["status"] == "ok"]

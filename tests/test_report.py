@@ -497,7 +497,7 @@ def test_chart_export_png_through_kaleido(run_dir: Path, tmp_path: Path) -> None
 
 def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) -> None:
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
-    from sim.backtest import score_run
+    from sim.patterns import score_run
     from sim.report import write_run_report
     from sim.run import RunResult, run_scenario
     from sim.scenario import load_scenario

@@ -27,7 +27,8 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.atomic import write_atomically
-from sim.backtest import run_seeds, score_pattern, weighted_score
+from sim.backtest import run_seeds
+from sim.patterns import score_pattern, weighted_score
 from sim.run import run_scenario
 from sim.scenario import Scenario, load_scenario
 
