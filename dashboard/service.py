@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import math
 import re
+import secrets
 import threading
 import time
 import weakref
@@ -28,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from mesa import Agent
 
 from dashboard.cache import LRUCache, canonical, config_hash
+from dashboard.figures import _carry_forward
+from dashboard.runview import principals, run_view
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
 from sim.overrides import ParameterInfo, parameter_table
@@ -63,8 +67,6 @@ class _AgentIdCounters(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
 
 
 def _free_finished_models() -> None:
-    from mesa import Agent
-
     if not isinstance(Agent.__dict__.get("_ids"), _AgentIdCounters):
         Agent._ids = _AgentIdCounters(Agent._ids)  # type: ignore[attr-defined]
 
@@ -241,8 +243,6 @@ class EnsembleJob:
 
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
     """What an ensemble keeps of one run: its outcome, the principals' trust and each side's pressure."""
-    from dashboard.runview import principals, run_view
-
     view = run_view(result)
 
     def series(variable: str, entity: str) -> np.ndarray:
@@ -407,8 +407,6 @@ class Service:
 
     def start_ensemble(self, config: Mapping[str, Any], n: int) -> EnsembleJob:
         """A new ensemble job of ``n`` runs (clamped to 1..MAX_ENSEMBLE_RUNS) under a fresh unguessable id; no run is computed."""
-        import secrets
-
         cfg = self.config(config)
         self.base_scenario(cfg["scenario"])  # an unknown scenario fails now, not at the first tick
         job = EnsembleJob(secrets.token_urlsafe(16), cfg, min(max(int(n), 1), MAX_ENSEMBLE_RUNS))
@@ -477,8 +475,6 @@ def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
 
 def stack(values: list[np.ndarray]) -> np.ndarray:
     """Runs of unequal length as a matrix, each continued at its last value."""
-    from dashboard.figures import _carry_forward
-
     return _carry_forward(values)
 
 

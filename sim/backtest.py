@@ -39,6 +39,7 @@ Directory layouts written here::
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 import time
@@ -50,13 +51,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from sim.atomic import write_atomically
 from sim.errors import InputError, RunDirError, ScenarioError
+from sim.loading import close_matches
+from sim.model import ABLATIONS
+from sim.overrides import canonical, parameter_map, parameter_table
 from sim.patterns import first_week, score_pattern, score_run, scored_weeks, weighted_score
-from sim.run import RunResult
-from sim.scenario import Pattern, Scenario
+from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
+from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.scenario import Event, Pattern, Scenario, _line, builtin_names, load_raw, load_scenario, validate_data
 from sim.stats import Z95, wilson
+from sim.summary import key_events
+from sim.sweep import ParameterRange, SerialExecutor, SweepSpec, make_executor, resolve_spec, run_seed, run_sweep
+from sim.sweep_analysis import load_manifest, load_runs
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     {
@@ -89,8 +98,6 @@ ProgressFn = Callable[[str, int, int], None]
 
 def pattern_problems(scenario: Scenario) -> list[str]:
     """What stops a scenario's patterns from being scored: unknown kinds or actors, no weight."""
-    from sim.loading import close_matches
-
     problems: list[str] = []
     if not scenario.patterns:
         return ["patterns: the scenario has no historical patterns to score (add a patterns: list; see docs/scenarios.md)"]
@@ -119,8 +126,6 @@ def pattern_problems(scenario: Scenario) -> list[str]:
 
 def series_variables(scenario: Scenario) -> dict[str, set[str]]:
     """{agent of the series: the variables recorded for it} (sim/recorder.py's names), for checking state patterns."""
-    from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
-
     side_of = {}
     for sid, side in scenario.sides.items():
         side_of[side.leader.id] = sid
@@ -140,8 +145,6 @@ def series_variables(scenario: Scenario) -> dict[str, set[str]]:
 
 
 def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
-    from sim.loading import close_matches
-
     assert p.state is not None
     known = series_variables(scenario)
     agent, var = p.state.agent, p.state.variable
@@ -176,8 +179,6 @@ def check_patterns(scenario: Scenario, source: str) -> None:
     problems = pattern_problems(scenario)
     if not problems:
         return
-    from sim.scenario import _line, load_raw
-
     try:
         lines = load_raw(source)[1]
     except Exception:  # a scenario given as data, or a file that moved: name the field without a line
@@ -223,8 +224,6 @@ def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
     scenario's other events stay as they are (in free mode only its
     ``always`` events happen).
     """
-    from sim.scenario import Event
-
     sides = list(scenario.summit.sides)
     a = scenario.sides[sides[offerer]].leader.id
     b = scenario.sides[sides[1 - offerer]].leader.id
@@ -237,8 +236,6 @@ def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
 
 def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
     """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind)."""
-    from sim.run import run_scenario
-
     scenario = _scenario_from_json(task.scenario_json)
     scripts = [script_scenario(scenario, 0), script_scenario(scenario, 1)] if task.script else []
     null_rates = json.loads(task.null_rates_json) if task.null_rates_json else None
@@ -280,8 +277,6 @@ class Ensemble:
 
 def run_seeds(seed: int, n: int) -> list[int]:
     """Seeds of an ensemble's runs, derived like a sweep's: (seed, point 0, replicate i)."""
-    from sim.sweep import run_seed
-
     return [run_seed(seed, 0, i) for i in range(n)]
 
 
@@ -297,8 +292,6 @@ def ensemble(
     script: bool = False,
 ) -> Ensemble:
     """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run."""
-    from sim.sweep import SerialExecutor
-
     ex: Any = executor if executor is not None else SerialExecutor()
     text = scenario.model_dump_json()
     rates_json = json.dumps(null_rates, sort_keys=True) if null_rates is not None else None
@@ -399,7 +392,7 @@ def paired_skill(model: pd.DataFrame, other: pd.DataFrame, column: str = "score"
     >>> {k: round(v, 4) for k, v in paired_skill(a, b).items()}
     {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
     """
-    from scipy.stats import t as student_t
+    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for the intervals of a paired comparison
 
     both = model[["seed", column]].merge(other[["seed", column]], on="seed", suffixes=("_a", "_b")).dropna()
     d = (both[f"{column}_a"] - both[f"{column}_b"]).to_numpy(dtype=float)
@@ -490,14 +483,10 @@ BASELINES: dict[str, str] = {
 
 def baseline_names() -> list[str]:
     """quiet, script and one ablation per mechanism the model can switch off, in that order."""
-    from sim.model import ABLATIONS
-
     return [*BASELINES, *(f"ablation:{k}" for k in ABLATIONS)]
 
 
 def baseline_description(name: str) -> str:
-    from sim.model import ABLATIONS
-
     return BASELINES[name] if name in BASELINES else "the model with " + ABLATIONS[name.removeprefix("ablation:")]
 
 
@@ -535,8 +524,6 @@ class BacktestResult:
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
-        from sim.run import versions
-
         return {
             "scenario": self.scenario.name,
             "title": self.scenario.title,
@@ -581,8 +568,6 @@ class BacktestResult:
 
     def save(self, out: str | Path, example: bool = True) -> Path:
         """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/."""
-        from sim.run import _jsonable, run_scenario
-
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_jsonable(self.summary()), indent=2, sort_keys=True) + "\n"
@@ -663,8 +648,6 @@ def backtest(
 
 def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """The default calibrated parameters and their prior ranges (the scenario's sweep ranges)."""
-    from sim.overrides import parameter_table
-
     table = {p.path: p for p in parameter_table(scenario)}
     paths = [p for p in DEFAULT_CALIBRATION_PARAMETERS if p in table]
     for sid in scenario.summit.sides:
@@ -676,9 +659,6 @@ def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
 
 def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[float, float]]:
     """``PATH=LOW:HIGH`` items as {canonical path: (low, high)}; InputError naming the item otherwise."""
-    from sim.loading import close_matches
-    from sim.overrides import canonical, parameter_map
-
     pmap = parameter_map(scenario)
     out: dict[str, tuple[float, float]] = {}
     problems: list[str] = []
@@ -772,8 +752,6 @@ def _round(v: float) -> float:
 
 def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
     """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
-    import yaml
-
     doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
     text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
@@ -782,7 +760,7 @@ def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float
 
 def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
     """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # heavy (plotly): only when a calibration draws its posterior
     from plotly.subplots import make_subplots
 
     paths = list(priors)
@@ -875,8 +853,6 @@ def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mappi
 
 def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
     """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
-    import html
-
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
@@ -936,12 +912,6 @@ def calibrate(
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
     (with its null model) before and after calibration.
     """
-    from sim.overrides import canonical, parameter_map
-    from sim.run import _jsonable, versions
-    from sim.scenario import load_scenario
-    from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
-    from sim.sweep_analysis import load_runs
-
     if design not in ("lhs", "grid"):
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if not 0 < accept <= 1:
@@ -1071,11 +1041,16 @@ def _load_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _scenario_for(name: str, scenario: Scenario | None) -> Scenario | None:
+def _scenario_for(name: str, scenario: Scenario | None, stored: RunResult | Mapping[str, Any] | None = None) -> Scenario | None:
+    """The scenario a saved directory was made from: the one given, else the document stored with it, else the built-in of that name."""
     if scenario is not None:
         return scenario
-    from sim.scenario import builtin_names, load_scenario
-
+    document = stored.scenario_document if isinstance(stored, RunResult) else stored
+    if isinstance(document, Mapping):
+        try:
+            return validate_data(document, f"{name} (as stored with the results)", {})
+        except ScenarioError:  # written by an older engine: fall back to the built-in file, if any
+            pass
     if name in builtin_names():
         return load_scenario(name)
     return None
@@ -1091,8 +1066,6 @@ def _record_rows(sc: Scenario | None) -> list[dict[str, Any]]:
 
 def _timeline(sc: Scenario | None, result: RunResult | None) -> list[dict[str, Any]]:
     """Historical record beside a run's key events, one row per week that has either."""
-    from sim.summary import key_events
-
     weeks: dict[int, dict[str, Any]] = {}
 
     def row(w: int) -> dict[str, Any]:
@@ -1161,10 +1134,11 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
     notes: list[str] = []
     if (d / "calibration.json").exists():
         cal = _load_json(d / "calibration.json")
-        sc = _scenario_for(str(cal["scenario"]), scenario)
         after = cal.get("after") or {}
         example = d / "backtest-after" / "example-run"
         result = _load_example(example)
+        stored = (_load_json(d / "sweep.json") if (d / "sweep.json").exists() else {}).get("scenario_document")
+        sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
         section = _from_backtest_summary("calibration", cal, after, sc, result)
         section["calibration"] = {
             k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
@@ -1179,14 +1153,15 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
         return section
     if (d / "backtest.json").exists():
         bt = _load_json(d / "backtest.json")
-        sc = _scenario_for(str(bt["scenario"]), scenario)
-        return _from_backtest_summary("backtest", bt, bt, sc, _load_example(d / "example-run"))
+        example_run = _load_example(d / "example-run")
+        sc = _scenario_for(str(bt["scenario"]), scenario, example_run)
+        return _from_backtest_summary("backtest", bt, bt, sc, example_run)
     if (d / "run.json").exists():
         result = RunResult.load(d)
         name = str(result.manifest.get("scenario"))
-        sc = _scenario_for(name, scenario)
+        sc = _scenario_for(name, scenario, result)
         if sc is None:
-            raise RunDirError(f"{d}: scenario {name!r} is not built in; pass the scenario to read its patterns")
+            raise RunDirError(f"{d}: scenario {name!r} is not built in and the run directory has no scenario.json; pass the scenario")
         scores = score_run(result, sc)
         bt_summary = None
         for cand in (d / "backtest.json", d.parent / "backtest.json"):
@@ -1224,10 +1199,8 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
             "notes": notes,
         }
     if (d / "sweep.json").exists():
-        from sim.sweep_analysis import load_manifest, load_runs
-
         manifest = load_manifest(d)
-        sc = _scenario_for(str(manifest.get("scenario")), scenario)
+        sc = _scenario_for(str(manifest.get("scenario")), scenario, manifest.get("scenario_document"))
         runs = load_runs(d)
         ok = runs[runs["status"] == "ok"]
         pats = []
@@ -1255,7 +1228,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
     )
 
 
-def _load_example(path: Path) -> Any | None:
+def _load_example(path: Path) -> RunResult | None:
     if (path / "run.json").exists():
         return RunResult.load(path)
     return None

@@ -35,16 +35,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from markupsafe import Markup
 
 from sim.atomic import write_atomically
+from sim.backtest import backtest_section
 from sim.errors import InputError, RunDirError, SummitryError
-from sim.outputs import SCENARIO_FILE
+from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, SCENARIO_FILE, check_out_file, check_output_path
 from sim.overrides import parameter_value
 from sim.run import RunResult
 from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 from sim.stats import wilson_bounds
+from sim.summary import outcome_sentence
+from sim.sweep_analysis import load_runs
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -328,8 +335,6 @@ class _Lookup:
             side_names={sid: (s.get("name") or sid) for sid, s in m.get("sides", {}).items()},
         )
         try:
-            import pyarrow.compute as pc
-
             t = result.series.filter(pc.is_in(result.series["variable"], value_set=_pa_strings(["zone_area", "influence"])))
             for r in t.to_pylist():
                 key = (str(r["agent"]), str(r["variable"]))
@@ -490,7 +495,7 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
 
 def _figures_module() -> Any:
     try:
-        import dashboard.figures as figures
+        import dashboard.figures as figures  # still to move below sim (issue 13): the figures; lazy so sim imports no web package on load
     except ImportError as exc:
         return exc
     return figures
@@ -571,8 +576,6 @@ def run_charts(result: RunResult) -> list[Chart]:
 
 def _last_step(result: RunResult) -> int:
     try:
-        import pyarrow.compute as pc
-
         v = pc.max(result.series["step"]).as_py()
         return int(v) if v is not None else 0
     except Exception:
@@ -581,7 +584,7 @@ def _last_step(result: RunResult) -> int:
 
 def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
     """The run's significant events beside the historical record on one date axis."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # heavy (plotly): only when a report is drawn
 
     def make() -> Any:
         fig = go.Figure()
@@ -776,8 +779,6 @@ def _package_versions() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2", "jinja"), default=True, default_for_string=True),
@@ -793,15 +794,13 @@ def _env() -> Any:
 @functools.lru_cache(maxsize=1)
 def plotly_js() -> str:
     """The plotly.js bundled with the plotly package (inlined once per report)."""
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # heavy (plotly): only when a report is written
 
     js: str = get_plotlyjs()
     return js.replace("</script", "<\\/script")
 
 
 def _render(template: str, **ctx: Any) -> str:
-    from markupsafe import Markup
-
     css = (TEMPLATE_DIR / "report.css").read_text()
     return str(
         _env()
@@ -818,8 +817,6 @@ def _render(template: str, **ctx: Any) -> str:
 
 
 def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]]:
-    from markupsafe import Markup
-
     out = []
     for n, c in enumerate(charts, start):
         out.append({"id": c.id, "n": n, "title": c.title, "caption": c.caption, "html": Markup(c.html), "error": c.error, "half": c.half})
@@ -831,8 +828,6 @@ def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]
 
 def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed)."""
-    from sim.summary import outcome_sentence
-
     m = result.manifest
     sc = scenario_context(m, result.scenario_document, str(run_dir) if run_dir is not None else "run directory")
     items = narrative(result)
@@ -890,8 +885,6 @@ def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict
     """The backtest section of a saved directory, or None (no patterns, or nothing to score)."""
     if directory is None:
         return None
-    from sim.backtest import backtest_section
-
     try:
         section = backtest_section(directory)
     except Exception as exc:  # a report must render even if the section cannot
@@ -947,8 +940,6 @@ def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
 
 def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
     """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write."""
-    from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
-
     out = Path(out_path)
     check_output_path(out, "-o")
     if out.is_dir():
@@ -986,14 +977,12 @@ def load_sweep(sweep_dir: str | Path) -> tuple[dict[str, Any], Any]:
 
 
 def _load_runs(d: Path) -> Any:
-    from sim.sweep_analysis import load_runs
-
     return load_runs(d)
 
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
-    import dashboard.sweep_figures as sf
+    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
 
     ok = sf.ok_runs(runs)
     outcomes = sf.outcomes_of(runs)
@@ -1084,9 +1073,7 @@ def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, 
 
 def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The sweep report's HTML and warnings."""
-    import yaml
-
-    import dashboard.sweep_figures as sf
+    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
 
     failed = sf.failed_runs(runs)
     counts = dict(manifest.get("counts") or {})
@@ -1308,7 +1295,7 @@ def export_figures(figures: Mapping[str, Any], out_dir: str | Path, fmt: str = "
     if fmt not in ("png", "svg"):
         raise InputError(f"--chart-format {fmt}: must be png or svg")
     try:
-        import kaleido
+        import kaleido  # optional: chart export only, and kaleido may be missing or broken
     except ImportError:
         raise ExportUnavailableError("chart export skipped: kaleido is not installed (pip install kaleido)") from None
     try:

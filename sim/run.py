@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -34,6 +35,7 @@ from sim.atomic import remove_stale_temporaries
 from sim.errors import DiskFullError, RunDirError
 from sim.model import DiplomacyModel
 from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
+from sim.overrides import canonical, parameter_value
 from sim.scenario import Scenario, canonical_json, validate_data
 
 EVENT_SCHEMA = pa.schema(
@@ -100,8 +102,6 @@ class RunResult:
 
     def variable(self, variable: str, agent: str) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values) of one variable of one agent."""
-        import pyarrow.compute as pc
-
         t = self.series.filter(pc.and_(pc.equal(self.series["variable"], variable), pc.equal(self.series["agent"], agent)))
         return t["step"].to_numpy(), t["value"].to_numpy()
 
@@ -268,8 +268,6 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
 
 def canonical_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Overrides by canonical path, with the values the run actually used."""
-    from sim.overrides import canonical, parameter_value
-
     out: dict[str, Any] = {}
     for key, value in overrides.items():
         try:

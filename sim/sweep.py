@@ -17,12 +17,14 @@ Analysis (:mod:`sim.sweep_analysis`) reads the store only.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import functools
 import hashlib
 import itertools
 import json
 import math
+import multiprocessing as mp
 import os
 import time
 import traceback
@@ -34,6 +36,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -295,7 +299,7 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
         axes = [np.asarray(r.levels, dtype=float) if r.levels is not None else np.linspace(r.low, r.high, spec.points) for r in ranges]  # type: ignore[arg-type]
         X = np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, D)
     elif spec.design == "lhs":
-        from scipy.stats import qmc
+        from scipy.stats import qmc  # heavy (scipy.stats): only for a Latin hypercube design
 
         U = qmc.LatinHypercube(d=D, seed=np.random.default_rng(seed)).random(spec.points)
         X = np.empty_like(U)
@@ -309,11 +313,11 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
         problem = salib_problem(loaded)
         salib_seed = int(seed.generate_state(1, np.uint32)[0])
         if spec.design == "sobol":
-            from SALib.sample import sobol as sobol_sample
+            from SALib.sample import sobol as sobol_sample  # heavy (SALib): only for Sobol designs
 
             X = sobol_sample.sample(problem, spec.points, calc_second_order=False, seed=salib_seed)
         else:
-            from SALib.sample import morris as morris_sample
+            from SALib.sample import morris as morris_sample  # heavy (SALib): only for Morris designs
 
             X = morris_sample.sample(problem, spec.points, num_levels=spec.morris_levels, seed=salib_seed)
         X = np.asarray(X, dtype=float)
@@ -430,8 +434,6 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
             if spec.trajectories.keep:
                 t = result.series
                 if spec.trajectories.variables:
-                    import pyarrow.compute as pc
-
                     t = t.filter(pc.is_in(t["variable"], pa.array(spec.trajectories.variables)))
                 traj.append(t.add_column(0, "run_id", pa.array(np.full(t.num_rows, run_id, dtype=np.int64))))
         except Exception as exc:  # a failed run is data, not a crash
@@ -499,15 +501,10 @@ class ProcessExecutor(_Owned):
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
         self.workers = workers or os.cpu_count() or 1
         self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
 
     def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        import concurrent.futures as cf
-
         it = iter(tasks)
         pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
         while pending:
@@ -528,7 +525,7 @@ class DaskExecutor(_Owned):
     name = "dask"
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # heavy, optional executor (dask.distributed): only with --executor dask
 
         self.cluster = None
         if address:
@@ -541,7 +538,7 @@ class DaskExecutor(_Owned):
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or (workers or 1))
 
     def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        from distributed import as_completed
+        from distributed import as_completed  # heavy, optional executor (dask.distributed)
 
         it = iter(tasks)
         first = [self.client.submit(fn, t, pure=False) for t in itertools.islice(it, self.workers * 3)]
@@ -728,8 +725,6 @@ def _write_parquet(table: pa.Table, path: str) -> None:
 
 def count_rows(out: Path) -> dict[str, int]:
     """Rows and failed rows in a sweep's store (reads only two columns)."""
-    import pyarrow.dataset as ds
-
     parts = sorted((out / "runs").glob("part-*.parquet"))
     if not parts:
         return {"done": 0, "failed": 0}

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.dataset as ds
 
 from sim.errors import RunDirError
 from sim.stats import wilson
@@ -30,8 +31,6 @@ def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
     """Every stored run of a sweep as a DataFrame (one row per run, sorted by run_id)."""
-    import pyarrow.dataset as ds
-
     runs = Path(sweep_dir) / "runs"
     parts = sorted(runs.glob("part-*.parquet"))
     if not parts:
@@ -79,7 +78,7 @@ def sensitivity_indices(
 ) -> dict[str, dict[str, float]]:
     """Sobol (S1, ST with confidence) or Morris (mu_star, sigma) indices of Y over the design X."""
     if design == "sobol":
-        from SALib.analyze import sobol
+        from SALib.analyze import sobol  # heavy (SALib): only for Sobol indices
 
         res = sobol.analyze(problem, Y, calc_second_order=False, print_to_console=False)
         return {
@@ -91,7 +90,7 @@ def sensitivity_indices(
             }
             for i, name in enumerate(problem["names"])
         }
-    from SALib.analyze import morris
+    from SALib.analyze import morris  # heavy (SALib): only for Morris indices
 
     res = morris.analyze(problem, X, Y, num_levels=num_levels, print_to_console=False)
     return {

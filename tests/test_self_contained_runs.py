@@ -191,3 +191,18 @@ def test_dashboard_report_of_an_upload_carries_its_description(tmp_path: Path) -
     html = base64.b64decode(payload["content"]).decode() if payload.get("base64") else payload["content"]
     text = visible_text(html)
     assert "ZEBRA-DESCRIPTION" in text and "ZEBRA-SOURCE" in text and "ZEBRA-RECORD" in text
+
+
+def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: Path, no_builtin_folder: None) -> None:
+    """The fit-to-history section of a run's report needs the scenario's patterns: from scenario.json, not a built-in file."""
+    from sim.backtest import backtest_section
+
+    run_dir, result = saved_user_run(tmp_path)
+    section = backtest_section(run_dir)
+    sc = result.scenario()
+    assert sc is not None and sc.patterns
+    assert section["kind"] == "run" and section["scenario"] == "my-own-case"
+    assert [p["id"] for p in section["patterns"]] == [p.id for p in sc.patterns]
+    (run_dir / SCENARIO_FILE).unlink()
+    with pytest.raises(RunDirError, match=r"no scenario\.json"):
+        backtest_section(run_dir)
