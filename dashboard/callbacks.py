@@ -1055,7 +1055,7 @@ def run_fork_callback(
     return out
 
 
-def fork_figures(base: Any, alt: Any, step: int, labels: Mapping[str, str] | None = None) -> Out:
+def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str, str] | None = None) -> Out:
     # both branches in full: the point of a fork is what happens after it
     f_trust = F.trust_figure(base, step, compare=alt)
     f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"})
@@ -1072,7 +1072,7 @@ def fork_figures(base: Any, alt: Any, step: int, labels: Mapping[str, str] | Non
     }
 
 
-def compare_table(base: Any, alt: Any) -> html.Table:
+def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
     from sim.summary import outcome_sentence
 

@@ -160,7 +160,7 @@ def _step_marker(step: int | None) -> dict[str, Any]:
     }
 
 
-def _fork_marker(compare: Any) -> list[dict[str, Any]]:
+def _fork_marker(compare: RunResult | None) -> list[dict[str, Any]]:
     fork = (compare.manifest.get("fork") or {}) if compare is not None else {}
     if "at_step" not in fork:
         return []
@@ -1544,7 +1544,7 @@ def fans_figure(
     return fig
 
 
-def fan_chart(results: Sequence[Any], variable: str, agent: str, title: str | None = None) -> go.Figure:
+def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: str | None = None) -> go.Figure:
     """Median and 50%/90% bands of ``variable`` of ``agent`` across an ensemble of RunResults.
 
     Runs that ended early (an agreement, an escalation) are continued at their

@@ -2,6 +2,11 @@
 
 Exit status: 0 success, 2 bad input (a message naming the file, the field
 and the line; never a traceback), 1 internal error (with a traceback).
+
+Each command imports the engine, reports or sweeps inside its own function,
+when it runs: so that ``summitry --help``, ``scenarios`` and ``validate``
+start without loading Mesa, plotly or pyarrow (the only function-level
+imports of summitry's own modules that are left on purpose).
 """
 
 from __future__ import annotations
