@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.base import DiplomaticAgent
+from sim.signals import HAWKISH_ROLES
 
 
 class Faction(DiplomaticAgent):
@@ -12,6 +13,4 @@ class Faction(DiplomaticAgent):
 
     @property
     def hawkish(self) -> bool:
-        from sim.signals import HAWKISH_ROLES
-
         return self.role in HAWKISH_ROLES

@@ -26,11 +26,13 @@ from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch, Shift
+from sim.errors import ScenarioError
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
 from sim.eventlog import FLOAT_COLUMNS, EventLog, SentenceRenderer, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
+from sim.recorder import Recorder
 from sim.scenario import Scenario
 from sim.signals import DOVISH_ROLES, HAWKISH_ROLES, PRESSURE_CHANNEL, Effect, Signal, SignalKind, sentence_for
 
@@ -422,8 +424,6 @@ class DiplomacyModel(mesa.Model):
         self.rapport_rows = np.flatnonzero(self.is_leader | (self.side_of < 0))
         self._update_pressure_aggregate()
         self._recompute_bargaining()
-        from sim.recorder import Recorder
-
         self.recorder = Recorder(self, stride=self.series_stride)
         self._u = np.zeros(N)
         self._vindication = np.zeros(N)
@@ -510,8 +510,6 @@ class DiplomacyModel(mesa.Model):
         on; the dynamic state (stances, trust, pressures, summit, pledges,
         the random stream) carries over, so both branches share the past.
         """
-        from sim.errors import ScenarioError
-
         new = DiplomacyModel(scenario, seed=self.seed, mode=self.mode, steps=self.horizon, series_stride=self.series_stride)
         if new.actor_ids != self.actor_ids or new.side_ids != self.side_ids:
             raise ScenarioError("a fork must keep the same sides and actors (change parameters and events only)")

@@ -206,3 +206,32 @@ def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: P
     (run_dir / SCENARIO_FILE).unlink()
     with pytest.raises(RunDirError, match=r"no scenario\.json"):
         backtest_section(run_dir)
+
+
+def test_sweep_report_of_a_deleted_user_file_shows_its_description(tmp_path: Path, no_builtin_folder: None) -> None:
+    """sweep.json keeps the scenario document the sweep ran, so its report describes the scenario without the file."""
+    from sim.sweep import SerialExecutor, load_spec, run_sweep
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(user_scenario_text())
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "scenario": str(path),
+                "design": "grid",
+                "parameters": {"parameters.kappa": {"levels": [2.0, 4.0]}},
+                "replicates": 1,
+                "steps": 6,
+                "seed": 1,
+            }
+        )
+    )
+    out = tmp_path / "sweep"
+    with SerialExecutor() as executor:
+        run_sweep(load_spec(spec), out, executor)
+    path.unlink()
+    stored = json.loads((out / "sweep.json").read_text())["scenario_document"]
+    assert stored["description"] == DESCRIPTION
+    html = report.write_sweep_report(out, tmp_path / "sweep.html").read_text()
+    assert "ZEBRA-DESCRIPTION" in visible_text(html)
