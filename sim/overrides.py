@@ -250,6 +250,28 @@ def shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def checked_number(value: Any, where: str, parse: bool = True) -> float | int:
+    """``value`` as a number: a string (with ``parse``) read as a plain decimal, else it must be a number already.
+
+    A :class:`ValueError` carries the message, starting with ``where``.
+
+    >>> checked_number("0.25", "--set kappa")
+    0.25
+    >>> checked_number(True, "--set kappa")
+    Traceback (most recent call last):
+    ...
+    ValueError: --set kappa: must be a number (got True)
+    """
+    if parse and isinstance(value, str):
+        try:
+            value = parse_number(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: must be a number (got {shown(value)})")
+    return value
+
+
 def accepted_range(info: ParameterInfo) -> str:
     """The values ``--set`` accepts for a parameter, as ``[0, 20]`` or ``[0, ∞)``."""
     lo = "(-∞" if info.low == -math.inf else f"[{info.low:g}"
@@ -288,14 +310,11 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     for key, value in params.items():
         where = f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}"
         written = raw_params.get(str(key)) if isinstance(raw_params, dict) else None
-        if isinstance(written, str) and not isinstance(value, bool):
-            try:
-                value = parse_number(written)
-            except ValueError as exc:
-                errors.append(f"{where}: {exc}")
-                continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{where}: must be a number (got {shown(value)})")
+        as_written = isinstance(written, str) and not isinstance(value, bool)
+        try:
+            value = checked_number(written if as_written else value, where, parse=as_written)
+        except ValueError as exc:
+            errors.append(str(exc))
             continue
         out[str(key)] = value
         origins[str(key)] = where

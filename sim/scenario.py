@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ParameterError, ScenarioError
 from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
-from sim.overrides import accepted_range, canonical, parameter_map, parameter_value, parse_number, shown
+from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
 from sim.signals import FACTION_ROLES, Effect, SignalKind, build_catalogue
 
@@ -615,14 +615,10 @@ def apply_overrides(
             errors.append(f"{where}: no such parameter in {source}{hint}")
             continue
         loc, info = pmap[key]
-        if isinstance(value, str):
-            try:
-                value = parse_number(value)
-            except ValueError as exc:
-                errors.append(f"{where}: {exc}")
-                continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{where}: must be a number (got {shown(value)})")
+        try:
+            value = checked_number(value, where)
+        except ValueError as exc:
+            errors.append(str(exc))
             continue
         try:
             as_float = float(value)
