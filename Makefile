@@ -35,6 +35,7 @@ browser-deps:
 lint: install
 	$(VENV)/bin/ruff check sim agents dashboard tests benchmarks tools
 	$(VENV)/bin/ruff format --check sim agents dashboard tests benchmarks tools
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy

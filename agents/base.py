@@ -7,28 +7,17 @@ one row of the model's arrays: its properties read that row, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import mesa
+
+from sim.signals import Signal  # the record lives with the signal catalogue; re-exported here for agents
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
     from sim.signals import SignalKind
 
-
-@dataclass(frozen=True, order=True)
-class Signal:
-    """One signal sent in one step.
-
-    ``receiver`` is an agent index, or -1 for "both principals".
-    """
-
-    sender: int
-    kind: str
-    receiver: int
-    source: str = "chosen"  # chosen | forced | derived
-    note: str = ""
+__all__ = ["DiplomaticAgent", "Signal"]
 
 
 class DiplomaticAgent(mesa.Agent):

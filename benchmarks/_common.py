@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sim.atomic import write_atomically
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -27,10 +27,7 @@ def best_of(fn: Callable[[], Any], repeat: int = 5, number: int = 1) -> float:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomically(path, lambda p: Path(p).write_text(text))
 
 
 def markdown(data: dict[str, Any]) -> str:

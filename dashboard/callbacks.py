@@ -44,6 +44,7 @@ from dashboard.layout import (
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
+from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 Out = dict[str, Any]
@@ -420,7 +421,7 @@ def check_fork_change(service: Service, config: Mapping[str, Any] | None, param:
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
-    from sim.overrides import apply_overrides
+    from sim.scenario import apply_overrides
 
     cfg = service.config(config)
     try:
@@ -567,7 +568,7 @@ def actor_search(service: Service, config: Mapping[str, Any] | None, which: str,
 
 
 # ==================================================================== views
-def step_label(result: Any, step: int) -> str:
+def step_label(result: RunResult, step: int) -> str:
     return f"week {step} of {run_view(result).last_step} · {date_of(result, step)}"
 
 
@@ -582,7 +583,7 @@ OUTCOME_BADGE = {
 _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS - {"blame"}) | PLEDGE_AND_TEST_KINDS | {"shock"}
 
 
-def outcome_so_far(result: Any, step: int) -> list[Any]:
+def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     """The state of play at ``step`` (summit status, summits held, latest key event); the outcome at the end."""
     from sim.summary import outcome_sentence
 
@@ -608,7 +609,7 @@ def outcome_so_far(result: Any, step: int) -> list[Any]:
     return parts
 
 
-def pair_options(result: Any, grouped: bool = False) -> list[dict[str, str]]:
+def pair_options(result: RunResult, grouped: bool = False) -> list[dict[str, str]]:
     """Trust pairs the user can add: (actor, side) for every actor with trust in that side, or with
     ``grouped`` (a network above the grouping threshold) for each node of the grouped network: leaders,
     third parties and groups of factions by side and role (their influence-weighted mean trust)."""
@@ -654,7 +655,7 @@ def timeline(fig: Any) -> Any:
     return fig
 
 
-def run_info(service: Service, config: Mapping[str, Any], result: Any, network: str = "individual") -> dict[str, Any]:
+def run_info(service: Service, config: Mapping[str, Any], result: RunResult, network: str = "individual") -> dict[str, Any]:
     """What the browser keeps about the figures on screen: which run they show, its last step and how its network is drawn."""
     cfg = service.config(config)
     return {
@@ -670,7 +671,7 @@ def _principal_ids(view: Any) -> list[str]:
     return [view.leaders[s] for s in view.sides] + [a["id"] for a in view.actors if a["side"] is None]
 
 
-def default_network_mode(result: Any) -> str:
+def default_network_mode(result: RunResult) -> str:
     """``grouped`` for a network of more than :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, else ``individual``."""
     return "grouped" if len(run_view(result).actors) > F.AGGREGATE_THRESHOLD else "individual"
 
@@ -771,7 +772,7 @@ def events_page_rows(rows: Sequence[Mapping[str, Any]], week: int, actor: str | 
     return {"events": [{k: v for k, v in r.items() if k != "source"} for r in shown], "events_page_count": count, "events_page": page}
 
 
-def _event_rows(result: Any) -> list[dict[str, Any]]:
+def _event_rows(result: RunResult) -> list[dict[str, Any]]:
     """The run's event log rows, newest first (the table shows what just happened at the top); kept with the
     run's view, read-only (a 10,000-actor run's log takes about 0.5 s to lay out)."""
     view = run_view(result)
@@ -807,7 +808,7 @@ def _marker_patch(step: int) -> Patch:
     return p
 
 
-def _issue_patch(result: Any, step: int, title_prefix: str = "") -> Patch:
+def _issue_patch(result: RunResult, step: int, title_prefix: str = "") -> Patch:
     d = F.issue_space_step_data(result, step)
     p = Patch()
     p["data"][0]["z"] = d["z"]
@@ -822,7 +823,7 @@ def _issue_patch(result: Any, step: int, title_prefix: str = "") -> Patch:
     return p
 
 
-def step_views(result: Any, step: int, node_trace: int, grouped: bool = False) -> Out:
+def step_views(result: RunResult, step: int, node_trace: int, grouped: bool = False) -> Out:
     """Patches that move every run view to ``step`` (``grouped``: the network is drawn grouped by side and role)."""
     heat = Patch()
     _, _, z = F.trust_matrix_at(result, step, grouped)
@@ -1054,7 +1055,7 @@ def run_fork_callback(
     return out
 
 
-def fork_figures(base: Any, alt: Any, step: int, labels: Mapping[str, str] | None = None) -> Out:
+def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str, str] | None = None) -> Out:
     # both branches in full: the point of a fork is what happens after it
     f_trust = F.trust_figure(base, step, compare=alt)
     f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"})
@@ -1071,7 +1072,7 @@ def fork_figures(base: Any, alt: Any, step: int, labels: Mapping[str, str] | Non
     }
 
 
-def compare_table(base: Any, alt: Any) -> html.Table:
+def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
     from sim.summary import outcome_sentence
 
@@ -1254,7 +1255,7 @@ def _zip_dir(directory: Path, prefix: str) -> bytes:
     return buf.getvalue()
 
 
-def _slug(result: Any) -> str:
+def _slug(result: RunResult) -> str:
     return f"{result.manifest['scenario']}-seed{result.manifest['seed']}"
 
 

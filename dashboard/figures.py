@@ -42,6 +42,8 @@ from dashboard.runview import (
     side_colours,
     win_sets_at,
 )
+from sim.run import RunResult
+from sim.stats import wilson
 
 __all__ = [
     "AGGREGATE_THRESHOLD",
@@ -79,7 +81,6 @@ __all__ = [
     "trust_heatmap",
     "trust_matrix_at",
     "weighted_mean_series",
-    "wilson_interval",
     "zone_figure",
 ]
 
@@ -159,7 +160,7 @@ def _step_marker(step: int | None) -> dict[str, Any]:
     }
 
 
-def _fork_marker(compare: Any) -> list[dict[str, Any]]:
+def _fork_marker(compare: RunResult | None) -> list[dict[str, Any]]:
     fork = (compare.manifest.get("fork") or {}) if compare is not None else {}
     if "at_step" not in fork:
         return []
@@ -178,7 +179,7 @@ def _fork_marker(compare: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _full(result: Any, variable: str, agent: str) -> list[float | None]:
+def _full(result: RunResult, variable: str, agent: str) -> list[float | None]:
     """The whole series of ``variable`` for ``agent`` (or a group ``side:role``, :func:`group_series`)
     as a JSON-ready list (None where not recorded)."""
     values = group_series(result, variable)[agent] if is_group(agent) else run_view(result).series(variable, agent)
@@ -203,12 +204,12 @@ def _curtain(until: int | None, last: int) -> dict[str, Any]:
     }
 
 
-def _last_step(result: Any, compare: Any = None) -> int:
+def _last_step(result: RunResult, compare: RunResult | None = None) -> int:
     last = run_view(result).last_step
     return max(last, run_view(compare).last_step) if compare is not None else last
 
 
-def _week_axis(fig: go.Figure, result: Any, compare: Any = None) -> None:
+def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = None) -> None:
     view = run_view(result)
     last = view.last_step
     if compare is not None:
@@ -216,7 +217,7 @@ def _week_axis(fig: go.Figure, result: Any, compare: Any = None) -> None:
     fig.update_xaxes(title_text=None, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
 
 
-def _dates(result: Any, steps: Iterable[int]) -> list[str]:
+def _dates(result: RunResult, steps: Iterable[int]) -> list[str]:
     return [date_of(result, int(s)) for s in steps]
 
 
@@ -242,7 +243,7 @@ def _side_label(view: Any, side: str) -> str:
 
 # ----------------------------------------------------------------------- trust
 def trust_figure(
-    result: Any,
+    result: RunResult,
     step: int | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
     compare: Any = None,
@@ -324,7 +325,7 @@ def trust_figure(
     return fig
 
 
-def trust_matrix_at(result: Any, step: int, grouped: bool = False) -> tuple[list[str], list[str], list[list[float | None]]]:
+def trust_matrix_at(result: RunResult, step: int, grouped: bool = False) -> tuple[list[str], list[str], list[list[float | None]]]:
     """(agent ids, side ids, z) of the trust matrix at ``step``; None where an agent has no trust in a side (its own).
 
     ``grouped``: one row per node of the grouped network (:func:`network_node_of`), a group's
@@ -346,7 +347,7 @@ def _side_rank(view: Any, side: str | None) -> int:
     return view.sides.index(side) if side in view.sides else len(view.sides)
 
 
-def trust_heatmap(result: Any, step: int, grouped: bool = False) -> go.Figure:
+def trust_heatmap(result: RunResult, step: int, grouped: bool = False) -> go.Figure:
     """The trust matrix at ``step``: each agent's (rows) belief that each side (columns) is trustworthy.
 
     One heatmap trace; blank cells are an agent's own side. ``grouped``: one row per
@@ -384,7 +385,7 @@ def trust_heatmap(result: Any, step: int, grouped: bool = False) -> go.Figure:
 
 
 # -------------------------------------------------------------------- pressure
-def pressure_figure(result: Any, step: int | None = None, compare: Any = None, until: int | None = None) -> go.Figure:
+def pressure_figure(result: RunResult, step: int | None = None, compare: RunResult | None = None, until: int | None = None) -> go.Figure:
     """Economic (solid), domestic (dashed) and military (dotted) pressure per side, and tension, over time.
 
     Sides in their colours, tension in dark grey. With ``compare`` (a fork),
@@ -463,7 +464,7 @@ def _legend_key(name: str, colour: str, dash: str) -> go.Scatter:
 
 
 # ---------------------------------------------------------------------- stance
-def stance_figure(result: Any, step: int | None = None, until: int | None = None, grouped: bool = False) -> go.Figure:
+def stance_figure(result: RunResult, step: int | None = None, until: int | None = None, grouped: bool = False) -> go.Figure:
     """Every actor's stance (0 dove, 1 hawk) over time; leaders thick, factions thin, in their side's colour.
 
     ``grouped``: one line per group of factions (side and role: the influence-weighted mean
@@ -509,7 +510,7 @@ def stance_figure(result: Any, step: int | None = None, until: int | None = None
     return fig
 
 
-def _grouped_stance_figure(result: Any, step: int | None, until: int | None) -> go.Figure:
+def _grouped_stance_figure(result: RunResult, step: int | None, until: int | None) -> go.Figure:
     view = run_view(result)
     colours = side_colours(result)
     series = group_series(result, "stance")
@@ -547,7 +548,7 @@ def _grouped_stance_figure(result: Any, step: int | None, until: int | None) -> 
 
 
 # ------------------------------------------------------------------------ zone
-def zone_figure(result: Any, step: int | None = None, until: int | None = None) -> go.Figure:
+def zone_figure(result: RunResult, step: int | None = None, until: int | None = None) -> go.Figure:
     """Share of the issue space in the zone of agreement and in each side's win-set, over time."""
     view = run_view(result)
     colours = side_colours(result)
@@ -586,7 +587,7 @@ def zone_figure(result: Any, step: int | None = None, until: int | None = None) 
 
 
 # ----------------------------------------------------------------- issue space
-def _issue_categories(result: Any, step: int) -> tuple[list[float], list[float], list[list[int]], list[str]]:
+def _issue_categories(result: RunResult, step: int) -> tuple[list[float], list[float], list[list[int]], list[str]]:
     """Axes and the category grid (0 none, 1 first side only, 2 second only, 3 both) projected on the first two dimensions."""
     spec = result.manifest["bargaining"]
     dims = list(spec["dimensions"])
@@ -610,7 +611,7 @@ def _issue_categories(result: Any, step: int) -> tuple[list[float], list[float],
     return axis.tolist(), axis.tolist(), cat.T.tolist(), dims
 
 
-def _offer_traces(result: Any, step: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _offer_traces(result: RunResult, step: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Scatter data (x, y, colours, symbols, text) of earlier offers and this step's offers."""
     view = run_view(result)
     colours = side_colours(result)
@@ -631,7 +632,7 @@ def _offer_traces(result: Any, step: int) -> tuple[dict[str, Any], dict[str, Any
     return earlier, now
 
 
-def issue_space_figure(result: Any, step: int, labels: Mapping[str, str] | None = None) -> go.Figure:
+def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] | None = None) -> go.Figure:
     """The issue space at ``step``: each summit side's win-set, the zone of agreement, and the offers.
 
     The win-sets are recomputed from ``manifest["bargaining"]`` and the
@@ -716,7 +717,7 @@ def issue_space_figure(result: Any, step: int, labels: Mapping[str, str] | None 
     return fig
 
 
-def issue_space_step_data(result: Any, step: int) -> dict[str, Any]:
+def issue_space_step_data(result: RunResult, step: int) -> dict[str, Any]:
     """What changes in :func:`issue_space_figure` from one step to the next (for a Patch)."""
     _, _, z, _ = _issue_categories(result, step)
     earlier, now = _offer_traces(result, step)
@@ -732,7 +733,7 @@ def _tint(hex_colour: str, amount: float) -> str:
 
 
 # --------------------------------------------------------------------- network
-def network_positions(result: Any) -> dict[str, tuple[float, float]]:
+def network_positions(result: RunResult) -> dict[str, tuple[float, float]]:
     """Fixed node positions: one column per side, third parties in the middle column.
 
     The leader sits at the centre of its side's column; its factions on a
@@ -813,7 +814,7 @@ SIGNAL_CLASSES = ("conciliatory", "hostile", "neutral")
 
 
 def signal_arrows(
-    result: Any,
+    result: RunResult,
     step: int,
     positions: Mapping[str, tuple[float, float]] | None = None,
     sizes: Mapping[str, float] | None = None,
@@ -865,7 +866,7 @@ def signal_arrows(
     return {"lines": lines, "heads": heads}
 
 
-def _node_sizes(result: Any, step: int) -> list[float]:
+def _node_sizes(result: RunResult, step: int) -> list[float]:
     """Marker size (px) of each actor at ``step``: by the square root of its influence, relative to the largest."""
     view = run_view(result)
     infl = view.values_at("influence", [a["id"] for a in view.actors], step)
@@ -877,7 +878,7 @@ def _node_sizes(result: Any, step: int) -> list[float]:
     return [round(base + span * float(v), 2) for v in scaled]
 
 
-def network_step_data(result: Any, step: int) -> dict[str, Any]:
+def network_step_data(result: RunResult, step: int) -> dict[str, Any]:
     """Per-node colour (stance), size (influence) and hover text at ``step``, in the order of ``manifest["actors"]``."""
     view = run_view(result)
     colours = side_colours(result)
@@ -1041,7 +1042,7 @@ def _group_label(view: Any, node: Mapping[str, Any], limit: int = 26) -> str:
     return f"{_side_label(view, node['side'])} {_ROLE_PLURAL.get(role, role + 's')}"
 
 
-def _grouped(result: Any) -> dict[str, Any]:
+def _grouped(result: RunResult) -> dict[str, Any]:
     """What the grouped network keeps for the whole run: its nodes (members), positions and summed edges."""
     view = run_view(result)
     memo = view.memo.get("grouped")
@@ -1085,7 +1086,7 @@ def weighted_mean_series(values: Any, weights: Any) -> np.ndarray:
     return np.where(count > 0, np.where(total > 0, weighted, plain), np.nan)
 
 
-def group_series(result: Any, variable: str) -> dict[str, np.ndarray]:
+def group_series(result: RunResult, variable: str) -> dict[str, np.ndarray]:
     """``variable`` over the run for each node of the grouped network: a group's members'
     influence-weighted mean at every step (:func:`weighted_mean_series`, each member weighted
     by its influence at that step), a leader's or third party's own series. Memoised on the run's view."""
@@ -1106,7 +1107,7 @@ def group_series(result: Any, variable: str) -> dict[str, np.ndarray]:
     return memo
 
 
-def _sorted_nodes(result: Any) -> list[dict[str, Any]]:
+def _sorted_nodes(result: RunResult) -> list[dict[str, Any]]:
     """The grouped network's nodes by side (summit sides first, third parties last), each side's leader first."""
     view = run_view(result)
     nodes = _grouped(result)["nodes"]
@@ -1116,7 +1117,7 @@ def _sorted_nodes(result: Any) -> list[dict[str, Any]]:
 _ROLE_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
-def _role_rank(result: Any, node: Mapping[str, Any]) -> int:
+def _role_rank(result: RunResult, node: Mapping[str, Any]) -> int:
     """Position of a node's role among its side's groups (its line style), 0 for a leader."""
     if not node["grouped"]:
         return 0
@@ -1124,7 +1125,7 @@ def _role_rank(result: Any, node: Mapping[str, Any]) -> int:
     return roles.index(node["role"]) % len(_ROLE_DASH)
 
 
-def grouped_nodes(result: Any) -> list[dict[str, Any]]:
+def grouped_nodes(result: RunResult) -> list[dict[str, Any]]:
     """The grouped network's nodes (id, side, role, members, count, grouped) by side, each side's leader first."""
     return _sorted_nodes(result)
 
@@ -1142,7 +1143,7 @@ def _group_name(view: Any, node: str) -> str:
     return f"{label} ({count})" if count is not None else label
 
 
-def network_group_step_data(result: Any, step: int) -> dict[str, Any]:
+def network_group_step_data(result: RunResult, step: int) -> dict[str, Any]:
     """:func:`network_step_data` of the grouped network: per node colour (influence-weighted mean stance),
     size (summed influence), hover (members, mean stance, trust, pressures) and outline, in node order."""
     view = run_view(result)
@@ -1197,7 +1198,7 @@ def network_group_step_data(result: Any, step: int) -> dict[str, Any]:
     }
 
 
-def grouped_signal_arrows(result: Any, step: int, sizes: Sequence[float] | None = None) -> dict[str, Any]:
+def grouped_signal_arrows(result: RunResult, step: int, sizes: Sequence[float] | None = None) -> dict[str, Any]:
     """:func:`signal_arrows` between the grouped network's nodes (each member sends and receives at its group)."""
     g = _grouped(result)
     if sizes is None:
@@ -1211,7 +1212,7 @@ def grouped_signal_arrows(result: Any, step: int, sizes: Sequence[float] | None 
     return signal_arrows(result, step, pos, size)
 
 
-def network_annotations(result: Any, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
+def network_annotations(result: RunResult, positions: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
     """One heading per side: its name over its column, in its colour."""
     view = run_view(result)
     pos = positions or network_positions(result)
@@ -1234,18 +1235,20 @@ def network_annotations(result: Any, positions: Mapping[str, tuple[float, float]
     return heads
 
 
-def network_node_trace(result: Any) -> int:
+def network_node_trace(result: RunResult) -> int:
     """Index of the node trace in :func:`network_figure`: after the edge traces (four width classes, if
     there are edges), the three arrow-line traces and the arrowhead trace."""
     return network_arrow_trace(result) + len(SIGNAL_CLASSES) + 1
 
 
-def network_arrow_trace(result: Any) -> int:
+def network_arrow_trace(result: RunResult) -> int:
     """Index of the first arrow-line trace in :func:`network_figure` (one per class, then the heads)."""
     return 4 if result.manifest.get("influence_edges") else 0
 
 
-def network_figure(result: Any, step: int, positions: Mapping[str, tuple[float, float]] | None = None, grouped: bool = False) -> go.Figure:
+def network_figure(
+    result: RunResult, step: int, positions: Mapping[str, tuple[float, float]] | None = None, grouped: bool = False
+) -> go.Figure:
     """The influence network at ``step``.
 
     Nodes are coloured by stance (:data:`STANCE_COLOURSCALE`), sized by
@@ -1403,21 +1406,6 @@ def network_title(step: int, grouped: bool = False) -> str:
 
 
 # ------------------------------------------------------------------- ensembles
-def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a proportion k/n (95% by default).
-
-    >>> [round(v, 4) for v in wilson_interval(5, 10)]
-    [0.2366, 0.7634]
-    >>> wilson_interval(0, 0)
-    (0.0, 1.0)
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _outcome_of(item: Any) -> str:
@@ -1451,7 +1439,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
         o for o in counts if o not in OUTCOMES
     ]
     p = [counts.get(o, 0) / n if n else 0.0 for o in names]
-    ci = [wilson_interval(counts.get(o, 0), n) for o in names]
+    ci = [wilson(counts.get(o, 0), n)[1:] for o in names]
     fig = go.Figure(
         go.Bar(
             y=[f"{OUTCOME_LABELS.get(o, o)} · {q:.0%}" for o, q in zip(names, p, strict=True)],
@@ -1556,7 +1544,7 @@ def fans_figure(
     return fig
 
 
-def fan_chart(results: Sequence[Any], variable: str, agent: str, title: str | None = None) -> go.Figure:
+def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: str | None = None) -> go.Figure:
     """Median and 50%/90% bands of ``variable`` of ``agent`` across an ensemble of RunResults.
 
     Runs that ended early (an agreement, an escalation) are continued at their
@@ -1584,7 +1572,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 # -------------------------------------------------------------------- the log
-def events_table_rows(result: Any, step: int | None = None) -> list[dict[str, Any]]:
+def events_table_rows(result: RunResult, step: int | None = None) -> list[dict[str, Any]]:
     """The event log up to ``step`` (all of it for None), oldest first, for a DataTable.
 
     Keys: week, date, sender, receiver (display names; "A + B" for both

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.run import RunResult
+from sim.scenario import SUMMIT_CODES
+
 #: One colour per side, everywhere: the first summit side blue, the second red,
 #: further sides from the rest of the list; third parties grey.
 SIDE_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -93,7 +96,7 @@ class RunView:
         return None
 
 
-def run_view(result: Any) -> RunView:
+def run_view(result: RunResult) -> RunView:
     """The (memoised) :class:`RunView` of ``result``."""
     view = getattr(result, _VIEW_ATTR, None)
     if view is not None:
@@ -103,7 +106,7 @@ def run_view(result: Any) -> RunView:
     return view
 
 
-def _build_view(result: Any) -> RunView:
+def _build_view(result: RunResult) -> RunView:
     m = result.manifest
     series = result.series
     step = np.asarray(series["step"].to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -155,7 +158,7 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     return [str(v) for v in encoded.dictionary.to_pylist()], np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def side_colours(result: Any) -> dict[str, str]:
+def side_colours(result: RunResult) -> dict[str, str]:
     """Colour of each side id (summit sides first), plus ``"third parties"``."""
     view = run_view(result)
     colours = {sid: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, sid in enumerate(view.sides)}
@@ -163,12 +166,12 @@ def side_colours(result: Any) -> dict[str, str]:
     return colours
 
 
-def actor_colour(result: Any, actor: str) -> str:
+def actor_colour(result: RunResult, actor: str) -> str:
     side = run_view(result).side_of(actor)
     return side_colours(result).get(side or THIRD_PARTIES, THIRD_PARTY_COLOUR)
 
 
-def principals(result: Any) -> list[tuple[str, str]]:
+def principals(result: RunResult) -> list[tuple[str, str]]:
     """(leader, other side) for the two summit sides: whose trust in whom the summit turns on."""
     view = run_view(result)
     a, b = view.summit_sides[0], view.summit_sides[1]
@@ -181,7 +184,7 @@ def short_name(name: str, limit: int = 20) -> str:
     return base if len(base) <= limit else base[: limit - 1].rstrip() + "…"
 
 
-def date_of(result: Any, step: int) -> str:
+def date_of(result: RunResult, step: int) -> str:
     """ISO date of ``step`` (the run's start plus step * step_days)."""
     m = result.manifest
     start = dt.date.fromisoformat(str(m["start"]))
@@ -202,7 +205,7 @@ def parse_point(detail: str | None, dims: Sequence[str]) -> dict[str, float] | N
     return found if len(found) == len(dims) else None
 
 
-def offers_until(result: Any, step: int) -> list[dict[str, Any]]:
+def offers_until(result: RunResult, step: int) -> list[dict[str, Any]]:
     """Offers made at summits up to ``step``: week, sender, receiver, point, status (rejected/agreement)."""
     view = run_view(result)
     dims = list(result.manifest["dimensions"])
@@ -228,7 +231,7 @@ def offers_until(result: Any, step: int) -> list[dict[str, Any]]:
     return out
 
 
-def win_sets_at(result: Any, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (ODD 7.1-7.3).
 
     Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t); q is
@@ -253,10 +256,8 @@ def win_sets_at(result: Any, step: int) -> tuple[np.ndarray, dict[str, np.ndarra
     return grid, out
 
 
-def summit_status_at(result: Any, step: int) -> str:
+def summit_status_at(result: RunResult, step: int) -> str:
     """none / offered / scheduled / cancelled at ``step`` (from the series)."""
-    from sim.recorder import SUMMIT_CODES
-
     code = run_view(result).at("summit_status", "world", step)
     names = {v: k for k, v in SUMMIT_CODES.items()}
     return names.get(int(code), "none") if code == code else "none"

@@ -19,9 +19,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import os
 import re
-import tempfile
+import secrets
 import threading
 import time
 import weakref
@@ -30,11 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from mesa import Agent
 
 from dashboard.cache import LRUCache, canonical, config_hash
+from dashboard.figures import _carry_forward
+from dashboard.runview import principals, run_view
+from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
+from sim.overrides import ParameterInfo, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
-from sim.scenario import BUILTIN_DIR, Scenario, builtin_names, load_scenario, load_scenario_text, validate_data
+from sim.scenario import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
 
 UPLOAD_PREFIX = "upload:"
 
@@ -63,8 +67,6 @@ class _AgentIdCounters(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
 
 
 def _free_finished_models() -> None:
-    from mesa import Agent
-
     if not isinstance(Agent.__dict__.get("_ids"), _AgentIdCounters):
         Agent._ids = _AgentIdCounters(Agent._ids)  # type: ignore[attr-defined]
 
@@ -108,15 +110,8 @@ class UploadStore:
                 target = self.directory / f"{key}.yaml"
                 if not target.exists():
                     self._make_room(len(text.encode("utf-8")) + len(filename.encode("utf-8")))
-                    fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload.", suffix=".tmp")
-                    try:
-                        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                            fh.write(text)
-                        os.replace(tmp, target)
-                    finally:
-                        if os.path.exists(tmp):
-                            os.unlink(tmp)
-                    (self.directory / f"{key}.name").write_text(filename, encoding="utf-8")
+                    write_atomically(target, lambda p: Path(p).write_text(text, encoding="utf-8"))
+                    write_atomically(self.directory / f"{key}.name", lambda p: Path(p).write_text(filename, encoding="utf-8"))
         return key
 
     def disk_bytes(self) -> int:
@@ -248,8 +243,6 @@ class EnsembleJob:
 
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
     """What an ensemble keeps of one run: its outcome, the principals' trust and each side's pressure."""
-    from dashboard.runview import principals, run_view
-
     view = run_view(result)
 
     def series(variable: str, entity: str) -> np.ndarray:
@@ -280,6 +273,8 @@ class Service:
         self.default_scenario = default_scenario
         self.runs: LRUCache[RunResult] = LRUCache(cache_size)
         self.scenarios: LRUCache[tuple[Scenario, str]] = LRUCache(64)
+        # a cache of its own: parameter tables kept with the scenarios evicted them and were typed as scenarios
+        self.parameter_tables: LRUCache[list[ParameterInfo]] = LRUCache(64)
         self.ensembles: LRUCache[dict[str, Any]] = LRUCache(ensemble_cache_size)
         self.uploads = UploadStore(upload_dir)
         self.engine = versions().get("summitry", "")
@@ -329,19 +324,15 @@ class Service:
         key = ("with", self._source_key(ref), canonical(dict(overrides)))
 
         def build() -> tuple[Scenario, str]:
-            from sim.overrides import apply_overrides
-
             data = apply_overrides(base.model_dump(mode="json"), dict(overrides), base.name)
             sc = validate_data(data, f"{base.name} (with the dashboard's parameters)", {})
             return sc, sc.content_hash()
 
         return self.scenarios.get_or_compute(key, build)[0]
 
-    def parameter_table(self, ref: str) -> list[Any]:
-        """Every overridable number of ``ref``'s scenario (kept with the scenario: 0.1 s for 1,000 actors)."""
-        from sim.overrides import parameter_table
-
-        return self.scenarios.get_or_compute(("table", self._source_key(ref)), lambda: parameter_table(self.base_scenario(ref)[0]))
+    def parameter_table(self, ref: str) -> list[ParameterInfo]:
+        """Every overridable number of ``ref``'s scenario (cached: 0.1 s for 1,000 actors)."""
+        return self.parameter_tables.get_or_compute(self._source_key(ref), lambda: parameter_table(self.base_scenario(ref)[0]))
 
     # ----------------------------------------------------------------- runs
     def config(self, config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -365,8 +356,6 @@ class Service:
 
     def fork_scenario(self, config: Mapping[str, Any], fork: Mapping[str, Any]) -> Scenario:
         """The base configuration's scenario with the fork's parameter changes and event edits."""
-        from sim.overrides import apply_overrides
-
         cfg = self.config(config)
         spec = normalise_fork(fork)
         base = self.scenario(cfg["scenario"], cfg["overrides"])
@@ -418,8 +407,6 @@ class Service:
 
     def start_ensemble(self, config: Mapping[str, Any], n: int) -> EnsembleJob:
         """A new ensemble job of ``n`` runs (clamped to 1..MAX_ENSEMBLE_RUNS) under a fresh unguessable id; no run is computed."""
-        import secrets
-
         cfg = self.config(config)
         self.base_scenario(cfg["scenario"])  # an unknown scenario fails now, not at the first tick
         job = EnsembleJob(secrets.token_urlsafe(16), cfg, min(max(int(n), 1), MAX_ENSEMBLE_RUNS))
@@ -488,8 +475,6 @@ def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
 
 def stack(values: list[np.ndarray]) -> np.ndarray:
     """Runs of unequal length as a matrix, each continued at its last value."""
-    from dashboard.figures import _carry_forward
-
     return _carry_forward(values)
 
 

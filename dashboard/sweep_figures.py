@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from sim.stats import wilson_bounds
+
 PARAM_PREFIX = "param."
 METRIC_PREFIX = "metric."
 MAX_LEVELS = 12
@@ -93,31 +95,6 @@ def outcomes_of(df: pd.DataFrame) -> list[str]:
     return sorted(counts.index.tolist(), key=lambda o: (-int(counts[o]), o))
 
 
-def wilson_interval(successes: Any, trials: Any, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial proportion (elementwise).
-
-    Trials of 0 give the uninformative interval [0, 1].
-
-    >>> lo, hi = wilson_interval(5, 10)
-    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
-    (0.237, 0.763)
-    >>> lo, hi = wilson_interval(0, 20)
-    >>> float(lo[0]), round(float(hi[0]), 3)
-    (0.0, 0.161)
-    """
-    k = np.atleast_1d(np.asarray(successes, dtype=float))
-    n = np.atleast_1d(np.asarray(trials, dtype=float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
-        z2 = z * z
-        denom = 1 + z2 / np.where(n > 0, n, 1)
-        centre = (p + z2 / (2 * np.where(n > 0, n, 1))) / denom
-        half = z * np.sqrt(p * (1 - p) / np.where(n > 0, n, 1) + z2 / (4 * np.where(n > 0, n, 1) ** 2)) / denom
-    lo = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
-    hi = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
-    return lo, hi
-
-
 def bin_parameter(values: pd.Series, bins: int = 8) -> tuple[pd.Series, pd.Series]:
     """Group a parameter's values: (group label per row, representative value per group).
 
@@ -155,7 +132,7 @@ def outcome_probability_table(df: pd.DataFrame, param: str, bins: int = 8, outco
         sub = ok.loc[mask, "outcome"].astype(str)
         for o in outcomes:
             k = int((sub == o).sum())
-            lo, hi = wilson_interval(k, n)
+            lo, hi = wilson_bounds(k, n)
             rows.append({"x": float(centre), "n": n, "outcome": o, "k": k, "p": k / n, "lo": float(lo[0]), "hi": float(hi[0])})
     return pd.DataFrame(rows, columns=cols)
 
@@ -358,7 +335,7 @@ def metric_summary(df: pd.DataFrame, metric: str) -> dict[str, Any]:
             max=float(v.max()),
         )
         if out["binary"]:
-            lo, hi = wilson_interval(int(v.sum()), int(v.size))
+            lo, hi = wilson_bounds(int(v.sum()), int(v.size))
             out.update(share=float(v.mean()), lo=float(lo[0]), hi=float(hi[0]))
     return out
 
@@ -369,7 +346,7 @@ def metric_distribution_figure(df: pd.DataFrame, metric: str) -> go.Figure:
     fig = go.Figure()
     if is_binary(v):
         k, n = int(v.sum()), int(v.size)
-        lo, hi = wilson_interval([n - k, k], [n, n])
+        lo, hi = wilson_bounds([n - k, k], [n, n])
         p = np.array([n - k, k]) / max(n, 1)
         fig.add_trace(
             go.Bar(
@@ -401,7 +378,7 @@ def outcome_share_figure(df: pd.DataFrame) -> go.Figure:
     n = len(ok)
     k = np.array([int((ok["outcome"].astype(str) == o).sum()) for o in outcomes])
     p = k / max(n, 1)
-    lo, hi = wilson_interval(k, np.full(len(k), n))
+    lo, hi = wilson_bounds(k, np.full(len(k), n))
     fig = go.Figure(
         go.Bar(
             x=p,

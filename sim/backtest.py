@@ -6,8 +6,8 @@ regex and ``dim=value`` ranges, a window of weeks with a tolerance, a count,
 a ``before`` or ``given`` event, ``absent`` for "must not happen") and state
 patterns (a measure of one series variable over a window). This module
 
-* scores one run against each pattern (:func:`score_pattern`,
-  :func:`score_run`): pure functions of the run's log and series giving a
+* scores one run against each pattern (:func:`~sim.patterns.score_pattern`,
+  :func:`~sim.patterns.score_run`, in :mod:`sim.patterns`): pure functions of the run's log and series giving a
   score in [0, 1] (timing by distance from the window), or nan where the
   pattern does not apply to the run (a conditional pattern whose event did
   not happen; a restraint pattern where nobody acted);
@@ -39,24 +39,33 @@ Directory layouts written here::
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from sim.atomic import write_atomically
 from sim.errors import InputError, RunDirError, ScenarioError
-from sim.scenario import Pattern, Scenario
-from sim.sweep_analysis import wilson
-
-Z95 = 1.959963984540054
+from sim.loading import close_matches
+from sim.model import ABLATIONS
+from sim.overrides import canonical, parameter_map, parameter_table
+from sim.patterns import first_week, score_pattern, score_run, scored_weeks, weighted_score
+from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
+from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.scenario import Event, Pattern, Scenario, _line, builtin_names, load_raw, load_scenario, validate_data
+from sim.stats import Z95, wilson
+from sim.summary import key_events
+from sim.sweep import ParameterRange, SerialExecutor, SweepSpec, make_executor, resolve_spec, run_seed, run_sweep
+from sim.sweep_analysis import load_manifest, load_runs
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     {
@@ -87,314 +96,8 @@ ProgressFn = Callable[[str, int, int], None]
 """progress(label, done, total)."""
 
 
-# ------------------------------------------------------------------ scoring
-
-
-def _rows(events: Any) -> list[Mapping[str, Any]]:
-    """Event rows as mappings, from a pyarrow Table, a DataFrame or an iterable of mappings."""
-    if hasattr(events, "to_pylist"):
-        return list(events.to_pylist())
-    if isinstance(events, pd.DataFrame):
-        return list(events.to_dict("records"))
-    return list(events)
-
-
-def _ordered(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Rows in the order things happened: by step, ties kept in log order."""
-    return sorted(rows, key=lambda r: int(r["step"]))
-
-
-_PAIR = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)=(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
-
-
-def detail_point(detail: str | None) -> dict[str, float]:
-    """The ``dim=value`` pairs of an event's detail (e.g. an offer's), as numbers.
-
-    >>> detail_point("d=0.35, r=0.50; binding: r")
-    {'d': 0.35, 'r': 0.5}
-    >>> detail_point("")
-    {}
-    """
-    return {m.group(1): float(m.group(2)) for m in _PAIR.finditer(detail or "")}
-
-
-def _matches(row: Mapping[str, Any], kind: str, sender: str | None, detail: str | None, point: Mapping[str, Any] | None) -> bool:
-    if row.get("kind") != kind:
-        return False
-    if sender is not None and row.get("sender") != sender:
-        return False
-    if detail is not None and re.search(detail, str(row.get("detail") or "")) is None:
-        return False
-    if point:
-        values = detail_point(str(row.get("detail") or ""))
-        for dim, (lo, hi) in point.items():
-            v = values.get(dim)
-            if v is None or not lo <= v <= hi:
-                return False
-    return True
-
-
-def _occurrences(rows: Sequence[Mapping[str, Any]], pattern: Pattern, kind: str, with_filters: bool) -> list[int]:
-    steps: list[int] = []
-    for r in rows:
-        if pattern.before is not None and r.get("kind") == pattern.before:
-            break
-        if with_filters:
-            if _matches(r, kind, pattern.sender, pattern.detail, pattern.point):
-                steps.append(int(r["step"]))
-        elif r.get("kind") == kind:
-            steps.append(int(r["step"]))
-    return steps
-
-
-def occurrences(events_rows: Any, pattern: Pattern) -> list[int]:
-    """Steps of the events that count for an event pattern anywhere in the run (before the window is applied).
-
-    An event counts when its kind is the pattern's, its sender is the
-    pattern's (when one is given), its detail matches ``detail`` and carries
-    the ``point`` values (when given), and it comes before the first event of
-    the ``before`` kind (in the log's order; when one is given).
-    """
-    if pattern.kind is None:
-        return []
-    return _occurrences(_ordered(_rows(events_rows)), pattern, pattern.kind, True)
-
-
-def timing_score(step: int, window: tuple[int, int], tolerance: int) -> float:
-    """1 inside the window, falling linearly to 0 at ``tolerance`` weeks outside it (0 outside when tolerance is 0).
-
-    >>> [round(timing_score(s, (10, 14), 3), 3) for s in (6, 7, 8, 9, 10, 14, 15, 16, 17)]
-    [0.0, 0.0, 0.333, 0.667, 1.0, 1.0, 0.667, 0.333, 0.0]
-    >>> timing_score(15, (10, 14), 0)
-    0.0
-    """
-    lo, hi = window
-    gap = lo - step if step < lo else max(0, step - hi)
-    if gap == 0:
-        return 1.0
-    if tolerance <= 0:
-        return 0.0
-    return max(0.0, 1.0 - gap / tolerance)
-
-
-def breach_score(step: int, window: tuple[int, int], tolerance: int) -> float:
-    """How fully an event breaks an absent pattern: 1 at ``tolerance`` weeks or more inside the window, less nearer its edges.
-
-    >>> [round(breach_score(s, (0, 30), 3), 3) for s in (-1, 0, 1, 2, 3, 15, 27, 28, 30, 31)]
-    [0.0, 0.0, 0.333, 0.667, 1.0, 1.0, 1.0, 0.667, 0.0, 0.0]
-    >>> breach_score(0, (0, 16), 0)
-    1.0
-    """
-    lo, hi = window
-    if step < lo or step > hi:
-        return 0.0
-    if tolerance <= 0:
-        return 1.0
-    return min(1.0, min(step - lo, hi - step) / tolerance)
-
-
-def pattern_window(pattern: Pattern) -> tuple[int, int]:
-    """The weeks [lo, hi] in which an event earns the pattern any credit (for display).
-
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=3))
-    (8, 16)
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(0, 30), tolerance=3, absent=True))
-    (1, 29)
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=0))
-    (10, 14)
-    """
-    lo, hi = pattern.window
-    if pattern.state is not None or pattern.tolerance == 0:
-        return lo, hi
-    if pattern.absent:
-        return lo + 1, hi - 1
-    return lo - pattern.tolerance + 1, hi + pattern.tolerance - 1
-
-
-def scored_weeks(pattern: Pattern, steps: int) -> list[int]:
-    """:func:`pattern_window` clipped to the run's weeks 0..steps-1 (for display).
-
-    >>> scored_weeks(Pattern(id="a", text="t", kind="k", window=(0, 2), tolerance=3), 17)
-    [0, 4]
-    """
-    lo, hi = pattern_window(pattern)
-    return [max(0, lo), min(steps - 1, hi)]
-
-
-def _kth(values: Iterable[float], k: int) -> float:
-    """The k-th largest value (0 when there are fewer than k)."""
-    v = sorted(values, reverse=True)
-    return v[k - 1] if len(v) >= k else 0.0
-
-
-def active_in(rows: Sequence[Mapping[str, Any]], window: tuple[int, int], sender: str | None = None) -> bool:
-    """Whether ``sender`` (anyone, when None) chose at least one signal during the window's weeks."""
-    lo, hi = window
-    for r in rows:
-        if r.get("source") != "chosen" or not lo <= int(r["step"]) <= hi:
-            continue
-        if sender is None or r.get("sender") == sender:
-            return True
-    return False
-
-
-def _series_points(series: Any, agent: str, variable: str) -> list[tuple[int, float]]:
-    """(step, value) of one agent's variable in a tidy series (pyarrow Table, DataFrame or rows), in step order."""
-    if series is None:
-        return []
-    if hasattr(series, "filter") and hasattr(series, "column") and not isinstance(series, pd.DataFrame):
-        import pyarrow.compute as pc
-
-        t = series.filter(pc.and_(pc.equal(series["agent"], agent), pc.equal(series["variable"], variable)))
-        pts = list(zip(t["step"].to_pylist(), t["value"].to_pylist(), strict=True))
-    elif isinstance(series, pd.DataFrame):
-        t = series[(series["agent"] == agent) & (series["variable"] == variable)]
-        pts = list(zip(t["step"].tolist(), t["value"].tolist(), strict=True))
-    else:
-        pts = [(r["step"], r["value"]) for r in series if r["agent"] == agent and r["variable"] == variable]
-    return sorted((int(s), float(v)) for s, v in pts)
-
-
-def state_measure(points: Sequence[tuple[int, float]], window: tuple[int, int], measure: str) -> float:
-    """A state pattern's measure of (step, value) points over the weeks [a, b]; nan when nothing was recorded by week b.
-
-    The value at a week is the last one recorded at or before it (a run that
-    has ended keeps its last state).
-
-    >>> pts = [(0, 0.2), (1, 0.25), (2, 0.4), (3, 0.3)]
-    >>> [round(state_measure(pts, (1, 3), m), 3) for m in ("range", "change", "mean")]
-    [0.15, 0.05, 0.317]
-    >>> round(state_measure(pts, (2, 9), "change"), 3)
-    -0.1
-    """
-    a, b = window
-    known = [(s, v) for s, v in points if s <= b]
-    if not known:
-        return math.nan
-
-    def at(week: int) -> float:
-        prior = [v for s, v in known if s <= week]
-        return prior[-1] if prior else known[0][1]
-
-    weekly = [at(w) for w in range(a, b + 1)]
-    if measure == "range":
-        return max(weekly) - min(weekly)
-    if measure == "change":
-        return weekly[-1] - weekly[0]
-    return float(sum(weekly) / len(weekly))
-
-
-def within_score(value: float, within: tuple[float, float], slack: float) -> float:
-    """1 inside [low, high], falling linearly to 0 at ``slack`` outside it.
-
-    >>> [round(within_score(v, (0.0, 0.1), 0.1), 6) for v in (0.05, 0.1, 0.15, 0.2, 0.3)]
-    [1.0, 1.0, 0.5, 0.0, 0.0]
-    >>> within_score(0.0, (-0.1, -0.01), 0.0), within_score(-0.02, (-0.1, -0.01), 0.0)
-    (0.0, 1.0)
-    """
-    if math.isnan(value):
-        return 0.0
-    lo, hi = within
-    gap = lo - value if value < lo else max(0.0, value - hi)
-    if gap <= 1e-12:
-        return 1.0
-    if slack <= 0:
-        return 0.0
-    return max(0.0, 1.0 - gap / slack)
-
-
-def is_restraint(pattern: Pattern, points: Sequence[tuple[int, float]] = ()) -> bool:
-    """Whether a run in which nothing moves would earn the pattern: an absent event, or a state met by a flat series.
-
-    >>> is_restraint(Pattern(id="a", text="t", kind="icbm_test", window=(0, 9), absent=True))
-    True
-    >>> is_restraint(Pattern(id="a", text="t", kind="summit_held", window=(0, 9)))
-    False
-    """
-    if pattern.state is None:
-        return pattern.absent
-    st = pattern.state
-    value = state_measure(points, (pattern.window[0], pattern.window[0]), "mean") if st.measure == "mean" else 0.0
-    return within_score(value, st.within, st.slack) > 0
-
-
-def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> float:
-    """How well a run reproduces ``pattern``: a score in [0, 1], or nan when the pattern does not apply to the run.
-
-    Present event patterns score the ``count``-th best :func:`timing_score`
-    of their occurrences; with ``given`` they apply only when an event of
-    that kind (any sender) has a positive timing score, and score relative to
-    the best such event. Absent patterns score 1 minus the ``count``-th
-    largest :func:`breach_score`. State patterns score :func:`within_score`
-    of :func:`state_measure` over the window. Restraint patterns
-    (:func:`is_restraint`) apply only when someone (the pattern's sender, if
-    it names one) chose a signal during the window.
-
-    >>> p = Pattern(id="s", text="a summit by week 14", kind="summit_held", window=(10, 14), tolerance=3)
-    >>> score_pattern([{"step": 12, "kind": "summit_held", "sender": "a"}], p)
-    1.0
-    >>> round(score_pattern([{"step": 16, "kind": "summit_held", "sender": "a"}], p), 3)
-    0.333
-    >>> score_pattern([{"step": 17, "kind": "summit_held", "sender": "a"}], p)
-    0.0
-    """
-    rows = _ordered(_rows(events_rows))
-    if pattern.state is not None:
-        st = pattern.state
-        points = _series_points(series, st.agent, st.variable)
-        if is_restraint(pattern, points) and not active_in(rows, pattern.window):
-            return math.nan
-        return within_score(state_measure(points, pattern.window, st.measure), st.within, st.slack)
-    assert pattern.kind is not None
-    steps = _occurrences(rows, pattern, pattern.kind, True)
-    if pattern.absent:
-        if not active_in(rows, pattern.window, pattern.sender):
-            return math.nan
-        return 1.0 - _kth((breach_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
-    score = _kth((timing_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
-    if pattern.given is not None:
-        base = max(
-            (timing_score(s, pattern.window, pattern.tolerance) for s in _occurrences(rows, pattern, pattern.given, False)), default=0.0
-        )
-        if base <= 0:
-            return math.nan
-        return min(1.0, score / base)
-    return score
-
-
-def score_run(result: Any, scenario: Scenario) -> dict[str, float]:
-    """{pattern id: score in [0, 1], or nan where the pattern does not apply} for every pattern of the scenario."""
-    rows = _rows(result.events)
-    series = getattr(result, "series", None)
-    return {p.id: score_pattern(rows, p, series) for p in scenario.patterns}
-
-
-def weighted_score(scores: Mapping[str, float], patterns: Sequence[Pattern]) -> float:
-    """The weighted mean of the pattern scores that apply (nan scores and weight 0 do not count); nan without weight.
-
-    >>> ps = [Pattern(id="a", text="t", kind="k", window=(0, 1)), Pattern(id="b", text="t", kind="k", window=(0, 1), weight=3)]
-    >>> weighted_score({"a": 1, "b": 0}, ps)
-    0.25
-    >>> weighted_score({"a": 1, "b": float("nan")}, ps)
-    1.0
-    """
-    used = [(p.weight, float(scores[p.id])) for p in patterns if not math.isnan(float(scores[p.id]))]
-    total = sum(w for w, _ in used)
-    if total <= 0:
-        return math.nan
-    return float(sum(w * v for w, v in used) / total)
-
-
-def first_week(events_rows: Any, pattern: Pattern) -> float:
-    """Step of the pattern's first occurrence anywhere in the run (nan if none): the simulated timing."""
-    steps = occurrences(events_rows, pattern)
-    return float(steps[0]) if steps else math.nan
-
-
 def pattern_problems(scenario: Scenario) -> list[str]:
     """What stops a scenario's patterns from being scored: unknown kinds or actors, no weight."""
-    from sim.loading import close_matches
-
     problems: list[str] = []
     if not scenario.patterns:
         return ["patterns: the scenario has no historical patterns to score (add a patterns: list; see docs/scenarios.md)"]
@@ -423,8 +126,6 @@ def pattern_problems(scenario: Scenario) -> list[str]:
 
 def series_variables(scenario: Scenario) -> dict[str, set[str]]:
     """{agent of the series: the variables recorded for it} (sim/recorder.py's names), for checking state patterns."""
-    from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
-
     side_of = {}
     for sid, side in scenario.sides.items():
         side_of[side.leader.id] = sid
@@ -444,8 +145,6 @@ def series_variables(scenario: Scenario) -> dict[str, set[str]]:
 
 
 def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
-    from sim.loading import close_matches
-
     assert p.state is not None
     known = series_variables(scenario)
     agent, var = p.state.agent, p.state.variable
@@ -480,8 +179,6 @@ def check_patterns(scenario: Scenario, source: str) -> None:
     problems = pattern_problems(scenario)
     if not problems:
         return
-    from sim.scenario import _line, load_raw
-
     try:
         lines = load_raw(source)[1]
     except Exception:  # a scenario given as data, or a file that moved: name the field without a line
@@ -527,8 +224,6 @@ def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
     scenario's other events stay as they are (in free mode only its
     ``always`` events happen).
     """
-    from sim.scenario import Event
-
     sides = list(scenario.summit.sides)
     a = scenario.sides[sides[offerer]].leader.id
     b = scenario.sides[sides[1 - offerer]].leader.id
@@ -541,8 +236,6 @@ def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
 
 def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
     """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind)."""
-    from sim.run import run_scenario
-
     scenario = _scenario_from_json(task.scenario_json)
     scripts = [script_scenario(scenario, 0), script_scenario(scenario, 1)] if task.script else []
     null_rates = json.loads(task.null_rates_json) if task.null_rates_json else None
@@ -584,8 +277,6 @@ class Ensemble:
 
 def run_seeds(seed: int, n: int) -> list[int]:
     """Seeds of an ensemble's runs, derived like a sweep's: (seed, point 0, replicate i)."""
-    from sim.sweep import run_seed
-
     return [run_seed(seed, 0, i) for i in range(n)]
 
 
@@ -601,8 +292,6 @@ def ensemble(
     script: bool = False,
 ) -> Ensemble:
     """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run."""
-    from sim.sweep import SerialExecutor
-
     ex: Any = executor if executor is not None else SerialExecutor()
     text = scenario.model_dump_json()
     rates_json = json.dumps(null_rates, sort_keys=True) if null_rates is not None else None
@@ -703,7 +392,7 @@ def paired_skill(model: pd.DataFrame, other: pd.DataFrame, column: str = "score"
     >>> {k: round(v, 4) for k, v in paired_skill(a, b).items()}
     {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
     """
-    from scipy.stats import t as student_t
+    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for the intervals of a paired comparison
 
     both = model[["seed", column]].merge(other[["seed", column]], on="seed", suffixes=("_a", "_b")).dropna()
     d = (both[f"{column}_a"] - both[f"{column}_b"]).to_numpy(dtype=float)
@@ -794,14 +483,10 @@ BASELINES: dict[str, str] = {
 
 def baseline_names() -> list[str]:
     """quiet, script and one ablation per mechanism the model can switch off, in that order."""
-    from sim.model import ABLATIONS
-
     return [*BASELINES, *(f"ablation:{k}" for k in ABLATIONS)]
 
 
 def baseline_description(name: str) -> str:
-    from sim.model import ABLATIONS
-
     return BASELINES[name] if name in BASELINES else "the model with " + ABLATIONS[name.removeprefix("ablation:")]
 
 
@@ -839,8 +524,6 @@ class BacktestResult:
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
-        from sim.run import versions
-
         return {
             "scenario": self.scenario.name,
             "title": self.scenario.title,
@@ -885,19 +568,17 @@ class BacktestResult:
 
     def save(self, out: str | Path, example: bool = True) -> Path:
         """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/."""
-        from sim.run import _atomic, _jsonable, run_scenario
-
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_jsonable(self.summary()), indent=2, sort_keys=True) + "\n"
         frame = self.runs_frame()
-        _atomic(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
+        write_atomically(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
         if example:
             seed = self.typical_seed()
             res = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
             res.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
             res.save(d / "example-run")
-        _atomic(d / "backtest.json", lambda p: Path(p).write_text(text))
+        write_atomically(d / "backtest.json", lambda p: Path(p).write_text(text))
         return d
 
 
@@ -967,8 +648,6 @@ def backtest(
 
 def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """The default calibrated parameters and their prior ranges (the scenario's sweep ranges)."""
-    from sim.overrides import parameter_table
-
     table = {p.path: p for p in parameter_table(scenario)}
     paths = [p for p in DEFAULT_CALIBRATION_PARAMETERS if p in table]
     for sid in scenario.summit.sides:
@@ -980,9 +659,6 @@ def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
 
 def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[float, float]]:
     """``PATH=LOW:HIGH`` items as {canonical path: (low, high)}; InputError naming the item otherwise."""
-    from sim.loading import close_matches
-    from sim.overrides import canonical, parameter_map
-
     pmap = parameter_map(scenario)
     out: dict[str, tuple[float, float]] = {}
     problems: list[str] = []
@@ -1076,19 +752,15 @@ def _round(v: float) -> float:
 
 def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
     """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
-    import yaml
-
-    from sim.run import _atomic
-
     doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
     text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    _atomic(path, lambda p: Path(p).write_text(text))
+    write_atomically(path, lambda p: Path(p).write_text(text))
 
 
 def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
     """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # heavy (plotly): only when a calibration draws its posterior
     from plotly.subplots import make_subplots
 
     paths = list(priors)
@@ -1181,10 +853,6 @@ def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mappi
 
 def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
     """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
-    import html
-
-    from sim.run import _atomic
-
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
@@ -1204,7 +872,7 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
         + body
         + "</body></html>"
     )
-    _atomic(path, lambda p: Path(p).write_text(page))
+    write_atomically(path, lambda p: Path(p).write_text(page))
 
 
 @dataclass
@@ -1244,12 +912,6 @@ def calibrate(
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
     (with its null model) before and after calibration.
     """
-    from sim.overrides import canonical, parameter_map
-    from sim.run import _atomic, _jsonable, versions
-    from sim.scenario import load_scenario
-    from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
-    from sim.sweep_analysis import load_runs
-
     if design not in ("lhs", "grid"):
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if not 0 < accept <= 1:
@@ -1309,7 +971,7 @@ def calibrate(
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
         f"{len(accepted)} of {len(all_points)} points accepted ({design}, {runs_per_point} runs per point, seed {seed}).",
     )
-    _atomic(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
+    write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     result_summary: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_arg": scenario_arg,
@@ -1334,7 +996,9 @@ def calibrate(
         "elapsed": time.perf_counter() - t0,
         "versions": versions(),
     }
-    _atomic(out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"))
+    write_atomically(
+        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
+    )
     fig = posterior_figure(all_points, accepted, priors)
     rows = [
         [
@@ -1377,11 +1041,16 @@ def _load_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _scenario_for(name: str, scenario: Scenario | None) -> Scenario | None:
+def _scenario_for(name: str, scenario: Scenario | None, stored: RunResult | Mapping[str, Any] | None = None) -> Scenario | None:
+    """The scenario a saved directory was made from: the one given, else the document stored with it, else the built-in of that name."""
     if scenario is not None:
         return scenario
-    from sim.scenario import builtin_names, load_scenario
-
+    document = stored.scenario_document if isinstance(stored, RunResult) else stored
+    if isinstance(document, Mapping):
+        try:
+            return validate_data(document, f"{name} (as stored with the results)", {})
+        except ScenarioError:  # written by an older engine: fall back to the built-in file, if any
+            pass
     if name in builtin_names():
         return load_scenario(name)
     return None
@@ -1395,10 +1064,8 @@ def _record_rows(sc: Scenario | None) -> list[dict[str, Any]]:
     ]
 
 
-def _timeline(sc: Scenario | None, result: Any | None) -> list[dict[str, Any]]:
+def _timeline(sc: Scenario | None, result: RunResult | None) -> list[dict[str, Any]]:
     """Historical record beside a run's key events, one row per week that has either."""
-    from sim.summary import key_events
-
     weeks: dict[int, dict[str, Any]] = {}
 
     def row(w: int) -> dict[str, Any]:
@@ -1467,10 +1134,11 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
     notes: list[str] = []
     if (d / "calibration.json").exists():
         cal = _load_json(d / "calibration.json")
-        sc = _scenario_for(str(cal["scenario"]), scenario)
         after = cal.get("after") or {}
         example = d / "backtest-after" / "example-run"
         result = _load_example(example)
+        stored = (_load_json(d / "sweep.json") if (d / "sweep.json").exists() else {}).get("scenario_document")
+        sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
         section = _from_backtest_summary("calibration", cal, after, sc, result)
         section["calibration"] = {
             k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
@@ -1485,16 +1153,15 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
         return section
     if (d / "backtest.json").exists():
         bt = _load_json(d / "backtest.json")
-        sc = _scenario_for(str(bt["scenario"]), scenario)
-        return _from_backtest_summary("backtest", bt, bt, sc, _load_example(d / "example-run"))
+        example_run = _load_example(d / "example-run")
+        sc = _scenario_for(str(bt["scenario"]), scenario, example_run)
+        return _from_backtest_summary("backtest", bt, bt, sc, example_run)
     if (d / "run.json").exists():
-        from sim.run import RunResult
-
         result = RunResult.load(d)
         name = str(result.manifest.get("scenario"))
-        sc = _scenario_for(name, scenario)
+        sc = _scenario_for(name, scenario, result)
         if sc is None:
-            raise RunDirError(f"{d}: scenario {name!r} is not built in; pass the scenario to read its patterns")
+            raise RunDirError(f"{d}: scenario {name!r} is not built in and the run directory has no scenario.json; pass the scenario")
         scores = score_run(result, sc)
         bt_summary = None
         for cand in (d / "backtest.json", d.parent / "backtest.json"):
@@ -1532,10 +1199,8 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
             "notes": notes,
         }
     if (d / "sweep.json").exists():
-        from sim.sweep_analysis import load_manifest, load_runs
-
         manifest = load_manifest(d)
-        sc = _scenario_for(str(manifest.get("scenario")), scenario)
+        sc = _scenario_for(str(manifest.get("scenario")), scenario, manifest.get("scenario_document"))
         runs = load_runs(d)
         ok = runs[runs["status"] == "ok"]
         pats = []
@@ -1563,9 +1228,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
     )
 
 
-def _load_example(path: Path) -> Any | None:
-    from sim.run import RunResult
-
+def _load_example(path: Path) -> RunResult | None:
     if (path / "run.json").exists():
         return RunResult.load(path)
     return None

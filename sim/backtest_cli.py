@@ -1,4 +1,7 @@
-"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/backtest.py)."""
+"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/backtest.py).
+
+Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,11 @@
 
 Exit status: 0 success, 2 bad input (a message naming the file, the field
 and the line; never a traceback), 1 internal error (with a traceback).
+
+Each command imports the engine, reports or sweeps inside its own function,
+when it runs: so that ``summitry --help``, ``scenarios`` and ``validate``
+start without loading Mesa, plotly or pyarrow (the only function-level
+imports of summitry's own modules that are left on purpose).
 """
 
 from __future__ import annotations
@@ -9,14 +14,18 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.atomic import write_atomically
 from sim.errors import DiskFullError, InputError
+
+if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
+    from sim.run import RunResult
 
 
 def _flags_render_as_flags() -> None:
@@ -150,7 +159,6 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 @app.command("schema")
 def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
-    from sim.run import _atomic
     from sim.scenario import schema_text
 
     if output is not None:
@@ -161,7 +169,7 @@ def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", hel
     if output is None:
         sys.stdout.write(text)
     else:
-        _atomic(output, lambda p: Path(p).write_text(text))
+        write_atomically(output, lambda p: Path(p).write_text(text))
         err.print(f"wrote {output}")
 
 
@@ -274,7 +282,6 @@ def generate_cmd(
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
     from sim.generate import dump, generate
-    from sim.run import _atomic
     from sim.scenario import validate_data
 
     if graph not in ("scale-free", "small-world"):
@@ -288,7 +295,7 @@ def generate_cmd(
         raise InputError(f"generate: {exc}") from None
     sc = validate_data(data, str(output))
     text = dump(data)
-    _atomic(output, lambda p: Path(p).write_text(text))
+    write_atomically(output, lambda p: Path(p).write_text(text))
     n_edges = len(sc.influence) + 2 * sum(len(s.factions) for s in sc.sides.values())
     err.print(
         f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)",
@@ -296,7 +303,7 @@ def generate_cmd(
     )
 
 
-def print_summary(result: Any) -> None:
+def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by week, final trust and pressure."""
     from sim.summary import key_events, outcome_sentence
 

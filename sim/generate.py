@@ -21,6 +21,7 @@ lobbying faction's influence, is unchanged.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import numpy as np
@@ -234,8 +235,6 @@ def _edges(rng: np.random.Generator, n: int, side_of: np.ndarray, count: int, gr
 def dump(data: dict[str, Any]) -> str:
     """Text of generated data: JSON, one edge or actor a line (JSON is YAML, and large
     JSON files load ~50x faster than block YAML)."""
-    import json
-
     lines = ["{"]
     items = list(data.items())
     for n, (key, value) in enumerate(items):

@@ -143,7 +143,7 @@ def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatAr
     >>> [round(float(v), 6) for v in fj_fixed_point(W, np.array([0.0, 1.0]), np.array([0.5, 0.5]))]
     [0.25, 0.75]
     """
-    import scipy.sparse.linalg as spla
+    import scipy.sparse.linalg as spla  # heavy (scipy.sparse.linalg): only for the dashboard's 'if left alone' line
 
     n = W.shape[0]
     A = sp.identity(n, format="csc") - sp.diags(lam) @ W

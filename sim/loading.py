@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import stat as _stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,6 @@ def read_text(path: Path, kind: str, error: type[InputError]) -> str:
     At most :data:`MAX_BYTES` + 1 bytes are ever read, whatever the file
     claims its size is.
     """
-    import stat as _stat
-
     try:
         st = path.stat()
     except FileNotFoundError:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents import policy
-from agents.base import DiplomaticAgent, Signal
+from agents.base import DiplomaticAgent
 from agents.faction import Faction
 from agents.leader import Leader
 from agents.third_party import ThirdParty
@@ -27,21 +27,21 @@ from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch, Shift
 from sim.effects import EFFECTS
+from sim.errors import ScenarioError
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
 from sim.eventlog import FLOAT_COLUMNS, EventLog, SentenceRenderer, merge_block
 from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
+from sim.recorder import Recorder
 from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES, THIRD_PARTY_ROLES
 from sim.scenario import Scenario
-from sim.signals import Effect, SignalKind, sentence_for
+from sim.signals import Effect, Signal, SignalKind, sentence_for
 
 FloatArray = NDArray[np.float64]
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
 
 ABLATIONS: dict[str, str] = {
     "trust": "trust frozen: beliefs about the other side's type never move from their priors",
@@ -426,8 +426,6 @@ class DiplomacyModel(mesa.Model):
         self.rapport_rows = np.flatnonzero(self.is_leader | (self.side_of < 0))
         self._update_pressure_aggregate()
         self._recompute_bargaining()
-        from sim.recorder import Recorder
-
         self.recorder = Recorder(self, stride=self.series_stride)
         self._u = np.zeros(N)
         self._vindication = np.zeros(N)
@@ -514,8 +512,6 @@ class DiplomacyModel(mesa.Model):
         on; the dynamic state (stances, trust, pressures, summit, pledges,
         the random stream) carries over, so both branches share the past.
         """
-        from sim.errors import ScenarioError
-
         new = DiplomacyModel(scenario, seed=self.seed, mode=self.mode, steps=self.horizon, series_stride=self.series_stride)
         if new.actor_ids != self.actor_ids or new.side_ids != self.side_ids:
             raise ScenarioError("a fork must keep the same sides and actors (change parameters and events only)")

@@ -44,7 +44,11 @@ def _written_by_summitry(data: dict[str, Any] | None, fields: frozenset[str]) ->
     return isinstance(versions, dict) and "summitry" in versions
 
 
-RUN_DIR_NAMES = frozenset({"run.json", "events.parquet", "series.parquet", "events.csv", "series.csv", "report.html", "report.pdf"})
+SCENARIO_FILE = "scenario.json"
+"""The run directory's copy of the scenario document (after overrides), so that a run needs no other file."""
+RUN_DIR_NAMES = frozenset(
+    {"run.json", SCENARIO_FILE, "events.parquet", "series.parquet", "events.csv", "series.csv", "report.html", "report.pdf"}
+)
 """What summitry puts in a run directory (``run --out``, ``run --report``, ``report --pdf``)."""
 
 

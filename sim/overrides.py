@@ -13,7 +13,6 @@ parameters as ``parameters.NAME``.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections.abc import Mapping
@@ -21,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
 from sim.errors import ParameterError
-from sim.loading import close_matches
+from sim.loading import parse_document, read_text
 from sim.parameters import DEFAULT_RANGES
 
 RawLoc = tuple[str | int, ...]
@@ -242,7 +242,7 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A value for a message, never thousands of digits long."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
@@ -250,89 +250,33 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def checked_number(value: Any, where: str, parse: bool = True) -> float | int:
+    """``value`` as a number: a string (with ``parse``) read as a plain decimal, else it must be a number already.
+
+    A :class:`ValueError` carries the message, starting with ``where``.
+
+    >>> checked_number("0.25", "--set kappa")
+    0.25
+    >>> checked_number(True, "--set kappa")
+    Traceback (most recent call last):
+    ...
+    ValueError: --set kappa: must be a number (got True)
+    """
+    if parse and isinstance(value, str):
+        try:
+            value = parse_number(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: must be a number (got {shown(value)})")
+    return value
+
+
 def accepted_range(info: ParameterInfo) -> str:
     """The values ``--set`` accepts for a parameter, as ``[0, 20]`` or ``[0, ∞)``."""
     lo = "(-∞" if info.low == -math.inf else f"[{info.low:g}"
     hi = "∞)" if info.high == math.inf else f"{info.high:g}]"
     return f"{lo}, {hi}"
-
-
-def apply_overrides(
-    data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "scenario", origins: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """A copy of raw scenario ``data`` with each ``path: value`` applied.
-
-    Raises ParameterError naming close matches for an unknown path. Each
-    message starts with where the override came from: ``origins[path]``
-    (e.g. ``cal.yaml:3: parameters.kappa``) or ``--set PATH``.
-    """
-    from sim.scenario import Scenario
-
-    sc = Scenario.model_validate(data)
-    pmap = parameter_map(sc)
-    out = copy.deepcopy(dict(data))
-    errors = []
-    for path, value in overrides.items():
-        where = (origins or {}).get(path, f"--set {path}")
-        try:
-            key = canonical(sc, path, pmap)
-        except KeyError:
-            near = list(dict.fromkeys(close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=8)))[:5]
-            hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
-            errors.append(f"{where}: no such parameter in {source}{hint}")
-            continue
-        loc, info = pmap[key]
-        if isinstance(value, str):
-            try:
-                value = parse_number(value)
-            except ValueError as exc:
-                errors.append(f"{where}: {exc}")
-                continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{where}: must be a number (got {_shown(value)})")
-            continue
-        try:
-            as_float = float(value)
-        except OverflowError:
-            as_float = math.inf if value > 0 else -math.inf
-        if isinstance(value, float) and not math.isfinite(value):
-            errors.append(f"{where}: must be a finite number (got {value})")
-            continue
-        if not info.low <= as_float <= info.high or not math.isfinite(as_float):
-            errors.append(f"{where}: must be within {accepted_range(info)} (got {_shown(value)})")
-            continue
-        if info.integer and as_float != int(as_float):
-            errors.append(f"{where}: must be a whole number (got {_shown(value)})")
-            continue
-        node: Any = out
-        for part in loc[:-1]:
-            if isinstance(node, list):
-                node = node[part]  # type: ignore[index]
-            else:
-                if part not in node or node[part] is None:
-                    node[part] = {}
-                else:
-                    node[part] = copy.copy(node[part])
-                node = node[part]
-        node[loc[-1]] = int(value) if info.integer else value
-        if len(loc) == 5 and loc[0] == "sides" and loc[2] == "factions" and loc[4] == "influence":
-            _rescale_shares(out["sides"][loc[1]]["factions"], int(loc[3]), float(value))  # type: ignore[index]
-    if errors:
-        raise ParameterError(errors)
-    return out
-
-
-def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) -> None:
-    """Keep a side's faction shares summing to 1 after one was set to ``value``.
-
-    The other factions keep their proportions and share the remaining 1 - value.
-    """
-    others = [i for i in range(len(factions)) if i != changed]
-    rest = sum(float(factions[i].get("influence", 0.0)) for i in others)
-    for i in others:
-        factions[i] = dict(factions[i])
-        old = float(factions[i].get("influence", 0.0))
-        factions[i]["influence"] = (1 - value) * (old / rest if rest > 0 else 1 / len(others))
 
 
 def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
@@ -347,9 +291,6 @@ def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
 
 def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict[str, str]]:
     """:func:`load_params_file` with, for each override, where it came from (``FILE:LINE: parameters.PATH``) for messages."""
-    from sim.errors import ParameterError
-    from sim.loading import parse_document, read_text
-
     p = Path(path)
     source = str(path)
     text = read_text(p, "parameter", ParameterError)
@@ -361,8 +302,6 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     if not isinstance(params, dict) or not params:
         raise ParameterError(f"{source}:{lines.get(('parameters',), 1)}: parameters: must be a mapping of parameter paths to numbers")
     # the values as written (YAML 1.1 would read 0x10 as 16 and 1:30 as 90): each must be a plain decimal number
-    import yaml
-
     raw = yaml.load(text, Loader=yaml.BaseLoader)
     raw_params = raw.get("parameters") if isinstance(raw, dict) else None
     out: dict[str, Any] = {}
@@ -371,14 +310,11 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     for key, value in params.items():
         where = f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}"
         written = raw_params.get(str(key)) if isinstance(raw_params, dict) else None
-        if isinstance(written, str) and not isinstance(value, bool):
-            try:
-                value = parse_number(written)
-            except ValueError as exc:
-                errors.append(f"{where}: {exc}")
-                continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{where}: must be a number (got {_shown(value)})")
+        as_written = isinstance(written, str) and not isinstance(value, bool)
+        try:
+            value = checked_number(written if as_written else value, where, parse=as_written)
+        except ValueError as exc:
+            errors.append(str(exc))
             continue
         out[str(key)] = value
         origins[str(key)] = where

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from sim.scenario import SUMMIT_CODES
+
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
-
-SUMMIT_CODES = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
 
 AGENT_VARS = ("stance", "influence", "threshold")
 SIDE_VARS = (

@@ -35,9 +35,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from markupsafe import Markup
+
+from sim.atomic import write_atomically
+from sim.backtest import backtest_section
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, SCENARIO_FILE, check_out_file, check_output_path
+from sim.overrides import parameter_value
 from sim.roles import HAWKISH_ROLES
+from sim.run import RunResult
+from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
+from sim.stats import wilson_bounds
+from sim.summary import outcome_sentence
+from sim.sweep_analysis import load_runs
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -88,16 +103,13 @@ def is_sweep_dir(path: Path) -> bool:
     return path.is_dir() and (path / "sweep.json").exists()
 
 
-def load_run(run_dir: str | Path) -> Any:
+def load_run(run_dir: str | Path) -> RunResult:
     """Load a run directory as a :class:`~sim.run.RunResult`, checking what a report needs.
 
     Every problem (no such directory, missing or corrupt file, missing field
-    or column) is a :class:`~sim.errors.RunDirError` naming the file.
+    or column) is a :class:`~sim.errors.RunDirError` naming the file. Nothing
+    outside the directory is read (the scenario comes from its ``scenario.json``).
     """
-    import pyarrow as pa
-
-    from sim.run import RunResult
-
     d = Path(run_dir)
     if not d.exists():
         raise RunDirError(f"{d}: no such directory")
@@ -130,16 +142,32 @@ def _first_line(exc: BaseException) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _builtin_scenario(name: str) -> Any:
-    from sim.scenario import builtin_names, load_scenario
-
+def _builtin_scenario(name: str) -> Scenario | None:
     if name not in builtin_names():
         return None
     return load_scenario(name)
 
 
-def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What the report says about the scenario: from the built-in file when there is one, else the manifest."""
+def _builtin_or_none(name: str) -> Scenario | None:
+    """Today's built-in scenario of that name, or None (not built in, or the built-in folder is unavailable)."""
+    try:
+        return _builtin_scenario(name)
+    except (SummitryError, OSError):
+        return None
+
+
+def scenario_context(
+    manifest: Mapping[str, Any], document: Mapping[str, Any] | None = None, source: str = "run directory"
+) -> dict[str, Any]:
+    """What the report says about the scenario.
+
+    From ``document`` (the run directory's ``scenario.json``: the scenario the
+    run used, after overrides) when there is one, so an uploaded or since
+    edited scenario is reported as it was run; else, for run directories saved
+    before runs kept their scenario, from today's built-in file of that name
+    (with a note), else from the manifest alone (with a note saying what is
+    missing).
+    """
     name = str(manifest.get("scenario", ""))
     ctx: dict[str, Any] = {
         "name": name,
@@ -152,14 +180,48 @@ def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "defaults": {},
         "scenario": None,
     }
-    try:
-        sc = _builtin_scenario(name)
-    except (SummitryError, OSError):
-        sc = None
-    if sc is None:
-        ctx["note"] = "Not a built-in scenario: description, sources and historical record are not stored in the run directory."
-        return ctx
-    ctx.update(builtin=True, scenario=sc, description=sc.description, sources=list(sc.sources))
+    overrides = dict(manifest.get("overrides") or {})
+    want = str(manifest.get("scenario_hash") or "")
+    sc: Scenario | None = None
+    if document is not None:
+        try:
+            sc = validate_data(document, f"{source}/{SCENARIO_FILE}", {})
+        except SummitryError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            ctx["note"] = f"The scenario stored with this run no longer validates ({first}): description, sources and record are not shown."
+            return ctx
+        if want and sc.content_hash() != want:
+            ctx["note"] = (
+                f"The stored {SCENARIO_FILE} does not match the run's content hash ({want[:12]} in run.json, "
+                f"{sc.content_hash()[:12]} in {SCENARIO_FILE}): it was changed after the run."
+            )
+        builtin = _builtin_or_none(name)
+        ctx["builtin"] = builtin is not None
+        # defaults of the overridden numbers: only known from the built-in file the run was made from
+        if builtin is not None and overrides and _same_run_scenario(name, overrides, want):
+            ctx["defaults"] = _defaults(builtin, overrides)
+    else:
+        sc = _builtin_or_none(name)
+        if sc is None:
+            ctx["note"] = (
+                f"This run directory has no {SCENARIO_FILE} (saved before runs kept their scenario) and {name!r} is not "
+                "an available built-in scenario: description, sources and historical record are missing."
+            )
+            return ctx
+        ctx["builtin"] = True
+        ctx["defaults"] = _defaults(sc, overrides)
+        same = not want or _same_run_scenario(name, overrides, want)
+        ctx["note"] = (
+            f"This run directory has no {SCENARIO_FILE} (saved before runs kept their scenario): description, sources "
+            f"and record are from today's built-in {name!r}"
+            + (
+                "."
+                if same
+                else f", which has changed since this run was made (content hash {want[:12]} in the run, "
+                f"{_current_hash(name, overrides)[:12] or 'unknown'} now)."
+            )
+        )
+    ctx.update(scenario=sc, description=sc.description, sources=list(sc.sources))
     if not manifest.get("title"):
         ctx["title"] = sc.title
     ctx["record"] = [
@@ -171,30 +233,32 @@ def scenario_context(manifest: Mapping[str, Any]) -> dict[str, Any]:
         }
         for r in sc.record
     ]
-    overrides = dict(manifest.get("overrides") or {})
-    from sim.overrides import parameter_value
+    return ctx
 
+
+def _defaults(sc: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for path in overrides:
         try:
-            ctx["defaults"][path] = parameter_value(sc, path)
+            out[path] = parameter_value(sc, path)
         except (KeyError, ValueError, TypeError):
             pass
-    want = manifest.get("scenario_hash")
-    if want:
-        current = sc.content_hash()
-        if overrides:
-            try:
-                from sim.scenario import load_scenario
+    return out
 
-                current = load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
-            except Exception:  # an override the current file no longer has
-                current = ""
-        if current != want:
-            ctx["note"] = (
-                f"The built-in scenario {name!r} has changed since this run was made (content hash "
-                f"{str(want)[:12]} in the run, {current[:12] or 'unknown'} now): description, sources and record are today's."
-            )
-    return ctx
+
+def _current_hash(name: str, overrides: Mapping[str, Any]) -> str:
+    """Content hash of today's built-in ``name`` with ``overrides`` ("" when they no longer apply)."""
+    try:
+        if overrides:
+            return load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
+        found = _builtin_or_none(name)
+        return found.content_hash() if found is not None else ""
+    except (SummitryError, OSError):  # an override the current file no longer has
+        return ""
+
+
+def _same_run_scenario(name: str, overrides: Mapping[str, Any], want: str) -> bool:
+    return _current_hash(name, overrides) == want
 
 
 # ---------------------------------------------------------------- narrative
@@ -246,7 +310,7 @@ def is_significant(
     return (math.isfinite(sc) and sc > stance + EPS) or (math.isfinite(pc) and abs(pc) > pressure + EPS)
 
 
-def significant_events(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+def significant_events(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
     """Event rows (dicts) that are significant, in log order."""
     return [r for r in result.events.to_pylist() if is_significant(r, **thresholds)]
 
@@ -262,7 +326,7 @@ class _Lookup:
     series: dict[tuple[str, str], tuple[list[int], list[float]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, result: Any) -> _Lookup:
+    def of(cls, result: RunResult) -> _Lookup:
         m = result.manifest
         actors = m.get("actors", [])
         look = cls(
@@ -272,8 +336,6 @@ class _Lookup:
             side_names={sid: (s.get("name") or sid) for sid, s in m.get("sides", {}).items()},
         )
         try:
-            import pyarrow.compute as pc
-
             t = result.series.filter(pc.is_in(result.series["variable"], value_set=_pa_strings(["zone_area", "influence"])))
             for r in t.to_pylist():
                 key = (str(r["agent"]), str(r["variable"]))
@@ -302,8 +364,6 @@ class _Lookup:
 
 
 def _pa_strings(values: list[str]) -> Any:
-    import pyarrow as pa
-
     return pa.array(values, pa.string())
 
 
@@ -343,7 +403,7 @@ def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
     return "; ".join(parts)
 
 
-def narrative(result: Any, **thresholds: float) -> list[dict[str, Any]]:
+def narrative(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
     """Significant events as dated sentences with their effects, in order."""
     look = _Lookup.of(result)
     items = []
@@ -380,7 +440,7 @@ def _category(kind: str, source: str, row: Mapping[str, Any]) -> str:
     return "conciliatory"
 
 
-def turning_points(result: Any, limit: int = 3) -> dict[int, str]:
+def turning_points(result: RunResult, limit: int = 3) -> dict[int, str]:
     """The run's turning points (summits, cancellations, walk-aways, ...): step -> the sentence of its first such event."""
     steps: dict[int, str] = {}
     for r in result.events.to_pylist():
@@ -436,13 +496,13 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
 
 def _figures_module() -> Any:
     try:
-        import dashboard.figures as figures
+        import dashboard.figures as figures  # still to move below sim (issue 13): the figures; lazy so sim imports no web package on load
     except ImportError as exc:
         return exc
     return figures
 
 
-def run_charts(result: Any) -> list[Chart]:
+def run_charts(result: RunResult) -> list[Chart]:
     """The run report's charts, drawn by the dashboard's figure functions."""
     figures = _figures_module()
     end = _last_step(result)
@@ -515,19 +575,17 @@ def run_charts(result: Any) -> list[Chart]:
     return charts
 
 
-def _last_step(result: Any) -> int:
+def _last_step(result: RunResult) -> int:
     try:
-        import pyarrow.compute as pc
-
         v = pc.max(result.series["step"]).as_py()
         return int(v) if v is not None else 0
     except Exception:
         return int(result.manifest.get("metrics", {}).get("steps_run", 1) or 1) - 1
 
 
-def history_chart(result: Any, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
+def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
     """The run's significant events beside the historical record on one date axis."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # heavy (plotly): only when a report is drawn
 
     def make() -> Any:
         fig = go.Figure()
@@ -657,7 +715,7 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def event_table(result: Any) -> tuple[list[str], list[list[str]]]:
+def event_table(result: RunResult) -> tuple[list[str], list[list[str]]]:
     """(columns, rows) of the full event log: the dashboard's events_table_rows plus each event's effect."""
     events = result.events.to_pylist()
     rows: list[Mapping[str, Any]] | None = None
@@ -722,8 +780,6 @@ def _package_versions() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2", "jinja"), default=True, default_for_string=True),
@@ -739,15 +795,13 @@ def _env() -> Any:
 @functools.lru_cache(maxsize=1)
 def plotly_js() -> str:
     """The plotly.js bundled with the plotly package (inlined once per report)."""
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # heavy (plotly): only when a report is written
 
     js: str = get_plotlyjs()
     return js.replace("</script", "<\\/script")
 
 
 def _render(template: str, **ctx: Any) -> str:
-    from markupsafe import Markup
-
     css = (TEMPLATE_DIR / "report.css").read_text()
     return str(
         _env()
@@ -764,8 +818,6 @@ def _render(template: str, **ctx: Any) -> str:
 
 
 def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]]:
-    from markupsafe import Markup
-
     out = []
     for n, c in enumerate(charts, start):
         out.append({"id": c.id, "n": n, "title": c.title, "caption": c.caption, "html": Markup(c.html), "error": c.error, "half": c.half})
@@ -775,12 +827,10 @@ def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]
 # ---------------------------------------------------------------- run report
 
 
-def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
+def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed)."""
-    from sim.summary import outcome_sentence
-
     m = result.manifest
-    sc = scenario_context(m)
+    sc = scenario_context(m, result.scenario_document, str(run_dir) if run_dir is not None else "run directory")
     items = narrative(result)
     charts = run_charts(result)
     history = None
@@ -836,8 +886,6 @@ def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict
     """The backtest section of a saved directory, or None (no patterns, or nothing to score)."""
     if directory is None:
         return None
-    from sim.backtest import backtest_section
-
     try:
         section = backtest_section(directory)
     except Exception as exc:  # a report must render even if the section cannot
@@ -882,12 +930,10 @@ def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fal
 
 
 def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
-    from sim.run import _atomic
-
     out = _output_path(out_path, pdf)
     if pdf:
         find_chromium()  # fail before writing anything when the PDF cannot be made
-    _atomic(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    write_atomically(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     if pdf:
         write_pdf(out, out.with_suffix(".pdf"))
     return out
@@ -895,8 +941,6 @@ def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
 
 def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
     """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write."""
-    from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
-
     out = Path(out_path)
     check_output_path(out, "-o")
     if out.is_dir():
@@ -934,14 +978,12 @@ def load_sweep(sweep_dir: str | Path) -> tuple[dict[str, Any], Any]:
 
 
 def _load_runs(d: Path) -> Any:
-    from sim.sweep_analysis import load_runs
-
     return load_runs(d)
 
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
-    import dashboard.sweep_figures as sf
+    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
 
     ok = sf.ok_runs(runs)
     outcomes = sf.outcomes_of(runs)
@@ -955,7 +997,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     n = len(ok)
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
-        lo, hi = sf.wilson_interval(k, n)
+        lo, hi = wilson_bounds(k, n)
         out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
     out["share"] = _chart(
         "fig-outcomes",
@@ -1032,9 +1074,7 @@ def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, 
 
 def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The sweep report's HTML and warnings."""
-    import yaml
-
-    import dashboard.sweep_figures as sf
+    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
 
     failed = sf.failed_runs(runs)
     counts = dict(manifest.get("counts") or {})
@@ -1051,7 +1091,8 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     parts = sweep_charts(manifest, runs)
     spec = manifest.get("spec") or {}
     scenario_name = str(manifest.get("scenario") or spec.get("scenario") or "")
-    sc = scenario_context({"scenario": scenario_name})
+    document = manifest.get("scenario_document")
+    sc = scenario_context({"scenario": scenario_name}, document if isinstance(document, Mapping) else None, str(sweep_dir))
     param_rows = []
     canonical = list(manifest.get("parameters") or [])
     for path, rng in (spec.get("parameters") or {}).items():
@@ -1205,8 +1246,6 @@ def chromium_profile(parent: str | Path | None = None) -> Iterator[str]:
 
 def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
     """Print an HTML report to an A4 PDF with headless Chromium (charts rendered, no toolbar)."""
-    from sim.run import _atomic
-
     chrome = find_chromium()
     src = Path(html_path).resolve()
     target = Path(pdf_path)
@@ -1241,7 +1280,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
                 tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
                 raise RuntimeError(f"Chromium failed to print {src} (exit {proc.returncode}):\n{tail}")
 
-    _atomic(target, run)
+    write_atomically(target, run)
     return target
 
 
@@ -1257,7 +1296,7 @@ def export_figures(figures: Mapping[str, Any], out_dir: str | Path, fmt: str = "
     if fmt not in ("png", "svg"):
         raise InputError(f"--chart-format {fmt}: must be png or svg")
     try:
-        import kaleido
+        import kaleido  # optional: chart export only, and kaleido may be missing or broken
     except ImportError:
         raise ExportUnavailableError("chart export skipped: kaleido is not installed (pip install kaleido)") from None
     try:
@@ -1296,7 +1335,7 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
     if is_run_dir(d):
         result = load_run(d)
         charts = run_charts(result)
-        sc = scenario_context(result.manifest)
+        sc = scenario_context(result.manifest, result.scenario_document, str(d))
         if sc["record"]:
             charts.append(history_chart(result, sc["record"], narrative(result)))
     elif is_sweep_dir(d):

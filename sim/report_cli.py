@@ -1,4 +1,7 @@
-"""The ``summitry report`` command: an HTML (and PDF) report of a run or sweep directory."""
+"""The ``summitry report`` command: an HTML (and PDF) report of a run or sweep directory.
+
+Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+"""
 
 from __future__ import annotations
 

@@ -1,21 +1,24 @@
 """One run -> :class:`RunResult` (manifest, event log, time series); save/load.
 
 A run directory holds ``run.json`` (scenario name and content hash,
-parameters, seed, versions, outcome, metrics), ``events.parquet`` and
-``series.parquet`` (or ``.csv`` with ``fmt="csv"``). Files are written to a
-temporary name and renamed, so a crash never leaves half a file.
+parameters, seed, versions, outcome, metrics), ``scenario.json`` (the whole
+scenario document the run used, after overrides: itself a valid scenario file),
+``events.parquet`` and ``series.parquet`` (or ``.csv`` with ``fmt="csv"``).
+Files are written to a temporary name and renamed, so a crash never leaves
+half a file. Run directories written before ``scenario.json`` existed still
+load; their :attr:`RunResult.scenario_document` is ``None``.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import json
 import math
 import os
-import re
+import shutil
 import tempfile
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -24,12 +27,16 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sim.atomic import remove_stale_temporaries
 from sim.errors import DiskFullError, RunDirError
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario
+from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
+from sim.overrides import canonical, parameter_value
+from sim.scenario import Scenario, canonical_json, validate_data
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -76,6 +83,8 @@ class RunResult:
     manifest: dict[str, Any]
     events: pa.Table
     series: pa.Table
+    scenario_document: dict[str, Any] | None = None
+    """The scenario document the run used, after overrides (``None`` for run directories saved before it was kept)."""
 
     @property
     def outcome(self) -> str:
@@ -93,8 +102,6 @@ class RunResult:
 
     def variable(self, variable: str, agent: str) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values) of one variable of one agent."""
-        import pyarrow.compute as pc
-
         t = self.series.filter(pc.and_(pc.equal(self.series["variable"], variable), pc.equal(self.series["agent"], agent)))
         return t["step"].to_numpy(), t["value"].to_numpy()
 
@@ -109,8 +116,6 @@ class RunResult:
         replaced only if it is empty or a run directory summitry wrote, or with
         ``overwrite``; anything else is a :class:`RunDirError` (nothing is touched).
         """
-        from sim.outputs import is_summitry_run_dir
-
         d = Path(directory)
         if d.exists() and d.is_dir() and not overwrite and any(d.iterdir()) and not is_summitry_run_dir(d):
             raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
@@ -127,8 +132,6 @@ class RunResult:
         return d
 
     def _save_into(self, d: Path, fmt: str) -> None:
-        import shutil
-
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
         try:
             if fmt == "csv":
@@ -142,6 +145,8 @@ class RunResult:
             big = len(self.manifest.get("influence_edges") or ()) > 5_000
             layout: dict[str, Any] = {"separators": (",", ":")} if big else {"indent": 2}
             (tmp / "run.json").write_text(json.dumps(_jsonable(self.manifest), sort_keys=True, **layout) + "\n")
+            if self.scenario_document is not None:
+                (tmp / SCENARIO_FILE).write_text(json.dumps(self.scenario_document, indent=None if big else 1) + "\n")
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o777 & ~umask)
@@ -178,71 +183,25 @@ class RunResult:
                 tables[name] = pacsv.read_csv(d / f"{name}.csv")
             else:
                 raise RunDirError(f"{d}: missing {name}.parquet")
-        return cls(manifest, tables["events"], tables["series"])
+        document = None
+        if (d / SCENARIO_FILE).exists():
+            try:
+                document = json.loads((d / SCENARIO_FILE).read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise RunDirError(f"{d / SCENARIO_FILE}: cannot read ({exc})") from None
+            if not isinstance(document, dict):
+                raise RunDirError(f"{d / SCENARIO_FILE}: expected a JSON object (a scenario document), got {type(document).__name__}")
+        return cls(manifest, tables["events"], tables["series"], document)
 
+    def scenario(self, source: str | Path = "run directory") -> Scenario | None:
+        """The run's scenario, validated from :attr:`scenario_document` (``None`` when the run did not keep it).
 
-STALE_AFTER_SECONDS = 60.0
-"""A temporary sibling older than this is taken to be left by a killed write (a live write renews nothing, so
-the age is the time since it started; no write of summitry's takes a minute between creating and renaming)."""
-_TEMP_TAIL = re.compile(r"\.[A-Za-z0-9_]{8}\.(tmp|old)$")
-
-
-def remove_stale_temporaries(path: Path, min_age: float = STALE_AFTER_SECONDS) -> list[Path]:
-    """Remove the hidden ``.NAME.XXXXXXXX.tmp`` / ``.old`` siblings of ``path`` that summitry's own writes left behind.
-
-    Only names of exactly that shape (``tempfile``'s eight random characters)
-    are touched, and only once older than ``min_age`` seconds (a write in
-    progress elsewhere keeps its file). Returns what was removed.
-    """
-    import shutil
-
-    removed: list[Path] = []
-    parent = path.parent
-    prefix = f".{path.name}"
-    try:
-        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix) and _TEMP_TAIL.fullmatch(p.name[len(prefix) :])]
-    except OSError:
-        return removed
-    now = time.time()
-    for stale in candidates:
-        try:
-            st = stale.lstat()
-        except OSError:
-            continue
-        if now - st.st_mtime <= min_age:
-            continue
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
-        removed.append(stale)
-    return removed
-
-
-def _atomic(path: Path, write: Callable[[str], object]) -> None:
-    """Write ``path`` through a temporary sibling renamed into place; a full disk becomes a :class:`DiskFullError`."""
-    remove_stale_temporaries(path)
-    try:
-        _atomic_write(path, write)
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise DiskFullError(path) from exc
-        raise
-
-
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        A document that no longer validates (written by an older engine) is a
+        :class:`~sim.errors.ScenarioError` naming ``source``.
+        """
+        if self.scenario_document is None:
+            return None
+        return validate_data(self.scenario_document, f"{source}/{SCENARIO_FILE}" if source else SCENARIO_FILE, {})
 
 
 def _jsonable(obj: Any) -> Any:
@@ -309,8 +268,6 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
 
 def canonical_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Overrides by canonical path, with the values the run actually used."""
-    from sim.overrides import canonical, parameter_value
-
     out: dict[str, Any] = {}
     for key, value in overrides.items():
         try:
@@ -402,10 +359,12 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
     total = model.horizon
     series_stride = model.series_stride
     events = model.events.to_table(EVENT_SCHEMA)
+    document = scenario.model_dump(mode="json")
     manifest = {
         "scenario": scenario.name,
         "title": scenario.title,
-        "scenario_hash": scenario.content_hash(),
+        # Scenario.content_hash() of the document, without dumping the scenario twice
+        "scenario_hash": hashlib.sha256(canonical_json(document).encode()).hexdigest(),
         "seed": int(seed),
         "mode": model.mode,
         "steps": total,
@@ -432,4 +391,4 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "metrics": metrics_of(model),
         "versions": versions(),
     }
-    return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table())
+    return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table(), scenario_document=document)

@@ -10,18 +10,23 @@ and the model parameters. Errors name the file, the field and the line::
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError
-from sim.loading import Loc, format_loc, parse_document, read_text, validation_messages
+from sim.errors import ParameterError, ScenarioError
+from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
+from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
 from sim.signals import Effect, SignalKind, build_catalogue
@@ -37,8 +42,6 @@ def _builtin_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "scenarios"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
-    from importlib import resources
-
     installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
     return installed if isinstance(installed, Path) else Path(str(installed))
 
@@ -195,11 +198,17 @@ class Time(_Data):
     steps: int = Field(ge=1, le=100_000, description="Number of steps T.")
 
 
+SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
+"""Where the summit process stands."""
+SUMMIT_CODES: dict[str, int] = {status: code for code, status in enumerate(get_args(SummitStatus))}
+"""The number each status is recorded as in a run's ``summit_status`` series (none 0, offered 1, scheduled 2, cancelled 3)."""
+
+
 class Summit(_Data):
     """Which sides meet at summits."""
 
     sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
-    status: Literal["none", "offered", "scheduled", "cancelled"] = Field("none", description="Summit status at step 0.")
+    status: SummitStatus = Field("none", description="Summit status at step 0.")
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
     week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
@@ -429,8 +438,6 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             build_catalogue({name: fields})
         except ValidationError as exc:
             bad_kind = True
-            from sim.loading import _humanise
-
             for err in exc.errors(include_url=False):
                 loc = ("signals", name, *err["loc"])
                 problems.append((loc, _humanise(err)))
@@ -464,8 +471,6 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     p = sc.parameters
     if p.tau_prep_min > p.tau_prep_max:
         problems.append((("parameters", "tau_prep_min"), "must be <= tau_prep_max"))
-    from sim.overrides import parameter_value  # local: overrides imports this module
-
     for path, (lo, hi) in sc.ranges.items():
         if lo > hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] is empty"))
@@ -484,8 +489,6 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
 
 def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str]]:
     """A pattern's fields that do not fit together (names of kinds and actors are checked by the backtest)."""
-    import re
-
     problems: list[tuple[Loc, str]] = []
     loc: Loc = ("patterns", i)
     if pat.window[0] > pat.window[1]:
@@ -521,8 +524,6 @@ def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str
 
 
 def _hint(word: str, options: Any) -> str:
-    from sim.loading import close_matches
-
     m = close_matches(word, sorted(options), n=3)
     return f" (did you mean {', '.join(repr(x) for x in m)}?)" if m else ""
 
@@ -543,8 +544,6 @@ def resolve(name_or_path: str | Path) -> Path:
     builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
     if builtin.exists():
         return builtin
-    from sim.loading import close_matches
-
     near = close_matches(str(name_or_path), builtin_names())
     hint = f"; did you mean {', '.join(near)}?" if near else f"; built-in scenarios are {', '.join(builtin_names())}"
     raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario{hint}")
@@ -592,14 +591,84 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def apply_overrides(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "scenario", origins: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A copy of raw scenario ``data`` with each ``path: value`` applied.
+
+    Raises ParameterError naming close matches for an unknown path. Each
+    message starts with where the override came from: ``origins[path]``
+    (e.g. ``cal.yaml:3: parameters.kappa``) or ``--set PATH``.
+    """
+    sc = Scenario.model_validate(data)
+    pmap = parameter_map(sc)
+    out = copy.deepcopy(dict(data))
+    errors = []
+    for path, value in overrides.items():
+        where = (origins or {}).get(path, f"--set {path}")
+        try:
+            key = canonical(sc, path, pmap)
+        except KeyError:
+            near = list(dict.fromkeys(close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=8)))[:5]
+            hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
+            errors.append(f"{where}: no such parameter in {source}{hint}")
+            continue
+        loc, info = pmap[key]
+        try:
+            value = checked_number(value, where)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = math.inf if value > 0 else -math.inf
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.append(f"{where}: must be a finite number (got {value})")
+            continue
+        if not info.low <= as_float <= info.high or not math.isfinite(as_float):
+            errors.append(f"{where}: must be within {accepted_range(info)} (got {shown(value)})")
+            continue
+        if info.integer and as_float != int(as_float):
+            errors.append(f"{where}: must be a whole number (got {shown(value)})")
+            continue
+        node: Any = out
+        for part in loc[:-1]:
+            if isinstance(node, list):
+                node = node[part]  # type: ignore[index]
+            else:
+                if part not in node or node[part] is None:
+                    node[part] = {}
+                else:
+                    node[part] = copy.copy(node[part])
+                node = node[part]
+        node[loc[-1]] = int(value) if info.integer else value
+        if len(loc) == 5 and loc[0] == "sides" and loc[2] == "factions" and loc[4] == "influence":
+            _rescale_shares(out["sides"][loc[1]]["factions"], int(loc[3]), float(value))  # type: ignore[index]
+    if errors:
+        raise ParameterError(errors)
+    return out
+
+
+def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) -> None:
+    """Keep a side's faction shares summing to 1 after one was set to ``value``.
+
+    The other factions keep their proportions and share the remaining 1 - value.
+    """
+    others = [i for i in range(len(factions)) if i != changed]
+    rest = sum(float(factions[i].get("influence", 0.0)) for i in others)
+    for i in others:
+        factions[i] = dict(factions[i])
+        old = float(factions[i].get("influence", 0.0))
+        factions[i]["influence"] = (1 - value) * (old / rest if rest > 0 else 1 / len(others))
+
+
 def load_scenario(
     name_or_path: str | Path, overrides: Mapping[str, Any] | None = None, origins: Mapping[str, str] | None = None
 ) -> Scenario:
     """Load, override and validate a scenario (a built-in name or a path); ``origins`` say where each override came from."""
     data, lines, source = load_raw(name_or_path)
     if overrides:
-        from sim.overrides import apply_overrides
-
         # validate first so that override errors are about the override only
         validate_data(data, source, lines)
         data = apply_overrides(data, overrides, source, origins)

@@ -8,12 +8,28 @@ a new kind cannot lack one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.effects import EffectVar
 from sim.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
+
+
+@dataclass(frozen=True, order=True)
+class Signal:
+    """One signal sent in one step.
+
+    ``receiver`` is an agent index, or -1 for "both principals".
+    """
+
+    sender: int
+    kind: str
+    receiver: int
+    source: str = "chosen"  # chosen | forced | derived
+    note: str = ""
+
 
 # Kinds of event by what they are about, for the summaries, reports and the
 # dashboard's timeline (each picks the categories it shows).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 KEY_KINDS = (
@@ -15,7 +16,7 @@ KEY_KINDS = (
 """The events a run's printed summary lists."""
 
 
-def outcome_sentence(result: Any) -> str:
+def outcome_sentence(result: RunResult) -> str:
     """One sentence: what happened, when, and who did it."""
     m = result.manifest
     x = m["metrics"]
@@ -34,7 +35,7 @@ def outcome_sentence(result: Any) -> str:
     return f"Stalemate: no summit outcome in {x['steps_run']} weeks."
 
 
-def key_events(result: Any, limit: int = 40) -> list[dict[str, Any]]:
+def key_events(result: RunResult, limit: int = 40) -> list[dict[str, Any]]:
     """The events worth a line in a summary, in order."""
     rows = [r for r in result.events.to_pylist() if r["kind"] in KEY_KINDS]
     return rows[:limit]

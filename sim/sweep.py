@@ -17,12 +17,14 @@ Analysis (:mod:`sim.sweep_analysis`) reads the store only.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import functools
 import hashlib
 import itertools
 import json
 import math
+import multiprocessing as mp
 import os
 import time
 import traceback
@@ -34,12 +36,20 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import SweepSpecError
+from sim.atomic import write_atomically
+from sim.errors import InputError, SweepSpecError
 from sim.loading import Loc, close_matches, parse_document, read_text, validation_messages
-from sim.run import _atomic, _jsonable, run_scenario, versions
+from sim.outputs import check_out_dir, is_summitry_sweep_dir
+from sim.overrides import canonical, parameter_map
+from sim.patterns import score_run, weighted_score
+from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.scenario import apply_overrides, canonical_json, load_raw, validate_data
+from sim.sweep_analysis import load_runs, salib_problem, sensitivity
 
 DEFAULT_BATCH = 20
 
@@ -143,8 +153,6 @@ class LoadedSpec:
 
     @property
     def hash(self) -> str:
-        from sim.scenario import canonical_json
-
         payload = {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
@@ -175,10 +183,6 @@ def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
 
 def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
     """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
-    from sim.errors import InputError
-    from sim.overrides import canonical, parameter_map
-    from sim.scenario import load_raw, validate_data
-
     lines = lines if lines is not None else {}
     name = spec.scenario
     candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
@@ -295,7 +299,7 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
         axes = [np.asarray(r.levels, dtype=float) if r.levels is not None else np.linspace(r.low, r.high, spec.points) for r in ranges]  # type: ignore[arg-type]
         X = np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, D)
     elif spec.design == "lhs":
-        from scipy.stats import qmc
+        from scipy.stats import qmc  # heavy (scipy.stats): only for a Latin hypercube design
 
         U = qmc.LatinHypercube(d=D, seed=np.random.default_rng(seed)).random(spec.points)
         X = np.empty_like(U)
@@ -309,11 +313,11 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
         problem = salib_problem(loaded)
         salib_seed = int(seed.generate_state(1, np.uint32)[0])
         if spec.design == "sobol":
-            from SALib.sample import sobol as sobol_sample
+            from SALib.sample import sobol as sobol_sample  # heavy (SALib): only for Sobol designs
 
             X = sobol_sample.sample(problem, spec.points, calc_second_order=False, seed=salib_seed)
         else:
-            from SALib.sample import morris as morris_sample
+            from SALib.sample import morris as morris_sample  # heavy (SALib): only for Morris designs
 
             X = morris_sample.sample(problem, spec.points, num_levels=spec.morris_levels, seed=salib_seed)
         X = np.asarray(X, dtype=float)
@@ -321,11 +325,6 @@ def design_matrix(loaded: LoadedSpec) -> np.ndarray:
         if is_int:
             X[:, j] = np.round(X[:, j])
     return X
-
-
-def salib_problem(loaded: LoadedSpec) -> dict[str, Any]:
-    bounds = [[lo, hi if hi > lo else lo + 1e-12] for lo, hi in loaded.bounds]
-    return {"num_vars": len(loaded.paths), "names": list(loaded.paths), "bounds": bounds}
 
 
 def run_seed(sweep_seed: int, point: int, replicate: int) -> int:
@@ -355,7 +354,7 @@ class Task:
 _SCENARIOS: dict[str, dict[str, Any]] = {}
 
 
-def _metric_row(result: Any, summit_sides: list[str]) -> dict[str, float]:
+def _metric_row(result: RunResult, summit_sides: list[str]) -> dict[str, float]:
     m = result.manifest["metrics"]
     trust = list(m["final_trust"].values())
     pressure = m["final_pressure"]
@@ -393,9 +392,6 @@ def _metric_row(result: Any, summit_sides: list[str]) -> dict[str, float]:
 
 def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
     """Run a batch (in any process); failures become rows with their error."""
-    from sim.overrides import apply_overrides
-    from sim.scenario import validate_data
-
     spec = SweepSpec.model_validate_json(task.spec_json)
     raw = _SCENARIOS.get(task.scenario_json)
     if raw is None:
@@ -432,16 +428,12 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
             outcome = result.outcome
             row = _metric_row(result, result.manifest["summit_sides"])
             if spec.patterns:
-                from sim.backtest import score_run, weighted_score
-
                 scores = score_run(result, scenario)
                 row.update({f"pattern.{k}": float(v) for k, v in scores.items()})
                 row["pattern_score"] = weighted_score(scores, scenario.patterns)
             if spec.trajectories.keep:
                 t = result.series
                 if spec.trajectories.variables:
-                    import pyarrow.compute as pc
-
                     t = t.filter(pc.is_in(t["variable"], pa.array(spec.trajectories.variables)))
                 traj.append(t.add_column(0, "run_id", pa.array(np.full(t.num_rows, run_id, dtype=np.int64))))
         except Exception as exc:  # a failed run is data, not a crash
@@ -509,15 +501,10 @@ class ProcessExecutor(_Owned):
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
         self.workers = workers or os.cpu_count() or 1
         self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
 
     def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        import concurrent.futures as cf
-
         it = iter(tasks)
         pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
         while pending:
@@ -538,7 +525,7 @@ class DaskExecutor(_Owned):
     name = "dask"
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # heavy, optional executor (dask.distributed): only with --executor dask
 
         self.cluster = None
         if address:
@@ -551,7 +538,7 @@ class DaskExecutor(_Owned):
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or (workers or 1))
 
     def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        from distributed import as_completed
+        from distributed import as_completed  # heavy, optional executor (dask.distributed)
 
         it = iter(tasks)
         first = [self.client.submit(fn, t, pure=False) for t in itertools.islice(it, self.workers * 3)]
@@ -570,8 +557,6 @@ class DaskExecutor(_Owned):
 
 
 def make_executor(kind: str, workers: int | None = None, address: str | None = None) -> Any:
-    from sim.errors import InputError
-
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":
@@ -619,7 +604,7 @@ def done_batches(out: Path) -> set[int]:
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
     text = json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
-    _atomic(out / "sweep.json", lambda p: Path(p).write_text(text))
+    write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
 
 
 @dataclass
@@ -644,16 +629,12 @@ def run_sweep(
     The executor is the caller's: it is used, never closed here (use it as a
     context manager), so one pool can serve several sweeps.
     """
-    from sim.errors import InputError
-
     out = Path(out)
     X = design_matrix(loaded)
     all_batches = batches(loaded, X)
     total = sum(len(b) for b in all_batches)
     spec_hash = loaded.hash
     manifest_path = out / "sweep.json"
-    from sim.outputs import check_out_dir, is_summitry_sweep_dir
-
     check_out_dir(out, "--out", owned="sweep")
     if manifest_path.exists():
         try:
@@ -687,6 +668,8 @@ def run_sweep(
         "spec_file": loaded.source,
         "scenario": loaded.scenario_data.get("name"),
         "scenario_source": loaded.scenario_source,
+        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
+        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
         "design": loaded.spec.design,
         "parameters": loaded.paths,
         "fixed": loaded.fixed,
@@ -718,9 +701,9 @@ def run_sweep(
         progress(completed, total, outcomes, failed)
     for batch, table, traj in executor.map_unordered(run_task, todo):
         if traj is not None:
-            _atomic(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
+            write_atomically(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
         # the runs part is written last: its presence marks the batch complete
-        _atomic(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
+        write_atomically(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
         completed += table.num_rows
         statuses = table["status"].to_pylist()
         failed += statuses.count("failed")
@@ -731,8 +714,6 @@ def run_sweep(
     base["counts"] = {"total": total, "done": counts["done"], "failed": counts["failed"]}
     base["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if counts["done"] == total else None
     if counts["done"] == total and loaded.spec.design in ("sobol", "morris"):
-        from sim.sweep_analysis import load_runs, sensitivity
-
         base["sensitivity"] = sensitivity(load_runs(out), loaded, X)
     write_manifest(out, base)
     return SweepSummary(total, counts["done"], counts["failed"], skipped, outcomes, time.perf_counter() - t0)
@@ -744,8 +725,6 @@ def _write_parquet(table: pa.Table, path: str) -> None:
 
 def count_rows(out: Path) -> dict[str, int]:
     """Rows and failed rows in a sweep's store (reads only two columns)."""
-    import pyarrow.dataset as ds
-
     parts = sorted((out / "runs").glob("part-*.parquet"))
     if not parts:
         return {"done": 0, "failed": 0}

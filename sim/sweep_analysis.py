@@ -7,31 +7,15 @@ of a parameter, and Sobol/Morris sensitivity indices (SALib).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.dataset as ds
 
 from sim.errors import RunDirError
-
-
-def wilson(successes: float, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
-    """(estimate, low, high): the Wilson score interval of a binomial proportion.
-
-    >>> tuple(round(v, 4) for v in wilson(5, 10))
-    (0.5, 0.2366, 0.7634)
-    >>> wilson(0, 0)
-    (nan, 0.0, 1.0)
-    """
-    if n == 0:
-        return math.nan, 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+from sim.stats import wilson
 
 
 def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:
@@ -47,8 +31,6 @@ def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
     """Every stored run of a sweep as a DataFrame (one row per run, sorted by run_id)."""
-    import pyarrow.dataset as ds
-
     runs = Path(sweep_dir) / "runs"
     parts = sorted(runs.glob("part-*.parquet"))
     if not parts:
@@ -96,7 +78,7 @@ def sensitivity_indices(
 ) -> dict[str, dict[str, float]]:
     """Sobol (S1, ST with confidence) or Morris (mu_star, sigma) indices of Y over the design X."""
     if design == "sobol":
-        from SALib.analyze import sobol
+        from SALib.analyze import sobol  # heavy (SALib): only for Sobol indices
 
         res = sobol.analyze(problem, Y, calc_second_order=False, print_to_console=False)
         return {
@@ -108,7 +90,7 @@ def sensitivity_indices(
             }
             for i, name in enumerate(problem["names"])
         }
-    from SALib.analyze import morris
+    from SALib.analyze import morris  # heavy (SALib): only for Morris indices
 
     res = morris.analyze(problem, X, Y, num_levels=num_levels, print_to_console=False)
     return {
@@ -117,10 +99,13 @@ def sensitivity_indices(
     }
 
 
+def salib_problem(loaded: Any) -> dict[str, Any]:
+    bounds = [[lo, hi if hi > lo else lo + 1e-12] for lo, hi in loaded.bounds]
+    return {"num_vars": len(loaded.paths), "names": list(loaded.paths), "bounds": bounds}
+
+
 def sensitivity(runs: pd.DataFrame, loaded: Any, X: np.ndarray) -> dict[str, Any]:
     """Indices of every metric (mean over replicates per point); metrics without variance are skipped."""
-    from sim.sweep import salib_problem
-
     problem = salib_problem(loaded)
     out: dict[str, Any] = {}
     ok = runs[runs["status"] == "ok"]

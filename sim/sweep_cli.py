@@ -1,4 +1,7 @@
-"""The ``summitry sweep`` command."""
+"""The ``summitry sweep`` command.
+
+Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,12 @@ scenario (a leader, each faction role, each third-party role) and inherits
 them all. The teaching scenario has leaders, hardliners, a reformer, staff and
 a mediator; ``rich`` adds military, intelligence and ratifier factions, a
 patron and a spoiler.
+
+The contract checks behaviour only: which kinds the actor may send, to whom
+its signals go, that what it sends in a run is among them, that its rows of
+the model's arrays stay in range and move, and identical replay under a seed.
+(The agents' read-only properties are not checked: nothing in the engine,
+the reports or the dashboard reads them.)
 """
 
 from __future__ import annotations
@@ -98,45 +104,17 @@ class AgentContract:
         assert model.actor_ids[agent.index] == self.actor_id
         assert sum(1 for a in model.agents if getattr(a, "actor_id", None) == self.actor_id) == 1
 
-    # -- state ---------------------------------------------------------------
-    @pytest.mark.parametrize("steps", [0, 12])
-    def test_state_properties_in_unit_interval(self, model: DiplomacyModel, agent: DiplomaticAgent, steps: int) -> None:
-        for _ in range(steps):
-            model.step()
-        for name in ("stance", "anchor", "susceptibility", "influence"):
-            value = getattr(agent, name)
-            assert isinstance(value, float), name
-            assert 0.0 <= value <= 1.0, (name, value)
-        # the properties read the agent's own row of the model's arrays
-        s = model.state
+    # -- its rows of the model's arrays, as the run moves them -------------------
+    def test_its_stance_and_trust_stay_in_range_and_move(self, model: DiplomacyModel, agent: DiplomaticAgent) -> None:
+        """After 12 weeks its stance is in [0, 1], its trust in every side strictly inside (0, 1), and something moved."""
         i = agent.index
-        assert (agent.stance, agent.anchor, agent.susceptibility, agent.influence) == (
-            s.stance[i],
-            s.anchor[i],
-            s.susceptibility[i],
-            s.omega[i],
-        )
-
-    @pytest.mark.parametrize("steps", [0, 12])
-    def test_trust_covers_every_side_strictly_inside_0_1(self, model: DiplomacyModel, agent: DiplomaticAgent, steps: int) -> None:
-        for _ in range(steps):
+        before = (model.state.stance[i], model.trust_matrix()[i].copy())
+        for _ in range(12):
             model.step()
-        mu = agent.trust
-        assert set(mu) == set(model.side_ids)
-        assert all(0.0 < v < 1.0 for v in mu.values()), mu
-        np.testing.assert_allclose([mu[s] for s in model.side_ids], model.trust_matrix()[agent.index])
-
-    def test_influence_matches_the_scenario(self, model: DiplomacyModel, agent: DiplomaticAgent) -> None:
-        sc = scenario(self.scenario_name)
-        if self.agent_class is ThirdParty:
-            assert agent.influence == 0.0
-            return
-        side = sc.sides[model.side_ids[agent.side]]
-        if self.agent_class is Leader:
-            assert agent.influence == pytest.approx(side.leader.self_weight)
-        else:
-            share = next(f.influence for f in side.factions if f.id == self.actor_id)
-            assert agent.influence == pytest.approx((1 - side.leader.self_weight) * share)
+        x, mu = model.state.stance[i], model.trust_matrix()[i]
+        assert 0.0 <= x <= 1.0
+        assert mu.shape == (len(model.side_ids),) and np.all((mu > 0.0) & (mu < 1.0)), mu
+        assert x != before[0] or not np.array_equal(mu, before[1]), "nothing about this actor changed in 12 weeks"
 
     # -- behaviour -----------------------------------------------------------
     def test_act_none_sends_nothing(self, agent: DiplomaticAgent) -> None:
@@ -193,11 +171,6 @@ class TestLeaderAlpha(AgentContract):
     agent_class = Leader
     expected_kinds = ALPHA_KINDS
 
-    def test_leader_traits_come_from_the_scenario(self, agent: Leader) -> None:
-        traits = scenario(self.scenario_name).sides["alpha"].leader.traits
-        assert (agent.impulsiveness, agent.ego, agent.risk_tolerance) == (traits.impulsiveness, traits.ego, traits.risk_tolerance)
-        assert agent.rapport == {"alpha": 0.0, "beta": 0.0}
-
 
 class TestLeaderBeta(AgentContract):
     actor_id = "bo"
@@ -212,18 +185,12 @@ class TestHardliner(AgentContract):
     agent_class = Faction
     expected_kinds = frozenset({"threat", "lobby"})
 
-    def test_hardliners_are_hawkish(self, agent: Faction) -> None:
-        assert agent.hawkish is True
-
 
 class TestReformer(AgentContract):
     actor_id = "beta-reformers"
     role = "reformer"
     agent_class = Faction
     expected_kinds = frozenset({"lobby"})
-
-    def test_reformers_are_not_hawkish(self, agent: Faction) -> None:
-        assert agent.hawkish is False
 
 
 class TestStaff(AgentContract):
@@ -240,9 +207,6 @@ class TestMilitary(AgentContract):
     role = "military"
     agent_class = Faction
     expected_kinds = frozenset({"threat", "lobby"})
-
-    def test_military_is_hawkish(self, agent: Faction) -> None:
-        assert agent.hawkish is True
 
 
 class TestIntelligence(AgentContract):
@@ -267,10 +231,6 @@ class TestMediator(AgentContract):
     agent_class = ThirdParty
     expected_kinds = frozenset({"mediation"})
 
-    def test_stake_and_enforcement(self, agent: ThirdParty) -> None:
-        gil = next(t for t in scenario(self.scenario_name).third_parties if t.id == "gil")
-        assert (agent.stake, agent.enforcement) == (gil.stake, gil.enforcement)
-
 
 class TestPatron(AgentContract):
     scenario_name = "rich"
@@ -280,8 +240,8 @@ class TestPatron(AgentContract):
     expected_kinds = frozenset({"interference", "patron_summit"})
 
     def test_sends_to_its_clients_leader(self, model: DiplomacyModel, agent: ThirdParty) -> None:
-        assert agent.act("interference").receiver == model.index_of["bo"]
-        assert (agent.stake, agent.enforcement) == (0.5, 0.6)
+        sig = agent.act("interference")
+        assert sig is not None and sig.receiver == model.index_of["bo"]
 
 
 class TestSpoiler(AgentContract):

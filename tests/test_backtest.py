@@ -20,14 +20,16 @@ from sim.backtest import (
     backtest,
     backtest_section,
     calibrate,
-    detail_point,
-    is_restraint,
     paired_skill,
     pattern_problems,
+    signal_frequencies,
+)
+from sim.patterns import (
+    detail_point,
+    is_restraint,
     pattern_window,
     score_pattern,
     score_run,
-    signal_frequencies,
     state_measure,
     timing_score,
     weighted_score,
@@ -381,9 +383,8 @@ def write_record_scenario(tmp_path: Path) -> Path:
     whose first summit_scheduled and summit_held weeks are closest to the
     medians. Its patterns: those two weeks and the outcome's week (credit up to 2 weeks off).
     """
-    from sim.overrides import apply_overrides
     from sim.run import run_scenario
-    from sim.scenario import load_raw, validate_data
+    from sim.scenario import apply_overrides, load_raw, validate_data
 
     raw, _, source = load_raw("teaching")
     raw = apply_overrides(raw, FIXED)
@@ -451,9 +452,8 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 
 
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
-    from sim.overrides import apply_overrides
     from sim.run import run_scenario
-    from sim.scenario import validate_data
+    from sim.scenario import apply_overrides, validate_data
     from sim.sweep import SerialExecutor, SweepSpec, resolve_spec, run_sweep
     from sim.sweep_analysis import load_runs
 

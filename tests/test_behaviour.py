@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.base import Signal
 from sim.model import DiplomacyModel
 from sim.scenario import Scenario, load_raw, validate_data
+from sim.signals import Signal
 
 # ----------------------------------------------------------------------------- helpers
 

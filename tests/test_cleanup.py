@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.service import UploadStore
+from sim.atomic import write_atomically
 from sim.report import CHROMIUM_PROFILE_PREFIX, chromium_profile, remove_orphan_profiles
-from sim.run import _atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def test_a_killed_pdfs_temporary_is_removed_at_the_next_write(tmp_path: Path) ->
     stale = tmp_path / ".r.pdf.k2j4h6g8.tmp"
     stale.write_bytes(b"%PDF-half")
     os.utime(stale, (10**9, 10**9))
-    _atomic(tmp_path / "r.pdf", lambda p: Path(p).write_bytes(b"%PDF-1.4 whole"))
+    write_atomically(tmp_path / "r.pdf", lambda p: Path(p).write_bytes(b"%PDF-1.4 whole"))
     assert not stale.exists()
     assert (tmp_path / "r.pdf").read_bytes() == b"%PDF-1.4 whole"
 

@@ -36,6 +36,7 @@ from dashboard.runview import run_view, win_sets_at
 from dashboard.service import Service
 from sim.run import run_fork, run_scenario
 from sim.scenario import load_scenario
+from sim.stats import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +178,7 @@ def test_outcome_figure_has_wilson_intervals() -> None:
     bar = fig.data[0]
     i = list(bar.meta).index("walk_away")
     assert bar.x[i] == pytest.approx(0.5)
-    lo, hi = F.wilson_interval(5, 10)
+    _, lo, hi = wilson(5, 10)
     assert bar.customdata[i][1] == pytest.approx(lo) and bar.customdata[i][2] == pytest.approx(hi)
     assert bar.error_x.array[i] == pytest.approx(hi - 0.5)
     assert lo == pytest.approx(0.2366, abs=1e-4)
@@ -434,7 +435,12 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
     fallback = cb.export_report(service, config)["download"]
     assert fallback["filename"] == "teaching-seed1.zip"
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(fallback["content"]))) as zf:
-        assert sorted(zf.namelist()) == ["teaching-seed1/events.parquet", "teaching-seed1/run.json", "teaching-seed1/series.parquet"]
+        assert sorted(zf.namelist()) == [
+            "teaching-seed1/events.parquet",
+            "teaching-seed1/run.json",
+            "teaching-seed1/scenario.json",  # the exported run carries its scenario
+            "teaching-seed1/series.parquet",
+        ]
 
     def fake_writer(run_dir: Path, out_path: Path) -> Path:
         manifest = json.loads((Path(run_dir) / "run.json").read_text())

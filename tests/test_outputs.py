@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.atomic import remove_stale_temporaries
 from sim.errors import RunDirError
-from sim.run import RunResult, remove_stale_temporaries, run_scenario
+from sim.run import RunResult, run_scenario
 from sim.scenario import load_scenario
 
 THESIS = "Chapter 1. Summits and their discontents.\n"

@@ -48,12 +48,20 @@ def load_or_refuse(text: str) -> str:
 
 @FUZZ
 @given(st.binary(max_size=2000))
-def test_random_bytes_never_crash_the_loader(data: bytes) -> None:
+def test_random_bytes_never_crash_the_loader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    # every example reaches the YAML parser: bytes that are not UTF-8 are decoded with replacement characters
+    load_or_refuse(data.decode("utf-8", errors="replace"))
+    # and, as a file, the bytes go through the whole loader: refused with the file's name, or loaded
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.yaml"
+    path.write_bytes(data)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    load_or_refuse(text)
+        load_scenario(path)
+    except InputError as exc:
+        assert exc.messages and all(m.startswith(str(path)) for m in exc.messages), exc.messages
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            assert any("UTF-8" in m for m in exc.messages), exc.messages
 
 
 yaml_values = st.recursive(
@@ -217,6 +225,7 @@ written = [0]
 real_write_table, real_replace, real_write_text = pq.write_table, os.replace, pathlib.Path.write_text
 
 def write_table(table, where, **kw):
+    pause(f"before-file-{written[0] + 1}")
     real_write_table(table, where, **kw)
     written[0] += 1
     pause(f"after-file-{written[0]}")
@@ -228,6 +237,7 @@ def replace(a, b):
 
 def write_text(self, data, *a, **kw):
     if self.name.startswith("."):
+        pause("before-write")
         real_write_text(self, data[: len(data) // 2], *a, **kw)
         pause("half-written")
     return real_write_text(self, data, *a, **kw)
@@ -260,10 +270,17 @@ def _kill_at(stage: str, marker: Path, argv: list[str]) -> int | None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("stage", "complete"),
-    [("after-file-1", False), ("after-file-2", False), ("before-rename", False), ("after-rename", True), ("never", True)],
+    ("stage", "complete", "files_in_temp"),
+    [
+        ("before-file-1", False, 0),  # before writing: the temporary directory exists, nothing in it yet
+        ("after-file-1", False, 1),  # during writing: events written, series not
+        ("after-file-2", False, 2),
+        ("before-rename", False, 4),  # everything written (events, series, run.json, scenario.json), not yet renamed
+        ("after-rename", True, None),
+        ("never", True, None),
+    ],
 )
-def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str, complete: bool) -> None:
+def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str, complete: bool, files_in_temp: int | None) -> None:
     out = tmp_path / "run"
     marker = tmp_path / "paused"
     code = _kill_at(stage, marker, ["run", "teaching", "--steps", "6", "--seed", "1", "--out", str(out), "--quiet"])
@@ -271,6 +288,11 @@ def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str
         assert code == 0
     else:
         assert code is None, f"the child ended (exit {code}) without reaching {stage}"
+    if files_in_temp is not None:
+        # where the kill landed, read from what it left: the half-built hidden directory and how many files it holds
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".run.") and p.name.endswith(".tmp")]
+        assert len(temps) == 1, temps
+        assert len(list(temps[0].iterdir())) == files_in_temp
     if complete:
         assert _complete_run_dir(out)
     else:
@@ -294,12 +316,17 @@ def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["half-written", "before-rename", "after-rename"])
+@pytest.mark.parametrize("stage", ["before-write", "half-written", "before-rename", "after-rename"])
 def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, stage: str) -> None:
     run_scenario(load_scenario("hanoi-2019"), seed=3).save(tmp_path / "run")
     out = tmp_path / "report.html"
     code = _kill_at(stage, tmp_path / "paused", ["report", str(tmp_path / "run"), "-o", str(out)])
     assert code is None, f"the child ended (exit {code}) without reaching {stage}"
+    temps = [p.read_text() for p in tmp_path.iterdir() if p.name.startswith(".report.html.") and p.name.endswith(".tmp")]
+    if stage == "before-write":  # the kill came before a byte was written: an empty temporary file
+        assert temps == [""]
+    elif stage == "half-written":  # ... or during the write: half a page in the temporary file
+        assert len(temps) == 1 and temps[0].lstrip().startswith("<!DOCTYPE") and not temps[0].rstrip().endswith("</html>")
     if stage == "after-rename":
         assert out.read_text().rstrip().endswith("</html>")
     else:

@@ -311,7 +311,8 @@ def test_sweep_report_with_failed_runs(sweep_report: Path) -> None:
 
 def test_sweep_outcome_probabilities_match_a_direct_count(sweep_dir: Path) -> None:
     import dashboard.sweep_figures as sf
-    from sim.sweep_analysis import load_runs, wilson
+    from sim.stats import wilson
+    from sim.sweep_analysis import load_runs
 
     runs = load_runs(sweep_dir)
     table = sf.outcome_probability_table(runs, "param.trump.traits.impulsiveness")
@@ -496,7 +497,7 @@ def test_chart_export_png_through_kaleido(run_dir: Path, tmp_path: Path) -> None
 
 def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) -> None:
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
-    from sim.backtest import score_run
+    from sim.patterns import score_run
     from sim.report import write_run_report
     from sim.run import RunResult, run_scenario
     from sim.scenario import load_scenario

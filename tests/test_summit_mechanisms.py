@@ -17,11 +17,11 @@ import pytest
 from scipy import stats
 
 from agents import policy
-from agents.base import Signal
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim.model import ABLATIONS, DiplomacyModel
 from sim.scenario import Scenario, load_raw, validate_data
+from sim.signals import Signal
 
 
 def scenario(name: str, edit: object = None) -> Scenario:

@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sim.stats import wilson
 from sim.sweep import SerialExecutor, SweepSpec, batches, design_matrix, load_spec, resolve_spec, run_seed, run_sweep
-from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices, wilson
+from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,25 +150,40 @@ def test_existing_sweep_needs_resume_and_refuses_a_changed_spec(tmp_path: Path, 
 
 
 @pytest.mark.slow
-def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stage", ["between-parts", "during-a-part"])
+def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage: str) -> None:
     params = {"trump.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}}
     path = write_spec(tmp_path, scenario="hanoi-2019", parameters=params, points=4, replicates=6, batch_size=2)
     out = tmp_path / "s"
-    # the kill lands on observed progress, not a clock: the sweep pauses once its third part is stored
+    # the kill lands on observed progress, not a clock: the sweep pauses either once its third part is stored
+    # (before the fourth is written) or half-way through writing its third part (the temporary file cut in half)
     marker = tmp_path / "paused"
     child = (
         "import sys, time, pathlib\n"
         "import sim.sweep as sw\n"
-        "real, stored = sw._atomic, [0]\n"
+        "real, stored = sw.write_atomically, [0]\n"
+        f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
+        "def stop():\n"
+        "    marker.write_text(stage)\n"
+        "    while True:\n"
+        "        time.sleep(1)\n"
+        "def half(write):\n"
+        "    def go(tmp):\n"
+        "        write(tmp)\n"
+        "        data = pathlib.Path(tmp).read_bytes()\n"
+        "        pathlib.Path(tmp).write_bytes(data[: len(data) // 2])\n"
+        "        stop()\n"
+        "    return go\n"
         "def atomic(path, write):\n"
+        "    if path.parent.name != 'runs':\n"
+        "        return real(path, write)\n"
+        "    stored[0] += 1\n"
+        "    if stage == 'during-a-part' and stored[0] == 3:\n"
+        "        real(path, half(write))\n"
         "    real(path, write)\n"
-        "    if path.parent.name == 'runs':\n"
-        "        stored[0] += 1\n"
-        "        if stored[0] == 3:\n"
-        f"            pathlib.Path({str(marker)!r}).write_text('3')\n"
-        "            while True:\n"
-        "                time.sleep(1)\n"
-        "sw._atomic = atomic\n"
+        "    if stage == 'between-parts' and stored[0] == 3:\n"
+        "        stop()\n"
+        "sw.write_atomically = atomic\n"
         "from sim.cli import main\n"
         f"main(['sweep', {str(path)!r}, '--out', {str(out)!r}, '--workers', '2'])\n"
     )
@@ -179,7 +196,13 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> No
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     parts_before = len(list((out / "runs").glob("part-*.parquet")))
-    assert parts_before == 3, parts_before
+    half_written = list((out / "runs").glob(".part-*.parquet.*.tmp"))
+    if stage == "between-parts":
+        assert (parts_before, half_written) == (3, [])
+    else:  # the kill landed while the third part was being written: two parts stored, half of the third in a temporary file
+        assert parts_before == 2 and len(half_written) == 1
+        with pytest.raises(pa.ArrowInvalid):
+            pq.read_table(half_written[0])
     loaded = load_spec(path)
     run_sweep(loaded, out, SerialExecutor(), resume=True)
     ids = load_runs(out)["run_id"].tolist()

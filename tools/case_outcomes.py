@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from sim.backtest import run_seeds
 from sim.run import run_scenario
 from sim.scenario import load_scenario
-from sim.sweep_analysis import wilson
+from sim.stats import wilson
 
 
 def _bound(detail: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.backtest import run_seeds, score_pattern, weighted_score
+from sim.atomic import write_atomically
+from sim.backtest import run_seeds
+from sim.patterns import score_pattern, weighted_score
 from sim.run import run_scenario
 from sim.scenario import Scenario, load_scenario
 
@@ -99,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\r{done}/{len(tasks)} points", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     df = pd.DataFrame(rows).sort_values("score", ascending=False)
-    fd, tmp = tempfile.mkstemp(dir=a.out.parent if str(a.out.parent) else ".", prefix=f".{a.out.name}.", suffix=".tmp")
-    os.close(fd)
-    df.to_csv(tmp, index=False)
-    os.replace(tmp, a.out)
+    write_atomically(a.out, lambda p: df.to_csv(p, index=False))
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         print(df.head(8).round(3).to_string(index=False))
         print("shipped defaults (point 0):")
