@@ -478,9 +478,39 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             continue
         if not lo <= value <= hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
+    known_caps = sorted({k.requires for k in catalogue.values() if k.requires})
+    for sid, side in sc.sides.items():
+        for j, cap in enumerate(side.capabilities):
+            if cap not in known_caps:
+                problems.append(
+                    (
+                        ("sides", sid, "capabilities", j),
+                        f"unknown capability {cap!r}{_hint(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
+                    )
+                )
     for i, pat in enumerate(sc.patterns):
         problems.extend(_pattern_shape(pat, i, dims))
+    if sc.patterns and not bad_kind:
+        problems.extend(_pattern_names(sc))
     return problems
+
+
+def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Patterns naming an event kind, an actor or a series variable the scenario does not have.
+
+    The same rules the backtest applies before scoring (sim.backtest.pattern_problems), checked
+    when the file is validated so that a misspelt name is an error at once, not a pattern that
+    silently never matches. Whole-list rules (no patterns, all weights 0) stay the backtest's.
+    """
+    from sim.backtest import _loc_of, pattern_problems  # local: sim.backtest imports this module
+
+    out: list[tuple[Loc, str]] = []
+    for problem in pattern_problems(sc):
+        loc = _loc_of(problem)
+        if len(loc) < 2:
+            continue
+        out.append((loc, problem.split(": ", 1)[1]))
+    return out
 
 
 def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str]]:
