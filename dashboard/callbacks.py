@@ -187,7 +187,8 @@ def init_from_url(service: Service, search: str | None) -> Out:
 
 def scenario_options(service: Service, current: str | None = None) -> list[dict[str, str]]:
     options = [{"label": s, "value": s} for s in service.builtin()]
-    if current and current.startswith(UPLOAD_PREFIX):
+    options += [{"label": f"{name} (file)", "value": UPLOAD_PREFIX + key} for key, (_, name) in service.uploads.pinned.items()]
+    if current and current.startswith(UPLOAD_PREFIX) and current[len(UPLOAD_PREFIX) :] not in service.uploads.pinned:
         found = service.uploads.get(current[len(UPLOAD_PREFIX) :])
         name = found[1] if found else "uploaded scenario"
         options.append({"label": f"{name} (uploaded)", "value": current})

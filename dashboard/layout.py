@@ -98,7 +98,7 @@ def card(*children: Any, cls: str = "") -> html.Div:
 
 
 # ----------------------------------------------------------------- top bar
-def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+def top_bar(scenarios: Sequence[str | Mapping[str, str]], default_scenario: str, report_available: bool) -> html.Div:
     return html.Div(
         className="topbar",
         children=[
@@ -106,7 +106,7 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
             html.Label("Scenario", htmlFor=ids.SCENARIO),
             dcc.Dropdown(
                 id=ids.SCENARIO,
-                options=[{"label": s, "value": s} for s in scenarios],
+                options=[s if isinstance(s, Mapping) else {"label": s, "value": s} for s in scenarios],
                 value=default_scenario,
                 clearable=False,
                 searchable=False,
@@ -560,7 +560,7 @@ def progress_bar(done: int, total: int, note: str = "") -> html.Div:
     )
 
 
-def build_layout(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+def build_layout(scenarios: Sequence[str | Mapping[str, str]], default_scenario: str, report_available: bool) -> html.Div:
     """The whole page."""
     return html.Div(
         className="app",
