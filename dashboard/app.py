@@ -23,6 +23,7 @@ from dash.exceptions import DependencyException
 from dashboard.cache import LRUCache
 from dashboard.callbacks import initial_state, register, report_writer
 from dashboard.layout import build_layout
+from dashboard.security import LOOPBACK_NAMES, harden
 from dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, UploadStore
 from dashboard.style import index_page
 
@@ -78,6 +79,7 @@ def create_app(
     title: str = "summitry",
     warm: bool = True,
     scenario_file: str | Path | None = None,
+    allowed_hosts: frozenset[str] | None = LOOPBACK_NAMES,
     **dash_kwargs: Any,
 ) -> Dash:
     """A new dashboard app.
@@ -95,6 +97,8 @@ def create_app(
         scenario_file: a scenario file to open on instead of ``default_scenario``
             (validated now: a bad file raises :class:`~sim.errors.ScenarioError`);
             the server keeps it for its whole life and lists it in the dropdown.
+        allowed_hosts: host names a request's ``Host`` header may carry
+            (None: any); see :mod:`dashboard.security`.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
@@ -155,5 +159,6 @@ def create_app(
             log.exception("could not draw the default run in advance")
     app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)  # type: ignore[assignment]
     register(app, service)
+    harden(app, allowed_hosts)
     app.server.extensions["summitry_service"] = service
     return app

@@ -47,6 +47,14 @@ def register(app: typer.Typer) -> None:
                 max=256,
             ),
         ] = 32,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--allowed-host",
+                help="Host name the browser may use to reach the server, besides the bound address "
+                "(repeatable; '*' accepts any). Requests naming any other host are refused (against DNS rebinding).",
+            ),
+        ] = None,
         params: Annotated[
             Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml) to open the dashboard with.")
         ] = None,
@@ -55,6 +63,7 @@ def register(app: typer.Typer) -> None:
         from waitress import serve
 
         from dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file
+        from dashboard.security import allowed_host_names
         from dashboard.service import UPLOAD_PREFIX, UploadStore
         from sim.errors import InputError
         from sim.scenario import builtin_names, load_scenario_text
@@ -85,7 +94,11 @@ def register(app: typer.Typer) -> None:
         if file_scenario is not None and file_scenario != case:
             raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {case!r}")
         url = dashboard_url(host, port, name, overrides, ref)  # validates the overrides against the scenario
-        dash_app = create_app(default_scenario=DEFAULT_SCENARIO if scenario_file else name, scenario_file=scenario_file)
+        dash_app = create_app(
+            default_scenario=DEFAULT_SCENARIO if scenario_file else name,
+            scenario_file=scenario_file,
+            allowed_hosts=allowed_host_names(host, allowed_host or ()),
+        )
         shown = f"file {scenario_file}" if scenario_file else name
         typer.echo(f"summitry dashboard on http://{host}:{port}/ (bound to {host}; scenario {shown}); Ctrl+C to stop", err=True)
         if overrides:
