@@ -35,6 +35,7 @@ from dashboard.layout import (
     TIMELINE_GRAPHS,
     draft_chips,
     matches,
+    mode_options,
     param_groups,
     param_panel,
     param_rows,
@@ -44,6 +45,7 @@ from dashboard.layout import (
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
+from sim.labels import kind_label, mode_label, outcome_label, parameter_label
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 Out = dict[str, Any]
@@ -258,7 +260,8 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
     ref = UPLOAD_PREFIX + key
     seed = (config or {}).get("seed", 0)
     new = service.config({"scenario": ref, "seed": seed, "mode": None, "overrides": {}})
-    return {"config": new, "errors": [], "scenario_options": scenario_options(service, ref), "scenario": ref}
+    # a new case opens at its beginning, not at the week the previous run was showing
+    return {"config": new, "errors": [], "scenario_options": scenario_options(service, ref), "scenario": ref, "step": 0}
 
 
 def collect_overrides(service: Service, scenario: str, values: Sequence[Any], paths: Sequence[str]) -> dict[str, float]:
@@ -572,14 +575,7 @@ def step_label(result: Any, step: int) -> str:
     return f"week {step} of {run_view(result).last_step} · {date_of(result, step)}"
 
 
-OUTCOME_BADGE = {
-    "agreement_comprehensive": ("comprehensive agreement", F.OUTCOME_COLOURS["agreement_comprehensive"]),
-    "agreement_interim": ("interim agreement", F.OUTCOME_COLOURS["agreement_interim"]),
-    "declaration": ("declaration", F.OUTCOME_COLOURS["declaration"]),
-    "walk_away": ("walk-away", F.OUTCOME_COLOURS["walk_away"]),
-    "escalation": ("escalation", F.OUTCOME_COLOURS["escalation"]),
-    "stalemate": ("stalemate", F.OUTCOME_COLOURS["stalemate"]),
-}
+OUTCOME_BADGE = {k: (outcome_label(k), colour) for k, colour in F.OUTCOME_COLOURS.items()}
 _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS - {"blame"}) | PLEDGE_AND_TEST_KINDS | {"shock"}
 
 
@@ -700,11 +696,11 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     pos = F.network_positions(result)
     rows = _event_rows(result)
     actors = sorted({r["sender"] for r in rows if r["sender"]} | {n for r in rows for n in r["receiver"].split(" + ") if n})
-    kinds = sorted({r["kind"] for r in rows})
+    kinds = sorted({r["kind"] for r in rows})  # labels (F.events_table_rows): what the table shows and filters on
     m = result.manifest
     title = m.get("title") or m.get("scenario")
-    title_text = f"{title} — seed {m['seed']}, {m['mode']} mode" + (
-        " · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else ""
+    title_text = f"{title} — seed {m['seed']}, {mode_label(m['mode'])} mode" + (
+        " · changed: " + ", ".join(parameter_label(p) for p in sorted(cfg["overrides"])) if cfg["overrides"] else ""
     )
     mode = default_network_mode(result)
     grouped = mode == "grouped"
@@ -744,6 +740,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
         "title": title_text,
+        "mode_options": mode_options(service.base_scenario(cfg["scenario"])[0].mode),
         "run_info": run_info(service, cfg, result, mode),
         "fork_events": fork_event_options(service, cfg, 0).get("options", []),
         "errors": [],
@@ -1001,6 +998,42 @@ def fork_draft_edit(
     return {"draft": d, "draft_view": draft_chips(d)}
 
 
+def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str, at: Any) -> Out:
+    """Whether a ready-made question can change the run when forked at ``at``; the week to fork from when it can.
+
+    A preset that prevents an event (``PRESETS[...]["prevents"]``) can change nothing once that event has
+    happened: the fork then starts at the event's week instead (``at``), and the status says so. A run
+    without the event, or a fork from the last week, is said to change nothing.
+    """
+    if not config:
+        return {}
+    try:
+        result = service.result(config)
+    except InputError:
+        return {}
+    view = run_view(result)
+    week = int(at or 0)
+    last = view.last_step
+    prevents = PRESETS[preset].get("prevents")
+    if prevents:
+        when = next((int(e["step"]) for e in view.events if e["kind"] == prevents), None)
+        what = kind_label(prevents)
+        if when is None:
+            return {"status": f"This run has no {what}: “{PRESETS[preset]['label']}” cannot change its outcome."}
+        if week > when:
+            return {
+                "at": when,
+                "status": f"The {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
+                f"change anything: it will fork from week {when}, where it can.",
+            }
+        return {}
+    if week >= last:
+        return {
+            "status": f"Week {week} is the run's last week: a fork from there cannot change anything. Pick an earlier week in “At week”."
+        }
+    return {}
+
+
 def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_at: Any) -> Out:
     """The scenario's dated events from the fork week on, to tick for removal."""
     if not config:
@@ -1020,7 +1053,7 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         applies = (ev.mode or ("always" if ev.kind == "shock" else "forcing")) == "always" or mode == "forcing"
         who = f" {ev.sender}" if ev.sender else ""
         note = "" if applies else " (forcing mode only)"
-        options.append({"label": f"week {week}: {ev.kind}{who} — {ev.text or ''}{note}", "value": i})
+        options.append({"label": f"week {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}", "value": i})
     return {"options": options}
 
 
@@ -1051,7 +1084,12 @@ def run_fork_callback(
     s = int(min(max(int(step or 0), 0), max(run_view(base).last_step, run_view(alt).last_step)))
     out = fork_figures(base, alt, s, dimension_labels(service, cfg))
     out["fork"] = {"config": cfg, "spec": spec, "key": service.run_key(cfg, spec)}
-    out["status"] = f"Fork from week {spec['at']}: {base.outcome.replace('_', ' ')} → {alt.outcome.replace('_', ' ')}."
+    out["status"] = f"Fork from week {spec['at']}: {outcome_label(base.outcome)} → {outcome_label(alt.outcome)}."
+    if base.outcome == alt.outcome and base.metrics == alt.metrics:
+        out["status"] += (
+            " The fork changed nothing: same outcome and the same end state. The change may come too late "
+            "(after the week it matters) or be too small; try an earlier week."
+        )
     return out
 
 
@@ -1239,9 +1277,9 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
                 stack([m["trust"][key] for m in members]),
             )
         )
-    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs")
+    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)")
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
-    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs")
+    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)")
     return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure}
 
 
@@ -1365,6 +1403,7 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "pair_options": (ids.PAIRS, "options"),
     "outcome": (ids.OUTCOME, "children"),
     "title": (ids.TITLE, "children"),
+    "mode_options": (ids.MODE, "options"),
     "run_info": (ids.RUN_INFO, "data"),
     "errors": (ids.ERRORS, "children"),
     "fork_events": (ids.FORK_REMOVE, "options"),
@@ -1459,13 +1498,14 @@ def register(app: Dash, service: Service) -> None:
         Output(ids.ERRORS, "children", allow_duplicate=True),
         Output(ids.SCENARIO, "options", allow_duplicate=True),
         Output(ids.SCENARIO, "value", allow_duplicate=True),
+        Output(ids.SLIDER, "value", allow_duplicate=True),
         Input(ids.UPLOAD, "contents"),
         State(ids.UPLOAD, "filename"),
         State(ids.CONFIG, "data"),
         prevent_initial_call=True,
     )
     def _upload(contents: str | None, filename: str | None, config: Any) -> tuple[Any, ...]:
-        return _emit(["config", "errors", "scenario_options", "scenario"], upload_scenario(service, contents, filename, config))
+        return _emit(["config", "errors", "scenario_options", "scenario", "step"], upload_scenario(service, contents, filename, config))
 
     @app.callback(
         Output(ids.CONFIG, "data", allow_duplicate=True),
@@ -1669,6 +1709,7 @@ def register(app: Dash, service: Service) -> None:
         Output("fork-draft", "data"),
         Output("fork-draft-view", "children"),
         Output(ids.FORK_STATUS, "children", allow_duplicate=True),
+        Output(ids.FORK_AT, "value"),
         Input(ids.FORK_PRESET, "value"),
         Input("fork-add-change", "n_clicks"),
         Input("fork-add-event", "n_clicks"),
@@ -1704,8 +1745,16 @@ def register(app: Dash, service: Service) -> None:
             problems = check_fork_change(service, config, param, value)
             if problems:
                 return _emit(["status"], {"status": error_box(problems, "This change cannot be made")})
+        note: Out = {}
+        if ctx.triggered_id == ids.FORK_PRESET and preset in PRESETS:
+            note = preset_week(service, config, preset, at)
+            at = note.get("at", at)
         out = fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at)
-        return _emit(["draft", "draft_view", "status"], {**out, "status": ""} if out else out)
+        if out:
+            out = {**out, "status": note.get("status", "")}
+            if "at" in note:
+                out["at"] = note["at"]
+        return _emit(["draft", "draft_view", "status", "at"], out)
 
     def _searchable(component: str, find: Callable[[Any, Any, Any], dict[str, Any]], key: str) -> None:
         """A dropdown whose options the server finds from what is typed into it."""

@@ -13,6 +13,7 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from sim.labels import MODE_HELP, kind_label, parameter_label
 
 SPEEDS = [
     {"label": "0.5×", "value": 1600},
@@ -42,6 +43,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "no-walk-away": {
         "label": "Nobody walks away (a declaration instead)",
         "overrides": {"parameters.walk_audience": 0.0, "parameters.walk_leverage": 0.0},
+        "prevents": "walk_away",  # cannot change a run after its walk-away (dashboard.callbacks.preset_week)
     },
     "trusting": {"label": "Trust is easier to win (kappa × 2)", "overrides": {"parameters.kappa": 4.0}},
     "lower-bar": {"label": "A deal needs less trust (reneging less likely: renege_u 0.2)", "overrides": {"parameters.renege_u": 0.2}},
@@ -145,6 +147,16 @@ def top_bar(scenarios: Sequence[str | Mapping[str, str]], default_scenario: str,
 
 
 # ---------------------------------------------------------------- sidebar
+def mode_options(scenario_mode: str | None) -> list[dict[str, str]]:
+    """The Mode radio: the scenario's own mode (named), free or forcing -- the words the title and reports use."""
+    own = f" as the scenario says ({scenario_mode})" if scenario_mode else " as the scenario says"
+    return [
+        {"label": own, "value": "default"},
+        {"label": " free", "value": "free"},
+        {"label": " forcing", "value": "forcing"},
+    ]
+
+
 def sidebar() -> html.Div:
     return html.Div(
         className="sidebar",
@@ -161,14 +173,10 @@ def sidebar() -> html.Div:
             html.Div(
                 className="field",
                 children=[
-                    html.Label("Mode"),
+                    html.Label("Mode", title=f"{MODE_HELP['free']}; {MODE_HELP['forcing']}"),
                     dcc.RadioItems(
                         id=ids.MODE,
-                        options=[
-                            {"label": " scenario", "value": "default"},
-                            {"label": " free", "value": "free"},
-                            {"label": " forcing", "value": "forcing"},
-                        ],
+                        options=mode_options(None),
                         value="default",
                         inline=True,
                         inputStyle={"marginRight": "2px"},
@@ -516,8 +524,11 @@ def fork_tab() -> html.Div:
 
 def draft_chips(draft: Mapping[str, Any]) -> list[Any]:
     """The fork being prepared, as chips: its parameter changes and added events."""
-    chips = [html.Span(f"{k} = {v:g}", className="chip") for k, v in (draft.get("overrides") or {}).items()]
-    chips += [html.Span(f"+ week {e['week']}: {e['sender']} {e['kind']}", className="chip") for e in draft.get("add") or []]
+    chips = [html.Span(f"{parameter_label(k)} = {v:g}", className="chip", title=k) for k, v in (draft.get("overrides") or {}).items()]
+    chips += [
+        html.Span(f"+ week {e['week']}: {e['sender']} {kind_label(e['kind'])}", className="chip", title=e["kind"])
+        for e in draft.get("add") or []
+    ]
     return chips or [html.Span("no changes yet", className="muted")]
 
 

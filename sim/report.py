@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.labels import METRIC_LABELS, outcome_label
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -581,35 +582,6 @@ def history_chart(result: Any, record: Sequence[Mapping[str, Any]], items: Seque
 # -------------------------------------------------------------- formatting
 
 
-METRIC_LABELS = {
-    "summit_held": "Summit held",
-    "first_summit_week": "First summit (week)",
-    "summits": "Summits held",
-    "summit_results": "Summit results",
-    "cancellations": "Cancellations",
-    "reinstated": "Summit reinstated",
-    "walk_away": "Walk-away",
-    "walked_by": "Walked away",
-    "agreement_type": "Agreement type",
-    "agreement_week": "Agreement (week)",
-    "agreement_point": "Agreement point",
-    "time_to_agreement": "Time to agreement (weeks)",
-    "agreement_censored": "No agreement by the end",
-    "escalation": "Escalation",
-    "escalation_week": "Escalation (week)",
-    "moratorium_survival": "Moratorium survival (weeks)",
-    "moratorium_censored": "Moratorium held to the end",
-    "steps_run": "Weeks run",
-    "final_trust": "Final trust",
-    "final_pressure": "Final pressure",
-    "final_tension": "Final tension",
-    "final_zone_area": "Final zone of agreement",
-    "mean_zone_area": "Mean zone of agreement",
-    "hardliner_influence": "Hardliner influence (end)",
-    "signals_sent": "Signals sent",
-}
-
-
 def fmt_value(v: Any) -> str:
     """A metric value for a table cell.
 
@@ -810,7 +782,7 @@ def render_run_report(result: Any, run_dir: str | Path | None = None) -> tuple[s
         sc=sc,
         title=sc["title"],
         outcome=sentence,
-        outcome_code=str(m.get("outcome")),
+        outcome_code=outcome_label(m.get("outcome")),
         metrics=metric_rows(m),
         items=items,
         thresholds={"trust": TRUST_THRESHOLD, "stance": STANCE_THRESHOLD, "pressure": PRESSURE_THRESHOLD},
@@ -955,7 +927,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
         lo, hi = sf.wilson_interval(k, n)
-        out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
+        out["outcomes"].append({"outcome": outcome_label(o), "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
     out["share"] = _chart(
         "fig-outcomes",
         "Outcomes of all finished runs",
