@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from dash import Dash, html
 from dash.exceptions import DependencyException
 
+from dashboard.about import register_docs
 from dashboard.cache import LRUCache
 from dashboard.callbacks import initial_state, register, report_writer
 from dashboard.layout import build_layout
@@ -159,6 +160,7 @@ def create_app(
             log.exception("could not draw the default run in advance")
     app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)  # type: ignore[assignment]
     register(app, service)
+    register_docs(app)
     harden(app, allowed_hosts)
     app.server.extensions["summitry_service"] = service
     return app

@@ -72,7 +72,7 @@ def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, An
             except ValueError:
                 step = 0
         elif k == "tab":
-            tab = v if v in ("run", "fork", "ensemble") else "run"
+            tab = v if v in ("run", "fork", "ensemble", "about") else "run"
         elif k in RESERVED_QUERY:
             raw[k] = v
         else:
@@ -360,6 +360,14 @@ def _actor_count(sc: Any) -> int:
     return sum(1 + len(side.factions) for side in sc.sides.values()) + len(sc.third_parties)
 
 
+def _fork_param_option(path: str) -> dict[str, str]:
+    """A model parameter by its label (its path still finds it when typed); an actor's field by its path."""
+    if path.startswith("parameters."):
+        label = parameter_label(path)
+        return {"label": label, "value": path, "search": f"{path} {label}"}
+    return {"label": path, "value": path}
+
+
 def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
     """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
 
@@ -370,7 +378,7 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
     (``sides.a.factions.3.influence``), or a disabled line saying that no parameter has that name,
     with close matches. ``value`` (the one picked) is always kept in the list.
     """
-    every = [{"label": p.path, "value": p.path} for p in table]
+    every = [_fork_param_option(p.path) for p in table]
     if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
         return every
     from sim.loading import close_matches

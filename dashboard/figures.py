@@ -711,9 +711,9 @@ def issue_space_figure(result: Any, step: int, labels: Mapping[str, str] | None 
             )
         )
     for label, colour, symbol in (
-        (short_name(view.side_names.get(a, a), 14), light[a], "square"),
-        (short_name(view.side_names.get(b, b), 14), light[b], "square"),
-        ("both: zone", _tint(ZONE_COLOUR, 0.75), "square"),
+        (f"{short_name(view.side_names.get(a, a), 14)} accepts", light[a], "square"),
+        (f"{short_name(view.side_names.get(b, b), 14)} accepts", light[b], "square"),
+        ("both accept: zone of agreement", _tint(ZONE_COLOUR, 0.75), "square"),
         ("offer", "#555", "x"),
     ):
         fig.add_trace(

@@ -13,6 +13,7 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from dashboard.about import about_panel, signal_legend
 from sim.labels import MODE_HELP, kind_label, parameter_label
 
 SPEEDS = [
@@ -221,7 +222,9 @@ def param_control(info: Any, value: float | None) -> html.Div:
     lo, hi = info.low, info.high
     finite = math.isfinite(lo) and math.isfinite(hi)
     missing = value is None or (isinstance(value, float) and math.isnan(value))
-    label = info.path.split(".", 1)[1] if "." in info.path else info.path
+    # the words, not the path: the group heading names the actor; the path (for --set and files) is in the tooltip
+    field = info.path.split(".", 1)[1] if "." in info.path else info.path
+    label = parameter_label(info.path) if info.path.startswith("parameters.") else field.replace(".", " › ").replace("_", " ")
     rng = f"{lo:g} – {hi:g}" if finite else ""
     if finite and not missing:
         control: Any = dcc.Slider(
@@ -248,7 +251,7 @@ def param_control(info: Any, value: float | None) -> html.Div:
     return html.Div(
         className="param",
         id={"type": ids.PARAM_ROW, "path": info.path},
-        title=info.description,
+        title=f"{info.path}: {info.description}",
         children=[html.Div(className="name", children=[html.Span(label), html.Span(rng, className="range")]), control],
     )
 
@@ -381,7 +384,7 @@ def run_tab() -> html.Div:
             html.Div(
                 className="grid3",
                 children=[
-                    card(network_mode_toggle(), graph(ids.NETWORK, 338, "loading…"), cls="wide network"),
+                    card(network_mode_toggle(), graph(ids.NETWORK, 338, "loading…"), signal_legend(), cls="wide network"),
                     card(
                         timeline_graph(ids.TRUST, 300),
                         dcc.Dropdown(
@@ -606,6 +609,13 @@ def build_layout(scenarios: Sequence[str | Mapping[str, str]], default_scenario:
                             ),
                             dcc.Tab(
                                 label="Ensemble", value="ensemble", children=ensemble_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED
+                            ),
+                            dcc.Tab(
+                                label="About this model",
+                                value="about",
+                                children=about_panel(),
+                                style=TAB_STYLE,
+                                selected_style=TAB_SELECTED,
                             ),
                         ],
                     ),

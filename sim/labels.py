@@ -2,7 +2,7 @@
 
 One table, shared by the dashboard and the reports, so that a run reads the
 same in both: ``walk_away`` is "walk-away", ``summit_held`` "summit held",
-``parameters.trust_decl`` "trust needed for a declaration (trust_decl)".
+``parameters.trust_decl`` "trust needed for a declaration".
 The identifiers stay what files, URLs and ``--set`` use; only what is shown
 to a person changes.
 """
@@ -46,7 +46,7 @@ MODE_LABELS: dict[str, str] = {
 
 MODE_HELP: dict[str, str] = {
     "free": "free: the agents choose every signal",
-    "forcing": "forcing: the record's events happen on their dates, the agents choose the rest",
+    "forcing": "forcing: the record's signals are injected on their dates; leaders and third parties choose nothing, factions still choose",
 }
 
 METRIC_LABELS: dict[str, str] = {
@@ -186,17 +186,19 @@ _CATALOGUE: Mapping[str, Any] | None = None
 def parameter_label(path: str) -> str:
     """A parameter path's label: what it is in words, with its name.
 
+    The path itself (what ``--set`` and the files use) is for tooltips and search, not for the label.
+
     >>> parameter_label("parameters.trust_decl")
-    'trust needed for a declaration (trust_decl)'
-    >>> parameter_label("sides.us.leader.traits.risk_tolerance")
-    'us leader: risk tolerance'
+    'trust needed for a declaration'
+    >>> parameter_label("trump.traits.risk_tolerance")
+    'trump: risk tolerance'
     >>> parameter_label("sides.dprk.factions.2.influence")
     'dprk faction 2: influence'
     """
     parts = path.split(".")
     if parts[0] == "parameters" and len(parts) == 2:
         name = parts[1]
-        return f"{PARAMETER_LABELS[name]} ({name})" if name in PARAMETER_LABELS else name.replace("_", " ")
+        return PARAMETER_LABELS.get(name, name.replace("_", " "))
     field = parts[-1].replace("_", " ")
     owner = [p for p in parts[:-1] if p not in ("sides", "traits", "acceptance", "initial", "pressure_weights", "third_parties")]
     words = " ".join("faction" if p == "factions" else p for p in owner)

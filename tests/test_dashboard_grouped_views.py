@@ -127,7 +127,8 @@ def test_the_fork_list_of_a_large_scenario_holds_no_faction_field_up_front(big: 
     table = service.parameter_table(config["scenario"])
     hint = panel["fork_params"][-1]
     assert hint["disabled"] and f"{sum(p.path.startswith(('side0-f', 'side1-f')) for p in table)} faction fields" in hint["label"]
-    assert len(to_json(panel["fork_params"])) < 12_000  # every field: about 700 kB
+    # every field: about 700 kB; the model parameters' human labels (and their paths to search by) add about 4 kB
+    assert len(to_json(panel["fork_params"])) < 16_000
 
 
 def test_the_fork_search_finds_faction_fields_and_typed_paths(big: tuple[Service, dict[str, Any]]) -> None:
@@ -169,7 +170,11 @@ def test_small_scenarios_keep_every_fork_parameter_and_no_search(tmp_path: Path)
     config = {"scenario": "hanoi-2019", "seed": 0}
     table = service.parameter_table("hanoi-2019")
     panel = build_param_panel(service, config, None)
-    assert panel["fork_params"] == [{"label": p.path, "value": p.path} for p in table]
+    assert [o["value"] for o in panel["fork_params"]] == [p.path for p in table]
+    # human labels; the path (what --set takes) still finds a parameter when typed
+    labels = {o["value"]: o for o in panel["fork_params"]}
+    assert labels["parameters.trust_decl"]["label"] == "trust needed for a declaration"
+    assert "parameters.trust_decl" in labels["parameters.trust_decl"]["search"]
     assert fork_param_search(service, config, "hawks", None) == {}
     out = render_run(service, config, 5, [])
     assert len(lines(out["stance"])) == len(run_view(service.result(config)).actors)

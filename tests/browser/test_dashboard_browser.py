@@ -149,7 +149,7 @@ def test_fork_shows_two_branches(dash_duo: Any, app: Any) -> None:
     driver = dash_duo.driver
     dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()
     dash_duo.select_dcc_dropdown(f"#{ids.FORK_PRESET}", index=0)  # nobody walks away
-    dash_duo.wait_for_contains_text("#fork-draft-view", "parameters.walk_audience = 0", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#fork-draft-view", "audience value of walking away = 0", timeout=TIMEOUT)
     click(driver, ids.FORK_RUN)
     dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", "Fork from week 30", timeout=TIMEOUT)
     data = wait_for(lambda: graph_data(driver, ids.FORK_TRUST))
