@@ -1009,8 +1009,8 @@ def fork_draft_edit(
 def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str, at: Any) -> Out:
     """Whether a ready-made question can change the run when forked at ``at``; the week to fork from when it can.
 
-    A preset that prevents an event (``PRESETS[...]["prevents"]``) can change nothing once that event has
-    happened: the fork then starts at the event's week instead (``at``), and the status says so. A run
+    A preset that prevents an event (``PRESETS[...]["prevents"]``) cannot prevent it once its last occurrence
+    has happened: the fork then starts at that week instead (``at``), and the status says so. A run
     without the event, or a fork from the last week, is said to change nothing.
     """
     if not config:
@@ -1024,15 +1024,16 @@ def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str,
     last = view.last_step
     prevents = PRESETS[preset].get("prevents")
     if prevents:
-        when = next((int(e["step"]) for e in view.events if e["kind"] == prevents), None)
+        weeks = [int(e["step"]) for e in view.events if e["kind"] == prevents]
         what = kind_label(prevents)
-        if when is None:
+        if not weeks:
             return {"status": f"This run has no {what}: “{PRESETS[preset]['label']}” cannot change its outcome."}
+        when = max(weeks)  # the last one is the one that decides the outcome
         if week > when:
             return {
                 "at": when,
-                "status": f"The {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
-                f"change anything: it will fork from week {when}, where it can.",
+                "status": f"The last {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
+                f"prevent it: it will fork from week {when}, where it can.",
             }
         return {}
     if week >= last:

@@ -8,8 +8,12 @@
 * **Framing and scripts.** ``X-Frame-Options: DENY`` and CSP ``frame-ancestors
   'none'`` keep the page out of other sites' frames; the CSP allows scripts
   from the server itself and the page's own inline scripts by hash (Dash's
-  renderer and the clientside callbacks), nothing else. Inline styles stay
-  allowed: plotly.js and Dash's components set ``style`` attributes.
+  renderer and the clientside callbacks); no other inline script runs.
+  ``'unsafe-eval'`` stays allowed because plotly.js's WebGL traces (the
+  network and stance charts above 300 actors) compile their shaders'
+  drawing code with ``new Function``; without it those charts show "WebGL is
+  not supported". Inline styles stay allowed: plotly.js and Dash's
+  components set ``style`` attributes.
 * **Callback requests.** A body that is not a callback request (not JSON, a
   wrong shape, an unknown output) gets a short JSON answer with status 400,
   and an internal fault while computing an update a JSON 500, instead of an
@@ -80,7 +84,7 @@ def host_name(header: str) -> str:
 
 def content_security_policy(app: Dash) -> str:
     """The page's CSP: own origin only, the page's inline scripts by hash, no framing, no plugins."""
-    scripts = " ".join(["'self'", *app.csp_hashes()])
+    scripts = " ".join(["'self'", "'unsafe-eval'", *app.csp_hashes()])
     return "; ".join(
         [
             "default-src 'self'",
