@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.errors import ScenarioError
 from sim.loading import Loc, format_loc, parse_document, read_text, validation_messages
 from sim.parameters import DEFAULT_RANGES, ModelParameters
-from sim.signals import FACTION_ROLES, Effect, SignalKind, build_catalogue
+from sim.signals import DEFAULT_WORDING, FACTION_ROLES, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
@@ -293,6 +293,18 @@ class Pattern(_Data):
     weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
 
 
+class Wording(_Data):
+    """Case-specific words the engine's event sentences use; the defaults are generic (no case in them)."""
+
+    moratorium: str = Field(
+        DEFAULT_WORDING["moratorium"],
+        min_length=1,
+        max_length=200,
+        description="What a test-moratorium pledge promises, in words: '{sender} pledges to {receiver} <moratorium>' "
+        "(e.g. 'a moratorium on nuclear and long-range tests').",
+    )
+
+
 class Scenario(_Data):
     """A whole case: everything a run needs besides the seed."""
 
@@ -318,6 +330,7 @@ class Scenario(_Data):
     pledges: list[InitialPledge] = Field(default_factory=list, description="Pledges in force at step 0.")
     record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
     patterns: list[Pattern] = Field(default_factory=list)
+    wording: Wording = Field(default_factory=Wording, description="Case-specific words of the event sentences.")
     parameters: ModelParameters = Field(default_factory=ModelParameters)
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters."
@@ -325,7 +338,7 @@ class Scenario(_Data):
 
     @cached_property
     def catalogue(self) -> dict[str, SignalKind]:
-        return build_catalogue(self.signals)
+        return build_catalogue(self.signals, self.wording.model_dump())
 
     def actor_ids(self) -> list[str]:
         ids = []

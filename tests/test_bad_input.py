@@ -404,6 +404,13 @@ CASES = [
         errors=1,
         also_run=True,
     ),
+    Case(
+        "wording-misspelt-key",
+        text=TEACHING + "wording:\n  moratoriun: a freeze on tests\n",
+        field="wording.moratoriun",
+        marker="  moratoriun:",
+        expect=("unknown key",),
+    ),
     Case("directory", make=_directory, expect=("is a directory, not a scenario file",)),
     Case("nonexistent-path", make=_missing, expect=("no such scenario file",)),
 ]
