@@ -25,9 +25,10 @@ def sweep_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
 ) -> None:
     """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.markup import escape
+    from rich.progress import TextColumn, TimeElapsedColumn
 
-    from sim.cli import err
+    from sim.cli import err, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
     from sim.sweep import load_spec, make_executor, run_sweep
@@ -46,15 +47,10 @@ def sweep_cmd(
     start = [0.0, 0]
     import time
 
-    with Progress(
-        TextColumn("[bold]runs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[outcomes]}"),
-        console=err,
+    with progress_bar(
+        "runs",
+        extra=(TextColumn("{task.fields[rate]}"), TimeElapsedColumn()),
+        tail="{task.fields[outcomes]}",
         disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
     ) as progress:
         task = progress.add_task("sweep", total=None, rate="", outcomes="")
@@ -73,7 +69,8 @@ def sweep_cmd(
             with ex:
                 summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
         except KeyboardInterrupt:
-            err.print(f"interrupted; finished batches are kept — continue with: summitry sweep {spec} --out {out} --resume")
+            again = resume_command("sweep", spec, out=out, executor=executor, workers=workers, address=address)
+            err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
     print_sweep_summary(out, console)
     err.print(
@@ -106,16 +103,15 @@ def print_sweep_summary(out: Path, console: object) -> None:
     for o in shown:
         t.add_column(o, justify="right", no_wrap=True)
     limit = 25
-    from sim.cli import out as _out
+    from sim.cli import print_table
 
-    _out.width = max(getattr(_out, "width", 80), 140)
     for _, row in merged.head(limit).iterrows():
         cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]
         cells += [f"{row[o]:.2f} ({row[o + '_low']:.2f}-{row[o + '_high']:.2f})" for o in shown]
         t.add_row(*cells)
     if len(merged) > limit:
         t.caption = f"first {limit} of {len(merged)} points; all are in {out}/runs/"
-    console.print(t)  # type: ignore[attr-defined]
+    print_table(t, console)  # type: ignore[arg-type]
     sens = manifest.get("sensitivity") or {}
     for metric in ("walk_away", "agreement", "summit_held", "escalation"):
         if metric not in sens:
@@ -128,4 +124,4 @@ def print_sweep_summary(out: Path, console: object) -> None:
             st.add_column(k, justify="right")
         for name, vals in sens[metric]["indices"].items():
             st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
-        console.print(st)  # type: ignore[attr-defined]
+        print_table(st, console)  # type: ignore[arg-type]
