@@ -1235,6 +1235,7 @@ def calibrate(
     backtest_runs: int = 200,
     batch_size: int = 50,
     progress: ProgressFn | None = None,
+    security: Any = None,
 ) -> CalibrationResult:
     """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
@@ -1279,7 +1280,7 @@ def calibrate(
         patterns=True,
     )
     loaded = resolve_spec(spec, "summitry calibrate")
-    ex = make_executor(executor, workers, address)
+    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.sweep.dask_security)
     t0 = time.perf_counter()
     try:
 

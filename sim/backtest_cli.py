@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from sim.sweep_cli import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
@@ -222,7 +224,10 @@ def calibrate_cmd(
     ] = None,
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: a LocalCluster).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
+    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[
@@ -238,6 +243,9 @@ def calibrate_cmd(
     from sim.scenario import load_scenario
 
     _executor_args(executor, address)
+    from sim.sweep import dask_security
+
+    security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     _check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
@@ -271,6 +279,7 @@ def calibrate_cmd(
                 resume=resume,
                 backtest_runs=backtest_runs,
                 progress=progress,
+                security=security,
             )
     except KeyboardInterrupt:
         again = resume_command(
@@ -285,6 +294,9 @@ def calibrate_cmd(
             executor=executor,
             workers=workers,
             address=address,
+            tls_ca_file=tls_ca_file,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
             seed=seed,
             backtest_runs=backtest_runs,
         )

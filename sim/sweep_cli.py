@@ -9,6 +9,14 @@ from typing import Annotated
 
 import typer
 
+ADDRESS_HELP = (
+    "Dask scheduler, tcp://HOST:8786 or tls://HOST:8786 (default: start a LocalCluster). Only a scheduler you control: "
+    "Dask messages can carry pickles, so a hostile one can run code here; rows it returns are checked before they are stored."
+)
+TLS_CA_HELP = "TLS: the certificate authority (PEM) that signed the scheduler's certificate; needs a tls:// --address."
+TLS_CERT_HELP = "TLS: this client's certificate (PEM), for schedulers that require client certificates; with --tls-key."
+TLS_KEY_HELP = "TLS: the private key (PEM) of --tls-cert."
+
 
 def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep_cmd)
@@ -19,19 +27,26 @@ def sweep_cmd(
     out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[
-        str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: start a LocalCluster).")
-    ] = None,
+    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
+    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
 ) -> None:
-    """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet."""
+    """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet.
+
+    With --address, use only a Dask scheduler you control: Dask's messages can carry pickles, so a
+    hostile scheduler can run code in this process. Every row a worker sends back is checked before
+    it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
+    with --tls-key when the scheduler asks for client certificates).
+    """
     from rich.markup import escape
     from rich.progress import TextColumn, TimeElapsedColumn
 
     from sim.cli import err, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
-    from sim.sweep import load_spec, make_executor, run_sweep
+    from sim.sweep import dask_security, load_spec, make_executor, run_sweep
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")
@@ -40,8 +55,9 @@ def sweep_cmd(
     from sim.outputs import check_out_dir
 
     check_out_dir(out, "--out", owned="sweep")
+    security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     loaded = load_spec(spec)
-    ex = make_executor(executor, workers, address)
+    ex = make_executor(executor, workers, address, security)
     n_workers = getattr(ex, "workers", 1)
     err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
     start = [0.0, 0]
@@ -69,7 +85,17 @@ def sweep_cmd(
             with ex:
                 summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
         except KeyboardInterrupt:
-            again = resume_command("sweep", spec, out=out, executor=executor, workers=workers, address=address)
+            again = resume_command(
+                "sweep",
+                spec,
+                out=out,
+                executor=executor,
+                workers=workers,
+                address=address,
+                tls_ca_file=tls_ca_file,
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+            )
             err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
     print_sweep_summary(out, console)
