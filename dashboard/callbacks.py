@@ -1136,7 +1136,11 @@ def compare_table(base: Any, alt: Any) -> html.Table:
     rows: list[tuple[str, Any, Any]] = [
         ("outcome", OUTCOME_BADGE.get(base.outcome, (base.outcome,))[0], OUTCOME_BADGE.get(alt.outcome, (alt.outcome,))[0]),
         ("in words", outcome_sentence(base), outcome_sentence(alt)),
-        ("summits", ", ".join(mb.get("summit_results") or []) or "none", ", ".join(ma.get("summit_results") or []) or "none"),
+        (
+            "summits",
+            ", ".join(outcome_label(r) for r in mb.get("summit_results") or []) or "none",
+            ", ".join(outcome_label(r) for r in ma.get("summit_results") or []) or "none",
+        ),
     ]
     for k in mb.get("final_trust", {}):
         a, s = k.split("->")

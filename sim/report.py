@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, RunDirError, SummitryError
-from sim.labels import METRIC_LABELS, outcome_label
+from sim.labels import METRIC_LABELS, kind_label, outcome_label
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -647,7 +647,7 @@ def event_table(result: Any) -> tuple[list[str], list[list[str]]]:
                 "date": r["date"],
                 "sender": r["sender"],
                 "receiver": r["receiver"],
-                "kind": r["kind"],
+                "kind": kind_label(str(r["kind"])),
                 "sentence": r["text"],
                 "source": r["source"],
             }
