@@ -99,6 +99,12 @@ def register(app: typer.Typer) -> None:
             scenario_file=scenario_file,
             allowed_hosts=allowed_host_names(host, allowed_host or ()),
         )
+        if allowed_host_names(host, allowed_host or ()) is None and "*" not in (allowed_host or ()):
+            typer.echo(
+                f"note: bound to {host} (every interface) without --allowed-host: any Host header is answered; "
+                "name the hosts browsers use with --allowed-host NAME to refuse others",
+                err=True,
+            )
         shown = f"file {scenario_file}" if scenario_file else name
         typer.echo(f"summitry dashboard on http://{host}:{port}/ (bound to {host}; scenario {shown}); Ctrl+C to stop", err=True)
         if overrides:

@@ -149,3 +149,17 @@ def test_a_well_formed_callback_still_works(app: Any, client: Any) -> None:
     r = client.post("/_dash-update-component", json=body)
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     assert "not valid base64" in r.get_data(as_text=True)
+
+
+def test_every_interface_without_allowed_hosts_says_the_check_is_off(monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    import waitress
+
+    got: dict[str, Any] = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: got.update(app=app, **kw))
+    r = cli("dashboard", "--scenario", "teaching", "--host", "0.0.0.0")
+    assert r.code == 0
+    assert "any Host header is answered" in r.stderr
+    assert got["app"].test_client().get("/_dash-dependencies", headers={"Host": "anything.lan"}).status_code == 200
+    r = cli("dashboard", "--scenario", "teaching", "--host", "0.0.0.0", "--allowed-host", "summit.lan")
+    assert "any Host header" not in r.stderr
+    assert got["app"].test_client().get("/_dash-dependencies", headers={"Host": "anything.lan"}).status_code == 400
