@@ -20,7 +20,20 @@ from sim.labels import MODE_HELP, kind_label
 
 DOCS_ROUTE = "/docs/ODD"
 """Where the server renders the ODD description of the model."""
-ODD_FILE = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+
+
+def odd_file() -> Path:
+    """The ODD description: the checkout's docs/ODD.md, else the copy installed as package data (dashboard/docs)."""
+    checkout = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+    if checkout.is_file() and (checkout.parent.parent / "pyproject.toml").is_file():
+        return checkout
+    from importlib import resources
+
+    installed = resources.files("dashboard") / "docs" / "ODD.md"
+    return installed if isinstance(installed, Path) else Path(str(installed))
+
+
+ODD_FILE = odd_file()
 
 #: (title, ODD heading, paragraph): one per mechanism, in the order a week runs them.
 MECHANISMS: tuple[tuple[str, str, str], ...] = (
