@@ -20,10 +20,12 @@ from urllib.parse import urlsplit
 from dash import Dash, html
 from dash.exceptions import DependencyException
 
+from dashboard.about import register_docs
 from dashboard.cache import LRUCache
 from dashboard.callbacks import initial_state, register, report_writer
 from dashboard.layout import build_layout
-from dashboard.service import MAX_UPLOAD_BYTES, Service
+from dashboard.security import LOOPBACK_NAMES, harden
+from dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, UploadStore
 from dashboard.style import index_page
 
 #: The scenario the dashboard opens on.
@@ -57,12 +59,28 @@ def _private_upload_dir() -> Path:
     return directory
 
 
+def read_scenario_file(path: Path) -> tuple[str, str]:
+    """(text, file name) of a scenario file named at startup, validated.
+
+    Raises ScenarioError (file:line: field: problem) when the file cannot be read or is not a valid scenario.
+    """
+    from sim.errors import ScenarioError
+    from sim.loading import read_text
+    from sim.scenario import load_scenario_text
+
+    text = read_text(path, "scenario", ScenarioError)
+    load_scenario_text(text, str(path))
+    return text, path.name
+
+
 def create_app(
     default_scenario: str = DEFAULT_SCENARIO,
     cache_size: int = 32,
     upload_dir: str | Path | None = None,
     title: str = "summitry",
     warm: bool = True,
+    scenario_file: str | Path | None = None,
+    allowed_hosts: frozenset[str] | None = LOOPBACK_NAMES,
     **dash_kwargs: Any,
 ) -> Dash:
     """A new dashboard app.
@@ -77,12 +95,22 @@ def create_app(
         title: the browser tab's title.
         warm: compute the default scenario's run and first page now (about
             0.2 s), so the first visit is served from the cache.
+        scenario_file: a scenario file to open on instead of ``default_scenario``
+            (validated now: a bad file raises :class:`~sim.errors.ScenarioError`);
+            the server keeps it for its whole life and lists it in the dropdown.
+        allowed_hosts: host names a request's ``Host`` header may carry
+            (None: any); see :mod:`dashboard.security`.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
         upload_dir = _private_upload_dir()
+    pinned = read_scenario_file(Path(scenario_file)) if scenario_file is not None else None
+    if pinned is not None:
+        default_scenario = UPLOAD_PREFIX + UploadStore.key_of(pinned[0])
     service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
-    if default_scenario not in service.builtin():
+    if pinned is not None:
+        service.uploads.pin(*pinned)
+    elif default_scenario not in service.builtin():
         raise ValueError(f"{default_scenario}: not a built-in scenario ({', '.join(service.builtin())})")
     app = Dash(__name__, title=title, update_title=None, serve_locally=True, **dash_kwargs)  # type: ignore[arg-type]
     # dcc.Graph loads plotly.js from this address when serving locally (dash-renderer sets window._dashPlotlyJSURL to it)
@@ -105,7 +133,8 @@ def create_app(
         return "Not found", 404
 
     report = report_writer() is not None
-    scenarios = service.builtin()
+    scenarios: list[str | dict[str, str]] = [*service.builtin()]
+    scenarios += [{"label": f"{name} (file)", "value": UPLOAD_PREFIX + key} for key, (_, name) in service.uploads.pinned.items()]
     first_pages: LRUCache[dict[tuple[str, str], Any]] = LRUCache(16)
 
     def serve_layout() -> html.Div:
@@ -131,5 +160,7 @@ def create_app(
             log.exception("could not draw the default run in advance")
     app.validation_layout = build_layout(scenarios, default_scenario, report_available=report)  # type: ignore[assignment]
     register(app, service)
+    register_docs(app)
+    harden(app, allowed_hosts)
     app.server.extensions["summitry_service"] = service
     return app

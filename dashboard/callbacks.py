@@ -35,6 +35,7 @@ from dashboard.layout import (
     TIMELINE_GRAPHS,
     draft_chips,
     matches,
+    mode_options,
     param_groups,
     param_panel,
     param_rows,
@@ -44,6 +45,7 @@ from dashboard.layout import (
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
 from sim.errors import InputError
+from sim.labels import kind_label, mode_label, outcome_label, parameter_label
 from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
@@ -71,7 +73,7 @@ def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, An
             except ValueError:
                 step = 0
         elif k == "tab":
-            tab = v if v in ("run", "fork", "ensemble") else "run"
+            tab = v if v in ("run", "fork", "ensemble", "about") else "run"
         elif k in RESERVED_QUERY:
             raw[k] = v
         else:
@@ -188,7 +190,8 @@ def init_from_url(service: Service, search: str | None) -> Out:
 
 def scenario_options(service: Service, current: str | None = None) -> list[dict[str, str]]:
     options = [{"label": s, "value": s} for s in service.builtin()]
-    if current and current.startswith(UPLOAD_PREFIX):
+    options += [{"label": f"{name} (file)", "value": UPLOAD_PREFIX + key} for key, (_, name) in service.uploads.pinned.items()]
+    if current and current.startswith(UPLOAD_PREFIX) and current[len(UPLOAD_PREFIX) :] not in service.uploads.pinned:
         found = service.uploads.get(current[len(UPLOAD_PREFIX) :])
         name = found[1] if found else "uploaded scenario"
         options.append({"label": f"{name} (uploaded)", "value": current})
@@ -258,7 +261,8 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
     ref = UPLOAD_PREFIX + key
     seed = (config or {}).get("seed", 0)
     new = service.config({"scenario": ref, "seed": seed, "mode": None, "overrides": {}})
-    return {"config": new, "errors": [], "scenario_options": scenario_options(service, ref), "scenario": ref}
+    # a new case opens at its beginning, not at the week the previous run was showing
+    return {"config": new, "errors": [], "scenario_options": scenario_options(service, ref), "scenario": ref, "step": 0}
 
 
 def collect_overrides(service: Service, scenario: str, values: Sequence[Any], paths: Sequence[str]) -> dict[str, float]:
@@ -357,6 +361,14 @@ def _actor_count(sc: Any) -> int:
     return sum(1 + len(side.factions) for side in sc.sides.values()) + len(sc.third_parties)
 
 
+def _fork_param_option(path: str) -> dict[str, str]:
+    """A model parameter by its label (its path still finds it when typed); an actor's field by its path."""
+    if path.startswith("parameters."):
+        label = parameter_label(path)
+        return {"label": label, "value": path, "search": f"{path} {label}"}
+    return {"label": path, "value": path}
+
+
 def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
     """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
 
@@ -367,7 +379,7 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
     (``sides.a.factions.3.influence``), or a disabled line saying that no parameter has that name,
     with close matches. ``value`` (the one picked) is always kept in the list.
     """
-    every = [{"label": p.path, "value": p.path} for p in table]
+    every = [_fork_param_option(p.path) for p in table]
     if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
         return every
     from sim.loading import close_matches
@@ -375,7 +387,7 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
 
     factions = {f.id for side in sc.sides.values() for f in side.factions}
     is_faction = [p.path.split(".", 1)[0] in factions for p in table]
-    out = [o for o, f in zip(every, is_faction, strict=True) if not f]
+    out: list[dict[str, Any]] = [o for o, f in zip(every, is_faction, strict=True) if not f]
     offered = {o["value"] for o in out}
     text = (search or "").strip()
     if value and value not in offered:
@@ -572,14 +584,7 @@ def step_label(result: RunResult, step: int) -> str:
     return f"week {step} of {run_view(result).last_step} · {date_of(result, step)}"
 
 
-OUTCOME_BADGE = {
-    "agreement_comprehensive": ("comprehensive agreement", F.OUTCOME_COLOURS["agreement_comprehensive"]),
-    "agreement_interim": ("interim agreement", F.OUTCOME_COLOURS["agreement_interim"]),
-    "declaration": ("declaration", F.OUTCOME_COLOURS["declaration"]),
-    "walk_away": ("walk-away", F.OUTCOME_COLOURS["walk_away"]),
-    "escalation": ("escalation", F.OUTCOME_COLOURS["escalation"]),
-    "stalemate": ("stalemate", F.OUTCOME_COLOURS["stalemate"]),
-}
+OUTCOME_BADGE = {k: (outcome_label(k), colour) for k, colour in F.OUTCOME_COLOURS.items()}
 _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS - {"blame"}) | PLEDGE_AND_TEST_KINDS | {"shock"}
 
 
@@ -700,11 +705,11 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     pos = F.network_positions(result)
     rows = _event_rows(result)
     actors = sorted({r["sender"] for r in rows if r["sender"]} | {n for r in rows for n in r["receiver"].split(" + ") if n})
-    kinds = sorted({r["kind"] for r in rows})
+    kinds = sorted({r["kind"] for r in rows})  # labels (F.events_table_rows): what the table shows and filters on
     m = result.manifest
     title = m.get("title") or m.get("scenario")
-    title_text = f"{title} — seed {m['seed']}, {m['mode']} mode" + (
-        " · changed: " + ", ".join(sorted(cfg["overrides"])) if cfg["overrides"] else ""
+    title_text = f"{title} — seed {m['seed']}, {mode_label(m['mode'])} mode" + (
+        " · changed: " + ", ".join(parameter_label(p) for p in sorted(cfg["overrides"])) if cfg["overrides"] else ""
     )
     mode = default_network_mode(result)
     grouped = mode == "grouped"
@@ -744,6 +749,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
         "title": title_text,
+        "mode_options": mode_options(service.base_scenario(cfg["scenario"])[0].mode),
         "run_info": run_info(service, cfg, result, mode),
         "fork_events": fork_event_options(service, cfg, 0).get("options", []),
         "errors": [],
@@ -1001,6 +1007,43 @@ def fork_draft_edit(
     return {"draft": d, "draft_view": draft_chips(d)}
 
 
+def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str, at: Any) -> Out:
+    """Whether a ready-made question can change the run when forked at ``at``; the week to fork from when it can.
+
+    A preset that prevents an event (``PRESETS[...]["prevents"]``) cannot prevent it once its last occurrence
+    has happened: the fork then starts at that week instead (``at``), and the status says so. A run
+    without the event, or a fork from the last week, is said to change nothing.
+    """
+    if not config:
+        return {}
+    try:
+        result = service.result(config)
+    except InputError:
+        return {}
+    view = run_view(result)
+    week = int(at or 0)
+    last = view.last_step
+    prevents = PRESETS[preset].get("prevents")
+    if prevents:
+        weeks = [int(e["step"]) for e in view.events if e["kind"] == prevents]
+        what = kind_label(prevents)
+        if not weeks:
+            return {"status": f"This run has no {what}: “{PRESETS[preset]['label']}” cannot change its outcome."}
+        when = max(weeks)  # the last one is the one that decides the outcome
+        if week > when:
+            return {
+                "at": when,
+                "status": f"The last {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
+                f"prevent it: it will fork from week {when}, where it can.",
+            }
+        return {}
+    if week >= last:
+        return {
+            "status": f"Week {week} is the run's last week: a fork from there cannot change anything. Pick an earlier week in “At week”."
+        }
+    return {}
+
+
 def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_at: Any) -> Out:
     """The scenario's dated events from the fork week on, to tick for removal."""
     if not config:
@@ -1020,7 +1063,7 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         applies = (ev.mode or ("always" if ev.kind == "shock" else "forcing")) == "always" or mode == "forcing"
         who = f" {ev.sender}" if ev.sender else ""
         note = "" if applies else " (forcing mode only)"
-        options.append({"label": f"week {week}: {ev.kind}{who} — {ev.text or ''}{note}", "value": i})
+        options.append({"label": f"week {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}", "value": i})
     return {"options": options}
 
 
@@ -1051,7 +1094,12 @@ def run_fork_callback(
     s = int(min(max(int(step or 0), 0), max(run_view(base).last_step, run_view(alt).last_step)))
     out = fork_figures(base, alt, s, dimension_labels(service, cfg))
     out["fork"] = {"config": cfg, "spec": spec, "key": service.run_key(cfg, spec)}
-    out["status"] = f"Fork from week {spec['at']}: {base.outcome.replace('_', ' ')} → {alt.outcome.replace('_', ' ')}."
+    out["status"] = f"Fork from week {spec['at']}: {outcome_label(base.outcome)} → {outcome_label(alt.outcome)}."
+    if base.outcome == alt.outcome and base.metrics == alt.metrics:
+        out["status"] += (
+            " The fork changed nothing: same outcome and the same end state. The change may come too late "
+            "(after the week it matters) or be too small; try an earlier week."
+        )
     return out
 
 
@@ -1089,7 +1137,11 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     rows: list[tuple[str, Any, Any]] = [
         ("outcome", OUTCOME_BADGE.get(base.outcome, (base.outcome,))[0], OUTCOME_BADGE.get(alt.outcome, (alt.outcome,))[0]),
         ("in words", outcome_sentence(base), outcome_sentence(alt)),
-        ("summits", ", ".join(mb.get("summit_results") or []) or "none", ", ".join(ma.get("summit_results") or []) or "none"),
+        (
+            "summits",
+            ", ".join(outcome_label(r) for r in mb.get("summit_results") or []) or "none",
+            ", ".join(outcome_label(r) for r in ma.get("summit_results") or []) or "none",
+        ),
     ]
     for k in mb.get("final_trust", {}):
         a, s = k.split("->")
@@ -1239,9 +1291,9 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
                 stack([m["trust"][key] for m in members]),
             )
         )
-    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs")
+    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)")
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
-    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs")
+    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)")
     return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure}
 
 
@@ -1365,6 +1417,7 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "pair_options": (ids.PAIRS, "options"),
     "outcome": (ids.OUTCOME, "children"),
     "title": (ids.TITLE, "children"),
+    "mode_options": (ids.MODE, "options"),
     "run_info": (ids.RUN_INFO, "data"),
     "errors": (ids.ERRORS, "children"),
     "fork_events": (ids.FORK_REMOVE, "options"),
@@ -1459,13 +1512,14 @@ def register(app: Dash, service: Service) -> None:
         Output(ids.ERRORS, "children", allow_duplicate=True),
         Output(ids.SCENARIO, "options", allow_duplicate=True),
         Output(ids.SCENARIO, "value", allow_duplicate=True),
+        Output(ids.SLIDER, "value", allow_duplicate=True),
         Input(ids.UPLOAD, "contents"),
         State(ids.UPLOAD, "filename"),
         State(ids.CONFIG, "data"),
         prevent_initial_call=True,
     )
     def _upload(contents: str | None, filename: str | None, config: Any) -> tuple[Any, ...]:
-        return _emit(["config", "errors", "scenario_options", "scenario"], upload_scenario(service, contents, filename, config))
+        return _emit(["config", "errors", "scenario_options", "scenario", "step"], upload_scenario(service, contents, filename, config))
 
     @app.callback(
         Output(ids.CONFIG, "data", allow_duplicate=True),
@@ -1669,6 +1723,7 @@ def register(app: Dash, service: Service) -> None:
         Output("fork-draft", "data"),
         Output("fork-draft-view", "children"),
         Output(ids.FORK_STATUS, "children", allow_duplicate=True),
+        Output(ids.FORK_AT, "value"),
         Input(ids.FORK_PRESET, "value"),
         Input("fork-add-change", "n_clicks"),
         Input("fork-add-event", "n_clicks"),
@@ -1704,8 +1759,16 @@ def register(app: Dash, service: Service) -> None:
             problems = check_fork_change(service, config, param, value)
             if problems:
                 return _emit(["status"], {"status": error_box(problems, "This change cannot be made")})
+        note: Out = {}
+        if ctx.triggered_id == ids.FORK_PRESET and preset in PRESETS:
+            note = preset_week(service, config, preset, at)
+            at = note.get("at", at)
         out = fork_draft_edit(ctx.triggered_id, draft, preset, param, value, kind, sender, week, at)
-        return _emit(["draft", "draft_view", "status"], {**out, "status": ""} if out else out)
+        if out:
+            out = {**out, "status": note.get("status", "")}
+            if "at" in note:
+                out["at"] = note["at"]
+        return _emit(["draft", "draft_view", "status", "at"], out)
 
     def _searchable(component: str, find: Callable[[Any, Any, Any], dict[str, Any]], key: str) -> None:
         """A dropdown whose options the server finds from what is typed into it."""

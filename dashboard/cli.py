@@ -10,8 +10,10 @@ import typer
 from sim.overrides import load_params_file
 
 
-def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float]) -> str:
-    """The dashboard URL that opens ``scenario`` with ``overrides`` (checked against the scenario).
+def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float], ref: str | None = None) -> str:
+    """The dashboard URL that opens ``scenario`` (a name or a file; ``ref`` in the URL when given) with ``overrides``.
+
+    The overrides are checked against the scenario.
 
     >>> dashboard_url("127.0.0.1", 8050, "teaching", {"kappa": 3})
     'http://127.0.0.1:8050/?scenario=teaching&seed=0&step=0&parameters.kappa=3'
@@ -23,7 +25,7 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
     sc = load_scenario(scenario, {k: str(v) for k, v in overrides.items()}) if overrides else load_scenario(scenario)
     canon = {canonical(sc, k): parameter_value(sc, canonical(sc, k)) for k in overrides}
     canon = {k: (int(v) if float(v).is_integer() else v) for k, v in canon.items()}
-    return f"http://{host}:{port}/" + build_query({"scenario": scenario, "seed": 0, "mode": None, "overrides": canon}, 0)
+    return f"http://{host}:{port}/" + build_query({"scenario": ref or scenario, "seed": 0, "mode": None, "overrides": canon}, 0)
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +35,10 @@ def register(app: typer.Typer) -> None:
     def dashboard_cmd(
         host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8050,
-        scenario: Annotated[str | None, typer.Option(help="Built-in scenario to open on (default: singapore-2018).")] = None,
+        scenario: Annotated[
+            str | None,
+            typer.Option(help="Built-in scenario name or scenario file (.yaml/.json) to open on (default: singapore-2018)."),
+        ] = None,
         threads: Annotated[
             int,
             typer.Option(
@@ -42,6 +47,14 @@ def register(app: typer.Typer) -> None:
                 max=256,
             ),
         ] = 32,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--allowed-host",
+                help="Host name the browser may use to reach the server, besides the bound address "
+                "(repeatable; '*' accepts any). Requests naming any other host are refused (against DNS rebinding).",
+            ),
+        ] = None,
         params: Annotated[
             Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml) to open the dashboard with.")
         ] = None,
@@ -49,24 +62,51 @@ def register(app: typer.Typer) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
         from waitress import serve
 
-        from dashboard.app import DEFAULT_SCENARIO, create_app
+        from dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file
+        from dashboard.security import allowed_host_names
+        from dashboard.service import UPLOAD_PREFIX, UploadStore
         from sim.errors import InputError
-        from sim.scenario import builtin_names
+        from sim.scenario import builtin_names, load_scenario_text
 
         name = scenario
         overrides: dict[str, float] = {}
+        file_scenario: str | None = None
         if params is not None:
             file_scenario, overrides = load_params_file(params)
             if name is None:
                 name = file_scenario
-            elif file_scenario is not None and file_scenario != name:
-                raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {name!r}")
         name = name or DEFAULT_SCENARIO
-        if name not in builtin_names():
-            raise InputError(f"--scenario {name}: not a built-in scenario; built-in scenarios are {', '.join(builtin_names())}")
-        url = dashboard_url(host, port, name, overrides)  # validates the overrides against the scenario
-        dash_app = create_app(default_scenario=name)
-        typer.echo(f"summitry dashboard on http://{host}:{port}/ (bound to {host}; scenario {name}); Ctrl+C to stop", err=True)
+        scenario_file: Path | None = None
+        ref: str | None = None
+        if name in builtin_names():
+            case = name
+        else:
+            path = Path(name)
+            if not path.exists() and path.suffix not in (".yaml", ".yml", ".json"):
+                raise InputError(
+                    f"--scenario {name}: neither a built-in scenario nor a scenario file; "
+                    f"built-in scenarios are {', '.join(builtin_names())}"
+                )
+            text, _ = read_scenario_file(path)  # exit 2 with file:line: field: problem when it is not a valid scenario
+            scenario_file = path
+            ref = UPLOAD_PREFIX + UploadStore.key_of(text)
+            case = load_scenario_text(text, str(path)).name
+        if file_scenario is not None and file_scenario != case:
+            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {case!r}")
+        url = dashboard_url(host, port, name, overrides, ref)  # validates the overrides against the scenario
+        dash_app = create_app(
+            default_scenario=DEFAULT_SCENARIO if scenario_file else name,
+            scenario_file=scenario_file,
+            allowed_hosts=allowed_host_names(host, allowed_host or ()),
+        )
+        if allowed_host_names(host, allowed_host or ()) is None and "*" not in (allowed_host or ()):
+            typer.echo(
+                f"note: bound to {host} (every interface) without --allowed-host: any Host header is answered; "
+                "name the hosts browsers use with --allowed-host NAME to refuse others",
+                err=True,
+            )
+        shown = f"file {scenario_file}" if scenario_file else name
+        typer.echo(f"summitry dashboard on http://{host}:{port}/ (bound to {host}; scenario {shown}); Ctrl+C to stop", err=True)
         if overrides:
             typer.echo(f"open {url} for the parameters of {params}", err=True)
         serve(dash_app.server, host=host, port=port, threads=threads, ident="summitry", clear_untrusted_proxy_headers=True)

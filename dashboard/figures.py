@@ -42,6 +42,8 @@ from dashboard.runview import (
     side_colours,
     win_sets_at,
 )
+from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
+from sim.labels import kind_label, outcome_label
 from sim.run import RunResult
 from sim.stats import wilson
 
@@ -90,14 +92,11 @@ STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0,
 GL_THRESHOLD = 300
 #: Arrows drawn as annotations at most; more signals in a week are drawn as plain segments.
 MAX_ARROWS = 120
-OUTCOME_LABELS = {
-    "agreement_comprehensive": "Comprehensive agreement",
-    "agreement_interim": "Interim agreement",
-    "declaration": "Declaration",
-    "walk_away": "Walk-away",
-    "escalation": "Escalation",
-    "stalemate": "Stalemate",
-}
+OUTCOME_LABELS = {k: outcome_label(k, capital=True) for k in _OUTCOME_IDS}
+"""Outcome -> label, from the label table the reports share (sim/labels.py)."""
+WEEK_AXIS = "week (one step of the run)"
+"""Title of every time axis: the scenario's step is a week."""
+FUTURE_LEGEND = "faded: weeks after the one on screen (not yet reached)"
 OUTCOME_COLOURS = {
     "agreement_comprehensive": "#4d9221",
     "agreement_interim": "#a1d76a",
@@ -214,7 +213,24 @@ def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = No
     last = view.last_step
     if compare is not None:
         last = max(last, run_view(compare).last_step)
-    fig.update_xaxes(title_text=None, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
+    fig.update_xaxes(title_text=WEEK_AXIS, title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
+
+
+def _future_key(fig: go.Figure, until: int | None) -> None:
+    """A legend entry for the veil over the weeks not yet reached (only when the figure is veiled)."""
+    if until is None:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=FUTURE_LEGEND,
+            marker={"symbol": "square", "size": 11, "color": "rgba(200,205,212,0.35)", "line": {"color": "#c8ccd2", "width": 1}},
+            hoverinfo="skip",
+            meta=["future", "", -1],
+        )
+    )
 
 
 def _dates(result: RunResult, steps: Iterable[int]) -> list[str]:
@@ -320,8 +336,9 @@ def trust_figure(
             yanchor="bottom",
             font={"size": 10, "color": "#666"},
         )
-    fig.update_yaxes(range=[0, 1], title_text="trust", tickformat=".1f")
+    fig.update_yaxes(range=[0, 1], title_text="trust (0–1)", tickformat=".1f")
     _week_axis(fig, result, compare)
+    _future_key(fig, until)
     return fig
 
 
@@ -377,8 +394,10 @@ def trust_heatmap(result: RunResult, step: int, grouped: bool = False) -> go.Fig
         )
     )
     _layout(fig, f"Trust matrix, week {step}", legend=False)
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 10}, automargin=True)
-    fig.update_xaxes(side="top", tickfont={"size": 11}, tickangle=0, showline=False)
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 10}, automargin=True, title_text="actor")
+    fig.update_xaxes(
+        side="top", tickfont={"size": 11}, tickangle=0, showline=False, title_text="trust in this side (0–1)", title_standoff=2
+    )
     fig.update_yaxes(showline=False)
     fig.update_layout(margin={"l": 10, "r": 10, "t": 56, "b": 10})
     return fig
@@ -454,8 +473,9 @@ def pressure_figure(result: RunResult, step: int | None = None, compare: RunResu
             )
         title = "Pressure on each side and tension"
     _layout(fig, title, shapes=[_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)])
-    fig.update_yaxes(range=[0, 1.02], tickformat=".1f")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".1f", title_text="pressure, tension (0–1)")
     _week_axis(fig, result, compare)
+    _future_key(fig, until)
     return fig
 
 
@@ -505,8 +525,9 @@ def stance_figure(result: RunResult, step: int | None = None, until: int | None 
         )
         shown.add(group)
     _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step), _curtain(until, view.last_step)])
-    fig.update_yaxes(range=[0, 1], tickformat=".1f")
+    fig.update_yaxes(range=[0, 1], tickformat=".1f", title_text="stance (0 dove – 1 hawk)")
     _week_axis(fig, result)
+    _future_key(fig, until)
     return fig
 
 
@@ -542,8 +563,9 @@ def _grouped_stance_figure(result: RunResult, step: int | None, until: int | Non
     _layout(
         fig, "Stances (0 dove, 1 hawk; factions grouped by side and role)", shapes=[_step_marker(step), _curtain(until, view.last_step)]
     )
-    fig.update_yaxes(range=[0, 1], tickformat=".1f")
+    fig.update_yaxes(range=[0, 1], tickformat=".1f", title_text="stance (0 dove – 1 hawk)")
     _week_axis(fig, result)
+    _future_key(fig, until)
     return fig
 
 
@@ -581,8 +603,9 @@ def zone_figure(result: RunResult, step: int | None = None, until: int | None = 
         )
     )
     _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step), _curtain(until, view.last_step)])
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="share of the issue space")
     _week_axis(fig, result)
+    _future_key(fig, until)
     return fig
 
 
@@ -689,9 +712,9 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
             )
         )
     for label, colour, symbol in (
-        (short_name(view.side_names.get(a, a), 14), light[a], "square"),
-        (short_name(view.side_names.get(b, b), 14), light[b], "square"),
-        ("both: zone", _tint(ZONE_COLOUR, 0.75), "square"),
+        (f"{short_name(view.side_names.get(a, a), 14)} accepts", light[a], "square"),
+        (f"{short_name(view.side_names.get(b, b), 14)} accepts", light[b], "square"),
+        ("both accept: zone of agreement", _tint(ZONE_COLOUR, 0.75), "square"),
         ("offer", "#555", "x"),
     ):
         fig.add_trace(
@@ -1461,8 +1484,8 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
         )
     )
     _layout(fig, title or f"Outcomes of {n} runs (95% Wilson intervals)", legend=False)
-    fig.update_xaxes(range=[0, 1.08], tickformat=".0%")
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(range=[0, 1.08], tickformat=".0%", title_text="share of runs")
+    fig.update_yaxes(autorange="reversed", automargin=True, title_text="outcome")
     fig.update_layout(margin={"l": 10, "r": 20, "t": 34, "b": 30})
     return fig
 
@@ -1541,6 +1564,7 @@ def fans_figure(
     _layout(fig, title)
     unit = lo_all >= 0 and hi_all <= 1
     fig.update_yaxes(title_text=y_title, range=[0, 1] if unit else None)
+    fig.update_xaxes(title_text=WEEK_AXIS)
     return fig
 
 
@@ -1561,7 +1585,7 @@ def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: st
             colour = WORLD_COLOUR
     name = title or f"{variable} of {agent}: median, 50% and 90% of {len(rows)} runs"
     fig = fan_chart_matrix(matrix, name, colour)
-    fig.update_xaxes(title_text="week")
+    fig.update_xaxes(title_text=WEEK_AXIS)
     return fig
 
 
@@ -1590,7 +1614,7 @@ def events_table_rows(result: RunResult, step: int | None = None) -> list[dict[s
                 "date": e.get("date") or date_of(result, int(e["step"])),
                 "sender": view.names.get(e.get("sender") or "", e.get("sender") or ""),
                 "receiver": " + ".join(view.names.get(r, r) for r in receiver.split("+")) if receiver else "",
-                "kind": e["kind"],
+                "kind": kind_label(str(e["kind"])),
                 "sentence": e.get("text") or "",
                 "source": e.get("source") or "",
             }

@@ -13,6 +13,8 @@ from typing import Any
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from dashboard.about import about_panel, signal_legend
+from sim.labels import MODE_HELP, kind_label, parameter_label
 
 SPEEDS = [
     {"label": "0.5×", "value": 1600},
@@ -42,6 +44,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "no-walk-away": {
         "label": "Nobody walks away (a declaration instead)",
         "overrides": {"parameters.walk_audience": 0.0, "parameters.walk_leverage": 0.0},
+        "prevents": "walk_away",  # cannot change a run after its walk-away (dashboard.callbacks.preset_week)
     },
     "trusting": {"label": "Trust is easier to win (kappa × 2)", "overrides": {"parameters.kappa": 4.0}},
     "lower-bar": {"label": "A deal needs less trust (reneging less likely: renege_u 0.2)", "overrides": {"parameters.renege_u": 0.2}},
@@ -98,7 +101,7 @@ def card(*children: Any, cls: str = "") -> html.Div:
 
 
 # ----------------------------------------------------------------- top bar
-def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+def top_bar(scenarios: Sequence[str | Mapping[str, str]], default_scenario: str, report_available: bool) -> html.Div:
     return html.Div(
         className="topbar",
         children=[
@@ -106,7 +109,7 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
             html.Label("Scenario", htmlFor=ids.SCENARIO),
             dcc.Dropdown(
                 id=ids.SCENARIO,
-                options=[{"label": s, "value": s} for s in scenarios],
+                options=[s if isinstance(s, Mapping) else {"label": s, "value": s} for s in scenarios],
                 value=default_scenario,
                 clearable=False,
                 searchable=False,
@@ -145,6 +148,16 @@ def top_bar(scenarios: Sequence[str], default_scenario: str, report_available: b
 
 
 # ---------------------------------------------------------------- sidebar
+def mode_options(scenario_mode: str | None) -> list[dict[str, str]]:
+    """The Mode radio: the scenario's own mode (named), free or forcing -- the words the title and reports use."""
+    own = f" as the scenario says ({scenario_mode})" if scenario_mode else " as the scenario says"
+    return [
+        {"label": own, "value": "default"},
+        {"label": " free", "value": "free"},
+        {"label": " forcing", "value": "forcing"},
+    ]
+
+
 def sidebar() -> html.Div:
     return html.Div(
         className="sidebar",
@@ -161,14 +174,10 @@ def sidebar() -> html.Div:
             html.Div(
                 className="field",
                 children=[
-                    html.Label("Mode"),
+                    html.Label("Mode", title=f"{MODE_HELP['free']}; {MODE_HELP['forcing']}"),
                     dcc.RadioItems(
                         id=ids.MODE,
-                        options=[
-                            {"label": " scenario", "value": "default"},
-                            {"label": " free", "value": "free"},
-                            {"label": " forcing", "value": "forcing"},
-                        ],
+                        options=mode_options(None),
                         value="default",
                         inline=True,
                         inputStyle={"marginRight": "2px"},
@@ -213,7 +222,9 @@ def param_control(info: Any, value: float | None) -> html.Div:
     lo, hi = info.low, info.high
     finite = math.isfinite(lo) and math.isfinite(hi)
     missing = value is None or (isinstance(value, float) and math.isnan(value))
-    label = info.path.split(".", 1)[1] if "." in info.path else info.path
+    # the words, not the path: the group heading names the actor; the path (for --set and files) is in the tooltip
+    field = info.path.split(".", 1)[1] if "." in info.path else info.path
+    label = parameter_label(info.path) if info.path.startswith("parameters.") else field.replace(".", " › ").replace("_", " ")
     rng = f"{lo:g} – {hi:g}" if finite else ""
     if finite and not missing:
         control: Any = dcc.Slider(
@@ -240,7 +251,7 @@ def param_control(info: Any, value: float | None) -> html.Div:
     return html.Div(
         className="param",
         id={"type": ids.PARAM_ROW, "path": info.path},
-        title=info.description,
+        title=f"{info.path}: {info.description}",
         children=[html.Div(className="name", children=[html.Span(label), html.Span(rng, className="range")]), control],
     )
 
@@ -373,7 +384,7 @@ def run_tab() -> html.Div:
             html.Div(
                 className="grid3",
                 children=[
-                    card(network_mode_toggle(), graph(ids.NETWORK, 338, "loading…"), cls="wide network"),
+                    card(network_mode_toggle(), graph(ids.NETWORK, 338, "loading…"), signal_legend(), cls="wide network"),
                     card(
                         timeline_graph(ids.TRUST, 300),
                         dcc.Dropdown(
@@ -516,8 +527,11 @@ def fork_tab() -> html.Div:
 
 def draft_chips(draft: Mapping[str, Any]) -> list[Any]:
     """The fork being prepared, as chips: its parameter changes and added events."""
-    chips = [html.Span(f"{k} = {v:g}", className="chip") for k, v in (draft.get("overrides") or {}).items()]
-    chips += [html.Span(f"+ week {e['week']}: {e['sender']} {e['kind']}", className="chip") for e in draft.get("add") or []]
+    chips = [html.Span(f"{parameter_label(k)} = {v:g}", className="chip", title=k) for k, v in (draft.get("overrides") or {}).items()]
+    chips += [
+        html.Span(f"+ week {e['week']}: {e['sender']} {kind_label(e['kind'])}", className="chip", title=e["kind"])
+        for e in draft.get("add") or []
+    ]
     return chips or [html.Span("no changes yet", className="muted")]
 
 
@@ -560,7 +574,7 @@ def progress_bar(done: int, total: int, note: str = "") -> html.Div:
     )
 
 
-def build_layout(scenarios: Sequence[str], default_scenario: str, report_available: bool) -> html.Div:
+def build_layout(scenarios: Sequence[str | Mapping[str, str]], default_scenario: str, report_available: bool) -> html.Div:
     """The whole page."""
     return html.Div(
         className="app",
@@ -595,6 +609,13 @@ def build_layout(scenarios: Sequence[str], default_scenario: str, report_availab
                             ),
                             dcc.Tab(
                                 label="Ensemble", value="ensemble", children=ensemble_tab(), style=TAB_STYLE, selected_style=TAB_SELECTED
+                            ),
+                            dcc.Tab(
+                                label="About this model",
+                                value="about",
+                                children=about_panel(),
+                                style=TAB_STYLE,
+                                selected_style=TAB_SELECTED,
                             ),
                         ],
                     ),

@@ -97,6 +97,14 @@ class UploadStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         self._memory: LRUCache[tuple[str, str]] = LRUCache(maxsize)
         self._lock = threading.Lock()
+        self.pinned: dict[str, tuple[str, str]] = {}
+        """Scenarios given when the server started (``--scenario FILE``): never forgotten, listed in every page's dropdown."""
+
+    def pin(self, text: str, filename: str) -> str:
+        """Keep a scenario text for the server's whole life (a file named at startup); its key."""
+        key = self.key_of(text)
+        self.pinned[key] = (text, filename)
+        return key
 
     @staticmethod
     def key_of(text: str) -> str:
@@ -147,6 +155,8 @@ class UploadStore:
             total -= size
 
     def get(self, key: str) -> tuple[str, str] | None:
+        if key in self.pinned:
+            return self.pinned[key]
         hit = self._memory.get(key)
         if hit is not None:
             return hit

@@ -81,6 +81,31 @@ table.compare th { color: var(--muted); font-weight: 600; }
 #events-table tr:has(> th.dash-filter) { display: none; }
 .dash-table-container .previous-next-container { font-size: 12px; }
 input.seed { width: 90px; }
+.signal-legend { font-size: 11.5px; margin: 2px 8px 4px; color: var(--ink); }
+.signal-legend ul { list-style: none; margin: 2px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+.signal-legend.detailed ul { display: block; }
+.signal-legend.detailed li { margin: 4px 0; }
+.signal-legend .kinds { color: var(--muted); margin-left: 22px; }
+.swatch { display: inline-block; width: 16px; height: 4px; border-radius: 2px; margin-right: 5px; vertical-align: middle; }
+.swatch.stance { height: 10px; width: 28px; background: linear-gradient(90deg, #1b9e77, #f2e394, #d95f02); }
+.about { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 16px 16px; max-width: 980px; }
+.about h3 { font-size: 15px; margin: 10px 0 6px; }
+.about .lead { font-size: 13.5px; }
+.mechanisms { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 20px; }
+.mechanism h4 { margin: 8px 0 2px; font-size: 13.5px; }
+.mechanism p { margin: 0; line-height: 1.45; }
+.mechanism a, .about a { color: var(--accent); white-space: nowrap; }
+/* a narrow window (1024 x 768): no sideways scroll, the week label whole */
+@media (max-width: 1200px) {
+  .app { grid-template-columns: 220px minmax(0, 1fr); }
+  .grid3 { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .card.wide { grid-column: 1 / -1; }
+  .playbar { flex-wrap: wrap; }
+  .playbar .slider-wrap { min-width: 160px; flex-basis: 160px; }
+  .playbar .step-label { min-width: 0; white-space: nowrap; }
+  .mechanisms { grid-template-columns: minmax(0, 1fr); }
+  .topbar .brand small { display: none; }
+}
 .timeline { position: relative; }
 .timeline .marker, .timeline .veil { position: absolute; top: 0; left: 0; height: 0; pointer-events: none; display: none; }
 .timeline .marker { width: 0; border-left: 1.5px solid rgba(0,0,0,0.5); }

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from sim.labels import outcome_label
 from sim.stats import wilson_bounds
 
 PARAM_PREFIX = "param."
@@ -158,7 +159,7 @@ def outcome_probability_figure(df: pd.DataFrame, param: str, bins: int = 8, outc
                 hoverinfo="skip",
                 showlegend=False,
                 legendgroup=o,
-                name=f"{o} 95% CI",
+                name=f"{outcome_label(o)} 95% CI",
             )
         )
         fig.add_trace(
@@ -168,10 +169,10 @@ def outcome_probability_figure(df: pd.DataFrame, param: str, bins: int = 8, outc
                 mode="lines+markers",
                 line=dict(color=colour, width=2),
                 marker=dict(size=6),
-                name=o,
+                name=outcome_label(o),
                 legendgroup=o,
                 customdata=np.stack([t["k"], t["n"], t["lo"], t["hi"]], axis=1),
-                hovertemplate=f"{o}<br>{pretty(param)}=%{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
+                hovertemplate=f"{outcome_label(o)}<br>{pretty(param)}=%{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
                 "<br>95% CI [%{customdata[2]:.2f}, %{customdata[3]:.2f}]<extra></extra>",
             )
         )
@@ -382,7 +383,7 @@ def outcome_share_figure(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=p,
-            y=outcomes,
+            y=[outcome_label(o) for o in outcomes],
             orientation="h",
             marker_color=[outcome_colour(o, i) for i, o in enumerate(outcomes)],
             error_x=dict(type="data", symmetric=False, array=hi - p, arrayminus=p - lo),

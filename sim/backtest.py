@@ -58,30 +58,14 @@ from sim.errors import InputError, RunDirError, ScenarioError
 from sim.loading import close_matches
 from sim.model import ABLATIONS
 from sim.overrides import canonical, parameter_map, parameter_table
+from sim.pattern_check import loc_of, pattern_problems
 from sim.patterns import first_week, score_pattern, score_run, scored_weeks, weighted_score
-from sim.recorder import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 from sim.run import RunResult, _jsonable, run_scenario, versions
-from sim.scenario import Event, Pattern, Scenario, _line, builtin_names, load_raw, load_scenario, validate_data
+from sim.scenario import Event, Scenario, _line, builtin_names, load_raw, load_scenario, validate_data
 from sim.stats import Z95, wilson
 from sim.summary import key_events
 from sim.sweep import ParameterRange, SerialExecutor, SweepSpec, make_executor, resolve_spec, run_seed, run_sweep
 from sim.sweep_analysis import load_manifest, load_runs
-
-ENGINE_KINDS: frozenset[str] = frozenset(
-    {
-        "summit_scheduled",
-        "summit_reinstated",
-        "summit_held",
-        "offer_rejected",
-        "agreement",
-        "declaration",
-        "blame",
-        "escalation",
-        "stalemate",
-        "shock",
-    }
-)
-"""Event kinds the engine logs besides the signal catalogue's (summits, outcomes, shocks)."""
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",
@@ -96,84 +80,6 @@ ProgressFn = Callable[[str, int, int], None]
 """progress(label, done, total)."""
 
 
-def pattern_problems(scenario: Scenario) -> list[str]:
-    """What stops a scenario's patterns from being scored: unknown kinds or actors, no weight."""
-    problems: list[str] = []
-    if not scenario.patterns:
-        return ["patterns: the scenario has no historical patterns to score (add a patterns: list; see docs/scenarios.md)"]
-    kinds = set(scenario.catalogue) | ENGINE_KINDS
-    actors = set(scenario.actor_ids())
-    seen: set[str] = set()
-    for i, p in enumerate(scenario.patterns):
-        if p.id in seen:
-            problems.append(f"patterns[{i}].id: duplicate pattern id {p.id!r}")
-        seen.add(p.id)
-        for name, value in (("kind", p.kind), ("before", p.before), ("given", p.given)):
-            if value is not None and value not in kinds:
-                near = close_matches(value, sorted(kinds), n=3)
-                hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-                problems.append(f"patterns[{i}].{name}: unknown event kind {value!r}{hint}")
-        if p.sender is not None and p.sender not in actors:
-            near = close_matches(p.sender, sorted(actors), n=3)
-            hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-            problems.append(f"patterns[{i}].sender: unknown actor {p.sender!r}{hint}")
-        if p.state is not None:
-            problems.extend(_state_problems(scenario, p, i))
-    if sum(p.weight for p in scenario.patterns) <= 0:
-        problems.append("patterns: every pattern has weight 0; at least one needs a positive weight")
-    return problems
-
-
-def series_variables(scenario: Scenario) -> dict[str, set[str]]:
-    """{agent of the series: the variables recorded for it} (sim/recorder.py's names), for checking state patterns."""
-    side_of = {}
-    for sid, side in scenario.sides.items():
-        side_of[side.leader.id] = sid
-        side_of.update({f.id: sid for f in side.factions})
-    out: dict[str, set[str]] = {}
-    for a in scenario.actor_ids():
-        own = side_of.get(a)
-        out[a] = set(AGENT_VARS) | {f"trust_{c}" for c in scenario.sides if c != own}
-        if a in side_of and scenario.sides[side_of[a]].leader.id == a:
-            out[a] |= {f"rapport_{c}" for c in scenario.sides if c != own}
-    for t in scenario.third_parties:
-        out[t.id] |= set(THIRD_VARS) | {f"rapport_{c}" for c in scenario.sides}
-    for sid in scenario.sides:
-        out[sid] = set(SIDE_VARS)
-    out["world"] = set(WORLD_VARS)
-    return out
-
-
-def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
-    assert p.state is not None
-    known = series_variables(scenario)
-    agent, var = p.state.agent, p.state.variable
-    if agent not in known:
-        near = close_matches(agent, sorted(known), n=3)
-        hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-        return [f"patterns[{i}].state.agent: unknown agent {agent!r}{hint}; the series has actors, sides and 'world'"]
-    if var not in known[agent]:
-        return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
-    if p.window[1] >= scenario.time.steps:
-        return [f"patterns[{i}].window: week {p.window[1]} is past the run's last week ({scenario.time.steps - 1})"]
-    return []
-
-
-def _loc_of(problem: str) -> tuple[str | int, ...]:
-    """The location a problem message starts with: ``patterns[3].state.variable: ...`` -> ("patterns", 3, "state", "variable").
-
-    >>> _loc_of("patterns[3].state.variable: unknown")
-    ('patterns', 3, 'state', 'variable')
-    """
-    head = problem.split(": ", 1)[0]
-    loc: list[str | int] = []
-    for part in head.split("."):
-        name, *idx = part.replace("]", "").split("[")
-        loc.append(name)
-        loc.extend(int(i) for i in idx if i.isdigit())
-    return tuple(loc)
-
-
 def check_patterns(scenario: Scenario, source: str) -> None:
     """Raise ScenarioError naming the file (and line, when the file can be read) and field when the patterns cannot be scored."""
     problems = pattern_problems(scenario)
@@ -185,7 +91,7 @@ def check_patterns(scenario: Scenario, source: str) -> None:
         lines = {}
     msgs = []
     for p in problems:
-        line = _line(_loc_of(p), lines) if lines else None
+        line = _line(loc_of(p), lines) if lines else None
         msgs.append(f"{source}:{line}: {p}" if line else f"{source}: {p}")
     raise ScenarioError(msgs)
 
@@ -903,6 +809,7 @@ def calibrate(
     backtest_runs: int = 200,
     batch_size: int = 50,
     progress: ProgressFn | None = None,
+    security: Any = None,
 ) -> CalibrationResult:
     """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
@@ -941,7 +848,7 @@ def calibrate(
         patterns=True,
     )
     loaded = resolve_spec(spec, "summitry calibrate")
-    ex = make_executor(executor, workers, address)
+    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.sweep.dask_security)
     t0 = time.perf_counter()
     try:
 

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
@@ -22,21 +24,20 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _progress() -> Iterator[Any]:
-    """A rich progress bar per stage; yields progress(label, done, total)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    """Progress per stage on stderr; yields progress(label, done, total).
 
-    from sim.cli import err
+    In a terminal, a rich bar per stage. Piped or redirected (a log file, CI),
+    plain lines instead: one when a stage starts, one at every tenth of it and
+    one when it ends, so a long backtest is never silent until it finishes.
+    """
+    from rich.progress import TimeElapsedColumn
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
-    ) as bar:
+    from sim.cli import err, progress_bar
+
+    if not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1":
+        yield _plain_progress(err)
+        return
+    with progress_bar(extra=(TimeElapsedColumn(),)) as bar:
         tasks: dict[str, Any] = {}
 
         def update(label: str, done: int, total: int) -> None:
@@ -45,6 +46,32 @@ def _progress() -> Iterator[Any]:
             bar.update(tasks[label], completed=done, total=total)
 
         yield update
+
+
+def _plain_progress(console: Any) -> Any:
+    """progress(label, done, total) that prints a line per tenth of each stage (for output that is not a terminal)."""
+    import time
+
+    started: dict[str, float] = {}
+    shown: dict[str, int] = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if label not in started:
+            started[label] = now
+            shown[label] = -1
+            console.print(f"{label}: started, {total} to do", highlight=False, soft_wrap=True)
+        tenth = 10 * done // total if total > 0 else 10
+        if tenth <= shown[label] or (done < total and tenth == 0):
+            return
+        shown[label] = tenth
+        elapsed = now - started[label]
+        eta = f", about {elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
+        console.print(
+            f"{label}: {done}/{total} ({100 * done // max(total, 1)}%) after {elapsed:.0f} s{eta}", highlight=False, soft_wrap=True
+        )
+
+    return update
 
 
 def _executor_args(executor: str, address: str | None) -> None:
@@ -82,10 +109,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
     """The backtest table: pattern, text, model share [CI], null share [CI], skill [CI]; then the overall score."""
     from rich.table import Table
 
-    from sim.cli import out
+    from sim.cli import print_table
 
-    if not out.is_terminal:
-        out.width = max(out.width, 160)
     t = Table(
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
     )
@@ -134,7 +159,7 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
             _ci(b["score"], "mean"),
             _skill(b["skill"]),
         )
-    out.print(t)
+    print_table(t)
 
 
 def backtest_cmd(
@@ -202,7 +227,10 @@ def calibrate_cmd(
     ] = None,
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: a LocalCluster).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
+    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[
@@ -213,11 +241,14 @@ def calibrate_cmd(
     from rich.markup import escape
 
     from sim.backtest import calibrate, check_patterns, default_parameters, parse_ranges
-    from sim.cli import err
+    from sim.cli import err, resume_command
     from sim.errors import InputError
     from sim.scenario import load_scenario
 
     _executor_args(executor, address)
+    from sim.sweep import dask_security
+
+    security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     _check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
@@ -251,9 +282,28 @@ def calibrate_cmd(
                 resume=resume,
                 backtest_runs=backtest_runs,
                 progress=progress,
+                security=security,
             )
     except KeyboardInterrupt:
-        err.print(f"interrupted; finished batches are kept — continue with: summitry calibrate {escape(scenario)} --out {out} --resume ...")
+        again = resume_command(
+            "calibrate",
+            scenario,
+            out=out,
+            design=design,
+            points=points,
+            runs_per_point=runs_per_point,
+            accept=accept,
+            parameters=parameters,
+            executor=executor,
+            workers=workers,
+            address=address,
+            tls_ca_file=tls_ca_file,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            seed=seed,
+            backtest_runs=backtest_runs,
+        )
+        err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     print_posterior(res.summary)
     for label in ("before", "after"):
@@ -271,10 +321,8 @@ def calibrate_cmd(
 def print_posterior(summary: Mapping[str, Any]) -> None:
     from rich.table import Table
 
-    from sim.cli import out
+    from sim.cli import print_table
 
-    if not out.is_terminal:
-        out.width = max(out.width, 160)
     t = Table(
         title=f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
         f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
@@ -289,4 +337,4 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
             Text(f"[{v['q05']:.3g}, {v['q95']:.3g}]"),
             Text(f"{v['range_ratio']:.2f}"),
         )
-    out.print(t)
+    print_table(t)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -59,6 +60,91 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 _debug = False
+PIPED_WIDTH = 100_000
+"""Width a table may take when output is not a terminal: every row whole on one line, nothing cut."""
+
+
+def progress_bar(
+    label: str = "{task.description}",
+    extra: Sequence[Any] = (),
+    tail: str | None = None,
+    console: Console | None = None,
+    disable: bool = False,
+    transient: bool = False,
+) -> Any:
+    """A rich progress bar that keeps done/total and the ETA in 80 columns.
+
+    Those come first, right after the label; the bar takes the width that is
+    left; ``extra`` columns (rate, elapsed) follow, and the free text ``tail``
+    (a field template such as ``"{task.fields[outcomes]}"``) comes last and is
+    the one cut short when the line is too long.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Column
+
+    columns: list[Any] = [
+        TextColumn(f"[bold]{label}"),
+        MofNCompleteColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=6, max_width=40)),
+        *extra,
+    ]
+    if tail:
+        columns.append(TextColumn(tail, table_column=Column(ratio=3, no_wrap=True, overflow="ellipsis", min_width=0)))
+    return Progress(*columns, console=console or err, disable=disable, transient=transient, expand=True)
+
+
+def resume_command(command: str, *arguments: Any, **options: Any) -> str:
+    """The full command line that continues an interrupted job: its arguments and every option given, then --resume.
+
+    Options whose value is None or False are left out, True ones are written as flags, lists repeat the option.
+
+    >>> resume_command("sweep", "my spec.yaml", out="sweeps/a", executor="local", workers=None, address=None)
+    "summitry sweep 'my spec.yaml' --out sweeps/a --executor local --resume"
+    >>> resume_command("calibrate", "hanoi-2019", parameters=["parameters.kappa=1:8", "parameters.eta=0:2"], accept=0.05)
+    'summitry calibrate hanoi-2019 --parameters parameters.kappa=1:8 --parameters parameters.eta=0:2 --accept 0.05 --resume'
+    """
+    import shlex
+
+    words = ["summitry", command, *(str(a) for a in arguments)]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    words.append("--resume")
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print a table without cutting what it shows.
+
+    In a terminal the columns wrap to its width, ids and paths folded across
+    lines rather than cut with an ellipsis; piped or redirected, each row is
+    printed whole on one line (the table takes the width its content needs).
+    """
+    c = console if console is not None else out
+    for col in table.columns:
+        if col.overflow in ("ellipsis", "crop"):
+            col.overflow = "fold"
+        if c.is_terminal:
+            col.no_wrap = False
+    if c.is_terminal:
+        c.print(table)
+        return
+    width = c.width
+    c.width = PIPED_WIDTH  # print(width=...) is capped at the console's own width
+    try:
+        c.print(table, crop=False)
+    finally:
+        c.width = width
 
 
 def _version() -> str:
@@ -134,7 +220,7 @@ def scenarios_cmd() -> None:
         sc = load_scenario(name)
         first = sc.description.strip().split(". ")[0].rstrip(".") + "."
         table.add_row(name, str(sc.time.steps), first)
-    out.print(table)
+    print_table(table)
 
 
 @app.command("validate")
@@ -192,7 +278,7 @@ def params_cmd(
             continue
         value = "default" if p.value != p.value else f"{p.value:g}"
         table.add_row(p.path, value, accepted_range(pmap[p.path][1]), f"[{p.low:g}, {p.high:g}]", p.description)
-    out.print(table)
+    print_table(table)
 
 
 @app.command("run")
@@ -218,8 +304,6 @@ def run_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
     """Run one scenario and print a summary; with --out, write run.json, events and series."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from sim.run import run_scenario
 
     if mode not in (None, "free", "forcing"):
@@ -234,15 +318,7 @@ def run_cmd(
         check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
     total = steps or sc.time.steps
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("week {task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=quiet or total < 200,
-    ) as progress:
+    with progress_bar("{task.description}: week", transient=True, disable=quiet or total < 200) as progress:
         task = progress.add_task(f"{sc.name} seed {seed}", total=total)
         result = run_scenario(
             sc,
@@ -308,7 +384,9 @@ def print_summary(result: RunResult) -> None:
     from sim.summary import key_events, outcome_sentence
 
     m = result.manifest
-    out.rule(f"[bold]{m['title']}[/] — seed {m['seed']}, {m['mode']} mode")
+    # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
+    out.print(f"[bold]{escape(str(m['title']))}[/] — seed {m['seed']}, {m['mode']} mode", highlight=False)
+    out.rule()
     out.print(f"[bold]Outcome:[/] {outcome_sentence(result)}", highlight=False)
     table = Table(title="Key events", show_header=True)
     table.add_column("week", justify="right")
@@ -316,7 +394,7 @@ def print_summary(result: RunResult) -> None:
     table.add_column("event")
     for row in key_events(result):
         table.add_row(str(row["step"]), row["date"], row["text"])
-    out.print(table)
+    print_table(table)
     metrics = m["metrics"]
     t2 = Table(title="At the end")
     t2.add_column("quantity")
@@ -327,7 +405,7 @@ def print_summary(result: RunResult) -> None:
         t2.add_row(f"pressure on {k}", f"{v:.2f}")
     t2.add_row("tension", f"{metrics['final_tension']:.2f}")
     t2.add_row("zone of agreement (share of issue space)", f"{metrics['final_zone_area']:.3f}")
-    out.print(t2)
+    print_table(t2)
 
 
 def _register_optional_commands() -> None:

@@ -14,23 +14,10 @@ import numpy as np
 import pyarrow as pa
 
 from sim.scenario import SUMMIT_CODES
+from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
-
-AGENT_VARS = ("stance", "influence", "threshold")
-SIDE_VARS = (
-    "pressure_economic",
-    "pressure_domestic",
-    "pressure_military",
-    "pressure",
-    "sanctions",
-    "sanctions_effective",
-    "hostility",
-    "win_set_area",
-)
-WORLD_VARS = ("tension", "zone_area", "summit_status", "summits_held")
-THIRD_VARS = ("enforcement", "pressure_domestic")
 
 
 class Recorder:

@@ -44,6 +44,7 @@ from markupsafe import Markup
 from sim.atomic import write_atomically
 from sim.backtest import backtest_section
 from sim.errors import InputError, RunDirError, SummitryError
+from sim.labels import METRIC_LABELS, kind_label, outcome_label
 from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, SCENARIO_FILE, check_out_file, check_output_path
 from sim.overrides import parameter_value
 from sim.roles import HAWKISH_ROLES
@@ -640,35 +641,6 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
 # -------------------------------------------------------------- formatting
 
 
-METRIC_LABELS = {
-    "summit_held": "Summit held",
-    "first_summit_week": "First summit (week)",
-    "summits": "Summits held",
-    "summit_results": "Summit results",
-    "cancellations": "Cancellations",
-    "reinstated": "Summit reinstated",
-    "walk_away": "Walk-away",
-    "walked_by": "Walked away",
-    "agreement_type": "Agreement type",
-    "agreement_week": "Agreement (week)",
-    "agreement_point": "Agreement point",
-    "time_to_agreement": "Time to agreement (weeks)",
-    "agreement_censored": "No agreement by the end",
-    "escalation": "Escalation",
-    "escalation_week": "Escalation (week)",
-    "moratorium_survival": "Moratorium survival (weeks)",
-    "moratorium_censored": "Moratorium held to the end",
-    "steps_run": "Weeks run",
-    "final_trust": "Final trust",
-    "final_pressure": "Final pressure",
-    "final_tension": "Final tension",
-    "final_zone_area": "Final zone of agreement",
-    "mean_zone_area": "Mean zone of agreement",
-    "hardliner_influence": "Hardliner influence (end)",
-    "signals_sent": "Signals sent",
-}
-
-
 def fmt_value(v: Any) -> str:
     """A metric value for a table cell.
 
@@ -734,7 +706,7 @@ def event_table(result: RunResult) -> tuple[list[str], list[list[str]]]:
                 "date": r["date"],
                 "sender": r["sender"],
                 "receiver": r["receiver"],
-                "kind": r["kind"],
+                "kind": kind_label(str(r["kind"])),
                 "sentence": r["text"],
                 "source": r["source"],
             }
@@ -861,7 +833,7 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
         sc=sc,
         title=sc["title"],
         outcome=sentence,
-        outcome_code=str(m.get("outcome")),
+        outcome_code=outcome_label(m.get("outcome")),
         metrics=metric_rows(m),
         items=items,
         thresholds={"trust": TRUST_THRESHOLD, "stance": STANCE_THRESHOLD, "pressure": PRESSURE_THRESHOLD},
@@ -998,7 +970,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
         lo, hi = wilson_bounds(k, n)
-        out["outcomes"].append({"outcome": o, "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
+        out["outcomes"].append({"outcome": outcome_label(o), "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
     out["share"] = _chart(
         "fig-outcomes",
         "Outcomes of all finished runs",

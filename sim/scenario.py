@@ -28,8 +28,9 @@ from sim.errors import ParameterError, ScenarioError
 from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
 from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
+from sim.pattern_check import loc_of, pattern_problems
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
-from sim.signals import Effect, SignalKind, build_catalogue
+from sim.signals import DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
@@ -301,6 +302,18 @@ class Pattern(_Data):
     weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
 
 
+class Wording(_Data):
+    """Case-specific words the engine's event sentences use; the defaults are generic (no case in them)."""
+
+    moratorium: str = Field(
+        DEFAULT_WORDING["moratorium"],
+        min_length=1,
+        max_length=200,
+        description="What a test-moratorium pledge promises, in words: '{sender} pledges to {receiver} <moratorium>' "
+        "(e.g. 'a moratorium on nuclear and long-range tests').",
+    )
+
+
 class Scenario(_Data):
     """A whole case: everything a run needs besides the seed."""
 
@@ -326,6 +339,7 @@ class Scenario(_Data):
     pledges: list[InitialPledge] = Field(default_factory=list, description="Pledges in force at step 0.")
     record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
     patterns: list[Pattern] = Field(default_factory=list)
+    wording: Wording = Field(default_factory=Wording, description="Case-specific words of the event sentences.")
     parameters: ModelParameters = Field(default_factory=ModelParameters)
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters."
@@ -333,7 +347,7 @@ class Scenario(_Data):
 
     @cached_property
     def catalogue(self) -> dict[str, SignalKind]:
-        return build_catalogue(self.signals)
+        return build_catalogue(self.signals, self.wording.model_dump())
 
     def actor_ids(self) -> list[str]:
         ids = []
@@ -482,9 +496,37 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             continue
         if not lo <= value <= hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
+    known_caps = sorted({k.requires for k in catalogue.values() if k.requires})
+    for sid, side in sc.sides.items():
+        for j, cap in enumerate(side.capabilities):
+            if cap not in known_caps:
+                problems.append(
+                    (
+                        ("sides", sid, "capabilities", j),
+                        f"unknown capability {cap!r}{_hint(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
+                    )
+                )
     for i, pat in enumerate(sc.patterns):
         problems.extend(_pattern_shape(pat, i, dims))
+    if sc.patterns and not bad_kind:
+        problems.extend(_pattern_names(sc))
     return problems
+
+
+def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Patterns naming an event kind, an actor or a series variable the scenario does not have.
+
+    The same rules the backtest applies before scoring (sim.pattern_check.pattern_problems), checked
+    when the file is validated so that a misspelt name is an error at once, not a pattern that
+    silently never matches. Whole-list rules (no patterns, all weights 0) stay the backtest's.
+    """
+    out: list[tuple[Loc, str]] = []
+    for problem in pattern_problems(sc):
+        loc = loc_of(problem)
+        if len(loc) < 2:
+            continue
+        out.append((loc, problem.split(": ", 1)[1]))
+    return out
 
 
 def _pattern_shape(pat: Pattern, i: int, dims: list[str]) -> list[tuple[Loc, str]]:

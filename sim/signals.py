@@ -8,6 +8,7 @@ a new kind cannot lack one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -305,7 +306,7 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         conciliatory=True,
         pledge_scope=["icbm", "nuclear"],
         effects=[{"var": "stance", "who": "sender", "roles": HL, "delta": 0.03}],
-        sentence="{sender} pledges to {receiver} a moratorium on nuclear and long-range tests",
+        sentence="{sender} pledges to {receiver} {moratorium}",
     ),
     "srbm_test": _k(
         label="Short-range missile test",
@@ -468,8 +469,19 @@ EVENT_SENTENCES: dict[str, str] = {
 """Sentences for events that are not signals (outcomes, shocks)."""
 
 
-def build_catalogue(overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, SignalKind]:
-    """The default catalogue with a scenario's overrides merged in.
+DEFAULT_WORDING: dict[str, str] = {"moratorium": "a moratorium on the tests its pledge covers"}
+"""Case-specific words the catalogue's sentences leave to the scenario (``wording`` in a scenario file), with generic defaults."""
+
+
+def _worded(sentence: str, wording: Mapping[str, str]) -> str:
+    """A sentence template with the scenario's words put in (``{moratorium}``); the event's own fields stay to fill."""
+    for key, words in wording.items():
+        sentence = sentence.replace("{" + key + "}", words.replace("{", "{{").replace("}", "}}"))
+    return sentence
+
+
+def build_catalogue(overrides: dict[str, dict[str, Any]] | None = None, wording: Mapping[str, str] | None = None) -> dict[str, SignalKind]:
+    """The default catalogue with a scenario's overrides merged in, its sentences in the scenario's ``wording``.
 
     An override of an existing kind replaces the fields it names (``effects``
     as a whole); a new kind must be complete.
@@ -483,6 +495,10 @@ def build_catalogue(overrides: dict[str, dict[str, Any]] | None = None) -> dict[
         base = merged.get(name, {})
         base.update(fields)
         merged[name] = base
+    words = {**DEFAULT_WORDING, **(wording or {})}
+    for fields in merged.values():
+        if isinstance(fields.get("sentence"), str):
+            fields["sentence"] = _worded(fields["sentence"], words)
     return {name: SignalKind.model_validate(fields) for name, fields in merged.items()}
 
 

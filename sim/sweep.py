@@ -26,6 +26,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import re
 import time
 import traceback
 from collections import Counter
@@ -524,12 +525,14 @@ class DaskExecutor(_Owned):
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+    def __init__(self, address: str | None = None, workers: int | None = None, security: Any = None) -> None:
         from distributed import Client, LocalCluster  # heavy, optional executor (dask.distributed): only with --executor dask
 
         self.cluster = None
         if address:
-            self.client = Client(address, timeout="20s")
+            # what comes back is checked row by row (check_batch_result), but a scheduler can also send pickles:
+            # connect only to one you control, over TLS (``security``) when the network is not yours
+            self.client = Client(address, timeout="20s", security=security)
         else:
             self.cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
@@ -556,7 +559,41 @@ class DaskExecutor(_Owned):
             self.cluster.close()
 
 
-def make_executor(kind: str, workers: int | None = None, address: str | None = None) -> Any:
+def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Path | None = None, address: str | None = None) -> Any:
+    """A distributed ``Security`` for TLS to a scheduler (None when no TLS option is given); InputError for bad options.
+
+    ``ca_file`` verifies the scheduler's certificate; ``cert`` and ``key`` (together) are this client's own,
+    for schedulers that require mutual TLS. TLS needs a ``tls://`` address.
+    """
+    from sim.errors import InputError
+
+    given = {"--tls-ca-file": ca_file, "--tls-cert": cert, "--tls-key": key}
+    if all(v is None for v in given.values()):
+        return None
+    if address is None or not address.startswith("tls://"):
+        raise InputError(f"--tls-ca-file, --tls-cert and --tls-key need a scheduler address tls://HOST:PORT (got {address or 'none'})")
+    if ca_file is None:
+        raise InputError("--tls-ca-file is needed with TLS: the certificate authority that signed the scheduler's certificate")
+    if (cert is None) != (key is None):
+        raise InputError("--tls-cert and --tls-key go together (this client's certificate and its private key)")
+    for option, path in given.items():
+        if path is not None and not Path(path).is_file():
+            raise InputError(f"{option} {path}: no such file")
+    from distributed.security import Security
+
+    return Security(
+        tls_ca_file=str(ca_file),
+        tls_client_cert=str(cert) if cert else None,
+        tls_client_key=str(key) if key else None,
+        require_encryption=True,
+    )
+
+
+def make_executor(kind: str, workers: int | None = None, address: str | None = None, security: Any = None) -> Any:
+    from sim.errors import InputError
+
+    if security is not None and (kind != "dask" or address is None):
+        raise InputError("the TLS options need --executor dask and --address tls://HOST:PORT")
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":
@@ -565,7 +602,7 @@ def make_executor(kind: str, workers: int | None = None, address: str | None = N
         if address is not None and not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
             raise InputError(f"--address {address}: expected a scheduler address like tcp://HOST:8786")
         try:
-            return DaskExecutor(address, workers)
+            return DaskExecutor(address, workers, security)
         except OSError as exc:
             raise InputError(f"--address {address}: cannot reach the Dask scheduler ({exc})") from None
     raise InputError(f"--executor {kind}: must be serial, local or dask")
@@ -691,7 +728,17 @@ def run_sweep(
     ).model_dump_json()
     # key order matters: it is the order of sides and actors, and so of the random draws
     scenario_json = json.dumps(loaded.scenario_data, default=str)
-    todo = (Task(i, spec_json, scenario_json, loaded.scenario_source, tuple(b)) for i, b in enumerate(all_batches) if i not in done)
+    sent: dict[int, Task] = {}
+
+    def todo_tasks() -> Iterator[Task]:
+        for i, b in enumerate(all_batches):
+            if i not in done:
+                task = Task(i, spec_json, scenario_json, loaded.scenario_source, tuple(b))
+                sent[i] = task
+                yield task
+
+    todo = todo_tasks()
+    schema = expected_schema(spec_json, scenario_json)
     skipped = sum(len(all_batches[i]) for i in done if i < len(all_batches))
     outcomes: Counter[str] = Counter()
     failed = 0
@@ -699,7 +746,11 @@ def run_sweep(
     t0 = time.perf_counter()
     if progress:
         progress(completed, total, outcomes, failed)
-    for batch, table, traj in executor.map_unordered(run_task, todo):
+    for result in executor.map_unordered(run_task, todo):
+        # every result is checked before it enters the store: a worker (or a scheduler) is not trusted to send
+        # back only the rows it was asked for
+        batch, table, traj = check_batch_result(result, sent, schema)
+        del sent[batch]
         if traj is not None:
             write_atomically(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
         # the runs part is written last: its presence marks the batch complete
@@ -717,6 +768,97 @@ def run_sweep(
         base["sensitivity"] = sensitivity(load_runs(out), loaded, X)
     write_manifest(out, base)
     return SweepSummary(total, counts["done"], counts["failed"], skipped, outcomes, time.perf_counter() - t0)
+
+
+class WorkerResultError(InputError):
+    """A result from a worker that is not what this sweep asked for (a forged or corrupted batch); nothing of it is stored."""
+
+
+_OUTCOME_ID = re.compile(r"[a-z][a-z_]{0,63}")
+
+
+def expected_schema(spec_json: str, scenario_json: str) -> pa.Schema:
+    """The columns (names and types) of a batch's runs table, as :func:`run_task` builds it."""
+    spec = SweepSpec.model_validate_json(spec_json)
+    metrics = list(spec.metrics if spec.metrics is not None else METRICS)
+    if spec.patterns:
+        raw = json.loads(scenario_json)
+        metrics += [f"pattern.{p['id']}" for p in raw.get("patterns") or []] + ["pattern_score"]
+    fields = [
+        ("run_id", pa.int64()),
+        ("point", pa.int64()),
+        ("replicate", pa.int32()),
+        ("seed", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("outcome", pa.string()),
+    ]
+    fields += [(f"param.{p}", pa.float64()) for p in spec.parameters]
+    fields += [(f"metric.{m}", pa.float64()) for m in metrics]
+    fields.append(("elapsed", pa.float64()))
+    return pa.schema(fields)
+
+
+def check_batch_result(result: Any, sent: Mapping[int, Task], schema: pa.Schema) -> tuple[int, pa.Table, pa.Table | None]:
+    """A worker's (batch, runs, trajectories) checked against the batch this sweep sent, before anything is stored.
+
+    The batch must be one sent and not yet received; the runs table must have exactly the expected
+    columns and types, one row per run of the batch (its run ids, points, replicates, seeds and
+    parameter values), a known status, an outcome that is an identifier, finite elapsed times; the
+    trajectories, if any, must belong to the batch's runs. Anything else raises WorkerResultError.
+
+    >>> check_batch_result("not a result", {}, pa.schema([]))
+    Traceback (most recent call last):
+    ...
+    sim.sweep.WorkerResultError: a worker returned a result of the wrong shape (str); nothing of it was stored
+    """
+
+    def bad(batch: Any, problem: str) -> WorkerResultError:
+        return WorkerResultError(
+            f"a worker returned batch {batch!r} that this sweep did not ask for as sent: {problem}; nothing of it was stored"
+        )
+
+    if not (isinstance(result, tuple) and len(result) == 3):
+        raise WorkerResultError(f"a worker returned a result of the wrong shape ({type(result).__name__}); nothing of it was stored")
+    batch, table, traj = result
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch not in sent:
+        raise bad(batch, "no such batch is waiting for its result")
+    task = sent[batch]
+    if not isinstance(table, pa.Table):
+        raise bad(batch, f"the runs are a {type(table).__name__}, not a table")
+    if not table.schema.equals(schema):
+        raise bad(batch, "its columns are not the sweep's columns (names or types differ)")
+    if table.num_rows != len(task.runs):
+        raise bad(batch, f"{table.num_rows} rows for {len(task.runs)} runs")
+    want = {run_id: (point, rep, seed, tuple(values)) for run_id, point, rep, seed, values in task.runs}
+    cols = table.to_pydict()
+    params = [c for c in schema.names if c.startswith("param.")]
+    seen: set[int] = set()
+    for i, run_id in enumerate(cols["run_id"]):
+        if run_id not in want or run_id in seen:
+            raise bad(batch, f"run id {run_id} is not one of the batch's runs (or appears twice)")
+        seen.add(run_id)
+        point, rep, seed, values = want[run_id]
+        if (cols["point"][i], cols["replicate"][i], cols["seed"][i]) != (point, rep, seed):
+            raise bad(batch, f"run {run_id} has the wrong point, replicate or seed")
+        if tuple(cols[p][i] for p in params) != tuple(float(v) for v in values):
+            raise bad(batch, f"run {run_id} has parameter values other than those sent")
+        status, outcome = cols["status"][i], cols["outcome"][i]
+        if status not in ("ok", "failed"):
+            raise bad(batch, f"run {run_id} has the unknown status {str(status)[:40]!r}")
+        if status == "ok" and not (isinstance(outcome, str) and _OUTCOME_ID.fullmatch(outcome)):
+            raise bad(batch, f"run {run_id} has an outcome that is not an outcome name")
+        elapsed = cols["elapsed"][i]
+        if elapsed is None or not math.isfinite(elapsed) or elapsed < 0:
+            raise bad(batch, f"run {run_id} has an impossible run time")
+        if len(cols["error"][i] or "") > 2000:
+            raise bad(batch, f"run {run_id} has an error text longer than a worker writes")
+    if traj is not None:
+        if not isinstance(traj, pa.Table) or "run_id" not in traj.column_names:
+            raise bad(batch, "its trajectories are not a table of runs")
+        if not set(traj["run_id"].to_pylist()) <= set(want):
+            raise bad(batch, "its trajectories hold runs of another batch")
+    return batch, table, traj
 
 
 def _write_parquet(table: pa.Table, path: str) -> None:

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+
 
 def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep_cmd)
@@ -22,18 +24,26 @@ def sweep_cmd(
     out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
     executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[
-        str | None, typer.Option("--address", help="Dask scheduler, tcp://HOST:8786 (default: start a LocalCluster).")
-    ] = None,
+    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
+    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
 ) -> None:
-    """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet.
 
-    from sim.cli import err
+    With --address, use only a Dask scheduler you control: Dask's messages can carry pickles, so a
+    hostile scheduler can run code in this process. Every row a worker sends back is checked before
+    it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
+    with --tls-key when the scheduler asks for client certificates).
+    """
+    from rich.markup import escape
+    from rich.progress import TextColumn, TimeElapsedColumn
+
+    from sim.cli import err, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
-    from sim.sweep import load_spec, make_executor, run_sweep
+    from sim.sweep import dask_security, load_spec, make_executor, run_sweep
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")
@@ -42,22 +52,18 @@ def sweep_cmd(
     from sim.outputs import check_out_dir
 
     check_out_dir(out, "--out", owned="sweep")
+    security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     loaded = load_spec(spec)
-    ex = make_executor(executor, workers, address)
+    ex = make_executor(executor, workers, address, security)
     n_workers = getattr(ex, "workers", 1)
     err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
     start = [0.0, 0]
     import time
 
-    with Progress(
-        TextColumn("[bold]runs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[outcomes]}"),
-        console=err,
+    with progress_bar(
+        "runs",
+        extra=(TextColumn("{task.fields[rate]}"), TimeElapsedColumn()),
+        tail="{task.fields[outcomes]}",
         disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
     ) as progress:
         task = progress.add_task("sweep", total=None, rate="", outcomes="")
@@ -76,7 +82,18 @@ def sweep_cmd(
             with ex:
                 summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
         except KeyboardInterrupt:
-            err.print(f"interrupted; finished batches are kept — continue with: summitry sweep {spec} --out {out} --resume")
+            again = resume_command(
+                "sweep",
+                spec,
+                out=out,
+                executor=executor,
+                workers=workers,
+                address=address,
+                tls_ca_file=tls_ca_file,
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+            )
+            err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
     print_sweep_summary(out, console)
     err.print(
@@ -109,16 +126,15 @@ def print_sweep_summary(out: Path, console: object) -> None:
     for o in shown:
         t.add_column(o, justify="right", no_wrap=True)
     limit = 25
-    from sim.cli import out as _out
+    from sim.cli import print_table
 
-    _out.width = max(getattr(_out, "width", 80), 140)
     for _, row in merged.head(limit).iterrows():
         cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]
         cells += [f"{row[o]:.2f} ({row[o + '_low']:.2f}-{row[o + '_high']:.2f})" for o in shown]
         t.add_row(*cells)
     if len(merged) > limit:
         t.caption = f"first {limit} of {len(merged)} points; all are in {out}/runs/"
-    console.print(t)  # type: ignore[attr-defined]
+    print_table(t, console)  # type: ignore[arg-type]
     sens = manifest.get("sensitivity") or {}
     for metric in ("walk_away", "agreement", "summit_held", "escalation"):
         if metric not in sens:
@@ -131,4 +147,4 @@ def print_sweep_summary(out: Path, console: object) -> None:
             st.add_column(k, justify="right")
         for name, vals in sens[metric]["indices"].items():
             st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
-        console.print(st)  # type: ignore[attr-defined]
+        print_table(st, console)  # type: ignore[arg-type]

@@ -59,14 +59,20 @@ def _independent_group_mean(result: Any, members: list[str], variable: str, step
     return float((at[variable][known] * w[known]).sum() / w[known].sum())
 
 
+def lines(fig: Any) -> list[Any]:
+    """A time-series figure's data lines (without the legend entry of the faded future weeks)."""
+    return [t for t in fig.data if t.meta[0] != "future"]
+
+
 def test_a_1000_actor_run_draws_stances_and_trust_matrix_by_group(big: tuple[Service, dict[str, Any]]) -> None:
     service, config = big
     out = render_run(service, config, 3, [])
     result = service.result(config)
     # 2 leaders, 2 sides x 6 faction roles, 2 third parties
     stance = out["stance"]
-    assert len(stance.data) == 16
-    by_id = {t.meta[1]: t for t in stance.data}
+    assert len(lines(stance)) == 16
+    assert [t.name for t in stance.data if t.meta[0] == "future"] == [F.FUTURE_LEGEND]  # the veil says what it is
+    by_id = {t.meta[1]: t for t in lines(stance)}
     assert {"side0-leader", "side1-leader", "side0:hardliner", "side1:military", "tp0", "tp1"} <= set(by_id)
     hard = next(n for n in F.grouped_nodes(result) if n["id"] == "side0:hardliner")
     for week in (0, 3, 40):
@@ -90,12 +96,12 @@ def test_the_factions_toggle_draws_every_actor_in_stances_and_trust_matrix(big: 
     service, config = big
     out = render_run(service, config, 2, [])
     flip = network_mode_changed(service, "individual", config, out["run_info"], 2, ["side0:hardliner|side1", "side0-leader|side1"])
-    assert len(flip["stance"].data) == 1000
+    assert len(lines(flip["stance"])) == 1000
     assert len(flip["heatmap"].data[0].z) == 1000
     assert len(flip["pair_options"]) > 900
     assert flip["pairs"] == ["side0-leader|side1"]  # a group is not offered with every actor drawn
     back = network_mode_changed(service, "grouped", config, flip["run_info"], 2, flip["pairs"])
-    assert len(back["stance"].data) == 16 and len(back["heatmap"].data[0].z) == 16
+    assert len(lines(back["stance"])) == 16 and len(back["heatmap"].data[0].z) == 16
     assert "pairs" not in back  # the leader's pair is offered either way
 
 
@@ -121,7 +127,8 @@ def test_the_fork_list_of_a_large_scenario_holds_no_faction_field_up_front(big: 
     table = service.parameter_table(config["scenario"])
     hint = panel["fork_params"][-1]
     assert hint["disabled"] and f"{sum(p.path.startswith(('side0-f', 'side1-f')) for p in table)} faction fields" in hint["label"]
-    assert len(to_json(panel["fork_params"])) < 12_000  # every field: about 700 kB
+    # every field: about 700 kB; the model parameters' human labels (and their paths to search by) add about 4 kB
+    assert len(to_json(panel["fork_params"])) < 16_000
 
 
 def test_the_fork_search_finds_faction_fields_and_typed_paths(big: tuple[Service, dict[str, Any]]) -> None:
@@ -163,10 +170,14 @@ def test_small_scenarios_keep_every_fork_parameter_and_no_search(tmp_path: Path)
     config = {"scenario": "hanoi-2019", "seed": 0}
     table = service.parameter_table("hanoi-2019")
     panel = build_param_panel(service, config, None)
-    assert panel["fork_params"] == [{"label": p.path, "value": p.path} for p in table]
+    assert [o["value"] for o in panel["fork_params"]] == [p.path for p in table]
+    # human labels; the path (what --set takes) still finds a parameter when typed
+    labels = {o["value"]: o for o in panel["fork_params"]}
+    assert labels["parameters.trust_decl"]["label"] == "trust needed for a declaration"
+    assert "parameters.trust_decl" in labels["parameters.trust_decl"]["search"]
     assert fork_param_search(service, config, "hawks", None) == {}
     out = render_run(service, config, 5, [])
-    assert len(out["stance"].data) == len(run_view(service.result(config)).actors)
+    assert len(lines(out["stance"])) == len(run_view(service.result(config)).actors)
 
 
 # ------------------------------------------------------------ the paged event log

@@ -117,7 +117,7 @@ def test_debug_is_off(server: Any, cbs: Any) -> None:
     config = json.loads(html_lib.unescape(found.group(1)))
     assert config.get("ui") is False
     assert not config.get("hot_reload")
-    # a callback that fails answers a bare 500: no traceback, no debugger, no source paths
+    # a callback that fails answers a short JSON 500: no traceback, no debugger, no source paths
     r = post_callback(
         server,
         cbs,

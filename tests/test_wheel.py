@@ -65,5 +65,24 @@ def test_wheel_ships_the_scenarios_and_runs_from_another_directory(tmp_path: Pat
     r = summitry("run", "singapore-2018", "--steps", "3", "--quiet", "--out", "run1")
     assert r.returncode == 0, r.stderr
     assert (elsewhere / "run1" / "run.json").is_file()
+    # the ODD description the dashboard's About tab links to is shipped, and the dashboard serves it
+    assert "dashboard/docs/ODD.md" in names
+    odd = subprocess.run(
+        [
+            str(py),
+            "-c",
+            "from dashboard.app import create_app; from dashboard.about import ODD_FILE; print(ODD_FILE);"
+            "r = create_app('teaching', warm=False).server.test_client().get('/docs/ODD'); print(r.status_code, b'id=\"74-trust-log-odds-form\"' in r.data)",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert odd.returncode == 0, odd.stderr
+    path, answer = odd.stdout.strip().splitlines()[-2:]
+    assert Path(path).is_relative_to(env_dir), path
+    assert answer == "200 True"
     r = summitry("--version")
     assert r.stdout.strip() == "summitry 0.1.0" or r.stdout.startswith("summitry ")

@@ -149,7 +149,7 @@ def test_fork_shows_two_branches(dash_duo: Any, app: Any) -> None:
     driver = dash_duo.driver
     dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()
     dash_duo.select_dcc_dropdown(f"#{ids.FORK_PRESET}", index=0)  # nobody walks away
-    dash_duo.wait_for_contains_text("#fork-draft-view", "parameters.walk_audience = 0", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#fork-draft-view", "audience value of walking away = 0", timeout=TIMEOUT)
     click(driver, ids.FORK_RUN)
     dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", "Fork from week 30", timeout=TIMEOUT)
     data = wait_for(lambda: graph_data(driver, ids.FORK_TRUST))
@@ -248,6 +248,7 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     start(dash_duo, app, f"?scenario=upload:{key}&seed=0&step=5")
     driver = dash_duo.driver
     stance = wait_for(lambda: graph_data(driver, ids.STANCE), timeout=60)
+    stance = [t for t in stance if t["meta"][0] != "future"]  # the legend entry of the faded weeks to come
     # 2 leaders, 2 sides x 6 faction roles, 2 third parties
     assert len(stance) == 16
     assert {t["meta"][1] for t in stance} >= {"side0-leader", "side0:hardliner", "side1:reformer", "tp1"}
@@ -267,10 +268,10 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     assert all(int(r["week"]) <= 6 for r in rows)
     # every actor
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
-    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1000, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1001, timeout=60)  # and the faded-weeks legend entry
     wait_for(lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60)
     wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60)
     # and back
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=grouped]").click()
-    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 16, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 17, timeout=60)
     assert dash_duo.get_logs() == []

@@ -1,0 +1,210 @@
+"""Human labels for the identifiers a user meets: outcomes, event kinds, metrics, parameters, modes.
+
+One table, shared by the dashboard and the reports, so that a run reads the
+same in both: ``walk_away`` is "walk-away", ``summit_held`` "summit held",
+``parameters.trust_decl`` "trust needed for a declaration".
+The identifiers stay what files, URLs and ``--set`` use; only what is shown
+to a person changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+OUTCOME_LABELS: dict[str, str] = {
+    "agreement_comprehensive": "comprehensive agreement",
+    "agreement_interim": "interim agreement",
+    "declaration": "declaration",
+    "walk_away": "walk-away",
+    "escalation": "escalation",
+    "stalemate": "stalemate",
+}
+"""Outcome of a run -> label (lower case; :func:`outcome_label` capitalises on request)."""
+
+ENGINE_KIND_LABELS: dict[str, str] = {
+    "summit_scheduled": "summit scheduled",
+    "summit_reinstated": "summit reinstated",
+    "summit_held": "summit held",
+    "offer_rejected": "offer rejected",
+    "agreement": "agreement",
+    "declaration": "declaration",
+    "blame": "blame",
+    "escalation": "escalation",
+    "stalemate": "stalemate",
+    "shock": "shock",
+    "walk_away": "walk-away",
+    "pledge_breach": "pledge breach",
+}
+"""Event kinds the engine logs itself (the signal catalogue's kinds carry their own ``label``)."""
+
+MODE_LABELS: dict[str, str] = {
+    "free": "free",
+    "forcing": "forcing",
+}
+"""Run modes, worded the same everywhere: *free* (agents choose) and *forcing* (the record's events are injected)."""
+
+MODE_HELP: dict[str, str] = {
+    "free": "free: the agents choose every signal",
+    "forcing": "forcing: the record's signals are injected on their dates; leaders and third parties choose nothing, factions still choose",
+}
+
+METRIC_LABELS: dict[str, str] = {
+    "summit_held": "Summit held",
+    "first_summit_week": "First summit (week)",
+    "summits": "Summits held",
+    "summit_results": "Summit results",
+    "cancellations": "Cancellations",
+    "reinstated": "Summit reinstated",
+    "walk_away": "Walk-away",
+    "walked_by": "Walked away",
+    "agreement_type": "Agreement type",
+    "agreement_week": "Agreement (week)",
+    "agreement_point": "Agreement point",
+    "time_to_agreement": "Time to agreement (weeks)",
+    "agreement_censored": "No agreement by the end",
+    "escalation": "Escalation",
+    "escalation_week": "Escalation (week)",
+    "moratorium_survival": "Moratorium survival (weeks)",
+    "moratorium_censored": "Moratorium held to the end",
+    "steps_run": "Weeks run",
+    "final_trust": "Final trust",
+    "final_pressure": "Final pressure",
+    "final_tension": "Final tension",
+    "final_zone_area": "Final zone of agreement",
+    "mean_zone_area": "Mean zone of agreement",
+    "hardliner_influence": "Hardliner influence (end)",
+    "signals_sent": "Signals sent",
+}
+"""Run metrics (``run.json``'s ``metrics``) -> label."""
+
+PARAMETER_LABELS: dict[str, str] = {
+    "trust_model": "trust model",
+    "kappa": "credibility per unit of signal cost",
+    "kappa_h": "trust lost per unit of hostility",
+    "kappa_b": "trust lost from a pledge breach",
+    "phi": "hawks' discount of reassurance",
+    "nu": "weekly forgetting of trust",
+    "type_prior": "prior chance a leader is trustworthy",
+    "kappa_m": "gap a credible mediator closes",
+    "beta_n0": "Beta trust: prior strength",
+    "beta_w": "Beta trust: weight of a signal",
+    "beta_wb": "Beta trust: weight of a breach",
+    "beta_decay": "Beta trust: weekly decay",
+    "rapport_decl": "rapport needed for a declaration",
+    "trust_decl": "trust needed for a declaration",
+    "declaration_gain": "trust gained from a declaration",
+    "theta_c": "share of a side that must accept a deal",
+    "alpha_x": "hawkishness raises the bar for a deal",
+    "alpha_p": "pressure lowers the bar for a deal",
+    "alpha_eps": "expected sanctions erosion raises the bar",
+    "demand_decay": "weekly fading of a public demand",
+    "sigma_w": "misreading of the other's win-set",
+    "mu_min": "trust needed for a deal",
+    "status_quo_weight": "cost of no deal (weight of pressure)",
+    "walk_audience": "audience value of walking away",
+    "walk_leverage": "leverage value of walking away",
+    "declaration_value": "value of a declaration",
+    "declaration_fatigue": "value left after each failed summit",
+    "declaration_letdown": "letdown after an unmet declaration",
+    "letdown_weeks": "weeks until the letdown",
+    "erosion_learning": "learning about sanctions erosion",
+    "erosion_scale": "erosion read into leakage",
+    "theta_acc": "value of signing any deal",
+    "tau_prep_min": "fewest weeks to prepare a summit",
+    "tau_prep_max": "most weeks to prepare a summit",
+    "eta": "speed of factional competition",
+    "p_blame": "chance of blaming a faction",
+    "susceptibility_leader": "leaders' openness to influence",
+    "susceptibility_hawks": "hawks' openness to influence",
+    "susceptibility_doves": "doves' openness to influence",
+    "delta_e": "weekly approach of economic pain",
+    "leak0": "baseline sanctions leakage",
+    "delta_m": "weekly decay of hostility",
+    "gamma_r": "reaction to the other's hostility",
+    "domestic_growth": "weekly growth of the need for a win",
+    "domestic_decay": "weekly decay of elite discontent",
+    "e_crit": "tension that counts toward escalation",
+    "e_weeks": "weeks of high tension to escalate",
+    "lambda_q": "rationality of choices",
+    "theta_t": "value of the other side's trust",
+    "theta_z": "value of a wider zone of agreement",
+    "theta_p": "value of pressure (to hawks)",
+    "theta_r": "cost of escalation risk",
+    "theta_aff": "weight of last week's mood",
+    "theta_rapport": "value of rapport",
+    "renege_u": "renege risk of an untrustworthy leader",
+    "renege_t": "renege risk of a trustworthy leader",
+    "activity": "preference for quiet weeks",
+    "deal_weight": "weight of what a deal gives away",
+}
+"""Model parameters (``parameters.NAME``) -> label; the name itself stays visible beside it."""
+
+
+def outcome_label(outcome: str | None, capital: bool = False) -> str:
+    """An outcome's label.
+
+    >>> outcome_label("walk_away"), outcome_label("agreement_interim", capital=True), outcome_label(None)
+    ('walk-away', 'Interim agreement', '—')
+    """
+    if not outcome:
+        return "—"
+    text = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def kind_label(kind: str, catalogue: Mapping[str, Any] | None = None) -> str:
+    """An event kind's label: the signal catalogue's ``label`` (lower case), the engine's, or the id in words.
+
+    >>> kind_label("summit_held"), kind_label("srbm_test"), kind_label("new_kind")
+    ('summit held', 'short-range missile test', 'new kind')
+    """
+    if kind in ENGINE_KIND_LABELS:
+        return ENGINE_KIND_LABELS[kind]
+    if catalogue is None:
+        catalogue = _catalogue()
+    found = catalogue.get(kind)
+    if found is not None:
+        label = str(getattr(found, "label", "") or "")
+        if label:
+            return label[:1].lower() + label[1:] if not label[:2].isupper() else label
+    return kind.replace("_", " ")
+
+
+def _catalogue() -> Mapping[str, Any]:
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        from sim.signals import build_catalogue
+
+        _CATALOGUE = build_catalogue()
+    return _CATALOGUE
+
+
+_CATALOGUE: Mapping[str, Any] | None = None
+
+
+def parameter_label(path: str) -> str:
+    """A parameter path's label: what it is in words, with its name.
+
+    The path itself (what ``--set`` and the files use) is for tooltips and search, not for the label.
+
+    >>> parameter_label("parameters.trust_decl")
+    'trust needed for a declaration'
+    >>> parameter_label("trump.traits.risk_tolerance")
+    'trump: risk tolerance'
+    >>> parameter_label("sides.dprk.factions.2.influence")
+    'dprk faction 2: influence'
+    """
+    parts = path.split(".")
+    if parts[0] == "parameters" and len(parts) == 2:
+        name = parts[1]
+        return PARAMETER_LABELS.get(name, name.replace("_", " "))
+    field = parts[-1].replace("_", " ")
+    owner = [p for p in parts[:-1] if p not in ("sides", "traits", "acceptance", "initial", "pressure_weights", "third_parties")]
+    words = " ".join("faction" if p == "factions" else p for p in owner)
+    return f"{words}: {field}" if words else field
+
+
+def mode_label(mode: str | None) -> str:
+    """A run mode in the words used everywhere ('free' or 'forcing')."""
+    return MODE_LABELS.get(mode or "", mode or "")
