@@ -1,4 +1,4 @@
-"""What every diplomatic actor has (ARCHITECTURE.md principle 3).
+"""What every diplomatic actor has (CONTRIBUTING.md, "The layout").
 
 Agents decide; arrays remember. An agent is the identity and interface of
 one row of the model's arrays: its properties read that row, and
@@ -7,7 +7,10 @@ one row of the model's arrays: its properties read that row, and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import itertools
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
@@ -20,10 +23,37 @@ if TYPE_CHECKING:
 __all__ = ["DiplomaticAgent", "Signal"]
 
 
+class _AgentNumbers(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
+    """Per-model agent-number counters, held weakly, so that a finished model can be freed.
+
+    Mesa 3 numbers agents with ``next(self._ids[model])``, where ``_ids`` is a
+    class-level ``defaultdict`` keyed by model: every model ever built would stay
+    alive (about 400 kB a run, without bound in a sweep or a long-running
+    dashboard). Summitry's agents shadow that attribute with this store: the same
+    numbers (one counter per live model, from 1), so runs are unchanged. This is
+    the one place summitry touches Mesa's internals; tests/test_agents_contract.py
+    checks that Mesa still numbers agents through it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard = threading.Lock()
+
+    def __getitem__(self, model: Any) -> Any:
+        with self._guard:
+            try:
+                return super().__getitem__(model)
+            except KeyError:
+                counter = itertools.count(1)
+                self[model] = counter
+                return counter
+
+
 class DiplomaticAgent(mesa.Agent):
     """An actor: a leader, a faction or a third party."""
 
     kind_name: ClassVar[str] = "actor"
+    _ids = _AgentNumbers()  # Mesa's agent-number store, per model and held weakly (see _AgentNumbers)
 
     def __init__(self, model: DiplomacyModel, index: int, actor_id: str, name: str, side: int, role: str) -> None:
         super().__init__(model)

@@ -17,19 +17,16 @@ per-session state, so two browser tabs share nothing but identical results.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import re
 import secrets
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mesa import Agent
 
 from dashboard.cache import LRUCache, canonical, config_hash
 from dashboard.figures import _carry_forward
@@ -43,35 +40,6 @@ from sim.scenario import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, 
 UPLOAD_PREFIX = "upload:"
 
 
-class _AgentIdCounters(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
-    """Mesa's per-model agent-id counters, held weakly: a finished model can then be freed.
-
-    ``mesa.Agent._ids`` is a class-level ``defaultdict`` keyed by model, so every
-    model ever built stays alive (about 400 kB a run): a long-running server
-    computing runs, forks and ensembles would grow without bound. Same counters
-    (one per live model, from 1), so runs are unchanged.
-    """
-
-    def __init__(self, existing: Mapping[Any, Any]) -> None:
-        super().__init__(existing)
-        self._guard = threading.Lock()
-
-    def __getitem__(self, model: Any) -> Any:
-        with self._guard:
-            try:
-                return super().__getitem__(model)
-            except KeyError:
-                counter = itertools.count(1)
-                self[model] = counter
-                return counter
-
-
-def _free_finished_models() -> None:
-    if not isinstance(Agent.__dict__.get("_ids"), _AgentIdCounters):
-        Agent._ids = _AgentIdCounters(Agent._ids)  # type: ignore[attr-defined]
-
-
-_free_finished_models()
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
 

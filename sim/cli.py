@@ -1,4 +1,4 @@
-"""The ``summitry`` command (ARCHITECTURE.md, "The command line").
+"""The ``summitry`` command (the README lists its subcommands).
 
 Exit status: 0 success, 2 bad input (a message naming the file, the field
 and the line; never a traceback), 1 internal error (with a traceback).

@@ -412,11 +412,6 @@ class DiplomacyModel(mesa.Model):
             else:
                 cls = ThirdParty
             self.agent_list.append(cls(self, i, ids[i], names[i], sides[i], roles[i]))
-        # Mesa keeps a class-level id counter keyed by model, which would keep every finished
-        # model alive (a leak over a sweep's thousands of runs); no agent is added after this point
-        counters = getattr(mesa.Agent, "_ids", None)
-        if isinstance(counters, dict):
-            counters.pop(self, None)
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
         self._chosen_index = {k: j for j, k in enumerate(self.kinds)}
         self.static_feasible = policy.static_feasibility(self)

@@ -1,6 +1,6 @@
 """Scenario files: pydantic models, loading with readable errors, JSON Schema.
 
-A scenario is the whole description of a case (ARCHITECTURE.md): sides with
+A scenario is the whole description of a case (docs/scenarios.md): sides with
 their leader and factions, third parties, the issue space, who listens to
 whom, the signal catalogue's overrides, dated events, the historical record
 and the model parameters. Errors name the file, the field and the line::

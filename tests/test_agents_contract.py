@@ -16,7 +16,9 @@ the reports or the dashboard reads them.)
 from __future__ import annotations
 
 import copy
+import gc
 import math
+import weakref
 from functools import cache
 from typing import Any, ClassVar
 
@@ -272,3 +274,17 @@ def test_bulk_addressing_gives_the_receivers_each_agent_would_pick() -> None:
             got = model.receivers_of(everyone, kind).tolist()
             assert got == [-1 if r is None else r for r in want]
             assert any(r is not None for r in want)
+
+
+def test_agents_are_numbered_per_model_in_a_store_that_lets_finished_models_go() -> None:
+    """Mesa numbers agents through ``self._ids[model]``; summitry's agents shadow it with a weak store (agents/base.py)."""
+    model = DiplomacyModel(scenario("hanoi-2019"), seed=0)
+    # Mesa still reads the store we give it: this model's counter lives there, not in Mesa's class-level one
+    assert model in DiplomaticAgent._ids
+    assert model not in getattr(mesa.Agent, "_ids", {})
+    # the same numbers as Mesa's own counter would give: 1, 2, ... in the order agents are built
+    assert [a.unique_id for a in model.agent_list] == list(range(1, len(model.agent_list) + 1))
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None  # nothing, the store included, keeps a finished model alive

@@ -1,5 +1,5 @@
 """Malformed scenario files: each ends with exit status 2 and a message naming
-the file, the field path and the line (ARCHITECTURE.md, principle 6).
+the file, the field path and the line (the README's promise: exit status 2, never a traceback).
 
 Most cases mutate a copy of scenarios/teaching.yaml. The expected line is
 computed from the mutated text (the line of a marker that the mutation puts

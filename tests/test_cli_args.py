@@ -1,5 +1,5 @@
 """Bad command-line arguments end with exit status 2 and a message; a good
-``--set`` really changes the run (ARCHITECTURE.md, principle 6)."""
+``--set`` really changes the run (bad input: exit status 2 and a message)."""
 
 from __future__ import annotations
 
