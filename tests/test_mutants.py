@@ -41,14 +41,14 @@ MUTANTS = [
     ),
     ("safeguard-ignored", "sim/model.py", "0, None) * unprotected)", "0, None) * 1.0)", "safeguards"),
     # a deal relieving pressure whatever it gives the side
-    ("relief-ignored", "sim/model.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
+    ("relief-ignored", "sim/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
-    ("walker-min", "sim/model.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
-    ("declaration-any", "sim/model.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
+    ("walker-min", "sim/summit.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
+    ("declaration-any", "sim/summit.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
     # the walker's outlook reversed: hawks expecting coercion to fail
     (
         "outlook-sign",
-        "sim/model.py",
+        "sim/summit.py",
         "coercion = p.alpha_p * dp * (1 + p.phi * xw)",
         "coercion = p.alpha_p * dp * (1 - p.phi * xw)",
         "hawkish_walker",
@@ -92,10 +92,10 @@ MUTANTS = [
     # the replicator's sign: vindicated factions would lose weight
     ("replicator-sign", "sim/model.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
     # blame as a no-op, and blame falling on the lightest backer instead of the heaviest
-    ("blame-noop", "sim/model.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
+    ("blame-noop", "sim/summit.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
     (
         "blame-argmin",
-        "sim/model.py",
+        "sim/summit.py",
         "target = int(pool[np.argmax(s.omega[pool])])",
         "target = int(pool[np.argmin(s.omega[pool])])",
         "blame",

@@ -1,0 +1,360 @@
+"""The summit process (ODD 7.18, 7.19): scheduling and cancelling a summit, and resolving it.
+
+A mixin of :class:`sim.model.DiplomacyModel`: these methods run on the
+model's arrays (``self`` is the model) and are kept here so that the model
+module holds the step order and the summit holds its own rules: what a deal
+is worth to each leader with the renege risk priced in, the offers, the
+binding dimension of a rejection, and walk-away against declaration by
+expected utility.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import bargaining as bg
+from sim import trust as tr
+from sim.effects import EFFECTS
+from sim.numeric import clip
+from sim.signals import Signal
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+if TYPE_CHECKING:
+    from sim.model import DiplomacyModel
+
+
+class SummitProcess:
+    """The summit's rules, as methods of the model (see the module docstring)."""
+
+    # the model's attributes this mixin assigns, declared once for the type checker (the model sets them up)
+    agreement: dict[str, Any] | None
+    _meter: list[float]
+    _u: FloatArray
+    _vindication: FloatArray
+
+    def _summit_actions(self: DiplomacyModel, actions: list[tuple[Signal, str]], t: int) -> None:
+        sm = self.summit
+        order = {"offer": 0, "accept": 1, "cancel": 2, "reinstate": 3}
+        actions = sorted(actions, key=lambda a: (order[a[1]], a[0].sender))
+        cancelled_now = False
+        for sig, action in actions:
+            side = int(self.side_of[sig.sender])
+            if side not in self.summit_sides:
+                continue
+            other = int(self.counterpart_side[side])
+            if action == "accept" and sm.status == "offered" and sm.offered_by != side:
+                self._schedule(t, side, other)
+            elif action == "offer" and sm.status == "none":
+                sm.status, sm.offered_by = "offered", side
+            elif action == "offer" and sm.status == "offered" and sm.offered_by != side:
+                self._schedule(t, side, other)
+            elif action == "cancel" and sm.status == "scheduled":
+                sm.status = "cancelled"
+                sm.cancellations += 1
+                cancelled_now = True
+            elif action in ("reinstate", "accept") and sm.status == "cancelled" and not cancelled_now:
+                sm.status = "scheduled"
+                sm.week = max(sm.week, t + 2)
+                sm.reinstated = True
+                self._log(
+                    t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit", detail=str(sm.week)
+                )
+
+    def _schedule(self: DiplomacyModel, t: int, side: int, other: int) -> None:
+        sm = self.summit
+        p = self.params
+        prep = int(self.rng.integers(p.tau_prep_min, p.tau_prep_max + 1))
+        sm.status, sm.week = "scheduled", t + prep
+        self._log(
+            t,
+            "summit_scheduled",
+            self.actor_ids[self.leader_of[side]],
+            self.actor_ids[self.leader_of[other]],
+            "summit",
+            detail=str(sm.week),
+        )
+
+    def perceived_acceptance(self: DiplomacyModel, c: int) -> FloatArray:
+        """Pr(side c ratifies q) for every grid point, as the other side's leader estimates it.
+
+        The estimate reads c's members' thresholds with this summit's
+        perception error (one N(0, sigma_W) draw a member) and is smooth in
+        the margin: a point just outside the estimated win-set is still worth
+        a try. The smooth ratification rule of the model, with the
+        perception noise as its temperature.
+        """
+        s = self.state
+        mem = self.members[c]
+        sigma = self.params.sigma_w * math.exp(s.perception_log)
+        noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
+        u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+        w = self.ratification_weights(c)
+        total = float(w.sum())
+        if total <= 0:
+            return np.zeros(self.grid.shape[0])
+        return bg.smooth_ratification(u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02))
+
+    def deal_utility(self: DiplomacyModel, c: int) -> FloatArray:
+        li = int(self.leader_of[c])
+        return bg.leader_deal_utility(self.gains[c], self.gives[c], self.params.deal_weight, float(self.state.stance[li]))
+
+    def no_deal_value(self: DiplomacyModel, c: int) -> float:
+        """V_c: what side c's leader gets from no deal, minus today's pressure (``status_quo_weight`` P_c)."""
+        return -self.params.status_quo_weight * float(self.state.pressure[c])
+
+    def deal_gain(self: DiplomacyModel, c: int, other: int) -> FloatArray:
+        """What each grid point is worth to side c's leader over no deal, the renege risk priced in.
+
+        A deal relieves the pressure on c in proportion to how much of what c
+        wants it gets (gains_c(q) / max gains_c): the commitment value plus
+        ``status_quo_weight`` P_c times that share. A deal that gives c
+        nothing it wants relieves nothing, however hard c is pressed.
+        """
+        top = float(self.gains[c].max())
+        relief = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+        return self.acceptance_value(c, other) - self.no_deal_value(c) * relief
+
+    def acceptance_value(self: DiplomacyModel, c: int, other: int) -> FloatArray:
+        """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges."""
+        p = self.params
+        li = int(self.leader_of[c])
+        risk = bg.renege_risk(float(self.trust_matrix()[li, other]), p.renege_t, p.renege_u)
+        beta = p.deal_weight * (0.5 + float(self.state.stance[li]))
+        return bg.commitment_value(self.deal_utility(c), beta * self.exposure[c], risk)
+
+    def walk_leverage(self: DiplomacyModel, walker: int, other: int, gain: FloatArray) -> tuple[float, float]:
+        """(now, after): the best expected offer ``walker`` could make to ``other``, before and after a walk-away.
+
+        The expected value of offering q is Pr(other's coalition ratifies q)
+        times what q is worth to the walker over no deal (``gain``), maximised
+        over the walker's own win-set. "After" applies the walk-away's
+        catalogued effects on the other side: its pressure (coercion lowers
+        thresholds by alpha_P), the stances it pushes (backlash raises them by
+        alpha_x) and the factions it vindicates (the replicator), as the
+        walker sees them: a hawkish walker (stance x) expects coercion to work
+        by (1 + phi x) and backlash by (1 - phi x). Which channel wins is a
+        property of the other side's coalition and of the walker's outlook.
+        """
+        if "walk_away" not in self.catalogue:
+            return 0.0, 0.0
+        s = self.state
+        p = self.params
+        kind = self.catalogue["walk_away"]
+        mem = self.members[other]
+        weights = self.ratification_weights(other)
+        total = float(weights.sum())
+        if total <= 0:
+            return 0.0, 0.0
+        dp = 0.0
+        dx = np.zeros(mem.size)
+        for eff in kind.effects:
+            if eff.who != "receiver":
+                continue
+            spec = EFFECTS[eff.var]
+            if spec.forecast == "pressure":
+                ch = int(spec.channel or 0)
+                dp += float(self.pressure_weights[other, ch]) * eff.delta
+            elif eff.var == "stance":  # this week's stance inputs (anchors move too slowly to count here)
+                hit = np.ones(mem.size, dtype=bool) if eff.roles is None else np.isin(self.roles[mem], eff.roles)
+                dx += np.where(hit, eff.delta, 0.0)
+        w_after = weights.copy()
+        if kind.vindicates != "none" and "factions" not in self.ablations and "leader_alone" not in self.ablations:
+            facs = ~self.is_leader[mem]
+            vind = self.hawkish[mem] if kind.vindicates == "hawks" else self.dovish[mem]
+            grown = w_after[facs] * np.exp(p.eta * vind[facs].astype(float))
+            if grown.sum() > 0:
+                w_after[facs] = grown / grown.sum() * w_after[facs].sum()
+        u = bg.member_utility(self.gains[other], self.gives[other], s.concession_weight[mem])
+        tau = max(p.sigma_w, 0.02)
+        worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
+        b = s.thresholds[mem]
+        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau)
+        # the walker forecasts with its own worldview: the more hawkish, the more it expects coercion to
+        # work and the less it expects backlash (the Jervis factor phi, as in reading signals)
+        xw = float(s.stance[self.leader_of[walker]])
+        coercion = p.alpha_p * dp * (1 + p.phi * xw)
+        backlash = p.alpha_x * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
+        b_after = b - coercion + backlash
+        after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
+        return float((now * worth).max()), float((after * worth).max())
+
+    def summit_values(
+        self: DiplomacyModel, rejected: frozenset[int] = frozenset(), gains: dict[tuple[int, int], FloatArray] | None = None
+    ) -> dict[int, tuple[float, float]]:
+        """{side: (EU of walking away, EU of a declaratory statement)} for the two summit leaders.
+
+        Walking away is worth its audience value (resolve shown to the hawkish
+        share of one's own coalition, times the side's audience-cost capacity,
+        when it walks away from an offer it rejected: sides in ``rejected``)
+        plus the forecast gain in the best offer one could make the other side
+        that the walk-away's pressure buys (:meth:`walk_leverage`), discounted
+        by patience over the weeks to a next summit, minus the rapport it
+        spends. A declaration is
+        worth the relief of the side's need for a win and the trust it builds,
+        less for each earlier summit that ended without a deal, plus rapport.
+        """
+        s = self.state
+        p = self.params
+        a, b = (int(c) for c in self.summit_sides)
+        mu = self.trust_matrix()
+        wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
+        earlier = max(self.summit.held - 1, 0)
+        fatigue = p.declaration_fatigue**earlier
+        out: dict[int, tuple[float, float]] = {}
+        for c, o in ((a, b), (b, a)):
+            li = int(self.leader_of[c])
+            lo = int(self.leader_of[o])
+            mem = self.members[c]
+            w = self.ratification_weights(c)
+            hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
+            deal_gain = gains[(c, o)] if gains is not None else self.deal_gain(c, o)
+            now, after = self.walk_leverage(c, o, deal_gain)
+            rapport = float(s.rapport[li, o])
+            walk = (
+                p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0)
+                + p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
+                - p.theta_rapport * rapport
+            )
+            base = float(mu[lo, c])
+            trust_gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
+            need = float(self.pressure_weights[c, 1] * s.domestic[c])
+            decl = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * trust_gain) + p.theta_rapport * rapport
+            out[c] = (walk, decl)
+        return out
+
+    def _hold_summit(self: DiplomacyModel, t: int) -> None:
+        s = self.state
+        p = self.params
+        sm = self.summit
+        a, b = (int(c) for c in self.summit_sides)
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
+        names = (self.actor_ids[la], self.actor_ids[lb])
+        sm.held += 1
+        if sm.first_week < 0:
+            sm.first_week = t
+        sm.status, sm.offered_by, sm.week = "none", -1, -1
+        self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
+        mu = self.trust_matrix()
+        perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
+        # what each grid point is worth to each leader over no deal, the other's renege risk priced in
+        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
+        offers: dict[int, int | None] = {}
+        tau = max(p.sigma_w, 0.02)
+        for c, o in ((a, b), (b, a)):
+            # c's estimate that o ratifies q and finds it worth the risk
+            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
+            offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
+        sm.offers = dict(offers)
+        floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
+        accepted: list[tuple[float, int]] = []
+        rejected: set[int] = set()  # sides that rejected the other's offer
+        for c, o in ((a, b), (b, a)):
+            q = offers[c]
+            if q is None:
+                continue
+            # the receiver ratifies only inside its win-set, and accepts only if the deal, priced for
+            # the risk that the proposer reneges, beats no deal (the commitment problem as a cost)
+            gain_o = float(gains[(o, c)][q])
+            if s.win_sets[o][q] and floor_ok and gain_o >= 0:
+                joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
+                accepted.append((-joint, q))
+                continue
+            rejected.add(o)
+            if not s.win_sets[o][q]:
+                bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
+                why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
+            elif not floor_ok:
+                why = "; too little trust"
+            else:
+                why = f"; not worth the risk: {gain_o:.2f} against no deal"
+            self._log(
+                t,
+                "offer_rejected",
+                self.actor_ids[self.leader_of[c]],
+                self.actor_ids[self.leader_of[o]],
+                "summit",
+                detail=self._describe_point(q) + why,
+            )
+        if accepted:
+            accepted.sort()
+            q = accepted[0][1]
+            point = self.grid[q]
+            cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
+            if cls is not None:
+                self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
+                sm.results.append(f"agreement:{cls}")
+                self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
+                self._success(t, declaration=False)
+                return
+        values = self.summit_values(frozenset(rejected), gains)
+        sm.values = {self.actor_ids[self.leader_of[c]] + "." + k: v for c, (w, d) in values.items() for k, v in (("walk", w), ("decl", d))}
+        R = s.rapport
+        available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
+        gaps = {c: values[c][0] - (values[c][1] if available else 0.0) for c in (a, b)}
+        if (accepted and self.agreement is None) or (available and max(gaps.values()) <= 0):
+            sm.results.append("declaration")
+            self._log(t, "declaration", names[0], names[1], "summit")
+            for li, other in ((la, b), (lb, a)):
+                self._shift_trust(np.array([li]), other, np.array([p.declaration_gain]))
+            self._success(t, declaration=True)
+            return
+        # walk-away: the leader for whom walking beats the alternative by more
+        walker = a if gaps[a] >= gaps[b] else b
+        other = b if walker == a else a
+        sm.results.append("walk_away")
+        sm.walked_by.append(self.actor_ids[self.leader_of[walker]])
+        sig = Signal(sender=int(self.leader_of[walker]), kind="walk_away", receiver=int(self.leader_of[other]), source="derived")
+        tb = self._receiver_trust(sig)
+        self._meter = [0.0, 0.0, 0.0]
+        self._u = np.zeros(len(self.actor_ids))
+        self._vindication = np.zeros(len(self.actor_ids))
+        self._apply_signal(sig, self.catalogue["walk_away"], t)
+        self._log_signal(sig, t, tb)
+        self._flush_side_accumulators()
+        s.stance = clip(s.stance + self._u, 0, 1)
+        self._update_omega()
+        for c in (a, b):
+            if self.rng.random() < p.p_blame and "factions" not in self.ablations:
+                self._blame(c, offers.get(c), t)
+        self._recompute_bargaining()
+
+    def _success(self: DiplomacyModel, t: int, declaration: bool) -> None:
+        """A summit success: audience-driven sides' need for a win resets; a declaration's letdown is booked."""
+        s = self.state
+        audience = ~self.elite
+        s.domestic[audience] = 0.0
+        self.summit.letdowns = [(w, c) for w, c in self.summit.letdowns if not audience[c]]
+        if declaration:
+            for c in np.flatnonzero(audience).tolist():
+                self.summit.letdowns.append((t + self.params.letdown_weeks, int(c)))
+        self._update_pressure_aggregate()
+
+    def _blame(self: DiplomacyModel, c: int, offer: int | None, t: int) -> None:
+        s = self.state
+        mem = self.members[c]
+        facs = mem[~self.is_leader[mem]]
+        if facs.size == 0:
+            return
+        if offer is not None:
+            util = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[facs])[:, offer]
+            backers = facs[util >= s.thresholds[facs]]
+            pool = backers if backers.size else facs
+        else:
+            pool = facs
+        target = int(pool[np.argmax(s.omega[pool])])
+        total = s.omega[facs].sum()
+        s.omega[target] *= 0.5
+        if s.omega[facs].sum() > 0:
+            s.omega[facs] = s.omega[facs] / s.omega[facs].sum() * total
+        self._refresh_leader_rows()
+        self._log(t, "blame", self.actor_ids[self.leader_of[c]], self.actor_ids[target], "summit")
+
+    def _describe_point(self: DiplomacyModel, q: int) -> str:
+        return ", ".join(f"{d}={v:.2f}" for d, v in zip(self.dims, self.grid[q], strict=False))
