@@ -101,11 +101,22 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
 
     # ------------------------------------------------------------------ build
     def _build(self) -> None:
+        """Set the run up from the scenario: actors, state, influence graph, issue space, summit, agents (ODD 5)."""
+        sc = self.scenario
+        self.side_ids: list[str] = list(sc.sides)
+        side_index = {s: i for i, s in enumerate(self.side_ids)}
+        ids, names, sides, roles, rows = self._actor_rows(side_index)
+        self._index_actors(ids, names, sides, roles, side_index)
+        self._initial_state(rows, sides, side_index)
+        self._build_influence()
+        self._build_issue_space()
+        self._build_summit(side_index)
+        self._build_agents(ids, names, sides, roles)
+
+    def _actor_rows(self, side_index: dict[str, int]) -> tuple[list[str], list[str], list[int], list[str], list[dict[str, Any]]]:
+        """Every actor in index order (each side's leader, then its factions; then the third parties), with its numbers."""
         sc = self.scenario
         p = self.params
-        self.side_ids: list[str] = list(sc.sides)
-        C = len(self.side_ids)
-        side_index = {s: i for i, s in enumerate(self.side_ids)}
         ids: list[str] = []
         names: list[str] = []
         sides: list[int] = []
@@ -169,7 +180,12 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             rows.append(
                 dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6, delta=0.98, trust=t.trust)
             )
-        N = len(ids)
+        return ids, names, sides, roles, rows
+
+    def _index_actors(self, ids: list[str], names: list[str], sides: list[int], roles: list[str], side_index: dict[str, int]) -> None:
+        """Indices, sides, roles and the role masks of the actors; the side each side faces."""
+        sc = self.scenario
+        C = len(self.side_ids)
         self.actor_ids = ids
         self.actor_names = names
         self._actor_id_array = np.array(ids, dtype=object)
@@ -191,6 +207,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         self.hawkish = np.array([r in HAWKISH_ROLES for r in roles])
         self.dovish = np.array([r in DOVISH_ROLES for r in roles])
         self.role_masks: dict[str, NDArray[np.bool_]] = {r: self.roles == r for r in set(roles)}
+
+    def _initial_state(self, rows: list[dict[str, Any]], sides: list[int], side_index: dict[str, int]) -> None:
+        """The side-level numbers of the scenario and the initial State (the leaders' types are drawn here)."""
+        sc = self.scenario
+        p = self.params
+        C = len(self.side_ids)
+        N = len(rows)
 
         def col(key: str) -> FloatArray:
             return np.array([float(r[key]) for r in rows], dtype=float)
@@ -265,7 +288,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             stake=np.array([t.stake for t in tps], dtype=float),
             tp_domestic=np.array([t.domestic for t in tps], dtype=float),
         )
-        # influence graph -> CSR once; leaders' rows rewritten when omega changes
+
+    def _build_influence(self) -> None:
+        """The influence graph, converted once to CSR; the leaders' rows are rewritten when omega changes."""
+        sc = self.scenario
+        ids = self.actor_ids
         self.graph = influence_graph(sc)
         raw = to_csr(self.graph, ids)
         self.raw_influence = raw
@@ -282,7 +309,12 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         if not np.array_equal(self.W.indptr, raw.indptr):  # pragma: no cover - every row has a self-loop
             raise RuntimeError("influence matrix lost its sparsity pattern")
         self._refresh_leader_rows()
-        # issue space
+
+    def _build_issue_space(self) -> None:
+        """The issue grid, each side's gains, gives and unprotected exposure, and the ratification plans."""
+        sc = self.scenario
+        C = len(self.side_ids)
+        sc_sides = [sc.sides[s] for s in self.side_ids]
         dims = [d.id for d in sc.issues]
         self.dims = dims
         self.grid = bg.issue_grid(len(dims), sc.grid_points)
@@ -299,7 +331,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             self.exposure[c] = self.grid @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
-        # summit, pledges, events
+
+    def _build_summit(self, side_index: dict[str, int]) -> None:
+        """The summit's state, the scenario's pledges and the events scheduled by week."""
+        sc = self.scenario
         self.summit = SummitState(
             status=sc.summit.status,
             offered_by=side_index.get(sc.summit.offered_by or "", -1),
@@ -320,7 +355,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                 continue
             self.scheduled_events.setdefault(week, []).append(ev)
         self._forced_summits = any(ev.kind == "summit" for evs in self.scheduled_events.values() for ev in evs)
-        # agents
+
+    def _build_agents(self, ids: list[str], names: list[str], sides: list[int], roles: list[str]) -> None:
+        """The Mesa agents, the decision rule's tables, the recorder and the delivery caches."""
+        C = len(self.side_ids)
+        N = len(ids)
         self.agent_list: list[DiplomaticAgent] = []
         for i in range(N):
             cls: type[DiplomaticAgent]
