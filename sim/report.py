@@ -53,6 +53,7 @@ from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 from sim.stats import wilson_bounds
 from sim.summary import outcome_sentence
+from sim.survival import SurvivalTable, summary_rows, survival_of_runs
 from sim.sweep_analysis import load_runs
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -963,9 +964,11 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     metrics = sf.metric_columns(runs)
     sensitivity = manifest.get("sensitivity") or {}
     main = outcomes[0] if outcomes else None
-    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": []}
+    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": [], "survival": []}
     if main is None:
         return out
+    # pooled over every finished run of the sweep, whatever its design point
+    out["survival"] = survival_parts(survival_of_runs(ok, prefix="metric."), "fig-km", "finished runs (all design points pooled)")
     n = len(ok)
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
@@ -1035,6 +1038,38 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     return out
 
 
+def survival_parts(tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs") -> list[dict[str, Any]]:
+    """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced weeks) of a report."""
+    from sim.survival_figure import SURVIVAL_CURVES, risk_weeks, survival_figure  # lazy: plotly only when a report is drawn
+
+    parts = []
+    for key, (title, x_title, y_title, caption) in SURVIVAL_CURVES.items():
+        t = tables.get(key)
+        if t is None:
+            continue
+        median = t.median()
+        parts.append(
+            {
+                "key": key,
+                "title": title,
+                "n": t.n,
+                "events": t.n_events,
+                "median": median,
+                "rows": summary_rows(t, risk_weeks([t])) if t.n else [],
+                "chart": _chart(
+                    f"{id_prefix}-{key}",
+                    title,
+                    f"{caption} Estimated from {t.n} {what}, {t.n_events} with the event.",
+                    functools.partial(survival_figure, [(title.split(" (")[0], t)], title, x_title=x_title, y_title=y_title),
+                    height=360,
+                )
+                if t.n
+                else None,
+            }
+        )
+    return parts
+
+
 def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
     """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
     out = dict(sensitivity)
@@ -1082,6 +1117,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     for key in ("params", "heatmaps", "sensitivity"):
         all_charts.extend(parts[key])
     all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
+    all_charts.extend(x["chart"] for x in parts["survival"] if x["chart"] is not None)
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
     numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
     backtest = _backtest_or_none(sweep_dir, warnings)
@@ -1106,6 +1142,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         heatmaps=[numbered[c.id] for c in parts["heatmaps"]],
         sensitivity=[numbered[c.id] for c in parts["sensitivity"]],
         metric_parts=[{"summary": x["summary"], "chart": numbered[x["chart"].id] if x["chart"] else None} for x in parts["metrics"]],
+        survival=[{**x, "chart": numbered[x["chart"].id] if x["chart"] else None} for x in parts["survival"]],
         versions=dict(manifest.get("versions") or {}),
         warnings=warnings,
     )
