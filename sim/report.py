@@ -38,6 +38,7 @@ from typing import Any
 import jinja2
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 from markupsafe import Markup
 
@@ -827,9 +828,18 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
     backtest = _backtest_or_none(run_dir, warnings)
+    ensemble = ensemble_survival(run_dir, warnings)
+    n_charts = len(main_charts) + (1 if history else 0)
+    for x in ensemble:
+        if x["chart"] is not None:
+            if x["chart"].error:
+                warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
+            n_charts += 1
+            x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
     page = _render(
         "run_report.html.j2",
         backtest=backtest,
+        ensemble=ensemble,
         m=m,
         sc=sc,
         title=sc["title"],
@@ -853,6 +863,27 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
         warnings=warnings,
     )
     return page, warnings
+
+
+def ensemble_survival(run_dir: str | Path | None, warnings: list[str]) -> list[dict[str, Any]]:
+    """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
+
+    Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
+    """
+    if run_dir is None:
+        return []
+    parent = Path(run_dir).resolve().parent
+    if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
+        return []
+    try:
+        runs = pq.read_table(parent / "runs.parquet").to_pandas()
+    except Exception as exc:  # a report must render even if the section cannot
+        warnings.append(f"ensemble curves left out: {parent / 'runs.parquet'}: {_first_line(exc)}")
+        return []
+    if "time_to_agreement" not in runs.columns or "model" not in runs.columns:
+        return []
+    model = runs[runs["model"] == "model"]
+    return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble")
 
 
 def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict[str, Any] | None:

@@ -608,3 +608,57 @@ def _km_rows(page: str, key: str) -> list[list[str]]:
 def _loglog(s: float, greenwood: float) -> tuple[float, float]:
     se = math.sqrt(greenwood) / abs(math.log(s))
     return s ** math.exp(1.959963984540054 * se), s ** math.exp(-1.959963984540054 * se)
+
+
+def test_run_report_of_an_ensemble_member_has_the_ensembles_kaplan_meier_curves(tmp_path: Path) -> None:
+    """A backtest's example run: the report reads the model ensemble's saved durations (runs.parquet beside it), not the run."""
+    import pandas as pd
+
+    bt = tmp_path / "bt"
+    run_scenario(load_scenario("teaching"), seed=0, steps=4).save(bt / "example-run")
+    (bt / "backtest.json").write_text(json.dumps({"scenario": "not-this-one"}))  # no pattern section for this run
+    nan = float("nan")
+    pd.DataFrame(
+        {
+            "model": ["model"] * 6 + ["null"] * 2,
+            "seed": range(8),
+            # model runs: events at 2, 3, 3, censored at 4, 5, 6; the null model's runs are left out
+            "time_to_agreement": [2, 3, 3, 4, 5, 6, 1, 1],
+            "agreement_censored": [0, 0, 0, 1, 1, 1, 0, 0],
+            "moratorium_survival": [nan, nan, 3, nan, nan, 5, 1, 1],
+            "moratorium_censored": [nan, nan, 0, nan, nan, 1, 0, 0],
+        }
+    ).to_parquet(bt / "runs.parquet", index=False)
+    out = report.write_run_report(bt / "example-run", tmp_path / "r.html")
+    page = out.read_text(encoding="utf-8")
+    assert 'id="ensemble-survival"' in page and parse(out).chart_errors == 0
+    # S = 1, 5/6, 1/2 at weeks 0, 2, 3 (risk weeks 0, 1, 2, 4, 5, 6)
+    assert [r[:3] for r in _km_rows(page, "agreement")] == [
+        ["0", "6", "1.000"],
+        ["1", "6", "1.000"],
+        ["2", "6", "0.833"],
+        ["4", "3", "0.500"],
+        ["5", "2", "0.500"],
+        ["6", "1", "0.500"],
+    ]
+    assert "6 runs, 3 with the event; median week 3" in parse(out).all_text
+    # two pledges: a test after 3 weeks (S = 1/2), the other held for 5
+    assert [r[:3] for r in _km_rows(page, "moratorium")][:2] == [["0", "2", "1.000"], ["1", "2", "1.000"]]
+    assert ["3", "2", "0.500"] in [r[:3] for r in _km_rows(page, "moratorium")]
+    # a run report of a run on its own has no such section
+    run_scenario(load_scenario("teaching"), seed=0, steps=4).save(tmp_path / "alone")
+    assert 'id="ensemble-survival"' not in report.write_run_report(tmp_path / "alone", tmp_path / "a.html").read_text()
+
+
+def test_ensemble_rows_keep_each_runs_durations() -> None:
+    from sim.backtest import EnsembleTask, run_ensemble_task
+
+    sc = load_scenario("teaching")
+    _, rows, _ = run_ensemble_task(EnsembleTask(0, sc.model_dump_json(), (6, 7)))
+    for row in rows:
+        m = run_scenario(sc, seed=row["seed"]).manifest["metrics"]
+        assert row["time_to_agreement"] == m["time_to_agreement"] and row["agreement_censored"] == float(m["agreement_censored"])
+        if m["moratorium_survival"] is None:
+            assert math.isnan(row["moratorium_survival"]) and math.isnan(row["moratorium_censored"])
+        else:
+            assert (row["moratorium_survival"], row["moratorium_censored"]) == (m["moratorium_survival"], float(m["moratorium_censored"]))
