@@ -21,14 +21,14 @@ SURVIVAL_CURVES = {
     "agreement": (
         "Time to agreement (Kaplan–Meier)",
         "week of the run",
-        "share of runs without an agreement",
+        "S(t): no agreement yet",
         "S(t): the share of runs still without an agreement after week t; runs that end without one are censored at their last week. "
         "The shaded band is a pointwise 95% interval (log(−log) Greenwood); the row below gives the runs still at risk.",
     ),
     "moratorium": (
         "Moratorium survival (Kaplan–Meier)",
         "weeks since the first pledge",
-        "share of pledges not yet followed by a test",
+        "S(t): no test yet",
         "S(t): the share of moratorium pledges not yet followed by a test by the pledged side t weeks after the first pledge; "
         "pledges still standing when the run ends are censored; runs without a pledge are left out. "
         "The shaded band is a pointwise 95% interval (log(−log) Greenwood); the row below gives the runs still at risk.",
@@ -142,6 +142,8 @@ def survival_figure(
     )
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%", title_text=y_title, gridcolor="#eee", row=1, col=1)
     fig.update_yaxes(title_text="at risk", autorange="reversed", type="category", row=2, col=1)
-    fig.update_xaxes(gridcolor="#eee", rangemode="tozero", row=1, col=1)
-    fig.update_xaxes(title_text=x_title, tickvals=ticks, rangemode="tozero", row=2, col=1)
+    last = max(ticks[-1], 1)
+    span = [-0.05 * last, 1.04 * last]  # room left of week 0 for the first at-risk number
+    fig.update_xaxes(gridcolor="#eee", range=span, row=1, col=1)
+    fig.update_xaxes(title_text=x_title, tickvals=ticks, range=span, row=2, col=1)
     return fig
