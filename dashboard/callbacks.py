@@ -43,11 +43,22 @@ from dashboard.layout import (
     progress_bar,
 )
 from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
-from dashboard.service import MAX_UPLOAD_BYTES, RESERVED_QUERY, UPLOAD_PREFIX, Service, input_messages, normalise_fork, stack
+from dashboard.service import (
+    MAX_UPLOAD_BYTES,
+    RESERVED_QUERY,
+    SURVIVAL_METRICS,
+    UPLOAD_PREFIX,
+    Service,
+    input_messages,
+    normalise_fork,
+    stack,
+)
 from sim.errors import InputError
 from sim.labels import kind_label, mode_label, outcome_label, parameter_label
 from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
+from sim.survival import survival_of_runs
+from sim.survival_figure import SURVIVAL_CURVES, survival_figure
 
 Out = dict[str, Any]
 
@@ -1294,7 +1305,19 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
     trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)")
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
     pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)")
-    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure}
+    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure, **ensemble_survival_figures(members)}
+
+
+def ensemble_survival_figures(members: Sequence[Mapping[str, Any]]) -> Out:
+    """Kaplan–Meier curves of the ensemble's time to agreement and moratorium survival, from the members' stored metrics."""
+    columns = {k: [m.get(k) for m in members] for k in SURVIVAL_METRICS}
+    tables = survival_of_runs({k: [math.nan if v is None else float(v) for v in vs] for k, vs in columns.items()})
+    out: Out = {}
+    for key, name in (("agreement", "ens_km_agreement"), ("moratorium", "ens_km_moratorium")):
+        title, x_title, y_title, _caption = SURVIVAL_CURVES[key]
+        t = tables[key]
+        out[name] = survival_figure([(title.split(" (")[0], t)], f"{title}, {t.n} of {len(members)} runs", x_title=x_title, y_title=y_title)
+    return out
 
 
 # =================================================================== export
@@ -1829,7 +1852,16 @@ def register(app: Dash, service: Service) -> None:
         return _emit(fork_names, fork_invalidate(config, fork, service))
 
     # ---- ensemble
-    ens_names = ["ensemble", "timer_disabled", "progress", "ens_outcomes", "ens_trust", "ens_pressure"]
+    ens_names = [
+        "ensemble",
+        "timer_disabled",
+        "progress",
+        "ens_outcomes",
+        "ens_trust",
+        "ens_pressure",
+        "ens_km_agreement",
+        "ens_km_moratorium",
+    ]
     ens_outputs = [
         Output(ids.ENSEMBLE, "data", allow_duplicate=True),
         Output(ids.ENS_TIMER, "disabled", allow_duplicate=True),
@@ -1837,6 +1869,8 @@ def register(app: Dash, service: Service) -> None:
         Output(ids.ENS_OUTCOMES, "figure", allow_duplicate=True),
         Output(ids.ENS_TRUST, "figure", allow_duplicate=True),
         Output(ids.ENS_PRESSURE, "figure", allow_duplicate=True),
+        Output(ids.ENS_KM_AGREEMENT, "figure", allow_duplicate=True),
+        Output(ids.ENS_KM_MORATORIUM, "figure", allow_duplicate=True),
     ]
 
     @app.callback(

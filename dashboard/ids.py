@@ -81,6 +81,8 @@ ENS_PROGRESS = "ensemble-progress"
 ENS_OUTCOMES = "ensemble-outcomes"
 ENS_TRUST = "ensemble-trust"
 ENS_PRESSURE = "ensemble-pressure"
+ENS_KM_AGREEMENT = "ensemble-km-agreement"
+ENS_KM_MORATORIUM = "ensemble-km-moratorium"
 
 # export
 EXPORT_ZIP = "export-zip-button"

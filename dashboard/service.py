@@ -219,8 +219,12 @@ class EnsembleJob:
         return len(self.members)
 
 
+SURVIVAL_METRICS = ("time_to_agreement", "agreement_censored", "moratorium_survival", "moratorium_censored")
+"""The run metrics an ensemble keeps for its Kaplan–Meier curves (ODD 4.11)."""
+
+
 def ensemble_summary(result: RunResult) -> dict[str, Any]:
-    """What an ensemble keeps of one run: its outcome, the principals' trust and each side's pressure."""
+    """What an ensemble keeps of one run: its outcome, the durations of its KM curves, the principals' trust and each side's pressure."""
     view = run_view(result)
 
     def series(variable: str, entity: str) -> np.ndarray:
@@ -229,8 +233,10 @@ def ensemble_summary(result: RunResult) -> dict[str, Any]:
 
     trust = {f"{a}>{s}": series(f"trust_{s}", a) for a, s in principals(result)}
     pressure = {s: series("pressure", s) for s in view.sides}
+    metrics = result.manifest["metrics"]
     return {
         "outcome": result.outcome,
+        **{k: metrics.get(k) for k in SURVIVAL_METRICS},
         "trust": trust,
         "pressure": pressure,
         "tension": series("tension", "world"),

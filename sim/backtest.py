@@ -153,13 +153,17 @@ def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], di
         result = run_scenario(sc, seed=seed, null_rates=null_rates, ablations=task.ablations)
         events = result.events.to_pylist()
         scores = {p.id: score_pattern(events, p, result.series) for p in scenario.patterns}
+        metrics = result.manifest["metrics"]
         row: dict[str, Any] = {
             "seed": int(seed),
             "outcome": result.outcome,
-            "steps_run": int(result.manifest["metrics"]["steps_run"]),
+            "steps_run": int(metrics["steps_run"]),
             "signals": sum(1 for e in events if e["source"] == "chosen"),
             "score": weighted_score(scores, scenario.patterns),
         }
+        # the durations of the ensemble's Kaplan–Meier curves (ODD 4.11); NaN where undefined (no pledge)
+        for key in ("time_to_agreement", "agreement_censored", "moratorium_survival", "moratorium_censored"):
+            row[key] = math.nan if metrics[key] is None else float(metrics[key])
         for pid, v in scores.items():
             row[f"pattern.{pid}"] = v
         for p in scenario.patterns:

@@ -38,6 +38,7 @@ from typing import Any
 import jinja2
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 from markupsafe import Markup
 
@@ -53,6 +54,7 @@ from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 from sim.stats import wilson_bounds
 from sim.summary import outcome_sentence
+from sim.survival import SurvivalTable, summary_rows, survival_of_runs
 from sim.sweep_analysis import load_runs
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -826,9 +828,18 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
     backtest = _backtest_or_none(run_dir, warnings)
+    ensemble = ensemble_survival(run_dir, warnings)
+    n_charts = len(main_charts) + (1 if history else 0)
+    for x in ensemble:
+        if x["chart"] is not None:
+            if x["chart"].error:
+                warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
+            n_charts += 1
+            x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
     page = _render(
         "run_report.html.j2",
         backtest=backtest,
+        ensemble=ensemble,
         m=m,
         sc=sc,
         title=sc["title"],
@@ -852,6 +863,27 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
         warnings=warnings,
     )
     return page, warnings
+
+
+def ensemble_survival(run_dir: str | Path | None, warnings: list[str]) -> list[dict[str, Any]]:
+    """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
+
+    Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
+    """
+    if run_dir is None:
+        return []
+    parent = Path(run_dir).resolve().parent
+    if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
+        return []
+    try:
+        runs = pq.read_table(parent / "runs.parquet").to_pandas()
+    except Exception as exc:  # a report must render even if the section cannot
+        warnings.append(f"ensemble curves left out: {parent / 'runs.parquet'}: {_first_line(exc)}")
+        return []
+    if "time_to_agreement" not in runs.columns or "model" not in runs.columns:
+        return []
+    model = runs[runs["model"] == "model"]
+    return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble")
 
 
 def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict[str, Any] | None:
@@ -963,9 +995,11 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     metrics = sf.metric_columns(runs)
     sensitivity = manifest.get("sensitivity") or {}
     main = outcomes[0] if outcomes else None
-    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": []}
+    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": [], "survival": []}
     if main is None:
         return out
+    # pooled over every finished run of the sweep, whatever its design point
+    out["survival"] = survival_parts(survival_of_runs(ok, prefix="metric."), "fig-km", "finished runs (all design points pooled)")
     n = len(ok)
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
@@ -1035,6 +1069,38 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     return out
 
 
+def survival_parts(tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs") -> list[dict[str, Any]]:
+    """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced weeks) of a report."""
+    from sim.survival_figure import SURVIVAL_CURVES, risk_weeks, survival_figure  # lazy: plotly only when a report is drawn
+
+    parts = []
+    for key, (title, x_title, y_title, caption) in SURVIVAL_CURVES.items():
+        t = tables.get(key)
+        if t is None:
+            continue
+        median = t.median()
+        parts.append(
+            {
+                "key": key,
+                "title": title,
+                "n": t.n,
+                "events": t.n_events,
+                "median": median,
+                "rows": summary_rows(t, risk_weeks([t])) if t.n else [],
+                "chart": _chart(
+                    f"{id_prefix}-{key}",
+                    title,
+                    f"{caption} Estimated from {t.n} {what}, {t.n_events} with the event.",
+                    functools.partial(survival_figure, [(title.split(" (")[0], t)], title, x_title=x_title, y_title=y_title),
+                    height=360,
+                )
+                if t.n
+                else None,
+            }
+        )
+    return parts
+
+
 def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
     """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
     out = dict(sensitivity)
@@ -1082,6 +1148,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     for key in ("params", "heatmaps", "sensitivity"):
         all_charts.extend(parts[key])
     all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
+    all_charts.extend(x["chart"] for x in parts["survival"] if x["chart"] is not None)
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
     numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
     backtest = _backtest_or_none(sweep_dir, warnings)
@@ -1106,6 +1173,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         heatmaps=[numbered[c.id] for c in parts["heatmaps"]],
         sensitivity=[numbered[c.id] for c in parts["sensitivity"]],
         metric_parts=[{"summary": x["summary"], "chart": numbered[x["chart"].id] if x["chart"] else None} for x in parts["metrics"]],
+        survival=[{**x, "chart": numbered[x["chart"].id] if x["chart"] else None} for x in parts["survival"]],
         versions=dict(manifest.get("versions") or {}),
         warnings=warnings,
     )

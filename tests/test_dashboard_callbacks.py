@@ -22,6 +22,7 @@ from dashboard.callbacks import (
     build_param_panel,
     build_query,
     ensemble_start,
+    ensemble_survival_figures,
     ensemble_tick,
     export_data,
     navigate,
@@ -413,6 +414,67 @@ def test_ensemble_advances_in_chunks_and_ends_with_probabilities(service: Servic
     bar = out["ens_outcomes"].data[0]
     for outcome, p in zip(bar.meta, bar.x, strict=True):
         assert p == pytest.approx(outcomes.count(outcome) / 6)
+
+
+def km_curve(fig: Any) -> Any:
+    (curve,) = [d for d in fig.data if d.meta == "km"]
+    return curve
+
+
+def test_ensemble_kaplan_meier_figures_from_the_members_durations() -> None:
+    """Events at weeks 2, 3, 3 and censored at 4, 5, 6: S = 1, 5/6, 1/2, 1/2, 1/2, 1/2 (worked by hand)."""
+    members = [
+        {"time_to_agreement": w, "agreement_censored": c, "moratorium_survival": m, "moratorium_censored": mc}
+        for w, c, m, mc in [
+            (2, False, 1, False),
+            (3, False, None, None),
+            (3, False, 5, True),
+            (4, True, None, None),
+            (5, True, 2, False),
+            (6, True, 4, True),
+        ]
+    ]
+    out = ensemble_survival_figures(members)
+    curve = km_curve(out["ens_km_agreement"])
+    assert list(curve.x) == [0, 2, 3, 4, 5, 6]
+    assert list(curve.y) == pytest.approx([1, 5 / 6, 1 / 2, 1 / 2, 1 / 2, 1 / 2])
+    assert [row[0] for row in curve.customdata] == [6, 6, 5, 3, 2, 1]
+    assert out["ens_km_agreement"].layout.xaxis2.title.text == "week of the run"
+    # moratorium: four pledges (breached after 1 and 2 weeks, held after 4 and 5): S = 3/4 after week 1, 3/4 · 2/3 = 1/2 after week 2
+    curve = km_curve(out["ens_km_moratorium"])
+    assert list(curve.x) == [0, 1, 2, 4, 5]
+    assert list(curve.y) == pytest.approx([1, 3 / 4, 1 / 2, 1 / 2, 1 / 2])
+    assert "4 of 6 runs" in out["ens_km_moratorium"].layout.title.text
+    assert out["ens_km_moratorium"].layout.xaxis2.title.text == "weeks since the first pledge"
+
+
+def test_ensemble_tab_ends_with_kaplan_meier_curves_of_its_runs(service: Service) -> None:
+    # hanoi-2019 in forcing mode: the record's pledge is breached in every run (an event), agreements are censored
+    config = service.config({"scenario": "hanoi-2019", "seed": 0, "mode": "forcing"})
+    state = ensemble_start(service, config, 5)["ensemble"]
+    out: dict[str, Any] = {}
+    for _ in range(50):
+        out = ensemble_tick(service, state, budget_s=5.0)
+        state = out["ensemble"]
+        if not state["running"]:
+            break
+    metrics = [run_scenario(load_scenario("hanoi-2019"), seed=s, mode="forcing").manifest["metrics"] for s in range(5)]
+    assert any(m["moratorium_censored"] is False for m in metrics)  # the moratorium curve has a step to check
+    # the expected curves by hand from the runs' own metrics: the product over event weeks of (1 - events / at risk)
+    for key, dur, cens in (
+        ("ens_km_agreement", "time_to_agreement", "agreement_censored"),
+        ("ens_km_moratorium", "moratorium_survival", "moratorium_censored"),
+    ):
+        runs = [(m[dur], m[cens]) for m in metrics if m[dur] is not None]
+        weeks = sorted({w for w, _ in runs} | {0})
+        s, expected = 1.0, []
+        for w in weeks:
+            at_risk = sum(1 for d, _ in runs if d >= w)
+            s *= 1 - sum(1 for d, c in runs if d == w and not c) / at_risk
+            expected.append(s)
+        curve = km_curve(out[key])
+        assert list(curve.x) == weeks and list(curve.y) == pytest.approx(expected)
+        assert curve.customdata[0][0] == len(runs)
 
 
 def test_export_data_zips_events_and_series(service: Service) -> None:

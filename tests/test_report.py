@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -540,3 +541,124 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
         assert f"{skill:+.2f}" in table
     section = html[html.index('id="backtest"') : html.index("</table>", html.index('id="baselines"'))]
     assert "nan" not in section.lower()  # patterns that apply to no run show a dash
+
+
+# ------------------------------------------------------ Kaplan–Meier section
+
+
+def test_sweep_report_has_kaplan_meier_curves_with_hand_computed_values(tmp_path: Path) -> None:
+    """Six finished runs (events at weeks 2, 3, 3; censored at 4, 5, 6) and one failed run, which is left out."""
+    d = make_sweep(tmp_path / "km", n=8, failed=1, sensitivity=False)
+    parts = sorted((d / "runs").glob("*.parquet"))
+    table = pa.concat_tables([pq.read_table(p) for p in parts])
+    nan = float("nan")
+    extra = {
+        # run 0 failed; run 7 also finished and is censored at the horizon, 6
+        "metric.time_to_agreement": [nan, 2, 3, 3, 4, 5, 6, 6],
+        "metric.agreement": [nan, 1, 1, 1, 0, 0, 0, 0],
+        # pledges in runs 1, 2, 4, 5, 6: breached after 1 and 2 weeks, held to the end after 4, 2 and 3; runs 3 and 7 never pledged
+        "metric.moratorium_survival": [nan, 1, 4, nan, 2, 2, 3, nan],
+        "metric.moratorium_censored": [nan, 0, 1, nan, 0, 1, 1, nan],
+    }
+    for name, values in extra.items():
+        table = table.append_column(name, pa.array(values, pa.float64()))
+    for p in parts:
+        p.unlink()
+    pq.write_table(table, d / "runs" / "part-000000.parquet")
+    out = report.write_sweep_report(d, d / "report.html")
+    p = parse(out)
+    assert p.chart_errors == 0
+    assert "fig-km-agreement" in p.plot_divs and "fig-km-moratorium" in p.plot_divs
+    page = out.read_text(encoding="utf-8")
+    # agreement, 7 runs (durations 2, 3, 3, 4, 5, 6, 6): S = 6/7 after week 2, 6/7 · (1 − 2/6) = 4/7 after week 3;
+    # at risk 7 at weeks 0-2, 6 at 3, 4 at 4, 3 at 5, 2 at 6; rows at the risk weeks 0, 1.2, 2.4, 3.6, 4.8, 6 rounded: 0, 1, 2, 4, 5, 6
+    lo2, hi2 = _loglog(6 / 7, 1 / (7 * 6))
+    lo3, hi3 = _loglog(4 / 7, 1 / (7 * 6) + 2 / (6 * 4))
+    assert _km_rows(page, "agreement") == [
+        ["0", "7", "1.000", "1.000 – 1.000"],
+        ["1", "7", "1.000", "1.000 – 1.000"],
+        ["2", "7", "0.857", f"{lo2:.3f} – {hi2:.3f}"],
+        ["4", "4", "0.571", f"{lo3:.3f} – {hi3:.3f}"],
+        ["5", "3", "0.571", f"{lo3:.3f} – {hi3:.3f}"],
+        ["6", "2", "0.571", f"{lo3:.3f} – {hi3:.3f}"],
+    ]
+    assert "7 runs, 3 with the event; median not reached" in p.all_text
+    # moratorium, 5 pledges (1 and 2 breached; 2, 3, 4 held): S = 4/5 after week 1, 4/5 · (1 − 1/4) = 3/5 after week 2;
+    # risk weeks 0, 0.8, 1.6, 2.4, 3.2, 4 rounded: 0, 1, 2, 3, 4
+    rows = _km_rows(page, "moratorium")
+    assert [r[:3] for r in rows] == [
+        ["0", "5", "1.000"],
+        ["1", "5", "0.800"],
+        ["2", "4", "0.600"],
+        ["3", "2", "0.600"],
+        ["4", "1", "0.600"],
+    ]
+    assert "5 runs, 2 with the event; median not reached" in p.all_text  # S stays at 0.6
+
+
+def _km_rows(page: str, key: str) -> list[list[str]]:
+    """The body cells of a report's Kaplan–Meier table, as text."""
+    body = page.split(f'id="km-{key}-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [squash(re.sub("<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _loglog(s: float, greenwood: float) -> tuple[float, float]:
+    se = math.sqrt(greenwood) / abs(math.log(s))
+    return s ** math.exp(1.959963984540054 * se), s ** math.exp(-1.959963984540054 * se)
+
+
+def test_run_report_of_an_ensemble_member_has_the_ensembles_kaplan_meier_curves(tmp_path: Path) -> None:
+    """A backtest's example run: the report reads the model ensemble's saved durations (runs.parquet beside it), not the run."""
+    import pandas as pd
+
+    bt = tmp_path / "bt"
+    run_scenario(load_scenario("teaching"), seed=0, steps=4).save(bt / "example-run")
+    (bt / "backtest.json").write_text(json.dumps({"scenario": "not-this-one"}))  # no pattern section for this run
+    nan = float("nan")
+    pd.DataFrame(
+        {
+            "model": ["model"] * 6 + ["null"] * 2,
+            "seed": range(8),
+            # model runs: events at 2, 3, 3, censored at 4, 5, 6; the null model's runs are left out
+            "time_to_agreement": [2, 3, 3, 4, 5, 6, 1, 1],
+            "agreement_censored": [0, 0, 0, 1, 1, 1, 0, 0],
+            "moratorium_survival": [nan, nan, 3, nan, nan, 5, 1, 1],
+            "moratorium_censored": [nan, nan, 0, nan, nan, 1, 0, 0],
+        }
+    ).to_parquet(bt / "runs.parquet", index=False)
+    out = report.write_run_report(bt / "example-run", tmp_path / "r.html")
+    page = out.read_text(encoding="utf-8")
+    assert 'id="ensemble-survival"' in page and parse(out).chart_errors == 0
+    # S = 1, 5/6, 1/2 at weeks 0, 2, 3 (risk weeks 0, 1, 2, 4, 5, 6)
+    assert [r[:3] for r in _km_rows(page, "agreement")] == [
+        ["0", "6", "1.000"],
+        ["1", "6", "1.000"],
+        ["2", "6", "0.833"],
+        ["4", "3", "0.500"],
+        ["5", "2", "0.500"],
+        ["6", "1", "0.500"],
+    ]
+    assert "6 runs, 3 with the event; median week 3" in parse(out).all_text
+    # two pledges: a test after 3 weeks (S = 1/2), the other held for 5
+    assert [r[:3] for r in _km_rows(page, "moratorium")][:2] == [["0", "2", "1.000"], ["1", "2", "1.000"]]
+    assert ["3", "2", "0.500"] in [r[:3] for r in _km_rows(page, "moratorium")]
+    # a run report of a run on its own has no such section
+    run_scenario(load_scenario("teaching"), seed=0, steps=4).save(tmp_path / "alone")
+    assert 'id="ensemble-survival"' not in report.write_run_report(tmp_path / "alone", tmp_path / "a.html").read_text()
+
+
+def test_ensemble_rows_keep_each_runs_durations() -> None:
+    from sim.backtest import EnsembleTask, run_ensemble_task
+
+    sc = load_scenario("teaching")
+    _, rows, _ = run_ensemble_task(EnsembleTask(0, sc.model_dump_json(), (6, 7)))
+    for row in rows:
+        m = run_scenario(sc, seed=row["seed"]).manifest["metrics"]
+        assert row["time_to_agreement"] == m["time_to_agreement"] and row["agreement_censored"] == float(m["agreement_censored"])
+        if m["moratorium_survival"] is None:
+            assert math.isnan(row["moratorium_survival"]) and math.isnan(row["moratorium_censored"])
+        else:
+            assert (row["moratorium_survival"], row["moratorium_censored"]) == (m["moratorium_survival"], float(m["moratorium_censored"]))
