@@ -1267,8 +1267,10 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
     out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
     if done >= job.n:
         out["timer_disabled"] = True
-        if was_running:
-            out.update(ensemble_figures(service, job.config, job.n, job.members))
+        if job.figures is None and was_running:
+            job.figures = ensemble_figures(service, job.config, job.n, job.members)
+        if job.figures is not None:
+            out.update(job.figures)
         out["progress"] = progress_bar(job.n, job.n, f"{job.n} runs done")
     return out
 

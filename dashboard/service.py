@@ -213,6 +213,9 @@ class EnsembleJob:
         self.members: list[dict[str, Any]] = []
         self.running = True
         self.lock = threading.Lock()
+        # the finished ensemble's figures, built once: every later tick sends the same ones without new work, so
+        # a finishing response the browser drops (a newer tick overtook it) cannot leave the charts empty
+        self.figures: dict[str, Any] | None = None
 
     @property
     def done(self) -> int:
