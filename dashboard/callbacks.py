@@ -1254,7 +1254,6 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
         return {"timer_disabled": True}
     if not job.running and job.done < job.n:
         return {"timer_disabled": True, "ensemble": _ens_store(job)}
-    was_running = job.running
     try:
         done = service.advance_job(job, budget_s=budget_s)
     except InputError as exc:
@@ -1267,10 +1266,12 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
     out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
     if done >= job.n:
         out["timer_disabled"] = True
-        if job.figures is None and was_running:
-            job.figures = ensemble_figures(service, job.config, job.n, job.members)
-        if job.figures is not None:
-            out.update(job.figures)
+        # built once per job, by whichever tick first sees it complete: the browser keeps only the newest tick's
+        # response, and that may be a tick that did no runs (the finishing one was overtaken on its way back)
+        with job.figures_lock:
+            if job.figures is None:
+                job.figures = ensemble_figures(service, job.config, job.n, job.members)
+        out.update(job.figures)
         out["progress"] = progress_bar(job.n, job.n, f"{job.n} runs done")
     return out
 

@@ -216,6 +216,7 @@ class EnsembleJob:
         # the finished ensemble's figures, built once: every later tick sends the same ones without new work, so
         # a finishing response the browser drops (a newer tick overtook it) cannot leave the charts empty
         self.figures: dict[str, Any] | None = None
+        self.figures_lock = threading.Lock()
 
     @property
     def done(self) -> int:

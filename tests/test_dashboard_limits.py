@@ -178,3 +178,18 @@ def test_crafted_forks_are_bounded() -> None:
     assert spec["add"][0] == {"week": 0, "kind": "praise", "sender": "ada", "receiver": None}
     assert len(spec["add"]) <= MAX_BROWSER_ITEMS
     assert normalise_fork("nonsense") == {"at": 0, "overrides": {}, "remove": [], "add": []}  # type: ignore[arg-type]
+
+
+def test_a_tick_that_finds_the_job_complete_sends_the_figures(service: Service) -> None:
+    """The finishing tick's response can be overtaken in the browser by a tick that did no runs: that one must carry
+    the figures too (it builds them once if the finishing tick has not yet)."""
+    store = ensemble_start(service, {"scenario": "teaching", "seed": 100}, 3)["ensemble"]
+    job = service.job(store["id"])
+    assert job is not None
+    while job.done < job.n:  # the finishing request computed the runs but its response never arrived
+        service.advance_job(job, budget_s=1e9)
+    assert not job.running and job.figures is None
+    out, runs = _runs(service, ensemble_tick, service, store, budget_s=1e9)
+    assert runs == 0
+    assert out["timer_disabled"] is True
+    assert sum(out["ens_outcomes"].data[0].x) == pytest.approx(1.0)  # the shares of the 3 runs

@@ -275,3 +275,37 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=grouped]").click()
     wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 17, timeout=60)
     assert dash_duo.get_logs() == []
+
+
+def test_an_ensemble_runs_on_the_server_and_draws_its_outcomes_and_survival_curves(dash_duo: Any, app: Any) -> None:
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=0&step=0")
+    driver = dash_duo.driver
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(3)").click()
+    box = driver.find_element(By.ID, ids.ENS_N)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("12")
+    click(driver, ids.ENS_RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.ENS_PROGRESS}", "12 runs done", timeout=TIMEOUT)
+
+    # the outcome bars: shares of 12 runs, which add up to one
+    def shares() -> list[float] | None:
+        return driver.execute_script(  # type: ignore[no-any-return]
+            "var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+            "return g && g.data && g.data.length ? g.data[0].x : null;",
+            ids.ENS_OUTCOMES,
+        )
+
+    wait_for(lambda: shares() is not None)
+    bars = shares()
+    assert bars is not None
+    assert sum(bars) == pytest.approx(1.0, abs=1e-9)
+    assert all(abs(share * 12 - round(share * 12)) < 1e-9 for share in bars)
+    # both survival curves are drawn and start with every run still without the event
+    for graph in (ids.ENS_KM_AGREEMENT, ids.ENS_KM_MORATORIUM):
+        wait_for(lambda graph=graph: graph_data(driver, graph))
+        first = graph_data(driver, graph)[0]  # type: ignore[index]
+        assert first["y"][0] == pytest.approx(1.0)
+        assert all(b <= a + 1e-12 for a, b in zip(first["y"], first["y"][1:], strict=False))  # never rises
+    # the fan charts of trust are there too
+    wait_for(lambda: graph_data(driver, ids.ENS_TRUST))
+    assert dash_duo.get_logs() == []
