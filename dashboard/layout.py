@@ -268,7 +268,7 @@ def _actor_names(scenario: Any) -> dict[str, str]:
 
 
 def param_groups(table: Sequence[Any], scenario: Any) -> list[tuple[str, str, list[Any]]]:
-    """(group, title, parameters) in display order: the model, each side (its actors' too), third parties."""
+    """(group, title, parameters) in display order: the model, each side (its actors' too), third parties, signal kinds."""
     side_names = {sid: side.name for sid, side in scenario.sides.items()}
     groups: dict[str, list[Any]] = {}
     for info in table:
@@ -294,10 +294,15 @@ def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scen
     rows: list[Any] = []
     current = None
     for info in infos:
-        owner = info.path.split(".", 1)[0]
+        parts = info.path.split(".")
+        owner = ".".join(parts[:2]) if parts[0] == "signals" else parts[0]
         if group != "model" and owner != current:
             current = owner
-            title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
+            if parts[0] == "signals":  # one heading per signal kind
+                kind = scenario.catalogue.get(parts[1])
+                title = f"{kind.label} ({parts[1]})" if kind is not None else parts[1]
+            else:
+                title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
             rows.append(html.Div(title, className="actor"))
         row = param_control(info, values.get(info.path, info.value))
         if not matches(info.path, filter_text):

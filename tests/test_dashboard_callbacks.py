@@ -364,7 +364,7 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"parameters.kappa": 3.5}})
     panel = build_param_panel(service, config, None)
     groups = [d.id for d in panel["panel"]]
-    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties"]
+    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties", "signals"]
     out = open_param_groups(service, {"type": "param-summary", "group": "model"}, "", groups, [], [], [], config)
     assert out["built"] == ["model"] and out["bodies"][1] is None
     sliders = {
@@ -372,7 +372,13 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     }
     assert sliders["parameters.kappa"] == 3.5
     found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
-    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False]
+    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False, False]
+    # the signal catalogue's costs and magnitudes (issue 14, item 6), one heading per kind
+    costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
+    assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
+    body = costs["bodies"][4]
+    headings = [r.children for r in body if getattr(r, "className", None) == "actor"]
+    assert "Walk-away (walk_away)" in headings and "Verbal threat (threat)" in headings
 
 
 def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
