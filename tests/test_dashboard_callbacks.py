@@ -501,3 +501,15 @@ def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
     )
     assert config["overrides"] == {"parameters.kappa": 2.5, "parameters.nu": 3}
     assert isinstance(config["overrides"]["parameters.nu"], int)
+
+
+def test_a_signal_cost_is_a_dashboard_parameter_and_a_fork_change(service: Service) -> None:
+    """Issue 14, item 6: the catalogue's numbers go through the dashboard's overrides like any parameter."""
+    from dashboard.callbacks import check_fork_change
+
+    config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"signals.threat.cost": 0.3}})
+    result = service.result(config)
+    assert result.manifest["overrides"] == {"signals.threat.cost": 0.3}
+    assert result.scenario_document["signals"]["threat"] == {"cost": 0.3}
+    assert check_fork_change(service, config, "signals.walk_away.effects.0.delta", 0.5) == []
+    assert check_fork_change(service, config, "signals.threat.cost", 2) == ["signals.threat.cost: must be within [0, 1] (got 2)"]
