@@ -224,6 +224,8 @@ def param_control(info: Any, value: float | None) -> html.Div:
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     # the words, not the path: the group heading names the actor; the path (for --set and files) is in the tooltip
     field = info.path.split(".", 1)[1] if "." in info.path else info.path
+    if info.path.startswith("signals."):  # the heading names the kind: signals.threat.effects.0.delta -> effects › 0 › delta
+        field = info.path.split(".", 2)[2]
     label = parameter_label(info.path) if info.path.startswith("parameters.") else field.replace(".", " › ").replace("_", " ")
     rng = f"{lo:g} – {hi:g}" if finite else ""
     if finite and not missing:
@@ -300,7 +302,7 @@ def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scen
             current = owner
             if parts[0] == "signals":  # one heading per signal kind
                 kind = scenario.catalogue.get(parts[1])
-                title = f"{kind.label} ({parts[1]})" if kind is not None else parts[1]
+                title = f"{kind.label} (signal)" if kind is not None else parts[1]
             else:
                 title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
             rows.append(html.Div(title, className="actor"))

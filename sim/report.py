@@ -1338,6 +1338,8 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
     """Export every chart of a run's or sweep's report as PNG/SVG files in ``out_dir``."""
     d = Path(directory)
     charts: list[Chart]
+    if not is_run_dir(d) and not is_sweep_dir(d) and is_backtest_dir(d):
+        d = d / "example-run"  # a backtest's charts are its typical run's
     if is_run_dir(d):
         result = load_run(d)
         charts = run_charts(result)
@@ -1350,6 +1352,8 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
         charts = [*([parts["share"]] if "share" in parts else []), *parts["params"], *parts["heatmaps"], *parts["sensitivity"]]
         charts += [x["chart"] for x in parts["metrics"] if x["chart"] is not None]
     else:
-        raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
+        raise RunDirError(
+            f"{d}: not a run directory (no run.json), a sweep directory (no sweep.json) or a backtest directory (no backtest.json)"
+        )
     figures = {c.id.removeprefix("fig-"): c.figure for c in charts if c.figure is not None}
     return export_figures(figures, out_dir, fmt)

@@ -378,7 +378,9 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
     body = costs["bodies"][4]
     headings = [r.children for r in body if getattr(r, "className", None) == "actor"]
-    assert "Walk-away (walk_away)" in headings and "Verbal threat (threat)" in headings
+    assert "Walk-away (signal)" in headings and "Verbal threat (signal)" in headings
+    labels = " ".join(str(r.children) for r in body)
+    assert "effects › 0 › delta" in labels and "walk_away" not in " ".join(headings)
 
 
 def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
