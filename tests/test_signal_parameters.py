@@ -274,3 +274,26 @@ def test_a_calibration_over_a_signal_cost_writes_a_params_file_that_runs(tmp_pat
     import json
 
     assert json.loads((run / "run.json").read_text())["overrides"] == {"signals.praise.cost": median}
+
+
+def test_a_fixed_signal_number_in_a_sweep_spec_reaches_every_run(tmp_path: Path) -> None:
+    spec = {
+        "scenario": "teaching",
+        "parameters": {"kappa": {"levels": [1.0, 3.0]}},
+        "fixed": {"signals.threat.effects[2].delta": 0.2},
+        "design": "grid",
+        "replicates": 1,
+        "seed": 5,
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    loaded = load_spec(path)
+    assert loaded.fixed == {"signals.threat.effects.2.delta": 0.2}
+    out = tmp_path / "s"
+    run_sweep(loaded, out, SerialExecutor())
+    df = load_runs(out)
+    row = df.iloc[0]
+    plain = run_scenario(
+        load_scenario("teaching", {"kappa": row["param.parameters.kappa"], "signals.threat.effects.2.delta": 0.2}), seed=int(row["seed"])
+    )
+    assert plain.outcome == row["outcome"] and plain.manifest["metrics"]["signals_sent"] == row["metric.signals_sent"]
