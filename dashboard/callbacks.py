@@ -384,8 +384,8 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
     """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
 
     Up to :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, every parameter. Above it, the
-    model's parameters and those of sides, leaders and third parties, then the faction fields that
-    match ``search`` (every word of it, at most :data:`FORK_PARAM_LIMIT`), or, when none does, the
+    model's parameters and those of sides, leaders and third parties, then the faction fields and
+    signal numbers (``signals.KIND...``) that match ``search`` (every word of it, at most :data:`FORK_PARAM_LIMIT`), or, when none does, the
     parameter that ``search`` names in any spelling :func:`~sim.overrides.canonical` accepts
     (``sides.a.factions.3.influence``), or a disabled line saying that no parameter has that name,
     with close matches. ``value`` (the one picked) is always kept in the list.
@@ -398,19 +398,23 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
 
     factions = {f.id for side in sc.sides.values() for f in side.factions}
     is_faction = [p.path.split(".", 1)[0] in factions for p in table]
-    out: list[dict[str, Any]] = [o for o, f in zip(every, is_faction, strict=True) if not f]
+    is_signal = [p.path.startswith("signals.") for p in table]
+    # faction fields and the signal catalogue's numbers are found by search, not listed up front
+    hidden = [f or g for f, g in zip(is_faction, is_signal, strict=True)]
+    out: list[dict[str, Any]] = [o for o, f in zip(every, hidden, strict=True) if not f]
     offered = {o["value"] for o in out}
     text = (search or "").strip()
     if value and value not in offered:
         out.append({"label": value, "value": value})
         offered.add(value)
     if not text:
-        out.append(_note(f"… {sum(is_faction)} faction fields: type a faction's id or a path to find them"))
+        signals = f" and {sum(is_signal)} signal numbers" if any(is_signal) else ""
+        out.append(_note(f"… {sum(is_faction)} faction fields{signals}: type a faction's id, a signal kind or a path to find them"))
         return out
     words = text.lower().split()
     if any(all(w in o["value"].lower() for w in words) for o in out):
         return out  # the list shown already has what was typed
-    found = [o for o, f in zip(every, is_faction, strict=True) if f and all(w in o["value"].lower() for w in words)]
+    found = [o for o, f in zip(every, hidden, strict=True) if f and all(w in o["value"].lower() for w in words)]
     # "search": what was typed, so that the dropdown's own filter of the list keeps what the server found for it
     for o in found[:FORK_PARAM_LIMIT]:
         if o["value"] not in offered:

@@ -224,6 +224,8 @@ def param_control(info: Any, value: float | None) -> html.Div:
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     # the words, not the path: the group heading names the actor; the path (for --set and files) is in the tooltip
     field = info.path.split(".", 1)[1] if "." in info.path else info.path
+    if info.path.startswith("signals."):  # the heading names the kind: signals.threat.effects.0.delta -> effects › 0 › delta
+        field = info.path.split(".", 2)[2]
     label = parameter_label(info.path) if info.path.startswith("parameters.") else field.replace(".", " › ").replace("_", " ")
     rng = f"{lo:g} – {hi:g}" if finite else ""
     if finite and not missing:
@@ -268,7 +270,7 @@ def _actor_names(scenario: Any) -> dict[str, str]:
 
 
 def param_groups(table: Sequence[Any], scenario: Any) -> list[tuple[str, str, list[Any]]]:
-    """(group, title, parameters) in display order: the model, each side (its actors' too), third parties."""
+    """(group, title, parameters) in display order: the model, each side (its actors' too), third parties, signal kinds."""
     side_names = {sid: side.name for sid, side in scenario.sides.items()}
     groups: dict[str, list[Any]] = {}
     for info in table:
@@ -294,10 +296,15 @@ def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scen
     rows: list[Any] = []
     current = None
     for info in infos:
-        owner = info.path.split(".", 1)[0]
+        parts = info.path.split(".")
+        owner = ".".join(parts[:2]) if parts[0] == "signals" else parts[0]
         if group != "model" and owner != current:
             current = owner
-            title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
+            if parts[0] == "signals":  # one heading per signal kind
+                kind = scenario.catalogue.get(parts[1])
+                title = f"{kind.label} (signal)" if kind is not None else parts[1]
+            else:
+                title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
             rows.append(html.Div(title, className="actor"))
         row = param_control(info, values.get(info.path, info.value))
         if not matches(info.path, filter_text):

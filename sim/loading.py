@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 import stat as _stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -56,12 +57,39 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
+class Lines(dict[Loc, int]):
+    """The line of each path of a parsed document, and bare words of flow mappings that are YAML syntax slips.
+
+    ``syntax[loc]`` says what the bare word at ``loc`` (a key written with no colon and no value in a
+    flow mapping ``{...}``) most likely is: the rest of the previous value, which a comma split off
+    (``{name: Smith, John}`` reads as ``name: Smith`` and a key ``John``), or a ``key:value`` pair
+    missing the space after its colon (``{stance:0.8}``). An "unknown key" error at ``loc`` shows
+    this instead of "check its spelling".
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.syntax: dict[Loc, str] = {}
+
+
+def _implicit_null(key_node: yaml.Node, value_node: yaml.Node) -> bool:
+    """A key written with no colon and no value (``John`` in ``{name: Smith, John}``), not ``key: `` with an empty value."""
+    return (
+        isinstance(value_node, yaml.ScalarNode)
+        and value_node.tag.endswith(":null")
+        and value_node.value == ""
+        and value_node.start_mark.index == key_node.end_mark.index
+    )
+
+
 def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tuple[Loc, int]]) -> None:
     out[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
+        before: tuple[str, str] | None = None  # in a flow mapping: the last written key and its plain value so far
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
+                before = None
                 continue  # a list or mapping as a key: the constructor refuses it
             key = key_node.value
             if key in seen:
@@ -70,6 +98,28 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tupl
             _lines(value_node, (*loc, key), out, duplicates)
             # keep the key's own line for the key itself (for "unknown key")
             out[(*loc, key)] = key_node.start_mark.line + 1
+            if not node.flow_style or key_node.style is not None:
+                before = None
+            elif _implicit_null(key_node, value_node) and re.fullmatch(r"[A-Za-z_][\w.-]*:\S.*", key):
+                name, _, value = key.partition(":")
+                if isinstance(out, Lines):
+                    out.syntax[(*loc, key)] = (
+                        f"YAML syntax: a colon needs a space after it; {key!r} was read as one word (a key with no value). "
+                        f"Write {name}: {value}"
+                    )
+                before = None
+            elif _implicit_null(key_node, value_node) and before is not None:
+                before = (before[0], f"{before[1]}, {key}")
+                if isinstance(out, Lines):
+                    meant = json.dumps(before[1], ensure_ascii=False)
+                    out.syntax[(*loc, key)] = (
+                        f"YAML syntax: a comma inside the value of {before[0]} split it; in a flow mapping {{...}} a comma ends "
+                        f"a plain value, so {key!r} was read as a key of its own. Quote the value: {before[0]}: {meant}"
+                    )
+            elif isinstance(value_node, yaml.ScalarNode) and value_node.style is None and value_node.value:
+                before = (key, value_node.value)
+            else:
+                before = None
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _lines(item, (*loc, i), out, duplicates)
@@ -152,7 +202,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
             bad_path = _check_finite(fast_data)
             if bad_path is None:
                 return fast_data, _LazyLines(text, source, kind, error)  # type: ignore[return-value]
-    lines: dict[Loc, int] = {}
+    lines = Lines()
     duplicates: list[tuple[Loc, int]] = []
     fast = len(text) > FAST_PATH_BYTES and getattr(yaml, "__with_libyaml__", False)
     try:
@@ -254,6 +304,9 @@ def validation_messages(exc: ValidationError, source: str, lines: Mapping[Loc, i
         where = f"{source}:{line}" if line else source
         field = format_loc(loc)
         msg = _humanise(err)
+        syntax: Mapping[Loc, str] = getattr(lines, "syntax", {})
+        if err["type"] == "extra_forbidden" and loc in syntax:
+            msg = syntax[loc]
         text = f"{where}: {field}: {msg}"
         if text not in seen:
             seen.add(text)

@@ -5,7 +5,15 @@ A path names one number. Three spellings are accepted:
 * a model parameter by name (``kappa``) or as ``parameters.kappa``;
 * an actor's field after its id (``trump.traits.impulsiveness``,
   ``hawks.influence``) and a side's after its id (``us.audience_cost``);
-* the full path through the file (``sides.us.leader.traits.impulsiveness``).
+* the full path through the file (``sides.us.leader.traits.impulsiveness``);
+* a number of a signal kind of the scenario's catalogue (the default kinds
+  and the scenario's own): ``signals.KIND.cost`` (also ``tie``,
+  ``verification``, ``breach_probability``), ``signals.KIND.trust.magnitude``
+  and ``signals.KIND.effects.N.delta`` (``N`` counts the kind's effects from
+  0; ``effects[N]`` is accepted too). An override of such a number lands in
+  the scenario's ``signals:`` block (a whole ``effects`` list or ``trust``
+  copied from the catalogue first, since a kind's override replaces them
+  whole).
 
 The canonical spelling (what sweeps record) is the second one, with model
 parameters as ``parameters.NAME``.
@@ -22,11 +30,12 @@ from typing import Any
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import ParameterError
 from sim.loading import parse_document, read_text
 from sim.parameters import DEFAULT_RANGES
+from sim.signals import Effect, SignalKind, TrustEffect
 
 RawLoc = tuple[str | int, ...]
 
@@ -42,6 +51,8 @@ class ParameterInfo:
     description: str
     group: str
     integer: bool = False
+    typical: tuple[float, float] | None = None
+    """The default sweep range when the scenario's ``ranges`` and :data:`DEFAULT_RANGES` give none (the bounds when None)."""
 
 
 def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, str, bool]:
@@ -99,6 +110,89 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
                 )
 
 
+SIGNAL_NUMBERS: tuple[str, ...] = ("cost", "tie", "verification", "breach_probability")
+"""The numbers of a signal kind addressed as ``signals.KIND.FIELD`` (``breach_probability`` for kinds with a test class)."""
+_WHOSE = {"sender": "the sender's side", "receiver": "the receiver's side", "principals": "both principals"}
+
+
+def _typical(value: float, lo: float, hi: float) -> tuple[float, float]:
+    """A signal magnitude's default sweep range: from 0 to twice its value, inside its bounds (the bounds when it is 0).
+
+    >>> _typical(0.05, 0, 1), _typical(-0.2, -5, 5), _typical(0.0, 0, 1)
+    ((0.0, 0.1), (-0.4, 0.0), (0.0, 1.0))
+    """
+    if value == 0:
+        return float(lo), float(hi)
+    a, b = sorted((0.0, 2 * value))
+    return float(max(lo, a)), float(min(hi, b))
+
+
+def _signal_info(path: str, value: float, model: type[BaseModel], field: str, description: str) -> ParameterInfo:
+    lo, hi, _, _ = _bounds(model, field)
+    return ParameterInfo(path, float(value), lo, hi, description, "signals", typical=_typical(float(value), lo, hi))
+
+
+def _effect_words(e: Effect) -> str:
+    roles = f", {', '.join(e.roles)} only" if e.roles else ""
+    scale = f", times the {e.scale}" if e.scale != "none" else ""
+    return f"change of {e.var} of {_WHOSE[e.who]}{roles}{scale}"
+
+
+def signal_parameters(catalogue: Mapping[str, SignalKind]) -> dict[str, tuple[RawLoc, ParameterInfo]]:
+    """The numbers of each kind of a signal catalogue as parameters: ``signals.KIND.cost``, ``signals.KIND.effects.N.delta``, ...
+
+    Listed where the kind uses them: ``trust.magnitude`` for hostile and shift
+    trust effects, ``breach_probability`` for kinds with a test class, an
+    effect's ``min_verification`` where it sets one. Bounds are the catalogue
+    model's own (what validation accepts).
+
+    >>> from sim.signals import build_catalogue
+    >>> params = signal_parameters(build_catalogue())
+    >>> params["signals.threat.cost"][1].value, params["signals.threat.cost"][0]
+    (0.05, ('signals', 'threat', 'cost'))
+    >>> info = params["signals.walk_away.effects.0.delta"][1]
+    >>> info.value, info.low, info.high
+    (0.1, -5.0, 5.0)
+    >>> info.description
+    "Walk-away: change of pressure.economic of the receiver's side (effect 0)."
+    """
+    out: dict[str, tuple[RawLoc, ParameterInfo]] = {}
+    for kind, sk in catalogue.items():
+        base = f"signals.{kind}"
+        for field in SIGNAL_NUMBERS:
+            if field == "breach_probability" and sk.test_class is None:
+                continue
+            desc = SignalKind.model_fields[field].description or field
+            desc = desc[:1].lower() + desc[1:]
+            out[f"{base}.{field}"] = (
+                ("signals", kind, field),
+                _signal_info(f"{base}.{field}", getattr(sk, field), SignalKind, field, f"{sk.label}: {desc}"),
+            )
+        if sk.trust.mode in ("hostile", "shift"):
+            what = (
+                "hostility h (the receivers' trust falls by kappa_h * h)"
+                if sk.trust.mode == "hostile"
+                else "fixed logit shift of the receivers' trust"
+            )
+            path = f"{base}.trust.magnitude"
+            out[path] = (
+                ("signals", kind, "trust", "magnitude"),
+                _signal_info(path, sk.trust.magnitude, TrustEffect, "magnitude", f"{sk.label}: {what}."),
+            )
+        for i, e in enumerate(sk.effects):
+            path = f"{base}.effects.{i}.delta"
+            desc = f"{sk.label}: {_effect_words(e)} (effect {i})."
+            out[path] = (("signals", kind, "effects", i, "delta"), _signal_info(path, e.delta, Effect, "delta", desc))
+            if e.min_verification > 0:
+                path = f"{base}.effects.{i}.min_verification"
+                desc = f"{sk.label}: verification below which effect {i} ({e.var}) does not apply."
+                out[path] = (
+                    ("signals", kind, "effects", i, "min_verification"),
+                    _signal_info(path, e.min_verification, Effect, "min_verification", desc),
+                )
+    return out
+
+
 def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
     """Every overridable number: canonical path -> (location in the file, info)."""
     out: dict[str, tuple[RawLoc, ParameterInfo]] = {}
@@ -132,6 +226,11 @@ def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
             _walk(f, ("sides", sid, "factions", i), f.id, sid, out)
     for i, tp in enumerate(sc.third_parties):
         _walk(tp, ("third_parties", i), tp.id, "third parties", out)
+    try:
+        catalogue = sc.catalogue
+    except ValidationError:  # a scenario whose signals block does not validate: its kinds have no parameters to list
+        return out
+    out.update(signal_parameters(catalogue))
     return out
 
 
@@ -154,13 +253,21 @@ def parameter_table(sc: Any) -> list[ParameterInfo]:
             lo, hi = sc.ranges[name]
         elif path.startswith("parameters.") and name in DEFAULT_RANGES:
             lo, hi = DEFAULT_RANGES[name]
+        elif info.typical is not None:
+            lo, hi = info.typical
         table.append(ParameterInfo(path, info.value, lo, hi, info.description, info.group, info.integer))
     return table
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
 
 
 def canonical(sc: Any, path: str, pmap: Mapping[str, Any] | None = None) -> str:
     """The canonical spelling of ``path``; KeyError if it names nothing."""
     pmap = pmap if pmap is not None else parameter_map(sc)
+    if path in pmap:
+        return path
+    path = _INDEX.sub(r".\1", path)  # effects[0] -> effects.0, factions[2] -> factions.2
     if path in pmap:
         return path
     if f"parameters.{path}" in pmap:

@@ -106,6 +106,11 @@ def is_sweep_dir(path: Path) -> bool:
     return path.is_dir() and (path / "sweep.json").exists()
 
 
+def is_backtest_dir(path: Path) -> bool:
+    """A ``summitry backtest --out`` directory (backtest.json; its typical run in example-run/)."""
+    return (path / "backtest.json").is_file()
+
+
 def load_run(run_dir: str | Path) -> RunResult:
     """Load a run directory as a :class:`~sim.run.RunResult`, checking what a report needs.
 
@@ -801,8 +806,16 @@ def _safe_charts(charts: Sequence[Chart], start: int = 1) -> list[dict[str, Any]
 # ---------------------------------------------------------------- run report
 
 
-def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> tuple[str, list[str]]:
-    """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed)."""
+def render_run_report(
+    result: RunResult, run_dir: str | Path | None = None, backtest_dir: str | Path | None = None
+) -> tuple[str, list[str]]:
+    """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed).
+
+    With ``backtest_dir`` (a ``summitry backtest --out`` directory whose typical run ``result`` is),
+    the page is that backtest's report: its fit-to-history section is the backtest's own (the
+    ensemble's pattern shares, the skill over the null model, the baselines), and the run is shown
+    as the backtest's typical run.
+    """
     m = result.manifest
     sc = scenario_context(m, result.scenario_document, str(run_dir) if run_dir is not None else "run directory")
     items = narrative(result)
@@ -827,7 +840,7 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
         sentence = f"Outcome: {m.get('outcome')} (the summary sentence could not be formed: {_first_line(exc)})."
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
-    backtest = _backtest_or_none(run_dir, warnings)
+    backtest = _backtest_or_none(backtest_dir if backtest_dir is not None else run_dir, warnings)
     ensemble = ensemble_survival(run_dir, warnings)
     n_charts = len(main_charts) + (1 if history else 0)
     for x in ensemble:
@@ -838,6 +851,7 @@ def render_run_report(result: RunResult, run_dir: str | Path | None = None) -> t
             x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
     page = _render(
         "run_report.html.j2",
+        report_kind="backtest report" if backtest_dir is not None else "run report",
         backtest=backtest,
         ensemble=ensemble,
         m=m,
@@ -933,10 +947,25 @@ def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fal
     return _write_page(page, out_path, pdf), warnings
 
 
+def _write_backtest_report(backtest_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
+    """The report of a ``summitry backtest --out`` directory: its typical run (example-run/) with the backtest's fit section."""
+    d = Path(backtest_dir)
+    example = d / "example-run"
+    if not is_run_dir(example):
+        raise RunDirError(
+            f"{d}: a backtest directory without its typical run ({example}/run.json is missing); "
+            "rerun `summitry backtest SCENARIO --out DIR` to write one"
+        )
+    result = load_run(example)
+    page, warnings = render_run_report(result, example, backtest_dir=d)
+    return _write_page(page, out_path, pdf), warnings
+
+
 def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     out = _output_path(out_path, pdf)
     if pdf:
         find_chromium()  # fail before writing anything when the PDF cannot be made
+    out.parent.mkdir(parents=True, exist_ok=True)  # -o into a folder that does not exist yet (checked writable before any work)
     write_atomically(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     if pdf:
         write_pdf(out, out.with_suffix(".pdf"))
@@ -949,8 +978,8 @@ def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
     check_output_path(out, "-o")
     if out.is_dir():
         raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
-    if not out.parent.exists():
-        raise InputError(f"{out}: the directory {out.parent} does not exist")
+    # a missing parent folder is created when the report is written; check_output_path has checked that
+    # its nearest existing ancestor is a directory summitry can write in
     check_out_file(out, "-o", REPORT_HTML_MARKERS)
     if pdf:
         check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS)
@@ -1192,21 +1221,26 @@ def _write_sweep_report(sweep_dir: str | Path, out_path: str | Path, pdf: bool =
 
 
 def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> tuple[Path, list[str]]:
-    """A run or sweep report of ``directory`` (told apart by run.json / sweep.json): (HTML path, warnings)."""
+    """A run, sweep or backtest report of ``directory`` (told apart by run.json / sweep.json / backtest.json): (HTML path, warnings)."""
     d = Path(directory)
     if not d.exists():
         raise RunDirError(f"{d}: no such directory")
     if not d.is_dir():
-        raise RunDirError(f"{d}: not a directory; give a run directory (run.json, events, series) or a sweep directory (sweep.json, runs/)")
+        raise RunDirError(
+            f"{d}: not a directory; give a run directory (run.json, events, series), a sweep directory (sweep.json, runs/) "
+            "or a backtest directory (backtest.json, example-run/)"
+        )
     out = Path(out_path) if out_path is not None else d / "report.html"
     _output_path(out, pdf)  # before any work
     if is_run_dir(d):
         return _write_run_report(d, out, pdf=pdf)
     if is_sweep_dir(d):
         return _write_sweep_report(d, out, pdf=pdf)
+    if is_backtest_dir(d):
+        return _write_backtest_report(d, out, pdf=pdf)
     raise RunDirError(
-        f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json); "
-        "make one with `summitry run SCENARIO --out DIR` or `summitry sweep SPEC --out DIR`"
+        f"{d}: not a run directory (no run.json), a sweep directory (no sweep.json) or a backtest directory (no backtest.json); "
+        "make one with `summitry run SCENARIO --out DIR`, `summitry sweep SPEC --out DIR` or `summitry backtest SCENARIO --out DIR`"
     )
 
 
@@ -1372,6 +1406,8 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
     """Export every chart of a run's or sweep's report as PNG/SVG files in ``out_dir``."""
     d = Path(directory)
     charts: list[Chart]
+    if not is_run_dir(d) and not is_sweep_dir(d) and is_backtest_dir(d):
+        d = d / "example-run"  # a backtest's charts are its typical run's
     if is_run_dir(d):
         result = load_run(d)
         charts = run_charts(result)
@@ -1384,6 +1420,8 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
         charts = [*([parts["share"]] if "share" in parts else []), *parts["params"], *parts["heatmaps"], *parts["sensitivity"]]
         charts += [x["chart"] for x in parts["metrics"] if x["chart"] is not None]
     else:
-        raise RunDirError(f"{d}: neither a run directory (no run.json) nor a sweep directory (no sweep.json)")
+        raise RunDirError(
+            f"{d}: not a run directory (no run.json), a sweep directory (no sweep.json) or a backtest directory (no backtest.json)"
+        )
     figures = {c.id.removeprefix("fig-"): c.figure for c in charts if c.figure is not None}
     return export_figures(figures, out_dir, fmt)

@@ -1,4 +1,4 @@
-"""The ``summitry report`` command: an HTML (and PDF) report of a run or sweep directory.
+"""The ``summitry report`` command: an HTML (and PDF) report of a run, sweep or backtest directory.
 
 Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
 """
@@ -16,15 +16,23 @@ def register(app: typer.Typer) -> None:
 
 
 def report_cmd(
-    directory: Annotated[Path, typer.Argument(help="A run directory (run.json, events, series) or a sweep directory (sweep.json, runs/).")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="HTML file to write (default: DIR/report.html).")] = None,
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="A run directory (run.json, events, series), a sweep directory (sweep.json, runs/) "
+            "or a backtest directory (backtest.json, example-run/)."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="HTML file to write (default: DIR/report.html); a missing folder is created.")
+    ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF beside the HTML (needs Chromium).")] = False,
     charts: Annotated[
         Path | None, typer.Option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
     ] = None,
     chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
 ) -> None:
-    """Write a self-contained HTML report (opens offline) of a saved run or sweep; --pdf also prints it to A4."""
+    """Write a self-contained HTML report (opens offline) of a saved run, sweep or backtest; --pdf also prints it to A4."""
     from rich.markup import escape
 
     from sim.cli import err

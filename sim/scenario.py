@@ -30,7 +30,7 @@ from sim.overrides import accepted_range, canonical, checked_number, parameter_m
 from sim.parameters import DEFAULT_RANGES, ModelParameters
 from sim.pattern_check import loc_of, pattern_problems
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
-from sim.signals import DEFAULT_WORDING, Effect, SignalKind, build_catalogue
+from sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
@@ -674,6 +674,8 @@ def apply_overrides(
         if info.integer and as_float != int(as_float):
             errors.append(f"{where}: must be a whole number (got {shown(value)})")
             continue
+        if loc[0] == "signals":
+            _signal_block(out, loc)
         node: Any = out
         for part in loc[:-1]:
             if isinstance(node, list):
@@ -690,6 +692,22 @@ def apply_overrides(
     if errors:
         raise ParameterError(errors)
     return out
+
+
+def _signal_block(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+    """Give ``data`` a ``signals:`` entry for the kind ``loc`` names, ready to take the override at ``loc``.
+
+    A kind's override replaces ``effects`` and ``trust`` whole (:func:`sim.signals.build_catalogue`),
+    so an override of one effect's delta or of the trust magnitude first copies the kind's list or
+    trust from the catalogue into the entry, unless the scenario's entry already has its own.
+    """
+    kind = str(loc[1])
+    signals = dict(data.get("signals") or {})
+    data["signals"] = signals
+    entry = copy.deepcopy(dict(signals.get(kind) or {}))
+    signals[kind] = entry
+    if len(loc) > 3 and loc[2] not in entry and loc[2] in DEFAULT_CATALOGUE.get(kind, {}):
+        entry[loc[2]] = copy.deepcopy(DEFAULT_CATALOGUE[kind][str(loc[2])])
 
 
 def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) -> None:

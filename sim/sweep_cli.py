@@ -103,6 +103,28 @@ def sweep_cmd(
     )
 
 
+def column_title(column: str, columns: list[str]) -> str:
+    """A parameter column's short title: a model parameter's or an actor field's last name, a signal's path after ``signals.``.
+
+    The whole path when the short title would name two columns.
+
+    >>> cols = ["param.parameters.kappa", "param.signals.walk_away.effects.0.delta", "param.ada.traits.ego", "param.bo.traits.ego"]
+    >>> [column_title(c, cols) for c in cols]
+    ['kappa', 'walk_away.effects.0.delta', 'ada.traits.ego', 'bo.traits.ego']
+    """
+
+    def short(c: str) -> str:
+        path = c.removeprefix("param.")
+        if path.startswith("signals."):
+            return path.removeprefix("signals.")
+        return path.removeprefix("parameters.").split(".")[-1]
+
+    title = short(column)
+    if sum(short(c) == title for c in columns) > 1:
+        return column.removeprefix("param.").removeprefix("parameters.")
+    return title
+
+
 def print_sweep_summary(out: Path, console: object) -> None:
     """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
     from rich.table import Table
@@ -121,7 +143,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
     pcols = [c for c in merged.columns if c.startswith("param.")]
     t.add_column("point", justify="right")
     for c in pcols:
-        t.add_column(c.removeprefix("param.").removeprefix("parameters.").split(".")[-1], justify="right")
+        t.add_column(column_title(c, pcols), justify="right")
     t.add_column("runs", justify="right")
     for o in shown:
         t.add_column(o, justify="right", no_wrap=True)

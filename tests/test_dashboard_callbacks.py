@@ -365,7 +365,7 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"parameters.kappa": 3.5}})
     panel = build_param_panel(service, config, None)
     groups = [d.id for d in panel["panel"]]
-    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties"]
+    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties", "signals"]
     out = open_param_groups(service, {"type": "param-summary", "group": "model"}, "", groups, [], [], [], config)
     assert out["built"] == ["model"] and out["bodies"][1] is None
     sliders = {
@@ -373,7 +373,15 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     }
     assert sliders["parameters.kappa"] == 3.5
     found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
-    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False]
+    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False, False]
+    # the signal catalogue's costs and magnitudes (issue 14, item 6), one heading per kind
+    costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
+    assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
+    body = costs["bodies"][4]
+    headings = [r.children for r in body if getattr(r, "className", None) == "actor"]
+    assert "Walk-away (signal)" in headings and "Verbal threat (signal)" in headings
+    labels = " ".join(str(r.children) for r in body)
+    assert "effects › 0 › delta" in labels and "walk_away" not in " ".join(headings)
 
 
 def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
@@ -557,3 +565,15 @@ def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
     )
     assert config["overrides"] == {"parameters.kappa": 2.5, "parameters.nu": 3}
     assert isinstance(config["overrides"]["parameters.nu"], int)
+
+
+def test_a_signal_cost_is_a_dashboard_parameter_and_a_fork_change(service: Service) -> None:
+    """Issue 14, item 6: the catalogue's numbers go through the dashboard's overrides like any parameter."""
+    from dashboard.callbacks import check_fork_change
+
+    config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"signals.threat.cost": 0.3}})
+    result = service.result(config)
+    assert result.manifest["overrides"] == {"signals.threat.cost": 0.3}
+    assert result.scenario_document["signals"]["threat"] == {"cost": 0.3}
+    assert check_fork_change(service, config, "signals.walk_away.effects.0.delta", 0.5) == []
+    assert check_fork_change(service, config, "signals.threat.cost", 2) == ["signals.threat.cost: must be within [0, 1] (got 2)"]

@@ -127,8 +127,13 @@ def test_the_fork_list_of_a_large_scenario_holds_no_faction_field_up_front(big: 
     table = service.parameter_table(config["scenario"])
     hint = panel["fork_params"][-1]
     assert hint["disabled"] and f"{sum(p.path.startswith(('side0-f', 'side1-f')) for p in table)} faction fields" in hint["label"]
+    # the signal catalogue's numbers are found by search too, not listed up front
+    assert not any(v.startswith("signals.") for v in values)
+    assert f"{sum(p.path.startswith('signals.') for p in table)} signal numbers" in hint["label"]
     # every field: about 700 kB; the model parameters' human labels (and their paths to search by) add about 4 kB
     assert len(to_json(panel["fork_params"])) < 16_000
+    found = [o["value"] for o in fork_param_search(service, config, "walk_away delta", None)["fork_params"]]
+    assert "signals.walk_away.effects.0.delta" in found
 
 
 def test_the_fork_search_finds_faction_fields_and_typed_paths(big: tuple[Service, dict[str, Any]]) -> None:

@@ -351,7 +351,8 @@ def test_not_a_run_or_sweep_dir(cli: Any, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     r = cli("report", str(tmp_path / "empty"))
     assert r.code == 2
-    assert "neither a run directory" in r.stderr and "Traceback" not in r.stderr
+    assert "not a run directory (no run.json), a sweep directory (no sweep.json) or a backtest directory" in r.stderr
+    assert "Traceback" not in r.stderr
     r = cli("report", str(tmp_path / "nowhere"))
     assert r.code == 2 and "no such directory" in r.stderr
     (tmp_path / "file.txt").write_text("x")
