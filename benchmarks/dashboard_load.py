@@ -230,7 +230,7 @@ class Expected:
         self._runs: dict[tuple[str, int], Any] = {}
 
     def matrix(self, scenario: str, seed: int, step: int) -> Any:
-        from dashboard.figures import trust_matrix_at
+        from sim.figures import trust_matrix_at
         from sim.run import run_scenario
         from sim.scenario import load_scenario
 

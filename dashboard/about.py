@@ -4,7 +4,7 @@ Each paragraph of the panel is one mechanism of the model in plain words and
 links to its section of the ODD description (docs/ODD.md), which the server
 renders at :data:`DOCS_ROUTE` with an anchor on every heading. The legend of
 signal kinds is built from the default signal catalogue and the colours the
-network draws with (:mod:`dashboard.figures`), so it cannot drift from them.
+network draws with (:mod:`sim.figures`), so it cannot drift from them.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def odd_link(heading: str, prefix: str = "") -> str:
 
 def signal_classes() -> dict[str, list[str]]:
     """Kinds of the default catalogue by the class the network draws them in (conciliatory, hostile, neutral)."""
-    from dashboard import figures as F
+    from sim import figures as F
 
     out: dict[str, list[str]] = {c: [] for c in F.SIGNAL_CLASSES}
     for kind in F._default_catalogue():
@@ -149,7 +149,7 @@ def signal_classes() -> dict[str, list[str]]:
 
 def signal_legend(detailed: bool = False) -> html.Div:
     """The colours of the network's signal arrows and what each class of signal does; with ``detailed``, its kinds."""
-    from dashboard import figures as F
+    from sim import figures as F
 
     classes = signal_classes()
     items = []

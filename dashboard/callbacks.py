@@ -28,7 +28,6 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 
-from dashboard import figures as F
 from dashboard import ids
 from dashboard.layout import (
     PRESETS,
@@ -42,7 +41,6 @@ from dashboard.layout import (
     placeholder,
     progress_bar,
 )
-from dashboard.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from dashboard.service import (
     MAX_UPLOAD_BYTES,
     RESERVED_QUERY,
@@ -53,9 +51,11 @@ from dashboard.service import (
     normalise_fork,
     stack,
 )
+from sim import figures as F
 from sim.errors import InputError
 from sim.labels import kind_label, mode_label, outcome_label, parameter_label
 from sim.run import RunResult
+from sim.runview import date_of, run_view, short_name, side_colours, summit_status_at
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from sim.survival import survival_of_runs
 from sim.survival_figure import SURVIVAL_CURVES, survival_figure
@@ -383,7 +383,7 @@ def _fork_param_option(path: str) -> dict[str, str]:
 def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
     """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
 
-    Up to :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, every parameter. Above it, the
+    Up to :data:`~sim.figures.AGGREGATE_THRESHOLD` actors, every parameter. Above it, the
     model's parameters and those of sides, leaders and third parties, then the faction fields and
     signal numbers (``signals.KIND...``) that match ``search`` (every word of it, at most :data:`FORK_PARAM_LIMIT`), or, when none does, the
     parameter that ``search`` names in any spelling :func:`~sim.overrides.canonical` accepts
@@ -692,7 +692,7 @@ def _principal_ids(view: Any) -> list[str]:
 
 
 def default_network_mode(result: RunResult) -> str:
-    """``grouped`` for a network of more than :data:`~dashboard.figures.AGGREGATE_THRESHOLD` actors, else ``individual``."""
+    """``grouped`` for a network of more than :data:`~sim.figures.AGGREGATE_THRESHOLD` actors, else ``individual``."""
     return "grouped" if len(run_view(result).actors) > F.AGGREGATE_THRESHOLD else "individual"
 
 

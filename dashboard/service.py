@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from dashboard.cache import LRUCache, canonical, config_hash
-from dashboard.figures import _carry_forward
-from dashboard.runview import principals, run_view
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
+from sim.figures import _carry_forward
 from sim.overrides import ParameterInfo, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
+from sim.runview import principals, run_view
 from sim.scenario import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
 
 UPLOAD_PREFIX = "upload:"

@@ -8,9 +8,9 @@ from a live model — so a report can be made years later from the files.
   on: a scenario title containing ``<script>`` is shown as text.
 * plotly.js is inlined once (the copy bundled with plotly); figures are
   embedded as ``<div>`` + ``Plotly.newPlot``; the file makes no network
-  request. Run-report charts come from :mod:`dashboard.figures` (the
-  dashboard's pure figure functions), sweep charts from
-  :mod:`dashboard.sweep_figures`.
+  request. Run-report charts come from :mod:`sim.figures` (the
+  pure figure functions the dashboard shares), sweep charts from
+  :mod:`sim.sweep_figures`.
 * The PDF is printed by headless Chromium from the HTML (A4 print CSS).
 * Single charts can be exported as PNG/SVG through kaleido with the system
   Chromium (never a downloaded one).
@@ -504,14 +504,14 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
 
 def _figures_module() -> Any:
     try:
-        import dashboard.figures as figures  # still to move below sim (issue 13): the figures; lazy so sim imports no web package on load
+        import sim.figures as figures  # lazy: plotly is heavy, and only reports draw
     except ImportError as exc:
         return exc
     return figures
 
 
 def run_charts(result: RunResult) -> list[Chart]:
-    """The run report's charts, drawn by the dashboard's figure functions."""
+    """The run report's charts, drawn by the figure functions the dashboard uses too (sim/figures.py)."""
     figures = _figures_module()
     end = _last_step(result)
     turns_text = turning_points(result)
@@ -519,10 +519,10 @@ def run_charts(result: RunResult) -> list[Chart]:
 
     def fn(name: str) -> Callable[..., Any]:
         if isinstance(figures, Exception):
-            raise RuntimeError(f"dashboard.figures is not available ({figures})")
+            raise RuntimeError(f"sim.figures is not available ({figures})")
         f = getattr(figures, name, None)
         if f is None:
-            raise RuntimeError(f"dashboard.figures has no {name}()")
+            raise RuntimeError(f"sim.figures has no {name}()")
         return f  # type: ignore[no-any-return]
 
     charts = [
@@ -1016,7 +1016,7 @@ def _load_runs(d: Path) -> Any:
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
-    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
+    import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
 
     ok = sf.ok_runs(runs)
     outcomes = sf.outcomes_of(runs)
@@ -1141,7 +1141,7 @@ def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, 
 
 def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The sweep report's HTML and warnings."""
-    import dashboard.sweep_figures as sf  # still to move below sim (issue 13); lazy so sim imports no web package on load
+    import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
 
     failed = sf.failed_runs(runs)
     counts = dict(manifest.get("counts") or {})

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dashboard import figures as F
 from dashboard import ids
 from dashboard.cache import LRUCache, config_hash
 from dashboard.callbacks import (
@@ -33,9 +32,10 @@ from dashboard.callbacks import (
     run_fork_callback,
     upload_scenario,
 )
-from dashboard.runview import run_view, win_sets_at
 from dashboard.service import Service
+from sim import figures as F
 from sim.run import run_fork, run_scenario
+from sim.runview import run_view, win_sets_at
 from sim.scenario import load_scenario
 from sim.stats import wilson
 
@@ -523,7 +523,7 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
     assert base64.b64decode(report["content"]).decode() == "<html>teaching seed 1</html>"
 
 
-@pytest.mark.parametrize("module", ["dashboard.cache", "dashboard.runview", "dashboard.callbacks", "dashboard.figures"])
+@pytest.mark.parametrize("module", ["dashboard.cache", "sim.runview", "dashboard.callbacks", "sim.figures"])
 def test_docstring_examples_hold(module: str) -> None:
     import doctest
     import importlib

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from dash._utils import to_json
 
-from dashboard import figures as F
 from dashboard.callbacks import (
     ACTOR_SEARCH_LIMIT,
     FORK_PARAM_LIMIT,
@@ -24,8 +23,9 @@ from dashboard.callbacks import (
     network_mode_changed,
     render_run,
 )
-from dashboard.runview import run_view
 from dashboard.service import Service
+from sim import figures as F
+from sim.runview import run_view
 
 NAN = float("nan")
 

@@ -7,8 +7,8 @@ import pytest
 
 from dashboard.callbacks import preset_week, run_fork_callback
 from dashboard.layout import PRESETS
-from dashboard.runview import run_view
 from dashboard.service import Service
+from sim.runview import run_view
 
 
 @pytest.fixture(scope="module")

@@ -311,7 +311,7 @@ def test_sweep_report_with_failed_runs(sweep_report: Path) -> None:
 
 
 def test_sweep_outcome_probabilities_match_a_direct_count(sweep_dir: Path) -> None:
-    import dashboard.sweep_figures as sf
+    import sim.sweep_figures as sf
     from sim.stats import wilson
     from sim.sweep_analysis import load_runs
 

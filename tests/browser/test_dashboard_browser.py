@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard import ids
 from dashboard.app import create_app
-from dashboard.figures import trust_matrix_at
+from sim.figures import trust_matrix_at
 from sim.run import run_scenario
 from sim.scenario import load_scenario
 from tests.browser.support import TIMEOUT, free_port, wait_for

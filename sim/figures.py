@@ -2,7 +2,7 @@
 
 Shared by the dashboard and the reports. No function here reads anything but
 its arguments, and none mutates them (a result's series index is memoised on
-the result by :func:`dashboard.runview.run_view`, which changes no data).
+the result by :func:`sim.runview.run_view`, which changes no data).
 
 Conventions the dashboard relies on for its per-step ``Patch`` updates:
 
@@ -15,7 +15,7 @@ Conventions the dashboard relies on for its per-step ``Patch`` updates:
 * :func:`network_figure` draws the nodes as the last trace and this step's
   signals as ``layout.annotations``.
 
-Colours: one per side everywhere (:data:`~dashboard.runview.SIDE_COLOURS`,
+Colours: one per side everywhere (:data:`~sim.runview.SIDE_COLOURS`,
 the first summit side blue, the second red), third parties grey.
 """
 
@@ -29,7 +29,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.runview import (
+from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
+from sim.labels import kind_label, outcome_label
+from sim.run import RunResult
+from sim.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,
     WORLD_COLOUR,
@@ -42,9 +45,6 @@ from dashboard.runview import (
     side_colours,
     win_sets_at,
 )
-from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
-from sim.labels import kind_label, outcome_label
-from sim.run import RunResult
 from sim.stats import wilson
 
 __all__ = [
@@ -660,7 +660,7 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
 
     The win-sets are recomputed from ``manifest["bargaining"]`` and the
     series' per-member ``threshold`` and ``influence`` (see
-    :func:`dashboard.runview.win_sets_at`). With more than two dimensions the
+    :func:`sim.runview.win_sets_at`). With more than two dimensions the
     picture is the projection on the first two (a cell is coloured if any deal
     with those coordinates is in the set). Offers made at summits are marked
     ×, in the colour of the side that made them (this week's large, earlier
