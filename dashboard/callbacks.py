@@ -1505,8 +1505,16 @@ def _emit(names: Sequence[str], values: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def register(app: Dash, service: Service) -> None:
     """Bind every callback to ``app``; each closes over ``service`` only."""
+    _register_page_load(app, service)
+    _register_configuration(app, service)
+    _register_run_views(app, service)
+    _register_fork(app, service)
+    _register_ensemble(app, service)
+    _register_export(app, service)
 
-    # ---- page load
+
+def _register_page_load(app: Dash, service: Service) -> None:
+    """The callbacks of page load."""
     names = list(INIT_TARGETS)
 
     @app.callback(
@@ -1525,7 +1533,10 @@ def register(app: Dash, service: Service) -> None:
 
     app.clientside_callback(URL_JS, Output(ids.URL_SINK, "data"), Input(ids.CONFIG, "data"), Input(ids.SLIDER, "value"))
 
-    # ---- configuration
+
+def _register_configuration(app: Dash, service: Service) -> None:
+    """The callbacks of configuration."""
+
     @app.callback(
         Output(ids.CONFIG, "data", allow_duplicate=True),
         Output(ids.ERRORS, "children", allow_duplicate=True),
@@ -1615,7 +1626,9 @@ def register(app: Dash, service: Service) -> None:
         opened = [no_update if o is None else o for o in out["open"]]
         return bodies, opened, out["built"]
 
-    # ---- drawing a run
+
+def _register_run_views(app: Dash, service: Service) -> None:
+    """The callbacks of drawing a run."""
     render_names = list(RENDER_TARGETS)
 
     @app.callback(
@@ -1748,7 +1761,10 @@ def register(app: Dash, service: Service) -> None:
     def _network_mode(mode: Any, config: Any, info: Any, step: Any, pairs: Any) -> tuple[Any, ...]:
         return _emit(mode_names, network_mode_changed(service, mode, config, info, step, pairs))
 
-    # ---- fork
+
+def _register_fork(app: Dash, service: Service) -> None:
+    """The callbacks of fork."""
+
     @app.callback(
         Output("fork-draft", "data"),
         Output("fork-draft-view", "children"),
@@ -1858,7 +1874,9 @@ def register(app: Dash, service: Service) -> None:
     def _invalidate(config: Any, fork: Any) -> tuple[Any, ...]:
         return _emit(fork_names, fork_invalidate(config, fork, service))
 
-    # ---- ensemble
+
+def _register_ensemble(app: Dash, service: Service) -> None:
+    """The callbacks of ensemble."""
     ens_names = [
         "ensemble",
         "timer_disabled",
@@ -1894,7 +1912,10 @@ def register(app: Dash, service: Service) -> None:
     def _ens_cancel(_n: Any, ens: Any) -> tuple[Any, ...]:
         return _emit(ens_names, ensemble_cancel(service, ens))
 
-    # ---- export
+
+def _register_export(app: Dash, service: Service) -> None:
+    """The callbacks of export."""
+
     @app.callback(
         Output(ids.DOWNLOAD, "data", allow_duplicate=True),
         Input(ids.EXPORT_ZIP, "n_clicks"),
