@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -375,7 +375,7 @@ def canonical_json(data: Any) -> str:
 
 
 def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
-    """Rules that span fields; each problem as (location, message)."""
+    """Rules that span fields; each problem as (location, message), in the order of the file's sections."""
     problems: list[tuple[Loc, str]] = []
     dims = [d.id for d in sc.issues]
     if len(set(dims)) != len(dims):
@@ -390,6 +390,25 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         else:
             seen[actor_id] = loc
 
+    _check_sides(sc, dims, claim, problems)
+    _check_third_parties(sc, claim, problems)
+    ids = set(seen)
+    _check_influence_and_summit(sc, ids, dims, problems)
+    catalogue, bad_kind = _check_signals(sc, problems)
+    _check_events_and_pledges(sc, ids, catalogue, problems)
+    _check_parameters_and_capabilities(sc, catalogue, problems)
+    for i, pat in enumerate(sc.patterns):
+        problems.extend(_pattern_shape(pat, i, dims))
+    if sc.patterns and not bad_kind:
+        problems.extend(_pattern_names(sc))
+    return problems
+
+
+Problems = list[tuple[Loc, str]]
+
+
+def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None], problems: Problems) -> None:
+    """Each side: unique actor ids, influence shares, utility signs, pressure weights, trust targets."""
     for sid, side in sc.sides.items():
         claim(side.leader.id, ("sides", sid, "leader", "id"))
         for i, f in enumerate(side.factions):
@@ -413,6 +432,10 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             for other in f.trust:
                 if other not in sc.sides or other == sid:
                     problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))
+
+
+def _check_third_parties(sc: Scenario, claim: Callable[[str, Loc], None], problems: Problems) -> None:
+    """Third parties: unique ids, clients that exist (and are given where the role needs one), trust targets."""
     for i, tp in enumerate(sc.third_parties):
         claim(tp.id, ("third_parties", i, "id"))
         if tp.client is not None and tp.client not in sc.sides:
@@ -422,7 +445,10 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         for other in tp.trust:
             if other not in sc.sides:
                 problems.append((("third_parties", i, "trust", other), f"{other!r} is not a side"))
-    ids = set(seen)
+
+
+def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], problems: Problems) -> None:
+    """Influence edges between known actors; the summit's sides and status; agreement boxes on known dimensions."""
     for i, e in enumerate(sc.influence):
         for end in ("listener", "speaker"):
             v = getattr(e, end)
@@ -445,6 +471,10 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                 problems.append((("agreement", cls, d), f"unknown dimension {d!r}"))
             if not (0 <= lo <= hi <= 1):
                 problems.append((("agreement", cls, d), f"must be [lo, hi] with 0 <= lo <= hi <= 1 (got [{lo}, {hi}])"))
+
+
+def _check_signals(sc: Scenario, problems: Problems) -> tuple[dict[str, SignalKind], bool]:
+    """The scenario's signal kinds, each validated on its own; (the catalogue to check against, whether a kind is bad)."""
     catalogue = build_catalogue()
     bad_kind = False
     for name, fields in sc.signals.items():
@@ -457,6 +487,11 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                 problems.append((loc, _humanise(err)))
     if not bad_kind:
         catalogue = sc.catalogue
+    return catalogue, bad_kind
+
+
+def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
+    """Events inside the horizon, of known kinds and actors; pledges of known sides, touted by known actors."""
     for i, ev in enumerate(sc.events):
         week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
         if week is None:
@@ -482,6 +517,10 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
                 problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{_hint(a, ids)}"))
+
+
+def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
+    """Preparation times in order; ranges that contain their parameter's value; capabilities some signal requires."""
     p = sc.parameters
     if p.tau_prep_min > p.tau_prep_max:
         problems.append((("parameters", "tau_prep_min"), "must be <= tau_prep_max"))
@@ -506,11 +545,6 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                         f"unknown capability {cap!r}{_hint(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
                     )
                 )
-    for i, pat in enumerate(sc.patterns):
-        problems.extend(_pattern_shape(pat, i, dims))
-    if sc.patterns and not bad_kind:
-        problems.extend(_pattern_names(sc))
-    return problems
 
 
 def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
