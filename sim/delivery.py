@@ -29,6 +29,14 @@ from sim.signals import Effect, Signal, SignalKind
 from sim.state import Pledge
 
 FloatArray = NDArray[np.float64]
+SIDE_LEVEL: dict[str, str] = {
+    "pressure.economic": "economic",
+    "pressure.domestic": "domestic",
+    "pressure.military": "military_extra",
+    "hostility": "hostility",
+    "sanctions": "sanctions",
+}
+"""Effect variables that move one number of a side, kept in [0, 1] -> the State array holding it."""
 EVENT_BULK_COLUMNS = EVENT_COLUMNS[2:-1]  # sender ... detail: the columns _deliver_simple returns
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -513,30 +521,7 @@ class SignalDelivery:
             if mem is None:
                 mem = self._eff_members[(id(eff), c)] = self._members_with_roles(c, eff.roles)
             if var == "stance":
-                if eff.scale in ("ego", "lobby"):
-                    d = np.full(mem.size, delta)
-                    if eff.scale == "ego":
-                        d = d * s.psi[mem]
-                    elif sig is not None:
-                        li = int(self.leader_of[c])
-                        sign = np.sign(s.stance[sig.sender] - s.stance[li])
-                        d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
-                    moved = float(np.abs(d).sum())
-                else:
-                    # the same nudge for every member: built (and metered) once per (effect, side, size)
-                    key = (id(eff), c, delta)
-                    found = self._nudge_cache.get(key)
-                    if found is None:
-                        d = np.full(mem.size, delta)
-                        found = self._nudge_cache[key] = (d, float(np.abs(d).sum()))
-                    d, moved = found
-                    if self._batch is not None:
-                        # during delivery: count it, and add count x nudge once when the week's signals are in
-                        self._batch.nudge(key, mem, d)
-                        self._meter[1] += moved
-                        continue
-                self._u[mem] += d
-                self._meter[1] += moved
+                self._apply_stance(eff, c, mem, delta, sig)
             elif var == "anchor":
                 s.anchor[mem] = clip(s.anchor[mem] + delta, 0, 1)
             elif var == "threshold":
@@ -547,20 +532,10 @@ class SignalDelivery:
                 col = sender_side if sender_side >= 0 else c
                 d = np.full(mem.size, delta) * (s.psi[mem] if eff.scale == "ego" else 1.0)
                 s.rapport[mem, col] = clip(s.rapport[mem, col] + d, 0, 1)
-            elif var == "pressure.economic":
-                s.economic[c] = min(max(s.economic[c] + delta, 0.0), 1.0)
-                self._meter[2] += delta
-            elif var == "pressure.domestic":
-                s.domestic[c] = min(max(s.domestic[c] + delta, 0.0), 1.0)
-                self._meter[2] += delta
-            elif var == "pressure.military":
-                s.military_extra[c] = min(max(s.military_extra[c] + delta, 0.0), 1.0)
-                self._meter[2] += delta
-            elif var == "hostility":
-                s.hostility[c] = min(max(s.hostility[c] + delta, 0.0), 1.0)
-                self._meter[2] += delta
-            elif var == "sanctions":
-                s.sanctions[c] = min(max(s.sanctions[c] + delta, 0.0), 1.0)
+            elif var in SIDE_LEVEL:
+                # a side's pressure, hostility or sanctions stock, kept in [0, 1]
+                level = getattr(s, SIDE_LEVEL[var])
+                level[c] = min(max(level[c] + delta, 0.0), 1.0)
                 self._meter[2] += delta
             elif var == "exercise_credit":
                 s.credit[c] = clip(s.credit[c] + delta, 0, 1)
@@ -571,6 +546,34 @@ class SignalDelivery:
                 s.enforcement[clients] = clip(s.enforcement[clients] + delta, 0, 1)
         if var == "perception":
             s.perception_log = float(min(max(s.perception_log + delta, -3.0), 1.0))
+
+    def _apply_stance(self: DiplomacyModel, eff: Effect, c: int, mem: IntArray, delta: float, sig: Signal | None) -> None:
+        """A stance effect on side c's members ``mem``: scaled by ego or by the lobbying weight, else one cached nudge."""
+        s = self.state
+        if eff.scale in ("ego", "lobby"):
+            d = np.full(mem.size, delta)
+            if eff.scale == "ego":
+                d = d * s.psi[mem]
+            elif sig is not None:
+                li = int(self.leader_of[c])
+                sign = np.sign(s.stance[sig.sender] - s.stance[li])
+                d = d * s.omega[sig.sender] * (1 - s.iota[li]) * sign
+            moved = float(np.abs(d).sum())
+        else:
+            # the same nudge for every member: built (and metered) once per (effect, side, size)
+            key = (id(eff), c, delta)
+            found = self._nudge_cache.get(key)
+            if found is None:
+                d = np.full(mem.size, delta)
+                found = self._nudge_cache[key] = (d, float(np.abs(d).sum()))
+            d, moved = found
+            if self._batch is not None:
+                # during delivery: count it, and add count x nudge once when the week's signals are in
+                self._batch.nudge(key, mem, d)
+                self._meter[1] += moved
+                return
+        self._u[mem] += d
+        self._meter[1] += moved
 
     def _mediate(self: DiplomacyModel, mediations: list[Signal], t: int) -> None:
         """Kydd mediation: relay the mediator's belief; all from the same state, summed."""
