@@ -240,7 +240,8 @@ def calibrate_cmd(
     """Rejection ABC on the historical patterns over a sweep; writes calibrated.yaml for `summitry run --params`."""
     from rich.markup import escape
 
-    from sim.backtest import calibrate, check_patterns, default_parameters, parse_ranges
+    from sim.backtest import check_patterns
+    from sim.calibration import calibrate, default_parameters, parse_ranges
     from sim.cli import err, resume_command
     from sim.errors import InputError
     from sim.scenario import load_scenario

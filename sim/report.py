@@ -43,7 +43,7 @@ import yaml
 from markupsafe import Markup
 
 from sim.atomic import write_atomically
-from sim.backtest import backtest_section
+from sim.backtest_report import backtest_section
 from sim.errors import InputError, RunDirError, SummitryError
 from sim.labels import METRIC_LABELS, kind_label, outcome_label
 from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, SCENARIO_FILE, check_out_file, check_output_path

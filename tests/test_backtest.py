@@ -16,14 +16,13 @@ import pytest
 import yaml
 
 from sim.backtest import (
-    abc_reject,
     backtest,
-    backtest_section,
-    calibrate,
     paired_skill,
     pattern_problems,
     signal_frequencies,
 )
+from sim.backtest_report import backtest_section
+from sim.calibration import abc_reject, calibrate
 from sim.patterns import (
     detail_point,
     is_restraint,

@@ -171,7 +171,7 @@ def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, m
 def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    import sim.backtest
+    import sim.calibration
 
     calls: list[dict[str, Any]] = []
 
@@ -180,7 +180,7 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
         calls.append({"scenario": scenario, "out": out, "priors": priors, **kw})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.backtest, "calibrate", interrupted)
+    monkeypatch.setattr(sim.calibration, "calibrate", interrupted)
     out = tmp_path / "cal"
     args = ["calibrate", "hanoi-2019", "--out", str(out), "--points", "30", "--runs-per-point", "3", "--accept", "0.2"]
     args += ["--parameters", "parameters.kappa=1:8", "--parameters", "parameters.eta=0:2", "--seed", "5", "--backtest-runs", "0"]

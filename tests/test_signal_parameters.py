@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from agents import policy
-from sim.backtest import parse_ranges
+from sim.calibration import parse_ranges
 from sim.errors import InputError, ParameterError
 from sim.model import DiplomacyModel
 from sim.overrides import parameter_map, parameter_table
@@ -256,7 +256,7 @@ def test_calibration_priors_accept_signal_paths() -> None:
 
 
 def test_a_calibration_over_a_signal_cost_writes_a_params_file_that_runs(tmp_path: Path, cli) -> None:
-    from sim.backtest import calibrate
+    from sim.calibration import calibrate
 
     out = tmp_path / "cal"
     priors = {"signals.praise.cost": (0.0, 0.3)}

@@ -1,0 +1,251 @@
+"""The backtest section of reports: a summary of any run, backtest, sweep or calibration directory, from saved files only."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.backtest import mean_ci, pattern_def, share
+from sim.errors import RunDirError, ScenarioError
+from sim.patterns import score_run, weighted_score
+from sim.run import RunResult
+from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
+from sim.summary import key_events
+from sim.sweep_analysis import load_manifest, load_runs
+
+# -------------------------------------------------------------- for reports
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{path}: cannot read ({exc})") from None
+    return data
+
+
+def _scenario_for(name: str, scenario: Scenario | None, stored: RunResult | Mapping[str, Any] | None = None) -> Scenario | None:
+    """The scenario a saved directory was made from: the one given, else the document stored with it, else the built-in of that name."""
+    if scenario is not None:
+        return scenario
+    document = stored.scenario_document if isinstance(stored, RunResult) else stored
+    if isinstance(document, Mapping):
+        try:
+            return validate_data(document, f"{name} (as stored with the results)", {})
+        except ScenarioError:  # written by an older engine: fall back to the built-in file, if any
+            pass
+    if name in builtin_names():
+        return load_scenario(name)
+    return None
+
+
+def _record_rows(sc: Scenario | None) -> list[dict[str, Any]]:
+    if sc is None:
+        return []
+    return [
+        {"week": int(r.week if r.week is not None else sc.week_of(r.date)), "date": r.date.isoformat(), "text": r.text} for r in sc.record
+    ]
+
+
+def _timeline(sc: Scenario | None, result: RunResult | None) -> list[dict[str, Any]]:
+    """Historical record beside a run's key events, one row per week that has either."""
+    weeks: dict[int, dict[str, Any]] = {}
+
+    def row(w: int) -> dict[str, Any]:
+        date = sc.date_of(w).isoformat() if sc is not None else ""
+        return weeks.setdefault(w, {"week": w, "date": date, "historical": [], "simulated": []})
+
+    for r in _record_rows(sc):
+        row(r["week"])["historical"].append(r["text"])
+    if result is not None:
+        for e in key_events(result, limit=200):
+            row(int(e["step"]))["simulated"].append(str(e["text"]))
+    return [weeks[w] for w in sorted(weeks)]
+
+
+def _pattern_defs(sc: Scenario) -> list[dict[str, Any]]:
+    return [pattern_def(p, sc.time.steps) for p in sc.patterns]
+
+
+def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = None) -> dict[str, Any]:
+    """What a report shows about a directory's fit to history, from saved files only (never runs anything).
+
+    Accepts a run directory (run.json), a backtest directory
+    (backtest.json), a sweep directory (sweep.json; pattern columns when it
+    was run with ``patterns: true``) or a calibration directory
+    (calibration.json). ``scenario`` is needed only for scenarios that are not
+    built in. Returns::
+
+        {"kind": "run" | "backtest" | "sweep" | "calibration",
+         "scenario", "title",
+         "patterns": [{"id", "text", "window", "scored_weeks", "absent", "weight",
+                       "run": 0/1 or None,                      # this run (run directories)
+                       "model": {"share", "low", "high", "runs"} or None,
+                       "null":  {...} or None,
+                       "skill": {"value", "low", "high"} or None}],
+         "overall": {"run", "model", "null", "skill"},           # weighted scores (None when unknown)
+         "timeline": [{"week", "date", "historical": [...], "simulated": [...]}],
+         "calibration": {...} or None,                           # prior vs posterior, before/after
+         "notes": [...]}
+
+    For a run directory the skill over the null model comes from a
+    backtest.json in the directory or its parent (a backtest's example run);
+    otherwise it is None and a note says how to get it.
+    """
+    d = Path(run_or_sweep_dir)
+    if not d.is_dir():
+        raise RunDirError(f"{d}: not a directory")
+    notes: list[str] = []
+    if (d / "calibration.json").exists():
+        cal = _load_json(d / "calibration.json")
+        after = cal.get("after") or {}
+        example = d / "backtest-after" / "example-run"
+        result = _load_example(example)
+        stored = (_load_json(d / "sweep.json") if (d / "sweep.json").exists() else {}).get("scenario_document")
+        sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
+        section = _from_backtest_summary("calibration", cal, after, sc, result)
+        section["calibration"] = {
+            k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
+        }
+        section["calibration"]["before"] = {
+            "patterns": (cal.get("before") or {}).get("patterns"),
+            "overall": (cal.get("before") or {}).get("overall"),
+        }
+        if after:
+            notes.append("Pattern shares and skill are for the calibrated parameters (calibrated.yaml); 'before' holds the defaults'.")
+        section["notes"] = notes + section["notes"]
+        return section
+    if (d / "backtest.json").exists():
+        bt = _load_json(d / "backtest.json")
+        example_run = _load_example(d / "example-run")
+        sc = _scenario_for(str(bt["scenario"]), scenario, example_run)
+        return _from_backtest_summary("backtest", bt, bt, sc, example_run)
+    if (d / "run.json").exists():
+        result = RunResult.load(d)
+        name = str(result.manifest.get("scenario"))
+        sc = _scenario_for(name, scenario, result)
+        if sc is None:
+            raise RunDirError(f"{d}: scenario {name!r} is not built in and the run directory has no scenario.json; pass the scenario")
+        scores = score_run(result, sc)
+        bt_summary = None
+        for cand in (d / "backtest.json", d.parent / "backtest.json"):
+            if cand.exists():
+                s = _load_json(cand)
+                if s.get("scenario") == sc.name:
+                    bt_summary = s
+                    break
+        by_id = {p["id"]: p for p in (bt_summary or {}).get("patterns", [])}
+        pats = []
+        for p in _pattern_defs(sc):
+            b = by_id.get(p["id"], {})
+            pats.append({**p, "run": _num(scores[p["id"]]), "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
+        ov = (bt_summary or {}).get("overall", {})
+        if bt_summary is None:
+            notes.append(
+                f"No backtest beside this run: `summitry backtest {sc.name} --out DIR` gives each pattern's share and skill over the null model."
+            )
+        if result.manifest.get("mode") == "forcing":
+            notes.append("This run is in forcing mode (the record was injected): matching patterns is expected, not evidence.")
+        return {
+            "kind": "run",
+            "scenario": sc.name,
+            "title": sc.title,
+            "patterns": pats,
+            "overall": {
+                "run": _num(weighted_score(scores, sc.patterns)) if sc.patterns else None,
+                "model": ov.get("model"),
+                "null": ov.get("null"),
+                "skill": ov.get("skill"),
+            },
+            "baselines": (bt_summary or {}).get("baselines"),
+            "timeline": _timeline(sc, result),
+            "calibration": None,
+            "notes": notes,
+        }
+    if (d / "sweep.json").exists():
+        manifest = load_manifest(d)
+        sc = _scenario_for(str(manifest.get("scenario")), scenario, manifest.get("scenario_document"))
+        runs = load_runs(d)
+        ok = runs[runs["status"] == "ok"]
+        pats = []
+        defs = _pattern_defs(sc) if sc is not None else []
+        if not any(c.startswith("metric.pattern.") for c in ok.columns):
+            notes.append("This sweep was run without pattern scores (spec field patterns: true adds them).")
+        for p in defs:
+            col = f"metric.pattern.{p['id']}"
+            pats.append({**p, "run": None, "model": share(ok[col]) if col in ok else None, "null": None, "skill": None})
+        score = mean_ci(ok["metric.pattern_score"]) if "metric.pattern_score" in ok else None
+        notes.append("Shares pool every run of the sweep across its design points; there is no null model for a sweep.")
+        return {
+            "kind": "sweep",
+            "scenario": manifest.get("scenario"),
+            "title": sc.title if sc is not None else manifest.get("scenario"),
+            "patterns": pats,
+            "overall": {"run": None, "model": score, "null": None, "skill": None},
+            "baselines": None,
+            "timeline": _timeline(sc, None),
+            "calibration": None,
+            "notes": notes,
+        }
+    raise RunDirError(
+        f"{d}: not a run, backtest, sweep or calibration directory (no run.json, backtest.json, sweep.json or calibration.json)"
+    )
+
+
+def _load_example(path: Path) -> RunResult | None:
+    if (path / "run.json").exists():
+        return RunResult.load(path)
+    return None
+
+
+def _from_backtest_summary(
+    kind: str, top: Mapping[str, Any], bt: Mapping[str, Any], sc: Scenario | None, example: Any | None
+) -> dict[str, Any]:
+    notes: list[str] = []
+    pats = []
+    for p in bt.get("patterns") or []:
+        pats.append({**p, "run": None})
+    if example is not None and sc is not None:
+        scores = score_run(example, sc)
+        for p in pats:
+            if p["id"] in scores:
+                p["run"] = _num(scores[p["id"]])
+        notes.append(
+            f"The simulated timeline is one model run (seed {example.manifest.get('seed')}) whose pattern score is the ensemble's median."
+        )
+    ov = bt.get("overall") or {}
+    return {
+        "kind": kind,
+        "scenario": top.get("scenario"),
+        "title": top.get("title") or (sc.title if sc is not None else top.get("scenario")),
+        "patterns": pats,
+        "overall": {
+            "run": _run_score(pats, sc) if example is not None else None,
+            "model": ov.get("model"),
+            "null": ov.get("null"),
+            "skill": ov.get("skill"),
+        },
+        "baselines": bt.get("baselines"),
+        "timeline": _timeline(sc, example),
+        "calibration": None,
+        "notes": notes,
+    }
+
+
+def _num(v: float) -> float | None:
+    """A pattern score for reports: None where the pattern does not apply to the run."""
+    return None if math.isnan(v) else float(v)
+
+
+def _run_score(pats: Sequence[Mapping[str, Any]], sc: Scenario | None) -> float | None:
+    if sc is None:
+        return None
+    ids = {p["id"] for p in pats}
+    if any(p.id not in ids for p in sc.patterns):
+        return None
+    scores = {p["id"]: (math.nan if p.get("run") is None else p["run"]) for p in pats}
+    v = weighted_score(scores, sc.patterns)
+    return None if math.isnan(v) else v

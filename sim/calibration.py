@@ -1,0 +1,421 @@
+"""Calibration by rejection ABC over a sweep: which parameter points reproduce a scenario's history best.
+
+The distance of a parameter point is ``1 - weighted pattern score`` (the
+backtest's, :mod:`sim.backtest`) averaged over its replicates; the best
+``accept`` fraction of points is the posterior sample. Its directory holds
+the sweep store, ``calibrated.yaml``, ``posterior.parquet``,
+``calibration.json``, ``posterior.html`` and an example run.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.atomic import write_atomically
+from sim.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
+from sim.errors import InputError, RunDirError
+from sim.loading import close_matches
+from sim.overrides import canonical, parameter_map, parameter_table
+from sim.run import _jsonable, versions
+from sim.scenario import Scenario, load_scenario
+from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
+from sim.sweep_analysis import load_runs
+
+# --------------------------------------------------------------- calibration
+
+
+def default_parameters(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """The default calibrated parameters and their prior ranges (the scenario's sweep ranges)."""
+    table = {p.path: p for p in parameter_table(scenario)}
+    paths = [p for p in DEFAULT_CALIBRATION_PARAMETERS if p in table]
+    for sid in scenario.summit.sides:
+        path = f"{scenario.sides[sid].leader.id}.traits.impulsiveness"
+        if path in table:
+            paths.append(path)
+    return {p: (table[p].low, table[p].high) for p in paths}
+
+
+def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """``PATH=LOW:HIGH`` items as {canonical path: (low, high)}; InputError naming the item otherwise."""
+    pmap = parameter_map(scenario)
+    out: dict[str, tuple[float, float]] = {}
+    problems: list[str] = []
+    for item in items:
+        path, sep, rng = item.partition("=")
+        lo_s, sep2, hi_s = rng.partition(":")
+        if not sep or not sep2 or not path.strip():
+            problems.append(f"--parameters {item}: expected PATH=LOW:HIGH (e.g. parameters.kappa=0.5:5)")
+            continue
+        try:
+            lo, hi = float(lo_s), float(hi_s)
+        except ValueError:
+            problems.append(f"--parameters {item}: LOW and HIGH must be numbers")
+            continue
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            problems.append(f"--parameters {item}: need finite LOW < HIGH")
+            continue
+        try:
+            key = canonical(scenario, path.strip(), pmap)
+        except KeyError:
+            near = list(dict.fromkeys(close_matches(path, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=5)))[:5]
+            hint = f"; close matches: {', '.join(near)}" if near else f"; `summitry params {scenario.name}` lists them"
+            problems.append(f"--parameters {item}: no such parameter in scenario {scenario.name}{hint}")
+            continue
+        info = pmap[key][1]
+        if lo < info.low or hi > info.high:
+            problems.append(f"--parameters {item}: outside the parameter's bounds [{info.low:g}, {info.high:g}]")
+            continue
+        if key in out:
+            problems.append(f"--parameters {item}: {key} is given twice")
+            continue
+        out[key] = (lo, hi)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rejection ABC on a sweep's rows: (every point with its distance, the accepted points).
+
+    A point's distance is ``1 - mean weighted pattern score`` over its
+    successful replicates; the ``accept`` fraction of points with the
+    smallest distances (at least one; ties broken by point number) is kept.
+    """
+    ok = runs[(runs["status"] == "ok") & runs["metric.pattern_score"].notna()]
+    if ok.empty:
+        raise RunDirError("the calibration sweep has no successful runs to score")
+    pcols = [f"param.{p}" for p in paths]
+    pat = [c for c in ok.columns if c.startswith("metric.pattern.")]
+    g = ok.groupby("point", sort=True)
+    points = g[pcols].first()
+    points["score"] = g["metric.pattern_score"].mean()
+    points["score_sd"] = g["metric.pattern_score"].std(ddof=1)
+    points["replicates"] = g.size()
+    for c in pat:
+        points[c.removeprefix("metric.")] = g[c].mean()
+    points["distance"] = 1.0 - points["score"]
+    points = points.reset_index().sort_values(["distance", "point"], kind="stable").reset_index(drop=True)
+    points["rank"] = np.arange(1, len(points) + 1)
+    n_accept = max(1, round(accept * len(points)))
+    accepted = points.head(n_accept).copy()
+    return points, accepted
+
+
+def posterior_summary(accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
+    """Prior range against the accepted points' median, 5-95% range, min-max and narrowing, per parameter."""
+    out: dict[str, Any] = {}
+    for path, (lo, hi) in priors.items():
+        v = accepted[f"param.{path}"].to_numpy(dtype=float)
+        q05, q25, med, q75, q95 = (float(x) for x in np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95]))
+        width = hi - lo
+        out[path] = {
+            "prior": [lo, hi],
+            "median": float(round(med)) if integer.get(path) else med,
+            "q05": q05,
+            "q25": q25,
+            "q75": q75,
+            "q95": q95,
+            "min": float(v.min()),
+            "max": float(v.max()),
+            # a uniform prior's 5-95% range is 0.9 of its width, its IQR half of it
+            "range_ratio": (q95 - q05) / (0.9 * width) if width > 0 else math.nan,
+            "iqr_ratio": (q75 - q25) / (0.5 * width) if width > 0 else math.nan,
+        }
+    return out
+
+
+def _round(v: float) -> float:
+    return float(f"{v:.4g}")
+
+
+def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
+    """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
+    doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
+    text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
+    text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    write_atomically(path, lambda p: Path(p).write_text(text))
+
+
+def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
+    """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
+    import plotly.graph_objects as go  # heavy (plotly): only when a calibration draws its posterior
+    from plotly.subplots import make_subplots
+
+    paths = list(priors)
+    n = len(paths)
+    short = [p.removeprefix("parameters.") for p in paths]
+    fig = make_subplots(rows=n, cols=n, horizontal_spacing=0.03, vertical_spacing=0.03)
+    for i, pi in enumerate(paths):
+        lo, hi = priors[pi]
+        size = (hi - lo) / 20 if hi > lo else None
+        xb = {"start": lo, "end": hi, "size": size} if size else None
+        fig.add_trace(
+            go.Histogram(
+                x=points[f"param.{pi}"],
+                xbins=xb,
+                histnorm="probability density",
+                marker_color="#c8ccd4",
+                name="all points (prior)",
+                legendgroup="prior",
+                showlegend=i == 0,
+            ),
+            row=i + 1,
+            col=i + 1,
+        )
+        fig.add_trace(
+            go.Histogram(
+                x=accepted[f"param.{pi}"],
+                xbins=xb,
+                histnorm="probability density",
+                marker_color="#1f77b4",
+                opacity=0.75,
+                name="accepted (posterior)",
+                legendgroup="post",
+                showlegend=i == 0,
+            ),
+            row=i + 1,
+            col=i + 1,
+        )
+        fig.update_xaxes(range=[lo, hi], row=i + 1, col=i + 1)
+        for j in range(i):
+            pj = paths[j]
+            fig.add_trace(
+                go.Scattergl(
+                    x=points[f"param.{pj}"],
+                    y=points[f"param.{pi}"],
+                    mode="markers",
+                    marker={"color": "#c8ccd4", "size": 3},
+                    name="all points",
+                    legendgroup="prior",
+                    showlegend=False,
+                    hoverinfo="skip",
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+            fig.add_trace(
+                go.Scattergl(
+                    x=accepted[f"param.{pj}"],
+                    y=accepted[f"param.{pi}"],
+                    mode="markers",
+                    marker={
+                        "color": accepted["score"],
+                        "colorscale": "Viridis",
+                        "size": 6,
+                        "showscale": i == 1 and j == 0,
+                        "colorbar": {"title": "score"},
+                    },
+                    name="accepted",
+                    legendgroup="post",
+                    showlegend=False,
+                    text=[f"point {int(p)}, score {s:.3f}" for p, s in zip(accepted["point"], accepted["score"], strict=True)],
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+            fig.update_xaxes(range=[priors[pj][0], priors[pj][1]], row=i + 1, col=j + 1)
+            fig.update_yaxes(range=[lo, hi], row=i + 1, col=j + 1)
+    for k in range(n):
+        fig.update_xaxes(title_text=short[k], row=n, col=k + 1)
+        fig.update_yaxes(title_text=short[k], row=k + 1, col=1)
+    fig.update_layout(
+        barmode="overlay",
+        height=max(420, 230 * n),
+        width=max(520, 230 * n + 120),
+        title="Rejection ABC: marginal (diagonal) and pairwise distributions of the accepted points",
+        template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
+    )
+    return fig
+
+
+def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
+    """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
+    body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+        + html.escape(title)
+        + "</title><style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body><h1>"
+        + html.escape(title)
+        + "</h1><p>"
+        + html.escape(note)
+        + "</p><table><tr>"
+        + head
+        + "</tr>"
+        + rows
+        + "</table>"
+        + body
+        + "</body></html>"
+    )
+    write_atomically(path, lambda p: Path(p).write_text(page))
+
+
+@dataclass
+class CalibrationResult:
+    out: Path
+    calibrated: dict[str, float]
+    posterior: dict[str, Any]
+    points: pd.DataFrame
+    accepted: pd.DataFrame
+    before: BacktestResult | None
+    after: BacktestResult | None
+    summary: dict[str, Any]
+
+
+def calibrate(
+    scenario_arg: str,
+    out: str | Path,
+    parameters: Mapping[str, tuple[float, float]] | None = None,
+    design: str = "lhs",
+    points: int = 2000,
+    runs_per_point: int = 20,
+    accept: float = 0.05,
+    seed: int = 0,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    backtest_runs: int = 200,
+    batch_size: int = 50,
+    progress: ProgressFn | None = None,
+    security: Any = None,
+) -> CalibrationResult:
+    """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
+
+    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps
+    parameter paths to prior ranges (uniform; default
+    :func:`default_parameters`). The sweep is stored in ``out`` like any
+    sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
+    (with its null model) before and after calibration.
+    """
+    if design not in ("lhs", "grid"):
+        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
+    if not 0 < accept <= 1:
+        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
+    if points < 1 or runs_per_point < 1:
+        raise InputError("--points and --runs-per-point must be at least 1")
+    if backtest_runs == 1 or backtest_runs < 0:
+        raise InputError(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+    scenario = load_scenario(scenario_arg)
+    check_patterns(scenario, scenario_arg)
+    priors = dict(parameters) if parameters else default_parameters(scenario)
+    if not priors:
+        raise InputError(f"{scenario_arg}: none of the default calibration parameters exist; give --parameters PATH=LOW:HIGH")
+    pmap = parameter_map(scenario)
+    priors = {canonical(scenario, k, pmap): v for k, v in priors.items()}
+    integer = {k: pmap[k][1].integer for k in priors}
+    out = Path(out)
+    spec = SweepSpec(
+        scenario=scenario_arg,
+        parameters={k: ParameterRange(low=lo, high=hi) for k, (lo, hi) in priors.items()},
+        design=design,  # type: ignore[arg-type]
+        points=points,
+        replicates=runs_per_point,
+        seed=seed,
+        mode="free",
+        batch_size=batch_size,
+        patterns=True,
+    )
+    loaded = resolve_spec(spec, "summitry calibrate")
+    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.sweep.dask_security)
+    t0 = time.perf_counter()
+    try:
+
+        def sweep_progress(done: int, total: int, _outcomes: Counter[str], _failed: int) -> None:
+            if progress:
+                progress("calibration sweep", done, total)
+
+        summary = run_sweep(loaded, out, ex, resume=resume, progress=sweep_progress)
+        if summary.done < summary.total:
+            raise RunDirError(f"{out}: the sweep stored {summary.done} of {summary.total} runs; continue with --resume")
+        runs = load_runs(out)
+        all_points, accepted = abc_reject(runs, list(priors), accept)
+        post = posterior_summary(accepted, priors, integer)
+        calibrated = {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
+        before = after = None
+        if backtest_runs:
+            before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
+            cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
+            after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+    finally:
+        ex.close()
+    name = Path(scenario_arg).stem
+    write_params_file(
+        out / "calibrated.yaml",
+        name,
+        calibrated,
+        f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
+        f"{len(accepted)} of {len(all_points)} points accepted ({design}, {runs_per_point} runs per point, seed {seed}).",
+    )
+    write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
+    result_summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "scenario_arg": scenario_arg,
+        "scenario_hash": scenario.content_hash(),
+        "design": design,
+        "points": len(all_points),
+        "runs_per_point": runs_per_point,
+        "seed": seed,
+        "accept": accept,
+        "accepted": len(accepted),
+        "epsilon": float(accepted["distance"].max()),
+        "distance": "1 - weighted pattern score, averaged over a point's replicates",
+        "score_of_points": {
+            "best": float(all_points["score"].max()),
+            "median": float(all_points["score"].median()),
+            "accepted_mean": float(accepted["score"].mean()),
+        },
+        "parameters": post,
+        "calibrated": calibrated,
+        "before": _backtest_brief(before),
+        "after": _backtest_brief(after),
+        "elapsed": time.perf_counter() - t0,
+        "versions": versions(),
+    }
+    write_atomically(
+        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
+    )
+    fig = posterior_figure(all_points, accepted, priors)
+    rows = [
+        [
+            k.removeprefix("parameters."),
+            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
+            f"{calibrated[k]:g}",
+            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
+            f"{v['range_ratio']:.2f}",
+        ]
+        for k, v in post.items()
+    ]
+    note = (
+        f"{len(accepted)} of {len(all_points)} parameter points accepted ({design} design, {runs_per_point} runs per point): "
+        f"distance = 1 - weighted pattern score, at most {result_summary['epsilon']:.3f}. Grey: every point tried (the uniform prior); "
+        "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
+    )
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
+    if after is not None:
+        after.save(out / "backtest-after", example=True)
+    if before is not None:
+        before.save(out / "backtest-before", example=False)
+    return CalibrationResult(out, calibrated, post, all_points, accepted, before, after, result_summary)
+
+
+def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:
+    if res is None:
+        return None
+    s = res.summary()
+    return {k: s[k] for k in ("runs", "seed", "overrides", "patterns", "overall", "baselines", "outcomes")}
