@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from sim.labels import METRIC_LABELS, outcome_label
 
 
 def register(app: typer.Typer) -> None:
@@ -73,7 +74,7 @@ def sweep_cmd(
                 start[0], start[1] = time.perf_counter(), done
             elapsed = time.perf_counter() - start[0]
             rate = (done - start[1]) / elapsed if elapsed > 0 else 0.0
-            top = ", ".join(f"{k} {v}" for k, v in outcomes.most_common(4))
+            top = ", ".join(f"{outcome_label(k)} {v}" for k, v in outcomes.most_common(4))
             if failed:
                 top += f", failed {failed}"
             progress.update(task, completed=done, total=total, rate=f"{rate:.1f} runs/s", outcomes=top)
@@ -146,7 +147,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
         t.add_column(column_title(c, pcols), justify="right")
     t.add_column("runs", justify="right")
     for o in shown:
-        t.add_column(o, justify="right", no_wrap=True)
+        t.add_column(outcome_label(o), justify="right", no_wrap=True)
     limit = 25
     from sim.cli import print_table
 
@@ -162,7 +163,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
         if metric not in sens:
             continue
         method = sens[metric]["method"]
-        st = Table(title=f"{method.capitalize()} indices of {metric}")
+        st = Table(title=f"{method.capitalize()} indices of {METRIC_LABELS.get(metric, outcome_label(metric))}")
         st.add_column("parameter")
         keys = list(next(iter(sens[metric]["indices"].values())).keys())
         for k in keys:

@@ -195,3 +195,18 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
     first, again = calls
     assert again == {**first, "resume": True}
     assert first["resume"] is False and first["points"] == 30 and first["accept"] == 0.2 and first["seed"] == 5
+
+
+def test_the_sweep_summary_names_outcomes_in_words(tmp_path: Path, cli) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {"scenario": "hanoi-2019", "parameters": {"leak0": {"levels": [0.0, 0.3]}}, "design": "grid", "points": 2, "replicates": 4}
+        )
+    )
+    r = cli("sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    # hanoi-2019 ends in walk-aways: its column is headed in words, and no raw outcome id reaches the table
+    assert "walk-away" in r.stdout
+    for raw in ("walk_away", "agreement_interim", "agreement_comprehensive"):
+        assert raw not in r.stdout
