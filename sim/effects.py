@@ -17,7 +17,6 @@ here and a branch there:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal, TypeAlias
 
@@ -74,11 +73,11 @@ PRESSURE_CHANNEL: dict[str, int] = {v: s.channel for v, s in EFFECTS.items() if 
 
 
 def _known(value: str) -> str:
+    """``value`` if it names a row of :data:`EFFECTS`; a ValueError in pydantic's wording otherwise."""
     if value not in EFFECTS:
         raise ValueError("Input should be " + ", ".join(repr(v) for v in EFFECT_VARS[:-1]) + f" or {EFFECT_VARS[-1]!r}")
     return value
 
 
-_check: Callable[[str], str] = _known
-EffectVar: TypeAlias = Annotated[str, AfterValidator(_check), WithJsonSchema({"type": "string", "enum": list(EFFECT_VARS)})]
+EffectVar: TypeAlias = Annotated[str, AfterValidator(_known), WithJsonSchema({"type": "string", "enum": list(EFFECT_VARS)})]
 """An effect variable's name, checked against :data:`EFFECTS` and listed in the JSON Schema."""
