@@ -66,7 +66,10 @@ def test_the_file_stays_when_uploads_are_forgotten(tmp_path: Path, served: dict[
     for i in range(80):  # more uploads than the store's memory keeps
         service.uploads.put(TEACHING + f"\n# {i}\n", f"u{i}.yaml")
     ref = service.default_scenario
-    assert service.uploads.get(ref[len(UPLOAD_PREFIX) :]) is not None
+    kept = service.uploads.get(ref[len(UPLOAD_PREFIX) :])
+    assert kept is not None
+    text, _name = kept
+    assert text == path.read_text()  # the file's own text, not one of the 80 uploads that came after it
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 from sim.backtest import run_seeds
+from sim.errors import SummitryError
 from sim.run import run_scenario
 from sim.scenario import load_scenario
 from sim.stats import wilson
@@ -59,7 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="a parameter override, as for `summitry run`")
     a = ap.parse_args(argv)
-    overrides = {k: float(v) for k, v in (item.split("=", 1) for item in a.set)}
+    overrides: dict[str, float] = {}
+    for item in a.set:
+        path, _, value = item.partition("=")
+        try:
+            overrides[path] = float(value)
+        except ValueError:
+            ap.error(f"--set {item}: must be PATH=NUMBER")
+    try:
+        load_scenario(a.case, overrides or None)  # bad names and values are refused here, not in a worker
+    except SummitryError as exc:
+        ap.error(str(exc))
     tasks = [(a.case, a.mode, s, overrides) for s in run_seeds(0, a.runs)]
     with ProcessPoolExecutor(a.workers) as ex:
         results = list(ex.map(_first_summit, tasks, chunksize=8))

@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     names = list(RANGES)
     lo = np.array([RANGES[n][0] for n in names])
     hi = np.array([RANGES[n][1] for n in names])
+    if a.rerun is not None and not a.rerun.is_file():
+        ap.error(f"--rerun {a.rerun}: no such fit CSV")
     if a.rerun is not None:
         # the winner of a noisy search is optimistic: the best few are scored again on more seeds
         earlier = pd.read_csv(a.rerun).sort_values("score", ascending=False)
