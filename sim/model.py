@@ -167,6 +167,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                         zeta=0.5,
                         delta=f.patience,
                         trust=f.trust or L.trust,
+                        veto=f.veto,
                     )
                 )
         self.tp_index: dict[int, int] = {}
@@ -229,6 +230,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         sc_sides = [sc.sides[s] for s in self.side_ids]
         self.audience = np.array([s.audience_cost for s in sc_sides])
         self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
+        # veto players: members whose acceptance every ratified deal needs (ODD 7.16)
+        self.veto = np.array([bool(r.get("veto", False)) for r in rows], dtype=bool)
         pos = [s.position for s in sc_sides]
         self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
         self.pressure_weights = np.array(
@@ -711,6 +714,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             return np.where(self.is_leader[mem], 1.0, 0.0)
         return self.state.omega[mem]
 
+    def vetoes(self, c: int) -> IntArray:
+        """Side c's veto players (none under the ``leader_alone`` ablation, where the leader ratifies alone)."""
+        mem = self.members[c]
+        if "leader_alone" in self.ablations:
+            return mem[:0]
+        return mem[self.veto[mem]]
+
     def _event_sides(self, ev: Any) -> list[int]:
         if ev.receiver:
             c = int(self.side_of[self.index_of[ev.receiver]])
@@ -804,6 +814,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         for c in range(C):
             mem = self.members[c]
             ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
+            vetoes = self.vetoes(c)
+            if vetoes.size:
+                u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[vetoes])
+                ws[c] &= bg.acceptance(u, s.thresholds[vetoes]).all(axis=0)
         s.win_sets = ws
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 

@@ -291,6 +291,8 @@ def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
                 "theta": float(model.theta[c]),
                 "members": {model.actor_ids[i]: float(model.state.concession_weight[i]) for i in model.members[c]},
             }
+            # veto players only where a side has them (older run files keep their bytes)
+            | ({"vetoes": [model.actor_ids[i] for i in model.vetoes(c)]} if model.vetoes(c).size else {})
             for c, sid in enumerate(model.side_ids)
         },
     }

@@ -102,6 +102,11 @@ class Faction(_Data):
     erosion_belief: Unit = Field(0.0, description="eps_hat: believed weekly erosion rate of sanctions on its own side.")
     horizon: float = Field(0.0, ge=0, le=520, description="H: weeks over which it expects the erosion to pay off.")
     listens_to_leader: Unit = Field(0.4, description="Weight of its edge to its own leader.")
+    veto: bool = Field(
+        False,
+        description="A veto player: its side ratifies only deals this member accepts, whatever the weights "
+        "(a legislature that must lift statutory sanctions, a coalition partner that can bring the government down).",
+    )
     trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in other sides; the leader's when absent.")
 
 
