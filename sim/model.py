@@ -27,7 +27,7 @@ from sim.batch import DeliveryBatch
 from sim.delivery import SignalDelivery
 from sim.errors import ScenarioError
 from sim.eventlog import EventLog, SentenceRenderer
-from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
+from sim.influence import contrarian_mass, fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.recorder import Recorder
@@ -423,11 +423,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
             self_pos = lo + int(np.searchsorted(self.W.indices[lo:hi], li))
             self.W.data[self_pos] = self.state.omega[li]
-            s = self.W.data[lo:hi].sum()
+            s = np.abs(self.W.data[lo:hi]).sum()
             if s > 0:
                 self.W.data[lo:hi] /= s
             else:  # nobody to listen to, not even itself: keep its own stance
                 self.W.data[self_pos] = 1.0
+        # the rows' contrarian (negative-edge) mass, None without contrarian edges (the usual case)
+        self._contrarian = contrarian_mass(self.W)
 
     # ------------------------------------------------------------------ fork
     DYNAMIC_STATE = (
@@ -665,7 +667,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         # 4. pressures
         self._update_pressure(t)
         # 5. stances, then factional weights
-        s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u)
+        s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u, self._contrarian)
         self._update_omega()
         s.affect = clip(self._received_affect, -1, 1)
         self._hold_ablated()

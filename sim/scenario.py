@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import ParameterError, ScenarioError
 from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
@@ -174,11 +174,21 @@ class ThirdParty(_Data):
 
 
 class Edge(_Data):
-    """listener listens to speaker with weight (before row normalisation)."""
+    """listener listens to speaker with weight (before row normalisation); a negative weight is a contrarian edge."""
 
     listener: str = Field(description="Actor id of the one who listens.")
     speaker: str = Field(description="Actor id of the one listened to.")
-    weight: Annotated[float, Field(gt=0, le=1)] = Field(description="Weight of the edge.")
+    weight: Annotated[float, Field(ge=-1, le=1)] = Field(
+        description="Weight of the edge in (0, 1]; in [-1, 0) a contrarian edge: the listener moves away from the "
+        "speaker's stance (it is pulled toward 1 - x of the speaker with the weight's size)."
+    )
+
+    @field_validator("weight")
+    @classmethod
+    def _not_zero(cls, v: float) -> float:
+        if v == 0:
+            raise ValueError("an edge of weight 0 has no effect; leave it out (a negative weight is a contrarian edge)")
+        return v
 
 
 class Dimension(_Data):
