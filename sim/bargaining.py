@@ -57,12 +57,15 @@ def thresholds(
     pressure: FloatArray,
     erosion: FloatArray,
     horizon: FloatArray,
-    alpha_x: float,
+    alpha_x: float | FloatArray,
     alpha_p: float,
     alpha_eps: float,
     extra: FloatArray | float = 0.0,
 ) -> FloatArray:
     """b_k(t) = b_k0 + alpha_x (x_k - 1/2) - alpha_P P_c + alpha_eps eps_k H_k (+ extra).
+
+    ``alpha_x`` may be one number or one per member (0 for a member whose
+    stated limits do not move with its stance).
 
     >>> round(float(thresholds(np.array([0.1]), np.array([1.0]), np.array([0.5]), np.array([0.0]), np.array([0.0]), 0.4, 0.3, 0.5)[0]), 9)
     0.15

@@ -144,6 +144,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                     zeta=L.traits.risk_tolerance,
                     delta=L.traits.patience,
                     trust=L.trust,
+                    shift=L.acceptance.stance_shift,
                 )
             )
             for f in side.factions:
@@ -162,10 +163,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                         b0=f.acceptance.threshold,
                         eps=f.erosion_belief,
                         H=f.horizon,
-                        iota=0.2,
-                        psi=0.0,
-                        zeta=0.5,
+                        iota=f.traits.impulsiveness,
+                        psi=f.traits.ego,
+                        zeta=f.traits.risk_tolerance,
                         delta=f.patience,
+                        shift=f.acceptance.stance_shift,
                         trust=f.trust or L.trust,
                         veto=f.veto,
                     )
@@ -179,7 +181,20 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             roles.append(t.role)
             lam = t.susceptibility if t.susceptibility is not None else p.susceptibility_leader
             rows.append(
-                dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6, delta=0.98, trust=t.trust)
+                dict(
+                    x=t.stance,
+                    lam=lam,
+                    omega=0.0,
+                    g=1.0,
+                    b0=0.0,
+                    eps=0.0,
+                    H=0.0,
+                    iota=t.traits.impulsiveness,
+                    psi=t.traits.ego,
+                    zeta=t.traits.risk_tolerance,
+                    delta=t.traits.patience,
+                    trust=t.trust,
+                )
             )
         return ids, names, sides, roles, rows
 
@@ -230,8 +245,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         sc_sides = [sc.sides[s] for s in self.side_ids]
         self.audience = np.array([s.audience_cost for s in sc_sides])
         self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
-        # veto players: members whose acceptance every ratified deal needs (ODD 7.16)
+        # veto players: members whose acceptance every ratified deal needs (ODD 7.2)
         self.veto = np.array([bool(r.get("veto", False)) for r in rows], dtype=bool)
+        # 1 where a member's threshold moves with its stance, 0 for limits stated outright (ODD 7.1)
+        self.stance_shift = np.array([1.0 if r.get("shift", True) else 0.0 for r in rows])
         pos = [s.position for s in sc_sides]
         self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
         self.pressure_weights = np.array(
@@ -805,7 +822,15 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
         side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
         return bg.thresholds(
-            s.threshold0, s.stance, side_p, s.erosion, s.horizon, p.alpha_x, p.alpha_p, p.alpha_eps, extra=s.threshold_shift + side_demand
+            s.threshold0,
+            s.stance,
+            side_p,
+            s.erosion,
+            s.horizon,
+            p.alpha_x * self.stance_shift,
+            p.alpha_p,
+            p.alpha_eps,
+            extra=s.threshold_shift + side_demand,
         )
 
     def _recompute_bargaining(self) -> None:

@@ -59,6 +59,11 @@ class Acceptance(_Data):
 
     concession_weight: float = Field(1.0, ge=0, le=10, description="g_k: how much each unit given counts against each unit gained.")
     threshold: float = Field(0.0, ge=-3, le=3, description="b_k^0: the baseline utility a deal must reach.")
+    stance_shift: bool = Field(
+        True,
+        description="Whether the threshold moves with the member's stance (alpha_x (x - 1/2)); false for limits an analyst "
+        "states outright, which already include the member's hawkishness.",
+    )
 
 
 class Traits(_Data):
@@ -67,6 +72,21 @@ class Traits(_Data):
     impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect; shrinks staff influence.")
     ego: Unit = Field(0.3, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
     risk_tolerance: Unit = Field(0.6, description="zeta: (1 - zeta) weights escalation risk.")
+    patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor.")
+
+
+class FactionTraits(_Data):
+    """A faction's temperament (its patience is the faction's own field)."""
+
+    impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect in its choices.")
+    ego: Unit = Field(0.0, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
+    risk_tolerance: Unit = Field(0.5, description="zeta: (1 - zeta) weights escalation risk in its choices.")
+
+
+class ThirdPartyTraits(FactionTraits):
+    """A third party's temperament."""
+
+    risk_tolerance: Unit = Field(0.6, description="zeta: (1 - zeta) weights escalation risk in its choices.")
     patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor.")
 
 
@@ -102,6 +122,7 @@ class Faction(_Data):
     erosion_belief: Unit = Field(0.0, description="eps_hat: believed weekly erosion rate of sanctions on its own side.")
     horizon: float = Field(0.0, ge=0, le=520, description="H: weeks over which it expects the erosion to pay off.")
     listens_to_leader: Unit = Field(0.4, description="Weight of its edge to its own leader.")
+    traits: FactionTraits = Field(default_factory=FactionTraits)
     veto: bool = Field(
         False,
         description="A veto player: its side ratifies only deals this member accepts, whatever the weights "
@@ -170,6 +191,7 @@ class ThirdParty(_Data):
     stance: Unit = Field(0.5, description="x^0.")
     susceptibility: Unit | None = Field(None, description="lambda; susceptibility_leader when absent.")
     domestic: Unit = Field(0.0, description="P^D: initial domestic pressure (popularity).")
+    traits: ThirdPartyTraits = Field(default_factory=ThirdPartyTraits)
     trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in each side (0.5 when absent).")
 
 

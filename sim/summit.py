@@ -182,7 +182,7 @@ class SummitProcess:
         # work and the less it expects backlash (the Jervis factor phi, as in reading signals)
         xw = float(s.stance[self.leader_of[walker]])
         coercion = p.alpha_p * dp * (1 + p.phi * xw)
-        backlash = p.alpha_x * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
+        backlash = p.alpha_x * self.stance_shift[mem] * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
         b_after = b - coercion + backlash
         after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau, veto=veto)
         return float((now * worth).max()), float((after * worth).max())

@@ -373,7 +373,8 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     }
     assert sliders["parameters.kappa"] == 3.5
     found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
-    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False, False]
+    # leaders', factions' and third parties' traits all match (third parties have traits since issue 14, item 5)
+    assert found["built"] == ["model", "alpha", "beta", "third parties"] and found["open"] == [False, True, True, True, False]
     # the signal catalogue's costs and magnitudes (issue 14, item 6), one heading per kind
     costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
     assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
