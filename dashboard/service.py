@@ -31,7 +31,7 @@ import numpy as np
 from dashboard.cache import LRUCache, canonical, config_hash
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
-from sim.figures import _carry_forward
+from sim.figures.ensembles import _carry_forward
 from sim.overrides import ParameterInfo, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
 from sim.runview import principals, run_view
