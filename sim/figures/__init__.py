@@ -47,12 +47,8 @@ from sim.figures.network import (
     network_title,
     signal_arrows,
 )
-from sim.figures.network import (
-    _default_catalogue as _default_catalogue,
-)
-from sim.figures.network import (
-    _signal_class as _signal_class,
-)
+from sim.figures.network import _default_catalogue as _default_catalogue
+from sim.figures.network import _signal_class as _signal_class
 from sim.figures.nodes import (
     AGGREGATE_THRESHOLD,
     aggregate_edges,
@@ -65,9 +61,7 @@ from sim.figures.nodes import (
     node_name,
     weighted_mean_series,
 )
-from sim.figures.nodes import (
-    _grouped as _grouped,
-)
+from sim.figures.nodes import _grouped as _grouped
 from sim.figures.run_views import (
     events_table_rows,
     pressure_figure,

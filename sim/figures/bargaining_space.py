@@ -15,16 +15,7 @@ import plotly.graph_objects as go
 
 from sim.figures.common import _layout, _tint
 from sim.run import RunResult
-from sim.runview import (
-    THIRD_PARTIES,
-    THIRD_PARTY_COLOUR,
-    ZONE_COLOUR,
-    offers_until,
-    run_view,
-    short_name,
-    side_colours,
-    win_sets_at,
-)
+from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, ZONE_COLOUR, offers_until, run_view, short_name, side_colours, win_sets_at
 
 
 # ----------------------------------------------------------------- issue space

@@ -15,11 +15,7 @@ import plotly.graph_objects as go
 from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
 from sim.labels import outcome_label
 from sim.run import RunResult
-from sim.runview import (
-    date_of,
-    run_view,
-    short_name,
-)
+from sim.runview import date_of, run_view, short_name
 
 #: Dove (0) to hawk (1); deliberately neither side's blue nor red.
 STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0, "#d95f02"]]

@@ -10,13 +10,7 @@ import plotly.graph_objects as go
 
 from sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, WEEK_AXIS, _layout, _rgba
 from sim.run import RunResult
-from sim.runview import (
-    THIRD_PARTIES,
-    THIRD_PARTY_COLOUR,
-    WORLD_COLOUR,
-    run_view,
-    side_colours,
-)
+from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours
 from sim.stats import wilson
 
 # ------------------------------------------------------------------- ensembles

@@ -28,13 +28,7 @@ from sim.figures.common import (
 )
 from sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
 from sim.run import RunResult
-from sim.runview import (
-    THIRD_PARTIES,
-    THIRD_PARTY_COLOUR,
-    run_view,
-    short_name,
-    side_colours,
-)
+from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,10 +15,7 @@ import numpy as np
 
 from sim.figures.common import _side_label, is_group
 from sim.run import RunResult
-from sim.runview import (
-    run_view,
-    short_name,
-)
+from sim.runview import run_view, short_name
 
 
 def _side_rank(view: Any, side: str | None) -> int:
