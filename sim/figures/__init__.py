@@ -34,7 +34,7 @@ Names with a leading underscore are private to the package, not to their module.
 from sim.figures.bargaining_space import issue_space_figure, issue_space_step_data
 from sim.figures.common import _SIGNAL_COLOURS as _SIGNAL_COLOURS  # private names the tests reach
 from sim.figures.common import FUTURE_LEGEND, GL_THRESHOLD, OUTCOME_COLOURS, OUTCOME_LABELS, STANCE_COLOURSCALE, is_group
-from sim.figures.ensembles import fan_chart, fan_chart_matrix, fans_figure, outcome_figure
+from sim.figures.ensembles import carry_forward, fan_chart, fan_chart_matrix, fans_figure, outcome_figure
 from sim.figures.network import (
     SIGNAL_CLASSES,
     grouped_signal_arrows,
@@ -83,6 +83,7 @@ __all__ = [
     "aggregate_edges",
     "aggregate_network",
     "aggregate_nodes",
+    "carry_forward",
     "events_table_rows",
     "fan_chart",
     "fan_chart_matrix",

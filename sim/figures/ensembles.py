@@ -75,7 +75,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
     return fig
 
 
-def _carry_forward(rows: Sequence[np.ndarray]) -> np.ndarray:
+def carry_forward(rows: Sequence[np.ndarray]) -> np.ndarray:
     """Stack runs of unequal length, each continued at its last value (a finished run stays where it ended)."""
     T = max((len(r) for r in rows), default=0)
     out = np.full((len(rows), T), np.nan)
@@ -160,7 +160,7 @@ def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: st
     last value. Coloured by the agent's side (or the side itself, or grey).
     """
     rows = [run_view(r).series(variable, agent) for r in results]
-    matrix = _carry_forward(rows)
+    matrix = carry_forward(rows)
     colour = THIRD_PARTY_COLOUR
     if results:
         colours = side_colours(results[0])

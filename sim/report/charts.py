@@ -76,7 +76,7 @@ def _figures_module() -> Any:
 
 
 def run_charts(result: RunResult) -> list[Chart]:
-    """The run report's charts, drawn by the figure functions the dashboard uses too (sim/figures.py)."""
+    """The run report's charts, drawn by the figure functions the dashboard uses too (sim/figures/)."""
     figures = _figures_module()
     end = _last_step(result)
     turns_text = turning_points(result)
