@@ -119,6 +119,13 @@ class ModelParameters(BaseModel):
     activity: float = Field(
         0.36, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
     )
+    choice_rate: float = Field(
+        1.0,
+        gt=0,
+        le=7,
+        description="Choices each actor makes per week: the chance it chooses in a step is min(1, rate x weeks per step) "
+        "(1: one choice a week; at most one a step).",
+    )
     deal_weight: float = Field(1.0, ge=0, le=5, description="beta0: weight a leader puts on what it gives (beta = beta0*(1/2+x_L)).")
 
 
