@@ -258,3 +258,12 @@ def in_unit(text: str, unit: str | None) -> str:
         else:
             out.append(token)
     return "".join(out)
+
+
+def metric_label(key: str, unit: str | None = None) -> str:
+    """A run metric's label, with the steps it counts in the run's unit.
+
+    >>> metric_label("first_summit_week", "day"), metric_label("steps_run"), metric_label("new_metric")
+    ('First summit (day)', 'Weeks run', 'New metric')
+    """
+    return in_unit(METRIC_LABELS.get(key, key.replace("_", " ").capitalize()), unit)

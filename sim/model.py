@@ -99,6 +99,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         self._u = np.zeros(0)
         self._vindication = np.zeros(0)
         self._received_affect = np.zeros(0)
+        self._affect_days: list[FloatArray] = []  # on a step shorter than a week: the affect of the week's earlier steps
         self.type_evidence: dict[int, FloatArray] = {}
         self._build()
 
@@ -484,6 +485,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         new.agreement = copy.deepcopy(self.agreement)
         new.first_pledge_week = self.first_pledge_week
         new.first_test_after_pledge = self.first_test_after_pledge
+        new._affect_days = list(self._affect_days)
         new.outcome = self.outcome
         new.running = self.running
         rec = copy.copy(self.recorder)
@@ -670,7 +672,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         # 5. stances, then factional weights
         s.stance = fj_relax(self.W, s.stance, s.anchor, s.susceptibility, self._u, self.clock.relax_share())
         self._update_omega()
-        s.affect = clip(self._received_affect, -1, 1)
+        s.affect = clip(self._affect_of_the_week(), -1, 1)
         self._hold_ablated()
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()
@@ -692,6 +694,14 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             self.running = False
             self._finish()
         self.recorder.record(t)
+
+    def _affect_of_the_week(self) -> FloatArray:
+        """The affect received over the last week: this step's on a weekly clock, the sum of the week's steps on a shorter one."""
+        span = self.clock.steps(1)
+        if span == 1:
+            return self._received_affect
+        self._affect_days = [*self._affect_days[-(span - 1) :], self._received_affect]
+        return np.asarray(np.sum(self._affect_days, axis=0), dtype=float)
 
     def _hold_ablated(self) -> bool:
         """Put the state an ablation freezes back to its initial value; True if anything was frozen."""

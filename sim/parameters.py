@@ -79,7 +79,7 @@ class ModelParameters(BaseModel):
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
     )
-    letdown_weeks: int = Field(12, ge=1, le=104, description="Steps after a declaration when the letdown arrives unless a deal came.")
+    letdown_weeks: int = Field(12, ge=1, le=104, description="Weeks after a declaration when the letdown arrives unless a deal came.")
     erosion_learning: float = Field(
         0.05, ge=0, le=1, description="Weekly rate at which members' belief in sanctions erosion moves toward what leakage shows."
     )

@@ -45,7 +45,7 @@ from markupsafe import Markup
 from sim.atomic import write_atomically
 from sim.backtest_report import backtest_section
 from sim.errors import InputError, RunDirError, SummitryError
-from sim.labels import METRIC_LABELS, kind_label, outcome_label
+from sim.labels import METRIC_LABELS, kind_label, metric_label, outcome_label
 from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, SCENARIO_FILE, check_out_file, check_output_path
 from sim.overrides import parameter_value
 from sim.roles import HAWKISH_ROLES
@@ -679,7 +679,7 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     sides = {sid: s.get("name", sid) for sid, s in (manifest.get("sides") or {}).items()}
     rows: list[tuple[str, str]] = []
     for key, value in metrics.items():
-        label = METRIC_LABELS.get(key, key.replace("_", " ").capitalize())
+        label = metric_label(key, manifest.get("step_unit"))
         if key == "final_trust" and isinstance(value, Mapping):
             for pair, v in value.items():
                 who, _, side = str(pair).partition("->")

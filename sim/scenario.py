@@ -233,7 +233,7 @@ class Summit(_Data):
     sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
     status: SummitStatus = Field("none", description="Summit status at step 0.")
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
-    week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
+    week: int | None = Field(None, ge=0, description="Scheduled step (of the clock) when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
 
 

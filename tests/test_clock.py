@@ -59,8 +59,7 @@ def run_to_end(sc: Scenario, seed: int) -> DiplomacyModel:
 NOT_CONVERTED = {
     "erosion_scale": "a weekly erosion read against a horizon in weeks: the product enters the threshold",
     "activity": "the utility of the 'none' action, per choice; how often one chooses is choice_rate",
-    # a known gap (ODD 3.1): affect is what the previous step brought, so on a daily clock one day's signals, not a week's
-    "theta_aff": "the weight of the previous step's affect, which is not pooled over a week on a shorter step",
+    "theta_aff": "a weight on the affect of the last week, which is pooled over the week's steps (see below)",
 }
 
 
@@ -151,6 +150,18 @@ def test_escalation_needs_four_weeks_of_tension_on_either_clock() -> None:
     assert (daily.outcome, daily.escalated_week) == ("escalation", 27)
     detail = [e["detail"] for e in daily.events if e["kind"] == "escalation"]
     assert detail == ["tension above 0 for 28 days"]
+
+
+def test_affect_lasts_a_week_on_either_clock() -> None:
+    # what an actor received stays its affect for the next week's choices: one step weekly, seven daily
+    for sc, steps_felt in ((teaching(), 1), (teaching(DAILY_TIME), 7)):
+        m = DiplomacyModel(sc, seed=0)
+        n = len(m.actor_ids)
+        felt = []
+        for step in range(9):
+            m._received_affect = np.full(n, 0.5 if step == 0 else 0.0)
+            felt.append(float(m._affect_of_the_week()[0]))
+        assert felt == [0.5] * steps_felt + [0.0] * (9 - steps_felt), felt
 
 
 def _signals_per_week(sc: Scenario, seeds: range) -> float:
@@ -258,3 +269,24 @@ def test_daily_and_weekly_teaching_end_alike_500_seeds() -> None:
     critical = float(norm.ppf(1 - 0.01 / (2 * len(per_outcome))))  # two-sided 0.01 over all outcomes (Bonferroni)
     for outcome, (_share, z) in per_outcome.items():
         assert abs(z) < critical, (outcome, z, critical)
+
+
+# ------------------------------------------------------------------ words
+
+
+def test_a_daily_run_is_told_in_days() -> None:
+    from sim.report import metric_rows
+    from sim.run import run_scenario
+    from sim.summary import outcome_sentence
+
+    daily = run_scenario(teaching(DAILY_TIME), seed=2)
+    assert daily.manifest["step_unit"] == "day"
+    sentence = outcome_sentence(daily)
+    assert " day " in sentence and "week" not in sentence, sentence
+    scheduled = [e["text"] for e in daily.events.to_pylist() if e["kind"] == "summit_scheduled"]
+    assert scheduled and all(" is set for day " in t for t in scheduled), scheduled
+    labels = dict(metric_rows(daily.manifest))
+    assert "Days run" in labels and "Weeks run" not in labels
+    weekly = run_scenario(teaching(), seed=2)
+    assert "Weeks run" in dict(metric_rows(weekly.manifest))
+    assert all(" is set for week " in e["text"] for e in weekly.events.to_pylist() if e["kind"] == "summit_scheduled")
