@@ -634,7 +634,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         # 2. every agent chooses from the state at t (one uniform per agent, in index order)
         uniforms = self.rng.random(len(self.actor_ids))
         if self._null_table is not None:
-            # the null model: the same actors send signals at random, with given weekly rates
+            # the null model: the same actors send signals at random, with given rates per step
             _eu, feasible = policy.expected_utilities(self)
             if self.mode == "forcing":
                 feasible[~np.isin(self.roles, list(FORCING_ROLES))] = False
@@ -642,9 +642,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
             choice = policy.choose(self, uniforms, self.params.lambda_q, forcing=self.mode == "forcing")
-        chance = self.clock.choice_probability(self.params.choice_rate)
-        if chance < 1 and t > 0:  # after the opening round, on a step shorter than a choice's interval: chosen with this chance
-            choice = np.where(self.rng.random(choice.size) < chance, choice, 0)
+            # after the opening round, on a step shorter than a choice's interval, an agent chooses with this chance
+            # (the null model's rates are per step already: measured on the same clock)
+            chance = self.clock.choice_probability(self.params.choice_rate)
+            if chance < 1 and t > 0:
+                choice = np.where(self.rng.random(choice.size) < chance, choice, 0)
         # the agents whose chosen kind is delivered one by one act through their Mesa agent;
         # bulk kinds (lobbying) are addressed for all their senders at once
         chosen = np.flatnonzero(choice)
