@@ -174,6 +174,36 @@ def fj_step(
     return clip(out, 0.0, 1.0)
 
 
+def fj_relax(
+    W: sp.csr_matrix,
+    x: FloatArray,
+    x0: FloatArray,
+    lam: FloatArray,
+    u: FloatArray,
+    share: float,
+    contrarian: FloatArray | None = None,
+) -> FloatArray:
+    """A step that takes ``share`` of a week's Friedkin-Johnsen move; the signals' pushes ``u`` arrive whole.
+
+    clip(x + share (L (W x + c) + (I - L) x0 - x) + u, 0, 1), c the contrarian
+    mass (:func:`fj_step`); with ``share`` 1 it is :func:`fj_step` itself (a
+    weekly clock). The fixed point is the same
+    for any share: a shorter step moves the stances less, not elsewhere.
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
+    >>> fj_relax(W, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.zeros(2), 0.25).tolist()
+    [0.125, 0.875]
+    """
+    if share >= 1:
+        return fj_step(W, x, x0, lam, u, contrarian)
+    wx = W @ x
+    if contrarian is not None:
+        wx = wx + contrarian
+    target = lam * wx + (1 - lam) * x0
+    return clip(x + share * (target - x) + u, 0.0, 1.0)
+
+
 def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatArray:
     """x* = (I - L W)^-1 ((I - L) x0 + L c), the "if left alone" stances (Proskurnikov & Tempo 2017).
 

@@ -373,6 +373,7 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "series_stride": series_stride,
         "start": scenario.time.start.isoformat(),
         "step_days": scenario.time.step_days,
+        "step_unit": scenario.time.clock.unit,
         "overrides": canonical_overrides(scenario, overrides or {}),
         "parameters": scenario.parameters.model_dump(mode="json"),
         "sides": {sid: {"name": side.name, "leader": side.leader.id} for sid, side in scenario.sides.items()},

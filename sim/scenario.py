@@ -22,8 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.clock import UNIT_DAYS, Clock, StepUnit
 from sim.errors import ParameterError, ScenarioError
 from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
 from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
@@ -229,11 +230,32 @@ class Dimension(_Data):
 
 
 class Time(_Data):
-    """The calendar of a run."""
+    """The calendar of a run: its start, its step (the clock, ODD 3.1) and its horizon."""
 
     start: dt.date = Field(description="Date of step 0.")
-    step_days: int = Field(7, ge=1, le=366, description="Days per step.")
+    step: StepUnit | None = Field(
+        None,
+        description="Length of a step: day, week or month (30 days). Rates and durations stated per week are converted to it "
+        "at load. When absent, step_days says it (7: week).",
+    )
+    step_days: int = Field(
+        7, ge=1, le=366, description="Days per step; give step instead (step_days must agree with it when both are given)."
+    )
     steps: int = Field(ge=1, le=100_000, description="Number of steps T.")
+
+    @model_validator(mode="after")
+    def _step_sets_days(self) -> Time:
+        if self.step is not None:
+            days = UNIT_DAYS[self.step]
+            if "step_days" in self.model_fields_set and self.step_days != days:
+                raise ValueError(f"step_days {self.step_days} contradicts step {self.step!r} ({days} days a step): give one of them")
+            self.step_days = days
+        return self
+
+    @property
+    def clock(self) -> Clock:
+        """The run's clock: the step's length in days and the unit it is named by."""
+        return Clock.of_days(self.step_days)
 
 
 SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
@@ -248,7 +270,7 @@ class Summit(_Data):
     sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
     status: SummitStatus = Field("none", description="Summit status at step 0.")
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
-    week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
+    week: int | None = Field(None, ge=0, description="Scheduled step (of the clock) when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
 
 

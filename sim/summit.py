@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from sim import bargaining as bg
 from sim import trust as tr
+from sim.clock import REINSTATE_WEEKS
 from sim.effects import EFFECTS
 from sim.numeric import clip
 from sim.signals import Signal
@@ -61,7 +62,7 @@ class SummitProcess:
                 cancelled_now = True
             elif action in ("reinstate", "accept") and sm.status == "cancelled" and not cancelled_now:
                 sm.status = "scheduled"
-                sm.week = max(sm.week, t + 2)
+                sm.week = max(sm.week, t + self.clock.steps(REINSTATE_WEEKS))
                 sm.reinstated = True
                 self._log(
                     t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit", detail=str(sm.week)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.labels import METRIC_LABELS, kind_label
+from sim.labels import METRIC_LABELS, kind_label, metric_label
 from sim.report.charts import _figures_module
 from sim.report.narrative import _num
 from sim.run import RunResult
@@ -45,7 +45,7 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     sides = {sid: s.get("name", sid) for sid, s in (manifest.get("sides") or {}).items()}
     rows: list[tuple[str, str]] = []
     for key, value in metrics.items():
-        label = METRIC_LABELS.get(key, key.replace("_", " ").capitalize())
+        label = metric_label(key, manifest.get("step_unit"))
         if key == "final_trust" and isinstance(value, Mapping):
             for pair, v in value.items():
                 who, _, side = str(pair).partition("->")
