@@ -127,7 +127,7 @@ MUTANTS = [
     # a stated limit moving with stance after all
     ("stance-shift-ignored", "sim/model.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
     # a contrarian edge pulling toward the speaker (its mirror term dropped)
-    ("contrarian-ignored", "sim/influence.py", "wx = wx + contrarian", "wx = wx", "contrarian"),
+    ("contrarian-ignored", "sim/influence.py", "wx = wx + contrarian\n    out = lam * wx", "wx = wx\n    out = lam * wx", "contrarian"),
     # Richardson: the others' hostility calming instead of provoking
     ("richardson-sign", "sim/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
     # hawks under-reading hostility instead of over-reading it
