@@ -124,6 +124,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
     for p in summary["patterns"]:
         lo, hi = p["scored_weeks"]
         weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
+        if p.get("at_most") is not None:
+            weeks = f"<= {p['at_most']} in {lo}-{hi}"
         if p.get("given"):
             weeks += " if " + str(p["given"])
         t.add_row(
