@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.labels import unit_word
 from sim.loading import close_matches
 from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
@@ -91,7 +92,8 @@ def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
     if var not in known[agent]:
         return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
     if p.window[1] >= scenario.time.steps:
-        return [f"patterns[{i}].window: week {p.window[1]} is past the run's last week ({scenario.time.steps - 1})"]
+        unit = unit_word(scenario.time.clock.unit)
+        return [f"patterns[{i}].window: {unit} {p.window[1]} is past the run's last {unit} ({scenario.time.steps - 1})"]
     return []
 
 
