@@ -326,7 +326,6 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
     from rich.table import Table
 
     from sim.cli import print_table
-    from sim.labels import in_unit
 
     t = Table(
         title=f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
