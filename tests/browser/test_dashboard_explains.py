@@ -179,7 +179,8 @@ def test_an_uploaded_daily_case_is_told_in_days(dash_duo: Any, app: Any, tmp_pat
     wait_for(lambda: driver.find_element(By.ID, ids.STEP_LABEL).text.startswith("day 0 of"))
     assert driver.find_element(By.ID, ids.EVENTS_HEADING).text == "Event log up to this day"
     wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f"#{ids.TRUST} .xtitle").text == "day (one step of the run)")
-    assert driver.find_element(By.ID, ids.FORK_AT_LABEL).get_attribute("textContent") == "At day"
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()  # the fork tab: drawn when shown, with the run's words
+    wait_for(lambda: driver.find_element(By.ID, ids.FORK_AT_LABEL).text == "At day")
     assert dash_duo.get_logs() == []
 
 
