@@ -63,9 +63,10 @@ $(SPIKE_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install -q -e '.[test,spike]'
 	touch $(SPIKE_STAMP)
 
-## spike: the batch-runs spike (numpy replicate axis, numba, both) on the decision rule; see benchmarks/results.md
+## spike: the batch-runs spike (numpy replicate axis, numba, both) on the decision rule and the bulk delivery; see benchmarks/results.md
 spike: $(SPIKE_STAMP)
 	$(PY) benchmarks/spikes/batch_decision.py
+	$(PY) benchmarks/spikes/batch_delivery.py
 
 ## clock-check: the teaching case on a daily and a weekly clock, 500 seeds each: outcome shares equal within sampling error
 clock-check: install
