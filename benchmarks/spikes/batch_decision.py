@@ -21,15 +21,16 @@ engine's own ``expected_utilities`` on the same states (to 1e-12, finite
 entries; the same -inf and feasibility elsewhere), and its choices against
 ``choose`` with the same uniforms. The script exits 1 if any disagrees.
 
-The baseline, measured in the same process, is one step of the bare Mesa
-model of ``benchmarks/run_cost.py`` (15 agents summing their neighbours);
-a ratio is per-run cost of one week's decision / that step.
+The baseline is one step of the bare Mesa model of ``benchmarks/run_cost.py``
+(15 agents summing their neighbours), timed in the same process and in the
+same round as each variant; a ratio is the per-run cost of one week's
+decision / that step, its median and (min, max) over the rounds.
 
 Not covered: forcing mode, the type evidence the leaders' choice leaves for
 the receivers (``store_type_evidence``), the Beta trust model, scenarios with
 more than 256 factions (the engine splits them into two groups).
 
-Usage: python benchmarks/spikes/batch_decision.py [--runs 1,10,100,1000] [--repeats 5] [--no-numba]
+Usage: python benchmarks/spikes/batch_decision.py [--runs 1,10,100,1000] [--repeats 7] [--no-numba]
 """
 
 from __future__ import annotations
@@ -622,21 +623,49 @@ def disagreement(eu: np.ndarray, f: np.ndarray, choice: np.ndarray, ref: tuple[n
     return None
 
 
-def per_run(fn: Callable[[], Any], runs: int, repeats: int) -> tuple[float, float, float]:
-    """Median and (min, max) over ``repeats`` of the time of fn() divided by ``runs``, in seconds."""
+def paired(fn: Callable[[], Any], runs: int, repeats: int, step: Callable[[], Any], steps: int = 20) -> dict[str, float]:
+    """Per-run cost of fn() against one baseline step, timed side by side in each of ``repeats`` rounds.
+
+    Each round times ``steps`` baseline steps, then one call of fn (``runs``
+    runs); the ratio is taken within the round, so a machine that slows
+    down between rounds moves both. Returns medians (seconds) and the
+    ratio's median, min and max over the rounds."""
     fn()
-    times = []
+    step()
+    per, base, ratio = [], [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        b = (time.perf_counter() - t0) / steps
+        t0 = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t0) / runs)
-    return statistics.median(times), min(times), max(times)
+        f = (time.perf_counter() - t0) / runs
+        per.append(f)
+        base.append(b)
+        ratio.append(f / b)
+    return {
+        "per_run": statistics.median(per),
+        "base": statistics.median(base),
+        "ratio": statistics.median(ratio),
+        "lo": min(ratio),
+        "hi": max(ratio),
+    }
+
+
+HEADER = f"{'R':>5}  {'variant':<8}  {'per run':>10}  {'baseline step':>13}  {'ratio':>7}  (min, max) over repeats"
+
+
+def line(R: int, name: str, m: dict[str, float]) -> str:
+    return (
+        f"{R:>5}  {name:<8}  {m['per_run'] * 1e6:>8.1f}us  {m['base'] * 1e6:>11.1f}us  {m['ratio']:>7.2f}  ({m['lo']:.2f}, {m['hi']:.2f})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="SPIKE: the decision rule for R runs at once (not used by the engine)")
     ap.add_argument("--runs", default="1,10,100,1000", help="batch sizes R, comma-separated")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--no-numba", action="store_true", help="leave out the numba variants")
     args = ap.parse_args(argv)
     sizes = [int(v) for v in args.runs.split(",")]
@@ -664,11 +693,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     graph, _adj = baseline_graphs(load_scenario("hanoi-2019"))
     bare = NetworkModel(graph, 1)
-    base, base_lo, base_hi = per_run(bare.step, 1, max(args.repeats, 50))
-    print(
-        f"\nbaseline: one step of the bare Mesa model (15 agents summing neighbours): {base * 1e6:.1f} us [{base_lo * 1e6:.1f}, {base_hi * 1e6:.1f}]"
-    )
-    print(f"{'R':>5}  {'variant':<8}  {'per run':>10}  {'(min, max) over repeats':>26}  {'ratio':>7}")
+    print("\nratio: per-run cost of one week's decision / one step of the bare Mesa model (15 agents summing neighbours)")
+    print(HEADER)
     for R in sizes:
         sub = models[:R]
         wr = week_of(sub, fx, uniforms[:R])
@@ -683,8 +709,7 @@ def main(argv: list[str] | None = None) -> int:
             variants["numba"] = lambda nbr=nbr, wr=wr, R=R: [nbr(wr, slice(r, r + 1)) for r in range(R)]
             variants["numba-R"] = lambda nbr=nbr, wr=wr: nbr(wr)
         for name, fn in variants.items():
-            med, lo, hi = per_run(fn, R, args.repeats)
-            print(f"{R:>5}  {name:<8}  {med * 1e6:>8.1f}us  {f'({lo * 1e6:.1f}, {hi * 1e6:.1f}) us':>26}  {med / base:>7.2f}")
+            print(line(R, name, paired(fn, R, args.repeats, bare.step)))
     return 0
 
 

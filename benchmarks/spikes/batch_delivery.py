@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_decision import per_run, states
+from batch_decision import HEADER, line, paired, states
 from run_cost import NetworkModel, baseline_graphs
 
 from agents import policy
@@ -337,9 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     graph, _adj = baseline_graphs(load_scenario("hanoi-2019"))
     bare = NetworkModel(graph, 1)
-    base, base_lo, base_hi = per_run(bare.step, 1, max(args.repeats, 50))
-    print(f"\nbaseline: one step of the bare Mesa model: {base * 1e6:.1f} us (min {base_lo * 1e6:.1f}, max {base_hi * 1e6:.1f})")
-    print(f"{'R':>5}  {'variant':<8}  {'per run':>10}  {'(min, max) over repeats':>26}  {'ratio':>7}")
+    print("\nratio: per-run cost of the bulk delivery / one step of the bare Mesa model")
+    print(HEADER)
     for n in sizes:
         args_n = (choice[:n], receiver[:n], omega[:n], iota[:n], x[:n], psi[:n])
         variants: dict[str, Callable[[], Any]] = {
@@ -349,8 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         if use_numba:
             variants["numba-R"] = lambda a=args_n: nb(*a)
         for name, fn in variants.items():
-            med, lo, hi = per_run(fn, n, args.repeats)
-            print(f"{n:>5}  {name:<8}  {med * 1e6:>8.1f}us  {f'({lo * 1e6:.1f}, {hi * 1e6:.1f}) us':>26}  {med / base:>7.2f}")
+            print(line(n, name, paired(fn, n, args.repeats, bare.step)))
     return 0
 
 
