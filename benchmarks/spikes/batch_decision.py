@@ -61,7 +61,6 @@ except ImportError:  # numba is the optional extra "spike" (make spike installs 
 
 STATUS = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
 TP_NONE, TP_MEDIATION, TP_PATRON, TP_INTERFERE = 0, 1, 2, 3
-LOGIT_MAX2 = tr.LOGIT_MAX * 2
 
 
 # ----------------------------------------------------------------------------- the batch's arrays
@@ -282,26 +281,17 @@ def week_of(models: list[DiplomacyModel], fx: Fixed, uniforms: np.ndarray) -> We
 
 
 # ----------------------------------------------------------------------------- (i) numpy, replicate axis
-def _expit(x: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -LOGIT_MAX2, LOGIT_MAX2))))
-
-
-def _logit(q: np.ndarray) -> np.ndarray:
-    q = np.clip(q, tr.EPS, 1 - tr.EPS)
-    return np.asarray(np.log(q / (1 - q)))
-
-
 def eu_numpy(fx: Fixed, w: Week) -> tuple[np.ndarray, np.ndarray]:
     """EU (R, N, K+1) and feasibility, numpy over the replicate axis (the engine's _compute_group, batched)."""
     p, tb = fx.p, fx.tables
     R, N, K = w.stance.shape[0], fx.N, fx.K
     x = w.stance
-    mu = _expit(w.trust_logit)  # (R, N, C)
+    mu = tr.expit(w.trust_logit)  # (R, N, C)
     own, recv, in_side = fx.own, fx.recv, fx.in_side
     base = mu[:, fx.rl, own[:, None]]
     xr = x[:, fx.rl]
     shift = tb["pos"] * (1 - p["phi"] * xr) + tb["neg"] * (1 + p["phi"] * xr)
-    dmu = np.where(in_side[None, :, None], _expit(_logit(base) + shift) - base, 0.0)
+    dmu = np.where(in_side[None, :, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - w.leak
     # omega by (side, role), and by side in the last column
     om = w.omega[:, fx.members]
@@ -341,7 +331,7 @@ def eu_numpy(fx: Fixed, w: Week) -> tuple[np.ndarray, np.ndarray]:
     f[:, :, fx.pledge_kind] &= np.where(w.has_pledges[:, None], ~pledged, in_side)[:, :, None]
     for t, j in enumerate(fx.test_cols.tolist()):
         b = base[:, :, j]
-        loss = b - _expit(_logit(b) - p["kappa_b"])
+        loss = b - tr.expit(tr.logit(b) - p["kappa_b"])
         n = w.pledge_count[:, own, t]
         mine = in_side & (n > 0)
         value[:, :, j] -= np.where(mine, fx.audience_own * w.pledge_tie[:, own, t] + fx.theta_t * loss * n, 0.0)
