@@ -110,6 +110,15 @@ class ModelParameters(BaseModel):
     lambda_q: float = Field(19.0, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
     theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
+    summit_weight: float = Field(
+        1.0, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
+    )
+    summit_relief: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Value of opening talks: the share of today's pressure the first summit relieves (later summits are worth what they may bring).",
+    )
     theta_p: float = Field(1.0, ge=0, le=10, description="theta_P: value (to hawks) of pressure on the other side.")
     theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
     theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
