@@ -261,13 +261,11 @@ class SummitProcess:
         s = self.state
         p = self.params
         a, b = (int(c) for c in self.summit_sides)
-        mu = self.trust_matrix()
         wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
         decl_values = self.declaration_values()
         out: dict[int, tuple[float, float]] = {}
         for c, o in ((a, b), (b, a)):
             li = int(self.leader_of[c])
-            lo = int(self.leader_of[o])
             mem = self.members[c]
             w = self.ratification_weights(c)
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
