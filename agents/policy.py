@@ -191,6 +191,8 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     active_pledge = {pl.side for pl in model.pledges if pl.active}
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
+    prospect = model.summit_prospect()
+    opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
     for j, name in enumerate(model.kinds, start=1):
         kind = model.catalogue[name]
         col = feasible[:, j]
@@ -218,11 +220,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         value += s.iota * p.theta_aff * s.affect * val
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
         # the summit process
-        summit_value = (
-            (1 - x) * p.theta_z * (s.zone_area + s.domestic[own])
-            + 0.5 * s.pressure[own]
-            - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
-        )
+        summit_value = p.summit_weight * prospect[own] + opening * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
         if kind.summit == "offer":
             col &= summit_side & (sm.status == "none")
             value += summit_value
@@ -643,7 +641,9 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
     summit = col["summit"]
     offer, accept, cancel, reinstate = (summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
     if offer.any() or accept.any() or cancel.any() or reinstate.any():
-        summit_value = ((1 - x) * p.theta_z * (s.zone_area + s.domestic[own]) + 0.5 * s.pressure[own])[:, None] - 0.5 * x[
+        # the relief of opening talks counts only before the first summit: later summits are worth what they may bring
+        opening = p.summit_relief if sm.held == 0 else 0.0
+        summit_value = (p.summit_weight * model.summit_prospect()[own] + opening * s.pressure[own])[:, None] - 0.5 * x[
             :, None
         ] * p.theta_p * (1 - mu[rr, recv])
         value += np.where(offer | accept, summit_value, 0.0)

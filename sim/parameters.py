@@ -22,7 +22,7 @@ class ModelParameters(BaseModel):
     trust_model: Literal["logit", "beta"] = Field(
         "logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail)."
     )
-    kappa: float = Field(4.71, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
+    kappa: float = Field(3.86, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
     kappa_h: float = Field(1.0, ge=0, le=20, description="kappa_h: trust loss per unit of hostility.")
     kappa_b: float = Field(2.5, ge=0, le=20, description="kappa_b: trust loss from a pledge breach.")
     phi: float = Field(0.5, ge=0, le=1, description="phi: how much hawkishness discounts reassurance and amplifies hostility (Jervis).")
@@ -47,7 +47,7 @@ class ModelParameters(BaseModel):
         0.5, ge=0.05, le=1, description="theta_c: weighted share of a side that must accept a deal (sides may override)."
     )
     alpha_x: float = Field(0.4, ge=0, le=2, description="alpha_x: how much hawkish stance raises a member's threshold.")
-    alpha_p: float = Field(0.54, ge=0, le=2, description="alpha_P: how much pressure lowers a member's threshold (coercion).")
+    alpha_p: float = Field(0.4, ge=0, le=2, description="alpha_P: how much pressure lowers a member's threshold (coercion).")
     alpha_eps: float = Field(0.5, ge=0, le=2, description="alpha_eps: weight of expected sanctions erosion on the threshold.")
     demand_decay: float = Field(0.1, ge=0, le=1, description="Weekly decay of a public demand's narrowing of the sender's win-set.")
     sigma_w: float = Field(0.1, ge=0, le=1, description="sigma_W: noise in each leader's estimate of the other's win-set.")
@@ -59,22 +59,22 @@ class ModelParameters(BaseModel):
         "problem is priced by the renege risk instead).",
     )
     status_quo_weight: float = Field(
-        0.21, ge=0, le=5, description="Weight of today's pressure in the value of no deal (V_c = -weight * P_c): what a deal escapes."
+        0.3, ge=0, le=5, description="Weight of today's pressure in the value of no deal (V_c = -weight * P_c): what a deal escapes."
     )
     walk_audience: float = Field(
-        0.18, ge=0, le=5, description="Audience value of walking away: resolve shown to the hawkish part of one's own coalition."
+        0.5, ge=0, le=5, description="Audience value of walking away: resolve shown to the hawkish part of one's own coalition."
     )
     walk_leverage: float = Field(
-        2.75,
+        0.59,
         ge=0,
         le=10,
         description="Value of the forecast gain in the other side's support for one's own offer that a walk-away's pressure buys.",
     )
     declaration_value: float = Field(
-        0.3, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
+        0.5, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
     )
     declaration_fatigue: float = Field(
-        0.21, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
+        0.2, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
     )
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
@@ -107,17 +107,26 @@ class ModelParameters(BaseModel):
     e_crit: float = Field(0.7, ge=0, le=1, description="E_crit: tension that counts toward escalation.")
     e_weeks: int = Field(4, ge=1, le=52, description="m: consecutive weeks above E_crit that make an escalation.")
     # decision rule (ODD 7.16-7.19)
-    lambda_q: float = Field(19.0, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
+    lambda_q: float = Field(7.3, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
     theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
+    summit_weight: float = Field(
+        2.78, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
+    )
+    summit_relief: float = Field(
+        0.86,
+        ge=0,
+        le=10,
+        description="Value of opening talks: the share of today's pressure the first summit relieves (later summits are worth what they may bring).",
+    )
     theta_p: float = Field(1.0, ge=0, le=10, description="theta_P: value (to hawks) of pressure on the other side.")
     theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
     theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
     theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
-    renege_u: float = Field(0.8, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
+    renege_u: float = Field(0.65, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
     activity: float = Field(
-        0.36, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
+        0.42, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
     )
     choice_rate: float = Field(
         1.0,
@@ -159,5 +168,7 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "susceptibility_hawks": (0.05, 0.9),
     "susceptibility_doves": (0.05, 0.9),
     "activity": (0.0, 2.0),
+    "summit_weight": (0.0, 5.0),
+    "summit_relief": (0.0, 2.0),
 }
 """Sweep ranges of ODD 7; parameters absent here range over their bounds."""

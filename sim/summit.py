@@ -188,6 +188,61 @@ class SummitProcess:
         after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau, veto=veto)
         return float((now * worth).max()), float((after * worth).max())
 
+    def summit_prospect(self: DiplomacyModel) -> FloatArray:
+        """V_c for every side: what side c's leader forecasts the next summit is worth to it.
+
+        The better of the two successes a summit can bring: the best deal c
+        could offer there (its value over no deal, renege risk priced in,
+        times c's estimate that the other side ratifies it and finds it worth
+        the risk: the objective of the offer itself), and a declaratory
+        statement (:meth:`declaration_values`) where the trust and rapport a
+        declaration needs are there. Read once a week from the state the
+        choices see; third parties and sides not at the table get 0.
+        """
+        s = self.state
+        p = self.params
+        out = np.zeros(len(self.side_ids))
+        a, b = (int(c) for c in self.summit_sides)
+        mu = self.trust_matrix()
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
+        R = s.rapport
+        available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
+        decl = self.declaration_values()
+        tau = max(p.sigma_w, 0.02)
+        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
+        for c, o in ((a, b), (b, a)):
+            mem = self.members[o]
+            w = self.ratification_weights(o)
+            total = float(w.sum())
+            deal = 0.0
+            if total > 0 and s.win_sets[c].any():
+                u = bg.member_utility(self.gains[o], self.gives[o], s.concession_weight[mem])
+                veto = np.isin(mem, self.vetoes(o))
+                ratify = bg.smooth_ratification(u, s.thresholds[mem], w / total, float(self.theta[o]), tau=tau, veto=veto)
+                worth = ratify * tr.expit(gains[(o, c)] / tau) * np.maximum(gains[(c, o)], 0.0)
+                deal = float(np.where(s.win_sets[c], worth, 0.0).max())
+            out[c] = max(deal, decl[c] if available else 0.0)
+        return out
+
+    def declaration_values(self: DiplomacyModel) -> dict[int, float]:
+        """{side: EU of a declaratory statement} for the two summit leaders (see :meth:`summit_values`)."""
+        s = self.state
+        p = self.params
+        a, b = (int(c) for c in self.summit_sides)
+        mu = self.trust_matrix()
+        earlier = max(self.summit.held - 1, 0)
+        fatigue = p.declaration_fatigue**earlier
+        out: dict[int, float] = {}
+        for c, o in ((a, b), (b, a)):
+            li = int(self.leader_of[c])
+            lo = int(self.leader_of[o])
+            base = float(mu[lo, c])
+            trust_gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
+            need = float(self.pressure_weights[c, 1] * s.domestic[c])
+            rapport = float(s.rapport[li, o])
+            out[c] = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * trust_gain) + p.theta_rapport * rapport
+        return out
+
     def summit_values(
         self: DiplomacyModel, rejected: frozenset[int] = frozenset(), gains: dict[tuple[int, int], FloatArray] | None = None
     ) -> dict[int, tuple[float, float]]:
@@ -206,14 +261,11 @@ class SummitProcess:
         s = self.state
         p = self.params
         a, b = (int(c) for c in self.summit_sides)
-        mu = self.trust_matrix()
         wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
-        earlier = max(self.summit.held - 1, 0)
-        fatigue = p.declaration_fatigue**earlier
+        decl_values = self.declaration_values()
         out: dict[int, tuple[float, float]] = {}
         for c, o in ((a, b), (b, a)):
             li = int(self.leader_of[c])
-            lo = int(self.leader_of[o])
             mem = self.members[c]
             w = self.ratification_weights(c)
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
@@ -225,11 +277,7 @@ class SummitProcess:
                 + p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
                 - p.theta_rapport * rapport
             )
-            base = float(mu[lo, c])
-            trust_gain = float(tr.expit(tr.logit(base) + p.declaration_gain)) - base
-            need = float(self.pressure_weights[c, 1] * s.domestic[c])
-            decl = p.declaration_value * fatigue * (need + (1 - float(s.stance[li])) * p.theta_t * trust_gain) + p.theta_rapport * rapport
-            out[c] = (walk, decl)
+            out[c] = (walk, decl_values[c])
         return out
 
     def _hold_summit(self: DiplomacyModel, t: int) -> None:

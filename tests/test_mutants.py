@@ -27,6 +27,7 @@ FOCUSED = (
     "test_contrarian.py",
     "test_veto.py",
     "test_member_fields.py",
+    "test_summit_prospect.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -51,6 +52,28 @@ MUTANTS = [
     # a deal relieving pressure whatever it gives the side
     ("relief-ignored", "sim/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
+    # a summit's forecast outcome ignored; the worse of deal and declaration taken; the opening relief kept for later summits
+    (
+        "prospect-ignored",
+        "agents/policy.py",
+        "(p.summit_weight * model.summit_prospect()[own]",
+        "(0.0 * model.summit_prospect()[own]",
+        "carries",
+    ),
+    (
+        "prospect-min",
+        "sim/summit.py",
+        "out[c] = max(deal, decl[c] if available else 0.0)",
+        "out[c] = min(deal, decl[c] if available else 0.0)",
+        "prospect",
+    ),
+    (
+        "opening-always",
+        "agents/policy.py",
+        "opening = p.summit_relief if sm.held == 0 else 0.0\n        summit_value",
+        "opening = p.summit_relief\n        summit_value",
+        "opening",
+    ),
     ("walker-min", "sim/summit.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
     ("declaration-any", "sim/summit.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
     # the walker's outlook reversed: hawks expecting coercion to fail

@@ -158,13 +158,13 @@ def test_a_higher_cost_lowers_the_decision_rules_value_by_exactly_the_change() -
 
 
 def test_set_of_a_cost_changes_how_often_the_kind_is_sent() -> None:
-    """Praise at cost 0.3 instead of 0.02 is chosen far less often over the same 20 seeds."""
+    """Praise at cost 0.5 instead of 0.02 is chosen far less often over the same 20 seeds (measured: 74 vs 7)."""
 
     def praise(sets):
         sc = load_scenario("singapore-2018", sets)
         return sum(collections.Counter(run_scenario(sc, seed=s).events.column("kind").to_pylist())["praise"] for s in range(20))
 
-    cheap, dear = praise({}), praise({"signals.praise.cost": 0.3})
+    cheap, dear = praise({}), praise({"signals.praise.cost": 0.5})
     assert cheap >= 25
     assert dear <= cheap // 5
 

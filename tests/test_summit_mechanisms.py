@@ -317,6 +317,9 @@ def _typed(kim_type: str) -> DiplomacyModel:
     def edit(data: dict) -> None:
         data["sides"]["dprk"]["leader"]["type"] = kim_type
         data["sides"]["us"]["leader"]["type"] = "T"
+        # a less sharp choice, so that costly kinds are drawn often enough at week 0 to count them
+        # (the evidence must match the draws at any Lambda_Q)
+        data.setdefault("parameters", {})["lambda_q"] = 4.0
 
     return fresh(scenario("hanoi-2019", edit))
 

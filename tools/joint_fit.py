@@ -4,12 +4,25 @@ The model's mechanism parameters (not any actor's traits) are shared by every
 case, so they are fitted on all reference cases at once: a Latin hypercube
 over their documented ranges, each point run on every case with the same
 seeds, scored by the mean weighted pattern score of ``summitry backtest``
-(sim/backtest.py), and ranked by the mean over cases. The point, its
+(sim/backtest.py), and ranked by the mean over cases. With ``--objective
+skill`` a point is ranked by its skill instead: the model's score minus the
+null model's on the same seeds, the null's rates estimated from the point's
+own ensemble and corrected once with a pilot null ensemble (as the backtest
+does), so a point gains only by getting the timing right, not by sending
+more or fewer signals. With ``--objective targets`` (which needs a
+``--history CASE=RESULT`` for every case) each case adds to its skill the
+share of free runs and the share of forcing runs whose first summit ends as
+history says (RESULT: ``declaration``, ``agreement`` or ``walk-away by
+ACTOR``), so a point that times its signals well but gets the outcome wrong
+does not win. The point, its
 command and the per-case scores are what docs/ODD.md cites as the provenance
 of calibrated defaults.
 
     python tools/joint_fit.py singapore-2018 hanoi-2019 --points 160 --seeds 16 --out fit.csv
     python tools/joint_fit.py singapore-2018 hanoi-2019 --rerun fit.csv --top 8 --seeds 40 --out rerun.csv
+    python tools/joint_fit.py singapore-2018 hanoi-2019 --objective skill --points 60 --seeds 20 --out skill.csv
+    python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets --history singapore-2018=declaration \
+        --history "hanoi-2019=walk-away by trump" --points 60 --seeds 20 --out targets.csv
 
 Results go to a CSV written atomically (a temporary name, then renamed).
 """
@@ -28,7 +41,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.atomic import write_atomically
-from sim.backtest import run_seeds
+from sim.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
 from sim.patterns import score_patterns, weighted_score
 from sim.run import run_scenario
 from sim.scenario import Scenario, load_scenario
@@ -44,15 +57,62 @@ RANGES: dict[str, tuple[float, float]] = {
     "activity": (0.0, 2.0),
     "kappa": (0.5, 5.0),
     "alpha_p": (0.0, 0.8),
+    "summit_weight": (0.0, 5.0),
+    "summit_relief": (0.0, 2.0),
 }
 
 
-def _score_point(args: tuple[int, dict[str, float], list[str], int]) -> dict[str, Any]:
-    point, values, cases, n_seeds = args
+def first_summit_result(events: list[dict[str, Any]]) -> str:
+    """How a run's first summit ended: 'declaration', 'agreement', 'walk-away by ACTOR', or 'no summit'."""
+    held = [e["step"] for e in events if e["kind"] == "summit_held"]
+    if not held:
+        return "no summit"
+    for e in events:
+        if e["step"] == held[0]:
+            if e["kind"] == "walk_away":
+                return f"walk-away by {e['sender']}"
+            if e["kind"] in ("declaration", "agreement"):
+                return str(e["kind"])
+    return "other"
+
+
+def _skill_point(args: tuple[int, dict[str, float], list[str], int, dict[str, str]]) -> dict[str, Any]:
+    """The point's skill on each case: model minus null (rates from the point's own ensemble) on the same seeds.
+
+    With ``history`` (case -> result), each case's figure also adds the share of free and of forcing runs whose
+    first summit ends as history says."""
+    point, values, cases, n_seeds, history = args
     row: dict[str, Any] = {"point": point, **values}
     for name in cases:
-        base = load_scenario(name)
-        sc = Scenario.model_validate({**base.model_dump(), "parameters": base.parameters.model_copy(update=values).model_dump()})
+        sc = _at_point(name, values)
+        seeds = run_seeds(0, n_seeds)
+        model = ensemble(sc, seeds)
+        rates = estimate_null_rates(model)
+        rates = refine_null_rates(rates, model, ensemble(sc, seeds, null_rates=rates))
+        null = ensemble(sc, seeds, null_rates=rates)
+        both = model.runs[["seed", "score"]].merge(null.runs[["seed", "score"]], on="seed", suffixes=("", "_null"))
+        row[f"{name}.model"] = float(both["score"].mean())
+        row[f"{name}.skill"] = float((both["score"] - both["score_null"]).mean())
+        row[f"{name}.score"] = row[f"{name}.skill"]
+        if name in history:
+            for mode in ("free", "forcing"):
+                hits = [first_summit_result(run_scenario(sc, seed=s, mode=mode).events.to_pylist()) == history[name] for s in seeds]
+                row[f"{name}.{mode}"] = float(np.mean(hits))
+                row[f"{name}.score"] += row[f"{name}.{mode}"]
+    row["score"] = float(np.mean([row[f"{c}.score"] for c in cases]))
+    return row
+
+
+def _at_point(name: str, values: dict[str, float]) -> Scenario:
+    base = load_scenario(name)
+    return Scenario.model_validate({**base.model_dump(), "parameters": base.parameters.model_copy(update=values).model_dump()})
+
+
+def _score_point(args: tuple[int, dict[str, float], list[str], int, dict[str, str]]) -> dict[str, Any]:
+    point, values, cases, n_seeds, _ = args
+    row: dict[str, Any] = {"point": point, **values}
+    for name in cases:
+        sc = _at_point(name, values)
         scores = []
         outcomes: dict[str, int] = {}
         for seed in run_seeds(0, n_seeds):
@@ -78,7 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("joint-fit.csv"))
     ap.add_argument("--rerun", type=Path, help="re-score the --top best points of this earlier fit's CSV (and point 0) with --seeds")
     ap.add_argument("--top", type=int, default=8)
+    ap.add_argument(
+        "--objective",
+        choices=("score", "skill", "targets"),
+        default="score",
+        help="rank points by the pattern score, by skill over the null model, or by skill plus the historical outcome's share",
+    )
+    ap.add_argument("--history", action="append", default=[], metavar="CASE=RESULT", help="how the case's first summit ended in history")
     a = ap.parse_args(argv)
+    history = dict(h.split("=", 1) for h in a.history if "=" in h)
+    if a.objective == "targets" and set(history) != set(a.cases):
+        ap.error("--objective targets needs --history CASE=RESULT for every case")
+    if a.objective == "skill":
+        history = {}
     names = list(RANGES)
     lo = np.array([RANGES[n][0] for n in names])
     hi = np.array([RANGES[n][1] for n in names])
@@ -88,18 +160,19 @@ def main(argv: list[str] | None = None) -> int:
         # the winner of a noisy search is optimistic: the best few are scored again on more seeds
         earlier = pd.read_csv(a.rerun).sort_values("score", ascending=False)
         chosen = pd.concat([earlier.head(a.top), earlier[earlier["point"] == 0]]).drop_duplicates("point")
-        tasks = [(int(r["point"]), {n: float(r[n]) for n in names}, a.cases, a.seeds) for _, r in chosen.iterrows()]
+        tasks = [(int(r["point"]), {n: float(r[n]) for n in names}, a.cases, a.seeds, history) for _, r in chosen.iterrows()]
     else:
         design = qmc.scale(qmc.LatinHypercube(d=len(names), seed=a.seed).random(a.points), lo, hi)
         # the shipped defaults are point 0, so the fit can only report an improvement over them
         defaults = load_scenario(a.cases[0]).parameters
         points = [{n: float(getattr(defaults, n)) for n in names}] + [dict(zip(names, map(float, r), strict=True)) for r in design]
-        tasks = [(i, v, a.cases, a.seeds) for i, v in enumerate(points)]
+        tasks = [(i, v, a.cases, a.seeds, history) for i, v in enumerate(points)]
     rows = []
     with ProcessPoolExecutor(a.workers) as ex:
-        for done, row in enumerate(ex.map(_score_point, tasks), start=1):
+        for done, row in enumerate(ex.map(_score_point if a.objective == "score" else _skill_point, tasks), start=1):
             rows.append(row)
-            print(f"\r{done}/{len(tasks)} points", end="", file=sys.stderr, flush=True)
+            # each point as it is scored (a long fit can be read, or stopped, before the end)
+            print(f"{done}/{len(tasks)} points: " + " ".join(f"{k}={v:.4g}" for k, v in row.items()), file=sys.stderr, flush=True)
     print(file=sys.stderr)
     df = pd.DataFrame(rows).sort_values("score", ascending=False)
     write_atomically(a.out, lambda p: df.to_csv(p, index=False))
