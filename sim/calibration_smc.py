@@ -34,6 +34,7 @@ import logging
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,10 +147,11 @@ def particle_summaries(per_run: Sequence[Mapping[str, float]], names: Sequence[s
     backtest's weighted score: it neither brings the particle nearer the
     record nor pushes it away.
 
-    >>> particle_summaries([{"pattern.a": 1.0, "gap.a": 0.0}, {"pattern.a": float("nan"), "gap.a": 4.0}], ["pattern.a", "gap.a"])
-    {'pattern.a': 1.0, 'gap.a': 2.0}
-    >>> particle_summaries([{"pattern.a": float("nan")}], ["pattern.a"])
-    {'pattern.a': 1.0}
+    >>> runs = [{"pattern.a": 1.0, "gap.a": 0.0, "score": 1.0}, {"pattern.a": float("nan"), "gap.a": 4.0, "score": 0.5}]
+    >>> particle_summaries(runs, ["pattern.a", "gap.a"])
+    {'pattern.a': 1.0, 'gap.a': 2.0, 'score': 0.75}
+    >>> particle_summaries([{"pattern.a": float("nan"), "score": 0.0}], ["pattern.a"])
+    {'pattern.a': 1.0, 'score': 0.0}
     """
     target = observed(names)
     out: dict[str, float] = {}
@@ -188,11 +190,13 @@ def replicate_scales(pilot: Sequence[Sequence[Mapping[str, float]]], names: Sequ
 def scaled_distance(x: Mapping[str, float], x_0: Mapping[str, float], scales: Mapping[str, float], weights: Mapping[str, float]) -> float:
     """Root of the weighted mean of squared deviations, each in units of its replicate scale.
 
-    >>> scaled_distance({"a": 0.5, "b": 3.0}, {"a": 1.0, "b": 0.0}, {"a": 0.25, "b": 1.0}, {"a": 1.0, "b": 1.0})
-    2.9154759474226504
+    >>> d = scaled_distance({"a": 0.5, "b": 3.0}, {"a": 1.0, "b": 0.0}, {"a": 0.25, "b": 1.0}, {"a": 1.0, "b": 1.0})
+    >>> round(d, 6)  # sqrt(((0.5 / 0.25) ** 2 + 3 ** 2) / 2)
+    2.54951
     """
-    total = sum(weights[k] for k in scales)
-    acc = sum(weights[k] * ((float(x[k]) - float(x_0[k])) / scales[k]) ** 2 for k in scales)
+    keys = sorted(scales)  # one order of summation, however the scales were stored
+    total = sum(weights[k] for k in keys)
+    acc = sum(weights[k] * ((float(x[k]) - float(x_0[k])) / scales[k]) ** 2 for k in keys)
     return math.sqrt(acc / total)
 
 
@@ -318,7 +322,9 @@ def _pyabc() -> Any:
     return pyabc
 
 
-def make_sampler(executor: Any, seed: int, progress: ProgressFn | None = None, on_generation: Callable[[dict[str, Any]], None] | None = None) -> Any:
+def make_sampler(
+    executor: Any, seed: int, progress: ProgressFn | None = None, on_generation: Callable[[dict[str, Any]], None] | None = None
+) -> Any:
     """A pyabc sampler that keeps the first n accepted particles in index order, simulated on a summitry executor."""
     pyabc = _pyabc()
 
@@ -410,9 +416,7 @@ def weighted_quantile(values: Sequence[float], weights: Sequence[float], q: floa
     return float(v[order][min(k, len(v) - 1)])
 
 
-def weighted_summary(
-    particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]
-) -> dict[str, Any]:
+def weighted_summary(particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
     """Per parameter: prior, weighted median, 5/25/75/95% quantiles, min-max and the narrowing (as the rejection method's)."""
     out: dict[str, Any] = {}
     w = particles["weight"].to_numpy(dtype=float)
@@ -568,23 +572,20 @@ def run_smc(
             return scaled_distance(x, x_0, scales, weights)
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in zip(keys, priors.values(), strict=True)})
-    sampler = make_sampler(executor, seed, progress, on_generation)
-    abc = pyabc.ABCSMC(
-        sim,
-        prior,
-        _Distance(),
-        population_size=int(cfg["population"]),
-        sampler=sampler,
-        eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=float(cfg["quantile"]), weighted=True),
-    )
     db = "sqlite:///" + str(db_path.resolve())
-    _seed_global(seed, 0)
     history = pyabc.History(db) if db_path.exists() else None
-    if history is not None and len(history.all_runs()) > 0:
+    resuming = history is not None and len(history.all_runs()) > 0 and history.n_populations > 0
+    # generation 0 takes every prior draw (no tolerance); a resumed run takes its next tolerance from the last stored
+    # population ("from_sample" reads it from the database), as the run that stopped would have
+    eps = pyabc.QuantileEpsilon(initial_epsilon="from_sample" if resuming else math.inf, alpha=float(cfg["quantile"]), weighted=True)
+    sampler = make_sampler(executor, seed, progress, on_generation)
+    abc = pyabc.ABCSMC(sim, prior, _Distance(), population_size=int(cfg["population"]), sampler=sampler, eps=eps)
+    _seed_global(seed, 0)
+    if resuming:
         abc.load(db, 1)
     else:
         if db_path.exists():
-            db_path.unlink()
+            db_path.unlink()  # ours, and holding no finished generation
         abc.new(db, x_0)
     done = abc.history.n_populations
     state_path = out / "smc-state.json"
@@ -596,7 +597,10 @@ def run_smc(
         last_rate = int(cfg["population"]) / int(last["samples"])
     remaining = int(cfg["generations"]) - done
     if remaining > 0 and not stopped and (last_rate is None or last_rate >= float(cfg["min_acceptance"])):
-        abc.run(max_nr_populations=remaining, min_acceptance_rate=float(cfg["min_acceptance"]))
+        with warnings.catch_warnings():
+            # pyabc compares the first tolerance (inf) with the one before it (none): inf - inf
+            warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract", RuntimeWarning)
+            abc.run(max_nr_populations=remaining, min_acceptance_rate=float(cfg["min_acceptance"]))
         reason = None
         if abc.history.n_populations < int(cfg["generations"]):
             reason = "acceptance rate below --min-acceptance"
@@ -702,7 +706,9 @@ def calibrate_smc(
         "elapsed": time.perf_counter() - t0,
         "versions": versions(),
     }
-    write_atomically(out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(summary), indent=2, sort_keys=True) + "\n"))
+    write_atomically(
+        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(summary), indent=2, sort_keys=True) + "\n")
+    )
     first = pops[pops["generation"] == int(pops["generation"].min())]
     fig = posterior_figure(first, final.rename(columns={"particle": "point"}), priors)
     fig.update_layout(title="ABC-SMC: the first generation (prior draws, grey) and the last population (blue)")
