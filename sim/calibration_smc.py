@@ -208,6 +208,8 @@ def summary_weights(scenario: Scenario, names: Sequence[str]) -> dict[str, float
 
 # ------------------------------------------------------------- the simulator
 
+# the calibration seed's independent streams (the first element of every spawn key)
+STREAM_RUNS, STREAM_PROPOSALS, STREAM_PILOT = 1, 2, 3
 _PARTICLE: list[tuple[int, int]] = [(0, 0)]  # (generation, index) of the particle this process is simulating
 _LOCK = threading.Lock()  # numpy's global random state is per process: one particle at a time
 _SIMULATORS: dict[str, Any] = {}
@@ -219,13 +221,13 @@ def particle_seed(seed: int, generation: int, index: int, replicate: int) -> int
     >>> particle_seed(0, 1, 2, 0) == particle_seed(0, 1, 2, 0) != particle_seed(0, 1, 2, 1)
     True
     """
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(generation + 1, index, replicate + 1))
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(STREAM_RUNS, generation + 1, index, replicate + 1))
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def _seed_global(seed: int, *key: int) -> None:
     """Seed numpy's global random state (which pyabc's proposals draw from) from (seed, key)."""
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(0, *key))
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(STREAM_PROPOSALS, *key))
     np.random.seed(ss.generate_state(4))
 
 
@@ -513,7 +515,7 @@ def _populations(history: Any, keys: Sequence[str], paths: Sequence[str], intege
 
 
 def _pilot(sim: Simulator, priors: Mapping[str, tuple[float, float]], draws: int, seed: int, executor: Any) -> list[list[dict[str, float]]]:
-    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0, 0)))
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(STREAM_PILOT,)))
     lows = np.array([lo for lo, _ in priors.values()])
     highs = np.array([hi for _, hi in priors.values()])
     X = lows + rng.random((draws, len(priors))) * (highs - lows)

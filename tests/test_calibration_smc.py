@@ -97,8 +97,10 @@ def test_weighted_quantiles_and_the_posterior_summary_by_hand() -> None:
 def test_same_seed_same_populations_on_any_executor(tmp_path: Path) -> None:
     serial = calibrate_smc("singapore-2018", tmp_path / "serial", PRIORS, seed=4, executor="serial", **TINY_KW)
     local = calibrate_smc("singapore-2018", tmp_path / "local", PRIORS, seed=4, executor="local", workers=2, **TINY_KW)
+    calibrate_smc("singapore-2018", tmp_path / "dask", PRIORS, seed=4, executor="dask", workers=2, **TINY_KW)  # a LocalCluster
     for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
     assert serial.calibrated == local.calibrated
     other = calibrate_smc("singapore-2018", tmp_path / "other", PRIORS, seed=5, executor="serial", **TINY_KW)
     assert not other.accepted[["param.parameters.kappa"]].equals(serial.accepted[["param.parameters.kappa"]])
