@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= singapore-2018
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench recovery fuzz mutate mutate-again mutation-score schema browser-deps clean
+.PHONY: install run test lint typecheck unit bench recovery clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 unit: install
-	$(PY) -m pytest -n 2 -m "not fuzz" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -m "not fuzz and not clock" $(PYTEST_ARGS)
 
 ## test: lint, types and the whole suite (the CI command)
 test: install browser-deps lint typecheck unit
@@ -57,6 +57,10 @@ bench: install
 ## recovery: ABC-SMC parameter recovery on 20 synthetic histories of the teaching case (long: 20 default calibrations)
 recovery: install
 	$(PY) benchmarks/recovery.py
+
+## clock-check: the teaching case on a daily and a weekly clock, 500 seeds each: outcome shares equal within sampling error
+clock-check: install
+	$(PY) -m pytest -p no:cacheprovider -m clock -s tests/test_clock.py $(PYTEST_ARGS)
 
 ## fuzz: the long fuzzing target (2,000 cases per strategy, over 5,000 in all)
 fuzz: install

@@ -80,7 +80,7 @@ def graph(id_: str, height: int = 300, text: str = "") -> dcc.Graph:
 def timeline_graph(id_: str, height: int = 300) -> html.Div:
     """A time-series graph with an overlay for the current week: a marker line and a veil over the weeks to come.
 
-    The overlay is moved in the browser (see ``callbacks.TIMELINE_JS``), so a
+    The overlay is moved in the browser (see ``callbacks.run_views.TIMELINE_JS``), so a
     step costs these charts no redraw at all.
     """
     return html.Div(

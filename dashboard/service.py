@@ -31,7 +31,7 @@ import numpy as np
 from dashboard.cache import LRUCache, canonical, config_hash
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
-from sim.figures import _carry_forward
+from sim.figures import carry_forward
 from sim.overrides import ParameterInfo, parameter_table
 from sim.run import RunResult, run_fork, run_scenario, versions
 from sim.runview import principals, run_view
@@ -463,7 +463,7 @@ def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
 
 def stack(values: list[np.ndarray]) -> np.ndarray:
     """Runs of unequal length as a matrix, each continued at its last value."""
-    return _carry_forward(values)
+    return carry_forward(values)
 
 
 def input_messages(exc: Exception) -> list[str]:

@@ -98,101 +98,122 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
     d = Path(run_or_sweep_dir)
     if not d.is_dir():
         raise RunDirError(f"{d}: not a directory")
-    notes: list[str] = []
     if (d / "calibration.json").exists():
-        cal = _load_json(d / "calibration.json")
-        after = cal.get("after") or {}
-        example = d / "backtest-after" / "example-run"
-        result = _load_example(example)
-        stored = (_load_json(d / "sweep.json") if (d / "sweep.json").exists() else {}).get("scenario_document")
-        sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
-        section = _from_backtest_summary("calibration", cal, after, sc, result)
-        section["calibration"] = {
-            k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
-        }
-        section["calibration"]["before"] = {
-            "patterns": (cal.get("before") or {}).get("patterns"),
-            "overall": (cal.get("before") or {}).get("overall"),
-        }
-        if after:
-            notes.append("Pattern shares and skill are for the calibrated parameters (calibrated.yaml); 'before' holds the defaults'.")
-        section["notes"] = notes + section["notes"]
-        return section
+        return _calibration_section(d, scenario)
     if (d / "backtest.json").exists():
         bt = _load_json(d / "backtest.json")
         example_run = _load_example(d / "example-run")
         sc = _scenario_for(str(bt["scenario"]), scenario, example_run)
         return _from_backtest_summary("backtest", bt, bt, sc, example_run)
     if (d / "run.json").exists():
-        result = RunResult.load(d)
-        name = str(result.manifest.get("scenario"))
-        sc = _scenario_for(name, scenario, result)
-        if sc is None:
-            raise RunDirError(f"{d}: scenario {name!r} is not built in and the run directory has no scenario.json; pass the scenario")
-        scores = score_run(result, sc)
-        bt_summary = None
-        for cand in (d / "backtest.json", d.parent / "backtest.json"):
-            if cand.exists():
-                s = _load_json(cand)
-                if s.get("scenario") == sc.name:
-                    bt_summary = s
-                    break
-        by_id = {p["id"]: p for p in (bt_summary or {}).get("patterns", [])}
-        pats = []
-        for p in _pattern_defs(sc):
-            b = by_id.get(p["id"], {})
-            pats.append({**p, "run": _num(scores[p["id"]]), "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
-        ov = (bt_summary or {}).get("overall", {})
-        if bt_summary is None:
-            notes.append(
-                f"No backtest beside this run: `summitry backtest {sc.name} --out DIR` gives each pattern's share and skill over the null model."
-            )
-        if result.manifest.get("mode") == "forcing":
-            notes.append("This run is in forcing mode (the record was injected): matching patterns is expected, not evidence.")
-        return {
-            "kind": "run",
-            "scenario": sc.name,
-            "title": sc.title,
-            "patterns": pats,
-            "overall": {
-                "run": _num(weighted_score(scores, sc.patterns)) if sc.patterns else None,
-                "model": ov.get("model"),
-                "null": ov.get("null"),
-                "skill": ov.get("skill"),
-            },
-            "baselines": (bt_summary or {}).get("baselines"),
-            "timeline": _timeline(sc, result),
-            "calibration": None,
-            "notes": notes,
-        }
+        return _run_section(d, scenario)
     if (d / "sweep.json").exists():
-        manifest = load_manifest(d)
-        sc = _scenario_for(str(manifest.get("scenario")), scenario, manifest.get("scenario_document"))
-        runs = load_runs(d)
-        ok = runs[runs["status"] == "ok"]
-        pats = []
-        defs = _pattern_defs(sc) if sc is not None else []
-        if not any(c.startswith("metric.pattern.") for c in ok.columns):
-            notes.append("This sweep was run without pattern scores (spec field patterns: true adds them).")
-        for p in defs:
-            col = f"metric.pattern.{p['id']}"
-            pats.append({**p, "run": None, "model": share(ok[col]) if col in ok else None, "null": None, "skill": None})
-        score = mean_ci(ok["metric.pattern_score"]) if "metric.pattern_score" in ok else None
-        notes.append("Shares pool every run of the sweep across its design points; there is no null model for a sweep.")
-        return {
-            "kind": "sweep",
-            "scenario": manifest.get("scenario"),
-            "title": sc.title if sc is not None else manifest.get("scenario"),
-            "patterns": pats,
-            "overall": {"run": None, "model": score, "null": None, "skill": None},
-            "baselines": None,
-            "timeline": _timeline(sc, None),
-            "calibration": None,
-            "notes": notes,
-        }
+        return _sweep_section(d, scenario)
     raise RunDirError(
         f"{d}: not a run, backtest, sweep or calibration directory (no run.json, backtest.json, sweep.json or calibration.json)"
     )
+
+
+def _calibration_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
+    """A calibration directory: the calibrated backtest (backtest-after), with the prior's scores as 'before'."""
+    notes: list[str] = []
+    cal = _load_json(d / "calibration.json")
+    after = cal.get("after") or {}
+    example = d / "backtest-after" / "example-run"
+    result = _load_example(example)
+    stored = (_load_json(d / "sweep.json") if (d / "sweep.json").exists() else {}).get("scenario_document")
+    sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
+    section = _from_backtest_summary("calibration", cal, after, sc, result)
+    section["calibration"] = {
+        k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
+    }
+    section["calibration"]["before"] = {
+        "patterns": (cal.get("before") or {}).get("patterns"),
+        "overall": (cal.get("before") or {}).get("overall"),
+    }
+    if after:
+        notes.append("Pattern shares and skill are for the calibrated parameters (calibrated.yaml); 'before' holds the defaults'.")
+    section["notes"] = notes + section["notes"]
+    return section
+
+
+def _backtest_beside(d: Path, scenario_name: str) -> dict[str, Any] | None:
+    """The summary of a backtest of the same scenario in the run's directory or its parent (a backtest's example run)."""
+    for cand in (d / "backtest.json", d.parent / "backtest.json"):
+        if cand.exists():
+            s = _load_json(cand)
+            if s.get("scenario") == scenario_name:
+                return s
+    return None
+
+
+def _run_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
+    """A run directory: this run's score on each pattern, with the model's shares and skill if a backtest is beside it."""
+    notes: list[str] = []
+    result = RunResult.load(d)
+    name = str(result.manifest.get("scenario"))
+    sc = _scenario_for(name, scenario, result)
+    if sc is None:
+        raise RunDirError(f"{d}: scenario {name!r} is not built in and the run directory has no scenario.json; pass the scenario")
+    scores = score_run(result, sc)
+    bt_summary = _backtest_beside(d, sc.name)
+    by_id = {p["id"]: p for p in (bt_summary or {}).get("patterns", [])}
+    pats = []
+    for p in _pattern_defs(sc):
+        b = by_id.get(p["id"], {})
+        pats.append({**p, "run": _num(scores[p["id"]]), "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
+    ov = (bt_summary or {}).get("overall", {})
+    if bt_summary is None:
+        notes.append(
+            f"No backtest beside this run: `summitry backtest {sc.name} --out DIR` gives each pattern's share and skill over the null model."
+        )
+    if result.manifest.get("mode") == "forcing":
+        notes.append("This run is in forcing mode (the record was injected): matching patterns is expected, not evidence.")
+    return {
+        "kind": "run",
+        "scenario": sc.name,
+        "title": sc.title,
+        "patterns": pats,
+        "overall": {
+            "run": _num(weighted_score(scores, sc.patterns)) if sc.patterns else None,
+            "model": ov.get("model"),
+            "null": ov.get("null"),
+            "skill": ov.get("skill"),
+        },
+        "baselines": (bt_summary or {}).get("baselines"),
+        "timeline": _timeline(sc, result),
+        "calibration": None,
+        "notes": notes,
+    }
+
+
+def _sweep_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
+    """A sweep directory: each pattern's share over every run of the sweep (no null model, so no skill)."""
+    notes: list[str] = []
+    manifest = load_manifest(d)
+    sc = _scenario_for(str(manifest.get("scenario")), scenario, manifest.get("scenario_document"))
+    runs = load_runs(d)
+    ok = runs[runs["status"] == "ok"]
+    pats = []
+    defs = _pattern_defs(sc) if sc is not None else []
+    if not any(c.startswith("metric.pattern.") for c in ok.columns):
+        notes.append("This sweep was run without pattern scores (spec field patterns: true adds them).")
+    for p in defs:
+        col = f"metric.pattern.{p['id']}"
+        pats.append({**p, "run": None, "model": share(ok[col]) if col in ok else None, "null": None, "skill": None})
+    score = mean_ci(ok["metric.pattern_score"]) if "metric.pattern_score" in ok else None
+    notes.append("Shares pool every run of the sweep across its design points; there is no null model for a sweep.")
+    return {
+        "kind": "sweep",
+        "scenario": manifest.get("scenario"),
+        "title": sc.title if sc is not None else manifest.get("scenario"),
+        "patterns": pats,
+        "overall": {"run": None, "model": score, "null": None, "skill": None},
+        "baselines": None,
+        "timeline": _timeline(sc, None),
+        "calibration": None,
+        "notes": notes,
+    }
 
 
 def _load_example(path: Path) -> RunResult | None:

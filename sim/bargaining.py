@@ -57,12 +57,15 @@ def thresholds(
     pressure: FloatArray,
     erosion: FloatArray,
     horizon: FloatArray,
-    alpha_x: float,
+    alpha_x: float | FloatArray,
     alpha_p: float,
     alpha_eps: float,
     extra: FloatArray | float = 0.0,
 ) -> FloatArray:
     """b_k(t) = b_k0 + alpha_x (x_k - 1/2) - alpha_P P_c + alpha_eps eps_k H_k (+ extra).
+
+    ``alpha_x`` may be one number or one per member (0 for a member whose
+    stated limits do not move with its stance).
 
     >>> round(float(thresholds(np.array([0.1]), np.array([1.0]), np.array([0.5]), np.array([0.0]), np.array([0.0]), 0.4, 0.3, 0.5)[0]), 9)
     0.15
@@ -208,12 +211,31 @@ class RatificationPlan:
 
 
 def smooth_ratification(
-    utility: FloatArray, threshold: FloatArray, weights: FloatArray, theta: float, kappa_r: float = 20.0, tau: float = 0.05
+    utility: FloatArray,
+    threshold: FloatArray,
+    weights: FloatArray,
+    theta: float,
+    kappa_r: float = 20.0,
+    tau: float = 0.05,
+    veto: BoolArray | None = None,
 ) -> FloatArray:
-    """Pr(ratify q) = sigma(kappa_R (sum_k omega_k sigma((u_k - b_k)/tau) - theta_c))."""
+    """Pr(ratify q) = sigma(kappa_R (sum_k omega_k sigma((u_k - b_k)/tau) - theta_c)) times prod_{v veto} sigma((u_v - b_v)/tau).
+
+    Each veto player's acceptance multiplies the weighted vote: a deal one of
+    them surely rejects is surely not ratified, however large the majority.
+
+    >>> u = np.array([[0.5, -0.5], [0.5, -0.5], [-0.5, 0.5]])  # two members like point 0, the third likes point 1
+    >>> smooth_ratification(u, np.zeros(3), np.array([0.4, 0.4, 0.2]), 0.5, tau=0.01).round(2).tolist()
+    [1.0, 0.0]
+    >>> smooth_ratification(u, np.zeros(3), np.array([0.4, 0.4, 0.2]), 0.5, tau=0.01, veto=np.array([False, False, True])).round(2).tolist()
+    [0.0, 0.0]
+    """
     member = 1 / (1 + np.exp(-(utility - threshold[:, None]) / tau))
     support = weights @ member
-    return 1 / (1 + np.exp(-kappa_r * (support - theta)))
+    out = 1 / (1 + np.exp(-kappa_r * (support - theta)))
+    if veto is not None and np.any(veto):
+        out = out * np.prod(member[np.asarray(veto, dtype=bool)], axis=0)
+    return out
 
 
 def zone_area(*win_sets: BoolArray) -> float:

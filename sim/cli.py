@@ -24,6 +24,7 @@ from rich.table import Table
 
 from sim.atomic import write_atomically
 from sim.errors import DiskFullError, InputError
+from sim.labels import unit_word
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
     from sim.run import RunResult
@@ -265,19 +266,26 @@ def params_cmd(
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
     """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
+    from sim.clock import per_step_notes
     from sim.overrides import accepted_range, parameter_map, parameter_table
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario)
     pmap = parameter_map(sc)
-    table = Table(title=f"Parameters of {sc.name}", caption="accepted: what --set and sweeps accept; typical: the default sweep range")
+    clock = sc.time.clock
+    notes = {f"parameters.{name}": note for name, note in per_step_notes(sc.parameters, clock).items()}
+    caption = "accepted: what --set and sweeps accept; typical: the default sweep range"
+    if not clock.weekly:
+        caption += f"; rates and durations are stated per week and converted to this scenario's step (a {clock.unit}) at load"
+    table = Table(title=f"Parameters of {sc.name}", caption=caption)
     for col in ("path", "value", "accepted", "typical", "meaning"):
         table.add_column(col)
     for p in parameter_table(sc):
         if grep and grep not in p.path:
             continue
         value = "default" if p.value != p.value else f"{p.value:g}"
-        table.add_row(p.path, value, accepted_range(pmap[p.path][1]), f"[{p.low:g}, {p.high:g}]", p.description)
+        meaning = f"{p.description} ({notes[p.path]})" if p.path in notes else p.description
+        table.add_row(p.path, value, accepted_range(pmap[p.path][1]), f"[{p.low:g}, {p.high:g}]", meaning)
     print_table(table)
 
 
@@ -285,7 +293,9 @@ def params_cmd(
 def run_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path.")],
     seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
-    steps: Annotated[int | None, typer.Option(help="Weeks to run (default: the scenario's horizon).", min=1)] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Steps to run, in the scenario's unit (default: the scenario's horizon).", min=1)
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
     params: Annotated[
         Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
@@ -318,7 +328,7 @@ def run_cmd(
         check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
     total = steps or sc.time.steps
-    with progress_bar("{task.description}: week", transient=True, disable=quiet or total < 200) as progress:
+    with progress_bar("{task.description}: " + unit_word(sc.time.clock.unit), transient=True, disable=quiet or total < 200) as progress:
         task = progress.add_task(f"{sc.name} seed {seed}", total=total)
         result = run_scenario(
             sc,
@@ -380,7 +390,7 @@ def generate_cmd(
 
 
 def print_summary(result: RunResult) -> None:
-    """A readable summary: outcome, key events by week, final trust and pressure."""
+    """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
     from sim.summary import key_events, outcome_sentence
 
     m = result.manifest
@@ -389,7 +399,7 @@ def print_summary(result: RunResult) -> None:
     out.rule()
     out.print(f"[bold]Outcome:[/] {outcome_sentence(result)}", highlight=False)
     table = Table(title="Key events", show_header=True)
-    table.add_column("week", justify="right")
+    table.add_column(unit_word(m.get("step_unit")), justify="right")
     table.add_column("date")
     table.add_column("event")
     for row in key_events(result):

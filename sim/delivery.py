@@ -588,7 +588,7 @@ class SignalDelivery:
             if m is None:
                 continue
             for k, (li, other) in enumerate(((leaders[0], b), (leaders[1], a))):
-                w = self._edge_weight(li, sig.sender)
+                w = max(self._edge_weight(li, sig.sender), 0.0)  # a contrarian listener lends the mediator no credibility
                 cred = tr.mediator_credibility(w, self.tp_position[m], self.position[self.side_of[li]], s.stake[m])
                 new = tr.mediation_update(mu[li, other], mu[sig.sender, other], p.kappa_m, cred)
                 total[k] += float(new) - mu[li, other]

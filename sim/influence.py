@@ -24,8 +24,10 @@ FloatArray = NDArray[np.float64]
 def influence_graph(scenario: Any) -> nx.DiGraph:
     """The scenario's influence graph: an edge i -> j means "i listens to j".
 
-    Edge attribute ``weight`` is the raw weight before row normalisation;
-    ``kind`` is ``leader-faction``, ``faction-leader``, ``self`` or ``edge``.
+    Edge attribute ``weight`` is the raw weight before row normalisation (a
+    negative weight is a contrarian edge: the listener moves away from the
+    speaker); ``kind`` is ``leader-faction``, ``faction-leader``, ``self`` or
+    ``edge``.
     Factional edges into a leader carry the faction's share ``omega``.
     """
     g = nx.DiGraph()
@@ -49,7 +51,7 @@ def influence_graph(scenario: Any) -> nx.DiGraph:
     for node in g.nodes:
         if g.nodes[node]["role"] == "leader":
             continue
-        out = sum(d["weight"] for _, _, d in g.out_edges(node, data=True))
+        out = sum(abs(d["weight"]) for _, _, d in g.out_edges(node, data=True))
         g.add_edge(node, node, weight=max(1.0 - out, 0.0), kind="self")
     del p
     return g
@@ -71,7 +73,9 @@ def to_csr(graph: nx.DiGraph, order: Sequence[str]) -> sp.csr_matrix:
 
 
 def row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
-    """A copy of ``m`` whose rows sum to 1 (rows of zeros keep a self-loop of 1).
+    """A copy of ``m`` whose rows' absolute values sum to 1 (rows of zeros keep a self-loop of 1).
+
+    Signs are kept: a negative entry is a contrarian edge (:func:`fj_step`).
 
     Stored entries, explicit zeros included, keep their places, so callers
     that rewrite rows in place by position (the engine's leader rows) stay
@@ -81,10 +85,12 @@ def row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
     >>> import scipy.sparse as sp
     >>> row_normalise(sp.csr_matrix([[1.0, 3.0], [0.0, 2.0]])).toarray().tolist()
     [[0.25, 0.75], [0.0, 1.0]]
+    >>> row_normalise(sp.csr_matrix([[1.0, -3.0], [0.0, 2.0]])).toarray().tolist()
+    [[0.25, -0.75], [0.0, 1.0]]
     """
     m = m.tocsr(copy=True)
     m.sort_indices()
-    sums = np.asarray(m.sum(axis=1)).ravel()
+    sums = np.asarray(abs(m).sum(axis=1)).ravel()
     counts = np.diff(m.indptr)
     scale = np.where(sums > 0, 1.0 / np.where(sums > 0, sums, 1.0), 0.0)
     m.data = m.data * np.repeat(scale, counts)
@@ -111,32 +117,101 @@ def row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def normalise_rows_inplace(m: sp.csr_matrix, rows: NDArray[np.int64]) -> None:
-    """Rescale the given rows of a CSR matrix so each sums to 1, in place."""
+    """Rescale the given rows of a CSR matrix so each row's absolute values sum to 1, in place."""
     for r in rows:
         lo, hi = m.indptr[r], m.indptr[r + 1]
-        s = m.data[lo:hi].sum()
+        s = np.abs(m.data[lo:hi]).sum()
         if s > 0:
             m.data[lo:hi] /= s
 
 
-def fj_step(W: sp.csr_matrix, x: FloatArray, x0: FloatArray, lam: FloatArray, u: FloatArray | None = None) -> FloatArray:
-    """One Friedkin-Johnsen iteration: clip(L W x + (I - L) x0 + u, 0, 1).
+def contrarian_mass(W: sp.csr_matrix) -> FloatArray | None:
+    """Per row, the total size of its negative (contrarian) entries; None when W has none.
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> contrarian_mass(sp.csr_matrix(np.array([[0.5, -0.5], [0.0, 1.0]]))).tolist()
+    [0.5, 0.0]
+    >>> contrarian_mass(sp.csr_matrix(np.array([[0.5, 0.5], [0.0, 1.0]]))) is None
+    True
+    """
+    size = np.maximum(-W.data, 0.0)
+    if not size.any():
+        return None
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    return np.asarray(np.bincount(rows, weights=size, minlength=W.shape[0]), dtype=float)
+
+
+def fj_step(
+    W: sp.csr_matrix,
+    x: FloatArray,
+    x0: FloatArray,
+    lam: FloatArray,
+    u: FloatArray | None = None,
+    contrarian: FloatArray | None = None,
+) -> FloatArray:
+    """One Friedkin-Johnsen iteration: clip(L (W+ x + |W-| (1 - x)) + (I - L) x0 + u, 0, 1).
+
+    A contrarian (negative) entry pulls its listener toward the mirror of the
+    speaker's stance, 1 - x_j, with the entry's size: on a stance scale of
+    [0, 1] that is moving away from the speaker while staying on the scale.
+    ``contrarian`` is :func:`contrarian_mass` of W (None when W has no negative
+    entry). Since W x = W+ x - |W-| x, the step is L (W x + contrarian).
 
     >>> import scipy.sparse as sp, numpy as np
     >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
     >>> fj_step(W, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0])).tolist()
     [0.5, 0.5]
+    >>> S = sp.csr_matrix(np.array([[0.5, -0.5], [0.0, 1.0]]))  # 0 listens half to itself, half against 1
+    >>> fj_step(S, np.array([0.5, 0.8]), np.array([0.5, 0.8]), np.array([1.0, 1.0]), contrarian=contrarian_mass(S)).round(6).tolist()
+    [0.35, 0.8]
     """
-    out = lam * (W @ x) + (1 - lam) * x0
+    wx = W @ x
+    if contrarian is not None:
+        wx = wx + contrarian
+    out = lam * wx + (1 - lam) * x0
     if u is not None:
         out = out + u
     return clip(out, 0.0, 1.0)
 
 
-def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatArray:
-    """x* = (I - L W)^-1 (I - L) x0, the "if left alone" stances (Proskurnikov & Tempo 2017).
+def fj_relax(
+    W: sp.csr_matrix,
+    x: FloatArray,
+    x0: FloatArray,
+    lam: FloatArray,
+    u: FloatArray,
+    share: float,
+    contrarian: FloatArray | None = None,
+) -> FloatArray:
+    """A step that takes ``share`` of a week's Friedkin-Johnsen move; the signals' pushes ``u`` arrive whole.
 
-    Valid when the spectral radius of L W is below 1 (e.g. every lambda < 1).
+    clip(x + share (L (W x + c) + (I - L) x0 - x) + u, 0, 1), c the contrarian
+    mass (:func:`fj_step`); with ``share`` 1 it is :func:`fj_step` itself (a
+    weekly clock). The fixed point is the same
+    for any share: a shorter step moves the stances less, not elsewhere.
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
+    >>> fj_relax(W, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.zeros(2), 0.25).tolist()
+    [0.125, 0.875]
+    """
+    if share >= 1:
+        return fj_step(W, x, x0, lam, u, contrarian)
+    wx = W @ x
+    if contrarian is not None:
+        wx = wx + contrarian
+    target = lam * wx + (1 - lam) * x0
+    return clip(x + share * (target - x) + u, 0.0, 1.0)
+
+
+def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatArray:
+    """x* = (I - L W)^-1 ((I - L) x0 + L c), the "if left alone" stances (Proskurnikov & Tempo 2017).
+
+    c is the contrarian mass of each row (:func:`contrarian_mass`; zero
+    without negative entries). Valid when the spectral radius of L |W| is
+    below 1 (e.g. every lambda < 1, since the rows of |W| sum to 1); the
+    fixed point then stays in [0, 1] and the unclipped iteration converges
+    to it.
 
     >>> import scipy.sparse as sp, numpy as np
     >>> W = sp.csr_matrix(np.array([[0.5, 0.5], [0.5, 0.5]]))
@@ -147,4 +222,8 @@ def fj_fixed_point(W: sp.csr_matrix, x0: FloatArray, lam: FloatArray) -> FloatAr
 
     n = W.shape[0]
     A = sp.identity(n, format="csc") - sp.diags(lam) @ W
-    return np.asarray(spla.spsolve(A.tocsc(), (1 - lam) * x0), dtype=float)
+    rhs = (1 - lam) * x0
+    c = contrarian_mass(W)
+    if c is not None:
+        rhs = rhs + lam * c
+    return np.asarray(spla.spsolve(A.tocsc(), rhs), dtype=float)

@@ -9,6 +9,7 @@ to a person changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -208,3 +209,61 @@ def parameter_label(path: str) -> str:
 def mode_label(mode: str | None) -> str:
     """A run mode in the words used everywhere ('free' or 'forcing')."""
     return MODE_LABELS.get(mode or "", mode or "")
+
+
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "day": ("day", "days"),
+    "week": ("week", "weeks"),
+    "month": ("month", "months"),
+    "step": ("step", "steps"),
+}
+"""A scenario's step unit (``time.step``; "step" for an undeclared length) -> its word, singular and plural."""
+
+
+def unit_word(unit: str | None, plural: bool = False, capital: bool = False) -> str:
+    """The word a run's step is called by: its scenario's unit (a week when the run does not say).
+
+    >>> unit_word("day"), unit_word("month", plural=True), unit_word(None, capital=True)
+    ('day', 'months', 'Week')
+    """
+    one, many = UNIT_WORDS.get(unit or "week", UNIT_WORDS["step"])
+    word = many if plural else one
+    return word[:1].upper() + word[1:] if capital else word
+
+
+def unit_count(n: int, unit: str | None) -> str:
+    """``n`` steps in the run's unit.
+
+    >>> unit_count(7, "week"), unit_count(1, "day"), unit_count(28, "day")
+    ('7 weeks', '1 day', '28 days')
+    """
+    return f"{n} {unit_word(unit, plural=n != 1)}"
+
+
+def in_unit(text: str, unit: str | None) -> str:
+    """A label written for a weekly run, said in the run's unit (``week`` -> ``day``, ``Weeks`` -> ``Days``).
+
+    Only for labels that count steps (an axis, a metric, a step's title);
+    a rate stated per week stays weekly whatever the clock.
+
+    >>> in_unit("First summit (week)", "day"), in_unit("Weeks run", "month"), in_unit("Weeks run", "week")
+    ('First summit (day)', 'Months run', 'Weeks run')
+    """
+    if unit in (None, "week"):
+        return text
+    out = []
+    for token in re.split(r"(\b[Ww]eeks?\b)", text):
+        if re.fullmatch(r"[Ww]eeks?", token):
+            out.append(unit_word(unit, plural=token.lower() == "weeks", capital=token[0] == "W"))
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def metric_label(key: str, unit: str | None = None) -> str:
+    """A run metric's label, with the steps it counts in the run's unit.
+
+    >>> metric_label("first_summit_week", "day"), metric_label("steps_run"), metric_label("new_metric")
+    ('First summit (day)', 'Weeks run', 'New metric')
+    """
+    return in_unit(METRIC_LABELS.get(key, key.replace("_", " ").capitalize()), unit)

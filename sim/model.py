@@ -24,10 +24,12 @@ from sim import bargaining as bg
 from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch
+from sim.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
 from sim.delivery import SignalDelivery
 from sim.errors import ScenarioError
 from sim.eventlog import EventLog, SentenceRenderer
-from sim.influence import fj_fixed_point, fj_step, influence_graph, row_normalise, to_csr
+from sim.influence import contrarian_mass, fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
+from sim.labels import unit_count, unit_word
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.recorder import Recorder
@@ -80,7 +82,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         self.seed = seed
         self.mode = mode or scenario.mode
         self.horizon = steps if steps is not None else scenario.time.steps
-        self.params = scenario.parameters
+        self.clock = scenario.time.clock
+        self.params = self.clock.per_step(scenario.parameters)  # weekly rates and durations, per step (sim/clock.py)
         self.catalogue: dict[str, SignalKind] = scenario.catalogue
         self.week = 0
         self._dates: dict[int, str] = {}
@@ -96,6 +99,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         self._u = np.zeros(0)
         self._vindication = np.zeros(0)
         self._received_affect = np.zeros(0)
+        self._affect_days: list[FloatArray] = []  # on a step shorter than a week: the affect of the week's earlier steps
         self.type_evidence: dict[int, FloatArray] = {}
         self._build()
 
@@ -144,6 +148,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                     zeta=L.traits.risk_tolerance,
                     delta=L.traits.patience,
                     trust=L.trust,
+                    shift=L.acceptance.stance_shift,
                 )
             )
             for f in side.factions:
@@ -162,11 +167,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                         b0=f.acceptance.threshold,
                         eps=f.erosion_belief,
                         H=f.horizon,
-                        iota=0.2,
-                        psi=0.0,
-                        zeta=0.5,
+                        iota=f.traits.impulsiveness,
+                        psi=f.traits.ego,
+                        zeta=f.traits.risk_tolerance,
                         delta=f.patience,
+                        shift=f.acceptance.stance_shift,
                         trust=f.trust or L.trust,
+                        veto=f.veto,
                     )
                 )
         self.tp_index: dict[int, int] = {}
@@ -178,7 +185,20 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             roles.append(t.role)
             lam = t.susceptibility if t.susceptibility is not None else p.susceptibility_leader
             rows.append(
-                dict(x=t.stance, lam=lam, omega=0.0, g=1.0, b0=0.0, eps=0.0, H=0.0, iota=0.2, psi=0.0, zeta=0.6, delta=0.98, trust=t.trust)
+                dict(
+                    x=t.stance,
+                    lam=lam,
+                    omega=0.0,
+                    g=1.0,
+                    b0=0.0,
+                    eps=0.0,
+                    H=0.0,
+                    iota=t.traits.impulsiveness,
+                    psi=t.traits.ego,
+                    zeta=t.traits.risk_tolerance,
+                    delta=t.traits.patience,
+                    trust=t.trust,
+                )
             )
         return ids, names, sides, roles, rows
 
@@ -229,6 +249,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         sc_sides = [sc.sides[s] for s in self.side_ids]
         self.audience = np.array([s.audience_cost for s in sc_sides])
         self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
+        # veto players: members whose acceptance every ratified deal needs (ODD 7.2)
+        self.veto = np.array([bool(r.get("veto", False)) for r in rows], dtype=bool)
+        # 1 where a member's threshold moves with its stance, 0 for limits stated outright (ODD 7.1)
+        self.stance_shift = np.array([1.0 if r.get("shift", True) else 0.0 for r in rows])
         pos = [s.position for s in sc_sides]
         self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
         self.pressure_weights = np.array(
@@ -262,7 +286,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             iota=col("iota"),
             psi=col("psi"),
             zeta=col("zeta"),
-            patience=col("delta"),
+            patience=self.clock.keep_all(col("delta")),
             trust_logit=tr.logit(mu0),
             trust_logit0=tr.logit(mu0),
             beta_a=a0.copy(),
@@ -420,11 +444,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
             self_pos = lo + int(np.searchsorted(self.W.indices[lo:hi], li))
             self.W.data[self_pos] = self.state.omega[li]
-            s = self.W.data[lo:hi].sum()
+            s = np.abs(self.W.data[lo:hi]).sum()
             if s > 0:
                 self.W.data[lo:hi] /= s
             else:  # nobody to listen to, not even itself: keep its own stance
                 self.W.data[self_pos] = 1.0
+        # the rows' contrarian (negative-edge) mass, None without contrarian edges (the usual case)
+        self._contrarian = contrarian_mass(self.W)
 
     # ------------------------------------------------------------------ fork
     DYNAMIC_STATE = (
@@ -481,6 +507,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         new.agreement = copy.deepcopy(self.agreement)
         new.first_pledge_week = self.first_pledge_week
         new.first_test_after_pledge = self.first_test_after_pledge
+        new._affect_days = list(self._affect_days)
         new.outcome = self.outcome
         new.running = self.running
         rec = copy.copy(self.recorder)
@@ -629,7 +656,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         # 2. every agent chooses from the state at t (one uniform per agent, in index order)
         uniforms = self.rng.random(len(self.actor_ids))
         if self._null_table is not None:
-            # the null model: the same actors send signals at random, with given weekly rates
+            # the null model: the same actors send signals at random, with given rates per step
             _eu, feasible = policy.expected_utilities(self)
             if self.mode == "forcing":
                 feasible[~np.isin(self.roles, list(FORCING_ROLES))] = False
@@ -637,6 +664,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             choice = policy.random_choice(self._null_table, feasible, uniforms)
         else:
             choice = policy.choose(self, uniforms, self.params.lambda_q, forcing=self.mode == "forcing")
+            # after the opening round, on a step shorter than a choice's interval, an agent chooses with this chance
+            # (the null model's rates are per step already: measured on the same clock)
+            chance = self.clock.choice_probability(self.params.choice_rate)
+            if chance < 1 and t > 0:
+                choice = np.where(self.rng.random(choice.size) < chance, choice, 0)
         # the agents whose chosen kind is delivered one by one act through their Mesa agent;
         # bulk kinds (lobbying) are addressed for all their senders at once
         chosen = np.flatnonzero(choice)
@@ -662,9 +694,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         # 4. pressures
         self._update_pressure(t)
         # 5. stances, then factional weights
-        s.stance = fj_step(self.W, s.stance, s.anchor, s.susceptibility, self._u)
+        s.stance = fj_relax(self.W, s.stance, s.anchor, s.susceptibility, self._u, self.clock.relax_share(), self._contrarian)
         self._update_omega()
-        s.affect = clip(self._received_affect, -1, 1)
+        s.affect = clip(self._affect_of_the_week(), -1, 1)
         self._hold_ablated()
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()
@@ -680,12 +712,20 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         else:
             s.tension_streak = 0
         if s.tension_streak >= self.params.e_weeks and self.escalated_week < 0:
-            self._escalate(t, f"tension above {self.params.e_crit:g} for {s.tension_streak} weeks")
+            self._escalate(t, f"tension above {self.params.e_crit:g} for {unit_count(s.tension_streak, self.clock.unit)}")
         self.week += 1
         if self.escalated_week >= 0 or self.agreement is not None or self.week >= self.horizon:
             self.running = False
             self._finish()
         self.recorder.record(t)
+
+    def _affect_of_the_week(self) -> FloatArray:
+        """The affect received over the last week: this step's on a weekly clock, the sum of the week's steps on a shorter one."""
+        span = self.clock.steps(1)
+        if span == 1:
+            return self._received_affect
+        self._affect_days = [*self._affect_days[-(span - 1) :], self._received_affect]
+        return np.asarray(np.sum(self._affect_days, axis=0), dtype=float)
 
     def _hold_ablated(self) -> bool:
         """Put the state an ablation freezes back to its initial value; True if anything was frozen."""
@@ -711,6 +751,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             return np.where(self.is_leader[mem], 1.0, 0.0)
         return self.state.omega[mem]
 
+    def vetoes(self, c: int) -> IntArray:
+        """Side c's veto players (none under the ``leader_alone`` ablation, where the leader ratifies alone)."""
+        mem = self.members[c]
+        if "leader_alone" in self.ablations:
+            return mem[:0]
+        return mem[self.veto[mem]]
+
     def _event_sides(self, ev: Any) -> list[int]:
         if ev.receiver:
             c = int(self.side_of[self.index_of[ev.receiver]])
@@ -734,7 +781,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         s.hostility = pr.richardson(s.hostility, p.delta_m, p.gamma_r)
         s.tension = pr.tension(s.hostility, self.summit_sides)
         s.military_extra = s.military_extra * (1 - p.delta_m)
-        s.credit = s.credit * 0.98
+        s.credit = s.credit * self.clock.keep(CREDIT_KEEP)
         s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
         hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
         s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
@@ -748,9 +795,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             if week == t:
                 s.domestic[c] += p.declaration_letdown
         s.domestic = clip(s.domestic, 0, 1)
-        s.tp_domestic = s.tp_domestic + 0.05 * (self.tp_domestic0 - s.tp_domestic)
+        s.tp_domestic = s.tp_domestic + self.clock.decay(THIRD_PARTY_DOMESTIC_PULL) * (self.tp_domestic0 - s.tp_domestic)
         s.demand = s.demand * (1 - p.demand_decay)
-        s.perception_log *= 0.9
+        s.perception_log *= self.clock.keep(PERCEPTION_KEEP)
         # forgetting toward prior trust (ODD 7.4-7.8)
         if p.trust_model == "beta":
             s.beta_a, s.beta_b = tr.beta_decay(s.beta_a, s.beta_b, s.beta_a0, s.beta_b0, p.beta_decay)
@@ -793,7 +840,15 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
         side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
         return bg.thresholds(
-            s.threshold0, s.stance, side_p, s.erosion, s.horizon, p.alpha_x, p.alpha_p, p.alpha_eps, extra=s.threshold_shift + side_demand
+            s.threshold0,
+            s.stance,
+            side_p,
+            s.erosion,
+            s.horizon,
+            p.alpha_x * self.stance_shift,
+            p.alpha_p,
+            p.alpha_eps,
+            extra=s.threshold_shift + side_demand,
         )
 
     def _recompute_bargaining(self) -> None:
@@ -804,6 +859,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         for c in range(C):
             mem = self.members[c]
             ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
+            vetoes = self.vetoes(c)
+            if vetoes.size:
+                u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[vetoes])
+                ws[c] &= bg.acceptance(u, s.thresholds[vetoes]).all(axis=0)
         s.win_sets = ws
         s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
@@ -829,7 +888,14 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
     # ---------------------------------------------------------------- logging
     def _log(self, t: int, kind: str, sender: str | None, receiver: str | None, source: str, detail: str = "", **extra: Any) -> None:
         text = sentence_for(
-            kind, self.catalogue, sender=self._name(sender), receiver=self._name(receiver), detail=detail, week=t, date=self.date_of(t)
+            kind,
+            self.catalogue,
+            sender=self._name(sender),
+            receiver=self._name(receiver),
+            detail=detail,
+            week=t,
+            date=self.date_of(t),
+            unit=unit_word(self.clock.unit),
         )
         row = {
             "step": t,

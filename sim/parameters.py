@@ -79,7 +79,7 @@ class ModelParameters(BaseModel):
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
     )
-    letdown_weeks: int = Field(12, ge=1, le=104, description="Steps after a declaration when the letdown arrives unless a deal came.")
+    letdown_weeks: int = Field(12, ge=1, le=104, description="Weeks after a declaration when the letdown arrives unless a deal came.")
     erosion_learning: float = Field(
         0.05, ge=0, le=1, description="Weekly rate at which members' belief in sanctions erosion moves toward what leakage shows."
     )
@@ -118,6 +118,13 @@ class ModelParameters(BaseModel):
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
     activity: float = Field(
         0.36, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
+    )
+    choice_rate: float = Field(
+        1.0,
+        gt=0,
+        le=7,
+        description="Choices each actor makes per week: the chance it chooses in a step is min(1, rate x weeks per step) "
+        "(1: one choice a week; at most one a step).",
     )
     deal_weight: float = Field(1.0, ge=0, le=5, description="beta0: weight a leader puts on what it gives (beta = beta0*(1/2+x_L)).")
 

@@ -291,6 +291,8 @@ def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
                 "theta": float(model.theta[c]),
                 "members": {model.actor_ids[i]: float(model.state.concession_weight[i]) for i in model.members[c]},
             }
+            # veto players only where a side has them (older run files keep their bytes)
+            | ({"vetoes": [model.actor_ids[i] for i in model.vetoes(c)]} if model.vetoes(c).size else {})
             for c, sid in enumerate(model.side_ids)
         },
     }
@@ -371,6 +373,7 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "series_stride": series_stride,
         "start": scenario.time.start.isoformat(),
         "step_days": scenario.time.step_days,
+        "step_unit": scenario.time.clock.unit,
         "overrides": canonical_overrides(scenario, overrides or {}),
         "parameters": scenario.parameters.model_dump(mode="json"),
         "sides": {sid: {"name": side.name, "leader": side.leader.id} for sid, side in scenario.sides.items()},

@@ -22,8 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.clock import UNIT_DAYS, Clock, StepUnit
 from sim.errors import ParameterError, ScenarioError
 from sim.loading import Loc, _humanise, close_matches, format_loc, parse_document, read_text, validation_messages
 from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
@@ -59,6 +60,11 @@ class Acceptance(_Data):
 
     concession_weight: float = Field(1.0, ge=0, le=10, description="g_k: how much each unit given counts against each unit gained.")
     threshold: float = Field(0.0, ge=-3, le=3, description="b_k^0: the baseline utility a deal must reach.")
+    stance_shift: bool = Field(
+        True,
+        description="Whether the threshold moves with the member's stance (alpha_x (x - 1/2)); false for limits an analyst "
+        "states outright, which already include the member's hawkishness.",
+    )
 
 
 class Traits(_Data):
@@ -67,6 +73,21 @@ class Traits(_Data):
     impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect; shrinks staff influence.")
     ego: Unit = Field(0.3, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
     risk_tolerance: Unit = Field(0.6, description="zeta: (1 - zeta) weights escalation risk.")
+    patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor.")
+
+
+class FactionTraits(_Data):
+    """A faction's temperament (its patience is the faction's own field)."""
+
+    impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect in its choices.")
+    ego: Unit = Field(0.0, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
+    risk_tolerance: Unit = Field(0.5, description="zeta: (1 - zeta) weights escalation risk in its choices.")
+
+
+class ThirdPartyTraits(FactionTraits):
+    """A third party's temperament."""
+
+    risk_tolerance: Unit = Field(0.6, description="zeta: (1 - zeta) weights escalation risk in its choices.")
     patience: float = Field(0.98, ge=0.5, le=1, description="delta: weekly discount factor.")
 
 
@@ -102,6 +123,12 @@ class Faction(_Data):
     erosion_belief: Unit = Field(0.0, description="eps_hat: believed weekly erosion rate of sanctions on its own side.")
     horizon: float = Field(0.0, ge=0, le=520, description="H: weeks over which it expects the erosion to pay off.")
     listens_to_leader: Unit = Field(0.4, description="Weight of its edge to its own leader.")
+    traits: FactionTraits = Field(default_factory=FactionTraits)
+    veto: bool = Field(
+        False,
+        description="A veto player: its side ratifies only deals this member accepts, whatever the weights "
+        "(a legislature that must lift statutory sanctions, a coalition partner that can bring the government down).",
+    )
     trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in other sides; the leader's when absent.")
 
 
@@ -165,15 +192,26 @@ class ThirdParty(_Data):
     stance: Unit = Field(0.5, description="x^0.")
     susceptibility: Unit | None = Field(None, description="lambda; susceptibility_leader when absent.")
     domestic: Unit = Field(0.0, description="P^D: initial domestic pressure (popularity).")
+    traits: ThirdPartyTraits = Field(default_factory=ThirdPartyTraits)
     trust: dict[str, Unit] = Field(default_factory=dict, description="Initial trust in each side (0.5 when absent).")
 
 
 class Edge(_Data):
-    """listener listens to speaker with weight (before row normalisation)."""
+    """listener listens to speaker with weight (before row normalisation); a negative weight is a contrarian edge."""
 
     listener: str = Field(description="Actor id of the one who listens.")
     speaker: str = Field(description="Actor id of the one listened to.")
-    weight: Annotated[float, Field(gt=0, le=1)] = Field(description="Weight of the edge.")
+    weight: Annotated[float, Field(ge=-1, le=1)] = Field(
+        description="Weight of the edge in (0, 1]; in [-1, 0) a contrarian edge: the listener moves away from the "
+        "speaker's stance (it is pulled toward 1 - x of the speaker with the weight's size)."
+    )
+
+    @field_validator("weight")
+    @classmethod
+    def _not_zero(cls, v: float) -> float:
+        if v == 0:
+            raise ValueError("an edge of weight 0 has no effect; leave it out (a negative weight is a contrarian edge)")
+        return v
 
 
 class Dimension(_Data):
@@ -192,11 +230,32 @@ class Dimension(_Data):
 
 
 class Time(_Data):
-    """The calendar of a run."""
+    """The calendar of a run: its start, its step (the clock, ODD 3.1) and its horizon."""
 
     start: dt.date = Field(description="Date of step 0.")
-    step_days: int = Field(7, ge=1, le=366, description="Days per step.")
+    step: StepUnit | None = Field(
+        None,
+        description="Length of a step: day, week or month (30 days). Rates and durations stated per week are converted to it "
+        "at load. When absent, step_days says it (7: week).",
+    )
+    step_days: int = Field(
+        7, ge=1, le=366, description="Days per step; give step instead (step_days must agree with it when both are given)."
+    )
     steps: int = Field(ge=1, le=100_000, description="Number of steps T.")
+
+    @model_validator(mode="after")
+    def _step_sets_days(self) -> Time:
+        if self.step is not None:
+            days = UNIT_DAYS[self.step]
+            if "step_days" in self.model_fields_set and self.step_days != days:
+                raise ValueError(f"step_days {self.step_days} contradicts step {self.step!r} ({days} days a step): give one of them")
+            self.step_days = days
+        return self
+
+    @property
+    def clock(self) -> Clock:
+        """The run's clock: the step's length in days and the unit it is named by."""
+        return Clock.of_days(self.step_days)
 
 
 SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
@@ -211,7 +270,7 @@ class Summit(_Data):
     sides: list[str] = Field(min_length=2, max_length=2, description="The two sides that meet.")
     status: SummitStatus = Field("none", description="Summit status at step 0.")
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
-    week: int | None = Field(None, ge=0, description="Scheduled week when status is 'scheduled'.")
+    week: int | None = Field(None, ge=0, description="Scheduled step (of the clock) when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
 
 

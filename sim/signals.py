@@ -455,7 +455,7 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
 """ODD 7.9 as data. Magnitudes are design priors, to be calibrated."""
 
 EVENT_SENTENCES: dict[str, str] = {
-    "summit_scheduled": "A summit between {sender} and {receiver} is set for week {detail}",
+    "summit_scheduled": "A summit between {sender} and {receiver} is set for {unit} {detail}",
     "summit_held": "{sender} and {receiver} meet at the summit",
     "summit_reinstated": "The summit between {sender} and {receiver} is back on",
     "declaration": "{sender} and {receiver} sign a declaratory statement without a substantive deal",

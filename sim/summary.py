@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.labels import unit_count, unit_word
 from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
@@ -21,18 +22,19 @@ def outcome_sentence(result: RunResult) -> str:
     m = result.manifest
     x = m["metrics"]
     outcome = m["outcome"]
+    unit = unit_word(m.get("step_unit"))
     leaders = {a["id"]: a["name"] for a in m["actors"]}
     if outcome.startswith("agreement"):
         point = ", ".join(f"{k}={v:.2f}" for k, v in (x["agreement_point"] or {}).items())
-        return f"{x['agreement_type'].capitalize()} agreement at week {x['agreement_week']} ({point})."
+        return f"{x['agreement_type'].capitalize()} agreement at {unit} {x['agreement_week']} ({point})."
     if outcome == "escalation":
-        return f"Escalation at week {x['escalation_week']}."
+        return f"Escalation at {unit} {x['escalation_week']}."
     if outcome == "walk_away":
         who = leaders.get(x["walked_by"][-1], x["walked_by"][-1]) if x["walked_by"] else "a leader"
-        return f"Walk-away: {who} walked away from summit {x['summits']} (first summit at week {x['first_summit_week']})."
+        return f"Walk-away: {who} walked away from summit {x['summits']} (first summit at {unit} {x['first_summit_week']})."
     if outcome == "declaration":
-        return f"Declaratory statement without a substantive deal (first summit at week {x['first_summit_week']})."
-    return f"Stalemate: no summit outcome in {x['steps_run']} weeks."
+        return f"Declaratory statement without a substantive deal (first summit at {unit} {x['first_summit_week']})."
+    return f"Stalemate: no summit outcome in {unit_count(x['steps_run'], m.get('step_unit'))}."
 
 
 def key_events(result: RunResult, limit: int = 40) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from sim import bargaining as bg
 from sim import trust as tr
+from sim.clock import REINSTATE_WEEKS
 from sim.effects import EFFECTS
 from sim.numeric import clip
 from sim.signals import Signal
@@ -61,7 +62,7 @@ class SummitProcess:
                 cancelled_now = True
             elif action in ("reinstate", "accept") and sm.status == "cancelled" and not cancelled_now:
                 sm.status = "scheduled"
-                sm.week = max(sm.week, t + 2)
+                sm.week = max(sm.week, t + self.clock.steps(REINSTATE_WEEKS))
                 sm.reinstated = True
                 self._log(
                     t, "summit_reinstated", self.actor_ids[sig.sender], self.actor_ids[self.leader_of[other]], "summit", detail=str(sm.week)
@@ -99,7 +100,8 @@ class SummitProcess:
         total = float(w.sum())
         if total <= 0:
             return np.zeros(self.grid.shape[0])
-        return bg.smooth_ratification(u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02))
+        veto = np.isin(mem, self.vetoes(c))
+        return bg.smooth_ratification(u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02), veto=veto)
 
     def deal_utility(self: DiplomacyModel, c: int) -> FloatArray:
         li = int(self.leader_of[c])
@@ -175,14 +177,15 @@ class SummitProcess:
         tau = max(p.sigma_w, 0.02)
         worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
         b = s.thresholds[mem]
-        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau)
+        veto = np.isin(mem, self.vetoes(other))
+        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau, veto=veto)
         # the walker forecasts with its own worldview: the more hawkish, the more it expects coercion to
         # work and the less it expects backlash (the Jervis factor phi, as in reading signals)
         xw = float(s.stance[self.leader_of[walker]])
         coercion = p.alpha_p * dp * (1 + p.phi * xw)
-        backlash = p.alpha_x * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
+        backlash = p.alpha_x * self.stance_shift[mem] * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
         b_after = b - coercion + backlash
-        after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau)
+        after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau, veto=veto)
         return float((now * worth).max()), float((after * worth).max())
 
     def summit_values(

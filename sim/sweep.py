@@ -127,7 +127,9 @@ class SweepSpec(_Data):
     metrics: list[str] | None = Field(None, description="Metrics to keep (all when absent).")
     trajectories: Trajectories = Field(default_factory=Trajectories)
     mode: Literal["free", "forcing"] | None = Field(None, description="Run mode; the scenario's when absent.")
-    steps: int | None = Field(None, ge=1, le=100_000, description="Weeks per run; the scenario's horizon when absent.")
+    steps: int | None = Field(
+        None, ge=1, le=100_000, description="Steps per run (of the scenario's clock); the scenario's horizon when absent."
+    )
     fixed: dict[str, float] = Field(default_factory=dict, description="Parameter overrides applied to every run.")
     batch_size: int = Field(DEFAULT_BATCH, ge=1, le=100_000, description="Runs per task (and per Parquet part).")
     morris_levels: int = Field(4, ge=2, le=20, description="Grid levels of the Morris design.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -431,12 +430,9 @@ def _with_marker_file(case: Case, tmp_path: Path) -> Case:
 def test_validate_refuses_bad_scenario(case: Case, tmp_path: Path, cli) -> None:
     case = _with_marker_file(case, tmp_path)
     path = case.write(tmp_path)
-    started = time.perf_counter()
     r = cli("validate", str(path))
-    elapsed = time.perf_counter() - started
     out = _all_output(r)
     assert "Traceback" not in out
-    assert elapsed < 2.0, f"took {elapsed:.1f}s"
     assert f"error: {path}" in r.stderr, r.stderr
     line = case.expected_line()
     if line is not None and case.field is not None:
@@ -544,12 +540,17 @@ def test_load_scenario_text_refuses_bad_text(text: str, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
-def test_load_scenario_text_refuses_oversized_text_quickly() -> None:
+def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoYaml:
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"yaml.{name} used: the size check must come before any parsing")
+
+    import sim.loading
+
+    monkeypatch.setattr(sim.loading, "yaml", NoYaml())
     text = TEACHING + "#" * (11 * 1024 * 1024)
-    started = time.perf_counter()
     with pytest.raises(ScenarioError, match=r"^big\.yaml: scenario is over 10 MiB$"):
         load_scenario_text(text, "big.yaml")
-    assert time.perf_counter() - started < 1.0
 
 
 def test_load_scenario_text_accepts_the_teaching_text() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import sim.figures.network
 from dashboard import ids
 from dashboard.cache import LRUCache, config_hash
 from dashboard.callbacks import (
@@ -152,7 +153,7 @@ def test_network_nodes_coloured_by_stance_and_positions_fixed(hanoi) -> None:
 
 def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytest.MonkeyPatch) -> None:
     assert F.network_figure(hanoi, 3).data[-1].type == "scatter"
-    monkeypatch.setattr(F, "GL_THRESHOLD", 5)
+    monkeypatch.setattr(sim.figures.network, "GL_THRESHOLD", 5)  # where the network figure reads it
     assert F.network_figure(hanoi, 3).data[-1].type == "scattergl"
 
 
@@ -373,7 +374,8 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     }
     assert sliders["parameters.kappa"] == 3.5
     found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
-    assert found["built"] == ["model", "alpha", "beta"] and found["open"] == [False, True, True, False, False]
+    # leaders', factions' and third parties' traits all match (third parties have traits since issue 14, item 5)
+    assert found["built"] == ["model", "alpha", "beta", "third parties"] and found["open"] == [False, True, True, True, False]
     # the signal catalogue's costs and magnitudes (issue 14, item 6), one heading per kind
     costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
     assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
@@ -498,7 +500,7 @@ def test_export_data_zips_events_and_series(service: Service) -> None:
 
 
 def test_export_report_is_the_html_report_or_else_the_run_directory(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dashboard.callbacks as cb
+    import dashboard.callbacks.export as cb  # where export_report looks its writer up
 
     config = service.config({"scenario": "teaching", "seed": 1})
     monkeypatch.setattr(cb, "report_writer", lambda: None)
@@ -523,7 +525,9 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
     assert base64.b64decode(report["content"]).decode() == "<html>teaching seed 1</html>"
 
 
-@pytest.mark.parametrize("module", ["dashboard.cache", "sim.runview", "dashboard.callbacks", "sim.figures"])
+@pytest.mark.parametrize(
+    "module", ["dashboard.cache", "sim.runview", "dashboard.callbacks.url", "dashboard.callbacks.choices", "sim.figures.nodes"]
+)
 def test_docstring_examples_hold(module: str) -> None:
     import doctest
     import importlib
@@ -577,3 +581,22 @@ def test_a_signal_cost_is_a_dashboard_parameter_and_a_fork_change(service: Servi
     assert result.scenario_document["signals"]["threat"] == {"cost": 0.3}
     assert check_fork_change(service, config, "signals.walk_away.effects.0.delta", 0.5) == []
     assert check_fork_change(service, config, "signals.threat.cost", 2) == ["signals.threat.cost: must be within [0, 1] (got 2)"]
+
+
+def test_a_refused_fork_change_fills_the_status_and_leaves_the_draft(service: Service) -> None:
+    """The draft's callback answers all four of its outputs when a change is refused: the status shows why,
+    and the draft, its view and the fork's week are left alone (before, it answered one value for four outputs,
+    which Dash rejects, so the refusal never reached the page)."""
+    from dash import no_update
+
+    from dashboard.callbacks.common import _emit
+    from dashboard.callbacks.fork import edit_draft
+
+    config = service.config({"scenario": "teaching", "seed": 0})
+    out = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 2, None, None, None, None, 4, config)
+    assert list(out) == ["status"]
+    assert [div.children for div in out["status"]] == ["This change cannot be made", "signals.threat.cost: must be within [0, 1] (got 2)"]
+    emitted = _emit(["draft", "draft_view", "status", "at"], out)
+    assert len(emitted) == 4 and emitted[0] is no_update and emitted[1] is no_update and emitted[3] is no_update
+    accepted = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 0.5, None, None, None, None, 4, config)
+    assert accepted["status"] == "" and accepted["draft"] == {"overrides": {"signals.threat.cost": 0.5}, "add": []}

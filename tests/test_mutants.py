@@ -19,7 +19,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # the test files each mutant's -k expression selects from
-FOCUSED = ("test_mechanisms.py", "test_summit_mechanisms.py", "test_effects.py", "test_roles.py")
+FOCUSED = (
+    "test_mechanisms.py",
+    "test_summit_mechanisms.py",
+    "test_effects.py",
+    "test_roles.py",
+    "test_contrarian.py",
+    "test_veto.py",
+    "test_member_fields.py",
+)
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
 MUTANTS = [
@@ -113,7 +121,13 @@ MUTANTS = [
     # infeasible actions keeping their weight
     ("feasible-ignored", "agents/policy.py", "w = np.where(feasible, np.exp(z), 0.0)", "w = np.exp(np.where(feasible, z, 0.0))", "quantal"),
     # Friedkin-Johnsen with susceptibility and stubbornness swapped
-    ("fj-swap", "sim/influence.py", "out = lam * (W @ x) + (1 - lam) * x0", "out = (1 - lam) * (W @ x) + lam * x0", "fj"),
+    ("fj-swap", "sim/influence.py", "out = lam * wx + (1 - lam) * x0", "out = (1 - lam) * wx + lam * x0", "fj"),
+    # veto players without a veto
+    ("veto-ignored", "sim/model.py", "            if vetoes.size:", "            if vetoes.size < 0:", "veto"),
+    # a stated limit moving with stance after all
+    ("stance-shift-ignored", "sim/model.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
+    # a contrarian edge pulling toward the speaker (its mirror term dropped)
+    ("contrarian-ignored", "sim/influence.py", "wx = wx + contrarian\n    out = lam * wx", "wx = wx\n    out = lam * wx", "contrarian"),
     # Richardson: the others' hostility calming instead of provoking
     ("richardson-sign", "sim/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
     # hawks under-reading hostility instead of over-reading it

@@ -86,12 +86,12 @@ def test_report_into_a_missing_folder_creates_it(cli, run_dir: Path, tmp_path: P
 
 def test_report_into_a_folder_under_a_file_fails_at_once(cli, run_dir: Path, tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "plain").write_text("x")
-    import sim.report
+    import sim.report.run_report
 
     def no_work(*a, **k):
         raise AssertionError("the report was built before the output path was checked")
 
-    monkeypatch.setattr(sim.report, "load_run", no_work)
+    monkeypatch.setattr(sim.report.run_report, "load_run", no_work)  # where the run report loads its run
     r = cli("report", str(run_dir), "-o", str(tmp_path / "plain" / "sub" / "r.html"))
     assert r.code == 2
     assert f"{tmp_path / 'plain'} is a file, not a directory" in flat(r.stderr)

@@ -1,0 +1,39 @@
+"""What the page's parts share: the outputs type, the error box, the outcome badge, the issue labels and the positional emitter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dash import html, no_update
+
+from dashboard.service import Service
+from sim import figures as F
+from sim.errors import InputError
+from sim.labels import outcome_label
+
+Out = dict[str, Any]
+
+
+def error_box(messages: Sequence[str], title: str | None = None) -> list[Any]:
+    """The error banner's content: the file:line: field: problem lines (empty list hides it)."""
+    if not messages:
+        return []
+    head = [html.Div(title, style={"fontWeight": "700", "fontFamily": "inherit", "marginBottom": "4px"})] if title else []
+    return [*head, *[html.Div(m) for m in messages]]
+
+
+OUTCOME_BADGE = {k: (outcome_label(k), colour) for k, colour in F.OUTCOME_COLOURS.items()}
+
+
+def dimension_labels(service: Service, config: Mapping[str, Any]) -> dict[str, str]:
+    """Display labels of the issue dimensions (from the scenario: run manifests carry only their ids)."""
+    try:
+        sc, _ = service.base_scenario(service.config(config)["scenario"])
+    except InputError:
+        return {}
+    return {d.id: d.label for d in sc.issues}
+
+
+def _emit(names: Sequence[str], values: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(n, no_update) for n in names)

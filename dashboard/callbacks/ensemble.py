@@ -1,0 +1,177 @@
+"""The ensemble: many seeds of the configuration run in the background, ticked into outcome shares, survival curves and fans."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dash import Dash, Input, Output, State
+
+from dashboard import ids
+from dashboard.callbacks.common import Out, _emit
+from dashboard.layout import progress_bar
+from dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
+from sim import figures as F
+from sim.errors import InputError
+from sim.runview import run_view, short_name, side_colours
+from sim.survival import survival_of_runs
+from sim.survival_figure import SURVIVAL_CURVES, survival_figure
+
+
+def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
+    """Start an ensemble on the server; the browser's store gets its id (and copies of n and done, for display only)."""
+    if not config or not isinstance(config, Mapping):
+        return {}
+    total = _count(n, default=200)
+    try:
+        job = service.start_ensemble(config, total)
+    except InputError as exc:
+        return {"timer_disabled": True, "progress": progress_bar(0, 1, "; ".join(input_messages(exc)))}
+    return {
+        "ensemble": _ens_store(job),
+        "timer_disabled": False,
+        "progress": progress_bar(0, job.n),
+    }
+
+
+def _count(value: Any, default: int) -> int:
+    """A run count from the browser: a whole number of at most 7 digits (else ``default``); the service clamps it."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str) and 0 < len(value.strip()) <= 7 and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return default
+
+
+def _ens_store(job: Any) -> dict[str, Any]:
+    return {"id": job.id, "n": job.n, "done": job.done, "running": job.running}
+
+
+def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: float = 0.3) -> Out:
+    """One bounded chunk of the ensemble named by the store's id; the figures when it is complete.
+
+    The store's ``n``, ``done``, ``running`` and ``config`` are ignored: the
+    job on the server says how much is left, and a tick computes at most
+    :data:`dashboard.service.MAX_RUNS_PER_TICK` runs.
+    """
+    job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
+    if job is None:
+        if isinstance(ens, Mapping) and ens.get("id") is not None:
+            return {
+                "timer_disabled": True,
+                "ensemble": None,
+                "progress": progress_bar(0, 1, "this ensemble is no longer on the server; run it again"),
+            }
+        return {"timer_disabled": True}
+    if not job.running and job.done < job.n:
+        return {"timer_disabled": True, "ensemble": _ens_store(job)}
+    try:
+        done = service.advance_job(job, budget_s=budget_s)
+    except InputError as exc:
+        job.running = False
+        return {
+            "timer_disabled": True,
+            "ensemble": _ens_store(job),
+            "progress": progress_bar(0, job.n, "; ".join(input_messages(exc))),
+        }
+    out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
+    if done >= job.n:
+        out["timer_disabled"] = True
+        # built once per job, by whichever tick first sees it complete: the browser keeps only the newest tick's
+        # response, and that may be a tick that did no runs (the finishing one was overtaken on its way back)
+        with job.figures_lock:
+            if job.figures is None:
+                job.figures = ensemble_figures(service, job.config, job.n, job.members)
+        out.update(job.figures)
+        out["progress"] = progress_bar(job.n, job.n, f"{job.n} runs done")
+    return out
+
+
+def ensemble_cancel(service: Service, ens: Mapping[str, Any] | None) -> Out:
+    job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
+    if job is None:
+        return {"timer_disabled": True}
+    job.running = False
+    return {
+        "timer_disabled": True,
+        "ensemble": _ens_store(job),
+        "progress": progress_bar(job.done, job.n, "cancelled"),
+    }
+
+
+def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, members: list[dict[str, Any]]) -> Out:
+    """Outcome probabilities (Wilson 95%) and fan charts of trust and pressure over an N-seed ensemble's members."""
+    base = service.result(config)
+    view = run_view(base)
+    colours = side_colours(base)
+    outcomes = F.outcome_figure([m["outcome"] for m in members])
+    bands = []
+    for key in members[0]["trust"]:
+        a, s = key.split(">")
+        side = view.side_of(a) or ""
+        bands.append(
+            (
+                f"{short_name(view.names.get(a, a), 16)} → {view.side_names.get(s, s)}",
+                colours.get(side, "#777"),
+                stack([m["trust"][key] for m in members]),
+            )
+        )
+    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)")
+    pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
+    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)")
+    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure, **ensemble_survival_figures(members)}
+
+
+def ensemble_survival_figures(members: Sequence[Mapping[str, Any]]) -> Out:
+    """Kaplan–Meier curves of the ensemble's time to agreement and moratorium survival, from the members' stored metrics."""
+    columns = {k: [m.get(k) for m in members] for k in SURVIVAL_METRICS}
+    tables = survival_of_runs({k: [math.nan if v is None else float(v) for v in vs] for k, vs in columns.items()})
+    out: Out = {}
+    for key, name in (("agreement", "ens_km_agreement"), ("moratorium", "ens_km_moratorium")):
+        title, x_title, y_title, _caption = SURVIVAL_CURVES[key]
+        t = tables[key]
+        out[name] = survival_figure([(title.split(" (")[0], t)], f"{title}, {t.n} of {len(members)} runs", x_title=x_title, y_title=y_title)
+    return out
+
+
+def _register_ensemble(app: Dash, service: Service) -> None:
+    """The callbacks of ensemble."""
+    ens_names = [
+        "ensemble",
+        "timer_disabled",
+        "progress",
+        "ens_outcomes",
+        "ens_trust",
+        "ens_pressure",
+        "ens_km_agreement",
+        "ens_km_moratorium",
+    ]
+    ens_outputs = [
+        Output(ids.ENSEMBLE, "data", allow_duplicate=True),
+        Output(ids.ENS_TIMER, "disabled", allow_duplicate=True),
+        Output(ids.ENS_PROGRESS, "children", allow_duplicate=True),
+        Output(ids.ENS_OUTCOMES, "figure", allow_duplicate=True),
+        Output(ids.ENS_TRUST, "figure", allow_duplicate=True),
+        Output(ids.ENS_PRESSURE, "figure", allow_duplicate=True),
+        Output(ids.ENS_KM_AGREEMENT, "figure", allow_duplicate=True),
+        Output(ids.ENS_KM_MORATORIUM, "figure", allow_duplicate=True),
+    ]
+
+    @app.callback(
+        *ens_outputs, Input(ids.ENS_RUN, "n_clicks"), State(ids.CONFIG, "data"), State(ids.ENS_N, "value"), prevent_initial_call=True
+    )
+    def _ens_start(_n: Any, config: Any, n: Any) -> tuple[Any, ...]:
+        return _emit(ens_names, ensemble_start(service, config, n))
+
+    @app.callback(*ens_outputs, Input(ids.ENS_TIMER, "n_intervals"), State(ids.ENSEMBLE, "data"), prevent_initial_call=True)
+    def _ens_tick(_n: Any, ens: Any) -> tuple[Any, ...]:
+        return _emit(ens_names, ensemble_tick(service, ens))
+
+    @app.callback(*ens_outputs, Input(ids.ENS_CANCEL, "n_clicks"), State(ids.ENSEMBLE, "data"), prevent_initial_call=True)
+    def _ens_cancel(_n: Any, ens: Any) -> tuple[Any, ...]:
+        return _emit(ens_names, ensemble_cancel(service, ens))

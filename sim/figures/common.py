@@ -1,0 +1,192 @@
+"""What every figure shares: the colours, the small template, the week axis with its step marker and veil.
+
+The marker of the current step is always ``layout.shapes[0]`` and the veil over the weeks after
+``until`` is ``layout.shapes[1]`` (:func:`_step_marker`, :func:`_curtain`): the dashboard's per-step
+``Patch`` updates rely on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import plotly.graph_objects as go
+
+from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
+from sim.labels import outcome_label
+from sim.run import RunResult
+from sim.runview import date_of, run_view, short_name
+
+#: Dove (0) to hawk (1); deliberately neither side's blue nor red.
+STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0, "#d95f02"]]
+#: Above this many nodes the network is drawn with WebGL (Scattergl).
+GL_THRESHOLD = 300
+#: Arrows drawn as annotations at most; more signals in a week are drawn as plain segments.
+MAX_ARROWS = 120
+OUTCOME_LABELS = {k: outcome_label(k, capital=True) for k in _OUTCOME_IDS}
+"""Outcome -> label, from the label table the reports share (sim/labels.py)."""
+WEEK_AXIS = "week (one step of the run)"
+"""Title of every time axis: the scenario's step is a week."""
+FUTURE_LEGEND = "faded: weeks after the one on screen (not yet reached)"
+OUTCOME_COLOURS = {
+    "agreement_comprehensive": "#4d9221",
+    "agreement_interim": "#a1d76a",
+    "declaration": "#2a9d8f",
+    "walk_away": "#e76f51",
+    "escalation": "#8c1d18",
+    "stalemate": "#9e9e9e",
+}
+_SIGNAL_COLOURS = {"conciliatory": "#1b9e77", "hostile": "#d95f02", "neutral": "#666666"}
+_PRESSURE_DASH = {"pressure_economic": "solid", "pressure_domestic": "dash", "pressure_military": "dot"}
+_PRESSURE_LABEL = {"pressure_economic": "economic", "pressure_domestic": "domestic", "pressure_military": "military"}
+_EXTRA_DASH = ("dot", "dashdot", "longdash", "longdashdot")
+_FONT = {"family": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif", "size": 12, "color": "#222"}
+_AXIS = {"gridcolor": "#eceef1", "linecolor": "#c8ccd2", "zerolinecolor": "#dfe2e6", "ticks": "", "showline": True, "automargin": True}
+#: A small template (plotly's own templates add ~7 kB to every figure sent to the browser).
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": _FONT,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "hoverlabel": {"font": {"size": 12}},
+        "colorway": ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"],
+    }
+)
+
+
+# --------------------------------------------------------------------- helpers
+def _layout(fig: go.Figure, title: str | None, height: int = 300, legend: bool = True, **kw: Any) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}} if title else None,
+        height=height,
+        margin={"l": 48, "r": 12, "t": 34 if title else 10, "b": 36},
+        font=_FONT,
+        showlegend=legend,
+        legend={"orientation": "h", "y": -0.18, "x": 0, "yanchor": "top", "font": {"size": 11}},
+        hovermode="closest",
+        uirevision="keep",
+        **kw,
+    )
+    return fig
+
+
+def _step_marker(step: int | None) -> dict[str, Any]:
+    """The current-step marker; always ``layout.shapes[0]`` (visible only with a step)."""
+    x = 0 if step is None else int(step)
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "rgba(0,0,0,0.45)", "width": 1.5},
+        "visible": step is not None,
+        "layer": "above",
+    }
+
+
+def _fork_marker(compare: RunResult | None) -> list[dict[str, Any]]:
+    fork = (compare.manifest.get("fork") or {}) if compare is not None else {}
+    if "at_step" not in fork:
+        return []
+    x = int(fork["at_step"])
+    return [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "rgba(0,0,0,0.35)", "width": 1, "dash": "dot"},
+        }
+    ]
+
+
+def _curtain(until: int | None, last: int) -> dict[str, Any]:
+    """``layout.shapes[1]``: a veil over the weeks after ``until`` (what has not happened yet); hidden for None."""
+    x = 0 if until is None else int(until)
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": last + 0.5,
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(255,255,255,0.82)",
+        "line": {"width": 0},
+        "layer": "above",
+        "visible": until is not None,
+    }
+
+
+def _last_step(result: RunResult, compare: RunResult | None = None) -> int:
+    last = run_view(result).last_step
+    return max(last, run_view(compare).last_step) if compare is not None else last
+
+
+def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = None) -> None:
+    view = run_view(result)
+    last = view.last_step
+    if compare is not None:
+        last = max(last, run_view(compare).last_step)
+    fig.update_xaxes(title_text=WEEK_AXIS, title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
+
+
+def _future_key(fig: go.Figure, until: int | None) -> None:
+    """A legend entry for the veil over the weeks not yet reached (only when the figure is veiled)."""
+    if until is None:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=FUTURE_LEGEND,
+            marker={"symbol": "square", "size": 11, "color": "rgba(200,205,212,0.35)", "line": {"color": "#c8ccd2", "width": 1}},
+            hoverinfo="skip",
+            meta=["future", "", -1],
+        )
+    )
+
+
+def _dates(result: RunResult, steps: Iterable[int]) -> list[str]:
+    return [date_of(result, int(s)) for s in steps]
+
+
+def is_group(node: str) -> bool:
+    """Whether ``node`` names a group of factions (``side:role``; actor ids cannot hold a colon)."""
+    return ":" in node
+
+
+def _side_of(view: Any, actor: str) -> str | None:
+    return actor.split(":", 1)[0] if is_group(actor) else view.side_of(actor)
+
+
+def _side_label(view: Any, side: str) -> str:
+    return short_name(view.side_names.get(side, side), 18)
+
+
+def _legend_key(name: str, colour: str, dash: str) -> go.Scatter:
+    return go.Scatter(x=[None], y=[None], mode="lines", name=name, line={"color": colour, "dash": dash, "width": 2}, hoverinfo="skip")
+
+
+def _tint(hex_colour: str, amount: float) -> str:
+    """``hex_colour`` mixed with white: amount 1 is the colour, 0 white."""
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    mix = [round(255 - (255 - c) * amount) for c in (r, g, b)]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,0 +1,335 @@
+"""Every chart a report embeds, sized for the A4 text column: the run's (drawn by :mod:`sim.figures`, which the
+dashboard shares), the historical record against the run, survival curves, and a sweep's (:mod:`sim.sweep_figures`)."""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow.compute as pc
+
+from sim.labels import outcome_label
+from sim.report.files import _first_line
+from sim.report.narrative import turning_points
+from sim.run import RunResult
+from sim.stats import wilson_bounds
+from sim.survival import SurvivalTable, summary_rows, survival_of_runs
+
+CONTENT_WIDTH = 680
+"""Width of the text column and of every chart, in CSS px: A4 (210 mm) less 15 mm margins is 180 mm = 680 px."""
+HALF_WIDTH = 330
+
+
+# ------------------------------------------------------------------ figures
+
+
+@dataclass
+class Chart:
+    """One chart of a report: its HTML (div + script) and caption."""
+
+    id: str
+    title: str
+    caption: str
+    html: str = ""
+    error: str = ""
+    half: bool = False
+    figure: Any = None
+
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": False, "displayModeBar": False}
+"""Charts keep hover, drag-to-zoom and double-click-to-reset; no toolbar (it would cover legends, and paper has none)."""
+
+
+def _chart(cid: str, title: str, caption: str, make: Callable[[], Any], half: bool = False, height: int | None = None) -> Chart:
+    """Call a figure function; a failure becomes a visible note in the report, not a crash."""
+    chart = Chart(cid, title, caption, half=half)
+    try:
+        fig = make()
+        _fit(fig, HALF_WIDTH if half else CONTENT_WIDTH, height)
+        chart.figure = fig
+        chart.html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=cid, config=PLOT_CONFIG)
+    except Exception as exc:  # a broken figure function must not lose the whole report
+        chart.error = f"{type(exc).__name__}: {_first_line(exc)}"
+    return chart
+
+
+def _fit(fig: Any, width: int, height: int | None = None) -> None:
+    """Fix a figure's size to the report column so that screen and A4 print agree."""
+    h = height or fig.layout.height or (420 if width >= CONTENT_WIDTH else 300)
+    fig.update_layout(width=width, height=h, autosize=False)
+    if fig.layout.title and fig.layout.title.text:  # the report's numbered caption carries the title
+        fig.update_layout(title=None)
+    if fig.layout.paper_bgcolor is None:
+        fig.update_layout(paper_bgcolor="white")
+
+
+def _figures_module() -> Any:
+    try:
+        import sim.figures as figures  # lazy: plotly is heavy, and only reports draw
+    except ImportError as exc:
+        return exc
+    return figures
+
+
+def run_charts(result: RunResult) -> list[Chart]:
+    """The run report's charts, drawn by the figure functions the dashboard uses too (sim/figures/)."""
+    figures = _figures_module()
+    end = _last_step(result)
+    turns_text = turning_points(result)
+    turns = [s for s in turns_text if 0 < s < end]
+
+    def fn(name: str) -> Callable[..., Any]:
+        if isinstance(figures, Exception):
+            raise RuntimeError(f"sim.figures is not available ({figures})")
+        f = getattr(figures, name, None)
+        if f is None:
+            raise RuntimeError(f"sim.figures has no {name}()")
+        return f  # type: ignore[no-any-return]
+
+    charts = [
+        _chart(
+            "fig-trust",
+            "Trust between the principals",
+            "Each leader's belief that the other side is trustworthy (probability of the reciprocating type), week by week.",
+            lambda: fn("trust_figure")(result),
+        ),
+        _chart(
+            "fig-pressure",
+            "Pressure and tension",
+            "Economic, domestic and military pressure on each side, and the tension between them.",
+            lambda: fn("pressure_figure")(result),
+        ),
+        _chart(
+            "fig-stance",
+            "Stances of every actor",
+            "Each actor's stance (0 = dovish, 1 = hawkish) over time.",
+            lambda: fn("stance_figure")(result),
+        ),
+        _chart(
+            "fig-zone",
+            "Zone of possible agreement",
+            "Share of the issue space both sides' coalitions would ratify, week by week.",
+            lambda: fn("zone_figure")(result),
+        ),
+        _chart(
+            "fig-issues",
+            f"Issue space at the end (week {end})",
+            "Each side's win-set on the grid of possible deals at the last step; their overlap is the zone of agreement.",
+            lambda: fn("issue_space_figure")(result, end),
+        ),
+        _chart(
+            "fig-trust-matrix",
+            f"Trust matrix at the end (week {end})",
+            "Every actor's trust in every side at the last step.",
+            lambda: fn("trust_heatmap")(result, end),
+        ),
+    ]
+
+    def network(step: int) -> Any:
+        return fn("network_figure")(result, step)
+
+    net_steps = [0, *turns, end] if end > 0 else [0]
+    for s in dict.fromkeys(net_steps):
+        label = "start" if s == 0 else "end" if s == end else f"turning point: {turns_text[s]}"
+        charts.append(
+            _chart(
+                f"fig-network-{s}",
+                f"Influence network, week {s} ({label})",
+                "Who listens to whom: edge width is influence weight, node size influence, node colour the actor's stance; "
+                "arrows are the signals of that week (teal conciliatory, orange hostile).",
+                functools.partial(network, s),
+                height=400,
+            )
+        )
+    return charts
+
+
+def _last_step(result: RunResult) -> int:
+    try:
+        v = pc.max(result.series["step"]).as_py()
+        return int(v) if v is not None else 0
+    except Exception:
+        return int(result.manifest.get("metrics", {}).get("steps_run", 1) or 1) - 1
+
+
+def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> Chart:
+    """The run's significant events beside the historical record on one date axis."""
+    import plotly.graph_objects as go  # heavy (plotly): only when a report is drawn
+
+    def make() -> Any:
+        fig = go.Figure()
+        rx = [r["date"] for r in record]
+        fig.add_trace(
+            go.Scatter(
+                x=rx,
+                y=["Historical record"] * len(rx),
+                mode="markers",
+                marker=dict(symbol="diamond", size=11, color="#333"),
+                text=[html.escape(r["text"]) for r in record],
+                hovertemplate="%{x|%d %b %Y}<br>%{text}<extra>record</extra>",
+                name="Historical record",
+            )
+        )
+        colours = {"summit": "#2166ac", "hostile": "#b2182b", "conciliatory": "#1b7837", "shock": "#8c510a"}
+        for cat, label in (("summit", "summit / outcome"), ("hostile", "hostile"), ("conciliatory", "conciliatory"), ("shock", "shock")):
+            sel = [i for i in items if i["category"] == cat]
+            if not sel:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[i["date"] for i in sel],
+                    y=["This run"] * len(sel),
+                    mode="markers",
+                    marker=dict(size=9, color=colours[cat], opacity=0.8, line=dict(width=0.5, color="white")),
+                    text=[html.escape(i["text"]) for i in sel],
+                    hovertemplate="%{x|%d %b %Y}<br>%{text}<extra>" + label + "</extra>",
+                    name=f"run: {label}",
+                )
+            )
+        fig.update_layout(
+            template="simple_white",
+            height=230,
+            margin=dict(l=120, r=20, t=10, b=40),
+            legend=dict(orientation="h", y=-0.35, x=0),
+            yaxis=dict(categoryorder="array", categoryarray=["This run", "Historical record"], showgrid=True),
+            xaxis=dict(type="date", showgrid=True),
+            font=dict(size=11),
+        )
+        return fig
+
+    return _chart(
+        "fig-history",
+        "The run beside the historical record",
+        "Top: dated entries of the scenario's historical record. Bottom: this run's significant events. Hover for the text.",
+        make,
+        height=230,
+    )
+
+
+def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
+    """Every chart and table of the sweep report, keyed by section."""
+    import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
+
+    ok = sf.ok_runs(runs)
+    outcomes = sf.outcomes_of(runs)
+    params = sf.param_columns(runs)
+    metrics = sf.metric_columns(runs)
+    sensitivity = manifest.get("sensitivity") or {}
+    main = outcomes[0] if outcomes else None
+    out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": [], "survival": []}
+    if main is None:
+        return out
+    # pooled over every finished run of the sweep, whatever its design point
+    out["survival"] = survival_parts(survival_of_runs(ok, prefix="metric."), "fig-km", "finished runs (all design points pooled)")
+    n = len(ok)
+    for o in outcomes:
+        k = int((ok["outcome"].astype(str) == o).sum())
+        lo, hi = wilson_bounds(k, n)
+        out["outcomes"].append({"outcome": outcome_label(o), "k": k, "p": k / n if n else math.nan, "lo": float(lo[0]), "hi": float(hi[0])})
+    out["share"] = _chart(
+        "fig-outcomes",
+        "Outcomes of all finished runs",
+        "Share of each outcome with a Wilson 95% interval.",
+        lambda: sf.outcome_share_figure(runs),
+    )
+    for i, p in enumerate(params):
+        out["params"].append(
+            _chart(
+                f"fig-param-{i}",
+                f"Outcome probabilities against {sf.pretty(p)}",
+                f"Share of finished runs ending in each outcome per {'level' if runs[p].nunique() <= sf.MAX_LEVELS else 'quantile bin'} "
+                f"of {sf.pretty(p)} (other parameters varying); shaded bands are Wilson 95% intervals.",
+                functools.partial(sf.outcome_probability_figure, runs, p, outcomes=outcomes),
+                height=330,
+            )
+        )
+    ranked = sf.rank_parameters(runs, main, _sensitivity_for(sensitivity, main))
+    out["ranked"] = [sf.pretty(p) for p in ranked]
+    for i, (a, b) in enumerate(sf.top_pairs(ranked, 3)):
+        out["heatmaps"].append(
+            _chart(
+                f"fig-heat-{i}",
+                f"P({main}) over {sf.pretty(a)} × {sf.pretty(b)}",
+                f"Share of finished runs ending in {main} in each cell of the two parameters (levels or quantile bins), "
+                "pooled over the other parameters; hover for the number of runs.",
+                functools.partial(sf.outcome_heatmap, runs, a, b, main),
+                height=380,
+            )
+        )
+    for i, (metric, entry) in enumerate(sorted(sensitivity.items())):
+        if not isinstance(entry, Mapping) or not entry.get("indices"):
+            continue
+        method = str(entry.get("method", ""))
+        out["sensitivity"].append(
+            _chart(
+                f"fig-sens-{i}",
+                f"{metric} ({method})",
+                "First-order S1 and total ST Sobol indices." if method == "sobol" else "Morris μ* (mean absolute elementary effect) and σ.",
+                functools.partial(sf.sensitivity_figure, metric, entry),
+                half=True,
+            )
+        )
+    for i, metric in enumerate(metrics):
+        summary = sf.metric_summary(runs, metric)
+        if summary["n"] == 0:
+            out["metrics"].append({"summary": summary, "chart": None})
+            continue
+        out["metrics"].append(
+            {
+                "summary": summary,
+                "chart": _chart(
+                    f"fig-metric-{i}",
+                    summary["name"],
+                    "",
+                    functools.partial(sf.metric_distribution_figure, runs, metric),
+                    half=True,
+                    height=230,
+                ),
+            }
+        )
+    return out
+
+
+def survival_parts(tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs") -> list[dict[str, Any]]:
+    """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced weeks) of a report."""
+    from sim.survival_figure import SURVIVAL_CURVES, risk_weeks, survival_figure  # lazy: plotly only when a report is drawn
+
+    parts = []
+    for key, (title, x_title, y_title, caption) in SURVIVAL_CURVES.items():
+        t = tables.get(key)
+        if t is None:
+            continue
+        median = t.median()
+        parts.append(
+            {
+                "key": key,
+                "title": title,
+                "n": t.n,
+                "events": t.n_events,
+                "median": median,
+                "rows": summary_rows(t, risk_weeks([t])) if t.n else [],
+                "chart": _chart(
+                    f"{id_prefix}-{key}",
+                    title,
+                    f"{caption} Estimated from {t.n} {what}, {t.n_events} with the event.",
+                    functools.partial(survival_figure, [(title.split(" (")[0], t)], title, x_title=x_title, y_title=y_title),
+                    height=360,
+                )
+                if t.n
+                else None,
+            }
+        )
+    return parts
+
+
+def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
+    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
+    out = dict(sensitivity)
+    alias = "agreement" if outcome.startswith("agreement") else outcome
+    if outcome not in out and alias in out:
+        out[outcome] = out[alias]
+    return out

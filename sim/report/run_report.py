@@ -1,0 +1,167 @@
+"""The run report (and a backtest directory's, which is its typical run's): summary, scenario, narrative, charts, record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from sim.errors import RunDirError
+from sim.labels import outcome_label
+from sim.report.charts import history_chart, run_charts, survival_parts
+from sim.report.context import _backtest_or_none, scenario_context
+from sim.report.files import _first_line, is_run_dir, load_run
+from sim.report.narrative import PRESSURE_THRESHOLD, STANCE_THRESHOLD, TRUST_THRESHOLD, narrative
+from sim.report.page import _render, _safe_charts, _write_page
+from sim.report.tables import event_table, fmt_value, metric_rows
+from sim.run import RunResult
+from sim.summary import outcome_sentence
+from sim.survival import survival_of_runs
+
+# ---------------------------------------------------------------- run report
+
+
+def render_run_report(
+    result: RunResult, run_dir: str | Path | None = None, backtest_dir: str | Path | None = None
+) -> tuple[str, list[str]]:
+    """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed).
+
+    With ``backtest_dir`` (a ``summitry backtest --out`` directory whose typical run ``result`` is),
+    the page is that backtest's report: its fit-to-history section is the backtest's own (the
+    ensemble's pattern shares, the skill over the null model, the baselines), and the run is shown
+    as the backtest's typical run.
+    """
+    m = result.manifest
+    sc = scenario_context(m, result.scenario_document, str(run_dir) if run_dir is not None else "run directory")
+    items = narrative(result)
+    charts = run_charts(result)
+    history = None
+    if sc["record"]:
+        history = _history_rows(sc["record"], items, m)
+        charts.append(history_chart(result, sc["record"], items))
+    cols, rows = event_table(result)
+    saved = ""
+    if run_dir is not None and (Path(run_dir) / "run.json").exists():
+        saved = dt.datetime.fromtimestamp((Path(run_dir) / "run.json").stat().st_mtime, dt.UTC).strftime("%d %B %Y, %H:%M UTC")
+    overrides = [
+        {"path": k, "value": fmt_value(v), "default": fmt_value(sc["defaults"].get(k)) if k in sc["defaults"] else "—"}
+        for k, v in sorted((m.get("overrides") or {}).items())
+    ]
+    actors = m.get("actors", [])
+    side_names = {sid: s.get("name", sid) for sid, s in (m.get("sides") or {}).items()}
+    try:
+        sentence = outcome_sentence(result)
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        sentence = f"Outcome: {m.get('outcome')} (the summary sentence could not be formed: {_first_line(exc)})."
+    main_charts = [c for c in charts if c.id != "fig-history"]
+    warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
+    backtest = _backtest_or_none(backtest_dir if backtest_dir is not None else run_dir, warnings)
+    ensemble = ensemble_survival(run_dir, warnings)
+    n_charts = len(main_charts) + (1 if history else 0)
+    for x in ensemble:
+        if x["chart"] is not None:
+            if x["chart"].error:
+                warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
+            n_charts += 1
+            x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
+    page = _render(
+        "run_report.html.j2",
+        report_kind="backtest report" if backtest_dir is not None else "run report",
+        backtest=backtest,
+        ensemble=ensemble,
+        m=m,
+        sc=sc,
+        title=sc["title"],
+        outcome=sentence,
+        outcome_code=outcome_label(m.get("outcome")),
+        metrics=metric_rows(m),
+        items=items,
+        thresholds={"trust": TRUST_THRESHOLD, "stance": STANCE_THRESHOLD, "pressure": PRESSURE_THRESHOLD},
+        n_events=result.events.num_rows,
+        charts=_safe_charts(main_charts),
+        history_chart=_safe_charts([c for c in charts if c.id == "fig-history"], start=len(main_charts) + 1),
+        history=history,
+        n_main=len(main_charts),
+        overrides=overrides,
+        versions=dict(m.get("versions") or {}),
+        saved=saved,
+        actors=actors,
+        side_names=side_names,
+        event_columns=cols,
+        event_rows=rows,
+        warnings=warnings,
+    )
+    return page, warnings
+
+
+def ensemble_survival(run_dir: str | Path | None, warnings: list[str]) -> list[dict[str, Any]]:
+    """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
+
+    Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
+    """
+    if run_dir is None:
+        return []
+    parent = Path(run_dir).resolve().parent
+    if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
+        return []
+    try:
+        runs = pq.read_table(parent / "runs.parquet").to_pandas()
+    except Exception as exc:  # a report must render even if the section cannot
+        warnings.append(f"ensemble curves left out: {parent / 'runs.parquet'}: {_first_line(exc)}")
+        return []
+    if "time_to_agreement" not in runs.columns or "model" not in runs.columns:
+        return []
+    model = runs[runs["model"] == "model"]
+    return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble")
+
+
+def _history_rows(
+    record: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """One row per week that has a record entry or a significant run event (dated by the run's calendar)."""
+    weeks: dict[int, dict[str, Any]] = {}
+
+    def week(n: int) -> dict[str, Any]:
+        return weeks.setdefault(n, {"week": n, "record": [], "run": [], "date": _week_date(manifest, n)})
+
+    for r in record:
+        week(int(r["week"]))["record"].append(r)
+    for i in items:
+        week(int(i["step"]))["run"].append(i)
+    return [weeks[k] for k in sorted(weeks)]
+
+
+def _week_date(manifest: Mapping[str, Any], week: int) -> str:
+    try:
+        start = dt.date.fromisoformat(str(manifest["start"])[:10])
+        return (start + dt.timedelta(days=week * int(manifest.get("step_days", 7)))).isoformat()
+    except (KeyError, ValueError, TypeError):
+        return ""
+
+
+def write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:
+    """Write the HTML report of a saved run (and, with ``pdf``, a PDF beside it); returns the HTML path."""
+    return _write_run_report(run_dir, out_path, pdf)[0]
+
+
+def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
+    result = load_run(run_dir)
+    page, warnings = render_run_report(result, run_dir)
+    return _write_page(page, out_path, pdf), warnings
+
+
+def _write_backtest_report(backtest_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
+    """The report of a ``summitry backtest --out`` directory: its typical run (example-run/) with the backtest's fit section."""
+    d = Path(backtest_dir)
+    example = d / "example-run"
+    if not is_run_dir(example):
+        raise RunDirError(
+            f"{d}: a backtest directory without its typical run ({example}/run.json is missing); "
+            "rerun `summitry backtest SCENARIO --out DIR` to write one"
+        )
+    result = load_run(example)
+    page, warnings = render_run_report(result, example, backtest_dir=d)
+    return _write_page(page, out_path, pdf), warnings
