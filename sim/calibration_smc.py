@@ -69,7 +69,7 @@ SMC_DEFAULTS: dict[str, Any] = {
     "min_acceptance": 0.02,
     "pilot": 16,
 }
-"""The default budget (singapore-2018, seed 0: 2,770 particles, 11,080 runs over 6 generations)."""
+"""The default budget (singapore-2018, seed 0: 3,363 particles, 13,452 runs over 6 generations; docs/calibration.md)."""
 
 PARTICLES_PER_TASK = 4
 """Particles a worker simulates per task (changes the speed only, never the result)."""

@@ -3,6 +3,7 @@ resumption after SIGKILL, the command's outputs and its refusals."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -10,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +33,68 @@ from sim.calibration_smc import (
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-# a small, fast calibration: singapore-2018's runs are the cheapest of the reference cases
-TINY = ["--population", "10", "--generations", "3", "--runs-per-point", "1", "--pilot", "2", "--backtest-runs", "0"]
-TINY += ["--parameters", "kappa=0.5:5", "--parameters", "lambda_q=1:20"]
-TINY_KW = {"population": 10, "generations": 3, "runs_per_particle": 1, "pilot": 2, "backtest_runs": 0}
 PRIORS = {"parameters.kappa": (0.5, 5.0), "parameters.lambda_q": (1.0, 20.0)}
+
+# The short case: the teaching case cut to 10 weeks, with a record of three patterns (its typical run: the summit
+# scheduled in week 1, held around week 7, Ada's trust in Beta near 0.4 at the end). A calibration of it is a few
+# seconds; make test runs every check on it. The same checks on singapore-2018 with more generations and a local
+# process pool are `make calibrate-check` (marker "calibration").
+SHORT_PATTERNS = [
+    {"id": "scheduled", "text": "summit scheduled in week 1", "kind": "summit_scheduled", "window": [1, 1], "tolerance": 2},
+    {"id": "held", "text": "summit held in week 7", "kind": "summit_held", "window": [7, 7], "tolerance": 2},
+    {
+        "id": "trust",
+        "text": "Ada's trust in Beta at week 9",
+        "state": {"agent": "ada", "variable": "trust_beta", "measure": "mean", "within": [0.3, 0.5], "slack": 0.1},
+        "window": [9, 9],
+    },
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A calibration the tests run: its scenario, budget and the executors compared with the serial run."""
+
+    scenario: str
+    population: int
+    generations: int
+    executors: tuple[str, ...]
+
+    @property
+    def kw(self) -> dict[str, int]:
+        return {"population": self.population, "generations": self.generations, "runs_per_particle": 1, "pilot": 2, "backtest_runs": 0}
+
+    @property
+    def args(self) -> list[str]:
+        """The same budget as command-line flags."""
+        out = ["--population", str(self.population), "--generations", str(self.generations), "--runs-per-point", "1"]
+        out += ["--pilot", "2", "--backtest-runs", "0", "--parameters", "kappa=0.5:5", "--parameters", "lambda_q=1:20"]
+        return out
+
+
+@pytest.fixture(scope="session")
+def short_case(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from sim.scenario import load_raw
+
+    raw = dict(load_raw("teaching")[0])
+    raw["name"] = "teaching-short"
+    raw["time"] = {**raw["time"], "steps": 10}
+    raw["patterns"] = SHORT_PATTERNS
+    path = tmp_path_factory.mktemp("short") / "teaching-short.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return str(path)
+
+
+CASES = [
+    pytest.param(Case("short", 8, 2, ("dask",)), id="short"),
+    pytest.param(Case("singapore-2018", 10, 3, ("local", "dask")), id="singapore-2018", marks=pytest.mark.calibration),
+]
+
+
+@pytest.fixture(params=CASES)
+def case(request: pytest.FixtureRequest, short_case: str) -> Case:
+    c: Case = request.param
+    return Case(short_case, c.population, c.generations, c.executors) if c.scenario == "short" else c
 
 
 # ------------------------------------------------------------------ by hand
@@ -93,100 +153,158 @@ def test_weighted_quantiles_and_the_posterior_summary_by_hand() -> None:
 # --------------------------------------------------------- determinism
 
 
-@pytest.mark.slow
-def test_same_seed_same_populations_on_any_executor(tmp_path: Path) -> None:
-    serial = calibrate_smc("singapore-2018", tmp_path / "serial", PRIORS, seed=4, executor="serial", **TINY_KW)
-    local = calibrate_smc("singapore-2018", tmp_path / "local", PRIORS, seed=4, executor="local", workers=2, **TINY_KW)
-    calibrate_smc("singapore-2018", tmp_path / "dask", PRIORS, seed=4, executor="dask", workers=2, **TINY_KW)  # a LocalCluster
-    for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml"):
-        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
-        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
-    assert serial.calibrated == local.calibrated
-    other = calibrate_smc("singapore-2018", tmp_path / "other", PRIORS, seed=5, executor="serial", **TINY_KW)
+def test_same_seed_same_populations_on_any_executor(case: Case, tmp_path: Path) -> None:
+    serial = calibrate_smc(case.scenario, tmp_path / "serial", PRIORS, seed=4, executor="serial", **case.kw)
+    for ex in case.executors:  # "dask" is a LocalCluster of two worker processes
+        other_ex = calibrate_smc(case.scenario, tmp_path / ex, PRIORS, seed=4, executor=ex, workers=2, **case.kw)
+        for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml"):
+            assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / ex / name).read_bytes(), (ex, name)
+        assert serial.calibrated == other_ex.calibrated
+    other = calibrate_smc(case.scenario, tmp_path / "other", PRIORS, seed=5, executor="serial", **case.kw)
     assert not other.accepted[["param.parameters.kappa"]].equals(serial.accepted[["param.parameters.kappa"]])
     # the outputs: the last population, weights summing to 1, and the generations' tolerances falling
+    last = case.generations - 1
     pops = pd.read_parquet(tmp_path / "serial" / "populations.parquet")
-    assert sorted(set(pops["generation"])) == [0, 1, 2]
+    assert sorted(set(pops["generation"])) == list(range(case.generations))
     post = pd.read_parquet(tmp_path / "serial" / "posterior.parquet")
-    assert len(post) == 10 and post["weight"].sum() == pytest.approx(1.0)
+    assert len(post) == case.population and post["weight"].sum() == pytest.approx(1.0)
     assert post["param.parameters.kappa"].between(0.5, 5.0).all()
     summary = json.loads((tmp_path / "serial" / "calibration.json").read_text())
     eps = [g["epsilon"] for g in summary["generations"]]
-    assert eps[0] is None and eps[1] > eps[2]  # generation 0 takes every prior draw (no tolerance: null in JSON)
+    assert eps[0] is None and eps[1] > 0  # generation 0 takes every prior draw: no tolerance (null)
+    assert all(a > b for a, b in itertools.pairwise(eps[1:]))  # later tolerances fall
     assert summary["calibrated"]["parameters.kappa"] == pytest.approx(
         weighted_quantile(post["param.parameters.kappa"], post["weight"], 0.5), rel=1e-3
     )
     # generation t's tolerance is the weighted median distance of generation t-1 (quantile 0.5)
-    g1 = pops[pops["generation"] == 1]
-    below = g1.loc[g1["distance"] <= eps[2], "weight"].sum()
-    assert g1["distance"].min() <= eps[2] <= g1["distance"].max()
-    assert abs(below - 0.5) <= g1["weight"].max() + 1e-9
+    prev = pops[pops["generation"] == last - 1]
+    below = prev.loc[prev["distance"] <= eps[last], "weight"].sum()
+    assert prev["distance"].min() <= eps[last] <= prev["distance"].max()
+    assert abs(below - 0.5) <= prev["weight"].max() + 1e-9
     # every kept particle of a generation is within its tolerance
-    for t in (1, 2):
+    for t in range(1, case.generations):
         assert (pops[pops["generation"] == t]["distance"] <= eps[t] + 1e-12).all()
 
 
 # ------------------------------------------------------------- SIGKILL
 
 
-def _calibrate(out: Path, *extra: str) -> subprocess.Popen[str]:
-    cmd = [
-        str(Path(sys.executable).parent / "summitry"),
-        "calibrate",
-        "singapore-2018",
-        "--method",
-        "smc",
-        "--out",
-        str(out),
-        "--seed",
-        "2",
-    ]
-    cmd += [*TINY, "--generations", "4", "--executor", "serial", *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+def test_sigkill_then_resume_gives_the_posterior_of_an_uninterrupted_run(case: Case, tmp_path: Path, cli) -> None:
+    # one generation more than the case's: the kill lands after the first stored generation, with two still to run
+    case = Case(case.scenario, case.population, case.generations + 1, case.executors)
 
+    def args(out: Path) -> list[str]:
+        return ["calibrate", case.scenario, "--method", "smc", "--out", str(out), "--seed", "2", *case.args, "--executor", "serial"]
 
-@pytest.mark.slow
-def test_sigkill_then_resume_gives_the_posterior_of_an_uninterrupted_run(tmp_path: Path) -> None:
-    whole = _calibrate(tmp_path / "whole")
-    _, err = whole.communicate(timeout=600)
-    assert whole.returncode == 0, err
+    whole = cli(*args(tmp_path / "whole"))
+    assert whole.code == 0, whole.stderr
     cut = tmp_path / "cut"
-    victim = _calibrate(cut)
+    victim = subprocess.Popen(
+        [str(Path(sys.executable).parent / "summitry"), *args(cut)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
     seen = 0
     try:
         while victim.poll() is None:  # kill once the database holds a finished generation (observed, not timed)
             seen = len(list(iter_generations(cut)))
-            if seen >= 2:
+            if seen >= 1:
                 victim.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.02)
     finally:
         victim.communicate(timeout=600)
     assert victim.returncode == -signal.SIGKILL, "the calibration finished before it could be killed"
-    assert 2 <= seen < 4
+    assert 1 <= seen < case.generations
     assert not (cut / "posterior.parquet").exists()
-    again = _calibrate(cut, "--resume")
-    _, err = again.communicate(timeout=600)
-    assert again.returncode == 0, err
-    assert "generation 0:" not in err and "generation 3:" in err  # it went on from the stored generations
+    again = cli(*args(cut), "--resume")
+    assert again.code == 0, again.stderr
+    # it went on from the stored generations: generation 0 is not run again, the last one is
+    assert "generation 0:" not in again.stderr and f"generation {case.generations - 1}:" in again.stderr
     for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml"):
         assert (cut / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+# ---------------------------------------------------- a posterior known in closed form
+
+
+def test_the_sampler_recovers_a_posterior_known_in_closed_form() -> None:
+    """A normal mean: prior uniform on [-10, 10], one observation y ~ N(theta, 1) at 1.5.
+
+    The exact posterior is N(1.5, 1) (the prior's truncation is 11 sd away). ABC with a tolerance eps on |y - 1.5|
+    gives N(1.5, 1) convolved with a uniform of half-width eps (density Phi(1.5 + eps - theta) - Phi(1.5 - eps - theta),
+    variance 1 + eps^2 / 3). Three generations of 150 particles go through the same sampler, distance and seeds as a
+    calibration (serial executor); a sampler that drew from anything but that posterior (weights dropped, seeds
+    repeated, acceptances miscounted) moves the mean, the spread or the weight inside its 90% interval beyond a
+    few Monte Carlo standard errors.
+    """
+    import pyabc
+    from scipy.stats import norm
+
+    from sim.calibration_smc import make_sampler
+    from sim.sweep import make_executor
+
+    class Distance(pyabc.Distance):  # type: ignore[misc]
+        def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
+            return scaled_distance(x, x_0, {"y": 1.0}, {"y": 1.0})
+
+    ex = make_executor("serial")
+    try:
+        abc = pyabc.ABCSMC(
+            _normal_model,
+            pyabc.Distribution(theta=pyabc.RV("uniform", -10.0, 20.0)),
+            Distance(),
+            population_size=150,
+            sampler=make_sampler(ex, seed=11),
+            eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=0.5, weighted=True),
+        )
+        abc.new("sqlite://", {"y": 1.5})  # an in-memory database
+        with warnings.catch_warnings():  # pyabc compares the first tolerance (inf) with none before it: inf - inf
+            warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract", RuntimeWarning)
+            history = abc.run(max_nr_populations=3)
+    finally:
+        ex.close()
+    frame, w = history.get_distribution(t=history.max_t)
+    theta = frame["theta"].to_numpy()
+    eps = float(history.get_all_populations()["epsilon"].iloc[-1])
+    assert 1.0 < eps < 3.5  # the tolerance fell from the prior's spread (about 5); still wide enough to widen the posterior
+    # the ABC posterior at this tolerance on a fine grid: density Phi(1.5 + eps - theta) - Phi(1.5 - eps - theta)
+    grid = np.linspace(-10.0, 10.0, 20001)
+    density = norm.cdf(1.5 + eps - grid) - norm.cdf(1.5 - eps - grid)
+    cdf = np.cumsum(density) / density.sum()
+    exact_sd = math.sqrt(float(np.sum(density * (grid - 1.5) ** 2) / density.sum()))
+    assert exact_sd == pytest.approx(math.sqrt(1 + eps**2 / 3), rel=1e-3) and exact_sd > 1.2  # wider than the exact posterior's 1
+    lo, hi = grid[np.searchsorted(cdf, 0.05)], grid[np.searchsorted(cdf, 0.95)]
+    mean = float(np.average(theta, weights=w))
+    sd = math.sqrt(float(np.average((theta - mean) ** 2, weights=w)))
+    ess = w.sum() ** 2 / (w**2).sum()
+    assert ess > 75
+    assert mean == pytest.approx(1.5, abs=4 * exact_sd / math.sqrt(ess))
+    assert sd == pytest.approx(exact_sd, rel=0.15)
+    # the sample's weight inside the exact 90% interval is 0.9, within about three binomial standard errors
+    inside = float(w[(theta >= lo) & (theta <= hi)].sum() / w.sum())
+    assert inside == pytest.approx(0.9, abs=3 * math.sqrt(0.09 / ess))
+    s = weighted_summary(pd.DataFrame({"param.theta": theta, "weight": w}), {"theta": (-10.0, 10.0)}, {"theta": False})["theta"]
+    assert s["q05"] < 1.5 < s["q95"] and s["range_ratio"] < 0.35  # narrow: about a third of the prior's width at most
+
+
+def _normal_model(par: dict) -> dict[str, float]:
+    """y ~ N(theta, 1), drawn from numpy's global state (seeded per particle by the sampler, as pyabc's proposals)."""
+    return {"y": float(par["theta"]) + float(np.random.normal())}
 
 
 # ------------------------------------------------------------- the command
 
 
-@pytest.mark.slow
-def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(tmp_path: Path, cli) -> None:
+def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(short_case: str, tmp_path: Path, cli) -> None:
     out = tmp_path / "cal"
-    args = ["calibrate", "singapore-2018", "--method", "smc", "--executor", "serial", "--out", str(out), *TINY]
+    tiny = Case(short_case, 8, 2, ())
+    args = ["calibrate", short_case, "--method", "smc", "--executor", "serial", "--out", str(out), *tiny.args]
     r = cli(*args)
     assert r.code == 0, r.stderr
-    assert "ABC-SMC: 10 particles after 3 generations" in r.stdout
-    assert "generation 2: tolerance" in r.stderr and "generation 0: tolerance none (the prior)" in r.stderr
+    assert "ABC-SMC: 8 particles after 2 generations" in r.stdout
+    assert "generation 1: tolerance" in r.stderr and "generation 0: tolerance none (the prior)" in r.stderr
     cal = yaml.safe_load((out / "calibrated.yaml").read_text())
-    assert set(cal["parameters"]) == set(PRIORS) and cal["scenario"] == "singapore-2018"
-    assert cli("run", "singapore-2018", "--params", str(out / "calibrated.yaml"), "-q").code == 0
+    assert set(cal["parameters"]) == set(PRIORS) and cal["scenario"] == "teaching-short"
+    assert cli("run", short_case, "--params", str(out / "calibrated.yaml"), "-q").code == 0
     html = (out / "posterior.html").read_text()
     assert "ABC-SMC" in html and "Plotly.newPlot" in html
     r2 = cli(*args)

@@ -54,8 +54,8 @@ def test_coverage_and_width_by_hand() -> None:
 @pytest.mark.slow
 def test_two_tiny_histories_print_well_formed_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     recovery = bench("recovery")
-    args = ["--histories", "2", "--population", "6", "--generations", "2", "--runs-per-particle", "1", "--pilot", "2"]
-    args += ["--record-runs", "3", "--executor", "serial", "--out", str(tmp_path)]
+    args = ["--histories", "2", "--population", "4", "--generations", "2", "--runs-per-particle", "1", "--pilot", "2"]
+    args += ["--record-runs", "2", "--executor", "serial", "--out", str(tmp_path)]
     assert recovery.main(args) == 0
     out = capsys.readouterr().out.splitlines()
     cov = re.fullmatch(r"coverage90 (\d\.\d{3})", out[-2])
