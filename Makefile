@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= singapore-2018
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench recovery calibrate-check clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
+.PHONY: install run test lint typecheck unit bench recovery calibrate-check run-cost spike clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,20 @@ recovery: install
 ## resume); make test runs the same checks on a short teaching case
 calibrate-check: install
 	$(PY) -m pytest -p no:cacheprovider -n 2 -m calibration tests/test_calibration_smc.py $(PYTEST_ARGS)
+
+## run-cost: one hanoi-2019 run, its decision rule and delivery against a bare Mesa model, 30 seeds (also part of make bench)
+run-cost: install
+	$(PY) benchmarks/run_cost.py
+
+SPIKE_STAMP := $(VENV)/.installed-spike
+$(SPIKE_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,spike]'
+	touch $(SPIKE_STAMP)
+
+## spike: the batch-runs spike (numpy replicate axis, numba, both) on the decision rule and the bulk delivery; see benchmarks/results.md
+spike: $(SPIKE_STAMP)
+	$(PY) benchmarks/spikes/batch_decision.py
+	$(PY) benchmarks/spikes/batch_delivery.py
 
 ## clock-check: the teaching case on a daily and a weekly clock, 500 seeds each: outcome shares equal within sampling error
 clock-check: install

@@ -30,8 +30,8 @@ def _write_atomic(path: Path, text: str) -> None:
     write_atomically(path, lambda p: Path(p).write_text(text))
 
 
-def markdown(data: dict[str, Any]) -> str:
-    """Every script's figures as one readable table (benchmarks/results.md)."""
+def markdown(data: dict[str, Any], notes: str = "") -> str:
+    """Every script's figures as one readable table (benchmarks/results.md), then ``notes``."""
     lines = [
         "# Benchmark results",
         "",
@@ -49,23 +49,39 @@ def markdown(data: dict[str, Any]) -> str:
             )
     lines.append("")
     lines.append("Figures are milliseconds unless the figure names another unit (MiB, counts, exponents).")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + "\n" + notes if notes else text
 
 
-def record(name: str, entries: list[dict[str, Any]]) -> None:
-    """Merge this script's figures into benchmarks/results.json (atomically) and print a table."""
+def written_notes(table: Path) -> str:
+    """The sections (from the first ``## `` heading on) written by hand below the generated table."""
+    if not table.exists():
+        return ""
+    text = table.read_text()
+    at = text.find("\n## ")
+    return text[at + 1 :] if at >= 0 else ""
+
+
+def record(name: str, entries: list[dict[str, Any]], results: Path | None = None) -> None:
+    """Merge this script's figures into ``results`` (benchmarks/results.json; atomically) and print a table.
+
+    The other scripts' keys are kept, and so are the hand-written sections of
+    the markdown table beside it."""
+    path = RESULTS if results is None else results
     data: dict[str, Any] = {}
-    if RESULTS.exists():
+    if path.exists():
         try:
-            data = json.loads(RESULTS.read_text())
+            data = json.loads(path.read_text())
         except json.JSONDecodeError:
             data = {}
     data[name] = entries
-    _write_atomic(RESULTS, json.dumps(data, indent=2, sort_keys=True))
-    _write_atomic(RESULTS.with_suffix(".md"), markdown(data))
+    _write_atomic(path, json.dumps(data, indent=2, sort_keys=True))
+    table = path.with_suffix(".md")
+    _write_atomic(table, markdown(data, written_notes(table)))
     width = max(len(e["figure"]) for e in entries)
     print(f"{'figure':<{width}}  {'measured':>12}  {'baseline':>12}  {'ratio':>7}  target")
     for e in entries:
+        interval = f"  [{e['ratio_95'][0]:.2f}, {e['ratio_95'][1]:.2f}]" if "ratio_95" in e else ""
         print(
-            f"{e['figure']:<{width}}  {e['measured_ms']:>10.3f}ms  {e['baseline_ms']:>10.3f}ms  {e['ratio']:>7.2f}  {e.get('target', '')}"
+            f"{e['figure']:<{width}}  {e['measured_ms']:>10.3f}ms  {e['baseline_ms']:>10.3f}ms  {e['ratio']:>7.2f}{interval}  {e.get('target', '')}"
         )

@@ -38,10 +38,11 @@ ODD_FILE = odd_file()
 #: (title, ODD heading, paragraph): one per mechanism, in the order a week runs them.
 MECHANISMS: tuple[tuple[str, str, str], ...] = (
     (
-        "A week, step by step",
+        "A run, step by step",
         "3. Process overview and scheduling",
-        "One step of a run is one week. Dated events and shocks of the scenario happen first; then every actor chooses "
-        "what to do from the state at the start of the week, all at once, so the order actors are visited in never "
+        "One step of a run is the day, week or month its scenario declares (time.step; a week when it does not say). "
+        "Dated events and shocks of the scenario happen first; then every actor chooses "
+        "what to do from the state at the start of the step, all at once, so the order actors are visited in never "
         "changes a result; the signals are delivered together and trust, stances and pressures are updated.",
     ),
     (
@@ -91,7 +92,7 @@ MECHANISMS: tuple[tuple[str, str, str], ...] = (
     (
         "Choosing what to do",
         "7.16 Decision rule",
-        "Each week every actor weighs what each signal would do to trust, to the zone of agreement and to pressure, "
+        "Each step every actor that chooses weighs what each signal would do to trust, to the zone of agreement and to pressure, "
         "against its cost and risk, and picks one with a little randomness (a logit choice); doing nothing is always an option.",
     ),
     (
@@ -110,7 +111,7 @@ MECHANISMS: tuple[tuple[str, str, str], ...] = (
         "Outcomes",
         "7.20 Escalation, termination and outcome",
         "A run ends in a comprehensive or interim agreement, a declaration, a walk-away, an escalation (tension too high "
-        "for too long, or a breached pledge), or a stalemate when nothing of that happens before the last week.",
+        "for too long, or a breached pledge), or a stalemate when nothing of that happens before the last step.",
     ),
 )
 
@@ -170,7 +171,7 @@ def signal_legend(detailed: bool = False) -> html.Div:
     return html.Div(
         className="signal-legend" + (" detailed" if detailed else ""),
         id="signal-legend-detailed" if detailed else "signal-legend",
-        children=[html.Span("Arrows: this week's signals, sender → receiver", className="muted"), html.Ul([*items, nodes])],
+        children=[html.Span("Arrows: this step's signals, sender → receiver", className="muted"), html.Ul([*items, nodes])],
     )
 
 
@@ -196,7 +197,7 @@ def about_panel(prefix: str = "") -> html.Div:
             html.P(
                 [
                     "summitry simulates summit diplomacy: leaders, the factions of their inner circles and third parties "
-                    "exchange signals over an influence graph, week by week. Each mechanism below links to its section of the ",
+                    "exchange signals over an influence graph, step by step. Each mechanism below links to its section of the ",
                     html.A("ODD description of the model", href=prefix.rstrip("/") + DOCS_ROUTE, target="_blank"),
                     " (the standard Overview, Design concepts and Details protocol).",
                 ],

@@ -51,11 +51,15 @@ STANCE = "stance-graph"
 ZONE = "zone-graph"
 ISSUES = "issue-graph"
 EVENTS = "events-table"
+EVENTS_HEADING = "events-heading"  # "Event log up to this week" (in the run's unit)
 EVENTS_QUERY = "events-query"  # week, actor and kind of the log's page asked from the server (large runs: the log is paged there)
 PAIRS = "trust-pairs-dropdown"
 
 # fork
 FORK_AT = "fork-step-input"
+FORK_AT_LABEL = "fork-step-label"  # "At week" (in the run's unit)
+FORK_HINT = "fork-hint"
+FORK_REMOVE_HINT = "fork-remove-hint"
 FORK_PARAM = "fork-param-dropdown"
 FORK_VALUE = "fork-value-input"
 FORK_PRESET = "fork-preset-dropdown"

@@ -14,7 +14,7 @@ from dash import dash_table, dcc, html
 
 from dashboard import ids
 from dashboard.about import about_panel, signal_legend
-from sim.labels import MODE_HELP, kind_label, parameter_label
+from sim.labels import MODE_HELP, in_unit, kind_label, parameter_label, unit_word
 
 SPEEDS = [
     {"label": "0.5×", "value": 1600},
@@ -40,6 +40,32 @@ EVENT_COLUMNS = [
     {"name": "kind", "id": "kind"},
     {"name": "what happened", "id": "sentence"},
 ]
+
+
+def event_columns(unit: str | None = None) -> list[dict[str, Any]]:
+    """The event log's columns, the first headed by the run's unit (its id stays ``week``, as the filter has it)."""
+    return [{**c, "name": in_unit(c["name"], unit)} for c in EVENT_COLUMNS]
+
+
+def step_words(unit: str | None = None) -> dict[str, Any]:
+    """The page's words that count steps, in the run's unit; the layout starts with a week's, each drawn run sends its own."""
+    w = unit_word(unit)
+    return {
+        "reset_title": f"Back to {w} 0",
+        "back_title": f"One {w} back",
+        "forward_title": f"One {w} forward",
+        "events_heading": f"Event log up to this {w}",
+        "events_columns": event_columns(unit),
+        "fork_hint": f"From a {w} on, change parameters or events and run the counterfactual with the same seed: both branches share the past.",
+        "fork_at_label": f"At {w}",
+        "fork_at_placeholder": f"this {w}",
+        "fork_add_week_placeholder": w,
+        "fork_remove_hint": f"…and remove scheduled events (only those from the fork {w} on can change anything)",
+    }
+
+
+_WEEK = step_words()
+
 PRESETS: dict[str, dict[str, Any]] = {
     "no-walk-away": {
         "label": "Nobody walks away (a declaration instead)",
@@ -342,10 +368,10 @@ def play_bar() -> html.Div:
     return html.Div(
         className="playbar",
         children=[
-            html.Button("Reset", id=ids.RESET, className="btn", title="Back to week 0"),
-            html.Button("◀ Back", id=ids.BACK, className="btn", title="One week back"),
+            html.Button("Reset", id=ids.RESET, className="btn", title=_WEEK["reset_title"]),
+            html.Button("◀ Back", id=ids.BACK, className="btn", title=_WEEK["back_title"]),
             html.Button("▶ Play", id=ids.PLAY, className="btn primary", style={"minWidth": "84px"}, title="Play / pause"),
-            html.Button("Step ▶", id=ids.FORWARD, className="btn", title="One week forward"),
+            html.Button("Step ▶", id=ids.FORWARD, className="btn", title=_WEEK["forward_title"]),
             html.Button("End", id=ids.END, className="btn", title="Run to the end"),
             dcc.Dropdown(id=ids.SPEED, options=SPEEDS, value=DEFAULT_SPEED, clearable=False, searchable=False, className="speed"),
             html.Div(
@@ -409,7 +435,7 @@ def run_tab() -> html.Div:
                     card(graph(ids.HEATMAP, 300)),
                     card(timeline_graph(ids.STANCE, 300), cls="wide"),
                     card(
-                        html.H4("Event log up to this week"),
+                        html.H4(_WEEK["events_heading"], id=ids.EVENTS_HEADING),
                         html.Div(
                             className="events-filters",
                             children=[
@@ -419,7 +445,7 @@ def run_tab() -> html.Div:
                         ),
                         dash_table.DataTable(  # type: ignore[attr-defined]
                             id=ids.EVENTS,
-                            columns=EVENT_COLUMNS,
+                            columns=_WEEK["events_columns"],
                             data=[],
                             filter_action="native",
                             filter_query="{week} <= 0",
@@ -458,16 +484,19 @@ def fork_tab() -> html.Div:
         children=[
             card(
                 html.H4("Fork this run"),
-                html.P(
-                    "From a week on, change parameters or events and run the counterfactual with the same seed: both branches share the past.",
-                    className="hint",
-                ),
+                html.P(_WEEK["fork_hint"], id=ids.FORK_HINT, className="hint"),
                 html.Div(
                     className="field",
                     children=[
-                        html.Label("At week"),
+                        html.Label(_WEEK["fork_at_label"], id=ids.FORK_AT_LABEL),
                         dcc.Input(
-                            id=ids.FORK_AT, type="number", min=0, step=1, value=None, placeholder="this week", style={"width": "90px"}
+                            id=ids.FORK_AT,
+                            type="number",
+                            min=0,
+                            step=1,
+                            value=None,
+                            placeholder=_WEEK["fork_at_placeholder"],
+                            style={"width": "90px"},
                         ),
                     ],
                 ),
@@ -495,13 +524,21 @@ def fork_tab() -> html.Div:
                         html.Div(
                             dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}
                         ),
-                        dcc.Input(id=ids.FORK_ADD_WEEK, type="number", min=0, step=1, placeholder="week", style={"width": "60px"}),
+                        dcc.Input(
+                            id=ids.FORK_ADD_WEEK,
+                            type="number",
+                            min=0,
+                            step=1,
+                            placeholder=_WEEK["fork_add_week_placeholder"],
+                            style={"width": "60px"},
+                        ),
                         html.Button("Add", id="fork-add-event", className="btn small"),
                     ],
                 ),
                 html.Div(id="fork-draft-view", className="chips", children=draft_chips({})),
                 html.Div(
-                    "…and remove scheduled events (only those from the fork week on can change anything)",
+                    _WEEK["fork_remove_hint"],
+                    id=ids.FORK_REMOVE_HINT,
                     className="muted",
                     style={"margin": "8px 6px 2px"},
                 ),

@@ -52,7 +52,7 @@ from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
 from sim.model import ABLATIONS
 from sim.pattern_check import loc_of, pattern_problems
-from sim.patterns import first_week, score_pattern, scored_weeks, weighted_score
+from sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
 from sim.run import _jsonable, run_scenario, versions
 from sim.scenario import Event, Scenario, _line, load_raw
 from sim.stats import Z95, wilson
@@ -143,7 +143,7 @@ def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], di
         sc = scripts[seed % 2] if scripts else scenario
         result = run_scenario(sc, seed=seed, null_rates=null_rates, ablations=task.ablations)
         events = result.events.to_pylist()
-        scores = {p.id: score_pattern(events, p, result.series) for p in scenario.patterns}
+        scores = score_patterns(events, scenario.patterns, result.series)
         metrics = result.manifest["metrics"]
         row: dict[str, Any] = {
             "seed": int(seed),
@@ -560,4 +560,16 @@ def pattern_def(p: Any, steps: int) -> dict[str, Any]:
         "detail": p.detail,
         "point": {k: list(v) for k, v in p.point.items()} if p.point else None,
         "weight": p.weight,
+        # the clauses added later are stored only when a pattern uses them (earlier results keep their shape)
+        **{
+            k: v
+            for k, v in (
+                ("receiver", p.receiver),
+                ("at_most", p.at_most),
+                ("after", p.after),
+                ("deal", p.deal.model_dump(mode="json", by_alias=True) if p.deal is not None else None),
+                ("order", p.order.model_dump(mode="json") if p.order is not None else None),
+            )
+            if v is not None
+        },
     }

@@ -105,18 +105,19 @@ def _skill(d: Mapping[str, Any] | None) -> Text:
     return Text(f"{d['value']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]", style=style)
 
 
-def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -> None:
-    """The backtest table: pattern, text, model share [CI], null share [CI], skill [CI]; then the overall score."""
+def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, unit: str | None = None) -> None:
+    """The backtest table: pattern, text, steps scored (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
     from rich.table import Table
 
     from sim.cli import print_table
+    from sim.labels import in_unit
 
     t = Table(
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
     )
     t.add_column("pattern", style="bold", no_wrap=True)
     t.add_column("historical pattern", ratio=1, min_width=24)
-    t.add_column("weeks", justify="right", no_wrap=True)
+    t.add_column(in_unit("weeks", unit), justify="right", no_wrap=True)
     t.add_column("weight", justify="right")
     t.add_column("model [95% CI]", justify="right", no_wrap=True)
     t.add_column("null / baseline [95% CI]", justify="right", no_wrap=True)
@@ -124,6 +125,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None) -
     for p in summary["patterns"]:
         lo, hi = p["scored_weeks"]
         weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
+        if p.get("at_most") is not None:
+            weeks = f"<= {p['at_most']} in {lo}-{hi}"
         if p.get("given"):
             weeks += " if " + str(p["given"])
         t.add_row(
@@ -198,7 +201,7 @@ def backtest_cmd(
     finally:
         ex.close()
     summary = res.summary()
-    print_backtest_table(summary)
+    print_backtest_table(summary, unit=sc.time.clock.unit)
     if out_dir is not None:
         res.save(out_dir)
         err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
@@ -364,7 +367,7 @@ def calibrate_cmd(
             title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
                 "default parameters)" if label == "before" else "posterior medians)"
             )
-            print_backtest_table(shown, title)
+            print_backtest_table(shown, title, sc.time.clock.unit)
     err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html)", highlight=False)
     err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
 

@@ -56,7 +56,7 @@ from sim.calibration import (
 )
 from sim.errors import InputError, RunDirError
 from sim.overrides import canonical, parameter_map
-from sim.patterns import occurrences, score_pattern, weighted_score
+from sim.patterns import occurrences, score_patterns, weighted_score
 from sim.run import RunResult, _jsonable, run_scenario, versions
 from sim.scenario import Pattern, Scenario, apply_overrides, load_raw, load_scenario, validate_data
 from sim.sweep import make_executor
@@ -88,8 +88,8 @@ class SMCStateError(InputError):
 
 
 def _timed(p: Pattern) -> bool:
-    """Event patterns that should happen, whose timing gap is a summary of its own."""
-    return p.kind is not None and p.state is None and not p.absent and p.given is None
+    """Event patterns that should happen (not a restraint, not conditional), whose timing gap is a summary of its own."""
+    return p.kind is not None and p.state is None and p.order is None and p.restraint_limit is None and p.given is None
 
 
 def summary_names(scenario: Scenario) -> list[str]:
@@ -128,11 +128,8 @@ def run_summaries(result: RunResult, scenario: Scenario) -> dict[str, float]:
     """The summaries of one run (nan where a pattern does not apply), and its weighted pattern score as ``score``."""
     rows = result.events.to_pylist()
     series = result.series
-    out: dict[str, float] = {}
-    scores: dict[str, float] = {}
-    for p in scenario.patterns:
-        scores[p.id] = float(score_pattern(rows, p, series))
-        out[f"pattern.{p.id}"] = scores[p.id]
+    scores = {k: float(v) for k, v in score_patterns(rows, scenario.patterns, series).items()}  # order patterns see the others
+    out: dict[str, float] = {f"pattern.{p.id}": scores[p.id] for p in scenario.patterns}
     for p in scenario.patterns:
         if _timed(p):
             out[f"gap.{p.id}"] = timing_gap(occurrences(rows, p), p.window, scenario.time.steps)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.labels import unit_word
 from sim.loading import close_matches
 from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
@@ -44,17 +45,17 @@ def pattern_problems(scenario: Scenario) -> list[str]:
         if p.id in seen:
             problems.append(f"patterns[{i}].id: duplicate pattern id {p.id!r}")
         seen.add(p.id)
-        for name, value in (("kind", p.kind), ("before", p.before), ("given", p.given)):
+        named = [("kind", p.kind)] if isinstance(p.kind, str) or p.kind is None else [(f"kind[{j}]", k) for j, k in enumerate(p.kind)]
+        for name, value in (*named, ("before", p.before), ("after", p.after), ("given", p.given)):
             if value is not None and value not in kinds:
-                near = close_matches(value, sorted(kinds), n=3)
-                hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-                problems.append(f"patterns[{i}].{name}: unknown event kind {value!r}{hint}")
-        if p.sender is not None and p.sender not in actors:
-            near = close_matches(p.sender, sorted(actors), n=3)
-            hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-            problems.append(f"patterns[{i}].sender: unknown actor {p.sender!r}{hint}")
+                problems.append(f"patterns[{i}].{name}: unknown event kind {value!r}{_near(value, kinds)}")
+        for name, value in (("sender", p.sender), ("receiver", p.receiver)):
+            if value is not None and value not in actors:
+                problems.append(f"patterns[{i}].{name}: unknown actor {value!r}{_near(value, actors)}")
         if p.state is not None:
             problems.extend(_state_problems(scenario, p, i))
+        if p.order is not None:
+            problems.extend(_order_problems(scenario, p, i))
     if sum(p.weight for p in scenario.patterns) <= 0:
         problems.append("patterns: every pattern has weight 0; at least one needs a positive weight")
     return problems
@@ -91,8 +92,32 @@ def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
     if var not in known[agent]:
         return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
     if p.window[1] >= scenario.time.steps:
-        return [f"patterns[{i}].window: week {p.window[1]} is past the run's last week ({scenario.time.steps - 1})"]
+        unit = unit_word(scenario.time.clock.unit)
+        return [f"patterns[{i}].window: {unit} {p.window[1]} is past the run's last {unit} ({scenario.time.steps - 1})"]
     return []
+
+
+def _near(word: str, options: set[str]) -> str:
+    near = close_matches(word, sorted(options), n=3)
+    return f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
+
+
+def _order_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
+    """An order pattern's two patterns: ids of the scenario's event or state patterns that can be met at a step."""
+    assert p.order is not None
+    by_id = {q.id: q for q in scenario.patterns}
+    out = []
+    for end in ("first", "then"):
+        ref = getattr(p.order, end)
+        q = by_id.get(ref)
+        if q is None or q is p:
+            others = set(by_id) - {p.id}
+            out.append(f"patterns[{i}].order.{end}: no other pattern has id {ref!r}{_near(ref, others)}")
+        elif q.order is not None:
+            out.append(f"patterns[{i}].order.{end}: {ref!r} is an order pattern; name an event or state pattern")
+        elif q.restraint_limit is not None:
+            out.append(f"patterns[{i}].order.{end}: {ref!r} is an absent or at-most pattern, which is never met at a step")
+    return out
 
 
 def loc_of(problem: str) -> tuple[str | int, ...]:

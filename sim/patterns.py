@@ -48,31 +48,60 @@ def detail_point(detail: str | None) -> dict[str, float]:
     return {m.group(1): float(m.group(2)) for m in _PAIR.finditer(detail or "")}
 
 
-def _matches(row: Mapping[str, Any], kind: str, sender: str | None, detail: str | None, point: Mapping[str, Any] | None) -> bool:
-    if row.get("kind") != kind:
+def deal_class(detail: str | None) -> str | None:
+    """The agreement class an agreement event's detail starts with (``interim: d=0.35, ...``); None without one.
+
+    >>> deal_class("interim: d=0.35, r=0.50")
+    'interim'
+    >>> deal_class("d=0.35, r=0.50; binding: r") is None
+    True
+    """
+    head, sep, _ = (detail or "").partition(":")
+    return head.strip() if sep and "=" not in head else None
+
+
+def _matches(row: Mapping[str, Any], pattern: Pattern, kinds: frozenset[str]) -> bool:
+    """Whether an event counts for an event pattern: its kind, sender, receiver, detail, point and deal."""
+    if row.get("kind") not in kinds:
         return False
-    if sender is not None and row.get("sender") != sender:
+    if pattern.sender is not None and row.get("sender") != pattern.sender:
         return False
-    if detail is not None and re.search(detail, str(row.get("detail") or "")) is None:
+    if pattern.receiver is not None and row.get("receiver") != pattern.receiver:
         return False
-    if point:
-        values = detail_point(str(row.get("detail") or ""))
-        for dim, (lo, hi) in point.items():
+    text = str(row.get("detail") or "")
+    if pattern.detail is not None and re.search(pattern.detail, text) is None:
+        return False
+    values = detail_point(text) if pattern.point or pattern.deal else {}
+    for dim, (lo, hi) in (pattern.point or {}).items():
+        v = values.get(dim)
+        if v is None or not lo <= v <= hi:
+            return False
+    deal = pattern.deal
+    if deal is not None:
+        if deal.agreement_class is not None and deal_class(text) != deal.agreement_class:
+            return False
+        for dim, target in deal.near.items():
             v = values.get(dim)
-            if v is None or not lo <= v <= hi:
+            # the detail prints values to two decimals: a distance equal to `within` must count
+            if v is None or abs(v - target) > deal.within + 1e-9:
                 return False
     return True
 
 
-def _occurrences(rows: Sequence[Mapping[str, Any]], pattern: Pattern, kind: str, with_filters: bool) -> list[int]:
+def _occurrences(rows: Sequence[Mapping[str, Any]], pattern: Pattern, kinds: frozenset[str], with_filters: bool) -> list[int]:
+    """Steps of the events of ``kinds`` after the first ``after`` event and before the first ``before`` event (log order)."""
     steps: list[int] = []
+    started = pattern.after is None
     for r in rows:
         if pattern.before is not None and r.get("kind") == pattern.before:
             break
+        if not started:
+            started = r.get("kind") == pattern.after
+            continue
         if with_filters:
-            if _matches(r, kind, pattern.sender, pattern.detail, pattern.point):
+            if _matches(r, pattern, kinds):
                 steps.append(int(r["step"]))
-        elif r.get("kind") == kind:
+        elif r.get("kind") in kinds:
             steps.append(int(r["step"]))
     return steps
 
@@ -80,14 +109,13 @@ def _occurrences(rows: Sequence[Mapping[str, Any]], pattern: Pattern, kind: str,
 def occurrences(events_rows: Any, pattern: Pattern) -> list[int]:
     """Steps of the events that count for an event pattern anywhere in the run (before the window is applied).
 
-    An event counts when its kind is the pattern's, its sender is the
-    pattern's (when one is given), its detail matches ``detail`` and carries
-    the ``point`` values (when given), and it comes before the first event of
-    the ``before`` kind (in the log's order; when one is given).
+    An event counts when its kind is one of the pattern's, its sender and
+    receiver are the pattern's (when given), its detail matches ``detail``,
+    carries the ``point`` values and the ``deal`` (when given), and it comes
+    before the first event of the ``before`` kind and after the first event
+    of the ``after`` kind (in the log's order; when given).
     """
-    if pattern.kind is None:
-        return []
-    return _occurrences(_ordered(_rows(events_rows)), pattern, pattern.kind, True)
+    return _occurrences(_ordered(_rows(events_rows)), pattern, pattern.kinds(), True)
 
 
 def timing_score(step: int, window: tuple[int, int], tolerance: int) -> float:
@@ -134,9 +162,9 @@ def pattern_window(pattern: Pattern) -> tuple[int, int]:
     (10, 14)
     """
     lo, hi = pattern.window
-    if pattern.state is not None or pattern.tolerance == 0:
+    if pattern.kind is None or pattern.tolerance == 0:
         return lo, hi
-    if pattern.absent:
+    if pattern.restraint_limit is not None:
         return lo + 1, hi - 1
     return lo - pattern.tolerance + 1, hi + pattern.tolerance - 1
 
@@ -184,14 +212,14 @@ def _series_points(series: Any, agent: str, variable: str) -> list[tuple[int, fl
 
 
 def state_measure(points: Sequence[tuple[int, float]], window: tuple[int, int], measure: str) -> float:
-    """A state pattern's measure of (step, value) points over the weeks [a, b]; nan when nothing was recorded by week b.
+    """A state pattern's measure of (step, value) points over the steps [a, b]; nan when nothing was recorded by step b.
 
-    The value at a week is the last one recorded at or before it (a run that
+    The value at a step is the last one recorded at or before it (a run that
     has ended keeps its last state).
 
     >>> pts = [(0, 0.2), (1, 0.25), (2, 0.4), (3, 0.3)]
-    >>> [round(state_measure(pts, (1, 3), m), 3) for m in ("range", "change", "mean")]
-    [0.15, 0.05, 0.317]
+    >>> [round(state_measure(pts, (1, 3), m), 3) for m in ("range", "change", "mean", "last", "min", "max", "drift")]
+    [0.15, 0.05, 0.317, 0.3, 0.25, 0.4, 0.15]
     >>> round(state_measure(pts, (2, 9), "change"), 3)
     -0.1
     """
@@ -204,12 +232,20 @@ def state_measure(points: Sequence[tuple[int, float]], window: tuple[int, int], 
         prior = [v for s, v in known if s <= week]
         return prior[-1] if prior else known[0][1]
 
-    weekly = [at(w) for w in range(a, b + 1)]
+    values = [at(w) for w in range(a, b + 1)]
     if measure == "range":
-        return max(weekly) - min(weekly)
+        return max(values) - min(values)
     if measure == "change":
-        return weekly[-1] - weekly[0]
-    return float(sum(weekly) / len(weekly))
+        return values[-1] - values[0]
+    if measure == "last":
+        return values[-1]
+    if measure == "min":
+        return min(values)
+    if measure == "max":
+        return max(values)
+    if measure == "drift":
+        return max(abs(v - values[0]) for v in values)
+    return float(sum(values) / len(values))
 
 
 def within_score(value: float, within: tuple[float, float], slack: float) -> float:
@@ -231,6 +267,10 @@ def within_score(value: float, within: tuple[float, float], slack: float) -> flo
     return max(0.0, 1.0 - gap / slack)
 
 
+_SPREADS = frozenset({"range", "change", "drift"})
+"""State measures that a series which never moves gives 0."""
+
+
 def is_restraint(pattern: Pattern, points: Sequence[tuple[int, float]] = ()) -> bool:
     """Whether a run in which nothing moves would earn the pattern: an absent event, or a state met by a flat series.
 
@@ -240,23 +280,72 @@ def is_restraint(pattern: Pattern, points: Sequence[tuple[int, float]] = ()) -> 
     False
     """
     if pattern.state is None:
-        return pattern.absent
+        return pattern.restraint_limit is not None
     st = pattern.state
-    value = state_measure(points, (pattern.window[0], pattern.window[0]), "mean") if st.measure == "mean" else 0.0
-    return within_score(value, st.within, st.slack) > 0
+    # a flat series: no spread, change or drift; every level measure is the value the window starts at
+    value = 0.0 if st.measure in _SPREADS else state_measure(points, (pattern.window[0], pattern.window[0]), "mean")
+    return within_score(value, st.bounds, st.slack) > 0
 
 
-def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> float:
+def met_at(rows: Sequence[Mapping[str, Any]], series: Any, pattern: Pattern, window: tuple[int, int]) -> int | None:
+    """The first step of ``window`` at which ``pattern`` is met, for an order pattern; None if it is not met there.
+
+    An event pattern is met at the step of its ``count``-th counting event in
+    the window. A state pattern is met at the first step t at which its
+    measure over [window start, t] lies within its bounds (its slack and its
+    own window are not used).
+
+    >>> p = Pattern(id="a", text="t", kind="concession", sender="ada", window=(0, 9), count=2)
+    >>> met_at([{"step": s, "kind": "concession", "sender": "ada"} for s in (1, 4, 6)], None, p, (2, 9))
+    6
+    """
+    lo, hi = window
+    if pattern.state is not None:
+        st = pattern.state
+        points = _series_points(series, st.agent, st.variable)
+        for t in range(lo, hi + 1):
+            if within_score(state_measure(points, (lo, t), st.measure), st.bounds, 0.0) == 1.0:
+                return t
+        return None
+    steps = [s for s in _occurrences(rows, pattern, pattern.kinds(), True) if lo <= s <= hi]
+    return steps[pattern.count - 1] if len(steps) >= pattern.count else None
+
+
+def order_score(first: int | None, then: int | None, gap: int) -> float:
+    """An order pattern's score from the steps its two patterns are met at (None: not met in the window).
+
+    1 when the first is met at least ``gap`` steps before the second, or the
+    first alone is met; 0 when the second comes too soon or alone; nan when
+    neither is met (the pattern says nothing about such a run).
+
+    >>> [order_score(a, b, 1) for a, b in ((3, 5), (5, 5), (6, 5), (3, None), (None, 5))]
+    [1.0, 0.0, 0.0, 1.0, 0.0]
+    >>> order_score(5, 5, 0), order_score(None, None, 1)
+    (1.0, nan)
+    """
+    if first is None and then is None:
+        return math.nan
+    if then is None:
+        return 1.0
+    if first is None:
+        return 0.0
+    return 1.0 if then - first >= gap else 0.0
+
+
+def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None, patterns: Sequence[Pattern] = ()) -> float:
     """How well a run reproduces ``pattern``: a score in [0, 1], or nan when the pattern does not apply to the run.
 
     Present event patterns score the ``count``-th best :func:`timing_score`
     of their occurrences; with ``given`` they apply only when an event of
     that kind (any sender) has a positive timing score, and score relative to
-    the best such event. Absent patterns score 1 minus the ``count``-th
-    largest :func:`breach_score`. State patterns score :func:`within_score`
-    of :func:`state_measure` over the window. Restraint patterns
-    (:func:`is_restraint`) apply only when someone (the pattern's sender, if
-    it names one) chose a signal during the window.
+    the best such event. Absent and at-most patterns score 1 minus the
+    :attr:`~sim.scenario.Pattern.restraint_limit`-th largest
+    :func:`breach_score`. State patterns score :func:`within_score` of
+    :func:`state_measure` over the window. Order patterns score
+    :func:`order_score` of the steps at which the two patterns they name
+    (found in ``patterns``) are :func:`met_at` in the window. Restraint
+    patterns (:func:`is_restraint`) apply only when someone (the pattern's
+    sender, if it names one) chose a signal during the window.
 
     >>> p = Pattern(id="s", text="a summit by week 14", kind="summit_held", window=(10, 14), tolerance=3)
     >>> score_pattern([{"step": 12, "kind": "summit_held", "sender": "a"}], p)
@@ -267,22 +356,27 @@ def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> flo
     0.0
     """
     rows = _ordered(_rows(events_rows))
+    if pattern.order is not None:
+        by_id = {q.id: q for q in patterns}
+        first, then = (by_id[pattern.order.first], by_id[pattern.order.then])
+        return order_score(met_at(rows, series, first, pattern.window), met_at(rows, series, then, pattern.window), pattern.order.gap)
     if pattern.state is not None:
         st = pattern.state
         points = _series_points(series, st.agent, st.variable)
         if is_restraint(pattern, points) and not active_in(rows, pattern.window):
             return math.nan
-        return within_score(state_measure(points, pattern.window, st.measure), st.within, st.slack)
-    assert pattern.kind is not None
-    steps = _occurrences(rows, pattern, pattern.kind, True)
-    if pattern.absent:
+        return within_score(state_measure(points, pattern.window, st.measure), st.bounds, st.slack)
+    steps = _occurrences(rows, pattern, pattern.kinds(), True)
+    limit = pattern.restraint_limit
+    if limit is not None:
         if not active_in(rows, pattern.window, pattern.sender):
             return math.nan
-        return 1.0 - _kth((breach_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
+        return 1.0 - _kth((breach_score(s, pattern.window, pattern.tolerance) for s in steps), limit)
     score = _kth((timing_score(s, pattern.window, pattern.tolerance) for s in steps), pattern.count)
     if pattern.given is not None:
         base = max(
-            (timing_score(s, pattern.window, pattern.tolerance) for s in _occurrences(rows, pattern, pattern.given, False)), default=0.0
+            (timing_score(s, pattern.window, pattern.tolerance) for s in _occurrences(rows, pattern, frozenset([pattern.given]), False)),
+            default=0.0,
         )
         if base <= 0:
             return math.nan
@@ -290,11 +384,15 @@ def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None) -> flo
     return score
 
 
+def score_patterns(events_rows: Any, patterns: Sequence[Pattern], series: Any = None) -> dict[str, float]:
+    """{pattern id: :func:`score_pattern`} for a list of patterns (order patterns look up the patterns they name in it)."""
+    rows = _ordered(_rows(events_rows))
+    return {p.id: score_pattern(rows, p, series, patterns) for p in patterns}
+
+
 def score_run(result: RunResult, scenario: Scenario) -> dict[str, float]:
     """{pattern id: score in [0, 1], or nan where the pattern does not apply} for every pattern of the scenario."""
-    rows = _rows(result.events)
-    series = getattr(result, "series", None)
-    return {p.id: score_pattern(rows, p, series) for p in scenario.patterns}
+    return score_patterns(result.events, scenario.patterns, getattr(result, "series", None))
 
 
 def weighted_score(scores: Mapping[str, float], patterns: Sequence[Pattern]) -> float:

@@ -96,6 +96,13 @@ class RunView:
         return None
 
 
+def step_unit(result: Any) -> str | None:
+    """The unit of a run's step (``day``, ``week`` or ``month``, from its manifest); None for a run that does not say (a week)."""
+    manifest = getattr(result, "manifest", None) or {}
+    unit = manifest.get("step_unit")
+    return str(unit) if unit else None
+
+
 def run_view(result: RunResult) -> RunView:
     """The (memoised) :class:`RunView` of ``result``."""
     view = getattr(result, _VIEW_ATTR, None)

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.labels import in_unit, unit_word
 from sim.survival import SurvivalTable
 
 CURVE_COLOURS = ("#1f6f8b", "#b5532f", "#5b8c3a", "#7a4f9a")
@@ -34,7 +35,19 @@ SURVIVAL_CURVES = {
         "The shaded band is a pointwise 95% interval (log(−log) Greenwood); the row below gives the runs still at risk.",
     ),
 }
-"""Per curve: title, x-axis title (weeks), y-axis title, caption."""
+"""Per curve: title, x-axis title (weeks), y-axis title, caption; :func:`survival_curves` says them in a run's unit."""
+
+
+def survival_curves(unit: str | None = None) -> dict[str, tuple[str, str, str, str]]:
+    """:data:`SURVIVAL_CURVES` with the steps they count in the runs' unit.
+
+    >>> survival_curves("day")["agreement"][1], survival_curves("month")["moratorium"][1]
+    ('day of the run', 'months since the first pledge')
+    """
+    out: dict[str, tuple[str, str, str, str]] = {}
+    for key, (title, x_title, y_title, caption) in SURVIVAL_CURVES.items():
+        out[key] = (in_unit(title, unit), in_unit(x_title, unit), in_unit(y_title, unit), in_unit(caption, unit))
+    return out
 
 
 def _fill(colour: str, alpha: float = 0.18) -> str:
@@ -55,6 +68,7 @@ def survival_figure(
     x_title: str = "week",
     y_title: str = "share of runs still without the event",
     height: int = 360,
+    unit: str | None = None,
 ) -> go.Figure:
     """Kaplan–Meier step curves, each with its pointwise band, and the number at risk under them.
 
@@ -63,6 +77,7 @@ def survival_figure(
         title: the figure's title.
         x_title: the time axis's title, with its unit (weeks).
         y_title: what S(t) is the share of.
+        unit: the runs' step unit (None: a week), for the hover texts.
 
     The step trace of each curve is named by its label and has
     ``meta="km"``; its ``customdata`` rows are [at risk, low, high].
@@ -108,7 +123,7 @@ def survival_figure(
                 meta="km",
                 customdata=np.column_stack([t.at_risk, t.low, t.high]).tolist(),
                 hovertemplate=(
-                    f"{label}<br>week %{{x}}: S = %{{y:.3f}}"
+                    f"{label}<br>{unit_word(unit)} %{{x}}: S = %{{y:.3f}}"
                     f"<br>{round(100 * t.confidence)}% band %{{customdata[1]:.3f}} – %{{customdata[2]:.3f}}"
                     "<br>%{customdata[0]} runs at risk<extra></extra>"
                 ),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -88,3 +90,68 @@ def test_process_tree_memory_counts_children() -> None:
         child.kill()
         child.wait()
     assert alone > 10
+
+
+def test_run_cost_split_times_every_week_of_a_run_and_restores_the_engine() -> None:
+    run_cost = bench("run_cost")
+    from agents import policy
+    from sim.model import DiplomacyModel
+    from sim.scenario import load_scenario
+
+    choose, deliver = policy.choose, DiplomacyModel._deliver_outbox
+    model = DiplomacyModel(load_scenario("hanoi-2019"), seed=3, mode="free")
+    split = run_cost.Split()
+    with split.installed():
+        while model.running:
+            model.step()
+    assert split.weeks == model.week  # one decision per week the run lasted
+    assert split.choose > 0 and split.deliver > 0
+    assert policy.choose is choose and DiplomacyModel._deliver_outbox is deliver
+
+
+def test_record_keeps_the_hand_written_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    common = bench("_common")
+    results = tmp_path / "results.json"
+    (tmp_path / "results.md").write_text("# Benchmark results\n\nold table\n\n## Notes\n\nwritten by hand\n")
+    common.record("mine", [{"figure": "f", "measured_ms": 3.0, "baseline_ms": 1.5, "ratio": 2.0, "target": "t"}], results=results)
+    table = (tmp_path / "results.md").read_text()
+    assert "old table" not in table and "| mine | f |" in table
+    assert table.endswith("## Notes\n\nwritten by hand\n")
+
+
+def test_run_cost_script_writes_rows_whose_ratios_match_its_printed_timings(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"scale": [{"figure": "kept"}]}))
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "run_cost.py"), "--seeds", "2", "--repeats", "1", "--results", str(results)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    data = json.loads(results.read_text())
+    assert data["scale"] == [{"figure": "kept"}]
+    rows = {e["figure"].split(" (")[0]: e for e in data["run_cost"]}
+    assert {
+        "baseline: bare Mesa, 15 agents, 50 steps, summing neighbours",
+        "single run",
+        "decision rule within a run",
+        "delivery within a run",
+        "rest of the run: recording, pressure, stances, bargaining",
+        "decision rule, one week",
+        "delivery, one week",
+    } <= set(rows)
+    printed = {line.split(" (")[0]: line for line in out.splitlines()[1:]}
+    for name, e in rows.items():
+        assert e["seeds"] == 2
+        for key in ("measured_ms", "baseline_ms", "ratio"):
+            assert math.isfinite(e[key]) and e[key] > 0, (name, key)
+        assert e["ratio"] == pytest.approx(e["measured_ms"] / e["baseline_ms"], rel=1e-9)
+        assert 0 < e["ratio_95"][0] <= e["ratio_95"][1]
+        shown = re.findall(r"([0-9.]+)ms", printed[name])
+        assert [float(v) for v in shown] == pytest.approx([e["measured_ms"], e["baseline_ms"]], abs=1e-3)
+        assert f"{e['ratio']:.2f}" in printed[name]
+    assert rows["baseline: bare Mesa, 15 agents, 50 steps, summing neighbours"]["ratio"] == 1.0
+    # the parts are timed inside the profiled runs, so they add up to less than a run
+    parts = rows["decision rule within a run"]["measured_ms"] + rows["delivery within a run"]["measured_ms"]
+    assert rows["rest of the run: recording, pressure, stances, bargaining"]["measured_ms"] > 0 and parts > 0

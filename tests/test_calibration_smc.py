@@ -25,6 +25,7 @@ from sim.calibration_smc import (
     iter_generations,
     particle_summaries,
     replicate_scales,
+    run_summaries,
     scaled_distance,
     summary_names,
     weighted_quantile,
@@ -105,9 +106,30 @@ def test_summaries_are_each_pattern_and_the_gap_of_each_timed_event_pattern() ->
     names = summary_names(sc)
     ids = [p.id for p in sc.patterns]
     assert names[: len(ids)] == [f"pattern.{i}" for i in ids]
-    timed = [p.id for p in sc.patterns if p.kind is not None and p.state is None and not p.absent and p.given is None]
+    timed = [p.id for p in sc.patterns if p.kind is not None and p.state is None and not p.absent and p.at_most is None and p.given is None]
     assert names[len(ids) :] == [f"gap.{i}" for i in timed]
     assert 0 < len(timed) < len(ids)  # hanoi has state, absent or given patterns too, which get no gap
+
+
+def test_order_and_at_most_patterns_are_scored_as_the_backtest_scores_them_and_get_no_gap(short_case: str) -> None:
+    from sim.patterns import score_run
+    from sim.run import run_scenario
+    from sim.scenario import load_raw, validate_data
+
+    raw = dict(load_raw(short_case)[0])
+    raw["patterns"] = [
+        *SHORT_PATTERNS,
+        {"id": "in-order", "text": "scheduled, then held", "order": {"first": "scheduled", "then": "held", "gap": 1}, "window": [0, 9]},
+        {"id": "few-offers", "text": "at most one summit offer", "kind": "summit_offer", "window": [0, 9], "at_most": 1},
+    ]
+    sc = validate_data(raw, short_case)
+    assert summary_names(sc) == [*(f"pattern.{p['id']}" for p in raw["patterns"]), "gap.scheduled", "gap.held"]
+    for seed in range(3):
+        res = run_scenario(sc, seed=seed, mode="free")
+        got = run_summaries(res, sc)
+        want = score_run(res, sc)
+        for pid, v in want.items():
+            assert (math.isnan(v) and math.isnan(got[f"pattern.{pid}"])) or got[f"pattern.{pid}"] == v, (seed, pid)
 
 
 def test_the_replicate_scale_is_the_pooled_within_draw_spread_over_root_runs() -> None:

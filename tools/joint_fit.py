@@ -29,7 +29,7 @@ from scipy.stats import qmc
 
 from sim.atomic import write_atomically
 from sim.backtest import run_seeds
-from sim.patterns import score_pattern, weighted_score
+from sim.patterns import score_patterns, weighted_score
 from sim.run import run_scenario
 from sim.scenario import Scenario, load_scenario
 
@@ -58,7 +58,7 @@ def _score_point(args: tuple[int, dict[str, float], list[str], int]) -> dict[str
         for seed in run_seeds(0, n_seeds):
             result = run_scenario(sc, seed=seed)
             events = result.events.to_pylist()
-            per = {p.id: score_pattern(events, p, result.series) for p in sc.patterns}
+            per = score_patterns(events, sc.patterns, result.series)
             scores.append(weighted_score(per, sc.patterns))
             outcomes[str(result.outcome)] = outcomes.get(str(result.outcome), 0) + 1
         row[f"{name}.score"] = float(np.nanmean(scores))

@@ -14,9 +14,9 @@ from dashboard.layout import progress_bar
 from dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
 from sim import figures as F
 from sim.errors import InputError
-from sim.runview import run_view, short_name, side_colours
+from sim.runview import run_view, short_name, side_colours, step_unit
 from sim.survival import survival_of_runs
-from sim.survival_figure import SURVIVAL_CURVES, survival_figure
+from sim.survival_figure import survival_curves, survival_figure
 
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
@@ -121,21 +121,24 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
                 stack([m["trust"][key] for m in members]),
             )
         )
-    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)")
+    unit = step_unit(base)
+    trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)", unit=unit)
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
-    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)")
-    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure, **ensemble_survival_figures(members)}
+    pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)", unit=unit)
+    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure, **ensemble_survival_figures(members, unit)}
 
 
-def ensemble_survival_figures(members: Sequence[Mapping[str, Any]]) -> Out:
+def ensemble_survival_figures(members: Sequence[Mapping[str, Any]], unit: str | None = None) -> Out:
     """Kaplan–Meier curves of the ensemble's time to agreement and moratorium survival, from the members' stored metrics."""
     columns = {k: [m.get(k) for m in members] for k in SURVIVAL_METRICS}
     tables = survival_of_runs({k: [math.nan if v is None else float(v) for v in vs] for k, vs in columns.items()})
     out: Out = {}
     for key, name in (("agreement", "ens_km_agreement"), ("moratorium", "ens_km_moratorium")):
-        title, x_title, y_title, _caption = SURVIVAL_CURVES[key]
+        title, x_title, y_title, _caption = survival_curves(unit)[key]
         t = tables[key]
-        out[name] = survival_figure([(title.split(" (")[0], t)], f"{title}, {t.n} of {len(members)} runs", x_title=x_title, y_title=y_title)
+        out[name] = survival_figure(
+            [(title.split(" (")[0], t)], f"{title}, {t.n} of {len(members)} runs", x_title=x_title, y_title=y_title, unit=unit
+        )
     return out
 
 

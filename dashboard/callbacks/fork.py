@@ -14,9 +14,9 @@ from dashboard.layout import PRESETS, draft_chips, placeholder
 from dashboard.service import Service, input_messages, normalise_fork
 from sim import figures as F
 from sim.errors import InputError
-from sim.labels import kind_label, outcome_label
+from sim.labels import in_unit, kind_label, outcome_label, unit_word
 from sim.run import RunResult
-from sim.runview import run_view, short_name
+from sim.runview import run_view, short_name, step_unit
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
@@ -127,13 +127,19 @@ def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str,
         if week > when:
             return {
                 "at": when,
-                "status": f"The last {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
-                f"prevent it: it will fork from week {when}, where it can.",
+                "status": in_unit(
+                    f"The last {what} happened in week {when}, before week {week}, so a fork from week {week} could not "
+                    f"prevent it: it will fork from week {when}, where it can.",
+                    step_unit(result),
+                ),
             }
         return {}
     if week >= last:
         return {
-            "status": f"Week {week} is the run's last week: a fork from there cannot change anything. Pick an earlier week in “At week”."
+            "status": in_unit(
+                f"Week {week} is the run's last week: a fork from there cannot change anything. Pick an earlier week in “At week”.",
+                step_unit(result),
+            )
         }
     return {}
 
@@ -157,7 +163,8 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         applies = (ev.mode or ("always" if ev.kind == "shock" else "forcing")) == "always" or mode == "forcing"
         who = f" {ev.sender}" if ev.sender else ""
         note = "" if applies else " (forcing mode only)"
-        options.append({"label": f"week {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}", "value": i})
+        label = f"{unit_word(sc.time.clock.unit)} {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}"
+        options.append({"label": label, "value": i})
     return {"options": options}
 
 
@@ -188,11 +195,12 @@ def run_fork_callback(
     s = int(min(max(int(step or 0), 0), max(run_view(base).last_step, run_view(alt).last_step)))
     out = fork_figures(base, alt, s, dimension_labels(service, cfg))
     out["fork"] = {"config": cfg, "spec": spec, "key": service.run_key(cfg, spec)}
-    out["status"] = f"Fork from week {spec['at']}: {outcome_label(base.outcome)} → {outcome_label(alt.outcome)}."
+    out["status"] = f"Fork from {unit_word(step_unit(base))} {spec['at']}: {outcome_label(base.outcome)} → {outcome_label(alt.outcome)}."
     if base.outcome == alt.outcome and base.metrics == alt.metrics:
-        out["status"] += (
+        out["status"] += in_unit(
             " The fork changed nothing: same outcome and the same end state. The change may come too late "
-            "(after the week it matters) or be too small; try an earlier week."
+            "(after the week it matters) or be too small; try an earlier week.",
+            step_unit(base),
         )
     return out
 
@@ -202,9 +210,9 @@ def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str
     f_trust = F.trust_figure(base, step, compare=alt)
     f_trust.update_layout(title={"text": "Trust: base (solid) and fork (dashed)"})
     base_issue = F.issue_space_figure(base, step, labels=labels)
-    base_issue.update_layout(title={"text": f"Base: Issue space, week {step}"})
+    base_issue.update_layout(title={"text": f"Base: {F.issue_space_title(base, step)}"})
     alt_issue = F.issue_space_figure(alt, step, labels=labels)
-    alt_issue.update_layout(title={"text": f"Fork: Issue space, week {step}"})
+    alt_issue.update_layout(title={"text": f"Fork: {F.issue_space_title(alt, step)}"})
     return {
         "fork_trust": f_trust,
         "fork_pressure": F.pressure_figure(base, step, compare=alt),
@@ -257,7 +265,7 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
                     [
                         html.Th("at the end"),
                         html.Th("base"),
-                        html.Th(f"fork (from week {alt.manifest.get('fork', {}).get('at_step', '?')})"),
+                        html.Th(f"fork (from {unit_word(step_unit(alt))} {alt.manifest.get('fork', {}).get('at_step', '?')})"),
                     ]
                 )
             ),

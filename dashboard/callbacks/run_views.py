@@ -16,13 +16,13 @@ from dashboard.callbacks.choices import searched_options
 from dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
 from dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from dashboard.callbacks.fork import fork_event_options
-from dashboard.layout import TIMELINE_GRAPHS, mode_options
+from dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
 from dashboard.service import Service, input_messages
 from sim import figures as F
 from sim.errors import InputError
-from sim.labels import mode_label, parameter_label
+from sim.labels import mode_label, parameter_label, unit_word
 from sim.run import RunResult
-from sim.runview import date_of, run_view, short_name, summit_status_at
+from sim.runview import date_of, run_view, short_name, step_unit, summit_status_at
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
@@ -63,7 +63,8 @@ SPEED_JS = "function(ms) { return ms || 400; }"
 
 
 def step_label(result: RunResult, step: int) -> str:
-    return f"week {step} of {run_view(result).last_step} · {date_of(result, step)}"
+    """The step on screen in the run's unit: ``week 12 of 49 · 2018-09-03`` (``day 3 of 12 · ...`` on a daily clock)."""
+    return f"{unit_word(step_unit(result))} {step} of {run_view(result).last_step} · {date_of(result, step)}"
 
 
 _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS - {"blame"}) | PLEDGE_AND_TEST_KINDS | {"shock"}
@@ -90,7 +91,7 @@ def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     parts = [html.Span("in progress", className="badge", style={"background": "#5b7083"})]
     text = f"Summit: {status}" + (f" · {int(held)} held so far" if held == held else "")
     if latest:
-        text += f" · latest (week {latest['step']}): {latest['text']}"
+        text += f" · latest ({unit_word(step_unit(result))} {latest['step']}): {latest['text']}"
     parts.append(html.Span(text))
     return parts
 
@@ -224,6 +225,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "mode_options": mode_options(service.base_scenario(cfg["scenario"])[0].mode),
         "run_info": run_info(service, cfg, result, mode),
         "fork_events": fork_event_options(service, cfg, 0).get("options", []),
+        **step_words(step_unit(result)),
         "errors": [],
     }
 
@@ -258,7 +260,7 @@ def step_views(result: RunResult, step: int, node_trace: int, grouped: bool = Fa
     _, _, z = F.trust_matrix_at(result, step, grouped)
     heat["data"][0]["z"] = z
     heat["data"][0]["text"] = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
-    heat["layout"]["title"]["text"] = f"Trust matrix, week {step}"
+    heat["layout"]["title"]["text"] = F.trust_matrix_title(result, step)
     net = Patch()
     d = F.network_group_step_data(result, step) if grouped else F.network_step_data(result, step)
     net["data"][node_trace]["marker"]["color"] = d["stance"]
@@ -272,7 +274,7 @@ def step_views(result: RunResult, step: int, node_trace: int, grouped: bool = Fa
     heads = net["data"][first + len(F.SIGNAL_CLASSES)]
     heads["x"], heads["y"], heads["hovertext"] = h["x"], h["y"], h["text"]
     heads["marker"]["size"], heads["marker"]["color"] = h["size"], h["color"]
-    net["layout"]["title"]["text"] = F.network_title(step, grouped)
+    net["layout"]["title"]["text"] = F.network_title(step, grouped, step_unit(result))
     return {
         "heatmap": heat,
         "network": net,
@@ -426,6 +428,17 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "run_info": (ids.RUN_INFO, "data"),
     "errors": (ids.ERRORS, "children"),
     "fork_events": (ids.FORK_REMOVE, "options"),
+    # the words that count steps, in the run's unit (layout.step_words)
+    "reset_title": (ids.RESET, "title"),
+    "back_title": (ids.BACK, "title"),
+    "forward_title": (ids.FORWARD, "title"),
+    "events_heading": (ids.EVENTS_HEADING, "children"),
+    "events_columns": (ids.EVENTS, "columns"),
+    "fork_hint": (ids.FORK_HINT, "children"),
+    "fork_at_label": (ids.FORK_AT_LABEL, "children"),
+    "fork_at_placeholder": (ids.FORK_AT, "placeholder"),
+    "fork_add_week_placeholder": (ids.FORK_ADD_WEEK, "placeholder"),
+    "fork_remove_hint": (ids.FORK_REMOVE_HINT, "children"),
 }
 
 

@@ -31,9 +31,9 @@ The functions live in one module per thing drawn, and this package re-exports th
 Names with a leading underscore are private to the package, not to their module.
 """
 
-from sim.figures.bargaining_space import issue_space_figure, issue_space_step_data
+from sim.figures.bargaining_space import issue_space_figure, issue_space_step_data, issue_space_title
 from sim.figures.common import _SIGNAL_COLOURS as _SIGNAL_COLOURS  # private names the tests reach
-from sim.figures.common import FUTURE_LEGEND, GL_THRESHOLD, OUTCOME_COLOURS, OUTCOME_LABELS, STANCE_COLOURSCALE, is_group
+from sim.figures.common import FUTURE_LEGEND, GL_THRESHOLD, OUTCOME_COLOURS, OUTCOME_LABELS, STANCE_COLOURSCALE, is_group, time_axis_title
 from sim.figures.ensembles import carry_forward, fan_chart, fan_chart_matrix, fans_figure, outcome_figure
 from sim.figures.network import (
     SIGNAL_CLASSES,
@@ -69,6 +69,7 @@ from sim.figures.run_views import (
     trust_figure,
     trust_heatmap,
     trust_matrix_at,
+    trust_matrix_title,
     zone_figure,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "is_group",
     "issue_space_figure",
     "issue_space_step_data",
+    "issue_space_title",
     "network_annotations",
     "network_arrow_trace",
     "network_figure",
@@ -108,9 +110,11 @@ __all__ = [
     "pressure_figure",
     "signal_arrows",
     "stance_figure",
+    "time_axis_title",
     "trust_figure",
     "trust_heatmap",
     "trust_matrix_at",
+    "trust_matrix_title",
     "weighted_mean_series",
     "zone_figure",
 ]

@@ -14,8 +14,19 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim.figures.common import _layout, _tint
+from sim.labels import unit_word
 from sim.run import RunResult
-from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, ZONE_COLOUR, offers_until, run_view, short_name, side_colours, win_sets_at
+from sim.runview import (
+    THIRD_PARTIES,
+    THIRD_PARTY_COLOUR,
+    ZONE_COLOUR,
+    offers_until,
+    run_view,
+    short_name,
+    side_colours,
+    step_unit,
+    win_sets_at,
+)
 
 
 # ----------------------------------------------------------------- issue space
@@ -60,8 +71,13 @@ def _offer_traces(result: RunResult, step: int) -> tuple[dict[str, Any], dict[st
         target["color"].append(ZONE_COLOUR if o["status"] == "agreement" else colours.get(side, THIRD_PARTY_COLOUR))
         target["symbol"].append("star" if o["status"] == "agreement" else "x")
         who = view.names.get(o["sender"], o["sender"])
-        target["text"].append(f"week {o['week']}: {who}'s offer ({o['status']})<br>{o['text']}")
+        target["text"].append(f"{unit_word(step_unit(result))} {o['week']}: {who}'s offer ({o['status']})<br>{o['text']}")
     return earlier, now
+
+
+def issue_space_title(result: RunResult, step: int) -> str:
+    """The issue space's title at ``step``, in the run's unit (``Issue space, week 12``)."""
+    return f"Issue space, {unit_word(step_unit(result))} {step}"
 
 
 def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] | None = None) -> go.Figure:
@@ -106,7 +122,8 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
         )
     )
     earlier, now = _offer_traces(result, step)
-    for data, size, opacity, name in ((earlier, 9, 0.45, "earlier offers"), (now, 15, 1.0, "offers this week")):
+    this_step = f"offers this {unit_word(step_unit(result))}"
+    for data, size, opacity, name in ((earlier, 9, 0.45, "earlier offers"), (now, 15, 1.0, this_step)):
         fig.add_trace(
             go.Scatter(
                 x=data["x"],
@@ -138,7 +155,7 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
         )
     labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
     labels_of.update(labels or {})
-    _layout(fig, f"Issue space, week {step}")
+    _layout(fig, issue_space_title(result, step))
     fig.update_xaxes(title_text=labels_of.get(dims[0], dims[0]), range=[-0.03, 1.03], constrain="domain", zeroline=False, showgrid=False)
     if len(dims) > 1:
         fig.update_yaxes(title_text=labels_of.get(dims[1], dims[1]), range=[-0.03, 1.03], zeroline=False, showgrid=False)
@@ -153,4 +170,4 @@ def issue_space_step_data(result: RunResult, step: int) -> dict[str, Any]:
     """What changes in :func:`issue_space_figure` from one step to the next (for a Patch)."""
     _, _, z, _ = _issue_categories(result, step)
     earlier, now = _offer_traces(result, step)
-    return {"z": z, "earlier": earlier, "now": now, "title": f"Issue space, week {step}"}
+    return {"z": z, "earlier": earlier, "now": now, "title": issue_space_title(result, step)}

@@ -13,9 +13,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
-from sim.labels import outcome_label
+from sim.labels import in_unit, outcome_label
 from sim.run import RunResult
-from sim.runview import date_of, run_view, short_name
+from sim.runview import date_of, run_view, short_name, step_unit
 
 #: Dove (0) to hawk (1); deliberately neither side's blue nor red.
 STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0, "#d95f02"]]
@@ -26,7 +26,7 @@ MAX_ARROWS = 120
 OUTCOME_LABELS = {k: outcome_label(k, capital=True) for k in _OUTCOME_IDS}
 """Outcome -> label, from the label table the reports share (sim/labels.py)."""
 WEEK_AXIS = "week (one step of the run)"
-"""Title of every time axis: the scenario's step is a week."""
+"""Title of every time axis of a weekly run (:func:`time_axis_title` says it in another run's unit)."""
 FUTURE_LEGEND = "faded: weeks after the one on screen (not yet reached)"
 OUTCOME_COLOURS = {
     "agreement_comprehensive": "#4d9221",
@@ -133,15 +133,33 @@ def _last_step(result: RunResult, compare: RunResult | None = None) -> int:
 
 
 def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = None) -> None:
+    """The time axis of a run's figure: its title and range in the run's unit, and that unit in the traces' hover texts."""
     view = run_view(result)
     last = view.last_step
     if compare is not None:
         last = max(last, run_view(compare).last_step)
-    fig.update_xaxes(title_text=WEEK_AXIS, title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3)
+    unit = step_unit(result)
+    fig.update_xaxes(
+        title_text=time_axis_title(unit), title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3
+    )
+    if unit not in (None, "week"):
+        # the hover texts were written for a weekly run ("week %{x}"): say the step in the run's unit
+        for trace in fig.data:
+            if isinstance(getattr(trace, "hovertemplate", None), str):
+                trace.hovertemplate = in_unit(trace.hovertemplate, unit)
 
 
-def _future_key(fig: go.Figure, until: int | None) -> None:
-    """A legend entry for the veil over the weeks not yet reached (only when the figure is veiled)."""
+def time_axis_title(unit: str | None) -> str:
+    """The time axis's title in the run's unit.
+
+    >>> time_axis_title("day"), time_axis_title(None)
+    ('day (one step of the run)', 'week (one step of the run)')
+    """
+    return in_unit(WEEK_AXIS, unit)
+
+
+def _future_key(fig: go.Figure, until: int | None, unit: str | None = None) -> None:
+    """A legend entry for the veil over the steps not yet reached (only when the figure is veiled)."""
     if until is None:
         return
     fig.add_trace(
@@ -149,7 +167,7 @@ def _future_key(fig: go.Figure, until: int | None) -> None:
             x=[None],
             y=[None],
             mode="markers",
-            name=FUTURE_LEGEND,
+            name=in_unit(FUTURE_LEGEND, unit),
             marker={"symbol": "square", "size": 11, "color": "rgba(200,205,212,0.35)", "line": {"color": "#c8ccd2", "width": 1}},
             hoverinfo="skip",
             meta=["future", "", -1],

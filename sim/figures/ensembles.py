@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, WEEK_AXIS, _layout, _rgba
+from sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
+from sim.labels import unit_word
 from sim.run import RunResult
-from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours
+from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
 from sim.stats import wilson
 
 # ------------------------------------------------------------------- ensembles
@@ -88,20 +89,31 @@ def carry_forward(rows: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def fan_chart_matrix(
-    values: np.ndarray, title: str, colour: str = "#1f77b4", steps: Sequence[int] | None = None, y_title: str | None = None
+    values: np.ndarray,
+    title: str,
+    colour: str = "#1f77b4",
+    steps: Sequence[int] | None = None,
+    y_title: str | None = None,
+    unit: str | None = None,
 ) -> go.Figure:
     """Median with 50% and 90% bands of a (runs x steps) matrix.
 
     Traces, in order: the 90% band (two traces: 5th then 95th percentile),
     the 50% band (25th, 75th) and the median (``data[4]``).
     """
-    return fans_figure([("median", colour, values)], title, steps=steps, y_title=y_title)
+    return fans_figure([("median", colour, values)], title, steps=steps, y_title=y_title, unit=unit)
 
 
 def fans_figure(
-    bands: Sequence[tuple[str, str, np.ndarray]], title: str, steps: Sequence[int] | None = None, y_title: str | None = None
+    bands: Sequence[tuple[str, str, np.ndarray]],
+    title: str,
+    steps: Sequence[int] | None = None,
+    y_title: str | None = None,
+    unit: str | None = None,
 ) -> go.Figure:
     """Several fan charts overlaid: for each (name, colour, runs x steps matrix), the 90% and 50% bands and the median.
+
+    ``unit`` is the runs' step unit (``day``, ``week``, ``month``; None: a week), for the time axis.
 
     Each fan contributes five traces in this order: 5th, 95th (filled to the
     5th), 25th, 75th (filled) and the median, named ``name``.
@@ -143,13 +155,13 @@ def fans_figure(
                 name=name,
                 legendgroup=name,
                 line={"color": colour, "width": 2.4},
-                hovertemplate=f"week %{{x}}<br>{name}: median %{{y:.2f}}<extra></extra>",
+                hovertemplate=f"{unit_word(unit)} %{{x}}<br>{name}: median %{{y:.2f}}<extra></extra>",
             )
         )
     _layout(fig, title)
-    unit = lo_all >= 0 and hi_all <= 1
-    fig.update_yaxes(title_text=y_title, range=[0, 1] if unit else None)
-    fig.update_xaxes(title_text=WEEK_AXIS)
+    unit_interval = lo_all >= 0 and hi_all <= 1
+    fig.update_yaxes(title_text=y_title, range=[0, 1] if unit_interval else None)
+    fig.update_xaxes(title_text=time_axis_title(unit))
     return fig
 
 
@@ -169,6 +181,4 @@ def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: st
         if agent == "world":
             colour = WORLD_COLOUR
     name = title or f"{variable} of {agent}: median, 50% and 90% of {len(rows)} runs"
-    fig = fan_chart_matrix(matrix, name, colour)
-    fig.update_xaxes(title_text=WEEK_AXIS)
-    return fig
+    return fan_chart_matrix(matrix, name, colour, unit=step_unit(results[0]) if results else None)

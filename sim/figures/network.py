@@ -27,8 +27,9 @@ from sim.figures.common import (
     _side_label,
 )
 from sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
+from sim.labels import unit_word
 from sim.run import RunResult
-from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours
+from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
 
 
 @functools.lru_cache(maxsize=1)
@@ -456,7 +457,7 @@ def network_figure(
     xs_all = [p[0] for p in scene.node_pos.values()] or [0.0]
     annotations = network_annotations(result, scene.pos)
     n_arrows = len(scene.arrows["heads"]["x"]) // 2
-    _layout(fig, network_title(step, grouped), legend=False)
+    _layout(fig, network_title(step, grouped, step_unit(result)), legend=False)
     fig.update_layout(annotations=annotations, meta={"arrows": n_arrows, "grouped": grouped} if grouped else {"arrows": n_arrows})
     fig.update_xaxes(visible=False, range=[min(xs_all) - (0.3 if big else 1.15), max(xs_all) + (0.3 if big else 1.25)])
     fig.update_yaxes(visible=False, range=[-1.25, 1.25], scaleanchor=None)
@@ -464,6 +465,10 @@ def network_figure(
     return fig
 
 
-def network_title(step: int, grouped: bool = False) -> str:
-    """The network's title (the per-step patch rewrites it)."""
-    return f"Influence network, week {step}" + (" · factions grouped by side and role" if grouped else "")
+def network_title(step: int, grouped: bool = False, unit: str | None = None) -> str:
+    """The network's title in the run's unit (the per-step patch rewrites it).
+
+    >>> network_title(3), network_title(3, unit="day")
+    ('Influence network, week 3', 'Influence network, day 3')
+    """
+    return f"Influence network, {unit_word(unit)} {step}" + (" · factions grouped by side and role" if grouped else "")

@@ -31,7 +31,7 @@ from sim.figures.common import (
     is_group,
 )
 from sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
-from sim.labels import kind_label
+from sim.labels import kind_label, unit_word
 from sim.run import RunResult
 from sim.runview import (
     THIRD_PARTIES,
@@ -43,6 +43,7 @@ from sim.runview import (
     run_view,
     short_name,
     side_colours,
+    step_unit,
 )
 
 
@@ -141,7 +142,7 @@ def trust_figure(
         )
     fig.update_yaxes(range=[0, 1], title_text="trust (0–1)", tickformat=".1f")
     _week_axis(fig, result, compare)
-    _future_key(fig, until)
+    _future_key(fig, until, step_unit(result))
     return fig
 
 
@@ -161,6 +162,11 @@ def trust_matrix_at(result: RunResult, step: int, grouped: bool = False) -> tupl
         columns = [view.values_at(f"trust_{s}", agents, step).tolist() for s in view.sides]
     z: list[list[float | None]] = [[None if v != v else round(v, 4) for v in row] for row in zip(*columns, strict=True)]
     return agents, list(view.sides), z
+
+
+def trust_matrix_title(result: RunResult, step: int) -> str:
+    """The trust heatmap's title at ``step``, in the run's unit (the per-step patch rewrites it)."""
+    return f"Trust matrix, {unit_word(step_unit(result))} {step}"
 
 
 def trust_heatmap(result: RunResult, step: int, grouped: bool = False) -> go.Figure:
@@ -192,7 +198,7 @@ def trust_heatmap(result: RunResult, step: int, grouped: bool = False) -> go.Fig
             ygap=1,
         )
     )
-    _layout(fig, f"Trust matrix, week {step}", legend=False)
+    _layout(fig, trust_matrix_title(result, step), legend=False)
     fig.update_yaxes(autorange="reversed", tickfont={"size": 10}, automargin=True, title_text="actor")
     fig.update_xaxes(
         side="top", tickfont={"size": 11}, tickangle=0, showline=False, title_text="trust in this side (0–1)", title_standoff=2
@@ -274,7 +280,7 @@ def pressure_figure(result: RunResult, step: int | None = None, compare: RunResu
     _layout(fig, title, shapes=[_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)])
     fig.update_yaxes(range=[0, 1.02], tickformat=".1f", title_text="pressure, tension (0–1)")
     _week_axis(fig, result, compare)
-    _future_key(fig, until)
+    _future_key(fig, until, step_unit(result))
     return fig
 
 
@@ -322,7 +328,7 @@ def stance_figure(result: RunResult, step: int | None = None, until: int | None 
     _layout(fig, "Stances (0 dove, 1 hawk)", shapes=[_step_marker(step), _curtain(until, view.last_step)])
     fig.update_yaxes(range=[0, 1], tickformat=".1f", title_text="stance (0 dove – 1 hawk)")
     _week_axis(fig, result)
-    _future_key(fig, until)
+    _future_key(fig, until, step_unit(result))
     return fig
 
 
@@ -360,7 +366,7 @@ def _grouped_stance_figure(result: RunResult, step: int | None, until: int | Non
     )
     fig.update_yaxes(range=[0, 1], tickformat=".1f", title_text="stance (0 dove – 1 hawk)")
     _week_axis(fig, result)
-    _future_key(fig, until)
+    _future_key(fig, until, step_unit(result))
     return fig
 
 
@@ -400,7 +406,7 @@ def zone_figure(result: RunResult, step: int | None = None, until: int | None = 
     _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step), _curtain(until, view.last_step)])
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="share of the issue space")
     _week_axis(fig, result)
-    _future_key(fig, until)
+    _future_key(fig, until, step_unit(result))
     return fig
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from sim.labels import outcome_label
+from sim.labels import in_unit, outcome_label
 from sim.report.files import _first_line
 from sim.report.narrative import turning_points
 from sim.run import RunResult
@@ -81,6 +81,10 @@ def run_charts(result: RunResult) -> list[Chart]:
     end = _last_step(result)
     turns_text = turning_points(result)
     turns = [s for s in turns_text if 0 < s < end]
+    unit = result.manifest.get("step_unit")
+
+    def said(text: str) -> str:  # titles and captions count steps in the run's unit
+        return in_unit(text, unit)
 
     def fn(name: str) -> Callable[..., Any]:
         if isinstance(figures, Exception):
@@ -94,7 +98,7 @@ def run_charts(result: RunResult) -> list[Chart]:
         _chart(
             "fig-trust",
             "Trust between the principals",
-            "Each leader's belief that the other side is trustworthy (probability of the reciprocating type), week by week.",
+            said("Each leader's belief that the other side is trustworthy (probability of the reciprocating type), week by week."),
             lambda: fn("trust_figure")(result),
         ),
         _chart(
@@ -112,18 +116,18 @@ def run_charts(result: RunResult) -> list[Chart]:
         _chart(
             "fig-zone",
             "Zone of possible agreement",
-            "Share of the issue space both sides' coalitions would ratify, week by week.",
+            said("Share of the issue space both sides' coalitions would ratify, week by week."),
             lambda: fn("zone_figure")(result),
         ),
         _chart(
             "fig-issues",
-            f"Issue space at the end (week {end})",
+            said(f"Issue space at the end (week {end})"),
             "Each side's win-set on the grid of possible deals at the last step; their overlap is the zone of agreement.",
             lambda: fn("issue_space_figure")(result, end),
         ),
         _chart(
             "fig-trust-matrix",
-            f"Trust matrix at the end (week {end})",
+            said(f"Trust matrix at the end (week {end})"),
             "Every actor's trust in every side at the last step.",
             lambda: fn("trust_heatmap")(result, end),
         ),
@@ -138,9 +142,11 @@ def run_charts(result: RunResult) -> list[Chart]:
         charts.append(
             _chart(
                 f"fig-network-{s}",
-                f"Influence network, week {s} ({label})",
-                "Who listens to whom: edge width is influence weight, node size influence, node colour the actor's stance; "
-                "arrows are the signals of that week (teal conciliatory, orange hostile).",
+                said(f"Influence network, week {s} ({label})"),
+                said(
+                    "Who listens to whom: edge width is influence weight, node size influence, node colour the actor's stance; "
+                    "arrows are the signals of that week (teal conciliatory, orange hostile)."
+                ),
                 functools.partial(network, s),
                 height=400,
             )
@@ -210,6 +216,17 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
     )
 
 
+def document_unit(manifest: Mapping[str, Any]) -> str | None:
+    """The step unit of the scenario a results directory stores (``scenario_document``); None when it does not say (a week)."""
+    from sim.scenario import Time
+
+    time = (manifest.get("scenario_document") or {}).get("time")
+    try:
+        return Time.model_validate(time).clock.unit if isinstance(time, Mapping) else None
+    except ValueError:  # pydantic's ValidationError: an unreadable document is drawn in weeks
+        return None
+
+
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
     import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
@@ -224,7 +241,9 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     if main is None:
         return out
     # pooled over every finished run of the sweep, whatever its design point
-    out["survival"] = survival_parts(survival_of_runs(ok, prefix="metric."), "fig-km", "finished runs (all design points pooled)")
+    out["survival"] = survival_parts(
+        survival_of_runs(ok, prefix="metric."), "fig-km", "finished runs (all design points pooled)", document_unit(manifest)
+    )
     n = len(ok)
     for o in outcomes:
         k = int((ok["outcome"].astype(str) == o).sum())
@@ -294,12 +313,14 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     return out
 
 
-def survival_parts(tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs") -> list[dict[str, Any]]:
-    """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced weeks) of a report."""
-    from sim.survival_figure import SURVIVAL_CURVES, risk_weeks, survival_figure  # lazy: plotly only when a report is drawn
+def survival_parts(
+    tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs", unit: str | None = None
+) -> list[dict[str, Any]]:
+    """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced steps) of a report, in the runs' unit."""
+    from sim.survival_figure import risk_weeks, survival_curves, survival_figure  # lazy: plotly only when a report is drawn
 
     parts = []
-    for key, (title, x_title, y_title, caption) in SURVIVAL_CURVES.items():
+    for key, (title, x_title, y_title, caption) in survival_curves(unit).items():
         t = tables.get(key)
         if t is None:
             continue
@@ -316,7 +337,7 @@ def survival_parts(tables: Mapping[str, SurvivalTable], id_prefix: str, what: st
                     f"{id_prefix}-{key}",
                     title,
                     f"{caption} Estimated from {t.n} {what}, {t.n_events} with the event.",
-                    functools.partial(survival_figure, [(title.split(" (")[0], t)], title, x_title=x_title, y_title=y_title),
+                    functools.partial(survival_figure, [(title.split(" (")[0], t)], title, x_title=x_title, y_title=y_title, unit=unit),
                     height=360,
                 )
                 if t.n

@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sim.labels import unit_word
 from sim.roles import HAWKISH_ROLES
 from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
@@ -180,6 +181,7 @@ def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
 def narrative(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
     """Significant events as dated sentences with their effects, in order."""
     look = _Lookup.of(result)
+    unit = (result.manifest or {}).get("step_unit")
     items = []
     for row in significant_events(result, **thresholds):
         step = int(row["step"])
@@ -191,7 +193,7 @@ def narrative(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
             {
                 "step": step,
                 "date": str(row.get("date") or ""),
-                "when": f"Week {step}, {date}" if date else f"Week {step}",
+                "when": f"{unit_word(unit, capital=True)} {step}, {date}" if date else f"{unit_word(unit, capital=True)} {step}",
                 "text": str(row.get("text") or kind),
                 "effect": event_effect(row, look),
                 "kind": kind,

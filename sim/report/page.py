@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from sim.atomic import write_atomically
 from sim.errors import InputError
+from sim.labels import in_unit
 from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
 from sim.report.charts import CONTENT_WIDTH, Chart
 from sim.report.chromium import find_chromium, write_pdf
@@ -48,6 +49,7 @@ def _env() -> Any:
     )
     env.filters["fmt"] = fmt_value
     env.filters["date"] = _fmt_date
+    env.filters["in_unit"] = in_unit  # "weeks" | in_unit(unit): the words that count steps, in the run's unit
     return env
 
 

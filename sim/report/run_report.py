@@ -59,7 +59,7 @@ def render_run_report(
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
     backtest = _backtest_or_none(backtest_dir if backtest_dir is not None else run_dir, warnings)
-    ensemble = ensemble_survival(run_dir, warnings)
+    ensemble = ensemble_survival(run_dir, warnings, m.get("step_unit"))
     n_charts = len(main_charts) + (1 if history else 0)
     for x in ensemble:
         if x["chart"] is not None:
@@ -70,6 +70,7 @@ def render_run_report(
     page = _render(
         "run_report.html.j2",
         report_kind="backtest report" if backtest_dir is not None else "run report",
+        unit=m.get("step_unit"),
         backtest=backtest,
         ensemble=ensemble,
         m=m,
@@ -97,7 +98,7 @@ def render_run_report(
     return page, warnings
 
 
-def ensemble_survival(run_dir: str | Path | None, warnings: list[str]) -> list[dict[str, Any]]:
+def ensemble_survival(run_dir: str | Path | None, warnings: list[str], unit: str | None = None) -> list[dict[str, Any]]:
     """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
 
     Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
@@ -115,7 +116,7 @@ def ensemble_survival(run_dir: str | Path | None, warnings: list[str]) -> list[d
     if "time_to_agreement" not in runs.columns or "model" not in runs.columns:
         return []
     model = runs[runs["model"] == "model"]
-    return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble")
+    return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble", unit)
 
 
 def _history_rows(

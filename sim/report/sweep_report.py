@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from sim.report.charts import Chart, sweep_charts
+from sim.report.charts import Chart, document_unit, sweep_charts
 from sim.report.context import _backtest_or_none, scenario_context
 from sim.report.files import load_sweep
 from sim.report.page import _render, _safe_charts, _write_page
@@ -60,6 +60,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     page = _render(
         "sweep_report.html.j2",
         backtest=backtest,
+        unit=document_unit(manifest),
         title=f"Sweep of {sc['title']}" if scenario_name else "Sweep report",
         manifest=manifest,
         sc=sc,

@@ -167,6 +167,23 @@ def test_an_uploaded_case_opens_at_week_0(dash_duo: Any, app: Any, tmp_path: Pat
     assert dash_duo.get_logs() == []
 
 
+def test_an_uploaded_daily_case_is_told_in_days(dash_duo: Any, app: Any, tmp_path: Path) -> None:
+    driver = start(dash_duo, app, "?scenario=teaching&seed=0&step=0")
+    wait_for(lambda: driver.find_element(By.ID, ids.STEP_LABEL).text.startswith("week 0 of"))
+    teaching = (Path(__file__).resolve().parent.parent.parent / "scenarios" / "teaching.yaml").read_text()
+    weekly_time = "time: {start: 2020-01-06, step_days: 7, steps: 30}"
+    assert teaching.count(weekly_time) == 1
+    case = tmp_path / "daily.yaml"
+    case.write_text(teaching.replace(weekly_time, "time: {start: 2020-01-06, step: day, steps: 60}"))
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.UPLOAD} input[type=file]").send_keys(str(case))
+    wait_for(lambda: driver.find_element(By.ID, ids.STEP_LABEL).text.startswith("day 0 of"))
+    assert driver.find_element(By.ID, ids.EVENTS_HEADING).text == "Event log up to this day"
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f"#{ids.TRUST} .xtitle").text == "day (one step of the run)")
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()  # the fork tab: drawn when shown, with the run's words
+    wait_for(lambda: driver.find_element(By.ID, ids.FORK_AT_LABEL).text == "At day")
+    assert dash_duo.get_logs() == []
+
+
 def test_the_csp_blocks_an_injected_inline_script(dash_duo: Any, app: Any) -> None:
     driver = start(dash_duo, app)
     driver.execute_script(
