@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= singapore-2018
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench run-cost spike clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
+.PHONY: install run test lint typecheck unit bench recovery calibrate-check run-cost spike clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 unit: install
-	$(PY) -m pytest -n 2 -m "not fuzz and not clock" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -m "not fuzz and not clock and not calibration" $(PYTEST_ARGS)
 
 ## test: lint, types and the whole suite (the CI command)
 test: install browser-deps lint typecheck unit
@@ -50,9 +50,18 @@ test: install browser-deps lint typecheck unit
 schema: install
 	$(VENV)/bin/summitry schema -o scenarios/schema.json
 
-## bench: every script in benchmarks/, results in benchmarks/results.json
+## bench: every script in benchmarks/ but recovery.py, results in benchmarks/results.json
 bench: install
-	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in benchmarks/*.py; do [ "$$f" = benchmarks/recovery.py ] && continue; echo "== $$f"; $(PY) $$f || exit 1; done
+
+## recovery: ABC-SMC parameter recovery on 20 synthetic histories of the teaching case (long: 20 default calibrations)
+recovery: install
+	$(PY) benchmarks/recovery.py
+
+## calibrate-check: the ABC-SMC tests on singapore-2018 (same seed on serial, local processes and Dask; SIGKILL and
+## resume); make test runs the same checks on a short teaching case
+calibrate-check: install
+	$(PY) -m pytest -p no:cacheprovider -n 2 -m calibration tests/test_calibration_smc.py $(PYTEST_ARGS)
 
 ## run-cost: one hanoi-2019 run, its decision rule and delivery against a bare Mesa model, 30 seeds (also part of make bench)
 run-cost: install

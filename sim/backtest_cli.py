@@ -217,10 +217,31 @@ def calibrate_cmd(
     out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"
     ),
-    design: Annotated[str, typer.Option("--design", help="lhs (Latin hypercube) or grid.")] = "lhs",
-    points: Annotated[int, typer.Option("--points", help="Design points (grid: levels per parameter).", min=1)] = 2000,
-    runs_per_point: Annotated[int, typer.Option("--runs-per-point", help="Seeds per point.", min=1)] = 20,
-    accept: Annotated[float, typer.Option("--accept", help="Fraction of points kept (the closest to the record).")] = 0.05,
+    method: Annotated[
+        str, typer.Option("--method", help="rejection (ABC over a sweep) or smc (sequential Monte Carlo ABC, adaptive tolerances).")
+    ] = "rejection",
+    design: Annotated[str | None, typer.Option("--design", help="rejection: lhs (Latin hypercube, the default) or grid.")] = None,
+    points: Annotated[
+        int | None, typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000).", min=1)
+    ] = None,
+    runs_per_point: Annotated[
+        int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 4).", min=1)
+    ] = None,
+    accept: Annotated[
+        float | None, typer.Option("--accept", help="rejection: fraction of points kept, the closest to the record (default 0.05).")
+    ] = None,
+    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 100).")] = None,
+    generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
+    quantile: Annotated[
+        float | None,
+        typer.Option("--quantile", help="smc: next tolerance = this quantile of the last population's distances (default 0.5)."),
+    ] = None,
+    min_acceptance: Annotated[
+        float | None, typer.Option("--min-acceptance", help="smc: stop when a generation accepts less than this share (default 0.02).")
+    ] = None,
+    pilot: Annotated[
+        int | None, typer.Option("--pilot", help="smc: prior draws whose replicates measure each summary's spread (default 16).")
+    ] = None,
     parameters: Annotated[
         list[str] | None,
         typer.Option(
@@ -240,7 +261,7 @@ def calibrate_cmd(
         int, typer.Option("--backtest-runs", help="Runs of the backtests before and after calibration (0 skips them).", min=0)
     ] = 200,
 ) -> None:
-    """Rejection ABC on the historical patterns over a sweep; writes calibrated.yaml for `summitry run --params`."""
+    """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
     from rich.markup import escape
 
     from sim.backtest import check_patterns
@@ -253,6 +274,35 @@ def calibrate_cmd(
     from sim.sweep import dask_security
 
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
+    smc_only = {"--population": population, "--generations": generations, "--quantile": quantile}
+    smc_only |= {"--min-acceptance": min_acceptance, "--pilot": pilot}
+    rejection_only = {"--design": design, "--points": points, "--accept": accept}
+    if method not in ("rejection", "smc"):
+        raise InputError(f"--method {method}: must be rejection or smc")
+    wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
+    if wrong:
+        raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+    if method == "smc":
+        calibrate_smc_cmd(
+            scenario,
+            out,
+            parameters,
+            {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
+            | {"min_acceptance": min_acceptance, "pilot": pilot},
+            executor=executor,
+            workers=workers,
+            address=address,
+            security=security,
+            tls=(tls_ca_file, tls_cert, tls_key),
+            resume=resume,
+            seed=seed,
+            backtest_runs=backtest_runs,
+        )
+        return
+    design = design if design is not None else "lhs"
+    points = points if points is not None else 2000
+    runs_per_point = runs_per_point if runs_per_point is not None else 20
+    accept = accept if accept is not None else 0.05
     _check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
@@ -328,7 +378,8 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
     from sim.cli import print_table
 
     t = Table(
-        title=f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
+        title=summary.get("title")
+        or f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
         f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
     )
     for col in ("parameter", "prior", "posterior median", "5-95%", "5-95% / prior"):
@@ -342,3 +393,118 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
             Text(f"{v['range_ratio']:.2f}"),
         )
     print_table(t)
+
+
+def _generation_line(g: Mapping[str, Any]) -> str:
+    """One progress line per finished generation.
+
+    >>> _generation_line({"generation": 2, "epsilon": 1.5, "accepted": 100, "simulated": 250, "ess": 80.4, "ok": True})
+    'generation 2: tolerance 1.5, 100 accepted of 250 simulated (40%), effective sample size 80'
+    >>> _generation_line({"generation": 0, "epsilon": float("inf"), "accepted": 100, "simulated": 100, "ess": 100.0, "ok": True})
+    'generation 0: tolerance none (the prior), 100 accepted of 100 simulated (100%), effective sample size 100'
+    """
+    eps = "none (the prior)" if g["epsilon"] == float("inf") else f"{g['epsilon']:.4g}"
+    line = (
+        f"generation {g['generation']}: tolerance {eps}, {g['accepted']} accepted of {g['simulated']} simulated "
+        f"({100 * g['accepted'] / max(g['simulated'], 1):.0f}%), effective sample size {g['ess']:.0f}"
+    )
+    if not g["ok"]:
+        line = f"generation {g['generation']}: stopped, {g['accepted']} accepted of {g['simulated']} simulated (below --min-acceptance)"
+    return line
+
+
+def calibrate_smc_cmd(
+    scenario: str,
+    out: Path,
+    parameters: list[str] | None,
+    given: Mapping[str, Any],
+    *,
+    executor: str,
+    workers: int | None,
+    address: str | None,
+    security: Any,
+    tls: tuple[Path | None, Path | None, Path | None],
+    resume: bool,
+    seed: int,
+    backtest_runs: int,
+) -> None:
+    from rich.markup import escape
+
+    from sim.backtest import check_patterns
+    from sim.calibration import default_parameters, parse_ranges
+    from sim.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
+    from sim.cli import err, resume_command
+    from sim.errors import InputError
+    from sim.outputs import check_out_dir, check_output_path
+
+    cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}
+    check_smc_settings(**cfg, backtest_runs=backtest_runs)
+    check_output_path(out, "--out")
+    if not (resume and (out / "smc.json").exists()):
+        if (out / "smc.json").exists():
+            raise InputError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
+        check_out_dir(out, "--out", owned="none")
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    check_patterns(sc, scenario)
+    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    err.print(
+        f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, ABC-SMC: up to {cfg['generations']} "
+        f"generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs each ({executor}"
+        f"{f', {workers} workers' if workers else ''})",
+        highlight=False,
+    )
+
+    def on_generation(g: Mapping[str, Any]) -> None:
+        err.print(_generation_line(g), highlight=False)
+
+    try:
+        with _progress() as progress:
+            res = calibrate_smc(
+                scenario,
+                out,
+                priors,
+                **cfg,
+                seed=seed,
+                executor=executor,
+                workers=workers,
+                address=address,
+                resume=resume,
+                backtest_runs=backtest_runs,
+                progress=progress,
+                on_generation=on_generation,
+                security=security,
+            )
+    except KeyboardInterrupt:
+        again = resume_command(
+            "calibrate",
+            scenario,
+            out=out,
+            method="smc",
+            runs_per_point=given.get("runs_per_particle"),
+            **{k: given[k] for k in ("population", "generations", "quantile", "min_acceptance", "pilot")},
+            parameters=parameters,
+            executor=executor,
+            workers=workers,
+            address=address,
+            tls_ca_file=tls[0],
+            tls_cert=tls[1],
+            tls_key=tls[2],
+            seed=seed,
+            backtest_runs=backtest_runs,
+        )
+        err.print(f"interrupted; finished generations are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    s = res.summary
+    print_posterior({**s, "title": f"ABC-SMC: {s['accepted']} particles after {len(s['generations'])} generations "
+                     f"({s['points']} particles simulated, last tolerance {s['epsilon']:.3g}; weighted quantiles)"})  # fmt: skip
+    for label in ("before", "after"):
+        brief = s.get(label)
+        if brief:
+            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
+                "default parameters)" if label == "before" else "weighted posterior medians)"
+            )
+            print_backtest_table({**brief, "scenario": sc.name}, title)
+    err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html)", highlight=False)
+    err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)

@@ -1,0 +1,197 @@
+"""Parameter recovery with honest coverage: does ABC-SMC's 90% interval hold the truth 90% of the time?
+
+For each of ``--histories`` synthetic histories, parameters are drawn from
+the priors of the teaching case's default calibration
+(``sim.calibration.default_parameters``); the teaching case is run at them
+(``--record-runs`` seeds) and a typical run becomes the history: the weeks of
+its first summit_scheduled, summit_held and walk_away or agreement (an absent
+pattern where there was none), and both leaders' trust in the other side at
+mid-run and at the end. The history is then calibrated with
+``summitry calibrate --method smc``'s defaults (no backtest) and the weighted
+5-95% interval of the last population is compared with the truth.
+
+Prints, per parameter, the coverage of the 90% interval and its width as a
+share of the prior's, then ``coverage90 <min over parameters>`` and
+``width_ratio <mean over parameters>``. Each history's rows are appended to
+``OUT/recovery.csv`` as it finishes; ``--summarise`` prints the table of such
+a file alone.
+
+    python benchmarks/recovery.py                      # 20 histories, default budget (long: see README)
+    python benchmarks/recovery.py --histories 2 --population 10 --generations 2 --runs-per-particle 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.calibration import default_parameters
+from sim.calibration_smc import SMC_DEFAULTS, calibrate_smc
+from sim.overrides import parameter_map
+from sim.run import run_scenario
+from sim.scenario import apply_overrides, load_raw, load_scenario, validate_data
+
+CASE = "teaching"
+OUTCOME_KINDS = ("walk_away", "agreement")
+TRUST_HALF_WIDTH = 0.05
+
+
+def draw_truth(priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool], seed: int, history: int) -> dict[str, float]:
+    """Known parameters of one history: uniform on the priors, from SeedSequence(seed, history)."""
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(history,)))
+    out = {}
+    for path, (lo, hi) in priors.items():
+        v = float(lo + rng.random() * (hi - lo))
+        out[path] = float(round(v)) if integer[path] else float(f"{v:.6g}")
+    return out
+
+
+def _first(events: Sequence[Mapping[str, Any]], kind: str) -> int | None:
+    return next((int(e["step"]) for e in events if e["kind"] == kind), None)
+
+
+def _trust(series: pd.DataFrame, agent: str, variable: str, week: int) -> float:
+    s = series[(series["agent"] == agent) & (series["variable"] == variable) & (series["step"] <= week)]
+    return float(s.sort_values("step")["value"].iloc[-1])
+
+
+def history_patterns(raw: Mapping[str, Any], truth: Mapping[str, float], source: str, runs: int, seed: int) -> list[dict[str, Any]]:
+    """The patterns of a typical run at ``truth``: the modal outcome's run whose event weeks are nearest the medians."""
+    sc = validate_data(apply_overrides(raw, truth, source), source)
+    steps = sc.time.steps
+    kinds = ("summit_scheduled", "summit_held", *OUTCOME_KINDS)
+    found = []
+    for s in range(runs):
+        r = run_scenario(sc, seed=int(np.random.SeedSequence(entropy=seed, spawn_key=(s,)).generate_state(1)[0]), mode="free")
+        ev = r.events.to_pylist()
+        found.append((s, r.outcome, {k: _first(ev, k) for k in kinds}, r))
+    modal = Counter(f[1] for f in found).most_common(1)[0][0]
+    same = [f for f in found if f[1] == modal]
+    med = {k: float(np.median([f[2][k] for f in same if f[2][k] is not None] or [0])) for k in kinds}
+
+    def off(f: Any) -> float:
+        return sum(abs(f[2][k] - med[k]) if f[2][k] is not None else 0.0 for k in kinds)
+
+    _, _, weeks, run = min(same, key=lambda f: (off(f), f[0]))
+    patterns: list[dict[str, Any]] = []
+    for k in kinds:
+        w = weeks[k]
+        if w is None:
+            patterns.append(
+                {"id": f"no-{k}".replace("_", "-"), "text": f"No {k}", "kind": k, "window": [0, steps - 1], "absent": True, "tolerance": 0}
+            )
+        else:
+            patterns.append({"id": k.replace("_", "-"), "text": f"{k} in week {w}", "kind": k, "window": [w, w], "tolerance": 3})
+    series = run.series.to_pandas()
+    a, b = sc.summit.sides
+    for leader, other in ((sc.sides[a].leader.id, b), (sc.sides[b].leader.id, a)):
+        for week in (steps // 2, steps - 1):
+            v = _trust(series, leader, f"trust_{other}", week)
+            patterns.append(
+                {
+                    "id": f"trust-{leader}-{week}",
+                    "text": f"{leader}'s trust in {other} at week {week}",
+                    "state": {
+                        "agent": leader,
+                        "variable": f"trust_{other}",
+                        "measure": "mean",
+                        "within": [max(0.0, v - TRUST_HALF_WIDTH), min(1.0, v + TRUST_HALF_WIDTH)],
+                        "slack": 0.1,
+                    },
+                    "window": [week, week],
+                }
+            )
+    return patterns
+
+
+def coverage_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: the share of histories whose 5-95% interval holds the truth, and the interval's mean width over the prior's.
+
+    ``rows`` has one row per (history, parameter): truth, q05, q95, low, high.
+    """
+    r = rows.assign(
+        covered=(rows["q05"] <= rows["truth"]) & (rows["truth"] <= rows["q95"]),
+        width=(rows["q95"] - rows["q05"]) / (rows["high"] - rows["low"]),
+    )
+    g = r.groupby("parameter", sort=True)
+    return pd.DataFrame({"histories": g.size(), "coverage90": g["covered"].mean(), "width_ratio": g["width"].mean()})
+
+
+def report(table: pd.DataFrame) -> str:
+    """The printed table and its two closing lines."""
+    lines = [f"{'parameter':<34} {'histories':>9} {'coverage90':>10} {'width_ratio':>11}"]
+    for p, t in table.iterrows():
+        lines.append(f"{p!s:<34} {int(t['histories']):>9d} {t['coverage90']:>10.2f} {t['width_ratio']:>11.2f}")
+    lines.append(f"coverage90 {table['coverage90'].min():.3f}")
+    lines.append(f"width_ratio {table['width_ratio'].mean():.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--histories", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--record-runs", type=int, default=15, help="runs at the truth from which the typical one is the history")
+    ap.add_argument("--out", type=Path, default=None, help="keep the calibrations and recovery.csv here (default: a temporary directory)")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--executor", default="local")
+    for k, v in SMC_DEFAULTS.items():
+        ap.add_argument("--" + k.replace("_", "-"), type=type(v), default=v)
+    ap.add_argument("--summarise", type=Path, default=None, help="print the table of an existing recovery.csv and stop")
+    args = ap.parse_args(argv)
+    if args.summarise is not None:
+        print(report(coverage_table(pd.read_csv(args.summarise))))
+        return 0
+    if args.histories < 1:
+        print("--histories: at least 1", file=sys.stderr)
+        return 2
+    tmp = tempfile.TemporaryDirectory(prefix="recovery-") if args.out is None else None
+    out = Path(tmp.name) if tmp is not None else args.out
+    out.mkdir(parents=True, exist_ok=True)
+    raw, _, source = load_raw(CASE)
+    sc = load_scenario(CASE)
+    priors = default_parameters(sc)
+    pmap = parameter_map(sc)
+    integer = {k: bool(pmap[k][1].integer) for k in priors}
+    cfg = {k: getattr(args, k) for k in SMC_DEFAULTS}
+    print(f"recovery on {CASE}: {args.histories} histories, {len(priors)} parameters, ABC-SMC {json.dumps(cfg)}", flush=True)
+    csv = out / "recovery.csv"
+    rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    for h in range(args.histories):
+        truth = draw_truth(priors, integer, args.seed, h)
+        record = dict(raw)
+        record["name"] = f"{CASE}-history-{h}"
+        record = apply_overrides(record, truth, source)
+        record["patterns"] = history_patterns(raw, truth, source, args.record_runs, args.seed * 1000 + h)
+        path = out / f"history-{h}.yaml"
+        path.write_text(yaml.safe_dump(record, sort_keys=False))
+        res = calibrate_smc(str(path), out / f"cal-{h}", priors, **cfg, seed=args.seed * 1000 + h, executor=args.executor,
+                            workers=args.workers, backtest_runs=0)  # fmt: skip
+        mine = []
+        for p, (lo, hi) in priors.items():
+            post = res.posterior[p]
+            mine.append({"history": h, "parameter": p, "truth": truth[p], "q05": post["q05"], "q95": post["q95"], "low": lo, "high": hi})
+        rows += mine
+        pd.DataFrame(rows).to_csv(csv, index=False)
+        covered = sum(r["q05"] <= r["truth"] <= r["q95"] for r in mine)
+        print(f"history {h}: {covered}/{len(mine)} truths inside their 90% interval, {time.perf_counter() - t0:.0f} s so far", flush=True)
+    print(report(coverage_table(pd.DataFrame(rows))))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
