@@ -122,3 +122,14 @@ def test_the_report_caption_mentions_contrarian_edges_only_when_present(contrari
     assert with_c and without
     assert all("dashed purple edges are contrarian: they push the listener away" in c for c in with_c)
     assert not any("contrarian" in c for c in without)
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_dashboards_step_patch_finds_nodes_and_arrows_past_the_contrarian_traces(contrarian: RunResult, grouped: bool) -> None:
+    from dashboard.callbacks import step_views
+
+    fig = F.network_figure(contrarian, 2, grouped=grouped)
+    ops = step_views(contrarian, 2, F.network_node_trace(contrarian), grouped)["network"].to_plotly_json()["operations"]
+    touched = {op["location"][1]: op["location"][2] for op in ops if op["location"][0] == "data"}
+    names = {i: fig.data[i].name for i in touched}
+    assert names == {7: "conciliatory", 8: "hostile", 9: "neutral", 10: "signals", 11: "groups" if grouped else "actors"}
