@@ -36,8 +36,12 @@ from sim.figures.common import _SIGNAL_COLOURS as _SIGNAL_COLOURS  # private nam
 from sim.figures.common import FUTURE_LEGEND, GL_THRESHOLD, OUTCOME_COLOURS, OUTCOME_LABELS, STANCE_COLOURSCALE, is_group, time_axis_title
 from sim.figures.ensembles import carry_forward, fan_chart, fan_chart_matrix, fans_figure, outcome_figure
 from sim.figures.network import (
+    CONTRARIAN_COLOUR,
+    CONTRARIAN_LEGEND,
+    CONTRARIAN_WIDTHS,
     SIGNAL_CLASSES,
     grouped_signal_arrows,
+    has_contrarian_edges,
     network_annotations,
     network_arrow_trace,
     network_figure,
@@ -75,6 +79,9 @@ from sim.figures.run_views import (
 
 __all__ = [
     "AGGREGATE_THRESHOLD",
+    "CONTRARIAN_COLOUR",
+    "CONTRARIAN_LEGEND",
+    "CONTRARIAN_WIDTHS",
     "FUTURE_LEGEND",
     "GL_THRESHOLD",
     "OUTCOME_COLOURS",
@@ -92,6 +99,7 @@ __all__ = [
     "group_series",
     "grouped_nodes",
     "grouped_signal_arrows",
+    "has_contrarian_edges",
     "is_group",
     "issue_space_figure",
     "issue_space_step_data",

@@ -53,6 +53,13 @@ def _signal_class(kind: str) -> str:
 
 SIGNAL_CLASSES = ("conciliatory", "hostile", "neutral")
 
+CONTRARIAN_COLOUR = "#7b3294"
+"""Contrarian edges (negative weight: the listener moves away from the speaker), dashed in this colour."""
+CONTRARIAN_LEGEND = "contrarian edge: pushes the listener away"
+"""The legend entry of the contrarian edges, shown only when the run has one."""
+CONTRARIAN_WIDTHS = (1.2, 2.2, 3.4)
+"""Line widths of the contrarian edges by |weight| in (0, 1/3], (1/3, 2/3], (2/3, 1]: one trace each."""
+
 
 def signal_arrows(
     result: RunResult,
@@ -250,13 +257,21 @@ def network_annotations(result: RunResult, positions: Mapping[str, tuple[float, 
 
 def network_node_trace(result: RunResult) -> int:
     """Index of the node trace in :func:`network_figure`: after the edge traces (four width classes, if
-    there are edges), the three arrow-line traces and the arrowhead trace."""
+    there are edges, then :data:`CONTRARIAN_WIDTHS` classes if one of them is contrarian), the three
+    arrow-line traces and the arrowhead trace."""
     return network_arrow_trace(result) + len(SIGNAL_CLASSES) + 1
 
 
 def network_arrow_trace(result: RunResult) -> int:
     """Index of the first arrow-line trace in :func:`network_figure` (one per class, then the heads)."""
-    return 4 if result.manifest.get("influence_edges") else 0
+    if not result.manifest.get("influence_edges"):
+        return 0
+    return 4 + (len(CONTRARIAN_WIDTHS) if has_contrarian_edges(result) else 0)
+
+
+def has_contrarian_edges(result: RunResult) -> bool:
+    """Whether the run's influence graph has a contrarian (negative-weight) edge."""
+    return any(float(e["weight"]) < 0 for e in result.manifest.get("influence_edges", []))
 
 
 @dataclass
@@ -270,19 +285,23 @@ class _Scene:
     big: bool  # drawn with WebGL, without labels
     links: list[tuple[str, str, float]]  # (speaker, listener, weight) between drawn nodes
     arrows: dict[str, Any]  # this step's signals (:func:`signal_arrows`)
+    contrarian: list[tuple[str, str, float]] | None = None  # the contrarian edges drawn; None: the run has none
 
 
 def _individual_scene(result: RunResult, step: int, positions: Mapping[str, tuple[float, float]] | None) -> _Scene:
     view = run_view(result)
     pos = dict(positions) if positions is not None else network_positions(result)
+    edges = [(e["speaker"], e["listener"], float(e["weight"])) for e in result.manifest.get("influence_edges", [])]
+    contrarian = [e for e in edges if e[2] < 0]
     return _Scene(
         pos=pos,
         node_pos=pos,
         data=network_step_data(result, step),
         node_ids=[a["id"] for a in view.actors],
         big=len(view.actors) > GL_THRESHOLD,
-        links=[(e["speaker"], e["listener"], float(e["weight"])) for e in result.manifest.get("influence_edges", [])],
+        links=[e for e in edges if e[2] >= 0] if contrarian else edges,
         arrows=signal_arrows(result, step, pos),
+        contrarian=contrarian or None,
     )
 
 
@@ -302,6 +321,8 @@ def _grouped_scene(result: RunResult, step: int) -> _Scene:
         big=False,
         links=[(a, b, w) for (a, b), w in pairs.items()],
         arrows=grouped_signal_arrows(result, step, data["size"]),
+        # the grouped view sums each pair's signed weights: its contrarian traces stay empty (same trace order)
+        contrarian=[] if has_contrarian_edges(result) else None,
     )
 
 
@@ -333,6 +354,48 @@ def _add_edges(fig: go.Figure, scene: _Scene, trace: Any) -> None:
                 showlegend=False,
             )
         )
+
+
+def _add_contrarian_edges(fig: go.Figure, result: RunResult, scene: _Scene, trace: Any) -> None:
+    """The contrarian edges, dashed in :data:`CONTRARIAN_COLOUR`, one trace per class of
+    :data:`CONTRARIAN_WIDTHS`; hover (at each end and the middle) names the pair and the signed weight.
+    No trace when the run has no contrarian edge; the first non-empty class carries the legend entry."""
+    if scene.contrarian is None:
+        return
+    names = run_view(result).names
+    node_pos = scene.node_pos
+    legend = True
+    for level, width in enumerate(CONTRARIAN_WIDTHS):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        text: list[str] = []
+        for speaker, listener, w in scene.contrarian:
+            if min(int(abs(w) * len(CONTRARIAN_WIDTHS) - 1e-9), len(CONTRARIAN_WIDTHS) - 1) != level:
+                continue
+            if listener not in node_pos or speaker not in node_pos:
+                continue
+            (x0, y0), (x1, y1) = node_pos[speaker], node_pos[listener]
+            xs += [x0, (x0 + x1) / 2, x1, None]
+            ys += [y0, (y0 + y1) / 2, y1, None]
+            said = (
+                f"{names.get(listener, listener)} listens against {names.get(speaker, speaker)}: weight {w:+.2f}"
+                "<br>contrarian: pushes the listener away from the speaker's stance"
+            )
+            text += [said, said, said, ""]
+        fig.add_trace(
+            trace(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": CONTRARIAN_COLOUR, "width": width, "dash": "dash"},
+                hovertext=text,
+                hoverinfo="text",
+                name=CONTRARIAN_LEGEND,
+                legendgroup="contrarian",
+                showlegend=legend and bool(xs),
+            )
+        )
+        legend = legend and not xs
 
 
 def _add_signals(fig: go.Figure, arrows: Mapping[str, Any], trace: Any) -> None:
@@ -434,9 +497,11 @@ def network_figure(
     Nodes are coloured by stance (:data:`STANCE_COLOURSCALE`), sized by
     influence, outlined in their side's colour and placed by
     :func:`network_positions` (fixed across steps); edges are drawn in four
-    width classes by weight; this step's signals are arrows (teal
+    width classes by weight; contrarian edges (negative weight) are dashed
+    in :data:`CONTRARIAN_COLOUR`, wider by |weight|, with a legend entry
+    (:data:`CONTRARIAN_LEGEND`) only when the run has one; this step's signals are arrows (teal
     conciliatory, orange hostile, grey neutral; :func:`signal_arrows`) whose
-    hover is the event's sentence. Traces: edges, arrow lines, arrowheads,
+    hover is the event's sentence. Traces: edges, contrarian edges, arrow lines, arrowheads,
     nodes (:func:`network_node_trace`). Above :data:`GL_THRESHOLD` nodes,
     WebGL traces are used.
 
@@ -451,13 +516,16 @@ def network_figure(
     trace = go.Scattergl if scene.big else go.Scatter
     fig = go.Figure()
     _add_edges(fig, scene, trace)
+    _add_contrarian_edges(fig, result, scene, trace)
     _add_signals(fig, scene.arrows, trace)
     _add_nodes(fig, result, scene, grouped, trace)
     big = scene.big
     xs_all = [p[0] for p in scene.node_pos.values()] or [0.0]
     annotations = network_annotations(result, scene.pos)
     n_arrows = len(scene.arrows["heads"]["x"]) // 2
-    _layout(fig, network_title(step, grouped, step_unit(result)), legend=False)
+    _layout(fig, network_title(step, grouped, step_unit(result)), legend=any(t.showlegend for t in fig.data))
+    if fig.layout.showlegend:  # the contrarian entry, in the bottom left corner of the plot
+        fig.update_layout(legend={"x": 0, "y": 0, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.75)"})
     fig.update_layout(annotations=annotations, meta={"arrows": n_arrows, "grouped": grouped} if grouped else {"arrows": n_arrows})
     fig.update_xaxes(visible=False, range=[min(xs_all) - (0.3 if big else 1.15), max(xs_all) + (0.3 if big else 1.25)])
     fig.update_yaxes(visible=False, range=[-1.25, 1.25], scaleanchor=None)

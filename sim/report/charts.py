@@ -137,6 +137,11 @@ def run_charts(result: RunResult) -> list[Chart]:
         return fn("network_figure")(result, step)
 
     net_steps = [0, *turns, end] if end > 0 else [0]
+    # read from the manifest, not sim.figures: captions are written even where plotly is missing
+    contrarian = any(float(e["weight"]) < 0 for e in result.manifest.get("influence_edges", []))
+    edges_said = "edge width is influence weight" + (
+        " (dashed purple edges are contrarian: they push the listener away from the speaker)" if contrarian else ""
+    )
     for s in dict.fromkeys(net_steps):
         label = "start" if s == 0 else "end" if s == end else f"turning point: {turns_text[s]}"
         charts.append(
@@ -144,7 +149,7 @@ def run_charts(result: RunResult) -> list[Chart]:
                 f"fig-network-{s}",
                 said(f"Influence network, week {s} ({label})"),
                 said(
-                    "Who listens to whom: edge width is influence weight, node size influence, node colour the actor's stance; "
+                    f"Who listens to whom: {edges_said}, node size influence, node colour the actor's stance; "
                     "arrows are the signals of that week (teal conciliatory, orange hostile)."
                 ),
                 functools.partial(network, s),

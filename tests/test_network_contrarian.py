@@ -1,0 +1,135 @@
+"""Contrarian edges in the network figure and in the report's caption of it.
+
+The teaching scenario with its beta-hardliners -> beta-reformers edge at -0.7
+(its one contrarian edge) against the same scenario at +0.7: the contrarian edge
+is drawn once, dashed in its own colour, in the widest class, with its signed
+weight in the hover and one legend entry; the other edges are drawn as they are
+without it; a run without contrarian edges has no such trace, no legend and no
+such caption.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import sim.figures as F
+from sim.report.charts import run_charts
+from sim.run import RunResult, run_scenario
+from sim.scenario import Scenario, load_raw, validate_data
+
+SPEAKER, LISTENER = "beta-hardliners", "beta-reformers"
+
+
+def teaching(weight: float) -> Scenario:
+    """The teaching scenario with the speaker -> listener edge at ``weight`` (its other edges are positive)."""
+    data, lines, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    assert all(e["weight"] > 0 for e in data["influence"])
+    hits = [e for e in data["influence"] if (e["speaker"], e["listener"]) == (SPEAKER, LISTENER)]
+    assert len(hits) == 1
+    hits[0]["weight"] = weight
+    return validate_data(data, source, lines)
+
+
+@pytest.fixture(scope="module")
+def contrarian() -> RunResult:
+    return run_scenario(teaching(-0.7), seed=0, steps=3)
+
+
+@pytest.fixture(scope="module")
+def plain() -> RunResult:
+    return run_scenario(teaching(0.7), seed=0, steps=3)
+
+
+def _contrarian_traces(fig: Any) -> list[Any]:
+    return [t for t in fig.data if t.legendgroup == "contrarian"]
+
+
+def _segments(trace: Any) -> list[list[tuple[float, float]]]:
+    """A line trace's segments (runs of points between Nones)."""
+    out: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(trace.x, trace.y, strict=True):
+        if x is None:
+            out.append([])
+        else:
+            out[-1].append((x, y))
+    return [s for s in out if s]
+
+
+def test_the_contrarian_edge_is_one_dashed_segment_with_its_weight_and_a_legend(contrarian: RunResult) -> None:
+    pos = F.network_positions(contrarian)
+    fig = F.network_figure(contrarian, 2, pos)
+    traces = _contrarian_traces(fig)
+    assert len(traces) == len(F.CONTRARIAN_WIDTHS) == 3
+    segments = [(t, s) for t in traces for s in _segments(t)]
+    assert len(segments) == 1
+    trace, segment = segments[0]
+    # from the speaker to the listener, through the midpoint (where the hover is reachable)
+    (xs, ys), (xl, yl) = pos[SPEAKER], pos[LISTENER]
+    assert segment == [(xs, ys), ((xs + xl) / 2, (ys + yl) / 2), (xl, yl)]
+    assert trace.line.dash == "dash" and trace.line.color == F.CONTRARIAN_COLOUR
+    assert trace.line.width == F.CONTRARIAN_WIDTHS[2]  # |-0.7| is in the top third
+    assert trace.name == F.CONTRARIAN_LEGEND == "contrarian edge: pushes the listener away"
+    assert trace.showlegend is True
+    assert [t.showlegend for t in traces].count(True) == 1
+    assert fig.layout.showlegend is True
+    hover = [h for h in trace.hovertext if h]
+    assert len(hover) == 3 and len(set(hover)) == 1
+    assert "weight -0.70" in hover[0] and "Beta reformers listens against Beta hardliners" in hover[0]
+    # no ordinary (grey) edge between the pair
+    for t in fig.data[:4]:
+        assert t.line.color == "rgba(120,120,120,0.35)" and t.line.dash is None
+        for s in _segments(t):
+            assert {s[0], s[-1]} != {(xs, ys), (xl, yl)}
+
+
+def test_ordinary_edges_and_traces_are_unchanged_by_a_contrarian_edge(contrarian: RunResult, plain: RunResult) -> None:
+    with_c, without = F.network_figure(contrarian, 2), F.network_figure(plain, 2)
+    assert not _contrarian_traces(without)
+    assert not without.layout.showlegend and not any(t.showlegend for t in without.data)
+    assert F.CONTRARIAN_LEGEND not in {t.name for t in without.data}
+    assert len(with_c.data) == len(without.data) + 3
+    assert F.network_arrow_trace(plain) == 4 and F.network_arrow_trace(contrarian) == 7
+    # the node trace (last) and the arrow traces are where the dashboard's patch looks for them
+    for r, fig in ((contrarian, with_c), (plain, without)):
+        assert fig.data[F.network_node_trace(r)].name == "actors" == fig.data[-1].name
+        assert fig.data[F.network_arrow_trace(r)].name == F.SIGNAL_CLASSES[0]
+    # the plain run's one edge between the pair is an ordinary grey line
+    (xs, ys), (xl, yl) = F.network_positions(plain)[SPEAKER], F.network_positions(plain)[LISTENER]
+    ends = [{s[0], s[-1]} for t in without.data[:4] for s in _segments(t)]
+    assert ends.count({(xs, ys), (xl, yl)}) == 1
+
+
+def test_the_grouped_view_keeps_the_trace_order(contrarian: RunResult) -> None:
+    fig = F.network_figure(contrarian, 2, grouped=True)
+    traces = _contrarian_traces(fig)
+    assert len(traces) == 3 and all(len(t.x) == 0 for t in traces)
+    assert not fig.layout.showlegend
+    assert fig.data[F.network_node_trace(contrarian)].name == "groups" == fig.data[-1].name
+
+
+def _network_captions(result: RunResult) -> list[str]:
+    charts = [c for c in run_charts(result) if c.id.startswith("fig-network-")]
+    assert all(c.error == "" and c.figure is not None for c in charts)
+    return [c.caption for c in charts]
+
+
+def test_the_report_caption_mentions_contrarian_edges_only_when_present(contrarian: RunResult, plain: RunResult) -> None:
+    with_c, without = _network_captions(contrarian), _network_captions(plain)
+    assert with_c and without
+    assert all("dashed purple edges are contrarian: they push the listener away" in c for c in with_c)
+    assert not any("contrarian" in c for c in without)
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_dashboards_step_patch_finds_nodes_and_arrows_past_the_contrarian_traces(contrarian: RunResult, grouped: bool) -> None:
+    from dashboard.callbacks import step_views
+
+    fig = F.network_figure(contrarian, 2, grouped=grouped)
+    ops = step_views(contrarian, 2, F.network_node_trace(contrarian), grouped)["network"].to_plotly_json()["operations"]
+    touched = {op["location"][1]: op["location"][2] for op in ops if op["location"][0] == "data"}
+    names = {i: fig.data[i].name for i in touched}
+    assert names == {7: "conciliatory", 8: "hostile", 9: "neutral", 10: "signals", 11: "groups" if grouped else "actors"}
