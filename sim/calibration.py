@@ -241,6 +241,20 @@ def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mappi
     return fig
 
 
+def posterior_rows(post: Mapping[str, Mapping[str, Any]], calibrated: Mapping[str, float]) -> list[list[str]]:
+    """The posterior table of a calibration report: parameter, prior, calibrated value, 5-95% range, range ratio."""
+    return [
+        [
+            k.removeprefix("parameters."),
+            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
+            f"{calibrated[k]:g}",
+            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
+            f"{v['range_ratio']:.2f}",
+        ]
+        for k, v in post.items()
+    ]
+
+
 def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
     """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
@@ -391,16 +405,7 @@ def calibrate(
         out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
     )
     fig = posterior_figure(all_points, accepted, priors)
-    rows = [
-        [
-            k.removeprefix("parameters."),
-            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
-            f"{calibrated[k]:g}",
-            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
-            f"{v['range_ratio']:.2f}",
-        ]
-        for k, v in post.items()
-    ]
+    rows = posterior_rows(post, calibrated)
     note = (
         f"{len(accepted)} of {len(all_points)} parameter points accepted ({design} design, {runs_per_point} runs per point): "
         f"distance = 1 - weighted pattern score, at most {result_summary['epsilon']:.3f}. Grey: every point tried (the uniform prior); "

@@ -51,6 +51,7 @@ from sim.calibration import (
     _round,
     default_parameters,
     posterior_figure,
+    posterior_rows,
     write_params_file,
     write_posterior_html,
 )
@@ -711,16 +712,7 @@ def calibrate_smc(
     first = pops[pops["generation"] == int(pops["generation"].min())]
     fig = posterior_figure(first, final.rename(columns={"particle": "point"}), priors)
     fig.update_layout(title="ABC-SMC: the first generation (prior draws, grey) and the last population (blue)")
-    rows = [
-        [
-            k.removeprefix("parameters."),
-            f"[{v['prior'][0]:g}, {v['prior'][1]:g}]",
-            f"{calibrated[k]:g}",
-            f"[{v['q05']:.3g}, {v['q95']:.3g}]",
-            f"{v['range_ratio']:.2f}",
-        ]
-        for k, v in post.items()
-    ]
+    rows = posterior_rows(post, calibrated)
     note = (
         f"ABC-SMC: {len(smc.generations)} generations of {population} particles, {total} particles simulated "
         f"({runs_per_particle} runs each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
