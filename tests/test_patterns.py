@@ -466,5 +466,10 @@ def test_the_guides_pattern_example_validates_on_the_case_it_names() -> None:
     data["patterns"] = yaml.safe_load(block)["patterns"]
     sc = validate_data(data, "docs/scenarios.md")
     by_id = {p.id: p for p in sc.patterns}
-    assert by_id["few-tests"].restraint_limit == 3 and by_id["doves-first"].order is not None
+    # every clause of the guide's example is read as the guide says it (a misspelt key would have failed above)
+    assert by_id["few-tests"].restraint_limit == 3  # at most two: broken by the third
+    assert (by_id["doves-first"].order.first, by_id["doves-first"].order.then) == ("doves", "hawks")
+    assert by_id["interim"].receiver == "kim" and by_id["interim"].deal is not None
+    assert by_id["interim"].deal.within == 0.1 and dict(by_id["interim"].deal.near) == {"d": 0.35}
+    assert by_id["kim-firm"].state is not None and by_id["kim-firm"].state.at_least == 0.9
     assert by_id["interim"].deal is not None and by_id["interim"].deal.agreement_class == "interim"

@@ -112,6 +112,10 @@ def scenario_context(
 
 
 def _defaults(sc: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario's own value of each overridden path, for the report's "default" column.
+
+    A path with no readable value in the scenario (an override saved by an older
+    version of a file) is left out: the report shows the override alone."""
     out: dict[str, Any] = {}
     for path in overrides:
         try:
