@@ -207,7 +207,7 @@ class SummitProcess:
         la, lb = int(self.leader_of[a]), int(self.leader_of[b])
         R = s.rapport
         available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
-        decl = self.declaration_values()
+        decl = self.declaration_values(upcoming=True)
         tau = max(p.sigma_w, 0.02)
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         for c, o in ((a, b), (b, a)):
@@ -224,13 +224,20 @@ class SummitProcess:
             out[c] = max(deal, decl[c] if available else 0.0)
         return out
 
-    def declaration_values(self: DiplomacyModel) -> dict[int, float]:
-        """{side: EU of a declaratory statement} for the two summit leaders (see :meth:`summit_values`)."""
+    def declaration_values(self: DiplomacyModel, upcoming: bool = False) -> dict[int, float]:
+        """{side: EU of a declaratory statement} for the two summit leaders (see :meth:`summit_values`).
+
+        The fatigue counts the summits held before the one the declaration
+        would close: at a summit (``upcoming=False``) the summit itself is
+        already counted in ``held``; forecasting the next summit
+        (``upcoming=True``, :meth:`summit_prospect`) every summit held so far
+        is an earlier one.
+        """
         s = self.state
         p = self.params
         a, b = (int(c) for c in self.summit_sides)
         mu = self.trust_matrix()
-        earlier = max(self.summit.held - 1, 0)
+        earlier = self.summit.held if upcoming else max(self.summit.held - 1, 0)
         fatigue = p.declaration_fatigue**earlier
         out: dict[int, float] = {}
         for c, o in ((a, b), (b, a)):

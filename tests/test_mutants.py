@@ -68,6 +68,13 @@ MUTANTS = [
         "prospect",
     ),
     (
+        "fatigue-forgets-the-last-summit",
+        "sim/summit.py",
+        "earlier = self.summit.held if upcoming else",
+        "earlier = max(self.summit.held - 1, 0) if upcoming else",
+        "fatigued",
+    ),
+    (
         "opening-always",
         "agents/policy.py",
         "opening = p.summit_relief if sm.held == 0 else 0.0\n        summit_value",

@@ -87,6 +87,31 @@ def test_a_declaration_counts_when_it_beats_every_deal() -> None:
     assert v[a] > v[b] > 0.0  # Alpha's need for a win makes the declaration worth more to it
 
 
+def test_the_next_declaration_is_fatigued_by_every_summit_held_so_far() -> None:
+    """Forecasting the next summit, every summit already held is an earlier one; at a summit, the summit itself is not.
+
+    Same arithmetic as above, with one summit held: the prospect carries fatigue^1, the value at
+    the summit (held already counts it) fatigue^0. With fatigue .25 the forecast is a quarter of
+    the at-the-summit value, less the rapport term that fatigue does not touch.
+    """
+    model = teaching(renege_u=1.0, renege_t=1.0, status_quo_weight=0.0, declaration_value=2.0, declaration_gain=0.5, declaration_fatigue=0.25)
+    model.summit.held = 1
+    s = model.state
+    a, b = (int(c) for c in model.summit_sides)
+    mu = model.trust_matrix()
+    v = model.summit_prospect()
+    at_summit = model.declaration_values()
+    for c, o in ((a, b), (b, a)):
+        li, lo = int(model.leader_of[c]), int(model.leader_of[o])
+        m = float(mu[lo, c])
+        need = float(model.pressure_weights[c, 1] * s.domestic[c])
+        core = 2.0 * (need + (1 - float(s.stance[li])) * 1.0 * (expit(logit(m) + 0.5) - m))
+        rapport = 0.3 * float(s.rapport[li, o])
+        assert v[c] == pytest.approx(0.25 * core + rapport, abs=1e-12)
+        assert at_summit[c] == pytest.approx(core + rapport, abs=1e-12)
+        assert core > 0.0
+
+
 def test_more_trust_in_the_other_side_makes_a_summit_worth_more() -> None:
     """The renege risk falls with trust, so the best expected deal rises (the commitment problem as a cost)."""
     low, high = teaching(trust_decl=0.99), teaching(trust_decl=0.99)

@@ -23,6 +23,7 @@ of calibrated defaults.
     python tools/joint_fit.py singapore-2018 hanoi-2019 --objective skill --points 60 --seeds 20 --out skill.csv
     python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets --history singapore-2018=declaration \
         --history "hanoi-2019=walk-away by trump" --points 60 --seeds 20 --out targets.csv
+    python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets ... --vary kappa=0.5:4 --vary lambda_q=3:10
 
 Results go to a CSV written atomically (a temporary name, then renamed).
 """
@@ -145,22 +146,44 @@ def main(argv: list[str] | None = None) -> int:
         help="rank points by the pattern score, by skill over the null model, or by skill plus the historical outcome's share",
     )
     ap.add_argument("--history", action="append", default=[], metavar="CASE=RESULT", help="how the case's first summit ended in history")
+    ap.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=LO:HI",
+        help="search only these parameters, in these bounds (a local fit around the shipped defaults); default: every RANGES entry",
+    )
     a = ap.parse_args(argv)
     history = dict(h.split("=", 1) for h in a.history if "=" in h)
     if a.objective == "targets" and set(history) != set(a.cases):
         ap.error("--objective targets needs --history CASE=RESULT for every case")
     if a.objective == "skill":
         history = {}
-    names = list(RANGES)
-    lo = np.array([RANGES[n][0] for n in names])
-    hi = np.array([RANGES[n][1] for n in names])
+    ranges = dict(RANGES)
+    if a.vary:
+        known = set(load_scenario(a.cases[0]).parameters.model_dump())
+        ranges = {}
+        for spec in a.vary:
+            name, _, bounds = spec.partition("=")
+            low, _, high = bounds.partition(":")
+            try:
+                ranges[name] = (float(low), float(high))
+            except ValueError:
+                ap.error(f"--vary {spec}: expected NAME=LO:HI with two numbers")
+            if name not in known:
+                ap.error(f"--vary {spec}: {name} is not a model parameter")
+            if not ranges[name][0] < ranges[name][1]:
+                ap.error(f"--vary {spec}: LO must be below HI")
+    names = list(ranges)
+    lo = np.array([ranges[n][0] for n in names])
+    hi = np.array([ranges[n][1] for n in names])
     if a.rerun is not None and not a.rerun.is_file():
         ap.error(f"--rerun {a.rerun}: no such fit CSV")
     if a.rerun is not None:
         # the winner of a noisy search is optimistic: the best few are scored again on more seeds
         earlier = pd.read_csv(a.rerun).sort_values("score", ascending=False)
         chosen = pd.concat([earlier.head(a.top), earlier[earlier["point"] == 0]]).drop_duplicates("point")
-        tasks = [(int(r["point"]), {n: float(r[n]) for n in names}, a.cases, a.seeds, history) for _, r in chosen.iterrows()]
+        tasks = [(int(r["point"]), {n: float(r[n]) for n in names if n in r}, a.cases, a.seeds, history) for _, r in chosen.iterrows()]
     else:
         design = qmc.scale(qmc.LatinHypercube(d=len(names), seed=a.seed).random(a.points), lo, hi)
         # the shipped defaults are point 0, so the fit can only report an improvement over them
