@@ -94,7 +94,9 @@ def test_the_next_declaration_is_fatigued_by_every_summit_held_so_far() -> None:
     the summit (held already counts it) fatigue^0. With fatigue .25 the forecast is a quarter of
     the at-the-summit value, less the rapport term that fatigue does not touch.
     """
-    model = teaching(renege_u=1.0, renege_t=1.0, status_quo_weight=0.0, declaration_value=2.0, declaration_gain=0.5, declaration_fatigue=0.25)
+    model = teaching(
+        renege_u=1.0, renege_t=1.0, status_quo_weight=0.0, declaration_value=2.0, declaration_gain=0.5, declaration_fatigue=0.25
+    )
     model.summit.held = 1
     s = model.state
     a, b = (int(c) for c in model.summit_sides)
