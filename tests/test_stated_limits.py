@@ -23,7 +23,7 @@ from sim.limits import limits_matrix, within_limits
 from sim.model import DiplomacyModel
 from sim.run import run_scenario
 from sim.runview import run_view, win_sets_at
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.scenario import Scenario, load_raw, load_scenario, validate_data
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 GRID = bg.issue_grid(2, 3)  # (d, r) in {0, 0.5, 1}^2, d slowest: (0,0) (0,.5) (0,1) (.5,0) (.5,.5) (.5,1) (1,0) (1,.5) (1,1)
@@ -220,3 +220,17 @@ def test_bad_limits_name_the_file_line_and_field(tmp_path: Path, cli, stated: st
     line = text[: text.index(marker)].count("\n") + 1
     assert f"{path}:{line}: sides.alpha.leader.acceptance.{field}:" in r.stderr, r.stderr
     assert fragment in r.stderr, r.stderr
+
+
+def test_reykjavik_limits_leave_no_zone_and_bind_on_sdi() -> None:
+    # Reagan (0.5) and the Pentagon (0.175) hold SDI limits to at most 0.5 and 0.4; State, the Chiefs and the
+    # Senate weigh 0.325 < 0.5, so the US win-set has no point with s > 0.5. Gorbachev (0.5) and the General Staff
+    # (0.15) and Politburo (0.125) hold s at least 0.6: the other members weigh 0.225 < 0.5. The zone is empty.
+    model = DiplomacyModel(load_scenario("reykjavik-1986"), seed=0)
+    us, ussr = model.side_ids.index("us"), model.side_ids.index("ussr")
+    s = model.grid[:, model.dims.index("s")]
+    ws = model.state.win_sets
+    assert ws[us].any() and ws[ussr].any()
+    assert s[ws[us]].max() == pytest.approx(0.5)
+    assert s[ws[ussr]].min() == pytest.approx(0.6)
+    assert model.state.zone_area == 0.0
