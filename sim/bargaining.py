@@ -218,19 +218,28 @@ def smooth_ratification(
     kappa_r: float = 20.0,
     tau: float = 0.05,
     veto: BoolArray | None = None,
+    limits: BoolArray | None = None,
 ) -> FloatArray:
     """Pr(ratify q) = sigma(kappa_R (sum_k omega_k sigma((u_k - b_k)/tau) - theta_c)) times prod_{v veto} sigma((u_v - b_v)/tau).
 
     Each veto player's acceptance multiplies the weighted vote: a deal one of
     them surely rejects is surely not ratified, however large the majority.
+    ``limits`` (members x grid), where given, marks the points inside each
+    member's stated bounds and constraints: these stay hard, so a member
+    accepts a point outside them with probability 0 (only the threshold's
+    margin is smooth).
 
     >>> u = np.array([[0.5, -0.5], [0.5, -0.5], [-0.5, 0.5]])  # two members like point 0, the third likes point 1
     >>> smooth_ratification(u, np.zeros(3), np.array([0.4, 0.4, 0.2]), 0.5, tau=0.01).round(2).tolist()
     [1.0, 0.0]
     >>> smooth_ratification(u, np.zeros(3), np.array([0.4, 0.4, 0.2]), 0.5, tau=0.01, veto=np.array([False, False, True])).round(2).tolist()
     [0.0, 0.0]
+    >>> smooth_ratification(u, np.zeros(3), np.array([0.4, 0.4, 0.2]), 0.5, tau=0.01, limits=np.array([[False, True]] * 3)).round(2).tolist()
+    [0.0, 0.0]
     """
     member = 1 / (1 + np.exp(-(utility - threshold[:, None]) / tau))
+    if limits is not None:
+        member = member * limits
     support = weights @ member
     out = 1 / (1 + np.exp(-kappa_r * (support - theta)))
     if veto is not None and np.any(veto):

@@ -30,6 +30,7 @@ from sim.errors import ScenarioError
 from sim.eventlog import EventLog, SentenceRenderer
 from sim.influence import contrarian_mass, fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
 from sim.labels import unit_count, unit_word
+from sim.limits import limit_spec, limits_matrix
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.recorder import Recorder
@@ -149,6 +150,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                     delta=L.traits.patience,
                     trust=L.trust,
                     shift=L.acceptance.stance_shift,
+                    limits=limit_spec(L.acceptance),
                 )
             )
             for f in side.factions:
@@ -172,6 +174,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
                         zeta=f.traits.risk_tolerance,
                         delta=f.patience,
                         shift=f.acceptance.stance_shift,
+                        limits=limit_spec(f.acceptance),
                         trust=f.trust or L.trust,
                         veto=f.veto,
                     )
@@ -253,6 +256,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         self.veto = np.array([bool(r.get("veto", False)) for r in rows], dtype=bool)
         # 1 where a member's threshold moves with its stance, 0 for limits stated outright (ODD 7.1)
         self.stance_shift = np.array([1.0 if r.get("shift", True) else 0.0 for r in rows])
+        # stated bounds and constraints, one spec a member ({} when it states none); masked on the grid in _build_issue_space
+        self.limit_specs: list[dict[str, Any]] = [r.get("limits", {}) for r in rows]
         pos = [s.position for s in sc_sides]
         self.position = np.array([pv if pv is not None else (c / max(C - 1, 1)) for c, pv in enumerate(pos)])
         self.pressure_weights = np.array(
@@ -354,6 +359,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             # what side c loses, unprotected, if the other side reneges after c has given its part
             self.exposure[c] = self.grid @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
+        # (actors, grid) mask of the points within each member's stated limits; None when nobody states any (ODD 7.1)
+        self.limits = limits_matrix(self.grid, dims, self.limit_specs)
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
 
     def _build_summit(self, side_index: dict[str, int]) -> None:
@@ -751,6 +758,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             return np.where(self.is_leader[mem], 1.0, 0.0)
         return self.state.omega[mem]
 
+    def member_limits(self, mem: IntArray) -> BoolArray | None:
+        """(members, grid): which points lie within each of these members' stated limits; None when nobody states any."""
+        return None if self.limits is None else self.limits[mem]
+
     def vetoes(self, c: int) -> IntArray:
         """Side c's veto players (none under the ``leader_alone`` ablation, where the leader ratifies alone)."""
         mem = self.members[c]
@@ -858,6 +869,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         ws = np.zeros((C, self.grid.shape[0]), dtype=bool)
         for c in range(C):
             mem = self.members[c]
+            limits = self.member_limits(mem)
+            if limits is not None:  # acceptance sets cut by stated limits: the direct computation (ODD 7.1, 7.2)
+                acc = bg.acceptance(bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem]), s.thresholds[mem]) & limits
+                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[np.isin(mem, self.vetoes(c))].all(axis=0)
+                continue
             ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
             vetoes = self.vetoes(c)
             if vetoes.size:

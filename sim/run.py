@@ -293,6 +293,12 @@ def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
             }
             # veto players only where a side has them (older run files keep their bytes)
             | ({"vetoes": [model.actor_ids[i] for i in model.vetoes(c)]} if model.vetoes(c).size else {})
+            # stated bounds and constraints only where members have them (ODD 7.1; other run files keep their bytes)
+            | (
+                {"limits": {model.actor_ids[i]: model.limit_specs[i] for i in model.members[c] if model.limit_specs[i]}}
+                if any(model.limit_specs[i] for i in model.members[c])
+                else {}
+            )
             for c, sid in enumerate(model.side_ids)
         },
     }

@@ -241,12 +241,14 @@ def offers_until(result: RunResult, step: int) -> list[dict[str, Any]]:
 def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (ODD 7.1-7.3).
 
-    Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t); q is
-    in W_c iff the influence-weighted share of acceptors reaches theta_c and
-    every veto player of c accepts it. The
+    Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t) and q
+    lies within k's stated bounds and constraints; q is in W_c iff the
+    influence-weighted share of acceptors reaches theta_c and every veto
+    player of c accepts it. The
     thresholds b_k(t) and influences omega_k(t) come from the series.
     """
     from sim.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
+    from sim.limits import within_limits
 
     view = run_view(result)
     spec = result.manifest["bargaining"]
@@ -260,6 +262,8 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
         w = np.array([view.at("influence", k, step) for k in members], dtype=float)
         gains, gives = split_utility(grid, [side["utility"].get(d, 0.0) for d in dims])
         acc = acceptance(member_utility(gains, gives, g), b)
+        for k, spec in side.get("limits", {}).items():  # runs saved before stated limits have none
+            acc[members.index(k)] &= within_limits(grid, dims, spec.get("bounds"), spec.get("constraints") or ())
         ws = win_set(acc, w, float(side["theta"]))
         # veto players: every ratified deal needs each one's acceptance (runs saved before vetoes have none)
         for k in side.get("vetoes", []):

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.clock import UNIT_DAYS, Clock, StepUnit
 from sim.errors import ParameterError, ScenarioError
+from sim.limits import LinearLimit
 from sim.loading import Loc, _humanise, _show, close_matches, format_loc, parse_document, read_text, validation_messages
 from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
@@ -57,7 +58,7 @@ class _Data(BaseModel):
 
 
 class Acceptance(_Data):
-    """A member's acceptance half-plane: accepts q iff gains - g*gives >= b (ODD 7.1-7.3)."""
+    """A member's acceptance set: the half-plane gains + g*gives >= b, within its stated bounds and constraints (ODD 7.1-7.3)."""
 
     concession_weight: float = Field(1.0, ge=0, le=10, description="g_k: how much each unit given counts against each unit gained.")
     threshold: float = Field(0.0, ge=-3, le=3, description="b_k^0: the baseline utility a deal must reach.")
@@ -65,6 +66,17 @@ class Acceptance(_Data):
         True,
         description="Whether the threshold moves with the member's stance (alpha_x (x - 1/2)); false for limits an analyst "
         "states outright, which already include the member's hawkishness.",
+    )
+    bounds: dict[str, tuple[Unit, Unit]] = Field(
+        default_factory=dict,
+        description="Per-issue limits, {dimension: [lo, hi]} with 0 <= lo <= hi <= 1: the member accepts only deals "
+        "inside every one (e.g. d: [0.3, 1] for 'at least 0.3 on d'). They do not move with stance or pressure.",
+    )
+    constraints: list[LinearLimit] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Linear limits sum_i a_i q_i >= c that every deal the member accepts must meet (e.g. relief "
+        "not ahead of disarmament: {weights: {d: 1, r: -1}, at_least: 0}).",
     )
 
 
@@ -550,6 +562,30 @@ def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None
             for other in f.trust:
                 if other not in sc.sides or other == sid:
                     problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))
+        _check_limits(side.leader.acceptance, ("sides", sid, "leader", "acceptance"), dims, problems)
+        for i, f in enumerate(side.factions):
+            _check_limits(f.acceptance, ("sides", sid, "factions", i, "acceptance"), dims, problems)
+
+
+def _check_limits(acc: Acceptance, loc: Loc, dims: list[str], problems: Problems) -> None:
+    """A member's stated bounds and constraints: known dimensions, lo <= hi, a constraint some deal can meet."""
+    for d, (lo, hi) in acc.bounds.items():
+        if d not in dims:
+            problems.append(((*loc, "bounds", d), f"unknown dimension {d!r}{_hint(d, dims)}; dimensions are {', '.join(dims)}"))
+        elif lo > hi:
+            problems.append(((*loc, "bounds", d), f"must be [lo, hi] with lo <= hi (got [{lo}, {hi}])"))
+    for j, c in enumerate(acc.constraints):
+        for d in c.weights:
+            if d not in dims:
+                problems.append(
+                    ((*loc, "constraints", j, "weights", d), f"unknown dimension {d!r}{_hint(d, dims)}; dimensions are {', '.join(dims)}")
+                )
+        # the largest sum_i a_i q_i over the unit box: a constraint above it excludes every deal
+        best = sum(max(a, 0.0) for a in c.weights.values())
+        if c.at_least > best + 1e-9:
+            problems.append(
+                ((*loc, "constraints", j, "at_least"), f"no deal in [0, 1] can reach {c.at_least} (the most the weights give is {best:g})")
+            )
 
 
 def _check_third_parties(sc: Scenario, claim: Callable[[str, Loc], None], problems: Problems) -> None:

@@ -101,7 +101,9 @@ class SummitProcess:
         if total <= 0:
             return np.zeros(self.grid.shape[0])
         veto = np.isin(mem, self.vetoes(c))
-        return bg.smooth_ratification(u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02), veto=veto)
+        return bg.smooth_ratification(
+            u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02), veto=veto, limits=self.member_limits(mem)
+        )
 
     def deal_utility(self: DiplomacyModel, c: int) -> FloatArray:
         li = int(self.leader_of[c])
@@ -178,14 +180,17 @@ class SummitProcess:
         worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
         b = s.thresholds[mem]
         veto = np.isin(mem, self.vetoes(other))
-        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau, veto=veto)
+        limits = self.member_limits(mem)
+        now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau, veto=veto, limits=limits)
         # the walker forecasts with its own worldview: the more hawkish, the more it expects coercion to
         # work and the less it expects backlash (the Jervis factor phi, as in reading signals)
         xw = float(s.stance[self.leader_of[walker]])
         coercion = p.alpha_p * dp * (1 + p.phi * xw)
         backlash = p.alpha_x * self.stance_shift[mem] * dx * (1 - p.phi * xw) if "stance" not in self.ablations else 0.0
         b_after = b - coercion + backlash
-        after = bg.smooth_ratification(u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau, veto=veto)
+        after = bg.smooth_ratification(
+            u, b_after, w_after / float(w_after.sum()), float(self.theta[other]), tau=tau, veto=veto, limits=limits
+        )
         return float((now * worth).max()), float((after * worth).max())
 
     def summit_prospect(self: DiplomacyModel) -> FloatArray:
@@ -218,7 +223,9 @@ class SummitProcess:
             if total > 0 and s.win_sets[c].any():
                 u = bg.member_utility(self.gains[o], self.gives[o], s.concession_weight[mem])
                 veto = np.isin(mem, self.vetoes(o))
-                ratify = bg.smooth_ratification(u, s.thresholds[mem], w / total, float(self.theta[o]), tau=tau, veto=veto)
+                ratify = bg.smooth_ratification(
+                    u, s.thresholds[mem], w / total, float(self.theta[o]), tau=tau, veto=veto, limits=self.member_limits(mem)
+                )
                 worth = ratify * tr.expit(gains[(o, c)] / tau) * np.maximum(gains[(c, o)], 0.0)
                 deal = float(np.where(s.win_sets[c], worth, 0.0).max())
             out[c] = max(deal, decl[c] if available else 0.0)

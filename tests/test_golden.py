@@ -19,7 +19,11 @@ from sim.run import run_scenario
 from sim.scenario import builtin_names, load_scenario
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [(name, seed, mode) for name in ("singapore-2018", "hanoi-2019", "teaching") for seed, mode in ((7, "free"), (1, "forcing"))]
+CASES = [
+    (name, seed, mode)
+    for name in ("singapore-2018", "hanoi-2019", "teaching", "reykjavik-1986")
+    for seed, mode in ((7, "free"), (1, "forcing"))
+]
 
 
 def table_digest(table: pa.Table) -> str:

@@ -20,7 +20,7 @@ def assert_same(model: DiplomacyModel) -> None:
 
 
 def test_fast_path_equals_reference_on_builtin_scenarios_every_step() -> None:
-    for name in ("teaching", "singapore-2018", "hanoi-2019"):
+    for name in ("teaching", "singapore-2018", "hanoi-2019", "reykjavik-1986"):
         model = DiplomacyModel(load_scenario(name), seed=5)
         while model.running:
             assert_same(model)
@@ -68,7 +68,7 @@ def test_choice_by_groups_equals_the_full_table_on_a_large_generated_scenario() 
 
 
 def test_choice_by_groups_equals_the_full_table_on_builtin_scenarios() -> None:
-    for name in ("singapore-2018", "hanoi-2019"):
+    for name in ("singapore-2018", "hanoi-2019", "reykjavik-1986"):
         model = DiplomacyModel(load_scenario(name), seed=8)
         for week in range(6):
             assert_same_choice(model, week)

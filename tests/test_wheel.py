@@ -60,7 +60,7 @@ def test_wheel_ships_the_scenarios_and_runs_from_another_directory(tmp_path: Pat
     assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout
     r = summitry("scenarios")
     assert r.returncode == 0, r.stderr
-    for name in ("hanoi-2019", "singapore-2018", "teaching"):
+    for name in ("hanoi-2019", "singapore-2018", "teaching", "reykjavik-1986"):
         assert name in r.stdout
     r = summitry("run", "singapore-2018", "--steps", "3", "--quiet", "--out", "run1")
     assert r.returncode == 0, r.stderr
