@@ -56,7 +56,8 @@ from sim.patterns import first_week, score_patterns, scored_weeks, weighted_scor
 from sim.run import _jsonable, run_scenario, versions
 from sim.scenario import Event, Scenario, _line, load_raw
 from sim.stats import Z95, wilson
-from sim.sweep import SerialExecutor, run_seed
+from sim.sweep_executors import SerialExecutor
+from sim.sweep_spec import run_seed
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",

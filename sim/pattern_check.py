@@ -14,7 +14,8 @@ from sim.loading import close_matches
 from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
-    from sim.scenario import Pattern, Scenario
+    from sim.pattern_fields import Pattern
+    from sim.scenario import Scenario
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     {

@@ -1,13 +1,11 @@
 """Parameter sweeps: spec -> design -> executor -> store (EMA Workbench's split).
 
-* **Spec** (:class:`SweepSpec`): YAML, validated like scenarios; parameter
-  paths are checked against the scenario's parameter list when loaded.
-* **Design** (:func:`design_matrix`): grid, Latin hypercube
-  (``scipy.stats.qmc``), Saltelli (Sobol indices) and Morris samples (SALib).
-* **Seeds**: run ``(point, replicate)`` gets ``SeedSequence(sweep seed,
+* **Spec**, **design** and **seeds** (:mod:`sim.sweep_spec`): the spec file,
+  validated like scenarios; grid, Latin hypercube, Saltelli and Morris designs;
+  run ``(point, replicate)`` gets ``SeedSequence(sweep seed,
   spawn_key=(point, replicate))`` — never worker identity or completion order.
-* **Executors**: serial, local processes, Dask (a ``LocalCluster`` or any
-  ``tcp://`` scheduler); runs are batched into tasks.
+* **Executors** (:mod:`sim.sweep_executors`): serial, local processes, Dask
+  (a ``LocalCluster`` or any ``tcp://`` scheduler); runs are batched into tasks.
 * **Store**: ``sweep.json`` plus ``runs/part-NNNNNN.parquet``, one part per
   batch, each written to a temporary name and renamed, so a killed sweep
   resumes with no run lost and none duplicated.
@@ -17,329 +15,33 @@ Analysis (:mod:`sim.sweep_analysis`) reads the store only.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
 import functools
-import hashlib
-import itertools
 import json
 import math
-import multiprocessing as mp
-import os
 import re
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.atomic import write_atomically
-from sim.errors import InputError, SweepSpecError
-from sim.loading import Loc, close_matches, parse_document, read_text, validation_messages
+from sim.errors import InputError
 from sim.outputs import check_out_dir, is_summitry_sweep_dir
-from sim.overrides import canonical, parameter_map
 from sim.patterns import score_run, weighted_score
 from sim.run import RunResult, _jsonable, run_scenario, versions
-from sim.scenario import apply_overrides, canonical_json, load_raw, validate_data
-from sim.sweep_analysis import load_runs, salib_problem, sensitivity
-
-DEFAULT_BATCH = 20
-
-METRICS: tuple[str, ...] = (
-    "summit_held",
-    "first_summit_week",
-    "summits",
-    "cancellations",
-    "reinstated",
-    "walk_away",
-    "agreement",
-    "agreement_week",
-    "time_to_agreement",
-    "escalation",
-    "escalation_week",
-    "moratorium_survival",
-    "moratorium_censored",
-    "steps_run",
-    "trust_a_to_b",
-    "trust_b_to_a",
-    "pressure_a",
-    "pressure_b",
-    "final_tension",
-    "final_zone_area",
-    "mean_zone_area",
-    "hardliner_influence",
-    "signals_sent",
-)
-"""Per-run metrics a sweep can keep (side a/b are the scenario's summit sides in order)."""
-
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class ParameterRange(_Data):
-    """A varied parameter: a range [low, high] or a list of levels."""
-
-    low: float | None = Field(None, description="Lower end of the range.")
-    high: float | None = Field(None, description="Upper end of the range.")
-    levels: list[float] | None = Field(None, min_length=1, description="Explicit levels (grid) instead of a range.")
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> ParameterRange:
-        if self.levels is None:
-            if self.low is None or self.high is None:
-                raise ValueError("give low and high, or levels")
-            if self.low > self.high:
-                raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
-        elif self.low is not None or self.high is not None:
-            raise ValueError("give either low/high or levels, not both")
-        return self
-
-
-class Trajectories(_Data):
-    """Per-step trajectories to keep (off by default: they are large)."""
-
-    keep: bool = Field(False, description="Write a trajectories dataset beside the runs.")
-    stride: int = Field(1, ge=1, le=100_000, description="Keep every stride-th step.")
-    variables: list[str] | None = Field(None, description="Series variables to keep (all when absent).")
-
-
-class SweepSpec(_Data):
-    """A sweep: which scenario, what varies, how it is sampled and replicated."""
-
-    scenario: str = Field(min_length=1, description="Built-in scenario name or path (relative to the spec file).")
-    parameters: dict[str, ParameterRange] = Field(min_length=1, description="Parameter path -> range or levels (see `summitry params`).")
-    design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid, lhs (Latin hypercube), sobol (Saltelli sampling), morris.")
-    points: int = Field(
-        10, ge=1, le=10_000_000, description="grid: levels per ranged parameter; lhs: points; sobol: base sample N; morris: trajectories."
-    )
-    replicates: int = Field(1, ge=1, le=100_000, description="Seeds per design point.")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Sweep seed; every run's seed derives from it, the point and the replicate.")
-    metrics: list[str] | None = Field(None, description="Metrics to keep (all when absent).")
-    trajectories: Trajectories = Field(default_factory=Trajectories)
-    mode: Literal["free", "forcing"] | None = Field(None, description="Run mode; the scenario's when absent.")
-    steps: int | None = Field(
-        None, ge=1, le=100_000, description="Steps per run (of the scenario's clock); the scenario's horizon when absent."
-    )
-    fixed: dict[str, float] = Field(default_factory=dict, description="Parameter overrides applied to every run.")
-    batch_size: int = Field(DEFAULT_BATCH, ge=1, le=100_000, description="Runs per task (and per Parquet part).")
-    morris_levels: int = Field(4, ge=2, le=20, description="Grid levels of the Morris design.")
-    patterns: bool = Field(
-        False,
-        description="Also score each run against the scenario's historical patterns: "
-        "columns metric.pattern.<id> (a score in [0, 1]; empty where the pattern does not apply) and metric.pattern_score "
-        "(weighted; see sim.backtest).",
-    )
-
-
-@dataclass
-class LoadedSpec:
-    """A validated spec with its scenario and the resolved parameter paths."""
-
-    spec: SweepSpec
-    source: str
-    scenario_data: dict[str, Any]
-    scenario_source: str
-    paths: list[str]
-    bounds: list[tuple[float, float]]
-    integer: list[bool]
-    fixed: dict[str, float]
-    metrics: list[str]
-
-    @property
-    def hash(self) -> str:
-        payload = {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
-        return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
-
-
-# ------------------------------------------------------------------ loading
-
-
-def load_spec(path: str | Path) -> LoadedSpec:
-    """Read and validate a sweep spec, including its parameter paths against the scenario."""
-    p = Path(path)
-    source = str(path)
-    text = read_text(p, "sweep spec", SweepSpecError)
-    data, lines = parse_document(text, source, "sweep spec", SweepSpecError)
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SweepSpecError(validation_messages(exc, source, lines)) from None
-    return resolve_spec(spec, source, lines, base_dir=p.parent)
-
-
-def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
-    while loc:
-        if loc in lines:
-            return f"{source}:{lines[loc]}"
-        loc = loc[:-1]
-    return source
-
-
-def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
-    """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
-    lines = lines if lines is not None else {}
-    name = spec.scenario
-    candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
-    target: str | Path = candidate if candidate.exists() else name
-    try:
-        raw, raw_lines, scen_source = load_raw(target)
-        scenario = validate_data(raw, scen_source, raw_lines)
-    except InputError as exc:
-        where = _where(source, lines, ("scenario",))
-        raise SweepSpecError([f"{where}: scenario: {m}" for m in exc.messages]) from None
-    pmap = parameter_map(scenario)
-    problems: list[str] = []
-    paths: list[str] = []
-    bounds: list[tuple[float, float]] = []
-    integer: list[bool] = []
-    for key, rng in spec.parameters.items():
-        where = _where(source, lines, ("parameters", key))
-        try:
-            path = canonical(scenario, key, pmap)
-        except KeyError:
-            near = list(dict.fromkeys(close_matches(key, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=8)))[:5]
-            hint = (
-                f"; close matches: {', '.join(near)}"
-                if near
-                else f"; the scenario's parameters include {', '.join(list(pmap)[:8])}, ... (`summitry params {name}` lists all)"
-            )
-            problems.append(f"{where}: parameters.{key}: no such parameter in scenario {name}{hint}")
-            continue
-        info = pmap[path][1]
-        values = rng.levels if rng.levels is not None else [rng.low, rng.high]
-        for v in values:
-            assert v is not None
-            if not info.low <= v <= info.high:
-                problems.append(f"{where}: parameters.{key}: {v:g} is outside the parameter's bounds [{info.low:g}, {info.high:g}]")
-                break
-        if path in paths:
-            problems.append(f"{where}: parameters.{key}: names the same parameter as another entry ({path})")
-        paths.append(path)
-        finite = [float(v) for v in values if v is not None]
-        bounds.append((min(finite), max(finite)))
-        integer.append(info.integer)
-    fixed: dict[str, float] = {}
-    for key, value in spec.fixed.items():
-        where = _where(source, lines, ("fixed", key))
-        try:
-            path = canonical(scenario, key, pmap)
-        except KeyError:
-            near = close_matches(key, list(pmap), n=3)
-            problems.append(f"{where}: fixed.{key}: no such parameter{'; close matches: ' + ', '.join(near) if near else ''}")
-            continue
-        info = pmap[path][1]
-        if not info.low <= value <= info.high:
-            problems.append(f"{where}: fixed.{key}: {value:g} is outside the parameter's bounds [{info.low:g}, {info.high:g}]")
-        if path in paths:
-            problems.append(f"{where}: fixed.{key}: is also varied")
-        fixed[path] = value
-    metrics = list(spec.metrics) if spec.metrics is not None else list(METRICS)
-    for i, m in enumerate(metrics):
-        if m not in METRICS:
-            near = close_matches(m, METRICS, n=3)
-            problems.append(
-                f"{_where(source, lines, ('metrics', i))}: metrics[{i}]: unknown metric {m!r}{'; did you mean ' + ', '.join(near) if near else '; metrics are ' + ', '.join(METRICS)}"
-            )
-    if spec.design == "grid":
-        ranged = [k for k, r in spec.parameters.items() if r.levels is None]
-        if ranged and spec.points < 2:
-            problems.append(f"{_where(source, lines, ('points',))}: points: a grid needs at least 2 levels per ranged parameter")
-    elif any(r.levels is not None for r in spec.parameters.values()) and spec.design in ("sobol", "morris"):
-        problems.append(f"{_where(source, lines, ('design',))}: design: {spec.design} needs ranges (low/high), not levels")
-    if spec.design == "morris" and spec.points < 2:
-        problems.append(f"{_where(source, lines, ('points',))}: points: morris needs at least 2 trajectories")
-    if not problems:
-        n_points, n_runs = design_size(spec)
-        if n_runs > MAX_SWEEP_RUNS:
-            problems.append(
-                f"{_where(source, lines, ('points',))}: points: the {spec.design} design has {n_points:,} points x {spec.replicates:,} "
-                f"replicates = {n_runs:,} runs; a sweep is limited to {MAX_SWEEP_RUNS:,} runs (split it, or lower points or replicates)"
-            )
-    if problems:
-        raise SweepSpecError(problems)
-    return LoadedSpec(spec, source, raw, scen_source, paths, bounds, integer, fixed, metrics)
-
-
-MAX_SWEEP_RUNS = 1_000_000
-"""Most runs one sweep (or calibration) may have: its run list and design are built in memory (about 200 bytes a run)."""
-
-
-def design_size(spec: SweepSpec) -> tuple[int, int]:
-    """(design points, runs) of a spec, computed from its sizes alone (nothing is built)."""
-    D = len(spec.parameters)
-    if spec.design == "grid":
-        n = 1
-        for r in spec.parameters.values():
-            n *= len(r.levels) if r.levels is not None else spec.points
-    elif spec.design == "lhs":
-        n = spec.points
-    elif spec.design == "sobol":
-        n = spec.points * (D + 2)  # Saltelli without second-order terms
-    else:
-        n = spec.points * (D + 1)  # Morris trajectories
-    return n, n * spec.replicates
-
-
-# ------------------------------------------------------------------- design
-
-
-def design_matrix(loaded: LoadedSpec) -> np.ndarray:
-    """The design's points, shape (n_points, n_parameters), in the parameters' own units."""
-    spec = loaded.spec
-    ranges = list(spec.parameters.values())
-    D = len(ranges)
-    seed = np.random.SeedSequence(spec.seed)
-    if spec.design == "grid":
-        axes = [np.asarray(r.levels, dtype=float) if r.levels is not None else np.linspace(r.low, r.high, spec.points) for r in ranges]  # type: ignore[arg-type]
-        X = np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, D)
-    elif spec.design == "lhs":
-        from scipy.stats import qmc  # heavy (scipy.stats): only for a Latin hypercube design
-
-        U = qmc.LatinHypercube(d=D, seed=np.random.default_rng(seed)).random(spec.points)
-        X = np.empty_like(U)
-        for j, r in enumerate(ranges):
-            if r.levels is not None:
-                idx = np.minimum((U[:, j] * len(r.levels)).astype(int), len(r.levels) - 1)
-                X[:, j] = np.asarray(r.levels, dtype=float)[idx]
-            else:
-                X[:, j] = r.low + U[:, j] * (r.high - r.low)  # type: ignore[operator]
-    else:
-        problem = salib_problem(loaded)
-        salib_seed = int(seed.generate_state(1, np.uint32)[0])
-        if spec.design == "sobol":
-            from SALib.sample import sobol as sobol_sample  # heavy (SALib): only for Sobol designs
-
-            X = sobol_sample.sample(problem, spec.points, calc_second_order=False, seed=salib_seed)
-        else:
-            from SALib.sample import morris as morris_sample  # heavy (SALib): only for Morris designs
-
-            X = morris_sample.sample(problem, spec.points, num_levels=spec.morris_levels, seed=salib_seed)
-        X = np.asarray(X, dtype=float)
-    for j, is_int in enumerate(loaded.integer):
-        if is_int:
-            X[:, j] = np.round(X[:, j])
-    return X
-
-
-def run_seed(sweep_seed: int, point: int, replicate: int) -> int:
-    """The seed of run (point, replicate): independent of workers and completion order.
-
-    >>> run_seed(0, 0, 0) == run_seed(0, 0, 0) != run_seed(0, 0, 1)
-    True
-    """
-    ss = np.random.SeedSequence(entropy=sweep_seed, spawn_key=(point, replicate))
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
+from sim.scenario import apply_overrides, validate_data
+from sim.sweep_analysis import load_runs, sensitivity
+from sim.sweep_spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
 
 # -------------------------------------------------------------------- tasks
 
@@ -474,144 +176,6 @@ def run_task(task: Task) -> tuple[int, pa.Table, pa.Table | None]:
     return task.batch, pa.table(arrays), trajectories
 
 
-# ---------------------------------------------------------------- executors
-
-
-class _Owned:
-    """Executors are context managers; whoever creates one closes it (``run_sweep`` never does)."""
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class SerialExecutor(_Owned):
-    """Runs tasks one after another in this process (for tests and debugging)."""
-
-    name = "serial"
-
-    def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        for task in tasks:
-            yield fn(task)
-
-
-class ProcessExecutor(_Owned):
-    """Local worker processes (all cores by default), at most a few tasks in flight each."""
-
-    name = "local"
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
-
-    def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        it = iter(tasks)
-        pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
-        while pending:
-            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.add(self.pool.submit(fn, nxt))
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class DaskExecutor(_Owned):
-    """A Dask cluster: the given scheduler address, or a LocalCluster started here."""
-
-    name = "dask"
-
-    def __init__(self, address: str | None = None, workers: int | None = None, security: Any = None) -> None:
-        from distributed import Client, LocalCluster  # heavy, optional executor (dask.distributed): only with --executor dask
-
-        self.cluster = None
-        if address:
-            # what comes back is checked row by row (check_batch_result), but a scheduler can also send pickles:
-            # connect only to one you control, over TLS (``security``) when the network is not yours
-            self.client = Client(address, timeout="20s", security=security)
-        else:
-            self.cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-            )
-            self.client = Client(self.cluster)
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or (workers or 1))
-
-    def map_unordered(self, fn: Callable[[Task], Any], tasks: Iterable[Task]) -> Iterator[Any]:
-        from distributed import as_completed  # heavy, optional executor (dask.distributed)
-
-        it = iter(tasks)
-        first = [self.client.submit(fn, t, pure=False) for t in itertools.islice(it, self.workers * 3)]
-        ac = as_completed(first)
-        for fut in ac:
-            yield fut.result()
-            fut.release()
-            nxt = next(it, None)
-            if nxt is not None:
-                ac.add(self.client.submit(fn, nxt, pure=False))
-
-    def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Path | None = None, address: str | None = None) -> Any:
-    """A distributed ``Security`` for TLS to a scheduler (None when no TLS option is given); InputError for bad options.
-
-    ``ca_file`` verifies the scheduler's certificate; ``cert`` and ``key`` (together) are this client's own,
-    for schedulers that require mutual TLS. TLS needs a ``tls://`` address.
-    """
-    from sim.errors import InputError
-
-    given = {"--tls-ca-file": ca_file, "--tls-cert": cert, "--tls-key": key}
-    if all(v is None for v in given.values()):
-        return None
-    if address is None or not address.startswith("tls://"):
-        raise InputError(f"--tls-ca-file, --tls-cert and --tls-key need a scheduler address tls://HOST:PORT (got {address or 'none'})")
-    if ca_file is None:
-        raise InputError("--tls-ca-file is needed with TLS: the certificate authority that signed the scheduler's certificate")
-    if (cert is None) != (key is None):
-        raise InputError("--tls-cert and --tls-key go together (this client's certificate and its private key)")
-    for option, path in given.items():
-        if path is not None and not Path(path).is_file():
-            raise InputError(f"{option} {path}: no such file")
-    from distributed.security import Security
-
-    return Security(
-        tls_ca_file=str(ca_file),
-        tls_client_cert=str(cert) if cert else None,
-        tls_client_key=str(key) if key else None,
-        require_encryption=True,
-    )
-
-
-def make_executor(kind: str, workers: int | None = None, address: str | None = None, security: Any = None) -> Any:
-    from sim.errors import InputError
-
-    if security is not None and (kind != "dask" or address is None):
-        raise InputError("the TLS options need --executor dask and --address tls://HOST:PORT")
-    if kind == "serial":
-        return SerialExecutor()
-    if kind == "local":
-        return ProcessExecutor(workers)
-    if kind == "dask":
-        if address is not None and not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-            raise InputError(f"--address {address}: expected a scheduler address like tcp://HOST:8786")
-        try:
-            return DaskExecutor(address, workers, security)
-        except OSError as exc:
-            raise InputError(f"--address {address}: cannot reach the Dask scheduler ({exc})") from None
-    raise InputError(f"--executor {kind}: must be serial, local or dask")
-
-
 # -------------------------------------------------------------------- store
 
 
@@ -674,64 +238,11 @@ def run_sweep(
     X = design_matrix(loaded)
     all_batches = batches(loaded, X)
     total = sum(len(b) for b in all_batches)
-    spec_hash = loaded.hash
-    manifest_path = out / "sweep.json"
-    check_out_dir(out, "--out", owned="sweep")
-    if manifest_path.exists():
-        try:
-            old = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
-        if not is_summitry_sweep_dir(out):
-            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
-        if not resume:
-            raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
-        if old.get("spec_hash") != spec_hash:
-            raise InputError(
-                f"{out}: the spec (or its scenario) changed since this sweep started "
-                f"(hash {str(old.get('spec_hash'))[:12]} vs {spec_hash[:12]}); refusing to mix results — use a new --out"
-            )
-        started = old.get("started")
-    else:
-        if out.exists() and any(out.iterdir()):
-            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    if loaded.spec.trajectories.keep:
-        (out / "trajectories").mkdir(exist_ok=True)
-    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
-    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
-        stale.unlink(missing_ok=True)
+    started = _open_store(out, loaded, resume)
     done = done_batches(out)
-    base = {
-        "spec": loaded.spec.model_dump(mode="json"),
-        "spec_hash": spec_hash,
-        "spec_file": loaded.source,
-        "scenario": loaded.scenario_data.get("name"),
-        "scenario_source": loaded.scenario_source,
-        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
-        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
-        "design": loaded.spec.design,
-        "parameters": loaded.paths,
-        "fixed": loaded.fixed,
-        "metrics": loaded.metrics,
-        "points": int(X.shape[0]),
-        "versions": versions(),
-        "started": started,
-        "finished": None,
-        "executor": executor.name,
-        "counts": {"total": total, "done": None, "failed": None},
-    }
-    write_manifest(out, base)
-    spec_json = loaded.spec.model_copy(
-        update={
-            "parameters": dict(zip(loaded.paths, loaded.spec.parameters.values(), strict=True)),
-            "fixed": loaded.fixed,
-            "metrics": loaded.metrics,
-        }
-    ).model_dump_json()
-    # key order matters: it is the order of sides and actors, and so of the random draws
-    scenario_json = json.dumps(loaded.scenario_data, default=str)
+    manifest = _manifest(loaded, X, total, started, executor.name)
+    write_manifest(out, manifest)
+    spec_json, scenario_json = _task_documents(loaded)
     sent: dict[int, Task] = {}
 
     def todo_tasks() -> Iterator[Task]:
@@ -765,13 +276,90 @@ def run_sweep(
         outcomes.update(o for o, s in zip(table["outcome"].to_pylist(), statuses, strict=True) if s == "ok")
         if progress:
             progress(completed, total, outcomes, failed)
-    counts = count_rows(out)
-    base["counts"] = {"total": total, "done": counts["done"], "failed": counts["failed"]}
-    base["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if counts["done"] == total else None
-    if counts["done"] == total and loaded.spec.design in ("sobol", "morris"):
-        base["sensitivity"] = sensitivity(load_runs(out), loaded, X)
-    write_manifest(out, base)
+    counts = _close_manifest(out, manifest, loaded, X, total)
     return SweepSummary(total, counts["done"], counts["failed"], skipped, outcomes, time.perf_counter() - t0)
+
+
+def _open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
+    """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
+
+    Makes the store's folders and removes a killed sweep's half-written parts.
+    """
+    manifest_path = out / "sweep.json"
+    check_out_dir(out, "--out", owned="sweep")
+    if manifest_path.exists():
+        try:
+            old = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
+        if not is_summitry_sweep_dir(out):
+            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
+        if not resume:
+            raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
+        if old.get("spec_hash") != loaded.hash:
+            raise InputError(
+                f"{out}: the spec (or its scenario) changed since this sweep started "
+                f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
+            )
+        started = old.get("started")
+    else:
+        if out.exists() and any(out.iterdir()):
+            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    if loaded.spec.trajectories.keep:
+        (out / "trajectories").mkdir(exist_ok=True)
+    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
+    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
+        stale.unlink(missing_ok=True)
+    return started
+
+
+def _manifest(loaded: LoadedSpec, X: np.ndarray, total: int, started: str | None, executor: str) -> dict[str, Any]:
+    """sweep.json as the sweep starts: the spec, the whole scenario document, versions; counts come at the end."""
+    return {
+        "spec": loaded.spec.model_dump(mode="json"),
+        "spec_hash": loaded.hash,
+        "spec_file": loaded.source,
+        "scenario": loaded.scenario_data.get("name"),
+        "scenario_source": loaded.scenario_source,
+        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
+        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
+        "design": loaded.spec.design,
+        "parameters": loaded.paths,
+        "fixed": loaded.fixed,
+        "metrics": loaded.metrics,
+        "points": int(X.shape[0]),
+        "versions": versions(),
+        "started": started,
+        "finished": None,
+        "executor": executor,
+        "counts": {"total": total, "done": None, "failed": None},
+    }
+
+
+def _task_documents(loaded: LoadedSpec) -> tuple[str, str]:
+    """The resolved spec and the scenario as the JSON every task carries (so a worker needs no file)."""
+    spec_json = loaded.spec.model_copy(
+        update={
+            "parameters": dict(zip(loaded.paths, loaded.spec.parameters.values(), strict=True)),
+            "fixed": loaded.fixed,
+            "metrics": loaded.metrics,
+        }
+    ).model_dump_json()
+    # key order matters: it is the order of sides and actors, and so of the random draws
+    return spec_json, json.dumps(loaded.scenario_data, default=str)
+
+
+def _close_manifest(out: Path, manifest: dict[str, Any], loaded: LoadedSpec, X: np.ndarray, total: int) -> dict[str, int]:
+    """sweep.json with the stored counts, and once every run is stored its finishing time and sensitivity indices."""
+    counts = count_rows(out)
+    manifest["counts"] = {"total": total, "done": counts["done"], "failed": counts["failed"]}
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if counts["done"] == total else None
+    if counts["done"] == total and loaded.spec.design in ("sobol", "morris"):
+        manifest["sensitivity"] = sensitivity(load_runs(out), loaded, X)
+    write_manifest(out, manifest)
+    return counts
 
 
 class WorkerResultError(InputError):

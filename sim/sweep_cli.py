@@ -44,7 +44,9 @@ def sweep_cmd(
     from sim.cli import err, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
-    from sim.sweep import dask_security, load_spec, make_executor, run_sweep
+    from sim.sweep import run_sweep
+    from sim.sweep_executors import dask_security, make_executor
+    from sim.sweep_spec import load_spec
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")

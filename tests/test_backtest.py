@@ -23,6 +23,7 @@ from sim.backtest import (
 )
 from sim.backtest_report import backtest_section
 from sim.calibration import abc_reject, calibrate
+from sim.pattern_fields import Pattern
 from sim.patterns import (
     detail_point,
     is_restraint,
@@ -33,7 +34,7 @@ from sim.patterns import (
     timing_score,
     weighted_score,
 )
-from sim.scenario import Pattern, load_scenario
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -456,8 +457,10 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
     from sim.run import run_scenario
     from sim.scenario import apply_overrides, validate_data
-    from sim.sweep import SerialExecutor, SweepSpec, resolve_spec, run_sweep
+    from sim.sweep import run_sweep
     from sim.sweep_analysis import load_runs
+    from sim.sweep_executors import SerialExecutor
+    from sim.sweep_spec import SweepSpec, resolve_spec
 
     spec = SweepSpec.model_validate(
         {

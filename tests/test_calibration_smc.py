@@ -262,7 +262,7 @@ def test_the_sampler_recovers_a_posterior_known_in_closed_form() -> None:
     from scipy.stats import norm
 
     from sim.calibration_smc import make_sampler
-    from sim.sweep import make_executor
+    from sim.sweep_executors import make_executor
 
     class Distance(pyabc.Distance):  # type: ignore[misc]
         def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:

@@ -23,8 +23,10 @@ from sim.overrides import parameter_map, parameter_table
 from sim.run import run_scenario
 from sim.scenario import load_raw, load_scenario, validate_data
 from sim.signals import DEFAULT_CATALOGUE, build_catalogue
-from sim.sweep import SerialExecutor, load_spec, run_sweep
+from sim.sweep import run_sweep
 from sim.sweep_analysis import load_runs
+from sim.sweep_executors import SerialExecutor
+from sim.sweep_spec import load_spec
 
 
 def _signal_params(sc):

@@ -17,8 +17,10 @@ import pytest
 import yaml
 
 from sim.stats import wilson
-from sim.sweep import SerialExecutor, SweepSpec, batches, design_matrix, load_spec, resolve_spec, run_seed, run_sweep
+from sim.sweep import batches, run_sweep
 from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
+from sim.sweep_executors import SerialExecutor
+from sim.sweep_spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +91,7 @@ def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
-    from sim.sweep import DaskExecutor, ProcessExecutor
+    from sim.sweep_executors import DaskExecutor, ProcessExecutor
 
     loaded = load_spec(write_spec(tmp_path))
     run_sweep(loaded, tmp_path / "serial", SerialExecutor())
