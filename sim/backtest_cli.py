@@ -1,4 +1,4 @@
-"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/backtest.py).
+"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/experiments/backtest.py).
 
 Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
 """
@@ -181,11 +181,11 @@ def backtest_cmd(
     ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from sim.backtest import backtest, check_patterns
     from sim.cli import err, scenario_from_args
     from sim.errors import InputError
+    from sim.experiments.backtest import backtest, check_patterns
+    from sim.experiments.executors import make_executor
     from sim.outputs import check_output_path
-    from sim.sweep_executors import make_executor
 
     if out_dir is not None:
         check_output_path(out_dir, "--out")
@@ -263,7 +263,7 @@ def calibrate_cmd(
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
     from sim.errors import InputError
-    from sim.sweep_executors import dask_security
+    from sim.experiments.executors import dask_security
 
     _executor_args(executor, address)
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
@@ -318,10 +318,10 @@ def calibrate_rejection_cmd(
     """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
     from rich.markup import escape
 
-    from sim.backtest import check_patterns
-    from sim.calibration import calibrate, default_parameters, parse_ranges
     from sim.cli import err, resume_command
     from sim.errors import InputError
+    from sim.experiments.backtest import check_patterns
+    from sim.experiments.calibration import calibrate, default_parameters, parse_ranges
     from sim.scenario import load_scenario
 
     design = given["design"] if given["design"] is not None else "lhs"
@@ -455,11 +455,11 @@ def calibrate_smc_cmd(
 ) -> None:
     from rich.markup import escape
 
-    from sim.backtest import check_patterns
-    from sim.calibration import default_parameters, parse_ranges
-    from sim.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
     from sim.cli import err, resume_command
     from sim.errors import InputError
+    from sim.experiments.backtest import check_patterns
+    from sim.experiments.calibration import default_parameters, parse_ranges
+    from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
     from sim.outputs import check_out_dir, check_output_path
 
     cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}

@@ -1,4 +1,4 @@
-"""Backtests and calibration (sim/backtest.py): pattern scoring on hand-made logs,
+"""Backtests and calibration (sim/experiments/backtest.py): pattern scoring on hand-made logs,
 the null model, parameter recovery by rejection ABC, and the two commands."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.backtest import (
+from sim.backtest_report import backtest_section
+from sim.experiments.backtest import (
     backtest,
     paired_skill,
     pattern_problems,
     signal_frequencies,
 )
-from sim.backtest_report import backtest_section
-from sim.calibration import abc_reject, calibrate
+from sim.experiments.calibration import abc_reject, calibrate
 from sim.pattern_fields import Pattern
 from sim.patterns import (
     detail_point,
@@ -455,12 +455,12 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 
 
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
+    from sim.experiments.executors import SerialExecutor
+    from sim.experiments.spec import SweepSpec, resolve_spec
+    from sim.experiments.sweep import run_sweep
     from sim.run import run_scenario
     from sim.scenario import apply_overrides, validate_data
-    from sim.sweep import run_sweep
     from sim.sweep_analysis import load_runs
-    from sim.sweep_executors import SerialExecutor
-    from sim.sweep_spec import SweepSpec, resolve_spec
 
     spec = SweepSpec.model_validate(
         {

@@ -1,4 +1,4 @@
-"""ABC-SMC calibration (sim/calibration_smc.py): its summaries and distance by hand, determinism across executors,
+"""ABC-SMC calibration (sim/experiments/calibration_smc.py): its summaries and distance by hand, determinism across executors,
 resumption after SIGKILL, the command's outputs and its refusals."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibration_smc import (
+from sim.experiments.calibration_smc import (
     calibrate_smc,
     iter_generations,
     particle_summaries,
@@ -261,8 +261,8 @@ def test_the_sampler_recovers_a_posterior_known_in_closed_form() -> None:
     import pyabc
     from scipy.stats import norm
 
-    from sim.calibration_smc import make_sampler
-    from sim.sweep_executors import make_executor
+    from sim.experiments.calibration_smc import make_sampler
+    from sim.experiments.executors import make_executor
 
     class Distance(pyabc.Distance):  # type: ignore[misc]
         def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
@@ -372,7 +372,7 @@ def test_smc_refuses_a_directory_it_did_not_write(tmp_path: Path, cli) -> None:
 
 
 def test_the_replicate_seeds_do_not_depend_on_the_process() -> None:
-    from sim.calibration_smc import particle_seed
+    from sim.experiments.calibration_smc import particle_seed
 
     seeds = {particle_seed(1, t, i, r) for t in range(3) for i in range(5) for r in range(3)}
     assert len(seeds) == 45

@@ -133,7 +133,7 @@ def test_mutated_builtin_scenarios_validate_or_are_refused(text: str) -> None:
     )
 )
 def test_random_sweep_specs_validate_or_are_refused(spec: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from sim.sweep_spec import load_spec
+    from sim.experiments.spec import load_spec
 
     path = tmp_path_factory.mktemp("spec") / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))

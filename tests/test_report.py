@@ -526,7 +526,7 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
     """The run report of a backtest's example run reads backtest.json: pattern scores, null, and one row per baseline."""
     import json
 
-    from sim.backtest import backtest, baseline_names
+    from sim.experiments.backtest import backtest, baseline_names
     from sim.report import write_run_report
     from sim.scenario import load_scenario
 
@@ -652,7 +652,7 @@ def test_run_report_of_an_ensemble_member_has_the_ensembles_kaplan_meier_curves(
 
 
 def test_ensemble_rows_keep_each_runs_durations() -> None:
-    from sim.backtest import EnsembleTask, run_ensemble_task
+    from sim.experiments.backtest import EnsembleTask, run_ensemble_task
 
     sc = load_scenario("teaching")
     _, rows, _ = run_ensemble_task(EnsembleTask(0, sc.model_dump_json(), (6, 7)))

@@ -210,9 +210,9 @@ def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: P
 
 def test_sweep_report_of_a_deleted_user_file_shows_its_description(tmp_path: Path, no_builtin_folder: None) -> None:
     """sweep.json keeps the scenario document the sweep ran, so its report describes the scenario without the file."""
-    from sim.sweep import run_sweep
-    from sim.sweep_executors import SerialExecutor
-    from sim.sweep_spec import load_spec
+    from sim.experiments.executors import SerialExecutor
+    from sim.experiments.spec import load_spec
+    from sim.experiments.sweep import run_sweep
 
     path = tmp_path / "mine.yaml"
     path.write_text(user_scenario_text())

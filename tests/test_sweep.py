@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
+from sim.experiments.sweep import batches, run_sweep
 from sim.stats import wilson
-from sim.sweep import batches, run_sweep
 from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
-from sim.sweep_executors import SerialExecutor
-from sim.sweep_spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
-    from sim.sweep_executors import DaskExecutor, ProcessExecutor
+    from sim.experiments.executors import DaskExecutor, ProcessExecutor
 
     loaded = load_spec(write_spec(tmp_path))
     run_sweep(loaded, tmp_path / "serial", SerialExecutor())
@@ -162,7 +162,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
     marker = tmp_path / "paused"
     child = (
         "import sys, time, pathlib\n"
-        "import sim.sweep as sw\n"
+        "import sim.experiments.sweep as sw\n"
         "real, stored = sw.write_atomically, [0]\n"
         f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
         "def stop():\n"

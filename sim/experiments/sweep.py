@@ -1,10 +1,10 @@
 """Parameter sweeps: spec -> design -> executor -> store (EMA Workbench's split).
 
-* **Spec**, **design** and **seeds** (:mod:`sim.sweep_spec`): the spec file,
+* **Spec**, **design** and **seeds** (:mod:`sim.experiments.spec`): the spec file,
   validated like scenarios; grid, Latin hypercube, Saltelli and Morris designs;
   run ``(point, replicate)`` gets ``SeedSequence(sweep seed,
   spawn_key=(point, replicate))`` — never worker identity or completion order.
-* **Executors** (:mod:`sim.sweep_executors`): serial, local processes, Dask
+* **Executors** (:mod:`sim.experiments.executors`): serial, local processes, Dask
   (a ``LocalCluster`` or any ``tcp://`` scheduler); runs are batched into tasks.
 * **Store**: ``sweep.json`` plus ``runs/part-NNNNNN.parquet``, one part per
   batch, each written to a temporary name and renamed, so a killed sweep
@@ -36,12 +36,12 @@ import pyarrow.parquet as pq
 
 from sim.atomic import write_atomically
 from sim.errors import InputError
+from sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
 from sim.outputs import check_out_dir, is_summitry_sweep_dir
 from sim.patterns import score_run, weighted_score
 from sim.run import RunResult, _jsonable, run_scenario, versions
 from sim.scenario import apply_overrides, validate_data
 from sim.sweep_analysis import load_runs, sensitivity
-from sim.sweep_spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
 
 # -------------------------------------------------------------------- tasks
 
@@ -402,7 +402,7 @@ def check_batch_result(result: Any, sent: Mapping[int, Task], schema: pa.Schema)
     >>> check_batch_result("not a result", {}, pa.schema([]))
     Traceback (most recent call last):
     ...
-    sim.sweep.WorkerResultError: a worker returned a result of the wrong shape (str); nothing of it was stored
+    sim.experiments.sweep.WorkerResultError: a worker returned a result of the wrong shape (str); nothing of it was stored
     """
 
     def bad(batch: Any, problem: str) -> WorkerResultError:

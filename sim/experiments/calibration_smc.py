@@ -44,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_atomically
-from sim.backtest import BacktestResult, ProgressFn, backtest, check_patterns
-from sim.calibration import (
+from sim.errors import InputError, RunDirError
+from sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
+from sim.experiments.calibration import (
     CalibrationResult,
     _backtest_brief,
     _round,
@@ -55,13 +56,12 @@ from sim.calibration import (
     write_params_file,
     write_posterior_html,
 )
-from sim.errors import InputError, RunDirError
+from sim.experiments.executors import make_executor
 from sim.overrides import parameter_map
 from sim.pattern_fields import Pattern
 from sim.patterns import occurrences, score_patterns, weighted_score
 from sim.run import RunResult, _jsonable, run_scenario, versions
 from sim.scenario import Scenario, apply_overrides, load_raw, load_scenario, validate_data
-from sim.sweep_executors import make_executor
 
 SMC_DEFAULTS: dict[str, Any] = {
     "population": 100,
@@ -635,7 +635,7 @@ def calibrate_smc(
     """ABC-SMC on a scenario's historical patterns: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
     ``parameters`` maps parameter paths to uniform prior ranges (default
-    :func:`sim.calibration.default_parameters`). With ``backtest_runs`` > 0
+    :func:`sim.experiments.calibration.default_parameters`). With ``backtest_runs`` > 0
     the scenario is backtested before and after, as by the rejection method.
     """
     check_smc_settings(population, generations, runs_per_particle, quantile, min_acceptance, pilot, backtest_runs)

@@ -1,7 +1,7 @@
 """Calibration by rejection ABC over a sweep: which parameter points reproduce a scenario's history best.
 
 The distance of a parameter point is ``1 - weighted pattern score`` (the
-backtest's, :mod:`sim.backtest`) averaged over its replicates; the best
+backtest's, :mod:`sim.experiments.backtest`) averaged over its replicates; the best
 ``accept`` fraction of points is the posterior sample. Its directory holds
 the sweep store, ``calibrated.yaml``, ``posterior.parquet``,
 ``calibration.json``, ``posterior.html`` and an example run.
@@ -24,16 +24,16 @@ import pandas as pd
 import yaml
 
 from sim.atomic import write_atomically
-from sim.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
 from sim.errors import InputError, RunDirError
+from sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
+from sim.experiments.executors import make_executor
+from sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
+from sim.experiments.sweep import run_sweep
 from sim.loading import close_matches
 from sim.overrides import canonical, parameter_map, parameter_table
 from sim.run import _jsonable, versions
 from sim.scenario import Scenario, load_scenario
-from sim.sweep import run_sweep
 from sim.sweep_analysis import load_runs
-from sim.sweep_executors import make_executor
-from sim.sweep_spec import ParameterRange, SweepSpec, resolve_spec
 
 # --------------------------------------------------------------- calibration
 
@@ -325,7 +325,7 @@ def calibrate(
     priors, integer = calibration_priors(scenario_arg, scenario, parameters)
     out = Path(out)
     loaded = resolve_spec(_prior_sweep(scenario_arg, priors, design, points, runs_per_point, seed, batch_size), "summitry calibrate")
-    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.sweep_executors.dask_security)
+    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.experiments.executors.dask_security)
     t0 = time.perf_counter()
     try:
 

@@ -9,7 +9,7 @@
   ``SeedSequence(sweep seed, spawn_key=(point, replicate))`` — never worker
   identity or completion order.
 
-Running the design is :mod:`sim.sweep`, on an executor of :mod:`sim.sweep_executors`.
+Running the design is :mod:`sim.experiments.sweep`, on an executor of :mod:`sim.experiments.executors`.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class SweepSpec(_Data):
         False,
         description="Also score each run against the scenario's historical patterns: "
         "columns metric.pattern.<id> (a score in [0, 1]; empty where the pattern does not apply) and metric.pattern_score "
-        "(weighted; see sim.backtest).",
+        "(weighted; see sim.experiments.backtest).",
     )
 
 
