@@ -11,9 +11,9 @@ from typing import Any
 from sim.errors import RunDirError, ScenarioError
 from sim.experiments.backtest import mean_ci, pattern_def, share
 from sim.patterns import score_run, weighted_score
-from sim.run import RunResult
+from sim.results.run_result import RunResult
+from sim.results.summary import key_events
 from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
-from sim.summary import key_events
 from sim.sweep_analysis import load_manifest, load_runs
 
 # -------------------------------------------------------------- for reports

@@ -27,7 +27,7 @@ from sim.errors import DiskFullError, InputError
 from sim.labels import unit_word
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
-    from sim.run import RunResult
+    from sim.results.run_result import RunResult
 
 
 def _flags_render_as_flags() -> None:
@@ -391,7 +391,7 @@ def generate_cmd(
 
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from sim.summary import key_events, outcome_sentence
+    from sim.results.summary import key_events, outcome_sentence
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from sim.pattern_fields import Pattern
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.scenario import Scenario
 
 

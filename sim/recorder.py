@@ -2,7 +2,7 @@
 
 The recorder keeps one copy of each array per recorded step (every
 ``stride``-th step and the last) and turns them into the tidy
-(step, agent, variable, value) table of a :class:`~sim.run.RunResult`
+(step, agent, variable, value) table of a :class:`~sim.results.run_result.RunResult`
 with array operations only.
 """
 

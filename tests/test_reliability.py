@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.run import RunResult, run_scenario
+from sim.results.run_result import RunResult
+from sim.run import run_scenario
 from sim.scenario import load_raw, load_scenario, load_scenario_text, validate_data
 
 ROOT = Path(__file__).resolve().parent.parent

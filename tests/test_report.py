@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import report
-from sim.run import RunResult, run_scenario
+from sim.results.run_result import RunResult
+from sim.results.summary import outcome_sentence
+from sim.run import run_scenario
 from sim.scenario import load_scenario
-from sim.summary import outcome_sentence
 
 # ------------------------------------------------------------------ helpers
 
@@ -501,7 +502,8 @@ def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) 
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
     from sim.patterns import score_run
     from sim.report import write_run_report
-    from sim.run import RunResult, run_scenario
+    from sim.results.run_result import RunResult
+    from sim.run import run_scenario
     from sim.scenario import load_scenario
 
     sc = load_scenario("hanoi-2019")

@@ -22,7 +22,8 @@ from dashboard.service import UPLOAD_PREFIX, Service
 from sim import report
 from sim.errors import RunDirError
 from sim.outputs import SCENARIO_FILE
-from sim.run import RunResult, run_fork, run_scenario
+from sim.results.run_result import RunResult
+from sim.run import run_fork, run_scenario
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS, run_cli
 

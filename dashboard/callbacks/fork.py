@@ -15,7 +15,7 @@ from dashboard.service import Service, input_messages, normalise_fork
 from sim import figures as F
 from sim.errors import InputError
 from sim.labels import in_unit, kind_label, outcome_label, unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import run_view, short_name, step_unit
 
 
@@ -224,7 +224,7 @@ def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str
 
 def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
-    from sim.summary import outcome_sentence
+    from sim.results.summary import outcome_sentence
 
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)

@@ -55,7 +55,8 @@ from sim.experiments.spec import run_seed
 from sim.model import ABLATIONS
 from sim.pattern_check import loc_of, pattern_problems
 from sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
-from sim.run import _jsonable, run_scenario, versions
+from sim.results.run_result import _jsonable, versions
+from sim.run import run_scenario
 from sim.scenario import Event, Scenario, _line, load_raw
 from sim.stats import Z95, wilson
 

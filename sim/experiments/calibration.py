@@ -31,7 +31,7 @@ from sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from sim.experiments.sweep import run_sweep
 from sim.loading import close_matches
 from sim.overrides import canonical, parameter_map, parameter_table
-from sim.run import _jsonable, versions
+from sim.results.run_result import _jsonable, versions
 from sim.scenario import Scenario, load_scenario
 from sim.sweep_analysis import load_runs
 

@@ -60,7 +60,8 @@ from sim.experiments.executors import make_executor
 from sim.overrides import parameter_map
 from sim.pattern_fields import Pattern
 from sim.patterns import occurrences, score_patterns, weighted_score
-from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.results.run_result import RunResult, _jsonable, versions
+from sim.run import run_scenario
 from sim.scenario import Scenario, apply_overrides, load_raw, load_scenario, validate_data
 
 SMC_DEFAULTS: dict[str, Any] = {

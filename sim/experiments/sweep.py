@@ -39,7 +39,8 @@ from sim.errors import InputError
 from sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
 from sim.outputs import check_out_dir, is_summitry_sweep_dir
 from sim.patterns import score_run, weighted_score
-from sim.run import RunResult, _jsonable, run_scenario, versions
+from sim.results.run_result import RunResult, _jsonable, versions
+from sim.run import run_scenario
 from sim.scenario import apply_overrides, validate_data
 from sim.sweep_analysis import load_runs, sensitivity
 

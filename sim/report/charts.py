@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from sim.labels import in_unit, outcome_label
 from sim.report.files import _first_line
 from sim.report.narrative import turning_points
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.stats import wilson_bounds
 from sim.survival import SurvivalTable, summary_rows, survival_of_runs
 
