@@ -38,9 +38,9 @@ import yaml
 
 from sim.experiments.calibration import default_parameters
 from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
-from sim.overrides import parameter_map
 from sim.run import run_scenario
-from sim.scenario import apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.document import apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_map
 
 CASE = "teaching"
 OUTCOME_KINDS = ("walk_away", "agreement")

@@ -322,7 +322,7 @@ def calibrate_rejection_cmd(
     from sim.errors import InputError
     from sim.experiments.backtest import check_patterns
     from sim.experiments.calibration import calibrate, default_parameters, parse_ranges
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     design = given["design"] if given["design"] is not None else "lhs"
     points = given["points"] if given["points"] is not None else 2000
@@ -469,7 +469,7 @@ def calibrate_smc_cmd(
         if (out / "smc.json").exists():
             raise InputError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     sc = load_scenario(scenario)
     check_patterns(sc, scenario)

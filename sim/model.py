@@ -32,7 +32,7 @@ from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.recorder import Recorder
 from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
-from sim.scenario import Scenario
+from sim.scenario.document import Scenario
 from sim.signals import Signal, SignalKind
 from sim.state import Pledge, State, SummitState
 from sim.state_updates import StateUpdates

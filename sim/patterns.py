@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
-from sim.pattern_fields import Pattern
 from sim.results.run_result import RunResult
-from sim.scenario import Scenario
+from sim.scenario.document import Scenario
+from sim.scenario.pattern_fields import Pattern
 
 
 def _rows(events: Any) -> list[Mapping[str, Any]]:
@@ -340,7 +340,7 @@ def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None, patter
     of their occurrences; with ``given`` they apply only when an event of
     that kind (any sender) has a positive timing score, and score relative to
     the best such event. Absent and at-most patterns score 1 minus the
-    :attr:`~sim.pattern_fields.Pattern.restraint_limit`-th largest
+    :attr:`~sim.scenario.pattern_fields.Pattern.restraint_limit`-th largest
     :func:`breach_score`. State patterns score :func:`within_score` of
     :func:`state_measure` over the window. Order patterns score
     :func:`order_score` of the steps at which the two patterns they name

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from sim.model import DiplomacyModel
-from sim.overrides import canonical, parameter_value
 from sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
-from sim.scenario import Scenario, canonical_json
+from sim.scenario.document import Scenario, canonical_json
+from sim.scenario.overrides import canonical, parameter_value
 
 
 def metrics_of(model: DiplomacyModel) -> dict[str, Any]:

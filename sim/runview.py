@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.results.run_result import RunResult
-from sim.scenario import SUMMIT_CODES
+from sim.scenario.document import SUMMIT_CODES
 
 #: One colour per side, everywhere: the first summit side blue, the second red,
 #: further sides from the rest of the list; third parties grey.

@@ -31,7 +31,7 @@ from sim.experiments.calibration_smc import (
     weighted_quantile,
     weighted_summary,
 )
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIORS = {"parameters.kappa": (0.5, 5.0), "parameters.lambda_q": (1.0, 20.0)}
@@ -75,7 +75,7 @@ class Case:
 
 @pytest.fixture(scope="session")
 def short_case(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from sim.scenario import load_raw
+    from sim.scenario.document import load_raw
 
     raw = dict(load_raw("teaching")[0])
     raw["name"] = "teaching-short"
@@ -114,7 +114,7 @@ def test_summaries_are_each_pattern_and_the_gap_of_each_timed_event_pattern() ->
 def test_order_and_at_most_patterns_are_scored_as_the_backtest_scores_them_and_get_no_gap(short_case: str) -> None:
     from sim.patterns import score_run
     from sim.run import run_scenario
-    from sim.scenario import load_raw, validate_data
+    from sim.scenario.document import load_raw, validate_data
 
     raw = dict(load_raw(short_case)[0])
     raw["patterns"] = [

@@ -22,8 +22,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from sim.overrides import parameter_table
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
+from sim.scenario.overrides import parameter_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMITRY = Path(sys.executable).parent / "summitry"

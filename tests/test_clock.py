@@ -25,7 +25,7 @@ from sim import trust as tr
 from sim.clock import PARAMETER_TIME, Clock, time_kind
 from sim.model import DiplomacyModel
 from sim.parameters import ModelParameters
-from sim.scenario import Scenario, load_scenario_text
+from sim.scenario.document import Scenario, load_scenario_text
 from sim.stats import wilson
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

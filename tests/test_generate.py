@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.generate import dump, generate
 from sim.model import DiplomacyModel
 from sim.run import run_scenario
-from sim.scenario import load_scenario, validate_data
+from sim.scenario.document import load_scenario, validate_data
+from sim.scenario.generate import dump, generate
 
 
 @pytest.mark.parametrize(

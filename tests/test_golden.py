@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from sim.run import run_scenario
-from sim.scenario import builtin_names, load_scenario
+from sim.scenario.document import builtin_names, load_scenario
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [(name, seed, mode) for name in ("singapore-2018", "hanoi-2019", "teaching") for seed, mode in ((7, "free"), (1, "forcing"))]

@@ -18,7 +18,7 @@ from sim.atomic import remove_stale_temporaries
 from sim.errors import RunDirError
 from sim.results.run_result import RunResult
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 THESIS = "Chapter 1. Summits and their discontents.\n"
 

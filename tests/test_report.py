@@ -21,7 +21,7 @@ from sim import report
 from sim.results.run_result import RunResult
 from sim.results.summary import outcome_sentence
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 # ------------------------------------------------------------------ helpers
 
@@ -504,7 +504,7 @@ def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) 
     from sim.report import write_run_report
     from sim.results.run_result import RunResult
     from sim.run import run_scenario
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     sc = load_scenario("hanoi-2019")
     result = run_scenario(sc, seed=7)
@@ -530,7 +530,7 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
 
     from sim.experiments.backtest import backtest, baseline_names
     from sim.report import write_run_report
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     res = backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6)
     res.save(tmp_path / "bt")

@@ -22,9 +22,9 @@ from sim.experiments.executors import SerialExecutor
 from sim.experiments.spec import load_spec
 from sim.experiments.sweep import run_sweep
 from sim.model import DiplomacyModel
-from sim.overrides import parameter_map, parameter_table
 from sim.run import run_scenario
-from sim.scenario import load_raw, load_scenario, validate_data
+from sim.scenario.document import load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_map, parameter_table
 from sim.signals import DEFAULT_CATALOGUE, build_catalogue
 from sim.sweep_analysis import load_runs
 
@@ -66,7 +66,7 @@ def test_the_listed_bounds_are_exactly_what_validation_accepts() -> None:
     raw, lines, source = load_raw("hanoi-2019")
     sc = validate_data(raw, source, lines)
     params = _signal_params(sc)
-    from sim.scenario import apply_overrides
+    from sim.scenario.document import apply_overrides
 
     for end in ("low", "high"):
         overrides = {path: getattr(info, end) for path, (_, info) in params.items()}

@@ -21,7 +21,7 @@ from sim import figures as F
 from sim.report import narrative, render_run_report
 from sim.results.run_result import RunResult
 from sim.run import run_scenario
-from sim.scenario import load_scenario_text
+from sim.scenario.document import load_scenario_text
 from sim.survival import survival_of_runs
 from sim.survival_figure import survival_curves, survival_figure
 

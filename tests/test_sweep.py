@@ -313,7 +313,7 @@ def test_spec_schema_model_forbids_extra_keys() -> None:
 def test_a_sweep_row_is_reproduced_by_a_plain_run(tmp_path: Path) -> None:
     """The row's seed and parameter values, given to run_scenario, give the same run."""
     from sim.run import run_scenario
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     params = {"trump.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}}
     out = tmp_path / "s"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario import BUILTIN_DIR, load_scenario, load_scenario_text
+from sim.scenario.document import BUILTIN_DIR, load_scenario, load_scenario_text
 
 
 def flat(text: str) -> str:

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from sim.errors import SummitryError
 from sim.experiments.backtest import run_seeds
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 from sim.stats import wilson
 
 

@@ -44,7 +44,7 @@ from sim.atomic import write_atomically
 from sim.experiments.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
 from sim.patterns import score_patterns, weighted_score
 from sim.run import run_scenario
-from sim.scenario import Scenario, load_scenario
+from sim.scenario.document import Scenario, load_scenario
 
 RANGES: dict[str, tuple[float, float]] = {
     "walk_audience": (0.0, 2.0),

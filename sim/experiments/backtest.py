@@ -53,11 +53,11 @@ from sim.errors import InputError, ScenarioError
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.spec import run_seed
 from sim.model import ABLATIONS
-from sim.pattern_check import loc_of, pattern_problems
 from sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
 from sim.results.run_result import _jsonable, versions
 from sim.run import run_scenario
-from sim.scenario import Event, Scenario, _line, load_raw
+from sim.scenario.document import Event, Scenario, _line, load_raw
+from sim.scenario.pattern_check import loc_of, pattern_problems
 from sim.stats import Z95, wilson
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (

@@ -29,10 +29,10 @@ from sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestRes
 from sim.experiments.executors import make_executor
 from sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from sim.experiments.sweep import run_sweep
-from sim.loading import close_matches
-from sim.overrides import canonical, parameter_map, parameter_table
 from sim.results.run_result import _jsonable, versions
-from sim.scenario import Scenario, load_scenario
+from sim.scenario.document import Scenario, load_scenario
+from sim.scenario.loading import close_matches
+from sim.scenario.overrides import canonical, parameter_map, parameter_table
 from sim.sweep_analysis import load_runs
 
 # --------------------------------------------------------------- calibration
@@ -143,7 +143,7 @@ def _round(v: float) -> float:
 
 
 def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
-    """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
+    """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file)."""
     doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
     text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

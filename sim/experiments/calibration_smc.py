@@ -57,12 +57,12 @@ from sim.experiments.calibration import (
     write_posterior_html,
 )
 from sim.experiments.executors import make_executor
-from sim.overrides import parameter_map
-from sim.pattern_fields import Pattern
 from sim.patterns import occurrences, score_patterns, weighted_score
 from sim.results.run_result import RunResult, _jsonable, versions
 from sim.run import run_scenario
-from sim.scenario import Scenario, apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_map
+from sim.scenario.pattern_fields import Pattern
 
 SMC_DEFAULTS: dict[str, Any] = {
     "population": 100,

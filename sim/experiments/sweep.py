@@ -41,7 +41,7 @@ from sim.outputs import check_out_dir, is_summitry_sweep_dir
 from sim.patterns import score_run, weighted_score
 from sim.results.run_result import RunResult, _jsonable, versions
 from sim.run import run_scenario
-from sim.scenario import apply_overrides, validate_data
+from sim.scenario.document import apply_overrides, validate_data
 from sim.sweep_analysis import load_runs, sensitivity
 
 # -------------------------------------------------------------------- tasks

@@ -223,7 +223,7 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
 
 def document_unit(manifest: Mapping[str, Any]) -> str | None:
     """The step unit of the scenario a results directory stores (``scenario_document``); None when it does not say (a week)."""
-    from sim.scenario import Time
+    from sim.scenario.document import Time
 
     time = (manifest.get("scenario_document") or {}).get("time")
     try:

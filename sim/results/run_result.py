@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from sim.atomic import remove_stale_temporaries
 from sim.errors import DiskFullError, RunDirError
 from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
-from sim.scenario import Scenario, validate_data
+from sim.scenario.document import Scenario, validate_data
 
 EVENT_SCHEMA = pa.schema(
     [

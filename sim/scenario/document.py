@@ -25,12 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.clock import UNIT_DAYS, Clock, StepUnit
 from sim.errors import ParameterError, ScenarioError
-from sim.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
-from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
-from sim.pattern_check import loc_of, pattern_problems
-from sim.pattern_fields import Pattern, pattern_shape
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from sim.scenario.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
+from sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
+from sim.scenario.pattern_check import loc_of, pattern_problems
+from sim.scenario.pattern_fields import Pattern, pattern_shape
 from sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
@@ -41,7 +41,7 @@ BUILTIN_PACKAGE = "sim.builtin_scenarios"
 
 def _builtin_dir() -> Path:
     """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
-    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    checkout = Path(__file__).resolve().parents[2] / "scenarios"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
     installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
@@ -557,7 +557,7 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
 def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
     """Patterns naming an event kind, an actor or a series variable the scenario does not have.
 
-    The same rules the backtest applies before scoring (sim.pattern_check.pattern_problems), checked
+    The same rules the backtest applies before scoring (sim.scenario.pattern_check.pattern_problems), checked
     when the file is validated so that a misspelt name is an error at once, not a pattern that
     silently never matches. Whole-list rules (no patterns, all weights 0) stay the backtest's.
     """

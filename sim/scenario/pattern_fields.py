@@ -3,12 +3,12 @@
 A pattern (docs/scenarios.md 8) is an event pattern, a state pattern
 (:class:`StateCheck`) or an order pattern (:class:`OrderCheck`), and an event
 pattern may ask for a deal (:class:`DealCheck`). Kept apart from
-:mod:`sim.scenario` (which holds the rest of the scenario document) so that the
+:mod:`sim.scenario.document` (which holds the rest of the scenario document) so that the
 scenario module does not grow with every clause the pattern language gains.
 :func:`pattern_shape` checks the fields of one pattern against each other and
 against the scenario's issues and agreement classes. Scoring is
 :mod:`sim.patterns`; the names the patterns use (event kinds, actors, series
-variables, pattern ids) are checked by :mod:`sim.pattern_check`.
+variables, pattern ids) are checked by :mod:`sim.scenario.pattern_check`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.loading import Loc, _show, did_you_mean
+from sim.scenario.loading import Loc, _show, did_you_mean
 
 PatternId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
 
@@ -183,7 +183,7 @@ _EVENT_ONLY = ("sender", "receiver", "tolerance", "count", "at_most", "before", 
 
 
 def pattern_shape(pat: Pattern, i: int, dims: list[str], classes: list[str]) -> list[tuple[Loc, str]]:
-    """A pattern's fields that do not fit together (names of kinds, actors and patterns are checked by sim.pattern_check)."""
+    """A pattern's fields that do not fit together (names of kinds, actors and patterns are checked by sim.scenario.pattern_check)."""
     problems: list[tuple[Loc, str]] = []
     loc: Loc = ("patterns", i)
     if pat.window[0] > pat.window[1]:

@@ -40,7 +40,7 @@ def generate(
     graph: Literal["scale-free", "small-world"] = "scale-free",
     steps: int = 100,
 ) -> dict[str, Any]:
-    """Data of a valid synthetic scenario (validate with sim.scenario.validate_data)."""
+    """Data of a valid synthetic scenario (validate with sim.scenario.document.validate_data)."""
     if sides < 2:
         raise ValueError("sides must be at least 2")
     n_tp = max(1, sides)
