@@ -262,7 +262,7 @@ def step_clicks(driver: Any, url: str | None, n: int) -> tuple[list[float], list
 
 def big_scenario_text() -> str:
     """The scenario ``summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1`` writes."""
-    from sim.generate import dump, generate
+    from sim.scenario.generate import dump, generate
 
     return dump(generate(1000, 10000, 2, seed=1))
 

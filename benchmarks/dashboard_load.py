@@ -232,7 +232,7 @@ class Expected:
     def matrix(self, scenario: str, seed: int, step: int) -> Any:
         from sim.figures import trust_matrix_at
         from sim.run import run_scenario
-        from sim.scenario import load_scenario
+        from sim.scenario.document import load_scenario
 
         with self._lock:
             if (scenario, seed) not in self._runs:
@@ -490,7 +490,7 @@ def run_load(
     least ``min_cycles`` whole cycles however long they take (so a test's coverage never
     depends on the machine's speed).
     """
-    from sim.scenario import builtin_names
+    from sim.scenario.document import builtin_names
 
     own = server is None
     server = server or start_server()

@@ -2,7 +2,7 @@
 
 For each of ``--histories`` synthetic histories, parameters are drawn from
 the priors of the teaching case's default calibration
-(``sim.calibration.default_parameters``); the teaching case is run at them
+(``sim.experiments.calibration.default_parameters``); the teaching case is run at them
 (``--record-runs`` seeds) and a typical run becomes the history: the weeks of
 its first summit_scheduled, summit_held and walk_away or agreement (an absent
 pattern where there was none), and both leaders' trust in the other side at
@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibration import default_parameters
-from sim.calibration_smc import SMC_DEFAULTS, calibrate_smc
-from sim.overrides import parameter_map
+from sim.experiments.calibration import default_parameters
+from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
 from sim.run import run_scenario
-from sim.scenario import apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.document import apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_map
 
 CASE = "teaching"
 OUTCOME_KINDS = ("walk_away", "agreement")

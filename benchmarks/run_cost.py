@@ -47,7 +47,7 @@ from agents import policy
 from sim.influence import influence_graph
 from sim.model import DiplomacyModel
 from sim.run import run_scenario
-from sim.scenario import Scenario, load_scenario
+from sim.scenario.document import Scenario, load_scenario
 
 
 class Reader(mesa.Agent):

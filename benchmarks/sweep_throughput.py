@@ -21,7 +21,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import record
 
-from sim.sweep import DaskExecutor, ProcessExecutor, SerialExecutor, load_spec, run_sweep
+from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from sim.experiments.spec import load_spec
+from sim.experiments.sweep import run_sweep
 
 
 def spec_file(tmp: Path, scenario: str, runs: int, steps: int | None = None) -> Path:

@@ -65,8 +65,8 @@ def read_scenario_file(path: Path) -> tuple[str, str]:
     Raises ScenarioError (file:line: field: problem) when the file cannot be read or is not a valid scenario.
     """
     from sim.errors import ScenarioError
-    from sim.loading import read_text
-    from sim.scenario import load_scenario_text
+    from sim.scenario.document import load_scenario_text
+    from sim.scenario.loading import read_text
 
     text = read_text(path, "scenario", ScenarioError)
     load_scenario_text(text, str(path))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.overrides import load_params_file
+from sim.scenario.overrides import load_params_file
 
 
 def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float], ref: str | None = None) -> str:
@@ -19,8 +19,8 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
     'http://127.0.0.1:8050/?scenario=teaching&seed=0&step=0&parameters.kappa=3'
     """
     from dashboard.callbacks import build_query
-    from sim.overrides import canonical, parameter_value
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
+    from sim.scenario.overrides import canonical, parameter_value
 
     sc = load_scenario(scenario, {k: str(v) for k, v in overrides.items()}) if overrides else load_scenario(scenario)
     canon = {canonical(sc, k): parameter_value(sc, canonical(sc, k)) for k in overrides}
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from dashboard.security import allowed_host_names
         from dashboard.service import UPLOAD_PREFIX, UploadStore
         from sim.errors import InputError
-        from sim.scenario import builtin_names, load_scenario_text
+        from sim.scenario.document import builtin_names, load_scenario_text
 
         name = scenario
         overrides: dict[str, float] = {}

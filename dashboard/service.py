@@ -32,10 +32,11 @@ from dashboard.cache import LRUCache, canonical, config_hash
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
 from sim.figures import carry_forward
-from sim.overrides import ParameterInfo, parameter_table
-from sim.run import RunResult, run_fork, run_scenario, versions
+from sim.results.run_result import RunResult, versions
+from sim.run import run_fork, run_scenario
 from sim.runview import principals, run_view
-from sim.scenario import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
+from sim.scenario.document import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
+from sim.scenario.overrides import ParameterInfo, parameter_table
 
 UPLOAD_PREFIX = "upload:"
 

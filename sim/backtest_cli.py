@@ -1,4 +1,4 @@
-"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/backtest.py).
+"""The ``summitry backtest`` and ``summitry calibrate`` commands (sim/experiments/backtest.py).
 
 Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
 """
@@ -181,11 +181,11 @@ def backtest_cmd(
     ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from sim.backtest import backtest, check_patterns
     from sim.cli import err, scenario_from_args
     from sim.errors import InputError
+    from sim.experiments.backtest import backtest, check_patterns
+    from sim.experiments.executors import make_executor
     from sim.outputs import check_output_path
-    from sim.sweep import make_executor
 
     if out_dir is not None:
         check_output_path(out_dir, "--out")
@@ -262,17 +262,10 @@ def calibrate_cmd(
     ] = 200,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
-    from rich.markup import escape
-
-    from sim.backtest import check_patterns
-    from sim.calibration import calibrate, default_parameters, parse_ranges
-    from sim.cli import err, resume_command
     from sim.errors import InputError
-    from sim.scenario import load_scenario
+    from sim.experiments.executors import dask_security
 
     _executor_args(executor, address)
-    from sim.sweep import dask_security
-
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     smc_only = {"--population": population, "--generations": generations, "--quantile": quantile}
     smc_only |= {"--min-acceptance": min_acceptance, "--pilot": pilot}
@@ -282,27 +275,59 @@ def calibrate_cmd(
     wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
     if wrong:
         raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+    tls = (tls_ca_file, tls_cert, tls_key)
+    given: dict[str, Any]
     if method == "smc":
-        calibrate_smc_cmd(
-            scenario,
-            out,
-            parameters,
-            {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
-            | {"min_acceptance": min_acceptance, "pilot": pilot},
-            executor=executor,
-            workers=workers,
-            address=address,
-            security=security,
-            tls=(tls_ca_file, tls_cert, tls_key),
-            resume=resume,
-            seed=seed,
-            backtest_runs=backtest_runs,
-        )
-        return
-    design = design if design is not None else "lhs"
-    points = points if points is not None else 2000
-    runs_per_point = runs_per_point if runs_per_point is not None else 20
-    accept = accept if accept is not None else 0.05
+        given = {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
+        given |= {"min_acceptance": min_acceptance, "pilot": pilot}
+        run = calibrate_smc_cmd
+    else:
+        given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
+        run = calibrate_rejection_cmd
+    run(
+        scenario,
+        out,
+        parameters,
+        given,
+        executor=executor,
+        workers=workers,
+        address=address,
+        security=security,
+        tls=tls,
+        resume=resume,
+        seed=seed,
+        backtest_runs=backtest_runs,
+    )
+
+
+def calibrate_rejection_cmd(
+    scenario: str,
+    out: Path,
+    parameters: list[str] | None,
+    given: Mapping[str, Any],
+    *,
+    executor: str,
+    workers: int | None,
+    address: str | None,
+    security: Any,
+    tls: tuple[Path | None, Path | None, Path | None],
+    resume: bool,
+    seed: int,
+    backtest_runs: int,
+) -> None:
+    """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
+    from rich.markup import escape
+
+    from sim.cli import err, resume_command
+    from sim.errors import InputError
+    from sim.experiments.backtest import check_patterns
+    from sim.experiments.calibration import calibrate, default_parameters, parse_ranges
+    from sim.scenario.document import load_scenario
+
+    design = given["design"] if given["design"] is not None else "lhs"
+    points = given["points"] if given["points"] is not None else 2000
+    runs_per_point = given["runs_per_point"] if given["runs_per_point"] is not None else 20
+    accept = given["accept"] if given["accept"] is not None else 0.05
     _check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
@@ -351,9 +376,9 @@ def calibrate_cmd(
             executor=executor,
             workers=workers,
             address=address,
-            tls_ca_file=tls_ca_file,
-            tls_cert=tls_cert,
-            tls_key=tls_key,
+            tls_ca_file=tls[0],
+            tls_cert=tls[1],
+            tls_key=tls[2],
             seed=seed,
             backtest_runs=backtest_runs,
         )
@@ -430,11 +455,11 @@ def calibrate_smc_cmd(
 ) -> None:
     from rich.markup import escape
 
-    from sim.backtest import check_patterns
-    from sim.calibration import default_parameters, parse_ranges
-    from sim.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
     from sim.cli import err, resume_command
     from sim.errors import InputError
+    from sim.experiments.backtest import check_patterns
+    from sim.experiments.calibration import default_parameters, parse_ranges
+    from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
     from sim.outputs import check_out_dir, check_output_path
 
     cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}
@@ -444,7 +469,7 @@ def calibrate_smc_cmd(
         if (out / "smc.json").exists():
             raise InputError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     sc = load_scenario(scenario)
     check_patterns(sc, scenario)

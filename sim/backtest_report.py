@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.backtest import mean_ci, pattern_def, share
 from sim.errors import RunDirError, ScenarioError
+from sim.experiments.backtest import mean_ci, pattern_def, share
 from sim.patterns import score_run, weighted_score
-from sim.run import RunResult
-from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
-from sim.summary import key_events
+from sim.results.run_result import RunResult
+from sim.results.summary import key_events
+from sim.scenario.document import Scenario, builtin_names, load_scenario, validate_data
 from sim.sweep_analysis import load_manifest, load_runs
 
 # -------------------------------------------------------------- for reports

@@ -27,7 +27,7 @@ from sim.errors import DiskFullError, InputError
 from sim.labels import unit_word
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
-    from sim.run import RunResult
+    from sim.results.run_result import RunResult
 
 
 def _flags_render_as_flags() -> None:
@@ -190,12 +190,12 @@ def _parse_sets(values: list[str] | None) -> dict[str, str]:
 
 def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | None) -> tuple[Any, dict[str, Any]]:
     """The scenario a command runs: a parameter file's values, then ``--set`` on top; with the overrides used."""
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     sets: dict[str, Any] = {}
     origins: dict[str, str] = {}
     if params is not None:
-        from sim.overrides import read_params_file
+        from sim.scenario.overrides import read_params_file
 
         file_scenario, from_file, origins = read_params_file(params)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
@@ -211,7 +211,7 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
 @app.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios."""
-    from sim.scenario import builtin_names, load_scenario
+    from sim.scenario.document import builtin_names, load_scenario
 
     table = Table(title="Built-in scenarios", show_lines=False)
     table.add_column("name", style="bold")
@@ -227,7 +227,7 @@ def scenarios_cmd() -> None:
 @app.command("validate")
 def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
     """Exit 0 if every file is a valid scenario, 2 with messages if not."""
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     bad = 0
     for f in files:
@@ -246,7 +246,7 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 @app.command("schema")
 def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
-    from sim.scenario import schema_text
+    from sim.scenario.document import schema_text
 
     if output is not None:
         from sim.outputs import check_out_file
@@ -267,8 +267,8 @@ def params_cmd(
 ) -> None:
     """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
     from sim.clock import per_step_notes
-    from sim.overrides import accepted_range, parameter_map, parameter_table
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
+    from sim.scenario.overrides import accepted_range, parameter_map, parameter_table
 
     sc = load_scenario(scenario)
     pmap = parameter_map(sc)
@@ -367,8 +367,8 @@ def generate_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
-    from sim.generate import dump, generate
-    from sim.scenario import validate_data
+    from sim.scenario.document import validate_data
+    from sim.scenario.generate import dump, generate
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
@@ -391,7 +391,7 @@ def generate_cmd(
 
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from sim.summary import key_events, outcome_sentence
+    from sim.results.summary import key_events, outcome_sentence
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)

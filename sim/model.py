@@ -8,7 +8,6 @@ delivered together, and no activation order enters a result.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import mesa
@@ -21,23 +20,23 @@ from agents.faction import Faction
 from agents.leader import Leader
 from agents.third_party import ThirdParty
 from sim import bargaining as bg
-from sim import pressure as pr
 from sim import trust as tr
 from sim.batch import DeliveryBatch
-from sim.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
 from sim.delivery import SignalDelivery
 from sim.errors import ScenarioError
+from sim.event_rows import EventRows
 from sim.eventlog import EventLog, SentenceRenderer
-from sim.influence import contrarian_mass, fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
-from sim.labels import unit_count, unit_word
+from sim.influence import fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
+from sim.labels import unit_count
 from sim.limits import limit_spec, limits_matrix
 from sim.numeric import clip
 from sim.outbox import KindCodes, Outbox
 from sim.recorder import Recorder
 from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
-from sim.scenario import Scenario
-from sim.signals import Signal, SignalKind, sentence_for
+from sim.scenario.document import Scenario
+from sim.signals import Signal, SignalKind
 from sim.state import Pledge, State, SummitState
+from sim.state_updates import StateUpdates
 from sim.summit import SummitProcess
 
 FloatArray = NDArray[np.float64]
@@ -53,7 +52,7 @@ ABLATIONS: dict[str, str] = {
 """Mechanisms a run can switch off (the backtest's ablation baselines), with what switching off means."""
 
 
-class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
+class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, mesa.Model):
     """A run of one scenario: leaders, factions and third parties exchanging signals.
 
     Args:
@@ -439,26 +438,6 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         if self.ablations:
             self._recompute_bargaining()
 
-    def _refresh_leader_rows(self) -> None:
-        """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
-        raw = self.raw_influence
-        for li, facs, fac_agents, staff in self._leader_edges:
-            lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
-            # start from the raw weights so repeated rewrites never compound a normalisation
-            self.W.data[lo:hi] = raw.data[raw.indptr[li] : raw.indptr[li + 1]]
-            if facs.size:
-                self.W.data[facs] = self.state.omega[fac_agents] * staff
-            lo, hi = self.W.indptr[li], self.W.indptr[li + 1]
-            self_pos = lo + int(np.searchsorted(self.W.indices[lo:hi], li))
-            self.W.data[self_pos] = self.state.omega[li]
-            s = np.abs(self.W.data[lo:hi]).sum()
-            if s > 0:
-                self.W.data[lo:hi] /= s
-            else:  # nobody to listen to, not even itself: keep its own stance
-                self.W.data[self_pos] = 1.0
-        # the rows' contrarian (negative-edge) mass, None without contrarian edges (the usual case)
-        self._contrarian = contrarian_mass(self.W)
-
     # ------------------------------------------------------------------ fork
     DYNAMIC_STATE = (
         "stance",
@@ -726,161 +705,11 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
             self._finish()
         self.recorder.record(t)
 
-    def _affect_of_the_week(self) -> FloatArray:
-        """The affect received over the last week: this step's on a weekly clock, the sum of the week's steps on a shorter one."""
-        span = self.clock.steps(1)
-        if span == 1:
-            return self._received_affect
-        self._affect_days = [*self._affect_days[-(span - 1) :], self._received_affect]
-        return np.asarray(np.sum(self._affect_days, axis=0), dtype=float)
-
-    def _hold_ablated(self) -> bool:
-        """Put the state an ablation freezes back to its initial value; True if anything was frozen."""
-        if not self.ablations:
-            return False
-        s = self.state
-        f = self._frozen
-        if "stance" in self.ablations:
-            s.stance[:] = f["stance"]
-        if "trust" in self.ablations:
-            s.trust_logit[:] = s.trust_logit0
-            s.beta_a[:] = s.beta_a0
-            s.beta_b[:] = s.beta_b0
-        if "factions" in self.ablations and not np.array_equal(s.omega, f["omega"]):
-            s.omega[:] = f["omega"]
-            self._refresh_leader_rows()
-        return True
-
-    def ratification_weights(self, c: int) -> FloatArray:
-        """The weights with which side c's members ratify (the leader's alone under the ``leader_alone`` ablation)."""
-        mem = self.members[c]
-        if "leader_alone" in self.ablations:
-            return np.where(self.is_leader[mem], 1.0, 0.0)
-        return self.state.omega[mem]
-
-    def member_limits(self, mem: IntArray) -> BoolArray | None:
-        """(members, grid): which points lie within each of these members' stated limits; None when nobody states any."""
-        return None if self.limits is None else self.limits[mem]
-
-    def vetoes(self, c: int) -> IntArray:
-        """Side c's veto players (none under the ``leader_alone`` ablation, where the leader ratifies alone)."""
-        mem = self.members[c]
-        if "leader_alone" in self.ablations:
-            return mem[:0]
-        return mem[self.veto[mem]]
-
     def _event_sides(self, ev: Any) -> list[int]:
         if ev.receiver:
             c = int(self.side_of[self.index_of[ev.receiver]])
             return [c] if c >= 0 else []
         return list(range(len(self.side_ids)))
-
-    # --------------------------------------------------------------- signals
-
-    # -------------------------------------------------------------- pressure
-    def _update_pressure(self, t: int) -> None:
-        s = self.state
-        p = self.params
-        C = len(self.side_ids)
-        s.leak = pr.leakage(p.leak0, self.tp_laxity, s.enforcement, self.tp_client, C)
-        # members who weigh waiting (a horizon) learn how fast sanctions erode from the leakage they see
-        inside = self.side_of >= 0
-        seen = np.where(inside, s.leak[np.maximum(self.side_of, 0)], 0.0)
-        s.erosion = pr.learn_erosion(s.erosion, seen, s.horizon > 0, p.erosion_learning, p.erosion_scale)
-        s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
-        s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
-        s.hostility = pr.richardson(s.hostility, p.delta_m, p.gamma_r)
-        s.tension = pr.tension(s.hostility, self.summit_sides)
-        s.military_extra = s.military_extra * (1 - p.delta_m)
-        s.credit = s.credit * self.clock.keep(CREDIT_KEEP)
-        s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
-        hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
-        s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
-        elite_target = clip(hl_share * s.unreciprocated * 4, 0, 1)
-        s.domestic = np.where(
-            self.elite,
-            (1 - p.domestic_decay) * s.domestic + p.domestic_decay * elite_target,
-            s.domestic + p.domestic_growth,
-        )
-        for week, c in self.summit.letdowns:
-            if week == t:
-                s.domestic[c] += p.declaration_letdown
-        s.domestic = clip(s.domestic, 0, 1)
-        s.tp_domestic = s.tp_domestic + self.clock.decay(THIRD_PARTY_DOMESTIC_PULL) * (self.tp_domestic0 - s.tp_domestic)
-        s.demand = s.demand * (1 - p.demand_decay)
-        s.perception_log *= self.clock.keep(PERCEPTION_KEEP)
-        # forgetting toward prior trust (ODD 7.4-7.8)
-        if p.trust_model == "beta":
-            s.beta_a, s.beta_b = tr.beta_decay(s.beta_a, s.beta_b, s.beta_a0, s.beta_b0, p.beta_decay)
-        else:
-            s.trust_logit = tr.forget(s.trust_logit, s.trust_logit0, p.nu)
-        self._update_pressure_aggregate()
-
-    def _update_pressure_aggregate(self) -> None:
-        s = self.state
-        if not s.military.any():
-            s.tension = pr.tension(s.hostility, self.summit_sides)
-            s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
-        s.pressure = pr.aggregate(self.pressure_weights, s.economic, s.domestic, s.military)
-
-    # ---------------------------------------------------------------- omega
-    def _update_omega(self) -> None:
-        s = self.state
-        eta = self.params.eta
-        changed = False
-        for _c, mem in enumerate(self.members):
-            facs = mem[~self.is_leader[mem]]
-            if facs.size == 0:
-                continue
-            v = self._vindication[facs]
-            if not v.any():
-                continue
-            total = s.omega[facs].sum()
-            w = s.omega[facs] * np.exp(eta * v)
-            if total <= 0 or w.sum() <= 0:
-                continue
-            s.omega[facs] = w / w.sum() * total
-            changed = True
-        if changed:
-            self._refresh_leader_rows()
-
-    # ------------------------------------------------------------ bargaining
-    def member_thresholds(self) -> FloatArray:
-        s = self.state
-        p = self.params
-        side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
-        side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
-        return bg.thresholds(
-            s.threshold0,
-            s.stance,
-            side_p,
-            s.erosion,
-            s.horizon,
-            p.alpha_x * self.stance_shift,
-            p.alpha_p,
-            p.alpha_eps,
-            extra=s.threshold_shift + side_demand,
-        )
-
-    def _recompute_bargaining(self) -> None:
-        s = self.state
-        s.thresholds = self.member_thresholds()
-        C = len(self.side_ids)
-        ws = np.zeros((C, self.grid.shape[0]), dtype=bool)
-        for c in range(C):
-            mem = self.members[c]
-            limits = self.member_limits(mem)
-            if limits is not None:  # acceptance sets cut by stated limits: the direct computation (ODD 7.1, 7.2)
-                acc = bg.acceptance(bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem]), s.thresholds[mem]) & limits
-                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[np.isin(mem, self.vetoes(c))].all(axis=0)
-                continue
-            ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
-            vetoes = self.vetoes(c)
-            if vetoes.size:
-                u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[vetoes])
-                ws[c] &= bg.acceptance(u, s.thresholds[vetoes]).all(axis=0)
-        s.win_sets = ws
-        s.zone_area = bg.zone_area(*ws[self.summit_sides])
 
     # ----------------------------------------------------------------- summit
 
@@ -900,74 +729,3 @@ class DiplomacyModel(SignalDelivery, SummitProcess, mesa.Model):
         else:
             self.outcome = "stalemate"
             self._log(self.week - 1, "stalemate", None, None, "summit")
-
-    # ---------------------------------------------------------------- logging
-    def _log(self, t: int, kind: str, sender: str | None, receiver: str | None, source: str, detail: str = "", **extra: Any) -> None:
-        text = sentence_for(
-            kind,
-            self.catalogue,
-            sender=self._name(sender),
-            receiver=self._name(receiver),
-            detail=detail,
-            week=t,
-            date=self.date_of(t),
-            unit=unit_word(self.clock.unit),
-        )
-        row = {
-            "step": t,
-            "date": self.date_of(t),
-            "sender": sender or "",
-            "receiver": receiver or "",
-            "kind": kind,
-            "source": source,
-            "cost": 0.0,
-            "trust_before": math.nan,
-            "trust_after": math.nan,
-            "trust_change": 0.0,
-            "stance_change": 0.0,
-            "pressure_change": 0.0,
-            "detail": detail,
-            "text": text,
-        }
-        row.update(extra)
-        self._sink.append(row)
-
-    def _name(self, actor: str | None) -> str:
-        if actor is None:
-            return ""
-        i = self.index_of.get(actor)
-        return self.actor_names[i] if i is not None else actor
-
-    def _log_signal(self, sig: Signal, t: int, trust_before: float) -> None:
-        """One event row for a delivered signal, with the effect metered while applying it."""
-        kind = self.catalogue[sig.kind]
-        sender_side = self._side_py[sig.sender]
-        receiver = sig.receiver
-        recv_name = self.actor_ids[receiver] if receiver >= 0 else self._principals_name
-        date = self.date_of(t)
-        text = sentence_for(
-            sig.kind,
-            self.catalogue,
-            sender=self.actor_names[sig.sender],
-            receiver=self.actor_names[receiver] if receiver >= 0 else "both principals",
-            week=t,
-            date=date,
-        )
-        self._sink.append(
-            {
-                "step": t,
-                "date": date,
-                "sender": self.actor_ids[sig.sender],
-                "receiver": recv_name,
-                "kind": sig.kind,
-                "source": sig.source,
-                "cost": float(kind.cost + kind.tie * (self.audience[sender_side] if sender_side >= 0 else 0.0)),
-                "trust_before": trust_before,
-                "trust_after": self._receiver_trust(sig),
-                "trust_change": self._meter[0],
-                "stance_change": self._meter[1],
-                "pressure_change": self._meter[2],
-                "detail": sig.note,
-                "text": text,
-            }
-        )

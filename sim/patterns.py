@@ -3,7 +3,7 @@
 Pure functions of a run's event log and series, giving each pattern a score
 in [0, 1] (timing by distance from its window), or nan where the pattern does
 not apply to the run. Sweeps score their runs with these, and backtests and
-calibration (:mod:`sim.backtest`) aggregate them; this module imports neither.
+calibration (:mod:`sim.experiments.backtest`) aggregate them; this module imports neither.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
-from sim.run import RunResult
-from sim.scenario import Pattern, Scenario
+from sim.results.run_result import RunResult
+from sim.scenario.document import Scenario
+from sim.scenario.pattern_fields import Pattern
 
 
 def _rows(events: Any) -> list[Mapping[str, Any]]:
@@ -339,7 +340,7 @@ def score_pattern(events_rows: Any, pattern: Pattern, series: Any = None, patter
     of their occurrences; with ``given`` they apply only when an event of
     that kind (any sender) has a positive timing score, and score relative to
     the best such event. Absent and at-most patterns score 1 minus the
-    :attr:`~sim.scenario.Pattern.restraint_limit`-th largest
+    :attr:`~sim.scenario.pattern_fields.Pattern.restraint_limit`-th largest
     :func:`breach_score`. State patterns score :func:`within_score` of
     :func:`state_measure` over the window. Order patterns score
     :func:`order_score` of the steps at which the two patterns they name

@@ -2,7 +2,7 @@
 
 The recorder keeps one copy of each array per recorded step (every
 ``stride``-th step and the last) and turns them into the tidy
-(step, agent, variable, value) table of a :class:`~sim.run.RunResult`
+(step, agent, variable, value) table of a :class:`~sim.results.run_result.RunResult`
 with array operations only.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sim.scenario import SUMMIT_CODES
+from sim.scenario.document import SUMMIT_CODES
 from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:

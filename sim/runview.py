@@ -1,4 +1,4 @@
-"""Read access to a :class:`~sim.run.RunResult` for views: arrays by (variable, agent), names, colours.
+"""Read access to a :class:`~sim.results.run_result.RunResult` for views: arrays by (variable, agent), names, colours.
 
 Everything here is derived from the result alone (ARCHITECTURE.md, "Data in,
 data out"). :func:`run_view` indexes a result's tidy series once and keeps the
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.run import RunResult
-from sim.scenario import SUMMIT_CODES
+from sim.results.run_result import RunResult
+from sim.scenario.document import SUMMIT_CODES
 
 #: One colour per side, everywhere: the first summit side blue, the second red,
 #: further sides from the rest of the list; third parties grey.

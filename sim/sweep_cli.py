@@ -44,7 +44,9 @@ def sweep_cmd(
     from sim.cli import err, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
-    from sim.sweep import dask_security, load_spec, make_executor, run_sweep
+    from sim.experiments.executors import dask_security, make_executor
+    from sim.experiments.spec import load_spec
+    from sim.experiments.sweep import run_sweep
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")

@@ -1,6 +1,6 @@
 """Figures of a sweep: pure functions from a pandas DataFrame of sweep rows.
 
-A sweep row (see ``sim/sweep.py``) has ``run_id``, ``point``, ``replicate``,
+A sweep row (see ``sim/experiments/sweep.py``) has ``run_id``, ``point``, ``replicate``,
 ``seed``, ``status`` (``ok``/``failed``), ``error``, ``outcome``, one
 ``param.<path>`` column per varied parameter and one ``metric.<name>`` column
 per metric (booleans as 0/1). Every function here takes such a frame (or

@@ -51,7 +51,7 @@ def cli() -> Callable[..., CliResult]:
 
 @pytest.fixture(scope="session")
 def teaching():
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     return load_scenario("teaching")
 
@@ -70,7 +70,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
 
     from dashboard.callbacks import upload_scenario
     from dashboard.service import Service
-    from sim.generate import dump, generate
+    from sim.scenario.generate import dump, generate
 
     service = Service("teaching", cache_size=4, upload_dir=tmp_path_factory.mktemp("uploads"))
     text = dump(generate(1000, 10000, 2, seed=1))

@@ -5,7 +5,7 @@ holds): 2-3 sides, each with 0-4 factions of random roles whose influence
 shares sum to 1, random third parties, random edges among the actors that
 exist, random exogenous shocks, a horizon of 5-40 weeks and model parameters
 drawn inside :data:`sim.parameters.DEFAULT_RANGES`. :func:`scenarios`
-validates it with :func:`sim.scenario.validate_data`, so every drawn value is
+validates it with :func:`sim.scenario.document.validate_data`, so every drawn value is
 a scenario a user could have written.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sim.parameters import DEFAULT_RANGES
 from sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
-from sim.scenario import Scenario, validate_data
+from sim.scenario.document import Scenario, validate_data
 
 DIMENSIONS = ("d", "r", "e")
 CAPABILITIES = ("sanctions", "relief", "exercises", "tests", "dismantle")
@@ -215,7 +215,7 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
-    """A validated :class:`~sim.scenario.Scenario`."""
+    """A validated :class:`~sim.scenario.document.Scenario`."""
     return validate_data(draw(scenario_data()), "<generated>")
 
 

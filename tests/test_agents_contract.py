@@ -31,7 +31,7 @@ from agents.faction import Faction
 from agents.leader import Leader
 from agents.third_party import ThirdParty
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.scenario.document import Scenario, load_raw, validate_data
 
 
 @cache
@@ -263,8 +263,8 @@ class TestLeaderInRichScenario(AgentContract):
 
 
 def test_bulk_addressing_gives_the_receivers_each_agent_would_pick() -> None:
-    from sim.generate import generate
-    from sim.scenario import load_scenario, validate_data
+    from sim.scenario.document import load_scenario, validate_data
+    from sim.scenario.generate import generate
 
     for sc in (load_scenario("hanoi-2019"), validate_data(generate(400, 2_000, 3, seed=5), "<generated>")):
         model = DiplomacyModel(sc, seed=1)

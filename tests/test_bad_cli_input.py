@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ParameterError
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,8 +103,8 @@ def test_validate_refuses_a_character_device(cli) -> None:
 
 def test_reads_are_bounded_whatever_the_size_claimed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A regular file that grows past the limit after stat() is read only up to the limit (+1 byte)."""
-    from sim import loading
     from sim.errors import ScenarioError
+    from sim.scenario import loading
 
     f = tmp_path / "grows.yaml"
     f.write_bytes(b"a: 1\n")

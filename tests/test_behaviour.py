@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.scenario.document import Scenario, load_raw, validate_data
 from sim.signals import Signal
 
 # ----------------------------------------------------------------------------- helpers

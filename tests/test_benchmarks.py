@@ -96,7 +96,7 @@ def test_run_cost_split_times_every_week_of_a_run_and_restores_the_engine() -> N
     run_cost = bench("run_cost")
     from agents import policy
     from sim.model import DiplomacyModel
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     choose, deliver = policy.choose, DiplomacyModel._deliver_outbox
     model = DiplomacyModel(load_scenario("hanoi-2019"), seed=3, mode="free")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.parameters import ModelParameters
-from sim.scenario import builtin_names, load_scenario
+from sim.scenario.document import builtin_names, load_scenario
 
 
 def _run(cli, *args: str):

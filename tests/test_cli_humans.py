@@ -22,8 +22,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from sim.overrides import parameter_table
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
+from sim.scenario.overrides import parameter_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMITRY = Path(sys.executable).parent / "summitry"
@@ -155,12 +155,12 @@ def _spec(tmp_path: Path) -> Path:
 
 
 def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    import sim.sweep
+    import sim.experiments.sweep
 
     def interrupted(*_a: Any, **_k: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.sweep, "run_sweep", interrupted)
+    monkeypatch.setattr(sim.experiments.sweep, "run_sweep", interrupted)
     spec, out = _spec(tmp_path), tmp_path / "out dir"
     r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
     assert r.code == 130
@@ -171,7 +171,7 @@ def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, m
 def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    import sim.calibration
+    import sim.experiments.calibration
 
     calls: list[dict[str, Any]] = []
 
@@ -180,7 +180,7 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
         calls.append({"scenario": scenario, "out": out, "priors": priors, **kw})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.calibration, "calibrate", interrupted)
+    monkeypatch.setattr(sim.experiments.calibration, "calibrate", interrupted)
     out = tmp_path / "cal"
     args = ["calibrate", "hanoi-2019", "--out", str(out), "--points", "30", "--runs-per-point", "3", "--accept", "0.2"]
     args += ["--parameters", "parameters.kappa=1:8", "--parameters", "parameters.eta=0:2", "--seed", "5", "--backtest-runs", "0"]

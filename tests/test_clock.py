@@ -25,7 +25,7 @@ from sim import trust as tr
 from sim.clock import PARAMETER_TIME, Clock, time_kind
 from sim.model import DiplomacyModel
 from sim.parameters import ModelParameters
-from sim.scenario import Scenario, load_scenario_text
+from sim.scenario.document import Scenario, load_scenario_text
 from sim.stats import wilson
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
@@ -276,8 +276,8 @@ def test_daily_and_weekly_teaching_end_alike_500_seeds() -> None:
 
 def test_a_daily_run_is_told_in_days() -> None:
     from sim.report import metric_rows
+    from sim.results.summary import outcome_sentence
     from sim.run import run_scenario
-    from sim.summary import outcome_sentence
 
     daily = run_scenario(teaching(DAILY_TIME), seed=2)
     assert daily.manifest["step_unit"] == "day"

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sim.errors import ScenarioError
 from sim.influence import contrarian_mass, fj_fixed_point, fj_step, row_normalise
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario, load_raw, load_scenario, validate_data
+from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from dashboard.service import Service
 from sim import figures as F
 from sim.run import run_fork, run_scenario
 from sim.runview import run_view, win_sets_at
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 from sim.stats import wilson
 
 ROOT = Path(__file__).resolve().parent.parent

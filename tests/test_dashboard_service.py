@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dashboard.service import Service
-from sim.overrides import ParameterInfo
-from sim.scenario import Scenario
+from sim.scenario.document import Scenario
+from sim.scenario.overrides import ParameterInfo
 
 
 def test_parameter_tables_do_not_share_the_scenario_cache() -> None:

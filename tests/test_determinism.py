@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def test_agent_activation_order_does_not_change_a_result() -> None:
 
 
 def test_saved_run_loads_back_identically(tmp_path: Path) -> None:
-    from sim.run import RunResult
+    from sim.results.run_result import RunResult
 
     r = run_scenario(load_scenario("teaching"), seed=2)
     r.save(tmp_path / "run")

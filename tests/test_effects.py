@@ -8,7 +8,7 @@ import pytest
 from agents.policy import _effect_forecast
 from sim.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
 from sim.model import DiplomacyModel
-from sim.scenario import ScenarioError, load_scenario, validate_data
+from sim.scenario.document import ScenarioError, load_scenario, validate_data
 from sim.signals import SignalKind
 
 

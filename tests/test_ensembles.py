@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.run import run_fork, run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 
 def rows(table) -> str:

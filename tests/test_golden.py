@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from sim.run import run_scenario
-from sim.scenario import builtin_names, load_scenario
+from sim.scenario.document import builtin_names, load_scenario
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [

@@ -25,7 +25,7 @@ from sim import pressure as pr
 from sim import trust as tr
 from sim.influence import fj_fixed_point, fj_step, normalise_rows_inplace
 from sim.model import DiplomacyModel
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.scenario.document import Scenario, load_raw, validate_data
 
 # hanoi-2019 with the few parameters these tests depend on pinned, so a retuned default does not move them
 PINNED = {"eta": 0.3, "alpha_p": 0.3}

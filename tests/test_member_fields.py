@@ -18,8 +18,8 @@ import pytest
 from agents import policy
 from sim.errors import ScenarioError
 from sim.model import DiplomacyModel
-from sim.overrides import parameter_table
-from sim.scenario import Scenario, load_raw, load_scenario, validate_data
+from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_table
 
 
 def teaching(edit: Any = None) -> Scenario:

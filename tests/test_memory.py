@@ -7,7 +7,7 @@ import weakref
 
 from sim.model import DiplomacyModel
 from sim.run import result_of
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 
 def test_finished_models_are_garbage_collected() -> None:

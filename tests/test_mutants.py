@@ -128,7 +128,7 @@ MUTANTS = [
         "separates",
     ),
     # the replicator's sign: vindicated factions would lose weight
-    ("replicator-sign", "sim/model.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
+    ("replicator-sign", "sim/state_updates.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
     # blame as a no-op, and blame falling on the lightest backer instead of the heaviest
     ("blame-noop", "sim/summit.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
     (
@@ -153,9 +153,9 @@ MUTANTS = [
     # Friedkin-Johnsen with susceptibility and stubbornness swapped
     ("fj-swap", "sim/influence.py", "out = lam * wx + (1 - lam) * x0", "out = (1 - lam) * wx + lam * x0", "fj"),
     # veto players without a veto
-    ("veto-ignored", "sim/model.py", "            if vetoes.size:", "            if vetoes.size < 0:", "veto"),
+    ("veto-ignored", "sim/state_updates.py", "            if vetoes.size:", "            if vetoes.size < 0:", "veto"),
     # a stated limit moving with stance after all
-    ("stance-shift-ignored", "sim/model.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
+    ("stance-shift-ignored", "sim/state_updates.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
     # a contrarian edge pulling toward the speaker (its mirror term dropped)
     ("contrarian-ignored", "sim/influence.py", "wx = wx + contrarian\n    out = lam * wx", "wx = wx\n    out = lam * wx", "contrarian"),
     # Richardson: the others' hostility calming instead of provoking

@@ -17,8 +17,9 @@ import pytest
 
 import sim.figures as F
 from sim.report.charts import run_charts
-from sim.run import RunResult, run_scenario
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.results.run_result import RunResult
+from sim.run import run_scenario
+from sim.scenario.document import Scenario, load_raw, validate_data
 
 SPEAKER, LISTENER = "beta-hardliners", "beta-reformers"
 

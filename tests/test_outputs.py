@@ -16,8 +16,9 @@ import pytest
 
 from sim.atomic import remove_stale_temporaries
 from sim.errors import RunDirError
-from sim.run import RunResult, run_scenario
-from sim.scenario import load_scenario
+from sim.results.run_result import RunResult
+from sim.run import run_scenario
+from sim.scenario.document import load_scenario
 
 THESIS = "Chapter 1. Summits and their discontents.\n"
 
@@ -273,9 +274,9 @@ def _enospc(*_a, **_k):
 
 
 def test_full_disk_during_run_save_is_one_line_exit_1(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.run
+    import sim.results.run_result
 
-    monkeypatch.setattr(sim.run.pq, "write_table", _enospc)
+    monkeypatch.setattr(sim.results.run_result.pq, "write_table", _enospc)
     d = tmp_path / "run"
     r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
     assert r.code == 1
@@ -286,10 +287,10 @@ def test_full_disk_during_run_save_is_one_line_exit_1(tmp_path: Path, cli, monke
 
 
 def test_full_disk_with_debug_shows_the_traceback(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.run
+    import sim.results.run_result
     from sim.errors import DiskFullError
 
-    monkeypatch.setattr(sim.run.pq, "write_table", _enospc)
+    monkeypatch.setattr(sim.results.run_result.pq, "write_table", _enospc)
     with pytest.raises(DiskFullError):
         cli("--debug", "run", "teaching", "--steps", "4", "--out", str(tmp_path / "run"), "--quiet")
 

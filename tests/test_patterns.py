@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from sim.patterns import deal_class, is_restraint, met_at, order_score, pattern_window, score_pattern, score_patterns, state_measure
-from sim.scenario import Pattern, load_scenario, validate_data
+from sim.scenario.document import load_scenario, validate_data
+from sim.scenario.pattern_fields import Pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan

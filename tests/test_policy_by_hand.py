@@ -29,7 +29,7 @@ import pytest
 
 from agents import policy
 from sim.model import DiplomacyModel
-from sim.scenario import load_raw, validate_data
+from sim.scenario.document import load_raw, validate_data
 
 PARAMETERS = {
     "kappa": 2.0,

@@ -19,8 +19,9 @@ from strategies import scenario_data, scenarios, seeds
 from sim import bargaining as bg
 from sim.model import DiplomacyModel
 from sim.recorder import AGENT_VARS, SIDE_VARS
-from sim.run import OUTCOMES, run_scenario
-from sim.scenario import Scenario, load_raw, load_scenario, validate_data
+from sim.results.run_result import OUTCOMES
+from sim.run import run_scenario
+from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 # Shrinking a failing model run costs minutes (every candidate is a whole run), so it is off by default and
 # the minimal cases found so far are kept as plain tests at the end of this file; set SUMMITRY_SHRINK=1 to shrink.

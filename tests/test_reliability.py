@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.run import RunResult, run_scenario
-from sim.scenario import load_raw, load_scenario, load_scenario_text, validate_data
+from sim.results.run_result import RunResult
+from sim.run import run_scenario
+from sim.scenario.document import load_raw, load_scenario, load_scenario_text, validate_data
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("SUMMITRY_FUZZ_EXAMPLES", "60"))
@@ -133,7 +134,7 @@ def test_mutated_builtin_scenarios_validate_or_are_refused(text: str) -> None:
     )
 )
 def test_random_sweep_specs_validate_or_are_refused(spec: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from sim.sweep import load_spec
+    from sim.experiments.spec import load_spec
 
     path = tmp_path_factory.mktemp("spec") / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
@@ -186,7 +187,7 @@ def test_thousand_step_runs_of_builtins_stay_finite_and_in_range(name: str) -> N
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(0, 10_000))
 def test_long_runs_of_random_scenarios_stay_finite_and_in_range(seed: int) -> None:
-    from sim.generate import generate
+    from sim.scenario.generate import generate
 
     data = generate(60, 400, 2 + seed % 2, seed=seed, steps=1000)
     data["parameters"] = {"e_crit": 1.0, "e_weeks": 52}

@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import report
-from sim.run import RunResult, run_scenario
-from sim.scenario import load_scenario
-from sim.summary import outcome_sentence
+from sim.results.run_result import RunResult
+from sim.results.summary import outcome_sentence
+from sim.run import run_scenario
+from sim.scenario.document import load_scenario
 
 # ------------------------------------------------------------------ helpers
 
@@ -501,8 +502,9 @@ def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) 
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
     from sim.patterns import score_run
     from sim.report import write_run_report
-    from sim.run import RunResult, run_scenario
-    from sim.scenario import load_scenario
+    from sim.results.run_result import RunResult
+    from sim.run import run_scenario
+    from sim.scenario.document import load_scenario
 
     sc = load_scenario("hanoi-2019")
     result = run_scenario(sc, seed=7)
@@ -526,9 +528,9 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
     """The run report of a backtest's example run reads backtest.json: pattern scores, null, and one row per baseline."""
     import json
 
-    from sim.backtest import backtest, baseline_names
+    from sim.experiments.backtest import backtest, baseline_names
     from sim.report import write_run_report
-    from sim.scenario import load_scenario
+    from sim.scenario.document import load_scenario
 
     res = backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6)
     res.save(tmp_path / "bt")
@@ -652,7 +654,7 @@ def test_run_report_of_an_ensemble_member_has_the_ensembles_kaplan_meier_curves(
 
 
 def test_ensemble_rows_keep_each_runs_durations() -> None:
-    from sim.backtest import EnsembleTask, run_ensemble_task
+    from sim.experiments.backtest import EnsembleTask, run_ensemble_task
 
     sc = load_scenario("teaching")
     _, rows, _ = run_ensemble_task(EnsembleTask(0, sc.model_dump_json(), (6, 7)))

@@ -23,7 +23,7 @@ from sim.limits import limits_matrix, within_limits
 from sim.model import DiplomacyModel
 from sim.run import run_scenario
 from sim.runview import run_view, win_sets_at
-from sim.scenario import Scenario, load_raw, load_scenario, validate_data
+from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 GRID = bg.issue_grid(2, 3)  # (d, r) in {0, 0.5, 1}^2, d slowest: (0,0) (0,.5) (0,1) (.5,0) (.5,.5) (.5,1) (1,0) (1,.5) (1,1)

@@ -19,8 +19,9 @@ from dashboard.callbacks import step_label, step_views
 from dashboard.layout import event_columns, step_words
 from sim import figures as F
 from sim.report import narrative, render_run_report
-from sim.run import RunResult, run_scenario
-from sim.scenario import load_scenario_text
+from sim.results.run_result import RunResult
+from sim.run import run_scenario
+from sim.scenario.document import load_scenario_text
 from sim.survival import survival_of_runs
 from sim.survival_figure import survival_curves, survival_figure
 

@@ -20,7 +20,7 @@ from agents import policy
 from sim import bargaining as bg
 from sim import pressure as pr
 from sim.model import ABLATIONS, DiplomacyModel
-from sim.scenario import Scenario, load_raw, validate_data
+from sim.scenario.document import Scenario, load_raw, validate_data
 from sim.signals import Signal
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from agents import policy
 from sim.model import DiplomacyModel
-from sim.scenario import load_raw, validate_data
+from sim.scenario.document import load_raw, validate_data
 
 
 def expit(v: float) -> float:

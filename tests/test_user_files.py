@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario import BUILTIN_DIR, load_scenario, load_scenario_text
+from sim.scenario.document import BUILTIN_DIR, load_scenario, load_scenario_text
 
 
 def flat(text: str) -> str:
@@ -24,7 +24,7 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `summitry backtest hanoi-2019 --out DIR` writes (a small ensemble)."""
-    from sim.backtest import backtest
+    from sim.experiments.backtest import backtest
 
     d = tmp_path_factory.mktemp("bt") / "bt"
     backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6).save(d)

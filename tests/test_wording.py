@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from sim.run import run_scenario
-from sim.scenario import Wording, load_scenario, schema_text, validate_data
+from sim.scenario.document import Wording, load_scenario, schema_text, validate_data
 from sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, build_catalogue, sentence_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 For each run: the result of the case's first summit held in the run (a
 declaration, an agreement or a walk-away, and who walked) and, when it was
 rejected, why each leader's offer was (the binding dimension). Seeds are
-derived like the backtest's (``sim.backtest.run_seeds``).
+derived like the backtest's (``sim.experiments.backtest.run_seeds``).
 
     python tools/case_outcomes.py singapore-2018 --mode forcing --runs 100
     python tools/case_outcomes.py hanoi-2019 --mode free --runs 500
@@ -17,10 +17,10 @@ import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
-from sim.backtest import run_seeds
 from sim.errors import SummitryError
+from sim.experiments.backtest import run_seeds
 from sim.run import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 from sim.stats import wilson
 
 

@@ -4,7 +4,7 @@ The model's mechanism parameters (not any actor's traits) are shared by every
 case, so they are fitted on all reference cases at once: a Latin hypercube
 over their documented ranges, each point run on every case with the same
 seeds, scored by the mean weighted pattern score of ``summitry backtest``
-(sim/backtest.py), and ranked by the mean over cases. With ``--objective
+(sim/experiments/backtest.py), and ranked by the mean over cases. With ``--objective
 skill`` a point is ranked by its skill instead: the model's score minus the
 null model's on the same seeds, the null's rates estimated from the point's
 own ensemble and corrected once with a pilot null ensemble (as the backtest
@@ -42,10 +42,10 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.atomic import write_atomically
-from sim.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
+from sim.experiments.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
 from sim.patterns import score_patterns, weighted_score
 from sim.run import run_scenario
-from sim.scenario import Scenario, load_scenario
+from sim.scenario.document import Scenario, load_scenario
 
 RANGES: dict[str, tuple[float, float]] = {
     "walk_audience": (0.0, 2.0),

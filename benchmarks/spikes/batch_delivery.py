@@ -45,7 +45,7 @@ from run_cost import NetworkModel, baseline_graphs
 from agents import policy
 from sim.model import DiplomacyModel
 from sim.outbox import Outbox
-from sim.scenario import load_scenario
+from sim.scenario.document import load_scenario
 
 try:
     import numba

@@ -35,20 +35,20 @@ def _fork_param_option(path: str) -> dict[str, str]:
 
 
 def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
-    """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.overrides.parameter_table`).
+    """The fork's parameter list for scenario ``sc`` (``table``: its :func:`~sim.scenario.overrides.parameter_table`).
 
     Up to :data:`~sim.figures.AGGREGATE_THRESHOLD` actors, every parameter. Above it, the
     model's parameters and those of sides, leaders and third parties, then the faction fields and
     signal numbers (``signals.KIND...``) that match ``search`` (every word of it, at most :data:`FORK_PARAM_LIMIT`), or, when none does, the
-    parameter that ``search`` names in any spelling :func:`~sim.overrides.canonical` accepts
+    parameter that ``search`` names in any spelling :func:`~sim.scenario.overrides.canonical` accepts
     (``sides.a.factions.3.influence``), or a disabled line saying that no parameter has that name,
     with close matches. ``value`` (the one picked) is always kept in the list.
     """
     every = [_fork_param_option(p.path) for p in table]
     if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
         return every
-    from sim.loading import close_matches
-    from sim.overrides import canonical
+    from sim.scenario.loading import close_matches
+    from sim.scenario.overrides import canonical
 
     factions = {f.id for side in sc.sides.values() for f in side.factions}
     is_faction = [p.path.split(".", 1)[0] in factions for p in table]

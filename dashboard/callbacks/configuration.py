@@ -81,7 +81,7 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return {"errors": error_box([f"{name}: not a UTF-8 text file"], "Upload rejected; the previous run stays on screen")}
-    from sim.scenario import load_scenario_text
+    from sim.scenario.document import load_scenario_text
 
     try:
         load_scenario_text(text, name)

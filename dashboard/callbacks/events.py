@@ -13,7 +13,7 @@ from dashboard.callbacks.common import Out, _emit
 from dashboard.service import Service
 from sim import figures as F
 from sim.errors import InputError
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import run_view
 
 EVENTS_FILTER_JS = """

@@ -19,7 +19,7 @@ from dashboard import ids
 from dashboard.callbacks.common import Out
 from dashboard.service import Service
 from sim.errors import InputError
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 
 
 def _zip_dir(directory: Path, prefix: str) -> bytes:

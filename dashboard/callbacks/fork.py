@@ -15,16 +15,16 @@ from dashboard.service import Service, input_messages, normalise_fork
 from sim import figures as F
 from sim.errors import InputError
 from sim.labels import in_unit, kind_label, outcome_label, unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import run_view, short_name, step_unit
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
-    """Why ``param = value`` cannot be a fork's change (the messages of :func:`~sim.overrides.apply_overrides`
+    """Why ``param = value`` cannot be a fork's change (the messages of :func:`~sim.scenario.overrides.apply_overrides`
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
-    from sim.scenario import apply_overrides
+    from sim.scenario.document import apply_overrides
 
     cfg = service.config(config)
     try:
@@ -224,7 +224,7 @@ def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str
 
 def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
-    from sim.summary import outcome_sentence
+    from sim.results.summary import outcome_sentence
 
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)

@@ -21,7 +21,7 @@ from dashboard.service import Service, input_messages
 from sim import figures as F
 from sim.errors import InputError
 from sim.labels import mode_label, parameter_label, unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import date_of, run_view, short_name, step_unit, summit_status_at
 from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
@@ -72,7 +72,7 @@ _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS -
 
 def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     """The state of play at ``step`` (summit status, summits held, latest key event); the outcome at the end."""
-    from sim.summary import outcome_sentence
+    from sim.results.summary import outcome_sentence
 
     view = run_view(result)
     if step >= view.last_step:

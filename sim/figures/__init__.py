@@ -1,4 +1,4 @@
-"""Pure functions: a :class:`~sim.run.RunResult` (or several) -> a plotly Figure.
+"""Pure functions: a :class:`~sim.results.run_result.RunResult` (or several) -> a plotly Figure.
 
 Shared by the dashboard and the reports. No function here reads anything but
 its arguments, and none mutates them (a result's series index is memoised on

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from sim.figures.common import _layout, _tint
 from sim.labels import unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
 from sim.labels import in_unit, outcome_label
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import date_of, run_view, short_name, step_unit
 
 #: Dove (0) to hawk (1); deliberately neither side's blue nor red.

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
 from sim.labels import unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
 from sim.stats import wilson
 
@@ -34,7 +34,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
 
     Bars are in :data:`OUTCOME_COLOURS`; ``customdata`` holds [count, low, high].
     """
-    from sim.run import OUTCOMES
+    from sim.results.run_result import OUTCOMES
 
     if isinstance(results, Mapping):
         counts = {k: int(v) for k, v in results.items()}

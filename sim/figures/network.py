@@ -28,7 +28,7 @@ from sim.figures.common import (
 )
 from sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
 from sim.labels import unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
 
 

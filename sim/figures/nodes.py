@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.figures.common import _side_label, is_group
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import run_view, short_name
 
 

@@ -32,7 +32,7 @@ from sim.figures.common import (
 )
 from sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
 from sim.labels import kind_label, unit_word
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from sim.labels import in_unit, outcome_label
 from sim.report.files import _first_line
 from sim.report.narrative import turning_points
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.stats import wilson_bounds
 from sim.survival import SurvivalTable, summary_rows, survival_of_runs
 
@@ -223,7 +223,7 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
 
 def document_unit(manifest: Mapping[str, Any]) -> str | None:
     """The step unit of the scenario a results directory stores (``scenario_document``); None when it does not say (a week)."""
-    from sim.scenario import Time
+    from sim.scenario.document import Time
 
     time = (manifest.get("scenario_document") or {}).get("time")
     try:

@@ -11,9 +11,9 @@ from typing import Any
 from sim.backtest_report import backtest_section
 from sim.errors import SummitryError
 from sim.outputs import SCENARIO_FILE
-from sim.overrides import parameter_value
 from sim.report.files import _first_line
-from sim.scenario import Scenario, builtin_names, load_scenario, validate_data
+from sim.scenario.document import Scenario, builtin_names, load_scenario, validate_data
+from sim.scenario.overrides import parameter_value
 
 
 @functools.lru_cache(maxsize=8)

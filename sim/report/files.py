@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from sim.errors import RunDirError
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 from sim.sweep_analysis import load_runs
 
 RUN_FILES = ("run.json", "events", "series")
@@ -35,7 +35,7 @@ def is_backtest_dir(path: Path) -> bool:
 
 
 def load_run(run_dir: str | Path) -> RunResult:
-    """Load a run directory as a :class:`~sim.run.RunResult`, checking what a report needs.
+    """Load a run directory as a :class:`~sim.results.run_result.RunResult`, checking what a report needs.
 
     Every problem (no such directory, missing or corrupt file, missing field
     or column) is a :class:`~sim.errors.RunDirError` naming the file. Nothing

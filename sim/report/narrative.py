@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.labels import unit_word
+from sim.results.run_result import RunResult
 from sim.roles import HAWKISH_ROLES
-from sim.run import RunResult
 from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 # --------------------------------------------------------------- significance

@@ -17,8 +17,8 @@ from sim.report.files import _first_line, is_run_dir, load_run
 from sim.report.narrative import PRESSURE_THRESHOLD, STANCE_THRESHOLD, TRUST_THRESHOLD, narrative
 from sim.report.page import _render, _safe_charts, _write_page
 from sim.report.tables import event_table, fmt_value, metric_rows
-from sim.run import RunResult
-from sim.summary import outcome_sentence
+from sim.results.run_result import RunResult
+from sim.results.summary import outcome_sentence
 from sim.survival import survival_of_runs
 
 # ---------------------------------------------------------------- run report
@@ -27,7 +27,7 @@ from sim.survival import survival_of_runs
 def render_run_report(
     result: RunResult, run_dir: str | Path | None = None, backtest_dir: str | Path | None = None
 ) -> tuple[str, list[str]]:
-    """The run report's HTML for a loaded :class:`~sim.run.RunResult`, and warnings (charts that failed).
+    """The run report's HTML for a loaded :class:`~sim.results.run_result.RunResult`, and warnings (charts that failed).
 
     With ``backtest_dir`` (a ``summitry backtest --out`` directory whose typical run ``result`` is),
     the page is that backtest's report: its fit-to-history section is the backtest's own (the

@@ -9,7 +9,7 @@ from typing import Any
 from sim.labels import METRIC_LABELS, kind_label, metric_label
 from sim.report.charts import _figures_module
 from sim.report.narrative import _num
-from sim.run import RunResult
+from sim.results.run_result import RunResult
 
 # -------------------------------------------------------------- formatting
 

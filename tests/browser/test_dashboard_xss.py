@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from dashboard import ids
 from dashboard.app import create_app
-from sim.scenario import BUILTIN_DIR
+from sim.scenario.document import BUILTIN_DIR
 from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.labels import unit_word
-from sim.loading import close_matches
+from sim.scenario.loading import close_matches
 from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
-    from sim.scenario import Pattern, Scenario
+    from sim.scenario.document import Scenario
+    from sim.scenario.pattern_fields import Pattern
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     {

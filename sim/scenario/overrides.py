@@ -33,8 +33,8 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ParameterError
-from sim.loading import parse_document, read_text
 from sim.parameters import DEFAULT_RANGES
+from sim.scenario.loading import parse_document, read_text
 from sim.signals import Effect, SignalKind, TrustEffect
 
 RawLoc = tuple[str | int, ...]

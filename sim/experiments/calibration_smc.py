@@ -44,23 +44,25 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_atomically
-from sim.backtest import BacktestResult, ProgressFn, backtest, check_patterns
-from sim.calibration import (
+from sim.errors import InputError, RunDirError
+from sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
+from sim.experiments.calibration import (
     CalibrationResult,
     _backtest_brief,
     _round,
-    default_parameters,
+    calibration_priors,
     posterior_figure,
     posterior_rows,
     write_params_file,
     write_posterior_html,
 )
-from sim.errors import InputError, RunDirError
-from sim.overrides import canonical, parameter_map
+from sim.experiments.executors import make_executor
 from sim.patterns import occurrences, score_patterns, weighted_score
-from sim.run import RunResult, _jsonable, run_scenario, versions
-from sim.scenario import Pattern, Scenario, apply_overrides, load_raw, load_scenario, validate_data
-from sim.sweep import make_executor
+from sim.results.run_result import RunResult, _jsonable, versions
+from sim.run import run_scenario
+from sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
+from sim.scenario.overrides import parameter_map
+from sim.scenario.pattern_fields import Pattern
 
 SMC_DEFAULTS: dict[str, Any] = {
     "population": 100,
@@ -634,18 +636,13 @@ def calibrate_smc(
     """ABC-SMC on a scenario's historical patterns: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
     ``parameters`` maps parameter paths to uniform prior ranges (default
-    :func:`sim.calibration.default_parameters`). With ``backtest_runs`` > 0
+    :func:`sim.experiments.calibration.default_parameters`). With ``backtest_runs`` > 0
     the scenario is backtested before and after, as by the rejection method.
     """
     check_smc_settings(population, generations, runs_per_particle, quantile, min_acceptance, pilot, backtest_runs)
     scenario = load_scenario(scenario_arg)
     check_patterns(scenario, scenario_arg)
-    priors = dict(parameters) if parameters else default_parameters(scenario)
-    if not priors:
-        raise InputError(f"{scenario_arg}: none of the default calibration parameters exist; give --parameters PATH=LOW:HIGH")
-    pmap = parameter_map(scenario)
-    priors = {canonical(scenario, k, pmap): v for k, v in priors.items()}
-    integer = {k: bool(pmap[k][1].integer) for k in priors}
+    priors, integer = calibration_priors(scenario_arg, scenario, parameters)
     cfg = {
         "population": population,
         "generations": generations,
@@ -710,20 +707,35 @@ def calibrate_smc(
         out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(summary), indent=2, sort_keys=True) + "\n")
     )
     first = pops[pops["generation"] == int(pops["generation"].min())]
-    fig = posterior_figure(first, final.rename(columns={"particle": "point"}), priors)
-    fig.update_layout(title="ABC-SMC: the first generation (prior draws, grey) and the last population (blue)")
-    rows = posterior_rows(post, calibrated)
-    note = (
-        f"ABC-SMC: {len(smc.generations)} generations of {population} particles, {total} particles simulated "
-        f"({runs_per_particle} runs each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
-        "Range ratio: the 5-95% range over the prior's 90% (1 = nothing learnt)."
-    )
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name} (ABC-SMC)", rows, note)
+    _write_smc_page(out, scenario, first, final, priors, post, calibrated, summary)
     if after is not None:
         after.save(out / "backtest-after", example=True)
     if before is not None:
         before.save(out / "backtest-before", example=False)
     return CalibrationResult(out, calibrated, post, first, final, before, after, summary)
+
+
+def _write_smc_page(
+    out: Path,
+    scenario: Scenario,
+    first: pd.DataFrame,
+    final: pd.DataFrame,
+    priors: Mapping[str, tuple[float, float]],
+    post: Mapping[str, Any],
+    calibrated: Mapping[str, float],
+    summary: Mapping[str, Any],
+) -> None:
+    """posterior.html: the first generation (prior draws) against the last population, and the weighted posterior table."""
+    fig = posterior_figure(first, final.rename(columns={"particle": "point"}), priors)
+    fig.update_layout(title="ABC-SMC: the first generation (prior draws, grey) and the last population (blue)")
+    rows = posterior_rows(post, calibrated)
+    cfg = summary["settings"]
+    note = (
+        f"ABC-SMC: {len(summary['generations'])} generations of {cfg['population']} particles, {summary['points']} particles simulated "
+        f"({cfg['runs_per_particle']} runs each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
+        "Range ratio: the 5-95% range over the prior's 90% (1 = nothing learnt)."
+    )
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name} (ABC-SMC)", rows, note)
 
 
 def check_smc_settings(

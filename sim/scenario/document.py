@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from importlib import resources
@@ -27,12 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.clock import UNIT_DAYS, Clock, StepUnit
 from sim.errors import ParameterError, ScenarioError
 from sim.limits import LinearLimit
-from sim.loading import Loc, _humanise, _show, close_matches, format_loc, parse_document, read_text, validation_messages
-from sim.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from sim.parameters import DEFAULT_RANGES, ModelParameters
-from sim.pattern_check import loc_of, pattern_problems
-from sim.pattern_fields import DealCheck, OrderCheck
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from sim.scenario.limit_check import check_limits
+from sim.scenario.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
+from sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
+from sim.scenario.pattern_check import loc_of, pattern_problems
+from sim.scenario.pattern_fields import Pattern, pattern_shape
 from sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
@@ -43,7 +43,7 @@ BUILTIN_PACKAGE = "sim.builtin_scenarios"
 
 def _builtin_dir() -> Path:
     """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
-    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    checkout = Path(__file__).resolve().parents[2] / "scenarios"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
     installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
@@ -320,118 +320,6 @@ class RecordEntry(_Data):
     source: str = Field("", max_length=500, description="Where it is documented.")
 
 
-class StateCheck(_Data):
-    """What a state pattern measures in the run's series over the pattern's window of steps."""
-
-    agent: str = Field(description="Agent column of the series: an actor id, a side id, or 'world'.")
-    variable: str = Field(description="Variable of the series, e.g. trust_<side> (an actor's trust in that side), stance, tension.")
-    measure: Literal["range", "change", "mean", "last", "min", "max", "drift"] = Field(
-        description="range: max - min over the steps; change: value at the last step - value at the first; mean: the mean; "
-        "last: the value at the last step (the run's final value when it ended earlier); min, max: the lowest and highest value; "
-        "drift: the largest distance from the value at the first step."
-    )
-    within: tuple[float, float] | None = Field(
-        None, description="[low, high]: the measure the record shows (or give at_least and/or at_most)."
-    )
-    at_least: float | None = Field(None, ge=-1000, le=1000, description="The measure must be at least this (instead of within).")
-    at_most: float | None = Field(None, ge=-1000, le=1000, description="The measure must be at most this (instead of within).")
-    slack: float = Field(
-        0.0, ge=0, le=1000, description="Score 1 inside the bounds, falling linearly to 0 at `slack` beyond them (0: in or out)."
-    )
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        """[low, high] the measure must fall in: ``within``, or ``at_least``/``at_most`` with the other side open."""
-        if self.within is not None:
-            return self.within
-        lo = self.at_least if self.at_least is not None else -math.inf
-        hi = self.at_most if self.at_most is not None else math.inf
-        return lo, hi
-
-
-class Pattern(_Data):
-    """A historical pattern a run can reproduce (scored by sim.patterns; see docs/ODD.md, backtest, and docs/scenarios.md 8).
-
-    An **event pattern** (``kind``: one kind or a list of kinds) looks for
-    events of those kinds (from ``sender``, to ``receiver``; with a
-    ``detail`` matching a regex, ``point`` values in range and a ``deal`` of
-    the stated class near the stated point, when given) that come before the
-    run's first ``before`` event and after its first ``after`` event.
-    Present: an occurrence scores 1 inside the window and falls linearly to
-    0 at ``tolerance`` steps outside it; the pattern scores the ``count``-th
-    best occurrence (at least ``count`` events). With ``given``, the pattern
-    counts only in runs where an event of that kind happens near the window,
-    and scores what happened relative to it (who walked away, how a summit
-    ended), not the timing again. Absent (``absent: true``, the same as
-    ``at_most: 0``) or ``at_most: N``: the (N+1)-th occurrence breaks the
-    pattern fully at ``tolerance`` steps or more inside the window, partly
-    nearer its edges. A **state pattern** (``state``) measures a series
-    variable over the window's steps. An **order pattern** (``order``) says
-    that one other pattern is met before another within the window.
-    Restraint patterns (absent, at most N, or a state a motionless run would
-    meet) count only in runs where someone acted during the window.
-    """
-
-    id: Id = Field(description="Unique pattern id.")
-    text: str = Field(min_length=1, max_length=500, description="The pattern, in words.")
-    kind: str | Annotated[list[str], Field(min_length=1, max_length=20)] | None = Field(
-        None, description="Event kind to look for in the run's log, or a list of kinds any of which counts (an event pattern)."
-    )
-    state: StateCheck | None = Field(None, description="A measure of the run's series over the window (a state pattern).")
-    order: OrderCheck | None = Field(None, description="Two other patterns, met in this order within the window (an order pattern).")
-    sender: str | None = Field(None, description="Actor id the event must come from.")
-    receiver: str | None = Field(None, description="Actor id the event must be addressed to.")
-    window: tuple[int, int] = Field(
-        description="Steps [from, to]: when the event should happen, the steps a state pattern measures, or where an order is looked for."
-    )
-    tolerance: int = Field(
-        3, ge=0, le=52, description="Steps over which the score of an event falls from 1 to 0 outside the window (inside it, absent)."
-    )
-    count: int = Field(1, ge=1, le=1000, description="Occurrences needed: at least this many (absent: occurrences that break the pattern).")
-    at_most: int | None = Field(
-        None, ge=0, le=1000, description="At most this many occurrences in the window (a restraint; at_most 0 is absent)."
-    )
-    before: str | None = Field(None, description="Event kind that must not precede it (e.g. summit_held).")
-    after: str | None = Field(
-        None, description="Event kind that must precede it: only events after the run's first event of this kind count (e.g. agreement)."
-    )
-    given: str | None = Field(
-        None, description="Event kind that must happen near the window for the pattern to count; the pattern then scores relative to it."
-    )
-    detail: str | None = Field(None, max_length=500, description="Regular expression the event's detail must match (searched).")
-    point: dict[str, tuple[float, float]] | None = Field(
-        None, description="{dimension: [low, high]}: the event's detail must carry dimension=value pairs in these ranges."
-    )
-    deal: DealCheck | None = Field(
-        None, description="The deal's class and how near its point must lie to a stated one (agreement or offer events)."
-    )
-    absent: bool = Field(False, description="The event must NOT occur in the window (e.g. no ICBM test).")
-    weight: float = Field(1.0, ge=0, le=10, description="Weight of this pattern in the backtest score.")
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _one_kind_or_a_list(cls, value: Any) -> Any:
-        """One message for a kind of the wrong shape (pydantic would give one per member of the union)."""
-        if value is None or isinstance(value, str):
-            return value
-        if not isinstance(value, list) or not 1 <= len(value) <= 20 or not all(isinstance(k, str) for k in value):
-            raise ValueError(f"must be an event kind or a list of 1 to 20 event kinds (got {_show(value)})")
-        return value
-
-    def kinds(self) -> frozenset[str]:
-        """The event kinds that count for an event pattern (empty for a state or order pattern)."""
-        if self.kind is None:
-            return frozenset()
-        return frozenset([self.kind] if isinstance(self.kind, str) else self.kind)
-
-    @property
-    def restraint_limit(self) -> int | None:
-        """For an absent or at-most pattern, the number of occurrences that breaks it; None for a present pattern."""
-        if self.at_most is not None:
-            return self.at_most + 1
-        return self.count if self.absent else None
-
-
 class Wording(_Data):
     """Case-specific words the engine's event sentences use; the defaults are generic (no case in them)."""
 
@@ -528,7 +416,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     _check_events_and_pledges(sc, ids, catalogue, problems)
     _check_parameters_and_capabilities(sc, catalogue, problems)
     for i, pat in enumerate(sc.patterns):
-        problems.extend(_pattern_shape(pat, i, dims, list(sc.agreement)))
+        problems.extend(pattern_shape(pat, i, dims, list(sc.agreement)))
     if sc.patterns and not bad_kind:
         problems.extend(_pattern_names(sc))
     return problems
@@ -562,30 +450,9 @@ def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None
             for other in f.trust:
                 if other not in sc.sides or other == sid:
                     problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))
-        _check_limits(side.leader.acceptance, ("sides", sid, "leader", "acceptance"), dims, problems)
+        check_limits(side.leader.acceptance, ("sides", sid, "leader", "acceptance"), dims, problems)
         for i, f in enumerate(side.factions):
-            _check_limits(f.acceptance, ("sides", sid, "factions", i, "acceptance"), dims, problems)
-
-
-def _check_limits(acc: Acceptance, loc: Loc, dims: list[str], problems: Problems) -> None:
-    """A member's stated bounds and constraints: known dimensions, lo <= hi, a constraint some deal can meet."""
-    for d, (lo, hi) in acc.bounds.items():
-        if d not in dims:
-            problems.append(((*loc, "bounds", d), f"unknown dimension {d!r}{_hint(d, dims)}; dimensions are {', '.join(dims)}"))
-        elif lo > hi:
-            problems.append(((*loc, "bounds", d), f"must be [lo, hi] with lo <= hi (got [{lo}, {hi}])"))
-    for j, c in enumerate(acc.constraints):
-        for d in c.weights:
-            if d not in dims:
-                problems.append(
-                    ((*loc, "constraints", j, "weights", d), f"unknown dimension {d!r}{_hint(d, dims)}; dimensions are {', '.join(dims)}")
-                )
-        # the largest sum_i a_i q_i over the unit box: a constraint above it excludes every deal
-        best = sum(max(a, 0.0) for a in c.weights.values())
-        if c.at_least > best + 1e-9:
-            problems.append(
-                ((*loc, "constraints", j, "at_least"), f"no deal in [0, 1] can reach {c.at_least} (the most the weights give is {best:g})")
-            )
+            check_limits(f.acceptance, ("sides", sid, "factions", i, "acceptance"), dims, problems)
 
 
 def _check_third_parties(sc: Scenario, claim: Callable[[str, Loc], None], problems: Problems) -> None:
@@ -607,7 +474,7 @@ def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], pr
         for end in ("listener", "speaker"):
             v = getattr(e, end)
             if v not in ids:
-                problems.append((("influence", i, end), f"unknown actor {v!r}{_hint(v, ids)}"))
+                problems.append((("influence", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
         if e.listener == e.speaker:
             problems.append((("influence", i), "an actor cannot listen to itself through an edge (self-weights are set elsewhere)"))
     for i, s in enumerate(sc.summit.sides):
@@ -658,11 +525,13 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
                 )
             )
         if ev.kind not in catalogue and ev.kind not in ("shock", "summit"):
-            problems.append((("events", i, "kind"), f"unknown kind {ev.kind!r}{_hint(ev.kind, [*list(catalogue), 'shock', 'summit'])}"))
+            problems.append(
+                (("events", i, "kind"), f"unknown kind {ev.kind!r}{did_you_mean(ev.kind, [*list(catalogue), 'shock', 'summit'])}")
+            )
         for end in ("sender", "receiver"):
             v = getattr(ev, end)
             if v is not None and v not in ids:
-                problems.append((("events", i, end), f"unknown actor {v!r}{_hint(v, ids)}"))
+                problems.append((("events", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
         if ev.kind in catalogue and ev.sender is None:
             problems.append((("events", i, "sender"), "a signal event needs a sender"))
     for i, pl in enumerate(sc.pledges):
@@ -670,7 +539,7 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
             problems.append((("pledges", i, "side"), f"unknown side {pl.side!r}"))
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
-                problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{_hint(a, ids)}"))
+                problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
 
 
 def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
@@ -696,7 +565,7 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
                 problems.append(
                     (
                         ("sides", sid, "capabilities", j),
-                        f"unknown capability {cap!r}{_hint(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
+                        f"unknown capability {cap!r}{did_you_mean(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
                     )
                 )
 
@@ -704,7 +573,7 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
 def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
     """Patterns naming an event kind, an actor or a series variable the scenario does not have.
 
-    The same rules the backtest applies before scoring (sim.pattern_check.pattern_problems), checked
+    The same rules the backtest applies before scoring (sim.scenario.pattern_check.pattern_problems), checked
     when the file is validated so that a misspelt name is an error at once, not a pattern that
     silently never matches. Whole-list rules (no patterns, all weights 0) stay the backtest's.
     """
@@ -715,93 +584,6 @@ def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
             continue
         out.append((loc, problem.split(": ", 1)[1]))
     return out
-
-
-_EVENT_ONLY = ("sender", "receiver", "tolerance", "count", "at_most", "before", "after", "given", "detail", "point", "deal", "absent")
-
-
-def _pattern_shape(pat: Pattern, i: int, dims: list[str], classes: list[str]) -> list[tuple[Loc, str]]:
-    """A pattern's fields that do not fit together (names of kinds, actors and patterns are checked by sim.pattern_check)."""
-    problems: list[tuple[Loc, str]] = []
-    loc: Loc = ("patterns", i)
-    if pat.window[0] > pat.window[1]:
-        problems.append(((*loc, "window"), "from must be <= to"))
-    if sum(x is not None for x in (pat.kind, pat.state, pat.order)) != 1:
-        problems.append(
-            (
-                (*loc, "kind"),
-                "give one of kind (an event pattern), state (a state pattern) or order (an order pattern), not several or none",
-            )
-        )
-    if pat.state is not None or pat.order is not None:
-        # by value, not by which keys were written, so that a dumped scenario (every default spelled out) validates again
-        fields = Pattern.model_fields
-        shape = "a state pattern has state and window" if pat.state is not None else "an order pattern has order and window"
-        for name in (n for n in _EVENT_ONLY if getattr(pat, n) != fields[n].default):
-            problems.append(((*loc, name), f"applies to event patterns only; {shape}"))
-    if pat.state is not None:
-        problems.extend(_state_shape(pat.state, (*loc, "state")))
-    if isinstance(pat.kind, list) and len(set(pat.kind)) != len(pat.kind):
-        problems.append(((*loc, "kind"), f"lists a kind twice: {sorted({k for k in pat.kind if pat.kind.count(k) > 1})}"))
-    if pat.given is not None and pat.restraint_limit is not None:
-        problems.append(((*loc, "given"), "an absent or at-most pattern cannot be conditional on another event"))
-    if pat.at_most is not None and (pat.absent or pat.count != 1):
-        problems.append(((*loc, "at_most"), "give at_most alone, not with absent or count (absent is at_most: 0)"))
-    if pat.detail is not None:
-        try:
-            re.compile(pat.detail)
-        except re.error as exc:
-            problems.append(((*loc, "detail"), f"not a valid regular expression ({exc})"))
-    for dim, (lo, hi) in (pat.point or {}).items():
-        if dim not in dims:
-            problems.append(((*loc, "point", dim), f"unknown dimension {dim!r}{_hint(dim, dims)}; the issues are {', '.join(dims)}"))
-        elif lo > hi:
-            problems.append(((*loc, "point", dim), "low must be <= high"))
-    if pat.deal is not None:
-        problems.extend(_deal_shape(pat, (*loc, "deal"), dims, classes))
-    if pat.order is not None and pat.order.first == pat.order.then:
-        problems.append(((*loc, "order", "then"), "must name a different pattern from first"))
-    return problems
-
-
-def _state_shape(st: StateCheck, loc: Loc) -> list[tuple[Loc, str]]:
-    """A state check's bounds: within, or at_least and/or at_most, in order."""
-    problems: list[tuple[Loc, str]] = []
-    one_sided = st.at_least is not None or st.at_most is not None
-    if st.within is not None and one_sided:
-        problems.append(((*loc, "within"), "give within or at_least/at_most, not both"))
-    elif st.within is None and not one_sided:
-        problems.append(((*loc, "within"), "give the bounds the measure must meet: within, at_least or at_most"))
-    if st.within is not None and st.within[0] > st.within[1]:
-        problems.append(((*loc, "within"), "low must be <= high"))
-    if st.at_least is not None and st.at_most is not None and st.at_least > st.at_most:
-        problems.append(((*loc, "at_least"), "must be <= at_most"))
-    return problems
-
-
-def _deal_shape(pat: Pattern, loc: Loc, dims: list[str], classes: list[str]) -> list[tuple[Loc, str]]:
-    """A deal's class (only agreement events carry one; a known class) and the issues it is near."""
-    assert pat.deal is not None
-    problems: list[tuple[Loc, str]] = []
-    cls = pat.deal.agreement_class
-    if cls is not None:
-        if pat.kinds() != {"agreement"}:
-            problems.append(((*loc, "class"), "only agreement events carry a class; give kind: agreement"))
-        if cls not in classes:
-            problems.append(
-                ((*loc, "class"), f"unknown agreement class {cls!r}{_hint(cls, classes)}; the classes are {', '.join(classes)}")
-            )
-    elif not pat.deal.near:
-        problems.append(((*loc,), "give a class, or near with the point the deal should lie near"))
-    for dim in pat.deal.near:
-        if dim not in dims:
-            problems.append(((*loc, "near", dim), f"unknown dimension {dim!r}{_hint(dim, dims)}; the issues are {', '.join(dims)}"))
-    return problems
-
-
-def _hint(word: str, options: Any) -> str:
-    m = close_matches(word, sorted(options), n=3)
-    return f" (did you mean {', '.join(repr(x) for x in m)}?)" if m else ""
 
 
 # ------------------------------------------------------------------- loading

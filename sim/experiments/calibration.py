@@ -1,7 +1,7 @@
 """Calibration by rejection ABC over a sweep: which parameter points reproduce a scenario's history best.
 
 The distance of a parameter point is ``1 - weighted pattern score`` (the
-backtest's, :mod:`sim.backtest`) averaged over its replicates; the best
+backtest's, :mod:`sim.experiments.backtest`) averaged over its replicates; the best
 ``accept`` fraction of points is the posterior sample. Its directory holds
 the sweep store, ``calibrated.yaml``, ``posterior.parquet``,
 ``calibration.json``, ``posterior.html`` and an example run.
@@ -24,13 +24,15 @@ import pandas as pd
 import yaml
 
 from sim.atomic import write_atomically
-from sim.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
 from sim.errors import InputError, RunDirError
-from sim.loading import close_matches
-from sim.overrides import canonical, parameter_map, parameter_table
-from sim.run import _jsonable, versions
-from sim.scenario import Scenario, load_scenario
-from sim.sweep import ParameterRange, SweepSpec, make_executor, resolve_spec, run_sweep
+from sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
+from sim.experiments.executors import make_executor
+from sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
+from sim.experiments.sweep import run_sweep
+from sim.results.run_result import _jsonable, versions
+from sim.scenario.document import Scenario, load_scenario
+from sim.scenario.loading import close_matches
+from sim.scenario.overrides import canonical, parameter_map, parameter_table
 from sim.sweep_analysis import load_runs
 
 # --------------------------------------------------------------- calibration
@@ -141,7 +143,7 @@ def _round(v: float) -> float:
 
 
 def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
-    """A parameter file in the format of ``summitry run --params`` (sim.overrides.load_params_file)."""
+    """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file)."""
     doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
     text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
@@ -317,36 +319,13 @@ def calibrate(
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
     (with its null model) before and after calibration.
     """
-    if design not in ("lhs", "grid"):
-        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
-    if not 0 < accept <= 1:
-        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
-    if points < 1 or runs_per_point < 1:
-        raise InputError("--points and --runs-per-point must be at least 1")
-    if backtest_runs == 1 or backtest_runs < 0:
-        raise InputError(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+    _check_rejection_settings(design, points, runs_per_point, accept, backtest_runs)
     scenario = load_scenario(scenario_arg)
     check_patterns(scenario, scenario_arg)
-    priors = dict(parameters) if parameters else default_parameters(scenario)
-    if not priors:
-        raise InputError(f"{scenario_arg}: none of the default calibration parameters exist; give --parameters PATH=LOW:HIGH")
-    pmap = parameter_map(scenario)
-    priors = {canonical(scenario, k, pmap): v for k, v in priors.items()}
-    integer = {k: pmap[k][1].integer for k in priors}
+    priors, integer = calibration_priors(scenario_arg, scenario, parameters)
     out = Path(out)
-    spec = SweepSpec(
-        scenario=scenario_arg,
-        parameters={k: ParameterRange(low=lo, high=hi) for k, (lo, hi) in priors.items()},
-        design=design,  # type: ignore[arg-type]
-        points=points,
-        replicates=runs_per_point,
-        seed=seed,
-        mode="free",
-        batch_size=batch_size,
-        patterns=True,
-    )
-    loaded = resolve_spec(spec, "summitry calibrate")
-    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.sweep.dask_security)
+    loaded = resolve_spec(_prior_sweep(scenario_arg, priors, design, points, runs_per_point, seed, batch_size), "summitry calibrate")
+    ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.experiments.executors.dask_security)
     t0 = time.perf_counter()
     try:
 
@@ -368,13 +347,13 @@ def calibrate(
             after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
     finally:
         ex.close()
-    name = Path(scenario_arg).stem
+    how = f"{design}, {runs_per_point} runs per point, seed {seed}"
     write_params_file(
         out / "calibrated.yaml",
-        name,
+        Path(scenario_arg).stem,
         calibrated,
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
-        f"{len(accepted)} of {len(all_points)} points accepted ({design}, {runs_per_point} runs per point, seed {seed}).",
+        f"{len(accepted)} of {len(all_points)} points accepted ({how}).",
     )
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     result_summary: dict[str, Any] = {
@@ -404,19 +383,76 @@ def calibrate(
     write_atomically(
         out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
     )
-    fig = posterior_figure(all_points, accepted, priors)
-    rows = posterior_rows(post, calibrated)
-    note = (
-        f"{len(accepted)} of {len(all_points)} parameter points accepted ({design} design, {runs_per_point} runs per point): "
-        f"distance = 1 - weighted pattern score, at most {result_summary['epsilon']:.3f}. Grey: every point tried (the uniform prior); "
-        "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
+    _write_posterior_page(
+        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point"
     )
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
     if after is not None:
         after.save(out / "backtest-after", example=True)
     if before is not None:
         before.save(out / "backtest-before", example=False)
     return CalibrationResult(out, calibrated, post, all_points, accepted, before, after, result_summary)
+
+
+def _check_rejection_settings(design: str, points: int, runs_per_point: int, accept: float, backtest_runs: int) -> None:
+    """The rejection method's settings, each refused with the option that gave it."""
+    if design not in ("lhs", "grid"):
+        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
+    if not 0 < accept <= 1:
+        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
+    if points < 1 or runs_per_point < 1:
+        raise InputError("--points and --runs-per-point must be at least 1")
+    if backtest_runs == 1 or backtest_runs < 0:
+        raise InputError(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+
+
+def calibration_priors(
+    scenario_arg: str, scenario: Scenario, parameters: Mapping[str, tuple[float, float]] | None
+) -> tuple[dict[str, tuple[float, float]], dict[str, bool]]:
+    """The uniform priors by canonical parameter path (the given ones, or the defaults), and which parameters are integers (both methods)."""
+    priors = dict(parameters) if parameters else default_parameters(scenario)
+    if not priors:
+        raise InputError(f"{scenario_arg}: none of the default calibration parameters exist; give --parameters PATH=LOW:HIGH")
+    pmap = parameter_map(scenario)
+    priors = {canonical(scenario, k, pmap): v for k, v in priors.items()}
+    return priors, {k: bool(pmap[k][1].integer) for k in priors}
+
+
+def _prior_sweep(
+    scenario_arg: str, priors: Mapping[str, tuple[float, float]], design: str, points: int, runs_per_point: int, seed: int, batch_size: int
+) -> SweepSpec:
+    """The sweep that samples the prior: free mode, the patterns scored on every run."""
+    return SweepSpec(
+        scenario=scenario_arg,
+        parameters={k: ParameterRange(low=lo, high=hi) for k, (lo, hi) in priors.items()},
+        design=design,  # type: ignore[arg-type]
+        points=points,
+        replicates=runs_per_point,
+        seed=seed,
+        mode="free",
+        batch_size=batch_size,
+        patterns=True,
+    )
+
+
+def _write_posterior_page(
+    out: Path,
+    scenario: Scenario,
+    all_points: pd.DataFrame,
+    accepted: pd.DataFrame,
+    priors: Mapping[str, tuple[float, float]],
+    post: Mapping[str, Any],
+    calibrated: Mapping[str, float],
+    how: str,
+) -> None:
+    """posterior.html: every point tried against the accepted ones, and the posterior table."""
+    fig = posterior_figure(all_points, accepted, priors)
+    rows = posterior_rows(post, calibrated)
+    note = (
+        f"{len(accepted)} of {len(all_points)} parameter points accepted ({how}): "
+        f"distance = 1 - weighted pattern score, at most {float(accepted['distance'].max()):.3f}. Grey: every point tried (the uniform prior); "
+        "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
+    )
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
 
 
 def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ patterns (a measure of one series variable over a window). This module
   ``quiet`` (nobody acts), ``script`` (a summit offered and accepted in week
   0, nothing else chosen) and one ablation per mechanism; skill over each is
   the mean paired difference by seed (:func:`paired_skill`);
-and the pieces calibration (:mod:`sim.calibration`, rejection ABC over a
+and the pieces calibration (:mod:`sim.experiments.calibration`, rejection ABC over a
 sweep) and the reports' backtest section (:mod:`sim.backtest_report`) build on.
 
 Directory layouts written here::
@@ -50,13 +50,15 @@ import pandas as pd
 
 from sim.atomic import write_atomically
 from sim.errors import InputError, ScenarioError
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.spec import run_seed
 from sim.model import ABLATIONS
-from sim.pattern_check import loc_of, pattern_problems
 from sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
-from sim.run import _jsonable, run_scenario, versions
-from sim.scenario import Event, Scenario, _line, load_raw
+from sim.results.run_result import _jsonable, versions
+from sim.run import run_scenario
+from sim.scenario.document import Event, Scenario, _line, load_raw
+from sim.scenario.pattern_check import loc_of, pattern_problems
 from sim.stats import Z95, wilson
-from sim.sweep import SerialExecutor, run_seed
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",

@@ -411,3 +411,9 @@ def _yaml_lines(text: str, source: str, kind: str, error: type[InputError]) -> t
     if node is not None:
         _lines(node, (), lines, [])
     return None, lines
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x', 'y'?)' with up to three close matches of ``word`` among ``options``, or '' if none is close."""
+    m = close_matches(word, sorted(options), n=3)
+    return f" (did you mean {', '.join(repr(x) for x in m)}?)" if m else ""

@@ -40,7 +40,7 @@ def generate(
     graph: Literal["scale-free", "small-world"] = "scale-free",
     steps: int = 100,
 ) -> dict[str, Any]:
-    """Data of a valid synthetic scenario (validate with sim.scenario.validate_data)."""
+    """Data of a valid synthetic scenario (validate with sim.scenario.document.validate_data)."""
     if sides < 2:
         raise ValueError("sides must be at least 2")
     n_tp = max(1, sides)
@@ -54,72 +54,10 @@ def generate(
     sides_data: dict[str, Any] = {}
     faction_ids: list[list[str]] = []
     for c, sid in enumerate(side_ids):
-        k = int(per_side[c])
-        roles = [FACTION_ROLES[i % len(FACTION_ROLES)] for i in range(k)]
-        shares = rng.dirichlet(np.ones(k))
-        shares = np.round(shares, 9)
-        shares[-1] = round(1.0 - float(shares[:-1].sum()), 9)
-        if shares[-1] < 0:
-            shares = np.full(k, 1.0 / k)
-        ids = [f"{sid}-f{i}" for i in range(k)]
-        faction_ids.append(ids)
-        factions = []
-        for i, (fid, role) in enumerate(zip(ids, roles, strict=True)):
-            stance = float(np.clip(ROLE_STANCE[role] + rng.normal(0, 0.1), 0, 1))
-            factions.append(
-                {
-                    "id": fid,
-                    "name": f"{role.capitalize()} {i} of {sid}",
-                    "role": role,
-                    "stance": round(stance, 4),
-                    "influence": float(shares[i]),
-                    "acceptance": {
-                        "concession_weight": round(float(rng.uniform(0.4, 1.5)), 3),
-                        "threshold": round(float(rng.uniform(-0.05, 0.3)), 3),
-                    },
-                    "listens_to_leader": round(float(rng.uniform(0.2, 0.6)), 3),
-                }
-            )
-        gains, gives = ("d", "r") if c % 2 == 0 else ("r", "d")
-        sides_data[sid] = {
-            "name": f"Side {c}",
-            "audience_cost": round(float(rng.uniform(0.3, 0.9)), 3),
-            "utility": {gains: 1.0, gives: -1.0},
-            "pressure_weights": {"economic": 0.3, "domestic": 0.4, "military": 0.3},
-            "initial": {"economic": 0.2, "domestic": 0.2, "sanctions": 0.5 if c % 2 else 0.0, "hostility": 0.3},
-            "domestic": "audience" if c % 2 == 0 else "elite",
-            "capabilities": ["sanctions", "relief", "exercises"] if c % 2 == 0 else ["tests", "dismantle"],
-            "leader": {
-                "id": f"{sid}-leader",
-                "name": f"Leader of side {c}",
-                "stance": 0.5,
-                "self_weight": 0.4,
-                "acceptance": {"concession_weight": 0.7, "threshold": 0.0},
-                "traits": {"impulsiveness": round(float(rng.uniform(0.1, 0.9)), 3), "ego": 0.5},
-                "trust": {other: 0.3 for other in side_ids if other != sid},
-            },
-            "factions": factions,
-        }
-    third = []
-    for m in range(n_tp):
-        role = "mediator" if m == 0 else "patron"
-        entry: dict[str, Any] = {"id": f"tp{m}", "name": f"Third party {m}", "role": role, "position": 0.5, "stake": 0.6}
-        if role == "patron":
-            entry["client"] = side_ids[1 + (m - 1) % (sides - 1)]
-        third.append(entry)
-    # influence edges among factions (the leader edges are implied by the format)
-    all_factions = [f for ids in faction_ids for f in ids]
-    side_of = np.concatenate([np.full(len(ids), c) for c, ids in enumerate(faction_ids)])
-    F = len(all_factions)
-    implied = 2 * F
-    extra = max(0, edges - implied)
-    pairs = _edges(rng, F, side_of, extra, graph)
-    weights = np.round(rng.uniform(0.02, 0.3, len(pairs)), 3)
-    influence = [
-        {"listener": all_factions[a], "speaker": all_factions[b], "weight": float(w)} for (a, b), w in zip(pairs, weights, strict=True)
-    ]
+        factions = _factions(rng, sid, int(per_side[c]))
+        faction_ids.append([f["id"] for f in factions])
+        sides_data[sid] = _side(rng, c, side_ids, factions)
     leaders = [f"{sid}-leader" for sid in side_ids]
-    influence += [{"listener": leaders[c], "speaker": "tp0", "weight": 0.1} for c in range(2)]
     return {
         "name": f"synthetic-{agents}-{edges}",
         "title": f"Synthetic case: {agents} actors, {edges} edges, {sides} sides",
@@ -131,26 +69,113 @@ def generate(
         "agreement": {"comprehensive": {"d": [0.7, 1.0]}, "interim": {"d": [0.3, 1.0], "r": [0.01, 1.0]}},
         "summit": {"sides": side_ids[:2]},
         "sides": sides_data,
-        "third_parties": third,
-        "influence": influence,
+        "third_parties": _third_parties(n_tp, side_ids),
+        "influence": _influence(rng, faction_ids, leaders, edges, graph),
         "signals": crowd_signals([[f["role"] for f in side["factions"]] for side in sides_data.values()]),
-        "events": [
-            {
-                "week": min(5, steps - 1),
-                "kind": "shock",
-                "receiver": leaders[1],
-                "text": "An economic shock",
-                "effects": [{"var": "pressure.economic", "who": "receiver", "delta": 0.1}],
-            },
-            {
-                "week": min(10, steps - 1),
-                "kind": "summit_offer",
-                "sender": leaders[0],
-                "receiver": leaders[1],
-                "text": "An offer on the record",
-            },
-        ],
+        "events": _events(leaders, steps),
     }
+
+
+def _factions(rng: np.random.Generator, sid: str, k: int) -> list[dict[str, Any]]:
+    """A side's k factions: roles in turn, influence shares from a flat Dirichlet, stances near their role's typical one."""
+    roles = [FACTION_ROLES[i % len(FACTION_ROLES)] for i in range(k)]
+    shares = rng.dirichlet(np.ones(k))
+    shares = np.round(shares, 9)
+    shares[-1] = round(1.0 - float(shares[:-1].sum()), 9)
+    if shares[-1] < 0:
+        shares = np.full(k, 1.0 / k)
+    ids = [f"{sid}-f{i}" for i in range(k)]
+    factions = []
+    for i, (fid, role) in enumerate(zip(ids, roles, strict=True)):
+        stance = float(np.clip(ROLE_STANCE[role] + rng.normal(0, 0.1), 0, 1))
+        factions.append(
+            {
+                "id": fid,
+                "name": f"{role.capitalize()} {i} of {sid}",
+                "role": role,
+                "stance": round(stance, 4),
+                "influence": float(shares[i]),
+                "acceptance": {
+                    "concession_weight": round(float(rng.uniform(0.4, 1.5)), 3),
+                    "threshold": round(float(rng.uniform(-0.05, 0.3)), 3),
+                },
+                "listens_to_leader": round(float(rng.uniform(0.2, 0.6)), 3),
+            }
+        )
+    return factions
+
+
+def _side(rng: np.random.Generator, c: int, side_ids: list[str], factions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Side c with its leader and factions; even sides gain on d and sanction, odd sides gain on r and test."""
+    sid = side_ids[c]
+    gains, gives = ("d", "r") if c % 2 == 0 else ("r", "d")
+    return {
+        "name": f"Side {c}",
+        "audience_cost": round(float(rng.uniform(0.3, 0.9)), 3),
+        "utility": {gains: 1.0, gives: -1.0},
+        "pressure_weights": {"economic": 0.3, "domestic": 0.4, "military": 0.3},
+        "initial": {"economic": 0.2, "domestic": 0.2, "sanctions": 0.5 if c % 2 else 0.0, "hostility": 0.3},
+        "domestic": "audience" if c % 2 == 0 else "elite",
+        "capabilities": ["sanctions", "relief", "exercises"] if c % 2 == 0 else ["tests", "dismantle"],
+        "leader": {
+            "id": f"{sid}-leader",
+            "name": f"Leader of side {c}",
+            "stance": 0.5,
+            "self_weight": 0.4,
+            "acceptance": {"concession_weight": 0.7, "threshold": 0.0},
+            "traits": {"impulsiveness": round(float(rng.uniform(0.1, 0.9)), 3), "ego": 0.5},
+            "trust": {other: 0.3 for other in side_ids if other != sid},
+        },
+        "factions": factions,
+    }
+
+
+def _third_parties(n_tp: int, side_ids: list[str]) -> list[dict[str, Any]]:
+    """One mediator, then patrons of the sides after the first, in turn."""
+    third = []
+    for m in range(n_tp):
+        role = "mediator" if m == 0 else "patron"
+        entry: dict[str, Any] = {"id": f"tp{m}", "name": f"Third party {m}", "role": role, "position": 0.5, "stake": 0.6}
+        if role == "patron":
+            entry["client"] = side_ids[1 + (m - 1) % (len(side_ids) - 1)]
+        third.append(entry)
+    return third
+
+
+def _influence(rng: np.random.Generator, faction_ids: list[list[str]], leaders: list[str], edges: int, graph: str) -> list[dict[str, Any]]:
+    """Influence edges among factions up to ``edges`` in all (the leader edges are implied by the format), and the mediator's."""
+    all_factions = [f for ids in faction_ids for f in ids]
+    side_of = np.concatenate([np.full(len(ids), c) for c, ids in enumerate(faction_ids)])
+    F = len(all_factions)
+    implied = 2 * F
+    extra = max(0, edges - implied)
+    pairs = _edges(rng, F, side_of, extra, graph)
+    weights = np.round(rng.uniform(0.02, 0.3, len(pairs)), 3)
+    influence = [
+        {"listener": all_factions[a], "speaker": all_factions[b], "weight": float(w)} for (a, b), w in zip(pairs, weights, strict=True)
+    ]
+    influence += [{"listener": leaders[c], "speaker": "tp0", "weight": 0.1} for c in range(2)]
+    return influence
+
+
+def _events(leaders: list[str], steps: int) -> list[dict[str, Any]]:
+    """An economic shock to the second leader, then the first leader's offer on the record."""
+    return [
+        {
+            "week": min(5, steps - 1),
+            "kind": "shock",
+            "receiver": leaders[1],
+            "text": "An economic shock",
+            "effects": [{"var": "pressure.economic", "who": "receiver", "delta": 0.1}],
+        },
+        {
+            "week": min(10, steps - 1),
+            "kind": "summit_offer",
+            "sender": leaders[0],
+            "receiver": leaders[1],
+            "text": "An offer on the record",
+        },
+    ]
 
 
 def crowd_signals(roles_by_side: list[list[str]]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,154 @@
+"""Where a sweep's tasks run: serially, on local processes, or on Dask (a ``LocalCluster`` or any ``tcp://`` scheduler).
+
+Every executor has ``map_unordered(fn, tasks)`` and is a context manager that
+closes what it started (and only that). Results come back in completion
+order; :mod:`sim.experiments.sweep` stores each by its batch number, so the order never
+enters a result.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sim.errors import InputError
+
+_T = TypeVar("_T")  # a task: any picklable value the function takes (a sweep's Task, a calibration's batch)
+
+
+class _Owned:
+    """Executors are context managers; whoever creates one closes it (``run_sweep`` never does)."""
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(_Owned):
+    """Runs tasks one after another in this process (for tests and debugging)."""
+
+    name = "serial"
+
+    def map_unordered(self, fn: Callable[[_T], Any], tasks: Iterable[_T]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessExecutor(_Owned):
+    """Local worker processes (all cores by default), at most a few tasks in flight each."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
+
+    def map_unordered(self, fn: Callable[[_T], Any], tasks: Iterable[_T]) -> Iterator[Any]:
+        it = iter(tasks)
+        pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
+        while pending:
+            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.add(self.pool.submit(fn, nxt))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(_Owned):
+    """A Dask cluster: the given scheduler address, or a LocalCluster started here."""
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, workers: int | None = None, security: Any = None) -> None:
+        from distributed import Client, LocalCluster  # heavy, optional executor (dask.distributed): only with --executor dask
+
+        self.cluster = None
+        if address:
+            # what comes back is checked row by row (check_batch_result), but a scheduler can also send pickles:
+            # connect only to one you control, over TLS (``security``) when the network is not yours
+            self.client = Client(address, timeout="20s", security=security)
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            )
+            self.client = Client(self.cluster)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or (workers or 1))
+
+    def map_unordered(self, fn: Callable[[_T], Any], tasks: Iterable[_T]) -> Iterator[Any]:
+        from distributed import as_completed  # heavy, optional executor (dask.distributed)
+
+        it = iter(tasks)
+        first = [self.client.submit(fn, t, pure=False) for t in itertools.islice(it, self.workers * 3)]
+        ac = as_completed(first)
+        for fut in ac:
+            yield fut.result()
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                ac.add(self.client.submit(fn, nxt, pure=False))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Path | None = None, address: str | None = None) -> Any:
+    """A distributed ``Security`` for TLS to a scheduler (None when no TLS option is given); InputError for bad options.
+
+    ``ca_file`` verifies the scheduler's certificate; ``cert`` and ``key`` (together) are this client's own,
+    for schedulers that require mutual TLS. TLS needs a ``tls://`` address.
+    """
+
+    given = {"--tls-ca-file": ca_file, "--tls-cert": cert, "--tls-key": key}
+    if all(v is None for v in given.values()):
+        return None
+    if address is None or not address.startswith("tls://"):
+        raise InputError(f"--tls-ca-file, --tls-cert and --tls-key need a scheduler address tls://HOST:PORT (got {address or 'none'})")
+    if ca_file is None:
+        raise InputError("--tls-ca-file is needed with TLS: the certificate authority that signed the scheduler's certificate")
+    if (cert is None) != (key is None):
+        raise InputError("--tls-cert and --tls-key go together (this client's certificate and its private key)")
+    for option, path in given.items():
+        if path is not None and not Path(path).is_file():
+            raise InputError(f"{option} {path}: no such file")
+    from distributed.security import Security
+
+    return Security(
+        tls_ca_file=str(ca_file),
+        tls_client_cert=str(cert) if cert else None,
+        tls_client_key=str(key) if key else None,
+        require_encryption=True,
+    )
+
+
+def make_executor(kind: str, workers: int | None = None, address: str | None = None, security: Any = None) -> Any:
+
+    if security is not None and (kind != "dask" or address is None):
+        raise InputError("the TLS options need --executor dask and --address tls://HOST:PORT")
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "local":
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        if address is not None and not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise InputError(f"--address {address}: expected a scheduler address like tcp://HOST:8786")
+        try:
+            return DaskExecutor(address, workers, security)
+        except OSError as exc:
+            raise InputError(f"--address {address}: cannot reach the Dask scheduler ({exc})") from None
+    raise InputError(f"--executor {kind}: must be serial, local or dask")

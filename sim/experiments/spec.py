@@ -1,0 +1,320 @@
+"""A sweep's spec and design: the spec file (validated like scenarios), the design matrix and each run's seed.
+
+* **Spec** (:class:`SweepSpec`): YAML, validated like scenarios; parameter
+  paths are checked against the scenario's parameter list when loaded
+  (:func:`load_spec`, :func:`resolve_spec`).
+* **Design** (:func:`design_matrix`): grid, Latin hypercube
+  (``scipy.stats.qmc``), Saltelli (Sobol indices) and Morris samples (SALib).
+* **Seeds** (:func:`run_seed`): run ``(point, replicate)`` gets
+  ``SeedSequence(sweep seed, spawn_key=(point, replicate))`` — never worker
+  identity or completion order.
+
+Running the design is :mod:`sim.experiments.sweep`, on an executor of :mod:`sim.experiments.executors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import InputError, SweepSpecError
+from sim.scenario.document import canonical_json, load_raw, validate_data
+from sim.scenario.loading import Loc, close_matches, parse_document, read_text, validation_messages
+from sim.scenario.overrides import canonical, parameter_map
+from sim.sweep_analysis import salib_problem
+
+DEFAULT_BATCH = 20
+
+METRICS: tuple[str, ...] = (
+    "summit_held",
+    "first_summit_week",
+    "summits",
+    "cancellations",
+    "reinstated",
+    "walk_away",
+    "agreement",
+    "agreement_week",
+    "time_to_agreement",
+    "escalation",
+    "escalation_week",
+    "moratorium_survival",
+    "moratorium_censored",
+    "steps_run",
+    "trust_a_to_b",
+    "trust_b_to_a",
+    "pressure_a",
+    "pressure_b",
+    "final_tension",
+    "final_zone_area",
+    "mean_zone_area",
+    "hardliner_influence",
+    "signals_sent",
+)
+"""Per-run metrics a sweep can keep (side a/b are the scenario's summit sides in order)."""
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ParameterRange(_Data):
+    """A varied parameter: a range [low, high] or a list of levels."""
+
+    low: float | None = Field(None, description="Lower end of the range.")
+    high: float | None = Field(None, description="Upper end of the range.")
+    levels: list[float] | None = Field(None, min_length=1, description="Explicit levels (grid) instead of a range.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ParameterRange:
+        if self.levels is None:
+            if self.low is None or self.high is None:
+                raise ValueError("give low and high, or levels")
+            if self.low > self.high:
+                raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        elif self.low is not None or self.high is not None:
+            raise ValueError("give either low/high or levels, not both")
+        return self
+
+
+class Trajectories(_Data):
+    """Per-step trajectories to keep (off by default: they are large)."""
+
+    keep: bool = Field(False, description="Write a trajectories dataset beside the runs.")
+    stride: int = Field(1, ge=1, le=100_000, description="Keep every stride-th step.")
+    variables: list[str] | None = Field(None, description="Series variables to keep (all when absent).")
+
+
+class SweepSpec(_Data):
+    """A sweep: which scenario, what varies, how it is sampled and replicated."""
+
+    scenario: str = Field(min_length=1, description="Built-in scenario name or path (relative to the spec file).")
+    parameters: dict[str, ParameterRange] = Field(min_length=1, description="Parameter path -> range or levels (see `summitry params`).")
+    design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid, lhs (Latin hypercube), sobol (Saltelli sampling), morris.")
+    points: int = Field(
+        10, ge=1, le=10_000_000, description="grid: levels per ranged parameter; lhs: points; sobol: base sample N; morris: trajectories."
+    )
+    replicates: int = Field(1, ge=1, le=100_000, description="Seeds per design point.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Sweep seed; every run's seed derives from it, the point and the replicate.")
+    metrics: list[str] | None = Field(None, description="Metrics to keep (all when absent).")
+    trajectories: Trajectories = Field(default_factory=Trajectories)
+    mode: Literal["free", "forcing"] | None = Field(None, description="Run mode; the scenario's when absent.")
+    steps: int | None = Field(
+        None, ge=1, le=100_000, description="Steps per run (of the scenario's clock); the scenario's horizon when absent."
+    )
+    fixed: dict[str, float] = Field(default_factory=dict, description="Parameter overrides applied to every run.")
+    batch_size: int = Field(DEFAULT_BATCH, ge=1, le=100_000, description="Runs per task (and per Parquet part).")
+    morris_levels: int = Field(4, ge=2, le=20, description="Grid levels of the Morris design.")
+    patterns: bool = Field(
+        False,
+        description="Also score each run against the scenario's historical patterns: "
+        "columns metric.pattern.<id> (a score in [0, 1]; empty where the pattern does not apply) and metric.pattern_score "
+        "(weighted; see sim.experiments.backtest).",
+    )
+
+
+@dataclass
+class LoadedSpec:
+    """A validated spec with its scenario and the resolved parameter paths."""
+
+    spec: SweepSpec
+    source: str
+    scenario_data: dict[str, Any]
+    scenario_source: str
+    paths: list[str]
+    bounds: list[tuple[float, float]]
+    integer: list[bool]
+    fixed: dict[str, float]
+    metrics: list[str]
+
+    @property
+    def hash(self) -> str:
+        payload = {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
+        return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    """Read and validate a sweep spec, including its parameter paths against the scenario."""
+    p = Path(path)
+    source = str(path)
+    text = read_text(p, "sweep spec", SweepSpecError)
+    data, lines = parse_document(text, source, "sweep spec", SweepSpecError)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SweepSpecError(validation_messages(exc, source, lines)) from None
+    return resolve_spec(spec, source, lines, base_dir=p.parent)
+
+
+def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
+    while loc:
+        if loc in lines:
+            return f"{source}:{lines[loc]}"
+        loc = loc[:-1]
+    return source
+
+
+def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
+    """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
+    lines = lines if lines is not None else {}
+    name = spec.scenario
+    candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
+    target: str | Path = candidate if candidate.exists() else name
+    try:
+        raw, raw_lines, scen_source = load_raw(target)
+        scenario = validate_data(raw, scen_source, raw_lines)
+    except InputError as exc:
+        where = _where(source, lines, ("scenario",))
+        raise SweepSpecError([f"{where}: scenario: {m}" for m in exc.messages]) from None
+    pmap = parameter_map(scenario)
+    problems: list[str] = []
+    paths: list[str] = []
+    bounds: list[tuple[float, float]] = []
+    integer: list[bool] = []
+    for key, rng in spec.parameters.items():
+        where = _where(source, lines, ("parameters", key))
+        try:
+            path = canonical(scenario, key, pmap)
+        except KeyError:
+            near = list(dict.fromkeys(close_matches(key, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=8)))[:5]
+            hint = (
+                f"; close matches: {', '.join(near)}"
+                if near
+                else f"; the scenario's parameters include {', '.join(list(pmap)[:8])}, ... (`summitry params {name}` lists all)"
+            )
+            problems.append(f"{where}: parameters.{key}: no such parameter in scenario {name}{hint}")
+            continue
+        info = pmap[path][1]
+        values = rng.levels if rng.levels is not None else [rng.low, rng.high]
+        for v in values:
+            assert v is not None
+            if not info.low <= v <= info.high:
+                problems.append(f"{where}: parameters.{key}: {v:g} is outside the parameter's bounds [{info.low:g}, {info.high:g}]")
+                break
+        if path in paths:
+            problems.append(f"{where}: parameters.{key}: names the same parameter as another entry ({path})")
+        paths.append(path)
+        finite = [float(v) for v in values if v is not None]
+        bounds.append((min(finite), max(finite)))
+        integer.append(info.integer)
+    fixed: dict[str, float] = {}
+    for key, value in spec.fixed.items():
+        where = _where(source, lines, ("fixed", key))
+        try:
+            path = canonical(scenario, key, pmap)
+        except KeyError:
+            near = close_matches(key, list(pmap), n=3)
+            problems.append(f"{where}: fixed.{key}: no such parameter{'; close matches: ' + ', '.join(near) if near else ''}")
+            continue
+        info = pmap[path][1]
+        if not info.low <= value <= info.high:
+            problems.append(f"{where}: fixed.{key}: {value:g} is outside the parameter's bounds [{info.low:g}, {info.high:g}]")
+        if path in paths:
+            problems.append(f"{where}: fixed.{key}: is also varied")
+        fixed[path] = value
+    metrics = list(spec.metrics) if spec.metrics is not None else list(METRICS)
+    for i, m in enumerate(metrics):
+        if m not in METRICS:
+            near = close_matches(m, METRICS, n=3)
+            problems.append(
+                f"{_where(source, lines, ('metrics', i))}: metrics[{i}]: unknown metric {m!r}{'; did you mean ' + ', '.join(near) if near else '; metrics are ' + ', '.join(METRICS)}"
+            )
+    if spec.design == "grid":
+        ranged = [k for k, r in spec.parameters.items() if r.levels is None]
+        if ranged and spec.points < 2:
+            problems.append(f"{_where(source, lines, ('points',))}: points: a grid needs at least 2 levels per ranged parameter")
+    elif any(r.levels is not None for r in spec.parameters.values()) and spec.design in ("sobol", "morris"):
+        problems.append(f"{_where(source, lines, ('design',))}: design: {spec.design} needs ranges (low/high), not levels")
+    if spec.design == "morris" and spec.points < 2:
+        problems.append(f"{_where(source, lines, ('points',))}: points: morris needs at least 2 trajectories")
+    if not problems:
+        n_points, n_runs = design_size(spec)
+        if n_runs > MAX_SWEEP_RUNS:
+            problems.append(
+                f"{_where(source, lines, ('points',))}: points: the {spec.design} design has {n_points:,} points x {spec.replicates:,} "
+                f"replicates = {n_runs:,} runs; a sweep is limited to {MAX_SWEEP_RUNS:,} runs (split it, or lower points or replicates)"
+            )
+    if problems:
+        raise SweepSpecError(problems)
+    return LoadedSpec(spec, source, raw, scen_source, paths, bounds, integer, fixed, metrics)
+
+
+MAX_SWEEP_RUNS = 1_000_000
+"""Most runs one sweep (or calibration) may have: its run list and design are built in memory (about 200 bytes a run)."""
+
+
+def design_size(spec: SweepSpec) -> tuple[int, int]:
+    """(design points, runs) of a spec, computed from its sizes alone (nothing is built)."""
+    D = len(spec.parameters)
+    if spec.design == "grid":
+        n = 1
+        for r in spec.parameters.values():
+            n *= len(r.levels) if r.levels is not None else spec.points
+    elif spec.design == "lhs":
+        n = spec.points
+    elif spec.design == "sobol":
+        n = spec.points * (D + 2)  # Saltelli without second-order terms
+    else:
+        n = spec.points * (D + 1)  # Morris trajectories
+    return n, n * spec.replicates
+
+
+# ------------------------------------------------------------------- design
+
+
+def design_matrix(loaded: LoadedSpec) -> np.ndarray:
+    """The design's points, shape (n_points, n_parameters), in the parameters' own units."""
+    spec = loaded.spec
+    ranges = list(spec.parameters.values())
+    D = len(ranges)
+    seed = np.random.SeedSequence(spec.seed)
+    if spec.design == "grid":
+        axes = [np.asarray(r.levels, dtype=float) if r.levels is not None else np.linspace(r.low, r.high, spec.points) for r in ranges]  # type: ignore[arg-type]
+        X = np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, D)
+    elif spec.design == "lhs":
+        from scipy.stats import qmc  # heavy (scipy.stats): only for a Latin hypercube design
+
+        U = qmc.LatinHypercube(d=D, seed=np.random.default_rng(seed)).random(spec.points)
+        X = np.empty_like(U)
+        for j, r in enumerate(ranges):
+            if r.levels is not None:
+                idx = np.minimum((U[:, j] * len(r.levels)).astype(int), len(r.levels) - 1)
+                X[:, j] = np.asarray(r.levels, dtype=float)[idx]
+            else:
+                X[:, j] = r.low + U[:, j] * (r.high - r.low)  # type: ignore[operator]
+    else:
+        problem = salib_problem(loaded)
+        salib_seed = int(seed.generate_state(1, np.uint32)[0])
+        if spec.design == "sobol":
+            from SALib.sample import sobol as sobol_sample  # heavy (SALib): only for Sobol designs
+
+            X = sobol_sample.sample(problem, spec.points, calc_second_order=False, seed=salib_seed)
+        else:
+            from SALib.sample import morris as morris_sample  # heavy (SALib): only for Morris designs
+
+            X = morris_sample.sample(problem, spec.points, num_levels=spec.morris_levels, seed=salib_seed)
+        X = np.asarray(X, dtype=float)
+    for j, is_int in enumerate(loaded.integer):
+        if is_int:
+            X[:, j] = np.round(X[:, j])
+    return X
+
+
+def run_seed(sweep_seed: int, point: int, replicate: int) -> int:
+    """The seed of run (point, replicate): independent of workers and completion order.
+
+    >>> run_seed(0, 0, 0) == run_seed(0, 0, 0) != run_seed(0, 0, 1)
+    True
+    """
+    ss = np.random.SeedSequence(entropy=sweep_seed, spawn_key=(point, replicate))
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
