@@ -3,7 +3,7 @@
 These are the mechanism's constants, not any case's: a scenario overrides
 values in its ``parameters:`` section and ranges in ``ranges:``. Actor-level
 numbers (a leader's impulsiveness, a faction's influence) live in the
-scenario itself and are addressed by path (see :mod:`sim.overrides`).
+scenario itself and are addressed by path (see :mod:`sim.scenario.overrides`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class ModelParameters(BaseModel):
     trust_model: Literal["logit", "beta"] = Field(
         "logit", description="Bayesian trust in log-odds (Kydd) or the Beta reputation variant (Josang & Ismail)."
     )
-    kappa: float = Field(3.86, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
+    kappa: float = Field(2.24, ge=0, le=20, description="kappa: credibility gain per unit of effective signal cost.")
     kappa_h: float = Field(1.0, ge=0, le=20, description="kappa_h: trust loss per unit of hostility.")
     kappa_b: float = Field(2.5, ge=0, le=20, description="kappa_b: trust loss from a pledge breach.")
     phi: float = Field(0.5, ge=0, le=1, description="phi: how much hawkishness discounts reassurance and amplifies hostility (Jervis).")
@@ -62,19 +62,19 @@ class ModelParameters(BaseModel):
         0.3, ge=0, le=5, description="Weight of today's pressure in the value of no deal (V_c = -weight * P_c): what a deal escapes."
     )
     walk_audience: float = Field(
-        0.5, ge=0, le=5, description="Audience value of walking away: resolve shown to the hawkish part of one's own coalition."
+        0.47, ge=0, le=5, description="Audience value of walking away: resolve shown to the hawkish part of one's own coalition."
     )
     walk_leverage: float = Field(
-        0.59,
+        1.28,
         ge=0,
         le=10,
         description="Value of the forecast gain in the other side's support for one's own offer that a walk-away's pressure buys.",
     )
     declaration_value: float = Field(
-        0.5, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
+        1.0, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
     )
     declaration_fatigue: float = Field(
-        0.2, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
+        0.02, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
     )
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
@@ -107,11 +107,11 @@ class ModelParameters(BaseModel):
     e_crit: float = Field(0.7, ge=0, le=1, description="E_crit: tension that counts toward escalation.")
     e_weeks: int = Field(4, ge=1, le=52, description="m: consecutive weeks above E_crit that make an escalation.")
     # decision rule (ODD 7.16-7.19)
-    lambda_q: float = Field(7.3, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
+    lambda_q: float = Field(8.6, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
     theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
     summit_weight: float = Field(
-        2.78, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
+        3.37, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
     )
     summit_relief: float = Field(
         0.86,
@@ -123,7 +123,7 @@ class ModelParameters(BaseModel):
     theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
     theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
     theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
-    renege_u: float = Field(0.65, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
+    renege_u: float = Field(0.57, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
     activity: float = Field(
         0.42, ge=0, le=10, description="Utility of doing nothing relative to acting (the 'none' baseline); higher means quieter weeks."
