@@ -32,10 +32,10 @@ def _progress() -> Iterator[Any]:
     """
     from rich.progress import TimeElapsedColumn
 
-    from sim.cli import err, progress_bar
+    from sim.cli import err, plain_progress, progress_bar
 
     if not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1":
-        yield _plain_progress(err)
+        yield plain_progress(err)
         return
     with progress_bar(extra=(TimeElapsedColumn(),)) as bar:
         tasks: dict[str, Any] = {}
@@ -46,32 +46,6 @@ def _progress() -> Iterator[Any]:
             bar.update(tasks[label], completed=done, total=total)
 
         yield update
-
-
-def _plain_progress(console: Any) -> Any:
-    """progress(label, done, total) that prints a line per tenth of each stage (for output that is not a terminal)."""
-    import time
-
-    started: dict[str, float] = {}
-    shown: dict[str, int] = {}
-
-    def update(label: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if label not in started:
-            started[label] = now
-            shown[label] = -1
-            console.print(f"{label}: started, {total} to do", highlight=False, soft_wrap=True)
-        tenth = 10 * done // total if total > 0 else 10
-        if tenth <= shown[label] or (done < total and tenth == 0):
-            return
-        shown[label] = tenth
-        elapsed = now - started[label]
-        eta = f", about {elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
-        console.print(
-            f"{label}: {done}/{total} ({100 * done // max(total, 1)}%) after {elapsed:.0f} s{eta}", highlight=False, soft_wrap=True
-        )
-
-    return update
 
 
 def _executor_args(executor: str, address: str | None) -> None:

@@ -65,6 +65,32 @@ PIPED_WIDTH = 100_000
 """Width a table may take when output is not a terminal: every row whole on one line, nothing cut."""
 
 
+def plain_progress(console: Any) -> Any:
+    """progress(label, done, total) that prints a line per tenth of each stage (for output that is not a terminal)."""
+    import time
+
+    started: dict[str, float] = {}
+    shown: dict[str, int] = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if label not in started:
+            started[label] = now
+            shown[label] = -1
+            console.print(f"{label}: started, {total} to do", highlight=False, soft_wrap=True)
+        tenth = 10 * done // total if total > 0 else 10
+        if tenth <= shown[label] or (done < total and tenth == 0):
+            return
+        shown[label] = tenth
+        elapsed = now - started[label]
+        eta = f", about {elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
+        console.print(
+            f"{label}: {done}/{total} ({100 * done // max(total, 1)}%) after {elapsed:.0f} s{eta}", highlight=False, soft_wrap=True
+        )
+
+    return update
+
+
 def progress_bar(
     label: str = "{task.description}",
     extra: Sequence[Any] = (),

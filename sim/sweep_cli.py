@@ -41,7 +41,7 @@ def sweep_cmd(
     from rich.markup import escape
     from rich.progress import TextColumn, TimeElapsedColumn
 
-    from sim.cli import err, progress_bar, resume_command
+    from sim.cli import err, plain_progress, progress_bar, resume_command
     from sim.cli import out as console
     from sim.errors import InputError
     from sim.experiments.executors import dask_security, make_executor
@@ -63,15 +63,20 @@ def sweep_cmd(
     start = [0.0, 0]
     import time
 
+    # piped or redirected (a log file, nohup, CI): a plain line per tenth of the runs instead of a bar
+    plain = not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1"
+    lines = plain_progress(err) if plain else None
     with progress_bar(
         "runs",
         extra=(TextColumn("{task.fields[rate]}"), TimeElapsedColumn()),
         tail="{task.fields[outcomes]}",
-        disable=not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1",
+        disable=plain,
     ) as progress:
         task = progress.add_task("sweep", total=None, rate="", outcomes="")
 
         def update(done: int, total: int, outcomes: Counter[str], failed: int) -> None:
+            if lines is not None:
+                lines("runs", done, total)
             if not start[0]:
                 start[0], start[1] = time.perf_counter(), done
             elapsed = time.perf_counter() - start[0]

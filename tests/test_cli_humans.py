@@ -131,10 +131,10 @@ def test_backtest_reports_progress_on_stderr_when_piped(cli) -> None:
 
 
 def test_plain_progress_prints_a_line_per_tenth() -> None:
-    from sim.backtest_cli import _plain_progress
+    from sim.cli import plain_progress
 
     console = Console(file=io.StringIO(), width=200)
-    update = _plain_progress(console)
+    update = plain_progress(console)
     for done in range(0, 101):
         update("stage", done, 100)
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
@@ -152,6 +152,14 @@ def _spec(tmp_path: Path) -> Path:
         )
     )
     return path
+
+
+def test_a_sweep_reports_progress_on_stderr_when_piped(tmp_path: Path, cli) -> None:
+    """Piped (a log file, nohup), a sweep is not silent until it ends: a line when it starts and one per tenth."""
+    r = cli("sweep", str(_spec(tmp_path)), "--out", str(tmp_path / "out"), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    assert "runs: started, 2 to do" in r.stderr
+    assert re.search(r"runs: 2/2 \(100%\) after \d+ s", r.stderr), r.stderr
 
 
 def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
