@@ -51,6 +51,7 @@ from sim.experiments.calibration import (
     _backtest_brief,
     _round,
     calibration_priors,
+    marginal_summary,
     posterior_figure,
     posterior_rows,
     write_params_file,
@@ -400,7 +401,7 @@ def make_sampler(
 # ------------------------------------------------------------- calibration
 
 
-def weighted_quantile(values: Sequence[float], weights: Sequence[float], q: float) -> float:
+def weighted_quantile(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray, q: float) -> float:
     """The q-quantile of a weighted sample: the smallest value whose cumulative weight reaches q of the total.
 
     >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.5)
@@ -420,25 +421,13 @@ def weighted_quantile(values: Sequence[float], weights: Sequence[float], q: floa
 
 def weighted_summary(particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
     """Per parameter: prior, weighted median, 5/25/75/95% quantiles, min-max and the narrowing (as the rejection method's)."""
-    out: dict[str, Any] = {}
     w = particles["weight"].to_numpy(dtype=float)
-    for path, (lo, hi) in priors.items():
-        v = particles[f"param.{path}"].to_numpy(dtype=float)
-        q05, q25, med, q75, q95 = (weighted_quantile(v, w, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
-        width = hi - lo
-        out[path] = {
-            "prior": [lo, hi],
-            "median": float(round(med)) if integer.get(path) else med,
-            "q05": q05,
-            "q25": q25,
-            "q75": q75,
-            "q95": q95,
-            "min": float(v.min()),
-            "max": float(v.max()),
-            "range_ratio": (q95 - q05) / (0.9 * width) if width > 0 else math.nan,
-            "iqr_ratio": (q75 - q25) / (0.5 * width) if width > 0 else math.nan,
-        }
-    return out
+    return {
+        path: marginal_summary(
+            particles[f"param.{path}"].to_numpy(dtype=float), lambda v, q: weighted_quantile(v, w, q), prior, integer.get(path, False)
+        )
+        for path, prior in priors.items()
+    }
 
 
 def _keys(n: int) -> tuple[str, ...]:
