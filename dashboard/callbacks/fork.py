@@ -20,7 +20,7 @@ from sim.runview import run_view, short_name, step_unit
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
-    """Why ``param = value`` cannot be a fork's change (the messages of :func:`~sim.scenario.overrides.apply_overrides`
+    """Why ``param = value`` cannot be a fork's change (the messages of :func:`~sim.scenario.document.apply_overrides`
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
