@@ -28,6 +28,7 @@ FOCUSED = (
     "test_veto.py",
     "test_member_fields.py",
     "test_summit_prospect.py",
+    "test_summit_resolution.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -137,6 +138,40 @@ MUTANTS = [
         "target = int(pool[np.argmax(s.omega[pool])])",
         "target = int(pool[np.argmin(s.omega[pool])])",
         "blame",
+    ),
+    # the summit's resolution (tests/test_summit_resolution.py): the smaller joint utility signed; indifference
+    # refused; the trust floor read on the more trusting leader; a declaration costing trust; frozen factions
+    # blamed anyway; every summit counted as the first; perception as sharp after envoys as before
+    ("signed-smaller-joint", "sim/summit.py", "accepted.append((-joint, q))", "accepted.append((joint, q))", "joint_utility"),
+    ("indifference-refuses", "sim/summit.py", "floor_ok and gain_o >= 0", "floor_ok and gain_o > 0", "exactly_nothing"),
+    (
+        "trust-floor-max",
+        "sim/summit.py",
+        "floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min",
+        "floor_ok = max(mu[la, b], mu[lb, a]) >= p.mu_min",
+        "trust_floor",
+    ),
+    (
+        "declaration-costs-trust",
+        "sim/summit.py",
+        "np.array([li]), other, np.array([p.declaration_gain])",
+        "np.array([li]), other, np.array([-p.declaration_gain])",
+        "outside_every_agreement_class",
+    ),
+    (
+        "blame-despite-frozen-factions",
+        "sim/summit.py",
+        'if self.rng.random() < p.p_blame and "factions" not in self.ablations:',
+        "if self.rng.random() < p.p_blame:",
+        "never_blamed",
+    ),
+    ("every-summit-first", "sim/summit.py", "        if sm.first_week < 0:\n", "        if True:\n", "books_its_count"),
+    (
+        "perception-state-ignored",
+        "sim/summit.py",
+        "sigma = self.params.sigma_w * math.exp(s.perception_log)",
+        "sigma = self.params.sigma_w",
+        "perception_noise",
     ),
     # coercion reversed: pressure would raise thresholds
     ("coercion-sign", "sim/bargaining.py", "- alpha_p * pressure", "+ alpha_p * pressure", "pressure"),

@@ -1,0 +1,307 @@
+"""The summit's resolution by hand: who offers what, which offer is signed, why one is refused, and what a summit books.
+
+docs/ODD.md 7.19. Each test rigs the three inputs of the resolution (each
+leader's gain over no deal, each side's win-set and each leader's estimate
+of the other side's ratification) so that the offers follow from
+:func:`sim.bargaining.best_offer` by hand, then checks what
+``_hold_summit`` does with them: the signed point, the logged reason of a
+refusal, the summit's bookkeeping, the declaration's trust gain and the
+blame after a walk-away.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from sim import trust as tr
+from sim.model import DiplomacyModel
+from sim.scenario.document import Scenario, load_raw, validate_data
+
+
+def scenario(name: str, edit: object = None) -> Scenario:
+    data, lines, source = load_raw(name)
+    data = copy.deepcopy(data)
+    if callable(edit):
+        edit(data)
+    return validate_data(data, source, lines)
+
+
+@pytest.fixture(scope="module")
+def hanoi() -> Scenario:
+    return scenario("hanoi-2019")
+
+
+def fresh(sc: Scenario, **params: float) -> DiplomacyModel:
+    sc2 = sc.model_copy(update={"parameters": sc.parameters.model_copy(update=params)})
+    model = DiplomacyModel(sc2, seed=0)
+    n = len(model.actor_ids)
+    model._u = np.zeros(n)
+    model._vindication = np.zeros(n)
+    model._received_affect = np.zeros(n)
+    return model
+
+
+def at(model: DiplomacyModel, d: float, r: float) -> int:
+    """The grid index of (d, r)."""
+    return int(np.flatnonzero(np.isclose(model.grid[:, 0], d) & np.isclose(model.grid[:, 1], r))[0])
+
+
+US, DPRK = 0, 1  # hanoi-2019's summit sides, in order
+
+
+def rig(
+    model: DiplomacyModel,
+    gains: dict[int, dict[int, float]],
+    win_sets: dict[int, np.ndarray] | None = None,
+    utility: dict[int, np.ndarray] | None = None,
+    perceived: dict[int, np.ndarray] | None = None,
+) -> None:
+    """Fix each leader's gain ({side: {point: gain}}, -1 elsewhere), the win-sets (default: everything)
+    and the estimate of each side's ratification (default: perfect, 1 inside its win-set and 0 outside)."""
+    G = model.grid.shape[0]
+    table = {}
+    for c in (US, DPRK):
+        g = np.full(G, -1.0)
+        for q, v in gains[c].items():
+            g[q] = v
+        table[c] = g
+    ws = win_sets or {US: np.ones(G, dtype=bool), DPRK: np.ones(G, dtype=bool)}
+    model.state.win_sets = np.array([ws[US], ws[DPRK]])
+    model.deal_gain = lambda c, o: table[c]  # type: ignore[method-assign]
+    if perceived is None:
+        model.perceived_acceptance = lambda c: model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
+    else:
+        model.perceived_acceptance = lambda c: perceived[c]  # type: ignore[method-assign]
+    if utility is not None:
+        model.deal_utility = lambda c: utility[c]  # type: ignore[method-assign]
+
+
+def events(model: DiplomacyModel, kind: str) -> list[dict]:
+    return [e for e in model.events if e["kind"] == kind]
+
+
+# ------------------------------------------------------------------ which offer is signed
+
+
+@pytest.mark.parametrize(
+    ("joint_favours", "expected_point", "expected_class"),
+    [("us", (0.8, 0.6), "comprehensive"), ("dprk", (0.4, 0.3), "interim")],
+)
+def test_of_two_acceptable_offers_the_one_with_the_larger_joint_utility_is_signed(
+    hanoi: Scenario, joint_favours: str, expected_point: tuple[float, float], expected_class: str
+) -> None:
+    model = fresh(hanoi)
+    q_us, q_k = at(model, 0.8, 0.6), at(model, 0.4, 0.3)
+    # p_accept = expit(gain of the other / tau), tau = sigma_W = 0.1 (sigma_W is its default)
+    # US: at q_us .4 x expit(1) = .29, at q_k .1 x expit(4) = .098 -> offers q_us; the DPRK mirrors it -> q_k
+    G = model.grid.shape[0]
+    u = {US: np.zeros(G), DPRK: np.zeros(G)}
+    if joint_favours == "us":
+        u[US][q_us], u[DPRK][q_us] = 0.5, 0.1  # joint .6 against .3
+        u[US][q_k], u[DPRK][q_k] = 0.1, 0.2
+    else:
+        u[US][q_us], u[DPRK][q_us] = 0.1, 0.1  # joint .2 against .5
+        u[US][q_k], u[DPRK][q_k] = 0.2, 0.3
+    rig(model, {US: {q_us: 0.4, q_k: 0.1}, DPRK: {q_us: 0.1, q_k: 0.4}}, utility=u)
+    t = model.week
+    model._hold_summit(t)
+    assert model.summit.offers == {US: q_us, DPRK: q_k}
+    assert model.agreement is not None
+    assert model.agreement["type"] == expected_class
+    assert model.agreement["week"] == t
+    assert model.agreement["point"] == pytest.approx({"d": expected_point[0], "r": expected_point[1]})
+    assert model.summit.results[-1] == f"agreement:{expected_class}"
+    assert events(model, "offer_rejected") == []
+
+
+def test_an_accepted_point_outside_every_agreement_class_ends_in_a_declaration(hanoi: Scenario) -> None:
+    """A signed point too small to be an agreement (d < 0.3) is a declaration, and the declaration's
+    trust gain is booked both ways: logit mu += declaration_gain for each leader."""
+    model = fresh(hanoi)
+    q = at(model, 0.1, 0.0)
+    rig(model, {US: {q: 0.3}, DPRK: {q: 0.3}})
+    la, lb = model.leader_of[US], model.leader_of[DPRK]
+    before = (float(model.state.trust_logit[la, DPRK]), float(model.state.trust_logit[lb, US]))
+    model._hold_summit(model.week)
+    assert model.agreement is None
+    assert model.summit.results[-1] == "declaration"
+    assert len(events(model, "declaration")) == 1
+    gain = model.params.declaration_gain
+    assert float(model.state.trust_logit[la, DPRK]) == pytest.approx(before[0] + gain, abs=1e-12)
+    assert float(model.state.trust_logit[lb, US]) == pytest.approx(before[1] + gain, abs=1e-12)
+
+
+# ------------------------------------------------------------------ why an offer is refused
+
+
+def _us_win_set(model: DiplomacyModel, g: float, b: float) -> np.ndarray:
+    return model.grid[:, 0] - g * model.grid[:, 1] >= b - 1e-12
+
+
+@pytest.mark.parametrize(
+    ("case", "us_gain", "reason"),
+    [
+        # the US accepts d - 1.5 r >= 0.1: from (0.35, 0.5) r must fall by 0.35 (to 0.15), d rise by 0.5
+        ("outside", 0.05, "binding: r"),
+        # the US accepts d - 0.5 r >= 0.4: r must fall all the way (0.5; still short), d rise by 0.3
+        ("outside-d", 0.05, "binding: d"),
+        ("trust floor", 0.05, "too little trust"),
+        ("not worth it", -0.2, "not worth the risk: -0.20 against no deal"),
+    ],
+)
+def test_a_refused_offer_is_logged_with_its_reason(hanoi: Scenario, case: str, us_gain: float, reason: str) -> None:
+    model = fresh(hanoi, mu_min=0.6 if case == "trust floor" else 0.0)
+    q = at(model, 0.35, 0.5)
+    G = model.grid.shape[0]
+    us_ws = {"outside": _us_win_set(model, 1.5, 0.1), "outside-d": _us_win_set(model, 0.5, 0.4)}.get(case, np.ones(G, dtype=bool))
+    assert us_ws[q] == (case not in ("outside", "outside-d"))
+    everything = np.ones(G, dtype=bool)
+    # the DPRK believes the US would ratify anything (a misperception), and offers the one point it gains from;
+    # the US offers it too where it is in its own win-set and worth something to it
+    rig(
+        model,
+        {US: {q: us_gain}, DPRK: {q: 0.3}},
+        win_sets={US: us_ws, DPRK: everything},
+        perceived={US: everything * 1.0, DPRK: everything * 1.0},
+    )
+    if case == "trust floor":
+        model._set_trust(np.array([model.leader_of[US]]), DPRK, np.array([0.3]))
+    model._hold_summit(model.week)
+    us_offers = case == "trust floor"
+    assert model.summit.offers == {US: q if us_offers else None, DPRK: q}
+    refused = events(model, "offer_rejected")
+    assert [(e["sender"], e["receiver"]) for e in refused] == ([("trump", "kim")] if us_offers else []) + [("kim", "trump")]
+    refused = refused[-1:]
+    assert refused[0]["detail"] == "d=0.35, r=0.50; " + reason
+    assert model.agreement is None
+
+
+def test_the_trust_floor_reads_the_lower_of_the_two_leaders_trust(hanoi: Scenario) -> None:
+    """min(mu_US->K, mu_K->US) >= mu_min: either leader's distrust alone refuses the deal."""
+    for low in (US, DPRK):
+        model = fresh(hanoi, mu_min=0.5)
+        q = at(model, 0.35, 0.5)
+        rig(model, {US: {}, DPRK: {q: 0.3}} if low == US else {US: {q: 0.3}, DPRK: {}})
+        model._set_trust(np.array([model.leader_of[US]]), DPRK, np.array([0.3 if low == US else 0.9]))
+        model._set_trust(np.array([model.leader_of[DPRK]]), US, np.array([0.3 if low == DPRK else 0.9]))
+        model._hold_summit(model.week)
+        assert model.agreement is None
+        assert events(model, "offer_rejected")[0]["detail"].endswith("; too little trust")
+    model = fresh(hanoi, mu_min=0.5)
+    q = at(model, 0.35, 0.5)
+    rig(model, {US: {q: 0.1}, DPRK: {q: 0.3}})
+    for c, o in ((US, DPRK), (DPRK, US)):
+        model._set_trust(np.array([model.leader_of[c]]), o, np.array([0.6]))
+    model._hold_summit(model.week)
+    assert model.agreement is not None
+
+
+def test_a_receiver_gaining_exactly_nothing_still_accepts(hanoi: Scenario) -> None:
+    """The commitment test is gain >= 0 (no deal is the alternative; indifference signs)."""
+    model = fresh(hanoi)
+    q = at(model, 0.35, 0.5)
+    rig(model, {US: {q: 0.0}, DPRK: {q: 0.3}})
+    model._hold_summit(model.week)
+    assert model.agreement is not None
+    assert model.agreement["point"] == pytest.approx({"d": 0.35, "r": 0.5})
+
+
+# ------------------------------------------------------------------ bookkeeping
+
+
+def test_a_summit_books_its_count_first_week_and_clears_the_schedule(hanoi: Scenario) -> None:
+    model = fresh(hanoi)
+    sm = model.summit
+    held = sm.held
+    sm.status, sm.offered_by, sm.week = "scheduled", US, 5
+    rig(model, {US: {}, DPRK: {}})  # nothing worth offering on either side
+    model._hold_summit(7)
+    assert (sm.held, sm.first_week, sm.status, sm.offered_by, sm.week) == (held + 1, 7, "none", -1, -1)
+    assert sm.offers == {US: None, DPRK: None}
+    assert [(e["step"], e["detail"]) for e in events(model, "summit_held")] == [(7, str(held + 1))]
+    rig(model, {US: {}, DPRK: {}})
+    model._hold_summit(12)
+    assert (sm.held, sm.first_week) == (held + 2, 7)  # the first summit's week stays
+
+
+# ------------------------------------------------------------------ after a walk-away
+
+
+def _walk(model: DiplomacyModel) -> None:
+    # nothing to sign, and no declaration on offer (it needs trust >= trust_decl = 0.5 both ways): a walk-away
+    rig(model, {US: {}, DPRK: {}})
+    for c, o in ((US, DPRK), (DPRK, US)):
+        model._set_trust(np.array([model.leader_of[c]]), o, np.array([1e-3]))
+    model._hold_summit(model.week)
+    assert model.summit.results[-1] == "walk_away"
+
+
+@pytest.mark.parametrize(("p_blame", "blamed"), [(0.0, 0), (1.0, 2)])
+def test_blame_follows_a_walk_away_with_probability_p_blame_for_each_side(hanoi: Scenario, p_blame: float, blamed: int) -> None:
+    model = fresh(hanoi, p_blame=p_blame, trust_decl=0.5)
+    _walk(model)
+    rows = events(model, "blame")
+    assert len(rows) == blamed
+    assert sorted(e["sender"] for e in rows) == sorted(["trump", "kim"][:blamed])
+    walked = events(model, "walk_away")
+    assert len(walked) == 1
+    assert model.summit.walked_by == [walked[0]["sender"]]
+    assert walked[0]["source"] == "derived"
+
+
+def test_frozen_factions_are_never_blamed(hanoi: Scenario) -> None:
+    model = fresh(hanoi, p_blame=1.0, trust_decl=0.5)
+    model.ablations = frozenset({"factions"})
+    _walk(model)
+    assert events(model, "blame") == []
+
+
+def test_the_walk_away_moves_the_receivers_trust_as_its_catalogue_says(hanoi: Scenario) -> None:
+    """The derived walk-away is delivered like any signal: the other leader's trust in the walker's side
+    falls by its catalogued magnitude (the hawk scaling of a fixed shift), and the walker's own does not move."""
+    model = fresh(hanoi, p_blame=0.0, trust_decl=0.5)
+    kind = model.catalogue["walk_away"]
+    assert kind.trust.magnitude < 0
+    before = model.state.trust_logit.copy()
+    _walk(model)
+    walker = model.index_of[model.summit.walked_by[0]]
+    w_side = int(model.side_of[walker])
+    other_leader = int(model.leader_of[1 - w_side])
+    x = float(model.state.stance[other_leader])
+    moved = float(model.state.trust_logit[other_leader, w_side] - before[other_leader, w_side])
+    # set by _walk to 1e-3 first; the walk-away's shift comes on top of that
+    assert moved == pytest.approx(
+        tr.logit(1e-3) - before[other_leader, w_side] + float(tr.fixed_shift(kind.trust.magnitude, model.params.phi, x)), abs=1e-9
+    )
+    assert float(model.state.trust_logit[walker, 1 - w_side]) == pytest.approx(tr.logit(1e-3), abs=1e-9)
+
+
+# ------------------------------------------------------------------ the estimate of the other side's ratification
+
+
+def test_perceived_acceptance_without_noise_is_the_smooth_rule_on_the_true_thresholds(hanoi: Scenario) -> None:
+    model = fresh(hanoi, sigma_w=0.0)
+    for c in (US, DPRK):
+        a, b = model.perceived_acceptance(c), model.perceived_acceptance(c)
+        np.testing.assert_array_equal(a, b)  # no noise drawn into it
+        inside = model.state.win_sets[c]
+        # every point of the true win-set is at least as likely as every point outside it
+        assert inside.any() and (~inside).any()
+        assert a[inside].min() >= a[~inside].max() - 1e-9
+
+
+def test_perception_noise_scales_with_sigma_w_and_the_perception_state(hanoi: Scenario) -> None:
+    def spread(sigma: float, log_scale: float) -> float:
+        model = fresh(hanoi, sigma_w=sigma)
+        model.state.perception_log = log_scale
+        draws = np.array([model.perceived_acceptance(DPRK) for _ in range(40)])
+        return float(draws.std(axis=0).mean())
+
+    quiet, noisy = spread(0.05, 0.0), spread(0.2, 0.0)
+    assert noisy > quiet > 0
+    # envoys sharpen perception (a lower perception_log): the same sigma_W, less spread
+    assert spread(0.2, math.log(0.25)) < noisy
