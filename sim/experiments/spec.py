@@ -164,6 +164,33 @@ def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
     return source
 
 
+def _bound_order(
+    pmap: Mapping[str, Any], varied: Mapping[str, tuple[float, float]], fixed: Mapping[str, float], source: str, lines: Mapping[Loc, int]
+) -> list[str]:
+    """A stated bound [low, high] must keep low <= high at every point of the design (checked at load, not per run)."""
+
+    def span(path: str) -> tuple[float, float]:
+        if path in varied:
+            return varied[path]
+        if path in fixed:
+            return fixed[path], fixed[path]
+        value = float(pmap[path][1].value)
+        return value, value
+
+    out = []
+    bases = {p.rsplit(".", 1)[0] for p in (*varied, *fixed) if ".acceptance.bounds." in p and p.endswith((".low", ".high"))}
+    for base in sorted(bases):
+        low, high = span(f"{base}.low"), span(f"{base}.high")
+        if low[1] > high[0]:
+            key = f"{base}.low" if f"{base}.low" in varied or f"{base}.low" in fixed else f"{base}.high"
+            group = "parameters" if key in varied else "fixed"
+            out.append(
+                f"{_where(source, lines, (group,))}: {group}.{key}: the bound's low end reaches {low[1]:g} and its high end "
+                f"goes down to {high[0]:g}; every point of the design needs low <= high"
+            )
+    return out
+
+
 def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
     """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
     lines = lines if lines is not None else {}
@@ -222,6 +249,7 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         if path in paths:
             problems.append(f"{where}: fixed.{key}: is also varied")
         fixed[path] = value
+    problems += _bound_order(pmap, dict(zip(paths, bounds, strict=True)), fixed, source, lines)
     metrics = list(spec.metrics) if spec.metrics is not None else list(METRICS)
     for i, m in enumerate(metrics):
         if m not in METRICS:

@@ -102,6 +102,24 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
         elif value is None and field == "susceptibility":
             lo, hi, desc, _ = _bounds(cls, field)
             out[sub_name] = (sub_loc, ParameterInfo(sub_name, float("nan"), 0.0, 1.0, desc, group))
+        elif isinstance(value, dict) and field == "bounds":
+            # a stated bound {dim: [lo, hi]}: each end is a number of its own (ODD 7.1)
+            for dim, pair in value.items():
+                for k, end in enumerate(("low", "high")):
+                    path = f"{sub_name}.{dim}.{end}"
+                    words = f"The {'lower' if k == 0 else 'upper'} stated bound on {dim} (0 to 1; low <= high)."
+                    out[path] = ((*sub_loc, dim, k), ParameterInfo(path, float(pair[k]), 0.0, 1.0, words, group))
+        elif isinstance(value, list) and field == "constraints":
+            for i, limit in enumerate(value):
+                _walk(limit, (*sub_loc, i), f"{sub_name}.{i}", group, out)
+        elif isinstance(value, dict) and field == "weights":
+            # a stated linear constraint's coefficients a_i (sim.limits.LinearLimit)
+            for dim, a in value.items():
+                path = f"{sub_name}.{dim}"
+                out[path] = (
+                    (*sub_loc, dim),
+                    ParameterInfo(path, float(a), -10.0, 10.0, f"The constraint's coefficient a_i on {dim}.", group),
+                )
         elif isinstance(value, dict) and field == "trust":
             for other, v in value.items():
                 out[f"{sub_name}.{other}"] = (
