@@ -1,4 +1,4 @@
-"""Contrarian edges in the network figure and in the report's caption of it.
+"""Contrarian edges in the network figure (individual and grouped) and in the report's caption of it.
 
 The teaching scenario with its beta-hardliners -> beta-reformers edge at -0.7
 (its one contrarian edge) against the same scenario at +0.7: the contrarian edge
@@ -19,6 +19,7 @@ import sim.figures as F
 from sim.report.charts import run_charts
 from sim.results.run_result import RunResult
 from sim.run import run_scenario
+from sim.runview import run_view
 from sim.scenario.document import Scenario, load_raw, validate_data
 
 SPEAKER, LISTENER = "beta-hardliners", "beta-reformers"
@@ -104,12 +105,61 @@ def test_ordinary_edges_and_traces_are_unchanged_by_a_contrarian_edge(contrarian
     assert ends.count({(xs, ys), (xl, yl)}) == 1
 
 
-def test_the_grouped_view_keeps_the_trace_order(contrarian: RunResult) -> None:
+def test_the_grouped_view_draws_the_contrarian_edge_between_the_groups_and_keeps_the_trace_order(
+    contrarian: RunResult, plain: RunResult
+) -> None:
     fig = F.network_figure(contrarian, 2, grouped=True)
     traces = _contrarian_traces(fig)
-    assert len(traces) == 3 and all(len(t.x) == 0 for t in traces)
-    assert not fig.layout.showlegend
+    assert len(traces) == 3
     assert fig.data[F.network_node_trace(contrarian)].name == "groups" == fig.data[-1].name
+    # the teaching case has one faction per role: each is its own node, at its group position
+    g = F.aggregate_edges(run_view(contrarian).actors, contrarian.manifest["influence_edges"])
+    assert [(e["source"], e["target"], e["count"]) for e in g["contrarian"]] == [("beta:hardliner", "beta:reformer", 1)]
+    assert g["contrarian"][0]["weight"] == pytest.approx(-0.7)
+    assert all(e["weight"] >= 0 for e in g["edges"])
+    segments = [(t, s) for t in traces for s in _segments(t)]
+    assert len(segments) == 1
+    trace, segment = segments[0]
+    node_x, node_y = fig.data[-1].x, fig.data[-1].y
+    ends = {segment[0], segment[-1]}
+    assert all(any((x, y) == (nx, ny) for nx, ny in zip(node_x, node_y, strict=True)) for x, y in ends)
+    assert trace.line.width == F.CONTRARIAN_WIDTHS[2] and trace.line.dash == "dash"
+    assert trace.showlegend is True and fig.layout.showlegend is True
+    hover = next(h for h in trace.hovertext if h)
+    assert "Beta reformers listens against Beta hardliners: weight -0.70" in hover
+    # the positive sum between the two groups does not swallow it: no grey line joins them
+    for t in fig.data[:4]:
+        for s in _segments(t):
+            assert {s[0], s[-1]} != ends
+    # the same pair at +0.7 is an ordinary grey line and there is no contrarian trace
+    plain_fig = F.network_figure(plain, 2, grouped=True)
+    assert not _contrarian_traces(plain_fig)
+    assert [{s[0], s[-1]} for t in plain_fig.data[:4] for s in _segments(t)].count(ends) == 1
+
+
+def test_contrarian_edges_between_groups_are_summed_apart_from_the_positive_ones() -> None:
+    actors = [
+        {"id": "la", "side": "a", "role": "leader"},
+        {"id": "h1", "side": "a", "role": "hardliner"},
+        {"id": "h2", "side": "a", "role": "hardliner"},
+        {"id": "r1", "side": "a", "role": "reformer"},
+        {"id": "r2", "side": "a", "role": "reformer"},
+    ]
+    edges = [
+        {"speaker": "h1", "listener": "r1", "weight": -0.4},
+        {"speaker": "h2", "listener": "r2", "weight": -0.3},
+        {"speaker": "h1", "listener": "r2", "weight": 0.5},
+        {"speaker": "r1", "listener": "h1", "weight": 0.2},
+    ]
+    agg = F.aggregate_edges(actors, edges)
+    nodes = {n["id"]: n for n in F.aggregate_nodes(actors, {}, {})}
+    hard = next(k for k, n in nodes.items() if n["role"] == "hardliner")
+    reform = next(k for k, n in nodes.items() if n["role"] == "reformer")
+    # by hand: the two negative edges hardliners -> reformers sum to -0.7 (2 edges); the positive one stays 0.5 (1 edge)
+    assert [(e["source"], e["target"], e["count"]) for e in agg["contrarian"]] == [(hard, reform, 2)]
+    assert agg["contrarian"][0]["weight"] == pytest.approx(-0.7)
+    edges_by_pair = {(e["source"], e["target"]): (e["weight"], e["count"]) for e in agg["edges"]}
+    assert edges_by_pair == {(hard, reform): (pytest.approx(0.5), 1), (reform, hard): (pytest.approx(0.2), 1)}
 
 
 def _network_captions(result: RunResult) -> list[str]:

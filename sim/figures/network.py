@@ -286,6 +286,8 @@ class _Scene:
     links: list[tuple[str, str, float]]  # (speaker, listener, weight) between drawn nodes
     arrows: dict[str, Any]  # this step's signals (:func:`signal_arrows`)
     contrarian: list[tuple[str, str, float]] | None = None  # the contrarian edges drawn; None: the run has none
+    labels: Mapping[str, str] | None = None  # the drawn nodes' names in hover texts (None: the actors' names)
+    counts: Mapping[tuple[str, str], int] | None = None  # grouped: how many actor edges each contrarian line sums
 
 
 def _individual_scene(result: RunResult, step: int, positions: Mapping[str, tuple[float, float]] | None) -> _Scene:
@@ -313,6 +315,10 @@ def _grouped_scene(result: RunResult, step: int) -> _Scene:
     for e in g["edges"]["edges"]:  # one line per pair of nodes: both directions' summed weights
         key = (min(e["source"], e["target"]), max(e["source"], e["target"]))
         pairs[key] = pairs.get(key, 0.0) + e["weight"]
+    # contrarian edges stay apart, one dashed line per direction with the summed negative weight
+    against = g["edges"]["contrarian"]
+    view = run_view(result)
+    labels = {n["id"]: (_group_label(view, n) if n["grouped"] else view.names.get(n["id"], n["id"])) for n in g["nodes"]}
     return _Scene(
         pos={m: node_pos[n["id"]] for n in g["nodes"] for m in n["members"]},  # each actor at its node
         node_pos=node_pos,
@@ -321,8 +327,9 @@ def _grouped_scene(result: RunResult, step: int) -> _Scene:
         big=False,
         links=[(a, b, w) for (a, b), w in pairs.items()],
         arrows=grouped_signal_arrows(result, step, data["size"]),
-        # the grouped view sums each pair's signed weights: its contrarian traces stay empty (same trace order)
-        contrarian=[] if has_contrarian_edges(result) else None,
+        contrarian=[(e["source"], e["target"], e["weight"]) for e in against] if has_contrarian_edges(result) else None,
+        labels=labels,
+        counts={(e["source"], e["target"]): int(e["count"]) for e in against},
     )
 
 
@@ -362,7 +369,7 @@ def _add_contrarian_edges(fig: go.Figure, result: RunResult, scene: _Scene, trac
     No trace when the run has no contrarian edge; the first non-empty class carries the legend entry."""
     if scene.contrarian is None:
         return
-    names = run_view(result).names
+    names = scene.labels if scene.labels is not None else run_view(result).names
     node_pos = scene.node_pos
     legend = True
     for level, width in enumerate(CONTRARIAN_WIDTHS):
@@ -377,8 +384,10 @@ def _add_contrarian_edges(fig: go.Figure, result: RunResult, scene: _Scene, trac
             (x0, y0), (x1, y1) = node_pos[speaker], node_pos[listener]
             xs += [x0, (x0 + x1) / 2, x1, None]
             ys += [y0, (y0 + y1) / 2, y1, None]
+            n = scene.counts.get((speaker, listener), 1) if scene.counts is not None else 1
+            summed = f"summed weight {w:+.2f} of {n} edges" if n > 1 else f"weight {w:+.2f}"
             said = (
-                f"{names.get(listener, listener)} listens against {names.get(speaker, speaker)}: weight {w:+.2f}"
+                f"{names.get(listener, listener)} listens against {names.get(speaker, speaker)}: {summed}"
                 "<br>contrarian: pushes the listener away from the speaker's stance"
             )
             text += [said, said, said, ""]

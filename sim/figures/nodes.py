@@ -162,14 +162,18 @@ def aggregate_edges(actors: Sequence[Mapping[str, Any]], edges: Sequence[Mapping
     """Influence edges between the grouped network's nodes (a pure function of its arguments).
 
     Each edge (speaker -> listener, weight) is moved to the nodes of its two
-    ends; edges between the same two nodes in the same direction are summed.
+    ends; edges between the same two nodes in the same direction are summed,
+    the contrarian (negative-weight) ones apart from the others, so that a
+    contrarian edge is never hidden in a positive sum.
     Returns ``{"edges": [{"source", "target", "weight", "count"}, ...]}``
-    (sorted by source and target; edges into an actor not in ``actors`` are
-    left out) and ``"internal"``: node -> {"weight", "count"} of the edges
-    within one group.
+    (the non-negative edges, sorted by source and target; edges into an actor
+    not in ``actors`` are left out), ``"contrarian"``: the same for the
+    negative edges (a negative summed weight each), and ``"internal"``:
+    node -> {"weight", "count"} of the edges within one group.
     """
     node_of = network_node_of(actors)
     between: dict[tuple[str, str], list[float]] = {}
+    against: dict[tuple[str, str], list[float]] = {}
     internal: dict[str, dict[str, float]] = {}
     for e in edges:
         src, dst = node_of.get(str(e["speaker"])), node_of.get(str(e["listener"]))
@@ -181,11 +185,12 @@ def aggregate_edges(actors: Sequence[Mapping[str, Any]], edges: Sequence[Mapping
             acc["weight"] += w
             acc["count"] += 1
             continue
-        pair = between.setdefault((src, dst), [0.0, 0])
+        pair = (against if w < 0 else between).setdefault((src, dst), [0.0, 0])
         pair[0] += w
         pair[1] += 1
     return {
         "edges": [{"source": a, "target": b, "weight": v[0], "count": int(v[1])} for (a, b), v in sorted(between.items())],
+        "contrarian": [{"source": a, "target": b, "weight": v[0], "count": int(v[1])} for (a, b), v in sorted(against.items())],
         "internal": internal,
     }
 
