@@ -107,9 +107,19 @@ def summary_names(scenario: Scenario) -> list[str]:
     return names
 
 
+def summary_kind(name: str) -> str:
+    """``pattern`` or ``gap``: what a summary is, with or without a joint fit's ``CASE/`` prefix.
+
+    >>> summary_kind("pattern.held"), summary_kind("hanoi-2019/gap.walk-away")
+    ('pattern', 'gap')
+    """
+    head = name.split(".", 1)[0]
+    return head.split("/", 1)[1] if "/" in head else head
+
+
 def observed(names: Sequence[str]) -> dict[str, float]:
     """What the record says for each summary: every pattern met (1), every event in its window (0 weeks off)."""
-    return {n: (1.0 if n.startswith("pattern.") else 0.0) for n in names}
+    return {n: (1.0 if summary_kind(n) == "pattern" else 0.0) for n in names}
 
 
 def timing_gap(steps_of_events: Sequence[int], window: tuple[int, int], horizon: int) -> float:
@@ -183,7 +193,7 @@ def replicate_scales(pilot: Sequence[Sequence[Mapping[str, float]]], names: Sequ
                 ss += float(((v - v.mean()) ** 2).sum())
                 dof += len(v) - 1
         sd = math.sqrt(ss / dof) if dof else 0.0
-        floor = PATTERN_FLOOR if n.startswith("pattern.") else GAP_FLOOR
+        floor = PATTERN_FLOOR if summary_kind(n) == "pattern" else GAP_FLOOR
         out[n] = max(sd, floor) / math.sqrt(runs_per_particle)
     return out
 
@@ -302,7 +312,7 @@ def run_particles(task: ParticleTask) -> tuple[int, list[tuple[int, Any]]]:
 @dataclass(frozen=True)
 class PilotTask:
     batch: int
-    simulator: Simulator
+    simulator: Any  # a Simulator, or a joint fit's (sim.experiments.joint.JointSimulator)
     draws: tuple[tuple[int, tuple[float, ...]], ...]
 
 
@@ -445,9 +455,9 @@ def _settings(scenario: Scenario, priors: Mapping[str, tuple[float, float]], cfg
     }
 
 
-def check_settings(out: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The stored smc.json of ``out`` when it matches ``settings`` (None when there is none); SMCStateError when it differs."""
-    path = out / "smc.json"
+def check_settings(out: Path, settings: Mapping[str, Any], name: str = "smc.json") -> dict[str, Any] | None:
+    """The stored settings (``out/name``) when they match ``settings`` (None when there are none); SMCStateError when they differ."""
+    path = out / name
     if not path.exists():
         return None
     try:
@@ -535,13 +545,62 @@ def run_smc(
     integer = {k: bool(pmap[k][1].integer) for k in paths}
     keys = _keys(len(paths))
     names = tuple(summary_names(scenario))
-    settings = _settings(scenario, priors, cfg, seed)
-    stored = check_settings(out, settings)
-    if stored is not None and not resume:
-        raise SMCStateError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
     sim = Simulator(
         json.dumps(raw, default=str), source, keys, paths, tuple(integer[p] for p in paths), names, int(cfg["runs_per_particle"]), seed
     )
+    problem = SMCProblem(sim, names, summary_weights(scenario, names), (names,), _settings(scenario, priors, cfg, seed), integer)
+    return smc_stage(problem, out, priors, cfg, seed, executor, resume, progress, on_generation)
+
+
+@dataclass(frozen=True)
+class SMCProblem:
+    """What the SMC stage fits: the simulator, its summaries and their weights, and the groups whose distances add up.
+
+    One case is one group; a joint fit (:mod:`sim.experiments.joint`) has a group per case, so
+    its distance is the sum of each case's distance.
+    """
+
+    simulator: Any  # keys, overrides(par), replicates(values, generation, index), __call__(par); picklable
+    names: tuple[str, ...]
+    weights: Mapping[str, float]
+    groups: tuple[tuple[str, ...], ...]
+    settings: Mapping[str, Any]
+    integer: Mapping[str, bool]
+
+
+def grouped_distance(
+    x: Mapping[str, float],
+    x_0: Mapping[str, float],
+    scales: Mapping[str, float],
+    weights: Mapping[str, float],
+    groups: Sequence[Sequence[str]],
+) -> float:
+    """The sum over groups of :func:`scaled_distance` on each group's summaries (one group: that distance itself).
+
+    >>> x, x0, one = {"a": 0.5, "b": 3.0}, {"a": 1.0, "b": 0.0}, {"a": 1.0, "b": 1.0}
+    >>> grouped_distance(x, x0, {"a": 0.25, "b": 1.0}, one, [["a"], ["b"]])  # |0.5 / 0.25| + |3 / 1|
+    5.0
+    """
+    return sum(scaled_distance(x, x_0, {k: scales[k] for k in g}, weights) for g in groups)
+
+
+def smc_stage(
+    problem: SMCProblem,
+    out: Path,
+    priors: Mapping[str, tuple[float, float]],
+    cfg: Mapping[str, Any],
+    seed: int,
+    executor: Any,
+    resume: bool,
+    progress: ProgressFn | None = None,
+    on_generation: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[SMCRun, dict[str, Any]]:
+    """:func:`run_smc` on any :class:`SMCProblem` (one case or several)."""
+    sim, names, settings, integer = problem.simulator, problem.names, problem.settings, problem.integer
+    keys, paths = sim.keys, tuple(priors)
+    stored = check_settings(out, settings)
+    if stored is not None and not resume:
+        raise SMCStateError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "smc.db"
     if stored is None:
@@ -553,14 +612,14 @@ def run_smc(
         text = json.dumps(stored, indent=2, sort_keys=True) + "\n"
         write_atomically(out / "smc.json", lambda p: Path(p).write_text(text))
     scales = {k: float(v) for k, v in stored["scales"].items()}
-    weights = summary_weights(scenario, names)
+    weights, groups = problem.weights, problem.groups
     x_0 = observed(names)
 
     pyabc = _pyabc()
 
     class _Distance(pyabc.Distance):  # type: ignore[misc, name-defined]
         def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
-            return scaled_distance(x, x_0, scales, weights)
+            return grouped_distance(x, x_0, scales, weights, groups)
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in zip(keys, priors.values(), strict=True)})
     db = "sqlite:///" + str(db_path.resolve())
