@@ -103,7 +103,7 @@ def print_holdout(s: Mapping[str, Any]) -> None:
 
     from sim.cli import print_table
 
-    where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['score']}, fitted on {s['fit']}"
+    where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['scored_case']}, fitted on {s['fit']}"
     t = Table(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
     for col in ("pattern", "prior", "posterior", "defaults", "gain (posterior - prior)"):
         t.add_column(col, justify="left" if col == "pattern" else "right", no_wrap=True)

@@ -280,6 +280,19 @@ def test_holdout_scores_the_held_out_patterns_on_paired_seeds(cases: dict[str, s
     assert [p.id for p in load_scenario(str(out / "fit-scenario.yaml")).patterns] == ["scheduled"]
 
 
+def test_holdout_across_cases_carries_only_the_shared_parameters(cases: dict[str, str], tmp_path: Path, cli) -> None:
+    out = tmp_path / "across"
+    r = cli("holdout", "--fit", cases["a"], "--score", cases["b"], *BUDGET, "--runs", "4", "--executor", "serial", "--out", str(out))
+    assert r.code == 0, r.stderr
+    assert "Held out: short-b, fitted on short-a" in r.stdout
+    s = json.loads((out / "holdout.json").read_text())
+    assert (s["mode"], s["fit"], s["scored_case"]) == ("cases", "short-a", "short-b")
+    assert s["scored_patterns"] == ["held-early", "trust"]
+    # short-a's own impulsiveness stays with short-a: short-b runs with its own value under every arm
+    assert s["not_carried"] == ["short-a:ada.traits.impulsiveness"]
+    assert s["parameters"] == {"parameters.kappa": {"prior": [0.5, 5.0], "scored_as": "parameters.kappa"}}
+
+
 # ----------------------------------------------------------------- refusals
 
 

@@ -207,7 +207,7 @@ def holdout(
             raise InputError(f"--fit {fit} --score {score}: the same case; use SCENARIO --cut STEP to split one case")
         fit_arg, score_arg, scored, same = fit, score, [p.id for p in score_sc.patterns], False
         before = fit_sc.patterns
-        split = {"mode": "cases", "fit": fit_sc.name, "score": score_sc.name}
+        split = {"mode": "cases", "fit": fit_sc.name, "scored_case": score_sc.name}
     else:
         raise InputError("give SCENARIO --cut STEP, or --fit CASE --score CASE")
     res: JointResult = calibrate_joint(
