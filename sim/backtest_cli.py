@@ -189,11 +189,7 @@ def backtest_cmd(
 def calibrate_cmd(
     scenarios: Annotated[
         list[str],
-        typer.Argument(
-            help="Built-in names or paths; each must have patterns. Two or more: one joint fit of the parameters they share "
-            "(each scenario's calibration.case_specific lists the ones fitted per case).",
-            metavar="SCENARIO...",
-        ),
+        typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO..."),
     ],
     out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"
@@ -239,10 +235,7 @@ def calibrate_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[
-        int | None,
-        typer.Option(
-            "--backtest-runs", help="One scenario: runs of the backtests before and after calibration (default 200; 0 skips them).", min=0
-        ),
+        int | None, typer.Option("--backtest-runs", help="One scenario: backtest runs before and after (default 200; 0 skips).", min=0)
     ] = None,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
@@ -259,32 +252,16 @@ def calibrate_cmd(
     wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
     if wrong:
         raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+    tls = (tls_ca_file, tls_cert, tls_key)
+    common: dict[str, Any] = {"executor": executor, "workers": workers, "address": address, "security": security, "tls": tls}
+    common |= {"resume": resume, "seed": seed}
     if len(scenarios) > 1:
         from sim.calibrate_cli import calibrate_joint_cmd
 
-        if backtest_runs is not None:
-            raise InputError("--backtest-runs: applies to one scenario; a joint fit writes calibrated-CASE.yaml to backtest each case with")
-        if design not in (None, "lhs"):
-            raise InputError(f"--design {design}: a joint rejection fit samples a Latin hypercube (lhs) only")
-        calibrate_joint_cmd(
-            scenarios,
-            out,
-            method,
-            parameters,
-            {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
-            | {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point},
-            executor=executor,
-            workers=workers,
-            address=address,
-            security=security,
-            tls=(tls_ca_file, tls_cert, tls_key),
-            resume=resume,
-            seed=seed,
-        )
+        flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
+        flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}
+        calibrate_joint_cmd(scenarios, out, method, parameters, flags, design=design, backtest_runs=backtest_runs, **common)
         return
-    scenario = scenarios[0]
-    backtest_runs = 200 if backtest_runs is None else backtest_runs
-    tls = (tls_ca_file, tls_cert, tls_key)
     given: dict[str, Any]
     if method == "smc":
         given = {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
@@ -293,20 +270,7 @@ def calibrate_cmd(
     else:
         given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
         run = calibrate_rejection_cmd
-    run(
-        scenario,
-        out,
-        parameters,
-        given,
-        executor=executor,
-        workers=workers,
-        address=address,
-        security=security,
-        tls=tls,
-        resume=resume,
-        seed=seed,
-        backtest_runs=backtest_runs,
-    )
+    run(scenarios[0], out, parameters, given, backtest_runs=200 if backtest_runs is None else backtest_runs, **common)
 
 
 def calibrate_rejection_cmd(

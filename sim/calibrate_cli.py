@@ -12,6 +12,25 @@ from typing import Any
 import typer
 
 
+def _joint_settings(
+    method: str, given: Mapping[str, Any], design: str | None, backtest_runs: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the method's settings as typed, with the defaults filled in); InputError for an option a joint fit does not take."""
+    from sim.errors import InputError
+    from sim.experiments.joint import budget
+
+    if backtest_runs is not None:
+        raise InputError("--backtest-runs: applies to one scenario; a joint fit writes calibrated-CASE.yaml to backtest each case with")
+    if design not in (None, "lhs"):
+        raise InputError(f"--design {design}: a joint rejection fit samples a Latin hypercube (lhs) only")
+    if method == "smc":
+        settings = {k: given[k] for k in ("population", "generations", "quantile", "min_acceptance", "pilot")}
+        settings["runs_per_particle"] = given["runs_per_point"]
+    else:
+        settings = {k: given[k] for k in ("points", "runs_per_point", "accept")}
+    return settings, budget(method, settings)
+
+
 def calibrate_joint_cmd(
     scenarios: Sequence[str],
     out: Path,
@@ -19,6 +38,8 @@ def calibrate_joint_cmd(
     parameters: list[str] | None,
     given: Mapping[str, Any],
     *,
+    design: str | None,
+    backtest_runs: int | None,
     executor: str,
     workers: int | None,
     address: str | None,
@@ -33,15 +54,10 @@ def calibrate_joint_cmd(
     from sim.backtest_cli import _generation_line, _progress, print_posterior
     from sim.cli import err, resume_command
     from sim.errors import InputError
-    from sim.experiments.joint import budget, calibrate_joint, load_cases, split_parameters
+    from sim.experiments.joint import calibrate_joint, load_cases, split_parameters
     from sim.outputs import check_out_dir, check_output_path
 
-    if method == "smc":
-        settings = {k: given[k] for k in ("population", "generations", "quantile", "min_acceptance", "pilot")}
-        settings["runs_per_particle"] = given["runs_per_point"]
-    else:
-        settings = {k: given[k] for k in ("points", "runs_per_point", "accept")}
-    cfg = budget(method, settings)
+    settings, cfg = _joint_settings(method, given, design, backtest_runs)
     check_output_path(out, "--out")
     state = out / ("smc.json" if method == "smc" else "joint.json")
     if not (resume and state.exists()):

@@ -51,12 +51,13 @@ from sim.experiments.calibration import (
     _backtest_brief,
     _round,
     calibration_priors,
-    marginal_summary,
     posterior_figure,
     posterior_rows,
     write_params_file,
     write_posterior_html,
 )
+from sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
+from sim.experiments.calibration import weighted_summary as weighted_summary
 from sim.experiments.executors import make_executor
 from sim.patterns import occurrences, score_patterns, weighted_score
 from sim.results.run_result import RunResult, _jsonable, versions
@@ -108,11 +109,7 @@ def summary_names(scenario: Scenario) -> list[str]:
 
 
 def summary_kind(name: str) -> str:
-    """``pattern`` or ``gap``: what a summary is, with or without a joint fit's ``CASE/`` prefix.
-
-    >>> summary_kind("pattern.held"), summary_kind("hanoi-2019/gap.walk-away")
-    ('pattern', 'gap')
-    """
+    """``pattern`` or ``gap``, with or without a joint fit's ``CASE/`` prefix (``hanoi-2019/gap.walk-away``: ``gap``)."""
     head = name.split(".", 1)[0]
     return head.split("/", 1)[1] if "/" in head else head
 
@@ -411,35 +408,6 @@ def make_sampler(
 # ------------------------------------------------------------- calibration
 
 
-def weighted_quantile(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray, q: float) -> float:
-    """The q-quantile of a weighted sample: the smallest value whose cumulative weight reaches q of the total.
-
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.5)
-    1.0
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.6)
-    2.0
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.95)
-    3.0
-    """
-    v = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    order = np.argsort(v, kind="stable")
-    cum = np.cumsum(w[order]) / w.sum()
-    k = int(np.searchsorted(cum, q - 1e-12, side="left"))
-    return float(v[order][min(k, len(v) - 1)])
-
-
-def weighted_summary(particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
-    """Per parameter: prior, weighted median, 5/25/75/95% quantiles, min-max and the narrowing (as the rejection method's)."""
-    w = particles["weight"].to_numpy(dtype=float)
-    return {
-        path: marginal_summary(
-            particles[f"param.{path}"].to_numpy(dtype=float), lambda v, q: weighted_quantile(v, w, q), prior, integer.get(path, False)
-        )
-        for path, prior in priors.items()
-    }
-
-
 def _keys(n: int) -> tuple[str, ...]:
     return tuple(f"p{i:02d}" for i in range(n))
 
@@ -526,39 +494,9 @@ def _pilot(sim: Simulator, priors: Mapping[str, tuple[float, float]], draws: int
     return [got[i] for i in range(draws)]
 
 
-def run_smc(
-    scenario_arg: str,
-    out: Path,
-    priors: Mapping[str, tuple[float, float]],
-    cfg: Mapping[str, Any],
-    seed: int,
-    executor: Any,
-    resume: bool,
-    progress: ProgressFn | None = None,
-    on_generation: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[SMCRun, dict[str, Any]]:
-    """The ABC-SMC stage: (its populations, its stored settings). Every finished generation is in out/smc.db."""
-    scenario = load_scenario(scenario_arg)
-    raw, _, source = load_raw(scenario_arg)
-    pmap = parameter_map(scenario)
-    paths = tuple(priors)
-    integer = {k: bool(pmap[k][1].integer) for k in paths}
-    keys = _keys(len(paths))
-    names = tuple(summary_names(scenario))
-    sim = Simulator(
-        json.dumps(raw, default=str), source, keys, paths, tuple(integer[p] for p in paths), names, int(cfg["runs_per_particle"]), seed
-    )
-    problem = SMCProblem(sim, names, summary_weights(scenario, names), (names,), _settings(scenario, priors, cfg, seed), integer)
-    return smc_stage(problem, out, priors, cfg, seed, executor, resume, progress, on_generation)
-
-
 @dataclass(frozen=True)
 class SMCProblem:
-    """What the SMC stage fits: the simulator, its summaries and their weights, and the groups whose distances add up.
-
-    One case is one group; a joint fit (:mod:`sim.experiments.joint`) has a group per case, so
-    its distance is the sum of each case's distance.
-    """
+    """What the SMC stage fits: a simulator, its summaries and weights, and the groups whose distances add up (a case each)."""
 
     simulator: Any  # keys, overrides(par), replicates(values, generation, index), __call__(par); picklable
     names: tuple[str, ...]
@@ -584,8 +522,29 @@ def grouped_distance(
     return sum(scaled_distance(x, x_0, {k: scales[k] for k in g}, weights) for g in groups)
 
 
-def smc_stage(
-    problem: SMCProblem,
+def single_problem(scenario_arg: str, priors: Mapping[str, tuple[float, float]], cfg: Mapping[str, Any], seed: int) -> SMCProblem:
+    """One scenario's calibration as an :class:`SMCProblem` (one group)."""
+    scenario = load_scenario(scenario_arg)
+    raw, _, source = load_raw(scenario_arg)
+    pmap = parameter_map(scenario)
+    paths = tuple(priors)
+    integer = {k: bool(pmap[k][1].integer) for k in paths}
+    names = tuple(summary_names(scenario))
+    sim = Simulator(
+        json.dumps(raw, default=str),
+        source,
+        _keys(len(paths)),
+        paths,
+        tuple(integer[p] for p in paths),
+        names,
+        int(cfg["runs_per_particle"]),
+        seed,
+    )
+    return SMCProblem(sim, names, summary_weights(scenario, names), (names,), _settings(scenario, priors, cfg, seed), integer)
+
+
+def run_smc(
+    problem: str | SMCProblem,
     out: Path,
     priors: Mapping[str, tuple[float, float]],
     cfg: Mapping[str, Any],
@@ -595,7 +554,12 @@ def smc_stage(
     progress: ProgressFn | None = None,
     on_generation: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[SMCRun, dict[str, Any]]:
-    """:func:`run_smc` on any :class:`SMCProblem` (one case or several)."""
+    """The ABC-SMC stage of a scenario (or of any :class:`SMCProblem`, e.g. a joint fit): (its populations, its stored settings).
+
+    Every finished generation is in out/smc.db.
+    """
+    if isinstance(problem, str):
+        problem = single_problem(problem, priors, cfg, seed)
     sim, names, settings, integer = problem.simulator, problem.names, problem.settings, problem.integer
     keys, paths = sim.keys, tuple(priors)
     stored = check_settings(out, settings)

@@ -62,7 +62,7 @@ from sim.experiments.calibration_smc import (
     check_settings,
     check_smc_settings,
     particle_summaries,
-    smc_stage,
+    run_smc,
     summary_names,
     summary_weights,
     weighted_summary,
@@ -135,6 +135,98 @@ class JointParameters:
         return [k for k in self.paths[case] if k not in self.shared]
 
 
+def declaration_conflicts(cases: Sequence[Case]) -> list[str]:
+    """A path one case declares case-specific and another case has without declaring it: one message each."""
+    pmaps = {c.name: parameter_map(c.scenario) for c in cases}
+    declared = {c.name: declared_specific(c.scenario) for c in cases}
+    return sorted(
+        {
+            f"{d.arg}: calibration.case_specific: {path} is case-specific in {c.arg} but shared in {d.name}; "
+            "declare it the same way in every case that has it"
+            for c in cases
+            for path in declared[c.name]
+            for d in cases
+            if d is not c and path in pmaps[d.name] and path not in declared[d.name]
+        }
+    )
+
+
+class _Split:
+    """The joint parameters as they are collected (shared ones once, case-specific ones per case)."""
+
+    def __init__(self, cases: Sequence[Case]) -> None:
+        self.cases = cases
+        self.pmaps = {c.name: parameter_map(c.scenario) for c in cases}
+        self.declared = {c.name: declared_specific(c.scenario) for c in cases}
+        self.tables = {c.name: {p.path: p for p in parameter_table(c.scenario)} for c in cases}
+        self.priors: dict[str, tuple[float, float]] = {}
+        self.shared: list[str] = []
+        self.paths: dict[str, dict[str, str]] = {c.name: {} for c in cases}
+        self.integer: dict[str, bool] = {}
+
+    def add_shared(self, key: str, per_case: Mapping[str, str], rng: tuple[float, float]) -> None:
+        self.priors[key] = rng
+        self.shared.append(key)
+        for name, path in per_case.items():
+            self.paths[name][key] = path
+        first = self.cases[0].name
+        self.integer[key] = bool(self.pmaps[first][per_case[first]][1].integer)
+
+    def add_specific(self, c: Case, path: str, rng: tuple[float, float]) -> None:
+        key = f"{c.name}:{path}"
+        self.priors[key] = rng
+        self.paths[c.name][key] = path
+        self.integer[key] = bool(self.pmaps[c.name][path][1].integer)
+
+    def defaults(self) -> None:
+        """The default parameters every case has and none declares (the intersection of their ranges), then the declared ones."""
+        specific = {p for ps in self.declared.values() for p in ps}
+        for path in DEFAULT_CALIBRATION_PARAMETERS:
+            if path in specific or not all(path in self.tables[c.name] for c in self.cases):
+                continue
+            lo = max(self.tables[c.name][path].low for c in self.cases)
+            hi = min(self.tables[c.name][path].high for c in self.cases)
+            if lo < hi:
+                self.add_shared(path, {c.name: path for c in self.cases}, (lo, hi))
+        for c in self.cases:
+            for path in self.declared[c.name]:
+                self.add_specific(c, path, (self.tables[c.name][path].low, self.tables[c.name][path].high))
+
+    def given(self, item: str) -> list[str]:
+        """Add one ``PATH=LOW:HIGH`` item; the problems with it (none when it was added)."""
+        parsed = split_range_item(item)
+        if isinstance(parsed, str):
+            return [parsed]
+        where = {c.name: _has(c.scenario, parsed[0], self.pmaps[c.name]) for c in self.cases}
+        having = [c for c in self.cases if where[c.name] is not None]
+        if not having:
+            parse_ranges([item], self.cases[0].scenario)  # raises the first case's message, with its close matches
+        problems: list[str] = []
+        for c in having:
+            try:
+                parse_ranges([item], c.scenario)  # the parameter's bounds in each case
+            except InputError as exc:
+                problems.extend(f"{c.arg}: {m}" for m in exc.messages)
+        if problems:
+            return problems
+        rng = (parsed[1], parsed[2])
+        path0 = str(where[having[0].name])
+        if path0 in self.declared[having[0].name]:
+            for c in having:
+                self.add_specific(c, str(where[c.name]), rng)
+        elif len(having) < len(self.cases):
+            missing = ", ".join(c.arg for c in self.cases if c not in having)
+            return [
+                f"--parameters {item}: shared, but {missing} has no such parameter; list it under calibration.case_specific "
+                f"in {', '.join(c.arg for c in having)} to fit it per case"
+            ]
+        elif path0 in self.priors:
+            return [f"--parameters {item}: {path0} is given twice"]
+        else:
+            self.add_shared(path0, {c.name: str(where[c.name]) for c in self.cases}, rng)
+        return []
+
+
 def split_parameters(cases: Sequence[Case], given: Sequence[str] | None = None) -> JointParameters:
     """Shared and case-specific parameters of a joint fit, with their uniform priors.
 
@@ -145,89 +237,20 @@ def split_parameters(cases: Sequence[Case], given: Sequence[str] | None = None) 
     InputError for a declaration one case makes and another that has the
     path does not, a shared path a case lacks, or a path no case has.
     """
-    pmaps = {c.name: parameter_map(c.scenario) for c in cases}
-    declared = {c.name: declared_specific(c.scenario) for c in cases}
+    conflicts = declaration_conflicts(cases)
+    if conflicts:
+        raise InputError(conflicts)
+    split = _Split(cases)
     problems: list[str] = []
-    for c in cases:
-        for path in declared[c.name]:
-            for d in cases:
-                if d is not c and path in pmaps[d.name] and path not in declared[d.name]:
-                    problems.append(
-                        f"{d.arg}: calibration.case_specific: {path} is case-specific in {c.arg} but shared in {d.name}; "
-                        "declare it the same way in every case that has it"
-                    )
-    if problems:
-        raise InputError(sorted(set(problems)))
-    tables = {c.name: {p.path: p for p in parameter_table(c.scenario)} for c in cases}
-    priors: dict[str, tuple[float, float]] = {}
-    shared: list[str] = []
-    paths: dict[str, dict[str, str]] = {c.name: {} for c in cases}
-    integer: dict[str, bool] = {}
-
-    def add_shared(key: str, per_case: Mapping[str, str], rng: tuple[float, float]) -> None:
-        priors[key] = rng
-        shared.append(key)
-        for name, path in per_case.items():
-            paths[name][key] = path
-        integer[key] = bool(pmaps[cases[0].name][per_case[cases[0].name]][1].integer)
-
-    def add_specific(c: Case, path: str, rng: tuple[float, float]) -> None:
-        key = f"{c.name}:{path}"
-        priors[key] = rng
-        paths[c.name][key] = path
-        integer[key] = bool(pmaps[c.name][path][1].integer)
-
     if not given:
-        everywhere_specific = {p for ps in declared.values() for p in ps}
-        for path in DEFAULT_CALIBRATION_PARAMETERS:
-            if path in everywhere_specific or not all(path in tables[c.name] for c in cases):
-                continue
-            lo = max(tables[c.name][path].low for c in cases)
-            hi = min(tables[c.name][path].high for c in cases)
-            if lo < hi:
-                add_shared(path, {c.name: path for c in cases}, (lo, hi))
-        for c in cases:
-            for path in declared[c.name]:
-                add_specific(c, path, (tables[c.name][path].low, tables[c.name][path].high))
-    else:
-        for item in given:
-            parsed = split_range_item(item)
-            if isinstance(parsed, str):
-                problems.append(parsed)
-                continue
-            where = {c.name: _has(c.scenario, parsed[0], pmaps[c.name]) for c in cases}
-            having = [c for c in cases if where[c.name] is not None]
-            if not having:
-                parse_ranges([item], cases[0].scenario)  # the first case's message, with its close matches
-            rngs = {}
-            for c in having:
-                try:
-                    rngs[c.name] = parse_ranges([item], c.scenario)
-                except InputError as exc:
-                    problems.extend(f"{c.arg}: {m}" for m in exc.messages)
-            if len(rngs) < len(having):
-                continue
-            rng = (parsed[1], parsed[2])
-            first = having[0]
-            path0 = str(where[first.name])
-            if path0 in declared[first.name]:
-                for c in having:
-                    add_specific(c, str(where[c.name]), rng)
-            elif len(having) < len(cases):
-                missing = ", ".join(c.arg for c in cases if c not in having)
-                problems.append(
-                    f"--parameters {item}: shared, but {missing} has no such parameter; list it under calibration.case_specific "
-                    f"in {', '.join(c.arg for c in having)} to fit it per case"
-                )
-            elif path0 in priors:
-                problems.append(f"--parameters {item}: {path0} is given twice")
-            else:
-                add_shared(path0, {c.name: str(where[c.name]) for c in cases}, rng)
+        split.defaults()
+    for item in given or ():
+        problems.extend(split.given(item))
     if problems:
         raise InputError(problems)
-    if not priors:
+    if not split.priors:
         raise InputError("no parameter to calibrate: none of the default parameters is in every case; give --parameters PATH=LOW:HIGH")
-    return JointParameters(priors, tuple(shared), paths, integer)
+    return JointParameters(split.priors, tuple(split.shared), split.paths, split.integer)
 
 
 # ------------------------------------------------------------- the simulator
@@ -468,7 +491,7 @@ def calibrate_joint(
                 _settings(method, cases, joint, cfg, seed),
                 joint.integer,
             )
-            smc, _ = smc_stage(problem, out, joint.priors, cfg, seed, ex, resume, progress, on_generation)
+            smc, _ = run_smc(problem, out, joint.priors, cfg, seed, ex, resume, progress, on_generation)
             pops = smc.populations
             first = pops[pops["generation"] == int(pops["generation"].min())].rename(columns={"particle": "point"})
             accepted = pops[pops["generation"] == int(pops["generation"].max())].reset_index(drop=True)

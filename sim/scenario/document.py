@@ -28,6 +28,7 @@ from sim.errors import ParameterError, ScenarioError
 from sim.limits import LinearLimit
 from sim.parameters import DEFAULT_RANGES, ModelParameters
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from sim.scenario import overrides as parameter_paths
 from sim.scenario.limit_check import check_limits
 from sim.scenario.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
 from sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
@@ -332,17 +333,6 @@ class Wording(_Data):
     )
 
 
-class CalibrationDeclaration(_Data):
-    """How a joint calibration over several cases treats this case's parameters."""
-
-    case_specific: list[str] = Field(
-        default_factory=list,
-        max_length=200,
-        description="Parameter paths (as `summitry params` lists them, e.g. trump.traits.impulsiveness) that a joint "
-        "calibration fits for this case alone; every other parameter is shared by the cases fitted together.",
-    )
-
-
 class Scenario(_Data):
     """A whole case: everything a run needs besides the seed."""
 
@@ -373,12 +363,10 @@ class Scenario(_Data):
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters."
     )
-    calibration: CalibrationDeclaration | None = Field(
+    calibration: parameter_paths.CalibrationDeclaration | None = Field(
         None,
-        # it changes no run: left out of the document a run records and of the content hash
-        exclude=True,
-        description="Which parameters a joint calibration (`summitry calibrate CASE1 CASE2 ...`) fits per case. "
-        "It changes no run, so it is not part of a run's record or of the scenario's content hash.",
+        exclude=True,  # it changes no run: not in the document a run records, nor in the content hash
+        description="What a joint calibration (`summitry calibrate CASE1 CASE2 ...`) fits per case; changes no run.",
     )
 
     @cached_property
@@ -576,7 +564,10 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
             continue
         if not lo <= value <= hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
-    _check_calibration(sc, problems)
+    if sc.calibration is not None:
+        problems.extend(
+            (("calibration", "case_specific", i), m) for i, m in parameter_paths.case_specific_problems(sc, sc.calibration.case_specific)
+        )
     known_caps = sorted({k.requires for k in catalogue.values() if k.requires})
     for sid, side in sc.sides.items():
         for j, cap in enumerate(side.capabilities):
@@ -587,27 +578,6 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
                         f"unknown capability {cap!r}{did_you_mean(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
                     )
                 )
-
-
-def _check_calibration(sc: Scenario, problems: Problems) -> None:
-    """Each case-specific path names a parameter of the scenario, once."""
-    if sc.calibration is None:
-        return
-    pmap = parameter_map(sc)
-    seen: dict[str, int] = {}
-    for i, path in enumerate(sc.calibration.case_specific):
-        loc: Loc = ("calibration", "case_specific", i)
-        try:
-            key = canonical(sc, path, pmap)
-        except KeyError:
-            near = close_matches(path, [*pmap, *(k.removeprefix("parameters.") for k in pmap)], n=3)
-            hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params` lists them"
-            problems.append((loc, f"no parameter {path!r}{hint}"))
-            continue
-        if key in seen:
-            problems.append((loc, f"{path!r} is declared twice (first as item {seen[key]})"))
-        else:
-            seen[key] = i
 
 
 def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
