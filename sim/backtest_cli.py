@@ -189,7 +189,7 @@ def backtest_cmd(
 def calibrate_cmd(
     scenarios: Annotated[
         list[str],
-        typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO..."),
+        typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO"),
     ],
     out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"

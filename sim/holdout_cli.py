@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 
 def holdout_cmd(
-    scenario: Annotated[str | None, typer.Argument(help="Built-in name or path, split at --cut.")] = None,
+    scenario: Annotated[str | None, typer.Argument(help="Built-in name or path, split at --cut.", metavar="SCENARIO")] = None,
     cut: Annotated[
         int | None, typer.Option("--cut", help="Fit the patterns whose window ends before this step; score those after.", min=1)
     ] = None,
