@@ -187,7 +187,10 @@ def backtest_cmd(
 
 
 def calibrate_cmd(
-    scenario: Annotated[str, typer.Argument(help="Built-in name or path; it must have patterns.")],
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO"),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"
     ),
@@ -232,8 +235,8 @@ def calibrate_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[
-        int, typer.Option("--backtest-runs", help="Runs of the backtests before and after calibration (0 skips them).", min=0)
-    ] = 200,
+        int | None, typer.Option("--backtest-runs", help="One scenario: backtest runs before and after (default 200; 0 skips).", min=0)
+    ] = None,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
     from sim.errors import InputError
@@ -250,6 +253,15 @@ def calibrate_cmd(
     if wrong:
         raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
     tls = (tls_ca_file, tls_cert, tls_key)
+    common: dict[str, Any] = {"executor": executor, "workers": workers, "address": address, "security": security, "tls": tls}
+    common |= {"resume": resume, "seed": seed}
+    if len(scenarios) > 1:
+        from sim.calibrate_cli import calibrate_joint_cmd
+
+        flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
+        flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}
+        calibrate_joint_cmd(scenarios, out, method, parameters, flags, design=design, backtest_runs=backtest_runs, **common)
+        return
     given: dict[str, Any]
     if method == "smc":
         given = {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
@@ -258,20 +270,7 @@ def calibrate_cmd(
     else:
         given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
         run = calibrate_rejection_cmd
-    run(
-        scenario,
-        out,
-        parameters,
-        given,
-        executor=executor,
-        workers=workers,
-        address=address,
-        security=security,
-        tls=tls,
-        resume=resume,
-        seed=seed,
-        backtest_runs=backtest_runs,
-    )
+    run(scenarios[0], out, parameters, given, backtest_runs=200 if backtest_runs is None else backtest_runs, **common)
 
 
 def calibrate_rejection_cmd(

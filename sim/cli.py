@@ -448,7 +448,7 @@ def _register_optional_commands() -> None:
     """Commands that live with their feature: each module has ``register(app)``."""
     import importlib
 
-    for module in ("sim.sweep_cli", "sim.report_cli", "dashboard.cli", "sim.backtest_cli"):
+    for module in ("sim.sweep_cli", "sim.report_cli", "dashboard.cli", "sim.backtest_cli", "sim.holdout_cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -55,21 +55,13 @@ def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[fl
     out: dict[str, tuple[float, float]] = {}
     problems: list[str] = []
     for item in items:
-        path, sep, rng = item.partition("=")
-        lo_s, sep2, hi_s = rng.partition(":")
-        if not sep or not sep2 or not path.strip():
-            problems.append(f"--parameters {item}: expected PATH=LOW:HIGH (e.g. parameters.kappa=0.5:5)")
+        parsed = split_range_item(item)
+        if isinstance(parsed, str):
+            problems.append(parsed)
             continue
+        path, lo, hi = parsed
         try:
-            lo, hi = float(lo_s), float(hi_s)
-        except ValueError:
-            problems.append(f"--parameters {item}: LOW and HIGH must be numbers")
-            continue
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            problems.append(f"--parameters {item}: need finite LOW < HIGH")
-            continue
-        try:
-            key = canonical(scenario, path.strip(), pmap)
+            key = canonical(scenario, path, pmap)
         except KeyError:
             near = list(dict.fromkeys(close_matches(path, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=5)))[:5]
             hint = f"; close matches: {', '.join(near)}" if near else f"; `summitry params {scenario.name}` lists them"
@@ -86,6 +78,25 @@ def parse_ranges(items: Sequence[str], scenario: Scenario) -> dict[str, tuple[fl
     if problems:
         raise InputError(problems)
     return out
+
+
+def split_range_item(item: str) -> tuple[str, float, float] | str:
+    """``PATH=LOW:HIGH`` as (path, low, high), or the message saying what is wrong with it.
+
+    >>> split_range_item("kappa=0.5:5"), split_range_item("kappa=5:1")
+    (('kappa', 0.5, 5.0), '--parameters kappa=5:1: need finite LOW < HIGH')
+    """
+    path, sep, rng = item.partition("=")
+    lo_s, sep2, hi_s = rng.partition(":")
+    if not sep or not sep2 or not path.strip():
+        return f"--parameters {item}: expected PATH=LOW:HIGH (e.g. parameters.kappa=0.5:5)"
+    try:
+        lo, hi = float(lo_s), float(hi_s)
+    except ValueError:
+        return f"--parameters {item}: LOW and HIGH must be numbers"
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        return f"--parameters {item}: need finite LOW < HIGH"
+    return path.strip(), lo, hi
 
 
 def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,14 +166,47 @@ def marginal_summary(
     }
 
 
+def weighted_quantile(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray, q: float) -> float:
+    """The q-quantile of a weighted sample: the smallest value whose cumulative weight reaches q of the total.
+
+    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.5)
+    1.0
+    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.6)
+    2.0
+    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.95)
+    3.0
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(v, kind="stable")
+    cum = np.cumsum(w[order]) / w.sum()
+    k = int(np.searchsorted(cum, q - 1e-12, side="left"))
+    return float(v[order][min(k, len(v) - 1)])
+
+
+def weighted_summary(particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
+    """Per parameter: prior, weighted median, 5/25/75/95% quantiles, min-max and the narrowing (as the rejection method's)."""
+    w = particles["weight"].to_numpy(dtype=float)
+    return {
+        path: marginal_summary(
+            particles[f"param.{path}"].to_numpy(dtype=float), lambda v, q: weighted_quantile(v, w, q), prior, integer.get(path, False)
+        )
+        for path, prior in priors.items()
+    }
+
+
 def _round(v: float) -> float:
     return float(f"{v:.4g}")
 
 
-def write_params_file(path: Path, scenario_name: str, values: Mapping[str, float], description: str) -> None:
-    """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file)."""
-    doc = {"scenario": scenario_name, "description": description, "parameters": {k: v for k, v in values.items()}}
-    text = "# written by `summitry calibrate`; use with: summitry run " + scenario_name + " --params " + path.name + "\n"
+def write_params_file(path: Path, scenario_name: str | None, values: Mapping[str, float], description: str) -> None:
+    """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file).
+
+    Without ``scenario_name`` the file names no scenario, and any scenario with these parameters accepts it.
+    """
+    doc: dict[str, Any] = {"scenario": scenario_name} if scenario_name is not None else {}
+    doc |= {"description": description, "parameters": {k: v for k, v in values.items()}}
+    text = "# written by `summitry calibrate`; use with: summitry run " + (scenario_name or "SCENARIO") + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     write_atomically(path, lambda p: Path(p).write_text(text))
 

@@ -51,12 +51,13 @@ from sim.experiments.calibration import (
     _backtest_brief,
     _round,
     calibration_priors,
-    marginal_summary,
     posterior_figure,
     posterior_rows,
     write_params_file,
     write_posterior_html,
 )
+from sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
+from sim.experiments.calibration import weighted_summary as weighted_summary
 from sim.experiments.executors import make_executor
 from sim.patterns import occurrences, score_patterns, weighted_score
 from sim.results.run_result import RunResult, _jsonable, versions
@@ -107,9 +108,15 @@ def summary_names(scenario: Scenario) -> list[str]:
     return names
 
 
+def summary_kind(name: str) -> str:
+    """``pattern`` or ``gap``, with or without a joint fit's ``CASE/`` prefix (``hanoi-2019/gap.walk-away``: ``gap``)."""
+    head = name.split(".", 1)[0]
+    return head.split("/", 1)[1] if "/" in head else head
+
+
 def observed(names: Sequence[str]) -> dict[str, float]:
     """What the record says for each summary: every pattern met (1), every event in its window (0 weeks off)."""
-    return {n: (1.0 if n.startswith("pattern.") else 0.0) for n in names}
+    return {n: (1.0 if summary_kind(n) == "pattern" else 0.0) for n in names}
 
 
 def timing_gap(steps_of_events: Sequence[int], window: tuple[int, int], horizon: int) -> float:
@@ -183,7 +190,7 @@ def replicate_scales(pilot: Sequence[Sequence[Mapping[str, float]]], names: Sequ
                 ss += float(((v - v.mean()) ** 2).sum())
                 dof += len(v) - 1
         sd = math.sqrt(ss / dof) if dof else 0.0
-        floor = PATTERN_FLOOR if n.startswith("pattern.") else GAP_FLOOR
+        floor = PATTERN_FLOOR if summary_kind(n) == "pattern" else GAP_FLOOR
         out[n] = max(sd, floor) / math.sqrt(runs_per_particle)
     return out
 
@@ -302,7 +309,7 @@ def run_particles(task: ParticleTask) -> tuple[int, list[tuple[int, Any]]]:
 @dataclass(frozen=True)
 class PilotTask:
     batch: int
-    simulator: Simulator
+    simulator: Any  # a Simulator, or a joint fit's (sim.experiments.joint.JointSimulator)
     draws: tuple[tuple[int, tuple[float, ...]], ...]
 
 
@@ -401,35 +408,6 @@ def make_sampler(
 # ------------------------------------------------------------- calibration
 
 
-def weighted_quantile(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray, q: float) -> float:
-    """The q-quantile of a weighted sample: the smallest value whose cumulative weight reaches q of the total.
-
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.5)
-    1.0
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.6)
-    2.0
-    >>> weighted_quantile([3.0, 1.0, 2.0], [0.2, 0.5, 0.3], 0.95)
-    3.0
-    """
-    v = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    order = np.argsort(v, kind="stable")
-    cum = np.cumsum(w[order]) / w.sum()
-    k = int(np.searchsorted(cum, q - 1e-12, side="left"))
-    return float(v[order][min(k, len(v) - 1)])
-
-
-def weighted_summary(particles: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
-    """Per parameter: prior, weighted median, 5/25/75/95% quantiles, min-max and the narrowing (as the rejection method's)."""
-    w = particles["weight"].to_numpy(dtype=float)
-    return {
-        path: marginal_summary(
-            particles[f"param.{path}"].to_numpy(dtype=float), lambda v, q: weighted_quantile(v, w, q), prior, integer.get(path, False)
-        )
-        for path, prior in priors.items()
-    }
-
-
 def _keys(n: int) -> tuple[str, ...]:
     return tuple(f"p{i:02d}" for i in range(n))
 
@@ -445,9 +423,9 @@ def _settings(scenario: Scenario, priors: Mapping[str, tuple[float, float]], cfg
     }
 
 
-def check_settings(out: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The stored smc.json of ``out`` when it matches ``settings`` (None when there is none); SMCStateError when it differs."""
-    path = out / "smc.json"
+def check_settings(out: Path, settings: Mapping[str, Any], name: str = "smc.json") -> dict[str, Any] | None:
+    """The stored settings (``out/name``) when they match ``settings`` (None when there are none); SMCStateError when they differ."""
+    path = out / name
     if not path.exists():
         return None
     try:
@@ -516,8 +494,57 @@ def _pilot(sim: Simulator, priors: Mapping[str, tuple[float, float]], draws: int
     return [got[i] for i in range(draws)]
 
 
+@dataclass(frozen=True)
+class SMCProblem:
+    """What the SMC stage fits: a simulator, its summaries and weights, and the groups whose distances add up (a case each)."""
+
+    simulator: Any  # keys, overrides(par), replicates(values, generation, index), __call__(par); picklable
+    names: tuple[str, ...]
+    weights: Mapping[str, float]
+    groups: tuple[tuple[str, ...], ...]
+    settings: Mapping[str, Any]
+    integer: Mapping[str, bool]
+
+
+def grouped_distance(
+    x: Mapping[str, float],
+    x_0: Mapping[str, float],
+    scales: Mapping[str, float],
+    weights: Mapping[str, float],
+    groups: Sequence[Sequence[str]],
+) -> float:
+    """The sum over groups of :func:`scaled_distance` on each group's summaries (one group: that distance itself).
+
+    >>> x, x0, one = {"a": 0.5, "b": 3.0}, {"a": 1.0, "b": 0.0}, {"a": 1.0, "b": 1.0}
+    >>> grouped_distance(x, x0, {"a": 0.25, "b": 1.0}, one, [["a"], ["b"]])  # |0.5 / 0.25| + |3 / 1|
+    5.0
+    """
+    return sum(scaled_distance(x, x_0, {k: scales[k] for k in g}, weights) for g in groups)
+
+
+def single_problem(scenario_arg: str, priors: Mapping[str, tuple[float, float]], cfg: Mapping[str, Any], seed: int) -> SMCProblem:
+    """One scenario's calibration as an :class:`SMCProblem` (one group)."""
+    scenario = load_scenario(scenario_arg)
+    raw, _, source = load_raw(scenario_arg)
+    pmap = parameter_map(scenario)
+    paths = tuple(priors)
+    integer = {k: bool(pmap[k][1].integer) for k in paths}
+    names = tuple(summary_names(scenario))
+    sim = Simulator(
+        json.dumps(raw, default=str),
+        source,
+        _keys(len(paths)),
+        paths,
+        tuple(integer[p] for p in paths),
+        names,
+        int(cfg["runs_per_particle"]),
+        seed,
+    )
+    return SMCProblem(sim, names, summary_weights(scenario, names), (names,), _settings(scenario, priors, cfg, seed), integer)
+
+
 def run_smc(
-    scenario_arg: str,
+    problem: str | SMCProblem,
     out: Path,
     priors: Mapping[str, tuple[float, float]],
     cfg: Mapping[str, Any],
@@ -527,21 +554,17 @@ def run_smc(
     progress: ProgressFn | None = None,
     on_generation: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[SMCRun, dict[str, Any]]:
-    """The ABC-SMC stage: (its populations, its stored settings). Every finished generation is in out/smc.db."""
-    scenario = load_scenario(scenario_arg)
-    raw, _, source = load_raw(scenario_arg)
-    pmap = parameter_map(scenario)
-    paths = tuple(priors)
-    integer = {k: bool(pmap[k][1].integer) for k in paths}
-    keys = _keys(len(paths))
-    names = tuple(summary_names(scenario))
-    settings = _settings(scenario, priors, cfg, seed)
+    """The ABC-SMC stage of a scenario (or of any :class:`SMCProblem`, e.g. a joint fit): (its populations, its stored settings).
+
+    Every finished generation is in out/smc.db.
+    """
+    if isinstance(problem, str):
+        problem = single_problem(problem, priors, cfg, seed)
+    sim, names, settings, integer = problem.simulator, problem.names, problem.settings, problem.integer
+    keys, paths = sim.keys, tuple(priors)
     stored = check_settings(out, settings)
     if stored is not None and not resume:
         raise SMCStateError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
-    sim = Simulator(
-        json.dumps(raw, default=str), source, keys, paths, tuple(integer[p] for p in paths), names, int(cfg["runs_per_particle"]), seed
-    )
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "smc.db"
     if stored is None:
@@ -553,14 +576,14 @@ def run_smc(
         text = json.dumps(stored, indent=2, sort_keys=True) + "\n"
         write_atomically(out / "smc.json", lambda p: Path(p).write_text(text))
     scales = {k: float(v) for k, v in stored["scales"].items()}
-    weights = summary_weights(scenario, names)
+    weights, groups = problem.weights, problem.groups
     x_0 = observed(names)
 
     pyabc = _pyabc()
 
     class _Distance(pyabc.Distance):  # type: ignore[misc, name-defined]
         def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
-            return scaled_distance(x, x_0, scales, weights)
+            return grouped_distance(x, x_0, scales, weights, groups)
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in zip(keys, priors.values(), strict=True)})
     db = "sqlite:///" + str(db_path.resolve())

@@ -28,6 +28,7 @@ from sim.errors import ParameterError, ScenarioError
 from sim.limits import LinearLimit
 from sim.parameters import DEFAULT_RANGES, ModelParameters
 from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from sim.scenario import overrides as parameter_paths
 from sim.scenario.limit_check import check_limits
 from sim.scenario.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
 from sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
@@ -362,6 +363,11 @@ class Scenario(_Data):
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Sweep ranges by parameter path; defaults for model parameters."
     )
+    calibration: parameter_paths.CalibrationDeclaration | None = Field(
+        None,
+        exclude=True,  # it changes no run: not in the document a run records, nor in the content hash
+        description="What a joint calibration (`summitry calibrate CASE1 CASE2 ...`) fits per case; changes no run.",
+    )
 
     @cached_property
     def catalogue(self) -> dict[str, SignalKind]:
@@ -558,6 +564,10 @@ def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, Sig
             continue
         if not lo <= value <= hi:
             problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
+    if sc.calibration is not None:
+        problems.extend(
+            (("calibration", "case_specific", i), m) for i, m in parameter_paths.case_specific_problems(sc, sc.calibration.case_specific)
+        )
     known_caps = sorted({k.requires for k in catalogue.values() if k.requires})
     for sid, side in sc.sides.items():
         for j, cap in enumerate(side.capabilities):

@@ -30,11 +30,11 @@ from typing import Any
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ParameterError
 from sim.parameters import DEFAULT_RANGES
-from sim.scenario.loading import parse_document, read_text
+from sim.scenario.loading import close_matches, parse_document, read_text
 from sim.signals import Effect, SignalKind, TrustEffect
 
 RawLoc = tuple[str | int, ...]
@@ -314,6 +314,39 @@ def canonical(sc: Any, path: str, pmap: Mapping[str, Any] | None = None) -> str:
         if cand in pmap:
             return cand
     raise KeyError(path)
+
+
+class CalibrationDeclaration(BaseModel):
+    """A scenario's ``calibration`` block: how a joint calibration over several cases treats its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_specific: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Parameter paths (as `summitry params` lists them, e.g. trump.traits.impulsiveness) that a joint "
+        "calibration fits for this case alone; every other parameter is shared by the cases fitted together.",
+    )
+
+
+def case_specific_problems(sc: Any, paths: list[str]) -> list[tuple[int, str]]:
+    """A scenario's ``calibration.case_specific`` paths that name no parameter, or one named twice: (item, message)."""
+    pmap = parameter_map(sc)
+    seen: dict[str, int] = {}
+    out: list[tuple[int, str]] = []
+    for i, path in enumerate(paths):
+        try:
+            key = canonical(sc, path, pmap)
+        except KeyError:
+            near = close_matches(path, [*pmap, *(k.removeprefix("parameters.") for k in pmap)], n=3)
+            out.append(
+                (i, f"no parameter {path!r}" + (f"; close matches: {', '.join(near)}" if near else "; `summitry params` lists them"))
+            )
+            continue
+        if key in seen:
+            out.append((i, f"{path!r} is declared twice (first as item {seen[key]})"))
+        seen.setdefault(key, i)
+    return out
 
 
 def parameter_value(sc: Any, path: str) -> float:
