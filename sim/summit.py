@@ -267,10 +267,11 @@ class SummitProcess:
         when it walks away from an offer it rejected: sides in ``rejected``)
         plus the forecast gain in the best offer one could make the other side
         that the walk-away's pressure buys (:meth:`walk_leverage`), discounted
-        by patience over the weeks to a next summit, minus the rapport it
-        spends. A declaration is
+        by patience over the weeks to a next summit. A declaration is
         worth the relief of the side's need for a win and the trust it builds,
         less for each earlier summit that ended without a deal, plus rapport.
+        Rapport counts once, on the declaration's side of the comparison
+        (walking is compared with declaring, so it is what walking gives up).
         """
         s = self.state
         p = self.params
@@ -285,11 +286,9 @@ class SummitProcess:
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
             deal_gain = gains[(c, o)] if gains is not None else self.deal_gain(c, o)
             now, after = self.walk_leverage(c, o, deal_gain)
-            rapport = float(s.rapport[li, o])
             walk = (
                 p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0)
                 + p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
-                - p.theta_rapport * rapport
             )
             out[c] = (walk, decl_values[c])
         return out
