@@ -196,7 +196,7 @@ def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str
 def _imports_the_copy(tree: Path) -> bool:
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
     out = subprocess.run(
-        [sys.executable, "-c", "import sim, agents; print(sim.__file__); print(agents.__file__)"],
+        [sys.executable, "-c", "import summitry.sim, agents; print(sim.__file__); print(agents.__file__)"],
         cwd=tree,
         env=env,
         capture_output=True,

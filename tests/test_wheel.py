@@ -48,7 +48,7 @@ def test_wheel_ships_the_scenarios_and_runs_from_another_directory(tmp_path: Pat
 
     def summitry(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(py), "-c", "import sys; from sim.cli import main; main(sys.argv[1:])", *args],
+            [str(py), "-c", "import sys; from summitry.sim.cli import main; main(sys.argv[1:])", *args],
             cwd=elsewhere,
             env={**env, "COLUMNS": "200"},
             capture_output=True,
@@ -56,7 +56,9 @@ def test_wheel_ships_the_scenarios_and_runs_from_another_directory(tmp_path: Pat
             check=False,
         )
 
-    where = subprocess.run([str(py), "-c", "import sim; print(sim.__file__)"], cwd=elsewhere, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(py), "-c", "import summitry.sim; print(sim.__file__)"], cwd=elsewhere, capture_output=True, text=True, check=True
+    )
     assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout
     r = summitry("scenarios")
     assert r.returncode == 0, r.stderr
@@ -71,7 +73,7 @@ def test_wheel_ships_the_scenarios_and_runs_from_another_directory(tmp_path: Pat
         [
             str(py),
             "-c",
-            "from dashboard.app import create_app; from dashboard.about import ODD_FILE; print(ODD_FILE);"
+            "from summitry.dashboard.app import create_app; from summitry.dashboard.about import ODD_FILE; print(ODD_FILE);"
             "r = create_app('teaching', warm=False).server.test_client().get('/docs/ODD'); print(r.status_code, b'id=\"74-trust-log-odds-form\"' in r.data)",
         ],
         cwd=elsewhere,
