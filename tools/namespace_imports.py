@@ -12,7 +12,8 @@ import snippets of the Markdown files (README.md, CONTRIBUTING.md, docs/):
   that file, the dotted uses ``sim.x.name`` -> ``summitry.sim.x.name``;
 - a string that is exactly a module path of the repository (``"sim.report"``, ``"sim.cli:main"``,
   ``"dashboard.callbacks.export.name"`` as ``monkeypatch.setattr`` takes it) -> the same with ``summitry.``;
-- ``python -m sim.cli`` -> ``python -m summitry.sim.cli``.
+- ``python -m sim.cli`` -> ``python -m summitry.sim.cli``;
+- ``resources.files("sim")`` -> ``resources.files("summitry.sim")``.
 
 File paths (``sim/trust.py``) do not change: the folders stay where they are. The script is idempotent (a
 rewritten name starts with ``summitry.``, which no pattern matches again), so it can be run again after merging
@@ -49,6 +50,8 @@ _FROM = re.compile(rf"(?<![\w.])from ({_PKG})({_DOTTED}) import\b")
 _IMPORT = re.compile(rf"(^[ \t]*|;\s*|[\"']\s*)import ({_PKG})({_DOTTED})\b(\s+as\s+\w+)?", re.M)
 # `python -m sim.cli`, in a command line or an argument list
 _DASH_M = re.compile(rf"(-m\s+|[\"']-m[\"'],\s*[\"'])({_PKG})({_DOTTED})\b")
+# a package named to importlib.resources: `resources.files("sim")`
+_RESOURCE = re.compile(rf"(\bfiles\(\s*)([\"'])({_PKG})\2")
 # a string literal that is exactly a dotted name starting with one of the packages (optionally `:attribute`)
 _STRING = re.compile(rf"([\"'])({_PKG})((?:\.[A-Za-z_]\w*)+)(:[A-Za-z_]\w*)?\1")
 
@@ -83,6 +86,7 @@ def rewrite_python(text: str) -> str:
         use = re.compile(rf"(?<![\w.\"'/])({'|'.join(sorted(bare))})((?:\.[A-Za-z_]\w*)+)")
         text = use.sub(lambda m: f"{NAMESPACE}.{m[1]}{m[2]}" if _is_module(m[1] + m[2]) else m[0], text)
     text = _DASH_M.sub(lambda m: f"{m[1]}{NAMESPACE}.{m[2]}{m[3]}", text)
+    text = _RESOURCE.sub(lambda m: f"{m[1]}{m[2]}{NAMESPACE}.{m[3]}{m[2]}", text)
     return _STRING.sub(lambda m: f"{m[1]}{NAMESPACE}.{m[2]}{m[3]}{m[4] or ''}{m[1]}" if _is_module(m[2] + m[3]) else m[0], text)
 
 
