@@ -29,7 +29,7 @@ def odd_file() -> Path:
         return checkout
     from importlib import resources
 
-    installed = resources.files("dashboard") / "docs" / "ODD.md"
+    installed = resources.files("summitry.dashboard") / "docs" / "ODD.md"
     return installed if isinstance(installed, Path) else Path(str(installed))
 
 

@@ -55,7 +55,7 @@ def _builtin_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "scenarios"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
-    installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
+    installed = resources.files("summitry.sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
     return installed if isinstance(installed, Path) else Path(str(installed))
 
 
