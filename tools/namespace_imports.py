@@ -12,7 +12,8 @@ import snippets of the Markdown files (README.md, CONTRIBUTING.md, docs/):
   that file, the dotted uses ``sim.x.name`` -> ``summitry.sim.x.name``;
 - a string that is exactly a module path of the repository (``"sim.report"``, ``"sim.cli:main"``,
   ``"dashboard.callbacks.export.name"`` as ``monkeypatch.setattr`` takes it) -> the same with ``summitry.``;
-- ``python -m sim.cli`` -> ``python -m summitry.sim.cli``;
+- ``python -m sim.cli`` -> ``python -m summitry.sim.cli``; in Markdown, a module or its attribute in code quotes
+  (```sim.report.write_run_report```) -> the same with ``summitry.``;
 - ``resources.files("sim")`` -> ``resources.files("summitry.sim")``.
 
 File paths (``sim/trust.py``) do not change: the folders stay where they are. The script is idempotent (a
@@ -93,6 +94,8 @@ def rewrite_python(text: str) -> str:
 def rewrite_markdown(text: str) -> str:
     """Import snippets and ``python -m`` lines of a Markdown file (prose naming a file path is left alone)."""
     text = _FROM.sub(lambda m: f"from {NAMESPACE}.{m[1]}{m[2]} import", text)
+    # a module or one of its names in code quotes: `sim.report.write_run_report(...)`
+    text = re.sub(rf"`({_PKG})((?:\.[A-Za-z_]\w*)+)", lambda m: f"`{NAMESPACE}.{m[1]}{m[2]}" if _is_module(m[1] + m[2]) else m[0], text)
     text = re.sub(rf"(`|^\s*(?:>>> )?)import ({_PKG})({_DOTTED})\b", lambda m: f"{m[1]}import {NAMESPACE}.{m[2]}{m[3]}", text, flags=re.M)
     return _DASH_M.sub(lambda m: f"{m[1]}{NAMESPACE}.{m[2]}{m[3]}", text)
 
