@@ -52,8 +52,7 @@ BUILTIN_PACKAGE = "summitry.sim.builtin_scenarios"
 
 def _builtin_dir() -> Path:
     """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
-    here = Path(__file__).resolve().parents[2]
-    # the checkout (sim/ beside scenarios/), or a copy laid out as it is imported, summitry/sim beside scenarios/ (mutmut's)
+    here = Path(__file__).resolve().parents[2]  # the checkout, or a copy laid out as imported (summitry/sim beside scenarios/: mutmut's)
     for checkout in (here / "scenarios", here.parent / "scenarios"):
         if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
             return checkout
