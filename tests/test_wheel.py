@@ -4,6 +4,7 @@ directory."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -46,10 +47,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
-    """(the fresh venv, a directory outside the checkout, the environment): summitry and openai-agents installed."""
-    tmp = tmp_path_factory.mktemp("wheel")
+    """(the fresh venv, a directory outside the checkout, the environment): summitry and openai-agents installed.
+
+    Built once per session: pytest-xdist's workers share it (under a lock) in the session's temporary directory."""
+    base = tmp_path_factory.getbasetemp()
+    tmp = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "summitry-wheel"
+    tmp.mkdir(exist_ok=True)
+    with (tmp / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (tmp / "done").exists():
+            _install(tmp)
+            (tmp / "done").touch()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return tmp / "venv", tmp / "elsewhere", {**env, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+
+
+def _install(tmp: Path) -> None:
     clone = _fresh_clone(tmp / "clone")
     # a fresh venv; summitry's dependencies seen through a .pth to this venv's site-packages (.pth files there, such as
     # the editable install's finder, are not processed, so the checkout stays invisible)
@@ -69,10 +84,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     assert WHEELHOUSE.is_dir(), f"no {WHEELHOUSE}: `make install` keeps openai-agents' wheels there"
     r = subprocess.run([*pip, "--no-index", "--find-links", str(WHEELHOUSE), pin], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
-    elsewhere = tmp / "elsewhere"
-    elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    return env_dir, elsewhere, {**env, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    (tmp / "elsewhere").mkdir()
 
 
 def _site(env_dir: Path) -> Path:
