@@ -8,13 +8,23 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test lint typecheck unit bench recovery calibrate-check run-cost spike clock-check fuzz mutate mutate-again mutation-score schema browser-deps clean
 
+# the install also keeps the wheels of the coexist extra (openai-agents) in .venv/wheelhouse: tests/test_wheel.py installs
+# them beside summitry in a fresh venv, offline
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip download -q --only-binary=:all: -d $(VENV)/wheelhouse $$($(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['coexist'])")
 	touch $(STAMP)
 
-install: $(STAMP)
+# summitry/: three symbolic links (sim -> ../sim, agents -> ../agents, dashboard -> ../dashboard) through which mypy
+# and mutmut see the modules under their installed names (CONTRIBUTING.md, "Import names"); made here, not kept in git
+NS_LINKS := summitry/sim summitry/agents summitry/dashboard
+$(NS_LINKS):
+	mkdir -p summitry
+	ln -sfn ../$(notdir $@) $@
+
+install: $(STAMP) $(NS_LINKS)
 
 MUTATE_STAMP := $(VENV)/.installed-mutate
 $(MUTATE_STAMP): $(STAMP) pyproject.toml
@@ -88,10 +98,10 @@ fuzz: install
 
 ## mutate: mutation testing (mutmut, config in pyproject's [tool.mutmut]) of the mechanism modules and the
 ## decision rule, then the score per module. A fresh run each time (about 45 min on two cores for all of it);
-## MUTANTS narrows it to mutant-name globs, e.g. make mutate MUTANTS="sim.trust.* agents.policy.x_quantal_choice*"
+## MUTANTS narrows it to mutant-name globs, e.g. make mutate MUTANTS="summitry.sim.trust.* summitry.agents.policy.x_quantal_choice*"
 MUTANTS ?=
 MUTATE_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
-mutate: $(MUTATE_STAMP)
+mutate: $(MUTATE_STAMP) $(NS_LINKS)
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
 	$(PY) tools/mutation_score.py --survivors

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
-from sim.signals import Signal  # the record lives with the signal catalogue; re-exported here for agents
+from summitry.sim.signals import Signal  # the record lives with the signal catalogue; re-exported here for agents
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
-    from sim.signals import SignalKind
+    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.signals import SignalKind
 
 __all__ = ["DiplomaticAgent", "Signal"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.base import DiplomaticAgent
-from sim.roles import HAWKISH_ROLES
+from summitry.agents.base import DiplomaticAgent
+from summitry.sim.roles import HAWKISH_ROLES
 
 
 class Faction(DiplomaticAgent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.base import DiplomaticAgent
+from summitry.agents.base import DiplomaticAgent
 
 
 class ThirdParty(DiplomaticAgent):

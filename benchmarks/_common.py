@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import write_atomically
+from summitry.sim.atomic import write_atomically
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

@@ -117,7 +117,7 @@ def dashboard_with_noop(scenario: str) -> Any:
     """The dashboard plus one button whose callback echoes its clicks (the baseline round trip)."""
     from dash import Input, Output, html
 
-    from dashboard.app import create_app
+    from summitry.dashboard.app import create_app
 
     app = create_app(default_scenario=scenario)
     serve_layout = app.layout
@@ -174,7 +174,7 @@ def browser() -> Any:
 def load_time(driver: Any, url: str, graph_id: str | list[str]) -> float:
     """Milliseconds from navigation to the graph drawn with data (a list: every one of those graphs drawn and
     laid out, and the event log's first rows shown)."""
-    from dashboard import ids
+    from summitry.dashboard import ids
 
     driver.get("about:blank")
     driver.get(url)
@@ -229,7 +229,7 @@ def page_bytes(app: Any, query: str) -> int:
 def step_clicks(driver: Any, url: str | None, n: int) -> tuple[list[float], list[float]]:
     """``n`` step clicks (forward to the end, then back, and so on) on the page at ``url`` (None: the page open),
     each followed by a no-op round trip: (click latencies, no-op latencies) in ms."""
-    from dashboard import ids
+    from summitry.dashboard import ids
 
     if url is not None:
         t0 = time.monotonic()
@@ -262,7 +262,7 @@ def step_clicks(driver: Any, url: str | None, n: int) -> tuple[list[float], list
 
 def big_scenario_text() -> str:
     """The scenario ``summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1`` writes."""
-    from sim.scenario.generate import dump, generate
+    from summitry.sim.scenario.generate import dump, generate
 
     return dump(generate(1000, 10000, 2, seed=1))
 
@@ -293,7 +293,7 @@ def main() -> None:
             server.close()
         return
 
-    from dashboard import ids
+    from summitry.dashboard import ids
 
     every_graph = [ids.TRUST, ids.PRESSURE, ids.ZONE, ids.STANCE, ids.HEATMAP, ids.ISSUES, ids.NETWORK]
     loads = first_loads(
@@ -430,7 +430,7 @@ def main() -> None:
 
 def screenshots(driver: Any, url: str, out: Path) -> None:
     """docs/dashboard.png (the default scenario mid-run) and docs/dashboard-fork.png (a fork at Hanoi)."""
-    from dashboard import ids
+    from summitry.dashboard import ids
 
     out.mkdir(parents=True, exist_ok=True)
     driver.get(url + "/?scenario=singapore-2018&seed=0&step=10")

@@ -66,7 +66,7 @@ def summitry_exe() -> list[str]:
     found = shutil.which("summitry")
     if found:
         return [found]
-    return [sys.executable, "-c", "from sim.cli import app; app()"]
+    return [sys.executable, "-c", "from summitry.sim.cli import app; app()"]
 
 
 @dataclass
@@ -230,9 +230,9 @@ class Expected:
         self._runs: dict[tuple[str, int], Any] = {}
 
     def matrix(self, scenario: str, seed: int, step: int) -> Any:
-        from sim.figures import trust_matrix_at
-        from sim.run import run_scenario
-        from sim.scenario.document import load_scenario
+        from summitry.sim.figures import trust_matrix_at
+        from summitry.sim.run import run_scenario
+        from summitry.sim.scenario.document import load_scenario
 
         with self._lock:
             if (scenario, seed) not in self._runs:
@@ -490,7 +490,7 @@ def run_load(
     least ``min_cycles`` whole cycles however long they take (so a test's coverage never
     depends on the machine's speed).
     """
-    from sim.scenario.document import builtin_names
+    from summitry.sim.scenario.document import builtin_names
 
     own = server is None
     server = server or start_server()

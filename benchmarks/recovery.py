@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.experiments.calibration import default_parameters
-from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
-from sim.run import run_scenario
-from sim.scenario.document import apply_overrides, load_raw, load_scenario, validate_data
-from sim.scenario.overrides import parameter_map
+from summitry.sim.experiments.calibration import default_parameters
+from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import apply_overrides, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.overrides import parameter_map
 
 CASE = "teaching"
 OUTCOME_KINDS = ("walk_away", "agreement")

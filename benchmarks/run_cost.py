@@ -43,11 +43,11 @@ from mesa.discrete_space import CellAgent, Network
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, record
 
-from agents import policy
-from sim.influence import influence_graph
-from sim.model import DiplomacyModel
-from sim.run import run_scenario
-from sim.scenario.document import Scenario, load_scenario
+from summitry.agents import policy
+from summitry.sim.influence import influence_graph
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import Scenario, load_scenario
 
 
 class Reader(mesa.Agent):

@@ -25,10 +25,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of, record
 
-from sim.influence import fj_step
-from sim.model import DiplomacyModel
-from sim.scenario.document import validate_data
-from sim.scenario.generate import generate
+from summitry.sim.influence import fj_step
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import validate_data
+from summitry.sim.scenario.generate import generate
 
 
 class Noop(mesa.Agent):
@@ -66,9 +66,9 @@ def step_cost(n: int, e: int, steps: int = 5) -> float:
 
 MEMORY_CHILD = """
 import resource, sys, time
-from sim.scenario.generate import generate
-from sim.scenario.document import validate_data
-from sim.run import run_scenario
+from summitry.sim.scenario.generate import generate
+from summitry.sim.scenario.document import validate_data
+from summitry.sim.run import run_scenario
 data = generate(100_000, 1_000_000, 2, seed=1, steps=100)
 data["parameters"] = {"e_crit": 1.0, "e_weeks": 52}  # as NO_ESCALATION: all 100 steps are run
 sc = validate_data(data, "synthetic-100k")

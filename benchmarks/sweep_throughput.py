@@ -21,9 +21,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import record
 
-from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from sim.experiments.spec import load_spec
-from sim.experiments.sweep import run_sweep
+from summitry.sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from summitry.sim.experiments.spec import load_spec
+from summitry.sim.experiments.sweep import run_sweep
 
 
 def spec_file(tmp: Path, scenario: str, runs: int, steps: int | None = None) -> Path:

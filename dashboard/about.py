@@ -16,7 +16,7 @@ from typing import Any
 
 from dash import Dash, html
 
-from sim.labels import MODE_HELP, kind_label
+from summitry.sim.labels import MODE_HELP, kind_label
 
 DOCS_ROUTE = "/docs/ODD"
 """Where the server renders the ODD description of the model."""
@@ -29,7 +29,7 @@ def odd_file() -> Path:
         return checkout
     from importlib import resources
 
-    installed = resources.files("dashboard") / "docs" / "ODD.md"
+    installed = resources.files("summitry.dashboard") / "docs" / "ODD.md"
     return installed if isinstance(installed, Path) else Path(str(installed))
 
 
@@ -140,7 +140,7 @@ def odd_link(heading: str, prefix: str = "") -> str:
 
 def signal_classes() -> dict[str, list[str]]:
     """Kinds of the default catalogue by the class the network draws them in (conciliatory, hostile, neutral)."""
-    from sim import figures as F
+    from summitry.sim import figures as F
 
     out: dict[str, list[str]] = {c: [] for c in F.SIGNAL_CLASSES}
     for kind in F._default_catalogue():
@@ -150,7 +150,7 @@ def signal_classes() -> dict[str, list[str]]:
 
 def signal_legend(detailed: bool = False) -> html.Div:
     """The colours of the network's signal arrows and what each class of signal does; with ``detailed``, its kinds."""
-    from sim import figures as F
+    from summitry.sim import figures as F
 
     classes = signal_classes()
     items = []

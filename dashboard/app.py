@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 from dash import Dash, html
 from dash.exceptions import DependencyException
 
-from dashboard.about import register_docs
-from dashboard.cache import LRUCache
-from dashboard.callbacks import initial_state, register, report_writer
-from dashboard.layout import build_layout
-from dashboard.security import LOOPBACK_NAMES, harden
-from dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, UploadStore
-from dashboard.style import index_page
+from summitry.dashboard.about import register_docs
+from summitry.dashboard.cache import LRUCache
+from summitry.dashboard.callbacks import initial_state, register, report_writer
+from summitry.dashboard.layout import build_layout
+from summitry.dashboard.security import LOOPBACK_NAMES, harden
+from summitry.dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, UploadStore
+from summitry.dashboard.style import index_page
 
 #: The scenario the dashboard opens on.
 DEFAULT_SCENARIO = "singapore-2018"
@@ -64,9 +64,9 @@ def read_scenario_file(path: Path) -> tuple[str, str]:
 
     Raises ScenarioError (file:line: field: problem) when the file cannot be read or is not a valid scenario.
     """
-    from sim.errors import ScenarioError
-    from sim.scenario.document import load_scenario_text
-    from sim.scenario.loading import read_text
+    from summitry.sim.errors import ScenarioError
+    from summitry.sim.scenario.document import load_scenario_text
+    from summitry.sim.scenario.loading import read_text
 
     text = read_text(path, "scenario", ScenarioError)
     load_scenario_text(text, str(path))

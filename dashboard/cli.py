@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.scenario.overrides import load_params_file
+from summitry.sim.scenario.overrides import load_params_file
 
 
 def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float], ref: str | None = None) -> str:
@@ -18,9 +18,9 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
     >>> dashboard_url("127.0.0.1", 8050, "teaching", {"kappa": 3})
     'http://127.0.0.1:8050/?scenario=teaching&seed=0&step=0&parameters.kappa=3'
     """
-    from dashboard.callbacks import build_query
-    from sim.scenario.document import load_scenario
-    from sim.scenario.overrides import canonical, parameter_value
+    from summitry.dashboard.callbacks import build_query
+    from summitry.sim.scenario.document import load_scenario
+    from summitry.sim.scenario.overrides import canonical, parameter_value
 
     sc = load_scenario(scenario, {k: str(v) for k, v in overrides.items()}) if overrides else load_scenario(scenario)
     canon = {canonical(sc, k): parameter_value(sc, canonical(sc, k)) for k in overrides}
@@ -62,11 +62,11 @@ def register(app: typer.Typer) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
         from waitress import serve
 
-        from dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file
-        from dashboard.security import allowed_host_names
-        from dashboard.service import UPLOAD_PREFIX, UploadStore
-        from sim.errors import InputError
-        from sim.scenario.document import builtin_names, load_scenario_text
+        from summitry.dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file
+        from summitry.dashboard.security import allowed_host_names
+        from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore
+        from summitry.sim.errors import InputError
+        from summitry.sim.scenario.document import builtin_names, load_scenario_text
 
         name = scenario
         overrides: dict[str, float] = {}

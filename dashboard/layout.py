@@ -12,9 +12,9 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
-from dashboard import ids
-from dashboard.about import about_panel, signal_legend
-from sim.labels import MODE_HELP, in_unit, kind_label, parameter_label, unit_word
+from summitry.dashboard import ids
+from summitry.dashboard.about import about_panel, signal_legend
+from summitry.sim.labels import MODE_HELP, in_unit, kind_label, parameter_label, unit_word
 
 SPEEDS = [
     {"label": "0.5×", "value": 1600},

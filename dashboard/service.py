@@ -28,15 +28,23 @@ from typing import Any
 
 import numpy as np
 
-from dashboard.cache import LRUCache, canonical, config_hash
-from sim.atomic import write_atomically
-from sim.errors import InputError, ScenarioError
-from sim.figures import carry_forward
-from sim.results.run_result import RunResult, versions
-from sim.run import run_fork, run_scenario
-from sim.runview import principals, run_view
-from sim.scenario.document import BUILTIN_DIR, Scenario, apply_overrides, builtin_names, load_scenario, load_scenario_text, validate_data
-from sim.scenario.overrides import ParameterInfo, parameter_table
+from summitry.dashboard.cache import LRUCache, canonical, config_hash
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError, ScenarioError
+from summitry.sim.figures import carry_forward
+from summitry.sim.results.run_result import RunResult, versions
+from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.runview import principals, run_view
+from summitry.sim.scenario.document import (
+    BUILTIN_DIR,
+    Scenario,
+    apply_overrides,
+    builtin_names,
+    load_scenario,
+    load_scenario_text,
+    validate_data,
+)
+from summitry.sim.scenario.overrides import ParameterInfo, parameter_table
 
 UPLOAD_PREFIX = "upload:"
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.errors import DiskFullError
+from summitry.sim.errors import DiskFullError
 
 STALE_AFTER_SECONDS = 60.0
 """A temporary sibling older than this is taken to be left by a killed write (a live write renews nothing, so

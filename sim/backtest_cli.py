@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +32,7 @@ def _progress() -> Iterator[Any]:
     """
     from rich.progress import TimeElapsedColumn
 
-    from sim.cli import err, plain_progress, progress_bar
+    from summitry.sim.cli import err, plain_progress, progress_bar
 
     if not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1":
         yield plain_progress(err)
@@ -49,7 +49,7 @@ def _progress() -> Iterator[Any]:
 
 
 def _executor_args(executor: str, address: str | None) -> None:
-    from sim.errors import InputError
+    from summitry.sim.errors import InputError
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")
@@ -59,7 +59,7 @@ def _executor_args(executor: str, address: str | None) -> None:
 
 def _check_out(out: Path | None, owned: str) -> None:
     """Refuse an --out that cannot be written, or a directory summitry did not write, before any work."""
-    from sim.outputs import check_out_dir
+    from summitry.sim.outputs import check_out_dir
 
     if out is not None:
         check_out_dir(out, "--out", owned=owned)
@@ -83,8 +83,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
     """The backtest table: pattern, text, steps scored (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
     from rich.table import Table
 
-    from sim.cli import print_table
-    from sim.labels import in_unit
+    from summitry.sim.cli import print_table
+    from summitry.sim.labels import in_unit
 
     t = Table(
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
@@ -155,11 +155,11 @@ def backtest_cmd(
     ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from sim.cli import err, scenario_from_args
-    from sim.errors import InputError
-    from sim.experiments.backtest import backtest, check_patterns
-    from sim.experiments.executors import make_executor
-    from sim.outputs import check_output_path
+    from summitry.sim.cli import err, scenario_from_args
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.backtest import backtest, check_patterns
+    from summitry.sim.experiments.executors import make_executor
+    from summitry.sim.outputs import check_output_path
 
     if out_dir is not None:
         check_output_path(out_dir, "--out")
@@ -239,8 +239,8 @@ def calibrate_cmd(
     ] = None,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
-    from sim.errors import InputError
-    from sim.experiments.executors import dask_security
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.executors import dask_security
 
     _executor_args(executor, address)
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
@@ -256,7 +256,7 @@ def calibrate_cmd(
     common: dict[str, Any] = {"executor": executor, "workers": workers, "address": address, "security": security, "tls": tls}
     common |= {"resume": resume, "seed": seed}
     if len(scenarios) > 1:
-        from sim.calibrate_cli import calibrate_joint_cmd
+        from summitry.sim.calibrate_cli import calibrate_joint_cmd
 
         flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
         flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}
@@ -291,11 +291,11 @@ def calibrate_rejection_cmd(
     """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
     from rich.markup import escape
 
-    from sim.cli import err, resume_command
-    from sim.errors import InputError
-    from sim.experiments.backtest import check_patterns
-    from sim.experiments.calibration import calibrate, default_parameters, parse_ranges
-    from sim.scenario.document import load_scenario
+    from summitry.sim.cli import err, resume_command
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.backtest import check_patterns
+    from summitry.sim.experiments.calibration import calibrate, default_parameters, parse_ranges
+    from summitry.sim.scenario.document import load_scenario
 
     design = given["design"] if given["design"] is not None else "lhs"
     points = given["points"] if given["points"] is not None else 2000
@@ -373,7 +373,7 @@ def calibrate_rejection_cmd(
 def print_posterior(summary: Mapping[str, Any]) -> None:
     from rich.table import Table
 
-    from sim.cli import print_table
+    from summitry.sim.cli import print_table
 
     t = Table(
         title=summary.get("title")
@@ -428,12 +428,12 @@ def calibrate_smc_cmd(
 ) -> None:
     from rich.markup import escape
 
-    from sim.cli import err, resume_command
-    from sim.errors import InputError
-    from sim.experiments.backtest import check_patterns
-    from sim.experiments.calibration import default_parameters, parse_ranges
-    from sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
-    from sim.outputs import check_out_dir, check_output_path
+    from summitry.sim.cli import err, resume_command
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.backtest import check_patterns
+    from summitry.sim.experiments.calibration import default_parameters, parse_ranges
+    from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings
+    from summitry.sim.outputs import check_out_dir, check_output_path
 
     cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}
     check_smc_settings(**cfg, backtest_runs=backtest_runs)
@@ -442,7 +442,7 @@ def calibrate_smc_cmd(
         if (out / "smc.json").exists():
             raise InputError(f"--out {out}: already holds an SMC calibration; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
-    from sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     sc = load_scenario(scenario)
     check_patterns(sc, scenario)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.numeric import clip
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

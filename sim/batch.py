@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import trust as tr
-from sim.numeric import clip
+from summitry.sim import trust as tr
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

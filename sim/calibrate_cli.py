@@ -16,8 +16,8 @@ def _joint_settings(
     method: str, given: Mapping[str, Any], design: str | None, backtest_runs: int | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the method's settings as typed, with the defaults filled in); InputError for an option a joint fit does not take."""
-    from sim.errors import InputError
-    from sim.experiments.joint import budget
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.joint import budget
 
     if backtest_runs is not None:
         raise InputError("--backtest-runs: applies to one scenario; a joint fit writes calibrated-CASE.yaml to backtest each case with")
@@ -51,11 +51,11 @@ def calibrate_joint_cmd(
     """Check the cases and the budget, fit, print the posterior; ``given`` holds the options as typed (None: default)."""
     from rich.markup import escape
 
-    from sim.backtest_cli import _generation_line, _progress, print_posterior
-    from sim.cli import err, resume_command
-    from sim.errors import InputError
-    from sim.experiments.joint import calibrate_joint, load_cases, split_parameters
-    from sim.outputs import check_out_dir, check_output_path
+    from summitry.sim.backtest_cli import _generation_line, _progress, print_posterior
+    from summitry.sim.cli import err, resume_command
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.joint import calibrate_joint, load_cases, split_parameters
+    from summitry.sim.outputs import check_out_dir, check_output_path
 
     settings, cfg = _joint_settings(method, given, design, backtest_runs)
     check_output_path(out, "--out")

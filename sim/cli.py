@@ -22,12 +22,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.atomic import write_atomically
-from sim.errors import DiskFullError, InputError
-from sim.labels import unit_word
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import DiskFullError, InputError
+from summitry.sim.labels import unit_word
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
-    from sim.results.run_result import RunResult
+    from summitry.sim.results.run_result import RunResult
 
 
 def _flags_render_as_flags() -> None:
@@ -216,12 +216,12 @@ def _parse_sets(values: list[str] | None) -> dict[str, str]:
 
 def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | None) -> tuple[Any, dict[str, Any]]:
     """The scenario a command runs: a parameter file's values, then ``--set`` on top; with the overrides used."""
-    from sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     sets: dict[str, Any] = {}
     origins: dict[str, str] = {}
     if params is not None:
-        from sim.scenario.overrides import read_params_file
+        from summitry.sim.scenario.overrides import read_params_file
 
         file_scenario, from_file, origins = read_params_file(params)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
@@ -237,7 +237,7 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
 @app.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios."""
-    from sim.scenario.document import builtin_names, load_scenario
+    from summitry.sim.scenario.document import builtin_names, load_scenario
 
     table = Table(title="Built-in scenarios", show_lines=False)
     table.add_column("name", style="bold")
@@ -253,7 +253,7 @@ def scenarios_cmd() -> None:
 @app.command("validate")
 def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
     """Exit 0 if every file is a valid scenario, 2 with messages if not."""
-    from sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     bad = 0
     for f in files:
@@ -272,10 +272,10 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 @app.command("schema")
 def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
-    from sim.scenario.document import schema_text
+    from summitry.sim.scenario.document import schema_text
 
     if output is not None:
-        from sim.outputs import check_out_file
+        from summitry.sim.outputs import check_out_file
 
         check_out_file(output, "--output", (b'"title": "summitry scenario"',))
     text = schema_text()
@@ -292,9 +292,9 @@ def params_cmd(
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
     """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
-    from sim.clock import per_step_notes
-    from sim.scenario.document import load_scenario
-    from sim.scenario.overrides import accepted_range, parameter_map, parameter_table
+    from summitry.sim.clock import per_step_notes
+    from summitry.sim.scenario.document import load_scenario
+    from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table
 
     sc = load_scenario(scenario)
     pmap = parameter_map(sc)
@@ -340,7 +340,7 @@ def run_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
     """Run one scenario and print a summary; with --out, write run.json, events and series."""
-    from sim.run import run_scenario
+    from summitry.sim.run import run_scenario
 
     if mode not in (None, "free", "forcing"):
         raise InputError(f"--mode {mode}: must be 'free' or 'forcing'")
@@ -349,7 +349,7 @@ def run_cmd(
     if report and out_dir is None:
         raise InputError("--report needs --out DIR (the report is written into the run directory)")
     if out_dir is not None:
-        from sim.outputs import check_out_dir
+        from summitry.sim.outputs import check_out_dir
 
         check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
@@ -374,7 +374,7 @@ def run_cmd(
     if out_dir is not None:
         err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
     if report and out_dir is not None:
-        from sim.report import write_run_report
+        from summitry.sim.report import write_run_report
 
         path = write_run_report(out_dir, out_dir / "report.html")
         err.print(f"wrote {path}", highlight=False)
@@ -393,12 +393,12 @@ def generate_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
-    from sim.scenario.document import validate_data
-    from sim.scenario.generate import dump, generate
+    from summitry.sim.scenario.document import validate_data
+    from summitry.sim.scenario.generate import dump, generate
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    from sim.outputs import check_out_file
+    from summitry.sim.outputs import check_out_file
 
     check_out_file(output, "--output", (b"Generated with summitry generate",))
     try:
@@ -417,7 +417,7 @@ def generate_cmd(
 
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from sim.results.summary import key_events, outcome_sentence
+    from summitry.sim.results.summary import key_events, outcome_sentence
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
@@ -448,7 +448,13 @@ def _register_optional_commands() -> None:
     """Commands that live with their feature: each module has ``register(app)``."""
     import importlib
 
-    for module in ("sim.sweep_cli", "sim.report_cli", "dashboard.cli", "sim.backtest_cli", "sim.holdout_cli"):
+    for module in (
+        "summitry.sim.sweep_cli",
+        "summitry.sim.report_cli",
+        "summitry.dashboard.cli",
+        "summitry.sim.backtest_cli",
+        "summitry.sim.holdout_cli",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import policy
-from sim import trust as tr
-from sim.batch import DeliveryBatch, Shift
-from sim.eventlog import COLUMNS as EVENT_COLUMNS
-from sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
-from sim.numeric import clip
-from sim.outbox import Outbox
-from sim.roles import THIRD_PARTY_ROLES
-from sim.signals import Effect, Signal, SignalKind
-from sim.state import Pledge
+from summitry.agents import policy
+from summitry.sim import trust as tr
+from summitry.sim.batch import DeliveryBatch, Shift
+from summitry.sim.eventlog import COLUMNS as EVENT_COLUMNS
+from summitry.sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
+from summitry.sim.numeric import clip
+from summitry.sim.outbox import Outbox
+from summitry.sim.roles import THIRD_PARTY_ROLES
+from summitry.sim.signals import Effect, Signal, SignalKind
+from summitry.sim.state import Pledge
 
 FloatArray = NDArray[np.float64]
 SIDE_LEVEL: dict[str, str] = {
@@ -42,7 +42,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
 
 class SignalDelivery:

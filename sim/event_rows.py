@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.labels import unit_word
-from sim.signals import Signal, sentence_for
+from summitry.sim.labels import unit_word
+from summitry.sim.signals import Signal, sentence_for
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
 
 class EventRows:

@@ -39,12 +39,12 @@ def holdout_cmd(
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
 ) -> None:
     """Out-of-sample check: calibrate on the record up to --cut (or on --fit) and score the rest (or --score) under prior and posterior."""
-    from sim.backtest_cli import _progress
-    from sim.cli import err
-    from sim.errors import InputError
-    from sim.experiments.holdout import holdout
-    from sim.experiments.joint import budget
-    from sim.outputs import check_out_dir
+    from summitry.sim.backtest_cli import _progress
+    from summitry.sim.cli import err
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.holdout import holdout
+    from summitry.sim.experiments.joint import budget
+    from summitry.sim.outputs import check_out_dir
 
     if executor not in ("local", "serial"):
         raise InputError(f"--executor {executor}: must be local or serial")
@@ -101,7 +101,7 @@ def print_holdout(s: Mapping[str, Any]) -> None:
     """The held-out patterns' scores under prior, posterior and defaults, and the gain of the fit (paired by seed)."""
     from rich.table import Table
 
-    from sim.cli import print_table
+    from summitry.sim.cli import print_table
 
     where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['scored_case']}, fitted on {s['fit']}"
     t = Table(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from sim.numeric import clip
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 

@@ -14,30 +14,30 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import policy
-from agents.base import DiplomaticAgent
-from agents.faction import Faction
-from agents.leader import Leader
-from agents.third_party import ThirdParty
-from sim import bargaining as bg
-from sim import trust as tr
-from sim.batch import DeliveryBatch
-from sim.delivery import SignalDelivery
-from sim.errors import ScenarioError
-from sim.event_rows import EventRows
-from sim.eventlog import EventLog, SentenceRenderer
-from sim.influence import fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
-from sim.labels import unit_count
-from sim.limits import limit_spec, limits_matrix
-from sim.numeric import clip
-from sim.outbox import KindCodes, Outbox
-from sim.recorder import Recorder
-from sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
-from sim.scenario.document import Scenario
-from sim.signals import Signal, SignalKind
-from sim.state import Pledge, State, SummitState
-from sim.state_updates import StateUpdates
-from sim.summit import SummitProcess
+from summitry.agents import policy
+from summitry.agents.base import DiplomaticAgent
+from summitry.agents.faction import Faction
+from summitry.agents.leader import Leader
+from summitry.agents.third_party import ThirdParty
+from summitry.sim import bargaining as bg
+from summitry.sim import trust as tr
+from summitry.sim.batch import DeliveryBatch
+from summitry.sim.delivery import SignalDelivery
+from summitry.sim.errors import ScenarioError
+from summitry.sim.event_rows import EventRows
+from summitry.sim.eventlog import EventLog, SentenceRenderer
+from summitry.sim.influence import fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
+from summitry.sim.labels import unit_count
+from summitry.sim.limits import limit_spec, limits_matrix
+from summitry.sim.numeric import clip
+from summitry.sim.outbox import KindCodes, Outbox
+from summitry.sim.recorder import Recorder
+from summitry.sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
+from summitry.sim.scenario.document import Scenario
+from summitry.sim.signals import Signal, SignalKind
+from summitry.sim.state import Pledge, State, SummitState
+from summitry.sim.state_updates import StateUpdates
+from summitry.sim.summit import SummitProcess
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

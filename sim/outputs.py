@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from summitry.sim.errors import InputError
 
 RUN_FIELDS = frozenset({"scenario", "scenario_hash", "seed", "mode", "steps", "outcome", "metrics", "versions"})
 """Fields every run.json summitry writes has (with ``versions.summitry``)."""

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
-from sim.results.run_result import RunResult
-from sim.scenario.document import Scenario
-from sim.scenario.pattern_fields import Pattern
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.scenario.document import Scenario
+from summitry.sim.scenario.pattern_fields import Pattern
 
 
 def _rows(events: Any) -> list[Mapping[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.numeric import clip
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 

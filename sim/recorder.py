@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sim.scenario.document import SUMMIT_CODES
-from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
+from summitry.sim.scenario.document import SUMMIT_CODES
+from summitry.sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
 
 class Recorder:

@@ -35,14 +35,14 @@ def report_cmd(
     """Write a self-contained HTML report (opens offline) of a saved run, sweep or backtest; --pdf also prints it to A4."""
     from rich.markup import escape
 
-    from sim.cli import err
-    from sim.errors import InputError
-    from sim.report import ExportUnavailableError, export_charts, write_report
+    from summitry.sim.cli import err
+    from summitry.sim.errors import InputError
+    from summitry.sim.report import ExportUnavailableError, export_charts, write_report
 
     if chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
     if charts is not None:
-        from sim.outputs import check_charts_dir
+        from summitry.sim.outputs import check_charts_dir
 
         check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf)
@@ -58,7 +58,7 @@ def report_cmd(
         except ExportUnavailableError as exc:
             err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
         else:
-            from sim.outputs import CHARTS_MARKER
+            from summitry.sim.outputs import CHARTS_MARKER
 
             (charts / CHARTS_MARKER).write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
             err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)

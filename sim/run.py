@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import DiplomacyModel
-from sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
-from sim.scenario.document import Scenario, canonical_json
-from sim.scenario.overrides import canonical, parameter_value
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
+from summitry.sim.scenario.document import Scenario, canonical_json
+from summitry.sim.scenario.overrides import canonical, parameter_value
 
 
 def metrics_of(model: DiplomacyModel) -> dict[str, Any]:

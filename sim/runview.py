@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.results.run_result import RunResult
-from sim.scenario.document import SUMMIT_CODES
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.scenario.document import SUMMIT_CODES
 
 #: One colour per side, everywhere: the first summit side blue, the second red,
 #: further sides from the rest of the list; third parties grey.
@@ -247,8 +247,8 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
     player of c accepts it. The
     thresholds b_k(t) and influences omega_k(t) come from the series.
     """
-    from sim.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
-    from sim.limits import within_limits
+    from summitry.sim.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
+    from summitry.sim.limits import within_limits
 
     view = run_view(result)
     spec = result.manifest["bargaining"]

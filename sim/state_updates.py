@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import bargaining as bg
-from sim import pressure as pr
-from sim import trust as tr
-from sim.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
-from sim.influence import contrarian_mass
-from sim.numeric import clip
+from summitry.sim import bargaining as bg
+from summitry.sim import pressure as pr
+from summitry.sim import trust as tr
+from summitry.sim.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
+from summitry.sim.influence import contrarian_mass
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
 
 class StateUpdates:

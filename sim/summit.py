@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import bargaining as bg
-from sim import trust as tr
-from sim.clock import REINSTATE_WEEKS
-from sim.effects import EFFECTS
-from sim.numeric import clip
-from sim.signals import Signal
+from summitry.sim import bargaining as bg
+from summitry.sim import trust as tr
+from summitry.sim.clock import REINSTATE_WEEKS
+from summitry.sim.effects import EFFECTS
+from summitry.sim.numeric import clip
+from summitry.sim.signals import Signal
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
 
 class SummitProcess:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from sim.errors import RunDirError
-from sim.stats import wilson
+from summitry.sim.errors import RunDirError
+from summitry.sim.stats import wilson
 
 
 def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:

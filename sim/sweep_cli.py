@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
-from sim.labels import METRIC_LABELS, outcome_label
+from summitry.sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.labels import METRIC_LABELS, outcome_label
 
 
 def register(app: typer.Typer) -> None:
@@ -41,18 +41,18 @@ def sweep_cmd(
     from rich.markup import escape
     from rich.progress import TextColumn, TimeElapsedColumn
 
-    from sim.cli import err, plain_progress, progress_bar, resume_command
-    from sim.cli import out as console
-    from sim.errors import InputError
-    from sim.experiments.executors import dask_security, make_executor
-    from sim.experiments.spec import load_spec
-    from sim.experiments.sweep import run_sweep
+    from summitry.sim.cli import err, plain_progress, progress_bar, resume_command
+    from summitry.sim.cli import out as console
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.executors import dask_security, make_executor
+    from summitry.sim.experiments.spec import load_spec
+    from summitry.sim.experiments.sweep import run_sweep
 
     if executor not in ("local", "dask", "serial"):
         raise InputError(f"--executor {executor}: must be local, dask or serial")
     if address is not None and executor != "dask":
         raise InputError("--address needs --executor dask")
-    from sim.outputs import check_out_dir
+    from summitry.sim.outputs import check_out_dir
 
     check_out_dir(out, "--out", owned="sweep")
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
@@ -137,7 +137,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
     """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
     from rich.table import Table
 
-    from sim.sweep_analysis import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
+    from summitry.sim.sweep_analysis import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
 
     manifest = load_manifest(out)
     runs = load_runs(out)
@@ -156,7 +156,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
     for o in shown:
         t.add_column(outcome_label(o), justify="right", no_wrap=True)
     limit = 25
-    from sim.cli import print_table
+    from summitry.sim.cli import print_table
 
     for _, row in merged.head(limit).iterrows():
         cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.labels import outcome_label
-from sim.stats import wilson_bounds
+from summitry.sim.labels import outcome_label
+from summitry.sim.stats import wilson_bounds
 
 PARAM_PREFIX = "param."
 METRIC_PREFIX = "metric."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sim.numeric import clip
+from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
 

@@ -26,7 +26,7 @@ def run_cli(*args: str) -> CliResult:
     """Run ``summitry ARGS`` in this process; returns exit code and output."""
     from rich.console import Console
 
-    import sim.cli as cli
+    import summitry.sim.cli as cli
 
     so, se = io.StringIO(), io.StringIO()
     old_out, old_err = cli.out, cli.err
@@ -51,7 +51,7 @@ def cli() -> Callable[..., CliResult]:
 
 @pytest.fixture(scope="session")
 def teaching():
-    from sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     return load_scenario("teaching")
 
@@ -68,9 +68,9 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
     writes), uploaded to a dashboard service: (service, the page's configuration)."""
     import base64
 
-    from dashboard.callbacks import upload_scenario
-    from dashboard.service import Service
-    from sim.scenario.generate import dump, generate
+    from summitry.dashboard.callbacks import upload_scenario
+    from summitry.dashboard.service import Service
+    from summitry.sim.scenario.generate import dump, generate
 
     service = Service("teaching", cache_size=4, upload_dir=tmp_path_factory.mktemp("uploads"))
     text = dump(generate(1000, 10000, 2, seed=1))

@@ -15,9 +15,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sim.parameters import DEFAULT_RANGES
-from sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
-from sim.scenario.document import Scenario, validate_data
+from summitry.sim.parameters import DEFAULT_RANGES
+from summitry.sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
+from summitry.sim.scenario.document import Scenario, validate_data
 
 DIMENSIONS = ("d", "r", "e")
 CAPABILITIES = ("sanctions", "relief", "exercises", "tests", "dismantle")

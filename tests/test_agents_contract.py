@@ -26,12 +26,12 @@ import mesa
 import numpy as np
 import pytest
 
-from agents.base import DiplomaticAgent, Signal
-from agents.faction import Faction
-from agents.leader import Leader
-from agents.third_party import ThirdParty
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.agents.base import DiplomaticAgent, Signal
+from summitry.agents.faction import Faction
+from summitry.agents.leader import Leader
+from summitry.agents.third_party import ThirdParty
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 
 @cache
@@ -263,8 +263,8 @@ class TestLeaderInRichScenario(AgentContract):
 
 
 def test_bulk_addressing_gives_the_receivers_each_agent_would_pick() -> None:
-    from sim.scenario.document import load_scenario, validate_data
-    from sim.scenario.generate import generate
+    from summitry.sim.scenario.document import load_scenario, validate_data
+    from summitry.sim.scenario.generate import generate
 
     for sc in (load_scenario("hanoi-2019"), validate_data(generate(400, 2_000, 3, seed=5), "<generated>")):
         model = DiplomacyModel(sc, seed=1)

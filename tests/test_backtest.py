@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.backtest_report import backtest_section
-from sim.experiments.backtest import (
+from summitry.sim.backtest_report import backtest_section
+from summitry.sim.experiments.backtest import (
     backtest,
     paired_skill,
     pattern_problems,
     signal_frequencies,
 )
-from sim.experiments.calibration import abc_reject, calibrate
-from sim.patterns import (
+from summitry.sim.experiments.calibration import abc_reject, calibrate
+from summitry.sim.patterns import (
     detail_point,
     is_restraint,
     pattern_window,
@@ -33,8 +33,8 @@ from sim.patterns import (
     timing_score,
     weighted_score,
 )
-from sim.scenario.document import load_scenario
-from sim.scenario.pattern_fields import Pattern
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.scenario.pattern_fields import Pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -386,8 +386,8 @@ def write_record_scenario(tmp_path: Path) -> Path:
     whose first summit_scheduled and summit_held weeks are closest to the
     medians. Its patterns: those two weeks and the outcome's week (credit up to 2 weeks off).
     """
-    from sim.run import run_scenario
-    from sim.scenario.document import apply_overrides, load_raw, validate_data
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import apply_overrides, load_raw, validate_data
 
     raw, _, source = load_raw("teaching")
     raw = apply_overrides(raw, FIXED)
@@ -455,12 +455,12 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 
 
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
-    from sim.experiments.executors import SerialExecutor
-    from sim.experiments.spec import SweepSpec, resolve_spec
-    from sim.experiments.sweep import run_sweep
-    from sim.run import run_scenario
-    from sim.scenario.document import apply_overrides, validate_data
-    from sim.sweep_analysis import load_runs
+    from summitry.sim.experiments.executors import SerialExecutor
+    from summitry.sim.experiments.spec import SweepSpec, resolve_spec
+    from summitry.sim.experiments.sweep import run_sweep
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import apply_overrides, validate_data
+    from summitry.sim.sweep_analysis import load_runs
 
     spec = SweepSpec.model_validate(
         {
@@ -689,7 +689,7 @@ def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, nee
 
 def test_scenarios_with_state_patterns_validate_again_after_a_dump() -> None:
     """A dumped scenario spells out every default (the dashboard and sweeps pass scenarios on as data)."""
-    from sim.scenario.document import validate_data
+    from summitry.sim.scenario.document import validate_data
 
     for name in ("singapore-2018", "hanoi-2019"):
         sc = load_scenario(name)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ParameterError
-from sim.scenario.document import load_scenario
+from summitry.sim.errors import ParameterError
+from summitry.sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,8 +103,8 @@ def test_validate_refuses_a_character_device(cli) -> None:
 
 def test_reads_are_bounded_whatever_the_size_claimed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A regular file that grows past the limit after stat() is read only up to the limit (+1 byte)."""
-    from sim.errors import ScenarioError
-    from sim.scenario import loading
+    from summitry.sim.errors import ScenarioError
+    from summitry.sim.scenario import loading
 
     f = tmp_path / "grows.yaml"
     f.write_bytes(b"a: 1\n")
@@ -135,7 +135,7 @@ def test_validate_refuses_a_fifo_without_opening_it(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     # opening a FIFO with no writer blocks: the subprocess (with a generous guard) shows it is never opened
     proc = subprocess.run(
-        [sys.executable, "-c", f"from sim.cli import main; main(['validate', {str(fifo)!r}])"],
+        [sys.executable, "-c", f"from summitry.sim.cli import main; main(['validate', {str(fifo)!r}])"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.scenario.document import load_scenario, load_scenario_text
+from summitry.sim.errors import ScenarioError
+from summitry.sim.scenario.document import load_scenario, load_scenario_text
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 
@@ -545,9 +545,9 @@ def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: p
         def __getattr__(self, name: str) -> object:
             raise AssertionError(f"yaml.{name} used: the size check must come before any parsing")
 
-    import sim.scenario.loading
+    import summitry.sim.scenario.loading
 
-    monkeypatch.setattr(sim.scenario.loading, "yaml", NoYaml())
+    monkeypatch.setattr(summitry.sim.scenario.loading, "yaml", NoYaml())
     text = TEACHING + "#" * (11 * 1024 * 1024)
     with pytest.raises(ScenarioError, match=r"^big\.yaml: scenario is over 10 MiB$"):
         load_scenario_text(text, "big.yaml")

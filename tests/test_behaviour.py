@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, validate_data
-from sim.signals import Signal
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim.signals import Signal
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -576,7 +576,7 @@ def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Sce
     model._deliver(sigs, 0)
     got = [(e["sender"], e["kind"]) for e in model.events]
     assert got == [(hawk, "lobby"), ("bo", "threat"), (dove, "lobby")]
-    from sim.run import EVENT_SCHEMA
+    from summitry.sim.run import EVENT_SCHEMA
 
     same = [str(sorted(r.items())) for r in model.events.to_table(EVENT_SCHEMA).to_pylist()]  # str: nan == nan
     assert same == [str(sorted(r.items())) for r in model.events]
@@ -585,7 +585,7 @@ def test_bulk_and_individual_rows_keep_the_signal_order_in_the_log(teaching: Sce
 
 
 def test_a_run_logs_the_same_rows_as_dicts_or_as_blocks(teaching: Scenario) -> None:
-    from sim.run import EVENT_SCHEMA
+    from summitry.sim.run import EVENT_SCHEMA
 
     tables = []
     for small_block in (10_000, 0):

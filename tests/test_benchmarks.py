@@ -94,9 +94,9 @@ def test_process_tree_memory_counts_children() -> None:
 
 def test_run_cost_split_times_every_week_of_a_run_and_restores_the_engine() -> None:
     run_cost = bench("run_cost")
-    from agents import policy
-    from sim.model import DiplomacyModel
-    from sim.scenario.document import load_scenario
+    from summitry.agents import policy
+    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.scenario.document import load_scenario
 
     choose, deliver = policy.choose, DiplomacyModel._deliver_outbox
     model = DiplomacyModel(load_scenario("hanoi-2019"), seed=3, mode="free")

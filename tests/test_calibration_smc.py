@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiments.calibration_smc import (
+from summitry.sim.experiments.calibration_smc import (
     calibrate_smc,
     iter_generations,
     particle_summaries,
@@ -31,7 +31,7 @@ from sim.experiments.calibration_smc import (
     weighted_quantile,
     weighted_summary,
 )
-from sim.scenario.document import load_scenario
+from summitry.sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIORS = {"parameters.kappa": (0.5, 5.0), "parameters.lambda_q": (1.0, 20.0)}
@@ -75,7 +75,7 @@ class Case:
 
 @pytest.fixture(scope="session")
 def short_case(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from sim.scenario.document import load_raw
+    from summitry.sim.scenario.document import load_raw
 
     raw = dict(load_raw("teaching")[0])
     raw["name"] = "teaching-short"
@@ -112,9 +112,9 @@ def test_summaries_are_each_pattern_and_the_gap_of_each_timed_event_pattern() ->
 
 
 def test_order_and_at_most_patterns_are_scored_as_the_backtest_scores_them_and_get_no_gap(short_case: str) -> None:
-    from sim.patterns import score_run
-    from sim.run import run_scenario
-    from sim.scenario.document import load_raw, validate_data
+    from summitry.sim.patterns import score_run
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import load_raw, validate_data
 
     raw = dict(load_raw(short_case)[0])
     raw["patterns"] = [
@@ -261,8 +261,8 @@ def test_the_sampler_recovers_a_posterior_known_in_closed_form() -> None:
     import pyabc
     from scipy.stats import norm
 
-    from sim.experiments.calibration_smc import make_sampler
-    from sim.experiments.executors import make_executor
+    from summitry.sim.experiments.calibration_smc import make_sampler
+    from summitry.sim.experiments.executors import make_executor
 
     class Distance(pyabc.Distance):  # type: ignore[misc]
         def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
@@ -372,7 +372,7 @@ def test_smc_refuses_a_directory_it_did_not_write(tmp_path: Path, cli) -> None:
 
 
 def test_the_replicate_seeds_do_not_depend_on_the_process() -> None:
-    from sim.experiments.calibration_smc import particle_seed
+    from summitry.sim.experiments.calibration_smc import particle_seed
 
     seeds = {particle_seed(1, t, i, r) for t in range(3) for i in range(5) for r in range(3)}
     assert len(seeds) == 45

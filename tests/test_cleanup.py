@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.service import UploadStore
-from sim.atomic import write_atomically
-from sim.report import CHROMIUM_PROFILE_PREFIX, chromium_profile, remove_orphan_profiles
+from summitry.dashboard.service import UploadStore
+from summitry.sim.atomic import write_atomically
+from summitry.sim.report import CHROMIUM_PROFILE_PREFIX, chromium_profile, remove_orphan_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # A child that makes a profile under DIR, prints its path and waits; the test acts on what it printed (no clock).
 _HOLD_PROFILE = """
 import sys, time
-from sim.cli import _exit_on_sigterm
-from sim.report import chromium_profile
+from summitry.sim.cli import _exit_on_sigterm
+from summitry.sim.report import chromium_profile
 _exit_on_sigterm()
 with chromium_profile(sys.argv[1]) as profile:
     print(profile, flush=True)
@@ -105,7 +105,7 @@ def test_uploads_stay_within_the_directory_budget(tmp_path: Path) -> None:
 
 
 def test_each_server_gets_its_own_upload_directory() -> None:
-    from dashboard.app import create_app
+    from summitry.dashboard.app import create_app
 
     a = create_app("teaching", warm=False)
     b = create_app("teaching", warm=False)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.parameters import ModelParameters
-from sim.scenario.document import builtin_names, load_scenario
+from summitry.sim.parameters import ModelParameters
+from summitry.sim.scenario.document import builtin_names, load_scenario
 
 
 def _run(cli, *args: str):

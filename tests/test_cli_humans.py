@@ -22,8 +22,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from sim.scenario.document import load_scenario
-from sim.scenario.overrides import parameter_table
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.scenario.overrides import parameter_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMITRY = Path(sys.executable).parent / "summitry"
@@ -97,7 +97,7 @@ def test_the_run_header_keeps_the_mode_in_80_columns() -> None:
 def rendered_progress(width: int, done: int, total: int, **fields: Any) -> str:
     from rich.progress import TextColumn, TimeElapsedColumn
 
-    from sim.cli import progress_bar
+    from summitry.sim.cli import progress_bar
 
     console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
     bar = progress_bar(
@@ -131,7 +131,7 @@ def test_backtest_reports_progress_on_stderr_when_piped(cli) -> None:
 
 
 def test_plain_progress_prints_a_line_per_tenth() -> None:
-    from sim.cli import plain_progress
+    from summitry.sim.cli import plain_progress
 
     console = Console(file=io.StringIO(), width=200)
     update = plain_progress(console)
@@ -163,12 +163,12 @@ def test_a_sweep_reports_progress_on_stderr_when_piped(tmp_path: Path, cli) -> N
 
 
 def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    import sim.experiments.sweep
+    import summitry.sim.experiments.sweep
 
     def interrupted(*_a: Any, **_k: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.experiments.sweep, "run_sweep", interrupted)
+    monkeypatch.setattr(summitry.sim.experiments.sweep, "run_sweep", interrupted)
     spec, out = _spec(tmp_path), tmp_path / "out dir"
     r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
     assert r.code == 130
@@ -179,7 +179,7 @@ def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, m
 def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    import sim.experiments.calibration
+    import summitry.sim.experiments.calibration
 
     calls: list[dict[str, Any]] = []
 
@@ -188,7 +188,7 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
         calls.append({"scenario": scenario, "out": out, "priors": priors, **kw})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.experiments.calibration, "calibrate", interrupted)
+    monkeypatch.setattr(summitry.sim.experiments.calibration, "calibrate", interrupted)
     out = tmp_path / "cal"
     args = ["calibrate", "hanoi-2019", "--out", str(out), "--points", "30", "--runs-per-point", "3", "--accept", "0.2"]
     args += ["--parameters", "parameters.kappa=1:8", "--parameters", "parameters.eta=0:2", "--seed", "5", "--backtest-runs", "0"]

@@ -20,13 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, norm
 
-from sim import pressure as pr
-from sim import trust as tr
-from sim.clock import PARAMETER_TIME, Clock, time_kind
-from sim.model import DiplomacyModel
-from sim.parameters import ModelParameters
-from sim.scenario.document import Scenario, load_scenario_text
-from sim.stats import wilson
+from summitry.sim import pressure as pr
+from summitry.sim import trust as tr
+from summitry.sim.clock import PARAMETER_TIME, Clock, time_kind
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.parameters import ModelParameters
+from summitry.sim.scenario.document import Scenario, load_scenario_text
+from summitry.sim.stats import wilson
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 WEEKLY_TIME = "time: {start: 2020-01-06, step_days: 7, steps: 30}"
@@ -275,9 +275,9 @@ def test_daily_and_weekly_teaching_end_alike_500_seeds() -> None:
 
 
 def test_a_daily_run_is_told_in_days() -> None:
-    from sim.report import metric_rows
-    from sim.results.summary import outcome_sentence
-    from sim.run import run_scenario
+    from summitry.sim.report import metric_rows
+    from summitry.sim.results.summary import outcome_sentence
+    from summitry.sim.run import run_scenario
 
     daily = run_scenario(teaching(DAILY_TIME), seed=2)
     assert daily.manifest["step_unit"] == "day"

@@ -18,10 +18,10 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.influence import contrarian_mass, fj_fixed_point, fj_step, row_normalise
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim.errors import ScenarioError
+from summitry.sim.influence import contrarian_mass, fj_fixed_point, fj_step, row_normalise
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 
 @pytest.mark.parametrize(

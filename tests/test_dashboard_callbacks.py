@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-import sim.figures.network
-from dashboard import ids
-from dashboard.cache import LRUCache, config_hash
-from dashboard.callbacks import (
+import summitry.sim.figures.network
+from summitry.dashboard import ids
+from summitry.dashboard.cache import LRUCache, config_hash
+from summitry.dashboard.callbacks import (
     apply_parameters,
     build_param_panel,
     build_query,
@@ -33,12 +33,12 @@ from dashboard.callbacks import (
     run_fork_callback,
     upload_scenario,
 )
-from dashboard.service import Service
-from sim import figures as F
-from sim.run import run_fork, run_scenario
-from sim.runview import run_view, win_sets_at
-from sim.scenario.document import load_scenario
-from sim.stats import wilson
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.runview import run_view, win_sets_at
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.stats import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,7 +155,7 @@ def test_network_nodes_coloured_by_stance_and_positions_fixed() -> None:
 
 def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytest.MonkeyPatch) -> None:
     assert F.network_figure(hanoi, 3).data[-1].type == "scatter"
-    monkeypatch.setattr(sim.figures.network, "GL_THRESHOLD", 5)  # where the network figure reads it
+    monkeypatch.setattr(summitry.sim.figures.network, "GL_THRESHOLD", 5)  # where the network figure reads it
     assert F.network_figure(hanoi, 3).data[-1].type == "scattergl"
 
 
@@ -502,7 +502,7 @@ def test_export_data_zips_events_and_series(service: Service) -> None:
 
 
 def test_export_report_is_the_html_report_or_else_the_run_directory(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dashboard.callbacks.export as cb  # where export_report looks its writer up
+    import summitry.dashboard.callbacks.export as cb  # where export_report looks its writer up
 
     config = service.config({"scenario": "teaching", "seed": 1})
     monkeypatch.setattr(cb, "report_writer", lambda: None)
@@ -528,7 +528,14 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
 
 
 @pytest.mark.parametrize(
-    "module", ["dashboard.cache", "sim.runview", "dashboard.callbacks.url", "dashboard.callbacks.choices", "sim.figures.nodes"]
+    "module",
+    [
+        "summitry.dashboard.cache",
+        "summitry.sim.runview",
+        "summitry.dashboard.callbacks.url",
+        "summitry.dashboard.callbacks.choices",
+        "summitry.sim.figures.nodes",
+    ],
 )
 def test_docstring_examples_hold(module: str) -> None:
     import doctest
@@ -540,8 +547,8 @@ def test_docstring_examples_hold(module: str) -> None:
 
 def test_dashboard_opens_a_calibration_file_through_its_url(tmp_path) -> None:
     """calibrated.yaml (the --params format) becomes a URL whose parameters the dashboard reads back."""
-    from dashboard.callbacks import parse_query
-    from dashboard.cli import dashboard_url
+    from summitry.dashboard.callbacks import parse_query
+    from summitry.dashboard.cli import dashboard_url
 
     url = dashboard_url("127.0.0.1", 8050, "hanoi-2019", {"kappa": 2.66, "trump.traits.impulsiveness": 0.44})
     config, step, _ = parse_query(url.split("/", 3)[3].lstrip("/"), "singapore-2018")
@@ -560,7 +567,7 @@ def test_dashboard_refuses_a_parameter_file_for_another_scenario(tmp_path, cli) 
 
 
 def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
-    from dashboard.service import normalise_config
+    from summitry.dashboard.service import normalise_config
 
     config = normalise_config(
         {
@@ -575,7 +582,7 @@ def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
 
 def test_a_signal_cost_is_a_dashboard_parameter_and_a_fork_change(service: Service) -> None:
     """Issue 14, item 6: the catalogue's numbers go through the dashboard's overrides like any parameter."""
-    from dashboard.callbacks import check_fork_change
+    from summitry.dashboard.callbacks import check_fork_change
 
     config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"signals.threat.cost": 0.3}})
     result = service.result(config)
@@ -591,8 +598,8 @@ def test_a_refused_fork_change_fills_the_status_and_leaves_the_draft(service: Se
     which Dash rejects, so the refusal never reached the page)."""
     from dash import no_update
 
-    from dashboard.callbacks.common import _emit
-    from dashboard.callbacks.fork import edit_draft
+    from summitry.dashboard.callbacks.common import _emit
+    from summitry.dashboard.callbacks.fork import edit_draft
 
     config = service.config({"scenario": "teaching", "seed": 0})
     out = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 2, None, None, None, None, 4, config)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from dash._utils import to_json
 
-from dashboard.callbacks import (
+from summitry.dashboard.callbacks import (
     ACTOR_SEARCH_LIMIT,
     FORK_PARAM_LIMIT,
     actor_search,
@@ -23,9 +23,9 @@ from dashboard.callbacks import (
     network_mode_changed,
     render_run,
 )
-from dashboard.service import Service
-from sim import figures as F
-from sim.runview import run_view
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.runview import run_view
 
 NAN = float("nan")
 

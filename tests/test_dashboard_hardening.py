@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.security import allowed_host_names
+from summitry.dashboard.app import create_app
+from summitry.dashboard.security import allowed_host_names
 
 
 @pytest.fixture(scope="module")

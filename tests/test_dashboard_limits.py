@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.callbacks import ensemble_cancel, ensemble_start, ensemble_tick
-from dashboard.service import MAX_ENSEMBLE_JOBS, MAX_ENSEMBLE_RUNS, MAX_RUNS_PER_TICK, Service
+from summitry.dashboard.callbacks import ensemble_cancel, ensemble_start, ensemble_tick
+from summitry.dashboard.service import MAX_ENSEMBLE_JOBS, MAX_ENSEMBLE_RUNS, MAX_RUNS_PER_TICK, Service
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_a_busy_job_is_not_advanced_twice_at_once(service: Service) -> None:
 
 
 def test_crafted_configurations_are_normalised_not_raised_on() -> None:
-    from dashboard.service import normalise_config
+    from summitry.dashboard.service import normalise_config
 
     big = 10**400  # valid JSON; float() of it overflows and str() of 10**5000 would raise
     cfg = normalise_config(
@@ -158,7 +158,7 @@ def test_crafted_configurations_are_normalised_not_raised_on() -> None:
 
 
 def test_crafted_forks_are_bounded() -> None:
-    from dashboard.service import MAX_BROWSER_ITEMS, normalise_fork
+    from summitry.dashboard.service import MAX_BROWSER_ITEMS, normalise_fork
 
     big = 10**400
     spec = normalise_fork(

@@ -11,13 +11,13 @@ import plotly.graph_objects as go
 import pytest
 from dash._utils import to_json
 
-from dashboard import ids
-from dashboard.app import create_app
-from dashboard.callbacks import navigate, network_mode_changed, render_run
-from dashboard.layout import placeholder
-from dashboard.service import Service
-from sim import figures as F
-from sim.runview import run_view
+from summitry.dashboard import ids
+from summitry.dashboard.app import create_app
+from summitry.dashboard.callbacks import navigate, network_mode_changed, render_run
+from summitry.dashboard.layout import placeholder
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.runview import run_view
 
 # a small case to compute by hand: side a (leader, two hardliners, a reformer), side b (leader, a hardliner), a mediator
 ACTORS = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.callbacks import preset_week, run_fork_callback
-from dashboard.layout import PRESETS
-from dashboard.service import Service
-from sim.runview import run_view
+from summitry.dashboard.callbacks import preset_week, run_fork_callback
+from summitry.dashboard.layout import PRESETS
+from summitry.dashboard.service import Service
+from summitry.sim.runview import run_view
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.callbacks import initial_state
-from dashboard.service import UPLOAD_PREFIX, UploadStore
+from summitry.dashboard.callbacks import initial_state
+from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore
 
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = (ROOT / "scenarios" / "teaching.yaml").read_text()

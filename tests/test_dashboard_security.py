@@ -23,9 +23,9 @@ import psutil
 import pytest
 import requests
 
-from dashboard import callbacks as C
-from dashboard.app import MAX_REQUEST_BYTES
-from dashboard.service import MAX_UPLOAD_BYTES, Service
+from summitry.dashboard import callbacks as C
+from summitry.dashboard.app import MAX_REQUEST_BYTES
+from summitry.dashboard.service import MAX_UPLOAD_BYTES, Service
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "dashboard_load.py"
 PASSWD = "root:x:0:0"
@@ -93,7 +93,7 @@ def test_cli_default_host_is_loopback() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from dashboard.cli import register
+    from summitry.dashboard.cli import register
 
     app = typer.Typer()
     register(app)

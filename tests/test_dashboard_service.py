@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.service import Service
-from sim.scenario.document import Scenario
-from sim.scenario.overrides import ParameterInfo
+from summitry.dashboard.service import Service
+from summitry.sim.scenario.document import Scenario
+from summitry.sim.scenario.overrides import ParameterInfo
 
 
 def test_parameter_tables_do_not_share_the_scenario_cache() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def same(a, b) -> bool:
 
 def run_in_subprocess(out: Path, hashseed: str, scenario: str = "hanoi-2019", seed: int = 5) -> None:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    code = f"from sim.cli import main; main(['run', {scenario!r}, '--seed', '{seed}', '--out', {str(out)!r}, '--quiet'])"
+    code = f"from summitry.sim.cli import main; main(['run', {scenario!r}, '--seed', '{seed}', '--out', {str(out)!r}, '--quiet'])"
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, capture_output=True)
 
 
@@ -45,7 +45,7 @@ def test_same_seed_same_result_different_seed_different_result() -> None:
 
 def test_agent_activation_order_does_not_change_a_result() -> None:
     """Choices are drawn with one uniform per agent in index order; shuffling Mesa's agent set changes nothing."""
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
     sc = load_scenario("singapore-2018")
     plain = DiplomacyModel(sc, seed=9)
@@ -58,7 +58,7 @@ def test_agent_activation_order_does_not_change_a_result() -> None:
 
 
 def test_saved_run_loads_back_identically(tmp_path: Path) -> None:
-    from sim.results.run_result import RunResult
+    from summitry.sim.results.run_result import RunResult
 
     r = run_scenario(load_scenario("teaching"), seed=2)
     r.save(tmp_path / "run")

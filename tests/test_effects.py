@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.policy import _effect_forecast
-from sim.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
-from sim.model import DiplomacyModel
-from sim.scenario.document import ScenarioError, load_scenario, validate_data
-from sim.signals import SignalKind
+from summitry.agents.policy import _effect_forecast
+from summitry.sim.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import ScenarioError, load_scenario, validate_data
+from summitry.sim.signals import SignalKind
 
 
 def _kind(var: str, who: str = "receiver", delta: float = 0.2, roles: list[str] | None = None) -> SignalKind:

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 from scipy import stats as stats_test
 
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
 
 pytestmark = pytest.mark.slow
 

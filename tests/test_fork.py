@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.run import run_fork, run_scenario
-from sim.scenario.document import load_scenario
+from summitry.sim.errors import ScenarioError
+from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.scenario.document import load_scenario
 
 
 def rows(table) -> str:
@@ -37,7 +37,7 @@ def test_fork_keeps_the_past_and_changes_the_future() -> None:
 
 
 def test_fork_must_keep_the_actors() -> None:
-    from sim.model import DiplomacyModel
+    from summitry.sim.model import DiplomacyModel
 
     m = DiplomacyModel(load_scenario("hanoi-2019"), seed=1)
     m.step()

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.model import DiplomacyModel
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario, validate_data
-from sim.scenario.generate import dump, generate
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario, validate_data
+from summitry.sim.scenario.generate import dump, generate
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_generated_crowds_do_not_end_every_run_at_once() -> None:
 
 
 def test_a_large_run_json_is_compact_and_loads_back(tmp_path: Path) -> None:
-    from sim.results.run_result import RunResult
+    from summitry.sim.results.run_result import RunResult
 
     sc = validate_data(generate(1_200, 8_000, 2, seed=2, steps=3), "<generated>")
     result = run_scenario(sc, seed=1)

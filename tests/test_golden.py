@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from sim.run import run_scenario
-from sim.scenario.document import builtin_names, load_scenario
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import builtin_names, load_scenario
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [

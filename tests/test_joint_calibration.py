@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.errors import InputError
-from sim.experiments.calibration_smc import (
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.calibration_smc import (
     grouped_distance,
     iter_generations,
     observed,
@@ -30,10 +30,10 @@ from sim.experiments.calibration_smc import (
     summary_names,
     summary_weights,
 )
-from sim.experiments.holdout import split_at_cut
-from sim.experiments.joint import calibrate_joint, joint_simulator, load_cases, rejection_distance, split_parameters
-from sim.run import run_scenario
-from sim.scenario.document import load_raw, load_scenario
+from summitry.sim.experiments.holdout import split_at_cut
+from summitry.sim.experiments.joint import calibrate_joint, joint_simulator, load_cases, rejection_distance, split_parameters
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_raw, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from sim import bargaining as bg
-from sim import pressure as pr
-from sim import trust as tr
-from sim.influence import fj_fixed_point, fj_step, row_normalise
-from sim.model import DiplomacyModel
+from summitry.sim import bargaining as bg
+from summitry.sim import pressure as pr
+from summitry.sim import trust as tr
+from summitry.sim.influence import fj_fixed_point, fj_step, row_normalise
+from summitry.sim.model import DiplomacyModel
 
 # --------------------------------------------------------------------------- Friedkin-Johnsen (ODD 7.10-7.11)
 

@@ -19,13 +19,13 @@ import pytest
 import scipy.sparse as sp
 from scipy.stats import chisquare
 
-from agents import policy
-from sim import bargaining as bg
-from sim import pressure as pr
-from sim import trust as tr
-from sim.influence import fj_fixed_point, fj_step, normalise_rows_inplace
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.agents import policy
+from summitry.sim import bargaining as bg
+from summitry.sim import pressure as pr
+from summitry.sim import trust as tr
+from summitry.sim.influence import fj_fixed_point, fj_step, normalise_rows_inplace
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 # hanoi-2019 with the few parameters these tests depend on pinned, so a retuned default does not move them
 PINNED = {"eta": 0.3, "alpha_p": 0.3}

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agents import policy
-from sim.errors import ScenarioError
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
-from sim.scenario.overrides import parameter_table
+from summitry.agents import policy
+from summitry.sim.errors import ScenarioError
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.overrides import parameter_table
 
 
 def teaching(edit: Any = None) -> Scenario:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import weakref
 
-from sim.model import DiplomacyModel
-from sim.run import result_of
-from sim.scenario.document import load_scenario
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import result_of
+from summitry.sim.scenario.document import load_scenario
 
 
 def test_finished_models_are_garbage_collected() -> None:

@@ -210,8 +210,10 @@ MUTANTS = [
 
 def _copy_tree(dest: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("sim", "agents", "scenarios"):
-        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    # laid out as the package is imported: summitry/sim and summitry/agents (summitry.dashboard stays the installed one)
+    for name in ("sim", "agents"):
+        shutil.copytree(ROOT / name, dest / "summitry" / name, ignore=ignore)
+    shutil.copytree(ROOT / "scenarios", dest / "scenarios", ignore=ignore)
     # a checkout (scenarios/ beside pyproject.toml) is where the engine looks for its built-in scenarios
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     (dest / "tests").mkdir()
@@ -231,7 +233,7 @@ def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str
 def _imports_the_copy(tree: Path) -> bool:
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
     out = subprocess.run(
-        [sys.executable, "-c", "import sim, agents; print(sim.__file__); print(agents.__file__)"],
+        [sys.executable, "-c", "import summitry.sim, summitry.agents as a; print(summitry.sim.__file__); print(a.__file__)"],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -252,9 +254,10 @@ def test_unmutated_copy_passes_every_focused_selection(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "path", "old", "new", "expression"), MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_hand_written_mutant_is_killed(tmp_path: Path, name: str, path: str, old: str, new: str, expression: str) -> None:
     _copy_tree(tmp_path)
-    source = (tmp_path / path).read_text()
+    copy = tmp_path / "summitry" / path
+    source = copy.read_text()
     assert source.count(old) == 1, f"{name}: the text to mutate is not exactly once in {path}; update the mutant"
-    (tmp_path / path).write_text(source.replace(old, new))
+    copy.write_text(source.replace(old, new))
     run = _run_focused(tmp_path, expression)
     # 1: tests ran and failed (not 2, 4 or 5: interrupted, usage error, nothing collected)
     assert run.returncode == 1, f"{name} survived its tests:\n{run.stdout[-3000:]}{run.stderr[-3000:]}"

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-import sim.figures as F
-from sim.report.charts import run_charts
-from sim.results.run_result import RunResult
-from sim.run import run_scenario
-from sim.runview import run_view
-from sim.scenario.document import Scenario, load_raw, validate_data
+import summitry.sim.figures as F
+from summitry.sim.report.charts import run_charts
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.run import run_scenario
+from summitry.sim.runview import run_view
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 SPEAKER, LISTENER = "beta-hardliners", "beta-reformers"
 
@@ -177,7 +177,7 @@ def test_the_report_caption_mentions_contrarian_edges_only_when_present(contrari
 
 @pytest.mark.parametrize("grouped", [False, True])
 def test_the_dashboards_step_patch_finds_nodes_and_arrows_past_the_contrarian_traces(contrarian: RunResult, grouped: bool) -> None:
-    from dashboard.callbacks import step_views
+    from summitry.dashboard.callbacks import step_views
 
     fig = F.network_figure(contrarian, 2, grouped=grouped)
     ops = step_views(contrarian, 2, F.network_node_trace(contrarian), grouped)["network"].to_plotly_json()["operations"]

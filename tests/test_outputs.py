@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.atomic import remove_stale_temporaries
-from sim.errors import RunDirError
-from sim.results.run_result import RunResult
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
+from summitry.sim.atomic import remove_stale_temporaries
+from summitry.sim.errors import RunDirError
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
 
 THESIS = "Chapter 1. Summits and their discontents.\n"
 
@@ -201,14 +201,14 @@ def _outputs(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("case", ["under-a-file", "too-long", "proc", "sys"])
 def test_bad_output_paths_are_refused_before_any_work(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
-    import sim.run
+    import summitry.sim.run
 
     path = _outputs(tmp_path)[case]
 
     def no_work(*_a, **_k):
         raise AssertionError("the run started before the output path was checked")
 
-    monkeypatch.setattr(sim.run, "run_scenario", no_work)
+    monkeypatch.setattr(summitry.sim.run, "run_scenario", no_work)
     r = cli("run", "teaching", "--out", str(path), "--quiet")
     assert r.code == 2, (r.stdout, r.stderr)
     msg = _error_line(r)
@@ -236,7 +236,7 @@ def test_every_output_option_checks_its_path(tmp_path: Path, cli, command: str, 
 
 def test_read_only_mount_is_refused(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read-only file system (statvfs's ST_RDONLY; root writes anywhere else) is named in the message."""
-    import sim.outputs
+    import summitry.sim.outputs
 
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -247,7 +247,7 @@ def test_read_only_mount_is_refused(tmp_path: Path, cli, monkeypatch: pytest.Mon
             self._st = st
             self.f_flag = st.f_flag | os.ST_RDONLY
 
-    monkeypatch.setattr(sim.outputs.os, "statvfs", lambda p: _RO(real(p)) if Path(p) == ro else real(p))
+    monkeypatch.setattr(summitry.sim.outputs.os, "statvfs", lambda p: _RO(real(p)) if Path(p) == ro else real(p))
     r = cli("run", "teaching", "--out", str(ro / "run"), "--quiet")
     assert r.code == 2
     assert "read-only" in _error_line(r) and str(ro) in _error_line(r)
@@ -274,9 +274,9 @@ def _enospc(*_a, **_k):
 
 
 def test_full_disk_during_run_save_is_one_line_exit_1(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.results.run_result
+    import summitry.sim.results.run_result
 
-    monkeypatch.setattr(sim.results.run_result.pq, "write_table", _enospc)
+    monkeypatch.setattr(summitry.sim.results.run_result.pq, "write_table", _enospc)
     d = tmp_path / "run"
     r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
     assert r.code == 1
@@ -287,10 +287,10 @@ def test_full_disk_during_run_save_is_one_line_exit_1(tmp_path: Path, cli, monke
 
 
 def test_full_disk_with_debug_shows_the_traceback(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.results.run_result
-    from sim.errors import DiskFullError
+    import summitry.sim.results.run_result
+    from summitry.sim.errors import DiskFullError
 
-    monkeypatch.setattr(sim.results.run_result.pq, "write_table", _enospc)
+    monkeypatch.setattr(summitry.sim.results.run_result.pq, "write_table", _enospc)
     with pytest.raises(DiskFullError):
         cli("--debug", "run", "teaching", "--steps", "4", "--out", str(tmp_path / "run"), "--quiet")
 
@@ -343,7 +343,7 @@ def test_stale_temporaries_of_summitrys_naming_are_removed_at_the_next_write(tmp
 @pytest.mark.slow
 def test_report_pdf_of_summitrys_own_is_recognised_and_rewritten(tmp_path: Path, cli, small_run: RunResult) -> None:
     """Chromium's PDF carries the report's title (UTF-16 hex) in its metadata: a second --pdf to the same place is allowed."""
-    from sim.outputs import REPORT_PDF_MARKERS
+    from summitry.sim.outputs import REPORT_PDF_MARKERS
 
     run = small_run.save(tmp_path / "run")
     for _ in range(2):
@@ -356,7 +356,7 @@ def test_report_pdf_of_summitrys_own_is_recognised_and_rewritten(tmp_path: Path,
 
 
 def test_report_charts_refuses_a_foreign_directory_before_any_work(tmp_path: Path, cli, small_run: RunResult) -> None:
-    from sim.outputs import CHARTS_MARKER, check_charts_dir
+    from summitry.sim.outputs import CHARTS_MARKER, check_charts_dir
 
     run = small_run.save(tmp_path / "run")
     figs = tmp_path / "figs"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -42,3 +44,11 @@ def test_pyproject_licence_is_an_spdx_string_and_duckdb_is_a_dependency() -> Non
     assert any(re.match(r"duckdb\b", d) for d in project["dependencies"])
     assert "import duckdb" in (ROOT / "README.md").read_text()
     assert metadata.metadata("summitry").get("License-Expression") == "MIT"
+
+
+def test_nothing_imports_the_packages_by_their_old_top_level_names() -> None:
+    # sim, agents and dashboard are installed as summitry.sim, summitry.agents and summitry.dashboard only
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "namespace_imports.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert (r.returncode, r.stdout) == (0, ""), r.stdout + r.stderr

@@ -18,9 +18,18 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.patterns import deal_class, is_restraint, met_at, order_score, pattern_window, score_pattern, score_patterns, state_measure
-from sim.scenario.document import load_scenario, validate_data
-from sim.scenario.pattern_fields import Pattern
+from summitry.sim.patterns import (
+    deal_class,
+    is_restraint,
+    met_at,
+    order_score,
+    pattern_window,
+    score_pattern,
+    score_patterns,
+    state_measure,
+)
+from summitry.sim.scenario.document import load_scenario, validate_data
+from summitry.sim.scenario.pattern_fields import Pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan

@@ -27,9 +27,9 @@ import math
 import numpy as np
 import pytest
 
-from agents import policy
-from sim.model import DiplomacyModel
-from sim.scenario.document import load_raw, validate_data
+from summitry.agents import policy
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import load_raw, validate_data
 
 PARAMETERS = {
     "kappa": 2.0,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from agents import policy
-from sim.model import DiplomacyModel
-from sim.roles import FORCING_ROLES
-from sim.scenario.document import load_scenario, validate_data
+from summitry.agents import policy
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.roles import FORCING_ROLES
+from summitry.sim.scenario.document import load_scenario, validate_data
 from tests.strategies import scenario_data
 
 
@@ -55,7 +55,7 @@ def assert_same_choice(model: DiplomacyModel, seed: int) -> None:
 
 
 def test_choice_by_groups_equals_the_full_table_on_a_large_generated_scenario() -> None:
-    from sim.scenario.generate import generate
+    from summitry.sim.scenario.generate import generate
 
     data = generate(600, 3_000, 2, seed=4, steps=10)
     model = DiplomacyModel(validate_data(data, "<generated>"), seed=2)

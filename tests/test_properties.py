@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from strategies import scenario_data, scenarios, seeds
 
-from sim import bargaining as bg
-from sim.model import DiplomacyModel
-from sim.recorder import AGENT_VARS, SIDE_VARS
-from sim.results.run_result import OUTCOMES
-from sim.run import run_scenario
-from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim import bargaining as bg
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.recorder import AGENT_VARS, SIDE_VARS
+from summitry.sim.results.run_result import OUTCOMES
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 # Shrinking a failing model run costs minutes (every candidate is a whole run), so it is off by default and
 # the minimal cases found so far are kept as plain tests at the end of this file; set SUMMITRY_SHRINK=1 to shrink.

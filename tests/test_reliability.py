@@ -24,10 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import InputError
-from sim.results.run_result import RunResult
-from sim.run import run_scenario
-from sim.scenario.document import load_raw, load_scenario, load_scenario_text, validate_data
+from summitry.sim.errors import InputError
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_raw, load_scenario, load_scenario_text, validate_data
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("SUMMITRY_FUZZ_EXAMPLES", "60"))
@@ -134,7 +134,7 @@ def test_mutated_builtin_scenarios_validate_or_are_refused(text: str) -> None:
     )
 )
 def test_random_sweep_specs_validate_or_are_refused(spec: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from sim.experiments.spec import load_spec
+    from summitry.sim.experiments.spec import load_spec
 
     path = tmp_path_factory.mktemp("spec") / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
@@ -187,7 +187,7 @@ def test_thousand_step_runs_of_builtins_stay_finite_and_in_range(name: str) -> N
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(0, 10_000))
 def test_long_runs_of_random_scenarios_stay_finite_and_in_range(seed: int) -> None:
-    from sim.scenario.generate import generate
+    from summitry.sim.scenario.generate import generate
 
     data = generate(60, 400, 2 + seed % 2, seed=seed, steps=1000)
     data["parameters"] = {"e_crit": 1.0, "e_weeks": 52}
@@ -244,7 +244,7 @@ def write_text(self, data, *a, **kw):
     return real_write_text(self, data, *a, **kw)
 
 pq.write_table, os.replace, pathlib.Path.write_text = write_table, replace, write_text
-from sim.cli import main
+from summitry.sim.cli import main
 main(argv)
 """
 
@@ -305,7 +305,7 @@ def test_sigkill_never_leaves_a_partial_run_directory(tmp_path: Path, stage: str
         [
             sys.executable,
             "-c",
-            f"from sim.cli import main; main(['run', 'teaching', '--steps', '6', '--seed', '2', '--out', {str(out)!r}, '-q'])",
+            f"from summitry.sim.cli import main; main(['run', 'teaching', '--steps', '6', '--seed', '2', '--out', {str(out)!r}, '-q'])",
         ],
         cwd=ROOT,
         capture_output=True,

@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim import report
-from sim.results.run_result import RunResult
-from sim.results.summary import outcome_sentence
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
+from summitry.sim import report
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.results.summary import outcome_sentence
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
 
 # ------------------------------------------------------------------ helpers
 
@@ -313,9 +313,9 @@ def test_sweep_report_with_failed_runs(sweep_report: Path) -> None:
 
 
 def test_sweep_outcome_probabilities_match_a_direct_count(sweep_dir: Path) -> None:
-    import sim.sweep_figures as sf
-    from sim.stats import wilson
-    from sim.sweep_analysis import load_runs
+    import summitry.sim.sweep_figures as sf
+    from summitry.sim.stats import wilson
+    from summitry.sim.sweep_analysis import load_runs
 
     runs = load_runs(sweep_dir)
     table = sf.outcome_probability_table(runs, "param.trump.traits.impulsiveness")
@@ -501,11 +501,11 @@ def test_chart_export_png_through_kaleido(run_dir: Path, tmp_path: Path) -> None
 
 def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) -> None:
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
-    from sim.patterns import score_run
-    from sim.report import write_run_report
-    from sim.results.run_result import RunResult
-    from sim.run import run_scenario
-    from sim.scenario.document import load_scenario
+    from summitry.sim.patterns import score_run
+    from summitry.sim.report import write_run_report
+    from summitry.sim.results.run_result import RunResult
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     sc = load_scenario("hanoi-2019")
     result = run_scenario(sc, seed=7)
@@ -529,9 +529,9 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
     """The run report of a backtest's example run reads backtest.json: pattern scores, null, and one row per baseline."""
     import json
 
-    from sim.experiments.backtest import backtest, baseline_names
-    from sim.report import write_run_report
-    from sim.scenario.document import load_scenario
+    from summitry.sim.experiments.backtest import backtest, baseline_names
+    from summitry.sim.report import write_run_report
+    from summitry.sim.scenario.document import load_scenario
 
     res = backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6)
     res.save(tmp_path / "bt")
@@ -655,7 +655,7 @@ def test_run_report_of_an_ensemble_member_has_the_ensembles_kaplan_meier_curves(
 
 
 def test_ensemble_rows_keep_each_runs_durations() -> None:
-    from sim.experiments.backtest import EnsembleTask, run_ensemble_task
+    from summitry.sim.experiments.backtest import EnsembleTask, run_ensemble_task
 
     sc = load_scenario("teaching")
     _, rows, _ = run_ensemble_task(EnsembleTask(0, sc.model_dump_json(), (6, 7)))

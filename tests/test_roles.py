@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model import DiplomacyModel
-from sim.roles import CLIENT_ROLES, DOVISH_ROLES, FACTION_ROLES, FORCING_ROLES, HAWKISH_ROLES, ROLES, THIRD_PARTY_ROLES
-from sim.scenario.document import ScenarioError, load_scenario, validate_data
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.roles import CLIENT_ROLES, DOVISH_ROLES, FACTION_ROLES, FORCING_ROLES, HAWKISH_ROLES, ROLES, THIRD_PARTY_ROLES
+from summitry.sim.scenario.document import ScenarioError, load_scenario, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

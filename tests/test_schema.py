@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import sim.parameters
-import sim.scenario.document
-from sim.scenario.document import builtin_names, json_schema, load_scenario, schema_text
+import summitry.sim.parameters
+import summitry.sim.scenario.document
+from summitry.sim.scenario.document import builtin_names, json_schema, load_scenario, schema_text
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "schema.json"
 
@@ -79,7 +79,7 @@ def _nested_model(annotation: object) -> bool:
     return any(_nested_model(arg) for arg in typing.get_args(annotation))
 
 
-MODELS = _models(sim.scenario.document) + _models(sim.parameters)
+MODELS = _models(summitry.sim.scenario.document) + _models(summitry.sim.parameters)
 
 
 def test_models_were_found() -> None:

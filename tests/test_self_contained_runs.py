@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-import sim.scenario.document
-from dashboard.callbacks import export_report
-from dashboard.service import UPLOAD_PREFIX, Service
-from sim import report
-from sim.errors import RunDirError
-from sim.outputs import SCENARIO_FILE
-from sim.results.run_result import RunResult
-from sim.run import run_fork, run_scenario
-from sim.scenario.document import load_scenario
+import summitry.sim.scenario.document
+from summitry.dashboard.callbacks import export_report
+from summitry.dashboard.service import UPLOAD_PREFIX, Service
+from summitry.sim import report
+from summitry.sim.errors import RunDirError
+from summitry.sim.outputs import SCENARIO_FILE
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.scenario.document import load_scenario
 from tests.conftest import SCENARIOS, run_cli
 
 STEPS = 12
@@ -49,7 +49,7 @@ def no_builtin_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The built-in scenarios folder is empty from here on (and no cached built-in survives)."""
     empty = tmp_path / "no-builtins"
     empty.mkdir()
-    monkeypatch.setattr(sim.scenario.document, "BUILTIN_DIR", empty)
+    monkeypatch.setattr(summitry.sim.scenario.document, "BUILTIN_DIR", empty)
     report._builtin_scenario.cache_clear()
     yield
     report._builtin_scenario.cache_clear()
@@ -114,7 +114,9 @@ def test_rerun_and_fork_from_the_run_directory_alone(tmp_path: Path, no_builtin_
     assert rows(same.events.to_pylist()) == rows(original.events.to_pylist())
     alt_doc = dict(loaded.scenario_document or {})
     alt_doc["parameters"] = {**alt_doc["parameters"], "kappa": 12.0}
-    alt = run_fork(sc, 6, sim.scenario.document.validate_data(alt_doc, "fork", {}), seed=m["seed"], steps=m["steps"], mode=m["mode"])
+    alt = run_fork(
+        sc, 6, summitry.sim.scenario.document.validate_data(alt_doc, "fork", {}), seed=m["seed"], steps=m["steps"], mode=m["mode"]
+    )
     past = [e for e in original.events.to_pylist() if e["step"] < 6]
     assert past and rows([e for e in alt.events.to_pylist() if e["step"] < 6]) == rows(past)
     assert alt.manifest["parameters"]["kappa"] == 12.0
@@ -125,10 +127,10 @@ def test_builtin_run_reports_without_the_builtin_folder(tmp_path: Path, monkeypa
     run_dir = run_scenario(sc, seed=2, steps=STEPS).save(tmp_path / "run")
     empty = tmp_path / "no-builtins"
     empty.mkdir()
-    monkeypatch.setattr(sim.scenario.document, "BUILTIN_DIR", empty)
+    monkeypatch.setattr(summitry.sim.scenario.document, "BUILTIN_DIR", empty)
     report._builtin_scenario.cache_clear()
     try:
-        assert sim.scenario.document.builtin_names() == []
+        assert summitry.sim.scenario.document.builtin_names() == []
         html = report.write_run_report(run_dir, tmp_path / "report.html").read_text()
     finally:
         report._builtin_scenario.cache_clear()
@@ -196,7 +198,7 @@ def test_dashboard_report_of_an_upload_carries_its_description(tmp_path: Path) -
 
 def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: Path, no_builtin_folder: None) -> None:
     """The fit-to-history section of a run's report needs the scenario's patterns: from scenario.json, not a built-in file."""
-    from sim.backtest_report import backtest_section
+    from summitry.sim.backtest_report import backtest_section
 
     run_dir, result = saved_user_run(tmp_path)
     section = backtest_section(run_dir)
@@ -211,9 +213,9 @@ def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: P
 
 def test_sweep_report_of_a_deleted_user_file_shows_its_description(tmp_path: Path, no_builtin_folder: None) -> None:
     """sweep.json keeps the scenario document the sweep ran, so its report describes the scenario without the file."""
-    from sim.experiments.executors import SerialExecutor
-    from sim.experiments.spec import load_spec
-    from sim.experiments.sweep import run_sweep
+    from summitry.sim.experiments.executors import SerialExecutor
+    from summitry.sim.experiments.spec import load_spec
+    from summitry.sim.experiments.sweep import run_sweep
 
     path = tmp_path / "mine.yaml"
     path.write_text(user_scenario_text())

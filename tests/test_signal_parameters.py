@@ -15,18 +15,18 @@ import numpy as np
 import pytest
 import yaml
 
-from agents import policy
-from sim.errors import InputError, ParameterError
-from sim.experiments.calibration import parse_ranges
-from sim.experiments.executors import SerialExecutor
-from sim.experiments.spec import load_spec
-from sim.experiments.sweep import run_sweep
-from sim.model import DiplomacyModel
-from sim.run import run_scenario
-from sim.scenario.document import load_raw, load_scenario, validate_data
-from sim.scenario.overrides import parameter_map, parameter_table
-from sim.signals import DEFAULT_CATALOGUE, build_catalogue
-from sim.sweep_analysis import load_runs
+from summitry.agents import policy
+from summitry.sim.errors import InputError, ParameterError
+from summitry.sim.experiments.calibration import parse_ranges
+from summitry.sim.experiments.executors import SerialExecutor
+from summitry.sim.experiments.spec import load_spec
+from summitry.sim.experiments.sweep import run_sweep
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_raw, load_scenario, validate_data
+from summitry.sim.scenario.overrides import parameter_map, parameter_table
+from summitry.sim.signals import DEFAULT_CATALOGUE, build_catalogue
+from summitry.sim.sweep_analysis import load_runs
 
 
 def _signal_params(sc):
@@ -66,7 +66,7 @@ def test_the_listed_bounds_are_exactly_what_validation_accepts() -> None:
     raw, lines, source = load_raw("hanoi-2019")
     sc = validate_data(raw, source, lines)
     params = _signal_params(sc)
-    from sim.scenario.document import apply_overrides
+    from summitry.sim.scenario.document import apply_overrides
 
     for end in ("low", "high"):
         overrides = {path: getattr(info, end) for path, (_, info) in params.items()}
@@ -258,7 +258,7 @@ def test_calibration_priors_accept_signal_paths() -> None:
 
 
 def test_a_calibration_over_a_signal_cost_writes_a_params_file_that_runs(tmp_path: Path, cli) -> None:
-    from sim.experiments.calibration import calibrate
+    from summitry.sim.experiments.calibration import calibrate
 
     out = tmp_path / "cal"
     priors = {"signals.praise.cost": (0.0, 0.3)}

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import bargaining as bg
-from sim.limits import limits_matrix, within_limits
-from sim.model import DiplomacyModel
-from sim.run import run_scenario
-from sim.runview import run_view, win_sets_at
-from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim import bargaining as bg
+from summitry.sim.limits import limits_matrix, within_limits
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import run_scenario
+from summitry.sim.runview import run_view, win_sets_at
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 GRID = bg.issue_grid(2, 3)  # (d, r) in {0, 0.5, 1}^2, d slowest: (0,0) (0,.5) (0,1) (.5,0) (.5,.5) (.5,1) (1,0) (1,.5) (1,1)

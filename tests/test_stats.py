@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from sim.stats import wilson, wilson_bounds
+from summitry.sim.stats import wilson, wilson_bounds
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 10, 50, 333])

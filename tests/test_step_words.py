@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.callbacks import step_label, step_views
-from dashboard.layout import event_columns, step_words
-from sim import figures as F
-from sim.report import narrative, render_run_report
-from sim.results.run_result import RunResult
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario_text
-from sim.survival import survival_of_runs
-from sim.survival_figure import survival_curves, survival_figure
+from summitry.dashboard.callbacks import step_label, step_views
+from summitry.dashboard.layout import event_columns, step_words
+from summitry.sim import figures as F
+from summitry.sim.report import narrative, render_run_report
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario_text
+from summitry.sim.survival import survival_of_runs
+from summitry.sim.survival_figure import survival_curves, survival_figure
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 WEEKLY_TIME = "time: {start: 2020-01-06, step_days: 7, steps: 30}"
@@ -133,7 +133,7 @@ def test_the_dashboard_says_the_step_in_the_runs_unit(daily: RunResult, weekly: 
 
 
 def test_a_pattern_past_a_daily_horizon_is_refused_in_days() -> None:
-    from sim.errors import ScenarioError
+    from summitry.sim.errors import ScenarioError
 
     text = TEACHING.replace(WEEKLY_TIME, DAILY_TIME) + (
         "patterns:\n  - {id: late, text: a late state, window: [0, 70],\n"

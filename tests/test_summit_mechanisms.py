@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from agents import policy
-from sim import bargaining as bg
-from sim import pressure as pr
-from sim.model import ABLATIONS, DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, validate_data
-from sim.signals import Signal
+from summitry.agents import policy
+from summitry.sim import bargaining as bg
+from summitry.sim import pressure as pr
+from summitry.sim.model import ABLATIONS, DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim.signals import Signal
 
 
 def scenario(name: str, edit: object = None) -> Scenario:

@@ -17,9 +17,9 @@ import math
 import numpy as np
 import pytest
 
-from sim import trust as tr
-from sim.model import DiplomacyModel
-from sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim import trust as tr
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 
 def scenario(name: str, edit: object = None) -> Scenario:

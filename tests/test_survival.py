@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.stats import Z95
-from sim.survival import kaplan_meier, summary_rows, survival_of_runs
-from sim.survival_figure import risk_weeks, survival_figure
+from summitry.sim.stats import Z95
+from summitry.sim.survival import kaplan_meier, summary_rows, survival_of_runs
+from summitry.sim.survival_figure import risk_weeks, survival_figure
 
 
 def loglog_band(s: float, greenwood: float) -> tuple[float, float]:

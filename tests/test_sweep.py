@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim.experiments.executors import SerialExecutor
-from sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
-from sim.experiments.sweep import batches, run_sweep
-from sim.stats import wilson
-from sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
+from summitry.sim.experiments.executors import SerialExecutor
+from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
+from summitry.sim.experiments.sweep import batches, run_sweep
+from summitry.sim.stats import wilson
+from summitry.sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
-    from sim.experiments.executors import DaskExecutor, ProcessExecutor
+    from summitry.sim.experiments.executors import DaskExecutor, ProcessExecutor
 
     loaded = load_spec(write_spec(tmp_path))
     run_sweep(loaded, tmp_path / "serial", SerialExecutor())
@@ -162,7 +162,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
     marker = tmp_path / "paused"
     child = (
         "import sys, time, pathlib\n"
-        "import sim.experiments.sweep as sw\n"
+        "import summitry.sim.experiments.sweep as sw\n"
         "real, stored = sw.write_atomically, [0]\n"
         f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
         "def stop():\n"
@@ -186,7 +186,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
         "    if stage == 'between-parts' and stored[0] == 3:\n"
         "        stop()\n"
         "sw.write_atomically = atomic\n"
-        "from sim.cli import main\n"
+        "from summitry.sim.cli import main\n"
         f"main(['sweep', {str(path)!r}, '--out', {str(out)!r}, '--workers', '2'])\n"
     )
     proc = subprocess.Popen(
@@ -312,8 +312,8 @@ def test_spec_schema_model_forbids_extra_keys() -> None:
 
 def test_a_sweep_row_is_reproduced_by_a_plain_run(tmp_path: Path) -> None:
     """The row's seed and parameter values, given to run_scenario, give the same run."""
-    from sim.run import run_scenario
-    from sim.scenario.document import load_scenario
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import load_scenario
 
     params = {"trump.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}}
     out = tmp_path / "s"

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from sim.errors import InputError
-from sim.experiments.executors import DaskExecutor, SerialExecutor, dask_security
-from sim.experiments.spec import load_spec
-from sim.experiments.sweep import Task, WorkerResultError, run_sweep, run_task
-from sim.sweep_analysis import load_runs
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.executors import DaskExecutor, SerialExecutor, dask_security
+from summitry.sim.experiments.spec import load_spec
+from summitry.sim.experiments.sweep import Task, WorkerResultError, run_sweep, run_task
+from summitry.sim.sweep_analysis import load_runs
 
 
 def write_spec(tmp_path: Path) -> Path:
@@ -88,9 +88,9 @@ def test_honest_results_pass_the_check_and_are_stored(tmp_path: Path) -> None:
 
 
 def test_the_sweep_command_refuses_a_forged_row_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    import sim.experiments.executors
+    import summitry.sim.experiments.executors
 
-    monkeypatch.setattr(sim.experiments.executors, "make_executor", lambda *a, **k: Forging(FORGERIES["run id of another sweep"]))
+    monkeypatch.setattr(summitry.sim.experiments.executors, "make_executor", lambda *a, **k: Forging(FORGERIES["run id of another sweep"]))
     r = cli("sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "out"))
     assert r.code == 2, r.stderr
     assert "run id 999 is not one of the batch's runs" in r.stderr

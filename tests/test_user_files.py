@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.scenario.document import BUILTIN_DIR, load_scenario, load_scenario_text
+from summitry.sim.errors import ScenarioError
+from summitry.sim.scenario.document import BUILTIN_DIR, load_scenario, load_scenario_text
 
 
 def flat(text: str) -> str:
@@ -24,7 +24,7 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `summitry backtest hanoi-2019 --out DIR` writes (a small ensemble)."""
-    from sim.experiments.backtest import backtest
+    from summitry.sim.experiments.backtest import backtest
 
     d = tmp_path_factory.mktemp("bt") / "bt"
     backtest(load_scenario("hanoi-2019"), runs=6, seed=1, refine=1, pilot_runs=6).save(d)
@@ -71,7 +71,7 @@ def test_report_of_a_backtest_directory_without_its_typical_run(cli, backtest_di
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sim.run import run_scenario
+    from summitry.sim.run import run_scenario
 
     d = tmp_path_factory.mktemp("run") / "r"
     run_scenario(load_scenario("teaching"), seed=1).save(d)
@@ -87,12 +87,12 @@ def test_report_into_a_missing_folder_creates_it(cli, run_dir: Path, tmp_path: P
 
 def test_report_into_a_folder_under_a_file_fails_at_once(cli, run_dir: Path, tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "plain").write_text("x")
-    import sim.report.run_report
+    import summitry.sim.report.run_report
 
     def no_work(*a, **k):
         raise AssertionError("the report was built before the output path was checked")
 
-    monkeypatch.setattr(sim.report.run_report, "load_run", no_work)  # where the run report loads its run
+    monkeypatch.setattr(summitry.sim.report.run_report, "load_run", no_work)  # where the run report loads its run
     r = cli("report", str(run_dir), "-o", str(tmp_path / "plain" / "sub" / "r.html"))
     assert r.code == 2
     assert f"{tmp_path / 'plain'} is a file, not a directory" in flat(r.stderr)

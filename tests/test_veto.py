@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import bargaining as bg
-from sim.model import DiplomacyModel
-from sim.run import run_scenario
-from sim.runview import win_sets_at
-from sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim import bargaining as bg
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.run import run_scenario
+from summitry.sim.runview import win_sets_at
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 
 def hanoi(veto: bool) -> Scenario:
@@ -106,8 +106,8 @@ def test_a_saved_run_redraws_the_vetoed_win_set() -> None:
 
 
 def test_a_bad_veto_value_names_the_file_and_line(tmp_path: Path) -> None:
-    from sim.errors import ScenarioError
-    from sim.scenario.document import load_scenario
+    from summitry.sim.errors import ScenarioError
+    from summitry.sim.scenario.document import load_scenario
 
     text = Path(load_raw("hanoi-2019")[2]).read_text(encoding="utf-8")
     old = "{id: congress, name: Congress, role: ratifier,"

@@ -17,11 +17,11 @@ import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
-from sim.errors import SummitryError
-from sim.experiments.backtest import run_seeds
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
-from sim.stats import wilson
+from summitry.sim.errors import SummitryError
+from summitry.sim.experiments.backtest import run_seeds
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.stats import wilson
 
 
 def _bound(detail: str) -> str:

@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.atomic import write_atomically
-from sim.experiments.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
-from sim.patterns import score_patterns, weighted_score
-from sim.run import run_scenario
-from sim.scenario.document import Scenario, load_scenario
+from summitry.sim.atomic import write_atomically
+from summitry.sim.experiments.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
+from summitry.sim.patterns import score_patterns, weighted_score
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import Scenario, load_scenario
 
 RANGES: dict[str, tuple[float, float]] = {
     "walk_audience": (0.0, 2.0),

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             if reset:
                 print(f"{meta.relative_to(args.root).as_posix().removesuffix('.meta')}: {len(reset)} mutants to check again")
         return 0
-    print(f"{'module':<22} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} {'unchecked':>9} {'score':>6}")
+    print(f"{'module':<30} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} {'unchecked':>9} {'score':>6}")
     low = []
     totals: Counter[str] = Counter()
     for module, codes in table.items():
@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         judged = caught + c["survived"] + c["no tests"] + c["other"]
         score = caught / judged if judged else float("nan")
         print(
-            f"{module:<22} {len(codes):>7} {c['killed']:>6} {c['timeout']:>7} {c['survived']:>8} {c['no tests']:>8} {c['not checked']:>9} {score:>6.1%}"
+            f"{module:<30} {len(codes):>7} {c['killed']:>6} {c['timeout']:>7} {c['survived']:>8} {c['no tests']:>8} {c['not checked']:>9} {score:>6.1%}"
         )
         if args.min_score is not None and not score >= args.min_score:
             low.append(module)
     caught = totals["killed"] + totals["timeout"]
     judged = caught + totals["survived"] + totals["no tests"] + totals["other"]
     print(
-        f"{'all':<22} {sum(totals.values()):>7} {totals['killed']:>6} {totals['timeout']:>7} {totals['survived']:>8} {totals['no tests']:>8} "
+        f"{'all':<30} {sum(totals.values()):>7} {totals['killed']:>6} {totals['timeout']:>7} {totals['survived']:>8} {totals['no tests']:>8} "
         f"{totals['not checked']:>9} {caught / judged if judged else float('nan'):>6.1%}"
     )
     if args.survivors:

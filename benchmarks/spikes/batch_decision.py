@@ -49,10 +49,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from run_cost import NetworkModel, baseline_graphs
 
-from agents import policy
-from sim import trust as tr
-from sim.model import DiplomacyModel
-from sim.scenario.document import load_scenario
+from summitry.agents import policy
+from summitry.sim import trust as tr
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.scenario.document import load_scenario
 
 try:
     import numba

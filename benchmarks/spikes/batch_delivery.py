@@ -42,10 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_decision import HEADER, line, paired, states
 from run_cost import NetworkModel, baseline_graphs
 
-from agents import policy
-from sim.model import DiplomacyModel
-from sim.outbox import Outbox
-from sim.scenario.document import load_scenario
+from summitry.agents import policy
+from summitry.sim.model import DiplomacyModel
+from summitry.sim.outbox import Outbox
+from summitry.sim.scenario.document import load_scenario
 
 try:
     import numba

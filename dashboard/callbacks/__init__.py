@@ -10,7 +10,7 @@ sizes and arrows, the issue space's categories and offers — never whole
 figures. Whole figures are drawn once per run (:func:`render_run`).
 
 One module per part of the page, each holding its callbacks and the function that wires
-them; this package re-exports the callbacks (``from dashboard.callbacks import navigate``):
+them; this package re-exports the callbacks (``from summitry.dashboard.callbacks import navigate``):
 
 * :mod:`~dashboard.callbacks.common`: what the parts share (``Out``, the error box, badges);
 * :mod:`~dashboard.callbacks.choices`: the searchable drop-downs of parameters and actors;
@@ -26,9 +26,9 @@ them; this package re-exports the callbacks (``from dashboard.callbacks import n
 Names with a leading underscore are private to the package, not to their module.
 """
 
-from dashboard.callbacks.choices import ACTOR_SEARCH_LIMIT, FORK_PARAM_LIMIT, fork_param_options, searched_options
-from dashboard.callbacks.common import OUTCOME_BADGE, Out, dimension_labels, error_box
-from dashboard.callbacks.configuration import (
+from summitry.dashboard.callbacks.choices import ACTOR_SEARCH_LIMIT, FORK_PARAM_LIMIT, fork_param_options, searched_options
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, dimension_labels, error_box
+from summitry.dashboard.callbacks.configuration import (
     PANEL_TARGETS,
     PARAM_FILTER_JS,
     apply_parameters,
@@ -41,10 +41,16 @@ from dashboard.callbacks.configuration import (
     scenario_options,
     upload_scenario,
 )
-from dashboard.callbacks.ensemble import ensemble_cancel, ensemble_figures, ensemble_start, ensemble_survival_figures, ensemble_tick
-from dashboard.callbacks.events import EVENTS_FILTER_JS, EVENTS_PAGE_SIZE, events_page, events_page_rows
-from dashboard.callbacks.export import export_data, export_report, export_zip, report_writer
-from dashboard.callbacks.fork import (
+from summitry.dashboard.callbacks.ensemble import (
+    ensemble_cancel,
+    ensemble_figures,
+    ensemble_start,
+    ensemble_survival_figures,
+    ensemble_tick,
+)
+from summitry.dashboard.callbacks.events import EVENTS_FILTER_JS, EVENTS_PAGE_SIZE, events_page, events_page_rows
+from summitry.dashboard.callbacks.export import export_data, export_report, export_zip, report_writer
+from summitry.dashboard.callbacks.fork import (
     actor_search,
     check_fork_change,
     clear_fork,
@@ -57,8 +63,8 @@ from dashboard.callbacks.fork import (
     preset_week,
     run_fork_callback,
 )
-from dashboard.callbacks.page import initial_state, register
-from dashboard.callbacks.run_views import (
+from summitry.dashboard.callbacks.page import initial_state, register
+from summitry.dashboard.callbacks.run_views import (
     PLAY_LABEL_JS,
     RENDER_TARGETS,
     SPEED_JS,
@@ -77,7 +83,7 @@ from dashboard.callbacks.run_views import (
     timeline,
     trust_pairs_changed,
 )
-from dashboard.callbacks.url import INIT_TARGETS, URL_JS, build_query, init_from_url, parse_query
+from summitry.dashboard.callbacks.url import INIT_TARGETS, URL_JS, build_query, init_from_url, parse_query
 
 __all__ = [
     "ACTOR_SEARCH_LIMIT",

@@ -7,10 +7,10 @@ from typing import Any
 
 from dash import html, no_update
 
-from dashboard.service import Service
-from sim import figures as F
-from sim.errors import InputError
-from sim.labels import outcome_label
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
+from summitry.sim.labels import outcome_label
 
 Out = dict[str, Any]
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from dashboard import ids
-from dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from dashboard.callbacks.common import Out, _emit, error_box
-from dashboard.layout import matches, param_groups, param_panel, param_rows
-from dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
-from sim import figures as F
-from sim.errors import InputError
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
+from summitry.dashboard.callbacks.common import Out, _emit, error_box
+from summitry.dashboard.layout import matches, param_groups, param_panel, param_rows
+from summitry.dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
 
 PARAM_FILTER_JS = """
 function(text, rowIds) {
@@ -81,7 +81,7 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return {"errors": error_box([f"{name}: not a UTF-8 text file"], "Upload rejected; the previous run stays on screen")}
-    from sim.scenario.document import load_scenario_text
+    from summitry.sim.scenario.document import load_scenario_text
 
     try:
         load_scenario_text(text, name)

@@ -8,15 +8,15 @@ from typing import Any
 
 from dash import Dash, Input, Output, State
 
-from dashboard import ids
-from dashboard.callbacks.common import Out, _emit
-from dashboard.layout import progress_bar
-from dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
-from sim import figures as F
-from sim.errors import InputError
-from sim.runview import run_view, short_name, side_colours, step_unit
-from sim.survival import survival_of_runs
-from sim.survival_figure import survival_curves, survival_figure
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.common import Out, _emit
+from summitry.dashboard.layout import progress_bar
+from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
+from summitry.sim.runview import run_view, short_name, side_colours, step_unit
+from summitry.sim.survival import survival_of_runs
+from summitry.sim.survival_figure import survival_curves, survival_figure
 
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:

@@ -8,13 +8,13 @@ from typing import Any
 
 from dash import Dash, Input, Output, State
 
-from dashboard import ids
-from dashboard.callbacks.common import Out, _emit
-from dashboard.service import Service
-from sim import figures as F
-from sim.errors import InputError
-from sim.results.run_result import RunResult
-from sim.runview import run_view
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.common import Out, _emit
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import run_view
 
 EVENTS_FILTER_JS = """
 function(step, actor, kind, paging) {

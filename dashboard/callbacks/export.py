@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from dash import Dash, Input, Output, State, dcc, no_update
 
-from dashboard import ids
-from dashboard.callbacks.common import Out
-from dashboard.service import Service
-from sim.errors import InputError
-from sim.results.run_result import RunResult
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.common import Out
+from summitry.dashboard.service import Service
+from summitry.sim.errors import InputError
+from summitry.sim.results.run_result import RunResult
 
 
 def _zip_dir(directory: Path, prefix: str) -> bytes:
@@ -52,7 +52,7 @@ def export_zip(service: Service, config: Mapping[str, Any] | None) -> Out:
 def report_writer() -> Callable[[Any, Any], Any] | None:
     """``sim.report.write_run_report`` if the report module exists, else None."""
     try:
-        mod = importlib.import_module("sim.report")
+        mod = importlib.import_module("summitry.sim.report")
     except ModuleNotFoundError:
         return None
     fn = getattr(mod, "write_run_report", None)

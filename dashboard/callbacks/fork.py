@@ -7,16 +7,16 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from dashboard import ids
-from dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
-from dashboard.layout import PRESETS, draft_chips, placeholder
-from dashboard.service import Service, input_messages, normalise_fork
-from sim import figures as F
-from sim.errors import InputError
-from sim.labels import in_unit, kind_label, outcome_label, unit_word
-from sim.results.run_result import RunResult
-from sim.runview import run_view, short_name, step_unit
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
+from summitry.dashboard.layout import PRESETS, draft_chips, placeholder
+from summitry.dashboard.service import Service, input_messages, normalise_fork
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
+from summitry.sim.labels import in_unit, kind_label, outcome_label, unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import run_view, short_name, step_unit
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
@@ -24,7 +24,7 @@ def check_fork_change(service: Service, config: Mapping[str, Any] | None, param:
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
-    from sim.scenario.document import apply_overrides
+    from summitry.sim.scenario.document import apply_overrides
 
     cfg = service.config(config)
     try:
@@ -224,7 +224,7 @@ def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str
 
 def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
-    from sim.results.summary import outcome_sentence
+    from summitry.sim.results.summary import outcome_sentence
 
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)

@@ -6,14 +6,14 @@ from typing import Any
 
 from dash import Dash
 
-from dashboard import ids
-from dashboard.callbacks.configuration import PANEL_TARGETS, _register_configuration, build_param_panel
-from dashboard.callbacks.ensemble import _register_ensemble
-from dashboard.callbacks.export import _register_export
-from dashboard.callbacks.fork import _register_fork
-from dashboard.callbacks.run_views import RENDER_TARGETS, _register_run_views, render_run
-from dashboard.callbacks.url import INIT_TARGETS, _register_page_load, init_from_url
-from dashboard.service import Service
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.configuration import PANEL_TARGETS, _register_configuration, build_param_panel
+from summitry.dashboard.callbacks.ensemble import _register_ensemble
+from summitry.dashboard.callbacks.export import _register_export
+from summitry.dashboard.callbacks.fork import _register_fork
+from summitry.dashboard.callbacks.run_views import RENDER_TARGETS, _register_run_views, render_run
+from summitry.dashboard.callbacks.url import INIT_TARGETS, _register_page_load, init_from_url
+from summitry.dashboard.service import Service
 
 
 def initial_state(service: Service, search: str | None) -> dict[tuple[str, str], Any]:

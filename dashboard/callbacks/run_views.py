@@ -11,19 +11,19 @@ from typing import Any
 import numpy as np
 from dash import Dash, Input, Output, Patch, State, ctx, html
 
-from dashboard import ids
-from dashboard.callbacks.choices import searched_options
-from dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
-from dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
-from dashboard.callbacks.fork import fork_event_options
-from dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
-from dashboard.service import Service, input_messages
-from sim import figures as F
-from sim.errors import InputError
-from sim.labels import mode_label, parameter_label, unit_word
-from sim.results.run_result import RunResult
-from sim.runview import date_of, run_view, short_name, step_unit, summit_status_at
-from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.choices import searched_options
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
+from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
+from summitry.dashboard.callbacks.fork import fork_event_options
+from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
+from summitry.dashboard.service import Service, input_messages
+from summitry.sim import figures as F
+from summitry.sim.errors import InputError
+from summitry.sim.labels import mode_label, parameter_label, unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import date_of, run_view, short_name, step_unit, summit_status_at
+from summitry.sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
 TIMELINE_JS = """
@@ -72,7 +72,7 @@ _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS -
 
 def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     """The state of play at ``step`` (summit status, summits held, latest key event); the outcome at the end."""
-    from sim.results.summary import outcome_sentence
+    from summitry.sim.results.summary import outcome_sentence
 
     view = run_view(result)
     if step >= view.last_step:

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State
 
-from dashboard import ids
-from dashboard.callbacks.common import Out, _emit, error_box
-from dashboard.callbacks.configuration import scenario_options
-from dashboard.service import RESERVED_QUERY, Service, input_messages
-from sim.errors import InputError
+from summitry.dashboard import ids
+from summitry.dashboard.callbacks.common import Out, _emit, error_box
+from summitry.dashboard.callbacks.configuration import scenario_options
+from summitry.dashboard.service import RESERVED_QUERY, Service, input_messages
+from summitry.sim.errors import InputError
 
 
 def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, Any], int, str]:
@@ -23,7 +23,7 @@ def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, An
     >>> parse_query("?scenario=hanoi-2019&seed=3&step=12&parameters.kappa=3", "x")
     ({'scenario': 'hanoi-2019', 'seed': 3, 'mode': None, 'overrides': {'parameters.kappa': 3}}, 12, 'run')
     """
-    from dashboard.service import normalise_config
+    from summitry.dashboard.service import normalise_config
 
     pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=False)
     raw: dict[str, Any] = {"overrides": {}}

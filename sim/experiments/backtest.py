@@ -48,17 +48,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import write_atomically
-from sim.errors import InputError, ScenarioError
-from sim.experiments.executors import SerialExecutor
-from sim.experiments.spec import run_seed
-from sim.model import ABLATIONS
-from sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
-from sim.results.run_result import _jsonable, versions
-from sim.run import run_scenario
-from sim.scenario.document import Event, Scenario, _line, load_raw
-from sim.scenario.pattern_check import loc_of, pattern_problems
-from sim.stats import Z95, wilson
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError, ScenarioError
+from summitry.sim.experiments.executors import SerialExecutor
+from summitry.sim.experiments.spec import run_seed
+from summitry.sim.model import ABLATIONS
+from summitry.sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
+from summitry.sim.results.run_result import _jsonable, versions
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import Event, Scenario, _line, load_raw
+from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
+from summitry.sim.stats import Z95, wilson
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",

@@ -23,17 +23,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.atomic import write_atomically
-from sim.errors import InputError, RunDirError
-from sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
-from sim.experiments.executors import make_executor
-from sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
-from sim.experiments.sweep import run_sweep
-from sim.results.run_result import _jsonable, versions
-from sim.scenario.document import Scenario, load_scenario
-from sim.scenario.loading import close_matches
-from sim.scenario.overrides import canonical, parameter_map, parameter_table
-from sim.sweep_analysis import load_runs
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError, RunDirError
+from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
+from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
+from summitry.sim.experiments.sweep import run_sweep
+from summitry.sim.results.run_result import _jsonable, versions
+from summitry.sim.scenario.document import Scenario, load_scenario
+from summitry.sim.scenario.loading import close_matches
+from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
+from summitry.sim.sweep_analysis import load_runs
 
 # --------------------------------------------------------------- calibration
 

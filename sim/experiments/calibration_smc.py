@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import write_atomically
-from sim.errors import InputError, RunDirError
-from sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
-from sim.experiments.calibration import (
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError, RunDirError
+from summitry.sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
+from summitry.sim.experiments.calibration import (
     CalibrationResult,
     _backtest_brief,
     _round,
@@ -56,15 +56,15 @@ from sim.experiments.calibration import (
     write_params_file,
     write_posterior_html,
 )
-from sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
-from sim.experiments.calibration import weighted_summary as weighted_summary
-from sim.experiments.executors import make_executor
-from sim.patterns import occurrences, score_patterns, weighted_score
-from sim.results.run_result import RunResult, _jsonable, versions
-from sim.run import run_scenario
-from sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
-from sim.scenario.overrides import parameter_map
-from sim.scenario.pattern_fields import Pattern
+from summitry.sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
+from summitry.sim.experiments.calibration import weighted_summary as weighted_summary
+from summitry.sim.experiments.executors import make_executor
+from summitry.sim.patterns import occurrences, score_patterns, weighted_score
+from summitry.sim.results.run_result import RunResult, _jsonable, versions
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.overrides import parameter_map
+from summitry.sim.scenario.pattern_fields import Pattern
 
 SMC_DEFAULTS: dict[str, Any] = {
     "population": 100,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sim.errors import InputError
+from summitry.sim.errors import InputError
 
 _T = TypeVar("_T")  # a task: any picklable value the function takes (a sweep's Task, a calibration's batch)
 

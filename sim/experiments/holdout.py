@@ -33,16 +33,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.atomic import write_atomically
-from sim.errors import InputError
-from sim.experiments.backtest import ProgressFn, check_patterns, mean_ci, paired_skill
-from sim.experiments.calibration_smc import Simulator, summary_names
-from sim.experiments.executors import make_executor
-from sim.experiments.joint import Case, JointResult, calibrate_joint, declared_specific
-from sim.results.run_result import _jsonable, versions
-from sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
-from sim.scenario.overrides import canonical, parameter_map
-from sim.scenario.pattern_fields import Pattern
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.backtest import ProgressFn, check_patterns, mean_ci, paired_skill
+from summitry.sim.experiments.calibration_smc import Simulator, summary_names
+from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.joint import Case, JointResult, calibrate_joint, declared_specific
+from summitry.sim.results.run_result import _jsonable, versions
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.overrides import canonical, parameter_map
+from summitry.sim.scenario.pattern_fields import Pattern
 
 SCORE_GENERATION = 1_000
 """The replicate-seed stream of the scoring runs (the fit's runs use generations 0 and up, its pilot -1)."""
@@ -54,7 +54,7 @@ ARMS = ("prior", "posterior", "defaults")
 def split_at_cut(patterns: Sequence[Pattern], cut: int) -> tuple[list[Pattern], list[Pattern], list[Pattern]]:
     """(patterns whose window ends before ``cut``, those whose window starts at or after it, those spanning it).
 
-    >>> from sim.scenario.pattern_fields import Pattern
+    >>> from summitry.sim.scenario.pattern_fields import Pattern
     >>> ps = [Pattern(id=i, text=i, kind="summit_held", window=w) for i, w in (("a", (0, 14)), ("b", (15, 20)), ("c", (10, 30)))]
     >>> [[p.id for p in part] for part in split_at_cut(ps, 15)]
     [['a'], ['b'], ['c']]

@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import write_atomically
-from sim.errors import InputError
-from sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, ProgressFn, check_patterns
-from sim.experiments.calibration import (
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, ProgressFn, check_patterns
+from summitry.sim.experiments.calibration import (
     _round,
     abc_reject,
     parse_ranges,
@@ -52,7 +52,7 @@ from sim.experiments.calibration import (
     write_params_file,
     write_posterior_html,
 )
-from sim.experiments.calibration_smc import (
+from summitry.sim.experiments.calibration_smc import (
     _PARTICLE,
     SMC_DEFAULTS,
     Simulator,
@@ -67,10 +67,10 @@ from sim.experiments.calibration_smc import (
     summary_weights,
     weighted_summary,
 )
-from sim.experiments.executors import make_executor
-from sim.results.run_result import _jsonable, versions
-from sim.scenario.document import Scenario, load_raw, load_scenario
-from sim.scenario.overrides import canonical, parameter_map, parameter_table
+from summitry.sim.experiments.executors import make_executor
+from summitry.sim.results.run_result import _jsonable, versions
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
+from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
 
 REJECTION_DEFAULTS: dict[str, Any] = {"points": 200, "runs_per_point": 4, "accept": 0.1}
 """The joint rejection method's default budget (200 points x 4 runs per case: a few minutes on two cores for the reference cases)."""

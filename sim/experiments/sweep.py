@@ -34,15 +34,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.atomic import write_atomically
-from sim.errors import InputError
-from sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
-from sim.outputs import check_out_dir, is_summitry_sweep_dir
-from sim.patterns import score_run, weighted_score
-from sim.results.run_result import RunResult, _jsonable, versions
-from sim.run import run_scenario
-from sim.scenario.document import apply_overrides, validate_data
-from sim.sweep_analysis import load_runs, sensitivity
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
+from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
+from summitry.sim.patterns import score_run, weighted_score
+from summitry.sim.results.run_result import RunResult, _jsonable, versions
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import apply_overrides, validate_data
+from summitry.sim.sweep_analysis import load_runs, sensitivity
 
 # -------------------------------------------------------------------- tasks
 

@@ -19,7 +19,7 @@ Colours: one per side everywhere (:data:`~sim.runview.SIDE_COLOURS`,
 the first summit side blue, the second red), third parties grey.
 
 The functions live in one module per thing drawn, and this package re-exports them
-(``from sim.figures import network_figure``):
+(``from summitry.sim.figures import network_figure``):
 
 * :mod:`sim.figures.common`: colours, the template, the week axis, its step marker and veil;
 * :mod:`sim.figures.nodes`: where actors are placed, and factions grouped by side and role;
@@ -31,11 +31,19 @@ The functions live in one module per thing drawn, and this package re-exports th
 Names with a leading underscore are private to the package, not to their module.
 """
 
-from sim.figures.bargaining_space import issue_space_figure, issue_space_step_data, issue_space_title
-from sim.figures.common import _SIGNAL_COLOURS as _SIGNAL_COLOURS  # private names the tests reach
-from sim.figures.common import FUTURE_LEGEND, GL_THRESHOLD, OUTCOME_COLOURS, OUTCOME_LABELS, STANCE_COLOURSCALE, is_group, time_axis_title
-from sim.figures.ensembles import carry_forward, fan_chart, fan_chart_matrix, fans_figure, outcome_figure
-from sim.figures.network import (
+from summitry.sim.figures.bargaining_space import issue_space_figure, issue_space_step_data, issue_space_title
+from summitry.sim.figures.common import _SIGNAL_COLOURS as _SIGNAL_COLOURS  # private names the tests reach
+from summitry.sim.figures.common import (
+    FUTURE_LEGEND,
+    GL_THRESHOLD,
+    OUTCOME_COLOURS,
+    OUTCOME_LABELS,
+    STANCE_COLOURSCALE,
+    is_group,
+    time_axis_title,
+)
+from summitry.sim.figures.ensembles import carry_forward, fan_chart, fan_chart_matrix, fans_figure, outcome_figure
+from summitry.sim.figures.network import (
     CONTRARIAN_COLOUR,
     CONTRARIAN_LEGEND,
     CONTRARIAN_WIDTHS,
@@ -51,9 +59,9 @@ from sim.figures.network import (
     network_title,
     signal_arrows,
 )
-from sim.figures.network import _default_catalogue as _default_catalogue
-from sim.figures.network import _signal_class as _signal_class
-from sim.figures.nodes import (
+from summitry.sim.figures.network import _default_catalogue as _default_catalogue
+from summitry.sim.figures.network import _signal_class as _signal_class
+from summitry.sim.figures.nodes import (
     AGGREGATE_THRESHOLD,
     aggregate_edges,
     aggregate_network,
@@ -65,8 +73,8 @@ from sim.figures.nodes import (
     node_name,
     weighted_mean_series,
 )
-from sim.figures.nodes import _grouped as _grouped
-from sim.figures.run_views import (
+from summitry.sim.figures.nodes import _grouped as _grouped
+from summitry.sim.figures.run_views import (
     events_table_rows,
     pressure_figure,
     stance_figure,

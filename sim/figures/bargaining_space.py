@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.figures.common import _layout, _tint
-from sim.labels import unit_word
-from sim.results.run_result import RunResult
-from sim.runview import (
+from summitry.sim.figures.common import _layout, _tint
+from summitry.sim.labels import unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,
     ZONE_COLOUR,

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
-from sim.labels import unit_word
-from sim.results.run_result import RunResult
-from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
-from sim.stats import wilson
+from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
+from summitry.sim.labels import unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
+from summitry.sim.stats import wilson
 
 # ------------------------------------------------------------------- ensembles
 
@@ -34,7 +34,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
 
     Bars are in :data:`OUTCOME_COLOURS`; ``customdata`` holds [count, low, high].
     """
-    from sim.results.run_result import OUTCOMES
+    from summitry.sim.results.run_result import OUTCOMES
 
     if isinstance(results, Mapping):
         counts = {k: int(v) for k, v in results.items()}

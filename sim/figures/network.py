@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.figures.common import (
+from summitry.sim.figures.common import (
     _PRESSURE_DASH,
     _PRESSURE_LABEL,
     _SIGNAL_COLOURS,
@@ -26,15 +26,15 @@ from sim.figures.common import (
     _layout,
     _side_label,
 )
-from sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
-from sim.labels import unit_word
-from sim.results.run_result import RunResult
-from sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
+from summitry.sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
+from summitry.sim.labels import unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
 
 
 @functools.lru_cache(maxsize=1)
 def _default_catalogue() -> dict[str, Any]:
-    from sim.signals import build_catalogue
+    from summitry.sim.signals import build_catalogue
 
     return build_catalogue()
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.figures.common import _side_label, is_group
-from sim.results.run_result import RunResult
-from sim.runview import run_view, short_name
+from summitry.sim.figures.common import _side_label, is_group
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import run_view, short_name
 
 
 def _side_rank(view: Any, side: str | None) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.figures.common import (
+from summitry.sim.figures.common import (
     _EXTRA_DASH,
     _PRESSURE_DASH,
     _PRESSURE_LABEL,
@@ -30,10 +30,10 @@ from sim.figures.common import (
     _week_axis,
     is_group,
 )
-from sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
-from sim.labels import kind_label, unit_word
-from sim.results.run_result import RunResult
-from sim.runview import (
+from summitry.sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
+from summitry.sim.labels import kind_label, unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,
     WORLD_COLOUR,

@@ -15,7 +15,7 @@ from a live model — so a report can be made years later from the files.
 * Single charts can be exported as PNG/SVG through kaleido with the system
   Chromium (never a downloaded one).
 
-One module per part, re-exported here (``from sim.report import write_report``):
+One module per part, re-exported here (``from summitry.sim.report import write_report``):
 
 * :mod:`sim.report.files`: which kind of results directory a path is; loading a run or a sweep;
 * :mod:`sim.report.context`: the scenario's description, sources and parameters, and the backtest section;
@@ -27,8 +27,17 @@ One module per part, re-exported here (``from sim.report import write_report``):
 * :mod:`sim.report.dispatch`: any results directory -> its report or its charts.
 """
 
-from sim.report.charts import CONTENT_WIDTH, HALF_WIDTH, PLOT_CONFIG, Chart, history_chart, run_charts, survival_parts, sweep_charts
-from sim.report.chromium import (
+from summitry.sim.report.charts import (
+    CONTENT_WIDTH,
+    HALF_WIDTH,
+    PLOT_CONFIG,
+    Chart,
+    history_chart,
+    run_charts,
+    survival_parts,
+    sweep_charts,
+)
+from summitry.sim.report.chromium import (
     CHROMIUM_NAMES,
     CHROMIUM_PROFILE_PREFIX,
     ChromiumNotFoundError,
@@ -39,10 +48,10 @@ from sim.report.chromium import (
     remove_orphan_profiles,
     write_pdf,
 )
-from sim.report.context import _builtin_scenario as _builtin_scenario  # its cache is cleared by tests
-from sim.report.context import scenario_context
-from sim.report.dispatch import export_charts, write_report
-from sim.report.files import (
+from summitry.sim.report.context import _builtin_scenario as _builtin_scenario  # its cache is cleared by tests
+from summitry.sim.report.context import scenario_context
+from summitry.sim.report.dispatch import export_charts, write_report
+from summitry.sim.report.files import (
     EVENT_COLUMNS,
     MANIFEST_FIELDS,
     RUN_FILES,
@@ -53,7 +62,7 @@ from sim.report.files import (
     load_run,
     load_sweep,
 )
-from sim.report.narrative import (
+from summitry.sim.report.narrative import (
     ALWAYS_SOURCES,
     EPS,
     HAWKISH,
@@ -69,10 +78,10 @@ from sim.report.narrative import (
     significant_events,
     turning_points,
 )
-from sim.report.page import TEMPLATE_DIR, plotly_js
-from sim.report.run_report import ensemble_survival, render_run_report, write_run_report
-from sim.report.sweep_report import render_sweep_report, write_sweep_report
-from sim.report.tables import event_table, fmt_value, metric_rows
+from summitry.sim.report.page import TEMPLATE_DIR, plotly_js
+from summitry.sim.report.run_report import ensemble_survival, render_run_report, write_run_report
+from summitry.sim.report.sweep_report import render_sweep_report, write_sweep_report
+from summitry.sim.report.tables import event_table, fmt_value, metric_rows
 
 __all__ = [
     "ALWAYS_SOURCES",

@@ -12,12 +12,12 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from sim.labels import in_unit, outcome_label
-from sim.report.files import _first_line
-from sim.report.narrative import turning_points
-from sim.results.run_result import RunResult
-from sim.stats import wilson_bounds
-from sim.survival import SurvivalTable, summary_rows, survival_of_runs
+from summitry.sim.labels import in_unit, outcome_label
+from summitry.sim.report.files import _first_line
+from summitry.sim.report.narrative import turning_points
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.stats import wilson_bounds
+from summitry.sim.survival import SurvivalTable, summary_rows, survival_of_runs
 
 CONTENT_WIDTH = 680
 """Width of the text column and of every chart, in CSS px: A4 (210 mm) less 15 mm margins is 180 mm = 680 px."""
@@ -69,7 +69,7 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
 
 def _figures_module() -> Any:
     try:
-        import sim.figures as figures  # lazy: plotly is heavy, and only reports draw
+        import summitry.sim.figures as figures  # lazy: plotly is heavy, and only reports draw
     except ImportError as exc:
         return exc
     return figures
@@ -223,7 +223,7 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
 
 def document_unit(manifest: Mapping[str, Any]) -> str | None:
     """The step unit of the scenario a results directory stores (``scenario_document``); None when it does not say (a week)."""
-    from sim.scenario.document import Time
+    from summitry.sim.scenario.document import Time
 
     time = (manifest.get("scenario_document") or {}).get("time")
     try:
@@ -234,7 +234,7 @@ def document_unit(manifest: Mapping[str, Any]) -> str | None:
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
-    import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
+    import summitry.sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
 
     ok = sf.ok_runs(runs)
     outcomes = sf.outcomes_of(runs)
@@ -322,7 +322,7 @@ def survival_parts(
     tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs", unit: str | None = None
 ) -> list[dict[str, Any]]:
     """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced steps) of a report, in the runs' unit."""
-    from sim.survival_figure import risk_weeks, survival_curves, survival_figure  # lazy: plotly only when a report is drawn
+    from summitry.sim.survival_figure import risk_weeks, survival_curves, survival_figure  # lazy: plotly only when a report is drawn
 
     parts = []
     for key, (title, x_title, y_title, caption) in survival_curves(unit).items():

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import write_atomically
-from sim.errors import InputError, SummitryError
-from sim.report.charts import CONTENT_WIDTH
-from sim.report.files import _first_line
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError, SummitryError
+from summitry.sim.report.charts import CONTENT_WIDTH
+from summitry.sim.report.files import _first_line
 
 
 class ChromiumNotFoundError(InputError):

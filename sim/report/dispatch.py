@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.errors import RunDirError
-from sim.report.charts import Chart, history_chart, run_charts, sweep_charts
-from sim.report.chromium import export_figures
-from sim.report.context import scenario_context
-from sim.report.files import is_backtest_dir, is_run_dir, is_sweep_dir, load_run, load_sweep
-from sim.report.narrative import narrative
-from sim.report.page import _output_path
-from sim.report.run_report import _write_backtest_report, _write_run_report
-from sim.report.sweep_report import _write_sweep_report
+from summitry.sim.errors import RunDirError
+from summitry.sim.report.charts import Chart, history_chart, run_charts, sweep_charts
+from summitry.sim.report.chromium import export_figures
+from summitry.sim.report.context import scenario_context
+from summitry.sim.report.files import is_backtest_dir, is_run_dir, is_sweep_dir, load_run, load_sweep
+from summitry.sim.report.narrative import narrative
+from summitry.sim.report.page import _output_path
+from summitry.sim.report.run_report import _write_backtest_report, _write_run_report
+from summitry.sim.report.sweep_report import _write_sweep_report
 
 
 def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> tuple[Path, list[str]]:

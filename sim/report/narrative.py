@@ -12,10 +12,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.labels import unit_word
-from sim.results.run_result import RunResult
-from sim.roles import HAWKISH_ROLES
-from sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
+from summitry.sim.labels import unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.roles import HAWKISH_ROLES
+from summitry.sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 # --------------------------------------------------------------- significance
 

@@ -13,14 +13,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from sim.atomic import write_atomically
-from sim.errors import InputError
-from sim.labels import in_unit
-from sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
-from sim.report.charts import CONTENT_WIDTH, Chart
-from sim.report.chromium import find_chromium, write_pdf
-from sim.report.narrative import _fmt_date
-from sim.report.tables import fmt_value
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
+from summitry.sim.labels import in_unit
+from summitry.sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
+from summitry.sim.report.charts import CONTENT_WIDTH, Chart
+from summitry.sim.report.chromium import find_chromium, write_pdf
+from summitry.sim.report.narrative import _fmt_date
+from summitry.sim.report.tables import fmt_value
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 

@@ -9,17 +9,17 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from sim.errors import RunDirError
-from sim.labels import outcome_label
-from sim.report.charts import history_chart, run_charts, survival_parts
-from sim.report.context import _backtest_or_none, scenario_context
-from sim.report.files import _first_line, is_run_dir, load_run
-from sim.report.narrative import PRESSURE_THRESHOLD, STANCE_THRESHOLD, TRUST_THRESHOLD, narrative
-from sim.report.page import _render, _safe_charts, _write_page
-from sim.report.tables import event_table, fmt_value, metric_rows
-from sim.results.run_result import RunResult
-from sim.results.summary import outcome_sentence
-from sim.survival import survival_of_runs
+from summitry.sim.errors import RunDirError
+from summitry.sim.labels import outcome_label
+from summitry.sim.report.charts import history_chart, run_charts, survival_parts
+from summitry.sim.report.context import _backtest_or_none, scenario_context
+from summitry.sim.report.files import _first_line, is_run_dir, load_run
+from summitry.sim.report.narrative import PRESSURE_THRESHOLD, STANCE_THRESHOLD, TRUST_THRESHOLD, narrative
+from summitry.sim.report.page import _render, _safe_charts, _write_page
+from summitry.sim.report.tables import event_table, fmt_value, metric_rows
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.results.summary import outcome_sentence
+from summitry.sim.survival import survival_of_runs
 
 # ---------------------------------------------------------------- run report
 

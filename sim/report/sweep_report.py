@@ -8,16 +8,16 @@ from typing import Any
 
 import yaml
 
-from sim.report.charts import Chart, document_unit, sweep_charts
-from sim.report.context import _backtest_or_none, scenario_context
-from sim.report.files import load_sweep
-from sim.report.page import _render, _safe_charts, _write_page
-from sim.report.tables import fmt_value
+from summitry.sim.report.charts import Chart, document_unit, sweep_charts
+from summitry.sim.report.context import _backtest_or_none, scenario_context
+from summitry.sim.report.files import load_sweep
+from summitry.sim.report.page import _render, _safe_charts, _write_page
+from summitry.sim.report.tables import fmt_value
 
 
 def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The sweep report's HTML and warnings."""
-    import sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
+    import summitry.sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
 
     failed = sf.failed_runs(runs)
     counts = dict(manifest.get("counts") or {})

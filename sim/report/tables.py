@@ -6,10 +6,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.labels import METRIC_LABELS, kind_label, metric_label
-from sim.report.charts import _figures_module
-from sim.report.narrative import _num
-from sim.results.run_result import RunResult
+from summitry.sim.labels import METRIC_LABELS, kind_label, metric_label
+from summitry.sim.report.charts import _figures_module
+from summitry.sim.report.narrative import _num
+from summitry.sim.results.run_result import RunResult
 
 # -------------------------------------------------------------- formatting
 

@@ -29,10 +29,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sim.atomic import remove_stale_temporaries
-from sim.errors import DiskFullError, RunDirError
-from sim.outputs import SCENARIO_FILE, is_summitry_run_dir
-from sim.scenario.document import Scenario, validate_data
+from summitry.sim.atomic import remove_stale_temporaries
+from summitry.sim.errors import DiskFullError, RunDirError
+from summitry.sim.outputs import SCENARIO_FILE, is_summitry_run_dir
+from summitry.sim.scenario.document import Scenario, validate_data
 
 EVENT_SCHEMA = pa.schema(
     [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.labels import unit_count, unit_word
-from sim.results.run_result import RunResult
-from sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
+from summitry.sim.labels import unit_count, unit_word
+from summitry.sim.results.run_result import RunResult
+from summitry.sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 KEY_KINDS = (
     SUMMIT_PROCESS_KINDS

@@ -23,22 +23,31 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.clock import UNIT_DAYS, Clock, StepUnit
-from sim.errors import ParameterError, ScenarioError
-from sim.limits import LinearLimit
-from sim.parameters import DEFAULT_RANGES, ModelParameters
-from sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
-from sim.scenario import overrides as parameter_paths
-from sim.scenario.limit_check import check_limits
-from sim.scenario.loading import Loc, _humanise, close_matches, did_you_mean, format_loc, parse_document, read_text, validation_messages
-from sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
-from sim.scenario.pattern_check import loc_of, pattern_problems
-from sim.scenario.pattern_fields import Pattern, pattern_shape
-from sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
+from summitry.sim.clock import UNIT_DAYS, Clock, StepUnit
+from summitry.sim.errors import ParameterError, ScenarioError
+from summitry.sim.limits import LinearLimit
+from summitry.sim.parameters import DEFAULT_RANGES, ModelParameters
+from summitry.sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from summitry.sim.scenario import overrides as parameter_paths
+from summitry.sim.scenario.limit_check import check_limits
+from summitry.sim.scenario.loading import (
+    Loc,
+    _humanise,
+    close_matches,
+    did_you_mean,
+    format_loc,
+    parse_document,
+    read_text,
+    validation_messages,
+)
+from summitry.sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
+from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
+from summitry.sim.scenario.pattern_fields import Pattern, pattern_shape
+from summitry.sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
-BUILTIN_PACKAGE = "sim.builtin_scenarios"
+BUILTIN_PACKAGE = "summitry.sim.builtin_scenarios"
 """The built-in scenarios (and schema.json) as installed: the repository's scenarios/ folder, mapped into the package."""
 
 
@@ -47,7 +56,7 @@ def _builtin_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "scenarios"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
-    installed = resources.files("sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
+    installed = resources.files("summitry.sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
     return installed if isinstance(installed, Path) else Path(str(installed))
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.scenario.loading import Loc, did_you_mean
+from summitry.sim.scenario.loading import Loc, did_you_mean
 
 if TYPE_CHECKING:
-    from sim.scenario.document import Acceptance
+    from summitry.sim.scenario.document import Acceptance
 
 
 def check_limits(acc: Acceptance, loc: Loc, dims: list[str], problems: list[tuple[Loc, str]]) -> None:

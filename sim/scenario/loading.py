@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.errors import InputError
+from summitry.sim.errors import InputError
 
 MAX_BYTES = 10 * 1024 * 1024
 FAST_PATH_BYTES = 512 * 1024

@@ -32,10 +32,10 @@ import yaml
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ParameterError
-from sim.parameters import DEFAULT_RANGES
-from sim.scenario.loading import close_matches, parse_document, read_text
-from sim.signals import Effect, SignalKind, TrustEffect
+from summitry.sim.errors import ParameterError
+from summitry.sim.parameters import DEFAULT_RANGES
+from summitry.sim.scenario.loading import close_matches, parse_document, read_text
+from summitry.sim.signals import Effect, SignalKind, TrustEffect
 
 RawLoc = tuple[str | int, ...]
 
@@ -164,7 +164,7 @@ def signal_parameters(catalogue: Mapping[str, SignalKind]) -> dict[str, tuple[Ra
     effect's ``min_verification`` where it sets one. Bounds are the catalogue
     model's own (what validation accepts).
 
-    >>> from sim.signals import build_catalogue
+    >>> from summitry.sim.signals import build_catalogue
     >>> params = signal_parameters(build_catalogue())
     >>> params["signals.threat.cost"][1].value, params["signals.threat.cost"][0]
     (0.05, ('signals', 'threat', 'cost'))

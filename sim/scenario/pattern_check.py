@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.labels import unit_word
-from sim.scenario.loading import close_matches
-from sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
+from summitry.sim.labels import unit_word
+from summitry.sim.scenario.loading import close_matches
+from summitry.sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
-    from sim.scenario.document import Scenario
-    from sim.scenario.pattern_fields import Pattern
+    from summitry.sim.scenario.document import Scenario
+    from summitry.sim.scenario.pattern_fields import Pattern
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     {

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.scenario.loading import Loc, _show, did_you_mean
+from summitry.sim.scenario.loading import Loc, _show, did_you_mean
 
 PatternId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
 

@@ -14,11 +14,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from dashboard import ids
-from dashboard.app import create_app
-from sim.figures import trust_matrix_at
-from sim.run import run_scenario
-from sim.scenario.document import load_scenario
+from summitry.dashboard import ids
+from summitry.dashboard.app import create_app
+from summitry.sim.figures import trust_matrix_at
+from summitry.sim.run import run_scenario
+from summitry.sim.scenario.document import load_scenario
 from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser
@@ -202,7 +202,7 @@ def network_nodes(driver: Any) -> dict[str, Any] | None:
 
 
 def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_every_actor(dash_duo: Any, app: Any, tmp_path: Path) -> None:
-    from sim.scenario.generate import dump, generate
+    from summitry.sim.scenario.generate import dump, generate
 
     start(dash_duo, app)
     driver = dash_duo.driver
@@ -242,7 +242,7 @@ def events_rows(driver: Any) -> list[dict[str, str]]:
 def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_actor(dash_duo: Any, app: Any) -> None:
     """Opened by its address (a bookmarked upload): stances, trust matrix and network by side and role, the log paged
     by the server; the Factions toggle draws every actor in all three."""
-    from sim.scenario.generate import dump, generate
+    from summitry.sim.scenario.generate import dump, generate
 
     key = app.server.extensions["summitry_service"].uploads.put(dump(generate(1000, 10000, 2, seed=1)), "synthetic-1000.yaml")
     start(dash_duo, app, f"?scenario=upload:{key}&seed=0&step=5")

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard import ids
-from dashboard.about import MECHANISMS, odd_link
-from dashboard.app import create_app
+from summitry.dashboard import ids
+from summitry.dashboard.about import MECHANISMS, odd_link
+from summitry.dashboard.app import create_app
 from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser

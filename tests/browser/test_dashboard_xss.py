@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard import ids
-from dashboard.app import create_app
-from sim.scenario.document import BUILTIN_DIR
+from summitry.dashboard import ids
+from summitry.dashboard.app import create_app
+from summitry.sim.scenario.document import BUILTIN_DIR
 from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser
