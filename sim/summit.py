@@ -286,9 +286,9 @@ class SummitProcess:
             hawk_share = float(w[self.hawkish[mem]].sum() / max(float(w.sum()), 1e-12))
             deal_gain = gains[(c, o)] if gains is not None else self.deal_gain(c, o)
             now, after = self.walk_leverage(c, o, deal_gain)
-            walk = p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0) + p.walk_leverage * float(
-                s.patience[li]
-            ) ** wait * (after - now)
+            resolve = p.walk_audience * float(self.audience[c]) * hawk_share * (1.0 if c in rejected else 0.0)
+            leverage = p.walk_leverage * float(s.patience[li]) ** wait * (after - now)
+            walk = resolve + leverage
             out[c] = (walk, decl_values[c])
         return out
 
