@@ -36,7 +36,6 @@ from summitry.sim.results.run_result import RunResult, versions
 from summitry.sim.run import run_fork, run_scenario
 from summitry.sim.runview import principals, run_view
 from summitry.sim.scenario.document import (
-    BUILTIN_DIR,
     Scenario,
     apply_overrides,
     builtin_names,
@@ -44,6 +43,7 @@ from summitry.sim.scenario.document import (
     load_scenario_text,
     validate_data,
 )
+from summitry.sim.scenario.loading import BUILTIN_DIR
 from summitry.sim.scenario.overrides import ParameterInfo, parameter_table
 
 UPLOAD_PREFIX = "upload:"

@@ -166,6 +166,28 @@ MUTANTS = [
         "never_blamed",
     ),
     ("every-summit-first", "sim/summit.py", "        if sm.first_week < 0:\n", "        if True:\n", "books_its_count"),
+    ("week-zero-not-first", "sim/summit.py", "        if sm.first_week < 0:\n", "        if sm.first_week <= 0:\n", "books_its_count"),
+    (
+        "joint-difference",
+        "sim/summit.py",
+        "joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])",
+        "joint = float(self.deal_utility(c)[q] - self.deal_utility(o)[q])",
+        "joint_utility",
+    ),
+    (
+        "acceptance-temperature",
+        "sim/summit.py",
+        "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 0.02)",
+        "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 1.02)",
+        "wider_perception_temperature",
+    ),
+    (
+        "declaration-value-ignored",
+        "sim/summit.py",
+        "values[c][0] - (values[c][1] if available else 0.0)",
+        "values[c][0] - 0.0",
+        "walk_or_declare",
+    ),
     (
         "perception-state-ignored",
         "sim/summit.py",

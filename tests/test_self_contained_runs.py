@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import summitry.sim.scenario.document
+import summitry.sim.scenario.loading
 from summitry.dashboard.callbacks import export_report
 from summitry.dashboard.service import UPLOAD_PREFIX, Service
 from summitry.sim import report
@@ -49,7 +50,7 @@ def no_builtin_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The built-in scenarios folder is empty from here on (and no cached built-in survives)."""
     empty = tmp_path / "no-builtins"
     empty.mkdir()
-    monkeypatch.setattr(summitry.sim.scenario.document, "BUILTIN_DIR", empty)
+    monkeypatch.setattr(summitry.sim.scenario.loading, "BUILTIN_DIR", empty)
     report._builtin_scenario.cache_clear()
     yield
     report._builtin_scenario.cache_clear()
@@ -127,7 +128,7 @@ def test_builtin_run_reports_without_the_builtin_folder(tmp_path: Path, monkeypa
     run_dir = run_scenario(sc, seed=2, steps=STEPS).save(tmp_path / "run")
     empty = tmp_path / "no-builtins"
     empty.mkdir()
-    monkeypatch.setattr(summitry.sim.scenario.document, "BUILTIN_DIR", empty)
+    monkeypatch.setattr(summitry.sim.scenario.loading, "BUILTIN_DIR", empty)
     report._builtin_scenario.cache_clear()
     try:
         assert summitry.sim.scenario.document.builtin_names() == []

@@ -89,7 +89,7 @@ def events(model: DiplomacyModel, kind: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("joint_favours", "expected_point", "expected_class"),
-    [("us", (0.8, 0.6), "comprehensive"), ("dprk", (0.4, 0.3), "interim")],
+    [("us", (0.8, 0.6), "comprehensive"), ("dprk", (0.4, 0.3), "interim"), ("sum", (0.8, 0.6), "comprehensive")],
 )
 def test_of_two_acceptable_offers_the_one_with_the_larger_joint_utility_is_signed(
     hanoi: Scenario, joint_favours: str, expected_point: tuple[float, float], expected_class: str
@@ -103,8 +103,12 @@ def test_of_two_acceptable_offers_the_one_with_the_larger_joint_utility_is_signe
     if joint_favours == "us":
         u[US][q_us], u[DPRK][q_us] = 0.5, 0.1  # joint .6 against .3
         u[US][q_k], u[DPRK][q_k] = 0.1, 0.2
-    else:
+    elif joint_favours == "dprk":
         u[US][q_us], u[DPRK][q_us] = 0.1, 0.1  # joint .2 against .5
+        u[US][q_k], u[DPRK][q_k] = 0.2, 0.3
+    else:
+        # joint .55 against .5: the sum decides, though the proposer's own utility is lower at q_us
+        u[US][q_us], u[DPRK][q_us] = 0.1, 0.45
         u[US][q_k], u[DPRK][q_k] = 0.2, 0.3
     rig(model, {US: {q_us: 0.4, q_k: 0.1}, DPRK: {q_us: 0.1, q_k: 0.4}}, utility=u)
     t = model.week
@@ -116,6 +120,10 @@ def test_of_two_acceptable_offers_the_one_with_the_larger_joint_utility_is_signe
     assert model.agreement["point"] == pytest.approx({"d": expected_point[0], "r": expected_point[1]})
     assert model.summit.results[-1] == f"agreement:{expected_class}"
     assert events(model, "offer_rejected") == []
+    signed = events(model, "agreement")
+    assert [(e["sender"], e["receiver"], e["source"], e["detail"]) for e in signed] == [
+        ("trump", "kim", "summit", f"{expected_class}: d={expected_point[0]:.2f}, r={expected_point[1]:.2f}")
+    ]
 
 
 def test_an_accepted_point_outside_every_agreement_class_ends_in_a_declaration(hanoi: Scenario) -> None:
@@ -129,7 +137,7 @@ def test_an_accepted_point_outside_every_agreement_class_ends_in_a_declaration(h
     model._hold_summit(model.week)
     assert model.agreement is None
     assert model.summit.results[-1] == "declaration"
-    assert len(events(model, "declaration")) == 1
+    assert [(e["sender"], e["receiver"], e["source"]) for e in events(model, "declaration")] == [("trump", "kim", "summit")]
     gain = model.params.declaration_gain
     assert float(model.state.trust_logit[la, DPRK]) == pytest.approx(before[0] + gain, abs=1e-12)
     assert float(model.state.trust_logit[lb, US]) == pytest.approx(before[1] + gain, abs=1e-12)
@@ -151,14 +159,18 @@ def _us_win_set(model: DiplomacyModel, g: float, b: float) -> np.ndarray:
         ("outside-d", 0.05, "binding: d"),
         ("trust floor", 0.05, "too little trust"),
         ("not worth it", -0.2, "not worth the risk: -0.20 against no deal"),
+        # the US ratifies nothing: no move of one coordinate reaches its win-set
+        ("nowhere", 0.05, "outside the win-set"),
     ],
 )
 def test_a_refused_offer_is_logged_with_its_reason(hanoi: Scenario, case: str, us_gain: float, reason: str) -> None:
     model = fresh(hanoi, mu_min=0.6 if case == "trust floor" else 0.0)
     q = at(model, 0.35, 0.5)
     G = model.grid.shape[0]
-    us_ws = {"outside": _us_win_set(model, 1.5, 0.1), "outside-d": _us_win_set(model, 0.5, 0.4)}.get(case, np.ones(G, dtype=bool))
-    assert us_ws[q] == (case not in ("outside", "outside-d"))
+    us_ws = {"outside": _us_win_set(model, 1.5, 0.1), "outside-d": _us_win_set(model, 0.5, 0.4), "nowhere": np.zeros(G, dtype=bool)}.get(
+        case, np.ones(G, dtype=bool)
+    )
+    assert us_ws[q] == (case not in ("outside", "outside-d", "nowhere"))
     everything = np.ones(G, dtype=bool)
     # the DPRK believes the US would ratify anything (a misperception), and offers the one point it gains from;
     # the US offers it too where it is in its own win-set and worth something to it
@@ -175,6 +187,7 @@ def test_a_refused_offer_is_logged_with_its_reason(hanoi: Scenario, case: str, u
     assert model.summit.offers == {US: q if us_offers else None, DPRK: q}
     refused = events(model, "offer_rejected")
     assert [(e["sender"], e["receiver"]) for e in refused] == ([("trump", "kim")] if us_offers else []) + [("kim", "trump")]
+    assert {e["source"] for e in refused} == {"summit"}
     refused = refused[-1:]
     assert refused[0]["detail"] == "d=0.35, r=0.50; " + reason
     assert model.agreement is None
@@ -197,7 +210,8 @@ def test_the_trust_floor_reads_the_lower_of_the_two_leaders_trust(hanoi: Scenari
     for c, o in ((US, DPRK), (DPRK, US)):
         model._set_trust(np.array([model.leader_of[c]]), o, np.array([0.6]))
     model._hold_summit(model.week)
-    assert model.agreement is not None
+    assert model.agreement == {"type": "interim", "week": model.week, "point": pytest.approx({"d": 0.35, "r": 0.5})}
+    assert events(model, "offer_rejected") == []
 
 
 def test_a_receiver_gaining_exactly_nothing_still_accepts(hanoi: Scenario) -> None:
@@ -206,8 +220,7 @@ def test_a_receiver_gaining_exactly_nothing_still_accepts(hanoi: Scenario) -> No
     q = at(model, 0.35, 0.5)
     rig(model, {US: {q: 0.0}, DPRK: {q: 0.3}})
     model._hold_summit(model.week)
-    assert model.agreement is not None
-    assert model.agreement["point"] == pytest.approx({"d": 0.35, "r": 0.5})
+    assert model.agreement == {"type": "interim", "week": model.week, "point": pytest.approx({"d": 0.35, "r": 0.5})}
 
 
 # ------------------------------------------------------------------ bookkeeping
@@ -226,6 +239,15 @@ def test_a_summit_books_its_count_first_week_and_clears_the_schedule(hanoi: Scen
     rig(model, {US: {}, DPRK: {}})
     model._hold_summit(12)
     assert (sm.held, sm.first_week) == (held + 2, 7)  # the first summit's week stays
+    # a first summit in week 0 is a first summit too, and stays the first
+    model = fresh(hanoi)
+    rig(model, {US: {}, DPRK: {}})
+    model._hold_summit(0)
+    rig(model, {US: {}, DPRK: {}})
+    model._hold_summit(5)
+    assert model.summit.first_week == 0
+    rows = events(model, "summit_held")
+    assert [(e["sender"], e["receiver"], e["source"]) for e in rows] == [("trump", "kim", "summit")] * 2
 
 
 # ------------------------------------------------------------------ after a walk-away
@@ -305,3 +327,77 @@ def test_perception_noise_scales_with_sigma_w_and_the_perception_state(hanoi: Sc
     assert noisy > quiet > 0
     # envoys sharpen perception (a lower perception_log): the same sigma_W, less spread
     assert spread(0.2, math.log(0.25)) < noisy
+
+
+# ------------------------------------------------------------------ the offer's own rule
+
+
+@pytest.mark.parametrize(("theta_acc", "expected"), [(0.0, (0.5, 0.0)), (1.0, (0.5, 0.5))])
+def test_the_proposer_weighs_its_gain_by_the_estimated_acceptance_and_the_value_of_signing(
+    hanoi: Scenario, theta_acc: float, expected: tuple[float, float]
+) -> None:
+    """q = argmax P(accept) (gain + theta_acc), P(accept) = perceived x expit(gain of the other / sigma_W).
+
+    By hand (sigma_W = 0.1): q1 = (0.5, 0): US gain .5, DPRK gain 0 -> P = .5, value .25 (1.5 x .5 = .75 with theta_acc 1);
+    q2 = (0.5, 0.5): US gain .1, DPRK gain .3 -> P = expit(3) = .953, value .095 (1.1 x .953 = 1.05)."""
+    model = fresh(hanoi, theta_acc=theta_acc)
+    q1, q2 = at(model, 0.5, 0.0), at(model, 0.5, 0.5)
+    rig(model, {US: {q1: 0.5, q2: 0.1}, DPRK: {q1: 0.0, q2: 0.3}})
+    model._hold_summit(model.week)
+    assert model.summit.offers[US] == at(model, *expected)
+
+
+def test_a_wider_perception_temperature_would_change_the_offer(hanoi: Scenario) -> None:
+    """The acceptance estimate's temperature is sigma_W (0.1 here): at q1 the DPRK loses .2 -> expit(-2) = .12,
+    value .3 x .12 = .036; at q2 it gains .1 -> expit(1) = .73, value .1 x .73 = .073: the US offers q2.
+    (A temperature of 1 would make it q1: .3 x .45 = .135 against .1 x .52 = .052.)"""
+    model = fresh(hanoi)
+    assert model.params.sigma_w == pytest.approx(0.1)
+    q1, q2 = at(model, 0.6, 0.0), at(model, 0.6, 0.5)
+    rig(model, {US: {q1: 0.3, q2: 0.1}, DPRK: {q1: -0.2, q2: 0.1}})
+    model._hold_summit(model.week)
+    assert model.summit.offers[US] == q2
+
+
+# ------------------------------------------------------------------ walk-away or declaration, given the values
+
+
+def _decide(hanoi: Scenario, values: dict[int, tuple[float, float]], **params: float) -> DiplomacyModel:
+    model = fresh(hanoi, p_blame=0.0, **params)
+    rig(model, {US: {}, DPRK: {}})
+    model.summit_values = lambda rejected=frozenset(), gains=None: values  # type: ignore[method-assign]
+    model._hold_summit(model.week)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("values", "result", "walker"),
+    [
+        ({US: (0.3, 1.0), DPRK: (0.2, 0.5)}, "declaration", None),  # both prefer declaring, though walking is worth something
+        ({US: (0.3, 0.1), DPRK: (0.2, 0.5)}, "walk_away", "trump"),  # one preferring to walk is enough
+        ({US: (0.3, 0.1), DPRK: (0.9, 0.5)}, "walk_away", "kim"),  # the larger gap walks (.4 against .2)
+        ({US: (0.5, 0.2), DPRK: (0.6, 0.3)}, "walk_away", "trump"),  # a tie goes to the first side
+    ],
+)
+def test_walk_or_declare_by_hand(hanoi: Scenario, values: dict, result: str, walker: str | None) -> None:
+    model = _decide(hanoi, values)
+    assert model.summit.results[-1] == result
+    assert model.summit.walked_by == ([walker] if walker else [])
+    assert model.summit.values == {
+        "trump.walk": values[US][0],
+        "trump.decl": values[US][1],
+        "kim.walk": values[DPRK][0],
+        "kim.decl": values[DPRK][1],
+    }
+
+
+def test_without_trust_enough_for_a_declaration_someone_walks_even_at_a_loss(hanoi: Scenario) -> None:
+    """With the declaration's trust floor unmet, its value does not count: the larger EU(walk) walks, negative or not."""
+    values = {US: (-0.5, 1.0), DPRK: (-0.2, 1.0)}
+    model = _decide(hanoi, values, trust_decl=0.5)
+    for c, o in ((US, DPRK), (DPRK, US)):
+        assert float(model.trust_matrix()[model.leader_of[c], o]) < 0.5
+    assert model.summit.results[-1] == "walk_away"
+    assert model.summit.walked_by == ["kim"]
+    # with the floor met, both prefer declaring
+    assert _decide(hanoi, values).summit.results[-1] == "declaration"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from summitry.sim.errors import ScenarioError
-from summitry.sim.scenario.document import BUILTIN_DIR, load_scenario, load_scenario_text
+from summitry.sim.scenario.document import load_scenario, load_scenario_text
+from summitry.sim.scenario.loading import BUILTIN_DIR
 
 
 def flat(text: str) -> str:

@@ -17,7 +17,6 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -33,11 +32,13 @@ from summitry.sim.scenario.limit_check import check_limits
 from summitry.sim.scenario.loading import (
     Loc,
     _humanise,
+    builtin_names,
     close_matches,
     did_you_mean,
     format_loc,
     parse_document,
     read_text,
+    resolve,
     validation_messages,
 )
 from summitry.sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
@@ -47,20 +48,6 @@ from summitry.sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, Sig
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
-BUILTIN_PACKAGE = "summitry.sim.builtin_scenarios"
-"""The built-in scenarios (and schema.json) as installed: the repository's scenarios/ folder, mapped into the package."""
-
-
-def _builtin_dir() -> Path:
-    """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
-    checkout = Path(__file__).resolve().parents[2] / "scenarios"
-    if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
-        return checkout
-    installed = resources.files("summitry.sim") / "builtin_scenarios"  # sim is a regular package: a real directory when installed
-    return installed if isinstance(installed, Path) else Path(str(installed))
-
-
-BUILTIN_DIR = _builtin_dir()
 
 
 class _Data(BaseModel):
@@ -606,24 +593,6 @@ def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
 
 
 # ------------------------------------------------------------------- loading
-
-
-def builtin_names() -> list[str]:
-    """Names of the built-in scenarios."""
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
-
-
-def resolve(name_or_path: str | Path) -> Path:
-    """A built-in scenario's file, or the path itself."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
-        return p
-    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
-    if builtin.exists():
-        return builtin
-    near = close_matches(str(name_or_path), builtin_names())
-    hint = f"; did you mean {', '.join(near)}?" if near else f"; built-in scenarios are {', '.join(builtin_names())}"
-    raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario{hint}")
 
 
 def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int] | None = None) -> Scenario:

@@ -13,13 +13,14 @@ import math
 import re
 import stat as _stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from summitry.sim.errors import InputError
+from summitry.sim.errors import InputError, ScenarioError
 
 MAX_BYTES = 10 * 1024 * 1024
 FAST_PATH_BYTES = 512 * 1024
@@ -417,3 +418,40 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     """' (did you mean 'x', 'y'?)' with up to three close matches of ``word`` among ``options``, or '' if none is close."""
     m = close_matches(word, sorted(options), n=3)
     return f" (did you mean {', '.join(repr(x) for x in m)}?)" if m else ""
+
+
+# ------------------------------------------------------------------ the built-in scenarios
+
+BUILTIN_PACKAGE = "summitry.sim.builtin_scenarios"
+"""The built-in scenarios (and schema.json) as installed: the repository's scenarios/ folder, mapped into the package."""
+
+
+def _builtin_dir() -> Path:
+    """Where the built-in scenarios are: the checkout's scenarios/ folder, else the installed package data."""
+    here = Path(__file__).resolve().parents[2]  # the checkout, or a copy laid out as imported (summitry/sim beside scenarios/: mutmut's)
+    for checkout in (here / "scenarios", here.parent / "scenarios"):
+        if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
+            return checkout
+    installed = resources.files("summitry.sim") / "builtin_scenarios"  # a regular package: a real directory when installed
+    return installed if isinstance(installed, Path) else Path(str(installed))
+
+
+BUILTIN_DIR = _builtin_dir()
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios."""
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A built-in scenario's file, or the path itself."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
+        return p
+    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
+    if builtin.exists():
+        return builtin
+    near = close_matches(str(name_or_path), builtin_names())
+    hint = f"; did you mean {', '.join(near)}?" if near else f"; built-in scenarios are {', '.join(builtin_names())}"
+    raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario{hint}")

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from summitry.dashboard import ids
 from summitry.dashboard.app import create_app
-from summitry.sim.scenario.document import BUILTIN_DIR
+from summitry.sim.scenario.loading import BUILTIN_DIR
 from tests.browser.support import TIMEOUT, free_port, wait_for
 
 pytestmark = pytest.mark.browser
