@@ -9,7 +9,7 @@ with the engine in this process, seed by seed. Rows:
 - ``single run``: one run through the public API (``run_scenario``, free
   mode, the scenario's shipped parameters);
 - the decision rule and the week's signal delivery within those runs: the
-  same runs again with timing wrappers around ``agents.policy.choose`` and
+  same runs again with timing wrappers around ``summitry.agents.policy.choose`` and
   ``DiplomacyModel._deliver_outbox`` (installed here, for this process only;
   the engine's files are untouched), per run and per week;
 - the rest of the run (run minus decision rule minus delivery).
@@ -236,7 +236,7 @@ def rows_for(name: str, sc: Scenario, t: dict[str, list[float]], repeats: int) -
         row(f"baseline: bare Mesa, {n} agents, {steps} steps, summing neighbours ({how})", base, base, "(the baseline)"),
         row(f"baseline with precomputed neighbour lists ({how})", t["bare"], base, "(a stricter baseline, for reference)"),
         row(f"single run ({how}; {statistics.median(weeks):.0f} weeks)", t["run"], base, "<= today's figure (issue 16)"),
-        row(f"decision rule within a run (agents.policy.choose; {how})", t["choose"], base, "(part of the single run)"),
+        row(f"decision rule within a run (summitry.agents.policy.choose; {how})", t["choose"], base, "(part of the single run)"),
         row(f"delivery within a run (DiplomacyModel._deliver_outbox; {how})", t["deliver"], base, "(part of the single run)"),
         row(f"rest of the run: recording, pressure, stances, bargaining ({how})", rest, base, "(part of the single run)"),
         row(f"decision rule, one week ({how}; baseline: one step)", choose_week, base_step, "(per week)"),

@@ -4,7 +4,7 @@ Each paragraph of the panel is one mechanism of the model in plain words and
 links to its section of the ODD description (docs/ODD.md), which the server
 renders at :data:`DOCS_ROUTE` with an anchor on every heading. The legend of
 signal kinds is built from the default signal catalogue and the colours the
-network draws with (:mod:`sim.figures`), so it cannot drift from them.
+network draws with (:mod:`summitry.sim.figures`), so it cannot drift from them.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def create_app(
         upload_dir: where uploaded scenarios are kept so that a run can be
             rebuilt after the memory cache forgot its upload (None: a fresh
             private temporary directory for this server, removed at exit);
-            its size is bounded (:data:`dashboard.service.MAX_UPLOAD_DIR_BYTES`).
+            its size is bounded (:data:`summitry.dashboard.service.MAX_UPLOAD_DIR_BYTES`).
         title: the browser tab's title.
         warm: compute the default scenario's run and first page now (about
             0.2 s), so the first visit is served from the cache.
@@ -99,7 +99,7 @@ def create_app(
             (validated now: a bad file raises :class:`~sim.errors.ScenarioError`);
             the server keeps it for its whole life and lists it in the dropdown.
         allowed_hosts: host names a request's ``Host`` header may carry
-            (None: any); see :mod:`dashboard.security`.
+            (None: any); see :mod:`summitry.dashboard.security`.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:

@@ -10,7 +10,7 @@ and a *fork spec*::
     {"at": 20, "overrides": {...}, "remove": [3, 7], "add": [{"week": 25, "kind": "praise", "sender": "trump"}]}
 
 Everything else is recomputed from these on demand and kept in bounded
-caches (:mod:`dashboard.cache`). One :class:`Service` per app; it holds no
+caches (:mod:`summitry.dashboard.cache`). One :class:`Service` per app; it holds no
 per-session state, so two browser tabs share nothing but identical results.
 """
 

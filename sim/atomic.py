@@ -2,7 +2,7 @@
 
 Every file summitry writes goes through :func:`write_atomically`; the run
 directory (several files) is built in a temporary directory renamed the same
-way (:meth:`sim.results.run_result.RunResult.save`). Temporaries that a killed write left
+way (:meth:`summitry.sim.results.run_result.RunResult.save`). Temporaries that a killed write left
 behind are recognised by their shape and age and removed by the next write
 of the same path (:func:`remove_stale_temporaries`); nothing else is touched.
 """

@@ -1,6 +1,6 @@
 """Delivering a week's signals (ODD 7.4-7.9): trust, rapport, effects, pledges, breaches and mediation.
 
-A mixin of :class:`sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model). Bulk kinds (stance and threshold
 nudges from many senders) go through the vectorised path
 (:meth:`SignalDelivery._deliver_simple`); every other signal is applied one
@@ -426,7 +426,7 @@ class SignalDelivery:
         variant by ``evidence`` (positive counts to alpha, negative to beta).
 
         During a week's delivery the move is collected and applied with the
-        week's others (see :mod:`sim.batch`); ``receiver`` is the row whose
+        week's others (see :mod:`summitry.sim.batch`); ``receiver`` is the row whose
         own move the event log reports as its ``trust_after``."""
         s = self.state
         if self._batch is not None:

@@ -1,9 +1,9 @@
 """The run's event rows: one per delivered signal, one per other event (shock, summit, escalation, ...), each with its sentence.
 
-A mixin of :class:`sim.model.DiplomacyModel` (``self`` is the model). The
+A mixin of :class:`summitry.sim.model.DiplomacyModel` (``self`` is the model). The
 rows go to the model's sink, the run's :class:`~sim.eventlog.EventLog` (or a
 week's list of dicts while a bulk delivery is being logged); the sentences
-come from the signal catalogue (:func:`sim.signals.sentence_for`).
+come from the signal catalogue (:func:`summitry.sim.signals.sentence_for`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 An analyst often states what a member will accept outright: "at least 0.3 on
 disarmament, at most 0.6 on relief", or "relief may not run ahead of
 disarmament". Member k then accepts q iff q lies in its half-plane
-(:mod:`sim.bargaining`), **and** inside every one of its bounds, **and**
+(:mod:`summitry.sim.bargaining`), **and** inside every one of its bounds, **and**
 satisfies every one of its constraints ``sum_i a_i q_i >= c``. Its acceptance
 set is the intersection. The limits do not move with time, stance or
 pressure: over the issue grid they are one fixed boolean mask per member.

@@ -3,7 +3,7 @@
 These are the mechanism's constants, not any case's: a scenario overrides
 values in its ``parameters:`` section and ranges in ``ranges:``. Actor-level
 numbers (a leader's impulsiveness, a faction's influence) live in the
-scenario itself and are addressed by path (see :mod:`sim.scenario.overrides`).
+scenario itself and are addressed by path (see :mod:`summitry.sim.scenario.overrides`).
 """
 
 from __future__ import annotations

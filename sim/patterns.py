@@ -3,7 +3,7 @@
 Pure functions of a run's event log and series, giving each pattern a score
 in [0, 1] (timing by distance from its window), or nan where the pattern does
 not apply to the run. Sweeps score their runs with these, and backtests and
-calibration (:mod:`sim.experiments.backtest`) aggregate them; this module imports neither.
+calibration (:mod:`summitry.sim.experiments.backtest`) aggregate them; this module imports neither.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Also a fork of a run at a week (:func:`run_fork`), and the metrics and the
 bargaining description a result carries, read from the finished model. What a
-result holds, and how it is saved and loaded, is :mod:`sim.results.run_result`.
+result holds, and how it is saved and loaded, is :mod:`summitry.sim.results.run_result`.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def run_scenario(
     ``null_rates`` (actor id -> kind -> weekly probability) the actors choose
     at random with those rates instead of by the decision rule (the null
     model of backtests). ``ablations`` switches mechanisms off (see
-    :data:`sim.model.ABLATIONS`).
+    :data:`summitry.sim.model.ABLATIONS`).
     """
     model = DiplomacyModel(
         scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride, null_rates=null_rates, ablations=ablations

@@ -1,10 +1,10 @@
 """The state updates of a step (ODD 3, steps 4-6): pressures, factional weights, thresholds, win-sets and the zone.
 
-A mixin of :class:`sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model). The step order itself, which calls
-them, stays in :meth:`sim.model.DiplomacyModel.step`; delivering signals is
-:mod:`sim.delivery` and the summit's rules :mod:`sim.summit`. The
-ablations (``ABLATIONS`` in :mod:`sim.model`) hold their frozen state here.
+them, stays in :meth:`summitry.sim.model.DiplomacyModel.step`; delivering signals is
+:mod:`summitry.sim.delivery` and the summit's rules :mod:`summitry.sim.summit`. The
+ablations (``ABLATIONS`` in :mod:`summitry.sim.model`) hold their frozen state here.
 """
 
 from __future__ import annotations

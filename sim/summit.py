@@ -1,6 +1,6 @@
 """The summit process (ODD 7.18, 7.19): scheduling and cancelling a summit, and resolving it.
 
-A mixin of :class:`sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model) and are kept here so that the model
 module holds the step order and the summit holds its own rules: what a deal
 is worth to each leader with the renege risk priced in, the offers, the

@@ -4,8 +4,8 @@
 holds): 2-3 sides, each with 0-4 factions of random roles whose influence
 shares sum to 1, random third parties, random edges among the actors that
 exist, random exogenous shocks, a horizon of 5-40 weeks and model parameters
-drawn inside :data:`sim.parameters.DEFAULT_RANGES`. :func:`scenarios`
-validates it with :func:`sim.scenario.document.validate_data`, so every drawn value is
+drawn inside :data:`summitry.sim.parameters.DEFAULT_RANGES`. :func:`scenarios`
+validates it with :func:`summitry.sim.scenario.document.validate_data`, so every drawn value is
 a scenario a user could have written.
 """
 

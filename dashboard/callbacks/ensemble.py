@@ -57,7 +57,7 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
 
     The store's ``n``, ``done``, ``running`` and ``config`` are ignored: the
     job on the server says how much is left, and a tick computes at most
-    :data:`dashboard.service.MAX_RUNS_PER_TICK` runs.
+    :data:`summitry.dashboard.service.MAX_RUNS_PER_TICK` runs.
     """
     job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
     if job is None:

@@ -1,6 +1,6 @@
 """Many runs of a scenario: sweeps, the backtest and calibration.
 
-Below this package sit the engine and the single run (:mod:`sim.run`); above
+Below this package sit the engine and the single run (:mod:`summitry.sim.run`); above
 it, the reports and the command line. Inside it, each module uses only the
 ones listed after it:
 
@@ -14,5 +14,5 @@ ones listed after it:
 * :mod:`~sim.experiments.spec` (the spec file, designs, each run's seed) and
   :mod:`~sim.experiments.executors` (serial, local processes, Dask).
 
-Analysis of a stored sweep is :mod:`sim.sweep_analysis`, which reads the store only.
+Analysis of a stored sweep is :mod:`summitry.sim.sweep_analysis`, which reads the store only.
 """

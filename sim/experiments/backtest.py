@@ -7,7 +7,7 @@ a ``before`` or ``given`` event, ``absent`` for "must not happen") and state
 patterns (a measure of one series variable over a window). This module
 
 * scores one run against each pattern (:func:`~sim.patterns.score_pattern`,
-  :func:`~sim.patterns.score_run`, in :mod:`sim.patterns`): pure functions of the run's log and series giving a
+  :func:`~sim.patterns.score_run`, in :mod:`summitry.sim.patterns`): pure functions of the run's log and series giving a
   score in [0, 1] (timing by distance from the window), or nan where the
   pattern does not apply to the run (a conditional pattern whose event did
   not happen; a restraint pattern where nobody acted);
@@ -22,8 +22,8 @@ patterns (a measure of one series variable over a window). This module
   ``quiet`` (nobody acts), ``script`` (a summit offered and accepted in week
   0, nothing else chosen) and one ablation per mechanism; skill over each is
   the mean paired difference by seed (:func:`paired_skill`);
-and the pieces calibration (:mod:`sim.experiments.calibration`, rejection ABC over a
-sweep) and the reports' backtest section (:mod:`sim.backtest_report`) build on.
+and the pieces calibration (:mod:`summitry.sim.experiments.calibration`, rejection ABC over a
+sweep) and the reports' backtest section (:mod:`summitry.sim.backtest_report`) build on.
 
 Directory layouts written here::
 

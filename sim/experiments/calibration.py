@@ -1,7 +1,7 @@
 """Calibration by rejection ABC over a sweep: which parameter points reproduce a scenario's history best.
 
 The distance of a parameter point is ``1 - weighted pattern score`` (the
-backtest's, :mod:`sim.experiments.backtest`) averaged over its replicates; the best
+backtest's, :mod:`summitry.sim.experiments.backtest`) averaged over its replicates; the best
 ``accept`` fraction of points is the posterior sample. Its directory holds
 the sweep store, ``calibrated.yaml``, ``posterior.parquet``,
 ``calibration.json``, ``posterior.html`` and an example run.

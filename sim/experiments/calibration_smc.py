@@ -648,7 +648,7 @@ def calibrate_smc(
     """ABC-SMC on a scenario's historical patterns: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
     ``parameters`` maps parameter paths to uniform prior ranges (default
-    :func:`sim.experiments.calibration.default_parameters`). With ``backtest_runs`` > 0
+    :func:`summitry.sim.experiments.calibration.default_parameters`). With ``backtest_runs`` > 0
     the scenario is backtested before and after, as by the rejection method.
     """
     check_smc_settings(population, generations, runs_per_particle, quantile, min_acceptance, pilot, backtest_runs)

@@ -2,7 +2,7 @@
 
 Every executor has ``map_unordered(fn, tasks)`` and is a context manager that
 closes what it started (and only that). Results come back in completion
-order; :mod:`sim.experiments.sweep` stores each by its batch number, so the order never
+order; :mod:`summitry.sim.experiments.sweep` stores each by its batch number, so the order never
 enters a result.
 """
 

@@ -16,8 +16,8 @@ sources on the same run seeds: draws from the **prior** (the calibration's
 uniform ranges), draws from the **posterior** (its kept points, by weight),
 and the scenario's own **defaults**. The gain of the fit is the mean paired
 difference posterior - prior, with a Student-t 95% interval
-(:func:`sim.experiments.backtest.paired_skill`). The calibration itself is a
-joint calibration of one case (:mod:`sim.experiments.joint`), kept in ``fit/``.
+(:func:`summitry.sim.experiments.backtest.paired_skill`). The calibration itself is a
+joint calibration of one case (:mod:`summitry.sim.experiments.joint`), kept in ``fit/``.
 """
 
 from __future__ import annotations

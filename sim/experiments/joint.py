@@ -10,7 +10,7 @@ A joint point is run on every case with the same replicate seeds, each case's
 summaries scaled as in its own calibration, and its distance is the **sum of
 the cases' distances**: ``1 - weighted pattern score`` per case for the
 rejection method (:func:`rejection_distance`), the scaled distance of
-:mod:`sim.experiments.calibration_smc` per case for ABC-SMC (its
+:mod:`summitry.sim.experiments.calibration_smc` per case for ABC-SMC (its
 :func:`~sim.experiments.calibration_smc.grouped_distance`).
 
 Rejection draws a Latin hypercube over the joint prior and stores each

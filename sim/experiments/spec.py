@@ -9,7 +9,7 @@
   ``SeedSequence(sweep seed, spawn_key=(point, replicate))`` — never worker
   identity or completion order.
 
-Running the design is :mod:`sim.experiments.sweep`, on an executor of :mod:`sim.experiments.executors`.
+Running the design is :mod:`summitry.sim.experiments.sweep`, on an executor of :mod:`summitry.sim.experiments.executors`.
 """
 
 from __future__ import annotations

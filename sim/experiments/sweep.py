@@ -1,16 +1,16 @@
 """Parameter sweeps: spec -> design -> executor -> store (EMA Workbench's split).
 
-* **Spec**, **design** and **seeds** (:mod:`sim.experiments.spec`): the spec file,
+* **Spec**, **design** and **seeds** (:mod:`summitry.sim.experiments.spec`): the spec file,
   validated like scenarios; grid, Latin hypercube, Saltelli and Morris designs;
   run ``(point, replicate)`` gets ``SeedSequence(sweep seed,
   spawn_key=(point, replicate))`` — never worker identity or completion order.
-* **Executors** (:mod:`sim.experiments.executors`): serial, local processes, Dask
+* **Executors** (:mod:`summitry.sim.experiments.executors`): serial, local processes, Dask
   (a ``LocalCluster`` or any ``tcp://`` scheduler); runs are batched into tasks.
 * **Store**: ``sweep.json`` plus ``runs/part-NNNNNN.parquet``, one part per
   batch, each written to a temporary name and renamed, so a killed sweep
   resumes with no run lost and none duplicated.
 
-Analysis (:mod:`sim.sweep_analysis`) reads the store only.
+Analysis (:mod:`summitry.sim.sweep_analysis`) reads the store only.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Shared by the dashboard and the reports. No function here reads anything but
 its arguments, and none mutates them (a result's series index is memoised on
-the result by :func:`sim.runview.run_view`, which changes no data).
+the result by :func:`summitry.sim.runview.run_view`, which changes no data).
 
 Conventions the dashboard relies on for its per-step ``Patch`` updates:
 
@@ -21,12 +21,12 @@ the first summit side blue, the second red), third parties grey.
 The functions live in one module per thing drawn, and this package re-exports them
 (``from summitry.sim.figures import network_figure``):
 
-* :mod:`sim.figures.common`: colours, the template, the week axis, its step marker and veil;
-* :mod:`sim.figures.nodes`: where actors are placed, and factions grouped by side and role;
-* :mod:`sim.figures.run_views`: one run over time (trust, pressure, stance, zone, events table);
-* :mod:`sim.figures.bargaining_space`: the win-sets and offers over the summit's issues;
-* :mod:`sim.figures.network`: the influence network and this week's signals;
-* :mod:`sim.figures.ensembles`: many runs (outcome shares, fan charts).
+* :mod:`summitry.sim.figures.common`: colours, the template, the week axis, its step marker and veil;
+* :mod:`summitry.sim.figures.nodes`: where actors are placed, and factions grouped by side and role;
+* :mod:`summitry.sim.figures.run_views`: one run over time (trust, pressure, stance, zone, events table);
+* :mod:`summitry.sim.figures.bargaining_space`: the win-sets and offers over the summit's issues;
+* :mod:`summitry.sim.figures.network`: the influence network and this week's signals;
+* :mod:`summitry.sim.figures.ensembles`: many runs (outcome shares, fan charts).
 
 Names with a leading underscore are private to the package, not to their module.
 """

@@ -85,7 +85,7 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
 
     The win-sets are recomputed from ``manifest["bargaining"]`` and the
     series' per-member ``threshold`` and ``influence`` (see
-    :func:`sim.runview.win_sets_at`). With more than two dimensions the
+    :func:`summitry.sim.runview.win_sets_at`). With more than two dimensions the
     picture is the projection on the first two (a cell is coloured if any deal
     with those coordinates is in the set). Offers made at summits are marked
     ×, in the colour of the side that made them (this week's large, earlier

@@ -1,7 +1,7 @@
 """One run over time: trust, pressure, stance and the zone of agreement by week, the trust heatmap and the events table.
 
-Every time-series figure carries the step marker and the veil of :mod:`sim.figures.common`; a series
-may be an actor's or a group's (``side:role``, :mod:`sim.figures.nodes`).
+Every time-series figure carries the step marker and the veil of :mod:`summitry.sim.figures.common`; a series
+may be an actor's or a group's (``side:role``, :mod:`summitry.sim.figures.nodes`).
 """
 
 from __future__ import annotations

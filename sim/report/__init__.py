@@ -8,23 +8,23 @@ from a live model — so a report can be made years later from the files.
   on: a scenario title containing ``<script>`` is shown as text.
 * plotly.js is inlined once (the copy bundled with plotly); figures are
   embedded as ``<div>`` + ``Plotly.newPlot``; the file makes no network
-  request. Run-report charts come from :mod:`sim.figures` (the
+  request. Run-report charts come from :mod:`summitry.sim.figures` (the
   pure figure functions the dashboard shares), sweep charts from
-  :mod:`sim.sweep_figures`.
+  :mod:`summitry.sim.sweep_figures`.
 * The PDF is printed by headless Chromium from the HTML (A4 print CSS).
 * Single charts can be exported as PNG/SVG through kaleido with the system
   Chromium (never a downloaded one).
 
 One module per part, re-exported here (``from summitry.sim.report import write_report``):
 
-* :mod:`sim.report.files`: which kind of results directory a path is; loading a run or a sweep;
-* :mod:`sim.report.context`: the scenario's description, sources and parameters, and the backtest section;
-* :mod:`sim.report.narrative`: the significant events in sentences, and the turning points;
-* :mod:`sim.report.charts`: every chart, sized for the page; :mod:`sim.report.tables`: the tables;
-* :mod:`sim.report.page`: the templates, plotly.js inlined, the atomic write;
-* :mod:`sim.report.chromium`: PDF printing and PNG/SVG export through the system Chromium;
-* :mod:`sim.report.run_report`, :mod:`sim.report.sweep_report`: the two reports;
-* :mod:`sim.report.dispatch`: any results directory -> its report or its charts.
+* :mod:`summitry.sim.report.files`: which kind of results directory a path is; loading a run or a sweep;
+* :mod:`summitry.sim.report.context`: the scenario's description, sources and parameters, and the backtest section;
+* :mod:`summitry.sim.report.narrative`: the significant events in sentences, and the turning points;
+* :mod:`summitry.sim.report.charts`: every chart, sized for the page; :mod:`summitry.sim.report.tables`: the tables;
+* :mod:`summitry.sim.report.page`: the templates, plotly.js inlined, the atomic write;
+* :mod:`summitry.sim.report.chromium`: PDF printing and PNG/SVG export through the system Chromium;
+* :mod:`summitry.sim.report.run_report`, :mod:`summitry.sim.report.sweep_report`: the two reports;
+* :mod:`summitry.sim.report.dispatch`: any results directory -> its report or its charts.
 """
 
 from summitry.sim.report.charts import (

@@ -1,5 +1,5 @@
-"""Every chart a report embeds, sized for the A4 text column: the run's (drawn by :mod:`sim.figures`, which the
-dashboard shares), the historical record against the run, survival curves, and a sweep's (:mod:`sim.sweep_figures`)."""
+"""Every chart a report embeds, sized for the A4 text column: the run's (drawn by :mod:`summitry.sim.figures`, which the
+dashboard shares), the historical record against the run, survival curves, and a sweep's (:mod:`summitry.sim.sweep_figures`)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def run_charts(result: RunResult) -> list[Chart]:
 
     def fn(name: str) -> Callable[..., Any]:
         if isinstance(figures, Exception):
-            raise RuntimeError(f"sim.figures is not available ({figures})")
+            raise RuntimeError(f"summitry.sim.figures is not available ({figures})")
         f = getattr(figures, name, None)
         if f is None:
             raise RuntimeError(f"sim.figures has no {name}()")

@@ -4,6 +4,6 @@
 * :mod:`~sim.results.run_result`: :class:`~sim.results.run_result.RunResult`
   (manifest, event log, time series), saved to and loaded from a run directory.
 
-Running a scenario into a result is :mod:`sim.run`; the views, figures,
+Running a scenario into a result is :mod:`summitry.sim.run`; the views, figures,
 reports and the dashboard read results only.
 """

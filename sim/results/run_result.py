@@ -5,7 +5,7 @@ parameters, seed, versions, outcome, metrics), ``scenario.json`` (the whole
 scenario document the run used, after overrides: itself a valid scenario file),
 ``events.parquet`` and ``series.parquet`` (or ``.csv``). Files are written to a
 temporary name and renamed, so a crash never leaves half a file. Nothing here
-imports the engine: running a scenario into a result is :mod:`sim.run`.
+imports the engine: running a scenario into a result is :mod:`summitry.sim.run`.
 """
 
 from __future__ import annotations

@@ -701,7 +701,7 @@ def apply_overrides(
 def _signal_block(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
     """Give ``data`` a ``signals:`` entry for the kind ``loc`` names, ready to take the override at ``loc``.
 
-    A kind's override replaces ``effects`` and ``trust`` whole (:func:`sim.signals.build_catalogue`),
+    A kind's override replaces ``effects`` and ``trust`` whole (:func:`summitry.sim.signals.build_catalogue`),
     so an override of one effect's delta or of the trust magnitude first copies the kind's list or
     trust from the catalogue into the entry, unless the scenario's entry already has its own.
     """

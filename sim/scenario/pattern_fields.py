@@ -3,12 +3,12 @@
 A pattern (docs/scenarios.md 8) is an event pattern, a state pattern
 (:class:`StateCheck`) or an order pattern (:class:`OrderCheck`), and an event
 pattern may ask for a deal (:class:`DealCheck`). Kept apart from
-:mod:`sim.scenario.document` (which holds the rest of the scenario document) so that the
+:mod:`summitry.sim.scenario.document` (which holds the rest of the scenario document) so that the
 scenario module does not grow with every clause the pattern language gains.
 :func:`pattern_shape` checks the fields of one pattern against each other and
 against the scenario's issues and agreement classes. Scoring is
-:mod:`sim.patterns`; the names the patterns use (event kinds, actors, series
-variables, pattern ids) are checked by :mod:`sim.scenario.pattern_check`.
+:mod:`summitry.sim.patterns`; the names the patterns use (event kinds, actors, series
+variables, pattern ids) are checked by :mod:`summitry.sim.scenario.pattern_check`.
 """
 
 from __future__ import annotations
