@@ -11,13 +11,15 @@ a scenario a user could have written.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 
 from summitry.sim.parameters import DEFAULT_RANGES
 from summitry.sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
-from summitry.sim.scenario.document import Scenario, validate_data
+from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 DIMENSIONS = ("d", "r", "e")
 CAPABILITIES = ("sanctions", "relief", "exercises", "tests", "dismantle")
@@ -222,3 +224,26 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 @st.composite
 def seeds(draw: st.DrawFn) -> int:
     return draw(st.integers(0, 2**31 - 1))
+
+
+# ------------------------------------------------------------------ built-in scenarios, edited by hand
+
+
+def edited(name: str, edit: Callable[[dict[str, Any]], None] | None = None) -> Scenario:
+    """The built-in scenario ``name`` with ``edit`` applied to a copy of its data, validated with the file's lines."""
+    data, lines, source = load_raw(name)
+    data = copy.deepcopy(data)
+    if edit is not None:
+        edit(data)
+    return validate_data(data, source, lines)
+
+
+def member(data: dict[str, Any], actor: str) -> dict[str, Any]:
+    """The leader or faction ``actor`` in scenario ``data`` (a dict to edit in place)."""
+    for side in data["sides"].values():
+        if side["leader"]["id"] == actor:
+            return side["leader"]  # type: ignore[no-any-return]
+        for f in side.get("factions", []):
+            if f["id"] == actor:
+                return f  # type: ignore[no-any-return]
+    raise KeyError(actor)

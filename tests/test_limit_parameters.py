@@ -27,6 +27,7 @@ from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, validate_data
 from summitry.sim.scenario.overrides import parameter_table
 from summitry.sim.sweep_analysis import load_runs
+from tests.strategies import member
 
 
 def teaching_data(edit: Any) -> tuple[dict[str, Any], Any, str]:
@@ -35,16 +36,6 @@ def teaching_data(edit: Any) -> tuple[dict[str, Any], Any, str]:
     data["grid_points"] = 3  # (d, r) in {0, 0.5, 1}^2, d slowest
     edit(data)
     return data, lines, source
-
-
-def member(data: dict[str, Any], actor: str) -> dict[str, Any]:
-    for side in data["sides"].values():
-        if side["leader"]["id"] == actor:
-            return side["leader"]  # type: ignore[no-any-return]
-        for f in side.get("factions", []):
-            if f["id"] == actor:
-                return f  # type: ignore[no-any-return]
-    raise KeyError(actor)
 
 
 def boxed_veto(data: dict[str, Any]) -> None:

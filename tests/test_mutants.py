@@ -239,7 +239,7 @@ def _copy_tree(dest: Path) -> None:
     # a checkout (scenarios/ beside pyproject.toml) is where the engine looks for its built-in scenarios
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     (dest / "tests").mkdir()
-    for name in ("conftest.py", *FOCUSED):
+    for name in ("conftest.py", "strategies.py", *FOCUSED):  # strategies.py: the focused tests edit built-in scenarios with it
         shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
 
 

@@ -24,6 +24,7 @@ from summitry.sim.model import DiplomacyModel
 from summitry.sim.run import run_scenario
 from summitry.sim.runview import run_view, win_sets_at
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from tests.strategies import member
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 GRID = bg.issue_grid(2, 3)  # (d, r) in {0, 0.5, 1}^2, d slowest: (0,0) (0,.5) (0,1) (.5,0) (.5,.5) (.5,1) (1,0) (1,.5) (1,1)
@@ -35,16 +36,6 @@ def teaching(edit: Any = None) -> Scenario:
     if edit is not None:
         edit(data)
     return validate_data(data, source, lines)
-
-
-def member(data: dict[str, Any], actor: str) -> dict[str, Any]:
-    for side in data["sides"].values():
-        if side["leader"]["id"] == actor:
-            return side["leader"]  # type: ignore[no-any-return]
-        for f in side.get("factions", []):
-            if f["id"] == actor:
-                return f  # type: ignore[no-any-return]
-    raise KeyError(actor)
 
 
 def test_acceptance_table_by_hand() -> None:

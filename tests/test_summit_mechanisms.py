@@ -8,7 +8,6 @@ Bayes' rule), and the ablation switches of the backtest.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 
@@ -20,16 +19,9 @@ from summitry.agents import policy
 from summitry.sim import bargaining as bg
 from summitry.sim import pressure as pr
 from summitry.sim.model import ABLATIONS, DiplomacyModel
-from summitry.sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim.scenario.document import Scenario
 from summitry.sim.signals import Signal
-
-
-def scenario(name: str, edit: object = None) -> Scenario:
-    data, lines, source = load_raw(name)
-    data = copy.deepcopy(data)
-    if callable(edit):
-        edit(data)
-    return validate_data(data, source, lines)
+from tests.strategies import edited as scenario
 
 
 def fresh(sc: Scenario, seed: int = 0, **kw: object) -> DiplomacyModel:

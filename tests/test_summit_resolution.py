@@ -11,7 +11,6 @@ blame after a walk-away.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -19,15 +18,8 @@ import pytest
 
 from summitry.sim import trust as tr
 from summitry.sim.model import DiplomacyModel
-from summitry.sim.scenario.document import Scenario, load_raw, validate_data
-
-
-def scenario(name: str, edit: object = None) -> Scenario:
-    data, lines, source = load_raw(name)
-    data = copy.deepcopy(data)
-    if callable(edit):
-        edit(data)
-    return validate_data(data, source, lines)
+from summitry.sim.scenario.document import Scenario
+from tests.strategies import edited as scenario
 
 
 @pytest.fixture(scope="module")
