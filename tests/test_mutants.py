@@ -181,6 +181,16 @@ MUTANTS = [
         "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 1.02)",
         "wider_perception_temperature",
     ),
+    ("walk-away-to-oneself", "sim/summit.py", "other = b if walker == a else a", "other = b if walker != a else a", "lands_on"),
+    (
+        "walk-away-softens",
+        "sim/summit.py",
+        "s.stance = clip(s.stance + self._u, 0, 1)",
+        "s.stance = clip(s.stance - self._u, 0, 1)",
+        "lands_on",
+    ),
+    ("agreement-letdown", "sim/summit.py", "self._success(t, declaration=False)", "self._success(t, declaration=True)", "no_letdown"),
+    ("indifference-walks", "sim/summit.py", "max(gaps.values()) <= 0", "max(gaps.values()) < 0", "at_the_edges"),
     (
         "declaration-value-ignored",
         "sim/summit.py",

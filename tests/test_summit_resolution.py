@@ -393,3 +393,75 @@ def test_without_trust_enough_for_a_declaration_someone_walks_even_at_a_loss(han
     assert model.summit.walked_by == ["kim"]
     # with the floor met, both prefer declaring
     assert _decide(hanoi, values).summit.results[-1] == "declaration"
+
+
+def test_the_walk_away_lands_on_the_other_side(hanoi: Scenario) -> None:
+    """Its catalogued effects fall on the side walked away from: that side's hardliners harden and its economic and
+    domestic pressures rise (+0.1 each, the walk-away's catalogue); the walker's side is untouched."""
+    model = fresh(hanoi, p_blame=0.0, trust_decl=0.5)
+    s = model.state
+    stance, economic, domestic = s.stance.copy(), s.economic.copy(), s.domestic.copy()
+    _walk(model)
+    walked = events(model, "walk_away")
+    walker = model.index_of[walked[0]["sender"]]
+    w_side = int(model.side_of[walker])
+    o_side = 1 - w_side
+    assert walked[0]["receiver"] == model.actor_ids[model.leader_of[o_side]]
+    hard = model.roles == "hardliner"
+    theirs, ours = hard & (model.side_of == o_side), hard & (model.side_of == w_side)
+    assert (s.stance[theirs] > stance[theirs]).all()
+    np.testing.assert_array_equal(s.stance[ours], stance[ours])
+    assert s.domestic[o_side] == pytest.approx(domestic[o_side] + 0.1)
+    assert s.economic[o_side] == pytest.approx(economic[o_side] + 0.1)
+    assert (s.domestic[w_side], s.economic[w_side]) == (domestic[w_side], economic[w_side])
+
+
+def test_an_agreement_books_no_letdown(hanoi: Scenario) -> None:
+    """Only a declaration books the later letdown of an empty statement (docs/ODD.md 7.19); a signed deal does not."""
+    model = fresh(hanoi)
+    q = at(model, 0.4, 0.3)
+    rig(model, {US: {q: 0.3}, DPRK: {q: 0.3}})
+    model._hold_summit(model.week)
+    assert model.agreement is not None and model.agreement["type"] == "interim"
+    assert model.summit.letdowns == []
+    declared = fresh(hanoi)
+    q = at(declared, 0.1, 0.0)
+    rig(declared, {US: {q: 0.3}, DPRK: {q: 0.3}})
+    declared._hold_summit(declared.week)
+    assert declared.summit.results[-1] == "declaration"
+    assert declared.summit.letdowns == [(declared.week + declared.params.letdown_weeks, US)]
+
+
+@pytest.mark.parametrize(
+    ("values", "params", "result", "walker"),
+    [
+        # a leader indifferent between walking and declaring declares (the rule is "no gap above 0")
+        ({US: (0.5, 0.5), DPRK: (0.2, 0.5)}, {}, "declaration", None),
+        # trust exactly at the declaration's floor meets it
+        ({US: (0.1, 0.5), DPRK: (0.2, 0.5)}, {"trust_decl": 0.5, "at": 0.5}, "declaration", None),
+        # below the floor a declaration's value does not count, however it differs between the leaders
+        ({US: (-0.5, 0.0), DPRK: (-0.2, 1.0)}, {"trust_decl": 0.5, "at": 0.4}, "walk_away", "kim"),
+    ],
+)
+def test_walk_or_declare_at_the_edges(hanoi: Scenario, values: dict, params: dict, result: str, walker: str | None) -> None:
+    at_trust = params.pop("at", None)
+    model = fresh(hanoi, p_blame=0.0, **params)
+    rig(model, {US: {}, DPRK: {}})
+    if at_trust is not None:
+        for c, o in ((US, DPRK), (DPRK, US)):
+            model._set_trust(np.array([model.leader_of[c]]), o, np.array([at_trust]))
+    model.summit_values = lambda rejected=frozenset(), gains=None: values  # type: ignore[method-assign]
+    model._hold_summit(model.week)
+    assert model.summit.results[-1] == result
+    assert model.summit.walked_by == ([walker] if walker else [])
+
+
+def test_trust_exactly_at_the_floor_meets_it(hanoi: Scenario) -> None:
+    model = fresh(hanoi, mu_min=0.5)
+    q = at(model, 0.35, 0.5)
+    rig(model, {US: {q: 0.1}, DPRK: {q: 0.3}})
+    for c, o in ((US, DPRK), (DPRK, US)):
+        model._set_trust(np.array([model.leader_of[c]]), o, np.array([0.5]))
+    assert float(model.trust_matrix()[model.leader_of[US], DPRK]) == 0.5
+    model._hold_summit(model.week)
+    assert model.agreement is not None and model.agreement["type"] == "interim"
