@@ -8,7 +8,6 @@ and the line.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,13 @@ import pytest
 from summitry.agents import policy
 from summitry.sim.errors import ScenarioError
 from summitry.sim.model import DiplomacyModel
-from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 from summitry.sim.scenario.overrides import parameter_table
+from tests.strategies import edited
 
 
 def teaching(edit: Any = None) -> Scenario:
-    data, lines, source = load_raw("teaching")
-    data = copy.deepcopy(data)
-    if edit is not None:
-        edit(data)
-    return validate_data(data, source, lines)
+    return edited("teaching", edit)
 
 
 def faction(data: dict[str, Any], fid: str) -> dict[str, Any]:

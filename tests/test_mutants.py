@@ -181,6 +181,14 @@ MUTANTS = [
         "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 1.02)",
         "wider_perception_temperature",
     ),
+    # rapport counted twice against walking away (it belongs to the declaration's side only)
+    (
+        "rapport-twice",
+        "sim/summit.py",
+        "walk = resolve + leverage",
+        "walk = resolve + leverage - p.theta_rapport * float(s.rapport[li, o])",
+        "rapport_counts_once",
+    ),
     ("walk-away-to-oneself", "sim/summit.py", "other = b if walker == a else a", "other = b if walker != a else a", "lands_on"),
     (
         "walk-away-softens",

@@ -160,6 +160,19 @@ def test_walk_value_by_hand_without_leverage_or_rapport(hanoi: Scenario) -> None
     assert model.summit_values(frozenset({1}))[0][0] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_rapport_counts_once_on_the_declarations_side(hanoi: Scenario) -> None:
+    """Walking is compared with declaring: rapport R raises EU(decl) by theta_rapport R and leaves EU(walk) alone."""
+    model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.7)
+    before = model.summit_values(frozenset({0, 1}))
+    for c in (0, 1):
+        o = 1 - c
+        model.state.rapport[model.leader_of[c], o] += 0.5
+    after = model.summit_values(frozenset({0, 1}))
+    for c in (0, 1):
+        assert after[c][0] == pytest.approx(before[c][0], abs=1e-12)
+        assert after[c][1] == pytest.approx(before[c][1] + model.params.theta_rapport * 0.5, abs=1e-12)
+
+
 def _deadlocked(model: DiplomacyModel) -> DiplomacyModel:
     """Both sides can ratify anything but each values only its own half of the space: both offer, both reject."""
     model.state.win_sets[:] = True

@@ -106,10 +106,11 @@ def test_of_two_acceptable_offers_the_one_with_the_larger_joint_utility_is_signe
     t = model.week
     model._hold_summit(t)
     assert model.summit.offers == {US: q_us, DPRK: q_k}
-    assert model.agreement is not None
-    assert model.agreement["type"] == expected_class
-    assert model.agreement["week"] == t
-    assert model.agreement["point"] == pytest.approx({"d": expected_point[0], "r": expected_point[1]})
+    assert model.agreement == {
+        "type": expected_class,
+        "week": t,
+        "point": pytest.approx({"d": expected_point[0], "r": expected_point[1]}),
+    }
     assert model.summit.results[-1] == f"agreement:{expected_class}"
     assert events(model, "offer_rejected") == []
     signed = events(model, "agreement")
@@ -422,7 +423,7 @@ def test_an_agreement_books_no_letdown(hanoi: Scenario) -> None:
     q = at(model, 0.4, 0.3)
     rig(model, {US: {q: 0.3}, DPRK: {q: 0.3}})
     model._hold_summit(model.week)
-    assert model.agreement is not None and model.agreement["type"] == "interim"
+    assert model.agreement == {"type": "interim", "week": model.week, "point": pytest.approx({"d": 0.4, "r": 0.3})}
     assert model.summit.letdowns == []
     declared = fresh(hanoi)
     q = at(declared, 0.1, 0.0)
@@ -464,4 +465,4 @@ def test_trust_exactly_at_the_floor_meets_it(hanoi: Scenario) -> None:
         model._set_trust(np.array([model.leader_of[c]]), o, np.array([0.5]))
     assert float(model.trust_matrix()[model.leader_of[US], DPRK]) == 0.5
     model._hold_summit(model.week)
-    assert model.agreement is not None and model.agreement["type"] == "interim"
+    assert model.agreement == {"type": "interim", "week": model.week, "point": pytest.approx({"d": 0.35, "r": 0.5})}
