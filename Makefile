@@ -35,11 +35,12 @@ $(MUTATE_STAMP): $(STAMP) pyproject.toml
 run: install
 	$(VENV)/bin/summitry dashboard
 
-## browser-deps: Debian Chromium and ChromeDriver for the dashboard's browser tests
+## browser-deps: Debian Chromium and ChromeDriver for the dashboard's browser tests (one install at a time: two
+## `make test` started together on a fresh machine wait for each other's apt-get instead of failing on its lock)
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
 		echo "installing chromium, chromium-driver and poppler-utils"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+		flock /var/lock/summitry-browser-deps sh -c 'command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium chromium-driver poppler-utils >/dev/null; }'; \
 	fi
 
 lint: install
