@@ -445,6 +445,7 @@ def test_an_agreement_books_no_letdown(hanoi: Scenario) -> None:
     ],
 )
 def test_walk_or_declare_at_the_edges(hanoi: Scenario, values: dict, params: dict, result: str, walker: str | None) -> None:
+    params = dict(params)  # the parametrize table is shared by every run of the test (mutmut runs it twice in one process)
     at_trust = params.pop("at", None)
     model = fresh(hanoi, p_blame=0.0, **params)
     rig(model, {US: {}, DPRK: {}})
