@@ -320,6 +320,33 @@ def commitment_value(utility: FloatArray, exposure: FloatArray, risk: float) -> 
     return (1.0 - risk) * np.asarray(utility, dtype=float) - risk * np.asarray(exposure, dtype=float)
 
 
+def single_text(acceptance: FloatArray, weights: FloatArray, floor: float = 1e-3) -> int | None:
+    """A mediator's single negotiating text: argmax_q sum_c w_c log A_c(q); None when no point reaches ``floor`` for every side.
+
+    ``acceptance`` (sides x grid) is the mediator's estimate that each side
+    accepts each point, ``weights`` its bias toward each side (an unbiased
+    mediator weighs them equally). With equal weights the text maximises the
+    product of the acceptances, the chance that both sides accept if they
+    decide independently; a biased mediator trades some of the other side's
+    acceptance for more of its favourite's. Ties go to the lowest grid index.
+
+    >>> acc = np.array([[0.9, 0.5, 0.1], [0.1, 0.5, 0.9]])
+    >>> single_text(acc, np.array([0.5, 0.5]))
+    1
+    >>> single_text(acc, np.array([0.9, 0.1]))
+    0
+    >>> single_text(np.array([[0.9, 0.5], [0.0, 0.0]]), np.array([0.5, 0.5])) is None
+    True
+    """
+    acc = np.asarray(acceptance, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    reachable = (acc >= floor).all(axis=0)
+    if not reachable.any():
+        return None
+    score = w @ np.log(np.maximum(acc, floor))
+    return int(np.argmax(np.where(reachable, score, -np.inf)))
+
+
 def binding_dimension(
     q: int, receiver_win_set: BoolArray, grid: FloatArray, receiver_weights: Sequence[float], dims: Sequence[str]
 ) -> str | None:

@@ -28,6 +28,8 @@ ENGINE_KIND_LABELS: dict[str, str] = {
     "summit_reinstated": "summit reinstated",
     "summit_held": "summit held",
     "offer_rejected": "offer rejected",
+    "summit_round": "summit round",
+    "mediator_press": "mediator presses",
     "agreement": "agreement",
     "declaration": "declaration",
     "blame": "blame",

@@ -31,6 +31,13 @@ class ModelParameters(BaseModel):
         0.5, ge=0, le=1, description="pi_T: probability a leader whose type the scenario leaves open is trustworthy (T)."
     )
     kappa_m: float = Field(0.5, ge=0, le=1, description="kappa_m: share of the gap a fully credible mediator closes.")
+    mediator_press: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Domestic pressure a drafting mediator adds, between a summit's rounds, to each side that rejected its text "
+        "(times the mediator's stake).",
+    )
     beta_n0: float = Field(4.0, ge=0, le=100, description="Beta variant: prior strength n0.")
     beta_w: float = Field(2.0, ge=0, le=100, description="Beta variant: evidence weight w of a unit of signal cost.")
     beta_wb: float = Field(3.0, ge=0, le=100, description="Beta variant: evidence weight w_b of a breach.")
@@ -146,6 +153,7 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "nu": (0.0, 0.1),
     "type_prior": (0.0, 1.0),
     "kappa_m": (0.0, 1.0),
+    "mediator_press": (0.0, 0.3),
     "theta_c": (0.4, 0.67),
     "eta": (0.0, 1.0),
     "p_blame": (0.0, 1.0),

@@ -35,7 +35,17 @@ class Signal:
 # Kinds of event by what they are about, for the summaries, reports and the
 # dashboard's timeline (each picks the categories it shows).
 SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
-    {"summit_offer", "summit_accept", "summit_cancel", "summit_scheduled", "summit_reinstated", "summit_held", "offer_rejected"}
+    {
+        "summit_offer",
+        "summit_accept",
+        "summit_cancel",
+        "summit_scheduled",
+        "summit_reinstated",
+        "summit_held",
+        "summit_round",
+        "offer_rejected",
+        "mediator_press",
+    }
 )
 OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
 PLEDGE_AND_TEST_KINDS: frozenset[str] = frozenset({"moratorium_pledge", "pledge_breach", "srbm_test", "icbm_test", "nuclear_test"})
@@ -461,6 +471,8 @@ EVENT_SENTENCES: dict[str, str] = {
     "declaration": "{sender} and {receiver} sign a declaratory statement without a substantive deal",
     "agreement": "{sender} and {receiver} reach an agreement ({detail})",
     "offer_rejected": "{receiver} rejects {sender}'s offer at the summit ({detail})",
+    "summit_round": "Round {detail} of the summit between {sender} and {receiver}",
+    "mediator_press": "{sender} presses {receiver} to take its text (domestic pressure +{detail})",
     "escalation": "The crisis escalates: {detail}",
     "blame": "{sender} blames {receiver} for the failed summit; its influence is halved",
     "shock": "{detail}",

@@ -216,16 +216,9 @@ class SummitProcess:
         tau = max(p.sigma_w, 0.02)
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         for c, o in ((a, b), (b, a)):
-            mem = self.members[o]
-            w = self.ratification_weights(o)
-            total = float(w.sum())
             deal = 0.0
-            if total > 0 and s.win_sets[c].any():
-                u = bg.member_utility(self.gains[o], self.gives[o], s.concession_weight[mem])
-                veto = np.isin(mem, self.vetoes(o))
-                ratify = bg.smooth_ratification(
-                    u, s.thresholds[mem], w / total, float(self.theta[o]), tau=tau, veto=veto, limits=self.member_limits(mem)
-                )
+            if float(self.ratification_weights(o).sum()) > 0 and s.win_sets[c].any():
+                ratify = self.estimated_ratification(o, tau)
                 worth = ratify * tr.expit(gains[(o, c)] / tau) * np.maximum(gains[(c, o)], 0.0)
                 deal = float(np.where(s.win_sets[c], worth, 0.0).max())
             out[c] = max(deal, decl[c] if available else 0.0)
@@ -304,47 +297,16 @@ class SummitProcess:
             sm.first_week = t
         sm.status, sm.offered_by, sm.week = "none", -1, -1
         self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
-        mu = self.trust_matrix()
-        perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
-        # what each grid point is worth to each leader over no deal, the other's renege risk priced in
-        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
-        offers: dict[int, int | None] = {}
-        tau = max(p.sigma_w, 0.02)
-        for c, o in ((a, b), (b, a)):
-            # c's estimate that o ratifies q and finds it worth the risk
-            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
-            offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
-        sm.offers = dict(offers)
-        floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
-        accepted: list[tuple[float, int]] = []
-        rejected: set[int] = set()  # sides that rejected the other's offer
-        for c, o in ((a, b), (b, a)):
-            q = offers[c]
-            if q is None:
-                continue
-            # the receiver ratifies only inside its win-set, and accepts only if the deal, priced for
-            # the risk that the proposer reneges, beats no deal (the commitment problem as a cost)
-            gain_o = float(gains[(o, c)][q])
-            if s.win_sets[o][q] and floor_ok and gain_o >= 0:
-                joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])
-                accepted.append((-joint, q))
-                continue
-            rejected.add(o)
-            if not s.win_sets[o][q]:
-                bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
-                why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
-            elif not floor_ok:
-                why = "; too little trust"
-            else:
-                why = f"; not worth the risk: {gain_o:.2f} against no deal"
-            self._log(
-                t,
-                "offer_rejected",
-                self.actor_ids[self.leader_of[c]],
-                self.actor_ids[self.leader_of[o]],
-                "summit",
-                detail=self._describe_point(q) + why,
-            )
+        rejected: set[int] = set()  # sides that rejected an offer or the mediator's text, in any round
+        for k in range(self.summit_rounds):
+            if k > 0:
+                self._log(t, "summit_round", names[0], names[1], "summit", detail=str(k + 1))
+            offers, accepted, refused, refused_text, gains = self._summit_round(t)
+            rejected |= refused | refused_text
+            if accepted:
+                break
+            if k + 1 < self.summit_rounds:
+                self._mediator_presses(t, refused_text)
         if accepted:
             accepted.sort()
             q = accepted[0][1]
@@ -356,6 +318,7 @@ class SummitProcess:
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 self._success(t, declaration=False)
                 return
+        mu = self.trust_matrix()
         values = self.summit_values(frozenset(rejected), gains)
         sm.values = {self.actor_ids[self.leader_of[c]] + "." + k: v for c, (w, d) in values.items() for k, v in (("walk", w), ("decl", d))}
         R = s.rapport
@@ -386,6 +349,126 @@ class SummitProcess:
         for c in (a, b):
             if self.rng.random() < p.p_blame and "factions" not in self.ablations:
                 self._blame(c, offers.get(c), t)
+        self._recompute_bargaining()
+
+    def _summit_round(
+        self: DiplomacyModel, t: int
+    ) -> tuple[dict[int, int | None], list[tuple[float, int]], set[int], set[int], dict[tuple[int, int], FloatArray]]:
+        """One round of offers at a summit: (offers, accepted points, sides that refused an offer, sides that refused the text, gains).
+
+        Each leader proposes its best offer; the mediator, if the scenario
+        names one, tables its single negotiating text. An offer passes when
+        the receiving side accepts it (:meth:`_refuses`), the text when both
+        sides do. Accepted points come as (minus the joint deal utility,
+        grid index), so that the best for both sorts first.
+        """
+        s = self.state
+        p = self.params
+        a, b = (int(c) for c in self.summit_sides)
+        perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
+        # what each grid point is worth to each leader over no deal, the other's renege risk priced in
+        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
+        offers: dict[int, int | None] = {}
+        tau = max(p.sigma_w, 0.02)
+        for c, o in ((a, b), (b, a)):
+            # c's estimate that o ratifies q and finds it worth the risk
+            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
+            offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
+        self.summit.offers = dict(offers)
+        accepted: list[tuple[float, int]] = []
+        refused: set[int] = set()
+        for c, o in ((a, b), (b, a)):
+            q = offers[c]
+            if q is None:
+                continue
+            if self._refuses(t, o, q, gains, int(self.leader_of[c])):
+                refused.add(o)
+            else:
+                accepted.append((-float(self.deal_utility(c)[q] + self.deal_utility(o)[q]), q))
+        refused_text: set[int] = set()
+        text = self.mediator_text(gains)
+        if text is not None:
+            refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
+            if not refused_text:
+                accepted.append((-float(self.deal_utility(a)[text] + self.deal_utility(b)[text]), text))
+        return offers, accepted, refused, refused_text, gains
+
+    def _refuses(self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int) -> bool:
+        """Whether side ``o`` refuses point ``q`` tabled by actor ``proposer``; a refusal is logged with its reason.
+
+        The receiver ratifies only inside its win-set, and accepts only if
+        the deal, priced for the risk that the other side reneges, beats no
+        deal (the commitment problem as a cost), with the trust floor met.
+        """
+        s = self.state
+        p = self.params
+        a, b = (int(c) for c in self.summit_sides)
+        mu = self.trust_matrix()
+        floor_ok = min(mu[self.leader_of[a], b], mu[self.leader_of[b], a]) >= p.mu_min
+        gain_o = float(gains[(o, int(self.counterpart_side[o]))][q])
+        if s.win_sets[o][q] and floor_ok and gain_o >= 0:
+            return False
+        if not s.win_sets[o][q]:
+            bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
+            why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
+        elif not floor_ok:
+            why = "; too little trust"
+        else:
+            why = f"; not worth the risk: {gain_o:.2f} against no deal"
+        self._log(
+            t, "offer_rejected", self.actor_ids[proposer], self.actor_ids[self.leader_of[o]], "summit", detail=self._describe_point(q) + why
+        )
+        return True
+
+    def estimated_ratification(self: DiplomacyModel, c: int, tau: float) -> FloatArray:
+        """Pr(side c ratifies q) for every grid point, from c's thresholds as they stand (no perception error), smooth at ``tau``."""
+        s = self.state
+        mem = self.members[c]
+        w = self.ratification_weights(c)
+        total = float(w.sum())
+        if total <= 0:
+            return np.zeros(self.grid.shape[0])
+        u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+        veto = np.isin(mem, self.vetoes(c))
+        return bg.smooth_ratification(
+            u, s.thresholds[mem], w / total, float(self.theta[c]), tau=tau, veto=veto, limits=self.member_limits(mem)
+        )
+
+    def mediator_text(self: DiplomacyModel, gains: dict[tuple[int, int], FloatArray]) -> int | None:
+        """The mediator's single negotiating text for this round (ODD 7.19); None without a mediator or a point both might take.
+
+        The mediator estimates, for each side, the chance that its coalition
+        ratifies a point and its leader finds it worth the risk (the sides'
+        thresholds as they stand: a mediator who shuttles between them reads
+        them without the sides' error about each other), and tables the point
+        that maximises the acceptances' product weighted by its bias: each
+        side's weight is its closeness to the mediator's position.
+        """
+        m = self.summit_mediator
+        if m < 0:
+            return None
+        tau = max(self.params.sigma_w, 0.02)
+        sides = [int(c) for c in self.summit_sides]
+        acceptance = np.array(
+            [self.estimated_ratification(c, tau) * tr.expit(gains[(c, int(self.counterpart_side[c]))] / tau) for c in sides]
+        )
+        closeness = 1.0 - np.abs(float(self.tp_position[self.tp_index[m]]) - self.position[sides])
+        weights = closeness / closeness.sum() if closeness.sum() > 0 else np.full(len(sides), 1.0 / len(sides))
+        return bg.single_text(acceptance, weights)
+
+    def _mediator_presses(self: DiplomacyModel, t: int, sides: set[int]) -> None:
+        """Between rounds the mediator presses each side that refused its text: domestic pressure up by ``mediator_press`` x stake."""
+        m = self.summit_mediator
+        if m < 0 or not sides:
+            return
+        s = self.state
+        press = self.params.mediator_press * float(s.stake[self.tp_index[m]])
+        if press <= 0:
+            return
+        for c in sorted(sides):
+            s.domestic[c] = min(1.0, float(s.domestic[c]) + press)
+            self._log(t, "mediator_press", self.actor_ids[m], self.actor_ids[self.leader_of[c]], "summit", detail=f"{press:.3f}")
+        self._update_pressure_aggregate()
         self._recompute_bargaining()
 
     def _success(self: DiplomacyModel, t: int, declaration: bool) -> None:

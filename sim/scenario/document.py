@@ -282,6 +282,18 @@ class Summit(_Data):
     offered_by: str | None = Field(None, description="Side whose offer is pending when status is 'offered'.")
     week: int | None = Field(None, ge=0, description="Scheduled step (of the clock) when status is 'scheduled'.")
     held: int = Field(0, ge=0, description="Summits already held before step 0.")
+    mediator: str | None = Field(
+        None,
+        description="A third party with the mediator role who tables a single negotiating text at every round of every summit: "
+        "the point that maximises the sides' joint acceptance, weighted by its own bias. None: the sides' offers only.",
+    )
+    rounds: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="Rounds of offers (and the mediator's text) at one summit, all within its step; between rounds the mediator "
+        "presses each side that rejected its text (parameter mediator_press).",
+    )
 
 
 class InitialPledge(_Data):
@@ -488,6 +500,14 @@ def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], pr
         problems.append((("summit", "offered_by"), "must name a summit side when status is 'offered'"))
     if sc.summit.status == "scheduled" and sc.summit.week is None:
         problems.append((("summit", "week"), "must be given when status is 'scheduled'"))
+    if sc.summit.mediator is not None:
+        roles = {t.id: t.role for t in sc.third_parties}
+        if sc.summit.mediator not in roles:
+            problems.append(
+                (("summit", "mediator"), f"{sc.summit.mediator!r} is not a third party{did_you_mean(sc.summit.mediator, list(roles))}")
+            )
+        elif roles[sc.summit.mediator] != "mediator":
+            problems.append((("summit", "mediator"), f"{sc.summit.mediator!r} is a {roles[sc.summit.mediator]}, not a mediator"))
     for cls, box in sc.agreement.items():
         for d, (lo, hi) in box.items():
             if d not in dims:

@@ -23,6 +23,8 @@ ENGINE_KINDS: frozenset[str] = frozenset(
         "summit_reinstated",
         "summit_held",
         "offer_rejected",
+        "summit_round",
+        "mediator_press",
         "agreement",
         "declaration",
         "blame",
