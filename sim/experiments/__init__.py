@@ -14,5 +14,5 @@ ones listed after it:
 * :mod:`~sim.experiments.spec` (the spec file, designs, each run's seed) and
   :mod:`~sim.experiments.executors` (serial, local processes, Dask).
 
-Analysis of a stored sweep is :mod:`summitry.sim.sweep_analysis`, which reads the store only.
+Analysis of a stored sweep is :mod:`summitry.sim.analysis.sweeps`, which reads the store only.
 """

@@ -10,7 +10,7 @@
   batch, each written to a temporary name and renamed, so a killed sweep
   resumes with no run lost and none duplicated.
 
-Analysis (:mod:`summitry.sim.sweep_analysis`) reads the store only.
+Analysis (:mod:`summitry.sim.analysis.sweeps`) reads the store only.
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from summitry.sim.analysis.patterns import score_run, weighted_score
+from summitry.sim.analysis.sweeps import load_runs, sensitivity
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
 from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
-from summitry.sim.patterns import score_run, weighted_score
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import apply_overrides, validate_data
-from summitry.sim.sweep_analysis import load_runs, sensitivity
 
 # -------------------------------------------------------------------- tasks
 
