@@ -162,7 +162,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
     marker = tmp_path / "paused"
     child = (
         "import sys, time, pathlib\n"
-        "import summitry.sim.experiments.sweep as sw\n"
+        "import summitry.sim.experiments.store as sw\n"
         "real, stored = sw.write_atomically, [0]\n"
         f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
         "def stop():\n"
