@@ -99,7 +99,7 @@ fuzz: install
 
 ## mutate: mutation testing (mutmut, config in pyproject's [tool.mutmut]) of the mechanism modules and the
 ## decision rule, then the score per module. A fresh run each time (about 45 min on two cores for all of it);
-## MUTANTS narrows it to mutant-name globs, e.g. make mutate MUTANTS="summitry.sim.trust.* summitry.agents.policy.x_quantal_choice*"
+## MUTANTS narrows it to mutant-name globs, e.g. make mutate MUTANTS="summitry.sim.mechanisms.trust.* summitry.agents.policy.x_quantal_choice*"
 MUTANTS ?=
 MUTATE_CHILDREN ?= $(shell nproc 2>/dev/null || echo 2)
 mutate: $(MUTATE_STAMP) $(NS_LINKS)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
-from summitry.sim.signals import Signal  # the record lives with the signal catalogue; re-exported here for agents
+from summitry.sim.mechanisms.signals import Signal  # the record lives with the signal catalogue; re-exported here for agents
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
-    from summitry.sim.signals import SignalKind
+    from summitry.sim.engine.model import DiplomacyModel
+    from summitry.sim.mechanisms.signals import SignalKind
 
 __all__ = ["DiplomaticAgent", "Signal"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from summitry.agents.base import DiplomaticAgent
-from summitry.sim.roles import HAWKISH_ROLES
+from summitry.sim.mechanisms.roles import HAWKISH_ROLES
 
 
 class Faction(DiplomaticAgent):

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim import trust as tr
-from summitry.sim.effects import EFFECTS
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.effects import EFFECTS
+from summitry.sim.mechanisms.roles import FORCING_ROLES, THIRD_PARTY_ROLES
+from summitry.sim.mechanisms.signals import SignalKind
 from summitry.sim.numeric import clip
-from summitry.sim.roles import FORCING_ROLES, THIRD_PARTY_ROLES
-from summitry.sim.signals import SignalKind
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

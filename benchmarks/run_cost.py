@@ -44,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, record
 
 from summitry.agents import policy
-from summitry.sim.influence import influence_graph
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.influence import influence_graph
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, load_scenario
 

@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of, record
 
-from summitry.sim.influence import fj_step
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.influence import fj_step
 from summitry.sim.scenario.document import validate_data
 from summitry.sim.scenario.generate import generate
 

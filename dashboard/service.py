@@ -33,8 +33,8 @@ from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, ScenarioError
 from summitry.sim.figures import carry_forward
 from summitry.sim.results.run_result import RunResult, versions
+from summitry.sim.results.runview import principals, run_view
 from summitry.sim.run import run_fork, run_scenario
-from summitry.sim.runview import principals, run_view
 from summitry.sim.scenario.document import (
     Scenario,
     apply_overrides,

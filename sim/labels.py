@@ -177,7 +177,7 @@ def kind_label(kind: str, catalogue: Mapping[str, Any] | None = None) -> str:
 def _catalogue() -> Mapping[str, Any]:
     global _CATALOGUE
     if _CATALOGUE is None:
-        from summitry.sim.signals import build_catalogue
+        from summitry.sim.mechanisms.signals import build_catalogue
 
         _CATALOGUE = build_catalogue()
     return _CATALOGUE

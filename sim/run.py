@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
 from summitry.sim.scenario.document import Scenario, canonical_json
 from summitry.sim.scenario.overrides import canonical, parameter_value
@@ -121,7 +121,7 @@ def run_scenario(
     ``null_rates`` (actor id -> kind -> weekly probability) the actors choose
     at random with those rates instead of by the decision rule (the null
     model of backtests). ``ablations`` switches mechanisms off (see
-    :data:`summitry.sim.model.ABLATIONS`).
+    :data:`summitry.sim.engine.model.ABLATIONS`).
     """
     model = DiplomacyModel(
         scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride, null_rates=null_rates, ablations=ablations

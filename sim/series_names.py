@@ -1,4 +1,4 @@
-"""The names of the variables a run's series records (sim/recorder.py), per kind of agent: what state patterns may name."""
+"""The names of the variables a run's series records (sim/engine/recorder.py), per kind of agent: what state patterns may name."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 holds): 2-3 sides, each with 0-4 factions of random roles whose influence
 shares sum to 1, random third parties, random edges among the actors that
 exist, random exogenous shocks, a horizon of 5-40 weeks and model parameters
-drawn inside :data:`summitry.sim.parameters.DEFAULT_RANGES`. :func:`scenarios`
+drawn inside :data:`summitry.sim.mechanisms.parameters.DEFAULT_RANGES`. :func:`scenarios`
 validates it with :func:`summitry.sim.scenario.document.validate_data`, so every drawn value is
 a scenario a user could have written.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from summitry.sim.parameters import DEFAULT_RANGES
-from summitry.sim.roles import FACTION_ROLES, THIRD_PARTY_ROLES
+from summitry.sim.mechanisms.parameters import DEFAULT_RANGES
+from summitry.sim.mechanisms.roles import FACTION_ROLES, THIRD_PARTY_ROLES
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 DIMENSIONS = ("d", "r", "e")

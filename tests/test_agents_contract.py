@@ -30,7 +30,7 @@ from summitry.agents.base import DiplomaticAgent, Signal
 from summitry.agents.faction import Faction
 from summitry.agents.leader import Leader
 from summitry.agents.third_party import ThirdParty
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 

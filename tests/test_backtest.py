@@ -15,15 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from summitry.sim.backtest_report import backtest_section
-from summitry.sim.experiments.backtest import (
-    backtest,
-    paired_skill,
-    pattern_problems,
-    signal_frequencies,
-)
-from summitry.sim.experiments.calibration import abc_reject, calibrate
-from summitry.sim.patterns import (
+from summitry.sim.analysis.patterns import (
     detail_point,
     is_restraint,
     pattern_window,
@@ -33,6 +25,14 @@ from summitry.sim.patterns import (
     timing_score,
     weighted_score,
 )
+from summitry.sim.experiments.backtest import (
+    backtest,
+    paired_skill,
+    pattern_problems,
+    signal_frequencies,
+)
+from summitry.sim.experiments.calibration import abc_reject, calibrate
+from summitry.sim.report.backtest import backtest_section
 from summitry.sim.scenario.document import load_scenario
 from summitry.sim.scenario.pattern_fields import Pattern
 
@@ -455,12 +455,12 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 
 
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
+    from summitry.sim.analysis.sweeps import load_runs
     from summitry.sim.experiments.executors import SerialExecutor
     from summitry.sim.experiments.spec import SweepSpec, resolve_spec
     from summitry.sim.experiments.sweep import run_sweep
     from summitry.sim.run import run_scenario
     from summitry.sim.scenario.document import apply_overrides, validate_data
-    from summitry.sim.sweep_analysis import load_runs
 
     spec = SweepSpec.model_validate(
         {

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
-from summitry.sim.signals import Signal
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -95,7 +95,7 @@ def test_process_tree_memory_counts_children() -> None:
 def test_run_cost_split_times_every_week_of_a_run_and_restores_the_engine() -> None:
     run_cost = bench("run_cost")
     from summitry.agents import policy
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
     from summitry.sim.scenario.document import load_scenario
 
     choose, deliver = policy.choose, DiplomacyModel._deliver_outbox

@@ -112,7 +112,7 @@ def test_summaries_are_each_pattern_and_the_gap_of_each_timed_event_pattern() ->
 
 
 def test_order_and_at_most_patterns_are_scored_as_the_backtest_scores_them_and_get_no_gap(short_case: str) -> None:
-    from summitry.sim.patterns import score_run
+    from summitry.sim.analysis.patterns import score_run
     from summitry.sim.run import run_scenario
     from summitry.sim.scenario.document import load_raw, validate_data
 

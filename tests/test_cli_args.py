@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from summitry.sim.parameters import ModelParameters
+from summitry.sim.mechanisms.parameters import ModelParameters
 from summitry.sim.scenario.document import builtin_names, load_scenario
 
 

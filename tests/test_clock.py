@@ -1,4 +1,4 @@
-"""The declared clock (sim/clock.py, ODD 3.1): a scenario's step, and weekly rates and durations converted to it at load.
+"""The declared clock (sim/mechanisms/clock.py, ODD 3.1): a scenario's step, and weekly rates and durations converted to it at load.
 
 Conversions are checked by hand and by compounding (seven daily steps of a
 converted rate make one weekly step); the model is checked to use them
@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, norm
 
-from summitry.sim import pressure as pr
-from summitry.sim import trust as tr
-from summitry.sim.clock import PARAMETER_TIME, Clock, time_kind
-from summitry.sim.model import DiplomacyModel
-from summitry.sim.parameters import ModelParameters
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import pressure as pr
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.clock import PARAMETER_TIME, Clock, time_kind
+from summitry.sim.mechanisms.parameters import ModelParameters
 from summitry.sim.scenario.document import Scenario, load_scenario_text
 from summitry.sim.stats import wilson
 
@@ -69,7 +69,7 @@ def test_every_parameter_that_speaks_of_weeks_is_converted() -> None:
     for name, field in fields.items():
         timed = "week" in (field.description or "").lower() or "weeks" in name or "decay" in name or "growth" in name
         if timed and name not in NOT_CONVERTED:
-            assert time_kind(name) != "event", f"{name} is stated per week but sim/clock.py does not convert it"
+            assert time_kind(name) != "event", f"{name} is stated per week but sim/mechanisms/clock.py does not convert it"
 
 
 def test_a_weekly_clock_changes_nothing() -> None:

@@ -18,9 +18,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.errors import ScenarioError
-from summitry.sim.influence import contrarian_mass, fj_fixed_point, fj_step, row_normalise
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.mechanisms.influence import contrarian_mass, fj_fixed_point, fj_step, row_normalise
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 

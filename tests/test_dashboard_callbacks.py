@@ -35,8 +35,8 @@ from summitry.dashboard.callbacks import (
 )
 from summitry.dashboard.service import Service
 from summitry.sim import figures as F
+from summitry.sim.results.runview import run_view, win_sets_at
 from summitry.sim.run import run_fork, run_scenario
-from summitry.sim.runview import run_view, win_sets_at
 from summitry.sim.scenario.document import load_scenario
 from summitry.sim.stats import wilson
 
@@ -531,7 +531,7 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
     "module",
     [
         "summitry.dashboard.cache",
-        "summitry.sim.runview",
+        "summitry.sim.results.runview",
         "summitry.dashboard.callbacks.url",
         "summitry.dashboard.callbacks.choices",
         "summitry.sim.figures.nodes",

@@ -25,7 +25,7 @@ from summitry.dashboard.callbacks import (
 )
 from summitry.dashboard.service import Service
 from summitry.sim import figures as F
-from summitry.sim.runview import run_view
+from summitry.sim.results.runview import run_view
 
 NAN = float("nan")
 

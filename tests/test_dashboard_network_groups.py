@@ -17,7 +17,7 @@ from summitry.dashboard.callbacks import navigate, network_mode_changed, render_
 from summitry.dashboard.layout import placeholder
 from summitry.dashboard.service import Service
 from summitry.sim import figures as F
-from summitry.sim.runview import run_view
+from summitry.sim.results.runview import run_view
 
 # a small case to compute by hand: side a (leader, two hardliners, a reformer), side b (leader, a hardliner), a mediator
 ACTORS = [

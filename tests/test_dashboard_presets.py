@@ -8,7 +8,7 @@ import pytest
 from summitry.dashboard.callbacks import preset_week, run_fork_callback
 from summitry.dashboard.layout import PRESETS
 from summitry.dashboard.service import Service
-from summitry.sim.runview import run_view
+from summitry.sim.results.runview import run_view
 
 
 @pytest.fixture(scope="module")

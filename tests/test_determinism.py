@@ -45,7 +45,7 @@ def test_same_seed_same_result_different_seed_different_result() -> None:
 
 def test_agent_activation_order_does_not_change_a_result() -> None:
     """Choices are drawn with one uniform per agent in index order; shuffling Mesa's agent set changes nothing."""
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
     sc = load_scenario("singapore-2018")
     plain = DiplomacyModel(sc, seed=9)

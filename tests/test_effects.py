@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from summitry.agents.policy import _effect_forecast
-from summitry.sim.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
+from summitry.sim.mechanisms.signals import SignalKind
 from summitry.sim.scenario.document import ScenarioError, load_scenario, validate_data
-from summitry.sim.signals import SignalKind
 
 
 def _kind(var: str, who: str = "receiver", delta: float = 0.2, roles: list[str] | None = None) -> SignalKind:

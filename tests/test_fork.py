@@ -37,7 +37,7 @@ def test_fork_keeps_the_past_and_changes_the_future() -> None:
 
 
 def test_fork_must_keep_the_actors() -> None:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
     m = DiplomacyModel(load_scenario("hanoi-2019"), seed=1)
     m.step()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import load_scenario, validate_data
 from summitry.sim.scenario.generate import dump, generate

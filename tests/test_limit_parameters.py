@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 import yaml
 
+from summitry.sim.analysis.sweeps import load_runs
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.errors import SweepSpecError
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import load_spec
 from summitry.sim.experiments.sweep import run_sweep
-from summitry.sim.limits import within_limits
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.mechanisms.limits import within_limits
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, validate_data
 from summitry.sim.scenario.overrides import parameter_table
-from summitry.sim.sweep_analysis import load_runs
 from tests.strategies import member
 
 

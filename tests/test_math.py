@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from summitry.sim import bargaining as bg
-from summitry.sim import pressure as pr
-from summitry.sim import trust as tr
-from summitry.sim.influence import fj_fixed_point, fj_step, row_normalise
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import pressure as pr
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.influence import fj_fixed_point, fj_step, row_normalise
 
 # --------------------------------------------------------------------------- Friedkin-Johnsen (ODD 7.10-7.11)
 

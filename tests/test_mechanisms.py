@@ -20,11 +20,11 @@ import scipy.sparse as sp
 from scipy.stats import chisquare
 
 from summitry.agents import policy
-from summitry.sim import bargaining as bg
-from summitry.sim import pressure as pr
-from summitry.sim import trust as tr
-from summitry.sim.influence import fj_fixed_point, fj_step, normalise_rows_inplace
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import pressure as pr
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.influence import fj_fixed_point, fj_step, normalise_rows_inplace
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 # hanoi-2019 with the few parameters these tests depend on pinned, so a retuned default does not move them

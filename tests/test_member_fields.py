@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from summitry.agents import policy
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.errors import ScenarioError
-from summitry.sim.model import DiplomacyModel
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 from summitry.sim.scenario.overrides import parameter_table
 from tests.strategies import edited

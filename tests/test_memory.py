@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.run import result_of
 from summitry.sim.scenario.document import load_scenario
 

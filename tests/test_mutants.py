@@ -37,21 +37,21 @@ MUTANTS = [
     # safeguards ignored
     (
         "renege-trust-ignored",
-        "sim/bargaining.py",
+        "sim/mechanisms/bargaining.py",
         "return float(trust * renege_t + (1.0 - trust) * renege_u)",
         "return float(max(renege_t, renege_u))",
         "renege or safeguards",
     ),
     (
         "commitment-sign",
-        "sim/bargaining.py",
+        "sim/mechanisms/bargaining.py",
         "utility, dtype=float) - risk * np.asarray(exposure",
         "utility, dtype=float) + risk * np.asarray(exposure",
         "commitment_value",
     ),
-    ("safeguard-ignored", "sim/model.py", "0, None) * unprotected)", "0, None) * 1.0)", "safeguards"),
+    ("safeguard-ignored", "sim/engine/model.py", "0, None) * unprotected)", "0, None) * 1.0)", "safeguards"),
     # a deal relieving pressure whatever it gives the side
-    ("relief-ignored", "sim/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
+    ("relief-ignored", "sim/engine/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
     # a summit's forecast outcome ignored; the worse of deal and declaration taken; the opening relief kept for later summits
     (
@@ -63,14 +63,14 @@ MUTANTS = [
     ),
     (
         "prospect-min",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "out[c] = max(deal, decl[c] if available else 0.0)",
         "out[c] = min(deal, decl[c] if available else 0.0)",
         "prospect",
     ),
     (
         "fatigue-forgets-the-last-summit",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "earlier = self.summit.held if upcoming else",
         "earlier = max(self.summit.held - 1, 0) if upcoming else",
         "fatigued",
@@ -82,43 +82,43 @@ MUTANTS = [
         "opening = p.summit_relief\n        summit_value",
         "opening",
     ),
-    ("walker-min", "sim/summit.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
-    ("declaration-any", "sim/summit.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
+    ("walker-min", "sim/engine/summit.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
+    ("declaration-any", "sim/engine/summit.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
     # the walker's outlook reversed: hawks expecting coercion to fail
     (
         "outlook-sign",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "coercion = p.alpha_p * dp * (1 + p.phi * xw)",
         "coercion = p.alpha_p * dp * (1 - p.phi * xw)",
         "hawkish_walker",
     ),
     # the binding dimension: the largest move instead of the smallest
-    ("binding-max", "sim/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
+    ("binding-max", "sim/mechanisms/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
     # the registries: an effect forecast on the wrong pressure channel; the military no longer hawkish;
     # leaders choosing their own moves when the record is forced
     (
         "effect-channel",
-        "sim/effects.py",
+        "sim/mechanisms/effects.py",
         '"pressure.domestic": EffectSpec("pressure", 1,',
         '"pressure.domestic": EffectSpec("pressure", 0,',
         "coerce_by_the_channel",
     ),
     (
         "role-leaning",
-        "sim/roles.py",
+        "sim/mechanisms/roles.py",
         '"military": RoleSpec("faction", "hawkish",',
         '"military": RoleSpec("faction", "neutral",',
         "leaning_column",
     ),
     (
         "forcing-roles",
-        "sim/roles.py",
+        "sim/mechanisms/roles.py",
         '"leader": RoleSpec("leader", "neutral", False,',
         '"leader": RoleSpec("leader", "neutral", True,',
         "forcing_mode_lets",
     ),
     # hardliners learning that sanctions erode in the wrong direction
-    ("erosion-sign", "sim/pressure.py", "belief + rate * (target - belief)", "belief - rate * (target - belief)", "erosion"),
+    ("erosion-sign", "sim/mechanisms/pressure.py", "belief + rate * (target - belief)", "belief - rate * (target - belief)", "erosion"),
     # patience ignored by the decision rule; U types not paying for costly reassurance
     ("patience-ignored", "agents/policy.py", "value = (1 - x) * disc * (theta_t", "value = (1 - x) * (theta_t", "patience"),
     (
@@ -129,12 +129,12 @@ MUTANTS = [
         "separates",
     ),
     # the replicator's sign: vindicated factions would lose weight
-    ("replicator-sign", "sim/state_updates.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
+    ("replicator-sign", "sim/engine/state_updates.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),
     # blame as a no-op, and blame falling on the lightest backer instead of the heaviest
-    ("blame-noop", "sim/summit.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
+    ("blame-noop", "sim/engine/summit.py", "s.omega[target] *= 0.5", "s.omega[target] *= 1.0", "blame"),
     (
         "blame-argmin",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "target = int(pool[np.argmax(s.omega[pool])])",
         "target = int(pool[np.argmin(s.omega[pool])])",
         "blame",
@@ -142,41 +142,47 @@ MUTANTS = [
     # the summit's resolution (tests/test_summit_resolution.py): the smaller joint utility signed; indifference
     # refused; the trust floor read on the more trusting leader; a declaration costing trust; frozen factions
     # blamed anyway; every summit counted as the first; perception as sharp after envoys as before
-    ("signed-smaller-joint", "sim/summit.py", "accepted.append((-joint, q))", "accepted.append((joint, q))", "joint_utility"),
-    ("indifference-refuses", "sim/summit.py", "floor_ok and gain_o >= 0", "floor_ok and gain_o > 0", "exactly_nothing"),
+    ("signed-smaller-joint", "sim/engine/summit.py", "accepted.append((-joint, q))", "accepted.append((joint, q))", "joint_utility"),
+    ("indifference-refuses", "sim/engine/summit.py", "floor_ok and gain_o >= 0", "floor_ok and gain_o > 0", "exactly_nothing"),
     (
         "trust-floor-max",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min",
         "floor_ok = max(mu[la, b], mu[lb, a]) >= p.mu_min",
         "trust_floor",
     ),
     (
         "declaration-costs-trust",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "np.array([li]), other, np.array([p.declaration_gain])",
         "np.array([li]), other, np.array([-p.declaration_gain])",
         "outside_every_agreement_class",
     ),
     (
         "blame-despite-frozen-factions",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         'if self.rng.random() < p.p_blame and "factions" not in self.ablations:',
         "if self.rng.random() < p.p_blame:",
         "never_blamed",
     ),
-    ("every-summit-first", "sim/summit.py", "        if sm.first_week < 0:\n", "        if True:\n", "books_its_count"),
-    ("week-zero-not-first", "sim/summit.py", "        if sm.first_week < 0:\n", "        if sm.first_week <= 0:\n", "books_its_count"),
+    ("every-summit-first", "sim/engine/summit.py", "        if sm.first_week < 0:\n", "        if True:\n", "books_its_count"),
+    (
+        "week-zero-not-first",
+        "sim/engine/summit.py",
+        "        if sm.first_week < 0:\n",
+        "        if sm.first_week <= 0:\n",
+        "books_its_count",
+    ),
     (
         "joint-difference",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])",
         "joint = float(self.deal_utility(c)[q] - self.deal_utility(o)[q])",
         "joint_utility",
     ),
     (
         "acceptance-temperature",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 0.02)",
         "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 1.02)",
         "wider_perception_temperature",
@@ -184,37 +190,43 @@ MUTANTS = [
     # rapport counted twice against walking away (it belongs to the declaration's side only)
     (
         "rapport-twice",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "walk = resolve + leverage",
         "walk = resolve + leverage - p.theta_rapport * float(s.rapport[li, o])",
         "rapport_counts_once",
     ),
-    ("walk-away-to-oneself", "sim/summit.py", "other = b if walker == a else a", "other = b if walker != a else a", "lands_on"),
+    ("walk-away-to-oneself", "sim/engine/summit.py", "other = b if walker == a else a", "other = b if walker != a else a", "lands_on"),
     (
         "walk-away-softens",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "s.stance = clip(s.stance + self._u, 0, 1)",
         "s.stance = clip(s.stance - self._u, 0, 1)",
         "lands_on",
     ),
-    ("agreement-letdown", "sim/summit.py", "self._success(t, declaration=False)", "self._success(t, declaration=True)", "no_letdown"),
-    ("indifference-walks", "sim/summit.py", "max(gaps.values()) <= 0", "max(gaps.values()) < 0", "at_the_edges"),
+    (
+        "agreement-letdown",
+        "sim/engine/summit.py",
+        "self._success(t, declaration=False)",
+        "self._success(t, declaration=True)",
+        "no_letdown",
+    ),
+    ("indifference-walks", "sim/engine/summit.py", "max(gaps.values()) <= 0", "max(gaps.values()) < 0", "at_the_edges"),
     (
         "declaration-value-ignored",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "values[c][0] - (values[c][1] if available else 0.0)",
         "values[c][0] - 0.0",
         "walk_or_declare",
     ),
     (
         "perception-state-ignored",
-        "sim/summit.py",
+        "sim/engine/summit.py",
         "sigma = self.params.sigma_w * math.exp(s.perception_log)",
         "sigma = self.params.sigma_w",
         "perception_noise",
     ),
     # coercion reversed: pressure would raise thresholds
-    ("coercion-sign", "sim/bargaining.py", "- alpha_p * pressure", "+ alpha_p * pressure", "pressure"),
+    ("coercion-sign", "sim/mechanisms/bargaining.py", "- alpha_p * pressure", "+ alpha_p * pressure", "pressure"),
     # the decision rule ignoring its precision Lambda_Q
     (
         "lambda-ignored",
@@ -226,21 +238,27 @@ MUTANTS = [
     # infeasible actions keeping their weight
     ("feasible-ignored", "agents/policy.py", "w = np.where(feasible, np.exp(z), 0.0)", "w = np.exp(np.where(feasible, z, 0.0))", "quantal"),
     # Friedkin-Johnsen with susceptibility and stubbornness swapped
-    ("fj-swap", "sim/influence.py", "out = lam * wx + (1 - lam) * x0", "out = (1 - lam) * wx + lam * x0", "fj"),
+    ("fj-swap", "sim/mechanisms/influence.py", "out = lam * wx + (1 - lam) * x0", "out = (1 - lam) * wx + lam * x0", "fj"),
     # veto players without a veto
-    ("veto-ignored", "sim/state_updates.py", "            if vetoes.size:", "            if vetoes.size < 0:", "veto"),
+    ("veto-ignored", "sim/engine/state_updates.py", "            if vetoes.size:", "            if vetoes.size < 0:", "veto"),
     # a stated limit moving with stance after all
-    ("stance-shift-ignored", "sim/state_updates.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
+    ("stance-shift-ignored", "sim/engine/state_updates.py", "p.alpha_x * self.stance_shift,", "p.alpha_x,", "stated_limit"),
     # a contrarian edge pulling toward the speaker (its mirror term dropped)
-    ("contrarian-ignored", "sim/influence.py", "wx = wx + contrarian\n    out = lam * wx", "wx = wx\n    out = lam * wx", "contrarian"),
+    (
+        "contrarian-ignored",
+        "sim/mechanisms/influence.py",
+        "wx = wx + contrarian\n    out = lam * wx",
+        "wx = wx\n    out = lam * wx",
+        "contrarian",
+    ),
     # Richardson: the others' hostility calming instead of provoking
-    ("richardson-sign", "sim/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
+    ("richardson-sign", "sim/mechanisms/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
     # hawks under-reading hostility instead of over-reading it
-    ("hostile-hawk-sign", "sim/trust.py", "return -kappa_h * h * (1 + phi", "return -kappa_h * h * (1 - phi", "trust_updates"),
+    ("hostile-hawk-sign", "sim/mechanisms/trust.py", "return -kappa_h * h * (1 + phi", "return -kappa_h * h * (1 - phi", "trust_updates"),
     # mediation as a no-op
     (
         "mediation-noop",
-        "sim/trust.py",
+        "sim/mechanisms/trust.py",
         "return t + kappa_m * np.asarray(credibility",
         "return t + 0.0 * kappa_m * np.asarray(credibility",
         "trust_updates",

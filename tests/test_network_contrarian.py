@@ -18,8 +18,8 @@ import pytest
 import summitry.sim.figures as F
 from summitry.sim.report.charts import run_charts
 from summitry.sim.results.run_result import RunResult
+from summitry.sim.results.runview import run_view
 from summitry.sim.run import run_scenario
-from summitry.sim.runview import run_view
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 SPEAKER, LISTENER = "beta-hardliners", "beta-reformers"

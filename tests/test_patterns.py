@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from summitry.sim.patterns import (
+from summitry.sim.analysis.patterns import (
     deal_class,
     is_restraint,
     met_at,

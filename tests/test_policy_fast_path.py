@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from summitry.agents import policy
-from summitry.sim.model import DiplomacyModel
-from summitry.sim.roles import FORCING_ROLES
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.roles import FORCING_ROLES
 from summitry.sim.scenario.document import load_scenario, validate_data
 from tests.strategies import scenario_data
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from strategies import scenario_data, scenarios, seeds
 
-from summitry.sim import bargaining as bg
-from summitry.sim.model import DiplomacyModel
-from summitry.sim.recorder import AGENT_VARS, SIDE_VARS
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.engine.recorder import AGENT_VARS, SIDE_VARS
+from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.results.run_result import OUTCOMES
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data

@@ -313,9 +313,9 @@ def test_sweep_report_with_failed_runs(sweep_report: Path) -> None:
 
 
 def test_sweep_outcome_probabilities_match_a_direct_count(sweep_dir: Path) -> None:
-    import summitry.sim.sweep_figures as sf
+    import summitry.sim.figures.sweeps as sf
+    from summitry.sim.analysis.sweeps import load_runs
     from summitry.sim.stats import wilson
-    from summitry.sim.sweep_analysis import load_runs
 
     runs = load_runs(sweep_dir)
     table = sf.outcome_probability_table(runs, "param.trump.traits.impulsiveness")
@@ -501,7 +501,7 @@ def test_chart_export_png_through_kaleido(run_dir: Path, tmp_path: Path) -> None
 
 def test_run_report_has_a_backtest_section_scoring_each_pattern(tmp_path: Path) -> None:
     """Issue: backtest — the run report shows each historical pattern and whether this run reproduces it."""
-    from summitry.sim.patterns import score_run
+    from summitry.sim.analysis.patterns import score_run
     from summitry.sim.report import write_run_report
     from summitry.sim.results.run_result import RunResult
     from summitry.sim.run import run_scenario

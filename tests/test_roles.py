@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summitry.sim.model import DiplomacyModel
-from summitry.sim.roles import CLIENT_ROLES, DOVISH_ROLES, FACTION_ROLES, FORCING_ROLES, HAWKISH_ROLES, ROLES, THIRD_PARTY_ROLES
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.roles import CLIENT_ROLES, DOVISH_ROLES, FACTION_ROLES, FORCING_ROLES, HAWKISH_ROLES, ROLES, THIRD_PARTY_ROLES
 from summitry.sim.scenario.document import ScenarioError, load_scenario, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def test_no_role_set_is_written_out_outside_the_registry() -> None:
     found = {}
     for pkg in ("sim", "agents", "dashboard"):
         for path in sorted((ROOT / pkg).rglob("*.py")):
-            if path.name == "roles.py" or path.as_posix().endswith("sim/signals.py"):
+            if path.name == "roles.py" or path.as_posix().endswith("sim/mechanisms/signals.py"):
                 continue
             if lines := _role_collections(path):
                 found[str(path.relative_to(ROOT))] = lines

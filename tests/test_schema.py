@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import summitry.sim.parameters
+import summitry.sim.mechanisms.parameters
 import summitry.sim.scenario.document
 from summitry.sim.scenario.document import builtin_names, json_schema, load_scenario, schema_text
 
@@ -79,7 +79,7 @@ def _nested_model(annotation: object) -> bool:
     return any(_nested_model(arg) for arg in typing.get_args(annotation))
 
 
-MODELS = _models(summitry.sim.scenario.document) + _models(summitry.sim.parameters)
+MODELS = _models(summitry.sim.scenario.document) + _models(summitry.sim.mechanisms.parameters)
 
 
 def test_models_were_found() -> None:

@@ -199,7 +199,7 @@ def test_dashboard_report_of_an_upload_carries_its_description(tmp_path: Path) -
 
 def test_backtest_section_of_a_run_reads_the_patterns_stored_with_it(tmp_path: Path, no_builtin_folder: None) -> None:
     """The fit-to-history section of a run's report needs the scenario's patterns: from scenario.json, not a built-in file."""
-    from summitry.sim.backtest_report import backtest_section
+    from summitry.sim.report.backtest import backtest_section
 
     run_dir, result = saved_user_run(tmp_path)
     section = backtest_section(run_dir)

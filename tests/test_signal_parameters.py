@@ -16,17 +16,17 @@ import pytest
 import yaml
 
 from summitry.agents import policy
+from summitry.sim.analysis.sweeps import load_runs
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.errors import InputError, ParameterError
 from summitry.sim.experiments.calibration import parse_ranges
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import load_spec
 from summitry.sim.experiments.sweep import run_sweep
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.mechanisms.signals import DEFAULT_CATALOGUE, build_catalogue
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import load_raw, load_scenario, validate_data
 from summitry.sim.scenario.overrides import parameter_map, parameter_table
-from summitry.sim.signals import DEFAULT_CATALOGUE, build_catalogue
-from summitry.sim.sweep_analysis import load_runs
 
 
 def _signal_params(sc):

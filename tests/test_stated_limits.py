@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summitry.sim import bargaining as bg
-from summitry.sim.limits import limits_matrix, within_limits
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms.limits import limits_matrix, within_limits
+from summitry.sim.results.runview import run_view, win_sets_at
 from summitry.sim.run import run_scenario
-from summitry.sim.runview import run_view, win_sets_at
 from summitry.sim.scenario.document import Scenario, load_scenario
 from tests.strategies import edited, member
 

@@ -18,12 +18,12 @@ import pytest
 from summitry.dashboard.callbacks import step_label, step_views
 from summitry.dashboard.layout import event_columns, step_words
 from summitry.sim import figures as F
+from summitry.sim.analysis.survival import survival_of_runs
+from summitry.sim.figures.survival import survival_curves, survival_figure
 from summitry.sim.report import narrative, render_run_report
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import load_scenario_text
-from summitry.sim.survival import survival_of_runs
-from summitry.sim.survival_figure import survival_curves, survival_figure
 
 TEACHING = (Path(__file__).resolve().parent.parent / "scenarios" / "teaching.yaml").read_text()
 WEEKLY_TIME = "time: {start: 2020-01-06, step_days: 7, steps: 30}"

@@ -16,11 +16,11 @@ import pytest
 from scipy import stats
 
 from summitry.agents import policy
-from summitry.sim import bargaining as bg
-from summitry.sim import pressure as pr
-from summitry.sim.model import ABLATIONS, DiplomacyModel
+from summitry.sim.engine.model import ABLATIONS, DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import pressure as pr
+from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.scenario.document import Scenario
-from summitry.sim.signals import Signal
 from tests.strategies import edited as scenario
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from summitry.agents import policy
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.scenario.document import load_raw, validate_data
 
 

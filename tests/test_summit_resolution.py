@@ -3,7 +3,7 @@
 docs/ODD.md 7.19. Each test rigs the three inputs of the resolution (each
 leader's gain over no deal, each side's win-set and each leader's estimate
 of the other side's ratification) so that the offers follow from
-:func:`summitry.sim.bargaining.best_offer` by hand, then checks what
+:func:`summitry.sim.mechanisms.bargaining.best_offer` by hand, then checks what
 ``_hold_summit`` does with them: the signed point, the logged reason of a
 refusal, the summit's bookkeeping, the declaration's trust gain and the
 blame after a walk-away.
@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pytest
 
-from summitry.sim import trust as tr
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import trust as tr
 from summitry.sim.scenario.document import Scenario
 from tests.strategies import edited as scenario
 

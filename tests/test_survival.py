@@ -1,4 +1,4 @@
-"""Kaplan–Meier tables of saved runs (sim/survival.py) and their figure (sim/survival_figure.py), against hand-computed values."""
+"""Kaplan–Meier tables of saved runs (sim/analysis/survival.py) and their figure (sim/figures/survival.py), against hand-computed values."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from summitry.sim.analysis.survival import kaplan_meier, summary_rows, survival_of_runs
+from summitry.sim.figures.survival import risk_weeks, survival_figure
 from summitry.sim.stats import Z95
-from summitry.sim.survival import kaplan_meier, summary_rows, survival_of_runs
-from summitry.sim.survival_figure import risk_weeks, survival_figure
 
 
 def loglog_band(s: float, greenwood: float) -> tuple[float, float]:

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from summitry.sim.analysis.sweeps import load_runs, outcome_table, sensitivity_indices
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 from summitry.sim.experiments.sweep import batches, run_sweep
 from summitry.sim.stats import wilson
-from summitry.sim.sweep_analysis import load_runs, outcome_table, sensitivity_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,7 +162,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
     marker = tmp_path / "paused"
     child = (
         "import sys, time, pathlib\n"
-        "import summitry.sim.experiments.sweep as sw\n"
+        "import summitry.sim.experiments.store as sw\n"
         "real, stored = sw.write_atomically, [0]\n"
         f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
         "def stop():\n"

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.executors import DaskExecutor, SerialExecutor, dask_security
 from summitry.sim.experiments.spec import load_spec
 from summitry.sim.experiments.sweep import Task, WorkerResultError, run_sweep, run_task
-from summitry.sim.sweep_analysis import load_runs
 
 
 def write_spec(tmp_path: Path) -> Path:

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summitry.sim import bargaining as bg
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.results.runview import win_sets_at
 from summitry.sim.run import run_scenario
-from summitry.sim.runview import win_sets_at
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
 
 

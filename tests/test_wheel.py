@@ -114,10 +114,10 @@ def test_install_puts_everything_under_one_summitry_namespace(installed: tuple[P
 def test_openai_agents_and_summitry_agents_import_side_by_side(installed: tuple[Path, Path, dict[str, str]]) -> None:
     env_dir, elsewhere, env = installed
     program = (
-        "import importlib.util, json, agents, summitry.agents, summitry.sim.model;"
+        "import importlib.util, json, agents, summitry.agents, summitry.sim.engine.model;"
         "print(json.dumps({'agents': agents.__file__, 'runner': hasattr(agents, 'Runner'), 'leader': hasattr(agents, 'Leader'),"
         "'ours': summitry.agents.__file__, 'ours_leader': summitry.agents.Leader.__module__, 'ours_runner': hasattr(summitry.agents, 'Runner'),"
-        "'model_uses': summitry.sim.model.Leader is summitry.agents.Leader,"
+        "'model_uses': summitry.sim.engine.model.Leader is summitry.agents.Leader,"
         "'top': [n for n in ('sim', 'dashboard') if importlib.util.find_spec(n)]}))"
     )
     r = subprocess.run(

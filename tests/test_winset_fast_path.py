@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summitry.sim import bargaining as bg
+from summitry.sim.mechanisms import bargaining as bg
 
 
 def direct_support(gains, gives, g, b, w):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from summitry.sim.mechanisms.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, build_catalogue, sentence_for
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Wording, load_scenario, schema_text, validate_data
-from summitry.sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, build_catalogue, sentence_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_WORDS = ("nuclear", "long-range", "ICBM", "Korea", "DPRK", "Trump", "Kim")

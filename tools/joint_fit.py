@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from summitry.sim.analysis.patterns import score_patterns, weighted_score
 from summitry.sim.atomic import write_atomically
 from summitry.sim.experiments.backtest import ensemble, estimate_null_rates, refine_null_rates, run_seeds
-from summitry.sim.patterns import score_patterns, weighted_score
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, load_scenario
 

@@ -16,7 +16,7 @@ import snippets of the Markdown files (README.md, CONTRIBUTING.md, docs/):
   (```sim.report.write_run_report```) -> the same with ``summitry.``;
 - ``resources.files("sim")`` -> ``resources.files("summitry.sim")``.
 
-File paths (``sim/trust.py``) do not change: the folders stay where they are. The script is idempotent (a
+File paths (``sim/mechanisms/trust.py``) do not change: the folders stay where they are. The script is idempotent (a
 rewritten name starts with ``summitry.``, which no pattern matches again), so it can be run again after merging
 work written against the old names::
 

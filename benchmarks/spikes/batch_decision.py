@@ -50,8 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from run_cost import NetworkModel, baseline_graphs
 
 from summitry.agents import policy
-from summitry.sim import trust as tr
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import trust as tr
 from summitry.sim.scenario.document import load_scenario
 
 try:

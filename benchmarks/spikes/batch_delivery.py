@@ -43,8 +43,8 @@ from batch_decision import HEADER, line, paired, states
 from run_cost import NetworkModel, baseline_graphs
 
 from summitry.agents import policy
-from summitry.sim.model import DiplomacyModel
-from summitry.sim.outbox import Outbox
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.engine.outbox import Outbox
 from summitry.sim.scenario.document import load_scenario
 
 try:

@@ -13,10 +13,10 @@ from summitry.dashboard.callbacks.common import Out, _emit
 from summitry.dashboard.layout import progress_bar
 from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
 from summitry.sim import figures as F
+from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import InputError
-from summitry.sim.runview import run_view, short_name, side_colours, step_unit
-from summitry.sim.survival import survival_of_runs
-from summitry.sim.survival_figure import survival_curves, survival_figure
+from summitry.sim.figures.survival import survival_curves, survival_figure
+from summitry.sim.results.runview import run_view, short_name, side_colours, step_unit
 
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:

@@ -14,7 +14,7 @@ from summitry.dashboard.service import Service
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import run_view
+from summitry.sim.results.runview import run_view
 
 EVENTS_FILTER_JS = """
 function(step, actor, kind, paging) {

@@ -16,7 +16,7 @@ from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import in_unit, kind_label, outcome_label, unit_word
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import run_view, short_name, step_unit
+from summitry.sim.results.runview import run_view, short_name, step_unit
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:

@@ -21,9 +21,9 @@ from summitry.dashboard.service import Service, input_messages
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import mode_label, parameter_label, unit_word
+from summitry.sim.mechanisms.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import date_of, run_view, short_name, step_unit, summit_status_at
-from summitry.sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
+from summitry.sim.results.runview import date_of, run_view, short_name, step_unit, summit_status_at
 
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
 TIMELINE_JS = """

@@ -9,10 +9,11 @@ ones listed after it:
   and what both methods share (priors, the posterior table and page);
 * :mod:`~sim.experiments.backtest`: free runs scored against a scenario's
   historical patterns, with baselines and ablations;
-* :mod:`~sim.experiments.sweep`: running a sweep's tasks into its store
-  (``sweep.json`` and Parquet parts, resumable);
+* :mod:`~sim.experiments.sweep`: running a sweep's tasks into its store, and
+  :mod:`~sim.experiments.store`, the store itself (``sweep.json`` and Parquet
+  parts; written all or nothing, resumable);
 * :mod:`~sim.experiments.spec` (the spec file, designs, each run's seed) and
   :mod:`~sim.experiments.executors` (serial, local processes, Dask).
 
-Analysis of a stored sweep is :mod:`summitry.sim.sweep_analysis`, which reads the store only.
+Analysis of a stored sweep is :mod:`summitry.sim.analysis.sweeps`, which reads the store only.
 """

@@ -6,8 +6,8 @@ regex and ``dim=value`` ranges, a window of weeks with a tolerance, a count,
 a ``before`` or ``given`` event, ``absent`` for "must not happen") and state
 patterns (a measure of one series variable over a window). This module
 
-* scores one run against each pattern (:func:`~sim.patterns.score_pattern`,
-  :func:`~sim.patterns.score_run`, in :mod:`summitry.sim.patterns`): pure functions of the run's log and series giving a
+* scores one run against each pattern (:func:`~sim.analysis.patterns.score_pattern`,
+  :func:`~sim.analysis.patterns.score_run`, in :mod:`summitry.sim.analysis.patterns`): pure functions of the run's log and series giving a
   score in [0, 1] (timing by distance from the window), or nan where the
   pattern does not apply to the run (a conditional pattern whose event did
   not happen; a restraint pattern where nobody acted);
@@ -23,7 +23,7 @@ patterns (a measure of one series variable over a window). This module
   0, nothing else chosen) and one ablation per mechanism; skill over each is
   the mean paired difference by seed (:func:`paired_skill`);
 and the pieces calibration (:mod:`summitry.sim.experiments.calibration`, rejection ABC over a
-sweep) and the reports' backtest section (:mod:`summitry.sim.backtest_report`) build on.
+sweep) and the reports' backtest section (:mod:`summitry.sim.report.backtest`) build on.
 
 Directory layouts written here::
 
@@ -48,12 +48,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from summitry.sim.analysis.patterns import first_week, score_patterns, scored_weeks, weighted_score
 from summitry.sim.atomic import write_atomically
+from summitry.sim.engine.model import ABLATIONS
 from summitry.sim.errors import InputError, ScenarioError
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import run_seed
-from summitry.sim.model import ABLATIONS
-from summitry.sim.patterns import first_week, score_patterns, scored_weeks, weighted_score
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Event, Scenario, _line, load_raw

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, RunDirError
 from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
@@ -33,7 +34,6 @@ from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_scenario
 from summitry.sim.scenario.loading import close_matches
 from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
-from summitry.sim.sweep_analysis import load_runs
 
 # --------------------------------------------------------------- calibration
 

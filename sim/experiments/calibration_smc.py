@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from summitry.sim.analysis.patterns import occurrences, score_patterns, weighted_score
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, RunDirError
 from summitry.sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
@@ -59,7 +60,6 @@ from summitry.sim.experiments.calibration import (
 from summitry.sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
 from summitry.sim.experiments.calibration import weighted_summary as weighted_summary
 from summitry.sim.experiments.executors import make_executor
-from summitry.sim.patterns import occurrences, score_patterns, weighted_score
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data

@@ -25,11 +25,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
 from summitry.sim.scenario.document import canonical_json, load_raw, validate_data
 from summitry.sim.scenario.loading import Loc, close_matches, parse_document, read_text, validation_messages
 from summitry.sim.scenario.overrides import canonical, parameter_map
-from summitry.sim.sweep_analysis import salib_problem
 
 DEFAULT_BATCH = 20
 

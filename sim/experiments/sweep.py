@@ -6,17 +6,17 @@
   spawn_key=(point, replicate))`` — never worker identity or completion order.
 * **Executors** (:mod:`summitry.sim.experiments.executors`): serial, local processes, Dask
   (a ``LocalCluster`` or any ``tcp://`` scheduler); runs are batched into tasks.
-* **Store**: ``sweep.json`` plus ``runs/part-NNNNNN.parquet``, one part per
-  batch, each written to a temporary name and renamed, so a killed sweep
-  resumes with no run lost and none duplicated.
+* **Store** (:mod:`summitry.sim.experiments.store`): ``sweep.json`` plus
+  ``runs/part-NNNNNN.parquet``, one part per batch, each written to a temporary
+  name and renamed, so a killed sweep resumes with no run lost and none duplicated.
+  This module runs the tasks, checks each batch a worker returns, and hands it to the store.
 
-Analysis (:mod:`summitry.sim.sweep_analysis`) reads the store only.
+Analysis (:mod:`summitry.sim.analysis.sweeps`) reads the store only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import math
 import re
@@ -31,18 +31,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
-from summitry.sim.atomic import write_atomically
+from summitry.sim.analysis.patterns import score_run, weighted_score
+from summitry.sim.analysis.sweeps import load_runs, sensitivity
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.spec import METRICS, LoadedSpec, SweepSpec, design_matrix, run_seed
-from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
-from summitry.sim.patterns import score_run, weighted_score
-from summitry.sim.results.run_result import RunResult, _jsonable, versions
+from summitry.sim.experiments.store import count_rows, done_batches, open_store, start_manifest, store_batch, write_manifest
+from summitry.sim.results.run_result import RunResult
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import apply_overrides, validate_data
-from summitry.sim.sweep_analysis import load_runs, sensitivity
 
 # -------------------------------------------------------------------- tasks
 
@@ -193,26 +190,6 @@ def batches(loaded: LoadedSpec, X: np.ndarray) -> list[list[tuple[int, int, int,
     return [runs[i : i + B] for i in range(0, len(runs), B)]
 
 
-def part_name(batch: int) -> str:
-    return f"part-{batch:06d}.parquet"
-
-
-def done_batches(out: Path) -> set[int]:
-    """Batches whose part file is complete (parts are renamed into place, never half-written)."""
-    done = set()
-    for p in (out / "runs").glob("part-*.parquet"):
-        try:
-            done.add(int(p.stem.split("-")[1]))
-        except (IndexError, ValueError):
-            continue
-    return done
-
-
-def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
-    text = json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
-    write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
-
-
 @dataclass
 class SweepSummary:
     total: int
@@ -239,9 +216,9 @@ def run_sweep(
     X = design_matrix(loaded)
     all_batches = batches(loaded, X)
     total = sum(len(b) for b in all_batches)
-    started = _open_store(out, loaded, resume)
+    started = open_store(out, loaded, resume)
     done = done_batches(out)
-    manifest = _manifest(loaded, X, total, started, executor.name)
+    manifest = start_manifest(loaded, X, total, started, executor.name)
     write_manifest(out, manifest)
     spec_json, scenario_json = _task_documents(loaded)
     sent: dict[int, Task] = {}
@@ -267,10 +244,7 @@ def run_sweep(
         # back only the rows it was asked for
         batch, table, traj = check_batch_result(result, sent, schema)
         del sent[batch]
-        if traj is not None:
-            write_atomically(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
-        # the runs part is written last: its presence marks the batch complete
-        write_atomically(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
+        store_batch(out, batch, table, traj)
         completed += table.num_rows
         statuses = table["status"].to_pylist()
         failed += statuses.count("failed")
@@ -279,64 +253,6 @@ def run_sweep(
             progress(completed, total, outcomes, failed)
     counts = _close_manifest(out, manifest, loaded, X, total)
     return SweepSummary(total, counts["done"], counts["failed"], skipped, outcomes, time.perf_counter() - t0)
-
-
-def _open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
-    """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
-
-    Makes the store's folders and removes a killed sweep's half-written parts.
-    """
-    manifest_path = out / "sweep.json"
-    check_out_dir(out, "--out", owned="sweep")
-    if manifest_path.exists():
-        try:
-            old = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
-        if not is_summitry_sweep_dir(out):
-            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
-        if not resume:
-            raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
-        if old.get("spec_hash") != loaded.hash:
-            raise InputError(
-                f"{out}: the spec (or its scenario) changed since this sweep started "
-                f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
-            )
-        started = old.get("started")
-    else:
-        if out.exists() and any(out.iterdir()):
-            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    if loaded.spec.trajectories.keep:
-        (out / "trajectories").mkdir(exist_ok=True)
-    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
-    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
-        stale.unlink(missing_ok=True)
-    return started
-
-
-def _manifest(loaded: LoadedSpec, X: np.ndarray, total: int, started: str | None, executor: str) -> dict[str, Any]:
-    """sweep.json as the sweep starts: the spec, the whole scenario document, versions; counts come at the end."""
-    return {
-        "spec": loaded.spec.model_dump(mode="json"),
-        "spec_hash": loaded.hash,
-        "spec_file": loaded.source,
-        "scenario": loaded.scenario_data.get("name"),
-        "scenario_source": loaded.scenario_source,
-        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
-        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
-        "design": loaded.spec.design,
-        "parameters": loaded.paths,
-        "fixed": loaded.fixed,
-        "metrics": loaded.metrics,
-        "points": int(X.shape[0]),
-        "versions": versions(),
-        "started": started,
-        "finished": None,
-        "executor": executor,
-        "counts": {"total": total, "done": None, "failed": None},
-    }
 
 
 def _task_documents(loaded: LoadedSpec) -> tuple[str, str]:
@@ -452,17 +368,3 @@ def check_batch_result(result: Any, sent: Mapping[int, Task], schema: pa.Schema)
         if not set(traj["run_id"].to_pylist()) <= set(want):
             raise bad(batch, "its trajectories hold runs of another batch")
     return batch, table, traj
-
-
-def _write_parquet(table: pa.Table, path: str) -> None:
-    pq.write_table(table, path, compression="zstd")
-
-
-def count_rows(out: Path) -> dict[str, int]:
-    """Rows and failed rows in a sweep's store (reads only two columns)."""
-    parts = sorted((out / "runs").glob("part-*.parquet"))
-    if not parts:
-        return {"done": 0, "failed": 0}
-    t = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=["status"])
-    statuses = t["status"].to_pylist()
-    return {"done": len(statuses), "failed": statuses.count("failed")}

@@ -2,7 +2,7 @@
 
 Shared by the dashboard and the reports. No function here reads anything but
 its arguments, and none mutates them (a result's series index is memoised on
-the result by :func:`summitry.sim.runview.run_view`, which changes no data).
+the result by :func:`summitry.sim.results.runview.run_view`, which changes no data).
 
 Conventions the dashboard relies on for its per-step ``Patch`` updates:
 
@@ -15,7 +15,7 @@ Conventions the dashboard relies on for its per-step ``Patch`` updates:
 * :func:`network_figure` draws the nodes as the last trace and this step's
   signals as ``layout.annotations``.
 
-Colours: one per side everywhere (:data:`~sim.runview.SIDE_COLOURS`,
+Colours: one per side everywhere (:data:`~sim.results.runview.SIDE_COLOURS`,
 the first summit side blue, the second red), third parties grey.
 
 The functions live in one module per thing drawn, and this package re-exports them

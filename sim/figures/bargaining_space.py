@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from summitry.sim.figures.common import _layout, _tint
 from summitry.sim.labels import unit_word
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import (
+from summitry.sim.results.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,
     ZONE_COLOUR,
@@ -85,7 +85,7 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
 
     The win-sets are recomputed from ``manifest["bargaining"]`` and the
     series' per-member ``threshold`` and ``influence`` (see
-    :func:`summitry.sim.runview.win_sets_at`). With more than two dimensions the
+    :func:`summitry.sim.results.runview.win_sets_at`). With more than two dimensions the
     picture is the projection on the first two (a cell is coloured if any deal
     with those coordinates is in the set). Offers made at summits are marked
     ×, in the colour of the side that made them (this week's large, earlier

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from summitry.sim.labels import OUTCOME_LABELS as _OUTCOME_IDS
 from summitry.sim.labels import in_unit, outcome_label
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import date_of, run_view, short_name, step_unit
+from summitry.sim.results.runview import date_of, run_view, short_name, step_unit
 
 #: Dove (0) to hawk (1); deliberately neither side's blue nor red.
 STANCE_COLOURSCALE: list[list[Any]] = [[0.0, "#1b9e77"], [0.5, "#f2e394"], [1.0, "#d95f02"]]

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
 from summitry.sim.labels import unit_word
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
+from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
 from summitry.sim.stats import wilson
 
 # ------------------------------------------------------------------- ensembles

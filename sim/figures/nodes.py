@@ -15,7 +15,7 @@ import numpy as np
 
 from summitry.sim.figures.common import _side_label, is_group
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import run_view, short_name
+from summitry.sim.results.runview import run_view, short_name
 
 
 def _side_rank(view: Any, side: str | None) -> int:

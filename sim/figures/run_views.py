@@ -33,7 +33,7 @@ from summitry.sim.figures.common import (
 from summitry.sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
 from summitry.sim.labels import kind_label, unit_word
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.runview import (
+from summitry.sim.results.runview import (
     THIRD_PARTIES,
     THIRD_PARTY_COLOUR,
     WORLD_COLOUR,

@@ -10,7 +10,7 @@ from a live model — so a report can be made years later from the files.
   embedded as ``<div>`` + ``Plotly.newPlot``; the file makes no network
   request. Run-report charts come from :mod:`summitry.sim.figures` (the
   pure figure functions the dashboard shares), sweep charts from
-  :mod:`summitry.sim.sweep_figures`.
+  :mod:`summitry.sim.figures.sweeps`.
 * The PDF is printed by headless Chromium from the HTML (A4 print CSS).
 * Single charts can be exported as PNG/SVG through kaleido with the system
   Chromium (never a downloaded one).

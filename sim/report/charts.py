@@ -1,5 +1,5 @@
 """Every chart a report embeds, sized for the A4 text column: the run's (drawn by :mod:`summitry.sim.figures`, which the
-dashboard shares), the historical record against the run, survival curves, and a sweep's (:mod:`summitry.sim.sweep_figures`)."""
+dashboard shares), the historical record against the run, survival curves, and a sweep's (:mod:`summitry.sim.figures.sweeps`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 
 import pyarrow.compute as pc
 
+from summitry.sim.analysis.survival import SurvivalTable, summary_rows, survival_of_runs
 from summitry.sim.labels import in_unit, outcome_label
 from summitry.sim.report.files import _first_line
 from summitry.sim.report.narrative import turning_points
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.stats import wilson_bounds
-from summitry.sim.survival import SurvivalTable, summary_rows, survival_of_runs
 
 CONTENT_WIDTH = 680
 """Width of the text column and of every chart, in CSS px: A4 (210 mm) less 15 mm margins is 180 mm = 680 px."""
@@ -234,7 +234,7 @@ def document_unit(manifest: Mapping[str, Any]) -> str | None:
 
 def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     """Every chart and table of the sweep report, keyed by section."""
-    import summitry.sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
+    import summitry.sim.figures.sweeps as sf  # lazy: plotly is heavy, and only reports draw
 
     ok = sf.ok_runs(runs)
     outcomes = sf.outcomes_of(runs)
@@ -322,7 +322,7 @@ def survival_parts(
     tables: Mapping[str, SurvivalTable], id_prefix: str, what: str = "runs", unit: str | None = None
 ) -> list[dict[str, Any]]:
     """The Kaplan–Meier charts and tables (S, band and number at risk at evenly spaced steps) of a report, in the runs' unit."""
-    from summitry.sim.survival_figure import risk_weeks, survival_curves, survival_figure  # lazy: plotly only when a report is drawn
+    from summitry.sim.figures.survival import risk_weeks, survival_curves, survival_figure  # lazy: plotly only when a report is drawn
 
     parts = []
     for key, (title, x_title, y_title, caption) in survival_curves(unit).items():

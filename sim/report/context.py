@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from summitry.sim.backtest_report import backtest_section
 from summitry.sim.errors import SummitryError
 from summitry.sim.outputs import SCENARIO_FILE
+from summitry.sim.report.backtest import backtest_section
 from summitry.sim.report.files import _first_line
 from summitry.sim.scenario.document import Scenario, builtin_names, load_scenario, validate_data
 from summitry.sim.scenario.overrides import parameter_value

@@ -8,9 +8,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.errors import RunDirError
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.sweep_analysis import load_runs
 
 RUN_FILES = ("run.json", "events", "series")
 MANIFEST_FIELDS = ("scenario", "title", "seed", "outcome", "metrics", "actors", "sides")

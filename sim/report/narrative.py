@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from summitry.sim.labels import unit_word
+from summitry.sim.mechanisms.roles import HAWKISH_ROLES
+from summitry.sim.mechanisms.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.roles import HAWKISH_ROLES
-from summitry.sim.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 
 # --------------------------------------------------------------- significance
 

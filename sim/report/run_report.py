@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import RunDirError
 from summitry.sim.labels import outcome_label
 from summitry.sim.report.charts import history_chart, run_charts, survival_parts
@@ -19,7 +20,6 @@ from summitry.sim.report.page import _render, _safe_charts, _write_page
 from summitry.sim.report.tables import event_table, fmt_value, metric_rows
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.summary import outcome_sentence
-from summitry.sim.survival import survival_of_runs
 
 # ---------------------------------------------------------------- run report
 

@@ -17,7 +17,7 @@ from summitry.sim.report.tables import fmt_value
 
 def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The sweep report's HTML and warnings."""
-    import summitry.sim.sweep_figures as sf  # lazy: plotly is heavy, and only reports draw
+    import summitry.sim.figures.sweeps as sf  # lazy: plotly is heavy, and only reports draw
 
     failed = sf.failed_runs(runs)
     counts = dict(manifest.get("counts") or {})

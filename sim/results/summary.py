@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from summitry.sim.labels import unit_count, unit_word
+from summitry.sim.mechanisms.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
-from summitry.sim.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 
 KEY_KINDS = (
     SUMMIT_PROCESS_KINDS

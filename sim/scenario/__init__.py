@@ -14,7 +14,7 @@ Inside this package each module uses only the ones listed after it:
 * :mod:`~sim.scenario.loading`: YAML/JSON with line numbers, and messages that
   name file, field and line (also used for sweep specs and parameter files).
 
-The model's parameters (:mod:`summitry.sim.parameters`), the clock (:mod:`summitry.sim.clock`)
+The model's parameters (:mod:`summitry.sim.mechanisms.parameters`), the clock (:mod:`summitry.sim.mechanisms.clock`)
 and the registries of roles, effects and signal kinds stay beside the package,
 below it: the engine reads them too.
 """

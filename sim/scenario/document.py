@@ -22,11 +22,12 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from summitry.sim.clock import UNIT_DAYS, Clock, StepUnit
 from summitry.sim.errors import ParameterError, ScenarioError
-from summitry.sim.limits import LinearLimit
-from summitry.sim.parameters import DEFAULT_RANGES, ModelParameters
-from summitry.sim.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from summitry.sim.mechanisms.clock import UNIT_DAYS, Clock, StepUnit
+from summitry.sim.mechanisms.limits import LinearLimit
+from summitry.sim.mechanisms.parameters import DEFAULT_RANGES, ModelParameters
+from summitry.sim.mechanisms.roles import CLIENT_ROLES, FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
+from summitry.sim.mechanisms.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 from summitry.sim.scenario import overrides as parameter_paths
 from summitry.sim.scenario.limit_check import check_limits
 from summitry.sim.scenario.loading import (
@@ -44,7 +45,6 @@ from summitry.sim.scenario.loading import (
 from summitry.sim.scenario.overrides import accepted_range, canonical, checked_number, parameter_map, parameter_value, shown
 from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
 from summitry.sim.scenario.pattern_fields import Pattern, pattern_shape
-from summitry.sim.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
@@ -721,7 +721,7 @@ def apply_overrides(
 def _signal_block(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
     """Give ``data`` a ``signals:`` entry for the kind ``loc`` names, ready to take the override at ``loc``.
 
-    A kind's override replaces ``effects`` and ``trust`` whole (:func:`summitry.sim.signals.build_catalogue`),
+    A kind's override replaces ``effects`` and ``trust`` whole (:func:`summitry.sim.mechanisms.signals.build_catalogue`),
     so an override of one effect's delta or of the trust magnitude first copies the kind's list or
     trust from the catalogue into the entry, unless the scenario's entry already has its own.
     """

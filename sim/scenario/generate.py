@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from summitry.sim.roles import FACTION_ROLES, ROLES
-from summitry.sim.signals import DEFAULT_CATALOGUE
+from summitry.sim.mechanisms.roles import FACTION_ROLES, ROLES
+from summitry.sim.mechanisms.signals import DEFAULT_CATALOGUE
 
 ROLE_STANCE = {r: ROLES[r].stance for r in FACTION_ROLES}
 

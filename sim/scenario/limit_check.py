@@ -1,6 +1,6 @@
 """Checks of a member's stated acceptance limits (bounds and linear constraints, ODD 7.1) that span fields.
 
-The field bounds themselves are in the models (:class:`summitry.sim.limits.LinearLimit`
+The field bounds themselves are in the models (:class:`summitry.sim.mechanisms.limits.LinearLimit`
 and the scenario's ``Acceptance``); what needs the scenario's dimensions is
 here: each named dimension exists, each bound is ``[lo, hi]`` with
 ``lo <= hi``, and some deal in the unit box can meet each constraint.

@@ -33,9 +33,9 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from summitry.sim.errors import ParameterError
-from summitry.sim.parameters import DEFAULT_RANGES
+from summitry.sim.mechanisms.parameters import DEFAULT_RANGES
+from summitry.sim.mechanisms.signals import Effect, SignalKind, TrustEffect
 from summitry.sim.scenario.loading import close_matches, parse_document, read_text
-from summitry.sim.signals import Effect, SignalKind, TrustEffect
 
 RawLoc = tuple[str | int, ...]
 
@@ -113,7 +113,7 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
             for i, limit in enumerate(value):
                 _walk(limit, (*sub_loc, i), f"{sub_name}.{i}", group, out)
         elif isinstance(value, dict) and field == "weights":
-            # a stated linear constraint's coefficients a_i (sim.limits.LinearLimit)
+            # a stated linear constraint's coefficients a_i (sim.mechanisms.limits.LinearLimit)
             for dim, a in value.items():
                 path = f"{sub_name}.{dim}"
                 out[path] = (
@@ -164,7 +164,7 @@ def signal_parameters(catalogue: Mapping[str, SignalKind]) -> dict[str, tuple[Ra
     effect's ``min_verification`` where it sets one. Bounds are the catalogue
     model's own (what validation accepts).
 
-    >>> from summitry.sim.signals import build_catalogue
+    >>> from summitry.sim.mechanisms.signals import build_catalogue
     >>> params = signal_parameters(build_catalogue())
     >>> params["signals.threat.cost"][1].value, params["signals.threat.cost"][0]
     (0.05, ('signals', 'threat', 'cost'))

@@ -65,7 +65,7 @@ def pattern_problems(scenario: Scenario) -> list[str]:
 
 
 def series_variables(scenario: Scenario) -> dict[str, set[str]]:
-    """{agent of the series: the variables recorded for it} (sim/recorder.py's names), for checking state patterns."""
+    """{agent of the series: the variables recorded for it} (sim/engine/recorder.py's names), for checking state patterns."""
     side_of = {}
     for sid, side in scenario.sides.items():
         side_of[side.leader.id] = sid

@@ -7,7 +7,7 @@ pattern may ask for a deal (:class:`DealCheck`). Kept apart from
 scenario module does not grow with every clause the pattern language gains.
 :func:`pattern_shape` checks the fields of one pattern against each other and
 against the scenario's issues and agreement classes. Scoring is
-:mod:`summitry.sim.patterns`; the names the patterns use (event kinds, actors, series
+:mod:`summitry.sim.analysis.patterns`; the names the patterns use (event kinds, actors, series
 variables, pattern ids) are checked by :mod:`summitry.sim.scenario.pattern_check`.
 """
 
@@ -94,7 +94,7 @@ class StateCheck(_Fields):
 
 
 class Pattern(_Fields):
-    """A historical pattern a run can reproduce (scored by sim.patterns; see docs/ODD.md, backtest, and docs/scenarios.md 8).
+    """A historical pattern a run can reproduce (scored by sim.analysis.patterns; see docs/ODD.md, backtest, and docs/scenarios.md 8).
 
     An **event pattern** (``kind``: one kind or a list of kinds) looks for
     events of those kinds (from ``sender``, to ``receiver``; with a

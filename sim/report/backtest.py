@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from summitry.sim.analysis.patterns import score_run, weighted_score
+from summitry.sim.analysis.sweeps import load_manifest, load_runs
 from summitry.sim.errors import RunDirError, ScenarioError
 from summitry.sim.experiments.backtest import mean_ci, pattern_def, share
-from summitry.sim.patterns import score_run, weighted_score
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.summary import key_events
 from summitry.sim.scenario.document import Scenario, builtin_names, load_scenario, validate_data
-from summitry.sim.sweep_analysis import load_manifest, load_runs
 
 # -------------------------------------------------------------- for reports
 

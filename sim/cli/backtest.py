@@ -1,6 +1,6 @@
 """The ``summitry backtest`` and ``summitry calibrate`` commands (sim/experiments/backtest.py).
 
-Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+Like sim/cli/__init__.py, each command imports what it uses when it runs (a fast ``--help``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from summitry.sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
 
 
 def register(app: typer.Typer) -> None:
@@ -256,7 +256,7 @@ def calibrate_cmd(
     common: dict[str, Any] = {"executor": executor, "workers": workers, "address": address, "security": security, "tls": tls}
     common |= {"resume": resume, "seed": seed}
     if len(scenarios) > 1:
-        from summitry.sim.calibrate_cli import calibrate_joint_cmd
+        from summitry.sim.cli.calibrate import calibrate_joint_cmd
 
         flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
         flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from summitry.sim.signals import SignalKind, sentence_for
+from summitry.sim.mechanisms.signals import SignalKind, sentence_for
 
 COLUMNS = (
     "step",

@@ -292,7 +292,7 @@ def params_cmd(
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
     """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
-    from summitry.sim.clock import per_step_notes
+    from summitry.sim.mechanisms.clock import per_step_notes
     from summitry.sim.scenario.document import load_scenario
     from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table
 
@@ -449,11 +449,11 @@ def _register_optional_commands() -> None:
     import importlib
 
     for module in (
-        "summitry.sim.sweep_cli",
-        "summitry.sim.report_cli",
+        "summitry.sim.cli.sweep",
+        "summitry.sim.cli.report",
         "summitry.dashboard.cli",
-        "summitry.sim.backtest_cli",
-        "summitry.sim.holdout_cli",
+        "summitry.sim.cli.backtest",
+        "summitry.sim.cli.holdout",
     ):
         try:
             mod = importlib.import_module(module)

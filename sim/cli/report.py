@@ -1,6 +1,6 @@
 """The ``summitry report`` command: an HTML (and PDF) report of a run, sweep or backtest directory.
 
-Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+Like sim/cli/__init__.py, each command imports what it uses when it runs (a fast ``--help``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Delivering a week's signals (ODD 7.4-7.9): trust, rapport, effects, pledges, breaches and mediation.
 
-A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.engine.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model). Bulk kinds (stance and threshold
 nudges from many senders) go through the vectorised path
 (:meth:`SignalDelivery._deliver_simple`); every other signal is applied one
@@ -18,15 +18,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from summitry.agents import policy
-from summitry.sim import trust as tr
-from summitry.sim.batch import DeliveryBatch, Shift
-from summitry.sim.eventlog import COLUMNS as EVENT_COLUMNS
-from summitry.sim.eventlog import FLOAT_COLUMNS, EventLog, merge_block
+from summitry.sim.engine.batch import DeliveryBatch, Shift
+from summitry.sim.engine.eventlog import COLUMNS as EVENT_COLUMNS
+from summitry.sim.engine.eventlog import FLOAT_COLUMNS, EventLog, merge_block
+from summitry.sim.engine.outbox import Outbox
+from summitry.sim.engine.state import Pledge
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.roles import THIRD_PARTY_ROLES
+from summitry.sim.mechanisms.signals import Effect, Signal, SignalKind
 from summitry.sim.numeric import clip
-from summitry.sim.outbox import Outbox
-from summitry.sim.roles import THIRD_PARTY_ROLES
-from summitry.sim.signals import Effect, Signal, SignalKind
-from summitry.sim.state import Pledge
 
 FloatArray = NDArray[np.float64]
 SIDE_LEVEL: dict[str, str] = {
@@ -42,7 +42,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 
 class SignalDelivery:
@@ -426,7 +426,7 @@ class SignalDelivery:
         variant by ``evidence`` (positive counts to alpha, negative to beta).
 
         During a week's delivery the move is collected and applied with the
-        week's others (see :mod:`summitry.sim.batch`); ``receiver`` is the row whose
+        week's others (see :mod:`summitry.sim.engine.batch`); ``receiver`` is the row whose
         own move the event log reports as its ``trust_after``."""
         s = self.state
         if self._batch is not None:

@@ -39,8 +39,8 @@ def holdout_cmd(
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
 ) -> None:
     """Out-of-sample check: calibrate on the record up to --cut (or on --fit) and score the rest (or --score) under prior and posterior."""
-    from summitry.sim.backtest_cli import _progress
     from summitry.sim.cli import err
+    from summitry.sim.cli.backtest import _progress
     from summitry.sim.errors import InputError
     from summitry.sim.experiments.holdout import holdout
     from summitry.sim.experiments.joint import budget

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from summitry.sim.effects import EffectVar
-from summitry.sim.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
+from summitry.sim.mechanisms.effects import EffectVar
+from summitry.sim.mechanisms.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
 
 
 @dataclass(frozen=True, order=True)

@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from summitry.sim.analysis.survival import SurvivalTable
 from summitry.sim.labels import in_unit, unit_word
-from summitry.sim.survival import SurvivalTable
 
 CURVE_COLOURS = ("#1f6f8b", "#b5532f", "#5b8c3a", "#7a4f9a")
 

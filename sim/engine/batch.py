@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim import trust as tr
+from summitry.sim.mechanisms import trust as tr
 from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]

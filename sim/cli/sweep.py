@@ -1,6 +1,6 @@
 """The ``summitry sweep`` command.
 
-Like sim/cli.py, each command imports what it uses when it runs (a fast ``--help``).
+Like sim/cli/__init__.py, each command imports what it uses when it runs (a fast ``--help``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from summitry.sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
 from summitry.sim.labels import METRIC_LABELS, outcome_label
 
 
@@ -137,7 +137,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
     """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
     from rich.table import Table
 
-    from summitry.sim.sweep_analysis import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
+    from summitry.sim.analysis.sweeps import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
 
     manifest = load_manifest(out)
     runs = load_runs(out)

@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim.parameters import ModelParameters
+from summitry.sim.mechanisms.parameters import ModelParameters
 
 StepUnit = Literal["day", "week", "month"]
 UNIT_DAYS: dict[str, int] = {"day": 1, "week": 7, "month": 30}

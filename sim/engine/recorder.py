@@ -17,7 +17,7 @@ from summitry.sim.scenario.document import SUMMIT_CODES
 from summitry.sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 
 class Recorder:

@@ -1,9 +1,9 @@
 """The run's event rows: one per delivered signal, one per other event (shock, summit, escalation, ...), each with its sentence.
 
-A mixin of :class:`summitry.sim.model.DiplomacyModel` (``self`` is the model). The
-rows go to the model's sink, the run's :class:`~sim.eventlog.EventLog` (or a
+A mixin of :class:`summitry.sim.engine.model.DiplomacyModel` (``self`` is the model). The
+rows go to the model's sink, the run's :class:`~sim.engine.eventlog.EventLog` (or a
 week's list of dicts while a bulk delivery is being logged); the sentences
-come from the signal catalogue (:func:`summitry.sim.signals.sentence_for`).
+come from the signal catalogue (:func:`summitry.sim.mechanisms.signals.sentence_for`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from summitry.sim.labels import unit_word
-from summitry.sim.signals import Signal, sentence_for
+from summitry.sim.mechanisms.signals import Signal, sentence_for
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 
 class EventRows:

@@ -1,6 +1,6 @@
 """The effect registry (ODD 7.9, 7.16): every variable a signal can move, and how the decision rule forecasts it.
 
-A signal kind's effects (:class:`summitry.sim.signals.Effect`) name a variable of
+A signal kind's effects (:class:`summitry.sim.mechanisms.signals.Effect`) name a variable of
 this table. Each row says, once, what a unit of that effect is expected to
 do to the three things an actor forecasts before choosing (ODD 7.16): the
 zone of agreement (dZ), the pressure on the receiving side (dP) and the

@@ -247,8 +247,8 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
     player of c accepts it. The
     thresholds b_k(t) and influences omega_k(t) come from the series.
     """
-    from summitry.sim.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
-    from summitry.sim.limits import within_limits
+    from summitry.sim.mechanisms.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
+    from summitry.sim.mechanisms.limits import within_limits
 
     view = run_view(result)
     spec = result.manifest["bargaining"]

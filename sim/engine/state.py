@@ -1,8 +1,8 @@
 """The model's state (ODD 2): every number of a run, in arrays indexed by agent, side or third party.
 
 :class:`State` holds the arrays, :class:`SummitState` the summit process and
-:class:`Pledge` one side's pledge. The model (sim/model.py) owns them and
-its step, delivery (sim/delivery.py) and summit (sim/summit.py) update them.
+:class:`Pledge` one side's pledge. The model (sim/engine/model.py) owns them and
+its step, delivery (sim/engine/delivery.py) and summit (sim/engine/summit.py) update them.
 """
 
 from __future__ import annotations

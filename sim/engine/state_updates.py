@@ -1,10 +1,10 @@
 """The state updates of a step (ODD 3, steps 4-6): pressures, factional weights, thresholds, win-sets and the zone.
 
-A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.engine.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model). The step order itself, which calls
-them, stays in :meth:`summitry.sim.model.DiplomacyModel.step`; delivering signals is
-:mod:`summitry.sim.delivery` and the summit's rules :mod:`summitry.sim.summit`. The
-ablations (``ABLATIONS`` in :mod:`summitry.sim.model`) hold their frozen state here.
+them, stays in :meth:`summitry.sim.engine.model.DiplomacyModel.step`; delivering signals is
+:mod:`summitry.sim.engine.delivery` and the summit's rules :mod:`summitry.sim.engine.summit`. The
+ablations (``ABLATIONS`` in :mod:`summitry.sim.engine.model`) hold their frozen state here.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim import bargaining as bg
-from summitry.sim import pressure as pr
-from summitry.sim import trust as tr
-from summitry.sim.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
-from summitry.sim.influence import contrarian_mass
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import pressure as pr
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.clock import CREDIT_KEEP, PERCEPTION_KEEP, THIRD_PARTY_DOMESTIC_PULL
+from summitry.sim.mechanisms.influence import contrarian_mass
 from summitry.sim.numeric import clip
 
 FloatArray = NDArray[np.float64]
@@ -26,7 +26,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 
 class StateUpdates:

@@ -19,25 +19,25 @@ from summitry.agents.base import DiplomaticAgent
 from summitry.agents.faction import Faction
 from summitry.agents.leader import Leader
 from summitry.agents.third_party import ThirdParty
-from summitry.sim import bargaining as bg
-from summitry.sim import trust as tr
-from summitry.sim.batch import DeliveryBatch
-from summitry.sim.delivery import SignalDelivery
+from summitry.sim.engine.batch import DeliveryBatch
+from summitry.sim.engine.delivery import SignalDelivery
+from summitry.sim.engine.event_rows import EventRows
+from summitry.sim.engine.eventlog import EventLog, SentenceRenderer
+from summitry.sim.engine.outbox import KindCodes, Outbox
+from summitry.sim.engine.recorder import Recorder
+from summitry.sim.engine.state import Pledge, State, SummitState
+from summitry.sim.engine.state_updates import StateUpdates
+from summitry.sim.engine.summit import SummitProcess
 from summitry.sim.errors import ScenarioError
-from summitry.sim.event_rows import EventRows
-from summitry.sim.eventlog import EventLog, SentenceRenderer
-from summitry.sim.influence import fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
 from summitry.sim.labels import unit_count
-from summitry.sim.limits import limit_spec, limits_matrix
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.influence import fj_fixed_point, fj_relax, influence_graph, row_normalise, to_csr
+from summitry.sim.mechanisms.limits import limit_spec, limits_matrix
+from summitry.sim.mechanisms.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
+from summitry.sim.mechanisms.signals import Signal, SignalKind
 from summitry.sim.numeric import clip
-from summitry.sim.outbox import KindCodes, Outbox
-from summitry.sim.recorder import Recorder
-from summitry.sim.roles import DOVISH_ROLES, FORCING_ROLES, HAWKISH_ROLES
 from summitry.sim.scenario.document import Scenario
-from summitry.sim.signals import Signal, SignalKind
-from summitry.sim.state import Pledge, State, SummitState
-from summitry.sim.state_updates import StateUpdates
-from summitry.sim.summit import SummitProcess
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -83,7 +83,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, mes
         self.mode = mode or scenario.mode
         self.horizon = steps if steps is not None else scenario.time.steps
         self.clock = scenario.time.clock
-        self.params = self.clock.per_step(scenario.parameters)  # weekly rates and durations, per step (sim/clock.py)
+        self.params = self.clock.per_step(scenario.parameters)  # weekly rates and durations, per step (sim/mechanisms/clock.py)
         self.catalogue: dict[str, SignalKind] = scenario.catalogue
         self.week = 0
         self._dates: dict[int, str] = {}

@@ -1,6 +1,6 @@
 """The summit process (ODD 7.18, 7.19): scheduling and cancelling a summit, and resolving it.
 
-A mixin of :class:`summitry.sim.model.DiplomacyModel`: these methods run on the
+A mixin of :class:`summitry.sim.engine.model.DiplomacyModel`: these methods run on the
 model's arrays (``self`` is the model) and are kept here so that the model
 module holds the step order and the summit holds its own rules: what a deal
 is worth to each leader with the renege risk priced in, the offers, the
@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim import bargaining as bg
-from summitry.sim import trust as tr
-from summitry.sim.clock import REINSTATE_WEEKS
-from summitry.sim.effects import EFFECTS
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.clock import REINSTATE_WEEKS
+from summitry.sim.mechanisms.effects import EFFECTS
+from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.numeric import clip
-from summitry.sim.signals import Signal
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from summitry.sim.model import DiplomacyModel
+    from summitry.sim.engine.model import DiplomacyModel
 
 
 class SummitProcess:

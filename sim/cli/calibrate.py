@@ -1,6 +1,6 @@
 """``summitry calibrate CASE1 CASE2 ...``: a joint calibration over several cases (sim/experiments/joint.py).
 
-``summitry calibrate`` (sim/backtest_cli.py) hands over here when it is given more than one scenario.
+``summitry calibrate`` (sim/cli/backtest.py) hands over here when it is given more than one scenario.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def calibrate_joint_cmd(
     """Check the cases and the budget, fit, print the posterior; ``given`` holds the options as typed (None: default)."""
     from rich.markup import escape
 
-    from summitry.sim.backtest_cli import _generation_line, _progress, print_posterior
     from summitry.sim.cli import err, resume_command
+    from summitry.sim.cli.backtest import _generation_line, _progress, print_posterior
     from summitry.sim.errors import InputError
     from summitry.sim.experiments.joint import calibrate_joint, load_cases, split_parameters
     from summitry.sim.outputs import check_out_dir, check_output_path

@@ -3,7 +3,7 @@
 An analyst often states what a member will accept outright: "at least 0.3 on
 disarmament, at most 0.6 on relief", or "relief may not run ahead of
 disarmament". Member k then accepts q iff q lies in its half-plane
-(:mod:`summitry.sim.bargaining`), **and** inside every one of its bounds, **and**
+(:mod:`summitry.sim.mechanisms.bargaining`), **and** inside every one of its bounds, **and**
 satisfies every one of its constraints ``sum_i a_i q_i >= c``. Its acceptance
 set is the intersection. The limits do not move with time, stance or
 pressure: over the issue grid they are one fixed boolean mask per member.
@@ -52,7 +52,7 @@ def within_limits(
 ) -> BoolArray:
     """Which grid points satisfy every bound ``{dim: [lo, hi]}`` and every constraint ``{weights, at_least}``.
 
-    >>> from summitry.sim.bargaining import issue_grid
+    >>> from summitry.sim.mechanisms.bargaining import issue_grid
     >>> g = issue_grid(2, 3)  # (d, r) in {0, 0.5, 1}^2, d slowest
     >>> within_limits(g, ["d", "r"], {"d": [0.3, 1.0], "r": [0.0, 0.6]}).astype(int).tolist()
     [0, 0, 0, 1, 1, 0, 1, 1, 0]
@@ -78,7 +78,7 @@ def has_limits(spec: Mapping[str, Any]) -> bool:
 def limits_matrix(grid: FloatArray, dims: Sequence[str], specs: Sequence[Mapping[str, Any]]) -> BoolArray | None:
     """(members, grid): each member's mask of points within its limits; None when no member states any.
 
-    >>> from summitry.sim.bargaining import issue_grid
+    >>> from summitry.sim.mechanisms.bargaining import issue_grid
     >>> limits_matrix(issue_grid(1, 3), ["d"], [{}, {"bounds": {"d": [0.5, 1.0]}}]).astype(int).tolist()
     [[1, 1, 1], [0, 1, 1]]
     >>> limits_matrix(issue_grid(1, 3), ["d"], [{}, {"bounds": {}, "constraints": []}]) is None

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.sim.signals import Signal
+from summitry.sim.mechanisms.signals import Signal
 
 IntArray = NDArray[np.int64]
 ObjArray = NDArray[Any]

@@ -1,0 +1,133 @@
+"""The sweep store: a sweep's directory, written as the runs come back and resumed after a kill.
+
+A sweep's directory holds ``sweep.json`` (the manifest: the spec, the whole scenario document, versions, counts)
+and one Parquet part per batch of runs, ``runs/part-NNNNNN.parquet`` (and ``trajectories/part-NNNNNN.parquet`` when
+the spec keeps trajectories). Every file is written to a temporary name and renamed into place, and a batch's runs
+part is written after its trajectories: a runs part that exists is a complete batch. So a killed sweep resumes with
+no run lost and none duplicated: :func:`done_batches` lists what is stored and :func:`open_store` clears the
+half-written temporary files.
+
+Running tasks into the store is :mod:`summitry.sim.experiments.sweep`; reading it for analysis is
+:mod:`summitry.sim.analysis.sweeps`, which never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
+from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
+from summitry.sim.results.run_result import _jsonable, versions
+
+if TYPE_CHECKING:
+    from summitry.sim.experiments.spec import LoadedSpec
+
+
+def part_name(batch: int) -> str:
+    return f"part-{batch:06d}.parquet"
+
+
+def done_batches(out: Path) -> set[int]:
+    """Batches whose part file is complete (parts are renamed into place, never half-written)."""
+    done = set()
+    for p in (out / "runs").glob("part-*.parquet"):
+        try:
+            done.add(int(p.stem.split("-")[1]))
+        except (IndexError, ValueError):
+            continue
+    return done
+
+
+def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
+    text = json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
+    write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
+
+
+def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
+    """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
+
+    Makes the store's folders and removes a killed sweep's half-written parts.
+    """
+    manifest_path = out / "sweep.json"
+    check_out_dir(out, "--out", owned="sweep")
+    if manifest_path.exists():
+        try:
+            old = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{manifest_path}: cannot read ({exc}); not a sweep directory") from None
+        if not is_summitry_sweep_dir(out):
+            raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
+        if not resume:
+            raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
+        if old.get("spec_hash") != loaded.hash:
+            raise InputError(
+                f"{out}: the spec (or its scenario) changed since this sweep started "
+                f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
+            )
+        started = old.get("started")
+    else:
+        if out.exists() and any(out.iterdir()):
+            raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    if loaded.spec.trajectories.keep:
+        (out / "trajectories").mkdir(exist_ok=True)
+    # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
+    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
+        stale.unlink(missing_ok=True)
+    return started
+
+
+def start_manifest(loaded: LoadedSpec, X: np.ndarray, total: int, started: str | None, executor: str) -> dict[str, Any]:
+    """sweep.json as the sweep starts: the spec, the whole scenario document, versions; counts come at the end."""
+    return {
+        "spec": loaded.spec.model_dump(mode="json"),
+        "spec_hash": loaded.hash,
+        "spec_file": loaded.source,
+        "scenario": loaded.scenario_data.get("name"),
+        "scenario_source": loaded.scenario_source,
+        # the whole scenario file the sweep ran (before each point's overrides), so its report needs no other file
+        "scenario_document": json.loads(json.dumps(loaded.scenario_data, default=str)),
+        "design": loaded.spec.design,
+        "parameters": loaded.paths,
+        "fixed": loaded.fixed,
+        "metrics": loaded.metrics,
+        "points": int(X.shape[0]),
+        "versions": versions(),
+        "started": started,
+        "finished": None,
+        "executor": executor,
+        "counts": {"total": total, "done": None, "failed": None},
+    }
+
+
+def store_batch(out: Path, batch: int, table: pa.Table, traj: pa.Table | None) -> None:
+    """Store a checked batch: its trajectories (if kept), then its runs part, whose presence marks the batch complete."""
+    if traj is not None:
+        write_atomically(out / "trajectories" / part_name(batch), functools.partial(_write_parquet, traj))
+    write_atomically(out / "runs" / part_name(batch), functools.partial(_write_parquet, table))
+
+
+def _write_parquet(table: pa.Table, path: str) -> None:
+    pq.write_table(table, path, compression="zstd")
+
+
+def count_rows(out: Path) -> dict[str, int]:
+    """Rows and failed rows in a sweep's store (reads only two columns)."""
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    if not parts:
+        return {"done": 0, "failed": 0}
+    t = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=["status"])
+    statuses = t["status"].to_pylist()
+    return {"done": len(statuses), "failed": statuses.count("failed")}
