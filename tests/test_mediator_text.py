@@ -2,7 +2,7 @@
 
 The scenario's ``summit.mediator`` tables a single negotiating text at every
 round: the point maximising the sides' acceptances, weighted by its bias
-(:func:`summitry.sim.bargaining.single_text`). ``summit.rounds`` repeats the
+(:func:`summitry.sim.mechanisms.bargaining.single_text`). ``summit.rounds`` repeats the
 offers within the summit's step; between rounds the mediator presses each
 side that refused its text (domestic pressure up by ``mediator_press`` times
 its stake). Each test fixes the inputs so that the expected text, the
@@ -20,10 +20,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summitry.sim import bargaining as bg
-from summitry.sim import trust as tr
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.errors import ScenarioError
-from summitry.sim.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.mechanisms import trust as tr
 from summitry.sim.scenario.document import Scenario, load_raw
 from tests.strategies import edited
 
