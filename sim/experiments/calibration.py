@@ -27,6 +27,7 @@ from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, RunDirError
 from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
 from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.predictive import run_predictive
 from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from summitry.sim.experiments.sweep import run_sweep
 from summitry.sim.results.run_result import _jsonable, versions
@@ -318,8 +319,8 @@ def posterior_rows(post: Mapping[str, Mapping[str, Any]], calibrated: Mapping[st
     ]
 
 
-def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
-    """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
+def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "", extra: str = "") -> None:
+    """A self-contained page (plotly.js inlined; opens offline) with the figure, a prior/posterior table and ``extra`` HTML after them."""
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
@@ -337,6 +338,7 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
         + rows
         + "</table>"
         + body
+        + extra
         + "</body></html>"
     )
     write_atomically(path, lambda p: Path(p).write_text(page))
@@ -371,6 +373,7 @@ def calibrate(
     batch_size: int = 50,
     progress: ProgressFn | None = None,
     security: Any = None,
+    ppc_runs: int = 0,
 ) -> CalibrationResult:
     """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
@@ -378,7 +381,9 @@ def calibrate(
     parameter paths to prior ranges (uniform; default
     :func:`default_parameters`). The sweep is stored in ``out`` like any
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
-    (with its null model) before and after calibration.
+    (with its null model) before and after calibration. With ``ppc_runs`` > 0
+    the posterior and the prior are checked by that many runs each
+    (:mod:`summitry.sim.experiments.predictive`).
     """
     _check_rejection_settings(design, points, runs_per_point, accept, backtest_runs)
     scenario = load_scenario(scenario_arg)
@@ -406,6 +411,7 @@ def calibrate(
             before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
             cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
             after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+        ppc = run_predictive(out, scenario_arg, accepted, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()
     how = f"{design}, {runs_per_point} runs per point, seed {seed}"
@@ -445,7 +451,7 @@ def calibrate(
         out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
     )
     _write_posterior_page(
-        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point"
+        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", ppc
     )
     if after is not None:
         after.save(out / "backtest-after", example=True)
@@ -504,6 +510,7 @@ def _write_posterior_page(
     post: Mapping[str, Any],
     calibrated: Mapping[str, float],
     how: str,
+    extra: str = "",
 ) -> None:
     """posterior.html: every point tried against the accepted ones, and the posterior table."""
     fig = posterior_figure(all_points, accepted, priors)
@@ -513,7 +520,7 @@ def _write_posterior_page(
         f"distance = 1 - weighted pattern score, at most {float(accepted['distance'].max()):.3f}. Grey: every point tried (the uniform prior); "
         "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
     )
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note, extra)
 
 
 def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:
