@@ -16,9 +16,9 @@ from rich.text import Text
 
 from summitry.sim.cli_help import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
 
-
 PPC_FILES = ", predictive.json, predictive.parquet"
 """What the predictive check adds to a calibration's directory (sim.experiments.predictive)."""
+
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
@@ -242,7 +242,11 @@ def calibrate_cmd(
     ] = None,
     ppc_runs: Annotated[
         int | None,
-        typer.Option("--ppc-runs", help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips).", min=0),
+        typer.Option(
+            "--ppc-runs",
+            help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips).",
+            min=0,
+        ),
     ] = None,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
@@ -380,7 +384,9 @@ def calibrate_rejection_cmd(
                 "default parameters)" if label == "before" else "posterior medians)"
             )
             print_backtest_table(shown, title, sc.time.clock.unit)
-    err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})", highlight=False)
+    err.print(
+        f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})", highlight=False
+    )
     err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
 
 
@@ -521,8 +527,6 @@ def calibrate_smc_cmd(
                 "default parameters)" if label == "before" else "weighted posterior medians)"
             )
             print_backtest_table({**brief, "scenario": sc.name}, title)
-    err.print(
-        f"wrote {out}/ (calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})",
-        highlight=False,
-    )
+    files = "calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
+    err.print(f"wrote {out}/ ({files})", highlight=False)
     err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)

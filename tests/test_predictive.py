@@ -147,7 +147,9 @@ def test_the_calibrate_command_writes_the_check_into_its_report(short: str, tmp_
     table = pd.read_parquet(out / "predictive.parquet")
     post = pd.read_parquet(out / "posterior.parquet")
     # the posterior arm's values are rows of the last population, drawn by weight (a zero-weight row never)
-    rows = {(a, b) for a, b, w in zip(post["param.parameters.kappa"], post["param.parameters.lambda_q"], post["weight"], strict=True) if w > 0}
+    rows = {
+        (a, b) for a, b, w in zip(post["param.parameters.kappa"], post["param.parameters.lambda_q"], post["weight"], strict=True) if w > 0
+    }
     mine = table[table["arm"] == "posterior"]
     assert {(a, b) for a, b in zip(mine["param.parameters.kappa"], mine["param.parameters.lambda_q"], strict=True)} <= rows
     assert summary["arms"]["posterior"]["runs"] == 5 == summary["arms"]["prior"]["runs"]

@@ -28,6 +28,7 @@ from summitry.sim.errors import InputError, RunDirError
 from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
 from summitry.sim.experiments.executors import make_executor
 from summitry.sim.experiments.predictive import run_predictive
+from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from summitry.sim.experiments.sweep import run_sweep
 from summitry.sim.results.run_result import _jsonable, versions
@@ -200,13 +201,18 @@ def _round(v: float) -> float:
     return float(f"{v:.4g}")
 
 
-def write_params_file(path: Path, scenario_name: str | None, values: Mapping[str, float], description: str) -> None:
+def write_params_file(
+    path: Path, scenario_name: str | None, values: Mapping[str, float], description: str, calibration: Mapping[str, Any] | None = None
+) -> None:
     """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file).
 
     Without ``scenario_name`` the file names no scenario, and any scenario with these parameters accepts it.
+    ``calibration`` is the block that says where the values come from (:mod:`summitry.sim.experiments.provenance`).
     """
     doc: dict[str, Any] = {"scenario": scenario_name} if scenario_name is not None else {}
     doc |= {"description": description, "parameters": {k: v for k, v in values.items()}}
+    if calibration is not None:
+        doc["calibration"] = dict(calibration)
     text = "# written by `summitry calibrate`; use with: summitry run " + (scenario_name or "SCENARIO") + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     write_atomically(path, lambda p: Path(p).write_text(text))
@@ -377,13 +383,11 @@ def calibrate(
 ) -> CalibrationResult:
     """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
-    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps
-    parameter paths to prior ranges (uniform; default
-    :func:`default_parameters`). The sweep is stored in ``out`` like any
+    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps parameter
+    paths to uniform prior ranges (default :func:`default_parameters`). The sweep is stored in ``out`` like any
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
-    (with its null model) before and after calibration. With ``ppc_runs`` > 0
-    the posterior and the prior are checked by that many runs each
-    (:mod:`summitry.sim.experiments.predictive`).
+    (with its null model) before and after calibration; with ``ppc_runs`` > 0
+    checked under the posterior and the prior (sim.experiments.predictive).
     """
     _check_rejection_settings(design, points, runs_per_point, accept, backtest_runs)
     scenario = load_scenario(scenario_arg)
@@ -421,6 +425,7 @@ def calibrate(
         calibrated,
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
         f"{len(accepted)} of {len(all_points)} points accepted ({how}).",
+        provenance_block("rejection", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     result_summary: dict[str, Any] = {
@@ -447,9 +452,8 @@ def calibrate(
         "elapsed": time.perf_counter() - t0,
         "versions": versions(),
     }
-    write_atomically(
-        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
-    )
+    text = json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"
+    write_atomically(out / "calibration.json", lambda p: Path(p).write_text(text))
     _write_posterior_page(
         out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", ppc
     )

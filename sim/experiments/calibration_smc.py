@@ -60,6 +60,7 @@ from summitry.sim.experiments.calibration import weighted_quantile as weighted_q
 from summitry.sim.experiments.calibration import weighted_summary as weighted_summary
 from summitry.sim.experiments.executors import make_executor
 from summitry.sim.experiments.predictive import run_predictive
+from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.patterns import occurrences, score_patterns, weighted_score
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
@@ -657,14 +658,8 @@ def calibrate_smc(
     scenario = load_scenario(scenario_arg)
     check_patterns(scenario, scenario_arg)
     priors, integer = calibration_priors(scenario_arg, scenario, parameters)
-    cfg = {
-        "population": population,
-        "generations": generations,
-        "runs_per_particle": runs_per_particle,
-        "quantile": quantile,
-        "min_acceptance": min_acceptance,
-        "pilot": pilot,
-    }
+    cfg: dict[str, Any] = {"population": population, "generations": generations, "runs_per_particle": runs_per_particle}
+    cfg |= {"quantile": quantile, "min_acceptance": min_acceptance, "pilot": pilot}
     out = Path(out)
     ex = make_executor(executor, workers, address, security)
     t0 = time.perf_counter()
@@ -692,6 +687,7 @@ def calibrate_smc(
         calibrated,
         f"Weighted posterior medians of ABC-SMC on {scenario.name}'s historical patterns: {len(smc.generations)} generations of "
         f"{population} particles ({runs_per_particle} runs each, seed {seed}).",
+        provenance_block("smc", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: final.to_parquet(p, index=False))
     write_atomically(out / "populations.parquet", lambda p: pops.to_parquet(p, index=False))

@@ -64,7 +64,9 @@ def prior_draws(priors: Mapping[str, tuple[float, float]], integer: Mapping[str,
     return out
 
 
-def posterior_draws(posterior: pd.DataFrame, paths: Sequence[str], integer: Mapping[str, bool], n: int, seed: int) -> list[dict[str, float]]:
+def posterior_draws(
+    posterior: pd.DataFrame, paths: Sequence[str], integer: Mapping[str, bool], n: int, seed: int
+) -> list[dict[str, float]]:
     """``n`` draws of the posterior rows (``param.PATH`` columns), with replacement, by their ``weight`` (equal without one)."""
     if posterior.empty:
         return []
@@ -160,9 +162,9 @@ class Predictive:
         share, lo, hi = wilson(k, len(col))
         return {"count": k, "share": share, "low": lo, "high": hi}
 
-    def fans_at(self, matrices: Mapping[str, np.ndarray], weeks: Sequence[int]) -> dict[str, dict[str, list[float]]]:
+    def fans_at(self, matrices: Mapping[str, np.ndarray], weeks: Sequence[int]) -> dict[str, dict[str, list[Any]]]:
         """The 5/25/50/75/95% points of each series at ``weeks`` (a finished run held at its last value)."""
-        out: dict[str, dict[str, list[float]]] = {}
+        out: dict[str, dict[str, list[Any]]] = {}
         for key, m in matrices.items():
             cols = [min(max(int(w), 0), m.shape[1] - 1) for w in weeks] if m.size else []
             q = np.nanpercentile(m[:, cols], QUANTILES, axis=0) if cols else np.zeros((len(QUANTILES), 0))
@@ -240,7 +242,7 @@ def predictive_check(
     scenario = validate_data(raw, source)
     text = json.dumps(raw, default=str)
     draws = {"posterior": posterior_draws(posterior, list(priors), integer, runs, seed), "prior": prior_draws(priors, integer, runs, seed)}
-    tasks = []
+    tasks: list[PPCTask] = []
     for arm, ds in draws.items():
         for b in range(0, len(ds), RUNS_PER_TASK):
             items = tuple((i, ppc_seed(seed, arm, i), tuple(ds[i].items())) for i in range(b, min(b + RUNS_PER_TASK, len(ds))))
@@ -266,7 +268,15 @@ def predictive_check(
         columns=["arm", "draw", "seed", "outcome", *[f"param.{k}" for k in priors]],
     )
     return Predictive(
-        table, trust, pressure, labels, record_outcomes(scenario), record_entries(scenario), state_marks(scenario), seed, unit,
+        table,
+        trust,
+        pressure,
+        labels,
+        record_outcomes(scenario),
+        record_entries(scenario),
+        state_marks(scenario),
+        seed,
+        unit,
         scenario.time.steps,
     )
 
@@ -274,7 +284,7 @@ def predictive_check(
 # ------------------------------------------------------------------- output
 
 
-def _marked(fig: Any, ppc: Predictive, variable: str, agents: Mapping[str, str]) -> Any:
+def _marked(fig: Any, ppc: Predictive, variable: str, agents: Mapping[str, tuple[str, str]]) -> Any:
     """The record's dated entries as dotted lines (hover a diamond for the text), and the state patterns on the fan's series."""
     import plotly.graph_objects as go
 
@@ -326,18 +336,22 @@ def predictive_figures(ppc: Predictive) -> list[tuple[str, Any]]:
         n = int((ppc.runs["arm"] == arm).sum())
         if not n:
             continue
-        counts = {o: v["count"] for o, v in ppc.outcome_shares(arm).items() if v["count"]}
+        counts = {o: int(v["count"]) for o, v in ppc.outcome_shares(arm).items() if v["count"]}
         rec = ppc.record_share(arm)
         tail = f"; record ({said}): {rec['share']:.0%} [{rec['low']:.0%}, {rec['high']:.0%}]" if rec else ""
         out.append((f"Outcomes under the {arm}{tail}", outcome_figure(counts, f"Outcomes of {n} runs under the {arm} (95% Wilson){tail}")))
         t = ppc.trust.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(t.items())]
-        fig = fans_figure(bands, f"Trust between the principals under the {arm}: median, 50% and 90% of {n} runs", y_title="trust", unit=ppc.unit)
+        fig = fans_figure(
+            bands, f"Trust between the principals under the {arm}: median, 50% and 90% of {n} runs", y_title="trust", unit=ppc.unit
+        )
         agents = {k: (k.split(">")[0], f"trust_{k.split('>')[1]}") for k in t}
         out.append((f"Trust under the {arm}", _marked(fig, ppc, "trust", agents)))
         p = ppc.pressure.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(p.items())]
-        fig = fans_figure(bands, f"Pressure per summit side under the {arm}: median, 50% and 90% of {n} runs", y_title="pressure", unit=ppc.unit)
+        fig = fans_figure(
+            bands, f"Pressure per summit side under the {arm}: median, 50% and 90% of {n} runs", y_title="pressure", unit=ppc.unit
+        )
         out.append((f"Pressure under the {arm}", _marked(fig, ppc, "pressure", {k: (k, "pressure") for k in p})))
     return out
 
@@ -354,8 +368,10 @@ def predictive_html(ppc: Predictive) -> str:
         mark = " (record)" if o in ppc.record_outcomes else ""
         rows.append(f"<tr><td>{html.escape(o + mark)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     figs = "".join(
-        f"<figure><figcaption>{html.escape(cap)}</figcaption>"
-        + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+        f"<figure aria-label='{html.escape(cap)}'>"
+        + fig.update_layout(height=380, margin={"b": 90}, legend={"y": -0.3}).to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+        )
         + "</figure>"
         for cap, fig in predictive_figures(ppc)
     )

@@ -67,8 +67,10 @@ def render_run_report(
                 warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
             n_charts += 1
             x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
+    fitted = _fitted(m, run_dir)
     page = _render(
         "run_report.html.j2",
+        fitted=fitted,
         report_kind="backtest report" if backtest_dir is not None else "run report",
         unit=m.get("step_unit"),
         backtest=backtest,
@@ -166,3 +168,19 @@ def _write_backtest_report(backtest_dir: str | Path, out_path: str | Path, pdf: 
     result = load_run(example)
     page, warnings = render_run_report(result, example, backtest_dir=d)
     return _write_page(page, out_path, pdf), warnings
+
+
+def _fitted(manifest: Mapping[str, Any], run_dir: str | Path | None) -> dict[str, Any] | None:
+    """The "fitted" badge of a run whose parameters came from a calibration (run.json's ``calibration``): its words and link."""
+    from summitry.sim.experiments.provenance import badge_text, report_link
+
+    prov = manifest.get("calibration")
+    if not isinstance(prov, Mapping):
+        return None
+    return {
+        "text": badge_text(prov),
+        "href": report_link(prov, run_dir),
+        "report": str(prov.get("report", "")),
+        "exists": bool(prov.get("report_exists")),
+        "params_file": str(prov.get("params_file", "")),
+    }
