@@ -158,10 +158,11 @@ def backtest_cmd(
     ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from summitry.sim.cli import err, scenario_from_args
+    from summitry.sim.cli import _parse_sets, err, scenario_from_args
     from summitry.sim.errors import InputError
     from summitry.sim.experiments.backtest import backtest, check_patterns
     from summitry.sim.experiments.executors import make_executor
+    from summitry.sim.experiments.provenance import run_provenance
     from summitry.sim.outputs import check_output_path
 
     if out_dir is not None:
@@ -177,6 +178,7 @@ def backtest_cmd(
             res = backtest(sc, runs, seed, ex, overrides=sets, progress=progress)
     finally:
         ex.close()
+    res.calibration = run_provenance(params, _parse_sets(set_))
     summary = res.summary()
     print_backtest_table(summary, unit=sc.time.clock.unit)
     if out_dir is not None:

@@ -58,6 +58,21 @@ def test_a_run_with_a_calibrations_file_records_it_and_its_report_shows_the_badg
     assert "fitted-badge" not in (tmp_path / "run2" / "report.html").read_text().split("</style>")[-1]
 
 
+def test_a_backtest_with_a_calibrations_file_reports_fitted_and_links_from_where_the_page_is(tmp_path: Path, cli) -> None:
+    params = calibration_dir(tmp_path / "cal")
+    bt = tmp_path / "bt"
+    r = cli("backtest", "hanoi-2019", "--params", str(params), "--runs", "4", "--workers", "1", "--out", str(bt))
+    assert r.code == 0, r.stderr
+    assert json.loads((bt / "example-run" / "run.json").read_text())["calibration"]["report"] == str(
+        (tmp_path / "cal" / "posterior.html").resolve()
+    )
+    (tmp_path / "pages").mkdir()
+    r = cli("report", str(bt), "--output", str(tmp_path / "pages" / "bt.html"))
+    assert r.code == 0, r.stderr
+    page = (tmp_path / "pages" / "bt.html").read_text()
+    assert 'class="fitted-badge"' in page and '<a href="../cal/posterior.html">' in page  # relative to the page, not the run
+
+
 def test_a_malformed_block_is_refused_with_its_line(tmp_path: Path, cli) -> None:
     params = calibration_dir(tmp_path / "cal", block=3)
     r = cli("run", "hanoi-2019", "--params", str(params), "-q")
