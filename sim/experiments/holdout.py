@@ -185,11 +185,9 @@ def holdout(
     progress: ProgressFn | None = None,
     resume: bool = False,
 ) -> dict[str, Any]:
-    """Fit on one part of the record, score the other under the prior, the posterior and the defaults; write holdout.json.
+    """Fit on one part of the record, score the other under prior, posterior and defaults; write holdout.json.
 
-    With ``resume`` the fit in ``out/fit`` continues from what it stored (a sweep's batches, SMC's generations);
-    the scoring runs, which depend on the seed and the posterior only, are run again.
-    """
+    ``resume``: the fit in ``out/fit`` continues from what it stored; the scoring runs (seed and posterior only) run again."""
     out = Path(out)
     t0 = time.perf_counter()
     if runs < 2:
