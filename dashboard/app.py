@@ -13,6 +13,7 @@ missing, the URL callback draws it instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,6 +82,7 @@ def create_app(
     warm: bool = True,
     scenario_file: str | Path | None = None,
     allowed_hosts: frozenset[str] | None = LOOPBACK_NAMES,
+    fitted: Mapping[str, Any] | None = None,
     **dash_kwargs: Any,
 ) -> Dash:
     """A new dashboard app.
@@ -100,6 +102,9 @@ def create_app(
             the server keeps it for its whole life and lists it in the dropdown.
         allowed_hosts: host names a request's ``Host`` header may carry
             (None: any); see :mod:`summitry.dashboard.security`.
+        fitted: the calibration the dashboard was opened with (``--params`` of a calibration's file):
+            ``scenario`` (as the configuration names it), ``overrides`` (canonical paths), ``text`` and
+            ``report`` (a path); while the configuration keeps them the page shows a "fitted" badge.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
@@ -108,6 +113,7 @@ def create_app(
     if pinned is not None:
         default_scenario = UPLOAD_PREFIX + UploadStore.key_of(pinned[0])
     service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
+    service.fitted = dict(fitted) if fitted else None
     if pinned is not None:
         service.uploads.pin(*pinned)
     elif default_scenario not in service.builtin():

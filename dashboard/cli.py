@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,13 +19,30 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
     'http://127.0.0.1:8050/?scenario=teaching&seed=0&step=0&parameters.kappa=3'
     """
     from summitry.dashboard.callbacks import build_query
+
+    canon = canonical_values(scenario, overrides)
+    return f"http://{host}:{port}/" + build_query({"scenario": ref or scenario, "seed": 0, "mode": None, "overrides": canon}, 0)
+
+
+def canonical_values(scenario: str, overrides: dict[str, float]) -> dict[str, float | int]:
+    """The overrides by canonical path, as the scenario reads them (whole numbers as int): as the dashboard's URL carries them."""
     from summitry.sim.scenario.document import load_scenario
     from summitry.sim.scenario.overrides import canonical, parameter_value
 
     sc = load_scenario(scenario, {k: str(v) for k, v in overrides.items()}) if overrides else load_scenario(scenario)
     canon = {canonical(sc, k): parameter_value(sc, canonical(sc, k)) for k in overrides}
-    canon = {k: (int(v) if float(v).is_integer() else v) for k, v in canon.items()}
-    return f"http://{host}:{port}/" + build_query({"scenario": ref or scenario, "seed": 0, "mode": None, "overrides": canon}, 0)
+    return {k: (int(v) if float(v).is_integer() else v) for k, v in canon.items()}
+
+
+def fitted_of(params: Path, scenario: str, overrides: dict[str, float], ref: str | None) -> dict[str, Any] | None:
+    """What the dashboard's "fitted" badge needs of a calibration's parameter file (None for a file without a calibration block)."""
+    from summitry.sim.experiments.provenance import badge_text, read_provenance
+
+    prov = read_provenance(params)
+    if prov is None:
+        return None
+    report = prov["report"] if prov["report_exists"] else None
+    return {"scenario": ref or scenario, "overrides": canonical_values(scenario, overrides), "text": badge_text(prov), "report": report}
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +115,7 @@ def register(app: typer.Typer) -> None:
             default_scenario=DEFAULT_SCENARIO if scenario_file else name,
             scenario_file=scenario_file,
             allowed_hosts=allowed_host_names(host, allowed_host or ()),
+            fitted=fitted_of(params, name, overrides, ref) if params is not None else None,
         )
         if allowed_host_names(host, allowed_host or ()) is None and "*" not in (allowed_host or ()):
             typer.echo(

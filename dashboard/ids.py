@@ -19,6 +19,7 @@ SEED = "seed-input"
 RUN = "run-button"
 ERRORS = "error-banner"
 TITLE = "run-title"
+FITTED = "fitted-badge"  # "fitted" beside the title while the parameters are a calibration's
 
 # parameters
 PARAM_PANEL = "param-panel"

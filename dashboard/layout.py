@@ -641,7 +641,12 @@ def build_layout(scenarios: Sequence[str | Mapping[str, str]], default_scenario:
                 children=[
                     html.Div(id=ids.ERRORS, className="errors", children=[]),
                     html.Div(
-                        className="headline", children=[html.H1(id=ids.TITLE, children="…"), html.Div(id=ids.OUTCOME, className="outcome")]
+                        className="headline",
+                        children=[
+                            html.H1(id=ids.TITLE, children="…"),
+                            html.Span(id=ids.FITTED, style={"display": "none"}),
+                            html.Div(id=ids.OUTCOME, className="outcome"),
+                        ],
                     ),
                     play_bar(),
                     dcc.Tabs(

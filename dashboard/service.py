@@ -278,6 +278,7 @@ class Service:
         self._lock = threading.Lock()
         self.jobs: LRUCache[EnsembleJob] = LRUCache(MAX_ENSEMBLE_JOBS)
         self.runs_computed = 0
+        self.fitted: dict[str, Any] | None = None  # the calibration the server was opened with (callbacks/fitted.py)
         """Runs this service has computed (any kind; for tests that bound a request's work)."""
 
     # ----------------------------------------------------------- scenarios

@@ -584,12 +584,13 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
     out = tmp_path / "cal"
     args = ["calibrate", "singapore-2018", "--points", "6", "--runs-per-point", "2", "--executor", "serial", "--out", str(out)]
     args += ["--parameters", "kappa=0.5:5", "--parameters", "trump.traits.impulsiveness=0:1", "--accept", "0.5", "--backtest-runs", "4"]
-    r = cli(*args)
+    r = cli(*args, "--ppc-runs", "3")
     assert r.code == 0, r.stderr
     assert "Rejection ABC: 3 of 6 points accepted" in r.stdout
     assert "Backtest before calibration" in r.stdout and "Backtest after calibration" in r.stdout
-    for name in ("calibrated.yaml", "posterior.parquet", "calibration.json", "posterior.html", "sweep.json"):
+    for name in ("calibrated.yaml", "posterior.parquet", "calibration.json", "posterior.html", "sweep.json", "predictive.json"):
         assert (out / name).exists(), name
+    assert len(pd.read_parquet(out / "predictive.parquet")) == 6  # three runs under the posterior, three under the prior
     cal = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert set(cal["parameters"]) == {"parameters.kappa", "trump.traits.impulsiveness"}
     assert cli("run", "singapore-2018", "--params", str(out / "calibrated.yaml"), "-q").code == 0

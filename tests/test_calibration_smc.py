@@ -69,7 +69,7 @@ class Case:
     def args(self) -> list[str]:
         """The same budget as command-line flags."""
         out = ["--population", str(self.population), "--generations", str(self.generations), "--runs-per-point", "1"]
-        out += ["--pilot", "2", "--backtest-runs", "0", "--parameters", "kappa=0.5:5", "--parameters", "lambda_q=1:20"]
+        out += ["--pilot", "2", "--backtest-runs", "0", "--parameters", "kappa=0.5:5", "--parameters", "lambda_q=1:20", "--ppc-runs", "4"]
         return out
 
 
@@ -241,7 +241,7 @@ def test_sigkill_then_resume_gives_the_posterior_of_an_uninterrupted_run(case: C
     assert again.code == 0, again.stderr
     # it went on from the stored generations: generation 0 is not run again, the last one is
     assert "generation 0:" not in again.stderr and f"generation {case.generations - 1}:" in again.stderr
-    for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml"):
+    for name in ("posterior.parquet", "populations.parquet", "calibrated.yaml", "predictive.parquet", "predictive.json"):
         assert (cut / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 

@@ -280,6 +280,39 @@ def test_holdout_scores_the_held_out_patterns_on_paired_seeds(cases: dict[str, s
     assert [p.id for p in load_scenario(str(out / "fit-scenario.yaml")).patterns] == ["scheduled"]
 
 
+@pytest.mark.parametrize("method", ["rejection", "smc"])
+def test_holdout_killed_during_its_fit_then_resumed_gives_the_uninterrupted_results(
+    method: str, cases: dict[str, str], tmp_path: Path, cli
+) -> None:
+    flags = BUDGET if method == "rejection" else ["--population", "6", "--generations", "3", "--runs-per-point", "1"]
+    flags = [*flags, "--parameters", "kappa=0.5:5", "--parameters", "ada.traits.impulsiveness=0:1"] if method == "smc" else flags
+
+    def args(out: Path) -> list[str]:
+        return ["holdout", cases["a"], "--cut", "5", "--method", method, *flags, "--runs", "4", "--executor", "serial", "--out", str(out)]
+
+    whole = cli(*args(tmp_path / "whole"))
+    assert whole.code == 0, whole.stderr
+    cut = tmp_path / "cut"
+    fit = cut / "fit"
+    if method == "rejection":
+        code = _kill_when(
+            args(cut), lambda: len(list((fit / "points").glob("part-*.parquet"))) >= 1 if (fit / "points").is_dir() else False
+        )
+    else:
+        code = _kill_when(args(cut), lambda: len(list(iter_generations(fit))) >= 1)
+    assert code == -signal.SIGKILL, "the holdout finished before it could be killed"
+    assert not (cut / "holdout.json").exists()
+    refused = cli(*args(cut))
+    assert refused.code == 2 and "--resume" in refused.stderr  # without --resume: refused, and told how to go on
+    again = cli(*args(cut), "--resume")
+    assert again.code == 0, again.stderr
+    if method == "smc":  # the stored generations went on, with the tolerances and costs of the uninterrupted fit
+        assert list(iter_generations(fit)) == list(iter_generations(tmp_path / "whole" / "fit"))
+    assert (cut / "runs.parquet").read_bytes() == (tmp_path / "whole" / "runs.parquet").read_bytes()
+    mine, theirs = (json.loads((d / "holdout.json").read_text()) for d in (cut, tmp_path / "whole"))
+    assert {k: v for k, v in mine.items() if k != "elapsed"} == {k: v for k, v in theirs.items() if k != "elapsed"}
+
+
 def test_holdout_across_cases_carries_only_the_shared_parameters(cases: dict[str, str], tmp_path: Path, cli) -> None:
     out = tmp_path / "across"
     r = cli("holdout", "--fit", cases["a"], "--score", cases["b"], *BUDGET, "--runs", "4", "--executor", "serial", "--out", str(out))

@@ -10,6 +10,7 @@ from summitry.dashboard import ids
 from summitry.dashboard.callbacks.configuration import PANEL_TARGETS, _register_configuration, build_param_panel
 from summitry.dashboard.callbacks.ensemble import _register_ensemble
 from summitry.dashboard.callbacks.export import _register_export
+from summitry.dashboard.callbacks.fitted import _register_fitted
 from summitry.dashboard.callbacks.fork import _register_fork
 from summitry.dashboard.callbacks.run_views import RENDER_TARGETS, _register_run_views, render_run
 from summitry.dashboard.callbacks.url import INIT_TARGETS, _register_page_load, init_from_url
@@ -50,3 +51,4 @@ def register(app: Dash, service: Service) -> None:
     _register_fork(app, service)
     _register_ensemble(app, service)
     _register_export(app, service)
+    _register_fitted(app, service)

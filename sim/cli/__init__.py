@@ -365,6 +365,12 @@ def run_cmd(
             overrides=sets,
             progress=lambda done, _t: progress.update(task, completed=done),
         )
+    if params is not None:
+        from summitry.sim.experiments.provenance import run_provenance
+
+        fitted = run_provenance(params, _parse_sets(set_))
+        if fitted is not None:  # the file came from a calibration: the run and its report say so ("fitted")
+            result.manifest["calibration"] = fitted
     if out_dir is not None:
         result.save(out_dir, fmt=fmt, overwrite=overwrite)
     if quiet:

@@ -16,6 +16,9 @@ from rich.text import Text
 
 from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
 
+PPC_FILES = ", predictive.json, predictive.parquet"
+"""What the predictive check adds to a calibration's directory (sim.experiments.predictive)."""
+
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
@@ -155,10 +158,11 @@ def backtest_cmd(
     ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from summitry.sim.cli import err, scenario_from_args
+    from summitry.sim.cli import _parse_sets, err, scenario_from_args
     from summitry.sim.errors import InputError
     from summitry.sim.experiments.backtest import backtest, check_patterns
     from summitry.sim.experiments.executors import make_executor
+    from summitry.sim.experiments.provenance import run_provenance
     from summitry.sim.outputs import check_output_path
 
     if out_dir is not None:
@@ -174,6 +178,7 @@ def backtest_cmd(
             res = backtest(sc, runs, seed, ex, overrides=sets, progress=progress)
     finally:
         ex.close()
+    res.calibration = run_provenance(params, _parse_sets(set_))
     summary = res.summary()
     print_backtest_table(summary, unit=sc.time.clock.unit)
     if out_dir is not None:
@@ -237,6 +242,14 @@ def calibrate_cmd(
     backtest_runs: Annotated[
         int | None, typer.Option("--backtest-runs", help="One scenario: backtest runs before and after (default 200; 0 skips).", min=0)
     ] = None,
+    ppc_runs: Annotated[
+        int | None,
+        typer.Option(
+            "--ppc-runs",
+            help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips).",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
     from summitry.sim.errors import InputError
@@ -258,6 +271,9 @@ def calibrate_cmd(
     if len(scenarios) > 1:
         from summitry.sim.cli.calibrate import calibrate_joint_cmd
 
+        if ppc_runs is not None:
+            raise InputError("--ppc-runs: applies to one scenario; a joint fit has no predictive check yet")
+
         flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
         flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}
         calibrate_joint_cmd(scenarios, out, method, parameters, flags, design=design, backtest_runs=backtest_runs, **common)
@@ -270,6 +286,7 @@ def calibrate_cmd(
     else:
         given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
         run = calibrate_rejection_cmd
+    common["ppc_runs"] = 100 if ppc_runs is None else ppc_runs
     run(scenarios[0], out, parameters, given, backtest_runs=200 if backtest_runs is None else backtest_runs, **common)
 
 
@@ -287,6 +304,7 @@ def calibrate_rejection_cmd(
     resume: bool,
     seed: int,
     backtest_runs: int,
+    ppc_runs: int = 100,
 ) -> None:
     """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
     from rich.markup import escape
@@ -333,6 +351,7 @@ def calibrate_rejection_cmd(
                 address=address,
                 resume=resume,
                 backtest_runs=backtest_runs,
+                ppc_runs=ppc_runs,
                 progress=progress,
                 security=security,
             )
@@ -354,6 +373,7 @@ def calibrate_rejection_cmd(
             tls_key=tls[2],
             seed=seed,
             backtest_runs=backtest_runs,
+            ppc_runs=ppc_runs,
         )
         err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
@@ -366,7 +386,9 @@ def calibrate_rejection_cmd(
                 "default parameters)" if label == "before" else "posterior medians)"
             )
             print_backtest_table(shown, title, sc.time.clock.unit)
-    err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html)", highlight=False)
+    err.print(
+        f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})", highlight=False
+    )
     err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
 
 
@@ -425,6 +447,7 @@ def calibrate_smc_cmd(
     resume: bool,
     seed: int,
     backtest_runs: int,
+    ppc_runs: int = 100,
 ) -> None:
     from rich.markup import escape
 
@@ -470,6 +493,7 @@ def calibrate_smc_cmd(
                 address=address,
                 resume=resume,
                 backtest_runs=backtest_runs,
+                ppc_runs=ppc_runs,
                 progress=progress,
                 on_generation=on_generation,
                 security=security,
@@ -491,6 +515,7 @@ def calibrate_smc_cmd(
             tls_key=tls[2],
             seed=seed,
             backtest_runs=backtest_runs,
+            ppc_runs=ppc_runs,
         )
         err.print(f"interrupted; finished generations are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
@@ -504,5 +529,6 @@ def calibrate_smc_cmd(
                 "default parameters)" if label == "before" else "weighted posterior medians)"
             )
             print_backtest_table({**brief, "scenario": sc.name}, title)
-    err.print(f"wrote {out}/ (calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html)", highlight=False)
+    files = "calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
+    err.print(f"wrote {out}/ ({files})", highlight=False)
     err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)

@@ -37,6 +37,9 @@ def holdout_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fit, the draws and the scoring runs.", min=0)] = 0,
     executor: Annotated[str, typer.Option("--executor", help="local (processes) or serial.")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a holdout whose fit stopped (Ctrl-C, a kill), with the same options.")
+    ] = False,
 ) -> None:
     """Out-of-sample check: calibrate on the record up to --cut (or on --fit) and score the rest (or --score) under prior and posterior."""
     from summitry.sim.cli import err
@@ -65,7 +68,10 @@ def holdout_cmd(
         else {"population": population, "generations": generations, "runs_per_particle": runs_per_point}
     )
     budget(method, settings)
-    check_out_dir(out, "--out", owned="none")
+    if not (resume and (out / "fit").is_dir()):
+        if (out / "fit").exists():
+            raise InputError(f"--out {out}: already holds a holdout's fit; continue it with --resume, or choose another directory")
+        check_out_dir(out, "--out", owned="none")
     what = f"{scenario} split at step {cut}" if by_cut else f"fit on {fit}, score {score}"
     err.print(f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)", highlight=False)
     with _progress() as progress:
@@ -83,6 +89,7 @@ def holdout_cmd(
             executor=executor,
             workers=workers,
             progress=progress,
+            resume=resume,
         )
     print_holdout(s)
     err.print(f"wrote {out}/ (holdout.json, runs.parquet, fit/)", highlight=False)

@@ -424,6 +424,7 @@ class BacktestResult:
     overall: dict[str, Any] = field(default_factory=dict)
     baseline_runs: dict[str, Ensemble] = field(default_factory=dict)
     baselines: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None  # the calibration its parameters come from (sim.experiments.provenance)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
@@ -480,6 +481,8 @@ class BacktestResult:
             seed = self.typical_seed()
             res = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
             res.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
+            if self.calibration is not None:  # its report says "fitted"
+                res.manifest["calibration"] = self.calibration
             res.save(d / "example-run")
         write_atomically(d / "backtest.json", lambda p: Path(p).write_text(text))
         return d

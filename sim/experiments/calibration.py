@@ -28,6 +28,8 @@ from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, RunDirError
 from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, BacktestResult, ProgressFn, backtest, check_patterns
 from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.predictive import run_predictive
+from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from summitry.sim.experiments.sweep import run_sweep
 from summitry.sim.results.run_result import _jsonable, versions
@@ -199,13 +201,18 @@ def _round(v: float) -> float:
     return float(f"{v:.4g}")
 
 
-def write_params_file(path: Path, scenario_name: str | None, values: Mapping[str, float], description: str) -> None:
+def write_params_file(
+    path: Path, scenario_name: str | None, values: Mapping[str, float], description: str, calibration: Mapping[str, Any] | None = None
+) -> None:
     """A parameter file in the format of ``summitry run --params`` (sim.scenario.overrides.load_params_file).
 
     Without ``scenario_name`` the file names no scenario, and any scenario with these parameters accepts it.
+    ``calibration`` is the block that says where the values come from (:mod:`summitry.sim.experiments.provenance`).
     """
     doc: dict[str, Any] = {"scenario": scenario_name} if scenario_name is not None else {}
     doc |= {"description": description, "parameters": {k: v for k, v in values.items()}}
+    if calibration is not None:
+        doc["calibration"] = dict(calibration)
     text = "# written by `summitry calibrate`; use with: summitry run " + (scenario_name or "SCENARIO") + " --params " + path.name + "\n"
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     write_atomically(path, lambda p: Path(p).write_text(text))
@@ -318,8 +325,8 @@ def posterior_rows(post: Mapping[str, Mapping[str, Any]], calibrated: Mapping[st
     ]
 
 
-def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "") -> None:
-    """A self-contained page (plotly.js inlined; opens offline) with the figure and a prior/posterior table."""
+def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequence[Sequence[str]], note: str = "", extra: str = "") -> None:
+    """A self-contained page (plotly.js inlined; opens offline) with the figure, a prior/posterior table and ``extra`` HTML after them."""
     body = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("parameter", "prior", "posterior median", "5-95%", "range ratio"))
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in summary_rows)
@@ -337,6 +344,7 @@ def write_posterior_html(path: Path, fig: Any, title: str, summary_rows: Sequenc
         + rows
         + "</table>"
         + body
+        + extra
         + "</body></html>"
     )
     write_atomically(path, lambda p: Path(p).write_text(page))
@@ -371,14 +379,15 @@ def calibrate(
     batch_size: int = 50,
     progress: ProgressFn | None = None,
     security: Any = None,
+    ppc_runs: int = 0,
 ) -> CalibrationResult:
     """Rejection ABC over a sweep: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
-    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps
-    parameter paths to prior ranges (uniform; default
-    :func:`default_parameters`). The sweep is stored in ``out`` like any
+    ``scenario_arg`` is a built-in name or a path. ``parameters`` maps parameter
+    paths to uniform prior ranges (default :func:`default_parameters`). The sweep is stored in ``out`` like any
     sweep (resumable). With ``backtest_runs`` > 0 the scenario is backtested
-    (with its null model) before and after calibration.
+    (with its null model) before and after calibration; with ``ppc_runs`` > 0
+    checked under the posterior and the prior (sim.experiments.predictive).
     """
     _check_rejection_settings(design, points, runs_per_point, accept, backtest_runs)
     scenario = load_scenario(scenario_arg)
@@ -406,6 +415,7 @@ def calibrate(
             before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
             cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
             after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+        ppc = run_predictive(out, scenario_arg, accepted, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()
     how = f"{design}, {runs_per_point} runs per point, seed {seed}"
@@ -415,6 +425,7 @@ def calibrate(
         calibrated,
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
         f"{len(accepted)} of {len(all_points)} points accepted ({how}).",
+        provenance_block("rejection", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     result_summary: dict[str, Any] = {
@@ -441,11 +452,10 @@ def calibrate(
         "elapsed": time.perf_counter() - t0,
         "versions": versions(),
     }
-    write_atomically(
-        out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n")
-    )
+    text = json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"
+    write_atomically(out / "calibration.json", lambda p: Path(p).write_text(text))
     _write_posterior_page(
-        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point"
+        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", ppc
     )
     if after is not None:
         after.save(out / "backtest-after", example=True)
@@ -504,6 +514,7 @@ def _write_posterior_page(
     post: Mapping[str, Any],
     calibrated: Mapping[str, float],
     how: str,
+    extra: str = "",
 ) -> None:
     """posterior.html: every point tried against the accepted ones, and the posterior table."""
     fig = posterior_figure(all_points, accepted, priors)
@@ -513,7 +524,7 @@ def _write_posterior_page(
         f"distance = 1 - weighted pattern score, at most {float(accepted['distance'].max()):.3f}. Grey: every point tried (the uniform prior); "
         "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
     )
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note)
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note, extra)
 
 
 def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:

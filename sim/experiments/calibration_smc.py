@@ -60,6 +60,8 @@ from summitry.sim.experiments.calibration import (
 from summitry.sim.experiments.calibration import weighted_quantile as weighted_quantile  # re-exported: ABC-SMC's posterior is weighted
 from summitry.sim.experiments.calibration import weighted_summary as weighted_summary
 from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.predictive import run_predictive
+from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
@@ -644,25 +646,20 @@ def calibrate_smc(
     progress: ProgressFn | None = None,
     on_generation: Callable[[dict[str, Any]], None] | None = None,
     security: Any = None,
+    ppc_runs: int = 0,
 ) -> CalibrationResult:
     """ABC-SMC on a scenario's historical patterns: write calibrated.yaml, posterior.parquet, calibration.json and posterior.html.
 
     ``parameters`` maps parameter paths to uniform prior ranges (default
     :func:`summitry.sim.experiments.calibration.default_parameters`). With ``backtest_runs`` > 0
-    the scenario is backtested before and after, as by the rejection method.
+    the scenario is backtested before and after, and with ``ppc_runs`` > 0 checked (sim.experiments.predictive), as by rejection.
     """
     check_smc_settings(population, generations, runs_per_particle, quantile, min_acceptance, pilot, backtest_runs)
     scenario = load_scenario(scenario_arg)
     check_patterns(scenario, scenario_arg)
     priors, integer = calibration_priors(scenario_arg, scenario, parameters)
-    cfg = {
-        "population": population,
-        "generations": generations,
-        "runs_per_particle": runs_per_particle,
-        "quantile": quantile,
-        "min_acceptance": min_acceptance,
-        "pilot": pilot,
-    }
+    cfg: dict[str, Any] = {"population": population, "generations": generations, "runs_per_particle": runs_per_particle}
+    cfg |= {"quantile": quantile, "min_acceptance": min_acceptance, "pilot": pilot}
     out = Path(out)
     ex = make_executor(executor, workers, address, security)
     t0 = time.perf_counter()
@@ -679,6 +676,7 @@ def calibrate_smc(
             before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
             cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
             after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+        ppc = run_predictive(out, scenario_arg, final, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()
     name = Path(scenario_arg).stem
@@ -689,6 +687,7 @@ def calibrate_smc(
         calibrated,
         f"Weighted posterior medians of ABC-SMC on {scenario.name}'s historical patterns: {len(smc.generations)} generations of "
         f"{population} particles ({runs_per_particle} runs each, seed {seed}).",
+        provenance_block("smc", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: final.to_parquet(p, index=False))
     write_atomically(out / "populations.parquet", lambda p: pops.to_parquet(p, index=False))
@@ -719,7 +718,7 @@ def calibrate_smc(
         out / "calibration.json", lambda p: Path(p).write_text(json.dumps(_jsonable(summary), indent=2, sort_keys=True) + "\n")
     )
     first = pops[pops["generation"] == int(pops["generation"].min())]
-    _write_smc_page(out, scenario, first, final, priors, post, calibrated, summary)
+    _write_smc_page(out, scenario, first, final, priors, post, calibrated, summary, ppc)
     if after is not None:
         after.save(out / "backtest-after", example=True)
     if before is not None:
@@ -736,6 +735,7 @@ def _write_smc_page(
     post: Mapping[str, Any],
     calibrated: Mapping[str, float],
     summary: Mapping[str, Any],
+    extra: str = "",
 ) -> None:
     """posterior.html: the first generation (prior draws) against the last population, and the weighted posterior table."""
     fig = posterior_figure(first, final.rename(columns={"particle": "point"}), priors)
@@ -747,7 +747,7 @@ def _write_smc_page(
         f"({cfg['runs_per_particle']} runs each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
         "Range ratio: the 5-95% range over the prior's 90% (1 = nothing learnt)."
     )
-    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name} (ABC-SMC)", rows, note)
+    write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name} (ABC-SMC)", rows, note, extra)
 
 
 def check_smc_settings(

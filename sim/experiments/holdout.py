@@ -183,8 +183,11 @@ def holdout(
     executor: str = "local",
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    resume: bool = False,
 ) -> dict[str, Any]:
-    """Fit on one part of the record, score the other under the prior, the posterior and the defaults; write holdout.json."""
+    """Fit on one part of the record, score the other under prior, posterior and defaults; write holdout.json.
+
+    ``resume``: the fit in ``out/fit`` continues from what it stored; the scoring runs (seed and posterior only) run again."""
     out = Path(out)
     t0 = time.perf_counter()
     if runs < 2:
@@ -211,7 +214,16 @@ def holdout(
     else:
         raise InputError("give SCENARIO --cut STEP, or --fit CASE --score CASE")
     res: JointResult = calibrate_joint(
-        [fit_arg], out / "fit", parameters, method, settings, seed=seed, executor=executor, workers=workers, progress=progress
+        [fit_arg],
+        out / "fit",
+        parameters,
+        method,
+        settings,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+        resume=resume,
     )
     joint = res.joint
     fit_case = Case(fit_arg, load_scenario(fit_arg))

@@ -68,6 +68,7 @@ from summitry.sim.experiments.calibration_smc import (
     weighted_summary,
 )
 from summitry.sim.experiments.executors import make_executor
+from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
@@ -571,9 +572,10 @@ def _write_params(
     """calibrated.yaml (the shared values, for any of the cases) and calibrated-CASE.yaml (the shared values and the case's own)."""
     names = ", ".join(c.name for c in cases)
     how = f"joint {method} calibration of {names} (seed {seed})"
+    block = provenance_block(method, [c.name for c in cases], seed)
     shared = {joint.paths[cases[0].name][k]: calibrated[k] for k in joint.shared}
     if shared:
-        write_params_file(out / "calibrated.yaml", None, shared, f"Shared parameters: posterior medians of the {how}.")
+        write_params_file(out / "calibrated.yaml", None, shared, f"Shared parameters: posterior medians of the {how}.", block)
     for c in cases:
         own = {joint.paths[c.name][k]: calibrated[k] for k in joint.paths[c.name]}
         write_params_file(
@@ -581,4 +583,5 @@ def _write_params(
             Path(c.arg).stem,
             own,
             f"Posterior medians of the {how}: the shared parameters and {c.name}'s own.",
+            block,
         )

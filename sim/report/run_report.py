@@ -25,7 +25,7 @@ from summitry.sim.results.summary import outcome_sentence
 
 
 def render_run_report(
-    result: RunResult, run_dir: str | Path | None = None, backtest_dir: str | Path | None = None
+    result: RunResult, run_dir: str | Path | None = None, backtest_dir: str | Path | None = None, page_dir: str | Path | None = None
 ) -> tuple[str, list[str]]:
     """The run report's HTML for a loaded :class:`~sim.results.run_result.RunResult`, and warnings (charts that failed).
 
@@ -67,8 +67,10 @@ def render_run_report(
                 warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
             n_charts += 1
             x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
+    fitted = _fitted(m, page_dir if page_dir is not None else run_dir)  # page_dir: where the page goes, for relative links
     page = _render(
         "run_report.html.j2",
+        fitted=fitted,
         report_kind="backtest report" if backtest_dir is not None else "run report",
         unit=m.get("step_unit"),
         backtest=backtest,
@@ -150,7 +152,7 @@ def write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = Fals
 
 def _write_run_report(run_dir: str | Path, out_path: str | Path, pdf: bool = False) -> tuple[Path, list[str]]:
     result = load_run(run_dir)
-    page, warnings = render_run_report(result, run_dir)
+    page, warnings = render_run_report(result, run_dir, page_dir=Path(out_path).parent)
     return _write_page(page, out_path, pdf), warnings
 
 
@@ -164,5 +166,21 @@ def _write_backtest_report(backtest_dir: str | Path, out_path: str | Path, pdf: 
             "rerun `summitry backtest SCENARIO --out DIR` to write one"
         )
     result = load_run(example)
-    page, warnings = render_run_report(result, example, backtest_dir=d)
+    page, warnings = render_run_report(result, example, backtest_dir=d, page_dir=Path(out_path).parent)
     return _write_page(page, out_path, pdf), warnings
+
+
+def _fitted(manifest: Mapping[str, Any], run_dir: str | Path | None) -> dict[str, Any] | None:
+    """The "fitted" badge of a run whose parameters came from a calibration (run.json's ``calibration``): its words and link."""
+    from summitry.sim.experiments.provenance import badge_text, report_link
+
+    prov = manifest.get("calibration")
+    if not isinstance(prov, Mapping):
+        return None
+    return {
+        "text": badge_text(prov),
+        "href": report_link(prov, run_dir),
+        "report": str(prov.get("report", "")),
+        "exists": bool(prov.get("report_exists")),
+        "params_file": str(prov.get("params_file", "")),
+    }

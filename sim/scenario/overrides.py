@@ -453,9 +453,12 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     source = str(path)
     text = read_text(p, "parameter", ParameterError)
     data, lines = parse_document(text, source, "parameter", ParameterError)
-    unknown = [k for k in data if k not in ("scenario", "parameters", "description", "source")]
+    unknown = [k for k in data if k not in ("scenario", "parameters", "description", "source", "calibration")]
     if unknown:
         raise ParameterError(f"{source}:{lines.get((unknown[0],), 1)}: {unknown[0]}: unknown key (expected scenario, parameters)")
+    if "calibration" in data and not isinstance(data["calibration"], dict):
+        # where the values come from (summitry.sim.experiments.provenance): method, scenarios, seed, report
+        raise ParameterError(f"{source}:{lines.get(('calibration',), 1)}: calibration: must be a mapping (method, scenarios, seed, report)")
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
         raise ParameterError(f"{source}:{lines.get(('parameters',), 1)}: parameters: must be a mapping of parameter paths to numbers")
