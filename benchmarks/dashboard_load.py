@@ -93,10 +93,14 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
-def start_server(extra_args: list[str] | None = None, timeout: float = 60.0, log_dir: Path | None = None) -> Server:
+def start_server(extra_args: list[str] | None = None, timeout: float | None = None, log_dir: Path | None = None) -> Server:
     """``summitry dashboard --port P`` on a free port; returns once 127.0.0.1:P accepts connections.
 
-    The caller must call :meth:`Server.stop` (in a ``finally``).
+    It waits on the server itself: until it answers, or until its process
+    exits (then the log says why). On a loaded machine starting the app can
+    take minutes, so by default there is no clock; ``timeout`` (seconds) sets
+    one for callers that want it. The caller must call :meth:`Server.stop`
+    (in a ``finally``).
     """
     port = free_port()
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="summitry-load-"))
@@ -111,9 +115,9 @@ def start_server(extra_args: list[str] | None = None, timeout: float = 60.0, log
             env=env,
         )
     server = Server(proc, port, log_path)
-    end = time.monotonic() + timeout
+    end = None if timeout is None else time.monotonic() + timeout
     try:
-        while time.monotonic() < end:
+        while end is None or time.monotonic() < end:
             if proc.poll() is not None:
                 raise RuntimeError(f"the dashboard exited with {proc.returncode}:\n{server.log()}")
             try:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-TIMEOUT = 20
+TIMEOUT = 60  # a safety net for a page that never renders; a loaded machine can take tens of seconds to draw one
 
 CHROME_ARGS = (
     "--headless=new",
