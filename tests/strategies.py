@@ -15,8 +15,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
+from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms.parameters import DEFAULT_RANGES
 from summitry.sim.mechanisms.roles import FACTION_ROLES, THIRD_PARTY_ROLES
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
@@ -247,3 +249,15 @@ def member(data: dict[str, Any], actor: str) -> dict[str, Any]:
             if f["id"] == actor:
                 return f  # type: ignore[no-any-return]
     raise KeyError(actor)
+
+
+def summit_ready(sc: Scenario, **params: float) -> DiplomacyModel:
+    """A model of ``sc`` (parameters changed by ``params``) at week 0 with a week's accumulators zeroed, so that a
+    summit can be held by hand (``model._hold_summit(model.week)``)."""
+    sc2 = sc.model_copy(update={"parameters": sc.parameters.model_copy(update=params)})
+    model = DiplomacyModel(sc2, seed=0)
+    n = len(model.actor_ids)
+    model._u = np.zeros(n)
+    model._vindication = np.zeros(n)
+    model._received_affect = np.zeros(n)
+    return model

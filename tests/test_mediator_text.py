@@ -25,7 +25,7 @@ from summitry.sim.errors import ScenarioError
 from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.scenario.document import Scenario, load_raw
-from tests.strategies import edited
+from tests.strategies import edited, summit_ready
 
 US, DPRK = 0, 1  # hanoi-2019's summit sides, in order
 TAU = 0.1  # the acceptance estimates' temperature: sigma_W at its default
@@ -41,12 +41,7 @@ def with_mediator(rounds: int = 1, position: float | None = None, **params: floa
             next(t for t in data["third_parties"] if t["id"] == "rok")["position"] = position
         data.setdefault("parameters", {}).update(params)
 
-    model = DiplomacyModel(edited("hanoi-2019", edit), seed=0)
-    n = len(model.actor_ids)
-    model._u = np.zeros(n)
-    model._vindication = np.zeros(n)
-    model._received_affect = np.zeros(n)
-    return model
+    return summit_ready(edited("hanoi-2019", edit))
 
 
 def at(model: DiplomacyModel, d: float, r: float) -> int:

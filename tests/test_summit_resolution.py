@@ -20,6 +20,7 @@ from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.scenario.document import Scenario
 from tests.strategies import edited as scenario
+from tests.strategies import summit_ready
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +29,7 @@ def hanoi() -> Scenario:
 
 
 def fresh(sc: Scenario, **params: float) -> DiplomacyModel:
-    sc2 = sc.model_copy(update={"parameters": sc.parameters.model_copy(update=params)})
-    model = DiplomacyModel(sc2, seed=0)
-    n = len(model.actor_ids)
-    model._u = np.zeros(n)
-    model._vindication = np.zeros(n)
-    model._received_affect = np.zeros(n)
-    return model
+    return summit_ready(sc, **params)
 
 
 def at(model: DiplomacyModel, d: float, r: float) -> int:
