@@ -68,6 +68,7 @@ def _register_fitted(app: Dash, service: Service) -> None:
         Output(ids.FITTED, "style"),
         Output(ids.FITTED, "title"),
         Input(ids.CONFIG, "data"),
+        prevent_initial_call=True,  # the first page's badge comes with the page (callbacks/page.py initial_state)
     )
     def _badge(config: Any) -> tuple[Any, dict[str, Any], str]:
         return fitted_badge(service, config, prefix)

@@ -10,7 +10,7 @@ from summitry.dashboard import ids
 from summitry.dashboard.callbacks.configuration import PANEL_TARGETS, _register_configuration, build_param_panel
 from summitry.dashboard.callbacks.ensemble import _register_ensemble
 from summitry.dashboard.callbacks.export import _register_export
-from summitry.dashboard.callbacks.fitted import _register_fitted
+from summitry.dashboard.callbacks.fitted import _register_fitted, fitted_badge
 from summitry.dashboard.callbacks.fork import _register_fork
 from summitry.dashboard.callbacks.run_views import RENDER_TARGETS, _register_run_views, render_run
 from summitry.dashboard.callbacks.url import INIT_TARGETS, _register_page_load, init_from_url
@@ -40,6 +40,9 @@ def initial_state(service: Service, search: str | None) -> dict[tuple[str, str],
     for k, target in PANEL_TARGETS.items():
         if k in panel:
             out[target] = panel[k]
+    badge = fitted_badge(service, init["config"])  # drawn here: the first page needs no server callback
+    for prop, value in zip(("children", "style", "title"), badge, strict=True):
+        out[(ids.FITTED, prop)] = value
     return out
 
 
