@@ -29,6 +29,7 @@ FOCUSED = (
     "test_member_fields.py",
     "test_summit_prospect.py",
     "test_summit_resolution.py",
+    "test_mediator_text.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -255,6 +256,16 @@ MUTANTS = [
     ("richardson-sign", "sim/mechanisms/pressure.py", "+ gamma_r * others", "- gamma_r * others", "richardson"),
     # hawks under-reading hostility instead of over-reading it
     ("hostile-hawk-sign", "sim/mechanisms/trust.py", "return -kappa_h * h * (1 + phi", "return -kappa_h * h * (1 - phi", "trust_updates"),
+    # a drafting mediator that leans away from the side its position is closer to
+    (
+        "text-bias-inverted",
+        "sim/engine/summit.py",
+        "closeness = 1.0 - np.abs(",
+        "closeness = 0.0 + np.abs(",
+        "leans_to_the_side",
+    ),
+    # the mediator's press relieving the side that refused its text instead of pressing it
+    ("press-sign", "sim/engine/summit.py", "float(s.domestic[c]) + press)", "float(s.domestic[c]) - press)", "presses_the_side"),
     # mediation as a no-op
     (
         "mediation-noop",
