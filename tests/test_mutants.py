@@ -143,7 +143,13 @@ MUTANTS = [
     # the summit's resolution (tests/test_summit_resolution.py): the smaller joint utility signed; indifference
     # refused; the trust floor read on the more trusting leader; a declaration costing trust; frozen factions
     # blamed anyway; every summit counted as the first; perception as sharp after envoys as before
-    ("signed-smaller-joint", "sim/engine/summit.py", "accepted.append((-joint, q))", "accepted.append((joint, q))", "joint_utility"),
+    (
+        "signed-smaller-joint",
+        "sim/engine/summit.py",
+        "key=lambda q: (-self.joint_utility(q), q)",
+        "key=lambda q: (self.joint_utility(q), q)",
+        "joint_utility",
+    ),
     ("indifference-refuses", "sim/engine/summit.py", "floor_ok and gain_o >= 0", "floor_ok and gain_o > 0", "exactly_nothing"),
     (
         "trust-floor-max",
@@ -177,8 +183,8 @@ MUTANTS = [
     (
         "joint-difference",
         "sim/engine/summit.py",
-        "joint = float(self.deal_utility(c)[q] + self.deal_utility(o)[q])",
-        "joint = float(self.deal_utility(c)[q] - self.deal_utility(o)[q])",
+        "joint = float(self.deal_utility(a)[q] + self.deal_utility(b)[q])",
+        "joint = float(self.deal_utility(a)[q] - self.deal_utility(b)[q])",
         "joint_utility",
     ),
     (

@@ -308,8 +308,8 @@ class SummitProcess:
             if k + 1 < self.summit_rounds:
                 self._mediator_presses(t, refused_text)
         if accepted:
-            accepted.sort()
-            q = accepted[0][1]
+            # the accepted point best for both: the largest joint deal utility, the lowest grid index on ties
+            q = min(accepted, key=lambda q: (-self.joint_utility(q), q))
             point = self.grid[q]
             cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
             if cls is not None:
@@ -353,14 +353,13 @@ class SummitProcess:
 
     def _summit_round(
         self: DiplomacyModel, t: int
-    ) -> tuple[dict[int, int | None], list[tuple[float, int]], set[int], set[int], dict[tuple[int, int], FloatArray]]:
+    ) -> tuple[dict[int, int | None], list[int], set[int], set[int], dict[tuple[int, int], FloatArray]]:
         """One round of offers at a summit: (offers, accepted points, sides that refused an offer, sides that refused the text, gains).
 
         Each leader proposes its best offer; the mediator, if the scenario
         names one, tables its single negotiating text. An offer passes when
         the receiving side accepts it (:meth:`_refuses`), the text when both
-        sides do. Accepted points come as (minus the joint deal utility,
-        grid index), so that the best for both sorts first.
+        sides do. Accepted points come as grid indices.
         """
         s = self.state
         p = self.params
@@ -375,7 +374,7 @@ class SummitProcess:
             p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
             offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
         self.summit.offers = dict(offers)
-        accepted: list[tuple[float, int]] = []
+        accepted: list[int] = []
         refused: set[int] = set()
         for c, o in ((a, b), (b, a)):
             q = offers[c]
@@ -384,13 +383,13 @@ class SummitProcess:
             if self._refuses(t, o, q, gains, int(self.leader_of[c])):
                 refused.add(o)
             else:
-                accepted.append((-float(self.deal_utility(c)[q] + self.deal_utility(o)[q]), q))
+                accepted.append(q)
         refused_text: set[int] = set()
         text = self.mediator_text(gains)
         if text is not None:
             refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
             if not refused_text:
-                accepted.append((-float(self.deal_utility(a)[text] + self.deal_utility(b)[text]), text))
+                accepted.append(text)
         return offers, accepted, refused, refused_text, gains
 
     def _refuses(self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int) -> bool:
@@ -403,8 +402,9 @@ class SummitProcess:
         s = self.state
         p = self.params
         a, b = (int(c) for c in self.summit_sides)
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
         mu = self.trust_matrix()
-        floor_ok = min(mu[self.leader_of[a], b], mu[self.leader_of[b], a]) >= p.mu_min
+        floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
         gain_o = float(gains[(o, int(self.counterpart_side[o]))][q])
         if s.win_sets[o][q] and floor_ok and gain_o >= 0:
             return False
@@ -419,6 +419,12 @@ class SummitProcess:
             t, "offer_rejected", self.actor_ids[proposer], self.actor_ids[self.leader_of[o]], "summit", detail=self._describe_point(q) + why
         )
         return True
+
+    def joint_utility(self: DiplomacyModel, q: int) -> float:
+        """U_a(q) + U_b(q): what point q is worth to the two summit leaders together (the tie-break among accepted points)."""
+        a, b = (int(c) for c in self.summit_sides)
+        joint = float(self.deal_utility(a)[q] + self.deal_utility(b)[q])
+        return joint
 
     def estimated_ratification(self: DiplomacyModel, c: int, tau: float) -> FloatArray:
         """Pr(side c ratifies q) for every grid point, from c's thresholds as they stand (no perception error), smooth at ``tau``."""
