@@ -29,7 +29,7 @@ def calibration_dir(root: Path, block: Any = "default") -> Path:
 def test_the_block_resolves_its_report_beside_the_file_and_names_what_set_changed(tmp_path: Path) -> None:
     params = calibration_dir(tmp_path / "cal")
     prov = read_provenance(params)
-    assert prov is not None
+    assert isinstance(prov, dict) and prov["report_exists"] is True  # the block was read, and its report found beside the file
     assert prov["report"] == str((tmp_path / "cal" / "posterior.html").resolve()) and prov["report_exists"]
     assert (prov["method"], prov["scenarios"], prov["seed"], prov["parameters"]) == ("smc", ["hanoi-2019"], 7, PARAMS)
     # --set names parameters by their short path too; only the fitted ones count as changed
@@ -90,7 +90,7 @@ def fitted(tmp_path: Path) -> dict[str, Any]:
 
     params = calibration_dir(tmp_path / "cal")
     got = fitted_of(params, "hanoi-2019", PARAMS, None)
-    assert got is not None
+    assert isinstance(got, dict) and got["scenario"] == "hanoi-2019" and got["overrides"] == PARAMS
     return got
 
 

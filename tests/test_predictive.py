@@ -159,3 +159,11 @@ def test_the_calibrate_command_writes_the_check_into_its_report(short: str, tmp_
 def test_a_joint_fit_refuses_ppc_runs(tmp_path: Path, cli) -> None:
     r = cli("calibrate", "singapore-2018", "hanoi-2019", "--out", str(tmp_path / "j"), "--ppc-runs", "5")
     assert r.code == 2 and "--ppc-runs" in r.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "20001", "ten"])
+def test_a_bad_ppc_run_count_is_refused_before_any_run(tmp_path: Path, cli, value: str) -> None:
+    out = tmp_path / "c"
+    r = cli("calibrate", "hanoi-2019", "--out", str(out), "--ppc-runs", value)
+    assert r.code == 2 and "--ppc-runs" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()

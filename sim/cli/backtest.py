@@ -246,8 +246,10 @@ def calibrate_cmd(
         int | None,
         typer.Option(
             "--ppc-runs",
-            help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips).",
+            help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips; "
+            "at most 20000).",
             min=0,
+            max=20000,
         ),
     ] = None,
 ) -> None:
