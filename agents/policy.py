@@ -191,6 +191,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     active_pledge = {pl.side for pl in model.pledges if pl.active}
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
+    voice = trust_voice(model)
     prospect = model.summit_prospect()
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
     for j, name in enumerate(model.kinds, start=1):
@@ -205,7 +206,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         shift = _trust_shift(model, kind, x[rl], audience)
         for part in kind.parts:
             shift = shift + _trust_shift(model, model.catalogue[part], x[rl], audience)
-        dmu = np.where(in_side, tr.expit(tr.logit(base) + shift) - base, 0.0)
+        dmu = np.where(in_side, tr.expit(tr.logit(base) + shift * voice) - base, 0.0)
         dz, dp, de = _effect_forecast(model, kind, own, recv, obr)
         for part in kind.parts:
             a, b, c = _effect_forecast(model, model.catalogue[part], own, recv, obr)
@@ -285,6 +286,20 @@ def _third_party_value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np
             else:  # interference: slow the client down
                 out[k] = closeness * s.stance[i] * 0.5 + (0.2 if model.summit.status == "scheduled" else 0.0) - 0.2
     return out
+
+
+def trust_voice(model: DiplomacyModel) -> FloatArray:
+    """How much each actor's signals say about its side's type: 1 for a leader, a faction's weight omega_k.
+
+    Trust is a belief about the side's decision maker (ODD 7.4). A leader's
+    own signal is read in full; a faction speaks for its side only as far as
+    it has a say in what the side decides, so its threats and reassurances
+    move the other side's trust by its current weight omega_k times what the
+    leader's would. Third parties carry no side's type (their rows are 0 and
+    unused).
+    """
+    s = model.state
+    return np.asarray(np.where(model.is_leader, 1.0, np.where(model.side_of >= 0, s.omega, 0.0)), dtype=float)
 
 
 def type_evidence(eu: FloatArray, feasible: BoolArray, gap: FloatArray, is_t: BoolArray, lambda_q: float) -> FloatArray:
@@ -619,7 +634,7 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
     x = x_all[rows]
     base = mu[g.rl, own[:, None]]
     xr = x_all[g.rl]
-    shift = tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)
+    shift = (tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)) * trust_voice(model)[rows][:, None]
     dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - s.leak
     # M holds one row per side: combine the (few) sides with the kinds first, then gather

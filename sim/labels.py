@@ -30,6 +30,7 @@ ENGINE_KIND_LABELS: dict[str, str] = {
     "offer_rejected": "offer rejected",
     "summit_round": "summit round",
     "mediator_press": "mediator presses",
+    "text_signed": "mediator's text signed",
     "agreement": "agreement",
     "declaration": "declaration",
     "blame": "blame",

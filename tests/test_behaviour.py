@@ -532,21 +532,53 @@ def test_beta_variant_evidence_counts(teaching: Scenario, sender: str, kind: str
 
 
 def test_two_threats_in_one_week_add_their_shifts_read_from_the_same_state(teaching: Scenario) -> None:
-    # bo and its hardliner both threaten; ada (stance .8) reads each against her trust at the
-    # start of the week: -1 * .3 * (1 + .5 * .8) = -.42 each, so -.84 in all
+    # bo and its hardliner both threaten; ada (stance .8) reads each against her trust at the start of the
+    # week: bo's threat -1 * .3 * (1 + .5 * .8) = -.42; the hardliner speaks for Beta with its weight
+    # omega = (1 - .45) * .5 = .275 (ODD 7.4), so -.42 * .275 = -.1155; -.5355 in all
     model = fresh(teaching)
     set_trust(model, "ada", "beta", 0.5)
     set_stance(model, "ada", 0.8)
     hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
+    assert float(model.state.omega[model.index_of[hawk]]) == pytest.approx(0.275, abs=1e-12)
     sigs = [Signal(sender=model.index_of[s], kind="threat", receiver=model.index_of["ada"]) for s in ("bo", hawk)]
     model._deliver(sigs, 0)
-    assert trust(model, "ada", "beta") == pytest.approx(_expit(-0.84), abs=1e-12)
-    rows = [e for e in model.events if e["kind"] == "threat"]
-    assert len(rows) == 2
-    for row in rows:  # each row reports its own effect from the week's starting belief
+    assert trust(model, "ada", "beta") == pytest.approx(_expit(-0.5355), abs=1e-12)
+    rows = {e["sender"]: e for e in model.events if e["kind"] == "threat"}
+    assert set(rows) == {"bo", hawk}
+    for row in rows.values():  # each row reports its own effect from the week's starting belief
         assert row["trust_before"] == pytest.approx(0.5, abs=1e-12)
-        assert row["trust_after"] == pytest.approx(_expit(-0.42), abs=1e-12)
-    assert rows[0]["trust_change"] == pytest.approx(rows[1]["trust_change"], abs=1e-15)
+    assert rows["bo"]["trust_after"] == pytest.approx(_expit(-0.42), abs=1e-12)
+    assert rows[hawk]["trust_after"] == pytest.approx(_expit(-0.1155), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("omega", "kind", "expected"),
+    [
+        # a threat from the hardliner at trust .5, ada's stance .8: -.42 * omega
+        (0.275, "threat", _expit(-0.42 * 0.275)),
+        (0.55, "threat", _expit(-0.42 * 0.55)),  # the faction has won influence: read twice as closely
+        (0.0, "threat", 0.5),  # a faction with no say says nothing about its side
+    ],
+)
+def test_a_factions_signal_moves_trust_by_its_weight(teaching: Scenario, omega: float, kind: str, expected: float) -> None:
+    model = fresh(teaching)
+    set_trust(model, "ada", "beta", 0.5)
+    set_stance(model, "ada", 0.8)
+    hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
+    model.state.omega[model.index_of[hawk]] = omega
+    send(model, hawk, kind, receiver="ada")
+    assert trust(model, "ada", "beta") == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_factions_forecast_of_trust_is_scaled_by_its_weight_and_a_leaders_is_not(teaching: Scenario) -> None:
+    from summitry.agents.policy import trust_voice
+
+    model = fresh(teaching)
+    voice = trust_voice(model)
+    hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
+    assert float(voice[model.index_of["bo"]]) == 1.0
+    assert float(voice[model.index_of[hawk]]) == pytest.approx(0.275, abs=1e-12)
+    assert float(voice[model.index_of["gil"]]) == 0.0  # third parties carry no side's type
 
 
 def test_delivery_order_within_a_week_does_not_change_trust(teaching: Scenario) -> None:

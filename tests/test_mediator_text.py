@@ -142,6 +142,11 @@ def test_the_text_is_signed_when_both_sides_take_it_though_each_refuses_the_othe
     refusals = events(model, "offer_rejected")
     assert sorted((e["sender"], e["receiver"]) for e in refusals) == [("kim", "trump"), ("trump", "kim")]
     assert not [e for e in refusals if e["sender"] == "rok"]
+    # the signed point is the mediator's text, and the log says so before the agreement
+    signed = events(model, "text_signed")
+    assert [(e["sender"], e["receiver"], e["detail"]) for e in signed] == [("rok", "trump", "d=0.40, r=0.30")]
+    kinds = [e["kind"] for e in model.events]
+    assert kinds.index("text_signed") == kinds.index("agreement") - 1
 
 
 def test_a_text_one_side_finds_not_worth_the_risk_is_refused_by_that_side_alone() -> None:
@@ -154,6 +159,7 @@ def test_a_text_one_side_finds_not_worth_the_risk_is_refused_by_that_side_alone(
     assert model.agreement is None
     from_rok = [e for e in events(model, "offer_rejected") if e["sender"] == "rok"]
     assert [(e["receiver"], e["detail"]) for e in from_rok] == [("kim", "d=0.40, r=0.30; not worth the risk: -0.02 against no deal")]
+    assert events(model, "text_signed") == []  # a refused text is not signed
 
 
 # ------------------------------------------------------------------ rounds and pressure
@@ -262,3 +268,23 @@ def test_a_mediated_scenario_round_trips_its_fields() -> None:
     assert (sc.summit.mediator, sc.summit.rounds) == ("rok", 3)
     model = DiplomacyModel(sc, seed=0)
     assert model.summit_mediator == model.index_of["rok"] and model.summit_rounds == 3
+
+
+def test_an_agreement_on_a_leaders_offer_is_not_logged_as_the_mediators_text() -> None:
+    model = with_mediator(p_blame=0.0)
+    q_us, q_text = at(model, 0.8, 0.3), at(model, 0.4, 0.3)
+    # the US offers its best point (0.6 to it), the DPRK accepts it (0.5), and both take the text (0.5 to each);
+    # of the accepted points the US offer has the larger joint utility
+    rig(model, {US: {q_us: 0.6, q_text: 0.5}, DPRK: {q_us: 0.5, q_text: 0.5}})
+    model.mediator_text = lambda gains: q_text  # type: ignore[method-assign]
+    model.joint_utility = lambda q: 1.0 if q == q_us else 0.0  # type: ignore[method-assign]
+    model._hold_summit(model.week)
+    assert isinstance(model.agreement, dict) and model.agreement["point"] == pytest.approx({"d": 0.8, "r": 0.3})
+    assert events(model, "text_signed") == []
+    # the same summit with the text the better point for both: the text is signed
+    model = with_mediator(p_blame=0.0)
+    rig(model, {US: {q_us: 0.5, q_text: 0.5}, DPRK: {q_us: 0.5, q_text: 0.5}})
+    model.mediator_text = lambda gains: q_text  # type: ignore[method-assign]
+    model.joint_utility = lambda q: 1.0 if q == q_text else 0.0  # type: ignore[method-assign]
+    model._hold_summit(model.week)
+    assert [e["detail"] for e in events(model, "text_signed")] == ["d=0.40, r=0.30"]

@@ -30,6 +30,7 @@ FOCUSED = (
     "test_summit_prospect.py",
     "test_summit_resolution.py",
     "test_mediator_text.py",
+    "test_behaviour.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -272,6 +273,22 @@ MUTANTS = [
     ),
     # the mediator's press relieving the side that refused its text instead of pressing it
     ("press-sign", "sim/engine/summit.py", "float(s.domestic[c]) + press)", "float(s.domestic[c]) - press)", "presses_the_side"),
+    # any signed point logged as the mediator's text
+    (
+        "text-signed-any-point",
+        "sim/engine/summit.py",
+        "if sm.text == q and not refused_text:",
+        "if not refused_text:",
+        "leaders_offer_is_not_logged",
+    ),
+    # a faction's signal read as if the leader had sent it (its voice, omega_k, ignored)
+    (
+        "faction-voice-ignored",
+        "sim/engine/delivery.py",
+        "voice = float(s.omega[sig.sender])",
+        "voice = 1.0 + 0.0 * float(s.omega[sig.sender])",
+        "factions_signal_moves_trust_by_its_weight",
+    ),
     # mediation as a no-op
     (
         "mediation-noop",

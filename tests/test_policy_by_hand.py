@@ -181,3 +181,26 @@ def test_choice_probabilities_follow_the_hand_values() -> None:
     below = policy.quantal_choice(eu[[i]], only[[i]], 5.0, np.array([p_none - 1e-9]))
     above = policy.quantal_choice(eu[[i]], only[[i]], 5.0, np.array([p_none + 1e-9]))
     assert (int(below[0]), int(above[0])) == (0, j)
+
+
+@pytest.mark.parametrize("implementation", ["fast", "reference"])
+def test_a_factions_threat_is_valued_with_its_voice(implementation: str) -> None:
+    """Alpha's hardliners (stance .8, side U) threaten Bo. The forecast trust loss is scaled by their weight omega
+    (ODD 7.4): dmu(omega) = expit(logit(.4) - .375 omega) - .4, so raising omega from 0 to .5 changes the threat's
+    EU by (1 - .8) disc theta_T dmu(.5) = .2 disc (expit(logit(.4) - .1875) - .4) = .2 disc (.355955 - .4) = .2 disc (-.044045), and nothing
+    else in the threat's EU moves (its effects hit Beta, whose weights are unchanged)."""
+    compute = policy.expected_utilities if implementation == "fast" else policy.expected_utilities_reference
+    values = []
+    for omega in (0.0, 0.5):
+        model = handmade(False)
+        hawks = model.index_of["alpha-hawks"]
+        model.state.stance[hawks] = 0.8
+        model.state.omega[hawks] = omega
+        eu, feasible = compute(model)
+        j = model.kinds.index("threat") + 1
+        assert feasible[hawks, j]
+        values.append(float(eu[hawks, j]))
+        disc = float(policy.patience_discount(model)[hawks])
+    dmu = expit(logit(BO_TRUST) - 0.375 * 0.5) - BO_TRUST
+    assert round(dmu, 6) == -0.044045
+    assert values[1] - values[0] == pytest.approx(0.2 * disc * dmu, abs=1e-12)

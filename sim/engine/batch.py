@@ -60,6 +60,11 @@ class Shift:
         return 0.0, 0.0, 0.0
 
 
+SharedKey = tuple[str, int, bool, int]
+"""(kind, sender's side, sent by a leader in its own name, the sending faction's row or -1 for a leader): signals
+with the same key shift every updater alike in a week (a faction's shift is scaled by its own weight, ODD 7.4)."""
+
+
 class DeliveryBatch:
     """Collects a week's trust shifts and stance nudges; :meth:`apply` moves the state once."""
 
@@ -69,14 +74,14 @@ class DeliveryBatch:
         self.beta_b = beta_b
         self.use_beta = use_beta
         self.beta_w = beta_w
-        self.groups: dict[tuple[str, int, bool], Shift] = {}
+        self.groups: dict[SharedKey, Shift] = {}
         self.extra: list[Shift] = []
         self.seen: dict[tuple[int, int, float, float, float], float] = {}  # the model's trust reads, by key
         # uniform stance nudges of the week (the same input for every member of a side's roles), counted
         self.nudges: dict[tuple[int, int, float], int] = {}
         self.nudge_of: dict[tuple[int, int, float], tuple[IntArray, FloatArray]] = {}
 
-    def shared(self, key: tuple[str, int, bool]) -> Shift | None:
+    def shared(self, key: SharedKey) -> Shift | None:
         return self.groups.get(key)
 
     def make(self, rows: IntArray, col: int, shift: FloatArray, evidence: FloatArray | None) -> Shift:
@@ -93,7 +98,7 @@ class DeliveryBatch:
             meter = float(np.abs(tr.expit(after) - tr.expit(before)).sum())
         return Shift(rows=rows, col=col, logit=np.asarray(shift, dtype=float), alpha=alpha, beta=beta, meter=meter)
 
-    def add_shared(self, key: tuple[str, int, bool], shift: Shift) -> None:
+    def add_shared(self, key: SharedKey, shift: Shift) -> None:
         self.groups[key] = shift
 
     def add_single(self, shift: Shift) -> None:

@@ -334,7 +334,8 @@ class SignalDelivery:
         # trust: everyone outside the sender's side updates its belief in that side
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             batch = self._batch
-            key = (self._kind_name[id(kind)], sender_side, bool(self.is_leader[sig.sender]) and not as_part)
+            by_leader = bool(self.is_leader[sig.sender])
+            key = (self._kind_name[id(kind)], sender_side, by_leader and not as_part, -1 if by_leader else sig.sender)
             shared = batch.shared(key) if batch is not None else None
             if shared is None:
                 updaters = np.flatnonzero(self.side_of != sender_side)
@@ -357,6 +358,11 @@ class SignalDelivery:
                 else:
                     shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
                     evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
+                if not by_leader:
+                    # a faction speaks for its side as far as it has a say (agents.policy.trust_voice)
+                    voice = float(s.omega[sig.sender])
+                    shift = shift * voice
+                    evidence = evidence * voice
                 if batch is None:
                     self._shift_trust(updaters, sender_side, shift, evidence)
                 else:

@@ -315,6 +315,8 @@ class SummitProcess:
             if cls is not None:
                 self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
                 sm.results.append(f"agreement:{cls}")
+                if sm.text == q and not refused_text:  # the point signed is the mediator's text
+                    self._log(t, "text_signed", self.actor_ids[self.summit_mediator], names[0], "summit", detail=self._describe_point(q))
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 self._success(t, declaration=False)
                 return
@@ -386,6 +388,7 @@ class SummitProcess:
                 accepted.append(q)
         refused_text: set[int] = set()
         text = self.mediator_text(gains)
+        self.summit.text = text
         if text is not None:
             refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
             if not refused_text:

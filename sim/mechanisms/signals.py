@@ -45,6 +45,7 @@ SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
         "summit_round",
         "offer_rejected",
         "mediator_press",
+        "text_signed",
     }
 )
 OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
@@ -473,6 +474,7 @@ EVENT_SENTENCES: dict[str, str] = {
     "offer_rejected": "{receiver} rejects {sender}'s offer at the summit ({detail})",
     "summit_round": "Round {detail} of the summit between {sender} and {receiver}",
     "mediator_press": "{sender} presses {receiver} to take its text (domestic pressure +{detail})",
+    "text_signed": "The sides sign {sender}'s text at the summit ({detail})",
     "escalation": "The crisis escalates: {detail}",
     "blame": "{sender} blames {receiver} for the failed summit; its influence is halved",
     "shock": "{detail}",

@@ -25,6 +25,7 @@ ENGINE_KINDS: frozenset[str] = frozenset(
         "offer_rejected",
         "summit_round",
         "mediator_press",
+        "text_signed",
         "agreement",
         "declaration",
         "blame",
