@@ -85,9 +85,14 @@ def _trust_shift(model: DiplomacyModel, kind: SignalKind, x_receiver: FloatArray
 
 
 def _effect_forecast(
-    model: DiplomacyModel, kind: SignalKind, own: NDArray[np.int64], recv: NDArray[np.int64], omega_by_role: Any
+    model: DiplomacyModel, kind: SignalKind, own: NDArray[np.int64], recv: NDArray[np.int64], omega_by_role: Any, stance_mass: Any
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(dZ, dP on the receiver, dE) forecast from a kind's effects, per agent."""
+    """(dZ, dP on the receiver, dE) forecast from a kind's effects, per agent.
+
+    ``omega_by_role`` and ``stance_mass`` give the weight of the members an
+    effect can move (:meth:`DiplomacyModel.omega_by_role`): a stance effect
+    moves only thresholds that follow stance.
+    """
     s = model.state
     p = model.params
     N = own.size
@@ -98,10 +103,10 @@ def _effect_forecast(
     for eff in kind.effects:
         side = own if eff.who == "sender" else recv
         roles = eff.roles
-        mass = omega_by_role(side, roles)
         d = eff.delta
         spec = EFFECTS[eff.var]
         rule = spec.forecast
+        mass = (stance_mass if rule == "stance" else omega_by_role)(side, roles)
         if rule == "stance":
             dz += -p.alpha_x * d * mass
         elif rule in ("threshold", "demand"):
@@ -191,6 +196,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     active_pledge = {pl.side for pl in model.pledges if pl.active}
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
+    obr_stance = model.omega_by_role(stance_moved=True)
     voice = trust_voice(model)
     prospect = model.summit_prospect()
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
@@ -207,9 +213,9 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         for part in kind.parts:
             shift = shift + _trust_shift(model, model.catalogue[part], x[rl], audience)
         dmu = np.where(in_side, tr.expit(tr.logit(base) + shift * voice) - base, 0.0)
-        dz, dp, de = _effect_forecast(model, kind, own, recv, obr)
+        dz, dp, de = _effect_forecast(model, kind, own, recv, obr, obr_stance)
         for part in kind.parts:
-            a, b, c = _effect_forecast(model, model.catalogue[part], own, recv, obr)
+            a, b, c = _effect_forecast(model, model.catalogue[part], own, recv, obr, obr_stance)
             dz, dp, de = dz + a, dp + b, de + c
         val = valence(kind)
         if kind.parts:
@@ -423,17 +429,12 @@ class PolicyTables:
         self.roles = [*sorted(model.role_masks), "*"]
         role_col = {r: i for i, r in enumerate(self.roles)}
         R = len(self.roles)
-        self.pos = np.zeros((N, K))
-        self.neg = np.zeros((N, K))
-        self.sep = np.zeros((N, K))
-        self.dz_own = np.zeros((K, R))
-        self.dz_recv = np.zeros((K, R))
-        self.dz_static = np.zeros((N, K))
-        self.sanc_own = np.zeros((N, K))
-        self.sanc_recv = np.zeros((N, K))
-        self.dp_static = np.zeros((N, K))
-        self.dp_sanc = np.zeros((N, K))
-        self.de = np.zeros((N, K))
+        self.pos, self.neg, self.sep = (np.zeros((N, K)) for _ in range(3))
+        # per (kind, role): zone effects times the role's mass; the _x tables hold stance effects, whose mass counts
+        # only members whose thresholds follow stance
+        self.dz_own, self.dz_recv, self.dz_own_x, self.dz_recv_x = (np.zeros((K, R)) for _ in range(4))
+        self.dz_static, self.sanc_own, self.sanc_recv = (np.zeros((N, K)) for _ in range(3))
+        self.dp_static, self.dp_sanc, self.de = (np.zeros((N, K)) for _ in range(3))
         w = model.pressure_weights
         for j, kd in enumerate(kinds):
             recv = self.recv[:, j]
@@ -458,8 +459,9 @@ class PolicyTables:
                     spec = EFFECTS[eff.var]
                     rule = spec.forecast
                     if rule == "stance":
+                        table_x = self.dz_own_x if mine else self.dz_recv_x
                         for c in cols:
-                            table[j, c] += -p.alpha_x * d
+                            table_x[j, c] += -p.alpha_x * d
                     elif rule == "threshold":
                         for c in cols:
                             table[j, c] += -d
@@ -507,13 +509,13 @@ class PolicyTables:
         self.summit_side = np.isin(side, model.summit_sides)
         self._group_cache: list[_Group] | None = None
 
-    def _mass(self, model: DiplomacyModel) -> FloatArray:
-        """Total omega of each (side, role) and of each side (last column), one bincount."""
+    def _mass(self, model: DiplomacyModel, stance_moved: bool = False) -> FloatArray:
+        """The weight an effect can move (as :meth:`DiplomacyModel.omega_by_role`) of each (side, role) and of each side
+        (last column), one bincount."""
         C, R = len(model.side_ids), len(self.roles)
-        by_role: FloatArray = (
-            np.bincount(self.side_role, weights=model.state.omega[self.members], minlength=C * R).astype(float).reshape(C, R)
-        )
-        by_role[:, -1] = np.bincount(self.member_side, weights=model.state.omega[self.members], minlength=C)
+        weight = model.state.omega * model.limit_share * (model.stance_shift if stance_moved else 1.0)
+        by_role: FloatArray = np.bincount(self.side_role, weights=weight[self.members], minlength=C * R).astype(float).reshape(C, R)
+        by_role[:, -1] = np.bincount(self.member_side, weights=weight[self.members], minlength=C)
         return by_role
 
     def _groups(self, model: DiplomacyModel) -> list[_Group]:
@@ -540,9 +542,10 @@ class PolicyTables:
         p = model.params
         mu = model.trust_matrix()
         M = self._mass(model)
+        Mx = self._mass(model, stance_moved=True)
         out = []
         for g in self._groups(model):
-            value, f = _compute_group(model, self, g, mu, M)
+            value, f = _compute_group(model, self, g, mu, M, Mx)
             eu = np.empty((g.rows.size, g.cols.size + 1))
             eu[:, 0] = p.activity
             eu[:, 1:] = value
@@ -598,6 +601,8 @@ class _Group:
         col = {
             "dz_own": t.dz_own[cols],
             "dz_recv": t.dz_recv[cols],
+            "dz_own_x": t.dz_own_x[cols],
+            "dz_recv_x": t.dz_recv_x[cols],
             "valence": t.valence[cols],
             "concil": t.concil[cols],
             "summit": {a: m[cols] for a, m in t.summit.items()},
@@ -625,7 +630,9 @@ class _Group:
         )
 
 
-def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatArray, M: FloatArray) -> tuple[FloatArray, BoolArray]:
+def _compute_group(
+    model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatArray, M: FloatArray, Mx: FloatArray
+) -> tuple[FloatArray, BoolArray]:
     s = model.state
     p = model.params
     rows, own, recv, in_side, tb, col = g.rows, g.own, g.recv, g.in_side, g.tables, g.col
@@ -638,7 +645,9 @@ def _compute_group(model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatA
     dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - s.leak
     # M holds one row per side: combine the (few) sides with the kinds first, then gather
-    dz = (M @ col["dz_own"].T)[own] + np.einsum("cr,kr->ck", M, col["dz_recv"])[recv, np.arange(recv.shape[1])[None, :]] + tb["dz_static"]
+    ks = np.arange(recv.shape[1])[None, :]
+    dz = (M @ col["dz_own"].T)[own] + np.einsum("cr,kr->ck", M, col["dz_recv"])[recv, ks] + tb["dz_static"]
+    dz = dz + (Mx @ col["dz_own_x"].T)[own] + np.einsum("cr,kr->ck", Mx, col["dz_recv_x"])[recv, ks]
     dz = dz + tb["sanc_own"] * keep[own][:, None] + tb["sanc_recv"] * keep[recv]
     dp = tb["dp_static"] + tb["dp_sanc"] * keep[recv]
     rr = rows[:, None]

@@ -10,6 +10,7 @@ from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms.effects import EFFECT_VARS, EFFECTS, PRESSURE_CHANNEL
 from summitry.sim.mechanisms.signals import SignalKind
 from summitry.sim.scenario.document import ScenarioError, load_scenario, validate_data
+from tests.strategies import edited, member
 
 
 def _kind(var: str, who: str = "receiver", delta: float = 0.2, roles: list[str] | None = None) -> SignalKind:
@@ -33,7 +34,7 @@ def model() -> DiplomacyModel:
 def _forecast(model: DiplomacyModel, kind: SignalKind) -> tuple[float, float, float]:
     """The forecast for the US leader sending ``kind`` to Kim (own side 0, receiving side 1)."""
     own, recv = np.array([0]), np.array([1])
-    dz, dp, de = _effect_forecast(model, kind, own, recv, model.omega_by_role())
+    dz, dp, de = _effect_forecast(model, kind, own, recv, model.omega_by_role(), model.omega_by_role(stance_moved=True))
     return float(dz[0]), float(dp[0]), float(de[0])
 
 
@@ -66,6 +67,28 @@ def test_stance_and_threshold_effects_move_the_zone_by_the_roles_influence(model
     assert dz_thr == pytest.approx(-0.2 * hl)
     dz_dem, _, _ = _forecast(model, _kind("demand"))
     assert dz_dem == pytest.approx(-0.2)  # a demand narrows the zone one for one, whoever holds it
+
+
+def test_stance_effects_skip_stated_thresholds_and_limits_shrink_what_an_effect_widens() -> None:
+    """The DPRK's hardliners (the UFD) state their threshold outright (``stance_shift: false``) and the army (KPA)
+    states a bound d <= 0.5 (11 of the 21 d-columns of the 21 x 21 grid: a share of 11/21). A stance effect on
+    hardliners and military then moves only the army's threshold, times its share; a threshold effect moves both,
+    the army's times its share."""
+
+    def edit(data: dict) -> None:
+        member(data, "ufd")["acceptance"]["stance_shift"] = False
+        member(data, "kpa")["acceptance"]["bounds"] = {"d": [0.0, 0.5]}
+
+    m = DiplomacyModel(edited("hanoi-2019", edit), seed=0)
+    p = m.params
+    ufd, kpa = m.index_of["ufd"], m.index_of["kpa"]
+    w_ufd, w_kpa = float(m.state.omega[ufd]), float(m.state.omega[kpa])
+    assert float(m.limit_share[kpa]) == pytest.approx(11 / 21) and float(m.limit_share[ufd]) == 1.0
+    roles = ["hardliner", "military"]
+    dz, _, _ = _forecast(m, _kind("stance", roles=roles))
+    assert dz == pytest.approx(-p.alpha_x * 0.2 * w_kpa * 11 / 21, abs=1e-12)
+    dz, _, _ = _forecast(m, _kind("threshold", roles=roles))
+    assert dz == pytest.approx(-0.2 * (w_ufd + w_kpa * 11 / 21), abs=1e-12)
 
 
 def test_sanctions_hostility_and_credit(model: DiplomacyModel) -> None:

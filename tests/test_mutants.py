@@ -281,12 +281,27 @@ MUTANTS = [
         "if not refused_text:",
         "leaders_offer_is_not_logged",
     ),
+    # the dZ forecast: a stance effect counting members whose thresholds do not follow stance; stated limits ignored
+    (
+        "stance-mass-all-members",
+        "sim/engine/model.py",
+        "weight = s.omega * self.limit_share * (self.stance_shift if stance_moved else 1.0)",
+        "weight = s.omega * self.limit_share * (1.0 if stance_moved else 1.0)",
+        "stance_effects_skip",
+    ),
+    (
+        "limit-share-ignored",
+        "sim/engine/model.py",
+        "weight = s.omega * self.limit_share * (",
+        "weight = s.omega * 1.0 * (",
+        "stance_effects_skip",
+    ),
     # a faction's signal read as if the leader had sent it (its voice, omega_k, ignored)
     (
         "faction-voice-ignored",
         "sim/engine/delivery.py",
-        "voice = float(s.omega[sig.sender])",
-        "voice = 1.0 + 0.0 * float(s.omega[sig.sender])",
+        "return 1.0 if by_leader else float(self.state.omega[sender])",
+        "return 1.0 if by_leader else 1.0 + 0.0 * float(self.state.omega[sender])",
         "factions_signal_moves_trust_by_its_weight",
     ),
     # mediation as a no-op

@@ -286,6 +286,10 @@ class SignalDelivery:
         self._vindication += np.where(inside & self.hawkish, acc[1, side], 0.0) + np.where(inside & self.dovish, acc[2, side], 0.0)
         acc[:] = 0.0
 
+    def _voice(self: DiplomacyModel, sender: int, by_leader: bool) -> float:
+        """How much a signal of ``sender`` says about its side's type: 1 for a leader, a faction's weight omega_k."""
+        return 1.0 if by_leader else float(self.state.omega[sender])
+
     def _receiver_trust(self: DiplomacyModel, sig: Signal) -> float:
         """The receiver's trust in the sender's side (NaN when either is not a side's member)."""
         side_py = self._side_py
@@ -358,11 +362,9 @@ class SignalDelivery:
                 else:
                     shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
                     evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
-                if not by_leader:
-                    # a faction speaks for its side as far as it has a say (agents.policy.trust_voice)
-                    voice = float(s.omega[sig.sender])
-                    shift = shift * voice
-                    evidence = evidence * voice
+                # a faction speaks for its side as far as it has a say (ODD 7.4; agents.policy.trust_voice)
+                voice = self._voice(sig.sender, by_leader)
+                shift, evidence = shift * voice, evidence * voice
                 if batch is None:
                     self._shift_trust(updaters, sender_side, shift, evidence)
                 else:

@@ -360,6 +360,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, mes
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         # (actors, grid) mask of the points within each member's stated limits; None when nobody states any (ODD 7.1)
         self.limits = limits_matrix(self.grid, dims, self.limit_specs)
+        # the share of the issue grid within each member's stated limits (1 without limits): how much of a lowered
+        # threshold can widen the zone (the decision rule's dZ forecast, ODD 7.16)
+        self.limit_share = np.ones(len(self.actor_ids)) if self.limits is None else self.limits.mean(axis=1).astype(float)
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
 
     def _build_summit(self, side_index: dict[str, int]) -> None:
@@ -584,14 +587,20 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, mes
         s = int(self.side_of[sig.receiver])
         return [s] if s >= 0 else []
 
-    def omega_by_role(self) -> Any:
-        """A function (side array, roles) -> total omega of those roles on each side."""
+    def omega_by_role(self, stance_moved: bool = False) -> Any:
+        """A function (side array, roles) -> the weight of those roles on each side whose thresholds an effect can move.
+
+        Each member counts with omega times the share of the grid inside its
+        stated limits (:attr:`limit_share`); with ``stance_moved`` only members
+        whose threshold moves with their stance count (``stance_shift``).
+        """
         s = self.state
         C = len(self.side_ids)
+        weight = s.omega * self.limit_share * (self.stance_shift if stance_moved else 1.0)
         table: dict[str, FloatArray] = {}
         for r in self.role_masks:
-            table[r] = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == r].sum() for c in range(C)])
-        total = np.array([s.omega[self.members[c]].sum() for c in range(C)])
+            table[r] = np.array([weight[self.members[c]][self.roles[self.members[c]] == r].sum() for c in range(C)])
+        total = np.array([weight[self.members[c]].sum() for c in range(C)])
         zeros = np.zeros(C)
 
         def mass(side: IntArray, roles: list[str] | None) -> FloatArray:
