@@ -43,6 +43,16 @@ if TYPE_CHECKING:
     from summitry.sim.engine.model import DiplomacyModel
 
 
+def _acceptance(acc: Any) -> dict[str, Any]:
+    """A member's acceptance numbers as the build's row keys: g, b0, whether b follows stance, its stated limits."""
+    return dict(g=acc.concession_weight, b0=acc.threshold, shift=acc.stance_shift, limits=limit_spec(acc))
+
+
+def _traits(traits: Any, patience: float) -> dict[str, float]:
+    """An actor's traits as the build's row keys (a faction's patience is its own field, not a trait)."""
+    return dict(iota=traits.impulsiveness, psi=traits.ego, zeta=traits.risk_tolerance, delta=patience)
+
+
 class ModelBuild:
     """The build steps of a run, as methods of the model (see the module docstring)."""
 
@@ -79,81 +89,59 @@ class ModelBuild:
         sides: list[int] = []
         roles: list[str] = []
         rows: list[dict[str, Any]] = []
+
+        def add(actor: Any, side: int, role: str, default_lam: float, **row: Any) -> None:
+            ids.append(actor.id)
+            names.append(actor.name)
+            sides.append(side)
+            roles.append(role)
+            lam = actor.susceptibility if actor.susceptibility is not None else default_lam
+            rows.append(dict(x=actor.stance, lam=lam, **row))
+
         for sid, side in sc.sides.items():
             c = side_index[sid]
             L = side.leader
-            ids.append(L.id)
-            names.append(L.name)
-            sides.append(c)
-            roles.append("leader")
-            lam = L.susceptibility if L.susceptibility is not None else p.susceptibility_leader
-            rows.append(
-                dict(
-                    x=L.stance,
-                    lam=lam,
-                    omega=L.self_weight if side.factions else 1.0,
-                    g=L.acceptance.concession_weight,
-                    b0=L.acceptance.threshold,
-                    eps=0.0,
-                    H=0.0,
-                    iota=L.traits.impulsiveness,
-                    psi=L.traits.ego,
-                    zeta=L.traits.risk_tolerance,
-                    delta=L.traits.patience,
-                    trust=L.trust,
-                    shift=L.acceptance.stance_shift,
-                    limits=limit_spec(L.acceptance),
-                )
+            add(
+                L,
+                c,
+                "leader",
+                p.susceptibility_leader,
+                omega=L.self_weight if side.factions else 1.0,
+                **_acceptance(L.acceptance),
+                eps=0.0,
+                H=0.0,
+                **_traits(L.traits, L.traits.patience),
+                trust=L.trust,
             )
             for f in side.factions:
-                ids.append(f.id)
-                names.append(f.name)
-                sides.append(c)
-                roles.append(f.role)
-                default_lam = p.susceptibility_hawks if f.role in HAWKISH_ROLES else p.susceptibility_doves
-                lam = f.susceptibility if f.susceptibility is not None else default_lam
-                rows.append(
-                    dict(
-                        x=f.stance,
-                        lam=lam,
-                        omega=(1 - L.self_weight) * f.influence,
-                        g=f.acceptance.concession_weight,
-                        b0=f.acceptance.threshold,
-                        eps=f.erosion_belief,
-                        H=f.horizon,
-                        iota=f.traits.impulsiveness,
-                        psi=f.traits.ego,
-                        zeta=f.traits.risk_tolerance,
-                        delta=f.patience,
-                        shift=f.acceptance.stance_shift,
-                        limits=limit_spec(f.acceptance),
-                        trust=f.trust or L.trust,
-                        veto=f.veto,
-                    )
+                add(
+                    f,
+                    c,
+                    f.role,
+                    p.susceptibility_hawks if f.role in HAWKISH_ROLES else p.susceptibility_doves,
+                    omega=(1 - L.self_weight) * f.influence,
+                    **_acceptance(f.acceptance),
+                    eps=f.erosion_belief,
+                    H=f.horizon,
+                    **_traits(f.traits, f.patience),
+                    trust=f.trust or L.trust,
+                    veto=f.veto,
                 )
         self.tp_index: dict[int, int] = {}
         for m, t in enumerate(sc.third_parties):
             self.tp_index[len(ids)] = m
-            ids.append(t.id)
-            names.append(t.name)
-            sides.append(-1)
-            roles.append(t.role)
-            lam = t.susceptibility if t.susceptibility is not None else p.susceptibility_leader
-            rows.append(
-                dict(
-                    x=t.stance,
-                    lam=lam,
-                    omega=0.0,
-                    g=1.0,
-                    b0=0.0,
-                    eps=0.0,
-                    H=0.0,
-                    iota=t.traits.impulsiveness,
-                    psi=t.traits.ego,
-                    zeta=t.traits.risk_tolerance,
-                    delta=t.traits.patience,
-                    trust=t.trust,
-                )
+            add(
+                t,
+                -1,
+                t.role,
+                p.susceptibility_leader,
+                omega=0.0,
+                g=1.0,
+                b0=0.0,
+                eps=0.0,
+                H=0.0,
+                **_traits(t.traits, t.traits.patience),
+                trust=t.trust,
             )
         return ids, names, sides, roles, rows
 
