@@ -114,10 +114,10 @@ def test_install_puts_everything_under_one_summitry_namespace(installed: tuple[P
 def test_openai_agents_and_summitry_agents_import_side_by_side(installed: tuple[Path, Path, dict[str, str]]) -> None:
     env_dir, elsewhere, env = installed
     program = (
-        "import importlib.util, json, agents, summitry.agents, summitry.sim.engine.model;"
+        "import importlib.util, json, agents, summitry.agents, summitry.sim.engine.build;"
         "print(json.dumps({'agents': agents.__file__, 'runner': hasattr(agents, 'Runner'), 'leader': hasattr(agents, 'Leader'),"
         "'ours': summitry.agents.__file__, 'ours_leader': summitry.agents.Leader.__module__, 'ours_runner': hasattr(summitry.agents, 'Runner'),"
-        "'model_uses': summitry.sim.engine.model.Leader is summitry.agents.Leader,"
+        "'model_uses': summitry.sim.engine.build.Leader is summitry.agents.Leader,"
         "'top': [n for n in ('sim', 'dashboard') if importlib.util.find_spec(n)]}))"
     )
     r = subprocess.run(
@@ -131,7 +131,7 @@ def test_openai_agents_and_summitry_agents_import_side_by_side(installed: tuple[
     assert seen["runner"] is True and seen["leader"] is False
     assert Path(seen["ours"]) == site / "summitry" / "agents" / "__init__.py"
     assert seen["ours_leader"] == "summitry.agents.leader" and seen["ours_runner"] is False
-    assert seen["model_uses"] is True
+    assert seen["model_uses"] is True  # the engine builds its leaders from summitry.agents (sim/engine/build.py)
     assert seen["top"] == []  # no top-level sim or dashboard
 
 
