@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
 from summitry.sim.cli.shared import check_executor, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_output_path
@@ -119,12 +119,12 @@ def calibrate_cmd(
             help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a handful of the most influential model parameters).",
         ),
     ] = None,
-    executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
-    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    address: Address = None,
+    tls_ca_file: TlsCaFile = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[

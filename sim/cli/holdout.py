@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
+from summitry.sim.cli.help_texts import Workers
 from summitry.sim.cli.shared import stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir
@@ -42,7 +43,7 @@ def holdout_cmd(
     runs: Annotated[int, typer.Option("--runs", help="Scoring runs under each of prior, posterior and defaults.", min=2)] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fit, the draws and the scoring runs.", min=0)] = 0,
     executor: Annotated[str, typer.Option("--executor", help="local (processes) or serial.")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
+    workers: Workers = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a holdout whose fit stopped (Ctrl-C, a kill), with the same options.")
     ] = False,

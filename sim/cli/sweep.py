@@ -16,7 +16,7 @@ from rich.progress import TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
 from summitry.sim.cli.shared import check_executor, interrupted
 from summitry.sim.labels import METRIC_LABELS, outcome_label
 from summitry.sim.outputs import check_out_dir
@@ -29,12 +29,12 @@ def register(app: typer.Typer) -> None:
 def sweep_cmd(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML).")],
     out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
-    executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
-    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    address: Address = None,
+    tls_ca_file: TlsCaFile = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
 ) -> None:
     """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet.
