@@ -171,15 +171,8 @@ def calibrate_cmd(
     else:
         given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
         run = calibrate_rejection_cmd
-    run(
-        scenarios[0],
-        out,
-        parameters,
-        given,
-        run_on,
-        backtest_runs=200 if backtest_runs is None else backtest_runs,
-        ppc_runs=100 if ppc_runs is None else ppc_runs,
-    )
+    defaults = {"backtest_runs": 200 if backtest_runs is None else backtest_runs, "ppc_runs": 100 if ppc_runs is None else ppc_runs}
+    run(scenarios[0], out, parameters, given, run_on, **defaults)
 
 
 def calibrate_rejection_cmd(
