@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
 from summitry.sim.atomic import write_atomically
@@ -125,6 +124,8 @@ def progress_bar(
     (a field template such as ``"{task.fields[outcomes]}"``) comes last and is
     the one cut short when the line is too long.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # lazy: ~5 ms of --help
+
     columns: list[Any] = [
         TextColumn(f"[bold]{label}"),
         MofNCompleteColumn(),

@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
-from rich.progress import TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -33,6 +32,8 @@ def stage_progress() -> Iterator[Any]:
     plain lines instead: one when a stage starts, one at every tenth of it and
     one when it ends, so a long backtest is never silent until it finishes.
     """
+    from rich.progress import TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
+
     if not cli.err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1":
         yield cli.plain_progress(cli.err)
         return

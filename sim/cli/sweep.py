@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from summitry.sim import cli
@@ -44,6 +43,8 @@ def sweep_cmd(
     it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
     with --tls-key when the scheduler asks for client certificates).
     """
+    from rich.progress import TextColumn, TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
+
     from summitry.sim.experiments.executors import dask_security, make_executor  # lazy: multiprocessing; a fast --help
     from summitry.sim.experiments.spec import load_spec  # lazy: pandas, pyarrow; a fast --help
     from summitry.sim.experiments.sweep import run_sweep  # lazy: the engine (numpy, mesa); a fast --help
