@@ -47,6 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check sim agents dashboard tests benchmarks tools
 	$(VENV)/bin/ruff format --check sim agents dashboard tests benchmarks tools
 	$(VENV)/bin/lint-imports
+	$(PY) tools/function_imports.py
 
 typecheck: install
 	$(VENV)/bin/mypy

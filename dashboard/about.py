@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dash import Dash, html
+from flask import Response, abort
+from markdown_it import MarkdownIt
 
+from summitry.sim import figures as F
 from summitry.sim.labels import MODE_HELP, kind_label
 
 DOCS_ROUTE = "/docs/ODD"
@@ -27,7 +31,6 @@ def odd_file() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
     if checkout.is_file() and (checkout.parent.parent / "pyproject.toml").is_file():
         return checkout
-    from importlib import resources
 
     installed = resources.files("summitry.dashboard") / "docs" / "ODD.md"
     return installed if isinstance(installed, Path) else Path(str(installed))
@@ -140,8 +143,6 @@ def odd_link(heading: str, prefix: str = "") -> str:
 
 def signal_classes() -> dict[str, list[str]]:
     """Kinds of the default catalogue by the class the network draws them in (conciliatory, hostile, neutral)."""
-    from summitry.sim import figures as F
-
     out: dict[str, list[str]] = {c: [] for c in F.SIGNAL_CLASSES}
     for kind in F._default_catalogue():
         out[F._signal_class(kind)].append(kind)
@@ -150,8 +151,6 @@ def signal_classes() -> dict[str, list[str]]:
 
 def signal_legend(detailed: bool = False) -> html.Div:
     """The colours of the network's signal arrows and what each class of signal does; with ``detailed``, its kinds."""
-    from summitry.sim import figures as F
-
     classes = signal_classes()
     items = []
     for cls in F.SIGNAL_CLASSES:
@@ -212,8 +211,6 @@ def about_panel(prefix: str = "") -> html.Div:
 
 @functools.lru_cache(maxsize=1)
 def _render_odd(mtime_ns: int) -> str:
-    from markdown_it import MarkdownIt
-
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse(ODD_FILE.read_text(encoding="utf-8"))
     for i, tok in enumerate(tokens):
@@ -231,7 +228,6 @@ def _render_odd(mtime_ns: int) -> str:
 
 def register_docs(app: Dash) -> None:
     """Serve the ODD description at :data:`DOCS_ROUTE` (404 when the docs are not installed beside the code)."""
-    from flask import Response, abort
 
     @app.server.route(app.config.requests_pathname_prefix.rstrip("/") + DOCS_ROUTE)
     def _odd() -> Any:

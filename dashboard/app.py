@@ -12,7 +12,10 @@ missing, the URL callback draws it instead.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from dash import Dash, html
 from dash.exceptions import DependencyException
+from flask import abort, has_request_context, request
 
 from summitry.dashboard.about import register_docs
 from summitry.dashboard.cache import LRUCache
@@ -28,6 +32,9 @@ from summitry.dashboard.layout import build_layout
 from summitry.dashboard.security import LOOPBACK_NAMES, harden
 from summitry.dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, UploadStore
 from summitry.dashboard.style import index_page
+from summitry.sim.errors import ScenarioError
+from summitry.sim.scenario.document import load_scenario_text
+from summitry.sim.scenario.loading import read_text
 
 #: The scenario the dashboard opens on.
 DEFAULT_SCENARIO = "singapore-2018"
@@ -39,8 +46,6 @@ log = logging.getLogger(__name__)
 
 def _page_query() -> str | None:
     """The query string of the page asking for its layout (from the Referer header), if known."""
-    from flask import has_request_context, request
-
     if not has_request_context() or not request.referrer:
         return None
     parts = urlsplit(request.referrer)
@@ -51,10 +56,6 @@ def _page_query() -> str | None:
 
 def _private_upload_dir() -> Path:
     """A fresh upload directory for this server (mode 0700), removed when the process exits normally or on SIGTERM."""
-    import atexit
-    import shutil
-    import tempfile
-
     directory = Path(tempfile.mkdtemp(prefix="summitry-uploads-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory
@@ -65,10 +66,6 @@ def read_scenario_file(path: Path) -> tuple[str, str]:
 
     Raises ScenarioError (file:line: field: problem) when the file cannot be read or is not a valid scenario.
     """
-    from summitry.sim.errors import ScenarioError
-    from summitry.sim.scenario.document import load_scenario_text
-    from summitry.sim.scenario.loading import read_text
-
     text = read_text(path, "scenario", ScenarioError)
     load_scenario_text(text, str(path))
     return text, path.name
@@ -127,8 +124,6 @@ def create_app(
     @app.server.before_request
     def _no_dev_tools() -> Any:
         """Dash always serves ``/_reload-hash`` (hot reload's poll, listing the loaded packages): not without dev tools."""
-        from flask import abort, request
-
         if request.path == reload_route and not app._dev_tools.get("hot_reload"):  # type: ignore[attr-defined]
             abort(404)
         return None

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from summitry.sim.scenario.overrides import load_params_file
+from summitry.sim.errors import InputError
+from summitry.sim.experiments.provenance import badge_text, read_provenance
+from summitry.sim.scenario.overrides import canonical, load_params_file, parameter_value
 
 
 def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float], ref: str | None = None) -> str:
@@ -18,7 +20,7 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
     >>> dashboard_url("127.0.0.1", 8050, "teaching", {"kappa": 3})
     'http://127.0.0.1:8050/?scenario=teaching&seed=0&step=0&parameters.kappa=3'
     """
-    from summitry.dashboard.callbacks import build_query
+    from summitry.dashboard.callbacks import build_query  # lazy: Dash and plotly; `summitry --help` imports this module
 
     canon = canonical_values(scenario, overrides)
     return f"http://{host}:{port}/" + build_query({"scenario": ref or scenario, "seed": 0, "mode": None, "overrides": canon}, 0)
@@ -26,8 +28,7 @@ def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, floa
 
 def canonical_values(scenario: str, overrides: dict[str, float]) -> dict[str, float | int]:
     """The overrides by canonical path, as the scenario reads them (whole numbers as int): as the dashboard's URL carries them."""
-    from summitry.sim.scenario.document import load_scenario
-    from summitry.sim.scenario.overrides import canonical, parameter_value
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     sc = load_scenario(scenario, {k: str(v) for k, v in overrides.items()}) if overrides else load_scenario(scenario)
     canon = {canonical(sc, k): parameter_value(sc, canonical(sc, k)) for k in overrides}
@@ -36,8 +37,6 @@ def canonical_values(scenario: str, overrides: dict[str, float]) -> dict[str, fl
 
 def fitted_of(params: Path, scenario: str, overrides: dict[str, float], ref: str | None) -> dict[str, Any] | None:
     """What the dashboard's "fitted" badge needs of a calibration's parameter file (None for a file without a calibration block)."""
-    from summitry.sim.experiments.provenance import badge_text, read_provenance
-
     prov = read_provenance(params)
     if prov is None:
         return None
@@ -77,13 +76,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
-        from waitress import serve
+        from waitress import serve  # lazy: the WSGI server only to serve; a fast --help
 
-        from summitry.dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file
-        from summitry.dashboard.security import allowed_host_names
-        from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore
-        from summitry.sim.errors import InputError
-        from summitry.sim.scenario.document import builtin_names, load_scenario_text
+        from summitry.dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file  # lazy: Dash, the engine; a fast --help
+        from summitry.dashboard.security import allowed_host_names  # lazy: Dash; a fast --help
+        from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore  # lazy: the engine; a fast --help
+        from summitry.sim.scenario.document import builtin_names, load_scenario_text  # lazy: numpy; a fast --help
 
         name = scenario
         overrides: dict[str, float] = {}

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from dash import Dash
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +142,6 @@ def harden(app: Dash, allowed_hosts: frozenset[str] | None) -> None:
 
     Call after every callback is registered (the CSP hashes the inline scripts then).
     """
-    from flask import jsonify, request
-    from werkzeug.exceptions import HTTPException, InternalServerError
-
     server = app.server
     server.config["SUMMITRY_ALLOWED_HOSTS"] = allowed_hosts
     csp = content_security_policy(app)

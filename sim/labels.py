@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from summitry.sim.mechanisms.signals import build_catalogue
+
 OUTCOME_LABELS: dict[str, str] = {
     "agreement_comprehensive": "comprehensive agreement",
     "agreement_interim": "interim agreement",
@@ -178,8 +180,6 @@ def kind_label(kind: str, catalogue: Mapping[str, Any] | None = None) -> str:
 def _catalogue() -> Mapping[str, Any]:
     global _CATALOGUE
     if _CATALOGUE is None:
-        from summitry.sim.mechanisms.signals import build_catalogue
-
         _CATALOGUE = build_catalogue()
     return _CATALOGUE
 

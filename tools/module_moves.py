@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rewrite_files import repo_files, rewrite_files
 
 # old module under summitry.sim -> new module under summitry.sim
 MOVES: dict[str, str] = {
@@ -82,7 +82,6 @@ MOVES: dict[str, str] = {
 # file paths whose new form is not the module name's (a module became a package's __init__.py)
 PATH_MOVES: dict[str, str] = {"cli": "cli/__init__"}
 
-PYTHON_DIRS = ("sim", "agents", "dashboard", "tests", "tools", "benchmarks")
 # files that hold old names on purpose: this script, and its test (the rewrite's inputs)
 SKIP = ("tools/module_moves.py", "tests/test_module_moves.py")
 TEXT_FILES = ("README.md", "CONTRIBUTING.md", "docs", "pyproject.toml", "Makefile", ".ci/run")
@@ -125,39 +124,16 @@ def rewrite(text: str) -> str:
 
 
 def files() -> list[Path]:
-    out: list[Path] = []
-    for d in PYTHON_DIRS:
-        out.extend(sorted((ROOT / d).rglob("*.py")))
-    for name in TEXT_FILES:
-        p = ROOT / name
-        out.extend(sorted(p.rglob("*.md")) if p.is_dir() else [p])
-    skip = {(ROOT / name).resolve() for name in SKIP}
-    return [p for p in out if p.is_file() and "__pycache__" not in p.parts and p.resolve() not in skip]
+    """The files rewritten: the Python files of sim/, agents/, dashboard/, tests/, tools/ and benchmarks/, then the text files."""
+    return repo_files(TEXT_FILES, SKIP)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any file still uses an old name")
     args = parser.parse_args(argv)
-    changed = []
-    for path in files():
-        text = path.read_text(encoding="utf-8")
-        new = rewrite(text)
-        if new != text:
-            changed.append(path.relative_to(ROOT).as_posix())
-            if not args.check:
-                path.write_text(new, encoding="utf-8")
-    for name in changed:
-        print(name)
-    python = [name for name in changed if name.endswith(".py")]
-    if python and not args.check:
-        ruff = [sys.executable, "-m", "ruff"]
-        subprocess.run([*ruff, "check", "-q", "--select", "I", "--fix", *python], cwd=ROOT, check=True)
-        subprocess.run([*ruff, "format", "-q", *python], cwd=ROOT, check=True)
-    if args.check and changed:
-        print(f"{len(changed)} file(s) still name modules by their old paths (tools/module_moves.py rewrites them)", file=sys.stderr)
-        return 1
-    return 0
+    left = "still name modules by their old paths (tools/module_moves.py rewrites them)"
+    return rewrite_files(files(), lambda _path, text: rewrite(text), check=args.check, left=left)
 
 
 if __name__ == "__main__":

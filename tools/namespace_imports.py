@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rewrite_files import ROOT, repo_files, rewrite_files
+
 PACKAGES = ("sim", "agents", "dashboard")
 NAMESPACE = "summitry"
-PYTHON_DIRS = ("sim", "agents", "dashboard", "tests", "tools", "benchmarks")
 MARKDOWN = ("README.md", "CONTRIBUTING.md", "docs")
 # sub-packages mapped from elsewhere in the repository ([tool.setuptools.package-dir]): names a string may hold
 MAPPED = {"sim.builtin_scenarios", "dashboard.docs"}
@@ -101,38 +101,20 @@ def rewrite_markdown(text: str) -> str:
 
 
 def files() -> list[Path]:
-    out: list[Path] = []
-    for d in PYTHON_DIRS:
-        out.extend(sorted((ROOT / d).rglob("*.py")))
-    for name in MARKDOWN:
-        p = ROOT / name
-        out.extend(sorted(p.rglob("*.md")) if p.is_dir() else [p])
-    return [p for p in out if p.is_file() and "__pycache__" not in p.parts and p.resolve() != Path(__file__).resolve()]
+    """The files rewritten: the Python files of sim/, agents/, dashboard/, tests/, tools/ and benchmarks/ (not this
+    script), then the Markdown files."""
+    return repo_files(MARKDOWN, [Path(__file__).resolve().relative_to(ROOT).as_posix()])
+
+
+def _rewrite(path: Path, text: str) -> str:
+    return rewrite_markdown(text) if path.suffix == ".md" else rewrite_python(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any file still uses the old names")
     args = parser.parse_args(argv)
-    changed = []
-    for path in files():
-        text = path.read_text(encoding="utf-8")
-        new = rewrite_markdown(text) if path.suffix == ".md" else rewrite_python(text)
-        if new != text:
-            changed.append(path.relative_to(ROOT).as_posix())
-            if not args.check:
-                path.write_text(new, encoding="utf-8")
-    for name in changed:
-        print(name)
-    python = [name for name in changed if name.endswith(".py")]
-    if python and not args.check:
-        ruff = [sys.executable, "-m", "ruff"]
-        subprocess.run([*ruff, "check", "-q", "--select", "I", "--fix", *python], cwd=ROOT, check=True)
-        subprocess.run([*ruff, "format", "-q", *python], cwd=ROOT, check=True)
-    if args.check and changed:
-        print(f"{len(changed)} file(s) still import sim/agents/dashboard by their old names", file=sys.stderr)
-        return 1
-    return 0
+    return rewrite_files(files(), _rewrite, check=args.check, left="still import sim/agents/dashboard by their old names")
 
 
 if __name__ == "__main__":

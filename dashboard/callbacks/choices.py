@@ -7,6 +7,8 @@ from typing import Any
 
 from summitry.sim import figures as F
 from summitry.sim.labels import parameter_label
+from summitry.sim.scenario.loading import close_matches
+from summitry.sim.scenario.overrides import canonical
 
 
 def _note(text: str, search: str | None = None) -> dict[str, Any]:
@@ -47,8 +49,6 @@ def fork_param_options(sc: Any, table: Sequence[Any], search: str | None = None,
     every = [_fork_param_option(p.path) for p in table]
     if _actor_count(sc) <= F.AGGREGATE_THRESHOLD:
         return every
-    from summitry.sim.scenario.loading import close_matches
-    from summitry.sim.scenario.overrides import canonical
 
     factions = {f.id for side in sc.sides.values() for f in side.factions}
     is_faction = [p.path.split(".", 1)[0] in factions for p in table]

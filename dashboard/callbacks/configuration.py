@@ -18,6 +18,7 @@ from summitry.dashboard.layout import matches, param_groups, param_panel, param_
 from summitry.dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
+from summitry.sim.scenario.document import load_scenario_text
 
 PARAM_FILTER_JS = """
 function(text, rowIds) {
@@ -81,7 +82,6 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return {"errors": error_box([f"{name}: not a UTF-8 text file"], "Upload rejected; the previous run stays on screen")}
-    from summitry.sim.scenario.document import load_scenario_text
 
     try:
         load_scenario_text(text, name)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from dash import Dash, Input, Output, State, dcc, no_update
 
 from summitry.dashboard import ids
@@ -81,8 +83,6 @@ def export_data(service: Service, config: Mapping[str, Any] | None, fmt: str | N
     """events and series (and run.json) of the run in CSV, Parquet or JSON, zipped."""
     if not config:
         return {}
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
     try:
         result = service.result(config)

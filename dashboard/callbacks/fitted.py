@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dash import Dash, Input, Output, html
+from flask import abort, send_file
 
 from summitry.dashboard import ids
 from summitry.dashboard.service import Service, normalise_config
@@ -75,8 +76,6 @@ def _register_fitted(app: Dash, service: Service) -> None:
 
     @app.server.route(prefix + REPORT_ROUTE)
     def _report() -> Any:
-        from flask import abort, send_file
-
         fitted = getattr(service, "fitted", None)
         report = fitted.get("report") if fitted else None
         if not report:

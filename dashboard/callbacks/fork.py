@@ -17,6 +17,8 @@ from summitry.sim.errors import InputError
 from summitry.sim.labels import in_unit, kind_label, outcome_label, unit_word
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import run_view, short_name, step_unit
+from summitry.sim.results.summary import outcome_sentence
+from summitry.sim.scenario.document import apply_overrides
 
 
 def check_fork_change(service: Service, config: Mapping[str, Any] | None, param: str | None, value: Any) -> list[str]:
@@ -24,7 +26,6 @@ def check_fork_change(service: Service, config: Mapping[str, Any] | None, param:
     on the run's scenario), or nothing if it can."""
     if not config or not param or value is None or value == "":
         return []
-    from summitry.sim.scenario.document import apply_overrides
 
     cfg = service.config(config)
     try:
@@ -224,8 +225,6 @@ def fork_figures(base: RunResult, alt: RunResult, step: int, labels: Mapping[str
 
 def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     """Outcome and end state of the two branches, side by side."""
-    from summitry.sim.results.summary import outcome_sentence
-
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)
 

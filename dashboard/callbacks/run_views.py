@@ -24,6 +24,7 @@ from summitry.sim.labels import mode_label, parameter_label, unit_word
 from summitry.sim.mechanisms.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import date_of, run_view, short_name, step_unit, summit_status_at
+from summitry.sim.results.summary import outcome_sentence
 
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
 TIMELINE_JS = """
@@ -72,8 +73,6 @@ _HEADLINE_KINDS = (SUMMIT_PROCESS_KINDS - {"offer_rejected"}) | (OUTCOME_KINDS -
 
 def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     """The state of play at ``step`` (summit status, summits held, latest key event); the outcome at the end."""
-    from summitry.sim.results.summary import outcome_sentence
-
     view = run_view(result)
     if step >= view.last_step:
         label, colour = OUTCOME_BADGE.get(result.outcome, (result.outcome, "#888"))

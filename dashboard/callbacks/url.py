@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, State
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.common import Out, _emit, error_box
 from summitry.dashboard.callbacks.configuration import scenario_options
-from summitry.dashboard.service import RESERVED_QUERY, Service, input_messages
+from summitry.dashboard.service import RESERVED_QUERY, Service, input_messages, normalise_config
 from summitry.sim.errors import InputError
 
 
@@ -23,8 +23,6 @@ def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, An
     >>> parse_query("?scenario=hanoi-2019&seed=3&step=12&parameters.kappa=3", "x")
     ({'scenario': 'hanoi-2019', 'seed': 3, 'mode': None, 'overrides': {'parameters.kappa': 3}}, 12, 'run')
     """
-    from summitry.dashboard.service import normalise_config
-
     pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=False)
     raw: dict[str, Any] = {"overrides": {}}
     step, tab = 0, "run"

@@ -5,26 +5,48 @@ and the line; never a traceback), 1 internal error (with a traceback).
 
 Each command imports the engine, reports or sweeps inside its own function,
 when it runs: so that ``summitry --help``, ``scenarios`` and ``validate``
-start without loading Mesa, plotly or pyarrow (the only function-level
-imports of summitry's own modules that are left on purpose).
+start without loading numpy, Mesa, plotly or pyarrow; each such import says
+so in a ``# lazy:`` comment (tools/function_imports.py checks that every
+import inside a function has one).
+
+The layout of the package (a contract of ``make lint``): this module holds the
+app, the consoles (``out``, ``err``), the helpers every command uses and the
+core commands, and it wires the command modules (``register(app)``); the
+command modules (sweep, report, backtest, calibrate, holdout) do not import
+each other; what several of them share is in ``shared``, the help texts they
+share in ``help_texts``, which imports no other module of the package.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
+import shlex
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import DiskFullError, InputError
+from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.labels import unit_word
+from summitry.sim.outputs import check_out_dir, check_out_file
+from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table, read_params_file
+
+try:  # the option class of this Typer, whose help _flags_render_as_flags adjusts
+    from typer.core import TyperOption
+except ImportError:  # another Typer: its help is its own
+    TyperOption = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
     from summitry.sim.results.run_result import RunResult
@@ -32,9 +54,7 @@ if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so
 
 def _flags_render_as_flags() -> None:
     """Show on/off options as flags in --help: this Typer labels them ``<bool>``, as if they took a value."""
-    try:
-        from typer.core import TyperOption
-    except ImportError:  # another Typer: its help is its own
+    if TyperOption is None:
         return
     original = getattr(TyperOption, "display_type_rich", None)
     if original is None or getattr(original, "_summitry_flags", False):
@@ -67,8 +87,6 @@ PIPED_WIDTH = 100_000
 
 def plain_progress(console: Any) -> Any:
     """progress(label, done, total) that prints a line per tenth of each stage (for output that is not a terminal)."""
-    import time
-
     started: dict[str, float] = {}
     shown: dict[str, int] = {}
 
@@ -106,8 +124,7 @@ def progress_bar(
     (a field template such as ``"{task.fields[outcomes]}"``) comes last and is
     the one cut short when the line is too long.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    from rich.table import Column
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # lazy: ~5 ms of --help
 
     columns: list[Any] = [
         TextColumn(f"[bold]{label}"),
@@ -132,8 +149,6 @@ def resume_command(command: str, *arguments: Any, **options: Any) -> str:
     >>> resume_command("calibrate", "hanoi-2019", parameters=["parameters.kappa=1:8", "parameters.eta=0:2"], accept=0.05)
     'summitry calibrate hanoi-2019 --parameters parameters.kappa=1:8 --parameters parameters.eta=0:2 --accept 0.05 --resume'
     """
-    import shlex
-
     words = ["summitry", command, *(str(a) for a in arguments)]
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
@@ -175,8 +190,6 @@ def print_table(table: Table, console: Console | None = None) -> None:
 
 
 def _version() -> str:
-    from importlib import metadata
-
     try:
         return metadata.version("summitry")
     except metadata.PackageNotFoundError:
@@ -216,13 +229,11 @@ def _parse_sets(values: list[str] | None) -> dict[str, str]:
 
 def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | None) -> tuple[Any, dict[str, Any]]:
     """The scenario a command runs: a parameter file's values, then ``--set`` on top; with the overrides used."""
-    from summitry.sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     sets: dict[str, Any] = {}
     origins: dict[str, str] = {}
     if params is not None:
-        from summitry.sim.scenario.overrides import read_params_file
-
         file_scenario, from_file, origins = read_params_file(params)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
             raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
@@ -237,7 +248,7 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
 @app.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios."""
-    from summitry.sim.scenario.document import builtin_names, load_scenario
+    from summitry.sim.scenario.document import builtin_names, load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     table = Table(title="Built-in scenarios", show_lines=False)
     table.add_column("name", style="bold")
@@ -253,7 +264,7 @@ def scenarios_cmd() -> None:
 @app.command("validate")
 def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
     """Exit 0 if every file is a valid scenario, 2 with messages if not."""
-    from summitry.sim.scenario.document import load_scenario
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     bad = 0
     for f in files:
@@ -272,11 +283,9 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 @app.command("schema")
 def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
-    from summitry.sim.scenario.document import schema_text
+    from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
     if output is not None:
-        from summitry.sim.outputs import check_out_file
-
         check_out_file(output, "--output", (b'"title": "summitry scenario"',))
     text = schema_text()
     if output is None:
@@ -292,9 +301,8 @@ def params_cmd(
     grep: Annotated[str | None, typer.Option(help="Only paths containing this text.")] = None,
 ) -> None:
     """List every parameter path of a scenario: its value, what --set accepts, and the typical range sweeps explore."""
-    from summitry.sim.mechanisms.clock import per_step_notes
-    from summitry.sim.scenario.document import load_scenario
-    from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table
+    from summitry.sim.mechanisms.clock import per_step_notes  # lazy: numpy; a fast --help
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     sc = load_scenario(scenario)
     pmap = parameter_map(sc)
@@ -340,7 +348,7 @@ def run_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
     """Run one scenario and print a summary; with --out, write run.json, events and series."""
-    from summitry.sim.run import run_scenario
+    from summitry.sim.run import run_scenario  # lazy: the engine (numpy, mesa, pyarrow); a fast --help
 
     if mode not in (None, "free", "forcing"):
         raise InputError(f"--mode {mode}: must be 'free' or 'forcing'")
@@ -349,8 +357,6 @@ def run_cmd(
     if report and out_dir is None:
         raise InputError("--report needs --out DIR (the report is written into the run directory)")
     if out_dir is not None:
-        from summitry.sim.outputs import check_out_dir
-
         check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
     total = steps or sc.time.steps
@@ -366,8 +372,6 @@ def run_cmd(
             progress=lambda done, _t: progress.update(task, completed=done),
         )
     if params is not None:
-        from summitry.sim.experiments.provenance import run_provenance
-
         fitted = run_provenance(params, _parse_sets(set_))
         if fitted is not None:  # the file came from a calibration: the run and its report say so ("fitted")
             result.manifest["calibration"] = fitted
@@ -380,7 +384,7 @@ def run_cmd(
     if out_dir is not None:
         err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
     if report and out_dir is not None:
-        from summitry.sim.report import write_run_report
+        from summitry.sim.report import write_run_report  # lazy: plotly, jinja2, pandas; a fast --help
 
         path = write_run_report(out_dir, out_dir / "report.html")
         err.print(f"wrote {path}", highlight=False)
@@ -399,13 +403,11 @@ def generate_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
-    from summitry.sim.scenario.document import validate_data
-    from summitry.sim.scenario.generate import dump, generate
+    from summitry.sim.scenario.document import validate_data  # lazy: numpy and the scenario model; a fast --help
+    from summitry.sim.scenario.generate import dump, generate  # lazy: numpy; a fast --help
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    from summitry.sim.outputs import check_out_file
-
     check_out_file(output, "--output", (b"Generated with summitry generate",))
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
@@ -423,7 +425,7 @@ def generate_cmd(
 
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from summitry.sim.results.summary import key_events, outcome_sentence
+    from summitry.sim.results.summary import key_events, outcome_sentence  # lazy: numpy, pyarrow; a fast --help
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
@@ -452,13 +454,12 @@ def print_summary(result: RunResult) -> None:
 
 def _register_optional_commands() -> None:
     """Commands that live with their feature: each module has ``register(app)``."""
-    import importlib
-
     for module in (
         "summitry.sim.cli.sweep",
         "summitry.sim.cli.report",
         "summitry.dashboard.cli",
         "summitry.sim.cli.backtest",
+        "summitry.sim.cli.calibrate",
         "summitry.sim.cli.holdout",
     ):
         try:
@@ -475,9 +476,6 @@ _register_optional_commands()
 
 def _exit_on_sigterm() -> None:
     """SIGTERM raises SystemExit (status 143), so ``finally`` blocks and context managers clean up (temp files, profiles)."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -1,23 +1,367 @@
-"""``summitry calibrate CASE1 CASE2 ...``: a joint calibration over several cases (sim/experiments/joint.py).
+"""The ``summitry calibrate`` command: rejection ABC or ABC-SMC on one case, or a joint fit over several
+(sim/experiments/calibration.py, calibration_smc.py, joint.py).
 
-``summitry calibrate`` (sim/cli/backtest.py) hands over here when it is given more than one scenario.
+The calibrations are imported when the command runs, not with this module, so that ``summitry --help`` starts fast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
+from rich.text import Text
+
+from summitry.sim import cli
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.shared import check_executor, check_out, interrupted, print_backtest_table, stage_progress
+from summitry.sim.errors import InputError
+from summitry.sim.outputs import check_out_dir, check_output_path
+
+PPC_FILES = ", predictive.json, predictive.parquet"
+"""What the predictive check adds to a calibration's directory (sim.experiments.predictive)."""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate_cmd)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where and how a calibration runs, as the options gave it: the same for every method and for a joint fit."""
+
+    executor: str
+    workers: int | None
+    address: str | None
+    security: Any
+    tls: tuple[Path | None, Path | None, Path | None]
+    resume: bool
+    seed: int
+
+    def where(self) -> str:
+        """``local, 4 workers`` (the executor; the workers when given), for the line a calibration starts with."""
+        return f"{self.executor}{f', {self.workers} workers' if self.workers else ''}"
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments every calibration function takes for these options."""
+        return {
+            "seed": self.seed,
+            "executor": self.executor,
+            "workers": self.workers,
+            "address": self.address,
+            "resume": self.resume,
+            "security": self.security,
+        }
+
+    def options(self) -> dict[str, Any]:
+        """These options in a resume command (sim.cli.resume_command), in the order it writes them."""
+        ca, cert, key = self.tls
+        return {
+            "executor": self.executor,
+            "workers": self.workers,
+            "address": self.address,
+            "tls_ca_file": ca,
+            "tls_cert": cert,
+            "tls_key": key,
+            "seed": self.seed,
+        }
+
+
+def check_fresh_or_resumed(out: Path, state: Path, holds: str, resume: bool) -> None:
+    """--out is new (or empty), or it holds ``state`` and --resume continues it; ``holds`` names what it holds."""
+    check_output_path(out, "--out")
+    if not (resume and state.exists()):
+        if state.exists():
+            raise InputError(f"--out {out}: already holds {holds}; continue it with --resume, or choose another directory")
+        check_out_dir(out, "--out", owned="none")
+
+
+def calibrate_cmd(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO"),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
+        "calibration/latest"
+    ),
+    method: Annotated[
+        str, typer.Option("--method", help="rejection (ABC over a sweep) or smc (sequential Monte Carlo ABC, adaptive tolerances).")
+    ] = "rejection",
+    design: Annotated[str | None, typer.Option("--design", help="rejection: lhs (Latin hypercube, the default) or grid.")] = None,
+    points: Annotated[
+        int | None, typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000).", min=1)
+    ] = None,
+    runs_per_point: Annotated[
+        int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 4).", min=1)
+    ] = None,
+    accept: Annotated[
+        float | None, typer.Option("--accept", help="rejection: fraction of points kept, the closest to the record (default 0.05).")
+    ] = None,
+    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 100).")] = None,
+    generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
+    quantile: Annotated[
+        float | None,
+        typer.Option("--quantile", help="smc: next tolerance = this quantile of the last population's distances (default 0.5)."),
+    ] = None,
+    min_acceptance: Annotated[
+        float | None, typer.Option("--min-acceptance", help="smc: stop when a generation accepts less than this share (default 0.02).")
+    ] = None,
+    pilot: Annotated[
+        int | None, typer.Option("--pilot", help="smc: prior draws whose replicates measure each summary's spread (default 16).")
+    ] = None,
+    parameters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parameters",
+            help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable; default: a handful of the most influential model parameters).",
+        ),
+    ] = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    address: Address = None,
+    tls_ca_file: TlsCaFile = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
+    backtest_runs: Annotated[
+        int | None, typer.Option("--backtest-runs", help="One scenario: backtest runs before and after (default 200; 0 skips).", min=0)
+    ] = None,
+    ppc_runs: Annotated[
+        int | None,
+        typer.Option(
+            "--ppc-runs",
+            help="One scenario: runs of the predictive check under the posterior and the prior, each (default 100; 0 skips; "
+            "at most 20000).",
+            min=0,
+            max=20000,
+        ),
+    ] = None,
+) -> None:
+    """Fit parameters to the historical patterns (rejection or SMC ABC); writes calibrated.yaml for `summitry run --params`."""
+    from summitry.sim.experiments.executors import dask_security  # lazy: multiprocessing; a fast --help
+
+    check_executor(executor, address)
+    security = dask_security(tls_ca_file, tls_cert, tls_key, address)
+    smc_only = {"--population": population, "--generations": generations, "--quantile": quantile}
+    smc_only |= {"--min-acceptance": min_acceptance, "--pilot": pilot}
+    rejection_only = {"--design": design, "--points": points, "--accept": accept}
+    if method not in ("rejection", "smc"):
+        raise InputError(f"--method {method}: must be rejection or smc")
+    wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
+    if wrong:
+        raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+    run_on = Execution(executor, workers, address, security, (tls_ca_file, tls_cert, tls_key), resume, seed)
+    if len(scenarios) > 1:
+        if ppc_runs is not None:
+            raise InputError("--ppc-runs: applies to one scenario; a joint fit has no predictive check yet")
+
+        flags = {"points": points, "accept": accept, "population": population, "generations": generations, "quantile": quantile}
+        flags |= {"min_acceptance": min_acceptance, "pilot": pilot, "runs_per_point": runs_per_point}
+        calibrate_joint_cmd(scenarios, out, method, parameters, flags, run_on, design=design, backtest_runs=backtest_runs)
+        return
+    given: dict[str, Any]
+    if method == "smc":
+        given = {"population": population, "generations": generations, "runs_per_particle": runs_per_point, "quantile": quantile}
+        given |= {"min_acceptance": min_acceptance, "pilot": pilot}
+        run = calibrate_smc_cmd
+    else:
+        given = {"design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
+        run = calibrate_rejection_cmd
+    defaults = {"backtest_runs": 200 if backtest_runs is None else backtest_runs, "ppc_runs": 100 if ppc_runs is None else ppc_runs}
+    run(scenarios[0], out, parameters, given, run_on, **defaults)
+
+
+def calibrate_rejection_cmd(
+    scenario: str,
+    out: Path,
+    parameters: list[str] | None,
+    given: Mapping[str, Any],
+    run_on: Execution,
+    *,
+    backtest_runs: int,
+    ppc_runs: int = 100,
+) -> None:
+    """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
+    from summitry.sim.experiments.backtest import check_patterns  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.experiments.calibration import calibrate, default_parameters, parse_ranges  # lazy: as above, and pandas
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
+
+    design = given["design"] if given["design"] is not None else "lhs"
+    points = given["points"] if given["points"] is not None else 2000
+    runs_per_point = given["runs_per_point"] if given["runs_per_point"] is not None else 20
+    accept = given["accept"] if given["accept"] is not None else 0.05
+    check_out(out, "sweep")
+    if not 0 < accept <= 1:
+        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
+    if design not in ("lhs", "grid"):
+        raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
+    if backtest_runs == 1:
+        raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
+    sc = load_scenario(scenario)
+    check_patterns(sc, scenario)
+    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    total = (points ** len(priors) if design == "grid" else points) * runs_per_point
+    cli.err.print(
+        f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, {design} design, {total} runs "
+        f"({run_on.where()}); accept the best {accept:g} of points",
+        highlight=False,
+    )
+    try:
+        with stage_progress() as progress:
+            res = calibrate(
+                scenario,
+                out,
+                priors,
+                design=design,
+                points=points,
+                runs_per_point=runs_per_point,
+                accept=accept,
+                backtest_runs=backtest_runs,
+                ppc_runs=ppc_runs,
+                progress=progress,
+                **run_on.arguments(),
+            )
+    except KeyboardInterrupt:
+        mine = {"out": out, "design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
+        again = cli.resume_command(
+            "calibrate", scenario, **mine, parameters=parameters, **run_on.options(), backtest_runs=backtest_runs, ppc_runs=ppc_runs
+        )
+        interrupted("finished batches are kept", again)
+    print_posterior(res.summary)
+    for label in ("before", "after"):
+        brief = res.summary.get(label)
+        if brief:
+            shown = {**brief, "scenario": sc.name}
+            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
+                "default parameters)" if label == "before" else "posterior medians)"
+            )
+            print_backtest_table(shown, title, sc.time.clock.unit)
+    cli.err.print(
+        f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})", highlight=False
+    )
+    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+
+
+def print_posterior(summary: Mapping[str, Any]) -> None:
+    t = Table(
+        title=summary.get("title")
+        or f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
+        f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
+    )
+    for col in ("parameter", "prior", "posterior median", "5-95%", "5-95% / prior"):
+        t.add_column(col, justify="right" if col != "parameter" else "left")
+    for path, v in summary["parameters"].items():
+        t.add_row(
+            Text(path),
+            Text(f"[{v['prior'][0]:g}, {v['prior'][1]:g}]"),
+            Text(f"{summary['calibrated'][path]:g}"),
+            Text(f"[{v['q05']:.3g}, {v['q95']:.3g}]"),
+            Text(f"{v['range_ratio']:.2f}"),
+        )
+    cli.print_table(t)
+
+
+def _generation_line(g: Mapping[str, Any]) -> str:
+    """One progress line per finished generation.
+
+    >>> _generation_line({"generation": 2, "epsilon": 1.5, "accepted": 100, "simulated": 250, "ess": 80.4, "ok": True})
+    'generation 2: tolerance 1.5, 100 accepted of 250 simulated (40%), effective sample size 80'
+    >>> _generation_line({"generation": 0, "epsilon": float("inf"), "accepted": 100, "simulated": 100, "ess": 100.0, "ok": True})
+    'generation 0: tolerance none (the prior), 100 accepted of 100 simulated (100%), effective sample size 100'
+    """
+    eps = "none (the prior)" if g["epsilon"] == float("inf") else f"{g['epsilon']:.4g}"
+    line = (
+        f"generation {g['generation']}: tolerance {eps}, {g['accepted']} accepted of {g['simulated']} simulated "
+        f"({100 * g['accepted'] / max(g['simulated'], 1):.0f}%), effective sample size {g['ess']:.0f}"
+    )
+    if not g["ok"]:
+        line = f"generation {g['generation']}: stopped, {g['accepted']} accepted of {g['simulated']} simulated (below --min-acceptance)"
+    return line
+
+
+def _on_generation(g: Mapping[str, Any]) -> None:
+    cli.err.print(_generation_line(g), highlight=False)
+
+
+def calibrate_smc_cmd(
+    scenario: str,
+    out: Path,
+    parameters: list[str] | None,
+    given: Mapping[str, Any],
+    run_on: Execution,
+    *,
+    backtest_runs: int,
+    ppc_runs: int = 100,
+) -> None:
+    """ABC-SMC (``calibrate --method smc``); ``given`` holds the options as typed (None: default)."""
+    from summitry.sim.experiments.backtest import check_patterns  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.experiments.calibration import default_parameters, parse_ranges  # lazy: as above, and pandas
+    from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings  # lazy: as above
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
+
+    cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}
+    check_smc_settings(**cfg, backtest_runs=backtest_runs)
+    check_fresh_or_resumed(out, out / "smc.json", "an SMC calibration", run_on.resume)
+    sc = load_scenario(scenario)
+    check_patterns(sc, scenario)
+    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    cli.err.print(
+        f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, ABC-SMC: up to {cfg['generations']} "
+        f"generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs each ({run_on.where()})",
+        highlight=False,
+    )
+    try:
+        with stage_progress() as progress:
+            res = calibrate_smc(
+                scenario,
+                out,
+                priors,
+                **cfg,
+                backtest_runs=backtest_runs,
+                ppc_runs=ppc_runs,
+                progress=progress,
+                on_generation=_on_generation,
+                **run_on.arguments(),
+            )
+    except KeyboardInterrupt:
+        mine = {k: given[k] for k in ("population", "generations", "quantile", "min_acceptance", "pilot")}
+        again = cli.resume_command(
+            "calibrate",
+            scenario,
+            out=out,
+            method="smc",
+            runs_per_point=given.get("runs_per_particle"),
+            **mine,
+            parameters=parameters,
+            **run_on.options(),
+            backtest_runs=backtest_runs,
+            ppc_runs=ppc_runs,
+        )
+        interrupted("finished generations are kept", again)
+    s = res.summary
+    print_posterior({**s, "title": f"ABC-SMC: {s['accepted']} particles after {len(s['generations'])} generations "
+                     f"({s['points']} particles simulated, last tolerance {s['epsilon']:.3g}; weighted quantiles)"})  # fmt: skip
+    for label in ("before", "after"):
+        brief = s.get(label)
+        if brief:
+            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
+                "default parameters)" if label == "before" else "weighted posterior medians)"
+            )
+            print_backtest_table({**brief, "scenario": sc.name}, title)
+    files = "calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
+    cli.err.print(f"wrote {out}/ ({files})", highlight=False)
+    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
 
 
 def _joint_settings(
     method: str, given: Mapping[str, Any], design: str | None, backtest_runs: int | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the method's settings as typed, with the defaults filled in); InputError for an option a joint fit does not take."""
-    from summitry.sim.errors import InputError
-    from summitry.sim.experiments.joint import budget
+    from summitry.sim.experiments.joint import budget  # lazy: the engine (numpy, mesa); a fast --help
 
     if backtest_runs is not None:
         raise InputError("--backtest-runs: applies to one scenario; a joint fit writes calibrated-CASE.yaml to backtest each case with")
@@ -37,33 +381,17 @@ def calibrate_joint_cmd(
     method: str,
     parameters: list[str] | None,
     given: Mapping[str, Any],
+    run_on: Execution,
     *,
     design: str | None,
     backtest_runs: int | None,
-    executor: str,
-    workers: int | None,
-    address: str | None,
-    security: Any,
-    tls: tuple[Path | None, Path | None, Path | None],
-    resume: bool,
-    seed: int,
 ) -> None:
     """Check the cases and the budget, fit, print the posterior; ``given`` holds the options as typed (None: default)."""
-    from rich.markup import escape
-
-    from summitry.sim.cli import err, resume_command
-    from summitry.sim.cli.backtest import _generation_line, _progress, print_posterior
-    from summitry.sim.errors import InputError
-    from summitry.sim.experiments.joint import calibrate_joint, load_cases, split_parameters
-    from summitry.sim.outputs import check_out_dir, check_output_path
+    from summitry.sim.experiments.joint import calibrate_joint, load_cases, split_parameters  # lazy: the engine; a fast --help
 
     settings, cfg = _joint_settings(method, given, design, backtest_runs)
-    check_output_path(out, "--out")
     state = out / ("smc.json" if method == "smc" else "joint.json")
-    if not (resume and state.exists()):
-        if state.exists():
-            raise InputError(f"--out {out}: already holds a joint calibration; continue it with --resume, or choose another directory")
-        check_out_dir(out, "--out", owned="none")
+    check_fresh_or_resumed(out, state, "a joint calibration", run_on.resume)
     cases = load_cases(scenarios)
     joint = split_parameters(cases, parameters)
     size = (
@@ -71,51 +399,29 @@ def calibrate_joint_cmd(
         if method == "rejection"
         else f"up to {cfg['generations']} generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs per case"
     )
-    err.print(
+    cli.err.print(
         f"calibrate {', '.join(c.name for c in cases)} jointly -> {out}: {len(joint.shared)} shared parameters, "
         + ", ".join(f"{len(joint.specific(c.name))} of {c.name}'s own" for c in cases)
-        + f"; {method}: {size} ({executor}{f', {workers} workers' if workers else ''})",
+        + f"; {method}: {size} ({run_on.where()})",
         highlight=False,
     )
 
-    def on_generation(g: Mapping[str, Any]) -> None:
-        err.print(_generation_line(g), highlight=False)
-
     try:
-        with _progress() as progress:
+        with stage_progress() as progress:
             res = calibrate_joint(
                 scenarios,
                 out,
                 parameters,
                 method,
                 cfg,
-                seed=seed,
-                executor=executor,
-                workers=workers,
-                address=address,
-                resume=resume,
                 progress=progress,
-                on_generation=on_generation,
-                security=security,
+                on_generation=_on_generation,
+                **run_on.arguments(),
             )
     except KeyboardInterrupt:
-        again = resume_command(
-            "calibrate",
-            *scenarios,
-            out=out,
-            method=method,
-            **{k.replace("runs_per_particle", "runs_per_point"): v for k, v in settings.items()},
-            parameters=parameters,
-            executor=executor,
-            workers=workers,
-            address=address,
-            tls_ca_file=tls[0],
-            tls_cert=tls[1],
-            tls_key=tls[2],
-            seed=seed,
-        )
-        err.print(f"interrupted; finished work is kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        mine = {k.replace("runs_per_particle", "runs_per_point"): v for k, v in settings.items()}
+        again = cli.resume_command("calibrate", *scenarios, out=out, method=method, **mine, parameters=parameters, **run_on.options())
+        interrupted("finished work is kept", again)
     s = res.summary
     title = (
         f"Joint {method} calibration of {', '.join(s['scenario'])}: {s['accepted']} of {s['points']} points kept "
@@ -123,6 +429,6 @@ def calibrate_joint_cmd(
     )
     print_posterior({**s, "title": title})
     files = ", ".join(["calibrated.yaml"] * bool(joint.shared) + [f"calibrated-{c}.yaml" for c in s["scenario"]])
-    err.print(f"wrote {out}/ ({files}, posterior.parquet, calibration.json, posterior.html)", highlight=False)
+    cli.err.print(f"wrote {out}/ ({files}, posterior.parquet, calibration.json, posterior.html)", highlight=False)
     for arg, name in zip(scenarios, s["scenario"], strict=True):
-        err.print(f"use it: summitry run {arg} --params {out / f'calibrated-{name}.yaml'}", highlight=False)
+        cli.err.print(f"use it: summitry run {arg} --params {out / f'calibrated-{name}.yaml'}", highlight=False)

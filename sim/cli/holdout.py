@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 from rich.text import Text
+
+from summitry.sim import cli
+from summitry.sim.cli.help_texts import Workers
+from summitry.sim.cli.shared import stage_progress
+from summitry.sim.errors import InputError
+from summitry.sim.outputs import check_out_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -36,18 +43,14 @@ def holdout_cmd(
     runs: Annotated[int, typer.Option("--runs", help="Scoring runs under each of prior, posterior and defaults.", min=2)] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fit, the draws and the scoring runs.", min=0)] = 0,
     executor: Annotated[str, typer.Option("--executor", help="local (processes) or serial.")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
+    workers: Workers = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a holdout whose fit stopped (Ctrl-C, a kill), with the same options.")
     ] = False,
 ) -> None:
     """Out-of-sample check: calibrate on the record up to --cut (or on --fit) and score the rest (or --score) under prior and posterior."""
-    from summitry.sim.cli import err
-    from summitry.sim.cli.backtest import _progress
-    from summitry.sim.errors import InputError
-    from summitry.sim.experiments.holdout import holdout
-    from summitry.sim.experiments.joint import budget
-    from summitry.sim.outputs import check_out_dir
+    from summitry.sim.experiments.holdout import holdout  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.experiments.joint import budget  # lazy: as above
 
     if executor not in ("local", "serial"):
         raise InputError(f"--executor {executor}: must be local or serial")
@@ -73,8 +76,8 @@ def holdout_cmd(
             raise InputError(f"--out {out}: already holds a holdout's fit; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
     what = f"{scenario} split at step {cut}" if by_cut else f"fit on {fit}, score {score}"
-    err.print(f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)", highlight=False)
-    with _progress() as progress:
+    cli.err.print(f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)", highlight=False)
+    with stage_progress() as progress:
         s = holdout(
             out,
             scenario=scenario,
@@ -92,7 +95,7 @@ def holdout_cmd(
             resume=resume,
         )
     print_holdout(s)
-    err.print(f"wrote {out}/ (holdout.json, runs.parquet, fit/)", highlight=False)
+    cli.err.print(f"wrote {out}/ (holdout.json, runs.parquet, fit/)", highlight=False)
 
 
 def _ci(d: Mapping[str, Any]) -> Text:
@@ -106,10 +109,6 @@ def _gain(d: Mapping[str, Any]) -> Text:
 
 def print_holdout(s: Mapping[str, Any]) -> None:
     """The held-out patterns' scores under prior, posterior and defaults, and the gain of the fit (paired by seed)."""
-    from rich.table import Table
-
-    from summitry.sim.cli import print_table
-
     where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['scored_case']}, fitted on {s['fit']}"
     t = Table(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
     for col in ("pattern", "prior", "posterior", "defaults", "gain (posterior - prior)"):
@@ -119,4 +118,4 @@ def print_holdout(s: Mapping[str, Any]) -> None:
     t.add_section()
     sc = s["score"]
     t.add_row(Text("weighted score"), _ci(sc["prior"]), _ci(sc["posterior"]), _ci(sc["defaults"]), _gain(s["gain"]))
-    print_table(t)
+    cli.print_table(t)

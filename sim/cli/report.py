@@ -1,6 +1,6 @@
 """The ``summitry report`` command: an HTML (and PDF) report of a run, sweep or backtest directory.
 
-Like sim/cli/__init__.py, each command imports what it uses when it runs (a fast ``--help``).
+The report's modules are imported when the command runs, not with this module, so that ``summitry --help`` starts fast.
 """
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+
+from summitry.sim import cli
+from summitry.sim.errors import InputError
+from summitry.sim.outputs import CHARTS_MARKER, check_charts_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -33,32 +38,24 @@ def report_cmd(
     chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
 ) -> None:
     """Write a self-contained HTML report (opens offline) of a saved run, sweep or backtest; --pdf also prints it to A4."""
-    from rich.markup import escape
-
-    from summitry.sim.cli import err
-    from summitry.sim.errors import InputError
-    from summitry.sim.report import ExportUnavailableError, export_charts, write_report
+    from summitry.sim.report import ExportUnavailableError, export_charts, write_report  # lazy: plotly, jinja2, pandas; a fast --help
 
     if chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
     if charts is not None:
-        from summitry.sim.outputs import check_charts_dir
-
         check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf)
     for w in warnings:
-        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        cli.err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     size = path.stat().st_size / 1e6
-    err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
+    cli.err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
     if pdf:
-        err.print(f"wrote {path.with_suffix('.pdf')}", highlight=False)
+        cli.err.print(f"wrote {path.with_suffix('.pdf')}", highlight=False)
     if charts is not None:
         try:
             written = export_charts(directory, charts, chart_format)
         except ExportUnavailableError as exc:
-            err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
+            cli.err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
         else:
-            from summitry.sim.outputs import CHARTS_MARKER
-
             (charts / CHARTS_MARKER).write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
-            err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)
+            cli.err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)

@@ -1,19 +1,24 @@
 """The ``summitry sweep`` command.
 
-Like sim/cli/__init__.py, each command imports what it uses when it runs (a fast ``--help``).
+The sweep's modules are imported when the command runs, not with this module, so that ``summitry --help`` starts fast.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from summitry.sim.cli.help_texts import ADDRESS_HELP, TLS_CA_HELP, TLS_CERT_HELP, TLS_KEY_HELP
+from summitry.sim import cli
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.shared import check_executor, interrupted
 from summitry.sim.labels import METRIC_LABELS, outcome_label
+from summitry.sim.outputs import check_out_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +28,12 @@ def register(app: typer.Typer) -> None:
 def sweep_cmd(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML).")],
     out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
-    executor: Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).", min=1)] = None,
-    address: Annotated[str | None, typer.Option("--address", help=ADDRESS_HELP)] = None,
-    tls_ca_file: Annotated[Path | None, typer.Option("--tls-ca-file", help=TLS_CA_HELP)] = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    address: Address = None,
+    tls_ca_file: TlsCaFile = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
 ) -> None:
     """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet.
@@ -38,35 +43,24 @@ def sweep_cmd(
     it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
     with --tls-key when the scheduler asks for client certificates).
     """
-    from rich.markup import escape
-    from rich.progress import TextColumn, TimeElapsedColumn
+    from rich.progress import TextColumn, TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
 
-    from summitry.sim.cli import err, plain_progress, progress_bar, resume_command
-    from summitry.sim.cli import out as console
-    from summitry.sim.errors import InputError
-    from summitry.sim.experiments.executors import dask_security, make_executor
-    from summitry.sim.experiments.spec import load_spec
-    from summitry.sim.experiments.sweep import run_sweep
+    from summitry.sim.experiments.executors import dask_security, make_executor  # lazy: multiprocessing; a fast --help
+    from summitry.sim.experiments.spec import load_spec  # lazy: pandas, pyarrow; a fast --help
+    from summitry.sim.experiments.sweep import run_sweep  # lazy: the engine (numpy, mesa); a fast --help
 
-    if executor not in ("local", "dask", "serial"):
-        raise InputError(f"--executor {executor}: must be local, dask or serial")
-    if address is not None and executor != "dask":
-        raise InputError("--address needs --executor dask")
-    from summitry.sim.outputs import check_out_dir
-
+    check_executor(executor, address)
     check_out_dir(out, "--out", owned="sweep")
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     loaded = load_spec(spec)
     ex = make_executor(executor, workers, address, security)
     n_workers = getattr(ex, "workers", 1)
-    err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
+    cli.err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
     start = [0.0, 0]
-    import time
-
     # piped or redirected (a log file, nohup, CI): a plain line per tenth of the runs instead of a bar
-    plain = not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1"
-    lines = plain_progress(err) if plain else None
-    with progress_bar(
+    plain = not cli.err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1"
+    lines = cli.plain_progress(cli.err) if plain else None
+    with cli.progress_bar(
         "runs",
         extra=(TextColumn("{task.fields[rate]}"), TimeElapsedColumn()),
         tail="{task.fields[outcomes]}",
@@ -90,7 +84,7 @@ def sweep_cmd(
             with ex:
                 summary = run_sweep(loaded, out, ex, resume=resume, progress=update)
         except KeyboardInterrupt:
-            again = resume_command(
+            again = cli.resume_command(
                 "sweep",
                 spec,
                 out=out,
@@ -101,10 +95,9 @@ def sweep_cmd(
                 tls_cert=tls_cert,
                 tls_key=tls_key,
             )
-            err.print(f"interrupted; finished batches are kept — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
-            raise typer.Exit(130) from None
-    print_sweep_summary(out, console)
-    err.print(
+            interrupted("finished batches are kept", again)
+    print_sweep_summary(out, cli.out)
+    cli.err.print(
         f"{summary.done}/{summary.total} runs stored ({summary.failed} failed, {summary.skipped} from before) "
         f"in {summary.elapsed:.1f} s -> {out}/runs/",
         highlight=False,
@@ -135,9 +128,7 @@ def column_title(column: str, columns: list[str]) -> str:
 
 def print_sweep_summary(out: Path, console: object) -> None:
     """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
-    from rich.table import Table
-
-    from summitry.sim.analysis.sweeps import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters
+    from summitry.sim.analysis.sweeps import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters  # lazy: pandas
 
     manifest = load_manifest(out)
     runs = load_runs(out)
@@ -156,15 +147,13 @@ def print_sweep_summary(out: Path, console: object) -> None:
     for o in shown:
         t.add_column(outcome_label(o), justify="right", no_wrap=True)
     limit = 25
-    from summitry.sim.cli import print_table
-
     for _, row in merged.head(limit).iterrows():
         cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]
         cells += [f"{row[o]:.2f} ({row[o + '_low']:.2f}-{row[o + '_high']:.2f})" for o in shown]
         t.add_row(*cells)
     if len(merged) > limit:
         t.caption = f"first {limit} of {len(merged)} points; all are in {out}/runs/"
-    print_table(t, console)  # type: ignore[arg-type]
+    cli.print_table(t, console)  # type: ignore[arg-type]
     sens = manifest.get("sensitivity") or {}
     for metric in ("walk_away", "agreement", "summit_held", "escalation"):
         if metric not in sens:
@@ -177,4 +166,4 @@ def print_sweep_summary(out: Path, console: object) -> None:
             st.add_column(k, justify="right")
         for name, vals in sens[metric]["indices"].items():
             st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
-        print_table(st, console)  # type: ignore[arg-type]
+        cli.print_table(st, console)  # type: ignore[arg-type]

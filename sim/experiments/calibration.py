@@ -221,7 +221,7 @@ def write_params_file(
 def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
     """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
     import plotly.graph_objects as go  # heavy (plotly): only when a calibration draws its posterior
-    from plotly.subplots import make_subplots
+    from plotly.subplots import make_subplots  # heavy (plotly): as above
 
     paths = list(priors)
     n = len(paths)

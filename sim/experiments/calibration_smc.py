@@ -32,6 +32,7 @@ import hashlib
 import json
 import logging
 import math
+import sqlite3
 import threading
 import time
 import warnings
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 import numpy as np
 import pandas as pd
 
@@ -355,8 +357,6 @@ def make_sampler(
         def sample_until_n_accepted(
             self, n: int, simulate_one: Any, t: int, *, max_eval: float = np.inf, all_accepted: bool = False, ana_vars: Any = None
         ) -> Any:
-            import cloudpickle
-
             blob = cloudpickle.dumps(simulate_one)
             digest = hashlib.sha256(blob).hexdigest()
             limit = int(max_eval) if math.isfinite(max_eval) else None
@@ -775,8 +775,6 @@ def check_smc_settings(
 
 def iter_generations(out: Path) -> Iterator[dict[str, Any]]:
     """The generations finished so far in a calibration directory's smc.db (for tests and progress watchers)."""
-    import sqlite3
-
     path = out / "smc.db"
     if not path.exists():
         return

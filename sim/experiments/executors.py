@@ -126,7 +126,7 @@ def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Pa
     for option, path in given.items():
         if path is not None and not Path(path).is_file():
             raise InputError(f"{option} {path}: no such file")
-    from distributed.security import Security
+    from distributed.security import Security  # heavy: dask's distributed, only for --executor dask with TLS
 
     return Security(
         tls_ca_file=str(ca_file),

@@ -20,18 +20,24 @@ outcome) and a section of ``posterior.html``.
 from __future__ import annotations
 
 import html
+import inspect
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import numpy as np
 import pandas as pd
 
 from summitry.sim.atomic import write_atomically
 from summitry.sim.results.run_result import OUTCOMES, _jsonable
+from summitry.sim.results.runview import principals, run_view
+from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, validate_data
+from summitry.sim.stats import wilson
+
+P = ParamSpec("P")
 
 STREAM_PPC = 7
 """The seed stream of the predictive runs and draws (SMC's runs use 1-3, holdout's draws 5 and 6)."""
@@ -93,9 +99,6 @@ class PPCTask:
 
 def run_ppc_task(task: PPCTask) -> tuple[int, list[dict[str, Any]]]:
     """Run each draw once (in any process): its outcome, the principals' trust and the summit sides' pressure by step."""
-    from summitry.sim.results.runview import principals, run_view
-    from summitry.sim.run import run_scenario
-
     raw = json.loads(task.scenario_json)
     out = []
     for i, seed, values in task.items:
@@ -139,8 +142,6 @@ class Predictive:
 
     def outcome_shares(self, arm: str) -> dict[str, dict[str, float]]:
         """Every outcome's count, share and Wilson 95% interval among the arm's runs."""
-        from summitry.sim.stats import wilson
-
         col = self.runs.loc[self.runs["arm"] == arm, "outcome"]
         n = len(col)
         names = list(OUTCOMES) + sorted(set(col) - set(OUTCOMES))
@@ -153,8 +154,6 @@ class Predictive:
 
     def record_share(self, arm: str) -> dict[str, float] | None:
         """The share of the arm's runs that end as the record did (any of its outcomes), with its Wilson interval."""
-        from summitry.sim.stats import wilson
-
         if not self.record_outcomes:
             return None
         col = self.runs.loc[self.runs["arm"] == arm, "outcome"]
@@ -236,7 +235,7 @@ def predictive_check(
     executor: Any,
 ) -> Predictive:
     """``runs`` runs under posterior draws and ``runs`` under prior draws, each on its own derived seed."""
-    from summitry.sim.figures.ensembles import carry_forward
+    from summitry.sim.figures.ensembles import carry_forward  # heavy (plotly): not in the worker processes that import this module
 
     raw, _, source = load_raw(scenario_arg)
     scenario = validate_data(raw, source)
@@ -286,7 +285,7 @@ def predictive_check(
 
 def _marked(fig: Any, ppc: Predictive, variable: str, agents: Mapping[str, tuple[str, str]]) -> Any:
     """The record's dated entries as dotted lines (hover a diamond for the text), and the state patterns on the fan's series."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # heavy (plotly): only when the check draws its figures
 
     entries = [r for r in ppc.record if 0 <= r["week"] <= ppc.steps]
     for w in sorted({r["week"] for r in entries}):
@@ -326,8 +325,8 @@ def _marked(fig: Any, ppc: Predictive, variable: str, agents: Mapping[str, tuple
 
 def predictive_figures(ppc: Predictive) -> list[tuple[str, Any]]:
     """(caption, figure) for each arm: outcome shares, trust fans, pressure fans."""
-    from summitry.sim.figures.common import OUTCOME_LABELS
-    from summitry.sim.figures.ensembles import fans_figure, outcome_figure
+    from summitry.sim.figures.common import OUTCOME_LABELS  # heavy (plotly): only when the check draws its figures
+    from summitry.sim.figures.ensembles import fans_figure, outcome_figure  # heavy (plotly): as above
 
     colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     said = ", ".join(OUTCOME_LABELS.get(o, o) for o in ppc.record_outcomes) or "no outcome named by the record's patterns"
@@ -401,17 +400,20 @@ def write_predictive(out: Path, ppc: Predictive) -> str:
     return predictive_html(ppc)
 
 
-def run_predictive(
-    out: Path,
-    scenario_arg: str,
-    posterior: pd.DataFrame,
-    priors: Mapping[str, tuple[float, float]],
-    integer: Mapping[str, bool],
-    runs: int,
-    seed: int,
-    executor: Any,
-) -> str:
-    """The check with ``runs`` per arm, written to ``out``; its HTML section ("" for ``runs`` 0: no check)."""
-    if runs <= 0:
-        return ""
-    return write_predictive(out, predictive_check(scenario_arg, posterior, priors, integer, runs, seed, executor))
+def _written(check: Callable[P, Predictive]) -> Callable[Concatenate[Path, P], str]:
+    """``check`` behind a folder: the folder first, then ``check``'s own arguments; the check run and written there."""
+    signature = inspect.signature(check)
+
+    def run(out: Path, /, *args: P.args, **kwargs: P.kwargs) -> str:
+        if signature.bind(*args, **kwargs).arguments["runs"] <= 0:
+            return ""
+        return write_predictive(out, check(*args, **kwargs))
+
+    run.__doc__ = (
+        f"``{check.__name__}`` with ``runs`` per arm, written to ``out`` (the first argument, then its arguments); "
+        'its HTML section ("" for ``runs`` 0: no check).'
+    )
+    return run
+
+
+run_predictive = _written(predictive_check)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
 from summitry.sim.labels import unit_word
-from summitry.sim.results.run_result import RunResult
+from summitry.sim.results.run_result import OUTCOMES, RunResult
 from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
 from summitry.sim.stats import wilson
 
@@ -34,8 +34,6 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
 
     Bars are in :data:`OUTCOME_COLOURS`; ``customdata`` holds [count, low, high].
     """
-    from summitry.sim.results.run_result import OUTCOMES
-
     if isinstance(results, Mapping):
         counts = {k: int(v) for k, v in results.items()}
     else:

@@ -28,14 +28,13 @@ from summitry.sim.figures.common import (
 )
 from summitry.sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
 from summitry.sim.labels import unit_word
+from summitry.sim.mechanisms.signals import build_catalogue
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
 
 
 @functools.lru_cache(maxsize=1)
 def _default_catalogue() -> dict[str, Any]:
-    from summitry.sim.mechanisms.signals import build_catalogue
-
     return build_catalogue()
 
 

@@ -17,6 +17,7 @@ from summitry.sim.labels import in_unit, outcome_label
 from summitry.sim.report.files import _first_line
 from summitry.sim.report.narrative import turning_points
 from summitry.sim.results.run_result import RunResult
+from summitry.sim.scenario.document import Time
 from summitry.sim.stats import wilson_bounds
 
 CONTENT_WIDTH = 680
@@ -223,8 +224,6 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
 
 def document_unit(manifest: Mapping[str, Any]) -> str | None:
     """The step unit of the scenario a results directory stores (``scenario_document``); None when it does not say (a week)."""
-    from summitry.sim.scenario.document import Time
-
     time = (manifest.get("scenario_document") or {}).get("time")
     try:
         return Time.model_validate(time).clock.unit if isinstance(time, Mapping) else None

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import RunDirError
+from summitry.sim.experiments.provenance import badge_text, report_link
 from summitry.sim.labels import outcome_label
 from summitry.sim.report.charts import history_chart, run_charts, survival_parts
 from summitry.sim.report.context import _backtest_or_none, scenario_context
@@ -172,8 +173,6 @@ def _write_backtest_report(backtest_dir: str | Path, out_path: str | Path, pdf: 
 
 def _fitted(manifest: Mapping[str, Any], run_dir: str | Path | None) -> dict[str, Any] | None:
     """The "fitted" badge of a run whose parameters came from a calibration (run.json's ``calibration``): its words and link."""
-    from summitry.sim.experiments.provenance import badge_text, report_link
-
     prov = manifest.get("calibration")
     if not isinstance(prov, Mapping):
         return None

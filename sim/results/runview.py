@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
+from summitry.sim.mechanisms.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
+from summitry.sim.mechanisms.limits import within_limits
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.scenario.document import SUMMIT_CODES
 
@@ -157,8 +160,6 @@ def _build_view(result: RunResult) -> RunView:
 
 def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """(distinct values, each row's index into them) of a string column of an Arrow table."""
-    import pyarrow as pa
-
     encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if not pa.types.is_dictionary(encoded.type):
         encoded = encoded.dictionary_encode()
@@ -247,9 +248,6 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
     player of c accepts it. The
     thresholds b_k(t) and influences omega_k(t) come from the series.
     """
-    from summitry.sim.mechanisms.bargaining import acceptance, issue_grid, member_utility, split_utility, win_set
-    from summitry.sim.mechanisms.limits import within_limits
-
     view = run_view(result)
     spec = result.manifest["bargaining"]
     dims = list(spec["dimensions"])

@@ -1,0 +1,138 @@
+"""What the commands that fit and score against the record share (backtest, calibrate, holdout; sweep the executor
+check): progress per stage, the checks of --executor and --out before any work, and the backtest table.
+
+It imports no command module; the consoles and the generic helpers are the package's (``summitry.sim.cli``), read
+when a command runs, so that a caller that swaps the package's consoles (the tests do) is printed to.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from summitry.sim import cli
+from summitry.sim.errors import InputError
+from summitry.sim.labels import in_unit
+from summitry.sim.outputs import check_out_dir
+
+
+@contextmanager
+def stage_progress() -> Iterator[Any]:
+    """Progress per stage on stderr; yields progress(label, done, total).
+
+    In a terminal, a rich bar per stage. Piped or redirected (a log file, CI),
+    plain lines instead: one when a stage starts, one at every tenth of it and
+    one when it ends, so a long backtest is never silent until it finishes.
+    """
+    from rich.progress import TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
+
+    if not cli.err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1":
+        yield cli.plain_progress(cli.err)
+        return
+    with cli.progress_bar(extra=(TimeElapsedColumn(),)) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+def check_out(out: Path | None, owned: str) -> None:
+    """Refuse an --out that cannot be written, or a directory summitry did not write, before any work."""
+    if out is not None:
+        check_out_dir(out, "--out", owned=owned)
+
+
+def _ci(d: Mapping[str, Any] | None, key: str = "share") -> Text:
+    if not d:
+        return Text("-")
+    return Text(f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]")
+
+
+def _skill(d: Mapping[str, Any] | None) -> Text:
+    """Skill [CI], green when the interval is above 0, red when below."""
+    if not d:
+        return Text("-")
+    style = "green" if d["low"] > 0 else ("red" if d["high"] < 0 else "")
+    return Text(f"{d['value']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]", style=style)
+
+
+def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, unit: str | None = None) -> None:
+    """The backtest table: pattern, text, steps scored (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
+
+    t = Table(
+        title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
+    )
+    t.add_column("pattern", style="bold", no_wrap=True)
+    t.add_column("historical pattern", ratio=1, min_width=24)
+    t.add_column(in_unit("weeks", unit), justify="right", no_wrap=True)
+    t.add_column("weight", justify="right")
+    t.add_column("model [95% CI]", justify="right", no_wrap=True)
+    t.add_column("null / baseline [95% CI]", justify="right", no_wrap=True)
+    t.add_column("skill [95% CI]", justify="right", no_wrap=True)
+    for p in summary["patterns"]:
+        lo, hi = p["scored_weeks"]
+        weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
+        if p.get("at_most") is not None:
+            weeks = f"<= {p['at_most']} in {lo}-{hi}"
+        if p.get("given"):
+            weeks += " if " + str(p["given"])
+        t.add_row(
+            Text(p["id"]),
+            Text(p["text"]),
+            Text(weeks),
+            Text(f"{p['weight']:g}"),
+            _ci(p["model"]),
+            _ci(p.get("null")),
+            _skill(p.get("skill")),
+        )
+    ov = summary["overall"]
+    t.add_section()
+    t.add_row(
+        Text("overall"),
+        Text("weighted mean of the pattern scores per run (skill: paired by seed)"),
+        Text(""),
+        Text(""),
+        _ci(ov["model"], "mean"),
+        _ci(ov.get("null"), "mean"),
+        _skill(ov.get("skill")),
+    )
+    baselines = summary.get("baselines") or {}
+    if baselines:
+        t.add_section()
+    for name, b in baselines.items():
+        t.add_row(
+            Text(name),
+            Text(b.get("description", "")),
+            Text(""),
+            Text(""),
+            _ci(ov["model"], "mean"),
+            _ci(b["score"], "mean"),
+            _skill(b["skill"]),
+        )
+    cli.print_table(t)
+
+
+def check_executor(executor: str, address: str | None) -> None:
+    """--executor is local, dask or serial; --address goes with dask only."""
+    if executor not in ("local", "dask", "serial"):
+        raise InputError(f"--executor {executor}: must be local, dask or serial")
+    if address is not None and executor != "dask":
+        raise InputError("--address needs --executor dask")
+
+
+def interrupted(kept: str, again: str) -> NoReturn:
+    """After Ctrl-C: say what is kept (``kept``: "finished batches are kept") and the command that continues; exit 130."""
+    cli.err.print(f"interrupted; {kept} — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(130) from None
