@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 TIMEOUT = 60  # a safety net for a page that never renders; a loaded machine can take tens of seconds to draw one
+BUSY_LIMIT = 10  # a wait whose browser stays busy (see wait_for) fails after this many TIMEOUTs
 
 CHROME_ARGS = (
     "--headless=new",
@@ -27,17 +28,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _browser_busy(exc: BaseException) -> bool:
+    """Whether a failed read means the browser is still at work: its script did not finish in the driver's own
+    script timeout (Selenium's ``TimeoutException``), which a loaded machine drawing a large page produces."""
+    return type(exc).__name__ == "TimeoutException"
+
+
 def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """Poll ``condition`` until it returns something true; fail with its last value after ``timeout`` s."""
-    end = time.monotonic() + timeout
+    """Poll ``condition`` until it returns something true; fail with its last value once it has stalled for ``timeout`` s.
+
+    The wait keys on progress, not on a clock alone: while the browser is busy (a read times out inside the driver
+    because the page is still drawing) the stall clock starts again, so a busy machine only makes the wait longer.
+    A page that stays busy for ``BUSY_LIMIT`` times ``timeout`` fails all the same (a hang, not a slow machine).
+    """
+    start = time.monotonic()
+    stalled_since = start
     last: Any = None
-    while time.monotonic() < end:
+    while True:
+        now = time.monotonic()
+        if now - stalled_since >= timeout or now - start >= BUSY_LIMIT * timeout:
+            raise AssertionError(f"timed out waiting; last value {last!r}")
         try:
             last = condition()
         except Exception as exc:  # the page is re-rendering: try again
             last = exc
+            if _browser_busy(exc):
+                stalled_since = time.monotonic()
         else:
             if last:
                 return last
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting; last value {last!r}")
