@@ -96,6 +96,8 @@ MUTANTS = [
     ),
     # the binding dimension: the largest move instead of the smallest
     ("binding-max", "sim/mechanisms/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
+    # on equal moves, the concession the receiver values less instead of more
+    ("binding-tie-worse", "sim/mechanisms/bargaining.py", "worth > best[1] + 1e-12", "worth < best[1] - 1e-12", "binding"),
     # the registries: an effect forecast on the wrong pressure channel; the military no longer hawkish;
     # leaders choosing their own moves when the record is forced
     (

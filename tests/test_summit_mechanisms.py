@@ -532,6 +532,25 @@ def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
         np.testing.assert_allclose(ev[r], want, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        # a receiver that takes d - r >= 0 (a 45-degree boundary): from (0.3, 0.5), d up by 0.2 to (0.5, 0.5) or r
+        # down by 0.2 to (0.3, 0.3), equal moves; its leader values the moved points at d - rate * r:
+        (2.0, "r"),  # (0.5, 0.5) is worth -0.5, (0.3, 0.3) -0.3: it would rather be given the step on r
+        (0.5, "d"),  # 0.25 against 0.15: on d
+        (1.0, "d"),  # 0 and 0: a tie again, the first dimension
+    ],
+)
+def test_binding_dimension_on_equal_moves_is_the_concession_the_receiver_would_rather_have(rate: float, expected: str) -> None:
+    grid = bg.issue_grid(2, 11)
+    ws = grid[:, 0] - grid[:, 1] >= -1e-12
+    q = int(np.flatnonzero(np.isclose(grid[:, 0], 0.3) & np.isclose(grid[:, 1], 0.5))[0])
+    value = grid[:, 0] - rate * grid[:, 1]
+    assert bg.binding_dimension(q, ws, grid, [1.0, -1.0], ["d", "r"], value) == expected
+    assert bg.binding_dimension(q, ws, grid, [1.0, -1.0], ["d", "r"]) == "d"  # without values: the first
+
+
 def test_binding_dimension_in_one_dimension_and_past_an_indifferent_one() -> None:
     # one dimension: the receiver (weight +1) accepts q >= 0.6; from 0.2 only moving up helps
     grid = bg.issue_grid(1, 6)  # 0, .2, .4, .6, .8, 1

@@ -139,44 +139,57 @@ def _us_win_set(model: DiplomacyModel, g: float, b: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("case", "us_gain", "reason"),
+    ("case", "reason"),
     [
         # the US accepts d - 1.5 r >= 0.1: from (0.35, 0.5) r must fall by 0.35 (to 0.15), d rise by 0.5
-        ("outside", 0.05, "binding: r"),
+        ("outside", "binding: r"),
         # the US accepts d - 0.5 r >= 0.4: r must fall all the way (0.5; still short), d rise by 0.3
-        ("outside-d", 0.05, "binding: d"),
-        ("trust floor", 0.05, "too little trust"),
-        ("not worth it", -0.2, "not worth the risk: -0.20 against no deal"),
+        ("outside-d", "binding: d"),
+        ("trust floor", "too little trust"),
+        # inside the US win-set, worth 2d - r - 0.39 to the US: -0.19 at (0.35, 0.5); d must rise by 0.095
+        # (0.1 on the grid), r fall by 0.19 (0.2)
+        ("not worth it", "not worth the risk: -0.19 against no deal; binding: d"),
+        # worth d - 4r + 1.5: -0.15; d must rise by 0.15, r fall by 0.0375 (0.05 on the grid)
+        ("not worth it-r", "not worth the risk: -0.15 against no deal; binding: r"),
+        # worth d - 2r + 0.61: -0.04; one grid step of either will do (0.05), and the US would rather be
+        # given the step on r: (0.35, 0.45) is worth 0.06 to it, (0.4, 0.5) 0.01
+        ("not worth it-tie", "not worth the risk: -0.04 against no deal; binding: r"),
+        # worth -0.2 at q and -1 everywhere else: no move makes it worth the risk, so no dimension binds
+        ("not worth it-nowhere", "not worth the risk: -0.20 against no deal"),
         # the US ratifies nothing: no move of one coordinate reaches its win-set
-        ("nowhere", 0.05, "outside the win-set"),
+        ("nowhere", "outside the win-set"),
     ],
 )
-def test_a_refused_offer_is_logged_with_its_reason(hanoi: Scenario, case: str, us_gain: float, reason: str) -> None:
+def test_a_refused_offer_is_logged_with_its_reason(hanoi: Scenario, case: str, reason: str) -> None:
     model = fresh(hanoi, mu_min=0.6 if case == "trust floor" else 0.0)
     q = at(model, 0.35, 0.5)
     G = model.grid.shape[0]
+    d, r = model.grid[:, 0], model.grid[:, 1]
     us_ws = {"outside": _us_win_set(model, 1.5, 0.1), "outside-d": _us_win_set(model, 0.5, 0.4), "nowhere": np.zeros(G, dtype=bool)}.get(
         case, np.ones(G, dtype=bool)
     )
-    assert us_ws[q] == (case not in ("outside", "outside-d", "nowhere"))
+    assert us_ws[q] == (case in ("trust floor",) or case.startswith("not worth it"))
+    # what each point is worth to the US: 0.05 wherever it ratifies, or a hand-made plane
+    us_gain = {
+        "not worth it": 2 * d - r - 0.39,
+        "not worth it-r": d - 4 * r + 1.5,
+        "not worth it-tie": d - 2 * r + 0.61,
+        "not worth it-nowhere": np.where(np.arange(G) == q, -0.2, -1.0),
+    }.get(case, np.where(us_ws, 0.05, -1.0))
     everything = np.ones(G, dtype=bool)
-    # the DPRK believes the US would ratify anything (a misperception), and offers the one point it gains from;
-    # the US offers it too where it is in its own win-set and worth something to it
+    # the DPRK gains only from q and believes the US would ratify anything (a misperception), so it offers q
     rig(
         model,
-        {US: {q: us_gain}, DPRK: {q: 0.3}},
+        {US: dict(enumerate(us_gain.tolist())), DPRK: {q: 0.3}},
         win_sets={US: us_ws, DPRK: everything},
         perceived={US: everything * 1.0, DPRK: everything * 1.0},
     )
     if case == "trust floor":
         model._set_trust(np.array([model.leader_of[US]]), DPRK, np.array([0.3]))
     model._hold_summit(model.week)
-    us_offers = case == "trust floor"
-    assert model.summit.offers == {US: q if us_offers else None, DPRK: q}
-    refused = events(model, "offer_rejected")
-    assert [(e["sender"], e["receiver"]) for e in refused] == ([("trump", "kim")] if us_offers else []) + [("kim", "trump")]
-    assert {e["source"] for e in refused} == {"summit"}
-    refused = refused[-1:]
+    assert model.summit.offers[DPRK] == q
+    refused = [e for e in events(model, "offer_rejected") if e["sender"] == "kim"]
+    assert [(e["receiver"], e["source"]) for e in refused] == [("trump", "summit")]
     assert refused[0]["detail"] == "d=0.35, r=0.50; " + reason
     assert model.agreement is None
 

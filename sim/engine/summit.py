@@ -411,13 +411,18 @@ class SummitProcess:
         gain_o = float(gains[(o, int(self.counterpart_side[o]))][q])
         if s.win_sets[o][q] and floor_ok and gain_o >= 0:
             return False
-        if not s.win_sets[o][q]:
-            bind = bg.binding_dimension(q, s.win_sets[o], self.grid, self.utility_weights[o].tolist(), self.dims)
-            why = f"; binding: {bind}" if bind is not None else "; outside the win-set"
-        elif not floor_ok:
+        inside = bool(s.win_sets[o][q])
+        if inside and not floor_ok:
             why = "; too little trust"
         else:
-            why = f"; not worth the risk: {gain_o:.2f} against no deal"
+            why = f"; not worth the risk: {gain_o:.2f} against no deal" if inside else ""
+            # the dimension on which q falls shortest of what o accepts: inside o's win-set and worth the risk to o
+            gain = gains[(o, int(self.counterpart_side[o]))]
+            bind = bg.binding_dimension(q, s.win_sets[o] & (gain >= 0), self.grid, self.utility_weights[o].tolist(), self.dims, gain)
+            if bind is not None:
+                why += f"; binding: {bind}"
+            elif not inside:
+                why += "; outside the win-set"
         self._log(
             t, "offer_rejected", self.actor_ids[proposer], self.actor_ids[self.leader_of[o]], "summit", detail=self._describe_point(q) + why
         )

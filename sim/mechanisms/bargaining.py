@@ -348,24 +348,35 @@ def single_text(acceptance: FloatArray, weights: FloatArray, floor: float = 1e-3
 
 
 def binding_dimension(
-    q: int, receiver_win_set: BoolArray, grid: FloatArray, receiver_weights: Sequence[float], dims: Sequence[str]
+    q: int,
+    receiver_accepts: BoolArray,
+    grid: FloatArray,
+    receiver_weights: Sequence[float],
+    dims: Sequence[str],
+    value: FloatArray | None = None,
 ) -> str | None:
-    """The dimension on which an offer outside the receiver's win-set falls shortest.
+    """The dimension on which an offer the receiver refuses falls shortest.
 
     For each dimension, the smallest move of that coordinate alone, in the
     receiver's favour (up where its weight is positive, down where negative),
-    that brings the point into the win-set; the binding dimension is the one
-    needing the smallest move (None when no single-dimension move does).
+    that brings the point into ``receiver_accepts`` (the points the receiver
+    would take); the binding dimension is the one needing the smallest move
+    (None when no single-dimension move does). When two moves are equal (on
+    the grid, common), the binding dimension is the one whose moved point is
+    worth more to the receiver by ``value`` (what it would rather be given);
+    without ``value``, or when that ties too, the first dimension.
 
     >>> g = issue_grid(2, 3)
     >>> w = np.array([False, False, False, True, False, False, True, True, False])  # (0.5,0), (1,0), (1,0.5)
     >>> binding_dimension(4, w, g, [1.0, -1.0], ["d", "r"])  # from (0.5, 0.5): r down by 0.5 or d up by 0.5 -> first
     'd'
+    >>> binding_dimension(4, w, g, [1.0, -1.0], ["d", "r"], value=g[:, 0] - 2 * g[:, 1])  # (0.5, 0) is worth 0.5, (1, 0.5) 0
+    'r'
     >>> binding_dimension(7, np.array([False] * 8 + [True]), g, [1.0, -1.0], ["d", "r"]) is None
     True
     """
     point = grid[q]
-    best: tuple[float, int] | None = None
+    best: tuple[float, float, int] | None = None
     for i in range(grid.shape[1]):
         w = receiver_weights[i]
         if w == 0:
@@ -374,9 +385,12 @@ def binding_dimension(
         same = np.all(np.isclose(grid[:, others], point[others]), axis=1) if others.size else np.ones(grid.shape[0], dtype=bool)
         move = grid[:, i] - point[i]
         favour = move > 1e-12 if w > 0 else move < -1e-12
-        ok = same & favour & receiver_win_set
+        ok = same & favour & receiver_accepts
         if ok.any():
-            need = float(np.abs(move[ok]).min())
-            if best is None or need < best[0] - 1e-12:
-                best = (need, i)
-    return None if best is None else dims[best[1]]
+            dist = np.where(ok, np.abs(move), np.inf)
+            j = int(np.argmin(dist))
+            need = float(dist[j])
+            worth = float(value[j]) if value is not None else 0.0
+            if best is None or need < best[0] - 1e-12 or (need <= best[0] + 1e-12 and worth > best[1] + 1e-12):
+                best = (need, worth, i)
+    return None if best is None else dims[best[2]]
