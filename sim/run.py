@@ -91,6 +91,8 @@ def bargaining_spec(model: DiplomacyModel) -> dict[str, Any]:
                 "theta": float(model.theta[c]),
                 "members": {model.actor_ids[i]: float(model.state.concession_weight[i]) for i in model.members[c]},
             }
+            # a curved cost of giving only where a side has one (ODD 7.1; other run files keep their bytes)
+            | ({"curvature": float(sc.sides[sid].concession_curvature)} if sc.sides[sid].concession_curvature != 1.0 else {})
             # veto players only where a side has them (older run files keep their bytes)
             | ({"vetoes": [model.actor_ids[i] for i in model.vetoes(c)]} if model.vetoes(c).size else {})
             # stated bounds and constraints only where members have them (ODD 7.1; other run files keep their bytes)

@@ -31,6 +31,7 @@ FOCUSED = (
     "test_summit_resolution.py",
     "test_mediator_text.py",
     "test_behaviour.py",
+    "test_concession_curvature.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -96,6 +97,15 @@ MUTANTS = [
     ),
     # the binding dimension: the largest move instead of the smallest
     ("binding-max", "sim/mechanisms/bargaining.py", "need < best[0] - 1e-12", "need > best[0] + 1e-12", "binding"),
+    # a side's curved cost of giving ignored (every side linear) and the curve dropped from the exposure
+    ("curvature-ignored", "sim/engine/build.py", "curvature = float(s.concession_curvature)", "curvature = 1.0", "curvature"),
+    (
+        "curvature-not-exposed",
+        "sim/engine/build.py",
+        "given = self.grid if curvature == 1.0 else self.grid**curvature",
+        "given = self.grid",
+        "curvature",
+    ),
     # on equal moves, the concession the receiver values less instead of more
     ("binding-tie-worse", "sim/mechanisms/bargaining.py", "worth > best[1] + 1e-12", "worth < best[1] - 1e-12", "binding"),
     # the registries: an effect forecast on the wrong pressure channel; the military no longer hawkish;

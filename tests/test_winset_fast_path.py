@@ -26,10 +26,11 @@ weights_1d = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3))
     members=st.integers(1, 300),
     seed=st.integers(0, 2**32 - 1),
     coarse=st.booleans(),
+    curvature=st.sampled_from([1.0, 0.5, 2.0, 3.0]),
 )
-def test_supports_equal_the_direct_sum(dims, points, raw_weights, members, seed, coarse) -> None:  # type: ignore[no-untyped-def]
+def test_supports_equal_the_direct_sum(dims, points, raw_weights, members, seed, coarse, curvature) -> None:  # type: ignore[no-untyped-def]
     grid = bg.issue_grid(dims, points)
-    gains, gives = bg.split_utility(grid, raw_weights[:dims])
+    gains, gives = bg.split_utility(grid, raw_weights[:dims], curvature)
     plan = bg.RatificationPlan(gains, gives)
     rng = np.random.default_rng(seed)
     g = rng.uniform(0, 3, members)

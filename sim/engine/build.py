@@ -295,9 +295,11 @@ class ModelBuild:
         for c, s in enumerate(sc_sides):
             w = [s.utility.get(d, 0.0) for d in dims]
             self.utility_weights[c] = w
-            self.gains[c], self.gives[c] = bg.split_utility(self.grid, w)
-            # what side c loses, unprotected, if the other side reneges after c has given its part
-            self.exposure[c] = self.grid @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
+            curvature = float(s.concession_curvature)
+            self.gains[c], self.gives[c] = bg.split_utility(self.grid, w, curvature)
+            # what side c loses, unprotected, if the other side reneges after c has given its part (valued as it values giving)
+            given = self.grid if curvature == 1.0 else self.grid**curvature
+            self.exposure[c] = given @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         # (actors, grid) mask of the points within each member's stated limits; None when nobody states any (ODD 7.1)
         self.limits = limits_matrix(self.grid, dims, self.limit_specs)

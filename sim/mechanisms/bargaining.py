@@ -29,16 +29,23 @@ def issue_grid(n_dims: int, points: int) -> FloatArray:
     return np.array(list(itertools.product(axis, repeat=n_dims)), dtype=float).reshape(-1, n_dims)
 
 
-def split_utility(grid: FloatArray, weights: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+def split_utility(grid: FloatArray, weights: Sequence[float], curvature: float = 1.0) -> tuple[FloatArray, FloatArray]:
     """(gains, gives) of each grid point for signed dimension weights; gives <= 0.
+
+    gains(q) = sum_{w_i > 0} w_i q_i and gives(q) = sum_{w_i < 0} w_i q_i^gamma,
+    gamma = ``curvature``: 1 is linear; above 1 the first steps of what a side
+    gives cost it little and the last ones much (a freeze before the arsenal).
 
     >>> g = issue_grid(2, 3)
     >>> gains, gives = split_utility(g, [1.0, -1.0])
     >>> gains[5], gives[5]
     (np.float64(0.5), np.float64(-1.0))
+    >>> split_utility(g, [1.0, -1.0], curvature=2.0)[1][3:6].tolist()  # q = (0.5, 0), (0.5, 0.5), (0.5, 1)
+    [-0.0, -0.25, -1.0]
     """
     w = np.asarray(weights, dtype=float)
-    return grid @ np.clip(w, 0, None), grid @ np.clip(w, None, 0)
+    given = grid if curvature == 1.0 else grid**curvature
+    return grid @ np.clip(w, 0, None), given @ np.clip(w, None, 0)
 
 
 def member_utility(gains: FloatArray, gives: FloatArray, concession_weight: FloatArray) -> FloatArray:

@@ -242,7 +242,8 @@ def offers_until(result: RunResult, step: int) -> list[dict[str, Any]]:
 def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(grid, {side: bool mask}) of each side's win-set at ``step``, recomputed (ODD 7.1-7.3).
 
-    Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t) and q
+    Member k of side c accepts q iff gains(q) + g_k gives(q) >= b_k(t) (gives
+    curved by the side's concession curvature, where it has one) and q
     lies within k's stated bounds and constraints; q is in W_c iff the
     influence-weighted share of acceptors reaches theta_c and every veto
     player of c accepts it. The
@@ -258,7 +259,7 @@ def win_sets_at(result: RunResult, step: int) -> tuple[np.ndarray, dict[str, np.
         g = np.array([side["members"][k] for k in members], dtype=float)
         b = np.array([view.at("threshold", k, step) for k in members], dtype=float)
         w = np.array([view.at("influence", k, step) for k in members], dtype=float)
-        gains, gives = split_utility(grid, [side["utility"].get(d, 0.0) for d in dims])
+        gains, gives = split_utility(grid, [side["utility"].get(d, 0.0) for d in dims], float(side.get("curvature", 1.0)))
         acc = acceptance(member_utility(gains, gives, g), b)
         for k, spec in side.get("limits", {}).items():  # runs saved before stated limits have none
             acc[members.index(k)] &= within_limits(grid, dims, spec.get("bounds"), spec.get("constraints") or ())

@@ -172,6 +172,13 @@ class Side(_Data):
     audience_cost: Unit = Field(0.5, description="A_c: capacity to generate audience costs (Fearon 1994; Weeks 2008).")
     ratification_threshold: Unit | None = Field(None, description="theta_c for this side; the parameter theta_c when absent.")
     utility: dict[str, float] = Field(description="Signed weight of each issue dimension for this side (+ gains, - gives).")
+    concession_curvature: float = Field(
+        1.0,
+        ge=0.25,
+        le=4.0,
+        description="gamma_c: what this side gives on a dimension costs it |w| q^gamma (1: linear; above 1 the first steps are "
+        "cheap and the last dear, as a freeze before the arsenal; below 1 the first step costs most).",
+    )
     pressure_weights: PressureWeights = Field(default_factory=PressureWeights)
     initial: InitialState = Field(default_factory=InitialState)
     domestic: Literal["audience", "elite"] = Field(

@@ -225,7 +225,7 @@ def parameter_map(sc: Any) -> dict[str, tuple[RawLoc, ParameterInfo]]:
             ParameterInfo(f"parameters.{field}", float(value), lo, hi, desc, "model", integer),
         )
     for sid, side in sc.sides.items():
-        for field in ("audience_cost", "ratification_threshold", "position"):
+        for field in ("audience_cost", "ratification_threshold", "position", "concession_curvature"):
             v = getattr(side, field)
             lo, hi, desc, _ = _bounds(type(side), field)
             out[f"{sid}.{field}"] = (
