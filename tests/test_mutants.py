@@ -289,7 +289,7 @@ MUTANTS = [
     (
         "text-signed-any-point",
         "sim/engine/summit.py",
-        "if sm.text == q and not refused_text:",
+        "if text == q and not refused_text:",
         "if not refused_text:",
         "leaders_offer_is_not_logged",
     ),

@@ -79,7 +79,6 @@ class SummitState:
     results: list[str] = field(default_factory=list)
     walked_by: list[str] = field(default_factory=list)
     offers: dict[int, int | None] = field(default_factory=dict)  # side -> grid index at last summit
-    text: int | None = None  # grid index of the mediator's text in the last round, None when none was tabled
     letdowns: list[tuple[int, int]] = field(default_factory=list)  # (week, side): a declaration's unmet promise comes due
     values: dict[str, float] = field(default_factory=dict)  # the last summit's compared values (walk, declaration), by leader
 

@@ -301,7 +301,7 @@ class SummitProcess:
         for k in range(self.summit_rounds):
             if k > 0:
                 self._log(t, "summit_round", names[0], names[1], "summit", detail=str(k + 1))
-            offers, accepted, refused, refused_text, gains = self._summit_round(t)
+            offers, text, accepted, refused, refused_text, gains = self._summit_round(t)
             rejected |= refused | refused_text
             if accepted:
                 break
@@ -315,7 +315,7 @@ class SummitProcess:
             if cls is not None:
                 self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
                 sm.results.append(f"agreement:{cls}")
-                if sm.text == q and not refused_text:  # the point signed is the mediator's text
+                if text == q and not refused_text:  # the point signed is the mediator's text
                     self._log(t, "text_signed", self.actor_ids[self.summit_mediator], names[0], "summit", detail=self._describe_point(q))
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
                 self._success(t, declaration=False)
@@ -355,8 +355,8 @@ class SummitProcess:
 
     def _summit_round(
         self: DiplomacyModel, t: int
-    ) -> tuple[dict[int, int | None], list[int], set[int], set[int], dict[tuple[int, int], FloatArray]]:
-        """One round of offers at a summit: (offers, accepted points, sides that refused an offer, sides that refused the text, gains).
+    ) -> tuple[dict[int, int | None], int | None, list[int], set[int], set[int], dict[tuple[int, int], FloatArray]]:
+        """One round of offers at a summit: (offers, the mediator's text, accepted points, sides that refused an offer, sides that refused the text, gains).
 
         Each leader proposes its best offer; the mediator, if the scenario
         names one, tables its single negotiating text. An offer passes when
@@ -388,12 +388,11 @@ class SummitProcess:
                 accepted.append(q)
         refused_text: set[int] = set()
         text = self.mediator_text(gains)
-        self.summit.text = text
         if text is not None:
             refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
             if not refused_text:
                 accepted.append(text)
-        return offers, accepted, refused, refused_text, gains
+        return offers, text, accepted, refused, refused_text, gains
 
     def _refuses(self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int) -> bool:
         """Whether side ``o`` refuses point ``q`` tabled by actor ``proposer``; a refusal is logged with its reason.
