@@ -175,6 +175,14 @@ def test_row_normalise_signed_and_zero_rows_by_hand() -> None:
     assert m.data.tolist() == data.tolist() and m.nnz == 6  # the input is untouched
 
 
+def test_row_normalise_never_divides_by_zero() -> None:
+    # a row of zeros (stored or not) is not scaled by 1 / 0: it becomes a self-loop of 1, the other rows as usual
+    m = sp.csr_matrix((np.array([0.0, 2.0, 2.0]), (np.array([0, 1, 1]), np.array([1, 0, 1]))), shape=(3, 3))
+    with np.errstate(divide="raise", invalid="raise"):
+        out = row_normalise(m)
+    np.testing.assert_array_equal(out.toarray(), [[1.0, 0, 0], [0.5, 0.5, 0], [0, 0, 1.0]])
+
+
 def test_row_normalise_keeps_a_square_matrix_square() -> None:
     # 3 x 3 with row 0 empty (gains (0, 0) = 1), row 1 = (4 at column 0), row 2 = (-2 at column 1): no entry in
     # column 2, so the shape must come from the input, not from the entries

@@ -388,6 +388,20 @@ def test_trust_updates_from_040_by_hand(what: str, value: Callable[[], np.ndarra
     assert float(value()) == pytest.approx(expected, abs=1e-6), what
 
 
+def test_expit_saturates_at_twice_logit_max_by_hand() -> None:
+    """expit clips its argument to +-2 LOGIT_MAX = +-40: far-out log-odds give the bounds' values, without overflow."""
+    with np.errstate(over="raise", under="raise"):
+        # the floor is expit(-40) = 1 / (1 + e^40) = 4.2484e-18 (trust never exactly 0), whatever lies below -40;
+        # abs=0, since approx's default absolute tolerance, 1e-12, would accept any value this small
+        for x in (-40.0, -41.0, -100.0, -1e6):
+            assert float(tr.expit(x)) == pytest.approx(1 / (1 + math.exp(40)), rel=1e-12, abs=0), x
+        # the top is 1 / (1 + e^-40): 1 in double precision
+        for x in (40.0, 100.0, 1e6):
+            assert float(tr.expit(x)) == 1.0, x
+        # just inside the bounds the value still moves: expit(-39) = 1 / (1 + e^39)
+        assert float(tr.expit(-39.0)) == pytest.approx(1 / (1 + math.exp(39)), rel=1e-12, abs=0)
+
+
 def test_beta_moments_and_decay_by_hand() -> None:
     # alpha 3, beta 1: mean .75, variance 3 / (16 * 5) = .0375
     assert float(tr.beta_mean(3.0, 1.0)) == pytest.approx(0.75, abs=1e-12)
