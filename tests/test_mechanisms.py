@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -360,29 +361,45 @@ def test_fj_fixed_point_by_hand() -> None:
 # --------------------------------------------------------------------------- trust: the remaining hand cases
 
 TRUST_CASES = [
-    # (what, log-odds shift or new trust, expected); receiver's trust .40 unless said
+    # (what, a call giving the log-odds shift or the new trust, expected); receiver's trust .40 unless said.
+    # The calls run inside the test, not when the module is collected: mutmut maps each mutant to the tests
+    # that call its function while they run, so a call made at collection would be credited to no test of it.
     # mediation: the receiver .40, the mediator's belief .80, kappa_m .5, credibility .6: .40 + .5 * .6 * .4 = .52
-    ("mediation", tr.mediation_update(0.40, 0.80, 0.5, 0.6), 0.52),
+    ("mediation", lambda: tr.mediation_update(0.40, 0.80, 0.5, 0.6), 0.52),
     # a mediator more sceptical than the receiver pulls it down: .40 + .5 * 1 * (.10 - .40) = .25
-    ("mediation down", tr.mediation_update(0.40, 0.10, 0.5, 1.0), 0.25),
+    ("mediation down", lambda: tr.mediation_update(0.40, 0.10, 0.5, 1.0), 0.25),
     # credibility falls with the distance of bias and position: .5 * (1 - |.9 - .2|) * .8 = .12
-    ("credibility", tr.mediator_credibility(0.5, 0.9, 0.2, 0.8), 0.12),
+    ("credibility", lambda: tr.mediator_credibility(0.5, 0.9, 0.2, 0.8), 0.12),
     # forgetting .40 -> prior .60 at nu .25, in log-odds: .75 * logit(.4) + .25 * logit(.6) = -.202733 -> .449490
-    ("forget", tr.expit(tr.forget(tr.logit(0.40), tr.logit(0.60), 0.25)), 0.449490),
+    ("forget", lambda: tr.expit(tr.forget(tr.logit(0.40), tr.logit(0.60), 0.25)), 0.449490),
     # hostile signal h .3, kappa_h 1, phi .5, a hawk (x .8): -.3 * 1.4 = -.42; .40 -> expit(-.405465 - .42) = .304605
-    ("hostile", tr.expit(tr.logit(0.40) + tr.hostile_shift(1.0, 0.3, 0.5, 0.8)), 0.304605),
+    ("hostile", lambda: tr.expit(tr.logit(0.40) + tr.hostile_shift(1.0, 0.3, 0.5, 0.8)), 0.304605),
     # reassuring: kappa 2, c_eff .1 + .5 * .2 = .2, phi .5, a dove (x .2): 2 * .2 * .9 = .36; .40 -> expit(-.045465) = .488636
-    ("reassuring", tr.expit(tr.logit(0.40) + tr.reassuring_shift(2.0, tr.effective_cost(0.1, 0.2, 0.5), 0.5, 0.2)), 0.488636),
+    ("reassuring", lambda: tr.expit(tr.logit(0.40) + tr.reassuring_shift(2.0, tr.effective_cost(0.1, 0.2, 0.5), 0.5, 0.2)), 0.488636),
     # breach of an untouted pledge, kappa_b 2.5, p .3: -.75; .40 -> expit(-1.155465) = .239492
-    ("breach", tr.expit(tr.logit(0.40) + tr.breach_shift(2.5, 0.3, 0.9, 0.9, False)), 0.239492),
+    ("breach", lambda: tr.expit(tr.logit(0.40) + tr.breach_shift(2.5, 0.3, 0.9, 0.9, False)), 0.239492),
     # the same breach of a touted pledge by an ego .9 with rapport .9: -.75 (1 - .9 * .9 / 2) = -.44625 -> expit(-.851715) = .299073
-    ("touted breach", tr.expit(tr.logit(0.40) + tr.breach_shift(2.5, 0.3, 0.9, 0.9, True)), 0.299073),
+    ("touted breach", lambda: tr.expit(tr.logit(0.40) + tr.breach_shift(2.5, 0.3, 0.9, 0.9, True)), 0.299073),
 ]
 
 
 @pytest.mark.parametrize(("what", "value", "expected"), TRUST_CASES, ids=[c[0] for c in TRUST_CASES])
-def test_trust_updates_from_040_by_hand(what: str, value, expected: float) -> None:
-    assert float(value) == pytest.approx(expected, abs=1e-6), what
+def test_trust_updates_from_040_by_hand(what: str, value: Callable[[], np.ndarray], expected: float) -> None:
+    assert float(value()) == pytest.approx(expected, abs=1e-6), what
+
+
+def test_expit_saturates_at_twice_logit_max_by_hand() -> None:
+    """expit clips its argument to +-2 LOGIT_MAX = +-40: far-out log-odds give the bounds' values, without overflow."""
+    with np.errstate(over="raise", under="raise"):
+        # the floor is expit(-40) = 1 / (1 + e^40) = 4.2484e-18 (trust never exactly 0), whatever lies below -40;
+        # abs=0, since approx's default absolute tolerance, 1e-12, would accept any value this small
+        for x in (-40.0, -41.0, -100.0, -1e6):
+            assert float(tr.expit(x)) == pytest.approx(1 / (1 + math.exp(40)), rel=1e-12, abs=0), x
+        # the top is 1 / (1 + e^-40): 1 in double precision
+        for x in (40.0, 100.0, 1e6):
+            assert float(tr.expit(x)) == 1.0, x
+        # just inside the bounds the value still moves: expit(-39) = 1 / (1 + e^39)
+        assert float(tr.expit(-39.0)) == pytest.approx(1 / (1 + math.exp(39)), rel=1e-12, abs=0)
 
 
 def test_beta_moments_and_decay_by_hand() -> None:
