@@ -31,7 +31,6 @@ def influence_graph(scenario: Any) -> nx.DiGraph:
     Factional edges into a leader carry the faction's share ``omega``.
     """
     g = nx.DiGraph()
-    p = scenario.parameters
     for sid, side in scenario.sides.items():
         lead = side.leader
         g.add_node(lead.id, side=sid, role="leader", name=lead.name, stance=lead.stance)
@@ -53,7 +52,6 @@ def influence_graph(scenario: Any) -> nx.DiGraph:
             continue
         out = sum(abs(d["weight"]) for _, _, d in g.out_edges(node, data=True))
         g.add_edge(node, node, weight=max(1.0 - out, 0.0), kind="self")
-    del p
     return g
 
 
