@@ -40,8 +40,8 @@ def split_utility(grid: FloatArray, weights: Sequence[float], curvature: float =
     >>> gains, gives = split_utility(g, [1.0, -1.0])
     >>> gains[5], gives[5]
     (np.float64(0.5), np.float64(-1.0))
-    >>> split_utility(g, [1.0, -1.0], curvature=2.0)[1][3:6].tolist()  # q = (0.5, 0), (0.5, 0.5), (0.5, 1)
-    [-0.0, -0.25, -1.0]
+    >>> split_utility(g, [1.0, -1.0], curvature=2.0)[1][4:6].tolist()  # q = (0.5, 0.5), (0.5, 1): r^2
+    [-0.25, -1.0]
     """
     w = np.asarray(weights, dtype=float)
     given = grid if curvature == 1.0 else grid**curvature
