@@ -175,11 +175,30 @@ def export_figures(figures: Mapping[str, Any], out_dir: str | Path, fmt: str = "
             {"fig": fig, "path": str(path), "opts": {"format": fmt, "width": w, "height": h, "scale": scale if fmt == "png" else 1}}
         )
         paths.append(path)
-    try:
-        kaleido.write_fig_from_object_sync(jobs)
-    except Exception as exc:
-        raise ExportUnavailableError(f"chart export skipped: kaleido could not render with {chrome} ({_first_line(exc)})") from None
-    missing = [p for p in paths if not p.exists() or p.stat().st_size == 0]
+    # kaleido returns the renders that failed (one past its wait on a busy machine, for one) instead of raising
+    # them: those charts are rendered once more, alone and with a longer wait, before the export gives up
+    problems: list[BaseException] = []
+    for attempt, wait in enumerate(RENDER_WAITS):
+        todo = [job for job in jobs if not _written(Path(job["path"]))]
+        if not todo:
+            break
+        try:
+            returned = kaleido.write_fig_from_object_sync(todo, kopts={"timeout": wait})
+        except Exception as exc:
+            if attempt == 0:
+                raise ExportUnavailableError(f"chart export skipped: kaleido could not render with {chrome} ({_first_line(exc)})") from None
+            returned = (exc,)
+        problems = [e for e in (returned or ()) if isinstance(e, BaseException)]
+    missing = [p for p in paths if not _written(p)]
     if missing:
-        raise ExportUnavailableError(f"chart export failed: kaleido wrote no {', '.join(p.name for p in missing)}")
+        why = f" ({_first_line(problems[0])})" if problems else ""
+        raise ExportUnavailableError(f"chart export failed: kaleido wrote no {', '.join(p.name for p in missing)}{why}")
     return paths
+
+
+RENDER_WAITS = (90.0, 300.0)
+"""Seconds kaleido may spend on one chart: the first pass (kaleido's own default), then the one retry of the charts it did not write."""
+
+
+def _written(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
