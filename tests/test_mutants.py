@@ -102,8 +102,8 @@ MUTANTS = [
     (
         "curvature-not-exposed",
         "sim/engine/build.py",
-        "given = self.grid if curvature == 1.0 else self.grid**curvature",
-        "given = self.grid",
+        "bg.split_utility(self.grid, exposed.tolist(), curvature)",
+        "bg.split_utility(self.grid, exposed.tolist())",
         "curvature",
     ),
     # on equal moves, the concession the receiver values less instead of more

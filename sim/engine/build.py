@@ -297,9 +297,10 @@ class ModelBuild:
             self.utility_weights[c] = w
             curvature = float(s.concession_curvature)
             self.gains[c], self.gives[c] = bg.split_utility(self.grid, w, curvature)
-            # what side c loses, unprotected, if the other side reneges after c has given its part (valued as it values giving)
-            given = self.grid if curvature == 1.0 else self.grid**curvature
-            self.exposure[c] = given @ (np.clip(-np.asarray(w, dtype=float), 0, None) * unprotected)
+            # what side c loses, unprotected, if the other side reneges after c has given its part: its gives, valued
+            # as it values giving, with each dimension's weight cut to the part no safeguard protects
+            exposed = np.where(np.asarray(w, dtype=float) < 0, np.asarray(w, dtype=float) * unprotected, 0.0)
+            self.exposure[c] = -bg.split_utility(self.grid, exposed.tolist(), curvature)[1]
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
         # (actors, grid) mask of the points within each member's stated limits; None when nobody states any (ODD 7.1)
         self.limits = limits_matrix(self.grid, dims, self.limit_specs)
