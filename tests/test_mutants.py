@@ -52,7 +52,7 @@ MUTANTS = [
         "utility, dtype=float) + risk * np.asarray(exposure",
         "commitment_value",
     ),
-    ("safeguard-ignored", "sim/engine/build.py", "0, None) * unprotected)", "0, None) * 1.0)", "safeguards"),
+    ("safeguard-ignored", "sim/engine/build.py", "dtype=float) * unprotected, 0.0)", "dtype=float) * 1.0, 0.0)", "safeguards"),
     # a deal relieving pressure whatever it gives the side
     ("relief-ignored", "sim/engine/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
