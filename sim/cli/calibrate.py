@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,9 @@ from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, T
 from summitry.sim.cli.shared import check_executor, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_output_path
+
+if TYPE_CHECKING:
+    from summitry.sim.scenario.document import Scenario
 
 PPC_FILES = ", predictive.json, predictive.parquet"
 """What the predictive check adds to a calibration's directory (sim.experiments.predictive)."""
@@ -175,6 +178,30 @@ def calibrate_cmd(
     run(scenarios[0], out, parameters, given, run_on, **defaults)
 
 
+def case_and_priors(scenario: str, parameters: list[str] | None) -> tuple[Scenario, dict[str, tuple[float, float]]]:
+    """The case to calibrate (it must have patterns) and the priors: --parameters as given, or the default handful."""
+    from summitry.sim.experiments.backtest import check_patterns  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.experiments.calibration import default_parameters, parse_ranges  # lazy: as above, and pandas
+    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
+
+    sc = load_scenario(scenario)
+    check_patterns(sc, scenario)
+    return sc, (parse_ranges(parameters, sc) if parameters else default_parameters(sc))
+
+
+def print_outcome(summary: Mapping[str, Any], sc: Scenario, scenario: str, out: Path, files: str, *, medians: str) -> None:
+    """The backtests before and after a one-case calibration (``medians``: what "after" runs with), then what was written."""
+    for label in ("before", "after"):
+        brief = summary.get(label)
+        if brief:
+            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
+                "default parameters)" if label == "before" else f"{medians})"
+            )
+            print_backtest_table({**brief, "scenario": sc.name}, title, sc.time.clock.unit)
+    cli.err.print(f"wrote {out}/ ({files})", highlight=False)
+    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+
+
 def calibrate_rejection_cmd(
     scenario: str,
     out: Path,
@@ -186,9 +213,7 @@ def calibrate_rejection_cmd(
     ppc_runs: int = 100,
 ) -> None:
     """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
-    from summitry.sim.experiments.backtest import check_patterns  # lazy: the engine (numpy, mesa); a fast --help
-    from summitry.sim.experiments.calibration import calibrate, default_parameters, parse_ranges  # lazy: as above, and pandas
-    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
+    from summitry.sim.experiments.calibration import calibrate  # lazy: the engine (numpy, mesa) and pandas; a fast --help
 
     design = given["design"] if given["design"] is not None else "lhs"
     points = given["points"] if given["points"] is not None else 2000
@@ -201,9 +226,7 @@ def calibrate_rejection_cmd(
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if backtest_runs == 1:
         raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
-    sc = load_scenario(scenario)
-    check_patterns(sc, scenario)
-    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    sc, priors = case_and_priors(scenario, parameters)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
     cli.err.print(
         f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, {design} design, {total} runs "
@@ -232,18 +255,8 @@ def calibrate_rejection_cmd(
         )
         interrupted("finished batches are kept", again)
     print_posterior(res.summary)
-    for label in ("before", "after"):
-        brief = res.summary.get(label)
-        if brief:
-            shown = {**brief, "scenario": sc.name}
-            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
-                "default parameters)" if label == "before" else "posterior medians)"
-            )
-            print_backtest_table(shown, title, sc.time.clock.unit)
-    cli.err.print(
-        f"wrote {out}/ (calibrated.yaml, posterior.parquet, calibration.json, posterior.html{PPC_FILES * bool(ppc_runs)})", highlight=False
-    )
-    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+    files = "calibrated.yaml, posterior.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
+    print_outcome(res.summary, sc, scenario, out, files, medians="posterior medians")
 
 
 def print_posterior(summary: Mapping[str, Any]) -> None:
@@ -298,17 +311,12 @@ def calibrate_smc_cmd(
     ppc_runs: int = 100,
 ) -> None:
     """ABC-SMC (``calibrate --method smc``); ``given`` holds the options as typed (None: default)."""
-    from summitry.sim.experiments.backtest import check_patterns  # lazy: the engine (numpy, mesa); a fast --help
-    from summitry.sim.experiments.calibration import default_parameters, parse_ranges  # lazy: as above, and pandas
-    from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings  # lazy: as above
-    from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
+    from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc, check_smc_settings  # lazy: the engine; a fast --help
 
     cfg = {k: (v if v is not None else SMC_DEFAULTS[k]) for k, v in given.items()}
     check_smc_settings(**cfg, backtest_runs=backtest_runs)
     check_fresh_or_resumed(out, out / "smc.json", "an SMC calibration", run_on.resume)
-    sc = load_scenario(scenario)
-    check_patterns(sc, scenario)
-    priors = parse_ranges(parameters, sc) if parameters else default_parameters(sc)
+    sc, priors = case_and_priors(scenario, parameters)
     cli.err.print(
         f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, ABC-SMC: up to {cfg['generations']} "
         f"generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs each ({run_on.where()})",
@@ -345,16 +353,8 @@ def calibrate_smc_cmd(
     s = res.summary
     print_posterior({**s, "title": f"ABC-SMC: {s['accepted']} particles after {len(s['generations'])} generations "
                      f"({s['points']} particles simulated, last tolerance {s['epsilon']:.3g}; weighted quantiles)"})  # fmt: skip
-    for label in ("before", "after"):
-        brief = s.get(label)
-        if brief:
-            title = f"Backtest {label} calibration ({brief['runs']} runs; " + (
-                "default parameters)" if label == "before" else "weighted posterior medians)"
-            )
-            print_backtest_table({**brief, "scenario": sc.name}, title)
     files = "calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
-    cli.err.print(f"wrote {out}/ ({files})", highlight=False)
-    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+    print_outcome(s, sc, scenario, out, files, medians="weighted posterior medians")
 
 
 def _joint_settings(

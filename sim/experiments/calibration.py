@@ -409,12 +409,8 @@ def calibrate(
         runs = load_runs(out)
         all_points, accepted = abc_reject(runs, list(priors), accept)
         post = posterior_summary(accepted, priors, integer)
-        calibrated = {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
-        before = after = None
-        if backtest_runs:
-            before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
-            cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
-            after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+        calibrated = medians(post, integer)
+        before, after = backtest_before_after(scenario, scenario_arg, calibrated, backtest_runs, seed, ex, progress)
         ppc = run_predictive(out, scenario_arg, accepted, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()
@@ -525,6 +521,33 @@ def _write_posterior_page(
         "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
     )
     write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note, extra)
+
+
+def medians(post: Mapping[str, Mapping[str, Any]], integer: Mapping[str, bool]) -> dict[str, float]:
+    """The calibrated values: each posterior median, rounded (to a whole number for an integer parameter).
+
+    >>> medians({"kappa": {"median": 2.23456}, "steps": {"median": 41.6}}, {"kappa": False, "steps": True})
+    {'kappa': 2.235, 'steps': 42.0}
+    """
+    return {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
+
+
+def backtest_before_after(
+    scenario: Scenario,
+    scenario_arg: str,
+    calibrated: Mapping[str, float],
+    runs: int,
+    seed: int,
+    ex: Any,
+    progress: ProgressFn | None,
+) -> tuple[BacktestResult | None, BacktestResult | None]:
+    """The backtest with the scenario's own parameters and with the calibrated ones, on the same seeds (None, None: ``runs`` is 0)."""
+    if not runs:
+        return None, None
+    before = backtest(scenario, runs, seed, ex, progress=progress)
+    cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
+    after = backtest(cal_sc, runs, seed, ex, overrides=dict(calibrated), progress=progress)
+    return before, after
 
 
 def _backtest_brief(res: BacktestResult | None) -> dict[str, Any] | None:

@@ -48,12 +48,13 @@ import pandas as pd
 from summitry.sim.analysis.patterns import occurrences, score_patterns, weighted_score
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, RunDirError
-from summitry.sim.experiments.backtest import BacktestResult, ProgressFn, backtest, check_patterns
+from summitry.sim.experiments.backtest import BacktestResult, ProgressFn, check_patterns
 from summitry.sim.experiments.calibration import (
     CalibrationResult,
     _backtest_brief,
-    _round,
+    backtest_before_after,
     calibration_priors,
+    medians,
     posterior_figure,
     posterior_rows,
     write_params_file,
@@ -671,11 +672,8 @@ def calibrate_smc(
         last_t = int(pops["generation"].max())
         final = pops[pops["generation"] == last_t].reset_index(drop=True)
         post = weighted_summary(final, priors, integer)
-        calibrated = {k: (float(round(v["median"])) if integer[k] else _round(v["median"])) for k, v in post.items()}
-        if backtest_runs:
-            before = backtest(scenario, backtest_runs, seed, ex, progress=progress)
-            cal_sc = load_scenario(scenario_arg, {k: str(v) for k, v in calibrated.items()})
-            after = backtest(cal_sc, backtest_runs, seed, ex, overrides=calibrated, progress=progress)
+        calibrated = medians(post, integer)
+        before, after = backtest_before_after(scenario, scenario_arg, calibrated, backtest_runs, seed, ex, progress)
         ppc = run_predictive(out, scenario_arg, final, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()

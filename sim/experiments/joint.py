@@ -42,8 +42,8 @@ from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.backtest import DEFAULT_CALIBRATION_PARAMETERS, ProgressFn, check_patterns
 from summitry.sim.experiments.calibration import (
-    _round,
     abc_reject,
+    medians,
     parse_ranges,
     posterior_figure,
     posterior_rows,
@@ -507,7 +507,7 @@ def calibrate_joint(
             write_atomically(out / "populations.parquet", lambda p: pops.to_parquet(p, index=False))
     finally:
         ex.close()
-    calibrated = {k: (float(round(v["median"])) if joint.integer[k] else _round(v["median"])) for k, v in post.items()}
+    calibrated = medians(post, joint.integer)
     _write_params(out, cases, joint, calibrated, method, cfg, seed)
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
     summary: dict[str, Any] = {
