@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from summitry.agents.faction import Faction
+from summitry.agents.leader import Leader
+from summitry.agents.third_party import ThirdParty
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.mechanisms.effects import EFFECTS
 from summitry.sim.mechanisms.roles import FORCING_ROLES, THIRD_PARTY_ROLES
@@ -145,29 +148,6 @@ def patience_discount(model: DiplomacyModel) -> FloatArray:
     return np.asarray(model.state.patience**wait, dtype=float)
 
 
-def untrustworthy_leaders(model: DiplomacyModel) -> BoolArray:
-    """Leaders whose true type is U (types belong to leaders; factions and third parties have none)."""
-    own = np.maximum(model.side_of, 0)
-    return np.asarray(model.is_leader & (model.side_of >= 0) & ~model.state.is_t[own], dtype=bool)
-
-
-def separation_cost(model: DiplomacyModel, kind: SignalKind, audience: FloatArray) -> FloatArray:
-    """The extra cost a U-type leader bears for a costly reassuring signal: kappa c_eff / Lambda_Q.
-
-    It makes a U type send the signal exp(-kappa c_eff) times as often as a T
-    type in the same state (up to the choice's normalisation), the separation
-    the receivers' Bayesian update reads (costly signalling, Kydd 2005).
-    """
-    p = model.params
-    if p.lambda_q <= 0:
-        return np.zeros_like(audience)
-    total = np.zeros_like(audience)
-    for part in [kind, *[model.catalogue[q] for q in kind.parts]]:
-        if part.trust.mode == "reassuring":
-            total = total + p.kappa * (part.cost + part.tie * audience) * part.verification
-    return np.asarray(total / p.lambda_q, dtype=float)
-
-
 def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
     """EU[i, k] of every action for every agent, and which are feasible now.
 
@@ -192,12 +172,12 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
     audience = np.where(in_side, model.audience[own], 0.0)
     disc = patience_discount(model)
-    untrustworthy = untrustworthy_leaders(model)
+    untrustworthy = Leader.untrustworthy(model)
     active_pledge = {pl.side for pl in model.pledges if pl.active}
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
     obr_stance = model.omega_by_role(stance_moved=True)
-    voice = trust_voice(model)
+    voice = Faction.voice(model)
     prospect = model.summit_prospect()
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
     for j, name in enumerate(model.kinds, start=1):
@@ -222,7 +202,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             val = 0.0
         value = (1 - x) * disc * (theta_t * dmu + p.theta_z * dz) + x * p.theta_p * dp
         value -= kind.cost + audience * kind.tie * renege
-        value -= np.where(untrustworthy, separation_cost(model, kind, audience), 0.0)
+        value -= np.where(untrustworthy, Leader.separation_cost(model, kind, audience), 0.0)
         value -= (1 - s.zeta) * p.theta_r * de
         value += s.iota * p.theta_aff * s.affect * val
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
@@ -255,100 +235,13 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             col &= s.sanctions[recv] > 0.001
         if name == "lobby":
             leader_x = x[model.leader_of[own]]
-            value += 1.5 * np.abs(x - leader_x)
+            value += Faction.lobby_value(x, leader_x)
         # third parties act on their own goals
         if tp_rows.size:
-            value[tp_rows] = _third_party_value(model, kind, tp_rows, mu)
+            value[tp_rows] = ThirdParty.value(model, kind, tp_rows, mu)
         eu[:, j] = value
         feasible[:, j] = col
     return eu, feasible
-
-
-def _third_party_value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np.int64], mu: FloatArray) -> FloatArray:
-    s = model.state
-    p = model.params
-    out = np.full(rows.size, -np.inf)
-    a, b = (int(c) for c in model.summit_sides)
-    la, lb = model.leader_of[a], model.leader_of[b]
-    # scalar arithmetic on Python floats (the same IEEE operations as on numpy scalars, faster)
-    for k, i in enumerate(rows.tolist()):
-        m = model.tp_index[i]
-        stake = float(s.stake[m])
-        if kind.trust.mode == "mediation":
-            gap = (float(mu[i, b]) - float(mu[la, b])) + (float(mu[i, a]) - float(mu[lb, a]))
-            out[k] = (
-                p.theta_t * p.kappa_m * 0.2 * max(gap, 0.0)
-                + 0.3 * stake * (1 - float(s.zone_area))
-                + 0.2 * (1 - float(s.stance[i]))
-                - kind.cost
-            )
-        elif kind.receiver == "client":
-            client = model.tp_client[m]
-            if client < 0:
-                continue
-            closeness = 1 - abs(model.tp_position[m] - model.position[client])
-            if kind.cost > 0:  # patron summit: relieve the client
-                out[k] = closeness * p.theta_p * s.pressure[client] - kind.cost
-            else:  # interference: slow the client down
-                out[k] = closeness * s.stance[i] * 0.5 + (0.2 if model.summit.status == "scheduled" else 0.0) - 0.2
-    return out
-
-
-def trust_voice(model: DiplomacyModel) -> FloatArray:
-    """How much each actor's signals say about its side's type: 1 for a leader, a faction's weight omega_k.
-
-    Trust is a belief about the side's decision maker (ODD 7.4). A leader's
-    own signal is read in full; a faction speaks for its side only as far as
-    it has a say in what the side decides, so its threats and reassurances
-    move the other side's trust by its current weight omega_k times what the
-    leader's would. Third parties carry no side's type (their rows are 0 and
-    unused).
-    """
-    s = model.state
-    return np.asarray(np.where(model.is_leader, 1.0, np.where(model.side_of >= 0, s.omega, 0.0)), dtype=float)
-
-
-def type_evidence(eu: FloatArray, feasible: BoolArray, gap: FloatArray, is_t: BoolArray, lambda_q: float) -> FloatArray:
-    """log P_T(a) - log P_U(a) for each action: what seeing a leader choose ``a`` says about its type.
-
-    ``eu`` holds each leader's expected utilities under its true type and
-    ``gap`` = EU_T - EU_U, so both types' quantal-response distributions
-    follow; a receiver who knows the decision rule updates its log-odds that
-    the sender is a T type by exactly this amount (Bayes' rule). Infeasible
-    actions get 0.
-
-    >>> import numpy as np
-    >>> ev = type_evidence(np.array([[0.0, 0.0]]), np.ones((1, 2), bool), np.array([[0.0, 0.2]]), np.array([True]), 5.0)
-    >>> [round(float(v), 2) for v in ev[0]]  # P_T = (.5, .5); P_U = (e, 1)/(1 + e): log(.5 (1 + e)) - (0, 1)
-    [-0.38, 0.62]
-    """
-    shift = np.where(is_t[:, None], 0.0, 1.0)
-    eu_t = eu + shift * gap
-    eu_u = eu_t - gap
-
-    def log_p(v: FloatArray) -> FloatArray:
-        z = np.where(feasible, lambda_q * v, -np.inf)
-        top = z.max(axis=1, keepdims=True)
-        return np.asarray(z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True)), dtype=float)
-
-    with np.errstate(invalid="ignore"):
-        out = log_p(eu_t) - log_p(eu_u)
-    return np.asarray(np.where(feasible, out, 0.0), dtype=float)
-
-
-def store_type_evidence(
-    model: DiplomacyModel, leaders: NDArray[np.int64], use: NDArray[np.int64], eu: FloatArray, feasible: BoolArray, gap: FloatArray
-) -> None:
-    """Keep each leader's :func:`type_evidence` of this week, by action column, for the receivers."""
-    own = model.side_of[leaders]
-    ev = type_evidence(eu, feasible, gap, model.state.is_t[own], model.params.lambda_q)
-    K = len(model.kinds) + 1
-    table = model.type_evidence
-    for r, i in enumerate(leaders.tolist()):
-        row = np.zeros(K)
-        row[use] = np.where(feasible[r], ev[r], 0.0)
-        table[i] = row
-    model.type_evidence = table
 
 
 def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniforms: FloatArray) -> NDArray[np.int64]:
@@ -484,11 +377,11 @@ class PolicyTables:
         renege = np.where(s.is_t[own], p.renege_t, p.renege_u)
         tie = np.array([kd.tie for kd in kinds])[None, :]
         self.cost = np.array([kd.cost for kd in kinds])[None, :] + audience[:, None] * tie * renege[:, None]
-        # a U-type leader's extra cost of costly reassurance (separation_cost), and for every
+        # a U-type leader's extra cost of costly reassurance (Leader.separation_cost), and for every
         # leader the part of EU_T - EU_U that does not depend on the state (the type gap)
         self.leader = model.is_leader & in_side
         sep = self.sep / p.lambda_q if p.lambda_q > 0 else np.zeros((N, K))
-        self.cost = self.cost + np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)
+        self.cost = self.cost + np.where(Leader.untrustworthy(model)[:, None], sep, 0.0)
         self.type_gap = np.where(self.leader[:, None], audience[:, None] * tie * (p.renege_u - p.renege_t) + sep, 0.0)
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
@@ -538,7 +431,7 @@ class PolicyTables:
         """Per group: (rows, EU columns, EU, feasible), the columns being nothing (0) and the group's kinds.
 
         As a side effect, the leaders' type evidence of this state is stored on
-        the model (:func:`type_evidence`)."""
+        the model (:meth:`Leader.type_evidence`)."""
         p = model.params
         mu = model.trust_matrix()
         M = self._mass(model)
@@ -557,7 +450,7 @@ class PolicyTables:
             if g.last_gap is not None and g.leader.any():
                 gap = np.zeros(eu.shape)
                 gap[:, 1:] = g.last_gap
-                store_type_evidence(model, g.rows[g.leader], use, eu[g.leader], feasible[g.leader], gap[g.leader])
+                Leader.store_type_evidence(model, g.rows[g.leader], use, eu[g.leader], feasible[g.leader], gap[g.leader])
         return out
 
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
@@ -641,7 +534,7 @@ def _compute_group(
     x = x_all[rows]
     base = mu[g.rl, own[:, None]]
     xr = x_all[g.rl]
-    shift = (tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)) * trust_voice(model)[rows][:, None]
+    shift = (tb["pos"] * (1 - p.phi * xr) + tb["neg"] * (1 + p.phi * xr)) * Faction.voice(model)[rows][:, None]
     dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - s.leak
     # M holds one row per side: combine the (few) sides with the kinds first, then gather
@@ -660,27 +553,10 @@ def _compute_group(
     value -= ((1 - s.zeta[rows]) * p.theta_r)[:, None] * tb["de"]
     value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :]
     value += p.theta_rapport * rapport * col["concil"][None, :]
-    sm = model.summit
     f = model.static_feasible[rr, g.cols[None, :] + 1].copy()
     summit = col["summit"]
-    offer, accept, cancel, reinstate = (summit[a] for a in ("offer", "accept", "cancel", "reinstate"))
-    if offer.any() or accept.any() or cancel.any() or reinstate.any():
-        # the relief of opening talks counts only before the first summit: later summits are worth what they may bring
-        opening = p.summit_relief if sm.held == 0 else 0.0
-        summit_value = (p.summit_weight * model.summit_prospect()[own] + opening * s.pressure[own])[:, None] - 0.5 * x[
-            :, None
-        ] * p.theta_p * (1 - mu[rr, recv])
-        value += np.where(offer | accept, summit_value, 0.0)
-        value += np.where(accept, (s.iota[rows] * p.theta_aff * 0.5)[:, None], 0.0)
-        value += np.where(
-            cancel, -summit_value - p.theta_rapport * rapport + (s.iota[rows] * p.theta_aff * clip(-s.affect[rows], 0, 1))[:, None], 0.0
-        )
-        if sm.status == "cancelled":
-            value += np.where(reinstate, summit_value, 0.0)
-        f[:, offer] &= (g.summit_side & (sm.status == "none"))[:, None]
-        ok_accept = ((sm.status == "offered") & (own != sm.offered_by)) | (sm.status == "cancelled")
-        f[:, accept] &= (g.summit_side & ok_accept)[:, None]
-        f[:, cancel] &= (g.summit_side & (sm.status == "scheduled"))[:, None]
+    if any(m.any() for m in summit.values()):
+        Leader.summit_terms(model, rows, own, g.summit_side, mu[rr, recv], rapport, summit, value, f)
     pledges = [pl for pl in model.pledges if pl.active]
     if pledges:
         pledged_side = np.zeros(len(model.side_ids), dtype=bool)
@@ -704,12 +580,12 @@ def _compute_group(
     if col["ease"] is not None:
         f[:, col["ease"]] &= s.sanctions[recv[:, col["ease"]]] > 0.001
     if col["lobby"] is not None:
-        value[:, col["lobby"]] += 1.5 * np.abs(x - x_all[model.leader_of[own]])
+        value[:, col["lobby"]] += Faction.lobby_value(x, x_all[model.leader_of[own]])
     if g.tp_local.size:
         tp_rows = rows[g.tp_local]
         value[g.tp_local] = -np.inf
         for j, kd in col["tp_kinds"]:
-            value[g.tp_local, j] = _third_party_value(model, kd, tp_rows, mu)
+            value[g.tp_local, j] = ThirdParty.value(model, kd, tp_rows, mu)
     del n
     g.last_gap = gap
     return value, f

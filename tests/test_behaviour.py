@@ -571,10 +571,10 @@ def test_a_factions_signal_moves_trust_by_its_weight(teaching: Scenario, omega: 
 
 
 def test_a_factions_forecast_of_trust_is_scaled_by_its_weight_and_a_leaders_is_not(teaching: Scenario) -> None:
-    from summitry.agents.policy import trust_voice
+    from summitry.agents.faction import Faction
 
     model = fresh(teaching)
-    voice = trust_voice(model)
+    voice = Faction.voice(model)
     hawk = next(f.id for f in teaching.sides["beta"].factions if f.role == "hardliner")
     assert float(voice[model.index_of["bo"]]) == 1.0
     assert float(voice[model.index_of[hawk]]) == pytest.approx(0.275, abs=1e-12)

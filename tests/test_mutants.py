@@ -59,7 +59,7 @@ MUTANTS = [
     # a summit's forecast outcome ignored; the worse of deal and declaration taken; the opening relief kept for later summits
     (
         "prospect-ignored",
-        "agents/policy.py",
+        "agents/leader.py",
         "(p.summit_weight * model.summit_prospect()[own]",
         "(0.0 * model.summit_prospect()[own]",
         "carries",
@@ -80,7 +80,7 @@ MUTANTS = [
     ),
     (
         "opening-always",
-        "agents/policy.py",
+        "agents/leader.py",
         "opening = p.summit_relief if sm.held == 0 else 0.0\n        summit_value",
         "opening = p.summit_relief\n        summit_value",
         "opening",
@@ -138,8 +138,8 @@ MUTANTS = [
     (
         "separation-noop",
         "agents/policy.py",
-        "self.cost = self.cost + np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)",
-        "self.cost = self.cost + 0.0 * np.where(untrustworthy_leaders(model)[:, None], sep, 0.0)",
+        "self.cost = self.cost + np.where(Leader.untrustworthy(model)[:, None], sep, 0.0)",
+        "self.cost = self.cost + 0.0 * np.where(Leader.untrustworthy(model)[:, None], sep, 0.0)",
         "separates",
     ),
     # the replicator's sign: vindicated factions would lose weight

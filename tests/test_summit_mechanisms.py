@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 
 from summitry.agents import policy
+from summitry.agents.leader import Leader
 from summitry.sim.engine.model import ABLATIONS, DiplomacyModel
 from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.mechanisms import pressure as pr
@@ -498,7 +499,7 @@ def test_untrustworthy_leaders_are_exactly_the_u_type_leaders(us: str, kim: str)
 
     model = fresh(scenario("hanoi-2019", edit))
     want = {a for a, t in (("trump", us), ("kim", kim)) if t == "U"}
-    got = {model.actor_ids[i] for i in np.flatnonzero(policy.untrustworthy_leaders(model))}
+    got = {model.actor_ids[i] for i in np.flatnonzero(Leader.untrustworthy(model))}
     assert got == want
 
 
@@ -508,11 +509,11 @@ def test_separation_cost_by_hand_and_zero_without_rationality(hanoi: Scenario) -
     audience = np.array([0.8, 0.4])
     # kappa (c + tie A) v / lambda_Q
     expected = model.params.kappa * (kind.cost + kind.tie * audience) * kind.verification / model.params.lambda_q
-    np.testing.assert_allclose(policy.separation_cost(model, kind, audience), expected)
+    np.testing.assert_allclose(Leader.separation_cost(model, kind, audience), expected)
     flat = fresh(hanoi.model_copy(update={"parameters": hanoi.parameters.model_copy(update={"lambda_q": 0.0})}))
-    np.testing.assert_array_equal(policy.separation_cost(flat, kind, audience), [0.0, 0.0])
+    np.testing.assert_array_equal(Leader.separation_cost(flat, kind, audience), [0.0, 0.0])
     threat = model.catalogue["threat"]  # not reassuring: no separation cost
-    np.testing.assert_array_equal(policy.separation_cost(model, threat, audience), [0.0, 0.0])
+    np.testing.assert_array_equal(Leader.separation_cost(model, threat, audience), [0.0, 0.0])
 
 
 def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
@@ -520,7 +521,7 @@ def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
     gap = np.array([[0.0, 0.3, 0.0], [0.2, 0.0, 0.1]])
     feasible = np.array([[True, True, True], [True, True, False]])
     is_t = np.array([True, False])
-    ev = policy.type_evidence(eu, feasible, gap, is_t, 3.0)
+    ev = Leader.type_evidence(eu, feasible, gap, is_t, 3.0)
 
     def logp(v: np.ndarray, f: np.ndarray) -> np.ndarray:
         z = np.where(f, 3.0 * v, -np.inf)

@@ -362,7 +362,7 @@ class SignalDelivery:
                 else:
                     shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
                     evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
-                # a faction speaks for its side as far as it has a say (ODD 7.4; agents.policy.trust_voice)
+                # a faction speaks for its side as far as it has a say (ODD 7.4; agents.faction.Faction.voice)
                 voice = self._voice(sig.sender, by_leader)
                 shift, evidence = shift * voice, evidence * voice
                 if batch is None:
