@@ -1,0 +1,237 @@
+"""Rules of a scenario file that span fields (docs/scenarios.md): each problem as (location, message).
+
+The pydantic models in :mod:`summitry.sim.scenario.document` check each field
+alone; :func:`cross_check` checks what only the whole file can say: unique
+ids, influence shares that add up, receivers and clients that exist, events,
+pledges and patterns that name real actors and kinds, capabilities the
+catalogue needs. ``validate_data`` turns the problems into one error that
+names the file, the field and the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from summitry.sim.mechanisms.roles import CLIENT_ROLES
+from summitry.sim.mechanisms.signals import SignalKind, build_catalogue
+from summitry.sim.scenario import overrides as parameter_paths
+from summitry.sim.scenario.limit_check import check_limits
+from summitry.sim.scenario.loading import Loc, _humanise, did_you_mean, format_loc
+from summitry.sim.scenario.overrides import parameter_value
+from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
+from summitry.sim.scenario.pattern_fields import pattern_shape
+
+if TYPE_CHECKING:
+    from summitry.sim.scenario.document import Scenario
+
+
+def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Rules that span fields; each problem as (location, message), in the order of the file's sections."""
+    problems: list[tuple[Loc, str]] = []
+    dims = [d.id for d in sc.issues]
+    if len(set(dims)) != len(dims):
+        problems.append((("issues",), f"duplicate dimension ids {sorted({d for d in dims if dims.count(d) > 1})}"))
+    seen: dict[str, Loc] = {}
+
+    def claim(actor_id: str, loc: Loc) -> None:
+        if actor_id in sc.sides:
+            problems.append((loc, f"id {actor_id!r} is also a side id; actor and side ids must differ"))
+        if actor_id in seen:
+            problems.append((loc, f"duplicate id {actor_id!r} (first used at {format_loc(seen[actor_id])})"))
+        else:
+            seen[actor_id] = loc
+
+    _check_sides(sc, dims, claim, problems)
+    _check_third_parties(sc, claim, problems)
+    ids = set(seen)
+    _check_influence_and_summit(sc, ids, dims, problems)
+    catalogue, bad_kind = _check_signals(sc, problems)
+    _check_events_and_pledges(sc, ids, catalogue, problems)
+    _check_parameters_and_capabilities(sc, catalogue, problems)
+    for i, pat in enumerate(sc.patterns):
+        problems.extend(pattern_shape(pat, i, dims, list(sc.agreement)))
+    if sc.patterns and not bad_kind:
+        problems.extend(_pattern_names(sc))
+    return problems
+
+
+Problems = list[tuple[Loc, str]]
+
+
+def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None], problems: Problems) -> None:
+    """Each side: unique actor ids, influence shares, utility signs, pressure weights, trust targets."""
+    for sid, side in sc.sides.items():
+        claim(side.leader.id, ("sides", sid, "leader", "id"))
+        for i, f in enumerate(side.factions):
+            claim(f.id, ("sides", sid, "factions", i, "id"))
+        if side.factions:
+            total = sum(f.influence for f in side.factions)
+            if abs(total - 1.0) > 0.01:
+                problems.append((("sides", sid, "factions"), f"faction influence shares must sum to 1 (got {total:.3g})"))
+        for d in side.utility:
+            if d not in dims:
+                problems.append((("sides", sid, "utility", d), f"unknown dimension {d!r}; dimensions are {dims}"))
+        if not any(v > 0 for v in side.utility.values()) or not any(v < 0 for v in side.utility.values()):
+            problems.append((("sides", sid, "utility"), "needs a dimension it gains (> 0) and one it gives (< 0)"))
+        pw = side.pressure_weights
+        if abs(pw.economic + pw.domestic + pw.military - 1.0) > 0.01:
+            problems.append((("sides", sid, "pressure_weights"), "weights must sum to 1"))
+        for other in side.leader.trust:
+            if other not in sc.sides or other == sid:
+                problems.append((("sides", sid, "leader", "trust", other), f"{other!r} is not another side"))
+        for i, f in enumerate(side.factions):
+            for other in f.trust:
+                if other not in sc.sides or other == sid:
+                    problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))
+        check_limits(side.leader.acceptance, ("sides", sid, "leader", "acceptance"), dims, problems)
+        for i, f in enumerate(side.factions):
+            check_limits(f.acceptance, ("sides", sid, "factions", i, "acceptance"), dims, problems)
+
+
+def _check_third_parties(sc: Scenario, claim: Callable[[str, Loc], None], problems: Problems) -> None:
+    """Third parties: unique ids, clients that exist (and are given where the role needs one), trust targets."""
+    for i, tp in enumerate(sc.third_parties):
+        claim(tp.id, ("third_parties", i, "id"))
+        if tp.client is not None and tp.client not in sc.sides:
+            problems.append((("third_parties", i, "client"), f"unknown side {tp.client!r}"))
+        if tp.role in CLIENT_ROLES and tp.client is None:
+            problems.append((("third_parties", i, "client"), f"a {tp.role} needs a client side"))
+        for other in tp.trust:
+            if other not in sc.sides:
+                problems.append((("third_parties", i, "trust", other), f"{other!r} is not a side"))
+
+
+def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], problems: Problems) -> None:
+    """Influence edges between known actors; the summit's sides and status; agreement boxes on known dimensions."""
+    for i, e in enumerate(sc.influence):
+        for end in ("listener", "speaker"):
+            v = getattr(e, end)
+            if v not in ids:
+                problems.append((("influence", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
+        if e.listener == e.speaker:
+            problems.append((("influence", i), "an actor cannot listen to itself through an edge (self-weights are set elsewhere)"))
+    for i, s in enumerate(sc.summit.sides):
+        if s not in sc.sides:
+            problems.append((("summit", "sides", i), f"unknown side {s!r}"))
+    if len(set(sc.summit.sides)) != len(sc.summit.sides):
+        problems.append((("summit", "sides"), "a summit needs two different sides"))
+    if sc.summit.status in ("offered",) and sc.summit.offered_by not in sc.summit.sides:
+        problems.append((("summit", "offered_by"), "must name a summit side when status is 'offered'"))
+    if sc.summit.status == "scheduled" and sc.summit.week is None:
+        problems.append((("summit", "week"), "must be given when status is 'scheduled'"))
+    if sc.summit.mediator is not None:
+        roles = {t.id: t.role for t in sc.third_parties}
+        if sc.summit.mediator not in roles:
+            problems.append(
+                (("summit", "mediator"), f"{sc.summit.mediator!r} is not a third party{did_you_mean(sc.summit.mediator, list(roles))}")
+            )
+        elif roles[sc.summit.mediator] != "mediator":
+            problems.append((("summit", "mediator"), f"{sc.summit.mediator!r} is a {roles[sc.summit.mediator]}, not a mediator"))
+    for cls, box in sc.agreement.items():
+        for d, (lo, hi) in box.items():
+            if d not in dims:
+                problems.append((("agreement", cls, d), f"unknown dimension {d!r}"))
+            if not (0 <= lo <= hi <= 1):
+                problems.append((("agreement", cls, d), f"must be [lo, hi] with 0 <= lo <= hi <= 1 (got [{lo}, {hi}])"))
+
+
+def _check_signals(sc: Scenario, problems: Problems) -> tuple[dict[str, SignalKind], bool]:
+    """The scenario's signal kinds, each validated on its own; (the catalogue to check against, whether a kind is bad)."""
+    catalogue = build_catalogue()
+    bad_kind = False
+    for name, fields in sc.signals.items():
+        try:
+            build_catalogue({name: fields})
+        except ValidationError as exc:
+            bad_kind = True
+            for err in exc.errors(include_url=False):
+                loc = ("signals", name, *err["loc"])
+                problems.append((loc, _humanise(err)))
+    if not bad_kind:
+        catalogue = sc.catalogue
+    return catalogue, bad_kind
+
+
+def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
+    """Events inside the horizon, of known kinds and actors; pledges of known sides, touted by known actors."""
+    for i, ev in enumerate(sc.events):
+        week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
+        if week is None:
+            problems.append((("events", i), "needs a week or a date"))
+        elif not 0 <= week < sc.time.steps:
+            problems.append(
+                (
+                    ("events", i, "week" if ev.week is not None else "date"),
+                    f"falls at step {week}, outside the horizon 0..{sc.time.steps - 1}",
+                )
+            )
+        if ev.kind not in catalogue and ev.kind not in ("shock", "summit"):
+            problems.append(
+                (("events", i, "kind"), f"unknown kind {ev.kind!r}{did_you_mean(ev.kind, [*list(catalogue), 'shock', 'summit'])}")
+            )
+        for end in ("sender", "receiver"):
+            v = getattr(ev, end)
+            if v is not None and v not in ids:
+                problems.append((("events", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
+        if ev.kind in catalogue and ev.sender is None:
+            problems.append((("events", i, "sender"), "a signal event needs a sender"))
+    for i, pl in enumerate(sc.pledges):
+        if pl.side not in sc.sides:
+            problems.append((("pledges", i, "side"), f"unknown side {pl.side!r}"))
+        for j, a in enumerate(pl.touted_by):
+            if a not in ids:
+                problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
+
+
+def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
+    """Preparation times in order; ranges that contain their parameter's value; capabilities some signal requires."""
+    p = sc.parameters
+    if p.tau_prep_min > p.tau_prep_max:
+        problems.append((("parameters", "tau_prep_min"), "must be <= tau_prep_max"))
+    for path, (lo, hi) in sc.ranges.items():
+        if lo > hi:
+            problems.append((("ranges", path), f"range [{lo}, {hi}] is empty"))
+            continue
+        try:
+            value = parameter_value(sc, path)
+        except KeyError:
+            problems.append((("ranges", path), f"no parameter {path!r}"))
+            continue
+        if not lo <= value <= hi:
+            problems.append((("ranges", path), f"range [{lo}, {hi}] does not contain the value {value}"))
+    if sc.calibration is not None:
+        problems.extend(
+            (("calibration", "case_specific", i), m) for i, m in parameter_paths.case_specific_problems(sc, sc.calibration.case_specific)
+        )
+    known_caps = sorted({k.requires for k in catalogue.values() if k.requires})
+    for sid, side in sc.sides.items():
+        for j, cap in enumerate(side.capabilities):
+            if cap not in known_caps:
+                problems.append(
+                    (
+                        ("sides", sid, "capabilities", j),
+                        f"unknown capability {cap!r}{did_you_mean(cap, known_caps)}; signals require {', '.join(known_caps) or 'none'}",
+                    )
+                )
+
+
+def _pattern_names(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Patterns naming an event kind, an actor or a series variable the scenario does not have.
+
+    The same rules the backtest applies before scoring (sim.scenario.pattern_check.pattern_problems), checked
+    when the file is validated so that a misspelt name is an error at once, not a pattern that
+    silently never matches. Whole-list rules (no patterns, all weights 0) stay the backtest's.
+    """
+    out: list[tuple[Loc, str]] = []
+    for problem in pattern_problems(sc):
+        loc = loc_of(problem)
+        if len(loc) < 2:
+            continue
+        out.append((loc, problem.split(": ", 1)[1]))
+    return out
+
+
+# ------------------------------------------------------------------- loading
