@@ -110,18 +110,21 @@ def _effect_forecast(
         spec = EFFECTS[eff.var]
         rule = spec.forecast
         mass = (stance_mass if rule == "stance" else omega_by_role)(side, roles)
+        # pressure lowers every member's threshold, so it widens the zone by the weight of the whole side whose
+        # thresholds can move (each member's omega times its share inside its stated limits)
+        side_mass = omega_by_role(side, None)
         if rule == "stance":
             dz += -p.alpha_x * d * mass
         elif rule in ("threshold", "demand"):
             dz += -d * (mass if rule == "threshold" else 1.0)
         elif rule == "pressure":
             ch = int(spec.channel or 0)
-            dz += p.alpha_p * w[side, ch] * d
+            dz += p.alpha_p * w[side, ch] * d * side_mass
             if eff.who == "receiver":
                 dp += w[side, ch] * d
         elif rule == "sanctions":
             eff_d = d * (1 - s.leak[side])
-            dz += p.alpha_p * w[side, 0] * eff_d
+            dz += p.alpha_p * w[side, 0] * eff_d * side_mass
             if eff.who == "receiver":
                 dp += w[side, 0] * eff_d
         elif rule == "hostility":
@@ -327,6 +330,8 @@ class PolicyTables:
         # only members whose thresholds follow stance
         self.dz_own, self.dz_recv, self.dz_own_x, self.dz_recv_x = (np.zeros((K, R)) for _ in range(4))
         self.dz_static, self.sanc_own, self.sanc_recv = (np.zeros((N, K)) for _ in range(3))
+        # pressure terms on the sender's own side and on the receiving side, scaled each step by that side's mass
+        self.press_own, self.press_recv = (np.zeros((N, K)) for _ in range(2))
         self.dp_static, self.dp_sanc, self.de = (np.zeros((N, K)) for _ in range(3))
         w = model.pressure_weights
         for j, kd in enumerate(kinds):
@@ -362,7 +367,7 @@ class PolicyTables:
                         self.dz_static[:, j] += -d
                     elif rule == "pressure":
                         ch = int(spec.channel or 0)
-                        self.dz_static[:, j] += p.alpha_p * w[ref, ch] * d
+                        (self.press_own if mine else self.press_recv)[:, j] += p.alpha_p * w[ref, ch] * d
                         if eff.who == "receiver":
                             self.dp_static[:, j] += w[ref, ch] * d
                     elif rule == "sanctions":
@@ -489,7 +494,20 @@ class _Group:
         local = {int(c): j for j, c in enumerate(cols)}
         tables = {
             name: getattr(t, name)[ix]
-            for name in ("pos", "neg", "dz_static", "sanc_own", "sanc_recv", "dp_static", "dp_sanc", "de", "cost", "type_gap")
+            for name in (
+                "pos",
+                "neg",
+                "dz_static",
+                "sanc_own",
+                "sanc_recv",
+                "press_own",
+                "press_recv",
+                "dp_static",
+                "dp_sanc",
+                "de",
+                "cost",
+                "type_gap",
+            )
         }
         col = {
             "dz_own": t.dz_own[cols],
@@ -541,7 +559,9 @@ def _compute_group(
     ks = np.arange(recv.shape[1])[None, :]
     dz = (M @ col["dz_own"].T)[own] + np.einsum("cr,kr->ck", M, col["dz_recv"])[recv, ks] + tb["dz_static"]
     dz = dz + (Mx @ col["dz_own_x"].T)[own] + np.einsum("cr,kr->ck", Mx, col["dz_recv_x"])[recv, ks]
-    dz = dz + tb["sanc_own"] * keep[own][:, None] + tb["sanc_recv"] * keep[recv]
+    side_mass = M[:, -1]
+    dz = dz + (tb["sanc_own"] * keep[own][:, None] + tb["press_own"]) * side_mass[own][:, None]
+    dz = dz + (tb["sanc_recv"] * keep[recv] + tb["press_recv"]) * side_mass[recv]
     dp = tb["dp_static"] + tb["dp_sanc"] * keep[recv]
     rr = rows[:, None]
     rapport = s.rapport[rr, recv]

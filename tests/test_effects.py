@@ -89,6 +89,18 @@ def test_stance_effects_skip_stated_thresholds_and_limits_shrink_what_an_effect_
     assert dz == pytest.approx(-p.alpha_x * 0.2 * w_kpa * 11 / 21, abs=1e-12)
     dz, _, _ = _forecast(m, _kind("threshold", roles=roles))
     assert dz == pytest.approx(-0.2 * (w_ufd + w_kpa * 11 / 21), abs=1e-12)
+    # pressure lowers every member's threshold, so it widens the zone by the side's weight that can still move:
+    # everyone in full but the army, whose 10/21 outside its bound stay shut (1 - w_kpa 10/21); what it adds to
+    # the receiver's pressure does not depend on anyone's limits
+    movable = 1 - w_kpa * 10 / 21
+    assert movable == pytest.approx(1 - 0.15 * 10 / 21)  # the army weighs 0.15 of the side (0.25 of the circle, 0.6 of it)
+    w = m.pressure_weights[1]
+    for var, ch in (("pressure.economic", 0), ("pressure.military", 2)):
+        dz, dp, _ = _forecast(m, _kind(var))
+        assert dz == pytest.approx(p.alpha_p * w[ch] * 0.2 * movable, abs=1e-12)
+        assert dp == pytest.approx(w[ch] * 0.2, abs=1e-12)
+    dz, _, _ = _forecast(m, _kind("sanctions"))
+    assert dz == pytest.approx(p.alpha_p * w[0] * 0.2 * (1 - m.state.leak[1]) * movable, abs=1e-12)
 
 
 def test_sanctions_hostility_and_credit(model: DiplomacyModel) -> None:

@@ -32,6 +32,7 @@ FOCUSED = (
     "test_mediator_text.py",
     "test_behaviour.py",
     "test_concession_curvature.py",
+    "test_policy_fast_path.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -141,6 +142,14 @@ MUTANTS = [
         "self.cost = self.cost + np.where(Leader.untrustworthy(model)[:, None], sep, 0.0)",
         "self.cost = self.cost + 0.0 * np.where(Leader.untrustworthy(model)[:, None], sep, 0.0)",
         "separates",
+    ),
+    # pressure widening the zone by the whole side, as if no member had stated limits (the fast path that runs the model)
+    (
+        "pressure-ignores-limits",
+        "agents/policy.py",
+        'dz = dz + (tb["sanc_recv"] * keep[recv] + tb["press_recv"]) * side_mass[recv]',
+        'dz = dz + (tb["sanc_recv"] * keep[recv] + tb["press_recv"]) * 1.0',
+        "fast_path_equals_reference_on_builtin",
     ),
     # the replicator's sign: vindicated factions would lose weight
     ("replicator-sign", "sim/engine/state_updates.py", "np.exp(eta * v)", "np.exp(-eta * v)", "replicator or vindicated"),

@@ -113,19 +113,20 @@ PRAISE_T = 0.5 * DISC * (2 * PRAISE_DMU + 0.002) - 0.02 + 0.5 * 0.5 * 0.2 + 0.3 
 PRAISE_U = 0.5 * DISC * (1 * PRAISE_DMU + 0.002) - 0.02 - 2 * 0.02 / 5 + 0.5 * 0.5 * 0.2 + 0.3 * 0.1
 
 # threat (Ada -> Bo): cost .05, tie .1, hostile magnitude .3, not conciliatory; effects:
-#   pressure.military on Beta +.05 (Beta's military weight .3): dZ += alpha_P * .3 * .05 = .0075, dP += .3 * .05 = .015
+#   pressure.military on Beta +.05 (Beta's military weight .3), on the weight of Beta whose thresholds can move
+#     (Bo .5 + the hardliners .3 = .8): dZ += alpha_P * .3 * .05 * .8 = .006, dP += .3 * .05 = .015
 #   hostility by the sender +.05: dE += .025 and dP += .3 * .025 = .0075 (half of it lands on the receiver's military pressure)
-#   Beta's hardliners' stance +.05 (mass .3): dZ += -.4 * .05 * .3 = -.006          -> dZ = .0015, dP = .0225, dE = .025
+#   Beta's hardliners' stance +.05 (mass .3): dZ += -.4 * .05 * .3 = -.006          -> dZ = 0, dP = .0225, dE = .025
 #   logit shift: -kappa_h h (1 + phi x_Bo) = -.3 * 1.25 = -.375; dmu = expit(logit(.4) - .375) - .4 = .314220 - .4 = -.085780
-#   T type: .5 * .817073 * (2 * -.085780 + .0015) + .5 * 1 * .0225 - .05 - .8 * .1 * .05
+#   T type: .5 * .817073 * (2 * -.085780 + 0) + .5 * 1 * .0225 - .05 - .8 * .1 * .05
 #           - (1 - .6) * 1 * .025 + .5 * .5 * .2 * (-1)
-#         = -.069476 + .01125 - .05 - .004 - .01 - .05 = -.172226
+#         = -.070089 + .01125 - .05 - .004 - .01 - .05 = -.172839
 #   U type: theta_T' = 1, renege hazard .8 (-.8 * .1 * .8 = -.064), no separation cost (nothing reassuring)
-#         = .5 * .817073 * (-.085780 + .0015) + .01125 - .05 - .064 - .01 - .05 = -.034432 - .16275 = -.197182
+#         = .5 * .817073 * (-.085780 + 0) + .01125 - .05 - .064 - .01 - .05 = -.035044 - .16275 = -.197794
 THREAT_DMU = expit(logit(BO_TRUST) - 0.3 * (1 + 0.5 * 0.5)) - BO_TRUST
 THREAT_REST = 0.5 * 1.0 * 0.0225 - 0.05 - (1 - 0.6) * 1.0 * 0.025 + 0.5 * 0.5 * 0.2 * -1
-THREAT_T = 0.5 * DISC * (2 * THREAT_DMU + 0.0015) + THREAT_REST - 0.8 * 0.1 * 0.05
-THREAT_U = 0.5 * DISC * (1 * THREAT_DMU + 0.0015) + THREAT_REST - 0.8 * 0.1 * 0.8
+THREAT_T = 0.5 * DISC * (2 * THREAT_DMU + 0.0) + THREAT_REST - 0.8 * 0.1 * 0.05
+THREAT_U = 0.5 * DISC * (1 * THREAT_DMU + 0.0) + THREAT_REST - 0.8 * 0.1 * 0.8
 
 # mediation (Gil, a mediator: its own goals, ODD 7.19): cost .05, kappa_m .5, stake .6, stance .3
 #   gap = (mu_Gil,Beta - mu_Ada,Beta) + (mu_Gil,Alpha - mu_Bo,Alpha) = (.5 - .3) + (.6 - .4) = .4
@@ -152,8 +153,8 @@ def test_the_hand_values_are_the_ones_worked_out_in_the_comments() -> None:
     assert round(PRAISE_T, 6) == 0.066717
     assert round(PRAISE_U, 6) == 0.055767
     assert round(THREAT_DMU, 6) == -0.08578
-    assert round(THREAT_T, 6) == -0.172226
-    assert round(THREAT_U, 6) == -0.197182
+    assert round(THREAT_T, 6) == -0.172839
+    assert round(THREAT_U, 6) == -0.197794
 
 
 @pytest.mark.parametrize("implementation", ["fast", "reference"])
