@@ -73,7 +73,7 @@ recovery: install
 ## calibrate-check: the ABC-SMC tests on singapore-2018 (same seed on serial, local processes and Dask; SIGKILL and
 ## resume); make test runs the same checks on a short teaching case
 calibrate-check: install
-	$(PY) -m pytest -p no:cacheprovider -n 2 -m calibration tests/test_calibration_smc.py $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n 2 -m calibration tests/sim/experiments/test_calibration_smc.py $(PYTEST_ARGS)
 
 ## run-cost: one hanoi-2019 run, its decision rule and delivery against a bare Mesa model, 30 seeds (also part of make bench)
 run-cost: install
@@ -91,12 +91,12 @@ spike: $(SPIKE_STAMP)
 
 ## clock-check: the teaching case on a daily and a weekly clock, 500 seeds each: outcome shares equal within sampling error
 clock-check: install
-	$(PY) -m pytest -p no:cacheprovider -m clock -s tests/test_clock.py $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -m clock -s tests/sim/mechanisms/test_clock.py $(PYTEST_ARGS)
 
 ## fuzz: the long fuzzing target (2,000 cases per strategy, over 5,000 in all)
 fuzz: install
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_reliability.py -k "random or mutated" $(PYTEST_ARGS)
-	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_winset_fast_path.py $(PYTEST_ARGS)
+	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/sim/mechanisms/test_winset_fast_path.py $(PYTEST_ARGS)
 
 ## mutate: mutation testing (mutmut, config in pyproject's [tool.mutmut]) of the mechanism modules and the
 ## decision rule, then the score per module. A fresh run each time (about 45 min on two cores for all of it);

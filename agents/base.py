@@ -31,7 +31,7 @@ class _AgentNumbers(weakref.WeakKeyDictionary):  # type: ignore[type-arg]
     alive (about 400 kB a run, without bound in a sweep or a long-running
     dashboard). Summitry's agents shadow that attribute with this store: the same
     numbers (one counter per live model, from 1), so runs are unchanged. This is
-    the one place summitry touches Mesa's internals; tests/test_agents_contract.py
+    the one place summitry touches Mesa's internals; tests/agents/test_agents_contract.py
     checks that Mesa still numbers agents through it.
     """
 

@@ -1,6 +1,6 @@
 """Statistics shared by analysis, backtests, reports and the dashboard: the Wilson score interval.
 
-One implementation, vectorised; ``tests/test_stats.py`` checks it against
+One implementation, vectorised; ``tests/sim/test_stats.py`` checks it against
 ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
 """
 

@@ -18,21 +18,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# the test files each mutant's -k expression selects from
+# the test files each mutant's -k expression selects from (paths below tests/)
 FOCUSED = (
-    "test_mechanisms.py",
-    "test_summit_mechanisms.py",
-    "test_effects.py",
-    "test_roles.py",
-    "test_contrarian.py",
-    "test_veto.py",
-    "test_member_fields.py",
-    "test_summit_prospect.py",
-    "test_summit_resolution.py",
-    "test_mediator_text.py",
-    "test_behaviour.py",
-    "test_concession_curvature.py",
-    "test_policy_fast_path.py",
+    "sim/mechanisms/test_mechanisms.py",
+    "sim/engine/test_summit_mechanisms.py",
+    "sim/mechanisms/test_effects.py",
+    "sim/mechanisms/test_roles.py",
+    "sim/mechanisms/test_contrarian.py",
+    "sim/mechanisms/test_veto.py",
+    "sim/mechanisms/test_member_fields.py",
+    "sim/engine/test_summit_prospect.py",
+    "sim/engine/test_summit_resolution.py",
+    "sim/engine/test_mediator_text.py",
+    "agents/test_behaviour.py",
+    "sim/mechanisms/test_concession_curvature.py",
+    "agents/test_policy_fast_path.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -162,7 +162,7 @@ MUTANTS = [
         "target = int(pool[np.argmin(s.omega[pool])])",
         "blame",
     ),
-    # the summit's resolution (tests/test_summit_resolution.py): the smaller joint utility signed; indifference
+    # the summit's resolution (tests/sim/engine/test_summit_resolution.py): the smaller joint utility signed; indifference
     # refused; the trust floor read on the more trusting leader; a declaration costing trust; frozen factions
     # blamed anyway; every summit counted as the first; perception as sharp after envoys as before
     (
@@ -346,6 +346,7 @@ def _copy_tree(dest: Path) -> None:
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     (dest / "tests").mkdir()
     for name in ("conftest.py", "strategies.py", *FOCUSED):  # strategies.py: the focused tests edit built-in scenarios with it
+        (dest / "tests" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
 
 

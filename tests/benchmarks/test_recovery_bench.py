@@ -1,0 +1,74 @@
+"""The fast slice of benchmarks/recovery.py (``make recovery`` runs it whole): its coverage arithmetic on a
+hand-made table, and a two-history run whose printed lines are well formed and agree with its own CSV."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "recovery.py"
+
+
+def bench(_name: str) -> ModuleType:
+    """benchmarks/recovery.py as a module (benchmarks/ is not a package)."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_recovery", SCRIPT)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+
+
+def test_coverage_and_width_by_hand() -> None:
+    recovery = bench("recovery")
+    rows = pd.DataFrame(
+        [
+            # x on [0, 10]: intervals hold the truth in histories 0, 1 and 3 (3 at the edge counts), not in 2
+            {"history": 0, "parameter": "x", "truth": 5.0, "q05": 4.0, "q95": 6.0, "low": 0.0, "high": 10.0},
+            {"history": 1, "parameter": "x", "truth": 1.0, "q05": 0.0, "q95": 4.0, "low": 0.0, "high": 10.0},
+            {"history": 2, "parameter": "x", "truth": 9.0, "q05": 2.0, "q95": 8.0, "low": 0.0, "high": 10.0},
+            {"history": 3, "parameter": "x", "truth": 3.0, "q05": 3.0, "q95": 5.0, "low": 0.0, "high": 10.0},
+            # y on [1, 3]: the whole prior once (width 1), half of it once; both hold the truth
+            {"history": 0, "parameter": "y", "truth": 2.0, "q05": 1.0, "q95": 3.0, "low": 1.0, "high": 3.0},
+            {"history": 1, "parameter": "y", "truth": 2.5, "q05": 2.0, "q95": 3.0, "low": 1.0, "high": 3.0},
+        ]
+    )
+    t = recovery.coverage_table(rows)
+    assert t.loc["x", "coverage90"] == 0.75 and t.loc["y", "coverage90"] == 1.0
+    assert t.loc["x", "width_ratio"] == pytest.approx((0.2 + 0.4 + 0.6 + 0.2) / 4)
+    assert t.loc["y", "width_ratio"] == pytest.approx(0.75)
+    lines = recovery.report(t).splitlines()
+    assert lines[-2] == "coverage90 0.750"  # the minimum over parameters
+    assert lines[-1] == f"width_ratio {(0.35 + 0.75) / 2:.3f}"  # the mean over parameters
+
+
+@pytest.mark.slow
+def test_two_tiny_histories_print_well_formed_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recovery = bench("recovery")
+    args = ["--histories", "2", "--population", "4", "--generations", "2", "--runs-per-particle", "1", "--pilot", "2"]
+    args += ["--record-runs", "2", "--executor", "serial", "--out", str(tmp_path)]
+    assert recovery.main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    cov = re.fullmatch(r"coverage90 (\d\.\d{3})", out[-2])
+    width = re.fullmatch(r"width_ratio (\d\.\d{3})", out[-1])
+    assert cov and width, out[-3:]
+    rows = pd.read_csv(tmp_path / "recovery.csv")
+    assert sorted(set(rows["history"])) == [0, 1] and len(rows) == 2 * rows["parameter"].nunique()
+    assert (rows["q05"] <= rows["q95"]).all() and rows["truth"].between(rows["low"], rows["high"]).all()
+    t = recovery.coverage_table(rows)
+    assert float(cov.group(1)) == pytest.approx(t["coverage90"].min(), abs=5e-4)
+    assert float(width.group(1)) == pytest.approx(t["width_ratio"].mean(), abs=5e-4)
+    # each history is a teaching case with patterns: the summit's weeks, the outcome and four trust states
+    import yaml
+
+    record = yaml.safe_load((tmp_path / "history-0.yaml").read_text())
+    assert sum(1 for p in record["patterns"] if "state" in p) == 4 and len(record["patterns"]) == 8

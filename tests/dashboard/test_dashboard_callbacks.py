@@ -1,0 +1,611 @@
+"""The dashboard's figures, cache and callbacks, called as plain functions (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import summitry.sim.figures.network
+from summitry.dashboard import ids
+from summitry.dashboard.cache import LRUCache, config_hash
+from summitry.dashboard.callbacks import (
+    apply_parameters,
+    build_param_panel,
+    build_query,
+    ensemble_start,
+    ensemble_survival_figures,
+    ensemble_tick,
+    export_data,
+    navigate,
+    open_param_groups,
+    parse_query,
+    play_pause,
+    render_run,
+    run_fork_callback,
+    upload_scenario,
+)
+from summitry.dashboard.service import Service
+from summitry.sim import figures as F
+from summitry.sim.results.runview import run_view, win_sets_at
+from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.stats import wilson
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    return Service("teaching", cache_size=8, upload_dir=tmp_path_factory.mktemp("uploads"))
+
+
+@pytest.fixture(scope="module")
+def hanoi():
+    return run_scenario(load_scenario("hanoi-2019"), seed=0)
+
+
+def patch_ops(patch: Any) -> dict[tuple[Any, ...], Any]:
+    """A Patch's assignments as {location: value}."""
+    ops = patch.to_plotly_json()["operations"]
+    return {tuple(op["location"]): op["params"]["value"] for op in ops if op["operation"] == "Assign"}
+
+
+def upload_contents(text: str) -> str:
+    return "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode()
+
+
+# ------------------------------------------------------------------ figures
+def test_trust_figure_traces_are_the_principals_series(hanoi) -> None:
+    fig = F.trust_figure(hanoi, step=12)
+    steps, trump = hanoi.variable("trust_dprk", "trump")
+    _, kim = hanoi.variable("trust_us", "kim")
+    assert list(fig.data[0].meta) == ["trust_dprk", "trump", 0]
+    assert np.allclose(fig.data[0].y, trump)
+    assert list(fig.data[0].x) == steps.tolist()
+    assert np.allclose(fig.data[1].y, kim)
+    assert fig.layout.shapes[0].x0 == 12 and fig.layout.shapes[0].x1 == 12
+    # one colour per side: the first summit side blue, the second red
+    assert fig.data[0].line.color == "#1f77b4" and fig.data[1].line.color == "#d62728"
+
+
+def test_trust_figure_overlays_a_fork_dashed_and_extra_pairs(hanoi) -> None:
+    sc = load_scenario("hanoi-2019")
+    alt = run_fork(sc, 20, load_scenario("hanoi-2019", {"parameters.kappa": "4"}), seed=0)
+    fig = F.trust_figure(hanoi, step=25, pairs=[("us-hawks", "dprk")], compare=alt)
+    names = [t.name for t in fig.data]
+    assert len(fig.data) == 6
+    fork_trump = fig.data[3]
+    assert fork_trump.line.dash == "dash" and fork_trump.name.endswith("(fork)")
+    assert np.allclose(fork_trump.y, alt.variable("trust_dprk", "trump")[1])
+    assert np.allclose(fig.data[2].y, hanoi.variable("trust_dprk", "us-hawks")[1]), names
+    # the past is shared: identical up to the fork step, different after it
+    assert np.allclose(np.asarray(fork_trump.y)[:20], np.asarray(fig.data[0].y)[:20])
+    assert not np.allclose(np.asarray(fork_trump.y), np.asarray(fig.data[0].y))
+    assert fig.layout.shapes[2].x0 == 20  # the fork marker
+
+
+def test_trust_heatmap_is_the_matrix_at_the_step(hanoi) -> None:
+    fig = F.trust_heatmap(hanoi, 30)
+    agents, sides, z = F.trust_matrix_at(hanoi, 30)
+    assert sides == ["us", "dprk"]
+    row = agents.index("kim")
+    assert z[row][0] == pytest.approx(hanoi.variable("trust_us", "kim")[1][30], abs=1e-4)
+    assert z[row][1] is None  # no trust in one's own side
+    assert fig.data[0].z[row][0] == z[row][0]
+
+
+def test_win_sets_recomputed_from_the_series_match_the_recorded_areas(hanoi) -> None:
+    view = run_view(hanoi)
+    for step in (0, 10, 22, 33, view.last_step):
+        _, ws = win_sets_at(hanoi, step)
+        for side in ("us", "dprk"):
+            assert ws[side].mean() == pytest.approx(view.at("win_set_area", side, step), abs=1e-12)
+        assert (ws["us"] & ws["dprk"]).mean() == pytest.approx(view.at("zone_area", "world", step), abs=1e-12)
+
+
+def test_issue_space_shows_the_offers_of_the_summit_week(hanoi) -> None:
+    rejected = [e for e in hanoi.events.to_pylist() if e["kind"] == "offer_rejected"]
+    week = rejected[0]["step"]
+    fig = F.issue_space_figure(hanoi, week)
+    now = fig.data[2]
+    assert len(now.x) == sum(1 for e in rejected if e["step"] == week)
+    # the detail is "d=0.35, r=0.50; binding: r": the point, then why it was rejected
+    d, r = (float(v.split("=")[1]) for v in rejected[0]["detail"].split(";")[0].split(", ")[:2])
+    assert (d, r) in set(zip(now.x, now.y, strict=True))
+    before = F.issue_space_figure(hanoi, week - 1)
+    assert len(before.data[2].x) == 0
+
+
+def test_network_nodes_coloured_by_stance_and_positions_fixed() -> None:
+    # a run with a walk-away (seed 11 has one in week 36 under the shipped defaults; the next lines fail if not)
+    hanoi = run_scenario(load_scenario("hanoi-2019"), seed=11)
+    pos = F.network_positions(hanoi)
+    assert pos == F.network_positions(hanoi)
+    # the week of the run's first walk-away
+    week = next(int(e["step"]) for e in hanoi.events.to_pylist() if e["kind"] == "walk_away")
+    fig = F.network_figure(hanoi, week, pos)
+    nodes = fig.data[F.network_node_trace(hanoi)]
+    order = [a["id"] for a in hanoi.manifest["actors"]]
+    k = order.index("kim")
+    assert nodes.marker.color[k] == pytest.approx(hanoi.variable("stance", "kim")[1][week], abs=1e-4)
+    assert (nodes.x[k], nodes.y[k]) == pos["kim"]
+    later = F.network_figure(hanoi, min(week + 10, run_view(hanoi).last_step), pos).data[F.network_node_trace(hanoi)]
+    assert later.x == nodes.x and later.y == nodes.y
+    # this week's signals are arrows: the walk-away at the summit points from its sender to its receiver
+    walk = next(e for e in hanoi.events.to_pylist() if e["kind"] == "walk_away" and e["step"] == week)
+    heads = fig.data[F.network_node_trace(hanoi) - 1]
+    k = list(heads.hovertext).index(walk["text"])
+    start, end = np.array([heads.x[k], heads.y[k]]), np.array([heads.x[k + 1], heads.y[k + 1]])
+    sender, receiver = np.array(pos[walk["sender"]]), np.array(pos[walk["receiver"]])
+    assert heads.marker.size[k] == 0 and heads.marker.size[k + 1] > 0  # the head is at the receiver's end
+    assert np.linalg.norm(end - receiver) < 0.2 and np.linalg.norm(start - sender) < 0.1
+    assert np.linalg.norm(end - receiver) < np.linalg.norm(start - receiver)
+    n_week = sum(len(str(e["receiver"]).split("+")) for e in hanoi.events.to_pylist() if e["step"] == week and e["sender"])
+    assert len(heads.x) == 2 * n_week
+
+
+def test_network_switches_to_webgl_above_the_threshold(hanoi, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert F.network_figure(hanoi, 3).data[-1].type == "scatter"
+    monkeypatch.setattr(summitry.sim.figures.network, "GL_THRESHOLD", 5)  # where the network figure reads it
+    assert F.network_figure(hanoi, 3).data[-1].type == "scattergl"
+
+
+def test_pressure_figure_lines_are_side_series_in_side_colours(hanoi) -> None:
+    fig = F.pressure_figure(hanoi, 5)
+    by_meta = {tuple(t.meta[:2]): t for t in fig.data if t.meta}
+    econ = by_meta[("pressure_economic", "dprk")]
+    assert np.allclose(econ.y, hanoi.variable("pressure_economic", "dprk")[1])
+    assert econ.line.color == "#d62728"
+    assert np.allclose(by_meta[("tension", "world")].y, hanoi.variable("tension", "world")[1])
+
+
+def test_events_table_rows_up_to_a_step(hanoi) -> None:
+    rows = F.events_table_rows(hanoi, 10)
+    assert len(rows) == sum(1 for e in hanoi.events.to_pylist() if e["step"] <= 10)
+    assert set(rows[0]) >= {"week", "date", "sender", "receiver", "kind", "sentence"}
+    assert rows[0]["sender"] == "NSC hawks (Bolton)" and rows[0]["date"] == "2018-06-18"
+    mediation = next(r for r in rows if r["kind"] == "mediation")
+    assert mediation["receiver"] == "Donald Trump + Kim Jong Un"
+
+
+def test_outcome_figure_has_wilson_intervals() -> None:
+    fig = F.outcome_figure(["walk_away"] * 5 + ["declaration"] * 5)
+    bar = fig.data[0]
+    i = list(bar.meta).index("walk_away")
+    assert bar.x[i] == pytest.approx(0.5)
+    _, lo, hi = wilson(5, 10)
+    assert bar.customdata[i][1] == pytest.approx(lo) and bar.customdata[i][2] == pytest.approx(hi)
+    assert bar.error_x.array[i] == pytest.approx(hi - 0.5)
+    assert lo == pytest.approx(0.2366, abs=1e-4)
+
+
+def test_fan_chart_median_and_bands() -> None:
+    sc = load_scenario("teaching")
+    runs = [run_scenario(sc, seed=s) for s in range(5)]
+    fig = F.fan_chart(runs, "trust_beta", "ada")
+    values = np.stack([r.variable("trust_beta", "ada")[1] for r in runs])
+    assert np.allclose(fig.data[4].y, np.median(values, axis=0))
+    assert np.allclose(fig.data[0].y, np.percentile(values, 5, axis=0))
+    assert np.allclose(fig.data[3].y, np.percentile(values, 75, axis=0))
+
+
+# -------------------------------------------------------------------- cache
+def test_cache_evicts_the_least_recently_used_at_its_bound() -> None:
+    cache: LRUCache[int] = LRUCache(3)
+    for k in "abc":
+        cache.put(k, ord(k))
+    assert cache.get("a") == ord("a")  # now b is the oldest
+    cache.put("d", 4)
+    assert sorted(cache.keys()) == ["a", "c", "d"]
+    assert "b" not in cache and len(cache) == 3 and cache.evictions == 1
+
+
+def test_cache_computes_a_missing_key_once_for_concurrent_callers() -> None:
+    cache: LRUCache[int] = LRUCache(4)
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        return 42
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [42] * 4 and len(calls) == 1
+
+
+def test_different_configurations_hash_differently() -> None:
+    base = config_hash("h", {"parameters.kappa": 3}, 1, None)
+    assert base == config_hash("h", {"parameters.kappa": 3.0}, 1, None)
+    others = {
+        config_hash("h", {"parameters.kappa": 3}, 2, None),
+        config_hash("h", {"parameters.kappa": 4}, 1, None),
+        config_hash("h", {}, 1, None),
+        config_hash("other", {"parameters.kappa": 3}, 1, None),
+        config_hash("h", {"parameters.kappa": 3}, 1, "forcing"),
+        config_hash("h", {"parameters.kappa": 3}, 1, None, {"at": 5, "overrides": {"parameters.eta": 1}}),
+    }
+    assert base not in others and len(others) == 6
+
+
+def test_service_keeps_at_most_its_bound_and_recomputes_identically(tmp_path: Path) -> None:
+    svc = Service("teaching", cache_size=2, upload_dir=tmp_path)
+    first = svc.result({"scenario": "teaching", "seed": 1})
+    svc.result({"scenario": "teaching", "seed": 2})
+    svc.result({"scenario": "teaching", "seed": 3})
+    assert len(svc.runs) == 2
+    assert svc.run_key({"scenario": "teaching", "seed": 1}) not in svc.runs
+    again = svc.result({"scenario": "teaching", "seed": 1})
+    assert again is not first
+    assert json.dumps(again.events.to_pylist(), default=str) == json.dumps(first.events.to_pylist(), default=str)
+
+
+# ---------------------------------------------------------------- callbacks
+def test_url_query_round_trip() -> None:
+    config, step, tab = parse_query("?scenario=hanoi-2019&seed=7&step=12&trump.traits.impulsiveness=0.3&tab=fork", "teaching")
+    assert config == {"scenario": "hanoi-2019", "seed": 7, "mode": None, "overrides": {"trump.traits.impulsiveness": 0.3}}
+    assert (step, tab) == (12, "fork")
+    assert parse_query(build_query(config, step), "teaching")[:2] == (config, 12)
+
+
+def test_render_run_draws_every_view_at_the_step(service: Service) -> None:
+    out = render_run(service, {"scenario": "teaching", "seed": 3}, 7, [])
+    result = service.result({"scenario": "teaching", "seed": 3})
+    assert out["step"] == 7 and out["slider_max"] == run_view(result).last_step
+    assert out["run_info"]["key"] == service.run_key({"scenario": "teaching", "seed": 3})
+    assert np.allclose(out["trust"].data[0].y, result.variable("trust_beta", "ada")[1])
+    # the marker and the veil are the page's overlay here, not the figure's shapes
+    assert out["trust"].layout.shapes[1].x0 == 7 and not out["trust"].layout.shapes[1].visible
+    assert out["step_label"].startswith("week 7 of ")
+    # the log is newest first
+    assert out["events"][0]["week"] == max(e["step"] for e in result.events.to_pylist())
+    # a step beyond the run is clipped
+    assert render_run(service, {"scenario": "teaching", "seed": 3}, 10_000, [])["step"] == out["slider_max"]
+
+
+def test_step_forward_returns_the_next_steps_values(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 3, [])["run_info"]
+    result = service.result(config)
+    out = navigate(service, ids.FORWARD, 3, info, config, None)
+    assert out["step"] == 4
+    # the time-series charts are not redrawn: their week marker is an overlay the page moves
+    assert not {"trust", "pressure", "stance", "zone"} & set(out)
+    heat = patch_ops(out["heatmap"])
+    agents, _, _ = F.trust_matrix_at(result, 4)
+    z = heat[("data", 0, "z")]
+    assert z[agents.index("ada")][1] == pytest.approx(result.variable("trust_beta", "ada")[1][4], abs=1e-4)
+    net = patch_ops(out["network"])
+    actors = [a["id"] for a in result.manifest["actors"]]
+    colours = net[("data", info["node_trace"], "marker", "color")]
+    assert colours[actors.index("ada")] == pytest.approx(result.variable("stance", "ada")[1][4], abs=1e-4)
+    assert out["step_label"].startswith("week 4 of")
+
+
+def test_slider_scrub_returns_that_steps_values_without_moving_the_slider(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    result = service.result(config)
+    out = navigate(service, ids.SLIDER, 11, info, config, None)
+    assert "step" not in out  # the slider is where the user put it
+    z = patch_ops(out["heatmap"])[("data", 0, "z")]
+    agents, _, _ = F.trust_matrix_at(result, 11)
+    assert z[agents.index("ada")][1] == pytest.approx(result.variable("trust_beta", "ada")[1][11], abs=1e-4)
+    back = navigate(service, ids.BACK, 11, info, config, None)
+    assert back["step"] == 10
+    assert navigate(service, ids.RESET, 11, info, config, None)["step"] == 0
+    assert navigate(service, ids.END, 11, info, config, None)["step"] == info["last"]
+
+
+def test_navigation_leaves_figures_alone_while_another_run_is_drawn(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    assert navigate(service, ids.FORWARD, 0, info, {**config, "seed": 4}, None) == {}
+
+
+def test_play_stops_at_the_end_and_restarts_from_zero(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 3})
+    info = render_run(service, config, 0, [])["run_info"]
+    last = info["last"]
+    tick = navigate(service, ids.TIMER, last - 1, info, config, None)
+    assert tick["step"] == last and tick["timer_disabled"] is True
+    assert navigate(service, ids.TIMER, last, info, config, None) == {"timer_disabled": True}
+    assert play_pause(info, last, True) == {"timer_disabled": False, "step": 0}
+    assert play_pause(info, 4, False) == {"timer_disabled": True}
+
+
+def test_bad_upload_shows_the_file_line_messages_and_keeps_the_run(service: Service) -> None:
+    bad = "name: broken\ntitle: x\n"
+    before = {"scenario": "teaching", "seed": 3, "mode": None, "overrides": {}}
+    out = upload_scenario(service, upload_contents(bad), "bad.yaml", before)
+    assert "config" not in out  # the store is not touched: the previous run stays
+    text = " ".join(str(c.children) for c in out["errors"])
+    assert "bad.yaml:1: description: required field is missing" in text
+    assert "bad.yaml:1: sides: required field is missing" in text
+
+
+def test_oversized_upload_is_refused(service: Service) -> None:
+    big = "# " + "x" * (2 * 1024 * 1024 + 10) + "\n"
+    out = upload_scenario(service, upload_contents(big), "big.yaml", None)
+    assert "config" not in out
+    assert "the limit is 2 MiB" in " ".join(str(c.children) for c in out["errors"])
+
+
+def test_good_upload_becomes_the_run(service: Service) -> None:
+    text = (ROOT / "scenarios" / "teaching.yaml").read_text().replace("steps: 30", "steps: 12")
+    out = upload_scenario(service, upload_contents(text), "short.yaml", {"seed": 5})
+    ref = out["config"]["scenario"]
+    assert ref.startswith("upload:") and out["config"]["seed"] == 5 and out["scenario"] == ref
+    assert run_view(service.result(out["config"])).last_step == 11
+
+
+def test_parameters_become_overrides_and_bad_values_are_reported(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0})
+    table = {p.path: p for p in service.parameter_table("teaching")}
+    ids_ = [{"type": ids.PARAM, "path": "parameters.kappa"}, {"type": ids.PARAM, "path": "parameters.eta"}]
+    out = apply_parameters(service, [3.5, table["parameters.eta"].value], ids_, 9, "forcing", config)
+    assert out["config"] == {"scenario": "teaching", "seed": 9, "mode": "forcing", "overrides": {"parameters.kappa": 3.5}}
+    assert service.result(out["config"]).manifest["parameters"]["kappa"] == 3.5
+    bad = apply_parameters(service, [99.0, None], ids_, 9, "default", config)
+    assert "config" not in bad
+    assert "parameters.kappa" in " ".join(str(c.children) for c in bad["errors"])
+
+
+def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"parameters.kappa": 3.5}})
+    panel = build_param_panel(service, config, None)
+    groups = [d.id for d in panel["panel"]]
+    assert [g["group"] for g in groups] == ["model", "alpha", "beta", "third parties", "signals"]
+    out = open_param_groups(service, {"type": "param-summary", "group": "model"}, "", groups, [], [], [], config)
+    assert out["built"] == ["model"] and out["bodies"][1] is None
+    sliders = {
+        r.children[1].id["path"]: r.children[1].value for r in out["bodies"][0] if hasattr(r, "children") and isinstance(r.children, list)
+    }
+    assert sliders["parameters.kappa"] == 3.5
+    found = open_param_groups(service, None, "impulsiveness", groups, ["model"], [], [], config)
+    # leaders', factions' and third parties' traits all match (third parties have traits since issue 14, item 5)
+    assert found["built"] == ["model", "alpha", "beta", "third parties"] and found["open"] == [False, True, True, True, False]
+    # the signal catalogue's costs and magnitudes (issue 14, item 6), one heading per kind
+    costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
+    assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
+    body = costs["bodies"][4]
+    headings = [r.children for r in body if getattr(r, "className", None) == "actor"]
+    assert "Walk-away (signal)" in headings and "Verbal threat (signal)" in headings
+    labels = " ".join(str(r.children) for r in body)
+    assert "effects › 0 › delta" in labels and "walk_away" not in " ".join(headings)
+
+
+def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 2})
+    draft = {"overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0, "parameters.kappa": 5.0}, "add": []}
+    out = run_fork_callback(service, config, 6, draft, [], 6)
+    spec = out["fork"]["spec"]
+    assert spec["at"] == 6
+    alt = service.fork_result(config, spec)
+    base = service.result(config)
+    fig = out["fork_trust"]
+    assert np.allclose(fig.data[0].y, base.variable("trust_beta", "ada")[1])
+    assert np.allclose(fig.data[2].y, alt.variable("trust_beta", "ada")[1])
+    assert alt.manifest["fork"]["at_step"] == 6 and alt.manifest["seed"] == 2
+    past = [json.dumps([e for e in r.events.to_pylist() if e["step"] < 6], default=str) for r in (alt, base)]
+    assert past[0] == past[1]
+    # a step patches both branches
+    info = render_run(service, config, 6, [])["run_info"]
+    nav = navigate(service, ids.FORWARD, 6, info, config, out["fork"])
+    assert patch_ops(nav["fork_trust"])[("layout", "shapes", 0, "x0")] == 7
+    assert ("data", 0, "z") in patch_ops(nav["fork_issues_alt"])
+
+
+def test_ensemble_advances_in_chunks_and_ends_with_probabilities(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 0})
+    state = ensemble_start(service, config, 6)["ensemble"]
+    seen = []
+    out: dict[str, Any] = {}
+    for _ in range(50):
+        out = ensemble_tick(service, state, budget_s=0.0)  # one run per tick
+        state = out["ensemble"]
+        seen.append(state["done"])
+        if not state["running"]:
+            break
+    assert seen == [1, 2, 3, 4, 5, 6]
+    assert out["timer_disabled"] is True
+    outcomes = [run_scenario(load_scenario("teaching"), seed=s).outcome for s in range(6)]
+    bar = out["ens_outcomes"].data[0]
+    for outcome, p in zip(bar.meta, bar.x, strict=True):
+        assert p == pytest.approx(outcomes.count(outcome) / 6)
+
+
+def km_curve(fig: Any) -> Any:
+    (curve,) = [d for d in fig.data if d.meta == "km"]
+    return curve
+
+
+def test_ensemble_kaplan_meier_figures_from_the_members_durations() -> None:
+    """Events at weeks 2, 3, 3 and censored at 4, 5, 6: S = 1, 5/6, 1/2, 1/2, 1/2, 1/2 (worked by hand)."""
+    members = [
+        {"time_to_agreement": w, "agreement_censored": c, "moratorium_survival": m, "moratorium_censored": mc}
+        for w, c, m, mc in [
+            (2, False, 1, False),
+            (3, False, None, None),
+            (3, False, 5, True),
+            (4, True, None, None),
+            (5, True, 2, False),
+            (6, True, 4, True),
+        ]
+    ]
+    out = ensemble_survival_figures(members)
+    curve = km_curve(out["ens_km_agreement"])
+    assert list(curve.x) == [0, 2, 3, 4, 5, 6]
+    assert list(curve.y) == pytest.approx([1, 5 / 6, 1 / 2, 1 / 2, 1 / 2, 1 / 2])
+    assert [row[0] for row in curve.customdata] == [6, 6, 5, 3, 2, 1]
+    assert out["ens_km_agreement"].layout.xaxis2.title.text == "week of the run"
+    # moratorium: four pledges (breached after 1 and 2 weeks, held after 4 and 5): S = 3/4 after week 1, 3/4 · 2/3 = 1/2 after week 2
+    curve = km_curve(out["ens_km_moratorium"])
+    assert list(curve.x) == [0, 1, 2, 4, 5]
+    assert list(curve.y) == pytest.approx([1, 3 / 4, 1 / 2, 1 / 2, 1 / 2])
+    assert "4 of 6 runs" in out["ens_km_moratorium"].layout.title.text
+    assert out["ens_km_moratorium"].layout.xaxis2.title.text == "weeks since the first pledge"
+
+
+def test_ensemble_tab_ends_with_kaplan_meier_curves_of_its_runs(service: Service) -> None:
+    # hanoi-2019 in forcing mode: the record's pledge is breached in every run (an event), agreements are censored
+    config = service.config({"scenario": "hanoi-2019", "seed": 0, "mode": "forcing"})
+    state = ensemble_start(service, config, 5)["ensemble"]
+    out: dict[str, Any] = {}
+    for _ in range(50):
+        out = ensemble_tick(service, state, budget_s=5.0)
+        state = out["ensemble"]
+        if not state["running"]:
+            break
+    metrics = [run_scenario(load_scenario("hanoi-2019"), seed=s, mode="forcing").manifest["metrics"] for s in range(5)]
+    assert any(m["moratorium_censored"] is False for m in metrics)  # the moratorium curve has a step to check
+    # the expected curves by hand from the runs' own metrics: the product over event weeks of (1 - events / at risk)
+    for key, dur, cens in (
+        ("ens_km_agreement", "time_to_agreement", "agreement_censored"),
+        ("ens_km_moratorium", "moratorium_survival", "moratorium_censored"),
+    ):
+        runs = [(m[dur], m[cens]) for m in metrics if m[dur] is not None]
+        weeks = sorted({w for w, _ in runs} | {0})
+        s, expected = 1.0, []
+        for w in weeks:
+            at_risk = sum(1 for d, _ in runs if d >= w)
+            s *= 1 - sum(1 for d, c in runs if d == w and not c) / at_risk
+            expected.append(s)
+        curve = km_curve(out[key])
+        assert list(curve.x) == weeks and list(curve.y) == pytest.approx(expected)
+        assert curve.customdata[0][0] == len(runs)
+
+
+def test_export_data_zips_events_and_series(service: Service) -> None:
+    config = service.config({"scenario": "teaching", "seed": 1})
+    result = service.result(config)
+    out = export_data(service, config, "CSV")["download"]
+    assert out["filename"] == "teaching-seed1-csv.zip"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(out["content"]))) as zf:
+        names = zf.namelist()
+        events = zf.read("teaching-seed1/events.csv").decode().strip().splitlines()
+    assert sorted(names) == ["teaching-seed1/events.csv", "teaching-seed1/run.json", "teaching-seed1/series.csv"]
+    assert len(events) == result.events.num_rows + 1
+
+
+def test_export_report_is_the_html_report_or_else_the_run_directory(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    import summitry.dashboard.callbacks.export as cb  # where export_report looks its writer up
+
+    config = service.config({"scenario": "teaching", "seed": 1})
+    monkeypatch.setattr(cb, "report_writer", lambda: None)
+    fallback = cb.export_report(service, config)["download"]
+    assert fallback["filename"] == "teaching-seed1.zip"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(fallback["content"]))) as zf:
+        assert sorted(zf.namelist()) == [
+            "teaching-seed1/events.parquet",
+            "teaching-seed1/run.json",
+            "teaching-seed1/scenario.json",  # the exported run carries its scenario
+            "teaching-seed1/series.parquet",
+        ]
+
+    def fake_writer(run_dir: Path, out_path: Path) -> Path:
+        manifest = json.loads((Path(run_dir) / "run.json").read_text())
+        Path(out_path).write_text(f"<html>{manifest['scenario']} seed {manifest['seed']}</html>")
+        return Path(out_path)
+
+    monkeypatch.setattr(cb, "report_writer", lambda: fake_writer)
+    report = cb.export_report(service, config)["download"]
+    assert report["filename"] == "teaching-seed1-report.html"
+    assert base64.b64decode(report["content"]).decode() == "<html>teaching seed 1</html>"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "summitry.dashboard.cache",
+        "summitry.sim.results.runview",
+        "summitry.dashboard.callbacks.url",
+        "summitry.dashboard.callbacks.choices",
+        "summitry.sim.figures.nodes",
+    ],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_dashboard_opens_a_calibration_file_through_its_url(tmp_path) -> None:
+    """calibrated.yaml (the --params format) becomes a URL whose parameters the dashboard reads back."""
+    from summitry.dashboard.callbacks import parse_query
+    from summitry.dashboard.cli import dashboard_url
+
+    url = dashboard_url("127.0.0.1", 8050, "hanoi-2019", {"kappa": 2.66, "trump.traits.impulsiveness": 0.44})
+    config, step, _ = parse_query(url.split("/", 3)[3].lstrip("/"), "singapore-2018")
+    assert config["scenario"] == "hanoi-2019" and step == 0
+    assert config["overrides"] == {"parameters.kappa": 2.66, "trump.traits.impulsiveness": 0.44}
+
+
+def test_dashboard_refuses_a_parameter_file_for_another_scenario(tmp_path, cli) -> None:
+    path = tmp_path / "calibrated.yaml"
+    path.write_text("scenario: teaching\nparameters:\n  kappa: 3\n")
+    r = cli("dashboard", "--scenario", "hanoi-2019", "--params", str(path))
+    assert r.code == 2 and "calibrated for scenario 'teaching'" in r.stderr
+    path.write_text("scenario: hanoi-2019\nparameters:\n  kapa: 3\n")
+    r = cli("dashboard", "--params", str(path))
+    assert r.code == 2 and "close matches" in r.stderr
+
+
+def test_config_overrides_from_the_browser_keep_only_finite_numbers() -> None:
+    from summitry.dashboard.service import normalise_config
+
+    config = normalise_config(
+        {
+            "scenario": "teaching",
+            "overrides": {"parameters.kappa": "2.5", "parameters.nu": 3.0, "a": "x", "b": None, "c": float("nan"), "d": "inf", "e": [1]},
+        },
+        "teaching",
+    )
+    assert config["overrides"] == {"parameters.kappa": 2.5, "parameters.nu": 3}
+    assert isinstance(config["overrides"]["parameters.nu"], int)
+
+
+def test_a_signal_cost_is_a_dashboard_parameter_and_a_fork_change(service: Service) -> None:
+    """Issue 14, item 6: the catalogue's numbers go through the dashboard's overrides like any parameter."""
+    from summitry.dashboard.callbacks import check_fork_change
+
+    config = service.config({"scenario": "teaching", "seed": 0, "overrides": {"signals.threat.cost": 0.3}})
+    result = service.result(config)
+    assert result.manifest["overrides"] == {"signals.threat.cost": 0.3}
+    assert result.scenario_document["signals"]["threat"] == {"cost": 0.3}
+    assert check_fork_change(service, config, "signals.walk_away.effects.0.delta", 0.5) == []
+    assert check_fork_change(service, config, "signals.threat.cost", 2) == ["signals.threat.cost: must be within [0, 1] (got 2)"]
+
+
+def test_a_refused_fork_change_fills_the_status_and_leaves_the_draft(service: Service) -> None:
+    """The draft's callback answers all four of its outputs when a change is refused: the status shows why,
+    and the draft, its view and the fork's week are left alone (before, it answered one value for four outputs,
+    which Dash rejects, so the refusal never reached the page)."""
+    from dash import no_update
+
+    from summitry.dashboard.callbacks.common import _emit
+    from summitry.dashboard.callbacks.fork import edit_draft
+
+    config = service.config({"scenario": "teaching", "seed": 0})
+    out = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 2, None, None, None, None, 4, config)
+    assert list(out) == ["status"]
+    assert [div.children for div in out["status"]] == ["This change cannot be made", "signals.threat.cost: must be within [0, 1] (got 2)"]
+    emitted = _emit(["draft", "draft_view", "status", "at"], out)
+    assert len(emitted) == 4 and emitted[0] is no_update and emitted[1] is no_update and emitted[3] is no_update
+    accepted = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 0.5, None, None, None, None, 4, config)
+    assert accepted["status"] == "" and accepted["draft"] == {"overrides": {"signals.threat.cost": 0.5}, "add": []}

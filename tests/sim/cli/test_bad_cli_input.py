@@ -1,0 +1,204 @@
+"""Bad numbers, parameter files, devices and oversized designs: exit 2 and one line naming the input, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summitry.sim.errors import ParameterError
+from summitry.sim.scenario.document import load_scenario
+
+ROOT = Path(__file__).resolve().parents[3]
+
+BAD_NUMBERS = [
+    ("400-digits", "9" * 400, "400 characters"),
+    ("5000-digits", "9" * 5000, "5000 characters"),
+    ("hex", "0x10", "hexadecimal"),
+    ("sexagesimal", "1:30", "not a range or a time"),
+    ("overflow", "1e400", "finite"),
+    ("word", "abc", "must be a number"),
+    ("empty", "", "empty"),
+    ("out-of-range", "25", "must be within [0, 20] (got 25)"),
+    ("separator", "1_000", "must be a number"),
+]
+
+
+def _one_error_line(r) -> str:
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert len(lines[0]) < 300, lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(("value", "fragment"), [(v, f) for _, v, f in BAD_NUMBERS], ids=[i for i, _, _ in BAD_NUMBERS])
+def test_set_refuses_bad_numbers(cli, value: str, fragment: str) -> None:
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--set", f"kappa={value}")
+    assert r.code == 2
+    line = _one_error_line(r)
+    assert line.startswith("error: --set kappa:")
+    assert fragment in line
+
+
+@pytest.mark.parametrize(
+    ("written", "fragment"),
+    [
+        ("9" * 400, "400 characters"),
+        ("9" * 5000, "5000 characters"),
+        ("0x10", "hexadecimal"),
+        ("1:30", "not a range or a time"),  # YAML 1.1 would read 90
+        ("30", "must be within [0, 20] (got 30)"),
+        ("true", "must be a number"),
+    ],
+    ids=["400-digits", "5000-digits", "hex", "sexagesimal", "out-of-range", "bool"],
+)
+def test_params_file_errors_name_the_file_and_line(cli, tmp_path: Path, written: str, fragment: str) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text(f"scenario: teaching\nparameters:\n  trust_decl: 0.1\n  kappa: {written}\n")
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f))
+    assert r.code == 2
+    line = _one_error_line(r)
+    assert f"{f}:4" in line, line
+    assert "--set" not in line
+    assert fragment in line
+
+
+def test_set_wins_over_the_file_and_is_named_as_set(cli, tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n")
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f), "--set", "kappa=99")
+    assert r.code == 2
+    assert _one_error_line(r).startswith("error: --set kappa: must be within [0, 20]")
+
+
+def test_empty_params_file_message(cli, tmp_path: Path) -> None:
+    f = tmp_path / "empty.yaml"
+    f.write_text("")
+    r = cli("run", "teaching", "--params", str(f))
+    assert r.code == 2
+    line = _one_error_line(r)
+    assert "file file" not in line and str(f) in line and "empty" in line
+
+
+def test_plain_numbers_still_work(cli, tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text("scenario: teaching\nparameters: {kappa: 2.5e0, trust_decl: .1}\n")
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f), "--set", "leak0=+0.2")
+    assert r.code == 0, r.stderr
+
+
+# ----------------------------------------------------------- devices, FIFOs
+
+
+def test_validate_refuses_a_character_device(cli) -> None:
+    r = cli("validate", "/dev/zero")
+    assert r.code == 2
+    assert "/dev/zero: is a character device" in _one_error_line(r)
+
+
+def test_reads_are_bounded_whatever_the_size_claimed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regular file that grows past the limit after stat() is read only up to the limit (+1 byte)."""
+    from summitry.sim.errors import ScenarioError
+    from summitry.sim.scenario import loading
+
+    f = tmp_path / "grows.yaml"
+    f.write_bytes(b"a: 1\n")
+    monkeypatch.setattr(loading, "MAX_BYTES", 1000)
+    reads: list[int] = []
+    real_open = Path.open
+
+    class Endless:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def read(self, n: int = -1) -> bytes:
+            reads.append(n)
+            assert n >= 0, "an unbounded read"
+            return b"x" * n
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: Endless() if self == f else real_open(self, *a, **k))
+    with pytest.raises(ScenarioError, match="limited to"):
+        loading.read_text(f, "scenario", ScenarioError)
+    assert reads == [1001]
+
+
+def test_validate_refuses_a_fifo_without_opening_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    # opening a FIFO with no writer blocks: the subprocess (with a generous guard) shows it is never opened
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from summitry.sim.cli import main; main(['validate', {str(fifo)!r}])"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "is a FIFO (named pipe)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------- design sizes
+
+
+def test_grid_of_100000_points_over_3_parameters_is_refused_at_load(cli, tmp_path: Path) -> None:
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(
+        "scenario: teaching\nparameters:\n  kappa: {low: 1, high: 3}\n  trust_decl: {low: 0, high: 0.5}\n"
+        "  leak0: {low: 0, high: 0.3}\ndesign: grid\npoints: 100000\n"
+    )
+    r = cli("sweep", str(spec), "--out", str(tmp_path / "sw"), "--executor", "serial")
+    assert r.code == 2
+    line = _one_error_line(r)
+    assert f"{spec}:7: points:" in line
+    assert "1,000,000,000,000,000 runs" in line and "limited to 1,000,000 runs" in line
+    assert not (tmp_path / "sw").exists()
+
+
+def test_lhs_of_a_trillion_runs_is_refused_at_load(cli, tmp_path: Path) -> None:
+    spec = tmp_path / "lhs.yaml"
+    spec.write_text("scenario: teaching\nparameters:\n  kappa: {low: 1, high: 3}\ndesign: lhs\npoints: 10000000\nreplicates: 100000\n")
+    r = cli("sweep", str(spec), "--out", str(tmp_path / "sw"), "--executor", "serial")
+    assert r.code == 2
+    assert "1,000,000,000,000 runs" in _one_error_line(r)
+
+
+def test_calibrate_design_size_is_checked(cli, tmp_path: Path) -> None:
+    r = cli(
+        "calibrate", "hanoi-2019", "--out", str(tmp_path / "c"), "--design", "grid", "--points", "1000", "--runs-per-point", "5",
+        "--backtest-runs", "0",
+    )  # fmt: skip
+    assert r.code == 2
+    assert "limited to 1,000,000 runs" in r.stderr and "Traceback" not in r.stderr
+
+
+# -------------------------------------------- params shows what --set accepts
+
+
+def test_params_shows_the_ranges_set_accepts(cli) -> None:
+    r = cli("params", "teaching", "--grep", "parameters.")
+    assert r.code == 0
+    rows = re.findall(r"(parameters\.\w+)\s*│\s*\S+\s*│\s*(\[[^\]]+\]|\[[^)]+\))\s*│\s*(\[[^\]]+\])", r.stdout)
+    assert len(rows) >= 10, r.stdout
+    shown = {path: accepted for path, accepted, _ in rows}
+    assert shown["parameters.kappa"] == "[0, 20]"
+    for path, accepted in shown.items():
+        lo_text, hi_text = accepted.strip("[]()").split(", ")
+        if hi_text != "∞":
+            hi = float(hi_text)
+            with pytest.raises(ParameterError) as exc:
+                load_scenario("teaching", {path: str(hi + 1)})
+            assert f"must be within {accepted}" in str(exc.value)
+        if lo_text != "-∞":
+            lo = float(lo_text)
+            with pytest.raises(ParameterError) as exc:
+                load_scenario("teaching", {path: str(lo - 1)})
+            assert f"must be within {accepted}" in str(exc.value)

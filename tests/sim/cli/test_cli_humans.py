@@ -1,0 +1,220 @@
+"""A command line for humans: tables that wrap instead of cutting, whole rows when piped, progress that keeps
+done/total and the ETA at 80 columns, a backtest that reports progress when piped, resume hints that can be run."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+import select
+import shlex
+import struct
+import subprocess
+import sys
+import termios
+import time
+from fcntl import ioctl
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rich.console import Console
+
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.scenario.overrides import parameter_table
+
+ROOT = Path(__file__).resolve().parents[3]
+SUMMITRY = Path(sys.executable).parent / "summitry"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def piped(*args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": str(columns), "TERM": "xterm"}
+    env.pop("SUMMITRY_PROGRESS", None)
+    return subprocess.run([str(SUMMITRY), *args], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+
+
+def in_terminal(*args: str, columns: int = 80) -> str:
+    """Run the command in a pseudo-terminal ``columns`` wide; its output with escape sequences removed."""
+    master, slave = pty.openpty()
+    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": str(columns)}
+    proc = subprocess.Popen([str(SUMMITRY), *args], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return ANSI.sub("", b"".join(chunks).decode("utf-8", errors="replace")).replace("\r", "")
+
+
+# ------------------------------------------------------------------ tables
+def test_params_in_an_80_column_terminal_wraps_paths_instead_of_cutting_them() -> None:
+    text = in_terminal("params", "hanoi-2019", "--grep", "trump.")
+    lines = text.splitlines()
+    assert "…" not in text
+    assert max(len(line) for line in lines) <= 80
+    first_cells = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│"))
+    paths = [p.path for p in parameter_table(load_scenario("hanoi-2019")) if "trump." in p.path]
+    assert len(paths) >= 8
+    for path in paths:
+        assert path in first_cells, path  # whole, folded over lines where it is long
+
+
+def test_params_piped_prints_every_row_whole_on_one_line() -> None:
+    r = piped("params", "hanoi-2019")
+    assert r.returncode == 0, r.stderr
+    assert "…" not in r.stdout
+    lines = r.stdout.splitlines()
+    table = parameter_table(load_scenario("hanoi-2019"))
+    for p in table:
+        row = next((line for line in lines if line.startswith(f"│ {p.path} ")), None)
+        assert row is not None, p.path
+        assert p.description.strip() in row  # the meaning too, not wrapped onto further lines
+    assert len([line for line in lines if line.startswith("│ ")]) == len(table)
+
+
+def test_the_run_header_keeps_the_mode_in_80_columns() -> None:
+    text = in_terminal("run", "hanoi-2019", "--steps", "3")
+    assert "free mode" in " ".join(text.split())  # wrapped, not cut
+
+
+# ---------------------------------------------------------------- progress
+def rendered_progress(width: int, done: int, total: int, **fields: Any) -> str:
+    from rich.progress import TextColumn, TimeElapsedColumn
+
+    from summitry.sim.cli import progress_bar
+
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    bar = progress_bar(
+        "runs", extra=(TextColumn("{task.fields[rate]}"), TimeElapsedColumn()), tail="{task.fields[outcomes]}", console=console
+    )
+    task = bar.add_task("sweep", total=total, **fields)
+    bar.update(task, completed=done // 2)
+    time.sleep(0.05)
+    bar.update(task, completed=done)
+    console.print(bar.get_renderable())
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def test_the_sweep_progress_keeps_done_total_and_eta_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm")  # rich draws a dumb terminal 80 wide whatever width it is given
+    outcomes = "walk_away 812, declaration 433, stalemate 120, agreement_interim 17, failed 3"
+    line = rendered_progress(80, 1385, 20000, rate="51.2 runs/s", outcomes=outcomes).rstrip("\n")
+    assert len(line) <= 80
+    assert "1385/20000" in line
+    assert re.search(r"ETA \d+:\d\d:\d\d", line), line
+    wide = rendered_progress(200, 1385, 20000, rate="51.2 runs/s", outcomes=outcomes)
+    assert outcomes in wide  # with room, the outcomes are shown whole
+
+
+def test_backtest_reports_progress_on_stderr_when_piped(cli) -> None:
+    r = cli("backtest", "hanoi-2019", "--runs", "4", "--workers", "1")
+    assert r.code == 0, r.stderr
+    assert "model: started, 4 to do" in r.stderr
+    assert re.search(r"model: 4/4 \(100%\) after \d+ s", r.stderr), r.stderr
+    assert "null" in r.stderr
+
+
+def test_plain_progress_prints_a_line_per_tenth() -> None:
+    from summitry.sim.cli import plain_progress
+
+    console = Console(file=io.StringIO(), width=200)
+    update = plain_progress(console)
+    for done in range(0, 101):
+        update("stage", done, 100)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == "stage: started, 100 to do"
+    assert len(lines) == 1 + 10
+    assert lines[-1].startswith("stage: 100/100 (100%)")
+
+
+# ------------------------------------------------------------ resume hints
+def _spec(tmp_path: Path) -> Path:
+    path = tmp_path / "my spec.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {"scenario": "teaching", "parameters": {"leak0": {"levels": [0.0, 0.3]}}, "design": "grid", "points": 2, "replicates": 1}
+        )
+    )
+    return path
+
+
+def test_a_sweep_reports_progress_on_stderr_when_piped(tmp_path: Path, cli) -> None:
+    """Piped (a log file, nohup), a sweep is not silent until it ends: a line when it starts and one per tenth."""
+    r = cli("sweep", str(_spec(tmp_path)), "--out", str(tmp_path / "out"), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    assert "runs: started, 2 to do" in r.stderr
+    assert re.search(r"runs: 2/2 \(100%\) after \d+ s", r.stderr), r.stderr
+
+
+def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    import summitry.sim.experiments.sweep
+
+    def interrupted(*_a: Any, **_k: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summitry.sim.experiments.sweep, "run_sweep", interrupted)
+    spec, out = _spec(tmp_path), tmp_path / "out dir"
+    r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
+    assert r.code == 130
+    hint = r.stderr.split("continue with:", 1)[1].strip().splitlines()[0]
+    assert shlex.split(hint) == ["summitry", "sweep", str(spec), "--out", str(out), "--executor", "serial", "--resume"]
+
+
+def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    import summitry.sim.experiments.calibration
+
+    calls: list[dict[str, Any]] = []
+
+    def interrupted(scenario: str, out: Path, priors: Any, **kw: Any) -> Any:
+        kw.pop("progress")  # a fresh callback each time
+        calls.append({"scenario": scenario, "out": out, "priors": priors, **kw})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summitry.sim.experiments.calibration, "calibrate", interrupted)
+    out = tmp_path / "cal"
+    args = ["calibrate", "hanoi-2019", "--out", str(out), "--points", "30", "--runs-per-point", "3", "--accept", "0.2"]
+    args += ["--parameters", "parameters.kappa=1:8", "--parameters", "parameters.eta=0:2", "--seed", "5", "--backtest-runs", "0"]
+    r = cli(*args)
+    assert r.code == 130, r.stderr
+    hint = r.stderr.split("continue with:", 1)[1].strip().splitlines()[0]
+    words = shlex.split(hint)
+    assert words[:2] == ["summitry", "calibrate"] and words[-1] == "--resume"
+    assert "..." not in hint
+    # running the hint asks for the same calibration, resumed
+    cli(*words[1:])
+    first, again = calls
+    assert again == {**first, "resume": True}
+    assert first["resume"] is False and first["points"] == 30 and first["accept"] == 0.2 and first["seed"] == 5
+
+
+def test_the_sweep_summary_names_outcomes_in_words(tmp_path: Path, cli) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {"scenario": "hanoi-2019", "parameters": {"leak0": {"levels": [0.0, 0.3]}}, "design": "grid", "points": 2, "replicates": 4}
+        )
+    )
+    r = cli("sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    # hanoi-2019 ends in walk-aways: its column is headed in words, and no raw outcome id reaches the table
+    assert "walk-away" in r.stdout
+    for raw in ("walk_away", "agreement_interim", "agreement_comprehensive"):
+        assert raw not in r.stdout

@@ -1,0 +1,326 @@
+"""Sweeps: designs, seeds, executors, the Parquet store, resume, bad specs, sensitivity."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from summitry.sim.analysis.sweeps import load_runs, outcome_table, sensitivity_indices
+from summitry.sim.experiments.executors import SerialExecutor
+from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
+from summitry.sim.experiments.sweep import batches, run_sweep
+from summitry.sim.stats import wilson
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def write_spec(tmp_path: Path, **fields) -> Path:
+    spec = {
+        "scenario": "teaching",
+        "parameters": {"ada.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}},
+        "design": "grid",
+        "points": 3,
+        "replicates": 2,
+        "seed": 11,
+        "batch_size": 4,
+    }
+    spec.update(fields)
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def rows_without_timing(out: Path) -> list[dict]:
+    df = load_runs(out).drop(columns=["elapsed"])
+    return json.loads(df.to_json(orient="records"))
+
+
+# ----------------------------------------------------------------- designs
+
+
+def test_grid_of_3_by_4_levels_gives_12_points(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, parameters={"kappa": {"levels": [1, 2, 3]}, "phi": {"levels": [0.0, 0.25, 0.5, 1.0]}})
+    X = design_matrix(load_spec(path))
+    assert X.shape == (12, 2)
+    assert sorted({tuple(r) for r in X.tolist()}) == sorted((a, b) for a in (1, 2, 3) for b in (0.0, 0.25, 0.5, 1.0))
+
+
+def test_lhs_is_stratified_and_inside_bounds(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, design="lhs", points=50, parameters={"kappa": {"low": 0.5, "high": 5}, "phi": {"low": 0, "high": 1}})
+    X = design_matrix(load_spec(path))
+    assert X.shape == (50, 2)
+    for j, (lo, hi) in enumerate([(0.5, 5), (0, 1)]):
+        assert X[:, j].min() >= lo and X[:, j].max() <= hi
+        bins = np.floor((X[:, j] - lo) / (hi - lo) * 50).astype(int)
+        assert sorted(bins.tolist()) == list(range(50))  # one point in each of the 50 strata
+
+
+def test_sobol_and_morris_sizes(tmp_path: Path) -> None:
+    params = {"kappa": {"low": 0.5, "high": 5}, "phi": {"low": 0, "high": 1}, "eta": {"low": 0, "high": 1}}
+    sobol = design_matrix(load_spec(write_spec(tmp_path, design="sobol", points=8, parameters=params)))
+    assert sobol.shape == (8 * (3 + 2), 3)
+    morris = design_matrix(load_spec(write_spec(tmp_path, design="morris", points=5, parameters=params)))
+    assert morris.shape == (5 * (3 + 1), 3)
+    assert morris[:, 0].min() >= 0.5 and morris[:, 0].max() <= 5
+
+
+def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
+    loaded = load_spec(write_spec(tmp_path))
+    X = design_matrix(loaded)
+    small = [r for b in batches(loaded, X) for r in b]
+    big = [r for b in batches(resolve_spec(loaded.spec.model_copy(update={"batch_size": 1000}), "x"), X) for r in b]
+    assert small == big
+    seeds = [r[3] for r in small]
+    assert len(set(seeds)) == len(seeds)
+    assert small[5][3] == run_seed(11, small[5][1], small[5][2])
+
+
+# ------------------------------------------------------- executors and store
+
+
+@pytest.mark.slow
+def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
+    from summitry.sim.experiments.executors import DaskExecutor, ProcessExecutor
+
+    loaded = load_spec(write_spec(tmp_path))
+    run_sweep(loaded, tmp_path / "serial", SerialExecutor())
+    with ProcessExecutor(2) as local:
+        run_sweep(loaded, tmp_path / "local", local)
+        run_sweep(loaded, tmp_path / "local-again", local)  # one pool serves two sweeps
+    with DaskExecutor(None, 2) as dask:
+        run_sweep(loaded, tmp_path / "dask", dask)
+    serial = rows_without_timing(tmp_path / "serial")
+    assert len(serial) == 12
+    assert serial == rows_without_timing(tmp_path / "local") == rows_without_timing(tmp_path / "dask")
+    assert serial == rows_without_timing(tmp_path / "local-again")
+    manifest = json.loads((tmp_path / "dask" / "sweep.json").read_text())
+    assert manifest["counts"] == {"total": 12, "done": 12, "failed": 0}
+    assert manifest["finished"] is not None
+
+
+def test_store_is_readable_by_duckdb_pandas_and_polars(tmp_path: Path) -> None:
+    import duckdb
+    import polars as pl
+
+    out = tmp_path / "s"
+    run_sweep(load_spec(write_spec(tmp_path)), out, SerialExecutor())
+    glob = str(out / "runs" / "*.parquet")
+    con = duckdb.connect()
+    n, walk = con.execute(f"""SELECT count(*), sum("metric.walk_away") FROM read_parquet('{glob}')""").fetchall()[0]
+    assert n == 12
+    df = pl.read_parquet(glob)
+    assert df.height == 12 and df["metric.walk_away"].sum() == walk
+    assert set(df["param.parameters.leak0"].unique().to_list()) == {0.0, 0.3}
+
+
+def test_failed_runs_are_rows_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    # tau_prep_min above tau_prep_max passes the bounds but fails the scenario's cross-check
+    path = write_spec(tmp_path, parameters={"tau_prep_min": {"levels": [6, 20]}}, points=2)
+    out = tmp_path / "s"
+    summary = run_sweep(load_spec(path), out, SerialExecutor())
+    assert (summary.done, summary.failed) == (4, 2)
+    df = load_runs(out)
+    failed = df[df["status"] == "failed"]
+    assert set(failed["param.parameters.tau_prep_min"]) == {20.0}
+    assert failed["error"].str.contains("tau_prep_max").all()
+
+
+def test_existing_sweep_needs_resume_and_refuses_a_changed_spec(tmp_path: Path, cli) -> None:
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    first = cli("sweep", str(path), "--out", str(out), "--executor", "serial")
+    assert first.code == 0, first.stderr
+    again = cli("sweep", str(path), "--out", str(out), "--executor", "serial")
+    assert again.code == 2 and "--resume" in again.stderr
+    resumed = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert resumed.code == 0 and "12 from before" in resumed.stderr
+    changed = write_spec(tmp_path, replicates=3)
+    refused = cli("sweep", str(changed), "--out", str(out), "--executor", "serial", "--resume")
+    assert refused.code == 2 and "changed since this sweep started" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["between-parts", "during-a-part"])
+def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage: str) -> None:
+    params = {"trump.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}}
+    path = write_spec(tmp_path, scenario="hanoi-2019", parameters=params, points=4, replicates=6, batch_size=2)
+    out = tmp_path / "s"
+    # the kill lands on observed progress, not a clock: the sweep pauses either once its third part is stored
+    # (before the fourth is written) or half-way through writing its third part (the temporary file cut in half)
+    marker = tmp_path / "paused"
+    child = (
+        "import sys, time, pathlib\n"
+        "import summitry.sim.experiments.store as sw\n"
+        "real, stored = sw.write_atomically, [0]\n"
+        f"stage, marker = {stage!r}, pathlib.Path({str(marker)!r})\n"
+        "def stop():\n"
+        "    marker.write_text(stage)\n"
+        "    while True:\n"
+        "        time.sleep(1)\n"
+        "def half(write):\n"
+        "    def go(tmp):\n"
+        "        write(tmp)\n"
+        "        data = pathlib.Path(tmp).read_bytes()\n"
+        "        pathlib.Path(tmp).write_bytes(data[: len(data) // 2])\n"
+        "        stop()\n"
+        "    return go\n"
+        "def atomic(path, write):\n"
+        "    if path.parent.name != 'runs':\n"
+        "        return real(path, write)\n"
+        "    stored[0] += 1\n"
+        "    if stage == 'during-a-part' and stored[0] == 3:\n"
+        "        real(path, half(write))\n"
+        "    real(path, write)\n"
+        "    if stage == 'between-parts' and stored[0] == 3:\n"
+        "        stop()\n"
+        "sw.write_atomically = atomic\n"
+        "from summitry.sim.cli import main\n"
+        f"main(['sweep', {str(path)!r}, '--out', {str(out)!r}, '--workers', '2'])\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        time.sleep(0.05)  # polling for the marker; nothing asserted depends on how long it takes
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    parts_before = len(list((out / "runs").glob("part-*.parquet")))
+    half_written = list((out / "runs").glob(".part-*.parquet.*.tmp"))
+    if stage == "between-parts":
+        assert (parts_before, half_written) == (3, [])
+    else:  # the kill landed while the third part was being written: two parts stored, half of the third in a temporary file
+        assert parts_before == 2 and len(half_written) == 1
+        with pytest.raises(pa.ArrowInvalid):
+            pq.read_table(half_written[0])
+    loaded = load_spec(path)
+    run_sweep(loaded, out, SerialExecutor(), resume=True)
+    ids = load_runs(out)["run_id"].tolist()
+    assert ids == list(range(8 * 6))  # each of the design's runs exactly once
+    for part in (out / "runs").glob("part-*.parquet"):
+        pq.read_table(part)  # no half-written part
+    assert not list((out / "runs").glob(".*.tmp"))
+
+
+# ------------------------------------------------------------------ bad specs
+
+
+@pytest.mark.parametrize(
+    ("fields", "raw", "needle"),
+    [
+        (
+            {"parameters": {"kapa": {"low": 1, "high": 2}}},
+            None,
+            "parameters.kapa: no such parameter in scenario teaching; close matches: kappa",
+        ),
+        ({"parameters": {"ada.traits.impulsivenes": {"low": 0, "high": 1}}}, None, "ada.traits.impulsiveness"),
+        ({"parameters": {"kappa": {"low": 1, "high": 50}}}, None, "outside the parameter's bounds [0, 20]"),
+        ({"replicates": 0}, None, "replicates: must be >= 1 (got 0)"),
+        ({"design": "halton"}, None, "design: must be one of"),
+        ({"metrics": ["walkaway"]}, None, "unknown metric 'walkaway'; did you mean walk_away"),
+        ({"parameters": {"kappa": {"low": 3, "high": 1}}}, None, "low (3.0) must be <= high (1.0)"),
+        ({"scenario": "nosuch"}, None, "no such scenario file or built-in scenario"),
+        ({"design": "sobol", "parameters": {"kappa": {"levels": [1, 2]}}}, None, "sobol needs ranges"),
+        ({"unknown_key": 1}, None, "unknown_key: unknown key"),
+        (None, "scenario: teaching\nparameters: {kappa: [1, 2\n", "not valid YAML"),
+        (None, "", "empty"),
+    ],
+)
+def test_bad_specs_exit_2_with_a_clear_message(tmp_path: Path, cli, fields, raw, needle) -> None:
+    if raw is None:
+        path = write_spec(tmp_path, **fields)
+    else:
+        path = tmp_path / "spec.yaml"
+        path.write_text(raw)
+    r = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial")
+    assert r.code == 2, r.stdout + r.stderr
+    assert needle in r.stderr, r.stderr
+    assert str(path) in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_bad_spec_line_numbers(tmp_path: Path, cli) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text("scenario: teaching\ndesign: grid\nparameters:\n  kappa: {low: 1, high: 2}\n  nonsense: {low: 0, high: 1}\n")
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "o"))
+    assert r.code == 2
+    assert f"{path}:5: parameters.nonsense: no such parameter" in r.stderr
+
+
+def test_bad_executor_arguments(tmp_path: Path, cli) -> None:
+    path = write_spec(tmp_path)
+    r = cli("sweep", str(path), "--executor", "mpi")
+    assert r.code == 2 and "must be local, dask or serial" in r.stderr
+    r = cli("sweep", str(path), "--executor", "local", "--address", "tcp://127.0.0.1:1")
+    assert r.code == 2 and "--address needs --executor dask" in r.stderr
+
+
+# ------------------------------------------------------------------ analysis
+
+
+def test_wilson_interval_matches_the_closed_form() -> None:
+    p, lo, hi = wilson(8, 10)
+    z = 1.959963984540054
+    centre = (0.8 + z * z / 20) / (1 + z * z / 10)
+    half = z * np.sqrt(0.8 * 0.2 / 10 + z * z / 400) / (1 + z * z / 10)
+    assert (p, lo, hi) == pytest.approx((0.8, centre - half, centre + half))
+
+
+def test_sensitivity_singles_out_the_only_parameter_that_matters() -> None:
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    X = sobol_sample.sample(problem, 256, calc_second_order=False, seed=1)
+    Y = np.sin(3 * X[:, 1]) + X[:, 1] ** 2  # depends on b only
+    idx = sensitivity_indices(problem, "sobol", X, Y)
+    assert idx["b"]["ST"] > 0.9 and idx["a"]["ST"] < 0.05 and idx["c"]["ST"] < 0.05
+    Xm = morris_sample.sample(problem, 20, num_levels=4, seed=1)
+    Ym = 5 * Xm[:, 2]
+    mi = sensitivity_indices(problem, "morris", Xm, Ym)
+    assert mi["c"]["mu_star"] == pytest.approx(5.0) and mi["a"]["mu_star"] == 0 and mi["b"]["mu_star"] == 0
+
+
+def test_outcome_table_counts_per_point(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    run_sweep(load_spec(write_spec(tmp_path, replicates=4)), out, SerialExecutor())
+    runs = load_runs(out)
+    table = outcome_table(runs)
+    assert len(table) == 6 and (table["runs"] == 4).all()
+    for _, row in table.iterrows():
+        group = runs[runs["point"] == row["point"]]
+        assert row["walk_away"] == pytest.approx((group["outcome"] == "walk_away").mean())
+
+
+def test_spec_schema_model_forbids_extra_keys() -> None:
+    with pytest.raises(Exception, match="extra"):
+        SweepSpec.model_validate({"scenario": "teaching", "parameters": {"kappa": {"low": 1, "high": 2}}, "design": "grid", "oops": 1})
+
+
+def test_a_sweep_row_is_reproduced_by_a_plain_run(tmp_path: Path) -> None:
+    """The row's seed and parameter values, given to run_scenario, give the same run."""
+    from summitry.sim.run import run_scenario
+    from summitry.sim.scenario.document import load_scenario
+
+    params = {"trump.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}}
+    out = tmp_path / "s"
+    run_sweep(load_spec(write_spec(tmp_path, scenario="hanoi-2019", parameters=params, points=2, replicates=2)), out, SerialExecutor())
+    df = load_runs(out)
+    for _, row in df.iterrows():
+        sets = {p.removeprefix("param."): str(row[p]) for p in df.columns if p.startswith("param.")}
+        result = run_scenario(load_scenario("hanoi-2019", sets), seed=int(row["seed"]))
+        assert result.outcome == row["outcome"]
+        assert result.manifest["metrics"]["signals_sent"] == row["metric.signals_sent"]

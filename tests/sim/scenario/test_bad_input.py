@@ -1,0 +1,558 @@
+"""Malformed scenario files: each ends with exit status 2 and a message naming
+the file, the field path and the line (the README's promise: exit status 2, never a traceback).
+
+Most cases mutate a copy of scenarios/teaching.yaml. The expected line is
+computed from the mutated text (the line of a marker that the mutation puts
+there), so a case keeps testing the same thing when teaching.yaml is edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from summitry.sim.errors import ScenarioError
+from summitry.sim.scenario.document import load_scenario, load_scenario_text
+
+TEACHING = (Path(__file__).resolve().parents[3] / "scenarios" / "teaching.yaml").read_text()
+
+
+def mutate(old: str, new: str) -> str:
+    """teaching.yaml with ``old`` (which must occur exactly once) replaced by ``new``."""
+    assert TEACHING.count(old) == 1, f"teaching.yaml no longer contains {old!r} exactly once; update the test"
+    return TEACHING.replace(old, new)
+
+
+def line_of(text: str, marker: str) -> int:
+    """1-based line of the first occurrence of ``marker`` in ``text``."""
+    assert marker in text, marker
+    return text[: text.index(marker)].count("\n") + 1
+
+
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@dataclass
+class Case:
+    """One malformed input.
+
+    ``text`` (or ``data`` bytes, or ``make`` for files that are not plain
+    text) is written to ``bad.yaml``. ``field`` is the dotted field path the
+    message must name; ``marker`` locates the line it must name (the first
+    line of the text containing it) -- or ``line`` gives it directly.
+    ``expect`` are further fragments the message must contain.
+    """
+
+    id: str
+    text: str | None = None
+    data: bytes | None = None
+    make: Callable[[Path], Path] | None = None
+    field: str | None = None
+    marker: str | None = None
+    line: int | None = None
+    expect: tuple[str, ...] = ()
+    errors: int | None = None  # exact number of error lines, when it matters
+    also_run: bool = False  # also check `summitry run FILE`
+
+    def expected_line(self) -> int | None:
+        if self.line is not None:
+            return self.line
+        if self.marker is not None:
+            assert self.text is not None
+            return line_of(self.text, self.marker)
+        return None
+
+    def write(self, tmp_path: Path) -> Path:
+        if self.make is not None:
+            return self.make(tmp_path)
+        path = tmp_path / "bad.yaml"
+        if self.data is not None:
+            path.write_bytes(self.data)
+        else:
+            assert self.text is not None
+            path.write_text(self.text, encoding="utf-8")
+        return path
+
+
+def _big_file(tmp_path: Path) -> Path:
+    path = tmp_path / "big.yaml"
+    chunk = b"# " + b"x" * (1024 * 1024 - 3) + b"\n"
+    with path.open("wb") as f:
+        f.write(TEACHING.encode())
+        for _ in range(50):
+            f.write(chunk)
+    return path
+
+
+def _directory(tmp_path: Path) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.mkdir()
+    return path
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "no" / "such.yaml"
+
+
+UNCLOSED = mutate('title: "Teaching case: two rivals, one go-between"\n', "title: [unclosed\n")
+FACTION_1 = "stance: 0.3, influence: 0.5,\n         acceptance: {concession_weight: 0.8"  # alpha-diplomats
+FACTION_0 = "stance: 0.8, influence: 0.5,\n         acceptance: {concession_weight: 1.5, threshold: 0.3}"  # alpha-hawks
+
+CASES = [
+    Case(
+        "yaml-syntax",
+        text=mutate("name: teaching\n", "name: teaching: two\n"),
+        marker="name: teaching: two",
+        expect=("not valid YAML", "mapping values are not allowed here"),
+        also_run=True,
+    ),
+    Case(
+        # PyYAML notices an unclosed bracket a line later; the message must
+        # also say where the bracket was opened
+        "yaml-unclosed-bracket",
+        text=UNCLOSED,
+        marker="description: >-",
+        expect=("not valid YAML", "expected ',' or ']'", f"while parsing a flow sequence, line {line_of(UNCLOSED, '[unclosed')}"),
+    ),
+    Case(
+        "unknown-top-level-key",
+        text=TEACHING + "colour: blue\n",
+        field="colour",
+        marker="colour:",
+        expect=("unknown key",),
+        errors=1,
+    ),
+    Case(
+        "unknown-nested-key",
+        text=mutate(FACTION_0, FACTION_0.replace("influence", "influense")),
+        field="sides.alpha.factions[0].influense",
+        marker="influense",
+        expect=("unknown key", "sides.alpha.factions[0].influence: required field is missing"),
+    ),
+    Case(
+        "wrong-type",
+        text=mutate("audience_cost: 0.8", "audience_cost: high"),
+        field="sides.alpha.audience_cost",
+        marker="audience_cost: high",
+        expect=("valid number", "(got 'high')"),
+        errors=1,
+    ),
+    Case(
+        "out-of-range",
+        text=mutate(FACTION_1, FACTION_1.replace("influence: 0.5", "influence: 1.4")),
+        field="sides.alpha.factions[1].influence",
+        marker="influence: 1.4",
+        expect=("sides.alpha.factions[1].influence: must be <= 1 (got 1.4)",),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "safeguard-out-of-range",
+        text=mutate("{id: r, label: Relief, description:", "{id: r, label: Relief, safeguard: 1.5, description:"),
+        field="issues[1].safeguard",
+        marker="safeguard: 1.5",
+        expect=("issues[1].safeguard: must be <= 1 (got 1.5)",),
+        errors=1,
+    ),
+    Case(
+        "negative-steps",
+        text=mutate("steps: 30", "steps: -5"),
+        field="time.steps",
+        marker="steps: -5",
+        expect=("time.steps: must be >= 1 (got -5)",),
+        errors=1,
+    ),
+    Case(
+        "fractional-steps",
+        text=mutate("steps: 30", "steps: 12.5"),
+        field="time.steps",
+        marker="steps: 12.5",
+        expect=("valid integer", "(got 12.5)"),
+    ),
+    Case(
+        "dangling-influence-edge",
+        text=mutate("{listener: bo, speaker: gil,", "{listener: bo, speaker: gill,"),
+        field="influence[1].speaker",
+        marker="speaker: gill",
+        expect=("unknown actor 'gill' (did you mean 'gil'?)",),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "duplicate-actor-id",
+        text=mutate("id: bo\n", "id: ada\n"),
+        field="sides.beta.leader.id",
+        marker="id: ada\n      name: Chairman Bo",
+        expect=("duplicate id 'ada' (first used at sides.alpha.leader.id)",),
+    ),
+    Case(
+        "actor-id-equals-side-id",
+        text=mutate("id: bo\n", "id: beta\n"),
+        field="sides.beta.leader.id",
+        marker="id: beta",
+        expect=("id 'beta' is also a side id",),
+    ),
+    Case(
+        "event-after-horizon",
+        text=TEACHING + "events:\n  - {week: 40, kind: shock, text: too late}\n",
+        field="events[0].week",
+        marker="week: 40",
+        expect=("falls at step 40, outside the horizon 0..29",),
+        errors=1,
+    ),
+    Case(
+        "event-unknown-kind",
+        text=TEACHING + "events:\n  - {week: 4, kind: threatt, sender: ada}\n",
+        field="events[0].kind",
+        marker="kind: threatt",
+        expect=("unknown kind 'threatt' (did you mean 'threat'",),
+    ),
+    Case(
+        "event-unknown-sender",
+        text=TEACHING + "events:\n  - {week: 4, kind: shock, sender: adaa}\n",
+        field="events[0].sender",
+        marker="sender: adaa",
+        expect=("unknown actor 'adaa' (did you mean 'ada'?)",),
+        errors=1,
+    ),
+    Case(
+        # the marker file would appear if the tag were ever constructed
+        "python-tag",
+        text=TEACHING + 'extra: !!python/object/apply:os.system ["touch {marker}"]\n',
+        marker="extra: !!python",
+        expect=("not valid YAML", "Python tags are not allowed"),
+        also_run=True,
+    ),
+    Case(
+        "yaml-alias",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: &s {sides: [alpha, beta]}") + "extra: *s\n",
+        marker="extra: *s",
+        expect=("aliases (*name) are not allowed",),
+    ),
+    Case(
+        "yaml-merge-key",
+        text=mutate(
+            "    factions:\n      - {id: alpha-hawks,",
+            "    factions:\n      - &hawk {id: alpha-hawks,",
+        ).replace("      - {id: alpha-diplomats,", "      - {<<: *hawk, id: alpha-diplomats,"),
+        marker="<<: *hawk",
+        expect=("aliases (*name) are not allowed",),
+    ),
+    Case(
+        "billion-laughs",
+        text=BILLION_LAUGHS,
+        line=2,
+        expect=("aliases (*name) are not allowed",),
+        also_run=True,
+    ),
+    Case("empty-file", text="", expect=("the scenario file is empty",)),
+    Case("only-a-list", text="- name: teaching\n- title: x\n", line=1, expect=("must be a mapping", "not list")),
+    Case("only-a-string", text="teaching\n", line=1, expect=("must be a mapping", "not str")),
+    Case("only-comments", text="# a comment\n   \n# another\n", expect=("the scenario file is empty",)),
+    Case("fifty-megabytes", make=_big_file, expect=("file is 50.0 MiB", "limited to 10 MiB")),
+    Case(
+        "not-utf8",
+        data=mutate("Envoy Gil", "Envoy G\udcffil").encode("utf-8", "surrogateescape"),
+        line=line_of(TEACHING, "Envoy Gil"),
+        expect=("not UTF-8 text",),
+    ),
+    Case(
+        "nul-character",
+        text=mutate("Envoy Gil", "Envoy\x00Gil"),
+        marker="Envoy\x00Gil",
+        expect=("not valid YAML", "special characters are not allowed"),
+    ),
+    Case(
+        # reported at the side's own line: the field is missing from it
+        "missing-required-field",
+        text=mutate("    utility: {d: 1.0, r: -1.0}\n", ""),
+        field="sides.alpha.utility",
+        marker="  alpha:",
+        expect=("sides.alpha.utility: required field is missing",),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "influence-shares-do-not-sum-to-1",
+        text=mutate(FACTION_1, FACTION_1.replace("influence: 0.5", "influence: 0.2")),
+        field="sides.alpha.factions",
+        marker="    factions:",
+        expect=("faction influence shares must sum to 1 (got 0.7)",),
+        errors=1,
+    ),
+    Case(
+        "utility-unknown-dimension",
+        text=mutate("utility: {d: 1.0, r: -1.0}", "utility: {d: 1.0, r: -1.0, x: 0.5}"),
+        field="sides.alpha.utility.x",
+        marker="x: 0.5",
+        expect=("unknown dimension 'x'", "dimensions are ['d', 'r']"),
+        errors=1,
+    ),
+    Case(
+        "summit-unknown-side",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, gamma]}"),
+        field="summit.sides[1]",
+        marker="summit:",
+        expect=("unknown side 'gamma'",),
+        errors=1,
+    ),
+    Case(
+        "range-without-its-value",
+        text=TEACHING + "parameters: {kappa: 2.0}\nranges: {parameters.kappa: [3, 4]}\n",
+        field="ranges.parameters.kappa",
+        marker="ranges:",
+        expect=("range [3.0, 4.0] does not contain the value 2.0",),
+        errors=1,
+    ),
+    Case(
+        "nan",
+        text=TEACHING + "parameters: {kappa: .nan}\n",
+        field="parameters.kappa",
+        marker="parameters:",
+        expect=("must be a finite number",),
+    ),
+    Case(
+        # a key containing a dot, and a list index, still map to the line
+        "inf-in-a-range",
+        text=TEACHING + "ranges:\n  parameters.kappa: [0.5, .inf]\n",
+        field="ranges.parameters.kappa[1]",
+        marker="  parameters.kappa:",
+        expect=("must be a finite number",),
+    ),
+    Case(
+        "duplicate-key",
+        text=mutate("    audience_cost: 0.4\n", "    audience_cost: 0.4\n    audience_cost: 0.9\n"),
+        field="sides.beta.audience_cost",
+        marker="audience_cost: 0.9",
+        expect=("duplicate key",),
+    ),
+    Case(
+        "impossible-date",
+        text=mutate("start: 2020-01-06", "start: 2020-13-45"),
+        marker="start: 2020-13-45",
+        expect=("not valid YAML", "cannot read '2020-13-45'", "month must be in 1..12"),
+    ),
+    Case(
+        "malformed-binary-integer",
+        text=mutate("steps: 30", "steps: 0b_"),
+        marker="steps: 0b_",
+        expect=("not valid YAML", "cannot read '0b_'"),
+    ),
+    Case(
+        "list-as-a-key",
+        text=TEACHING + "? [a, b]\n: c\n",
+        marker="? [a, b]",
+        expect=("not valid YAML", "unhashable key"),
+    ),
+    Case(
+        # square brackets in user text must be shown as typed (not read as markup)
+        "brackets-in-a-key",
+        text=TEACHING + "'colour[/red]': 1\n",
+        field="colour[/red]",
+        marker="'colour[/red]'",
+        expect=("unknown key",),
+    ),
+    Case(
+        "pattern-unknown-sender",
+        text=TEACHING + "patterns:\n  - {id: p1, text: t, kind: walk_away, sender: nobody, window: [1, 2]}\n",
+        field="patterns[0].sender",
+        marker="  - {id: p1",
+        expect=("unknown actor 'nobody'",),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "pattern-misspelt-kind",
+        text=TEACHING + "patterns:\n  - {id: p1, text: t, kind: walk_awya, window: [1, 2]}\n",
+        field="patterns[0].kind",
+        marker="  - {id: p1",
+        expect=("unknown event kind 'walk_awya'", "did you mean 'walk_away'"),
+        errors=1,
+    ),
+    Case(
+        "pattern-unknown-before-kind",
+        text=TEACHING + "patterns:\n  - {id: p1, text: t, kind: walk_away, before: summit_hold, window: [1, 2]}\n",
+        field="patterns[0].before",
+        marker="  - {id: p1",
+        expect=("unknown event kind 'summit_hold'", "did you mean 'summit_held'"),
+        errors=1,
+    ),
+    Case(
+        "pattern-state-unknown-agent",
+        text=TEACHING
+        + "patterns:\n  - id: p1\n    text: t\n    window: [1, 2]\n"
+        + "    state: {agent: ghost, variable: stance, measure: mean, within: [0, 1]}\n",
+        field="patterns[0].state.agent",
+        marker="    state: {agent: ghost",
+        expect=("unknown agent 'ghost'",),
+        errors=1,
+    ),
+    Case(
+        "unknown-capability",
+        text=mutate("capabilities: [tests, dismantle]", "capabilities: [tests, dismantel]"),
+        field="sides.beta.capabilities[1]",
+        marker="capabilities: [tests, dismantel]",
+        expect=("unknown capability 'dismantel'", "did you mean 'dismantle'", "signals require"),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "wording-misspelt-key",
+        text=TEACHING + "wording:\n  moratoriun: a freeze on tests\n",
+        field="wording.moratoriun",
+        marker="  moratoriun:",
+        expect=("unknown key",),
+    ),
+    Case("directory", make=_directory, expect=("is a directory, not a scenario file",)),
+    Case("nonexistent-path", make=_missing, expect=("no such scenario file",)),
+]
+
+
+def _all_output(r) -> str:
+    return r.stdout + r.stderr
+
+
+def _with_marker_file(case: Case, tmp_path: Path) -> Case:
+    """The case with ``{marker}`` in its text naming a file under tmp_path."""
+    if case.text is None or "{marker}" not in case.text:
+        return case
+    return dataclasses.replace(case, text=case.text.replace("{marker}", str(tmp_path / "pwned")))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_validate_refuses_bad_scenario(case: Case, tmp_path: Path, cli) -> None:
+    case = _with_marker_file(case, tmp_path)
+    path = case.write(tmp_path)
+    r = cli("validate", str(path))
+    out = _all_output(r)
+    assert "Traceback" not in out
+    assert f"error: {path}" in r.stderr, r.stderr
+    line = case.expected_line()
+    if line is not None and case.field is not None:
+        assert f"{path}:{line}: {case.field}:" in r.stderr, r.stderr
+    elif line is not None:
+        assert f"{path}:{line}:" in r.stderr, r.stderr
+    elif case.field is not None:
+        assert f": {case.field}:" in r.stderr, r.stderr
+    for fragment in case.expect:
+        assert fragment in r.stderr, f"{fragment!r} not in {r.stderr!r}"
+    if case.errors is not None:
+        assert r.stderr.count("error: ") == case.errors, r.stderr
+    assert not (tmp_path / "pwned").exists(), "a YAML tag executed code"
+    assert r.code == 2, f"exit status {r.code} (expected 2) for:\n{r.stderr}"
+
+
+RUN_CASES = [c for c in CASES if c.also_run]
+
+
+@pytest.mark.parametrize("case", RUN_CASES, ids=[c.id for c in RUN_CASES])
+def test_run_refuses_bad_scenario(case: Case, tmp_path: Path, cli) -> None:
+    case = _with_marker_file(case, tmp_path)
+    path = case.write(tmp_path)
+    r = cli("run", str(path), "--steps", "1", "--out", str(tmp_path / "out"))
+    assert r.code == 2, r.stderr
+    assert "Traceback" not in _all_output(r)
+    line = case.expected_line()
+    assert f"error: {path}:{line}:" in r.stderr, r.stderr
+    for fragment in case.expect:
+        assert fragment in r.stderr
+    assert not (tmp_path / "out").exists(), "a refused run must not write its directory"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 24
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_validate_reports_good_and_bad_files_together(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(mutate("steps: 30", "steps: 0"))
+    r = cli("validate", "teaching", str(bad))
+    assert "ok teaching" in r.stdout
+    assert f"error: {bad}:{line_of(bad.read_text(), 'steps: 0')}: time.steps: must be >= 1 (got 0)" in r.stderr
+    assert r.code == 2
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path: Path, cli) -> None:
+    text = mutate("audience_cost: 0.8", "audience_cost: 1.5").replace("audience_cost: 0.4", "audience_cost: -0.1")
+    path = tmp_path / "two.yaml"
+    path.write_text(text)
+    r = cli("validate", str(path))
+    assert f"{path}:{line_of(text, 'audience_cost: 1.5')}: sides.alpha.audience_cost: must be <= 1 (got 1.5)" in r.stderr
+    assert f"{path}:{line_of(text, 'audience_cost: -0.1')}: sides.beta.audience_cost: must be >= 0 (got -0.1)" in r.stderr
+    assert r.code == 2
+
+
+def test_json_scenario_errors_name_the_json_line(tmp_path: Path) -> None:
+    data = load_scenario("teaching").model_dump(mode="json")
+    data["sides"]["beta"]["factions"][1]["influence"] = 1.4
+    text = json.dumps(data, indent="\t")  # tab-indented JSON is valid JSON
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    # the second "influence": 1.4 in the file is beta's reformers
+    line = line_of(text, '"influence": 1.4')
+    assert str(info.value) == f"{path}:{line}: sides.beta.factions[1].influence: must be <= 1 (got 1.4)"
+
+
+def test_tab_indented_json_scenario_loads(tmp_path: Path) -> None:
+    sc = load_scenario("teaching")
+    path = tmp_path / "teaching.json"
+    path.write_text(json.dumps(sc.model_dump(mode="json"), indent="\t"))
+    assert load_scenario(path).content_hash() == sc.content_hash()
+
+
+# ------------------------------------------------ in-process loading (uploads)
+
+
+def test_load_scenario_text_names_the_source_and_line() -> None:
+    text = mutate(FACTION_1, FACTION_1.replace("influence: 0.5", "influence: 1.4"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "upload.yaml")
+    line = line_of(text, "influence: 1.4")
+    assert info.value.messages == [f"upload.yaml:{line}: sides.alpha.factions[1].influence: must be <= 1 (got 1.4)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("title: [unclosed\nname: x\n", "my-upload.yaml:2: not valid YAML"),
+        ("", "my-upload.yaml: the scenario file is empty"),
+        ("- 1\n- 2\n", "my-upload.yaml:1: a scenario must be a mapping"),
+        ('x: !!python/object/apply:os.system ["echo hi"]\n', "my-upload.yaml:1: not valid YAML"),
+        ("a: &a [1]\nb: *a\n", "my-upload.yaml:2: not valid YAML: YAML aliases"),
+        ("name: x\n", "my-upload.yaml:1: title: required field is missing"),
+    ],
+    ids=["syntax", "empty", "list", "python-tag", "alias", "incomplete"],
+)
+def test_load_scenario_text_refuses_bad_text(text: str, fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "my-upload.yaml")
+    assert fragment in str(info.value)
+
+
+def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoYaml:
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"yaml.{name} used: the size check must come before any parsing")
+
+    import summitry.sim.scenario.loading
+
+    monkeypatch.setattr(summitry.sim.scenario.loading, "yaml", NoYaml())
+    text = TEACHING + "#" * (11 * 1024 * 1024)
+    with pytest.raises(ScenarioError, match=r"^big\.yaml: scenario is over 10 MiB$"):
+        load_scenario_text(text, "big.yaml")
+
+
+def test_load_scenario_text_accepts_the_teaching_text() -> None:
+    sc = load_scenario_text(TEACHING, "upload.yaml")
+    assert sc.content_hash() == load_scenario("teaching").content_hash()
