@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -10,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools.tool_loader import load_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _checker():
-    spec = importlib.util.spec_from_file_location("function_imports", ROOT / "tools" / "function_imports.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool("function_imports")
 
 
 SNIPPET = textwrap.dedent(

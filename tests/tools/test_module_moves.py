@@ -5,20 +5,17 @@ This file holds old module names on purpose (the rewrite's inputs): the tool ski
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.tools.tool_loader import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _module_moves():
-    spec = importlib.util.spec_from_file_location("module_moves", ROOT / "tools" / "module_moves.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool("module_moves")
 
 
 def test_nothing_names_a_moved_module_by_its_old_path() -> None:
