@@ -13,8 +13,16 @@ mid-run and at the end. The history is then calibrated with
 Prints, per parameter, the coverage of the 90% interval and its width as a
 share of the prior's, then ``coverage90 <min over parameters>`` and
 ``width_ratio <mean over parameters>``. Each history's rows are appended to
-``OUT/recovery.csv`` as it finishes; ``--summarise`` prints the table of such
-a file alone.
+``OUT/recovery.csv`` as it finishes (written to a temporary name, then
+renamed); ``--summarise`` prints the table of such a file alone.
+
+Twenty default calibrations take over an hour on two cores, so the run is
+resumable: run the same command with the same ``--out`` again and the
+histories already in ``OUT/recovery.csv`` are kept, a calibration that was
+cut short continues from its last stored generation, and the rest are run.
+Each history is seeded by (``--seed``, its number) alone, so the file is the
+one an uninterrupted run writes. ``OUT/recovery.json`` holds the settings; a
+run with other settings is refused (exit 2) rather than mixed in.
 
     python benchmarks/recovery.py                      # 20 histories, default budget (long: see README)
     python benchmarks/recovery.py --histories 2 --population 10 --generations 2 --runs-per-particle 1
@@ -36,6 +44,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from summitry.sim.atomic import write_atomically
 from summitry.sim.experiments.calibration import default_parameters
 from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
 from summitry.sim.run import run_scenario
@@ -115,6 +124,23 @@ def history_patterns(raw: Mapping[str, Any], truth: Mapping[str, float], source:
     return patterns
 
 
+def resumed_rows(out: Path, settings: Mapping[str, Any]) -> list[dict[str, Any]] | str:
+    """The rows of ``out/recovery.csv`` to keep, after checking (or first writing) ``out/recovery.json``; a message if the settings differ."""
+    stamp = out / "recovery.json"
+    if not stamp.exists():
+        if (out / "recovery.csv").exists():
+            return f"{out}: holds a recovery.csv without recovery.json; use another --out"
+        write_atomically(stamp, lambda tmp: Path(tmp).write_text(json.dumps(dict(settings), sort_keys=True)))
+        return []
+    before = json.loads(stamp.read_text())
+    changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
+    if changed:
+        k = changed[0]
+        return f"{stamp}: {k} was {before.get(k)!r}, now {settings.get(k)!r}; resume with the same settings or use another --out"
+    csv = out / "recovery.csv"
+    return pd.read_csv(csv).to_dict("records") if csv.exists() else []
+
+
 def coverage_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Per parameter: the share of histories whose 5-95% interval holds the truth, and the interval's mean width over the prior's.
 
@@ -167,9 +193,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = {k: getattr(args, k) for k in SMC_DEFAULTS}
     print(f"recovery on {CASE}: {args.histories} histories, {len(priors)} parameters, ABC-SMC {json.dumps(cfg)}", flush=True)
     csv = out / "recovery.csv"
-    rows: list[dict[str, Any]] = []
+    settings = {"case": CASE, "seed": args.seed, "record_runs": args.record_runs, **cfg}
+    kept = resumed_rows(out, settings)
+    if isinstance(kept, str):
+        print(kept, file=sys.stderr)
+        return 2
+    rows: list[dict[str, Any]] = kept
+    done = {int(r["history"]) for r in rows}
     t0 = time.perf_counter()
     for h in range(args.histories):
+        if h in done:
+            print(f"history {h}: kept from {csv}", flush=True)
+            continue
         truth = draw_truth(priors, integer, args.seed, h)
         record = dict(raw)
         record["name"] = f"{CASE}-history-{h}"
@@ -177,14 +212,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         record["patterns"] = history_patterns(raw, truth, source, args.record_runs, args.seed * 1000 + h)
         path = out / f"history-{h}.yaml"
         path.write_text(yaml.safe_dump(record, sort_keys=False))
-        res = calibrate_smc(str(path), out / f"cal-{h}", priors, **cfg, seed=args.seed * 1000 + h, executor=args.executor,
-                            workers=args.workers, backtest_runs=0)  # fmt: skip
+        cal = out / f"cal-{h}"
+        res = calibrate_smc(str(path), cal, priors, **cfg, seed=args.seed * 1000 + h, executor=args.executor,
+                            workers=args.workers, backtest_runs=0, resume=(cal / "smc.json").exists())  # fmt: skip
         mine = []
         for p, (lo, hi) in priors.items():
             post = res.posterior[p]
             mine.append({"history": h, "parameter": p, "truth": truth[p], "q05": post["q05"], "q95": post["q95"], "low": lo, "high": hi})
         rows += mine
-        pd.DataFrame(rows).to_csv(csv, index=False)
+        table = pd.DataFrame(rows)
+        write_atomically(csv, lambda tmp, t=table: t.to_csv(tmp, index=False))
         covered = sum(r["q05"] <= r["truth"] <= r["q95"] for r in mine)
         print(f"history {h}: {covered}/{len(mine)} truths inside their 90% interval, {time.perf_counter() - t0:.0f} s so far", flush=True)
     print(report(coverage_table(pd.DataFrame(rows))))

@@ -72,3 +72,28 @@ def test_two_tiny_histories_print_well_formed_lines(tmp_path: Path, capsys: pyte
 
     record = yaml.safe_load((tmp_path / "history-0.yaml").read_text())
     assert sum(1 for p in record["patterns"] if "state" in p) == 4 and len(record["patterns"]) == 8
+
+
+TINY = ["--population", "4", "--generations", "2", "--runs-per-particle", "1", "--pilot", "2", "--record-runs", "2"]
+TINY += ["--executor", "serial"]
+
+
+@pytest.mark.slow
+def test_a_stopped_recovery_resumes_to_the_file_an_uninterrupted_one_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recovery = bench("recovery")
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert recovery.main(["--histories", "2", *TINY, "--out", str(whole)]) == 0
+    # stopped after its first history, then the same command asks for two: the first is kept, only the second runs
+    assert recovery.main(["--histories", "1", *TINY, "--out", str(parts)]) == 0
+    assert len(pd.read_csv(parts / "recovery.csv")["history"].unique()) == 1
+    capsys.readouterr()
+    assert recovery.main(["--histories", "2", *TINY, "--out", str(parts)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"history 0: kept from {parts / 'recovery.csv'}" in lines
+    assert sum(line.startswith("history 1: ") and "truths inside" in line for line in lines) == 1
+    assert (parts / "recovery.csv").read_bytes() == (whole / "recovery.csv").read_bytes()
+    # other settings are refused, naming the setting, and the file is left as it was
+    before = (parts / "recovery.csv").read_bytes()
+    assert recovery.main(["--histories", "2", *TINY[:1], "5", *TINY[2:], "--out", str(parts)]) == 2
+    assert "population was 4, now 5" in capsys.readouterr().err
+    assert (parts / "recovery.csv").read_bytes() == before
