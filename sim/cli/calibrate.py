@@ -296,6 +296,30 @@ def _generation_line(g: Mapping[str, Any]) -> str:
     return line
 
 
+FEW_PARTICLES = 0.2
+"""An SMC posterior whose last generation's effective sample size is below this share of its particles gets a warning."""
+
+
+def ess_warning(generations: Sequence[Mapping[str, Any]]) -> str | None:
+    """A warning when the last generation's weights rest on few particles (effective sample size below FEW_PARTICLES of them).
+
+    >>> print(ess_warning([{"accepted": 100, "ess": 100.0}, {"accepted": 100, "ess": 5.0}]))
+    warning: the last generation's effective sample size is 5 of 100 particles: its quantiles rest on few of them; a larger --population helps
+    >>> ess_warning([{"accepted": 100, "ess": 20.0}]) is None
+    True
+    """
+    if not generations:
+        return None
+    last = generations[-1]
+    n, ess = int(last["accepted"]), float(last["ess"])
+    if n <= 0 or ess >= FEW_PARTICLES * n:
+        return None
+    return (
+        f"warning: the last generation's effective sample size is {ess:.0f} of {n} particles: its quantiles rest on few of them; "
+        "a larger --population helps"
+    )
+
+
 def _on_generation(g: Mapping[str, Any]) -> None:
     cli.err.print(_generation_line(g), highlight=False)
 
@@ -355,6 +379,9 @@ def calibrate_smc_cmd(
                      f"({s['points']} particles simulated, last tolerance {s['epsilon']:.3g}; weighted quantiles)"})  # fmt: skip
     files = "calibrated.yaml, posterior.parquet, populations.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
     print_outcome(s, sc, scenario, out, files, medians="weighted posterior medians")
+    warning = ess_warning(s["generations"])
+    if warning:
+        cli.err.print(warning, highlight=False)
 
 
 def _joint_settings(
@@ -428,6 +455,9 @@ def calibrate_joint_cmd(
         f"(summed distance <= {s['epsilon']:.3g}; shared parameters once, CASE:PATH per case)"
     )
     print_posterior({**s, "title": title})
+    warning = ess_warning(s.get("generations") or [])
+    if warning:
+        cli.err.print(warning, highlight=False)
     files = ", ".join(["calibrated.yaml"] * bool(joint.shared) + [f"calibrated-{c}.yaml" for c in s["scenario"]])
     cli.err.print(f"wrote {out}/ ({files}, posterior.parquet, calibration.json, posterior.html)", highlight=False)
     for arg, name in zip(scenarios, s["scenario"], strict=True):
