@@ -3,6 +3,10 @@
 Agents decide; arrays remember. An agent is the identity and interface of
 one row of the model's arrays: its properties read that row, and
 :meth:`DiplomaticAgent.act` turns the row's choice into a :class:`Signal`.
+What only one family weighs when it decides is a static method of that
+family's class, computed over all its rows at once (:class:`~summitry.agents.leader.Leader`,
+:class:`~summitry.agents.faction.Faction`, :class:`~summitry.agents.third_party.ThirdParty`);
+the form every actor shares, and the choice, are in :mod:`summitry.agents.policy`.
 """
 
 from __future__ import annotations
