@@ -176,7 +176,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     audience = np.where(in_side, model.audience[own], 0.0)
     disc = patience_discount(model)
     untrustworthy = Leader.untrustworthy(model)
-    active_pledge = {pl.side for pl in model.pledges if pl.active}
+    active_pledge = {pl.side for pl in model.pledges if pl.active and pl.deal < 0}  # an agreement's terms leave pledging open
     tp_rows = np.flatnonzero(~in_side)
     obr = model.omega_by_role()
     obr_stance = model.omega_by_role(stance_moved=True)
@@ -223,10 +223,11 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * clip(-s.affect, 0, 1)
         elif kind.summit == "reinstate":
             value += np.where(sm.status == "cancelled", summit_value, 0.0)
-        if kind.test_class is not None:
-            # breaking one's own pledge realises its audience cost and a breach's loss of trust (Fearon 1997)
+        if kind.test_class is not None or name in model._term_kinds:
+            # breaking one's own pledge (or an agreement's term) realises its audience cost and a breach's loss of
+            # trust (Fearon 1997)
             for pl in model.pledges:
-                if pl.active and kind.test_class in pl.scope:
+                if pl.active and pl.covers(name, kind.test_class):
                     mine = in_side & (own == pl.side)
                     loss = base - tr.expit(tr.logit(base) - p.kappa_b)
                     value -= np.where(mine, audience * pl.tie + theta_t * loss, 0.0)
@@ -391,7 +392,12 @@ class PolicyTables:
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
         self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
-        self.tests = [(j, kd.test_class) for j, kd in enumerate(kinds) if kd.test_class is not None]
+        # kinds a pledge or an agreement's term can forbid: (column, test class, name)
+        self.tests = [
+            (j, kd.test_class, k)
+            for j, (k, kd) in enumerate(zip(model.kinds, kinds, strict=True))
+            if kd.test_class is not None or k in model._term_kinds
+        ]
         self.pledge_kinds = [j for j, kd in enumerate(kinds) if kd.pledge_scope is not None]
         index = {k: j for j, k in enumerate(model.kinds)}
         self.tighten = index.get("sanctions_tighten")
@@ -517,7 +523,7 @@ class _Group:
             "valence": t.valence[cols],
             "concil": t.concil[cols],
             "summit": {a: m[cols] for a, m in t.summit.items()},
-            "tests": [(local[j], c) for j, c in t.tests if j in local],
+            "tests": [(local[j], c, k) for j, c, k in t.tests if j in local],
             "pledge_kinds": [local[j] for j in t.pledge_kinds if j in local],
             "tighten": local.get(t.tighten) if t.tighten is not None else None,
             "ease": local.get(t.ease) if t.ease is not None else None,
@@ -580,13 +586,13 @@ def _compute_group(
     pledges = [pl for pl in model.pledges if pl.active]
     if pledges:
         pledged_side = np.zeros(len(model.side_ids), dtype=bool)
-        pledged_side[[pl.side for pl in pledges]] = True
+        pledged_side[[pl.side for pl in pledges if pl.deal < 0]] = True  # an agreement's terms leave pledging open
         pledged = pledged_side[own] & in_side  # own is -1 outside sides, masked by in_side
         for j in col["pledge_kinds"]:
             f[:, j] &= ~pledged
-        for j, cls in col["tests"]:
+        for j, cls, name in col["tests"]:
             for pl in pledges:
-                if cls in pl.scope:
+                if pl.covers(name, cls):
                     b = base[:, j]
                     loss = b - tr.expit(tr.logit(b) - p.kappa_b)
                     mine = in_side & (own == pl.side)

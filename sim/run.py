@@ -48,6 +48,10 @@ def metrics_of(model: DiplomacyModel) -> dict[str, Any]:
         "agreement_point": model.agreement["point"] if model.agreement else None,
         "time_to_agreement": agreement_week if agreement_week is not None else T,
         "agreement_censored": agreement_week is None,
+        # life after signing (ODD 7.20): how far the latest agreement got, and the step of each stage it reached
+        "agreements_signed": len(model.agreements),
+        "agreement_stage": model.agreement["stage"] if model.agreement else None,
+        "agreement_stages": dict(model.agreement["stages"]) if model.agreement else None,
         "escalation": model.escalated_week >= 0,
         "escalation_week": model.escalated_week if model.escalated_week >= 0 else None,
         "moratorium_survival": survival,

@@ -353,6 +353,9 @@ class ModelBuild:
             self.agent_list.append(cls(model, i, ids[i], names[i], sides[i], roles[i]))
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
         self._chosen_index = {k: j for j, k in enumerate(self.kinds)}
+        # kinds an agreement's terms forbid (ODD 7.20): sending one is checked against the terms in force
+        imp = self.scenario.implementation
+        self._term_kinds: frozenset[str] = frozenset(k for term in (imp.terms if imp else []) for k in term.kinds)
         self.static_feasible = policy.static_feasibility(model)
         self._null_table = policy.null_table(model, self.null_rates) if self.null_rates is not None else None
         # whose trust is worth recording: everyone outside side c; rapport: leaders and third parties
@@ -368,7 +371,8 @@ class ModelBuild:
         self._own = [0.0, 0.0, 0.0]
         self._batch: DeliveryBatch | None = None
         self._side_acc = np.zeros((3, C))
-        self._simple_kind = {name: model._is_simple(kind) for name, kind in self.catalogue.items()}
+        # a kind an agreement forbids is delivered one by one, so that each is checked against the terms
+        self._simple_kind = {name: model._is_simple(kind) and name not in self._term_kinds for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}
         self._valence = {id(kind): policy.valence(kind) for kind in self.catalogue.values()}
         self._side_py: list[int] = self.side_of.tolist()

@@ -408,7 +408,7 @@ class SignalDelivery:
             for pl in self.pledges:
                 if pl.active and pl.side != sender_side and sender_side >= 0:
                     pl.touted_by.add(sig.sender)
-        if kind.test_class is not None and sender_side >= 0:
+        if sender_side >= 0 and (kind.test_class is not None or sig.kind in self._term_kinds):
             self._check_breach(sig, kind, sender_side, t)
 
     def _type_evidence_of(self: DiplomacyModel, sender: int, kind: SignalKind) -> float | None:
@@ -461,9 +461,11 @@ class SignalDelivery:
         for pl in self.pledges:
             if not (pl.active and pl.side == side):
                 continue
-            if self.first_test_after_pledge < 0:
+            in_scope = pl.covers(sig.kind, kind.test_class)
+            if pl.deal >= 0 and not in_scope:
+                continue  # an agreement's terms are broken by what they name, nothing else
+            if pl.deal < 0 and self.first_test_after_pledge < 0:
                 self.first_test_after_pledge = t
-            in_scope = kind.test_class in pl.scope
             p_br = 1.0 if in_scope else kind.breach_probability
             if p_br <= 0:
                 continue
@@ -480,12 +482,13 @@ class SignalDelivery:
             )
             if in_scope:
                 pl.active = False
-                breach = Signal(sender=sig.sender, kind="pledge_breach", receiver=sig.receiver, source="derived")
+                derived = "term_breach" if pl.deal >= 0 else "pledge_breach"  # an agreement's terms, or a pledge
+                breach = Signal(sender=sig.sender, kind=derived, receiver=sig.receiver, source="derived")
                 outer, outer_own = self._meter, self._own
                 self._own = [0.0, 0.0, 0.0]
                 tb = self._receiver_trust(breach)
                 self._meter = [0.0, 0.0, 0.0]
-                bk = self.catalogue["pledge_breach"]
+                bk = self.catalogue[derived]
                 self._breach_tie = pl.tie
                 try:
                     self._apply_signal(breach, bk, t, as_part=True)
@@ -493,7 +496,11 @@ class SignalDelivery:
                     del self._breach_tie
                 self._log_signal(breach, t, tb)
                 self._meter, self._own = outer, outer_own
-                self._escalate(t, f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks an active pledge")
+                why = f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks"
+                if pl.deal >= 0:
+                    self._collapse(pl.deal, t, f"{why} its terms")  # sim/engine/implementation.py
+                else:
+                    self._escalate(t, f"{why} an active pledge")
 
     def _apply_effect(
         self: DiplomacyModel, eff: Effect, sender: int, receiver_sides: list[int], kind: SignalKind | None, sig: Signal | None = None

@@ -19,6 +19,7 @@ from summitry.sim.engine.build import ModelBuild
 from summitry.sim.engine.delivery import SignalDelivery
 from summitry.sim.engine.event_rows import EventRows
 from summitry.sim.engine.eventlog import EventLog
+from summitry.sim.engine.implementation import AgreementLife
 from summitry.sim.engine.outbox import Outbox
 from summitry.sim.engine.state_updates import StateUpdates
 from summitry.sim.engine.summit import SummitProcess
@@ -44,7 +45,7 @@ ABLATIONS: dict[str, str] = {
 """Mechanisms a run can switch off (the backtest's ablation baselines), with what switching off means."""
 
 
-class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, ModelBuild, mesa.Model):
+class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates, EventRows, ModelBuild, mesa.Model):
     """A run of one scenario: leaders, factions and third parties exchanging signals.
 
     Args:
@@ -83,7 +84,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, Mod
         self._sink: EventLog | list[dict[str, Any]] = self.events
         self.outcome: str | None = None
         self.escalated_week = -1
-        self.agreement: dict[str, Any] | None = None
+        self.agreement: dict[str, Any] | None = None  # the latest signed agreement (the run's outcome)
+        self.agreements: list[dict[str, Any]] = []  # every agreement signed, with its stages (ODD 7.20)
         self.first_pledge_week = -1
         self.first_test_after_pledge = -1
         self.series_stride = series_stride
@@ -116,7 +118,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, Mod
         new.summit = copy.deepcopy(self.summit)
         new.pledges = copy.deepcopy(self.pledges)
         new.escalated_week = self.escalated_week
-        new.agreement = copy.deepcopy(self.agreement)
+        new.agreements = copy.deepcopy(self.agreements)
+        new.agreement = new.agreements[-1] if new.agreements else None
         new.first_pledge_week = self.first_pledge_week
         new.first_test_after_pledge = self.first_test_after_pledge
         new._affect_days = list(self._affect_days)
@@ -324,6 +327,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, Mod
             self._hold_summit(t)
             if self._hold_ablated():
                 self._recompute_bargaining()
+        # 7b. life after an agreement: votes that fall due, terms kept long enough
+        self._implementation_step(t)
         # 8. termination and recording
         if s.tension >= self.params.e_crit:
             s.tension_streak += 1
@@ -332,7 +337,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, StateUpdates, EventRows, Mod
         if s.tension_streak >= self.params.e_weeks and self.escalated_week < 0:
             self._escalate(t, f"tension above {self.params.e_crit:g} for {unit_count(s.tension_streak, self.clock.unit)}")
         self.week += 1
-        if self.escalated_week >= 0 or self.agreement is not None or self.week >= self.horizon:
+        settled = self.agreement is not None and not self.runs_on_after_agreement()
+        if self.escalated_week >= 0 or settled or self.week >= self.horizon:
             self.running = False
             self._finish()
         self.recorder.record(t)

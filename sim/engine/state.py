@@ -85,9 +85,22 @@ class SummitState:
 
 @dataclass
 class Pledge:
+    """A side's commitment: no tests of the classes in ``scope`` and no signals of the ``kinds`` named.
+
+    ``deal`` is -1 for a pledge a side made (or held at step 0); for a term of
+    a signed agreement it is the agreement's index in ``model.agreements``,
+    and breaking it ends that agreement instead of starting an escalation.
+    """
+
     side: int
     scope: frozenset[str]
     tie: float
     week: int
     active: bool = True
     touted_by: set[int] = field(default_factory=set)
+    kinds: frozenset[str] = frozenset()
+    deal: int = -1
+
+    def covers(self, kind_name: str, test_class: str | None) -> bool:
+        """Whether sending ``kind_name`` (of test class ``test_class``) breaks this pledge."""
+        return (test_class is not None and test_class in self.scope) or kind_name in self.kinds

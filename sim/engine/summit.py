@@ -313,8 +313,7 @@ class SummitProcess:
             point = self.grid[q]
             cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
             if cls is not None:
-                self.agreement = {"type": cls, "week": t, "point": {d: float(v) for d, v in zip(self.dims, point, strict=False)}}
-                sm.results.append(f"agreement:{cls}")
+                self._sign(cls, q, t)  # sim/engine/implementation.py: what happens to it next
                 if text == q and not refused_text:  # the point signed is the mediator's text
                     self._log(t, "text_signed", self.actor_ids[self.summit_mediator], names[0], "summit", detail=self._describe_point(q))
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")

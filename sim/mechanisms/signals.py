@@ -48,7 +48,13 @@ SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
         "text_signed",
     }
 )
-OUTCOME_KINDS: frozenset[str] = frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"})
+AGREEMENT_LIFE_KINDS: frozenset[str] = frozenset(
+    {"ratified", "ratification_failed", "agreement_implemented", "agreement_collapsed", "term_breach"}
+)
+"""Events of an agreement's life after signing (ODD 7.20)."""
+OUTCOME_KINDS: frozenset[str] = (
+    frozenset({"declaration", "agreement", "walk_away", "escalation", "stalemate", "blame"}) | AGREEMENT_LIFE_KINDS
+)
 PLEDGE_AND_TEST_KINDS: frozenset[str] = frozenset({"moratorium_pledge", "pledge_breach", "srbm_test", "icbm_test", "nuclear_test"})
 
 Receiver = Literal["other_leader", "own_leader", "other_staff", "principals", "client"]
@@ -388,6 +394,21 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         ],
         sentence="{sender} breaks its test-moratorium pledge to {receiver}",
     ),
+    "term_breach": _k(
+        label="Agreement breach",
+        senders=["leader"],
+        receiver="other_leader",
+        chosen=False,
+        trust={"mode": "none"},
+        vindicates_sender="hawks",
+        vindicates="hawks",
+        effects=[
+            {"var": "pressure.domestic", "who": "sender", "delta": 1.0, "scale": "audience"},
+            {"var": "influence", "who": "sender", "roles": HL, "delta": 1.0},
+            {"var": "anchor", "who": "receiver", "roles": HAWKS, "delta": 0.1},
+        ],
+        sentence="{sender} breaks the terms of its agreement with {receiver}",
+    ),
     "sanctions_tighten": _k(
         label="Sanctions tightened",
         senders=["leader"],
@@ -479,6 +500,10 @@ EVENT_SENTENCES: dict[str, str] = {
     "blame": "{sender} blames {receiver} for the failed summit; its influence is halved",
     "shock": "{detail}",
     "stalemate": "The period ends in stalemate",
+    "ratified": "The {detail} agreement between {sender} and {receiver} is ratified and enters into force",
+    "ratification_failed": "The {detail}",
+    "agreement_implemented": "The {detail} agreement between {sender} and {receiver} has been kept long enough to count as implemented",
+    "agreement_collapsed": "The agreement between {sender} and {receiver} collapses ({detail})",
 }
 """Sentences for events that are not signals (outcomes, shocks)."""
 

@@ -30,7 +30,18 @@ SUMMIT_KINDS = SUMMIT_PROCESS_KINDS | OUTCOME_KINDS | {"pledge_breach"}
 EPS = 1e-9
 """Changes must exceed a threshold by more than rounding ("more than 0.05" excludes 0.05000000001)."""
 ALWAYS_SOURCES = frozenset({"summit", "derived", "shock"})
-TURNING_KINDS = ("summit_held", "summit_cancel", "walk_away", "agreement", "declaration", "escalation", "pledge_breach")
+TURNING_KINDS = (
+    "summit_held",
+    "summit_cancel",
+    "walk_away",
+    "agreement",
+    "declaration",
+    "escalation",
+    "pledge_breach",
+    "term_breach",
+    "ratification_failed",
+    "agreement_collapsed",
+)
 """Kinds whose steps are the run's turning points (the network is drawn there)."""
 ZONE_KINDS = frozenset({"summit_held", "walk_away", "agreement", "declaration", "summit_cancel", "escalation"})
 HAWKISH = HAWKISH_ROLES

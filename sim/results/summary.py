@@ -26,7 +26,8 @@ def outcome_sentence(result: RunResult) -> str:
     leaders = {a["id"]: a["name"] for a in m["actors"]}
     if outcome.startswith("agreement"):
         point = ", ".join(f"{k}={v:.2f}" for k, v in (x["agreement_point"] or {}).items())
-        return f"{x['agreement_type'].capitalize()} agreement at {unit} {x['agreement_week']} ({point})."
+        signed = f"{x['agreement_type'].capitalize()} agreement at {unit} {x['agreement_week']} ({point})"
+        return signed + _life(x.get("agreement_stages") or {}, unit) + "."
     if outcome == "escalation":
         return f"Escalation at {unit} {x['escalation_week']}."
     if outcome == "walk_away":
@@ -35,6 +36,27 @@ def outcome_sentence(result: RunResult) -> str:
     if outcome == "declaration":
         return f"Declaratory statement without a substantive deal (first summit at {unit} {x['first_summit_week']})."
     return f"Stalemate: no summit outcome in {unit_count(x['steps_run'], m.get('step_unit'))}."
+
+
+LIFE_WORDS = (
+    ("ratified", "ratified"),
+    ("unratified", "rejected in ratification"),
+    ("implemented", "implemented"),
+    ("collapsed", "collapsed"),
+    ("superseded", "superseded"),
+)
+"""How the stages of an agreement's life after signing (ODD 7.20) are told, in order."""
+
+
+def _life(stages: dict[str, int], unit: str) -> str:
+    """'; ratified at week 16; collapsed at week 30': what happened to an agreement after signing.
+
+    >>> _life({"signed": 12, "in_force": 16, "ratified": 16, "collapsed": 30}, "week")
+    '; ratified at week 16; collapsed at week 30'
+    >>> _life({"signed": 12}, "week")
+    ''
+    """
+    return "".join(f"; {words} at {unit} {stages[key]}" for key, words in LIFE_WORDS if key in stages)
 
 
 def key_events(result: RunResult, limit: int = 40) -> list[dict[str, Any]]:

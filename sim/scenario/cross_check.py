@@ -50,6 +50,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     _check_influence_and_summit(sc, ids, dims, problems)
     catalogue, bad_kind = _check_signals(sc, problems)
     _check_events_and_pledges(sc, ids, catalogue, problems)
+    _check_implementation(sc, catalogue, problems)
     _check_parameters_and_capabilities(sc, catalogue, problems)
     for i, pat in enumerate(sc.patterns):
         problems.extend(pattern_shape(pat, i, dims, list(sc.agreement)))
@@ -184,6 +185,45 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
                 problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
+
+
+def _check_implementation(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:
+    """Ratifiers who are members of their side; classes, test classes and kinds the scenario has."""
+    imp = sc.implementation
+    if imp is None:
+        return
+    classes = list(sc.agreement)
+    tests = sorted({k.test_class for k in catalogue.values() if k.test_class})
+    for sid, members in imp.ratifiers.items():
+        if sid not in sc.sides:
+            problems.append((("implementation", "ratifiers", sid), f"unknown side {sid!r}{did_you_mean(sid, list(sc.sides))}"))
+            continue
+        side = sc.sides[sid]
+        own = [side.leader.id, *(f.id for f in side.factions)]
+        for j, m in enumerate(members):
+            if m not in own:
+                problems.append((("implementation", "ratifiers", sid, j), f"{m!r} is not a member of side {sid!r}{did_you_mean(m, own)}"))
+    for j, cls in enumerate(imp.continue_after):
+        if cls not in classes:
+            problems.append((("implementation", "continue_after", j), f"unknown agreement class {cls!r}{did_you_mean(cls, classes)}"))
+    for i, term in enumerate(imp.terms):
+        loc = ("implementation", "terms", i)
+        if term.side not in sc.sides:
+            problems.append(((*loc, "side"), f"unknown side {term.side!r}{did_you_mean(term.side, list(sc.sides))}"))
+        for j, cls in enumerate(term.classes):
+            if cls not in classes:
+                problems.append(((*loc, "classes", j), f"unknown agreement class {cls!r}{did_you_mean(cls, classes)}"))
+        for j, tc in enumerate(term.scope):
+            if tc not in tests:
+                problems.append(
+                    (
+                        (*loc, "scope", j),
+                        f"unknown test class {tc!r}{did_you_mean(tc, tests)}; the signals test {', '.join(tests) or 'none'}",
+                    )
+                )
+        for j, k in enumerate(term.kinds):
+            if k not in catalogue:
+                problems.append(((*loc, "kinds", j), f"unknown signal kind {k!r}{did_you_mean(k, list(catalogue))}"))
 
 
 def _check_parameters_and_capabilities(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:

@@ -274,8 +274,9 @@ class Time(_Data):
 
 SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
 """Where the summit process stands."""
-SUMMIT_CODES: dict[str, int] = {status: code for code, status in enumerate(get_args(SummitStatus))}
-"""The number each status is recorded as in a run's ``summit_status`` series (none 0, offered 1, scheduled 2, cancelled 3)."""
+SUMMIT_CODES: dict[str, int] = {**{status: code for code, status in enumerate(get_args(SummitStatus))}, "closed": 4}
+"""The number each status is recorded as in a run's ``summit_status`` series (none 0, offered 1, scheduled 2, cancelled 3,
+closed 4: no further summit after an agreement, ODD 7.20)."""
 
 
 class Summit(_Data):
@@ -307,6 +308,46 @@ class InitialPledge(_Data):
     scope: list[str] = Field(min_length=1, description="Test classes it covers (e.g. icbm, nuclear).")
     tie: Unit = Field(0.4, description="Audience cost a staked on it.")
     touted_by: list[str] = Field(default_factory=list, description="Actor ids who publicly vouched for it (they discount its breach).")
+
+
+class AgreementTerm(_Data):
+    """What signing commits one side to: a pledge that ends the agreement when broken (docs/ODD.md 7.20)."""
+
+    side: str = Field(description="Side bound by the term.")
+    classes: list[str] = Field(
+        default_factory=list, description="Agreement classes whose signing makes this term (every class when empty)."
+    )
+    scope: list[str] = Field(default_factory=list, description="Test classes the side may no longer test (e.g. icbm, nuclear).")
+    kinds: list[str] = Field(default_factory=list, description="Signal kinds the side may no longer send (e.g. sanctions_tighten).")
+    tie: Unit = Field(0.4, description="Audience cost staked on the term: what breaking it costs the side, as for a pledge.")
+
+    @model_validator(mode="after")
+    def _covers_something(self) -> AgreementTerm:
+        if not self.scope and not self.kinds:
+            raise ValueError("a term must name at least one test class (scope) or signal kind (kinds)")
+        return self
+
+
+class Implementation(_Data):
+    """Life after an agreement: ratification, terms kept or broken, and talks that go on (docs/ODD.md 7.20).
+
+    Without this block a run ends at its first agreement.
+    """
+
+    ratifiers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per side, the members whose vote ratifies a signed agreement; every one must accept the signed point.",
+    )
+    ratify_weeks: int = Field(
+        4, ge=1, le=520, description="Weeks from signing to the ratification vote (used only when ratifiers are named)."
+    )
+    comply_weeks: int = Field(26, ge=1, le=1040, description="Weeks of kept terms after which an agreement counts as implemented.")
+    continue_after: list[str] = Field(
+        default_factory=list,
+        description="Agreement classes after which talks go on toward another agreement (e.g. interim); after any other class "
+        "no further summit is held.",
+    )
+    terms: list[AgreementTerm] = Field(default_factory=list, description="What signing commits each side to.")
 
 
 class Event(_Data):
@@ -368,6 +409,9 @@ class Scenario(_Data):
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Overrides of the signal catalogue, or new kinds.")
     events: list[Event] = Field(default_factory=list)
     pledges: list[InitialPledge] = Field(default_factory=list, description="Pledges in force at step 0.")
+    implementation: Implementation | None = Field(
+        None, description="Life after an agreement (ratification, terms, further talks); without it a run ends at its first agreement."
+    )
     record: list[RecordEntry] = Field(default_factory=list, description="The historical record.")
     patterns: list[Pattern] = Field(default_factory=list)
     wording: Wording = Field(default_factory=Wording, description="Case-specific words of the event sentences.")

@@ -32,6 +32,10 @@ ENGINE_KINDS: frozenset[str] = frozenset(
         "escalation",
         "stalemate",
         "shock",
+        "ratified",
+        "ratification_failed",
+        "agreement_implemented",
+        "agreement_collapsed",
     }
 )
 """Event kinds the engine logs besides the signal catalogue's (summits, outcomes, shocks)."""

@@ -105,7 +105,73 @@ UNCLOSED = mutate('title: "Teaching case: two rivals, one go-between"\n', "title
 FACTION_1 = "stance: 0.3, influence: 0.5,\n         acceptance: {concession_weight: 0.8"  # alpha-diplomats
 FACTION_0 = "stance: 0.8, influence: 0.5,\n         acceptance: {concession_weight: 1.5, threshold: 0.3}"  # alpha-hawks
 
+def with_implementation(block: str) -> str:
+    """teaching.yaml with an ``implementation:`` block (life after an agreement) appended."""
+    return TEACHING + "implementation:\n" + block
+
+
+IMPLEMENTATION_CASES = [
+    Case(
+        "implementation-ratifier-side",
+        text=with_implementation("  ratifiers: {gamma: [ada]}\n"),
+        field="implementation.ratifiers.gamma",
+        marker="ratifiers: {gamma",
+        expect=("unknown side 'gamma'",),
+        errors=1,
+    ),
+    Case(
+        "implementation-ratifier-not-a-member",
+        text=with_implementation("  ratifiers: {alpha: [beta-hardliners]}\n"),
+        field="implementation.ratifiers.alpha[0]",
+        marker="ratifiers: {alpha",
+        expect=("'beta-hardliners' is not a member of side 'alpha'",),
+        errors=1,
+    ),
+    Case(
+        "implementation-continue-after-class",
+        text=with_implementation("  continue_after: [interm]\n"),
+        field="implementation.continue_after[0]",
+        marker="continue_after",
+        expect=("unknown agreement class 'interm'", "did you mean 'interim'"),
+        errors=1,
+    ),
+    Case(
+        "implementation-term-test-class",
+        text=with_implementation("  terms:\n    - {side: beta, scope: [icmb]}\n"),
+        field="implementation.terms[0].scope[0]",
+        marker="scope: [icmb]",
+        expect=("unknown test class 'icmb'", "did you mean 'icbm'"),
+        errors=1,
+    ),
+    Case(
+        "implementation-term-kind",
+        text=with_implementation("  terms:\n    - {side: alpha, kinds: [sanctions_tigthen]}\n"),
+        field="implementation.terms[0].kinds[0]",
+        marker="kinds: [sanctions_tigthen]",
+        expect=("unknown signal kind 'sanctions_tigthen'", "did you mean 'sanctions_tighten'"),
+        errors=1,
+    ),
+    Case(
+        "implementation-term-empty",
+        text=with_implementation("  terms:\n    - {side: alpha, tie: 0.3}\n"),
+        field="implementation.terms[0]",
+        marker="{side: alpha, tie: 0.3}",
+        expect=("a term must name at least one test class (scope) or signal kind (kinds)",),
+        errors=1,
+    ),
+    Case(
+        "implementation-comply-weeks",
+        text=with_implementation("  comply_weeks: 0\n"),
+        field="implementation.comply_weeks",
+        marker="comply_weeks: 0",
+        expect=("must be >= 1 (got 0)",),
+        errors=1,
+    ),
+]
+"""Life after an agreement (ODD 7.20): the block's cross-field rules and bounds."""
+
 CASES = [
+    *IMPLEMENTATION_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),
