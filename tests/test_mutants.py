@@ -33,6 +33,7 @@ FOCUSED = (
     "agents/test_behaviour.py",
     "sim/mechanisms/test_concession_curvature.py",
     "agents/test_policy_fast_path.py",
+    "sim/engine/test_agreement_life.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -324,6 +325,37 @@ MUTANTS = [
         "return 1.0 if by_leader else float(self.state.omega[sender])",
         "return 1.0 if by_leader else 1.0 + 0.0 * float(self.state.omega[sender])",
         "factions_signal_moves_trust_by_its_weight",
+    ),
+    # life after an agreement: a ratifier's refusal ignored; a broken agreement escalating instead of collapsing;
+    # terms never lapsing; talks closed after every class; the compliance clock a week late
+    ("ratifier-refusal-ignored", "sim/engine/implementation.py", "        if refused:\n", "        if refused and False:\n", "vote_passes"),
+    (
+        "term-breach-escalates",
+        "sim/engine/implementation.py",
+        '        self._lapse(k)\n        self._stage(deal, "collapsed", t)',
+        '        self._escalate(t, why)\n        self._lapse(k)\n        self._stage(deal, "collapsed", t)',
+        "forbid_collapses",
+    ),
+    (
+        "terms-never-lapse",
+        "sim/engine/implementation.py",
+        "            if pl.deal == k:\n                pl.active = False",
+        "            if pl.deal == k:\n                pass",
+        "supersedes or forbid_collapses",
+    ),
+    (
+        "talks-always-closed",
+        "sim/engine/implementation.py",
+        "        if cls not in imp.continue_after:",
+        "        if True:",
+        "at_once_without_ratifiers",
+    ),
+    (
+        "comply-late",
+        "sim/engine/implementation.py",
+        't - deal["stages"]["in_force"] >= comply',
+        't - deal["stages"]["in_force"] > comply',
+        "implemented_after",
     ),
     # mediation as a no-op
     (

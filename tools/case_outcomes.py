@@ -30,10 +30,16 @@ def _bound(detail: str) -> str:
     return " " + tail.split(": ", 1)[1] if tail.startswith("binding: ") else ""
 
 
-def _first_summit(args: tuple[str, str, int, dict[str, float]]) -> tuple[str, str]:
+def _first_summit(args: tuple[str, str, int, dict[str, float]]) -> tuple[str, str, str]:
+    """(result of the first summit, why offers were rejected there, how far the run's latest agreement got)."""
     name, mode, seed, overrides = args
     result = run_scenario(load_scenario(name, overrides), seed=seed, mode=mode, overrides=overrides)
-    events = result.events.to_pylist()
+    stage = result.manifest["metrics"]["agreement_stage"] or "no agreement"
+    first, binding = _summit_result(result.events.to_pylist())
+    return first, binding, stage
+
+
+def _summit_result(events: list[dict]) -> tuple[str, str]:
     held = [e["step"] for e in events if e["kind"] == "summit_held"]
     if not held:
         return "no summit", ""
@@ -79,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     for k, n in outcomes.most_common():
         est, lo, hi = wilson(n, a.runs)
         print(f"  {k:<28} {n:>4}  {est:.2f} [{lo:.2f}, {hi:.2f}]")
+    if load_scenario(a.case, overrides or None).implementation is not None:
+        print("how far the latest agreement got (life after an agreement, docs/ODD.md 7.20):")
+        for k, n in Counter(r[2] for r in results).most_common():
+            est, lo, hi = wilson(n, a.runs)
+            print(f"  {k:<28} {n:>4}  {est:.2f} [{lo:.2f}, {hi:.2f}]")
     reasons = Counter(r[1] for r in results if r[1])
     if reasons:
         print("why offers were rejected (proposer: reason), most common:")
