@@ -61,6 +61,7 @@ _SCENARIOS: dict[str, dict[str, Any]] = {}
 def _metric_row(result: RunResult, summit_sides: list[str]) -> dict[str, float]:
     m = result.manifest["metrics"]
     trust = list(m["final_trust"].values())
+    stages = m.get("agreement_stages") or {}
     pressure = m["final_pressure"]
 
     def num(v: Any) -> float:
@@ -78,6 +79,10 @@ def _metric_row(result: RunResult, summit_sides: list[str]) -> dict[str, float]:
         "agreement": 1.0 if result.outcome.startswith("agreement") else 0.0,
         "agreement_week": num(m["agreement_week"]),
         "time_to_agreement": num(m["time_to_agreement"]),
+        # life after an agreement (ODD 7.20): whether the latest agreement was ratified, implemented, broken
+        "agreement_ratified": 1.0 if "ratified" in stages else 0.0,
+        "agreement_implemented": 1.0 if "implemented" in stages else 0.0,
+        "agreement_collapsed": 1.0 if "collapsed" in stages else 0.0,
         "escalation": num(m["escalation"]),
         "escalation_week": num(m["escalation_week"]),
         "moratorium_survival": num(m["moratorium_survival"]),

@@ -14,6 +14,7 @@ import pytest
 
 from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.experiments.sweep import _metric_row
 from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.mechanisms.signals import Signal
@@ -272,6 +273,13 @@ def test_runs_record_each_stage_and_tell_it(voted: Scenario) -> None:
             assert "; ratified at week" in outcome_sentence(r)
         if "implemented" in stages:
             assert stages["implemented"] == stages["in_force"] + 8
+        # a sweep's per-run row says the same
+        row = _metric_row(r, ["us", "dprk"])
+        assert (row["agreement_ratified"], row["agreement_implemented"], row["agreement_collapsed"]) == (
+            float("ratified" in stages),
+            float("implemented" in stages),
+            float("collapsed" in stages),
+        )
     assert seen.get("implemented", 0) >= 1
 
 
