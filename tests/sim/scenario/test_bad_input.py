@@ -105,6 +105,7 @@ UNCLOSED = mutate('title: "Teaching case: two rivals, one go-between"\n', "title
 FACTION_1 = "stance: 0.3, influence: 0.5,\n         acceptance: {concession_weight: 0.8"  # alpha-diplomats
 FACTION_0 = "stance: 0.8, influence: 0.5,\n         acceptance: {concession_weight: 1.5, threshold: 0.3}"  # alpha-hawks
 
+
 def with_implementation(block: str) -> str:
     """teaching.yaml with an ``implementation:`` block (life after an agreement) appended."""
     return TEACHING + "implementation:\n" + block
