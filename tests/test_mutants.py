@@ -34,6 +34,7 @@ FOCUSED = (
     "sim/mechanisms/test_concession_curvature.py",
     "agents/test_policy_fast_path.py",
     "sim/engine/test_agreement_life.py",
+    "sim/engine/test_partners.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -356,6 +357,28 @@ MUTANTS = [
         't - deal["stages"]["in_force"] >= comply',
         't - deal["stages"]["in_force"] > comply',
         "implemented_after",
+    ),
+    # co-negotiators: a partner's refusal ignored; its consent left out of the forecasts; the zone without it
+    (
+        "partner-refusal-ignored",
+        "sim/engine/summit.py",
+        "            if s.win_sets[p][q]:\n                continue",
+        "            if True:\n                continue",
+        "signed_only_when_the_partner",
+    ),
+    (
+        "partner-consent-ignored",
+        "sim/engine/summit.py",
+        "                out = out * self.estimated_ratification(p, tau)",
+        "                out = out * 1.0",
+        "partner",
+    ),
+    (
+        "partner-zone-ignored",
+        "sim/engine/state_updates.py",
+        "*ws[self.summit_sides], *ws[self.table_partners])",
+        "*ws[self.summit_sides])",
+        "zone_of_agreement_is_what",
     ),
     # mediation as a no-op
     (

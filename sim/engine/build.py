@@ -159,11 +159,16 @@ class ModelBuild:
         self.is_leader = self.roles == "leader"
         self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)
         self.summit_sides = np.array([side_index[s] for s in sc.summit.sides], dtype=np.int64)
-        # the side each side's actors face: the other summit side, or the first other side
+        # co-negotiators: the sides at the table beside each summit side (ODD 7.19), and every one of them
+        self.partners: dict[int, list[int]] = {side_index[c]: [side_index[p] for p in ps] for c, ps in sc.summit.partners.items()}
+        self.table_partners = np.array(sorted(p for ps in self.partners.values() for p in ps), dtype=np.int64)
+        principal_of = {p: c for c, ps in self.partners.items() for p in ps}
+        # the side each side's actors face: the other summit side (a partner faces its principal's), or the first other side
         counter = np.zeros(C, dtype=np.int64)
         for c in range(C):
-            if c in self.summit_sides:
-                counter[c] = int(self.summit_sides[self.summit_sides != c][0])
+            seat = principal_of.get(c, c)
+            if seat in self.summit_sides:
+                counter[c] = int(self.summit_sides[self.summit_sides != seat][0])
             else:
                 counter[c] = int(self.summit_sides[0])
         self.counterpart_side = counter

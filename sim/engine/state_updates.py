@@ -195,4 +195,4 @@ class StateUpdates:
                 u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[vetoes])
                 ws[c] &= bg.acceptance(u, s.thresholds[vetoes]).all(axis=0)
         s.win_sets = ws
-        s.zone_area = bg.zone_area(*ws[self.summit_sides])
+        s.zone_area = bg.zone_area(*ws[self.summit_sides], *ws[self.table_partners])  # every side at the table

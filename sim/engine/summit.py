@@ -218,7 +218,7 @@ class SummitProcess:
         for c, o in ((a, b), (b, a)):
             deal = 0.0
             if float(self.ratification_weights(o).sum()) > 0 and s.win_sets[c].any():
-                ratify = self.estimated_ratification(o, tau)
+                ratify = self.estimated_ratification(o, tau) * self.partner_consent(tau)
                 worth = ratify * tr.expit(gains[(o, c)] / tau) * np.maximum(gains[(c, o)], 0.0)
                 deal = float(np.where(s.win_sets[c], worth, 0.0).max())
             out[c] = max(deal, decl[c] if available else 0.0)
@@ -370,9 +370,10 @@ class SummitProcess:
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         offers: dict[int, int | None] = {}
         tau = max(p.sigma_w, 0.02)
+        consent = self.partner_consent(tau)
         for c, o in ((a, b), (b, a)):
-            # c's estimate that o ratifies q and finds it worth the risk
-            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau)
+            # c's estimate that o ratifies q and finds it worth the risk (and that every partner at the table ratifies it)
+            p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau) * consent
             offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
         self.summit.offers = dict(offers)
         accepted: list[int] = []
@@ -383,15 +384,51 @@ class SummitProcess:
                 continue
             if self._refuses(t, o, q, gains, int(self.leader_of[c])):
                 refused.add(o)
+            elif self._partners_refuse(t, q, int(self.leader_of[c])):
+                refused.add(o)
             else:
                 accepted.append(q)
         refused_text: set[int] = set()
         text = self.mediator_text(gains)
         if text is not None:
             refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
+            if not refused_text and self._partners_refuse(t, text, self.summit_mediator):
+                refused_text = {a, b}
             if not refused_text:
                 accepted.append(text)
         return offers, text, accepted, refused, refused_text, gains
+
+    def partner_consent(self: DiplomacyModel, tau: float, beside: int | None = None) -> FloatArray:
+        """Pr(every co-negotiator at the table ratifies q), from their thresholds as they stand, for each grid point.
+
+        The partners of summit side ``beside`` only, or of both sides (None).
+        Ones when the table has no partners: two sides decide alone.
+        """
+        out = np.ones(self.grid.shape[0])
+        for c, partners in self.partners.items():
+            if beside is not None and c != beside:
+                continue
+            for p in partners:
+                out = out * self.estimated_ratification(p, tau)
+        return out
+
+    def _partners_refuse(self: DiplomacyModel, t: int, q: int, proposer: int) -> bool:
+        """Whether a co-negotiator's coalition refuses point q (outside its win-set); each refusal is logged."""
+        s = self.state
+        refused = False
+        for p in self.table_partners.tolist():
+            if s.win_sets[p][q]:
+                continue
+            refused = True
+            self._log(
+                t,
+                "offer_rejected",
+                self.actor_ids[proposer],
+                self.actor_ids[self.leader_of[p]],
+                "summit",
+                detail=self._describe_point(q) + "; refused by a partner at the table",
+            )
+        return refused
 
     def _refuses(self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int) -> bool:
         """Whether side ``o`` refuses point ``q`` tabled by actor ``proposer``; a refusal is logged with its reason.
@@ -461,8 +498,14 @@ class SummitProcess:
             return None
         tau = max(self.params.sigma_w, 0.02)
         sides = [int(c) for c in self.summit_sides]
+        # each side's partners weigh with it: a text its allies would refuse is no text for it
         acceptance = np.array(
-            [self.estimated_ratification(c, tau) * tr.expit(gains[(c, int(self.counterpart_side[c]))] / tau) for c in sides]
+            [
+                self.estimated_ratification(c, tau)
+                * tr.expit(gains[(c, int(self.counterpart_side[c]))] / tau)
+                * self.partner_consent(tau, c)
+                for c in sides
+            ]
         )
         closeness = 1.0 - np.abs(float(self.tp_position[self.tp_index[m]]) - self.position[sides])
         weights = closeness / closeness.sum() if closeness.sum() > 0 else np.full(len(sides), 1.0 / len(sides))

@@ -51,6 +51,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     catalogue, bad_kind = _check_signals(sc, problems)
     _check_events_and_pledges(sc, ids, catalogue, problems)
     _check_implementation(sc, catalogue, problems)
+    _check_partners(sc, problems)
     _check_parameters_and_capabilities(sc, catalogue, problems)
     for i, pat in enumerate(sc.patterns):
         problems.extend(pattern_shape(pat, i, dims, list(sc.agreement)))
@@ -185,6 +186,24 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
                 problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
+
+
+def _check_partners(sc: Scenario, problems: Problems) -> None:
+    """Co-negotiators: partners of a summit side are other sides, each at the table once."""
+    seen: set[str] = set()
+    for principal, partners in sc.summit.partners.items():
+        loc = ("summit", "partners", principal)
+        if principal not in sc.summit.sides:
+            problems.append((loc, f"{principal!r} is not a summit side; partners sit beside one of {', '.join(sc.summit.sides)}"))
+            continue
+        for j, p in enumerate(partners):
+            if p not in sc.sides:
+                problems.append(((*loc, j), f"unknown side {p!r}{did_you_mean(p, list(sc.sides))}"))
+            elif p in sc.summit.sides:
+                problems.append(((*loc, j), f"{p!r} is a summit side already; a partner is a third side at the table"))
+            elif p in seen:
+                problems.append(((*loc, j), f"{p!r} is a partner twice; a side sits at the table once"))
+            seen.add(p)
 
 
 def _check_implementation(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:

@@ -292,6 +292,11 @@ class Summit(_Data):
         description="A third party with the mediator role who tables a single negotiating text at every round of every summit: "
         "the point that maximises the sides' joint acceptance, weighted by its own bias. None: the sides' offers only.",
     )
+    partners: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Co-negotiators: for a summit side, the other sides at the table beside it (an ally with its own say); "
+        "a deal is signed only when every partner's coalition ratifies it too.",
+    )
     rounds: int = Field(
         1,
         ge=1,

@@ -111,6 +111,56 @@ def with_implementation(block: str) -> str:
     return TEACHING + "implementation:\n" + block
 
 
+GAMMA_SIDE = """  gamma:
+    name: Gamma
+    utility: {d: 1.0, r: -1.0}
+    leader: {id: gus, name: Premier Gus}
+third_parties:
+"""
+
+
+def with_partners(partners: str) -> str:
+    """teaching.yaml with a third side, gamma, and a summit block naming ``partners``."""
+    text = mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: " + partners + "}")
+    return text.replace("third_parties:\n", GAMMA_SIDE, 1)
+
+
+PARTNER_CASES = [
+    Case(
+        "partners-unknown-side",
+        text=with_partners("{alpha: [gama]}"),
+        field="summit.partners.alpha[0]",
+        marker="partners: {alpha: [gama]}",
+        expect=("unknown side 'gama'", "did you mean 'gamma'"),
+        errors=1,
+    ),
+    Case(
+        "partners-of-a-non-summit-side",
+        text=with_partners("{gamma: [alpha]}"),
+        field="summit.partners.gamma",
+        marker="partners: {gamma",
+        expect=("'gamma' is not a summit side",),
+        errors=1,
+    ),
+    Case(
+        "partners-summit-side",
+        text=with_partners("{alpha: [beta]}"),
+        field="summit.partners.alpha[0]",
+        marker="partners: {alpha: [beta]}",
+        expect=("'beta' is a summit side already",),
+        errors=1,
+    ),
+    Case(
+        "partners-twice",
+        text=with_partners("{alpha: [gamma], beta: [gamma]}"),
+        field="summit.partners.beta[0]",
+        marker="partners: {alpha",
+        expect=("'gamma' is a partner twice",),
+        errors=1,
+    ),
+]
+"""Co-negotiators at the table (ODD 7.19): partners are third sides, each seated once."""
+
 IMPLEMENTATION_CASES = [
     Case(
         "implementation-ratifier-side",
@@ -173,6 +223,7 @@ IMPLEMENTATION_CASES = [
 
 CASES = [
     *IMPLEMENTATION_CASES,
+    *PARTNER_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),

@@ -1,0 +1,121 @@
+"""Co-negotiators (ODD 7.19): a summit side's partners sit at the table with their own win-sets.
+
+teaching.yaml with a third side, gamma, at the table beside alpha: a deal is
+signed only when gamma's coalition ratifies it too, and every forecast of a
+deal (the offers' chance of acceptance, the summit's prospect, the
+mediator's text) counts gamma's consent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import bargaining as bg
+from summitry.sim.scenario.document import Scenario, load_scenario_text
+from tests.strategies import summit_ready
+
+TEACHING = (Path(__file__).resolve().parents[3] / "scenarios" / "teaching.yaml").read_text()
+GAMMA = """  gamma:
+    name: Gamma
+    utility: {d: 1.0, r: -1.0}
+    leader: {id: gus, name: Premier Gus, acceptance: {concession_weight: 1.0, threshold: 0.0}}
+third_parties:
+"""
+ALPHA, BETA, GAMMA_SIDE = 0, 1, 2
+
+
+def teaching_with_gamma(partners: str = "partners: {alpha: [gamma]}") -> Scenario:
+    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], " + partners + "}")
+    return load_scenario_text(text.replace("third_parties:\n", GAMMA, 1), "teaching-gamma.yaml")
+
+
+@pytest.fixture(scope="module")
+def table() -> Scenario:
+    return teaching_with_gamma()
+
+
+def rig(model: DiplomacyModel, offers: dict[int, int], gamma_accepts: np.ndarray) -> None:
+    """Each principal's gain: 0.4 at its own offer, 0.1 at the other's, -1 elsewhere; both principals' win-sets
+    everything, gamma's as given; perception perfect."""
+    G = model.grid.shape[0]
+    gains = {}
+    for c, q in offers.items():
+        g = np.full(G, -1.0)
+        g[q] = 0.4
+        g[offers[1 - c]] = 0.1
+        gains[c] = g
+    model.state.win_sets = np.array([np.ones(G, bool), np.ones(G, bool), gamma_accepts])
+    model.deal_gain = lambda c, o: gains[c]  # type: ignore[method-assign]
+    model.perceived_acceptance = lambda c: model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
+    # the principals expect gamma to go along (its consent estimated at 1 everywhere), as a principal who misjudges
+    # an ally would; gamma's own win-set then decides at the table
+    model.estimated_ratification = lambda c, tau: np.ones(G) if c == GAMMA_SIDE else model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
+
+
+def test_a_partner_faces_the_side_across_the_table(table: Scenario) -> None:
+    m = DiplomacyModel(table, seed=0)
+    assert m.partners == {ALPHA: [GAMMA_SIDE]}
+    assert int(m.counterpart_side[GAMMA_SIDE]) == BETA
+    assert m.receiver_of(m.index_of["gus"], "threat") == m.index_of["bo"]
+
+
+@pytest.mark.parametrize("gamma_takes", [False, True])
+def test_a_deal_is_signed_only_when_the_partner_ratifies_it(table: Scenario, gamma_takes: bool) -> None:
+    """Both principals accept each other's offer; gamma's win-set decides whether anything is signed."""
+    m = summit_ready(table, mu_min=0.0)
+    G = m.grid.shape[0]
+    q_a = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.8) & np.isclose(m.grid[:, 1], 0.6))[0])
+    q_b = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.4) & np.isclose(m.grid[:, 1], 0.3))[0])
+    gamma = np.zeros(G, bool)
+    if gamma_takes:
+        gamma[q_a] = True
+    rig(m, {ALPHA: q_a, BETA: q_b}, gamma)
+    m._hold_summit(m.week)
+    partner_refusals = [e for e in m.events if e["kind"] == "offer_rejected" and "refused by a partner" in e["detail"]]
+    if gamma_takes:
+        assert m.agreement is not None and m.agreement["grid_index"] == q_a
+        assert [e["receiver"] for e in partner_refusals] == ["gus"]  # beta's offer: gamma refuses it
+    else:
+        assert m.agreement is None
+        assert sorted(e["sender"] for e in partner_refusals) == ["ada", "bo"]  # both offers refused by gamma
+
+
+def test_the_partners_consent_is_their_smooth_ratification(table: Scenario) -> None:
+    m = DiplomacyModel(table, seed=0)
+    tau = 0.1
+    np.testing.assert_allclose(m.partner_consent(tau), m.estimated_ratification(GAMMA_SIDE, tau))
+    np.testing.assert_allclose(m.partner_consent(tau, BETA), np.ones(m.grid.shape[0]))  # beta has no partner
+
+
+def test_a_reluctant_partner_lowers_the_summit_prospect(table: Scenario) -> None:
+    """With declarations out of reach (trust_decl 1), the prospect is the best expected deal, which gamma's consent scales."""
+    easy = summit_ready(table, trust_decl=1.0)
+    hard = summit_ready(table, trust_decl=1.0)
+    gus = hard.index_of["gus"]
+    hard.state.thresholds[gus] = easy.state.thresholds[gus] + 0.3
+    tau = 0.1
+    assert (hard.partner_consent(tau) <= easy.partner_consent(tau) + 1e-12).all()
+    assert (hard.partner_consent(tau) < easy.partner_consent(tau)).any()
+    v_easy, v_hard = easy.summit_prospect(), hard.summit_prospect()
+    assert v_easy[ALPHA] > 0 and v_easy[BETA] > 0
+    assert v_hard[ALPHA] < v_easy[ALPHA]
+    assert v_hard[BETA] < v_easy[BETA]
+
+
+def test_the_zone_of_agreement_is_what_every_side_at_the_table_accepts(table: Scenario) -> None:
+    m = DiplomacyModel(table, seed=0)
+    ws = m.state.win_sets
+    assert m.state.zone_area == pytest.approx(bg.zone_area(ws[ALPHA], ws[BETA], ws[GAMMA_SIDE]))
+    assert m.state.zone_area <= bg.zone_area(ws[ALPHA], ws[BETA])
+
+
+def test_without_partners_a_third_side_stays_off_the_table() -> None:
+    m = DiplomacyModel(teaching_with_gamma("partners: {}"), seed=0)
+    assert m.partners == {}
+    np.testing.assert_array_equal(m.partner_consent(0.1), np.ones(m.grid.shape[0]))
+    ws = m.state.win_sets
+    assert m.state.zone_area == pytest.approx(bg.zone_area(ws[ALPHA], ws[BETA]))
