@@ -370,7 +370,10 @@ class SummitProcess:
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         offers: dict[int, int | None] = {}
         tau = max(p.sigma_w, 0.02)
-        consent = self.partner_consent(tau)
+        # at the table a principal reads its ally's coalition as it reads the other side's: with this summit's error
+        consent = np.ones(self.grid.shape[0])
+        for partner in self.table_partners.tolist():
+            consent = consent * self.perceived_acceptance(partner)
         for c, o in ((a, b), (b, a)):
             # c's estimate that o ratifies q and finds it worth the risk (and that every partner at the table ratifies it)
             p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau) * consent
@@ -402,7 +405,9 @@ class SummitProcess:
         """Pr(every co-negotiator at the table ratifies q), from their thresholds as they stand, for each grid point.
 
         The partners of summit side ``beside`` only, or of both sides (None).
-        Ones when the table has no partners: two sides decide alone.
+        Ones when the table has no partners: two sides decide alone. (At the
+        table itself the offers read the partners with the summit's
+        perception error instead, as they read the other side.)
         """
         out = np.ones(self.grid.shape[0])
         for c, partners in self.partners.items():

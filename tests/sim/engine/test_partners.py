@@ -50,9 +50,9 @@ def rig(model: DiplomacyModel, offers: dict[int, int], gamma_accepts: np.ndarray
         gains[c] = g
     model.state.win_sets = np.array([np.ones(G, bool), np.ones(G, bool), gamma_accepts])
     model.deal_gain = lambda c, o: gains[c]  # type: ignore[method-assign]
-    model.perceived_acceptance = lambda c: model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
-    # the principals expect gamma to go along (its consent estimated at 1 everywhere), as a principal who misjudges
-    # an ally would; gamma's own win-set then decides at the table
+    model.perceived_acceptance = lambda c: np.ones(G) if c == GAMMA_SIDE else model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
+    # the principals expect gamma to go along (its consent perceived and estimated at 1 everywhere), as a principal
+    # who misjudges an ally would; gamma's own win-set then decides at the table
     model.estimated_ratification = lambda c, tau: np.ones(G) if c == GAMMA_SIDE else model.state.win_sets[c].astype(float)  # type: ignore[method-assign]
 
 
