@@ -59,13 +59,16 @@ class DiplomaticAgent(mesa.Agent):
     kind_name: ClassVar[str] = "actor"
     _ids = _AgentNumbers()  # Mesa's agent-number store, per model and held weakly (see _AgentNumbers)
 
-    def __init__(self, model: DiplomacyModel, index: int, actor_id: str, name: str, side: int, role: str) -> None:
+    def __init__(
+        self, model: DiplomacyModel, index: int, actor_id: str, name: str, side: int, role: str, also: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(model)
         self.index = index
         self.actor_id = actor_id
         self.name = name
         self.side = side
         self.role = role
+        self.also = also  # further roles whose signal kinds it may send (a faction's ``also``)
 
     # -- the agent's slice of the model's arrays ---------------------------
     @property
@@ -104,8 +107,7 @@ class DiplomaticAgent(mesa.Agent):
         """Whether this actor's role and its side's capabilities allow ``kind`` at all."""
         if not kind.chosen:
             return False
-        role = "leader" if self.role == "leader" else self.role
-        if role not in kind.senders:
+        if self.role not in kind.senders and not self.also & set(kind.senders):
             return False
         return kind.requires is None or kind.requires in capabilities
 

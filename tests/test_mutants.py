@@ -35,6 +35,7 @@ FOCUSED = (
     "agents/test_policy_fast_path.py",
     "sim/engine/test_agreement_life.py",
     "sim/engine/test_partners.py",
+    "agents/test_also_roles.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -379,6 +380,14 @@ MUTANTS = [
         "*ws[self.summit_sides], *ws[self.table_partners])",
         "*ws[self.summit_sides])",
         "zone_of_agreement_is_what",
+    ),
+    # an actor's further roles ignored
+    (
+        "also-roles-ignored",
+        "agents/base.py",
+        "if self.role not in kind.senders and not self.also & set(kind.senders):",
+        "if self.role not in kind.senders:",
+        "further_role",
     ),
     # mediation as a no-op
     (

@@ -346,6 +346,9 @@ class ModelBuild:
         """The Mesa agents, the decision rule's tables, the recorder and the delivery caches."""
         C = len(self.side_ids)
         N = len(ids)
+        # a faction's further roles (``also``): the signal kinds it may send besides its main role's
+        also = {f.id: frozenset(f.also) for side in self.scenario.sides.values() for f in side.factions if f.also}
+        self.also_roles: list[frozenset[str]] = [also.get(ids[i], frozenset()) for i in range(N)]
         self.agent_list: list[DiplomaticAgent] = []
         for i in range(N):
             cls: type[DiplomaticAgent]
@@ -355,7 +358,7 @@ class ModelBuild:
                 cls = Faction
             else:
                 cls = ThirdParty
-            self.agent_list.append(cls(model, i, ids[i], names[i], sides[i], roles[i]))
+            self.agent_list.append(cls(model, i, ids[i], names[i], sides[i], roles[i], also.get(ids[i], frozenset())))
         self.kinds = [k for k, v in self.catalogue.items() if v.chosen]
         self._chosen_index = {k: j for j, k in enumerate(self.kinds)}
         # kinds an agreement's terms forbid (ODD 7.20): sending one is checked against the terms in force
@@ -390,7 +393,14 @@ class ModelBuild:
         self._bulk_kind = self._simple_by_code[self._code_of_chosen]  # by chosen-kind index
         self._agent_at = sorted(self.agent_list, key=lambda a: a.index)
         self._role_cache: dict[tuple[int, tuple[str, ...] | None], IntArray] = {}
-        self._first_staff = {c: next((int(i) for i in self.members[c] if self.roles[i] == "staff"), None) for c in range(C)}
+
+        # the side's envoy: its first staff member, else the first member who also holds the staff role
+        def envoy(c: int) -> int | None:
+            staff = [int(i) for i in self.members[c] if self.roles[i] == "staff"]
+            staff = staff or [int(i) for i in self.members[c] if "staff" in self.also_roles[i]]
+            return staff[0] if staff else None
+
+        self._first_staff = {c: envoy(c) for c in range(C)}
         self._principals_name = "+".join(self.actor_ids[self.leader_of[c]] for c in self.summit_sides)
         # initial values the ablations hold fixed (the trust priors are kept in the state already)
         self._frozen = {"stance": self.state.stance.copy(), "omega": self.state.omega.copy()}

@@ -177,6 +177,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates,
             if first is not None:
                 return first[other]  # type: ignore[no-any-return]
             staff = [int(i) for i in self.members[other] if self.roles[i] == "staff"]
+            staff = staff or [int(i) for i in self.members[other] if "staff" in self.also_roles[i]]
             return staff[0] if staff else None
         return int(self.leader_of[other])
 

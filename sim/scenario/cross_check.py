@@ -85,6 +85,9 @@ def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None
             if other not in sc.sides or other == sid:
                 problems.append((("sides", sid, "leader", "trust", other), f"{other!r} is not another side"))
         for i, f in enumerate(side.factions):
+            for j, extra in enumerate(f.also):
+                if extra == f.role or extra in f.also[:j]:
+                    problems.append((("sides", sid, "factions", i, "also", j), f"{extra!r} is already one of its roles"))
             for other in f.trust:
                 if other not in sc.sides or other == sid:
                     problems.append((("sides", sid, "factions", i, "trust", other), f"{other!r} is not another side"))

@@ -122,6 +122,12 @@ class Faction(_Data):
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
     role: FactionRoleName = Field(description="Selects default behaviour.")
+    also: list[FactionRoleName] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Further roles it holds: it may also send the signal kinds of these roles (a reformer who is also "
+        "the back channel: role reformer, also [staff]); its leaning, defaults and vindication follow its main role.",
+    )
     stance: Unit = Field(0.5, description="x^0: initial and anchor stance (1 = hawkish).")
     susceptibility: Unit | None = Field(None, description="lambda; the role's default parameter when absent.")
     influence: Unit = Field(description="This faction's share of the side's non-leader weight (shares of a side sum to 1).")

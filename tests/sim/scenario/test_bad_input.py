@@ -125,6 +125,26 @@ def with_partners(partners: str) -> str:
     return text.replace("third_parties:\n", GAMMA_SIDE, 1)
 
 
+ALSO_CASES = [
+    Case(
+        "also-repeats-the-role",
+        text=mutate("role: staff,", "role: staff, also: [staff],"),
+        field="sides.alpha.factions[1].also[0]",
+        marker="also: [staff]",
+        expect=("'staff' is already one of its roles",),
+        errors=1,
+    ),
+    Case(
+        "also-unknown-role",
+        text=mutate("role: staff,", "role: staff, also: [envoy],"),
+        field="sides.alpha.factions[1].also[0]",
+        marker="also: [envoy]",
+        expect=("Input should be",),
+        errors=1,
+    ),
+]
+"""An actor's further roles (``also``)."""
+
 PARTNER_CASES = [
     Case(
         "partners-unknown-side",
@@ -224,6 +244,7 @@ IMPLEMENTATION_CASES = [
 CASES = [
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
+    *ALSO_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),
