@@ -36,6 +36,7 @@ FOCUSED = (
     "sim/engine/test_agreement_life.py",
     "sim/engine/test_partners.py",
     "agents/test_also_roles.py",
+    "sim/engine/test_summit_session.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -380,6 +381,14 @@ MUTANTS = [
         "*ws[self.summit_sides], *ws[self.table_partners])",
         "*ws[self.summit_sides])",
         "zone_of_agreement_is_what",
+    ),
+    # a summit of several steps that decides at its first step
+    (
+        "session-ends-at-once",
+        "sim/engine/summit.py",
+        "if not accepted and t < sm.session_end:",
+        "if not accepted and t < sm.session_end - 99:",
+        "outcome_comes_at_the_last",
     ),
     # an actor's further roles ignored
     (

@@ -326,6 +326,7 @@ class ModelBuild:
         # the mediator who tables a text at each round (ODD 7.19), as an actor index (-1: none), and the rounds a summit lasts
         self.summit_mediator = self.index_of[sc.summit.mediator] if sc.summit.mediator is not None else -1
         self.summit_rounds = sc.summit.rounds
+        self.summit_steps = sc.summit.steps
         self.pledges: list[Pledge] = [
             Pledge(side_index[pl.side], frozenset(pl.scope), pl.tie, -1, touted_by={self.index_of[a] for a in pl.touted_by})
             for pl in sc.pledges

@@ -328,6 +328,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates,
             self._hold_summit(t)
             if self._hold_ablated():
                 self._recompute_bargaining()
+        elif self.summit.session_end >= t:
+            self._session_step(t)  # a summit of several steps, still in session
+            if self._hold_ablated():
+                self._recompute_bargaining()
         # 7b. life after an agreement: votes that fall due, terms kept long enough
         self._implementation_step(t)
         # 8. termination and recording

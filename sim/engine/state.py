@@ -81,6 +81,9 @@ class SummitState:
     offers: dict[int, int | None] = field(default_factory=dict)  # side -> grid index at last summit
     letdowns: list[tuple[int, int]] = field(default_factory=list)  # (week, side): a declaration's unmet promise comes due
     values: dict[str, float] = field(default_factory=dict)  # the last summit's compared values (walk, declaration), by leader
+    session_end: int = -1  # last step of a summit in session (a summit of several steps), -1 when none is
+    session_rejected: set[int] = field(default_factory=set)  # sides that refused an offer or the text in this session
+    session_rounds: int = 0  # rounds held in this session
 
 
 @dataclass

@@ -286,8 +286,7 @@ class SummitProcess:
         return out
 
     def _hold_summit(self: DiplomacyModel, t: int) -> None:
-        s = self.state
-        p = self.params
+        """A summit opens (step 7): it is counted and logged, and its first step is held (:meth:`_session_step`)."""
         sm = self.summit
         a, b = (int(c) for c in self.summit_sides)
         la, lb = int(self.leader_of[a]), int(self.leader_of[b])
@@ -297,16 +296,39 @@ class SummitProcess:
             sm.first_week = t
         sm.status, sm.offered_by, sm.week = "none", -1, -1
         self._log(t, "summit_held", names[0], names[1], "summit", detail=str(sm.held))
-        rejected: set[int] = set()  # sides that rejected an offer or the mediator's text, in any round
+        # a summit of several steps stays in session until its last step (summit.steps), one set of rounds a step
+        sm.session_end = t + self.summit_steps - 1
+        sm.session_rejected = set()
+        sm.session_rounds = 0
+        if self.summit_steps > 1:
+            sm.status = "in_session"
+        self._session_step(t)
+
+    def _session_step(self: DiplomacyModel, t: int) -> None:
+        """One step of a summit in session: its rounds, then, on a deal or at the session's last step, the outcome."""
+        s = self.state
+        p = self.params
+        sm = self.summit
+        a, b = (int(c) for c in self.summit_sides)
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
+        names = (self.actor_ids[la], self.actor_ids[lb])
+        rejected = sm.session_rejected  # sides that rejected an offer or the mediator's text, in any round of the session
         for k in range(self.summit_rounds):
-            if k > 0:
-                self._log(t, "summit_round", names[0], names[1], "summit", detail=str(k + 1))
+            sm.session_rounds += 1
+            if sm.session_rounds > 1:
+                self._log(t, "summit_round", names[0], names[1], "summit", detail=str(sm.session_rounds))
             offers, text, accepted, refused, refused_text, gains = self._summit_round(t)
             rejected |= refused | refused_text
             if accepted:
                 break
             if k + 1 < self.summit_rounds:
                 self._mediator_presses(t, refused_text)
+        if not accepted and t < sm.session_end:
+            self._mediator_presses(t, refused_text)  # between the session's steps, as between its rounds
+            return
+        sm.session_end = -1
+        if sm.status == "in_session":
+            sm.status = "none"
         if accepted:
             # the accepted point best for both: the largest joint deal utility, the lowest grid index on ties
             q = min(accepted, key=lambda q: (-self.joint_utility(q), q))
@@ -325,7 +347,8 @@ class SummitProcess:
         R = s.rapport
         available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
         gaps = {c: values[c][0] - (values[c][1] if available else 0.0) for c in (a, b)}
-        if (accepted and self.agreement is None) or (available and max(gaps.values()) <= 0):
+        # an accepted point that is in no agreement class (a minimal text) is a declaration
+        if accepted or (available and max(gaps.values()) <= 0):
             sm.results.append("declaration")
             self._log(t, "declaration", names[0], names[1], "summit")
             for li, other in ((la, b), (lb, a)):

@@ -280,9 +280,9 @@ class Time(_Data):
 
 SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
 """Where the summit process stands."""
-SUMMIT_CODES: dict[str, int] = {**{status: code for code, status in enumerate(get_args(SummitStatus))}, "closed": 4}
+SUMMIT_CODES: dict[str, int] = {**{status: code for code, status in enumerate(get_args(SummitStatus))}, "closed": 4, "in_session": 5}
 """The number each status is recorded as in a run's ``summit_status`` series (none 0, offered 1, scheduled 2, cancelled 3,
-closed 4: no further summit after an agreement, ODD 7.20)."""
+closed 4: no further summit after an agreement, ODD 7.20; in_session 5: a summit of several steps under way, ODD 7.19)."""
 
 
 class Summit(_Data):
@@ -302,6 +302,13 @@ class Summit(_Data):
         default_factory=dict,
         description="Co-negotiators: for a summit side, the other sides at the table beside it (an ally with its own say); "
         "a deal is signed only when every partner's coalition ratifies it too.",
+    )
+    steps: int = Field(
+        1,
+        ge=1,
+        le=60,
+        description="Steps of the clock a summit lasts (a negotiation of several days on a daily clock): each step holds "
+        "its rounds; the session ends at a deal or at its last step, where it ends in a declaration or a walk-away.",
     )
     rounds: int = Field(
         1,

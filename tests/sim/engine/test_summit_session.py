@@ -1,0 +1,124 @@
+"""A summit of several steps (ODD 7.19): one set of rounds a step, the outcome at a deal or at the last step.
+
+teaching.yaml with ``summit.steps: 3``. Each step's rounds are replaced by a
+script (which points are accepted when), so the tests read the session's
+bookkeeping: when the outcome comes, how the rounds are numbered, what the
+other actors may do meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from summitry.agents import policy
+from summitry.sim.engine.model import DiplomacyModel
+from tests.strategies import edited, summit_ready
+
+
+def session(steps: int, rounds: int = 1) -> DiplomacyModel:
+    def edit(data: dict[str, Any]) -> None:
+        data["summit"].update({"steps": steps, "rounds": rounds})
+
+    return summit_ready(edited("teaching", edit), mu_min=0.0)
+
+
+def script(model: DiplomacyModel, accept_on_call: int | None) -> list[int]:
+    """Make every round refuse everything except call number ``accept_on_call`` (1-based), which accepts the point
+    (d, r) = (0.4, 0.3), an interim agreement. Returns the list of calls, by step."""
+    calls: list[int] = []
+    q = int(np.flatnonzero(np.isclose(model.grid[:, 0], 0.4) & np.isclose(model.grid[:, 1], 0.3))[0])
+    G = model.grid.shape[0]
+    gains = {(0, 1): np.zeros(G), (1, 0): np.zeros(G)}
+
+    def round_(t: int) -> tuple:
+        calls.append(t)
+        accepted = [q] if len(calls) == accept_on_call else []
+        return {0: None, 1: None}, None, accepted, set(), set(), gains
+
+    model._summit_round = round_  # type: ignore[method-assign]
+    return calls
+
+
+def kinds_at(model: DiplomacyModel, step: int) -> list[str]:
+    return [e["kind"] for e in model.events if e["step"] == step and e["source"] == "summit"]
+
+
+def advance(model: DiplomacyModel, t: int) -> None:
+    """Step 7 of week t for a summit in session (what DiplomacyModel.step does there)."""
+    if model.summit.session_end >= t:
+        model._session_step(t)
+
+
+def test_without_a_deal_the_outcome_comes_at_the_last_step() -> None:
+    m = session(3)
+    calls = script(m, accept_on_call=None)
+    m._hold_summit(5)
+    assert m.summit.status == "in_session" and m.summit.session_end == 7
+    assert m.summit.results == [] and kinds_at(m, 5) == ["summit_held"]
+    advance(m, 6)
+    assert m.summit.results == [] and kinds_at(m, 6) == ["summit_round"]
+    advance(m, 7)
+    assert calls == [5, 6, 7]
+    assert m.summit.results[-1] in ("declaration", "walk_away")
+    assert m.summit.session_end == -1 and m.summit.status == "none"
+    assert m.summit.held == 1  # one summit, three steps
+    rounds = [e["detail"] for e in m.events if e["kind"] == "summit_round"]
+    assert rounds == ["2", "3"]  # the session's rounds are numbered across its steps
+
+
+def test_a_deal_ends_the_session_at_once() -> None:
+    m = session(3)
+    calls = script(m, accept_on_call=2)
+    m._hold_summit(5)
+    advance(m, 6)
+    assert calls == [5, 6]
+    assert m.agreement is not None and m.agreement["week"] == 6 and m.agreement["type"] == "interim"
+    assert m.summit.session_end == -1
+    advance(m, 7)
+    assert calls == [5, 6]  # nothing held at the step that would have been the last
+
+
+@pytest.mark.parametrize("rounds", [1, 2])
+def test_one_step_summits_are_what_they_were(rounds: int) -> None:
+    """steps 1 (the default): the outcome at the summit's own step, rounds numbered from 2 within it."""
+    m = session(1, rounds)
+    calls = script(m, accept_on_call=None)
+    m._hold_summit(5)
+    assert calls == [5] * rounds
+    assert m.summit.results[-1] in ("declaration", "walk_away")
+    assert m.summit.status == "none" and m.summit.session_end == -1
+    assert [e["detail"] for e in m.events if e["kind"] == "summit_round"] == [str(k) for k in range(2, rounds + 1)]
+
+
+def test_no_new_summit_is_offered_or_cancelled_while_one_is_in_session() -> None:
+    m = session(3)
+    script(m, accept_on_call=None)
+    m._hold_summit(5)
+    _eu, feasible = policy.expected_utilities(m)
+    for kind in ("summit_offer", "summit_accept", "summit_cancel"):
+        assert not feasible[:, m.kinds.index(kind) + 1].any(), kind
+
+
+def test_a_session_runs_through_whole_runs() -> None:
+    """Free runs of teaching with the mediator and three-step summits: every summit's outcome is at most 2 steps after it opened."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["summit"].update({"steps": 3, "mediator": "gil"})
+
+    from summitry.sim.run import run_scenario
+
+    sc = edited("teaching", edit)
+    seen = 0
+    for seed in range(15):
+        events = run_scenario(sc, seed=seed).events.to_pylist()
+        opened = [e["step"] for e in events if e["kind"] == "summit_held"]
+        ended = [e["step"] for e in events if e["kind"] in ("declaration", "walk_away", "agreement")]
+        for o in opened:
+            later = [x for x in ended if x >= o]
+            if later:
+                assert later[0] - o <= 2
+                seen += 1
+    assert seen >= 5
