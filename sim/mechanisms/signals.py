@@ -394,21 +394,6 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         ],
         sentence="{sender} breaks its test-moratorium pledge to {receiver}",
     ),
-    "term_breach": _k(
-        label="Agreement breach",
-        senders=["leader"],
-        receiver="other_leader",
-        chosen=False,
-        trust={"mode": "none"},
-        vindicates_sender="hawks",
-        vindicates="hawks",
-        effects=[
-            {"var": "pressure.domestic", "who": "sender", "delta": 1.0, "scale": "audience"},
-            {"var": "influence", "who": "sender", "roles": HL, "delta": 1.0},
-            {"var": "anchor", "who": "receiver", "roles": HAWKS, "delta": 0.1},
-        ],
-        sentence="{sender} breaks the terms of its agreement with {receiver}",
-    ),
     "sanctions_tighten": _k(
         label="Sanctions tightened",
         senders=["leader"],
@@ -485,6 +470,12 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
     ),
 }
 """ODD 7.9 as data. Magnitudes are design priors, to be calibrated."""
+# breaking an agreement's terms (ODD 7.20) costs what breaking a pledge costs; only its name and words differ
+DEFAULT_CATALOGUE["term_breach"] = {
+    **DEFAULT_CATALOGUE["pledge_breach"],
+    "label": "Agreement breach",
+    "sentence": "{sender} breaks the terms of its agreement with {receiver}",
+}
 
 EVENT_SENTENCES: dict[str, str] = {
     "summit_scheduled": "A summit between {sender} and {receiver} is set for {unit} {detail}",
