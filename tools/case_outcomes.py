@@ -44,10 +44,16 @@ def _summit_result(events: list[dict]) -> tuple[str, str]:
     if not held:
         return "no summit", ""
     week = held[0]
-    at = [e for e in events if e["step"] == week]
+    # a summit of several steps ends at a later step: read it up to its outcome
+    end = next((e["step"] for e in events if e["step"] >= week and e["kind"] in ("walk_away", "declaration", "agreement")), week)
+    at = [e for e in events if week <= e["step"] <= end]
     binding = "; ".join(
         sorted(
-            f"{e['sender']}: {e['detail'].split('; ')[-1].split(':')[0]}{_bound(e['detail'])}" for e in at if e["kind"] == "offer_rejected"
+            {
+                f"{e['sender']}: {e['detail'].split('; ')[-1].split(':')[0]}{_bound(e['detail'])}"
+                for e in at
+                if e["kind"] == "offer_rejected"
+            }
         )
     )
     for e in at:
