@@ -145,6 +145,26 @@ ALSO_CASES = [
 ]
 """An actor's further roles (``also``)."""
 
+SESSION_CASES = [
+    Case(
+        "summit-steps-zero",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], steps: 0}"),
+        field="summit.steps",
+        marker="steps: 0",
+        expect=("must be >= 1 (got 0)",),
+        errors=1,
+    ),
+    Case(
+        "summit-steps-too-many",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], steps: 61}"),
+        field="summit.steps",
+        marker="steps: 61",
+        expect=("must be <= 60 (got 61)",),
+        errors=1,
+    ),
+]
+"""A summit of several steps: its length is bounded."""
+
 PARTNER_CASES = [
     Case(
         "partners-unknown-side",
@@ -245,6 +265,7 @@ CASES = [
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
     *ALSO_CASES,
+    *SESSION_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),
