@@ -39,8 +39,12 @@ LIVE = frozenset({"in_force", "implemented"})
 class AgreementLife:
     """What happens to a signed agreement, as methods of the model (see the module docstring)."""
 
-    agreement: dict[str, Any] | None
     agreements: list[dict[str, Any]]
+
+    @property
+    def agreement(self) -> dict[str, Any] | None:
+        """The latest agreement signed (the run's outcome), or None."""
+        return self.agreements[-1] if self.agreements else None
 
     def _sign(self: DiplomacyModel, cls: str, q: int, t: int) -> None:
         """Record the agreement of class ``cls`` at grid point ``q``, signed at step t, and start its life."""
@@ -53,7 +57,6 @@ class AgreementLife:
             "stages": {"signed": t},
         }
         self.agreements.append(deal)
-        self.agreement = deal
         self.summit.results.append(f"agreement:{cls}")
         imp = self.scenario.implementation
         if imp is None:

@@ -84,7 +84,6 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates,
         self._sink: EventLog | list[dict[str, Any]] = self.events
         self.outcome: str | None = None
         self.escalated_week = -1
-        self.agreement: dict[str, Any] | None = None  # the latest signed agreement (the run's outcome)
         self.agreements: list[dict[str, Any]] = []  # every agreement signed, with its stages (ODD 7.20)
         self.first_pledge_week = -1
         self.first_test_after_pledge = -1
@@ -119,7 +118,6 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates,
         new.pledges = copy.deepcopy(self.pledges)
         new.escalated_week = self.escalated_week
         new.agreements = copy.deepcopy(self.agreements)
-        new.agreement = new.agreements[-1] if new.agreements else None
         new.first_pledge_week = self.first_pledge_week
         new.first_test_after_pledge = self.first_test_after_pledge
         new._affect_days = list(self._affect_days)

@@ -11,7 +11,7 @@ expected utility.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,7 +35,6 @@ class SummitProcess:
     """The summit's rules, as methods of the model (see the module docstring)."""
 
     # the model's attributes this mixin assigns, declared once for the type checker (the model sets them up)
-    agreement: dict[str, Any] | None
     _meter: list[float]
     _u: FloatArray
     _vindication: FloatArray
