@@ -230,7 +230,9 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
                 if pl.active and pl.covers(name, kind.test_class):
                     mine = in_side & (own == pl.side)
                     loss = base - tr.expit(tr.logit(base) - p.kappa_b)
-                    value -= np.where(mine, audience * pl.tie + theta_t * loss, 0.0)
+                    # an agreement's guarantors punish a breach of its terms (ODD 7.21)
+                    penalty = model.breach_penalty(pl.side) if pl.deal >= 0 else 0.0
+                    value -= np.where(mine, audience * pl.tie + theta_t * loss + penalty, 0.0)
         if kind.pledge_scope is not None:
             col &= np.array([c not in active_pledge for c in own]) & in_side
         if name == "sanctions_tighten":
@@ -596,7 +598,8 @@ def _compute_group(
                     b = base[:, j]
                     loss = b - tr.expit(tr.logit(b) - p.kappa_b)
                     mine = in_side & (own == pl.side)
-                    value[:, j] -= np.where(mine, model.audience[own] * pl.tie + g.theta_t * loss, 0.0)
+                    penalty = model.breach_penalty(pl.side) if pl.deal >= 0 else 0.0
+                    value[:, j] -= np.where(mine, model.audience[own] * pl.tie + g.theta_t * loss + penalty, 0.0)
                     gap[:, j] -= np.where(mine & g.leader, p.theta_t * loss, 0.0)
     else:
         for j in col["pledge_kinds"]:

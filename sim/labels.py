@@ -32,6 +32,8 @@ ENGINE_KIND_LABELS: dict[str, str] = {
     "offer_rejected": "offer rejected",
     "summit_round": "summit round",
     "mediator_press": "mediator presses",
+    "side_payment": "side payment",
+    "guarantor_enforces": "guarantor enforces",
     "text_signed": "mediator's text signed",
     "agreement": "agreement",
     "declaration": "declaration",

@@ -37,6 +37,7 @@ FOCUSED = (
     "sim/engine/test_partners.py",
     "agents/test_also_roles.py",
     "sim/engine/test_summit_session.py",
+    "sim/engine/test_guarantees.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -397,6 +398,58 @@ MUTANTS = [
         "if self.role not in kind.senders and not self.also & set(kind.senders):",
         "if self.role not in kind.senders:",
         "further_role",
+    ),
+    # a guarantee that takes no share of the renege risk; a guarantor that never punishes a breach; its penalty left out
+    # of the decision rule's fast path; a guarantor that leaks sanctions like a patron
+    (
+        "guarantee-ignored",
+        "sim/engine/summit.py",
+        "p.renege_t, p.renege_u) * (1.0 - self.guarantee(c))",
+        "p.renege_t, p.renege_u) * 1.0",
+        "guarantee",
+    ),
+    (
+        "guarantor-never-punishes",
+        "sim/engine/guarantees.py",
+        "s.economic[side] = min(1.0, float(s.economic[side]) + hit)",
+        "s.economic[side] = min(1.0, float(s.economic[side]))",
+        "breach_is_punished",
+    ),
+    (
+        "guarantor-penalty-not-charged",
+        "agents/policy.py",
+        "model.audience[own] * pl.tie + g.theta_t * loss + penalty, 0.0)",
+        "model.audience[own] * pl.tie + g.theta_t * loss, 0.0)",
+        "guarantors_penalty",
+    ),
+    (
+        "guarantor-leaks",
+        "sim/engine/build.py",
+        "[t.laxity if ROLES[t.role].leaks else 0.0 for t in tps]",
+        "[t.laxity for t in tps]",
+        "leaks_no_sanctions",
+    ),
+    # a mediator's side payment that changes nothing; one that buys a statement of nothing; a text anywhere on the grid
+    (
+        "payment-ignored",
+        "sim/engine/summit.py",
+        "self.deal_gain(c, o) + pay.get(c, 0.0) * self.agreement_points",
+        "self.deal_gain(c, o) + 0.0 * self.agreement_points",
+        "closes_the_shortfall",
+    ),
+    (
+        "payment-for-anything",
+        "sim/engine/summit.py",
+        "self.deal_gain(c, o) + pay.get(c, 0.0) * self.agreement_points",
+        "self.deal_gain(c, o) + pay.get(c, 0.0)",
+        "counts_only_toward",
+    ),
+    (
+        "text-not-an-agreement",
+        "sim/engine/summit.py",
+        "acceptance = acceptance * self.agreement_points[None, :]",
+        "acceptance = acceptance * 1.0",
+        "tables_only_agreements",
     ),
     # mediation as a no-op
     (

@@ -31,7 +31,7 @@ from summitry.sim.mechanisms.clock import Clock
 from summitry.sim.mechanisms.influence import influence_graph, row_normalise, to_csr
 from summitry.sim.mechanisms.limits import limit_spec, limits_matrix
 from summitry.sim.mechanisms.parameters import ModelParameters
-from summitry.sim.mechanisms.roles import DOVISH_ROLES, HAWKISH_ROLES
+from summitry.sim.mechanisms.roles import DOVISH_ROLES, HAWKISH_ROLES, ROLES
 from summitry.sim.mechanisms.signals import SignalKind
 from summitry.sim.scenario.document import Scenario
 
@@ -219,7 +219,11 @@ class ModelBuild:
         tps = sc.third_parties
         self.tp_agent = np.array([self.index_of[t.id] for t in tps], dtype=np.int64)
         self.tp_client = np.array([side_index[t.client] if t.client else -1 for t in tps], dtype=np.int64)
-        self.tp_laxity = np.array([t.laxity for t in tps], dtype=float)
+        # only roles that leak (patrons, spoilers) leak sanctions on their client or follow its patrons' enforcement
+        self.tp_leaks = np.array([ROLES[t.role].leaks for t in tps], dtype=bool)
+        self.tp_laxity = np.array([t.laxity if ROLES[t.role].leaks else 0.0 for t in tps], dtype=float)
+        self.tp_guarantees = np.array([ROLES[t.role].guarantees for t in tps], dtype=bool)
+        self.tp_budget = np.array([t.budget for t in tps], dtype=float)
         self.tp_position = np.array([t.position for t in tps], dtype=float)
         self.tp_domestic0 = np.array([t.domestic for t in tps], dtype=float)
         init = [s.initial for s in sc_sides]
@@ -292,6 +296,8 @@ class ModelBuild:
         dims = [d.id for d in sc.issues]
         self.dims = dims
         self.grid = bg.issue_grid(len(dims), sc.grid_points)
+        # grid points that are an agreement of some class (what a drafting mediator may table)
+        self.agreement_points = np.array([bg.classify_agreement(q, sc.agreement, self.dims) is not None for q in self.grid], dtype=float)
         self.gains = np.zeros((C, self.grid.shape[0]))
         self.gives = np.zeros((C, self.grid.shape[0]))
         self.exposure = np.zeros((C, self.grid.shape[0]))

@@ -498,6 +498,7 @@ class SignalDelivery:
                 self._meter, self._own = outer, outer_own
                 why = f"{self.actor_names[sig.sender]}'s {kind.label.lower()} breaks"
                 if pl.deal >= 0:
+                    self._enforce_terms(side, t)  # sim/engine/guarantees.py: guarantors punish the breach
                     self._collapse(pl.deal, t, f"{why} its terms")  # sim/engine/implementation.py
                 else:
                     self._escalate(t, f"{why} an active pledge")
@@ -557,7 +558,7 @@ class SignalDelivery:
             elif var == "demand":
                 s.demand[c] = clip(s.demand[c] + delta, -1, 1)
             elif var == "enforcement":
-                clients = self.tp_client == c
+                clients = (self.tp_client == c) & self.tp_leaks  # the side's patrons, not a guarantor protecting it
                 s.enforcement[clients] = clip(s.enforcement[clients] + delta, 0, 1)
         if var == "perception":
             s.perception_log = float(min(max(s.perception_log + delta, -3.0), 1.0))

@@ -19,6 +19,7 @@ from summitry.sim.engine.build import ModelBuild
 from summitry.sim.engine.delivery import SignalDelivery
 from summitry.sim.engine.event_rows import EventRows
 from summitry.sim.engine.eventlog import EventLog
+from summitry.sim.engine.guarantees import Guarantees
 from summitry.sim.engine.implementation import AgreementLife
 from summitry.sim.engine.outbox import Outbox
 from summitry.sim.engine.state_updates import StateUpdates
@@ -45,7 +46,7 @@ ABLATIONS: dict[str, str] = {
 """Mechanisms a run can switch off (the backtest's ablation baselines), with what switching off means."""
 
 
-class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, StateUpdates, EventRows, ModelBuild, mesa.Model):
+class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, StateUpdates, EventRows, ModelBuild, mesa.Model):
     """A run of one scenario: leaders, factions and third parties exchanging signals.
 
     Args:

@@ -84,6 +84,7 @@ class SummitState:
     session_end: int = -1  # last step of a summit in session (a summit of several steps), -1 when none is
     session_rejected: set[int] = field(default_factory=set)  # sides that refused an offer or the text in this session
     session_rounds: int = 0  # rounds held in this session
+    payments: dict[int, float] = field(default_factory=dict)  # side -> side payment the mediator promised in this session
 
 
 @dataclass

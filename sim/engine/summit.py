@@ -125,10 +125,13 @@ class SummitProcess:
         return self.acceptance_value(c, other) - self.no_deal_value(c) * relief
 
     def acceptance_value(self: DiplomacyModel, c: int, other: int) -> FloatArray:
-        """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges."""
+        """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges.
+
+        Guarantors protecting c take their share of that risk (ODD 7.21, :meth:`guarantee`).
+        """
         p = self.params
         li = int(self.leader_of[c])
-        risk = bg.renege_risk(float(self.trust_matrix()[li, other]), p.renege_t, p.renege_u)
+        risk = bg.renege_risk(float(self.trust_matrix()[li, other]), p.renege_t, p.renege_u) * (1.0 - self.guarantee(c))
         beta = p.deal_weight * (0.5 + float(self.state.stance[li]))
         return bg.commitment_value(self.deal_utility(c), beta * self.exposure[c], risk)
 
@@ -299,6 +302,7 @@ class SummitProcess:
         sm.session_end = t + self.summit_steps - 1
         sm.session_rejected = set()
         sm.session_rounds = 0
+        sm.payments = {}
         if self.summit_steps > 1:
             sm.status = "in_session"
         self._session_step(t)
@@ -321,11 +325,15 @@ class SummitProcess:
             if accepted:
                 break
             if k + 1 < self.summit_rounds:
+                self._mediator_pays(t, text, refused_text, gains)
                 self._mediator_presses(t, refused_text)
         if not accepted and t < sm.session_end:
-            self._mediator_presses(t, refused_text)  # between the session's steps, as between its rounds
+            # between the session's steps, as between its rounds
+            self._mediator_pays(t, text, refused_text, gains)
+            self._mediator_presses(t, refused_text)
             return
         sm.session_end = -1
+        payments, sm.payments = sm.payments, {}
         if sm.status == "in_session":
             sm.status = "none"
         if accepted:
@@ -335,6 +343,8 @@ class SummitProcess:
             cls = bg.classify_agreement(point, self.scenario.agreement, self.dims)
             if cls is not None:
                 self._sign(cls, q, t)  # sim/engine/implementation.py: what happens to it next
+                if payments:
+                    self.agreements[-1]["payments"] = {self.side_ids[c]: round(v, 6) for c, v in sorted(payments.items())}
                 if text == q and not refused_text:  # the point signed is the mediator's text
                     self._log(t, "text_signed", self.actor_ids[self.summit_mediator], names[0], "summit", detail=self._describe_point(q))
                 self._log(t, "agreement", names[0], names[1], "summit", detail=f"{cls}: {self._describe_point(q)}")
@@ -388,8 +398,10 @@ class SummitProcess:
         p = self.params
         a, b = (int(c) for c in self.summit_sides)
         perceived = {a: self.perceived_acceptance(a), b: self.perceived_acceptance(b)}
-        # what each grid point is worth to each leader over no deal, the other's renege risk priced in
-        gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
+        # what each grid point is worth to each leader over no deal, the other's renege risk priced in, with
+        # any side payment the mediator has promised it for signing an agreement
+        pay = self.summit.payments
+        gains = {(c, o): self.deal_gain(c, o) + pay.get(c, 0.0) * self.agreement_points for c, o in ((a, b), (b, a))}
         offers: dict[int, int | None] = {}
         tau = max(p.sigma_w, 0.02)
         # at the table a principal reads its ally's coalition as it reads the other side's: with this summit's error
@@ -518,7 +530,8 @@ class SummitProcess:
         thresholds as they stand: a mediator who shuttles between them reads
         them without the sides' error about each other), and tables the point
         that maximises the acceptances' product weighted by its bias: each
-        side's weight is its closeness to the mediator's position.
+        side's weight is its closeness to the mediator's position. Only points
+        in an agreement class are drafted (:attr:`agreement_points`).
         """
         m = self.summit_mediator
         if m < 0:
@@ -534,9 +547,44 @@ class SummitProcess:
                 for c in sides
             ]
         )
+        # a text is a draft agreement: points in no agreement class (a statement of nothing) are not tabled
+        acceptance = acceptance * self.agreement_points[None, :]
         closeness = 1.0 - np.abs(float(self.tp_position[self.tp_index[m]]) - self.position[sides])
         weights = closeness / closeness.sum() if closeness.sum() > 0 else np.full(len(sides), 1.0 / len(sides))
         return bg.single_text(acceptance, weights)
+
+    def _mediator_pays(self: DiplomacyModel, t: int, text: int | None, sides: set[int], gains: dict[tuple[int, int], FloatArray]) -> None:
+        """Between rounds the mediator promises side payments for signing (ODD 7.19), out of its ``budget`` for the summit.
+
+        It pays a side that refused its text only as not worth the risk (inside
+        the side's win-set, the trust floor met): what closes that side's
+        shortfall at the text, or what is left of the budget. A payment
+        cannot buy what a side's coalition would not ratify.
+        """
+        m = self.summit_mediator
+        if m < 0 or text is None or not sides:
+            return
+        s = self.state
+        sm = self.summit
+        left = float(self.tp_budget[self.tp_index[m]]) - sum(sm.payments.values())
+        if left <= 1e-12:
+            return
+        mu = self.trust_matrix()
+        a, b = (int(c) for c in self.summit_sides)
+        la, lb = int(self.leader_of[a]), int(self.leader_of[b])
+        if min(mu[la, b], mu[lb, a]) < self.params.mu_min:
+            return
+        for c in sorted(sides):
+            short = -float(gains[(c, int(self.counterpart_side[c]))][text])
+            if not s.win_sets[c][text] or short <= 0:
+                continue
+            # payments come in thousandths: the shortfall rounded up, so the rounding of the sum cannot leave it short
+            pay = min(math.ceil(short * 1000.0) / 1000.0, left)
+            sm.payments[c] = sm.payments.get(c, 0.0) + pay
+            left -= pay
+            self._log(t, "side_payment", self.actor_ids[m], self.actor_ids[self.leader_of[c]], "summit", detail=f"{pay:.3f}")
+            if left <= 1e-12:
+                return
 
     def _mediator_presses(self: DiplomacyModel, t: int, sides: set[int]) -> None:
         """Between rounds the mediator presses each side that refused its text: domestic pressure up by ``mediator_press`` x stake."""

@@ -38,6 +38,13 @@ class ModelParameters(BaseModel):
         description="Domestic pressure a drafting mediator adds, between a summit's rounds, to each side that rejected its text "
         "(times the mediator's stake).",
     )
+    guarantee_penalty: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Economic pressure a guarantor adds to a side that breaks an agreement's terms (times the guarantor's "
+        "enforcement); the decision rule charges the same amount when it weighs breaking a term.",
+    )
     beta_n0: float = Field(4.0, ge=0, le=100, description="Beta variant: prior strength n0.")
     beta_w: float = Field(2.0, ge=0, le=100, description="Beta variant: evidence weight w of a unit of signal cost.")
     beta_wb: float = Field(3.0, ge=0, le=100, description="Beta variant: evidence weight w_b of a breach.")
@@ -154,6 +161,7 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "type_prior": (0.0, 1.0),
     "kappa_m": (0.0, 1.0),
     "mediator_press": (0.0, 0.3),
+    "guarantee_penalty": (0.0, 1.0),
     "theta_c": (0.4, 0.67),
     "eta": (0.0, 1.0),
     "p_blame": (0.0, 1.0),

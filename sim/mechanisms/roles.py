@@ -7,7 +7,7 @@ factions, which lean hawkish, which act when the record is forced, which
 need a client side) is derived from it here, so a new role is one row:
 
     >>> sorted(r for r, spec in ROLES.items() if spec.family == "third_party")
-    ['mediator', 'patron', 'spoiler']
+    ['guarantor', 'mediator', 'patron', 'spoiler']
     >>> FACTION_ROLES
     ('hardliner', 'reformer', 'staff', 'military', 'intelligence', 'ratifier')
     >>> sorted(HAWKISH_ROLES), sorted(DOVISH_ROLES)
@@ -45,6 +45,12 @@ class RoleSpec:
             the historical record is forced (the record speaks for leaders
             and third parties; factions keep lobbying).
         needs_client: whether the role is defined by the side it backs.
+        leaks: whether its lax enforcement leaks sanctions on its client
+            (``laxity``, ODD 7.13) and signals that move a side's patrons'
+            enforcement move its own.
+        guarantees: whether it stands behind an agreement's terms: its
+            ``enforcement`` lowers the renege risk a protected side prices
+            and punishes a side that breaks the terms (ODD 7.21).
         stance: typical stance, used by the scenario generator.
         description: one line for the schema and the docs.
     """
@@ -55,6 +61,8 @@ class RoleSpec:
     needs_client: bool
     stance: float
     description: str
+    leaks: bool = False
+    guarantees: bool = False
 
 
 ROLES: dict[str, RoleSpec] = {
@@ -66,8 +74,17 @@ ROLES: dict[str, RoleSpec] = {
     "intelligence": RoleSpec("faction", "neutral", True, False, 0.6, "The intelligence services."),
     "ratifier": RoleSpec("faction", "neutral", True, False, 0.6, "A legislature or another body whose consent a deal needs."),
     "mediator": RoleSpec("third_party", "neutral", False, False, 0.2, "Shuttles between the sides and relays its beliefs (Kydd)."),
-    "patron": RoleSpec("third_party", "neutral", False, True, 0.5, "Meets, shields and enforces sanctions on its client side."),
-    "spoiler": RoleSpec("third_party", "neutral", False, True, 0.6, "Urges its client side to slow down."),
+    "patron": RoleSpec("third_party", "neutral", False, True, 0.5, "Meets, shields and enforces sanctions on its client side.", leaks=True),
+    "spoiler": RoleSpec("third_party", "neutral", False, True, 0.6, "Urges its client side to slow down.", leaks=True),
+    "guarantor": RoleSpec(
+        "third_party",
+        "neutral",
+        False,
+        False,
+        0.4,
+        "Stands behind an agreement: lowers the renege risk of the side it protects and punishes a breach.",
+        guarantees=True,
+    ),
 }
 
 ALL_ROLES: tuple[str, ...] = tuple(ROLES)
@@ -77,6 +94,8 @@ HAWKISH_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.leani
 DOVISH_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.leaning == "dovish")
 FORCING_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.acts_in_forcing)
 CLIENT_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.needs_client)
+LEAKING_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.leaks)
+GUARANTOR_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.guarantees)
 
 
 def _quoted(names: tuple[str, ...]) -> str:
@@ -91,10 +110,10 @@ def _checker(allowed: tuple[str, ...]) -> Callable[[str], str]:
     >>> TypeAdapter(ThirdPartyRoleName).validate_python("patron")
     'patron'
     >>> try:
-    ...     TypeAdapter(ThirdPartyRoleName).validate_python("guarantor")
+    ...     TypeAdapter(ThirdPartyRoleName).validate_python("arbiter")
     ... except ValidationError as e:
     ...     print(e.errors()[0]["msg"])
-    Value error, Input should be 'mediator', 'patron' or 'spoiler'
+    Value error, Input should be 'mediator', 'patron', 'spoiler' or 'guarantor'
     """
 
     def check(value: str) -> str:

@@ -45,11 +45,12 @@ SUMMIT_PROCESS_KINDS: frozenset[str] = frozenset(
         "summit_round",
         "offer_rejected",
         "mediator_press",
+        "side_payment",
         "text_signed",
     }
 )
 AGREEMENT_LIFE_KINDS: frozenset[str] = frozenset(
-    {"ratified", "ratification_failed", "agreement_implemented", "agreement_collapsed", "term_breach"}
+    {"ratified", "ratification_failed", "agreement_implemented", "agreement_collapsed", "term_breach", "guarantor_enforces"}
 )
 """Events of an agreement's life after signing (ODD 7.20)."""
 OUTCOME_KINDS: frozenset[str] = (
@@ -486,6 +487,8 @@ EVENT_SENTENCES: dict[str, str] = {
     "offer_rejected": "{receiver} rejects {sender}'s offer at the summit ({detail})",
     "summit_round": "Round {detail} of the summit between {sender} and {receiver}",
     "mediator_press": "{sender} presses {receiver} to take its text (domestic pressure +{detail})",
+    "side_payment": "{sender} promises {receiver} a side payment of {detail} for signing",
+    "guarantor_enforces": "{sender} punishes {receiver} for breaking the agreement's terms (economic pressure +{detail})",
     "text_signed": "The sides sign {sender}'s text at the summit ({detail})",
     "escalation": "The crisis escalates: {detail}",
     "blame": "{sender} blames {receiver} for the failed summit; its influence is halved",

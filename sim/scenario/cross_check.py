@@ -104,6 +104,8 @@ def _check_third_parties(sc: Scenario, claim: Callable[[str, Loc], None], proble
             problems.append((("third_parties", i, "client"), f"unknown side {tp.client!r}"))
         if tp.role in CLIENT_ROLES and tp.client is None:
             problems.append((("third_parties", i, "client"), f"a {tp.role} needs a client side"))
+        if tp.budget > 0 and tp.role != "mediator":
+            problems.append((("third_parties", i, "budget"), f"only a mediator makes side payments; this is a {tp.role}"))
         for other in tp.trust:
             if other not in sc.sides:
                 problems.append((("third_parties", i, "trust", other), f"{other!r} is not a side"))

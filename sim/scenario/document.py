@@ -197,18 +197,31 @@ class Side(_Data):
 
 
 class ThirdParty(_Data):
-    """A leader-only actor outside the table: mediator, patron or spoiler."""
+    """A leader-only actor outside the table: mediator, patron, spoiler or guarantor."""
 
     id: Id = Field(description="Unique actor id.")
     name: str = Field(min_length=1, max_length=200, description="Display name.")
     role: ThirdPartyRoleName = Field(
-        description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; spoiler: urges its client to slow down."
+        description="mediator: shuttles between the sides; patron: meets, shields and enforces sanctions on its client side; "
+        "spoiler: urges its client to slow down; guarantor: stands behind an agreement's terms."
     )
     position: Unit = Field(0.5, description="b: bias on the axis of side positions.")
     stake: Unit = Field(0.5, description="s_m: stake in the issue; a mediator with none has no credibility (Kydd 2006).")
-    client: str | None = Field(None, description="Side it patronises (patrons and spoilers).")
-    enforcement: Unit = Field(1.0, description="e_m: how strictly it enforces sanctions on its client.")
-    laxity: Unit = Field(0.3, description="chi_m: leakage its lax enforcement causes.")
+    client: str | None = Field(
+        None,
+        description="Side it patronises (patrons and spoilers), or the one side a guarantor protects (it protects every side when absent).",
+    )
+    enforcement: Unit = Field(
+        1.0,
+        description="e_m: how strictly it enforces sanctions on its client; for a guarantor, how surely it enforces an "
+        "agreement's terms (it removes that share of the renege risk a protected side prices).",
+    )
+    laxity: Unit = Field(0.3, description="chi_m: leakage its lax enforcement causes (patrons and spoilers only).")
+    budget: Annotated[float, Field(ge=0, le=5)] = Field(
+        0.0,
+        description="Side payments a drafting mediator can promise over one summit, in units of a leader's deal utility "
+        "(0: none); paid to a side whose leader refuses the text only as not worth the risk.",
+    )
     stance: Unit = Field(0.5, description="x^0.")
     susceptibility: Unit | None = Field(None, description="lambda; susceptibility_leader when absent.")
     domestic: Unit = Field(0.0, description="P^D: initial domestic pressure (popularity).")

@@ -25,6 +25,7 @@ ENGINE_KINDS: frozenset[str] = frozenset(
         "offer_rejected",
         "summit_round",
         "mediator_press",
+        "side_payment",
         "text_signed",
         "agreement",
         "declaration",
@@ -36,6 +37,7 @@ ENGINE_KINDS: frozenset[str] = frozenset(
         "ratification_failed",
         "agreement_implemented",
         "agreement_collapsed",
+        "guarantor_enforces",
     }
 )
 """Event kinds the engine logs besides the signal catalogue's (summits, outcomes, shocks)."""
