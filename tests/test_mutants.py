@@ -391,6 +391,14 @@ MUTANTS = [
         "if not accepted and t < sm.session_end - 99:",
         "outcome_comes_at_the_last",
     ),
+    # a dated summit (forcing mode) that restarts a session already running
+    (
+        "dated-summit-restarts-session",
+        "sim/engine/model.py",
+        "if (forced_summit and not in_session) or by_schedule:",
+        "if forced_summit or by_schedule:",
+        "dated_summit_inside",
+    ),
     # an actor's further roles ignored
     (
         "also-roles-ignored",

@@ -1,4 +1,4 @@
-"""Third-party guarantees (ODD 7.21): a guarantor stands behind an agreement's terms.
+"""Third-party guarantees (ODD 7.20): a guarantor stands behind an agreement's terms.
 
 A mixin of :class:`summitry.sim.engine.model.DiplomacyModel`. The commitment
 problem prices a deal by the chance the other side reneges; a third party

@@ -323,11 +323,13 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         self._recompute_bargaining()
         # 7. summit logic (in forcing mode with dated summits, summits happen on their dates only)
         by_schedule = self.summit.status == "scheduled" and 0 <= self.summit.week <= t and not self._forced_summits
-        if forced_summit or by_schedule:
+        # a dated summit that falls inside a session of several steps is that session going on, not a new summit
+        in_session = self.summit.session_end >= t
+        if (forced_summit and not in_session) or by_schedule:
             self._hold_summit(t)
             if self._hold_ablated():
                 self._recompute_bargaining()
-        elif self.summit.session_end >= t:
+        elif in_session:
             self._session_step(t)  # a summit of several steps, still in session
             if self._hold_ablated():
                 self._recompute_bargaining()

@@ -127,7 +127,7 @@ class SummitProcess:
     def acceptance_value(self: DiplomacyModel, c: int, other: int) -> FloatArray:
         """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges.
 
-        Guarantors protecting c take their share of that risk (ODD 7.21, :meth:`guarantee`).
+        Guarantors protecting c take their share of that risk (ODD 7.20, :meth:`guarantee`).
         """
         p = self.params
         li = int(self.leader_of[c])

@@ -50,7 +50,7 @@ class RoleSpec:
             enforcement move its own.
         guarantees: whether it stands behind an agreement's terms: its
             ``enforcement`` lowers the renege risk a protected side prices
-            and punishes a side that breaks the terms (ODD 7.21).
+            and punishes a side that breaks the terms (ODD 7.20).
         stance: typical stance, used by the scenario generator.
         description: one line for the schema and the docs.
     """

@@ -122,3 +122,26 @@ def test_a_session_runs_through_whole_runs() -> None:
                 assert later[0] - o <= 2
                 seen += 1
     assert seen >= 5
+
+
+def test_a_dated_summit_inside_a_session_goes_on_with_it_in_forcing_mode() -> None:
+    """The record dates the meeting on two days of the same three-day session: one summit, whose rounds run on."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["summit"].update({"steps": 3, "rounds": 1, "status": "none"})
+        data.setdefault("events", []).extend(
+            [
+                {"date": "2020-01-20", "kind": "summit", "text": "The talks open"},
+                {"date": "2020-01-27", "kind": "summit", "text": "The talks' second week"},
+            ]
+        )
+
+    m = DiplomacyModel(edited("teaching", edit), seed=0, mode="forcing")
+    calls = script(m, accept_on_call=None)
+    for _ in range(6):
+        m.step()
+    # opened at week 2, in session at 3 and 4 (the dated week 3 did not restart it), decided at its last step, 4
+    assert calls == [2, 3, 4]
+    assert m.summit.held == 1
+    assert [e["step"] for e in m.events if e["kind"] == "summit_held"] == [2]
+    assert [e["detail"] for e in m.events if e["kind"] == "summit_round"] == ["2", "3"]
