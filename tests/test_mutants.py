@@ -383,6 +383,14 @@ MUTANTS = [
         "*ws[self.summit_sides])",
         "zone_of_agreement_is_what",
     ),
+    # the offers read an ally at the table without the summit's perception error (as the mediator does)
+    (
+        "partner-read-without-error",
+        "sim/engine/summit.py",
+        "consent = consent * self.perceived_acceptance(partner)",
+        "consent = consent * self.estimated_ratification(partner, tau)",
+        "perception_error",
+    ),
     # a summit of several steps that decides at its first step
     (
         "session-ends-at-once",

@@ -119,3 +119,33 @@ def test_without_partners_a_third_side_stays_off_the_table() -> None:
     np.testing.assert_array_equal(m.partner_consent(0.1), np.ones(m.grid.shape[0]))
     ws = m.state.win_sets
     assert m.state.zone_area == pytest.approx(bg.zone_area(ws[ALPHA], ws[BETA]))
+
+
+def test_the_offers_read_a_partners_consent_through_the_summits_perception_error(table: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alpha's chance that its offer passes is beta's perceived acceptance x sigma(beta's gain / tau) x gamma's
+    *perceived* acceptance: a principal who misreads its ally (gamma perceived at 0.25 at alpha's best point, though
+    gamma's win-set and its smooth estimate take everything) discounts that point accordingly."""
+    from summitry.sim.engine import summit as summit_module
+    from summitry.sim.mechanisms import trust as tr
+
+    m = summit_ready(table, mu_min=0.0)
+    G = m.grid.shape[0]
+    q_a = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.8) & np.isclose(m.grid[:, 1], 0.6))[0])
+    q_b = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.4) & np.isclose(m.grid[:, 1], 0.3))[0])
+    rig(m, {ALPHA: q_a, BETA: q_b}, np.ones(G, bool))
+    doubt = np.ones(G)
+    doubt[q_a] = 0.25
+    m.perceived_acceptance = lambda c: doubt if c == GAMMA_SIDE else m.state.win_sets[c].astype(float)  # type: ignore[method-assign]
+    seen: list[np.ndarray] = []
+    real = summit_module.bg.best_offer
+
+    def spy(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, theta: float) -> int | None:
+        seen.append(np.asarray(p_accept).copy())
+        return real(gain, win_set, p_accept, theta)
+
+    monkeypatch.setattr(summit_module.bg, "best_offer", spy)
+    m._summit_round(m.week)
+    tau = max(m.params.sigma_w, 0.02)
+    alpha_view = seen[0]  # alpha offers first
+    assert alpha_view[q_a] == pytest.approx(float(tr.expit(0.1 / tau)) * 0.25)
+    assert alpha_view[q_b] == pytest.approx(float(tr.expit(0.4 / tau)))
