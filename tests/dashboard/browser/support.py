@@ -34,12 +34,22 @@ def _browser_busy(exc: BaseException) -> bool:
     return type(exc).__name__ == "TimeoutException"
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+def _server_busy(driver: Any) -> bool:
+    """Whether the page still waits for the server: Dash's store counts a callback request in flight as loading."""
+    try:
+        return bool(driver.execute_script("return !!(window.store && window.store.getState().isLoading);"))
+    except Exception as exc:  # a read that times out means the browser itself is busy
+        return _browser_busy(exc)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT, driver: Any = None) -> Any:
     """Poll ``condition`` until it returns something true; fail with its last value once it has stalled for ``timeout`` s.
 
     The wait keys on progress, not on a clock alone: while the browser is busy (a read times out inside the driver
     because the page is still drawing) the stall clock starts again, so a busy machine only makes the wait longer.
-    A page that stays busy for ``BUSY_LIMIT`` times ``timeout`` fails all the same (a hang, not a slow machine).
+    Given the ``driver``, a callback still being computed by the server (Dash's loading state) counts as busy too,
+    so a loaded machine computing a large figure is not taken for a hang. A page that stays busy for ``BUSY_LIMIT``
+    times ``timeout`` fails all the same (a hang, not a slow machine).
     """
     start = time.monotonic()
     stalled_since = start
@@ -57,4 +67,6 @@ def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
         else:
             if last:
                 return last
+            if driver is not None and _server_busy(driver):
+                stalled_since = time.monotonic()
         time.sleep(0.05)

@@ -210,7 +210,7 @@ def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_ever
     big.write_text(dump(generate(1000, 10000, 2, seed=1)))  # what `summitry generate --agents 1000 --edges 10000 --sides 2 --seed 1` writes
     driver.find_element(By.CSS_SELECTOR, f"#{ids.UPLOAD} input[type=file]").send_keys(str(big))
     dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "1000 actors", timeout=60)
-    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) < 100 and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) < 100 and n, timeout=60, driver=driver)
     # 2 sides x 6 roles of factions, the 2 leaders and the 2 third parties
     assert len(nodes["ids"]) == 16
     assert "side0:hardliner" in nodes["ids"] and "side0-leader" in nodes["ids"] and "tp0" in nodes["ids"]
@@ -218,14 +218,14 @@ def test_a_1000_actor_upload_shows_the_network_grouped_and_the_toggle_shows_ever
     assert driver.find_element(By.ID, ids.NETWORK_MODE_BOX).is_displayed()
     # a step patches the grouped nodes
     click(driver, ids.FORWARD)
-    nodes = wait_for(lambda: (n := network_nodes(driver)) and "week 1 " in n["title"] and n)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and "week 1 " in n["title"] and n, driver=driver)
     assert len(nodes["ids"]) == 16 and len(nodes["color"]) == 16
     # the toggle draws every actor, and steps go on patching that view
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
-    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000 and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000 and n, timeout=60, driver=driver)
     assert nodes["type"] == "scattergl" and nodes["title"] == "Influence network, week 1"
     click(driver, ids.FORWARD)
-    nodes = wait_for(lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60)
+    nodes = wait_for(lambda: (n := network_nodes(driver)) and n["title"] == "Influence network, week 2" and n, timeout=60, driver=driver)
     assert len(nodes["color"]) == 1000
     assert dash_duo.get_logs() == []
 
@@ -247,7 +247,7 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     key = app.server.extensions["summitry_service"].uploads.put(dump(generate(1000, 10000, 2, seed=1)), "synthetic-1000.yaml")
     start(dash_duo, app, f"?scenario=upload:{key}&seed=0&step=5")
     driver = dash_duo.driver
-    stance = wait_for(lambda: graph_data(driver, ids.STANCE), timeout=60)
+    stance = wait_for(lambda: graph_data(driver, ids.STANCE), timeout=60, driver=driver)
     stance = [t for t in stance if t["meta"][0] != "future"]  # the legend entry of the faded weeks to come
     # 2 leaders, 2 sides x 6 faction roles, 2 third parties
     assert len(stance) == 16
@@ -255,25 +255,27 @@ def test_a_1000_actor_page_opens_with_grouped_views_and_the_toggle_shows_every_a
     assert len(graph_data(driver, ids.HEATMAP)[0]["z"]) == 16  # type: ignore[index]
     assert len(network_nodes(driver)["ids"]) == 16  # type: ignore[index]
     # the log: 12 rows of weeks up to 5, newest first, paged by the server
-    rows = wait_for(lambda: events_rows(driver))
+    rows = wait_for(lambda: events_rows(driver), driver=driver)
     assert len(rows) == 12 and int(rows[0]["week"]) == 5 and all(int(r["week"]) <= 5 for r in rows)
     click(driver, ids.FORWARD)
-    rows = wait_for(lambda: (r := events_rows(driver)) and int(r[0]["week"]) == 6 and r)
+    rows = wait_for(lambda: (r := events_rows(driver)) and int(r[0]["week"]) == 6 and r, driver=driver)
     # the kind filter asks the server for that kind only (the kind of the log's last row on the first page)
     kind = rows[-1]["kind"]
     assert any(r["kind"] != kind for r in rows)
     driver.find_element(By.ID, "events-kind").click()
     next(o for o in driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == kind).click()
-    rows = wait_for(lambda: (r := events_rows(driver)) and all(x["kind"] == kind for x in r) and r)
+    rows = wait_for(lambda: (r := events_rows(driver)) and all(x["kind"] == kind for x in r) and r, driver=driver)
     assert all(int(r["week"]) <= 6 for r in rows)
     # every actor
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=individual]").click()
-    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1001, timeout=60)  # and the faded-weeks legend entry
-    wait_for(lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60)
-    wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60)
+    wait_for(
+        lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 1001, timeout=60, driver=driver
+    )  # and the faded-weeks legend entry
+    wait_for(lambda: (d := graph_data(driver, ids.HEATMAP)) and len(d[0]["z"]) == 1000, timeout=60, driver=driver)
+    wait_for(lambda: (n := network_nodes(driver)) and len(n["ids"]) == 1000, timeout=60, driver=driver)
     # and back
     driver.find_element(By.CSS_SELECTOR, f"#{ids.NETWORK_MODE} input[value=grouped]").click()
-    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 17, timeout=60)
+    wait_for(lambda: (d := graph_data(driver, ids.STANCE)) and len(d) == 17, timeout=60, driver=driver)
     assert dash_duo.get_logs() == []
 
 
