@@ -399,6 +399,21 @@ MUTANTS = [
         "if not accepted and t < sm.session_end - 99:",
         "outcome_comes_at_the_last",
     ),
+    # no holding out before a session's last step; holding out undiscounted by patience
+    (
+        "no-hold-out",
+        "sim/engine/summit.py",
+        "            if remaining > 0:\n                hold[c] =",
+        "            if remaining > 999:\n                hold[c] =",
+        "holds_out",
+    ),
+    (
+        "hold-out-undiscounted",
+        "sim/mechanisms/bargaining.py",
+        "return float(patience) ** remaining * max(",
+        "return 1.0 * max(",
+        "holds_out",
+    ),
     # a dated summit (forcing mode) that restarts a session already running
     (
         "dated-summit-restarts-session",

@@ -408,10 +408,14 @@ class SummitProcess:
         consent = np.ones(self.grid.shape[0])
         for partner in self.table_partners.tolist():
             consent = consent * self.perceived_acceptance(partner)
+        hold = {a: 0.0, b: 0.0}
+        remaining = self.summit.session_end - t  # steps of the session still to come after this one
         for c, o in ((a, b), (b, a)):
             # c's estimate that o ratifies q and finds it worth the risk (and that every partner at the table ratifies it)
             p_accept = perceived[o] * tr.expit(gains[(o, c)] / tau) * consent
             offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
+            if remaining > 0:
+                hold[c] = bg.hold_out_value(gains[(c, o)], s.win_sets[c], p_accept, float(s.patience[self.leader_of[c]]), remaining)
         self.summit.offers = dict(offers)
         accepted: list[int] = []
         refused: set[int] = set()
@@ -419,7 +423,7 @@ class SummitProcess:
             q = offers[c]
             if q is None:
                 continue
-            if self._refuses(t, o, q, gains, int(self.leader_of[c])):
+            if self._refuses(t, o, q, gains, int(self.leader_of[c]), hold[o]):
                 refused.add(o)
             elif self._partners_refuse(t, q, int(self.leader_of[c])):
                 refused.add(o)
@@ -428,7 +432,7 @@ class SummitProcess:
         refused_text: set[int] = set()
         text = self.mediator_text(gains)
         if text is not None:
-            refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator)}
+            refused_text = {o for o in (a, b) if self._refuses(t, o, text, gains, self.summit_mediator, hold[o])}
             if not refused_text and self._partners_refuse(t, text, self.summit_mediator):
                 refused_text = {a, b}
             if not refused_text:
@@ -469,12 +473,16 @@ class SummitProcess:
             )
         return refused
 
-    def _refuses(self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int) -> bool:
+    def _refuses(
+        self: DiplomacyModel, t: int, o: int, q: int, gains: dict[tuple[int, int], FloatArray], proposer: int, hold: float = 0.0
+    ) -> bool:
         """Whether side ``o`` refuses point ``q`` tabled by actor ``proposer``; a refusal is logged with its reason.
 
         The receiver ratifies only inside its win-set, and accepts only if
         the deal, priced for the risk that the other side reneges, beats no
         deal (the commitment problem as a cost), with the trust floor met.
+        Before the last step of a session it also holds out for ``hold``
+        (:func:`~summitry.sim.mechanisms.bargaining.hold_out_value`).
         """
         s = self.state
         p = self.params
@@ -483,11 +491,13 @@ class SummitProcess:
         mu = self.trust_matrix()
         floor_ok = min(mu[la, b], mu[lb, a]) >= p.mu_min
         gain_o = float(gains[(o, int(self.counterpart_side[o]))][q])
-        if s.win_sets[o][q] and floor_ok and gain_o >= 0:
+        if s.win_sets[o][q] and floor_ok and gain_o >= 0 and gain_o >= hold:
             return False
         inside = bool(s.win_sets[o][q])
         if inside and not floor_ok:
             why = "; too little trust"
+        elif inside and gain_o >= 0:
+            why = f"; holding out: {gain_o:.2f} against {hold:.2f} expected by the session's end"
         else:
             why = f"; not worth the risk: {gain_o:.2f} against no deal" if inside else ""
             # the dimension on which q falls shortest of what o accepts: inside o's win-set and worth the risk to o

@@ -290,6 +290,29 @@ def best_offer(gain: FloatArray, own_win_set: BoolArray, p_accept: FloatArray, t
     return int(np.argmax(score))
 
 
+def hold_out_value(gain: FloatArray, own_win_set: BoolArray, p_accept: FloatArray, patience: float, remaining: int) -> float:
+    """What a leader holds out for before a session's last step: delta^R x its best offer's expected gain (at least 0).
+
+    With R steps of the session still to come, refusing now costs nothing
+    but the wait: the leader expects to get at least its own best offer's
+    expected gain, max over its win-set of Pr(accepted) x gain, by the
+    deadline, discounted by its patience per step. A point worth less is
+    refused for now; at the last step (R = 0) nothing is left to wait for,
+    and any deal worth more than no deal is taken (the deadline effect).
+
+    >>> round(hold_out_value(np.array([0.4, 0.2]), np.array([True, True]), np.array([0.5, 1.0]), 0.9, 2), 6)
+    0.162
+    >>> hold_out_value(np.array([0.4, 0.2]), np.array([True, True]), np.array([0.5, 1.0]), 0.9, 0)
+    0.0
+    >>> hold_out_value(np.array([-0.4]), np.array([True]), np.array([1.0]), 0.9, 3)
+    0.0
+    """
+    if remaining <= 0:
+        return 0.0
+    expected = np.where(own_win_set, np.asarray(p_accept, dtype=float) * np.asarray(gain, dtype=float), 0.0)
+    return float(patience) ** remaining * max(float(expected.max(initial=0.0)), 0.0)
+
+
 def classify_agreement(point: FloatArray, classes: Mapping[str, Mapping[str, tuple[float, float]]], dims: Sequence[str]) -> str | None:
     """The first (strongest) agreement class whose box contains ``point``.
 

@@ -145,3 +145,58 @@ def test_a_dated_summit_inside_a_session_goes_on_with_it_in_forcing_mode() -> No
     assert m.summit.held == 1
     assert [e["step"] for e in m.events if e["kind"] == "summit_held"] == [2]
     assert [e["detail"] for e in m.events if e["kind"] == "summit_round"] == ["2", "3"]
+
+
+# ------------------------------------------------------------------ holding out until the session's end
+
+
+def rig_offers(m: DiplomacyModel) -> tuple[int, int, dict[int, float]]:
+    """Alpha gains 0.3 at qa and 0.05 at qb, beta the reverse (-1 elsewhere); win-sets hold everything and perception is
+    perfect. Each leader's best offer is its own point; returns (qa, qb, each side's best expected gain E*)."""
+    from summitry.sim.mechanisms import trust as tr
+
+    G = m.grid.shape[0]
+    qa = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.6) & np.isclose(m.grid[:, 1], 0.3))[0])
+    qb = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.4) & np.isclose(m.grid[:, 1], 0.5))[0])
+    table = {0: np.full(G, -1.0), 1: np.full(G, -1.0)}
+    table[0][qa], table[0][qb] = 0.3, 0.05
+    table[1][qb], table[1][qa] = 0.3, 0.05
+    m.state.win_sets = np.ones((2, G), dtype=bool)
+    m.deal_gain = lambda c, o: table[c].copy()  # type: ignore[method-assign]
+    m.perceived_acceptance = lambda c: np.ones(G)  # type: ignore[method-assign]
+    m.estimated_ratification = lambda c, tau: np.ones(G)  # type: ignore[method-assign]
+    m._recompute_bargaining = lambda: None  # type: ignore[method-assign]
+    tau = max(m.params.sigma_w, 0.02)
+    # E*: the best of p_accept x gain, p_accept = expit(the other's gain / tau): 0.3 x expit(0.05 / tau) at one's own point
+    best = 0.3 * float(tr.expit(0.05 / tau))
+    return qa, qb, {0: best, 1: best}
+
+
+def test_before_the_last_step_a_leader_holds_out_for_its_best_expected_deal_and_takes_it_at_the_end() -> None:
+    m = session(3)
+    qa, qb, best = rig_offers(m)
+    m._hold_summit(5)
+    advance(m, 6)
+    for t, remaining in ((5, 2), (6, 1)):
+        refusals = [e for e in m.events if e["step"] == t and e["kind"] == "offer_rejected"]
+        holds = {
+            e["receiver"]: float(m.state.patience[m.index_of[e["receiver"]]]) ** remaining * best[int(m.side_of[m.index_of[e["receiver"]]])]
+            for e in refusals
+        }
+        # each refuses the other's offer, worth 0.05 to it, against delta^R x E* (about 0.18 at these numbers)
+        assert sorted(e["receiver"] for e in refusals) == ["ada", "bo"]
+        for e in refusals:
+            assert e["detail"].endswith(f"holding out: 0.05 against {holds[e['receiver']]:.2f} expected by the session's end")
+        assert 0.15 < min(holds.values()) < 0.2
+    assert m.agreement is None and m.summit.status == "in_session"
+    advance(m, 7)  # the last step: nothing left to wait for, each takes the other's offer
+    assert m.agreement is not None and m.agreement["week"] == 7
+    assert m.agreement["grid_index"] in (qa, qb)
+
+
+def test_a_one_step_summit_does_not_hold_out() -> None:
+    m = session(1)
+    rig_offers(m)
+    m._hold_summit(5)
+    assert m.agreement is not None and m.agreement["week"] == 5
+    assert not [e for e in m.events if "holding out" in (e["detail"] or "")]
