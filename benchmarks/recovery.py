@@ -45,6 +45,7 @@ import pandas as pd
 import yaml
 
 from summitry.sim.atomic import write_atomically
+from summitry.sim.errors import InputError
 from summitry.sim.experiments.calibration import default_parameters
 from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS, calibrate_smc
 from summitry.sim.run import run_scenario
@@ -213,8 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = out / f"history-{h}.yaml"
         path.write_text(yaml.safe_dump(record, sort_keys=False))
         cal = out / f"cal-{h}"
-        res = calibrate_smc(str(path), cal, priors, **cfg, seed=args.seed * 1000 + h, executor=args.executor,
-                            workers=args.workers, backtest_runs=0, resume=(cal / "smc.json").exists())  # fmt: skip
+        try:
+            res = calibrate_smc(str(path), cal, priors, **cfg, seed=args.seed * 1000 + h, executor=args.executor,
+                                workers=args.workers, backtest_runs=0, resume=(cal / "smc.json").exists())  # fmt: skip
+        except InputError as err:  # e.g. a calibration cut short under an older scenario schema: nothing is deleted
+            print(f"history {h}: {err}\n(move {cal} aside to start that history again)", file=sys.stderr)
+            return 2
         mine = []
         for p, (lo, hi) in priors.items():
             post = res.posterior[p]
