@@ -391,6 +391,21 @@ MUTANTS = [
         "consent = consent * self.estimated_ratification(partner, tau)",
         "perception_error",
     ),
+    # partners who never table an offer of their own; a partner's offer that the summit sides need not take
+    (
+        "partners-never-propose",
+        "sim/engine/summit.py",
+        "partner_offers[pt] = bg.best_offer(self.deal_gain(pt, o), s.win_sets[pt], both, p.theta_acc)",
+        "partner_offers[pt] = None",
+        "tables_its_own_offer",
+    ),
+    (
+        "partner-offer-unchecked",
+        "sim/engine/summit.py",
+        "refusing = {c for c in (a, b) if self._refuses(t, c, q, gains, int(self.leader_of[pt]), hold[c])}",
+        "refusing: set[int] = set()",
+        "tables_its_own_offer",
+    ),
     # a summit of several steps that decides at its first step
     (
         "session-ends-at-once",

@@ -416,7 +416,17 @@ class SummitProcess:
             offers[c] = bg.best_offer(gains[(c, o)], s.win_sets[c], p_accept, p.theta_acc)
             if remaining > 0:
                 hold[c] = bg.hold_out_value(gains[(c, o)], s.win_sets[c], p_accept, float(s.patience[self.leader_of[c]]), remaining)
-        self.summit.offers = dict(offers)
+        # every side at the table tables an offer: a partner proposes the point of its own win-set best for it,
+        # weighing the chance that both summit sides (and the other partners) take it
+        partner_offers: dict[int, int | None] = {}
+        for pt in self.table_partners.tolist():
+            o = int(self.counterpart_side[pt])
+            both = perceived[a] * perceived[b] * tr.expit(gains[(a, b)] / tau) * tr.expit(gains[(b, a)] / tau)
+            others = [q for q in self.table_partners.tolist() if q != pt]
+            for other in others:
+                both = both * self.perceived_acceptance(other)
+            partner_offers[pt] = bg.best_offer(self.deal_gain(pt, o), s.win_sets[pt], both, p.theta_acc)
+        self.summit.offers = {**offers, **partner_offers}
         accepted: list[int] = []
         refused: set[int] = set()
         for c, o in ((a, b), (b, a)):
@@ -428,6 +438,14 @@ class SummitProcess:
             elif self._partners_refuse(t, q, int(self.leader_of[c])):
                 refused.add(o)
             else:
+                accepted.append(q)
+        for pt, q in partner_offers.items():
+            if q is None:
+                continue
+            # both summit sides must take it, and every other partner; each refusal is logged
+            refusing = {c for c in (a, b) if self._refuses(t, c, q, gains, int(self.leader_of[pt]), hold[c])}
+            refused |= refusing  # (another partner's refusal is logged; it is no summit side's rejection)
+            if not refusing and not self._partners_refuse(t, q, int(self.leader_of[pt])):
                 accepted.append(q)
         refused_text: set[int] = set()
         text = self.mediator_text(gains)

@@ -38,11 +38,11 @@ def table() -> Scenario:
     return teaching_with_gamma()
 
 
-def rig(model: DiplomacyModel, offers: dict[int, int], gamma_accepts: np.ndarray) -> None:
-    """Each principal's gain: 0.4 at its own offer, 0.1 at the other's, -1 elsewhere; both principals' win-sets
-    everything, gamma's as given; perception perfect."""
+def rig(model: DiplomacyModel, offers: dict[int, int], gamma_accepts: np.ndarray, gamma_gain: np.ndarray | None = None) -> None:
+    """Each principal's gain: 0.4 at its own offer, 0.1 at the other's, -1 elsewhere; gamma's as given (-1 everywhere,
+    so that it offers nothing, unless given); both principals' win-sets everything, gamma's as given; perception perfect."""
     G = model.grid.shape[0]
-    gains = {}
+    gains = {GAMMA_SIDE: np.full(G, -1.0) if gamma_gain is None else gamma_gain}
     for c, q in offers.items():
         g = np.full(G, -1.0)
         g[q] = 0.4
@@ -149,3 +149,33 @@ def test_the_offers_read_a_partners_consent_through_the_summits_perception_error
     alpha_view = seen[0]  # alpha offers first
     assert alpha_view[q_a] == pytest.approx(float(tr.expit(0.1 / tau)) * 0.25)
     assert alpha_view[q_b] == pytest.approx(float(tr.expit(0.4 / tau)))
+
+
+@pytest.mark.parametrize("alpha_takes", [True, False])
+def test_a_partner_tables_its_own_offer_and_every_side_at_the_table_must_take_it(table: Scenario, alpha_takes: bool) -> None:
+    """Each principal's offer is worth -1 to the other; gamma's offer (its best point, worth 0.4 to it) is worth 0.05
+    to beta and 0.05 (or -0.05) to alpha: it is signed exactly when alpha takes it too."""
+    m = summit_ready(table, mu_min=0.0, p_blame=0.0)
+    G = m.grid.shape[0]
+
+    def at(d: float, r: float) -> int:
+        return int(np.flatnonzero(np.isclose(m.grid[:, 0], d) & np.isclose(m.grid[:, 1], r))[0])
+
+    q_a, q_b, q_g = at(0.8, 0.6), at(0.2, 0.1), at(0.5, 0.35)
+    gains = {c: np.full(G, -1.0) for c in (ALPHA, BETA, GAMMA_SIDE)}
+    gains[ALPHA][q_a], gains[BETA][q_b], gains[GAMMA_SIDE][q_g] = 0.4, 0.4, 0.4
+    gains[ALPHA][q_g] = 0.05 if alpha_takes else -0.05
+    gains[BETA][q_g] = 0.05
+    m.state.win_sets = np.ones((3, G), dtype=bool)
+    m.deal_gain = lambda c, o: gains[c].copy()  # type: ignore[method-assign]
+    m.perceived_acceptance = lambda c: np.ones(G)  # type: ignore[method-assign]
+    m.estimated_ratification = lambda c, tau: np.ones(G)  # type: ignore[method-assign]
+    m._hold_summit(m.week)
+    assert m.summit.offers[GAMMA_SIDE] == q_g
+    from_gus = [e for e in m.events if e["kind"] == "offer_rejected" and e["sender"] == "gus"]
+    if alpha_takes:
+        assert m.agreement is not None and m.agreement["grid_index"] == q_g
+        assert from_gus == []
+    else:
+        assert m.agreement is None
+        assert [e["receiver"] for e in from_gus] == ["ada"]
