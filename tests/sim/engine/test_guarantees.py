@@ -27,6 +27,7 @@ from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.mechanisms import pressure as pr
 from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.scenario.document import Scenario, load_raw
+from tests.sim.engine.test_mediator_text import rig  # the same rigged table: gains by hand, perfect perception
 from tests.strategies import edited, summit_ready
 
 US, DPRK = 0, 1
@@ -183,20 +184,6 @@ def with_budget(budget: float, rounds: int = 2, **params: float) -> DiplomacyMod
         data.setdefault("parameters", {}).update(params)
 
     return summit_ready(edited("hanoi-2019", edit))
-
-
-def rig(m: DiplomacyModel, gains: dict[int, dict[int, float]]) -> None:
-    G = m.grid.shape[0]
-    table = {}
-    for c in (US, DPRK):
-        g = np.full(G, -1.0)
-        for q, v in gains[c].items():
-            g[q] = v
-        table[c] = g
-    m.state.win_sets = np.ones((2, G), dtype=bool)
-    m.deal_gain = lambda c, o: table[c].copy()  # type: ignore[method-assign]
-    m.perceived_acceptance = lambda c: m.state.win_sets[c].astype(float)  # type: ignore[method-assign]
-    m.estimated_ratification = lambda c, tau: np.ones(G)  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize(
