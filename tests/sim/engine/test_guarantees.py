@@ -273,3 +273,26 @@ def test_bad_guarantors_and_budgets_are_refused_with_exit_2(tmp_path: Path, cli,
     assert r.code == 2
     assert fragment in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_enforcement_by_several_guarantors_is_logged_once_each_and_keeps_pressure_in_its_bounds() -> None:
+    """A guarantor of the US alone protects nobody else; one with no enforcement logs nothing and does not stop the
+    next; the DPRK's economic pressure (0.95 before) stops at 1."""
+    sc = guarded(
+        {"id": "idle", "enforcement": 0.0},
+        {"id": "un", "enforcement": 0.5},
+        {"id": "usg", "enforcement": 0.4, "client": "us"},
+    )
+    m = DiplomacyModel(sc, seed=0)
+    assert m.guarantee(DPRK) == pytest.approx(0.5)  # idle's 0 and un's 0.5; usg protects the US only
+    assert m.guarantee(US) == pytest.approx(1 - 0.5 * 0.6)
+    m._sign("interim", point(m, 0.5, 0.35), 10)
+    m.state.economic[DPRK] = 0.95
+    m._deliver([Signal(sender=m.index_of["kim"], kind="srbm_test", receiver=m.index_of["trump"])], 11)
+    enforced = events(m, "guarantor_enforces")
+    pen = m.params.guarantee_penalty
+    assert [(e["sender"], e["detail"], e["source"]) for e in enforced] == [
+        ("un", f"{0.5 * pen:.3f}", "summit"),
+        ("usg", f"{0.4 * pen:.3f}", "summit"),
+    ]
+    assert float(m.state.economic[DPRK]) == 1.0
