@@ -309,8 +309,8 @@ def hold_out_value(gain: FloatArray, own_win_set: BoolArray, p_accept: FloatArra
     """
     if remaining <= 0:
         return 0.0
-    expected = np.where(own_win_set, np.asarray(p_accept, dtype=float) * np.asarray(gain, dtype=float), 0.0)
-    return float(patience) ** remaining * max(float(expected.max(initial=0.0)), 0.0)
+    expected = np.where(own_win_set, p_accept * gain, 0.0)
+    return float(patience) ** remaining * max(float(expected.max()), 0.0)
 
 
 def classify_agreement(point: FloatArray, classes: Mapping[str, Mapping[str, tuple[float, float]]], dims: Sequence[str]) -> str | None:

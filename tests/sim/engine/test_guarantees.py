@@ -296,3 +296,43 @@ def test_enforcement_by_several_guarantors_is_logged_once_each_and_keeps_pressur
         ("usg", f"{0.4 * pen:.3f}", "summit"),
     ]
     assert float(m.state.economic[DPRK]) == 1.0
+
+
+def _short_gains(m: DiplomacyModel, q: int, us: float, dprk: float) -> dict[tuple[int, int], np.ndarray]:
+    G = m.grid.shape[0]
+    gains = {(US, DPRK): np.full(G, -1.0), (DPRK, US): np.full(G, -1.0)}
+    gains[(US, DPRK)][q], gains[(DPRK, US)][q] = us, dprk
+    m.state.win_sets = np.ones((2, G), dtype=bool)
+    return gains
+
+
+def test_payments_share_the_budget_in_side_order_and_add_to_earlier_promises() -> None:
+    # budget 0.06 with 0.01 already promised to the DPRK: 0.05 left. The US (side 0) is paid its 0.03 first; the DPRK
+    # then gets what is left, 0.02, on top of its 0.01
+    m = with_budget(0.06)
+    q = point(m, 0.4, 0.3)
+    gains = _short_gains(m, q, -0.03, -0.03)
+    m.summit.payments = {DPRK: 0.01}
+    m._mediator_pays(7, q, {US, DPRK}, gains)
+    assert m.summit.payments == pytest.approx({US: 0.03, DPRK: 0.03})
+    pays = [(e["receiver"], e["detail"], e["source"]) for e in events(m, "side_payment")]
+    assert pays == [("trump", "0.030", "summit"), ("kim", "0.020", "summit")]
+
+
+def test_no_payment_without_a_text_for_a_gap_of_zero_or_outside_the_win_set_and_one_at_the_trust_floor() -> None:
+    m = with_budget(1.0)
+    q = point(m, 0.4, 0.3)
+    gains = _short_gains(m, q, 0.0, -0.03)
+    m._mediator_pays(7, None, {DPRK}, gains)  # no text: nothing to pay for
+    assert events(m, "side_payment") == []
+    m.state.win_sets[DPRK, q] = False
+    m._mediator_pays(7, q, {US, DPRK}, gains)  # the US's gap is 0; the DPRK would not ratify the text
+    assert events(m, "side_payment") == []
+    m.state.win_sets[US, q] = False
+    m.state.win_sets[DPRK, q] = True
+    # trust exactly at the floor is enough (the floor is met, as at the table); the US, outside, is skipped, not a stop
+    mu = m.trust_matrix()
+    la, lb = int(m.leader_of[US]), int(m.leader_of[DPRK])
+    m.params = m.params.model_copy(update={"mu_min": float(min(mu[la, DPRK], mu[lb, US]))})
+    m._mediator_pays(7, q, {US, DPRK}, gains)
+    assert [(e["receiver"], e["detail"]) for e in events(m, "side_payment")] == [("kim", "0.030")]

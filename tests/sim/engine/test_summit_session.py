@@ -200,3 +200,20 @@ def test_a_one_step_summit_does_not_hold_out() -> None:
     m._hold_summit(5)
     assert m.agreement is not None and m.agreement["week"] == 5
     assert not [e for e in m.events if "holding out" in (e["detail"] or "")]
+
+
+@pytest.mark.parametrize(
+    ("win_set", "remaining", "want"),
+    [
+        ([True, True], 2, 0.9**2 * 0.2),  # the better expected offer: 1.0 x 0.2 against 0.5 x 0.3
+        ([True, False], 2, 0.9**2 * 0.15),  # a point outside its own win-set is not an offer it can make
+        ([False, False], 2, 0.0),
+        ([True, True], 0, 0.0),  # the last step: nothing to wait for
+        ([True, True], -1, 0.0),
+    ],
+)
+def test_the_hold_out_value_by_hand(win_set: list[bool], remaining: int, want: float) -> None:
+    from summitry.sim.mechanisms import bargaining as bg
+
+    got = bg.hold_out_value(np.array([0.3, 0.2]), np.array(win_set), np.array([0.5, 1.0]), 0.9, remaining)
+    assert got == pytest.approx(want, abs=1e-15)
