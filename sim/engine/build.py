@@ -297,7 +297,7 @@ class ModelBuild:
         self.dims = dims
         self.grid = bg.issue_grid(len(dims), sc.grid_points)
         # grid points that are an agreement of some class (what a drafting mediator may table)
-        self.agreement_points = np.array([bg.classify_agreement(q, sc.agreement, self.dims) is not None for q in self.grid], dtype=float)
+        self.agreement_points = bg.agreement_mask(self.grid, sc.agreement, self.dims).astype(float)
         self.gains = np.zeros((C, self.grid.shape[0]))
         self.gives = np.zeros((C, self.grid.shape[0]))
         self.exposure = np.zeros((C, self.grid.shape[0]))

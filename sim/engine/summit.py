@@ -422,9 +422,9 @@ class SummitProcess:
         for pt in self.table_partners.tolist():
             o = int(self.counterpart_side[pt])
             both = perceived[a] * perceived[b] * tr.expit(gains[(a, b)] / tau) * tr.expit(gains[(b, a)] / tau)
-            others = [q for q in self.table_partners.tolist() if q != pt]
-            for other in others:
-                both = both * self.perceived_acceptance(other)
+            for other in self.table_partners.tolist():
+                if other != pt:
+                    both = both * self.perceived_acceptance(other)
             partner_offers[pt] = bg.best_offer(self.deal_gain(pt, o), s.win_sets[pt], both, p.theta_acc)
         self.summit.offers = {**offers, **partner_offers}
         accepted: list[int] = []

@@ -313,6 +313,24 @@ def hold_out_value(gain: FloatArray, own_win_set: BoolArray, p_accept: FloatArra
     return float(patience) ** remaining * max(float(expected.max()), 0.0)
 
 
+def agreement_mask(grid: FloatArray, classes: Mapping[str, Mapping[str, tuple[float, float]]], dims: Sequence[str]) -> BoolArray:
+    """Which grid points are an agreement of some class: :func:`classify_agreement` is not None, for all points at once.
+
+    >>> grid = np.array([[0.2, 0.0], [0.35, 0.5], [0.8, 0.0]])
+    >>> agreement_mask(grid, {"comprehensive": {"d": (0.7, 1)}, "interim": {"d": (0.3, 1), "r": (0.01, 1)}}, ["d", "r"]).tolist()
+    [False, True, True]
+    """
+    index = {d: i for i, d in enumerate(dims)}
+    out = np.zeros(grid.shape[0], dtype=bool)
+    for box in classes.values():
+        inside = np.ones(grid.shape[0], dtype=bool)
+        for d, (lo, hi) in box.items():
+            col = grid[:, index[d]]
+            inside &= (col >= lo - 1e-9) & (col <= hi + 1e-9)
+        out |= inside
+    return out
+
+
 def classify_agreement(point: FloatArray, classes: Mapping[str, Mapping[str, tuple[float, float]]], dims: Sequence[str]) -> str | None:
     """The first (strongest) agreement class whose box contains ``point``.
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from summitry.agents import policy
@@ -523,3 +525,17 @@ def test_valence_of_signal_kinds(teaching: Scenario) -> None:
     # a bare shift of 0 or of +.2 that is not conciliatory is neutral
     assert policy.valence(_kind_with_shift(teaching, 0.0)) == 0.0
     assert policy.valence(_kind_with_shift(teaching, 0.2)) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lo=st.floats(0.0, 1.0),
+    width=st.floats(0.0, 1.0),
+    lo_r=st.floats(0.0, 1.0),
+    points=st.integers(2, 11),
+)
+def test_the_agreement_mask_is_classify_agreement_for_every_point(lo: float, width: float, lo_r: float, points: int) -> None:
+    classes = {"comprehensive": {"d": (lo, min(1.0, lo + width))}, "interim": {"d": (lo / 2, 1.0), "r": (lo_r, 1.0)}}
+    grid = bg.issue_grid(2, points)
+    want = [bg.classify_agreement(q, classes, ["d", "r"]) is not None for q in grid]
+    assert bg.agreement_mask(grid, classes, ["d", "r"]).tolist() == want
