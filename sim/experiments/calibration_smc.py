@@ -37,7 +37,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,9 @@ SMC_DEFAULTS: dict[str, Any] = {
     "pilot": 16,
 }
 """The default budget (singapore-2018, seed 0: 3,363 particles, 13,452 runs over 6 generations; docs/calibration.md)."""
+
+PILOT_REPLICATES = 4
+"""Runs of each pilot draw (at least ``runs_per_particle``): a spread between replicates needs two or more of them."""
 
 PARTICLES_PER_TASK = 4
 """Particles a worker simulates per task (changes the speed only, never the result)."""
@@ -262,6 +265,10 @@ class Simulator:
             path: float(round(float(par[k]))) if is_int else float(par[k])
             for k, path, is_int in zip(self.keys, self.paths, self.integer, strict=True)
         }
+
+    def with_runs(self, runs: int) -> Simulator:
+        """The same simulator with ``runs`` replicates per particle (the pilot's own count)."""
+        return replace(self, runs=runs)
 
     def replicates(self, values: Mapping[str, float], generation: int, index: int) -> list[dict[str, float]]:
         raw = json.loads(self.scenario_json)
@@ -485,6 +492,8 @@ def _populations(history: Any, keys: Sequence[str], paths: Sequence[str], intege
 
 
 def _pilot(sim: Simulator, priors: Mapping[str, tuple[float, float]], draws: int, seed: int, executor: Any) -> list[list[dict[str, float]]]:
+    """The summaries of ``draws`` prior draws, each run ``max(runs_per_particle, PILOT_REPLICATES)`` times."""
+    sim = sim.with_runs(max(sim.runs, PILOT_REPLICATES))
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(STREAM_PILOT,)))
     lows = np.array([lo for lo, _ in priors.values()])
     highs = np.array([hi for _, hi in priors.values()])

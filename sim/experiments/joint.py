@@ -31,7 +31,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +269,14 @@ class JointSimulator:
     labels: tuple[str, ...]
     keys: tuple[str, ...]
     names: tuple[str, ...]
+
+    @property
+    def runs(self) -> int:
+        return self.cases[0].runs
+
+    def with_runs(self, runs: int) -> JointSimulator:
+        """The same simulator with ``runs`` replicates of every case per point (the pilot's own count)."""
+        return replace(self, cases=tuple(c.with_runs(runs) for c in self.cases))
 
     def overrides(self, par: Mapping[str, float]) -> dict[str, float]:
         return {k: float(par[k]) for k in self.keys}
