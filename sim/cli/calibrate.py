@@ -98,12 +98,12 @@ def calibrate_cmd(
         int | None, typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000).", min=1)
     ] = None,
     runs_per_point: Annotated[
-        int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 4).", min=1)
+        int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 1).", min=1)
     ] = None,
     accept: Annotated[
         float | None, typer.Option("--accept", help="rejection: fraction of points kept, the closest to the record (default 0.05).")
     ] = None,
-    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 100).")] = None,
+    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 200).")] = None,
     generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
     quantile: Annotated[
         float | None,
