@@ -152,14 +152,34 @@ def coverage_table(rows: pd.DataFrame) -> pd.DataFrame:
         width=(rows["q95"] - rows["q05"]) / (rows["high"] - rows["low"]),
     )
     g = r.groupby("parameter", sort=True)
-    return pd.DataFrame({"histories": g.size(), "coverage90": g["covered"].mean(), "width_ratio": g["width"].mean()})
+    table = pd.DataFrame(
+        {"histories": g.size(), "covered": g["covered"].sum(), "coverage90": g["covered"].mean(), "width_ratio": g["width"].mean()}
+    )
+    ci = [wilson(int(k), int(n)) for k, n in zip(table["covered"], table["histories"], strict=True)]
+    return table.assign(low=[c[0] for c in ci], high=[c[1] for c in ci])
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson 95% interval of a coverage of k in n (scipy's binomial test).
+
+    >>> [round(v, 3) for v in wilson(13, 20)]
+    [0.433, 0.819]
+    """
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def report(table: pd.DataFrame) -> str:
-    """The printed table and its two closing lines."""
-    lines = [f"{'parameter':<34} {'histories':>9} {'coverage90':>10} {'width_ratio':>11}"]
+    """The printed table (each coverage with its Wilson 95% interval), the pooled coverage, and the two closing lines."""
+    lines = [f"{'parameter':<34} {'histories':>9} {'coverage90':>10} {'95% interval':>14} {'width_ratio':>11}"]
     for p, t in table.iterrows():
-        lines.append(f"{p!s:<34} {int(t['histories']):>9d} {t['coverage90']:>10.2f} {t['width_ratio']:>11.2f}")
+        interval = f"[{t['low']:.2f}, {t['high']:.2f}]"
+        lines.append(f"{p!s:<34} {int(t['histories']):>9d} {t['coverage90']:>10.2f} {interval:>14} {t['width_ratio']:>11.2f}")
+    k, n = int(table["covered"].sum()), int(table["histories"].sum())
+    lo, hi = wilson(k, n)
+    lines.append(f"pooled over parameters: {k} of {n} intervals hold the truth, {k / n:.3f} [{lo:.3f}, {hi:.3f}]")
     lines.append(f"coverage90 {table['coverage90'].min():.3f}")
     lines.append(f"width_ratio {table['width_ratio'].mean():.3f}")
     return "\n".join(lines)

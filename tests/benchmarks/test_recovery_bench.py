@@ -46,7 +46,11 @@ def test_coverage_and_width_by_hand() -> None:
     assert t.loc["x", "coverage90"] == 0.75 and t.loc["y", "coverage90"] == 1.0
     assert t.loc["x", "width_ratio"] == pytest.approx((0.2 + 0.4 + 0.6 + 0.2) / 4)
     assert t.loc["y", "width_ratio"] == pytest.approx(0.75)
+    # each coverage with its Wilson 95% interval: 3 of 4 for x, 2 of 2 for y
+    assert (t.loc["x", "low"], t.loc["x", "high"]) == pytest.approx((0.3006, 0.9544), abs=1e-4)
+    assert (t.loc["y", "low"], t.loc["y", "high"]) == pytest.approx((0.3424, 1.0), abs=1e-4)
     lines = recovery.report(t).splitlines()
+    assert lines[-3] == "pooled over parameters: 5 of 6 intervals hold the truth, 0.833 [0.436, 0.970]"
     assert lines[-2] == "coverage90 0.750"  # the minimum over parameters
     assert lines[-1] == f"width_ratio {(0.35 + 0.75) / 2:.3f}"  # the mean over parameters
 
