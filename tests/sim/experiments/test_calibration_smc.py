@@ -398,6 +398,23 @@ def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(sho
     assert (out / "posterior.parquet").read_bytes() == before
 
 
+def test_by_default_a_particle_is_one_run_and_the_pilot_still_measures_spreads(short_case: str, tmp_path: Path, cli) -> None:
+    """The documented default (docs/calibration.md, "One run per particle"): one run per particle, four per pilot draw."""
+    out = tmp_path / "cal"
+    args = ["calibrate", short_case, "--method", "smc", "--executor", "serial", "--out", str(out), "--population", "4"]
+    r = cli(*args, "--generations", "1", "--pilot", "3", "--backtest-runs", "0", "--ppc-runs", "0", *_priors_args())
+    assert r.code == 0, r.stderr
+    stored = json.loads((out / "smc.json").read_text())
+    assert stored["runs_per_particle"] == 1 and stored["population"] == 4
+    # the trust pattern's score varies between runs at one parameter value: its scale is a measured spread (over
+    # sqrt(1)), not the floor a single pilot run per draw would leave
+    assert stored["scales"]["pattern.trust"] > 0.05
+
+
+def _priors_args() -> list[str]:
+    return [a for path, (lo, hi) in PRIORS.items() for a in ("--parameters", f"{path.removeprefix('parameters.')}={lo}:{hi}")]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
