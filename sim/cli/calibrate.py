@@ -278,6 +278,15 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
     cli.print_table(t)
 
 
+def _runs(n: int) -> str:
+    """A count of runs in words.
+
+    >>> _runs(1), _runs(4)
+    ('1 run', '4 runs')
+    """
+    return f"{n} run{'s' if n != 1 else ''}"
+
+
 def _generation_line(g: Mapping[str, Any]) -> str:
     """One progress line per finished generation.
 
@@ -343,7 +352,7 @@ def calibrate_smc_cmd(
     sc, priors = case_and_priors(scenario, parameters)
     cli.err.print(
         f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, ABC-SMC: up to {cfg['generations']} "
-        f"generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs each ({run_on.where()})",
+        f"generations of {cfg['population']} particles, {_runs(cfg['runs_per_particle'])} each ({run_on.where()})",
         highlight=False,
     )
     try:
@@ -424,7 +433,7 @@ def calibrate_joint_cmd(
     size = (
         f"{cfg['points']} points x {cfg['runs_per_point']} runs per case"
         if method == "rejection"
-        else f"up to {cfg['generations']} generations of {cfg['population']} particles, {cfg['runs_per_particle']} runs per case"
+        else f"up to {cfg['generations']} generations of {cfg['population']} particles, {_runs(cfg['runs_per_particle'])} per case"
     )
     cli.err.print(
         f"calibrate {', '.join(c.name for c in cases)} jointly -> {out}: {len(joint.shared)} shared parameters, "
