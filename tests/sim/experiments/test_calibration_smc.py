@@ -68,8 +68,8 @@ class Case:
 
     @property
     def args(self) -> list[str]:
-        """The same budget as command-line flags."""
-        out = ["--population", str(self.population), "--generations", str(self.generations), "--runs-per-point", "1"]
+        """The same budget as command-line flags (one run per particle: the default, so no flag)."""
+        out = ["--population", str(self.population), "--generations", str(self.generations)]
         out += ["--pilot", "2", "--backtest-runs", "0", "--parameters", "kappa=0.5:5", "--parameters", "lambda_q=1:20", "--ppc-runs", "4"]
         return out
 
@@ -382,6 +382,12 @@ def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(sho
     assert r.code == 0, r.stderr
     assert "ABC-SMC: 8 particles after 2 generations" in r.stdout
     assert "generation 1: tolerance" in r.stderr and "generation 0: tolerance none (the prior)" in r.stderr
+    # by default a particle is one run (docs/calibration.md, "One run per particle"), and the pilot still measures
+    # spreads: the trust pattern's score varies between runs at one parameter value, so its scale is above the floor
+    # (0.05) that one pilot run per draw would leave
+    stored = json.loads((out / "smc.json").read_text())
+    assert stored["runs_per_particle"] == 1 and "1 run each" in r.stderr
+    assert stored["scales"]["pattern.trust"] > 0.05
     cal = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert set(cal["parameters"]) == set(PRIORS) and cal["scenario"] == "teaching-short"
     assert cli("run", short_case, "--params", str(out / "calibrated.yaml"), "-q").code == 0
@@ -396,23 +402,6 @@ def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(sho
     r4 = cli(*args, "--resume")
     assert r4.code == 0, r4.stderr
     assert (out / "posterior.parquet").read_bytes() == before
-
-
-def test_by_default_a_particle_is_one_run_and_the_pilot_still_measures_spreads(short_case: str, tmp_path: Path, cli) -> None:
-    """The documented default (docs/calibration.md, "One run per particle"): one run per particle, four per pilot draw."""
-    out = tmp_path / "cal"
-    args = ["calibrate", short_case, "--method", "smc", "--executor", "serial", "--out", str(out), "--population", "4"]
-    r = cli(*args, "--generations", "1", "--pilot", "3", "--backtest-runs", "0", "--ppc-runs", "0", *_priors_args())
-    assert r.code == 0, r.stderr
-    stored = json.loads((out / "smc.json").read_text())
-    assert stored["runs_per_particle"] == 1 and stored["population"] == 4
-    # the trust pattern's score varies between runs at one parameter value: its scale is a measured spread (over
-    # sqrt(1)), not the floor a single pilot run per draw would leave
-    assert stored["scales"]["pattern.trust"] > 0.05
-
-
-def _priors_args() -> list[str]:
-    return [a for path, (lo, hi) in PRIORS.items() for a in ("--parameters", f"{path.removeprefix('parameters.')}={lo}:{hi}")]
 
 
 @pytest.mark.parametrize(
