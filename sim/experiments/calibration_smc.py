@@ -83,7 +83,7 @@ SMC_DEFAULTS: dict[str, Any] = {
 targets a posterior that is too sharp (docs/calibration.md, "One run per particle")."""
 
 PILOT_REPLICATES = 4
-"""Runs of each pilot draw (at least ``runs_per_particle``): a spread between replicates needs two or more of them."""
+"""Runs of each pilot draw, or ``runs_per_particle`` when that is more: a spread between replicates needs two or more."""
 
 PARTICLES_PER_TASK = 4
 """Particles a worker simulates per task (changes the speed only, never the result)."""
