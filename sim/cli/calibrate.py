@@ -262,8 +262,8 @@ def calibrate_rejection_cmd(
 def print_posterior(summary: Mapping[str, Any]) -> None:
     t = Table(
         title=summary.get("title")
-        or f"Rejection ABC: {summary['accepted']} of {summary['points']} points accepted "
-        f"(distance <= {summary['epsilon']:.3f}; {summary['runs_per_point']} runs per point)"
+        or f"Rejection ABC: the closest {summary['accepted_runs']} of {summary['runs']} runs (distance <= {summary['epsilon']:.3f}), "
+        f"at {summary['accepted']} of {summary['points']} points ({summary['runs_per_point']} runs per point)"
     )
     for col in ("parameter", "prior", "posterior median", "5-95%", "5-95% / prior"):
         t.add_column(col, justify="right" if col != "parameter" else "left")
@@ -459,8 +459,13 @@ def calibrate_joint_cmd(
         again = cli.resume_command("calibrate", *scenarios, out=out, method=method, **mine, parameters=parameters, **run_on.options())
         interrupted("finished work is kept", again)
     s = res.summary
+    kept = (
+        f"the closest {s['accepted_runs']} of {s['runs']} runs, at {s['accepted']} of {s['points']} points"
+        if method == "rejection"
+        else f"{s['accepted']} of {s['points']} points kept"
+    )
     title = (
-        f"Joint {method} calibration of {', '.join(s['scenario'])}: {s['accepted']} of {s['points']} points kept "
+        f"Joint {method} calibration of {', '.join(s['scenario'])}: {kept} "
         f"(summed distance <= {s['epsilon']:.3g}; shared parameters once, CASE:PATH per case)"
     )
     print_posterior({**s, "title": title})

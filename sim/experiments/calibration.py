@@ -1,8 +1,9 @@
 """Calibration by rejection ABC over a sweep: which parameter points reproduce a scenario's history best.
 
-The distance of a parameter point is ``1 - weighted pattern score`` (the
-backtest's, :mod:`summitry.sim.experiments.backtest`) averaged over its replicates; the best
-``accept`` fraction of points is the posterior sample. Its directory holds
+Every run is an ABC draw whose distance is ``1 - weighted pattern score``
+(the backtest's, :mod:`summitry.sim.experiments.backtest`); the runs within the
+``accept`` quantile of the distances are accepted, and a parameter point
+weighs by the share of its runs accepted. Its directory holds
 the sweep store, ``calibrated.yaml``, ``posterior.parquet``,
 ``calibration.json``, ``posterior.html`` and an example run.
 """
@@ -101,41 +102,58 @@ def split_range_item(item: str) -> tuple[str, float, float] | str:
     return path.strip(), lo, hi
 
 
-def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rejection ABC on a sweep's rows: (every point with its distance, the accepted points).
+def abc_reject(runs: pd.DataFrame, paths: Sequence[str], accept: float) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Rejection ABC on a sweep's rows: (every point with its summary, the accepted points with their weights, ε).
 
-    A point's distance is ``1 - mean weighted pattern score`` over its
-    successful replicates; the ``accept`` fraction of points with the
-    smallest distances (at least one; ties broken by point number) is kept.
+    Every successful run is one ABC draw, its distance ``1 - weighted pattern
+    score``. The closest ``accept`` fraction of the runs is accepted (at least
+    one): ε is the largest accepted distance. Runs closer than ε are accepted
+    whole; when several runs lie exactly at ε (pattern scores are often
+    discrete), each of them counts with the same fraction, the expectation of
+    breaking the tie at random, so the order of the rows never matters. A
+    point's weight is its accepted runs over its runs (an estimate of the ABC
+    likelihood there), normalised over the points.
+
+    A point's runs are not averaged before the comparison: the record is one
+    history, and a mean of many runs is far less noisy than one, so accepting
+    points by their mean fit keeps where the expected fit is best, a range
+    much narrower than the posterior.
+
+    ``distance`` per point is 1 - its mean score (for display and ordering);
+    ``accepted_runs`` is its (possibly fractional) count of accepted runs.
     """
     ok = runs[(runs["status"] == "ok") & runs["metric.pattern_score"].notna()]
     if ok.empty:
         raise RunDirError("the calibration sweep has no successful runs to score")
     pcols = [f"param.{p}" for p in paths]
     pat = [c for c in ok.columns if c.startswith("metric.pattern.")]
+    run_distance = 1.0 - ok["metric.pattern_score"].to_numpy(dtype=float)
+    n_accept = max(1, round(accept * len(run_distance)))
+    epsilon = float(np.sort(run_distance, kind="stable")[n_accept - 1])
+    closer = run_distance < epsilon
+    tied = run_distance == epsilon
+    share_of_tie = (n_accept - int(closer.sum())) / int(tied.sum())
+    credit = pd.Series(np.where(closer, 1.0, np.where(tied, share_of_tie, 0.0)), index=ok.index)
     g = ok.groupby("point", sort=True)
     points = g[pcols].first()
     points["score"] = g["metric.pattern_score"].mean()
     points["score_sd"] = g["metric.pattern_score"].std(ddof=1)
     points["replicates"] = g.size()
+    points["accepted_runs"] = credit.groupby(ok["point"]).sum()
     for c in pat:
         points[c.removeprefix("metric.")] = g[c].mean()
     points["distance"] = 1.0 - points["score"]
+    share = points["accepted_runs"] / points["replicates"]
+    points["weight"] = share / share.sum()
     points = points.reset_index().sort_values(["distance", "point"], kind="stable").reset_index(drop=True)
     points["rank"] = np.arange(1, len(points) + 1)
-    n_accept = max(1, round(accept * len(points)))
-    accepted = points.head(n_accept).copy()
-    return points, accepted
+    accepted = points[points["accepted_runs"] > 0].copy()
+    return points, accepted, epsilon
 
 
 def posterior_summary(accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]], integer: Mapping[str, bool]) -> dict[str, Any]:
-    """Prior range against the accepted points' median, 5-95% range, min-max and narrowing, per parameter."""
-    return {
-        path: marginal_summary(
-            accepted[f"param.{path}"].to_numpy(dtype=float), lambda v, q: float(np.quantile(v, q)), prior, integer.get(path, False)
-        )
-        for path, prior in priors.items()
-    }
+    """Prior range against the accepted points' weighted median, 5-95% range, min-max and narrowing, per parameter."""
+    return weighted_summary(accepted, priors, integer)
 
 
 def marginal_summary(
@@ -219,7 +237,7 @@ def write_params_file(
 
 
 def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> Any:
-    """Marginal histograms (prior sample and accepted points) on the diagonal, pairwise scatter below it."""
+    """Marginal histograms (prior sample and accepted points, by weight) on the diagonal, pairwise scatter below it."""
     import plotly.graph_objects as go  # heavy (plotly): only when a calibration draws its posterior
     from plotly.subplots import make_subplots  # heavy (plotly): as above
 
@@ -247,6 +265,9 @@ def posterior_figure(points: pd.DataFrame, accepted: pd.DataFrame, priors: Mappi
         fig.add_trace(
             go.Histogram(
                 x=accepted[f"param.{pi}"],
+                # each accepted point (or particle) counts with its weight
+                y=accepted["weight"] if "weight" in accepted else None,
+                histfunc="sum",
                 xbins=xb,
                 histnorm="probability density",
                 marker_color="#1f77b4",
@@ -407,7 +428,7 @@ def calibrate(
         if summary.done < summary.total:
             raise RunDirError(f"{out}: the sweep stored {summary.done} of {summary.total} runs; continue with --resume")
         runs = load_runs(out)
-        all_points, accepted = abc_reject(runs, list(priors), accept)
+        all_points, accepted, epsilon = abc_reject(runs, list(priors), accept)
         post = posterior_summary(accepted, priors, integer)
         calibrated = medians(post, integer)
         before, after = backtest_before_after(scenario, scenario_arg, calibrated, backtest_runs, seed, ex, progress)
@@ -420,7 +441,8 @@ def calibrate(
         Path(scenario_arg).stem,
         calibrated,
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
-        f"{len(accepted)} of {len(all_points)} points accepted ({how}).",
+        f"the closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs, "
+        f"at {len(accepted)} of {len(all_points)} points ({how}).",
         provenance_block("rejection", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
@@ -434,12 +456,14 @@ def calibrate(
         "seed": seed,
         "accept": accept,
         "accepted": len(accepted),
-        "epsilon": float(accepted["distance"].max()),
-        "distance": "1 - weighted pattern score, averaged over a point's replicates",
+        "accepted_runs": round(accepted["accepted_runs"].sum()),
+        "runs": int(all_points["replicates"].sum()),
+        "epsilon": epsilon,
+        "distance": "1 - weighted pattern score of one run; a point weighs by the share of its runs accepted",
         "score_of_points": {
             "best": float(all_points["score"].max()),
             "median": float(all_points["score"].median()),
-            "accepted_mean": float(accepted["score"].mean()),
+            "accepted_mean": float(np.average(accepted["score"], weights=accepted["weight"])),
         },
         "parameters": post,
         "calibrated": calibrated,
@@ -451,7 +475,7 @@ def calibrate(
     text = json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"
     write_atomically(out / "calibration.json", lambda p: Path(p).write_text(text))
     _write_posterior_page(
-        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", ppc
+        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", epsilon, ppc
     )
     if after is not None:
         after.save(out / "backtest-after", example=True)
@@ -510,15 +534,18 @@ def _write_posterior_page(
     post: Mapping[str, Any],
     calibrated: Mapping[str, float],
     how: str,
+    epsilon: float,
     extra: str = "",
 ) -> None:
     """posterior.html: every point tried against the accepted ones, and the posterior table."""
     fig = posterior_figure(all_points, accepted, priors)
     rows = posterior_rows(post, calibrated)
     note = (
-        f"{len(accepted)} of {len(all_points)} parameter points accepted ({how}): "
-        f"distance = 1 - weighted pattern score, at most {float(accepted['distance'].max()):.3f}. Grey: every point tried (the uniform prior); "
-        "blue and coloured: the accepted points. Range ratio: the accepted points' 5-95% range over the prior's (1 = nothing learnt)."
+        f"The closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs were accepted, "
+        f"at {len(accepted)} of {len(all_points)} parameter points ({how}): "
+        f"a run's distance is 1 - its weighted pattern score, accepted at most {epsilon:.3f}; a point weighs by the share of its runs accepted. "
+        "Grey: every point tried (the uniform prior); blue and coloured: the accepted points. "
+        "Range ratio: the weighted 5-95% range of the accepted points over the prior's (1 = nothing learnt)."
     )
     write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name}", rows, note, extra)
 

@@ -9,7 +9,9 @@ that has it; a shared path must exist in every case.
 A joint point is run on every case with the same replicate seeds, each case's
 summaries scaled as in its own calibration, and its distance is the **sum of
 the cases' distances**: ``1 - weighted pattern score`` per case for the
-rejection method (:func:`rejection_distance`), the scaled distance of
+rejection method (:func:`rejection_distance`; replicate r of every case
+makes one joint run, each run is a draw, and a point weighs by the share of
+its runs within the tolerance), the scaled distance of
 :mod:`summitry.sim.experiments.calibration_smc` per case for ABC-SMC (its
 :func:`~sim.experiments.calibration_smc.grouped_distance`).
 
@@ -333,6 +335,9 @@ def _settings(method: str, cases: Sequence[Case], joint: JointParameters, cfg: M
         "paths": joint.paths,
         "seed": seed,
         **cfg,
+        # rejection: each run is a draw (the parts hold every run's distance); directories of the former
+        # per-point acceptance, whose parts hold means only, are refused on --resume
+        **({"acceptance": "each run"} if method == "rejection" else {}),
     }
 
 
@@ -357,14 +362,17 @@ class PointTask:
 
 
 def run_points(task: PointTask) -> tuple[int, list[dict[str, Any]]]:
-    """Run each point of the task on every case (in any process): its mean summaries and each case's mean score."""
+    """Run each point of the task on every case (in any process): its mean summaries, each case's mean score and each run's joint distance."""
     sim = task.simulator
     extra = [f"{label}/score" for label in sim.labels]
     rows = []
     for i, values in task.points:
         par = dict(zip(sim.keys, values, strict=True))
-        means = particle_summaries(sim.replicates(par, 0, i), [*sim.names, *extra])
-        rows.append({"point": i, **{f"param.{k}": v for k, v in zip(sim.keys, values, strict=True)}, **means})
+        reps = sim.replicates(par, 0, i)
+        means = particle_summaries(reps, [*sim.names, *extra])
+        # replicate r of every case is one joint run: its distance sums the cases' distances
+        dist = [sum(1.0 - float(rep[f"{label}/score"]) for label in sim.labels) for rep in reps]
+        rows.append({"point": i, **{f"param.{k}": v for k, v in zip(sim.keys, values, strict=True)}, **means, "run_distances": dist})
     return task.batch, rows
 
 
@@ -481,16 +489,25 @@ def calibrate_joint(
         if method == "rejection":
             table = rejection_stage(sim, out, joint.priors, _settings(method, cases, joint, cfg, seed), cfg, seed, ex, resume, progress)
             table["score"] = table[[f"{label}/score" for label in labels]].mean(axis=1)
-            # abc_reject ranks by 1 - its score column: given 1 - the joint distance, it ranks by the joint distance
-            runs = table.assign(status="ok", **{"metric.pattern_score": 1.0 - rejection_distance(table, labels)})
-            all_points, accepted = abc_reject(runs, list(joint.priors), float(cfg["accept"]))
+            # one row per joint run; abc_reject's distance is 1 - its score column, so it is given 1 - the joint distance
+            pcols = [f"param.{p}" for p in joint.priors]
+            runs = table[["point", *pcols, "run_distances"]].explode("run_distances", ignore_index=True)
+            runs = runs.assign(status="ok", **{"metric.pattern_score": 1.0 - runs["run_distances"].astype(float)})
+            all_points, accepted, epsilon = abc_reject(runs.drop(columns="run_distances"), list(joint.priors), float(cfg["accept"]))
             scores = table.set_index("point")[[*(f"{label}/score" for label in labels), "score"]]
             all_points = all_points.drop(columns=["score", "score_sd"]).join(scores, on="point")
+            # the mean of a point's run distances, which ordered the points, is the distance of its mean scores
             all_points["distance"] = rejection_distance(all_points, labels)
-            accepted = all_points.head(len(accepted)).copy()
+            accepted = all_points[all_points["accepted_runs"] > 0].copy()
             post = posterior_summary(accepted, joint.priors, joint.integer)
             first = all_points
-            extra: dict[str, Any] = {"accepted": len(accepted), "points": len(all_points), "epsilon": float(accepted["distance"].max())}
+            extra: dict[str, Any] = {
+                "accepted": len(accepted),
+                "accepted_runs": round(accepted["accepted_runs"].sum()),
+                "runs": int(all_points["replicates"].sum()),
+                "points": len(all_points),
+                "epsilon": epsilon,
+            }
         else:
             problem = SMCProblem(
                 sim,
@@ -544,8 +561,14 @@ def calibrate_joint(
     )
     fig = posterior_figure(first, accepted, joint.priors)
     note = (
-        f"Joint calibration of {', '.join(labels)} ({method}): {summary['accepted']} of {summary['points']} points kept; "
-        "the distance is the sum of the cases' distances. Shared parameters are fitted once; CASE:PATH ones for that case alone."
+        f"Joint calibration of {', '.join(labels)} ({method}): "
+        + (
+            f"the closest {summary['accepted_runs']} of {summary['runs']} joint runs, at {summary['accepted']} of {summary['points']} points "
+            "(a point weighs by the share of its runs accepted); "
+            if method == "rejection"
+            else f"{summary['accepted']} of {summary['points']} points kept; "
+        )
+        + "the distance is the sum of the cases' distances. Shared parameters are fitted once; CASE:PATH ones for that case alone."
     )
     write_posterior_html(out / "posterior.html", fig, f"Joint calibration of {', '.join(labels)}", posterior_rows(post, calibrated), note)
     return JointResult(out, calibrated, post, first, accepted, summary, joint)

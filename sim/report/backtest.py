@@ -125,7 +125,19 @@ def _calibration_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
     sc = _scenario_for(str(cal["scenario"]), scenario, stored if stored is not None else result)
     section = _from_backtest_summary("calibration", cal, after, sc, result)
     section["calibration"] = {
-        k: cal.get(k) for k in ("parameters", "calibrated", "points", "runs_per_point", "accept", "accepted", "epsilon", "design")
+        k: cal.get(k)
+        for k in (
+            "parameters",
+            "calibrated",
+            "points",
+            "runs_per_point",
+            "accept",
+            "accepted",
+            "accepted_runs",
+            "runs",
+            "epsilon",
+            "design",
+        )
     }
     section["calibration"]["before"] = {
         "patterns": (cal.get("before") or {}).get("patterns"),

@@ -25,13 +25,14 @@ from summitry.sim.analysis.patterns import (
     timing_score,
     weighted_score,
 )
+from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.experiments.backtest import (
     backtest,
     paired_skill,
     pattern_problems,
     signal_frequencies,
 )
-from summitry.sim.experiments.calibration import abc_reject, calibrate
+from summitry.sim.experiments.calibration import abc_reject, calibrate, posterior_summary, weighted_quantile
 from summitry.sim.report.backtest import backtest_section
 from summitry.sim.scenario.document import load_scenario
 from summitry.sim.scenario.pattern_fields import Pattern
@@ -421,28 +422,29 @@ def write_record_scenario(tmp_path: Path) -> Path:
 def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
     """Calibrate the two parameters that move the teaching case most (checked first: the QRE
     rationality lambda_q turns escalation into stalemate across its range; kappa speeds up summits)
-    against a record made at known values: the known values must lie in the accepted region, and
-    the accepted region must be narrower than the prior on lambda_q."""
+    against a record made at known values: the known values must lie in the weighted 5-95% range of
+    the posterior, and the record (three event weeks) must narrow lambda_q but hardly kappa."""
     path = write_record_scenario(tmp_path)
     out = tmp_path / "cal"
     res = calibrate(str(path), out, PRIORS, points=60, runs_per_point=6, accept=0.2, seed=1, executor="serial", backtest_runs=0)
     acc = res.accepted
-    assert len(acc) == 12
+    assert acc["accepted_runs"].sum() == pytest.approx(0.2 * 360) and acc["weight"].sum() == pytest.approx(1.0)
     for p, known in KNOWN.items():
-        assert acc[f"param.{p}"].min() <= known <= acc[f"param.{p}"].max(), p
-    lam = res.posterior["parameters.lambda_q"]
-    assert lam["range_ratio"] < 0.7  # 5-95% of the accepted points vs the prior's
-    assert acc["param.parameters.lambda_q"].std() < 0.75 * res.points["param.parameters.lambda_q"].std()
+        assert res.posterior[p]["q05"] <= known <= res.posterior[p]["q95"], p
+    lam, kappa = res.posterior["parameters.lambda_q"], res.posterior["parameters.kappa"]
+    # one history of three event weeks: lambda_q's middle half narrows to about half the prior's, kappa's hardly
+    assert lam["iqr_ratio"] < 0.7 and lam["range_ratio"] < 0.9
+    assert kappa["iqr_ratio"] > lam["iqr_ratio"] + 0.2
     assert abs(lam["median"] - KNOWN["parameters.lambda_q"]) < 0.25 * (20 - 1)
-    assert acc["score"].min() >= res.points["score"].median()  # the accepted points fit better than most
+    assert np.average(acc["score"], weights=acc["weight"]) > res.points["score"].median()  # the accepted points fit better than most
     # the outputs
     cal = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert cal["scenario"] == "teaching-record"
     assert set(cal["parameters"]) == set(PRIORS)
     for p, v in cal["parameters"].items():
-        assert v == pytest.approx(float(np.median(acc[f"param.{p}"])), rel=1e-3)
+        assert v == pytest.approx(weighted_quantile(acc[f"param.{p}"], acc["weight"], 0.5), rel=1e-3)
     posterior = pd.read_parquet(out / "posterior.parquet")
-    assert len(posterior) == 12 and {"param.parameters.lambda_q", "distance", "score"} <= set(posterior.columns)
+    assert len(posterior) == len(acc) and {"param.parameters.lambda_q", "distance", "score", "weight"} <= set(posterior.columns)
     summary = json.loads((out / "calibration.json").read_text())
     assert summary["parameters"]["parameters.kappa"]["prior"] == [0.5, 5.0]
     html = (out / "posterior.html").read_text()
@@ -455,7 +457,6 @@ def test_parameter_recovery_on_a_synthetic_record(tmp_path: Path, cli) -> None:
 
 
 def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> None:
-    from summitry.sim.analysis.sweeps import load_runs
     from summitry.sim.experiments.executors import SerialExecutor
     from summitry.sim.experiments.spec import SweepSpec, resolve_spec
     from summitry.sim.experiments.sweep import run_sweep
@@ -493,7 +494,7 @@ def test_sweep_rows_carry_pattern_scores_equal_to_score_run(tmp_path: Path) -> N
     assert section["patterns"][0]["model"]["runs"] == 4
 
 
-def test_abc_keeps_the_best_fraction_of_points() -> None:
+def test_abc_accepts_runs_within_the_tolerance_and_weighs_points_by_their_share() -> None:
     rows = []
     for point, score in enumerate([0.1, 0.9, 0.5, 0.7, 0.3]):
         for rep in range(2):
@@ -507,10 +508,57 @@ def test_abc_keeps_the_best_fraction_of_points() -> None:
                 }
             )
     rows.append({"point": 0, "status": "failed", "param.x": 0.0, "metric.pattern_score": math.nan, "metric.pattern.a": math.nan})
-    points, accepted = abc_reject(pd.DataFrame(rows), ["x"], accept=0.4)
+    # the ten runs' distances: point 1 0.15, 0.05; point 3 0.35, 0.25; point 2 0.55, 0.45; point 4 0.75, 0.65; point 0 0.95, 0.85
+    points, accepted, eps = abc_reject(pd.DataFrame(rows), ["x"], accept=0.3)
+    assert eps == pytest.approx(0.25)  # the third-smallest of ten
     assert list(accepted["point"]) == [1, 3]
-    assert accepted["distance"].tolist() == pytest.approx([0.1, 0.3])
-    assert list(points["replicates"]) == [2] * 5
+    assert list(accepted["accepted_runs"]) == [2, 1]
+    assert accepted["weight"].tolist() == pytest.approx([2 / 3, 1 / 3])  # shares 1 and 1/2, normalised
+    assert accepted["distance"].tolist() == pytest.approx([0.1, 0.3])  # 1 - the mean score, for display
+    assert list(points["point"]) == [1, 3, 2, 4, 0] and list(points["replicates"]) == [2] * 5  # the failed run does not count
+    # runs tied at the tolerance share what is left of the accepted fraction, whatever the order of the rows:
+    # accept 0.3 of ten runs is three; one run is closer (0.1), four are tied at 0.2 and share the other two
+    tie = pd.DataFrame(rows).assign(**{"metric.pattern_score": [0.9, 0.8, 0.8, 0.5, 0.8, 0.8, 0.5, 0.5, 0.5, 0.5, math.nan]})
+    _, acc, eps = abc_reject(tie, ["x"], accept=0.3)
+    assert eps == pytest.approx(0.2)
+    assert dict(zip(acc["point"], acc["accepted_runs"], strict=True)) == pytest.approx({0: 1.5, 1: 0.5, 2: 1.0})
+    assert dict(zip(acc["point"], acc["weight"], strict=True)) == pytest.approx({0: 0.5, 1: 1 / 6, 2: 1 / 3})
+    shuffled = tie.iloc[::-1]
+    _, acc2, _ = abc_reject(shuffled, ["x"], accept=0.3)
+    assert dict(zip(acc2["point"], acc2["weight"], strict=True)) == pytest.approx({0: 0.5, 1: 1 / 6, 2: 1 / 3})
+
+
+def test_rejection_abc_gives_the_posterior_of_one_history() -> None:
+    """Each run is a draw: the accepted points' weighted interval is the posterior's, not where the mean fit is best.
+
+    A normal mean (y ~ N(theta, 1), prior uniform on [-5, 5]) through abc_reject itself, 20 runs at each of 1,000
+    points as in a calibration sweep: the posterior given one observation is N(y_obs, 1), whose 90% interval is
+    3.29 wide and holds the truth 90% of the time. Ranking points by their runs' mean fit instead keeps a band
+    around y_obs far narrower than that (it fails both assertions).
+    """
+    rng = np.random.default_rng(11)
+    n_points, reps, truths = 1000, 20, 150
+    hits, widths = 0, []
+    for _ in range(truths):
+        truth = rng.uniform(-2.5, 2.5)  # away from the prior's edges, where the flat prior's interval is N(y_obs, 1)'s
+        y_obs = truth + rng.normal()
+        theta = rng.uniform(-5, 5, n_points)
+        y = theta[:, None] + rng.normal(size=(n_points, reps))
+        runs = pd.DataFrame(
+            {
+                "point": np.repeat(np.arange(n_points), reps),
+                "status": "ok",
+                "param.x": np.repeat(theta, reps),
+                "metric.pattern_score": 1.0 - np.abs(y - y_obs).ravel() / 20.0,
+            }
+        )
+        _, accepted, _ = abc_reject(runs, ["x"], accept=0.015)
+        post = posterior_summary(accepted, {"x": (-5.0, 5.0)}, {"x": False})["x"]
+        hits += int(post["q05"] <= truth <= post["q95"])
+        widths.append(post["q95"] - post["q05"])
+    assert float(np.mean(widths)) == pytest.approx(2 * 1.6449, rel=0.12)
+    # binomial standard error of a coverage over 150 truths: about 0.025 at 0.9
+    assert hits / truths == pytest.approx(0.9, abs=0.075)
 
 
 # -------------------------------------------------------------- commands
@@ -586,7 +634,13 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
     args += ["--parameters", "kappa=0.5:5", "--parameters", "trump.traits.impulsiveness=0:1", "--accept", "0.5", "--backtest-runs", "4"]
     r = cli(*args, "--ppc-runs", "3")
     assert r.code == 0, r.stderr
-    assert "Rejection ABC: 3 of 6 points accepted" in r.stdout
+    saved = json.loads((out / "calibration.json").read_text())
+    # 12 runs, accept 0.5: the six closest runs are accepted, and the sixth-smallest run distance is the tolerance
+    d = np.sort(1.0 - load_runs(out)["metric.pattern_score"].to_numpy(dtype=float))
+    assert saved["epsilon"] == pytest.approx(d[5]) and (saved["accepted_runs"], saved["runs"]) == (6, 12)
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert post["weight"].sum() == pytest.approx(1.0) and post["accepted_runs"].sum() == pytest.approx(6.0)
+    assert f"Rejection ABC: the closest 6 of 12 runs (distance <= {saved['epsilon']:.3f}), at {saved['accepted']} of 6 points" in r.stdout
     assert "Backtest before calibration" in r.stdout and "Backtest after calibration" in r.stdout
     for name in ("calibrated.yaml", "posterior.parquet", "calibration.json", "posterior.html", "sweep.json", "predictive.json"):
         assert (out / name).exists(), name
@@ -597,7 +651,6 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
     assert cli("backtest", "singapore-2018", "--params", str(out / "calibrated.yaml"), "--runs", "4", "--workers", "1").code == 0
     section = backtest_section(out)
     assert section["kind"] == "calibration" and section["calibration"]["calibrated"] == cal["parameters"]
-    saved = json.loads((out / "calibration.json").read_text())
     assert section["calibration"]["before"]["overall"] == saved["before"]["overall"]
     assert cli(*args).code == 2  # already holds a sweep
     again = cli(*args, "--resume")

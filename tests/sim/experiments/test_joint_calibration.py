@@ -189,7 +189,7 @@ def test_same_seed_same_joint_posterior_on_any_executor_and_params_files_every_c
 ) -> None:
     kw: dict[str, Any] = {
         "parameters": ["kappa=0.5:5", "ada.traits.impulsiveness=0:1"],
-        "settings": {"points": 8, "runs_per_point": 1, "accept": 0.25},
+        "settings": {"points": 8, "runs_per_point": 2, "accept": 0.25},
     }
     serial = calibrate_joint([cases["a"], cases["b"]], tmp_path / "serial", seed=4, executor="serial", **kw)
     calibrate_joint([cases["a"], cases["b"]], tmp_path / "local", seed=4, executor="local", workers=2, **kw)
@@ -197,10 +197,18 @@ def test_same_seed_same_joint_posterior_on_any_executor_and_params_files_every_c
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     other = calibrate_joint([cases["a"], cases["b"]], tmp_path / "other", seed=5, executor="serial", **kw)
     assert not np.array_equal(other.points["param.parameters.kappa"], serial.points["param.parameters.kappa"])
-    # 8 points, the best 2 kept by the summed distance; each point's distance is the sum of its cases' 1 - score
-    assert len(serial.points) == 8 and len(serial.accepted) == 2
+    # 8 points x 2 joint runs, the closest quarter of the 16 runs accepted: each run's distance sums its cases' 1 - score,
+    # and a point's distance (for ordering) is the mean of its runs', the sum of its cases' 1 - mean score
+    assert len(serial.points) == 8 and serial.accepted["accepted_runs"].sum() == pytest.approx(4.0)
+    assert serial.accepted["weight"].sum() == pytest.approx(1.0)
+    assert np.allclose(serial.accepted["weight"], serial.accepted["accepted_runs"] / 4.0)  # two runs at every point
     assert serial.points["distance"].is_monotonic_increasing
     assert np.allclose(serial.points["distance"], 2 - serial.points["short-a/score"] - serial.points["short-b/score"])
+    parts = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "serial" / "points").glob("part-*.parquet"))])
+    runs = np.sort(np.concatenate(parts["run_distances"].to_numpy()))
+    assert runs.size == 16 and serial.summary["epsilon"] == pytest.approx(runs[3])
+    by_point = parts.set_index("point")["run_distances"].map(np.mean)
+    assert np.allclose(serial.points.set_index("point")["distance"].sort_index(), by_point.sort_index())
     shared = yaml.safe_load((tmp_path / "serial" / "calibrated.yaml").read_text())
     assert "scenario" not in shared and set(shared["parameters"]) == {"parameters.kappa"}
     own = yaml.safe_load((tmp_path / "serial" / "calibrated-short-b.yaml").read_text())
