@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,6 +104,16 @@ def _ci(d: Mapping[str, Any]) -> Text:
 
 
 def _gain(d: Mapping[str, Any]) -> Text:
+    """A paired gain with its interval; a conditional pattern may apply to too few seeds in both arms for one.
+
+    >>> [str(_gain(g)) for g in ({"value": 0.1, "low": 0.02, "high": 0.18, "runs": 40},
+    ...  {"value": 1.0, "low": math.nan, "high": math.nan, "runs": 1}, {"value": math.nan, "low": math.nan, "high": math.nan, "runs": 0})]
+    ['+0.100 [+0.020, +0.180]', '+1.000 (1 paired seed: no interval)', '- (no seed where it applies in both arms)']
+    """
+    if d.get("runs", 2) == 0 or math.isnan(d["value"]):
+        return Text("- (no seed where it applies in both arms)")
+    if math.isnan(d["low"]):
+        return Text(f"{d['value']:+.3f} ({d['runs']} paired seed{'s' if d['runs'] != 1 else ''}: no interval)")
     style = "green" if d["low"] > 0 else ("red" if d["high"] < 0 else "")
     return Text(f"{d['value']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]", style=style)
 
