@@ -101,7 +101,11 @@ def calibrate_cmd(
         int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 1).", min=1)
     ] = None,
     accept: Annotated[
-        float | None, typer.Option("--accept", help="rejection: fraction of points kept, the closest to the record (default 0.05).")
+        float | None,
+        typer.Option(
+            "--accept",
+            help="rejection: fraction of runs accepted, the closest to the record (default 0.05); a point weighs by its share of them.",
+        ),
     ] = None,
     population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 200).")] = None,
     generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
