@@ -91,8 +91,11 @@ def calibrate_cmd(
         "calibration/latest"
     ),
     method: Annotated[
-        str, typer.Option("--method", help="rejection (ABC over a sweep) or smc (sequential Monte Carlo ABC, adaptive tolerances).")
-    ] = "rejection",
+        str,
+        typer.Option(
+            "--method", help="smc (sequential Monte Carlo ABC, adaptive tolerances; the default) or rejection (ABC over a sweep)."
+        ),
+    ] = "smc",
     design: Annotated[str | None, typer.Option("--design", help="rejection: lhs (Latin hypercube, the default) or grid.")] = None,
     points: Annotated[
         int | None, typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000).", min=1)
@@ -160,7 +163,8 @@ def calibrate_cmd(
         raise InputError(f"--method {method}: must be rejection or smc")
     wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
     if wrong:
-        raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+        other = "smc" if method == "rejection" else "rejection"
+        raise InputError(f"{wrong[0]}: applies to --method {other} only, not --method {method}; add --method {other} to use it")
     run_on = Execution(executor, workers, address, security, (tls_ca_file, tls_cert, tls_key), resume, seed)
     if len(scenarios) > 1:
         if ppc_runs is not None:
@@ -253,7 +257,7 @@ def calibrate_rejection_cmd(
                 **run_on.arguments(),
             )
     except KeyboardInterrupt:
-        mine = {"out": out, "design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
+        mine = {"out": out, "method": "rejection", "design": design, "points": points, "runs_per_point": runs_per_point, "accept": accept}
         again = cli.resume_command(
             "calibrate", scenario, **mine, parameters=parameters, **run_on.options(), backtest_runs=backtest_runs, ppc_runs=ppc_runs
         )

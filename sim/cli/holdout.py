@@ -30,13 +30,13 @@ def holdout_cmd(
     fit: Annotated[str | None, typer.Option("--fit", help="Fit this case's patterns (with --score).")] = None,
     score: Annotated[str | None, typer.Option("--score", help="Score this case's patterns (with --fit).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Directory for holdout.json, runs.parquet and the fit.")] = Path("holdout/latest"),
-    method: Annotated[str, typer.Option("--method", help="Calibration method: rejection or smc.")] = "rejection",
+    method: Annotated[str, typer.Option("--method", help="Calibration method: smc (ABC-SMC, the default) or rejection.")] = "smc",
     points: Annotated[int | None, typer.Option("--points", help="rejection: Latin hypercube points (default 200).", min=1)] = None,
-    accept: Annotated[float | None, typer.Option("--accept", help="rejection: share of points kept (default 0.1).")] = None,
+    accept: Annotated[float | None, typer.Option("--accept", help="rejection: share of runs accepted (default 0.1).")] = None,
     runs_per_point: Annotated[
-        int | None, typer.Option("--runs-per-point", help="Runs per point or particle (default: rejection 4, smc 4).", min=1)
+        int | None, typer.Option("--runs-per-point", help="Runs per point or particle (default: rejection 4, smc 1).", min=1)
     ] = None,
-    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 100).")] = None,
+    population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 200).")] = None,
     generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
     parameters: Annotated[
         list[str] | None, typer.Option("--parameters", help="PATH=LOW:HIGH, a parameter and its uniform prior (repeatable).")
@@ -65,7 +65,8 @@ def holdout_cmd(
         raise InputError(f"--method {method}: must be rejection or smc")
     wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
     if wrong:
-        raise InputError(f"{wrong[0]}: applies to --method {'smc' if method == 'rejection' else 'rejection'} only, not --method {method}")
+        other = "smc" if method == "rejection" else "rejection"
+        raise InputError(f"{wrong[0]}: applies to --method {other} only, not --method {method}; add --method {other} to use it")
     settings: dict[str, Any] = (
         {"points": points, "accept": accept, "runs_per_point": runs_per_point}
         if method == "rejection"

@@ -176,7 +176,7 @@ def holdout(
     fit: str | None = None,
     score: str | None = None,
     parameters: Sequence[str] | None = None,
-    method: str = "rejection",
+    method: str = "smc",
     settings: Mapping[str, Any] | None = None,
     runs: int = 200,
     seed: int = 0,

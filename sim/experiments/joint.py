@@ -461,7 +461,7 @@ def calibrate_joint(
     case_args: Sequence[str],
     out: str | Path,
     parameters: Sequence[str] | None = None,
-    method: str = "rejection",
+    method: str = "smc",
     settings: Mapping[str, Any] | None = None,
     seed: int = 0,
     executor: str = "local",
@@ -575,8 +575,20 @@ def calibrate_joint(
 
 
 def budget(method: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The method's settings: the given ones over the defaults; InputError for a method or setting out of range."""
+    """The method's settings: the given ones over the defaults; InputError for a method, an unknown setting or one out of range.
+
+    >>> budget("smc", {"points": 8})
+    Traceback (most recent call last):
+    ...
+    summitry.sim.errors.InputError: points: a setting of --method rejection, not of --method smc
+    """
     given = {k: v for k, v in (given or {}).items() if v is not None}
+    methods = {"rejection": REJECTION_DEFAULTS, "smc": SMC_DEFAULTS}
+    for k in sorted(given):
+        if method in methods and k not in methods[method]:
+            other = next((m for m, d in methods.items() if m != method and k in d), None)
+            where = f"a setting of --method {other}, not of --method {method}" if other else f"not a setting of --method {method}"
+            raise InputError(f"{k}: {where}")
     if method == "rejection":
         cfg = {**REJECTION_DEFAULTS, **given}
         if int(cfg["points"]) < 1 or int(cfg["runs_per_point"]) < 1:

@@ -173,7 +173,7 @@ def test_lhs_of_a_trillion_runs_is_refused_at_load(cli, tmp_path: Path) -> None:
 
 def test_calibrate_design_size_is_checked(cli, tmp_path: Path) -> None:
     r = cli(
-        "calibrate", "hanoi-2019", "--out", str(tmp_path / "c"), "--design", "grid", "--points", "1000", "--runs-per-point", "5",
+        "calibrate", "hanoi-2019", "--method", "rejection", "--out", str(tmp_path / "c"), "--design", "grid", "--points", "1000", "--runs-per-point", "5",
         "--backtest-runs", "0",
     )  # fmt: skip
     assert r.code == 2

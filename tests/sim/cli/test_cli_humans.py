@@ -190,7 +190,20 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
 
     monkeypatch.setattr(summitry.sim.experiments.calibration, "calibrate", interrupted)
     out = tmp_path / "cal"
-    args = ["calibrate", "hanoi-2019", "--out", str(out), "--points", "30", "--runs-per-point", "3", "--accept", "0.2"]
+    args = [
+        "calibrate",
+        "hanoi-2019",
+        "--method",
+        "rejection",
+        "--out",
+        str(out),
+        "--points",
+        "30",
+        "--runs-per-point",
+        "3",
+        "--accept",
+        "0.2",
+    ]
     args += ["--parameters", "parameters.kappa=1:8", "--parameters", "parameters.eta=0:2", "--seed", "5", "--backtest-runs", "0"]
     r = cli(*args)
     assert r.code == 130, r.stderr

@@ -630,7 +630,20 @@ def test_run_directory_section_without_a_backtest(tmp_path: Path, cli) -> None:
 
 def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
     out = tmp_path / "cal"
-    args = ["calibrate", "singapore-2018", "--points", "6", "--runs-per-point", "2", "--executor", "serial", "--out", str(out)]
+    args = [
+        "calibrate",
+        "singapore-2018",
+        "--method",
+        "rejection",
+        "--points",
+        "6",
+        "--runs-per-point",
+        "2",
+        "--executor",
+        "serial",
+        "--out",
+        str(out),
+    ]
     args += ["--parameters", "kappa=0.5:5", "--parameters", "trump.traits.impulsiveness=0:1", "--accept", "0.5", "--backtest-runs", "4"]
     r = cli(*args, "--ppc-runs", "3")
     assert r.code == 0, r.stderr
@@ -666,9 +679,9 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path: Path, cli) -> None:
         (["backtest", "singapore-2018", "--runs", "1"], "--runs"),
         (["backtest", "singapore-2018", "--runs", "4", "--set", "kapa=3"], "kapa"),
         (["calibrate", "teaching"], "no historical patterns"),
-        (["calibrate", "hanoi-2019", "--accept", "0"], "--accept"),
-        (["calibrate", "hanoi-2019", "--accept", "1.5"], "--accept"),
-        (["calibrate", "hanoi-2019", "--design", "sobol"], "lhs or grid"),
+        (["calibrate", "hanoi-2019", "--method", "rejection", "--accept", "0"], "--accept 0"),
+        (["calibrate", "hanoi-2019", "--method", "rejection", "--accept", "1.5"], "--accept 1.5"),
+        (["calibrate", "hanoi-2019", "--method", "rejection", "--design", "sobol"], "lhs or grid"),
         (["calibrate", "hanoi-2019", "--parameters", "kappa"], "PATH=LOW:HIGH"),
         (["calibrate", "hanoi-2019", "--parameters", "kappa=5:1"], "LOW < HIGH"),
         (["calibrate", "hanoi-2019", "--parameters", "kappa=a:b"], "must be numbers"),

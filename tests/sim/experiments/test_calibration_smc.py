@@ -410,7 +410,9 @@ def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(sho
         (["--method", "mcmc"], "--method mcmc: must be rejection or smc"),
         (["--method", "smc", "--points", "10"], "--points: applies to --method rejection only"),
         (["--method", "smc", "--accept", "0.1"], "--accept: applies to --method rejection only"),
-        (["--population", "10"], "--population: applies to --method smc only"),
+        (["--method", "rejection", "--population", "10"], "--population: applies to --method smc only"),
+        # ABC-SMC is the default method: a rejection option needs --method rejection, and the message says so
+        (["--points", "10"], "--points: applies to --method rejection only, not --method smc; add --method rejection"),
         (["--method", "smc", "--population", "1"], "--population 1"),
         (["--method", "smc", "--quantile", "1"], "--quantile 1"),
         (["--method", "smc", "--min-acceptance", "1.5"], "--min-acceptance 1.5"),

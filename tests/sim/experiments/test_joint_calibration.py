@@ -52,7 +52,7 @@ PATTERNS_B = [
         "window": [9, 9],
     },
 ]
-BUDGET = ["--points", "8", "--runs-per-point", "1", "--accept", "0.25", "--parameters", "kappa=0.5:5"]
+BUDGET = ["--method", "rejection", "--points", "8", "--runs-per-point", "1", "--accept", "0.25", "--parameters", "kappa=0.5:5"]
 BUDGET += ["--parameters", "ada.traits.impulsiveness=0:1"]
 
 
@@ -189,6 +189,7 @@ def test_same_seed_same_joint_posterior_on_any_executor_and_params_files_every_c
 ) -> None:
     kw: dict[str, Any] = {
         "parameters": ["kappa=0.5:5", "ada.traits.impulsiveness=0:1"],
+        "method": "rejection",
         "settings": {"points": 8, "runs_per_point": 2, "accept": 0.25},
     }
     serial = calibrate_joint([cases["a"], cases["b"]], tmp_path / "serial", seed=4, executor="serial", **kw)
@@ -345,15 +346,17 @@ def test_holdout_across_cases_carries_only_the_shared_parameters(cases: dict[str
         (["calibrate", "A", "UNDECLARED"], "is case-specific in"),
         (["calibrate", "A", "A"], "given more than once"),
         (["calibrate", "A", "B", "--backtest-runs", "10"], "--backtest-runs: applies to one scenario"),
-        (["calibrate", "A", "B", "--design", "grid"], "--design grid: a joint rejection fit"),
+        (["calibrate", "A", "B", "--method", "rejection", "--design", "grid"], "--design grid: a joint rejection fit"),
         (["calibrate", "A", "B", "--method", "smc", "--points", "5"], "--points: applies to --method rejection only"),
-        (["calibrate", "A", "B", "--accept", "2"], "--accept 2"),
+        (["calibrate", "A", "B", "--method", "rejection", "--accept", "2"], "--accept 2"),
+        (["calibrate", "A", "B", "--accept", "0.5"], "--accept: applies to --method rejection only, not --method smc; add --method rejection"),
         (["holdout"], "give SCENARIO --cut STEP, or --fit CASE --score CASE"),
         (["holdout", "A", "--cut", "5", "--fit", "A", "--score", "B"], "one of the two"),
         (["holdout", "A", "--cut", "1"], "no pattern of"),
         (["holdout", "--fit", "A", "--score", "A"], "the same case"),
         (["holdout", "--fit", "A", "--score", "BARE"], "patterns"),
         (["holdout", "A", "--cut", "5", "--method", "smc", "--points", "5"], "--points: applies to --method rejection only"),
+        (["holdout", "A", "--cut", "5", "--points", "5"], "--points: applies to --method rejection only, not --method smc"),
     ],
 )
 def test_bad_joint_and_holdout_input_exits_2_with_a_message(
