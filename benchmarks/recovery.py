@@ -7,8 +7,9 @@ the priors of the teaching case's default calibration
 its first summit_scheduled, summit_held and walk_away or agreement (an absent
 pattern where there was none), and both leaders' trust in the other side at
 mid-run and at the end. The history is then calibrated with
-``summitry calibrate --method smc``'s defaults (no backtest) and the weighted
-5-95% interval of the last population is compared with the truth.
+``summitry calibrate``'s defaults (ABC-SMC, the default method; no backtest)
+and the weighted 5-95% interval of the last population is compared with the
+truth.
 
 Prints, per parameter, the coverage of the 90% interval and its width as a
 share of the prior's, then ``coverage90 <min over parameters>`` and

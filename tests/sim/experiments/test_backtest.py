@@ -526,6 +526,11 @@ def test_abc_accepts_runs_within_the_tolerance_and_weighs_points_by_their_share(
     shuffled = tie.iloc[::-1]
     _, acc2, _ = abc_reject(shuffled, ["x"], accept=0.3)
     assert dict(zip(acc2["point"], acc2["weight"], strict=True)) == pytest.approx({0: 0.5, 1: 1 / 6, 2: 1 / 3})
+    # a point weighs by the share of its runs accepted: one accepted run of one counts as much as two of two
+    one_failed = pd.DataFrame(rows[:-1]).assign(status=["ok"] * 7 + ["failed"] + ["ok"] * 2)
+    _, acc3, eps = abc_reject(one_failed, ["x"], accept=0.3)  # point 3 keeps its run at 0.35; nine runs, three accepted
+    assert eps == pytest.approx(0.35) and dict(zip(acc3["point"], acc3["accepted_runs"], strict=True)) == {1: 2.0, 3: 1.0}
+    assert dict(zip(acc3["point"], acc3["weight"], strict=True)) == pytest.approx({1: 0.5, 3: 0.5})
 
 
 def test_rejection_abc_gives_the_posterior_of_one_history() -> None:
