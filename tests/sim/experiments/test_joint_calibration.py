@@ -349,7 +349,10 @@ def test_holdout_across_cases_carries_only_the_shared_parameters(cases: dict[str
         (["calibrate", "A", "B", "--method", "rejection", "--design", "grid"], "--design grid: a joint rejection fit"),
         (["calibrate", "A", "B", "--method", "smc", "--points", "5"], "--points: applies to --method rejection only"),
         (["calibrate", "A", "B", "--method", "rejection", "--accept", "2"], "--accept 2"),
-        (["calibrate", "A", "B", "--accept", "0.5"], "--accept: applies to --method rejection only, not --method smc; add --method rejection"),
+        (
+            ["calibrate", "A", "B", "--accept", "0.5"],
+            "--accept: applies to --method rejection only, not --method smc; add --method rejection",
+        ),
         (["holdout"], "give SCENARIO --cut STEP, or --fit CASE --score CASE"),
         (["holdout", "A", "--cut", "5", "--fit", "A", "--score", "B"], "one of the two"),
         (["holdout", "A", "--cut", "1"], "no pattern of"),
