@@ -146,8 +146,8 @@ def resume_command(command: str, *arguments: Any, **options: Any) -> str:
 
     >>> resume_command("sweep", "my spec.yaml", out="sweeps/a", executor="local", workers=None, address=None)
     "summitry sweep 'my spec.yaml' --out sweeps/a --executor local --resume"
-    >>> resume_command("calibrate", "hanoi-2019", parameters=["parameters.kappa=1:8", "parameters.eta=0:2"], accept=0.05)
-    'summitry calibrate hanoi-2019 --parameters parameters.kappa=1:8 --parameters parameters.eta=0:2 --accept 0.05 --resume'
+    >>> resume_command("calibrate", "hanoi-2019", method="rejection", parameters=["parameters.kappa=1:8", "parameters.eta=0:2"], accept=0.05)
+    'summitry calibrate hanoi-2019 --method rejection --parameters parameters.kappa=1:8 --parameters parameters.eta=0:2 --accept 0.05 --resume'
     """
     words = ["summitry", command, *(str(a) for a in arguments)]
     for name, value in options.items():
