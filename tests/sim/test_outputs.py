@@ -154,10 +154,11 @@ def test_backtest_out_refuses_a_foreign_directory(tmp_path: Path, cli) -> None:
     assert (d / "example-run" / "mine.txt").read_text() == "mine"
 
 
-def test_calibrate_out_refuses_a_foreign_directory(tmp_path: Path, cli) -> None:
+@pytest.mark.parametrize("method", [["--population", "2"], ["--method", "rejection", "--points", "2", "--runs-per-point", "1"]])
+def test_calibrate_out_refuses_a_foreign_directory(tmp_path: Path, cli, method: list[str]) -> None:
     d = _foreign_dir(tmp_path / "cal")
     (d / "runs").mkdir()
-    r = cli("calibrate", "hanoi-2019", "--out", str(d), "--points", "2", "--runs-per-point", "1", "--backtest-runs", "0")
+    r = cli("calibrate", "hanoi-2019", "--out", str(d), *method, "--backtest-runs", "0")
     assert r.code == 2, r.stderr
     assert str(d) in _error_line(r)
     _assert_foreign_intact(d)
@@ -216,7 +217,7 @@ def test_bad_output_paths_are_refused_before_any_work(tmp_path: Path, cli, monke
     assert {"under-a-file": "is a file", "too-long": "characters", "proc": "/proc", "sys": "/sys"}[case] in msg
 
 
-@pytest.mark.parametrize("command", ["report", "sweep", "backtest", "calibrate", "schema", "generate"])
+@pytest.mark.parametrize("command", ["report", "sweep", "backtest", "calibrate", "calibrate-rejection", "schema", "generate"])
 def test_every_output_option_checks_its_path(tmp_path: Path, cli, command: str, small_run: RunResult) -> None:
     bad = tmp_path / ("n" * 300)
     run = small_run.save(tmp_path / "run")
@@ -224,7 +225,19 @@ def test_every_output_option_checks_its_path(tmp_path: Path, cli, command: str, 
         "report": ["report", str(run), "-o", str(bad)],
         "sweep": ["sweep", str(_sweep_spec(tmp_path)), "--out", str(bad), "--executor", "serial"],
         "backtest": ["backtest", "hanoi-2019", "--runs", "2", "--workers", "1", "--out", str(bad)],
-        "calibrate": ["calibrate", "hanoi-2019", "--out", str(bad), "--points", "2", "--runs-per-point", "1", "--backtest-runs", "0"],
+        "calibrate": ["calibrate", "hanoi-2019", "--out", str(bad), "--population", "2", "--backtest-runs", "0"],
+        "calibrate-rejection": [
+            "calibrate",
+            "hanoi-2019",
+            "--method",
+            "rejection",
+            "--out",
+            str(bad),
+            "--points",
+            "2",
+            "--backtest-runs",
+            "0",
+        ],
         "schema": ["schema", "-o", str(bad)],
         "generate": ["generate", "-o", str(bad)],
     }[command]
