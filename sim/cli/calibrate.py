@@ -17,7 +17,7 @@ from rich.text import Text
 
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
-from summitry.sim.cli.shared import check_executor, check_out, interrupted, print_backtest_table, stage_progress
+from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_output_path
 
@@ -159,12 +159,7 @@ def calibrate_cmd(
     smc_only = {"--population": population, "--generations": generations, "--quantile": quantile}
     smc_only |= {"--min-acceptance": min_acceptance, "--pilot": pilot}
     rejection_only = {"--design": design, "--points": points, "--accept": accept}
-    if method not in ("rejection", "smc"):
-        raise InputError(f"--method {method}: must be rejection or smc")
-    wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
-    if wrong:
-        other = "smc" if method == "rejection" else "rejection"
-        raise InputError(f"{wrong[0]}: applies to --method {other} only, not --method {method}; add --method {other} to use it")
+    check_method_options(method, smc_only, rejection_only)
     run_on = Execution(executor, workers, address, security, (tls_ca_file, tls_cert, tls_key), resume, seed)
     if len(scenarios) > 1:
         if ppc_runs is not None:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import Workers
-from summitry.sim.cli.shared import stage_progress
+from summitry.sim.cli.shared import check_method_options, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir
 
@@ -61,12 +61,7 @@ def holdout_cmd(
         raise InputError("give SCENARIO --cut STEP, or --fit CASE --score CASE (one of the two)")
     smc_only = {"--population": population, "--generations": generations}
     rejection_only = {"--points": points, "--accept": accept}
-    if method not in ("rejection", "smc"):
-        raise InputError(f"--method {method}: must be rejection or smc")
-    wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
-    if wrong:
-        other = "smc" if method == "rejection" else "rejection"
-        raise InputError(f"{wrong[0]}: applies to --method {other} only, not --method {method}; add --method {other} to use it")
+    check_method_options(method, smc_only, rejection_only)
     settings: dict[str, Any] = (
         {"points": points, "accept": accept, "runs_per_point": runs_per_point}
         if method == "rejection"

@@ -124,6 +124,22 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
     cli.print_table(t)
 
 
+def check_method_options(method: str, smc_only: Mapping[str, Any], rejection_only: Mapping[str, Any]) -> None:
+    """Refuse an unknown ``--method``, or an option (given: not None) of the other method, saying which method takes it.
+
+    >>> check_method_options("smc", {"--population": None}, {"--points": 5})
+    Traceback (most recent call last):
+    ...
+    summitry.sim.errors.InputError: --points: applies to --method rejection only, not --method smc; add --method rejection to use it
+    """
+    if method not in ("rejection", "smc"):
+        raise InputError(f"--method {method}: must be rejection or smc")
+    other = "smc" if method == "rejection" else "rejection"
+    wrong = [k for k, v in (smc_only if method == "rejection" else rejection_only).items() if v is not None]
+    if wrong:
+        raise InputError(f"{wrong[0]}: applies to --method {other} only, not --method {method}; add --method {other} to use it")
+
+
 def check_executor(executor: str, address: str | None) -> None:
     """--executor is local, dask or serial; --address goes with dask only."""
     if executor not in ("local", "dask", "serial"):

@@ -436,13 +436,13 @@ def calibrate(
     finally:
         ex.close()
     how = f"{design}, {runs_per_point} runs per point, seed {seed}"
+    kept = f"the closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs"
     write_params_file(
         out / "calibrated.yaml",
         Path(scenario_arg).stem,
         calibrated,
         f"Posterior medians of rejection ABC on {scenario.name}'s historical patterns: "
-        f"the closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs, "
-        f"at {len(accepted)} of {len(all_points)} points ({how}).",
+        f"{kept}, at {len(accepted)} of {len(all_points)} points ({how}).",
         provenance_block("rejection", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: accepted.to_parquet(p, index=False))
@@ -475,7 +475,17 @@ def calibrate(
     text = json.dumps(_jsonable(result_summary), indent=2, sort_keys=True) + "\n"
     write_atomically(out / "calibration.json", lambda p: Path(p).write_text(text))
     _write_posterior_page(
-        out, scenario, all_points, accepted, priors, post, calibrated, f"{design} design, {runs_per_point} runs per point", epsilon, ppc
+        out,
+        scenario,
+        all_points,
+        accepted,
+        priors,
+        post,
+        calibrated,
+        f"{design} design, {runs_per_point} runs per point",
+        kept,
+        epsilon,
+        ppc,
     )
     if after is not None:
         after.save(out / "backtest-after", example=True)
@@ -534,6 +544,7 @@ def _write_posterior_page(
     post: Mapping[str, Any],
     calibrated: Mapping[str, float],
     how: str,
+    kept: str,
     epsilon: float,
     extra: str = "",
 ) -> None:
@@ -541,8 +552,7 @@ def _write_posterior_page(
     fig = posterior_figure(all_points, accepted, priors)
     rows = posterior_rows(post, calibrated)
     note = (
-        f"The closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs were accepted, "
-        f"at {len(accepted)} of {len(all_points)} parameter points ({how}): "
+        f"Accepted: {kept}, at {len(accepted)} of {len(all_points)} parameter points ({how}): "
         f"a run's distance is 1 - its weighted pattern score, accepted at most {epsilon:.3f}; a point weighs by the share of its runs accepted. "
         "Grey: every point tried (the uniform prior); blue and coloured: the accepted points. "
         "Range ratio: the weighted 5-95% range of the accepted points over the prior's (1 = nothing learnt)."
