@@ -98,16 +98,18 @@ def calibrate_cmd(
     ] = "smc",
     design: Annotated[str | None, typer.Option("--design", help="rejection: lhs (Latin hypercube, the default) or grid.")] = None,
     points: Annotated[
-        int | None, typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000).", min=1)
+        int | None,
+        typer.Option("--points", help="rejection: design points (grid: levels per parameter; default 2000, a joint fit 200).", min=1),
     ] = None,
     runs_per_point: Annotated[
-        int | None, typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, smc 1).", min=1)
+        int | None,
+        typer.Option("--runs-per-point", help="Seeds per point or particle (default: rejection 20, a joint fit 4; smc 1).", min=1),
     ] = None,
     accept: Annotated[
         float | None,
         typer.Option(
             "--accept",
-            help="rejection: fraction of runs accepted, the closest to the record (default 0.05); a point weighs by its share of them.",
+            help="rejection: fraction of runs accepted, the closest to the record (default 0.05, a joint fit 0.1); a point weighs by its share of them.",
         ),
     ] = None,
     population: Annotated[int | None, typer.Option("--population", help="smc: particles per generation (default 200).")] = None,
@@ -216,12 +218,10 @@ def calibrate_rejection_cmd(
     ppc_runs: int = 100,
 ) -> None:
     """Rejection ABC over a sweep of the prior (``calibrate --method rejection``); ``given`` holds the options as typed (None: default)."""
-    from summitry.sim.experiments.calibration import calibrate  # lazy: the engine (numpy, mesa) and pandas; a fast --help
+    from summitry.sim.experiments.calibration import REJECTION_DEFAULTS, calibrate  # lazy: the engine and pandas; a fast --help
 
-    design = given["design"] if given["design"] is not None else "lhs"
-    points = given["points"] if given["points"] is not None else 2000
-    runs_per_point = given["runs_per_point"] if given["runs_per_point"] is not None else 20
-    accept = given["accept"] if given["accept"] is not None else 0.05
+    cfg = {k: (given[k] if given[k] is not None else v) for k, v in REJECTION_DEFAULTS.items()}
+    design, points, runs_per_point, accept = cfg["design"], cfg["points"], cfg["runs_per_point"], cfg["accept"]
     check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")

@@ -38,6 +38,9 @@ from summitry.sim.scenario.document import Scenario, load_scenario
 from summitry.sim.scenario.loading import close_matches
 from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
 
+REJECTION_DEFAULTS: dict[str, Any] = {"design": "lhs", "points": 2000, "runs_per_point": 20, "accept": 0.05}
+"""``calibrate --method rejection``'s default budget for one case (a joint fit's is ``joint.JOINT_REJECTION_DEFAULTS``)."""
+
 # --------------------------------------------------------------- calibration
 
 

@@ -75,7 +75,7 @@ from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
 
-REJECTION_DEFAULTS: dict[str, Any] = {"points": 200, "runs_per_point": 4, "accept": 0.1}
+JOINT_REJECTION_DEFAULTS: dict[str, Any] = {"points": 200, "runs_per_point": 4, "accept": 0.1}
 """The joint rejection method's default budget (200 points x 4 runs per case: a few minutes on two cores for the reference cases)."""
 POINTS_PER_TASK = 4
 """Joint points a worker runs per task and per stored part (changes the speed only, never the result)."""
@@ -474,7 +474,7 @@ def calibrate_joint(
 ) -> JointResult:
     """One posterior over the shared (and each case's own) parameters, fitted to every case's record.
 
-    ``settings`` holds the method's budget (:data:`REJECTION_DEFAULTS` or
+    ``settings`` holds the method's budget (:data:`JOINT_REJECTION_DEFAULTS` or
     ``calibration_smc.SMC_DEFAULTS``, which fill what it leaves out).
     """
     cases = load_cases(case_args)
@@ -583,14 +583,14 @@ def budget(method: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
     summitry.sim.errors.InputError: points: a setting of --method rejection, not of --method smc
     """
     given = {k: v for k, v in (given or {}).items() if v is not None}
-    methods = {"rejection": REJECTION_DEFAULTS, "smc": SMC_DEFAULTS}
+    methods = {"rejection": JOINT_REJECTION_DEFAULTS, "smc": SMC_DEFAULTS}
     for k in sorted(given):
         if method in methods and k not in methods[method]:
             other = next((m for m, d in methods.items() if m != method and k in d), None)
             where = f"a setting of --method {other}, not of --method {method}" if other else f"not a setting of --method {method}"
             raise InputError(f"{k}: {where}")
     if method == "rejection":
-        cfg = {**REJECTION_DEFAULTS, **given}
+        cfg = {**JOINT_REJECTION_DEFAULTS, **given}
         if int(cfg["points"]) < 1 or int(cfg["runs_per_point"]) < 1:
             raise InputError("--points and --runs-per-point must be at least 1")
         if not 0 < float(cfg["accept"]) <= 1:

@@ -173,3 +173,46 @@ def test_run_out_is_a_file(cli, tmp_path: Path) -> None:
 def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
     r = cli(*args)
     _refused(r, fragment)
+
+
+def _option_help(command: object) -> dict[str, str]:
+    """{--flag: help text} of a typer command's options, read from its annotations (no process, no --help parsing)."""
+    import typing
+
+    out: dict[str, str] = {}
+    for hint in typing.get_type_hints(command, include_extras=True).values():
+        for meta in getattr(hint, "__metadata__", ()):
+            # typer keeps a flag given first as the option's "default" (its declarations), or in param_decls
+            decls = [*(getattr(meta, "param_decls", None) or ()), getattr(meta, "default", None)]
+            for d in decls:
+                if isinstance(d, str) and d.startswith("--"):
+                    out[d] = str(meta.help)
+    return out
+
+
+def test_calibrate_and_holdout_help_state_the_defaults_the_code_uses() -> None:
+    # the help is written out (the commands import nothing heavy for --help); these numbers must follow the code's
+    import re
+
+    from summitry.sim.cli.calibrate import calibrate_cmd
+    from summitry.sim.cli.holdout import holdout_cmd
+    from summitry.sim.experiments.calibration import REJECTION_DEFAULTS
+    from summitry.sim.experiments.calibration_smc import SMC_DEFAULTS
+    from summitry.sim.experiments.joint import JOINT_REJECTION_DEFAULTS
+
+    def numbers(text: str) -> list[float]:
+        return [float(x) for x in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", text.split("default", 1)[1])]
+
+    one, joint, smc = REJECTION_DEFAULTS, JOINT_REJECTION_DEFAULTS, SMC_DEFAULTS
+    cal = _option_help(calibrate_cmd)
+    assert numbers(cal["--points"]) == [one["points"], joint["points"]]
+    assert numbers(cal["--runs-per-point"]) == [one["runs_per_point"], joint["runs_per_point"], smc["runs_per_particle"]]
+    assert numbers(cal["--accept"]) == [one["accept"], joint["accept"]]
+    assert "lhs" in cal["--design"] and one["design"] == "lhs"
+    for flag, key in (("--population", "population"), ("--generations", "generations"), ("--quantile", "quantile")):
+        assert numbers(cal[flag]) == [smc[key]], flag
+    assert numbers(cal["--min-acceptance"]) == [smc["min_acceptance"]] and numbers(cal["--pilot"]) == [smc["pilot"]]
+    hold = _option_help(holdout_cmd)
+    assert numbers(hold["--points"]) == [joint["points"]] and numbers(hold["--accept"]) == [joint["accept"]]
+    assert numbers(hold["--runs-per-point"]) == [joint["runs_per_point"], smc["runs_per_particle"]]
+    assert numbers(hold["--population"]) == [smc["population"]] and numbers(hold["--generations"]) == [smc["generations"]]
