@@ -11,9 +11,11 @@ mid-run and at the end. The history is then calibrated with
 and the weighted 5-95% interval of the last population is compared with the
 truth.
 
-Prints, per parameter, the coverage of the 90% interval and its width as a
-share of the prior's, then ``coverage90 <min over parameters>`` and
-``width_ratio <mean over parameters>``. Each history's rows are appended to
+Prints, per parameter, how much of the spread of the distances of the
+prior draws to each history it explains (its identifiability, beside the
+share that bins of no effect explain by chance), the coverage of the 90%
+interval and its width as a share of the prior's, then
+``coverage90 <min over parameters>`` and ``width_ratio <mean over parameters>``. Each history's rows are appended to
 ``OUT/recovery.csv`` as it finishes (written to a temporary name, then
 renamed); ``--summarise`` prints the table of such a file alone.
 
@@ -186,6 +188,67 @@ def report(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+QUANTILE_BINS = 5
+
+
+def explained_share(x: np.ndarray, d: np.ndarray, bins: int = QUANTILE_BINS) -> float:
+    """The share of the variance of ``d`` that the means of ``d`` within ``bins`` quantile bins of ``x`` explain (0 to 1).
+
+    A parameter that the distance to the history does not depend on explains
+    only the chance share of bins of a few hundred draws (:func:`chance_share`).
+
+    >>> x = np.arange(100.0)
+    >>> round(explained_share(x, x), 2), explained_share(x, np.ones(100))
+    (0.96, 0.0)
+    """
+    var = float(np.var(d))
+    if var <= 0:
+        return 0.0
+    q = pd.qcut(x, bins, labels=False, duplicates="drop")
+    means = pd.Series(d).groupby(q).transform("mean").to_numpy()
+    return float(np.var(means) / var)
+
+
+def chance_share(d: np.ndarray, draws: int = 200, seed: int = 0, bins: int = QUANTILE_BINS) -> np.ndarray:
+    """:func:`explained_share` of ``d`` by random bins of equal size: what a parameter with no effect explains."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(len(d)) % bins
+    return np.array([explained_share(rng.permutation(labels).astype(float), d, bins) for _ in range(draws)])
+
+
+def identifiability(out: Path) -> pd.DataFrame | None:
+    """Per parameter, over the histories' calibrations in ``out`` (cal-N/populations.parquet): how much of the spread
+    of generation 0's distances (prior draws, one run each) the parameter explains, and the chance level.
+
+    A parameter near the chance level leaves the distance to a history as it
+    is: no sampler can narrow its posterior, which then keeps about 0.9 of its
+    prior's width. None when there are no populations to read.
+    """
+    shares: dict[str, list[float]] = {}
+    chance: list[np.ndarray] = []
+    for h, path in enumerate(sorted(out.glob("cal-*/populations.parquet"))):
+        pop = pd.read_parquet(path)
+        g0 = pop[pop["generation"] == 0]
+        d = g0["distance"].to_numpy(dtype=float)
+        for col in [c for c in g0.columns if c.startswith("param.")]:
+            shares.setdefault(col.removeprefix("param."), []).append(explained_share(g0[col].to_numpy(dtype=float), d))
+        chance.append(chance_share(d, seed=h))
+    if not shares:
+        return None
+    pooled = np.concatenate(chance)
+    table = pd.DataFrame({"explained": {k: float(np.mean(v)) for k, v in shares.items()}})
+    return table.assign(chance=float(np.mean(pooled)), chance95=float(np.quantile(pooled, 0.95))).sort_index()
+
+
+def identifiability_report(table: pd.DataFrame) -> str:
+    lines = [
+        f"identifiability: share of the prior draws' distance spread each parameter explains "
+        f"(chance {table['chance'].iloc[0]:.3f}, its 95th percentile {table['chance95'].iloc[0]:.3f})"
+    ]
+    lines += [f"  {p!s:<34} {v:.3f}" for p, v in table["explained"].items()]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--histories", type=int, default=20)
@@ -199,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--summarise", type=Path, default=None, help="print the table of an existing recovery.csv and stop")
     args = ap.parse_args(argv)
     if args.summarise is not None:
+        ident = identifiability(args.summarise.parent)
+        if ident is not None:
+            print(identifiability_report(ident))
         print(report(coverage_table(pd.read_csv(args.summarise))))
         return 0
     if args.histories < 1:
@@ -250,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_atomically(csv, lambda tmp, t=table: t.to_csv(tmp, index=False))
         covered = sum(r["q05"] <= r["truth"] <= r["q95"] for r in mine)
         print(f"history {h}: {covered}/{len(mine)} truths inside their 90% interval, {time.perf_counter() - t0:.0f} s so far", flush=True)
+    ident = identifiability(out)
+    if ident is not None:
+        print(identifiability_report(ident))
     print(report(coverage_table(pd.DataFrame(rows))))
     if tmp is not None:
         tmp.cleanup()

@@ -65,6 +65,10 @@ def test_two_tiny_histories_print_well_formed_lines(tmp_path: Path, capsys: pyte
     cov = re.fullmatch(r"coverage90 (\d\.\d{3})", out[-2])
     width = re.fullmatch(r"width_ratio (\d\.\d{3})", out[-1])
     assert cov and width, out[-3:]
+    # the identifiability block names every calibrated parameter with a share in [0, 1]
+    head = next(i for i, line in enumerate(out) if line.startswith("identifiability:"))
+    shares = {m.group(1): float(m.group(2)) for line in out[head + 1 :] if (m := re.fullmatch(r"  (\S+)\s+(\d\.\d{3})", line))}
+    assert set(shares) == set(pd.read_csv(tmp_path / "recovery.csv")["parameter"]) and all(0 <= v <= 1 for v in shares.values())
     rows = pd.read_csv(tmp_path / "recovery.csv")
     assert sorted(set(rows["history"])) == [0, 1] and len(rows) == 2 * rows["parameter"].nunique()
     assert (rows["q05"] <= rows["q95"]).all() and rows["truth"].between(rows["low"], rows["high"]).all()
@@ -101,3 +105,26 @@ def test_a_stopped_recovery_resumes_to_the_file_an_uninterrupted_one_writes(tmp_
     assert recovery.main(["--histories", "2", *TINY[:1], "5", *TINY[2:], "--out", str(parts)]) == 2
     assert "population was 4, now 5" in capsys.readouterr().err
     assert (parts / "recovery.csv").read_bytes() == before
+
+
+def test_identifiability_tells_a_parameter_the_distance_follows_from_one_it_ignores(tmp_path: Path) -> None:
+    import numpy as np
+
+    recovery = bench("recovery")
+    rng = np.random.default_rng(5)
+    n = 400
+    for h in range(3):
+        a, b = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+        # the distance follows a (its quintile means explain (4/5)^2-ish of it); b is noise to it
+        d = 3 * a + rng.normal(0, 0.3, n)
+        pop = pd.DataFrame({"generation": 0, "particle": range(n), "param.a": a, "param.b": b, "distance": d, "weight": 1.0})
+        later = pop.assign(generation=1, distance=0.0)  # later generations are not read
+        (tmp_path / f"cal-{h}").mkdir()
+        pd.concat([pop, later]).to_parquet(tmp_path / f"cal-{h}" / "populations.parquet")
+    t = recovery.identifiability(tmp_path)
+    # a: the between-quintile variance of a uniform in 5 bins is 24/25 of Var(3a) = 0.75, over 0.75 + 0.09
+    assert t.loc["a", "explained"] == pytest.approx(0.96 * 0.75 / 0.84, abs=0.03)
+    # b, and random bins: the correlation ratio of k bins under no effect has mean (k - 1) / (n - 1)
+    assert t.loc["b", "explained"] == pytest.approx(4 / 399, abs=0.01)
+    assert t["chance"].iloc[0] == pytest.approx(4 / 399, abs=0.002) and t.loc["b", "explained"] < t["chance95"].iloc[0]
+    assert recovery.identifiability(tmp_path / "nothing-here") is None
