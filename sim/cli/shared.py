@@ -7,6 +7,7 @@ when a command runs, so that a caller that swaps the package's consoles (the tes
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -60,12 +61,24 @@ def _ci(d: Mapping[str, Any] | None, key: str = "share") -> Text:
     return Text(f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]")
 
 
-def _skill(d: Mapping[str, Any] | None) -> Text:
-    """Skill [CI], green when the interval is above 0, red when below."""
-    if not d:
+def _skill(d: Mapping[str, Any] | None, digits: int = 2) -> Text:
+    """Skill [CI], green when the interval is above 0, red when below; '-' when unknown (no run the pattern applies to).
+
+    >>> str(_skill({"value": 0.1234, "low": 0.01, "high": 0.2}, digits=3)), str(_skill({"value": math.nan, "low": math.nan, "high": math.nan}))
+    ('+0.123 [+0.010, +0.200]', '-')
+    """
+    if not d or d.get("value") is None or math.isnan(d["value"]):
         return Text("-")
     style = "green" if d["low"] > 0 else ("red" if d["high"] < 0 else "")
-    return Text(f"{d['value']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]", style=style)
+    f = f"+.{digits}f"
+    return Text(f"{d['value']:{f}} [{d['low']:{f}}, {d['high']:{f}}]", style=style)
+
+
+def _headroom(v: float | None) -> Text:
+    """The skill a pattern would add if every model run matched it ('-' when unknown)."""
+    if v is None or math.isnan(v):
+        return Text("-")
+    return Text(f"{v:+.3f}")
 
 
 def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, unit: str | None = None) -> None:
@@ -81,6 +94,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
     t.add_column("model [95% CI]", justify="right", no_wrap=True)
     t.add_column("null / baseline [95% CI]", justify="right", no_wrap=True)
     t.add_column("skill [95% CI]", justify="right", no_wrap=True)
+    t.add_column("part of overall skill [95% CI]", justify="right", no_wrap=True)
+    t.add_column("if matched", justify="right", no_wrap=True)
     for p in summary["patterns"]:
         lo, hi = p["scored_weeks"]
         weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
@@ -96,6 +111,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
             _ci(p["model"]),
             _ci(p.get("null")),
             _skill(p.get("skill")),
+            _skill(p.get("contribution"), digits=3),
+            _headroom(p.get("headroom")),
         )
     ov = summary["overall"]
     t.add_section()
@@ -107,6 +124,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
         _ci(ov["model"], "mean"),
         _ci(ov.get("null"), "mean"),
         _skill(ov.get("skill")),
+        _skill(ov.get("skill"), digits=3),
+        Text(""),
     )
     baselines = summary.get("baselines") or {}
     if baselines:
@@ -120,6 +139,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
             _ci(ov["model"], "mean"),
             _ci(b["score"], "mean"),
             _skill(b["skill"]),
+            Text(""),
+            Text(""),
         )
     cli.print_table(t)
 

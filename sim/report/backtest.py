@@ -85,7 +85,9 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
                        "run": 0/1 or None,                      # this run (run directories)
                        "model": {"share", "low", "high", "runs"} or None,
                        "null":  {...} or None,
-                       "skill": {"value", "low", "high"} or None}],
+                       "skill": {"value", "low", "high"} or None,
+                       "contribution": {"value", "low", "high", "runs"} or None,   # its part of the overall skill
+                       "headroom": float or None}],                           # the skill it would add if matched
          "overall": {"run", "model", "null", "skill"},           # weighted scores (None when unknown)
          "timeline": [{"week", "date", "historical": [...], "simulated": [...]}],
          "calibration": {...} or None,                           # prior vs posterior, before/after
@@ -173,7 +175,17 @@ def _run_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
     pats = []
     for p in _pattern_defs(sc):
         b = by_id.get(p["id"], {})
-        pats.append({**p, "run": _num(scores[p["id"]]), "model": b.get("model"), "null": b.get("null"), "skill": b.get("skill")})
+        pats.append(
+            {
+                **p,
+                "run": _num(scores[p["id"]]),
+                "model": b.get("model"),
+                "null": b.get("null"),
+                "skill": b.get("skill"),
+                "contribution": b.get("contribution"),
+                "headroom": b.get("headroom"),
+            }
+        )
     ov = (bt_summary or {}).get("overall", {})
     if bt_summary is None:
         notes.append(

@@ -28,9 +28,11 @@ from summitry.sim.analysis.patterns import (
 from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.experiments.backtest import (
     backtest,
+    contributions,
     paired_skill,
     pattern_problems,
     signal_frequencies,
+    skill_by_pattern,
 )
 from summitry.sim.experiments.calibration import abc_reject, calibrate, posterior_summary, weighted_quantile
 from summitry.sim.report.backtest import backtest_section
@@ -569,6 +571,37 @@ def test_rejection_abc_gives_the_posterior_of_one_history() -> None:
 # -------------------------------------------------------------- commands
 
 
+def test_the_skill_splits_by_pattern_into_parts_that_add_up_and_the_headroom_is_computed_by_hand() -> None:
+    """Pattern a (weight 1) always applies; b (weight 3) applies only in some runs. Parts, paired by seed, by hand."""
+    pats = [Pattern(id="a", text="t", kind="k", window=(0, 1)), Pattern(id="b", text="t", kind="k", window=(0, 1), weight=3)]
+    nan = math.nan
+    model = pd.DataFrame({"seed": [1, 2, 3], "pattern.a": [1.0, 0.5, 0.0], "pattern.b": [1.0, nan, 0.5]})
+    null = pd.DataFrame({"seed": [3, 2, 1], "pattern.a": [0.5, 1.0, 0.0], "pattern.b": [nan, 0.5, 0.0]})
+    # parts of a run: w_p s_p / (weights that apply): model seed 1 (a 1/4, b 3/4), seed 2 (a 0.5/1, b 0), seed 3 (a 0, b 1.5/4)
+    parts = contributions(model, pats)
+    assert parts.loc[1].tolist() == [0.25, 0.75] and parts.loc[2].tolist() == [0.5, 0.0] and parts.loc[3].tolist() == [0.0, 0.375]
+    # null by seed: 1 -> (0, 0), 2 -> (1/4, 1.5/4), 3 -> (0.5, 0)
+    da = np.array([0.25 - 0.0, 0.5 - 0.25, 0.0 - 0.5])
+    db = np.array([0.75 - 0.0, 0.0 - 0.375, 0.375 - 0.0])
+    out = skill_by_pattern(model, null, pats)
+    assert out["a"]["value"] == pytest.approx(da.mean()) and out["b"]["value"] == pytest.approx(db.mean())
+    # the parts add up to the skill of the weighted scores (model 1, 0.5, 0.375 against null 0, 0.625, 0.5 by seed)
+    scored = paired_skill(model.assign(score=[1.0, 0.5, 0.375]), null.assign(score=[0.5, 0.625, 0.0]))
+    assert out["a"]["value"] + out["b"]["value"] == pytest.approx(scored["value"]) == pytest.approx((da + db).mean())
+    from scipy.stats import t
+
+    half = t.ppf(0.975, 2) * db.std(ddof=1) / math.sqrt(3)
+    assert (out["b"]["low"], out["b"]["high"]) == pytest.approx((db.mean() - half, db.mean() + half)) and out["b"]["runs"] == 3
+    # headroom of b: scored 1 where it applies (seeds 1 and 3): model scores become 1, 0.5, (0 + 3)/4 = 0.75
+    skill = (da + db).mean()
+    assert out["b"]["headroom"] == pytest.approx(np.mean([1.0 - 0.0, 0.5 - 0.625, 0.75 - 0.5]) - skill)
+    # headroom of a: scored 1 in every run: 1, 1, (1 + 1.5)/4
+    assert out["a"]["headroom"] == pytest.approx(np.mean([1.0 - 0.0, 1.0 - 0.625, 0.625 - 0.5]) - skill)
+    # a run where nothing applies has no parts and drops its pair
+    model2 = model.assign(**{"pattern.a": [1.0, nan, 0.0], "pattern.b": [1.0, nan, 0.5]})
+    assert list(contributions(model2, pats).index) == [1, 3] and skill_by_pattern(model2, null, pats)["a"]["runs"] == 2
+
+
 def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path, cli) -> None:
     out = tmp_path / "bt"
     r = cli("backtest", "singapore-2018", "--runs", "10", "--workers", "1", "--out", str(out), "--seed", "2")
@@ -588,6 +621,11 @@ def test_backtest_command_prints_the_table_and_writes_a_directory(tmp_path: Path
     assert summary["runs"] == 10 and summary["seed"] == 2
     assert {p["id"] for p in summary["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
     assert set(summary["overall"]["skill"]) >= {"value", "low", "high"}
+    # each pattern's part of the skill: they add up to the overall skill, and the table shows them
+    parts = [p["contribution"]["value"] for p in summary["patterns"]]
+    assert sum(parts) == pytest.approx(summary["overall"]["skill"]["value"], abs=1e-9)
+    assert all(p["contribution"]["low"] <= p["contribution"]["value"] <= p["contribution"]["high"] for p in summary["patterns"])
+    assert "part of overall skill" in r.stdout and "if matched" in r.stdout
     # the baselines: same seeds, score and paired skill each
     assert set(summary["baselines"]) == set(names)  # (backtest.json sorts its keys; the table keeps this order)
     assert [n for n in names if n in r.stdout] == names

@@ -545,6 +545,12 @@ def test_report_of_a_backtest_example_shows_graded_scores_and_the_baselines(tmp_
         assert f"{skill:+.2f}" in table
     section = html[html.index('id="backtest"') : html.index("</table>", html.index('id="baselines"'))]
     assert "nan" not in section.lower()  # patterns that apply to no run show a dash
+    # each pattern's part of the overall skill and what matching it would add, as backtest.json holds them
+    assert "part of the overall skill" in section and "if matched" in section
+    rows = section[: section.index("</table>")].split("<tr><td>")[1:]  # one row per pattern, in the file's order
+    assert len(rows) == len(saved["patterns"])
+    for p, row in zip(saved["patterns"], rows, strict=True):
+        assert f"{p['contribution']['value']:+.3f}" in row and f"{p['headroom']:+.3f}" in row
 
 
 # ------------------------------------------------------ Kaplan–Meier section
