@@ -529,7 +529,9 @@ def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
 
     for r in range(2):
         eu_t = eu[r] + (0.0 if is_t[r] else 1.0) * gap[r]
-        want = np.where(feasible[r], logp(eu_t, feasible[r]) - logp(eu_t - gap[r], feasible[r]), 0.0)
+        f = feasible[r]
+        want = np.zeros(eu.shape[1])  # infeasible actions carry no evidence (their log-probabilities are both -inf)
+        want[f] = logp(eu_t, f)[f] - logp(eu_t - gap[r], f)[f]
         np.testing.assert_allclose(ev[r], want, atol=1e-12)
 
 
