@@ -55,6 +55,7 @@ EVENTS = "events-table"
 EVENTS_HEADING = "events-heading"  # "Event log up to this week" (in the run's unit)
 EVENTS_QUERY = "events-query"  # week, actor and kind of the log's page asked from the server (large runs: the log is paged there)
 PAIRS = "trust-pairs-dropdown"
+RECORD_FIT = "record-fit"  # this run scored against the scenario's historical patterns
 
 # fork
 FORK_AT = "fork-step-input"

@@ -435,6 +435,10 @@ def run_tab() -> html.Div:
                     card(graph(ids.HEATMAP, 300)),
                     card(timeline_graph(ids.STANCE, 300), cls="wide"),
                     card(
+                        html.H4("This run against the historical record"),
+                        html.Div(id=ids.RECORD_FIT, children=html.P("loading…", className="hint")),
+                    ),
+                    card(
                         html.H4(_WEEK["events_heading"], id=ids.EVENTS_HEADING),
                         html.Div(
                             className="events-filters",

@@ -19,12 +19,14 @@ from summitry.dashboard.callbacks.fork import fork_event_options
 from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
 from summitry.dashboard.service import Service, input_messages
 from summitry.sim import figures as F
+from summitry.sim.analysis.patterns import score_run, weighted_score
 from summitry.sim.errors import InputError
 from summitry.sim.labels import mode_label, parameter_label, unit_word
 from summitry.sim.mechanisms.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import date_of, run_view, short_name, step_unit, summit_status_at
 from summitry.sim.results.summary import outcome_sentence
+from summitry.sim.scenario.document import Scenario
 
 # clientside: move the week marker and the veil over the time-series charts (no figure is redrawn)
 TIMELINE_JS = """
@@ -93,6 +95,36 @@ def outcome_so_far(result: RunResult, step: int) -> list[Any]:
         text += f" · latest ({unit_word(step_unit(result))} {latest['step']}): {latest['text']}"
     parts.append(html.Span(text))
     return parts
+
+
+def record_fit(scenario: Scenario, result: RunResult) -> list[Any]:
+    """This run scored against the scenario's historical patterns: one row per pattern, then the weighted score.
+
+    A pattern that does not apply to the run (its condition did not happen, or a restraint while nobody acted)
+    shows a dash and does not count. Scenarios without patterns get a hint instead.
+    """
+    patterns = scenario.patterns
+    if not patterns:
+        return [html.P("This scenario states no historical patterns, so there is nothing to score the run against.", className="hint")]
+    scores = score_run(result, scenario)
+    unit = unit_word(step_unit(result))
+    rows = []
+    for p in patterns:
+        v = float(scores[p.id])
+        lo, hi = p.window
+        when = f"not {lo}-{hi}" if p.absent else f"{lo}-{hi}"
+        weight = "" if p.weight == 1 else f" (weight {p.weight:g})"
+        cell = "—" if math.isnan(v) else f"{v:.2f}"
+        rows.append(html.Tr([html.Td(p.text + weight), html.Td(when), html.Td(cell, className="record-score")]))
+    total = weighted_score(scores, patterns)
+    rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B("—" if math.isnan(total) else f"{total:.2f}"))]))
+    head = html.Tr([html.Th("historical pattern"), html.Th(f"{unit}s"), html.Th("this run")])
+    hint = html.P(
+        "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. "
+        f"`summitry backtest {scenario.name}` scores many runs, a null model and baselines against the same patterns.",
+        className="hint",
+    )
+    return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id="record-fit-table"), hint]
 
 
 def pair_options(result: RunResult, grouped: bool = False) -> list[dict[str, str]]:
@@ -220,6 +252,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         "events_kind_options": [{"label": k, "value": k} for k in kinds],
         "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
+        "record_fit": record_fit(service.scenario(cfg["scenario"], cfg["overrides"]), result),
         "title": title_text,
         "mode_options": mode_options(service.base_scenario(cfg["scenario"])[0].mode),
         "run_info": run_info(service, cfg, result, mode),
@@ -422,6 +455,7 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "events_kind_options": ("events-kind", "options"),
     "pair_options": (ids.PAIRS, "options"),
     "outcome": (ids.OUTCOME, "children"),
+    "record_fit": (ids.RECORD_FIT, "children"),
     "title": (ids.TITLE, "children"),
     "mode_options": (ids.MODE, "options"),
     "run_info": (ids.RUN_INFO, "data"),

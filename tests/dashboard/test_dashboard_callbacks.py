@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import threading
 import time
 import zipfile
@@ -609,3 +610,46 @@ def test_a_refused_fork_change_fills_the_status_and_leaves_the_draft(service: Se
     assert len(emitted) == 4 and emitted[0] is no_update and emitted[1] is no_update and emitted[3] is no_update
     accepted = edit_draft(service, "fork-add-change", None, [], "signals.threat.cost", 0.5, None, None, None, None, 4, config)
     assert accepted["status"] == "" and accepted["draft"] == {"overrides": {"signals.threat.cost": 0.5}, "add": []}
+
+
+def _texts(component: Any) -> list[str]:
+    """The text of a dash html component tree, leaf by leaf, in order."""
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    if children is None:
+        return []
+    if not isinstance(children, list):
+        children = [children]
+    return [t for c in children for t in _texts(c)]
+
+
+def test_record_fit_scores_this_run_against_each_pattern_and_weighs_them(hanoi) -> None:
+    """One row per pattern with this run's score (a dash where it does not apply), then the weighted mean of those that apply."""
+    from summitry.dashboard.callbacks.run_views import record_fit
+    from summitry.sim.analysis.patterns import score_run
+
+    sc = load_scenario("hanoi-2019")
+    # the first seed whose run has a pattern that does not apply (no second summit, say), besides the fixture's
+    other = next(r for r in (run_scenario(sc, seed=s) for s in range(1, 30)) if any(math.isnan(v) for v in score_run(r, sc).values()))
+    for result in (hanoi, other):
+        table, hint = record_fit(sc, result)
+        body = table.children[1].children
+        assert len(body) == len(sc.patterns) + 1
+        scores = score_run(result, sc)
+        used = []
+        for row, p in zip(body, sc.patterns, strict=False):
+            text, when, score = (_texts(c) for c in row.children)
+            assert text[0].startswith(p.text)
+            assert when == [f"not {p.window[0]}-{p.window[1]}" if p.absent else f"{p.window[0]}-{p.window[1]}"]
+            v = scores[p.id]
+            assert score == (["—"] if math.isnan(v) else [f"{v:.2f}"])
+            if not math.isnan(v):
+                used.append((p.weight, v))
+        total = sum(w * v for w, v in used) / sum(w for w, _ in used)
+        assert _texts(body[-1].children[2]) == [f"{total:.2f}"]
+        assert "summitry backtest hanoi-2019" in _texts(hint)[0]
+    assert "—" in [_texts(row.children[2])[0] for row in record_fit(sc, other)[0].children[1].children]
+    # a scenario without patterns gets a hint, not an empty table
+    (only,) = record_fit(load_scenario("teaching"), run_scenario(load_scenario("teaching"), seed=0, steps=3))
+    assert "no historical patterns" in _texts(only)[0]

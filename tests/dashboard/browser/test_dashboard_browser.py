@@ -312,3 +312,25 @@ def test_an_ensemble_runs_on_the_server_and_draws_its_outcomes_and_survival_curv
     # the fan charts of trust are there too
     wait_for(lambda: graph_data(driver, ids.ENS_TRUST))
     assert dash_duo.get_logs() == []
+
+
+def test_the_run_is_scored_against_the_historical_record_in_the_page(dash_duo: Any, app: Any) -> None:
+    """The record card shows this run's score on each of the scenario's patterns and their weighted mean."""
+    from summitry.sim.analysis.patterns import score_run, weighted_score
+
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=3&step=0")
+    driver = dash_duo.driver
+    sc = load_scenario("hanoi-2019")
+    result = run_scenario(sc, seed=3)
+    scores = score_run(result, sc)
+
+    def cells() -> list[str]:
+        rows = driver.find_elements(By.CSS_SELECTOR, "#record-fit-table tbody tr")
+        return [r.find_elements(By.TAG_NAME, "td")[-1].text for r in rows]
+
+    wait_for(lambda: len(cells()) == len(sc.patterns) + 1)
+    shown = cells()
+    want = ["—" if np.isnan(scores[p.id]) else f"{scores[p.id]:.2f}" for p in sc.patterns]
+    assert shown[:-1] == want
+    assert shown[-1] == f"{weighted_score(scores, sc.patterns):.2f}"
+    assert dash_duo.get_logs() == []
