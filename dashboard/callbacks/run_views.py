@@ -115,13 +115,16 @@ def record_fit(scenario: Scenario, result: RunResult) -> list[Any]:
         when = f"not {lo}-{hi}" if p.absent else f"{lo}-{hi}"
         weight = "" if p.weight == 1 else f" (weight {p.weight:g})"
         cell = "—" if math.isnan(v) else f"{v:.2f}"
-        rows.append(html.Tr([html.Td(p.text + weight), html.Td(when), html.Td(cell, className="record-score")]))
+        rows.append(html.Tr([html.Td(p.text + weight), html.Td(when, style={"whiteSpace": "nowrap"}), html.Td(cell)]))
     total = weighted_score(scores, patterns)
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B("—" if math.isnan(total) else f"{total:.2f}"))]))
     head = html.Tr([html.Th("historical pattern"), html.Th(f"{unit}s"), html.Th("this run")])
     hint = html.P(
-        "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. "
-        f"`summitry backtest {scenario.name}` scores many runs, a null model and baselines against the same patterns.",
+        [
+            "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. ",
+            html.Code(f"summitry backtest {scenario.name}"),
+            " scores many runs, a null model and baselines against the same patterns.",
+        ],
         className="hint",
     )
     return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id="record-fit-table"), hint]

@@ -648,7 +648,7 @@ def test_record_fit_scores_this_run_against_each_pattern_and_weighs_them(hanoi) 
                 used.append((p.weight, v))
         total = sum(w * v for w, v in used) / sum(w for w, _ in used)
         assert _texts(body[-1].children[2]) == [f"{total:.2f}"]
-        assert "summitry backtest hanoi-2019" in _texts(hint)[0]
+        assert "summitry backtest hanoi-2019" in _texts(hint)[1]
     assert "—" in [_texts(row.children[2])[0] for row in record_fit(sc, other)[0].children[1].children]
     # a scenario without patterns gets a hint, not an empty table
     (only,) = record_fit(load_scenario("teaching"), run_scenario(load_scenario("teaching"), seed=0, steps=3))
