@@ -89,6 +89,7 @@ ENS_TRUST = "ensemble-trust"
 ENS_PRESSURE = "ensemble-pressure"
 ENS_KM_AGREEMENT = "ensemble-km-agreement"
 ENS_KM_MORATORIUM = "ensemble-km-moratorium"
+ENS_RECORD = "ensemble-record"  # the ensemble's mean score on each historical pattern
 
 # export
 EXPORT_ZIP = "export-zip-button"

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from summitry.dashboard.cache import LRUCache, canonical, config_hash
+from summitry.sim.analysis.patterns import score_run
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError, ScenarioError
 from summitry.sim.figures import carry_forward
@@ -236,8 +237,12 @@ SURVIVAL_METRICS = ("time_to_agreement", "agreement_censored", "moratorium_survi
 """The run metrics an ensemble keeps for its Kaplan–Meier curves (ODD 4.11)."""
 
 
-def ensemble_summary(result: RunResult) -> dict[str, Any]:
-    """What an ensemble keeps of one run: its outcome, the durations of its KM curves, the principals' trust and each side's pressure."""
+def ensemble_summary(result: RunResult, scenario: Scenario | None = None) -> dict[str, Any]:
+    """What an ensemble keeps of one run: its outcome, the durations of its KM curves, the principals' trust and each side's pressure.
+
+    With ``scenario``, also the run's score on each of its historical patterns (``patterns``: {id: score, nan where
+    the pattern does not apply}; empty without patterns).
+    """
     view = run_view(result)
 
     def series(variable: str, entity: str) -> np.ndarray:
@@ -254,6 +259,7 @@ def ensemble_summary(result: RunResult) -> dict[str, Any]:
         "pressure": pressure,
         "tension": series("tension", "world"),
         "zone": series("zone_area", "world"),
+        "patterns": score_run(result, scenario) if scenario is not None and scenario.patterns else {},
     }
 
 
@@ -399,7 +405,7 @@ class Service:
         def compute() -> dict[str, Any]:
             sc = self.scenario(cfg["scenario"], cfg["overrides"])
             self.runs_computed += 1
-            return ensemble_summary(run_scenario(sc, seed=int(seed), mode=cfg["mode"], overrides=cfg["overrides"]))
+            return ensemble_summary(run_scenario(sc, seed=int(seed), mode=cfg["mode"], overrides=cfg["overrides"]), sc)
 
         return self.ensembles.get_or_compute(key, compute)
 

@@ -6,17 +6,21 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import Dash, Input, Output, State
+import numpy as np
+from dash import Dash, Input, Output, State, html
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.common import Out, _emit
 from summitry.dashboard.layout import progress_bar
 from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
 from summitry.sim import figures as F
+from summitry.sim.analysis.patterns import weighted_score
 from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import InputError
 from summitry.sim.figures.survival import survival_curves, survival_figure
 from summitry.sim.results.runview import run_view, short_name, side_colours, step_unit
+from summitry.sim.scenario.document import Scenario
+from summitry.sim.stats import Z95, wilson
 
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
@@ -125,7 +129,59 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
     trust = F.fans_figure(bands, f"Trust between the principals: median, 50% and 90% of {n} runs", y_title="trust (0–1)", unit=unit)
     pbands = [(view.side_names.get(s, s), colours.get(s, "#777"), stack([m["pressure"][s] for m in members])) for s in view.summit_sides]
     pressure = F.fans_figure(pbands, f"Pressure per side, {n} runs", y_title="pressure (0–1)", unit=unit)
-    return {"ens_outcomes": outcomes, "ens_trust": trust, "ens_pressure": pressure, **ensemble_survival_figures(members, unit)}
+    return {
+        "ens_outcomes": outcomes,
+        "ens_trust": trust,
+        "ens_pressure": pressure,
+        **ensemble_survival_figures(members, unit),
+        "ens_record": ensemble_record(service.scenario(config["scenario"], config.get("overrides")), members),
+    }
+
+
+def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The ensemble's mean score on each historical pattern, over the runs it applies to (Wilson 95%), and the weighted score's mean.
+
+    The pattern scores are graded (0 to 1); the Wilson interval of their sum over the runs is conservative for graded
+    scores and exact for 0/1. The weighted score's interval is the normal one of its mean over runs.
+    """
+    patterns = scenario.patterns
+    if not patterns:
+        return [html.P("This scenario states no historical patterns, so there is nothing to score the runs against.", className="hint")]
+    n = len(members)
+    rows = []
+    for p in patterns:
+        v = np.array([float(m["patterns"][p.id]) for m in members])
+        v = v[~np.isnan(v)]
+        if v.size:
+            share, lo, hi = wilson(float(v.sum()), int(v.size))
+            cell = f"{share:.2f} [{lo:.2f}, {hi:.2f}]"
+        else:
+            cell = "—"
+        lo_w, hi_w = p.window
+        when = f"not {lo_w}-{hi_w}" if p.absent else f"{lo_w}-{hi_w}"
+        weight = "" if p.weight == 1 else f" (weight {p.weight:g})"
+        rows.append(
+            html.Tr([html.Td(p.text + weight), html.Td(when, style={"whiteSpace": "nowrap"}), html.Td(cell), html.Td(f"{v.size} of {n}")])
+        )
+    scores = np.array([weighted_score(m["patterns"], patterns) for m in members])
+    scores = scores[~np.isnan(scores)]
+    if scores.size:
+        mean = float(scores.mean())
+        half = Z95 * float(scores.std(ddof=1)) / math.sqrt(scores.size) if scores.size > 1 else math.nan
+        total = f"{mean:.2f}" + ("" if math.isnan(half) else f" [{max(0.0, mean - half):.2f}, {min(1.0, mean + half):.2f}]")
+    else:
+        total = "—"
+    rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{scores.size} of {n}")]))
+    head = html.Tr([html.Th("historical pattern"), html.Th("window"), html.Th("mean score [95% CI]"), html.Th("runs it applies to")])
+    hint = html.P(
+        [
+            "The model's runs only: ",
+            html.Code(f"summitry backtest {scenario.name}"),
+            " adds a null model and baselines on the same seeds, and the skill over them.",
+        ],
+        className="hint",
+    )
+    return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id="ensemble-record-table"), hint]
 
 
 def ensemble_survival_figures(members: Sequence[Mapping[str, Any]], unit: str | None = None) -> Out:
@@ -153,6 +209,7 @@ def _register_ensemble(app: Dash, service: Service) -> None:
         "ens_pressure",
         "ens_km_agreement",
         "ens_km_moratorium",
+        "ens_record",
     ]
     ens_outputs = [
         Output(ids.ENSEMBLE, "data", allow_duplicate=True),
@@ -163,6 +220,7 @@ def _register_ensemble(app: Dash, service: Service) -> None:
         Output(ids.ENS_PRESSURE, "figure", allow_duplicate=True),
         Output(ids.ENS_KM_AGREEMENT, "figure", allow_duplicate=True),
         Output(ids.ENS_KM_MORATORIUM, "figure", allow_duplicate=True),
+        Output(ids.ENS_RECORD, "children", allow_duplicate=True),
     ]
 
     @app.callback(

@@ -653,3 +653,46 @@ def test_record_fit_scores_this_run_against_each_pattern_and_weighs_them(hanoi) 
     # a scenario without patterns gets a hint, not an empty table
     (only,) = record_fit(load_scenario("teaching"), run_scenario(load_scenario("teaching"), seed=0, steps=3))
     assert "no historical patterns" in _texts(only)[0]
+
+
+def test_ensemble_record_by_hand_and_from_a_real_ensemble(service: Service) -> None:
+    """Pattern a (weight 1) applies to every run, b (weight 3) to two: Wilson shares over the runs each applies to, by hand."""
+    from types import SimpleNamespace
+
+    from summitry.dashboard.callbacks.ensemble import ensemble_record
+    from summitry.dashboard.service import ensemble_summary
+    from summitry.sim.analysis.patterns import score_run
+    from summitry.sim.scenario.pattern_fields import Pattern
+    from summitry.sim.stats import Z95, wilson
+
+    pats = [Pattern(id="a", text="fact a", kind="k", window=(0, 3)), Pattern(id="b", text="fact b", kind="k", window=(2, 5), weight=3)]
+    nan = math.nan
+    members = [{"patterns": {"a": 1.0, "b": nan}}, {"patterns": {"a": 0.5, "b": 1.0}}, {"patterns": {"a": 0.0, "b": 0.0}}]
+    table, _hint = ensemble_record(SimpleNamespace(patterns=pats, name="x"), members)  # type: ignore[arg-type]
+    rows = [[_texts(c) for c in row.children] for row in table.children[1].children]
+    a, alo, ahi = wilson(1.5, 3)
+    b, blo, bhi = wilson(1.0, 2)
+    assert rows[0] == [["fact a"], ["0-3"], [f"{a:.2f} [{alo:.2f}, {ahi:.2f}]"], ["3 of 3"]]
+    assert rows[1] == [["fact b (weight 3)"], ["2-5"], [f"{b:.2f} [{blo:.2f}, {bhi:.2f}]"], ["2 of 3"]]
+    runs = np.array([1.0, (0.5 + 3.0) / 4, 0.0])  # each run's weighted score over the patterns that apply to it
+    half = Z95 * runs.std(ddof=1) / math.sqrt(3)
+    assert rows[2][2] == [f"{runs.mean():.2f} [{max(0.0, runs.mean() - half):.2f}, {min(1.0, runs.mean() + half):.2f}]"] and rows[2][3] == [
+        "3 of 3"
+    ]
+    # a real ensemble keeps each run's pattern scores, so its record is the runs' scores
+    sc = load_scenario("hanoi-2019")
+    result = run_scenario(sc, seed=4)
+    kept = ensemble_summary(result, sc)["patterns"]
+    assert kept.keys() == score_run(result, sc).keys()
+    assert all(v == w or (math.isnan(v) and math.isnan(w)) for v, w in zip(kept.values(), score_run(result, sc).values(), strict=True))
+    # a scenario without patterns: a hint; the ensemble tab of the teaching case ends with it
+    config = service.config({"scenario": "teaching", "seed": 0})
+    state = ensemble_start(service, config, 2)["ensemble"]
+    out: dict[str, Any] = {}
+    for _ in range(20):
+        out = ensemble_tick(service, state, budget_s=0.0)
+        state = out["ensemble"]
+        if not state["running"]:
+            break
+    (only,) = out["ens_record"]
+    assert "no historical patterns" in _texts(only)[0]

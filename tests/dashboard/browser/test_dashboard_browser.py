@@ -311,6 +311,12 @@ def test_an_ensemble_runs_on_the_server_and_draws_its_outcomes_and_survival_curv
         assert all(b <= a + 1e-12 for a, b in zip(curve["y"], curve["y"][1:], strict=False))  # never rises
     # the fan charts of trust are there too
     wait_for(lambda: graph_data(driver, ids.ENS_TRUST))
+    # and the record card: one row per pattern of hanoi-2019 and the weighted score, each counting the runs it applies to
+    rows = driver.find_elements(By.CSS_SELECTOR, "#ensemble-record-table tbody tr")
+    patterns = load_scenario("hanoi-2019").patterns
+    assert len(rows) == len(patterns) + 1
+    applies = [int(r.find_elements(By.TAG_NAME, "td")[-1].text.split(" of ")[0]) for r in rows]
+    assert all(0 <= k <= 12 for k in applies) and rows[-1].find_elements(By.TAG_NAME, "td")[-1].text == "12 of 12"
     assert dash_duo.get_logs() == []
 
 
