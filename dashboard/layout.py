@@ -605,8 +605,8 @@ def ensemble_tab() -> html.Div:
             card(graph(ids.ENS_OUTCOMES, 300, "Outcome probabilities appear here"), cls="wide"),
             card(graph(ids.ENS_TRUST, 300, "Trust fan chart"), cls="wide"),
             card(graph(ids.ENS_PRESSURE, 300, "Pressure fan chart")),
-            card(graph(ids.ENS_KM_AGREEMENT, 320, "Time to agreement (Kaplan–Meier)"), cls="wide"),
-            card(graph(ids.ENS_KM_MORATORIUM, 320, "Moratorium survival (Kaplan–Meier)")),
+            card(graph(ids.ENS_KM_AGREEMENT, 360, "Time to agreement (Kaplan–Meier)"), cls="wide"),
+            card(graph(ids.ENS_KM_MORATORIUM, 360, "Moratorium survival (Kaplan–Meier)")),
             card(
                 html.H4("The ensemble against the historical record"),
                 html.Div(id=ids.ENS_RECORD, children=html.P("Run an ensemble to score it against the record.", className="hint")),
