@@ -37,3 +37,15 @@ def dimension_labels(service: Service, config: Mapping[str, Any]) -> dict[str, s
 
 def _emit(names: Sequence[str], values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(values.get(n, no_update) for n in names)
+
+
+def pattern_cells(pattern: Any) -> list[Any]:
+    """A historical pattern's first two cells in a record table: its text (with its weight when not 1) and its window.
+
+    >>> from summitry.sim.scenario.pattern_fields import Pattern
+    >>> [c.children for c in pattern_cells(Pattern(id="a", text="No test", kind="k", window=(0, 49), absent=True, weight=0.5))]
+    ['No test (weight 0.5)', 'not 0-49']
+    """
+    lo, hi = pattern.window
+    weight = "" if pattern.weight == 1 else f" (weight {pattern.weight:g})"
+    return [html.Td(pattern.text + weight), html.Td(f"{'not ' if pattern.absent else ''}{lo}-{hi}", style={"whiteSpace": "nowrap"})]

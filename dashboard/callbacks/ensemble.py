@@ -10,7 +10,7 @@ import numpy as np
 from dash import Dash, Input, Output, State, html
 
 from summitry.dashboard import ids
-from summitry.dashboard.callbacks.common import Out, _emit
+from summitry.dashboard.callbacks.common import Out, _emit, pattern_cells
 from summitry.dashboard.layout import progress_bar
 from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
 from summitry.sim import figures as F
@@ -18,6 +18,7 @@ from summitry.sim.analysis.patterns import weighted_score
 from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import InputError
 from summitry.sim.figures.survival import survival_curves, survival_figure
+from summitry.sim.labels import unit_word
 from summitry.sim.results.runview import run_view, short_name, side_colours, step_unit
 from summitry.sim.scenario.document import Scenario
 from summitry.sim.stats import Z95, wilson
@@ -134,11 +135,11 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
         "ens_trust": trust,
         "ens_pressure": pressure,
         **ensemble_survival_figures(members, unit),
-        "ens_record": ensemble_record(service.scenario(config["scenario"], config.get("overrides")), members),
+        "ens_record": ensemble_record(service.scenario(config["scenario"], config.get("overrides")), members, unit),
     }
 
 
-def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]]) -> list[Any]:
+def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]], unit: str | None = None) -> list[Any]:
     """The ensemble's mean score on each historical pattern, over the runs it applies to (Wilson 95%), and the weighted score's mean.
 
     The pattern scores are graded (0 to 1); the Wilson interval of their sum over the runs is conservative for graded
@@ -157,12 +158,7 @@ def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]]) ->
             cell = f"{share:.2f} [{lo:.2f}, {hi:.2f}]"
         else:
             cell = "—"
-        lo_w, hi_w = p.window
-        when = f"not {lo_w}-{hi_w}" if p.absent else f"{lo_w}-{hi_w}"
-        weight = "" if p.weight == 1 else f" (weight {p.weight:g})"
-        rows.append(
-            html.Tr([html.Td(p.text + weight), html.Td(when, style={"whiteSpace": "nowrap"}), html.Td(cell), html.Td(f"{v.size} of {n}")])
-        )
+        rows.append(html.Tr([*pattern_cells(p), html.Td(cell), html.Td(f"{v.size} of {n}")]))
     scores = np.array([weighted_score(m["patterns"], patterns) for m in members])
     scores = scores[~np.isnan(scores)]
     if scores.size:
@@ -172,7 +168,14 @@ def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]]) ->
     else:
         total = "—"
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{scores.size} of {n}")]))
-    head = html.Tr([html.Th("historical pattern"), html.Th("window"), html.Th("mean score [95% CI]"), html.Th("runs it applies to")])
+    head = html.Tr(
+        [
+            html.Th("historical pattern"),
+            html.Th(unit_word(unit, plural=True)),
+            html.Th("mean score [95% CI]"),
+            html.Th("runs it applies to"),
+        ]
+    )
     hint = html.P(
         [
             "The model's runs only: ",

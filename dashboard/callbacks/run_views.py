@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, Patch, State, ctx, html
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box, pattern_cells
 from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from summitry.dashboard.callbacks.fork import fork_event_options
 from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
@@ -107,18 +107,13 @@ def record_fit(scenario: Scenario, result: RunResult) -> list[Any]:
     if not patterns:
         return [html.P("This scenario states no historical patterns, so there is nothing to score the run against.", className="hint")]
     scores = score_run(result, scenario)
-    unit = unit_word(step_unit(result))
     rows = []
     for p in patterns:
         v = float(scores[p.id])
-        lo, hi = p.window
-        when = f"not {lo}-{hi}" if p.absent else f"{lo}-{hi}"
-        weight = "" if p.weight == 1 else f" (weight {p.weight:g})"
-        cell = "—" if math.isnan(v) else f"{v:.2f}"
-        rows.append(html.Tr([html.Td(p.text + weight), html.Td(when, style={"whiteSpace": "nowrap"}), html.Td(cell)]))
+        rows.append(html.Tr([*pattern_cells(p), html.Td("—" if math.isnan(v) else f"{v:.2f}")]))
     total = weighted_score(scores, patterns)
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B("—" if math.isnan(total) else f"{total:.2f}"))]))
-    head = html.Tr([html.Th("historical pattern"), html.Th(f"{unit}s"), html.Th("this run")])
+    head = html.Tr([html.Th("historical pattern"), html.Th(unit_word(step_unit(result), plural=True)), html.Th("this run")])
     hint = html.P(
         [
             "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. ",
