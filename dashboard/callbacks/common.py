@@ -49,3 +49,9 @@ def pattern_cells(pattern: Any) -> list[Any]:
     lo, hi = pattern.window
     weight = "" if pattern.weight == 1 else f" (weight {pattern.weight:g})"
     return [html.Td(pattern.text + weight), html.Td(f"{'not ' if pattern.absent else ''}{lo}-{hi}", style={"whiteSpace": "nowrap"})]
+
+
+def record_table(headings: Sequence[str], rows: list[Any], table_id: str, note: Sequence[Any]) -> list[Any]:
+    """A record card's table (``headings``, then ``rows``) with its note underneath, as the card's children."""
+    head = html.Tr([html.Th(h) for h in headings])
+    return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id=table_id), html.P(list(note), className="hint")]

@@ -10,7 +10,7 @@ import numpy as np
 from dash import Dash, Input, Output, State, html
 
 from summitry.dashboard import ids
-from summitry.dashboard.callbacks.common import Out, _emit, pattern_cells
+from summitry.dashboard.callbacks.common import Out, _emit, pattern_cells, record_table
 from summitry.dashboard.layout import progress_bar
 from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
 from summitry.sim import figures as F
@@ -168,23 +168,13 @@ def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]], un
     else:
         total = "—"
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{scores.size} of {n}")]))
-    head = html.Tr(
-        [
-            html.Th("historical pattern"),
-            html.Th(unit_word(unit, plural=True)),
-            html.Th("mean score [95% CI]"),
-            html.Th("runs it applies to"),
-        ]
-    )
-    hint = html.P(
-        [
-            "The model's runs only: ",
-            html.Code(f"summitry backtest {scenario.name}"),
-            " adds a null model and baselines on the same seeds, and the skill over them.",
-        ],
-        className="hint",
-    )
-    return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id="ensemble-record-table"), hint]
+    note = [
+        "The model's runs only: ",
+        html.Code(f"summitry backtest {scenario.name}"),
+        " adds a null model and baselines on the same seeds, and the skill over them.",
+    ]
+    headings = ["historical pattern", unit_word(unit, plural=True), "mean score [95% CI]", "runs it applies to"]
+    return record_table(headings, rows, "ensemble-record-table", note)
 
 
 def ensemble_survival_figures(members: Sequence[Mapping[str, Any]], unit: str | None = None) -> Out:

@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, Patch, State, ctx, html
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box, pattern_cells
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box, pattern_cells, record_table
 from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from summitry.dashboard.callbacks.fork import fork_event_options
 from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
@@ -113,16 +113,13 @@ def record_fit(scenario: Scenario, result: RunResult) -> list[Any]:
         rows.append(html.Tr([*pattern_cells(p), html.Td("—" if math.isnan(v) else f"{v:.2f}")]))
     total = weighted_score(scores, patterns)
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B("—" if math.isnan(total) else f"{total:.2f}"))]))
-    head = html.Tr([html.Th("historical pattern"), html.Th(unit_word(step_unit(result), plural=True)), html.Th("this run")])
-    hint = html.P(
-        [
-            "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. ",
-            html.Code(f"summitry backtest {scenario.name}"),
-            " scores many runs, a null model and baselines against the same patterns.",
-        ],
-        className="hint",
-    )
-    return [html.Table([html.Thead(head), html.Tbody(rows)], className="compare", id="record-fit-table"), hint]
+    note = [
+        "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. ",
+        html.Code(f"summitry backtest {scenario.name}"),
+        " scores many runs, a null model and baselines against the same patterns.",
+    ]
+    headings = ["historical pattern", unit_word(step_unit(result), plural=True), "this run"]
+    return record_table(headings, rows, "record-fit-table", note)
 
 
 def pair_options(result: RunResult, grouped: bool = False) -> list[dict[str, str]]:

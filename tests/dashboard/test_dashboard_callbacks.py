@@ -429,6 +429,18 @@ def test_ensemble_advances_in_chunks_and_ends_with_probabilities(service: Servic
         assert p == pytest.approx(outcomes.count(outcome) / 6)
 
 
+def finish_ensemble(service: Service, config: dict[str, Any], n: int, budget_s: float) -> dict[str, Any]:
+    """Start an ensemble of ``n`` runs and tick it until it stops (at most 50 ticks); the last tick's outputs."""
+    state = ensemble_start(service, config, n)["ensemble"]
+    out: dict[str, Any] = {}
+    for _ in range(50):
+        out = ensemble_tick(service, state, budget_s=budget_s)
+        state = out["ensemble"]
+        if not state["running"]:
+            break
+    return out
+
+
 def km_curve(fig: Any) -> Any:
     (curve,) = [d for d in fig.data if d.meta == "km"]
     return curve
@@ -464,13 +476,7 @@ def test_ensemble_kaplan_meier_figures_from_the_members_durations() -> None:
 def test_ensemble_tab_ends_with_kaplan_meier_curves_of_its_runs(service: Service) -> None:
     # hanoi-2019 in forcing mode: the record's pledge is breached in every run (an event), agreements are censored
     config = service.config({"scenario": "hanoi-2019", "seed": 0, "mode": "forcing"})
-    state = ensemble_start(service, config, 5)["ensemble"]
-    out: dict[str, Any] = {}
-    for _ in range(50):
-        out = ensemble_tick(service, state, budget_s=5.0)
-        state = out["ensemble"]
-        if not state["running"]:
-            break
+    out = finish_ensemble(service, config, 5, budget_s=5.0)
     metrics = [run_scenario(load_scenario("hanoi-2019"), seed=s, mode="forcing").manifest["metrics"] for s in range(5)]
     assert any(m["moratorium_censored"] is False for m in metrics)  # the moratorium curve has a step to check
     # the expected curves by hand from the runs' own metrics: the product over event weeks of (1 - events / at risk)
@@ -687,12 +693,6 @@ def test_ensemble_record_by_hand_and_from_a_real_ensemble(service: Service) -> N
     assert all(v == w or (math.isnan(v) and math.isnan(w)) for v, w in zip(kept.values(), score_run(result, sc).values(), strict=True))
     # a scenario without patterns: a hint; the ensemble tab of the teaching case ends with it
     config = service.config({"scenario": "teaching", "seed": 0})
-    state = ensemble_start(service, config, 2)["ensemble"]
-    out: dict[str, Any] = {}
-    for _ in range(20):
-        out = ensemble_tick(service, state, budget_s=0.0)
-        state = out["ensemble"]
-        if not state["running"]:
-            break
+    out = finish_ensemble(service, config, 2, budget_s=0.0)
     (only,) = out["ens_record"]
     assert "no historical patterns" in _texts(only)[0]
