@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
+import pandas as pd
 from dash import Dash, Input, Output, State, html
 
 from summitry.dashboard import ids
@@ -17,11 +17,11 @@ from summitry.sim import figures as F
 from summitry.sim.analysis.patterns import weighted_score
 from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import InputError
+from summitry.sim.experiments.backtest import mean_ci, share
 from summitry.sim.figures.survival import survival_curves, survival_figure
 from summitry.sim.labels import unit_word
 from summitry.sim.results.runview import run_view, short_name, side_colours, step_unit
 from summitry.sim.scenario.document import Scenario
-from summitry.sim.stats import Z95, wilson
 
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
@@ -142,8 +142,9 @@ def ensemble_figures(service: Service, config: Mapping[str, Any], n: int, member
 def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]], unit: str | None = None) -> list[Any]:
     """The ensemble's mean score on each historical pattern, over the runs it applies to (Wilson 95%), and the weighted score's mean.
 
-    The pattern scores are graded (0 to 1); the Wilson interval of their sum over the runs is conservative for graded
-    scores and exact for 0/1. The weighted score's interval is the normal one of its mean over runs.
+    The summaries ``summitry backtest`` gives, of the model's runs only: ``share`` for each pattern (the Wilson
+    interval of the scores' sum over the runs, conservative for graded scores and exact for 0/1) and ``mean_ci`` for
+    the weighted score (both from :mod:`summitry.sim.experiments.backtest`).
     """
     patterns = scenario.patterns
     if not patterns:
@@ -151,23 +152,12 @@ def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]], un
     n = len(members)
     rows = []
     for p in patterns:
-        v = np.array([float(m["patterns"][p.id]) for m in members])
-        v = v[~np.isnan(v)]
-        if v.size:
-            share, lo, hi = wilson(float(v.sum()), int(v.size))
-            cell = f"{share:.2f} [{lo:.2f}, {hi:.2f}]"
-        else:
-            cell = "—"
-        rows.append(html.Tr([*pattern_cells(p), html.Td(cell), html.Td(f"{v.size} of {n}")]))
-    scores = np.array([weighted_score(m["patterns"], patterns) for m in members])
-    scores = scores[~np.isnan(scores)]
-    if scores.size:
-        mean = float(scores.mean())
-        half = Z95 * float(scores.std(ddof=1)) / math.sqrt(scores.size) if scores.size > 1 else math.nan
-        total = f"{mean:.2f}" + ("" if math.isnan(half) else f" [{max(0.0, mean - half):.2f}, {min(1.0, mean + half):.2f}]")
-    else:
-        total = "—"
-    rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{scores.size} of {n}")]))
+        s = share(pd.Series([m["patterns"][p.id] for m in members], dtype=float))
+        cell = f"{s['share']:.2f} [{s['low']:.2f}, {s['high']:.2f}]" if s["runs"] else "—"
+        rows.append(html.Tr([*pattern_cells(p), html.Td(cell), html.Td(f"{s['runs']} of {n}")]))
+    w = mean_ci(pd.Series([weighted_score(m["patterns"], patterns) for m in members], dtype=float))
+    total = f"{w['mean']:.2f} [{w['low']:.2f}, {w['high']:.2f}]" if w["runs"] else "—"
+    rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{w['runs']} of {n}")]))
     note = [
         "The model's runs only: ",
         html.Code(f"summitry backtest {scenario.name}"),
