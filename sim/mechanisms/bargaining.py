@@ -391,7 +391,9 @@ def single_text(acceptance: FloatArray, weights: FloatArray, floor: float = 1e-3
     reachable = (acc >= floor).all(axis=0)
     if not reachable.any():
         return None
-    score = w @ np.log(np.maximum(acc, floor))
+    # a column-wise sum, the same operations for every point: equal columns score exactly equal, so a tie goes to the
+    # lowest index whatever the weights' scale (a matrix product may sum columns in different orders)
+    score = (w[:, None] * np.log(np.maximum(acc, floor))).sum(axis=0)
     return int(np.argmax(np.where(reachable, score, -np.inf)))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from summitry.sim.engine.model import DiplomacyModel
@@ -88,6 +88,8 @@ def test_a_text_no_side_could_take_is_not_tabled() -> None:
 
 
 @settings(max_examples=60, deadline=None)
+# equal columns must tie exactly whatever the weights' scale (a matrix product once broke this tie by one ulp)
+@example(acc=[[0.0, 0.0, 0.0, 0.5, 0.5, 0.0], [0.0, 0.0, 0.0, 0.5, 0.5, 0.0]], w=0.25, scale=0.3984375)
 @given(
     acc=st.lists(st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6), min_size=2, max_size=2),
     w=st.floats(0.05, 0.95),
