@@ -155,3 +155,25 @@ def test_run_cost_script_writes_rows_whose_ratios_match_its_printed_timings(tmp_
     # the parts are timed inside the profiled runs, so they add up to less than a run
     parts = rows["decision rule within a run"]["measured_ms"] + rows["delivery within a run"]["measured_ms"]
     assert rows["rest of the run: recording, pressure, stances, bargaining"]["measured_ms"] > 0 and parts > 0
+
+
+def test_the_batch_decision_spike_still_computes_what_the_engine_does() -> None:
+    """The numpy replicate-axis spike agrees with the engine's decision rule (EU to 1e-12, the same choices and
+    type evidence) on real states, and a run alone gives the same bits as its row in the batch.
+
+    The spike is a design measurement, not engine code; this keeps it from silently drifting from the engine
+    (its check exits 1 when any variant disagrees)."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "spikes" / "batch_decision.py"), "--runs", "1,12", "--repeats", "1", "--no-numba"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    check = next(line for line in out.stdout.splitlines() if line.startswith("check numpy-R"))
+    assert check.endswith("-> OK") and "choices differing 0/" in check
+    assert "run alone (batch of 1) == its row in the batch of 12: 12/12" in out.stdout
+    # the timing table has a row per batch size, each with the engine's and the batch's per-run cost
+    rows = [line.split() for line in out.stdout.splitlines() if re.match(r"^\s+(1|12)\s+\d", line)]
+    assert [r[0] for r in rows] == ["1", "12"]
