@@ -97,6 +97,7 @@ clock-check: install
 fuzz: install
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/test_reliability.py -k "random or mutated" $(PYTEST_ARGS)
 	SUMMITRY_FUZZ_EXAMPLES=2000 $(PY) -m pytest -p no:cacheprovider tests/sim/mechanisms/test_winset_fast_path.py $(PYTEST_ARGS)
+	SUMMITRY_HYPOTHESIS_PROFILE=explore $(PY) -m pytest -p no:cacheprovider -n 2 -m "not fuzz and not clock and not calibration" $$(grep -rl "from hypothesis import" tests) $(PYTEST_ARGS)
 
 ## mutate: mutation testing (mutmut, config in pyproject's [tool.mutmut]) of the mechanism modules and the
 ## decision rule, then the score per module. A fresh run each time (about 45 min on two cores for all of it);

@@ -368,3 +368,26 @@ def test_same_bytes_in_three_processes_and_under_dask() -> None:
     outputs.append(_run_bytes("hanoi-2019", 11))
     assert len(outputs[0]) > 1000
     assert all(o == outputs[0] for o in outputs)
+
+
+def test_property_tests_draw_the_same_examples_on_every_run_unless_told_to_explore() -> None:
+    """Under ``make test`` hypothesis is derandomised (tests/conftest.py), so two runs of a property draw the same
+    examples and a CI failure can be replayed; ``make fuzz`` sets SUMMITRY_HYPOTHESIS_PROFILE=explore for fresh draws."""
+    exploring = os.environ.get("SUMMITRY_HYPOTHESIS_PROFILE", "ci") == "explore"
+    assert settings.default.derandomize is not exploring
+    assert settings.default.deadline is None  # a busy machine never fails a property on time
+
+    def draws() -> list[float]:
+        seen: list[float] = []
+
+        @settings(max_examples=15, database=None)
+        @given(st.floats(-1e6, 1e6))
+        def prop(v: float) -> None:
+            seen.append(v)
+
+        prop()
+        return seen
+
+    first, second = draws(), draws()
+    assert len(first) == 15
+    assert (first == second) is not exploring
