@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from summitry.sim.atomic import write_atomically
@@ -124,10 +124,16 @@ def _write_parquet(table: pa.Table, path: str) -> None:
 
 
 def count_rows(out: Path) -> dict[str, int]:
-    """Rows and failed rows in a sweep's store (reads only two columns)."""
-    parts = sorted((out / "runs").glob("part-*.parquet"))
-    if not parts:
-        return {"done": 0, "failed": 0}
-    t = ds.dataset([str(p) for p in parts], format="parquet").to_table(columns=["status"])
-    statuses = t["status"].to_pylist()
-    return {"done": len(statuses), "failed": statuses.count("failed")}
+    """Rows and failed rows in a sweep's store, reading only the status column, one part at a time.
+
+    Opening every part as one dataset held about 100 KiB a part until the
+    process ended (420 MiB for the 4,000 parts of a 100,000-run sweep, measured
+    with ``benchmarks/sweep_throughput.py --big``); part by part the memory
+    stays flat, for about a millisecond a part.
+    """
+    done = failed = 0
+    for part in sorted((out / "runs").glob("part-*.parquet")):
+        status = pq.read_table(part, columns=["status"])["status"]
+        done += len(status)
+        failed += int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
+    return {"done": done, "failed": failed}
