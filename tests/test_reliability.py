@@ -361,7 +361,7 @@ def test_same_bytes_in_three_processes_and_under_dask() -> None:
         env = dict(os.environ, PYTHONHASHSEED=hashseed)
         outputs.append(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True).stdout)
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0", silence_logs=40) as cluster,
         Client(cluster) as client,
     ):
         outputs.append(client.submit(_run_bytes, "hanoi-2019", 11, pure=False).result())

@@ -82,8 +82,14 @@ class DaskExecutor(_Owned):
             # connect only to one you control, over TLS (``security``) when the network is not yours
             self.client = Client(address, timeout="20s", security=security)
         else:
+            # the scheduler's HTTP endpoints on a free local port: its default, 8787, is taken by any other Dask
+            # cluster on the machine (a second sweep, a user's own), and Dask then warns and moves anyway
             self.cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address="127.0.0.1:0",
+                silence_logs=40,
             )
             self.client = Client(self.cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or (workers or 1))

@@ -89,6 +89,34 @@ def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
 # ------------------------------------------------------- executors and store
 
 
+def test_a_local_dask_cluster_serves_on_a_free_local_port_not_on_8787() -> None:
+    """Two sweeps (or a user's own Dask) on one machine: with port 8787 taken, the executor starts without a
+    warning, and its scheduler's HTTP endpoints listen on 127.0.0.1 only."""
+    import socket
+    import warnings
+
+    from summitry.sim.experiments.executors import DaskExecutor
+
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # something else already holds it, which is the situation under test
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with DaskExecutor(None, 1) as dask:
+                link = dask.cluster.dashboard_link
+                assert dask.client.submit(sum, [1, 2]).result() == 3
+    finally:
+        holder.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
+    host, port = link.split("//")[1].split("/")[0].rsplit(":", 1)
+    assert host == "127.0.0.1" and int(port) != 8787
+
+
 @pytest.mark.slow
 def test_identical_rows_under_serial_local_and_dask(tmp_path: Path) -> None:
     from summitry.sim.experiments.executors import DaskExecutor, ProcessExecutor

@@ -116,7 +116,7 @@ def test_a_row_forged_on_a_real_dask_worker_is_refused(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
     loaded = load_spec(write_spec(tmp_path))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0") as cluster:
         ex = ForgingDask.__new__(ForgingDask)
         ex.cluster, ex.client, ex.workers = None, Client(cluster), 1
         try:
@@ -143,7 +143,7 @@ def test_a_sweep_runs_on_a_tls_scheduler_with_the_tls_options(tmp_path: Path, cl
 
     temp, ca, cert, key = _pem_files(tmp_path)
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, protocol="tls://", security=temp
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0", protocol="tls://", security=temp
     ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tls://")
