@@ -128,8 +128,10 @@ def _effect_forecast(
             if eff.who == "receiver":
                 dp += w[side, 0] * eff_d
         elif rule == "hostility":
-            de += d / 2
-            dp += w[recv, 2] * d / 2
+            # what one unit of that side's hostility adds to the tension (0 for a side outside the belligerents)
+            share = model.tension_share[side]
+            de += d * share
+            dp += w[recv, 2] * d * share
         elif rule == "credit" and eff.who == "receiver":
             dp -= w[side, 2] * d
     return dz, dp, de
@@ -378,8 +380,10 @@ class PolicyTables:
                         if eff.who == "receiver":
                             self.dp_sanc[:, j] += w[ref, 0] * d
                     elif rule == "hostility":
-                        self.de[:, j] += d / 2
-                        self.dp_static[:, j] += w[recv, 2] * d / 2
+                        # what one unit of that side's hostility adds to the tension (0 outside the belligerents)
+                        share = model.tension_share[ref]
+                        self.de[:, j] += d * share
+                        self.dp_static[:, j] += w[recv, 2] * d * share
                     elif rule == "credit" and eff.who == "receiver":
                         self.dp_static[:, j] -= w[ref, 2] * d
         renege = np.where(s.is_t[own], p.renege_t, p.renege_u)

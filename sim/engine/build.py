@@ -159,6 +159,11 @@ class ModelBuild:
         self.is_leader = self.roles == "leader"
         self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)
         self.summit_sides = np.array([side_index[s] for s in sc.summit.sides], dtype=np.int64)
+        # the sides whose mean hostility is the tension (ODD 5.2): the belligerents, by default the summit sides; a side's
+        # share is what one unit of its hostility adds to the tension
+        self.tension_sides = np.array([side_index[s] for s in (sc.belligerents or sc.summit.sides)], dtype=np.int64)
+        self.tension_share = np.zeros(C)
+        self.tension_share[self.tension_sides] = 1.0 / self.tension_sides.size
         # co-negotiators: the sides at the table beside each summit side (ODD 7.19), and every one of them
         self.partners: dict[int, list[int]] = {side_index[c]: [side_index[p] for p in ps] for c, ps in sc.summit.partners.items()}
         self.table_partners = np.array(sorted(p for ps in self.partners.values() for p in ps), dtype=np.int64)

@@ -107,7 +107,7 @@ class StateUpdates:
         s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
         s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
         s.hostility = pr.richardson(s.hostility, p.delta_m, p.gamma_r)
-        s.tension = pr.tension(s.hostility, self.summit_sides)
+        s.tension = pr.tension(s.hostility, self.tension_sides)
         s.military_extra = s.military_extra * (1 - p.delta_m)
         s.credit = s.credit * self.clock.keep(CREDIT_KEEP)
         s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
@@ -136,7 +136,7 @@ class StateUpdates:
     def _update_pressure_aggregate(self: DiplomacyModel) -> None:
         s = self.state
         if not s.military.any():
-            s.tension = pr.tension(s.hostility, self.summit_sides)
+            s.tension = pr.tension(s.hostility, self.tension_sides)
             s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
         s.pressure = pr.aggregate(self.pressure_weights, s.economic, s.domestic, s.military)
 

@@ -56,9 +56,13 @@ def richardson(hostility: FloatArray, delta_m: float, gamma_r: float) -> FloatAr
     return clip((1 - delta_m) * hostility + gamma_r * others, 0.0, 1.0)
 
 
-def tension(hostility: FloatArray, summit_sides: NDArray[np.int64]) -> float:
-    """E = mean hostility of the sides at the table."""
-    return float(hostility[summit_sides].mean())
+def tension(hostility: FloatArray, belligerents: NDArray[np.int64]) -> float:
+    """E = mean hostility of the belligerents (by default the two sides at the table).
+
+    >>> tension(np.array([0.2, 0.9, 0.6]), np.array([0, 2]))
+    0.4
+    """
+    return float(hostility[belligerents].mean())
 
 
 def aggregate(weights: FloatArray, economic: FloatArray, domestic: FloatArray, military: FloatArray) -> FloatArray:

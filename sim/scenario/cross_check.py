@@ -52,6 +52,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     _check_events_and_pledges(sc, ids, catalogue, problems)
     _check_implementation(sc, catalogue, problems)
     _check_partners(sc, problems)
+    _check_belligerents(sc, problems)
     _check_parameters_and_capabilities(sc, catalogue, problems)
     for i, pat in enumerate(sc.patterns):
         problems.extend(pattern_shape(pat, i, dims, list(sc.agreement)))
@@ -209,6 +210,17 @@ def _check_partners(sc: Scenario, problems: Problems) -> None:
             elif p in seen:
                 problems.append(((*loc, j), f"{p!r} is a partner twice; a side sits at the table once"))
             seen.add(p)
+
+
+def _check_belligerents(sc: Scenario, problems: Problems) -> None:
+    """The sides whose hostility makes the tension: known sides, each once."""
+    seen: set[str] = set()
+    for j, c in enumerate(sc.belligerents or []):
+        if c not in sc.sides:
+            problems.append((("belligerents", j), f"unknown side {c!r}{did_you_mean(c, list(sc.sides))}"))
+        elif c in seen:
+            problems.append((("belligerents", j), f"{c!r} is listed twice"))
+        seen.add(c)
 
 
 def _check_implementation(sc: Scenario, catalogue: Mapping[str, SignalKind], problems: Problems) -> None:

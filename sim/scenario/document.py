@@ -434,6 +434,12 @@ class Scenario(_Data):
         description="Agreement classes, strongest first: class -> {dimension: [lo, hi]}."
     )
     summit: Summit
+    belligerents: list[str] | None = Field(
+        None,
+        min_length=2,
+        description="The sides whose mean hostility is the tension E that escalation and military pressure read: the sides "
+        "in the conflict, whether or not both sit at the table (a broker's summit with one of them). None: the two summit sides.",
+    )
     sides: dict[str, Side] = Field(min_length=1)
     third_parties: list[ThirdParty] = Field(default_factory=list)
     influence: list[Edge] = Field(default_factory=list, description="Edges besides faction<->leader (peers, cross-border).")

@@ -145,6 +145,41 @@ ALSO_CASES = [
 ]
 """An actor's further roles (``also``)."""
 
+
+def with_belligerents(belligerents: str) -> str:
+    """teaching.yaml with a third side, gamma, and a ``belligerents`` list."""
+    text = mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta]}\nbelligerents: " + belligerents)
+    return text.replace("third_parties:\n", GAMMA_SIDE, 1)
+
+
+BELLIGERENT_CASES = [
+    Case(
+        "belligerents-unknown-side",
+        text=with_belligerents("[alpha, gama]"),
+        field="belligerents[1]",
+        marker="belligerents: [alpha, gama]",
+        expect=("unknown side 'gama'", "did you mean 'gamma'"),
+        errors=1,
+    ),
+    Case(
+        "belligerents-twice",
+        text=with_belligerents("[alpha, gamma, alpha]"),
+        field="belligerents[2]",
+        marker="belligerents: [alpha, gamma, alpha]",
+        expect=("'alpha' is listed twice",),
+        errors=1,
+    ),
+    Case(
+        "belligerents-one",
+        text=with_belligerents("[alpha]"),
+        field="belligerents",
+        marker="belligerents: [alpha]",
+        expect=("at least 2",),
+        errors=1,
+    ),
+]
+"""The sides whose hostility makes the tension: known sides, each once, at least two."""
+
 SESSION_CASES = [
     Case(
         "summit-steps-zero",
@@ -264,6 +299,7 @@ IMPLEMENTATION_CASES = [
 CASES = [
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
+    *BELLIGERENT_CASES,
     *ALSO_CASES,
     *SESSION_CASES,
     Case(
