@@ -159,7 +159,7 @@ class ModelBuild:
         self.is_leader = self.roles == "leader"
         self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)
         self.summit_sides = np.array([side_index[s] for s in sc.summit.sides], dtype=np.int64)
-        # the sides whose mean hostility is the tension (ODD 5.2): the belligerents, by default the summit sides; a side's
+        # the sides whose mean hostility is the tension (ODD 7.13): the belligerents, by default the summit sides; a side's
         # share is what one unit of its hostility adds to the tension
         self.tension_sides = np.array([side_index[s] for s in (sc.belligerents or sc.summit.sides)], dtype=np.int64)
         self.tension_share = np.zeros(C)

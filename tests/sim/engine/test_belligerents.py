@@ -1,4 +1,4 @@
-"""The tension's sides (ODD 5.2): the declared belligerents, by default the two summit sides.
+"""The tension's sides (ODD 7.13): the declared belligerents, by default the two summit sides.
 
 A broker's summit with one party to a conflict (the other fighting on,
 off the table) must still read the war's tension from the two who fight.
