@@ -318,6 +318,9 @@ class ModelBuild:
             exposed = np.where(np.asarray(w, dtype=float) < 0, np.asarray(w, dtype=float) * unprotected, 0.0)
             self.exposure[c] = -bg.split_utility(self.grid, exposed.tolist(), curvature)[1]
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
+        # (3, grid): how far each point ends each pressure channel (economic, domestic, military) by the terms that
+        # deliver a dimension declared to relieve it (ODD 7.19); None when no dimension relieves any
+        self.relief_levels = bg.relief_levels(self.grid, [list(d.relieves) for d in sc.issues])
         # (actors, grid) mask of the points within each member's stated limits; None when nobody states any (ODD 7.1)
         self.limits = limits_matrix(self.grid, dims, self.limit_specs)
         # the share of the issue grid within each member's stated limits (1 without limits): how much of a lowered

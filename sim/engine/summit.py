@@ -118,11 +118,18 @@ class SummitProcess:
         A deal relieves the pressure on c in proportion to how much of what c
         wants it gets (gains_c(q) / max gains_c): the commitment value plus
         ``status_quo_weight`` P_c times that share. A deal that gives c
-        nothing it wants relieves nothing, however hard c is pressed.
+        nothing it wants relieves nothing, however hard c is pressed, unless
+        its terms end the source of a pressure (a dimension that ``relieves``
+        it, :func:`~summitry.sim.mechanisms.bargaining.deal_relief`).
         """
         top = float(self.gains[c].max())
-        relief = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
-        return self.acceptance_value(c, other) - self.no_deal_value(c) * relief
+        share = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+        if self.relief_levels is None:
+            return self.acceptance_value(c, other) - self.no_deal_value(c) * share
+        s = self.state
+        channels = np.array([s.economic[c], s.domestic[c], s.military[c]], dtype=float)
+        relief = bg.deal_relief(share, float(s.pressure[c]), self.pressure_weights[c], channels, self.relief_levels)
+        return self.acceptance_value(c, other) + self.params.status_quo_weight * relief
 
     def acceptance_value(self: DiplomacyModel, c: int, other: int) -> FloatArray:
         """Side c's leader's expected value of accepting each grid point, pricing the chance ``other`` reneges.

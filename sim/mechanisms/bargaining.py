@@ -48,6 +48,59 @@ def split_utility(grid: FloatArray, weights: Sequence[float], curvature: float =
     return grid @ np.clip(w, 0, None), given @ np.clip(w, None, 0)
 
 
+PRESSURE_CHANNELS: tuple[str, ...] = ("economic", "domestic", "military")
+"""The pressure channels, in the order of a side's pressure weights (ODD 7.15)."""
+
+
+def relief_levels(grid: FloatArray, relieves: Sequence[Sequence[str]]) -> FloatArray | None:
+    """(3, points): how far each grid point ends each pressure channel; None when no dimension relieves any.
+
+    ``relieves[i]`` names the channels that delivering dimension i ends. A
+    point ends channel k as far as it delivers the furthest dimension that
+    relieves k (ODD 7.19); a channel no dimension relieves gets 0.
+
+    >>> g = issue_grid(2, 3)
+    >>> relief_levels(g, [["military"], []])[:, [1, 5, 6]].tolist()  # q = (0, 0.5), (0.5, 1), (1, 0)
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.5, 1.0]]
+    >>> relief_levels(g, [[], []]) is None
+    True
+    """
+    if not any(relieves):
+        return None
+    out = np.zeros((len(PRESSURE_CHANNELS), grid.shape[0]))
+    for i, channels in enumerate(relieves):
+        for name in channels:
+            k = PRESSURE_CHANNELS.index(name)
+            out[k] = np.maximum(out[k], grid[:, i])
+    return out
+
+
+def deal_relief(share: FloatArray, pressure: float, weights: FloatArray, channels: FloatArray, levels: FloatArray | None) -> FloatArray:
+    """The part of a side's pressure a deal at each grid point relieves (ODD 7.19).
+
+    A deal relieves the side's whole pressure ``pressure`` (P_c) as far as it
+    gives the side what it wants (``share`` = gains_c(q) / max gains_c), and
+    each channel k (``channels[k]`` = P^k_c, weighted by ``weights[k]``)
+    further, up to how far the deal's terms end that channel
+    (``levels[k]``, :func:`relief_levels`): a withdrawal relieves the war's
+    military pressure on the side that withdraws, though it gains nothing.
+
+    >>> share = np.array([0.0, 0.2, 1.0])
+    >>> levels = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.8, 0.8, 0.0]])
+    >>> deal_relief(share, 0.5, np.array([0.4, 0.2, 0.4]), np.array([0.5, 0.25, 0.75]), levels).round(3).tolist()
+    [0.24, 0.28, 0.5]
+    >>> deal_relief(share, 0.5, np.array([0.4, 0.2, 0.4]), np.array([0.5, 0.25, 0.75]), None).tolist()
+    [0.0, 0.1, 0.5]
+    """
+    out = pressure * share
+    if levels is None:
+        return out
+    for k in range(levels.shape[0]):
+        if weights[k] != 0 and channels[k] != 0:
+            out = out + weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)
+    return out
+
+
 def member_utility(gains: FloatArray, gives: FloatArray, concession_weight: FloatArray) -> FloatArray:
     """u_k(q) = gains(q) + g_k * gives(q), shape (members, grid)."""
     return gains[None, :] + np.asarray(concession_weight, dtype=float)[:, None] * gives[None, :]

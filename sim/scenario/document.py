@@ -260,6 +260,22 @@ class Dimension(_Data):
         description="Share of a concession on this dimension that stays protected if the other side reneges "
         "(verification of the other's compliance, or the giver's power to reverse it, e.g. snapback).",
     )
+    relieves: list[Literal["economic", "domestic", "military"]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Pressures that delivering this dimension ends for every side, in proportion to how far a deal "
+        "delivers it: a withdrawal or a ceasefire ends the fighting's military pressure even on the side that "
+        "withdraws, whatever else it gets (ODD 7.19). Empty: a deal relieves a side's pressure only as far as it "
+        "gives the side what it wants.",
+    )
+
+    @field_validator("relieves")
+    @classmethod
+    def _relieves_once(cls, v: list[str]) -> list[str]:
+        twice = sorted({k for k in v if v.count(k) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once; name each pressure once")
+        return v
 
 
 class Time(_Data):

@@ -180,6 +180,26 @@ BELLIGERENT_CASES = [
 ]
 """The sides whose hostility makes the tension: known sides, each once, at least two."""
 
+RELIEF_CASES = [
+    Case(
+        "relieves-unknown-pressure",
+        text=mutate("{id: d, label: Disarmament,", "{id: d, relieves: [militray], label: Disarmament,"),
+        field="issues[0].relieves[0]",
+        marker="relieves: [militray]",
+        expect=("'economic', 'domestic' or 'military'",),
+        errors=1,
+    ),
+    Case(
+        "relieves-twice",
+        text=mutate("{id: d, label: Disarmament,", "{id: d, relieves: [military, economic, military], label: Disarmament,"),
+        field="issues[0].relieves",
+        marker="relieves: [military, economic, military]",
+        expect=("names military more than once",),
+        errors=1,
+    ),
+]
+"""The pressures a dimension's delivery ends: known channels, each once."""
+
 SESSION_CASES = [
     Case(
         "summit-steps-zero",
@@ -302,6 +322,7 @@ CASES = [
     *BELLIGERENT_CASES,
     *ALSO_CASES,
     *SESSION_CASES,
+    *RELIEF_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),
