@@ -177,7 +177,8 @@ def assert_series_sane(result: RunResult) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", ["teaching", "singapore-2018", "hanoi-2019", "reykjavik-1986", "agreed-framework-1994", "paris-1973", "dayton-1995"]
+    "name",
+    ["teaching", "singapore-2018", "hanoi-2019", "reykjavik-1986", "agreed-framework-1994", "paris-1973", "dayton-1995", "kargil-1999"],
 )
 def test_thousand_step_runs_of_builtins_stay_finite_and_in_range(name: str) -> None:
     sc = load_scenario(name, {"parameters.e_crit": "1", "parameters.e_weeks": "52"})  # keep escalation from ending it early

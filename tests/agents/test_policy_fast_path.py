@@ -20,7 +20,16 @@ def assert_same(model: DiplomacyModel) -> None:
 
 
 def test_fast_path_equals_reference_on_builtin_scenarios_every_step() -> None:
-    for name in ("teaching", "singapore-2018", "hanoi-2019", "reykjavik-1986", "agreed-framework-1994", "paris-1973", "dayton-1995"):
+    for name in (
+        "teaching",
+        "singapore-2018",
+        "hanoi-2019",
+        "reykjavik-1986",
+        "agreed-framework-1994",
+        "paris-1973",
+        "dayton-1995",
+        "kargil-1999",
+    ):
         model = DiplomacyModel(load_scenario(name), seed=5)
         while model.running:
             assert_same(model)

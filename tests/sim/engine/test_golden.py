@@ -22,7 +22,16 @@ from summitry.sim.scenario.document import builtin_names, load_scenario
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 CASES = [
     (name, seed, mode)
-    for name in ("singapore-2018", "hanoi-2019", "teaching", "reykjavik-1986", "agreed-framework-1994", "paris-1973", "dayton-1995")
+    for name in (
+        "singapore-2018",
+        "hanoi-2019",
+        "teaching",
+        "reykjavik-1986",
+        "agreed-framework-1994",
+        "paris-1973",
+        "dayton-1995",
+        "kargil-1999",
+    )
     for seed, mode in ((7, "free"), (1, "forcing"))
 ]
 
