@@ -70,7 +70,7 @@ class SummitProcess:
     def _schedule(self: DiplomacyModel, t: int, side: int, other: int) -> None:
         sm = self.summit
         p = self.params
-        prep = int(self.rng.integers(p.tau_prep_min, p.tau_prep_max + 1))
+        prep = int(self.rng.integers(int(p.tau_prep_min), int(p.tau_prep_max) + 1))  # whole steps (Clock.per_step)
         sm.status, sm.week = "scheduled", t + prep
         self._log(
             t,
@@ -644,7 +644,7 @@ class SummitProcess:
         self.summit.letdowns = [(w, c) for w, c in self.summit.letdowns if not audience[c]]
         if declaration:
             for c in np.flatnonzero(audience).tolist():
-                self.summit.letdowns.append((t + self.params.letdown_weeks, int(c)))
+                self.summit.letdowns.append((t + int(self.params.letdown_weeks), int(c)))
         self._update_pressure_aggregate()
 
     def _blame(self: DiplomacyModel, c: int, offer: int | None, t: int) -> None:

@@ -147,13 +147,13 @@ class Clock:
         return amount * self.weeks
 
     def steps(self, weeks: float) -> int:
-        """A duration of ``weeks`` weeks in whole steps, at least one.
+        """A duration of ``weeks`` weeks (a fraction allowed) in whole steps: the nearest, at least one.
 
         >>> Clock.of_days(1).steps(4), Clock.of_days(7).steps(4), Clock.of_days(30).steps(4)
         (28, 4, 1)
+        >>> Clock.of_days(1).steps(2 / 7), Clock.of_days(7).steps(1.4), Clock.of_days(7).steps(0.2)
+        (2, 1, 1)
         """
-        if self.weekly:
-            return int(weeks)
         return max(1, round(weeks / self.weeks))
 
     def choice_probability(self, rate: float) -> float:
@@ -193,7 +193,11 @@ class Clock:
         written back to a file.
         """
         if self.weekly:
-            return params
+            # a weekly clock converts only durations stated with a fraction of a week (to whole weeks)
+            whole = {n: self.steps(getattr(params, n)) for n, kind in PARAMETER_TIME.items() if kind == "duration"}
+            if all(isinstance(getattr(params, n), int) for n in whole):
+                return params
+            return params.model_copy(update={**whole, "tau_prep_max": max(whole["tau_prep_max"], whole["tau_prep_min"])})
         update: dict[str, float | int] = {}
         for name, kind in PARAMETER_TIME.items():
             value = getattr(params, name)
@@ -212,14 +216,19 @@ class Clock:
 
 
 def per_step_notes(params: ModelParameters, clock: Clock) -> dict[str, str]:
-    """What each weekly parameter becomes on ``clock``, in words (none on a weekly clock).
+    """What each weekly parameter becomes on ``clock``, in words (on a weekly clock only a fractional duration's).
 
     >>> notes = per_step_notes(ModelParameters(), Clock.of_days(1))
     >>> notes["nu"], notes["e_weeks"], notes["choice_rate"], "kappa" in notes
     ('per day on this clock: 0.002882', 'on this clock: 28 days', 'chance of a choice in a day on this clock: 0.1429', False)
     """
     if clock.weekly:
-        return {}
+        # only a duration stated with a fraction of a week changes: to whole weeks
+        return {
+            name: f"on this clock: {clock.steps(value)} week{'s' if clock.steps(value) != 1 else ''}"
+            for name, kind in PARAMETER_TIME.items()
+            if kind == "duration" and not isinstance(value := getattr(params, name), int)
+        }
     converted = clock.per_step(params)
     unit = clock.unit
     notes: dict[str, str] = {}

@@ -93,7 +93,9 @@ class ModelParameters(BaseModel):
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."
     )
-    letdown_weeks: int = Field(12, ge=1, le=104, description="Weeks after a declaration when the letdown arrives unless a deal came.")
+    letdown_weeks: int | float = Field(
+        12, ge=1 / 7, le=104, description="Weeks after a declaration when the letdown arrives unless a deal came (a fraction allowed)."
+    )
     erosion_learning: float = Field(
         0.05, ge=0, le=1, description="Weekly rate at which members' belief in sanctions erosion moves toward what leakage shows."
     )
@@ -103,8 +105,12 @@ class ModelParameters(BaseModel):
     theta_acc: float = Field(
         0.0, ge=0, le=5, description="theta_acc: value a leader puts on signing any deal at all, beyond what the deal is worth."
     )
-    tau_prep_min: int = Field(6, ge=1, le=52, description="Fewest weeks from an accepted offer to the summit.")
-    tau_prep_max: int = Field(14, ge=1, le=52, description="Most weeks from an accepted offer to the summit.")
+    tau_prep_min: int | float = Field(
+        6, ge=1 / 7, le=52, description="Fewest weeks from an accepted offer to the summit (a fraction allowed: 2/7 is two days)."
+    )
+    tau_prep_max: int | float = Field(
+        14, ge=1 / 7, le=52, description="Most weeks from an accepted offer to the summit (a fraction allowed)."
+    )
     # influence (ODD 7.10-7.11)
     eta: float = Field(0.3, ge=0, le=5, description="eta: speed of factional competition (replicator).")
     p_blame: float = Field(0.3, ge=0, le=1, description="p_blame: chance a leader blames a faction after a failed summit.")
@@ -119,7 +125,9 @@ class ModelParameters(BaseModel):
     domestic_growth: float = Field(0.01, ge=0, le=0.5, description="Weekly growth of an audience-driven side's need for a win.")
     domestic_decay: float = Field(0.05, ge=0, le=1, description="Weekly decay of an elite-driven side's discontent.")
     e_crit: float = Field(0.7, ge=0, le=1, description="E_crit: tension that counts toward escalation.")
-    e_weeks: int = Field(4, ge=1, le=52, description="m: consecutive weeks above E_crit that make an escalation.")
+    e_weeks: int | float = Field(
+        4, ge=1 / 7, le=52, description="m: consecutive weeks above E_crit that make an escalation (a fraction allowed)."
+    )
     # decision rule (ODD 7.16-7.19)
     lambda_q: float = Field(8.6, ge=0, le=100, description="Lambda_Q: rationality of the logit quantal response.")
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")

@@ -67,9 +67,15 @@ def test_set_non_finite_value(cli, value: str) -> None:
     _refused(r, "--set tau_prep_min: must be a finite number (got ")
 
 
-def test_set_fractional_value_for_an_integer_parameter(cli) -> None:
-    r = _run(cli, "--set", "tau_prep_min=2.5")
-    _refused(r, "--set tau_prep_min: must be a whole number (got 2.5)")
+def test_set_a_duration_to_a_fraction_of_a_week(cli, tmp_path: Path) -> None:
+    """Durations are weeks, a fraction allowed (two days are 2/7); the file keeps the number, the run whole steps."""
+    out = tmp_path / "run"
+    r = _run(cli, "--set", "tau_prep_min=0.4", "--set", "tau_prep_max=2.5", "--out", str(out))
+    assert r.code == 0, r.stderr
+    manifest = json.loads((out / "run.json").read_text())
+    assert (manifest["parameters"]["tau_prep_min"], manifest["parameters"]["tau_prep_max"]) == (0.4, 2.5)
+    r = _run(cli, "--set", "tau_prep_min=0")
+    _refused(r, "--set tau_prep_min: must be within [0.142857, 52] (got 0)")  # at least a day
 
 
 def test_set_without_equals_sign(cli) -> None:

@@ -23,7 +23,7 @@ from scipy.stats import chi2_contingency, norm
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms import pressure as pr
 from summitry.sim.mechanisms import trust as tr
-from summitry.sim.mechanisms.clock import PARAMETER_TIME, Clock, time_kind
+from summitry.sim.mechanisms.clock import PARAMETER_TIME, Clock, per_step_notes, time_kind
 from summitry.sim.mechanisms.parameters import ModelParameters
 from summitry.sim.scenario.document import Scenario, load_scenario_text
 from summitry.sim.stats import wilson
@@ -77,6 +77,22 @@ def test_a_weekly_clock_changes_nothing() -> None:
     assert Clock().per_step(p) is p
     w = Clock()
     assert (w.decay(0.3), w.keep(0.98), w.growth(0.01), w.steps(4), w.choice_probability(1.0)) == (0.3, 0.98, 0.01, 4, 1.0)
+
+
+def test_a_duration_may_be_a_fraction_of_a_week_and_runs_as_the_nearest_whole_number_of_steps() -> None:
+    """Two days on a daily clock is 2/7 of a week; a weekly clock rounds a fraction to whole weeks, at least one."""
+    p = ModelParameters(tau_prep_min=2 / 7, tau_prep_max=0.5, e_weeks=10 / 7, letdown_weeks=12)
+    d = DAY.per_step(p)
+    assert (d.tau_prep_min, d.tau_prep_max, d.e_weeks, d.letdown_weeks) == (2, 4, 10, 84)  # 3.5 days: to the even 4
+    w = Clock().per_step(p)
+    assert w is not p
+    assert (w.tau_prep_min, w.tau_prep_max, w.e_weeks, w.letdown_weeks) == (1, 1, 1, 12)
+    assert all(isinstance(getattr(w, n), int) for n in ("tau_prep_min", "tau_prep_max", "e_weeks", "letdown_weeks"))
+    # a minimum that rounds above the maximum lifts the maximum with it
+    lifted = Clock().per_step(ModelParameters(tau_prep_min=2.6, tau_prep_max=2.6))
+    assert (lifted.tau_prep_min, lifted.tau_prep_max) == (3, 3)
+    notes = per_step_notes(p, Clock())
+    assert notes == {"tau_prep_min": "on this clock: 1 week", "tau_prep_max": "on this clock: 1 week", "e_weeks": "on this clock: 1 week"}
 
 
 def test_daily_parameters_by_hand() -> None:
