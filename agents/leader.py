@@ -55,6 +55,27 @@ class Leader(DiplomaticAgent):
 
     # -- how leaders decide, over every leader's row at once ---------------
     @staticmethod
+    def home_cost(model: DiplomacyModel) -> FloatArray:
+        """Per side: what a concession that stirs the side's hawks costs its leader at home, per unit of the kind's cost.
+
+        theta_home x the side's audience-cost capacity x the hawkish share of
+        its ratification weights (ODD 7.16): the more of the coalition that
+        must ratify is hawkish, and the more an audience can punish, the dearer
+        a unilateral concession. Under the ``leader_alone`` ablation the
+        leader ratifies alone and the share is 0.
+        """
+        p = model.params
+        out = np.zeros(len(model.side_ids))
+        if p.theta_home == 0:
+            return out
+        for c, mem in enumerate(model.members):
+            w = model.ratification_weights(c)
+            total = float(w.sum())
+            if total > 0:
+                out[c] = p.theta_home * float(model.audience[c]) * float(w[model.hawkish[mem]].sum()) / total
+        return out
+
+    @staticmethod
     def untrustworthy(model: DiplomacyModel) -> BoolArray:
         """Leaders whose true type is U (types belong to leaders; factions and third parties have none)."""
         own = np.maximum(model.side_of, 0)

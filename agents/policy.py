@@ -153,6 +153,11 @@ def patience_discount(model: DiplomacyModel) -> FloatArray:
     return np.asarray(model.state.patience**wait, dtype=float)
 
 
+def _stirs_own_hawks(model: DiplomacyModel, kind: SignalKind) -> bool:
+    """Whether a kind, or a kind it carries (a letter's parts), hardens the sender's own hawks."""
+    return kind.stirs_own_hawks or any(model.catalogue[q].stirs_own_hawks for q in kind.parts)
+
+
 def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
     """EU[i, k] of every action for every agent, and which are feasible now.
 
@@ -185,6 +190,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     voice = Faction.voice(model)
     prospect = model.summit_prospect()
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
+    home = Leader.home_cost(model)
     for j, name in enumerate(model.kinds, start=1):
         kind = model.catalogue[name]
         col = feasible[:, j]
@@ -211,6 +217,8 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         value -= (1 - s.zeta) * p.theta_r * de
         value += s.iota * p.theta_aff * s.affect * val
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
+        if _stirs_own_hawks(model, kind):
+            value -= np.where(model.is_leader & in_side, home[own], 0.0) * kind.cost
         # the summit process
         summit_value = p.summit_weight * prospect[own] + opening * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
         if kind.summit == "offer":
@@ -397,6 +405,8 @@ class PolicyTables:
         self.type_gap = np.where(self.leader[:, None], audience[:, None] * tie * (p.renege_u - p.renege_t) + sep, 0.0)
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
+        # the cost of each kind that stirs the sender's own hawks (a concession its coalition resents), 0 for the rest
+        self.home = np.array([kd.cost if _stirs_own_hawks(model, kd) else 0.0 for kd in kinds])
         self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
         # kinds a pledge or an agreement's term can forbid: (column, test class, name)
         self.tests = [
@@ -528,6 +538,7 @@ class _Group:
             "dz_recv_x": t.dz_recv_x[cols],
             "valence": t.valence[cols],
             "concil": t.concil[cols],
+            "home": t.home[cols],
             "summit": {a: m[cols] for a, m in t.summit.items()},
             "tests": [(local[j], c, k) for j, c, k in t.tests if j in local],
             "pledge_kinds": [local[j] for j in t.pledge_kinds if j in local],
@@ -585,6 +596,9 @@ def _compute_group(
     value -= ((1 - s.zeta[rows]) * p.theta_r)[:, None] * tb["de"]
     value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :]
     value += p.theta_rapport * rapport * col["concil"][None, :]
+    if p.theta_home:
+        # a leader's concession that stirs its own hawks costs it at home (ODD 7.16)
+        value -= np.where(g.leader, Leader.home_cost(model)[own], 0.0)[:, None] * col["home"][None, :]
     f = model.static_feasible[rr, g.cols[None, :] + 1].copy()
     summit = col["summit"]
     if any(m.any() for m in summit.values()):

@@ -147,6 +147,7 @@ PARAMETER_LABELS: dict[str, str] = {
     "theta_r": "cost of escalation risk",
     "theta_aff": "weight of last week's mood",
     "theta_rapport": "value of rapport",
+    "theta_home": "cost at home of a concession",
     "renege_u": "renege risk of an untrustworthy leader",
     "renege_t": "renege risk of a trustworthy leader",
     "activity": "preference for quiet weeks",

@@ -38,6 +38,8 @@ FOCUSED = (
     "agents/test_also_roles.py",
     "sim/engine/test_summit_session.py",
     "sim/engine/test_guarantees.py",
+    "sim/engine/test_relief.py",
+    "agents/test_home_cost.py",
 )
 
 # (id, file, original text (exactly once in the file), mutated text, -k expression of the focused test files)
@@ -60,7 +62,44 @@ MUTANTS = [
     ),
     ("safeguard-ignored", "sim/engine/build.py", "dtype=float) * unprotected, 0.0)", "dtype=float) * 1.0, 0.0)", "safeguards"),
     # a deal relieving pressure whatever it gives the side
-    ("relief-ignored", "sim/engine/summit.py", "- self.no_deal_value(c) * relief", "- self.no_deal_value(c)", "relieves"),
+    ("relief-ignored", "sim/engine/summit.py", "- self.no_deal_value(c) * share", "- self.no_deal_value(c)", "relieves"),
+    # terms that end a pressure: the channel's relief ignored, or granted whatever the deal delivers
+    (
+        "terms-relieve-nothing",
+        "sim/mechanisms/bargaining.py",
+        "out = out + weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)",
+        "out = out + 0.0 * weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)",
+        "fighting or declared_channel",
+    ),
+    (
+        "terms-relieve-all",
+        "sim/mechanisms/bargaining.py",
+        "out = out + weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)",
+        "out = out + weights[k] * channels[k] * np.maximum(1.0 - share, 0.0)",
+        "fighting or declared_channel",
+    ),
+    # a concession's cost at home: ignored, blind to the hawks' weight, or paid by every member
+    (
+        "home-cost-ignored",
+        "agents/policy.py",
+        "        value -= np.where(g.leader, Leader.home_cost",
+        "        value -= 0.0 * np.where(g.leader, Leader.home_cost",
+        "concession",
+    ),
+    (
+        "home-cost-hawks-ignored",
+        "agents/leader.py",
+        "out[c] = p.theta_home * float(model.audience[c]) * float(w[model.hawkish[mem]].sum()) / total",
+        "out[c] = p.theta_home * float(model.audience[c])",
+        "concession or hawks_weight",
+    ),
+    (
+        "home-cost-everyone",
+        "agents/policy.py",
+        "value -= np.where(g.leader, Leader.home_cost(model)[own], 0.0)",
+        "value -= np.where(g.in_side, Leader.home_cost(model)[own], 0.0)",
+        "concession",
+    ),
     # who walks: the smaller gap instead of the larger; a declaration when either (not both) prefers it
     # a summit's forecast outcome ignored; the worse of deal and declaration taken; the opening relief kept for later summits
     (

@@ -95,6 +95,17 @@ def summit_prospect(fx: Fixed, w: Week, mu: np.ndarray) -> np.ndarray:
     return out
 
 
+def home_cost(fx: Fixed, w: Week) -> np.ndarray:
+    """(R, C): Leader.home_cost of every run, theta_home x audience x the hawkish share of each side's weights."""
+    out = np.zeros((w.omega.shape[0], fx.C))
+    for c in range(fx.C):
+        mem = fx.members[fx.member_side == c]
+        total = w.omega[:, mem].sum(axis=1)
+        hawk = w.omega[:, mem[fx.hawkish[mem]]].sum(axis=1)
+        out[:, c] = np.where(total > 0, fx.p.theta_home * float(fx.audience[c]) * hawk / np.where(total > 0, total, 1.0), 0.0)
+    return out
+
+
 def eu_batch(fx: Fixed, w: Week):
     """EU (R, N, K+1), feasible (R, N, K+1), type evidence of the leaders (R, L, K+1)."""
     p = fx.p
@@ -136,6 +147,8 @@ def eu_batch(fx: Fixed, w: Week):
     value -= ((1 - w.zeta) * p.theta_r)[:, :, None] * tb["de"]
     value += (w.iota * p.theta_aff * w.affect)[:, :, None] * fx.valence
     value += p.theta_rapport * rapport * fx.concil
+    if p.theta_home:
+        value -= np.where(fx.is_leader, home_cost(fx, w)[:, own], 0.0)[:, :, None] * fx.home
     f = np.broadcast_to(fx.static_feasible[:, 1:], (R, N, K)).copy()
     # Leader.summit_terms, every run's summit status as a mask
     mu_recv = mu[:, rr, recv]

@@ -80,6 +80,9 @@ class Fixed:
     tp_closeness: np.ndarray
     tp_kinds: list  # (col, mode) mode 0 mediation, 1 patron (cost>0 to client), 2 interference
     tp_cost: np.ndarray  # (K,)
+    home: np.ndarray  # (K,) the cost of each kind that stirs the sender's own hawks (PolicyTables.home)
+    hawkish: np.ndarray  # (N,) hawkish members
+    audience: np.ndarray  # (C,)
     # the summit prospect's grids
     gains: np.ndarray  # (C, G)
     gives: np.ndarray
@@ -105,7 +108,7 @@ def fixed_of(models: list[DiplomacyModel]) -> Fixed:
     assert np.array_equal(g0.cols, np.arange(K)), "hanoi: one group with every kind"
     assert m0.partners == {} and m0.limits is None and not m0.veto.any() and not m0.ablations and m0.params.trust_model == "logit"
     for t, m in zip(tabs[1:], models[1:], strict=False):
-        for name in ("dz_own", "dz_recv", "dz_own_x", "dz_recv_x", "valence", "concil", "recv"):
+        for name in ("dz_own", "dz_recv", "dz_own_x", "dz_recv_x", "valence", "concil", "home", "recv"):
             assert np.array_equal(getattr(t, name), getattr(t0, name))
         assert np.array_equal(m.static_feasible, m0.static_feasible)
     col = g0.col
@@ -161,6 +164,9 @@ def fixed_of(models: list[DiplomacyModel]) -> Fixed:
         tp_closeness=tp_closeness,
         tp_kinds=tp_kinds,
         tp_cost=np.array([m0.catalogue[k].cost for k in m0.kinds]),
+        home=t0.home.copy(),
+        hawkish=m0.hawkish.copy(),
+        audience=m0.audience.astype(float),
         gains=m0.gains.copy(),
         gives=m0.gives.copy(),
         exposure=m0.exposure.copy(),

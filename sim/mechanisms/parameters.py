@@ -145,6 +145,14 @@ class ModelParameters(BaseModel):
     theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
     theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
     theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
+    theta_home: float = Field(
+        8.0,
+        ge=0,
+        le=50,
+        description="Weight of a leader's own coalition on a concession that stirs its hawks: such a kind costs the leader "
+        "theta_home x its side's audience-cost capacity x the hawkish share of its side's ratification weights x the "
+        "kind's cost, besides the cost itself (ODD 7.16).",
+    )
     renege_u: float = Field(0.57, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
     activity: float = Field(
@@ -194,5 +202,6 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "activity": (0.0, 2.0),
     "summit_weight": (0.0, 5.0),
     "summit_relief": (0.0, 2.0),
+    "theta_home": (0.0, 20.0),
 }
 """Sweep ranges of ODD 7; parameters absent here range over their bounds."""

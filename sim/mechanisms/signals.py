@@ -125,6 +125,23 @@ class SignalKind(_Data):
     parts: list[str] = Field(default_factory=list, description="Kinds whose effects it also carries (a letter = praise + threat).")
     sentence: str = Field(description="Narrative template: {sender}, {receiver}, {date}, {week}.")
 
+    @property
+    def stirs_own_hawks(self) -> bool:
+        """Whether sending it hardens the sender's own hawkish members (a stance effect up on them): a concession its
+        coalition resents, which costs a leader at home (ODD 7.16).
+
+        >>> SignalKind(label="x", senders=["leader"], receiver="other_leader", sentence="s",
+        ...     effects=[{"var": "stance", "who": "sender", "roles": ["hardliner"], "delta": 0.05}]).stirs_own_hawks
+        True
+        >>> SignalKind(label="x", senders=["leader"], receiver="other_leader", sentence="s",
+        ...     effects=[{"var": "stance", "who": "receiver", "roles": ["hardliner"], "delta": 0.05}]).stirs_own_hawks
+        False
+        """
+        return any(
+            e.var == "stance" and e.who == "sender" and e.delta > 0 and (e.roles is None or bool(set(e.roles) & HAWKISH_ROLES))
+            for e in self.effects
+        )
+
     @model_validator(mode="after")
     def _check(self) -> SignalKind:
         if self.pledge_scope is not None and not self.pledge_scope:
