@@ -330,6 +330,8 @@ def _humanise(err: Mapping[str, Any]) -> str:
         limit = ctx.get(bound[1])
         if isinstance(limit, float) and limit.is_integer():
             limit = int(limit)  # a bound of 1.0 reads "<= 1", as the schema has it
+        elif isinstance(limit, float):
+            limit = f"{limit:.6g}"  # a bound of 1/7 (a day, in weeks) reads ">= 0.142857", as `summitry params` shows it
         return f"must be {bound[0]} {limit} (got {shown})"
     if kind == "extra_forbidden":
         return "unknown key (not part of the format; check its spelling)"

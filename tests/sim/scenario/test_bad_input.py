@@ -200,6 +200,18 @@ RELIEF_CASES = [
 ]
 """The pressures a dimension's delivery ends: known channels, each once."""
 
+DURATION_CASES = [
+    Case(
+        "duration-under-a-day",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta]}\nparameters: {tau_prep_min: 0.1}"),
+        field="parameters.tau_prep_min",
+        marker="parameters: {tau_prep_min: 0.1}",
+        expect=("must be >= 0.142857 (got 0.1)",),
+        errors=1,
+    ),
+]
+"""A duration may be a fraction of a week, but at least a day."""
+
 SESSION_CASES = [
     Case(
         "summit-steps-zero",
@@ -323,6 +335,7 @@ CASES = [
     *ALSO_CASES,
     *SESSION_CASES,
     *RELIEF_CASES,
+    *DURATION_CASES,
     Case(
         "yaml-syntax",
         text=mutate("name: teaching\n", "name: teaching: two\n"),
