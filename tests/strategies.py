@@ -12,6 +12,7 @@ a scenario a user could have written.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -153,10 +154,11 @@ def parameters(draw: st.DrawFn) -> dict[str, Any]:
     names = draw(st.lists(st.sampled_from(sorted(DEFAULT_RANGES)), unique=True))
     out: dict[str, Any] = {n: draw(st.floats(*DEFAULT_RANGES[n])) for n in names}
     out["trust_model"] = draw(st.sampled_from(["logit", "beta"]))
-    lo = draw(st.integers(1, 10))
+    # durations in weeks: whole weeks, or a fraction from a day up (ODD 3.1)
+    lo = draw(st.one_of(st.integers(1, 10), st.floats(1 / 7, 10)))
     out["tau_prep_min"] = lo
-    out["tau_prep_max"] = draw(st.integers(lo, 14))
-    out["e_weeks"] = draw(st.integers(1, 6))
+    out["tau_prep_max"] = draw(st.one_of(st.integers(math.ceil(lo), 14), st.floats(lo, 14)))
+    out["e_weeks"] = draw(st.one_of(st.integers(1, 6), st.floats(1 / 7, 6)))
     return out
 
 
