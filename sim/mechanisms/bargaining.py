@@ -96,8 +96,7 @@ def deal_relief(share: FloatArray, pressure: float, weights: FloatArray, channel
     if levels is None:
         return out
     for k in range(levels.shape[0]):
-        if weights[k] != 0 and channels[k] != 0:
-            out = out + weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)
+        out = out + weights[k] * channels[k] * np.maximum(levels[k] - share, 0.0)
     return out
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from summitry.agents import policy
+from summitry.agents.leader import Leader
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.scenario.document import load_scenario
 
@@ -49,3 +50,12 @@ def test_the_cost_follows_the_hawks_weight_in_the_coalition_and_vanishes_when_th
     assert eu(model, 0.0)[ada, j] - eu(model, 8.0)[ada, j] == pytest.approx(8 * 0.8 * 0.45 * 0.15, abs=1e-12)
     alone = DiplomacyModel(load_scenario("teaching"), seed=0, ablations=("leader_alone",))
     assert eu(alone, 8.0)[ada, j] == eu(alone, 0.0)[ada, j]
+
+
+def test_home_cost_by_side_at_a_theta_of_one() -> None:
+    """Leader.home_cost per unit of cost: theta x capacity x hawkish share (0.8 x 0.3 for alpha, 0.4 x 0.275 for beta)."""
+    model = DiplomacyModel(load_scenario("teaching"), seed=0)
+    model.params = model.params.model_copy(update={"theta_home": 1.0})
+    assert Leader.home_cost(model).tolist() == pytest.approx([0.8 * 0.3, 0.4 * 0.275], abs=1e-12)
+    model.params = model.params.model_copy(update={"theta_home": 0.0})
+    assert Leader.home_cost(model).tolist() == [0.0, 0.0]

@@ -95,6 +95,33 @@ def test_a_duration_may_be_a_fraction_of_a_week_and_runs_as_the_nearest_whole_nu
     assert notes == {"tau_prep_min": "on this clock: 1 week", "tau_prep_max": "on this clock: 1 week", "e_weeks": "on this clock: 1 week"}
 
 
+def test_the_notes_name_the_steps_in_the_clocks_unit_singular_and_plural() -> None:
+    """What `summitry params` prints beside a converted parameter: "1 week", "3 weeks", "1 day", "2 days"."""
+    weekly = per_step_notes(ModelParameters(tau_prep_min=1.2, tau_prep_max=2.6), Clock())
+    assert weekly == {"tau_prep_min": "on this clock: 1 week", "tau_prep_max": "on this clock: 3 weeks"}
+    daily = per_step_notes(ModelParameters(tau_prep_min=1 / 7, tau_prep_max=2 / 7), DAY)
+    assert (daily["tau_prep_min"], daily["tau_prep_max"]) == ("on this clock: 1 day", "on this clock: 2 days")
+    assert daily["choice_rate"] == "chance of a choice in a day on this clock: 0.1429"
+    assert daily["nu"] == "per day on this clock: 0.002882"
+    assert "kappa" not in daily  # per signal, not per unit of time
+
+
+def test_a_parameter_outside_the_time_table_does_not_convert() -> None:
+    assert (time_kind("kappa"), time_kind("no_such_parameter"), time_kind("nu"), time_kind("e_weeks")) == (
+        "event",
+        "event",
+        "decay",
+        "duration",
+    )
+
+
+def test_the_stance_update_takes_a_share_of_a_week_and_never_more_than_one_step() -> None:
+    """A daily step relaxes stances a seventh of a week's step; a month relaxes them one (weekly) step, not 4.3."""
+    assert Clock().relax_share() == 1.0
+    assert DAY.relax_share() == pytest.approx(1 / 7, rel=1e-12)
+    assert Clock.of_days(30).relax_share() == 1.0
+
+
 def test_daily_parameters_by_hand() -> None:
     d = DAY.per_step(ModelParameters())
     assert d.nu == pytest.approx(1 - 0.98 ** (1 / 7), rel=1e-12)  # 0.0028819...

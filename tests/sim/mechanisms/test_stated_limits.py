@@ -44,6 +44,9 @@ def test_acceptance_table_by_hand() -> None:
     # "d + r at least 1": (0, 1), (0.5, 0.5), (0.5, 1), (1, *)
     line = within_limits(GRID, ["d", "r"], constraints=[{"weights": {"d": 1.0, "r": 1.0}, "at_least": 1.0}])
     assert line.astype(int).tolist() == [0, 0, 1, 0, 1, 1, 1, 1, 1]
+    # a constraint that names one issue says nothing of the other: "d at least 0.5" keeps every r
+    one = within_limits(GRID, ["d", "r"], constraints=[{"weights": {"d": 1.0}, "at_least": 0.5}])
+    assert one.astype(int).tolist() == [0, 0, 0, 1, 1, 1, 1, 1, 1]
     # the acceptance set is the intersection: (0.5, 0.5), (1, 0), (1, 0.5)
     both = limits_matrix(
         GRID,
