@@ -18,12 +18,14 @@ from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.scenario.document import load_raw, validate_data
 
 
-def teaching(relieves: list[str] | None) -> DiplomacyModel:
+def teaching(relieves: list[str] | None, beta_utility: dict[str, float] | None = None) -> DiplomacyModel:
     """The teaching case, with ``relieves`` on the dimension d (what beta gives) when given, under set pressures."""
     data, _, source = load_raw("teaching")
     data = copy.deepcopy(data)
     if relieves is not None:
         data["issues"][0]["relieves"] = relieves
+    if beta_utility is not None:
+        data["sides"]["beta"]["utility"] = beta_utility
     model = DiplomacyModel(validate_data(data, source), seed=0)
     s = model.state
     s.military = np.array([0.3, 0.6])
@@ -65,3 +67,20 @@ def test_the_declared_channel_is_the_one_relieved() -> None:
     extra = relieved.params.status_quo_weight * w[0] * 0.5 * 1.0
     assert relieved.deal_gain(beta, alpha)[q] - plain.deal_gain(beta, alpha)[q] == pytest.approx(extra, abs=1e-12)
     assert extra != pytest.approx(relieved.params.status_quo_weight * w[2] * 0.6, abs=1e-6)
+
+
+@pytest.mark.parametrize("relieves", [None, ["military"]])
+def test_the_share_is_of_the_most_the_side_could_gain(relieves: list[str] | None) -> None:
+    """Beta gains r at weight 0.5, so the most it could gain is 0.5 and a point's share is 0.5 r / 0.5 = r, not 0.5 r
+    (every side gains something somewhere: a file where it does not is refused, so the maximum is never 0)."""
+    model = teaching(relieves, {"r": 0.5, "d": -1.0})
+    alpha, beta = (model.side_ids.index(x) for x in ("alpha", "beta"))
+    p, pressure = model.params, float(model.state.pressure[beta])
+    w = model.pressure_weights[beta]
+    for d, r in [(0.8, 0.2), (0.3, 0.5), (0.0, 1.0)]:
+        q = point(model, d, r)
+        assert model.gains[beta][q] == pytest.approx(0.5 * r, abs=1e-12)
+        share = 0.5 * r / 0.5
+        relief = pressure * share + (w[2] * 0.6 * max(d - share, 0.0) if relieves else 0.0)
+        by_hand = model.acceptance_value(beta, alpha)[q] + p.status_quo_weight * relief
+        assert model.deal_gain(beta, alpha)[q] == pytest.approx(by_hand, abs=1e-12)
