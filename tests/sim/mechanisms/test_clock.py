@@ -106,6 +106,22 @@ def test_the_notes_name_the_steps_in_the_clocks_unit_singular_and_plural() -> No
     assert "kappa" not in daily  # per signal, not per unit of time
 
 
+def test_a_step_that_is_no_declared_unit_is_called_a_step() -> None:
+    assert (Clock.of_days(7).unit, Clock.of_days(1).unit, Clock.of_days(30).unit, Clock.of_days(14).unit) == (
+        "week",
+        "day",
+        "month",
+        "step",
+    )
+
+
+def test_a_weekly_clock_lifts_a_maximum_that_a_larger_minimum_rounds_above() -> None:
+    """3.2 and 2.9 weeks (a --set can state them) both run as 3: the draw of a preparation time needs min <= max."""
+    lifted = Clock().per_step(ModelParameters(tau_prep_min=3.2, tau_prep_max=2.9))
+    assert (lifted.tau_prep_min, lifted.tau_prep_max) == (3, 3)
+    assert (DAY.per_step(ModelParameters(tau_prep_min=3.2, tau_prep_max=2.9)).tau_prep_max) == 22  # 22.4 and 20.3 days
+
+
 def test_a_parameter_outside_the_time_table_does_not_convert() -> None:
     assert (time_kind("kappa"), time_kind("no_such_parameter"), time_kind("nu"), time_kind("e_weeks")) == (
         "event",
