@@ -57,5 +57,9 @@ def test_home_cost_by_side_at_a_theta_of_one() -> None:
     model = DiplomacyModel(load_scenario("teaching"), seed=0)
     model.params = model.params.model_copy(update={"theta_home": 1.0})
     assert Leader.home_cost(model).tolist() == pytest.approx([0.8 * 0.3, 0.4 * 0.275], abs=1e-12)
+    # weights that do not sum to 1 (Ada 0.4, hawks 0.6, diplomats 0.3): the hawkish share is 0.6 / 1.3
+    hawks, diplomats = (model.index_of[a] for a in ("alpha-hawks", "alpha-diplomats"))
+    model.state.omega[[hawks, diplomats]] = [0.6, 0.3]
+    assert Leader.home_cost(model)[0] == pytest.approx(0.8 * 0.6 / 1.3, abs=1e-12)
     model.params = model.params.model_copy(update={"theta_home": 0.0})
     assert Leader.home_cost(model).tolist() == [0.0, 0.0]
