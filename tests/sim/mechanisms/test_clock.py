@@ -116,10 +116,12 @@ def test_a_step_that_is_no_declared_unit_is_called_a_step() -> None:
 
 
 def test_a_weekly_clock_lifts_a_maximum_that_a_larger_minimum_rounds_above() -> None:
-    """3.2 and 2.9 weeks (a --set can state them) both run as 3: the draw of a preparation time needs min <= max."""
-    lifted = Clock().per_step(ModelParameters(tau_prep_min=3.2, tau_prep_max=2.9))
-    assert (lifted.tau_prep_min, lifted.tau_prep_max) == (3, 3)
-    assert (DAY.per_step(ModelParameters(tau_prep_min=3.2, tau_prep_max=2.9)).tau_prep_max) == 22  # 22.4 and 20.3 days
+    """3.6 and 2.9 weeks (a --set can state them) would run as 4 and 3: both run as 4, since the draw of a preparation
+    time needs min <= max."""
+    lifted = Clock().per_step(ModelParameters(tau_prep_min=3.6, tau_prep_max=2.9))
+    assert (lifted.tau_prep_min, lifted.tau_prep_max) == (4, 4)
+    daily = DAY.per_step(ModelParameters(tau_prep_min=3.6, tau_prep_max=2.9))
+    assert (daily.tau_prep_min, daily.tau_prep_max) == (25, 25)  # 25.2 and 20.3 days
 
 
 def test_a_parameter_outside_the_time_table_does_not_convert() -> None:
