@@ -76,3 +76,71 @@ def test_large_sides_use_the_fast_path_and_agree() -> None:
     assert (plan.win_set(g, b, w, theta)[decided] == (ref >= theta - 1e-12)[decided]).all()
     assert 0 < plan.win_set(g, b, w, theta).sum() < grid.shape[0]
     assert plan.shared is not None and plan.step > 0  # a product grid, evenly spaced: the arithmetic pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.7, 1.0]), min_size=1, max_size=12),
+    h=st.sampled_from([0.0, 0.1, 0.2, 0.3]),
+    t=st.sampled_from([-0.5, 0.0, 0.1, 0.3, 0.30000000000000004, 0.5, 1.3, 2.0]),
+    guess=st.integers(0, 12),
+)
+def test_exact_start_moves_any_guess_to_the_first_accepted_index(values, h, t, guess) -> None:  # type: ignore[no-untyped-def]
+    # the guess from exact arithmetic can be off by rounding (several steps over repeated values): whatever it
+    # is, the result is the first j with fl(sg[j] + h) >= t, or len(sg) when there is none
+    sg = np.sort(np.array(values))
+    k = sg.size
+    start = np.array([min(guess, k)])
+    accepted = np.flatnonzero(sg + h >= t)
+    want = int(accepted[0]) if accepted.size else k
+    got = bg._exact_start(sg, np.array([h]), np.array([t]), start)
+    assert got.tolist() == [want]
+
+
+def test_exact_start_by_hand() -> None:
+    sg = np.array([0.0, 0.1, 0.1, 0.1, 0.5])
+    h = np.full(4, 0.0)
+    t = np.array([0.1, 0.1, 0.6, -1.0])
+    # guesses too high, too low, past the end and at the end; 0.1 is first reached at index 1, never 0.6, always -1.0
+    got = bg._exact_start(sg, h, t, np.array([4, 0, 2, 5]))
+    assert got.tolist() == [1, 1, 5, 0]
+    # fl(0.1 + 0.2) = 0.30000000000000004 >= 0.3: a member with threshold 0.3 accepts the point that exact
+    # arithmetic puts on the boundary
+    assert bg._exact_start(np.array([0.0, 0.1, 0.2]), np.array([0.2]), np.array([0.3]), np.array([2])).tolist() == [1]
+
+
+def test_grouped_path_for_gains_that_differ_between_groups() -> None:
+    # not a product grid: the points sharing a `gives` value have different gains, so no group's sorted gains
+    # serve the others (the groups are the same size, so only their values tell them apart)
+    gains = np.array([0.0, 0.4, 0.8, 0.1, 0.5, 0.9, 0.25, 0.35, 0.95])
+    gives = np.array([0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0])
+    plan = bg.RatificationPlan(gains, gives)
+    rng = np.random.default_rng(11)
+    m = 300
+    g, b, w = rng.uniform(-1, 1, m), rng.uniform(-0.5, 1.0, m), rng.dirichlet(np.ones(m))
+    assert np.allclose(plan.supports(g, b, w), direct_support(gains, gives, g, b, w), rtol=0, atol=1e-12)
+    assert plan.shared is None
+
+
+def test_evenly_spaced_gains_that_do_not_start_at_zero() -> None:
+    # a product of gains 0.3, 0.4, ..., 0.8 with three `gives` values: the arithmetic pass, counted from the
+    # first gain (0.3), not from 0
+    gains = np.tile(np.round(np.arange(0.3, 0.85, 0.1), 10), 3)
+    gives = np.repeat([0.0, -0.2, -0.6], 6)
+    plan = bg.RatificationPlan(gains, gives)
+    rng = np.random.default_rng(5)
+    m = 400
+    g, b, w = rng.uniform(0, 2, m), rng.uniform(-0.5, 1.0, m), rng.dirichlet(np.ones(m))
+    assert np.allclose(plan.supports(g, b, w), direct_support(gains, gives, g, b, w), rtol=0, atol=1e-12)
+    assert plan.shared is not None and plan.step > 0
+
+
+def test_sides_larger_than_one_pass_add_up_every_pass() -> None:
+    # more members than one pass takes (RatificationPlan.CHUNK): each pass's histogram is added to the last
+    grid = bg.issue_grid(2, 11)
+    gains, gives = bg.split_utility(grid, [0.8, -0.6])
+    plan = bg.RatificationPlan(gains, gives)
+    rng = np.random.default_rng(8)
+    m = 2 * bg.RatificationPlan.CHUNK + 500
+    g, b, w = rng.uniform(0, 2, m), rng.uniform(-0.5, 0.8, m), rng.dirichlet(np.ones(m))
+    assert np.allclose(plan.supports(g, b, w), direct_support(gains, gives, g, b, w), rtol=0, atol=1e-12)
