@@ -158,6 +158,68 @@ def test_a_failed_vote_reopens_talks_after_a_final_class(voted: Scenario) -> Non
     assert len(failed) == 1 and "State Department" in failed[0]["detail"]
 
 
+def _row(m: DiplomacyModel, kind: str) -> tuple[int, str, str, str, str]:
+    (e,) = [e for e in m.events if e["kind"] == kind]
+    return e["step"], e["sender"], e["receiver"], e["source"], e["detail"]
+
+
+def test_a_vote_is_logged_between_the_summit_leaders_with_every_refuser_named() -> None:
+    """Two ratifiers, both refusing, then both accepting: the rows a report and a pattern read."""
+    two = with_life(ratifiers={"us": ["state", "congress"]}, ratify_weeks=3)
+    m = DiplomacyModel(two, seed=0)
+    q = point(m, 0.5, 0.35)
+    m._sign("interim", q, 10)
+    for who in ("state", "congress"):
+        m.state.thresholds[m.index_of[who]] = utility_at(m, who, q) + 0.01
+    m._implementation_step(13)
+    names = ", ".join(m.actor_names[m.index_of[w]] for w in ("state", "congress"))
+    assert _row(m, "ratification_failed") == (13, "trump", "kim", "summit", f"interim agreement fails ratification (refused by {names})")
+    assert m.agreements[0]["stages"] == {"signed": 10, "awaiting_ratification": 10, "unratified": 13}
+    m = DiplomacyModel(two, seed=0)
+    m._sign("interim", q, 10)
+    for who in ("state", "congress"):
+        m.state.thresholds[m.index_of[who]] = utility_at(m, who, q)  # on the threshold: accepts (u >= b)
+    m._implementation_step(13)
+    assert _row(m, "ratified") == (13, "trump", "kim", "summit", "interim")
+
+
+def test_a_ratifier_outside_its_stated_limits_refuses_whatever_its_threshold() -> None:
+    """State's bound d <= 0.4 excludes the signed d = 0.5, though its utility there clears its threshold by 0.5."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["implementation"] = {"comply_weeks": 8, "terms": TERMS, "ratifiers": {"us": ["state"]}, "ratify_weeks": 3}
+        for f in data["sides"]["us"]["factions"]:
+            if f["id"] == "state":
+                f["acceptance"]["bounds"] = {"d": [0.0, 0.4]}
+
+    bounded = edited("hanoi-2019", edit)
+    for d, passes in ((0.5, False), (0.4, True)):
+        m = DiplomacyModel(bounded, seed=0)
+        q = point(m, d, 0.2)
+        m.state.thresholds[m.index_of["state"]] = utility_at(m, "state", q) - 0.5
+        assert m.member_accepts(m.index_of["state"], q) is passes
+        m._sign("interim", q, 10)
+        m._implementation_step(13)
+        assert m.agreements[0]["stage"] == ("in_force" if passes else "unratified")
+
+
+def test_a_collapse_is_logged_and_reopens_only_closed_talks(life: Scenario) -> None:
+    m = DiplomacyModel(life, seed=0)
+    m._sign("comprehensive", point(m, 0.8, 0.6), 10)  # not in continue_after: no further summit, talks closed
+    assert m.summit.status == "closed"
+    m._collapse(0, 20, "a test the terms forbid")
+    assert m.agreements[0]["stages"]["collapsed"] == 20
+    assert m.summit.status == "none"
+    assert _row(m, "agreement_collapsed") == (20, "trump", "kim", "summit", "comprehensive: a test the terms forbid")
+    # after an interim deal talks stay open, and a collapse leaves a summit already scheduled as it is
+    m = DiplomacyModel(life, seed=0)
+    m._sign("interim", point(m, 0.5, 0.35), 10)
+    m.summit.status = "scheduled"
+    m._collapse(0, 20, "a test the terms forbid")
+    assert m.summit.status == "scheduled"
+    assert covering(m, 0) == []
+
+
 # ------------------------------------------------------- compliance and breach
 
 
