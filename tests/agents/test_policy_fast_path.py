@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 
 from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.engine.state import Pledge
 from summitry.sim.mechanisms.roles import FORCING_ROLES
 from summitry.sim.scenario.document import builtin_names, load_scenario, validate_data
-from tests.strategies import scenario_data
+from tests.strategies import edited, scenario_data
 
 
 def assert_same(model: DiplomacyModel) -> None:
@@ -17,6 +18,47 @@ def assert_same(model: DiplomacyModel) -> None:
     fast, f_fast = policy.expected_utilities(model)
     assert (f_ref == f_fast).all()
     assert np.allclose(np.where(f_ref, ref, 0.0), np.where(f_fast, fast, 0.0), atol=1e-12)
+
+
+def test_fast_path_equals_reference_with_weights_off_one_and_every_kind_of_pledge() -> None:
+    """The two rules agree where a weight of 1 or an unpledged side would hide a difference.
+
+    theta_P and theta_R away from 1 (a weight divided instead of multiplied gives the same at 1); a side whose own
+    pledge has lapsed (it may pledge again) and one bound by an agreement's first term (deal 0, which leaves
+    pledging open), each the other way round too.
+    """
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6})
+
+    model = DiplomacyModel(edited("hanoi-2019", edit), seed=3)
+    for _ in range(6):
+        assert_same(model)
+        model.step()
+    us, dprk = (model.side_ids.index(c) for c in ("us", "dprk"))
+    for pledges in (
+        [Pledge(dprk, frozenset({"icbm", "nuclear"}), 0.4, 0, active=False)],
+        [Pledge(dprk, frozenset(), 0.5, 0, kinds=frozenset({"threat"}), deal=0)],
+        [
+            Pledge(dprk, frozenset({"icbm", "nuclear"}), 0.4, 0),
+            Pledge(us, frozenset(), 0.5, 0, kinds=frozenset({"sanctions_tighten"}), deal=0),
+        ],
+    ):
+        model.pledges = pledges
+        assert_same(model)
+    # a lapsed pledge, and an agreement's first term, leave the side free to pledge (again), in both rules
+    kim, j = model.index_of["kim"], model.kinds.index("moratorium_pledge") + 1
+    assert model.static_feasible[kim, j]
+    for pledge in (
+        Pledge(dprk, frozenset({"icbm", "nuclear"}), 0.4, 0, active=False),
+        Pledge(dprk, frozenset(), 0.5, 0, kinds=frozenset({"threat"}), deal=0),
+    ):
+        model.pledges = [pledge]
+        assert policy.expected_utilities_reference(model)[1][kim, j]
+    # a kind that moves no trust by itself (a letter, whose parts do) shifts every receiver's by exactly 0
+    x = model.state.stance[:4]
+    shift = policy._trust_shift(model, model.catalogue["letter"], x, np.ones(4))
+    assert shift.shape == (4,) and shift.dtype == float and not shift.any()
 
 
 def test_fast_path_equals_reference_on_builtin_scenarios_every_step() -> None:

@@ -202,6 +202,23 @@ def test_between_rounds_the_mediator_presses_the_side_that_refused_its_text() ->
     assert len([e for e in events(model, "offer_rejected") if e["sender"] == "rok"]) == 2
 
 
+def test_the_press_is_logged_at_the_summit_capped_at_full_pressure_and_absent_at_zero() -> None:
+    """Direct calls: a press of 0.9 x mediator_press on a side at domestic pressure 0.99 leaves it at 1, not above;
+    with mediator_press 0 nothing is pressed and nothing logged."""
+    model = with_mediator(rounds=2)
+    model.state.domestic[DPRK] = 0.99
+    model._mediator_presses(3, {DPRK})
+    assert model.state.domestic[DPRK] == 1.0
+    (row,) = events(model, "mediator_press")
+    press = model.params.mediator_press * 0.9
+    assert (row["step"], row["sender"], row["receiver"], row["source"], row["detail"]) == (3, "rok", "kim", "summit", f"{press:.3f}")
+    idle = with_mediator(rounds=2, mediator_press=0.0)
+    domestic = idle.state.domestic.copy()
+    idle._mediator_presses(3, {US, DPRK})
+    assert events(idle, "mediator_press") == []
+    np.testing.assert_array_equal(idle.state.domestic, domestic)
+
+
 def test_one_round_means_no_press_and_no_second_round() -> None:
     # a declaration closes the summit (declaring beats walking for both; the declaration's floor of trust at 0): the
     # DPRK's domestic pressure (an elite side's, which a success does not reset) is what the round left it
