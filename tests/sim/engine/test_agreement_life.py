@@ -220,6 +220,25 @@ def test_a_collapse_is_logged_and_reopens_only_closed_talks(life: Scenario) -> N
     assert covering(m, 0) == []
 
 
+def test_a_term_named_for_one_class_binds_only_after_a_deal_of_that_class() -> None:
+    """The DPRK's test ban is a term of a comprehensive deal only (listed first, so a skipped term must not end the
+    list); the US's sanctions term binds after any deal, from the step of signing."""
+    terms = [
+        {"side": "dprk", "scope": ["srbm", "icbm", "nuclear"], "tie": 0.5, "classes": ["comprehensive"]},
+        {"side": "us", "kinds": ["sanctions_tighten"], "tie": 0.5},
+    ]
+    sc = with_life(terms=terms)
+    us_term = ("us", frozenset(), frozenset({"sanctions_tighten"}), 0.5)
+    m = DiplomacyModel(sc, seed=0)
+    m._sign("interim", point(m, 0.5, 0.35), 10)
+    assert covering(m, 0) == [us_term]
+    assert [pl.week for pl in m.pledges if pl.deal == 0] == [10]
+    m = DiplomacyModel(sc, seed=0)
+    m._sign("comprehensive", point(m, 0.8, 0.6), 12)
+    assert covering(m, 0) == [("dprk", frozenset({"srbm", "icbm", "nuclear"}), frozenset(), 0.5), us_term]
+    assert [pl.week for pl in m.pledges if pl.deal == 0] == [12, 12]
+
+
 # ------------------------------------------------------- compliance and breach
 
 

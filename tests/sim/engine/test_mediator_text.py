@@ -85,6 +85,8 @@ def test_an_even_handed_text_maximises_the_product_of_the_acceptances() -> None:
 
 def test_a_text_no_side_could_take_is_not_tabled() -> None:
     assert bg.single_text(np.array([[0.9, 0.9], [0.0005, 0.0]]), np.array([0.5, 0.5])) is None
+    # the floor itself (an acceptance of 1e-3) is reached: that point can be tabled
+    assert bg.single_text(np.array([[0.9, 0.9], [0.0005, 1e-3]]), np.array([0.5, 0.5])) == 1
 
 
 @settings(max_examples=60, deadline=None)

@@ -179,3 +179,27 @@ def test_a_partner_tables_its_own_offer_and_every_side_at_the_table_must_take_it
     else:
         assert m.agreement is None
         assert [e["receiver"] for e in from_gus] == ["ada"]
+
+
+def test_each_partner_that_refuses_is_logged_after_one_that_accepts() -> None:
+    """Two partners beside alpha, gamma then delta: gamma's win-set holds the point, delta's does not. The refusal is
+    delta's, logged as an offer refused at the summit; a point both hold is refused by nobody."""
+    delta = GAMMA.replace("  gamma:\n    name: Gamma", "  delta:\n    name: Delta").replace(
+        "id: gus, name: Premier Gus", "id: dora, name: Premier Dora"
+    )
+    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: {alpha: [gamma, delta]}}")
+    sc = load_scenario_text(text.replace("third_parties:\n", GAMMA.replace("third_parties:\n", "") + delta, 1), "teaching-two.yaml")
+    m = DiplomacyModel(sc, seed=0)
+    gamma_side, delta_side = m.side_ids.index("gamma"), m.side_ids.index("delta")
+    assert m.table_partners.tolist() == [gamma_side, delta_side]
+    G = m.grid.shape[0]
+    q = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.6) & np.isclose(m.grid[:, 1], 0.4))[0])
+    m.state.win_sets[gamma_side] = np.ones(G, bool)
+    m.state.win_sets[delta_side] = np.zeros(G, bool)
+    assert m._partners_refuse(5, q, m.index_of["ada"]) is True
+    (row,) = [e for e in m.events if e["kind"] == "offer_rejected"]
+    assert (row["step"], row["sender"], row["receiver"], row["source"]) == (5, "ada", "dora", "summit")
+    assert row["detail"] == m._describe_point(q) + "; refused by a partner at the table"
+    m.state.win_sets[delta_side] = np.ones(G, bool)
+    assert m._partners_refuse(6, q, m.index_of["ada"]) is False
+    assert len([e for e in m.events if e["kind"] == "offer_rejected"]) == 1

@@ -514,6 +514,11 @@ def test_separation_cost_by_hand_and_zero_without_rationality(hanoi: Scenario) -
     np.testing.assert_array_equal(Leader.separation_cost(flat, kind, audience), [0.0, 0.0])
     threat = model.catalogue["threat"]  # not reassuring: no separation cost
     np.testing.assert_array_equal(Leader.separation_cost(model, threat, audience), [0.0, 0.0])
+    # a noisy chooser (Lambda_Q 0.5, below 1) pays twice kappa c_eff v: the cost grows as choices get noisier
+    noisy = fresh(hanoi.model_copy(update={"parameters": hanoi.parameters.model_copy(update={"lambda_q": 0.5})}))
+    np.testing.assert_allclose(
+        Leader.separation_cost(noisy, kind, audience), 2.0 * model.params.kappa * (kind.cost + kind.tie * audience) * kind.verification
+    )
 
 
 def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:

@@ -130,3 +130,31 @@ def test_the_registry_is_the_list_of_effect_variables() -> None:
     with pytest.raises(ScenarioError) as err:
         validate_data(data, "case.yaml")
     assert "var" in str(err.value) and "'stance', 'anchor'" in str(err.value) and "'rapport'" in str(err.value)
+
+
+def test_two_effects_of_one_kind_add_up_in_the_forecast(model: DiplomacyModel) -> None:
+    """A kind raising its sender's hostility twice (0.1 and 0.2) forecasts the tension of both: 0.3 times the side's
+    share of the tension, and each pressure effect's coercion likewise adds to the other's."""
+    two = SignalKind.model_validate(
+        {
+            "label": "probe",
+            "senders": ["leader"],
+            "receiver": "other_leader",
+            "effects": [
+                {"var": "hostility", "who": "sender", "delta": 0.1},
+                {"var": "hostility", "who": "sender", "delta": 0.2},
+                {"var": "pressure.economic", "who": "receiver", "delta": 0.1},
+                {"var": "pressure.military", "who": "receiver", "delta": 0.2},
+            ],
+            "sentence": "{sender} probes {receiver}",
+        }
+    )
+    _, _, de_one = _forecast(model, _kind("hostility", who="sender", delta=0.1))
+    dz, dp, de = _forecast(model, two)
+    assert de_one > 0
+    assert de == pytest.approx(3 * de_one)
+    w = model.pressure_weights[1]
+    share = float(model.tension_share[0])
+    assert dp == pytest.approx(w[0] * 0.1 + w[2] * 0.2 + w[2] * 0.3 * share)
+    mass = float(model.omega_by_role()(np.array([1]), None)[0])  # the weight of the DPRK members whose thresholds move
+    assert dz == pytest.approx(model.params.alpha_p * (w[0] * 0.1 + w[2] * 0.2) * mass)
