@@ -257,6 +257,113 @@ def test_walk_leverage_sign_follows_coercion_against_backlash(hanoi: Scenario) -
     assert after <= now
 
 
+# a walk-away whose every part the leverage reads: an effect on the walker's own side (skipped), two pressure
+# channels on the other side, a stance push on every member and one on its hardliners, hawks vindicated
+WALK_EFFECTS = [
+    {"var": "stance", "who": "sender", "delta": 0.2},
+    {"var": "pressure.economic", "who": "receiver", "delta": 0.1},
+    {"var": "pressure.military", "who": "receiver", "delta": 0.2},
+    {"var": "stance", "who": "receiver", "delta": 0.05},
+    {"var": "stance", "who": "receiver", "roles": ["hardliner"], "delta": 0.1},
+]
+
+
+def _walk_case(vindicates: str = "hawks", **kw: object) -> tuple[DiplomacyModel, int, int]:
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        data.setdefault("signals", {})["walk_away"] = {"effects": WALK_EFFECTS, "vindicates": vindicates}
+        data.setdefault("parameters", {}).update({"eta": 0.8, "alpha_x": 0.5, "alpha_p": 0.6, "phi": 0.5})
+
+    model = fresh(scenario("hanoi-2019", edit), **kw)
+    return model, model.side_ids.index("us"), model.side_ids.index("dprk")
+
+
+def _leverage_by_hand(
+    model: DiplomacyModel, walker: int, other: int, gain: np.ndarray, vindicated: np.ndarray | None
+) -> tuple[float, float]:
+    """ODD 7.17's walk leverage written out: the best expected offer before and after the walk-away's effects."""
+    s, p = model.state, model.params
+    mem = model.members[other]
+    w = model.ratification_weights(other)
+    u = bg.member_utility(model.gains[other], model.gives[other], s.concession_weight[mem])
+    tau = max(p.sigma_w, 0.02)
+    worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
+    veto, limits, theta = np.isin(mem, model.vetoes(other)), model.member_limits(mem), float(model.theta[other])
+    now = bg.smooth_ratification(u, s.thresholds[mem], w / w.sum(), theta, tau=tau, veto=veto, limits=limits)
+    pw = model.pressure_weights[other]
+    dp = pw[0] * 0.1 + pw[2] * 0.2
+    dx = 0.05 + 0.1 * (model.roles[mem] == "hardliner")
+    xw = float(s.stance[model.leader_of[walker]])
+    b_after = s.thresholds[mem] - p.alpha_p * dp * (1 + p.phi * xw) + p.alpha_x * model.stance_shift[mem] * dx * (1 - p.phi * xw)
+    w_after = w.copy()
+    if vindicated is not None:
+        facs = ~model.is_leader[mem]
+        grown = w[facs] * np.exp(p.eta * vindicated[facs].astype(float))
+        w_after[facs] = grown / grown.sum() * w[facs].sum()
+    after = bg.smooth_ratification(u, b_after, w_after / w_after.sum(), theta, tau=tau, veto=veto, limits=limits)
+    return float((now * worth).max()), float((after * worth).max())
+
+
+@pytest.mark.parametrize("vindicates", ["hawks", "doves", "none"])
+def test_walk_leverage_by_hand(vindicates: str) -> None:
+    model, us, dprk = _walk_case(vindicates)
+    gain = model.deal_gain(us, dprk)
+    mem = model.members[dprk]
+    vind = {"hawks": model.hawkish[mem], "doves": model.dovish[mem], "none": None}[vindicates]
+    want = _leverage_by_hand(model, us, dprk, gain, vind)
+    got = model.walk_leverage(us, dprk, gain)
+    assert got == pytest.approx(want, abs=1e-12)
+    assert got[1] != pytest.approx(got[0], abs=1e-6)  # the effects move the best offer
+    if vindicates == "hawks":
+        # with factions (or the coalition) ablated the factions' weights stay where they are
+        for ablation in ("factions", "leader_alone"):
+            frozen, _, _ = _walk_case(vindicates, ablations=frozenset({ablation}))
+            g2 = frozen.deal_gain(us, dprk)
+            assert frozen.walk_leverage(us, dprk, g2) == pytest.approx(_leverage_by_hand(frozen, us, dprk, g2, None), abs=1e-12)
+
+
+def test_walk_leverage_is_nothing_without_a_walk_away_or_a_coalition() -> None:
+    model, us, dprk = _walk_case()
+    gain = model.deal_gain(us, dprk)
+    del model.catalogue["walk_away"]
+    assert model.walk_leverage(us, dprk, gain) == (0.0, 0.0)
+    model, us, dprk = _walk_case()
+    model.state.omega[model.members[dprk]] = 0.0
+    assert model.walk_leverage(us, dprk, gain) == (0.0, 0.0)
+    # factions of no weight beside a leader who ratifies: nothing to vindicate, the pressure and pushes still count
+    model, us, dprk = _walk_case()
+    mem = model.members[dprk]
+    model.state.omega[mem[~model.is_leader[mem]]] = 0.0
+    assert model.walk_leverage(us, dprk, gain) == pytest.approx(_leverage_by_hand(model, us, dprk, gain, None), abs=1e-12)
+
+
+def test_the_walk_value_adds_the_discounted_leverage_to_the_resolve_shown() -> None:
+    """EU(walk) = walk_audience A H 1[rejected] + walk_leverage delta^wait (after - now), wait the mean preparation
+    time; the leverage is read from the gains the summit passes in. The DPRK's weights are scaled to sum to 0.7, so
+    its hawks' share is their weight over that total."""
+    model, us, dprk = _walk_case()
+    p = model.params
+    calls: list[float] = []
+
+    def leverage(walker: int, other: int, gain: np.ndarray) -> tuple[float, float]:
+        calls.append(float(gain[0]))
+        return (0.1, 0.35) if walker == us else (0.2, 0.15)
+
+    model.walk_leverage = leverage  # type: ignore[method-assign]
+    model.state.omega[model.members[dprk]] *= 0.7
+    gains = {(c, o): np.full(model.grid.shape[0], 0.25 + c) for c, o in ((us, dprk), (dprk, us))}
+    vals = model.summit_values(frozenset({us, dprk}), gains=gains)
+    assert sorted(calls) == [0.25, 1.25]  # the gains passed in, not recomputed
+    wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
+    for c, (now, after) in ((us, (0.1, 0.35)), (dprk, (0.2, 0.15))):
+        mem = model.members[c]
+        w = model.ratification_weights(c)
+        hawk = float(w[model.hawkish[mem]].sum() / w.sum())
+        delta = float(model.state.patience[model.leader_of[c]])
+        want = p.walk_audience * float(model.audience[c]) * hawk + p.walk_leverage * delta**wait * (after - now)
+        assert vals[c][0] == pytest.approx(want, abs=1e-12)
+    assert wait > 1 and p.walk_leverage > 0
+
+
 def test_success_resets_the_need_for_a_win_and_books_a_letdown(hanoi: Scenario) -> None:
     model = _summit_model(hanoi, walk_leverage=0.0, walk_audience=0.0, declaration_value=1.0, letdown_weeks=3)
     us = model.side_ids.index("us")

@@ -28,7 +28,7 @@ from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.mechanisms import pressure as pr
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.mechanisms.influence import fj_fixed_point, fj_step, normalise_rows_inplace
-from summitry.sim.scenario.document import Scenario, load_raw, validate_data
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
 
 # hanoi-2019 with the few parameters these tests depend on pinned, so a retuned default does not move them
 PINNED = {"eta": 0.3, "alpha_p": 0.3}
@@ -170,6 +170,35 @@ def test_blame_halves_the_heaviest_backer_by_hand(
     staff = 1 - hanoi_scenario.sides["us"].leader.traits.impulsiveness
     ratio = expected[US_FACTIONS.index(target)] / expected[2] * (staff if target == "state" else 1.0)
     assert model.W[trump, i] / model.W[trump, j] == pytest.approx(ratio, rel=1e-5)
+
+
+def test_blame_finds_the_heaviest_backer_wherever_it_stands_and_is_logged_at_the_summit(hanoi_scenario: Scenario) -> None:
+    """US weights .18, .06, .09, .15, .12: the backers of (.6, .2) are State, DoD, IC and Congress, and the heaviest
+    of them is IC (.15), third in line. IC halved to .075, sum .525, rescaled by .6 / .525."""
+    model = model_for_blame(hanoi_scenario)
+    for actor, w in zip(US_FACTIONS, [0.18, 0.06, 0.09, 0.15, 0.12], strict=True):
+        model.state.omega[model.index_of[actor]] = w
+    model._blame(0, point(model, 0.6, 0.2), t=4)
+    np.testing.assert_allclose(omegas(model, US_FACTIONS), [0.205714, 0.068571, 0.102857, 0.085714, 0.137143], atol=1e-6)
+    (row,) = [e for e in model.events if e["kind"] == "blame"]
+    assert (row["step"], row["sender"], row["receiver"], row["source"]) == (4, "trump", "ic", "summit")
+    # factions of no weight at all: the blamed one stays at 0 and nothing is rescaled (no 0 / 0)
+    for actor in US_FACTIONS:
+        model.state.omega[model.index_of[actor]] = 0.0
+    model._blame(0, None, t=5)
+    assert omegas(model, US_FACTIONS) == [0.0] * 5
+
+
+def test_a_side_with_one_faction_blames_it_and_keeps_its_weight() -> None:
+    """dayton-1995's Croatia has one faction: it takes the blame, and the rescaling to the factions' total gives it
+    back its weight (halving a lone faction changes nobody's share)."""
+    model = DiplomacyModel(load_scenario("dayton-1995"), seed=0)
+    croatia = model.side_ids.index("croatia")
+    hdz = model.index_of["hdz-hardliners"]
+    before = float(model.state.omega[hdz])
+    model._blame(croatia, None, t=2)
+    assert float(model.state.omega[hdz]) == pytest.approx(before, abs=1e-12)
+    assert [(e["sender"], e["receiver"]) for e in model.events if e["kind"] == "blame"] == [("tudjman", "hdz-hardliners")]
 
 
 # --------------------------------------------------------------------------- coercion: pressure lowers thresholds
