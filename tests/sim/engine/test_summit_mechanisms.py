@@ -8,6 +8,7 @@ Bayes' rule), and the ablation switches of the backtest.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -376,6 +377,38 @@ def test_success_resets_the_need_for_a_win_and_books_a_letdown(hanoi: Scenario) 
     model.state.domestic[us] = 0.0
     model._update_pressure(model.week + 3)
     assert model.state.domestic[us] == pytest.approx(model.params.declaration_letdown + model.params.domestic_growth)
+
+
+def test_a_success_drops_the_pending_letdowns_of_the_sides_it_satisfies_only(hanoi: Scenario) -> None:
+    """An audience-driven side's pending letdown is replaced by the success; an elite side's stays booked."""
+    model = _summit_model(hanoi, letdown_weeks=3)
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    assert not model.elite[us] and model.elite[dprk]
+    model.summit.letdowns = [(model.week + 5, us), (model.week + 6, dprk)]
+    model._success(model.week, declaration=False)
+    assert model.summit.letdowns == [(model.week + 6, dprk)]
+
+
+def test_each_member_of_the_other_side_is_misread_by_its_own_draw(hanoi: Scenario) -> None:
+    """The estimate of a side's ratification reads each member's threshold with its own N(0, sigma_W) error."""
+    model = _summit_model(hanoi, sigma_w=0.2)
+    dprk = model.side_ids.index("dprk")
+    s, mem = model.state, model.members[dprk]
+    draws = copy.deepcopy(model.rng).normal(0.0, 1.0, mem.size)
+    assert np.ptp(draws) > 0.5
+    sigma = 0.2 * math.exp(s.perception_log)
+    u = bg.member_utility(model.gains[dprk], model.gives[dprk], s.concession_weight[mem])
+    w = model.ratification_weights(dprk)
+    want = bg.smooth_ratification(
+        u,
+        s.thresholds[mem] + draws * sigma,
+        w / w.sum(),
+        float(model.theta[dprk]),
+        tau=max(sigma, 0.02),
+        veto=np.isin(mem, model.vetoes(dprk)),
+        limits=model.member_limits(mem),
+    )
+    np.testing.assert_allclose(model.perceived_acceptance(dprk), want, atol=1e-12)
 
 
 def test_a_walk_away_does_not_reset_the_need_for_a_win(hanoi: Scenario) -> None:
