@@ -411,6 +411,18 @@ def test_each_member_of_the_other_side_is_misread_by_its_own_draw(hanoi: Scenari
     np.testing.assert_allclose(model.perceived_acceptance(dprk), want, atol=1e-12)
 
 
+def test_scheduling_draws_the_preparation_time_and_logs_who_accepted_whose_offer(hanoi: Scenario) -> None:
+    """The accepting side's leader is the row's sender, the offering side's the receiver; the detail is the week the
+    summit meets, t plus a whole number of weeks drawn from U{tau_prep_min, ..., tau_prep_max}."""
+    model = _summit_model(hanoi, tau_prep_min=6, tau_prep_max=14)
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    prep = int(copy.deepcopy(model.rng).integers(6, 15))
+    model._schedule(4, dprk, us)
+    (row,) = [e for e in model.events if e["kind"] == "summit_scheduled"]
+    assert (row["step"], row["sender"], row["receiver"], row["source"], row["detail"]) == (4, "kim", "trump", "summit", str(4 + prep))
+    assert (model.summit.status, model.summit.week) == ("scheduled", 4 + prep)
+
+
 def test_a_walk_away_does_not_reset_the_need_for_a_win(hanoi: Scenario) -> None:
     model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0))
     us = model.side_ids.index("us")
