@@ -269,17 +269,27 @@ WALK_EFFECTS = [
 ]
 
 
-def _walk_case(vindicates: str = "hawks", **kw: object) -> tuple[DiplomacyModel, int, int]:
+def _walk_case(vindicates: str = "hawks", constrained: bool = False, **kw: object) -> tuple[DiplomacyModel, int, int]:
     def edit(data: dict) -> None:  # type: ignore[type-arg]
         data.setdefault("signals", {})["walk_away"] = {"effects": WALK_EFFECTS, "vindicates": vindicates}
         data.setdefault("parameters", {}).update({"eta": 0.8, "alpha_x": 0.5, "alpha_p": 0.6, "phi": 0.5})
+        if constrained:
+            # the DPRK's army a veto player, the UFD's limits stated (at least 0.3 of relief), the cabinet's
+            # threshold stated outright (no stance shift)
+            for f in data["sides"]["dprk"]["factions"]:
+                if f["id"] == "kpa":
+                    f["veto"] = True
+                if f["id"] == "ufd":
+                    f["acceptance"]["bounds"] = {"r": [0.3, 1.0]}
+                if f["id"] == "cabinet":
+                    f["acceptance"]["stance_shift"] = False
 
     model = fresh(scenario("hanoi-2019", edit), **kw)
     return model, model.side_ids.index("us"), model.side_ids.index("dprk")
 
 
 def _leverage_by_hand(
-    model: DiplomacyModel, walker: int, other: int, gain: np.ndarray, vindicated: np.ndarray | None
+    model: DiplomacyModel, walker: int, other: int, gain: np.ndarray, vindicated: np.ndarray | None, backlash: bool = True
 ) -> tuple[float, float]:
     """ODD 7.17's walk leverage written out: the best expected offer before and after the walk-away's effects."""
     s, p = model.state, model.params
@@ -294,7 +304,8 @@ def _leverage_by_hand(
     dp = pw[0] * 0.1 + pw[2] * 0.2
     dx = 0.05 + 0.1 * (model.roles[mem] == "hardliner")
     xw = float(s.stance[model.leader_of[walker]])
-    b_after = s.thresholds[mem] - p.alpha_p * dp * (1 + p.phi * xw) + p.alpha_x * model.stance_shift[mem] * dx * (1 - p.phi * xw)
+    pushed = p.alpha_x * model.stance_shift[mem] * dx * (1 - p.phi * xw) if backlash else 0.0
+    b_after = s.thresholds[mem] - p.alpha_p * dp * (1 + p.phi * xw) + pushed
     w_after = w.copy()
     if vindicated is not None:
         facs = ~model.is_leader[mem]
@@ -304,9 +315,12 @@ def _leverage_by_hand(
     return float((now * worth).max()), float((after * worth).max())
 
 
-@pytest.mark.parametrize("vindicates", ["hawks", "doves", "none"])
-def test_walk_leverage_by_hand(vindicates: str) -> None:
-    model, us, dprk = _walk_case(vindicates)
+@pytest.mark.parametrize(("vindicates", "constrained"), [("hawks", False), ("doves", False), ("none", False), ("hawks", True)])
+def test_walk_leverage_by_hand(vindicates: str, constrained: bool) -> None:
+    model, us, dprk = _walk_case(vindicates, constrained)
+    if constrained:
+        mem = model.members[dprk]
+        assert model.vetoes(dprk).size == 1 and model.member_limits(mem) is not None and model.stance_shift[mem].min() == 0.0
     gain = model.deal_gain(us, dprk)
     mem = model.members[dprk]
     vind = {"hawks": model.hawkish[mem], "doves": model.dovish[mem], "none": None}[vindicates]
@@ -317,9 +331,16 @@ def test_walk_leverage_by_hand(vindicates: str) -> None:
     if vindicates == "hawks":
         # with factions (or the coalition) ablated the factions' weights stay where they are
         for ablation in ("factions", "leader_alone"):
-            frozen, _, _ = _walk_case(vindicates, ablations=frozenset({ablation}))
+            frozen, _, _ = _walk_case(vindicates, constrained, ablations=frozenset({ablation}))
             g2 = frozen.deal_gain(us, dprk)
             assert frozen.walk_leverage(us, dprk, g2) == pytest.approx(_leverage_by_hand(frozen, us, dprk, g2, None), abs=1e-12)
+        # with stances frozen the walk-away pushes no stance: coercion and vindication only
+        still, _, _ = _walk_case(vindicates, constrained, ablations=frozenset({"stance"}))
+        g3 = still.deal_gain(us, dprk)
+        m3 = still.members[dprk]
+        assert still.walk_leverage(us, dprk, g3) == pytest.approx(
+            _leverage_by_hand(still, us, dprk, g3, still.hawkish[m3], backlash=False), abs=1e-12
+        )
 
 
 def test_walk_leverage_is_nothing_without_a_walk_away_or_a_coalition() -> None:
@@ -394,6 +415,7 @@ def test_each_member_of_the_other_side_is_misread_by_its_own_draw(hanoi: Scenari
     model = _summit_model(hanoi, sigma_w=0.2)
     dprk = model.side_ids.index("dprk")
     s, mem = model.state, model.members[dprk]
+    s.omega[mem] *= 0.7  # the weights are shares of their total, whatever it is
     draws = copy.deepcopy(model.rng).normal(0.0, 1.0, mem.size)
     assert np.ptp(draws) > 0.5
     sigma = 0.2 * math.exp(s.perception_log)
@@ -409,6 +431,9 @@ def test_each_member_of_the_other_side_is_misread_by_its_own_draw(hanoi: Scenari
         limits=model.member_limits(mem),
     )
     np.testing.assert_allclose(model.perceived_acceptance(dprk), want, atol=1e-12)
+    # a side whose members carry no weight ratifies nothing, at every grid point
+    s.omega[mem] = 0.0
+    np.testing.assert_array_equal(model.perceived_acceptance(dprk), np.zeros(model.grid.shape[0]))
 
 
 def test_scheduling_draws_the_preparation_time_and_logs_who_accepted_whose_offer(hanoi: Scenario) -> None:
