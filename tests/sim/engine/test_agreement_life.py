@@ -250,6 +250,7 @@ def test_kept_terms_count_as_implemented_after_comply_weeks(life: Scenario) -> N
     m._implementation_step(18)
     assert m.agreements[0]["stage"] == "implemented"
     assert m.agreements[0]["stages"]["implemented"] == 18
+    assert _row(m, "agreement_implemented") == (18, "trump", "kim", "summit", "interim")
 
 
 @pytest.mark.parametrize(
