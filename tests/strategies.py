@@ -263,3 +263,8 @@ def summit_ready(sc: Scenario, **params: float) -> DiplomacyModel:
     model._vindication = np.zeros(n)
     model._received_affect = np.zeros(n)
     return model
+
+
+def logged(model: DiplomacyModel, kind: str) -> list[tuple[int, str, str, str, str]]:
+    """(step, sender, receiver, source, detail) of every event of ``kind`` in a model's log, in order."""
+    return [(e["step"], e["sender"], e["receiver"], e["source"], e["detail"]) for e in model.events if e["kind"] == kind]

@@ -21,7 +21,7 @@ from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.results.summary import outcome_sentence
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario
-from tests.strategies import edited
+from tests.strategies import edited, logged
 
 TERMS = [
     {"side": "dprk", "scope": ["srbm", "icbm", "nuclear"], "tie": 0.5},
@@ -158,11 +158,6 @@ def test_a_failed_vote_reopens_talks_after_a_final_class(voted: Scenario) -> Non
     assert len(failed) == 1 and "State Department" in failed[0]["detail"]
 
 
-def _row(m: DiplomacyModel, kind: str) -> tuple[int, str, str, str, str]:
-    (e,) = [e for e in m.events if e["kind"] == kind]
-    return e["step"], e["sender"], e["receiver"], e["source"], e["detail"]
-
-
 def test_a_vote_is_logged_between_the_summit_leaders_with_every_refuser_named() -> None:
     """Two ratifiers, both refusing, then both accepting: the rows a report and a pattern read."""
     two = with_life(ratifiers={"us": ["state", "congress"]}, ratify_weeks=3)
@@ -173,14 +168,16 @@ def test_a_vote_is_logged_between_the_summit_leaders_with_every_refuser_named() 
         m.state.thresholds[m.index_of[who]] = utility_at(m, who, q) + 0.01
     m._implementation_step(13)
     names = ", ".join(m.actor_names[m.index_of[w]] for w in ("state", "congress"))
-    assert _row(m, "ratification_failed") == (13, "trump", "kim", "summit", f"interim agreement fails ratification (refused by {names})")
+    assert logged(m, "ratification_failed") == [
+        (13, "trump", "kim", "summit", f"interim agreement fails ratification (refused by {names})")
+    ]
     assert m.agreements[0]["stages"] == {"signed": 10, "awaiting_ratification": 10, "unratified": 13}
     m = DiplomacyModel(two, seed=0)
     m._sign("interim", q, 10)
     for who in ("state", "congress"):
         m.state.thresholds[m.index_of[who]] = utility_at(m, who, q)  # on the threshold: accepts (u >= b)
     m._implementation_step(13)
-    assert _row(m, "ratified") == (13, "trump", "kim", "summit", "interim")
+    assert logged(m, "ratified") == [(13, "trump", "kim", "summit", "interim")]
 
 
 def test_a_ratifier_outside_its_stated_limits_refuses_whatever_its_threshold() -> None:
@@ -210,7 +207,7 @@ def test_a_collapse_is_logged_and_reopens_only_closed_talks(life: Scenario) -> N
     m._collapse(0, 20, "a test the terms forbid")
     assert m.agreements[0]["stages"]["collapsed"] == 20
     assert m.summit.status == "none"
-    assert _row(m, "agreement_collapsed") == (20, "trump", "kim", "summit", "comprehensive: a test the terms forbid")
+    assert logged(m, "agreement_collapsed") == [(20, "trump", "kim", "summit", "comprehensive: a test the terms forbid")]
     # after an interim deal talks stay open, and a collapse leaves a summit already scheduled as it is
     m = DiplomacyModel(life, seed=0)
     m._sign("interim", point(m, 0.5, 0.35), 10)
@@ -250,7 +247,7 @@ def test_kept_terms_count_as_implemented_after_comply_weeks(life: Scenario) -> N
     m._implementation_step(18)
     assert m.agreements[0]["stage"] == "implemented"
     assert m.agreements[0]["stages"]["implemented"] == 18
-    assert _row(m, "agreement_implemented") == (18, "trump", "kim", "summit", "interim")
+    assert logged(m, "agreement_implemented") == [(18, "trump", "kim", "summit", "interim")]
 
 
 @pytest.mark.parametrize(

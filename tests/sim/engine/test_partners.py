@@ -16,7 +16,7 @@ import pytest
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms import bargaining as bg
 from summitry.sim.scenario.document import Scenario, load_scenario_text
-from tests.strategies import summit_ready
+from tests.strategies import logged, summit_ready
 
 TEACHING = (Path(__file__).resolve().parents[3] / "scenarios" / "teaching.yaml").read_text()
 GAMMA = """  gamma:
@@ -197,9 +197,8 @@ def test_each_partner_that_refuses_is_logged_after_one_that_accepts() -> None:
     m.state.win_sets[gamma_side] = np.ones(G, bool)
     m.state.win_sets[delta_side] = np.zeros(G, bool)
     assert m._partners_refuse(5, q, m.index_of["ada"]) is True
-    (row,) = [e for e in m.events if e["kind"] == "offer_rejected"]
-    assert (row["step"], row["sender"], row["receiver"], row["source"]) == (5, "ada", "dora", "summit")
-    assert row["detail"] == m._describe_point(q) + "; refused by a partner at the table"
+    refusal = (5, "ada", "dora", "summit", m._describe_point(q) + "; refused by a partner at the table")
+    assert logged(m, "offer_rejected") == [refusal]
     m.state.win_sets[delta_side] = np.ones(G, bool)
     assert m._partners_refuse(6, q, m.index_of["ada"]) is False
-    assert len([e for e in m.events if e["kind"] == "offer_rejected"]) == 1
+    assert logged(m, "offer_rejected") == [refusal]

@@ -24,6 +24,7 @@ from summitry.sim.mechanisms import pressure as pr
 from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.scenario.document import Scenario
 from tests.strategies import edited as scenario
+from tests.strategies import logged
 
 
 def fresh(sc: Scenario, seed: int = 0, **kw: object) -> DiplomacyModel:
@@ -443,8 +444,7 @@ def test_scheduling_draws_the_preparation_time_and_logs_who_accepted_whose_offer
     us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
     prep = int(copy.deepcopy(model.rng).integers(6, 15))
     model._schedule(4, dprk, us)
-    (row,) = [e for e in model.events if e["kind"] == "summit_scheduled"]
-    assert (row["step"], row["sender"], row["receiver"], row["source"], row["detail"]) == (4, "kim", "trump", "summit", str(4 + prep))
+    assert logged(model, "summit_scheduled") == [(4, "kim", "trump", "summit", str(4 + prep))]
     assert (model.summit.status, model.summit.week) == ("scheduled", 4 + prep)
 
 

@@ -29,6 +29,7 @@ from summitry.sim.mechanisms import pressure as pr
 from summitry.sim.mechanisms import trust as tr
 from summitry.sim.mechanisms.influence import fj_fixed_point, fj_step, normalise_rows_inplace
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario, validate_data
+from tests.strategies import logged
 
 # hanoi-2019 with the few parameters these tests depend on pinned, so a retuned default does not move them
 PINNED = {"eta": 0.3, "alpha_p": 0.3}
@@ -180,8 +181,7 @@ def test_blame_finds_the_heaviest_backer_wherever_it_stands_and_is_logged_at_the
         model.state.omega[model.index_of[actor]] = w
     model._blame(0, point(model, 0.6, 0.2), t=4)
     np.testing.assert_allclose(omegas(model, US_FACTIONS), [0.205714, 0.068571, 0.102857, 0.085714, 0.137143], atol=1e-6)
-    (row,) = [e for e in model.events if e["kind"] == "blame"]
-    assert (row["step"], row["sender"], row["receiver"], row["source"]) == (4, "trump", "ic", "summit")
+    assert logged(model, "blame") == [(4, "trump", "ic", "summit", "")]
     # factions of no weight at all: the blamed one stays at 0 and nothing is rescaled (no 0 / 0)
     for actor in US_FACTIONS:
         model.state.omega[model.index_of[actor]] = 0.0
