@@ -137,7 +137,7 @@ class Leader(DiplomaticAgent):
         table = model.type_evidence
         for r, i in enumerate(leaders.tolist()):
             row = np.zeros(K)
-            row[use] = np.where(feasible[r], ev[r], 0.0)
+            row[use] = ev[r]  # type_evidence is 0 where the action was not feasible
             table[i] = row
         model.type_evidence = table
 

@@ -688,9 +688,11 @@ def test_separation_cost_by_hand_and_zero_without_rationality(hanoi: Scenario) -
     expected = model.params.kappa * (kind.cost + kind.tie * audience) * kind.verification / model.params.lambda_q
     np.testing.assert_allclose(Leader.separation_cost(model, kind, audience), expected)
     flat = fresh(hanoi.model_copy(update={"parameters": hanoi.parameters.model_copy(update={"lambda_q": 0.0})}))
-    np.testing.assert_array_equal(Leader.separation_cost(flat, kind, audience), [0.0, 0.0])
     threat = model.catalogue["threat"]  # not reassuring: no separation cost
-    np.testing.assert_array_equal(Leader.separation_cost(model, threat, audience), [0.0, 0.0])
+    for zero in (Leader.separation_cost(flat, kind, audience), Leader.separation_cost(model, threat, audience)):
+        # one float per leader, not a scalar that only broadcasts to zeros
+        assert zero.shape == (2,) and zero.dtype == np.float64
+        np.testing.assert_array_equal(zero, [0.0, 0.0])
     # a noisy chooser (Lambda_Q 0.5, below 1) pays twice kappa c_eff v: the cost grows as choices get noisier
     noisy = fresh(hanoi.model_copy(update={"parameters": hanoi.parameters.model_copy(update={"lambda_q": 0.5})}))
     np.testing.assert_allclose(
