@@ -202,3 +202,141 @@ def test_each_partner_that_refuses_is_logged_after_one_that_accepts() -> None:
     m.state.win_sets[delta_side] = np.ones(G, bool)
     assert m._partners_refuse(6, q, m.index_of["ada"]) is False
     assert logged(m, "offer_rejected") == [refusal]
+
+
+def _two_partners() -> DiplomacyModel:
+    delta = GAMMA.replace("  gamma:\n    name: Gamma", "  delta:\n    name: Delta").replace(
+        "id: gus, name: Premier Gus", "id: dora, name: Premier Dora"
+    )
+    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: {alpha: [gamma, delta]}}")
+    sc = load_scenario_text(text.replace("third_parties:\n", GAMMA.replace("third_parties:\n", "") + delta, 1), "teaching-two.yaml")
+    return summit_ready(sc, mu_min=0.0, p_blame=0.0)
+
+
+def test_a_partners_offer_weighs_both_principals_and_the_other_partners_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gamma's chance that its offer is taken is alpha's perceived acceptance x beta's x sigma(alpha's gain / tau) x
+    sigma(beta's gain / tau) x delta's perceived acceptance (the other partner at the table, not gamma itself); delta's
+    is the same with gamma's in place of its own. Every factor differs from point to point and from side to side, so a
+    factor left out, divided, or taken from the wrong side changes the numbers."""
+    from summitry.sim.engine import summit as summit_module
+    from summitry.sim.mechanisms import trust as tr
+
+    m = _two_partners()
+    gamma_side, delta_side = m.side_ids.index("gamma"), m.side_ids.index("delta")
+    G = m.grid.shape[0]
+    rng = np.random.default_rng(7)
+    perceived = {c: rng.uniform(0.2, 0.9, G) for c in (ALPHA, BETA, gamma_side, delta_side)}
+    gains = {c: rng.uniform(-0.2, 0.3, G) for c in (ALPHA, BETA, gamma_side, delta_side)}
+    m.state.win_sets = np.ones((4, G), dtype=bool)
+    m.deal_gain = lambda c, o: gains[c].copy()  # type: ignore[method-assign]
+    m.perceived_acceptance = lambda c: perceived[c].copy()  # type: ignore[method-assign]
+    seen: list[np.ndarray] = []
+    real = summit_module.bg.best_offer
+
+    def spy(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, theta: float) -> int | None:
+        seen.append(np.asarray(p_accept).copy())
+        return real(gain, win_set, p_accept, theta)
+
+    monkeypatch.setattr(summit_module.bg, "best_offer", spy)
+    m._summit_round(m.week)
+    tau = max(m.params.sigma_w, 0.02)
+    principals = perceived[ALPHA] * perceived[BETA] * tr.expit(gains[ALPHA] / tau) * tr.expit(gains[BETA] / tau)
+    # alpha and beta offer first (seen[0], seen[1]), then gamma and delta in table order
+    assert len(seen) == 4
+    np.testing.assert_allclose(seen[2], principals * perceived[delta_side], rtol=1e-12)
+    np.testing.assert_allclose(seen[3], principals * perceived[gamma_side], rtol=1e-12)
+    # and each partner tables the point of its own win-set that is best for it by that chance
+    assert m.summit.offers[gamma_side] == int(np.argmax(gains[gamma_side] * seen[2]))
+    assert m.summit.offers[delta_side] == int(np.argmax(gains[delta_side] * seen[3]))
+
+
+class _Round:
+    """A summit round run by hand: the offers each side tables (in the round's order: the principals, then the
+    partners), who refuses what, and the hold-out values, all fixed; every refusal asked for is recorded."""
+
+    def __init__(self, m: DiplomacyModel, monkeypatch: pytest.MonkeyPatch, offers: list[int | None], refuse: set[tuple[int, int]]):
+        from summitry.sim.engine import summit as summit_module
+
+        self.asked: list[tuple[int, int, int, float]] = []
+        self.holds: list[float] = []
+        queue = list(offers)
+        monkeypatch.setattr(summit_module.bg, "best_offer", lambda gain, win_set, p_accept, theta: queue.pop(0))
+
+        def hold_out(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, patience: float, remaining: int) -> float:
+            self.holds.append(0.11 * (len(self.holds) + 1))  # alpha's 0.11, beta's 0.22
+            return self.holds[-1]
+
+        monkeypatch.setattr(summit_module.bg, "hold_out_value", hold_out)
+
+        def refuses(t: int, o: int, q: int, gains: object, proposer: int, hold: float = 0.0) -> bool:
+            self.asked.append((o, q, proposer, hold))
+            return (o, q) in refuse
+
+        m._refuses = refuses  # type: ignore[method-assign]
+
+
+def test_a_round_collects_every_refusal_and_holds_each_side_to_its_own_hold_out(table: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session step with two more to come. Alpha tables nothing, beta tables a point alpha refuses, gamma tables a
+    point beta refuses, and the mediator's text, which both principals take, lies outside gamma's win-set. Then:
+    both principals are among the refusers (alpha's refusal is not lost to gamma's offer), nothing is accepted, the
+    text counts as refused by both sides with gamma's refusal logged from the mediator, and every refusal was asked
+    with the refusing side's own hold-out value."""
+    m = summit_ready(table, mu_min=0.0, p_blame=0.0)
+    G = m.grid.shape[0]
+    t = m.week
+    m.summit.session_end = t + 2
+    m.summit_mediator = m.index_of["gil"]
+
+    def at(d: float, r: float) -> int:
+        return int(np.flatnonzero(np.isclose(m.grid[:, 0], d) & np.isclose(m.grid[:, 1], r))[0])
+
+    q_b, q_g, q_t = at(0.2, 0.1), at(0.5, 0.35), at(0.6, 0.4)
+    m.state.win_sets = np.ones((3, G), dtype=bool)
+    m.state.win_sets[GAMMA_SIDE][q_t] = False
+    m.mediator_text = lambda gains: q_t  # type: ignore[method-assign]
+    rnd = _Round(m, monkeypatch, [None, q_b, q_g], {(ALPHA, q_b), (BETA, q_g)})
+    offers, text, accepted, refused, refused_text, _ = m._summit_round(t)
+    assert offers == {ALPHA: None, BETA: q_b} and text == q_t
+    assert rnd.holds == [0.11, 0.22]
+    hold = {ALPHA: 0.11, BETA: 0.22}
+    ada, bo, gus, gil = (m.index_of[k] for k in ("ada", "bo", "gus", "gil"))
+    assert rnd.asked == [
+        (ALPHA, q_b, bo, hold[ALPHA]),  # beta's offer, asked of alpha
+        (ALPHA, q_g, gus, hold[ALPHA]),  # gamma's offer, asked of both principals
+        (BETA, q_g, gus, hold[BETA]),
+        (ALPHA, q_t, gil, hold[ALPHA]),  # the text, asked of both
+        (BETA, q_t, gil, hold[BETA]),
+    ]
+    assert refused == {ALPHA, BETA}
+    assert accepted == []
+    assert refused_text == {ALPHA, BETA}
+    assert logged(m, "offer_rejected") == [(t, "gil", "gus", "summit", m._describe_point(q_t) + "; refused by a partner at the table")]
+
+
+@pytest.mark.parametrize("delta_holds", [True, False])
+def test_a_partners_offer_that_nobody_refuses_is_signed_unless_another_partner_refuses_it(
+    monkeypatch: pytest.MonkeyPatch, delta_holds: bool
+) -> None:
+    """Two partners beside alpha, on the session's last step (nothing to hold out for). Gamma tables a point both
+    principals take: it is accepted exactly when delta's win-set holds it; otherwise delta's refusal is logged as
+    refusing gamma's offer at this step."""
+    m = _two_partners()
+    gamma_side, delta_side = m.side_ids.index("gamma"), m.side_ids.index("delta")
+    G = m.grid.shape[0]
+    t = m.week
+    m.summit.session_end = t  # a summit's last (here its only) step
+    q_g = int(np.flatnonzero(np.isclose(m.grid[:, 0], 0.5) & np.isclose(m.grid[:, 1], 0.35))[0])
+    m.state.win_sets = np.ones((4, G), dtype=bool)
+    m.state.win_sets[delta_side][q_g] = delta_holds
+    rnd = _Round(m, monkeypatch, [None, None, q_g, None], set())
+    _, _, accepted, refused, _, _ = m._summit_round(t)
+    assert rnd.holds == []  # the last step: no hold-out is computed
+    assert [a[3] for a in rnd.asked] == [0.0, 0.0]
+    assert refused == set()
+    if delta_holds:
+        assert accepted == [q_g]
+        assert logged(m, "offer_rejected") == []
+    else:
+        assert accepted == []
+        assert logged(m, "offer_rejected") == [(t, "gus", "dora", "summit", m._describe_point(q_g) + "; refused by a partner at the table")]
+    assert gamma_side in m.summit.offers and m.summit.offers[gamma_side] == q_g
