@@ -217,3 +217,109 @@ def test_the_hold_out_value_by_hand(win_set: list[bool], remaining: int, want: f
 
     got = bg.hold_out_value(np.array([0.3, 0.2]), np.array(win_set), np.array([0.5, 1.0]), 0.9, remaining)
     assert got == pytest.approx(want, abs=1e-15)
+
+
+# ------------------------------------------------------------------ one session step, its parts replaced by tables
+
+ALPHA, BETA = 0, 1
+
+
+def _one_step(rounds: list[tuple], rounds_a_step: int = 1, **params: float) -> tuple[DiplomacyModel, int]:
+    """A teaching model at the last step of a session whose rounds return ``rounds`` in turn."""
+    model = summit_ready(edited("teaching", lambda d: d["summit"].update({"rounds": rounds_a_step})), mu_min=0.0, p_blame=0.0, **params)
+    t = model.week
+    model.summit.session_end = t
+    model._summit_round = lambda t: rounds.pop(0)  # type: ignore[method-assign]
+    return model, t
+
+
+def _at(model: DiplomacyModel, d: float, r: float) -> int:
+    return int(np.flatnonzero(np.isclose(model.grid[:, 0], d) & np.isclose(model.grid[:, 1], r))[0])
+
+
+def _gains(model: DiplomacyModel, va: float, vb: float) -> dict[tuple[int, int], np.ndarray]:
+    G = model.grid.shape[0]
+    return {(ALPHA, BETA): np.full(G, va), (BETA, ALPHA): np.full(G, vb)}
+
+
+def test_a_step_of_two_rounds_keeps_both_rounds_rejections_and_the_mediator_acts_between_them() -> None:
+    """Round 1: alpha refuses an offer and beta the mediator's text; round 2: nobody refuses anything. The second
+    round is logged; the mediator pays and presses once, between the rounds, with round 1's text, refusers and
+    gains; the walk-away comparison reads both rounds' refusers and the last round's gains. With walking worth
+    less than declaring to both, the step ends in a declaration, which moves each leader's trust in the other side
+    by the declaration's log-odds gain and nothing else."""
+    from summitry.sim.mechanisms import trust as tr
+
+    placeholder = summit_ready(edited("teaching", lambda d: None))
+    q_t = _at(placeholder, 0.6, 0.4)
+    g1, g2 = _gains(placeholder, 0.1, 0.2), _gains(placeholder, 0.3, 0.4)
+    none = {ALPHA: None, BETA: None}
+    model, t = _one_step([(none, q_t, [], {ALPHA}, {BETA}, g1), (none, None, [], set(), set(), g2)], rounds_a_step=2, trust_decl=0.0)
+    pays: list[tuple] = []
+    presses: list[tuple] = []
+    asked: list[tuple] = []
+    model._mediator_pays = lambda t, text, sides, gains: pays.append((t, text, sides, gains))  # type: ignore[method-assign]
+    model._mediator_presses = lambda t, sides: presses.append((t, sides))  # type: ignore[method-assign]
+
+    def values(rejected: frozenset[int], gains: dict) -> dict[int, tuple[float, float]]:
+        asked.append((rejected, gains))
+        return {ALPHA: (-1.0, 0.5), BETA: (-1.0, 0.5)}
+
+    model.summit_values = values  # type: ignore[method-assign]
+    before = model.trust_matrix().copy()
+    model._session_step(t)
+    assert [(e["step"], e["sender"], e["receiver"], e["source"], e["detail"]) for e in model.events if e["kind"] == "summit_round"] == [
+        (t, "ada", "bo", "summit", "2")
+    ]
+    assert pays == [(t, q_t, {BETA}, g1)] and presses == [(t, {BETA})]
+    assert asked == [(frozenset({ALPHA, BETA}), g2)]
+    assert model.summit.results[-1] == "declaration"
+    ada, bo = model.index_of["ada"], model.index_of["bo"]
+    want = before.copy()
+    gain = model.params.declaration_gain
+    want[ada, BETA] = tr.expit(tr.logit(before[ada, BETA]) + gain)
+    want[bo, ALPHA] = tr.expit(tr.logit(before[bo, ALPHA]) + gain)
+    np.testing.assert_allclose(model.trust_matrix(), want, rtol=0, atol=1e-12)
+
+
+def test_the_leader_whose_walk_beats_the_alternative_by_more_walks_on_the_other() -> None:
+    """No declaration is available (its trust floor is 1): each leader compares walking with nothing. Beta's walk
+    (0.4) beats alpha's (0.2), so Bo walks away from Ada, and the event row meters the walk-away on Alpha: its
+    leader's trust in Beta before and after, the summed change of everyone outside Beta, the two pressures it raises (0.1 each) and
+    the stance of Alpha's one hardliner (+0.1)."""
+    placeholder = summit_ready(edited("teaching", lambda d: None))
+    model, t = _one_step([({ALPHA: None, BETA: None}, None, [], set(), set(), _gains(placeholder, 0.0, 0.0))], trust_decl=1.0)
+    model.summit_values = lambda rejected, gains: {ALPHA: (0.2, 0.5), BETA: (0.4, 0.45)}  # type: ignore[method-assign]
+    ada = model.index_of["ada"]
+    mu_before = model.trust_matrix()[:, BETA].copy()
+    model._session_step(t)
+    rows = [e for e in model.events if e["kind"] == "walk_away"]
+    assert [(e["step"], e["sender"], e["receiver"], e["source"]) for e in rows] == [(t, "bo", "ada", "derived")]
+    row = rows[0]
+    mu_after = model.trust_matrix()[:, BETA]
+    assert mu_after[ada] < mu_before[ada]
+    assert row["trust_before"] == pytest.approx(mu_before[ada], abs=1e-12)
+    assert row["trust_after"] == pytest.approx(mu_after[ada], abs=1e-12)
+    # the change metered is everyone's outside Beta (its own members do not read their side's signal)
+    outside = model.side_of != BETA
+    assert row["trust_change"] == pytest.approx(float(np.abs(mu_after - mu_before)[outside].sum()), abs=1e-12)
+    assert row["trust_change"] > mu_before[ada] - mu_after[ada]
+    assert row["pressure_change"] == pytest.approx(0.2, abs=1e-12)
+    assert row["stance_change"] == pytest.approx(0.1, abs=1e-12)
+    assert model.summit.walked_by == ["bo"]
+
+
+def test_a_signed_mediators_text_is_logged_and_its_payments_kept_to_six_decimals() -> None:
+    """Both sides take the mediator's text, an interim point, with a side payment promised to alpha: the text's
+    signing is logged from the mediator to the first principal, and the agreement keeps the payment rounded to
+    six decimals."""
+    placeholder = summit_ready(edited("teaching", lambda d: None))
+    q_t = _at(placeholder, 0.6, 0.4)
+    model, t = _one_step([({ALPHA: None, BETA: None}, q_t, [q_t], set(), set(), _gains(placeholder, 0.0, 0.0))])
+    model.summit_mediator = model.index_of["gil"]
+    model.summit.payments = {ALPHA: 0.1234567}
+    model._session_step(t)
+    assert [(e["step"], e["sender"], e["receiver"], e["source"], e["detail"]) for e in model.events if e["kind"] == "text_signed"] == [
+        (t, "gil", "ada", "summit", model._describe_point(q_t))
+    ]
+    assert model.agreements[-1]["payments"] == {"alpha": 0.123457}
