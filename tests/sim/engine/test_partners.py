@@ -299,7 +299,7 @@ def test_a_round_collects_every_refusal_and_holds_each_side_to_its_own_hold_out(
     assert offers == {ALPHA: None, BETA: q_b} and text == q_t
     assert rnd.holds == [0.11, 0.22]
     hold = {ALPHA: 0.11, BETA: 0.22}
-    ada, bo, gus, gil = (m.index_of[k] for k in ("ada", "bo", "gus", "gil"))
+    bo, gus, gil = (m.index_of[k] for k in ("bo", "gus", "gil"))
     assert rnd.asked == [
         (ALPHA, q_b, bo, hold[ALPHA]),  # beta's offer, asked of alpha
         (ALPHA, q_g, gus, hold[ALPHA]),  # gamma's offer, asked of both principals
