@@ -312,3 +312,70 @@ def test_an_agreement_on_a_leaders_offer_is_not_logged_as_the_mediators_text() -
     model.joint_utility = lambda q: 1.0 if q == q_text else 0.0  # type: ignore[method-assign]
     model._hold_summit(model.week)
     assert [e["detail"] for e in events(model, "text_signed")] == ["d=0.40, r=0.30"]
+
+
+def _spy_text(model: DiplomacyModel, monkeypatch: pytest.MonkeyPatch) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Record what the mediator hands to bargaining.single_text (acceptances, weights), and let it choose."""
+    from summitry.sim.engine import summit as summit_module
+
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    real = summit_module.bg.single_text
+
+    def spy(acceptance: np.ndarray, weights: np.ndarray, floor: float = 1e-3) -> int | None:
+        seen.append((np.array(acceptance, dtype=float), np.array(weights, dtype=float)))
+        return real(acceptance, weights, floor)
+
+    monkeypatch.setattr(summit_module.bg, "single_text", spy)
+    return seen
+
+
+def test_the_mediators_acceptances_and_weights_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each side's acceptance of each point is its coalition's estimated ratification x sigma(its gain / tau) x its
+    own partners' consent, on the points of an agreement class only; the weights are the closeness of the
+    mediator's position (0.4) to each side's (the US at 0, the DPRK moved to 0.7, so that the closenesses, 0.6 and
+    0.7, do not already sum to 1), normalised. Every factor differs by point and by side."""
+    model = with_mediator()
+    model.position[DPRK] = 0.7
+    G = model.grid.shape[0]
+    rng = np.random.default_rng(11)
+    ratify = {US: rng.uniform(0.1, 0.9, G), DPRK: rng.uniform(0.1, 0.9, G)}
+    consent = {US: rng.uniform(0.5, 1.0, G), DPRK: rng.uniform(0.5, 1.0, G)}
+    gains = {(US, DPRK): rng.uniform(-0.2, 0.2, G), (DPRK, US): rng.uniform(-0.2, 0.2, G)}
+    model.estimated_ratification = lambda c, tau: ratify[c]  # type: ignore[method-assign]
+    asked: list[tuple[float, int | None]] = []
+
+    def partner_consent(tau: float, beside: int | None = None) -> np.ndarray:
+        asked.append((tau, beside))
+        return consent[beside] if beside is not None else np.ones(G)
+
+    model.partner_consent = partner_consent  # type: ignore[method-assign]
+    seen = _spy_text(model, monkeypatch)
+    q = model.mediator_text(gains)
+    assert asked == [(TAU, US), (TAU, DPRK)]
+    (acceptance, weights) = seen[0]
+    points = model.agreement_points
+    for row, c, o in ((0, US, DPRK), (1, DPRK, US)):
+        np.testing.assert_allclose(acceptance[row], ratify[c] * tr.expit(gains[(c, o)] / TAU) * consent[c] * points, rtol=1e-12)
+    positions = {t.id: t.position for t in model.scenario.third_parties}
+    closeness = np.array([1 - abs(positions["rok"] - model.position[c]) for c in (US, DPRK)])
+    np.testing.assert_allclose(closeness, [0.6, 0.7], rtol=1e-12)
+    np.testing.assert_allclose(weights, [0.6 / 1.3, 0.7 / 1.3], rtol=1e-12)
+    assert q == bg.single_text(acceptance, weights)
+
+
+def test_a_mediator_as_far_from_both_sides_as_can_be_weighs_them_equally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both sides at position 1 and the mediator at 0: closeness 0 to each, so the weights fall back to one half
+    each (not 0/0)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["summit"]["mediator"] = "rok"
+        next(t for t in data["third_parties"] if t["id"] == "rok")["position"] = 0.0
+        for side in data["sides"].values():
+            side["position"] = 1.0
+
+    model = summit_ready(edited("hanoi-2019", edit))
+    G = model.grid.shape[0]
+    model.estimated_ratification = lambda c, tau: np.full(G, 0.8)  # type: ignore[method-assign]
+    seen = _spy_text(model, monkeypatch)
+    model.mediator_text({(US, DPRK): np.zeros(G), (DPRK, US): np.zeros(G)})
+    np.testing.assert_array_equal(seen[0][1], [0.5, 0.5])

@@ -226,7 +226,8 @@ ALPHA, BETA = 0, 1
 
 def _one_step(rounds: list[tuple], rounds_a_step: int = 1, **params: float) -> tuple[DiplomacyModel, int]:
     """A teaching model at the last step of a session whose rounds return ``rounds`` in turn."""
-    model = summit_ready(edited("teaching", lambda d: d["summit"].update({"rounds": rounds_a_step})), mu_min=0.0, p_blame=0.0, **params)
+    params = {"mu_min": 0.0, "p_blame": 0.0, **params}
+    model = summit_ready(edited("teaching", lambda d: d["summit"].update({"rounds": rounds_a_step})), **params)
     t = model.week
     model.summit.session_end = t
     model._summit_round = lambda t: rounds.pop(0)  # type: ignore[method-assign]
@@ -323,3 +324,27 @@ def test_a_signed_mediators_text_is_logged_and_its_payments_kept_to_six_decimals
         (t, "gil", "ada", "summit", model._describe_point(q_t))
     ]
     assert model.agreements[-1]["payments"] == {"alpha": 0.123457}
+
+
+def test_after_a_walk_away_each_side_blames_the_largest_backer_of_its_own_offer() -> None:
+    """Blame is certain (p_blame 1). Alpha offered a point only its diplomats back (the hawks' thresholds are out
+    of reach), though the hawks weigh more: Ada blames the diplomats. Beta offered nothing, so Bo blames its
+    largest faction. A hardliner already at 0.95 moved by the walk-away's +0.1 stops at 1."""
+    placeholder = summit_ready(edited("teaching", lambda d: None))
+    q = _at(placeholder, 0.5, 0.3)
+    model, t = _one_step([({ALPHA: q, BETA: None}, None, [], set(), set(), _gains(placeholder, 0.0, 0.0))], trust_decl=1.0, p_blame=1.0)
+    model.summit_values = lambda rejected, gains: {ALPHA: (0.4, 0.0), BETA: (0.2, 0.0)}  # type: ignore[method-assign]
+    s = model.state
+    hawks, diplomats = model.index_of["alpha-hawks"], model.index_of["alpha-diplomats"]
+    s.thresholds[hawks], s.thresholds[diplomats] = 10.0, -10.0
+    s.omega[hawks], s.omega[diplomats] = 0.5, 0.2
+    beta_hawks, reformers = model.index_of["beta-hardliners"], model.index_of["beta-reformers"]
+    s.omega[beta_hawks], s.omega[reformers] = 0.2, 0.5
+    s.stance[beta_hawks] = 0.95
+    model._session_step(t)
+    assert [(e["sender"], e["receiver"]) for e in model.events if e["kind"] == "walk_away"] == [("ada", "bo")]
+    assert s.stance[beta_hawks] == 1.0
+    assert [(e["step"], e["sender"], e["receiver"]) for e in model.events if e["kind"] == "blame"] == [
+        (t, "ada", "alpha-diplomats"),
+        (t, "bo", "beta-reformers"),
+    ]
