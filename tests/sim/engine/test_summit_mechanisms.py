@@ -719,6 +719,23 @@ def test_type_evidence_normalises_each_row_by_its_own_choices() -> None:
         np.testing.assert_allclose(ev[r], want, atol=1e-12)
 
 
+def test_type_evidence_when_the_best_action_carries_the_gap_and_rows_differ_by_hundreds() -> None:
+    """The two types' best actions differ (the gap sits on the best action), and the second leader's utilities are
+    400 above the first's: each row is normalised stably on its own (scipy's log-softmax), so neither a shared
+    maximum nor a sign slip in the normalisation goes unnoticed, and nothing underflows to -inf."""
+    from scipy.special import log_softmax
+
+    eu = np.array([[0.0, 1.0], [400.0, 401.0]])
+    gap = np.array([[0.0, 0.5], [0.5, 0.0]])
+    is_t = np.array([True, True])
+    ev = Leader.type_evidence(eu, np.ones((2, 2), bool), gap, is_t, 3.0)
+    want = log_softmax(3.0 * eu, axis=1) - log_softmax(3.0 * (eu - gap), axis=1)
+    assert np.all(np.isfinite(ev))
+    np.testing.assert_allclose(ev, want, atol=1e-12)
+    # by hand for the first row: P_T = softmax(0, 3), P_U = softmax(0, 1.5)
+    assert ev[0, 1] == pytest.approx(3.0 - np.log1p(np.exp(3.0)) - (1.5 - np.log1p(np.exp(1.5))), abs=1e-12)
+
+
 @pytest.mark.parametrize(
     ("rate", "expected"),
     [
