@@ -37,12 +37,13 @@ def _rows(m: DiplomacyModel) -> np.ndarray:
 
 
 def test_a_patron_summit_relieves_the_clients_pressure_by_how_close_the_patron_is(model: DiplomacyModel) -> None:
-    """closeness (1 - |position - client's|) x theta_P x the client's pressure - cost: China 0.8 x 1 x 0.5 - 0.1,
-    Russia 0.85 x 1 x 0.5 - 0.1; the mediator has no client and does not act on it (-inf)."""
+    """closeness (1 - |position - client's|) x theta_P x the client's pressure - cost, with theta_P set to 2: China
+    0.8 x 2 x 0.5 - 0.1, Russia 0.85 x 2 x 0.5 - 0.1; the mediator has no client and does not act on it (-inf)."""
     kind = model.catalogue["patron_summit"]
-    assert kind.cost == pytest.approx(0.1) and model.params.theta_p == 1.0
+    assert kind.cost == pytest.approx(0.1)
+    model.params = model.params.model_copy(update={"theta_p": 2.0})
     got = ThirdParty.value(model, kind, _rows(model), model.trust_matrix())
-    np.testing.assert_allclose(got, [-np.inf, 0.8 * 0.5 - 0.1, 0.85 * 0.5 - 0.1], rtol=1e-12)
+    np.testing.assert_allclose(got, [-np.inf, 0.8 * 2 * 0.5 - 0.1, 0.85 * 2 * 0.5 - 0.1], rtol=1e-12)
 
 
 @pytest.mark.parametrize(("status", "extra"), [("none", 0.0), ("scheduled", 0.2)])
