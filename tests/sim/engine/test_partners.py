@@ -33,6 +33,15 @@ def teaching_with_gamma(partners: str = "partners: {alpha: [gamma]}") -> Scenari
     return load_scenario_text(text.replace("third_parties:\n", GAMMA, 1), "teaching-gamma.yaml")
 
 
+def _two_partners() -> DiplomacyModel:
+    delta = GAMMA.replace("  gamma:\n    name: Gamma", "  delta:\n    name: Delta").replace(
+        "id: gus, name: Premier Gus", "id: dora, name: Premier Dora"
+    )
+    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: {alpha: [gamma, delta]}}")
+    sc = load_scenario_text(text.replace("third_parties:\n", GAMMA.replace("third_parties:\n", "") + delta, 1), "teaching-two.yaml")
+    return summit_ready(sc, mu_min=0.0, p_blame=0.0)
+
+
 @pytest.fixture(scope="module")
 def table() -> Scenario:
     return teaching_with_gamma()
@@ -121,11 +130,25 @@ def test_without_partners_a_third_side_stays_off_the_table() -> None:
     assert m.state.zone_area == pytest.approx(bg.zone_area(ws[ALPHA], ws[BETA]))
 
 
+def _spy_offers(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
+    """Record the chance of acceptance each side's best offer is chosen by (in the round's order), and let it choose."""
+    from summitry.sim.engine import summit as summit_module
+
+    seen: list[np.ndarray] = []
+    real = summit_module.bg.best_offer
+
+    def spy(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, theta: float) -> int | None:
+        seen.append(np.asarray(p_accept).copy())
+        return real(gain, win_set, p_accept, theta)
+
+    monkeypatch.setattr(summit_module.bg, "best_offer", spy)
+    return seen
+
+
 def test_the_offers_read_a_partners_consent_through_the_summits_perception_error(table: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """Alpha's chance that its offer passes is beta's perceived acceptance x sigma(beta's gain / tau) x gamma's
     *perceived* acceptance: a principal who misreads its ally (gamma perceived at 0.25 at alpha's best point, though
     gamma's win-set and its smooth estimate take everything) discounts that point accordingly."""
-    from summitry.sim.engine import summit as summit_module
     from summitry.sim.mechanisms import trust as tr
 
     m = summit_ready(table, mu_min=0.0)
@@ -136,14 +159,7 @@ def test_the_offers_read_a_partners_consent_through_the_summits_perception_error
     doubt = np.ones(G)
     doubt[q_a] = 0.25
     m.perceived_acceptance = lambda c: doubt if c == GAMMA_SIDE else m.state.win_sets[c].astype(float)  # type: ignore[method-assign]
-    seen: list[np.ndarray] = []
-    real = summit_module.bg.best_offer
-
-    def spy(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, theta: float) -> int | None:
-        seen.append(np.asarray(p_accept).copy())
-        return real(gain, win_set, p_accept, theta)
-
-    monkeypatch.setattr(summit_module.bg, "best_offer", spy)
+    seen = _spy_offers(monkeypatch)
     m._summit_round(m.week)
     tau = max(m.params.sigma_w, 0.02)
     alpha_view = seen[0]  # alpha offers first
@@ -184,12 +200,7 @@ def test_a_partner_tables_its_own_offer_and_every_side_at_the_table_must_take_it
 def test_each_partner_that_refuses_is_logged_after_one_that_accepts() -> None:
     """Two partners beside alpha, gamma then delta: gamma's win-set holds the point, delta's does not. The refusal is
     delta's, logged as an offer refused at the summit; a point both hold is refused by nobody."""
-    delta = GAMMA.replace("  gamma:\n    name: Gamma", "  delta:\n    name: Delta").replace(
-        "id: gus, name: Premier Gus", "id: dora, name: Premier Dora"
-    )
-    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: {alpha: [gamma, delta]}}")
-    sc = load_scenario_text(text.replace("third_parties:\n", GAMMA.replace("third_parties:\n", "") + delta, 1), "teaching-two.yaml")
-    m = DiplomacyModel(sc, seed=0)
+    m = _two_partners()
     gamma_side, delta_side = m.side_ids.index("gamma"), m.side_ids.index("delta")
     assert m.table_partners.tolist() == [gamma_side, delta_side]
     G = m.grid.shape[0]
@@ -204,21 +215,11 @@ def test_each_partner_that_refuses_is_logged_after_one_that_accepts() -> None:
     assert logged(m, "offer_rejected") == [refusal]
 
 
-def _two_partners() -> DiplomacyModel:
-    delta = GAMMA.replace("  gamma:\n    name: Gamma", "  delta:\n    name: Delta").replace(
-        "id: gus, name: Premier Gus", "id: dora, name: Premier Dora"
-    )
-    text = TEACHING.replace("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], partners: {alpha: [gamma, delta]}}")
-    sc = load_scenario_text(text.replace("third_parties:\n", GAMMA.replace("third_parties:\n", "") + delta, 1), "teaching-two.yaml")
-    return summit_ready(sc, mu_min=0.0, p_blame=0.0)
-
-
 def test_a_partners_offer_weighs_both_principals_and_the_other_partners_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     """Gamma's chance that its offer is taken is alpha's perceived acceptance x beta's x sigma(alpha's gain / tau) x
     sigma(beta's gain / tau) x delta's perceived acceptance (the other partner at the table, not gamma itself); delta's
     is the same with gamma's in place of its own. Every factor differs from point to point and from side to side, so a
     factor left out, divided, or taken from the wrong side changes the numbers."""
-    from summitry.sim.engine import summit as summit_module
     from summitry.sim.mechanisms import trust as tr
 
     m = _two_partners()
@@ -230,14 +231,7 @@ def test_a_partners_offer_weighs_both_principals_and_the_other_partners_by_hand(
     m.state.win_sets = np.ones((4, G), dtype=bool)
     m.deal_gain = lambda c, o: gains[c].copy()  # type: ignore[method-assign]
     m.perceived_acceptance = lambda c: perceived[c].copy()  # type: ignore[method-assign]
-    seen: list[np.ndarray] = []
-    real = summit_module.bg.best_offer
-
-    def spy(gain: np.ndarray, win_set: np.ndarray, p_accept: np.ndarray, theta: float) -> int | None:
-        seen.append(np.asarray(p_accept).copy())
-        return real(gain, win_set, p_accept, theta)
-
-    monkeypatch.setattr(summit_module.bg, "best_offer", spy)
+    seen = _spy_offers(monkeypatch)
     m._summit_round(m.week)
     tau = max(m.params.sigma_w, 0.02)
     principals = perceived[ALPHA] * perceived[BETA] * tr.expit(gains[ALPHA] / tau) * tr.expit(gains[BETA] / tau)
