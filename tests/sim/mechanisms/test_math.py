@@ -313,6 +313,8 @@ def test_leader_deal_utility_and_best_offer_by_hand() -> None:
     # beta = 1 * (1/2 + .5) = 1: U = d - r
     U = bg.leader_deal_utility(gains, gives, 1.0, 0.5)
     np.testing.assert_allclose(U, [0, -0.5, -1, 0.5, 0, -0.5, 1, 0.5, 0])
+    # beta = 2 * (1/2 + .3) = 1.6 (not 2 / .8): U = d - 1.6 r
+    np.testing.assert_allclose(bg.leader_deal_utility(gains, gives, 2.0, 0.3), GRID[:, 0] - 1.6 * GRID[:, 1])
     own = np.array([T, F, F, T, T, F, T, T, T])
     p_accept = np.array([1.0, 1.0, 1.0, 0.2, 0.9, 1.0, 0.1, 0.4, 1.0])
     # gain over a no-deal value of -0.2: U + .2; value = p * gain on own points:

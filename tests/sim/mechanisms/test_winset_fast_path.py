@@ -144,3 +144,21 @@ def test_sides_larger_than_one_pass_add_up_every_pass() -> None:
     m = 2 * bg.RatificationPlan.CHUNK + 500
     g, b, w = rng.uniform(0, 2, m), rng.uniform(-0.5, 0.8, m), rng.dirichlet(np.ones(m))
     assert np.allclose(plan.supports(g, b, w), direct_support(gains, gives, g, b, w), rtol=0, atol=1e-12)
+
+
+def test_a_support_exactly_at_theta_ratifies_on_the_fast_path_too() -> None:
+    """128 members (the fast path), each of weight 1/128: the first 64 accept everything, the rest nothing, so the
+    support is exactly 0.5 everywhere. At theta 0.5 every point is in the win-set, as the direct rule says (>=
+    theta, within rounding); at theta 0.5 + 1/128 none is."""
+    grid = bg.issue_grid(2, 5)
+    gains, gives = bg.split_utility(grid, [1.0, -1.0])
+    plan = bg.RatificationPlan(gains, gives)
+    m = 128
+    assert m >= plan.DIRECT_BELOW
+    g = np.zeros(m)
+    b = np.where(np.arange(m) < 64, -10.0, 10.0)
+    w = np.full(m, 1.0 / m)
+    np.testing.assert_array_equal(plan.supports(g, b, w), np.full(grid.shape[0], 0.5))
+    assert plan.win_set(g, b, w, 0.5).all()
+    assert not plan.win_set(g, b, w, 0.5 + 1.0 / m).any()
+    assert bg.win_set(bg.acceptance(bg.member_utility(gains, gives, g), b), w, 0.5).all()
