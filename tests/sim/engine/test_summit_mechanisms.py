@@ -786,3 +786,33 @@ def test_a_hawkish_walker_expects_more_coercion_and_less_backlash(hanoi: Scenari
     assert after(phi=1.0, **coercion) > after(phi=0.0, **coercion)
     backlash = {"eta": 0.0, "alpha_p": 0.0}
     assert after(phi=1.0, **backlash) > after(phi=0.0, **backlash)
+
+
+def test_estimated_ratification_reads_the_veto_player_and_the_stated_limits_by_hand() -> None:
+    """The DPRK with a veto player (the army) and stated limits (the UFD asks at least 0.3 of relief): the estimate
+    is the smooth ratification rule on the members' utilities and thresholds, normalised weights, the veto and the
+    limits, and it differs from the same rule without either, so neither can be dropped unnoticed."""
+    model, _, dprk = _walk_case(constrained=True)
+    s = model.state
+    mem = model.members[dprk]
+    u = bg.member_utility(model.gains[dprk], model.gives[dprk], s.concession_weight[mem])
+    w = model.ratification_weights(dprk)
+    veto = np.isin(mem, model.vetoes(dprk))
+    limits = model.member_limits(mem)
+    assert veto.sum() == 1 and limits is not None and not limits.all()
+    theta = float(model.theta[dprk])
+    want = bg.smooth_ratification(u, s.thresholds[mem], w / w.sum(), theta, tau=0.1, veto=veto, limits=limits)
+    got = model.estimated_ratification(dprk, 0.1)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+    for changed in (
+        bg.smooth_ratification(u, s.thresholds[mem], w / w.sum(), theta, tau=0.1, veto=None, limits=limits),
+        bg.smooth_ratification(u, s.thresholds[mem], w / w.sum(), theta, tau=0.1, veto=veto, limits=None),
+    ):
+        assert np.abs(changed - got).max() > 1e-3
+    # weights that do not sum to 1 are normalised: scaling them changes nothing
+    s.omega[mem] = s.omega[mem] * 3.0
+    np.testing.assert_allclose(model.estimated_ratification(dprk, 0.1), want, rtol=0, atol=1e-12)
+    # a side nobody ratifies for (every weight 0) ratifies nothing, at every grid point
+    s.omega[mem] = 0.0
+    none = model.estimated_ratification(dprk, 0.1)
+    assert none.shape == (model.grid.shape[0],) and not none.any()
