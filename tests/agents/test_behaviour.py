@@ -731,3 +731,20 @@ def test_a_fork_keeps_the_past_sentences_of_its_parent(teaching: Scenario) -> No
     past = [e["text"] for e in base.events]
     assert any("Chairman Bo" in text for text in past)
     assert [e["text"] for e in fork.events] == past
+
+
+def test_a_late_reinstatement_moves_the_summit_two_weeks_on_and_a_second_cancellation_counts(teaching: Scenario) -> None:
+    """A summit cancelled for week 4 and reinstated by Bo's letter in week 6 cannot be held in the past: it moves
+    to week 6 + 2, and the reinstatement is logged from Bo to Ada with the new week. Cancelled again, it counts a
+    second cancellation."""
+    model = fresh(teaching)
+    ada, bo = model.index_of["ada"], model.index_of["bo"]
+    sm = model.summit
+    sm.status, sm.week, sm.cancellations = "cancelled", 4, 1
+    model._summit_actions([(Signal(sender=bo, kind="letter", receiver=ada), "reinstate")], 6)
+    assert (sm.status, sm.week, sm.reinstated) == ("scheduled", 8, True)
+    assert [
+        (e["step"], e["sender"], e["receiver"], e["source"], e["detail"]) for e in model.events if e["kind"] == "summit_reinstated"
+    ] == [(6, "bo", "ada", "summit", "8")]
+    model._summit_actions([(Signal(sender=ada, kind="summit_cancel", receiver=bo), "cancel")], 7)
+    assert (sm.status, sm.cancellations) == ("cancelled", 2)
