@@ -189,11 +189,17 @@ def _deadlocked(model: DiplomacyModel) -> DiplomacyModel:
     return model
 
 
-def test_declaration_value_by_hand(hanoi: Scenario) -> None:
-    model = _summit_model(hanoi, declaration_value=2.0, declaration_fatigue=0.25)
+@pytest.mark.parametrize(("held", "theta_t"), [(None, 1.0), (3, 2.0)])
+def test_declaration_value_by_hand(hanoi: Scenario, held: int | None, theta_t: float) -> None:
+    """hanoi starts after one summit without a deal (held 1: the summit being closed is the first, nothing earlier);
+    with three held, two came before; theta_T at 2 weighs the trust a declaration builds twice."""
+    model = _summit_model(hanoi, declaration_value=2.0, declaration_fatigue=0.25, theta_t=theta_t)
+    if held is not None:
+        model.summit.held = held
     vals = model.summit_values()
     mu = model.trust_matrix()
-    held_before = model.summit.held - 1  # hanoi starts after one summit without a deal
+    held_before = model.summit.held - 1
+    assert held_before == (0 if held is None else 2)
     for c, o in ((0, 1), (1, 0)):
         li, lo = model.leader_of[c], model.leader_of[o]
         base = float(mu[lo, c])
