@@ -76,9 +76,11 @@ def test_more_trust_and_safeguards_make_a_deal_worth_more(hanoi: Scenario) -> No
         model._set_trust(np.array([trump]), dprk, np.array([mu]))
         values.append(float(model.acceptance_value(us, dprk)[q]))
     assert all(b > a for a, b in itertools.pairwise(values))
-    # by hand at trust 0.3: risk = .3 h_T + .7 h_U; beta = 1*(.5 + x_trump); U = d - beta r; X = beta * r (r unprotected)
+    # by hand at trust 0.3 and Trump's stance 0.3: risk = .3 h_T + .7 h_U; beta = 1*(.5 + .3) = .8 (not 1/.8);
+    # U = d - beta r; X = beta * r (r unprotected)
     model._set_trust(np.array([trump]), dprk, np.array([0.3]))
-    beta = 0.5 + float(model.state.stance[trump])
+    model.state.stance[trump] = 0.3
+    beta = 0.8
     risk = 0.3 * model.params.renege_t + 0.7 * model.params.renege_u
     expected = (1 - risk) * (0.35 - beta * 0.5) - risk * beta * 0.5
     assert float(model.acceptance_value(us, dprk)[q]) == pytest.approx(expected, abs=1e-9)
@@ -88,6 +90,7 @@ def test_more_trust_and_safeguards_make_a_deal_worth_more(hanoi: Scenario) -> No
 
     guarded = fresh(scenario("hanoi-2019", safeguard))
     guarded._set_trust(np.array([trump]), dprk, np.array([0.3]))
+    guarded.state.stance[trump] = 0.3
     expected_guarded = (1 - risk) * (0.35 - beta * 0.5) - risk * beta * 0.5 * 0.2
     assert float(guarded.acceptance_value(us, dprk)[q]) == pytest.approx(expected_guarded, abs=1e-9)
     assert expected_guarded > expected
