@@ -128,3 +128,45 @@ def test_choice_by_groups_equals_the_full_table_on_random_scenarios(data) -> Non
             break
         assert_same_choice(model, week)
         model.step()
+
+
+def test_fast_path_equals_reference_when_kinds_carry_several_effects_of_one_rule_and_several_parts() -> None:
+    """Every table the fast path builds adds each effect to what is already there: a kind with two effects of the
+    same rule on the same side, or a letter of several parts of one trust mode, must count them all (and each with
+    its sign). Built-in kinds have one effect per rule, so this catalogue doubles them."""
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        hl = ["hardliner", "military"]
+        data.setdefault("signals", {}).update(
+            {
+                "threat": {
+                    "effects": [
+                        {"var": "pressure.military", "who": "receiver", "delta": 0.05},
+                        {"var": "pressure.military", "who": "receiver", "delta": 0.03},
+                        {"var": "pressure.domestic", "who": "sender", "delta": 0.02},
+                        {"var": "pressure.domestic", "who": "sender", "delta": 0.04},
+                        {"var": "hostility", "who": "sender", "delta": 0.05},
+                        {"var": "hostility", "who": "sender", "delta": 0.02},
+                        {"var": "stance", "who": "receiver", "roles": hl, "delta": 0.05},
+                        {"var": "stance", "who": "receiver", "roles": hl, "delta": 0.02},
+                        {"var": "threshold", "who": "receiver", "roles": hl, "delta": 0.03},
+                        {"var": "threshold", "who": "receiver", "roles": hl, "delta": -0.01},
+                        {"var": "threshold", "who": "sender", "roles": hl, "delta": 0.02},
+                    ]
+                },
+                "sanctions_tighten": {
+                    "effects": [
+                        {"var": "sanctions", "who": "receiver", "delta": 0.1},
+                        {"var": "sanctions", "who": "receiver", "delta": 0.05},
+                        {"var": "sanctions", "who": "sender", "delta": 0.03},
+                    ]
+                },
+                "letter": {"parts": ["praise", "summit_offer", "threat", "demand"]},
+            }
+        )
+        data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6, "alpha_p": 0.5})
+
+    model = DiplomacyModel(edited("hanoi-2019", edit), seed=2)
+    for _ in range(8):
+        assert_same(model)
+        model.step()
