@@ -161,7 +161,16 @@ def test_fast_path_equals_reference_when_kinds_carry_several_effects_of_one_rule
                         {"var": "sanctions", "who": "sender", "delta": 0.03},
                     ]
                 },
-                "letter": {"parts": ["praise", "summit_offer", "threat", "demand"]},
+                "demand": {
+                    "effects": [
+                        {"var": "demand", "who": "sender", "delta": 0.05},
+                        {"var": "demand", "who": "sender", "delta": 0.02},
+                    ]
+                },
+                # two parts that shift trust up by a fixed amount, and two hostile ones
+                "praise": {"trust": {"mode": "shift", "magnitude": 0.1}},
+                "envoy_talks": {"trust": {"mode": "shift", "magnitude": 0.05}},
+                "letter": {"parts": ["praise", "envoy_talks", "summit_offer", "threat", "srbm_test", "demand"]},
             }
         )
         data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6, "alpha_p": 0.5})
