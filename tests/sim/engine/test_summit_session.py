@@ -224,14 +224,15 @@ def test_the_hold_out_value_by_hand(win_set: list[bool], remaining: int, want: f
 ALPHA, BETA = 0, 1
 
 
-def _one_step(rounds: list[tuple], rounds_a_step: int = 1, **params: float) -> tuple[DiplomacyModel, int]:
-    """A teaching model at the last step of a session whose rounds return ``rounds`` in turn."""
+def _one_step(rounds_a_step: int = 1, **params: float) -> tuple[DiplomacyModel, int, list[tuple]]:
+    """A teaching model at the last step of a session, and the list its rounds return in turn (filled by the test)."""
     params = {"mu_min": 0.0, "p_blame": 0.0, **params}
     model = summit_ready(edited("teaching", lambda d: d["summit"].update({"rounds": rounds_a_step})), **params)
     t = model.week
     model.summit.session_end = t
+    rounds: list[tuple] = []
     model._summit_round = lambda t: rounds.pop(0)  # type: ignore[method-assign]
-    return model, t
+    return model, t, rounds
 
 
 def _at(model: DiplomacyModel, d: float, r: float) -> int:
@@ -251,11 +252,11 @@ def test_a_step_of_two_rounds_keeps_both_rounds_rejections_and_the_mediator_acts
     by the declaration's log-odds gain and nothing else."""
     from summitry.sim.mechanisms import trust as tr
 
-    placeholder = summit_ready(edited("teaching", lambda d: None))
-    q_t = _at(placeholder, 0.6, 0.4)
-    g1, g2 = _gains(placeholder, 0.1, 0.2), _gains(placeholder, 0.3, 0.4)
+    model, t, rounds = _one_step(rounds_a_step=2, trust_decl=0.0)
+    q_t = _at(model, 0.6, 0.4)
+    g1, g2 = _gains(model, 0.1, 0.2), _gains(model, 0.3, 0.4)
     none = {ALPHA: None, BETA: None}
-    model, t = _one_step([(none, q_t, [], {ALPHA}, {BETA}, g1), (none, None, [], set(), set(), g2)], rounds_a_step=2, trust_decl=0.0)
+    rounds += [(none, q_t, [], {ALPHA}, {BETA}, g1), (none, None, [], set(), set(), g2)]
     pays: list[tuple] = []
     presses: list[tuple] = []
     asked: list[tuple] = []
@@ -288,8 +289,8 @@ def test_the_leader_whose_walk_beats_the_alternative_by_more_walks_on_the_other(
     (0.4) beats alpha's (0.2), so Bo walks away from Ada, and the event row meters the walk-away on Alpha: its
     leader's trust in Beta before and after, the summed change of everyone outside Beta, the two pressures it raises (0.1 each) and
     the stance of Alpha's one hardliner (+0.1)."""
-    placeholder = summit_ready(edited("teaching", lambda d: None))
-    model, t = _one_step([({ALPHA: None, BETA: None}, None, [], set(), set(), _gains(placeholder, 0.0, 0.0))], trust_decl=1.0)
+    model, t, rounds = _one_step(trust_decl=1.0)
+    rounds.append(({ALPHA: None, BETA: None}, None, [], set(), set(), _gains(model, 0.0, 0.0)))
     model.summit_values = lambda rejected, gains: {ALPHA: (0.2, 0.5), BETA: (0.4, 0.45)}  # type: ignore[method-assign]
     ada = model.index_of["ada"]
     mu_before = model.trust_matrix()[:, BETA].copy()
@@ -314,9 +315,9 @@ def test_a_signed_mediators_text_is_logged_and_its_payments_kept_to_six_decimals
     """Both sides take the mediator's text, an interim point, with a side payment promised to alpha: the text's
     signing is logged from the mediator to the first principal, and the agreement keeps the payment rounded to
     six decimals."""
-    placeholder = summit_ready(edited("teaching", lambda d: None))
-    q_t = _at(placeholder, 0.6, 0.4)
-    model, t = _one_step([({ALPHA: None, BETA: None}, q_t, [q_t], set(), set(), _gains(placeholder, 0.0, 0.0))])
+    model, t, rounds = _one_step()
+    q_t = _at(model, 0.6, 0.4)
+    rounds.append(({ALPHA: None, BETA: None}, q_t, [q_t], set(), set(), _gains(model, 0.0, 0.0)))
     model.summit_mediator = model.index_of["gil"]
     model.summit.payments = {ALPHA: 0.1234567}
     model._session_step(t)
@@ -330,9 +331,9 @@ def test_after_a_walk_away_each_side_blames_the_largest_backer_of_its_own_offer(
     """Blame is certain (p_blame 1). Alpha offered a point only its diplomats back (the hawks' thresholds are out
     of reach), though the hawks weigh more: Ada blames the diplomats. Beta offered nothing, so Bo blames its
     largest faction. A hardliner already at 0.95 moved by the walk-away's +0.1 stops at 1."""
-    placeholder = summit_ready(edited("teaching", lambda d: None))
-    q = _at(placeholder, 0.5, 0.3)
-    model, t = _one_step([({ALPHA: q, BETA: None}, None, [], set(), set(), _gains(placeholder, 0.0, 0.0))], trust_decl=1.0, p_blame=1.0)
+    model, t, rounds = _one_step(trust_decl=1.0, p_blame=1.0)
+    q = _at(model, 0.5, 0.3)
+    rounds.append(({ALPHA: q, BETA: None}, None, [], set(), set(), _gains(model, 0.0, 0.0)))
     model.summit_values = lambda rejected, gains: {ALPHA: (0.4, 0.0), BETA: (0.2, 0.0)}  # type: ignore[method-assign]
     s = model.state
     hawks, diplomats = model.index_of["alpha-hawks"], model.index_of["alpha-diplomats"]
