@@ -450,7 +450,7 @@ class PolicyTables:
                 if rows.size == 0:
                     continue
                 cols = np.flatnonzero(model.static_feasible[rows, 1:].any(axis=0)) if rows.size else np.arange(K)
-                groups.append(_Group.of(self, model, rows, cols))
+                groups.append(_Group.of(self, rows, cols))
             self._group_cache = groups
         return self._group_cache
 
@@ -465,7 +465,7 @@ class PolicyTables:
         Mx = self._mass(model, stance_moved=True)
         out = []
         for g in self._groups(model):
-            value, f = _compute_group(model, self, g, mu, M, Mx)
+            value, f = _compute_group(model, g, mu, M, Mx)
             eu = np.empty((g.rows.size, g.cols.size + 1))
             eu[:, 0] = p.activity
             eu[:, 1:] = value
@@ -511,7 +511,7 @@ class _Group:
     last_gap: FloatArray | None = None
 
     @classmethod
-    def of(cls, t: PolicyTables, model: DiplomacyModel, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> _Group:
+    def of(cls, t: PolicyTables, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> _Group:
         ix = np.ix_(rows, cols)
         local = {int(c): j for j, c in enumerate(cols)}
         tables = {
@@ -564,13 +564,10 @@ class _Group:
         )
 
 
-def _compute_group(
-    model: DiplomacyModel, t: PolicyTables, g: _Group, mu: FloatArray, M: FloatArray, Mx: FloatArray
-) -> tuple[FloatArray, BoolArray]:
+def _compute_group(model: DiplomacyModel, g: _Group, mu: FloatArray, M: FloatArray, Mx: FloatArray) -> tuple[FloatArray, BoolArray]:
     s = model.state
     p = model.params
     rows, own, recv, in_side, tb, col = g.rows, g.own, g.recv, g.in_side, g.tables, g.col
-    n = rows.size
     x_all = s.stance
     x = x_all[rows]
     base = mu[g.rl, own[:, None]]
@@ -633,7 +630,6 @@ def _compute_group(
         value[g.tp_local] = -np.inf
         for j, kd in col["tp_kinds"]:
             value[g.tp_local, j] = ThirdParty.value(model, kd, tp_rows, mu)
-    del n
     g.last_gap = gap
     return value, f
 

@@ -171,11 +171,30 @@ def test_fast_path_equals_reference_when_kinds_carry_several_effects_of_one_rule
                 "praise": {"trust": {"mode": "shift", "magnitude": 0.1}},
                 "envoy_talks": {"trust": {"mode": "shift", "magnitude": 0.05}},
                 "letter": {"parts": ["praise", "envoy_talks", "summit_offer", "threat", "srbm_test", "demand"]},
+                # sanctions moved on the sender's own side, where patrons leak them (the DPRK's), so that what leaks
+                # is taken off (a forecast that divides by 1 - leak instead of multiplying passes on the US side)
+                "dismantle_site": {"effects": [{"var": "sanctions", "who": "sender", "delta": -0.05}]},
             }
         )
         data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6, "alpha_p": 0.5})
 
     model = DiplomacyModel(edited("hanoi-2019", edit), seed=2)
     for _ in range(8):
+        assert_same(model)
+        model.step()
+
+
+def test_fast_path_equals_reference_when_the_side_without_the_pledge_can_also_breach_it() -> None:
+    """A pledge binds its own side only: with both sides able to test, the US leader's tests carry no pledge cost
+    (a rule that charged every member of a side at the table would agree with the reference on every built-in case,
+    where only the pledging side has the capability)."""
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        data["sides"]["us"]["capabilities"] = [*data["sides"]["us"]["capabilities"], "tests"]
+
+    model = DiplomacyModel(edited("hanoi-2019", edit), seed=4)
+    trump, j = model.index_of["trump"], model.kinds.index("srbm_test") + 1
+    assert model.static_feasible[trump, j] and any(pl.active for pl in model.pledges)
+    for _ in range(6):
         assert_same(model)
         model.step()

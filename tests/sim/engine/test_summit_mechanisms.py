@@ -505,32 +505,50 @@ def test_patience_discounts_the_value_of_trust_building(hanoi: Scenario) -> None
     assert with_patience(0.999) > with_patience(0.9)
 
 
-def _typed(kim_type: str) -> DiplomacyModel:
+def _typed(kim_type: str, us_type: str = "T", theta_t: float | None = None, us_tests: bool = False) -> DiplomacyModel:
     def edit(data: dict) -> None:
         data["sides"]["dprk"]["leader"]["type"] = kim_type
-        data["sides"]["us"]["leader"]["type"] = "T"
+        data["sides"]["us"]["leader"]["type"] = us_type
         # a less sharp choice, so that costly kinds are drawn often enough at week 0 to count them
         # (the evidence must match the draws at any Lambda_Q)
         data.setdefault("parameters", {})["lambda_q"] = 4.0
+        if theta_t is not None:
+            data["parameters"]["theta_t"] = theta_t
+        if us_tests:
+            data["sides"]["us"]["capabilities"] = [*data["sides"]["us"]["capabilities"], "tests"]
 
     return fresh(scenario("hanoi-2019", edit))
 
 
-def test_type_evidence_is_the_log_ratio_of_the_two_types_choice_probabilities() -> None:
+@pytest.mark.parametrize(
+    ("leader", "theta_t", "us_tests"),
+    [
+        ("kim", None, False),
+        # theta_T away from 1: the T type's doubled trust weight, divided instead of multiplied, gives the same at 1
+        ("kim", 1.6, False),
+        # the US leader can test too, under the DPRK's pledge, which binds the DPRK alone: his evidence carries no
+        # pledge term
+        ("trump", None, True),
+    ],
+)
+def test_type_evidence_is_the_log_ratio_of_the_two_types_choice_probabilities(leader: str, theta_t: float | None, us_tests: bool) -> None:
     """The receivers' likelihood is derived from how each type chooses in the same state."""
     probs = {}
     models = {}
     for typ in ("T", "U"):
-        m = _typed(typ)
+        kim_type, us_type = (typ, "T") if leader == "kim" else ("T", typ)
+        m = _typed(kim_type, us_type, theta_t, us_tests)
         eu, feasible = policy.expected_utilities(m)
-        kim = m.index_of["kim"]
-        z = np.where(feasible[kim], m.params.lambda_q * eu[kim], -np.inf)
+        i = m.index_of[leader]
+        z = np.where(feasible[i], m.params.lambda_q * eu[i], -np.inf)
         p = np.exp(z - z.max())
         probs[typ] = p / p.sum()
         models[typ] = m
+    if us_tests:
+        assert probs["T"][models["T"].kinds.index("srbm_test") + 1] > 0
     for typ in ("T", "U"):
         m = models[typ]
-        ev = m.type_evidence[m.index_of["kim"]]
+        ev = m.type_evidence[m.index_of[leader]]
         feasible = probs["T"] > 0
         np.testing.assert_allclose(ev[feasible], np.log(probs["T"][feasible] / probs["U"][feasible]), atol=1e-9)
 
@@ -675,6 +693,9 @@ def test_patience_discount_counts_the_weeks_to_the_scheduled_summit(hanoi: Scena
     np.testing.assert_allclose(policy.patience_discount(model), delta**20)  # 30 - 10 weeks
     model.summit.status, model.summit.week = "offered", 12
     np.testing.assert_allclose(policy.patience_discount(model), delta ** (0.5 * (p.tau_prep_min + p.tau_prep_max)))
+    # a summit scheduled for this very week pays off now: nothing is discounted
+    model.summit.status, model.summit.week = "scheduled", 10
+    np.testing.assert_allclose(policy.patience_discount(model), np.ones_like(delta))
 
 
 @pytest.mark.parametrize(("us", "kim"), [("T", "U"), ("U", "T"), ("U", "U"), ("T", "T")])
@@ -825,3 +846,47 @@ def test_estimated_ratification_reads_the_veto_player_and_the_stated_limits_by_h
     s.omega[mem] = 0.0
     none = model.estimated_ratification(dprk, 0.1)
     assert none.shape == (model.grid.shape[0],) and not none.any()
+
+
+def test_each_receiver_mode_names_the_side_whose_state_a_kind_is_forecast_on(hanoi: Scenario) -> None:
+    """A lobby goes to the sender's own leader, a patron's kinds to its client, the rest to the other side."""
+    model = fresh(hanoi)
+    us, dprk = (model.side_ids.index(c) for c in ("us", "dprk"))
+    members = {name: model.index_of[name] for name in ("trump", "us-hawks", "congress", "kim", "ufd", "cabinet")}
+    own = {"trump": us, "us-hawks": us, "congress": us, "kim": dprk, "ufd": dprk, "cabinet": dprk}
+    lobby = policy._receiver_side(model, model.catalogue["lobby"])
+    threat = policy._receiver_side(model, model.catalogue["threat"])
+    for name, i in members.items():
+        assert lobby[i] == own[name]
+        assert threat[i] == (dprk if own[name] == us else us)
+
+    # a patron of each side: Russia made the US's. A third party read by the default rule would get the first side's
+    # counterpart (the DPRK), right for China by chance; only the client rule gets Russia right
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        next(tp for tp in data["third_parties"] if tp["id"] == "rus")["client"] = "us"
+
+    other = fresh(scenario("hanoi-2019", edit))
+    client = policy._receiver_side(other, other.catalogue["interference"])
+    assert client[other.index_of["prc"]] == dprk and client[other.index_of["rus"]] == us
+
+
+def test_a_kind_is_open_only_to_the_roles_that_may_send_it_even_where_it_would_have_a_receiver(hanoi: Scenario) -> None:
+    """Summit offers are the leaders': the hawks have someone to send one to (the other leader) but may not."""
+    model = fresh(hanoi)
+    hawks, trump = model.index_of["us-hawks"], model.index_of["trump"]
+    j = model.kinds.index("summit_offer") + 1
+    assert model.receiver_of(hawks, "summit_offer") == model.index_of["kim"]
+    feasible = policy.static_feasibility(model)
+    assert feasible[trump, j] and not feasible[hawks, j]
+
+
+@pytest.mark.parametrize("rule", [policy.expected_utilities, policy.expected_utilities_reference])
+def test_sanctions_are_tightened_only_below_their_cap_and_eased_only_above_their_floor(hanoi: Scenario, rule) -> None:  # type: ignore[no-untyped-def]
+    """ODD 7.16: tightening while the receiver's S < 0.999, easing while S > 0.001 (the bounds themselves excluded)."""
+    model = fresh(hanoi)
+    trump, dprk = model.index_of["trump"], model.side_ids.index("dprk")
+    tighten, ease = (model.kinds.index(k) + 1 for k in ("sanctions_tighten", "sanctions_ease"))
+    for level, can_tighten, can_ease in ((0.999, False, True), (0.9985, True, True), (0.001, True, False), (0.0015, True, True)):
+        model.state.sanctions[dprk] = level
+        feasible = rule(model)[1]
+        assert (bool(feasible[trump, tighten]), bool(feasible[trump, ease])) == (can_tighten, can_ease), level
