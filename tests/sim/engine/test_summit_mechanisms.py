@@ -880,6 +880,30 @@ def test_a_kind_is_open_only_to_the_roles_that_may_send_it_even_where_it_would_h
     assert feasible[trump, j] and not feasible[hawks, j]
 
 
+def test_a_kind_that_requires_a_capability_is_closed_to_third_parties_which_have_no_side() -> None:
+    """A patron may send a kind that needs its side's capability only if it had a side; it has none (ODD 7.16)."""
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        data.setdefault("signals", {})["secondary_sanctions"] = {
+            "label": "Secondary sanctions",
+            "senders": ["patron"],
+            "receiver": "client",
+            "requires": "sanctions",
+            "cost": 0.1,
+            "trust": {"mode": "hostile", "magnitude": 0.1},
+            "sentence": "{sender} applies secondary sanctions to {receiver}",
+        }
+        # both sides can sanction, so a patron reading any side's capabilities would find it
+        data["sides"]["dprk"]["capabilities"] = [*data["sides"]["dprk"]["capabilities"], "sanctions"]
+
+    model = fresh(scenario("hanoi-2019", edit))
+    j = model.kinds.index("secondary_sanctions") + 1
+    prc = model.index_of["prc"]
+    # it has a receiver and its role may send the kind; the capability is its side's, and it has none
+    assert model.receiver_of(prc, "secondary_sanctions") is not None
+    assert not policy.static_feasibility(model)[prc, j]
+
+
 @pytest.mark.parametrize("rule", [policy.expected_utilities, policy.expected_utilities_reference])
 def test_sanctions_are_tightened_only_below_their_cap_and_eased_only_above_their_floor(hanoi: Scenario, rule) -> None:  # type: ignore[no-untyped-def]
     """ODD 7.16: tightening while the receiver's S < 0.999, easing while S > 0.001 (the bounds themselves excluded)."""
