@@ -271,7 +271,8 @@ def quantal_choice(eu: FloatArray, feasible: BoolArray, lambda_q: float, uniform
     >>> quantal_choice(eu, np.ones((2, 2), bool), 5.0, np.array([0.5, 0.5])).tolist()
     [1, 0]
     """
-    z = np.where(feasible, lambda_q * eu, -np.inf)
+    # infeasible entries may hold -inf, which Lambda_Q 0 (a uniform choice) would turn into nan
+    z = np.where(feasible, lambda_q * np.where(feasible, eu, 0.0), -np.inf)
     z = z - z.max(axis=1, keepdims=True)
     w = np.where(feasible, np.exp(z), 0.0)
     cdf = np.cumsum(w, axis=1)
@@ -422,7 +423,6 @@ class PolicyTables:
         self.tp_rows = np.flatnonzero(~in_side)
         self.tp_kinds = [(j, kd) for j, kd in enumerate(kinds) if set(kd.senders) & set(THIRD_PARTY_ROLES)]
         self.theta_t = p.theta_t * np.where(in_side & s.is_t[own], 2.0, 1.0)
-        self.arange = np.arange(N)[:, None]
         self.members = np.flatnonzero(in_side)
         self.member_side = side[self.members]
         self.side_role = self.member_side * R + np.array([role_col[r] for r in model.roles[self.members]], dtype=np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from summitry.agents import policy
@@ -196,5 +197,26 @@ def test_fast_path_equals_reference_when_the_side_without_the_pledge_can_also_br
     trump, j = model.index_of["trump"], model.kinds.index("srbm_test") + 1
     assert model.static_feasible[trump, j] and any(pl.active for pl in model.pledges)
     for _ in range(6):
+        assert_same(model)
+        model.step()
+
+
+@pytest.mark.parametrize("lambda_q", [0.0, 1.0, 8.6])
+def test_fast_path_equals_reference_for_untrustworthy_leaders_whose_letter_carries_two_costly_reassurances(lambda_q: float) -> None:
+    """A U-type leader pays kappa c_eff / Lambda_Q for each costly reassuring part of a kind, summed over the parts;
+    at Lambda_Q 0 (a uniform choice) there is nothing to separate. Lambda_Q 1 divides by one, and a letter of one
+    reassuring part sums one term: both would hide a rule that drops the division or keeps only the last part."""
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        for side in ("us", "dprk"):
+            data["sides"][side]["leader"]["type"] = "U"
+        data.setdefault("signals", {})["letter"] = {"parts": ["praise", "summit_offer", "sanctions_ease", "dismantle_site"]}
+        data.setdefault("parameters", {})["lambda_q"] = lambda_q
+
+    model = DiplomacyModel(edited("hanoi-2019", edit), seed=6)
+    trump, j = model.index_of["trump"], model.kinds.index("letter") + 1
+    reassuring = [q for q in model.catalogue["letter"].parts if model.catalogue[q].trust.mode == "reassuring"]
+    assert len(reassuring) >= 2 and model.static_feasible[trump, j]
+    for _ in range(4):
         assert_same(model)
         model.step()
