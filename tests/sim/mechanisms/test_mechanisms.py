@@ -189,6 +189,17 @@ def test_blame_finds_the_heaviest_backer_wherever_it_stands_and_is_logged_at_the
     assert omegas(model, US_FACTIONS) == [0.0] * 5
 
 
+def test_a_faction_exactly_at_its_threshold_backs_the_offer_and_can_take_the_blame(hanoi_scenario: Scenario) -> None:
+    """Acceptance is u_k >= b_k (the win-set's rule), so the hawks, whose threshold is set to exactly their utility
+    of 1 at (1, 0), are backers: the heaviest, they are halved (as in the second row of BLAME_CASES). Counting
+    only u_k > b_k would blame State, the heaviest of the others."""
+    model = model_for_blame(hanoi_scenario)
+    model.state.thresholds[model.index_of["us-hawks"]] = 1.0
+    model._blame(0, point(model, 1.0, 0.0), t=3)
+    assert logged(model, "blame") == [(3, "trump", "us-hawks", "summit", "")]
+    np.testing.assert_allclose(omegas(model, US_FACTIONS), [0.105882, 0.176471, 0.105882, 0.070588, 0.141176], atol=1e-6)
+
+
 def test_a_side_with_one_faction_blames_it_and_keeps_its_weight() -> None:
     """dayton-1995's Croatia has one faction: it takes the blame, and the rescaling to the factions' total gives it
     back its weight (halving a lone faction changes nobody's share)."""
