@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -905,7 +906,9 @@ def test_a_kind_that_requires_a_capability_is_closed_to_third_parties_which_have
 
 
 @pytest.mark.parametrize("rule", [policy.expected_utilities, policy.expected_utilities_reference])
-def test_sanctions_are_tightened_only_below_their_cap_and_eased_only_above_their_floor(hanoi: Scenario, rule) -> None:  # type: ignore[no-untyped-def]
+def test_sanctions_are_tightened_only_below_their_cap_and_eased_only_above_their_floor(
+    hanoi: Scenario, rule: Callable[[DiplomacyModel], tuple[np.ndarray, np.ndarray]]
+) -> None:
     """ODD 7.16: tightening while the receiver's S < 0.999, easing while S > 0.001 (the bounds themselves excluded)."""
     model = fresh(hanoi)
     trump, dprk = model.index_of["trump"], model.side_ids.index("dprk")
