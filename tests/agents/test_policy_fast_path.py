@@ -220,3 +220,19 @@ def test_fast_path_equals_reference_for_untrustworthy_leaders_whose_letter_carri
     for _ in range(4):
         assert_same(model)
         model.step()
+
+
+def test_fast_path_equals_reference_when_a_faction_may_send_a_concession_that_stirs_its_own_hawks() -> None:
+    """The cost at home of a concession falls on leaders only (ODD 7.16): with the State Department allowed to ease
+    sanctions too, its expected utilities carry none. Built-in catalogues give these kinds to leaders alone, where
+    a rule charging every sender agrees with one charging leaders."""
+
+    def edit(data: dict) -> None:  # type: ignore[type-arg]
+        data.setdefault("signals", {})["sanctions_ease"] = {"senders": ["leader", "staff"]}
+
+    model = DiplomacyModel(edited("hanoi-2019", edit), seed=7)
+    state, j = model.index_of["state"], model.kinds.index("sanctions_ease") + 1
+    assert model.catalogue["sanctions_ease"].stirs_own_hawks and model.static_feasible[state, j]
+    for _ in range(4):
+        assert_same(model)
+        model.step()
