@@ -304,8 +304,8 @@ MUTANTS = [
     (
         "lambda-ignored",
         "agents/policy.py",
-        "z = np.where(feasible, lambda_q * eu, -np.inf)",
-        "z = np.where(feasible, eu, -np.inf)",
+        "z = np.where(feasible, lambda_q * np.where(feasible, eu, 0.0), -np.inf)",
+        "z = np.where(feasible, np.where(feasible, eu, 0.0), -np.inf)",
         "quantal",
     ),
     # infeasible actions keeping their weight
