@@ -900,8 +900,9 @@ def test_a_kind_that_requires_a_capability_is_closed_to_third_parties_which_have
     model = fresh(scenario("hanoi-2019", edit))
     j = model.kinds.index("secondary_sanctions") + 1
     prc = model.index_of["prc"]
-    # it has a receiver and its role may send the kind; the capability is its side's, and it has none
-    assert model.receiver_of(prc, "secondary_sanctions") is not None
+    # it has a receiver (its client's leader) and its role may send the kind; the capability is its side's, and it
+    # has none
+    assert model.receiver_of(prc, "secondary_sanctions") == model.index_of["kim"]
     assert not policy.static_feasibility(model)[prc, j]
 
 
