@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from summitry.sim import cli
-from summitry.sim.cli.shared import check_out, print_backtest_table, stage_progress
+from summitry.sim.cli.shared import check_out, print_backtest_table, print_comparison, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.outputs import check_output_path
@@ -35,6 +35,13 @@ def backtest_cmd(
     params: Annotated[
         Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
+    compare_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="An earlier backtest directory of the same case and --seed: print the change of skill against it, paired by seed.",
+        ),
+    ] = None,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
     from summitry.sim.experiments.backtest import backtest, check_patterns  # lazy: the engine (numpy, mesa); a fast --help
@@ -47,6 +54,11 @@ def backtest_cmd(
     check_out(out_dir, "none")
     sc, sets = cli.scenario_from_args(scenario, params, set_)
     check_patterns(sc, scenario)
+    earlier = None
+    if compare_dir is not None:
+        from summitry.sim.experiments.compare import load_earlier  # lazy: pandas; a fast --help
+
+        earlier = load_earlier(compare_dir, sc, seed)  # checked before any run is made
     ex = make_executor("serial" if workers == 1 else "local", workers)
     try:
         with stage_progress() as progress:
@@ -54,8 +66,14 @@ def backtest_cmd(
     finally:
         ex.close()
     res.calibration = run_provenance(params, cli._parse_sets(set_))
+    if earlier is not None:
+        from summitry.sim.experiments.compare import compare  # lazy: pandas; a fast --help
+
+        res.comparison = compare(res.runs_frame(), earlier)
     summary = res.summary()
     print_backtest_table(summary, unit=sc.time.clock.unit)
+    if res.comparison is not None:
+        print_comparison(res.comparison, summary["overall"]["skill"], summary["overrides"])
     if out_dir is not None:
         res.save(out_dir)
         cli.err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)

@@ -481,6 +481,7 @@ class BacktestResult:
     baseline_runs: dict[str, Ensemble] = field(default_factory=dict)
     baselines: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Any] | None = None  # the calibration its parameters come from (sim.experiments.provenance)
+    comparison: dict[str, Any] | None = None  # its skill against an earlier backtest's, paired by seed (sim.experiments.compare)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
@@ -509,6 +510,7 @@ class BacktestResult:
                 "pilot_runs": self.pilot_runs,
             },
             "elapsed": self.elapsed,
+            **({"comparison": self.comparison} if self.comparison is not None else {}),
             "versions": versions(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
