@@ -91,6 +91,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
          "overall": {"run", "model", "null", "skill"},           # weighted scores (None when unknown)
          "timeline": [{"week", "date", "historical": [...], "simulated": [...]}],
          "calibration": {...} or None,                           # prior vs posterior, before/after
+         "comparison": {...},                                    # backtest directories made with --compare only
          "notes": [...]}
 
     For a run directory the skill over the null model comes from a
@@ -276,6 +277,7 @@ def _from_backtest_summary(
         "baselines": bt.get("baselines"),
         "timeline": _timeline(sc, example),
         "calibration": None,
+        **({"comparison": bt["comparison"]} if bt.get("comparison") else {}),
         "notes": notes,
     }
 

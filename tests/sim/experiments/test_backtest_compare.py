@@ -10,6 +10,7 @@ import pytest
 
 from summitry.sim.errors import RunDirError
 from summitry.sim.experiments.compare import EarlierBacktest, compare, load_earlier, seed_skill
+from summitry.sim.report.backtest import backtest_section
 from summitry.sim.scenario.document import load_scenario
 from tests.conftest import run_cli
 
@@ -71,6 +72,13 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     assert len(diff) == got["change"]["runs"] == 6  # the first 6 seeds of --seed 5 are the same whatever --runs is
     assert got["change"]["value"] == pytest.approx(diff.mean())
     assert got["change"]["low"] < got["change"]["value"] < got["change"]["high"]
+    # the report of the directory shows the comparison beside the baselines
+    assert backtest_section(b)["comparison"] == got and "comparison" not in backtest_section(a)
+    html = tmp_path / "b.html"
+    assert cli("report", str(b), "-o", str(html)).code == 0
+    text = html.read_text()
+    assert 'id="comparison"' in text and f"against the earlier backtest {a}" in text
+    assert f'{got["change"]["value"]:+.2f} <span class="muted">[{got["change"]["low"]:+.2f}, {got["change"]["high"]:+.2f}]' in text
     # a backtest that is compared with itself changes by exactly 0, with an interval of width 0
     same = compare(pd.read_parquet(a / "runs.parquet"), load_earlier(a, load_scenario("singapore-2018"), 5))["change"]
     assert (same["value"], same["low"], same["high"]) == (0.0, 0.0, 0.0)
