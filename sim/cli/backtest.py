@@ -58,7 +58,7 @@ def backtest_cmd(
     if compare_dir is not None:
         from summitry.sim.experiments.compare import load_earlier  # lazy: pandas; a fast --help
 
-        earlier = load_earlier(compare_dir, sc, seed)  # checked before any run is made
+        earlier = load_earlier(compare_dir, sc, seed, runs)  # checked before any run is made
     ex = make_executor("serial" if workers == 1 else "local", workers)
     try:
         with stage_progress() as progress:
@@ -66,14 +66,18 @@ def backtest_cmd(
     finally:
         ex.close()
     res.calibration = run_provenance(params, cli._parse_sets(set_))
+    problem: InputError | None = None
     if earlier is not None:
         from summitry.sim.experiments.compare import compare  # lazy: pandas; a fast --help
 
-        res.comparison = compare(res.runs_frame(), earlier)
+        try:
+            res.comparison = compare(res.runs_frame(), earlier)
+        except InputError as exc:  # reported after the results are saved: the runs are not lost
+            problem = exc
     summary = res.summary()
     print_backtest_table(summary, unit=sc.time.clock.unit)
     if res.comparison is not None:
-        print_comparison(res.comparison, summary["overall"]["skill"], summary["overrides"])
+        print_comparison(res.comparison, summary["overrides"])
     if out_dir is not None:
         res.save(out_dir)
         cli.err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
@@ -82,3 +86,5 @@ def backtest_cmd(
         f"(and {res.refine} x {res.pilot_runs} pilot null runs) in {res.elapsed:.1f} s",
         highlight=False,
     )
+    if problem is not None:
+        raise problem

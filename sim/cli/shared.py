@@ -145,20 +145,20 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
     cli.print_table(t)
 
 
-def print_comparison(comparison: Mapping[str, Any], skill: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-    """The change of skill against an earlier backtest (``backtest --compare``), paired by seed: a table of three rows."""
+def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+    """This backtest against an earlier one (``backtest --compare``) over the seeds both scored: a table of three rows."""
 
     def named(sets: Mapping[str, Any]) -> Text:
         return Text(", ".join(f"{k}={v}" for k, v in sets.items()) or "no overrides")
 
-    t = Table(title=f"Against {comparison['against']}: skill over the null, paired by seed")
+    n = comparison["seeds"]
+    t = Table(title=f"Against {comparison['against']}: skill over the null on the {n} seeds both scored, paired by seed")
     t.add_column("", style="bold", no_wrap=True)
     t.add_column("skill [95% CI]", justify="right", no_wrap=True)
     t.add_column("parameters", ratio=1)
-    t.add_row(Text("this backtest"), _skill(skill, digits=3), named(overrides))
-    t.add_row(Text("earlier"), _skill(comparison.get("against_skill"), digits=3), named(comparison.get("against_overrides") or {}))
-    change = comparison["change"]
-    t.add_row(Text("change"), _skill(change, digits=3), Text(f"mean over the {change['runs']} seeds both scored, Student-t 95%"))
+    t.add_row(Text("this backtest"), _skill(comparison["skill"], digits=3), named(overrides))
+    t.add_row(Text("earlier"), _skill(comparison["against_skill"], digits=3), named(comparison.get("against_overrides") or {}))
+    t.add_row(Text("change"), _skill(comparison["change"], digits=3), Text("this minus earlier, seed by seed (Student-t 95%)"))
     cli.print_table(t)
 
 

@@ -4,25 +4,29 @@ Every backtest scores its runs on seeds derived from ``--seed`` alone (run i
 gets the same seed whatever ``--runs`` is), so two backtests made with the
 same ``--seed`` share their seeds. The skill of one seed is its model run's
 score minus its null run's; the change of skill is the mean of the per-seed
-differences, with a Student-t 95% interval. Pairing removes the part of
-the two skills' spread that comes from the seeds themselves: on 200 seeds of
-hanoi-2019 the interval of a change of one parameter was ±0.02 to ±0.04
-wide, against about ±0.04 for the difference of two skills from unrelated
-seeds.
+differences over the seeds both backtests scored, with a Student-t 95%
+interval, beside each backtest's own skill over those same seeds. Pairing
+removes the part of the two skills' spread that comes from the seeds
+themselves: on hanoi-2019 the interval of a change of one parameter was
+±0.02 to ±0.04 wide on 200 seeds and ±0.015 on 500, against about ±0.04 and
+±0.027 for the difference of two skills from unrelated seeds.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from summitry.sim.errors import RunDirError
-from summitry.sim.experiments.backtest import paired_skill
+from summitry.sim.experiments.backtest import pattern_def, run_seeds
+from summitry.sim.results.run_result import _jsonable
 from summitry.sim.scenario.document import Scenario
 
 RUN_COLUMNS = ("seed", "model", "score")
@@ -41,13 +45,64 @@ def _fail(directory: Path, problem: str) -> RunDirError:
     return RunDirError(f"--compare {directory}: {problem}")
 
 
-def load_earlier(directory: str | Path, scenario: Scenario, seed: int) -> EarlierBacktest:
-    """Read a backtest directory to compare with, and check it can be paired with a backtest of ``scenario`` at ``seed``.
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+
+
+def _check_summary(d: Path, summary: Any, scenario: Scenario, seed: int) -> dict[str, Any]:
+    """backtest.json's fields a comparison reads, each of the shape a backtest writes; the first problem is raised."""
+    if not isinstance(summary, dict):
+        raise _fail(d, "backtest.json does not hold a backtest's summary")
+    name = summary.get("scenario")
+    if name != scenario.name:
+        raise _fail(d, f"a backtest of {name!r}, not of {scenario.name!r}")
+    rows = summary.get("patterns")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise _fail(d, "backtest.json: patterns is not a list of the patterns' definitions")
+    # the same yardstick: every field of every pattern's definition (windows, tolerances, weights, ...), in order
+    mine = [json.loads(json.dumps(_jsonable(pattern_def(p, scenario.time.steps)))) for p in scenario.patterns]
+    theirs = [{k: r.get(k) for k in m} for r, m in zip(rows, mine, strict=False)]
+    if len(rows) != len(mine) or theirs != mine:
+        diff = next(
+            (f"pattern {i + 1} ({m['id']!r})" for i, (t, m) in enumerate(zip(theirs, mine, strict=False)) if t != m),
+            "the number of patterns",
+        )
+        raise _fail(d, f"scored against other patterns than this scenario's ({diff} differs)")
+    their_seed = summary.get("seed")
+    if not isinstance(their_seed, int) or isinstance(their_seed, bool):
+        raise _fail(d, f"backtest.json: seed is {their_seed!r}, not a whole number")
+    if their_seed != seed:
+        raise _fail(d, f"made with --seed {their_seed}; pass --seed {their_seed} so that the runs pair by seed")
+    skill = (summary.get("overall") or {}).get("skill") if isinstance(summary.get("overall"), dict) else None
+    if not isinstance(skill, dict) or not all(_is_number(skill.get(k)) for k in ("value", "low", "high")):
+        raise _fail(d, "backtest.json: overall.skill is not {value, low, high} as a backtest writes it")
+    if not isinstance(summary.get("overrides", {}), dict):
+        raise _fail(d, "backtest.json: overrides is not a mapping of parameter paths to values")
+    return summary
+
+
+def _check_runs(d: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """runs.parquet's seed, model and score columns, with the types and the uniqueness a backtest writes."""
+    if not pd.api.types.is_integer_dtype(runs["seed"]):
+        raise _fail(d, "runs.parquet: the seed column does not hold whole numbers")
+    if not pd.api.types.is_numeric_dtype(runs["score"]) or pd.api.types.is_bool_dtype(runs["score"]):
+        raise _fail(d, "runs.parquet: the score column does not hold numbers")
+    twice = runs.duplicated(["seed", "model"])
+    if twice.any():
+        row = runs[twice].iloc[0]
+        raise _fail(d, f"runs.parquet: the {row['model']!r} ensemble has seed {row['seed']} more than once")
+    return runs
+
+
+def load_earlier(directory: str | Path, scenario: Scenario, seed: int, runs: int) -> EarlierBacktest:
+    """Read a backtest directory to compare with, and check it can be paired with ``runs`` runs of ``scenario`` at ``seed``.
 
     It must be a backtest of the same case, scored against the same patterns
-    (ids and weights, in order), and made with the same ``--seed``; anything
-    else is a :class:`RunDirError` naming the directory and what differs, raised
-    before any run is made.
+    (every field of their definitions), made with the same ``--seed``, and
+    have at least two of this backtest's seeds scored by both its model and
+    its null model. Anything else, or a file of another shape than a backtest
+    writes, is a :class:`RunDirError` naming the directory and the problem,
+    raised before any run is made.
     """
     d = Path(directory)
     if not d.is_dir():
@@ -56,28 +111,24 @@ def load_earlier(directory: str | Path, scenario: Scenario, seed: int) -> Earlie
     if not path.is_file():
         raise _fail(d, "not a backtest directory (no backtest.json; make one with `summitry backtest CASE --out DIR`)")
     try:
-        summary = json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _fail(d, f"backtest.json cannot be read ({exc})") from None
-    if not isinstance(summary, dict):
-        raise _fail(d, "backtest.json does not hold a backtest's summary")
-    name = summary.get("scenario")
-    if name != scenario.name:
-        raise _fail(d, f"a backtest of {name!r}, not of {scenario.name!r}")
-    theirs = [(p.get("id"), p.get("weight")) for p in summary.get("patterns") or [] if isinstance(p, dict)]
-    mine = [(p.id, p.weight) for p in scenario.patterns]
-    if theirs != mine:
-        raise _fail(d, f"scored against other patterns (id, weight): {theirs} against this scenario's {mine}")
-    if summary.get("seed") != seed:
-        raise _fail(d, f"made with --seed {summary.get('seed')}; pass --seed {summary.get('seed')} so that the runs pair by seed")
+    summary = _check_summary(d, data, scenario, seed)
     runs_path = d / "runs.parquet"
     if not runs_path.is_file():
         raise _fail(d, "no runs.parquet (the per-run scores a comparison pairs)")
     try:
-        runs = pd.read_parquet(runs_path, columns=list(RUN_COLUMNS))
+        frame = pd.read_parquet(runs_path, columns=list(RUN_COLUMNS))
     except Exception as exc:  # a truncated file, or one that is not Parquet, or lacks a column
         raise _fail(d, f"runs.parquet cannot be read ({exc})") from None
-    return EarlierBacktest(d, summary, runs)
+    earlier = EarlierBacktest(d, summary, _check_runs(d, frame))
+    common = set(seed_skill(earlier.runs)["seed"].tolist()) & set(run_seeds(seed, runs))
+    if len(common) < 2:
+        raise _fail(
+            d, f"{len(common)} of this backtest's seeds scored there by both the model and the null model; a paired comparison needs 2"
+        )
+    return earlier
 
 
 def seed_skill(runs: pd.DataFrame) -> pd.DataFrame:
@@ -93,19 +144,41 @@ def seed_skill(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"seed": skill.index.to_numpy(), "skill": skill.to_numpy(dtype=float)})
 
 
-def compare(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict[str, Any]:
-    """This backtest's skill minus the earlier one's, paired by seed, with what the earlier one was (JSON-ready).
+def mean_t(values: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """The mean with a Student-t 95% interval, and how many values: {value, low, high, runs}.
 
-    ``change`` holds ``value``, ``low``, ``high`` (Student-t 95%) and ``runs``
-    (the seeds both backtests scored); seeds only one of them ran are left out.
+    >>> {k: round(v, 4) for k, v in mean_t([0.1, 0.2, 0.3, 0.4]).items()}
+    {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
     """
-    change = paired_skill(seed_skill(runs), seed_skill(earlier.runs), "skill")
-    if change["runs"] < 2:
-        raise _fail(earlier.directory, f"{change['runs']} seed(s) in common with this backtest; a paired comparison needs at least 2")
-    before = (earlier.summary.get("overall") or {}).get("skill") or {}
+    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for a comparison's intervals
+
+    v = np.asarray(values, dtype=float)
+    n = int(v.size)
+    if n == 0:
+        return {"value": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
+    m = float(v.mean())
+    half = float(student_t.ppf(0.975, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return {"value": m, "low": m - half, "high": m + half, "runs": n}
+
+
+def compare(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict[str, Any]:
+    """This backtest against an earlier one over the seeds both scored (JSON-ready).
+
+    ``skill`` and ``against_skill`` are each backtest's mean per-seed skill over
+    those seeds, and ``change`` the mean of their per-seed differences (this
+    minus earlier), each with a Student-t 95% interval; so ``change.value`` is
+    ``skill.value - against_skill.value``. Seeds only one of them scored are
+    left out.
+    """
+    both = seed_skill(runs).merge(seed_skill(earlier.runs), on="seed", suffixes=("", "_earlier"))
+    if len(both) < 2:
+        raise _fail(earlier.directory, f"{len(both)} seed(s) scored by both backtests; a paired comparison needs 2")
+    now, before = both["skill"].to_numpy(), both["skill_earlier"].to_numpy()
     return {
         "against": str(earlier.directory),
-        "against_overrides": earlier.summary.get("overrides") or {},
-        "against_skill": {k: before.get(k, math.nan) for k in ("value", "low", "high")},
-        "change": change,
+        "against_overrides": dict(earlier.summary.get("overrides") or {}),
+        "seeds": len(both),
+        "skill": mean_t(now),
+        "against_skill": mean_t(before),
+        "change": mean_t(now - before),
     }
