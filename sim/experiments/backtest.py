@@ -59,7 +59,7 @@ from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Event, Scenario, _line, load_raw
 from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
 from summitry.sim.scenario.pattern_fields import Pattern
-from summitry.sim.stats import Z95, wilson
+from summitry.sim.stats import Z95, mean_t, wilson
 
 DEFAULT_CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "parameters.kappa",
@@ -296,16 +296,8 @@ def paired_skill(model: pd.DataFrame, other: pd.DataFrame, column: str = "score"
     >>> {k: round(v, 4) for k, v in paired_skill(a, b).items()}
     {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
     """
-    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for the intervals of a paired comparison
-
     both = model[["seed", column]].merge(other[["seed", column]], on="seed", suffixes=("_a", "_b")).dropna()
-    d = (both[f"{column}_a"] - both[f"{column}_b"]).to_numpy(dtype=float)
-    n = int(d.size)
-    if n == 0:
-        return {"value": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
-    m = float(d.mean())
-    half = float(student_t.ppf(0.975, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    return {"value": m, "low": m - half, "high": m + half, "runs": n}
+    return mean_t((both[f"{column}_a"] - both[f"{column}_b"]).to_numpy(dtype=float))
 
 
 def contributions(runs: pd.DataFrame, patterns: Sequence[Pattern], full: str | None = None) -> pd.DataFrame:

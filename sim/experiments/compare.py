@@ -15,19 +15,17 @@ themselves: on hanoi-2019 the interval of a change of one parameter was
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from summitry.sim.errors import RunDirError
 from summitry.sim.experiments.backtest import pattern_def, run_seeds
 from summitry.sim.results.run_result import _jsonable
 from summitry.sim.scenario.document import Scenario
+from summitry.sim.stats import mean_t
 
 RUN_COLUMNS = ("seed", "model", "score")
 
@@ -142,23 +140,6 @@ def seed_skill(runs: pd.DataFrame) -> pd.DataFrame:
     null = runs[runs["model"] == "null"].set_index("seed")["score"]
     skill = (model - null.reindex(model.index)).dropna()
     return pd.DataFrame({"seed": skill.index.to_numpy(), "skill": skill.to_numpy(dtype=float)})
-
-
-def mean_t(values: Sequence[float] | np.ndarray) -> dict[str, float]:
-    """The mean with a Student-t 95% interval, and how many values: {value, low, high, runs}.
-
-    >>> {k: round(v, 4) for k, v in mean_t([0.1, 0.2, 0.3, 0.4]).items()}
-    {'value': 0.25, 'low': 0.0446, 'high': 0.4554, 'runs': 4}
-    """
-    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for a comparison's intervals
-
-    v = np.asarray(values, dtype=float)
-    n = int(v.size)
-    if n == 0:
-        return {"value": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
-    m = float(v.mean())
-    half = float(student_t.ppf(0.975, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    return {"value": m, "low": m - half, "high": m + half, "runs": n}
 
 
 def compare(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict[str, Any]:
