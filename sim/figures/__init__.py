@@ -26,7 +26,8 @@ The functions live in one module per thing drawn, and this package re-exports th
 * :mod:`summitry.sim.figures.run_views`: one run over time (trust, pressure, stance, zone, events table);
 * :mod:`summitry.sim.figures.bargaining_space`: the win-sets and offers over the summit's issues;
 * :mod:`summitry.sim.figures.network`: the influence network and this week's signals;
-* :mod:`summitry.sim.figures.ensembles`: many runs (outcome shares, fan charts).
+* :mod:`summitry.sim.figures.ensembles`: many runs (outcome shares, fan charts);
+* :mod:`summitry.sim.figures.timing`: a backtest's ensembles against the record (each pattern's first week, model and null model).
 
 Names with a leading underscore are private to the package, not to their module.
 """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,8 @@ import pyarrow.parquet as pq
 from summitry.sim.analysis.survival import survival_of_runs
 from summitry.sim.errors import RunDirError
 from summitry.sim.experiments.provenance import badge_text, report_link
-from summitry.sim.labels import outcome_label
-from summitry.sim.report.charts import history_chart, run_charts, survival_parts
+from summitry.sim.labels import in_unit, outcome_label
+from summitry.sim.report.charts import Chart, _chart, history_chart, run_charts, survival_parts
 from summitry.sim.report.context import _backtest_or_none, scenario_context
 from summitry.sim.report.files import _first_line, is_run_dir, load_run
 from summitry.sim.report.narrative import PRESSURE_THRESHOLD, STANCE_THRESHOLD, TRUST_THRESHOLD, narrative
@@ -68,6 +70,13 @@ def render_run_report(
                 warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
             n_charts += 1
             x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
+    timing_chart = ensemble_timing(run_dir, warnings, m.get("step_unit"))
+    timing = None
+    if timing_chart is not None:
+        if timing_chart.error:
+            warnings.append(f"chart {timing_chart.title!r} could not be drawn: {timing_chart.error}")
+        n_charts += 1
+        timing = _safe_charts([timing_chart], start=n_charts)[0]
     fitted = _fitted(m, page_dir if page_dir is not None else run_dir)  # page_dir: where the page goes, for relative links
     page = _render(
         "run_report.html.j2",
@@ -76,6 +85,7 @@ def render_run_report(
         unit=m.get("step_unit"),
         backtest=backtest,
         ensemble=ensemble,
+        timing=timing,
         m=m,
         sc=sc,
         title=sc["title"],
@@ -120,6 +130,39 @@ def ensemble_survival(run_dir: str | Path | None, warnings: list[str], unit: str
         return []
     model = runs[runs["model"] == "model"]
     return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble", unit)
+
+
+def ensemble_timing(run_dir: str | Path | None, warnings: list[str], unit: str | None = None) -> Chart | None:
+    """When the backtest's model and null model first did what each event pattern records (sim/figures/timing.py).
+
+    From the saved runs.parquet and backtest.json beside a backtest's example run; None for any other run, or when no
+    event pattern happened in any run.
+    """
+    if run_dir is None:
+        return None
+    parent = Path(run_dir).resolve().parent
+    if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
+        return None
+    try:
+        runs = pq.read_table(parent / "runs.parquet").to_pandas()
+        patterns = json.loads((parent / "backtest.json").read_text()).get("patterns") or []
+    except Exception as exc:  # a report must render even if the section cannot
+        warnings.append(f"pattern timing left out: {parent}: {_first_line(exc)}")
+        return None
+    from summitry.sim.figures.timing import pattern_timing_figure, timed_patterns  # lazy: plotly only when a report is drawn
+
+    if "model" not in runs.columns or not isinstance(patterns, list) or not timed_patterns(runs, patterns):
+        return None
+    return _chart(
+        "fig-ens-timing",
+        "When the model and the null model did what the record did",
+        f"For each event pattern, the {in_unit('week', unit)} of its first occurrence in each run of the model (blue) and of the "
+        "null model (grey), as box plots (median, quartiles, whiskers to 1.5 interquartile ranges); the shaded band is "
+        "the pattern's historical window, and the label gives the share of each ensemble's runs in which the event "
+        "happened at all. The null model sends each kind as often as the model, so the model's skill comes from how much "
+        "more of its box lies in the band.",
+        functools.partial(pattern_timing_figure, runs, patterns, unit),
+    )
 
 
 def _history_rows(

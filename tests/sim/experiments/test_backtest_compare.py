@@ -80,6 +80,8 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     assert cli("report", str(b), "-o", str(html)).code == 0
     text = html.read_text()
     assert 'id="comparison"' in text and f"against the earlier backtest {a}, on the 6 seeds both scored" in text
+    # (and, as every backtest report, when the model and the null model first did what each event pattern records)
+    assert 'id="fig-ens-timing-figure"' in text and 'chart-error">' not in text
     assert f'{got["change"]["value"]:+.2f} <span class="muted">[{got["change"]["low"]:+.2f}, {got["change"]["high"]:+.2f}]' in text
 
 
