@@ -157,7 +157,7 @@ def ensemble_timing(run_dir: str | Path | None, warnings: list[str], unit: str |
         "fig-ens-timing",
         "When the model and the null model did what the record did",
         f"For each event pattern, the {in_unit('week', unit)} of its first occurrence in each run of the model (blue) and of the "
-        "null model (grey), as box plots (median, quartiles, whiskers to 1.5 interquartile ranges); the shaded band is "
+        "null model (grey), as box plots (median and quartiles; the whiskers reach the earliest and the latest run); the shaded band is "
         "the pattern's historical window, and the label gives the share of each ensemble's runs in which the event "
         "happened at all. The null model sends each kind as often as the model, so the model's skill comes from how much "
         "more of its box lies in the band.",
