@@ -62,7 +62,8 @@ def render_run_report(
     main_charts = [c for c in charts if c.id != "fig-history"]
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in charts if c.error]
     backtest = _backtest_or_none(backtest_dir if backtest_dir is not None else run_dir, warnings)
-    ensemble = ensemble_survival(run_dir, warnings, m.get("step_unit"))
+    saved_ensemble = _saved_ensemble(run_dir, warnings)
+    ensemble = ensemble_survival(run_dir, warnings, m.get("step_unit"), saved=saved_ensemble)
     n_charts = len(main_charts) + (1 if history else 0)
     for x in ensemble:
         if x["chart"] is not None:
@@ -70,7 +71,7 @@ def render_run_report(
                 warnings.append(f"chart {x['title']!r} could not be drawn: {x['chart'].error}")
             n_charts += 1
             x["chart"] = _safe_charts([x["chart"]], start=n_charts)[0]
-    timing_chart = ensemble_timing(run_dir, warnings, m.get("step_unit"))
+    timing_chart = ensemble_timing(saved_ensemble, warnings, m.get("step_unit"))
     timing = None
     if timing_chart is not None:
         if timing_chart.error:
@@ -111,47 +112,60 @@ def render_run_report(
     return page, warnings
 
 
-def ensemble_survival(run_dir: str | Path | None, warnings: list[str], unit: str | None = None) -> list[dict[str, Any]]:
-    """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
-
-    Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
-    """
+def _saved_ensemble(run_dir: str | Path | None, warnings: list[str]) -> tuple[Path, Any] | None:
+    """(the backtest directory, its runs.parquet as a DataFrame) of a backtest's example run, read once; None otherwise."""
     if run_dir is None:
-        return []
+        return None
     parent = Path(run_dir).resolve().parent
     if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
-        return []
+        return None
     try:
         runs = pq.read_table(parent / "runs.parquet").to_pandas()
     except Exception as exc:  # a report must render even if the section cannot
-        warnings.append(f"ensemble curves left out: {parent / 'runs.parquet'}: {_first_line(exc)}")
+        warnings.append(f"ensemble sections left out: {parent / 'runs.parquet'}: {_first_line(exc)}")
+        return None
+    return (parent, runs) if "model" in runs.columns else None
+
+
+def ensemble_survival(
+    run_dir: str | Path | None, warnings: list[str], unit: str | None = None, saved: tuple[Path, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The Kaplan–Meier curves of the model ensemble a run belongs to (a backtest's example run), from its saved runs.parquet.
+
+    Empty for a run that is not part of a saved ensemble, or whose ensemble was saved before the durations were kept.
+    ``saved`` is the ensemble already read (:func:`_saved_ensemble`), if the caller has it.
+    """
+    saved = saved if saved is not None else _saved_ensemble(run_dir, warnings)
+    if saved is None or "time_to_agreement" not in saved[1].columns:
         return []
-    if "time_to_agreement" not in runs.columns or "model" not in runs.columns:
-        return []
+    runs = saved[1]
     model = runs[runs["model"] == "model"]
     return survival_parts(survival_of_runs(model), "fig-ens-km", "model runs of the backtest's ensemble", unit)
 
 
-def ensemble_timing(run_dir: str | Path | None, warnings: list[str], unit: str | None = None) -> Chart | None:
+def ensemble_timing(saved: tuple[Path, Any] | None, warnings: list[str], unit: str | None = None) -> Chart | None:
     """When the backtest's model and null model first did what each event pattern records (sim/figures/timing.py).
 
-    From the saved runs.parquet and backtest.json beside a backtest's example run; None for any other run, or when no
-    event pattern happened in any run.
+    From the saved ensemble (:func:`_saved_ensemble`) and the pattern definitions in the backtest.json beside it; None
+    for any other run, or when no event pattern happened in any run. Pattern rows not of the shape a backtest writes
+    are left out.
     """
-    if run_dir is None:
+    if saved is None:
         return None
-    parent = Path(run_dir).resolve().parent
-    if not ((parent / "backtest.json").exists() and (parent / "runs.parquet").exists()):
-        return None
+    parent, runs = saved
     try:
-        runs = pq.read_table(parent / "runs.parquet").to_pandas()
-        patterns = json.loads((parent / "backtest.json").read_text()).get("patterns") or []
+        stored = json.loads((parent / "backtest.json").read_text()).get("patterns")
     except Exception as exc:  # a report must render even if the section cannot
-        warnings.append(f"pattern timing left out: {parent}: {_first_line(exc)}")
+        warnings.append(f"pattern timing left out: {parent / 'backtest.json'}: {_first_line(exc)}")
         return None
+    patterns = [
+        p
+        for p in (stored if isinstance(stored, list) else [])
+        if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("window"), list) and len(p["window"]) == 2
+    ]
     from summitry.sim.figures.timing import pattern_timing_figure, timed_patterns  # lazy: plotly only when a report is drawn
 
-    if "model" not in runs.columns or not isinstance(patterns, list) or not timed_patterns(runs, patterns):
+    if not timed_patterns(runs, patterns):
         return None
     return _chart(
         "fig-ens-timing",

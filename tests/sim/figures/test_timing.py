@@ -45,3 +45,23 @@ def test_the_boxes_hold_each_ensembles_first_weeks_and_the_windows_are_shaded_on
     assert list(fig.layout.yaxis.tickvals) == ["a", "e"]
     assert "in 67% / 33% of runs" in fig.layout.yaxis.ticktext[0] and "in 0% / 100% of runs" in fig.layout.yaxis.ticktext[1]
     assert fig.layout.xaxis.title.text == "day of the first occurrence"
+
+
+def test_the_report_section_reads_the_saved_ensemble_and_leaves_out_rows_it_cannot_draw(tmp_path) -> None:
+    import json
+
+    from summitry.sim.report.run_report import _saved_ensemble, ensemble_timing
+
+    RUNS.to_parquet(tmp_path / "runs.parquet")
+    rows = [1, {"id": 5, "window": [0, 1]}, {"id": "e"}, {"id": "a", "window": [2, 4]}, {"id": "e", "window": [0, 1, 2]}]
+    (tmp_path / "backtest.json").write_text(json.dumps({"patterns": rows}))
+    warnings: list[str] = []
+    saved = _saved_ensemble(tmp_path / "example-run", warnings)
+    chart = ensemble_timing(saved, warnings)
+    assert chart is not None and not chart.error and warnings == []
+    assert list(chart.figure.layout.yaxis.tickvals) == ["a"]  # only the row of the shape a backtest writes
+    # a backtest.json that is not a summary: the section is left out with a warning, the report goes on
+    (tmp_path / "backtest.json").write_text("[]")
+    assert ensemble_timing(saved, warnings) is None and "pattern timing left out" in warnings[0]
+    # a run that is not a backtest's example run has no saved ensemble
+    assert _saved_ensemble(tmp_path / "elsewhere" / "run", []) is None
