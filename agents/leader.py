@@ -76,6 +76,32 @@ class Leader(DiplomaticAgent):
         return out
 
     @staticmethod
+    def placation_value(model: DiplomacyModel) -> FloatArray:
+        """Per side: what a move that vindicates the side's own hawks is worth to its leader as placation.
+
+        theta_placate x the side's elite discontent (its domestic pressure,
+        for elite-driven sides only) x the hawkish share of its ratification
+        weights (ODD 7.16): a leader whose hawks resent unreciprocated
+        concessions can buy their acquiescence with a move that proves them
+        right (a test, a show of force), and the more of the coalition that
+        must ratify is hawkish, the more that is worth. Audience-driven sides
+        get 0; under the ``leader_alone`` ablation the share is 0.
+        """
+        p = model.params
+        out = np.zeros(len(model.side_ids))
+        if p.theta_placate == 0:
+            return out
+        s = model.state
+        for c, mem in enumerate(model.members):
+            if not model.elite[c]:
+                continue
+            w = model.ratification_weights(c)
+            total = float(w.sum())
+            if total > 0:
+                out[c] = p.theta_placate * float(s.domestic[c]) * float(w[model.hawkish[mem]].sum()) / total
+        return out
+
+    @staticmethod
     def untrustworthy(model: DiplomacyModel) -> BoolArray:
         """Leaders whose true type is U (types belong to leaders; factions and third parties have none)."""
         own = np.maximum(model.side_of, 0)

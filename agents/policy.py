@@ -191,6 +191,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     prospect = model.summit_prospect()
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
     home = Leader.home_cost(model)
+    placate = Leader.placation_value(model)
     for j, name in enumerate(model.kinds, start=1):
         kind = model.catalogue[name]
         col = feasible[:, j]
@@ -219,6 +220,9 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
         if _stirs_own_hawks(model, kind):
             value -= np.where(model.is_leader & in_side, home[own], 0.0) * kind.cost
+        if kind.vindicates_sender == "hawks":
+            # a move that proves one's own hawks right placates a discontented elite (ODD 7.16)
+            value += np.where(model.is_leader & in_side, placate[own], 0.0)
         # the summit process
         summit_value = p.summit_weight * prospect[own] + opening * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
         if kind.summit == "offer":
@@ -408,6 +412,7 @@ class PolicyTables:
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
         # the cost of each kind that stirs the sender's own hawks (a concession its coalition resents), 0 for the rest
         self.home = np.array([kd.cost if _stirs_own_hawks(model, kd) else 0.0 for kd in kinds])
+        self.placate = np.array([1.0 if kd.vindicates_sender == "hawks" else 0.0 for kd in kinds])
         self.summit = {a: np.array([kd.summit == a for kd in kinds], dtype=bool) for a in ("offer", "accept", "cancel", "reinstate")}
         # kinds a pledge or an agreement's term can forbid: (column, test class, name)
         self.tests = [
@@ -539,6 +544,7 @@ class _Group:
             "valence": t.valence[cols],
             "concil": t.concil[cols],
             "home": t.home[cols],
+            "placate": t.placate[cols],
             "summit": {a: m[cols] for a, m in t.summit.items()},
             "tests": [(local[j], c, k) for j, c, k in t.tests if j in local],
             "pledge_kinds": [local[j] for j in t.pledge_kinds if j in local],
@@ -596,6 +602,9 @@ def _compute_group(model: DiplomacyModel, g: _Group, mu: FloatArray, M: FloatArr
     if p.theta_home:
         # a leader's concession that stirs its own hawks costs it at home (ODD 7.16)
         value -= np.where(g.leader, Leader.home_cost(model)[own], 0.0)[:, None] * col["home"][None, :]
+    if p.theta_placate and col["placate"].any():
+        # a move that proves one's own hawks right placates a discontented elite (ODD 7.16)
+        value += np.where(g.leader, Leader.placation_value(model)[own], 0.0)[:, None] * col["placate"][None, :]
     f = model.static_feasible[rr, g.cols[None, :] + 1].copy()
     summit = col["summit"]
     if any(m.any() for m in summit.values()):

@@ -148,6 +148,7 @@ PARAMETER_LABELS: dict[str, str] = {
     "theta_aff": "weight of last week's mood",
     "theta_rapport": "value of rapport",
     "theta_home": "cost at home of a concession",
+    "theta_placate": "value of placating a discontented elite",
     "renege_u": "renege risk of an untrustworthy leader",
     "renege_t": "renege risk of a trustworthy leader",
     "activity": "preference for quiet weeks",

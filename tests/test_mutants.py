@@ -38,6 +38,7 @@ FOCUSED = (
     "agents/test_also_roles.py",
     "sim/engine/test_summit_session.py",
     "sim/engine/test_guarantees.py",
+    "agents/test_placation.py",
     "sim/engine/test_relief.py",
     "agents/test_home_cost.py",
 )
@@ -85,6 +86,27 @@ MUTANTS = [
         "        value -= np.where(g.leader, Leader.home_cost",
         "        value -= 0.0 * np.where(g.leader, Leader.home_cost",
         "concession",
+    ),
+    (
+        "placation-sign",
+        "agents/policy.py",
+        'value += np.where(g.leader, Leader.placation_value(model)[own], 0.0)[:, None] * col["placate"]',
+        'value -= np.where(g.leader, Leader.placation_value(model)[own], 0.0)[:, None] * col["placate"]',
+        "discontent",
+    ),
+    (
+        "placation-relief-no-op",
+        "sim/engine/delivery.py",
+        "s.domestic[sender_side] = 0.0",
+        "s.domestic[sender_side] = s.domestic[sender_side]",
+        "discontent",
+    ),
+    (
+        "walk-away-offer-sign",
+        "sim/engine/summit.py",
+        "s.unreciprocated[c] += -float(self.gives[c, tabled])",
+        "s.unreciprocated[c] += float(self.gives[c, tabled])",
+        "unreciprocated",
     ),
     (
         "home-cost-hawks-ignored",

@@ -398,6 +398,15 @@ class SignalDelivery:
             s.unreciprocated[sender_side] += kind.cost
             for c in rsides:
                 s.unreciprocated[c] = max(0.0, s.unreciprocated[c] - kind.cost)
+        # a leader's move that proves its own hawks right answers its elite's discontent (ODD 7.16, placation)
+        if (
+            kind.vindicates_sender == "hawks"
+            and sender_side >= 0
+            and self.elite[sender_side]
+            and sig.sender == self.leader_of[sender_side]
+            and self.params.theta_placate > 0
+        ):
+            s.domestic[sender_side] = 0.0
         # pledges and tests
         if kind.pledge_scope is not None and sender_side >= 0:
             if not any(pl.active and pl.side == sender_side for pl in self.pledges):

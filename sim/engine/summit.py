@@ -376,6 +376,13 @@ class SummitProcess:
         other = b if walker == a else a
         sm.results.append("walk_away")
         sm.walked_by.append(self.actor_ids[self.leader_of[walker]])
+        if p.theta_placate > 0:
+            # what an elite-driven side offered at a summit that ended in a walk-away (what it would have given, as
+            # it values it) is a concession left unreciprocated: its elite's discontent builds on it (ODD 7.14, 7.16)
+            for c in (a, b):
+                tabled = offers.get(c)
+                if tabled is not None and self.elite[c]:
+                    s.unreciprocated[c] += -float(self.gives[c, tabled])
         sig = Signal(sender=int(self.leader_of[walker]), kind="walk_away", receiver=int(self.leader_of[other]), source="derived")
         tb = self._receiver_trust(sig)
         self._meter = [0.0, 0.0, 0.0]

@@ -153,6 +153,14 @@ class ModelParameters(BaseModel):
         "theta_home x its side's audience-cost capacity x the hawkish share of its side's ratification weights x the "
         "kind's cost, besides the cost itself (ODD 7.16).",
     )
+    theta_placate: float = Field(
+        0.0,
+        ge=0,
+        le=50,
+        description="Weight of an elite's discontent on a move that vindicates its hawks: for the leader of an elite-driven "
+        "side such a kind is worth theta_placate x the side's discontent x the hawkish share of its ratification weights; "
+        "0 (the default) switches the mechanism off: no discontent from a walk-away, no relief by such a move (ODD 7.16).",
+    )
     renege_u: float = Field(0.57, ge=0, le=1, description="h_U: renege hazard of an untrustworthy leader.")
     renege_t: float = Field(0.05, ge=0, le=1, description="Renege hazard of a trustworthy leader.")
     activity: float = Field(
@@ -203,5 +211,6 @@ DEFAULT_RANGES: dict[str, tuple[float, float]] = {
     "summit_weight": (0.0, 5.0),
     "summit_relief": (0.0, 2.0),
     "theta_home": (0.0, 20.0),
+    "theta_placate": (0.0, 10.0),
 }
 """Sweep ranges of ODD 7; parameters absent here range over their bounds."""

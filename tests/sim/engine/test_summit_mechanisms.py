@@ -918,3 +918,24 @@ def test_sanctions_are_tightened_only_below_their_cap_and_eased_only_above_their
         model.state.sanctions[dprk] = level
         feasible = rule(model)[1]
         assert (bool(feasible[trump, tighten]), bool(feasible[trump, ease])) == (can_tighten, can_ease), level
+
+
+@pytest.mark.parametrize(("theta", "added"), [(4.0, 0.5**2), (0.0, 0.0)])
+def test_an_elite_sides_offer_at_a_walk_away_is_left_unreciprocated(hanoi: Scenario, theta: float, added: float) -> None:
+    """What an elite-driven side offered (DPRK: d 0.5, which it values at -0.5^2 with concession curvature 2) counts as
+    an unreciprocated concession when the summit ends in a walk-away; the audience-driven US counts nothing; with
+    placation off (theta_placate 0) nothing is counted (ODD 7.14)."""
+    model = _deadlocked(_summit_model(hanoi, walk_leverage=0.0, walk_audience=5.0, declaration_value=0.0, theta_placate=theta))
+    us, dprk = model.side_ids.index("us"), model.side_ids.index("dprk")
+    q = int(np.flatnonzero(np.isclose(model.grid, [0.5, 0.5]).all(axis=1))[0])
+    rounds = model._summit_round
+
+    def fixed_offers(t: int):  # type: ignore[no-untyped-def]
+        offers, *rest = rounds(t)
+        return ({**offers, dprk: q}, *rest)
+
+    model._summit_round = fixed_offers  # type: ignore[method-assign]
+    before = model.state.unreciprocated.copy()
+    assert [e["kind"] for e in _hold(model)] == ["walk_away"]
+    assert model.state.unreciprocated[dprk] - before[dprk] == pytest.approx(added, abs=1e-12)
+    assert model.state.unreciprocated[us] == before[us]
