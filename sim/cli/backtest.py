@@ -39,7 +39,7 @@ def backtest_cmd(
         Path | None,
         typer.Option(
             "--compare",
-            help="An earlier backtest directory of the same case and --seed: print the change of skill against it, paired by seed.",
+            help="An earlier backtest directory of the same case and --seed: print the change of skill against it, paired by seed, and split by pattern.",
         ),
     ] = None,
 ) -> None:
@@ -71,7 +71,7 @@ def backtest_cmd(
         from summitry.sim.experiments.compare import compare  # lazy: pandas; a fast --help
 
         try:
-            res.comparison = compare(res.runs_frame(), earlier)
+            res.comparison = compare(res.runs_frame(), earlier, sc.patterns)
         except InputError as exc:  # reported after the results are saved: the runs are not lost
             problem = exc
     summary = res.summary()

@@ -160,6 +160,14 @@ def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]
     t.add_row(Text("earlier"), _skill(comparison["against_skill"], digits=3), named(comparison.get("against_overrides") or {}))
     t.add_row(Text("change"), _skill(comparison["change"], digits=3), Text("this minus earlier, seed by seed (Student-t 95%)"))
     cli.print_table(t)
+    by_pattern = comparison.get("by_pattern") or []
+    if by_pattern:
+        p = Table(title="The change by pattern: each pattern's part of the skill, this minus earlier, seed by seed")
+        p.add_column("pattern", style="bold", no_wrap=True)
+        p.add_column("change [95% CI]", justify="right", no_wrap=True)
+        for row in by_pattern:
+            p.add_row(Text(row["id"]), _skill(row, digits=3))
+        cli.print_table(p)
 
 
 def check_method_options(method: str, smc_only: Mapping[str, Any], rejection_only: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ themselves: on hanoi-2019 the interval of a change of one parameter was
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ from typing import Any
 import pandas as pd
 
 from summitry.sim.errors import RunDirError
-from summitry.sim.experiments.backtest import pattern_def, run_seeds
+from summitry.sim.experiments.backtest import contributions, pattern_def, run_seeds
 from summitry.sim.results.run_result import _jsonable
 from summitry.sim.scenario.document import Scenario
+from summitry.sim.scenario.pattern_fields import Pattern
 from summitry.sim.stats import mean_t
 
 RUN_COLUMNS = ("seed", "model", "score")
@@ -80,11 +82,12 @@ def _check_summary(d: Path, summary: Any, scenario: Scenario, seed: int) -> dict
 
 
 def _check_runs(d: Path, runs: pd.DataFrame) -> pd.DataFrame:
-    """runs.parquet's seed, model and score columns, with the types and the uniqueness a backtest writes."""
+    """runs.parquet's seed, model, score and pattern columns, with the types and the uniqueness a backtest writes."""
     if not pd.api.types.is_integer_dtype(runs["seed"]):
         raise _fail(d, "runs.parquet: the seed column does not hold whole numbers")
-    if not pd.api.types.is_numeric_dtype(runs["score"]) or pd.api.types.is_bool_dtype(runs["score"]):
-        raise _fail(d, "runs.parquet: the score column does not hold numbers")
+    for col in [c for c in runs.columns if c == "score" or c.startswith("pattern.")]:
+        if not pd.api.types.is_numeric_dtype(runs[col]) or pd.api.types.is_bool_dtype(runs[col]):
+            raise _fail(d, f"runs.parquet: the {col} column does not hold numbers")
     twice = runs.duplicated(["seed", "model"])
     if twice.any():
         row = runs[twice].iloc[0]
@@ -117,7 +120,7 @@ def load_earlier(directory: str | Path, scenario: Scenario, seed: int, runs: int
     if not runs_path.is_file():
         raise _fail(d, "no runs.parquet (the per-run scores a comparison pairs)")
     try:
-        frame = pd.read_parquet(runs_path, columns=list(RUN_COLUMNS))
+        frame = pd.read_parquet(runs_path, columns=[*RUN_COLUMNS, *(f"pattern.{p.id}" for p in scenario.patterns)])
     except Exception as exc:  # a truncated file, or one that is not Parquet, or lacks a column
         raise _fail(d, f"runs.parquet cannot be read ({exc})") from None
     earlier = EarlierBacktest(d, summary, _check_runs(d, frame))
@@ -142,20 +145,35 @@ def seed_skill(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"seed": skill.index.to_numpy(), "skill": skill.to_numpy(dtype=float)})
 
 
-def compare(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict[str, Any]:
+def pattern_skill(runs: pd.DataFrame, patterns: Sequence[Pattern]) -> pd.DataFrame:
+    """Per seed (the index), each pattern's part of the seed's skill: its part of the model run's weighted score
+    minus its part of the null run's (:func:`~summitry.sim.experiments.backtest.contributions`). Over the
+    patterns a seed's parts sum to its skill (:func:`seed_skill`); seeds without both runs are left out.
+    """
+    model, null = (runs[runs["model"] == m] for m in ("model", "null"))
+    mine, theirs = contributions(model, patterns), contributions(null, patterns)
+    seeds = mine.index.intersection(theirs.index)
+    return mine.loc[seeds] - theirs.loc[seeds]
+
+
+def compare(runs: pd.DataFrame, earlier: EarlierBacktest, patterns: Sequence[Pattern] = ()) -> dict[str, Any]:
     """This backtest against an earlier one over the seeds both scored (JSON-ready).
 
     ``skill`` and ``against_skill`` are each backtest's mean per-seed skill over
     those seeds, and ``change`` the mean of their per-seed differences (this
     minus earlier), each with a Student-t 95% interval; so ``change.value`` is
     ``skill.value - against_skill.value``. Seeds only one of them scored are
-    left out.
+    left out. With the case's ``patterns`` (scored in both), ``by_pattern``
+    splits the change: one row per pattern, in the case's order, with the mean
+    per-seed change of its part of the skill (:func:`pattern_skill`) and its
+    interval; the values sum to ``change.value`` over the seeds where every run
+    has a pattern that applies.
     """
     both = seed_skill(runs).merge(seed_skill(earlier.runs), on="seed", suffixes=("", "_earlier"))
     if len(both) < 2:
         raise _fail(earlier.directory, f"{len(both)} seed(s) scored by both backtests; a paired comparison needs 2")
     now, before = both["skill"].to_numpy(), both["skill_earlier"].to_numpy()
-    return {
+    out: dict[str, Any] = {
         "against": str(earlier.directory),
         "against_overrides": dict(earlier.summary.get("overrides") or {}),
         "seeds": len(both),
@@ -163,3 +181,9 @@ def compare(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict[str, Any]:
         "against_skill": mean_t(before),
         "change": mean_t(now - before),
     }
+    if patterns:
+        mine, theirs = pattern_skill(runs, patterns), pattern_skill(earlier.runs, patterns)
+        seeds = mine.index.intersection(theirs.index)
+        diff = mine.loc[seeds] - theirs.loc[seeds]
+        out["by_pattern"] = [{"id": p.id, **mean_t(diff[p.id].to_numpy(dtype=float))} for p in patterns]  # in the case's order
+    return out

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from summitry.sim.errors import RunDirError
-from summitry.sim.experiments.compare import EarlierBacktest, compare, seed_skill
+from summitry.sim.experiments.compare import EarlierBacktest, compare, pattern_skill, seed_skill
 from summitry.sim.report.backtest import backtest_section
+from summitry.sim.scenario.document import load_scenario
+from summitry.sim.scenario.pattern_fields import Pattern
 from tests.conftest import run_cli
 
 
@@ -40,6 +42,39 @@ def test_the_change_is_the_mean_paired_difference_of_per_seed_skills_with_a_stud
     assert out["change"]["high"] == pytest.approx(0.25 + 0.205426, abs=1e-6)
     # the earlier skills 0.3, 0.1, 0.0, 0.2: mean 0.15, sd 0.129099: the same half-width
     assert out["against_skill"]["low"] == pytest.approx(0.15 - 0.205426, abs=1e-6)
+
+
+def _scored(model: dict[int, tuple[float, float]], null: dict[int, tuple[float, float]]) -> pd.DataFrame:
+    """Runs scored on two patterns, a (weight 1) and b (weight 3): the score is (a + 3 b) / 4."""
+    rows = [
+        {"seed": s, "model": m, "pattern.a": a, "pattern.b": b, "score": (a + 3 * b) / 4}
+        for m, table in (("model", model), ("null", null))
+        for s, (a, b) in table.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_the_change_splits_by_pattern_into_parts_that_sum_to_it() -> None:
+    patterns = [
+        Pattern(id="a", text="t", kind="k", window=(0, 1)),
+        Pattern(id="b", text="t", kind="k", window=(0, 1), weight=3),
+    ]
+    # earlier: parts of the skill (model minus null), a: 0.25, 0, 0.25 and b: 0, 0.75, 0.75 on seeds 1-3, rows reversed
+    earlier_runs = _scored({1: (1, 0), 2: (0, 1), 3: (1, 1)}, {1: (0, 0), 2: (0, 0), 3: (0, 0)}).iloc[::-1].reset_index(drop=True)
+    earlier = EarlierBacktest(Path("earlier"), {}, earlier_runs)
+    # now: a: 0, 0.25, 0 and b: 0.75, 0.75, 0.75; seed 4 has no null run and drops out
+    now = _scored({1: (1, 1), 2: (1, 1), 3: (0, 1), 4: (1, 1)}, {1: (1, 0), 2: (0, 0), 3: (0, 0)})
+    out = compare(now, earlier, patterns)
+    # per seed, a changes by -0.25, +0.25, -0.25 (mean -1/12, sd 0.288675, t(0.975, 2) = 4.302653: half-width 0.717109)
+    # and b by +0.75, 0, 0 (mean 0.25); the overall skills 0.25, 0.75, 1.0 -> 0.75, 1.0, 0.75 change by 1/6 = -1/12 + 1/4
+    assert [row["id"] for row in out["by_pattern"]] == ["a", "b"]
+    a, b = out["by_pattern"]
+    assert a["value"] == pytest.approx(-1 / 12) and b["value"] == pytest.approx(0.25)
+    assert a["low"] == pytest.approx(-1 / 12 - 0.717109, abs=1e-6) and a["high"] == pytest.approx(-1 / 12 + 0.717109, abs=1e-6)
+    assert out["change"]["value"] == pytest.approx(1 / 6) == a["value"] + b["value"]
+    assert a["runs"] == b["runs"] == 3
+    # without the patterns there is no split
+    assert "by_pattern" not in compare(now, earlier)
 
 
 def test_fewer_than_two_common_seeds_is_refused() -> None:
@@ -72,6 +107,17 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     assert got["skill"]["value"] == pytest.approx(mine[common].mean())
     assert got["against_skill"]["value"] == pytest.approx(theirs[common].mean())
     assert got["change"]["value"] == pytest.approx((mine[common] - theirs[common]).mean())
+    # the change split by pattern, recomputed from the two runs.parquet files, sums to the change
+    sc = load_scenario("singapore-2018")
+    parts = pattern_skill(pd.read_parquet(b / "runs.parquet"), sc.patterns) - pattern_skill(
+        pd.read_parquet(a / "runs.parquet"), sc.patterns
+    )
+    parts = parts.dropna()
+    assert [row["id"] for row in got["by_pattern"]] == [p.id for p in sc.patterns]
+    for row in got["by_pattern"]:
+        assert row["value"] == pytest.approx(parts[row["id"]].mean(), abs=1e-12)
+    assert sum(row["value"] for row in got["by_pattern"]) == pytest.approx(got["change"]["value"], abs=1e-12)
+    assert "The change by pattern" in " ".join(r.stdout.split())
     assert "skill over the null on the 6 seeds both scored, paired by seed" in " ".join(r.stdout.split())
     assert f"{got['change']['value']:+.3f} [{got['change']['low']:+.3f}, {got['change']['high']:+.3f}]" in r.stdout
     # the report of the directory shows the comparison beside the baselines
@@ -82,6 +128,7 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     assert 'id="comparison"' in text and f"against the earlier backtest {a}, on the 6 seeds both scored" in text
     # (and, as every backtest report, when the model and the null model first did what each event pattern records)
     assert 'id="fig-ens-timing-figure"' in text and 'chart-error">' not in text
+    assert text.count('class="by-pattern"') == len(sc.patterns) and "of which accepted-early" in text
     assert f'{got["change"]["value"]:+.2f} <span class="muted">[{got["change"]["low"]:+.2f}, {got["change"]["high"]:+.2f}]' in text
 
 
@@ -91,7 +138,7 @@ def test_a_comparison_that_fails_after_the_runs_still_saves_them(tmp_path: Path,
     a, b = tmp_path / "a", tmp_path / "b"
     assert cli("backtest", "singapore-2018", "--runs", "3", "--workers", "1", "--out", str(a)).code == 0
 
-    def refuse(runs: pd.DataFrame, earlier: EarlierBacktest) -> dict:
+    def refuse(runs: pd.DataFrame, earlier: EarlierBacktest, patterns: object = ()) -> dict:
         raise RunDirError(f"--compare {earlier.directory}: refused for the test")
 
     monkeypatch.setattr(cmp, "compare", refuse)
@@ -133,6 +180,10 @@ def _spoil(d: Path, how: str) -> None:
         runs.assign(seed=runs["seed"].astype(str)).to_parquet(d / "runs.parquet")
     elif how == "text-score":
         runs.assign(score=runs["score"].astype(str)).to_parquet(d / "runs.parquet")
+    elif how == "no-pattern":
+        runs.drop(columns=["pattern.moratorium"]).to_parquet(d / "runs.parquet")
+    elif how == "text-pattern":
+        runs.assign(**{"pattern.moratorium": runs["pattern.moratorium"].astype(str)}).to_parquet(d / "runs.parquet")
     elif how == "twice":
         pd.concat([runs, runs.iloc[:1]]).to_parquet(d / "runs.parquet")
     elif how == "no-null":
@@ -181,6 +232,8 @@ def _spoil(d: Path, how: str) -> None:
         ("singapore-2018", "text-seed", (), "runs.parquet: the seed column does not hold whole numbers"),
         ("singapore-2018", "text-score", (), "runs.parquet: the score column does not hold numbers"),
         ("singapore-2018", "twice", (), "runs.parquet: the 'model' ensemble has seed"),
+        ("singapore-2018", "no-pattern", (), "runs.parquet cannot be read"),
+        ("singapore-2018", "text-pattern", (), "runs.parquet: the pattern.moratorium column does not hold numbers"),
         ("singapore-2018", "no-null", (), "0 of this backtest's seeds scored there by both the model and the null model"),
         ("hanoi-2019", None, (), "a backtest of 'singapore-2018', not of 'hanoi-2019'"),
         ("singapore-2018", None, ("--seed", "3"), "made with --seed 0; pass --seed 0"),
