@@ -68,12 +68,24 @@ class Leader(DiplomaticAgent):
         out = np.zeros(len(model.side_ids))
         if p.theta_home == 0:
             return out
+        hawks, total = Leader.coalition_hawks(model)
+        for c in np.flatnonzero(total > 0):
+            out[c] = p.theta_home * float(model.audience[c]) * hawks[c] / total[c]
+        return out
+
+    @staticmethod
+    def coalition_hawks(model: DiplomacyModel) -> tuple[FloatArray, FloatArray]:
+        """Per side: (the ratification weight of its hawkish members, the weight of all its members).
+
+        Their ratio is the hawkish share of the coalition that must ratify, which
+        weighs a concession's cost at home and a test's worth as placation.
+        """
+        n = len(model.side_ids)
+        hawks, total = np.zeros(n), np.zeros(n)
         for c, mem in enumerate(model.members):
             w = model.ratification_weights(c)
-            total = float(w.sum())
-            if total > 0:
-                out[c] = p.theta_home * float(model.audience[c]) * float(w[model.hawkish[mem]].sum()) / total
-        return out
+            hawks[c], total[c] = float(w[model.hawkish[mem]].sum()), float(w.sum())
+        return hawks, total
 
     @staticmethod
     def placation_value(model: DiplomacyModel) -> FloatArray:
@@ -91,14 +103,9 @@ class Leader(DiplomaticAgent):
         out = np.zeros(len(model.side_ids))
         if p.theta_placate == 0:
             return out
-        s = model.state
-        for c, mem in enumerate(model.members):
-            if not model.elite[c]:
-                continue
-            w = model.ratification_weights(c)
-            total = float(w.sum())
-            if total > 0:
-                out[c] = p.theta_placate * float(s.domestic[c]) * float(w[model.hawkish[mem]].sum()) / total
+        hawks, total = Leader.coalition_hawks(model)
+        for c in np.flatnonzero(model.elite & (total > 0)):
+            out[c] = p.theta_placate * float(model.state.domestic[c]) * hawks[c] / total[c]
         return out
 
     @staticmethod

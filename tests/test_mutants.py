@@ -111,7 +111,7 @@ MUTANTS = [
     (
         "home-cost-hawks-ignored",
         "agents/leader.py",
-        "out[c] = p.theta_home * float(model.audience[c]) * float(w[model.hawkish[mem]].sum()) / total",
+        "out[c] = p.theta_home * float(model.audience[c]) * hawks[c] / total[c]",
         "out[c] = p.theta_home * float(model.audience[c])",
         "concession or hawks_weight",
     ),

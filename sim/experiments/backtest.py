@@ -333,22 +333,16 @@ def skill_by_pattern(model: pd.DataFrame, null: pd.DataFrame, patterns: Sequence
     matched that fact wherever it applies (scored 1 there), the other patterns as they are: where skill could still
     come from.
     """
-    from scipy.stats import t as student_t  # heavy (scipy.stats, ~0.3 s): only for the intervals of a paired comparison
-
     mine, theirs = contributions(model, patterns), contributions(null, patterns)
     seeds = mine.index.intersection(theirs.index)
     d = mine.loc[seeds] - theirs.loc[seeds]
     n = len(seeds)
     skill = float(d.to_numpy().sum(axis=1).mean()) if n else math.nan
-    factor = float(student_t.ppf(0.975, n - 1)) / math.sqrt(n) if n > 1 else math.nan
     out: dict[str, dict[str, float]] = {}
     for p in patterns:
-        col = d[p.id].to_numpy(dtype=float)
-        m = float(col.mean()) if n else math.nan
-        half = factor * float(col.std(ddof=1)) if n > 1 else math.nan
         best = contributions(model, patterns, full=p.id).loc[seeds]
         gain = float((best.to_numpy().sum(axis=1) - theirs.loc[seeds].to_numpy().sum(axis=1)).mean()) - skill if n else math.nan
-        out[p.id] = {"value": m, "low": m - half, "high": m + half, "runs": n, "headroom": gain}
+        out[p.id] = {**mean_t(d[p.id].to_numpy(dtype=float)), "headroom": gain}
     return out
 
 

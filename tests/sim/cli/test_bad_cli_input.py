@@ -202,3 +202,11 @@ def test_params_shows_the_ranges_set_accepts(cli) -> None:
             with pytest.raises(ParameterError) as exc:
                 load_scenario("teaching", {path: str(lo - 1)})
             assert f"must be within {accepted}" in str(exc.value)
+
+
+@pytest.mark.parametrize(("value", "fragment"), [("-1", "must be within [0, 50] (got -1)"), ("many", "must be a number")])
+def test_set_refuses_a_bad_placation_weight(cli, value: str, fragment: str) -> None:
+    r = cli("run", "hanoi-2019", "--steps", "2", "--quiet", "--set", f"parameters.theta_placate={value}")
+    assert r.code == 2
+    line = _one_error_line(r)
+    assert line.startswith("error: --set parameters.theta_placate:") and fragment in line
