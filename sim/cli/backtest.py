@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from summitry.sim import cli
-from summitry.sim.cli.shared import check_out, print_backtest_table, print_comparison, stage_progress
+from summitry.sim.cli.shared import check_out, print_backtest_table, print_comparison, print_record, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.outputs import check_output_path
@@ -42,9 +42,18 @@ def backtest_cmd(
             help="An earlier backtest directory of the same case and --seed: print the change of skill against it, paired by seed, and split by pattern.",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Also score the historical record itself: forcing-mode runs against a null model with the record's own "
+            "rates. Its skill is the most a model that reproduced the record would show; a pattern it misses is one the "
+            "engine does not produce even given the history.",
+        ),
+    ] = False,
 ) -> None:
     """Score free runs, a null model and baselines against the scenario's historical patterns; print each pattern's score and skill."""
-    from summitry.sim.experiments.backtest import backtest, check_patterns  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.experiments.backtest import backtest, check_patterns, check_record  # lazy: the engine; a fast --help
     from summitry.sim.experiments.executors import make_executor  # lazy: multiprocessing; a fast --help
 
     if out_dir is not None:
@@ -54,6 +63,8 @@ def backtest_cmd(
     check_out(out_dir, "none")
     sc, sets = cli.scenario_from_args(scenario, params, set_)
     check_patterns(sc, scenario)
+    if record:
+        check_record(sc, scenario)
     earlier = None
     if compare_dir is not None:
         from summitry.sim.experiments.compare import load_earlier  # lazy: pandas; a fast --help
@@ -62,7 +73,7 @@ def backtest_cmd(
     ex = make_executor("serial" if workers == 1 else "local", workers)
     try:
         with stage_progress() as progress:
-            res = backtest(sc, runs, seed, ex, overrides=sets, progress=progress)
+            res = backtest(sc, runs, seed, ex, overrides=sets, progress=progress, record=record)
     finally:
         ex.close()
     res.calibration = run_provenance(params, cli._parse_sets(set_))
@@ -78,12 +89,16 @@ def backtest_cmd(
     print_backtest_table(summary, unit=sc.time.clock.unit)
     if res.comparison is not None:
         print_comparison(res.comparison, summary["overrides"])
+    if res.record is not None:
+        print_record(res.record, summary["overall"]["skill"])
     if out_dir is not None:
         res.save(out_dir)
         cli.err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
     cli.err.print(
         f"{runs} runs each of the model, the null model and {len(res.baselines)} baselines "
-        f"(and {res.refine} x {res.pilot_runs} pilot null runs) in {res.elapsed:.1f} s",
+        f"(and {res.refine} x {res.pilot_runs} pilot null runs)"
+        + (", the record and its null model" if res.record is not None else "")
+        + f" in {res.elapsed:.1f} s",
         highlight=False,
     )
     if problem is not None:

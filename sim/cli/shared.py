@@ -170,6 +170,33 @@ def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]
         cli.print_table(p)
 
 
+def print_record(record: Mapping[str, Any], model_skill: Mapping[str, Any]) -> None:
+    """The record scored as a model (``backtest --record``): its skill over its own null, the model's share, per pattern."""
+    t = Table(title="The record itself: forcing-mode runs against a null model with the record's rates, on the same seeds")
+    t.add_column("pattern", style="bold", no_wrap=True)
+    t.add_column("record [95% CI]", justify="right", no_wrap=True)
+    t.add_column("its null [95% CI]", justify="right", no_wrap=True)
+    t.add_column("skill [95% CI]", justify="right", no_wrap=True)
+    for row in record["patterns"]:
+        t.add_row(
+            Text(row["id"]),
+            _ci(row["record"] if row["record"]["runs"] else None),
+            _ci(row["null"] if row["null"]["runs"] else None),
+            _skill(row["skill"]),
+        )
+    t.add_section()
+    t.add_row(Text("overall"), _ci(record["score"], "mean"), _ci(record["null"], "mean"), _skill(record["skill"], digits=3))
+    cli.print_table(t)
+    share = record.get("model_share")
+    said = "" if share is None or math.isnan(share) else f": {share:.0%} of the record's"
+    cli.out.print(
+        f"The model's skill over its null, {_skill(model_skill, digits=3)}{said}. A pattern the record misses is one "
+        "the engine does not produce even given the history.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def check_method_options(method: str, smc_only: Mapping[str, Any], rejection_only: Mapping[str, Any]) -> None:
     """Refuse an unknown ``--method``, or an option (given: not None) of the other method, saying which method takes it.
 

@@ -350,8 +350,7 @@ class ModelBuild:
         self.scheduled_events: dict[int, list[Any]] = {}
         for ev in sc.events:
             week = ev.week if ev.week is not None else sc.week_of(ev.date)  # type: ignore[arg-type]
-            mode = ev.mode or ("always" if ev.kind == "shock" else "forcing")
-            if mode == "forcing" and self.mode != "forcing":
+            if ev.effective_mode == "forcing" and self.mode != "forcing":
                 continue
             self.scheduled_events.setdefault(week, []).append(ev)
         self._forced_summits = any(ev.kind == "summit" for evs in self.scheduled_events.values() for ev in evs)

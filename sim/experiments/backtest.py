@@ -90,6 +90,15 @@ def check_patterns(scenario: Scenario, source: str) -> None:
     raise ScenarioError(msgs)
 
 
+def check_record(scenario: Scenario, source: str) -> None:
+    """Raise ScenarioError naming the file and field when the scenario has no record to force (``backtest --record``)."""
+    if not any(ev.effective_mode == "forcing" for ev in scenario.events):
+        raise ScenarioError(
+            f"{source}: events: no event of the historical record is injected in forcing mode (every event is "
+            "'mode: always'), so there is no record to score; --record needs the case's dated signals"
+        )
+
+
 # ---------------------------------------------------------------- ensembles
 
 
@@ -103,6 +112,7 @@ class EnsembleTask:
     null_rates_json: str | None = None
     ablations: tuple[str, ...] = ()
     script: bool = False
+    mode: str = "free"
 
 
 _SCENARIO_CACHE: dict[str, Scenario] = {}
@@ -135,16 +145,20 @@ def script_scenario(scenario: Scenario, offerer: int) -> Scenario:
 
 
 def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
-    """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind)."""
+    """Run a batch (in any process): per-run rows (scores, first weeks) and counts of chosen (actor, kind).
+
+    In forcing mode the record's injected signals count as choices too: they are what history chose.
+    """
     scenario = _scenario_from_json(task.scenario_json)
     scripts = [script_scenario(scenario, 0), script_scenario(scenario, 1)] if task.script else []
     null_rates = json.loads(task.null_rates_json) if task.null_rates_json else None
     rows: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
+    sources = ("chosen", "forced") if task.mode == "forcing" else ("chosen",)
     for seed in task.seeds:
         # the script baseline: which summit side offers alternates with the seed's parity (it knows no history)
         sc = scripts[seed % 2] if scripts else scenario
-        result = run_scenario(sc, seed=seed, null_rates=null_rates, ablations=task.ablations)
+        result = run_scenario(sc, seed=seed, null_rates=null_rates, ablations=task.ablations, mode=task.mode)
         events = result.events.to_pylist()
         scores = score_patterns(events, scenario.patterns, result.series)
         metrics = result.manifest["metrics"]
@@ -163,7 +177,7 @@ def run_ensemble_task(task: EnsembleTask) -> tuple[int, list[dict[str, Any]], di
         for p in scenario.patterns:
             row[f"first.{p.id}"] = first_week(events, p)
         rows.append(row)
-        counts.update(f"{e['sender']}\t{e['kind']}" for e in events if e["source"] == "chosen")
+        counts.update(f"{e['sender']}\t{e['kind']}" for e in events if e["source"] in sources)
     return task.batch, rows, dict(counts)
 
 
@@ -194,13 +208,18 @@ def ensemble(
     batch_size: int = 25,
     ablations: Sequence[str] = (),
     script: bool = False,
+    mode: str = "free",
 ) -> Ensemble:
-    """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run."""
+    """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run.
+
+    ``mode="forcing"`` injects the scenario's record (its forcing events); the ensemble's counts then include the
+    record's signals (:func:`run_ensemble_task`).
+    """
     ex: Any = executor if executor is not None else SerialExecutor()
     text = scenario.model_dump_json()
     rates_json = json.dumps(null_rates, sort_keys=True) if null_rates is not None else None
     tasks = [
-        EnsembleTask(i, text, tuple(int(s) for s in seeds[j : j + batch_size]), rates_json, tuple(ablations), script)
+        EnsembleTask(i, text, tuple(int(s) for s in seeds[j : j + batch_size]), rates_json, tuple(ablations), script, mode)
         for i, j in enumerate(range(0, len(seeds), batch_size))
     ]
     parts: dict[int, list[dict[str, Any]]] = {}
@@ -468,6 +487,8 @@ class BacktestResult:
     baselines: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Any] | None = None  # the calibration its parameters come from (sim.experiments.provenance)
     comparison: dict[str, Any] | None = None  # its skill against an earlier backtest's, paired by seed (sim.experiments.compare)
+    record: dict[str, Any] | None = None  # the record's own score and skill (record_ceiling), with --record
+    record_runs: dict[str, Ensemble] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the per-run rows, JSON-ready (what backtest.json holds)."""
@@ -497,6 +518,7 @@ class BacktestResult:
             },
             "elapsed": self.elapsed,
             **({"comparison": self.comparison} if self.comparison is not None else {}),
+            **({"record": self.record} if self.record is not None else {}),
             "versions": versions(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
@@ -505,6 +527,7 @@ class BacktestResult:
         """Every run of every ensemble, with a ``model`` column (model, null, or a baseline's name)."""
         parts = [self.model.runs.assign(model="model"), self.null.runs.assign(model="null")]
         parts += [e.runs.assign(model=name) for name, e in self.baseline_runs.items()]
+        parts += [e.runs.assign(model=name) for name, e in self.record_runs.items()]
         return pd.concat(parts, ignore_index=True)
 
     def typical_seed(self) -> int:
@@ -541,6 +564,7 @@ def backtest(
     progress: ProgressFn | None = None,
     refine: int = 3,
     pilot_runs: int = 100,
+    record: bool = False,
 ) -> BacktestResult:
     """Score an ensemble of free runs, a null ensemble and the baselines on the same seeds against the scenario's patterns.
 
@@ -549,13 +573,16 @@ def backtest(
     pilot null ensemble of ``pilot_runs`` runs (:func:`refine_null_rates`) so
     that the null sends each kind about as often as the model does. The
     baselines (:func:`baseline_names`: quiet, script, one ablation per
-    mechanism) run on the same seeds; their skill is paired by seed.
+    mechanism) run on the same seeds; their skill is paired by seed. With
+    ``record`` the record itself is scored as well (:func:`record_ceiling`).
     ``overrides`` are only recorded (apply them
     to ``scenario`` before calling). The executor is not closed.
     """
     if runs < 2:
         raise InputError(f"--runs {runs}: a backtest needs at least 2 runs")
     check_patterns(scenario, scenario.name)
+    if record:
+        check_record(scenario, scenario.name)
     t0 = time.perf_counter()
     seeds = run_seeds(seed, runs)
     model = ensemble(scenario, seeds, executor, progress=progress, label="model")
@@ -590,7 +617,72 @@ def backtest(
     res.table = pattern_table(scenario, model.runs, null.runs, {k: v.runs for k, v in base.items()})
     res.overall = overall(model.runs, null.runs)
     res.baselines = baseline_table(model.runs, {k: v.runs for k, v in base.items()})
+    if record:
+        res.record, res.record_runs = record_ceiling(scenario, seeds, executor, progress, refine, pilot_seeds)
+        res.record["model_share"] = _share_of_ceiling(res.overall["skill"], res.record["skill"])
+        res.elapsed = time.perf_counter() - t0
     return res
+
+
+def record_ceiling(
+    scenario: Scenario, seeds: Sequence[int], executor: Any, progress: ProgressFn | None, refine: int, pilot_seeds: Sequence[int]
+) -> tuple[dict[str, Any], dict[str, Ensemble]]:
+    """The record scored as if it were a model: forcing-mode runs against a null model with the record's own rates.
+
+    The record's dated signals are injected (forcing mode; factions still
+    choose), every run is scored against the patterns, and a null model is
+    built from the record exactly as the model's is built from the model
+    (:func:`estimate_null_rates` over the record's signals and the factions'
+    choices, refined with pilot ensembles): the same signals at random weeks.
+    The record's skill over that null is the skill a model that reproduced
+    the record would show: a ceiling for the model's skill. A pattern the
+    record itself misses is one the engine does not produce even given the
+    history, so no choice of the agents can earn it.
+
+    Returns the JSON-ready summary and the two ensembles.
+    """
+    rec = ensemble(scenario, seeds, executor, progress=progress, label="record (forcing mode)", mode="forcing")
+    rates = estimate_null_rates(rec)
+    for i in range(refine):
+        pilot = ensemble(
+            scenario, pilot_seeds, executor, null_rates=rates, progress=progress, label=f"record's null rates {i + 1}/{refine}"
+        )
+        rates = refine_null_rates(rates, rec, pilot)
+    null = ensemble(scenario, seeds, executor, null_rates=rates, progress=progress, label="null model of the record")
+    patterns = []
+    for p in scenario.patterns:
+        r, n = share(rec.runs[f"pattern.{p.id}"]), share(null.runs[f"pattern.{p.id}"])
+        d, lo, hi = newcombe(r, n) if r["runs"] and n["runs"] else (math.nan, math.nan, math.nan)
+        patterns.append({"id": p.id, "record": r, "null": n, "skill": {"value": d, "low": lo, "high": hi}})
+    summary = {
+        "description": RECORD_DESCRIPTION,
+        "score": mean_ci(rec.runs["score"]),
+        "null": mean_ci(null.runs["score"]),
+        "skill": paired_skill(rec.runs, null.runs),
+        "patterns": patterns,
+        "outcomes": {"record": _outcomes(rec.runs), "null": _outcomes(null.runs)},
+        "null_rates": rates,
+    }
+    return summary, {"record": rec, "record-null": null}
+
+
+RECORD_DESCRIPTION = (
+    "the record itself: forcing-mode runs (the case's dated signals injected; factions still choose) against a null "
+    "model with the record's own rates of each kind at random weeks; its skill is what a model that reproduced the "
+    "record would show"
+)
+
+
+def _share_of_ceiling(model_skill: Mapping[str, float], record_skill: Mapping[str, float]) -> float:
+    """The model's skill over its null as a share of the record's skill over its null (nan when the record has none).
+
+    >>> _share_of_ceiling({"value": 0.1}, {"value": 0.4})
+    0.25
+    >>> import math; math.isnan(_share_of_ceiling({"value": 0.1}, {"value": 0.0}))
+    True
+    """
+    top = float(record_skill["value"])
+    return float(model_skill["value"]) / top if top > 0 else math.nan
 
 
 def pattern_def(p: Any, steps: int) -> dict[str, Any]:

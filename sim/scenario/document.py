@@ -411,6 +411,11 @@ class Event(_Data):
     effects: list[Effect] = Field(default_factory=list, description="Effects of a shock.")
     text: str = Field("", max_length=2000, description="What happened, in words.")
 
+    @property
+    def effective_mode(self) -> str:
+        """'forcing' (injected only in forcing mode) or 'always': ``mode``, or its default for the event's kind."""
+        return self.mode or ("always" if self.kind == "shock" else "forcing")
+
 
 class RecordEntry(_Data):
     """One dated line of the historical record (the scenario's sources)."""

@@ -29,8 +29,11 @@ from summitry.sim.analysis.sweeps import load_runs
 from summitry.sim.experiments.backtest import (
     backtest,
     contributions,
+    ensemble,
+    estimate_null_rates,
     paired_skill,
     pattern_problems,
+    run_seeds,
     signal_frequencies,
     skill_by_pattern,
 )
@@ -805,3 +808,88 @@ def test_scenarios_with_state_patterns_validate_again_after_a_dump() -> None:
         sc = load_scenario(name)
         again = validate_data(json.loads(sc.model_dump_json()), name)
         assert again.patterns == sc.patterns
+
+
+# ------------------------------------------------ the record scored as a model (backtest --record)
+
+
+def test_a_forcing_ensemble_counts_the_records_signals_as_the_histories_choices() -> None:
+    """The record's null model is built from what history sent: in forcing mode the injected signals count.
+
+    hanoi-2019's record has Kim test short-range missiles twice and send one summit offer; in forcing mode the
+    leaders send nothing else, so over R runs of 50 weeks the counts are 2R and R and the null's weekly rates
+    2R/50R = 0.04 and 0.02. A free ensemble's counts never include a forced signal."""
+    sc = load_scenario("hanoi-2019")
+    seeds = run_seeds(4, 3)
+    rec = ensemble(sc, seeds, mode="forcing")
+    assert (rec.runs["steps_run"] == 50).all()
+    assert rec.counts[("kim", "srbm_test")] == 6 and rec.counts[("kim", "summit_offer")] == 3
+    assert rec.counts[("trump", "summit_accept")] == 3 and rec.counts[("trump", "trip_cancel")] == 3
+    rates = estimate_null_rates(rec)
+    assert rates["kim"]["srbm_test"] == pytest.approx(0.04) and rates["kim"]["summit_offer"] == pytest.approx(0.02)
+    # the leaders chose nothing of their own: every one of their counted signals is in the record
+    forced = Counter((ev.sender, ev.kind) for ev in sc.events if ev.effective_mode == "forcing")
+    for (actor, kind), n in rec.counts.items():
+        if actor in ("kim", "trump"):
+            assert n == 3 * forced[(actor, kind)], (actor, kind)
+    free = ensemble(sc, seeds)
+    assert sum(n for (a, _), n in free.counts.items() if a in ("kim", "trump")) > 0  # free leaders do choose
+    assert all(e != ("kim", "srbm_test") or n < 6 for e, n in free.counts.items())  # ... and are not handed the record
+
+
+def test_event_modes_default_by_kind() -> None:
+    from summitry.sim.scenario.document import Event
+
+    assert Event(week=0, kind="praise", sender="a").effective_mode == "forcing"
+    assert Event(week=0, kind="shock").effective_mode == "always"
+    assert Event(week=0, kind="praise", sender="a", mode="always").effective_mode == "always"
+    assert Event(week=0, kind="shock", mode="forcing").effective_mode == "forcing"
+
+
+def test_backtest_with_the_record_scores_it_and_its_own_null_on_the_models_seeds() -> None:
+    sc = load_scenario("singapore-2018")
+    res = backtest(sc, runs=8, seed=2, refine=1, pilot_runs=8, record=True)
+    rec, null = res.record_runs["record"].runs, res.record_runs["record-null"].runs
+    assert list(rec["seed"]) == list(null["seed"]) == list(res.model.runs["seed"])
+    # the record accepts the summit in week 0, cancels it and puts it back: its timing patterns score 1 in every run
+    for pid in ("accepted-early", "cancel-reinstated", "first-summit"):
+        assert (rec[f"pattern.{pid}"] == 1.0).all(), pid
+    r = res.record
+    assert r is not None
+    assert r["skill"]["value"] == pytest.approx(float((rec.set_index("seed")["score"] - null.set_index("seed")["score"]).mean()))
+    assert r["score"]["mean"] == pytest.approx(float(rec["score"].mean()))
+    assert r["model_share"] == pytest.approx(res.overall["skill"]["value"] / r["skill"]["value"])
+    row = next(p for p in r["patterns"] if p["id"] == "accepted-early")
+    assert row["record"]["share"] == 1.0 and row["skill"]["value"] == pytest.approx(1.0 - row["null"]["share"])
+    # the record's null sends the record's signals at random weeks: Trump accepts as often, not in week 0
+    assert r["null_rates"]["trump"]["summit_accept"] > 0
+    assert null["pattern.accepted-early"].mean() < 1.0
+    summary = res.summary()
+    assert summary["record"] is r and set(res.runs_frame()["model"]) >= {"record", "record-null"}
+
+
+def test_backtest_record_needs_a_record_to_force(tmp_path: Path, cli) -> None:
+    from summitry.sim.scenario.document import load_raw
+
+    raw = dict(load_raw("singapore-2018")[0])
+    raw["events"] = [dict(ev, mode="always") for ev in raw["events"] if ev["kind"] != "shock"] + [
+        ev for ev in raw["events"] if ev["kind"] == "shock"
+    ]
+    path = tmp_path / "no-record.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    r = cli("backtest", str(path), "--runs", "2", "--workers", "1", "--record")
+    assert r.code == 2, r.stderr
+    assert f"{path}: events: no event of the historical record" in r.stderr and "Traceback" not in r.stderr
+    # without --record the same file backtests as before
+    assert cli("backtest", str(path), "--runs", "2", "--workers", "1").code == 0
+
+
+def test_backtest_command_prints_the_records_table(tmp_path: Path, cli) -> None:
+    out = tmp_path / "bt"
+    r = cli("backtest", "singapore-2018", "--runs", "4", "--workers", "1", "--record", "--out", str(out))
+    assert r.code == 0, r.stderr
+    assert "The record itself" in r.stdout and "of the record's" in r.stdout
+    summary = json.loads((out / "backtest.json").read_text())
+    assert {p["id"] for p in summary["record"]["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert Counter(runs["model"])["record"] == 4 and Counter(runs["model"])["record-null"] == 4
