@@ -92,6 +92,7 @@ def backtest_section(run_or_sweep_dir: str | Path, scenario: Scenario | None = N
          "timeline": [{"week", "date", "historical": [...], "simulated": [...]}],
          "calibration": {...} or None,                           # prior vs posterior, before/after
          "comparison": {...},                                    # backtest directories made with --compare only
+         "record": {...},                                        # backtest directories made with --record only
          "notes": [...]}
 
     For a run directory the skill over the null model comes from a
@@ -278,8 +279,16 @@ def _from_backtest_summary(
         "timeline": _timeline(sc, example),
         "calibration": None,
         **({"comparison": bt["comparison"]} if bt.get("comparison") else {}),
+        **({"record": _record_ceiling(bt["record"], pats)} if bt.get("record") else {}),
         "notes": notes,
     }
+
+
+def _record_ceiling(record: Mapping[str, Any], pats: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """backtest.json's ``record`` for the report: its rows carry their pattern's text, in the table's order."""
+    text = {p["id"]: p["text"] for p in pats}
+    rows = [{**row, "text": text.get(row["id"], row["id"])} for row in record.get("patterns", [])]
+    return {**record, "patterns": rows}
 
 
 def _num(v: float) -> float | None:

@@ -893,3 +893,12 @@ def test_backtest_command_prints_the_records_table(tmp_path: Path, cli) -> None:
     assert {p["id"] for p in summary["record"]["patterns"]} == {p.id for p in load_scenario("singapore-2018").patterns}
     runs = pd.read_parquet(out / "runs.parquet")
     assert Counter(runs["model"])["record"] == 4 and Counter(runs["model"])["record-null"] == 4
+    # the report's section carries the record's rows with their patterns' words, and the report shows them
+    section = backtest_section(out)
+    first = load_scenario("singapore-2018").patterns[0]
+    assert section["record"]["patterns"][0]["text"] == first.text
+    assert section["record"]["skill"] == summary["record"]["skill"]
+    html = tmp_path / "r.html"
+    assert cli("report", str(out), "-o", str(html)).code == 0
+    page = html.read_text()
+    assert 'id="record"' in page and "The record itself, scored as a model" in page
