@@ -861,9 +861,14 @@ def test_backtest_with_the_record_scores_it_and_its_own_null_on_the_models_seeds
     assert r["model_share"] == pytest.approx(res.overall["skill"]["value"] / r["skill"]["value"])
     row = next(p for p in r["patterns"] if p["id"] == "accepted-early")
     assert row["record"]["share"] == 1.0 and row["skill"]["value"] == pytest.approx(1.0 - row["null"]["share"])
-    # the record's null sends the record's signals at random weeks: Trump accepts as often, not in week 0
+    # the record's null sends the record's signals at random weeks: its leaders send about as many, not in week 0
     assert r["null_rates"]["trump"]["summit_accept"] > 0
     assert null["pattern.accepted-early"].mean() < 1.0
+    sent, by_null = res.record_runs["record"].counts, res.record_runs["record-null"].counts
+    for leader in ("trump", "kim"):
+        n_rec = sum(n for (a, _), n in sent.items() if a == leader)
+        n_null = sum(n for (a, _), n in by_null.items() if a == leader)
+        assert n_rec > 0 and 0.5 * n_rec <= n_null <= 2 * n_rec, (leader, n_rec, n_null)
     summary = res.summary()
     assert summary["record"] is r and set(res.runs_frame()["model"]) >= {"record", "record-null"}
 
