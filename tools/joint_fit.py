@@ -24,6 +24,11 @@ of calibrated defaults.
     python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets --history singapore-2018=declaration \
         --history "hanoi-2019=walk-away by trump" --points 60 --seeds 20 --out targets.csv
     python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets ... --vary kappa=0.5:4 --vary lambda_q=3:10
+    python tools/joint_fit.py singapore-2018 hanoi-2019 --objective targets ... --rerun targets.csv --pick outcomes --top 6 --seeds 64
+
+A targets fit also prints its points ranked by the outcome rule docs/ODD.md 7.22 chooses defaults by (the points
+whose first summit ends as history says in at least 30% of free and 60% of forcing runs in every case, by the
+cases' smaller skill); ``--pick outcomes`` re-scores those instead of the best by the summed score.
 
 Results go to a CSV written atomically (a temporary name, then renamed).
 """
@@ -129,6 +134,24 @@ def _score_point(args: tuple[int, dict[str, float], list[str], int, dict[str, st
     return row
 
 
+def rank_by_outcomes(df: pd.DataFrame, cases: list[str], free: float = 0.3, forcing: float = 0.6) -> pd.DataFrame:
+    """The rule ODD 7.22 chooses defaults by: among the points whose first summit ends as history says in at least
+    ``free`` of free runs and ``forcing`` of forcing runs in every case, the largest of the cases' smaller skill.
+
+    Returns those points, best first, with a ``min_skill`` column (an empty frame when none qualifies).
+
+    >>> df = pd.DataFrame({"point": [0, 1, 2], "a.skill": [0.2, 0.3, 0.5], "b.skill": [0.1, 0.2, 0.4],
+    ...                    "a.free": [0.5, 0.4, 0.1], "b.free": [0.5, 0.6, 0.9], "a.forcing": [1, 1, 1], "b.forcing": [1, 0.9, 1]})
+    >>> rank_by_outcomes(df, ["a", "b"])[["point", "min_skill"]].values.tolist()
+    [[1.0, 0.2], [0.0, 0.1]]
+    """
+    ok = np.ones(len(df), dtype=bool)
+    for c in cases:
+        ok &= (df[f"{c}.free"] >= free).to_numpy() & (df[f"{c}.forcing"] >= forcing).to_numpy()
+    out = df[ok].assign(min_skill=df[ok][[f"{c}.skill" for c in cases]].min(axis=1))
+    return out.sort_values(["min_skill", "point"], ascending=[False, True])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("cases", nargs="+", help="built-in scenario names or paths")
@@ -139,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("joint-fit.csv"))
     ap.add_argument("--rerun", type=Path, help="re-score the --top best points of this earlier fit's CSV (and point 0) with --seeds")
     ap.add_argument("--top", type=int, default=8)
+    ap.add_argument(
+        "--pick",
+        choices=("score", "outcomes"),
+        default="score",
+        help="which points --rerun takes: the best by score, or (a targets fit) by the outcome rule: the points whose "
+        "first summit ends as history says in >= 30%% of free and >= 60%% of forcing runs in every case, by the cases' smaller skill",
+    )
     ap.add_argument(
         "--objective",
         choices=("score", "skill", "targets"),
@@ -182,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.rerun is not None:
         # the winner of a noisy search is optimistic: the best few are scored again on more seeds
         earlier = pd.read_csv(a.rerun).sort_values("score", ascending=False)
+        if a.pick == "outcomes":
+            missing = [c for c in a.cases if f"{c}.forcing" not in earlier]
+            if missing:
+                ap.error(f"--pick outcomes: {a.rerun} is not a targets fit of {', '.join(missing)} (no forcing shares)")
+            earlier = rank_by_outcomes(earlier, a.cases)
         chosen = pd.concat([earlier.head(a.top), earlier[earlier["point"] == 0]]).drop_duplicates("point")
         tasks = [(int(r["point"]), {n: float(r[n]) for n in names if n in r}, a.cases, a.seeds, history) for _, r in chosen.iterrows()]
     else:
@@ -203,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         print(df.head(8).round(3).to_string(index=False))
         print("shipped defaults (point 0):")
         print(df[df["point"] == 0].round(3).to_string(index=False))
+        if a.objective == "targets":
+            ranked = rank_by_outcomes(df, a.cases)
+            print(f"by the outcome rule ({len(ranked)} of {len(df)} points qualify; --rerun ... --pick outcomes re-scores these):")
+            print(ranked.head(8).round(3).to_string(index=False))
     return 0
 
 
