@@ -112,7 +112,7 @@ class EnsembleTask:
     null_rates_json: str | None = None
     ablations: tuple[str, ...] = ()
     script: bool = False
-    mode: str = "free"
+    mode: str | None = None  # None: the scenario's own mode; "forcing" for the record (record_ceiling)
 
 
 _SCENARIO_CACHE: dict[str, Scenario] = {}
@@ -208,7 +208,7 @@ def ensemble(
     batch_size: int = 25,
     ablations: Sequence[str] = (),
     script: bool = False,
-    mode: str = "free",
+    mode: str | None = None,
 ) -> Ensemble:
     """Run ``scenario`` on each seed (the null model with ``null_rates``; a baseline or ablation) and score every run.
 
