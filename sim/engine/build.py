@@ -112,6 +112,7 @@ class ModelBuild:
                 H=0.0,
                 **_traits(L.traits, L.traits.patience),
                 trust=L.trust,
+                rapport=L.rapport,
             )
             for f in side.factions:
                 add(
@@ -200,6 +201,11 @@ class ModelBuild:
                 mu0[i, sides[i]] = 0.95  # belief in one's own side: not used, kept high
         a0, b0 = tr.beta_prior(mu0, p.beta_n0)
         sc_sides = [sc.sides[s] for s in self.side_ids]
+        # the leaders' rapport with other sides built before step 0 (ODD 7.8); 0 elsewhere
+        rapport0 = np.zeros((N, C))
+        for i, r in enumerate(rows):
+            for s, v in r.get("rapport", {}).items():
+                rapport0[i, side_index[s]] = v
         self.audience = np.array([s.audience_cost for s in sc_sides])
         self.theta = np.array([s.ratification_threshold if s.ratification_threshold is not None else p.theta_c for s in sc_sides])
         # veto players: members whose acceptance every ratified deal needs (ODD 7.2)
@@ -252,7 +258,7 @@ class ModelBuild:
             beta_b=b0.copy(),
             beta_a0=a0,
             beta_b0=b0,
-            rapport=np.zeros((N, C)),
+            rapport=rapport0,
             affect=np.zeros(N),
             economic=np.array([i.economic for i in init]),
             domestic=np.array([i.domestic for i in init]),

@@ -82,9 +82,10 @@ def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None
         pw = side.pressure_weights
         if abs(pw.economic + pw.domestic + pw.military - 1.0) > 0.01:
             problems.append((("sides", sid, "pressure_weights"), "weights must sum to 1"))
-        for other in side.leader.trust:
-            if other not in sc.sides or other == sid:
-                problems.append((("sides", sid, "leader", "trust", other), f"{other!r} is not another side"))
+        for field in ("trust", "rapport"):
+            for other in getattr(side.leader, field):
+                if other not in sc.sides or other == sid:
+                    problems.append((("sides", sid, "leader", field, other), f"{other!r} is not another side"))
         for i, f in enumerate(side.factions):
             for j, extra in enumerate(f.also):
                 if extra == f.role or extra in f.also[:j]:

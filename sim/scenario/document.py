@@ -114,6 +114,11 @@ class Leader(_Data):
     trust: dict[str, Unit] = Field(
         default_factory=dict, description="mu^0: initial trust in each other side, by side id (0.5 when absent)."
     )
+    rapport: dict[str, Unit] = Field(
+        default_factory=dict,
+        description="R^0: initial rapport with each other side's leader, by side id (0 when absent): the personal relation "
+        "built before step 0, e.g. at an earlier summit.",
+    )
 
 
 class Faction(_Data):

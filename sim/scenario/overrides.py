@@ -120,11 +120,13 @@ def _walk(obj: BaseModel, loc: RawLoc, name: str, group: str, out: dict[str, tup
                     (*sub_loc, dim),
                     ParameterInfo(path, float(a), -10.0, 10.0, f"The constraint's coefficient a_i on {dim}.", group),
                 )
-        elif isinstance(value, dict) and field == "trust":
+        elif isinstance(value, dict) and field in ("trust", "rapport"):
+            # listed where the file states them (a side it leaves out has the default: 0.5 trust, 0 rapport)
+            words = "Initial trust in {}." if field == "trust" else "Initial rapport with {}'s leader."
             for other, v in value.items():
                 out[f"{sub_name}.{other}"] = (
                     (*sub_loc, other),
-                    ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, f"Initial trust in {other}.", group),
+                    ParameterInfo(f"{sub_name}.{other}", float(v), 0.0, 1.0, words.format(other), group),
                 )
 
 

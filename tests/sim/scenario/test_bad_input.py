@@ -145,6 +145,26 @@ ALSO_CASES = [
 ]
 """An actor's further roles (``also``)."""
 
+RAPPORT_CASES = [
+    Case(
+        "rapport-with-its-own-side",
+        text=mutate("      trust: {beta: 0.45}\n", "      trust: {beta: 0.45}\n      rapport: {alpha: 0.5}\n"),
+        field="sides.alpha.leader.rapport.alpha",
+        marker="rapport: {alpha: 0.5}",
+        expect=("'alpha' is not another side",),
+        errors=1,
+    ),
+    Case(
+        "rapport-out-of-range",
+        text=mutate("      trust: {beta: 0.45}\n", "      trust: {beta: 0.45}\n      rapport: {beta: 1.5}\n"),
+        field="sides.alpha.leader.rapport.beta",
+        marker="rapport: {beta: 1.5}",
+        expect=("must be <= 1 (got 1.5)",),
+        errors=1,
+    ),
+]
+"""A leader's initial rapport (``rapport``)."""
+
 
 def with_belligerents(belligerents: str) -> str:
     """teaching.yaml with a third side, gamma, and a ``belligerents`` list."""
@@ -333,6 +353,7 @@ CASES = [
     *PARTNER_CASES,
     *BELLIGERENT_CASES,
     *ALSO_CASES,
+    *RAPPORT_CASES,
     *SESSION_CASES,
     *RELIEF_CASES,
     *DURATION_CASES,
