@@ -635,9 +635,11 @@ def record_ceiling(
     (:func:`estimate_null_rates` over the record's signals and the factions'
     choices, refined with pilot ensembles): the same signals at random weeks.
     The record's skill over that null is the skill a model that reproduced
-    the record would show: a ceiling for the model's skill. A pattern the
+    the record would show: the reference the model's skill is read against
+    (not a hard bound: a model may earn, by another route, a pattern the
+    record misses). A pattern the
     record itself misses is one the engine does not produce even given the
-    history, so no choice of the agents can earn it.
+    history, so choices that follow the history do not earn it.
 
     Returns the JSON-ready summary and the two ensembles.
     """
