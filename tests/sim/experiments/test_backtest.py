@@ -832,9 +832,13 @@ def test_a_forcing_ensemble_counts_the_records_signals_as_the_histories_choices(
     for (actor, kind), n in rec.counts.items():
         if actor in ("kim", "trump"):
             assert n == 3 * forced[(actor, kind)], (actor, kind)
-    free = ensemble(sc, seeds)
-    assert sum(n for (a, _), n in free.counts.items() if a in ("kim", "trump")) > 0  # free leaders do choose
-    assert all(e != ("kim", "srbm_test") or n < 6 for e, n in free.counts.items())  # ... and are not handed the record
+    # an ensemble left in the scenario's own mode counts only choices, as before --record: a file declaring forcing
+    # mode runs the same record, but its leaders, who only send the record, are counted as choosing nothing
+    own = ensemble(sc.model_copy(update={"mode": "forcing"}), seeds)
+    assert list(own.runs["score"]) == list(rec.runs["score"])
+    assert not any(a in ("kim", "trump") for a, _ in own.counts)
+    chosen = {k: n - 3 * forced[k] for k, n in rec.counts.items() if n - 3 * forced[k] > 0}
+    assert own.counts == chosen  # the record's counts are the factions' choices plus the record, 3 runs over
 
 
 def test_event_modes_default_by_kind() -> None:
@@ -854,8 +858,7 @@ def test_backtest_with_the_record_scores_it_and_its_own_null_on_the_models_seeds
     # the record accepts the summit in week 0, cancels it and puts it back: its timing patterns score 1 in every run
     for pid in ("accepted-early", "cancel-reinstated", "first-summit"):
         assert (rec[f"pattern.{pid}"] == 1.0).all(), pid
-    r = res.record
-    assert r is not None
+    r = res.summary()["record"]
     assert r["skill"]["value"] == pytest.approx(float((rec.set_index("seed")["score"] - null.set_index("seed")["score"]).mean()))
     assert r["score"]["mean"] == pytest.approx(float(rec["score"].mean()))
     assert r["model_share"] == pytest.approx(res.overall["skill"]["value"] / r["skill"]["value"])
@@ -869,8 +872,7 @@ def test_backtest_with_the_record_scores_it_and_its_own_null_on_the_models_seeds
         n_rec = sum(n for (a, _), n in sent.items() if a == leader)
         n_null = sum(n for (a, _), n in by_null.items() if a == leader)
         assert n_rec > 0 and 0.5 * n_rec <= n_null <= 2 * n_rec, (leader, n_rec, n_null)
-    summary = res.summary()
-    assert summary["record"] is r and set(res.runs_frame()["model"]) >= {"record", "record-null"}
+    assert res.record == r and set(res.runs_frame()["model"]) >= {"record", "record-null"}
 
 
 def test_backtest_record_needs_a_record_to_force(tmp_path: Path, cli) -> None:
