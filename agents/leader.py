@@ -187,7 +187,7 @@ class Leader(DiplomaticAgent):
         feasible: BoolArray,
     ) -> None:
         """Add the summit process's value to the summit kinds (columns flagged in ``summit``) of ``rows``, in place,
-        and allow each only in its state of the summit (ODD 7.17).
+        and allow each only in its state of the summit (ODD 7.16).
 
         An offer or an acceptance is worth the summit's prospect and, before the
         first summit, the relief of opening talks on one's own pressure, less a

@@ -244,7 +244,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
                 if pl.active and pl.covers(name, kind.test_class):
                     mine = in_side & (own == pl.side)
                     loss = base - tr.expit(tr.logit(base) - p.kappa_b)
-                    # an agreement's guarantors punish a breach of its terms (ODD 7.21)
+                    # an agreement's guarantors punish a breach of its terms (ODD 7.20)
                     penalty = model.breach_penalty(pl.side) if pl.deal >= 0 else 0.0
                     value -= np.where(mine, audience * pl.tie + theta_t * loss + penalty, 0.0)
         if kind.pledge_scope is not None:

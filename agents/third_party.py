@@ -42,7 +42,7 @@ class ThirdParty(DiplomaticAgent):
     # -- how third parties decide, over their rows at once -----------------
     @staticmethod
     def value(model: DiplomacyModel, kind: SignalKind, rows: NDArray[np.int64], mu: FloatArray) -> FloatArray:
-        """EU of ``kind`` for each third party in ``rows`` (-inf: not a kind it acts on; ODD 7.16).
+        """EU of ``kind`` for each third party in ``rows`` (-inf: not a kind it acts on; ODD 7.17).
 
         - mediation: the gap between its beliefs and each leader's about the
           other side (what its relay could close), its stake times how small the

@@ -1,4 +1,4 @@
-"""A week's delivery, read from one state and applied together (ODD 7.16-7.19).
+"""A week's delivery, read from one state and applied together (ODD 3, step 3; 7.4).
 
 Moves are synchronous: every signal of a week is read against the beliefs
 held at the start of delivery, and the log-odds shifts (or, in the Beta

@@ -1,4 +1,4 @@
-"""Building a run from its scenario (ODD 3, initialisation): actors, their state, the influence graph, the issue
+"""Building a run from its scenario (ODD 5, initialisation): actors, their state, the influence graph, the issue
 space, the summit process and the Mesa agents.
 
 A mixin of :class:`summitry.sim.engine.model.DiplomacyModel`. Unlike the step's mixins (``delivery``, ``summit``,

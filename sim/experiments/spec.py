@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
-from summitry.sim.scenario.document import canonical_json, load_raw, validate_data
+from summitry.sim.scenario.document import canonical_json, choice_parameter, load_raw, validate_data
 from summitry.sim.scenario.loading import Loc, close_matches, parse_document, read_text, validation_messages
 from summitry.sim.scenario.overrides import canonical, parameter_map
 
@@ -216,6 +216,13 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         try:
             path = canonical(scenario, key, pmap)
         except KeyError:
+            choice = choice_parameter(key)
+            if choice is not None:
+                problems.append(
+                    f"{where}: parameters.{key}: not a number but a choice ({' or '.join(choice)}); a sweep varies numbers, "
+                    "so state it in the scenario's parameters block and sweep each choice as its own spec"
+                )
+                continue
             near = list(dict.fromkeys(close_matches(key, list(pmap) + [q.removeprefix("parameters.") for q in pmap], n=8)))[:5]
             hint = (
                 f"; close matches: {', '.join(near)}"

@@ -37,7 +37,7 @@ class EffectSpec:
             ``pressure``: coercion, the zone moves by alpha_P times the
             target side's weight on the channel, and the receiver's pressure
             by that weight; ``sanctions``: the same on the economic channel,
-            after leakage; ``hostility``: tension rises by half a unit and the
+            after leakage; ``hostility``: tension rises by 1/|B| of a unit (B: the belligerents) and the
             receiver's military pressure with it; ``credit``: a receiver's
             military pressure falls by its weight; ``none``: not forecast.
         channel: the column of a side's (economic, domestic, military)

@@ -46,7 +46,7 @@ class RoleSpec:
             and third parties; factions keep lobbying).
         needs_client: whether the role is defined by the side it backs.
         leaks: whether its lax enforcement leaks sanctions on its client
-            (``laxity``, ODD 7.13) and signals that move a side's patrons'
+            (``laxity``, ODD 7.12) and signals that move a side's patrons'
             enforcement move its own.
         guarantees: whether it stands behind an agreement's terms: its
             ``enforcement`` lowers the renege risk a protected side prices

@@ -75,7 +75,7 @@ class Acceptance(_Data):
 
 
 class Traits(_Data):
-    """A leader's personality (ODD 7.12-7.15)."""
+    """A leader's personality (ODD 2.2; its traits enter the decision rule, 7.16)."""
 
     impulsiveness: Unit = Field(0.2, description="iota: weight on last week's affect; shrinks staff influence.")
     ego: Unit = Field(0.3, description="psi: rapport gain from flattery; discounting of a touted pledge's breach.")
@@ -549,6 +549,21 @@ def load_raw(name_or_path: str | Path) -> tuple[dict[str, Any], dict[Loc, int], 
     return data, lines, source
 
 
+def choice_parameter(path: str) -> tuple[str, ...] | None:
+    """The options of a model parameter that is a choice among words (``trust_model``), or None.
+
+    >>> choice_parameter("parameters.trust_model")
+    ('logit', 'beta')
+    >>> choice_parameter("kappa") is None
+    True
+    """
+    field = ModelParameters.model_fields.get(path.removeprefix("parameters."))
+    if field is None:
+        return None
+    options = get_args(field.annotation)
+    return tuple(str(o) for o in options) if options and all(isinstance(o, str) for o in options) else None
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -574,6 +589,14 @@ def apply_overrides(
         try:
             key = canonical(sc, path, pmap)
         except KeyError:
+            choice = choice_parameter(path)
+            if choice is not None:
+                # a model switch, not a number: --set, sweeps and calibration vary numbers only
+                errors.append(
+                    f"{where}: not a number but a choice ({' or '.join(choice)}); "
+                    f"state it in the scenario's parameters block (parameters: {{{path.removeprefix('parameters.')}: {choice[-1]}}})"
+                )
+                continue
             near = list(dict.fromkeys(close_matches(path, list(pmap) + [p.removeprefix("parameters.") for p in pmap], n=8)))[:5]
             hint = f"; close matches: {', '.join(near)}" if near else "; `summitry params SCENARIO` lists them"
             errors.append(f"{where}: no such parameter in {source}{hint}")

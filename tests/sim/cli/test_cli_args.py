@@ -45,6 +45,14 @@ def test_set_path_with_no_near_match_points_to_params(cli) -> None:
     _refused(r, "--set zzzzzz: no such parameter", "`summitry params SCENARIO` lists them")
 
 
+@pytest.mark.parametrize("path", ["parameters.trust_model", "trust_model"])
+def test_set_on_a_choice_parameter_says_it_is_a_choice_and_where_to_state_it(cli, path: str) -> None:
+    # trust_model is a parameter of every file, but a word: "no such parameter" would send the user astray
+    r = _run(cli, "--set", f"{path}=beta")
+    _refused(r, f"--set {path}: not a number but a choice (logit or beta)", "parameters: {trust_model: beta}")
+    assert "no such parameter" not in r.stderr
+
+
 def test_set_out_of_range_value(cli) -> None:
     r = _run(cli, "--set", "ada.traits.impulsiveness=1.3")
     _refused(r, "--set ada.traits.impulsiveness: must be within [0, 1] (got 1.3)")

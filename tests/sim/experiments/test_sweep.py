@@ -254,6 +254,11 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
             "parameters.kapa: no such parameter in scenario teaching; close matches: kappa",
         ),
         ({"parameters": {"ada.traits.impulsivenes": {"low": 0, "high": 1}}}, None, "ada.traits.impulsiveness"),
+        (
+            {"parameters": {"trust_model": {"low": 0, "high": 1}}},
+            None,
+            "parameters.trust_model: not a number but a choice (logit or beta); a sweep varies numbers",
+        ),
         ({"parameters": {"kappa": {"low": 1, "high": 50}}}, None, "outside the parameter's bounds [0, 20]"),
         ({"replicates": 0}, None, "replicates: must be >= 1 (got 0)"),
         ({"design": "halton"}, None, "design: must be one of"),
