@@ -168,11 +168,18 @@ class Leader(DiplomaticAgent):
         ev = Leader.type_evidence(eu, feasible, gap, model.state.is_t[own], model.params.lambda_q)
         K = len(model.kinds) + 1
         table = model.type_evidence
+        known = model.type_evidence_known
         for r, i in enumerate(leaders.tolist()):
             row = np.zeros(K)
             row[use] = ev[r]  # type_evidence is 0 where the action was not feasible
             table[i] = row
+            # where the action was not feasible this week (a forced signal), neither type would have chosen it:
+            # Bayes' rule says nothing, and the receivers read the signal by its cost
+            seen = np.zeros(K, dtype=bool)
+            seen[use] = feasible[r]
+            known[i] = seen
         model.type_evidence = table
+        model.type_evidence_known = known
 
     @staticmethod
     def summit_terms(
@@ -210,9 +217,9 @@ class Leader(DiplomaticAgent):
         value += np.where(
             cancel, -summit_value - p.theta_rapport * rapport + (s.iota[rows] * p.theta_aff * clip(-s.affect[rows], 0, 1))[:, None], 0.0
         )
-        if sm.status == "cancelled":
-            value += np.where(reinstate, summit_value, 0.0)
-        feasible[:, offer] &= (summit_side & (sm.status == "none"))[:, None]
         ok_accept = ((sm.status == "offered") & (own != sm.offered_by)) | (sm.status == "cancelled")
+        # a letter puts a cancelled summit back on or answers the other side's pending offer: it is worth the summit
+        value += np.where(reinstate[None, :] & ok_accept[:, None], summit_value, 0.0)
+        feasible[:, offer] &= (summit_side & (sm.status == "none"))[:, None]
         feasible[:, accept] &= (summit_side & ok_accept)[:, None]
         feasible[:, cancel] &= (summit_side & (sm.status == "scheduled"))[:, None]

@@ -236,7 +236,9 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             col &= summit_side & (sm.status == "scheduled")
             value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * clip(-s.affect, 0, 1)
         elif kind.summit == "reinstate":
-            value += np.where(sm.status == "cancelled", summit_value, 0.0)
+            # a letter puts a cancelled summit back on or answers the other side's pending offer
+            ok = (sm.status == "offered") & (own != sm.offered_by) | (sm.status == "cancelled")
+            value += np.where(ok, summit_value, 0.0)
         if kind.test_class is not None or name in model._term_kinds:
             # breaking one's own pledge (or an agreement's term) realises its audience cost and a breach's loss of
             # trust (Fearon 1997)

@@ -278,8 +278,8 @@ MUTANTS = [
     (
         "acceptance-temperature",
         "sim/engine/summit.py",
-        "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 0.02)",
-        "offers: dict[int, int | None] = {}\n        tau = max(p.sigma_w, 1.02)",
+        "tau = max(p.sigma_w * math.exp(s.perception_log), 0.02)",
+        "tau = max(p.sigma_w * math.exp(s.perception_log), 1.02)",
         "wider_perception_temperature",
     ),
     # rapport counted twice against walking away (it belongs to the declaration's side only)

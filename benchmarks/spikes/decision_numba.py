@@ -347,7 +347,7 @@ def run_one(
                 elif sk == S_CANCEL:
                     value += -sv - P[6] * rap + iota[r, i] * P[5] * min(max(-affect[r, i], 0.0), 1.0)
                     f = f and summit_side[i] and st == 2
-                elif sk == S_REINSTATE and st == 3:
+                elif sk == S_REINSTATE and ((st == 1 and o != offered_by[r]) or st == 3):
                     value += sv
             if is_pledge_kind[k]:
                 if has_pledges[r]:

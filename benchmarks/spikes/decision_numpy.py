@@ -162,11 +162,11 @@ def eu_batch(fx: Fixed, w: Week):
     value += np.where(
         fx.cancel, -summit_value - p.theta_rapport * rapport + (w.iota * p.theta_aff * clip(-w.affect, 0, 1))[:, :, None], 0.0
     )
-    cancelled = (w.status == 3)[:, None, None]
-    value += np.where(fx.reinstate & cancelled, summit_value, 0.0)
     st = w.status[:, None]
-    f[:, :, fx.offer] &= (fx.summit_side & (st == 0))[:, :, None]
     ok_accept = ((st == 1) & (own != w.offered_by[:, None])) | (st == 3)
+    # a letter puts a cancelled summit back on or answers the other side's pending offer
+    value += np.where(fx.reinstate & ok_accept[:, :, None], summit_value, 0.0)
+    f[:, :, fx.offer] &= (fx.summit_side & (st == 0))[:, :, None]
     f[:, :, fx.accept] &= (fx.summit_side & ok_accept)[:, :, None]
     f[:, :, fx.cancel] &= (fx.summit_side & (st == 2))[:, :, None]
     # pledges: per (run, side, test) sums instead of the list of Pledge objects

@@ -395,6 +395,7 @@ class ModelBuild:
         self._u = np.zeros(N)
         self._vindication = np.zeros(N)
         self._received_affect = np.zeros(N)
+        self._affect_counted = np.zeros(N)
         self._meter = [0.0, 0.0, 0.0]
         self._own = [0.0, 0.0, 0.0]
         self._batch: DeliveryBatch | None = None

@@ -427,7 +427,9 @@ class SignalDelivery:
             return None
         name = self._kind_name[id(kind)]
         j = self._chosen_index.get(name)
-        return None if j is None else float(row[j + 1])
+        if j is None or not self.type_evidence_known[sender][j + 1]:
+            return None  # not an action the leader could choose this week: read by its cost
+        return float(row[j + 1])
 
     def _own_shift(self: DiplomacyModel, sh: Shift, receiver: int) -> None:
         if receiver >= 0:

@@ -93,8 +93,10 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         self._u = np.zeros(0)
         self._vindication = np.zeros(0)
         self._received_affect = np.zeros(0)
+        self._affect_counted = np.zeros(0)  # on a weekly clock: what of _received_affect this step's affect read
         self._affect_days: list[FloatArray] = []  # on a step shorter than a week: the affect of the week's earlier steps
         self.type_evidence: dict[int, FloatArray] = {}
+        self.type_evidence_known: dict[int, BoolArray] = {}  # which of a leader's actions its evidence covers
         self._build()  # sim/engine/build.py
 
     def fork(self, scenario: Scenario) -> DiplomacyModel:
@@ -122,6 +124,8 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         new.first_pledge_week = self.first_pledge_week
         new.first_test_after_pledge = self.first_test_after_pledge
         new._affect_days = list(self._affect_days)
+        new._received_affect = self._received_affect.copy()
+        new._affect_counted = self._affect_counted.copy()
         new.outcome = self.outcome
         new.running = self.running
         rec = copy.copy(self.recorder)
@@ -255,7 +259,12 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         s = self.state
         self._u = np.zeros(len(self.actor_ids))
         self._vindication = np.zeros(len(self.actor_ids))
-        self._received_affect = np.zeros(len(self.actor_ids))
+        # what reached an actor after last step's affect was read (a summit's walk-away, step 7) counts in this
+        # step's affect, as it does on a shorter clock, where the week's earlier steps are summed (ODD 7.8)
+        if self.clock.steps(1) == 1:
+            self._received_affect = self._received_affect - self._affect_counted
+        else:
+            self._received_affect = np.zeros(len(self.actor_ids))
         forced_summit = False
         signals: list[Signal] = []
         # 1. calendar and exogenous events

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 class StateUpdates:
     """The updates of a step that follow the delivery, as methods of the model (see the module docstring)."""
 
+    # the model's attribute this mixin assigns, declared once for the type checker (the model sets it up)
+    _affect_counted: NDArray[np.float64]
+
     def _refresh_leader_rows(self: DiplomacyModel) -> None:
         """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
         raw = self.raw_influence
@@ -56,6 +59,7 @@ class StateUpdates:
         """The affect received over the last week: this step's on a weekly clock, the sum of the week's steps on a shorter one."""
         span = self.clock.steps(1)
         if span == 1:
+            self._affect_counted = self._received_affect.copy()
             return self._received_affect
         self._affect_days = [*self._affect_days[-(span - 1) :], self._received_affect]
         return np.asarray(np.sum(self._affect_days, axis=0), dtype=float)

@@ -49,7 +49,8 @@ class SummitProcess:
             if side not in self.summit_sides:
                 continue
             other = int(self.counterpart_side[side])
-            if action == "accept" and sm.status == "offered" and sm.offered_by != side:
+            # a letter answering the other side's pending offer carries its acceptance (delivery.py): it schedules too
+            if action in ("accept", "reinstate") and sm.status == "offered" and sm.offered_by != side:
                 self._schedule(t, side, other)
             elif action == "offer" and sm.status == "none":
                 sm.status, sm.offered_by = "offered", side
@@ -271,7 +272,7 @@ class SummitProcess:
         that the walk-away's pressure buys (:meth:`walk_leverage`), discounted
         by patience over the weeks to a next summit. A declaration is
         worth the relief of the side's need for a win and the trust it builds,
-        less for each earlier summit that ended without a deal, plus rapport.
+        less for each earlier summit (whatever it ended in), plus rapport.
         Rapport counts once, on the declaration's side of the comparison
         (walking is compared with declaring, so it is what walking gives up).
         """
@@ -417,7 +418,8 @@ class SummitProcess:
         pay = self.summit.payments
         gains = {(c, o): self.deal_gain(c, o) + pay.get(c, 0.0) * self.agreement_points for c, o in ((a, b), (b, a))}
         offers: dict[int, int | None] = {}
-        tau = max(p.sigma_w, 0.02)
+        # the temperature of the perceived acceptance (perceived_acceptance): this summit's perception noise
+        tau = max(p.sigma_w * math.exp(s.perception_log), 0.02)
         # at the table a principal reads its ally's coalition as it reads the other side's: with this summit's error
         consent = np.ones(self.grid.shape[0])
         for partner in self.table_partners.tolist():

@@ -88,7 +88,7 @@ class ModelParameters(BaseModel):
         1.0, ge=0, le=10, description="Value of a declaratory statement: relief of the domestic need for a win, and trust gained."
     )
     declaration_fatigue: float = Field(
-        0.02, ge=0, le=1, description="Share of a declaration's value left after each earlier summit that ended without a deal."
+        0.02, ge=0, le=1, description="Share of a declaration's value left after each earlier summit (whatever it ended in)."
     )
     declaration_letdown: float = Field(
         0.15, ge=0, le=1, description="Rise of an audience-driven side's need for a win when a declaration's promise goes unmet."

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms.signals import Signal
 from summitry.sim.scenario.document import Scenario, load_raw, validate_data
@@ -395,6 +396,9 @@ def _script(model: DiplomacyModel, moves: list[tuple[int, str, str]]) -> None:
         ([(0, "ada", "summit_offer"), (1, "bo", "summit_offer")], "scheduled", 0, False),  # a counter-offer accepts
         ([(0, "ada", "summit_offer"), (1, "ada", "summit_accept")], "offered", 0, False),  # no accepting one's own offer
         ([(0, "bo", "summit_accept")], "none", 0, False),  # nothing to accept
+        ([(0, "ada", "summit_offer"), (1, "bo", "letter")], "scheduled", 0, False),  # a letter answering the offer accepts it
+        ([(0, "ada", "summit_offer"), (1, "ada", "letter")], "offered", 0, False),  # not one's own offer
+        ([(0, "bo", "letter")], "none", 0, False),  # nothing to answer
         ([(0, "ada", "summit_cancel")], "none", 0, False),  # nothing to cancel
         ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel")], "cancelled", 1, False),
         ([(0, "ada", "summit_offer"), (1, "bo", "summit_accept"), (2, "ada", "summit_cancel"), (3, "bo", "letter")], "scheduled", 1, True),
@@ -411,6 +415,26 @@ def test_summit_process_table(teaching: Scenario, moves, status: str, cancellati
     _script(model, moves)
     sm = model.summit
     assert (sm.status, sm.cancellations, sm.reinstated) == (status, cancellations, reinstated)
+
+
+def test_a_letter_is_worth_the_summit_where_it_would_accept_or_reinstate_one(teaching: Scenario) -> None:
+    """The decision rule values a letter as it values the acceptance the letter carries (both paths agree)."""
+    ada, bo = "ada", "bo"
+    values = {}
+    for status, offered_by in (("none", -1), ("offered", 0), ("cancelled", 0), ("scheduled", 0)):
+        model = fresh(teaching)
+        model.summit.status, model.summit.offered_by = status, offered_by
+        eu, feasible = policy.expected_utilities_reference(model)
+        fast, _ = policy.expected_utilities(model)
+        np.testing.assert_allclose(fast[feasible], eu[feasible], rtol=0, atol=1e-12)
+        j = model.kinds.index("letter") + 1
+        values[status] = {who: float(eu[model.index_of[who], j]) for who in (ada, bo)}
+    # side 0 (ada's) offered: bo's letter answers it and carries the summit's value, ada's does not
+    assert values["offered"][bo] > values["none"][bo] + 0.05
+    assert values["offered"][ada] == pytest.approx(values["none"][ada], abs=1e-12)
+    # a cancelled summit: either leader's letter puts it back on
+    assert values["cancelled"][ada] > values["none"][ada] + 0.05 and values["cancelled"][bo] > values["none"][bo] + 0.05
+    assert values["scheduled"][bo] == pytest.approx(values["none"][bo], abs=1e-12)
 
 
 def test_offer_then_accept_schedules_within_the_preparation_window(teaching: Scenario) -> None:

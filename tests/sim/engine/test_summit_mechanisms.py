@@ -597,15 +597,37 @@ def test_a_leaders_reassuring_signal_moves_trust_by_its_type_evidence() -> None:
     policy.expected_utilities(m)  # computes this week's evidence
     kim, trump = m.index_of["kim"], m.index_of["trump"]
     us = m.side_ids.index("us")
-    j = m.kinds.index("moratorium_pledge") if "moratorium_pledge" in m.kinds else m.kinds.index("summit_offer")
-    kind = m.kinds[j]
+    # a summit offer: no summit is on, so the DPRK leader could choose it this week
+    j = m.kinds.index("summit_offer")
+    assert m.summit.status == "none" and m.type_evidence_known[kim][j + 1]
     ev = float(m.type_evidence[kim][j + 1])
+    assert abs(ev) > 0.05
     before = float(m.state.trust_logit[trump, 1 - us])
-    m._deliver([Signal(sender=kim, kind=kind, receiver=trump)], 0)
+    m._deliver([Signal(sender=kim, kind="summit_offer", receiver=trump)], 0)
     x = float(m.state.stance[trump])
     expected = ev * (1 - m.params.phi * x)
     # other effects of the kind (none on trust) leave this shift alone
     assert float(m.state.trust_logit[trump, 1 - us]) - before == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_forced_reassuring_signal_the_leader_could_not_choose_is_read_by_its_cost() -> None:
+    """Neither type could have chosen it (a second pledge while one is active): Bayes' rule says nothing, so the
+    receivers read it by its cost, kappa c_eff (1 - phi x), as they read a faction's signal (ODD 7.4)."""
+    m = _typed("U")
+    policy.expected_utilities(m)
+    kim, trump = m.index_of["kim"], m.index_of["trump"]
+    dprk = m.side_ids.index("dprk")
+    j = m.kinds.index("moratorium_pledge")
+    assert any(pl.active and pl.side == dprk for pl in m.pledges)  # the file's pledge is on: pledging is not a choice
+    assert not m.type_evidence_known[kim][j + 1]
+    kind = m.catalogue["moratorium_pledge"]
+    before = float(m.state.trust_logit[trump, dprk])
+    m._deliver([Signal(sender=kim, kind="moratorium_pledge", receiver=trump)], 0)
+    x = float(m.state.stance[trump])
+    c_eff = (kind.cost + kind.tie * float(m.audience[dprk])) * kind.verification
+    expected = m.params.kappa * c_eff * (1 - m.params.phi * x)
+    assert expected > 0.1
+    assert float(m.state.trust_logit[trump, dprk]) - before == pytest.approx(expected, abs=1e-9)
 
 
 def test_chi_square_of_quantal_choice_against_its_formula() -> None:
@@ -939,3 +961,30 @@ def test_an_elite_sides_offer_at_a_walk_away_is_left_unreciprocated(hanoi: Scena
     assert [e["kind"] for e in _hold(model)] == ["walk_away"]
     assert model.state.unreciprocated[dprk] - before[dprk] == pytest.approx(added, abs=1e-12)
     assert model.state.unreciprocated[us] == before[us]
+
+
+def test_a_walk_away_reaches_the_walked_on_sides_affect_the_next_week() -> None:
+    """The walk-away is delivered at the summit (step 7), after the week's affect was read (step 5): on a weekly clock
+    it counts in the next week's affect, as it does on a daily clock, where the week's steps are summed (ODD 7.8)."""
+    sc = scenario("hanoi-2019")
+    for seed in range(40):
+        m = DiplomacyModel(sc, seed=seed)
+        while m.running and not m.summit.walked_by:
+            m.step()
+        if m.summit.walked_by and m.running:
+            break
+    else:
+        pytest.fail("no walk-away with weeks left in 40 seeds")
+    walker = m.index_of[m.summit.walked_by[-1]]
+    other = 1 - int(m.side_of[walker])
+    # the same model with the late affect dropped (what the engine did before): the only difference
+    quiet = m.fork(sc)
+    quiet._received_affect = quiet._affect_counted.copy()
+    m.step()
+    quiet.step()
+    members = m.side_of == other
+    own = m.side_of == m.side_of[walker]
+    diff = m.state.affect - quiet.state.affect
+    assert np.all(diff[members] < 0)
+    np.testing.assert_array_equal(diff[members], np.clip(quiet.state.affect[members] - 1.0, -1, 1) - quiet.state.affect[members])
+    np.testing.assert_array_equal(diff[own], 0.0)
