@@ -93,13 +93,13 @@ def backtest_cmd(
         print_record(res.record, summary["overall"]["skill"])
     if out_dir is not None:
         res.save(out_dir)
-        cli.err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
-    cli.err.print(
+        cli.say(cli.err, f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)")
+    cli.say(
+        cli.err,
         f"{runs} runs each of the model, the null model and {len(res.baselines)} baselines "
         f"(and {res.refine} x {res.pilot_runs} pilot null runs)"
         + (", the record and its null model" if res.record is not None else "")
         + f" in {res.elapsed:.1f} s",
-        highlight=False,
     )
     if problem is not None:
         raise problem

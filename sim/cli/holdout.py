@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
@@ -73,7 +72,7 @@ def holdout_cmd(
             raise InputError(f"--out {out}: already holds a holdout's fit; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
     what = f"{scenario} split at step {cut}" if by_cut else f"fit on {fit}, score {score}"
-    cli.err.print(f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)", highlight=False)
+    cli.say(cli.err, f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)")
     with stage_progress() as progress:
         s = holdout(
             out,
@@ -92,7 +91,7 @@ def holdout_cmd(
             resume=resume,
         )
     print_holdout(s)
-    cli.err.print(f"wrote {out}/ (holdout.json, runs.parquet, fit/)", highlight=False)
+    cli.say(cli.err, f"wrote {out}/ (holdout.json, runs.parquet, fit/)")
 
 
 def _ci(d: Mapping[str, Any]) -> Text:
@@ -117,7 +116,7 @@ def _gain(d: Mapping[str, Any]) -> Text:
 def print_holdout(s: Mapping[str, Any]) -> None:
     """The held-out patterns' scores under prior, posterior and defaults, and the gain of the fit (paired by seed)."""
     where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['scored_case']}, fitted on {s['fit']}"
-    t = Table(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
+    t = cli.TextTable(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
     for col in ("pattern", "prior", "posterior", "defaults", "gain (posterior - prior)"):
         t.add_column(col, justify="left" if col == "pattern" else "right", no_wrap=True)
     for pid, p in s["patterns"].items():

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from summitry.sim import cli
 from summitry.sim.errors import InputError
@@ -46,16 +45,16 @@ def report_cmd(
         check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf)
     for w in warnings:
-        cli.err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        cli.say(cli.err, ("warning:", "yellow"), " ", w)
     size = path.stat().st_size / 1e6
-    cli.err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
+    cli.say(cli.err, f"wrote {path} ({size:.1f} MB)")
     if pdf:
-        cli.err.print(f"wrote {path.with_suffix('.pdf')}", highlight=False)
+        cli.say(cli.err, f"wrote {path.with_suffix('.pdf')}")
     if charts is not None:
         try:
             written = export_charts(directory, charts, chart_format)
         except ExportUnavailableError as exc:
-            cli.err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
+            cli.say(cli.err, ("warning:", "yellow"), " ", str(exc))
         else:
             (charts / CHARTS_MARKER).write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
-            cli.err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)
+            cli.say(cli.err, f"wrote {len(written)} charts to {charts}/ ({chart_format})")

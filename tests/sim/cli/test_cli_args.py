@@ -91,6 +91,11 @@ def test_set_without_equals_sign(cli) -> None:
     _refused(r, "--set kappa: expected PATH=VALUE")
 
 
+def test_set_path_with_colons_is_quoted_as_written(cli) -> None:
+    r = _run(cli, "--set", "a:b:c=1")  # ":b:" is rich's emoji code for the B button
+    _refused(r, "--set a:b:c: no such parameter")
+
+
 def test_set_with_empty_path(cli) -> None:
     r = _run(cli, "--set", "=3")
     _refused(r, "--set =3: empty PATH")
@@ -153,6 +158,11 @@ def test_run_unknown_scenario_lists_builtin_names(cli) -> None:
 def test_run_misspelt_scenario_suggests_the_builtin(cli) -> None:
     r = cli("run", "teachng")
     _refused(r, "teachng: no such scenario file or built-in scenario; did you mean teaching?")
+
+
+def test_a_file_name_with_an_emoji_code_is_named_as_written(cli) -> None:
+    r = cli("validate", "x:thumbs_up:y.yaml")
+    _refused(r, "error: x:thumbs_up:y.yaml: no such scenario file")
 
 
 def test_run_bogus_mode(cli) -> None:
