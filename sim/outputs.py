@@ -175,11 +175,24 @@ REPORT_PDF_MARKERS = (
 """A report's PDF has the report's title ("… — summitry report") in its metadata, as text or UTF-16 (Skia writes either)."""
 
 
-def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overwrite: bool = False, scan: int = 64 * 1024) -> None:
-    """Check a file output before any work: a directory, or an existing file summitry did not write, is refused.
+def check_out_file(
+    path: Path,
+    flag: str,
+    markers: tuple[bytes, ...] = (),
+    overwrite: bool = False,
+    scan: int = 64 * 1024,
+    *,
+    kind: str,
+    overwrite_flag: str | None = None,
+) -> None:
+    """Check a file output before any work: a directory, or an existing file that is not ``kind``, is refused.
 
-    A file counts as summitry's when one of ``markers`` occurs in its first
-    ``scan`` bytes or its last ``scan`` bytes.
+    A file is ``kind`` (what the command writes, e.g. "a scenario written by
+    `summitry generate`") when one of ``markers`` occurs in its first ``scan``
+    bytes or its last ``scan`` bytes. The message offers ``overwrite_flag``
+    only when the command has one: a file summitry wrote of another kind (a
+    schema where a scenario goes) is refused as well, so the message says what
+    the file is not, never that summitry did not write it.
     """
     p = Path(path)
     check_output_path(p, flag)
@@ -200,7 +213,11 @@ def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overw
             head = tail = b""
         if any(m in head or m in tail for m in markers):
             return
-    raise InputError(f"{flag} {p}: the file exists and was not written by summitry; choose another name, or pass --overwrite")
+    remedy = f", or pass {overwrite_flag} to replace it" if overwrite_flag else ""
+    raise InputError(
+        f"{flag} {p}: the file exists and is not {kind}, so summitry will not replace it; choose another path, "
+        f"or move or remove the file{remedy}"
+    )
 
 
 CHARTS_MARKER = ".summitry-charts"

@@ -336,7 +336,7 @@ def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", hel
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
     if output is not None:
-        check_out_file(output, "--output", (b'"title": "summitry scenario"',))
+        check_out_file(output, "--output", (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
     text = schema_text()
     if output is None:
         sys.stdout.write(text)
@@ -458,7 +458,7 @@ def generate_cmd(
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    check_out_file(output, "--output", (b"Generated with summitry generate",))
+    check_out_file(output, "--output", (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`")
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
     except ValueError as exc:

@@ -186,6 +186,41 @@ def test_report_output_refuses_a_foreign_file_and_its_pdf_sibling(tmp_path: Path
     assert not (tmp_path / "r2.html").exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("schema", "a schema written by `summitry schema`"),
+        ("generate", "a scenario written by `summitry generate`"),
+        ("report", "an HTML report written by summitry"),
+        ("report --pdf", "a PDF report written by summitry"),
+    ],
+)
+def test_a_file_output_in_the_way_is_named_for_what_it_is_not(tmp_path: Path, cli, command: str, kind: str) -> None:
+    """None of these commands has --overwrite: the message does not offer it, and it does not say that a file summitry
+    wrote of another kind (here the scenario schema, where a scenario or a report goes) was not written by summitry."""
+    theirs = tmp_path / "schema.json"
+    assert cli("schema", "-o", str(theirs)).code == 0
+    if command == "schema":
+        theirs.write_text("{}")  # the user's own JSON
+    elif command == "report --pdf":
+        theirs = tmp_path / "r.pdf"
+        theirs.write_bytes(b"%PDF-1.4 my own pdf")
+    before = theirs.read_bytes()
+    args = {
+        "schema": ["schema", "-o", str(theirs)],
+        "generate": ["generate", "-o", str(theirs)],
+        "report": ["report", str(tmp_path), "-o", str(theirs)],
+        "report --pdf": ["report", str(tmp_path), "-o", str(theirs.with_suffix(".html")), "--pdf"],
+    }[command]
+    r = cli(*args)
+    assert r.code == 2
+    msg = _error_line(r)
+    assert f"{theirs}: the file exists and is not {kind}" in msg
+    assert "choose another path, or move or remove the file" in msg
+    assert "--overwrite" not in msg and "not written by summitry" not in msg
+    assert theirs.read_bytes() == before
+
+
 # ------------------------------------------------------- paths checked first
 
 
