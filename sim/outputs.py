@@ -129,6 +129,32 @@ def _writable(directory: Path) -> bool:
     return os.access(directory, os.W_OK | os.X_OK)
 
 
+def unreplaceable_dir(path: Path) -> str | None:
+    """Why ``path`` cannot be replaced whole by a renamed directory, or None if it can.
+
+    A run directory is written whole and renamed into place (replacing an
+    earlier one). That cannot be done to the current directory or one above it
+    (``.``, ``..``, ``/``, or one by its full name): renaming ``.`` fails with
+    EBUSY, and an ancestor would be moved from under the shell with everything
+    else it holds. Nor to a path whose last part is ``..``, which names no
+    entry of its own.
+
+    >>> unreplaceable_dir(Path(".")), unreplaceable_dir(Path("runs/old/..")), unreplaceable_dir(Path("runs/new"))
+    ('is the current directory or one above it', "ends in '..'", None)
+    """
+    p = Path(path)
+    try:
+        here, there = Path.cwd().resolve(), p.resolve()
+        above = there == here or there in here.parents
+    except (OSError, RuntimeError):  # no current directory (removed under the shell), a loop of symbolic links
+        above = False
+    if p.name == "" or above:
+        return "is the current directory or one above it"
+    if p.name == "..":
+        return "ends in '..'"
+    return None
+
+
 def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
     """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
 
@@ -138,6 +164,13 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
     """
     p = Path(path)
     check_output_path(p, flag)
+    reason = unreplaceable_dir(p) if owned == "run" else None
+    if reason:
+        # refused even with --overwrite: the run would fail at its last step, or replace the user's working tree
+        raise InputError(
+            f"{flag} {p}: {reason}; a run directory is written whole and renamed into place, so it cannot go there; "
+            f"give a new directory, e.g. {flag} run1"
+        )
     if not os.path.lexists(p):
         return
     if not p.is_dir():

@@ -111,6 +111,43 @@ def test_save_refuses_a_foreign_directory(tmp_path: Path, small_run: RunResult) 
     _assert_foreign_intact(d)
 
 
+@pytest.mark.parametrize("out", [".", "..", "gone/..", "{work}", "{above}", "figures/.."])
+def test_run_out_refuses_the_current_directory_or_one_above_it_before_running(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, out: str
+) -> None:
+    """Even with --overwrite: renaming "." fails at the run's last step (EBUSY, exit 1), and a directory above would be
+    replaced with everything it holds."""
+    import summitry.sim.run
+
+    def no_work(*_a, **_k):
+        raise AssertionError("the run started before --out was checked")
+
+    work = _foreign_dir(tmp_path / "work")
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(summitry.sim.run, "run_scenario", no_work)
+    out = out.format(work=work, above=tmp_path)
+    r = cli("run", "teaching", "--out", out, "--quiet", "--overwrite")
+    assert r.code == 2, r.stderr
+    assert f"--out {out}: is the current directory or one above it; a run directory is written whole" in _error_line(r)
+    _assert_foreign_intact(work)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+
+
+def test_run_out_refuses_a_path_ending_in_dot_dot(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "d")
+    r = cli("run", "teaching", "--out", f"{d}/figures/..", "--quiet", "--overwrite")
+    assert r.code == 2
+    assert f"--out {d}/figures/..: ends in '..'" in _error_line(r)
+    _assert_foreign_intact(d)
+
+
+def test_save_refuses_the_current_directory(tmp_path: Path, small_run: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunDirError, match="is the current directory or one above it"):
+        small_run.save(".", overwrite=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------- other commands
 
 
