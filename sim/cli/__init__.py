@@ -297,7 +297,8 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
 
 @app.command("scenarios")
 def scenarios_cmd() -> None:
-    """List the built-in scenarios."""
+    """List the built-in scenarios: every command that takes a scenario takes their names (a directory of the same name,
+    such as a run's --out, does not hide one)."""
     from summitry.sim.scenario.document import builtin_names, load_scenario  # lazy: numpy and the scenario model; a fast --help
 
     table = TextTable(title="Built-in scenarios", show_lines=False)
@@ -375,7 +376,10 @@ def params_cmd(
 
 @app.command("run")
 def run_cmd(
-    scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path.")],
+    scenario: Annotated[
+        str,
+        typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; a directory named like a built-in does not hide it."),
+    ],
     seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
     steps: Annotated[
         int | None, typer.Option(help="Steps to run, in the scenario's unit (default: the scenario's horizon).", min=1)

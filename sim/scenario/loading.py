@@ -446,10 +446,24 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
 
 
+def names_builtin(path: Path, name: str) -> bool:
+    """Whether ``name``, which exists as ``path``, means the built-in scenario of that name all the same.
+
+    So when ``path`` is a directory: a directory is never a scenario file, and
+    one named like a built-in is common (``summitry run teaching --out
+    teaching``); it must not hide the built-in.
+    """
+    return name in builtin_names() and path.is_dir()
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """A built-in scenario's file, or the path itself."""
+    """A built-in scenario's file, or the path itself.
+
+    A name with a scenario file's suffix, or one that exists, is a path; but a
+    directory named like a built-in scenario is the built-in (:func:`names_builtin`).
+    """
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
+    if p.suffix in (".yaml", ".yml", ".json") or (p.exists() and not names_builtin(p, str(name_or_path))):
         return p
     builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
     if builtin.exists():

@@ -165,6 +165,17 @@ def test_a_file_name_with_an_emoji_code_is_named_as_written(cli) -> None:
     _refused(r, "error: x:thumbs_up:y.yaml: no such scenario file")
 
 
+def test_a_directory_named_like_a_builtin_does_not_hide_it(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _run(cli, "--out", "teaching").code == 0  # a run directory named like the case, in the current directory
+    r = cli("validate", "teaching")
+    assert r.code == 0, r.stderr
+    assert r.stdout.startswith("ok teaching: Teaching case")
+    assert _run(cli).code == 0
+    (tmp_path / "mine").mkdir()  # a directory that names no built-in is still no scenario file
+    _refused(cli("validate", "mine"), "mine: is a directory, not a scenario file")
+
+
 def test_run_bogus_mode(cli) -> None:
     r = cli("run", "teaching", "--mode", "bogus")
     _refused(r, "--mode bogus: must be 'free' or 'forcing'")
