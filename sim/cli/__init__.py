@@ -38,6 +38,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from summitry.sim.atomic import write_atomically
+from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import DiskFullError, InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.labels import unit_word
@@ -332,7 +333,7 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 
 
 @app.command("schema")
-def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
+def schema_cmd(output: Annotated[Path | None, path_option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
     """Print (or write) the JSON Schema of scenario files."""
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
@@ -386,12 +387,12 @@ def run_cmd(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
     params: Annotated[
-        Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
+        Path | None, path_option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help="free (agents choose) or forcing (inject the record).")] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
+        path_option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Let --out replace a directory that is not a run directory of summitry's.")
@@ -454,7 +455,7 @@ def generate_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the generator.", min=0)] = 1,
     graph: Annotated[str, typer.Option(help="scale-free or small-world.")] = "scale-free",
     steps: Annotated[int, typer.Option(help="Horizon in weeks.", min=1, max=100_000)] = 100,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
+    output: Annotated[Path, path_option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
     from summitry.sim.scenario.document import validate_data  # lazy: numpy and the scenario model; a fast --help

@@ -15,7 +15,7 @@ import typer
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_option
 from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_output_path
@@ -86,7 +86,7 @@ def calibrate_cmd(
         list[str],
         typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO"),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
+    out: Annotated[Path, path_option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"
     ),
     method: Annotated[

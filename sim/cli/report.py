@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from summitry.sim import cli
+from summitry.sim.cli.help_texts import path_argument, path_option
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import CHARTS_MARKER, check_charts_dir
 
@@ -22,17 +23,17 @@ def register(app: typer.Typer) -> None:
 def report_cmd(
     directory: Annotated[
         Path,
-        typer.Argument(
+        path_argument(
             help="A run directory (run.json, events, series), a sweep directory (sweep.json, runs/) "
             "or a backtest directory (backtest.json, example-run/)."
         ),
     ],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="HTML file to write (default: DIR/report.html); a missing folder is created.")
+        Path | None, path_option("-o", "--output", help="HTML file to write (default: DIR/report.html); a missing folder is created.")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF beside the HTML (needs Chromium).")] = False,
     charts: Annotated[
-        Path | None, typer.Option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
+        Path | None, path_option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
     ] = None,
     chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
 ) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_argument, path_option
 from summitry.sim.cli.shared import check_executor, interrupted
 from summitry.sim.labels import METRIC_LABELS, outcome_label
 from summitry.sim.outputs import check_out_dir
@@ -25,8 +25,8 @@ def register(app: typer.Typer) -> None:
 
 
 def sweep_cmd(
-    spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML).")],
-    out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
+    spec: Annotated[Path, path_argument(help="Sweep spec (YAML).")],
+    out: Annotated[Path, path_option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
     executor: Executor = "local",
     workers: Workers = None,
     address: Address = None,

@@ -488,7 +488,12 @@ def resolve(name_or_path: str | Path) -> Path:
 
     A name with a scenario file's suffix, or one that exists, is a path; but a
     directory named like a built-in scenario is the built-in (:func:`names_builtin`).
+    An empty name is refused: as a path it would be ``.``, the current directory.
     """
+    if isinstance(name_or_path, str) and not name_or_path:
+        raise ScenarioError(
+            f"the scenario's name or path is empty (''); give a scenario file or a built-in name: {', '.join(builtin_names())}"
+        )
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml", ".json") or (p.exists() and not names_builtin(p, str(name_or_path))):
         return p

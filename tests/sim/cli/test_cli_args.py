@@ -210,6 +210,61 @@ def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
     _refused(r, fragment)
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("validate", ""), "the scenario's name or path is empty"),
+        (("run", ""), "the scenario's name or path is empty"),
+        (("schema", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("generate", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("run", "teaching", "--out", ""), "'--out': the path is empty"),
+        (("run", "teaching", "--params", ""), "'--params': the path is empty"),
+        (("sweep", ""), "'spec': the path is empty"),
+        (("report", ""), "'directory': the path is empty"),
+        (("report", "somewhere", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("backtest", "hanoi-2019", "--compare", ""), "'--compare': the path is empty"),
+        (("dashboard", "--params", ""), "'--params': the path is empty"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_an_empty_path_is_called_empty_not_the_current_directory(cli, args: tuple[str, ...], fragment: str) -> None:
+    """'' (an unset shell variable: --out "$DIR") is no path; as a Path it would be ".", and be named so."""
+    r = cli(*args)
+    _refused(r, fragment)
+    assert "is a directory" not in r.stderr
+
+
+def test_the_dashboard_refuses_an_empty_scenario_instead_of_serving_the_default(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress
+
+    def served(*_a, **_k):
+        raise AssertionError("the dashboard was served")
+
+    monkeypatch.setattr(waitress, "serve", served)
+    _refused(cli("dashboard", "--scenario", ""), "--scenario: the name or path is empty")
+
+
+def test_every_path_option_refuses_an_empty_path() -> None:
+    """Each command's Path parameters read their value with given_path (an empty one refused), none with Typer's own Path."""
+    import typing
+
+    import summitry.sim.cli as package
+    from summitry.dashboard.cli import _given_path
+    from summitry.sim.cli.help_texts import given_path
+
+    unchecked = []
+    for command in package.app.registered_commands:
+        assert command.callback is not None
+        for name, hint in typing.get_type_hints(command.callback, include_extras=True).items():
+            base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
+            if base is not Path and Path not in typing.get_args(base):  # Path or Path | None
+                continue
+            parsers = [getattr(meta, "parser", None) for meta in getattr(hint, "__metadata__", ())]
+            if not set(parsers) & {given_path, _given_path}:
+                unchecked.append(f"{command.name} {name}")
+    assert not unchecked, unchecked
+
+
 def _option_help(command: object) -> dict[str, str]:
     """{--flag: help text} of a typer command's options, read from its annotations (no process, no --help parsing)."""
     import typing
