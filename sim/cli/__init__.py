@@ -333,7 +333,11 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
 
 
 @app.command("schema")
-def schema_cmd(output: Annotated[Path | None, path_option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
+def schema_cmd(
+    output: Annotated[
+        Path | None, path_option("-o", "--output", help="Write to this file instead of stdout; a missing folder is created.")
+    ] = None,
+) -> None:
     """Print (or write) the JSON Schema of scenario files."""
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
@@ -343,6 +347,7 @@ def schema_cmd(output: Annotated[Path | None, path_option("-o", "--output", help
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)  # check_out_file has checked that its nearest existing ancestor is writable
         write_atomically(output, lambda p: Path(p).write_text(text))
         say(err, f"wrote {output}")
 
@@ -455,7 +460,9 @@ def generate_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the generator.", min=0)] = 1,
     graph: Annotated[str, typer.Option(help="scale-free or small-world.")] = "scale-free",
     steps: Annotated[int, typer.Option(help="Horizon in weeks.", min=1, max=100_000)] = 100,
-    output: Annotated[Path, path_option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
+    output: Annotated[Path, path_option("-o", "--output", help="Scenario file to write; a missing folder is created.")] = Path(
+        "synthetic.yaml"
+    ),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
     from summitry.sim.scenario.document import validate_data  # lazy: numpy and the scenario model; a fast --help
@@ -470,6 +477,7 @@ def generate_cmd(
         raise InputError(f"generate: {exc}") from None
     sc = validate_data(data, str(output))
     text = dump(data)
+    output.parent.mkdir(parents=True, exist_ok=True)  # as for schema -o
     write_atomically(output, lambda p: Path(p).write_text(text))
     n_edges = len(sc.influence) + 2 * sum(len(s.factions) for s in sc.sides.values())
     say(err, f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)")

@@ -258,6 +258,16 @@ def test_a_file_output_in_the_way_is_named_for_what_it_is_not(tmp_path: Path, cl
     assert theirs.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["schema", "generate"])
+def test_a_file_output_into_a_missing_folder_creates_it(tmp_path: Path, cli, command: str) -> None:
+    """As report -o does; the write failed with FileNotFoundError (exit 1) making its temporary file there."""
+    out = tmp_path / "new" / "deeper" / "out.yaml"
+    extra = ["--agents", "10", "--edges", "30"] if command == "generate" else []
+    r = cli(command, "-o", str(out), *extra)
+    assert r.code == 0, r.stderr
+    assert out.is_file() and f"wrote {out}" in r.stderr
+
+
 # ------------------------------------------------------- paths checked first
 
 
