@@ -44,6 +44,13 @@ def fitted_of(params: Path, scenario: str, overrides: dict[str, float], ref: str
     return {"scenario": ref or scenario, "overrides": canonical_values(scenario, overrides), "text": badge_text(prov), "report": report}
 
 
+def _given_path(value: str | Path) -> Path:
+    """The command line's path options' reading (an empty path refused): summitry.sim.cli.help_texts.given_path."""
+    from summitry.sim.cli.help_texts import given_path  # cycle: importing summitry.sim.cli imports this module to register it
+
+    return given_path(value)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``dashboard`` command to the ``summitry`` CLI."""
 
@@ -72,7 +79,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         params: Annotated[
-            Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml) to open the dashboard with.")
+            Path | None,
+            typer.Option(
+                "--params",
+                help="Parameter file (e.g. a calibration's calibrated.yaml) to open the dashboard with.",
+                parser=_given_path,
+                metavar="<path>",
+            ),
         ] = None,
     ) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
@@ -83,6 +96,8 @@ def register(app: typer.Typer) -> None:
         from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore  # lazy: the engine; a fast --help
         from summitry.sim.scenario.document import builtin_names, load_scenario_text  # lazy: numpy; a fast --help
 
+        if scenario == "":  # an unset shell variable (--scenario "$CASE"), not a request for the default
+            raise InputError("--scenario: the name or path is empty; give a built-in name or a scenario file")
         name = scenario
         overrides: dict[str, float] = {}
         file_scenario: str | None = None

@@ -129,6 +129,32 @@ def _writable(directory: Path) -> bool:
     return os.access(directory, os.W_OK | os.X_OK)
 
 
+def unreplaceable_dir(path: Path) -> str | None:
+    """Why ``path`` cannot be replaced whole by a renamed directory, or None if it can.
+
+    A run directory is written whole and renamed into place (replacing an
+    earlier one). That cannot be done to the current directory or one above it
+    (``.``, ``..``, ``/``, or one by its full name): renaming ``.`` fails with
+    EBUSY, and an ancestor would be moved from under the shell with everything
+    else it holds. Nor to a path whose last part is ``..``, which names no
+    entry of its own.
+
+    >>> unreplaceable_dir(Path(".")), unreplaceable_dir(Path("runs/old/..")), unreplaceable_dir(Path("runs/new"))
+    ('is the current directory or one above it', "ends in '..'", None)
+    """
+    p = Path(path)
+    try:
+        here, there = Path.cwd().resolve(), p.resolve()
+        above = there == here or there in here.parents
+    except (OSError, RuntimeError):  # no current directory (removed under the shell), a loop of symbolic links
+        above = False
+    if p.name == "" or above:
+        return "is the current directory or one above it"
+    if p.name == "..":
+        return "ends in '..'"
+    return None
+
+
 def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
     """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
 
@@ -138,6 +164,13 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
     """
     p = Path(path)
     check_output_path(p, flag)
+    reason = unreplaceable_dir(p) if owned == "run" else None
+    if reason:
+        # refused even with --overwrite: the run would fail at its last step, or replace the user's working tree
+        raise InputError(
+            f"{flag} {p}: {reason}; a run directory is written whole and renamed into place, so it cannot go there; "
+            f"give a new directory, e.g. {flag} run1"
+        )
     if not os.path.lexists(p):
         return
     if not p.is_dir():
@@ -175,11 +208,24 @@ REPORT_PDF_MARKERS = (
 """A report's PDF has the report's title ("… — summitry report") in its metadata, as text or UTF-16 (Skia writes either)."""
 
 
-def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overwrite: bool = False, scan: int = 64 * 1024) -> None:
-    """Check a file output before any work: a directory, or an existing file summitry did not write, is refused.
+def check_out_file(
+    path: Path,
+    flag: str,
+    markers: tuple[bytes, ...] = (),
+    overwrite: bool = False,
+    scan: int = 64 * 1024,
+    *,
+    kind: str,
+    overwrite_flag: str | None = None,
+) -> None:
+    """Check a file output before any work: a directory, or an existing file that is not ``kind``, is refused.
 
-    A file counts as summitry's when one of ``markers`` occurs in its first
-    ``scan`` bytes or its last ``scan`` bytes.
+    A file is ``kind`` (what the command writes, e.g. "a scenario written by
+    `summitry generate`") when one of ``markers`` occurs in its first ``scan``
+    bytes or its last ``scan`` bytes. The message offers ``overwrite_flag``
+    only when the command has one: a file summitry wrote of another kind (a
+    schema where a scenario goes) is refused as well, so the message says what
+    the file is not, never that summitry did not write it.
     """
     p = Path(path)
     check_output_path(p, flag)
@@ -200,7 +246,11 @@ def check_out_file(path: Path, flag: str, markers: tuple[bytes, ...] = (), overw
             head = tail = b""
         if any(m in head or m in tail for m in markers):
             return
-    raise InputError(f"{flag} {p}: the file exists and was not written by summitry; choose another name, or pass --overwrite")
+    remedy = f", or pass {overwrite_flag} to replace it" if overwrite_flag else ""
+    raise InputError(
+        f"{flag} {p}: the file exists and is not {kind}, so summitry will not replace it; choose another path, "
+        f"or move or remove the file{remedy}"
+    )
 
 
 CHARTS_MARKER = ".summitry-charts"

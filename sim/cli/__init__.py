@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.style import Style
 from rich.table import Column, Table
+from rich.text import Text
 
 from summitry.sim.atomic import write_atomically
+from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import DiskFullError, InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.labels import unit_word
@@ -78,8 +80,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# what summitry prints carries names, titles, paths and values from the user's files and arguments: no console of
+# summitry's reads a str as rich markup ("[/x]" would crash the print, "[red]" would vanish) or turns ":thumbs_up:" into
+# an emoji; messages go through say(), tables are TextTables, and summitry's own styling is passed as styles
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, markup=False, emoji=False)
 _debug = False
 PIPED_WIDTH = 100_000
 """Width a table may take when output is not a terminal: every row whole on one line, nothing cut."""
@@ -95,16 +100,14 @@ def plain_progress(console: Any) -> Any:
         if label not in started:
             started[label] = now
             shown[label] = -1
-            console.print(f"{label}: started, {total} to do", highlight=False, soft_wrap=True)
+            say(console, f"{label}: started, {total} to do")
         tenth = 10 * done // total if total > 0 else 10
         if tenth <= shown[label] or (done < total and tenth == 0):
             return
         shown[label] = tenth
         elapsed = now - started[label]
         eta = f", about {elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
-        console.print(
-            f"{label}: {done}/{total} ({100 * done // max(total, 1)}%) after {elapsed:.0f} s{eta}", highlight=False, soft_wrap=True
-        )
+        say(console, f"{label}: {done}/{total} ({100 * done // max(total, 1)}%) after {elapsed:.0f} s{eta}")
 
     return update
 
@@ -122,12 +125,13 @@ def progress_bar(
     Those come first, right after the label; the bar takes the width that is
     left; ``extra`` columns (rate, elapsed) follow, and the free text ``tail``
     (a field template such as ``"{task.fields[outcomes]}"``) comes last and is
-    the one cut short when the line is too long.
+    the one cut short when the line is too long. Both show their text as
+    written, never as markup (a task's description holds the scenario's name).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # lazy: ~5 ms of --help
 
     columns: list[Any] = [
-        TextColumn(f"[bold]{label}"),
+        TextColumn(label, style="bold", markup=False),
         MofNCompleteColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
@@ -135,7 +139,7 @@ def progress_bar(
         *extra,
     ]
     if tail:
-        columns.append(TextColumn(tail, table_column=Column(ratio=3, no_wrap=True, overflow="ellipsis", min_width=0)))
+        columns.append(TextColumn(tail, markup=False, table_column=Column(ratio=3, no_wrap=True, overflow="ellipsis", min_width=0)))
     return Progress(*columns, console=console or err, disable=disable, transient=transient, expand=True)
 
 
@@ -163,6 +167,53 @@ def resume_command(command: str, *arguments: Any, **options: Any) -> str:
             words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     words.append("--resume")
     return " ".join(shlex.quote(w) for w in words)
+
+
+def say(console: Console, *parts: str | Text | tuple[str, str]) -> None:
+    """Print one message: each str of ``parts`` exactly as written, a ``(text, style)`` pair styled.
+
+    Every message of summitry's goes through here. Messages quote names,
+    titles, paths and values the user wrote; printed as rich Text, none is read
+    as markup or as an emoji code, whatever the console. Soft-wrapped: a long
+    path stays on one line, to be copied whole.
+
+    >>> say(Console(width=20), ("ok", "green"), " run [/x] :thumbs_up: ", Text("a/b/c/d/e/f/g/h/i/j/k/l"))
+    ok run [/x] :thumbs_up: a/b/c/d/e/f/g/h/i/j/k/l
+    """
+    console.print(Text.assemble(*parts), soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    """``error: MESSAGE`` on stderr, the message as written."""
+    say(err, ("error:", "bold red"), " ", message)
+
+
+def _as_text(value: Any, style: str | Style = "") -> Any:
+    """A str as plain Text (in ``style``); anything else as it is."""
+    return Text(value, style=style) if isinstance(value, str) else value
+
+
+class TextTable(Table):
+    """A rich Table that shows every str as written: its cells, headers, title and caption are plain text.
+
+    Cells hold scenario names, actor ids, parameter paths and directories: in
+    a plain Table a str is read as markup (``[/x]`` crashes the print,
+    ``[red]`` vanishes) and ``:thumbs_up:`` as an emoji. Styles still apply,
+    given as styles (``add_column(..., style="bold")``).
+    """
+
+    def add_column(self, header: RenderableType = "", footer: RenderableType = "", **options: Any) -> None:
+        super().add_column(_as_text(header), _as_text(footer), **options)
+
+    def add_row(self, *renderables: RenderableType | None, style: str | Style | None = None, end_section: bool = False) -> None:
+        super().add_row(*(_as_text(r) for r in renderables), style=style, end_section=end_section)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # title and caption may be set after the table is made (a caption once the rows are known); a Text is shown
+        # without the table's title style, so the style goes into it
+        self.title = _as_text(self.title, Style.pick_first(self.title_style, "table.title"))
+        self.caption = _as_text(self.caption, Style.pick_first(self.caption_style, "table.caption"))
+        yield from super().__rich_console__(console, options)
 
 
 def print_table(table: Table, console: Console | None = None) -> None:
@@ -198,7 +249,7 @@ def _version() -> str:
 
 def _show_version(value: bool) -> None:
     if value:
-        out.print(f"summitry {_version()}", highlight=False)
+        say(out, f"summitry {_version()}")
         raise typer.Exit(0)
 
 
@@ -247,10 +298,11 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
 
 @app.command("scenarios")
 def scenarios_cmd() -> None:
-    """List the built-in scenarios."""
+    """List the built-in scenarios: every command that takes a scenario takes their names (a directory of the same name,
+    such as a run's --out, does not hide one)."""
     from summitry.sim.scenario.document import builtin_names, load_scenario  # lazy: numpy and the scenario model; a fast --help
 
-    table = Table(title="Built-in scenarios", show_lines=False)
+    table = TextTable(title="Built-in scenarios", show_lines=False)
     table.add_column("name", style="bold")
     table.add_column("steps", justify="right")
     table.add_column("description")
@@ -273,26 +325,31 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
         except InputError as exc:
             bad += 1
             for line in exc.messages:
-                err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
+                print_error(line)
         else:
-            out.print(f"[green]ok[/] {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} steps)", highlight=False)
+            say(out, ("ok", "green"), f" {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} steps)")
     if bad:
         raise typer.Exit(2)
 
 
 @app.command("schema")
-def schema_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None) -> None:
+def schema_cmd(
+    output: Annotated[
+        Path | None, path_option("-o", "--output", help="Write to this file instead of stdout; a missing folder is created.")
+    ] = None,
+) -> None:
     """Print (or write) the JSON Schema of scenario files."""
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
     if output is not None:
-        check_out_file(output, "--output", (b'"title": "summitry scenario"',))
+        check_out_file(output, "--output", (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
     text = schema_text()
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)  # check_out_file has checked that its nearest existing ancestor is writable
         write_atomically(output, lambda p: Path(p).write_text(text))
-        err.print(f"wrote {output}")
+        say(err, f"wrote {output}")
 
 
 @app.command("params")
@@ -311,7 +368,7 @@ def params_cmd(
     caption = "accepted: what --set and sweeps accept; typical: the default sweep range"
     if not clock.weekly:
         caption += f"; rates and durations are stated per week and converted to this scenario's step (a {clock.unit}) at load"
-    table = Table(title=f"Parameters of {sc.name}", caption=caption)
+    table = TextTable(title=f"Parameters of {sc.name}", caption=caption)
     for col in ("path", "value", "accepted", "typical", "meaning"):
         table.add_column(col)
     for p in parameter_table(sc):
@@ -325,19 +382,22 @@ def params_cmd(
 
 @app.command("run")
 def run_cmd(
-    scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path.")],
+    scenario: Annotated[
+        str,
+        typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; a directory named like a built-in does not hide it."),
+    ],
     seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
     steps: Annotated[
         int | None, typer.Option(help="Steps to run, in the scenario's unit (default: the scenario's horizon).", min=1)
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
     params: Annotated[
-        Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
+        Path | None, path_option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help="free (agents choose) or forcing (inject the record).")] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
+        path_option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Let --out replace a directory that is not a run directory of summitry's.")
@@ -378,16 +438,16 @@ def run_cmd(
     if out_dir is not None:
         result.save(out_dir, fmt=fmt, overwrite=overwrite)
     if quiet:
-        out.print(result.outcome)
+        say(out, result.outcome)
     else:
         print_summary(result)
     if out_dir is not None:
-        err.print(f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})", highlight=False)
+        say(err, f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})")
     if report and out_dir is not None:
         from summitry.sim.report import write_run_report  # lazy: plotly, jinja2, pandas; a fast --help
 
         path = write_run_report(out_dir, out_dir / "report.html")
-        err.print(f"wrote {path}", highlight=False)
+        say(err, f"wrote {path}")
 
 
 @app.command("generate")
@@ -400,7 +460,9 @@ def generate_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the generator.", min=0)] = 1,
     graph: Annotated[str, typer.Option(help="scale-free or small-world.")] = "scale-free",
     steps: Annotated[int, typer.Option(help="Horizon in weeks.", min=1, max=100_000)] = 100,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")] = Path("synthetic.yaml"),
+    output: Annotated[Path, path_option("-o", "--output", help="Scenario file to write; a missing folder is created.")] = Path(
+        "synthetic.yaml"
+    ),
 ) -> None:
     """Write a valid synthetic scenario of any size (for scale tests and benchmarks)."""
     from summitry.sim.scenario.document import validate_data  # lazy: numpy and the scenario model; a fast --help
@@ -408,19 +470,17 @@ def generate_cmd(
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    check_out_file(output, "--output", (b"Generated with summitry generate",))
+    check_out_file(output, "--output", (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`")
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputError(f"generate: {exc}") from None
     sc = validate_data(data, str(output))
     text = dump(data)
+    output.parent.mkdir(parents=True, exist_ok=True)  # as for schema -o
     write_atomically(output, lambda p: Path(p).write_text(text))
     n_edges = len(sc.influence) + 2 * sum(len(s.factions) for s in sc.sides.values())
-    err.print(
-        f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)",
-        highlight=False,
-    )
+    say(err, f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)")
 
 
 def print_summary(result: RunResult) -> None:
@@ -429,10 +489,10 @@ def print_summary(result: RunResult) -> None:
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
-    out.print(f"[bold]{escape(str(m['title']))}[/] — seed {m['seed']}, {m['mode']} mode", highlight=False)
+    say(out, (str(m["title"]), "bold"), f" — seed {m['seed']}, {m['mode']} mode")
     out.rule()
-    out.print(f"[bold]Outcome:[/] {outcome_sentence(result)}", highlight=False)
-    table = Table(title="Key events", show_header=True)
+    say(out, ("Outcome:", "bold"), " ", outcome_sentence(result))
+    table = TextTable(title="Key events", show_header=True)
     table.add_column(unit_word(m.get("step_unit")), justify="right")
     table.add_column("date")
     table.add_column("event")
@@ -440,7 +500,7 @@ def print_summary(result: RunResult) -> None:
         table.add_row(str(row["step"]), row["date"], row["text"])
     print_table(table)
     metrics = m["metrics"]
-    t2 = Table(title="At the end")
+    t2 = TextTable(title="At the end")
     t2.add_column("quantity")
     t2.add_column("value", justify="right")
     for k, v in metrics["final_trust"].items():
@@ -499,7 +559,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except InputError as exc:
         for line in exc.messages:
-            err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
+            print_error(line)
         sys.exit(2)
     except (DiskFullError, OSError) as exc:
         if isinstance(exc, DiskFullError):
@@ -510,7 +570,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if _debug:
             raise
-        err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+        print_error(message)
         sys.exit(1)
 
 

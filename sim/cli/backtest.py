@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from summitry.sim import cli
+from summitry.sim.cli.help_texts import path_option
 from summitry.sim.cli.shared import check_out, print_backtest_table, print_comparison, print_record, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.provenance import run_provenance
@@ -25,7 +26,7 @@ def backtest_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; it must have patterns.")],
     runs: Annotated[int, typer.Option("--runs", help="Runs of the model (and of the null model and each baseline).", min=2)] = 500,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Write backtest.json, runs.parquet and a typical run (example-run/) here.")
+        Path | None, path_option("--out", help="Write backtest.json, runs.parquet and a typical run (example-run/) here.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the ensemble (run i gets a seed derived from it).", min=0)] = 0,
     workers: Annotated[
@@ -33,11 +34,11 @@ def backtest_cmd(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
     params: Annotated[
-        Path | None, typer.Option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
+        Path | None, path_option("--params", help="Parameter file (e.g. a calibration's calibrated.yaml); --set wins.")
     ] = None,
     compare_dir: Annotated[
         Path | None,
-        typer.Option(
+        path_option(
             "--compare",
             help="An earlier backtest directory of the same case and --seed: print the change of skill against it, paired by seed, and split by pattern.",
         ),
@@ -93,13 +94,13 @@ def backtest_cmd(
         print_record(res.record, summary["overall"]["skill"])
     if out_dir is not None:
         res.save(out_dir)
-        cli.err.print(f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)", highlight=False)
-    cli.err.print(
+        cli.say(cli.err, f"wrote {out_dir}/ (backtest.json, runs.parquet, example-run/)")
+    cli.say(
+        cli.err,
         f"{runs} runs each of the model, the null model and {len(res.baselines)} baselines "
         f"(and {res.refine} x {res.pilot_runs} pilot null runs)"
         + (", the record and its null model" if res.record is not None else "")
         + f" in {res.elapsed:.1f} s",
-        highlight=False,
     )
     if problem is not None:
         raise problem

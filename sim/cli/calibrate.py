@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_option
 from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_output_path
@@ -87,7 +86,7 @@ def calibrate_cmd(
         list[str],
         typer.Argument(help="Built-in names or paths with patterns; two or more: a joint fit (docs/holdout.md).", metavar="SCENARIO"),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
+    out: Annotated[Path, path_option("--out", help="Calibration directory (a sweep store plus the posterior).")] = Path(
         "calibration/latest"
     ),
     method: Annotated[
@@ -203,8 +202,8 @@ def print_outcome(summary: Mapping[str, Any], sc: Scenario, scenario: str, out: 
                 "default parameters)" if label == "before" else f"{medians})"
             )
             print_backtest_table({**brief, "scenario": sc.name}, title, sc.time.clock.unit)
-    cli.err.print(f"wrote {out}/ ({files})", highlight=False)
-    cli.err.print(f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}", highlight=False)
+    cli.say(cli.err, f"wrote {out}/ ({files})")
+    cli.say(cli.err, f"use it: summitry run {scenario} --params {out / 'calibrated.yaml'}")
 
 
 def calibrate_rejection_cmd(
@@ -231,10 +230,10 @@ def calibrate_rejection_cmd(
         raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
     sc, priors = case_and_priors(scenario, parameters)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
-    cli.err.print(
+    cli.say(
+        cli.err,
         f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, {design} design, {total} runs "
         f"({run_on.where()}); accept the best {accept:g} of points",
-        highlight=False,
     )
     try:
         with stage_progress() as progress:
@@ -263,7 +262,7 @@ def calibrate_rejection_cmd(
 
 
 def print_posterior(summary: Mapping[str, Any]) -> None:
-    t = Table(
+    t = cli.TextTable(
         title=summary.get("title")
         or f"Rejection ABC: the closest {summary['accepted_runs']} of {summary['runs']} runs (distance <= {summary['epsilon']:.3f}), "
         f"at {summary['accepted']} of {summary['points']} points ({summary['runs_per_point']} runs per point)"
@@ -333,7 +332,7 @@ def ess_warning(generations: Sequence[Mapping[str, Any]]) -> str | None:
 
 
 def _on_generation(g: Mapping[str, Any]) -> None:
-    cli.err.print(_generation_line(g), highlight=False)
+    cli.say(cli.err, _generation_line(g))
 
 
 def calibrate_smc_cmd(
@@ -353,10 +352,10 @@ def calibrate_smc_cmd(
     check_smc_settings(**cfg, backtest_runs=backtest_runs)
     check_fresh_or_resumed(out, out / "smc.json", "an SMC calibration", run_on.resume)
     sc, priors = case_and_priors(scenario, parameters)
-    cli.err.print(
+    cli.say(
+        cli.err,
         f"calibrate {sc.name} -> {out}: {len(priors)} parameter{'s' if len(priors) != 1 else ''}, ABC-SMC: up to {cfg['generations']} "
         f"generations of {cfg['population']} particles, {_runs(cfg['runs_per_particle'])} each ({run_on.where()})",
-        highlight=False,
     )
     try:
         with stage_progress() as progress:
@@ -393,7 +392,7 @@ def calibrate_smc_cmd(
     print_outcome(s, sc, scenario, out, files, medians="weighted posterior medians")
     warning = ess_warning(s["generations"])
     if warning:
-        cli.err.print(warning, highlight=False)
+        cli.say(cli.err, warning)
 
 
 def _joint_settings(
@@ -438,11 +437,11 @@ def calibrate_joint_cmd(
         if method == "rejection"
         else f"up to {cfg['generations']} generations of {cfg['population']} particles, {_runs(cfg['runs_per_particle'])} per case"
     )
-    cli.err.print(
+    cli.say(
+        cli.err,
         f"calibrate {', '.join(c.name for c in cases)} jointly -> {out}: {len(joint.shared)} shared parameters, "
         + ", ".join(f"{len(joint.specific(c.name))} of {c.name}'s own" for c in cases)
         + f"; {method}: {size} ({run_on.where()})",
-        highlight=False,
     )
 
     try:
@@ -474,8 +473,8 @@ def calibrate_joint_cmd(
     print_posterior({**s, "title": title})
     warning = ess_warning(s.get("generations") or [])
     if warning:
-        cli.err.print(warning, highlight=False)
+        cli.say(cli.err, warning)
     files = ", ".join(["calibrated.yaml"] * bool(joint.shared) + [f"calibrated-{c}.yaml" for c in s["scenario"]])
-    cli.err.print(f"wrote {out}/ ({files}, posterior.parquet, calibration.json, posterior.html)", highlight=False)
+    cli.say(cli.err, f"wrote {out}/ ({files}, posterior.parquet, calibration.json, posterior.html)")
     for arg, name in zip(scenarios, s["scenario"], strict=True):
-        cli.err.print(f"use it: summitry run {arg} --params {out / f'calibrated-{name}.yaml'}", highlight=False)
+        cli.say(cli.err, f"use it: summitry run {arg} --params {out / f'calibrated-{name}.yaml'}")

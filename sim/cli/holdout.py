@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Workers
+from summitry.sim.cli.help_texts import Workers, path_option
 from summitry.sim.cli.shared import check_method_options, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir
@@ -29,7 +28,7 @@ def holdout_cmd(
     ] = None,
     fit: Annotated[str | None, typer.Option("--fit", help="Fit this case's patterns (with --score).")] = None,
     score: Annotated[str | None, typer.Option("--score", help="Score this case's patterns (with --fit).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Directory for holdout.json, runs.parquet and the fit.")] = Path("holdout/latest"),
+    out: Annotated[Path, path_option("--out", help="Directory for holdout.json, runs.parquet and the fit.")] = Path("holdout/latest"),
     method: Annotated[str, typer.Option("--method", help="Calibration method: smc (ABC-SMC, the default) or rejection.")] = "smc",
     points: Annotated[int | None, typer.Option("--points", help="rejection: Latin hypercube points (default 200).", min=1)] = None,
     accept: Annotated[float | None, typer.Option("--accept", help="rejection: share of runs accepted (default 0.1).")] = None,
@@ -73,7 +72,7 @@ def holdout_cmd(
             raise InputError(f"--out {out}: already holds a holdout's fit; continue it with --resume, or choose another directory")
         check_out_dir(out, "--out", owned="none")
     what = f"{scenario} split at step {cut}" if by_cut else f"fit on {fit}, score {score}"
-    cli.err.print(f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)", highlight=False)
+    cli.say(cli.err, f"holdout: {what} -> {out} ({method}, {runs} scoring runs per arm)")
     with stage_progress() as progress:
         s = holdout(
             out,
@@ -92,7 +91,7 @@ def holdout_cmd(
             resume=resume,
         )
     print_holdout(s)
-    cli.err.print(f"wrote {out}/ (holdout.json, runs.parquet, fit/)", highlight=False)
+    cli.say(cli.err, f"wrote {out}/ (holdout.json, runs.parquet, fit/)")
 
 
 def _ci(d: Mapping[str, Any]) -> Text:
@@ -117,7 +116,7 @@ def _gain(d: Mapping[str, Any]) -> Text:
 def print_holdout(s: Mapping[str, Any]) -> None:
     """The held-out patterns' scores under prior, posterior and defaults, and the gain of the fit (paired by seed)."""
     where = f"{s['scenario']} after step {s['cut']}" if s["mode"] == "cut" else f"{s['scored_case']}, fitted on {s['fit']}"
-    t = Table(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
+    t = cli.TextTable(title=f"Held out: {where} ({s['runs']} runs per arm, the same seeds; 95% intervals)")
     for col in ("pattern", "prior", "posterior", "defaults", "gain (posterior - prior)"):
         t.add_column(col, justify="left" if col == "pattern" else "right", no_wrap=True)
     for pid, p in s["patterns"].items():

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from summitry.sim import cli
+from summitry.sim.cli.help_texts import path_argument, path_option
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import CHARTS_MARKER, check_charts_dir
 
@@ -23,17 +23,17 @@ def register(app: typer.Typer) -> None:
 def report_cmd(
     directory: Annotated[
         Path,
-        typer.Argument(
+        path_argument(
             help="A run directory (run.json, events, series), a sweep directory (sweep.json, runs/) "
             "or a backtest directory (backtest.json, example-run/)."
         ),
     ],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="HTML file to write (default: DIR/report.html); a missing folder is created.")
+        Path | None, path_option("-o", "--output", help="HTML file to write (default: DIR/report.html); a missing folder is created.")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF beside the HTML (needs Chromium).")] = False,
     charts: Annotated[
-        Path | None, typer.Option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
+        Path | None, path_option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
     ] = None,
     chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
 ) -> None:
@@ -46,16 +46,16 @@ def report_cmd(
         check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf)
     for w in warnings:
-        cli.err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        cli.say(cli.err, ("warning:", "yellow"), " ", w)
     size = path.stat().st_size / 1e6
-    cli.err.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
+    cli.say(cli.err, f"wrote {path} ({size:.1f} MB)")
     if pdf:
-        cli.err.print(f"wrote {path.with_suffix('.pdf')}", highlight=False)
+        cli.say(cli.err, f"wrote {path.with_suffix('.pdf')}")
     if charts is not None:
         try:
             written = export_charts(directory, charts, chart_format)
         except ExportUnavailableError as exc:
-            cli.err.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
+            cli.say(cli.err, ("warning:", "yellow"), " ", str(exc))
         else:
             (charts / CHARTS_MARKER).write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
-            cli.err.print(f"wrote {len(written)} charts to {charts}/ ({chart_format})", highlight=False)
+            cli.say(cli.err, f"wrote {len(written)} charts to {charts}/ ({chart_format})")

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from summitry.sim import cli
@@ -84,7 +82,7 @@ def _headroom(v: float | None) -> Text:
 def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, unit: str | None = None) -> None:
     """The backtest table: pattern, text, steps scored (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
 
-    t = Table(
+    t = cli.TextTable(
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
     )
     t.add_column("pattern", style="bold", no_wrap=True)
@@ -152,7 +150,7 @@ def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]
         return Text(", ".join(f"{k}={v}" for k, v in sets.items()) or "no overrides")
 
     n = comparison["seeds"]
-    t = Table(title=f"Against {comparison['against']}: skill over the null on the {n} seeds both scored, paired by seed")
+    t = cli.TextTable(title=f"Against {comparison['against']}: skill over the null on the {n} seeds both scored, paired by seed")
     t.add_column("", style="bold", no_wrap=True)
     t.add_column("skill [95% CI]", justify="right", no_wrap=True)
     t.add_column("parameters", ratio=1)
@@ -162,7 +160,7 @@ def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]
     cli.print_table(t)
     by_pattern = comparison.get("by_pattern") or []
     if by_pattern:
-        p = Table(title="The change by pattern: each pattern's part of the skill, this minus earlier, seed by seed")
+        p = cli.TextTable(title="The change by pattern: each pattern's part of the skill, this minus earlier, seed by seed")
         p.add_column("pattern", style="bold", no_wrap=True)
         p.add_column("change [95% CI]", justify="right", no_wrap=True)
         for row in by_pattern:
@@ -172,7 +170,7 @@ def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]
 
 def print_record(record: Mapping[str, Any], model_skill: Mapping[str, Any]) -> None:
     """The record scored as a model (``backtest --record``): its skill over its own null, the model's share, per pattern."""
-    t = Table(title="The record itself: forcing-mode runs against a null model with the record's rates, on the same seeds")
+    t = cli.TextTable(title="The record itself: forcing-mode runs against a null model with the record's rates, on the same seeds")
     t.add_column("pattern", style="bold", no_wrap=True)
     t.add_column("record [95% CI]", justify="right", no_wrap=True)
     t.add_column("its null [95% CI]", justify="right", no_wrap=True)
@@ -189,11 +187,10 @@ def print_record(record: Mapping[str, Any], model_skill: Mapping[str, Any]) -> N
     cli.print_table(t)
     share = record.get("model_share")
     said = "" if share is None or math.isnan(share) else f": {share:.0%} of the record's"
-    cli.out.print(
+    cli.say(
+        cli.out,
         f"The model's skill over its null, {_skill(model_skill, digits=3)}{said}. A pattern the record misses is one "
         "the engine does not produce even given the history.",
-        highlight=False,
-        soft_wrap=True,
     )
 
 
@@ -223,5 +220,5 @@ def check_executor(executor: str, address: str | None) -> None:
 
 def interrupted(kept: str, again: str) -> NoReturn:
     """After Ctrl-C: say what is kept (``kept``: "finished batches are kept") and the command that continues; exit 130."""
-    cli.err.print(f"interrupted; {kept} — continue with:\n  {escape(again)}", highlight=False, soft_wrap=True)
+    cli.say(cli.err, f"interrupted; {kept} — continue with:\n  {again}")
     raise typer.Exit(130) from None

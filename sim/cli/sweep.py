@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_argument, path_option
 from summitry.sim.cli.shared import check_executor, interrupted
 from summitry.sim.labels import METRIC_LABELS, outcome_label
 from summitry.sim.outputs import check_out_dir
@@ -26,8 +25,8 @@ def register(app: typer.Typer) -> None:
 
 
 def sweep_cmd(
-    spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML).")],
-    out: Annotated[Path, typer.Option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
+    spec: Annotated[Path, path_argument(help="Sweep spec (YAML).")],
+    out: Annotated[Path, path_option("--out", help="Sweep directory (sweep.json + Parquet dataset).")] = Path("sweeps/latest"),
     executor: Executor = "local",
     workers: Workers = None,
     address: Address = None,
@@ -55,7 +54,7 @@ def sweep_cmd(
     loaded = load_spec(spec)
     ex = make_executor(executor, workers, address, security)
     n_workers = getattr(ex, "workers", 1)
-    cli.err.print(f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})", highlight=False)
+    cli.say(cli.err, f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})")
     start = [0.0, 0]
     # piped or redirected (a log file, nohup, CI): a plain line per tenth of the runs instead of a bar
     plain = not cli.err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1"
@@ -97,10 +96,10 @@ def sweep_cmd(
             )
             interrupted("finished batches are kept", again)
     print_sweep_summary(out, cli.out)
-    cli.err.print(
+    cli.say(
+        cli.err,
         f"{summary.done}/{summary.total} runs stored ({summary.failed} failed, {summary.skipped} from before) "
         f"in {summary.elapsed:.1f} s -> {out}/runs/",
-        highlight=False,
     )
 
 
@@ -136,7 +135,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
     params = point_parameters(runs)
     shown = [o for o in ("agreement", *OUTCOMES[2:]) if o in table.columns and table[o].fillna(0).any()]
     merged = table.merge(params, on="point")
-    t = Table(
+    t = cli.TextTable(
         title=f"Outcome probabilities per design point, with 95% Wilson intervals ({len(merged)} points)", pad_edge=False, padding=(0, 1)
     )
     pcols = [c for c in merged.columns if c.startswith("param.")]
@@ -159,7 +158,7 @@ def print_sweep_summary(out: Path, console: object) -> None:
         if metric not in sens:
             continue
         method = sens[metric]["method"]
-        st = Table(title=f"{method.capitalize()} indices of {METRIC_LABELS.get(metric, outcome_label(metric))}")
+        st = cli.TextTable(title=f"{method.capitalize()} indices of {METRIC_LABELS.get(metric, outcome_label(metric))}")
         st.add_column("parameter")
         keys = list(next(iter(sens[metric]["indices"].values())).keys())
         for k in keys:

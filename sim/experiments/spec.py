@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
 from summitry.sim.scenario.document import canonical_json, choice_parameter, load_raw, validate_data
-from summitry.sim.scenario.loading import Loc, close_matches, parse_document, read_text, validation_messages
+from summitry.sim.scenario.loading import Loc, close_matches, names_builtin, parse_document, read_text, validation_messages
 from summitry.sim.scenario.overrides import canonical, parameter_map
 
 DEFAULT_BATCH = 20
@@ -199,7 +199,7 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
     lines = lines if lines is not None else {}
     name = spec.scenario
     candidate = (base_dir / name) if base_dir is not None and not Path(name).is_absolute() else Path(name)
-    target: str | Path = candidate if candidate.exists() else name
+    target: str | Path = candidate if candidate.exists() and not names_builtin(candidate, name) else name
     try:
         raw, raw_lines, scen_source = load_raw(target)
         scenario = validate_data(raw, scen_source, raw_lines)

@@ -104,7 +104,7 @@ def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
         raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
     # a missing parent folder is created when the report is written; check_output_path has checked that
     # its nearest existing ancestor is a directory summitry can write in
-    check_out_file(out, "-o", REPORT_HTML_MARKERS)
+    check_out_file(out, "-o", REPORT_HTML_MARKERS, kind="an HTML report written by summitry")
     if pdf:
-        check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS)
+        check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS, kind="a PDF report written by summitry")
     return out

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from summitry.sim.atomic import remove_stale_temporaries
 from summitry.sim.errors import DiskFullError, RunDirError
-from summitry.sim.outputs import SCENARIO_FILE, is_summitry_run_dir
+from summitry.sim.outputs import SCENARIO_FILE, is_summitry_run_dir, unreplaceable_dir
 from summitry.sim.scenario.document import Scenario, validate_data
 
 EVENT_SCHEMA = pa.schema(
@@ -113,6 +113,9 @@ class RunResult:
         ``overwrite``; anything else is a :class:`RunDirError` (nothing is touched).
         """
         d = Path(directory)
+        reason = unreplaceable_dir(d)
+        if reason:
+            raise RunDirError(f"{d}: {reason}; a run directory cannot be renamed into place there")
         if d.exists() and d.is_dir() and not overwrite and any(d.iterdir()) and not is_summitry_run_dir(d):
             raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
         if d.exists() and not d.is_dir():

@@ -66,11 +66,33 @@ class Lines(dict[Loc, int]):
     (``{name: Smith, John}`` reads as ``name: Smith`` and a key ``John``), or a ``key:value`` pair
     missing the space after its colon (``{stance:0.8}``). An "unknown key" error at ``loc`` shows
     this instead of "check its spelling".
+
+    ``not_text`` lists the keys YAML reads as something other than text (``on``
+    and ``no`` as true and false, ``~`` as null, ``5`` as a number), each with its
+    path as written, its line and its YAML tag: a message names them as written,
+    not as the constructed value a validator would report (``[1]`` for ``on``).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.syntax: dict[Loc, str] = {}
+        self.not_text: list[tuple[Loc, int, str]] = []
+
+
+_TEXT_TAG = "tag:yaml.org,2002:str"
+_READ_AS = {"bool": "true or false", "null": "null (no value)", "int": "a number", "float": "a number", "timestamp": "a date"}
+"""What YAML reads a plain key of each tag as, for the message that asks to quote it."""
+
+
+def _not_text_message(source: str, loc: Loc, line: int, tag: str) -> str:
+    """``FILE:LINE: path.key: ...`` for a key YAML reads as something other than text, naming it as written.
+
+    >>> _not_text_message("case.yaml", ("sides", "alpha", "leader", "trust", "no"), 36, "tag:yaml.org,2002:bool")
+    'case.yaml:36: sides.alpha.leader.trust.no: a key must be text, and YAML reads no as true or false; quote it: "no"'
+    """
+    key = str(loc[-1])
+    read_as = _READ_AS.get(tag.rsplit(":", 1)[-1], f"a value of type {tag.rsplit(':', 1)[-1]}")
+    return f"{source}:{line}: {format_loc(loc)}: a key must be text, and YAML reads {key} as {read_as}; quote it: {json.dumps(key)}"
 
 
 def _implicit_null(key_node: yaml.Node, value_node: yaml.Node) -> bool:
@@ -93,6 +115,8 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tupl
                 before = None
                 continue  # a list or mapping as a key: the constructor refuses it
             key = key_node.value
+            if key_node.tag != _TEXT_TAG and isinstance(out, Lines):
+                out.not_text.append(((*loc, key), key_node.start_mark.line + 1, key_node.tag))
             if key in seen:
                 duplicates.append(((*loc, key), key_node.start_mark.line + 1))
             seen.add(key)
@@ -245,6 +269,9 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         raise error(f"{source}: YAML nested too deeply") from None
     if not isinstance(data, dict):
         raise error(f"{source}:1: a {kind} must be a mapping of keys to values, not {type(data).__name__}")
+    if lines.not_text:
+        # every key of every summitry file is text; checked here, where the key is still as written and has its own line
+        raise error([_not_text_message(source, loc, line, tag) for loc, line, tag in lines.not_text])
     if duplicates:
         raise error(
             [f"{source}:{line}: {format_loc(loc)}: duplicate key (an earlier one would be silently replaced)" for loc, line in duplicates]
@@ -446,10 +473,29 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
 
 
+def names_builtin(path: Path, name: str) -> bool:
+    """Whether ``name``, which exists as ``path``, means the built-in scenario of that name all the same.
+
+    So when ``path`` is a directory: a directory is never a scenario file, and
+    one named like a built-in is common (``summitry run teaching --out
+    teaching``); it must not hide the built-in.
+    """
+    return name in builtin_names() and path.is_dir()
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """A built-in scenario's file, or the path itself."""
+    """A built-in scenario's file, or the path itself.
+
+    A name with a scenario file's suffix, or one that exists, is a path; but a
+    directory named like a built-in scenario is the built-in (:func:`names_builtin`).
+    An empty name is refused: as a path it would be ``.``, the current directory.
+    """
+    if isinstance(name_or_path, str) and not name_or_path:
+        raise ScenarioError(
+            f"the scenario's name or path is empty (''); give a scenario file or a built-in name: {', '.join(builtin_names())}"
+        )
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
+    if p.suffix in (".yaml", ".yml", ".json") or (p.exists() and not names_builtin(p, str(name_or_path))):
         return p
     builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
     if builtin.exists():

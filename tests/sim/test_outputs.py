@@ -111,6 +111,43 @@ def test_save_refuses_a_foreign_directory(tmp_path: Path, small_run: RunResult) 
     _assert_foreign_intact(d)
 
 
+@pytest.mark.parametrize("out", [".", "..", "gone/..", "{work}", "{above}", "figures/.."])
+def test_run_out_refuses_the_current_directory_or_one_above_it_before_running(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, out: str
+) -> None:
+    """Even with --overwrite: renaming "." fails at the run's last step (EBUSY, exit 1), and a directory above would be
+    replaced with everything it holds."""
+    import summitry.sim.run
+
+    def no_work(*_a, **_k):
+        raise AssertionError("the run started before --out was checked")
+
+    work = _foreign_dir(tmp_path / "work")
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(summitry.sim.run, "run_scenario", no_work)
+    out = out.format(work=work, above=tmp_path)
+    r = cli("run", "teaching", "--out", out, "--quiet", "--overwrite")
+    assert r.code == 2, r.stderr
+    assert f"--out {out}: is the current directory or one above it; a run directory is written whole" in _error_line(r)
+    _assert_foreign_intact(work)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+
+
+def test_run_out_refuses_a_path_ending_in_dot_dot(tmp_path: Path, cli) -> None:
+    d = _foreign_dir(tmp_path / "d")
+    r = cli("run", "teaching", "--out", f"{d}/figures/..", "--quiet", "--overwrite")
+    assert r.code == 2
+    assert f"--out {d}/figures/..: ends in '..'" in _error_line(r)
+    _assert_foreign_intact(d)
+
+
+def test_save_refuses_the_current_directory(tmp_path: Path, small_run: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunDirError, match="is the current directory or one above it"):
+        small_run.save(".", overwrite=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------- other commands
 
 
@@ -184,6 +221,51 @@ def test_report_output_refuses_a_foreign_file_and_its_pdf_sibling(tmp_path: Path
     assert "r2.pdf" in _error_line(r)
     assert (tmp_path / "r2.pdf").read_bytes() == b"%PDF-1.4 my own pdf"
     assert not (tmp_path / "r2.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("schema", "a schema written by `summitry schema`"),
+        ("generate", "a scenario written by `summitry generate`"),
+        ("report", "an HTML report written by summitry"),
+        ("report --pdf", "a PDF report written by summitry"),
+    ],
+)
+def test_a_file_output_in_the_way_is_named_for_what_it_is_not(tmp_path: Path, cli, command: str, kind: str) -> None:
+    """None of these commands has --overwrite: the message does not offer it, and it does not say that a file summitry
+    wrote of another kind (here the scenario schema, where a scenario or a report goes) was not written by summitry."""
+    theirs = tmp_path / "schema.json"
+    assert cli("schema", "-o", str(theirs)).code == 0
+    if command == "schema":
+        theirs.write_text("{}")  # the user's own JSON
+    elif command == "report --pdf":
+        theirs = tmp_path / "r.pdf"
+        theirs.write_bytes(b"%PDF-1.4 my own pdf")
+    before = theirs.read_bytes()
+    args = {
+        "schema": ["schema", "-o", str(theirs)],
+        "generate": ["generate", "-o", str(theirs)],
+        "report": ["report", str(tmp_path), "-o", str(theirs)],
+        "report --pdf": ["report", str(tmp_path), "-o", str(theirs.with_suffix(".html")), "--pdf"],
+    }[command]
+    r = cli(*args)
+    assert r.code == 2
+    msg = _error_line(r)
+    assert f"{theirs}: the file exists and is not {kind}" in msg
+    assert "choose another path, or move or remove the file" in msg
+    assert "--overwrite" not in msg and "not written by summitry" not in msg
+    assert theirs.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["schema", "generate"])
+def test_a_file_output_into_a_missing_folder_creates_it(tmp_path: Path, cli, command: str) -> None:
+    """As report -o does; the write failed with FileNotFoundError (exit 1) making its temporary file there."""
+    out = tmp_path / "new" / "deeper" / "out.yaml"
+    extra = ["--agents", "10", "--edges", "30"] if command == "generate" else []
+    r = cli(command, "-o", str(out), *extra)
+    assert r.code == 0, r.stderr
+    assert out.is_file() and f"wrote {out}" in r.stderr
 
 
 # ------------------------------------------------------- paths checked first

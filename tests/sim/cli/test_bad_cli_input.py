@@ -68,6 +68,14 @@ def test_params_file_errors_name_the_file_and_line(cli, tmp_path: Path, written:
     assert fragment in line
 
 
+def test_a_params_file_key_yaml_reads_as_true_is_named_as_written_on_its_line(cli, tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n  on: 3\n")  # was "cal.yaml:1: parameters.True: no such parameter"
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f))
+    assert r.code == 2
+    assert _one_error_line(r) == f'error: {f}:4: parameters.on: a key must be text, and YAML reads on as true or false; quote it: "on"'
+
+
 def test_set_wins_over_the_file_and_is_named_as_set(cli, tmp_path: Path) -> None:
     f = tmp_path / "cal.yaml"
     f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n")

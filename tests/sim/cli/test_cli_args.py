@@ -91,6 +91,11 @@ def test_set_without_equals_sign(cli) -> None:
     _refused(r, "--set kappa: expected PATH=VALUE")
 
 
+def test_set_path_with_colons_is_quoted_as_written(cli) -> None:
+    r = _run(cli, "--set", "a:b:c=1")  # ":b:" is rich's emoji code for the B button
+    _refused(r, "--set a:b:c: no such parameter")
+
+
 def test_set_with_empty_path(cli) -> None:
     r = _run(cli, "--set", "=3")
     _refused(r, "--set =3: empty PATH")
@@ -155,6 +160,22 @@ def test_run_misspelt_scenario_suggests_the_builtin(cli) -> None:
     _refused(r, "teachng: no such scenario file or built-in scenario; did you mean teaching?")
 
 
+def test_a_file_name_with_an_emoji_code_is_named_as_written(cli) -> None:
+    r = cli("validate", "x:thumbs_up:y.yaml")
+    _refused(r, "error: x:thumbs_up:y.yaml: no such scenario file")
+
+
+def test_a_directory_named_like_a_builtin_does_not_hide_it(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _run(cli, "--out", "teaching").code == 0  # a run directory named like the case, in the current directory
+    r = cli("validate", "teaching")
+    assert r.code == 0, r.stderr
+    assert r.stdout.startswith("ok teaching: Teaching case")
+    assert _run(cli).code == 0
+    (tmp_path / "mine").mkdir()  # a directory that names no built-in is still no scenario file
+    _refused(cli("validate", "mine"), "mine: is a directory, not a scenario file")
+
+
 def test_run_bogus_mode(cli) -> None:
     r = cli("run", "teaching", "--mode", "bogus")
     _refused(r, "--mode bogus: must be 'free' or 'forcing'")
@@ -187,6 +208,61 @@ def test_run_out_is_a_file(cli, tmp_path: Path) -> None:
 def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
     r = cli(*args)
     _refused(r, fragment)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("validate", ""), "the scenario's name or path is empty"),
+        (("run", ""), "the scenario's name or path is empty"),
+        (("schema", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("generate", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("run", "teaching", "--out", ""), "'--out': the path is empty"),
+        (("run", "teaching", "--params", ""), "'--params': the path is empty"),
+        (("sweep", ""), "'spec': the path is empty"),
+        (("report", ""), "'directory': the path is empty"),
+        (("report", "somewhere", "-o", ""), "'-o' / '--output': the path is empty"),
+        (("backtest", "hanoi-2019", "--compare", ""), "'--compare': the path is empty"),
+        (("dashboard", "--params", ""), "'--params': the path is empty"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_an_empty_path_is_called_empty_not_the_current_directory(cli, args: tuple[str, ...], fragment: str) -> None:
+    """'' (an unset shell variable: --out "$DIR") is no path; as a Path it would be ".", and be named so."""
+    r = cli(*args)
+    _refused(r, fragment)
+    assert "is a directory" not in r.stderr
+
+
+def test_the_dashboard_refuses_an_empty_scenario_instead_of_serving_the_default(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress
+
+    def served(*_a, **_k):
+        raise AssertionError("the dashboard was served")
+
+    monkeypatch.setattr(waitress, "serve", served)
+    _refused(cli("dashboard", "--scenario", ""), "--scenario: the name or path is empty")
+
+
+def test_every_path_option_refuses_an_empty_path() -> None:
+    """Each command's Path parameters read their value with given_path (an empty one refused), none with Typer's own Path."""
+    import typing
+
+    import summitry.sim.cli as package
+    from summitry.dashboard.cli import _given_path
+    from summitry.sim.cli.help_texts import given_path
+
+    unchecked = []
+    for command in package.app.registered_commands:
+        assert command.callback is not None
+        for name, hint in typing.get_type_hints(command.callback, include_extras=True).items():
+            base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
+            if base is not Path and Path not in typing.get_args(base):  # Path or Path | None
+                continue
+            parsers = [getattr(meta, "parser", None) for meta in getattr(hint, "__metadata__", ())]
+            if not set(parsers) & {given_path, _given_path}:
+                unchecked.append(f"{command.name} {name}")
+    assert not unchecked, unchecked
 
 
 def _option_help(command: object) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """A user's own files are first-class (issue 14, item 8): ``summitry report`` of a backtest directory,
-``report -o`` into a folder that does not exist yet, and YAML syntax slips reported as syntax."""
+``report -o`` into a folder that does not exist yet, YAML syntax slips reported as syntax, and names, titles and
+paths printed as written (never read as rich markup or emoji codes)."""
 
 from __future__ import annotations
 
@@ -166,3 +167,119 @@ def test_a_comma_in_a_block_mapping_is_just_text(tmp_path: Path) -> None:
     """Outside braces a plain value may hold a comma: no slip to report."""
     text = (BUILTIN_DIR / "teaching.yaml").read_text().replace("name: President Ada", "name: President Ada, the elder", 1)
     assert load_scenario_text(text, "ok.yaml").sides["alpha"].leader.name == "President Ada, the elder"
+
+
+# ------------------------------------------------------------------ names, titles and paths shown as written
+
+# rich markup that crashes a print ([/x]: a closing tag with nothing open), markup that would vanish ([red]) and an
+# emoji code (:thumbs_up:): a user's names, titles and paths carry any of them, and summitry shows them as written
+ODD = "[/x] [red]x :thumbs_up:"
+
+
+def test_names_and_titles_with_brackets_are_shown_as_written(cli, tmp_path: Path) -> None:
+    text = (BUILTIN_DIR / "teaching.yaml").read_text()
+    text = text.replace("name: President Ada", f'name: "President {ODD} Ada"', 1)
+    text = text.replace('title: "Teaching case: two rivals, one go-between"', f'title: "Talks [/] end {ODD}"', 1)
+    case = tmp_path / "case.yaml"
+    case.write_text(text)
+    r = cli("validate", str(case))
+    assert (r.code, r.stderr) == (0, "")
+    assert f"ok {case}: Talks [/] end {ODD} (7 actors, 30 steps)" in r.stdout
+    r = cli("run", str(case), "--steps", "3")  # the header, the outcome sentence and the key events name the leader
+    assert r.code == 0, r.stderr
+    assert f"Talks [/] end {ODD} — seed 0" in r.stdout
+    assert f"President {ODD} Ada offers Chairman Bo a summit" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_an_out_path_with_brackets_is_written_and_named_as_given(cli, tmp_path: Path) -> None:
+    out = tmp_path / f"mk{ODD}"
+    r = cli("run", "teaching", "--steps", "1", "-q", "--out", str(out))
+    assert r.code == 0, r.stderr
+    assert (out / "run.json").is_file()
+    assert f"wrote {out}/ (run.json, events.parquet, series.parquet)" in r.stderr
+
+
+def test_a_sweep_names_its_spec_and_directory_as_given(cli, tmp_path: Path) -> None:
+    spec = tmp_path / f"spec {ODD}.yaml"  # "/" in ODD: a folder "spec [" holds it
+    spec.parent.mkdir()
+    spec.write_text(json.dumps({"scenario": "teaching", "parameters": {"leak0": {"levels": [0.0, 0.3]}}, "design": "grid", "points": 2}))
+    out = tmp_path / f"out {ODD}"
+    r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    assert f"sweep {spec} -> {out} (serial" in r.stderr
+    assert f"-> {out}/runs/" in r.stderr
+
+
+def test_report_warnings_and_paths_are_shown_as_written(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import summitry.sim.report
+
+    html = tmp_path / f"r {ODD}.html"
+
+    def written(directory: Path, output: Path, pdf: bool = False) -> tuple[Path, list[str]]:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("<html></html>")
+        return output, [f"{directory}: no example run {ODD}"]
+
+    monkeypatch.setattr(summitry.sim.report, "write_report", written)  # the command's messages, not the report
+    r = cli("report", str(tmp_path), "-o", str(html))
+    assert r.code == 0, r.stderr
+    assert f"warning: {tmp_path}: no example run {ODD}" in r.stderr
+    assert f"wrote {html} (0.0 MB)" in r.stderr
+
+
+def test_holdout_and_calibrate_name_their_cases_and_directories_as_given(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import summitry.sim.cli as package
+    import summitry.sim.experiments.holdout
+    from summitry.sim.cli.calibrate import print_outcome
+    from summitry.sim.errors import InputError
+
+    def stop(*_a, **_k):
+        raise InputError("stopped before any work")
+
+    monkeypatch.setattr(summitry.sim.experiments.holdout, "holdout", stop)
+    out = tmp_path / f"h {ODD}"
+    r = cli("holdout", f"case {ODD}", "--cut", "5", "--out", str(out), "--executor", "serial")
+    assert r.code == 2
+    assert f"holdout: case {ODD} split at step 5 -> {out} (smc" in r.stderr
+    # the lines after a calibration, printed to a console that reads markup and emoji codes (as rich's default does)
+    buffer = io.StringIO()
+    monkeypatch.setattr(package, "err", Console(file=buffer, width=200))
+    print_outcome({}, load_scenario("teaching"), f"case {ODD}", out, "calibrated.yaml", medians="posterior medians")
+    assert f"wrote {out}/ (calibrated.yaml)" in buffer.getvalue()
+    assert f"use it: summitry run case {ODD} --params {out / 'calibrated.yaml'}" in buffer.getvalue()
+
+
+def test_summitry_consoles_read_no_markup_and_no_emoji_codes() -> None:
+    import summitry.sim.cli as package
+
+    for console in (package.out, package.err):
+        assert console.render_str(ODD).plain == ODD
+
+
+def test_every_message_goes_through_say_and_every_table_is_a_text_table() -> None:
+    """A console.print of an f-string, or a plain rich Table, reads what it shows as markup; only say() and
+    print_table() print, and every table is a TextTable, so nothing a user wrote is read as markup."""
+    import ast
+
+    root = Path(__file__).resolve().parents[3]
+    found = []
+    for path in [*sorted((root / "sim" / "cli").glob("*.py")), root / "dashboard" / "cli.py"]:
+        tree = ast.parse(path.read_text())
+        allowed = {
+            line
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name in ("say", "print_table")
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if (name in ("print", "log") and node.lineno not in allowed) or name == "Table":
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {name}(...)")
+    assert not found, found

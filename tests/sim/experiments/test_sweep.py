@@ -75,6 +75,12 @@ def test_sobol_and_morris_sizes(tmp_path: Path) -> None:
     assert morris[:, 0].min() >= 0.5 and morris[:, 0].max() <= 5
 
 
+def test_a_directory_beside_the_spec_named_like_the_scenario_does_not_hide_the_builtin(tmp_path: Path) -> None:
+    (tmp_path / "teaching").mkdir()  # a run written with --out teaching, beside the spec
+    (tmp_path / "teaching" / "run.json").write_text("{}")
+    assert load_spec(write_spec(tmp_path)).scenario_data["name"] == "teaching"
+
+
 def test_run_seeds_depend_on_point_and_replicate_only(tmp_path: Path) -> None:
     loaded = load_spec(write_spec(tmp_path))
     X = design_matrix(loaded)
