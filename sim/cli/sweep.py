@@ -40,8 +40,8 @@ def sweep_cmd(
 
     With --address, use only a Dask scheduler you control: Dask's messages can carry pickles, so a
     hostile scheduler can run code in this process. Every row a worker sends back is checked before
-    it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
-    with --tls-key when the scheduler asks for client certificates).
+    it is stored. Over a network you do not control, use tls:// with --tls-ca-file, --tls-cert and
+    --tls-key (a Dask scheduler with TLS asks every client for its certificate).
     """
     from rich.progress import TextColumn, TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
 
