@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from summitry.sim import cli
@@ -96,12 +97,16 @@ def sweep_cmd(
                 tls_key=tls_key,
             )
             interrupted("finished batches are kept", again)
-    print_sweep_summary(out, cli.out)
+    succeeded = print_sweep_summary(out, cli.out)
     cli.err.print(
         f"{summary.done}/{summary.total} runs stored ({summary.failed} failed, {summary.skipped} from before) "
         f"in {summary.elapsed:.1f} s -> {out}/runs/",
         highlight=False,
     )
+    if not succeeded:
+        # the design was checked against its scenario's rules when the spec was loaded (sim/experiments/spec.py), so
+        # runs that all fail are the engine's fault, not the input's: exit 1, as for any internal error
+        raise typer.Exit(1)
 
 
 def column_title(column: str, columns: list[str]) -> str:
@@ -126,12 +131,24 @@ def column_title(column: str, columns: list[str]) -> str:
     return title
 
 
-def print_sweep_summary(out: Path, console: object) -> None:
-    """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
+def print_sweep_summary(out: Path, console: object) -> bool:
+    """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices; False when no run succeeded.
+
+    With no successful run there is nothing to tabulate: the errors the runs stored are printed instead, the
+    commonest first.
+    """
     from summitry.sim.analysis.sweeps import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters  # lazy: pandas
 
     manifest = load_manifest(out)
     runs = load_runs(out)
+    if not (runs["status"] == "ok").any():
+        errors = Counter(str(e).strip().splitlines()[-1] if str(e).strip() else "(no message)" for e in runs["error"])
+        cli.err.print(f"[bold red]error:[/] none of the {len(runs)} runs succeeded; the errors they stored:", highlight=False)
+        for message, n in errors.most_common(3):
+            cli.err.print(f"  {n} x {escape(message)}", highlight=False, soft_wrap=True)
+        if len(errors) > 3:
+            cli.err.print(f"  and {len(errors) - 3} other errors; every run's is in the error column of {out}/runs/", highlight=False)
+        return False
     table = outcome_table(runs)
     params = point_parameters(runs)
     shown = [o for o in ("agreement", *OUTCOMES[2:]) if o in table.columns and table[o].fillna(0).any()]
@@ -167,3 +184,4 @@ def print_sweep_summary(out: Path, console: object) -> None:
         for name, vals in sens[metric]["indices"].items():
             st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
         cli.print_table(st, console)  # type: ignore[arg-type]
+    return True

@@ -33,6 +33,8 @@ from summitry.sim.scenario import overrides as parameter_paths
 from summitry.sim.scenario.cross_check import cross_check
 from summitry.sim.scenario.loading import (
     Loc,
+    _clean_loc,
+    _humanise,
     builtin_names,
     close_matches,
     format_loc,
@@ -561,6 +563,19 @@ def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
             msgs.append(f"{where}: {format_loc(loc)}: {msg}")
         raise ScenarioError(msgs)
     return sc
+
+
+def scenario_problems(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
+    """The problems of parsed scenario data as (location, message), as :func:`validate_data` finds them: the format's
+    first, and only when it passes the rules across fields. Empty for a valid scenario.
+
+    For callers that place each problem themselves (a sweep spec names the entry of its design that caused it).
+    """
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return [(_clean_loc(err["loc"]), _humanise(err)) for err in exc.errors(include_url=False)]
+    return cross_check(sc)
 
 
 def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
