@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,8 +91,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
-        from waitress import serve  # lazy: the WSGI server only to serve; a fast --help
-
         from summitry.dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file  # lazy: Dash, the engine; a fast --help
         from summitry.dashboard.security import allowed_host_names  # lazy: Dash; a fast --help
         from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore  # lazy: the engine; a fast --help
@@ -136,8 +136,41 @@ def register(app: typer.Typer) -> None:
                 "name the hosts browsers use with --allowed-host NAME to refuse others",
                 err=True,
             )
+        server = listen(dash_app.server, host, port, threads)
         shown = f"file {scenario_file}" if scenario_file else name
         typer.echo(f"summitry dashboard on http://{host}:{port}/ (bound to {host}; scenario {shown}); Ctrl+C to stop", err=True)
         if overrides:
             typer.echo(f"open {url} for the parameters of {params}", err=True)
-        serve(dash_app.server, host=host, port=port, threads=threads, ident="summitry", clear_untrusted_proxy_headers=True)
+        server.print_listen("Serving on http://{}:{}")
+        server.run()
+
+
+def listen(app: Any, host: str, port: int, threads: int) -> Any:
+    """A waitress server bound to ``host``:``port``, not yet serving; InputError naming the option when it cannot bind.
+
+    Bound apart from serving (as ``waitress.serve`` does both) so that only an error of binding, which the options
+    cause, is reported as bad input; an error while serving stays an internal one.
+    """
+    import waitress  # lazy: the WSGI server only to serve; a fast --help
+
+    logging.basicConfig()  # waitress's warnings (a long task queue) reach the terminal, as waitress.serve sets up
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident="summitry", clear_untrusted_proxy_headers=True)
+    except ValueError:  # waitress's words for an address getaddrinfo cannot resolve
+        raise InputError(f"--host {host}: not an address of this machine nor a host name it can look up") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"--port {port}: {host}:{port} is in use by another program ({reason}); stop it or choose another --port"
+            ) from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise InputError(
+                f"--host {host}: not an address of this machine ({reason}); give one of its own addresses, "
+                "127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise InputError(
+                f"--port {port}: not allowed to listen on {host}:{port} ({reason}); ports below 1024 need privileges"
+            ) from None
+        raise InputError(f"--host {host} --port {port}: cannot listen there ({reason})") from None

@@ -58,6 +58,36 @@ def cli() -> Callable[..., CliResult]:
     return run_cli
 
 
+class _NotServing:
+    """What ``waitress.create_server`` returns in tests: a server that is never started (``run`` returns at once)."""
+
+    def print_listen(self, format_str: str) -> None:
+        pass
+
+    def run(self) -> None:
+        pass
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What ``summitry dashboard`` would serve, never serving it: {"app": the WSGI app, "host": ..., "port": ..., ...}.
+
+    The command binds with ``waitress.create_server`` and then runs the server; here nothing is bound and the run
+    returns at once, so a test of the command cannot hang on a real server. Empty when the command stopped first.
+    """
+    import waitress
+
+    got: dict[str, Any] = {}
+
+    def create_server(app: Any, **kwargs: Any) -> _NotServing:
+        got["app"] = app
+        got.update(kwargs)
+        return _NotServing()
+
+    monkeypatch.setattr(waitress, "create_server", create_server)
+    return got
+
+
 @pytest.fixture(scope="session")
 def teaching():
     from summitry.sim.scenario.document import load_scenario

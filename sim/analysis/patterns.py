@@ -4,6 +4,8 @@ Pure functions of a run's event log and series, giving each pattern a score
 in [0, 1] (timing by distance from its window), or nan where the pattern does
 not apply to the run. Sweeps score their runs with these, and backtests and
 calibration (:mod:`summitry.sim.experiments.backtest`) aggregate them; this module imports neither.
+The steps in which a pattern can earn anything (:func:`pattern_window`, :func:`scored_weeks`) are the scenario's
+(:mod:`summitry.sim.scenario.pattern_fields`), which checks them against the run's horizon; they are named here too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pyarrow.compute as pc
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.scenario.document import Scenario
 from summitry.sim.scenario.pattern_fields import Pattern
+from summitry.sim.scenario.pattern_fields import pattern_window as pattern_window  # named here too (tests, the backtest)
+from summitry.sim.scenario.pattern_fields import scored_weeks as scored_weeks
 
 
 def _rows(events: Any) -> list[Mapping[str, Any]]:
@@ -150,34 +154,6 @@ def breach_score(step: int, window: tuple[int, int], tolerance: int) -> float:
     if tolerance <= 0:
         return 1.0
     return min(1.0, min(step - lo, hi - step) / tolerance)
-
-
-def pattern_window(pattern: Pattern) -> tuple[int, int]:
-    """The weeks [lo, hi] in which an event earns the pattern any credit (for display).
-
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=3))
-    (8, 16)
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(0, 30), tolerance=3, absent=True))
-    (1, 29)
-    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=0))
-    (10, 14)
-    """
-    lo, hi = pattern.window
-    if pattern.kind is None or pattern.tolerance == 0:
-        return lo, hi
-    if pattern.restraint_limit is not None:
-        return lo + 1, hi - 1
-    return lo - pattern.tolerance + 1, hi + pattern.tolerance - 1
-
-
-def scored_weeks(pattern: Pattern, steps: int) -> list[int]:
-    """:func:`pattern_window` clipped to the run's weeks 0..steps-1 (for display).
-
-    >>> scored_weeks(Pattern(id="a", text="t", kind="k", window=(0, 2), tolerance=3), 17)
-    [0, 4]
-    """
-    lo, hi = pattern_window(pattern)
-    return [max(0, lo), min(steps - 1, hi)]
 
 
 def _kth(values: Iterable[float], k: int) -> float:

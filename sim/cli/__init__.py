@@ -380,6 +380,10 @@ def params_cmd(
     print_table(table)
 
 
+MAX_STEPS = 100_000
+"""Most steps ``run --steps`` takes: the most a scenario file's ``time.steps`` may say (sim/scenario/document.py)."""
+
+
 @app.command("run")
 def run_cmd(
     scenario: Annotated[
@@ -388,7 +392,12 @@ def run_cmd(
     ],
     seed: Annotated[int, typer.Option(help="Seed of the run's random stream.", min=0)] = 0,
     steps: Annotated[
-        int | None, typer.Option(help="Steps to run, in the scenario's unit (default: the scenario's horizon).", min=1)
+        int | None,
+        typer.Option(
+            help="Steps to run, in the scenario's unit (default: the scenario's horizon); at most 100,000, as in a scenario file.",
+            min=1,
+            max=MAX_STEPS,
+        ),
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE (repeatable).")] = None,
     params: Annotated[
@@ -419,6 +428,9 @@ def run_cmd(
     if out_dir is not None:
         check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
     sc, sets = scenario_from_args(scenario, params, set_)
+    calendar = sc.time.past_calendar(steps) if steps is not None else None
+    if calendar is not None:
+        raise InputError(f"--steps {steps}: {calendar} ({sc.name} starts on {sc.time.start})")
     total = steps or sc.time.steps
     with progress_bar("{task.description}: " + unit_word(sc.time.clock.unit), transient=True, disable=quiet or total < 200) as progress:
         task = progress.add_task(f"{sc.name} seed {seed}", total=total)

@@ -17,6 +17,10 @@ from summitry.sim.errors import InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.outputs import check_output_path
 
+MAX_BACKTEST_RUNS = 100_000
+"""Most runs ``backtest --runs`` takes (200 times the default): each run is made about nine times (the model, the null
+model, each baseline and ablation) and every run's scores are held in memory, so a larger count is a typo, not a plan."""
+
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
@@ -24,7 +28,12 @@ def register(app: typer.Typer) -> None:
 
 def backtest_cmd(
     scenario: Annotated[str, typer.Argument(help="Built-in name (see `summitry scenarios`) or a path; it must have patterns.")],
-    runs: Annotated[int, typer.Option("--runs", help="Runs of the model (and of the null model and each baseline).", min=2)] = 500,
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs", help="Runs of the model (and of the null model and each baseline); 2 to 100,000.", min=2, max=MAX_BACKTEST_RUNS
+        ),
+    ] = 500,
     out_dir: Annotated[
         Path | None, path_option("--out", help="Write backtest.json, runs.parquet and a typical run (example-run/) here.")
     ] = None,

@@ -49,8 +49,8 @@ ADDRESS_HELP = (
     "Dask scheduler, tcp://HOST:8786 or tls://HOST:8786 (default: start a LocalCluster). Only a scheduler you control: "
     "Dask messages can carry pickles, so a hostile one can run code here; rows it returns are checked before they are stored."
 )
-TLS_CA_HELP = "TLS: the certificate authority (PEM) that signed the scheduler's certificate; needs a tls:// --address."
-TLS_CERT_HELP = "TLS: this client's certificate (PEM), for schedulers that require client certificates; with --tls-key."
+TLS_CA_HELP = "TLS: the certificate authority (PEM) that signed the scheduler's certificate; needs a tls:// --address and --tls-cert."
+TLS_CERT_HELP = "TLS: this client's certificate (PEM), which a Dask scheduler with TLS asks every client for; with --tls-key."
 TLS_KEY_HELP = "TLS: the private key (PEM) of --tls-cert."
 
 Executor = Annotated[str, typer.Option("--executor", help="local (processes), dask, or serial.")]

@@ -39,8 +39,8 @@ def sweep_cmd(
 
     With --address, use only a Dask scheduler you control: Dask's messages can carry pickles, so a
     hostile scheduler can run code in this process. Every row a worker sends back is checked before
-    it is stored. Over a network you do not control, use tls:// with --tls-ca-file (and --tls-cert
-    with --tls-key when the scheduler asks for client certificates).
+    it is stored. Over a network you do not control, use tls:// with --tls-ca-file, --tls-cert and
+    --tls-key (a Dask scheduler with TLS asks every client for its certificate).
     """
     from rich.progress import TextColumn, TimeElapsedColumn  # lazy: rich's progress display, ~5 ms of summitry --help
 
@@ -95,12 +95,16 @@ def sweep_cmd(
                 tls_key=tls_key,
             )
             interrupted("finished batches are kept", again)
-    print_sweep_summary(out, cli.out)
+    succeeded = print_sweep_summary(out, cli.out)
     cli.say(
         cli.err,
         f"{summary.done}/{summary.total} runs stored ({summary.failed} failed, {summary.skipped} from before) "
         f"in {summary.elapsed:.1f} s -> {out}/runs/",
     )
+    if not succeeded:
+        # the design was checked against its scenario's rules when the spec was loaded (sim/experiments/spec.py), so
+        # runs that all fail are the engine's fault, not the input's: exit 1, as for any internal error
+        raise typer.Exit(1)
 
 
 def column_title(column: str, columns: list[str]) -> str:
@@ -125,12 +129,24 @@ def column_title(column: str, columns: list[str]) -> str:
     return title
 
 
-def print_sweep_summary(out: Path, console: object) -> None:
-    """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices."""
+def print_sweep_summary(out: Path, console: object) -> bool:
+    """Outcome probabilities per design point (Wilson 95% CI) and sensitivity indices; False when no run succeeded.
+
+    With no successful run there is nothing to tabulate: the errors the runs stored are printed instead, the
+    commonest first.
+    """
     from summitry.sim.analysis.sweeps import OUTCOMES, load_manifest, load_runs, outcome_table, point_parameters  # lazy: pandas
 
     manifest = load_manifest(out)
     runs = load_runs(out)
+    if not (runs["status"] == "ok").any():
+        errors = Counter(str(e).strip().splitlines()[-1] if str(e).strip() else "(no message)" for e in runs["error"])
+        cli.print_error(f"none of the {len(runs)} runs succeeded; the errors they stored:")
+        for message, n in errors.most_common(3):
+            cli.say(cli.err, f"  {n} x {message}")
+        if len(errors) > 3:
+            cli.say(cli.err, f"  and {len(errors) - 3} other errors; every run's is in the error column of {out}/runs/")
+        return False
     table = outcome_table(runs)
     params = point_parameters(runs)
     shown = [o for o in ("agreement", *OUTCOMES[2:]) if o in table.columns and table[o].fillna(0).any()]
@@ -166,3 +182,4 @@ def print_sweep_summary(out: Path, console: object) -> None:
         for name, vals in sens[metric]["indices"].items():
             st.add_row(name, *[f"{vals[k]:.3f}" for k in keys])
         cli.print_table(st, console)  # type: ignore[arg-type]
+    return True

@@ -116,8 +116,10 @@ class DaskExecutor(_Owned):
 def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Path | None = None, address: str | None = None) -> Any:
     """A distributed ``Security`` for TLS to a scheduler (None when no TLS option is given); InputError for bad options.
 
-    ``ca_file`` verifies the scheduler's certificate; ``cert`` and ``key`` (together) are this client's own,
-    for schedulers that require mutual TLS. TLS needs a ``tls://`` address.
+    ``ca_file`` verifies the scheduler's certificate; ``cert`` and ``key`` are this client's own. All three are
+    needed: distributed's TLS is mutual (a scheduler started with TLS requires every client's certificate, and a
+    ``Security`` without a client certificate makes no TLS context at all, so Dask would fail with a TypeError).
+    TLS needs a ``tls://`` address.
     """
 
     given = {"--tls-ca-file": ca_file, "--tls-cert": cert, "--tls-key": key}
@@ -132,6 +134,12 @@ def dask_security(ca_file: Path | None = None, cert: Path | None = None, key: Pa
     for option, path in given.items():
         if path is not None and not Path(path).is_file():
             raise InputError(f"{option} {path}: no such file")
+    if cert is None:
+        raise InputError(
+            "--tls-ca-file needs --tls-cert and --tls-key: a Dask scheduler started with TLS asks every client for a "
+            "certificate (distributed's TLS is mutual), so give this client's certificate and key, signed by an authority "
+            "the scheduler trusts"
+        )
     from distributed.security import Security  # heavy: dask's distributed, only for --executor dask with TLS
 
     return Security(

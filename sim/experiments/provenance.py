@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+from summitry.sim.errors import InputError
+from summitry.sim.scenario.overrides import read_params
 
 
 def provenance_block(method: str, scenarios: Sequence[str], seed: int, report: str = "posterior.html") -> dict[str, Any]:
@@ -36,28 +37,35 @@ def read_provenance(params: str | Path) -> dict[str, Any] | None:
 
     Returns the block with ``report`` an absolute path (resolved against the
     file's folder), ``params_file`` the file's absolute path, ``report_exists``
-    and ``parameters`` (the fitted values). The file has been read by
-    :func:`summitry.sim.scenario.overrides.read_params_file`, which checked
-    its format; this only reads the block.
+    and ``parameters`` (the fitted values). The file is read as ``--params``
+    reads it (:func:`summitry.sim.scenario.overrides.read_params`, which checks
+    the block's fields); a file that does not pass is one without a block here
+    (the command that read it first has reported why).
     """
     path = Path(params)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        got = read_params(path)
+    except InputError:
         return None
-    block = data.get("calibration") if isinstance(data, Mapping) else None
-    if not isinstance(block, Mapping):
+    block = got.calibration
+    if block is None:
         return None
-    report = (path.parent / str(block.get("report") or "posterior.html")).resolve()
-    params_values = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
+    report = path.parent / block.report
+    try:
+        # a report that cannot be looked at (a folder that cannot be entered, a path the system finds too long
+        # once joined to the file's folder) is one that is not there: the badge shows without its link
+        report = report.resolve()
+        exists = report.is_file()
+    except (OSError, ValueError):
+        report, exists = Path(os.path.abspath(report)), False
     return {
-        "method": str(block.get("method", "")),
-        "scenarios": [str(s) for s in block.get("scenarios") or []],
-        "seed": block.get("seed"),
+        "method": block.method,
+        "scenarios": list(block.scenarios),
+        "seed": block.seed,
         "report": str(report),
-        "report_exists": report.exists(),
+        "report_exists": exists,
         "params_file": str(path.resolve()),
-        "parameters": {str(k): v for k, v in params_values.items()},
+        "parameters": dict(got.values),
     }
 
 

@@ -27,9 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
-from summitry.sim.scenario.document import canonical_json, choice_parameter, load_raw, validate_data
-from summitry.sim.scenario.loading import Loc, close_matches, names_builtin, parse_document, read_text, validation_messages
+from summitry.sim.scenario.document import apply_overrides, canonical_json, choice_parameter, load_raw, scenario_problems, validate_data
+from summitry.sim.scenario.loading import Loc, close_matches, format_loc, names_builtin, parse_document, read_text, validation_messages
 from summitry.sim.scenario.overrides import canonical, parameter_map
+from summitry.sim.scenario.pattern_check import pattern_problems, series_variables
 
 DEFAULT_BATCH = 20
 
@@ -194,6 +195,135 @@ def _bound_order(
     return out
 
 
+def _run_problems(spec: SweepSpec, scenario: Any, source: str, lines: Mapping[Loc, int]) -> list[str]:
+    """What each run would do wrong: ``steps`` past the calendar, ``trajectories.variables`` that the runs do not
+    record (they would keep nothing of them, silently), ``patterns: true`` with no patterns to score."""
+    out = []
+    if spec.steps is not None and (calendar := scenario.time.past_calendar(spec.steps)) is not None:
+        out.append(f"{_where(source, lines, ('steps',))}: steps: {calendar} (the scenario starts on {scenario.time.start})")
+    if spec.patterns:
+        # the whole list's rules (each pattern's own were checked with the scenario): with none to score, or none
+        # weighing anything, every run's pattern_score would be empty
+        out += [
+            f"{_where(source, lines, ('patterns',))}: patterns: true asks for pattern scores, but {m}"
+            for m in _pattern_list_problems(scenario)
+        ]
+    recorded = sorted(set().union(*series_variables(scenario).values()))
+    for i, name in enumerate(spec.trajectories.variables or []):
+        if name not in recorded:
+            near = close_matches(name, recorded, n=3)
+            hint = f"; close matches: {', '.join(near)}" if near else f"; the series records {', '.join(recorded)}"
+            where = _where(source, lines, ("trajectories", "variables", i))
+            out.append(f"{where}: trajectories.variables[{i}]: {scenario.name}'s runs record no variable {name!r}{hint}")
+    return out
+
+
+def _pattern_list_problems(scenario: Any) -> list[str]:
+    """What keeps the scenario's pattern list as a whole from being scored (no patterns, no weight), in words."""
+    return [m.split(": ", 1)[1] for m in pattern_problems(scenario) if m.startswith("patterns: ")]
+
+
+@dataclass(frozen=True)
+class Design:
+    """What a design sets, by canonical path: the varied values (with the spec's key), which are whole numbers, the fixed."""
+
+    varied: Mapping[str, tuple[str, list[float]]]
+    integer: Mapping[str, bool]
+    fixed: Mapping[str, float]
+    fixed_keys: Mapping[str, str]
+
+
+MAX_DESIGN_CHECKS = 128
+"""Most points of a design whose scenario is validated when the spec is loaded (each takes a few milliseconds)."""
+DESIGN_CHECK_WORK = 30_000
+"""The work of the checks at load, in actors and edges validated: a scenario's validation grows with its size (about 2 s
+for this much), so a large generated scenario gets only its two extreme corners checked, the teaching case every corner."""
+_ALL_CORNERS = 6
+"""Up to this many varied parameters every corner of the design's box is checked (2**6 = 64 scenarios)."""
+
+
+def _check_points(design: Design, size: int) -> list[dict[str, float]]:
+    """The points of the design checked at load, most telling first: the box's two extreme corners, each parameter
+    flipped alone from them, every other corner (up to six parameters), then each parameter's listed levels inside
+    the box; as many as :data:`DESIGN_CHECK_WORK` allows for a scenario of ``size`` actors and edges (two at least).
+
+    The scenario's rules across fields (shares and weights that sum to 1, ``tau_prep_min <= tau_prep_max``, ...)
+    hold or fail at the corners, where the values are furthest apart; a listed level is checked too, since a rule
+    can refuse one value inside a range (an edge weight of 0).
+    """
+    paths = list(design.varied)
+
+    def value(path: str, v: float) -> float:
+        return float(round(v)) if design.integer.get(path) else float(v)
+
+    ends = {p: sorted({value(p, min(vs)), value(p, max(vs))}) for p, (_, vs) in design.varied.items()}
+    low = {p: ends[p][0] for p in paths}
+    high = {p: ends[p][-1] for p in paths}
+    points = [low, high, *({**low, p: high[p]} for p in paths), *({**high, p: low[p]} for p in paths)]
+    if len(paths) <= _ALL_CORNERS:
+        points += [dict(zip(paths, corner, strict=True)) for corner in itertools.product(*(ends[p] for p in paths))]
+    for p, (_, vs) in design.varied.items():
+        points += [{**low, p: value(p, v)} for v in sorted(set(vs)) if low[p] < value(p, v) < high[p]]
+    unique = list({tuple(pt.items()): pt for pt in points}.values())
+    return unique[: max(2, min(MAX_DESIGN_CHECKS, DESIGN_CHECK_WORK // max(1, size)))]
+
+
+def _design_problems(
+    design: Design, scenario: Any, raw: Mapping[str, Any], scen_source: str, pmap: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
+) -> list[str]:
+    """A design's points whose scenario breaks the scenario's rules, each message at the spec entry that causes it.
+
+    The bounds of each parameter are checked alone (:func:`resolve_spec`); this checks them together, with the
+    fixed values, against the rules a scenario file must meet, so that a design with such points is refused when
+    it is loaded instead of storing failed runs. An entry causes a problem when the problem's place in the
+    scenario is the number the entry sets or contains it; a rule between numbers (``tau_prep_min <= tau_prep_max``)
+    placed at a number the spec does not set is reported at the ``parameters`` block, with the point.
+    """
+    out: dict[tuple[str, Loc, str], str] = {}
+    entries = {
+        **{p: ("parameters", key) for p, (key, _) in design.varied.items()},
+        **{p: ("fixed", k) for p, k in design.fixed_keys.items()},
+    }
+    size = len(scenario.actor_ids()) + len(scenario.influence) + len(scenario.events)
+    for point in _check_points(design, size):
+        try:
+            data = apply_overrides(raw, {**design.fixed, **point}, scen_source)
+        except InputError as exc:  # values inside each parameter's bounds (checked above) are accepted; kept as a message
+            problems: list[tuple[Loc, str]] = [((), m) for m in exc.messages]
+        else:
+            problems = scenario_problems(data)
+        for loc, message in problems:
+            blamed: list[str | None] = [p for p in entries if _overlaps(tuple(pmap[p][0]), loc)] or [None]
+            for path in blamed:
+                group, key = entries[path] if path is not None else ("parameters", "")
+                at = _point_words(design, point, path)
+                where = _where(source, lines, (group, key) if key else (group,))
+                field = f"{group}.{key}" if key else group
+                rule = f"{format_loc(loc)}: {message}" if loc else message
+                out.setdefault(
+                    (field, loc, message),
+                    f"{where}: {field}: {at} the scenario breaks a rule ({rule}); every point of the design must be a valid scenario",
+                )
+    return list(out.values())
+
+
+def _overlaps(a: Loc, b: Loc) -> bool:
+    """Whether one location in a scenario file contains the other (or they are the same)."""
+    n = min(len(a), len(b))
+    return n > 0 and a[:n] == b[:n]
+
+
+def _point_words(design: Design, point: Mapping[str, float], blamed: str | None) -> str:
+    """Where in the design a problem was found, in words: ``at 50``, ``at 1 (with kappa = 1)`` for the entry blamed,
+    ``at the design's point tau_prep_max = 8, kappa = 1`` when no entry is."""
+    varied = [(design.varied[p][0], v) for p, v in point.items()]
+    if blamed is None:
+        return "at the design's point " + ", ".join(f"{k} = {v:g}" for k, v in varied)
+    others = ", ".join(f"{k} = {v:g}" for (k, v), p in zip(varied, point, strict=True) if p != blamed)
+    value = point[blamed] if blamed in point else design.fixed[blamed]
+    return f"at {value:g}" + (f" (with {others})" if others else "")
+
+
 def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None = None, base_dir: Path | None = None) -> LoadedSpec:
     """Check a spec against its scenario: real parameter paths, ranges inside bounds, known metrics."""
     lines = lines if lines is not None else {}
@@ -211,6 +341,7 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
     paths: list[str] = []
     bounds: list[tuple[float, float]] = []
     integer: list[bool] = []
+    written: dict[str, tuple[str, list[float]]] = {}  # varied path -> (the spec's key, the values the design takes at least)
     for key, rng in spec.parameters.items():
         where = _where(source, lines, ("parameters", key))
         try:
@@ -244,7 +375,9 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         finite = [float(v) for v in values if v is not None]
         bounds.append((min(finite), max(finite)))
         integer.append(info.integer)
+        written[path] = (key, finite)
     fixed: dict[str, float] = {}
+    fixed_keys: dict[str, str] = {}
     for key, value in spec.fixed.items():
         where = _where(source, lines, ("fixed", key))
         try:
@@ -259,7 +392,9 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
         if path in paths:
             problems.append(f"{where}: fixed.{key}: is also varied")
         fixed[path] = value
+        fixed_keys[path] = key
     problems += _bound_order(pmap, dict(zip(paths, bounds, strict=True)), fixed, source, lines)
+    problems += _run_problems(spec, scenario, source, lines)
     metrics = list(spec.metrics) if spec.metrics is not None else list(METRICS)
     for i, m in enumerate(metrics):
         if m not in METRICS:
@@ -282,6 +417,9 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
                 f"{_where(source, lines, ('points',))}: points: the {spec.design} design has {n_points:,} points x {spec.replicates:,} "
                 f"replicates = {n_runs:,} runs; a sweep is limited to {MAX_SWEEP_RUNS:,} runs (split it, or lower points or replicates)"
             )
+    if not problems:
+        design = Design(written, dict(zip(paths, integer, strict=True)), fixed, fixed_keys)
+        problems += _design_problems(design, scenario, raw, scen_source, pmap, source, lines)
     if problems:
         raise SweepSpecError(problems)
     return LoadedSpec(spec, source, raw, scen_source, paths, bounds, integer, fixed, metrics)

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     """Rules that span fields; each problem as (location, message), in the order of the file's sections."""
     problems: list[tuple[Loc, str]] = []
+    calendar = sc.time.past_calendar(sc.time.steps)
+    if calendar is not None:
+        problems.append((("time", "start"), calendar))
     dims = [d.id for d in sc.issues]
     if len(set(dims)) != len(dims):
         problems.append((("issues",), f"duplicate dimension ids {sorted({d for d in dims if dims.count(d) > 1})}"))
@@ -131,6 +134,8 @@ def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], pr
         problems.append((("summit", "offered_by"), "must name a summit side when status is 'offered'"))
     if sc.summit.status == "scheduled" and sc.summit.week is None:
         problems.append((("summit", "week"), "must be given when status is 'scheduled'"))
+    elif sc.summit.status == "scheduled" and sc.summit.week is not None and sc.summit.week >= sc.time.steps:
+        problems.append((("summit", "week"), f"falls at step {sc.summit.week}, outside the horizon 0..{sc.time.steps - 1}"))
     if sc.summit.mediator is not None:
         roles = {t.id: t.role for t in sc.third_parties}
         if sc.summit.mediator not in roles:
@@ -170,6 +175,11 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
         week = ev.week if ev.week is not None else (sc.week_of(ev.date) if ev.date else None)
         if week is None:
             problems.append((("events", i), "needs a week or a date"))
+        elif ev.week is not None and ev.date is not None:
+            # the engine reads the week and would ignore the date: one of them is wrong, or both say the same twice
+            problems.append(
+                (("events", i, "date"), f"give week or date, not both (week {ev.week}; the date {ev.date} is step {sc.week_of(ev.date)})")
+            )
         elif not 0 <= week < sc.time.steps:
             problems.append(
                 (

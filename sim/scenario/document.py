@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from summitry.sim.errors import ParameterError, ScenarioError
+from summitry.sim.labels import unit_word
 from summitry.sim.mechanisms.clock import UNIT_DAYS, Clock, StepUnit
 from summitry.sim.mechanisms.limits import LinearLimit
 from summitry.sim.mechanisms.parameters import DEFAULT_RANGES, ModelParameters
@@ -32,6 +33,8 @@ from summitry.sim.scenario import overrides as parameter_paths
 from summitry.sim.scenario.cross_check import cross_check
 from summitry.sim.scenario.loading import (
     Loc,
+    _clean_loc,
+    _humanise,
     builtin_names,
     close_matches,
     format_loc,
@@ -311,6 +314,36 @@ class Time(_Data):
         """The run's clock: the step's length in days and the unit it is named by."""
         return Clock.of_days(self.step_days)
 
+    @property
+    def max_steps(self) -> int:
+        """The most steps a run from ``start`` can take: every step's date is one the calendar has (by 9999-12-31).
+
+        >>> Time(start=dt.date(9999, 12, 1), steps=1).max_steps
+        5
+        """
+        return (dt.date.max - self.start).days // self.step_days + 1
+
+    def past_calendar(self, steps: int) -> str | None:
+        """Why a run of ``steps`` steps cannot be dated (its last step falls after 9999-12-31), or None when it can.
+
+        The engine dates every event of a run, so a clock that runs off the calendar would fail in the
+        middle of the run; it is refused when the file (or ``--steps``) is read instead.
+
+        >>> Time(start=dt.date(9999, 12, 1), steps=1).past_calendar(5) is None
+        True
+        >>> Time(start=dt.date(9999, 12, 1), steps=1).past_calendar(30)
+        "the run's last week (week 29) would fall after 9999-12-31, the calendar's last day: start by 9999-06-11 or run at most 5 weeks"
+        """
+        if steps <= self.max_steps:
+            return None
+        unit = unit_word(self.clock.unit)
+        latest = dt.date.max.toordinal() - (steps - 1) * self.step_days
+        start = f"start by {dt.date.fromordinal(latest).isoformat()} or " if latest >= 1 else ""
+        return (
+            f"the run's last {unit} ({unit} {steps - 1}) would fall after 9999-12-31, the calendar's last day: "
+            f"{start}run at most {self.max_steps} {unit_word(self.clock.unit, plural=True)}"
+        )
+
 
 SummitStatus = Literal["none", "offered", "scheduled", "cancelled"]
 """Where the summit process stands."""
@@ -530,6 +563,19 @@ def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
             msgs.append(f"{where}: {format_loc(loc)}: {msg}")
         raise ScenarioError(msgs)
     return sc
+
+
+def scenario_problems(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
+    """The problems of parsed scenario data as (location, message), as :func:`validate_data` finds them: the format's
+    first, and only when it passes the rules across fields. Empty for a valid scenario.
+
+    For callers that place each problem themselves (a sweep spec names the entry of its design that caused it).
+    """
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return [(_clean_loc(err["loc"]), _humanise(err)) for err in exc.errors(include_url=False)]
+    return cross_check(sc)
 
 
 def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:

@@ -215,10 +215,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         raise error(f"{source}: {kind} is over {MAX_BYTES // 2**20} MiB")
     if not text.strip():
         raise error(f"{source}: the {kind} file is empty")
-    if "\t" in text and text.lstrip().startswith(("{", "[")) and _is_json(text):
-        # YAML forbids tabs as indentation; in valid JSON every tab is
-        # insignificant whitespace, so a tab-indented JSON file reads the same
-        text = text.replace("\t", " ")
+    text = untabbed_json(text)
     if len(text) > FAST_PATH_BYTES and text.lstrip().startswith("{"):
         # large JSON (e.g. a generated scenario): json is ~50x faster than YAML; lines are
         # worked out only if a message needs one
@@ -282,6 +279,24 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         where = f":{found}" if found else ""
         raise error(f"{source}{where}: {format_loc(bad)}: must be a finite number (got nan or inf)")
     return data, lines
+
+
+def untabbed_json(text: str) -> str:
+    r"""``text`` with its tabs made spaces when it is valid JSON, for the YAML reader; any other text as it is.
+
+    YAML forbids tabs as indentation; in valid JSON every tab is insignificant
+    whitespace, so a tab-indented JSON file reads the same. Every YAML reader
+    of a file summitry reads goes through this (:func:`parse_document`, and the
+    re-reading of a parameter file's values as written).
+
+    >>> untabbed_json('{\n\t"a": 1\n}')
+    '{\n "a": 1\n}'
+    >>> untabbed_json("a:\t1")
+    'a:\t1'
+    """
+    if "\t" in text and text.lstrip().startswith(("{", "[")) and _is_json(text):
+        return text.replace("\t", " ")
+    return text
 
 
 def _is_json(text: str) -> bool:

@@ -25,17 +25,17 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Annotated, Any
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from summitry.sim.errors import ParameterError
 from summitry.sim.mechanisms.parameters import DEFAULT_RANGES
 from summitry.sim.mechanisms.signals import Effect, SignalKind, TrustEffect
-from summitry.sim.scenario.loading import close_matches, parse_document, read_text
+from summitry.sim.scenario.loading import close_matches, parse_document, read_text, untabbed_json, validation_messages
 
 RawLoc = tuple[str | int, ...]
 
@@ -439,6 +439,61 @@ def accepted_range(info: ParameterInfo) -> str:
     return f"{lo}, {hi}"
 
 
+class CalibrationBlock(BaseModel):
+    """A parameter file's ``calibration`` block: the calibration its values come from (sim/experiments/provenance.py).
+
+    ``summitry calibrate`` writes it; a run, a backtest or the dashboard given the file shows a "fitted" badge
+    linking to ``report``. Checked with the rest of the file when it is read, so that a block written by hand
+    with a wrong type or an impossible path is an error at once, not a crash after the runs.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    method: str = Field("", max_length=100, description="smc or rejection: how the values were fitted.")
+    scenarios: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=1000, description="The cases fitted.")
+    seed: int | None = Field(None, ge=0, description="The calibration's seed.")
+    report: str = Field("posterior.html", min_length=1, description="The calibration's report, relative to the parameter file.")
+
+    @field_validator("report")
+    @classmethod
+    def _a_path(cls, value: str) -> str:
+        """A path the file system can look up: no NUL, names and the whole within the system's limits."""
+        if "\x00" in value:
+            raise ValueError("a path cannot hold a NUL character")
+        size = len(value.encode("utf-8", "surrogatepass"))
+        if size > MAX_REPORT_BYTES:
+            raise ValueError(f"a path of {size} bytes; the report's path is at most {MAX_REPORT_BYTES} bytes")
+        longest = max((len(part.encode("utf-8", "surrogatepass")) for part in PurePath(value).parts), default=0)
+        if longest > MAX_NAME_BYTES:
+            raise ValueError(f"a file or folder name of {longest} bytes; a name is at most {MAX_NAME_BYTES} bytes")
+        return value
+
+
+MAX_NAME_BYTES = 255
+"""Longest name of one file or folder in a path (NAME_MAX of Linux and macOS file systems)."""
+MAX_REPORT_BYTES = 1024
+"""Longest report path a calibration block may give (a quarter of Linux's PATH_MAX, to leave room for the file's folder)."""
+
+
+@dataclass(frozen=True)
+class ParamsFile:
+    """A parameter file as read: the scenario it is for, the overrides, where each came from, and its calibration block."""
+
+    scenario: str | None
+    values: dict[str, Any]
+    origins: dict[str, str]
+    calibration: CalibrationBlock | None
+
+
+class _Calibrated(BaseModel):
+    """The calibration block under its key, so that a problem's location reads ``calibration.FIELD``."""
+
+    calibration: CalibrationBlock | None = None
+
+
+_PARAMS_KEYS = ("scenario", "parameters", "description", "source", "calibration")
+
+
 def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
     """Read a parameter file (e.g. a calibration's ``calibrated.yaml``).
 
@@ -451,11 +506,20 @@ def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
 
 def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict[str, str]]:
     """:func:`load_params_file` with, for each override, where it came from (``FILE:LINE: parameters.PATH``) for messages."""
+    got = read_params(path)
+    return got.scenario, got.values, got.origins
+
+
+def read_params(path: str | Path) -> ParamsFile:
+    """Read and check a whole parameter file; ParameterError naming the file, the line and the field of every problem.
+
+    Every key is checked, the ``calibration`` block too, before any run is made with the values.
+    """
     p = Path(path)
     source = str(path)
     text = read_text(p, "parameter", ParameterError)
     data, lines = parse_document(text, source, "parameter", ParameterError)
-    unknown = [k for k in data if k not in ("scenario", "parameters", "description", "source", "calibration")]
+    unknown = [k for k in data if k not in _PARAMS_KEYS]
     if unknown:
         raise ParameterError(f"{source}:{lines.get((unknown[0],), 1)}: {unknown[0]}: unknown key (expected scenario, parameters)")
     if "calibration" in data and not isinstance(data["calibration"], dict):
@@ -464,12 +528,20 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
         raise ParameterError(f"{source}:{lines.get(('parameters',), 1)}: parameters: must be a mapping of parameter paths to numbers")
+    errors = []
+    for key in ("scenario", "description", "source"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            errors.append(f"{source}:{lines.get((key,), 1)}: {key}: must be text (got {shown(data[key])})")
+    calibration = None
+    try:
+        calibration = _Calibrated.model_validate({"calibration": data.get("calibration")}).calibration
+    except ValidationError as exc:
+        errors.extend(validation_messages(exc, source, lines))
     # the values as written (YAML 1.1 would read 0x10 as 16 and 1:30 as 90): each must be a plain decimal number
-    raw = yaml.load(text, Loader=yaml.BaseLoader)
+    raw = yaml.load(untabbed_json(text), Loader=yaml.BaseLoader)
     raw_params = raw.get("parameters") if isinstance(raw, dict) else None
     out: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    errors = []
     for key, value in params.items():
         where = f"{source}:{lines.get(('parameters', key), 1)}: parameters.{key}"
         written = raw_params.get(str(key)) if isinstance(raw_params, dict) else None
@@ -484,4 +556,4 @@ def read_params_file(path: str | Path) -> tuple[str | None, dict[str, Any], dict
     if errors:
         raise ParameterError(errors)
     scenario = data.get("scenario")
-    return (str(scenario) if scenario is not None else None), out, origins
+    return ParamsFile(scenario, out, origins, calibration)

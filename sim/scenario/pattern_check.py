@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from summitry.sim.labels import unit_word
 from summitry.sim.scenario.loading import close_matches
+from summitry.sim.scenario.pattern_fields import scored_weeks
 from summitry.sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def pattern_problems(scenario: Scenario) -> list[str]:
         for name, value in (("sender", p.sender), ("receiver", p.receiver)):
             if value is not None and value not in actors:
                 problems.append(f"patterns[{i}].{name}: unknown actor {value!r}{_near(value, actors)}")
+        problems.extend(_window_problems(scenario, p, i))
         if p.state is not None:
             problems.extend(_state_problems(scenario, p, i))
         if p.order is not None:
@@ -91,6 +93,36 @@ def series_variables(scenario: Scenario) -> dict[str, set[str]]:
     return out
 
 
+def _window_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
+    """A window the run cannot score: one that starts after the run's last step, a state pattern's that ends after it,
+    or a restraint's with no step that can break it.
+
+    An event or order pattern's window that only runs past the last step is scored over the steps the run has
+    (the record can go on after the modelled months); one that lies wholly after it would show every run failing
+    a present pattern, and an absent pattern counted in no run at all.
+    """
+    steps = scenario.time.steps
+    unit = unit_word(scenario.time.clock.unit)
+    if p.window[0] > steps - 1:
+        return [
+            f"patterns[{i}].window: starts at {unit} {p.window[0]}, after the run's last {unit} ({steps - 1}); a window must start within the run"
+        ]
+    if p.state is not None and p.window[1] > steps - 1:
+        # a state pattern measures the series at every step of its window: each must be one the run records
+        return [f"patterns[{i}].window: {unit} {p.window[1]} is past the run's last {unit} ({steps - 1})"]
+    lo, hi = scored_weeks(p, steps)
+    if lo > hi:
+        # only a restraint with a tolerance: an event at its window's edge breaks it by nothing, so a window of two steps,
+        # or one that starts on the run's last step, has no step at which the pattern can be broken
+        inside = [str(w) for w in range(p.window[0], min(p.window[1], steps - 1) + 1)]  # one or two: the edges
+        which = f"only {unit} inside it is {inside[0]}" if len(inside) == 1 else f"{unit}s inside it are {' and '.join(inside)}"
+        return [
+            f"patterns[{i}].window: no {unit} of the run can break it: with tolerance {p.tolerance} an event on the window's "
+            f"first or last {unit} does not count, and the run's {which}; widen the window or give tolerance: 0"
+        ]
+    return []
+
+
 def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
     assert p.state is not None
     known = series_variables(scenario)
@@ -101,9 +133,6 @@ def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
         return [f"patterns[{i}].state.agent: unknown agent {agent!r}{hint}; the series has actors, sides and 'world'"]
     if var not in known[agent]:
         return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
-    if p.window[1] >= scenario.time.steps:
-        unit = unit_word(scenario.time.clock.unit)
-        return [f"patterns[{i}].window: {unit} {p.window[1]} is past the run's last {unit} ({scenario.time.steps - 1})"]
     return []
 
 

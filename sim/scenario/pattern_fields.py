@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from summitry.sim.scenario.loading import Loc, _show, did_you_mean
 
 PatternId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
+Step = Annotated[int, Field(ge=0, le=100_000)]
+"""A step of a run: 0 is its first; a scenario has at most 100,000 (time.steps)."""
 
 
 class _Fields(BaseModel):
@@ -125,8 +127,9 @@ class Pattern(_Fields):
     order: OrderCheck | None = Field(None, description="Two other patterns, met in this order within the window (an order pattern).")
     sender: str | None = Field(None, description="Actor id the event must come from.")
     receiver: str | None = Field(None, description="Actor id the event must be addressed to.")
-    window: tuple[int, int] = Field(
-        description="Steps [from, to]: when the event should happen, the steps a state pattern measures, or where an order is looked for."
+    window: tuple[Step, Step] = Field(
+        description="Steps [from, to] (from 0, the run's first step): when the event should happen, the steps a state pattern "
+        "measures, or where an order is looked for; it must start within the run."
     )
     tolerance: int = Field(
         3, ge=0, le=52, description="Steps over which the score of an event falls from 1 to 0 outside the window (inside it, absent)."
@@ -174,6 +177,36 @@ class Pattern(_Fields):
         if self.at_most is not None:
             return self.at_most + 1
         return self.count if self.absent else None
+
+
+def pattern_window(pattern: Pattern) -> tuple[int, int]:
+    """The weeks [lo, hi] in which an event earns the pattern any credit, or for a restraint (absent, at most N)
+    breaks it at all: one at the window's edge does not when the tolerance is above 0 (for display, and for the
+    scenario's check that some step of the run counts).
+
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=3))
+    (8, 16)
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(0, 30), tolerance=3, absent=True))
+    (1, 29)
+    >>> pattern_window(Pattern(id="a", text="t", kind="k", window=(10, 14), tolerance=0))
+    (10, 14)
+    """
+    lo, hi = pattern.window
+    if pattern.kind is None or pattern.tolerance == 0:
+        return lo, hi
+    if pattern.restraint_limit is not None:
+        return lo + 1, hi - 1
+    return lo - pattern.tolerance + 1, hi + pattern.tolerance - 1
+
+
+def scored_weeks(pattern: Pattern, steps: int) -> list[int]:
+    """:func:`pattern_window` clipped to the run's weeks 0..steps-1 (for display).
+
+    >>> scored_weeks(Pattern(id="a", text="t", kind="k", window=(0, 2), tolerance=3), 17)
+    [0, 4]
+    """
+    lo, hi = pattern_window(pattern)
+    return [max(0, lo), min(steps - 1, hi)]
 
 
 # ----------------------------------------------------------------- cross-checks

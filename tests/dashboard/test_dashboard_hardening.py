@@ -57,17 +57,92 @@ def test_a_server_bound_to_one_address_answers_that_address_only() -> None:
     assert allowed_host_names("0.0.0.0", ["a.lan", " B.lan "]) == frozenset({"a.lan", "b.lan"})
 
 
-def test_the_command_passes_allowed_hosts_to_the_server(monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    import waitress
-
-    got: dict[str, Any] = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: got.update(app=app, **kw))
+def test_the_command_passes_allowed_hosts_to_the_server(served: dict[str, Any], cli) -> None:
+    got = served
     assert cli("dashboard", "--scenario", "teaching", "--allowed-host", "summit.lan").code == 0
     c = got["app"].test_client()
     assert c.get("/_dash-dependencies", headers={"Host": "summit.lan"}).status_code == 200
     assert c.get("/_dash-dependencies", headers={"Host": "evil.example.com"}).status_code == 400
     help_text = cli("dashboard", "--help").stdout
     assert "--allowed-host" in help_text
+
+
+class _Bound:
+    """A server that bound for real and was closed at once: the command's run returns, so no test can hang on it."""
+
+    def print_listen(self, format_str: str) -> None:
+        pass
+
+    def run(self) -> None:
+        pass
+
+
+@pytest.fixture
+def binds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """``waitress.create_server`` binding for real (a bind error is the system's own), then closed; the binds made."""
+    import waitress
+
+    real = waitress.create_server
+    made: list[dict[str, Any]] = []
+
+    def bind_only(app: Any, **kwargs: Any) -> _Bound:
+        real(app, **kwargs).close()
+        made.append(kwargs)
+        return _Bound()
+
+    monkeypatch.setattr(waitress, "create_server", bind_only)
+    return made
+
+
+def _taken_port() -> Any:
+    """A socket listening on a free port of 127.0.0.1 (the caller closes it)."""
+    import socket
+
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    return taken
+
+
+@pytest.mark.parametrize("case", ["port-in-use", "not-this-machine", "unknown-host"])
+def test_an_address_the_server_cannot_bind_exits_2_naming_the_option(
+    case: str, binds: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    import socket
+
+    taken = _taken_port()
+    try:
+        port = taken.getsockname()[1]
+        if case == "port-in-use":
+            args, needle = ["--port", str(port)], f"--port {port}: 127.0.0.1:{port} is in use by another program"
+        elif case == "not-this-machine":
+            # 203.0.113.0/24 is TEST-NET-3 (RFC 5737): an address no machine of this suite has
+            args, needle = ["--host", "203.0.113.7"], "--host 203.0.113.7: not an address of this machine"
+        else:
+
+            def no_such_host(*args: Any, **kwargs: Any) -> Any:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+            monkeypatch.setattr(socket, "getaddrinfo", no_such_host)  # no DNS query: the lookup fails as it would
+            args, needle = ["--host", "bogus.invalid"], "--host bogus.invalid: not an address of this machine nor a host name"
+        r = cli("dashboard", "--scenario", "teaching", *args)
+    finally:
+        taken.close()
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    assert needle in r.stderr, r.stderr
+    assert binds == []  # nothing was bound, so nothing served
+    assert "summitry dashboard on" not in r.stderr  # the address is announced only once the server listens
+
+
+def test_a_free_address_is_bound_and_announced(binds: list[dict[str, Any]], cli) -> None:
+    taken = _taken_port()
+    port = taken.getsockname()[1]
+    taken.close()
+    r = cli("dashboard", "--scenario", "teaching", "--port", str(port))
+    assert r.code == 0, r.stderr
+    assert [(b["host"], b["port"]) for b in binds] == [("127.0.0.1", port)]
+    assert f"summitry dashboard on http://127.0.0.1:{port}/" in r.stderr
 
 
 # ---------------------------------------------------------------- headers
@@ -151,11 +226,8 @@ def test_a_well_formed_callback_still_works(app: Any, client: Any) -> None:
     assert "not valid base64" in r.get_data(as_text=True)
 
 
-def test_every_interface_without_allowed_hosts_says_the_check_is_off(monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    import waitress
-
-    got: dict[str, Any] = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: got.update(app=app, **kw))
+def test_every_interface_without_allowed_hosts_says_the_check_is_off(served: dict[str, Any], cli) -> None:
+    got = served
     r = cli("dashboard", "--scenario", "teaching", "--host", "0.0.0.0")
     assert r.code == 0
     assert "any Host header is answered" in r.stderr

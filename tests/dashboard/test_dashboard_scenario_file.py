@@ -1,7 +1,7 @@
 """``summitry dashboard --scenario FILE``: a scenario file, not only a built-in name.
 
-The server is not started: ``waitress.serve`` is replaced by a function that
-keeps the app it was given, which the tests then query with Flask's test client.
+The server is not started: the ``served`` fixture (tests/conftest.py) keeps the
+app the command would serve, which the tests then query with Flask's test client.
 """
 
 from __future__ import annotations
@@ -17,21 +17,6 @@ from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore
 
 ROOT = Path(__file__).resolve().parents[2]
 TEACHING = (ROOT / "scenarios" / "teaching.yaml").read_text()
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What the dashboard command would serve: {"app": the WSGI app, "host": ..., "port": ...}."""
-    import waitress
-
-    got: dict[str, Any] = {}
-
-    def fake_serve(app: Any, **kwargs: Any) -> None:
-        got["app"] = app
-        got.update(kwargs)
-
-    monkeypatch.setattr(waitress, "serve", fake_serve)
-    return got
 
 
 def my_case(tmp_path: Path) -> Path:

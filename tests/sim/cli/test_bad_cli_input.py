@@ -100,6 +100,50 @@ def test_plain_numbers_still_work(cli, tmp_path: Path) -> None:
     assert r.code == 0, r.stderr
 
 
+def test_a_tab_indented_json_params_file_reads_like_the_same_file_with_spaces(cli, tmp_path: Path) -> None:
+    """Its values are read twice (as parsed, and as written): both readers take JSON's tabs as the whitespace they are."""
+    f = tmp_path / "cal.json"
+    f.write_text('{\n\t"scenario": "teaching",\n\t"parameters": {\n\t\t"kappa": 2.5\n\t}\n}\n')
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f), "--out", str(tmp_path / "run"))
+    assert r.code == 0, r.stderr
+    assert '"parameters.kappa": 2.5' in (tmp_path / "run" / "run.json").read_text().replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("block", "field", "fragment"),
+    [
+        ("{scenarios: 5}", "calibration.scenarios", "input should be a valid list (got 5)"),
+        ("{seed: true}", "calibration.seed", "input should be a valid integer"),
+        ("{method: [smc]}", "calibration.method", "input should be a valid string"),
+        ('{report: "a\\x00b"}', "calibration.report", "a path cannot hold a NUL character"),
+        ("{report: " + "x" * 300 + "}", "calibration.report", "a file or folder name of 300 bytes; a name is at most 255 bytes"),
+        ("{report: " + "/".join(["x" * 200] * 30) + "}", "calibration.report", "a path of 6029 bytes; the report's path is at most 1024"),
+        ("{reprot: posterior.html}", "calibration.reprot", "unknown key"),
+    ],
+    ids=["scenarios-a-number", "seed-a-bool", "method-a-list", "nul-in-report", "long-name", "long-path", "misspelt-key"],
+)
+def test_a_params_files_calibration_block_is_checked_before_the_run(cli, tmp_path: Path, block: str, field: str, fragment: str) -> None:
+    """A block written by hand with a wrong type or an impossible path: exit 2 at once naming file:line: field, not a
+    crash once the run has finished (a TypeError, a ValueError of an embedded NUL, an OSError of a name too long)."""
+    f = tmp_path / "cal.yaml"
+    f.write_text(f"scenario: teaching\nparameters:\n  kappa: 2\ncalibration: {block}\n")
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f), "--out", str(tmp_path / "run"))
+    assert r.code == 2, r.stderr
+    line = _one_error_line(r)
+    assert f"error: {f}:4: {field}: {fragment}" in line, line
+    assert not (tmp_path / "run").exists(), "the file is checked before anything runs"
+    r = cli("backtest", "hanoi-2019", "--runs", "2", "--params", str(f))
+    assert r.code == 2 and f"{f}:4: {field}" in _one_error_line(r)
+
+
+def test_a_params_files_text_keys_must_be_text(cli, tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text("scenario: teaching\ndescription: [a, list]\nparameters:\n  kappa: 2\n")
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f))
+    assert r.code == 2
+    assert f"{f}:2: description: must be text" in _one_error_line(r)
+
+
 # ----------------------------------------------------------- devices, FIFOs
 
 

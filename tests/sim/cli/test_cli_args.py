@@ -11,6 +11,8 @@ import pytest
 from summitry.sim.mechanisms.parameters import ModelParameters
 from summitry.sim.scenario.document import builtin_names, load_scenario
 
+ROOT = Path(__file__).resolve().parents[3]
+
 
 def _run(cli, *args: str):
     """``summitry run teaching --steps 1 -q ARGS`` (one week keeps it fast)."""
@@ -234,14 +236,9 @@ def test_an_empty_path_is_called_empty_not_the_current_directory(cli, args: tupl
     assert "is a directory" not in r.stderr
 
 
-def test_the_dashboard_refuses_an_empty_scenario_instead_of_serving_the_default(cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import waitress
-
-    def served(*_a, **_k):
-        raise AssertionError("the dashboard was served")
-
-    monkeypatch.setattr(waitress, "serve", served)
+def test_the_dashboard_refuses_an_empty_scenario_instead_of_serving_the_default(cli, served: dict) -> None:
     _refused(cli("dashboard", "--scenario", ""), "--scenario: the name or path is empty")
+    assert served == {}  # nothing was bound: the command stopped first
 
 
 def test_every_path_option_refuses_an_empty_path() -> None:
@@ -263,6 +260,40 @@ def test_every_path_option_refuses_an_empty_path() -> None:
             if not set(parsers) & {given_path, _given_path}:
                 unchecked.append(f"{command.name} {name}")
     assert not unchecked, unchecked
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("run", "teaching", "-q", "--steps", "100001"), "--steps"),
+        (("run", "teaching", "-q", "--steps", "100000000000"), "--steps"),
+        (("backtest", "hanoi-2019", "--runs", "100001"), "--runs"),
+        (("backtest", "hanoi-2019", "--runs", "99999999999999"), "--runs"),
+    ],
+    ids=["steps-over-the-cap", "steps-endless", "runs-over-the-cap", "runs-endless"],
+)
+def test_counts_past_their_cap_exit_2_before_any_run(cli, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], fragment: str) -> None:
+    """--steps takes what a scenario file's time.steps may say (100,000); --runs at most 100,000 (200 times the default)."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a count past its cap must be refused before anything runs")
+
+    monkeypatch.setattr("summitry.sim.run.run_scenario", never)
+    monkeypatch.setattr("summitry.sim.experiments.backtest.backtest", never)
+    r = cli(*args)
+    _refused(r, fragment, "100000")
+
+
+def test_steps_past_the_calendar_exit_2(cli, tmp_path: Path) -> None:
+    """The engine dates every event: a run whose last step falls after 9999-12-31 stopped with an OverflowError."""
+    path = tmp_path / "late.yaml"
+    text = (ROOT / "scenarios" / "teaching.yaml").read_text()
+    path.write_text(text.replace("start: 2020-01-06, step_days: 7, steps: 30", "start: 9999-10-04, step_days: 7, steps: 5"))
+    assert cli("run", str(path), "-q", "--steps", "13").code == 0  # its last week, 9999-12-27, is a date
+    r = cli("run", str(path), "-q", "--steps", "20")
+    _refused(
+        r, "--steps 20: the run's last week (week 19) would fall after 9999-12-31", "run at most 13 weeks", "teaching starts on 9999-10-04"
+    )
 
 
 def _option_help(command: object) -> dict[str, str]:

@@ -774,6 +774,11 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
         ),
         (lambda ps: ps[2]["state"].update(within=[0.2, 0.1]), "patterns[2].state.within: low must be <= high"),
         (lambda ps: ps[2].update(window=[0, 60]), "patterns[2].window: week 60 is past the run's last week (49)"),
+        # windows outside the run: scored weeks shown as 98-49, an absent pattern counted in no run (share nan), 0--5
+        (lambda ps: ps[0].update(window=[100, 200]), "patterns[0].window: starts at week 100, after the run's last week (49)"),
+        (lambda ps: ps[1].update(window=[100, 200]), "patterns[1].window: starts at week 100, after the run's last week (49)"),
+        (lambda ps: ps[2].update(window=[-10, -5]), "patterns[2].window[0]: must be >= 0 (got -10)"),
+        (lambda ps: ps[1].update(window=[49, 60]), "patterns[1].window: no week of the run can break it"),
         (lambda ps: ps[2].update(kind="summit_held"), "patterns[2].kind: give one of kind"),
         (lambda ps: ps[2].update(tolerance=2), "patterns[2].tolerance: applies to event patterns only"),
         (lambda ps: ps[0].update(kind=None), "patterns[0].kind: give one of kind"),
@@ -788,7 +793,7 @@ def test_bad_pattern_in_a_scenario_file_exits_2_naming_the_file_and_field(tmp_pa
 def test_bad_new_pattern_fields_exit_2_naming_file_line_and_field(edit: Any, needle: str, tmp_path: Path, cli) -> None:
     data = yaml.safe_load((ROOT / "scenarios" / "hanoi-2019.yaml").read_text())
     assert data["patterns"][2]["id"] == "flat-trust-us" and data["patterns"][7]["id"] == "r-binding"
-    assert data["patterns"][10]["id"] == "no-icbm"
+    assert data["patterns"][10]["id"] == "no-icbm" and data["patterns"][1]["absent"] is True
     edit(data["patterns"])
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -81,6 +81,39 @@ def test_a_malformed_block_is_refused_with_its_line(tmp_path: Path, cli) -> None
     assert f"{params}:{line}: calibration: must be a mapping" in r.stderr
 
 
+@pytest.mark.parametrize(
+    "block", [{"scenarios": 5}, {"report": "a\x00b"}, {"report": "x" * 300}, {"seed": [7]}], ids=["scenarios", "nul", "long", "seed"]
+)
+def test_a_block_of_the_wrong_shape_is_no_block_to_the_reader_and_exit_2_to_the_commands(
+    tmp_path: Path, cli, block: Any, served: dict[str, Any]
+) -> None:
+    """read_provenance reads the file as --params does: a bad block is reported by the command that reads the file
+    first, and the reader never raises (it was a TypeError, a ValueError of a NUL, an OSError of a name too long)."""
+    params = calibration_dir(tmp_path / "cal", block=block)
+    assert read_provenance(params) is None and run_provenance(params) is None
+    line = next(i for i, t in enumerate(params.read_text().splitlines(), 1) if t.startswith("calibration"))
+    r = cli("dashboard", "--params", str(params))
+    assert r.code == 2, r.stderr
+    assert "app" not in served  # refused before any server was made
+    assert f"{params}:" in r.stderr and ": calibration." in r.stderr and "Traceback" not in r.stdout + r.stderr
+    assert int(r.stderr.split(f"{params}:", 1)[1].split(":", 1)[0]) >= line
+
+
+def test_a_report_that_cannot_be_looked_up_is_a_missing_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report path the system refuses once joined to the file's folder (ENAMETOOLONG) shows the badge without a link."""
+    import errno
+
+    params = calibration_dir(tmp_path / "cal", block=provenance_block("smc", ["hanoi-2019"], 7, report="deep/posterior.html"))
+
+    def too_long(self: Path) -> bool:
+        raise OSError(errno.ENAMETOOLONG, "File name too long", str(self))
+
+    monkeypatch.setattr(Path, "is_file", too_long)
+    prov = read_provenance(params)
+    assert prov is not None and prov["report_exists"] is False
+    assert prov["report"] == str(tmp_path / "cal" / "deep" / "posterior.html")
+
+
 # ------------------------------------------------------------------ dashboard
 
 

@@ -158,16 +158,45 @@ def test_store_is_readable_by_duckdb_pandas_and_polars(tmp_path: Path) -> None:
     assert set(df["param.parameters.leak0"].unique().to_list()) == {0.0, 0.3}
 
 
-def test_failed_runs_are_rows_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    # tau_prep_min above tau_prep_max passes the bounds but fails the scenario's cross-check
-    path = write_spec(tmp_path, parameters={"tau_prep_min": {"levels": [6, 20]}}, points=2)
+def _failing_at(monkeypatch: pytest.MonkeyPatch, kappa: float | None) -> None:
+    """Runs of the sweep (in this process) raise when kappa is ``kappa`` (every run when None): a fault of the engine.
+
+    A spec whose values break the scenario's rules is refused when it is loaded, so a failed run is an internal one.
+    """
+    from summitry.sim.experiments import sweep
+
+    real = sweep.run_scenario
+
+    def run(scenario, **kwargs):
+        if kappa is None or scenario.parameters.kappa == kappa:
+            raise RuntimeError(f"engine fault at kappa {scenario.parameters.kappa:g}")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(sweep, "run_scenario", run)
+
+
+def test_failed_runs_are_rows_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _failing_at(monkeypatch, 4.0)
+    path = write_spec(tmp_path, parameters={"kappa": {"levels": [2, 4]}}, points=2, steps=3)
     out = tmp_path / "s"
     summary = run_sweep(load_spec(path), out, SerialExecutor())
     assert (summary.done, summary.failed) == (4, 2)
     df = load_runs(out)
     failed = df[df["status"] == "failed"]
-    assert set(failed["param.parameters.tau_prep_min"]) == {20.0}
-    assert failed["error"].str.contains("tau_prep_max").all()
+    assert set(failed["param.parameters.kappa"]) == {4.0}
+    assert failed["error"].str.contains("RuntimeError: engine fault at kappa 4").all()
+
+
+def test_a_sweep_whose_runs_all_fail_says_so_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    """Nothing to tabulate: the summary printed each stored error (the commonest first), not a KeyError."""
+    _failing_at(monkeypatch, None)
+    path = write_spec(tmp_path, parameters={"kappa": {"levels": [1, 2]}}, replicates=1, steps=3)
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "out"))
+    assert r.code == 1, r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "none of the 2 runs succeeded" in r.stderr
+    assert "1 x RuntimeError: engine fault at kappa 1" in r.stderr and "1 x RuntimeError: engine fault at kappa 2" in r.stderr
+    assert "2/2 runs stored (2 failed" in r.stderr  # the runs are kept, with their errors
 
 
 def test_existing_sweep_needs_resume_and_refuses_a_changed_spec(tmp_path: Path, cli) -> None:
@@ -289,6 +318,120 @@ def test_bad_specs_exit_2_with_a_clear_message(tmp_path: Path, cli, fields, raw,
     assert str(path) in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "out" / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "needle"),
+    [
+        (
+            "scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1]}\nfixed:\n  alpha.pressure_weights.domestic: 1\n",
+            6,
+            "fixed.alpha.pressure_weights.domestic: at 1 (with kappa = 1) the scenario breaks a rule "
+            "(sides.alpha.pressure_weights: weights must sum to 1)",
+        ),
+        (
+            "scenario: teaching\ndesign: grid\nparameters:\n  tau_prep_min: {levels: [0.2, 50]}\n",
+            4,
+            "parameters.tau_prep_min: at 50 the scenario breaks a rule (parameters.tau_prep_min: must be <= tau_prep_max)",
+        ),
+        (
+            "scenario: teaching\ndesign: lhs\npoints: 3\nparameters:\n  alpha.utility.d: {low: -1, high: 1}\n",
+            5,
+            "parameters.alpha.utility.d: at -1 the scenario breaks a rule (sides.alpha.utility: needs a dimension it gains",
+        ),
+        (
+            # each range alone is valid with the other at the scenario's value (6 and 14); their corner (10, 8) is not
+            "scenario: teaching\ndesign: lhs\npoints: 3\nparameters:\n  tau_prep_min: {low: 2, high: 10}\n  tau_prep_max: {low: 8, high: 20}\n",
+            5,
+            "parameters.tau_prep_min: at 10 (with tau_prep_max = 8) the scenario breaks a rule",
+        ),
+    ],
+    ids=["fixed-weights", "levels", "range", "corner"],
+)
+def test_designs_whose_points_break_the_scenarios_rules_exit_2_at_load(tmp_path: Path, cli, raw: str, line: int, needle: str) -> None:
+    """Values inside each parameter's bounds that together (or with the fixed values) make an invalid scenario are
+    refused when the spec is loaded, at the spec's line, instead of storing runs that all failed."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(raw)
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "out"))
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"{path}:{line}: {needle}" in r.stderr, r.stderr
+    assert "every point of the design must be a valid scenario" in r.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_a_design_valid_at_its_corners_loads_with_few_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from summitry.sim.experiments import spec as spec_module
+
+    checked = []
+    real = spec_module.scenario_problems
+    monkeypatch.setattr(spec_module, "scenario_problems", lambda data: checked.append(1) or real(data))
+    path = write_spec(
+        tmp_path, design="lhs", points=40, parameters={"tau_prep_min": {"low": 2, "high": 5}, "tau_prep_max": {"low": 8, "high": 20}}
+    )
+    assert load_spec(path).paths == ["parameters.tau_prep_min", "parameters.tau_prep_max"]
+    assert len(checked) == 4  # the box's corners, not the 40 points
+    many = {f"ada.traits.{k}": {"low": 0.1, "high": 0.9} for k in ("impulsiveness", "ego", "risk_tolerance")}
+    many.update({"sides.alpha.factions.0.stance": {"low": 0.1, "high": 0.9}, "ada.traits.patience": {"low": 0.9, "high": 1}})
+    many.update({"kappa": {"low": 1, "high": 2}, "leak0": {"low": 0, "high": 0.3}, "phi": {"levels": [0, 0.25, 0.5, 1]}})
+    checked.clear()
+    path = write_spec(tmp_path, design="lhs", points=40, parameters=many)
+    assert len(load_spec(path).paths) == 8
+    assert len(checked) == 2 + 2 * 8 + 2  # the two extreme corners, each parameter flipped from each, phi's inner levels
+    # a scenario's validation grows with its size: a generated case of 10,000 actors and 100,000 edges (seconds each)
+    # gets its two extreme corners checked, the low one first
+    design = spec_module.Design({"parameters.kappa": ("kappa", [1.0, 2.0]), "parameters.phi": ("phi", [0.0, 1.0])}, {}, {}, {})
+    assert len(spec_module._check_points(design, 20)) == 4
+    assert spec_module._check_points(design, 110_000) == [
+        {"parameters.kappa": 1.0, "parameters.phi": 0.0},
+        {"parameters.kappa": 2.0, "parameters.phi": 1.0},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "marker", "needle"),
+    [
+        (
+            {"trajectories": {"keep": True, "variables": ["stance", "bogus_var"]}},
+            "- bogus_var",
+            "trajectories.variables[1]: teaching's runs record no variable 'bogus_var'; the series records enforcement, hostility",
+        ),
+        (
+            {"trajectories": {"keep": True, "variables": ["trust_alpa"]}},
+            "- trust_alpa",
+            "trajectories.variables[0]: teaching's runs record no variable 'trust_alpa'; close matches: trust_alpha",
+        ),
+        (
+            {"patterns": True},
+            "patterns: true",
+            "patterns: true asks for pattern scores, but the scenario has no historical patterns to score",
+        ),
+    ],
+    ids=["unknown-variable", "misspelt-variable", "patterns-without-patterns"],
+)
+def test_what_a_sweep_keeps_must_exist(tmp_path: Path, cli, fields: dict, marker: str, needle: str) -> None:
+    """A kept variable the runs never record, or pattern scores of a scenario without patterns, would be empty columns."""
+    path = write_spec(tmp_path, parameters={"kappa": {"levels": [1]}}, replicates=1, steps=2, **fields)
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "out"))
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if t.strip().startswith(marker))
+    assert f"{path}:{line}: {needle}" in r.stderr, r.stderr
+
+
+def test_sweep_steps_past_the_calendar_exit_2(tmp_path: Path, cli) -> None:
+    late = (
+        (ROOT / "scenarios" / "teaching.yaml")
+        .read_text()
+        .replace("start: 2020-01-06, step_days: 7, steps: 30", "start: 9999-10-04, step_days: 7, steps: 5")
+    )
+    (tmp_path / "late.yaml").write_text(late)
+    path = write_spec(tmp_path, scenario="late.yaml", parameters={"kappa": {"levels": [1]}}, replicates=1, steps=20)
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "out"))
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "steps: the run's last week (week 19) would fall after 9999-12-31" in r.stderr and "run at most 13 weeks" in r.stderr
 
 
 def test_bad_spec_line_numbers(tmp_path: Path, cli) -> None:

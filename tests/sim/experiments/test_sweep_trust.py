@@ -160,7 +160,8 @@ def test_a_sweep_runs_on_a_tls_scheduler_with_the_tls_options(tmp_path: Path, cl
         ({"ca_file": "ca"}, None, "need a scheduler address tls://HOST:PORT"),
         ({"cert": "cert", "key": "key"}, "tls://127.0.0.1:8786", "--tls-ca-file is needed"),
         ({"ca_file": "ca", "cert": "cert"}, "tls://127.0.0.1:8786", "--tls-cert and --tls-key go together"),
-        ({"ca_file": "missing"}, "tls://127.0.0.1:8786", "--tls-ca-file"),
+        ({"ca_file": "missing", "cert": "cert", "key": "key"}, "tls://127.0.0.1:8786", "missing.pem: no such file"),
+        ({"ca_file": "ca"}, "tls://127.0.0.1:8786", "--tls-ca-file needs --tls-cert and --tls-key"),
     ],
 )
 def test_tls_options_are_checked(options: dict[str, str], address: str | None, message: str, tmp_path: Path) -> None:
@@ -168,6 +169,20 @@ def test_tls_options_are_checked(options: dict[str, str], address: str | None, m
     files = {"ca": ca, "cert": cert, "key": key, "missing": tmp_path / "missing.pem"}
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         dask_security(**{k: files[v] for k, v in options.items()}, address=address)
+
+
+@pytest.mark.parametrize("command", ["sweep", "calibrate"])
+def test_a_ca_file_alone_exits_2_before_connecting(tmp_path: Path, cli, command: str) -> None:
+    """distributed's TLS is mutual: a Security without a client certificate builds no TLS context (Dask failed with a
+    TypeError), and a scheduler started with TLS refuses a client without one; so the CA file alone is refused."""
+    _, ca, _, _ = _pem_files(tmp_path)
+    target = str(write_spec(tmp_path)) if command == "sweep" else "hanoi-2019"
+    args = [command, target, "--out", str(tmp_path / "out"), "--executor", "dask", "--address", "tls://127.0.0.1:1"]
+    r = cli(*args, "--tls-ca-file", str(ca))
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "--tls-ca-file needs --tls-cert and --tls-key: a Dask scheduler started with TLS asks every client" in r.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_tls_files_become_a_security_object(tmp_path: Path) -> None:

@@ -348,7 +348,98 @@ IMPLEMENTATION_CASES = [
 ]
 """Life after an agreement (ODD 7.20): the block's cross-field rules and bounds."""
 
+
+def with_patterns(*patterns: str) -> str:
+    """teaching.yaml (30 weekly steps) with these patterns."""
+    return TEACHING + "patterns:\n" + "".join(f"  - {p}\n" for p in patterns)
+
+
+HORIZON_CASES = [
+    Case(
+        # the engine dates every event: a run whose last step falls after 9999-12-31 failed with an OverflowError
+        "time-past-the-calendar",
+        text=mutate("start: 2020-01-06", "start: 9999-12-01"),
+        field="time.start",
+        marker="start: 9999-12-01",
+        expect=("week 29) would fall after 9999-12-31", "start by 9999-06-11 or run at most 5 weeks"),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "event-week-and-date",
+        text=TEACHING + "events:\n  - {week: 3, date: 2020-02-03, kind: shock, text: both}\n",
+        field="events[0].date",
+        marker="  - {week: 3",
+        expect=("give week or date, not both (week 3; the date 2020-02-03 is step 4)",),
+        errors=1,
+    ),
+    Case(
+        "summit-scheduled-past-the-horizon",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], status: scheduled, week: 500}"),
+        field="summit.week",
+        marker="week: 500",
+        expect=("falls at step 500, outside the horizon 0..29",),
+        errors=1,
+    ),
+    Case(
+        "pattern-window-after-the-run",
+        text=with_patterns("{id: late, text: t, kind: walk_away, window: [100, 200]}"),
+        field="patterns[0].window",
+        marker="  - {id: late",
+        expect=("starts at week 100, after the run's last week (29)",),
+        errors=1,
+    ),
+    Case(
+        "absent-pattern-window-after-the-run",
+        text=with_patterns("{id: late, text: t, kind: walk_away, absent: true, window: [100, 200]}"),
+        field="patterns[0].window",
+        marker="  - {id: late",
+        expect=("starts at week 100, after the run's last week (29)",),
+        errors=1,
+    ),
+    Case(
+        "state-pattern-window-before-the-run",
+        text=with_patterns("{id: early, text: t, window: [-10, -5], state: {agent: ada, variable: stance, measure: mean, within: [0, 1]}}"),
+        field="patterns[0].window[0]",
+        marker="  - {id: early",
+        expect=("must be >= 0 (got -10)",),
+    ),
+    Case(
+        # an absent pattern is broken only by an event at least one step inside its window (tolerance > 0)
+        "absent-pattern-on-the-last-week",
+        text=with_patterns("{id: end, text: t, kind: walk_away, absent: true, window: [29, 40]}"),
+        field="patterns[0].window",
+        marker="  - {id: end",
+        expect=("no week of the run can break it", "the run's only week inside it is 29", "tolerance: 0"),
+        errors=1,
+    ),
+    Case(
+        "absent-pattern-two-weeks-long",
+        text=with_patterns("{id: short, text: t, kind: walk_away, absent: true, window: [5, 6]}"),
+        field="patterns[0].window",
+        marker="  - {id: short",
+        expect=("no week of the run can break it", "weeks inside it are 5 and 6"),
+        errors=1,
+    ),
+]
+"""What a run could never reach: dates past the calendar, a step past the horizon, a pattern window outside the run."""
+
+
+def test_windows_that_overhang_the_end_are_scored_over_the_run(tmp_path: Path) -> None:
+    """A window that starts within the run and ends after it is kept; its scored weeks stop at the run's last week."""
+    from summitry.sim.scenario.pattern_fields import scored_weeks
+
+    sc = load_scenario_text(
+        with_patterns(
+            "{id: late, text: t, kind: walk_away, window: [25, 40]}",
+            "{id: quiet, text: t, kind: walk_away, absent: true, window: [28, 40]}",
+        )
+    )
+    assert [scored_weeks(p, sc.time.steps) for p in sc.patterns] == [[23, 29], [29, 29]]
+
+
 CASES = [
+    *HORIZON_CASES,
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
     *BELLIGERENT_CASES,
