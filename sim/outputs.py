@@ -199,13 +199,18 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
 
 REPORT_HTML_MARKERS = (b'<meta name="generator" content="summitry',)
 """Every HTML report summitry writes carries this in its head."""
-REPORT_PDF_MARKERS = (
-    b"summitry",
-    "summitry".encode("utf-16-be"),
-    "summitry".encode("utf-16-be").hex().upper().encode(),
-    "summitry".encode("utf-16-be").hex().encode(),
+REPORT_PDF_MARKERS = tuple(
+    form
+    for kind in ("report", "run report", "sweep report", "backtest report")  # sim/templates: "{title} — summitry {kind}"
+    for form in (
+        f"summitry {kind}".encode(),
+        f"summitry {kind}".encode("utf-16-be"),
+        f"summitry {kind}".encode("utf-16-be").hex().upper().encode(),
+        f"summitry {kind}".encode("utf-16-be").hex().encode(),
+    )
 )
-"""A report's PDF has the report's title ("… — summitry report") in its metadata, as text or UTF-16 (Skia writes either)."""
+"""A report's PDF has the report's title ("… — summitry run report") in its metadata, as text or UTF-16 (Skia writes
+either). The whole suffix, not the word "summitry" alone: a PDF of the user's that merely mentions summitry is not ours."""
 
 
 def check_out_file(

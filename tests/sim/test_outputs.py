@@ -221,6 +221,12 @@ def test_report_output_refuses_a_foreign_file_and_its_pdf_sibling(tmp_path: Path
     assert "r2.pdf" in _error_line(r)
     assert (tmp_path / "r2.pdf").read_bytes() == b"%PDF-1.4 my own pdf"
     assert not (tmp_path / "r2.html").exists()
+    # a PDF of the user's that cites summitry (text and its title in UTF-16, as Skia writes it) is not summitry's report
+    cites = b"%PDF-1.4 (Simulations with summitry) /Title <FEFF" + "summitry".encode("utf-16-be").hex().upper().encode() + b">"
+    (tmp_path / "r3.pdf").write_bytes(cites)
+    r = cli("report", str(run), "-o", str(tmp_path / "r3.html"), "--pdf")
+    assert r.code == 2 and "r3.pdf" in _error_line(r)
+    assert (tmp_path / "r3.pdf").read_bytes() == cites
 
 
 @pytest.mark.parametrize(
