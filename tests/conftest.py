@@ -62,10 +62,10 @@ class _NotServing:
     """What ``waitress.create_server`` returns in tests: a server that is never started (``run`` returns at once)."""
 
     def print_listen(self, format_str: str) -> None:
-        pass
+        """The command announces its address itself; nothing to print here."""
 
     def run(self) -> None:
-        pass
+        """Return at once: no test of the command may hang on a real server."""
 
 
 @pytest.fixture
@@ -86,6 +86,26 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr(waitress, "create_server", create_server)
     return got
+
+
+@pytest.fixture
+def binds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """``waitress.create_server`` binding for real (a bind error is the system's own), then closed; the binds made.
+
+    Its server is :class:`_NotServing`: the command's run returns, so no test can hang on it.
+    """
+    import waitress
+
+    real = waitress.create_server
+    made: list[dict[str, Any]] = []
+
+    def bind_only(app: Any, **kwargs: Any) -> _NotServing:
+        real(app, **kwargs).close()
+        made.append(kwargs)
+        return _NotServing()
+
+    monkeypatch.setattr(waitress, "create_server", bind_only)
+    return made
 
 
 @pytest.fixture(scope="session")

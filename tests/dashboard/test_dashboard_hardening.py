@@ -67,33 +67,6 @@ def test_the_command_passes_allowed_hosts_to_the_server(served: dict[str, Any], 
     assert "--allowed-host" in help_text
 
 
-class _Bound:
-    """A server that bound for real and was closed at once: the command's run returns, so no test can hang on it."""
-
-    def print_listen(self, format_str: str) -> None:
-        pass
-
-    def run(self) -> None:
-        pass
-
-
-@pytest.fixture
-def binds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """``waitress.create_server`` binding for real (a bind error is the system's own), then closed; the binds made."""
-    import waitress
-
-    real = waitress.create_server
-    made: list[dict[str, Any]] = []
-
-    def bind_only(app: Any, **kwargs: Any) -> _Bound:
-        real(app, **kwargs).close()
-        made.append(kwargs)
-        return _Bound()
-
-    monkeypatch.setattr(waitress, "create_server", bind_only)
-    return made
-
-
 def _taken_port() -> Any:
     """A socket listening on a free port of 127.0.0.1 (the caller closes it)."""
     import socket
