@@ -3,6 +3,12 @@
 Used by the scenario and sweep-spec loaders. The YAML is read with the safe
 loader only (no Python tags), aliases are refused (no "billion laughs"), and
 files over :data:`MAX_BYTES` are refused before parsing.
+
+Plain words and numbers are read closer to YAML 1.2 than PyYAML's YAML 1.1
+defaults: only ``true`` and ``false`` are booleans (``yes``, ``no``, ``on``,
+``off`` stay text), and a number YAML 1.1 would read in another base (``030``
+as octal 24, ``1:30`` as base-60 90, ``0x1F``, ``0b101``) is refused with its
+line rather than silently changed (:func:`_number_as_written`).
 """
 
 from __future__ import annotations
@@ -30,8 +36,33 @@ FAST_PATH_BYTES = 512 * 1024
 Loc = tuple[str | int, ...]
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+def _yaml12_booleans(resolvers: Mapping[Any, list[tuple[str, Any]]]) -> dict[Any, list[tuple[str, Any]]]:
+    """``resolvers`` (a loader's implicit resolvers) with only YAML 1.2's booleans: true and false, in three cases.
+
+    YAML 1.1 also reads yes, no, on and off (any case) as booleans, so an actor
+    named ``no`` or a key ``on`` silently became False or True; here they stay text.
+    """
+    out: dict[Any, list[tuple[str, Any]]] = {}
+    for first, entries in resolvers.items():
+        kept = []
+        for tag, pattern in entries:
+            if tag != _BOOL_TAG:
+                kept.append((tag, pattern))
+            elif first in ("t", "T", "f", "F"):
+                kept.append((tag, _YAML12_BOOL))
+        if kept:
+            out[first] = kept
+    return out
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loader that refuses anchors/aliases, so no alias bomb can expand."""
+    """Safe loader that refuses anchors/aliases, so no alias bomb can expand; booleans as in YAML 1.2."""
+
+    yaml_implicit_resolvers = _yaml12_booleans(yaml.SafeLoader.yaml_implicit_resolvers)
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -58,6 +89,15 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_CSafeLoader):  # type: ignore[misc]
+    """libyaml's safe loader (for large files), with the same booleans as :class:`_NoAliasLoader`."""
+
+    yaml_implicit_resolvers = _yaml12_booleans(yaml.SafeLoader.yaml_implicit_resolvers)
+
+
 class Lines(dict[Loc, int]):
     """The line of each path of a parsed document, and bare words of flow mappings that are YAML syntax slips.
 
@@ -67,32 +107,82 @@ class Lines(dict[Loc, int]):
     missing the space after its colon (``{stance:0.8}``). An "unknown key" error at ``loc`` shows
     this instead of "check its spelling".
 
-    ``not_text`` lists the keys YAML reads as something other than text (``on``
-    and ``no`` as true and false, ``~`` as null, ``5`` as a number), each with its
+    ``not_text`` lists the keys YAML reads as something other than text (``true``
+    and ``false`` as booleans, ``~`` as null, ``5`` as a number), each with its
     path as written, its line and its YAML tag: a message names them as written,
-    not as the constructed value a validator would report (``[1]`` for ``on``).
+    not as the constructed value a validator would report (``[1]`` for ``true``).
+
+    ``other_base`` lists the plain values YAML 1.1 reads as a number in another
+    base than ten (``030``, ``1:30``, ``0x1F``), each with its path, its line and
+    what it says about the value (:func:`_number_as_written`).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.syntax: dict[Loc, str] = {}
         self.not_text: list[tuple[Loc, int, str]] = []
+        self.other_base: list[tuple[Loc, int, str]] = []
 
 
 _TEXT_TAG = "tag:yaml.org,2002:str"
-_READ_AS = {"bool": "true or false", "null": "null (no value)", "int": "a number", "float": "a number", "timestamp": "a date"}
+_READ_AS = {"bool": "a boolean (true or false)", "null": "null (no value)", "int": "a number", "float": "a number", "timestamp": "a date"}
 """What YAML reads a plain key of each tag as, for the message that asks to quote it."""
 
 
 def _not_text_message(source: str, loc: Loc, line: int, tag: str) -> str:
     """``FILE:LINE: path.key: ...`` for a key YAML reads as something other than text, naming it as written.
 
-    >>> _not_text_message("case.yaml", ("sides", "alpha", "leader", "trust", "no"), 36, "tag:yaml.org,2002:bool")
-    'case.yaml:36: sides.alpha.leader.trust.no: a key must be text, and YAML reads no as true or false; quote it: "no"'
+    >>> _not_text_message("case.yaml", ("sides", "alpha", "leader", "trust", "false"), 36, "tag:yaml.org,2002:bool")
+    'case.yaml:36: sides.alpha.leader.trust.false: a key must be text, and YAML reads false as a boolean (true or false); quote it: "false"'
     """
     key = str(loc[-1])
     read_as = _READ_AS.get(tag.rsplit(":", 1)[-1], f"a value of type {tag.rsplit(':', 1)[-1]}")
     return f"{source}:{line}: {format_loc(loc)}: a key must be text, and YAML reads {key} as {read_as}; quote it: {json.dumps(key)}"
+
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_SHOWN_DIGITS = 30
+"""Longest number text a message repeats and works out the value of; a longer one is named by its start and length."""
+
+
+def _number_as_written(text: str) -> str | None:
+    """What is wrong with a plain number YAML 1.1 reads in a base other than ten; None for a decimal number.
+
+    Leading zeros (octal), base 60 (``1:30``: a time or a ratio?), hexadecimal and binary are all refused:
+    each reads as a value other than its digits show, and whether a number or text was meant is not clear.
+
+    >>> _number_as_written("030")
+    '030 has a leading zero, which YAML 1.1 reads as octal 24; write 30, or quote it ("030") if it is text'
+    >>> _number_as_written("1:30")
+    '1:30 is read by YAML 1.1 as a base-60 number, 90; write 90, or quote it ("1:30") if it is text (a time, a ratio)'
+    >>> _number_as_written("0x1F")
+    '0x1F is hexadecimal, which YAML reads as 31; write 31, or quote it ("0x1F") if it is text'
+    >>> _number_as_written("30") is None and _number_as_written("0.5") is None and _number_as_written("0") is None
+    True
+    """
+    sign, digits = ("-" if text[0] == "-" else "", text[1:]) if text[:1] in "+-" else ("", text)
+    digits = digits.replace("_", "")
+    base = {"0x": (16, "hexadecimal"), "0b": (2, "binary")}.get(digits[:2].lower())
+    octal = len(digits) > 1 and digits[0] == "0" and digits.isdigit()
+    if ":" not in digits and base is None and not octal:
+        return None
+    if len(text) > _SHOWN_DIGITS:
+        what = "a base-60" if ":" in digits else f"a {base[1]}" if base else "an octal (leading zero)"
+        return f"{text[:12]}... ({len(text)} characters) is {what} number to YAML 1.1; write the number in decimal"
+    quoted = json.dumps(text, ensure_ascii=False)
+    if ":" in digits:
+        total: float = 0.0 if "." in digits else 0
+        for part in digits.split(":"):
+            total = total * 60 + (float(part) if "." in part else int(part))
+        value = f"{sign}{total!r}"
+        return f"{text} is read by YAML 1.1 as a base-60 number, {value}; write {value}, or quote it ({quoted}) if it is text (a time, a ratio)"
+    if base is not None:
+        if not digits[2:]:
+            return None  # 0b_: no digits at all, which the constructor reports
+        value = f"{sign}{int(digits[2:], base[0])}"
+        return f"{text} is {base[1]}, which YAML reads as {value}; write {value}, or quote it ({quoted}) if it is text"
+    decimal = f"{sign}{digits.lstrip('0') or '0'}"
+    return f"{text} has a leading zero, which YAML 1.1 reads as octal {sign}{int(digits, 8)}; write {decimal}, or quote it ({quoted}) if it is text"
 
 
 def _implicit_null(key_node: yaml.Node, value_node: yaml.Node) -> bool:
@@ -107,6 +197,11 @@ def _implicit_null(key_node: yaml.Node, value_node: yaml.Node) -> bool:
 
 def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tuple[Loc, int]]) -> None:
     out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NUMBER_TAGS and isinstance(out, Lines):
+        # not node.style: a plain scalar (None from PyYAML, "" from libyaml), not a quoted one
+        problem = _number_as_written(node.value)
+        if problem is not None:
+            out.other_base.append((loc, node.start_mark.line + 1, problem))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         before: tuple[str, str] | None = None  # in a flow mapping: the last written key and its plain value so far
@@ -238,7 +333,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
                         "YAML aliases (*name) are not allowed in summitry files",
                         event.start_mark,  # type: ignore[arg-type]
                     )
-        loader = yaml.CSafeLoader(text) if fast else _NoAliasLoader(text)
+        loader = _FastLoader(text) if fast else _NoAliasLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -269,6 +364,8 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
     if lines.not_text:
         # every key of every summitry file is text; checked here, where the key is still as written and has its own line
         raise error([_not_text_message(source, loc, line, tag) for loc, line, tag in lines.not_text])
+    if lines.other_base:
+        raise error([f"{source}:{line}: {format_loc(loc)}: {problem}" for loc, line, problem in lines.other_base])
     if duplicates:
         raise error(
             [f"{source}:{line}: {format_loc(loc)}: duplicate key (an earlier one would be silently replaced)" for loc, line in duplicates]

@@ -51,11 +51,12 @@ def test_set_refuses_bad_numbers(cli, value: str, fragment: str) -> None:
         ("9" * 400, "400 characters"),
         ("9" * 5000, "5000 characters"),
         ("0x10", "hexadecimal"),
-        ("1:30", "not a range or a time"),  # YAML 1.1 would read 90
+        ("1:30", "1:30 is read by YAML 1.1 as a base-60 number, 90; write 90"),
+        ("010", "010 has a leading zero, which YAML 1.1 reads as octal 8; write 10"),
         ("30", "must be within [0, 20] (got 30)"),
         ("true", "must be a number"),
     ],
-    ids=["400-digits", "5000-digits", "hex", "sexagesimal", "out-of-range", "bool"],
+    ids=["400-digits", "5000-digits", "hex", "sexagesimal", "leading-zero", "out-of-range", "bool"],
 )
 def test_params_file_errors_name_the_file_and_line(cli, tmp_path: Path, written: str, fragment: str) -> None:
     f = tmp_path / "cal.yaml"
@@ -70,10 +71,21 @@ def test_params_file_errors_name_the_file_and_line(cli, tmp_path: Path, written:
 
 def test_a_params_file_key_yaml_reads_as_true_is_named_as_written_on_its_line(cli, tmp_path: Path) -> None:
     f = tmp_path / "cal.yaml"
-    f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n  on: 3\n")  # was "cal.yaml:1: parameters.True: no such parameter"
+    f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n  TRUE: 3\n")  # was "cal.yaml:1: parameters.True: no such parameter"
     r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f))
     assert r.code == 2
-    assert _one_error_line(r) == f'error: {f}:4: parameters.on: a key must be text, and YAML reads on as true or false; quote it: "on"'
+    assert (
+        _one_error_line(r)
+        == f'error: {f}:4: parameters.TRUE: a key must be text, and YAML reads TRUE as a boolean (true or false); quote it: "TRUE"'
+    )
+
+
+def test_a_params_file_key_on_is_a_word_not_a_boolean(cli, tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text("scenario: teaching\nparameters:\n  kappa: 2\n  on: 3\n")  # YAML 1.1 reads on as true; here it is the word
+    r = cli("run", "teaching", "--steps", "2", "--quiet", "--params", str(f))
+    assert r.code == 2
+    assert _one_error_line(r).startswith(f"error: {f}:4: parameters.on: no such parameter")
 
 
 def test_set_wins_over_the_file_and_is_named_as_set(cli, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from summitry.sim.analysis.sweeps import load_runs, outcome_table, sensitivity_indices
+from summitry.sim.errors import SweepSpecError
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 from summitry.sim.experiments.sweep import batches, run_sweep
@@ -440,6 +442,41 @@ def test_bad_spec_line_numbers(tmp_path: Path, cli) -> None:
     r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "o"))
     assert r.code == 2
     assert f"{path}:5: parameters.nonsense: no such parameter" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "line", "needle"),
+    [
+        (
+            "  kappa: {levels: [1, 2]}\nreplicates: 010\n",
+            5,
+            "replicates: 010 has a leading zero, which YAML 1.1 reads as octal 8; write 10",
+        ),
+        ("  kappa: {low: 1, high: 1:30}\n", 4, "parameters.kappa.high: 1:30 is read by YAML 1.1 as a base-60 number, 90; write 90"),
+        ("  kappa: {levels: [1,\n    0x2]}\n", 5, "parameters.kappa.levels[1]: 0x2 is hexadecimal, which YAML reads as 2; write 2"),
+    ],
+    ids=["leading-zero", "base-60", "hexadecimal"],
+)
+def test_spec_numbers_yaml_reads_in_another_base_exit_2_on_their_line(tmp_path: Path, cli, written: str, line: int, needle: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text("scenario: teaching\ndesign: grid\nparameters:\n" + written)
+    r = cli("sweep", str(path), "--executor", "serial", "--out", str(tmp_path / "o"))
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"{path}:{line}: {needle}" in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_spec_switch_written_yes_is_read_by_the_field_not_by_yaml(tmp_path: Path) -> None:
+    """yes and no are text to the reader (YAML 1.2); a true/false field takes them, a text field keeps the word."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1]}\ntrajectories: {keep: yes, variables: [stance]}\n"
+    )
+    assert load_spec(path).spec.trajectories.keep is True
+    path.write_text("scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1]}\ntrajectories: {keep: maybe}\n")
+    with pytest.raises(SweepSpecError, match=rf"^{re.escape(str(path))}:5: trajectories.keep: input should be a valid boolean"):
+        load_spec(path)
 
 
 def test_bad_executor_arguments(tmp_path: Path, cli) -> None:

@@ -703,11 +703,20 @@ CASES = [
     ),
     # a key YAML reads as something other than text: named as written, on its own line (not "[1]" on the root's line)
     Case(
-        "yes-no-key",
+        "boolean-key",
+        text=mutate("mode: free\n", "true: free\n"),
+        field="true",
+        marker="true: free",
+        expect=('a key must be text, and YAML reads true as a boolean (true or false); quote it: "true"',),
+        errors=1,
+    ),
+    Case(
+        # on, off, yes and no are text (YAML 1.2), not booleans (YAML 1.1): here an unknown key like any other word
+        "on-is-a-word-as-a-key",
         text=mutate("mode: free\n", "on: free\n"),
         field="on",
         marker="on: free",
-        expect=('a key must be text, and YAML reads on as true or false; quote it: "on"',),
+        expect=("unknown key",),
         errors=1,
     ),
     Case(
@@ -728,11 +737,64 @@ CASES = [
         also_run=True,
     ),
     Case(
-        "yes-no-key-in-a-flow-mapping",
+        "no-is-a-word-as-a-key-in-a-flow-mapping",
         text=mutate("trust: {beta: 0.45}", "trust: {no: 0.45}"),
         field="sides.alpha.leader.trust.no",
         marker="trust: {no:",
-        expect=("YAML reads no as true or false",),
+        expect=("'no' is not another side",),
+        errors=1,
+    ),
+    # numbers YAML 1.1 reads in another base than ten: refused on their own line, with what they would have been
+    Case(
+        "leading-zero-number",
+        text=mutate("steps: 30}", "steps: 030}"),
+        field="time.steps",
+        marker="steps: 030",
+        expect=('030 has a leading zero, which YAML 1.1 reads as octal 24; write 30, or quote it ("030") if it is text',),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "leading-zero-number-in-a-list",
+        text=mutate("comprehensive: {d: [0.7, 1.0]}", "comprehensive: {d: [0.7,\n      010]}"),
+        field="agreement.comprehensive.d[1]",
+        marker="      010]",
+        expect=("010 has a leading zero, which YAML 1.1 reads as octal 8; write 10",),
+        errors=1,
+    ),
+    Case(
+        "base-60-number",
+        text=mutate("audience_cost: 0.8", "audience_cost: 1:30"),
+        field="sides.alpha.audience_cost",
+        marker="audience_cost: 1:30",
+        expect=('1:30 is read by YAML 1.1 as a base-60 number, 90; write 90, or quote it ("1:30") if it is text (a time, a ratio)',),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        "base-60-text",
+        text=mutate("name: Chairman Bo\n", "name: 12:45\n"),
+        field="sides.beta.leader.name",
+        marker="name: 12:45",
+        expect=('12:45 is read by YAML 1.1 as a base-60 number, 765; write 765, or quote it ("12:45") if it is text',),
+        errors=1,
+    ),
+    Case(
+        "hexadecimal-number",
+        text=mutate("self_weight: 0.45", "self_weight: 0x1F"),
+        field="sides.beta.leader.self_weight",
+        marker="self_weight: 0x1F",
+        expect=('0x1F is hexadecimal, which YAML reads as 31; write 31, or quote it ("0x1F") if it is text',),
+        errors=1,
+    ),
+    Case(
+        "every-number-in-another-base-at-once",
+        text=mutate("audience_cost: 0.4", "audience_cost: 0b1").replace("steps: 30}", "steps: 0_30}"),
+        expect=(
+            "time.steps: 0_30 has a leading zero, which YAML 1.1 reads as octal 24; write 30",
+            "sides.beta.audience_cost: 0b1 is binary, which YAML reads as 1; write 1",
+        ),
+        errors=2,
     ),
     Case(
         "pattern-unknown-sender",
@@ -931,3 +993,42 @@ def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: p
 def test_load_scenario_text_accepts_the_teaching_text() -> None:
     sc = load_scenario_text(TEACHING, "upload.yaml")
     assert sc.content_hash() == load_scenario("teaching").content_hash()
+
+
+# ------------------------------------------------ YAML 1.1's implicit types
+
+
+def _words_for_booleans(text: str) -> str:
+    """teaching.yaml with Beta's leader called ``no``, Alpha named ``yes`` and a faction named ``off``."""
+    text = text.replace("id: bo\n", "id: no\n").replace("listener: bo,", "listener: no,")
+    return text.replace("name: Alpha\n", "name: yes\n").replace("name: Alpha hawks,", "name: off,")
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["small", "large-file-read-by-libyaml"])
+def test_yes_no_on_off_are_text_and_only_true_false_are_booleans(padded: bool) -> None:
+    text = _words_for_booleans(TEACHING)
+    if padded:  # past loading.FAST_PATH_BYTES: read by libyaml's loader, which must resolve the same way
+        text += "# padding\n" * 60_000
+    sc = load_scenario_text(text, "words.yaml")
+    assert sc.sides["beta"].leader.id == "no"
+    assert sc.sides["alpha"].name == "yes"
+    assert sc.sides["alpha"].factions[0].name == "off"
+    assert "no" in {edge.listener for edge in sc.influence}
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["small", "large-file-read-by-libyaml"])
+def test_a_leading_zero_is_refused_on_its_line_in_a_large_file_too(padded: bool) -> None:
+    text = mutate("steps: 30}", "steps: 030}") + ("# padding\n" * 60_000 if padded else "")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "big.yaml")
+    line = line_of(text, "steps: 030")
+    assert info.value.messages == [
+        f'big.yaml:{line}: time.steps: 030 has a leading zero, which YAML 1.1 reads as octal 24; write 30, or quote it ("030") if it is text'
+    ]
+
+
+def test_quoted_numbers_and_decimal_numbers_are_left_alone() -> None:
+    text = mutate("name: Chairman Bo\n", 'name: "12:45"\n').replace("steps: 30}", "steps: 1_0}")
+    sc = load_scenario_text(text, "quoted.yaml")
+    assert sc.sides["beta"].leader.name == "12:45"
+    assert sc.time.steps == 10
