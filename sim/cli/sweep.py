@@ -17,7 +17,7 @@ from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_argument, path_option
 from summitry.sim.cli.shared import check_executor, interrupted
 from summitry.sim.labels import METRIC_LABELS, outcome_label
-from summitry.sim.outputs import check_out_dir
+from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +33,9 @@ def sweep_cmd(
     tls_ca_file: TlsCaFile = None,
     tls_cert: TlsCert = None,
     tls_key: TlsKey = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue a sweep that stopped; refuses if the spec changed.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the sweep that stopped in --out; refuses if --out holds none or the spec changed.")
+    ] = False,
 ) -> None:
     """Run a parameter sweep on all local cores or a Dask cluster, stored as resumable Parquet.
 
@@ -46,9 +48,12 @@ def sweep_cmd(
 
     from summitry.sim.experiments.executors import dask_security, make_executor  # lazy: multiprocessing; a fast --help
     from summitry.sim.experiments.spec import load_spec  # lazy: pandas, pyarrow; a fast --help
+    from summitry.sim.experiments.store import check_resumable  # lazy: pyarrow; a fast --help
     from summitry.sim.experiments.sweep import run_sweep  # lazy: the engine (numpy, mesa); a fast --help
 
     check_executor(executor, address)
+    if resume:
+        check_resumable(out)
     check_out_dir(out, "--out", owned="sweep")
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     loaded = load_spec(spec)
@@ -94,6 +99,9 @@ def sweep_cmd(
                 tls_cert=tls_cert,
                 tls_key=tls_key,
             )
+            if not is_summitry_sweep_dir(out):
+                # stopped before the sweep's directory was made: there is nothing to resume, and --resume would be refused
+                interrupted("nothing was stored yet", again.removesuffix(" --resume"))
             interrupted("finished batches are kept", again)
     succeeded = print_sweep_summary(out, cli.out)
     cli.say(

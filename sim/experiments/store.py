@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,12 +55,34 @@ def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
     write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
 
 
+def check_resumable(out: Path) -> None:
+    """With ``--resume``: refuse an ``out`` that holds no sweep to continue (missing, empty, or without sweep.json).
+
+    Only looks; writes nothing. Without this a missing or empty directory was silently given a fresh sweep.
+    Whether the sweep found there is this spec's is :func:`open_store`'s check.
+    """
+    p = Path(out)
+    if not os.path.lexists(p):
+        reason = "does not exist"
+    elif not p.is_dir():
+        return  # check_out_dir's message: exists and is not a directory
+    elif not any(p.iterdir()):
+        reason = "is empty"
+    elif not os.path.lexists(p / "sweep.json"):
+        reason = "has no sweep.json, so it is not a sweep directory"
+    else:
+        return
+    raise InputError(f"--out {p}: nothing to resume: the directory {reason}; to start this sweep, run the same command without --resume")
+
+
 def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
     """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
 
     Makes the store's folders and removes a killed sweep's half-written parts.
     """
     manifest_path = out / "sweep.json"
+    if resume:
+        check_resumable(out)
     check_out_dir(out, "--out", owned="sweep")
     if manifest_path.exists():
         try:

@@ -165,6 +165,32 @@ def test_a_sweep_reports_progress_on_stderr_when_piped(tmp_path: Path, cli) -> N
 def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
     import summitry.sim.experiments.sweep
 
+    real = summitry.sim.experiments.sweep.run_sweep
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        def stop(*_a: Any) -> None:
+            raise KeyboardInterrupt
+
+        # Ctrl-C at the first progress report: the sweep's directory and sweep.json are written, no run is stored
+        return real(*args, **{**kwargs, "progress": stop})
+
+    monkeypatch.setattr(summitry.sim.experiments.sweep, "run_sweep", interrupted)
+    spec, out = _spec(tmp_path), tmp_path / "out dir"
+    r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
+    assert r.code == 130
+    assert "finished batches are kept" in r.stderr
+    hint = r.stderr.split("continue with:", 1)[1].strip().splitlines()[0]
+    assert shlex.split(hint) == ["summitry", "sweep", str(spec), "--out", str(out), "--executor", "serial", "--resume"]
+    monkeypatch.setattr(summitry.sim.experiments.sweep, "run_sweep", real)
+    again = cli(*shlex.split(hint)[1:])
+    assert again.code == 0, again.stderr
+    assert "2/2 runs stored" in again.stderr
+
+
+def test_a_sweep_interrupted_before_storing_anything_says_to_start_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    """--resume would be refused (nothing to resume), so the hint is the command without it."""
+    import summitry.sim.experiments.sweep
+
     def interrupted(*_a: Any, **_k: Any) -> Any:
         raise KeyboardInterrupt
 
@@ -172,8 +198,9 @@ def test_an_interrupted_sweep_says_the_whole_command_to_resume(tmp_path: Path, m
     spec, out = _spec(tmp_path), tmp_path / "out dir"
     r = cli("sweep", str(spec), "--out", str(out), "--executor", "serial")
     assert r.code == 130
+    assert "nothing was stored yet" in r.stderr
     hint = r.stderr.split("continue with:", 1)[1].strip().splitlines()[0]
-    assert shlex.split(hint) == ["summitry", "sweep", str(spec), "--out", str(out), "--executor", "serial", "--resume"]
+    assert shlex.split(hint) == ["summitry", "sweep", str(spec), "--out", str(out), "--executor", "serial"]
 
 
 def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(

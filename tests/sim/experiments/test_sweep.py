@@ -216,6 +216,57 @@ def test_existing_sweep_needs_resume_and_refuses_a_changed_spec(tmp_path: Path, 
     assert "Traceback" not in refused.stderr
 
 
+def _tree(path: Path) -> dict[str, bytes | None]:
+    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
+    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
+
+
+@pytest.mark.parametrize("state", ["missing", "empty", "missing-nested"])
+def test_resume_with_nothing_to_resume_exits_2_and_makes_nothing(tmp_path: Path, cli, state: str) -> None:
+    path = write_spec(tmp_path)
+    out = tmp_path / "new" / "s" if state == "missing-nested" else tmp_path / "s"
+    if state == "empty":
+        out.mkdir()
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    reason = "is empty" if state == "empty" else "does not exist"
+    assert r.stderr.strip() == (
+        f"error: --out {out}: nothing to resume: the directory {reason}; to start this sweep, run the same command without --resume"
+    )
+    if state == "empty":
+        assert list(out.iterdir()) == []
+    else:
+        assert not out.exists() and not (tmp_path / "new").exists()
+
+
+def test_resume_into_a_directory_that_is_not_a_sweep_writes_nothing_there(tmp_path: Path, cli) -> None:
+    path = write_spec(tmp_path)
+    out = tmp_path / "mine"
+    (out / "runs").mkdir(parents=True)
+    (out / "notes.txt").write_text("my notes")
+    (out / "runs" / "part-000000.parquet").write_text("not a part of summitry's")
+    before = _tree(out)
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert r.stderr.strip() == (
+        f"error: --out {out}: nothing to resume: the directory has no sweep.json, so it is not a sweep directory; "
+        "to start this sweep, run the same command without --resume"
+    )
+    assert _tree(out) == before
+
+
+def test_open_store_refuses_to_resume_a_missing_directory(tmp_path: Path) -> None:
+    """The library's own check, for callers of run_sweep that do not go through the command line."""
+    from summitry.sim.errors import InputError
+
+    out = tmp_path / "s"
+    with pytest.raises(InputError, match="nothing to resume: the directory does not exist"):
+        run_sweep(load_spec(write_spec(tmp_path)), out, SerialExecutor(), resume=True)
+    assert not out.exists()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["between-parts", "during-a-part"])
 def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage: str) -> None:
