@@ -27,6 +27,28 @@ TEMP_SUFFIX_CHARS = 24
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 
 
+NO_CWD = "the current directory no longer exists (it was removed or renamed); cd somewhere that does"
+"""The message for work that needs the current directory after it was removed from under the shell."""
+
+
+def cwd_exists() -> bool:
+    """Whether the current directory still exists (``os.getcwd()`` fails once it has been removed)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def needs_missing_cwd(path: str | Path) -> bool:
+    """Whether ``path`` is relative while there is no current directory to take it from.
+
+    >>> needs_missing_cwd("/tmp/out"), needs_missing_cwd("runs/a")  # here the current directory exists
+    (False, False)
+    """
+    return not Path(path).is_absolute() and not cwd_exists()
+
+
 def _manifest(path: Path) -> dict[str, Any] | None:
     try:
         if not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
@@ -83,6 +105,8 @@ def check_output_path(path: Path, flag: str) -> None:
     """Refuse an output path that cannot be written, before any work is done (exit 2 with a message)."""
     p = Path(path)
     shown = f"{flag} {p}"
+    if needs_missing_cwd(p):
+        raise InputError(f"{shown}: a relative path, and {NO_CWD}, or give an absolute path")
     absolute = Path(os.path.abspath(p))
     resolved = absolute
     try:

@@ -42,7 +42,7 @@ from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import DiskFullError, InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.labels import unit_word
-from summitry.sim.outputs import check_out_dir, check_out_file
+from summitry.sim.outputs import NO_CWD, check_out_dir, check_out_file, cwd_exists
 from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table, read_params_file
 
 try:  # the option class of this Typer, whose help _flags_render_as_flags adjusts
@@ -574,16 +574,21 @@ def main(argv: list[str] | None = None) -> None:
             print_error(line)
         sys.exit(2)
     except (DiskFullError, OSError) as exc:
+        code = 1
         if isinstance(exc, DiskFullError):
             message = str(exc)
         elif exc.errno == errno.ENOSPC:
             message = f"no space left on device while writing {exc.filename or 'an output file'}"
+        elif isinstance(exc, FileNotFoundError) and exc.filename is None and not cwd_exists():
+            # os.getcwd() failed somewhere (a library's, or starting worker processes): the directory the command was
+            # started in has been removed; not a fault of summitry's, and nothing the user gave names it
+            message, code = NO_CWD, 2
         else:
             raise
         if _debug:
             raise
         print_error(message)
-        sys.exit(1)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
+from summitry.sim.outputs import NO_CWD, needs_missing_cwd
+
 
 def given_path(value: str | Path) -> Path:
-    """A path typed on the command line; an empty one is refused (exit 2 naming the option).
+    """A path typed on the command line; an empty one, or a relative one with no current directory, is refused (exit 2 naming the option).
 
     Converted by Typer, ``''`` (an unset shell variable: ``--out "$DIR"``)
     would become ``Path('')``, which is ``.``: messages would name the current
@@ -32,6 +34,8 @@ def given_path(value: str | Path) -> Path:
         return value
     if value == "":
         raise typer.BadParameter("the path is empty")
+    if needs_missing_cwd(value):
+        raise typer.BadParameter(f"{value} is a relative path, and {NO_CWD}, or give an absolute path")
     return Path(value)
 
 

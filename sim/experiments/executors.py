@@ -17,8 +17,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from summitry.sim.errors import InputError
+from summitry.sim.outputs import cwd_exists
 
 _T = TypeVar("_T")  # a task: any picklable value the function takes (a sweep's Task, a calibration's batch)
+
+
+def _check_cwd() -> None:
+    """Worker processes start in the current directory (multiprocessing asks for it): refuse before any is started, or any
+    output written, when it has been removed."""
+    if not cwd_exists():
+        raise InputError(
+            "worker processes start in the current directory, which no longer exists (it was removed or renamed); cd somewhere that does"
+        )
 
 
 class _Owned:
@@ -50,6 +60,7 @@ class ProcessExecutor(_Owned):
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
+        _check_cwd()
         self.workers = workers or os.cpu_count() or 1
         self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
 
@@ -82,6 +93,7 @@ class DaskExecutor(_Owned):
             # connect only to one you control, over TLS (``security``) when the network is not yours
             self.client = Client(address, timeout="20s", security=security)
         else:
+            _check_cwd()  # a LocalCluster's workers are local processes too
             # the scheduler's HTTP endpoints on a free local port: its default, 8787, is taken by any other Dask
             # cluster on the machine (a second sweep, a user's own), and Dask then warns and moves anyway
             self.cluster = LocalCluster(

@@ -611,9 +611,10 @@ def choice_parameter(path: str) -> tuple[str, ...] | None:
 
 
 def _display(path: Path) -> str:
+    """``path`` relative to the current directory when under it, else as it is (also when there is no current directory)."""
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 

@@ -27,6 +27,7 @@ import yaml
 from pydantic import ValidationError
 
 from summitry.sim.errors import InputError, ScenarioError
+from summitry.sim.outputs import NO_CWD, needs_missing_cwd
 
 MAX_BYTES = 10 * 1024 * 1024
 FAST_PATH_BYTES = 512 * 1024
@@ -607,9 +608,12 @@ def resolve(name_or_path: str | Path) -> Path:
             f"the scenario's name or path is empty (''); give a scenario file or a built-in name: {', '.join(builtin_names())}"
         )
     p = Path(name_or_path)
+    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
+    if needs_missing_cwd(p) and not (p.suffix == "" and builtin.exists()):
+        # a relative path would be looked up in a directory that is gone: "no such file" would mislead
+        raise ScenarioError(f"{name_or_path}: a relative path, and {NO_CWD}, or give an absolute path")
     if p.suffix in (".yaml", ".yml", ".json") or (p.exists() and not names_builtin(p, str(name_or_path))):
         return p
-    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
     if builtin.exists():
         return builtin
     near = close_matches(str(name_or_path), builtin_names())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -274,3 +275,105 @@ def test_set_refuses_a_bad_placation_weight(cli, value: str, fragment: str) -> N
     assert r.code == 2
     line = _one_error_line(r)
     assert line.startswith("error: --set parameters.theta_placate:") and fragment in line
+
+
+# -------------------------------------------- a current directory that was removed
+
+SUMMITRY = Path(sys.executable).parent / "summitry"
+NO_CWD = "the current directory no longer exists (it was removed or renamed); cd somewhere that does"
+
+
+def in_removed_dir(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``summitry ARGS`` started in a directory that is removed just before (as when a shell's folder is deleted)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    r = subprocess.run(["sh", "-c", script, "sh", str(gone), str(SUMMITRY), *args], capture_output=True, text=True, env=env, timeout=120)
+    assert not gone.exists()
+    assert "Traceback" not in r.stdout + r.stderr, r.stderr
+    return r
+
+
+def test_commands_that_need_no_current_directory_work_without_one(tmp_path: Path) -> None:
+    r = in_removed_dir(tmp_path, "scenarios")
+    assert r.returncode == 0, r.stderr
+    assert "teaching" in r.stdout and "hanoi-2019" in r.stdout
+    r = in_removed_dir(tmp_path, "schema")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["title"]
+    r = in_removed_dir(tmp_path, "validate", "teaching", str(ROOT / "scenarios" / "hanoi-2019.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert "ok teaching" in r.stdout and "hanoi-2019" in r.stdout
+    out = tmp_path / "run"
+    r = in_removed_dir(tmp_path, "run", "teaching", "--steps", "2", "-q", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "run.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "case.yaml"], f"error: case.yaml: a relative path, and {NO_CWD}, or give an absolute path"),
+        (["run", "cases/teaching", "--steps", "2"], f"error: cases/teaching: a relative path, and {NO_CWD}, or give an absolute path"),
+        (
+            ["generate", "--agents", "10", "--edges", "10"],
+            f"error: --output synthetic.yaml: a relative path, and {NO_CWD}, or give an absolute path",
+        ),
+    ],
+    ids=["relative-scenario-file", "relative-name-that-is-no-builtin", "default-output"],
+)
+def test_a_relative_path_without_a_current_directory_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
+    r = in_removed_dir(tmp_path, *args)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == message
+
+
+def test_a_relative_path_option_without_a_current_directory_is_a_usage_error(tmp_path: Path) -> None:
+    r = in_removed_dir(tmp_path, "schema", "-o", "schema.json")
+    assert r.returncode == 2, r.stderr
+    text = " ".join(r.stderr.replace("│", " ").split())
+    assert f"Invalid value for '-o' / '--output': schema.json is a relative path, and {NO_CWD}, or give an absolute path" in text
+
+
+def test_worker_processes_without_a_current_directory_exit_2_before_writing(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1, 2]}\nsteps: 2\n")
+    out = tmp_path / "sweep"
+    r = in_removed_dir(tmp_path, "sweep", str(spec), "--out", str(out), "--workers", "2")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().endswith(
+        "error: worker processes start in the current directory, which no longer exists (it was removed or renamed); cd somewhere that does"
+    )
+    assert not out.exists()
+
+
+def test_a_missing_current_directory_found_anywhere_else_exits_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any os.getcwd() that fails (a library's, say) ends in the message and exit 2, not a traceback."""
+    import errno as errno_module
+
+    import summitry.sim.cli as cli_module
+    import summitry.sim.scenario.document as document
+
+    def getcwd_fails(*_a: object, **_k: object) -> None:
+        raise FileNotFoundError(errno_module.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(document, "load_scenario", getcwd_fails)  # the command imports it when it runs
+    monkeypatch.setattr(cli_module, "cwd_exists", lambda: False)
+    r = cli("scenarios")
+    assert r.code == 2
+    assert r.stderr.strip() == f"error: {NO_CWD}"
+
+
+def test_a_missing_file_is_not_taken_for_a_missing_current_directory(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the current directory there, the same error is a fault of summitry's: it is not hidden behind the message."""
+    import errno as errno_module
+
+    import summitry.sim.scenario.document as document
+
+    def fails(*_a: object, **_k: object) -> None:
+        raise FileNotFoundError(errno_module.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(document, "load_scenario", fails)
+    with pytest.raises(FileNotFoundError):
+        cli("scenarios")
