@@ -158,19 +158,51 @@ def _stirs_own_hawks(model: DiplomacyModel, kind: SignalKind) -> bool:
     return kind.stirs_own_hawks or any(model.catalogue[q].stirs_own_hawks for q in kind.parts)
 
 
-def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
-    """EU[i, k] of every action for every agent, and which are feasible now.
+EU_PARTS: tuple[str, ...] = (
+    "activity",
+    "trust",
+    "zone",
+    "pressure",
+    "cost",
+    "commitment",
+    "separation",
+    "risk",
+    "affect",
+    "rapport",
+    "home",
+    "placation",
+    "summit",
+    "pledge",
+    "lobby",
+    "third_party",
+)
+"""The named terms of the decision rule (ODD 7.16), in the order :func:`expected_utility_parts` sums them.
 
-    The straightforward implementation, one kind at a time; :class:`PolicyTables`
-    computes the same numbers with precomputed tables (tests check they agree).
+``activity`` is the value of doing nothing (column 0); ``commitment`` the
+audience cost a tie risks (A a p_renege); ``separation`` the extra cost a
+U-type leader bears for costly reassurance; ``home`` a concession's cost
+with one's own hawks; ``summit`` the summit process (offers, acceptances,
+cancellations, letters); ``pledge`` the cost of breaking one's own pledge
+or an agreement's terms; ``third_party`` a mediator's, patron's or
+spoiler's own value, which replaces every other term on their rows.
+"""
+
+
+def expected_utility_parts(model: DiplomacyModel) -> tuple[dict[str, FloatArray], BoolArray]:
+    """Every term of EU[i, k] (:data:`EU_PARTS`, each an agents x (1 + kinds) table) and which actions are feasible now.
+
+    The straightforward implementation of the decision rule, one kind at a
+    time: the parts sum to :func:`expected_utilities_reference`, which
+    :class:`PolicyTables` computes with precomputed tables (tests check they
+    agree). ``summitry explain`` prints these parts for one agent.
     """
     s = model.state
     p = model.params
     N = len(model.actor_ids)
     K = len(model.kinds)
-    eu = np.zeros((N, K + 1))
+    parts = {name: np.zeros((N, K + 1)) for name in EU_PARTS}
     feasible = model.static_feasible.copy()
-    eu[:, 0] = p.activity
+    parts["activity"][:, 0] = p.activity
     mu = model.trust_matrix()
     side = model.side_of
     own = np.maximum(side, 0)
@@ -192,6 +224,7 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
     opening = p.summit_relief if sm.held == 0 else 0.0  # the relief of opening talks: only before the first summit
     home = Leader.home_cost(model)
     placate = Leader.placation_value(model)
+    zero = np.zeros(N)
     for j, name in enumerate(model.kinds, start=1):
         kind = model.catalogue[name]
         col = feasible[:, j]
@@ -212,43 +245,50 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
         val = valence(kind)
         if kind.parts:
             val = 0.0
-        value = (1 - x) * disc * (theta_t * dmu + p.theta_z * dz) + x * p.theta_p * dp
-        value -= kind.cost + audience * kind.tie * renege
-        value -= np.where(untrustworthy, Leader.separation_cost(model, kind, audience), 0.0)
-        value -= (1 - s.zeta) * p.theta_r * de
-        value += s.iota * p.theta_aff * s.affect * val
-        value += p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0)
+        term = {
+            "trust": (1 - x) * disc * theta_t * dmu,
+            "zone": (1 - x) * disc * p.theta_z * dz,
+            "pressure": x * p.theta_p * dp,
+            "cost": -kind.cost + zero,
+            "commitment": -audience * kind.tie * renege,
+            "separation": -np.where(untrustworthy, Leader.separation_cost(model, kind, audience), 0.0),
+            "risk": -(1 - s.zeta) * p.theta_r * de,
+            "affect": s.iota * p.theta_aff * s.affect * val,
+            "rapport": p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0),
+        }
         if _stirs_own_hawks(model, kind):
-            value -= np.where(model.is_leader & in_side, home[own], 0.0) * kind.cost
+            term["home"] = -np.where(model.is_leader & in_side, home[own], 0.0) * kind.cost
         if kind.vindicates_sender == "hawks":
             # a move that proves one's own hawks right placates a discontented elite (ODD 7.16)
-            value += np.where(model.is_leader & in_side, placate[own], 0.0)
+            term["placation"] = np.where(model.is_leader & in_side, placate[own], 0.0)
         # the summit process
         summit_value = p.summit_weight * prospect[own] + opening * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
         if kind.summit == "offer":
             col &= summit_side & (sm.status == "none")
-            value += summit_value
+            term["summit"] = summit_value
         elif kind.summit == "accept":
             ok = (sm.status == "offered") & (own != sm.offered_by) | (sm.status == "cancelled")
             col &= summit_side & ok
-            value += summit_value + s.iota * p.theta_aff * 0.5
+            term["summit"] = summit_value + s.iota * p.theta_aff * 0.5
         elif kind.summit == "cancel":
             col &= summit_side & (sm.status == "scheduled")
-            value += -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * clip(-s.affect, 0, 1)
+            term["summit"] = -summit_value - p.theta_rapport * s.rapport[np.arange(N), recv] + s.iota * p.theta_aff * clip(-s.affect, 0, 1)
         elif kind.summit == "reinstate":
             # a letter puts a cancelled summit back on or answers the other side's pending offer
             ok = (sm.status == "offered") & (own != sm.offered_by) | (sm.status == "cancelled")
-            value += np.where(ok, summit_value, 0.0)
+            term["summit"] = np.where(ok, summit_value, 0.0)
         if kind.test_class is not None or name in model._term_kinds:
             # breaking one's own pledge (or an agreement's term) realises its audience cost and a breach's loss of
             # trust (Fearon 1997)
+            breach = zero.copy()
             for pl in model.pledges:
                 if pl.active and pl.covers(name, kind.test_class):
                     mine = in_side & (own == pl.side)
                     loss = base - tr.expit(tr.logit(base) - p.kappa_b)
                     # an agreement's guarantors punish a breach of its terms (ODD 7.20)
                     penalty = model.breach_penalty(pl.side) if pl.deal >= 0 else 0.0
-                    value -= np.where(mine, audience * pl.tie + theta_t * loss + penalty, 0.0)
+                    breach = breach - np.where(mine, audience * pl.tie + theta_t * loss + penalty, 0.0)
+            term["pledge"] = breach
         if kind.pledge_scope is not None:
             col &= np.array([c not in active_pledge for c in own]) & in_side
         if name == "sanctions_tighten":
@@ -257,12 +297,28 @@ def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, Boo
             col &= s.sanctions[recv] > 0.001
         if name == "lobby":
             leader_x = x[model.leader_of[own]]
-            value += Faction.lobby_value(x, leader_x)
+            term["lobby"] = Faction.lobby_value(x, leader_x)
+        for part_name, v in term.items():
+            parts[part_name][:, j] = v
         # third parties act on their own goals
         if tp_rows.size:
-            value[tp_rows] = ThirdParty.value(model, kind, tp_rows, mu)
-        eu[:, j] = value
+            for part_name in EU_PARTS:
+                parts[part_name][tp_rows, j] = 0.0
+            parts["third_party"][tp_rows, j] = ThirdParty.value(model, kind, tp_rows, mu)
         feasible[:, j] = col
+    return parts, feasible
+
+
+def expected_utilities_reference(model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
+    """EU[i, k] of every action for every agent, and which are feasible now: the sum of :func:`expected_utility_parts`.
+
+    The straightforward implementation, one kind at a time; :class:`PolicyTables`
+    computes the same numbers with precomputed tables (tests check they agree).
+    """
+    parts, feasible = expected_utility_parts(model)
+    eu = np.zeros_like(parts["activity"])
+    for name in EU_PARTS:
+        eu += parts[name]
     return eu, feasible
 
 

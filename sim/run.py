@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms.roles import FORCING_ROLES
 from summitry.sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
 from summitry.sim.scenario.document import Scenario, canonical_json
 from summitry.sim.scenario.overrides import canonical, parameter_value
@@ -207,3 +210,107 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "versions": versions(),
     }
     return RunResult(manifest=_jsonable(manifest), events=events, series=model.recorder.to_table(), scenario_document=document)
+
+
+class RunEndedError(ValueError):
+    """The run ended (an agreement, an escalation) before the step :func:`explain_choice` was asked about."""
+
+    def __init__(self, last: int, outcome: str) -> None:
+        super().__init__(f"the run ended at step {last} ({outcome})")
+        self.last = last
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    """One action an actor could take in a week: its expected utility, its chance and the terms that make it up."""
+
+    action: str  # "nothing" or a signal kind
+    receiver: str | None  # actor id; "principals" for a kind addressed to both summit leaders
+    eu: float
+    chance: float  # of the logit quantal response among the feasible actions (ODD 7.16)
+    parts: dict[str, float]  # the nonzero terms of policy.EU_PARTS
+
+
+@dataclass(frozen=True)
+class ChoiceExplanation:
+    """Why an actor chose what it did in one week of a run (:func:`explain_choice`)."""
+
+    actor: str
+    week: int
+    date: str
+    lambda_q: float
+    chooses: float  # the chance the actor chooses at all this step (choice_rate on a step shorter than a week)
+    rows: list[ChoiceRow]  # the feasible actions, the likeliest first
+    chosen: str  # what the run's actor did: "nothing" or "<kind> -> <receiver>"
+
+
+def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mode: str | None = None) -> ChoiceExplanation:
+    """The decision rule of ``actor`` at ``week`` of the run (``scenario``, ``seed``, ``mode``), term by term.
+
+    Runs the model to ``week``, applies that week's calendar, and reads the
+    state the choices read (ODD 3, step 2): each feasible action's expected
+    utility, split into the terms of :data:`summitry.agents.policy.EU_PARTS`,
+    and its quantal-response chance. The reading leaves the run as it was
+    (its random stream included), so ``chosen`` is what the same run does
+    that week.
+    """
+    if actor not in scenario.actor_ids():
+        raise KeyError(actor)
+    model = DiplomacyModel(scenario, seed=seed, mode=mode)
+    if not 0 <= week < model.horizon:
+        raise IndexError(week)
+    seen: dict[str, Any] = {}
+
+    def read(m: DiplomacyModel) -> None:
+        if m.week != week:
+            return
+        state = m.rng.bit_generator.state
+        parts, _feasible = policy.expected_utility_parts(m)
+        eu, fast_feasible = policy.expected_utilities(m)
+        m.rng.bit_generator.state = state
+        i = m.index_of[actor]
+        f = fast_feasible[i].copy()
+        if m.mode == "forcing" and m.roles[i] not in FORCING_ROLES:
+            f[1:] = False  # leaders and third parties only send the record's signals
+        f[0] = True
+        z = np.where(f, m.params.lambda_q * np.where(f, eu[i], 0.0), -np.inf)
+        w = np.where(f, np.exp(z - z.max()), 0.0)
+        seen.update(i=i, parts=parts, eu=eu[i], feasible=f, chance=w / w.sum())
+
+    model.before_choice = read
+    while model.running and model.week <= week:
+        model.step()
+    model.before_choice = None
+    if not seen:
+        raise RunEndedError(model.week - 1, str(result_of(model).outcome))
+    i = seen["i"]
+    names = ["nothing", *model.kinds]
+    rows = []
+    for k in np.flatnonzero(seen["feasible"]).tolist():
+        receiver = None if k == 0 else model.receiver_of(i, names[k])
+        rows.append(
+            ChoiceRow(
+                action=names[k],
+                receiver=None if receiver is None else "principals" if receiver < 0 else model.actor_ids[receiver],
+                eu=float(seen["eu"][k]),
+                chance=float(seen["chance"][k]),
+                parts={p: float(v[i, k]) for p, v in seen["parts"].items() if v[i, k] != 0.0},
+            )
+        )
+    rows.sort(key=lambda r: (-r.chance, r.action))
+    chosen = "nothing"
+    events = result_of(model).events_frame()
+    mine = events[(events.step == week) & (events.sender == actor) & (events.source == "chosen")]
+    if len(mine):
+        first = mine.iloc[0]
+        chosen = f"{first.kind} -> {first.receiver}" if first.receiver else str(first.kind)
+    return ChoiceExplanation(
+        actor=actor,
+        week=week,
+        date=model.date_of(week),
+        lambda_q=float(model.params.lambda_q),
+        chooses=model.clock.choice_probability(model.params.choice_rate) if week > 0 else 1.0,
+        rows=rows,
+        chosen=chosen,
+    )

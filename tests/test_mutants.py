@@ -201,7 +201,14 @@ MUTANTS = [
     # hardliners learning that sanctions erode in the wrong direction
     ("erosion-sign", "sim/mechanisms/pressure.py", "belief + rate * (target - belief)", "belief - rate * (target - belief)", "erosion"),
     # patience ignored by the decision rule; U types not paying for costly reassurance
-    ("patience-ignored", "agents/policy.py", "value = (1 - x) * disc * (theta_t", "value = (1 - x) * (theta_t", "patience"),
+    ("patience-ignored", "agents/policy.py", '"trust": (1 - x) * disc * theta_t * dmu,', '"trust": (1 - x) * theta_t * dmu,', "patience"),
+    (
+        "patience-ignored-zone",
+        "agents/policy.py",
+        '"zone": (1 - x) * disc * p.theta_z * dz,',
+        '"zone": (1 - x) * p.theta_z * dz,',
+        "patience",
+    ),
     (
         "separation-noop",
         "agents/policy.py",

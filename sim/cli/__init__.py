@@ -533,6 +533,7 @@ def _register_optional_commands() -> None:
         "summitry.sim.cli.backtest",
         "summitry.sim.cli.calibrate",
         "summitry.sim.cli.holdout",
+        "summitry.sim.cli.explain",
     ):
         try:
             mod = importlib.import_module(module)

@@ -8,6 +8,7 @@ delivered together, and no activation order enters a result.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -74,6 +75,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         super().__init__(rng=np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))))
         self.scenario = scenario
         self.seed = seed
+        self.before_choice: Callable[[DiplomacyModel], None] | None = None
         self.mode = mode or scenario.mode
         self.horizon = steps if steps is not None else scenario.time.steps
         self.clock = scenario.time.clock
@@ -283,6 +285,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
                 if receiver is None:
                     receiver = -1
                 signals.append(Signal(sender=sender, kind=ev.kind, receiver=receiver, source="forced", note=ev.text))
+        # an observer of the state the choices read (summitry explain); it must leave the model as it found it
+        if self.before_choice is not None:
+            self.before_choice(self)
         # 2. every agent chooses from the state at t (one uniform per agent, in index order)
         uniforms = self.rng.random(len(self.actor_ids))
         if self._null_table is not None:

@@ -493,17 +493,31 @@ def test_lax_patrons_teach_hardliners_that_sanctions_erode(hanoi: Scenario) -> N
 
 
 def test_patience_discounts_the_value_of_trust_building(hanoi: Scenario) -> None:
-    def with_patience(delta: float) -> float:
+    def with_patience(delta: float) -> tuple[float, dict[str, float]]:
         def edit(data: dict) -> None:
             data["sides"]["us"]["leader"]["traits"]["patience"] = delta
 
         model = fresh(scenario("hanoi-2019", edit))
         eu, _feasible = policy.expected_utilities_reference(model)
-        j = model.kinds.index("praise") + 1
-        return float(eu[model.index_of["trump"], j])
+        parts, _ = policy.expected_utility_parts(model)
+        i, j = model.index_of["trump"], model.kinds.index("demand") + 1
+        p = model.params
+        assert model.summit.status == "none"  # no summit scheduled: the wait is the mean preparation time
+        wait = 0.5 * (p.tau_prep_min + p.tau_prep_max)
+        assert float(policy.patience_discount(model)[i]) == pytest.approx(delta**wait)
+        return float(eu[i, j]), {name: float(parts[name][i, j]) for name in policy.EU_PARTS}
 
-    # praise builds trust (rapport and a tiny dmu) only: a less patient leader values it less
-    assert with_patience(0.999) > with_patience(0.9)
+    # a demand's value in trust and in the zone pays off at the next summit: both are discounted by delta**wait,
+    # its cost and pressure are not
+    (eu_hi, hi), (eu_lo, lo) = with_patience(0.999), with_patience(0.9)
+    ratio = (0.9 / 0.999) ** (0.5 * (6 + 14))
+    assert hi["trust"] < -0.01 and hi["zone"] < -0.01
+    assert lo["trust"] == pytest.approx(hi["trust"] * ratio, rel=1e-9)
+    assert lo["zone"] == pytest.approx(hi["zone"] * ratio, rel=1e-9)
+    for name in ("cost", "pressure", "commitment"):
+        assert lo[name] == pytest.approx(hi[name], rel=1e-12)
+    # both being costs of the demand, an impatient leader minds them less
+    assert eu_lo > eu_hi
 
 
 def _typed(kim_type: str, us_type: str = "T", theta_t: float | None = None, us_tests: bool = False) -> DiplomacyModel:

@@ -1,0 +1,131 @@
+"""``summitry explain``: one actor's decision at one step, term by term (ODD 7.16), and what the same run did."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from summitry.agents import policy
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.run import explain_choice, result_of, run_scenario
+from summitry.sim.scenario.document import load_scenario
+
+
+@pytest.fixture(scope="module")
+def hanoi():  # type: ignore[no-untyped-def]
+    return load_scenario("hanoi-2019")
+
+
+def test_the_terms_sum_to_the_rules_eu_and_the_chances_are_the_logit_choice(hanoi) -> None:  # type: ignore[no-untyped-def]
+    ex = explain_choice(hanoi, "kim", 38, seed=11)
+    assert ex.rows[0].action == "nothing" and ex.rows[0].parts == {"activity": pytest.approx(0.42)}
+    assert len(ex.rows) >= 5
+    for r in ex.rows:
+        # the terms come from the straightforward rule, EU from the fast one that runs the model: they agree
+        assert sum(r.parts.values()) == pytest.approx(r.eu, abs=1e-9)
+    assert sum(r.chance for r in ex.rows) == pytest.approx(1.0, abs=1e-12)
+    a, b = ex.rows[0], ex.rows[1]
+    assert a.chance / b.chance == pytest.approx(math.exp(ex.lambda_q * (a.eu - b.eu)), rel=1e-9)
+    # sorted by chance, and every receiver named
+    assert [r.chance for r in ex.rows] == sorted((r.chance for r in ex.rows), reverse=True)
+    assert all(r.receiver == "trump" for r in ex.rows[1:])
+
+
+def test_it_reports_what_the_same_run_did(hanoi) -> None:  # type: ignore[no-untyped-def]
+    acted = 0
+    for seed in (1, 2, 3):
+        run = run_scenario(hanoi, seed=seed).events_frame()
+        for week in (w for w in (0, 5, 17, 33) if w <= run.step.max()):
+            for actor in ("kim", "trump", "us-hawks"):
+                ex = explain_choice(hanoi, actor, week, seed=seed)
+                mine = run[(run.step == week) & (run.sender == actor) & (run.source == "chosen")]
+                if len(mine):
+                    acted += 1
+                    assert ex.chosen == f"{mine.iloc[0].kind} -> {mine.iloc[0].receiver}"
+                    assert ex.chosen.split(" -> ")[0] in {r.action for r in ex.rows}
+                else:
+                    assert ex.chosen == "nothing"
+    assert acted >= 5  # the check above compared real choices, not only quiet weeks
+
+
+def test_reading_the_choices_every_week_leaves_the_run_unchanged(hanoi) -> None:  # type: ignore[no-untyped-def]
+    """The observer computes both rules each week (and could draw from the stream): the run must not notice."""
+
+    def read(m: DiplomacyModel) -> None:
+        state = m.rng.bit_generator.state
+        policy.expected_utility_parts(m)
+        policy.expected_utilities(m)
+        m.rng.bit_generator.state = state
+
+    model = DiplomacyModel(hanoi, seed=4)
+    model.before_choice = read
+    while model.running:
+        model.step()
+    watched = result_of(model).events_frame()
+    plain = run_scenario(hanoi, seed=4).events_frame()
+    assert watched.equals(plain)
+
+
+def test_a_step_after_the_run_ended_is_refused_with_the_runs_end(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    ends = {seed: run_scenario(hanoi, seed=seed) for seed in range(12)}
+    seed, result = next((s, r) for s, r in ends.items() if r.events_frame().step.max() < 40)
+    last = int(result.events_frame().step.max())
+    r = cli("explain", "hanoi-2019", "--actor", "kim", "--step", str(last + 2), "--seed", str(seed))
+    assert r.code == 2 and "Traceback" not in r.stderr
+    assert f"--step {last + 2}: seed {seed}'s run of hanoi-2019 ended at week {last} ({result.outcome})" in r.stderr
+
+
+def test_in_forcing_mode_a_leader_only_sends_the_record(hanoi) -> None:  # type: ignore[no-untyped-def]
+    ex = explain_choice(hanoi, "trump", 3, seed=1, mode="forcing")
+    assert [r.action for r in ex.rows] == ["nothing"] and ex.rows[0].chance == 1.0
+    # a faction still chooses in forcing mode
+    assert len(explain_choice(hanoi, "us-hawks", 3, seed=1, mode="forcing").rows) > 1
+
+
+def test_on_a_daily_clock_the_chance_of_choosing_at_all_is_shown(cli) -> None:  # type: ignore[no-untyped-def]
+    ex = explain_choice(load_scenario("kargil-1999"), "sharif", 30, seed=1)
+    assert ex.chooses == pytest.approx(1 / 7)
+    assert explain_choice(load_scenario("kargil-1999"), "sharif", 0, seed=1).chooses == 1.0  # everyone chooses at step 0
+    r = cli("explain", "kargil-1999", "--actor", "sharif", "--step", "30", "--seed", "1")
+    assert r.code == 0, r.stderr
+    assert "sharif, day 30 (1999-06-23) of kargil-1999, seed 1, free mode: it chose" in r.stdout
+    assert "chooses at all with chance 0.143 this day" in r.stdout
+
+
+def test_the_command_prints_each_action_with_its_chance_and_terms(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    ex = explain_choice(hanoi, "kim", 38, seed=11)
+    r = cli("explain", "hanoi-2019", "--actor", "kim", "--step", "38", "--seed", "11")
+    assert r.code == 0, r.stderr
+    assert f"kim, week 38 (2019-03-11) of hanoi-2019, seed 11, free mode: it chose {ex.chosen}." in r.stdout
+    srbm = next(x for x in ex.rows if x.action == "srbm_test")
+    line = next(ln for ln in r.stdout.splitlines() if "srbm_test" in ln)
+    cells = [c.strip() for c in line.strip("│ ").split("│")]
+    assert cells[:4] == ["srbm_test", "trump", f"{srbm.chance:.3f}", f"{srbm.eu:+.3f}"]
+    assert f"{srbm.parts['affect']:+.3f}" in cells and f"{srbm.parts['pressure']:+.3f}" in cells
+    assert "Lambda_Q = 8.6" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--actor", "kimm"], ["--actor kimm: no such actor in hanoi-2019", "did you mean 'kim'"]),
+        (["--actor", "kim", "--step", "50"], ["--step 50: hanoi-2019 has 50 weeks, counted from 0 to 49"]),
+        (["--actor", "kim", "--mode", "bold"], ["--mode bold: must be 'free' or 'forcing'"]),
+        (["--actor", "kim", "--set", "parameters.lambda_q=-1"], ["parameters.lambda_q"]),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_option(cli, args: list[str], fragments: list[str]) -> None:  # type: ignore[no-untyped-def]
+    r = cli("explain", "hanoi-2019", *args)
+    assert r.code == 2, r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    for fragment in fragments:
+        assert fragment in r.stderr, (fragment, r.stderr)
+
+
+def test_a_set_override_changes_the_explained_rule(cli) -> None:  # type: ignore[no-untyped-def]
+    base = cli("explain", "hanoi-2019", "--actor", "kim", "--step", "38", "--seed", "11")
+    quiet = cli("explain", "hanoi-2019", "--actor", "kim", "--step", "38", "--seed", "11", "--set", "parameters.activity=1.5")
+    assert base.code == quiet.code == 0
+    row = next(ln for ln in quiet.stdout.splitlines() if ln.startswith("│ nothing"))
+    assert "+1.500" in row and "+0.420" not in row
