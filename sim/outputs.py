@@ -179,6 +179,32 @@ def unreplaceable_dir(path: Path) -> str | None:
     return None
 
 
+CALIBRATION_RESUME = {"lacks": "holds no calibration to continue", "starts": "this calibration"}
+"""check_resumable's words for a calibration's --out (calibrate, and the library's calibrate and calibrate_smc)."""
+
+
+def check_resumable(out: Path, state: str, *, lacks: str, starts: str) -> None:
+    """With ``--resume``: refuse an ``--out`` that holds nothing to continue: missing, empty, or without ``state``.
+
+    ``state`` is what the command writes first (``sweep.json``, ``smc.json``; a trailing slash: a folder, which a file
+    of that name is not), ``lacks`` what a directory without it is not ("is not a sweep directory"), ``starts`` what the
+    command would start instead ("this sweep"). Only looks; writes nothing. Whether the state found is this command's
+    (same spec, same settings) is the command's own check; an ``--out`` that is not a directory is check_out_dir's.
+    """
+    p = Path(out)
+    if not os.path.lexists(p):
+        reason = "does not exist"
+    elif not p.is_dir():
+        return
+    elif _is_empty_dir(p):
+        reason = "is empty"
+    elif not os.path.lexists(os.path.join(p, state)):  # os.path.join keeps the trailing slash of a folder
+        reason = f"has no {state}, so it {lacks}"
+    else:
+        return
+    raise InputError(f"--out {p}: nothing to resume: the directory {reason}; to start {starts}, run the same command without --resume")
+
+
 def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
     """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
 

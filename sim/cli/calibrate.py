@@ -18,7 +18,7 @@ from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_option
 from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
-from summitry.sim.outputs import check_out_dir, check_output_path
+from summitry.sim.outputs import CALIBRATION_RESUME, check_out_dir, check_output_path, check_resumable, is_summitry_sweep_dir
 
 if TYPE_CHECKING:
     from summitry.sim.scenario.document import Scenario
@@ -73,8 +73,13 @@ class Execution:
 
 
 def check_fresh_or_resumed(out: Path, state: Path, holds: str, resume: bool) -> None:
-    """--out is new (or empty), or it holds ``state`` and --resume continues it; ``holds`` names what it holds."""
+    """--out is new (or empty), or it holds ``state`` and --resume continues it; ``holds`` names what it holds.
+
+    --resume into an --out without ``state`` (missing, empty, the user's) is refused: it would start afresh.
+    """
     check_output_path(out, "--out")
+    if resume:
+        check_resumable(out, state.name, **CALIBRATION_RESUME)
     if not (resume and state.exists()):
         if state.exists():
             raise InputError(f"--out {out}: already holds {holds}; continue it with --resume, or choose another directory")
@@ -136,7 +141,12 @@ def calibrate_cmd(
     tls_ca_file: TlsCaFile = None,
     tls_cert: TlsCert = None,
     tls_key: TlsKey = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue a calibration sweep that stopped.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue the calibration that stopped in --out; refuses if --out holds none or the settings changed."
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Sweep seed.", min=0)] = 0,
     backtest_runs: Annotated[
         int | None, typer.Option("--backtest-runs", help="One scenario: backtest runs before and after (default 200; 0 skips).", min=0)
@@ -221,6 +231,9 @@ def calibrate_rejection_cmd(
 
     cfg = {k: (given[k] if given[k] is not None else v) for k, v in REJECTION_DEFAULTS.items()}
     design, points, runs_per_point, accept = cfg["design"], cfg["points"], cfg["runs_per_point"], cfg["accept"]
+    check_output_path(out, "--out")
+    if run_on.resume:
+        check_resumable(out, "sweep.json", **CALIBRATION_RESUME)
     check_out(out, "sweep")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
@@ -255,6 +268,9 @@ def calibrate_rejection_cmd(
         again = cli.resume_command(
             "calibrate", scenario, **mine, parameters=parameters, **run_on.options(), backtest_runs=backtest_runs, ppc_runs=ppc_runs
         )
+        if not is_summitry_sweep_dir(out):
+            # stopped before the sweep's sweep.json was written: --resume would be refused (nothing to resume)
+            interrupted("nothing was stored yet", again.removesuffix(" --resume"))
         interrupted("finished batches are kept", again)
     print_posterior(res.summary)
     files = "calibrated.yaml, posterior.parquet, calibration.json, posterior.html" + PPC_FILES * bool(ppc_runs)
@@ -384,6 +400,9 @@ def calibrate_smc_cmd(
             backtest_runs=backtest_runs,
             ppc_runs=ppc_runs,
         )
+        if not (out / "smc.json").exists():
+            # stopped in the pilot, before smc.json: --resume would be refused (nothing to resume)
+            interrupted("nothing was stored yet", again.removesuffix(" --resume"))
         interrupted("finished generations are kept", again)
     s = res.summary
     print_posterior({**s, "title": f"ABC-SMC: {s['accepted']} particles after {len(s['generations'])} generations "
@@ -459,6 +478,8 @@ def calibrate_joint_cmd(
     except KeyboardInterrupt:
         mine = {k.replace("runs_per_particle", "runs_per_point"): v for k, v in settings.items()}
         again = cli.resume_command("calibrate", *scenarios, out=out, method=method, **mine, parameters=parameters, **run_on.options())
+        if not state.exists():
+            interrupted("nothing was stored yet", again.removesuffix(" --resume"))
         interrupted("finished work is kept", again)
     s = res.summary
     kept = (

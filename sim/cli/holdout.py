@@ -14,7 +14,7 @@ from summitry.sim import cli
 from summitry.sim.cli.help_texts import Workers, path_option
 from summitry.sim.cli.shared import check_method_options, stage_progress
 from summitry.sim.errors import InputError
-from summitry.sim.outputs import check_out_dir
+from summitry.sim.outputs import check_out_dir, check_resumable
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +45,11 @@ def holdout_cmd(
     executor: Annotated[str, typer.Option("--executor", help="local (processes) or serial.")] = "local",
     workers: Workers = None,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue a holdout whose fit stopped (Ctrl-C, a kill), with the same options.")
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the holdout whose fit stopped in --out (Ctrl-C, a kill), with the same options; refuses if --out holds none.",
+        ),
     ] = False,
 ) -> None:
     """Out-of-sample check: calibrate on the record up to --cut (or on --fit) and score the rest (or --score) under prior and posterior."""
@@ -67,6 +71,9 @@ def holdout_cmd(
         else {"population": population, "generations": generations, "runs_per_particle": runs_per_point}
     )
     budget(method, settings)
+    if resume:
+        # the fit's folder is made before anything is stored in it: a holdout stopped that early resumes too
+        check_resumable(out, "fit/", lacks="holds no holdout to continue", starts="this holdout")
     if not (resume and (out / "fit").is_dir()):
         if (out / "fit").exists():
             raise InputError(f"--out {out}: already holds a holdout's fit; continue it with --resume, or choose another directory")

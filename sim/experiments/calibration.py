@@ -33,6 +33,7 @@ from summitry.sim.experiments.predictive import run_predictive
 from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from summitry.sim.experiments.sweep import run_sweep
+from summitry.sim.outputs import CALIBRATION_RESUME, check_resumable
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_scenario
 from summitry.sim.scenario.loading import close_matches
@@ -418,6 +419,8 @@ def calibrate(
     check_patterns(scenario, scenario_arg)
     priors, integer = calibration_priors(scenario_arg, scenario, parameters)
     out = Path(out)
+    if resume:
+        check_resumable(out, "sweep.json", **CALIBRATION_RESUME)  # before run_sweep's own check, which speaks of a sweep
     loaded = resolve_spec(_prior_sweep(scenario_arg, priors, design, points, runs_per_point, seed, batch_size), "summitry calibrate")
     ex = make_executor(executor, workers, address, security)  # security: TLS to a Dask scheduler (sim.experiments.executors.dask_security)
     t0 = time.perf_counter()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from summitry.sim import outputs
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
@@ -61,18 +61,7 @@ def check_resumable(out: Path) -> None:
     Only looks; writes nothing. Without this a missing or empty directory was silently given a fresh sweep.
     Whether the sweep found there is this spec's is :func:`open_store`'s check.
     """
-    p = Path(out)
-    if not os.path.lexists(p):
-        reason = "does not exist"
-    elif not p.is_dir():
-        return  # check_out_dir's message: exists and is not a directory
-    elif not any(p.iterdir()):
-        reason = "is empty"
-    elif not os.path.lexists(p / "sweep.json"):
-        reason = "has no sweep.json, so it is not a sweep directory"
-    else:
-        return
-    raise InputError(f"--out {p}: nothing to resume: the directory {reason}; to start this sweep, run the same command without --resume")
+    outputs.check_resumable(out, "sweep.json", lacks="is not a sweep directory", starts="this sweep")
 
 
 def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:

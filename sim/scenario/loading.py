@@ -219,7 +219,8 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tupl
             _lines(value_node, (*loc, key), out, duplicates)
             # keep the key's own line for the key itself (for "unknown key")
             out[(*loc, key)] = key_node.start_mark.line + 1
-            if not node.flow_style or key_node.style is not None:
+            # a plain scalar's style is None from PyYAML and "" from libyaml (files over FAST_PATH_BYTES): test it as falsy
+            if not node.flow_style or key_node.style:
                 before = None
             elif _implicit_null(key_node, value_node) and re.fullmatch(r"[A-Za-z_][\w.-]*:\S.*", key):
                 name, _, value = key.partition(":")
@@ -237,7 +238,7 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], duplicates: list[tupl
                         f"YAML syntax: a comma inside the value of {before[0]} split it; in a flow mapping {{...}} a comma ends "
                         f"a plain value, so {key!r} was read as a key of its own. Quote the value: {before[0]}: {meant}"
                     )
-            elif isinstance(value_node, yaml.ScalarNode) and value_node.style is None and value_node.value:
+            elif isinstance(value_node, yaml.ScalarNode) and not value_node.style and value_node.value:
                 before = (key, value_node.value)
             else:
                 before = None

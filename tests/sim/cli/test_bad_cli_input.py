@@ -336,11 +336,17 @@ def test_a_relative_path_option_without_a_current_directory_is_a_usage_error(tmp
     assert f"Invalid value for '-o' / '--output': schema.json is a relative path, and {NO_CWD}, or give an absolute path" in text
 
 
-def test_worker_processes_without_a_current_directory_exit_2_before_writing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "executor",
+    [["--workers", "2"], ["--executor", "dask", "--workers", "2"]],
+    ids=["local-processes", "dask-local-cluster"],
+)
+def test_worker_processes_without_a_current_directory_exit_2_before_writing(tmp_path: Path, executor: list[str]) -> None:
+    """Refused before any worker starts, a LocalCluster's (local processes too) as well as a process pool's."""
     spec = tmp_path / "spec.yaml"
     spec.write_text("scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1, 2]}\nsteps: 2\n")
     out = tmp_path / "sweep"
-    r = in_removed_dir(tmp_path, "sweep", str(spec), "--out", str(out), "--workers", "2")
+    r = in_removed_dir(tmp_path, "sweep", str(spec), "--out", str(out), *executor)
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().endswith(
         "error: worker processes start in the current directory, which no longer exists (it was removed or renamed); cd somewhere that does"

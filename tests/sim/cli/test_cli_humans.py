@@ -4,6 +4,7 @@ done/total and the ETA at 80 columns, a backtest that reports progress when pipe
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import re
@@ -203,6 +204,13 @@ def test_a_sweep_interrupted_before_storing_anything_says_to_start_again(tmp_pat
     assert shlex.split(hint) == ["summitry", "sweep", str(spec), "--out", str(out), "--executor", "serial"]
 
 
+def _stored_sweep(out: Path) -> None:
+    """A sweep.json as a stopped calibration sweep leaves it (summitry's fields), in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    fields = {"spec": {}, "spec_hash": "0", "design": "lhs", "parameters": {}, "counts": {}, "versions": {"summitry": "0"}}
+    (out / "sweep.json").write_text(json.dumps(fields))
+
+
 def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
@@ -213,6 +221,7 @@ def test_an_interrupted_calibration_says_the_whole_command_and_it_means_the_same
     def interrupted(scenario: str, out: Path, priors: Any, **kw: Any) -> Any:
         kw.pop("progress")  # a fresh callback each time
         calls.append({"scenario": scenario, "out": out, "priors": priors, **kw})
+        _stored_sweep(out)  # stopped after the sweep's sweep.json: there is something to resume
         raise KeyboardInterrupt
 
     monkeypatch.setattr(summitry.sim.experiments.calibration, "calibrate", interrupted)
@@ -258,3 +267,32 @@ def test_the_sweep_summary_names_outcomes_in_words(tmp_path: Path, cli) -> None:
     assert "walk-away" in r.stdout
     for raw in ("walk_away", "agreement_interim", "agreement_comprehensive"):
         assert raw not in r.stdout
+
+
+@pytest.mark.parametrize("method", ["rejection", "smc"])
+def test_a_calibration_interrupted_before_storing_anything_says_to_start_again(
+    method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """Ctrl-C before the calibration's state is written (the sweep's sweep.json, SMC's smc.json after the pilot):
+    --resume would be refused (nothing to resume), so the hint is the command without it, and it can be run."""
+    import summitry.sim.experiments.calibration
+    import summitry.sim.experiments.calibration_smc
+
+    module = summitry.sim.experiments.calibration if method == "rejection" else summitry.sim.experiments.calibration_smc
+    name = "calibrate" if method == "rejection" else "calibrate_smc"
+    calls: list[bool] = []
+
+    def interrupted(scenario: str, out: Path, priors: Any, **kw: Any) -> Any:
+        calls.append(kw["resume"])
+        out.mkdir(parents=True, exist_ok=True)  # as SMC leaves it when stopped in the pilot
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, name, interrupted)
+    out = tmp_path / "cal"
+    r = cli("calibrate", "hanoi-2019", "--method", method, "--out", str(out), "--backtest-runs", "0", "--seed", "3")
+    assert r.code == 130, r.stderr
+    assert "nothing was stored yet" in r.stderr
+    words = shlex.split(r.stderr.split("continue with:", 1)[1].strip().splitlines()[0])
+    assert words[:4] == ["summitry", "calibrate", "hanoi-2019", "--out"] and "--resume" not in words
+    assert cli(*words[1:]).code == 130  # the hint is accepted and starts the same calibration again
+    assert calls == [False, False]

@@ -12,7 +12,7 @@ import pytest
 
 from summitry.sim.errors import ScenarioError
 from summitry.sim.scenario.document import load_scenario, load_scenario_text
-from summitry.sim.scenario.loading import BUILTIN_DIR
+from summitry.sim.scenario.loading import BUILTIN_DIR, FAST_PATH_BYTES
 
 
 def flat(text: str) -> str:
@@ -140,6 +140,40 @@ def test_a_colon_without_a_space_in_a_flow_mapping_is_a_syntax_message(cli, tmp_
     assert f"{path}:{line}: sides.alpha.factions[0].stance:0.8: YAML syntax: a colon needs a space after it" in msg
     assert "Write stance: 0.8" in msg
     assert "check its spelling" not in msg
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["small", "large-file-read-by-libyaml"])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "name: Alpha hawks,",
+            "name: Alpha hawks, the old guard,",
+            "sides.alpha.factions[0].the old guard: YAML syntax: a comma inside the value of name split it; in a flow mapping {...} "
+            "a comma ends a plain value, so 'the old guard' was read as a key of its own. "
+            'Quote the value: name: "Alpha hawks, the old guard"',
+        ),
+        (
+            "stance: 0.8, influence: 0.5,",
+            "stance:0.8, influence: 0.5,",
+            "sides.alpha.factions[0].stance:0.8: YAML syntax: a colon needs a space after it; 'stance:0.8' was read as one word "
+            "(a key with no value). Write stance: 0.8",
+        ),
+    ],
+    ids=["comma", "colon"],
+)
+def test_syntax_slips_are_named_in_a_large_file_too(old: str, new: str, message: str, padded: bool) -> None:
+    """Past loading.FAST_PATH_BYTES libyaml reads the file, and marks a plain scalar with style "" where PyYAML has None."""
+    text = (BUILTIN_DIR / "teaching.yaml").read_text()
+    assert old in text
+    text = text.replace(old, new, 1)
+    line = text[: text.index(new)].count("\n") + 1
+    if padded:
+        text += "# padding\n" * 60_000
+        assert len(text) > FAST_PATH_BYTES
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(text, "big.yaml")
+    assert f"big.yaml:{line}: {message}" in exc.value.messages
 
 
 def test_an_upload_gets_the_same_syntax_message() -> None:

@@ -437,6 +437,56 @@ def test_smc_refuses_a_directory_it_did_not_write(tmp_path: Path, cli) -> None:
     assert (out / "notes.txt").read_text() == "keep me" and sorted(os.listdir(out)) == ["notes.txt"]
 
 
+def _tree(path: Path) -> dict[str, bytes | None]:
+    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
+    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+@pytest.mark.parametrize("state", ["missing", "empty", "mine"])
+def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(method: str, state: str, short_case: str, tmp_path: Path, cli) -> None:
+    """--resume into an --out that holds no calibration used to start a fresh one there (smc), or speak of a sweep (rejection)."""
+    out = tmp_path / "new" / "cal" if state == "missing" else tmp_path / "cal"
+    if state != "missing":
+        out.mkdir()
+    if state == "mine":  # a directory of the user's, with names the calibrations write themselves
+        (out / "notes.txt").write_text("keep me")
+        (out / "smc.db").write_bytes(b"the user's database")
+        (out / "runs").mkdir()
+        (out / "runs" / "part-000000.parquet").write_text("not a part of summitry's")
+    before = _tree(out) if out.exists() else None
+    budget = ["--population", "4", "--generations", "1", "--pilot", "2"] if method == "smc" else ["--points", "2", "--runs-per-point", "1"]
+    r = cli("calibrate", short_case, "--method", method, *budget, "--backtest-runs", "0", "--ppc-runs", "0",
+            "--executor", "serial", "--out", str(out), "--resume")  # fmt: skip
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    state_file = "smc.json" if method == "smc" else "sweep.json"
+    reason = {"missing": "does not exist", "empty": "is empty", "mine": f"has no {state_file}, so it holds no calibration to continue"}
+    assert r.stderr.strip() == (
+        f"error: --out {out}: nothing to resume: the directory {reason[state]}; "
+        "to start this calibration, run the same command without --resume"
+    )
+    if state == "missing":
+        assert not (tmp_path / "new").exists()
+    else:
+        assert _tree(out) == before
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_the_calibration_functions_refuse_to_resume_a_missing_directory(method: str, short_case: str, tmp_path: Path) -> None:
+    """The library's own check, for callers that do not go through the command line (rejection: not the sweep's words)."""
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.calibration import calibrate
+
+    out = tmp_path / "cal"
+    with pytest.raises(InputError, match="nothing to resume: the directory does not exist; to start this calibration,"):
+        if method == "smc":
+            calibrate_smc(short_case, out, PRIORS, population=4, generations=1, pilot=2, backtest_runs=0, executor="serial", resume=True)
+        else:
+            calibrate(short_case, out, PRIORS, points=2, runs_per_point=1, backtest_runs=0, executor="serial", resume=True)
+    assert not out.exists()
+
+
 def test_the_replicate_seeds_do_not_depend_on_the_process() -> None:
     from summitry.sim.experiments.calibration_smc import particle_seed
 

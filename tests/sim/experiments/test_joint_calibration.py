@@ -370,3 +370,51 @@ def test_bad_joint_and_holdout_input_exits_2_with_a_message(
     assert r.code == 2, (r.stdout, r.stderr)
     assert needle in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _tree(path: Path) -> dict[str, bytes | None]:
+    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
+    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
+
+
+SMC_BUDGET = ["--method", "smc", "--population", "4", "--generations", "1", "--runs-per-point", "1", "--parameters", "kappa=0.5:5"]
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+@pytest.mark.parametrize("command", ["joint", "holdout"])
+@pytest.mark.parametrize("state", ["missing", "empty", "mine"])
+def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(
+    command: str, method: str, state: str, cases: dict[str, str], tmp_path: Path, cli
+) -> None:
+    """--resume into an --out that holds no joint calibration or holdout used to start a fresh one there."""
+    out = tmp_path / "new" / "o" if state == "missing" else tmp_path / "o"
+    if state != "missing":
+        out.mkdir()
+    if state == "mine":  # a directory of the user's, with names these commands write themselves
+        (out / "notes.txt").write_text("keep me")
+        (out / "smc.db").write_bytes(b"the user's database")
+        (out / "fit-scenario.yaml").write_text("the user's scenario\n")
+        (out / "points").mkdir()
+        (out / "points" / "part-00000.parquet").write_text("not a part of summitry's")
+    before = _tree(out) if out.exists() else None
+    flags = BUDGET if method == "rejection" else SMC_BUDGET
+    if command == "joint":
+        args = ["calibrate", cases["a"], cases["b"], *flags, *(["--pilot", "2"] if method == "smc" else [])]
+    else:
+        args = ["holdout", cases["a"], "--cut", "5", *flags, "--runs", "2", "--executor", "serial"]
+    r = cli(*args, "--out", str(out), "--resume")
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    if command == "joint":
+        lacks = f"has no {'smc.json' if method == 'smc' else 'joint.json'}, so it holds no calibration to continue"
+        starts = "this calibration"
+    else:
+        lacks, starts = "has no fit/, so it holds no holdout to continue", "this holdout"
+    reason = {"missing": "does not exist", "empty": "is empty", "mine": lacks}[state]
+    assert r.stderr.strip() == (
+        f"error: --out {out}: nothing to resume: the directory {reason}; to start {starts}, run the same command without --resume"
+    )
+    if state == "missing":
+        assert not (tmp_path / "new").exists()
+    else:
+        assert _tree(out) == before
