@@ -55,6 +55,9 @@ EVENTS = "events-table"
 EVENTS_HEADING = "events-heading"  # "Event log up to this week" (in the run's unit)
 EVENTS_QUERY = "events-query"  # week, actor and kind of the log's page asked from the server (large runs: the log is paged there)
 PAIRS = "trust-pairs-dropdown"
+WHY_ACTOR = "why-actor-dropdown"  # whose decision at the week on screen the "why" card explains
+WHY_NOTE = "why-note"  # what that actor did, or why nothing is shown
+WHY_TABLE = "why-table"  # its feasible actions: chance, expected utility and its largest terms
 RECORD_FIT = "record-fit"  # this run scored against the scenario's historical patterns
 
 # fork

@@ -411,6 +411,52 @@ def network_mode_toggle() -> html.Div:
     )
 
 
+WHY_COLUMNS = [
+    {"name": "Action", "id": "action"},
+    {"name": "To", "id": "to"},
+    {"name": "Chance", "id": "chance"},
+    {"name": "Expected utility", "id": "eu"},
+    {"name": "Its largest terms", "id": "terms"},
+]
+"""The "why" card's table: one row per action the chosen actor could take at the step on screen."""
+
+
+def why_card() -> html.Div:
+    """Why an actor did what it did at the step on screen: its feasible actions, their chances and what drives them."""
+    return card(
+        html.H4("Why did they do that?"),
+        html.P(
+            "Pick an actor: every action it could take at the step on screen, the chance the decision rule gave it, "
+            "and the largest terms of its expected utility (the model description, 7.16).",
+            className="hint",
+        ),
+        dcc.Dropdown(id=ids.WHY_ACTOR, options=[], placeholder="an actor", clearable=True, style={"fontSize": "12px"}),
+        html.P(id=ids.WHY_NOTE, className="hint"),
+        dash_table.DataTable(  # type: ignore[attr-defined]
+            id=ids.WHY_TABLE,
+            columns=WHY_COLUMNS,
+            data=[],
+            page_size=12,
+            style_as_list_view=True,
+            style_table={"overflowX": "auto"},
+            style_cell={
+                "fontFamily": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif",
+                "fontSize": "12px",
+                "padding": "3px 6px",
+                "textAlign": "left",
+                "whiteSpace": "normal",
+                "height": "auto",
+            },
+            style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
+            style_cell_conditional=[
+                {"if": {"column_id": "chance"}, "width": "64px", "textAlign": "right"},
+                {"if": {"column_id": "eu"}, "width": "72px", "textAlign": "right"},
+            ],
+        ),
+        cls="full",
+    )
+
+
 def run_tab() -> html.Div:
     return html.Div(
         children=[
@@ -476,6 +522,7 @@ def run_tab() -> html.Div:
                         ),
                         cls="full",
                     ),
+                    why_card(),
                 ],
             )
         ]

@@ -35,7 +35,7 @@ from summitry.sim.errors import InputError, ScenarioError
 from summitry.sim.figures import carry_forward
 from summitry.sim.results.run_result import RunResult, versions
 from summitry.sim.results.runview import principals, run_view
-from summitry.sim.run import run_fork, run_scenario
+from summitry.sim.run import ChoiceExplanation, explain_choice, run_fork, run_scenario
 from summitry.sim.scenario.document import (
     Scenario,
     apply_overrides,
@@ -279,6 +279,7 @@ class Service:
         # a cache of its own: parameter tables kept with the scenarios evicted them and were typed as scenarios
         self.parameter_tables: LRUCache[list[ParameterInfo]] = LRUCache(64)
         self.ensembles: LRUCache[dict[str, Any]] = LRUCache(ensemble_cache_size)
+        self.choices: LRUCache[ChoiceExplanation] = LRUCache(64)  # the "why" card's readings of one decision
         self.uploads = UploadStore(upload_dir)
         self.engine = versions().get("summitry", "")
         self._lock = threading.Lock()
@@ -357,6 +358,23 @@ class Service:
             return run_scenario(sc, seed=cfg["seed"], mode=cfg["mode"], overrides=cfg["overrides"])
 
         return self.runs.get_or_compute(key, compute)
+
+    def explain(self, config: Mapping[str, Any] | None, actor: str, step: int) -> ChoiceExplanation:
+        """One actor's decision at ``step`` of the run of ``config`` (summitry.sim.run.explain_choice), cached.
+
+        ``actor`` must be an actor of the scenario and ``step`` a step the run
+        reached (the caller checks both against the run, not the browser);
+        it costs one run up to ``step``.
+        """
+        cfg = self.config(config)
+        key = ("why", self.run_key(cfg), actor, int(step))
+
+        def compute() -> ChoiceExplanation:
+            sc = self.scenario(cfg["scenario"], cfg["overrides"])
+            self.runs_computed += 1
+            return explain_choice(sc, actor, int(step), seed=cfg["seed"], mode=cfg["mode"])
+
+        return self.choices.get_or_compute(key, compute)
 
     def fork_scenario(self, config: Mapping[str, Any], fork: Mapping[str, Any]) -> Scenario:
         """The base configuration's scenario with the fork's parameter changes and event edits."""

@@ -224,6 +224,28 @@ def mode_label(mode: str | None) -> str:
     return MODE_LABELS.get(mode or "", mode or "")
 
 
+EU_PART_LABELS: dict[str, str] = {
+    "activity": "nothing",
+    "trust": "trust",
+    "zone": "zone",
+    "pressure": "pressure",
+    "cost": "cost",
+    "commitment": "tie",
+    "separation": "U-type cost",
+    "risk": "escalation",
+    "affect": "affect",
+    "rapport": "rapport",
+    "home": "at home",
+    "placation": "placation",
+    "summit": "summit",
+    "pledge": "pledge",
+    "lobby": "lobby",
+    "third_party": "own goals",
+}
+"""Short names of the decision rule's terms (summitry.agents.policy.EU_PARTS, in that order; ODD 7.16), for
+``summitry explain`` and the dashboard's "why" card."""
+
+
 UNIT_WORDS: dict[str, tuple[str, str]] = {
     "day": ("day", "days"),
     "week": ("week", "weeks"),

@@ -227,6 +227,8 @@ class ChoiceRow:
 
     action: str  # "nothing" or a signal kind
     receiver: str | None  # actor id; "principals" for a kind addressed to both summit leaders
+    label: str  # the kind's label ("Nothing" for nothing)
+    receiver_name: str | None  # the receiver's name ("both principals" for a kind addressed to both)
     eu: float
     chance: float  # of the logit quantal response among the feasible actions (ODD 7.16)
     parts: dict[str, float]  # the nonzero terms of policy.EU_PARTS
@@ -237,12 +239,14 @@ class ChoiceExplanation:
     """Why an actor chose what it did in one week of a run (:func:`explain_choice`)."""
 
     actor: str
+    name: str
     week: int
     date: str
     lambda_q: float
     chooses: float  # the chance the actor chooses at all this step (choice_rate on a step shorter than a week)
     rows: list[ChoiceRow]  # the feasible actions, the likeliest first
     chosen: str  # what the run's actor did: "nothing" or "<kind> -> <receiver>"
+    chosen_row: ChoiceRow | None  # the row of what it did (None: it did nothing)
 
 
 def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mode: str | None = None) -> ChoiceExplanation:
@@ -293,6 +297,8 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
             ChoiceRow(
                 action=names[k],
                 receiver=None if receiver is None else "principals" if receiver < 0 else model.actor_ids[receiver],
+                label="Nothing" if k == 0 else model.catalogue[names[k]].label,
+                receiver_name=None if receiver is None else "both principals" if receiver < 0 else model.actor_names[receiver],
                 eu=float(seen["eu"][k]),
                 chance=float(seen["chance"][k]),
                 parts={p: float(v[i, k]) for p, v in seen["parts"].items() if v[i, k] != 0.0},
@@ -300,17 +306,21 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         )
     rows.sort(key=lambda r: (-r.chance, r.action))
     chosen = "nothing"
+    chosen_row = None
     events = result_of(model).events_frame()
     mine = events[(events.step == week) & (events.sender == actor) & (events.source == "chosen")]
     if len(mine):
         first = mine.iloc[0]
         chosen = f"{first.kind} -> {first.receiver}" if first.receiver else str(first.kind)
+        chosen_row = next((r for r in rows if r.action == first.kind), None)
     return ChoiceExplanation(
         actor=actor,
+        name=model.actor_names[i],
         week=week,
         date=model.date_of(week),
         lambda_q=float(model.params.lambda_q),
         chooses=model.clock.choice_probability(model.params.choice_rate) if week > 0 else 1.0,
         rows=rows,
         chosen=chosen,
+        chosen_row=chosen_row,
     )

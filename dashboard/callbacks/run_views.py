@@ -16,6 +16,7 @@ from summitry.dashboard.callbacks.choices import searched_options
 from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box, pattern_cells, record_table
 from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from summitry.dashboard.callbacks.fork import fork_event_options
+from summitry.dashboard.callbacks.why import _register_why, why_actor_options
 from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
 from summitry.dashboard.service import Service, input_messages
 from summitry.sim import figures as F
@@ -245,6 +246,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
             else [{"label": a, "value": a} for a in actors]
         ),
         "events_kind_options": [{"label": k, "value": k} for k in kinds],
+        "why_actor_options": why_actor_options(service.scenario(cfg["scenario"], cfg["overrides"])),
         "pair_options": pair_options(result, grouped),
         "outcome": outcome_so_far(result, s),
         "record_fit": record_fit(service.scenario(cfg["scenario"], cfg["overrides"]), result),
@@ -448,6 +450,7 @@ RENDER_TARGETS: dict[str, tuple[str, str]] = {
     "events_page": (ids.EVENTS, "page_current"),
     "events_actor_options": ("events-actor", "options"),
     "events_kind_options": ("events-kind", "options"),
+    "why_actor_options": (ids.WHY_ACTOR, "options"),
     "pair_options": (ids.PAIRS, "options"),
     "outcome": (ids.OUTCOME, "children"),
     "record_fit": (ids.RECORD_FIT, "children"),
@@ -475,6 +478,7 @@ def _register_run_views(app: Dash, service: Service) -> None:
     _register_drawing(app, service)
     _register_playback(app)
     _register_events(app, service)
+    _register_why(app, service)
     _register_view_choices(app, service)
 
 

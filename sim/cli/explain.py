@@ -13,27 +13,7 @@ import typer
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import InputError
-from summitry.sim.labels import unit_word
-
-PART_HEADINGS: dict[str, str] = {
-    "activity": "nothing",
-    "trust": "trust",
-    "zone": "zone",
-    "pressure": "pressure",
-    "cost": "cost",
-    "commitment": "tie",
-    "separation": "U-type cost",
-    "risk": "escalation",
-    "affect": "affect",
-    "rapport": "rapport",
-    "home": "at home",
-    "placation": "placation",
-    "summit": "summit",
-    "pledge": "pledge",
-    "lobby": "lobby",
-    "third_party": "own goals",
-}
-"""Column headings of the decision rule's terms (summitry.agents.policy.EU_PARTS), in that order."""
+from summitry.sim.labels import EU_PART_LABELS, unit_word
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +61,7 @@ def explain_cmd(
         cli.out,
         f"{actor}, {word.lower()} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode: it chose {ex.chosen}.",
     )
-    shown = [p for p in PART_HEADINGS if any(p in r.parts for r in ex.rows)]
+    shown = [p for p in EU_PART_LABELS if any(p in r.parts for r in ex.rows)]
     caption = (
         f"chance: exp(Lambda_Q x EU) over its sum for the feasible actions, Lambda_Q = {ex.lambda_q:g}; "
         "EU is the sum of the columns to its right (docs/ODD.md 7.16)"
@@ -89,7 +69,7 @@ def explain_cmd(
     if ex.chooses < 1:
         caption += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {unit_word(unit)}"
     table = cli.TextTable(title=f"What {actor} could do", caption=caption)
-    for col in ("action", "to", "chance", "EU", *(PART_HEADINGS[p] for p in shown)):
+    for col in ("action", "to", "chance", "EU", *(EU_PART_LABELS[p] for p in shown)):
         table.add_column(col, justify="left" if col in ("action", "to") else "right")
     for r in ex.rows:
         table.add_row(

@@ -340,3 +340,31 @@ def test_the_run_is_scored_against_the_historical_record_in_the_page(dash_duo: A
     assert shown[:-1] == want
     assert shown[-1] == f"{weighted_score(scores, sc.patterns):.2f}"
     assert dash_duo.get_logs() == []
+
+
+def test_the_why_card_explains_an_actors_decision_at_the_week_on_screen(dash_duo: Any, app: Any) -> None:
+    """Pick an actor: the card lists its feasible actions with their chances, and follows the slider."""
+    from summitry.sim.run import explain_choice
+
+    start(dash_duo, app, "?scenario=hanoi-2019&seed=11&step=38")
+    driver = dash_duo.driver
+    wait_for(lambda: at_week(driver, 38))
+    dash_duo.select_dcc_dropdown(f"#{ids.WHY_ACTOR}", value="Kim Jong Un")
+    sc = load_scenario("hanoi-2019")
+
+    def table() -> list[list[str]]:
+        rows = driver.find_elements(By.CSS_SELECTOR, f"#{ids.WHY_TABLE} tbody tr")
+        return [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in rows if r.find_elements(By.TAG_NAME, "td")]
+
+    ex = explain_choice(sc, "kim", 38, seed=11)
+    wait_for(lambda: len(table()) == min(len(ex.rows), 12))
+    first = table()[0]
+    assert first[:4] == [ex.rows[0].label, ex.rows[0].receiver_name or "", f"{ex.rows[0].chance:.1%}", f"{ex.rows[0].eu:+.3f}"]
+    dash_duo.wait_for_contains_text(f"#{ids.WHY_NOTE}", "Kim Jong Un, week 38 (2019-03-11)", timeout=TIMEOUT)
+    # one week back: the card follows the slider
+    click(driver, ids.BACK)
+    wait_for(lambda: at_week(driver, 37))
+    dash_duo.wait_for_contains_text(f"#{ids.WHY_NOTE}", "Kim Jong Un, week 37 (", timeout=TIMEOUT)
+    ex37 = explain_choice(sc, "kim", 37, seed=11)
+    wait_for(lambda: table() and table()[0][:2] == [ex37.rows[0].label, ex37.rows[0].receiver_name or ""])
+    assert dash_duo.get_logs() == []

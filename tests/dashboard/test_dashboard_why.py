@@ -1,0 +1,85 @@
+"""The "why" card: one actor's decision at the step on screen (dashboard/callbacks/why.py), called as plain functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summitry.dashboard.callbacks.why import WHY_TERMS_SHOWN, why_actor_options, why_choice, why_rows
+from summitry.dashboard.service import Service
+from summitry.sim.run import explain_choice, run_scenario
+from summitry.sim.scenario.document import load_scenario
+
+CONFIG = {"scenario": "hanoi-2019", "seed": 11, "mode": "free", "overrides": {}}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Service:
+    return Service("hanoi-2019", cache_size=4, upload_dir=tmp_path / "uploads")
+
+
+def test_the_card_shows_each_action_with_its_chance_and_largest_terms(service: Service) -> None:
+    out = why_choice(service, CONFIG, 38, "kim")
+    ex = explain_choice(load_scenario("hanoi-2019"), "kim", 38, seed=11)
+    assert out["why_rows"] == why_rows(ex)
+    rows = {r["action"]: r for r in out["why_rows"]}
+    assert rows["Nothing"] == {
+        "action": "Nothing",
+        "to": "",
+        "chance": f"{ex.rows[0].chance:.1%}",
+        "eu": "+0.420",
+        "terms": "nothing +0.42",
+    }
+    test = next(r for r in ex.rows if r.action == "srbm_test")
+    shown = rows[test.label]
+    assert shown["to"] == "Donald Trump" and shown["eu"] == f"{test.eu:+.3f}"
+    # the largest terms in size, at most three: affect +0.20, then cost -0.05, then pressure +0.025
+    terms = sorted(test.parts.items(), key=lambda kv: -abs(kv[1]))[:WHY_TERMS_SHOWN]
+    assert shown["terms"].split(" · ")[0] == "affect +0.20"
+    assert len(shown["terms"].split(" · ")) == len(terms) == 3
+    assert out["why_note"].startswith("Kim Jong Un, week 38 (2019-03-11): ")
+    assert "exp(8.6 × expected utility)" in out["why_note"]
+
+
+def test_the_note_says_what_the_run_did(service: Service) -> None:
+    sc = load_scenario("hanoi-2019")
+    events = run_scenario(sc, seed=11).events_frame()
+    acted = events[(events.sender == "kim") & (events.source == "chosen")]
+    week, kind = int(acted.iloc[0].step), str(acted.iloc[0].kind)
+    note = why_choice(service, CONFIG, week, "kim")["why_note"]
+    chosen = explain_choice(sc, "kim", week, seed=11).chosen_row
+    assert chosen is not None and chosen.action == kind
+    assert f": chose {chosen.label.lower()} (Donald Trump)." in note
+    quiet = next(w for w in range(int(events.step.max()) + 1) if w not in set(events[events.sender == "kim"].step))
+    assert ": did nothing." in why_choice(service, CONFIG, quiet, "kim")["why_note"]
+
+
+def test_the_server_checks_the_actor_and_keeps_the_step_within_the_run(service: Service) -> None:
+    assert why_choice(service, CONFIG, 3, "nobody") == {"why_rows": [], "why_note": "That actor is not in this scenario."}
+    assert why_choice(service, CONFIG, 3, None) == {"why_rows": [], "why_note": ""}
+    assert why_choice(service, CONFIG, 3, ["kim"]) == {"why_rows": [], "why_note": "That actor is not in this scenario."}
+    # a step past the run's end (or not a number) is read at the run's last step or at 0, one run's work at most
+    last = int(run_scenario(load_scenario("hanoi-2019"), seed=11).events_frame().step.max())
+    before = service.runs_computed
+    far = why_choice(service, CONFIG, 10**9, "kim")
+    assert f"week {last} (" in far["why_note"]
+    assert why_choice(service, CONFIG, "x", "kim")["why_note"].startswith("Kim Jong Un, week 0 (")
+    assert service.runs_computed - before <= 3  # the run itself, then one reading per distinct step
+    # a reading is cached: asking again computes nothing
+    again = service.runs_computed
+    why_choice(service, CONFIG, 10**9, "kim")
+    assert service.runs_computed == again
+
+
+def test_on_a_daily_clock_the_note_gives_the_chance_of_choosing_at_all(service: Service) -> None:
+    note = why_choice(service, {"scenario": "kargil-1999", "seed": 1, "mode": "free", "overrides": {}}, 30, "sharif")["why_note"]
+    assert note.startswith("Nawaz Sharif, day 30 (1999-06-23): ")
+    assert "on this clock Nawaz Sharif chooses at all with chance 0.14 each day." in note
+
+
+def test_the_actor_list_names_everyone_of_a_small_scenario_by_name() -> None:
+    options = why_actor_options(load_scenario("hanoi-2019"))
+    values = [o["value"] for o in options]
+    assert sorted(values) == sorted(load_scenario("hanoi-2019").actor_ids())
+    assert {"label": "Kim Jong Un", "value": "kim"} in options
