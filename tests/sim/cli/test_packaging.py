@@ -12,7 +12,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-COMMANDS = ["scenarios", "validate", "schema", "params", "run", "generate", "sweep", "report", "backtest", "calibrate", "dashboard"]
+COMMANDS = [
+    "scenarios",
+    "validate",
+    "schema",
+    "params",
+    "run",
+    "generate",
+    "sweep",
+    "report",
+    "backtest",
+    "calibrate",
+    "holdout",
+    "explain",
+    "dashboard",
+]
 
 
 def test_version(cli) -> None:
