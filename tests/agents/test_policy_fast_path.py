@@ -30,12 +30,16 @@ def test_fast_path_equals_reference_with_weights_off_one_and_every_kind_of_pledg
     """
 
     def edit(data: dict) -> None:  # type: ignore[type-arg]
-        data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6})
+        # placation on: its term (a leader's, for kinds that vindicate its own hawks) must agree too
+        data.setdefault("parameters", {}).update({"theta_p": 1.7, "theta_r": 0.6, "theta_z": 1.3, "theta_placate": 2.0})
 
     model = DiplomacyModel(edited("hanoi-2019", edit), seed=3)
+    placation = 0.0
     for _ in range(6):
         assert_same(model)
+        placation = max(placation, float(np.abs(policy.expected_utility_parts(model)[0]["placation"]).max()))
         model.step()
+    assert placation > 1e-4  # the comparison above covered a placation term, not only zeros
     us, dprk = (model.side_ids.index(c) for c in ("us", "dprk"))
     for pledges in (
         [Pledge(dprk, frozenset({"icbm", "nuclear"}), 0.4, 0, active=False)],
