@@ -53,7 +53,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 unit: install
-	$(PY) -m pytest -n 2 -m "not fuzz and not clock and not calibration" --durations=25 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal -m "not fuzz and not clock and not calibration" --durations=25 $(PYTEST_ARGS)
 
 ## test: lint, types and the whole suite (the CI command)
 test: install browser-deps lint typecheck unit
