@@ -15,6 +15,9 @@ from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import InputError
 from summitry.sim.labels import EU_PART_LABELS, unit_word
 
+MAX_LISTED = 20
+"""Actor ids an unknown ``--actor`` lists (a 10,000-actor scenario's would fill the screen)."""
+
 
 def register(app: typer.Typer) -> None:
     app.command("explain")(explain_cmd)
@@ -43,7 +46,8 @@ def explain_cmd(
     sc, _sets = cli.scenario_from_args(scenario, params, set_)
     ids = sc.actor_ids()
     if actor not in ids:
-        raise InputError(f"--actor {actor}: no such actor in {sc.name}{did_you_mean(actor, ids)}; its actors: {', '.join(ids)}")
+        listed = ", ".join(ids[:MAX_LISTED]) + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
+        raise InputError(f"--actor {actor}: no such actor in {sc.name}{did_you_mean(actor, ids)}; its actors: {listed}")
     unit = sc.time.clock.unit
     if step >= sc.time.steps:
         raise InputError(
@@ -56,10 +60,9 @@ def explain_cmd(
             f"--step {step}: seed {seed}'s run of {sc.name} ended at {unit_word(unit)} {ended.last} ({ended.outcome}); "
             "ask about an earlier step or another --seed"
         ) from None
-    word = unit_word(unit, capital=True)
     cli.say(
         cli.out,
-        f"{actor}, {word.lower()} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode: it chose {ex.chosen}.",
+        f"{actor}, {unit_word(unit)} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode: it chose {ex.chosen}.",
     )
     shown = [p for p in EU_PART_LABELS if any(p in r.parts for r in ex.rows)]
     caption = (

@@ -110,7 +110,7 @@ def test_the_command_prints_each_action_with_its_chance_and_terms(cli, hanoi) ->
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["--actor", "kimm"], ["--actor kimm: no such actor in hanoi-2019", "did you mean 'kim'"]),
+        (["--actor", "kimm"], ["--actor kimm: no such actor in hanoi-2019", "did you mean 'kim'", "its actors: trump, us-hawks,"]),
         (["--actor", "kim", "--step", "50"], ["--step 50: hanoi-2019 has 50 weeks, counted from 0 to 49"]),
         (["--actor", "kim", "--mode", "bold"], ["--mode bold: must be 'free' or 'forcing'"]),
         (["--actor", "kim", "--set", "parameters.lambda_q=-1"], ["parameters.lambda_q"]),
