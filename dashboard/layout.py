@@ -411,6 +411,17 @@ def network_mode_toggle() -> html.Div:
     )
 
 
+TABLE_CELL = {
+    "fontFamily": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif",
+    "fontSize": "12px",
+    "padding": "3px 6px",
+    "textAlign": "left",
+    "whiteSpace": "normal",
+    "height": "auto",
+}
+"""The cells of the run view's tables (the event log, the "why" card)."""
+TABLE_HEADER = {"fontWeight": "600", "backgroundColor": "#f3f5f8"}
+
 WHY_COLUMNS = [
     {"name": "Action", "id": "action"},
     {"name": "To", "id": "to"},
@@ -439,15 +450,8 @@ def why_card() -> html.Div:
             page_size=12,
             style_as_list_view=True,
             style_table={"overflowX": "auto"},
-            style_cell={
-                "fontFamily": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif",
-                "fontSize": "12px",
-                "padding": "3px 6px",
-                "textAlign": "left",
-                "whiteSpace": "normal",
-                "height": "auto",
-            },
-            style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
+            style_cell=TABLE_CELL,
+            style_header=TABLE_HEADER,
             style_cell_conditional=[
                 {"if": {"column_id": "chance"}, "width": "64px", "textAlign": "right"},
                 {"if": {"column_id": "eu"}, "width": "72px", "textAlign": "right"},
@@ -503,15 +507,8 @@ def run_tab() -> html.Div:
                             page_size=12,
                             style_as_list_view=True,
                             style_table={"overflowX": "auto"},
-                            style_cell={
-                                "fontFamily": "Inter, 'Segoe UI', Helvetica, Arial, sans-serif",
-                                "fontSize": "12px",
-                                "padding": "3px 6px",
-                                "textAlign": "left",
-                                "whiteSpace": "normal",
-                                "height": "auto",
-                            },
-                            style_header={"fontWeight": "600", "backgroundColor": "#f3f5f8"},
+                            style_cell=TABLE_CELL,
+                            style_header=TABLE_HEADER,
                             style_cell_conditional=[
                                 {"if": {"column_id": "week"}, "width": "48px", "textAlign": "right"},
                                 {"if": {"column_id": "date"}, "width": "88px"},

@@ -307,12 +307,10 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
     rows.sort(key=lambda r: (-r.chance, r.action))
     chosen = "nothing"
     chosen_row = None
-    events = result_of(model).events_frame()
-    mine = events[(events.step == week) & (events.sender == actor) & (events.source == "chosen")]
-    if len(mine):
-        first = mine.iloc[0]
-        chosen = f"{first.kind} -> {first.receiver}" if first.receiver else str(first.kind)
-        chosen_row = next((r for r in rows if r.action == first.kind), None)
+    first = next((r for r in model.events.rows_of_step(week) if r["sender"] == actor and r["source"] == "chosen"), None)
+    if first is not None:
+        chosen = f"{first['kind']} -> {first['receiver']}" if first["receiver"] else str(first["kind"])
+        chosen_row = next((r for r in rows if r.action == first["kind"]), None)
     return ChoiceExplanation(
         actor=actor,
         name=model.actor_names[i],

@@ -132,14 +132,26 @@ class EventLog:
         for seg in self._segments:
             if isinstance(seg, list):
                 yield from seg
-                continue
-            text = seg.texts()
-            cols = seg.columns
-            for i in range(len(seg)):
-                row = {name: cols[name][i] for name in COLUMNS if name not in ("step", "date", "text")}
-                for name in FLOAT_COLUMNS:
-                    row[name] = float(row[name])
-                yield {"step": seg.step, "date": seg.date, **row, "text": text[i]}
+            else:
+                yield from self._block_rows(seg)
+
+    def rows_of_step(self, step: int) -> Iterator[dict[str, Any]]:
+        """The rows of one step, in log order; other steps' bulk rows are not laid out (their texts not rendered)."""
+        for seg in self._segments:
+            if isinstance(seg, list):
+                yield from (row for row in seg if row["step"] == step)
+            elif seg.step == step:
+                yield from self._block_rows(seg)
+
+    @staticmethod
+    def _block_rows(seg: Block) -> Iterator[dict[str, Any]]:
+        text = seg.texts()
+        cols = seg.columns
+        for i in range(len(seg)):
+            row = {name: cols[name][i] for name in COLUMNS if name not in ("step", "date", "text")}
+            for name in FLOAT_COLUMNS:
+                row[name] = float(row[name])
+            yield {"step": seg.step, "date": seg.date, **row, "text": text[i]}
 
     def count_source(self, sources: Sequence[str]) -> int:
         """Rows whose ``source`` is one of ``sources``."""

@@ -50,6 +50,20 @@ def test_it_reports_what_the_same_run_did(hanoi) -> None:  # type: ignore[no-unt
     assert acted >= 5  # the check above compared real choices, not only quiet weeks
 
 
+def test_the_rows_of_one_step_are_the_logs_rows_of_that_step(hanoi) -> None:  # type: ignore[no-untyped-def]
+    """explain reads what an actor did from its step's rows alone; they must be the whole log's, bulk rows included."""
+    model = DiplomacyModel(hanoi, seed=2)
+    while model.running:
+        model.step()
+    every = list(model.events)
+    lobbying = 0
+    for step in range(model.week + 1):
+        rows = list(model.events.rows_of_step(step))
+        assert rows == [r for r in every if r["step"] == step]
+        lobbying += sum(r["kind"] == "lobby" for r in rows)
+    assert lobbying > 10  # bulk rows (lobbying is written as a block) were among those compared
+
+
 def test_reading_the_choices_every_week_leaves_the_run_unchanged(hanoi) -> None:  # type: ignore[no-untyped-def]
     """The observer computes both rules each week (and could draw from the stream): the run must not notice."""
 

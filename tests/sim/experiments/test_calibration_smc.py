@@ -33,6 +33,7 @@ from summitry.sim.experiments.calibration_smc import (
     weighted_summary,
 )
 from summitry.sim.scenario.document import load_scenario
+from tests.files import tree_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 PRIORS = {"parameters.kappa": (0.5, 5.0), "parameters.lambda_q": (1.0, 20.0)}
@@ -437,11 +438,6 @@ def test_smc_refuses_a_directory_it_did_not_write(tmp_path: Path, cli) -> None:
     assert (out / "notes.txt").read_text() == "keep me" and sorted(os.listdir(out)) == ["notes.txt"]
 
 
-def _tree(path: Path) -> dict[str, bytes | None]:
-    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
-    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
-
-
 @pytest.mark.parametrize("method", ["smc", "rejection"])
 @pytest.mark.parametrize("state", ["missing", "empty", "mine"])
 def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(method: str, state: str, short_case: str, tmp_path: Path, cli) -> None:
@@ -454,7 +450,7 @@ def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(method: str, s
         (out / "smc.db").write_bytes(b"the user's database")
         (out / "runs").mkdir()
         (out / "runs" / "part-000000.parquet").write_text("not a part of summitry's")
-    before = _tree(out) if out.exists() else None
+    before = tree_bytes(out) if out.exists() else None
     budget = ["--population", "4", "--generations", "1", "--pilot", "2"] if method == "smc" else ["--points", "2", "--runs-per-point", "1"]
     r = cli("calibrate", short_case, "--method", method, *budget, "--backtest-runs", "0", "--ppc-runs", "0",
             "--executor", "serial", "--out", str(out), "--resume")  # fmt: skip
@@ -469,7 +465,7 @@ def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(method: str, s
     if state == "missing":
         assert not (tmp_path / "new").exists()
     else:
-        assert _tree(out) == before
+        assert tree_bytes(out) == before
 
 
 @pytest.mark.parametrize("method", ["smc", "rejection"])

@@ -34,6 +34,7 @@ from summitry.sim.experiments.holdout import split_at_cut
 from summitry.sim.experiments.joint import calibrate_joint, joint_simulator, load_cases, rejection_distance, split_parameters
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import load_raw, load_scenario
+from tests.files import tree_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -372,11 +373,6 @@ def test_bad_joint_and_holdout_input_exits_2_with_a_message(
     assert not (tmp_path / "o").exists()
 
 
-def _tree(path: Path) -> dict[str, bytes | None]:
-    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
-    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
-
-
 SMC_BUDGET = ["--method", "smc", "--population", "4", "--generations", "1", "--runs-per-point", "1", "--parameters", "kappa=0.5:5"]
 
 
@@ -396,7 +392,7 @@ def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(
         (out / "fit-scenario.yaml").write_text("the user's scenario\n")
         (out / "points").mkdir()
         (out / "points" / "part-00000.parquet").write_text("not a part of summitry's")
-    before = _tree(out) if out.exists() else None
+    before = tree_bytes(out) if out.exists() else None
     flags = BUDGET if method == "rejection" else SMC_BUDGET
     if command == "joint":
         args = ["calibrate", cases["a"], cases["b"], *flags, *(["--pilot", "2"] if method == "smc" else [])]
@@ -417,4 +413,4 @@ def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(
     if state == "missing":
         assert not (tmp_path / "new").exists()
     else:
-        assert _tree(out) == before
+        assert tree_bytes(out) == before

@@ -23,6 +23,7 @@ from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 from summitry.sim.experiments.sweep import batches, run_sweep
 from summitry.sim.stats import wilson
+from tests.files import tree_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -216,11 +217,6 @@ def test_existing_sweep_needs_resume_and_refuses_a_changed_spec(tmp_path: Path, 
     assert "Traceback" not in refused.stderr
 
 
-def _tree(path: Path) -> dict[str, bytes | None]:
-    """Every entry under ``path`` with its bytes (None for a directory), to compare before and after."""
-    return {str(p.relative_to(path)): (None if p.is_dir() else p.read_bytes()) for p in sorted(path.rglob("*"))}
-
-
 @pytest.mark.parametrize("state", ["missing", "empty", "missing-nested"])
 def test_resume_with_nothing_to_resume_exits_2_and_makes_nothing(tmp_path: Path, cli, state: str) -> None:
     path = write_spec(tmp_path)
@@ -246,7 +242,7 @@ def test_resume_into_a_directory_that_is_not_a_sweep_writes_nothing_there(tmp_pa
     (out / "runs").mkdir(parents=True)
     (out / "notes.txt").write_text("my notes")
     (out / "runs" / "part-000000.parquet").write_text("not a part of summitry's")
-    before = _tree(out)
+    before = tree_bytes(out)
     r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
     assert r.code == 2, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
@@ -254,7 +250,7 @@ def test_resume_into_a_directory_that_is_not_a_sweep_writes_nothing_there(tmp_pa
         f"error: --out {out}: nothing to resume: the directory has no sweep.json, so it is not a sweep directory; "
         "to start this sweep, run the same command without --resume"
     )
-    assert _tree(out) == before
+    assert tree_bytes(out) == before
 
 
 def test_open_store_refuses_to_resume_a_missing_directory(tmp_path: Path) -> None:
