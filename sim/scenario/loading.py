@@ -320,6 +320,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         if fast_data is not None:
             bad_path = _check_finite(fast_data)
             if bad_path is None:
+                _refuse_other_kind(fast_data, source, kind, error)
                 return fast_data, _LazyLines(text, source, kind, error)  # type: ignore[return-value]
     lines = Lines()
     duplicates: list[tuple[Loc, int]] = []
@@ -362,7 +363,8 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
     except RecursionError:
         raise error(f"{source}: YAML nested too deeply") from None
     if not isinstance(data, dict):
-        raise error(f"{source}:1: a {kind} must be a mapping of keys to values, not {type(data).__name__}")
+        raise error(f"{source}:1: a {kind} file must be a mapping of keys to values (`key: value` lines); this one holds {_what(data)}")
+    _refuse_other_kind(data, source, kind, error)
     if lines.not_text:
         # every key of every summitry file is text; checked here, where the key is still as written and has its own line
         raise error([_not_text_message(source, loc, line, tag) for loc, line, tag in lines.not_text])
@@ -378,6 +380,73 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         where = f":{found}" if found else ""
         raise error(f"{source}{where}: {format_loc(bad)}: must be a finite number (got nan or inf)")
     return data, lines
+
+
+PARAMS_FILE_KEYS = ("scenario", "parameters", "description", "source", "calibration")
+"""The keys of a parameter file (``--params``, a calibration's calibrated.yaml)."""
+
+
+def _what(data: Any) -> str:
+    """What a YAML document that is not a mapping holds, in words.
+
+    >>> _what("teaching"), _what([1, 2]), _what(3.5), _what(True)
+    ('one piece of text', 'a list', 'a number', 'true or false')
+    """
+    if isinstance(data, bool):
+        return "true or false"
+    if isinstance(data, int | float):
+        return "a number"
+    if isinstance(data, str):
+        return "one piece of text"
+    if isinstance(data, list):
+        return "a list"
+    return f"a {type(data).__name__}"
+
+
+def file_kind(data: Mapping[str, Any]) -> str | None:
+    """Which kind of summitry file a mapping's top-level keys make it: "scenario", "sweep spec", "parameter", or None.
+
+    Only the keys each kind alone may have are read (a scenario's ``sides``, a sweep spec's ``design`` or ranges, a
+    parameter file's plain values under ``parameters``), so a file of one kind with a typo is still of its kind.
+
+    >>> file_kind({"name": "x", "sides": {}}), file_kind({"scenario": "teaching", "parameters": {"kappa": {"low": 1, "high": 3}}})
+    ('scenario', 'sweep spec')
+    >>> file_kind({"scenario": "teaching", "parameters": {"kappa": 3}}), file_kind({"nmae": "x"}) is None
+    ('parameter', True)
+    """
+    params = data.get("parameters")
+    ranges = isinstance(params, dict) and any(isinstance(v, dict) for v in params.values())
+    if "sides" in data and "scenario" not in data:
+        return "scenario"
+    if "scenario" in data and "sides" not in data and ("design" in data or "replicates" in data or ranges):
+        return "sweep spec"
+    if isinstance(params, dict) and params and not ranges and set(data) <= set(PARAMS_FILE_KEYS):
+        return "parameter"
+    return None
+
+
+def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: type[InputError]) -> None:
+    """Refuse, in one message, a file of another kind than ``kind`` (a scenario given as a sweep spec, ...).
+
+    Without this, a scenario given to ``summitry sweep`` would be refused key by key, each an "unknown key".
+    """
+    found = file_kind(data)
+    if found is None or found == kind:
+        return
+    name = Path(source).name if found == "scenario" else "NAME"
+    case = data["scenario"] if isinstance(data.get("scenario"), str) else "SCENARIO"
+    use = {
+        "scenario": f"give it as the scenario (summitry run {source})",
+        "sweep spec": f"run it with summitry sweep {source}",
+        "parameter": f"give it with --params (summitry run {case} --params {source})",
+    }[found]
+    write = {
+        "scenario": "a scenario file has name, title, time, issues, sides (docs/scenarios.md)",
+        "sweep spec": f"a sweep spec names the scenario and what varies (scenario: {name}, parameters: {{PATH: {{low: L, high: H}}}}, "
+        "design: lhs; README, Sweeps)",
+        "parameter": "a parameter file holds parameters: {PATH: VALUE} (and optionally scenario: NAME)",
+    }[kind]
+    raise error(f"{source}:1: this is a {found} file, not a {kind} file: {use}; {write}")
 
 
 def untabbed_json(text: str) -> str:

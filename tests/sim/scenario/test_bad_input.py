@@ -595,8 +595,10 @@ CASES = [
         also_run=True,
     ),
     Case("empty-file", text="", expect=("the scenario file is empty",)),
-    Case("only-a-list", text="- name: teaching\n- title: x\n", line=1, expect=("must be a mapping", "not list")),
-    Case("only-a-string", text="teaching\n", line=1, expect=("must be a mapping", "not str")),
+    Case(
+        "only-a-list", text="- name: teaching\n- title: x\n", line=1, expect=("a scenario file must be a mapping", "this one holds a list")
+    ),
+    Case("only-a-string", text="teaching\n", line=1, expect=("a scenario file must be a mapping", "this one holds one piece of text")),
     Case("only-comments", text="# a comment\n   \n# another\n", expect=("the scenario file is empty",)),
     Case("fifty-megabytes", make=_big_file, expect=("file is 50.0 MiB", "limited to 10 MiB")),
     Case(
@@ -964,7 +966,7 @@ def test_load_scenario_text_names_the_source_and_line() -> None:
     [
         ("title: [unclosed\nname: x\n", "my-upload.yaml:2: not valid YAML"),
         ("", "my-upload.yaml: the scenario file is empty"),
-        ("- 1\n- 2\n", "my-upload.yaml:1: a scenario must be a mapping"),
+        ("- 1\n- 2\n", "my-upload.yaml:1: a scenario file must be a mapping"),
         ('x: !!python/object/apply:os.system ["echo hi"]\n', "my-upload.yaml:1: not valid YAML"),
         ("a: &a [1]\nb: *a\n", "my-upload.yaml:2: not valid YAML: YAML aliases"),
         ("name: x\n", "my-upload.yaml:1: title: required field is missing"),
