@@ -94,6 +94,33 @@ def test_the_run_header_keeps_the_mode_in_80_columns() -> None:
     assert "free mode" in " ".join(text.split())  # wrapped, not cut
 
 
+def test_the_backtest_table_fits_the_terminal_and_says_what_its_intervals_are() -> None:
+    """Its text column had a minimum width and a ratio, with which rich cropped the table at the terminal's edge: at
+    80, 100 and even 140 columns the last columns (part of overall skill, if matched) were cut off, row by row. And
+    the table gave intervals without saying which (Wilson, Newcombe, Student-t) or what "if matched" means."""
+    from summitry.sim.cli.shared import BACKTEST_CAPTION
+
+    for columns in (80, 100):
+        text = in_terminal("backtest", "hanoi-2019", "--runs", "4", "--workers", "1", columns=columns)
+        rows = [line for line in text.splitlines() if line[:1] in "┏┃┡│├└"]
+        assert len(rows) > 20
+        for row in rows:
+            assert row.rstrip()[-1] in "┓┃┩│┤┘", row  # every row ends with the table's right border: nothing is cut
+            assert len(row) <= columns
+        words = " ".join(text.split())
+        assert " ".join(BACKTEST_CAPTION.split()) in words
+    assert "conservative Wilson 95% interval" in BACKTEST_CAPTION and "Newcombe 95%" in BACKTEST_CAPTION
+    assert "Student-t 95%" in BACKTEST_CAPTION and "if matched: how much the overall skill would rise" in BACKTEST_CAPTION
+
+
+def test_the_backtest_table_piped_ends_with_its_caption(cli) -> None:
+    from summitry.sim.cli.shared import BACKTEST_CAPTION
+
+    r = cli("backtest", "hanoi-2019", "--runs", "2", "--workers", "1")
+    assert r.code == 0, r.stderr
+    assert " ".join(r.stdout.split()).endswith(" ".join(BACKTEST_CAPTION.split()))
+
+
 # ---------------------------------------------------------------- progress
 def rendered_progress(width: int, done: int, total: int, **fields: Any) -> str:
     from rich.progress import TextColumn, TimeElapsedColumn
