@@ -533,7 +533,7 @@ def read_params(path: str | Path) -> ParamsFile:
     try:
         calibration = _Calibrated.model_validate({"calibration": data.get("calibration")}).calibration
     except ValidationError as exc:
-        errors.extend(validation_messages(exc, source, lines))
+        errors.extend(validation_messages(exc, source, lines, model=_Calibrated))
     # the values as written (YAML 1.1 would read 0x10 as 16 and 1:30 as 90): each must be a plain decimal number
     raw = yaml.load(untabbed_json(text), Loader=yaml.BaseLoader)
     raw_params = raw.get("parameters") if isinstance(raw, dict) else None

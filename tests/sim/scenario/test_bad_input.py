@@ -979,6 +979,35 @@ def test_load_scenario_text_refuses_bad_text(text: str, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "field", "meant"),
+    [
+        ("mode: free\n", "mdoe: free\n", "mdoe", "'mode'"),
+        ("impulsiveness: 0.5, ego", "impulsivness: 0.5, ego", "sides.alpha.leader.traits.impulsivness", "'impulsiveness'"),
+        ("    leader:\n      id: ada", "    leadr:\n      id: ada", "sides.alpha.leadr", "'leader'"),
+        ("erosion_belief: 0.01", "erosion_beleif: 0.01", "sides.beta.factions[0].erosion_beleif", "'erosion_belief'"),
+        ("{listener: ada, speaker: gil,", "{listener: ada, speakr: gil,", "influence[0].speakr", "'speaker'"),
+        ("mode: free\n", "mode: free\nsignals:\n  praise: {recevier: other_leader}\n", "signals.praise.recevier", "'receiver'"),
+    ],
+    ids=["top-level", "trait", "leader", "faction", "influence-edge", "signal-kind"],
+)
+def test_a_misspelt_key_names_the_key_it_may_mean(old: str, new: str, field: str, meant: str) -> None:
+    """An unknown key said only "check its spelling"; a misspelt key is the commonest slip in a hand-written file, and
+    the keys allowed at that place are known: the message names the closest (as --set and actor ids already do)."""
+    text = mutate(old, new)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "mine.yaml")
+    line = line_of(text, field.rsplit(".", 1)[-1] + ":")
+    assert f"mine.yaml:{line}: {field}: unknown key (not part of the format; did you mean {meant}?)" in info.value.messages
+
+
+def test_an_unknown_key_like_no_allowed_one_still_says_check_its_spelling() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(TEACHING + "colour: blue\n", "mine.yaml")
+    line = line_of(TEACHING + "colour: blue\n", "colour:")
+    assert info.value.messages == [f"mine.yaml:{line}: colour: unknown key (not part of the format; check its spelling)"]
+
+
 def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     class NoYaml:
         def __getattr__(self, name: str) -> object:
