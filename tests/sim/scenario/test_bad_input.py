@@ -139,7 +139,7 @@ ALSO_CASES = [
         text=mutate("role: staff,", "role: staff, also: [envoy],"),
         field="sides.alpha.factions[1].also[0]",
         marker="also: [envoy]",
-        expect=("Input should be",),
+        expect=("must be one of 'hardliner', 'reformer', 'staff', 'military', 'intelligence' or 'ratifier' (got 'envoy')",),
         errors=1,
     ),
 ]
@@ -999,6 +999,42 @@ def test_a_misspelt_key_names_the_key_it_may_mean(old: str, new: str, field: str
         load_scenario_text(text, "mine.yaml")
     line = line_of(text, field.rsplit(".", 1)[-1] + ":")
     assert f"mine.yaml:{line}: {field}: unknown key (not part of the format; did you mean {meant}?)" in info.value.messages
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        (
+            "role: staff,",
+            "role: staf,",
+            "sides.alpha.factions[1].role",
+            "must be one of 'hardliner', 'reformer', 'staff', 'military', 'intelligence' or 'ratifier' (got 'staf'; did you mean 'staff'?)",
+        ),
+        (
+            "role: mediator,",
+            "role: mediater,",
+            "third_parties[0].role",
+            "must be one of 'mediator', 'patron', 'spoiler' or 'guarantor' (got 'mediater'; did you mean 'mediator'?)",
+        ),
+        (
+            "mode: free\n",
+            "mode: free\nsignals:\n  praise: {effects: [{var: stanse, who: receiver, delta: 0.1}]}\n",
+            "signals.praise.effects[0].var",
+            "or 'rapport' (got 'stanse'; did you mean 'stance'?)",
+        ),
+    ],
+    ids=["faction-role", "third-party-role", "effect-variable"],
+)
+def test_a_misspelt_role_or_effect_is_worded_like_every_bad_choice(old: str, new: str, field: str, problem: str) -> None:
+    """A bad role said pydantic's "Input should be 'hardliner', ..." (capitalised, without what was written), unlike
+    every other bad choice in a file ("must be one of ... (got ...)"); now it says what was written and the closest."""
+    text = mutate(old, new)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "mine.yaml")
+    line = line_of(text, new.strip().split("\n")[-1].split(",")[0].strip())
+    [message] = [m for m in info.value.messages if f": {field}: " in m]
+    assert message.startswith(f"mine.yaml:{line}: {field}: must be one of '"), message
+    assert message.endswith(problem), message
 
 
 def test_an_unknown_key_like_no_allowed_one_still_says_check_its_spelling() -> None:
