@@ -158,6 +158,22 @@ def test_backtest_reports_progress_on_stderr_when_piped(cli) -> None:
     assert "null" in r.stderr
 
 
+def test_a_long_run_reports_progress_on_stderr_when_piped() -> None:
+    """`run --steps 20000 > log 2>&1` was silent for half a minute: the rich bar draws nothing when stderr is not a
+    terminal. Now a line per tenth, as backtest and sweep print them; -q still prints only the outcome."""
+    r = piped("run", "hanoi-2019", "--steps", "400", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == "hanoi-2019 seed 2, weeks: started, 400 to do"
+    assert re.fullmatch(r"hanoi-2019 seed 2, weeks: 40/400 \(10%\) after \d+ s, about \d+ s left", lines[1]), lines[1]
+    assert re.fullmatch(r"hanoi-2019 seed 2, weeks: 400/400 \(100%\) after \d+ s", lines[-1]), lines[-1]
+    assert len(lines) == 11
+    r = piped("run", "reykjavik-1986", "--steps", "300", "-q")
+    assert r.returncode == 0 and r.stderr == ""
+    r = piped("run", "reykjavik-1986", "--steps", "300")
+    assert r.stderr.startswith("reykjavik-1986 seed 0, days: started, 300 to do\n")
+
+
 def test_plain_progress_prints_a_line_per_tenth() -> None:
     from summitry.sim.cli import plain_progress
 
