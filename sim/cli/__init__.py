@@ -419,7 +419,7 @@ def run_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
-    """Run one scenario and print a summary; with --out, write run.json, events and series."""
+    """Run one scenario and print a summary; with --out, write run.json, scenario.json, events and series."""
     from summitry.sim.run import run_scenario  # lazy: the engine (numpy, mesa, pyarrow); a fast --help
 
     if mode not in (None, "free", "forcing"):
@@ -461,7 +461,7 @@ def run_cmd(
     else:
         print_summary(result)
     if out_dir is not None:
-        say(err, f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})")
+        say(err, f"wrote {out_dir}/ (run.json, scenario.json, events.{fmt}, series.{fmt})")
     if report and out_dir is not None:
         from summitry.sim.report import write_run_report  # lazy: plotly, jinja2, pandas; a fast --help
 

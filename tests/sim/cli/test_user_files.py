@@ -232,7 +232,18 @@ def test_an_out_path_with_brackets_is_written_and_named_as_given(cli, tmp_path: 
     r = cli("run", "teaching", "--steps", "1", "-q", "--out", str(out))
     assert r.code == 0, r.stderr
     assert (out / "run.json").is_file()
-    assert f"wrote {out}/ (run.json, events.parquet, series.parquet)" in r.stderr
+    assert f"wrote {out}/ (run.json, scenario.json, events.parquet, series.parquet)" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_run_names_every_file_it_wrote(cli, tmp_path: Path, fmt: str) -> None:
+    """The line left out scenario.json, the file that makes a run directory self-contained."""
+    out = tmp_path / "r"
+    r = cli("run", "teaching", "--steps", "1", "-q", "--out", str(out), "--format", fmt)
+    assert r.code == 0, r.stderr
+    [line] = [ln for ln in r.stderr.splitlines() if ln.startswith("wrote ")]
+    named = line.removeprefix(f"wrote {out}/ (").removesuffix(")").split(", ")
+    assert sorted(named) == sorted(p.name for p in out.iterdir())
 
 
 def test_a_sweep_names_its_spec_and_directory_as_given(cli, tmp_path: Path) -> None:
