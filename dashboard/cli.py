@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
         from summitry.dashboard.security import allowed_host_names  # lazy: Dash; a fast --help
         from summitry.dashboard.service import UPLOAD_PREFIX, UploadStore  # lazy: the engine; a fast --help
         from summitry.sim.scenario.document import builtin_names, load_scenario_text  # lazy: numpy; a fast --help
+        from summitry.sim.scenario.loading import close_matches  # lazy: the scenario package; a fast --help
 
         if scenario == "":  # an unset shell variable (--scenario "$CASE"), not a request for the default
             raise InputError("--scenario: the name or path is empty; give a built-in name or a scenario file")
@@ -113,10 +114,9 @@ def register(app: typer.Typer) -> None:
         else:
             path = Path(name)
             if not path.exists() and path.suffix not in (".yaml", ".yml", ".json"):
-                raise InputError(
-                    f"--scenario {name}: neither a built-in scenario nor a scenario file; "
-                    f"built-in scenarios are {', '.join(builtin_names())}"
-                )
+                near = close_matches(name, builtin_names())  # as run, explain and the other commands suggest
+                hint = f"did you mean {', '.join(near)}?" if near else f"built-in scenarios are {', '.join(builtin_names())}"
+                raise InputError(f"--scenario {name}: neither a built-in scenario nor a scenario file; {hint}")
             text, _ = read_scenario_file(path)  # exit 2 with file:line: field: problem when it is not a valid scenario
             scenario_file = path
             ref = UPLOAD_PREFIX + UploadStore.key_of(text)

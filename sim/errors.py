@@ -6,6 +6,25 @@ turns these into exit status 2 with the message alone (no traceback).
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
+
+def bad_choice(value: str, allowed: Sequence[str]) -> str:
+    """The problem of a word that is not one of ``allowed``: every choice, what was written, and the closest choice.
+
+    Worded as the other bad choices of a file's messages ("must be one of 'range', 'change' ... (got 'slope')").
+
+    >>> bad_choice("staf", ("hardliner", "reformer", "staff"))
+    "must be one of 'hardliner', 'reformer' or 'staff' (got 'staf'; did you mean 'staff'?)"
+    >>> bad_choice("envoy", ("mediator", "patron"))
+    "must be one of 'mediator' or 'patron' (got 'envoy')"
+    """
+    shown = [repr(a) for a in allowed]
+    listed = ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
+    near = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+    return f"must be one of {listed} (got {value!r}" + (f"; did you mean {near[0]!r}?)" if near else ")")
+
 
 class SummitryError(Exception):
     """Base class of every error summitry reports to a person."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import os
 import shlex
 import signal
 import sys
@@ -382,6 +383,8 @@ def params_cmd(
 
 MAX_STEPS = 100_000
 """Most steps ``run --steps`` takes: the most a scenario file's ``time.steps`` may say (sim/scenario/document.py)."""
+PROGRESS_STEPS = 200
+"""Steps from which ``run`` shows its progress (a bar in a terminal, a line per tenth when piped)."""
 
 
 @app.command("run")
@@ -416,7 +419,7 @@ def run_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into the run directory (needs --out).")] = False,
 ) -> None:
-    """Run one scenario and print a summary; with --out, write run.json, events and series."""
+    """Run one scenario and print a summary; with --out, write run.json, scenario.json, events and series."""
     from summitry.sim.run import run_scenario  # lazy: the engine (numpy, mesa, pyarrow); a fast --help
 
     if mode not in (None, "free", "forcing"):
@@ -432,17 +435,21 @@ def run_cmd(
     if calendar is not None:
         raise InputError(f"--steps {steps}: {calendar} ({sc.name} starts on {sc.time.start})")
     total = steps or sc.time.steps
-    with progress_bar("{task.description}: " + unit_word(sc.time.clock.unit), transient=True, disable=quiet or total < 200) as progress:
+    shown = not quiet and total >= PROGRESS_STEPS
+    # piped or redirected, a rich bar shows nothing (but a blank line): a line per tenth instead, as backtest and sweep
+    lines = plain_progress(err) if shown and not err.is_terminal and os.environ.get("SUMMITRY_PROGRESS") != "1" else None
+    label = f"{sc.name} seed {seed}, {unit_word(sc.time.clock.unit, plural=True)}"
+    bar = progress_bar("{task.description}: " + unit_word(sc.time.clock.unit), transient=True, disable=not shown or lines is not None)
+    with bar as progress:
         task = progress.add_task(f"{sc.name} seed {seed}", total=total)
-        result = run_scenario(
-            sc,
-            seed=seed,
-            steps=steps,
-            mode=mode,
-            series_stride=series_stride,
-            overrides=sets,
-            progress=lambda done, _t: progress.update(task, completed=done),
-        )
+
+        def step_done(done: int, _total: int) -> None:
+            if lines is not None:
+                lines(label, done, total)
+            else:
+                progress.update(task, completed=done)
+
+        result = run_scenario(sc, seed=seed, steps=steps, mode=mode, series_stride=series_stride, overrides=sets, progress=step_done)
     if params is not None:
         fitted = run_provenance(params, _parse_sets(set_))
         if fitted is not None:  # the file came from a calibration: the run and its report say so ("fitted")
@@ -454,7 +461,7 @@ def run_cmd(
     else:
         print_summary(result)
     if out_dir is not None:
-        say(err, f"wrote {out_dir}/ (run.json, events.{fmt}, series.{fmt})")
+        say(err, f"wrote {out_dir}/ (run.json, scenario.json, events.{fmt}, series.{fmt})")
     if report and out_dir is not None:
         from summitry.sim.report import write_run_report  # lazy: plotly, jinja2, pandas; a fast --help
 

@@ -86,7 +86,7 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
     )
     t.add_column("pattern", style="bold", no_wrap=True)
-    t.add_column("historical pattern", ratio=1, min_width=24)
+    t.add_column("historical pattern")
     t.add_column(in_unit("weeks", unit), justify="right", no_wrap=True)
     t.add_column("weight", justify="right")
     t.add_column("model [95% CI]", justify="right", no_wrap=True)
@@ -140,7 +140,18 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
             Text(""),
             Text(""),
         )
+    t.caption = BACKTEST_CAPTION
     cli.print_table(t)
+
+
+BACKTEST_CAPTION = (
+    "Scores run from 0 to 1. model, null / baseline: mean score over the runs a pattern applies to, with a conservative "
+    "Wilson 95% interval (overall and baselines: the mean weighted score, normal 95%). skill: model minus null, or minus "
+    "the baseline on its row (a pattern: Newcombe 95%; overall and baselines: paired by seed, Student-t 95%). part of overall skill: the pattern's share of "
+    "it, paired by seed (Student-t 95%; the parts add up to the overall skill). if matched: how much the overall skill "
+    "would rise if every model run matched the pattern where it applies."
+)
+"""What the backtest table's numbers and intervals are (the report's backtest section says the same)."""
 
 
 def print_comparison(comparison: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:

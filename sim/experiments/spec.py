@@ -156,7 +156,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise SweepSpecError(validation_messages(exc, source, lines)) from None
+        raise SweepSpecError(validation_messages(exc, source, lines, model=SweepSpec)) from None
     return resolve_spec(spec, source, lines, base_dir=p.parent)
 
 

@@ -22,6 +22,8 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from summitry.sim.errors import bad_choice
+
 Forecast = Literal["stance", "threshold", "demand", "pressure", "sanctions", "hostility", "credit", "none"]
 
 
@@ -75,7 +77,7 @@ PRESSURE_CHANNEL: dict[str, int] = {v: s.channel for v, s in EFFECTS.items() if 
 def _known(value: str) -> str:
     """``value`` if it names a row of :data:`EFFECTS`; a ValueError in pydantic's wording otherwise."""
     if value not in EFFECTS:
-        raise ValueError("Input should be " + ", ".join(repr(v) for v in EFFECT_VARS[:-1]) + f" or {EFFECT_VARS[-1]!r}")
+        raise ValueError(bad_choice(value, EFFECT_VARS))
     return value
 
 

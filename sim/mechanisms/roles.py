@@ -26,6 +26,8 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from summitry.sim.errors import bad_choice
+
 Family = Literal["leader", "faction", "third_party"]
 Leaning = Literal["hawkish", "dovish", "neutral"]
 
@@ -98,13 +100,8 @@ LEAKING_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.leaks
 GUARANTOR_ROLES: frozenset[str] = frozenset(r for r, s in ROLES.items() if s.guarantees)
 
 
-def _quoted(names: tuple[str, ...]) -> str:
-    shown = [repr(n) for n in names]
-    return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
-
-
 def _checker(allowed: tuple[str, ...]) -> Callable[[str], str]:
-    """A validator that accepts only the ``allowed`` role names, with pydantic's wording for a bad choice.
+    """A validator that accepts only the ``allowed`` role names, saying which they are for a bad choice.
 
     >>> from pydantic import TypeAdapter, ValidationError
     >>> TypeAdapter(ThirdPartyRoleName).validate_python("patron")
@@ -113,12 +110,12 @@ def _checker(allowed: tuple[str, ...]) -> Callable[[str], str]:
     ...     TypeAdapter(ThirdPartyRoleName).validate_python("arbiter")
     ... except ValidationError as e:
     ...     print(e.errors()[0]["msg"])
-    Value error, Input should be 'mediator', 'patron', 'spoiler' or 'guarantor'
+    Value error, must be one of 'mediator', 'patron', 'spoiler' or 'guarantor' (got 'arbiter')
     """
 
     def check(value: str) -> str:
         if value not in allowed:
-            raise ValueError(f"Input should be {_quoted(allowed)}")
+            raise ValueError(bad_choice(value, allowed))
         return value
 
     return check

@@ -163,7 +163,7 @@ def _check_signals(sc: Scenario, problems: Problems) -> tuple[dict[str, SignalKi
             bad_kind = True
             for err in exc.errors(include_url=False):
                 loc = ("signals", name, *err["loc"])
-                problems.append((loc, _humanise(err)))
+                problems.append((loc, _humanise(err, SignalKind)))
     if not bad_kind:
         catalogue = sc.catalogue
     return catalogue, bad_kind

@@ -553,7 +553,7 @@ def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_messages(exc, source, lines)) from None
+        raise ScenarioError(validation_messages(exc, source, lines, model=Scenario)) from None
     problems = cross_check(sc)
     if problems:
         msgs = []
@@ -574,7 +574,7 @@ def scenario_problems(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        return [(_clean_loc(err["loc"]), _humanise(err)) for err in exc.errors(include_url=False)]
+        return [(_clean_loc(err["loc"]), _humanise(err, Scenario)) for err in exc.errors(include_url=False)]
     return cross_check(sc)
 
 

@@ -21,10 +21,11 @@ import stat as _stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from summitry.sim.errors import InputError, ScenarioError
 from summitry.sim.outputs import NO_CWD, needs_missing_cwd
@@ -320,6 +321,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         if fast_data is not None:
             bad_path = _check_finite(fast_data)
             if bad_path is None:
+                _refuse_other_kind(fast_data, source, kind, error)
                 return fast_data, _LazyLines(text, source, kind, error)  # type: ignore[return-value]
     lines = Lines()
     duplicates: list[tuple[Loc, int]] = []
@@ -362,7 +364,8 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
     except RecursionError:
         raise error(f"{source}: YAML nested too deeply") from None
     if not isinstance(data, dict):
-        raise error(f"{source}:1: a {kind} must be a mapping of keys to values, not {type(data).__name__}")
+        raise error(f"{source}:1: a {kind} file must be a mapping of keys to values (`key: value` lines); this one holds {_what(data)}")
+    _refuse_other_kind(data, source, kind, error)
     if lines.not_text:
         # every key of every summitry file is text; checked here, where the key is still as written and has its own line
         raise error([_not_text_message(source, loc, line, tag) for loc, line, tag in lines.not_text])
@@ -378,6 +381,73 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
         where = f":{found}" if found else ""
         raise error(f"{source}{where}: {format_loc(bad)}: must be a finite number (got nan or inf)")
     return data, lines
+
+
+PARAMS_FILE_KEYS = ("scenario", "parameters", "description", "source", "calibration")
+"""The keys of a parameter file (``--params``, a calibration's calibrated.yaml)."""
+
+
+def _what(data: Any) -> str:
+    """What a YAML document that is not a mapping holds, in words.
+
+    >>> _what("teaching"), _what([1, 2]), _what(3.5), _what(True)
+    ('one piece of text', 'a list', 'a number', 'true or false')
+    """
+    if isinstance(data, bool):
+        return "true or false"
+    if isinstance(data, int | float):
+        return "a number"
+    if isinstance(data, str):
+        return "one piece of text"
+    if isinstance(data, list):
+        return "a list"
+    return f"a {type(data).__name__}"
+
+
+def file_kind(data: Mapping[str, Any]) -> str | None:
+    """Which kind of summitry file a mapping's top-level keys make it: "scenario", "sweep spec", "parameter", or None.
+
+    Only the keys each kind alone may have are read (a scenario's ``sides``, a sweep spec's ``design`` or ranges, a
+    parameter file's plain values under ``parameters``), so a file of one kind with a typo is still of its kind.
+
+    >>> file_kind({"name": "x", "sides": {}}), file_kind({"scenario": "teaching", "parameters": {"kappa": {"low": 1, "high": 3}}})
+    ('scenario', 'sweep spec')
+    >>> file_kind({"scenario": "teaching", "parameters": {"kappa": 3}}), file_kind({"nmae": "x"}) is None
+    ('parameter', True)
+    """
+    params = data.get("parameters")
+    ranges = isinstance(params, dict) and any(isinstance(v, dict) for v in params.values())
+    if "sides" in data and "scenario" not in data:
+        return "scenario"
+    if "scenario" in data and "sides" not in data and ("design" in data or "replicates" in data or ranges):
+        return "sweep spec"
+    if isinstance(params, dict) and params and not ranges and set(data) <= set(PARAMS_FILE_KEYS):
+        return "parameter"
+    return None
+
+
+def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: type[InputError]) -> None:
+    """Refuse, in one message, a file of another kind than ``kind`` (a scenario given as a sweep spec, ...).
+
+    Without this, a scenario given to ``summitry sweep`` would be refused key by key, each an "unknown key".
+    """
+    found = file_kind(data)
+    if found is None or found == kind:
+        return
+    name = Path(source).name if found == "scenario" else "NAME"
+    case = data["scenario"] if isinstance(data.get("scenario"), str) else "SCENARIO"
+    use = {
+        "scenario": f"give it as the scenario (summitry run {source})",
+        "sweep spec": f"run it with summitry sweep {source}",
+        "parameter": f"give it with --params (summitry run {case} --params {source})",
+    }[found]
+    write = {
+        "scenario": "a scenario file has name, title, time, issues, sides (docs/scenarios.md)",
+        "sweep spec": f"a sweep spec names the scenario and what varies (scenario: {name}, parameters: {{PATH: {{low: L, high: H}}}}, "
+        "design: lhs; README, Sweeps)",
+        "parameter": "a parameter file holds parameters: {PATH: VALUE} (and optionally scenario: NAME)",
+    }[kind]
+    raise error(f"{source}:1: this is a {found} file, not a {kind} file: {use}; {write}")
 
 
 def untabbed_json(text: str) -> str:
@@ -436,8 +506,13 @@ def _clean_loc(loc: Iterable[Any]) -> Loc:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
 
 
-def validation_messages(exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None) -> list[str]:
-    """Turn a pydantic ValidationError into ``file:line: field: problem`` lines."""
+def validation_messages(
+    exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None, model: type[BaseModel] | None = None
+) -> list[str]:
+    """Turn a pydantic ValidationError into ``file:line: field: problem`` lines.
+
+    With the ``model`` validated, an unknown key names the keys it may have meant (those allowed where it stands).
+    """
     messages = []
     seen = set()
     for err in exc.errors(include_url=False):
@@ -445,7 +520,7 @@ def validation_messages(exc: ValidationError, source: str, lines: Mapping[Loc, i
         line = _line_for(loc, lines)
         where = f"{source}:{line}" if line else source
         field = format_loc(loc)
-        msg = _humanise(err)
+        msg = _humanise(err, model)
         syntax: Mapping[Loc, str] = getattr(lines, "syntax", {})
         if err["type"] == "extra_forbidden" and loc in syntax:
             msg = syntax[loc]
@@ -456,7 +531,52 @@ def validation_messages(exc: ValidationError, source: str, lines: Mapping[Loc, i
     return messages
 
 
-def _humanise(err: Mapping[str, Any]) -> str:
+def _alternatives(annotation: Any) -> list[Any]:
+    """The types a field's annotation allows: ``Annotated`` unwrapped, a union (``X | None``) split.
+
+    >>> _alternatives(int | None), _alternatives(list[str])
+    ([<class 'int'>, <class 'NoneType'>], [list[str]])
+    """
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _alternatives(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return [t for arg in get_args(annotation) for t in _alternatives(arg)]
+    return [annotation]
+
+
+def keys_at(model: type[BaseModel], loc: Loc) -> set[str]:
+    """The keys a file validated by ``model`` may have in the mapping at ``loc`` (empty if ``loc`` is not a mapping of fields).
+
+    >>> from pydantic import create_model
+    >>> Inner = create_model("Inner", ego=(float, 0.5), impulsiveness=(float, 0.5))
+    >>> Outer = create_model("Outer", leaders=(dict[str, list[Inner] | None], {}))
+    >>> sorted(keys_at(Outer, ("leaders", "us", 0))), sorted(keys_at(Outer, ()))
+    (['ego', 'impulsiveness'], ['leaders'])
+    """
+    current: list[Any] = [model]
+    for part in loc:
+        following: list[Any] = []
+        for option in (t for c in current for t in _alternatives(c)):
+            args = get_args(option)
+            if isinstance(option, type) and issubclass(option, BaseModel):
+                if isinstance(part, str) and part in option.model_fields:
+                    following.append(option.model_fields[part].annotation)
+            elif get_origin(option) in (list, tuple, Sequence) and isinstance(part, int) and args:
+                following.append(args[0])
+            elif get_origin(option) in (dict, Mapping) and isinstance(part, str) and len(args) == 2:
+                following.append(args[1])
+        current = following
+    return {
+        key
+        for option in (t for c in current for t in _alternatives(c))
+        if isinstance(option, type) and issubclass(option, BaseModel)
+        for key in option.model_fields
+    }
+
+
+def _humanise(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
+    """A pydantic error's problem in words; with the ``model`` validated, an unknown key names the keys it may have meant."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     got = err.get("input")
@@ -475,6 +595,11 @@ def _humanise(err: Mapping[str, Any]) -> str:
             limit = f"{limit:.6g}"  # a bound of 1/7 (a day, in weeks) reads ">= 0.142857", as `summitry params` shows it
         return f"must be {bound[0]} {limit} (got {shown})"
     if kind == "extra_forbidden":
+        loc = _clean_loc(err["loc"])
+        # stricter than for ids: a key's few letters make unrelated keys look close ('mdoe': 'time', 'name')
+        near = close_matches(str(loc[-1]), sorted(keys_at(model, loc[:-1])), n=3, cutoff=0.6) if model and loc else []
+        if near:
+            return f"unknown key (not part of the format; did you mean {', '.join(repr(k) for k in near)}?)"
         return "unknown key (not part of the format; check its spelling)"
     if kind == "missing":
         return "required field is missing"
@@ -497,9 +622,9 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def close_matches(word: str, candidates: Iterable[str], n: int = 5) -> list[str]:
+def close_matches(word: str, candidates: Iterable[str], n: int = 5, cutoff: float = 0.5) -> list[str]:
     """Candidates that look like ``word`` (for "did you mean" hints)."""
-    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)
 
 
 def _json_fast_path(text: str) -> dict[str, Any] | None:

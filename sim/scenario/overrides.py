@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from summitry.sim.errors import ParameterError
 from summitry.sim.mechanisms.parameters import DEFAULT_RANGES
 from summitry.sim.mechanisms.signals import Effect, SignalKind, TrustEffect
-from summitry.sim.scenario.loading import close_matches, parse_document, read_text, untabbed_json, validation_messages
+from summitry.sim.scenario.loading import PARAMS_FILE_KEYS, close_matches, parse_document, read_text, untabbed_json, validation_messages
 
 RawLoc = tuple[str | int, ...]
 
@@ -491,9 +491,6 @@ class _Calibrated(BaseModel):
     calibration: CalibrationBlock | None = None
 
 
-_PARAMS_KEYS = ("scenario", "parameters", "description", "source", "calibration")
-
-
 def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
     """Read a parameter file (e.g. a calibration's ``calibrated.yaml``).
 
@@ -519,7 +516,7 @@ def read_params(path: str | Path) -> ParamsFile:
     source = str(path)
     text = read_text(p, "parameter", ParameterError)
     data, lines = parse_document(text, source, "parameter", ParameterError)
-    unknown = [k for k in data if k not in _PARAMS_KEYS]
+    unknown = [k for k in data if k not in PARAMS_FILE_KEYS]
     if unknown:
         raise ParameterError(f"{source}:{lines.get((unknown[0],), 1)}: {unknown[0]}: unknown key (expected scenario, parameters)")
     if "calibration" in data and not isinstance(data["calibration"], dict):
@@ -536,7 +533,7 @@ def read_params(path: str | Path) -> ParamsFile:
     try:
         calibration = _Calibrated.model_validate({"calibration": data.get("calibration")}).calibration
     except ValidationError as exc:
-        errors.extend(validation_messages(exc, source, lines))
+        errors.extend(validation_messages(exc, source, lines, model=_Calibrated))
     # the values as written (YAML 1.1 would read 0x10 as 16 and 1:30 as 90): each must be a plain decimal number
     raw = yaml.load(untabbed_json(text), Loader=yaml.BaseLoader)
     raw_params = raw.get("parameters") if isinstance(raw, dict) else None

@@ -87,6 +87,18 @@ def test_neither_a_name_nor_a_file_lists_the_built_in_scenarios(served: dict[str
     assert "app" not in served
 
 
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [("hanoi2019", "did you mean hanoi-2019?"), ("xyz", "built-in scenarios are agreed-framework-1994, dayton-1995, hanoi-2019")],
+)
+def test_a_misspelt_scenario_name_is_suggested_as_run_suggests_it(served: dict[str, Any], cli, given: str, hint: str) -> None:
+    """`summitry run hanoi2019` says "did you mean hanoi-2019?"; the dashboard listed every built-in instead."""
+    r = cli("dashboard", "--scenario", given)
+    assert r.code == 2
+    assert r.stderr.startswith(f"error: --scenario {given}: neither a built-in scenario nor a scenario file; {hint}"), r.stderr
+    assert "app" not in served
+
+
 def test_params_for_another_case_are_refused_for_a_file(tmp_path: Path, served: dict[str, Any], cli) -> None:
     params = tmp_path / "calibrated.yaml"
     params.write_text("scenario: hanoi-2019\nparameters:\n  parameters.kappa: 3\n")

@@ -157,6 +157,69 @@ def test_a_params_files_text_keys_must_be_text(cli, tmp_path: Path) -> None:
     assert f"{f}:2: description: must be text" in _one_error_line(r)
 
 
+# ----------------------------------------------------------- a file of another kind
+SWEEP_SPEC = "scenario: teaching\nparameters:\n  ada.traits.ego: {low: 0.1, high: 0.9}\ndesign: lhs\npoints: 2\n"
+PARAMS_FILE = "scenario: teaching\nparameters:\n  kappa: 3\n"
+
+
+@pytest.mark.parametrize(
+    ("written", "command", "message"),
+    [
+        (SWEEP_SPEC, ("run", "{f}"), "{f}:1: this is a sweep spec file, not a scenario file: run it with summitry sweep {f}"),
+        (SWEEP_SPEC, ("validate", "{f}"), "{f}:1: this is a sweep spec file, not a scenario file: run it with summitry sweep {f}"),
+        (
+            PARAMS_FILE,
+            ("run", "{f}"),
+            "{f}:1: this is a parameter file, not a scenario file: give it with --params (summitry run teaching --params {f})",
+        ),
+        ("teaching", ("sweep", "{f}", "--out", "{out}"), "{f}:1: this is a scenario file, not a sweep spec file: give it as the scenario"),
+        (PARAMS_FILE, ("sweep", "{f}", "--out", "{out}"), "{f}:1: this is a parameter file, not a sweep spec file"),
+        ("teaching", ("run", "teaching", "--params", "{f}"), "{f}:1: this is a scenario file, not a parameter file"),
+        (SWEEP_SPEC, ("run", "teaching", "--params", "{f}"), "{f}:1: this is a sweep spec file, not a parameter file"),
+    ],
+    ids=[
+        "spec-as-scenario",
+        "spec-validated",
+        "params-as-scenario",
+        "scenario-as-spec",
+        "params-as-spec",
+        "scenario-as-params",
+        "spec-as-params",
+    ],
+)
+def test_a_file_of_another_kind_is_named_as_such_in_one_line(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str, command: tuple[str, ...], message: str
+) -> None:
+    """A scenario given to `sweep` (or a spec to `run`, a scenario to --params) was refused key by key, a dozen "unknown
+    key" and "required field is missing" lines that never said what was wrong; now one line says what the file is."""
+    monkeypatch.chdir(tmp_path)
+    f = Path("mine.yaml")
+    f.write_text((ROOT / "scenarios" / "teaching.yaml").read_text() if written == "teaching" else written)
+    out = Path("out")
+    r = cli(*(a.format(f=f, out=out) for a in command))
+    assert r.code == 2, r.stderr
+    assert _one_error_line(r).startswith("error: " + message.format(f=f)), r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "holds"), [("just a line of notes\n", "one piece of text"), ("- a\n- b\n", "a list"), ("42\n", "a number")]
+)
+def test_a_file_that_is_not_a_mapping_says_what_it_holds_in_words(cli, tmp_path: Path, written: str, holds: str) -> None:
+    """It said "a parameter must be a mapping of keys to values, not str": Python's type name, and "parameter" for the file."""
+    f = tmp_path / "notes.txt"
+    f.write_text(written)
+    for command, kind in (
+        (("run", str(f)), "scenario"),
+        (("run", "teaching", "--params", str(f)), "parameter"),
+        (("sweep", str(f)), "sweep spec"),
+    ):
+        r = cli(*command)
+        assert r.code == 2
+        expected = f"error: {f}:1: a {kind} file must be a mapping of keys to values (`key: value` lines); this one holds {holds}"
+        assert _one_error_line(r) == expected
+
+
 # ----------------------------------------------------------- devices, FIFOs
 
 

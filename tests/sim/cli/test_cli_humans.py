@@ -94,6 +94,33 @@ def test_the_run_header_keeps_the_mode_in_80_columns() -> None:
     assert "free mode" in " ".join(text.split())  # wrapped, not cut
 
 
+def test_the_backtest_table_fits_the_terminal_and_says_what_its_intervals_are() -> None:
+    """Its text column had a minimum width and a ratio, with which rich cropped the table at the terminal's edge: at
+    80, 100 and even 140 columns the last columns (part of overall skill, if matched) were cut off, row by row. And
+    the table gave intervals without saying which (Wilson, Newcombe, Student-t) or what "if matched" means."""
+    from summitry.sim.cli.shared import BACKTEST_CAPTION
+
+    for columns in (80, 100):
+        text = in_terminal("backtest", "hanoi-2019", "--runs", "4", "--workers", "1", columns=columns)
+        rows = [line for line in text.splitlines() if line[:1] in "┏┃┡│├└"]
+        assert len(rows) > 20
+        for row in rows:
+            assert row.rstrip()[-1] in "┓┃┩│┤┘", row  # every row ends with the table's right border: nothing is cut
+            assert len(row) <= columns
+        words = " ".join(text.split())
+        assert " ".join(BACKTEST_CAPTION.split()) in words
+    assert "conservative Wilson 95% interval" in BACKTEST_CAPTION and "Newcombe 95%" in BACKTEST_CAPTION
+    assert "Student-t 95%" in BACKTEST_CAPTION and "if matched: how much the overall skill would rise" in BACKTEST_CAPTION
+
+
+def test_the_backtest_table_piped_ends_with_its_caption(cli) -> None:
+    from summitry.sim.cli.shared import BACKTEST_CAPTION
+
+    r = cli("backtest", "hanoi-2019", "--runs", "2", "--workers", "1")
+    assert r.code == 0, r.stderr
+    assert " ".join(r.stdout.split()).endswith(" ".join(BACKTEST_CAPTION.split()))
+
+
 # ---------------------------------------------------------------- progress
 def rendered_progress(width: int, done: int, total: int, **fields: Any) -> str:
     from rich.progress import TextColumn, TimeElapsedColumn
@@ -129,6 +156,22 @@ def test_backtest_reports_progress_on_stderr_when_piped(cli) -> None:
     assert "model: started, 4 to do" in r.stderr
     assert re.search(r"model: 4/4 \(100%\) after \d+ s", r.stderr), r.stderr
     assert "null" in r.stderr
+
+
+def test_a_long_run_reports_progress_on_stderr_when_piped() -> None:
+    """`run --steps 20000 > log 2>&1` was silent for half a minute: the rich bar draws nothing when stderr is not a
+    terminal. Now a line per tenth, as backtest and sweep print them; -q still prints only the outcome."""
+    r = piped("run", "hanoi-2019", "--steps", "400", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == "hanoi-2019 seed 2, weeks: started, 400 to do"
+    assert re.fullmatch(r"hanoi-2019 seed 2, weeks: 40/400 \(10%\) after \d+ s, about \d+ s left", lines[1]), lines[1]
+    assert re.fullmatch(r"hanoi-2019 seed 2, weeks: 400/400 \(100%\) after \d+ s", lines[-1]), lines[-1]
+    assert len(lines) == 11
+    r = piped("run", "reykjavik-1986", "--steps", "300", "-q")
+    assert r.returncode == 0 and r.stderr == ""
+    r = piped("run", "reykjavik-1986", "--steps", "300")
+    assert r.stderr.startswith("reykjavik-1986 seed 0, days: started, 300 to do\n")
 
 
 def test_plain_progress_prints_a_line_per_tenth() -> None:

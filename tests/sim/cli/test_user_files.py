@@ -184,17 +184,18 @@ def test_an_upload_gets_the_same_syntax_message() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "key"),
+    ("old", "new", "key", "meant"),
     [
-        ("stance: 0.8, influence: 0.5,", "stance: 0.8, influense: 0.5,", "influense"),  # a misspelt key with its value
-        ("name: Alpha hawks,", "name: Alpha hawks, nmae: x,", "nmae"),  # key: value after a comma is a key the author wrote
+        ("stance: 0.8, influence: 0.5,", "stance: 0.8, influense: 0.5,", "influense", "influence"),  # a misspelt key with its value
+        ("name: Alpha hawks,", "name: Alpha hawks, nmae: x,", "nmae", "name"),  # key: value after a comma is a key the author wrote
     ],
 )
-def test_a_misspelt_key_still_says_check_its_spelling(tmp_path: Path, old: str, new: str, key: str) -> None:
+def test_a_misspelt_key_still_says_it_is_misspelt(tmp_path: Path, old: str, new: str, key: str, meant: str) -> None:
     path, line = _teaching_with(old, new, tmp_path)
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
-    assert f"{path}:{line}: sides.alpha.factions[0].{key}: unknown key (not part of the format; check its spelling)" in exc.value.messages
+    expected = f"{path}:{line}: sides.alpha.factions[0].{key}: unknown key (not part of the format; did you mean {meant!r}?)"
+    assert expected in exc.value.messages
 
 
 def test_a_comma_in_a_block_mapping_is_just_text(tmp_path: Path) -> None:
@@ -231,7 +232,18 @@ def test_an_out_path_with_brackets_is_written_and_named_as_given(cli, tmp_path: 
     r = cli("run", "teaching", "--steps", "1", "-q", "--out", str(out))
     assert r.code == 0, r.stderr
     assert (out / "run.json").is_file()
-    assert f"wrote {out}/ (run.json, events.parquet, series.parquet)" in r.stderr
+    assert f"wrote {out}/ (run.json, scenario.json, events.parquet, series.parquet)" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_run_names_every_file_it_wrote(cli, tmp_path: Path, fmt: str) -> None:
+    """The line left out scenario.json, the file that makes a run directory self-contained."""
+    out = tmp_path / "r"
+    r = cli("run", "teaching", "--steps", "1", "-q", "--out", str(out), "--format", fmt)
+    assert r.code == 0, r.stderr
+    [line] = [ln for ln in r.stderr.splitlines() if ln.startswith("wrote ")]
+    named = line.removeprefix(f"wrote {out}/ (").removesuffix(")").split(", ")
+    assert sorted(named) == sorted(p.name for p in out.iterdir())
 
 
 def test_a_sweep_names_its_spec_and_directory_as_given(cli, tmp_path: Path) -> None:

@@ -351,6 +351,7 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
         ({"scenario": "nosuch"}, None, "no such scenario file or built-in scenario"),
         ({"design": "sobol", "parameters": {"kappa": {"levels": [1, 2]}}}, None, "sobol needs ranges"),
         ({"unknown_key": 1}, None, "unknown_key: unknown key"),
+        ({"replicate": 3}, None, "replicate: unknown key (not part of the format; did you mean 'replicates'?)"),
         (None, "scenario: teaching\nparameters: {kappa: [1, 2\n", "not valid YAML"),
         (None, "", "empty"),
     ],

@@ -139,7 +139,7 @@ ALSO_CASES = [
         text=mutate("role: staff,", "role: staff, also: [envoy],"),
         field="sides.alpha.factions[1].also[0]",
         marker="also: [envoy]",
-        expect=("Input should be",),
+        expect=("must be one of 'hardliner', 'reformer', 'staff', 'military', 'intelligence' or 'ratifier' (got 'envoy')",),
         errors=1,
     ),
 ]
@@ -595,8 +595,10 @@ CASES = [
         also_run=True,
     ),
     Case("empty-file", text="", expect=("the scenario file is empty",)),
-    Case("only-a-list", text="- name: teaching\n- title: x\n", line=1, expect=("must be a mapping", "not list")),
-    Case("only-a-string", text="teaching\n", line=1, expect=("must be a mapping", "not str")),
+    Case(
+        "only-a-list", text="- name: teaching\n- title: x\n", line=1, expect=("a scenario file must be a mapping", "this one holds a list")
+    ),
+    Case("only-a-string", text="teaching\n", line=1, expect=("a scenario file must be a mapping", "this one holds one piece of text")),
     Case("only-comments", text="# a comment\n   \n# another\n", expect=("the scenario file is empty",)),
     Case("fifty-megabytes", make=_big_file, expect=("file is 50.0 MiB", "limited to 10 MiB")),
     Case(
@@ -964,7 +966,7 @@ def test_load_scenario_text_names_the_source_and_line() -> None:
     [
         ("title: [unclosed\nname: x\n", "my-upload.yaml:2: not valid YAML"),
         ("", "my-upload.yaml: the scenario file is empty"),
-        ("- 1\n- 2\n", "my-upload.yaml:1: a scenario must be a mapping"),
+        ("- 1\n- 2\n", "my-upload.yaml:1: a scenario file must be a mapping"),
         ('x: !!python/object/apply:os.system ["echo hi"]\n', "my-upload.yaml:1: not valid YAML"),
         ("a: &a [1]\nb: *a\n", "my-upload.yaml:2: not valid YAML: YAML aliases"),
         ("name: x\n", "my-upload.yaml:1: title: required field is missing"),
@@ -975,6 +977,71 @@ def test_load_scenario_text_refuses_bad_text(text: str, fragment: str) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario_text(text, "my-upload.yaml")
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "meant"),
+    [
+        ("mode: free\n", "mdoe: free\n", "mdoe", "'mode'"),
+        ("impulsiveness: 0.5, ego", "impulsivness: 0.5, ego", "sides.alpha.leader.traits.impulsivness", "'impulsiveness'"),
+        ("    leader:\n      id: ada", "    leadr:\n      id: ada", "sides.alpha.leadr", "'leader'"),
+        ("erosion_belief: 0.01", "erosion_beleif: 0.01", "sides.beta.factions[0].erosion_beleif", "'erosion_belief'"),
+        ("{listener: ada, speaker: gil,", "{listener: ada, speakr: gil,", "influence[0].speakr", "'speaker'"),
+        ("mode: free\n", "mode: free\nsignals:\n  praise: {recevier: other_leader}\n", "signals.praise.recevier", "'receiver'"),
+    ],
+    ids=["top-level", "trait", "leader", "faction", "influence-edge", "signal-kind"],
+)
+def test_a_misspelt_key_names_the_key_it_may_mean(old: str, new: str, field: str, meant: str) -> None:
+    """An unknown key said only "check its spelling"; a misspelt key is the commonest slip in a hand-written file, and
+    the keys allowed at that place are known: the message names the closest (as --set and actor ids already do)."""
+    text = mutate(old, new)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "mine.yaml")
+    line = line_of(text, field.rsplit(".", 1)[-1] + ":")
+    assert f"mine.yaml:{line}: {field}: unknown key (not part of the format; did you mean {meant}?)" in info.value.messages
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        (
+            "role: staff,",
+            "role: staf,",
+            "sides.alpha.factions[1].role",
+            "must be one of 'hardliner', 'reformer', 'staff', 'military', 'intelligence' or 'ratifier' (got 'staf'; did you mean 'staff'?)",
+        ),
+        (
+            "role: mediator,",
+            "role: mediater,",
+            "third_parties[0].role",
+            "must be one of 'mediator', 'patron', 'spoiler' or 'guarantor' (got 'mediater'; did you mean 'mediator'?)",
+        ),
+        (
+            "mode: free\n",
+            "mode: free\nsignals:\n  praise: {effects: [{var: stanse, who: receiver, delta: 0.1}]}\n",
+            "signals.praise.effects[0].var",
+            "or 'rapport' (got 'stanse'; did you mean 'stance'?)",
+        ),
+    ],
+    ids=["faction-role", "third-party-role", "effect-variable"],
+)
+def test_a_misspelt_role_or_effect_is_worded_like_every_bad_choice(old: str, new: str, field: str, problem: str) -> None:
+    """A bad role said pydantic's "Input should be 'hardliner', ..." (capitalised, without what was written), unlike
+    every other bad choice in a file ("must be one of ... (got ...)"); now it says what was written and the closest."""
+    text = mutate(old, new)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "mine.yaml")
+    line = line_of(text, new.strip().split("\n")[-1].split(",")[0].strip())
+    [message] = [m for m in info.value.messages if f": {field}: " in m]
+    assert message.startswith(f"mine.yaml:{line}: {field}: must be one of '"), message
+    assert message.endswith(problem), message
+
+
+def test_an_unknown_key_like_no_allowed_one_still_says_check_its_spelling() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(TEACHING + "colour: blue\n", "mine.yaml")
+    line = line_of(TEACHING + "colour: blue\n", "colour:")
+    assert info.value.messages == [f"mine.yaml:{line}: colour: unknown key (not part of the format; check its spelling)"]
 
 
 def test_load_scenario_text_refuses_oversized_text_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
