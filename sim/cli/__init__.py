@@ -504,7 +504,7 @@ def generate_cmd(
 
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from summitry.sim.results.summary import key_events, outcome_sentence  # lazy: numpy, pyarrow; a fast --help
+    from summitry.sim.results.summary import end_state, key_events, outcome_sentence  # lazy: numpy, pyarrow; a fast --help
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
@@ -518,16 +518,17 @@ def print_summary(result: RunResult) -> None:
     for row in key_events(result):
         table.add_row(str(row["step"]), row["date"], row["text"])
     print_table(table)
-    metrics = m["metrics"]
-    t2 = TextTable(title="At the end")
+    unit = m.get("step_unit")
+    last = m["metrics"]["steps_run"] - 1
+    t2 = TextTable(title="The state, first and last")
     t2.add_column("quantity")
-    t2.add_column("value", justify="right")
-    for k, v in metrics["final_trust"].items():
-        t2.add_row(f"trust {k}", f"{v:.2f}")
-    for k, v in metrics["final_pressure"].items():
-        t2.add_row(f"pressure on {k}", f"{v:.2f}")
-    t2.add_row("tension", f"{metrics['final_tension']:.2f}")
-    t2.add_row("zone of agreement (share of issue space)", f"{metrics['final_zone_area']:.3f}")
+    t2.add_column(f"{unit_word(unit)} 0", justify="right")
+    t2.add_column(f"{unit_word(unit)} {last}", justify="right")
+    t2.add_column("what it measures")
+    for row in end_state(result):
+        shown = "-" if row["first"] is None else f"{row['first']:.2f}"
+        t2.add_row(row["quantity"], shown, f"{row['last']:.2f}", row["meaning"])
+    t2.caption = f"Each value as recorded at the end of its {unit_word(unit)}, after that {unit_word(unit)}'s moves."
     print_table(t2)
 
 

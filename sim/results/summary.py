@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow.compute as pc
+
 from summitry.sim.labels import unit_count, unit_word
 from summitry.sim.mechanisms.signals import OUTCOME_KINDS, PLEDGE_AND_TEST_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
@@ -63,3 +65,70 @@ def key_events(result: RunResult, limit: int = 40) -> list[dict[str, Any]]:
     """The events worth a line in a summary, in order."""
     rows = [r for r in result.events.to_pylist() if r["kind"] in KEY_KINDS]
     return rows[:limit]
+
+
+def end_state(result: RunResult) -> list[dict[str, Any]]:
+    """The run's state in its first and last recorded step, each quantity in words with its scale.
+
+    Rows (``quantity``, ``first``, ``last``, ``meaning``): each summit leader's
+    trust in the other side, each side's aggregate pressure, the tension and
+    the zone of agreement. ``first`` is read from the series at its first
+    recorded step (after that step's moves, as every recorded value is);
+    ``last`` is the run's final state (the manifest's metrics).
+    """
+    m = result.manifest
+    x = m["metrics"]
+    names = {a["id"]: a["name"] for a in m["actors"]}
+    sides = {sid: s["name"] for sid, s in m["sides"].items()}
+    first = _first_values(result)
+    rows: list[dict[str, Any]] = []
+    for key, value in x["final_trust"].items():
+        leader, side = key.split("->")
+        rows.append(
+            {
+                "quantity": f"trust: {names.get(leader, leader)} in {sides.get(side, side)}",
+                "first": first.get((f"trust_{side}", leader)),
+                "last": value,
+                "meaning": "the chance the leader gives that the other side's leader reciprocates cooperation (0 to 1)",
+            }
+        )
+    for side, value in x["final_pressure"].items():
+        rows.append(
+            {
+                "quantity": f"pressure on {sides.get(side, side)}",
+                "first": first.get(("pressure", side)),
+                "last": value,
+                "meaning": "economic, domestic and military pressure, by the side's pressure weights (0 to 1); "
+                "more pressure widens what its members accept",
+            }
+        )
+    params = m.get("parameters", {})
+    e_crit, e_weeks = params.get("e_crit"), params.get("e_weeks")
+    rows.append(
+        {
+            "quantity": "tension",
+            "first": first.get(("tension", "world")),
+            "last": x["final_tension"],
+            "meaning": "the belligerents' mean hostility (0 to 1)"
+            + (f"; at {e_crit:g} or above for {e_weeks:g} weeks running, the crisis escalates" if e_crit is not None and e_weeks else ""),
+        }
+    )
+    rows.append(
+        {
+            "quantity": "zone of agreement",
+            "first": first.get(("zone_area", "world")),
+            "last": x["final_zone_area"],
+            "meaning": "the share of the issue space that every summit side would ratify (0 to 1)",
+        }
+    )
+    return rows
+
+
+def _first_values(result: RunResult) -> dict[tuple[str, str], float]:
+    """{(variable, agent): value} at the series' first recorded step."""
+    series = result.series
+    if series.num_rows == 0:
+        return {}
+    step0 = pc.min(series["step"]).as_py()
+    rows = series.filter(pc.equal(series["step"], step0)).to_pylist()
+    return {(r["variable"], r["agent"]): float(r["value"]) for r in rows}

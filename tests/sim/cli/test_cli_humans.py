@@ -339,3 +339,42 @@ def test_a_calibration_interrupted_before_storing_anything_says_to_start_again(
     assert words[:4] == ["summitry", "calibrate", "hanoi-2019", "--out"] and "--resume" not in words
     assert cli(*words[1:]).code == 130  # the hint is accepted and starts the same calibration again
     assert calls == [False, False]
+
+
+def test_the_run_summary_gives_each_quantity_in_words_with_its_first_and_last_value_and_scale() -> None:
+    """'trust kim->us 0.40' said nothing of its scale or where it started: each row is now named in words, with its
+    value at the first and last recorded step (read back from the series and the metrics) and what it measures."""
+    from summitry.sim.results.summary import end_state
+    from summitry.sim.run import run_scenario
+
+    result = run_scenario(load_scenario("hanoi-2019"), seed=1)
+    rows = {r["quantity"]: r for r in end_state(result)}
+    assert list(rows) == [
+        "trust: Donald Trump in North Korea",
+        "trust: Kim Jong Un in United States",
+        "pressure on United States",
+        "pressure on North Korea",
+        "tension",
+        "zone of agreement",
+    ]
+    series = result.series_frame()
+
+    def at(variable: str, agent: str, step: int) -> float:
+        hit = series[(series.variable == variable) & (series.agent == agent) & (series.step == step)]
+        return float(hit.value.iloc[0])
+
+    last = result.metrics["steps_run"] - 1
+    trust = rows["trust: Kim Jong Un in United States"]
+    assert trust["first"] == at("trust_us", "kim", 0) and trust["last"] == pytest.approx(at("trust_us", "kim", last))
+    assert trust["last"] == result.metrics["final_trust"]["kim->us"]
+    assert rows["pressure on North Korea"]["first"] == at("pressure", "dprk", 0)
+    assert rows["tension"]["first"] == at("tension", "world", 0)
+    assert rows["zone of agreement"]["last"] == result.metrics["final_zone_area"]
+    assert "0 to 1" in trust["meaning"] and "reciprocates cooperation" in trust["meaning"]
+    assert rows["tension"]["meaning"].endswith("at 0.7 or above for 4 weeks running, the crisis escalates")
+    # printed: the unit's words in the two value columns and the caption, the values to two places
+    out = piped("run", "hanoi-2019", "--seed", "1", columns=200).stdout
+    assert f"week {last}" in out and "what it measures" in out
+    first, final = f"{trust['first']:.2f}", f"{trust['last']:.2f}"
+    assert re.search(rf"trust: Kim Jong Un in United States\s*│\s*{first}\s*│\s*{final}", out)
+    assert "Each value as recorded at the end of its week, after that week's moves." in out
