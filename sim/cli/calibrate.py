@@ -240,7 +240,7 @@ def calibrate_rejection_cmd(
     if design not in ("lhs", "grid"):
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if backtest_runs == 1:
-        raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
+        raise InputError("--backtest-runs 1: must be 0 (skip) or at least 2")
     sc, priors = case_and_priors(scenario, parameters)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
     cli.say(
