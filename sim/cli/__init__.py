@@ -87,6 +87,8 @@ app = typer.Typer(
 out = Console(markup=False, emoji=False)
 err = Console(stderr=True, markup=False, emoji=False)
 _debug = False
+_argv: list[str] = []
+"""The command line being run (``main``'s arguments), read by :func:`as_typed`."""
 PIPED_WIDTH = 100_000
 """Width a table may take when output is not a terminal: every row whole on one line, nothing cut."""
 
@@ -182,6 +184,26 @@ def say(console: Console, *parts: str | Text | tuple[str, str]) -> None:
     ok run [/x] :thumbs_up: a/b/c/d/e/f/g/h/i/j/k/l
     """
     console.print(Text.assemble(*parts), soft_wrap=True)
+
+
+def as_typed(*declarations: str, argv: Sequence[str] | None = None) -> str:
+    """The spelling of an option (``-o`` or ``--output``) the command line used, the last if both; the last declaration if none.
+
+    Messages name an option as the user typed it; Click keeps the value, not the spelling.
+
+    >>> as_typed("-o", "--output", argv=["report", "run1", "-o", "mine"]), as_typed("-o", "--output", argv=["schema", "--output=s.json"])
+    ('-o', '--output')
+    >>> as_typed("-o", "--output", argv=["report", "run1", "-omine"]), as_typed("-o", "--output", argv=["report", "run1"])
+    ('-o', '--output')
+    """
+    words = list(_argv if argv is None else argv)
+    if "--" in words:
+        words = words[: words.index("--")]
+    for word in reversed(words):
+        for d in declarations:
+            if word == d or word.startswith(d + "=") or (not d.startswith("--") and not word.startswith("--") and word.startswith(d)):
+                return d
+    return declarations[-1]
 
 
 def print_error(message: str) -> None:
@@ -343,7 +365,7 @@ def schema_cmd(
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
     if output is not None:
-        check_out_file(output, "--output", (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
+        check_out_file(output, as_typed("-o", "--output"), (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
     text = schema_text()
     if output is None:
         sys.stdout.write(text)
@@ -489,7 +511,9 @@ def generate_cmd(
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    check_out_file(output, "--output", (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`")
+    check_out_file(
+        output, as_typed("-o", "--output"), (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`"
+    )
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -574,6 +598,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     global _debug
     _debug = False
+    _argv[:] = sys.argv[1:] if argv is None else argv
     _exit_on_sigterm()
     try:
         app(args=argv, standalone_mode=True)
