@@ -46,10 +46,10 @@ from summitry.sim.labels import unit_word
 from summitry.sim.outputs import NO_CWD, check_out_dir, check_out_file, cwd_exists
 from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table, read_params_file
 
-try:  # the option class of this Typer, whose help _flags_render_as_flags adjusts
-    from typer.core import TyperOption
+try:  # the parameter classes of this Typer, whose help _flags_render_as_flags and _paths_render_as_path adjust
+    from typer.core import TyperArgument, TyperOption
 except ImportError:  # another Typer: its help is its own
-    TyperOption = None  # type: ignore[assignment,misc]
+    TyperArgument = TyperOption = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
     from summitry.sim.results.run_result import RunResult
@@ -73,6 +73,26 @@ def _flags_render_as_flags() -> None:
 
 
 _flags_render_as_flags()
+
+
+def _paths_render_as_path() -> None:
+    """Show a path argument (a sweep spec, report's directory) as ``<path>`` in --help, as the path options are
+    (help_texts.path_option): this Typer labels it by its class, ``<Path>``; its metavar would rename the argument."""
+    if TyperArgument is None:
+        return
+    original = getattr(TyperArgument, "display_type", None)
+    if original is None or getattr(original, "_summitry_paths", False):
+        return
+
+    def display_type(self: Any, ctx: Any) -> Any:
+        shown = original(self, ctx)
+        return "<path>" if shown == "<Path>" else shown
+
+    display_type._summitry_paths = True  # type: ignore[attr-defined]
+    TyperArgument.display_type = display_type  # type: ignore[method-assign]
+
+
+_paths_render_as_path()
 
 app = typer.Typer(
     name="summitry",

@@ -89,7 +89,7 @@ def fraction_option(flag: str, *, interval: str, help: str) -> Any:
 
 
 def path_argument(help: str) -> Any:
-    """A path argument (a sweep spec, a results directory) read by :func:`given_path`."""
+    """A path argument (a sweep spec, a results directory) read by :func:`given_path`; shown as ``<path>`` in --help too (sim.cli)."""
     return typer.Argument(help=help, parser=given_path)
 
 
