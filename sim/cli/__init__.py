@@ -357,10 +357,14 @@ def scenarios_cmd() -> None:
 
 
 @app.command("validate")
-def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
+def validate_cmd(
+    files: Annotated[list[str] | None, typer.Argument(help="Scenario files (or built-in names); one or more.", show_default=False)] = None,
+) -> None:
     """Exit 0 if every file is a valid scenario, 2 with messages if not."""
     from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
+    if not files:  # optional to Typer, whose 'Missing argument' box said neither what nor where to find one
+        raise InputError("validate needs one or more scenario files or built-in names (`summitry scenarios` lists the built-in ones)")
     bad = 0
     for f in files:
         try:

@@ -212,6 +212,16 @@ def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
     _refused(r, fragment)
 
 
+def test_validate_without_a_file_says_in_one_line_what_it_needs(cli) -> None:
+    """It was Typer's usage box, five lines ending in 'Missing argument 'files'.', with neither scenarios nor where to find one."""
+    r = cli("validate")
+    assert r.code == 2
+    assert r.stdout == ""
+    assert r.stderr == (
+        "error: validate needs one or more scenario files or built-in names (`summitry scenarios` lists the built-in ones)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
