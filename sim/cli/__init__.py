@@ -46,10 +46,10 @@ from summitry.sim.labels import unit_word
 from summitry.sim.outputs import NO_CWD, check_out_dir, check_out_file, cwd_exists
 from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table, read_params_file
 
-try:  # the option class of this Typer, whose help _flags_render_as_flags adjusts
-    from typer.core import TyperOption
+try:  # the parameter classes of this Typer, whose help _flags_render_as_flags and _paths_render_as_path adjust
+    from typer.core import TyperArgument, TyperOption
 except ImportError:  # another Typer: its help is its own
-    TyperOption = None  # type: ignore[assignment,misc]
+    TyperArgument = TyperOption = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it, so `summitry --help` starts fast
     from summitry.sim.results.run_result import RunResult
@@ -74,6 +74,26 @@ def _flags_render_as_flags() -> None:
 
 _flags_render_as_flags()
 
+
+def _paths_render_as_path() -> None:
+    """Show a path argument (a sweep spec, report's directory) as ``<path>`` in --help, as the path options are
+    (help_texts.path_option): this Typer labels it by its class, ``<Path>``; its metavar would rename the argument."""
+    if TyperArgument is None:
+        return
+    original = getattr(TyperArgument, "display_type", None)
+    if original is None or getattr(original, "_summitry_paths", False):
+        return
+
+    def display_type(self: Any, ctx: Any) -> Any:
+        shown = original(self, ctx)
+        return "<path>" if shown == "<Path>" else shown
+
+    display_type._summitry_paths = True  # type: ignore[attr-defined]
+    TyperArgument.display_type = display_type  # type: ignore[method-assign]
+
+
+_paths_render_as_path()
+
 app = typer.Typer(
     name="summitry",
     help="Agent-based simulator of summit diplomacy.",
@@ -87,6 +107,8 @@ app = typer.Typer(
 out = Console(markup=False, emoji=False)
 err = Console(stderr=True, markup=False, emoji=False)
 _debug = False
+_argv: list[str] = []
+"""The command line being run (``main``'s arguments), read by :func:`as_typed`."""
 PIPED_WIDTH = 100_000
 """Width a table may take when output is not a terminal: every row whole on one line, nothing cut."""
 
@@ -182,6 +204,26 @@ def say(console: Console, *parts: str | Text | tuple[str, str]) -> None:
     ok run [/x] :thumbs_up: a/b/c/d/e/f/g/h/i/j/k/l
     """
     console.print(Text.assemble(*parts), soft_wrap=True)
+
+
+def as_typed(*declarations: str, argv: Sequence[str] | None = None) -> str:
+    """The spelling of an option (``-o`` or ``--output``) the command line used, the last if both; the last declaration if none.
+
+    Messages name an option as the user typed it; Click keeps the value, not the spelling.
+
+    >>> as_typed("-o", "--output", argv=["report", "run1", "-o", "mine"]), as_typed("-o", "--output", argv=["schema", "--output=s.json"])
+    ('-o', '--output')
+    >>> as_typed("-o", "--output", argv=["report", "run1", "-omine"]), as_typed("-o", "--output", argv=["report", "run1"])
+    ('-o', '--output')
+    """
+    words = list(_argv if argv is None else argv)
+    if "--" in words:
+        words = words[: words.index("--")]
+    for word in reversed(words):
+        for d in declarations:
+            if word == d or word.startswith(d + "=") or (not d.startswith("--") and not word.startswith("--") and word.startswith(d)):
+                return d
+    return declarations[-1]
 
 
 def print_error(message: str) -> None:
@@ -315,10 +357,14 @@ def scenarios_cmd() -> None:
 
 
 @app.command("validate")
-def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names).")]) -> None:
+def validate_cmd(
+    files: Annotated[list[str] | None, typer.Argument(help="Scenario files (or built-in names); one or more.", show_default=False)] = None,
+) -> None:
     """Exit 0 if every file is a valid scenario, 2 with messages if not."""
     from summitry.sim.scenario.document import load_scenario  # lazy: numpy and the scenario model; a fast --help
 
+    if not files:  # optional to Typer, whose 'Missing argument' box said neither what nor where to find one
+        raise InputError("validate needs one or more scenario files or built-in names (`summitry scenarios` lists the built-in ones)")
     bad = 0
     for f in files:
         try:
@@ -343,7 +389,7 @@ def schema_cmd(
     from summitry.sim.scenario.document import schema_text  # lazy: numpy and the scenario model; a fast --help
 
     if output is not None:
-        check_out_file(output, "--output", (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
+        check_out_file(output, as_typed("-o", "--output"), (b'"title": "summitry scenario"',), kind="a schema written by `summitry schema`")
     text = schema_text()
     if output is None:
         sys.stdout.write(text)
@@ -489,7 +535,9 @@ def generate_cmd(
 
     if graph not in ("scale-free", "small-world"):
         raise InputError(f"--graph {graph}: must be scale-free or small-world")
-    check_out_file(output, "--output", (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`")
+    check_out_file(
+        output, as_typed("-o", "--output"), (b"Generated with summitry generate",), kind="a scenario written by `summitry generate`"
+    )
     try:
         data = generate(agents, edges, sides, seed, graph=graph, steps=steps)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -575,6 +623,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     global _debug
     _debug = False
+    _argv[:] = sys.argv[1:] if argv is None else argv
     _exit_on_sigterm()
     try:
         app(args=argv, standalone_mode=True)

@@ -15,7 +15,7 @@ import typer
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_option
+from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, fraction_option, path_option
 from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import CALIBRATION_RESUME, check_out_dir, check_output_path, check_resumable, is_summitry_sweep_dir
@@ -111,8 +111,9 @@ def calibrate_cmd(
     ] = None,
     accept: Annotated[
         float | None,
-        typer.Option(
+        fraction_option(
             "--accept",
+            interval="(0, 1]",
             help="rejection: fraction of runs accepted, the closest to the record (default 0.05, a joint fit 0.1); a point weighs by its share of them.",
         ),
     ] = None,
@@ -120,10 +121,15 @@ def calibrate_cmd(
     generations: Annotated[int | None, typer.Option("--generations", help="smc: at most this many generations (default 6).")] = None,
     quantile: Annotated[
         float | None,
-        typer.Option("--quantile", help="smc: next tolerance = this quantile of the last population's distances (default 0.5)."),
+        fraction_option(
+            "--quantile", interval="(0, 1)", help="smc: next tolerance = this quantile of the last population's distances (default 0.5)."
+        ),
     ] = None,
     min_acceptance: Annotated[
-        float | None, typer.Option("--min-acceptance", help="smc: stop when a generation accepts less than this share (default 0.02).")
+        float | None,
+        fraction_option(
+            "--min-acceptance", interval="[0, 1)", help="smc: stop when a generation accepts less than this share (default 0.02)."
+        ),
     ] = None,
     pilot: Annotated[
         int | None, typer.Option("--pilot", help="smc: prior draws whose replicates measure each summary's spread (default 16).")
@@ -235,12 +241,10 @@ def calibrate_rejection_cmd(
     if run_on.resume:
         check_resumable(out, "sweep.json", **CALIBRATION_RESUME)
     check_out(out, "sweep")
-    if not 0 < accept <= 1:
-        raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
     if design not in ("lhs", "grid"):
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if backtest_runs == 1:
-        raise InputError("--backtest-runs 1: 0 (skip) or at least 2")
+        raise InputError("--backtest-runs 1: must be 0 (skip) or at least 2")
     sc, priors = case_and_priors(scenario, parameters)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
     cli.say(

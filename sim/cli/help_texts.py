@@ -1,5 +1,5 @@
 """Help texts and options shared by more than one command (sweep, calibrate, holdout): what a Dask --address trusts,
-the TLS options, the executor and its workers; and the path options and arguments of every command.
+the TLS options, the executor and its workers; the fraction options; and the path options and arguments of every command.
 
 An option here is a type for a command's parameter (``executor: Executor = "local"``); Typer copies it for each
 command that uses it.
@@ -7,11 +7,14 @@ command that uses it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from summitry.sim.errors import InputError
 from summitry.sim.outputs import NO_CWD, needs_missing_cwd
 
 
@@ -44,8 +47,49 @@ def path_option(*declarations: str, help: str) -> Any:
     return typer.Option(*declarations, help=help, parser=given_path, metavar="<path>")
 
 
+def given_fraction(flag: str, interval: str) -> Callable[[str | float], float]:
+    """A parser of the fraction option ``flag`` that refuses a value outside ``interval`` ("(0, 1]": 0 excluded, 1 included), naming it as typed.
+
+    Converted by Typer first, ``--accept 2`` would be named ``2.0`` in the message; read here, it is named as written.
+
+    >>> accept = given_fraction("--accept", "(0, 1]")
+    >>> accept("0.25"), accept("1")
+    (0.25, 1.0)
+    >>> for typed in ("2", "0", "1e3", "half"):
+    ...     try:
+    ...         accept(typed)
+    ...     except InputError as exc:
+    ...         print(exc)
+    --accept 2: must be a fraction in (0, 1]
+    --accept 0: must be a fraction in (0, 1]
+    --accept 1e3: must be a fraction in (0, 1]
+    --accept half: must be a fraction in (0, 1]
+    """
+    low_open, high_open = interval.startswith("("), interval.endswith(")")
+
+    def parse(value: str | float) -> float:
+        if isinstance(value, float):  # a default, already a number
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        above = number > 0 if low_open else number >= 0
+        below = number < 1 if high_open else number <= 1
+        if not (above and below):  # nan is neither
+            raise InputError(f"{flag} {value}: must be a fraction in {interval}")
+        return number
+
+    return parse
+
+
+def fraction_option(flag: str, *, interval: str, help: str) -> Any:
+    """A fraction option (``--accept``, ``--quantile``) read by :func:`given_fraction`; shown as ``<float>`` in --help."""
+    return typer.Option(flag, help=help, parser=given_fraction(flag, interval), metavar="<float>")
+
+
 def path_argument(help: str) -> Any:
-    """A path argument (a sweep spec, a results directory) read by :func:`given_path`."""
+    """A path argument (a sweep spec, a results directory) read by :func:`given_path`; shown as ``<path>`` in --help too (sim.cli)."""
     return typer.Argument(help=help, parser=given_path)
 
 

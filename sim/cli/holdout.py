@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from summitry.sim import cli
-from summitry.sim.cli.help_texts import Workers, path_option
+from summitry.sim.cli.help_texts import Workers, fraction_option, path_option
 from summitry.sim.cli.shared import check_method_options, stage_progress
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import check_out_dir, check_resumable
@@ -31,7 +31,9 @@ def holdout_cmd(
     out: Annotated[Path, path_option("--out", help="Directory for holdout.json, runs.parquet and the fit.")] = Path("holdout/latest"),
     method: Annotated[str, typer.Option("--method", help="Calibration method: smc (ABC-SMC, the default) or rejection.")] = "smc",
     points: Annotated[int | None, typer.Option("--points", help="rejection: Latin hypercube points (default 200).", min=1)] = None,
-    accept: Annotated[float | None, typer.Option("--accept", help="rejection: share of runs accepted (default 0.1).")] = None,
+    accept: Annotated[
+        float | None, fraction_option("--accept", interval="(0, 1]", help="rejection: share of runs accepted (default 0.1).")
+    ] = None,
     runs_per_point: Annotated[
         int | None, typer.Option("--runs-per-point", help="Runs per point or particle (default: rejection 4, smc 1).", min=1)
     ] = None,

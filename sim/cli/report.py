@@ -44,7 +44,7 @@ def report_cmd(
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
     if charts is not None:
         check_charts_dir(charts)
-    path, warnings = write_report(directory, output, pdf=pdf)
+    path, warnings = write_report(directory, output, pdf=pdf, flag=cli.as_typed("-o", "--output"))
     for w in warnings:
         cli.say(cli.err, ("warning:", "yellow"), " ", w)
     size = path.stat().st_size / 1e6

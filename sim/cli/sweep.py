@@ -172,7 +172,7 @@ def print_sweep_summary(out: Path, console: object) -> bool:
     limit = 25
     for _, row in merged.head(limit).iterrows():
         cells = [str(int(row["point"]))] + [f"{row[c]:.3g}" for c in pcols] + [str(int(row["runs"]))]
-        cells += [f"{row[o]:.2f} ({row[o + '_low']:.2f}-{row[o + '_high']:.2f})" for o in shown]
+        cells += [f"{row[o]:.2f} [{row[o + '_low']:.2f}, {row[o + '_high']:.2f}]" for o in shown]  # as the backtest writes an interval
         t.add_row(*cells)
     if len(merged) > limit:
         t.caption = f"first {limit} of {len(merged)} points; all are in {out}/runs/"

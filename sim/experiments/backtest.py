@@ -579,7 +579,7 @@ def backtest(
     to ``scenario`` before calling). The executor is not closed.
     """
     if runs < 2:
-        raise InputError(f"--runs {runs}: a backtest needs at least 2 runs")
+        raise InputError(f"--runs {runs}: must be at least 2")
     check_patterns(scenario, scenario.name)
     if record:
         check_record(scenario, scenario.name)

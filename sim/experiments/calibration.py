@@ -506,10 +506,12 @@ def _check_rejection_settings(design: str, points: int, runs_per_point: int, acc
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if not 0 < accept <= 1:
         raise InputError(f"--accept {accept}: must be a fraction in (0, 1]")
-    if points < 1 or runs_per_point < 1:
-        raise InputError("--points and --runs-per-point must be at least 1")
+    if points < 1:
+        raise InputError(f"--points {points}: must be at least 1")
+    if runs_per_point < 1:
+        raise InputError(f"--runs-per-point {runs_per_point}: must be at least 1")
     if backtest_runs == 1 or backtest_runs < 0:
-        raise InputError(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+        raise InputError(f"--backtest-runs {backtest_runs}: must be 0 (skip) or at least 2")
 
 
 def calibration_priors(

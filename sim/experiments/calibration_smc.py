@@ -767,19 +767,19 @@ def check_smc_settings(
     """InputError naming the flag for a setting out of range."""
     problems = []
     if population < 2:
-        problems.append(f"--population {population}: at least 2 particles")
+        problems.append(f"--population {population}: must be at least 2 particles")
     if generations < 1:
-        problems.append(f"--generations {generations}: at least 1")
+        problems.append(f"--generations {generations}: must be at least 1")
     if runs_per_particle < 1:
-        problems.append(f"--runs-per-point {runs_per_particle}: at least 1")
+        problems.append(f"--runs-per-point {runs_per_particle}: must be at least 1")
     if not 0 < quantile < 1:
-        problems.append(f"--quantile {quantile}: a fraction in (0, 1)")
+        problems.append(f"--quantile {quantile}: must be a fraction in (0, 1)")
     if not 0 <= min_acceptance < 1:
-        problems.append(f"--min-acceptance {min_acceptance}: a fraction in [0, 1)")
+        problems.append(f"--min-acceptance {min_acceptance}: must be a fraction in [0, 1)")
     if pilot < 2:
-        problems.append(f"--pilot {pilot}: at least 2 draws")
+        problems.append(f"--pilot {pilot}: must be at least 2 draws")
     if backtest_runs == 1 or backtest_runs < 0:
-        problems.append(f"--backtest-runs {backtest_runs}: 0 (skip) or at least 2")
+        problems.append(f"--backtest-runs {backtest_runs}: must be 0 (skip) or at least 2")
     if problems:
         raise InputError(problems)
 

@@ -177,4 +177,4 @@ def make_executor(kind: str, workers: int | None = None, address: str | None = N
             return DaskExecutor(address, workers, security)
         except OSError as exc:
             raise InputError(f"--address {address}: cannot reach the Dask scheduler ({exc})") from None
-    raise InputError(f"--executor {kind}: must be serial, local or dask")
+    raise InputError(f"--executor {kind}: must be local, dask or serial")  # the order of --help and the commands' checks

@@ -191,7 +191,7 @@ def holdout(
     out = Path(out)
     t0 = time.perf_counter()
     if runs < 2:
-        raise InputError(f"--runs {runs}: at least 2 (the gain's interval needs pairs)")
+        raise InputError(f"--runs {runs}: must be at least 2 (the gain's interval needs pairs)")
     if scenario is not None and cut is not None:
         sc = load_scenario(scenario)
         check_patterns(sc, scenario)

@@ -591,8 +591,9 @@ def budget(method: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
             raise InputError(f"{k}: {where}")
     if method == "rejection":
         cfg = {**JOINT_REJECTION_DEFAULTS, **given}
-        if int(cfg["points"]) < 1 or int(cfg["runs_per_point"]) < 1:
-            raise InputError("--points and --runs-per-point must be at least 1")
+        for key in ("points", "runs_per_point"):
+            if int(cfg[key]) < 1:
+                raise InputError(f"--{key.replace('_', '-')} {cfg[key]}: must be at least 1")
         if not 0 < float(cfg["accept"]) <= 1:
             raise InputError(f"--accept {cfg['accept']}: must be a fraction in (0, 1]")
         return cfg

@@ -15,8 +15,13 @@ from summitry.sim.report.run_report import _write_backtest_report, _write_run_re
 from summitry.sim.report.sweep_report import _write_sweep_report
 
 
-def write_report(directory: str | Path, out_path: str | Path | None = None, pdf: bool = False) -> tuple[Path, list[str]]:
-    """A run, sweep or backtest report of ``directory`` (told apart by run.json / sweep.json / backtest.json): (HTML path, warnings)."""
+def write_report(
+    directory: str | Path, out_path: str | Path | None = None, pdf: bool = False, flag: str = "--output"
+) -> tuple[Path, list[str]]:
+    """A run, sweep or backtest report of ``directory`` (told apart by run.json / sweep.json / backtest.json): (HTML path, warnings).
+
+    ``flag``: the option that gave ``out_path`` as typed (``-o`` or ``--output``), named by the messages about it.
+    """
     d = Path(directory)
     if not d.exists():
         raise RunDirError(f"{d}: no such directory")
@@ -26,7 +31,7 @@ def write_report(directory: str | Path, out_path: str | Path | None = None, pdf:
             "or a backtest directory (backtest.json, example-run/)"
         )
     out = Path(out_path) if out_path is not None else d / "report.html"
-    _output_path(out, pdf)  # before any work
+    _output_path(out, pdf, flag)  # before any work
     if is_run_dir(d):
         return _write_run_report(d, out, pdf=pdf)
     if is_sweep_dir(d):

@@ -96,15 +96,18 @@ def _write_page(page: str, out_path: str | Path, pdf: bool) -> Path:
     return out
 
 
-def _output_path(out_path: str | Path, pdf: bool = False) -> Path:
-    """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write."""
+def _output_path(out_path: str | Path, pdf: bool = False, flag: str = "--output") -> Path:
+    """The report's path, checked: never a directory, never a file (HTML or its PDF) that summitry did not write.
+
+    ``flag``: the option that gave the path, as typed (``-o`` or ``--output``), which the messages name.
+    """
     out = Path(out_path)
-    check_output_path(out, "-o")
+    check_output_path(out, flag)
     if out.is_dir():
-        raise InputError(f"{out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
+        raise InputError(f"{flag} {out}: is a directory; give a file name for the report (e.g. {out / 'report.html'})")
     # a missing parent folder is created when the report is written; check_output_path has checked that
     # its nearest existing ancestor is a directory summitry can write in
-    check_out_file(out, "-o", REPORT_HTML_MARKERS, kind="an HTML report written by summitry")
+    check_out_file(out, flag, REPORT_HTML_MARKERS, kind="an HTML report written by summitry")
     if pdf:
         check_out_file(out.with_suffix(".pdf"), "--pdf", REPORT_PDF_MARKERS, kind="a PDF report written by summitry")
     return out

@@ -308,6 +308,49 @@ def test_calibrate_design_size_is_checked(cli, tmp_path: Path) -> None:
     assert "limited to 1,000,000 runs" in r.stderr and "Traceback" not in r.stderr
 
 
+# ------------------------------------------------- numeric option values
+
+BAD_OPTION_VALUES = [
+    (("calibrate", "hanoi-2019", "--quantile", "1.5"), "--quantile 1.5: must be a fraction in (0, 1)"),
+    (("calibrate", "hanoi-2019", "--min-acceptance", "1.5"), "--min-acceptance 1.5: must be a fraction in [0, 1)"),
+    (("calibrate", "hanoi-2019", "--population", "1"), "--population 1: must be at least 2 particles"),
+    (("calibrate", "hanoi-2019", "--generations", "0"), "--generations 0: must be at least 1"),
+    (("calibrate", "hanoi-2019", "--pilot", "1"), "--pilot 1: must be at least 2 draws"),
+    (("calibrate", "hanoi-2019", "--backtest-runs", "1"), "--backtest-runs 1: must be 0 (skip) or at least 2"),
+    (("calibrate", "hanoi-2019", "--method", "rejection", "--backtest-runs", "1"), "--backtest-runs 1: must be 0 (skip) or at least 2"),
+    (("calibrate", "hanoi-2019", "--method", "rejection", "--accept", "1.5"), "--accept 1.5: must be a fraction in (0, 1]"),
+    (("holdout", "hanoi-2019", "--cut", "20", "--population", "1"), "--population 1: must be at least 2 particles"),
+    (("holdout", "hanoi-2019", "--cut", "20", "--method", "rejection", "--accept", "1.5"), "--accept 1.5: must be a fraction in (0, 1]"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_OPTION_VALUES, ids=[" ".join(a[2:]) for a, _ in BAD_OPTION_VALUES])
+def test_a_bad_numeric_option_value_says_what_it_must_be(cli, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Every bad value of a numeric option reads '--OPTION VALUE: must be ...' (--quantile said 'a fraction in (0, 1)')."""
+    r = cli(*args, "--out", str(tmp_path / "o"))
+    assert r.code == 2
+    assert _one_error_line(r) == f"error: {message}"
+    assert not (tmp_path / "o").exists()
+
+
+WRITTEN_FRACTIONS = [
+    (("calibrate", "hanoi-2019", "--method", "rejection", "--accept", "2"), "--accept 2: must be a fraction in (0, 1]"),
+    (("calibrate", "hanoi-2019", "--quantile", "5"), "--quantile 5: must be a fraction in (0, 1)"),
+    (("calibrate", "hanoi-2019", "--min-acceptance", "1"), "--min-acceptance 1: must be a fraction in [0, 1)"),
+    (("calibrate", "hanoi-2019", "--quantile", "half"), "--quantile half: must be a fraction in (0, 1)"),
+    (("holdout", "hanoi-2019", "--cut", "20", "--method", "rejection", "--accept", "1e3"), "--accept 1e3: must be a fraction in (0, 1]"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), WRITTEN_FRACTIONS, ids=[" ".join(a[2:]) for a, _ in WRITTEN_FRACTIONS])
+def test_a_bad_fraction_is_named_as_written(cli, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """--accept 2 was named '2.0' (the float Typer made of it), --quantile 5 '5.0'; now as the user wrote them."""
+    r = cli(*args, "--out", str(tmp_path / "o"))
+    assert r.code == 2
+    assert _one_error_line(r) == f"error: {message}"
+    assert not (tmp_path / "o").exists()
+
+
 # -------------------------------------------- params shows what --set accepts
 
 

@@ -212,6 +212,16 @@ def test_usage_errors_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:
     _refused(r, fragment)
 
 
+def test_validate_without_a_file_says_in_one_line_what_it_needs(cli) -> None:
+    """It was Typer's usage box, five lines ending in 'Missing argument 'files'.', with neither scenarios nor where to find one."""
+    r = cli("validate")
+    assert r.code == 2
+    assert r.stdout == ""
+    assert r.stderr == (
+        "error: validate needs one or more scenario files or built-in names (`summitry scenarios` lists the built-in ones)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -342,3 +352,25 @@ def test_calibrate_and_holdout_help_state_the_defaults_the_code_uses() -> None:
     assert numbers(hold["--points"]) == [joint["points"]] and numbers(hold["--accept"]) == [joint["accept"]]
     assert numbers(hold["--runs-per-point"]) == [joint["runs_per_point"], smc["runs_per_particle"]]
     assert numbers(hold["--population"]) == [smc["population"]] and numbers(hold["--generations"]) == [smc["generations"]]
+
+
+def test_the_executors_are_listed_in_one_order_everywhere(cli, tmp_path: Path) -> None:
+    """local, dask, serial in every --help and error; the executors' own check said 'serial, local or dask'."""
+    from summitry.sim.cli.calibrate import calibrate_cmd
+    from summitry.sim.cli.holdout import holdout_cmd
+    from summitry.sim.cli.sweep import sweep_cmd
+    from summitry.sim.errors import InputError
+    from summitry.sim.experiments.executors import make_executor
+
+    assert _option_help(sweep_cmd)["--executor"] == _option_help(calibrate_cmd)["--executor"] == "local (processes), dask, or serial."
+    assert _option_help(holdout_cmd)["--executor"] == "local (processes) or serial."
+    with pytest.raises(InputError) as raised:
+        make_executor("threads")
+    assert str(raised.value) == "--executor threads: must be local, dask or serial"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1]}\n")
+    for args in (("sweep", str(spec)), ("calibrate", "hanoi-2019")):
+        r = cli(*args, "--executor", "threads", "--out", str(tmp_path / "o"))
+        assert r.code == 2 and r.stderr == "error: --executor threads: must be local, dask or serial\n", r.stderr
+    r = cli("holdout", "hanoi-2019", "--cut", "20", "--executor", "dask", "--out", str(tmp_path / "o"))
+    assert r.code == 2 and r.stderr == "error: --executor dask: must be local or serial\n", r.stderr

@@ -310,6 +310,16 @@ def test_the_sweep_summary_names_outcomes_in_words(tmp_path: Path, cli) -> None:
     assert "walk-away" in r.stdout
     for raw in ("walk_away", "agreement_interim", "agreement_comprehensive"):
         assert raw not in r.stdout
+    # each share with its interval as the backtest writes one, 'share [low, high]' (it was 'share (low-high)')
+    from summitry.sim.analysis.sweeps import load_runs, outcome_table
+
+    table = outcome_table(load_runs(tmp_path / "out")).set_index("point")
+    for point in (0, 1):
+        row = table.loc[point]
+        cell = f"{row['walk_away']:.2f} [{row['walk_away_low']:.2f}, {row['walk_away_high']:.2f}]"
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
+        assert any(cells[0] == str(point) and cell in cells for cells in rows), (cell, r.stdout)
+    assert not re.search(r"\d\.\d\d \(\d", r.stdout)
 
 
 @pytest.mark.parametrize("method", ["rejection", "smc"])

@@ -46,6 +46,18 @@ def test_flags_render_as_flags_in_help(cli, command: str | None) -> None:
         assert re.search(r"--quiet\s+-q\s+Print only the outcome", row), row
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_paths_show_as_path_in_help(cli, command: str) -> None:
+    """Path arguments showed as <Path> (sweep's spec, report's directory), path options as <path>: now all <path>."""
+    r = cli(command, "--help")
+    assert r.code == 0, r.stderr
+    assert "<Path>" not in r.stdout
+    if command in ("sweep", "report"):
+        name = {"sweep": "spec", "report": "directory"}[command]
+        row = next(line for line in r.stdout.splitlines() if re.search(rf"\b{name}\s+<", line))
+        assert re.search(rf"\*\s+{name}\s+<path>\s+", row), row
+
+
 def test_help_does_not_cite_files_users_do_not_have(cli) -> None:
     for command in COMMANDS:
         assert "MODEL.md" not in cli(command, "--help").stdout

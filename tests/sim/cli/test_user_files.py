@@ -101,6 +101,31 @@ def test_report_into_a_folder_under_a_file_fails_at_once(cli, run_dir: Path, tmp
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("flag", ["-o", "--output"])
+def test_an_output_error_names_the_option_as_typed(cli, run_dir: Path, tmp_path: Path, flag: str) -> None:
+    """report -o DIR said 'DIR: is a directory' without the option; schema and generate said --output when -o was typed."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    (tmp_path / "notes.txt").write_text("keep me")
+    expected = {
+        (
+            "report",
+            str(run_dir),
+            flag,
+            f"{mine}/",
+        ): f"error: {flag} {mine}: is a directory; give a file name for the report (e.g. {mine}/report.html)",
+        ("report", str(run_dir), flag, str(tmp_path / "notes.txt")): f"error: {flag} {tmp_path / 'notes.txt'}: the file exists and is not "
+        "an HTML report written by summitry, so summitry will not replace it; choose another path, or move or remove the file",
+        ("schema", flag, str(mine)): f"error: {flag} {mine}: is a directory; give a file name",
+        ("generate", flag, str(mine)): f"error: {flag} {mine}: is a directory; give a file name",
+    }
+    for args, message in expected.items():
+        r = cli(*args)
+        assert r.code == 2 and flat(r.stderr) == message, (args, r.stderr)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "keep me"
+
+
 # ------------------------------------------------------------------ YAML syntax slips
 
 
