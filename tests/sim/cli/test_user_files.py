@@ -287,7 +287,7 @@ def test_report_warnings_and_paths_are_shown_as_written(cli, tmp_path: Path, mon
 
     html = tmp_path / f"r {ODD}.html"
 
-    def written(directory: Path, output: Path, pdf: bool = False) -> tuple[Path, list[str]]:
+    def written(directory: Path, output: Path, pdf: bool = False, flag: str = "--output") -> tuple[Path, list[str]]:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text("<html></html>")
         return output, [f"{directory}: no example run {ODD}"]
