@@ -42,6 +42,12 @@ def report_cmd(
 
     if chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
+    if output is not None and output.suffix.lower() == ".pdf":
+        # the report is HTML; its PDF is printed beside it (same name, .pdf): an HTML file named .pdf opens as nothing
+        raise InputError(
+            f"{cli.as_typed('-o', '--output')} {output}: the report is an HTML file, and --pdf prints its PDF beside it; "
+            f"write {cli.as_typed('-o', '--output')} {output.with_suffix('.html')} --pdf"
+        )
     if charts is not None:
         check_charts_dir(charts)
     path, warnings = write_report(directory, output, pdf=pdf, flag=cli.as_typed("-o", "--output"))

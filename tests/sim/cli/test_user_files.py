@@ -126,6 +126,18 @@ def test_an_output_error_names_the_option_as_typed(cli, run_dir: Path, tmp_path:
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("pdf", [False, True])
+def test_a_report_named_pdf_is_refused_with_the_html_name_to_use(cli, run_dir: Path, tmp_path: Path, pdf: bool) -> None:
+    """report -o r.pdf wrote an HTML file named r.pdf (and with --pdf printed the PDF over it): refused, nothing written."""
+    target = tmp_path / "out" / "report.pdf"
+    r = cli("report", str(run_dir), "-o", str(target), *(["--pdf"] if pdf else []))
+    assert r.code == 2
+    assert flat(r.stderr) == (
+        f"error: -o {target}: the report is an HTML file, and --pdf prints its PDF beside it; write -o {target.with_suffix('.html')} --pdf"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------------ YAML syntax slips
 
 
