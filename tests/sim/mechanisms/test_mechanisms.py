@@ -119,6 +119,69 @@ def test_replicator_learning_rate_is_eta() -> None:
     np.testing.assert_allclose(omegas(model, DPRK_FACTIONS), [0.175395, 0.080216, 0.080216, 0.032086, 0.032086], atol=1e-6)
 
 
+def test_a_leaders_row_of_w_is_rewritten_from_omega_by_hand() -> None:
+    """Teaching case. Ada's row: her own weight, her hawks' and her diplomats' (staff: times 1 - iota_Ada = 0.5) and the
+    envoy's raw edge 0.1, over their sum. A row with nothing left to listen to keeps the leader's own stance."""
+    model = DiplomacyModel(load_scenario("teaching"), seed=0)
+    ix = model.index_of
+    ada, bo = ix["ada"], ix["bo"]
+    s = model.state
+    s.omega[[ada, ix["alpha-hawks"], ix["alpha-diplomats"]]] = [0.2, 0.6, 0.2]
+    model._refresh_leader_rows()
+    # 0.2 + 0.6 + 0.2 x 0.5 + 0.1 = 1.0
+    row = {model.actor_ids[j]: float(model.W[ada, j]) for j in model.W[ada].indices}
+    assert row == pytest.approx({"ada": 0.2, "alpha-hawks": 0.6, "alpha-diplomats": 0.1, "gil": 0.1})
+    # Bo's row, untouched: (0.45, 0.275, 0.275, 0.1) / 1.1
+    assert float(model.W[bo, bo]) == pytest.approx(0.45 / 1.1) and float(model.W[bo, ix["gil"]]) == pytest.approx(0.1 / 1.1)
+    # nobody left to listen to (Bo's weights and the envoy's edge at 0): Bo listens to himself alone
+    lo, hi = model.raw_influence.indptr[bo], model.raw_influence.indptr[bo + 1]
+    model.raw_influence.data[lo:hi] = 0.0
+    s.omega[[bo, ix["beta-hardliners"], ix["beta-reformers"]]] = 0.0
+    model._refresh_leader_rows()
+    assert float(model.W[bo, bo]) == 1.0 and float(abs(model.W[bo]).sum()) == 1.0
+
+
+def test_a_leader_who_listens_to_an_actor_listed_before_him_keeps_his_own_weight_on_himself() -> None:
+    """Bo also listens to Ada (0.1), who comes first in the actors' order: his own weight must land on his own
+    column, not on Ada's. Bo 0.5, hardliners 0.3, reformers 0.2 (each times 1), Ada 0.1, Gil 0.1: sum 1.2."""
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["influence"].append({"listener": "bo", "speaker": "ada", "weight": 0.1})
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    ix = model.index_of
+    bo = ix["bo"]
+    assert ix["ada"] < bo
+    model.state.omega[[bo, ix["beta-hardliners"], ix["beta-reformers"]]] = [0.5, 0.3, 0.2]
+    model._refresh_leader_rows()
+    row = {model.actor_ids[j]: float(model.W[bo, j]) for j in model.W[bo].indices}
+    expected = {"ada": 0.1, "bo": 0.5, "beta-hardliners": 0.3, "beta-reformers": 0.2, "gil": 0.1}
+    assert row == pytest.approx({k: v / 1.2 for k, v in expected.items()})
+
+
+def test_the_replicator_moves_a_later_side_past_one_it_cannot_move() -> None:
+    """Alpha's factions have no weight left to move (and then none at all); Beta's hardliners vindicated by 1 still
+    gain: w = 0.275 e^eta and 0.275, rescaled to their total 0.55."""
+    eta = 0.3
+    for drop_alpha_factions in (False, True):
+        data, _, source = load_raw("teaching")
+        data = copy.deepcopy(data)
+        data.setdefault("parameters", {})["eta"] = eta
+        if drop_alpha_factions:
+            data["sides"]["alpha"]["factions"] = []
+            data["influence"] = [e for e in data["influence"] if not e["listener"].startswith("alpha-")]
+        model = DiplomacyModel(validate_data(data, source), seed=0)
+        ix = model.index_of
+        model._vindication = np.zeros(len(model.actor_ids))
+        if not drop_alpha_factions:
+            model.state.omega[[ix["alpha-hawks"], ix["alpha-diplomats"]]] = 0.0
+            model._vindication[ix["alpha-hawks"]] = 1.0
+        model._vindication[ix["beta-hardliners"]] = 1.0
+        model._update_omega()
+        w = 0.275 * math.exp(eta)
+        expected = [w / (w + 0.275) * 0.55, 0.275 / (w + 0.275) * 0.55]
+        np.testing.assert_allclose(omegas(model, ["beta-hardliners", "beta-reformers"]), expected, atol=1e-12)
+
+
 # --------------------------------------------------------------------------- blame after a failed summit
 
 
