@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from summitry.sim.engine.model import DiplomacyModel
-from summitry.sim.scenario.document import Scenario, load_raw
+from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 
 RATES = {
     "delta_m": 0.1,
@@ -136,3 +136,36 @@ def test_the_trust_ablation_holds_the_beta_counts_and_leaves_the_factions_moving
         assert np.array_equal(s.beta_a, s.beta_a0) and np.array_equal(s.beta_b, s.beta_b0)
         moved_omega |= not np.allclose(s.omega, frozen._frozen["omega"])
     assert moved_omega
+
+
+def test_the_aggregate_fills_in_military_pressure_when_none_has_been_computed_yet() -> None:
+    """Before the first pressure step (military pressure all 0), the aggregate computes it as the step does:
+    the belligerents' tension plus each side's extra, less its credit."""
+    model = weekly_kargil()
+    s = model.state
+    s.military = np.zeros(3)
+    s.hostility = np.array([0.6, 0.2, 0.4])
+    s.military_extra = np.array([0.2, 0.0, 0.1])
+    s.credit = np.array([0.0, 0.0, 0.3])
+    s.economic, s.domestic = np.zeros(3), np.zeros(3)
+    model._update_pressure_aggregate()
+    assert s.tension == pytest.approx(0.5)  # Pakistan 0.6 and India 0.4; the United States' 0.2 does not count
+    assert s.military == pytest.approx([0.7, 0.5, 0.3])
+    # the aggregate: w_M x military (Pakistan 0.4, the United States 0.7, India 0.5)
+    assert s.pressure == pytest.approx([0.28, 0.35, 0.15])
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_a_sides_public_demand_raises_its_own_members_thresholds_only(side: int) -> None:
+    """A demand narrows the demanding side's own win-set (its demand stock adds to its members' thresholds)."""
+    model = DiplomacyModel(load_scenario("teaching"), seed=0)
+    s = model.state
+    s.demand = np.zeros(len(model.side_ids))
+    before = model.member_thresholds()
+    s.demand[side] = 0.1
+    shift = model.member_thresholds() - before
+    for i, actor in enumerate(model.actor_ids):
+        if model.side_of[i] == side:
+            assert shift[i] == pytest.approx(0.1), actor
+        else:
+            assert shift[i] == 0.0, actor
