@@ -169,3 +169,25 @@ def test_a_sides_public_demand_raises_its_own_members_thresholds_only(side: int)
             assert shift[i] == pytest.approx(0.1), actor
         else:
             assert shift[i] == 0.0, actor
+
+
+def test_military_pressure_and_an_elites_discontent_target_are_capped_at_one() -> None:
+    """Tension 0.9 plus an extra 0.5 is military pressure 1, not 1.4; an elite whose hardliners hold 0.5 of the weights,
+    with everything unreciprocated, moves toward discontent 1 (4 x 0.5 x 0.9 = 1.8, capped)."""
+    model = weekly_kargil()
+    s = model.state
+    ix = model.index_of
+    s.hostility = np.array([1.0, 0.0, 1.0])  # Richardson: 0.9 + 0.05 x 0.5 = 0.925 for both belligerents
+    s.military_extra = np.array([0.5 / 0.9, 0.0, 0.0])
+    s.credit = np.zeros(3)
+    s.unreciprocated = np.array([1.0, 0.0, 0.0])
+    s.domestic = np.array([0.0, 0.0, 0.0])
+    s.omega[[ix["militants"], ix["army"]]] = [0.5, 0.0]
+    model._update_pressure(3)
+    assert s.tension == pytest.approx(0.925)
+    assert s.military[0] == 1.0 and s.military[1] == pytest.approx(0.925)
+    assert s.domestic[0] == pytest.approx(0.1 * 1.0)  # 0.9 x 0 + 0.1 x min(1, 1.8)
+    s.military = np.zeros(3)
+    s.military_extra = np.array([0.5, 0.0, 0.0])
+    model._update_pressure_aggregate()
+    assert s.military[0] == 1.0

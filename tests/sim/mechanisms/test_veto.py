@@ -62,6 +62,18 @@ def test_a_veto_player_blocks_what_the_majority_would_ratify() -> None:
     assert vetoed.state.zone_area < plain.state.zone_area
 
 
+def test_a_veto_player_who_accepts_everything_adds_nothing_to_the_win_set() -> None:
+    """A veto only cuts: with Congress accepting every point, the vetoed win-set is the weighted vote's, not all points."""
+    plain = DiplomacyModel(hanoi(False), seed=0)
+    vetoed = DiplomacyModel(hanoi(True), seed=0)
+    us = plain.side_ids.index("us")
+    for model in (plain, vetoed):
+        model.state.threshold0[model.index_of["congress"]] = -5.0
+        model._recompute_bargaining()
+    assert not plain.state.win_sets[us].all()
+    assert np.array_equal(vetoed.state.win_sets[us], plain.state.win_sets[us])
+
+
 def test_the_leader_alone_ablation_ignores_vetoes() -> None:
     alone = DiplomacyModel(hanoi(True), seed=0, ablations=("leader_alone",))
     us = alone.side_ids.index("us")
