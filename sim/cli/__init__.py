@@ -519,7 +519,13 @@ def run_cmd(
 def generate_cmd(
     agents: Annotated[int, typer.Option(help="Number of actors (leaders, factions, third parties).", min=10, max=1_000_000)] = 1000,
     edges: Annotated[
-        int, typer.Option(help="Influence edges (including each faction's two edges with its leader).", min=0, max=20_000_000)
+        int,
+        typer.Option(
+            help="Influence edges, counting each faction's two edges with its leader (never fewer than those), "
+            "plus two leader-to-mediator edges.",
+            min=0,
+            max=20_000_000,
+        ),
     ] = 10_000,
     sides: Annotated[int, typer.Option(help="Number of sides.", min=2, max=50)] = 2,
     seed: Annotated[int, typer.Option(help="Seed of the generator.", min=0)] = 1,
