@@ -348,8 +348,8 @@ class SignalDelivery:
                 if kind.trust.mode == "reassuring":
                     c_eff = tr.effective_cost(kind.cost, kind.tie, self.audience[sender_side]) * kind.verification
                     # the choice itself is evidence of the leader's type; the parts a signal carries (a
-                    # letter's praise, the acceptance it carries) are read by their costs
-                    llr = None if as_part else self._type_evidence_of(sig.sender, kind)
+                    # letter's praise, the acceptance it carries) and cheap talk (evidence: cost) are read by their costs
+                    llr = None if as_part or kind.trust.evidence == "cost" else self._type_evidence_of(sig.sender, kind)
                     if llr is None:
                         shift = tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
                     else:

@@ -94,6 +94,12 @@ class TrustEffect(_Data):
         description="reassuring: +kappa*c_eff; hostile: -kappa_h*h; shift: fixed logit shift; mediation: Kydd relay; none."
     )
     magnitude: float = Field(default=0.0, ge=-5, le=5, description="h for hostile signals, the logit shift for 'shift'.")
+    evidence: Literal["type", "cost"] = Field(
+        default="type",
+        description="How receivers read a leader's reassuring signal of this kind: type = as evidence of the leader's type "
+        "under the decision rule (a costly signal, read by Bayes' rule); cost = by its cost alone, kappa*c_eff, as cheap "
+        "talk is (talk that costs next to nothing says next to nothing about type). Factions' signals are always read by cost.",
+    )
 
 
 class SignalKind(_Data):
@@ -163,7 +169,8 @@ DEFAULT_CATALOGUE: dict[str, dict[str, Any]] = {
         senders=["leader"],
         receiver="other_leader",
         cost=0.02,
-        trust={"mode": "reassuring"},
+        # cheap talk: it builds rapport, not belief in the sender's type (ODD 7.4, 7.8)
+        trust={"mode": "reassuring", "evidence": "cost"},
         conciliatory=True,
         effects=[
             {"var": "rapport", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "ego"},

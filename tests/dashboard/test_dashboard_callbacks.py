@@ -127,8 +127,8 @@ def test_issue_space_shows_the_offers_of_the_summit_week(hanoi) -> None:
 
 
 def test_network_nodes_coloured_by_stance_and_positions_fixed() -> None:
-    # a run with a walk-away (seed 11 has one in week 36 under the shipped defaults; the next lines fail if not)
-    hanoi = run_scenario(load_scenario("hanoi-2019"), seed=11)
+    # a run with a walk-away (seed 13 has one in week 36 under the shipped defaults; the next lines fail if not)
+    hanoi = run_scenario(load_scenario("hanoi-2019"), seed=13)
     pos = F.network_positions(hanoi)
     assert pos == F.network_positions(hanoi)
     # the week of the run's first walk-away

@@ -624,6 +624,48 @@ def test_a_leaders_reassuring_signal_moves_trust_by_its_type_evidence() -> None:
     assert float(m.state.trust_logit[trump, 1 - us]) - before == pytest.approx(expected, abs=1e-9)
 
 
+def _praise_shift(model: DiplomacyModel) -> tuple[float, float, float]:
+    """(Trump's log-odds move from Kim's praise, its cost reading, its type-evidence reading) at week 0."""
+    policy.expected_utilities(model)  # computes this week's evidence
+    kim, trump = model.index_of["kim"], model.index_of["trump"]
+    dprk = model.side_ids.index("dprk")
+    j = model.kinds.index("praise")
+    assert model.type_evidence_known[kim][j + 1]  # Kim could have chosen it: Bayes' rule would have something to say
+    x = float(model.state.stance[trump])
+    by_cost = model.params.kappa * model.catalogue["praise"].cost * (1 - model.params.phi * x)
+    by_type = float(model.type_evidence[kim][j + 1]) * (1 - model.params.phi * x)
+    before = float(model.state.trust_logit[trump, dprk])
+    model._deliver([Signal(sender=kim, kind="praise", receiver=trump)], 0)
+    return float(model.state.trust_logit[trump, dprk]) - before, by_cost, by_type
+
+
+def test_a_leaders_praise_is_cheap_talk_read_by_its_cost_not_as_type_evidence() -> None:
+    """Praise costs next to nothing (c = 0.02, no tie), so it says next to nothing about the sender's type: receivers
+    read it by its cost, kappa c (1 - phi x), as the catalogue declares (trust.evidence: cost; ODD 7.4). Read as type
+    evidence, a leader's praise was a U-type's signal (a T type would rather have sent something costlier) and every
+    compliment cut the other leader's trust: five of Trump's lowered Kim's from 0.34 to 0.02 in a typical hanoi-2019 run."""
+    moved, by_cost, by_type = _praise_shift(_typed("U"))
+    # kappa 2.24 x 0.02 x (1 - 0.5 x Trump's stance 0.5) = 0.0336: a small gain, and nothing like the evidence reading
+    assert by_cost == pytest.approx(2.24 * 0.02 * 0.75)
+    assert moved == pytest.approx(by_cost, abs=1e-12)
+    # here the evidence reading is +0.004 (later in a run, after costlier moves became likely, it turns negative):
+    # the two readings are 0.03 apart, far beyond the comparison's 1e-12, so the test tells them apart
+    assert abs(by_type - by_cost) > 0.02
+
+
+def test_a_cheap_kind_declared_type_evidence_is_read_by_bayes_rule() -> None:
+    """The reading is the catalogue's data, not a rule about praise: the same kind declared evidence: type moves trust
+    by what its choice says about the sender's type."""
+
+    def edit(data: dict) -> None:
+        data["sides"]["dprk"]["leader"]["type"] = "U"
+        data.setdefault("parameters", {})["lambda_q"] = 4.0
+        data.setdefault("signals", {})["praise"] = {"trust": {"mode": "reassuring", "evidence": "type"}}
+
+    moved, _by_cost, by_type = _praise_shift(fresh(scenario("hanoi-2019", edit)))
+    assert moved == pytest.approx(by_type, abs=1e-12)
+
+
 def test_a_forced_reassuring_signal_the_leader_could_not_choose_is_read_by_its_cost() -> None:
     """Neither type could have chosen it (a second pledge while one is active): Bayes' rule says nothing, so the
     receivers read it by its cost, kappa c_eff (1 - phi x), as they read a faction's signal (ODD 7.4)."""

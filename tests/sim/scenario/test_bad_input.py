@@ -1022,8 +1022,14 @@ def test_a_misspelt_key_names_the_key_it_may_mean(old: str, new: str, field: str
             "signals.praise.effects[0].var",
             "or 'rapport' (got 'stanse'; did you mean 'stance'?)",
         ),
+        (
+            "mode: free\n",
+            "mode: free\nsignals:\n  praise: {trust: {mode: reassuring, evidence: typ}}\n",
+            "signals.praise.trust.evidence",
+            "must be one of 'type' or 'cost' (got 'typ')",
+        ),
     ],
-    ids=["faction-role", "third-party-role", "effect-variable"],
+    ids=["faction-role", "third-party-role", "effect-variable", "trust-reading"],
 )
 def test_a_misspelt_role_or_effect_is_worded_like_every_bad_choice(old: str, new: str, field: str, problem: str) -> None:
     """A bad role said pydantic's "Input should be 'hardliner', ..." (capitalised, without what was written), unlike
