@@ -440,7 +440,7 @@ MUTANTS = [
     (
         "partner-consent-ignored",
         "sim/engine/summit.py",
-        "                out = out * self.estimated_ratification(p, tau)",
+        "                out = out * self.estimated_ratification(p, tau, points)",
         "                out = out * 1.0",
         "partner",
     ),

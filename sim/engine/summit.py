@@ -95,14 +95,21 @@ class SummitProcess:
         mem = self.members[c]
         sigma = self.params.sigma_w * math.exp(s.perception_log)
         noisy = s.thresholds[mem] + self.rng.normal(0.0, 1.0, mem.size) * sigma
-        u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
         w = self.ratification_weights(c)
         total = float(w.sum())
         if total <= 0:
             return np.zeros(self.grid.shape[0])
         veto = np.isin(mem, self.vetoes(c))
-        return bg.smooth_ratification(
-            u, noisy, w / total, float(self.theta[c]), tau=max(sigma, 0.02), veto=veto, limits=self.member_limits(mem)
+        return bg.ratification_of(
+            self.gains[c],
+            self.gives[c],
+            s.concession_weight[mem],
+            noisy,
+            w / total,
+            float(self.theta[c]),
+            tau=max(sigma, 0.02),
+            veto=veto,
+            limits=self.member_limits(mem),
         )
 
     def deal_utility(self: DiplomacyModel, c: int) -> FloatArray:
@@ -227,10 +234,13 @@ class SummitProcess:
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         for c, o in ((a, b), (b, a)):
             deal = 0.0
-            if float(self.ratification_weights(o).sum()) > 0 and s.win_sets[c].any():
-                ratify = self.estimated_ratification(o, tau) * self.partner_consent(tau)
-                worth = ratify * tr.expit(gains[(o, c)] / tau) * np.maximum(gains[(c, o)], 0.0)
-                deal = float(np.where(s.win_sets[c], worth, 0.0).max())
+            # only the points of c's win-set where c gains can be worth anything: the others are never computed
+            # (on a large side that is most of the cost; the values at these points are the same either way)
+            points = np.flatnonzero(s.win_sets[c] & (gains[(c, o)] > 0))
+            if float(self.ratification_weights(o).sum()) > 0 and points.size:
+                ratify = self.estimated_ratification(o, tau, points) * self.partner_consent(tau, points=points)
+                worth = ratify * tr.expit(gains[(o, c)][points] / tau) * gains[(c, o)][points]
+                deal = max(float(worth.max()), 0.0)
             out[c] = max(deal, decl[c] if available else 0.0)
         return out
 
@@ -473,7 +483,7 @@ class SummitProcess:
                 accepted.append(text)
         return offers, text, accepted, refused, refused_text, gains
 
-    def partner_consent(self: DiplomacyModel, tau: float, beside: int | None = None) -> FloatArray:
+    def partner_consent(self: DiplomacyModel, tau: float, beside: int | None = None, points: IntArray | None = None) -> FloatArray:
         """Pr(every co-negotiator at the table ratifies q), from their thresholds as they stand, for each grid point.
 
         The partners of summit side ``beside`` only, or of both sides (None).
@@ -481,12 +491,12 @@ class SummitProcess:
         table itself the offers read the partners with the summit's
         perception error instead, as they read the other side.)
         """
-        out = np.ones(self.grid.shape[0])
+        out = np.ones(self.grid.shape[0] if points is None else points.size)
         for c, partners in self.partners.items():
             if beside is not None and c != beside:
                 continue
             for p in partners:
-                out = out * self.estimated_ratification(p, tau)
+                out = out * self.estimated_ratification(p, tau, points)
         return out
 
     def _partners_refuse(self: DiplomacyModel, t: int, q: int, proposer: int) -> bool:
@@ -552,18 +562,27 @@ class SummitProcess:
         joint = float(self.deal_utility(a)[q] + self.deal_utility(b)[q])
         return joint
 
-    def estimated_ratification(self: DiplomacyModel, c: int, tau: float) -> FloatArray:
-        """Pr(side c ratifies q) for every grid point, from c's thresholds as they stand (no perception error), smooth at ``tau``."""
+    def estimated_ratification(self: DiplomacyModel, c: int, tau: float, points: IntArray | None = None) -> FloatArray:
+        """Pr(side c ratifies q) for every grid point (or the grid indices ``points`` only), from c's thresholds as they
+        stand (no perception error), smooth at ``tau``."""
         s = self.state
         mem = self.members[c]
         w = self.ratification_weights(c)
         total = float(w.sum())
         if total <= 0:
-            return np.zeros(self.grid.shape[0])
-        u = bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem])
+            return np.zeros(self.grid.shape[0] if points is None else points.size)
         veto = np.isin(mem, self.vetoes(c))
-        return bg.smooth_ratification(
-            u, s.thresholds[mem], w / total, float(self.theta[c]), tau=tau, veto=veto, limits=self.member_limits(mem)
+        return bg.ratification_of(
+            self.gains[c],
+            self.gives[c],
+            s.concession_weight[mem],
+            s.thresholds[mem],
+            w / total,
+            float(self.theta[c]),
+            tau=tau,
+            veto=veto,
+            limits=self.member_limits(mem),
+            points=points,
         )
 
     def mediator_text(self: DiplomacyModel, gains: dict[tuple[int, int], FloatArray]) -> int | None:

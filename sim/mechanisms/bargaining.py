@@ -306,6 +306,82 @@ def smooth_ratification(
     return out
 
 
+SMOOTH_DIRECT_BELOW = 64  # members; below this the (members x grid) matrix is built whole, as smooth_ratification reads it
+SMOOTH_CHUNK = 1024  # members per pass of the chunked path: a (chunk x grid) buffer stays in cache
+
+
+def ratification_of(
+    gains: FloatArray,
+    gives: FloatArray,
+    concession_weight: FloatArray,
+    threshold: FloatArray,
+    weights: FloatArray,
+    theta: float,
+    tau: float = 0.05,
+    veto: BoolArray | None = None,
+    limits: BoolArray | None = None,
+    kappa_r: float = 20.0,
+    points: NDArray[np.int64] | None = None,
+) -> FloatArray:
+    """:func:`smooth_ratification` of the members' utilities ``gains + g_k gives``, without their whole matrix.
+
+    ``points`` (grid indices), where given, asks for those points only: the
+    result holds their values, in that order.
+
+    A side of fewer than :data:`SMOOTH_DIRECT_BELOW` members (every built-in
+    scenario) builds the (members x grid) utility matrix and calls
+    :func:`smooth_ratification`, bit for bit. A larger side (a generated
+    10,000-actor scenario) computes each member's smooth acceptance in chunks
+    of :data:`SMOOTH_CHUNK` members with the same operations per element, in
+    place in one buffer, and adds up the weighted support chunk by chunk: the
+    sum's order differs from one dot product over all members, so the result
+    can differ from the direct one in the last bits, never more.
+
+    >>> g = np.array([0.0, 0.5, 1.0]); h = np.array([0.0, -0.5, -1.0])
+    >>> cw, b = np.linspace(0.2, 1.2, 100), np.linspace(-0.2, 0.3, 100)
+    >>> w = np.full(100, 0.01)
+    >>> direct = smooth_ratification(member_utility(g, h, cw), b, w, 0.5, tau=0.1)
+    >>> bool(np.allclose(ratification_of(g, h, cw, b, w, 0.5, tau=0.1), direct, rtol=1e-12, atol=1e-15))
+    True
+    >>> bool(np.allclose(ratification_of(g, h, cw, b, w, 0.5, tau=0.1, points=np.array([2, 0])), direct[[2, 0]], rtol=1e-12))
+    True
+    """
+    cw = np.asarray(concession_weight, dtype=float)
+    b = np.asarray(threshold, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if cw.size < SMOOTH_DIRECT_BELOW:
+        full = smooth_ratification(member_utility(gains, gives, cw), b, w, theta, kappa_r=kappa_r, tau=tau, veto=veto, limits=limits)
+        return full if points is None else full[points]
+    if points is not None:
+        gains, gives = gains[points], gives[points]
+        limits = None if limits is None else limits[:, points]
+    support = np.zeros(gains.size)
+    buf = np.empty((min(SMOOTH_CHUNK, cw.size), gains.size))
+    for lo in range(0, cw.size, SMOOTH_CHUNK):
+        hi = min(lo + SMOOTH_CHUNK, cw.size)
+        z = buf[: hi - lo]
+        # 1 / (1 + exp(-((gains + g_k gives) - b_k) / tau)), as smooth_ratification computes it
+        np.multiply(cw[lo:hi, None], gives[None, :], out=z)
+        z += gains[None, :]
+        z -= b[lo:hi, None]
+        z /= tau
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1
+        np.reciprocal(z, out=z)
+        if limits is not None:
+            z *= limits[lo:hi]
+        support += w[lo:hi] @ z
+    out = 1 / (1 + np.exp(-kappa_r * (support - theta)))
+    if veto is not None and np.any(veto):
+        rows = np.flatnonzero(veto)
+        member = 1 / (1 + np.exp(-(member_utility(gains, gives, cw[rows]) - b[rows, None]) / tau))
+        if limits is not None:
+            member = member * limits[rows]
+        out = out * np.prod(member, axis=0)
+    return out
+
+
 def zone_area(*win_sets: BoolArray) -> float:
     """Share of the grid in every win-set: |Z| = |W_1 ∩ W_2 ∩ ...| / |G|.
 
