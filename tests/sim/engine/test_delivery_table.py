@@ -1,0 +1,853 @@
+"""A week's signal delivery (ODD 7.4-7.9; sim/engine/delivery.py and batch.py) as hand-computed tables.
+
+The teaching scenario (two sides, one mediator) with every belief set to 0.5 (log-odds 0) so that each move is
+the shift itself. Default parameters: kappa 2.24, kappa_h 1, kappa_b 2.5, phi 0.5, kappa_m 0.5; Beta variant
+beta_w 2, beta_wb 3. Actors (index: id, side, role, stance x, ego psi, weight omega, self-weight iota):
+
+    0 ada             alpha  leader     x 0.5  psi 0.5  omega 0.4    iota 0.5
+    1 alpha-hawks     alpha  hardliner  x 0.8           omega 0.3
+    2 alpha-diplomats alpha  staff      x 0.3           omega 0.3
+    3 bo              beta   leader     x 0.5  psi 0.4  omega 0.45   iota 0.4
+    4 beta-hardliners beta   hardliner  x 0.8           omega 0.275
+    5 beta-reformers  beta   reformer   x 0.3           omega 0.275
+    6 gil             -      mediator   x 0.3  (position 0.5, stake 0.6; ada and bo listen to him with weight 0.1)
+
+Audience costs: alpha 0.8, beta 0.4; positions: alpha 0, beta 1. Every expected number is the arithmetic in its
+comment; mutation testing of the two modules (``make mutate MUTANTS="summitry.sim.engine.delivery.*
+summitry.sim.engine.batch.*"``) found each of these lines unpinned before.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from summitry.sim.engine.batch import DeliveryBatch
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.engine.state import Pledge
+from summitry.sim.mechanisms.signals import Signal
+from summitry.sim.scenario.document import load_raw, validate_data
+
+ADA, HAWKS, DIPLOMATS, BO, HARDLINERS, REFORMERS, GIL = range(7)
+ALPHA, BETA = 0, 1
+OUTSIDE_BETA = [ADA, HAWKS, DIPLOMATS, GIL]  # who updates its trust in beta when beta speaks
+OUTSIDE_ALPHA = [BO, HARDLINERS, REFORMERS, GIL]
+
+
+def expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def teaching(signals: dict[str, Any] | None = None, **parameters: object) -> DiplomacyModel:
+    """The teaching case with every belief at 0.5 (log-odds 0, or Beta counts 2 and 2) and no hostility."""
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    if parameters:
+        data["parameters"] = parameters
+    if signals:
+        data["signals"] = signals
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    assert model.actor_ids == ["ada", "alpha-hawks", "alpha-diplomats", "bo", "beta-hardliners", "beta-reformers", "gil"]
+    s = model.state
+    s.trust_logit[:] = 0.0
+    s.beta_a[:] = 2.0
+    s.beta_b[:] = 2.0
+    s.hostility[:] = 0.0
+    s.military_extra[:] = 0.0
+    s.domestic[:] = 0.0
+    return model
+
+
+def deliver(model: DiplomacyModel, *sigs: tuple[int, str, int], t: int = 0) -> list[dict[str, Any]]:
+    """Deliver (sender, kind, receiver) signals in one week; the week's new event rows."""
+    n = len(model.events)
+    model._deliver([Signal(sender=a, kind=k, receiver=b) for a, k, b in sigs], t)
+    return list(model.events)[n:]
+
+
+def row_of(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    (row,) = [r for r in rows if r["kind"] == kind]
+    return row
+
+
+# ----------------------------------------------------------------------------- trust, log-odds form (ODD 7.4)
+
+
+def test_a_leaders_threat_by_hand() -> None:
+    """bo threatens ada: hostile, h = 0.3; l = -kappa_h h (1 + phi x) for everyone outside beta."""
+    model = teaching()
+    s = model.state
+    rows = deliver(model, (BO, "threat", ADA))
+    # ada x 0.5: -0.3 x 1.25 = -0.375; hawks x 0.8: -0.3 x 1.4 = -0.42; diplomats and gil x 0.3: -0.3 x 1.15 = -0.345
+    expected = [-0.375, -0.42, -0.345, -0.345]
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx(expected, abs=1e-12)
+    assert s.trust_logit[[BO, HARDLINERS, REFORMERS], BETA].tolist() == [0.0, 0.0, 0.0]  # beta does not read itself
+    assert s.trust_logit[:, ALPHA].tolist() == [0.0] * 7  # nor does anyone's trust in alpha move
+    (row,) = rows
+    assert row["trust_before"] == 0.5
+    assert row["trust_after"] == pytest.approx(expit(-0.375), abs=1e-12)  # the receiver's own move
+    # the meter: the summed change of mean trust, |expit(l) - 0.5| over the four updaters
+    assert row["trust_change"] == pytest.approx(sum(0.5 - expit(x) for x in expected), abs=1e-12)
+    # effects: military pressure +0.05 on alpha, hostility +0.05 on beta (pressure meter 0.1); alpha's hardliner +0.05 stance
+    assert s.military_extra.tolist() == pytest.approx([0.05, 0.0], abs=1e-12)
+    assert s.hostility.tolist() == pytest.approx([0.0, 0.05], abs=1e-12)
+    assert row["pressure_change"] == pytest.approx(0.1, abs=1e-12)
+    assert row["stance_change"] == pytest.approx(0.05, abs=1e-12)  # one member moved by 0.05
+    assert model._u.tolist() == pytest.approx([0.0, 0.05, 0, 0, 0, 0, 0], abs=1e-12)
+    # the cost logged: c + tie x A_beta = 0.05 + 0.1 x 0.4 = 0.09
+    assert row["cost"] == pytest.approx(0.09, abs=1e-12)
+    # affect -1 on every alpha member; the threat vindicates alpha's hawks (+1 to its hardliner, not its staff)
+    model._flush_side_accumulators()
+    assert model._received_affect.tolist() == [-1.0, -1.0, -1.0, 0.0, 0.0, 0.0, 0.0]
+    assert model._vindication.tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert not model._side_acc.any()  # spread once, then emptied
+
+
+def test_two_threats_in_a_week_count_twice_and_each_row_reports_its_own_move() -> None:
+    model = teaching()
+    s = model.state
+    rows = deliver(model, (BO, "threat", ADA), (BO, "threat", ADA))
+    # the same shift twice, from the same starting state: ada -0.75, hawks -0.84, diplomats and gil -0.69
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.75, -0.84, -0.69, -0.69], abs=1e-12)
+    one = sum(0.5 - expit(x) for x in (-0.375, -0.42, -0.345, -0.345))
+    for row in rows:
+        assert row["trust_before"] == 0.5
+        assert row["trust_after"] == pytest.approx(expit(-0.375), abs=1e-12)
+        assert row["trust_change"] == pytest.approx(one, abs=1e-12)
+        assert row["stance_change"] == pytest.approx(0.05, abs=1e-12)
+    assert model._u[HAWKS] == pytest.approx(0.1, abs=1e-12)  # the counted nudge: 2 x 0.05
+    assert s.hostility[BETA] == pytest.approx(0.1, abs=1e-12)
+    model._flush_side_accumulators()
+    assert model._received_affect[ADA] == -2.0  # summed here; clipped to [-1, 1] when read (ODD 7.8)
+
+
+def test_three_threats_add_three_nudges() -> None:
+    model = teaching()
+    deliver(model, *[(BO, "threat", ADA)] * 3)
+    assert model._u[HAWKS] == pytest.approx(0.15, abs=1e-12)  # 3 x 0.05
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(-3 * 0.375, abs=1e-12)
+
+
+def test_a_factions_threat_is_read_in_proportion_to_its_weight() -> None:
+    """beta's hardliners (omega 0.275) threaten ada: every shift x 0.275 (ODD 7.4, a faction's voice)."""
+    model = teaching()
+    rows = deliver(model, (HARDLINERS, "threat", ADA), (BO, "threat", ADA))
+    shifts = [-0.375, -0.42, -0.345, -0.345]
+    assert model.state.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([1.275 * x for x in shifts], abs=1e-12)
+    faction, leader = rows
+    assert faction["sender"] == "beta-hardliners" and leader["sender"] == "bo"
+    assert faction["trust_after"] == pytest.approx(expit(-0.375 * 0.275), abs=1e-12)
+    assert faction["trust_change"] == pytest.approx(sum(0.5 - expit(0.275 * x) for x in shifts), abs=1e-12)
+    assert leader["trust_after"] == pytest.approx(expit(-0.375), abs=1e-12)
+
+
+def test_a_leaders_praise_by_hand() -> None:
+    """ada praises bo: reassuring; c_eff = (0.02 + A_alpha x 0) x 1 = 0.02; l = kappa c_eff (1 - phi x)."""
+    model = teaching()
+    s = model.state
+    s.unreciprocated[:] = [0.1, 0.5]
+    rows = deliver(model, (ADA, "praise", BO))
+    # bo x 0.5: 2.24 x 0.02 x 0.75 = 0.0336; hardliners x 0.8: x 0.6 = 0.02688; reformers, gil x 0.3: x 0.85 = 0.03808
+    expected = [0.0336, 0.02688, 0.03808, 0.03808]
+    assert s.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx(expected, abs=1e-12)
+    (row,) = rows
+    assert row["trust_after"] == pytest.approx(expit(0.0336), abs=1e-12)
+    assert row["trust_change"] == pytest.approx(sum(expit(x) - 0.5 for x in expected), abs=1e-12)
+    # rapport of bo with alpha: +0.1 x psi_bo 0.4; bo's stance input -0.01 x 0.4 (both scaled by his ego)
+    assert s.rapport[BO].tolist() == pytest.approx([0.04, 0.0], abs=1e-12)
+    assert s.rapport.sum() == pytest.approx(0.04, abs=1e-12)
+    assert model._u.tolist() == pytest.approx([0, 0, 0, -0.004, 0, 0, 0], abs=1e-12)
+    assert row["stance_change"] == pytest.approx(0.004, abs=1e-12)
+    assert row["pressure_change"] == 0.0
+    # a costly concession: alpha's unreciprocated concessions +0.02, beta's -0.02
+    assert s.unreciprocated.tolist() == pytest.approx([0.12, 0.48], abs=1e-12)
+    model._flush_side_accumulators()
+    assert model._received_affect.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    assert not model._vindication.any()
+
+
+def test_unreciprocated_concessions_of_the_receiver_stop_at_zero() -> None:
+    model = teaching()
+    model.state.unreciprocated[:] = [0.0, 0.01]
+    deliver(model, (ADA, "praise", BO))
+    assert model.state.unreciprocated.tolist() == pytest.approx([0.02, 0.0], abs=1e-12)  # max(0, 0.01 - 0.02)
+
+
+def test_a_negative_shift_kind_by_hand() -> None:
+    """bo's public demand: trust mode shift, m = -0.1; l = m (1 + phi x) since m < 0."""
+    model = teaching()
+    s = model.state
+    row = row_of(deliver(model, (BO, "demand", ADA)), "demand")
+    # ada: -0.1 x 1.25 = -0.125; hawks: -0.1 x 1.4 = -0.14; diplomats, gil: -0.1 x 1.15 = -0.115
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.125, -0.14, -0.115, -0.115], abs=1e-12)
+    # effects: alpha's domestic pressure +0.03, beta's demand +0.05, alpha's hardliner +0.03 stance
+    assert s.domestic.tolist() == pytest.approx([0.03, 0.0], abs=1e-12)
+    assert s.demand.tolist() == pytest.approx([0.0, 0.05], abs=1e-12)
+    assert row["pressure_change"] == pytest.approx(0.03, abs=1e-12)  # the demand is not a pressure
+    assert model._u[HAWKS] == pytest.approx(0.03, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- the Beta variant (ODD 7.5)
+
+
+def test_the_beta_variant_adds_evidence_by_hand() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    rows = deliver(model, (BO, "threat", ADA), (HARDLINERS, "threat", ADA), (ADA, "praise", BO))
+    # bo's threat: beta += beta_w h = 2 x 0.3 = 0.6; the hardliners' x omega 0.275 = 0.165: 2 + 0.765 = 2.765
+    assert s.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([2.765] * 4, abs=1e-12)
+    assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
+    # ada's praise: alpha += beta_w c_eff = 2 x 0.02 = 0.04 (no phi scaling in the Beta variant)
+    assert s.beta_a[OUTSIDE_ALPHA, ALPHA] == pytest.approx([2.04] * 4, abs=1e-12)
+    assert s.beta_b[OUTSIDE_ALPHA, ALPHA] == pytest.approx([2.0] * 4, abs=1e-12)
+    assert s.beta_a[[BO, HARDLINERS, REFORMERS], BETA].tolist() == [2.0] * 3  # beta does not read itself
+    threat, faction, praise = rows
+    assert threat["trust_before"] == 0.5
+    assert threat["trust_after"] == pytest.approx(2 / 4.6, abs=1e-12)  # alpha / (alpha + beta) = 2 / (2 + 2.6)
+    assert threat["trust_change"] == pytest.approx(4 * (0.5 - 2 / 4.6), abs=1e-12)
+    assert faction["trust_after"] == pytest.approx(2 / 4.165, abs=1e-12)
+    assert faction["trust_change"] == pytest.approx(4 * (0.5 - 2 / 4.165), abs=1e-12)
+    assert praise["trust_after"] == pytest.approx(2.04 / 4.04, abs=1e-12)
+    assert praise["trust_change"] == pytest.approx(4 * (2.04 / 4.04 - 0.5), abs=1e-12)
+
+
+def test_the_beta_variant_reads_a_negative_shift_as_counts_against() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    deliver(model, (BO, "demand", ADA))
+    # m = -0.1: beta += beta_w |m| = 0.2; alpha unchanged
+    assert s.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([2.2] * 4, abs=1e-12)
+    assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- pledges and breaches (ODD 7.6)
+
+
+def test_a_pledge_is_made_once_and_touted_by_the_other_sides_praise() -> None:
+    model = teaching()
+    deliver(model, (BO, "moratorium_pledge", ADA), t=2)
+    (pl,) = model.pledges
+    assert (pl.side, pl.scope, pl.tie, pl.week, pl.active) == (BETA, frozenset({"icbm", "nuclear"}), 0.4, 2, True)
+    assert model.first_pledge_week == 2
+    # a leader's pledge is reassuring by its tie: c_eff = (0 + A_beta 0.4 x 0.4) x 1 = 0.16; ada: 2.24 x 0.16 x 0.75
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(0.2688, abs=1e-12)
+    deliver(model, (BO, "moratorium_pledge", ADA), t=3)
+    assert len(model.pledges) == 1 and model.first_pledge_week == 2  # one active pledge per side
+    deliver(model, (BO, "praise", ADA), t=4)
+    assert pl.touted_by == set()  # praise from the pledging side does not tout its own pledge
+    deliver(model, (ADA, "praise", BO), t=4)
+    assert pl.touted_by == {ADA}
+    deliver(model, (ADA, "threat", BO), t=4)
+    assert pl.touted_by == {ADA}  # a threat is no touting
+
+
+def test_a_second_sides_pledge_is_its_own() -> None:
+    model = teaching(signals={"moratorium_pledge": {"requires": None}})
+    model.pledges.append(Pledge(ALPHA, frozenset({"icbm"}), 0.1, 0))
+    deliver(model, (BO, "moratorium_pledge", ADA), t=1)
+    assert [(p.side, p.week) for p in model.pledges] == [(ALPHA, 0), (BETA, 1)]
+    assert model.first_pledge_week == 1
+
+
+def test_an_in_scope_test_breaks_a_touted_pledge_by_hand() -> None:
+    model = teaching()
+    s = model.state
+    pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
+    pl.touted_by.add(ADA)
+    model.pledges.append(pl)
+    s.rapport[ADA, BETA] = 0.6
+    s.anchor[HAWKS] = 0.5
+    rows = deliver(model, (BO, "icbm_test", ADA), t=5)
+    # the test's own hostile shift (h = 1): -(1 + 0.5 x) = ada -1.25, hawks -1.4, diplomats and gil -1.15;
+    # the breach (p_br 1, in scope): -kappa_b (1 - psi R touted / 2): ada touted with psi 0.5, R 0.6:
+    # -2.5 x (1 - 0.5 x 0.6 / 2) = -2.5 x 0.85 = -2.125; the others -2.5
+    test_shift = [-1.25, -1.4, -1.15, -1.15]
+    breach_shift = [-2.125, -2.5, -2.5, -2.5]
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([a + b for a, b in zip(test_shift, breach_shift, strict=True)], abs=1e-12)
+    assert not pl.active
+    assert model.first_test_after_pledge == 5
+    assert model.escalated_week == 5
+    test = row_of(rows, "icbm_test")
+    breach = row_of(rows, "pledge_breach")
+    assert (breach["sender"], breach["receiver"], breach["source"]) == ("bo", "ada", "derived")
+    # the test's row carries both moves; the breach's row only its own (none: its trust mode is none)
+    assert test["trust_before"] == 0.5
+    assert test["trust_after"] == pytest.approx(expit(-1.25 - 2.125), abs=1e-12)
+    assert test["trust_change"] == pytest.approx(sum(0.5 - expit(x) for x in test_shift + breach_shift), abs=1e-12)
+    assert test["pressure_change"] == pytest.approx(0.6, abs=1e-12)  # hostility +0.4 on beta, military +0.2 on alpha
+    assert breach["trust_before"] == 0.5 and breach["trust_after"] == 0.5 and breach["trust_change"] == 0.0
+    # the breach: beta's domestic pressure + A_beta x the pledge's tie = 0.4 x 0.4 = 0.16; alpha's hawks' anchor +0.1
+    assert s.domestic.tolist() == pytest.approx([0.0, 0.16], abs=1e-12)
+    assert breach["pressure_change"] == pytest.approx(0.16, abs=1e-12)
+    assert s.anchor[HAWKS] == pytest.approx(0.6, abs=1e-12)
+    assert s.hostility.tolist() == pytest.approx([0.0, 0.4], abs=1e-12)
+    # vindication: beta's hardliner +1 (influence effect) +1 (breach proves its hawks right) +1 (so does the test);
+    # alpha's hawks +1 (breach) +1 (test)
+    model._flush_side_accumulators()
+    assert model._vindication.tolist() == pytest.approx([0, 2, 0, 0, 3, 0, 0], abs=1e-12)
+    kinds = [r["kind"] for r in rows]
+    assert kinds.index("pledge_breach") < kinds.index("icbm_test") and "escalation" in kinds
+
+
+def test_an_out_of_scope_test_is_read_by_its_breach_probability() -> None:
+    model = teaching()
+    s = model.state
+    pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
+    model.pledges.append(pl)
+    rows = deliver(model, (BO, "srbm_test", ADA), t=3)
+    # srbm: hostile h 0.3 -> ada -0.375, hawks -0.42, others -0.345; breach p_br 0.2: -2.5 x 0.2 = -0.5 each
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.875, -0.92, -0.845, -0.845], abs=1e-12)
+    assert pl.active and model.escalated_week < 0
+    assert model.first_test_after_pledge == 3
+    assert [r["kind"] for r in rows] == ["srbm_test"]
+    assert rows[0]["trust_after"] == pytest.approx(expit(-0.875), abs=1e-12)
+    deliver(model, (BO, "srbm_test", ADA), t=4)
+    assert model.first_test_after_pledge == 3  # the first test is remembered
+
+
+def test_a_test_without_a_pledge_or_a_breach_probability_is_only_a_test() -> None:
+    model = teaching(signals={"srbm_test": {"breach_probability": 0.0}})
+    s = model.state
+    deliver(model, (BO, "srbm_test", ADA), t=1)
+    assert model.first_test_after_pledge == -1  # no pledge: no test after one
+    model.pledges.append(Pledge(BETA, frozenset({"icbm"}), 0.4, 0))
+    model.pledges.append(Pledge(ALPHA, frozenset({"srbm"}), 0.4, 0))  # alpha's pledge is not beta's to break
+    s.trust_logit[:] = 0.0
+    deliver(model, (BO, "srbm_test", ADA), t=2)
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.375, -0.42, -0.345, -0.345], abs=1e-12)  # p_br 0
+    assert model.first_test_after_pledge == 2
+    assert all(p.active for p in model.pledges)
+
+
+def test_the_beta_variant_reads_a_breach_as_counts_against() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    model.pledges.append(Pledge(BETA, frozenset({"icbm"}), 0.4, 0))
+    deliver(model, (BO, "srbm_test", ADA), t=1)
+    # the test: beta += 2 x 0.3 = 0.6; the breach: beta += beta_wb p_br = 3 x 0.2 = 0.6 (nobody touted)
+    assert s.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([3.2] * 4, abs=1e-12)
+    assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
+
+
+def test_the_beta_variant_breach_without_kappa_b() -> None:
+    model = teaching(trust_model="beta", kappa_b=0.0)
+    s = model.state
+    model.pledges.append(Pledge(BETA, frozenset({"icbm"}), 0.4, 0))
+    deliver(model, (BO, "srbm_test", ADA), t=1)
+    # kappa_b 0: the breach still adds beta_wb p_br = 0.6 of evidence against, as with kappa_b > 0
+    assert s.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([3.2] * 4, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- mediation (ODD 7.7)
+
+
+def test_mediation_by_hand() -> None:
+    model = teaching()
+    s = model.state
+    s.trust_logit[ADA, BETA] = logit(0.3)
+    s.trust_logit[GIL, BETA] = logit(0.7)
+    s.trust_logit[BO, ALPHA] = logit(0.4)
+    s.trust_logit[GIL, ALPHA] = logit(0.8)
+    s.tp_domestic[:] = 0.5
+    deliver(model, (GIL, "mediation", -1))
+    # cred = w (1 - |b_gil - position|) stake = 0.1 x (1 - 0.5) x 0.6 = 0.03 for both leaders (positions 0 and 1)
+    # ada: 0.3 + 0.5 x 0.03 x (0.7 - 0.3) = 0.306; bo: 0.4 + 0.5 x 0.03 x (0.8 - 0.4) = 0.406
+    mu = model.trust_matrix()
+    assert mu[ADA, BETA] == pytest.approx(0.306, abs=1e-12)
+    assert mu[BO, ALPHA] == pytest.approx(0.406, abs=1e-12)
+    assert mu[GIL, BETA] == pytest.approx(0.7, abs=1e-12)  # only the summit leaders are updated
+    assert mu[HAWKS, BETA] == 0.5
+    # the mediator's own effects: its domestic pressure -0.05, both leaders' stance input -0.02
+    assert s.tp_domestic.tolist() == pytest.approx([0.45], abs=1e-12)
+    assert model._u.tolist() == pytest.approx([-0.02, 0, 0, -0.02, 0, 0, 0], abs=1e-12)
+    model._flush_side_accumulators()
+    assert model._received_affect.tolist() == [1.0] * 6 + [0.0]  # received by both principals' sides
+
+
+def test_two_mediations_in_a_week_are_read_from_the_same_state() -> None:
+    model = teaching()
+    s = model.state
+    s.trust_logit[ADA, BETA] = logit(0.3)
+    s.trust_logit[GIL, BETA] = logit(0.7)
+    s.trust_logit[BO, ALPHA] = logit(0.4)
+    s.trust_logit[GIL, ALPHA] = logit(0.8)
+    deliver(model, (GIL, "mediation", -1), (GIL, "mediation", -1))
+    mu = model.trust_matrix()
+    assert mu[ADA, BETA] == pytest.approx(0.312, abs=1e-12)  # 0.3 + 2 x 0.006
+    assert mu[BO, ALPHA] == pytest.approx(0.412, abs=1e-12)  # 0.4 + 2 x 0.006
+
+
+def test_a_mediator_the_leader_does_not_listen_to_moves_nothing() -> None:
+    model = teaching()
+    s = model.state
+    s.trust_logit[ADA, BETA] = logit(0.3)
+    s.trust_logit[GIL, BETA] = logit(0.7)
+    raw = model.raw_influence
+    lo, hi = raw.indptr[ADA], raw.indptr[ADA + 1]
+    raw.data[lo:hi][raw.indices[lo:hi] == GIL] = -0.1  # ada listens against gil: no credibility
+    deliver(model, (GIL, "mediation", -1))
+    mu = model.trust_matrix()
+    assert mu[ADA, BETA] == pytest.approx(0.3, abs=1e-12)
+    assert mu[BO, ALPHA] == pytest.approx(0.5, abs=1e-12)  # 0.5 + 0.015 x (0.5 - 0.5)
+
+
+# ----------------------------------------------------------------------------- bulk delivery (lobbying)
+
+
+def test_lobbying_in_bulk_by_hand() -> None:
+    """lobby: stance +0.03 x omega_sender (1 - iota_leader) sign(x_sender - x_leader) on the sender's own leader."""
+    model = teaching()
+    rows = deliver(model, (HAWKS, "lobby", ADA), (HARDLINERS, "lobby", BO), (REFORMERS, "lobby", BO), (REFORMERS, "lobby", BO))
+    # alpha's hawks: 0.03 x 0.3 x (1 - 0.5) x sign(0.8 - 0.5) = 0.0045
+    # beta's hardliners: 0.03 x 0.275 x (1 - 0.4) x (+1) = 0.00495; its reformers: -0.00495, twice
+    assert model._u.tolist() == pytest.approx([0.0045, 0, 0, -0.00495, 0, 0, 0], abs=1e-12)
+    assert [r["stance_change"] for r in rows] == pytest.approx([0.0045, 0.00495, 0.00495, 0.00495], abs=1e-12)
+    assert [(r["sender"], r["receiver"]) for r in rows] == [
+        ("alpha-hawks", "ada"),
+        ("beta-hardliners", "bo"),
+        ("beta-reformers", "bo"),
+        ("beta-reformers", "bo"),
+    ]
+    for r in rows:  # inside one side: no trust reading
+        assert math.isnan(r["trust_before"]) and math.isnan(r["trust_after"])
+        assert r["trust_change"] == 0.0 and r["pressure_change"] == 0.0 and r["cost"] == 0.0
+    assert model.state.trust_logit.tolist() == np.zeros((7, 2)).tolist()
+
+
+HECKLE = {
+    "label": "Heckle",
+    "senders": ["hardliner"],
+    "receiver": "other_leader",
+    "cost": 0.1,
+    "tie": 0.5,
+    "trust": {"mode": "none"},
+    "conciliatory": False,
+    "vindicates": "hawks",
+    "vindicates_sender": "doves",
+    "verification": 0.5,
+    "effects": [
+        {"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "verification"},
+        {"var": "threshold", "who": "sender", "delta": 0.2},
+        {"var": "stance", "who": "receiver", "roles": ["hardliner"], "delta": 0.3, "min_verification": 0.6},
+        {"var": "stance", "who": "sender", "roles": ["leader"], "delta": -0.1, "scale": "ego"},
+    ],
+    "sentence": "{sender} heckles {receiver}",
+}
+
+
+def test_a_simple_kind_in_bulk_by_hand() -> None:
+    """A hardliners' heckle across sides: trust unmoved, its effects summed per side, read from the start of delivery."""
+    model = teaching(signals={"heckle": HECKLE})
+    assert model._simple_kind["heckle"]
+    s = model.state
+    s.trust_logit[ADA, BETA] = logit(0.3)
+    s.trust_logit[BO, ALPHA] = logit(0.6)
+    rows = deliver(model, (HARDLINERS, "heckle", ADA), (HAWKS, "heckle", BO), (HARDLINERS, "heckle", ADA))
+    # stance of the receiving leader +0.1 x v 0.5 = 0.05 per heckle (ada twice, bo once); the hardliners' +0.3 is
+    # skipped (v 0.5 < 0.6); the sending leader's -0.1 x psi (ada 0.5, bo 0.4): bo twice -0.08, ada once -0.05
+    assert model._u.tolist() == pytest.approx([0.1 - 0.05, 0, 0, 0.05 - 0.08, 0, 0, 0], abs=1e-12)
+    # threshold +0.2 on every member of the sender's side: beta's twice, alpha's once
+    assert s.threshold_shift.tolist() == pytest.approx([0.2, 0.2, 0.2, 0.4, 0.4, 0.4, 0.0], abs=1e-12)
+    # stance meter per row: 0.05 x one leader + 0.1 x psi of the sending leader
+    assert [r["stance_change"] for r in rows] == pytest.approx([0.05 + 0.04, 0.05 + 0.05, 0.05 + 0.04], abs=1e-12)
+    assert [r["trust_before"] for r in rows] == pytest.approx([0.3, 0.6, 0.3], abs=1e-12)
+    assert [r["trust_after"] for r in rows] == pytest.approx([0.3, 0.6, 0.3], abs=1e-12)
+    # cost: c + tie x A_sender: beta 0.1 + 0.5 x 0.4 = 0.3, alpha 0.1 + 0.5 x 0.8 = 0.5
+    assert [r["cost"] for r in rows] == pytest.approx([0.3, 0.5, 0.3], abs=1e-12)
+    model._flush_side_accumulators()
+    # affect 0 (neither conciliatory nor hostile); vindication of the receiving side's hawks, the sending side's doves
+    assert not model._received_affect.any()
+    # alpha: hawks +2 (two heckles received), diplomats +1 (one sent); beta: hardliners +1, reformers +2
+    assert model._vindication.tolist() == pytest.approx([0, 2, 1, 0, 1, 2, 0], abs=1e-12)
+
+
+def test_a_simple_kind_in_bulk_reads_the_beta_variant() -> None:
+    model = teaching(signals={"heckle": HECKLE}, trust_model="beta")
+    s = model.state
+    s.beta_a[ADA, BETA] = 1.0  # 1 / (1 + 2)
+    rows = deliver(model, (HARDLINERS, "heckle", ADA))
+    assert rows[0]["trust_before"] == pytest.approx(1 / 3, abs=1e-12)
+    assert rows[0]["trust_after"] == pytest.approx(1 / 3, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- effects of a third party and of principals
+
+
+def test_effects_on_the_side_levels_stay_in_the_unit_interval() -> None:
+    model = teaching()
+    s = model.state
+    s.sanctions[:] = [0.0, 0.05]
+    s.economic[:] = [0.0, 0.08]
+    s.credit[:] = [0.0, 0.95]
+    rows = deliver(model, (ADA, "partial_relief", BO))
+    # beta's economic pressure 0.08 - 0.1 -> 0 (floored), sanctions 0.05 - 0.1 -> 0, exercise credit 0.95 + 0.1 -> 1
+    assert s.economic.tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
+    assert s.sanctions.tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
+    assert s.credit.tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
+    assert rows[0]["pressure_change"] == pytest.approx(-0.2, abs=1e-12)  # the deltas, -0.1 - 0.1, as sent
+    assert model._u[HAWKS] == pytest.approx(0.05, abs=1e-12)  # alpha's own hawks resent it
+
+
+# ----------------------------------------------------------------------------- DeliveryBatch by itself
+
+
+def test_a_batch_shift_reads_its_rows_and_nothing_else() -> None:
+    logit_ = np.zeros((4, 2))
+    batch = DeliveryBatch(logit_, np.ones((4, 2)), np.ones((4, 2)), False, 2.0)
+    sh = batch.make(np.array([1, 3]), 1, np.array([0.2, -0.4]), None)
+    assert sh.at(3) == (-0.4, 0.0, 0.0)
+    assert sh.at(1) == (0.2, 0.0, 0.0)
+    assert sh.at(2) == (0.0, 0.0, 0.0)  # between the rows
+    assert sh.at(0) == (0.0, 0.0, 0.0)
+    assert sh.at(9) == (0.0, 0.0, 0.0)  # past the last row
+    assert sh.at(3) == (-0.4, 0.0, 0.0)  # read again, from its cache
+    assert sh.meter == pytest.approx(expit(0.2) - 0.5 + 0.5 - expit(-0.4), abs=1e-12)
+
+
+def test_a_beta_batch_shift_reads_its_evidence() -> None:
+    a = np.full((3, 1), 2.0)
+    b = np.full((3, 1), 2.0)
+    batch = DeliveryBatch(np.zeros((3, 1)), a, b, True, 2.0)
+    sh = batch.make(np.array([0, 2]), 0, np.array([0.5, -0.25]), None)  # no evidence given: beta_w x shift
+    assert sh.at(0) == (0.5, 1.0, 0.0)
+    assert sh.at(2) == (-0.25, 0.0, 0.5)
+    assert sh.at(1) == (0.0, 0.0, 0.0)
+    # meter: |3/5 - 1/2| + |2/4.5 - 1/2|
+    assert sh.meter == pytest.approx(0.1 + (0.5 - 2 / 4.5), abs=1e-12)
+    given = batch.make(np.array([1]), 0, np.array([0.5]), np.array([-3.0]))  # evidence given: used as it is
+    assert given.at(1) == (0.5, 0.0, 3.0)
+    batch.add_single(sh)
+    batch.add_shared(("x", 0, True, -1), given)
+    given.count = 2
+    batch.apply_trust()
+    assert a[:, 0].tolist() == pytest.approx([3.0, 2.0, 2.0], abs=1e-12)
+    assert b[:, 0].tolist() == pytest.approx([2.0, 8.0, 2.5], abs=1e-12)  # row 1: 2 + 2 x 3
+
+
+def test_a_batch_sums_counted_shifts_then_clips_once() -> None:
+    logit_ = np.array([[0.0], [19.0], [-19.5]])
+    batch = DeliveryBatch(logit_, np.zeros((3, 1)), np.zeros((3, 1)), False, 2.0)
+    up = batch.make(np.array([0, 1]), 0, np.array([0.5, 0.5]), None)
+    down = batch.make(np.array([1, 2]), 0, np.array([-1.5, -1.0]), None)
+    batch.add_shared(("up", 0, True, -1), up)
+    up.count = 3
+    batch.add_single(down)
+    assert down.count == 1
+    # the meter clips: row 1 from 19 by +0.5 is 19.5; row 2 from -19.5 by -1 stops at -20
+    assert down.meter == pytest.approx((expit(19.0) - expit(17.5)) + (expit(-19.5) - expit(-20.0)), abs=1e-15)
+    batch.apply_trust()
+    # row 0: 3 x 0.5 = 1.5; row 1: 19 + 1.5 - 1.5 = 19 (not 20 - 1.5 = 18.5: summed before clipping); row 2: -20
+    assert logit_[:, 0].tolist() == pytest.approx([1.5, 19.0, -20.0], abs=1e-12)
+
+
+def test_an_empty_batch_moves_nothing_and_nudges_are_counted() -> None:
+    logit_ = np.array([[0.3]])
+    batch = DeliveryBatch(logit_, np.zeros((1, 1)), np.zeros((1, 1)), False, 2.0)
+    u = np.zeros(3)
+    d = np.array([0.1, 0.1])
+    batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
+    batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
+    batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
+    batch.nudge((2, 0, -0.2), np.array([1]), np.array([-0.2]))
+    batch.apply(u)
+    assert u.tolist() == pytest.approx([0.3, -0.2, 0.3], abs=1e-12)  # 3 x 0.1 twice, -0.2 once
+    assert logit_.tolist() == [[0.3]]
+
+
+# ----------------------------------------------------------------------------- what a leader's choice says (type evidence) and the parts of a signal
+
+
+def with_type_evidence(model: DiplomacyModel, leader: int, kind: str, llr: float, known: bool = True) -> None:
+    """Set the log-likelihood ratio log P_T - log P_U of ``kind`` for ``leader`` this week (column 0 is no action)."""
+    j = model.kinds.index(kind) + 1
+    row = np.zeros(len(model.kinds) + 1)
+    row[j] = llr
+    seen = np.zeros(len(model.kinds) + 1, dtype=bool)
+    seen[j] = known
+    model.type_evidence[leader] = row
+    model.type_evidence_known[leader] = seen
+
+
+def test_a_leaders_reassuring_choice_is_read_by_its_type_evidence() -> None:
+    model = teaching()
+    with_type_evidence(model, ADA, "praise", 0.8)
+    row = row_of(deliver(model, (ADA, "praise", BO)), "praise")
+    # l = llr (1 - phi x): bo 0.8 x 0.75 = 0.6; hardliners 0.8 x 0.6 = 0.48; reformers, gil 0.8 x 0.85 = 0.68
+    assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.6, 0.48, 0.68, 0.68], abs=1e-12)
+    assert row["trust_after"] == pytest.approx(expit(0.6), abs=1e-12)
+
+
+def test_a_choice_the_leader_could_not_make_is_read_by_its_cost() -> None:
+    model = teaching()
+    with_type_evidence(model, ADA, "praise", 0.8, known=False)
+    deliver(model, (ADA, "praise", BO))
+    assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
+    model = teaching()
+    with_type_evidence(model, BO, "praise", 0.8)  # the other leader's evidence says nothing of ada
+    deliver(model, (ADA, "praise", BO))
+    assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
+
+
+def test_the_parts_of_a_letter_are_read_by_their_costs_and_leave_concessions_alone() -> None:
+    model = teaching()
+    s = model.state
+    s.unreciprocated[:] = [0.1, 0.5]
+    with_type_evidence(model, ADA, "praise", 0.8)
+    rows = deliver(model, (ADA, "praise", BO), (ADA, "letter", BO))
+    # the praise itself by its evidence (0.8 (1 - phi x)); the letter's praise by its cost (2.24 x 0.02 (1 - phi x)),
+    # its threat -0.3 (1 + phi x): bo 0.6 + 0.0336 - 0.375; hardliners 0.48 + 0.02688 - 0.42; reformers, gil
+    # 0.68 + 0.03808 - 0.345
+    expected = [0.2586, 0.08688, 0.37308, 0.37308]
+    assert s.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx(expected, abs=1e-12)
+    praise, letter = rows
+    assert praise["trust_after"] == pytest.approx(expit(0.6), abs=1e-12)
+    assert letter["trust_before"] == 0.5
+    assert letter["trust_after"] == pytest.approx(expit(0.0336 - 0.375), abs=1e-12)
+    # the praise's concession counts once: the letter's parts do not (alpha +0.02, beta -0.02)
+    assert s.unreciprocated.tolist() == pytest.approx([0.12, 0.48], abs=1e-12)
+    # rapport: +0.1 x psi_bo 0.4 twice (the praise and the letter's praise)
+    assert s.rapport[BO, ALPHA] == pytest.approx(0.08, abs=1e-12)
+    # the letter's threat part: beta's hardliner stance +0.05; the two praises: bo -0.01 x 0.4 = -0.004 each
+    assert model._u.tolist() == pytest.approx([0, 0, 0, -0.008, 0.05, 0, 0], abs=1e-12)
+    model._flush_side_accumulators()
+    # affect on beta: +1 (praise) + 1 (the letter's praise) - 1 (its threat) + 0 (the letter itself)
+    assert model._received_affect.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_two_factions_of_a_side_are_read_each_by_its_own_weight() -> None:
+    model = teaching(signals={"threat": {"senders": ["leader", "hardliner", "staff"]}})
+    s = model.state
+    s.omega[DIPLOMATS] = 0.1
+    deliver(model, (HAWKS, "threat", BO), (DIPLOMATS, "threat", BO), (ADA, "threat", BO))
+    # the leader's threat -0.3 (1 + phi x): bo -0.375, hardliners -0.42, reformers, gil -0.345; x (1 + 0.3 + 0.1)
+    assert s.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([-0.525, -0.588, -0.483, -0.483], abs=1e-12)
+
+
+def test_a_faction_and_its_leader_sending_the_same_kind_are_read_apart() -> None:
+    model = teaching(signals={"praise": {"senders": ["leader", "staff"]}})
+    s = model.state
+    with_type_evidence(model, ADA, "praise", 0.8)
+    rows = deliver(model, (DIPLOMATS, "praise", BO), (ADA, "praise", BO))
+    # the diplomats' praise by its cost x omega 0.3: bo 0.0336 x 0.3 = 0.01008; the leader's by its evidence: 0.6
+    assert s.trust_logit[BO, ALPHA] == pytest.approx(0.61008, abs=1e-12)
+    assert rows[0]["trust_after"] == pytest.approx(expit(0.01008), abs=1e-12)
+    assert rows[1]["trust_after"] == pytest.approx(expit(0.6), abs=1e-12)
+
+
+def test_a_concessions_verification_scales_its_cost_and_gates_its_effects() -> None:
+    model = teaching()
+    s = model.state
+    deliver(model, (BO, "dismantle_site", ADA))
+    # c_eff = 0.35 x v 0.4 = 0.14; ada: 2.24 x 0.14 x 0.75 = 0.2352; hawks x 0.6 = 0.18816; others x 0.85 = 0.26656
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([0.2352, 0.18816, 0.26656, 0.26656], abs=1e-12)
+    assert not model._u.any()  # the hawks' stance effect needs verification 0.7
+    model = teaching(signals={"dismantle_site": {"verification": 0.7}})
+    deliver(model, (BO, "dismantle_site", ADA))
+    assert model._u.tolist() == pytest.approx([0, -0.03, 0, 0, 0, 0, 0], abs=1e-12)  # 0.7 is enough
+
+
+def test_a_cancellation_realises_the_audience_cost_staked() -> None:
+    model = teaching()
+    s = model.state
+    row = row_of(deliver(model, (ADA, "summit_cancel", BO)), "summit_cancel")
+    # alpha's domestic pressure + A_alpha x tie = 0.8 x 0.3 = 0.24; beta's + 0.1
+    assert s.domestic.tolist() == pytest.approx([0.24, 0.1], abs=1e-12)
+    assert row["pressure_change"] == pytest.approx(0.34, abs=1e-12)
+    # shift m = -0.4: bo -0.4 x 1.25 = -0.5
+    assert s.trust_logit[BO, ALPHA] == pytest.approx(-0.5, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- trust moved outside a week's delivery
+
+
+def test_trust_moved_outside_delivery_is_applied_at_once_and_metered() -> None:
+    model = teaching()
+    s = model.state
+    s.trust_logit[HAWKS, BETA] = 19.5
+    model._meter = [0.0, 0.0, 0.0]
+    model._shift_trust(np.array([ADA, HAWKS]), BETA, np.array([0.5, 1.0]))
+    assert s.trust_logit[[ADA, HAWKS], BETA].tolist() == pytest.approx([0.5, 20.0], abs=1e-12)  # clipped at 20
+    assert model._meter == pytest.approx([expit(0.5) - 0.5 + expit(20.0) - expit(19.5), 0.0, 0.0], abs=1e-15)
+
+
+def test_trust_moved_outside_delivery_in_the_beta_variant() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    s.beta_a[HAWKS, BETA] = 6.0  # mu 0.75
+    model._meter = [0.0, 0.0, 0.0]
+    model._shift_trust(np.array([ADA, HAWKS]), BETA, np.array([0.5, -1.0]))  # evidence beta_w x shift: +1, -2
+    assert s.beta_a[[ADA, HAWKS], BETA].tolist() == pytest.approx([3.0, 6.0], abs=1e-12)
+    assert s.beta_b[[ADA, HAWKS], BETA].tolist() == pytest.approx([2.0, 4.0], abs=1e-12)
+    # mean: ada 0.5 -> 3/5 = 0.6; hawks 6/8 -> 6/10
+    assert model._meter == pytest.approx([0.1 + 0.15, 0.0, 0.0], abs=1e-12)
+    model._shift_trust(np.array([GIL]), ALPHA, np.array([9.0]), np.array([-1.0]))  # evidence given: 1 against
+    assert (s.beta_a[GIL, ALPHA], s.beta_b[GIL, ALPHA]) == (2.0, 3.0)
+    assert model._meter[0] == pytest.approx(0.25 + 0.1, abs=1e-12)  # 0.5 -> 2/5
+
+
+def test_a_signal_applied_outside_delivery_moves_trust_at_once() -> None:
+    model = teaching()
+    model._meter = [0.0, 0.0, 0.0]
+    model._apply_signal(Signal(sender=BO, kind="threat", receiver=ADA), model.catalogue["threat"], 0)
+    assert model.state.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.375, -0.42, -0.345, -0.345], abs=1e-12)
+    assert model._meter[0] == pytest.approx(sum(0.5 - expit(x) for x in (-0.375, -0.42, -0.345, -0.345)), abs=1e-12)
+    assert model._u[HAWKS] == pytest.approx(0.05, abs=1e-12)  # the nudge applied at once too
+    assert model._meter[1] == pytest.approx(0.05, abs=1e-12)
+
+
+def test_the_receivers_trust_after_its_own_move_is_clipped_like_the_state() -> None:
+    model = teaching()
+    model.state.trust_logit[ADA, BETA] = 19.9
+    row = row_of(deliver(model, (BO, "dismantle_site", ADA)), "dismantle_site")
+    # ada's own move +0.2352 from 19.9 stops at 20
+    assert row["trust_after"] == pytest.approx(expit(20.0), abs=1e-15)
+    assert model.state.trust_logit[ADA, BETA] == 20.0
+
+
+# ----------------------------------------------------------------------------- touting, pledges again
+
+
+TOKENS = {
+    "wave": {"cost": 0.02},  # conciliatory, reassuring, cost <= 0.02: touts
+    "gift": {"cost": 0.03},  # too dear to count as touting
+    "nod": {"cost": 0.0, "conciliatory": False},  # not conciliatory
+    "smile": {"cost": 0.0, "trust": {"mode": "shift", "magnitude": 0.1}},  # not reassuring
+}
+
+
+def token(fields: dict[str, Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "label": "Token",
+        "senders": ["leader", "mediator"],
+        "receiver": "other_leader",
+        "trust": {"mode": "reassuring"},
+        "conciliatory": True,
+        "sentence": "{sender} to {receiver}",
+    }
+    return {**base, **fields}
+
+
+@pytest.mark.parametrize(("kind", "touts"), [("wave", True), ("gift", False), ("nod", False), ("smile", False)])
+def test_what_touts_a_pledge(kind: str, touts: bool) -> None:
+    model = teaching(signals={k: token(v) for k, v in TOKENS.items()})
+    pl = Pledge(BETA, frozenset({"icbm"}), 0.4, 0)
+    model.pledges.append(pl)
+    deliver(model, (ADA, kind, BO), (GIL, kind, BO))  # a third party's token never touts
+    assert pl.touted_by == ({ADA} if touts else set())
+
+
+def test_a_side_whose_pledge_was_broken_can_pledge_again_and_the_first_pledge_week_stays() -> None:
+    model = teaching(signals={"moratorium_pledge": {"requires": None}})
+    model.pledges.append(Pledge(BETA, frozenset({"icbm"}), 0.4, 0, active=False))
+    deliver(model, (BO, "moratorium_pledge", ADA), t=2)
+    deliver(model, (ADA, "moratorium_pledge", BO), t=3)
+    assert [(p.side, p.week, p.active) for p in model.pledges] == [(BETA, 0, False), (BETA, 2, True), (ALPHA, 3, True)]
+    assert model.first_pledge_week == 2
+
+
+def test_the_escalation_names_the_test_that_broke_the_pledge() -> None:
+    model = teaching()
+    model.pledges.append(Pledge(BETA, frozenset({"nuclear"}), 0.4, 0))
+    rows = deliver(model, (BO, "nuclear_test", ADA), t=1)
+    assert row_of(rows, "escalation")["detail"] == "Chairman Bo's nuclear test breaks an active pledge"
+
+
+# ----------------------------------------------------------------------------- receivers without a side, third parties' own variables
+
+
+def test_a_mediation_row_has_no_trust_reading_and_costs_no_concession() -> None:
+    model = teaching()
+    model.state.unreciprocated[:] = [0.3, 0.3]
+    (row,) = deliver(model, (GIL, "mediation", -1))
+    assert row["receiver"] == "ada+bo"
+    assert math.isnan(row["trust_before"]) and math.isnan(row["trust_after"])
+    assert row["cost"] == pytest.approx(0.05, abs=1e-12)  # no audience of its own
+    assert model.state.unreciprocated.tolist() == [0.3, 0.3]
+
+
+AID = {
+    "label": "Aid",
+    "senders": ["mediator"],
+    "receiver": "principals",
+    "trust": {"mode": "none"},
+    "effects": [
+        {"var": "enforcement", "who": "sender", "delta": -0.3},
+        {"var": "pressure.domestic", "who": "sender", "delta": 0.7},
+        {"var": "stance", "who": "sender", "delta": -0.1},
+        {"var": "hostility", "who": "sender", "delta": 0.5},
+        {"var": "perception", "who": "receiver", "delta": -2.0},
+    ],
+    "sentence": "{sender} sends aid to {receiver}",
+}
+
+
+def test_a_third_partys_own_variables_and_what_it_cannot_move() -> None:
+    model = teaching(signals={"aid": AID})
+    s = model.state
+    s.tp_domestic[:] = 0.5
+    s.perception_log = -0.5
+    (row,) = deliver(model, (GIL, "aid", -1))
+    assert s.enforcement.tolist() == pytest.approx([0.7], abs=1e-12)  # 1 - 0.3
+    assert s.tp_domestic.tolist() == pytest.approx([1.0], abs=1e-12)  # 0.5 + 0.7, clipped at 1
+    assert model._u.tolist() == pytest.approx([0, 0, 0, 0, 0, 0, -0.1], abs=1e-12)  # its own stance input
+    assert s.hostility.tolist() == [0.0, 0.0]  # a third party has no hostility to raise
+    # perception: -0.5 - 2 = -2.5, once (global), not once per receiving side
+    assert s.perception_log == pytest.approx(-2.5, abs=1e-12)
+    assert row["pressure_change"] == 0.0
+    deliver(model, (GIL, "aid", -1))
+    assert s.perception_log == pytest.approx(-3.0, abs=1e-12)  # -4.5, clipped at -3
+    assert s.enforcement.tolist() == pytest.approx([0.4], abs=1e-12)
+    deliver(model, (GIL, "aid", -1), (GIL, "aid", -1))
+    assert s.enforcement.tolist() == pytest.approx([0.0], abs=1e-12)  # clipped at 0
+
+
+EFFECTS = {
+    "label": "Everything",
+    "senders": ["leader"],
+    "receiver": "other_leader",
+    "trust": {"mode": "none"},
+    "effects": [
+        {"var": "anchor", "who": "receiver", "roles": ["hardliner"], "delta": 0.3},
+        {"var": "threshold", "who": "receiver", "roles": ["leader"], "delta": -0.2},
+        {"var": "influence", "who": "sender", "roles": ["hardliner"], "delta": 0.5},
+        {"var": "rapport", "who": "receiver", "roles": ["leader"], "delta": 0.7, "scale": "ego"},
+        {"var": "exercise_credit", "who": "receiver", "delta": 0.6},
+        {"var": "demand", "who": "sender", "delta": -0.8},
+        {"var": "enforcement", "who": "receiver", "delta": 0.4},
+        {"var": "sanctions", "who": "principals", "delta": 0.7},
+    ],
+    "sentence": "{sender} does everything to {receiver}",
+}
+
+
+def test_each_effect_on_a_side_by_hand() -> None:
+    model = teaching(signals={"everything": EFFECTS})
+    s = model.state
+    s.enforcement[:] = 0.2
+    s.sanctions[:] = [0.1, 0.5]
+    model.tp_client = np.array([ALPHA])
+    model.tp_leaks = np.array([True])  # gil as alpha's patron for this test
+    deliver(model, (ADA, "everything", BO), (ADA, "everything", BO))
+    assert s.anchor[HARDLINERS] == pytest.approx(1.0, abs=1e-12)  # 0.8 + 0.3 + 0.3, clipped at 1
+    assert s.anchor[HAWKS] == 0.8
+    assert s.threshold_shift.tolist() == pytest.approx([0, 0, 0, -0.4, 0, 0, 0], abs=1e-12)
+    assert model._vindication.tolist() == pytest.approx([0, 1.0, 0, 0, 0, 0, 0], abs=1e-12)
+    # rapport of bo with alpha: 0.7 x psi 0.4 = 0.28, twice
+    assert s.rapport[BO].tolist() == pytest.approx([0.56, 0.0], abs=1e-12)
+    assert s.credit.tolist() == pytest.approx([0.0, 1.0], abs=1e-12)  # 1.2, clipped at 1
+    assert s.demand.tolist() == pytest.approx([-1.0, 0.0], abs=1e-12)  # -1.6, clipped at -1
+    assert s.enforcement.tolist() == pytest.approx([0.2], abs=1e-12)  # gil is alpha's, not beta's
+    assert s.sanctions.tolist() == pytest.approx([1.0, 1.0], abs=1e-12)  # both principals, clipped at 1
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)  # now alpha receives: 0.2 + 0.4
+    model.tp_leaks = np.array([False])  # a guarantor protecting alpha is not moved
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)
