@@ -302,15 +302,15 @@ def test_an_out_of_scope_test_is_read_by_its_breach_probability() -> None:
     s = model.state
     pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
     model.pledges.append(pl)
-    rows = deliver(model, (BO, "srbm_test", ADA), t=3)
+    rows = deliver(model, (BO, "srbm_test", ADA), t=0)
     # srbm: hostile h 0.3 -> ada -0.375, hawks -0.42, others -0.345; breach p_br 0.2: -2.5 x 0.2 = -0.5 each
     assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.875, -0.92, -0.845, -0.845], abs=1e-12)
     assert pl.active and model.escalated_week < 0
-    assert model.first_test_after_pledge == 3
+    assert model.first_test_after_pledge == 0
     assert [r["kind"] for r in rows] == ["srbm_test"]
     assert rows[0]["trust_after"] == pytest.approx(expit(-0.875), abs=1e-12)
     deliver(model, (BO, "srbm_test", ADA), t=4)
-    assert model.first_test_after_pledge == 3  # the first test is remembered
+    assert model.first_test_after_pledge == 0  # the first test is remembered, even one in week 0
 
 
 def test_a_test_without_a_pledge_or_a_breach_probability_is_only_a_test() -> None:
@@ -672,10 +672,10 @@ def test_trust_moved_outside_delivery_is_applied_at_once_and_metered() -> None:
     model = teaching()
     s = model.state
     s.trust_logit[HAWKS, BETA] = 19.5
-    model._meter = [0.0, 0.0, 0.0]
+    model._meter = [0.25, 0.0, 0.0]  # what the signal being applied has metered so far
     model._shift_trust(np.array([ADA, HAWKS]), BETA, np.array([0.5, 1.0]))
     assert s.trust_logit[[ADA, HAWKS], BETA].tolist() == pytest.approx([0.5, 20.0], abs=1e-12)  # clipped at 20
-    assert model._meter == pytest.approx([expit(0.5) - 0.5 + expit(20.0) - expit(19.5), 0.0, 0.0], abs=1e-15)
+    assert model._meter == pytest.approx([0.25 + expit(0.5) - 0.5 + expit(20.0) - expit(19.5), 0.0, 0.0], abs=1e-15)
 
 
 def test_trust_moved_outside_delivery_in_the_beta_variant() -> None:
@@ -851,3 +851,182 @@ def test_each_effect_on_a_side_by_hand() -> None:
     model.tp_leaks = np.array([False])  # a guarantor protecting alpha is not moved
     deliver(model, (BO, "everything", ADA))
     assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- a letter that carries the summit's acceptance
+
+
+@pytest.mark.parametrize(
+    ("status", "offered_by", "carries"),
+    [("cancelled", -1, True), ("offered", ALPHA, True), ("offered", BETA, False), ("none", -1, False), ("scheduled", -1, False)],
+)
+def test_a_letter_reads_as_an_acceptance_when_there_is_a_summit_to_accept(status: str, offered_by: int, carries: bool) -> None:
+    model = teaching()
+    s = model.state
+    model.summit.status, model.summit.offered_by = status, offered_by
+    deliver(model, (BO, "letter", ADA))
+    # the letter's praise 2.24 x 0.02 x 0.75 = 0.0336 and threat -0.375 on ada; an acceptance adds its own reading:
+    # c_eff = 0.1 + A_beta 0.4 x tie 0.3 = 0.22, 2.24 x 0.22 x 0.75 = 0.3696; and beta's domestic pressure +0.05
+    accept = 0.3696 if carries else 0.0
+    assert s.trust_logit[ADA, BETA] == pytest.approx(0.0336 - 0.375 + accept, abs=1e-12)
+    assert s.domestic.tolist() == pytest.approx([0.0, 0.05 if carries else 0.0], abs=1e-12)
+
+
+def test_an_offer_without_a_trust_reading_carries_the_offer_once() -> None:
+    note = {"label": "Note", "senders": ["leader"], "receiver": "other_leader", "summit": "offer", "sentence": "{sender} writes"}
+    model = teaching(signals={"note": note})
+    deliver(model, (ADA, "note", BO))
+    # read as a summit offer: c_eff = 0.1 + A_alpha 0.8 x 0.3 = 0.34; bo: 2.24 x 0.34 x 0.75 = 0.5712
+    assert model.state.trust_logit[BO, ALPHA] == pytest.approx(0.5712, abs=1e-12)
+    assert model.state.domestic.tolist() == pytest.approx([0.05, 0.0], abs=1e-12)
+    assert model.summit.status == "offered"
+    deliver(model, (ADA, "note", BO))  # an offer already stands: nothing more to carry
+    assert model.state.trust_logit[BO, ALPHA] == pytest.approx(0.5712, abs=1e-12)
+    # an acceptance without a reading of its own is applied once, not carried on top of itself
+    model = teaching(signals={"summit_accept": {"trust": {"mode": "none"}}})
+    model.summit.status = "cancelled"
+    deliver(model, (BO, "summit_accept", ADA))
+    assert model.state.domestic.tolist() == pytest.approx([0.0, 0.05], abs=1e-12)
+    assert model.state.trust_logit[ADA, BETA] == 0.0
+
+
+# ----------------------------------------------------------------------------- the receiver's reading, row by row
+
+
+def test_each_row_reads_the_receivers_trust_after_its_own_move_only() -> None:
+    model = teaching()
+    threat, demand, threat2 = deliver(model, (BO, "threat", ADA), (BO, "demand", ADA), (BO, "threat", ADA))
+    # threat: ada -0.375; demand: -0.1 x 1.25 = -0.125; each row from the start of delivery, 0.5
+    assert [threat["trust_before"], demand["trust_before"], threat2["trust_before"]] == [0.5, 0.5, 0.5]
+    assert threat["trust_after"] == pytest.approx(expit(-0.375), abs=1e-12)
+    assert demand["trust_after"] == pytest.approx(expit(-0.125), abs=1e-12)
+    assert threat2["trust_after"] == pytest.approx(expit(-0.375), abs=1e-12)
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(-0.875, abs=1e-12)
+
+
+def test_a_signal_to_a_third_party_moves_trust_but_no_side_receives_it() -> None:
+    model = teaching()
+    s = model.state
+    (row,) = deliver(model, (BO, "threat", GIL))
+    assert s.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.375, -0.42, -0.345, -0.345], abs=1e-12)
+    assert row["trust_before"] == 0.5 and row["trust_after"] == pytest.approx(expit(-0.345), abs=1e-12)  # gil's own
+    assert s.military_extra.tolist() == [0.0, 0.0] and not model._u.any()  # no receiving side
+    assert s.hostility.tolist() == pytest.approx([0.0, 0.05], abs=1e-12)  # the sender's side's own effect
+    model._flush_side_accumulators()
+    assert not model._received_affect.any() and not model._vindication.any()
+
+
+def test_a_mediation_sent_by_a_side_moves_no_leader() -> None:
+    model = teaching()
+    s = model.state
+    s.trust_logit[GIL, BETA] = logit(0.9)
+    s.domestic[:] = 0.2
+    deliver(model, (ADA, "mediation", -1))
+    assert model.trust_matrix()[[ADA, BO], [BETA, ALPHA]].tolist() == pytest.approx([0.5, 0.5], abs=1e-12)
+    assert s.domestic.tolist() == pytest.approx([0.15, 0.2], abs=1e-12)  # its own effect on its sender's side
+
+
+def test_a_leader_without_an_edge_to_the_mediator_gives_it_no_credibility() -> None:
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["influence"] = [e for e in data["influence"] if e["listener"] != "bo"]
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    s = model.state
+    s.trust_logit[:] = 0.0
+    s.trust_logit[GIL, :] = [logit(0.8), logit(0.7)]
+    deliver(model, (GIL, "mediation", -1))
+    mu = model.trust_matrix()
+    assert mu[ADA, BETA] == pytest.approx(0.5 + 0.5 * 0.03 * 0.2, abs=1e-12)  # ada still listens: 0.503
+    assert mu[BO, ALPHA] == pytest.approx(0.5, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- which kinds go in bulk
+
+
+SIMPLE = {"label": "Simple", "senders": ["hardliner"], "receiver": "other_leader", "sentence": "{sender} to {receiver}"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "simple"),
+    [
+        ({}, True),
+        ({"receiver": "own_leader"}, True),
+        ({"receiver": "other_staff"}, True),
+        ({"effects": [{"var": "threshold", "who": "sender", "delta": 0.1}, {"var": "stance", "who": "receiver", "delta": 0.1}]}, True),
+        ({"trust": {"mode": "hostile", "magnitude": 0.1}}, False),
+        ({"summit": "offer"}, False),
+        ({"pledge_scope": ["icbm"]}, False),
+        ({"test_class": "srbm"}, False),
+        ({"parts": ["threat"]}, False),
+        ({"conciliatory": True}, False),
+        ({"senders": ["hardliner", "leader"]}, False),
+        ({"senders": ["mediator"]}, False),
+        ({"receiver": "principals"}, False),
+        ({"effects": [{"var": "hostility", "who": "receiver", "delta": 0.1}]}, False),
+        ({"effects": [{"var": "stance", "who": "principals", "delta": 0.1}]}, False),
+    ],
+)
+def test_which_kinds_are_delivered_in_bulk(fields: dict[str, Any], simple: bool) -> None:
+    """Only a kind whose whole delivery is a sum of stance or threshold nudges on sides' members goes in bulk."""
+    model = teaching(signals={"simple": {**SIMPLE, **fields}})
+    assert model._simple_kind["simple"] is simple
+
+
+def test_a_factions_test_still_breaks_its_sides_pledge() -> None:
+    """A kind with a test class and no trust reading is delivered one by one, so the pledge check sees it."""
+    drill = {**SIMPLE, "test_class": "icbm"}
+    model = teaching(signals={"drill": drill})
+    pl = Pledge(BETA, frozenset({"icbm"}), 0.4, 0)
+    model.pledges.append(pl)
+    deliver(model, (HARDLINERS, "drill", ADA), t=2)
+    assert not pl.active and model.escalated_week == 2
+    # the breach alone: -kappa_b = -2.5 for everyone outside beta (nobody touted)
+    assert model.state.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-2.5] * 4, abs=1e-12)
+
+
+def test_an_agreements_terms_are_broken_only_by_what_they_name() -> None:
+    """A term of agreement 0 (deal 0) forbidding icbm tests: an srbm test is no breach of it, whatever its p_br."""
+    model = teaching()
+    term = Pledge(BETA, frozenset({"icbm"}), 0.4, 0, deal=0)
+    model.pledges.append(term)
+    deliver(model, (BO, "srbm_test", ADA), t=3)
+    # the test's own reading only: ada -0.375, hawks -0.42, others -0.345 (no -kappa_b x 0.2 for a pledge)
+    assert model.state.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.375, -0.42, -0.345, -0.345], abs=1e-12)
+    assert term.active
+    assert model.first_test_after_pledge == -1  # a test after an agreement's terms is not a test after a pledge
+    # a pledge of the same side listed after the term is still read: p_br 0.2, -2.5 x 0.2 = -0.5 more
+    model.pledges.append(Pledge(BETA, frozenset({"nuclear"}), 0.4, 0))
+    model.state.trust_logit[:] = 0.0
+    deliver(model, (BO, "srbm_test", ADA), t=4)
+    assert model.state.trust_logit[OUTSIDE_BETA, BETA] == pytest.approx([-0.875, -0.92, -0.845, -0.845], abs=1e-12)
+    assert model.first_test_after_pledge == 4
+
+
+def test_a_pledge_the_test_cannot_break_does_not_shield_the_next_one() -> None:
+    """Two pledges of beta; an srbm test with breach probability 0 passes the first (icbm) and breaks the second (srbm)."""
+    model = teaching(signals={"srbm_test": {"breach_probability": 0.0}})
+    icbm = Pledge(BETA, frozenset({"icbm"}), 0.4, 0)
+    srbm = Pledge(BETA, frozenset({"srbm"}), 0.4, 0)
+    model.pledges += [icbm, srbm]
+    deliver(model, (BO, "srbm_test", ADA), t=1)
+    assert icbm.active and not srbm.active
+    # the test -0.375 (ada) and the second pledge's breach -2.5
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(-2.875, abs=1e-12)
+
+
+def test_breaking_an_agreements_terms_is_not_a_test_after_a_pledge() -> None:
+    """hanoi-2019 with an interim agreement (number 0) whose terms bind the DPRK not to test srbm; no pledge besides."""
+    data, _, source = load_raw("hanoi-2019")
+    data = copy.deepcopy(data)
+    data["implementation"] = {"comply_weeks": 8, "continue_after": ["interim"], "terms": [{"side": "dprk", "scope": ["srbm"], "tie": 0.5}]}
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    q = int(np.argmin(np.abs(model.grid - np.array([0.5, 0.35])).sum(axis=1)))
+    model._sign("interim", q, 10)
+    model.pledges = [p for p in model.pledges if p.deal >= 0]
+    (term,) = model.pledges
+    assert term.deal == 0
+    kim, trump = model.index_of["kim"], model.index_of["trump"]
+    rows = deliver(model, (kim, "srbm_test", trump), t=11)
+    assert not term.active and model.agreements[0]["stage"] == "collapsed"
+    assert "term_breach" in [r["kind"] for r in rows] and model.escalated_week == -1
+    assert model.first_test_after_pledge == -1
