@@ -284,6 +284,8 @@ def test_an_in_scope_test_breaks_a_touted_pledge_by_hand() -> None:
     assert test["trust_change"] == pytest.approx(sum(0.5 - expit(x) for x in test_shift + breach_shift), abs=1e-12)
     assert test["pressure_change"] == pytest.approx(0.6, abs=1e-12)  # hostility +0.4 on beta, military +0.2 on alpha
     assert breach["trust_before"] == 0.5 and breach["trust_after"] == 0.5 and breach["trust_change"] == 0.0
+    assert breach["stance_change"] == 0.0  # no stance effect; the test's own +0.15 on alpha's hawks is the test's
+    assert test["stance_change"] == pytest.approx(0.15, abs=1e-12)
     # the breach: beta's domestic pressure + A_beta x the pledge's tie = 0.4 x 0.4 = 0.16; alpha's hawks' anchor +0.1
     assert s.domestic.tolist() == pytest.approx([0.0, 0.16], abs=1e-12)
     assert breach["pressure_change"] == pytest.approx(0.16, abs=1e-12)
@@ -337,6 +339,25 @@ def test_the_beta_variant_reads_a_breach_as_counts_against() -> None:
     assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
 
 
+def test_the_beta_variant_breaks_a_touted_pledge_by_hand() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
+    pl.touted_by.add(ADA)
+    model.pledges.append(pl)
+    s.rapport[ADA, BETA] = 0.6
+    rows = deliver(model, (BO, "icbm_test", ADA), t=2)
+    # the test: beta += beta_w h = 2 x 1.0 = 2; the breach: beta += beta_wb p_br (1 - psi R touted / 2):
+    # ada 3 x (1 - 0.5 x 0.6 / 2) = 3 x 0.85 = 2.55, the others 3
+    assert s.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([6.55, 7.0, 7.0, 7.0], abs=1e-12)
+    assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
+    test, breach = row_of(rows, "icbm_test"), row_of(rows, "pledge_breach")
+    # ada's own move: alpha 2, beta 2 + 2 + 2.55 = 6.55; mean 2 / (2 + 6.55)
+    assert test["trust_before"] == 0.5 and test["trust_after"] == pytest.approx(2 / 8.55, abs=1e-12)
+    # the breach row reads ada's belief without any move of its own: 2 / (2 + 2)
+    assert breach["trust_before"] == 0.5 and breach["trust_after"] == 0.5
+
+
 def test_the_beta_variant_breach_without_kappa_b() -> None:
     model = teaching(trust_model="beta", kappa_b=0.0)
     s = model.state
@@ -364,6 +385,7 @@ def test_mediation_by_hand() -> None:
     assert mu[ADA, BETA] == pytest.approx(0.306, abs=1e-12)
     assert mu[BO, ALPHA] == pytest.approx(0.406, abs=1e-12)
     assert mu[GIL, BETA] == pytest.approx(0.7, abs=1e-12)  # only the summit leaders are updated
+    assert s.trust_logit[[ADA, BO], [ALPHA, BETA]].tolist() == [0.0, 0.0]  # and only in the other side
     assert mu[HAWKS, BETA] == 0.5
     # the mediator's own effects: its domestic pressure -0.05, both leaders' stance input -0.02
     assert s.tp_domestic.tolist() == pytest.approx([0.45], abs=1e-12)
@@ -924,6 +946,33 @@ def test_a_mediation_sent_by_a_side_moves_no_leader() -> None:
     deliver(model, (ADA, "mediation", -1))
     assert model.trust_matrix()[[ADA, BO], [BETA, ALPHA]].tolist() == pytest.approx([0.5, 0.5], abs=1e-12)
     assert s.domestic.tolist() == pytest.approx([0.15, 0.2], abs=1e-12)  # its own effect on its sender's side
+    # followed by gil's in the same week: gil's is still read; ada 0.5 + 0.5 x 0.03 x (0.9 - 0.5) = 0.506
+    deliver(model, (ADA, "mediation", -1), (GIL, "mediation", -1))
+    assert model.trust_matrix()[ADA, BETA] == pytest.approx(0.506, abs=1e-12)
+
+
+def test_only_the_edge_from_the_mediator_lends_it_credibility() -> None:
+    """Beta without factions (bo is the last member of a side, just before the third parties) and a second
+    mediator, hal; ada listens to hal, not to gil; bo listens to neither. gil's mediation moves nobody."""
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["sides"]["beta"]["factions"] = []
+    hal = {**data["third_parties"][0], "id": "hal", "name": "Envoy Hal"}
+    data["third_parties"].append(hal)
+    data["influence"] = [
+        {"listener": "ada", "speaker": "hal", "weight": 0.1},
+        {"listener": "alpha-hawks", "speaker": "alpha-diplomats", "weight": 0.2},
+    ]
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    assert model.actor_ids == ["ada", "alpha-hawks", "alpha-diplomats", "bo", "gil", "hal"]
+    s = model.state
+    gil = 4
+    s.trust_logit[:] = 0.0
+    s.trust_logit[gil, :] = [logit(0.8), logit(0.7)]
+    s.trust_logit[BO, ALPHA] = 20.0  # a belief at the bound, which a zero move must leave as it is
+    deliver(model, (gil, "mediation", -1))
+    assert s.trust_logit[ADA, BETA] == 0.0
+    assert s.trust_logit[BO, ALPHA] == 20.0
 
 
 def test_a_leader_without_an_edge_to_the_mediator_gives_it_no_credibility() -> None:
@@ -1030,3 +1079,108 @@ def test_breaking_an_agreements_terms_is_not_a_test_after_a_pledge() -> None:
     assert not term.active and model.agreements[0]["stage"] == "collapsed"
     assert "term_breach" in [r["kind"] for r in rows] and model.escalated_week == -1
     assert model.first_test_after_pledge == -1
+    name = model.actor_names[kim]
+    assert row_of(rows, "agreement_collapsed")["detail"] == f"interim: {name}'s short-range missile test breaks its terms"
+
+
+def test_a_placating_test_that_breaks_a_pledge_still_pays_the_breach() -> None:
+    """theta_placate 4: bo's icbm test answers beta's elite (domestic pressure to 0, ODD 7.16); then the breach of the
+    pledge it breaks raises it by A_beta x tie = 0.4 x 0.4 = 0.16 (ODD 7.9's order: effects, placation, breach)."""
+    model = teaching(theta_placate=4.0)
+    model.state.domestic[:] = [0.3, 0.5]
+    model.pledges.append(Pledge(BETA, frozenset({"icbm"}), 0.4, 0))
+    deliver(model, (BO, "icbm_test", ADA), t=1)
+    assert model.state.domestic.tolist() == pytest.approx([0.3, 0.16], abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- the week's rows, bulk and one by one
+
+
+@pytest.mark.parametrize("small_block", [64, 0], ids=["as-dicts", "as-a-block"])
+def test_a_weeks_rows_in_full(small_block: int) -> None:
+    model = teaching()
+    model.SMALL_BLOCK = small_block
+    sigs = [
+        Signal(sender=HAWKS, kind="lobby", receiver=ADA, source="forced", note="n1"),
+        Signal(sender=BO, kind="threat", receiver=ADA, note="n2"),
+        Signal(sender=REFORMERS, kind="lobby", receiver=BO),
+    ]
+    model._deliver(sigs, 3)
+    first, threat, last = list(model.events)
+    nan = float("nan")
+    # week 3 of a weekly run from 2020-01-06; lobbying moves stance by 0.03 x omega (1 - iota) (see above)
+    assert first == pytest.approx(
+        {
+            "step": 3,
+            "date": "2020-01-27",
+            "sender": "alpha-hawks",
+            "receiver": "ada",
+            "kind": "lobby",
+            "source": "forced",
+            "cost": 0.0,
+            "trust_before": nan,
+            "trust_after": nan,
+            "trust_change": 0.0,
+            "stance_change": 0.0045,
+            "pressure_change": 0.0,
+            "detail": "n1",
+            "text": "Alpha hawks lobbies President Ada",
+        },
+        nan_ok=True,
+        abs=1e-12,
+    )
+    assert (threat["step"], threat["date"], threat["kind"], threat["source"], threat["detail"]) == (
+        3,
+        "2020-01-27",
+        "threat",
+        "chosen",
+        "n2",
+    )
+    assert threat["text"] == "Chairman Bo threatens President Ada"
+    assert (last["sender"], last["receiver"], last["source"], last["detail"]) == ("beta-reformers", "bo", "chosen", "")
+    assert last["text"] == "Beta reformers lobbies Chairman Bo"
+    assert last["stance_change"] == pytest.approx(0.00495, abs=1e-12)
+
+
+def test_a_week_without_bulk_signals_logs_its_rows_in_order() -> None:
+    model = teaching()
+    deliver(model, (BO, "threat", ADA), (ADA, "praise", BO), t=1)
+    assert [(e["sender"], e["kind"], e["step"]) for e in model.events] == [("bo", "threat", 1), ("ada", "praise", 1)]
+
+
+def test_a_third_partys_threat_moves_no_trust() -> None:
+    model = teaching()
+    s = model.state
+    (row,) = deliver(model, (GIL, "threat", ADA))
+    assert not s.trust_logit.any()  # third parties' signals never move trust (ODD 7.4)
+    assert math.isnan(row["trust_before"]) and math.isnan(row["trust_after"]) and row["trust_change"] == 0.0
+    assert row["cost"] == pytest.approx(0.05, abs=1e-12)  # no audience: c only
+    assert s.military_extra.tolist() == pytest.approx([0.05, 0.0], abs=1e-12)  # its effect on the receiving side
+    assert s.hostility.tolist() == [0.0, 0.0]  # a third party has no hostility of its own to raise
+    assert row["pressure_change"] == pytest.approx(0.05, abs=1e-12)
+    model._flush_side_accumulators()
+    assert model._received_affect.tolist() == [-1.0, -1.0, -1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+PLEA = {
+    "label": "Plea",
+    "senders": ["hardliner", "staff"],
+    "receiver": "own_leader",
+    "conciliatory": True,  # not a bulk kind: delivered one by one
+    "effects": [{"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "lobby"}],
+    "sentence": "{sender} pleads with {receiver}",
+}
+
+
+def test_a_lobbying_effect_delivered_one_by_one() -> None:
+    model = teaching(signals={"plea": PLEA})
+    assert not model._simple_kind["plea"]
+    rows = deliver(model, (HAWKS, "plea", ADA), (DIPLOMATS, "plea", ADA))
+    # hawks: 0.1 x omega 0.3 x (1 - iota_ada 0.5) x sign(0.8 - 0.5) = 0.015; diplomats: x sign(0.3 - 0.5) = -0.015
+    assert model._u[ADA] == pytest.approx(0.0, abs=1e-12)
+    assert [r["stance_change"] for r in rows] == pytest.approx([0.015, 0.015], abs=1e-12)
+    for r in rows:  # inside one side: no trust reading
+        assert math.isnan(r["trust_before"]) and math.isnan(r["trust_after"])
+    model = teaching(signals={"plea": PLEA})
+    deliver(model, (HAWKS, "plea", ADA))
+    assert model._u.tolist() == pytest.approx([0.015, 0, 0, 0, 0, 0, 0], abs=1e-12)
