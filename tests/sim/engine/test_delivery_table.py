@@ -29,7 +29,7 @@ import pytest
 from summitry.sim.engine.batch import DeliveryBatch
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.engine.state import Pledge
-from summitry.sim.mechanisms.signals import Signal
+from summitry.sim.mechanisms.signals import Effect, Signal
 from summitry.sim.scenario.document import load_raw, validate_data
 
 ADA, HAWKS, DIPLOMATS, BO, HARDLINERS, REFORMERS, GIL = range(7)
@@ -516,6 +516,8 @@ def test_effects_on_the_side_levels_stay_in_the_unit_interval() -> None:
     assert s.credit.tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
     assert rows[0]["pressure_change"] == pytest.approx(-0.2, abs=1e-12)  # the deltas, -0.1 - 0.1, as sent
     assert model._u[HAWKS] == pytest.approx(0.05, abs=1e-12)  # alpha's own hawks resent it
+    model._flush_side_accumulators()
+    assert model._vindication.tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]  # it vindicates beta's doves (reformers)
 
 
 # ----------------------------------------------------------------------------- DeliveryBatch by itself
@@ -713,6 +715,13 @@ def test_trust_moved_outside_delivery_in_the_beta_variant() -> None:
     model._shift_trust(np.array([GIL]), ALPHA, np.array([9.0]), np.array([-1.0]))  # evidence given: 1 against
     assert (s.beta_a[GIL, ALPHA], s.beta_b[GIL, ALPHA]) == (2.0, 3.0)
     assert model._meter[0] == pytest.approx(0.25 + 0.1, abs=1e-12)  # 0.5 -> 2/5
+
+
+def test_a_signal_applied_outside_delivery_in_the_beta_variant() -> None:
+    model = teaching(trust_model="beta")
+    model._apply_signal(Signal(sender=HARDLINERS, kind="threat", receiver=ADA), model.catalogue["threat"], 0)
+    # the hostile evidence beta_w h x omega = 2 x 0.3 x 0.275 = 0.165, not beta_w x the log-odds shift
+    assert model.state.beta_b[OUTSIDE_BETA, BETA] == pytest.approx([2.165] * 4, abs=1e-12)
 
 
 def test_a_signal_applied_outside_delivery_moves_trust_at_once() -> None:
@@ -1181,6 +1190,70 @@ def test_a_lobbying_effect_delivered_one_by_one() -> None:
     assert [r["stance_change"] for r in rows] == pytest.approx([0.015, 0.015], abs=1e-12)
     for r in rows:  # inside one side: no trust reading
         assert math.isnan(r["trust_before"]) and math.isnan(r["trust_after"])
-    model = teaching(signals={"plea": PLEA})
+    model = teaching(signals={"plea": {**PLEA, "vindicates_sender": "doves"}})
     deliver(model, (HAWKS, "plea", ADA))
     assert model._u.tolist() == pytest.approx([0.015, 0, 0, 0, 0, 0, 0], abs=1e-12)
+    model._flush_side_accumulators()
+    assert model._vindication.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]  # the sending side's doves (diplomats)
+
+
+def test_a_third_partys_test_vindicates_the_receivers_hawks_only() -> None:
+    model = teaching()
+    deliver(model, (GIL, "srbm_test", ADA))
+    model._flush_side_accumulators()
+    # vindicates (receiving side alpha's hawks) applies; vindicates_sender has no side to vindicate
+    assert model._vindication.tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert not model.state.trust_logit.any()
+
+
+def test_only_an_elite_sides_leader_placates() -> None:
+    model = teaching(theta_placate=4.0)
+    model.state.domestic[:] = [0.5, 0.5]
+    deliver(model, (ADA, "srbm_test", BO))  # alpha is audience-driven: its discontent is not answered
+    assert model.state.domestic.tolist() == pytest.approx([0.5, 0.5], abs=1e-12)
+
+
+def test_a_reassuring_kind_no_one_chooses_is_read_by_its_cost() -> None:
+    gesture = {**token({"cost": 0.1}), "chosen": False}
+    model = teaching(signals={"gesture": gesture})
+    model.type_evidence[ADA] = np.full(len(model.kinds) + 1, 0.8)
+    model.type_evidence_known[ADA] = np.ones(len(model.kinds) + 1, dtype=bool)
+    deliver(model, (ADA, "gesture", BO))
+    # not among the kinds a leader chooses: no type evidence; bo 2.24 x 0.1 x 0.75 = 0.168
+    assert model.state.trust_logit[BO, ALPHA] == pytest.approx(0.168, abs=1e-12)
+
+
+def test_a_leaders_letter_and_its_factions_threat_are_read_apart() -> None:
+    model = teaching()
+    deliver(model, (ADA, "letter", BO), (HAWKS, "threat", BO))
+    # bo: the letter's praise 0.0336 and threat -0.375; the hawks' threat -0.375 x omega 0.3 = -0.1125
+    assert model.state.trust_logit[BO, ALPHA] == pytest.approx(0.0336 - 0.375 - 0.1125, abs=1e-12)
+
+
+def test_a_bulk_effect_at_exactly_its_minimum_verification_applies() -> None:
+    shout = {
+        **SIMPLE,
+        "verification": 0.5,
+        "effects": [{"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.1, "min_verification": 0.5}],
+    }
+    model = teaching(signals={"shout": shout})
+    deliver(model, (HARDLINERS, "shout", ADA))
+    assert model._u.tolist() == pytest.approx([0.1, 0, 0, 0, 0, 0, 0], abs=1e-12)
+
+
+def test_a_shocks_effects_by_hand() -> None:
+    """Shocks (no kind, no signal): verification, lobby and min_verification do not apply; audience multiplies by 0
+    when a sender is given (ODD 7.9); a shock without a sender moves no sender's side."""
+    model = teaching()
+    s = model.state
+    effects = [
+        Effect(var="pressure.domestic", who="sender", delta=0.5, scale="audience"),
+        Effect(var="stance", who="receiver", roles=["leader"], delta=0.2, scale="verification", min_verification=0.9),
+        Effect(var="stance", who="receiver", roles=["hardliner"], delta=0.1, scale="lobby"),
+    ]
+    for eff in effects:
+        model._apply_effect(eff, sender=ADA, receiver_sides=[BETA], kind=None)
+    assert s.domestic.tolist() == [0.0, 0.0]
+    assert model._u.tolist() == pytest.approx([0, 0, 0, 0.2, 0.1, 0, 0], abs=1e-12)
+    model._apply_effect(Effect(var="hostility", who="sender", delta=0.3), sender=-1, receiver_sides=[BETA], kind=None)
+    assert s.hostility.tolist() == [0.0, 0.0]
