@@ -339,8 +339,10 @@ def test_the_beta_variant_reads_a_breach_as_counts_against() -> None:
     assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
 
 
-def test_the_beta_variant_breaks_a_touted_pledge_by_hand() -> None:
-    model = teaching(trust_model="beta")
+@pytest.mark.parametrize("kappa_b", [2.5, 0.5])
+def test_the_beta_variant_breaks_a_touted_pledge_by_hand(kappa_b: float) -> None:
+    """The Beta variant's breach evidence does not depend on kappa_b (ODD 7.5)."""
+    model = teaching(trust_model="beta", kappa_b=kappa_b)
     s = model.state
     pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
     pl.touted_by.add(ADA)
@@ -575,14 +577,14 @@ def test_a_batch_sums_counted_shifts_then_clips_once() -> None:
 def test_an_empty_batch_moves_nothing_and_nudges_are_counted() -> None:
     logit_ = np.array([[0.3]])
     batch = DeliveryBatch(logit_, np.zeros((1, 1)), np.zeros((1, 1)), False, 2.0)
-    u = np.zeros(3)
+    u = np.ones(3)  # the inputs already gathered this step
     d = np.array([0.1, 0.1])
     batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
     batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
     batch.nudge((1, 0, 0.1), np.array([0, 2]), d)
     batch.nudge((2, 0, -0.2), np.array([1]), np.array([-0.2]))
     batch.apply(u)
-    assert u.tolist() == pytest.approx([0.3, -0.2, 0.3], abs=1e-12)  # 3 x 0.1 twice, -0.2 once
+    assert u.tolist() == pytest.approx([1.3, 0.8, 1.3], abs=1e-12)  # 1 + 3 x 0.1 twice, 1 - 0.2 once
     assert logit_.tolist() == [[0.3]]
 
 
@@ -635,6 +637,12 @@ def test_the_parts_of_a_letter_are_read_by_their_costs_and_leave_concessions_alo
     assert praise["trust_after"] == pytest.approx(expit(0.6), abs=1e-12)
     assert letter["trust_before"] == 0.5
     assert letter["trust_after"] == pytest.approx(expit(0.0336 - 0.375), abs=1e-12)
+    # the letter's row meters both parts: their trust moves, bo's -0.004 and beta's hardliner's +0.05 stance, and the
+    # threat's military pressure on beta +0.05 and hostility of alpha +0.05
+    parts = [0.0336, 0.02688, 0.03808, 0.03808, -0.375, -0.42, -0.345, -0.345]
+    assert letter["trust_change"] == pytest.approx(sum(abs(expit(x) - 0.5) for x in parts), abs=1e-12)
+    assert letter["stance_change"] == pytest.approx(0.054, abs=1e-12)
+    assert letter["pressure_change"] == pytest.approx(0.1, abs=1e-12)
     # the praise's concession counts once: the letter's parts do not (alpha +0.02, beta -0.02)
     assert s.unreciprocated.tolist() == pytest.approx([0.12, 0.48], abs=1e-12)
     # rapport: +0.1 x psi_bo 0.4 twice (the praise and the letter's praise)
@@ -1257,3 +1265,23 @@ def test_a_shocks_effects_by_hand() -> None:
     assert model._u.tolist() == pytest.approx([0, 0, 0, 0.2, 0.1, 0, 0], abs=1e-12)
     model._apply_effect(Effect(var="hostility", who="sender", delta=0.3), sender=-1, receiver_sides=[BETA], kind=None)
     assert s.hostility.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("small_block", [64, 0], ids=["as-dicts", "as-a-block"])
+@pytest.mark.parametrize(
+    ("field", "value", "vindicated"),
+    [
+        ("vindicates", "doves", [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]),  # the receiving side's doves: alpha's diplomats
+        ("vindicates_sender", "hawks", [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]),  # the sending side's hawks: beta's hardliners
+        ("vindicates_sender", "doves", [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]),  # the sending side's doves: beta's reformers
+    ],
+)
+def test_a_bulk_kinds_vindication_and_its_sentence(small_block: int, field: str, value: str, vindicated: list[float]) -> None:
+    cheer = {**SIMPLE, field: value, "sentence": "{sender} cheers {receiver} on {date} (week {week})"}
+    model = teaching(signals={"cheer": cheer})
+    model.SMALL_BLOCK = small_block
+    assert model._simple_kind["cheer"]
+    (row,) = deliver(model, (HARDLINERS, "cheer", ADA), t=3)
+    assert row["text"] == "Beta hardliners cheers President Ada on 2020-01-27 (week 3)"
+    model._flush_side_accumulators()
+    assert model._vindication.tolist() == vindicated
