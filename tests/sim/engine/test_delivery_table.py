@@ -902,13 +902,25 @@ def test_each_effect_on_a_side_by_hand() -> None:
 def test_a_letter_reads_as_an_acceptance_when_there_is_a_summit_to_accept(status: str, offered_by: int, carries: bool) -> None:
     model = teaching()
     s = model.state
+    s.unreciprocated[:] = [0.3, 0.3]
     model.summit.status, model.summit.offered_by = status, offered_by
     deliver(model, (BO, "letter", ADA))
+    assert s.unreciprocated.tolist() == [0.3, 0.3]  # what a letter carries is applied as a part: no concession counted
     # the letter's praise 2.24 x 0.02 x 0.75 = 0.0336 and threat -0.375 on ada; an acceptance adds its own reading:
     # c_eff = 0.1 + A_beta 0.4 x tie 0.3 = 0.22, 2.24 x 0.22 x 0.75 = 0.3696; and beta's domestic pressure +0.05
     accept = 0.3696 if carries else 0.0
     assert s.trust_logit[ADA, BETA] == pytest.approx(0.0336 - 0.375 + accept, abs=1e-12)
     assert s.domestic.tolist() == pytest.approx([0.0, 0.05 if carries else 0.0], abs=1e-12)
+
+
+def test_a_kind_with_its_own_reading_carries_nothing() -> None:
+    toast = {**token({"cost": 0.02}), "summit": "accept"}
+    model = teaching(signals={"toast": toast})
+    model.summit.status = "cancelled"
+    deliver(model, (BO, "toast", ADA))
+    # its own reading only: 2.24 x 0.02 x 0.75 = 0.0336 (no summit acceptance read on top)
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(0.0336, abs=1e-12)
+    assert model.state.domestic.tolist() == [0.0, 0.0]
 
 
 def test_an_offer_without_a_trust_reading_carries_the_offer_once() -> None:
@@ -1285,3 +1297,47 @@ def test_a_bulk_kinds_vindication_and_its_sentence(small_block: int, field: str,
     assert row["text"] == "Beta hardliners cheers President Ada on 2020-01-27 (week 3)"
     model._flush_side_accumulators()
     assert model._vindication.tolist() == vindicated
+
+
+def test_a_week_of_several_bulk_kinds_by_hand() -> None:
+    grumble = {**SIMPLE, "effects": [{"var": "threshold", "who": "receiver", "roles": ["leader"], "delta": 0.2, "scale": "ego"}]}
+    model = teaching(signals={"heckle": HECKLE, "grumble": grumble})
+    s = model.state
+    s.threshold_shift[:] = 0.1  # shifts already made stay (permanent)
+    rows = deliver(model, (HARDLINERS, "heckle", ADA), (HAWKS, "lobby", ADA), (HARDLINERS, "grumble", ADA))
+    # each row its own kind's cost: heckle 0.1 + 0.5 x A_beta 0.4 = 0.3; lobbying and grumbling cost nothing
+    assert [r["cost"] for r in rows] == pytest.approx([0.3, 0.0, 0.0], abs=1e-12)
+    # thresholds: the heckle +0.2 on every beta member; the grumble +0.2 x psi_ada 0.5 = 0.1 on ada
+    assert s.threshold_shift.tolist() == pytest.approx([0.2, 0.1, 0.1, 0.3, 0.3, 0.3, 0.1], abs=1e-12)
+    # stance: the heckle's 0.1 x v 0.5 on ada and -0.1 x psi 0.4 on bo; the hawks' lobbying 0.0045 on ada
+    assert model._u.tolist() == pytest.approx([0.0545, 0, 0, -0.04, 0, 0, 0], abs=1e-12)
+
+
+def test_a_letter_carrying_an_acceptance_in_the_beta_variant() -> None:
+    model = teaching(trust_model="beta")
+    model.summit.status = "cancelled"
+    (row, *_) = deliver(model, (BO, "letter", ADA))
+    # ada's own evidence: the praise part alpha += 2 x 0.02 = 0.04, the carried acceptance alpha += 2 x (0.1 + 0.4 x 0.3)
+    # = 0.44, the threat part beta += 2 x 0.3 = 0.6: mean (2 + 0.48) / (2 + 0.48 + 2 + 0.6)
+    assert row["kind"] == "letter"
+    assert row["trust_after"] == pytest.approx(2.48 / 5.08, abs=1e-12)
+    assert model.state.beta_a[ADA, BETA] == pytest.approx(2.48, abs=1e-12)
+    assert model.state.beta_b[ADA, BETA] == pytest.approx(2.6, abs=1e-12)
+
+
+def test_an_acceptance_without_a_reading_of_its_own_carries_the_summit_acceptance() -> None:
+    yes = {"label": "Yes", "senders": ["leader"], "receiver": "other_leader", "summit": "accept", "sentence": "{sender} says yes"}
+    model = teaching(signals={"yes": yes})
+    model.summit.status = "cancelled"
+    deliver(model, (BO, "yes", ADA))
+    # read as the summit acceptance: c_eff = 0.1 + 0.4 x 0.3 = 0.22; ada 2.24 x 0.22 x 0.75 = 0.3696; beta's P^D +0.05
+    assert model.state.trust_logit[ADA, BETA] == pytest.approx(0.3696, abs=1e-12)
+    assert model.state.domestic.tolist() == pytest.approx([0.0, 0.05], abs=1e-12)
+
+
+def test_a_receivers_own_move_of_one_in_log_odds() -> None:
+    salute = {**token({"cost": 0.0}), "conciliatory": False, "trust": {"mode": "shift", "magnitude": 1.0}}
+    model = teaching(signals={"salute": salute})
+    model.state.stance[ADA] = 0.0  # l = m (1 - phi x) = 1.0 exactly
+    (row,) = deliver(model, (BO, "salute", ADA))
+    assert row["trust_after"] == pytest.approx(expit(1.0), abs=1e-15)
