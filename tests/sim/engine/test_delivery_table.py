@@ -1341,3 +1341,35 @@ def test_a_receivers_own_move_of_one_in_log_odds() -> None:
     model.state.stance[ADA] = 0.0  # l = m (1 - phi x) = 1.0 exactly
     (row,) = deliver(model, (BO, "salute", ADA))
     assert row["trust_after"] == pytest.approx(expit(1.0), abs=1e-15)
+
+
+def test_lobbying_a_leader_who_already_agrees_moves_nothing() -> None:
+    model = teaching(signals={"plea": PLEA})
+    model.state.stance[HAWKS] = 0.5  # ada's own stance: sign(0.5 - 0.5) = 0
+    (row,) = deliver(model, (HAWKS, "plea", ADA))
+    assert model._u.tolist() == [0.0] * 7
+    assert row["stance_change"] == 0.0
+
+
+def test_a_rows_stance_meter_adds_every_stance_effect() -> None:
+    effects = [
+        {"var": "stance", "who": "receiver", "roles": ["hardliner"], "delta": 0.05},
+        {"var": "stance", "who": "receiver", "roles": ["leader"], "delta": -0.1, "scale": "ego"},
+    ]
+    model = teaching(signals={"cheers": {**token({"cost": 0.0}), "effects": effects}})
+    (row,) = deliver(model, (ADA, "cheers", BO))
+    # beta's hardliner +0.05; bo -0.1 x psi 0.4 = -0.04: |0.05| + |-0.04|
+    assert model._u.tolist() == pytest.approx([0, 0, 0, -0.04, 0.05, 0, 0], abs=1e-12)
+    assert row["stance_change"] == pytest.approx(0.09, abs=1e-12)
+
+
+def test_a_shock_without_a_sender_moves_no_sides_own_variables() -> None:
+    """Without third parties the last actor is a side's member; a shock with no sender still has no sender's side."""
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["third_parties"] = []
+    data["influence"] = [e for e in data["influence"] if "gil" not in (e["listener"], e["speaker"])]
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    model.state.hostility[:] = 0.0
+    model._apply_effect(Effect(var="hostility", who="sender", delta=0.3), sender=-1, receiver_sides=[ALPHA], kind=None)
+    assert model.state.hostility.tolist() == [0.0, 0.0]
