@@ -1373,3 +1373,57 @@ def test_a_shock_without_a_sender_moves_no_sides_own_variables() -> None:
     model.state.hostility[:] = 0.0
     model._apply_effect(Effect(var="hostility", who="sender", delta=0.3), sender=-1, receiver_sides=[ALPHA], kind=None)
     assert model.state.hostility.tolist() == [0.0, 0.0]
+
+
+def test_a_verification_scaled_effect_delivered_one_by_one() -> None:
+    effects = [
+        {"var": "stance", "who": "receiver", "roles": ["leader"], "delta": 0.1, "scale": "verification"},
+        {"var": "sanctions", "who": "receiver", "delta": -0.2, "scale": "verification"},
+    ]
+    model = teaching(signals={"inspect": {**token({"cost": 0.0}), "verification": 0.5, "effects": effects}})
+    model.state.sanctions[:] = 0.5
+    (row,) = deliver(model, (ADA, "inspect", BO))
+    # delta x v 0.5: bo's stance +0.05; beta's sanctions 0.5 - 0.1
+    assert model._u.tolist() == pytest.approx([0, 0, 0, 0.05, 0, 0, 0], abs=1e-12)
+    assert model.state.sanctions.tolist() == pytest.approx([0.5, 0.4], abs=1e-12)
+    assert row["pressure_change"] == pytest.approx(-0.1, abs=1e-12)
+
+
+SWING = {
+    "label": "Swing",
+    "senders": ["leader"],
+    "receiver": "other_leader",
+    "trust": {"mode": "none"},
+    "effects": [
+        {"var": "rapport", "who": "receiver", "roles": ["leader"], "delta": 0.2},
+        {"var": "exercise_credit", "who": "receiver", "delta": -0.1},
+        {"var": "demand", "who": "sender", "delta": 0.5},
+        {"var": "perception", "who": "receiver", "delta": 2.0},
+    ],
+    "sentence": "{sender} swings at {receiver}",
+}
+BOOST = {
+    **AID,
+    "effects": [{"var": "enforcement", "who": "sender", "delta": 0.5}, {"var": "pressure.domestic", "who": "sender", "delta": -0.7}],
+}
+
+
+def test_effects_stay_within_their_bounds_by_hand() -> None:
+    model = teaching(signals={"swing": SWING, "boost": BOOST})
+    s = model.state
+    s.rapport[BO, ALPHA] = 0.3
+    s.credit[:] = [0.0, 0.5]
+    s.demand[:] = [0.9, 0.0]
+    s.perception_log = 0.5
+    s.enforcement[:] = 0.8
+    s.tp_domestic[:] = 0.5
+    deliver(model, (ADA, "swing", BO), (GIL, "boost", -1))
+    assert s.rapport[BO].tolist() == pytest.approx([0.5, 0.0], abs=1e-12)  # 0.3 + 0.2, no ego scaling
+    assert s.credit.tolist() == pytest.approx([0.0, 0.4], abs=1e-12)  # 0.5 - 0.1
+    assert s.demand.tolist() == pytest.approx([1.0, 0.0], abs=1e-12)  # 0.9 + 0.5, clipped at 1
+    assert s.perception_log == pytest.approx(1.0, abs=1e-12)  # 0.5 + 2, clipped at 1
+    assert s.enforcement.tolist() == pytest.approx([1.0], abs=1e-12)  # 0.8 + 0.5, clipped at 1
+    assert s.tp_domestic.tolist() == pytest.approx([0.0], abs=1e-12)  # 0.5 - 0.7, clipped at 0
+    deliver(model, (ADA, "swing", BO), (ADA, "swing", BO), (ADA, "swing", BO))
+    assert s.rapport[BO, ALPHA] == pytest.approx(1.0, abs=1e-12)  # 0.5 + 0.6, clipped at 1
+    assert s.credit[BETA] == pytest.approx(0.1, abs=1e-12)
