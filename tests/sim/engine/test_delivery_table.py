@@ -843,6 +843,7 @@ def test_a_third_partys_own_variables_and_what_it_cannot_move() -> None:
     assert row["pressure_change"] == 0.0
     deliver(model, (GIL, "aid", -1))
     assert s.perception_log == pytest.approx(-3.0, abs=1e-12)  # -4.5, clipped at -3
+    assert model._u[GIL] == pytest.approx(-0.2, abs=1e-12)  # its stance input adds up: -0.1 twice
     assert s.enforcement.tolist() == pytest.approx([0.4], abs=1e-12)
     deliver(model, (GIL, "aid", -1), (GIL, "aid", -1))
     assert s.enforcement.tolist() == pytest.approx([0.0], abs=1e-12)  # clipped at 0
@@ -1427,3 +1428,22 @@ def test_effects_stay_within_their_bounds_by_hand() -> None:
     deliver(model, (ADA, "swing", BO), (ADA, "swing", BO), (ADA, "swing", BO))
     assert s.rapport[BO, ALPHA] == pytest.approx(1.0, abs=1e-12)  # 0.5 + 0.6, clipped at 1
     assert s.credit[BETA] == pytest.approx(0.1, abs=1e-12)
+
+
+def test_each_rows_reading_in_the_beta_variant_is_its_own() -> None:
+    model = teaching(trust_model="beta")
+    s = model.state
+    s.beta_a[GIL, ALPHA] = 1.0  # gil's trust in alpha: 1 / (1 + 2)
+    rows = deliver(model, (BO, "threat", ADA), (BO, "demand", ADA), (BO, "threat", GIL), (ADA, "threat", GIL))
+    # ada: the threat beta += 0.6 -> 2 / 4.6; the demand beta += 0.2 -> 2 / 4.2 (each row its own move)
+    # gil: bo's threat -> 2 / 4.6 in beta; ada's threat, in alpha: 1 / (1 + 2 + 0.6)
+    assert [r["trust_before"] for r in rows] == pytest.approx([0.5, 0.5, 0.5, 1 / 3], abs=1e-12)
+    assert [r["trust_after"] for r in rows] == pytest.approx([2 / 4.6, 2 / 4.2, 2 / 4.6, 1 / 3.6], abs=1e-12)
+
+
+def test_an_audience_scaled_effect_is_its_delta_times_the_audience_cost_staked() -> None:
+    retract = {**SWING, "tie": 0.2, "effects": [{"var": "pressure.domestic", "who": "sender", "delta": 0.5, "scale": "audience"}]}
+    model = teaching(signals={"retract": retract})
+    deliver(model, (ADA, "retract", BO))
+    # 0.5 x A_alpha 0.8 x tie 0.2 = 0.08
+    assert model.state.domestic.tolist() == pytest.approx([0.08, 0.0], abs=1e-12)
