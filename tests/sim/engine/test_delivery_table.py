@@ -602,8 +602,13 @@ def with_type_evidence(model: DiplomacyModel, leader: int, kind: str, llr: float
     model.type_evidence_known[leader] = seen
 
 
+# the default catalogue reads praise as cheap talk, by its cost (ODD 7.4); these tests declare it a costly signal, read
+# by its type evidence, so that the evidence's arithmetic shows against praise's small cost
+TYPED_PRAISE = {"trust": {"mode": "reassuring", "evidence": "type"}}
+
+
 def test_a_leaders_reassuring_choice_is_read_by_its_type_evidence() -> None:
-    model = teaching()
+    model = teaching(signals={"praise": TYPED_PRAISE})
     with_type_evidence(model, ADA, "praise", 0.8)
     row = row_of(deliver(model, (ADA, "praise", BO)), "praise")
     # l = llr (1 - phi x): bo 0.8 x 0.75 = 0.6; hardliners 0.8 x 0.6 = 0.48; reformers, gil 0.8 x 0.85 = 0.68
@@ -612,18 +617,18 @@ def test_a_leaders_reassuring_choice_is_read_by_its_type_evidence() -> None:
 
 
 def test_a_choice_the_leader_could_not_make_is_read_by_its_cost() -> None:
-    model = teaching()
+    model = teaching(signals={"praise": TYPED_PRAISE})
     with_type_evidence(model, ADA, "praise", 0.8, known=False)
     deliver(model, (ADA, "praise", BO))
     assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
-    model = teaching()
+    model = teaching(signals={"praise": TYPED_PRAISE})
     with_type_evidence(model, BO, "praise", 0.8)  # the other leader's evidence says nothing of ada
     deliver(model, (ADA, "praise", BO))
     assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
 
 
 def test_the_parts_of_a_letter_are_read_by_their_costs_and_leave_concessions_alone() -> None:
-    model = teaching()
+    model = teaching(signals={"praise": TYPED_PRAISE})
     s = model.state
     s.unreciprocated[:] = [0.1, 0.5]
     with_type_evidence(model, ADA, "praise", 0.8)
@@ -664,7 +669,7 @@ def test_two_factions_of_a_side_are_read_each_by_its_own_weight() -> None:
 
 
 def test_a_faction_and_its_leader_sending_the_same_kind_are_read_apart() -> None:
-    model = teaching(signals={"praise": {"senders": ["leader", "staff"]}})
+    model = teaching(signals={"praise": {"senders": ["leader", "staff"], **TYPED_PRAISE}})
     s = model.state
     with_type_evidence(model, ADA, "praise", 0.8)
     rows = deliver(model, (DIPLOMATS, "praise", BO), (ADA, "praise", BO))
@@ -1447,3 +1452,12 @@ def test_an_audience_scaled_effect_is_its_delta_times_the_audience_cost_staked()
     deliver(model, (ADA, "retract", BO))
     # 0.5 x A_alpha 0.8 x tie 0.2 = 0.08
     assert model.state.domestic.tolist() == pytest.approx([0.08, 0.0], abs=1e-12)
+
+
+def test_the_default_praise_is_read_by_its_cost_whatever_its_type_evidence() -> None:
+    """The catalogue's praise is cheap talk (trust.evidence: cost): a known type evidence of 0.8 is not read, its cost
+    is: 2.24 x 0.02 x (1 - phi x) = bo 0.0336, hardliners 0.02688, reformers and gil 0.03808 (ODD 7.4)."""
+    model = teaching()
+    with_type_evidence(model, ADA, "praise", 0.8)
+    deliver(model, (ADA, "praise", BO))
+    assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
