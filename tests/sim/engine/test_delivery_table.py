@@ -888,7 +888,12 @@ def test_each_effect_on_a_side_by_hand() -> None:
     assert s.sanctions.tolist() == pytest.approx([1.0, 1.0], abs=1e-12)  # both principals, clipped at 1
     deliver(model, (BO, "everything", ADA))
     assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)  # now alpha receives: 0.2 + 0.4
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([1.0], abs=1e-12)  # 0.6 + 0.4 = 1.0, and no further:
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([1.0], abs=1e-12)  # clipped at 1
     model.tp_leaks = np.array([False])  # a guarantor protecting alpha is not moved
+    s.enforcement[:] = 0.6
     deliver(model, (BO, "everything", ADA))
     assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)
 
@@ -1447,3 +1452,14 @@ def test_an_audience_scaled_effect_is_its_delta_times_the_audience_cost_staked()
     deliver(model, (ADA, "retract", BO))
     # 0.5 x A_alpha 0.8 x tie 0.2 = 0.08
     assert model.state.domestic.tolist() == pytest.approx([0.08, 0.0], abs=1e-12)
+
+
+@pytest.mark.parametrize("trust_model", ["logit", "beta"])
+def test_after_delivery_a_reading_is_the_state_itself(trust_model: str) -> None:
+    """Outside a week's delivery (a summit's own rows) the receiver's trust is read from the state, with no own move."""
+    model = teaching(trust_model=trust_model)
+    sig = Signal(sender=BO, kind="praise", receiver=ADA)
+    deliver(model, (BO, "praise", ADA))
+    # logit: ada 2.24 x 0.02 x 0.75 = 0.0336 in the state; Beta: alpha 2 + 2 x 0.02 = 2.04 of 4.04
+    expected = expit(0.0336) if trust_model == "logit" else 2.04 / 4.04
+    assert model._receiver_trust(sig) == pytest.approx(expected, abs=1e-12)
