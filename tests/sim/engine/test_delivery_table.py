@@ -893,7 +893,12 @@ def test_each_effect_on_a_side_by_hand() -> None:
     assert s.sanctions.tolist() == pytest.approx([1.0, 1.0], abs=1e-12)  # both principals, clipped at 1
     deliver(model, (BO, "everything", ADA))
     assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)  # now alpha receives: 0.2 + 0.4
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([1.0], abs=1e-12)  # 0.6 + 0.4 = 1.0, and no further:
+    deliver(model, (BO, "everything", ADA))
+    assert s.enforcement.tolist() == pytest.approx([1.0], abs=1e-12)  # clipped at 1
     model.tp_leaks = np.array([False])  # a guarantor protecting alpha is not moved
+    s.enforcement[:] = 0.6
     deliver(model, (BO, "everything", ADA))
     assert s.enforcement.tolist() == pytest.approx([0.6], abs=1e-12)
 
@@ -1461,3 +1466,14 @@ def test_the_default_praise_is_read_by_its_cost_whatever_its_type_evidence() -> 
     with_type_evidence(model, ADA, "praise", 0.8)
     deliver(model, (ADA, "praise", BO))
     assert model.state.trust_logit[OUTSIDE_ALPHA, ALPHA] == pytest.approx([0.0336, 0.02688, 0.03808, 0.03808], abs=1e-12)
+
+
+@pytest.mark.parametrize("trust_model", ["logit", "beta"])
+def test_after_delivery_a_reading_is_the_state_itself(trust_model: str) -> None:
+    """Outside a week's delivery (a summit's own rows) the receiver's trust is read from the state, with no own move."""
+    model = teaching(trust_model=trust_model)
+    sig = Signal(sender=BO, kind="praise", receiver=ADA)
+    deliver(model, (BO, "praise", ADA))
+    # logit: ada 2.24 x 0.02 x 0.75 = 0.0336 in the state; Beta: alpha 2 + 2 x 0.02 = 2.04 of 4.04
+    expected = expit(0.0336) if trust_model == "logit" else 2.04 / 4.04
+    assert model._receiver_trust(sig) == pytest.approx(expected, abs=1e-12)
