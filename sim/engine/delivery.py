@@ -483,12 +483,14 @@ class SignalDelivery:
             updaters = np.flatnonzero(self.side_of != side)
             touted = np.array([i in pl.touted_by for i in updaters], dtype=float)
             shift = tr.breach_shift(p.kappa_b, p_br, s.psi[updaters], s.rapport[updaters, side], touted)
-            # Beta variant: beta += w_b, scaled like the log-odds shift (p_br, touted discount)
+            # Beta variant: beta += w_b, scaled like the log-odds shift (p_br, touted discount), whatever kappa_b
             self._shift_trust(
                 updaters,
                 side,
                 shift,
-                shift / p.kappa_b * p.beta_wb if p.kappa_b > 0 else -p.beta_wb * p_br * np.ones(updaters.size),
+                shift / p.kappa_b * p.beta_wb
+                if p.kappa_b > 0
+                else tr.breach_shift(1.0, p_br, s.psi[updaters], s.rapport[updaters, side], touted) * p.beta_wb,
                 receiver=sig.receiver,
             )
             if in_scope:

@@ -339,9 +339,10 @@ def test_the_beta_variant_reads_a_breach_as_counts_against() -> None:
     assert s.beta_a[OUTSIDE_BETA, BETA] == pytest.approx([2.0] * 4, abs=1e-12)
 
 
-@pytest.mark.parametrize("kappa_b", [2.5, 0.5])
+@pytest.mark.parametrize("kappa_b", [2.5, 0.5, 0.0])
 def test_the_beta_variant_breaks_a_touted_pledge_by_hand(kappa_b: float) -> None:
-    """The Beta variant's breach evidence does not depend on kappa_b (ODD 7.5)."""
+    """The Beta variant's breach evidence does not depend on kappa_b (ODD 7.5), 0 included: at kappa_b 0 the touted
+    discount was lost (ada's 2.55 read 3), a bug mutation testing found."""
     model = teaching(trust_model="beta", kappa_b=kappa_b)
     s = model.state
     pl = Pledge(BETA, frozenset({"icbm", "nuclear"}), 0.4, 0)
