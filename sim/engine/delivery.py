@@ -544,6 +544,7 @@ class SignalDelivery:
                 s.tp_domestic[m] = float(clip(s.tp_domestic[m] + delta, 0, 1))
             elif var == "stance":
                 self._u[sender] += delta
+                self._meter[1] += abs(delta)  # the row's stance_change sums every stance input it adds (ODD 4.11)
             return
         for c in targets_sides:
             mem = self._eff_members.get((id(eff), c))

@@ -847,6 +847,8 @@ def test_a_third_partys_own_variables_and_what_it_cannot_move() -> None:
     # perception: -0.5 - 2 = -2.5, once (global), not once per receiving side
     assert s.perception_log == pytest.approx(-2.5, abs=1e-12)
     assert row["pressure_change"] == 0.0
+    # the row's stance meter sums every stance input the signal adds, the sender's own included: |-0.1| (it read 0)
+    assert row["stance_change"] == pytest.approx(0.1, abs=1e-12)
     deliver(model, (GIL, "aid", -1))
     assert s.perception_log == pytest.approx(-3.0, abs=1e-12)  # -4.5, clipped at -3
     assert model._u[GIL] == pytest.approx(-0.2, abs=1e-12)  # its stance input adds up: -0.1 twice
