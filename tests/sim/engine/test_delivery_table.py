@@ -373,13 +373,20 @@ def test_the_beta_variant_breach_without_kappa_b() -> None:
 # ----------------------------------------------------------------------------- mediation (ODD 7.7)
 
 
-def test_mediation_by_hand() -> None:
+def mediation_case() -> DiplomacyModel:
+    """The teaching case before a mediation: ada trusts beta 0.3, bo trusts alpha 0.4; the mediator gil 0.7 and 0.8."""
     model = teaching()
     s = model.state
     s.trust_logit[ADA, BETA] = logit(0.3)
     s.trust_logit[GIL, BETA] = logit(0.7)
     s.trust_logit[BO, ALPHA] = logit(0.4)
     s.trust_logit[GIL, ALPHA] = logit(0.8)
+    return model
+
+
+def test_mediation_by_hand() -> None:
+    model = mediation_case()
+    s = model.state
     s.tp_domestic[:] = 0.5
     deliver(model, (GIL, "mediation", -1))
     # cred = w (1 - |b_gil - position|) stake = 0.1 x (1 - 0.5) x 0.6 = 0.03 for both leaders (positions 0 and 1)
@@ -398,12 +405,7 @@ def test_mediation_by_hand() -> None:
 
 
 def test_two_mediations_in_a_week_are_read_from_the_same_state() -> None:
-    model = teaching()
-    s = model.state
-    s.trust_logit[ADA, BETA] = logit(0.3)
-    s.trust_logit[GIL, BETA] = logit(0.7)
-    s.trust_logit[BO, ALPHA] = logit(0.4)
-    s.trust_logit[GIL, ALPHA] = logit(0.8)
+    model = mediation_case()
     deliver(model, (GIL, "mediation", -1), (GIL, "mediation", -1))
     mu = model.trust_matrix()
     assert mu[ADA, BETA] == pytest.approx(0.312, abs=1e-12)  # 0.3 + 2 x 0.006
