@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from summitry.agents import policy
-from summitry.sim.engine.batch import DeliveryBatch, Shift
+from summitry.sim.engine.batch import LARGE_SIDE, VOICED, DeliveryBatch, Shift
 from summitry.sim.engine.eventlog import COLUMNS as EVENT_COLUMNS
 from summitry.sim.engine.eventlog import FLOAT_COLUMNS, EventLog, merge_block
 from summitry.sim.engine.outbox import Outbox
@@ -339,7 +339,9 @@ class SignalDelivery:
         if sender_side >= 0 and kind.trust.mode in ("reassuring", "hostile", "shift"):
             batch = self._batch
             by_leader = bool(self.is_leader[sig.sender])
-            key = (self._kind_name[id(kind)], sender_side, by_leader and not as_part, -1 if by_leader else sig.sender)
+            # a large side's factions share one shift per unit of voice (batch.make_voiced); a small side's, one each
+            voiced = not by_leader and batch is not None and self.members[sender_side].size >= LARGE_SIDE
+            key = (self._kind_name[id(kind)], sender_side, by_leader and not as_part, -1 if by_leader else VOICED if voiced else sig.sender)
             shared = batch.shared(key) if batch is not None else None
             if shared is None:
                 updaters = np.flatnonzero(self.side_of != sender_side)
@@ -363,15 +365,25 @@ class SignalDelivery:
                     shift = tr.fixed_shift(kind.trust.magnitude, p.phi, x)
                     evidence = np.full(updaters.size, p.beta_w * kind.trust.magnitude)
                 # a faction speaks for its side as far as it has a say (ODD 7.4; agents.faction.Faction.voice)
-                voice = self._voice(sig.sender, by_leader)
-                shift, evidence = shift * voice, evidence * voice
-                if batch is None:
-                    self._shift_trust(updaters, sender_side, shift, evidence)
-                else:
-                    # the same kind from the same side moves everyone alike this week: compute once, count
-                    shared = batch.make(updaters, sender_side, shift, evidence)
+                if voiced:
+                    assert batch is not None
+                    shared = batch.make_voiced(updaters, sender_side, shift, evidence)  # per unit of voice
                     batch.add_shared(key, shared)
-            if shared is not None:
+                else:
+                    voice = self._voice(sig.sender, by_leader)
+                    shift, evidence = shift * voice, evidence * voice
+                    if batch is None:
+                        self._shift_trust(updaters, sender_side, shift, evidence)
+                    else:
+                        # the same kind from the same side moves everyone alike this week: compute once, count
+                        shared = batch.make(updaters, sender_side, shift, evidence)
+                        batch.add_shared(key, shared)
+            if shared is not None and shared.voice_sum is not None:
+                voice = self._voice(sig.sender, False)
+                shared.voice_sum += voice
+                self._meter[0] += voice * shared.meter
+                self._own_shift(shared, sig.receiver, voice)
+            elif shared is not None:
                 shared.count += 1
                 self._meter[0] += shared.meter
                 self._own_shift(shared, sig.receiver)
@@ -431,9 +443,12 @@ class SignalDelivery:
             return None  # not an action the leader could choose this week: read by its cost
         return float(row[j + 1])
 
-    def _own_shift(self: DiplomacyModel, sh: Shift, receiver: int) -> None:
+    def _own_shift(self: DiplomacyModel, sh: Shift, receiver: int, voice: float | None = None) -> None:
+        """Add a shift's move of ``receiver`` (times ``voice`` for a shift per unit of voice) to the signal's own move."""
         if receiver >= 0:
             dl, da, db = sh.at(receiver)
+            if voice is not None:
+                dl, da, db = voice * dl, voice * da, voice * db
             self._own[0] += dl
             self._own[1] += da
             self._own[2] += db

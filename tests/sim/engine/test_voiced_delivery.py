@@ -1,0 +1,137 @@
+"""A large side's factions' trust signals, summed by voice, move trust as the one-by-one delivery does (ODD 7.4).
+
+On a side of ``LARGE_SIDE`` members or more, a week's faction signals of one
+kind share one shift per unit of voice (``DeliveryBatch.make_voiced``) instead
+of one shift each. The state they leave must equal the one-by-one delivery's
+to rounding, each row's own ``trust_after`` likewise, and each row's
+``trust_change`` (read to first order in the faction's voice) must be within
+the second-order Taylor bound of the exact one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summitry.sim.engine import delivery
+from summitry.sim.engine.batch import LARGE_SIDE, DeliveryBatch
+from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.mechanisms import trust as tr
+from summitry.sim.mechanisms.signals import Signal
+from summitry.sim.scenario.document import validate_data
+from summitry.sim.scenario.generate import generate
+
+KINDS = ["faction_threat", "envoy_talks", "threat", "praise", "sanctions_tighten", "walk_away"]
+"""Trust-moving kinds with no summit, pledge or test attached: hostile, reassuring and shift readings."""
+
+
+def large_model(seed: int, beta: bool) -> DiplomacyModel:
+    data = generate(160, 1600, 2, seed=seed, steps=20)
+    data["parameters"] = {"trust_model": "beta"} if beta else {}
+    model = DiplomacyModel(validate_data(data, "synthetic-160"), seed=seed)
+    assert min(m.size for m in model.members) >= LARGE_SIDE  # both sides take the voiced path
+    rng = np.random.default_rng(seed)
+    s = model.state
+    s.trust_logit[:] = rng.uniform(-3, 3, s.trust_logit.shape)  # beliefs spread out, so the slopes differ
+    s.beta_a[:] = rng.uniform(1, 6, s.beta_a.shape)
+    s.beta_b[:] = rng.uniform(1, 6, s.beta_b.shape)
+    return model
+
+
+def week(model: DiplomacyModel, picks: list[tuple[int, int, int]]) -> list[Signal]:
+    """Faction signals from (side, faction pick, kind pick), each to the other side's leader."""
+    sigs = []
+    for side, who, k in picks:
+        factions = [int(i) for i in model.members[side] if not model.is_leader[i]]
+        sigs.append(Signal(sender=factions[who % len(factions)], kind=KINDS[k], receiver=int(model.leader_of[1 - side])))
+    return sigs
+
+
+def deliver(model: DiplomacyModel, sigs: list[Signal]) -> list[dict[str, Any]]:
+    n = len(model.events)
+    model._deliver(sigs, 0)
+    return list(model.events)[n:]
+
+
+def unit_shift(model: DiplomacyModel, sig: Signal) -> np.ndarray:
+    """The updaters' log-odds shift per unit of voice for one signal, read from the model's state."""
+    kind = model.catalogue[sig.kind]
+    side = int(model.side_of[sig.sender])
+    rows = np.flatnonzero(model.side_of != side)
+    x = model.state.stance[rows]
+    p = model.params
+    if kind.trust.mode == "hostile":
+        return tr.hostile_shift(p.kappa_h, kind.trust.magnitude, p.phi, x)
+    if kind.trust.mode == "shift":
+        return tr.fixed_shift(kind.trust.magnitude, p.phi, x)
+    c_eff = tr.effective_cost(kind.cost, kind.tie, model.audience[side]) * kind.verification
+    return tr.reassuring_shift(p.kappa, c_eff, p.phi, x)
+
+
+@settings(max_examples=int(os.environ.get("SUMMITRY_FUZZ_EXAMPLES", "25")), deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    beta=st.booleans(),
+    picks=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 500), st.integers(0, len(KINDS) - 1)), min_size=1, max_size=12),
+)
+def test_summed_by_voice_equals_one_by_one(seed: int, beta: bool, picks: list[tuple[int, int, int]]) -> None:
+    voiced = large_model(seed, beta)
+    sigs = week(voiced, picks)
+    rows_v = deliver(voiced, sigs)
+    one_by_one = large_model(seed, beta)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(delivery, "LARGE_SIDE", 10**9)
+        rows_o = deliver(one_by_one, sigs)
+    sv, so = voiced.state, one_by_one.state
+    assert np.allclose(sv.trust_logit, so.trust_logit, rtol=0, atol=1e-12)
+    assert np.allclose(sv.beta_a, so.beta_a, rtol=0, atol=1e-12)
+    assert np.allclose(sv.beta_b, so.beta_b, rtol=0, atol=1e-12)
+    assert [r["kind"] for r in rows_v] == [r["kind"] for r in rows_o]
+    before = large_model(seed, beta)
+    for rv, ro, sig in zip(rows_v, rows_o, sigs, strict=True):
+        assert rv["trust_after"] == pytest.approx(ro["trust_after"], abs=1e-12)
+        if beta:
+            # first order in the voice of a ratio of counts; a voice this small keeps it within a few percent
+            assert rv["trust_change"] == pytest.approx(ro["trust_change"], rel=0.05, abs=1e-12)
+            continue
+        h = float(before.state.omega[sig.sender]) * unit_shift(before, sig)
+        # |expit''| <= 1 / (6 sqrt 3): the first-order meter is within sum(h^2) / (12 sqrt 3) of the exact one
+        bound = float((h**2).sum()) / (12 * math.sqrt(3))
+        assert abs(rv["trust_change"] - ro["trust_change"]) <= bound + 1e-12
+
+
+def test_the_first_order_meter_by_hand() -> None:
+    """Three updaters at log-odds 0, 2 and the clip; unit shifts +1, -1, +1: the meter is
+    0.25 + expit(2) (1 - expit(2)) and nothing for the one the clip blocks."""
+    logit = np.array([[0.0], [2.0], [tr.LOGIT_MAX]])
+    batch = DeliveryBatch(logit, np.ones((3, 1)), np.ones((3, 1)), use_beta=False, beta_w=2.0)
+    sh = batch.make_voiced(np.array([0, 1, 2]), 0, np.array([1.0, -1.0, 1.0]), np.zeros(3))
+    mu = 1 / (1 + math.exp(-2.0))
+    assert sh.meter == pytest.approx(0.25 + mu * (1 - mu), abs=1e-15)
+    assert sh.voice_sum == 0.0
+    # the sum of voices is what the week applies: 0.3 + 0.2 of the unit shift
+    sh.voice_sum = 0.5
+    batch.add_shared(("k", 0, False, -2), sh)
+    batch.apply_trust()
+    assert logit[:, 0] == pytest.approx([0.5, 1.5, tr.LOGIT_MAX], abs=1e-15)
+
+
+def test_the_first_order_meter_of_the_beta_variant_by_hand() -> None:
+    """Counts (a, b) = (2, 2) and (1, 3); evidence +1 and -2 a unit of voice: the slopes of a / (a + b) are
+    (1 * 2 - 0 * 2) / 16 = 0.125 and (0 * 3 - 2 * 1) / 16 = -0.125, so the meter is 0.25."""
+    a = np.array([[2.0], [1.0]])
+    b = np.array([[2.0], [3.0]])
+    batch = DeliveryBatch(np.zeros((2, 1)), a, b, use_beta=True, beta_w=2.0)
+    sh = batch.make_voiced(np.array([0, 1]), 0, np.zeros(2), np.array([1.0, -2.0]))
+    assert sh.meter == pytest.approx(0.25, abs=1e-15)
+    sh.voice_sum = 0.5
+    batch.add_shared(("k", 0, False, -2), sh)
+    batch.apply_trust()
+    assert a[:, 0] == pytest.approx([2.5, 1.0], abs=1e-15)
+    assert b[:, 0] == pytest.approx([2.0, 4.0], abs=1e-15)
