@@ -414,3 +414,25 @@ def test_resume_with_nothing_to_resume_exits_2_and_writes_nothing(
         assert not (tmp_path / "new").exists()
     else:
         assert tree_bytes(out) == before
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+@pytest.mark.parametrize("state", ["missing", "mine"])
+def test_calibrate_joint_refuses_to_resume_nothing(method: str, state: str, cases: dict[str, str], tmp_path: Path) -> None:
+    """The library's own check, for callers that do not go through the command line: resume=True into a directory
+    without the calibration's state started a fresh calibration there (and cleared the part files it found)."""
+    out = tmp_path / "new" / "o" if state == "missing" else tmp_path / "o"
+    if state == "mine":
+        out.mkdir()
+        (out / "points").mkdir()
+        (out / "points" / "part-00000.parquet").write_text("not a part of summitry's")
+    before = tree_bytes(out) if out.exists() else None
+    settings = {"points": 2, "runs_per_point": 1} if method == "rejection" else {"population": 4, "generations": 1, "pilot": 2}
+    state_file = "joint.json" if method == "rejection" else "smc.json"
+    reason = "does not exist" if state == "missing" else f"has no {state_file}, so it holds no calibration to continue"
+    with pytest.raises(InputError, match=f"nothing to resume: the directory {reason}"):
+        calibrate_joint([cases["a"], cases["b"]], out, method=method, settings=settings, executor="serial", resume=True)
+    if state == "missing":
+        assert not (tmp_path / "new").exists()
+    else:
+        assert tree_bytes(out) == before
