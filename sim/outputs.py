@@ -205,6 +205,21 @@ def check_resumable(out: Path, state: str, *, lacks: str, starts: str) -> None:
     raise InputError(f"--out {p}: nothing to resume: the directory {reason}; to start {starts}, run the same command without --resume")
 
 
+def check_fresh_or_resumed(out: Path, state: Path, holds: str, resume: bool) -> None:
+    """--out is new (or empty), or it holds ``state`` and --resume continues it; ``holds`` names what it holds.
+
+    --resume into an --out without ``state`` (missing, empty, the user's) is refused: it would start afresh; and
+    a fresh start into a directory of the user's is refused: summitry would write (and clear) its own names there.
+    """
+    check_output_path(out, "--out")
+    if resume:
+        check_resumable(out, state.name, **CALIBRATION_RESUME)
+    if not (resume and state.exists()):
+        if state.exists():
+            raise InputError(f"--out {out}: already holds {holds}; continue it with --resume, or choose another directory")
+        check_out_dir(out, "--out", owned="none")
+
+
 def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
     """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
 

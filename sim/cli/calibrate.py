@@ -18,7 +18,13 @@ from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, fraction_option, path_option
 from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
 from summitry.sim.errors import InputError
-from summitry.sim.outputs import CALIBRATION_RESUME, check_out_dir, check_output_path, check_resumable, is_summitry_sweep_dir
+from summitry.sim.outputs import (
+    CALIBRATION_RESUME,
+    check_fresh_or_resumed,
+    check_output_path,
+    check_resumable,
+    is_summitry_sweep_dir,
+)
 
 if TYPE_CHECKING:
     from summitry.sim.scenario.document import Scenario
@@ -70,20 +76,6 @@ class Execution:
             "tls_key": key,
             "seed": self.seed,
         }
-
-
-def check_fresh_or_resumed(out: Path, state: Path, holds: str, resume: bool) -> None:
-    """--out is new (or empty), or it holds ``state`` and --resume continues it; ``holds`` names what it holds.
-
-    --resume into an --out without ``state`` (missing, empty, the user's) is refused: it would start afresh.
-    """
-    check_output_path(out, "--out")
-    if resume:
-        check_resumable(out, state.name, **CALIBRATION_RESUME)
-    if not (resume and state.exists()):
-        if state.exists():
-            raise InputError(f"--out {out}: already holds {holds}; continue it with --resume, or choose another directory")
-        check_out_dir(out, "--out", owned="none")
 
 
 def calibrate_cmd(

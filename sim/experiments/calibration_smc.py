@@ -65,7 +65,7 @@ from summitry.sim.experiments.calibration import weighted_summary as weighted_su
 from summitry.sim.experiments.executors import make_executor
 from summitry.sim.experiments.predictive import run_predictive
 from summitry.sim.experiments.provenance import provenance_block
-from summitry.sim.outputs import CALIBRATION_RESUME, check_resumable
+from summitry.sim.outputs import check_fresh_or_resumed
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
@@ -673,8 +673,7 @@ def calibrate_smc(
     cfg: dict[str, Any] = {"population": population, "generations": generations, "runs_per_particle": runs_per_particle}
     cfg |= {"quantile": quantile, "min_acceptance": min_acceptance, "pilot": pilot}
     out = Path(out)
-    if resume:
-        check_resumable(out, "smc.json", **CALIBRATION_RESUME)
+    check_fresh_or_resumed(out, out / "smc.json", "an SMC calibration", resume)
     ex = make_executor(executor, workers, address, security)
     t0 = time.perf_counter()
     before: BacktestResult | None = None

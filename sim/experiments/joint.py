@@ -71,7 +71,7 @@ from summitry.sim.experiments.calibration_smc import (
 )
 from summitry.sim.experiments.executors import make_executor
 from summitry.sim.experiments.provenance import provenance_block
-from summitry.sim.outputs import CALIBRATION_RESUME, check_resumable
+from summitry.sim.outputs import check_fresh_or_resumed
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_raw, load_scenario
 from summitry.sim.scenario.overrides import canonical, parameter_map, parameter_table
@@ -482,9 +482,9 @@ def calibrate_joint(
     joint = split_parameters(cases, parameters)
     cfg = budget(method, settings)
     out = Path(out)
-    if resume:
-        # the library's own check, as calibrate's and calibrate_smc's: a resume into nothing would start afresh
-        check_resumable(out, "joint.json" if method == "rejection" else "smc.json", **CALIBRATION_RESUME)
+    # the library's own check, as the command's: a resume into nothing would start afresh, and a fresh start into a
+    # directory of the user's would write (and clear) summitry's own names there
+    check_fresh_or_resumed(out, out / ("joint.json" if method == "rejection" else "smc.json"), "a joint calibration", resume)
     sim = joint_simulator(cases, joint, int(cfg["runs_per_point"] if method == "rejection" else cfg["runs_per_particle"]), seed)
     labels = [c.name for c in cases]
     ex = make_executor(executor, workers, address, security)

@@ -489,3 +489,17 @@ def test_the_replicate_seeds_do_not_depend_on_the_process() -> None:
     seeds = {particle_seed(1, t, i, r) for t in range(3) for i in range(5) for r in range(3)}
     assert len(seeds) == 45
     assert np.all(np.array(sorted(seeds)) >= 0)
+
+
+def test_calibrate_smc_refuses_a_fresh_start_in_a_directory_of_the_users(short_case: str, tmp_path: Path) -> None:
+    """resume=False into a non-empty directory without smc.json: refused before any work, nothing touched (a fresh
+    SMC stage deleted an smc.db it found there)."""
+    from summitry.sim.errors import InputError
+
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / "smc.db").write_bytes(b"the user's database")
+    before = tree_bytes(out)
+    with pytest.raises(InputError, match="directory exists and is not empty; summitry will not touch files it did not write"):
+        calibrate_smc(short_case, out, PRIORS, population=4, generations=1, pilot=2, backtest_runs=0, executor="serial")
+    assert tree_bytes(out) == before

@@ -436,3 +436,18 @@ def test_calibrate_joint_refuses_to_resume_nothing(method: str, state: str, case
         assert not (tmp_path / "new").exists()
     else:
         assert tree_bytes(out) == before
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_calibrate_joint_refuses_a_fresh_start_in_a_directory_of_the_users(method: str, cases: dict[str, str], tmp_path: Path) -> None:
+    """resume=False into a non-empty directory without the calibration's state: refused before any work, nothing touched
+    (a fresh rejection stage cleared the part files it found under points/, a fresh SMC stage its smc.db)."""
+    out = tmp_path / "o"
+    (out / "points").mkdir(parents=True)
+    (out / "points" / "part-00000.parquet").write_text("not a part of summitry's")
+    (out / "smc.db").write_bytes(b"the user's database")
+    before = tree_bytes(out)
+    settings = {"points": 2, "runs_per_point": 1} if method == "rejection" else {"population": 4, "generations": 1, "pilot": 2}
+    with pytest.raises(InputError, match="directory exists and is not empty; summitry will not touch files it did not write"):
+        calibrate_joint([cases["a"], cases["b"]], out, method=method, settings=settings, executor="serial")
+    assert tree_bytes(out) == before
