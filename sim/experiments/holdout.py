@@ -213,6 +213,8 @@ def holdout(
         split = {"mode": "cases", "fit": fit_sc.name, "scored_case": score_sc.name}
     else:
         raise InputError("give SCENARIO --cut STEP, or --fit CASE --score CASE")
+    # a holdout stopped before its fit wrote its state (in the SMC pilot) starts the fit afresh: fit/ is the holdout's own
+    fit_state = out / "fit" / ("joint.json" if method == "rejection" else "smc.json")
     res: JointResult = calibrate_joint(
         [fit_arg],
         out / "fit",
@@ -223,7 +225,7 @@ def holdout(
         executor=executor,
         workers=workers,
         progress=progress,
-        resume=resume,
+        resume=resume and fit_state.exists(),
     )
     joint = res.joint
     fit_case = Case(fit_arg, load_scenario(fit_arg))

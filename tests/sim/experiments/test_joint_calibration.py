@@ -323,6 +323,27 @@ def test_holdout_killed_during_its_fit_then_resumed_gives_the_uninterrupted_resu
     assert {k: v for k, v in mine.items() if k != "elapsed"} == {k: v for k, v in theirs.items() if k != "elapsed"}
 
 
+@pytest.mark.parametrize("method", ["rejection", "smc"])
+def test_holdout_stopped_before_its_fit_stored_anything_resumes(method: str, cases: dict[str, str], tmp_path: Path, cli) -> None:
+    """What a holdout stopped in its fit's pilot leaves (its fit scenario and an empty fit/): --resume starts the fit
+    afresh and gives the uninterrupted results (the fit's own resume check would call an empty fit/ nothing to resume)."""
+    flags = [*(BUDGET if method == "rejection" else SMC_BUDGET), "--runs", "4", "--executor", "serial"]
+
+    def args(out: Path) -> list[str]:
+        return ["holdout", cases["a"], "--cut", "5", *flags, "--out", str(out)]
+
+    whole = cli(*args(tmp_path / "whole"))
+    assert whole.code == 0, whole.stderr
+    stopped = tmp_path / "stopped"
+    (stopped / "fit").mkdir(parents=True)
+    (stopped / "fit-scenario.yaml").write_bytes((tmp_path / "whole" / "fit-scenario.yaml").read_bytes())
+    again = cli(*args(stopped), "--resume")
+    assert again.code == 0, again.stderr
+    assert (stopped / "runs.parquet").read_bytes() == (tmp_path / "whole" / "runs.parquet").read_bytes()
+    mine, theirs = (json.loads((d / "holdout.json").read_text()) for d in (stopped, tmp_path / "whole"))
+    assert {k: v for k, v in mine.items() if k != "elapsed"} == {k: v for k, v in theirs.items() if k != "elapsed"}
+
+
 def test_holdout_across_cases_carries_only_the_shared_parameters(cases: dict[str, str], tmp_path: Path, cli) -> None:
     out = tmp_path / "across"
     r = cli("holdout", "--fit", cases["a"], "--score", cases["b"], *BUDGET, "--runs", "4", "--executor", "serial", "--out", str(out))
