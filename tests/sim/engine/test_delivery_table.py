@@ -111,6 +111,16 @@ def test_a_leaders_threat_by_hand() -> None:
     assert not model._side_acc.any()  # spread once, then emptied
 
 
+def test_a_third_partys_threat_moves_nobodys_trust() -> None:
+    """gil (a mediator, no side) threatens ada: trust is belief about a side's type, so nothing moves; its effects land."""
+    model = teaching()
+    s = model.state
+    (row,) = deliver(model, (GIL, "threat", ADA))
+    assert s.trust_logit.tolist() == [[0.0, 0.0]] * 7
+    assert row["trust_change"] == 0.0
+    assert s.military_extra.tolist() == pytest.approx([0.05, 0.0], abs=1e-12)  # the receiver's side is pressed all the same
+
+
 def test_two_threats_in_a_week_count_twice_and_each_row_reports_its_own_move() -> None:
     model = teaching()
     s = model.state

@@ -113,19 +113,21 @@ def test_summed_by_voice_equals_one_by_one(seed: int, beta: bool, picks: list[tu
 
 
 def test_the_first_order_meter_by_hand() -> None:
-    """Three updaters at log-odds 0, 2 and the clip; unit shifts +1, -1, +1: the meter is
-    0.25 + expit(2) (1 - expit(2)) and nothing for the one the clip blocks."""
-    logit = np.array([[0.0], [2.0], [tr.LOGIT_MAX]])
-    batch = DeliveryBatch(logit, np.ones((3, 1)), np.ones((3, 1)), use_beta=False, beta_w=2.0)
-    sh = batch.make_voiced(np.array([0, 1, 2]), 0, np.array([1.0, -1.0, 1.0]), np.zeros(3))
+    """Updaters at log-odds 0, 2, the upper clip, the lower clip (twice); unit shifts +1, -1, +1, -1, +0.5: the meter
+    is 0.25 + expit(2) (1 - expit(2)), nothing for the two moves the clip blocks, and the slope at the lower clip
+    times 0.5 for the move up from it."""
+    logit = np.array([[0.0], [2.0], [tr.LOGIT_MAX], [-tr.LOGIT_MAX], [-tr.LOGIT_MAX]])
+    batch = DeliveryBatch(logit, np.ones((5, 1)), np.ones((5, 1)), use_beta=False, beta_w=2.0)
+    sh = batch.make_voiced(np.arange(5), 0, np.array([1.0, -1.0, 1.0, -1.0, 0.5]), np.zeros(5))
     mu = 1 / (1 + math.exp(-2.0))
-    assert sh.meter == pytest.approx(0.25 + mu * (1 - mu), abs=1e-15)
+    low = 1 / (1 + math.exp(tr.LOGIT_MAX))
+    assert sh.meter == pytest.approx(0.25 + mu * (1 - mu) + 0.5 * low * (1 - low), rel=1e-15, abs=0)
     assert sh.voice_sum == 0.0
     # the sum of voices is what the week applies: 0.3 + 0.2 of the unit shift
     sh.voice_sum = 0.5
     batch.add_shared(("k", 0, False, -2), sh)
     batch.apply_trust()
-    assert logit[:, 0] == pytest.approx([0.5, 1.5, tr.LOGIT_MAX], abs=1e-15)
+    assert logit[:, 0] == pytest.approx([0.5, 1.5, tr.LOGIT_MAX, -tr.LOGIT_MAX, 0.25 - tr.LOGIT_MAX], abs=1e-15)
 
 
 def test_the_first_order_meter_of_the_beta_variant_by_hand() -> None:
