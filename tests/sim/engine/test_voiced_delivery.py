@@ -107,6 +107,10 @@ def test_summed_by_voice_equals_one_by_one(seed: int, beta: bool, picks: list[tu
             assert rv["trust_change"] == pytest.approx(ro["trust_change"], rel=0.05, abs=1e-12)
             continue
         h = float(before.state.omega[sig.sender]) * unit_shift(before, sig)
+        # the voiced row's meter is the first-order one, sum |expit'(l) h| over the updaters (none sits at the clip)
+        side = int(before.side_of[sig.sender])
+        mu = tr.expit(before.state.trust_logit[before.side_of != side, side])
+        assert rv["trust_change"] == pytest.approx(float(np.abs(mu * (1 - mu) * h).sum()), rel=1e-12, abs=1e-15)
         # |expit''| <= 1 / (6 sqrt 3): the first-order meter is within sum(h^2) / (12 sqrt 3) of the exact one
         bound = float((h**2).sum()) / (12 * math.sqrt(3))
         assert abs(rv["trust_change"] - ro["trust_change"]) <= bound + 1e-12
