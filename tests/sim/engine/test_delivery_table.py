@@ -1492,3 +1492,27 @@ def test_after_delivery_a_reading_is_the_state_itself(trust_model: str) -> None:
     # logit: ada 2.24 x 0.02 x 0.75 = 0.0336 in the state; Beta: alpha 2 + 2 x 0.02 = 2.04 of 4.04
     expected = expit(0.0336) if trust_model == "logit" else 2.04 / 4.04
     assert model._receiver_trust(sig) == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_first_sides_leader_placates_its_elite_at_a_small_weight() -> None:
+    """alpha made elite-driven, theta_placate 0.5 (any positive weight switches placation on, ODD 7.16): ada's srbm
+    test proves alpha's hawks right and answers its elite's discontent (domestic pressure to 0); beta's is untouched."""
+    data, _, source = load_raw("teaching")
+    data = copy.deepcopy(data)
+    data["sides"]["alpha"]["domestic"] = "elite"
+    data["parameters"] = {"theta_placate": 0.5}
+    model = DiplomacyModel(validate_data(data, source), seed=0)
+    model.state.domestic[:] = [0.5, 0.5]
+    deliver(model, (ADA, "srbm_test", BO))
+    assert model.state.domestic.tolist() == pytest.approx([0.0, 0.5], abs=1e-12)
+
+
+def test_the_first_pledge_week_is_the_first_even_at_week_0() -> None:
+    """beta pledges at week 0, breaks the pledge at week 1 and pledges again at week 3: the first pledge's week stays 0."""
+    model = teaching()
+    deliver(model, (BO, "moratorium_pledge", ADA), t=0)
+    deliver(model, (BO, "icbm_test", ADA), t=1)
+    assert not model.pledges[0].active
+    deliver(model, (BO, "moratorium_pledge", ADA), t=3)
+    assert [pl.week for pl in model.pledges] == [0, 3]
+    assert model.first_pledge_week == 0
