@@ -582,8 +582,7 @@ def run_smc(
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "smc.db"
     if stored is None:
-        if db_path.exists():
-            db_path.unlink()  # ours: smc.json is written before the database, so a database without it is a dead start
+        # the callers (calibrate_smc, calibrate_joint) start only in a new or empty --out (outputs.check_fresh_or_resumed)
         pilot = _pilot(sim, priors, int(cfg["pilot"]), seed, executor)
         scales = replicate_scales(pilot, names, int(cfg["runs_per_particle"]))
         stored = {**_jsonable(settings), "summaries": list(names), "scales": scales, "versions": versions()}

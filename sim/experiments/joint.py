@@ -416,8 +416,7 @@ def rejection_stage(
         raise SMCStateError(f"--out {out}: already holds a joint calibration; continue it with --resume, or choose another directory")
     out.mkdir(parents=True, exist_ok=True)
     if stored is None:
-        for _, p in _parts(out):
-            p.unlink()  # ours: joint.json is written before any part, so parts without it are a dead start
+        # calibrate_joint starts only in a new or empty --out (outputs.check_fresh_or_resumed): nothing here to clear
         text = json.dumps({**_jsonable(settings), "versions": versions()}, indent=2, sort_keys=True) + "\n"
         write_atomically(out / "joint.json", lambda p: Path(p).write_text(text))
     design = joint_design(priors, int(cfg["points"]), seed)
