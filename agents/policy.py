@@ -137,6 +137,32 @@ def _effect_forecast(
     return dz, dp, de
 
 
+def reciprocity_share(model: DiplomacyModel, rows: NDArray[np.int64], cost: FloatArray) -> FloatArray:
+    """m_i(a) for ``rows`` x kinds of catalogue cost ``cost``: the share of i's affect a kind draws (ODD 7.16).
+
+    Impulsive reciprocity matches value (specific reciprocity, Keohane 1986):
+    a gesture invites a return of about its worth, so a kind that costs more
+    than the dearest signal of the affect's valence that i received last
+    week draws only that fraction of the affect,
+    m = 1 - rho_m (1 - min(1, c_recv / c)); a kind that costs nothing draws
+    all of it, and rho_m = 0 gives every kind all of it.
+
+    >>> import numpy as np
+    >>> from types import SimpleNamespace as NS
+    >>> m = NS(params=NS(reciprocity_match=1.0), state=NS(affect=np.array([1.0])), affect_cost=np.array([[0.02], [0.0]]))
+    >>> reciprocity_share(m, np.array([0]), np.array([0.02, 0.1, 0.0])).round(2).tolist()  # praise answered: praise, offer, lobby
+    [[1.0, 0.2, 1.0]]
+    """
+    c = np.asarray(cost, dtype=float)[None, :]
+    rho = float(model.params.reciprocity_match)
+    if rho == 0:
+        return np.ones((rows.size, c.shape[1]))
+    received = np.where(model.state.affect[rows] >= 0, model.affect_cost[0, rows], model.affect_cost[1, rows])[:, None]
+    paid = c > 0
+    ratio = np.minimum(1.0, received / np.where(paid, c, 1.0))
+    return np.asarray(np.where(paid, 1.0 - rho * (1.0 - ratio), 1.0), dtype=float)
+
+
 def patience_discount(model: DiplomacyModel) -> FloatArray:
     """delta_i ** w: how much agent i's patience keeps of value that pays off at the next summit.
 
@@ -253,7 +279,7 @@ def expected_utility_parts(model: DiplomacyModel) -> tuple[dict[str, FloatArray]
             "commitment": -audience * kind.tie * renege,
             "separation": -np.where(untrustworthy, Leader.separation_cost(model, kind, audience), 0.0),
             "risk": -(1 - s.zeta) * p.theta_r * de,
-            "affect": s.iota * p.theta_aff * s.affect * val,
+            "affect": s.iota * p.theta_aff * s.affect * val * reciprocity_share(model, np.arange(N), np.array([kind.cost]))[:, 0],
             "rapport": p.theta_rapport * s.rapport[np.arange(N), recv] * (1.0 if kind.conciliatory else 0.0),
         }
         if _stirs_own_hawks(model, kind):
@@ -468,6 +494,7 @@ class PolicyTables:
         self.type_gap = np.where(self.leader[:, None], audience[:, None] * tie * (p.renege_u - p.renege_t) + sep, 0.0)
         self.valence = np.array([0.0 if kd.parts else valence(kd) for kd in kinds])
         self.concil = np.array([1.0 if kd.conciliatory else 0.0 for kd in kinds])
+        self.price = np.array([kd.cost for kd in kinds])  # each kind's catalogue cost c, for reciprocity's match
         # the cost of each kind that stirs the sender's own hawks (a concession its coalition resents), 0 for the rest
         self.home = np.array([kd.cost if _stirs_own_hawks(model, kd) else 0.0 for kd in kinds])
         self.placate = np.array([1.0 if kd.vindicates_sender == "hawks" else 0.0 for kd in kinds])
@@ -600,6 +627,7 @@ class _Group:
             "dz_own_x": t.dz_own_x[cols],
             "dz_recv_x": t.dz_recv_x[cols],
             "valence": t.valence[cols],
+            "price": t.price[cols],
             "concil": t.concil[cols],
             "home": t.home[cols],
             "placate": t.placate[cols],
@@ -655,7 +683,7 @@ def _compute_group(model: DiplomacyModel, g: _Group, mu: FloatArray, M: FloatArr
     # EU_T - EU_U of each leader's action: T types value the other's trust twice as much (theta_T doubled)
     gap = tb["type_gap"] + np.where(g.leader[:, None], ((1 - x) * disc * p.theta_t)[:, None] * dmu, 0.0)
     value -= ((1 - s.zeta[rows]) * p.theta_r)[:, None] * tb["de"]
-    value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :]
+    value += (s.iota[rows] * p.theta_aff * s.affect[rows])[:, None] * col["valence"][None, :] * reciprocity_share(model, rows, col["price"])
     value += p.theta_rapport * rapport * col["concil"][None, :]
     if p.theta_home:
         # a leader's concession that stirs its own hawks costs it at home (ODD 7.16)

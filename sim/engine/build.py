@@ -400,6 +400,11 @@ class ModelBuild:
         self._own = [0.0, 0.0, 0.0]
         self._batch: DeliveryBatch | None = None
         self._side_acc = np.zeros((3, C))
+        # the largest catalogue cost among the conciliatory (row 0) and hostile (row 1) signals each side received since
+        # its members' affect was last read, and each member's over the last week (ODD 7.8)
+        self._received_cost = np.zeros((2, C))
+        self._cost_days: list[FloatArray] = []
+        self.affect_cost = np.zeros((2, N))
         # a kind an agreement forbids is delivered one by one, so that each is checked against the terms
         self._simple_kind = {name: model._is_simple(kind) and name not in self._term_kinds for name, kind in self.catalogue.items()}
         self._kind_name = {id(kind): name for name, kind in self.catalogue.items()}

@@ -55,6 +55,7 @@ class SignalDelivery:
     _sink: EventLog | list[dict[str, Any]]
     _meter: list[float]
     _side_acc: FloatArray
+    _received_cost: FloatArray
     _breach_tie: float
     first_pledge_week: int
     first_test_after_pledge: int
@@ -229,6 +230,9 @@ class SignalDelivery:
             sside, rside = self.side_of[snd], self.side_of[rcv]
             valence = policy.valence(kind)
             np.add.at(self._side_acc[0], rside, valence)
+            if valence:
+                # what the gesture cost, for the reciprocity it invites (ODD 7.8)
+                np.maximum.at(self._received_cost[0 if valence > 0 else 1], rside[rside >= 0], kind.cost)
             if kind.vindicates != "none":
                 np.add.at(self._side_acc[1 if kind.vindicates == "hawks" else 2], rside, 1.0)
             if kind.vindicates_sender != "none":
@@ -395,6 +399,11 @@ class SignalDelivery:
         acc = self._side_acc
         for c in rsides:
             acc[0, c] += valence
+        if valence:
+            # what the gesture cost, for the reciprocity it invites (ODD 7.8)
+            dearest = self._received_cost[0 if valence > 0 else 1]
+            for c in rsides:
+                dearest[c] = max(dearest[c], kind.cost)
         if kind.vindicates != "none":
             row = 1 if kind.vindicates == "hawks" else 2
             for c in rsides:

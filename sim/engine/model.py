@@ -97,6 +97,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         self._received_affect = np.zeros(0)
         self._affect_counted = np.zeros(0)  # on a weekly clock: what of _received_affect this step's affect read
         self._affect_days: list[FloatArray] = []  # on a step shorter than a week: the affect of the week's earlier steps
+        self._received_cost = np.zeros((2, 0))  # per side: the largest cost received, by valence, since the last read
+        self._cost_days: list[FloatArray] = []  # on a step shorter than a week: those of the week's earlier steps
+        self.affect_cost = np.zeros((2, 0))  # per agent: the largest cost behind last week's affect, by valence (ODD 7.8)
         self.type_evidence: dict[int, FloatArray] = {}
         self.type_evidence_known: dict[int, BoolArray] = {}  # which of a leader's actions its evidence covers
         self._build()  # sim/engine/build.py
@@ -128,6 +131,9 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         new._affect_days = list(self._affect_days)
         new._received_affect = self._received_affect.copy()
         new._affect_counted = self._affect_counted.copy()
+        new._received_cost = self._received_cost.copy()
+        new._cost_days = list(self._cost_days)
+        new.affect_cost = self.affect_cost.copy()
         new.outcome = self.outcome
         new.running = self.running
         rec = copy.copy(self.recorder)
@@ -332,6 +338,7 @@ class DiplomacyModel(SignalDelivery, SummitProcess, AgreementLife, Guarantees, S
         s.stance = fj_relax(self.W, s.stance, s.anchor, s.susceptibility, self._u, self.clock.relax_share(), self._contrarian)
         self._update_omega()
         s.affect = clip(self._affect_of_the_week(), -1, 1)
+        self.affect_cost = self._affect_cost_of_the_week()
         self._hold_ablated()
         # 6. thresholds, win-sets, zone of agreement
         self._recompute_bargaining()

@@ -34,6 +34,8 @@ class StateUpdates:
 
     # the model's attribute this mixin assigns, declared once for the type checker (the model sets it up)
     _affect_counted: NDArray[np.float64]
+    _received_cost: NDArray[np.float64]
+    _cost_days: list[NDArray[np.float64]]
 
     def _refresh_leader_rows(self: DiplomacyModel) -> None:
         """Rewrite the leaders' rows of the raw influence matrix from omega (in place)."""
@@ -63,6 +65,17 @@ class StateUpdates:
             return self._received_affect
         self._affect_days = [*self._affect_days[-(span - 1) :], self._received_affect]
         return np.asarray(np.sum(self._affect_days, axis=0), dtype=float)
+
+    def _affect_cost_of_the_week(self: DiplomacyModel) -> FloatArray:
+        """Per member of a side, the largest catalogue cost among the conciliatory (row 0) and hostile (row 1) signals its
+        side received over the last week, read with the affect (ODD 7.8); what arrives after the read counts in the next."""
+        step = np.where(self.side_of >= 0, self._received_cost[:, np.maximum(self.side_of, 0)], 0.0)
+        self._received_cost = np.zeros_like(self._received_cost)
+        span = self.clock.steps(1)
+        if span == 1:
+            return np.asarray(step, dtype=float)
+        self._cost_days = [*self._cost_days[-(span - 1) :], step]
+        return np.asarray(np.max(self._cost_days, axis=0), dtype=float)
 
     def _hold_ablated(self: DiplomacyModel) -> bool:
         """Put the state an ablation freezes back to its initial value; True if anything was frozen."""

@@ -133,7 +133,7 @@ class ModelParameters(BaseModel):
     theta_t: float = Field(1.0, ge=0, le=10, description="theta_T: value of the other side's trust.")
     theta_z: float = Field(1.0, ge=0, le=10, description="theta_Z: value of a wider zone of agreement.")
     summit_weight: float = Field(
-        3.37, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
+        4.49, ge=0, le=10, description="Weight of a summit's forecast outcome (its best deal or declaration) in offering or accepting one."
     )
     summit_relief: float = Field(
         0.86,
@@ -144,6 +144,13 @@ class ModelParameters(BaseModel):
     theta_p: float = Field(1.0, ge=0, le=10, description="theta_P: value (to hawks) of pressure on the other side.")
     theta_r: float = Field(1.0, ge=0, le=10, description="theta_R: cost of escalation risk.")
     theta_aff: float = Field(0.5, ge=0, le=10, description="theta_aff: weight of last week's affect for impulsive actors.")
+    reciprocity_match: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="rho_m: how far impulsive reciprocity matches value (ODD 7.16): a kind of cost c draws min(1, c_recv / c) of "
+        "the affect, c_recv the largest cost among the received signals of the affect's valence; 0: every kind draws all of it.",
+    )
     theta_rapport: float = Field(0.3, ge=0, le=10, description="theta_R': value of conciliation toward someone one has rapport with.")
     theta_home: float = Field(
         8.0,

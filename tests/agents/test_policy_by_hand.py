@@ -41,6 +41,7 @@ PARAMETERS = {
     "theta_p": 1.0,
     "theta_r": 1.0,
     "theta_aff": 0.5,
+    "reciprocity_match": 0.0,  # the table's affect is the whole affect; reciprocity's match has its own test below
     "theta_rapport": 0.3,
     "renege_t": 0.05,
     "renege_u": 0.8,
@@ -62,7 +63,7 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def handmade(ada_is_t: bool) -> DiplomacyModel:
+def handmade(ada_is_t: bool, **parameters: float) -> DiplomacyModel:
     """The teaching scenario at week 0 with a state set by hand.
 
     Alpha (Ada, stance .5, impulsiveness .5, risk tolerance .6, patience .98,
@@ -72,7 +73,7 @@ def handmade(ada_is_t: bool) -> DiplomacyModel:
     """
     data, _, source = load_raw("teaching")
     data = copy.deepcopy(data)
-    data["parameters"] = dict(PARAMETERS)
+    data["parameters"] = {**PARAMETERS, **parameters}
     model = DiplomacyModel(validate_data(data, source), seed=0)
     s = model.state
     ada, bo, gil = (model.index_of[a] for a in ("ada", "bo", "gil"))
@@ -167,6 +168,34 @@ def test_expected_utility_by_hand(implementation: str, actor: str, action: str, 
     j = 0 if action == "none" else model.kinds.index(action) + 1
     assert feasible[i, j]
     assert eu[i, j] == pytest.approx(expected, abs=1e-12)
+
+
+# reciprocity matches value (ODD 7.16): Ada's affect .2 came from a conciliatory gesture that cost .01 (rho_m 1)
+#   praise (c .02) draws min(1, .01 / .02) = .5 of it: EU = PRAISE_T - .5 * .5 * .2 * (1 - .5) = PRAISE_T - .025
+#   the threat (c .05, hostile) draws .01 / .05 = .2 of its reluctance: EU = THREAT_T + .5 * .5 * .2 * (1 - .2) = THREAT_T + .04
+#   at rho_m .5 each share is halfway to 1: praise .75 (PRAISE_T - .0125), the threat .6 (THREAT_T + .02)
+RECIPROCITY = [
+    (1.0, 0.01, "praise", PRAISE_T - 0.025),
+    (1.0, 0.01, "threat", THREAT_T + 0.04),
+    (0.5, 0.01, "praise", PRAISE_T - 0.0125),
+    (0.5, 0.01, "threat", THREAT_T + 0.02),
+    (1.0, 0.05, "praise", PRAISE_T),  # a gesture as dear as the kind, or dearer: the whole affect
+    (1.0, 0.05, "threat", THREAT_T),
+    (0.0, 0.01, "praise", PRAISE_T),  # no match: the whole affect whatever the gesture cost
+]
+
+
+@pytest.mark.parametrize("implementation", ["fast", "reference"])
+@pytest.mark.parametrize(("rho", "received", "action", "expected"), RECIPROCITY)
+def test_reciprocity_matches_the_gestures_worth(implementation: str, rho: float, received: float, action: str, expected: float) -> None:
+    model = handmade(True, reciprocity_match=rho)
+    ada = model.index_of["ada"]
+    model.affect_cost[:, ada] = (received, 0.0)  # Ada's affect .2 > 0 reads the conciliatory row
+    compute = policy.expected_utilities if implementation == "fast" else policy.expected_utilities_reference
+    eu, feasible = compute(model)
+    j = model.kinds.index(action) + 1
+    assert feasible[ada, j]
+    assert eu[ada, j] == pytest.approx(expected, abs=1e-12)
 
 
 def test_choice_probabilities_follow_the_hand_values() -> None:

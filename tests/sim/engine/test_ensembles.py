@@ -34,34 +34,29 @@ def test_free_mode_outcomes_spread(name: str) -> None:
     assert max(counts.values()) <= 170, counts
 
 
-def test_more_impulsive_leader_accepts_faster_and_cancels_more() -> None:
+def test_more_impulsive_leader_accepts_faster() -> None:
     """Singapore, Trump's impulsiveness 0 vs 1, with a summit worth less (summit_weight 1).
 
-    At the shipped summit_weight (3.37) a summit is worth so much that both leaders accept it at once
-    whatever their impulsiveness (150 seeds each: first scheduling 4.2 vs 3.3 weeks, Mann-Whitney
-    p = 0.16), so the trait's effect is measured where the choice is not saturated. There (150 seeds
-    each): first scheduling 9.4 vs 6.0 weeks (p < 1e-7); runs with a cancellation, at the noisier
-    lambda_Q = 4 that cancelling needs, 31 vs 49 (Fisher p = 0.013). Since a leader's concessions cost it at
-    home (theta_home) the cancellation effect is smaller, so it is measured on 400 seeds each: 105 vs 136
-    (Fisher p = 0.010; 88 vs 123 with theta_home 0).
+    At summit_weight 3.37 (the default when this was first measured) a summit is worth so much that both leaders
+    accept it at once whatever their impulsiveness (150 seeds each: first scheduling 4.2 vs 3.3 weeks, Mann-Whitney
+    p = 0.16), so the trait's effect is measured where the choice is not saturated. Since reciprocity matches value
+    (ODD 7.16, 7 December 2026) the affect of cheap praise no longer lends a summit offer or its acceptance its
+    whole weight, so the trait does less: first scheduling 8.1 vs 6.8 weeks (150 seeds each, p = 0.012; 9.4 vs 6.0
+    before). Runs with a cancellation, at lambda_Q 4 and 400 seeds each, no longer differ (111 vs 112; 105 vs 136
+    before): the impulsive leader's extra cancellations came mostly from the summits it had accepted sooner.
     """
 
-    def stats(runs):
+    def first_scheduled(runs):
         first = []
         for r in runs:
             weeks = [e["step"] for e in r.events.to_pylist() if e["kind"] == "summit_scheduled"]
             first.append(weeks[0] if weeks else r.manifest["steps"])
-        return first, sum(r.metrics["cancellations"] > 0 for r in runs)
+        return first
 
-    calm_first, _ = stats(ensemble("singapore-2018", 150, summit_weight=1.0, **{"trump.traits.impulsiveness": 0.0}))
-    rash_first, _ = stats(ensemble("singapore-2018", 150, summit_weight=1.0, **{"trump.traits.impulsiveness": 1.0}))
-    assert statistics.mean(rash_first) < statistics.mean(calm_first) - 2.0
-    assert stats_test.mannwhitneyu(rash_first, calm_first, alternative="less").pvalue < 1e-4
-    n = 400
-    _, calm_cancel = stats(ensemble("singapore-2018", n, summit_weight=1.0, lambda_q=4.0, **{"trump.traits.impulsiveness": 0.0}))
-    _, rash_cancel = stats(ensemble("singapore-2018", n, summit_weight=1.0, lambda_q=4.0, **{"trump.traits.impulsiveness": 1.0}))
-    assert rash_cancel >= calm_cancel + 15
-    assert stats_test.fisher_exact([[rash_cancel, n - rash_cancel], [calm_cancel, n - calm_cancel]], alternative="greater")[1] < 0.05
+    calm_first = first_scheduled(ensemble("singapore-2018", 150, summit_weight=1.0, **{"trump.traits.impulsiveness": 0.0}))
+    rash_first = first_scheduled(ensemble("singapore-2018", 150, summit_weight=1.0, **{"trump.traits.impulsiveness": 1.0}))
+    assert statistics.mean(rash_first) < statistics.mean(calm_first) - 1.0
+    assert stats_test.mannwhitneyu(rash_first, calm_first, alternative="less").pvalue < 0.05
 
 
 def test_more_hardliner_influence_narrows_the_zone_and_ends_summits_in_walk_aways() -> None:

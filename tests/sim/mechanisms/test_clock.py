@@ -225,6 +225,23 @@ def test_affect_lasts_a_week_on_either_clock() -> None:
         assert felt == [0.5] * steps_felt + [0.0] * (9 - steps_felt), felt
 
 
+def test_the_cost_behind_the_affect_lasts_a_week_on_either_clock() -> None:
+    # the dearest gesture received (ODD 7.8) is kept as long as the affect it came with: one step weekly, seven daily;
+    # what a side received goes to each of its members, by valence (row 0 conciliatory, row 1 hostile)
+    for sc, steps_felt in ((teaching(), 1), (teaching(DAILY_TIME), 7)):
+        m = DiplomacyModel(sc, seed=0)
+        beta = m.side_ids.index("beta")
+        bo = m.index_of["bo"]
+        felt = []
+        for step in range(9):
+            if step == 0:
+                m._received_cost[0, beta] = 0.1
+                m._received_cost[1, beta] = 0.05
+            cost = m._affect_cost_of_the_week()
+            felt.append((float(cost[0, bo]), float(cost[1, bo])))
+        assert felt == [(0.1, 0.05)] * steps_felt + [(0.0, 0.0)] * (9 - steps_felt), felt
+
+
 def _signals_per_week(sc: Scenario, seeds: range) -> float:
     sent = 0
     weeks = 0.0

@@ -84,6 +84,7 @@ def test_faction_and_third_party_traits_reach_the_state_and_the_decision_rule() 
     for m in (base, model):
         m.state.affect[k] = 0.5
         m.state.zeta[k] = 0.1  # the same risk weight in both, so only impulsiveness differs
+        m.affect_cost[0, k] = 1.0  # a gesture dearer than any kind: each kind draws the whole affect (ODD 7.16)
     eu_base, feas = policy.expected_utilities(base)
     eu, feas2 = policy.expected_utilities(model)
     np.testing.assert_array_equal(feas[k], feas2[k])
