@@ -7,6 +7,7 @@ own PolicyTables of that run) is stacked too. Nothing here is timed.
 
 from __future__ import annotations
 
+import copy
 import pathlib
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import numpy as np
 
 from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
-from summitry.sim.scenario.document import load_scenario
+from summitry.sim.scenario.document import load_raw, validate_data
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STATUS = {"none": 0, "offered": 1, "scheduled": 2, "cancelled": 3}
@@ -23,7 +24,12 @@ TABLES = ("pos", "neg", "dz_static", "sanc_own", "sanc_recv", "press_own", "pres
 
 
 def scenario():
-    return load_scenario(ROOT / "scenarios" / "hanoi-2019.yaml")
+    """hanoi-2019 with reciprocity_match 0: the spike's variants implement the decision rule as it was measured
+    (4 December 2026), before a gesture's affect was matched to its cost (ODD 7.16)."""
+    data, _, source = load_raw(ROOT / "scenarios" / "hanoi-2019.yaml")
+    data = copy.deepcopy(data)
+    data.setdefault("parameters", {})["reciprocity_match"] = 0.0
+    return validate_data(data, source)
 
 
 def make_models(R: int, sc=None) -> list[DiplomacyModel]:
