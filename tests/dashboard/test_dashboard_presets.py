@@ -21,7 +21,8 @@ def walk_weeks(service: Service, config: dict) -> list[int]:
 
 
 def test_after_the_last_walk_away_the_preset_forks_from_its_week(service: Service) -> None:
-    config = {"scenario": "hanoi-2019", "seed": 1}
+    # seed 53 walks away twice under the shipped defaults (weeks 30 and 42) and ends in a walk-away
+    config = {"scenario": "hanoi-2019", "seed": 53}
     weeks = walk_weeks(service, config)
     assert len(weeks) >= 2  # the test needs a run with more than one walk-away
     last = run_view(service.result(config)).last_step
@@ -34,7 +35,7 @@ def test_after_the_last_walk_away_the_preset_forks_from_its_week(service: Servic
 
 
 def test_forked_from_the_week_it_names_the_preset_changes_the_outcome(service: Service) -> None:
-    config = {"scenario": "hanoi-2019", "seed": 1}
+    config = {"scenario": "hanoi-2019", "seed": 53}  # the run of the test above
     at = preset_week(service, config, "no-walk-away", run_view(service.result(config)).last_step)["at"]
     out = run_fork_callback(service, config, at, {"overrides": PRESETS["no-walk-away"]["overrides"]}, [], at)
     assert out["status"].startswith(f"Fork from week {at}: walk-away → ")
@@ -57,7 +58,9 @@ def test_other_presets_say_the_last_week_changes_nothing(service: Service) -> No
 
 
 def test_a_fork_that_changes_nothing_says_so(service: Service) -> None:
-    config = {"scenario": "hanoi-2019", "seed": 13}
+    # seed 19 walks away in week 44 and has a quiet last week under the shipped defaults: a fork from its last
+    # week cannot change it, a fork from week 2 without the walk-away's motives can
+    config = {"scenario": "hanoi-2019", "seed": 19}
     last = run_view(service.result(config)).last_step
     out = run_fork_callback(service, config, last, {"overrides": {"parameters.kappa": 4.0}}, [], last)
     assert "The fork changed nothing: same outcome and the same end state." in out["status"]
