@@ -2,7 +2,7 @@
 
 Every file summitry writes goes through :func:`write_atomically`; the run
 directory (several files) is built in a temporary directory renamed the same
-way (:meth:`summitry.sim.results.run_result.RunResult.save`). Temporaries that a killed write left
+way (:func:`replace_dir_atomically`, used by a run's and a backtest's ``save``). Temporaries that a killed write left
 behind are recognised by their shape and age and removed by the next write
 of the same path (:func:`remove_stale_temporaries`); nothing else is touched.
 """
@@ -93,4 +93,54 @@ def _write_then_rename(path: Path, write: Callable[[str], object]) -> None:
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        raise
+
+
+def replace_dir_atomically(directory: Path, fill: Callable[[Path], object]) -> None:
+    """Build ``directory`` whole in a hidden temporary sibling, then rename it into place.
+
+    ``fill`` writes the directory's content into the temporary directory it
+    is given. An existing ``directory`` (the caller has checked that it may be
+    replaced) is moved aside first and removed only once the new one is in
+    place, so a crash at any moment leaves the old directory or the new one,
+    never a mix; if the new one cannot be renamed into place the old one is
+    put back. A full disk becomes a :class:`DiskFullError`.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out"
+    >>> replace_dir_atomically(target, lambda tmp: (tmp / "a.txt").write_text("new"))
+    >>> sorted(p.name for p in target.iterdir()), sorted(p.name for p in target.parent.iterdir())
+    (['a.txt'], ['out'])
+    """
+    d = Path(directory)
+    try:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(d)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(d) from exc
+        raise
+    try:
+        fill(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary directory
+        old = None
+        if os.path.lexists(d):
+            old = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".old", dir=d.parent))
+            os.rmdir(old)
+            os.replace(d, old)
+        try:
+            os.replace(tmp, d)
+        except BaseException:
+            if old is not None:
+                os.replace(old, d)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise DiskFullError(d) from exc
         raise

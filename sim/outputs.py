@@ -79,6 +79,23 @@ def is_summitry_run_dir(path: Path) -> bool:
     return path.is_dir() and _written_by_summitry(_manifest(path / "run.json"), RUN_FIELDS) and not foreign_entries(path)
 
 
+BACKTEST_FIELDS = frozenset({"scenario", "scenario_hash", "runs", "seed", "patterns", "overall", "versions"})
+"""Fields every backtest.json summitry writes has (with ``versions.summitry``)."""
+BACKTEST_DIR_NAMES = frozenset({"backtest.json", "runs.parquet", "example-run"})
+"""What summitry puts in a backtest directory."""
+
+
+def is_summitry_backtest_dir(path: Path) -> bool:
+    """True if ``path`` is a backtest directory summitry wrote (its backtest.json has summitry's fields) holding nothing else."""
+    if not path.is_dir() or not _written_by_summitry(_manifest(path / "backtest.json"), BACKTEST_FIELDS):
+        return False
+    try:
+        names = [e.name for e in os.scandir(path)]
+    except OSError:
+        return False
+    return all(n in BACKTEST_DIR_NAMES for n in names)
+
+
 def foreign_entries(path: Path) -> list[str]:
     """Names in a run directory that summitry does not write there (hidden temporaries of its own excepted)."""
     try:
@@ -225,16 +242,19 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
 
     ``owned`` is ``"run"`` (a run directory may be replaced by a new run) or
     ``"sweep"`` (a sweep directory may be resumed), or ``"none"`` (only a
-    new or empty directory; an existing output is the command's own affair).
+    new or empty directory; an existing output is the command's own affair),
+    or ``"backtest"`` (as ``"none"``, and the directory is one that can be
+    written whole and renamed into place).
     """
     p = Path(path)
     check_output_path(p, flag)
-    reason = unreplaceable_dir(p) if owned == "run" else None
+    reason = unreplaceable_dir(p) if owned in ("run", "backtest") else None
     if reason:
         # refused even with --overwrite: the run would fail at its last step, or replace the user's working tree
+        kind = "backtest" if owned == "backtest" else "run"
         raise InputError(
-            f"{flag} {p}: {reason}; a run directory is written whole and renamed into place, so it cannot go there; "
-            f"give a new directory, e.g. {flag} run1"
+            f"{flag} {p}: {reason}; a {kind} directory is written whole and renamed into place, so it cannot go there; "
+            f"give a new directory, e.g. {flag} {kind}1"
         )
     if not os.path.lexists(p):
         return

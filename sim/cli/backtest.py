@@ -70,7 +70,7 @@ def backtest_cmd(
         check_output_path(out_dir, "--out")
         if (out_dir / "backtest.json").exists():
             raise InputError(f"--out {out_dir}: already holds a backtest; choose another directory")
-    check_out(out_dir, "none")
+    check_out(out_dir, "backtest")
     sc, sets = cli.scenario_from_args(scenario, params, set_)
     check_patterns(sc, scenario)
     if record:

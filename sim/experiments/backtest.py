@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -49,11 +50,12 @@ import numpy as np
 import pandas as pd
 
 from summitry.sim.analysis.patterns import first_week, score_patterns, scored_weeks, weighted_score
-from summitry.sim.atomic import write_atomically
+from summitry.sim.atomic import replace_dir_atomically
 from summitry.sim.engine.model import ABLATIONS
-from summitry.sim.errors import InputError, ScenarioError
+from summitry.sim.errors import InputError, RunDirError, ScenarioError
 from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import run_seed
+from summitry.sim.outputs import is_summitry_backtest_dir, unreplaceable_dir
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import Event, Scenario, _line, load_raw
@@ -538,20 +540,41 @@ class BacktestResult:
         return int(df.loc[gap.idxmin(), "seed"])
 
     def save(self, out: str | Path, example: bool = True) -> Path:
-        """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/."""
+        """Write backtest.json, runs.parquet and (with ``example``) a typical model run in example-run/, all or nothing.
+
+        The directory is built whole in a hidden sibling and renamed into place
+        (:func:`~summitry.sim.atomic.replace_dir_atomically`), so a crash leaves
+        the complete backtest directory or none. An existing ``out`` is
+        replaced only if it is empty or a backtest directory summitry wrote
+        (its backtest.json and nothing else); anything else, and a path that
+        cannot be renamed (``.``, an ancestor of the current directory), is a
+        :class:`~summitry.sim.errors.RunDirError`, and nothing is touched.
+        """
         d = Path(out)
-        d.mkdir(parents=True, exist_ok=True)
+        reason = unreplaceable_dir(d)
+        if reason:
+            raise RunDirError(f"{d}: {reason}; a backtest directory is written whole and renamed into place, so it cannot go there")
+        if os.path.lexists(d) and not d.is_dir():
+            raise RunDirError(f"{d}: exists and is not a directory")
+        if d.is_dir() and any(d.iterdir()) and not is_summitry_backtest_dir(d):
+            raise RunDirError(f"{d}: directory holds files summitry did not write there; not replacing it (choose a new directory)")
         text = json.dumps(_jsonable(self.summary()), indent=2, sort_keys=True) + "\n"
         frame = self.runs_frame()
-        write_atomically(d / "runs.parquet", lambda p: frame.to_parquet(p, index=False))
+        example_run = None
         if example:
             seed = self.typical_seed()
-            res = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
-            res.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
+            example_run = run_scenario(self.scenario, seed=seed, overrides=self.overrides)
+            example_run.manifest["backtest_example"] = {"why": "a model run with the ensemble's median pattern score", "seed": seed}
             if self.calibration is not None:  # its report says "fitted"
-                res.manifest["calibration"] = self.calibration
-            res.save(d / "example-run")
-        write_atomically(d / "backtest.json", lambda p: Path(p).write_text(text))
+                example_run.manifest["calibration"] = self.calibration
+
+        def fill(tmp: Path) -> None:
+            frame.to_parquet(tmp / "runs.parquet", index=False)
+            if example_run is not None:
+                example_run.save(tmp / "example-run")
+            (tmp / "backtest.json").write_text(text)
+
+        replace_dir_atomically(d, fill)
         return d
 
 

@@ -15,8 +15,6 @@ import functools
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from summitry.sim.atomic import remove_stale_temporaries
+from summitry.sim.atomic import remove_stale_temporaries, replace_dir_atomically
 from summitry.sim.errors import DiskFullError, RunDirError
 from summitry.sim.outputs import SCENARIO_FILE, is_summitry_run_dir, unreplaceable_dir
 from summitry.sim.scenario.document import Scenario, validate_data
@@ -131,39 +129,28 @@ class RunResult:
         return d
 
     def _save_into(self, d: Path, fmt: str) -> None:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
-        try:
-            if fmt == "csv":
-                pacsv.write_csv(self.events, tmp / "events.csv")
-                pacsv.write_csv(self.series, tmp / "series.csv")
-            else:
-                pq.write_table(self.events, tmp / "events.parquet", compression="zstd")
-                pq.write_table(self.series, tmp / "series.parquet", compression="zstd")
-            # indented for people to read; compact for large networks (a 10,000-agent run.json
-            # shrinks from 14 to 9 MB and is written faster)
-            big = len(self.manifest.get("influence_edges") or ()) > 5_000
-            layout: dict[str, Any] = {"separators": (",", ":")} if big else {"indent": 2}
-            (tmp / "run.json").write_text(json.dumps(_jsonable(self.manifest), sort_keys=True, **layout) + "\n")
-            if self.scenario_document is not None:
-                (tmp / SCENARIO_FILE).write_text(json.dumps(self.scenario_document, indent=None if big else 1) + "\n")
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)
-            for f in tmp.iterdir():
-                os.chmod(f, 0o666 & ~umask)
-            old = None
-            if d.exists():
-                if not d.is_dir():
-                    raise RunDirError(f"{d}: exists and is not a directory")
-                old = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".old", dir=d.parent))
-                os.rmdir(old)
-                os.replace(d, old)
-            os.replace(tmp, d)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        if d.exists() and not d.is_dir():
+            raise RunDirError(f"{d}: exists and is not a directory")
+        replace_dir_atomically(d, lambda tmp: self._write_files(tmp, fmt))
+
+    def _write_files(self, tmp: Path, fmt: str) -> None:
+        if fmt == "csv":
+            pacsv.write_csv(self.events, tmp / "events.csv")
+            pacsv.write_csv(self.series, tmp / "series.csv")
+        else:
+            pq.write_table(self.events, tmp / "events.parquet", compression="zstd")
+            pq.write_table(self.series, tmp / "series.parquet", compression="zstd")
+        # indented for people to read; compact for large networks (a 10,000-agent run.json
+        # shrinks from 14 to 9 MB and is written faster)
+        big = len(self.manifest.get("influence_edges") or ()) > 5_000
+        layout: dict[str, Any] = {"separators": (",", ":")} if big else {"indent": 2}
+        (tmp / "run.json").write_text(json.dumps(_jsonable(self.manifest), sort_keys=True, **layout) + "\n")
+        if self.scenario_document is not None:
+            (tmp / SCENARIO_FILE).write_text(json.dumps(self.scenario_document, indent=None if big else 1) + "\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        for f in tmp.iterdir():
+            os.chmod(f, 0o666 & ~umask)
 
     @classmethod
     def load(cls, directory: str | Path) -> RunResult:

@@ -191,6 +191,80 @@ def test_backtest_out_refuses_a_foreign_directory(tmp_path: Path, cli) -> None:
     assert (d / "example-run" / "mine.txt").read_text() == "mine"
 
 
+@pytest.fixture(scope="module")
+def small_backtest():
+    from summitry.sim.experiments.backtest import backtest
+
+    return backtest(load_scenario("hanoi-2019"), runs=3, seed=1, refine=1, pilot_runs=3)
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_backtest_save_refuses_a_directory_holding_a_users_files_under_its_names(tmp_path: Path, small_backtest) -> None:
+    """The library, not only the command: a user's runs.parquet and example-run/ are not replaced."""
+    d = _foreign_dir(tmp_path / "bt")
+    (d / "runs.parquet").write_text("my own table")
+    (d / "example-run").mkdir()
+    (d / "example-run" / "notes.txt").write_text("mine")
+    before = _tree(d)
+    with pytest.raises(RunDirError, match="holds files summitry did not write"):
+        small_backtest.save(d)
+    assert _tree(d) == before
+    # a lone runs.parquet is refused too: without a backtest.json of summitry's it is taken to be the user's
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "runs.parquet").write_text("my own table")
+    with pytest.raises(RunDirError):
+        small_backtest.save(lone)
+    assert (lone / "runs.parquet").read_text() == "my own table"
+
+
+def test_backtest_save_writes_whole_and_replaces_only_its_own(tmp_path: Path, small_backtest, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "bt"
+    d.mkdir()  # an empty directory is fine
+    small_backtest.save(d, example=False)
+    assert sorted(p.name for p in d.iterdir()) == ["backtest.json", "runs.parquet"]
+    first = json.loads((d / "backtest.json").read_text())
+    assert first["runs"] == 3 and first["versions"]["summitry"]
+    # its own directory is replaced whole: the example run appears, nothing else is left beside it
+    small_backtest.save(d)
+    assert sorted(p.name for p in d.iterdir()) == ["backtest.json", "example-run", "runs.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bt"]
+    before = _tree(d)
+
+    # a crash while writing another backtest's example run leaves the old directory as it was (not the new
+    # runs.parquet beside the old backtest.json) and no temporary beside it
+    from summitry.sim.experiments.backtest import backtest
+
+    other = backtest(load_scenario("hanoi-2019"), runs=3, seed=2, refine=1, pilot_runs=3)
+
+    def crash(*_a, **_k):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(RunResult, "save", crash)
+    with pytest.raises(OSError, match="Input/output"):
+        other.save(d)
+    assert _tree(d) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bt"]
+
+
+def test_backtest_out_refuses_the_current_directory_before_running(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty current directory passed the old check and failed only at the save, after every run was made."""
+    import summitry.sim.experiments.backtest
+
+    def no_work(*_a, **_k):
+        raise AssertionError("the backtest started before --out was checked")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(summitry.sim.experiments.backtest, "backtest", no_work)
+    r = cli("backtest", "hanoi-2019", "--runs", "2", "--workers", "1", "--out", ".")
+    assert r.code == 2, r.stderr
+    assert "--out .: is the current directory or one above it; a backtest directory is written whole" in _error_line(r)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("method", [["--population", "2"], ["--method", "rejection", "--points", "2", "--runs-per-point", "1"]])
 def test_calibrate_out_refuses_a_foreign_directory(tmp_path: Path, cli, method: list[str]) -> None:
     d = _foreign_dir(tmp_path / "cal")
