@@ -198,6 +198,28 @@ def test_reciprocity_matches_the_gestures_worth(implementation: str, rho: float,
     assert eu[ada, j] == pytest.approx(expected, abs=1e-12)
 
 
+# the share itself (ODD 7.16), m = 1 - rho_m (1 - min(1, c_recv / c)), for kinds that cost 0, .02 and .1, when the
+# week brought a conciliatory gesture of .02 and a hostile one of .3: a kind that costs nothing draws the whole
+# affect, one that costs no more than the gesture too; a positive affect reads the conciliatory row, a negative one
+# the hostile row
+SHARES = [
+    (1.0, 0.2, [1.0, 1.0, 0.2]),  # .02 / .1
+    (0.5, 0.2, [1.0, 1.0, 0.6]),  # halfway to 1
+    (1.0, -0.2, [1.0, 1.0, 1.0]),  # the threat's .3 is dearer than any of the kinds
+    (0.0, 0.2, [1.0, 1.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize(("rho", "affect", "expected"), SHARES)
+def test_reciprocity_share_by_hand(rho: float, affect: float, expected: list[float]) -> None:
+    from types import SimpleNamespace as NS
+
+    model = NS(params=NS(reciprocity_match=rho), state=NS(affect=np.array([affect])), affect_cost=np.array([[0.02], [0.3]]))
+    share = policy.reciprocity_share(model, np.array([0]), np.array([0.0, 0.02, 0.1]))  # type: ignore[arg-type]
+    assert share.shape == (1, 3)
+    assert share[0].tolist() == pytest.approx(expected, abs=1e-12)
+
+
 def test_choice_probabilities_follow_the_hand_values() -> None:
     """With two feasible actions, P(praise) / P(none) = exp(Lambda_Q (EU_praise - EU_none)) = exp(5 (.066717 - .36))."""
     model = handmade(True)

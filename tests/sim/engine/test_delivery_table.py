@@ -1516,3 +1516,20 @@ def test_the_first_pledge_week_is_the_first_even_at_week_0() -> None:
     deliver(model, (BO, "moratorium_pledge", ADA), t=3)
     assert [pl.week for pl in model.pledges] == [0, 3]
     assert model.first_pledge_week == 0
+
+
+def test_the_dearest_gesture_of_each_valence_is_kept_per_side_for_reciprocity() -> None:
+    """ODD 7.8, 7.16: a week's praise (.02) and summit offer (.1) from Ada to Bo, and a threat (.05) from Bo to Ada.
+
+    Beta's members read the dearest conciliatory gesture their side received, .1 (not the praise's .02), and no
+    hostile one; Alpha's read the threat's .05 as hostile and nothing conciliatory; Gil, a third party, reads
+    nothing. The read empties the week's record."""
+    model = teaching()
+    i = model.index_of
+    deliver(model, (i["ada"], "praise", i["bo"]), (i["bo"], "threat", i["ada"]), (i["ada"], "summit_offer", i["bo"]))
+    cost = model._affect_cost_of_the_week()
+    alpha, beta = [0.0, 0.0, 0.0], [0.1, 0.1, 0.1]
+    assert cost[0].tolist() == pytest.approx([*alpha, *beta, 0.0], abs=1e-15)
+    assert cost[1].tolist() == pytest.approx([0.05, 0.05, 0.05, 0.0, 0.0, 0.0, 0.0], abs=1e-15)
+    assert not model._received_cost.any()
+    assert not model._affect_cost_of_the_week().any()  # the next week starts from nothing
