@@ -78,3 +78,15 @@ def test_nothing_imports_the_packages_by_their_old_top_level_names() -> None:
         [sys.executable, str(ROOT / "tools" / "namespace_imports.py"), "--check"], capture_output=True, text=True, check=False
     )
     assert (r.returncode, r.stdout) == (0, ""), r.stdout + r.stderr
+
+
+def test_python_dash_m_runs_the_command_with_its_exit_statuses(tmp_path: Path) -> None:
+    """``python -m summitry.sim.cli`` is the command where its console script is not on the PATH: the same output
+    and the same exit statuses (0, and 2 with a one-line message for bad input)."""
+    ok = subprocess.run([sys.executable, "-m", "summitry.sim.cli", "validate", "hanoi-2019"], capture_output=True, text=True, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "summitry.sim.cli", "validate", "missing.yaml"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: missing.yaml: no such scenario file"
