@@ -153,6 +153,12 @@ PARAMETER_LABELS: dict[str, str] = {
     "renege_t": "renege risk of a trustworthy leader",
     "activity": "preference for quiet weeks",
     "deal_weight": "weight of what a deal gives away",
+    "summit_weight": "weight of what a summit is forecast to bring",
+    "summit_relief": "relief of opening talks",
+    "reciprocity_match": "how far a gesture is answered in kind",
+    "choice_rate": "choices per week",
+    "mediator_press": "pressure of a drafting mediator",
+    "guarantee_penalty": "guarantor's penalty for a broken term",
 }
 """Model parameters (``parameters.NAME``) -> label; the name itself stays visible beside it."""
 

@@ -396,6 +396,18 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     assert "effects › 0 › delta" in labels and "walk_away" not in " ".join(headings)
 
 
+def test_every_model_parameter_has_a_label_in_words() -> None:
+    """The parameter panel, the fork chips and the run's title name parameters by their labels: a parameter added
+    without one shows as its identifier in words ("summit weight"), so each must have its own."""
+    from summitry.sim.labels import PARAMETER_LABELS, parameter_label
+    from summitry.sim.mechanisms.parameters import ModelParameters
+
+    names = set(ModelParameters.model_fields)
+    assert sorted(names - PARAMETER_LABELS.keys()) == []
+    assert sorted(PARAMETER_LABELS.keys() - names) == []  # no label for a parameter that is gone
+    assert parameter_label("parameters.reciprocity_match") == "how far a gesture is answered in kind"
+
+
 def test_fork_runs_the_counterfactual_with_the_same_seed(service: Service) -> None:
     config = service.config({"scenario": "teaching", "seed": 2})
     draft = {"overrides": {"parameters.trust_decl": 0.0, "parameters.rapport_decl": 0.0, "parameters.kappa": 5.0}, "add": []}
