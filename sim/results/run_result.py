@@ -10,7 +10,6 @@ imports the engine: running a scenario into a result is :mod:`summitry.sim.run`.
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 import math
@@ -27,8 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from summitry.sim.atomic import remove_stale_temporaries, replace_dir_atomically
-from summitry.sim.errors import DiskFullError, RunDirError
+from summitry.sim.atomic import replace_dir_atomically
+from summitry.sim.errors import RunDirError
 from summitry.sim.outputs import SCENARIO_FILE, is_summitry_run_dir, unreplaceable_dir
 from summitry.sim.scenario.document import Scenario, validate_data
 
@@ -118,20 +117,9 @@ class RunResult:
             raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
         if d.exists() and not d.is_dir():
             raise RunDirError(f"{d}: exists and is not a directory")
-        try:
-            d.parent.mkdir(parents=True, exist_ok=True)
-            remove_stale_temporaries(d)
-            self._save_into(d, fmt)
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise DiskFullError(d) from exc
-            raise
-        return d
-
-    def _save_into(self, d: Path, fmt: str) -> None:
-        if d.exists() and not d.is_dir():
-            raise RunDirError(f"{d}: exists and is not a directory")
+        # creates the parent, removes stale temporaries of earlier killed saves, and turns a full disk into DiskFullError
         replace_dir_atomically(d, lambda tmp: self._write_files(tmp, fmt))
+        return d
 
     def _write_files(self, tmp: Path, fmt: str) -> None:
         if fmt == "csv":
