@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -80,6 +81,7 @@ def create_app(
     scenario_file: str | Path | None = None,
     allowed_hosts: frozenset[str] | None = LOOPBACK_NAMES,
     fitted: Mapping[str, Any] | None = None,
+    workers: int | None = None,
     **dash_kwargs: Any,
 ) -> Dash:
     """A new dashboard app.
@@ -102,6 +104,8 @@ def create_app(
         fitted: the calibration the dashboard was opened with (``--params`` of a calibration's file):
             ``scenario`` (as the configuration names it), ``overrides`` (canonical paths), ``text`` and
             ``report`` (a path); while the configuration keeps them the page shows a "fitted" badge.
+        workers: processes that compute ensembles between the browser's ticks (None: one per core; 1: none, the
+            ticks' requests compute them); see :mod:`summitry.dashboard.background`.
         dash_kwargs: passed to :class:`dash.Dash`.
     """
     if upload_dir is None:
@@ -109,7 +113,7 @@ def create_app(
     pinned = read_scenario_file(Path(scenario_file)) if scenario_file is not None else None
     if pinned is not None:
         default_scenario = UPLOAD_PREFIX + UploadStore.key_of(pinned[0])
-    service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir)
+    service = Service(default_scenario, cache_size=cache_size, upload_dir=upload_dir, workers=workers or os.cpu_count() or 1)
     service.fitted = dict(fitted) if fitted else None
     if pinned is not None:
         service.uploads.pin(*pinned)

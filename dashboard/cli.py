@@ -89,6 +89,15 @@ def register(app: typer.Typer) -> None:
                 metavar="<path>",
             ),
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                help="Processes that compute ensembles between the browser's updates (default: all cores; "
+                "1 computes them inside the requests, in the server's own process).",
+                min=1,
+                max=256,
+            ),
+        ] = None,
     ) -> None:
         """Serve the dashboard: step, play, rewind and fork a run in the browser."""
         from summitry.dashboard.app import DEFAULT_SCENARIO, create_app, read_scenario_file  # lazy: Dash, the engine; a fast --help
@@ -129,6 +138,7 @@ def register(app: typer.Typer) -> None:
             scenario_file=scenario_file,
             allowed_hosts=allowed_host_names(host, allowed_host or ()),
             fitted=fitted_of(params, name, overrides, ref) if params is not None else None,
+            workers=workers,
         )
         if allowed_host_names(host, allowed_host or ()) is None and "*" not in (allowed_host or ()):
             typer.echo(

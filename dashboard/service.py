@@ -17,6 +17,7 @@ per-session state, so two browser tabs share nothing but identical results.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import secrets
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from summitry.dashboard.background import EnsemblePool
 from summitry.dashboard.cache import LRUCache, canonical, config_hash
 from summitry.sim.analysis.patterns import score_run
 from summitry.sim.atomic import write_atomically
@@ -223,6 +225,13 @@ class EnsembleJob:
         self.members: list[dict[str, Any]] = []
         self.running = True
         self.lock = threading.Lock()
+        # with worker processes (summitry.dashboard.background): how far the ticks let the job run, the next index to
+        # send, members that came back ahead of an earlier one, and why the job stopped if a run failed
+        self.lease = 0
+        self.sent = 0
+        self.slots: dict[int, dict[str, Any]] = {}
+        self.error: str | None = None
+        self.source: tuple[str, str] | None = None
         # the finished ensemble's figures, built once: every later tick sends the same ones without new work, so
         # a finishing response the browser drops (a newer tick overtook it) cannot leave the charts empty
         self.figures: dict[str, Any] | None = None
@@ -272,6 +281,7 @@ class Service:
         cache_size: int = 32,
         upload_dir: str | Path | None = None,
         ensemble_cache_size: int = 20_000,
+        workers: int = 1,
     ) -> None:
         self.default_scenario = default_scenario
         self.runs: LRUCache[RunResult] = LRUCache(cache_size)
@@ -287,6 +297,14 @@ class Service:
         self.runs_computed = 0
         self.fitted: dict[str, Any] | None = None  # the calibration the server was opened with (callbacks/fitted.py)
         """Runs this service has computed (any kind; for tests that bound a request's work)."""
+        # ensembles on worker processes between ticks (2 or more), or inside the ticks' requests (1)
+        self.workers = max(1, int(workers))
+        self.pool = EnsemblePool(self.workers, self._job_source, self._cached_member, self._keep_member) if self.workers > 1 else None
+
+    def close(self) -> None:
+        """Stop the ensemble workers, if any (what is queued is dropped)."""
+        if self.pool is not None:
+            self.pool.close()
 
     # ----------------------------------------------------------- scenarios
     def builtin(self) -> list[str]:
@@ -415,10 +433,27 @@ class Service:
         seed = self.config(config)["seed"]
         return [seed + i for i in range(int(n))]
 
+    def _member_key(self, cfg: Mapping[str, Any], seed: int) -> tuple[str, int]:
+        return (self.run_key({**cfg, "seed": 0}), int(seed))
+
+    def _job_source(self, job: EnsembleJob) -> tuple[str, str]:
+        """The JSON and content hash of a job's scenario, for a worker to rebuild it (computed once per job)."""
+        if job.source is None:
+            sc = self.scenario(job.config["scenario"], job.config["overrides"])
+            # in the scenario's own key order (not canonical JSON): the order of sides and actors is the order of
+            # their indices, which the content hash ignores but a run does not
+            job.source = (json.dumps(sc.model_dump(mode="json")), sc.content_hash())
+        return job.source
+
+    def _cached_member(self, job: EnsembleJob, index: int) -> dict[str, Any] | None:
+        return self.ensembles.get(self._member_key(job.config, job.config["seed"] + index))
+
+    def _keep_member(self, job: EnsembleJob, index: int, member: dict[str, Any]) -> None:
+        self.ensembles.put(self._member_key(job.config, job.config["seed"] + index), member)
+
     def ensemble_member(self, config: Mapping[str, Any], seed: int) -> dict[str, Any]:
         cfg = self.config(config)
-        base_key = self.run_key({**cfg, "seed": 0})
-        key = (base_key, int(seed))
+        key = self._member_key(cfg, seed)
 
         def compute() -> dict[str, Any]:
             sc = self.scenario(cfg["scenario"], cfg["overrides"])
@@ -444,8 +479,14 @@ class Service:
     def advance_job(self, job: EnsembleJob, budget_s: float = 0.4, max_runs: int = MAX_RUNS_PER_TICK) -> int:
         """Compute the job's next members: at most ``max_runs`` (and stop once ``budget_s`` has passed); returns done.
 
-        A tick that finds the job busy (another request is advancing it) does no work.
+        A tick that finds the job busy (another request is advancing it) does no work. With worker processes
+        (``workers`` of 2 or more) a tick computes nothing itself: it grants the job a lease of
+        :data:`summitry.dashboard.background.LEASE_RUNS` runs beyond those done, which the workers compute
+        between ticks, and returns at once.
         """
+        if self.pool is not None:
+            self.pool.grant(job)
+            return job.done
         max_runs = max(0, min(int(max_runs), MAX_RUNS_PER_TICK))
         if not job.lock.acquire(blocking=False):
             return job.done
@@ -463,6 +504,12 @@ class Service:
             return job.done
         finally:
             job.lock.release()
+
+    def cancel_job(self, job: EnsembleJob) -> None:
+        """Stop a job: no further run starts (runs under way on workers finish into the cache)."""
+        job.running = False
+        if self.pool is not None:
+            self.pool.cancel(job)
 
     def ensemble(self, config: Mapping[str, Any], n: int, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Every member of an N-run ensemble (recomputing any this worker lacks)."""

@@ -73,6 +73,8 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
                 "progress": progress_bar(0, 1, "this ensemble is no longer on the server; run it again"),
             }
         return {"timer_disabled": True}
+    if job.error is not None:
+        return {"timer_disabled": True, "ensemble": _ens_store(job), "progress": progress_bar(job.done, job.n, job.error)}
     if not job.running and job.done < job.n:
         return {"timer_disabled": True, "ensemble": _ens_store(job)}
     try:
@@ -101,7 +103,7 @@ def ensemble_cancel(service: Service, ens: Mapping[str, Any] | None) -> Out:
     job = service.job(ens.get("id")) if isinstance(ens, Mapping) else None
     if job is None:
         return {"timer_disabled": True}
-    job.running = False
+    service.cancel_job(job)
     return {
         "timer_disabled": True,
         "ensemble": _ens_store(job),
