@@ -20,13 +20,19 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import functools
+import hashlib
 import json
 import multiprocessing as mp
 import queue
+import shutil
+import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import validate_data
@@ -41,41 +47,52 @@ LEASE_RUNS = 40
 """Most runs a tick lets the workers compute beyond what its job has done."""
 IN_FLIGHT_PER_WORKER = 2
 """Tasks queued per worker, so none idles while the next is sent."""
+KEPT_SCENARIOS = 32
+"""Scenario files the pool keeps for its workers (the least recently used go first, unless a queued task needs them)."""
 
 _SCENARIOS: dict[str, Any] = {}
-"""A worker's scenarios by content hash (a few at most): the JSON of a scenario is validated once per worker."""
+"""A worker's scenarios by the SHA-256 of their JSON (a few at most): each is read and validated once per worker."""
 
 
-def run_chunk(scenario_json: str, content_hash: str, mode: str | None, overrides: dict[str, Any], seeds: list[int]) -> list[dict[str, Any]]:
+def run_chunk(
+    scenario_file: str, digest: str, content_hash: str, mode: str | None, overrides: dict[str, Any], seeds: list[int]
+) -> list[dict[str, Any]]:
     """What an ensemble keeps of the runs of ``seeds`` (in a worker process): a list of ``ensemble_summary`` dicts.
 
-    The scenario arrives as the JSON of the validated scenario the server
-    holds; it is validated here again, and refused unless it dumps back to
-    the same JSON, so a worker can never run another scenario than the one
-    the server would have.
+    The scenario is the JSON of the validated scenario the server holds, in
+    a file of the pool's own directory (a task's arguments stay a few hundred
+    bytes, however large the scenario). The worker checks the file's SHA-256,
+    validates the scenario again and refuses it unless it dumps back to the
+    same JSON with the server's content hash, so a worker can never run
+    another scenario than the one the server would have.
     """
     from summitry.dashboard.service import ensemble_summary  # cycle: the service imports this module for its pool
 
-    sc = _SCENARIOS.get(content_hash)
+    sc = _SCENARIOS.get(digest)
     if sc is None:
-        sc = validate_data(json.loads(scenario_json), "the dashboard's scenario", {})
-        # the scenario must come back as it was sent, key order included (sides and actors are indexed in that order)
-        if sc.content_hash() != content_hash or json.dumps(sc.model_dump(mode="json")) != scenario_json:
+        text = Path(scenario_file).read_text(encoding="utf-8")
+        if hashlib.sha256(text.encode()).hexdigest() != digest:
+            raise RuntimeError(f"{scenario_file}: the scenario file of an ensemble changed after the server wrote it")
+        sc = validate_data(json.loads(text), "the dashboard's scenario", {})
+        # the scenario must come back as it was sent, key order included (sides and actors are indexed in that
+        # order, which the content hash ignores)
+        if sc.content_hash() != content_hash or json.dumps(sc.model_dump(mode="json")) != text:
             raise RuntimeError("the scenario an ensemble worker rebuilt differs from the server's")
         if len(_SCENARIOS) >= 8:
             _SCENARIOS.clear()
-        _SCENARIOS[content_hash] = sc
+        _SCENARIOS[digest] = sc
     return [ensemble_summary(run_scenario(sc, seed=int(s), mode=mode, overrides=overrides), sc) for s in seeds]
 
 
 class _Task:
-    """One submitted chunk: which job, the index of its first member, and its future."""
+    """One submitted chunk: which job, the index of its first member, its scenario's file and its future."""
 
-    __slots__ = ("future", "job", "start")
+    __slots__ = ("future", "job", "path", "start")
 
-    def __init__(self, job: EnsembleJob, start: int, future: cf.Future[list[dict[str, Any]]]) -> None:
+    def __init__(self, job: EnsembleJob, start: int, path: Path, future: cf.Future[list[dict[str, Any]]]) -> None:
         self.job = job
         self.start = start
+        self.path = path
         self.future = future
 
 
@@ -110,6 +127,8 @@ class EnsemblePool:
         self._finished: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._dir: Path | None = None  # the scenarios' files, created with the first task
+        self._files: OrderedDict[str, Path] = OrderedDict()
         self.runs_submitted = 0
         """Runs sent to the workers so far (for tests that bound the work a request allows)."""
 
@@ -139,11 +158,6 @@ class EnsemblePool:
         with self._idle:
             return self._idle.wait_for(lambda: not self._tasks, timeout=timeout)
 
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return len(self._tasks)
-
     def close(self) -> None:
         """Cancel what is queued and stop the workers and the dispatcher (idempotent)."""
         with self._lock:
@@ -154,18 +168,12 @@ class EnsemblePool:
             for t in self._tasks:
                 t.future.cancel()
         if pool is not None:
-            # stop the workers outright: what they are computing would be dropped anyway, and the pool's own manager
-            # thread may already be gone (a test harness that kills a server's threads kills it too), leaving
-            # workers that no shutdown message reaches and that the interpreter's exit would wait for forever
-            workers = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in workers:
-                proc.terminate()
-            for proc in workers:
-                proc.join()
+            _stop(pool)
         self._finished.put(None)
         if self._thread is not None:
             self._thread.join()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)  # the pool's own directory, made by mkdtemp
 
     # -------------------------------------------------------------- inside
     def _start(self) -> cf.ProcessPoolExecutor:
@@ -175,9 +183,39 @@ class EnsemblePool:
             # registered after multiprocessing's own exit handler (imported by now), so it runs first: the workers
             # are stopped before that handler waits for every child process to end
             atexit.register(self.close)
+        if self._thread is None:
+            # one dispatcher for the pool's life, whatever broken pools it replaces
             self._thread = threading.Thread(target=self._dispatch, name="summitry-ensembles", daemon=True)
             self._thread.start()
         return self._pool
+
+    def _scenario_file(self, job: EnsembleJob) -> tuple[str, str, str]:
+        """(path, SHA-256 of the JSON, content hash) of the file that holds a job's scenario for the workers (the lock is held).
+
+        Written once per scenario into the pool's private directory, which
+        keeps the files of the last :data:`KEPT_SCENARIOS` scenarios used and
+        is removed when the pool closes.
+        """
+        text, content_hash = self._source(job)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="summitry-ensembles-"))
+        path = self._dir / f"{digest}.json"
+        if digest in self._files:
+            self._files.move_to_end(digest)
+        else:
+            write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+            self._files[digest] = path
+            busy = {t.path for t in self._tasks}
+            for old in [d for d, p in self._files.items() if p not in busy and d != digest][: max(0, len(self._files) - KEPT_SCENARIOS)]:
+                self._files.pop(old).unlink(missing_ok=True)
+        return str(path), digest, content_hash
+
+    def _retire(self) -> None:
+        """Drop a broken pool (the lock is held); the next task starts a new one."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool)
 
     def _pump(self) -> None:
         """Send tasks, job by job, while workers are free and leases allow (the lock is held)."""
@@ -193,18 +231,19 @@ class EnsemblePool:
                     job.sent = start + 1
                     self._store(job, start, member)
                     continue
-                scenario_json, content_hash = self._source(job)
-                seeds = [job.config["seed"] + i for i in range(start, stop)]
-                args = (scenario_json, content_hash, job.config["mode"], dict(job.config["overrides"]), seeds)
                 try:
+                    path, digest, content_hash = self._scenario_file(job)
+                    seeds = [job.config["seed"] + i for i in range(start, stop)]
+                    args = (path, digest, content_hash, job.config["mode"], dict(job.config["overrides"]), seeds)
                     future = self._start().submit(run_chunk, *args)
-                except cf.BrokenExecutor as exc:
-                    # a worker died (killed, out of memory): this job reports it, the next grant starts new workers
-                    self._pool = None
-                    job.error = f"an ensemble worker stopped: {exc}"
+                except (cf.BrokenExecutor, OSError) as exc:
+                    # the workers died (killed, out of memory) or cannot start: this job says so, and the next grant
+                    # starts new ones
+                    self._retire()
+                    job.error = f"the ensemble's worker processes stopped: {exc}"
                     job.running = False
                     break
-                task = _Task(job, start, future)
+                task = _Task(job, start, Path(path), future)
                 self._tasks.append(task)
                 job.sent = stop
                 self.runs_submitted += stop - start
@@ -235,7 +274,11 @@ class EnsemblePool:
                 job, fut = task.job, task.future
                 if not fut.cancelled():
                     exc = fut.exception()
-                    if exc is not None:
+                    if isinstance(exc, cf.BrokenExecutor):
+                        self._retire()
+                        job.error = f"the ensemble's worker processes stopped: {exc}"
+                        job.running = False
+                    elif exc is not None:
                         job.error = "; ".join(exc.messages) if isinstance(exc, InputError) else f"an ensemble run failed: {exc}"
                         job.running = False
                     else:
@@ -247,3 +290,19 @@ class EnsemblePool:
                     self._pump()
                 if not self._tasks:
                     self._idle.notify_all()
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's workers outright.
+
+    What they are computing would be dropped anyway, and the pool's own
+    manager thread may already be gone (a test harness that kills a
+    server's threads kills it too), leaving workers that no shutdown
+    message reaches and that the interpreter's exit would wait for forever.
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.terminate()
+    for proc in workers:
+        proc.join()

@@ -7,6 +7,8 @@ running), never for a time: a busy machine only makes the tests slower.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from summitry.dashboard.background import CHUNK_RUNS, LEASE_RUNS, EnsemblePool
 from summitry.dashboard.callbacks import ensemble_cancel, ensemble_start, ensemble_tick
 from summitry.dashboard.service import EnsembleJob, Service
+from summitry.sim.scenario.document import load_scenario
 
 HANG_GUARD_S = 600.0
 """Only against a hang: a healthy pool goes idle long before."""
@@ -87,16 +90,35 @@ def test_workers_give_the_members_the_server_would_compute_itself(tmp_path: Path
 
 
 def test_an_uploaded_scenario_runs_on_the_workers_as_uploaded(tmp_path: Path, pooled: Service) -> None:
-    # sides listed in the other order than the built-in file: a different run (side indices), the same content hash
-    from summitry.sim.scenario.document import load_scenario
+    """Sides listed in the other order than the built-in file: another run (side indices), the same content hash.
 
+    The same workers run both, the built-in one first: a worker must not take the upload for the scenario it has.
+    """
     data = load_scenario("teaching").model_dump(mode="json")
     data["sides"] = dict(reversed(list(data["sides"].items())))
     key = pooled.uploads.put(json.dumps(data), "reordered.json")
-    config = {"scenario": f"upload:{key}", "seed": 0}
     alone = Service("teaching", upload_dir=tmp_path / "a", workers=1)
     alone.uploads.put(json.dumps(data), "reordered.json")
-    _same(_finish(alone, alone.start_ensemble(config, 5)), _finish(pooled, pooled.start_ensemble(config, 5)))
+    runs = {}
+    for ref in ("teaching", f"upload:{key}"):
+        config = {"scenario": ref, "seed": 0}
+        here = _finish(alone, alone.start_ensemble(config, 5))
+        _same(here, _finish(pooled, pooled.start_ensemble(config, 5)))
+        runs[ref] = [m["outcome"] for m in here] + [float(m["trust"][k][-1]) for m in here for k in sorted(m["trust"])]
+    assert runs["teaching"] != runs[f"upload:{key}"]  # the order matters, so the test above can tell them apart
+
+
+def test_a_scenario_whose_sides_are_listed_in_another_order_gets_its_own_runs(tmp_path: Path) -> None:
+    """The server knows runs by the scenario's JSON in its own order: the content hash, which sorts, would serve the
+    built-in file's run for the upload."""
+    data = load_scenario("teaching").model_dump(mode="json")
+    data["sides"] = dict(reversed(list(data["sides"].items())))
+    service = Service("teaching", upload_dir=tmp_path / "u")
+    key = service.uploads.put(json.dumps(data), "reordered.json")
+    builtin, upload = {"scenario": "teaching", "seed": 0}, {"scenario": f"upload:{key}", "seed": 0}
+    assert service.run_key(builtin) != service.run_key(upload)
+    a, b = service.result(builtin), service.result(upload)
+    assert a.outcome == "declaration" and b.outcome == "walk_away"  # seed 0 of each, as run alone
 
 
 def test_a_tick_lets_the_workers_run_one_lease_and_no_more(pooled: Service) -> None:
@@ -157,7 +179,7 @@ def test_a_failing_worker_stops_the_job_with_a_message(pooled: Service, monkeypa
     real = pooled._job_source
 
     def tampered(job: EnsembleJob) -> tuple[str, str]:
-        text, _digest = real(job)
+        text, _content_hash = real(job)
         return text, "0" * 64  # the server's hash of another scenario
 
     assert pooled.pool is not None
@@ -171,6 +193,29 @@ def test_a_failing_worker_stops_the_job_with_a_message(pooled: Service, monkeypa
     assert job is not None and job.done == 0 and job.error is not None
     assert "differs from the server's" in job.error
     assert "differs from the server's" in str(tick["progress"])
+
+
+def test_killed_workers_stop_their_job_with_a_message_and_new_ones_serve_the_next(pooled: Service) -> None:
+    out = ensemble_start(pooled, {"scenario": "hanoi-2019", "seed": 0}, 3 * LEASE_RUNS)
+    ensemble_tick(pooled, out["ensemble"])
+    pool = pooled.pool
+    assert pool is not None and pool._pool is not None
+    # the workers start with the first task: wait until they exist (observed, not timed), then kill them
+    workers: dict[int, Any] = {}
+    while not workers:
+        workers = dict(pool._pool._processes or {})
+    for proc in workers.values():
+        os.kill(proc.pid, signal.SIGKILL)
+    _idle(pooled)
+    tick = ensemble_tick(pooled, out["ensemble"])
+    job = pooled.job(out["ensemble"]["id"])
+    assert job is not None and not job.running and job.done < job.n
+    assert job.error is not None and "worker processes stopped" in job.error
+    assert tick["timer_disabled"] is True and "worker processes stopped" in str(tick["progress"])
+    # the next ensemble gets new workers and finishes
+    again = pooled.start_ensemble({"scenario": "teaching", "seed": 5}, 6)
+    assert len(_finish(pooled, again)) == 6
+    assert all(not proc.is_alive() for proc in workers.values())
 
 
 def test_a_pool_needs_two_workers() -> None:
