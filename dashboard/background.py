@@ -233,6 +233,12 @@ class EnsemblePool:
                     continue
                 try:
                     path, digest, content_hash = self._scenario_file(job)
+                except (InputError, OSError) as exc:
+                    # the job's scenario is gone (an upload the server forgot) or its file cannot be written
+                    job.error = "; ".join(exc.messages) if isinstance(exc, InputError) else f"the ensemble's scenario file: {exc}"
+                    job.running = False
+                    break
+                try:
                     seeds = [job.config["seed"] + i for i in range(start, stop)]
                     args = (path, digest, content_hash, job.config["mode"], dict(job.config["overrides"]), seeds)
                     future = self._start().submit(run_chunk, *args)

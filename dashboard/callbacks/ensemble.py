@@ -86,6 +86,8 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
             "ensemble": _ens_store(job),
             "progress": progress_bar(0, job.n, "; ".join(input_messages(exc))),
         }
+    if job.error is not None:  # the grant itself found the job's scenario gone or the workers broken
+        return {"timer_disabled": True, "ensemble": _ens_store(job), "progress": progress_bar(done, job.n, job.error)}
     out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
     if done >= job.n:
         out["timer_disabled"] = True

@@ -19,6 +19,7 @@ import pytest
 from summitry.dashboard.background import CHUNK_RUNS, LEASE_RUNS, EnsemblePool
 from summitry.dashboard.callbacks import ensemble_cancel, ensemble_start, ensemble_tick
 from summitry.dashboard.service import EnsembleJob, Service
+from summitry.sim.errors import ScenarioError
 from summitry.sim.scenario.document import load_scenario
 
 HANG_GUARD_S = 600.0
@@ -216,6 +217,19 @@ def test_killed_workers_stop_their_job_with_a_message_and_new_ones_serve_the_nex
     again = pooled.start_ensemble({"scenario": "teaching", "seed": 5}, 6)
     assert len(_finish(pooled, again)) == 6
     assert all(not proc.is_alive() for proc in workers.values())
+
+
+def test_a_scenario_the_server_lost_stops_its_job_with_the_reason(pooled: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forgotten(job: EnsembleJob) -> tuple[str, str]:
+        raise ScenarioError("upload:abc: this uploaded scenario is no longer on the server; upload it again")
+
+    assert pooled.pool is not None
+    monkeypatch.setattr(pooled.pool, "_source", forgotten)
+    out = ensemble_start(pooled, {"scenario": "teaching", "seed": 0}, 8)
+    tick = ensemble_tick(pooled, out["ensemble"])  # the tick that found it says so and stops polling
+    job = pooled.job(out["ensemble"]["id"])
+    assert job is not None and job.done == 0 and not job.running and pooled.pool.runs_submitted == 0
+    assert tick["timer_disabled"] is True and "no longer on the server" in str(tick["progress"])
 
 
 def test_a_pool_needs_two_workers() -> None:
