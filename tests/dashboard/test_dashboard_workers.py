@@ -26,9 +26,14 @@ HANG_GUARD_S = 600.0
 """Only against a hang: a healthy pool goes idle long before."""
 
 
+def _pool(service: Service) -> EnsemblePool:
+    """The service's pool: one worker process per worker asked for (a service of 1 worker has none)."""
+    assert isinstance(service.pool, EnsemblePool) and service.pool.workers == service.workers >= 2
+    return service.pool
+
+
 def _idle(service: Service) -> None:
-    assert service.pool is not None
-    assert service.pool.wait_idle(HANG_GUARD_S), "the ensemble workers never went idle"
+    assert _pool(service).wait_idle(HANG_GUARD_S), "the ensemble workers never went idle"
 
 
 @pytest.fixture
@@ -127,7 +132,7 @@ def test_a_tick_lets_the_workers_run_one_lease_and_no_more(pooled: Service) -> N
     ensemble_tick(pooled, out["ensemble"])
     _idle(pooled)
     job = pooled.job(out["ensemble"]["id"])
-    assert job is not None
+    assert job is not None and job.n == 3 * LEASE_RUNS
     # no further tick: the workers stopped at the lease
     assert job.done == LEASE_RUNS and pooled.pool is not None and pooled.pool.runs_submitted == LEASE_RUNS
     # a forged store (done = n, running) changes nothing: the next tick extends the lease from what the server has done
@@ -151,25 +156,24 @@ def test_cancelling_stops_the_workers_from_starting_more(pooled: Service) -> Non
     ensemble_tick(pooled, out["ensemble"])
     ensemble_cancel(pooled, out["ensemble"])
     _idle(pooled)
-    assert pooled.pool is not None
-    sent = pooled.pool.runs_submitted
+    sent = _pool(pooled).runs_submitted
     job = pooled.job(out["ensemble"]["id"])
     assert job is not None and not job.running and job.done <= sent <= LEASE_RUNS
     tick = ensemble_tick(pooled, out["ensemble"])  # a late tick of the cancelled job
     assert tick["timer_disabled"] is True
     _idle(pooled)
-    assert pooled.pool.runs_submitted == sent and job.done < job.n
+    assert _pool(pooled).runs_submitted == sent and job.done < job.n
 
 
 def test_an_ensemble_run_before_is_served_from_the_cache_without_workers(pooled: Service) -> None:
     config = {"scenario": "teaching", "seed": 11}
     first = _finish(pooled, pooled.start_ensemble(config, 6))
-    assert pooled.pool is not None
-    sent = pooled.pool.runs_submitted
+    sent = _pool(pooled).runs_submitted
+    assert sent == 6
     again = pooled.start_ensemble(config, 6)
     pooled.advance_job(again)
     assert again.done == 6 and not again.running  # finished within the request: every member was cached
-    assert pooled.pool.runs_submitted == sent
+    assert _pool(pooled).runs_submitted == sent
     _same(first, again.members)
 
 
@@ -181,8 +185,7 @@ def test_a_failing_worker_stops_the_job_with_a_message(pooled: Service, monkeypa
         text, _content_hash = real(job)
         return text, "0" * 64  # the server's hash of another scenario
 
-    assert pooled.pool is not None
-    monkeypatch.setattr(pooled.pool, "_source", tampered)
+    monkeypatch.setattr(_pool(pooled), "_source", tampered)
     out = ensemble_start(pooled, {"scenario": "teaching", "seed": 0}, 8)
     ensemble_tick(pooled, out["ensemble"])
     _idle(pooled)
@@ -221,8 +224,7 @@ def test_a_scenario_the_server_lost_stops_its_job_with_the_reason(pooled: Servic
     def forgotten(job: EnsembleJob) -> tuple[str, str]:
         raise ScenarioError("upload:abc: this uploaded scenario is no longer on the server; upload it again")
 
-    assert pooled.pool is not None
-    monkeypatch.setattr(pooled.pool, "_source", forgotten)
+    monkeypatch.setattr(_pool(pooled), "_source", forgotten)
     out = ensemble_start(pooled, {"scenario": "teaching", "seed": 0}, 8)
     tick = ensemble_tick(pooled, out["ensemble"])  # the tick that found it says so and stops polling
     job = pooled.job(out["ensemble"]["id"])

@@ -246,6 +246,23 @@ def test_an_empty_path_is_called_empty_not_the_current_directory(cli, args: tupl
     assert "is a directory" not in r.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "257", "two", ""])
+def test_the_dashboard_refuses_a_worker_count_out_of_range_before_serving(cli, served: dict, value: str) -> None:
+    _refused(cli("dashboard", "--workers", value), "--workers")
+    assert served == {}  # nothing was bound: the command stopped first
+
+
+def test_the_dashboard_starts_the_ensemble_workers_asked_for(cli, served: dict) -> None:
+    r = cli("dashboard", "--workers", "3")
+    assert r.code == 0, r.stderr
+    service = served["app"].extensions["summitry_service"]
+    assert service.workers == 3 and service.pool is not None and service.pool.workers == 3
+    served.clear()
+    assert cli("dashboard", "--workers", "1").code == 0
+    one = served["app"].extensions["summitry_service"]
+    assert one.workers == 1 and one.pool is None  # the ticks compute the runs themselves
+
+
 def test_the_dashboard_refuses_an_empty_scenario_instead_of_serving_the_default(cli, served: dict) -> None:
     _refused(cli("dashboard", "--scenario", ""), "--scenario: the name or path is empty")
     assert served == {}  # nothing was bound: the command stopped first
