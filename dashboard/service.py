@@ -273,13 +273,10 @@ def ensemble_summary(result: RunResult, scenario: Scenario | None = None) -> dic
 
 
 def scenario_identity(sc: Scenario) -> str:
-    """SHA-256 of the scenario's JSON in its own key order: what the server's caches know a scenario's runs by.
-
-    :meth:`Scenario.content_hash` sorts every mapping, so two files that list
-    their sides in another order hash alike; but sides are indexed in the
-    order they are listed, and the runs differ. This identity tells them apart.
-    """
-    return hashlib.sha256(json.dumps(sc.model_dump(mode="json")).encode()).hexdigest()
+    """What the server's caches know a scenario's runs by: its content hash, which keeps every mapping in its own
+    order (sides are indexed in the order they are listed, so two files that list them in another order run
+    differently)."""
+    return sc.content_hash()
 
 
 class Service:

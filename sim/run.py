@@ -7,7 +7,6 @@ result holds, and how it is saved and loaded, is :mod:`summitry.sim.results.run_
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
 from summitry.sim.mechanisms.roles import FORCING_ROLES
 from summitry.sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
-from summitry.sim.scenario.document import Scenario, canonical_json
+from summitry.sim.scenario.document import Scenario, document_hash
 from summitry.sim.scenario.overrides import canonical, parameter_value
 
 
@@ -181,7 +180,7 @@ def result_of(model: DiplomacyModel, overrides: Mapping[str, Any] | None = None)
         "scenario": scenario.name,
         "title": scenario.title,
         # Scenario.content_hash() of the document, without dumping the scenario twice
-        "scenario_hash": hashlib.sha256(canonical_json(document).encode()).hexdigest(),
+        "scenario_hash": document_hash(document),
         "seed": int(seed),
         "mode": model.mode,
         "steps": total,

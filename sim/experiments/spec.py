@@ -14,7 +14,6 @@ Running the design is :mod:`summitry.sim.experiments.sweep`, on an executor of :
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Mapping
@@ -27,7 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
-from summitry.sim.scenario.document import apply_overrides, canonical_json, choice_parameter, load_raw, scenario_problems, validate_data
+from summitry.sim.scenario.document import (
+    apply_overrides,
+    choice_parameter,
+    document_hash,
+    legacy_document_hash,
+    load_raw,
+    scenario_problems,
+    validate_data,
+)
 from summitry.sim.scenario.loading import Loc, close_matches, format_loc, names_builtin, parse_document, read_text, validation_messages
 from summitry.sim.scenario.overrides import canonical, parameter_map
 from summitry.sim.scenario.pattern_check import pattern_problems, series_variables
@@ -138,10 +145,19 @@ class LoadedSpec:
     fixed: dict[str, float]
     metrics: list[str]
 
+    def _payload(self) -> dict[str, Any]:
+        return {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
+
     @property
     def hash(self) -> str:
-        payload = {"spec": self.spec.model_dump(mode="json"), "scenario": json.loads(json.dumps(self.scenario_data, default=str))}
-        return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+        """SHA-256 of the spec and its scenario, every mapping in its own order (a parameter's column and a side's index
+        follow the order they are listed in, so reordering changes the runs)."""
+        return document_hash(self._payload())
+
+    @property
+    def legacy_hash(self) -> str:
+        """The hash sweeps recorded before 8 December 2026 (mappings sorted), to recognise their directories on resume."""
+        return legacy_document_hash(self._payload())
 
 
 # ------------------------------------------------------------------ loading

@@ -51,7 +51,8 @@ def done_batches(out: Path) -> set[int]:
 
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
-    text = json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
+    # in the order written, not sorted: the spec's parameters and the scenario's sides are read in their order
+    text = json.dumps(_jsonable(manifest), indent=2) + "\n"
     write_atomically(out / "sweep.json", lambda p: Path(p).write_text(text))
 
 
@@ -82,7 +83,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
             raise InputError(f"--out {out}: {manifest_path} was not written by summitry; choose a new directory")
         if not resume:
             raise InputError(f"{out}: already holds a sweep; use --resume to continue it, or choose another --out")
-        if old.get("spec_hash") != loaded.hash:
+        if not _same_sweep(old, loaded):
             raise InputError(
                 f"{out}: the spec (or its scenario) changed since this sweep started "
                 f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
@@ -99,6 +100,20 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
     for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
         stale.unlink(missing_ok=True)
     return started
+
+
+def _same_sweep(old: Mapping[str, Any], loaded: LoadedSpec) -> bool:
+    """Whether the sweep.json ``old`` was started from ``loaded``'s spec and scenario.
+
+    Sweeps started before 8 December 2026 recorded a hash of sorted mappings, blind to the order of the
+    spec's parameters and of the scenario's sides, which both change the runs; and their sweep.json was
+    sorted too. Such a directory resumes when that hash matches and its parameters (recorded as a list)
+    are in the order given now. The order of its sides was not recorded and cannot be checked.
+    """
+    recorded = old.get("spec_hash")
+    if recorded == loaded.hash:
+        return True
+    return recorded == loaded.legacy_hash and list(old.get("parameters") or []) == list(loaded.paths)
 
 
 def start_manifest(loaded: LoadedSpec, X: np.ndarray, total: int, started: str | None, executor: str) -> dict[str, Any]:

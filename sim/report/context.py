@@ -65,7 +65,8 @@ def scenario_context(
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             ctx["note"] = f"The scenario stored with this run no longer validates ({first}): description, sources and record are not shown."
             return ctx
-        if want and sc.content_hash() != want:
+        # runs made before 8 December 2026 recorded the hash of sorted mappings (Scenario.legacy_content_hash)
+        if want and want not in (sc.content_hash(), sc.legacy_content_hash()):
             ctx["note"] = (
                 f"The stored {SCENARIO_FILE} does not match the run's content hash ({want[:12]} in run.json, "
                 f"{sc.content_hash()[:12]} in {SCENARIO_FILE}): it was changed after the run."
@@ -125,19 +126,26 @@ def _defaults(sc: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _current_hash(name: str, overrides: Mapping[str, Any]) -> str:
-    """Content hash of today's built-in ``name`` with ``overrides`` ("" when they no longer apply)."""
+def _current_scenario(name: str, overrides: Mapping[str, Any]) -> Scenario | None:
+    """Today's built-in ``name`` with ``overrides`` (None when it is gone or they no longer apply)."""
     try:
         if overrides:
-            return load_scenario(name, {k: str(v) for k, v in overrides.items()}).content_hash()
-        found = _builtin_or_none(name)
-        return found.content_hash() if found is not None else ""
+            return load_scenario(name, {k: str(v) for k, v in overrides.items()})
+        return _builtin_or_none(name)
     except (SummitryError, OSError):  # an override the current file no longer has
-        return ""
+        return None
+
+
+def _current_hash(name: str, overrides: Mapping[str, Any]) -> str:
+    """Content hash of today's built-in ``name`` with ``overrides`` ("" when they no longer apply)."""
+    found = _current_scenario(name, overrides)
+    return found.content_hash() if found is not None else ""
 
 
 def _same_run_scenario(name: str, overrides: Mapping[str, Any], want: str) -> bool:
-    return _current_hash(name, overrides) == want
+    """Whether today's built-in ``name`` with ``overrides`` is the scenario whose hash the run recorded (either kind)."""
+    found = _current_scenario(name, overrides)
+    return found is not None and want in (found.content_hash(), found.legacy_content_hash())
 
 
 def _backtest_or_none(directory: str | Path | None, warnings: list[str]) -> dict[str, Any] | None:

@@ -540,11 +540,46 @@ class Scenario(_Data):
         return self.time.start + dt.timedelta(days=week * self.time.step_days)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.model_dump(mode="json")).encode()).hexdigest()
+        """SHA-256 of the scenario's document (:func:`document_hash`): what run, backtest and sweep manifests record."""
+        return document_hash(self.model_dump(mode="json"))
+
+    def legacy_content_hash(self) -> str:
+        """The content hash summitry recorded before 8 December 2026 (:func:`legacy_document_hash`), to read old outputs."""
+        return legacy_document_hash(self.model_dump(mode="json"))
 
 
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def ordered_json(data: Any) -> str:
+    """Compact JSON that keeps every mapping in its own key order."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True)
+
+
+def document_hash(data: Any) -> str:
+    """SHA-256 of a document's compact JSON, every mapping in its own key order.
+
+    Order is part of what a run is: sides (and everything keyed by them) are
+    indexed in the order the file lists them, and two files that differ only
+    in that order give different runs from the same seed. A hash of sorted
+    JSON called them the same scenario.
+
+    >>> document_hash({"sides": {"a": 1, "b": 2}}) == document_hash({"sides": {"b": 2, "a": 1}})
+    False
+    """
+    return hashlib.sha256(ordered_json(data).encode()).hexdigest()
+
+
+def legacy_document_hash(data: Any) -> str:
+    """SHA-256 of a document's JSON with every mapping sorted: the hash recorded before 8 December 2026.
+
+    Blind to the order of sides; only used to recognise outputs written then.
+
+    >>> legacy_document_hash({"sides": {"a": 1, "b": 2}}) == legacy_document_hash({"sides": {"b": 2, "a": 1}})
+    True
+    """
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int] | None = None) -> Scenario:
