@@ -68,7 +68,7 @@ from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.outputs import check_fresh_or_resumed
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
-from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, validate_data
+from summitry.sim.scenario.document import Scenario, apply_overrides, load_raw, load_scenario, ordered_json, validate_data
 from summitry.sim.scenario.overrides import parameter_map
 from summitry.sim.scenario.pattern_fields import Pattern
 
@@ -444,12 +444,22 @@ def check_settings(out: Path, settings: Mapping[str, Any], name: str = "smc.json
         stored = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise SMCStateError(f"{path}: not readable as summitry's SMC state ({exc})") from None
-    diff = [k for k in settings if json.dumps(stored.get(k), sort_keys=True) != json.dumps(_jsonable(settings[k]), sort_keys=True)]
+    # in order: the priors' order is which parameter each particle's coordinate (p00, p01, ...) is
+    diff = [k for k in settings if ordered_json(stored.get(k)) != ordered_json(_jsonable(settings[k]))]
     if diff:
         k = diff[0]
+        if k == "scenario_hash":
+            raise SMCStateError(
+                f"--resume: {path} was written for another version of the scenario (content hash "
+                f"{str(stored.get(k))[:12]}, now {str(settings[k])[:12]}): it changed since the calibration started, "
+                "or the calibration was started before 8 December 2026, when the hash did not record the order of "
+                "the scenario's sides; choose another --out"
+            )
+        reordered = k == "priors" and json.dumps(stored.get(k), sort_keys=True) == json.dumps(_jsonable(settings[k]), sort_keys=True)
         raise SMCStateError(
-            f"--resume: {path} was written with {k} = {json.dumps(stored.get(k))}, not {json.dumps(_jsonable(settings[k]))}; "
-            "resume with the same settings, or choose another --out"
+            f"--resume: {path} was written with {k} = {json.dumps(stored.get(k))}, not {json.dumps(_jsonable(settings[k]))}"
+            + (" (the same parameters in another order: give them in the order the calibration started with)" if reordered else "")
+            + "; resume with the same settings, or choose another --out"
         )
     return dict(stored)
 
@@ -586,7 +596,7 @@ def run_smc(
         pilot = _pilot(sim, priors, int(cfg["pilot"]), seed, executor)
         scales = replicate_scales(pilot, names, int(cfg["runs_per_particle"]))
         stored = {**_jsonable(settings), "summaries": list(names), "scales": scales, "versions": versions()}
-        text = json.dumps(stored, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(stored, indent=2) + "\n"  # in order (check_settings)
         write_atomically(out / "smc.json", lambda p: Path(p).write_text(text))
     scales = {k: float(v) for k, v in stored["scales"].items()}
     weights, groups = problem.weights, problem.groups

@@ -417,7 +417,7 @@ def rejection_stage(
     out.mkdir(parents=True, exist_ok=True)
     if stored is None:
         # calibrate_joint starts only in a new or empty --out (outputs.check_fresh_or_resumed): nothing here to clear
-        text = json.dumps({**_jsonable(settings), "versions": versions()}, indent=2, sort_keys=True) + "\n"
+        text = json.dumps({**_jsonable(settings), "versions": versions()}, indent=2) + "\n"  # in order (check_settings)
         write_atomically(out / "joint.json", lambda p: Path(p).write_text(text))
     design = joint_design(priors, int(cfg["points"]), seed)
     done = {b for b, _ in _parts(out)}

@@ -503,3 +503,24 @@ def test_calibrate_smc_refuses_a_fresh_start_in_a_directory_of_the_users(short_c
     with pytest.raises(InputError, match="directory exists and is not empty; summitry will not touch files it did not write"):
         calibrate_smc(short_case, out, PRIORS, population=4, generations=1, pilot=2, backtest_runs=0, executor="serial")
     assert tree_bytes(out) == before
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_resume_refuses_the_same_parameters_given_in_another_order(method: str, short_case: str, tmp_path: Path, cli) -> None:
+    """A particle's coordinates (a design's columns) are the parameters in the order given: resumed in another order, the
+    stored draws were read as the other parameters' (kappa came out at 8.5, outside its prior of 0.5-5)."""
+    out = tmp_path / "cal"
+    budget = ["--population", "4", "--generations", "1", "--pilot", "2"] if method == "smc" else ["--points", "2", "--runs-per-point", "1"]
+    common = ["calibrate", short_case, "--method", method, *budget, "--backtest-runs", "0", "--ppc-runs", "0", "--executor", "serial",
+              "--out", str(out), "--seed", "3"]  # fmt: skip
+    kappa, lam = ["--parameters", "kappa=0.5:5"], ["--parameters", "lambda_q=1:20"]
+    assert cli(*common, *kappa, *lam).code == 0
+    before = tree_bytes(out)
+    swapped = cli(*common, *lam, *kappa, "--resume")
+    assert swapped.code == 2, (swapped.stdout, swapped.stderr)
+    assert "Traceback" not in swapped.stdout + swapped.stderr
+    expected = "the same parameters in another order" if method == "smc" else "changed since this sweep started"
+    assert expected in swapped.stderr, swapped.stderr
+    assert tree_bytes(out) == before
+    again = cli(*common, *kappa, *lam, "--resume")
+    assert again.code == 0, again.stderr
