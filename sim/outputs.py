@@ -3,7 +3,7 @@
 Summitry never deletes or overwrites what it did not write. A directory
 given to ``--out`` may be new, empty, or one of summitry's own (a run
 directory with its ``run.json``, a sweep directory with its ``sweep.json``);
-anything else needs an explicit ``--overwrite``. Paths are checked before
+anything else is refused, whatever the flags. Paths are checked before
 any run starts: not under a regular file, not in a read-only place, not too
 long a name, not in ``/proc``, ``/sys`` or ``/dev``.
 """
@@ -237,8 +237,8 @@ def check_fresh_or_resumed(out: Path, state: Path, holds: str, resume: bool) -> 
         check_out_dir(out, "--out", owned="none")
 
 
-def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) -> None:
-    """Check a directory output before any work: refuse one that summitry did not write (unless ``overwrite``).
+def check_out_dir(path: Path, flag: str, owned: str) -> None:
+    """Check a directory output before any work: refuse one that summitry did not write.
 
     ``owned`` is ``"run"`` (a run directory may be replaced by a new run) or
     ``"sweep"`` (a sweep directory may be resumed), or ``"none"`` (only a
@@ -250,7 +250,7 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
     check_output_path(p, flag)
     reason = unreplaceable_dir(p) if owned in ("run", "backtest") else None
     if reason:
-        # refused even with --overwrite: the run would fail at its last step, or replace the user's working tree
+        # the run would fail at its last step, or replace the user's working tree
         kind = "backtest" if owned == "backtest" else "run"
         raise InputError(
             f"{flag} {p}: {reason}; a {kind} directory is written whole and renamed into place, so it cannot go there; "
@@ -262,7 +262,7 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
         raise InputError(f"{flag} {p}: exists and is not a directory")
     if not _writable(p):
         raise InputError(f"{flag} {p}: cannot write in {p} (read-only or no permission)")
-    if overwrite or _is_empty_dir(p):
+    if _is_empty_dir(p):
         return
     if owned == "run" and is_summitry_run_dir(p):
         return
@@ -273,13 +273,14 @@ def check_out_dir(path: Path, flag: str, owned: str, overwrite: bool = False) ->
         shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
         raise InputError(
             f"{flag} {p}: this run directory also holds files summitry did not write ({shown}); "
-            "replacing it would delete them — move them, choose a new directory, or pass --overwrite"
+            "replacing it would delete them — move them, or choose a new directory"
         )
     what = {"run": "a run directory of summitry's (no run.json)", "sweep": "a sweep directory of summitry's (no sweep.json)"}.get(
         owned, "empty"
     )
-    hint = "; choose a new directory, or pass --overwrite to replace its contents" if owned == "run" else "; choose a new directory"
-    raise InputError(f"{flag} {p}: directory exists and is not {what}; summitry will not touch files it did not write{hint}")
+    raise InputError(
+        f"{flag} {p}: directory exists and is not {what}; summitry will not touch files it did not write; choose a new directory"
+    )
 
 
 REPORT_HTML_MARKERS = (b'<meta name="generator" content="summitry',)

@@ -457,9 +457,7 @@ def run_cmd(
         Path | None,
         path_option("--out", help="Write the run directory here (new, empty, or an earlier run directory of summitry's)."),
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Let --out replace a directory that is not a run directory of summitry's.")
-    ] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", hidden=True, help="No longer offered (refused with a reason).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     series_stride: Annotated[int, typer.Option("--series-stride", help="Keep every K-th step of the series.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the outcome.")] = False,
@@ -474,8 +472,14 @@ def run_cmd(
         raise InputError(f"--format {fmt}: must be 'parquet' or 'csv'")
     if report and out_dir is None:
         raise InputError("--report needs --out DIR (the report is written into the run directory)")
+    if overwrite:
+        # it let --out replace a directory of the user's, deleting files summitry never wrote
+        raise InputError(
+            "--overwrite: no longer offered: summitry does not delete files it did not write. --out takes a new or empty "
+            "directory, or replaces a run directory of summitry's; move your files out, or choose a new directory"
+        )
     if out_dir is not None:
-        check_out_dir(out_dir, "--out", owned="run", overwrite=overwrite)
+        check_out_dir(out_dir, "--out", owned="run")
     sc, sets = scenario_from_args(scenario, params, set_)
     calendar = sc.time.past_calendar(steps) if steps is not None else None
     if calendar is not None:
@@ -501,7 +505,7 @@ def run_cmd(
         if fitted is not None:  # the file came from a calibration: the run and its report say so ("fitted")
             result.manifest["calibration"] = fitted
     if out_dir is not None:
-        result.save(out_dir, fmt=fmt, overwrite=overwrite)
+        result.save(out_dir, fmt=fmt)
     if quiet:
         say(out, result.outcome)
     else:

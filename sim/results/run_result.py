@@ -99,21 +99,21 @@ class RunResult:
         return t["step"].to_numpy(), t["value"].to_numpy()
 
     # ------------------------------------------------------------- save/load
-    def save(self, directory: str | Path, fmt: str = "parquet", overwrite: bool = False) -> Path:
+    def save(self, directory: str | Path, fmt: str = "parquet") -> Path:
         """Write run.json, events and series into ``directory``, all or nothing.
 
         The files are written into a hidden sibling directory that is renamed
         into place, so a crash at any moment leaves either the complete run
         directory or none (an older run directory of the same name is replaced
         only once the new one is complete). An existing ``directory`` is
-        replaced only if it is empty or a run directory summitry wrote, or with
-        ``overwrite``; anything else is a :class:`RunDirError` (nothing is touched).
+        replaced only if it is empty or a run directory summitry wrote; anything
+        else is a :class:`RunDirError` (nothing is touched).
         """
         d = Path(directory)
         reason = unreplaceable_dir(d)
         if reason:
             raise RunDirError(f"{d}: {reason}; a run directory cannot be renamed into place there")
-        if d.exists() and d.is_dir() and not overwrite and any(d.iterdir()) and not is_summitry_run_dir(d):
+        if d.exists() and d.is_dir() and any(d.iterdir()) and not is_summitry_run_dir(d):
             raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's (no run.json); not replacing it")
         if d.exists() and not d.is_dir():
             raise RunDirError(f"{d}: exists and is not a directory")

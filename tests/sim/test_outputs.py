@@ -19,6 +19,7 @@ from summitry.sim.errors import RunDirError
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.run import run_scenario
 from summitry.sim.scenario.document import load_scenario
+from tests.files import tree_bytes
 
 THESIS = "Chapter 1. Summits and their discontents.\n"
 
@@ -55,7 +56,7 @@ def test_run_out_refuses_a_foreign_directory_and_leaves_it_intact(tmp_path: Path
     r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet")
     assert r.code == 2, r.stderr
     msg = _error_line(r)
-    assert str(d) in msg and "--overwrite" in msg
+    assert str(d) in msg and "--overwrite" not in msg  # the message offers no way to delete the user's files
     _assert_foreign_intact(d)
     assert sorted(p.name for p in d.iterdir()) == ["figures", "thesis.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary left beside it"
@@ -90,11 +91,19 @@ def test_run_out_refuses_a_fake_run_json(tmp_path: Path, cli) -> None:
     assert (d / "run.json").read_text() == '{"my": "own config"}'
 
 
-def test_run_out_with_overwrite_replaces_a_foreign_directory(tmp_path: Path, cli) -> None:
+@pytest.mark.parametrize("own_run", [False, True])
+def test_overwrite_no_longer_deletes_a_foreign_directory(tmp_path: Path, cli, own_run: bool) -> None:
+    """--overwrite used to replace the directory, deleting thesis.md; it is refused before any work, with its reason."""
     d = _foreign_dir(tmp_path / "scratch")
+    if own_run:  # a run directory of summitry's into which the user put files of their own
+        assert cli("run", "teaching", "--steps", "2", "--out", str(tmp_path / "r"), "--quiet").code == 0
+        (d / "run.json").write_bytes((tmp_path / "r" / "run.json").read_bytes())
+    before = tree_bytes(d)
     r = cli("run", "teaching", "--steps", "4", "--out", str(d), "--quiet", "--overwrite")
-    assert r.code == 0, r.stderr
-    assert (d / "run.json").exists() and not (d / "thesis.md").exists()
+    assert r.code == 2, r.stderr
+    assert "--overwrite: no longer offered: summitry does not delete files it did not write" in _error_line(r)
+    assert tree_bytes(d) == before
+    _assert_foreign_intact(d)
 
 
 def test_run_out_into_an_empty_directory_is_fine(tmp_path: Path, cli) -> None:
@@ -115,7 +124,7 @@ def test_save_refuses_a_foreign_directory(tmp_path: Path, small_run: RunResult) 
 def test_run_out_refuses_the_current_directory_or_one_above_it_before_running(
     tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, out: str
 ) -> None:
-    """Even with --overwrite: renaming "." fails at the run's last step (EBUSY, exit 1), and a directory above would be
+    """Renaming "." fails at the run's last step (EBUSY, exit 1), and a directory above would be
     replaced with everything it holds."""
     import summitry.sim.run
 
@@ -126,7 +135,7 @@ def test_run_out_refuses_the_current_directory_or_one_above_it_before_running(
     monkeypatch.chdir(work)
     monkeypatch.setattr(summitry.sim.run, "run_scenario", no_work)
     out = out.format(work=work, above=tmp_path)
-    r = cli("run", "teaching", "--out", out, "--quiet", "--overwrite")
+    r = cli("run", "teaching", "--out", out, "--quiet")
     assert r.code == 2, r.stderr
     assert f"--out {out}: is the current directory or one above it; a run directory is written whole" in _error_line(r)
     _assert_foreign_intact(work)
@@ -135,7 +144,7 @@ def test_run_out_refuses_the_current_directory_or_one_above_it_before_running(
 
 def test_run_out_refuses_a_path_ending_in_dot_dot(tmp_path: Path, cli) -> None:
     d = _foreign_dir(tmp_path / "d")
-    r = cli("run", "teaching", "--out", f"{d}/figures/..", "--quiet", "--overwrite")
+    r = cli("run", "teaching", "--out", f"{d}/figures/..", "--quiet")
     assert r.code == 2
     assert f"--out {d}/figures/..: ends in '..'" in _error_line(r)
     _assert_foreign_intact(d)
@@ -144,7 +153,7 @@ def test_run_out_refuses_a_path_ending_in_dot_dot(tmp_path: Path, cli) -> None:
 def test_save_refuses_the_current_directory(tmp_path: Path, small_run: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RunDirError, match="is the current directory or one above it"):
-        small_run.save(".", overwrite=True)
+        small_run.save(".")
     assert list(tmp_path.iterdir()) == []
 
 
