@@ -75,7 +75,7 @@ def run_chunk(
             raise RuntimeError(f"{scenario_file}: the scenario file of an ensemble changed after the server wrote it")
         sc = validate_data(json.loads(text), "the dashboard's scenario", {})
         # the scenario must come back as it was sent, key order included (sides and actors are indexed in that
-        # order, which the content hash ignores)
+        # order; the content hash keeps it too, and the JSON's bytes are the stricter check)
         if sc.content_hash() != content_hash or json.dumps(sc.model_dump(mode="json")) != text:
             raise RuntimeError("the scenario an ensemble worker rebuilt differs from the server's")
         if len(_SCENARIOS) >= 8:
