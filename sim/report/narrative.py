@@ -162,7 +162,9 @@ def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
         side = look.side_of.get(sender)
         whom = look.side_names.get(side, side) if side else look.names.get(sender, sender)
         verb = "rises" if ta > tb else "falls"
-        parts.append(f"{look.names[receiver]}'s trust in {whom} {verb} from {tb:.2f} to {ta:.2f}")
+        # two decimals unless they would print the same number twice ("falls from 0.21 to 0.21")
+        digits = 2 if f"{tb:.2f}" != f"{ta:.2f}" else 3
+        parts.append(f"{look.names[receiver]}'s trust in {whom} {verb} from {tb:.{digits}f} to {ta:.{digits}f}")
     elif _num(row.get("trust_change")) >= 0.005 and not (math.isfinite(tb) and math.isfinite(ta)):
         parts.append(f"trust moves by {_num(row.get('trust_change')):.2f} in total")
     sc = _num(row.get("stance_change"))
