@@ -61,14 +61,21 @@ def _spec(tmp_path: Path, scenario: Path, parameters: dict) -> Path:
 
 
 PARAMETERS = {"kappa": {"levels": [1.0, 3.0]}, "leak0": {"levels": [0.0, 0.2]}}
+SWAPPED = dict(reversed(list(PARAMETERS.items())))
+
+
+def _swept(tmp_path: Path, cli, reverse_sides: bool = False, parameters: dict = PARAMETERS) -> tuple[Path, Path, Path]:
+    """A finished sweep of a scenario file: (scenario file, spec, sweep directory)."""
+    scenario = tmp_path / "case.yaml"
+    scenario.write_text(yaml.safe_dump(teaching_data(reverse=reverse_sides), sort_keys=False))
+    spec = _spec(tmp_path, scenario, parameters)
+    out = tmp_path / "s"
+    assert cli("sweep", str(spec), "--out", str(out), "--executor", "serial").code == 0
+    return scenario, spec, out
 
 
 def test_a_sweep_refuses_to_resume_with_its_sides_or_parameters_reordered(tmp_path: Path, cli) -> None:
-    scenario = tmp_path / "case.yaml"
-    scenario.write_text(yaml.safe_dump(teaching_data(), sort_keys=False))
-    spec = _spec(tmp_path, scenario, PARAMETERS)
-    out = tmp_path / "s"
-    assert cli("sweep", str(spec), "--out", str(out), "--executor", "serial").code == 0
+    scenario, spec, out = _swept(tmp_path, cli)
     before = (out / "sweep.json").read_bytes()
 
     scenario.write_text(yaml.safe_dump(teaching_data(reverse=True), sort_keys=False))
@@ -76,7 +83,7 @@ def test_a_sweep_refuses_to_resume_with_its_sides_or_parameters_reordered(tmp_pa
     assert refused.code == 2 and "changed since this sweep started" in refused.stderr, refused.stderr
 
     scenario.write_text(yaml.safe_dump(teaching_data(), sort_keys=False))
-    swapped = _spec(tmp_path, scenario, dict(reversed(list(PARAMETERS.items()))))
+    swapped = _spec(tmp_path, scenario, SWAPPED)
     refused = cli("sweep", str(swapped), "--out", str(out), "--executor", "serial", "--resume")
     assert refused.code == 2 and "changed since this sweep started" in refused.stderr, refused.stderr
     assert "Traceback" not in refused.stderr
@@ -88,28 +95,20 @@ def test_a_sweep_refuses_to_resume_with_its_sides_or_parameters_reordered(tmp_pa
 
 
 def test_sweep_json_keeps_the_order_of_the_spec_and_the_scenario(tmp_path: Path, cli) -> None:
-    scenario = tmp_path / "case.yaml"
-    scenario.write_text(yaml.safe_dump(teaching_data(reverse=True), sort_keys=False))
-    spec = _spec(tmp_path, scenario, dict(reversed(list(PARAMETERS.items()))))
-    out = tmp_path / "s"
-    assert cli("sweep", str(spec), "--out", str(out), "--executor", "serial").code == 0
+    _, _, out = _swept(tmp_path, cli, reverse_sides=True, parameters=SWAPPED)
     manifest = json.loads((out / "sweep.json").read_text())
     assert list(manifest["spec"]["parameters"]) == ["leak0", "kappa"]
     assert list(manifest["scenario_document"]["sides"]) == list(teaching_data(reverse=True)["sides"])
 
 
 def test_a_sweep_started_before_the_order_aware_hash_resumes_with_its_parameters_in_order(tmp_path: Path, cli) -> None:
-    scenario = tmp_path / "case.yaml"
-    scenario.write_text(yaml.safe_dump(teaching_data(), sort_keys=False))
-    spec = _spec(tmp_path, scenario, PARAMETERS)
-    out = tmp_path / "s"
-    assert cli("sweep", str(spec), "--out", str(out), "--executor", "serial").code == 0
+    scenario, spec, out = _swept(tmp_path, cli)
     # what such a directory looks like: the sorted hash in sweep.json
     manifest = json.loads((out / "sweep.json").read_text())
     manifest["spec_hash"] = load_spec(spec).legacy_hash
     (out / "sweep.json").write_text(json.dumps(manifest))
 
-    swapped = _spec(tmp_path, scenario, dict(reversed(list(PARAMETERS.items()))))
+    swapped = _spec(tmp_path, scenario, SWAPPED)
     assert load_spec(swapped).legacy_hash == manifest["spec_hash"]  # the old check let it through
     refused = cli("sweep", str(swapped), "--out", str(out), "--executor", "serial", "--resume")
     assert refused.code == 2 and "changed since this sweep started" in refused.stderr, refused.stderr
