@@ -324,6 +324,14 @@ class ModelBuild:
             exposed = np.where(np.asarray(w, dtype=float) < 0, np.asarray(w, dtype=float) * unprotected, 0.0)
             self.exposure[c] = -bg.split_utility(self.grid, exposed.tolist(), curvature)[1]
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
+        # gains_c(q) / max gains_c, how much of what c wants each point gives it (``deal_gain``'s share): fixed for
+        # the run, so computed once; read-only, as every step shares it
+        self.gain_share = []
+        for c in range(C):
+            top = float(self.gains[c].max())
+            share = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+            share.flags.writeable = False
+            self.gain_share.append(share)
         # (3, grid): how far each point ends each pressure channel (economic, domestic, military) by the terms that
         # deliver a dimension declared to relieve it (ODD 7.19); None when no dimension relieves any
         self.relief_levels = bg.relief_levels(self.grid, [list(d.relieves) for d in sc.issues])

@@ -112,6 +112,13 @@ class StateUpdates:
             return mem[:0]
         return mem[self.veto[mem]]
 
+    def veto_mask(self: DiplomacyModel, c: int) -> BoolArray:
+        """Which of side c's members are veto players (``np.isin(members[c], vetoes(c))``, by one lookup)."""
+        mem = self.members[c]
+        if "leader_alone" in self.ablations:
+            return np.zeros(mem.size, dtype=bool)
+        return self.veto[mem]
+
     def _update_pressure(self: DiplomacyModel, t: int) -> None:
         s = self.state
         p = self.params
@@ -204,7 +211,7 @@ class StateUpdates:
             limits = self.member_limits(mem)
             if limits is not None:  # acceptance sets cut by stated limits: the direct computation (ODD 7.1, 7.2)
                 acc = bg.acceptance(bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem]), s.thresholds[mem]) & limits
-                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[np.isin(mem, self.vetoes(c))].all(axis=0)
+                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[self.veto_mask(c)].all(axis=0)
                 continue
             ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
             vetoes = self.vetoes(c)
