@@ -341,6 +341,10 @@ class ModelBuild:
         # threshold can widen the zone (the decision rule's dZ forecast, ODD 7.16)
         self.limit_share = np.ones(len(self.actor_ids)) if self.limits is None else self.limits.mean(axis=1).astype(float)
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
+        # each side's hardliners (the elite's discontent reads their weight every step) and the guarantors
+        # protecting it (Guarantees._guarantors_of): both fixed for the run
+        self.hardliners = [mem[self.roles[mem] == "hardliner"] for mem in self.members]
+        self.guarantors = [np.flatnonzero(self.tp_guarantees & ((self.tp_client == c) | (self.tp_client < 0))) for c in range(C)]
 
     def _build_summit(self, side_index: dict[str, int]) -> None:
         """The summit's state, the scenario's pledges and the events scheduled by week."""

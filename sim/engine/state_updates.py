@@ -135,7 +135,7 @@ class StateUpdates:
         s.military_extra = s.military_extra * (1 - p.delta_m)
         s.credit = s.credit * self.clock.keep(CREDIT_KEEP)
         s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
-        hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
+        hl_share = np.array([s.omega[hl].sum() for hl in self.hardliners])
         s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
         elite_target = clip(hl_share * s.unreciprocated * 4, 0, 1)
         s.domestic = np.where(
