@@ -156,6 +156,10 @@ class ModelBuild:
         self._renderer = SentenceRenderer(self.catalogue, names)
         self.index_of = {a: i for i, a in enumerate(ids)}
         self.side_of = np.asarray(sides, dtype=np.int64)
+        # who belongs to a side, and each actor's side with third parties read as side 0 (masked by in_side): a
+        # side's per-side values are spread over its members every step with these
+        self.in_side = self.side_of >= 0
+        self.own_side = np.maximum(self.side_of, 0)
         self.roles = np.asarray(roles, dtype=object)
         self.is_leader = self.roles == "leader"
         self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)

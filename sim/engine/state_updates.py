@@ -69,7 +69,7 @@ class StateUpdates:
     def _affect_cost_of_the_week(self: DiplomacyModel) -> FloatArray:
         """Per member of a side, the largest catalogue cost among the conciliatory (row 0) and hostile (row 1) signals its
         side received over the last week, read with the affect (ODD 7.8); what arrives after the read counts in the next."""
-        step = np.where(self.side_of >= 0, self._received_cost[:, np.maximum(self.side_of, 0)], 0.0)
+        step = np.where(self.in_side, self._received_cost[:, self.own_side], 0.0)
         self._received_cost = np.zeros_like(self._received_cost)
         span = self.clock.steps(1)
         if span == 1:
@@ -125,8 +125,7 @@ class StateUpdates:
         C = len(self.side_ids)
         s.leak = pr.leakage(p.leak0, self.tp_laxity, s.enforcement, self.tp_client, C)
         # members who weigh waiting (a horizon) learn how fast sanctions erode from the leakage they see
-        inside = self.side_of >= 0
-        seen = np.where(inside, s.leak[np.maximum(self.side_of, 0)], 0.0)
+        seen = np.where(self.in_side, s.leak[self.own_side], 0.0)
         s.erosion = pr.learn_erosion(s.erosion, seen, s.horizon > 0, p.erosion_learning, p.erosion_scale)
         s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
         s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
@@ -187,8 +186,8 @@ class StateUpdates:
     def member_thresholds(self: DiplomacyModel) -> FloatArray:
         s = self.state
         p = self.params
-        side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
-        side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
+        side_p = np.where(self.in_side, s.pressure[self.own_side], 0.0)
+        side_demand = np.where(self.in_side, s.demand[self.own_side], 0.0)
         return bg.thresholds(
             s.threshold0,
             s.stance,
