@@ -58,4 +58,4 @@ class Faction(DiplomaticAgent):
         unused).
         """
         s = model.state
-        return np.asarray(np.where(model.is_leader, 1.0, np.where(model.side_of >= 0, s.omega, 0.0)), dtype=float)
+        return np.asarray(np.where(model.is_leader, 1.0, np.where(model.in_side, s.omega, 0.0)), dtype=float)

@@ -517,6 +517,7 @@ class PolicyTables:
         self.member_side = side[self.members]
         self.side_role = self.member_side * R + np.array([role_col[r] for r in model.roles[self.members]], dtype=np.int64)
         self.summit_side = np.isin(side, model.summit_sides)
+        self.static_feasible = model.static_feasible
         self._group_cache: list[_Group] | None = None
 
     def _mass(self, model: DiplomacyModel, stance_moved: bool = False) -> FloatArray:
@@ -560,14 +561,14 @@ class PolicyTables:
             eu[:, 0] = p.activity
             eu[:, 1:] = value
             feasible = np.empty(eu.shape, dtype=bool)
-            feasible[:, 0] = model.static_feasible[g.rows, 0]
+            feasible[:, 0] = g.feasible0
             feasible[:, 1:] = f
-            use = np.concatenate([[0], g.cols + 1])
+            use = g.use
             out.append((g.rows, use, eu, feasible))
-            if g.last_gap is not None and g.leader.any():
+            if g.last_gap is not None and g.any_leader:
                 gap = np.zeros(eu.shape)
                 gap[:, 1:] = g.last_gap
-                Leader.store_type_evidence(model, g.rows[g.leader], use, eu[g.leader], feasible[g.leader], gap[g.leader])
+                Leader.store_type_evidence(model, g.leader_rows, use, eu[g.leader], feasible[g.leader], gap[g.leader])
         return out
 
     def compute(self, model: DiplomacyModel) -> tuple[FloatArray, BoolArray]:
@@ -598,6 +599,13 @@ class _Group:
     theta_t: FloatArray
     tp_local: NDArray[np.int64]
     leader: BoolArray
+    # what follows depends only on the rows and columns: sliced once, not every step
+    ks: NDArray[np.int64]  # (1, columns): each column's position, to gather per (row, column)
+    static_f: BoolArray  # (rows, columns): the static feasibility, copied each step before the state's restrictions
+    feasible0: BoolArray  # the static feasibility of doing nothing (column 0)
+    use: NDArray[np.int64]  # EU columns: nothing (0) and the group's kinds
+    leader_rows: NDArray[np.int64]
+    any_leader: bool
     last_gap: FloatArray | None = None
 
     @classmethod
@@ -632,6 +640,8 @@ class _Group:
             "home": t.home[cols],
             "placate": t.placate[cols],
             "summit": {a: m[cols] for a, m in t.summit.items()},
+            "any_summit": any(bool(m[cols].any()) for m in t.summit.values()),
+            "any_placate": bool(t.placate[cols].any()),
             "tests": [(local[j], c, k) for j, c, k in t.tests if j in local],
             "pledge_kinds": [local[j] for j in t.pledge_kinds if j in local],
             "tighten": local.get(t.tighten) if t.tighten is not None else None,
@@ -653,6 +663,12 @@ class _Group:
             t.theta_t[rows],
             tp_local,
             t.leader[rows],
+            np.arange(cols.size)[None, :],
+            t.static_feasible[rows[:, None], cols[None, :] + 1],
+            t.static_feasible[rows, 0],
+            np.concatenate([[0], cols + 1]),
+            rows[t.leader[rows]],
+            bool(t.leader[rows].any()),
         )
 
 
@@ -668,7 +684,7 @@ def _compute_group(model: DiplomacyModel, g: _Group, mu: FloatArray, M: FloatArr
     dmu = np.where(in_side[:, None], tr.expit(tr.logit(base) + shift) - base, 0.0)
     keep = 1 - s.leak
     # M holds one row per side: combine the (few) sides with the kinds first, then gather
-    ks = np.arange(recv.shape[1])[None, :]
+    ks = g.ks
     dz = (M @ col["dz_own"].T)[own] + np.einsum("cr,kr->ck", M, col["dz_recv"])[recv, ks] + tb["dz_static"]
     dz = dz + (Mx @ col["dz_own_x"].T)[own] + np.einsum("cr,kr->ck", Mx, col["dz_recv_x"])[recv, ks]
     side_mass = M[:, -1]
@@ -688,12 +704,12 @@ def _compute_group(model: DiplomacyModel, g: _Group, mu: FloatArray, M: FloatArr
     if p.theta_home:
         # a leader's concession that stirs its own hawks costs it at home (ODD 7.16)
         value -= np.where(g.leader, Leader.home_cost(model)[own], 0.0)[:, None] * col["home"][None, :]
-    if p.theta_placate and col["placate"].any():
+    if p.theta_placate and col["any_placate"]:
         # a move that proves one's own hawks right placates a discontented elite (ODD 7.16)
         value += np.where(g.leader, Leader.placation_value(model)[own], 0.0)[:, None] * col["placate"][None, :]
-    f = model.static_feasible[rr, g.cols[None, :] + 1].copy()
+    f = g.static_f.copy()
     summit = col["summit"]
-    if any(m.any() for m in summit.values()):
+    if col["any_summit"]:
         Leader.summit_terms(model, rows, own, g.summit_side, mu[rr, recv], rapport, summit, value, f)
     pledges = [pl for pl in model.pledges if pl.active]
     if pledges:

@@ -156,6 +156,10 @@ class ModelBuild:
         self._renderer = SentenceRenderer(self.catalogue, names)
         self.index_of = {a: i for i, a in enumerate(ids)}
         self.side_of = np.asarray(sides, dtype=np.int64)
+        # who belongs to a side, and each actor's side with third parties read as side 0 (masked by in_side): a
+        # side's per-side values are spread over its members every step with these
+        self.in_side = self.side_of >= 0
+        self.own_side = np.maximum(self.side_of, 0)
         self.roles = np.asarray(roles, dtype=object)
         self.is_leader = self.roles == "leader"
         self.leader_of = np.array([self.index_of[sc.sides[s].leader.id] for s in self.side_ids], dtype=np.int64)
@@ -324,6 +328,14 @@ class ModelBuild:
             exposed = np.where(np.asarray(w, dtype=float) < 0, np.asarray(w, dtype=float) * unprotected, 0.0)
             self.exposure[c] = -bg.split_utility(self.grid, exposed.tolist(), curvature)[1]
         self.ratification = [bg.RatificationPlan(self.gains[c], self.gives[c]) for c in range(C)]
+        # gains_c(q) / max gains_c, how much of what c wants each point gives it (``deal_gain``'s share): fixed for
+        # the run, so computed once; read-only, as every step shares it
+        self.gain_share = []
+        for c in range(C):
+            top = float(self.gains[c].max())
+            share = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+            share.flags.writeable = False
+            self.gain_share.append(share)
         # (3, grid): how far each point ends each pressure channel (economic, domestic, military) by the terms that
         # deliver a dimension declared to relieve it (ODD 7.19); None when no dimension relieves any
         self.relief_levels = bg.relief_levels(self.grid, [list(d.relieves) for d in sc.issues])
@@ -333,6 +345,10 @@ class ModelBuild:
         # threshold can widen the zone (the decision rule's dZ forecast, ODD 7.16)
         self.limit_share = np.ones(len(self.actor_ids)) if self.limits is None else self.limits.mean(axis=1).astype(float)
         self.members = [np.flatnonzero(self.side_of == c) for c in range(C)]
+        # each side's hardliners (the elite's discontent reads their weight every step) and the guarantors
+        # protecting it (Guarantees._guarantors_of): both fixed for the run
+        self.hardliners = [mem[self.roles[mem] == "hardliner"] for mem in self.members]
+        self.guarantors = [np.flatnonzero(self.tp_guarantees & ((self.tp_client == c) | (self.tp_client < 0))) for c in range(C)]
 
     def _build_summit(self, side_index: dict[str, int]) -> None:
         """The summit's state, the scenario's pledges and the events scheduled by week."""

@@ -223,9 +223,9 @@ class SignalDelivery:
         names = kind_names.tolist()
         stance_change = np.zeros(n)
         C = len(self.side_ids)
-        for name in dict.fromkeys(names):
+        rows_of = {name: np.flatnonzero(kind_names == name) for name in dict.fromkeys(names)}  # the outbox rows of each kind
+        for name, rows in rows_of.items():
             kind = self.catalogue[name]
-            rows = np.flatnonzero(kind_names == name)
             snd, rcv = senders[rows], receivers[rows]
             sside, rside = self.side_of[snd], self.side_of[rcv]
             valence = policy.valence(kind)
@@ -250,18 +250,20 @@ class SignalDelivery:
                 per_side = np.bincount(tside, weights=d, minlength=C)
                 for c in np.flatnonzero(np.bincount(tside, minlength=C)):
                     mem = self._members_with_roles(int(c), eff.roles)
-                    factor = s.psi[mem] if eff.scale == "ego" else np.ones(mem.size)
+                    # each member takes the side's sum times its ego, or as it is (a factor of 1, whose sum is the count)
+                    ego = eff.scale == "ego"
+                    factor = s.psi[mem] if ego else 1.0
                     if eff.var == "stance":
                         self._u[mem] += per_side[c] * factor
-                        stance_change[rows[tside == c]] += np.abs(d[tside == c]) * float(factor.sum())
+                        at = tside == c
+                        stance_change[rows[at]] += np.abs(d[at]) * (float(s.psi[mem].sum()) if ego else float(mem.size))
                     else:
                         s.threshold_shift[mem] += per_side[c] * factor
         side_index = self.side_of[senders]
         audience = np.asarray(self.audience, dtype=float)[side_index]
         cost = np.empty(n)
-        for name in dict.fromkeys(names):
+        for name, rows in rows_of.items():
             kind = self.catalogue[name]
-            rows = np.flatnonzero(kind_names == name)
             cost[rows] = kind.cost + kind.tie * audience[rows]
         ids = self._actor_id_array
         bulk = {
@@ -284,8 +286,8 @@ class SignalDelivery:
         acc = self._side_acc
         if not acc.any():
             return
-        inside = self.side_of >= 0
-        side = np.maximum(self.side_of, 0)
+        inside = self.in_side
+        side = self.own_side
         self._received_affect += np.where(inside, acc[0, side], 0.0)
         self._vindication += np.where(inside & self.hawkish, acc[1, side], 0.0) + np.where(inside & self.dovish, acc[2, side], 0.0)
         acc[:] = 0.0

@@ -33,7 +33,7 @@ class Guarantees:
 
     def _guarantors_of(self: DiplomacyModel, c: int) -> np.ndarray:
         """Third-party indices of the guarantors protecting side c (their client, or every side when they name none)."""
-        return np.flatnonzero(self.tp_guarantees & ((self.tp_client == c) | (self.tp_client < 0)))
+        return self.guarantors[c]  # fixed for the run: computed at build
 
     def guarantee(self: DiplomacyModel, c: int) -> float:
         """g_c: the share of the renege risk side c no longer bears, 1 - prod(1 - e_G) over its guarantors."""

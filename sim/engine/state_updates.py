@@ -69,7 +69,7 @@ class StateUpdates:
     def _affect_cost_of_the_week(self: DiplomacyModel) -> FloatArray:
         """Per member of a side, the largest catalogue cost among the conciliatory (row 0) and hostile (row 1) signals its
         side received over the last week, read with the affect (ODD 7.8); what arrives after the read counts in the next."""
-        step = np.where(self.side_of >= 0, self._received_cost[:, np.maximum(self.side_of, 0)], 0.0)
+        step = np.where(self.in_side, self._received_cost[:, self.own_side], 0.0)
         self._received_cost = np.zeros_like(self._received_cost)
         span = self.clock.steps(1)
         if span == 1:
@@ -112,14 +112,20 @@ class StateUpdates:
             return mem[:0]
         return mem[self.veto[mem]]
 
+    def veto_mask(self: DiplomacyModel, c: int) -> BoolArray:
+        """Which of side c's members are veto players (``np.isin(members[c], vetoes(c))``, by one lookup)."""
+        mem = self.members[c]
+        if "leader_alone" in self.ablations:
+            return np.zeros(mem.size, dtype=bool)
+        return self.veto[mem]
+
     def _update_pressure(self: DiplomacyModel, t: int) -> None:
         s = self.state
         p = self.params
         C = len(self.side_ids)
         s.leak = pr.leakage(p.leak0, self.tp_laxity, s.enforcement, self.tp_client, C)
         # members who weigh waiting (a horizon) learn how fast sanctions erode from the leakage they see
-        inside = self.side_of >= 0
-        seen = np.where(inside, s.leak[np.maximum(self.side_of, 0)], 0.0)
+        seen = np.where(self.in_side, s.leak[self.own_side], 0.0)
         s.erosion = pr.learn_erosion(s.erosion, seen, s.horizon > 0, p.erosion_learning, p.erosion_scale)
         s.sanctions_effective = pr.effective_sanctions(s.sanctions, s.leak)
         s.economic = pr.economic_pain(s.economic, s.sanctions_effective, p.delta_e)
@@ -128,7 +134,7 @@ class StateUpdates:
         s.military_extra = s.military_extra * (1 - p.delta_m)
         s.credit = s.credit * self.clock.keep(CREDIT_KEEP)
         s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
-        hl_share = np.array([s.omega[self.members[c]][self.roles[self.members[c]] == "hardliner"].sum() for c in range(C)])
+        hl_share = np.array([s.omega[hl].sum() for hl in self.hardliners])
         s.unreciprocated = s.unreciprocated * (1 - p.domestic_decay)
         elite_target = clip(hl_share * s.unreciprocated * 4, 0, 1)
         s.domestic = np.where(
@@ -180,8 +186,8 @@ class StateUpdates:
     def member_thresholds(self: DiplomacyModel) -> FloatArray:
         s = self.state
         p = self.params
-        side_p = np.where(self.side_of >= 0, s.pressure[np.maximum(self.side_of, 0)], 0.0)
-        side_demand = np.where(self.side_of >= 0, s.demand[np.maximum(self.side_of, 0)], 0.0)
+        side_p = np.where(self.in_side, s.pressure[self.own_side], 0.0)
+        side_demand = np.where(self.in_side, s.demand[self.own_side], 0.0)
         return bg.thresholds(
             s.threshold0,
             s.stance,
@@ -204,7 +210,7 @@ class StateUpdates:
             limits = self.member_limits(mem)
             if limits is not None:  # acceptance sets cut by stated limits: the direct computation (ODD 7.1, 7.2)
                 acc = bg.acceptance(bg.member_utility(self.gains[c], self.gives[c], s.concession_weight[mem]), s.thresholds[mem]) & limits
-                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[np.isin(mem, self.vetoes(c))].all(axis=0)
+                ws[c] = bg.win_set(acc, self.ratification_weights(c), self.theta[c]) & acc[self.veto_mask(c)].all(axis=0)
                 continue
             ws[c] = self.ratification[c].win_set(s.concession_weight[mem], s.thresholds[mem], self.ratification_weights(c), self.theta[c])
             vetoes = self.vetoes(c)

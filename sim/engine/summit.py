@@ -99,7 +99,7 @@ class SummitProcess:
         total = float(w.sum())
         if total <= 0:
             return np.zeros(self.grid.shape[0])
-        veto = np.isin(mem, self.vetoes(c))
+        veto = self.veto_mask(c)
         return bg.ratification_of(
             self.gains[c],
             self.gives[c],
@@ -130,8 +130,7 @@ class SummitProcess:
         its terms end the source of a pressure (a dimension that ``relieves``
         it, :func:`~summitry.sim.mechanisms.bargaining.deal_relief`).
         """
-        top = float(self.gains[c].max())
-        share = self.gains[c] / top if top > 0 else np.zeros_like(self.gains[c])
+        share = self.gain_share[c]
         if self.relief_levels is None:
             return self.acceptance_value(c, other) - self.no_deal_value(c) * share
         s = self.state
@@ -146,7 +145,7 @@ class SummitProcess:
         """
         p = self.params
         li = int(self.leader_of[c])
-        risk = bg.renege_risk(float(self.trust_matrix()[li, other]), p.renege_t, p.renege_u) * (1.0 - self.guarantee(c))
+        risk = bg.renege_risk(self._trust_of(li, other, 0.0, 0.0, 0.0), p.renege_t, p.renege_u) * (1.0 - self.guarantee(c))
         beta = p.deal_weight * (0.5 + float(self.state.stance[li]))
         return bg.commitment_value(self.deal_utility(c), beta * self.exposure[c], risk)
 
@@ -196,7 +195,7 @@ class SummitProcess:
         tau = max(p.sigma_w, 0.02)
         worth = np.where(s.win_sets[walker], np.maximum(gain, 0.0), 0.0)
         b = s.thresholds[mem]
-        veto = np.isin(mem, self.vetoes(other))
+        veto = self.veto_mask(other)
         limits = self.member_limits(mem)
         now = bg.smooth_ratification(u, b, weights / total, float(self.theta[other]), tau=tau, veto=veto, limits=limits)
         # the walker forecasts with its own worldview: the more hawkish, the more it expects coercion to
@@ -229,7 +228,7 @@ class SummitProcess:
         la, lb = int(self.leader_of[a]), int(self.leader_of[b])
         R = s.rapport
         available = min(mu[la, b], mu[lb, a]) >= p.trust_decl and min(R[la, b], R[lb, a]) >= p.rapport_decl
-        decl = self.declaration_values(upcoming=True)
+        decl = self.declaration_values(upcoming=True) if available else {}  # read only where a declaration is available
         tau = max(p.sigma_w, 0.02)
         gains = {(c, o): self.deal_gain(c, o) for c, o in ((a, b), (b, a))}
         for c, o in ((a, b), (b, a)):
@@ -571,7 +570,7 @@ class SummitProcess:
         total = float(w.sum())
         if total <= 0:
             return np.zeros(self.grid.shape[0] if points is None else points.size)
-        veto = np.isin(mem, self.vetoes(c))
+        veto = self.veto_mask(c)
         return bg.ratification_of(
             self.gains[c],
             self.gives[c],
