@@ -452,7 +452,7 @@ def check_settings(out: Path, settings: Mapping[str, Any], name: str = "smc.json
             raise SMCStateError(
                 f"--resume: {path} was written for another version of the scenario (content hash "
                 f"{str(stored.get(k))[:12]}, now {str(settings[k])[:12]}): it changed since the calibration started, "
-                "or the calibration was started before 8 December 2026, when the hash did not record the order of "
+                "or the calibration was started by a summitry of 7 December 2026 or before, whose hash did not record the order of "
                 "the scenario's sides; choose another --out"
             )
         reordered = k == "priors" and json.dumps(stored.get(k), sort_keys=True) == json.dumps(_jsonable(settings[k]), sort_keys=True)

@@ -156,7 +156,7 @@ class LoadedSpec:
 
     @property
     def legacy_hash(self) -> str:
-        """The hash sweeps recorded before 8 December 2026 (mappings sorted), to recognise their directories on resume."""
+        """The hash sweeps recorded until 7 December 2026 (mappings sorted), to recognise their directories on resume."""
         return legacy_document_hash(self._payload())
 
 

@@ -105,7 +105,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
 def _same_sweep(old: Mapping[str, Any], loaded: LoadedSpec) -> bool:
     """Whether the sweep.json ``old`` was started from ``loaded``'s spec and scenario.
 
-    Sweeps started before 8 December 2026 recorded a hash of sorted mappings, blind to the order of the
+    Sweeps started up to 7 December 2026 recorded a hash of sorted mappings, blind to the order of the
     spec's parameters and of the scenario's sides, which both change the runs; and their sweep.json was
     sorted too. Such a directory resumes when that hash matches and its parameters (recorded as a list)
     are in the order given now. The order of its sides was not recorded and cannot be checked.

@@ -65,7 +65,7 @@ def scenario_context(
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             ctx["note"] = f"The scenario stored with this run no longer validates ({first}): description, sources and record are not shown."
             return ctx
-        # runs made before 8 December 2026 recorded the hash of sorted mappings (Scenario.legacy_content_hash)
+        # runs made until 7 December 2026 recorded the hash of sorted mappings (Scenario.legacy_content_hash)
         if want and want not in (sc.content_hash(), sc.legacy_content_hash()):
             ctx["note"] = (
                 f"The stored {SCENARIO_FILE} does not match the run's content hash ({want[:12]} in run.json, "

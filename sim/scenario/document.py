@@ -544,7 +544,7 @@ class Scenario(_Data):
         return document_hash(self.model_dump(mode="json"))
 
     def legacy_content_hash(self) -> str:
-        """The content hash summitry recorded before 8 December 2026 (:func:`legacy_document_hash`), to read old outputs."""
+        """The content hash summitry recorded until 7 December 2026 (:func:`legacy_document_hash`), to read old outputs."""
         return legacy_document_hash(self.model_dump(mode="json"))
 
 
@@ -572,7 +572,7 @@ def document_hash(data: Any) -> str:
 
 
 def legacy_document_hash(data: Any) -> str:
-    """SHA-256 of a document's JSON with every mapping sorted: the hash recorded before 8 December 2026.
+    """SHA-256 of a document's JSON with every mapping sorted: the hash recorded until 7 December 2026.
 
     Blind to the order of sides; only used to recognise outputs written then.
 

@@ -524,3 +524,24 @@ def test_resume_refuses_the_same_parameters_given_in_another_order(method: str, 
     assert tree_bytes(out) == before
     again = cli(*common, *kappa, *lam, "--resume")
     assert again.code == 0, again.stderr
+
+
+def test_resume_refuses_a_scenario_listed_in_another_order_and_says_why(short_case: str, tmp_path: Path, cli) -> None:
+    """The same scenario with its sides in another order runs differently: resuming on it is refused, and the message
+    names the scenario's content hash (not a setting the user gave), with the two reasons it can differ."""
+    case = tmp_path / "case.yaml"
+    case.write_text(Path(short_case).read_text())
+    out = tmp_path / "cal"
+    common = ["calibrate", str(case), "--method", "smc", "--population", "4", "--generations", "1", "--pilot", "2",
+              "--backtest-runs", "0", "--ppc-runs", "0", "--executor", "serial", "--out", str(out), "--seed", "3",
+              "--parameters", "kappa=0.5:5"]  # fmt: skip
+    assert cli(*common).code == 0
+    before = tree_bytes(out)
+    raw = yaml.safe_load(case.read_text())
+    raw["sides"] = dict(reversed(list(raw["sides"].items())))
+    case.write_text(yaml.safe_dump(raw, sort_keys=False))
+    r = cli(*common, "--resume")
+    assert r.code == 2, (r.stdout, r.stderr)
+    assert "was written for another version of the scenario (content hash" in r.stderr
+    assert "whose hash did not record the order of the scenario's sides" in " ".join(r.stderr.split())
+    assert tree_bytes(out) == before
