@@ -236,6 +236,8 @@ class EnsembleJob:
         # a finishing response the browser drops (a newer tick overtook it) cannot leave the charts empty
         self.figures: dict[str, Any] | None = None
         self.figures_lock = threading.Lock()
+        self.drawn_at = 0
+        """How many runs the charts drawn before the end showed (0: none yet)."""
 
     @property
     def done(self) -> int:

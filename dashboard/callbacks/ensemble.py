@@ -57,6 +57,32 @@ def _ens_store(job: Any) -> dict[str, Any]:
     return {"id": job.id, "n": job.n, "done": job.done, "running": job.running}
 
 
+PARTIAL_FROM = 100
+"""Ensembles of this many runs or more draw their charts as they go, from the runs done so far, so that a long
+ensemble shows a picture within seconds; smaller ones draw once, when they are complete."""
+PARTIAL_SHARES = (0.1, 0.25, 0.5, 0.75)
+"""The shares of an ensemble's runs at which its charts are drawn before the end: a few draws, however many ticks."""
+
+
+def partial_due(job: Any) -> bool:
+    """Whether ``job`` has passed a point of :data:`PARTIAL_SHARES` of its runs since its charts were last drawn.
+
+    >>> class J: n, done, drawn_at = 200, 20, 0
+    >>> partial_due(J())
+    True
+    >>> J.drawn_at = 20; J.done = 49
+    >>> partial_due(J())
+    False
+    >>> J.n = 99; J.done = 60; J.drawn_at = 0  # a small ensemble draws once, at the end
+    >>> partial_due(J())
+    False
+    """
+    if job.n < PARTIAL_FROM or job.done >= job.n:
+        return False
+    passed = [math.ceil(share * job.n) for share in PARTIAL_SHARES if math.ceil(share * job.n) <= job.done]
+    return bool(passed) and max(passed) > job.drawn_at
+
+
 def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: float = 0.3) -> Out:
     """One bounded chunk of the ensemble named by the store's id; the figures when it is complete.
 
@@ -89,6 +115,14 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
     if job.error is not None:  # the grant itself found the job's scenario gone or the workers broken
         return {"timer_disabled": True, "ensemble": _ens_store(job), "progress": progress_bar(done, job.n, job.error)}
     out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
+    if done < job.n:
+        with job.figures_lock:  # one draw per point passed, by whichever tick passes it first
+            if partial_due(job):
+                members = list(job.members)  # the first runs, in seed order: a smaller ensemble of its own
+                out.update(ensemble_figures(service, job.config, len(members), members))
+                k = len(members)
+                out["progress"] = progress_bar(k, job.n, f"{k} / {job.n} runs; the charts show these {k}")
+                job.drawn_at = len(members)
     if done >= job.n:
         out["timer_disabled"] = True
         # built once per job, by whichever tick first sees it complete: the browser keeps only the newest tick's

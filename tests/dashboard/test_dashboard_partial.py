@@ -1,0 +1,68 @@
+"""A long ensemble draws its charts as it goes: at a tenth, a quarter, half and three quarters of its runs.
+
+Each early draw is the ensemble of the runs done so far (the first seeds, in
+order), drawn exactly as a finished ensemble of that size would be; a small
+ensemble draws once, at the end. Ticks are bounded by a count of runs (a huge
+time budget), so which tick draws is decided by progress, never by a clock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summitry.dashboard.callbacks import ensemble_start, ensemble_tick
+from summitry.dashboard.callbacks.ensemble import ensemble_figures
+from summitry.dashboard.service import MAX_RUNS_PER_TICK, Service
+
+CONFIG = {"scenario": "teaching", "seed": 3}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Service:
+    return Service("teaching", cache_size=4, upload_dir=tmp_path / "uploads")
+
+
+def _ticks(service: Service, n: int, forged: dict[str, Any] | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """(runs done after the tick, its output) for every tick until the ensemble is done."""
+    store = ensemble_start(service, CONFIG, n)["ensemble"]
+    out: list[tuple[int, dict[str, Any]]] = []
+    for _ in range(n):
+        tick = ensemble_tick(service, {**store, **(forged or {})}, budget_s=1e9)
+        store = tick["ensemble"]
+        out.append((store["done"], tick))
+        if not store["running"] or store["done"] >= n:
+            break
+    return out
+
+
+def _bars(figure: Any) -> list[Any]:
+    return list(figure.data[0].x)
+
+
+@pytest.mark.parametrize("forged", [None, {"n": 10**9, "done": 0, "running": True}], ids=["honest", "forged-store"])
+def test_a_long_ensemble_draws_the_runs_done_at_each_mark(service: Service, forged: dict[str, Any] | None) -> None:
+    """A store that claims another size or progress changes neither the runs nor when the charts are drawn."""
+    assert MAX_RUNS_PER_TICK == 20  # the ticks below end at 20, 40, ..., 200 runs
+    ticks = _ticks(service, 200, forged)
+    drawn = [done for done, tick in ticks if "ens_outcomes" in tick]
+    # the first tick past 20, 50, 100 and 150 runs draws (not every tick); the one at 200 draws the finished ensemble
+    assert drawn == [20, 60, 100, 160, 200]
+    job = service.job(ticks[0][1]["ensemble"]["id"])
+    assert job is not None and job.done == 200
+    for done, tick in ticks:
+        if "ens_outcomes" not in tick:
+            continue
+        alone = ensemble_figures(service, job.config, done, job.members[:done])
+        assert _bars(tick["ens_outcomes"]) == _bars(alone["ens_outcomes"])
+        assert f"of {done} runs" in tick["ens_trust"].layout.title.text
+        assert [list(t.y) for t in tick["ens_trust"].data] == [list(t.y) for t in alone["ens_trust"].data]
+    assert "60 / 200 runs; the charts show these 60" in str(dict(ticks)[60]["progress"])
+    assert "the charts show" not in str(dict(ticks)[80]["progress"])
+
+
+def test_a_small_ensemble_draws_once_when_it_is_done(service: Service) -> None:
+    ticks = _ticks(service, 99)
+    assert [done for done, tick in ticks if "ens_outcomes" in tick] == [99]
