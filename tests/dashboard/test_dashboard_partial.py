@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from summitry.dashboard.callbacks import ensemble_start, ensemble_tick
 from summitry.dashboard.callbacks.ensemble import ensemble_figures
 from summitry.dashboard.service import MAX_RUNS_PER_TICK, Service
-
-CONFIG = {"scenario": "teaching", "seed": 3}
+from summitry.sim.scenario.document import load_raw
 
 
 @pytest.fixture
@@ -25,9 +25,17 @@ def service(tmp_path: Path) -> Service:
     return Service("teaching", cache_size=4, upload_dir=tmp_path / "uploads")
 
 
+def _short(service: Service) -> dict[str, Any]:
+    """The teaching case cut to 8 weeks (an upload): the ensembles below are about the ticks, not the runs."""
+    raw = dict(load_raw("teaching")[0])
+    raw["time"] = {**raw["time"], "steps": 8}
+    key = service.uploads.put(yaml.safe_dump(raw, sort_keys=False), "teaching-short.yaml")
+    return {"scenario": f"upload:{key}", "seed": 3}
+
+
 def _ticks(service: Service, n: int, forged: dict[str, Any] | None = None) -> list[tuple[int, dict[str, Any]]]:
     """(runs done after the tick, its output) for every tick until the ensemble is done."""
-    store = ensemble_start(service, CONFIG, n)["ensemble"]
+    store = ensemble_start(service, _short(service), n)["ensemble"]
     out: list[tuple[int, dict[str, Any]]] = []
     for _ in range(n):
         tick = ensemble_tick(service, {**store, **(forged or {})}, budget_s=1e9)
