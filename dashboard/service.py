@@ -237,7 +237,8 @@ class EnsembleJob:
         self.figures: dict[str, Any] | None = None
         self.figures_lock = threading.Lock()
         self.drawn_at = 0
-        """How many runs the charts drawn before the end showed (0: none yet)."""
+        """How many runs the charts drawn before the end show (0: none yet), and those charts."""
+        self.partial: dict[str, Any] | None = None
 
     @property
     def done(self) -> int:

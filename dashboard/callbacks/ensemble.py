@@ -53,8 +53,9 @@ def _count(value: Any, default: int) -> int:
     return default
 
 
-def _ens_store(job: Any) -> dict[str, Any]:
-    return {"id": job.id, "n": job.n, "done": job.done, "running": job.running}
+def _ens_store(job: Any, drawn: int = 0) -> dict[str, Any]:
+    """The browser's copy of a job; ``drawn``: how many runs the early charts it holds show (see :func:`ensemble_tick`)."""
+    return {"id": job.id, "n": job.n, "done": job.done, "running": job.running, "drawn": drawn}
 
 
 PARTIAL_FROM = 100
@@ -114,15 +115,22 @@ def ensemble_tick(service: Service, ens: Mapping[str, Any] | None, budget_s: flo
         }
     if job.error is not None:  # the grant itself found the job's scenario gone or the workers broken
         return {"timer_disabled": True, "ensemble": _ens_store(job), "progress": progress_bar(done, job.n, job.error)}
-    out: Out = {"ensemble": _ens_store(job), "progress": progress_bar(done, job.n)}
+    # which early charts the browser holds: what the last response it kept said (a count it can only make us resend)
+    held = _count(ens.get("drawn"), 0) if isinstance(ens, Mapping) else 0
+    out: Out = {"ensemble": _ens_store(job, held), "progress": progress_bar(done, job.n)}
     if done < job.n:
         with job.figures_lock:  # one draw per point passed, by whichever tick passes it first
             if partial_due(job):
                 members = list(job.members)  # the first runs, in seed order: a smaller ensemble of its own
-                out.update(ensemble_figures(service, job.config, len(members), members))
-                k = len(members)
-                out["progress"] = progress_bar(k, job.n, f"{k} / {job.n} runs; the charts show these {k}")
+                job.partial = ensemble_figures(service, job.config, len(members), members)
                 job.drawn_at = len(members)
+            partial, k = job.partial, job.drawn_at
+        # sent until the browser keeps a response that carries them: it drops a response that a newer tick overtook,
+        # and a draw takes longer than the ticks' interval
+        if partial is not None and held != k:
+            out.update(partial)
+            out["ensemble"] = _ens_store(job, k)
+            out["progress"] = progress_bar(done, job.n, f"{done} / {job.n} runs; the charts show the first {k}")
     if done >= job.n:
         out["timer_disabled"] = True
         # built once per job, by whichever tick first sees it complete: the browser keeps only the newest tick's

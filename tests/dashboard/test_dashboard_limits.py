@@ -78,7 +78,7 @@ def test_forged_store_values_do_not_change_the_work(service: Service, forged: di
     assert runs <= MAX_RUNS_PER_TICK
     job = service.job(start["id"])
     assert job is not None and job.n == 40 and job.config["scenario"] == "teaching"
-    assert out["ensemble"] == {"id": start["id"], "n": 40, "done": job.done, "running": job.running}
+    assert out["ensemble"] == {"id": start["id"], "n": 40, "done": job.done, "running": job.running, "drawn": 0}
     assert "ens_outcomes" not in out  # 40 runs are not done after one tick
 
 

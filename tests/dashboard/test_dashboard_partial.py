@@ -67,10 +67,26 @@ def test_a_long_ensemble_draws_the_runs_done_at_each_mark(service: Service, forg
         assert _bars(tick["ens_outcomes"]) == _bars(alone["ens_outcomes"])
         assert f"of {done} runs" in tick["ens_trust"].layout.title.text
         assert [list(t.y) for t in tick["ens_trust"].data] == [list(t.y) for t in alone["ens_trust"].data]
-    assert "60 / 200 runs; the charts show these 60" in str(dict(ticks)[60]["progress"])
+    assert "60 / 200 runs; the charts show the first 60" in str(dict(ticks)[60]["progress"])
     assert "the charts show" not in str(dict(ticks)[80]["progress"])
 
 
 def test_a_small_ensemble_draws_once_when_it_is_done(service: Service) -> None:
     ticks = _ticks(service, 99)
     assert [done for done, tick in ticks if "ens_outcomes" in tick] == [99]
+
+
+def test_a_draw_the_browser_did_not_keep_is_sent_again_until_it_does(service: Service) -> None:
+    """The browser drops a response that a newer tick overtook, and a draw takes longer than the ticks' interval: the
+    early charts go out with every tick whose store does not say it holds them, and with no tick whose store does."""
+    store = ensemble_start(service, _short(service), 200)["ensemble"]
+    first = ensemble_tick(service, store, budget_s=1e9)  # 20 runs: the tenth is passed, and drawn
+    assert first["ensemble"]["drawn"] == 20 and "ens_outcomes" in first
+    lost = ensemble_tick(service, store, budget_s=1e9)  # the browser kept neither: its store still says 0
+    assert lost["ensemble"]["done"] == 40 and lost["ensemble"]["drawn"] == 20
+    assert lost["ens_outcomes"] is first["ens_outcomes"]  # the same charts, not a new draw of 40 runs
+    assert "40 / 200 runs; the charts show the first 20" in str(lost["progress"])
+    kept = ensemble_tick(service, lost["ensemble"], budget_s=1e9)  # it kept the last one
+    assert kept["ensemble"]["done"] == 60 and kept["ensemble"]["drawn"] == 60 and "ens_outcomes" in kept  # the quarter
+    quiet = ensemble_tick(service, kept["ensemble"], budget_s=1e9)
+    assert quiet["ensemble"]["done"] == 80 and quiet["ensemble"]["drawn"] == 60 and "ens_outcomes" not in quiet

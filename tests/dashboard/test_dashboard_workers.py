@@ -148,7 +148,7 @@ def test_the_last_tick_draws_the_figures_once_the_workers_are_done(pooled: Servi
     _idle(pooled)
     tick = ensemble_tick(pooled, out["ensemble"])
     assert tick["timer_disabled"] is True and "ens_outcomes" in tick
-    assert tick["ensemble"] == {"id": out["ensemble"]["id"], "n": 6, "done": 6, "running": False}
+    assert tick["ensemble"] == {"id": out["ensemble"]["id"], "n": 6, "done": 6, "running": False, "drawn": 0}
 
 
 def test_cancelling_stops_the_workers_from_starting_more(pooled: Service) -> None:
