@@ -160,6 +160,8 @@ def fans_figure(
     unit_interval = lo_all >= 0 and hi_all <= 1
     fig.update_yaxes(title_text=y_title, range=[0, 1] if unit_interval else None)
     fig.update_xaxes(title_text=time_axis_title(unit))
+    # the legend under the time axis's title, not over it
+    fig.update_layout(legend={"y": -0.3}, margin={"b": 64})
     return fig
 
 

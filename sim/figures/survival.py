@@ -148,9 +148,11 @@ def survival_figure(
     if not labels:
         fig.add_annotation(text="no runs to estimate from", showarrow=False, x=0.5, y=0.6, xref="paper", yref="paper")
     fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": 14}},
+        # the title on the top line and the legend on its own line under it: side by side they overlapped in a
+        # narrow card (the ensemble tab's)
+        title={"text": title, "x": 0.01, "y": 0.985, "yanchor": "top", "font": {"size": 14}},
         height=height,
-        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        margin={"l": 60, "r": 20, "t": 62, "b": 40},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         plot_bgcolor="white",
         showlegend=True,
