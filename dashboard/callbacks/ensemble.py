@@ -80,7 +80,7 @@ def partial_due(job: Any) -> bool:
     """
     if job.n < PARTIAL_FROM or job.done >= job.n:
         return False
-    passed = [math.ceil(share * job.n) for share in PARTIAL_SHARES if math.ceil(share * job.n) <= job.done]
+    passed = [mark for mark in (math.ceil(share * job.n) for share in PARTIAL_SHARES) if mark <= job.done]
     return bool(passed) and max(passed) > job.drawn_at
 
 

@@ -90,3 +90,20 @@ def test_a_draw_the_browser_did_not_keep_is_sent_again_until_it_does(service: Se
     assert kept["ensemble"]["done"] == 60 and kept["ensemble"]["drawn"] == 60 and "ens_outcomes" in kept  # the quarter
     quiet = ensemble_tick(service, kept["ensemble"], budget_s=1e9)
     assert quiet["ensemble"]["done"] == 80 and quiet["ensemble"]["drawn"] == 60 and "ens_outcomes" not in quiet
+
+
+@pytest.mark.parametrize("drawn", ["abc", -5, 10**100, None, [20], 20.0])
+def test_a_forged_drawn_count_only_resends_charts_already_drawn(service: Service, drawn: Any) -> None:
+    """The store's ``drawn`` is the browser's word; whatever it says, a tick runs at most its runs and draws nothing new."""
+    store = ensemble_start(service, _short(service), 200)["ensemble"]
+    before = service.runs_computed
+    first = ensemble_tick(service, {**store, "drawn": drawn}, budget_s=1e9)
+    assert service.runs_computed - before == MAX_RUNS_PER_TICK
+    job = service.job(store["id"])
+    assert job is not None and job.drawn_at == 20  # the one draw the tenth asks for, not one per forged value
+    again = ensemble_tick(service, {**first["ensemble"], "drawn": drawn}, budget_s=1e9)
+    assert job.drawn_at == 20 and service.runs_computed - before == 2 * MAX_RUNS_PER_TICK
+    if drawn == 20:  # it holds them: nothing is resent
+        assert "ens_outcomes" not in again
+    else:  # anything else: the same charts again, not a new draw
+        assert again["ens_outcomes"] is first["ens_outcomes"]

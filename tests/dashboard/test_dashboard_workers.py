@@ -6,9 +6,11 @@ running), never for a time: a busy machine only makes the tests slower.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,12 +202,17 @@ def test_a_failing_worker_stops_the_job_with_a_message(pooled: Service, monkeypa
 def test_killed_workers_stop_their_job_with_a_message_and_new_ones_serve_the_next(pooled: Service) -> None:
     out = ensemble_start(pooled, {"scenario": "hanoi-2019", "seed": 0}, 3 * LEASE_RUNS)
     ensemble_tick(pooled, out["ensemble"])
-    pool = pooled.pool
-    assert pool is not None and pool._pool is not None
-    # the workers start with the first task: wait until they exist (observed, not timed), then kill them
+    pool = _pool(pooled)
+    executor = pool._pool
+    assert isinstance(executor, cf.ProcessPoolExecutor), "the first tick did not start the workers"
+    # the workers start with the first task: wait until every one exists (observed; the clock only guards a hang),
+    # then kill them all
     workers: dict[int, Any] = {}
-    while not workers:
-        workers = dict(pool._pool._processes or {})
+    guard = time.monotonic() + HANG_GUARD_S
+    while len(workers) < pool.workers:
+        assert time.monotonic() < guard, "the worker processes never started"
+        workers = dict(executor._processes or {})
+    assert len(workers) == pool.workers == 2
     for proc in workers.values():
         os.kill(proc.pid, signal.SIGKILL)
     _idle(pooled)
