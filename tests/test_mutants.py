@@ -2,17 +2,23 @@
 
 Each case rewrites one expression of the source in a temporary copy of the
 package (a sign flipped, min and max swapped, a mechanism made a no-op, a
-parameter ignored) and runs the focused tests (:data:`FOCUSED`) against the copy in a subprocess: the run must fail. A control run of the
-unmutated copy must pass, so a failure is the mutant's doing. The full run
+parameter ignored) and runs the focused tests (:data:`FOCUSED`) against the copy: the run must fail. A control run of the
+unmutated copy must pass, so a failure is the mutant's doing. Each run is a child forked from one server process per test
+process (``tests/mutant_server.py``), which holds the third-party imports but has never imported summitry, so the child
+imports the copy afresh, as a new interpreter with the copy on ``PYTHONPATH`` would, without paying numpy's, pandas' and
+pytest's start-up each time; every run checks that the package it tested was the copy. The full run
 over every mutant mutmut generates is ``make mutate``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -590,44 +596,85 @@ def _copy_tree(dest: Path) -> None:
         shutil.copy2(ROOT / "tests" / name, dest / "tests" / name)
 
 
-def _run_focused(tree: Path, expression: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env["PYTHONPATH"] = str(tree)  # ahead of the editable install of the real package
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
-    cmd += ["--rootdir", str(tree), *[f"tests/{name}" for name in FOCUSED], "-k", expression]
-    # no timeout: on a loaded machine a focused run can take minutes, and a clock would make a killed mutant look alive
-    return subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
+@dataclass
+class FocusedRun:
+    """What a focused run of the tests on a copy gave: pytest's exit status, its output and the package files it imported."""
+
+    returncode: int
+    stdout: str
+    imported: list[str]
 
 
-def _imports_the_copy(tree: Path) -> bool:
-    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
-    out = subprocess.run(
-        [sys.executable, "-c", "import summitry.sim, summitry.agents as a; print(summitry.sim.__file__); print(a.__file__)"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    return all(Path(line).resolve().is_relative_to(tree.resolve()) for line in out.stdout.split())
+class MutantServer:
+    """One ``tests/mutant_server.py`` process: it keeps the third-party imports and forks a fresh child per copy."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_")) and k != "PYTHONPATH"}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "mutant_server.py")],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if self.proc.stdin is None or self.proc.stdout is None:
+            raise RuntimeError("the mutant server was started without its pipes")
+        self.requests, self.answers = self.proc.stdin, self.proc.stdout
+
+    def run(self, tree: Path, args: list[str]) -> FocusedRun:
+        self.requests.write(json.dumps({"tree": str(tree), "args": args}) + "\n")
+        self.requests.flush()
+        # no timeout: on a loaded machine a focused run can take minutes, and a clock would make a killed mutant look alive
+        line = self.answers.readline()
+        if not line:
+            raise RuntimeError(f"the mutant server stopped (exit status {self.proc.wait()})")
+        answer = json.loads(line)
+        log = tree / "focused.log"
+        return FocusedRun(int(answer["returncode"]), log.read_text() if log.exists() else "", list(answer["imported"]))
+
+    def close(self) -> None:
+        self.requests.close()
+        self.proc.wait()
 
 
-def test_unmutated_copy_passes_every_focused_selection(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def server() -> Iterator[MutantServer]:
+    srv = MutantServer()
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+def _run_focused(server: MutantServer, tree: Path, expression: str) -> FocusedRun:
+    # -p no:dash: the focused tests use no browser, and Dash's plugin is a third of pytest's start-up
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:dash", "-o", "addopts="]
+    args += ["--rootdir", str(tree), *[f"tests/{name}" for name in FOCUSED], "-k", expression]
+    run = server.run(tree, args)
+    # the tests ran against the copy, not the installed package (the copy is first on the child's sys.path)
+    assert len(run.imported) == 2 and all(f and Path(f).resolve().is_relative_to(tree.resolve()) for f in run.imported), run.imported
+    return run
+
+
+def test_unmutated_copy_passes_every_focused_selection(tmp_path: Path, server: MutantServer) -> None:
     _copy_tree(tmp_path)
-    assert _imports_the_copy(tmp_path)
     expression = " or ".join(sorted({f"({m[4]})" for m in MUTANTS}))
-    run = _run_focused(tmp_path, expression)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    run = _run_focused(server, tmp_path, expression)
+    assert run.returncode == 0, run.stdout[-6000:]
 
 
 @pytest.mark.parametrize(("name", "path", "old", "new", "expression"), MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_hand_written_mutant_is_killed(tmp_path: Path, name: str, path: str, old: str, new: str, expression: str) -> None:
+def test_hand_written_mutant_is_killed(
+    tmp_path: Path, server: MutantServer, name: str, path: str, old: str, new: str, expression: str
+) -> None:
     _copy_tree(tmp_path)
     copy = tmp_path / "summitry" / path
     source = copy.read_text()
     assert source.count(old) == 1, f"{name}: the text to mutate is not exactly once in {path}; update the mutant"
     copy.write_text(source.replace(old, new))
-    run = _run_focused(tmp_path, expression)
+    run = _run_focused(server, tmp_path, expression)
     # 1: tests ran and failed (not 2, 4 or 5: interrupted, usage error, nothing collected)
-    assert run.returncode == 1, f"{name} survived its tests:\n{run.stdout[-3000:]}{run.stderr[-3000:]}"
+    assert run.returncode == 1, f"{name} survived its tests:\n{run.stdout[-6000:]}"
     assert " failed" in run.stdout
