@@ -329,8 +329,9 @@ def ratification_of(
     result holds their values, in that order.
 
     A side of fewer than :data:`SMOOTH_DIRECT_BELOW` members (every built-in
-    scenario) builds the (members x grid) utility matrix and calls
-    :func:`smooth_ratification`, bit for bit. A larger side (a generated
+    scenario) builds the (members x points) utility matrix and calls
+    :func:`smooth_ratification` on it: each point's value is computed by the
+    same operations whether the others are asked for or not. A larger side (a generated
     10,000-actor scenario) computes each member's smooth acceptance in chunks
     of :data:`SMOOTH_CHUNK` members with the same operations per element, in
     place in one buffer, and adds up the weighted support chunk by chunk: the
@@ -349,12 +350,11 @@ def ratification_of(
     cw = np.asarray(concession_weight, dtype=float)
     b = np.asarray(threshold, dtype=float)
     w = np.asarray(weights, dtype=float)
-    if cw.size < SMOOTH_DIRECT_BELOW:
-        full = smooth_ratification(member_utility(gains, gives, cw), b, w, theta, kappa_r=kappa_r, tau=tau, veto=veto, limits=limits)
-        return full if points is None else full[points]
     if points is not None:
         gains, gives = gains[points], gives[points]
         limits = None if limits is None else limits[:, points]
+    if cw.size < SMOOTH_DIRECT_BELOW:
+        return smooth_ratification(member_utility(gains, gives, cw), b, w, theta, kappa_r=kappa_r, tau=tau, veto=veto, limits=limits)
     support = np.zeros(gains.size)
     buf = np.empty((min(SMOOTH_CHUNK, cw.size), gains.size))
     # 1 / (1 + exp(-((gains + g_k gives) - b_k) / tau)), as smooth_ratification computes it, with the
