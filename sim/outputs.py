@@ -96,13 +96,59 @@ def is_summitry_backtest_dir(path: Path) -> bool:
     return all(n in BACKTEST_DIR_NAMES for n in names)
 
 
+RUN_TABLE_COLUMNS = {
+    "events": frozenset({"step", "kind", "sender", "receiver"}),
+    "series": frozenset({"step", "agent", "variable", "value"}),
+}
+"""Columns every events and series table of a run has: a file of that name without them is not summitry's."""
+
+
+def _looks_like_ours(path: Path, name: str) -> bool:
+    """Whether the entry ``name`` of a run directory is what summitry writes under that name, by its content.
+
+    A name alone proves nothing: a user's own ``report.html`` or ``events.csv``
+    (or a folder of that name) dropped into a run directory is not summitry's,
+    and replacing the directory would delete it.
+    """
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        if name == "run.json":
+            return _written_by_summitry(_manifest(path), RUN_FIELDS)
+        if name == SCENARIO_FILE:
+            data = _manifest(path)
+            return data is not None and "sides" in data
+        if name in ("report.html", "report.pdf"):
+            markers = REPORT_HTML_MARKERS if name == "report.html" else REPORT_PDF_MARKERS
+            return _has_marker(path, markers)
+        stem, suffix = name.rsplit(".", 1)
+        if suffix == "csv":
+            with path.open("rb") as fh:
+                header = fh.readline(64 * 1024).decode("utf-8", "replace")
+            names = {c.strip().strip('"') for c in header.strip().split(",")}
+        else:
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(path).names)
+        return RUN_TABLE_COLUMNS[stem] <= names
+    except Exception:  # an unreadable or malformed file (pyarrow raises its own errors) is not known to be ours
+        return False
+
+
 def foreign_entries(path: Path) -> list[str]:
-    """Names in a run directory that summitry does not write there (hidden temporaries of its own excepted)."""
+    """Names in a run directory that summitry did not write there: other names, and summitry's names on other content.
+
+    Hidden temporaries of its own are excepted.
+    """
     try:
         names = [e.name for e in os.scandir(path)]
     except OSError:
         return []
-    return sorted(n for n in names if n not in RUN_DIR_NAMES and not (n.startswith(".report.") and n.endswith(".tmp")))
+    return sorted(
+        n
+        for n in names
+        if not (n.startswith(".report.") and n.endswith(".tmp")) and (n not in RUN_DIR_NAMES or not _looks_like_ours(path / n, n))
+    )
 
 
 def is_summitry_sweep_dir(path: Path) -> bool:
@@ -275,9 +321,10 @@ def check_out_dir(path: Path, flag: str, owned: str) -> None:
             f"{flag} {p}: this run directory also holds files summitry did not write ({shown}); "
             "replacing it would delete them — move them, or choose a new directory"
         )
-    what = {"run": "a run directory of summitry's (no run.json)", "sweep": "a sweep directory of summitry's (no sweep.json)"}.get(
-        owned, "empty"
-    )
+    what = {"run": "a run directory of summitry's", "sweep": "a sweep directory of summitry's"}.get(owned, "empty")
+    if owned in ("run", "sweep"):
+        manifest = "run.json" if owned == "run" else "sweep.json"
+        what += f" ({'its ' + manifest + ' was not written by summitry' if os.path.lexists(p / manifest) else 'no ' + manifest})"
     raise InputError(
         f"{flag} {p}: directory exists and is not {what}; summitry will not touch files it did not write; choose a new directory"
     )
@@ -297,6 +344,19 @@ REPORT_PDF_MARKERS = tuple(
 )
 """A report's PDF has the report's title ("… — summitry run report") in its metadata, as text or UTF-16 (Skia writes
 either). The whole suffix, not the word "summitry" alone: a PDF of the user's that merely mentions summitry is not ours."""
+
+
+def _has_marker(path: Path, markers: tuple[bytes, ...], scan: int = 64 * 1024) -> bool:
+    """Whether one of ``markers`` occurs in the first or the last ``scan`` bytes of the file (False if it cannot be read)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(scan)
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(max(0, size - scan))
+            tail = fh.read(scan)
+    except OSError:
+        return False
+    return any(m in head or m in tail for m in markers)
 
 
 def check_out_file(
@@ -326,17 +386,8 @@ def check_out_file(
         return
     if not p.is_file():
         raise InputError(f"{flag} {p}: exists and is not a regular file")
-    if markers:
-        try:
-            with p.open("rb") as fh:
-                head = fh.read(scan)
-                size = os.fstat(fh.fileno()).st_size
-                fh.seek(max(0, size - scan))
-                tail = fh.read(scan)
-        except OSError:
-            head = tail = b""
-        if any(m in head or m in tail for m in markers):
-            return
+    if markers and _has_marker(p, markers, scan):
+        return
     remedy = f", or pass {overwrite_flag} to replace it" if overwrite_flag else ""
     raise InputError(
         f"{flag} {p}: the file exists and is not {kind}, so summitry will not replace it; choose another path, "

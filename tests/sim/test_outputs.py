@@ -91,6 +91,49 @@ def test_run_out_refuses_a_fake_run_json(tmp_path: Path, cli) -> None:
     assert (d / "run.json").read_text() == '{"my": "own config"}'
 
 
+def _users_parquet(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"city": ["Hanoi"], "visits": [2]}), path)
+
+
+# a user's file under one of the names summitry writes in a run directory: the name alone does not make it summitry's
+USERS_FILES_UNDER_OUR_NAMES = {
+    "report.html": lambda d: (d / "report.html").write_text("<html>my own notes</html>"),
+    "report.pdf (a folder)": lambda d: ((d / "report.pdf").mkdir(), (d / "report.pdf" / "thesis.txt").write_text("precious")),
+    "report.pdf": lambda d: (d / "report.pdf").write_bytes(b"%PDF-1.7 my own summitry notes"),
+    "events.csv": lambda d: (d / "events.csv").write_text("my csv\n"),
+    "series.csv": lambda d: (d / "series.csv").write_text('"step","city"\n1,Hanoi\n'),
+    "events.parquet": lambda d: _users_parquet(d / "events.parquet"),
+    "scenario.json": lambda d: (d / "scenario.json").write_text("[1, 2, 3]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(USERS_FILES_UNDER_OUR_NAMES))
+def test_run_out_keeps_a_users_file_that_bears_one_of_summitrys_names(tmp_path: Path, cli, case: str) -> None:
+    """`run --out` over its own run directory refuses when an entry has summitry's name but not its content."""
+    d = tmp_path / "run"
+    assert cli("run", "teaching", "--steps", "4", "--seed", "1", "--out", str(d), "--quiet").code == 0
+    USERS_FILES_UNDER_OUR_NAMES[case](d)
+    before = tree_bytes(d)
+    r = cli("run", "teaching", "--steps", "4", "--seed", "2", "--out", str(d), "--quiet", "--report")
+    assert r.code == 2, r.stderr
+    assert case.split()[0] in _error_line(r)
+    assert tree_bytes(d) == before
+
+
+def test_run_out_replaces_its_own_reports_and_csv_tables(tmp_path: Path, cli) -> None:
+    """What summitry wrote under those names is recognised by content, so its own run directory is still replaced."""
+    d = tmp_path / "run"
+    assert cli("run", "teaching", "--steps", "4", "--seed", "1", "--out", str(d), "--quiet", "--report", "--format", "csv").code == 0
+    assert {"report.html", "events.csv", "series.csv"} <= {p.name for p in d.iterdir()}
+    r = cli("run", "teaching", "--steps", "4", "--seed", "2", "--out", str(d), "--quiet")
+    assert r.code == 0, r.stderr
+    assert json.loads((d / "run.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in d.iterdir()) == ["events.parquet", "run.json", "scenario.json", "series.parquet"]
+
+
 @pytest.mark.parametrize("own_run", [False, True])
 def test_overwrite_no_longer_deletes_a_foreign_directory(tmp_path: Path, cli, own_run: bool) -> None:
     """--overwrite used to replace the directory, deleting thesis.md; it is refused before any work, with its reason."""
