@@ -114,7 +114,9 @@ class RunResult:
         if reason:
             raise RunDirError(f"{d}: {reason}; a run directory cannot be renamed into place there")
         if d.exists() and d.is_dir() and any(d.iterdir()) and not is_summitry_run_dir(d):
-            raise RunDirError(f"{d}: directory exists and is not a run directory of summitry's alone (see foreign_entries); not replacing it")
+            raise RunDirError(
+                f"{d}: directory exists and is not a run directory of summitry's, or also holds files summitry did not write; not replacing it"
+            )
         if d.exists() and not d.is_dir():
             raise RunDirError(f"{d}: exists and is not a directory")
         # creates the parent, removes stale temporaries of earlier killed saves, and turns a full disk into DiskFullError
