@@ -666,6 +666,7 @@ def apply_overrides(
     pmap = parameter_map(sc)
     out = copy.deepcopy(dict(data))
     errors = []
+    shares: dict[str | int, dict[int, tuple[float, str]]] = {}  # side -> faction -> (share set, where), rescaled together below
     for path, value in overrides.items():
         where = (origins or {}).get(path, f"--set {path}")
         try:
@@ -716,7 +717,11 @@ def apply_overrides(
                 node = node[part]
         node[loc[-1]] = int(value) if info.integer else value
         if len(loc) == 5 and loc[0] == "sides" and loc[2] == "factions" and loc[4] == "influence":
-            _rescale_shares(out["sides"][loc[1]]["factions"], int(loc[3]), float(value))  # type: ignore[index]
+            shares.setdefault(loc[1], {})[int(loc[3])] = (float(value), where)
+    for side, chosen in shares.items():
+        problem = _rescale_shares(out["sides"][side]["factions"], data["sides"][side]["factions"], chosen)  # type: ignore[index]
+        if problem:
+            errors.append(problem)
     if errors:
         raise ParameterError(errors)
     return out
@@ -738,17 +743,30 @@ def _signal_block(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
         entry[loc[2]] = copy.deepcopy(DEFAULT_CATALOGUE[kind][str(loc[2])])
 
 
-def _rescale_shares(factions: list[dict[str, Any]], changed: int, value: float) -> None:
-    """Keep a side's faction shares summing to 1 after one was set to ``value``.
+def _rescale_shares(
+    factions: list[dict[str, Any]], original: list[Mapping[str, Any]], chosen: Mapping[int, tuple[float, str]]
+) -> str | None:
+    """Keep a side's faction shares summing to 1 after some were set (``chosen``: faction index -> (share, where)).
 
-    The other factions keep their proportions and share the remaining 1 - value.
+    The shares set keep their values; the other factions keep their proportions in the file and share what is
+    left, 1 - the sum of the shares set. Returns the problem when that cannot be done (None when it was): shares
+    set together to more than 1, or every share of the side set to a sum other than 1.
     """
-    others = [i for i in range(len(factions)) if i != changed]
-    rest = sum(float(factions[i].get("influence", 0.0)) for i in others)
+    total = sum(v for v, _ in chosen.values())
+    others = [i for i in range(len(factions)) if i not in chosen]
+    places = " and ".join(w for _, w in chosen.values())
+    if not others:
+        if abs(total - 1.0) > 0.01:
+            return f"{places}: every faction share of the side is set, and they sum to {total:g}, not 1 (±0.01)"
+        return None
+    if total > 1.0 + 1e-12:
+        return f"{places}: the faction shares set sum to {total:g}, more than 1: nothing would be left for the side's other factions"
+    rest = sum(float(original[i].get("influence", 0.0)) for i in others)
     for i in others:
         factions[i] = dict(factions[i])
-        old = float(factions[i].get("influence", 0.0))
-        factions[i]["influence"] = (1 - value) * (old / rest if rest > 0 else 1 / len(others))
+        old = float(original[i].get("influence", 0.0))
+        factions[i]["influence"] = (1 - total) * (old / rest if rest > 0 else 1 / len(others))
+    return None
 
 
 def load_scenario(
