@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from summitry.sim.scenario.document import Scenario
 
 
+MAX_GRID_SIZE = 200_000
+"""Grid points of the issue space at most (grid_points ** issues): the engine keeps several arrays over the whole grid and
+evaluates members' acceptance over it every step, so a larger grid would exhaust memory before the first step."""
+
+
 def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     """Rules that span fields; each problem as (location, message), in the order of the file's sections."""
     problems: list[tuple[Loc, str]] = []
@@ -35,6 +40,15 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     if calendar is not None:
         problems.append((("time", "start"), calendar))
     dims = [d.id for d in sc.issues]
+    size = sc.grid_points ** len(dims)
+    if size > MAX_GRID_SIZE:
+        problems.append(
+            (
+                ("grid_points",),
+                f"{sc.grid_points} points per dimension over {len(dims)} issues make {size:,} grid points, more than the "
+                f"{MAX_GRID_SIZE:,} the engine evaluates (e.g. 21 points with 4 issues make {21**4:,}); lower grid_points",
+            )
+        )
     if len(set(dims)) != len(dims):
         problems.append((("issues",), f"duplicate dimension ids {sorted({d for d in dims if dims.count(d) > 1})}"))
     seen: dict[str, Loc] = {}

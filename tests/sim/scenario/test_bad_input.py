@@ -438,7 +438,25 @@ def test_windows_that_overhang_the_end_are_scored_over_the_run(tmp_path: Path) -
     assert [scored_weeks(p, sc.time.steps) for p in sc.patterns] == [[23, 29], [29, 29]]
 
 
+# a grid of 201 points over four issues is 1.6e9 points: refused at validation, before run or upload builds it
+GRID_BOMB = mutate(
+    '  - {id: r, label: Relief, description: "What Alpha gives: 0 = none, 1 = all sanctions lifted"}\n',
+    '  - {id: r, label: Relief, description: "What Alpha gives: 0 = none, 1 = all sanctions lifted"}\n'
+    "  - {id: e, label: E}\n  - {id: f, label: F}\ngrid_points: 201\n",
+)
+GRID_CASES = [
+    Case(
+        "grid-too-large",
+        text=GRID_BOMB,
+        field="grid_points",
+        marker="grid_points: 201",
+        expect=("1,632,240,801 grid points", "more than the 200,000"),
+        also_run=True,
+    ),
+]
+
 CASES = [
+    *GRID_CASES,
     *HORIZON_CASES,
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
@@ -1105,3 +1123,11 @@ def test_quoted_numbers_and_decimal_numbers_are_left_alone() -> None:
     sc = load_scenario_text(text, "quoted.yaml")
     assert sc.sides["beta"].leader.name == "12:45"
     assert sc.time.steps == 10
+
+
+def test_the_largest_grid_of_four_issues_the_docs_name_is_accepted(tmp_path: Path, cli) -> None:
+    """21 points over four issues (194,481 grid points) stays under the cap that refuses 201 points over four."""
+    path = tmp_path / "four.yaml"
+    path.write_text(GRID_BOMB.replace("grid_points: 201", "grid_points: 21"))
+    r = cli("validate", str(path))
+    assert r.code == 0, r.stderr
