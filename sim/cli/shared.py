@@ -54,9 +54,15 @@ def check_out(out: Path | None, owned: str) -> None:
 
 
 def _ci(d: Mapping[str, Any] | None, key: str = "share") -> Text:
-    if not d:
+    """Share [CI]; '-' when unknown (a pattern that applies to none of the runs has no share).
+
+    >>> str(_ci({"share": 0.5, "low": 0.25, "high": 0.75})), str(_ci({"share": math.nan, "low": 0.0, "high": 1.0})), str(_ci({"share": None}))
+    ('0.50 [0.25, 0.75]', '-', '-')
+    """
+    value = d.get(key) if d else None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return Text("-")
-    return Text(f"{d[key]:.2f} [{d['low']:.2f}, {d['high']:.2f}]")
+    return Text(f"{value:.2f} [{d['low']:.2f}, {d['high']:.2f}]")  # type: ignore[index]
 
 
 def _skill(d: Mapping[str, Any] | None, digits: int = 2) -> Text:
