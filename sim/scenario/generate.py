@@ -58,10 +58,15 @@ def generate(
         faction_ids.append([f["id"] for f in factions])
         sides_data[sid] = _side(rng, c, side_ids, factions)
     leaders = [f"{sid}-leader" for sid in side_ids]
+    influence = _influence(rng, faction_ids, leaders, edges, graph)
+    # what the file holds: its peer and cross-border edges and the implied faction<->leader pairs (a small graph cannot
+    # hold every edge asked for, and every faction has its two leader edges however few were asked)
+    made = len(influence) + 2 * int(per_side.sum())
     return {
         "name": f"synthetic-{agents}-{edges}",
-        "title": f"Synthetic case: {agents} actors, {edges} edges, {sides} sides",
-        "description": f"Generated with summitry generate (seed {seed}, {graph} graph). For scale tests; no historical record.",
+        "title": f"Synthetic case: {agents} actors, {made} edges, {sides} sides",
+        "description": f"Generated with summitry generate (seed {seed}, {graph} graph, {edges} edges asked for). "
+        "For scale tests; no historical record.",
         "mode": "free",
         "time": {"start": "2020-01-06", "step_days": 7, "steps": steps},
         "issues": [{"id": "d", "label": "Disarmament"}, {"id": "r", "label": "Relief"}],
@@ -70,7 +75,7 @@ def generate(
         "summit": {"sides": side_ids[:2]},
         "sides": sides_data,
         "third_parties": _third_parties(n_tp, side_ids),
-        "influence": _influence(rng, faction_ids, leaders, edges, graph),
+        "influence": influence,
         "signals": crowd_signals([[f["role"] for f in side["factions"]] for side in sides_data.values()]),
         "events": _events(leaders, steps),
     }

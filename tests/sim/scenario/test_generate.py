@@ -111,3 +111,17 @@ def test_a_large_run_json_is_compact_and_loads_back(tmp_path: Path) -> None:
     assert RunResult.load(d).manifest == json.loads(json.dumps(result.manifest, default=float))
     small = run_scenario(load_scenario("teaching"), seed=1).save(tmp_path / "small")
     assert (small / "run.json").read_text().count("\n") > 100  # small runs stay readable
+
+
+# (agents, edges asked for, edges held). 10 actors: 2 leaders, 2 third parties and 6 factions, whose 12 leader edges
+# and the mediator's 2 make 14. 30 actors: 26 factions, at most 26 x 25 = 650 peer edges, + 52 + 2 = 704. 200 actors:
+# 196 factions, 392 leader edges, 608 peer edges to reach 1,000, + 2
+HELD = [(10, 5, 14), (30, 100_000, 704), (200, 1_000, 1_002)]
+
+
+@pytest.mark.parametrize(("agents", "edges", "held"), HELD)
+def test_the_title_counts_the_edges_the_file_holds_and_the_description_the_edges_asked_for(agents: int, edges: int, held: int) -> None:
+    data = generate(agents, edges, 2, seed=1)
+    assert len(data["influence"]) + 2 * sum(len(s["factions"]) for s in data["sides"].values()) == held
+    assert data["title"] == f"Synthetic case: {agents} actors, {held} edges, 2 sides"
+    assert f"{edges} edges asked for" in data["description"]
