@@ -94,7 +94,7 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     a, b = tmp_path / "a", tmp_path / "b"
     assert cli("backtest", "singapore-2018", "--runs", "6", "--seed", "5", "--workers", "1", "--out", str(a)).code == 0
     r = cli(
-        "backtest", "singapore-2018", "--runs", "8", "--seed", "5", "--workers", "1", "--set", "parameters.lambda_q=4",
+        "backtest", "singapore-2018", "--runs", "6", "--seed", "5", "--workers", "1", "--set", "parameters.lambda_q=4",
         "--compare", str(a), "--out", str(b),
     )  # fmt: skip
     assert r.code == 0, r.stderr
@@ -103,7 +103,7 @@ def test_compare_end_to_end_pairs_the_two_directories_by_seed(tmp_path: Path, cl
     assert got["against"] == str(a) and got["against_overrides"] == {}
     mine, theirs = _skills(b), _skills(a)
     common = mine.index.intersection(theirs.index)
-    assert len(common) == got["seeds"] == got["change"]["runs"] == 6  # the first 6 seeds of --seed 5, whatever --runs is
+    assert len(common) == got["seeds"] == got["change"]["runs"] == 6  # the 6 seeds of --seed 5
     assert got["skill"]["value"] == pytest.approx(mine[common].mean())
     assert got["against_skill"]["value"] == pytest.approx(theirs[common].mean())
     assert got["change"]["value"] == pytest.approx((mine[common] - theirs[common]).mean())
@@ -207,6 +207,8 @@ def _spoil(d: Path, how: str) -> None:
             data["overall"]["skill"]["value"] = "high"
         elif how == "overrides-list":
             data["overrides"] = ["kappa"]
+        elif how == "runs-text":
+            data["runs"] = "3"
         (d / "backtest.json").write_text(json.dumps(data))
 
 
@@ -237,6 +239,9 @@ def _spoil(d: Path, how: str) -> None:
         ("singapore-2018", "no-null", (), "0 of this backtest's seeds scored there by both the model and the null model"),
         ("hanoi-2019", None, (), "a backtest of 'singapore-2018', not of 'hanoi-2019'"),
         ("singapore-2018", None, ("--seed", "3"), "made with --seed 0; pass --seed 0"),
+        ("singapore-2018", "runs-text", (), "backtest.json: runs is '3', not a whole number"),
+        # the null model is fitted to the whole ensemble: another size is another null model, even for the same model
+        ("singapore-2018", None, ("--runs", "4"), "made with --runs 3, this one with --runs 4"),
     ],
 )
 def test_a_directory_that_cannot_be_paired_is_refused_before_any_run(
