@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ValidationInfo, field_validator
+
 try:
     from numpy._core.umath import clip as _clip_ufunc  # type: ignore[attr-defined]
 except ImportError:  # numpy < 2
@@ -23,3 +25,76 @@ def clip(x: Any, lo: Any, hi: Any, out: Any = None) -> Any:
     if out is None:
         return _clip_ufunc(x, lo, hi)
     return _clip_ufunc(x, lo, hi, out=out)
+
+
+_NUMBERS = (int, float)
+
+
+def _union(annotation: Any) -> bool:
+    return type(annotation).__name__ in ("UnionType", "_UnionGenericAlias")
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field annotation asks for a number (int, float, or a union of them with None)."""
+    if annotation in _NUMBERS:
+        return True
+    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+    return _union(annotation) and bool(args) and all(_numeric(a) for a in args)
+
+
+def non_number(annotation: Any, value: Any) -> str | None:
+    """Why ``value`` is no number for a field annotated ``annotation`` (None when it is, or the field takes no number).
+
+    A boolean or a text where a number goes is a slip, not a number: read as
+    one it would become 1, 0 or whatever the text says, silently. Containers
+    of numbers (tuples, lists, mappings) are checked item by item.
+
+    >>> non_number(float, True), non_number(int | None, "3"), non_number(float, 2), non_number(tuple[float, float], [0.1, False])
+    ('must be a number, not true', "must be a number, not the text '3' (write it without quotes)", None, 'must be a number, not false')
+    >>> non_number(dict[str, float], {"d": "x"}), non_number(str, True), non_number(list[float] | None, [1, "2"])
+    ("must be a number, not the text 'x'", None, "must be a number, not the text '2' (write it without quotes)")
+    """
+    if _numeric(annotation):
+        if isinstance(value, bool):
+            return f"must be a number, not {str(value).lower()}"
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return f"must be a number, not the text {value!r}"
+            return f"must be a number, not the text {value!r} (write it without quotes)"
+        return None
+    origin = getattr(annotation, "__origin__", None)
+    args: tuple[Any, ...] = tuple(getattr(annotation, "__args__", ()))
+    if _union(annotation):  # a container or None (list[float] | None): the container's items
+        for arg in args:
+            if getattr(arg, "__origin__", None) in (list, tuple, dict):
+                problem = non_number(arg, value)
+                if problem:
+                    return problem
+        return None
+    if origin in (tuple, list) and isinstance(value, (list, tuple)) and args:
+        items = args[:1] * len(value) if origin is list or (len(args) == 2 and args[1] is Ellipsis) else args
+        for item, v in zip(items, value, strict=False):
+            problem = non_number(item, v)
+            if problem:
+                return problem
+    if origin is dict and isinstance(value, dict) and len(args) == 2:
+        for v in value.values():
+            problem = non_number(args[1], v)
+            if problem:
+                return problem
+    return None
+
+
+class NumbersOnly(BaseModel):
+    """A pydantic model whose number fields refuse booleans and texts (:func:`non_number`), at the field's place."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        problem = non_number(field.annotation, value) if field is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from summitry.sim.analysis.sweeps import salib_problem
 from summitry.sim.errors import InputError, SweepSpecError
+from summitry.sim.numeric import NumbersOnly
 from summitry.sim.scenario.document import (
     apply_overrides,
     choice_parameter,
@@ -72,7 +73,7 @@ METRICS: tuple[str, ...] = (
 """Per-run metrics a sweep can keep (side a/b are the scenario's summit sides in order)."""
 
 
-class _Data(BaseModel):
+class _Data(NumbersOnly):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -424,6 +425,13 @@ def resolve_spec(spec: SweepSpec, source: str, lines: Mapping[Loc, int] | None =
             problems.append(f"{_where(source, lines, ('points',))}: points: a grid needs at least 2 levels per ranged parameter")
     elif any(r.levels is not None for r in spec.parameters.values()) and spec.design in ("sobol", "morris"):
         problems.append(f"{_where(source, lines, ('design',))}: design: {spec.design} needs ranges (low/high), not levels")
+    if spec.design == "sobol" and spec.points & (spec.points - 1):
+        # the Sobol sequence is balanced only over a power of 2 of points, and the indices' estimates rest on it
+        below = 1 << (spec.points.bit_length() - 1)
+        problems.append(
+            f"{_where(source, lines, ('points',))}: points: sobol's base sample must be a power of 2 for the Sobol sequence "
+            f"to be balanced (got {spec.points}; {below} or {2 * below})"
+        )
     if spec.design == "morris" and spec.points < 2:
         problems.append(f"{_where(source, lines, ('points',))}: points: morris needs at least 2 trajectories")
     if not problems:

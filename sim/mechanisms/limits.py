@@ -20,7 +20,9 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from summitry.sim.numeric import NumbersOnly
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -31,7 +33,7 @@ EDGE = 1e-9
 Coefficient = Annotated[float, Field(ge=-10, le=10)]
 
 
-class LinearLimit(BaseModel):
+class LinearLimit(NumbersOnly):
     """One linear constraint of a member's acceptance set: sum_i a_i q_i >= c."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)

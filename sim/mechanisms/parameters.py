@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from summitry.sim.numeric import NumbersOnly
 
 
-class ModelParameters(BaseModel):
+class ModelParameters(NumbersOnly):
     """Every model-wide parameter, with its default and hard bounds."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)

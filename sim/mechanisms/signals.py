@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from summitry.sim.mechanisms.effects import EffectVar
 from summitry.sim.mechanisms.roles import DOVISH_ROLES, FACTION_ROLES, HAWKISH_ROLES, RoleName
+from summitry.sim.numeric import NumbersOnly
 
 
 @dataclass(frozen=True, order=True)
@@ -64,7 +65,7 @@ Scale = Literal["none", "ego", "verification", "audience", "lobby"]
 SummitAction = Literal["offer", "accept", "cancel", "reinstate"]
 
 
-class _Data(BaseModel):
+class _Data(NumbersOnly):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 

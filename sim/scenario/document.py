@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from summitry.sim.errors import ParameterError, ScenarioError
 from summitry.sim.labels import unit_word
@@ -29,6 +29,7 @@ from summitry.sim.mechanisms.limits import LinearLimit
 from summitry.sim.mechanisms.parameters import DEFAULT_RANGES, ModelParameters
 from summitry.sim.mechanisms.roles import FACTION_ROLES, FactionRoleName, ThirdPartyRoleName
 from summitry.sim.mechanisms.signals import DEFAULT_CATALOGUE, DEFAULT_WORDING, Effect, SignalKind, build_catalogue
+from summitry.sim.numeric import NumbersOnly
 from summitry.sim.scenario import overrides as parameter_paths
 from summitry.sim.scenario.cross_check import cross_check
 from summitry.sim.scenario.loading import (
@@ -50,7 +51,7 @@ Unit = Annotated[float, Field(ge=0, le=1)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
 
 
-class _Data(BaseModel):
+class _Data(NumbersOnly):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 

@@ -42,11 +42,20 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_YAML12_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+"""A number in exponent form without a decimal point or a sign in the exponent (1e-3, 5E4, 1.5e3): a float in YAML 1.2,
+a text in YAML 1.1."""
+
+
 def _yaml12_booleans(resolvers: Mapping[Any, list[tuple[str, Any]]]) -> dict[Any, list[tuple[str, Any]]]:
-    """``resolvers`` (a loader's implicit resolvers) with only YAML 1.2's booleans: true and false, in three cases.
+    """``resolvers`` (a loader's implicit resolvers) with only YAML 1.2's booleans: true and false, in three cases,
+    and YAML 1.2's floats in exponent form without a point (``1e-3``).
 
     YAML 1.1 also reads yes, no, on and off (any case) as booleans, so an actor
     named ``no`` or a key ``on`` silently became False or True; here they stay text.
+    And YAML 1.1 reads ``1e-3`` as the text "1e-3", which a number field refuses
+    (a text where a number goes is a slip), so it is read as the number it is.
     """
     out: dict[Any, list[tuple[str, Any]]] = {}
     for first, entries in resolvers.items():
@@ -58,6 +67,8 @@ def _yaml12_booleans(resolvers: Mapping[Any, list[tuple[str, Any]]]) -> dict[Any
                 kept.append((tag, _YAML12_BOOL))
         if kept:
             out[first] = kept
+    for first in "-+.0123456789":
+        out[first] = [*out.get(first, []), (_FLOAT_TAG, _YAML12_EXPONENT)]
     return out
 
 

@@ -345,11 +345,21 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage
         ),
         ({"parameters": {"kappa": {"low": 1, "high": 50}}}, None, "outside the parameter's bounds [0, 20]"),
         ({"replicates": 0}, None, "replicates: must be >= 1 (got 0)"),
+        # a boolean or a quoted number where a number goes (it was read as 1, 0 or the number)
+        ({"replicates": True}, None, "replicates: must be a number, not true"),
+        ({"parameters": {"kappa": {"low": True, "high": 3}}}, None, "parameters.kappa.low: must be a number, not true"),
+        ({"parameters": {"kappa": {"levels": [1, "2"]}}}, None, "must be a number, not the text '2' (write it without quotes)"),
         ({"design": "halton"}, None, "design: must be one of"),
         ({"metrics": ["walkaway"]}, None, "unknown metric 'walkaway'; did you mean walk_away"),
         ({"parameters": {"kappa": {"low": 3, "high": 1}}}, None, "low (3.0) must be <= high (1.0)"),
         ({"scenario": "nosuch"}, None, "no such scenario file or built-in scenario"),
         ({"design": "sobol", "parameters": {"kappa": {"levels": [1, 2]}}}, None, "sobol needs ranges"),
+        # SALib would warn on the terminal and sample an unbalanced sequence
+        (
+            {"design": "sobol", "points": 3},
+            None,
+            "points: sobol's base sample must be a power of 2 for the Sobol sequence to be balanced (got 3; 2 or 4)",
+        ),
         ({"unknown_key": 1}, None, "unknown_key: unknown key"),
         ({"replicate": 3}, None, "replicate: unknown key (not part of the format; did you mean 'replicates'?)"),
         (None, "scenario: teaching\nparameters: {kappa: [1, 2\n", "not valid YAML"),

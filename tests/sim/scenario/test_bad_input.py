@@ -455,8 +455,37 @@ GRID_CASES = [
     ),
 ]
 
+# a boolean or a quoted number where a number goes was read as 1, 0 or the number (validate said ok); now refused
+NUMBER_CASES = [
+    Case(
+        "bool-for-steps",
+        text=mutate("steps: 30}", "steps: true}"),
+        field="time.steps",
+        marker="steps: true",
+        expect=("must be a number, not true",),
+        errors=1,
+    ),
+    Case(
+        "bool-for-a-share",
+        text=mutate("audience_cost: 0.8", "audience_cost: false"),
+        field="sides.alpha.audience_cost",
+        marker="audience_cost: false",
+        expect=("must be a number, not false",),
+        errors=1,
+    ),
+    Case(
+        "quoted-number",
+        text=mutate("audience_cost: 0.8", 'audience_cost: "0.8"'),
+        field="sides.alpha.audience_cost",
+        marker='audience_cost: "0.8"',
+        expect=("must be a number, not the text '0.8' (write it without quotes)",),
+        errors=1,
+    ),
+]
+
 CASES = [
     *GRID_CASES,
+    *NUMBER_CASES,
     *HORIZON_CASES,
     *IMPLEMENTATION_CASES,
     *PARTNER_CASES,
@@ -501,7 +530,7 @@ CASES = [
         text=mutate("audience_cost: 0.8", "audience_cost: high"),
         field="sides.alpha.audience_cost",
         marker="audience_cost: high",
-        expect=("valid number", "(got 'high')"),
+        expect=("must be a number, not the text 'high'",),
         errors=1,
     ),
     Case(
@@ -1131,3 +1160,11 @@ def test_the_largest_grid_of_four_issues_the_docs_name_is_accepted(tmp_path: Pat
     path.write_text(GRID_BOMB.replace("grid_points: 201", "grid_points: 21"))
     r = cli("validate", str(path))
     assert r.code == 0, r.stderr
+
+
+def test_a_number_in_exponent_form_is_a_number(tmp_path: Path, cli) -> None:
+    """YAML 1.1 reads 8e-1 (no point, or no sign in the exponent) as a text; summitry reads it as YAML 1.2 does."""
+    path = tmp_path / "exp.yaml"
+    path.write_text(mutate("audience_cost: 0.8", "audience_cost: 8e-1"))
+    assert cli("validate", str(path)).code == 0
+    assert load_scenario(path).sides["alpha"].audience_cost == 0.8
