@@ -156,6 +156,21 @@ def is_summitry_sweep_dir(path: Path) -> bool:
     return path.is_dir() and _written_by_summitry(_manifest(path / "sweep.json"), SWEEP_FIELDS)
 
 
+SWEEP_STORE_FOLDERS = ("runs", "trajectories")
+
+
+def is_empty_sweep_skeleton(path: Path) -> bool:
+    """Whether ``path`` holds only a sweep store's folders, empty: what a sweep that failed before its sweep.json was
+    written (a full disk) leaves. A new sweep may start there: nothing in it holds anything."""
+    try:
+        entries = list(path.iterdir()) if path.is_dir() else []
+        return bool(entries) and all(
+            e.name in SWEEP_STORE_FOLDERS and e.is_dir() and not e.is_symlink() and not any(e.iterdir()) for e in entries
+        )
+    except OSError:
+        return False
+
+
 def _is_empty_dir(path: Path) -> bool:
     try:
         with os.scandir(path) as it:
@@ -308,7 +323,7 @@ def check_out_dir(path: Path, flag: str, owned: str) -> None:
         raise InputError(f"{flag} {p}: exists and is not a directory")
     if not _writable(p):
         raise InputError(f"{flag} {p}: cannot write in {p} (read-only or no permission)")
-    if _is_empty_dir(p):
+    if _is_empty_dir(p) or (owned == "sweep" and is_empty_sweep_skeleton(p)):
         return
     if owned == "run" and is_summitry_run_dir(p):
         return

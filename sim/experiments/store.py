@@ -74,6 +74,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
     if resume:
         check_resumable(out)
     check_out_dir(out, "--out", owned="sweep")
+    skeleton = not resume and outputs.is_empty_sweep_skeleton(out)
     if manifest_path.exists():
         try:
             old = json.loads(manifest_path.read_text())
@@ -90,7 +91,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
             )
         started = old.get("started")
     else:
-        if out.exists() and any(out.iterdir()):
+        if out.exists() and any(out.iterdir()) and not skeleton:
             raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     (out / "runs").mkdir(parents=True, exist_ok=True)

@@ -540,6 +540,20 @@ def test_full_disk_during_report_and_sweep(tmp_path: Path, cli, monkeypatch: pyt
     assert r.code == 1
     assert f"no space left on device while writing {tmp_path / 'sw' / 'sweep.json'}" in r.stderr
     assert "Traceback" not in r.stderr
+    # what the failed sweep left (its empty store folder) takes the same sweep once there is room again, without --resume
+    monkeypatch.setattr(Path, "write_text", real_write_text)
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == ["runs"] and not any((tmp_path / "sw" / "runs").iterdir())
+    r = cli("sweep", str(_sweep_spec(tmp_path)), "--out", str(tmp_path / "sw"), "--executor", "serial")
+    assert r.code == 0, r.stderr
+    assert (tmp_path / "sw" / "sweep.json").is_file() and list((tmp_path / "sw" / "runs").glob("part-*.parquet"))
+
+
+def test_a_folder_called_runs_that_holds_a_file_is_not_an_empty_store(tmp_path: Path, cli) -> None:
+    (tmp_path / "sw" / "runs").mkdir(parents=True)
+    (tmp_path / "sw" / "runs" / "mine.txt").write_text("mine")
+    r = cli("sweep", str(_sweep_spec(tmp_path)), "--out", str(tmp_path / "sw"), "--executor", "serial")
+    assert r.code == 2 and "Traceback" not in r.stderr
+    assert sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sw").rglob("*")) == ["sw/runs", "sw/runs/mine.txt"]
 
 
 # ------------------------------------------------------------ leftover temps
