@@ -261,6 +261,29 @@ CALIBRATION_RESUME = {"lacks": "holds no calibration to continue", "starts": "th
 """check_resumable's words for a calibration's --out (calibrate, and the library's calibrate and calibrate_smc)."""
 
 
+def unreadable(path: Path) -> str | None:
+    """Why the directory ``path`` cannot be read ("permission denied"), or None when its entries can be listed and
+    opened. Without this a directory the user may not read looked empty, or like one without summitry's files."""
+    try:
+        with os.scandir(path) as it:
+            next(it, None)
+        os.stat(os.path.join(path, "."))  # the right to open its entries, not only to list them
+    except PermissionError:
+        return "permission denied"
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def check_readable_dir(path: Path, shown: str) -> None:
+    """Refuse (exit 2) a directory that cannot be read, naming it as ``shown`` ("--out DIR", "DIR")."""
+    reason = unreadable(path) if os.path.isdir(path) else None
+    if reason:
+        raise InputError(f"{shown}: cannot read the directory ({reason})")
+
+
 def check_resumable(out: Path, state: str, *, lacks: str, starts: str) -> None:
     """With ``--resume``: refuse an ``--out`` that holds nothing to continue: missing, empty, or without ``state``.
 
@@ -270,6 +293,7 @@ def check_resumable(out: Path, state: str, *, lacks: str, starts: str) -> None:
     (same spec, same settings) is the command's own check; an ``--out`` that is not a directory is check_out_dir's.
     """
     p = Path(out)
+    check_readable_dir(p, f"--out {p}")
     if not os.path.lexists(p):
         reason = "does not exist"
     elif not p.is_dir():
@@ -321,6 +345,7 @@ def check_out_dir(path: Path, flag: str, owned: str) -> None:
         return
     if not p.is_dir():
         raise InputError(f"{flag} {p}: exists and is not a directory")
+    check_readable_dir(p, f"{flag} {p}")
     if not _writable(p):
         raise InputError(f"{flag} {p}: cannot write in {p} (read-only or no permission)")
     if _is_empty_dir(p) or (owned == "sweep" and is_empty_sweep_skeleton(p)):

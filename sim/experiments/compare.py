@@ -24,6 +24,7 @@ import pandas as pd
 
 from summitry.sim.errors import RunDirError
 from summitry.sim.experiments.backtest import contributions, pattern_def, run_seeds
+from summitry.sim.outputs import unreadable
 from summitry.sim.results.run_result import _jsonable
 from summitry.sim.scenario.document import Scenario
 from summitry.sim.scenario.pattern_fields import Pattern
@@ -121,6 +122,9 @@ def load_earlier(directory: str | Path, scenario: Scenario, seed: int, runs: int
     d = Path(directory)
     if not d.is_dir():
         raise _fail(d, "no such directory")
+    reason = unreadable(d)
+    if reason:
+        raise _fail(d, f"cannot read the directory ({reason})")
     path = d / "backtest.json"
     if not path.is_file():
         raise _fail(d, "not a backtest directory (no backtest.json; make one with `summitry backtest CASE --out DIR`)")

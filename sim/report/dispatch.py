@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from summitry.sim.errors import RunDirError
+from summitry.sim.outputs import check_readable_dir
 from summitry.sim.report.charts import Chart, history_chart, run_charts, sweep_charts
 from summitry.sim.report.chromium import export_figures
 from summitry.sim.report.context import scenario_context
@@ -30,6 +31,7 @@ def write_report(
             f"{d}: not a directory; give a run directory (run.json, events, series), a sweep directory (sweep.json, runs/) "
             "or a backtest directory (backtest.json, example-run/)"
         )
+    check_readable_dir(d, str(d))
     out = Path(out_path) if out_path is not None else d / "report.html"
     _output_path(out, pdf, flag)  # before any work
     if is_run_dir(d):
@@ -47,6 +49,7 @@ def write_report(
 def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") -> list[Path]:
     """Export every chart of a run's or sweep's report as PNG/SVG files in ``out_dir``."""
     d = Path(directory)
+    check_readable_dir(d, str(d))
     charts: list[Chart]
     if not is_run_dir(d) and not is_sweep_dir(d) and is_backtest_dir(d):
         d = d / "example-run"  # a backtest's charts are its typical run's

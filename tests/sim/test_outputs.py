@@ -11,6 +11,7 @@ import errno
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -610,3 +611,37 @@ def test_report_charts_refuses_a_foreign_directory_before_any_work(tmp_path: Pat
     assert not (run / "report.html").exists(), "the check came before the report was written"
     (figs / CHARTS_MARKER).write_text("trust.png\n")  # an earlier export of summitry's
     check_charts_dir(figs)
+
+
+# ------------------------------------------------------- a directory one may not read
+
+
+def _locked(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
+    """Listing ``locked`` fails as it does for a user without read permission (root reads everything, so it is simulated)."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(os.fspath(path)).resolve() == locked.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "resume", "run-out"])
+def test_a_directory_that_cannot_be_read_is_named_as_such(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """Was a PermissionError traceback (report, backtest --compare) or 'has no sweep.json' (sweep --resume)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "run.json").write_text("{}")
+    _locked(monkeypatch, locked)
+    args = {
+        "report": ("report", str(locked), "-o", str(tmp_path / "r.html")),
+        "compare": ("backtest", "singapore-2018", "--runs", "2", "--workers", "1", "--compare", str(locked)),
+        "resume": ("sweep", str(_sweep_spec(tmp_path)), "--out", str(locked), "--resume", "--executor", "serial"),
+        "run-out": ("run", "teaching", "--steps", "2", "-q", "--out", str(locked)),
+    }[command]
+    r = cli(*args)
+    assert r.code == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"{locked}: cannot read the directory (permission denied)" in r.stderr
