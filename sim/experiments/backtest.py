@@ -58,7 +58,7 @@ from summitry.sim.experiments.spec import run_seed
 from summitry.sim.outputs import is_summitry_backtest_dir, unreplaceable_dir
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.run import run_scenario
-from summitry.sim.scenario.document import Event, Scenario, _line, load_raw
+from summitry.sim.scenario.document import Event, Scenario, load_raw
 from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
 from summitry.sim.scenario.pattern_fields import Pattern
 from summitry.sim.stats import Z95, mean_t, wilson
@@ -82,13 +82,15 @@ def check_patterns(scenario: Scenario, source: str) -> None:
     if not problems:
         return
     try:
-        lines = load_raw(source)[1]
+        _data, lines, shown = load_raw(source)  # a built-in is named by its file, as every other message names it
     except Exception:  # a scenario given as data, or a file that moved: name the field without a line
-        lines = {}
+        lines, shown = {}, source
     msgs = []
     for p in problems:
-        line = _line(loc_of(p), lines) if lines else None
-        msgs.append(f"{source}:{line}: {p}" if line else f"{source}: {p}")
+        loc = loc_of(p)
+        # the line of the field or of the block holding it; a field the file lacks (no patterns: at all) has none
+        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+        msgs.append(f"{shown}:{line}: {p}" if line else f"{shown}: {p}")
     raise ScenarioError(msgs)
 
 

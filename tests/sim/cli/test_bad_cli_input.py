@@ -478,3 +478,15 @@ def test_a_missing_file_is_not_taken_for_a_missing_current_directory(cli, monkey
     monkeypatch.setattr(document, "load_scenario", fails)
     with pytest.raises(FileNotFoundError):
         cli("scenarios")
+
+
+@pytest.mark.parametrize("command", [("backtest", "teaching", "--runs", "2"), ("calibrate", "teaching")])
+def test_a_case_without_patterns_is_named_by_its_file_without_a_line_it_lacks(cli, command: tuple[str, ...]) -> None:
+    """The message named the built-in by its bare name and a line (3: its `name:`) that holds no patterns."""
+    from summitry.sim.scenario.document import load_raw
+
+    shown = load_raw("teaching")[2]  # the built-in's file, as every other message names it
+    r = cli(*command)
+    assert r.code == 2 and "Traceback" not in r.stderr
+    assert f"error: {shown}: patterns: the scenario has no historical patterns to score" in r.stderr
+    assert shown != "teaching" and f"{shown}:3:" not in r.stderr
