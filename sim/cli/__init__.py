@@ -374,7 +374,11 @@ def validate_cmd(
             for line in exc.messages:
                 print_error(line)
         else:
-            say(out, ("ok", "green"), f" {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} steps)")
+            say(
+                out,
+                ("ok", "green"),
+                f" {f}: {sc.title} ({len(sc.actor_ids())} actors, {sc.time.steps} step{'' if sc.time.steps == 1 else 's'})",
+            )
     if bad:
         raise typer.Exit(2)
 

@@ -35,13 +35,17 @@ def report_cmd(
     charts: Annotated[
         Path | None, path_option("--charts", help="Also export every chart as an image into this directory (kaleido + Chromium).")
     ] = None,
-    chart_format: Annotated[str, typer.Option("--chart-format", help="png or svg (with --charts).")] = "png",
+    chart_format: Annotated[str | None, typer.Option("--chart-format", help="png (the default) or svg; with --charts.")] = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline) of a saved run, sweep or backtest; --pdf also prints it to A4."""
     from summitry.sim.report import ExportUnavailableError, export_charts, write_report  # lazy: plotly, jinja2, pandas; a fast --help
 
-    if chart_format not in ("png", "svg"):
+    if chart_format is not None and chart_format not in ("png", "svg"):
         raise InputError(f"--chart-format {chart_format}: must be png or svg")
+    if chart_format is not None and charts is None:
+        # it sets the format of the charts --charts exports; alone it would be ignored without a word
+        raise InputError(f"--chart-format {chart_format}: only with --charts DIR, whose image files it sets")
+    chart_format = chart_format or "png"
     if output is not None and output.suffix.lower() == ".pdf":
         # the report is HTML; its PDF is printed beside it (same name, .pdf): an HTML file named .pdf opens as nothing
         raise InputError(

@@ -416,7 +416,8 @@ def _what(data: Any) -> str:
 
 
 def file_kind(data: Mapping[str, Any]) -> str | None:
-    """Which kind of summitry file a mapping's top-level keys make it: "scenario", "sweep spec", "parameter", or None.
+    """Which kind of summitry file a mapping's top-level keys make it: "scenario", "sweep spec", "parameter", "run manifest"
+    (a run directory's run.json), or None.
 
     Only the keys each kind alone may have are read (a scenario's ``sides``, a sweep spec's ``design`` or ranges, a
     parameter file's plain values under ``parameters``), so a file of one kind with a typo is still of its kind.
@@ -428,6 +429,8 @@ def file_kind(data: Mapping[str, Any]) -> str | None:
     """
     params = data.get("parameters")
     ranges = isinstance(params, dict) and any(isinstance(v, dict) for v in params.values())
+    if {"scenario_hash", "outcome", "seed", "versions"} <= set(data):
+        return "run manifest"
     if "sides" in data and "scenario" not in data:
         return "scenario"
     if "scenario" in data and "sides" not in data and ("design" in data or "replicates" in data or ranges):
@@ -451,6 +454,7 @@ def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: t
         "scenario": f"give it as the scenario (summitry run {source})",
         "sweep spec": f"run it with summitry sweep {source}",
         "parameter": f"give it with --params (summitry run {case} --params {source})",
+        "run manifest": f"the scenario that run used is beside it, {Path(source).parent / 'scenario.json'}",
     }[found]
     write = {
         "scenario": "a scenario file has name, title, time, issues, sides (docs/scenarios.md)",

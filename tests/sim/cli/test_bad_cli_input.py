@@ -490,3 +490,34 @@ def test_a_case_without_patterns_is_named_by_its_file_without_a_line_it_lacks(cl
     assert r.code == 2 and "Traceback" not in r.stderr
     assert f"error: {shown}: patterns: the scenario has no historical patterns to score" in r.stderr
     assert shown != "teaching" and f"{shown}:3:" not in r.stderr
+
+
+def test_a_runs_manifest_given_as_a_scenario_points_to_the_scenario_beside_it(cli, tmp_path: Path) -> None:
+    run = tmp_path / "r"
+    assert cli("run", "teaching", "--steps", "2", "-q", "--out", str(run)).code == 0
+    r = cli("validate", str(run / "run.json"))
+    assert r.code == 2 and "Traceback" not in r.stderr
+    # one line naming what the file is and where the scenario is, not thirty unknown keys
+    assert r.stderr.strip() == (
+        f"error: {run / 'run.json'}:1: this is a run manifest file, not a scenario file: the scenario that run used is beside it, "
+        f"{run / 'scenario.json'}; a scenario file has name, title, time, issues, sides (docs/scenarios.md)"
+    )
+    assert cli("validate", str(run / "scenario.json")).code == 0
+
+
+def test_chart_format_without_charts_is_refused_not_ignored(cli, tmp_path: Path) -> None:
+    run = tmp_path / "r"
+    assert cli("run", "teaching", "--steps", "2", "-q", "--out", str(run)).code == 0
+    r = cli("report", str(run), "--chart-format", "svg")
+    assert r.code == 2 and "--chart-format svg: only with --charts DIR" in r.stderr
+    assert not (run / "report.html").exists()  # refused before any work
+
+
+def test_validate_counts_one_step_in_the_singular(cli, tmp_path: Path) -> None:
+    from summitry.sim.scenario.document import load_raw
+
+    text = Path(load_raw("teaching")[2]).read_text().replace("steps: 30}", "steps: 1}")
+    path = tmp_path / "one.yaml"
+    path.write_text(text)
+    r = cli("validate", str(path))
+    assert r.code == 0 and "actors, 1 step)" in r.stdout
