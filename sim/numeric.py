@@ -1,4 +1,4 @@
-"""Small numeric helpers of the hot path."""
+"""Small numeric helpers of the hot path, and the rule that a number field of summitry's files takes only numbers."""
 
 from __future__ import annotations
 
