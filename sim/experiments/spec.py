@@ -304,7 +304,8 @@ def _design_problems(
     size = len(scenario.actor_ids()) + len(scenario.influence) + len(scenario.events)
     for point in _check_points(design, size):
         try:
-            data = apply_overrides(raw, {**design.fixed, **point}, scen_source)
+            origins = {p: f"{group}.{key}" for p, (group, key) in entries.items()}  # the spec's entries, not --set
+            data = apply_overrides(raw, {**design.fixed, **point}, scen_source, origins)
         except InputError as exc:  # values inside each parameter's bounds (checked above) are accepted; kept as a message
             problems: list[tuple[Loc, str]] = [((), m) for m in exc.messages]
         else:
