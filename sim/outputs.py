@@ -127,7 +127,7 @@ def _looks_like_ours(path: Path, name: str) -> bool:
                 header = fh.readline(64 * 1024).decode("utf-8", "replace")
             names = {c.strip().strip('"') for c in header.strip().split(",")}
         else:
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # heavy (pyarrow): only when a run directory holding Parquet tables is replaced
 
             names = set(pq.read_schema(path).names)
         return RUN_TABLE_COLUMNS[stem] <= names
