@@ -164,13 +164,16 @@ PARAMETER_LABELS: dict[str, str] = {
 
 
 def outcome_label(outcome: str | None, capital: bool = False) -> str:
-    """An outcome's label.
+    """An outcome's label; also a summit's result as a run's ``summit_results`` records it (``agreement:interim``).
 
     >>> outcome_label("walk_away"), outcome_label("agreement_interim", capital=True), outcome_label(None)
     ('walk-away', 'Interim agreement', '—')
+    >>> outcome_label("agreement:interim")
+    'interim agreement'
     """
     if not outcome:
         return "—"
+    outcome = outcome.replace(":", "_")
     text = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
     return text[:1].upper() + text[1:] if capital else text
 

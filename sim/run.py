@@ -15,6 +15,8 @@ import numpy as np
 
 from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.errors import InputError
+from summitry.sim.labels import outcome_label
 from summitry.sim.mechanisms.roles import FORCING_ROLES
 from summitry.sim.results.run_result import EVENT_SCHEMA, RunResult, _jsonable, versions
 from summitry.sim.scenario.document import Scenario, document_hash
@@ -160,6 +162,13 @@ def run_fork(
     model = DiplomacyModel(scenario, seed=seed, mode=mode, steps=steps, series_stride=series_stride)
     while model.running and model.week < fork_step:
         model.step()
+    if not model.running:
+        # nothing runs after the fork: forking a finished run would only redraw its end state under other parameters
+        unit = model.clock.unit
+        raise InputError(
+            f"fork at {unit} {fork_step}: the run ended in {unit} {model.week - 1} ({outcome_label(model.outcome)}); "
+            f"a fork must come at or before its last {unit}"
+        )
     forked = model.fork(fork_scenario)
     while forked.running:
         forked.step()

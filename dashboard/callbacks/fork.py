@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -169,6 +170,21 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
     return {"options": options}
 
 
+def _whole_number(value: Any) -> bool:
+    """Whether a field's value is a whole number of 0 or more (a number field sends 3, 3.0 or "3").
+
+    >>> [_whole_number(v) for v in (3, 3.0, "3", -3, 2.5, "abc", None, True)]
+    [True, True, True, False, False, False, False, False]
+    """
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number >= 0 and number.is_integer()
+
+
 def run_fork_callback(
     service: Service,
     config: Mapping[str, Any] | None,
@@ -183,6 +199,11 @@ def run_fork_callback(
     cfg = service.config(config)
     if fork_at in (None, ""):
         fork_at = step
+    elif not _whole_number(fork_at):
+        # it used to fork silently from the week on screen (or week 0) while the box still showed what was typed
+        unit = unit_word(step_unit(service.result(cfg)))
+        problem = f"At {unit}: {fork_at!r} is not a whole number of 0 or more"
+        return {"status": html.Div(error_box([problem], "The fork cannot be run"), className="errors")}
     spec = normalise_fork(
         {"at": fork_at, "overrides": (draft or {}).get("overrides"), "add": (draft or {}).get("add"), "remove": remove or []}
     )

@@ -715,3 +715,22 @@ def test_ensemble_record_by_hand_and_from_a_real_ensemble(service: Service) -> N
     out = finish_ensemble(service, config, 2, budget_s=0.0)
     (only,) = out["ens_record"]
     assert "no historical patterns" in _texts(only)[0]
+
+
+def test_a_fork_after_the_runs_end_shows_why_it_cannot_run(service: Service) -> None:
+    config = service.config({"scenario": "hanoi-2019", "seed": 0})  # ends in week 22
+    draft = {"overrides": {"parameters.kappa": 7.0}, "add": []}
+    out = run_fork_callback(service, config, 999, draft, [], 10)
+    text = json.dumps(out["status"].to_plotly_json(), default=str)
+    assert "The fork cannot be run" in text and "fork at week 999: the run ended in week 22" in text
+    assert "fork" not in out  # no branch drawn
+
+
+@pytest.mark.parametrize("typed", [-3, 2.5, "abc"])
+def test_a_fork_week_that_is_no_week_is_refused_not_replaced(service: Service, typed: Any) -> None:
+    """-3 or 2.5 in "At week" forked silently from the week on screen while the box showed what was typed."""
+    config = service.config({"scenario": "teaching", "seed": 2})
+    out = run_fork_callback(service, config, typed, {"overrides": {"parameters.kappa": 5.0}, "add": []}, [], 6)
+    text = json.dumps(out["status"].to_plotly_json(), default=str)
+    assert f"At week: {typed!r} is not a whole number of 0 or more" in text
+    assert "fork" not in out

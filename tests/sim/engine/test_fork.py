@@ -43,3 +43,20 @@ def test_fork_must_keep_the_actors() -> None:
     m.step()
     with pytest.raises(ScenarioError, match="same sides and actors"):
         m.fork(load_scenario("teaching"))
+
+
+def test_a_fork_after_the_runs_end_is_refused_not_redrawn() -> None:
+    """hanoi-2019, seed 0 ends in an interim agreement in week 22. A fork at week 23 or later has nothing to change,
+    and used to return the base run's end state redrawn under the fork's parameters (zone 0.21 -> 0.07): another
+    end state with no step run after the fork. Week 22 is its last week and still forks."""
+    from summitry.sim.errors import InputError
+
+    sc = load_scenario("hanoi-2019")
+    base = run_scenario(sc, seed=0)
+    assert (base.outcome, base.metrics["steps_run"]) == ("agreement_interim", 23)
+    alt = load_scenario("hanoi-2019", {"kappa": 7})
+    at_end = run_fork(sc, 22, alt, seed=0)
+    assert at_end.metrics["steps_run"] == 23
+    for week in (23, 999):
+        with pytest.raises(InputError, match=rf"fork at week {week}: the run ended in week 22 \(interim agreement\)"):
+            run_fork(sc, week, alt, seed=0)
