@@ -55,12 +55,20 @@ class LRUCache(Generic[V]):
     1
     >>> sorted(c.keys())
     ['a', 'c']
+    >>> w = LRUCache[str](10, max_weight=5, weigh=len)  # a budget by weight besides the count
+    >>> w.put("a", "xx"); w.put("b", "xxx"); w.put("c", "xxxx"); sorted(w.keys()), w.weight
+    (['c'], 4.0)
     """
 
-    def __init__(self, maxsize: int = 32) -> None:
+    def __init__(self, maxsize: int = 32, max_weight: float | None = None, weigh: Callable[[V], float] | None = None) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self.maxsize = int(maxsize)
+        # an optional budget besides the count: values weigh weigh(value) (bytes, say), and the least recently used
+        # are evicted while the total exceeds max_weight (the newest value always stays, however heavy)
+        self.max_weight = max_weight
+        self._weigh = weigh
+        self._weights: dict[Hashable, float] = {}
         self._data: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.RLock()
         self._inflight: dict[Hashable, threading.Event] = {}
@@ -89,17 +97,29 @@ class LRUCache(Generic[V]):
             self.misses += 1
             return default
 
+    @property
+    def weight(self) -> float:
+        """The total weight of the values held (0 without a ``weigh`` function)."""
+        with self._lock:
+            return float(sum(self._weights.values()))
+
     def put(self, key: Hashable, value: V) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            if self._weigh is not None:
+                self._weights[key] = float(self._weigh(value))
+            while len(self._data) > self.maxsize or (
+                self.max_weight is not None and len(self._data) > 1 and sum(self._weights.values()) > self.max_weight
+            ):
+                old, _ = self._data.popitem(last=False)
+                self._weights.pop(old, None)
                 self.evictions += 1
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._weights.clear()
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value of ``key``, computing (once, even if asked concurrently) and storing it if missing."""

@@ -53,6 +53,11 @@ UPLOAD_PREFIX = "upload:"
 
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_ACTOR_STEPS = 100_000
+"""An uploaded scenario's actors x steps at most: a run's work and its series grow with both (a 20,000-step copy of the
+teaching case took 30 s in one request and about 360 MB; the 1,000-actor, 100-step scale case is the largest allowed)."""
+RUN_CACHE_BYTES = 1024**3
+"""The runs the server keeps (their events and series tables) weigh at most this much, besides their count."""
 RESERVED_QUERY = ("scenario", "seed", "mode", "step", "tab")
 
 
@@ -282,6 +287,11 @@ def scenario_identity(sc: Scenario) -> str:
     return sc.content_hash()
 
 
+def run_bytes(result: RunResult) -> float:
+    """The memory a cached run holds in its tables (Arrow's own count), its weight in the run cache."""
+    return float(result.events.nbytes + result.series.nbytes)
+
+
 class Service:
     """Scenarios, runs, forks and ensembles for the dashboard, behind bounded caches."""
 
@@ -294,7 +304,7 @@ class Service:
         workers: int = 1,
     ) -> None:
         self.default_scenario = default_scenario
-        self.runs: LRUCache[RunResult] = LRUCache(cache_size)
+        self.runs: LRUCache[RunResult] = LRUCache(cache_size, max_weight=RUN_CACHE_BYTES, weigh=run_bytes)
         self.scenarios: LRUCache[tuple[Scenario, str]] = LRUCache(64)
         # a cache of its own: parameter tables kept with the scenarios evicted them and were typed as scenarios
         self.parameter_tables: LRUCache[list[ParameterInfo]] = LRUCache(64)

@@ -15,7 +15,7 @@ from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
 from summitry.dashboard.callbacks.common import Out, _emit, error_box
 from summitry.dashboard.layout import matches, param_groups, param_panel, param_rows
-from summitry.dashboard.service import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
+from summitry.dashboard.service import MAX_UPLOAD_ACTOR_STEPS, MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.scenario.document import load_scenario_text
@@ -84,9 +84,17 @@ def upload_scenario(service: Service, contents: str | None, filename: str | None
         return {"errors": error_box([f"{name}: not a UTF-8 text file"], "Upload rejected; the previous run stays on screen")}
 
     try:
-        load_scenario_text(text, name)
+        sc = load_scenario_text(text, name)
     except InputError as exc:
         return {"errors": error_box(input_messages(exc), f"{name} is not a valid scenario; the previous run stays on screen")}
+    actors, steps = len(sc.actor_ids()), sc.time.steps
+    if actors * steps > MAX_UPLOAD_ACTOR_STEPS:
+        # the server, not the file, bounds the work of one request and the memory of one run
+        problem = (
+            f"{name}: {actors:,} actors x {steps:,} steps = {actors * steps:,}; the dashboard runs at most "
+            f"{MAX_UPLOAD_ACTOR_STEPS:,} actor-steps a run (lower time.steps, or run it with `summitry run {name}`)"
+        )
+        return {"errors": error_box([problem], "Upload rejected; the previous run stays on screen")}
     key = service.uploads.put(text, name)
     ref = UPLOAD_PREFIX + key
     seed = (config or {}).get("seed", 0)

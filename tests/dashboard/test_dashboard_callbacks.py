@@ -352,6 +352,29 @@ def test_oversized_upload_is_refused(service: Service) -> None:
     assert "the limit is 2 MiB" in " ".join(str(c.children) for c in out["errors"])
 
 
+def test_an_upload_whose_run_would_be_too_large_is_refused(tmp_path: Path) -> None:
+    """A valid file of 20,000 steps (7 actors: 140,000 actor-steps) took 30 s in one request and about 360 MB a seed."""
+    service = Service("teaching", cache_size=8, upload_dir=tmp_path)
+    text = (ROOT / "scenarios" / "teaching.yaml").read_text().replace("steps: 30}", "steps: 20000}")
+    out = upload_scenario(service, upload_contents(text), "long.yaml", None)
+    assert "config" not in out and len(service.runs) == 0  # nothing run
+    message = " ".join(str(c.children) for c in out["errors"])
+    assert "long.yaml: 7 actors x 20,000 steps = 140,000; the dashboard runs at most 100,000 actor-steps a run" in message
+    # the largest allowed: 14,285 steps of the same 7 actors (99,995 actor-steps) is taken
+    ok = text.replace("steps: 20000}", "steps: 14285}")
+    assert "config" in upload_scenario(service, upload_contents(ok), "long.yaml", None)
+
+
+def test_the_run_cache_is_bounded_by_the_bytes_of_its_tables(tmp_path: Path) -> None:
+    service = Service("teaching", cache_size=8, upload_dir=tmp_path)
+    service.runs.max_weight = 1.0  # smaller than any run: only the newest is kept, whatever the count allows
+    for seed in (1, 2, 3):
+        service.result(service.config({"scenario": "teaching", "seed": seed}))
+    assert len(service.runs) == 1 and service.runs.weight > 1.0
+    (key,) = service.runs.keys()
+    assert service.runs.get(key).manifest["seed"] == 3
+
+
 def test_good_upload_becomes_the_run(service: Service) -> None:
     text = (ROOT / "scenarios" / "teaching.yaml").read_text().replace("steps: 30", "steps: 12")
     out = upload_scenario(service, upload_contents(text), "short.yaml", {"seed": 5})
