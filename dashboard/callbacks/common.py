@@ -7,12 +7,23 @@ from typing import Any
 
 from dash import html, no_update
 
-from summitry.dashboard.service import Service
+from summitry.dashboard.service import Service, _small_int
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import outcome_label
 
 Out = dict[str, Any]
+
+
+def browser_step(value: Any) -> int:
+    """A step the browser sent (the slider's value, a store's): a whole number of 0 or more, 0 for anything else.
+
+    A forged value ("abc", a list) used to raise in ``int()`` and log a traceback on the server for each request.
+
+    >>> [browser_step(v) for v in (3, 3.0, "4", None, "abc", [3], -2, True, 1e300)]
+    [3, 3, 4, 0, 0, 0, 0, 0, 0]
+    """
+    return max(_small_int(value, 0) or 0, 0)
 
 
 def error_box(messages: Sequence[str], title: str | None = None) -> list[Any]:

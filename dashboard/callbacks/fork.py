@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, browser_step, dimension_labels, error_box
 from summitry.dashboard.layout import PRESETS, draft_chips, placeholder
 from summitry.dashboard.service import Service, input_messages, normalise_fork
 from summitry.sim import figures as F
@@ -94,7 +94,7 @@ def fork_draft_edit(
             return {}
     elif trigger == "fork-add-event" and kind and sender:
         w = week if week not in (None, "") else fork_at
-        added.append({"week": int(w or 0), "kind": kind, "sender": sender})
+        added.append({"week": browser_step(w), "kind": kind, "sender": sender})
     elif trigger == ids.FORK_CLEAR:
         overrides, added = {}, []
     else:
@@ -117,7 +117,7 @@ def preset_week(service: Service, config: Mapping[str, Any] | None, preset: str,
     except InputError:
         return {}
     view = run_view(result)
-    week = int(at or 0)
+    week = browser_step(at)
     last = view.last_step
     prevents = PRESETS[preset].get("prevents")
     if prevents:
@@ -155,7 +155,7 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         sc = service.scenario(cfg["scenario"], cfg["overrides"])
     except InputError:
         return {}
-    at = int(fork_at or 0)
+    at = browser_step(fork_at)
     mode = cfg["mode"] or sc.mode
     options = []
     for i, ev in enumerate(sc.events):
@@ -214,7 +214,7 @@ def run_fork_callback(
         alt = service.fork_result(cfg, spec)
     except InputError as exc:
         return {"status": html.Div(error_box(input_messages(exc), "The fork cannot be run"), className="errors")}
-    s = int(min(max(int(step or 0), 0), max(run_view(base).last_step, run_view(alt).last_step)))
+    s = int(min(max(browser_step(step), 0), max(run_view(base).last_step, run_view(alt).last_step)))
     out = fork_figures(base, alt, s, dimension_labels(service, cfg))
     out["fork"] = {"config": cfg, "spec": spec, "key": service.run_key(cfg, spec)}
     out["status"] = f"Fork from {unit_word(step_unit(base))} {spec['at']}: {outcome_label(base.outcome)} → {outcome_label(alt.outcome)}."

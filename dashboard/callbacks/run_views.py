@@ -13,7 +13,16 @@ from dash import Dash, Input, Output, Patch, State, ctx, html
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, dimension_labels, error_box, pattern_cells, record_table
+from summitry.dashboard.callbacks.common import (
+    OUTCOME_BADGE,
+    Out,
+    _emit,
+    browser_step,
+    dimension_labels,
+    error_box,
+    pattern_cells,
+    record_table,
+)
 from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from summitry.dashboard.callbacks.fork import fork_event_options
 from summitry.dashboard.callbacks.why import _register_why, why_actor_options
@@ -201,7 +210,7 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
         return {"errors": error_box(input_messages(exc), "This run cannot be computed")}
     view = run_view(result)
     last = view.last_step
-    s = int(min(max(int(step or 0), 0), last))
+    s = int(min(max(browser_step(step), 0), last))
     pos = F.network_positions(result)
     rows = _event_rows(result)
     actors = sorted({r["sender"] for r in rows if r["sender"]} | {n for r in rows for n in r["receiver"].split(" + ") if n})
@@ -334,7 +343,7 @@ def navigate(
     if info.get("config") != cfg:
         return {}
     last = int(info.get("last", 0))
-    s = int(step or 0)
+    s = browser_step(step)
     out: Out = {}
     if trigger == ids.RESET:
         s = 0
@@ -388,7 +397,7 @@ def network_mode_changed(
         result = service.result(config)
     except InputError:
         return {}
-    s = int(min(max(int(step or 0), 0), run_view(result).last_step))
+    s = int(min(max(browser_step(step), 0), run_view(result).last_step))
     grouped = mode == "grouped"
     options = pair_options(result, grouped)
     offered = {o["value"] for o in options}
@@ -411,7 +420,7 @@ def play_pause(info: Mapping[str, Any] | None, step: Any, disabled: bool) -> Out
         return {}
     if disabled:
         out: Out = {"timer_disabled": False}
-        if int(step or 0) >= int(info.get("last", 0)):
+        if browser_step(step) >= int(info.get("last", 0)):
             out["step"] = 0
         return out
     return {"timer_disabled": True}
@@ -424,7 +433,7 @@ def trust_pairs_changed(
     if not config or not info or info.get("config") != service.config(config):
         return {}
     result = service.result(config)
-    s = int(step or 0)
+    s = browser_step(step)
     return {"trust": timeline(F.trust_figure(result, s, pairs=_pairs(pairs), until=s))}
 
 

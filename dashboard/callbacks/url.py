@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from dash import Dash, Input, Output, State
 
 from summitry.dashboard import ids
-from summitry.dashboard.callbacks.common import Out, _emit, error_box
+from summitry.dashboard.callbacks.common import Out, _emit, browser_step, error_box
 from summitry.dashboard.callbacks.configuration import scenario_options
 from summitry.dashboard.service import RESERVED_QUERY, Service, input_messages, normalise_config
 from summitry.sim.errors import InputError
@@ -28,10 +28,7 @@ def parse_query(search: str | None, default_scenario: str) -> tuple[dict[str, An
     step, tab = 0, "run"
     for k, v in pairs:
         if k == "step":
-            try:
-                step = max(0, int(float(v)))
-            except ValueError:
-                step = 0
+            step = browser_step(v)
         elif k == "tab":
             tab = v if v in ("run", "fork", "ensemble", "about") else "run"
         elif k in RESERVED_QUERY:
@@ -50,7 +47,7 @@ def build_query(config: Mapping[str, Any], step: int) -> str:
     items: list[tuple[str, Any]] = [("scenario", config["scenario"]), ("seed", config["seed"])]
     if config.get("mode"):
         items.append(("mode", config["mode"]))
-    items.append(("step", int(step)))
+    items.append(("step", browser_step(step)))
     items += sorted((config.get("overrides") or {}).items())
     return "?" + urlencode(items, safe=":")
 

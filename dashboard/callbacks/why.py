@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State
 
 from summitry.dashboard import ids
-from summitry.dashboard.callbacks.common import Out, _emit
+from summitry.dashboard.callbacks.common import Out, _emit, browser_step
 from summitry.dashboard.service import Service
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
@@ -69,7 +69,7 @@ def why_choice(service: Service, config: Mapping[str, Any] | None, step: Any, ac
     if not isinstance(actor, str) or actor not in sc.actor_ids():
         return {"why_rows": [], "why_note": "That actor is not in this scenario."}
     try:
-        asked = int(step or 0)
+        asked = browser_step(step)
     except (TypeError, ValueError):
         asked = 0
     s = min(max(asked, 0), run_view(result).last_step)

@@ -757,3 +757,19 @@ def test_a_fork_week_that_is_no_week_is_refused_not_replaced(service: Service, t
     text = json.dumps(out["status"].to_plotly_json(), default=str)
     assert f"At week: {typed!r} is not a whole number of 0 or more" in text
     assert "fork" not in out
+
+
+@pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True])
+def test_a_forged_step_is_read_as_week_0_without_a_server_error(service: Service, forged: Any) -> None:
+    """A step of "abc" or [3] posted to the callback raised in int() and logged a traceback for every request."""
+    config = service.config({"scenario": "teaching", "seed": 2})
+    info = render_run(service, config, 0, [])["run_info"]
+    out = navigate(service, ids.FORWARD, forged, info, config, None)
+    assert out["step"] == 1  # forward from week 0
+
+
+@pytest.mark.parametrize("step", ["1e400", "nan", "abc", "-3"])
+def test_a_url_step_that_is_no_step_opens_week_0(step: str) -> None:
+    from summitry.dashboard.callbacks.url import parse_query
+
+    assert parse_query(f"?scenario=teaching&step={step}", "teaching")[1] == 0
