@@ -72,7 +72,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "overrides": {"parameters.walk_audience": 0.0, "parameters.walk_leverage": 0.0},
         "prevents": "walk_away",  # cannot change a run after its walk-away (dashboard.callbacks.preset_week)
     },
-    "trusting": {"label": "Trust is easier to win (kappa 4; the built-in cases use 2.24)", "overrides": {"parameters.kappa": 4.0}},
+    "trusting": {"label": "Trust is easier to win (kappa 4)", "overrides": {"parameters.kappa": 4.0}},
     "lower-bar": {"label": "A deal needs less trust (reneging less likely: renege_u 0.2)", "overrides": {"parameters.renege_u": 0.2}},
     "hawks-quiet": {"label": "Hawks lose the argument faster (eta 1)", "overrides": {"parameters.eta": 1.0}},
 }
