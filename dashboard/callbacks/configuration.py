@@ -46,7 +46,8 @@ def choose_scenario(service: Service, value: str | None, config: Mapping[str, An
         service.base_scenario(value)
     except InputError as exc:
         return {"errors": error_box(input_messages(exc), "This scenario cannot be run")}
-    return {"config": service.config({"scenario": value, "seed": seed, "mode": None, "overrides": {}}), "errors": []}
+    # a new case opens at its beginning, as an upload does (it kept the week the previous case was showing, clamped)
+    return {"config": service.config({"scenario": value, "seed": seed, "mode": None, "overrides": {}}), "errors": [], "step": 0}
 
 
 def decode_upload(contents: str) -> bytes:
@@ -247,13 +248,14 @@ def _register_configuration(app: Dash, service: Service) -> None:
     @app.callback(
         Output(ids.CONFIG, "data", allow_duplicate=True),
         Output(ids.ERRORS, "children", allow_duplicate=True),
+        Output(ids.SLIDER, "value", allow_duplicate=True),
         Input(ids.SCENARIO, "value"),
         State(ids.CONFIG, "data"),
         State(ids.SEED, "value"),
         prevent_initial_call=True,
     )
     def _choose(value: str | None, config: Any, seed: Any) -> tuple[Any, ...]:
-        return _emit(["config", "errors"], choose_scenario(service, value, config, seed))
+        return _emit(["config", "errors", "step"], choose_scenario(service, value, config, seed))
 
     @app.callback(
         Output(ids.CONFIG, "data", allow_duplicate=True),

@@ -773,3 +773,13 @@ def test_a_url_step_that_is_no_step_opens_week_0(step: str) -> None:
     from summitry.dashboard.callbacks.url import parse_query
 
     assert parse_query(f"?scenario=teaching&step={step}", "teaching")[1] == 0
+
+
+def test_a_scenario_picked_opens_at_its_beginning(service: Service) -> None:
+    """It kept the week the previous case showed: End on a 105-month case, then dayton-1995 opened on its last day."""
+    from summitry.dashboard.callbacks import choose_scenario
+
+    before = service.config({"scenario": "teaching", "seed": 4})
+    out = choose_scenario(service, "hanoi-2019", before, 4)
+    assert out["step"] == 0 and out["config"]["scenario"] == "hanoi-2019" and out["config"]["seed"] == 4
+    assert choose_scenario(service, "hanoi-2019", out["config"], 4) == {}  # the same case again changes nothing
