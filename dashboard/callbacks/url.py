@@ -79,6 +79,14 @@ def init_from_url(service: Service, search: str | None) -> Out:
     except InputError as exc:
         errors = input_messages(exc)
         config = {**config, "scenario": service.default_scenario, "overrides": {}}
+    else:
+        try:
+            service.scenario(config["scenario"], config["overrides"])
+        except InputError as exc:
+            # a value the scenario refuses (kappa=-5): the page opens on the scenario's own values and says why; it
+            # used to keep the refused values, and every view stayed empty
+            errors = [f"In the link: {m.removeprefix('--set ')}" for m in input_messages(exc)]
+            config = {**config, "overrides": {}}
     options = scenario_options(service, config["scenario"])
     return {
         "config": config,

@@ -783,3 +783,15 @@ def test_a_scenario_picked_opens_at_its_beginning(service: Service) -> None:
     out = choose_scenario(service, "hanoi-2019", before, 4)
     assert out["step"] == 0 and out["config"]["scenario"] == "hanoi-2019" and out["config"]["seed"] == 4
     assert choose_scenario(service, "hanoi-2019", out["config"], 4) == {}  # the same case again changes nothing
+
+
+def test_a_link_with_a_refused_value_opens_on_the_scenarios_own_values_and_says_why(service: Service) -> None:
+    """kappa=-5 in the link kept the refused value: the banner said why, but every view stayed empty ("loading...")."""
+    from summitry.dashboard.callbacks.url import init_from_url
+
+    out = init_from_url(service, "?scenario=teaching&seed=3&step=4&parameters.kappa=-5")
+    assert out["config"]["overrides"] == {} and out["config"]["seed"] == 3 and out["step"] == 4
+    assert "In the link: parameters.kappa: must be within [0, 20] (got -5)" in json.dumps(
+        [c.to_plotly_json() for c in out["errors"]], default=str
+    )
+    assert run_view(service.result(out["config"])).last_step > 0  # the page's run exists
