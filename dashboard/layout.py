@@ -232,20 +232,34 @@ def sidebar() -> html.Div:
     )
 
 
-def _step_for(lo: float, hi: float, integer: bool) -> float:
+def _step_for(lo: float, hi: float, integer: bool, value: float | None = None) -> float:
+    """The slider's step: a hundredth of the span, rounded down to a power of ten, and fine enough to hold ``value``
+    exactly (a slider snaps its value to its steps, and a snapped default would be read as a change).
+
+    >>> _step_for(0, 20, False), _step_for(0, 20, False, 2.24), _step_for(0.5, 5, False, 2.24), _step_for(0, 10, True, 3)
+    (0.1, 0.01, 0.01, 1)
+    """
     if integer:
         return 1
     span = hi - lo
     if span <= 0:
         return 0.01
-    raw = span / 100
-    exp = math.floor(math.log10(raw))
+    exp = math.floor(math.log10(span / 100))
+    if value is not None and math.isfinite(value):
+        text = f"{value:.10f}".rstrip("0")
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        exp = min(exp, -decimals)
     return round(10**exp, 10)
 
 
 def param_control(info: Any, value: float | None) -> html.Div:
-    """One parameter: its name and range, and a slider with a number box (or a number box alone)."""
-    lo, hi = info.low, info.high
+    """One parameter: its name and the values it accepts, and a slider with a number box (or a number box alone).
+
+    The slider spans what the scenario accepts (its bounds) where they are finite; the sweep range (``low``/``high``),
+    narrower, clamped a typed value that the model accepts (kappa 10 became 5).
+    """
+    bounds = getattr(info, "bounds", None)
+    lo, hi = bounds if bounds is not None and all(map(math.isfinite, bounds)) else (info.low, info.high)
     finite = math.isfinite(lo) and math.isfinite(hi)
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     # the words, not the path: the group heading names the actor; the path (for --set and files) is in the tooltip
@@ -259,7 +273,7 @@ def param_control(info: Any, value: float | None) -> html.Div:
             id={"type": ids.PARAM, "path": info.path},
             min=lo,
             max=hi,
-            step=_step_for(lo, hi, info.integer),
+            step=_step_for(lo, hi, info.integer, value),
             value=value,
             marks=None,
             updatemode="mouseup",

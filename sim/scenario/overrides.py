@@ -53,6 +53,8 @@ class ParameterInfo:
     integer: bool = False
     typical: tuple[float, float] | None = None
     """The default sweep range when the scenario's ``ranges`` and :data:`DEFAULT_RANGES` give none (the bounds when None)."""
+    bounds: tuple[float, float] | None = None
+    """In :func:`parameter_table` (where ``low``/``high`` are the sweep range): the values the scenario accepts."""
 
 
 def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, str, bool]:
@@ -275,7 +277,7 @@ def parameter_table(sc: Any) -> list[ParameterInfo]:
             lo, hi = DEFAULT_RANGES[name]
         elif info.typical is not None:
             lo, hi = info.typical
-        table.append(ParameterInfo(path, info.value, lo, hi, info.description, info.group, info.integer))
+        table.append(ParameterInfo(path, info.value, lo, hi, info.description, info.group, info.integer, bounds=(info.low, info.high)))
     return table
 
 

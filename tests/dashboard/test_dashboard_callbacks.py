@@ -795,3 +795,16 @@ def test_a_link_with_a_refused_value_opens_on_the_scenarios_own_values_and_says_
         [c.to_plotly_json() for c in out["errors"]], default=str
     )
     assert run_view(service.result(out["config"])).last_step > 0  # the page's run exists
+
+
+def test_a_parameters_slider_spans_what_the_scenario_accepts_not_its_sweep_range(service: Service) -> None:
+    """kappa accepts [0, 20] but its row's slider spanned the sweep range 0.5-5, so typing 10 became 5 (and 0.2, 0.5)."""
+    from summitry.dashboard.layout import param_control
+
+    info = {p.path: p for p in service.parameter_table("hanoi-2019")}["parameters.kappa"]
+    assert (info.low, info.high, info.bounds) == (0.5, 5.0, (0.0, 20.0))
+    row = param_control(info, info.value)
+    slider = row.children[1]
+    assert (slider.min, slider.max, slider.value) == (0.0, 20.0, info.value)
+    assert slider.step == 0.01  # fine enough to hold the scenario's value (2.24): a snapped default would read as a change
+    assert row.children[0].children[1].children == "0 – 20"
