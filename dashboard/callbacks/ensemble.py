@@ -33,11 +33,12 @@ def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -
         job = service.start_ensemble(config, total)
     except InputError as exc:
         return {"timer_disabled": True, "progress": progress_bar(0, 1, "; ".join(input_messages(exc)))}
-    return {
-        "ensemble": _ens_store(job),
-        "timer_disabled": False,
-        "progress": progress_bar(0, job.n),
-    }
+    out: Out = {"ensemble": _ens_store(job), "timer_disabled": False, "progress": progress_bar(0, job.n)}
+    if n != job.n:
+        # the box shows the count that runs: a value that is no count (-5, abc, 2.5) or beyond the server's limit was
+        # replaced without a word while the box kept it
+        out["n"] = job.n
+    return out
 
 
 def _count(value: Any, default: int) -> int:
@@ -253,10 +254,15 @@ def _register_ensemble(app: Dash, service: Service) -> None:
     ]
 
     @app.callback(
-        *ens_outputs, Input(ids.ENS_RUN, "n_clicks"), State(ids.CONFIG, "data"), State(ids.ENS_N, "value"), prevent_initial_call=True
+        *ens_outputs,
+        Output(ids.ENS_N, "value", allow_duplicate=True),
+        Input(ids.ENS_RUN, "n_clicks"),
+        State(ids.CONFIG, "data"),
+        State(ids.ENS_N, "value"),
+        prevent_initial_call=True,
     )
     def _ens_start(_n: Any, config: Any, n: Any) -> tuple[Any, ...]:
-        return _emit(ens_names, ensemble_start(service, config, n))
+        return _emit([*ens_names, "n"], ensemble_start(service, config, n))
 
     @app.callback(*ens_outputs, Input(ids.ENS_TIMER, "n_intervals"), State(ids.ENSEMBLE, "data"), prevent_initial_call=True)
     def _ens_tick(_n: Any, ens: Any) -> tuple[Any, ...]:

@@ -808,3 +808,23 @@ def test_a_parameters_slider_spans_what_the_scenario_accepts_not_its_sweep_range
     assert (slider.min, slider.max, slider.value) == (0.0, 20.0, info.value)
     assert slider.step == 0.01  # fine enough to hold the scenario's value (2.24): a snapped default would read as a change
     assert row.children[0].children[1].children == "0 – 20"
+
+
+@pytest.mark.parametrize(("typed", "runs"), [(-5, 1), ("abc", 200), (2.5, 2), (1e9, 5000), (None, 200)])
+def test_the_runs_box_shows_the_count_the_server_runs(service: Service, typed: Any, runs: int) -> None:
+    """-5, abc or 1e9 started 200, 200 or 5,000 runs while the box kept showing what was typed."""
+    out = ensemble_start(service, service.config({"scenario": "teaching", "seed": 0}), typed)
+    assert out["ensemble"]["n"] == runs and out["n"] == runs
+    assert "n" not in ensemble_start(service, service.config({"scenario": "teaching", "seed": 0}), 7)  # a count stays as typed
+
+
+@pytest.mark.parametrize("typed", [-1, 1.5, "abc", 1e30])
+def test_a_seed_that_is_no_seed_is_refused_not_replaced(service: Service, typed: Any) -> None:
+    """The run used seed 0 (the title said so) while the box still showed -1."""
+    from summitry.dashboard.callbacks import apply_parameters
+
+    config = service.config({"scenario": "teaching", "seed": 7})
+    out = apply_parameters(service, [], [], typed, None, config)
+    assert "config" not in out
+    assert f"Seed: {typed!r} is not a whole number from 0 to" in json.dumps([c.to_plotly_json() for c in out["errors"]], default=str)
+    assert apply_parameters(service, [], [], 8, None, config)["config"]["seed"] == 8
