@@ -14,6 +14,7 @@ from dash import dash_table, dcc, html
 
 from summitry.dashboard import ids
 from summitry.dashboard.about import about_panel, signal_legend
+from summitry.sim.figures import PRESSURE_HEIGHT
 from summitry.sim.labels import MODE_HELP, in_unit, kind_label, parameter_label, unit_word
 
 SPEEDS = [
@@ -494,8 +495,8 @@ def run_tab() -> html.Div:
                         ),
                     ),
                     card(graph(ids.ISSUES, 300)),
-                    card(timeline_graph(ids.PRESSURE, 300)),
-                    card(timeline_graph(ids.ZONE, 300)),
+                    card(timeline_graph(ids.PRESSURE, PRESSURE_HEIGHT)),
+                    card(timeline_graph(ids.ZONE, PRESSURE_HEIGHT)),
                     card(graph(ids.HEATMAP, 300)),
                     card(timeline_graph(ids.STANCE, 300), cls="wide"),
                     card(

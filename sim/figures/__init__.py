@@ -76,6 +76,7 @@ from summitry.sim.figures.nodes import (
 )
 from summitry.sim.figures.nodes import _grouped as _grouped
 from summitry.sim.figures.run_views import (
+    PRESSURE_HEIGHT,
     events_table_rows,
     pressure_figure,
     stance_figure,
@@ -95,6 +96,7 @@ __all__ = [
     "GL_THRESHOLD",
     "OUTCOME_COLOURS",
     "OUTCOME_LABELS",
+    "PRESSURE_HEIGHT",
     "SIGNAL_CLASSES",
     "STANCE_COLOURSCALE",
     "aggregate_edges",

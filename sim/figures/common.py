@@ -27,7 +27,7 @@ OUTCOME_LABELS = {k: outcome_label(k, capital=True) for k in _OUTCOME_IDS}
 """Outcome -> label, from the label table the reports share (sim/labels.py)."""
 WEEK_AXIS = "week (one step of the run)"
 """Title of every time axis of a weekly run (:func:`time_axis_title` says it in another run's unit)."""
-FUTURE_LEGEND = "faded: weeks after the one on screen (not yet reached)"
+FUTURE_LEGEND = "faded: weeks not yet reached"
 OUTCOME_COLOURS = {
     "agreement_comprehensive": "#4d9221",
     "agreement_interim": "#a1d76a",
@@ -142,6 +142,8 @@ def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = No
     fig.update_xaxes(
         title_text=time_axis_title(unit), title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3
     )
+    # the legend below the axis's title (at the default -0.18 the title was drawn over its first entries)
+    fig.update_layout(legend={"y": -0.3}, margin={"b": 64})
     if unit not in (None, "week"):
         # the hover texts were written for a weekly run ("week %{x}"): say the step in the run's unit
         for trace in fig.data:

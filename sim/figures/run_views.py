@@ -209,6 +209,10 @@ def trust_heatmap(result: RunResult, step: int, grouped: bool = False) -> go.Fig
 
 
 # -------------------------------------------------------------------- pressure
+PRESSURE_HEIGHT = 380
+"""The height in pixels of the pressure figure and of the zone figure beside it (the dashboard's cards hold them whole)."""
+
+
 def pressure_figure(result: RunResult, step: int | None = None, compare: RunResult | None = None, until: int | None = None) -> go.Figure:
     """Economic (solid), domestic (dashed) and military (dotted) pressure per side, and tension, over time.
 
@@ -277,8 +281,14 @@ def pressure_figure(result: RunResult, step: int | None = None, compare: RunResu
                 )
             )
         title = "Pressure on each side and tension"
-    _layout(fig, title, shapes=[_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)])
-    fig.update_yaxes(range=[0, 1.02], tickformat=".1f", title_text="pressure, tension (0–1)")
+    # taller than the other cards: its legend holds every side, each channel and the veil (one entry a row in a card)
+    _layout(
+        fig,
+        title,
+        height=PRESSURE_HEIGHT,
+        shapes=[_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)],
+    )
+    fig.update_yaxes(range=[0, 1.02], tickformat=".1f", title_text="level (0–1)")  # the card's title names both
     _week_axis(fig, result, compare)
     _future_key(fig, until, step_unit(result))
     return fig
@@ -403,7 +413,7 @@ def zone_figure(result: RunResult, step: int | None = None, until: int | None = 
             hovertemplate="week %{x}<br>zone of agreement: %{y:.1%}<extra></extra>",
         )
     )
-    _layout(fig, "Win-sets and zone of agreement", shapes=[_step_marker(step), _curtain(until, view.last_step)])
+    _layout(fig, "Win-sets and zone of agreement", height=PRESSURE_HEIGHT, shapes=[_step_marker(step), _curtain(until, view.last_step)])
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="share of the issue space")
     _week_axis(fig, result)
     _future_key(fig, until, step_unit(result))

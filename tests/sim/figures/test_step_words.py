@@ -66,7 +66,7 @@ def test_the_run_figures_of_a_daily_run_say_day(daily: RunResult, weekly: RunRes
     for name, fig in timed.items():
         assert fig.layout.xaxis.title.text == "day (one step of the run)", name
         assert any(t.hovertemplate and t.hovertemplate.startswith("day %{x}") for t in fig.data), name
-        assert any(t.name == "faded: days after the one on screen (not yet reached)" for t in fig.data), name
+        assert any(t.name == "faded: days not yet reached" for t in fig.data), name
     at_step = {
         "issues": F.issue_space_figure(daily, s),
         "heatmap": F.trust_heatmap(daily, s),
