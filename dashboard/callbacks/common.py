@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,26 @@ def browser_step(value: Any) -> int:
     [3, 3, 4, 0, 0, 0, 0, 0, 0]
     """
     return max(_small_int(value, 0) or 0, 0)
+
+
+def is_whole_number(value: Any, high: float = math.inf) -> bool:
+    """Whether a field's value is a whole number from 0 to ``high`` (a number box sends 7, 7.0 or "7").
+
+    >>> [is_whole_number(v) for v in (7, 7.0, "7", -1, 1.5, "abc", None, True, 1e30)]
+    [True, True, True, False, False, False, False, False, True]
+    >>> is_whole_number(1e30, high=2**63 - 1), is_whole_number("99999999999999999999", high=2**63 - 1)
+    (False, False)
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        text = value.strip()
+        return text.isdigit() and int(text) <= high
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number.is_integer() and 0 <= number <= high
 
 
 def error_box(messages: Sequence[str], title: str | None = None) -> list[Any]:

@@ -13,7 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import Out, _emit, error_box
+from summitry.dashboard.callbacks.common import Out, _emit, error_box, is_whole_number
 from summitry.dashboard.layout import matches, param_groups, param_panel, param_rows
 from summitry.dashboard.service import MAX_SEED, MAX_UPLOAD_ACTOR_STEPS, MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
 from summitry.sim import figures as F
@@ -121,24 +121,6 @@ def collect_overrides(service: Service, scenario: str, values: Sequence[Any], pa
     return out
 
 
-def _seed_ok(seed: Any) -> bool:
-    """Whether the seed box holds a seed: a whole number from 0 to :data:`MAX_SEED` (a number box sends 7, 7.0 or "7").
-
-    >>> [_seed_ok(v) for v in (7, 7.0, "7", -1, 1.5, "abc", 1e30, True)]
-    [True, True, True, False, False, False, False, False]
-    """
-    if isinstance(seed, bool):
-        return False
-    if isinstance(seed, str):
-        seed = seed.strip()
-        return seed.isdigit() and int(seed) <= MAX_SEED
-    try:
-        number = float(seed)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(number) and number.is_integer() and 0 <= number <= MAX_SEED
-
-
 def apply_parameters(
     service: Service,
     values: Sequence[Any],
@@ -149,7 +131,7 @@ def apply_parameters(
 ) -> Out:
     """Run: the controls' values, seed and mode become the configuration (if the scenario accepts them)."""
     cfg = service.config(config)
-    if seed not in (None, "") and not _seed_ok(seed):
+    if seed not in (None, "") and not is_whole_number(seed, high=MAX_SEED):
         # it ran seed 0 while the box still showed what was typed (-1, 1.5, abc, 1e30)
         return {"errors": error_box([f"Seed: {seed!r} is not a whole number from 0 to {MAX_SEED:,}"], "This seed cannot be run")}
     shown = [i["path"] for i in control_ids]

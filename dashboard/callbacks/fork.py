@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +9,7 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, browser_step, dimension_labels, error_box
+from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, browser_step, dimension_labels, error_box, is_whole_number
 from summitry.dashboard.layout import PRESETS, draft_chips, placeholder
 from summitry.dashboard.service import Service, input_messages, normalise_fork
 from summitry.sim import figures as F
@@ -170,21 +169,6 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
     return {"options": options}
 
 
-def _whole_number(value: Any) -> bool:
-    """Whether a field's value is a whole number of 0 or more (a number field sends 3, 3.0 or "3").
-
-    >>> [_whole_number(v) for v in (3, 3.0, "3", -3, 2.5, "abc", None, True)]
-    [True, True, True, False, False, False, False, False]
-    """
-    if isinstance(value, bool):
-        return False
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(number) and number >= 0 and number.is_integer()
-
-
 def run_fork_callback(
     service: Service,
     config: Mapping[str, Any] | None,
@@ -199,7 +183,7 @@ def run_fork_callback(
     cfg = service.config(config)
     if fork_at in (None, ""):
         fork_at = step
-    elif not _whole_number(fork_at):
+    elif not is_whole_number(fork_at):
         # it used to fork silently from the week on screen (or week 0) while the box still showed what was typed
         unit = unit_word(step_unit(service.result(cfg)))
         problem = f"At {unit}: {fork_at!r} is not a whole number of 0 or more"
