@@ -177,8 +177,9 @@ def test_a_support_exactly_at_theta_ratifies_on_the_fast_path_too() -> None:
 def test_smooth_ratification_without_the_matrix_equals_the_direct_one(  # type: ignore[no-untyped-def]
     points, raw_weights, members, seed, with_limits, with_veto, tau
 ) -> None:
-    """The chunked path of a large side (bargaining.ratification_of) is the direct rule up to the order of the support's
-    sum: the same values to 1e-12 at every grid point and at any subset of points asked for; a side below
+    """The chunked path of a large side (bargaining.ratification_of) is the direct rule up to single precision in the
+    members' acceptances: the same values to 1e-5 at every grid point and at any subset of points asked for (float32
+    rounding, about 1e-7 an acceptance, times the outer sigmoid's slope kappa_R / 4 = 5); a side below
     SMOOTH_DIRECT_BELOW members is the direct rule bit for bit."""
     grid = bg.issue_grid(2, points)
     gains, gives = bg.split_utility(grid, raw_weights)
@@ -193,8 +194,8 @@ def test_smooth_ratification_without_the_matrix_equals_the_direct_one(  # type: 
     fast = bg.ratification_of(gains, gives, g, b, w, 0.5, tau=tau, veto=veto, limits=limits)
     if members < bg.SMOOTH_DIRECT_BELOW:
         assert np.array_equal(fast, direct)
-    np.testing.assert_allclose(fast, direct, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-5)
     some = rng.permutation(grid.shape[0])[: max(1, grid.shape[0] // 3)]
     np.testing.assert_allclose(
-        bg.ratification_of(gains, gives, g, b, w, 0.5, tau=tau, veto=veto, limits=limits, points=some), direct[some], rtol=1e-12, atol=1e-14
+        bg.ratification_of(gains, gives, g, b, w, 0.5, tau=tau, veto=veto, limits=limits, points=some), direct[some], rtol=0, atol=1e-5
     )
