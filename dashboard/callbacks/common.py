@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import html, no_update
 
-from summitry.dashboard.service import Service, _small_int
+from summitry.dashboard.service import Service, browser_int
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import outcome_label
@@ -24,7 +24,7 @@ def browser_step(value: Any) -> int:
     >>> [browser_step(v) for v in (3, 3.0, "4", None, "abc", [3], -2, True, 1e300)]
     [3, 3, 4, 0, 0, 0, 0, 0, 0]
     """
-    return max(_small_int(value, 0) or 0, 0)
+    return max(browser_int(value, 0) or 0, 0)
 
 
 def is_whole_number(value: Any, high: float = math.inf) -> bool:

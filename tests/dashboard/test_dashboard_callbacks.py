@@ -584,6 +584,8 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
         "summitry.dashboard.callbacks.url",
         "summitry.dashboard.callbacks.choices",
         "summitry.sim.figures.nodes",
+        "summitry.dashboard.service",
+        "summitry.dashboard.callbacks.common",
     ],
 )
 def test_docstring_examples_hold(module: str) -> None:
@@ -759,9 +761,10 @@ def test_a_fork_week_that_is_no_week_is_refused_not_replaced(service: Service, t
     assert "fork" not in out
 
 
-@pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True])
+@pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True, "--5", "²", "9999999999999999999"])
 def test_a_forged_step_is_read_as_week_0_without_a_server_error(service: Service, forged: Any) -> None:
-    """A step of "abc" or [3] posted to the callback raised in int() and logged a traceback for every request."""
+    """A step of "abc" or [3] posted to the callback raised in int() and logged a traceback for every request; so did
+    text that str.isdigit takes for digits but int() refuses ("--5", "²")."""
     config = service.config({"scenario": "teaching", "seed": 2})
     info = render_run(service, config, 0, [])["run_info"]
     out = navigate(service, ids.FORWARD, forged, info, config, None)
