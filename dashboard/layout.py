@@ -552,11 +552,9 @@ def fork_tab() -> html.Div:
                     className="field",
                     children=[
                         html.Label(_WEEK["fork_at_label"], id=ids.FORK_AT_LABEL),
-                        dcc.Input(
+                        dcc.Input(  # no min or step, as the added event's week below
                             id=ids.FORK_AT,
                             type="number",
-                            min=0,
-                            step=1,
                             value=None,
                             placeholder=_WEEK["fork_at_placeholder"],
                             style={"width": "90px"},
@@ -587,11 +585,11 @@ def fork_tab() -> html.Div:
                         html.Div(
                             dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}
                         ),
+                        # no min or step: a number the browser holds invalid (-1, 1.5) reaches the server as empty,
+                        # which would put the event in the fork's week; the server refuses it with a message instead
                         dcc.Input(
                             id=ids.FORK_ADD_WEEK,
                             type="number",
-                            min=0,
-                            step=1,
                             placeholder=_WEEK["fork_add_week_placeholder"],
                             style={"width": "60px"},
                         ),

@@ -586,6 +586,7 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
         "summitry.sim.figures.nodes",
         "summitry.dashboard.service",
         "summitry.dashboard.callbacks.common",
+        "summitry.dashboard.callbacks.fork",
     ],
 )
 def test_docstring_examples_hold(module: str) -> None:
@@ -759,6 +760,46 @@ def test_a_fork_week_that_is_no_week_is_refused_not_replaced(service: Service, t
     text = json.dumps(out["status"].to_plotly_json(), default=str)
     assert f"At week: {typed!r} is not a whole number of 0 or more" in text
     assert "fork" not in out
+
+
+@pytest.mark.parametrize(("typed", "shown"), [(-1, "-1"), (999, "999"), (30, "30"), (1.5, "1.5"), ("abc", "'abc'")])
+def test_an_event_week_that_is_no_week_of_the_run_is_refused_when_added(service: Service, typed: Any, shown: str) -> None:
+    """-1 in the added event's week became the week on screen, and 999 was taken and failed only at Run, in the
+    scenario's own terms (events[0].week: falls at step 999, outside the horizon 0..29)."""
+    from summitry.dashboard.callbacks.fork import edit_draft
+
+    config = service.config({"scenario": "teaching", "seed": 0})  # 30 weeks: 0 to 29
+    draft = {"overrides": {}, "add": [{"week": 3, "kind": "praise", "sender": "ada"}]}
+    out = edit_draft(service, "fork-add-event", None, draft, None, None, "praise", "bo", typed, None, 4, config)
+    assert list(out) == ["status"]  # the draft and its chips stay as they were
+    assert [div.children for div in out["status"]] == [
+        "This event cannot be added",
+        f"Week {shown} is not a week of this run; give a whole number from 0 to 29.",
+    ]
+    # a week of the run is added; an empty box puts the event in the fork's week (here the week on screen)
+    for week, expected in ((29, 29), (0, 0), ("7", 7), (None, 4)):
+        added = edit_draft(service, "fork-add-event", None, draft, None, None, "praise", "bo", week, None, 4, config)
+        assert added["draft"]["add"][-1] == {"week": expected, "kind": "praise", "sender": "bo"}
+
+
+@pytest.mark.parametrize(("forged", "shown"), [(-1, "-1"), (999, "999"), (2.5, "2.5"), ("abc", "'abc'"), (None, "None")])
+def test_the_server_refuses_an_added_events_week_that_is_no_week_of_the_run(service: Service, forged: Any, shown: str) -> None:
+    """The run checks the weeks of the draft the browser sends: 999 was refused in the scenario's own terms
+    ("teaching (fork at week 2): events[0].week: falls at step 999, outside the horizon 0..29"), -1 likewise, and
+    2.5 or "abc" silently became the fork's week."""
+    config = service.config({"scenario": "teaching", "seed": 0})
+    draft = {"overrides": {}, "add": [{"week": 5, "kind": "praise", "sender": "ada"}, {"week": forged, "kind": "praise", "sender": "bo"}]}
+    out = run_fork_callback(service, config, 2, draft, [], 0)
+    assert "fork" not in out  # no branch drawn
+    assert _texts(out["status"]) == [
+        "The fork cannot be run",
+        f"Added event 2 (praise by Chairman Bo): week {shown} is not a week of this run; give a whole number from 0 to 29.",
+    ]
+    ok = run_fork_callback(service, config, 2, {**draft, "add": draft["add"][:1]}, [], 0)
+    assert ok["fork"]["spec"]["add"][0]["week"] == 5
+    # an event of no known kind or sender is not named by what the browser sent
+    odd = run_fork_callback(service, config, 2, {**draft, "add": [{"week": forged, "kind": ["x"], "sender": "<b>"}]}, [], 0)
+    assert _texts(odd["status"])[1].startswith(f"Added event 1: week {shown} is not a week of this run")
 
 
 @pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True, "--5", "²", "9999999999999999999"])
