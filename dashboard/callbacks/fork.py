@@ -9,8 +9,16 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, browser_step, dimension_labels, error_box, is_whole_number
-from summitry.dashboard.layout import PRESETS, draft_chips, placeholder
+from summitry.dashboard.callbacks.common import (
+    OUTCOME_BADGE,
+    Out,
+    _emit,
+    browser_step,
+    dimension_labels,
+    error_box,
+    is_whole_number,
+)
+from summitry.dashboard.layout import PRESETS, draft_chips, isolated, isolated_text, placeholder
 from summitry.dashboard.service import MAX_BROWSER_ITEMS, Service, input_messages, normalise_fork
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
@@ -215,7 +223,10 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         applies = (ev.mode or ("always" if ev.kind == "shock" else "forcing")) == "always" or mode == "forcing"
         who = f" {ev.sender}" if ev.sender else ""
         note = "" if applies else " (forcing mode only)"
-        label = f"{unit_word(sc.time.clock.unit)} {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}"
+        # the kind's label and the event's text are the scenario's: isolated from the words around them (a checklist's
+        # label is a string: layout.isolated_text)
+        what, text = isolated_text(kind_label(ev.kind, sc.catalogue)), isolated_text(ev.text or "")
+        label = f"{unit_word(sc.time.clock.unit)} {week}: {what}{who} — {text}{note}"
         options.append({"label": label, "value": i})
     return {"options": options}
 
@@ -293,16 +304,17 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)
 
-    def fmt(v: Any) -> str:
+    def fmt(v: Any) -> Any:
         if v is None:
             return "—"
         if isinstance(v, float):
             return f"{v:.2f}"
-        return str(v)
+        return v if isinstance(v, html.Bdi) else str(v)
 
-    rows: list[tuple[str, Any, Any]] = [
+    # the scenario's names (and the sentences that name its leaders) isolated from the table's words (layout.isolated)
+    rows: list[tuple[Any, Any, Any]] = [
         ("outcome", OUTCOME_BADGE.get(base.outcome, (base.outcome,))[0], OUTCOME_BADGE.get(alt.outcome, (alt.outcome,))[0]),
-        ("in words", outcome_sentence(base), outcome_sentence(alt)),
+        ("in words", isolated(outcome_sentence(base)), isolated(outcome_sentence(alt))),
         (
             "summits",
             ", ".join(outcome_label(r) for r in mb.get("summit_results") or []) or "none",
@@ -313,13 +325,13 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
         a, s = k.split("->")
         rows.append(
             (
-                f"trust {short_name(view.names.get(a, a), 16)} → {short_name(view.side_names.get(s, s), 14)}",
+                ["trust ", isolated(short_name(view.names.get(a, a), 16)), " → ", isolated(short_name(view.side_names.get(s, s), 14))],
                 mb["final_trust"][k],
                 ma.get("final_trust", {}).get(k),
             )
         )
     for s, v in mb.get("final_pressure", {}).items():
-        rows.append((f"pressure on {short_name(view.side_names.get(s, s), 14)}", v, ma.get("final_pressure", {}).get(s)))
+        rows.append((["pressure on ", isolated(short_name(view.side_names.get(s, s), 14))], v, ma.get("final_pressure", {}).get(s)))
     rows.append(("final zone of agreement", mb.get("final_zone_area"), ma.get("final_zone_area")))
     return html.Table(
         className="compare",
