@@ -7,6 +7,7 @@ callbacks from the configuration in the URL (or the default scenario).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -299,6 +300,32 @@ def param_control(info: Any, value: float | None) -> html.Div:
     )
 
 
+def isolated(text: Any) -> html.Bdi:
+    r"""Text a scenario supplies (its title, a name, a pattern's or an event's text) as the page shows it: in a
+    ``<bdi>``, which keeps the text's own direction, and any direction control it holds, to itself. Without it a
+    right-to-left override (U+202E) in an uploaded title reversed the page's own text after it on the line.
+
+    >>> isolated("Ada\u202e").to_plotly_json()["type"], isolated(3).children
+    ('Bdi', '3')
+    """
+    return html.Bdi(str(text))
+
+
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""The characters that set the direction of the text around them: the marks (U+200E, U+200F), the embeddings and
+overrides (U+202A to U+202E) and the isolates (U+2066 to U+2069)."""
+
+
+def isolated_text(text: Any) -> str:
+    r""":func:`isolated` where only a string can go (an option's label): the text without its direction controls
+    (:data:`BIDI_CONTROLS`), between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE.
+
+    >>> isolated_text("Ada\u202e speaks")
+    '\u2068Ada speaks\u2069'
+    """
+    return "\u2068" + BIDI_CONTROLS.sub("", str(text)) + "\u2069"
+
+
 def _actor_names(scenario: Any) -> dict[str, str]:
     names = {}
     for side in scenario.sides.values():
@@ -341,11 +368,13 @@ def param_rows(group: str, infos: Sequence[Any], values: Mapping[str, Any], scen
         owner = ".".join(parts[:2]) if parts[0] == "signals" else parts[0]
         if group != "model" and owner != current:
             current = owner
+            # the labels and names are the scenario's: isolated from the words after them (isolated, above)
+            title: list[str | html.Bdi]
             if parts[0] == "signals":  # one heading per signal kind
                 kind = scenario.catalogue.get(parts[1])
-                title = f"{kind.label} (signal)" if kind is not None else parts[1]
+                title = [isolated(kind.label), " (signal)"] if kind is not None else [parts[1]]
             else:
-                title = f"{side_names[owner]} (side)" if owner in side_names else actor_names.get(owner, owner)
+                title = [isolated(side_names[owner]), " (side)"] if owner in side_names else [isolated(actor_names.get(owner, owner))]
             rows.append(html.Div(title, className="actor"))
         row = param_control(info, values.get(info.path, info.value))
         if not matches(info.path, filter_text):
@@ -369,7 +398,8 @@ def param_panel(table: Sequence[Any], overrides: Mapping[str, float], scenario: 
                 open=g in built,
                 children=[
                     html.Summary(
-                        [title, html.Span(f"{len(infos)} parameters", className="count")], id={"type": "param-summary", "group": g}
+                        [isolated(title), html.Span(f"{len(infos)} parameters", className="count")],
+                        id={"type": "param-summary", "group": g},
                     ),
                     html.Div(param_rows(g, infos, overrides, scenario) if g in built else [], id={"type": "param-body", "group": g}),
                 ],
@@ -552,11 +582,9 @@ def fork_tab() -> html.Div:
                     className="field",
                     children=[
                         html.Label(_WEEK["fork_at_label"], id=ids.FORK_AT_LABEL),
-                        dcc.Input(
+                        dcc.Input(  # no min or step, as the added event's week below
                             id=ids.FORK_AT,
                             type="number",
-                            min=0,
-                            step=1,
                             value=None,
                             placeholder=_WEEK["fork_at_placeholder"],
                             style={"width": "90px"},
@@ -587,11 +615,11 @@ def fork_tab() -> html.Div:
                         html.Div(
                             dcc.Dropdown(id=ids.FORK_ADD_SENDER, options=[], placeholder="sender"), style={"flex": "1", "minWidth": 0}
                         ),
+                        # no min or step: a number the browser holds invalid (-1, 1.5) reaches the server as empty,
+                        # which would put the event in the fork's week; the server refuses it with a message instead
                         dcc.Input(
                             id=ids.FORK_ADD_WEEK,
                             type="number",
-                            min=0,
-                            step=1,
                             placeholder=_WEEK["fork_add_week_placeholder"],
                             style={"width": "60px"},
                         ),

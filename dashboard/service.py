@@ -178,23 +178,39 @@ MAX_BROWSER_ITEMS = 500
 MAX_SEED = 2**63 - 1
 
 
-def _small_int(value: Any, default: int | None = None) -> int | None:
-    """A whole number from the browser within 64 bits (a bool, a huge or a malformed value gives ``default``)."""
+_BROWSER_INT = re.compile(r"-?[0-9]{1,19}")
+
+
+def browser_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number the browser sent, within 64 bits (``-MAX_SEED`` to ``MAX_SEED``); ``default`` for anything else.
+
+    What a number box, a slider or a store sends is read with this, never with ``int()``: a whole number, a float
+    that is one (``3.0``) or its digits as text (``" 7 "``, ``"-2"``) are read; a bool, a fraction, a number beyond
+    64 bits and any other text or type give ``default`` (the callers then refuse the value or use their own default).
+    Forged text such as ``"--5"`` or ``"²"`` passes ``str.isdigit`` but made ``int()`` raise.
+
+    >>> [browser_int(v) for v in (3, 3.0, " 7 ", "-2", 2**63)]
+    [3, 3, 7, -2, None]
+    >>> [browser_int(v, 0) for v in (True, 1.5, "1.5", "abc", "--5", "²", "9999999999999999999", None, [3], float("nan"))]
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    """
     if isinstance(value, bool):
         return default
     if isinstance(value, int):
-        return value if abs(value) <= MAX_SEED else default
-    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SEED:
-        return int(value)
-    if isinstance(value, str) and 0 < len(value.strip()) <= 19 and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return default
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _BROWSER_INT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return default
+    return number if abs(number) <= MAX_SEED else default
 
 
 def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) -> dict[str, Any]:
     """A configuration with every key present and typed (seed int >= 0, overrides floats)."""
     config = dict(config) if isinstance(config, Mapping) else {}
-    seed = max(0, _small_int(config.get("seed"), 0) or 0)
+    seed = max(0, browser_int(config.get("seed"), 0) or 0)
     mode = config.get("mode")
     if mode not in ("free", "forcing"):
         mode = None
@@ -544,10 +560,10 @@ class Service:
 def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
     """A fork spec with every key present: at (int >= 0), overrides, remove (sorted ints), add (list)."""
     fork = fork if isinstance(fork, Mapping) else {}
-    at = max(0, _small_int(fork.get("at", 0), 0) or 0)
+    at = max(0, browser_int(fork.get("at", 0), 0) or 0)
     overrides = _numbers(fork.get("overrides"))
     removed: list[Any] = fork.get("remove") if isinstance(fork.get("remove"), list) else []  # type: ignore[assignment]
-    remove = sorted({i for i in (_small_int(v) for v in removed[:MAX_BROWSER_ITEMS]) if i is not None})
+    remove = sorted({i for i in (browser_int(v) for v in removed[:MAX_BROWSER_ITEMS]) if i is not None})
     added: list[Any] = fork.get("add") if isinstance(fork.get("add"), list) else []  # type: ignore[assignment]
     add = []
 
@@ -557,7 +573,7 @@ def normalise_fork(fork: Mapping[str, Any]) -> dict[str, Any]:
     for e in added[:MAX_BROWSER_ITEMS]:
         if not isinstance(e, Mapping) or name(e.get("kind")) is None or name(e.get("sender")) is None:
             continue
-        week = _small_int(e.get("week", at), at)
+        week = browser_int(e.get("week", at), at)
         add.append({"week": week, "kind": e["kind"], "sender": e["sender"], "receiver": name(e.get("receiver"))})
     return {"at": at, "overrides": dict(sorted(overrides.items())), "remove": remove, "add": add}
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from dash import html, no_update
 
-from summitry.dashboard.service import Service, _small_int
+from summitry.dashboard.layout import isolated
+from summitry.dashboard.service import Service, browser_int
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import outcome_label
@@ -24,7 +25,7 @@ def browser_step(value: Any) -> int:
     >>> [browser_step(v) for v in (3, 3.0, "4", None, "abc", [3], -2, True, 1e300)]
     [3, 3, 4, 0, 0, 0, 0, 0, 0]
     """
-    return max(_small_int(value, 0) or 0, 0)
+    return max(browser_int(value, 0) or 0, 0)
 
 
 def is_whole_number(value: Any, high: float = math.inf) -> bool:
@@ -75,12 +76,14 @@ def pattern_cells(pattern: Any) -> list[Any]:
     """A historical pattern's first two cells in a record table: its text (with its weight when not 1) and its window.
 
     >>> from summitry.sim.scenario.pattern_fields import Pattern
-    >>> [c.children for c in pattern_cells(Pattern(id="a", text="No test", kind="k", window=(0, 49), absent=True, weight=0.5))]
-    ['No test (weight 0.5)', 'not 0-49']
+    >>> text, window = pattern_cells(Pattern(id="a", text="No test", kind="k", window=(0, 49), absent=True, weight=0.5))
+    >>> [type(c).__name__ for c in text.children], text.children[0].children, text.children[1], window.children
+    (['Bdi', 'str'], 'No test', ' (weight 0.5)', 'not 0-49')
     """
     lo, hi = pattern.window
     weight = "" if pattern.weight == 1 else f" (weight {pattern.weight:g})"
-    return [html.Td(pattern.text + weight), html.Td(f"{'not ' if pattern.absent else ''}{lo}-{hi}", style={"whiteSpace": "nowrap"})]
+    text = html.Td([isolated(pattern.text), weight] if weight else [isolated(pattern.text)])
+    return [text, html.Td(f"{'not ' if pattern.absent else ''}{lo}-{hi}", style={"whiteSpace": "nowrap"})]
 
 
 def record_table(headings: Sequence[str], rows: list[Any], table_id: str, note: Sequence[Any]) -> list[Any]:

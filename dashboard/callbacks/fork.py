@@ -9,9 +9,17 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import OUTCOME_BADGE, Out, _emit, browser_step, dimension_labels, error_box, is_whole_number
-from summitry.dashboard.layout import PRESETS, draft_chips, placeholder
-from summitry.dashboard.service import Service, input_messages, normalise_fork
+from summitry.dashboard.callbacks.common import (
+    OUTCOME_BADGE,
+    Out,
+    _emit,
+    browser_step,
+    dimension_labels,
+    error_box,
+    is_whole_number,
+)
+from summitry.dashboard.layout import PRESETS, draft_chips, isolated, isolated_text, placeholder
+from summitry.dashboard.service import MAX_BROWSER_ITEMS, Service, input_messages, normalise_fork
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import in_unit, kind_label, outcome_label, unit_word
@@ -34,6 +42,57 @@ def check_fork_change(service: Service, config: Mapping[str, Any] | None, param:
     except InputError as exc:
         return [m.removeprefix("--set ") for m in input_messages(exc)]
     return []
+
+
+def added_week_problem(week: Any, last: int, unit: str | None = None) -> str | None:
+    """Why ``week`` cannot be the week of an event added to a fork (None if it can): it must be a whole number of the
+    run's steps, 0 to ``last`` (in the run's ``unit``: weeks, days...).
+
+    >>> added_week_problem(29, 29) is None, added_week_problem("3", 29) is None
+    (True, True)
+    >>> added_week_problem(-1, 29)
+    'week -1 is not a week of this run; give a whole number from 0 to 29'
+    >>> added_week_problem(1.5, 9, "day"), added_week_problem("abc", 9)
+    ('day 1.5 is not a day of this run; give a whole number from 0 to 9', "week 'abc' is not a week of this run; give a whole number from 0 to 9")
+    """
+    if is_whole_number(week, high=last):
+        return None
+    word = unit_word(unit)
+    shown = week if isinstance(week, int | float) and not isinstance(week, bool) else repr(week)
+    return f"{word} {shown} is not a {word} of this run; give a whole number from 0 to {last}"
+
+
+def added_weeks_problems(sc: Any, added: Any, at: Any) -> list[str]:
+    """Why the events a fork adds (``added``, as the browser sent them) cannot run: each whose week is not a step of
+    the scenario's run (:func:`added_week_problem`); an event without a week falls in the fork's week ``at``."""
+    if not isinstance(added, list):
+        return []
+    last, unit = sc.time.steps - 1, sc.time.clock.unit
+    names = _actor_names(sc)
+    problems = []
+    for i, e in enumerate(added[:MAX_BROWSER_ITEMS], start=1):
+        if not isinstance(e, Mapping):
+            continue
+        problem = added_week_problem(e.get("week", at), last, unit)
+        if problem:
+            kind, sender = str(e.get("kind")), str(e.get("sender"))
+            # named only by what the scenario knows (the browser's strings are not echoed back)
+            what = f"{kind_label(kind, sc.catalogue)} by {names[sender]}" if kind in sc.catalogue and sender in names else ""
+            problems.append(f"Added event {i}{f' ({what})' if what else ''}: {problem}.")
+    return problems
+
+
+def check_added_week(service: Service, config: Mapping[str, Any] | None, week: Any) -> list[str]:
+    """Why an event cannot be added to the fork at ``week`` of the run of ``config`` (nothing if it can)."""
+    if not config:
+        return []
+    cfg = service.config(config)
+    try:
+        sc = service.scenario(cfg["scenario"], cfg["overrides"])
+    except InputError:
+        return []
+    problem = added_week_problem(week, sc.time.steps - 1, sc.time.clock.unit)
+    return [f"{problem[:1].upper()}{problem[1:]}."] if problem else []
 
 
 def fork_param_search(service: Service, config: Mapping[str, Any] | None, search: str | None, value: str | None) -> Out:
@@ -164,7 +223,10 @@ def fork_event_options(service: Service, config: Mapping[str, Any] | None, fork_
         applies = (ev.mode or ("always" if ev.kind == "shock" else "forcing")) == "always" or mode == "forcing"
         who = f" {ev.sender}" if ev.sender else ""
         note = "" if applies else " (forcing mode only)"
-        label = f"{unit_word(sc.time.clock.unit)} {week}: {kind_label(ev.kind, sc.catalogue)}{who} — {ev.text or ''}{note}"
+        # the kind's label and the event's text are the scenario's: isolated from the words around them (a checklist's
+        # label is a string: layout.isolated_text)
+        what, text = isolated_text(kind_label(ev.kind, sc.catalogue)), isolated_text(ev.text or "")
+        label = f"{unit_word(sc.time.clock.unit)} {week}: {what}{who} — {text}{note}"
         options.append({"label": label, "value": i})
     return {"options": options}
 
@@ -188,6 +250,15 @@ def run_fork_callback(
         unit = unit_word(step_unit(service.result(cfg)))
         problem = f"At {unit}: {fork_at!r} is not a whole number of 0 or more"
         return {"status": html.Div(error_box([problem], "The fork cannot be run"), className="errors")}
+    try:
+        sc = service.scenario(cfg["scenario"], cfg["overrides"])
+    except InputError as exc:
+        return {"status": html.Div(error_box(input_messages(exc), "The fork cannot be run"), className="errors")}
+    # the server checks the weeks of the added events itself: the draft is the browser's (normalise_fork would read a
+    # week that is no whole number as the fork's week, and one beyond the run was refused in the scenario's own terms)
+    problems = added_weeks_problems(sc, (draft or {}).get("add"), fork_at)
+    if problems:
+        return {"status": html.Div(error_box(problems, "The fork cannot be run"), className="errors")}
     spec = normalise_fork(
         {"at": fork_at, "overrides": (draft or {}).get("overrides"), "add": (draft or {}).get("add"), "remove": remove or []}
     )
@@ -233,16 +304,17 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
     mb, ma = base.metrics, alt.metrics
     view = run_view(base)
 
-    def fmt(v: Any) -> str:
+    def fmt(v: Any) -> Any:
         if v is None:
             return "—"
         if isinstance(v, float):
             return f"{v:.2f}"
-        return str(v)
+        return v if isinstance(v, html.Bdi) else str(v)
 
-    rows: list[tuple[str, Any, Any]] = [
+    # the scenario's names (and the sentences that name its leaders) isolated from the table's words (layout.isolated)
+    rows: list[tuple[Any, Any, Any]] = [
         ("outcome", OUTCOME_BADGE.get(base.outcome, (base.outcome,))[0], OUTCOME_BADGE.get(alt.outcome, (alt.outcome,))[0]),
-        ("in words", outcome_sentence(base), outcome_sentence(alt)),
+        ("in words", isolated(outcome_sentence(base)), isolated(outcome_sentence(alt))),
         (
             "summits",
             ", ".join(outcome_label(r) for r in mb.get("summit_results") or []) or "none",
@@ -253,13 +325,13 @@ def compare_table(base: RunResult, alt: RunResult) -> html.Table:
         a, s = k.split("->")
         rows.append(
             (
-                f"trust {short_name(view.names.get(a, a), 16)} → {short_name(view.side_names.get(s, s), 14)}",
+                ["trust ", isolated(short_name(view.names.get(a, a), 16)), " → ", isolated(short_name(view.side_names.get(s, s), 14))],
                 mb["final_trust"][k],
                 ma.get("final_trust", {}).get(k),
             )
         )
     for s, v in mb.get("final_pressure", {}).items():
-        rows.append((f"pressure on {short_name(view.side_names.get(s, s), 14)}", v, ma.get("final_pressure", {}).get(s)))
+        rows.append((["pressure on ", isolated(short_name(view.side_names.get(s, s), 14))], v, ma.get("final_pressure", {}).get(s)))
     rows.append(("final zone of agreement", mb.get("final_zone_area"), ma.get("final_zone_area")))
     return html.Table(
         className="compare",
@@ -313,14 +385,20 @@ def edit_draft(
 ) -> Out:
     """The fork's draft after a click (``trigger``): a preset, a change or an added event, or clearing it.
 
-    A change is checked first (its problems, if any, are the only output); a preset may move the fork's
-    week (``at``, :func:`preset_week`); the week defaults to the one on screen.
+    A change, or an added event's week (a whole step of the run, :func:`check_added_week`), is checked first (its
+    problems, if any, are the only output); a preset may move the fork's week (``at``, :func:`preset_week`); the week
+    defaults to the one on screen.
     """
     at = at if at not in (None, "") else step
     if trigger == "fork-add-change":
         problems = check_fork_change(service, config, param, value)
         if problems:
             return {"status": error_box(problems, "This change cannot be made")}
+    if trigger == "fork-add-event" and kind and sender:
+        # refused now, with the box still showing it: -1 became the week on screen and 999 failed only at Run
+        problems = check_added_week(service, config, week if week not in (None, "") else at)
+        if problems:
+            return {"status": error_box(problems, "This event cannot be added")}
     note: Out = {}
     if trigger == ids.FORK_PRESET and preset in PRESETS:
         note = preset_week(service, config, preset, at)

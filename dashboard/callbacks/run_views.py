@@ -26,7 +26,7 @@ from summitry.dashboard.callbacks.common import (
 from summitry.dashboard.callbacks.events import _event_rows, _register_events, events_page_rows
 from summitry.dashboard.callbacks.fork import fork_event_options
 from summitry.dashboard.callbacks.why import _register_why, why_actor_options
-from summitry.dashboard.layout import TIMELINE_GRAPHS, mode_options, step_words
+from summitry.dashboard.layout import TIMELINE_GRAPHS, isolated, mode_options, step_words
 from summitry.dashboard.service import Service, input_messages
 from summitry.sim import figures as F
 from summitry.sim.analysis.patterns import score_run, weighted_score
@@ -88,7 +88,8 @@ def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     view = run_view(result)
     if step >= view.last_step:
         label, colour = OUTCOME_BADGE.get(result.outcome, (result.outcome, "#888"))
-        return [html.Span(label, className="badge", style={"background": colour}), html.Span(outcome_sentence(result))]
+        # the sentence names a leader, and an event's text its actors: both isolated (layout.isolated)
+        return [html.Span(label, className="badge", style={"background": colour}), html.Span(isolated(outcome_sentence(result)))]
     status = summit_status_at(result, step)
     held = view.at("summits_held", "world", step)
     latest = None
@@ -102,8 +103,10 @@ def outcome_so_far(result: RunResult, step: int) -> list[Any]:
     parts = [html.Span("in progress", className="badge", style={"background": "#5b7083"})]
     text = f"Summit: {status}" + (f" · {int(held)} held so far" if held == held else "")
     if latest:
-        text += f" · latest ({unit_word(step_unit(result))} {latest['step']}): {latest['text']}"
-    parts.append(html.Span(text))
+        text += f" · latest ({unit_word(step_unit(result))} {latest['step']}): "
+        parts.append(html.Span([text, isolated(latest["text"])]))
+    else:
+        parts.append(html.Span(text))
     return parts
 
 
@@ -217,9 +220,12 @@ def render_run(service: Service, config: Mapping[str, Any] | None, step: Any, pa
     kinds = sorted({r["kind"] for r in rows})  # labels (F.events_table_rows): what the table shows and filters on
     m = result.manifest
     title = m.get("title") or m.get("scenario")
-    title_text = f"{title} — seed {m['seed']}, {mode_label(m['mode'])} mode" + (
-        " · changed: " + ", ".join(parameter_label(p) for p in sorted(cfg["overrides"])) if cfg["overrides"] else ""
-    )
+    # the scenario's title isolated from the words the page puts after it (layout.isolated)
+    title_text = [
+        isolated(title),
+        f" — seed {m['seed']}, {mode_label(m['mode'])} mode"
+        + (" · changed: " + ", ".join(parameter_label(p) for p in sorted(cfg["overrides"])) if cfg["overrides"] else ""),
+    ]
     mode = default_network_mode(result)
     grouped = mode == "grouped"
     if grouped:  # a large run's log is paged by the server (events_page), not sent whole

@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.common import Out, _emit, browser_step
+from summitry.dashboard.layout import isolated
 from summitry.dashboard.service import Service
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
@@ -51,7 +52,8 @@ def why_actor_options(sc: Scenario) -> list[dict[str, str]]:
 
 
 def why_choice(service: Service, config: Mapping[str, Any] | None, step: Any, actor: Any) -> Out:
-    """The card for ``actor`` at ``step`` of the run on screen: ``why_rows`` and ``why_note``.
+    """The card for ``actor`` at ``step`` of the run on screen: ``why_rows`` and ``why_note`` (text, or the actor's
+    reading as a list of text and isolated names).
 
     The browser names the actor and the step; the server checks the actor
     against the scenario and keeps the step within the steps the run reached,
@@ -75,14 +77,20 @@ def why_choice(service: Service, config: Mapping[str, Any] | None, step: Any, ac
     s = min(max(asked, 0), run_view(result).last_step)
     ex = service.explain(cfg, actor, s)
     unit = step_unit(result)
-    did = "did nothing" if ex.chosen_row is None else f"chose {ex.chosen_row.label.lower()} ({ex.chosen_row.receiver_name})"
-    note = (
-        f"{ex.name}, {unit_word(unit)} {s} ({ex.date}): {did}. Each chance is exp({ex.lambda_q:g} × expected utility) "
-        "over its sum for the feasible actions"
+    # the scenario's names and labels isolated from the card's own words (layout.isolated)
+    chosen = ex.chosen_row
+    did: list[Any] = (
+        ["did nothing"] if chosen is None else ["chose ", isolated(chosen.label.lower()), " (", isolated(chosen.receiver_name), ")"]
     )
+    note: list[Any] = [
+        isolated(ex.name),
+        f", {unit_word(unit)} {s} ({ex.date}): ",
+        *did,
+        f". Each chance is exp({ex.lambda_q:g} × expected utility) over its sum for the feasible actions",
+    ]
     if ex.chooses < 1:
-        note += f"; on this clock {ex.name} chooses at all with chance {ex.chooses:.2f} each {unit_word(unit)}"
-    return {"why_rows": why_rows(ex), "why_note": note + "."}
+        note += ["; on this clock ", isolated(ex.name), f" chooses at all with chance {ex.chooses:.2f} each {unit_word(unit)}"]
+    return {"why_rows": why_rows(ex), "why_note": [*note, "."]}
 
 
 def _register_why(app: Dash, service: Service) -> None:

@@ -140,7 +140,13 @@ def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = No
         last = max(last, run_view(compare).last_step)
     unit = step_unit(result)
     fig.update_xaxes(
-        title_text=time_axis_title(unit), title_standoff=4, range=[-0.5, last + 0.5], zeroline=False, ticks="outside", ticklen=3
+        title_text=time_axis_title(unit),
+        title_standoff=4,
+        range=[-0.5, last + 0.5],
+        zeroline=False,
+        ticks="outside",
+        ticklen=3,
+        **whole_step_ticks(last),
     )
     # the legend below the axis's title (at the default -0.18 the title was drawn over its first entries)
     fig.update_layout(legend={"y": -0.3}, margin={"b": 64})
@@ -149,6 +155,27 @@ def _week_axis(fig: go.Figure, result: RunResult, compare: RunResult | None = No
         for trace in fig.data:
             if isinstance(getattr(trace, "hovertemplate", None), str):
                 trace.hovertemplate = in_unit(trace.hovertemplate, unit)
+
+
+FEW_STEPS = 10
+"""A time axis whose last step is below this is given a tick at each step (:func:`whole_step_ticks`)."""
+
+
+def whole_step_ticks(last: int) -> dict[str, Any]:
+    """The tick settings of a time axis from step 0 to ``last``: a tick at each whole step of a short run.
+
+    Left to Plotly, an axis of a few steps is ticked at half steps and beyond its ends (a one-step run's axis,
+    from -0.5 to 0.5, showed -0.5, 0 and 0.5). From :data:`FEW_STEPS` steps on, Plotly's own ticks are whole steps
+    from 0 (it sets at most ten over the axis, a step or more apart, at multiples of their spacing).
+
+    >>> whole_step_ticks(0), whole_step_ticks(2)
+    ({'tickmode': 'array', 'tickvals': [0]}, {'tickmode': 'array', 'tickvals': [0, 1, 2]})
+    >>> whole_step_ticks(FEW_STEPS)
+    {}
+    """
+    if last >= FEW_STEPS:
+        return {}
+    return {"tickmode": "array", "tickvals": list(range(max(int(last), 0) + 1))}
 
 
 def time_axis_title(unit: str | None) -> str:

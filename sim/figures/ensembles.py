@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title
+from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title, whole_step_ticks
 from summitry.sim.labels import unit_word
 from summitry.sim.results.run_result import OUTCOMES, RunResult
 from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
@@ -119,10 +119,12 @@ def fans_figure(
     fig = go.Figure()
     lo_all, hi_all = np.inf, -np.inf
     single = len(bands) == 1
+    last = -1  # the last step drawn
     for name, colour, values in bands:
         values = np.asarray(values, dtype=float)
         n = values.shape[1] if values.ndim == 2 else 0
         x = list(steps)[:n] if steps is not None else list(range(n))
+        last = max([last, *(int(s) for s in x)])
         q = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0) if values.size else np.zeros((5, 0))
         if values.size:
             lo_all, hi_all = min(lo_all, float(np.nanmin(values))), max(hi_all, float(np.nanmax(values)))
@@ -159,7 +161,7 @@ def fans_figure(
     _layout(fig, title)
     unit_interval = lo_all >= 0 and hi_all <= 1
     fig.update_yaxes(title_text=y_title, range=[0, 1] if unit_interval else None)
-    fig.update_xaxes(title_text=time_axis_title(unit))
+    fig.update_xaxes(title_text=time_axis_title(unit), **(whole_step_ticks(last) if last >= 0 else {}))
     # the legend under the time axis's title, not over it
     fig.update_layout(legend={"y": -0.3}, margin={"b": 64})
     return fig

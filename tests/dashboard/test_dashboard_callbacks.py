@@ -413,7 +413,7 @@ def test_parameter_groups_are_built_on_opening_with_the_runs_values(service: Ser
     costs = open_param_groups(service, None, "walk_away.effects", groups, [], [], [], config)
     assert costs["built"] == ["signals"] and costs["open"] == [False, False, False, False, True]
     body = costs["bodies"][4]
-    headings = [r.children for r in body if getattr(r, "className", None) == "actor"]
+    headings = ["".join(_texts(r)) for r in body if getattr(r, "className", None) == "actor"]
     assert "Walk-away (signal)" in headings and "Verbal threat (signal)" in headings
     labels = " ".join(str(r.children) for r in body)
     assert "effects › 0 › delta" in labels and "walk_away" not in " ".join(headings)
@@ -584,6 +584,10 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
         "summitry.dashboard.callbacks.url",
         "summitry.dashboard.callbacks.choices",
         "summitry.sim.figures.nodes",
+        "summitry.dashboard.service",
+        "summitry.dashboard.callbacks.common",
+        "summitry.dashboard.callbacks.fork",
+        "summitry.dashboard.layout",
     ],
 )
 def test_docstring_examples_hold(module: str) -> None:
@@ -721,7 +725,7 @@ def test_ensemble_record_by_hand_and_from_a_real_ensemble(service: Service) -> N
     a, alo, ahi = wilson(1.5, 3)
     b, blo, bhi = wilson(1.0, 2)
     assert rows[0] == [["fact a"], ["0-3"], [f"{a:.2f} [{alo:.2f}, {ahi:.2f}]"], ["3 of 3"]]
-    assert rows[1] == [["fact b (weight 3)"], ["2-5"], [f"{b:.2f} [{blo:.2f}, {bhi:.2f}]"], ["2 of 3"]]
+    assert rows[1] == [["fact b", " (weight 3)"], ["2-5"], [f"{b:.2f} [{blo:.2f}, {bhi:.2f}]"], ["2 of 3"]]
     runs = np.array([1.0, (0.5 + 3.0) / 4, 0.0])  # each run's weighted score over the patterns that apply to it
     half = Z95 * runs.std(ddof=1) / math.sqrt(3)
     assert rows[2][2] == [f"{runs.mean():.2f} [{max(0.0, runs.mean() - half):.2f}, {min(1.0, runs.mean() + half):.2f}]"] and rows[2][3] == [
@@ -759,9 +763,50 @@ def test_a_fork_week_that_is_no_week_is_refused_not_replaced(service: Service, t
     assert "fork" not in out
 
 
-@pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True])
+@pytest.mark.parametrize(("typed", "shown"), [(-1, "-1"), (999, "999"), (30, "30"), (1.5, "1.5"), ("abc", "'abc'")])
+def test_an_event_week_that_is_no_week_of_the_run_is_refused_when_added(service: Service, typed: Any, shown: str) -> None:
+    """-1 in the added event's week became the week on screen, and 999 was taken and failed only at Run, in the
+    scenario's own terms (events[0].week: falls at step 999, outside the horizon 0..29)."""
+    from summitry.dashboard.callbacks.fork import edit_draft
+
+    config = service.config({"scenario": "teaching", "seed": 0})  # 30 weeks: 0 to 29
+    draft = {"overrides": {}, "add": [{"week": 3, "kind": "praise", "sender": "ada"}]}
+    out = edit_draft(service, "fork-add-event", None, draft, None, None, "praise", "bo", typed, None, 4, config)
+    assert list(out) == ["status"]  # the draft and its chips stay as they were
+    assert [div.children for div in out["status"]] == [
+        "This event cannot be added",
+        f"Week {shown} is not a week of this run; give a whole number from 0 to 29.",
+    ]
+    # a week of the run is added; an empty box puts the event in the fork's week (here the week on screen)
+    for week, expected in ((29, 29), (0, 0), ("7", 7), (None, 4)):
+        added = edit_draft(service, "fork-add-event", None, draft, None, None, "praise", "bo", week, None, 4, config)
+        assert added["draft"]["add"][-1] == {"week": expected, "kind": "praise", "sender": "bo"}
+
+
+@pytest.mark.parametrize(("forged", "shown"), [(-1, "-1"), (999, "999"), (2.5, "2.5"), ("abc", "'abc'"), (None, "None")])
+def test_the_server_refuses_an_added_events_week_that_is_no_week_of_the_run(service: Service, forged: Any, shown: str) -> None:
+    """The run checks the weeks of the draft the browser sends: 999 was refused in the scenario's own terms
+    ("teaching (fork at week 2): events[0].week: falls at step 999, outside the horizon 0..29"), -1 likewise, and
+    2.5 or "abc" silently became the fork's week."""
+    config = service.config({"scenario": "teaching", "seed": 0})
+    draft = {"overrides": {}, "add": [{"week": 5, "kind": "praise", "sender": "ada"}, {"week": forged, "kind": "praise", "sender": "bo"}]}
+    out = run_fork_callback(service, config, 2, draft, [], 0)
+    assert "fork" not in out  # no branch drawn
+    assert _texts(out["status"]) == [
+        "The fork cannot be run",
+        f"Added event 2 (praise by Chairman Bo): week {shown} is not a week of this run; give a whole number from 0 to 29.",
+    ]
+    ok = run_fork_callback(service, config, 2, {**draft, "add": draft["add"][:1]}, [], 0)
+    assert ok["fork"]["spec"]["add"][0]["week"] == 5
+    # an event of no known kind or sender is not named by what the browser sent
+    odd = run_fork_callback(service, config, 2, {**draft, "add": [{"week": forged, "kind": ["x"], "sender": "<b>"}]}, [], 0)
+    assert _texts(odd["status"])[1].startswith(f"Added event 1: week {shown} is not a week of this run")
+
+
+@pytest.mark.parametrize("forged", ["abc", [3], {"a": 1}, -4, 1e300, True, "--5", "²", "9999999999999999999"])
 def test_a_forged_step_is_read_as_week_0_without_a_server_error(service: Service, forged: Any) -> None:
-    """A step of "abc" or [3] posted to the callback raised in int() and logged a traceback for every request."""
+    """A step of "abc" or [3] posted to the callback raised in int() and logged a traceback for every request; so did
+    text that str.isdigit takes for digits but int() refuses ("--5", "²")."""
     config = service.config({"scenario": "teaching", "seed": 2})
     info = render_run(service, config, 0, [])["run_info"]
     out = navigate(service, ids.FORWARD, forged, info, config, None)
@@ -828,3 +873,52 @@ def test_a_seed_that_is_no_seed_is_refused_not_replaced(service: Service, typed:
     assert "config" not in out
     assert f"Seed: {typed!r} is not a whole number from 0 to" in json.dumps([c.to_plotly_json() for c in out["errors"]], default=str)
     assert apply_parameters(service, [], [], 8, None, config)["config"]["seed"] == 8
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: in a page, the text after it to the end of its paragraph is laid out reversed
+
+
+def test_the_scenarios_text_is_isolated_from_the_pages_words(service: Service) -> None:
+    """A title, a name or an event's text from an uploaded file sits in an html.Bdi (or, in a checklist's label, a
+    string, between U+2068 and U+2069 without its direction controls): a U+202E in it reversed the page's words after
+    it (the seed after the title, "walked away from summit" after a leader's name...). The browser test
+    tests/dashboard/browser/test_dashboard_xss.py reads three of them on screen."""
+    from dash import html
+
+    from summitry.dashboard.callbacks.fork import compare_table, fork_event_options
+    from summitry.dashboard.callbacks.run_views import outcome_so_far
+    from summitry.dashboard.layout import param_rows
+
+    text = (ROOT / "scenarios" / "teaching.yaml").read_text()
+    text = text.replace('title: "Teaching case: two rivals, one go-between"', f'title: "Teaching {RLO}case"', 1)
+    text = text.replace("    name: Alpha\n", f'    name: "Alpha {RLO}side"\n', 1)
+    text = text.replace("name: President Ada", f'name: "President {RLO}Ada"', 1)
+    text += f'events:\n  - {{week: 3, kind: praise, sender: ada, receiver: bo, text: "Ada {RLO}praises Bo"}}\n'
+    config = upload_scenario(service, upload_contents(text), "rlo.yaml", None)["config"]
+
+    def bdi(component: Any) -> list[str]:
+        """The texts of the html.Bdi under ``component``."""
+        if isinstance(component, html.Bdi):
+            return [component.children]
+        children = component if isinstance(component, list) else getattr(component, "children", None)
+        children = children if isinstance(children, list) else [] if children is None else [children]
+        return [t for c in children if not isinstance(c, str) for t in bdi(c)]
+
+    drawn = render_run(service, config, 0, [])
+    assert bdi(drawn["title"]) == [f"Teaching {RLO}case"] and drawn["title"][1].startswith(" — seed 0, ")
+    result = service.result(config)
+    last = run_view(result).last_step
+    assert bdi(outcome_so_far(result, last)) == [outcome_so_far(result, last)[1].children.children]
+    latest = outcome_so_far(result, 3)[1]  # "Summit: ... · latest (week 3): " and the event's text, which names the leaders
+    (said,) = bdi(latest)
+    assert f"President {RLO}Ada" in said and latest.children[0].endswith("latest (week 3): ")
+    # the fork's table of both branches: the leader's and the side's names, the sentences in words
+    alt = service.fork_result(config, {"at": 2, "overrides": {"parameters.kappa": 5.0}})
+    table = compare_table(result, alt)
+    assert f"President {RLO}Ada" in bdi(table) and f"Alpha {RLO}side" in bdi(table)
+    (label,) = [o["label"] for o in fork_event_options(service, config, 0)["options"]]
+    assert RLO not in label and "\u2068Ada praises Bo\u2069" in label
+    sc = service.scenario(config["scenario"])
+    table_rows = service.parameter_table(config["scenario"])
+    headings = param_rows("alpha", [p for p in table_rows if p.group == "alpha"], {}, sc)
+    assert f"Alpha {RLO}side" in bdi(headings) and f"President {RLO}Ada" in bdi(headings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,13 @@ from summitry.sim.run import explain_choice, run_scenario
 from summitry.sim.scenario.document import load_scenario
 
 CONFIG = {"scenario": "hanoi-2019", "seed": 13, "mode": "free", "overrides": {}}
+
+
+def note_text(note: Any) -> str:
+    """The card's note as the page reads it: its text and the text of its isolated names (html.Bdi), in order."""
+    if isinstance(note, str):
+        return note
+    return "".join(part if isinstance(part, str) else str(part.children) for part in note)
 
 
 @pytest.fixture
@@ -38,8 +46,8 @@ def test_the_card_shows_each_action_with_its_chance_and_largest_terms(service: S
     terms = sorted(test.parts.items(), key=lambda kv: -abs(kv[1]))[:WHY_TERMS_SHOWN]
     assert shown["terms"].split(" · ")[0] == "affect -0.20"
     assert len(shown["terms"].split(" · ")) == len(terms) == 3
-    assert out["why_note"].startswith("Kim Jong Un, week 37 (2019-03-04): ")
-    assert "exp(8.6 × expected utility)" in out["why_note"]
+    assert note_text(out["why_note"]).startswith("Kim Jong Un, week 37 (2019-03-04): ")
+    assert "exp(8.6 × expected utility)" in note_text(out["why_note"])
 
 
 def test_the_note_says_what_the_run_did(service: Service) -> None:
@@ -47,12 +55,12 @@ def test_the_note_says_what_the_run_did(service: Service) -> None:
     events = run_scenario(sc, seed=13).events_frame()
     acted = events[(events.sender == "kim") & (events.source == "chosen")]
     week, kind = int(acted.iloc[0].step), str(acted.iloc[0].kind)
-    note = why_choice(service, CONFIG, week, "kim")["why_note"]
+    note = note_text(why_choice(service, CONFIG, week, "kim")["why_note"])
     chosen = explain_choice(sc, "kim", week, seed=13).chosen_row
     assert chosen is not None and chosen.action == kind
     assert f": chose {chosen.label.lower()} (Donald Trump)." in note
     quiet = next(w for w in range(int(events.step.max()) + 1) if w not in set(events[events.sender == "kim"].step))
-    assert ": did nothing." in why_choice(service, CONFIG, quiet, "kim")["why_note"]
+    assert ": did nothing." in note_text(why_choice(service, CONFIG, quiet, "kim")["why_note"])
 
 
 def test_the_server_checks_the_actor_and_keeps_the_step_within_the_run(service: Service) -> None:
@@ -63,8 +71,8 @@ def test_the_server_checks_the_actor_and_keeps_the_step_within_the_run(service: 
     last = int(run_scenario(load_scenario("hanoi-2019"), seed=13).events_frame().step.max())
     before = service.runs_computed
     far = why_choice(service, CONFIG, 10**9, "kim")
-    assert f"week {last} (" in far["why_note"]
-    assert why_choice(service, CONFIG, "x", "kim")["why_note"].startswith("Kim Jong Un, week 0 (")
+    assert f"week {last} (" in note_text(far["why_note"])
+    assert note_text(why_choice(service, CONFIG, "x", "kim")["why_note"]).startswith("Kim Jong Un, week 0 (")
     assert service.runs_computed - before <= 3  # the run itself, then one reading per distinct step
     # a reading is cached: asking again computes nothing
     again = service.runs_computed
@@ -73,7 +81,7 @@ def test_the_server_checks_the_actor_and_keeps_the_step_within_the_run(service: 
 
 
 def test_on_a_daily_clock_the_note_gives_the_chance_of_choosing_at_all(service: Service) -> None:
-    note = why_choice(service, {"scenario": "kargil-1999", "seed": 1, "mode": "free", "overrides": {}}, 30, "sharif")["why_note"]
+    note = note_text(why_choice(service, {"scenario": "kargil-1999", "seed": 1, "mode": "free", "overrides": {}}, 30, "sharif")["why_note"])
     assert note.startswith("Nawaz Sharif, day 30 (1999-06-23): ")
     assert "on this clock Nawaz Sharif chooses at all with chance 0.14 each day." in note
 

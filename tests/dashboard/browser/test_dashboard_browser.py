@@ -165,6 +165,37 @@ def test_fork_shows_two_branches(dash_duo: Any, app: Any) -> None:
     assert dash_duo.get_logs() == []
 
 
+def type_into(driver: Any, id_: str, text: str) -> None:
+    """Replace what a box holds with ``text``, typed as a user types it."""
+    box = driver.find_element(By.ID, id_)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(text)
+
+
+def test_a_fork_week_that_is_no_week_of_the_run_is_refused_with_a_message(dash_duo: Any, app: Any) -> None:
+    """-1 typed as an added event's week became the week on screen (the box's min made the browser send it as empty),
+    999 failed only at Run, in the scenario's own terms; -3 in "At week" forked from the week on screen."""
+    start(dash_duo, app, "?scenario=teaching&seed=0&step=4")  # 30 weeks: 0 to 29
+    driver = dash_duo.driver
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(2)").click()
+    dash_duo.select_dcc_dropdown(f"#{ids.FORK_ADD_KIND}", index=0)
+    dash_duo.select_dcc_dropdown(f"#{ids.FORK_ADD_SENDER}", index=0)
+    for typed in ("-1", "999", "1.5"):
+        type_into(driver, ids.FORK_ADD_WEEK, typed)
+        click(driver, "fork-add-event")
+        wanted = f"Week {typed} is not a week of this run; give a whole number from 0 to 29."
+        dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", wanted, timeout=TIMEOUT)
+        assert driver.find_element(By.ID, "fork-draft-view").text == "no changes yet"
+    type_into(driver, ids.FORK_ADD_WEEK, "29")
+    click(driver, "fork-add-event")
+    dash_duo.wait_for_contains_text("#fork-draft-view", "+ week 29:", timeout=TIMEOUT)
+    type_into(driver, ids.FORK_AT, "-3")
+    click(driver, ids.FORK_RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.FORK_STATUS}", "At week: -3 is not a whole number of 0 or more", timeout=TIMEOUT)
+    assert dash_duo.get_logs() == []
+
+
 def test_two_sessions_stepping_at_once_do_not_affect_each_other(dash_duo: Any, app: Any) -> None:
     from selenium import webdriver
 
