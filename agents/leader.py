@@ -209,7 +209,7 @@ class Leader(DiplomaticAgent):
         x = s.stance[rows]
         # the relief of opening talks counts only before the first summit: later summits are worth what they may bring
         opening = p.summit_relief if sm.held == 0 else 0.0
-        summit_value = (p.summit_weight * model.summit_prospect()[own] + opening * s.pressure[own])[:, None] - 0.5 * x[
+        summit_value = (p.summit_weight * model.summit_prospect()[own] + opening * model.talks_relief_pressure()[own])[:, None] - 0.5 * x[
             :, None
         ] * p.theta_p * (1 - mu_recv)
         value += np.where(offer | accept, summit_value, 0.0)

@@ -288,7 +288,11 @@ def expected_utility_parts(model: DiplomacyModel) -> tuple[dict[str, FloatArray]
             # a move that proves one's own hawks right placates a discontented elite (ODD 7.16)
             term["placation"] = np.where(model.is_leader & in_side, placate[own], 0.0)
         # the summit process
-        summit_value = p.summit_weight * prospect[own] + opening * s.pressure[own] - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
+        summit_value = (
+            p.summit_weight * prospect[own]
+            + opening * model.talks_relief_pressure()[own]
+            - 0.5 * x * p.theta_p * (1 - mu[np.arange(N), recv])
+        )
         if kind.summit == "offer":
             col &= summit_side & (sm.status == "none")
             term["summit"] = summit_value

@@ -158,6 +158,14 @@ MUTANTS = [
         "opening = p.summit_relief\n        summit_value",
         "opening",
     ),
+    # opening talks with a broker relieving the war's military pressure too
+    (
+        "relief-military-always",
+        "sim/engine/state_updates.py",
+        "if self.summit_sides_are_belligerents:\n            return s.pressure",
+        "if True:\n            return s.pressure",
+        "broker",
+    ),
     ("walker-min", "sim/engine/summit.py", "walker = a if gaps[a] >= gaps[b] else b", "walker = a if gaps[a] <= gaps[b] else b", "walks"),
     ("declaration-any", "sim/engine/summit.py", "max(gaps.values()) <= 0", "min(gaps.values()) <= 0", "walks or declaration or walk_away"),
     # the walker's outlook reversed: hawks expecting coercion to fail

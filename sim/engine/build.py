@@ -167,6 +167,7 @@ class ModelBuild:
         # the sides whose mean hostility is the tension (ODD 7.13): the belligerents, by default the summit sides; a side's
         # share is what one unit of its hostility adds to the tension
         self.tension_sides = np.array([side_index[s] for s in (sc.belligerents or sc.summit.sides)], dtype=np.int64)
+        self.summit_sides_are_belligerents = set(sc.belligerents or sc.summit.sides) == set(sc.summit.sides)
         self.tension_share = np.zeros(C)
         self.tension_share[self.tension_sides] = 1.0 / self.tension_sides.size
         # co-negotiators: the sides at the table beside each summit side (ODD 7.19), and every one of them

@@ -163,6 +163,16 @@ class StateUpdates:
             s.military = clip(s.tension + s.military_extra - s.credit, 0, 1)
         s.pressure = pr.aggregate(self.pressure_weights, s.economic, s.domestic, s.military)
 
+    def talks_relief_pressure(self: DiplomacyModel) -> NDArray[np.float64]:
+        """Each side's pressure that opening talks relieves (ODD 7.16): all of it where the summit sides are the
+        belligerents, whose tension a first summit lowers; otherwise the pressure less its military part, because a
+        meeting between a broker and one party to a war does not lower the war's tension (only a deal that ends
+        the fighting does, through the deal's relief of 7.19)."""
+        s = self.state
+        if self.summit_sides_are_belligerents:
+            return s.pressure
+        return s.pressure - self.pressure_weights[:, 2] * s.military
+
     def _update_omega(self: DiplomacyModel) -> None:
         s = self.state
         eta = self.params.eta

@@ -498,7 +498,8 @@ class Scenario(_Data):
         None,
         min_length=2,
         description="The sides whose mean hostility is the tension E that escalation and military pressure read: the sides "
-        "in the conflict, whether or not both sit at the table (a broker's summit with one of them). None: the two summit sides.",
+        "in the conflict, whether or not both sit at the table (a broker's summit with one of them; opening talks then relieves "
+        "no summit leader's military pressure). None: the two summit sides.",
     )
     sides: dict[str, Side] = Field(min_length=1)
     third_parties: list[ThirdParty] = Field(default_factory=list)

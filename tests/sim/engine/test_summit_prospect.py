@@ -155,3 +155,30 @@ def test_the_relief_of_opening_talks_is_gone_once_a_summit_was_held(implementati
         j = model.kinds.index("summit_offer") + 1
         values.append(float(compute(model)[0][i, j]))
     assert values[0] == values[1]
+
+
+def built_in(name: str, **parameters: float) -> DiplomacyModel:
+    data, _, source = load_raw(name)
+    data = copy.deepcopy(data)
+    data.setdefault("parameters", {}).update(parameters)
+    return DiplomacyModel(validate_data(data, source), seed=0)
+
+
+@pytest.mark.parametrize("implementation", ["fast", "reference"])
+def test_opening_talks_with_a_broker_relieves_no_military_pressure(implementation: str) -> None:
+    """Where the summit sides are not the belligerents (kargil-1999: Pakistan meets the US broker while it fights
+    India), a first summit relieves each summit leader's pressure less its military part, w_M P^M: the war's tension
+    ends with a deal, not with a meeting. Where they are (teaching), the whole pressure, as before."""
+    compute = policy.expected_utilities if implementation == "fast" else policy.expected_utilities_reference
+    for name, leader, military_relieved in (("kargil-1999", "clinton", False), ("kargil-1999", "sharif", False), ("teaching", "ada", True)):
+        low, high = built_in(name, summit_relief=0.5), built_in(name, summit_relief=1.5)
+        i = low.index_of[leader]
+        j = low.kinds.index("summit_offer") + 1
+        c = int(low.side_of[i])
+        e, d, m = (float(w) for w in low.pressure_weights[c])
+        s = low.state
+        whole = e * float(s.economic[c]) + d * float(s.domestic[c]) + m * float(s.military[c])
+        assert whole == pytest.approx(float(s.pressure[c]), abs=1e-12)
+        expected = whole if military_relieved else whole - m * float(s.military[c])
+        assert m * float(s.military[c]) > 0.05  # the military part is there to leave out (kargil: 0.7 x 0.6 for the US)
+        assert compute(high)[0][i, j] - compute(low)[0][i, j] == pytest.approx(expected, abs=1e-12)
