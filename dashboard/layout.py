@@ -195,7 +195,9 @@ def sidebar() -> html.Div:
                 className="field",
                 children=[
                     html.Label("Seed", htmlFor=ids.SEED),
-                    dcc.Input(id=ids.SEED, type="number", min=0, step=1, value=0, className="seed", debounce=True),
+                    # no min or step: a number the browser holds invalid (-1 under min=0, 1.5 under step=1) reaches the
+                    # server as empty, which ran seed 0; the server refuses it with a message instead
+                    dcc.Input(id=ids.SEED, type="number", value=0, className="seed", debounce=True),
                     html.Button("Run ▶", id=ids.RUN, className="btn primary", title="Run with these settings"),
                 ],
             ),
@@ -282,12 +284,12 @@ def param_control(info: Any, value: float | None) -> html.Div:
             allow_direct_input=True,
         )
     else:
+        # no min or max, as the seed box: a value out of them reached the server as empty, and the run kept the
+        # scenario's value; the scenario refuses it with a message instead
         control = dcc.Input(
             id={"type": ids.PARAM, "path": info.path},
             type="number",
             value=None if missing else value,
-            min=lo if math.isfinite(lo) else (0 if missing else None),
-            max=hi if math.isfinite(hi) else (1 if missing else None),
             step="any",
             placeholder="default (from the model)" if missing else "",
             debounce=True,
@@ -681,7 +683,8 @@ def ensemble_tab() -> html.Div:
                     className="field",
                     children=[
                         html.Label("Runs"),
-                        dcc.Input(id=ids.ENS_N, type="number", min=1, max=5000, step=1, value=200, style={"width": "80px"}),
+                        # no min, max or step, as the seed box: the server refuses a count that is none (-5, 2.5, 6000)
+                        dcc.Input(id=ids.ENS_N, type="number", value=200, style={"width": "80px"}),
                         html.Button("Run ensemble ▶", id=ids.ENS_RUN, className="btn primary"),
                         html.Button("Cancel", id=ids.ENS_CANCEL, className="btn"),
                     ],

@@ -224,7 +224,7 @@ def normalise_config(config: Mapping[str, Any] | None, default_scenario: str) ->
 
 
 MAX_ENSEMBLE_RUNS = 5000
-"""Largest ensemble the dashboard runs (the N field's maximum; larger requests are clamped)."""
+"""Largest ensemble the dashboard runs (the Runs box refuses a larger count; the service clamps one it is given)."""
 MAX_RUNS_PER_TICK = 20
 """Most ensemble runs one request computes, whatever its time budget (a request is bounded by a count, not a clock)."""
 MAX_ENSEMBLE_JOBS = 16

@@ -28,24 +28,57 @@ def browser_step(value: Any) -> int:
     return max(browser_int(value, 0) or 0, 0)
 
 
-def is_whole_number(value: Any, high: float = math.inf) -> bool:
-    """Whether a field's value is a whole number from 0 to ``high`` (a number box sends 7, 7.0 or "7").
+def is_whole_number(value: Any, high: float = math.inf, low: int = 0) -> bool:
+    """Whether a field's value is a whole number from ``low`` (0 or more) to ``high`` (a number box sends 7, 7.0 or "7").
 
     >>> [is_whole_number(v) for v in (7, 7.0, "7", -1, 1.5, "abc", None, True, 1e30)]
     [True, True, True, False, False, False, False, False, True]
     >>> is_whole_number(1e30, high=2**63 - 1), is_whole_number("99999999999999999999", high=2**63 - 1)
     (False, False)
+    >>> [is_whole_number(v, high=5000, low=1) for v in (1, "5000", 0, "0", 5001)]
+    [True, True, False, False, False]
+
+    Text is read by :func:`browser_int`: forged digits that ``str.isdigit`` takes ("²", 5,000 nines) made ``int()`` raise.
+
+    >>> [is_whole_number(v) for v in ("²", "9" * 5000, " 12 ", "-0")]
+    [False, False, True, True]
     """
     if isinstance(value, bool):
         return False
     if isinstance(value, str):
-        text = value.strip()
-        return text.isdigit() and int(text) <= high
+        whole = browser_int(value)
+        return whole is not None and low <= whole <= high
     try:
         number = float(value)
     except (TypeError, ValueError):
         return False
-    return math.isfinite(number) and number.is_integer() and 0 <= number <= high
+    return math.isfinite(number) and number.is_integer() and low <= number <= high
+
+
+def whole_number_problem(field: str, value: Any, high: int, low: int = 0) -> str | None:
+    """Why a number box's ``value`` is refused (None if it is a whole number from ``low`` to ``high``), in words
+    that name the ``field`` and show what the box sent.
+
+    The boxes have no ``min`` or ``step``: Chromium sends a number it holds invalid under them (-1 under min=0, 1.5
+    under step=1) as empty, and the server then ran its default while the box still showed what was typed.
+
+    >>> whole_number_problem("Seed", 7, 99) is None, whole_number_problem("Runs", "12", 5000, low=1) is None
+    (True, True)
+    >>> whole_number_problem("Seed", -1, 99), whole_number_problem("Runs", 0, 5000, low=1)
+    ('Seed: -1 is not a whole number from 0 to 99', 'Runs: 0 is not a whole number from 1 to 5,000')
+    >>> whole_number_problem("Seed", 1.5, 99), whole_number_problem("Seed", "abc", 99)
+    ('Seed: 1.5 is not a whole number from 0 to 99', "Seed: 'abc' is not a whole number from 0 to 99")
+
+    A long value (only a forged request sends one) is shown by its first characters:
+
+    >>> whole_number_problem("Seed", "9" * 5000, 99)
+    "Seed: '999999999999999999999999999999… is not a whole number from 0 to 99"
+    """
+    if is_whole_number(value, high=high, low=low):
+        return None
+    shown = repr(value)
+    shown = shown if len(shown) <= 32 else f"{shown[:31]}…"
+    return f"{field}: {shown} is not a whole number from {low:,} to {high:,}"
 
 
 def error_box(messages: Sequence[str], title: str | None = None) -> list[Any]:

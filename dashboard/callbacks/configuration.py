@@ -13,7 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from summitry.dashboard import ids
 from summitry.dashboard.callbacks.choices import _actor_count, _actor_names, _principal_names, fork_param_options, searched_options
-from summitry.dashboard.callbacks.common import Out, _emit, error_box, is_whole_number
+from summitry.dashboard.callbacks.common import Out, _emit, error_box, whole_number_problem
 from summitry.dashboard.layout import matches, param_groups, param_panel, param_rows
 from summitry.dashboard.service import MAX_SEED, MAX_UPLOAD_ACTOR_STEPS, MAX_UPLOAD_BYTES, UPLOAD_PREFIX, Service, input_messages
 from summitry.sim import figures as F
@@ -38,10 +38,28 @@ def scenario_options(service: Service, current: str | None = None) -> list[dict[
     return options
 
 
+def seed_problem(seed: Any) -> str | None:
+    """Why the seed box's ``seed`` cannot be run (None if it can): a seed is a whole number from 0 to
+    :data:`MAX_SEED`; an empty box runs seed 0.
+
+    >>> seed_problem(7) is None, seed_problem(None) is None, seed_problem("") is None
+    (True, True, True)
+    >>> seed_problem(-1)
+    'Seed: -1 is not a whole number from 0 to 9,223,372,036,854,775,807'
+    """
+    if seed in (None, ""):
+        return None
+    return whole_number_problem("Seed", seed, high=MAX_SEED)
+
+
 def choose_scenario(service: Service, value: str | None, config: Mapping[str, Any] | None, seed: Any) -> Out:
-    """A scenario picked in the dropdown: run it with its own values (keeps the seed)."""
+    """A scenario picked in the dropdown: run it with its own values (keeps the seed, if the seed box holds one)."""
     if not value or (config and config.get("scenario") == value):
         return {}
+    problem = seed_problem(seed)
+    if problem:
+        # it ran seed 0 while the box still showed what was typed (-1, 1.5)
+        return {"errors": error_box([problem], "This seed cannot be run")}
     try:
         service.base_scenario(value)
     except InputError as exc:
@@ -131,9 +149,10 @@ def apply_parameters(
 ) -> Out:
     """Run: the controls' values, seed and mode become the configuration (if the scenario accepts them)."""
     cfg = service.config(config)
-    if seed not in (None, "") and not is_whole_number(seed, high=MAX_SEED):
+    problem = seed_problem(seed)
+    if problem:
         # it ran seed 0 while the box still showed what was typed (-1, 1.5, abc, 1e30)
-        return {"errors": error_box([f"Seed: {seed!r} is not a whole number from 0 to {MAX_SEED:,}"], "This seed cannot be run")}
+        return {"errors": error_box([problem], "This seed cannot be run")}
     shown = [i["path"] for i in control_ids]
     # parameters whose group was never opened keep the value the run has
     overrides = {k: v for k, v in cfg["overrides"].items() if k not in set(shown)}

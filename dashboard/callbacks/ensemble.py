@@ -10,9 +10,9 @@ import pandas as pd
 from dash import Dash, Input, Output, State, html
 
 from summitry.dashboard import ids
-from summitry.dashboard.callbacks.common import Out, _emit, pattern_cells, record_table
+from summitry.dashboard.callbacks.common import Out, _emit, pattern_cells, record_table, whole_number_problem
 from summitry.dashboard.layout import progress_bar
-from summitry.dashboard.service import SURVIVAL_METRICS, Service, input_messages, stack
+from summitry.dashboard.service import MAX_ENSEMBLE_RUNS, SURVIVAL_METRICS, Service, input_messages, stack
 from summitry.sim import figures as F
 from summitry.sim.analysis.patterns import weighted_score
 from summitry.sim.analysis.survival import survival_of_runs
@@ -23,21 +23,31 @@ from summitry.sim.labels import unit_word
 from summitry.sim.results.runview import run_view, short_name, side_colours, step_unit
 from summitry.sim.scenario.document import Scenario
 
+DEFAULT_ENSEMBLE_RUNS = 200
+"""The runs of an ensemble whose Runs box is empty."""
+
 
 def ensemble_start(service: Service, config: Mapping[str, Any] | None, n: Any) -> Out:
-    """Start an ensemble on the server; the browser's store gets its id (and copies of n and done, for display only)."""
+    """Start an ensemble on the server; the browser's store gets its id (and copies of n and done, for display only).
+
+    ``n`` is the Runs box: a whole number from 1 to :data:`MAX_ENSEMBLE_RUNS`, or empty for
+    :data:`DEFAULT_ENSEMBLE_RUNS` (which the box then shows); anything else is refused with a message and no ensemble
+    is started.
+    """
     if not config or not isinstance(config, Mapping):
         return {}
-    total = _count(n, default=200)
+    empty = n in (None, "")
+    problem = None if empty else whole_number_problem("Runs", n, high=MAX_ENSEMBLE_RUNS, low=1)
+    if problem:
+        # -5, 0, 2.5 or 6000 ran another count (the default or the limit) while the box kept what was typed
+        return {"timer_disabled": True, "progress": progress_bar(0, 1, f"{problem}; no ensemble was started")}
     try:
-        job = service.start_ensemble(config, total)
+        job = service.start_ensemble(config, DEFAULT_ENSEMBLE_RUNS if empty else _count(n, default=DEFAULT_ENSEMBLE_RUNS))
     except InputError as exc:
         return {"timer_disabled": True, "progress": progress_bar(0, 1, "; ".join(input_messages(exc)))}
     out: Out = {"ensemble": _ens_store(job), "timer_disabled": False, "progress": progress_bar(0, job.n)}
-    if n != job.n:
-        # the box shows the count that runs: a value that is no count (-5, abc, 2.5) or beyond the server's limit was
-        # replaced without a word while the box kept it
-        out["n"] = job.n
+    if empty:
+        out["n"] = job.n  # the box shows the count that runs
     return out
 
 

@@ -587,6 +587,7 @@ def test_export_report_is_the_html_report_or_else_the_run_directory(service: Ser
         "summitry.dashboard.service",
         "summitry.dashboard.callbacks.common",
         "summitry.dashboard.callbacks.fork",
+        "summitry.dashboard.callbacks.configuration",
         "summitry.dashboard.layout",
     ],
 )
@@ -783,7 +784,7 @@ def test_an_event_week_that_is_no_week_of_the_run_is_refused_when_added(service:
         assert added["draft"]["add"][-1] == {"week": expected, "kind": "praise", "sender": "bo"}
 
 
-@pytest.mark.parametrize(("forged", "shown"), [(-1, "-1"), (999, "999"), (2.5, "2.5"), ("abc", "'abc'"), (None, "None")])
+@pytest.mark.parametrize(("forged", "shown"), [(-1, "-1"), (999, "999"), (2.5, "2.5"), ("abc", "'abc'"), (None, "None"), ("²", "'²'")])
 def test_the_server_refuses_an_added_events_week_that_is_no_week_of_the_run(service: Service, forged: Any, shown: str) -> None:
     """The run checks the weeks of the draft the browser sends: 999 was refused in the scenario's own terms
     ("teaching (fork at week 2): events[0].week: falls at step 999, outside the horizon 0..29"), -1 likewise, and
@@ -855,24 +856,99 @@ def test_a_parameters_slider_spans_what_the_scenario_accepts_not_its_sweep_range
     assert row.children[0].children[1].children == "0 – 20"
 
 
-@pytest.mark.parametrize(("typed", "runs"), [(-5, 1), ("abc", 200), (2.5, 2), (1e9, 5000), (None, 200)])
-def test_the_runs_box_shows_the_count_the_server_runs(service: Service, typed: Any, runs: int) -> None:
-    """-5, abc or 1e9 started 200, 200 or 5,000 runs while the box kept showing what was typed."""
+@pytest.mark.parametrize(
+    ("typed", "shown"), [(-5, "-5"), (0, "0"), (2.5, "2.5"), (5001, "5001"), (1e9, "1000000000.0"), ("abc", "'abc'"), (True, "True")]
+)
+def test_a_runs_count_that_is_no_count_is_refused_not_replaced(service: Service, typed: Any, shown: str) -> None:
+    """-5 ran 1 run, 2.5 ran 2, 1e9 ran 5,000 and abc ran 200, and the box was set to that count: what was typed was
+    replaced by another count without a word. Now nothing starts and the progress line says why; the box keeps it."""
+    config = service.config({"scenario": "teaching", "seed": 0})
+    jobs = len(service.jobs)
+    out = ensemble_start(service, config, typed)
+    assert set(out) == {"timer_disabled", "progress"} and out["timer_disabled"] is True  # no ensemble, the box untouched
+    assert _texts(out["progress"]) == [f"Runs: {shown} is not a whole number from 1 to 5,000; no ensemble was started"]
+    assert len(service.jobs) == jobs
+
+
+@pytest.mark.parametrize(("typed", "runs"), [(7, 7), (7.0, 7), ("12", 12), (1, 1), (5000, 5000)])
+def test_a_runs_count_runs_as_typed(service: Service, typed: Any, runs: int) -> None:
     out = ensemble_start(service, service.config({"scenario": "teaching", "seed": 0}), typed)
-    assert out["ensemble"]["n"] == runs and out["n"] == runs
-    assert "n" not in ensemble_start(service, service.config({"scenario": "teaching", "seed": 0}), 7)  # a count stays as typed
+    assert out["ensemble"]["n"] == runs and "n" not in out  # the box keeps what was typed
 
 
-@pytest.mark.parametrize("typed", [-1, 1.5, "abc", 1e30])
+@pytest.mark.parametrize("typed", [None, ""])
+def test_an_empty_runs_box_runs_the_default_count_and_shows_it(service: Service, typed: Any) -> None:
+    out = ensemble_start(service, service.config({"scenario": "teaching", "seed": 0}), typed)
+    assert out["ensemble"]["n"] == 200 and out["n"] == 200
+
+
+@pytest.mark.parametrize(("typed", "shown"), [(-1, "-1"), (1.5, "1.5"), ("abc", "'abc'"), (1e30, "1e+30")])
+def test_a_scenario_picked_with_a_seed_that_is_no_seed_is_refused_not_run_with_seed_0(service: Service, typed: Any, shown: str) -> None:
+    """With -1 in the seed box, picking another case ran it with seed 0 while the box still showed -1."""
+    from summitry.dashboard.callbacks import choose_scenario
+
+    before = service.config({"scenario": "teaching", "seed": 4})
+    out = choose_scenario(service, "hanoi-2019", before, typed)
+    assert list(out) == ["errors"]  # the run on screen stays
+    assert [div.children for div in out["errors"]] == [
+        "This seed cannot be run",
+        f"Seed: {shown} is not a whole number from 0 to 9,223,372,036,854,775,807",
+    ]
+    for seed, runs in ((5, 5), ("6", 6), (None, 0)):  # a seed, or an empty box (seed 0), opens the case
+        assert choose_scenario(service, "hanoi-2019", before, seed)["config"]["seed"] == runs
+
+
+def test_the_number_boxes_let_the_server_see_what_was_typed(service: Service) -> None:
+    """The seed, Runs and parameter boxes had min, max or a whole step: Chromium sends a number it holds invalid under
+    them (-1 under min=0, 1.5 under step=1, 6000 under max=5000) as empty, so the server ran seed 0, 200 runs or the
+    scenario's own value while the box still showed what was typed. No number box of the page may have them (the
+    server refuses such values with a message instead); a step of "any" lets every number through."""
+    from summitry.dashboard.layout import build_layout, param_control
+
+    def number_boxes(component: Any) -> list[Any]:
+        found = [component] if type(component).__name__ == "Input" and getattr(component, "type", None) == "number" else []
+        children = getattr(component, "children", None)
+        children = children if isinstance(children, list | tuple) else [children] if children is not None else []
+        return found + [box for child in children for box in number_boxes(child)]
+
+    info = {p.path: p for p in service.parameter_table("teaching")}["gil.susceptibility"]  # no value: a number box
+    boxes = number_boxes(build_layout(["teaching"], "teaching", report_available=False)) + number_boxes(param_control(info, None))
+    assert {ids.SEED, ids.ENS_N, ids.FORK_AT, ids.FORK_ADD_WEEK, ids.FORK_VALUE} <= {b.id for b in boxes if isinstance(b.id, str)}
+    assert any(isinstance(b.id, dict) and b.id["path"] == "gil.susceptibility" for b in boxes)
+    for box in boxes:
+        props = box.to_plotly_json()["props"]
+        assert "min" not in props and "max" not in props and props.get("step", "any") == "any", box.id
+
+
+@pytest.mark.parametrize("typed", [-1, 1.5, "abc", 1e30, "²", "9" * 5000])
 def test_a_seed_that_is_no_seed_is_refused_not_replaced(service: Service, typed: Any) -> None:
-    """The run used seed 0 (the title said so) while the box still showed -1."""
+    """The run used seed 0 (the title said so) while the box still showed -1; a forged "²" or 5,000 nines, digits to
+    str.isdigit, made int() raise on the server."""
     from summitry.dashboard.callbacks import apply_parameters
 
     config = service.config({"scenario": "teaching", "seed": 7})
     out = apply_parameters(service, [], [], typed, None, config)
     assert "config" not in out
-    assert f"Seed: {typed!r} is not a whole number from 0 to" in json.dumps([c.to_plotly_json() for c in out["errors"]], default=str)
+    assert f"Seed: {repr(typed)[:20]}" in json.dumps([c.to_plotly_json() for c in out["errors"]], default=str, ensure_ascii=False)
+    assert "is not a whole number from 0 to" in out["errors"][1].children
     assert apply_parameters(service, [], [], 8, None, config)["config"]["seed"] == 8
+
+
+def test_a_parameter_box_value_the_scenario_refuses_is_refused_with_its_reason(service: Service) -> None:
+    """The box of a parameter without a value (gil.susceptibility, 0 to 1) had min 0 and max 1, so 1.5 reached the
+    server as empty and the run kept the model's value; the server sees 1.5 now and the scenario refuses it."""
+    from summitry.dashboard.callbacks import apply_parameters
+
+    config = service.config({"scenario": "teaching", "seed": 7})
+    path = [{"type": ids.PARAM, "path": "gil.susceptibility"}]
+    out = apply_parameters(service, [1.5], path, 7, None, config)
+    assert "config" not in out
+    assert [div.children for div in out["errors"]] == [
+        "These parameters cannot be run",
+        "--set gil.susceptibility: must be within [0, 1] (got 1.5)",
+    ]
+    assert apply_parameters(service, [0.5], path, 7, None, config)["config"]["overrides"] == {"gil.susceptibility": 0.5}
+    assert apply_parameters(service, [None], path, 7, None, config)["config"]["overrides"] == {}  # empty: the model's value
 
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: in a page, the text after it to the end of its paragraph is laid out reversed

@@ -40,19 +40,22 @@ HUGE = 3 * 10**6
     [HUGE, 10**18, "9" * 5000, -5, 0, "abc", None, [1, 2], {"n": 1}, True, float("inf"), float("nan"), 1e300, "  42 "],
     ids=lambda v: repr(v)[:20],
 )
-def test_start_clamps_any_n_and_computes_nothing(service: Service, n: Any) -> None:
+def test_start_refuses_or_bounds_any_n_and_computes_nothing(service: Service, n: Any) -> None:
+    """A count that is no whole number from 1 to MAX_ENSEMBLE_RUNS starts nothing; an empty one is the default count."""
     out, runs = _runs(service, ensemble_start, service, CONFIG, n)
     assert runs == 0
-    job = service.job(out["ensemble"]["id"])
-    assert job is not None and 1 <= job.n <= MAX_ENSEMBLE_RUNS
-    if n == HUGE:
-        assert job.n == MAX_ENSEMBLE_RUNS
-    if n == "  42 ":
-        assert job.n == 42
+    if n in (None, "  42 "):
+        job = service.job(out["ensemble"]["id"])
+        assert job is not None and job.n == (200 if n is None else 42)
+    else:
+        assert "ensemble" not in out and out["timer_disabled"] is True
+    assert len(service.jobs) == (1 if n in (None, "  42 ") else 0)
+    # the service clamps what it is given all the same
+    assert service.start_ensemble(CONFIG, HUGE).n == MAX_ENSEMBLE_RUNS
 
 
 def test_a_tick_is_bounded_by_a_count_whatever_its_time_budget(service: Service) -> None:
-    out = ensemble_start(service, CONFIG, HUGE)
+    out = ensemble_start(service, CONFIG, MAX_ENSEMBLE_RUNS)
     # a generous time budget: the count still bounds the request
     out, runs = _runs(service, ensemble_tick, service, out["ensemble"], budget_s=1e9)
     assert runs == MAX_RUNS_PER_TICK

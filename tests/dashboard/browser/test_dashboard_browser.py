@@ -196,6 +196,52 @@ def test_a_fork_week_that_is_no_week_of_the_run_is_refused_with_a_message(dash_d
     assert dash_duo.get_logs() == []
 
 
+def test_a_seed_that_is_no_seed_is_refused_with_a_message(dash_duo: Any, app: Any) -> None:
+    """-1 or 1.5 typed in the seed box ran seed 0 without a word while the box still showed it: the box's min and step
+    made the browser send them as empty. 1.5 in the box of a parameter of 0 to 1 kept the model's value likewise."""
+    start(dash_duo, app, "?scenario=teaching&seed=3&step=0")
+    driver = dash_duo.driver
+    dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "seed 3,", timeout=TIMEOUT)
+    for typed in ("-1", "1.5"):
+        type_into(driver, ids.SEED, typed)
+        click(driver, ids.RUN)
+        wanted = f"Seed: {typed} is not a whole number from 0 to 9,223,372,036,854,775,807"
+        dash_duo.wait_for_contains_text(f"#{ids.ERRORS}", wanted, timeout=TIMEOUT)
+        assert "This seed cannot be run" in driver.find_element(By.ID, ids.ERRORS).text
+        assert "seed 3," in driver.find_element(By.ID, ids.TITLE).text  # the run on screen stays
+        assert driver.find_element(By.ID, ids.SEED).get_attribute("value") == typed
+    type_into(driver, ids.SEED, "5")
+    click(driver, ids.RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.TITLE}", "seed 5,", timeout=TIMEOUT)
+    wait_for(lambda: driver.find_element(By.ID, ids.ERRORS).text == "")
+    # a parameter without a value of its own (gil's susceptibility, 0 to 1) is a number box
+    type_into(driver, ids.PARAM_FILTER, "gil.susceptibility")
+    box = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, f"#{ids.PARAM_PANEL} input[id*='gil.susceptibility']"))[0]
+    box.send_keys("1.5")
+    click(driver, ids.RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.ERRORS}", "gil.susceptibility: must be within [0, 1] (got 1.5)", timeout=TIMEOUT)
+    assert "seed 5," in driver.find_element(By.ID, ids.TITLE).text
+    assert dash_duo.get_logs() == []
+
+
+def test_a_runs_count_that_is_no_count_is_refused_with_a_message(dash_duo: Any, app: Any) -> None:
+    """-5 or 2.5 typed in Runs ran 200 runs, and 6000 ran 5,000: the box's min, step and max made the browser send them
+    as empty, and the server put its own count in the box."""
+    start(dash_duo, app, "?scenario=teaching&seed=0&step=0")
+    driver = dash_duo.driver
+    dash_duo.find_element(f"#{ids.TABS} .tab:nth-child(3)").click()
+    for typed in ("-5", "2.5", "6000"):
+        type_into(driver, ids.ENS_N, typed)
+        click(driver, ids.ENS_RUN)
+        wanted = f"Runs: {typed} is not a whole number from 1 to 5,000; no ensemble was started"
+        dash_duo.wait_for_contains_text(f"#{ids.ENS_PROGRESS}", wanted, timeout=TIMEOUT)
+        assert driver.find_element(By.ID, ids.ENS_N).get_attribute("value") == typed
+    type_into(driver, ids.ENS_N, "3")
+    click(driver, ids.ENS_RUN)
+    dash_duo.wait_for_contains_text(f"#{ids.ENS_PROGRESS}", "3 runs done", timeout=TIMEOUT)
+    assert dash_duo.get_logs() == []
+
+
 def test_two_sessions_stepping_at_once_do_not_affect_each_other(dash_duo: Any, app: Any) -> None:
     from selenium import webdriver
 
