@@ -11,7 +11,7 @@ import typer
 
 from summitry.sim.errors import InputError
 from summitry.sim.experiments.provenance import badge_text, read_provenance
-from summitry.sim.scenario.overrides import canonical, load_params_file, parameter_value
+from summitry.sim.scenario.overrides import ParamsFile, canonical, other_scenario, parameter_value, read_params
 
 
 def dashboard_url(host: str, port: int, scenario: str, overrides: dict[str, float], ref: str | None = None) -> str:
@@ -111,8 +111,10 @@ def register(app: typer.Typer) -> None:
         name = scenario
         overrides: dict[str, float] = {}
         file_scenario: str | None = None
+        got: ParamsFile | None = None
         if params is not None:
-            file_scenario, overrides = load_params_file(params)
+            got = read_params(params)
+            file_scenario, overrides = got.scenario, dict(got.values)
             if name is None:
                 name = file_scenario
         name = name or DEFAULT_SCENARIO
@@ -130,8 +132,8 @@ def register(app: typer.Typer) -> None:
             scenario_file = path
             ref = UPLOAD_PREFIX + UploadStore.key_of(text)
             case = load_scenario_text(text, str(path)).name
-        if file_scenario is not None and file_scenario != case:
-            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {case!r}")
+        if got is not None and file_scenario is not None and file_scenario != case:
+            raise InputError(other_scenario(got, case))
         url = dashboard_url(host, port, name, overrides, ref)  # validates the overrides against the scenario
         dash_app = create_app(
             default_scenario=DEFAULT_SCENARIO if scenario_file else name,

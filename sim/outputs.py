@@ -361,6 +361,12 @@ def check_out_dir(path: Path, flag: str, owned: str) -> None:
             f"{flag} {p}: this run directory also holds files summitry did not write ({shown}); "
             "replacing it would delete them — move them, or choose a new directory"
         )
+    other = _other_summitry_kind(p, owned)
+    if other is not None:
+        wanted = {"run": "a run directory", "sweep": "a sweep directory", "backtest": "a new directory"}.get(
+            owned, "a new or empty directory"
+        )
+        raise InputError(f"{flag} {p}: this is summitry's {other} directory, and {flag} needs {wanted}; give a new directory")
     what = {"run": "a run directory of summitry's", "sweep": "a sweep directory of summitry's"}.get(owned, "empty")
     if owned in ("run", "sweep"):
         manifest = "run.json" if owned == "run" else "sweep.json"
@@ -368,6 +374,12 @@ def check_out_dir(path: Path, flag: str, owned: str) -> None:
     raise InputError(
         f"{flag} {p}: directory exists and is not {what}; summitry will not touch files it did not write; choose a new directory"
     )
+
+
+def _other_summitry_kind(p: Path, owned: str | None) -> str | None:
+    """ "run", "sweep" or "backtest" where ``p`` is summitry's directory of another kind than ``owned``; else None."""
+    kinds = (("run", is_summitry_run_dir), ("sweep", is_summitry_sweep_dir), ("backtest", is_summitry_backtest_dir))
+    return next((kind for kind, test in kinds if kind != owned and test(p)), None)
 
 
 REPORT_HTML_MARKERS = (b'<meta name="generator" content="summitry',)

@@ -44,7 +44,7 @@ from summitry.sim.errors import DiskFullError, InputError
 from summitry.sim.experiments.provenance import run_provenance
 from summitry.sim.labels import unit_word
 from summitry.sim.outputs import NO_CWD, check_out_dir, check_out_file, cwd_exists
-from summitry.sim.scenario.overrides import accepted_range, parameter_map, parameter_table, read_params_file
+from summitry.sim.scenario.overrides import accepted_range, other_scenario, parameter_map, parameter_table, read_params
 
 try:  # the parameter classes of this Typer, whose help _flags_render_as_flags and _paths_render_as_path adjust
     from typer.core import TyperArgument, TyperOption
@@ -328,10 +328,11 @@ def scenario_from_args(scenario: str, params: Path | None, set_: list[str] | Non
     sets: dict[str, Any] = {}
     origins: dict[str, str] = {}
     if params is not None:
-        file_scenario, from_file, origins = read_params_file(params)
+        got = read_params(params)
+        file_scenario, origins = got.scenario, dict(got.origins)
         if file_scenario is not None and file_scenario != scenario and Path(scenario).stem != file_scenario:
-            raise InputError(f"--params {params}: calibrated for scenario {file_scenario!r}, not {scenario!r}")
-        sets.update(from_file)
+            raise InputError(other_scenario(got, scenario))
+        sets.update(got.values)
     from_set = _parse_sets(set_)
     sets.update(from_set)
     for key in from_set:

@@ -485,12 +485,27 @@ class ParamsFile:
     values: dict[str, Any]
     origins: dict[str, str]
     calibration: CalibrationBlock | None
+    scenario_origin: str = ""
+    """Where the file names its scenario (``FILE:LINE: scenario``), for messages."""
 
 
 class _Calibrated(BaseModel):
     """The calibration block under its key, so that a problem's location reads ``calibration.FIELD``."""
 
     calibration: CalibrationBlock | None = None
+
+
+def other_scenario(got: ParamsFile, scenario: str) -> str:
+    """The message for a parameter file used with another scenario than the one it names, at the file's line.
+
+    >>> got = ParamsFile("hanoi-2019", {}, {}, None, "cal.yaml:1: scenario")
+    >>> other_scenario(got, "singapore-2018")
+    "--params cal.yaml:1: scenario: the file is for 'hanoi-2019', not 'singapore-2018'; give that scenario, or change or remove the file's scenario line to use its values with another"
+    """
+    return (
+        f"--params {got.scenario_origin}: the file is for {got.scenario!r}, not {scenario!r}; "
+        "give that scenario, or change or remove the file's scenario line to use its values with another"
+    )
 
 
 def load_params_file(path: str | Path) -> tuple[str | None, dict[str, Any]]:
@@ -555,4 +570,4 @@ def read_params(path: str | Path) -> ParamsFile:
     if errors:
         raise ParameterError(errors)
     scenario = data.get("scenario")
-    return ParamsFile(scenario, out, origins, calibration)
+    return ParamsFile(scenario, out, origins, calibration, f"{source}:{lines.get(('scenario',), 1)}: scenario")

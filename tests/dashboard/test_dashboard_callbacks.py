@@ -614,7 +614,7 @@ def test_dashboard_refuses_a_parameter_file_for_another_scenario(tmp_path, cli) 
     path = tmp_path / "calibrated.yaml"
     path.write_text("scenario: teaching\nparameters:\n  kappa: 3\n")
     r = cli("dashboard", "--scenario", "hanoi-2019", "--params", str(path))
-    assert r.code == 2 and "calibrated for scenario 'teaching'" in r.stderr
+    assert r.code == 2 and f"--params {path}:1: scenario: the file is for 'teaching', not 'hanoi-2019'" in r.stderr
     path.write_text("scenario: hanoi-2019\nparameters:\n  kapa: 3\n")
     r = cli("dashboard", "--params", str(path))
     assert r.code == 2 and "close matches" in r.stderr

@@ -104,7 +104,7 @@ def test_params_for_another_case_are_refused_for_a_file(tmp_path: Path, served: 
     params.write_text("scenario: hanoi-2019\nparameters:\n  parameters.kappa: 3\n")
     r = cli("dashboard", "--scenario", str(my_case(tmp_path)), "--params", str(params))
     assert r.code == 2
-    assert "calibrated for scenario 'hanoi-2019', not 'my-case'" in r.stderr
+    assert f"--params {params}:1: scenario: the file is for 'hanoi-2019', not 'my-case'" in r.stderr
 
 
 def _write(d: Path, text: str) -> Path:

@@ -226,6 +226,19 @@ def test_sweep_out_refuses_a_foreign_directory_even_with_a_runs_folder(tmp_path:
     assert not (d / "sweep.json").exists()
 
 
+def test_an_output_directory_of_another_kind_is_named_for_what_it_is(tmp_path: Path, cli, small_run: RunResult) -> None:
+    """A run directory given to sweep --out (or calibrate --out) is summitry's own: the refusal says what it is, not that
+    summitry did not write it, and the directory is left as it was."""
+    run_dir = tmp_path / "run"
+    small_run.save(run_dir)
+    before = sorted((q.name, q.read_bytes()) for q in run_dir.iterdir())
+    r = cli("sweep", str(_sweep_spec(tmp_path)), "--out", str(run_dir), "--executor", "serial")
+    assert r.code == 2, r.stderr
+    assert f"--out {run_dir}: this is summitry's run directory, and --out needs a sweep directory" in _error_line(r)
+    assert "did not write" not in r.stderr
+    assert sorted((q.name, q.read_bytes()) for q in run_dir.iterdir()) == before
+
+
 def test_sweep_resumes_its_own_directory(tmp_path: Path, cli) -> None:
     d = tmp_path / "sw"
     spec = _sweep_spec(tmp_path)

@@ -47,6 +47,14 @@ def test_set_path_with_no_near_match_points_to_params(cli) -> None:
     _refused(r, "--set zzzzzz: no such parameter", "`summitry params SCENARIO` lists them")
 
 
+def test_a_parameter_file_for_another_scenario_is_refused_at_its_scenario_line(cli, tmp_path: Path) -> None:
+    """The message names the file, the line and the field that names the other scenario (line 3 here, after comments)."""
+    params = tmp_path / "calibrated.yaml"
+    params.write_text("# fitted to hanoi-2019\n# by summitry calibrate\nscenario: hanoi-2019\nparameters:\n  kappa: 3\n")
+    r = _run(cli, "--params", str(params))
+    _refused(r, f"--params {params}:3: scenario: the file is for 'hanoi-2019', not 'teaching'")
+
+
 @pytest.mark.parametrize("path", ["parameters.trust_model", "trust_model"])
 def test_set_on_a_choice_parameter_says_it_is_a_choice_and_where_to_state_it(cli, path: str) -> None:
     # trust_model is a parameter of every file, but a word: "no such parameter" would send the user astray
