@@ -73,14 +73,34 @@ def point_parameters(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.groupby("point", sort=True)[cols].first().reset_index()
 
 
+def bootstrap_seed(sweep_seed: int) -> int:
+    """The seed of the bootstrap behind a sweep's confidence values (``S1_conf``, ``ST_conf``, ``mu_star_conf``).
+
+    SALib resamples with an unseeded generator unless it is given one, so the same stored runs gave other
+    confidence values at each analysis. The seed comes from ``SeedSequence(sweep seed, spawn_key=(1,))``: a
+    one-word key, never a run's ``(point, replicate)``. It is at least 1 and below 2**32 (SALib seeds only with
+    a true value, and older versions through ``np.random.seed``).
+
+    >>> bootstrap_seed(3) == bootstrap_seed(3) != bootstrap_seed(4)
+    True
+    """
+    state = np.random.SeedSequence(entropy=sweep_seed, spawn_key=(1,)).generate_state(1, np.uint32)[0]
+    return int(state >> np.uint32(1)) + 1
+
+
 def sensitivity_indices(
-    problem: dict[str, Any], design: str, X: np.ndarray, Y: np.ndarray, num_levels: int = 4
+    problem: dict[str, Any], design: str, X: np.ndarray, Y: np.ndarray, num_levels: int = 4, *, seed: int
 ) -> dict[str, dict[str, float]]:
-    """Sobol (S1, ST with confidence) or Morris (mu_star, sigma) indices of Y over the design X."""
+    """Sobol (S1, ST with confidence) or Morris (mu_star with confidence, sigma) indices of Y over the design X.
+
+    ``seed`` (at least 1) seeds the bootstrap of the confidence values: the same inputs give the same numbers.
+    """
+    if seed < 1:
+        raise ValueError(f"the bootstrap's seed must be at least 1 (got {seed}): SALib leaves a seed of 0 unseeded")
     if design == "sobol":
         from SALib.analyze import sobol  # heavy (SALib): only for Sobol indices
 
-        res = sobol.analyze(problem, Y, calc_second_order=False, print_to_console=False)
+        res = sobol.analyze(problem, Y, calc_second_order=False, print_to_console=False, seed=seed)
         return {
             name: {
                 "S1": float(res["S1"][i]),
@@ -92,7 +112,7 @@ def sensitivity_indices(
         }
     from SALib.analyze import morris  # heavy (SALib): only for Morris indices
 
-    res = morris.analyze(problem, X, Y, num_levels=num_levels, print_to_console=False)
+    res = morris.analyze(problem, X, Y, num_levels=num_levels, print_to_console=False, seed=seed)
     return {
         name: {"mu_star": float(res["mu_star"][i]), "mu_star_conf": float(res["mu_star_conf"][i]), "sigma": float(res["sigma"][i])}
         for i, name in enumerate(problem["names"])
@@ -105,8 +125,13 @@ def salib_problem(loaded: Any) -> dict[str, Any]:
 
 
 def sensitivity(runs: pd.DataFrame, loaded: Any, X: np.ndarray) -> dict[str, Any]:
-    """Indices of every metric (mean over replicates per point); metrics without variance are skipped."""
+    """Indices of every metric (mean over replicates per point); metrics without variance are skipped.
+
+    Their confidence values come from a bootstrap seeded by the sweep's seed (:func:`bootstrap_seed`), so the
+    same stored runs always give the same ``sweep.json``.
+    """
     problem = salib_problem(loaded)
+    seed = bootstrap_seed(loaded.spec.seed)
     out: dict[str, Any] = {}
     ok = runs[runs["status"] == "ok"]
     means = ok.groupby("point", sort=True)[[c for c in ok.columns if c.startswith("metric.")]].mean()
@@ -116,7 +141,7 @@ def sensitivity(runs: pd.DataFrame, loaded: Any, X: np.ndarray) -> dict[str, Any
         if not np.all(np.isfinite(Y)) or np.nanstd(Y) == 0:
             continue
         try:
-            idx = sensitivity_indices(problem, loaded.spec.design, X, Y, loaded.spec.morris_levels)
+            idx = sensitivity_indices(problem, loaded.spec.design, X, Y, loaded.spec.morris_levels, seed=seed)
         except (ValueError, ZeroDivisionError, FloatingPointError):
             continue
         out[col.removeprefix("metric.")] = {"method": loaded.spec.design, "indices": idx}

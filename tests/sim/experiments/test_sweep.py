@@ -563,12 +563,30 @@ def test_sensitivity_singles_out_the_only_parameter_that_matters() -> None:
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
     X = sobol_sample.sample(problem, 256, calc_second_order=False, seed=1)
     Y = np.sin(3 * X[:, 1]) + X[:, 1] ** 2  # depends on b only
-    idx = sensitivity_indices(problem, "sobol", X, Y)
+    idx = sensitivity_indices(problem, "sobol", X, Y, seed=1)
     assert idx["b"]["ST"] > 0.9 and idx["a"]["ST"] < 0.05 and idx["c"]["ST"] < 0.05
     Xm = morris_sample.sample(problem, 20, num_levels=4, seed=1)
     Ym = 5 * Xm[:, 2]
-    mi = sensitivity_indices(problem, "morris", Xm, Ym)
+    mi = sensitivity_indices(problem, "morris", Xm, Ym, seed=1)
     assert mi["c"]["mu_star"] == pytest.approx(5.0) and mi["a"]["mu_star"] == 0 and mi["b"]["mu_star"] == 0
+
+
+@pytest.mark.parametrize("design", ["sobol", "morris"])
+def test_sensitivity_confidence_values_are_the_same_at_every_analysis(tmp_path: Path, design: str) -> None:
+    """The bootstrap behind S1_conf, ST_conf and mu_star_conf is seeded by the sweep's seed: a second analysis of the
+    stored runs, and a second sweep of the same spec, give the same confidence values, to the byte in sweep.json."""
+    from summitry.sim.analysis.sweeps import sensitivity
+
+    params = {"kappa": {"low": 0.5, "high": 5.0}, "ada.traits.impulsiveness": {"low": 0.1, "high": 0.9}}
+    loaded = load_spec(write_spec(tmp_path, design=design, parameters=params, points=4, replicates=1, seed=3))
+    for out in ("a", "b"):
+        run_sweep(loaded, tmp_path / out, SerialExecutor())
+    stored = [json.loads((tmp_path / out / "sweep.json").read_text())["sensitivity"] for out in ("a", "b")]
+    confs = [v for entry in stored[0].values() for idx in entry["indices"].values() for k, v in idx.items() if k.endswith("_conf")]
+    assert sum(np.isfinite(v) and v > 0 for v in confs) >= 4  # there are confidence values a bootstrap could change
+    assert json.dumps(stored[0]) == json.dumps(stored[1])
+    runs, X = load_runs(tmp_path / "a"), design_matrix(loaded)
+    assert json.dumps(sensitivity(runs, loaded, X)) == json.dumps(sensitivity(runs, loaded, X)) == json.dumps(stored[0])
 
 
 def test_outcome_table_counts_per_point(tmp_path: Path) -> None:
