@@ -39,15 +39,45 @@ def part_name(batch: int) -> str:
     return f"part-{batch:06d}.parquet"
 
 
-def done_batches(out: Path) -> set[int]:
-    """Batches whose part file is complete (parts are renamed into place, never half-written)."""
-    done = set()
+def _stored_parts(out: Path) -> dict[int, Path]:
+    """The runs parts stored in ``out``, by batch."""
+    parts = {}
     for p in (out / "runs").glob("part-*.parquet"):
         try:
-            done.add(int(p.stem.split("-")[1]))
+            parts[int(p.stem.split("-")[1])] = p
         except (IndexError, ValueError):
             continue
-    return done
+    return parts
+
+
+def done_batches(out: Path) -> set[int]:
+    """Batches whose part file is complete (parts are renamed into place, never half-written)."""
+    return set(_stored_parts(out))
+
+
+def check_parts_readable(out: Path) -> None:
+    """With ``--resume``: refuse a store whose runs parts cannot all be read (InputError naming each; only reads).
+
+    A part is renamed into place whole, but a disk fault, a cut-short copy or a user's edit can still damage it;
+    resuming would count its batch as done and fail only when the stored runs are read at the end. Each part's
+    footer and its run_id and status columns (what the sweep reads to count its runs) are read.
+    """
+    problems = []
+    for _, part in sorted(_stored_parts(out).items()):
+        try:
+            pq.read_table(part, columns=["run_id", "status"])
+        except Exception as exc:  # pyarrow's own errors (ArrowInvalid, OSError...) for a damaged or foreign file
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(f"'{part}': ", 1)[-1]
+            problems.append(f"{part}: cannot be read as a part of this sweep ({reason})")
+    if problems:
+        raise InputError(
+            [
+                *problems,
+                f"the sweep was not resumed and nothing was written; summitry does not remove files it cannot read: move "
+                f"{'that part' if len(problems) == 1 else 'those parts'} out of {out / 'runs'} and run the same command again, "
+                f"which runs {'its batch' if len(problems) == 1 else 'their batches'} again",
+            ]
+        )
 
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
@@ -68,7 +98,8 @@ def check_resumable(out: Path) -> None:
 def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
     """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
 
-    Makes the store's folders and removes a killed sweep's half-written parts.
+    Makes the store's folders and removes a killed sweep's half-written parts, after every check: a refused resume
+    (another spec, a damaged part) writes nothing.
     """
     manifest_path = out / "sweep.json"
     if resume:
@@ -90,6 +121,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
                 f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
             )
         started = old.get("started")
+        check_parts_readable(out)
     else:
         if out.exists() and any(out.iterdir()) and not skeleton:
             raise InputError(f"--out {out}: exists and is not empty; choose a new --out")

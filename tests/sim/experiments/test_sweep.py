@@ -263,6 +263,32 @@ def test_open_store_refuses_to_resume_a_missing_directory(tmp_path: Path) -> Non
     assert not out.exists()
 
 
+def test_resume_over_a_damaged_part_exits_2_naming_it_and_writes_nothing(tmp_path: Path, cli) -> None:
+    """A part cut short after it was stored (a bad copy, a disk fault): --resume names it and says what to do, and
+    leaves the whole directory (the part included) as it was; with the part moved aside its batch is run again."""
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    damaged = out / "runs" / "part-000001.parquet"
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:500])
+    (out / "runs" / "part-000002.parquet").unlink()  # a batch still to run: resuming would write
+    before = tree_bytes(out)
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"error: {damaged}: cannot be read as a part of this sweep (" in r.stderr
+    assert f"move that part out of {out / 'runs'} and run the same command again" in r.stderr
+    assert tree_bytes(out) == before
+    aside = tmp_path / "part-000001.parquet"
+    damaged.rename(aside)
+    again = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert again.code == 0, again.stderr
+    assert "12/12 runs stored (0 failed, 4 from before)" in again.stderr
+    assert load_runs(out)["run_id"].tolist() == list(range(12))
+    assert aside.read_bytes() == whole[:500]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["between-parts", "during-a-part"])
 def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage: str) -> None:
