@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from summitry.sim.errors import RunDirError
+from summitry.sim.outputs import sweep_parts
 from summitry.sim.stats import wilson
 
 
@@ -30,16 +32,37 @@ def load_manifest(sweep_dir: str | Path) -> dict[str, Any]:
 
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
-    """Every stored run of a sweep as a DataFrame (one row per run, sorted by run_id)."""
+    """Every stored run of a sweep as a DataFrame (one row per run, sorted by run_id).
+
+    Only summitry's parts are read (``runs/part-NNNNNN.parquet``, :func:`summitry.sim.outputs.sweep_parts`); another
+    file there (``part-000003-copy.parquet``) is not. A run id stored twice is refused (RunDirError naming the parts):
+    it would be counted twice.
+    """
     runs = Path(sweep_dir) / "runs"
-    parts = sorted(runs.glob("part-*.parquet"))
+    parts = [p for _, p in sorted(sweep_parts(runs)[0].items())]
     if not parts:
-        raise RunDirError(f"{sweep_dir}: no runs stored yet (runs/part-*.parquet)")
+        raise RunDirError(f"{sweep_dir}: no runs stored yet (runs/part-NNNNNN.parquet)")
     try:
         table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
     except Exception as exc:  # corrupt or foreign files
         raise RunDirError(f"{runs}: cannot read the stored runs ({exc})") from None
-    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+    df = table.to_pandas()
+    if "run_id" in df.columns and df["run_id"].duplicated().any():
+        raise RunDirError(_stored_twice(parts, df))
+    return df.sort_values("run_id").reset_index(drop=True)
+
+
+def _stored_twice(parts: list[Path], df: pd.DataFrame) -> str:
+    """The message for a store that holds a run twice: the first such run and the parts that hold it."""
+    run_id = int(df.loc[df["run_id"].duplicated(), "run_id"].iloc[0])
+    where = [str(p) for p in parts if (pq.read_table(p, columns=["run_id"])["run_id"].to_numpy() == run_id).any()]
+    n = int(df["run_id"].duplicated().sum())
+    held = " and ".join(where) if len(where) > 1 else f"{where[0]} (twice)"
+    return (
+        f"{Path(parts[0]).parent}: run {run_id} is stored in {held}"
+        + (f", and {n - 1} other run{'s' if n > 2 else ''} more than once" if n > 1 else "")
+        + "; each run must be stored once (a copy of a part?): move the part that is not the sweep's own out of runs/"
+    )
 
 
 OUTCOMES = ("agreement_comprehensive", "agreement_interim", "declaration", "walk_away", "escalation", "stalemate")

@@ -278,7 +278,7 @@ def test_resume_over_a_damaged_part_exits_2_naming_it_and_writes_nothing(tmp_pat
     assert r.code == 2, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
     assert f"error: {damaged}: cannot be read as a part of this sweep (" in r.stderr
-    assert f"move that part out of {out / 'runs'} and run the same command again" in r.stderr
+    assert f"move it out of {out / 'runs'} and run the same command again, which runs its batch again" in r.stderr
     assert tree_bytes(out) == before
     aside = tmp_path / "part-000001.parquet"
     damaged.rename(aside)
@@ -287,6 +287,54 @@ def test_resume_over_a_damaged_part_exits_2_naming_it_and_writes_nothing(tmp_pat
     assert "12/12 runs stored (0 failed, 4 from before)" in again.stderr
     assert load_runs(out)["run_id"].tolist() == list(range(12))
     assert aside.read_bytes() == whole[:500]
+
+
+def test_resume_reads_only_summitrys_parts_and_leaves_other_files_alone(tmp_path: Path, cli) -> None:
+    """A copy of a part under another name (part-000001-copy.parquet) is named in a warning and neither read nor
+    removed; so is a hidden file that only looks like a part's temporary. The runs are counted once."""
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    runs = out / "runs"
+    copy = runs / "part-000001-copy.parquet"
+    copy.write_bytes((runs / "part-000001.parquet").read_bytes())
+    lookalike = runs / ".part-notes.parquet.mine.tmp"
+    lookalike.write_text("the user's")
+    (runs / "part-000002.parquet").unlink()
+    theirs = {p: p.read_bytes() for p in (copy, lookalike)}
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 0, r.stderr
+    assert "12/12 runs stored (0 failed, 8 from before)" in r.stderr
+    assert json.loads((out / "sweep.json").read_text())["counts"] == {"total": 12, "done": 12, "failed": 0}
+    assert f"warning: {copy}: not a part summitry wrote (its parts are named part-NNNNNN.parquet); left as it is" in r.stderr
+    assert load_runs(out)["run_id"].tolist() == list(range(12))
+    assert {p: p.read_bytes() for p in theirs} == theirs
+
+
+def test_a_part_holding_another_parts_runs_is_refused(tmp_path: Path, cli) -> None:
+    """A copy of part 0 under part 2's name: --resume exits 2 naming it and the part that holds the same runs, and
+    writes nothing; reading the store (the report) refuses the runs stored twice instead of counting them."""
+    from summitry.sim.errors import RunDirError
+
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    runs = out / "runs"
+    (runs / "part-000002.parquet").write_bytes((runs / "part-000000.parquet").read_bytes())
+    (runs / "part-000001.parquet").unlink()  # a batch still to run: resuming would write
+    before = tree_bytes(out)
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert (
+        f"error: {runs / 'part-000002.parquet'}: not this sweep's part 2: it holds runs 0 to 3, where part 2 holds runs 8 to 11; "
+        f"{runs / 'part-000000.parquet'} holds some of them too, which would be counted twice"
+    ) in r.stderr
+    assert tree_bytes(out) == before
+    with pytest.raises(RunDirError, match=r"run 0 is stored in .*part-000000\.parquet and .*part-000002\.parquet"):
+        load_runs(out)
+    report = cli("report", str(out), "-o", str(tmp_path / "report.html"))
+    assert report.code == 2 and "counted" not in report.stderr and "run 0 is stored in" in report.stderr
 
 
 @pytest.mark.slow
