@@ -4,6 +4,11 @@ Every executor has ``map_unordered(fn, tasks)`` and is a context manager that
 closes what it started (and only that). Results come back in completion
 order; :mod:`summitry.sim.experiments.sweep` stores each by its batch number, so the order never
 enters a result.
+
+Ctrl-C reaches the whole process group, but only this process acts on it: the local workers ignore SIGINT (a
+worker waiting for its next task printed its KeyboardInterrupt's traceback above the command's resume hint).
+Closing the executor while tasks are still running (the KeyboardInterrupt on its way out) stops its workers at
+once instead of waiting for results nobody will read.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +60,11 @@ class SerialExecutor(_Owned):
             yield fn(task)
 
 
+def _start_worker() -> None:
+    """A local worker's start (the pool's initializer): Ctrl-C is the parent's to handle, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessExecutor(_Owned):
     """Local worker processes (all cores by default), at most a few tasks in flight each."""
 
@@ -62,21 +73,37 @@ class ProcessExecutor(_Owned):
     def __init__(self, workers: int | None = None) -> None:
         _check_cwd()
         self.workers = workers or os.cpu_count() or 1
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"), initializer=_start_worker)
+        self._in_flight: set[cf.Future[Any]] = set()
 
     def map_unordered(self, fn: Callable[[_T], Any], tasks: Iterable[_T]) -> Iterator[Any]:
         it = iter(tasks)
         pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
+        self._in_flight |= pending  # what close() finds still running, whichever map handed it out
         while pending:
             done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            self._in_flight -= done
             for fut in done:
                 yield fut.result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.add(self.pool.submit(fn, nxt))
+                    sent = self.pool.submit(fn, nxt)
+                    pending.add(sent)
+                    self._in_flight.add(sent)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool down; with tasks still running (the caller stopped reading: Ctrl-C, an error), stop its workers
+        at once: what they compute would be dropped."""
+        if not any(not f.done() for f in self._in_flight):
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            return
+        workers = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            proc.join()
+        self._in_flight.clear()
 
 
 class DaskExecutor(_Owned):
