@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from summitry.sim.experiments.executors import ProcessExecutor
@@ -123,3 +124,23 @@ def test_closing_with_a_task_still_running_stops_the_workers_at_once() -> None:
     closing.join(timeout=120)  # a bound far above a prompt close and far below the task's hour, not a measure of speed
     assert not closing.is_alive(), "close() waited for the running task"
     assert not any(w.is_alive() for w in workers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the sweep's processes in /proc (Linux)")
+def test_the_workers_end_when_their_sweep_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the sweep alone (not its group): its workers, and with them the forkserver and the resource tracker,
+    ended, where they were left idle for good, re-parented to PID 1."""
+    proc, _ = start_paused_sweep(tmp_path, pause_at=2)
+    try:
+        left = [pid for pid in group_processes(proc.pid) if pid != proc.pid]
+        assert len(left) >= 3  # the forkserver, the resource tracker and at least one worker
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for _ in range(1200):  # polling until they are gone; a generous bound (60 s), not a measure of speed
+            left = group_processes(proc.pid)
+            if not left:
+                break
+            time.sleep(0.05)
+        assert left == [], f"still running after their sweep was killed: {left}"
+    finally:
+        end_group(proc.pid)
