@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,59 @@ def is_summitry_sweep_dir(path: Path) -> bool:
 
 
 SWEEP_STORE_FOLDERS = ("runs", "trajectories")
+
+_PART = re.compile(r"part-([0-9]{6,})\.parquet")
+_PART_TEMPORARY = re.compile(r"\.part-[0-9]{6,}\.parquet\.[A-Za-z0-9_]{8}\.tmp")
+
+
+def sweep_part_name(batch: int) -> str:
+    """The name of a batch's part in a sweep store's ``runs/`` (and ``trajectories/``)."""
+    return f"part-{batch:06d}.parquet"
+
+
+def sweep_part_batch(name: str) -> int | None:
+    """The batch of a part named exactly as summitry names it (:func:`sweep_part_name`), else None.
+
+    >>> [sweep_part_batch(n) for n in ("part-000003.parquet", "part-1234567.parquet")]
+    [3, 1234567]
+    >>> [sweep_part_batch(n) for n in ("part-000003-copy.parquet", "part-0000003.parquet", "part-3.parquet", "part-000003.parquet.bak")]
+    [None, None, None, None]
+    """
+    m = _PART.fullmatch(name)
+    if m is None or sweep_part_name(int(m[1])) != name:
+        return None
+    return int(m[1])
+
+
+def is_sweep_part_temporary(name: str) -> bool:
+    """Whether ``name`` is a part's hidden temporary as summitry writes it (``.part-NNNNNN.parquet.XXXXXXXX.tmp``).
+
+    >>> [is_sweep_part_temporary(n) for n in (".part-000003.parquet.k2j_9xQa.tmp", ".part-mine.parquet.k2j_9xQa.tmp")]
+    [True, False]
+    """
+    return _PART_TEMPORARY.fullmatch(name) is not None
+
+
+def sweep_parts(folder: Path) -> tuple[dict[int, Path], list[Path]]:
+    """A sweep store's folder (``runs/``): summitry's parts by batch, and the entries summitry did not write there.
+
+    A part is a regular file named exactly as summitry names it (``part-NNNNNN.parquet``). Everything else but a
+    part's hidden temporary is another's: ``part-000003-copy.parquet``, a folder, a link; it is never read as runs
+    and never removed. A missing folder holds nothing.
+    """
+    parts: dict[int, Path] = {}
+    others: list[Path] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return parts, others
+    for entry in entries:
+        batch = sweep_part_batch(entry.name)
+        if batch is not None and entry.is_file(follow_symlinks=False):
+            parts[batch] = folder / entry.name
+        elif not (is_sweep_part_temporary(entry.name) and entry.is_file(follow_symlinks=False)):
+            others.append(folder / entry.name)
+    return parts, others
 
 
 def is_empty_sweep_skeleton(path: Path) -> bool:

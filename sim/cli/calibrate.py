@@ -16,7 +16,15 @@ from rich.text import Text
 
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, fraction_option, path_option
-from summitry.sim.cli.shared import check_executor, check_method_options, check_out, interrupted, print_backtest_table, stage_progress
+from summitry.sim.cli.shared import (
+    check_executor,
+    check_method_options,
+    check_out,
+    interrupted,
+    print_backtest_table,
+    stage_progress,
+    warn_stray_parts,
+)
 from summitry.sim.errors import InputError
 from summitry.sim.outputs import (
     CALIBRATION_RESUME,
@@ -237,6 +245,8 @@ def calibrate_rejection_cmd(
         raise InputError(f"--design {design}: rejection ABC needs a design that samples the prior evenly: lhs or grid")
     if backtest_runs == 1:
         raise InputError("--backtest-runs 1: must be 0 (skip) or at least 2")
+    if run_on.resume:
+        warn_stray_parts(out)
     sc, priors = case_and_priors(scenario, parameters)
     total = (points ** len(priors) if design == "grid" else points) * runs_per_point
     cli.say(

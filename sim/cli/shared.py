@@ -20,7 +20,7 @@ from rich.text import Text
 from summitry.sim import cli
 from summitry.sim.errors import InputError
 from summitry.sim.labels import in_unit
-from summitry.sim.outputs import check_out_dir
+from summitry.sim.outputs import check_out_dir, sweep_parts
 
 
 @contextmanager
@@ -233,6 +233,18 @@ def check_executor(executor: str, address: str | None) -> None:
         raise InputError(f"--executor {executor}: must be local, dask or serial")
     if address is not None and executor != "dask":
         raise InputError("--address needs --executor dask")
+
+
+def warn_stray_parts(out: Path) -> None:
+    """Before a sweep store is resumed: name each entry of its runs/ that is not one of summitry's parts (never read,
+    left in place), so that runs the user expected to count are not silently left out."""
+    for entry in sweep_parts(Path(out) / "runs")[1]:
+        cli.say(
+            cli.err,
+            ("warning:", "yellow"),
+            " ",
+            f"{entry}: not a part summitry wrote (its parts are named part-NNNNNN.parquet); left as it is, and not read as runs",
+        )
 
 
 def interrupted(kept: str, again: str) -> NoReturn:

@@ -15,7 +15,7 @@ import typer
 
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import Address, Executor, TlsCaFile, TlsCert, TlsKey, Workers, path_argument, path_option
-from summitry.sim.cli.shared import check_executor, interrupted
+from summitry.sim.cli.shared import check_executor, interrupted, warn_stray_parts
 from summitry.sim.labels import METRIC_LABELS, outcome_label
 from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
 
@@ -57,6 +57,8 @@ def sweep_cmd(
     check_out_dir(out, "--out", owned="sweep")
     security = dask_security(tls_ca_file, tls_cert, tls_key, address)
     loaded = load_spec(spec)
+    if resume:
+        warn_stray_parts(out)
     ex = make_executor(executor, workers, address, security)
     n_workers = getattr(ex, "workers", 1)
     cli.say(cli.err, f"sweep {spec} -> {out} ({executor}, {n_workers} worker{'s' if n_workers != 1 else ''})")

@@ -4,6 +4,16 @@ Every executor has ``map_unordered(fn, tasks)`` and is a context manager that
 closes what it started (and only that). Results come back in completion
 order; :mod:`summitry.sim.experiments.sweep` stores each by its batch number, so the order never
 enters a result.
+
+Ctrl-C reaches the whole process group, but only this process acts on it: the local workers ignore SIGINT (a
+worker waiting for its next task printed its KeyboardInterrupt's traceback above the command's resume hint).
+Closing the executor while tasks are still running (the KeyboardInterrupt on its way out) stops its workers at
+once instead of waiting for results nobody will read.
+
+The local workers also end with this process, however it ends (``kill -9`` included): each holds the reading end
+of a pipe whose only writing end is this process's, and a thread of the worker's exits it when the pipe reaches
+its end. (The workers are the forkserver's children, not this process's, so a parent-death signal would not
+reach them; and the forkserver itself lives as long as any worker does.)
 """
 
 from __future__ import annotations
@@ -12,7 +22,10 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing as mp
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,6 +67,27 @@ class SerialExecutor(_Owned):
             yield fn(task)
 
 
+PARENT_GONE = 75
+"""A local worker's exit status when the process that started its pool has ended (EX_TEMPFAIL)."""
+
+
+def _start_worker(parent: Connection) -> None:
+    """A local worker's start (the pool's initializer): Ctrl-C is the parent's to handle, which stops the pool; and
+    the worker exits when the parent has ended (``parent``, the reading end of a pipe only the parent writes to,
+    reaches its end)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="summitry-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: Connection) -> None:
+    try:
+        while True:
+            parent.recv_bytes()  # the parent sends nothing: this returns only at the pipe's end
+    except (EOFError, OSError):
+        pass
+    os._exit(PARENT_GONE)  # at once: a task's result could go nowhere
+
+
 class ProcessExecutor(_Owned):
     """Local worker processes (all cores by default), at most a few tasks in flight each."""
 
@@ -62,21 +96,46 @@ class ProcessExecutor(_Owned):
     def __init__(self, workers: int | None = None) -> None:
         _check_cwd()
         self.workers = workers or os.cpu_count() or 1
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
+        context = mp.get_context("forkserver")
+        # the reading end goes to each worker, the writing end stays here alone (not inheritable, never sent): it closes
+        # when this process ends, and the workers exit
+        self._parent_r, self._parent_w = context.Pipe(duplex=False)
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_start_worker, initargs=(self._parent_r,)
+        )
+        self._in_flight: set[cf.Future[Any]] = set()
 
     def map_unordered(self, fn: Callable[[_T], Any], tasks: Iterable[_T]) -> Iterator[Any]:
         it = iter(tasks)
         pending = {self.pool.submit(fn, t) for t in itertools.islice(it, self.workers * 3)}
+        self._in_flight |= pending  # what close() finds still running, whichever map handed it out
         while pending:
             done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            self._in_flight -= done
             for fut in done:
                 yield fut.result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.add(self.pool.submit(fn, nxt))
+                    sent = self.pool.submit(fn, nxt)
+                    pending.add(sent)
+                    self._in_flight.add(sent)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool down; with tasks still running (the caller stopped reading: Ctrl-C, an error), stop its workers
+        at once: what they compute would be dropped."""
+        if not any(not f.done() for f in self._in_flight):
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            workers = list((getattr(self.pool, "_processes", None) or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                proc.terminate()
+            for proc in workers:
+                proc.join()
+            self._in_flight.clear()
+        # every worker has ended: the pipe that outlives none of them is closed
+        self._parent_w.close()
+        self._parent_r.close()
 
 
 class DaskExecutor(_Owned):

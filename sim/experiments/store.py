@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from summitry.sim import outputs
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
-from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir
+from summitry.sim.outputs import check_out_dir, is_summitry_sweep_dir, is_sweep_part_temporary, sweep_part_name, sweep_parts
 from summitry.sim.results.run_result import _jsonable, versions
 
 if TYPE_CHECKING:
@@ -36,18 +36,88 @@ if TYPE_CHECKING:
 
 
 def part_name(batch: int) -> str:
-    return f"part-{batch:06d}.parquet"
+    return sweep_part_name(batch)
+
+
+def _stored_parts(out: Path) -> dict[int, Path]:
+    """The runs parts stored in ``out``, by batch: files named exactly as summitry names them (others are never read)."""
+    return sweep_parts(out / "runs")[0]
 
 
 def done_batches(out: Path) -> set[int]:
     """Batches whose part file is complete (parts are renamed into place, never half-written)."""
-    done = set()
-    for p in (out / "runs").glob("part-*.parquet"):
+    return set(_stored_parts(out))
+
+
+def stray_entries(out: Path) -> list[Path]:
+    """Entries of ``out``'s runs/ that are not summitry's parts (a ``part-000003-copy.parquet``): never read, never removed."""
+    return sweep_parts(out / "runs")[1]
+
+
+def _runs_text(ids: Sequence[int]) -> str:
+    """
+    >>> [_runs_text(ids) for ids in ([], [7], [4, 5, 6], [4, 9, 4])]
+    ['no runs', 'run 7', 'runs 4 to 6', '3 runs with ids from 4 to 9']
+    """
+    if not ids:
+        return "no runs"
+    lo, hi = min(ids), max(ids)
+    if len(ids) == 1:
+        return f"run {lo}"
+    if sorted(ids) == list(range(lo, hi + 1)):
+        return f"runs {lo} to {hi}"
+    return f"{len(ids)} runs with ids from {lo} to {hi}"
+
+
+def check_stored_parts(out: Path, batch_runs: Sequence[Sequence[int]]) -> None:
+    """With ``--resume``: refuse a store whose runs parts are not all this sweep's (InputError naming each; only reads).
+
+    ``batch_runs`` holds the run ids of each of the sweep's batches. Part N must be readable (its footer, and the
+    run_id and status columns the sweep reads to count its runs) and hold exactly batch N's runs: a part renamed
+    into place is whole, but a disk fault or a cut-short copy can damage it afterwards, and a copy of another part
+    (or of another sweep's) under a part's name would count its runs twice, or as runs they are not. Resuming
+    would count such a batch as done.
+    """
+    held: dict[Path, list[int]] = {}
+    problems = []
+    for _, part in sorted(_stored_parts(out).items()):
         try:
-            done.add(int(p.stem.split("-")[1]))
-        except (IndexError, ValueError):
+            held[part] = [int(i) for i in pq.read_table(part, columns=["run_id", "status"])["run_id"].to_pylist()]
+        except Exception as exc:  # pyarrow's own errors (ArrowInvalid, OSError...) for a damaged or foreign file
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(f"'{part}': ", 1)[-1]
+            problems.append(f"{part}: cannot be read as a part of this sweep ({reason})")
+    holders: dict[int, list[Path]] = {}
+    for part, ids in held.items():
+        for i in ids:
+            holders.setdefault(i, []).append(part)
+    for batch, part in sorted(_stored_parts(out).items()):
+        if part not in held:
             continue
-    return done
+        ids = held[part]
+        want = list(batch_runs[batch]) if batch < len(batch_runs) else []
+        if sorted(ids) == want:
+            continue
+        if batch >= len(batch_runs):
+            problem = f"this sweep has {len(batch_runs)} batches, so no part {batch}; it holds {_runs_text(ids)}"
+        else:
+            problem = f"not this sweep's part {batch}: it holds {_runs_text(ids)}, where part {batch} holds {_runs_text(want)}"
+        twice = sorted({str(other) for i in ids for other in holders[i] if other != part})
+        if twice:
+            where = ", ".join(twice[:3]) + (f" and {len(twice) - 3} more" if len(twice) > 3 else "")
+            problem += f"; {where} {'holds' if len(twice) == 1 else 'hold'} some of them too, which would be counted twice"
+        elif len(set(ids)) < len(ids):
+            problem += "; it holds some of them twice, which would be counted twice"
+        problems.append(f"{part}: {problem}")
+    if problems:
+        one = len(problems) == 1
+        raise InputError(
+            [
+                *problems,
+                f"the sweep was not resumed and nothing was written; summitry leaves {'that file' if one else 'those files'} as "
+                f"{'it is' if one else 'they are'}: move {'it' if one else 'them'} out of {out / 'runs'} and run the same command "
+                f"again, which runs {'its batch' if one else 'their batches'} again",
+            ]
+        )
 
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
@@ -65,10 +135,12 @@ def check_resumable(out: Path) -> None:
     outputs.check_resumable(out, "sweep.json", lacks="is not a sweep directory", starts="this sweep")
 
 
-def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
+def open_store(out: Path, loaded: LoadedSpec, resume: bool, batch_runs: Sequence[Sequence[int]]) -> str | None:
     """Check that ``out`` is a new directory, or (with ``resume``) this very sweep's store; returns when the sweep started.
 
-    Makes the store's folders and removes a killed sweep's half-written parts.
+    ``batch_runs`` holds the run ids of each batch of the sweep, which a resumed store's parts must hold
+    (:func:`check_stored_parts`). Makes the store's folders and removes a killed sweep's half-written parts, after
+    every check: a refused resume (another spec, a damaged part, a part that is not this sweep's) writes nothing.
     """
     manifest_path = out / "sweep.json"
     if resume:
@@ -90,6 +162,7 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
                 f"(hash {str(old.get('spec_hash'))[:12]} vs {loaded.hash[:12]}); refusing to mix results — use a new --out"
             )
         started = old.get("started")
+        check_stored_parts(out, batch_runs)
     else:
         if out.exists() and any(out.iterdir()) and not skeleton:
             raise InputError(f"--out {out}: exists and is not empty; choose a new --out")
@@ -98,8 +171,10 @@ def open_store(out: Path, loaded: LoadedSpec, resume: bool) -> str | None:
     if loaded.spec.trajectories.keep:
         (out / "trajectories").mkdir(exist_ok=True)
     # a killed sweep's half-written parts: only names of summitry's own shape (.part-NNNNNN.parquet.XXXXXXXX.tmp)
-    for stale in list((out / "runs").glob(".part-*.parquet.*.tmp")) + list((out / "trajectories").glob(".part-*.parquet.*.tmp")):
-        stale.unlink(missing_ok=True)
+    for folder in (out / "runs", out / "trajectories"):
+        for stale in list(folder.glob(".part-*.tmp")):
+            if is_sweep_part_temporary(stale.name) and stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)
     return started
 
 
@@ -160,7 +235,7 @@ def count_rows(out: Path) -> dict[str, int]:
     stays flat, for about a millisecond a part.
     """
     done = failed = 0
-    for part in sorted((out / "runs").glob("part-*.parquet")):
+    for _, part in sorted(_stored_parts(out).items()):
         status = pq.read_table(part, columns=["status"])["status"]
         done += len(status)
         failed += int(pc.sum(pc.equal(status, "failed")).as_py() or 0)

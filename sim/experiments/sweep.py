@@ -221,7 +221,7 @@ def run_sweep(
     X = design_matrix(loaded)
     all_batches = batches(loaded, X)
     total = sum(len(b) for b in all_batches)
-    started = open_store(out, loaded, resume)
+    started = open_store(out, loaded, resume, [[run[0] for run in b] for b in all_batches])
     done = done_batches(out)
     manifest = start_manifest(loaded, X, total, started, executor.name)
     write_manifest(out, manifest)

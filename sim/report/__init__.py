@@ -1,7 +1,7 @@
 """Run and sweep reports: one self-contained HTML file (and a PDF) from saved results.
 
 Reports are built from a run directory (``run.json``, ``events``, ``series``)
-or a sweep directory (``sweep.json``, ``runs/part-*.parquet``) only — never
+or a sweep directory (``sweep.json``, ``runs/part-NNNNNN.parquet``) only — never
 from a live model — so a report can be made years later from the files.
 
 * HTML is rendered by Jinja2 templates (``sim/templates/``) with autoescaping

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from summitry.sim.outputs import sweep_parts
 from summitry.sim.report.charts import Chart, document_unit, sweep_charts
 from summitry.sim.report.context import _backtest_or_none, scenario_context
 from summitry.sim.report.files import load_sweep
@@ -55,6 +56,11 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
     all_charts.extend(x["chart"] for x in parts["metrics"] if x["chart"] is not None)
     all_charts.extend(x["chart"] for x in parts["survival"] if x["chart"] is not None)
     warnings = [f"chart {c.title!r} could not be drawn: {c.error}" for c in all_charts if c.error]
+    if sweep_dir is not None:
+        warnings += [
+            f"{entry}: not a part summitry wrote (its parts are named part-NNNNNN.parquet); not read as runs"
+            for entry in sweep_parts(Path(sweep_dir) / "runs")[1]
+        ]
     numbered = {c.id: d for c, d in zip(all_charts, _safe_charts(all_charts), strict=True)}
     backtest = _backtest_or_none(sweep_dir, warnings)
     page = _render(

@@ -263,6 +263,80 @@ def test_open_store_refuses_to_resume_a_missing_directory(tmp_path: Path) -> Non
     assert not out.exists()
 
 
+def test_resume_over_a_damaged_part_exits_2_naming_it_and_writes_nothing(tmp_path: Path, cli) -> None:
+    """A part cut short after it was stored (a bad copy, a disk fault): --resume names it and says what to do, and
+    leaves the whole directory (the part included) as it was; with the part moved aside its batch is run again."""
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    damaged = out / "runs" / "part-000001.parquet"
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:500])
+    (out / "runs" / "part-000002.parquet").unlink()  # a batch still to run: resuming would write
+    before = tree_bytes(out)
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"error: {damaged}: cannot be read as a part of this sweep (" in r.stderr
+    assert f"move it out of {out / 'runs'} and run the same command again, which runs its batch again" in r.stderr
+    assert tree_bytes(out) == before
+    aside = tmp_path / "part-000001.parquet"
+    damaged.rename(aside)
+    again = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert again.code == 0, again.stderr
+    assert "12/12 runs stored (0 failed, 4 from before)" in again.stderr
+    assert load_runs(out)["run_id"].tolist() == list(range(12))
+    assert aside.read_bytes() == whole[:500]
+
+
+def test_resume_reads_only_summitrys_parts_and_leaves_other_files_alone(tmp_path: Path, cli) -> None:
+    """A copy of a part under another name (part-000001-copy.parquet) is named in a warning and neither read nor
+    removed; so is a hidden file that only looks like a part's temporary. The runs are counted once."""
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    runs = out / "runs"
+    copy = runs / "part-000001-copy.parquet"
+    copy.write_bytes((runs / "part-000001.parquet").read_bytes())
+    lookalike = runs / ".part-notes.parquet.mine.tmp"
+    lookalike.write_text("the user's")
+    (runs / "part-000002.parquet").unlink()
+    theirs = {p: p.read_bytes() for p in (copy, lookalike)}
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 0, r.stderr
+    assert "12/12 runs stored (0 failed, 8 from before)" in r.stderr
+    assert json.loads((out / "sweep.json").read_text())["counts"] == {"total": 12, "done": 12, "failed": 0}
+    assert f"warning: {copy}: not a part summitry wrote (its parts are named part-NNNNNN.parquet); left as it is" in r.stderr
+    assert load_runs(out)["run_id"].tolist() == list(range(12))
+    assert {p: p.read_bytes() for p in theirs} == theirs
+
+
+def test_a_part_holding_another_parts_runs_is_refused(tmp_path: Path, cli) -> None:
+    """A copy of part 0 under part 2's name: --resume exits 2 naming it and the part that holds the same runs, and
+    writes nothing; reading the store (the report) refuses the runs stored twice instead of counting them."""
+    from summitry.sim.errors import RunDirError
+
+    path = write_spec(tmp_path)
+    out = tmp_path / "s"
+    assert cli("sweep", str(path), "--out", str(out), "--executor", "serial").code == 0
+    runs = out / "runs"
+    (runs / "part-000002.parquet").write_bytes((runs / "part-000000.parquet").read_bytes())
+    (runs / "part-000001.parquet").unlink()  # a batch still to run: resuming would write
+    before = tree_bytes(out)
+    r = cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--resume")
+    assert r.code == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert (
+        f"error: {runs / 'part-000002.parquet'}: not this sweep's part 2: it holds runs 0 to 3, where part 2 holds runs 8 to 11; "
+        f"{runs / 'part-000000.parquet'} holds some of them too, which would be counted twice"
+    ) in r.stderr
+    assert tree_bytes(out) == before
+    with pytest.raises(RunDirError, match=r"run 0 is stored in .*part-000000\.parquet and .*part-000002\.parquet"):
+        load_runs(out)
+    report = cli("report", str(out), "-o", str(tmp_path / "report.html"))
+    assert report.code == 2 and "counted" not in report.stderr and "run 0 is stored in" in report.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["between-parts", "during-a-part"])
 def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path, stage: str) -> None:
@@ -563,12 +637,30 @@ def test_sensitivity_singles_out_the_only_parameter_that_matters() -> None:
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
     X = sobol_sample.sample(problem, 256, calc_second_order=False, seed=1)
     Y = np.sin(3 * X[:, 1]) + X[:, 1] ** 2  # depends on b only
-    idx = sensitivity_indices(problem, "sobol", X, Y)
+    idx = sensitivity_indices(problem, "sobol", X, Y, seed=1)
     assert idx["b"]["ST"] > 0.9 and idx["a"]["ST"] < 0.05 and idx["c"]["ST"] < 0.05
     Xm = morris_sample.sample(problem, 20, num_levels=4, seed=1)
     Ym = 5 * Xm[:, 2]
-    mi = sensitivity_indices(problem, "morris", Xm, Ym)
+    mi = sensitivity_indices(problem, "morris", Xm, Ym, seed=1)
     assert mi["c"]["mu_star"] == pytest.approx(5.0) and mi["a"]["mu_star"] == 0 and mi["b"]["mu_star"] == 0
+
+
+@pytest.mark.parametrize("design", ["sobol", "morris"])
+def test_sensitivity_confidence_values_are_the_same_at_every_analysis(tmp_path: Path, design: str) -> None:
+    """The bootstrap behind S1_conf, ST_conf and mu_star_conf is seeded by the sweep's seed: a second analysis of the
+    stored runs, and a second sweep of the same spec, give the same confidence values, to the byte in sweep.json."""
+    from summitry.sim.analysis.sweeps import sensitivity
+
+    params = {"kappa": {"low": 0.5, "high": 5.0}, "ada.traits.impulsiveness": {"low": 0.1, "high": 0.9}}
+    loaded = load_spec(write_spec(tmp_path, design=design, parameters=params, points=4, replicates=1, seed=3))
+    for out in ("a", "b"):
+        run_sweep(loaded, tmp_path / out, SerialExecutor())
+    stored = [json.loads((tmp_path / out / "sweep.json").read_text())["sensitivity"] for out in ("a", "b")]
+    confs = [v for entry in stored[0].values() for idx in entry["indices"].values() for k, v in idx.items() if k.endswith("_conf")]
+    assert sum(np.isfinite(v) and v > 0 for v in confs) >= 4  # there are confidence values a bootstrap could change
+    assert json.dumps(stored[0]) == json.dumps(stored[1])
+    runs, X = load_runs(tmp_path / "a"), design_matrix(loaded)
+    assert json.dumps(sensitivity(runs, loaded, X)) == json.dumps(sensitivity(runs, loaded, X)) == json.dumps(stored[0])
 
 
 def test_outcome_table_counts_per_point(tmp_path: Path) -> None:
