@@ -8,7 +8,7 @@ result holds, and how it is saved and loaded, is :mod:`summitry.sim.results.run_
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -243,6 +243,19 @@ class ChoiceRow:
 
 
 @dataclass(frozen=True)
+class RunMove:
+    """A row of the run's log at the explained step that the actor's own choice did not make (:class:`ChoiceExplanation`)."""
+
+    kind: str
+    sender: str
+    receiver: str  # an actor id, "a+b" for both principals, or "" for none
+    source: str  # "forced" (the record's, in forcing mode), "summit" or "derived" (a walk-away, a pledge breach)
+    detail: str
+    text: str
+    sender_name: str
+
+
+@dataclass(frozen=True)
 class ChoiceExplanation:
     """Why an actor chose what it did in one week of a run (:func:`explain_choice`)."""
 
@@ -255,6 +268,12 @@ class ChoiceExplanation:
     rows: list[ChoiceRow]  # the feasible actions, the likeliest first
     chosen: str  # what the run's actor did: "nothing" or "<kind> -> <receiver>"
     chosen_row: ChoiceRow | None  # the row of what it did (None: it did nothing)
+    # in forcing mode a leader or third party chooses nothing itself (its ``rows`` are "nothing" alone): what its own
+    # rule would have chosen, every action its rule finds feasible, the likeliest first; None where the actor chooses
+    rule_rows: list[ChoiceRow] | None = None
+    # what the same run did at that step with the actor beyond its own choice, in log order: the record's signals it
+    # sends (forcing mode) and the summit's events it takes part in (a summit held, offers rejected, a walk-away)
+    moves: list[RunMove] = field(default_factory=list)
 
 
 def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mode: str | None = None) -> ChoiceExplanation:
@@ -265,7 +284,10 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
     utility, split into the terms of :data:`summitry.agents.policy.EU_PARTS`,
     and its quantal-response chance. The reading leaves the run as it was
     (its random stream included), so ``chosen`` is what the same run does
-    that week.
+    that week, and ``moves`` what else it did with the actor that week (the
+    record's signals in forcing mode, the summit's events). In forcing mode a
+    leader or third party chooses nothing itself; ``rule_rows`` are then what
+    its own rule would have chosen.
     """
     if actor not in scenario.actor_ids():
         raise KeyError(actor)
@@ -282,13 +304,15 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         eu, fast_feasible = policy.expected_utilities(m)
         m.rng.bit_generator.state = state
         i = m.index_of[actor]
-        f = fast_feasible[i].copy()
-        if m.mode == "forcing" and m.roles[i] not in FORCING_ROLES:
+        own = fast_feasible[i].copy()  # what its own rule may choose
+        own[0] = True
+        f = own.copy()
+        record_only = m.mode == "forcing" and m.roles[i] not in FORCING_ROLES
+        if record_only:
             f[1:] = False  # leaders and third parties only send the record's signals
-        f[0] = True
-        z = np.where(f, m.params.lambda_q * np.where(f, eu[i], 0.0), -np.inf)
-        w = np.where(f, np.exp(z - z.max()), 0.0)
-        seen.update(i=i, parts=parts, eu=eu[i], feasible=f, chance=w / w.sum())
+        seen.update(i=i, parts=parts, eu=eu[i], feasible=f, chance=_logit(f, eu[i], m.params.lambda_q))
+        if record_only:
+            seen.update(rule_feasible=own, rule_chance=_logit(own, eu[i], m.params.lambda_q))
 
     model.before_choice = read
     while model.running and model.week <= week:
@@ -298,27 +322,49 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         raise RunEndedError(model.week - 1, str(result_of(model).outcome))
     i = seen["i"]
     names = ["nothing", *model.kinds]
-    rows = []
-    for k in np.flatnonzero(seen["feasible"]).tolist():
-        receiver = None if k == 0 else model.receiver_of(i, names[k])
-        rows.append(
-            ChoiceRow(
-                action=names[k],
-                receiver=None if receiver is None else "principals" if receiver < 0 else model.actor_ids[receiver],
-                label="Nothing" if k == 0 else model.catalogue[names[k]].label,
-                receiver_name=None if receiver is None else "both principals" if receiver < 0 else model.actor_names[receiver],
-                eu=float(seen["eu"][k]),
-                chance=float(seen["chance"][k]),
-                parts={p: float(v[i, k]) for p, v in seen["parts"].items() if v[i, k] != 0.0},
+
+    def choice_rows(feasible: np.ndarray, chance: np.ndarray) -> list[ChoiceRow]:
+        rows = []
+        for k in np.flatnonzero(feasible).tolist():
+            receiver = None if k == 0 else model.receiver_of(i, names[k])
+            rows.append(
+                ChoiceRow(
+                    action=names[k],
+                    receiver=None if receiver is None else "principals" if receiver < 0 else model.actor_ids[receiver],
+                    label="Nothing" if k == 0 else model.catalogue[names[k]].label,
+                    receiver_name=None if receiver is None else "both principals" if receiver < 0 else model.actor_names[receiver],
+                    eu=float(seen["eu"][k]),
+                    chance=float(chance[k]),
+                    parts={p: float(v[i, k]) for p, v in seen["parts"].items() if v[i, k] != 0.0},
+                )
             )
-        )
-    rows.sort(key=lambda r: (-r.chance, r.action))
+        rows.sort(key=lambda r: (-r.chance, r.action))
+        return rows
+
+    rows = choice_rows(seen["feasible"], seen["chance"])
+    rule_rows = choice_rows(seen["rule_feasible"], seen["rule_chance"]) if "rule_feasible" in seen else None
     chosen = "nothing"
     chosen_row = None
-    first = next((r for r in model.events.rows_of_step(week) if r["sender"] == actor and r["source"] == "chosen"), None)
+    logged = list(model.events.rows_of_step(week))
+    first = next((r for r in logged if r["sender"] == actor and r["source"] == "chosen"), None)
     if first is not None:
         chosen = f"{first['kind']} -> {first['receiver']}" if first["receiver"] else str(first["kind"])
         chosen_row = next((r for r in rows if r.action == first["kind"]), None)
+    names_of = dict(zip(model.actor_ids, model.actor_names, strict=True))
+    moves = [
+        RunMove(
+            kind=str(r["kind"]),
+            sender=str(r["sender"] or ""),
+            receiver=str(r["receiver"] or ""),
+            source=str(r["source"]),
+            detail=str(r["detail"] or ""),
+            text=str(r["text"] or r["kind"]),
+            sender_name=names_of.get(str(r["sender"] or ""), "") or str(r["sender"] or ""),
+        )
+        for r in logged
+        if (r["source"] == "forced" and r["sender"] == actor)
+        or (r["source"] in ("summit", "derived") and actor in (r["sender"], *str(r["receiver"] or "").split("+")))
+    ]
     return ChoiceExplanation(
         actor=actor,
         name=model.actor_names[i],
@@ -329,4 +375,13 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         rows=rows,
         chosen=chosen,
         chosen_row=chosen_row,
+        rule_rows=rule_rows,
+        moves=moves,
     )
+
+
+def _logit(feasible: np.ndarray, eu: np.ndarray, lambda_q: float) -> np.ndarray:
+    """The chances of the logit quantal response over the feasible actions (ODD 7.16); 0 for the others."""
+    z = np.where(feasible, lambda_q * np.where(feasible, eu, 0.0), -np.inf)
+    w = np.where(feasible, np.exp(z - z.max()), 0.0)
+    return w / w.sum()

@@ -5,8 +5,9 @@ The engine is imported when the command runs, not with this module, so that ``su
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,21 +61,48 @@ def explain_cmd(
             f"--step {step}: seed {seed}'s run of {sc.name} ended at {unit_word(unit)} {ended.last} ({ended.outcome}); "
             "ask about an earlier step or another --seed"
         ) from None
-    cli.say(
-        cli.out,
-        f"{actor}, {unit_word(unit)} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode: it chose {ex.chosen}.",
-    )
-    shown = [p for p in EU_PART_LABELS if any(p in r.parts for r in ex.rows)]
+    word = unit_word(unit)
+    base = f"{actor}, {word} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode"
+    forced = [m for m in ex.moves if m.source == "forced"]
+    summit = [m for m in ex.moves if m.source != "forced"]
+    sent = " and ".join(f"{m.kind} to {m.receiver}" if m.receiver else m.kind for m in forced)
+    rows = ex.rows
+    if ex.rule_rows is not None:
+        # forcing mode fixes the run's choice at nothing: show the actor's own rule instead of "nothing" at chance 1
+        rows = ex.rule_rows
+        cli.say(cli.out, f"{base}: it chooses no signal itself (in forcing mode leaders and third parties send only the record's signals).")
+    else:
+        cli.say(cli.out, f"{base}: it chose {ex.chosen}" + (f" as its signal this {word}." if summit else "."))
+        if forced:
+            cli.say(cli.out, f"The record also makes {actor} send {sent} this {word} (forcing mode).")
+    if summit:
+        cli.say(cli.out, f"Beyond that choice, the same run this {word}:" if ex.rule_rows is None else f"The same run this {word}:")
+        for m in summit:
+            cli.say(cli.out, f"  - {m.text}")
+        end = _summit_end(summit)
+        if end:
+            cli.say(cli.out, f"  {end}")
+    if ex.rule_rows is not None:
+        record = (
+            f"The record makes {actor} send {sent} this {word} (forcing mode)"
+            if forced
+            else f"The record has no signal of {actor}'s this {word}"
+        )
+        cli.say(cli.out, f"{record}; the table below is what {actor}'s own rule would have chosen.")
+    shown = [p for p in EU_PART_LABELS if any(p in r.parts for r in rows)]
     caption = (
         f"chance: exp(Lambda_Q x EU) over its sum for the feasible actions, Lambda_Q = {ex.lambda_q:g}; "
         "EU is the sum of the columns to its right (docs/ODD.md 7.16)"
     )
+    if ex.rule_rows is not None:
+        caption += f"; forcing mode fixes the run's choice of {actor} at nothing: these are the chances of its own rule"
     if ex.chooses < 1:
-        caption += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {unit_word(unit)}"
-    table = cli.TextTable(title=f"What {actor} could do", caption=caption)
+        caption += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {word}"
+    title = f"What {actor}'s own rule would choose" if ex.rule_rows is not None else f"What {actor} could do"
+    table = cli.TextTable(title=title, caption=caption)
     for col in ("action", "to", "chance", "EU", *(EU_PART_LABELS[p] for p in shown)):
         table.add_column(col, justify="left" if col in ("action", "to") else "right")
-    for r in ex.rows:
+    for r in rows:
         table.add_row(
             r.action,
             r.receiver or "",
@@ -83,3 +111,17 @@ def explain_cmd(
             *(f"{r.parts[p]:+.3f}" if p in r.parts else "" for p in shown),
         )
     cli.print_table(table)
+
+
+def _summit_end(moves: Sequence[Any]) -> str:
+    """How a summit held with the actor at the explained step ended: who walked away, or what was signed; "" if none."""
+    for m in moves:
+        if m.kind == "walk_away":
+            return f"The summit ended in a walk-away: {m.sender_name} ({m.sender}) walked away."
+        if m.kind == "agreement":
+            return f"The summit ended in an agreement ({m.detail})." if m.detail else "The summit ended in an agreement."
+        if m.kind == "declaration":
+            return "The summit ended in a declaratory statement without a substantive deal."
+    if any(m.kind in ("summit_held", "summit_round") for m in moves):
+        return "The summit is still in session at the end of this step."
+    return ""

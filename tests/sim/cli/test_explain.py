@@ -144,3 +144,66 @@ def test_a_set_override_changes_the_explained_rule(cli) -> None:  # type: ignore
     assert base.code == quiet.code == 0
     row = next(ln for ln in quiet.stdout.splitlines() if ln.startswith("│ nothing"))
     assert "+1.500" in row and "+0.420" not in row
+
+
+def test_a_walk_away_at_the_summit_is_said_beside_the_choice(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    """A leader who sent no signal but walked away from the summit that week did something: explain says what."""
+    found = None
+    for seed in range(60):
+        events = run_scenario(hanoi, seed=seed).events_frame()
+        for step in events[(events.kind == "walk_away") & (events.sender == "trump")].step:
+            if not len(events[(events.step == step) & (events.sender == "trump") & (events.source == "chosen")]):
+                found = seed, int(step)
+                break
+        if found:
+            break
+    assert found is not None
+    seed, step = found
+    r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(step), "--seed", str(seed))
+    assert r.code == 0, r.stderr
+    assert ": it chose nothing as its signal this week.\nBeyond that choice, the same run this week:\n" in r.stdout
+    assert "  - Donald Trump walks away from the table, leaving Kim Jong Un without a deal\n" in r.stdout
+    assert "  The summit ended in a walk-away: Donald Trump (trump) walked away.\n" in r.stdout
+    ex = explain_choice(hanoi, "trump", step, seed=seed)
+    assert ex.chosen == "nothing"
+    kinds = [m.kind for m in ex.moves]
+    assert kinds[0] == "summit_held" and "walk_away" in kinds
+    walk = next(m for m in ex.moves if m.kind == "walk_away")
+    assert (walk.sender, walk.receiver, walk.source) == ("trump", "kim", "derived")
+    # the other leader's reading of that week says who walked too
+    other = cli("explain", "hanoi-2019", "--actor", "kim", "--step", str(step), "--seed", str(seed))
+    assert "  The summit ended in a walk-away: Donald Trump (trump) walked away.\n" in other.stdout
+
+
+def test_in_forcing_mode_the_records_move_is_said_and_the_table_is_the_actors_own_rule(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    events = run_scenario(hanoi, seed=1, mode="forcing").events_frame()
+    mine = events[(events.sender == "trump") & (events.source == "forced")]
+    step = int(mine.step.iloc[0])
+    sent = mine[mine.step == step]
+    assert len(sent) == 1
+    kind, receiver = str(sent.kind.iloc[0]), str(sent.receiver.iloc[0])
+    r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(step), "--seed", "1", "--mode", "forcing")
+    assert r.code == 0, r.stderr
+    assert "it chose nothing" not in r.stdout
+    assert (
+        "forcing mode: it chooses no signal itself (in forcing mode leaders and third parties send only the record's signals)." in r.stdout
+    )
+    assert (
+        f"The record makes trump send {kind} to {receiver} this week (forcing mode); "
+        "the table below is what trump's own rule would have chosen." in r.stdout
+    )
+    ex = explain_choice(hanoi, "trump", step, seed=1, mode="forcing")
+    assert [(m.kind, m.receiver, m.source) for m in ex.moves] == [(kind, receiver, "forced")]
+    assert [r.action for r in ex.rows] == ["nothing"]  # the run's choice, fixed by forcing mode
+    assert ex.rule_rows is not None and len(ex.rule_rows) > 1
+    assert kind in [r.action for r in ex.rule_rows]
+    assert sum(r.chance for r in ex.rule_rows) == pytest.approx(1.0, abs=1e-12)
+    a, b = ex.rule_rows[0], ex.rule_rows[1]
+    assert a.chance / b.chance == pytest.approx(math.exp(ex.lambda_q * (a.eu - b.eu)), rel=1e-9)
+    nothing = next(ln for ln in r.stdout.splitlines() if ln.startswith("│ nothing"))
+    assert f"{ex.rule_rows[[x.action for x in ex.rule_rows].index('nothing')].chance:.3f}" in nothing and "1.000" not in nothing
+    assert "forcing mode fixes the run's choice of trump at nothing" in r.stdout
+    # a faction still chooses in forcing mode; the record's signal it also sends is said beside its choice
+    ufd = events[(events.sender == "ufd") & (events.source == "forced")].iloc[0]
+    f = cli("explain", "hanoi-2019", "--actor", "ufd", "--step", str(int(ufd.step)), "--seed", "1", "--mode", "forcing")
+    assert f"The record also makes ufd send {ufd.kind} to {ufd.receiver} this week (forcing mode).\n" in f.stdout
