@@ -62,7 +62,8 @@ def explain_cmd(
             "ask about an earlier step or another --seed"
         ) from None
     word = unit_word(unit)
-    base = f"{actor}, {word} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode"
+    who = f"{ex.name} ({actor})" if ex.name and ex.name != actor else actor  # the name a reader knows, the id --actor takes
+    base = f"{who}, {word} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode"
     forced = [m for m in ex.moves if m.source == "forced"]
     summit = [m for m in ex.moves if m.source != "forced"]
     sent = " and ".join(f"{m.kind} to {m.receiver}" if m.receiver else m.kind for m in forced)
@@ -98,7 +99,7 @@ def explain_cmd(
         caption += f"; forcing mode fixes the run's choice of {actor} at nothing: these are the chances of its own rule"
     if ex.chooses < 1:
         caption += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {word}"
-    title = f"What {actor}'s own rule would choose" if ex.rule_rows is not None else f"What {actor} could do"
+    title = f"What {who}'s own rule would choose" if ex.rule_rows is not None else f"What {who} could do"
     table = cli.TextTable(title=title, caption=caption)
     for col in ("action", "to", "chance", "EU", *(EU_PART_LABELS[p] for p in shown)):
         table.add_column(col, justify="left" if col in ("action", "to") else "right")

@@ -104,7 +104,7 @@ def test_on_a_daily_clock_the_chance_of_choosing_at_all_is_shown(cli) -> None:  
     assert explain_choice(load_scenario("kargil-1999"), "sharif", 0, seed=1).chooses == 1.0  # everyone chooses at step 0
     r = cli("explain", "kargil-1999", "--actor", "sharif", "--step", "30", "--seed", "1")
     assert r.code == 0, r.stderr
-    assert "sharif, day 30 (1999-06-23) of kargil-1999, seed 1, free mode: it chose" in r.stdout
+    assert r.stdout.startswith("Nawaz Sharif (sharif), day 30 (1999-06-23) of kargil-1999, seed 1, free mode: it chose")
     assert "chooses at all with chance 0.143 this day" in r.stdout
 
 
@@ -112,7 +112,10 @@ def test_the_command_prints_each_action_with_its_chance_and_terms(cli, hanoi) ->
     ex = explain_choice(hanoi, "kim", 37, seed=13)
     r = cli("explain", "hanoi-2019", "--actor", "kim", "--step", "37", "--seed", "13")
     assert r.code == 0, r.stderr
-    assert f"kim, week 37 (2019-03-04) of hanoi-2019, seed 13, free mode: it chose {ex.chosen}." in r.stdout
+    # the actor by the name a reader knows, with the id --actor takes
+    assert ex.name == "Kim Jong Un"
+    assert r.stdout.startswith(f"Kim Jong Un (kim), week 37 (2019-03-04) of hanoi-2019, seed 13, free mode: it chose {ex.chosen}.\n")
+    assert "What Kim Jong Un (kim) could do" in r.stdout
     srbm = next(x for x in ex.rows if x.action == "srbm_test")
     line = next(ln for ln in r.stdout.splitlines() if "srbm_test" in ln)
     cells = [c.strip() for c in line.strip("│ ").split("│")]
@@ -172,6 +175,7 @@ def test_a_walk_away_at_the_summit_is_said_beside_the_choice(cli, hanoi) -> None
     assert (walk.sender, walk.receiver, walk.source) == ("trump", "kim", "derived")
     # the other leader's reading of that week says who walked too
     other = cli("explain", "hanoi-2019", "--actor", "kim", "--step", str(step), "--seed", str(seed))
+    assert other.stdout.startswith("Kim Jong Un (kim), week ")
     assert "  The summit ended in a walk-away: Donald Trump (trump) walked away.\n" in other.stdout
 
 
@@ -185,6 +189,8 @@ def test_in_forcing_mode_the_records_move_is_said_and_the_table_is_the_actors_ow
     r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(step), "--seed", "1", "--mode", "forcing")
     assert r.code == 0, r.stderr
     assert "it chose nothing" not in r.stdout
+    assert r.stdout.startswith(f"Donald Trump (trump), week {step} (")
+    assert "What Donald Trump (trump)'s own rule would choose" in r.stdout
     assert (
         "forcing mode: it chooses no signal itself (in forcing mode leaders and third parties send only the record's signals)." in r.stdout
     )
