@@ -254,6 +254,30 @@ EU_PART_LABELS: dict[str, str] = {
 """Short names of the decision rule's terms (summitry.agents.policy.EU_PARTS, in that order; ODD 7.16), for
 ``summitry explain`` and the dashboard's "why" card."""
 
+EU_PART_NOTES: dict[str, str] = {
+    "activity": "the value of staying quiet (activity), on the row of doing nothing alone",
+    "trust": "the other side's trust the action is forecast to win (+) or lose (-), times theta_T, discounted by patience "
+    "and weighted by (1 - stance)",
+    "zone": "the forecast widening (+) or narrowing (-) of the zone of agreement, times theta_z, discounted like trust",
+    "pressure": "the forecast change of pressure on the other side, valued by the actor's hawkishness (stance x theta_p)",
+    "cost": "the action's catalogue cost (-c)",
+    "commitment": "the audience cost the action ties the side to, should it renege (-A x tie x renege risk)",
+    "separation": "the extra cost an untrustworthy (U-type) leader bears for costly reassurance (-kappa x c_eff / Lambda_Q)",
+    "risk": "the forecast change of escalation risk, weighed by risk aversion (-(1 - zeta) x theta_r x dE)",
+    "affect": "impulsive reciprocity: the gestures just received answered in kind (iota x theta_aff x affect x valence x match)",
+    "rapport": "rapport with the receiver, for a conciliatory action (theta_rapport x R)",
+    "home": "what a concession costs a leader with its own hawks (-H x c)",
+    "placation": "what a move that proves its own hawks right is worth to a leader facing a discontented elite",
+    "summit": "the summit process: the next summit's forecast value S for an offer, an acceptance or a letter; for a "
+    "cancellation (summit_cancel) its negative, -S, less the rapport it breaks, plus the anger it vents: a positive "
+    "number there means the summit is forecast to be worth less than nothing (or the anger outweighs it)",
+    "pledge": "the cost of breaking one's own active pledge or an agreement's terms (audience cost, trust lost, a guarantor's penalty)",
+    "lobby": "a faction's pull on its leader (1.5 x |own stance - the leader's stance|)",
+    "third_party": "a mediator's, patron's or spoiler's own value of the action (ODD 7.17), in place of every other term",
+}
+"""What each term of the decision rule is (ODD 7.16, summitry.agents.policy.EU_PARTS), one line each, for the
+footnote of ``summitry explain``."""
+
 
 UNIT_WORDS: dict[str, tuple[str, str]] = {
     "day": ("day", "days"),

@@ -14,7 +14,7 @@ import typer
 from summitry.sim import cli
 from summitry.sim.cli.help_texts import path_option
 from summitry.sim.errors import InputError
-from summitry.sim.labels import EU_PART_LABELS, unit_word
+from summitry.sim.labels import EU_PART_LABELS, EU_PART_NOTES, unit_word
 
 MAX_LISTED = 20
 """Actor ids an unknown ``--actor`` lists (a 10,000-actor scenario's would fill the screen)."""
@@ -91,16 +91,8 @@ def explain_cmd(
         )
         cli.say(cli.out, f"{record}; the table below is what {actor}'s own rule would have chosen.")
     shown = [p for p in EU_PART_LABELS if any(p in r.parts for r in rows)]
-    caption = (
-        f"chance: exp(Lambda_Q x EU) over its sum for the feasible actions, Lambda_Q = {ex.lambda_q:g}; "
-        "EU is the sum of the columns to its right (docs/ODD.md 7.16)"
-    )
-    if ex.rule_rows is not None:
-        caption += f"; forcing mode fixes the run's choice of {actor} at nothing: these are the chances of its own rule"
-    if ex.chooses < 1:
-        caption += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {word}"
     title = f"What {who}'s own rule would choose" if ex.rule_rows is not None else f"What {who} could do"
-    table = cli.TextTable(title=title, caption=caption)
+    table = cli.TextTable(title=title)
     for col in ("action", "to", "chance", "EU", *(EU_PART_LABELS[p] for p in shown)):
         table.add_column(col, justify="left" if col in ("action", "to") else "right")
     for r in rows:
@@ -112,6 +104,22 @@ def explain_cmd(
             *(f"{r.parts[p]:+.3f}" if p in r.parts else "" for p in shown),
         )
     cli.print_table(table)
+    # the footnote: a line for each column printed (docs/ODD.md 7.16)
+    chance = f"exp(Lambda_Q x EU) over its sum for the feasible actions, Lambda_Q = {ex.lambda_q:g} (the logit choice)"
+    if ex.rule_rows is not None:
+        chance += f"; forcing mode fixes the run's choice of {actor} at nothing: these are the chances of its own rule"
+    if ex.chooses < 1:
+        chance += f"; on this clock the actor chooses at all with chance {ex.chooses:.3f} this {word}"
+    notes = [
+        ("action", "a signal kind of the catalogue, or nothing"),
+        ("to", "the action's receiver (principals: both summit leaders)"),
+        ("chance", chance),
+        ("EU", "the action's expected utility, the sum of the columns to its right (docs/ODD.md 7.16)"),
+        *((EU_PART_LABELS[p], EU_PART_NOTES[p]) for p in shown),
+    ]
+    cli.say(cli.out, "Columns:")
+    for col, note in notes:
+        cli.say(cli.out, f"  {col}: {note}")
 
 
 def _summit_end(moves: Sequence[Any]) -> str:

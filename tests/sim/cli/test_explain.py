@@ -8,6 +8,7 @@ import pytest
 
 from summitry.agents import policy
 from summitry.sim.engine.model import DiplomacyModel
+from summitry.sim.labels import EU_PART_LABELS, EU_PART_NOTES
 from summitry.sim.run import explain_choice, result_of, run_scenario
 from summitry.sim.scenario.document import load_scenario
 
@@ -213,3 +214,24 @@ def test_in_forcing_mode_the_records_move_is_said_and_the_table_is_the_actors_ow
     ufd = events[(events.sender == "ufd") & (events.source == "forced")].iloc[0]
     f = cli("explain", "hanoi-2019", "--actor", "ufd", "--step", str(int(ufd.step)), "--seed", "1", "--mode", "forcing")
     assert f"The record also makes ufd send {ufd.kind} to {ufd.receiver} this week (forcing mode).\n" in f.stdout
+
+
+def test_the_footnote_says_what_every_printed_column_is(cli) -> None:  # type: ignore[no-untyped-def]
+    assert list(EU_PART_NOTES) == list(EU_PART_LABELS) == list(policy.EU_PARTS)
+    r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", "41", "--seed", "18")
+    assert r.code == 0, r.stderr
+    header = next(ln for ln in r.stdout.splitlines() if ln.startswith("┃ action"))
+    columns = [c.strip() for c in header.strip("┃ ").split("┃")]
+    assert {"summit", "tie", "nothing", "U-type cost"} <= set(columns)  # the columns this reading prints
+    foot = r.stdout.split("\nColumns:\n", 1)[1].splitlines()
+    # one line per printed column, in the table's order, and nothing else
+    assert [ln.split(": ", 1)[0].strip() for ln in foot] == columns
+    by = {ln.split(": ", 1)[0].strip(): ln.split(": ", 1)[1] for ln in foot}
+    assert by["EU"] == "the action's expected utility, the sum of the columns to its right (docs/ODD.md 7.16)"
+    assert by["chance"].startswith("exp(Lambda_Q x EU) over its sum for the feasible actions, Lambda_Q = 8.6")
+    labels = {v: k for k, v in EU_PART_LABELS.items()}
+    for col in columns[4:]:
+        assert by[col] == EU_PART_NOTES[labels[col]]
+    assert by["tie"] == "the audience cost the action ties the side to, should it renege (-A x tie x renege risk)"
+    assert "for a cancellation (summit_cancel) its negative, -S" in by["summit"]
+    assert "a positive number there means the summit is forecast to be worth less than nothing" in by["summit"]
