@@ -566,8 +566,13 @@ def generate_cmd(
 
 
 def print_summary(result: RunResult) -> None:
-    """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure."""
-    from summitry.sim.results.summary import end_state, key_events, outcome_sentence  # lazy: numpy, pyarrow; a fast --help
+    """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure.
+
+    The key events are those the run report's narrative counts significant (:func:`summitry.sim.report.narrative.is_significant`)
+    and those of :data:`summitry.sim.results.summary.KEY_KINDS`, every one, in log order.
+    """
+    from summitry.sim.report.narrative import is_significant  # lazy: the report package (jinja2, pyarrow); a fast --help
+    from summitry.sim.results.summary import KEY_KINDS, end_state, outcome_sentence  # lazy: numpy, pyarrow; a fast --help
 
     m = result.manifest
     # a line that wraps, not a rule: a rule cuts its title to the terminal's width (and the mode with it)
@@ -578,8 +583,12 @@ def print_summary(result: RunResult) -> None:
     table.add_column(unit_word(m.get("step_unit")), justify="right")
     table.add_column("date")
     table.add_column("event")
-    for row in key_events(result):
-        table.add_row(str(row["step"]), row["date"], row["text"])
+    # every event the report's narrative counts as significant (a summit or outcome event, a shock, or a move of trust,
+    # stances or pressure above its threshold), and the kinds the summary always lists, all of them, in log order: so
+    # that a first step's trust that differs from the scenario's is explained here, as in the report
+    for row in result.events.to_pylist():
+        if row["kind"] in KEY_KINDS or is_significant(row):
+            table.add_row(str(row["step"]), row["date"], row["text"])
     print_table(table)
     unit = m.get("step_unit")
     last = m["metrics"]["steps_run"] - 1
