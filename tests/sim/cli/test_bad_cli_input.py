@@ -572,3 +572,35 @@ def test_every_commands_bounded_option_is_refused_in_one_line(cli, served: dict,
     assert line.startswith(f"error: {option}: must be "), line
     assert line.endswith(f"(got {value})"), line
     assert served == {}  # refused before anything was served
+
+
+# ------------------------------------------------ the JSON Schema given as a scenario
+
+
+def test_the_json_schema_given_as_a_scenario_is_named_for_what_it_is(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was refused key by key: "properties: unknown key (... did you mean 'third_parties'?)" and eight missing fields."""
+    schema = ROOT / "scenarios" / "schema.json"
+    r = cli("validate", str(schema))
+    assert r.code == 2
+    assert _one_error_line(r) == (
+        f"error: {schema}:1: this is a JSON Schema (summitry schema writes it), not a scenario file: it describes scenario "
+        "files, for an editor to check one as you type; a scenario file has name, title, time, issues, sides (docs/scenarios.md)"
+    )
+    monkeypatch.chdir(tmp_path)  # a short name: the line names it
+    written = "s.json"
+    assert cli("schema", "-o", written).code == 0
+    for args, kind in (("sweep", written), "sweep spec"), (("run", "teaching", "--params", written), "parameter"):
+        r = cli(*args)
+        assert r.code == 2
+        assert _one_error_line(r).startswith(f"error: {written}:1: this is a JSON Schema (summitry schema writes it), not a {kind} file")
+
+
+def test_a_json_scenario_that_names_its_schema_is_no_schema(cli, tmp_path: Path) -> None:
+    import yaml
+
+    data = {"$schema": "./schema.json", **yaml.safe_load((ROOT / "scenarios" / "teaching.yaml").read_text())}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data, default=str, indent=1))
+    r = cli("validate", str(path))
+    assert r.code == 2
+    assert _one_error_line(r) == f"error: {path}:2: $schema: unknown key (not part of the format; check its spelling)"
