@@ -37,6 +37,7 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.style import Style
 from rich.table import Column, Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from summitry.sim.atomic import write_atomically
 from summitry.sim.cli.help_texts import path_option
@@ -94,8 +95,57 @@ def _paths_render_as_path() -> None:
 
 _paths_render_as_path()
 
+_RANGE_ERRORS = ("less_than_equal", "less_than", "greater_than_equal", "greater_than")
+
+
+def bad_value(exc: typer.BadParameter, argv: Sequence[str] | None = None) -> str:
+    """A value Typer refused for an option or an argument, as one line in summitry's words: ``--steps: must be within
+    [1, 100000] (got 200000)``, the option named as typed (Typer's own is a boxed panel under a usage line).
+
+    A number out of range reads as a field's or ``--set``'s does; the other problems keep Typer's (or summitry's) words.
+    """
+    param = exc.param
+    if param is None:
+        name = ""
+    elif getattr(param, "param_type_name", "") == "argument" or not getattr(param, "opts", None):
+        name = str(param.name)
+    else:
+        name = as_typed(*param.secondary_opts, *param.opts, argv=argv)
+    errors = getattr(exc.__cause__, "errors", None)
+    found = errors(include_url=False) if callable(errors) else []  # pydantic's, when Typer converted the value with it
+    problem = exc.message.rstrip(".")
+    if found:
+        kind, got = found[0]["type"], found[0].get("input")
+        low, high = getattr(param, "min", None), getattr(param, "max", None)
+        if kind in _RANGE_ERRORS and low is not None and high is not None:
+            problem = f"must be within [{low}, {high}] (got {got})"
+        elif kind in _RANGE_ERRORS:
+            problem = f"must be {'>=' if kind.startswith('greater') else '<='} {low if low is not None else high} (got {got})"
+        elif kind.startswith("int_"):
+            problem = f"must be a whole number (got {got!r})" if got != "" else "the value is empty; give a whole number"
+        elif kind.startswith(("float_", "finite_")):
+            problem = f"must be a number (got {got!r})" if got != "" else "the value is empty; give a number"
+        else:
+            problem = f"{problem[:1].lower()}{problem[1:]} (got {got!r})"
+    return f"{name}: {problem}" if name else problem
+
+
+class _Commands(TyperGroup):
+    """The command group: a value refused for any command's option or argument is an :class:`InputError` (one line,
+    exit status 2), not Typer's boxed usage panel."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            if type(exc).__name__ == "MissingParameter":  # nothing given: Typer's usage panel shows what the command takes
+                raise
+            raise InputError(bad_value(exc)) from None
+
+
 app = typer.Typer(
     name="summitry",
+    cls=_Commands,
     help="Agent-based simulator of summit diplomacy.",
     add_completion=False,
     no_args_is_help=True,

@@ -417,7 +417,7 @@ def _what(data: Any) -> str:
 
 def file_kind(data: Mapping[str, Any]) -> str | None:
     """Which kind of summitry file a mapping's top-level keys make it: "scenario", "sweep spec", "parameter", "run manifest"
-    (a run directory's run.json), or None.
+    (a run directory's run.json), "JSON Schema" (of scenario files, as ``summitry schema`` writes it), or None.
 
     Only the keys each kind alone may have are read (a scenario's ``sides``, a sweep spec's ``design`` or ranges, a
     parameter file's plain values under ``parameters``), so a file of one kind with a typo is still of its kind.
@@ -426,7 +426,12 @@ def file_kind(data: Mapping[str, Any]) -> str | None:
     ('scenario', 'sweep spec')
     >>> file_kind({"scenario": "teaching", "parameters": {"kappa": 3}}), file_kind({"nmae": "x"}) is None
     ('parameter', True)
+    >>> file_kind({"$schema": "https://json-schema.org/draft/2020-12/schema", "properties": {"sides": {}}})
+    'JSON Schema'
     """
+    if "sides" not in data and ("properties" in data or "$defs" in data) and ("$schema" in data or data.get("type") == "object"):
+        # the keywords of a schema, no summitry file's keys (a scenario pointing an editor at its schema, "$schema", has sides)
+        return "JSON Schema"
     params = data.get("parameters")
     ranges = isinstance(params, dict) and any(isinstance(v, dict) for v in params.values())
     if {"scenario_hash", "outcome", "seed", "versions"} <= set(data):
@@ -448,6 +453,9 @@ def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: t
     found = file_kind(data)
     if found is None or found == kind:
         return
+    what = f"a {found} file"
+    if found == "JSON Schema":
+        what = "a JSON Schema (summitry schema writes it)" if data.get("title") == "summitry scenario" else "a JSON Schema"
     name = Path(source).name if found == "scenario" else "NAME"
     case = data["scenario"] if isinstance(data.get("scenario"), str) else "SCENARIO"
     use = {
@@ -455,6 +463,7 @@ def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: t
         "sweep spec": f"run it with summitry sweep {source}",
         "parameter": f"give it with --params (summitry run {case} --params {source})",
         "run manifest": f"the scenario that run used is beside it, {Path(source).parent / 'scenario.json'}",
+        "JSON Schema": "it describes scenario files, for an editor to check one as you type",
     }[found]
     write = {
         "scenario": "a scenario file has name, title, time, issues, sides (docs/scenarios.md)",
@@ -462,7 +471,7 @@ def _refuse_other_kind(data: Mapping[str, Any], source: str, kind: str, error: t
         "design: lhs; README, Sweeps)",
         "parameter": "a parameter file holds parameters: {PATH: VALUE} (and optionally scenario: NAME)",
     }[kind]
-    raise error(f"{source}:1: this is a {found} file, not a {kind} file: {use}; {write}")
+    raise error(f"{source}:1: this is {what}, not a {kind} file: {use}; {write}")
 
 
 def untabbed_json(text: str) -> str:
