@@ -615,6 +615,10 @@ def generate_cmd(
     say(err, f"wrote {output}: {len(sc.actor_ids())} actors, {n_edges} edges, {len(sc.sides)} sides ({len(text) / 2**20:.1f} MiB)")
 
 
+MAX_KEY_EVENTS = 80
+"""Most key events the printed summary lists (the rest are counted)."""
+
+
 def print_summary(result: RunResult) -> None:
     """A readable summary: outcome, key events by step (in the run's unit), final trust and pressure.
 
@@ -636,10 +640,17 @@ def print_summary(result: RunResult) -> None:
     # every event the report's narrative counts as significant (a summit or outcome event, a shock, or a move of trust,
     # stances or pressure above its threshold), and the kinds the summary always lists, all of them, in log order: so
     # that a first step's trust that differs from the scenario's is explained here, as in the report
-    for row in result.events.to_pylist():
-        if row["kind"] in KEY_KINDS or is_significant(row):
-            table.add_row(str(row["step"]), row["date"], row["text"])
+    rows = [row for row in result.events.to_pylist() if row["kind"] in KEY_KINDS or is_significant(row)]
+    # a long run (a mediated negotiation of weeks on a daily clock) can hold hundreds: the first ones, and how many more
+    for row in rows[:MAX_KEY_EVENTS]:
+        table.add_row(str(row["step"]), row["date"], row["text"])
     print_table(table)
+    if len(rows) > MAX_KEY_EVENTS:
+        more = len(rows) - MAX_KEY_EVENTS
+        out.print(
+            f"... and {more} more key event{'s' if more != 1 else ''}: every event is in the run's events table (--out) and report (--report)",
+            soft_wrap=True,
+        )
     unit = m.get("step_unit")
     last = m["metrics"]["steps_run"] - 1
     t2 = TextTable(title="The state, first and last")

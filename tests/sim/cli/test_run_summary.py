@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from summitry.sim.cli import MAX_KEY_EVENTS
 from summitry.sim.report.narrative import TRUST_THRESHOLD, significant_events
 from summitry.sim.results.summary import KEY_KINDS
 from summitry.sim.run import run_scenario
@@ -28,12 +29,14 @@ def test_key_events_are_every_event_the_report_counts_significant(cli, scenario:
     r = cli("run", scenario, "--seed", "0", "--mode", mode)
     assert r.code == 0, r.stderr
     listed = key_event_rows(r.stdout)
-    # the significant events and the kinds the summary always lists, all of them (none cut at a limit), in log order
+    # the significant events and the kinds the summary always lists, in log order, up to MAX_KEY_EVENTS; the rest counted
     expected = [(e["step"], e["date"], e["text"]) for e in result.events.to_pylist() if e in significant or e["kind"] in KEY_KINDS]
-    assert listed == expected
+    assert listed == expected[:MAX_KEY_EVENTS]
     remaining = iter(listed)
-    assert all((e["step"], e["date"], e["text"]) in remaining for e in significant)
+    assert all((e["step"], e["date"], e["text"]) in remaining for e in significant[: len(listed)])
     assert len(significant) > 20
+    more = len(expected) - MAX_KEY_EVENTS
+    assert (f"... and {more} more key events" in r.stdout) == (more > 0)
 
 
 def test_a_forced_event_that_moves_first_steps_trust_is_listed(cli) -> None:  # type: ignore[no-untyped-def]
