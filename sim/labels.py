@@ -10,7 +10,7 @@ to a person changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from summitry.sim.mechanisms.signals import build_catalogue
@@ -226,6 +226,29 @@ def parameter_label(path: str) -> str:
     owner = [p for p in parts[:-1] if p not in ("sides", "traits", "acceptance", "initial", "pressure_weights", "third_parties")]
     words = " ".join("faction" if p == "factions" else p for p in owner)
     return f"{words}: {field}" if words else field
+
+
+def parameter_words(path: str) -> str:
+    """A parameter path for a sentence: its label with its name (the path, less ``parameters.``) after it.
+
+    >>> parameter_words("parameters.kappa")
+    'credibility per unit of signal cost (kappa)'
+    >>> parameter_words("trump.traits.impulsiveness")
+    'trump: impulsiveness (trump.traits.impulsiveness)'
+    """
+    return f"{parameter_label(path)} ({path.removeprefix('parameters.')})"
+
+
+def joined(words: Sequence[str], conjunction: str = "and") -> str:
+    """Words in a sentence's list: ``a``, ``a and b``, ``a, b and c``.
+
+    >>> joined(["a"]), joined(["a", "b"]), joined(["a", "b", "c"]), joined([])
+    ('a', 'a and b', 'a, b and c', '')
+    """
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
 def mode_label(mode: str | None) -> str:

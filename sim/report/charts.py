@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from summitry.sim.analysis.survival import SurvivalTable, summary_rows, survival_of_runs
-from summitry.sim.labels import in_unit, outcome_label
+from summitry.sim.labels import in_unit, outcome_label, parameter_words
 from summitry.sim.report.files import _first_line
 from summitry.sim.report.narrative import turning_points
 from summitry.sim.results.run_result import RunResult
@@ -270,8 +270,15 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
                 height=330,
             )
         )
-    ranked = sf.rank_parameters(runs, main, _sensitivity_for(sensitivity, main))
-    out["ranked"] = [sf.pretty(p) for p in ranked]
+    # the parameters' effects on the most frequent outcome; when several outcomes share the top count, on which
+    # outcome the runs end
+    tied = [r["outcome"] for r in out["outcomes"] if r["k"] == out["outcomes"][0]["k"]]
+    target = main if len(tied) == 1 else None
+    effects = sf.parameter_effects(runs, target, _sensitivity_for(sensitivity, main) if target is not None else None)
+    ranked = [e.param for e in effects]
+    out["effects"] = effects
+    out["tied"] = tied
+    out["ranked"] = [parameter_words(sf.pretty(p)) for p in ranked]
     for i, (a, b) in enumerate(sf.top_pairs(ranked, 3)):
         out["heatmaps"].append(
             _chart(
@@ -352,9 +359,9 @@ def survival_parts(
 
 
 def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
-    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
+    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement), which the entry names."""
     out = dict(sensitivity)
     alias = "agreement" if outcome.startswith("agreement") else outcome
     if outcome not in out and alias in out:
-        out[outcome] = out[alias]
+        out[outcome] = {**out[alias], "metric": alias} if isinstance(out[alias], Mapping) else out[alias]
     return out
