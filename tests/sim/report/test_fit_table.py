@@ -1,0 +1,76 @@
+"""The reports' fit-to-history table, read off a sweep directory made by hand: its cells and its words."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from summitry.sim import report
+from summitry.sim.scenario.document import load_scenario
+
+NO_RUN = "us-walks"
+"""The pattern that applies to none of the sweep's runs (its column is empty)."""
+
+
+@pytest.fixture(scope="module")
+def sweep_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The report of a 6-run sweep of hanoi-2019 made with ``patterns: true``, one of whose patterns applies to no run."""
+    d = tmp_path_factory.mktemp("fit") / "sweep"
+    (d / "runs").mkdir(parents=True)
+    sc = load_scenario("hanoi-2019")
+    n = 6
+    rng = np.random.default_rng(0)
+    columns: dict[str, pa.Array] = {
+        "run_id": pa.array(np.arange(n), pa.int64()),
+        "point": pa.array(np.arange(n), pa.int64()),
+        "replicate": pa.array(np.zeros(n, dtype=int), pa.int32()),
+        "seed": pa.array(np.arange(n), pa.int64()),
+        "status": pa.array(["ok"] * n, pa.string()),
+        "error": pa.array([""] * n, pa.string()),
+        "outcome": pa.array(["walk_away", "stalemate"] * 3, pa.string()),
+        "param.parameters.kappa": pa.array(np.linspace(0.5, 4, n), pa.float64()),
+    }
+    for p in sc.patterns:
+        values = np.full(n, np.nan) if p.id == NO_RUN else rng.integers(0, 2, n).astype(float)
+        columns[f"metric.pattern.{p.id}"] = pa.array(values, pa.float64())
+    columns["metric.pattern_score"] = pa.array(rng.uniform(0.3, 0.7, n), pa.float64())
+    pq.write_table(pa.table(columns), d / "runs" / "part-000000.parquet")
+    spec = {"scenario": "hanoi-2019", "parameters": {"kappa": {"low": 0.5, "high": 4.0}}, "design": "lhs", "points": n, "patterns": True}
+    manifest = {
+        "spec": spec,
+        "design": "lhs",
+        "scenario": "hanoi-2019",
+        "parameters": ["parameters.kappa"],
+        "counts": {"total": n, "done": n, "failed": 0},
+    }
+    (d / "sweep.json").write_text(json.dumps(manifest))
+    return report.write_sweep_report(d, d / "report.html").read_text(encoding="utf-8")
+
+
+def fit_rows(page: str) -> dict[str, list[str]]:
+    """The fit table's rows, by the pattern's text: each cell's text (tags removed, spaces single)."""
+    table = page.split('id="backtest"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for tr in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
+        cells = [" ".join(html.unescape(re.sub("<[^>]+>", "", c)).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def text_of(sc_pattern_id: str) -> str:
+    return next(p.text for p in load_scenario("hanoi-2019").patterns if p.id == sc_pattern_id)
+
+
+def test_a_pattern_that_applies_to_no_run_shows_a_dash(sweep_page: str) -> None:
+    rows = fit_rows(sweep_page)
+    cells = rows[text_of(NO_RUN)]
+    assert cells[1] == "—"  # the window, then the sweep's share: none, as the backtest table prints "-"
+    assert "nan" not in " ".join(" ".join(c) for c in rows.values()).lower()
+    # a pattern that applies to every run keeps its share and interval
+    assert re.fullmatch(r"\d\.\d\d \[\d\.\d\d, \d\.\d\d\]", rows[text_of("second-summit")][1])
