@@ -89,6 +89,14 @@ METRIC_LABELS: dict[str, str] = {
     "mean_zone_area": "Mean zone of agreement",
     "hardliner_influence": "Hardliner influence (end)",
     "signals_sent": "Signals sent",
+    # a sweep's metrics (sim/experiments/spec.py METRICS) that a run's manifest does not have; side a and b are the
+    # scenario's summit sides in order (a sweep report names them when it has the scenario)
+    "agreement": "Agreement (any class)",
+    "trust_a_to_b": "Final trust of side a's leader in side b",
+    "trust_b_to_a": "Final trust of side b's leader in side a",
+    "pressure_a": "Final pressure on side a",
+    "pressure_b": "Final pressure on side b",
+    "pattern_score": "Pattern score (weighted)",
 }
 """Run metrics (``run.json``'s ``metrics``) -> label."""
 
@@ -333,4 +341,6 @@ def metric_label(key: str, unit: str | None = None) -> str:
     >>> metric_label("first_summit_week", "day"), metric_label("steps_run"), metric_label("new_metric")
     ('First summit (day)', 'Weeks run', 'New metric')
     """
+    if key.startswith("pattern.") and key not in METRIC_LABELS:  # a sweep's score of one historical pattern
+        return f"Pattern score: {key.removeprefix('pattern.')}"
     return in_unit(METRIC_LABELS.get(key, key.replace("_", " ").capitalize()), unit)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from summitry.sim.atomic import write_atomically
+from summitry.sim.labels import outcome_label
 from summitry.sim.results.run_result import OUTCOMES, _jsonable
 from summitry.sim.results.runview import principals, run_view
 from summitry.sim.run import run_scenario
@@ -365,7 +366,7 @@ def predictive_html(ppc: Predictive) -> str:
             v = s["arms"][arm]["outcomes"].get(o)
             cells.append(f"{v['share']:.0%} [{v['low']:.0%}, {v['high']:.0%}] ({v['count']})" if v and s["arms"][arm]["runs"] else "—")
         mark = " (record)" if o in ppc.record_outcomes else ""
-        rows.append(f"<tr><td>{html.escape(o + mark)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        rows.append(f"<tr><td>{html.escape(outcome_label(o) + mark)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     figs = "".join(
         f"<figure aria-label='{html.escape(cap)}'>"
         + fig.update_layout(height=380, margin={"b": 90}, legend={"y": -0.3}).to_html(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from summitry.sim.labels import outcome_label
+from summitry.sim.labels import metric_label, outcome_label, parameter_words
 from summitry.sim.stats import wilson_bounds
 
 PARAM_PREFIX = "param."
@@ -61,6 +61,19 @@ def pretty(name: str) -> str:
     for prefix in (PARAM_PREFIX, METRIC_PREFIX):
         if name.startswith(prefix):
             return name[len(prefix) :]
+    return name
+
+
+def axis_label(name: str) -> str:
+    """A column's label for an axis or a caption: a parameter in words with its name, a metric's label.
+
+    >>> axis_label("param.parameters.kappa"), axis_label("metric.final_tension"), axis_label("metric.pattern.stall")
+    ('credibility per unit of signal cost (kappa)', 'Final tension', 'Pattern score: stall')
+    """
+    if name.startswith(PARAM_PREFIX):
+        return parameter_words(name[len(PARAM_PREFIX) :])
+    if name.startswith(METRIC_PREFIX):
+        return metric_label(name[len(METRIC_PREFIX) :])
     return name
 
 
@@ -173,12 +186,12 @@ def outcome_probability_figure(df: pd.DataFrame, param: str, bins: int = 8, outc
                 name=outcome_label(o),
                 legendgroup=o,
                 customdata=np.stack([t["k"], t["n"], t["lo"], t["hi"]], axis=1),
-                hovertemplate=f"{outcome_label(o)}<br>{pretty(param)}=%{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
+                hovertemplate=f"{outcome_label(o)}<br>{axis_label(param)} %{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
                 "<br>95% CI [%{customdata[2]:.2f}, %{customdata[3]:.2f}]<extra></extra>",
             )
         )
     _base_layout(fig, None)
-    fig.update_xaxes(title_text=pretty(param))
+    fig.update_xaxes(title_text=axis_label(param))
     fig.update_yaxes(title_text="probability", range=[-0.02, 1.02])
     return fig
 
@@ -345,13 +358,14 @@ def outcome_heatmap(df: pd.DataFrame, px: str, py: str, outcome: str, bins: int 
             colorscale="Viridis",
             texttemplate="%{z:.2f}",
             textfont=dict(size=11),
-            colorbar=dict(title=dict(text=f"P({outcome})", side="right"), thickness=12),
-            hovertemplate=f"{pretty(px)}=%{{x}}<br>{pretty(py)}=%{{y}}<br>P({outcome})=%{{z:.2f}}<br>runs: %{{customdata}}<extra></extra>",
+            colorbar=dict(title=dict(text=f"P({outcome_label(outcome)})", side="right"), thickness=12),
+            hovertemplate=f"{axis_label(px)} %{{x}}<br>{axis_label(py)} %{{y}}<br>P({outcome_label(outcome)}) %{{z:.2f}}"
+            "<br>runs: %{customdata}<extra></extra>",
         )
     )
     _base_layout(fig, None, height=360)
-    fig.update_xaxes(title_text=pretty(px), type="category")
-    fig.update_yaxes(title_text=pretty(py), type="category")
+    fig.update_xaxes(title_text=axis_label(px), type="category")
+    fig.update_yaxes(title_text=axis_label(py), type="category")
     return fig
 
 
@@ -419,8 +433,10 @@ def metric_summary(df: pd.DataFrame, metric: str) -> dict[str, Any]:
     return out
 
 
-def metric_distribution_figure(df: pd.DataFrame, metric: str) -> go.Figure:
-    """Distribution of one metric over finished runs: a histogram, or a share with its CI for booleans."""
+def metric_distribution_figure(df: pd.DataFrame, metric: str, label: str | None = None) -> go.Figure:
+    """Distribution of one metric over finished runs: a histogram, or a share with its CI for booleans.
+
+    ``label`` titles the metric's axis (its :func:`axis_label` when absent)."""
     v = pd.to_numeric(ok_runs(df)[metric], errors="coerce").dropna()
     fig = go.Figure()
     if is_binary(v):
@@ -446,7 +462,7 @@ def metric_distribution_figure(df: pd.DataFrame, metric: str) -> go.Figure:
         fig.update_yaxes(title_text="runs")
     _base_layout(fig, None, height=240)
     fig.update_layout(margin=dict(l=55, r=15, t=15, b=45))
-    fig.update_xaxes(title_text=pretty(metric))
+    fig.update_xaxes(title_text=label or axis_label(metric))
     return fig
 
 

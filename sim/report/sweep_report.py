@@ -73,6 +73,7 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         n_failed=n_failed,
         errors=errors,
         main=parts["main"],
+        main_label=outcome_label(parts["main"]),
         main_sentences=main_sentences(parts),
         effects_note=effects_note(parts.get("effects") or [], parts["main"], len(parts.get("tied") or []) > 1),
         ranked=parts.get("ranked", []),

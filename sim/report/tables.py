@@ -37,8 +37,11 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key."""
+def metric_rows(manifest: Mapping[str, Any], dimensions: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key.
+
+    ``dimensions`` (issue dimension id -> label) names the dimensions of the agreement's point.
+    """
     raw = manifest.get("metrics") or {}
     metrics = {k: raw[k] for k in METRIC_LABELS if k in raw} | {k: v for k, v in raw.items() if k not in METRIC_LABELS}
     names = {a["id"]: a.get("name", a["id"]) for a in manifest.get("actors", [])}
@@ -53,6 +56,8 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         elif key == "final_pressure" and isinstance(value, Mapping):
             for side, v in value.items():
                 rows.append((f"Final pressure on {sides.get(side, side)}", fmt_value(v)))
+        elif key == "agreement_point" and isinstance(value, Mapping):
+            rows.append((label, fmt_value({(dimensions or {}).get(str(k), k): v for k, v in value.items()})))
         elif key == "walked_by" and isinstance(value, list):
             rows.append((label, ", ".join(names.get(str(x), str(x)) for x in value) or "—"))
         else:

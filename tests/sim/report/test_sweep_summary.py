@@ -58,9 +58,9 @@ def test_an_agreement_is_measured_by_the_indices_of_any_agreement_and_says_so() 
     page = render_sweep_report(m, runs)[0]
     assert (
         "Of the 2 varied parameters, only credibility per unit of signal cost (kappa) has a measurable effect on it (measured by "
-        "the sweep's Sobol total-order indices of agreement)."
+        "the sweep's Sobol total-order indices of agreement (any class))."
     ) in summary(page)
-    assert "ranked by the sweep's Sobol total-order index ST of agreement; an effect is measurable" in html.unescape(page)
+    assert "ranked by the sweep's Sobol total-order index ST of agreement (any class); an effect is measurable" in html.unescape(page)
 
 
 def test_four_runs_with_four_outcomes_have_no_most_frequent_outcome() -> None:
