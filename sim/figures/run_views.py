@@ -113,7 +113,10 @@ def trust_figure(
                 )
             )
     shapes = [_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)]
+    # the trust a deal needs (parameters.mu_min); at 0 there is no floor, and no line to draw
     mu_min = result.manifest.get("parameters", {}).get("mu_min")
+    if mu_min is not None and not float(mu_min) > 0:
+        mu_min = None
     if mu_min is not None:
         shapes.append(
             {
