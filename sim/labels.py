@@ -335,6 +335,42 @@ def in_unit(text: str, unit: str | None) -> str:
     return "".join(out)
 
 
+def pattern_window_text(pattern: Mapping[str, Any], unit: str | None = None) -> str:
+    """A historical pattern's window as every table shows it (the CLI's backtest table, the reports' fit table).
+
+    ``pattern`` is a pattern's fields (a backtest's pattern row, ``Pattern.model_dump()``). The window is said as the
+    scenario gives it, a single step as ``week 6``; an event pattern's tolerance follows it as ``± 3`` (its score falls
+    from 1 inside the window to 0 that many steps outside). A restraint (absent, at most N) is ``not`` the window or
+    ``at most N in`` it, and a pattern counted only after another event ends ``if`` that event.
+
+    >>> pattern_window_text({"kind": "summit_held", "window": [34, 38], "tolerance": 3})
+    '34–38 ± 3'
+    >>> pattern_window_text({"kind": "summit_held", "window": [6, 6], "tolerance": 0}), pattern_window_text({"window": [6, 6]}, "day")
+    ('week 6', 'day 6')
+    >>> pattern_window_text({"kind": "icbm_test", "window": [0, 49], "tolerance": 0, "absent": True})
+    'not 0–49'
+    >>> pattern_window_text({"kind": "srbm_test", "window": [10, 20], "tolerance": 3, "at_most": 2})
+    'at most 2 in 10–20'
+    >>> pattern_window_text({"kind": "walk_away", "window": [34, 38], "tolerance": 3, "given": "summit_held"})
+    '34–38 ± 3 if summit held'
+    >>> pattern_window_text({"kind": None, "state": {"variable": "trust_us"}, "window": [0, 30], "tolerance": 3})
+    '0–30'
+    """
+    lo, hi = (int(w) for w in pattern["window"])
+    text = f"{unit_word(unit)} {lo}" if lo == hi else f"{lo}–{hi}"
+    tolerance = int(pattern.get("tolerance") or 0)
+    at_most = pattern.get("at_most")
+    if at_most:
+        text = f"at most {at_most} in {text}"
+    elif pattern.get("absent") or at_most == 0:
+        text = f"not {text}"
+    elif pattern.get("kind") and tolerance > 0:
+        text = f"{text} ± {tolerance}"
+    if pattern.get("given"):
+        text += f" if {kind_label(str(pattern['given']))}"
+    return text
+
+
 def metric_label(key: str, unit: str | None = None) -> str:
     """A run metric's label, with the steps it counts in the run's unit.
 

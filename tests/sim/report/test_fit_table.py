@@ -74,3 +74,52 @@ def test_a_pattern_that_applies_to_no_run_shows_a_dash(sweep_page: str) -> None:
     assert "nan" not in " ".join(" ".join(c) for c in rows.values()).lower()
     # a pattern that applies to every run keeps its share and interval
     assert re.fullmatch(r"\d\.\d\d \[\d\.\d\d, \d\.\d\d\]", rows[text_of("second-summit")][1])
+
+
+WINDOWS = {
+    "second-summit": "34–38 ± 3",  # the window and its tolerance (the CLI printed 32-40, the window widened by it)
+    "walk-away": "34–38 ± 3 if summit held",
+    "no-icbm": "not 0–49",  # a restraint: no tolerance outside the window
+    "flat-trust-us": "0–30",  # a state pattern: no tolerance
+}
+
+
+def test_the_report_shows_each_window_with_its_tolerance(sweep_page: str) -> None:
+    rows = fit_rows(sweep_page)
+    for pid, window in WINDOWS.items():
+        (cells,) = [cells for text, cells in rows.items() if text.startswith(text_of(pid))]  # then "(must not happen)", a weight
+        assert cells[0] == window, pid
+
+
+def test_the_cli_table_shows_the_same_windows_and_a_single_week_as_a_week(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import summitry.sim.cli as cli
+    from summitry.sim.cli.shared import print_backtest_table
+    from summitry.sim.experiments.backtest import pattern_def
+    from summitry.sim.scenario.pattern_fields import Pattern
+
+    sc = load_scenario("hanoi-2019")
+    week6 = Pattern(id="week-6", text="A summit in week 6", kind="summit_held", window=(6, 6), tolerance=2)
+    none = {"model": None, "null": None, "skill": None, "contribution": None, "headroom": None}
+    summary = {
+        "scenario": sc.name,
+        "runs": 2,
+        "patterns": [{**pattern_def(p, sc.time.steps), **none} for p in [*sc.patterns, week6]],
+        "overall": {"model": None, "null": None, "skill": None},
+        "baselines": {},
+    }
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=buffer, width=400, no_color=True))
+    print_backtest_table(summary)
+    lines = buffer.getvalue().splitlines()
+
+    def row(pid: str) -> list[str]:
+        (found,) = [line for line in lines if line.startswith(f"│ {pid} ")]
+        return [c.strip() for c in found.split("│")[1:-1]]
+
+    for pid, window in WINDOWS.items():
+        assert row(pid)[2] == window, pid
+    assert row("week-6")[2] == "week 6 ± 2"
