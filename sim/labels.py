@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from summitry.sim.mechanisms.signals import build_catalogue
+from summitry.sim.mechanisms.signals import build_catalogue, sentence_for
 
 OUTCOME_LABELS: dict[str, str] = {
     "agreement_comprehensive": "comprehensive agreement",
@@ -204,6 +204,67 @@ def kind_label(kind: str, catalogue: Mapping[str, Any] | None = None) -> str:
     return kind.replace("_", " ")
 
 
+GROUP_SENTENCES: dict[str, str] = {
+    "threat": "A threat from {sender} to {receiver}",
+    "lobby": "Lobbying of {receiver} by {sender}",
+    "mediation": "Shuttle diplomacy by {sender} between the principals",
+    "interference": "A call from {sender} to {receiver} to slow down",
+    "patron_summit": "A separate summit for {receiver}, hosted by {sender}",
+    "mediator_press": "Pressure from {sender} on {receiver} to take the mediator's text (domestic pressure +{detail})",
+    "side_payment": "A side payment of {detail} promised by {sender} to {receiver} for signing",
+    "guarantor_enforces": "A penalty from {sender} on {receiver} for breaking the agreement's terms (economic pressure +{detail})",
+    "text_signed": "The sides sign the text of {sender} at the summit ({detail})",
+}
+"""Sentences of the events a faction or a third party sends, worded so that no verb agrees with the sender's name:
+the log's "{sender} threatens {receiver}" reads wrongly for a plural name ("NSC hawks (Bolton) threatens"). A
+leader, one person, keeps the log's sentence."""
+
+REWORDED_SENTENCES: dict[str, str] = {
+    "blame": "{sender} blames {receiver} for the failed summit; the faction's influence is halved",
+}
+"""Sentences of engine events whose log wording refers to an actor by a singular pronoun ("its influence"), whoever sends them."""
+
+
+def event_sentence(row: Mapping[str, Any], names: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """An event row's sentence for a reader: the log's, unless it is the default wording of a kind that
+    :data:`GROUP_SENTENCES` (sent by anyone but a leader) or :data:`REWORDED_SENTENCES` words differently.
+
+    ``names`` and ``roles`` are the run's actors' names and roles by id. A sentence the scenario words itself (its own
+    catalogue entry, or the record's words in forcing mode) is kept as the log has it.
+
+    >>> row = {"kind": "threat", "sender": "hawks", "receiver": "kim", "text": "NSC hawks (Bolton) threatens Kim Jong Un"}
+    >>> names, roles = {"hawks": "NSC hawks (Bolton)", "kim": "Kim Jong Un", "trump": "Donald Trump"}, {"hawks": "hardliner", "kim": "leader"}
+    >>> event_sentence(row, names, roles)
+    'A threat from NSC hawks (Bolton) to Kim Jong Un'
+    >>> event_sentence({**row, "sender": "trump", "text": "Donald Trump threatens Kim Jong Un"}, names, {**roles, "trump": "leader"})
+    'Donald Trump threatens Kim Jong Un'
+    >>> event_sentence({**row, "text": "The hawks rattle their sabres"}, names, roles)
+    'The hawks rattle their sabres'
+    """
+    kind, text = str(row.get("kind") or ""), str(row.get("text") or "")
+    sender, receiver = str(row.get("sender") or ""), str(row.get("receiver") or "")
+    template = REWORDED_SENTENCES.get(kind)
+    if template is None and roles.get(sender) != "leader":
+        template = GROUP_SENTENCES.get(kind)
+    if template is None:
+        return text
+    fields = {
+        "sender": names.get(sender, sender),
+        "receiver": "both principals" if "+" in receiver else names.get(receiver, receiver),
+        "detail": str(row.get("detail") or ""),
+        "week": row.get("step"),
+        "date": str(row.get("date") or ""),
+    }
+    # the log's wording of the kind, filled in as the engine fills it: if the event says anything else, it is the
+    # scenario's or the record's own sentence
+    if text != sentence_for(kind, dict(_catalogue()), **fields):
+        return text
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def _catalogue() -> Mapping[str, Any]:
     global _CATALOGUE
     if _CATALOGUE is None:
@@ -257,6 +318,15 @@ def joined(words: Sequence[str], conjunction: str = "and") -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, in the singular for one.
+
+    >>> counted(1, "run"), counted(4, "run"), counted(0, "run"), counted(2, "entry", "entries")
+    ('1 run', '4 runs', '0 runs', '2 entries')
+    """
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def mode_label(mode: str | None) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from summitry.sim.atomic import write_atomically
-from summitry.sim.labels import outcome_label
+from summitry.sim.labels import counted, outcome_label
 from summitry.sim.results.run_result import OUTCOMES, _jsonable
 from summitry.sim.results.runview import principals, run_view
 from summitry.sim.run import run_scenario
@@ -339,18 +339,29 @@ def predictive_figures(ppc: Predictive) -> list[tuple[str, Any]]:
         counts = {o: int(v["count"]) for o, v in ppc.outcome_shares(arm).items() if v["count"]}
         rec = ppc.record_share(arm)
         tail = f"; record ({said}): {rec['share']:.0%} [{rec['low']:.0%}, {rec['high']:.0%}]" if rec else ""
-        out.append((f"Outcomes under the {arm}{tail}", outcome_figure(counts, f"Outcomes of {n} runs under the {arm} (95% Wilson){tail}")))
+        out.append(
+            (
+                f"Outcomes under the {arm}{tail}",
+                outcome_figure(counts, f"Outcomes of {counted(n, 'run')} under the {arm} (95% Wilson){tail}"),
+            )
+        )
         t = ppc.trust.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(t.items())]
         fig = fans_figure(
-            bands, f"Trust between the principals under the {arm}: median, 50% and 90% of {n} runs", y_title="trust", unit=ppc.unit
+            bands,
+            f"Trust between the principals under the {arm}: median, 50% and 90% of {counted(n, 'run')}",
+            y_title="trust",
+            unit=ppc.unit,
         )
         agents = {k: (k.split(">")[0], f"trust_{k.split('>')[1]}") for k in t}
         out.append((f"Trust under the {arm}", _marked(fig, ppc, "trust", agents)))
         p = ppc.pressure.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(p.items())]
         fig = fans_figure(
-            bands, f"Pressure per summit side under the {arm}: median, 50% and 90% of {n} runs", y_title="pressure", unit=ppc.unit
+            bands,
+            f"Pressure per summit side under the {arm}: median, 50% and 90% of {counted(n, 'run')}",
+            y_title="pressure",
+            unit=ppc.unit,
         )
         out.append((f"Pressure under the {arm}", _marked(fig, ppc, "pressure", {k: (k, "pressure") for k in p})))
     return out
@@ -379,7 +390,7 @@ def predictive_html(ppc: Predictive) -> str:
     return (
         "<section id='predictive'><h2>Posterior predictive check</h2><p>"
         + html.escape(
-            f"{n['posterior']} runs under parameter sets drawn from the posterior (by weight, with replacement) and {n['prior']} under "
+            f"{counted(n['posterior'], 'run')} under parameter sets drawn from the posterior (by weight, with replacement) and {n['prior']} under "
             f"draws from the prior, one free run each on a seed derived from the calibration's seed ({ppc.seed}). Outcome shares with "
             "Wilson 95% intervals; the record's outcome is marked. In the fans, dotted lines are the record's dated entries and black "
             "bars the ranges the scenario's state patterns expect. Numbers: predictive.json; runs: predictive.parquet."

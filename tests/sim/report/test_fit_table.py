@@ -123,3 +123,19 @@ def test_the_cli_table_shows_the_same_windows_and_a_single_week_as_a_week(monkey
     for pid, window in WINDOWS.items():
         assert row(pid)[2] == window, pid
     assert row("week-6")[2] == "week 6 ± 2"
+
+
+def test_a_sweeps_fit_section_says_only_what_a_sweep_has(sweep_page: str) -> None:
+    """A sweep has no null model: its section has no null, skill or part-of-skill columns, and its words do not explain them."""
+    section = sweep_page.split("Fit to the historical record</h2>", 1)[1].split("</table>", 1)[0]
+    words = " ".join(html.unescape(re.sub("<[^>]+>", "", section.split("<table", 1)[0])).split())
+    assert words.startswith("Each pattern of the scenario's record, scored from 0 to 1:")
+    assert (
+        "The share is a pattern's mean score over the finished runs of the sweep it applies to, all design points pooled, "
+        "with a conservative Wilson 95% interval (— where it applies to none). A sweep has no null model to compare with: "
+        "summitry backtest scores one set of parameters against one, and gives the skill over chance."
+    ) in words
+    assert not re.search(r"[.;] [a-z]", words)  # every sentence starts with a capital
+    assert "null columns" not in words and "part of the overall skill" not in words
+    head = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", section.split("</thead>", 1)[0])
+    assert head == ["pattern", "weeks", "share of the sweep's runs"]

@@ -143,3 +143,10 @@ def test_sobol_indices_rank_two_measurable_parameters_by_their_total_index() -> 
         "The parameters that move it most are hawks' discount of reassurance (phi) and credibility per unit of signal cost "
         "(kappa); the other one has no measurable effect (measured by the sweep's Sobol total-order indices of walk-away)."
     ) in text
+
+
+def test_one_stored_run_is_counted_in_the_singular() -> None:
+    runs = sweep_frame({"parameters.kappa": [1.0]}, ["walk_away"])
+    page, _ = render_sweep_report({**manifest(["parameters.kappa"]), "counts": {"total": 1, "done": 1, "failed": 0}}, runs)
+    assert "<span>1 run stored of 1</span>" in page
+    assert "1 runs" not in page
