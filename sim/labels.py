@@ -10,10 +10,10 @@ to a person changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from summitry.sim.mechanisms.signals import build_catalogue
+from summitry.sim.mechanisms.signals import build_catalogue, sentence_for
 
 OUTCOME_LABELS: dict[str, str] = {
     "agreement_comprehensive": "comprehensive agreement",
@@ -89,6 +89,14 @@ METRIC_LABELS: dict[str, str] = {
     "mean_zone_area": "Mean zone of agreement",
     "hardliner_influence": "Hardliner influence (end)",
     "signals_sent": "Signals sent",
+    # a sweep's metrics (sim/experiments/spec.py METRICS) that a run's manifest does not have; side a and b are the
+    # scenario's summit sides in order (a sweep report names them when it has the scenario)
+    "agreement": "Agreement (any class)",
+    "trust_a_to_b": "Final trust of side a's leader in side b",
+    "trust_b_to_a": "Final trust of side b's leader in side a",
+    "pressure_a": "Final pressure on side a",
+    "pressure_b": "Final pressure on side b",
+    "pattern_score": "Pattern score (weighted)",
 }
 """Run metrics (``run.json``'s ``metrics``) -> label."""
 
@@ -196,6 +204,67 @@ def kind_label(kind: str, catalogue: Mapping[str, Any] | None = None) -> str:
     return kind.replace("_", " ")
 
 
+GROUP_SENTENCES: dict[str, str] = {
+    "threat": "A threat from {sender} to {receiver}",
+    "lobby": "Lobbying of {receiver} by {sender}",
+    "mediation": "Shuttle diplomacy by {sender} between the principals",
+    "interference": "A call from {sender} to {receiver} to slow down",
+    "patron_summit": "A separate summit for {receiver}, hosted by {sender}",
+    "mediator_press": "Pressure from {sender} on {receiver} to take the mediator's text (domestic pressure +{detail})",
+    "side_payment": "A side payment of {detail} promised by {sender} to {receiver} for signing",
+    "guarantor_enforces": "A penalty from {sender} on {receiver} for breaking the agreement's terms (economic pressure +{detail})",
+    "text_signed": "The sides sign the text of {sender} at the summit ({detail})",
+}
+"""Sentences of the events a faction or a third party sends, worded so that no verb agrees with the sender's name:
+the log's "{sender} threatens {receiver}" reads wrongly for a plural name ("NSC hawks (Bolton) threatens"). A
+leader, one person, keeps the log's sentence."""
+
+REWORDED_SENTENCES: dict[str, str] = {
+    "blame": "{sender} blames {receiver} for the failed summit; the faction's influence is halved",
+}
+"""Sentences of engine events whose log wording refers to an actor by a singular pronoun ("its influence"), whoever sends them."""
+
+
+def event_sentence(row: Mapping[str, Any], names: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """An event row's sentence for a reader: the log's, unless it is the default wording of a kind that
+    :data:`GROUP_SENTENCES` (sent by anyone but a leader) or :data:`REWORDED_SENTENCES` words differently.
+
+    ``names`` and ``roles`` are the run's actors' names and roles by id. A sentence the scenario words itself (its own
+    catalogue entry, or the record's words in forcing mode) is kept as the log has it.
+
+    >>> row = {"kind": "threat", "sender": "hawks", "receiver": "kim", "text": "NSC hawks (Bolton) threatens Kim Jong Un"}
+    >>> names, roles = {"hawks": "NSC hawks (Bolton)", "kim": "Kim Jong Un", "trump": "Donald Trump"}, {"hawks": "hardliner", "kim": "leader"}
+    >>> event_sentence(row, names, roles)
+    'A threat from NSC hawks (Bolton) to Kim Jong Un'
+    >>> event_sentence({**row, "sender": "trump", "text": "Donald Trump threatens Kim Jong Un"}, names, {**roles, "trump": "leader"})
+    'Donald Trump threatens Kim Jong Un'
+    >>> event_sentence({**row, "text": "The hawks rattle their sabres"}, names, roles)
+    'The hawks rattle their sabres'
+    """
+    kind, text = str(row.get("kind") or ""), str(row.get("text") or "")
+    sender, receiver = str(row.get("sender") or ""), str(row.get("receiver") or "")
+    template = REWORDED_SENTENCES.get(kind)
+    if template is None and roles.get(sender) != "leader":
+        template = GROUP_SENTENCES.get(kind)
+    if template is None:
+        return text
+    fields = {
+        "sender": names.get(sender, sender),
+        "receiver": "both principals" if "+" in receiver else names.get(receiver, receiver),
+        "detail": str(row.get("detail") or ""),
+        "week": row.get("step"),
+        "date": str(row.get("date") or ""),
+    }
+    # the log's wording of the kind, filled in as the engine fills it: if the event says anything else, it is the
+    # scenario's or the record's own sentence
+    if text != sentence_for(kind, dict(_catalogue()), **fields):
+        return text
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def _catalogue() -> Mapping[str, Any]:
     global _CATALOGUE
     if _CATALOGUE is None:
@@ -226,6 +295,38 @@ def parameter_label(path: str) -> str:
     owner = [p for p in parts[:-1] if p not in ("sides", "traits", "acceptance", "initial", "pressure_weights", "third_parties")]
     words = " ".join("faction" if p == "factions" else p for p in owner)
     return f"{words}: {field}" if words else field
+
+
+def parameter_words(path: str) -> str:
+    """A parameter path for a sentence: its label with its name (the path, less ``parameters.``) after it.
+
+    >>> parameter_words("parameters.kappa")
+    'credibility per unit of signal cost (kappa)'
+    >>> parameter_words("trump.traits.impulsiveness")
+    'trump: impulsiveness (trump.traits.impulsiveness)'
+    """
+    return f"{parameter_label(path)} ({path.removeprefix('parameters.')})"
+
+
+def joined(words: Sequence[str], conjunction: str = "and") -> str:
+    """Words in a sentence's list: ``a``, ``a and b``, ``a, b and c``.
+
+    >>> joined(["a"]), joined(["a", "b"]), joined(["a", "b", "c"]), joined([])
+    ('a', 'a and b', 'a, b and c', '')
+    """
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, in the singular for one.
+
+    >>> counted(1, "run"), counted(4, "run"), counted(0, "run"), counted(2, "entry", "entries")
+    ('1 run', '4 runs', '0 runs', '2 entries')
+    """
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def mode_label(mode: str | None) -> str:
@@ -328,10 +429,48 @@ def in_unit(text: str, unit: str | None) -> str:
     return "".join(out)
 
 
+def pattern_window_text(pattern: Mapping[str, Any], unit: str | None = None) -> str:
+    """A historical pattern's window as every table shows it (the CLI's backtest table, the reports' fit table).
+
+    ``pattern`` is a pattern's fields (a backtest's pattern row, ``Pattern.model_dump()``). The window is said as the
+    scenario gives it, a single step as ``week 6``; an event pattern's tolerance follows it as ``± 3`` (its score falls
+    from 1 inside the window to 0 that many steps outside). A restraint (absent, at most N) is ``not`` the window or
+    ``at most N in`` it, and a pattern counted only after another event ends ``if`` that event.
+
+    >>> pattern_window_text({"kind": "summit_held", "window": [34, 38], "tolerance": 3})
+    '34–38 ± 3'
+    >>> pattern_window_text({"kind": "summit_held", "window": [6, 6], "tolerance": 0}), pattern_window_text({"window": [6, 6]}, "day")
+    ('week 6', 'day 6')
+    >>> pattern_window_text({"kind": "icbm_test", "window": [0, 49], "tolerance": 0, "absent": True})
+    'not 0–49'
+    >>> pattern_window_text({"kind": "srbm_test", "window": [10, 20], "tolerance": 3, "at_most": 2})
+    'at most 2 in 10–20'
+    >>> pattern_window_text({"kind": "walk_away", "window": [34, 38], "tolerance": 3, "given": "summit_held"})
+    '34–38 ± 3 if summit held'
+    >>> pattern_window_text({"kind": None, "state": {"variable": "trust_us"}, "window": [0, 30], "tolerance": 3})
+    '0–30'
+    """
+    lo, hi = (int(w) for w in pattern["window"])
+    text = f"{unit_word(unit)} {lo}" if lo == hi else f"{lo}–{hi}"
+    tolerance = int(pattern.get("tolerance") or 0)
+    at_most = pattern.get("at_most")
+    if at_most:
+        text = f"at most {at_most} in {text}"
+    elif pattern.get("absent") or at_most == 0:
+        text = f"not {text}"
+    elif pattern.get("kind") and tolerance > 0:
+        text = f"{text} ± {tolerance}"
+    if pattern.get("given"):
+        text += f" if {kind_label(str(pattern['given']))}"
+    return text
+
+
 def metric_label(key: str, unit: str | None = None) -> str:
     """A run metric's label, with the steps it counts in the run's unit.
 
     >>> metric_label("first_summit_week", "day"), metric_label("steps_run"), metric_label("new_metric")
     ('First summit (day)', 'Weeks run', 'New metric')
     """
+    if key.startswith("pattern.") and key not in METRIC_LABELS:  # a sweep's score of one historical pattern
+        return f"Pattern score: {key.removeprefix('pattern.')}"
     return in_unit(METRIC_LABELS.get(key, key.replace("_", " ").capitalize()), unit)

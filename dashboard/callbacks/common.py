@@ -12,7 +12,7 @@ from summitry.dashboard.layout import isolated
 from summitry.dashboard.service import Service, browser_int
 from summitry.sim import figures as F
 from summitry.sim.errors import InputError
-from summitry.sim.labels import outcome_label
+from summitry.sim.labels import outcome_label, pattern_window_text
 
 Out = dict[str, Any]
 
@@ -105,18 +105,20 @@ def _emit(names: Sequence[str], values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(values.get(n, no_update) for n in names)
 
 
-def pattern_cells(pattern: Any) -> list[Any]:
-    """A historical pattern's first two cells in a record table: its text (with its weight when not 1) and its window.
+def pattern_cells(pattern: Any, unit: str | None = None) -> list[Any]:
+    """A historical pattern's first two cells in a record table: its text (with its weight when not 1) and its window
+    (with its tolerance, as the CLI's backtest table and the reports print it; ``unit``: the scenario's step unit).
 
     >>> from summitry.sim.scenario.pattern_fields import Pattern
     >>> text, window = pattern_cells(Pattern(id="a", text="No test", kind="k", window=(0, 49), absent=True, weight=0.5))
     >>> [type(c).__name__ for c in text.children], text.children[0].children, text.children[1], window.children
-    (['Bdi', 'str'], 'No test', ' (weight 0.5)', 'not 0-49')
+    (['Bdi', 'str'], 'No test', ' (weight 0.5)', 'not 0–49')
+    >>> pattern_cells(Pattern(id="a", text="A summit", kind="summit_held", window=(6, 6)))[1].children
+    'week 6 ± 3'
     """
-    lo, hi = pattern.window
     weight = "" if pattern.weight == 1 else f" (weight {pattern.weight:g})"
     text = html.Td([isolated(pattern.text), weight] if weight else [isolated(pattern.text)])
-    return [text, html.Td(f"{'not ' if pattern.absent else ''}{lo}-{hi}", style={"whiteSpace": "nowrap"})]
+    return [text, html.Td(pattern_window_text(pattern.model_dump(), unit), style={"whiteSpace": "nowrap"})]
 
 
 def record_table(headings: Sequence[str], rows: list[Any], table_id: str, note: Sequence[Any]) -> list[Any]:

@@ -211,7 +211,7 @@ def ensemble_record(scenario: Scenario, members: Sequence[Mapping[str, Any]], un
     for p in patterns:
         s = share(pd.Series([m["patterns"][p.id] for m in members], dtype=float))
         cell = f"{s['share']:.2f} [{s['low']:.2f}, {s['high']:.2f}]" if s["runs"] else "—"
-        rows.append(html.Tr([*pattern_cells(p), html.Td(cell), html.Td(f"{s['runs']} of {n}")]))
+        rows.append(html.Tr([*pattern_cells(p, unit), html.Td(cell), html.Td(f"{s['runs']} of {n}")]))
     w = mean_ci(pd.Series([weighted_score(m["patterns"], patterns) for m in members], dtype=float))
     total = f"{w['mean']:.2f} [{w['low']:.2f}, {w['high']:.2f}]" if w["runs"] else "—"
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B(total)), html.Td(f"{w['runs']} of {n}")]))

@@ -123,11 +123,12 @@ def record_fit(scenario: Scenario, result: RunResult) -> list[Any]:
     rows = []
     for p in patterns:
         v = float(scores[p.id])
-        rows.append(html.Tr([*pattern_cells(p), html.Td("—" if math.isnan(v) else f"{v:.2f}")]))
+        rows.append(html.Tr([*pattern_cells(p, step_unit(result)), html.Td("—" if math.isnan(v) else f"{v:.2f}")]))
     total = weighted_score(scores, patterns)
     rows.append(html.Tr([html.Td(html.B("weighted score")), html.Td(""), html.Td(html.B("—" if math.isnan(total) else f"{total:.2f}"))]))
     note = [
-        "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is. ",
+        "Each pattern scores 1 when the run reproduces the fact in its window, less the further off it is "
+        "(0 at its tolerance, the ± after the window). ",
         html.Code(f"summitry backtest {scenario.name}"),
         " scores many runs, a null model and baselines against the same patterns.",
     ]

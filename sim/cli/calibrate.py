@@ -287,7 +287,7 @@ def print_posterior(summary: Mapping[str, Any]) -> None:
     t = cli.TextTable(
         title=summary.get("title")
         or f"Rejection ABC: the closest {summary['accepted_runs']} of {summary['runs']} runs (distance <= {summary['epsilon']:.3f}), "
-        f"at {summary['accepted']} of {summary['points']} points ({summary['runs_per_point']} runs per point)"
+        f"at {summary['accepted']} of {summary['points']} points ({_runs(summary['runs_per_point'])} per point)"
     )
     for col in ("parameter", "prior", "posterior median", "5-95%", "5-95% / prior"):
         t.add_column(col, justify="right" if col != "parameter" else "left")
@@ -458,7 +458,7 @@ def calibrate_joint_cmd(
     cases = load_cases(scenarios)
     joint = split_parameters(cases, parameters)
     size = (
-        f"{cfg['points']} points x {cfg['runs_per_point']} runs per case"
+        f"{cfg['points']} points x {_runs(cfg['runs_per_point'])} per case"
         if method == "rejection"
         else f"up to {cfg['generations']} generations of {cfg['population']} particles, {_runs(cfg['runs_per_particle'])} per case"
     )

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from summitry.sim import cli
 from summitry.sim.errors import InputError
-from summitry.sim.labels import in_unit
+from summitry.sim.labels import in_unit, pattern_window_text
 from summitry.sim.outputs import check_out_dir, sweep_parts
 
 
@@ -86,7 +86,7 @@ def _headroom(v: float | None) -> Text:
 
 
 def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, unit: str | None = None) -> None:
-    """The backtest table: pattern, text, steps scored (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
+    """The backtest table: pattern, text, window and tolerance (in the scenario's ``unit``), model share [CI], null share [CI], skill [CI]."""
 
     t = cli.TextTable(
         title=title or f"Backtest of {summary['scenario']}: {summary['runs']} free runs, a null model and baselines on the same seeds"
@@ -101,16 +101,10 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
     t.add_column("part of overall skill [95% CI]", justify="right", no_wrap=True)
     t.add_column("if matched", justify="right", no_wrap=True)
     for p in summary["patterns"]:
-        lo, hi = p["scored_weeks"]
-        weeks = f"{'not ' if p['absent'] else ''}{lo}-{hi}"
-        if p.get("at_most") is not None:
-            weeks = f"<= {p['at_most']} in {lo}-{hi}"
-        if p.get("given"):
-            weeks += " if " + str(p["given"])
         t.add_row(
             Text(p["id"]),
             Text(p["text"]),
-            Text(weeks),
+            Text(pattern_window_text(p, unit)),
             Text(f"{p['weight']:g}"),
             _ci(p["model"]),
             _ci(p.get("null")),
@@ -151,7 +145,8 @@ def print_backtest_table(summary: Mapping[str, Any], title: str | None = None, u
 
 
 BACKTEST_CAPTION = (
-    "Scores run from 0 to 1. model, null / baseline: mean score over the runs a pattern applies to, with a conservative "
+    "Scores run from 0 to 1. An event pattern's window is followed by ± N, its tolerance: an event scores 1 inside the "
+    "window, falling to 0 N steps outside it. model, null / baseline: mean score over the runs a pattern applies to, with a conservative "
     "Wilson 95% interval (overall and baselines: the mean weighted score, normal 95%). skill: model minus null, or minus "
     "the baseline on its row (a pattern: Newcombe 95%; overall and baselines: paired by seed, Student-t 95%). part of overall skill: the pattern's share of "
     "it, paired by seed (Student-t 95%; the parts add up to the overall skill). if matched: how much the overall skill "

@@ -454,8 +454,22 @@ def baseline_names() -> list[str]:
     return [*BASELINES, *(f"ablation:{k}" for k in ABLATIONS)]
 
 
+ABLATION_LEAD: dict[str, str] = {"leader_alone": "the model in which each "}
+"""The words before an ablation's description where "the model with" does not read ("the model with leader ratifies alone")."""
+
+
 def baseline_description(name: str) -> str:
-    return BASELINES[name] if name in BASELINES else "the model with " + ABLATIONS[name.removeprefix("ablation:")]
+    """A baseline in words: a reference baseline's description, or the model with one mechanism switched off.
+
+    >>> baseline_description("ablation:trust")
+    "the model with trust frozen: beliefs about the other side's type never move from their priors"
+    >>> baseline_description("ablation:leader_alone")
+    "the model in which each leader ratifies alone: each side's win-set is its leader's own acceptance set"
+    """
+    if name in BASELINES:
+        return BASELINES[name]
+    ablation = name.removeprefix("ablation:")
+    return ABLATION_LEAD.get(ablation, "the model with ") + ABLATIONS[ablation]
 
 
 def baseline_table(model: pd.DataFrame, baselines: Mapping[str, pd.DataFrame]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from summitry.sim.experiments.predictive import run_predictive
 from summitry.sim.experiments.provenance import provenance_block
 from summitry.sim.experiments.spec import ParameterRange, SweepSpec, resolve_spec
 from summitry.sim.experiments.sweep import run_sweep
+from summitry.sim.labels import counted
 from summitry.sim.outputs import CALIBRATION_RESUME, check_resumable
 from summitry.sim.results.run_result import _jsonable, versions
 from summitry.sim.scenario.document import Scenario, load_scenario
@@ -441,7 +442,7 @@ def calibrate(
         ppc = run_predictive(out, scenario_arg, accepted, priors, integer, ppc_runs, seed, ex)
     finally:
         ex.close()
-    how = f"{design}, {runs_per_point} runs per point, seed {seed}"
+    how = f"{design}, {counted(runs_per_point, 'run')} per point, seed {seed}"
     kept = f"the closest {round(accepted['accepted_runs'].sum())} of {int(all_points['replicates'].sum())} runs"
     write_params_file(
         out / "calibrated.yaml",
@@ -488,7 +489,7 @@ def calibrate(
         priors,
         post,
         calibrated,
-        f"{design} design, {runs_per_point} runs per point",
+        f"{design} design, {counted(runs_per_point, 'run')} per point",
         kept,
         epsilon,
         ppc,

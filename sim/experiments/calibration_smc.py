@@ -65,6 +65,7 @@ from summitry.sim.experiments.calibration import weighted_summary as weighted_su
 from summitry.sim.experiments.executors import make_executor
 from summitry.sim.experiments.predictive import run_predictive
 from summitry.sim.experiments.provenance import provenance_block
+from summitry.sim.labels import counted
 from summitry.sim.outputs import check_fresh_or_resumed
 from summitry.sim.results.run_result import RunResult, _jsonable, versions
 from summitry.sim.run import run_scenario
@@ -704,8 +705,8 @@ def calibrate_smc(
         out / "calibrated.yaml",
         name,
         calibrated,
-        f"Weighted posterior medians of ABC-SMC on {scenario.name}'s historical patterns: {len(smc.generations)} generations of "
-        f"{population} particles ({runs_per_particle} runs each, seed {seed}).",
+        f"Weighted posterior medians of ABC-SMC on {scenario.name}'s historical patterns: {counted(len(smc.generations), 'generation')} of "
+        f"{counted(population, 'particle')} ({counted(runs_per_particle, 'run')} each, seed {seed}).",
         provenance_block("smc", [scenario.name], seed),
     )
     write_atomically(out / "posterior.parquet", lambda p: final.to_parquet(p, index=False))
@@ -762,8 +763,8 @@ def _write_smc_page(
     rows = posterior_rows(post, calibrated)
     cfg = summary["settings"]
     note = (
-        f"ABC-SMC: {len(summary['generations'])} generations of {cfg['population']} particles, {summary['points']} particles simulated "
-        f"({cfg['runs_per_particle']} runs each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
+        f"ABC-SMC: {counted(len(summary['generations']), 'generation')} of {counted(cfg['population'], 'particle')}, "
+        f"{counted(summary['points'], 'particle')} simulated ({counted(cfg['runs_per_particle'], 'run')} each); last tolerance {summary['epsilon']:.3g}. Quantiles are weighted by the particles' weights. "
         "Range ratio: the 5-95% range over the prior's 90% (1 = nothing learnt)."
     )
     write_posterior_html(out / "posterior.html", fig, f"Calibration of {scenario.name} (ABC-SMC)", rows, note, extra)

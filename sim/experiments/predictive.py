@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from summitry.sim.atomic import write_atomically
+from summitry.sim.labels import counted, outcome_label
 from summitry.sim.results.run_result import OUTCOMES, _jsonable
 from summitry.sim.results.runview import principals, run_view
 from summitry.sim.run import run_scenario
@@ -338,18 +339,29 @@ def predictive_figures(ppc: Predictive) -> list[tuple[str, Any]]:
         counts = {o: int(v["count"]) for o, v in ppc.outcome_shares(arm).items() if v["count"]}
         rec = ppc.record_share(arm)
         tail = f"; record ({said}): {rec['share']:.0%} [{rec['low']:.0%}, {rec['high']:.0%}]" if rec else ""
-        out.append((f"Outcomes under the {arm}{tail}", outcome_figure(counts, f"Outcomes of {n} runs under the {arm} (95% Wilson){tail}")))
+        out.append(
+            (
+                f"Outcomes under the {arm}{tail}",
+                outcome_figure(counts, f"Outcomes of {counted(n, 'run')} under the {arm} (95% Wilson){tail}"),
+            )
+        )
         t = ppc.trust.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(t.items())]
         fig = fans_figure(
-            bands, f"Trust between the principals under the {arm}: median, 50% and 90% of {n} runs", y_title="trust", unit=ppc.unit
+            bands,
+            f"Trust between the principals under the {arm}: median, 50% and 90% of {counted(n, 'run')}",
+            y_title="trust",
+            unit=ppc.unit,
         )
         agents = {k: (k.split(">")[0], f"trust_{k.split('>')[1]}") for k in t}
         out.append((f"Trust under the {arm}", _marked(fig, ppc, "trust", agents)))
         p = ppc.pressure.get(arm, {})
         bands = [(ppc.labels.get(k, k), colours[j % 4], m) for j, (k, m) in enumerate(p.items())]
         fig = fans_figure(
-            bands, f"Pressure per summit side under the {arm}: median, 50% and 90% of {n} runs", y_title="pressure", unit=ppc.unit
+            bands,
+            f"Pressure per summit side under the {arm}: median, 50% and 90% of {counted(n, 'run')}",
+            y_title="pressure",
+            unit=ppc.unit,
         )
         out.append((f"Pressure under the {arm}", _marked(fig, ppc, "pressure", {k: (k, "pressure") for k in p})))
     return out
@@ -365,7 +377,7 @@ def predictive_html(ppc: Predictive) -> str:
             v = s["arms"][arm]["outcomes"].get(o)
             cells.append(f"{v['share']:.0%} [{v['low']:.0%}, {v['high']:.0%}] ({v['count']})" if v and s["arms"][arm]["runs"] else "—")
         mark = " (record)" if o in ppc.record_outcomes else ""
-        rows.append(f"<tr><td>{html.escape(o + mark)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        rows.append(f"<tr><td>{html.escape(outcome_label(o) + mark)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     figs = "".join(
         f"<figure aria-label='{html.escape(cap)}'>"
         + fig.update_layout(height=380, margin={"b": 90}, legend={"y": -0.3}).to_html(
@@ -378,7 +390,7 @@ def predictive_html(ppc: Predictive) -> str:
     return (
         "<section id='predictive'><h2>Posterior predictive check</h2><p>"
         + html.escape(
-            f"{n['posterior']} runs under parameter sets drawn from the posterior (by weight, with replacement) and {n['prior']} under "
+            f"{counted(n['posterior'], 'run')} under parameter sets drawn from the posterior (by weight, with replacement) and {n['prior']} under "
             f"draws from the prior, one free run each on a seed derived from the calibration's seed ({ppc.seed}). Outcome shares with "
             "Wilson 95% intervals; the record's outcome is marked. In the fans, dotted lines are the record's dated entries and black "
             "bars the ranges the scenario's state patterns expect. Numbers: predictive.json; runs: predictive.parquet."

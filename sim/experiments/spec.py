@@ -84,6 +84,15 @@ class ParameterRange(_Data):
     high: float | None = Field(None, description="Upper end of the range.")
     levels: list[float] | None = Field(None, min_length=1, description="Explicit levels (grid) instead of a range.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_range_or_levels(cls, data: Any) -> Any:
+        """One plain message for a parameter given a value instead of a range (pydantic's names the class)."""
+        if not isinstance(data, Mapping) and not isinstance(data, ParameterRange):
+            shown = repr(data) if isinstance(data, str) else str(data)
+            raise ValueError(f"must be a range {{low: 1, high: 3}} or levels {{levels: [1, 2, 3]}} (got {shown})")
+        return data
+
     @model_validator(mode="after")
     def _one_kind(self) -> ParameterRange:
         if self.levels is None:

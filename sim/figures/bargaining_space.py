@@ -90,12 +90,17 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
     with those coordinates is in the set). Offers made at summits are marked
     ×, in the colour of the side that made them (this week's large, earlier
     ones faded); an agreement is a star. ``labels`` names the dimensions on the
-    axes (dimension id -> label; the ids when absent: the manifest has no labels).
+    axes (dimension id -> label); absent, the labels of the scenario the run kept
+    (:meth:`RunResult.dimension_labels`), else the ids.
     """
     view = run_view(result)
     colours = side_colours(result)
     a, b = view.summit_sides[0], view.summit_sides[1]
     xs, ys, z, dims = _issue_categories(result, step)
+    labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
+    labels_of.update(result.dimension_labels())
+    labels_of.update(labels or {})
+    named = [labels_of.get(d, d) for d in dims]
     light = {a: _tint(colours[a], 0.35), b: _tint(colours[b], 0.35)}
     cs = [
         [0.0, "#ffffff"],
@@ -117,7 +122,7 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
             zmax=4,
             colorscale=cs,
             showscale=False,
-            hovertemplate=f"{dims[0]}=%{{x:.2f}}" + (f", {dims[1]}=%{{y:.2f}}" if len(dims) > 1 else "") + "<extra></extra>",
+            hovertemplate=f"{named[0]} %{{x:.2f}}" + (f", {named[1]} %{{y:.2f}}" if len(dims) > 1 else "") + "<extra></extra>",
             name="win-sets",
         )
     )
@@ -153,12 +158,10 @@ def issue_space_figure(result: RunResult, step: int, labels: Mapping[str, str] |
                 hoverinfo="skip",
             )
         )
-    labels_of = {d["id"]: d.get("label", d["id"]) for d in result.manifest.get("issues", [])} if "issues" in result.manifest else {}
-    labels_of.update(labels or {})
     _layout(fig, issue_space_title(result, step))
-    fig.update_xaxes(title_text=labels_of.get(dims[0], dims[0]), range=[-0.03, 1.03], constrain="domain", zeroline=False, showgrid=False)
+    fig.update_xaxes(title_text=named[0], range=[-0.03, 1.03], constrain="domain", zeroline=False, showgrid=False)
     if len(dims) > 1:
-        fig.update_yaxes(title_text=labels_of.get(dims[1], dims[1]), range=[-0.03, 1.03], zeroline=False, showgrid=False)
+        fig.update_yaxes(title_text=named[1], range=[-0.03, 1.03], zeroline=False, showgrid=False)
     else:
         fig.update_yaxes(visible=False, range=[-0.5, 0.5])
     fig.update_layout(margin={"l": 48, "r": 12, "t": 34, "b": 36})

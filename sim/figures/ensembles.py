@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from summitry.sim.figures.common import OUTCOME_COLOURS, OUTCOME_LABELS, _layout, _rgba, time_axis_title, whole_step_ticks
-from summitry.sim.labels import unit_word
+from summitry.sim.labels import counted, unit_word
 from summitry.sim.results.run_result import OUTCOMES, RunResult
 from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, WORLD_COLOUR, run_view, side_colours, step_unit
 from summitry.sim.stats import wilson
@@ -67,7 +67,7 @@ def outcome_figure(results: Sequence[Any] | Mapping[str, int], title: str | None
             meta=names,
         )
     )
-    _layout(fig, title or f"Outcomes of {n} runs (95% Wilson intervals)", legend=False)
+    _layout(fig, title or f"Outcomes of {counted(n, 'run')} (95% Wilson intervals)", legend=False)
     fig.update_xaxes(range=[0, 1.08], tickformat=".0%", title_text="share of runs")
     fig.update_yaxes(autorange="reversed", automargin=True, title_text="outcome")
     fig.update_layout(margin={"l": 10, "r": 20, "t": 34, "b": 30})
@@ -182,5 +182,5 @@ def fan_chart(results: Sequence[RunResult], variable: str, agent: str, title: st
         colour = colours.get(agent) or colours.get(side or THIRD_PARTIES, THIRD_PARTY_COLOUR)
         if agent == "world":
             colour = WORLD_COLOUR
-    name = title or f"{variable} of {agent}: median, 50% and 90% of {len(rows)} runs"
+    name = title or f"{variable} of {agent}: median, 50% and 90% of {counted(len(rows), 'run')}"
     return fan_chart_matrix(matrix, name, colour, unit=step_unit(results[0]) if results else None)

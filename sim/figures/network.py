@@ -27,7 +27,7 @@ from summitry.sim.figures.common import (
     _side_label,
 )
 from summitry.sim.figures.nodes import _group_label, _grouped, _grouped_sizes, aggregate_nodes, network_positions
-from summitry.sim.labels import unit_word
+from summitry.sim.labels import event_sentence, unit_word
 from summitry.sim.mechanisms.signals import build_catalogue
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import THIRD_PARTIES, THIRD_PARTY_COLOUR, run_view, short_name, side_colours, step_unit
@@ -86,6 +86,7 @@ def signal_arrows(
     lines: dict[str, tuple[list[float | None], list[float | None]]] = {c: ([], []) for c in SIGNAL_CLASSES}
     heads: dict[str, list[Any]] = {"x": [], "y": [], "size": [], "color": [], "text": []}
     count = 0
+    roles = {a["id"]: str(a.get("role", "")) for a in view.actors}
     for e in view.events_by_step.get(int(step), []):
         sender = e.get("sender")
         if not sender or sender not in pos:
@@ -104,7 +105,7 @@ def signal_arrows(
             lx, ly = lines[cls]
             lx += [round(xs0, 4), round(xe, 4), None]
             ly += [round(ys0, 4), round(ye, 4), None]
-            text = str(e.get("text") or e["kind"])
+            text = event_sentence(e, view.names, roles) or str(e["kind"])
             heads["x"] += [round(xs0, 4), round(xe, 4)]
             heads["y"] += [round(ys0, 4), round(ye, 4)]
             heads["size"] += [0, 11]
@@ -148,7 +149,7 @@ def network_step_data(result: RunResult, step: int) -> dict[str, Any]:
         lines.append(f"stance {x:.2f} · influence {w:.2f}")
         trust = [f"{_side_label(view, s)} {values[i]:.2f}" for s, values, has in trusts if has[i]]
         if trust:
-            lines.append("trust in " + ", ".join(trust))
+            lines.append("trust: " + ", ".join(trust))
         if a["side"]:
             lines.append(side_pressure[a["side"]])
         elif view.has("pressure_domestic", aid):
@@ -198,7 +199,7 @@ def network_group_step_data(result: RunResult, step: int) -> dict[str, Any]:
             lines.append(f"stance {x:.2f} · influence {w:.2f}")
         trust = [f"{_side_label(view, s)} {v:.2f}" for s, v in agg["trust"].items()]
         if trust:
-            lines.append(("mean trust in " if node["grouped"] else "trust in ") + ", ".join(trust))
+            lines.append(("mean trust: " if node["grouped"] else "trust: ") + ", ".join(trust))
         if node["side"]:
             lines.append(
                 "side's pressure: " + ", ".join(f"{_PRESSURE_LABEL[v]} {view.at(v, node['side'], step):.2f}" for v in _PRESSURE_DASH)

@@ -31,7 +31,7 @@ from summitry.sim.figures.common import (
     is_group,
 )
 from summitry.sim.figures.nodes import _ROLE_DASH, _group_label, _group_name, _role_rank, _side_rank, _sorted_nodes, group_series
-from summitry.sim.labels import kind_label, unit_word
+from summitry.sim.labels import event_sentence, kind_label, unit_word
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.runview import (
     THIRD_PARTIES,
@@ -113,7 +113,10 @@ def trust_figure(
                 )
             )
     shapes = [_step_marker(step), _curtain(until, _last_step(result, compare)), *_fork_marker(compare)]
+    # the trust a deal needs (parameters.mu_min); at 0 there is no floor, and no line to draw
     mu_min = result.manifest.get("parameters", {}).get("mu_min")
+    if mu_min is not None and not float(mu_min) > 0:
+        mu_min = None
     if mu_min is not None:
         shapes.append(
             {
@@ -425,9 +428,10 @@ def events_table_rows(result: RunResult, step: int | None = None) -> list[dict[s
     """The event log up to ``step`` (all of it for None), oldest first, for a DataTable.
 
     Keys: week, date, sender, receiver (display names; "A + B" for both
-    principals), kind, sentence, source.
+    principals), kind, sentence (the log's, worded for a reader: :func:`summitry.sim.labels.event_sentence`), source.
     """
     view = run_view(result)
+    roles = {a["id"]: str(a.get("role", "")) for a in view.actors}
     rows = []
     for e in view.events:
         if step is not None and int(e["step"]) > step:
@@ -440,7 +444,7 @@ def events_table_rows(result: RunResult, step: int | None = None) -> list[dict[s
                 "sender": view.names.get(e.get("sender") or "", e.get("sender") or ""),
                 "receiver": " + ".join(view.names.get(r, r) for r in receiver.split("+")) if receiver else "",
                 "kind": kind_label(str(e["kind"])),
-                "sentence": e.get("text") or "",
+                "sentence": event_sentence(e, view.names, roles),
                 "source": e.get("source") or "",
             }
         )

@@ -12,13 +12,14 @@ pictures.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from summitry.sim.labels import outcome_label
+from summitry.sim.labels import metric_label, outcome_label, parameter_words
 from summitry.sim.stats import wilson_bounds
 
 PARAM_PREFIX = "param."
@@ -60,6 +61,19 @@ def pretty(name: str) -> str:
     for prefix in (PARAM_PREFIX, METRIC_PREFIX):
         if name.startswith(prefix):
             return name[len(prefix) :]
+    return name
+
+
+def axis_label(name: str) -> str:
+    """A column's label for an axis or a caption: a parameter in words with its name, a metric's label.
+
+    >>> axis_label("param.parameters.kappa"), axis_label("metric.final_tension"), axis_label("metric.pattern.stall")
+    ('credibility per unit of signal cost (kappa)', 'Final tension', 'Pattern score: stall')
+    """
+    if name.startswith(PARAM_PREFIX):
+        return parameter_words(name[len(PARAM_PREFIX) :])
+    if name.startswith(METRIC_PREFIX):
+        return metric_label(name[len(METRIC_PREFIX) :])
     return name
 
 
@@ -172,12 +186,12 @@ def outcome_probability_figure(df: pd.DataFrame, param: str, bins: int = 8, outc
                 name=outcome_label(o),
                 legendgroup=o,
                 customdata=np.stack([t["k"], t["n"], t["lo"], t["hi"]], axis=1),
-                hovertemplate=f"{outcome_label(o)}<br>{pretty(param)}=%{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
+                hovertemplate=f"{outcome_label(o)}<br>{axis_label(param)} %{{x:.3g}}<br>P=%{{y:.2f}} (%{{customdata[0]}}/%{{customdata[1]}})"
                 "<br>95% CI [%{customdata[2]:.2f}, %{customdata[3]:.2f}]<extra></extra>",
             )
         )
     _base_layout(fig, None)
-    fig.update_xaxes(title_text=pretty(param))
+    fig.update_xaxes(title_text=axis_label(param))
     fig.update_yaxes(title_text="probability", range=[-0.02, 1.02])
     return fig
 
@@ -188,39 +202,116 @@ def _alpha(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def outcome_effect_sizes(df: pd.DataFrame, outcome: str, bins: int = 8) -> dict[str, float]:
-    """How much P(outcome) varies across each parameter's bins (max - min), a model-free ranking."""
-    out: dict[str, float] = {}
-    for param in param_columns(df):
-        t = outcome_probability_table(df, param, bins, [outcome])
-        out[param] = float(t["p"].max() - t["p"].min()) if len(t) > 1 else 0.0
+EFFECT_ALPHA = 0.05
+"""The level of the association test (before Bonferroni's correction over the varied parameters)."""
+
+
+@dataclass(frozen=True)
+class ParameterEffect:
+    """How much one varied parameter moves an outcome, as measured on a sweep.
+
+    ``measure`` is ``"sobol"`` (``size`` the total-order index ST), ``"morris"`` (``size`` the mean absolute elementary
+    effect mu*) or ``"association"`` (``size`` Cramér's V of the parameter's levels or quantile bins against the outcome
+    over the finished runs, ``p`` its chi-square test's p-value). ``measurable``: the index's 95% interval lies above 0,
+    or the test rejects independence at ``level``: :data:`EFFECT_ALPHA` divided by the number of varied parameters.
+    ``metric``: the metric whose indices were used (``agreement`` for an agreement of any class).
+    """
+
+    param: str
+    size: float
+    measurable: bool
+    measure: str
+    p: float | None = None
+    level: float | None = None
+    metric: str | None = None
+
+
+def _index_effects(params: Sequence[str], entry: Mapping[str, Any] | None, metric: str | None = None) -> list[ParameterEffect] | None:
+    """Effects from the sweep's sensitivity indices of one metric; None unless every parameter has a finite index."""
+    if not entry or not isinstance(entry.get("indices"), Mapping):
+        return None
+    method = str(entry.get("method", "")).lower()
+    key = {"sobol": "ST", "morris": "mu_star"}.get(method)
+    if key is None:
+        return None
+    indices = entry["indices"]
+    out = []
+    for p in params:
+        idx = indices.get(pretty(p), indices.get(p))
+        value = _finite(idx.get(key)) if isinstance(idx, Mapping) else None
+        if value is None:
+            return None
+        conf = _finite(idx.get(f"{key}_conf"))
+        out.append(ParameterEffect(p, value, value > 0 and (conf is None or value - conf > 0), method, metric=metric))
     return out
 
 
-def rank_parameters(df: pd.DataFrame, outcome: str, sensitivity: Mapping[str, Any] | None = None, bins: int = 8) -> list[str]:
-    """``param.*`` columns, most influential on ``outcome`` first.
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
 
-    Uses the sweep's sensitivity indices (ST or mu_star) of the metric named
-    like the outcome when present, otherwise the spread of P(outcome) across
-    bins of each parameter.
+
+def association(df: pd.DataFrame, param: str, outcome: str | None = None, bins: int = 8) -> tuple[float, float]:
+    """(Cramér's V, p-value of the chi-square test of independence) of a parameter's levels (or quantile bins) against
+    the outcome of the finished runs: whether they ended in ``outcome``, or which outcome they ended in (None).
+
+    A parameter with one level, or runs that all ended alike, give (0, 1).
+
+    >>> runs = pd.DataFrame({"status": "ok", "outcome": ["walk_away", "stalemate"] * 20, "param.a": [0.0, 1.0] * 20})
+    >>> v, p = association(runs, "param.a", "walk_away")
+    >>> round(v, 3), p < 1e-6
+    (1.0, True)
+    >>> association(runs.assign(**{"param.a": [0.0] * 20 + [1.0] * 20}), "param.a")
+    (0.0, 1.0)
+    """
+    from scipy.stats import chi2_contingency  # heavy (scipy.stats, ~0.3 s): only when a sweep report ranks parameters
+
+    ok = ok_runs(df)
+    groups, _ = bin_parameter(ok[param], bins)
+    ended = ok["outcome"].astype(str)
+    y = ended == outcome if outcome is not None else ended
+    table = pd.crosstab(groups, y)
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return 0.0, 1.0
+    chi2, p, _, _ = chi2_contingency(table.to_numpy(), correction=False)
+    n = int(table.to_numpy().sum())
+    v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1)))) if n else 0.0
+    return v, float(p)
+
+
+def parameter_effects(
+    df: pd.DataFrame, outcome: str | None = None, sensitivity: Mapping[str, Any] | None = None, bins: int = 8
+) -> list[ParameterEffect]:
+    """Each varied parameter's measured effect on ``outcome`` (None: on which outcome the runs end), largest first.
+
+    The sweep's sensitivity indices (Sobol ST or Morris mu*) of the metric named like the outcome, when the design has
+    them for every parameter; otherwise the association of each parameter with the outcome over the finished runs
+    (:func:`association`). Parameters with a measurable effect come first, each group by size, ties by name.
     """
     params = param_columns(df)
-    scores: dict[str, float] = {}
-    entry = None
-    for key in (outcome, f"metric.{outcome}"):
-        if sensitivity and key in sensitivity:
-            entry = sensitivity[key]
-            break
-    if entry:
-        indices = entry.get("indices", {})
+    entry, metric = None, None
+    if outcome is not None and sensitivity:
+        for key in (outcome, f"metric.{outcome}"):
+            if key in sensitivity:
+                entry = sensitivity[key]
+                metric = str(entry.get("metric") or key).removeprefix("metric.") if isinstance(entry, Mapping) else None
+                break
+    effects = _index_effects(params, entry, metric)
+    if effects is None:
+        alpha = EFFECT_ALPHA / max(len(params), 1)
+        effects = []
         for p in params:
-            idx = indices.get(pretty(p), indices.get(p, {}))
-            score = idx.get("ST", idx.get("mu_star", idx.get("S1")))
-            if score is not None and np.isfinite(score):
-                scores[p] = float(score)
-    if len(scores) < len(params):  # indices missing or partial: rank every parameter the same way
-        scores = outcome_effect_sizes(df, outcome, bins)
-    return sorted(params, key=lambda p: (-scores.get(p, 0.0), p))
+            v, pv = association(df, p, outcome, bins)
+            effects.append(ParameterEffect(p, v, pv < alpha, "association", pv, alpha))
+    return sorted(effects, key=lambda e: (not e.measurable, -e.size, e.param))
+
+
+def rank_parameters(df: pd.DataFrame, outcome: str, sensitivity: Mapping[str, Any] | None = None, bins: int = 8) -> list[str]:
+    """``param.*`` columns, most influential on ``outcome`` first (:func:`parameter_effects`)."""
+    return [e.param for e in parameter_effects(df, outcome, sensitivity, bins)]
 
 
 def top_pairs(ranked: Sequence[str], limit: int = 3) -> list[tuple[str, str]]:
@@ -267,13 +358,14 @@ def outcome_heatmap(df: pd.DataFrame, px: str, py: str, outcome: str, bins: int 
             colorscale="Viridis",
             texttemplate="%{z:.2f}",
             textfont=dict(size=11),
-            colorbar=dict(title=dict(text=f"P({outcome})", side="right"), thickness=12),
-            hovertemplate=f"{pretty(px)}=%{{x}}<br>{pretty(py)}=%{{y}}<br>P({outcome})=%{{z:.2f}}<br>runs: %{{customdata}}<extra></extra>",
+            colorbar=dict(title=dict(text=f"P({outcome_label(outcome)})", side="right"), thickness=12),
+            hovertemplate=f"{axis_label(px)} %{{x}}<br>{axis_label(py)} %{{y}}<br>P({outcome_label(outcome)}) %{{z:.2f}}"
+            "<br>runs: %{customdata}<extra></extra>",
         )
     )
     _base_layout(fig, None, height=360)
-    fig.update_xaxes(title_text=pretty(px), type="category")
-    fig.update_yaxes(title_text=pretty(py), type="category")
+    fig.update_xaxes(title_text=axis_label(px), type="category")
+    fig.update_yaxes(title_text=axis_label(py), type="category")
     return fig
 
 
@@ -341,8 +433,10 @@ def metric_summary(df: pd.DataFrame, metric: str) -> dict[str, Any]:
     return out
 
 
-def metric_distribution_figure(df: pd.DataFrame, metric: str) -> go.Figure:
-    """Distribution of one metric over finished runs: a histogram, or a share with its CI for booleans."""
+def metric_distribution_figure(df: pd.DataFrame, metric: str, label: str | None = None) -> go.Figure:
+    """Distribution of one metric over finished runs: a histogram, or a share with its CI for booleans.
+
+    ``label`` titles the metric's axis (its :func:`axis_label` when absent)."""
     v = pd.to_numeric(ok_runs(df)[metric], errors="coerce").dropna()
     fig = go.Figure()
     if is_binary(v):
@@ -368,7 +462,7 @@ def metric_distribution_figure(df: pd.DataFrame, metric: str) -> go.Figure:
         fig.update_yaxes(title_text="runs")
     _base_layout(fig, None, height=240)
     fig.update_layout(margin=dict(l=55, r=15, t=15, b=45))
-    fig.update_xaxes(title_text=pretty(metric))
+    fig.update_xaxes(title_text=label or axis_label(metric))
     return fig
 
 

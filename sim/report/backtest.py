@@ -12,6 +12,7 @@ from summitry.sim.analysis.patterns import score_run, weighted_score
 from summitry.sim.analysis.sweeps import load_manifest, load_runs
 from summitry.sim.errors import RunDirError, ScenarioError
 from summitry.sim.experiments.backtest import mean_ci, pattern_def, share
+from summitry.sim.labels import event_sentence
 from summitry.sim.results.run_result import RunResult
 from summitry.sim.results.summary import key_events
 from summitry.sim.scenario.document import Scenario, builtin_names, load_scenario, validate_data
@@ -61,8 +62,11 @@ def _timeline(sc: Scenario | None, result: RunResult | None) -> list[dict[str, A
     for r in _record_rows(sc):
         row(r["week"])["historical"].append(r["text"])
     if result is not None:
+        actors = result.manifest.get("actors", [])
+        names = {a["id"]: a.get("name", a["id"]) for a in actors}
+        roles = {a["id"]: str(a.get("role", "")) for a in actors}
         for e in key_events(result, limit=200):
-            row(int(e["step"]))["simulated"].append(str(e["text"]))
+            row(int(e["step"]))["simulated"].append(event_sentence(e, names, roles))
     return [weeks[w] for w in sorted(weeks)]
 
 
@@ -228,7 +232,6 @@ def _sweep_section(d: Path, scenario: Scenario | None) -> dict[str, Any]:
         col = f"metric.pattern.{p['id']}"
         pats.append({**p, "run": None, "model": share(ok[col]) if col in ok else None, "null": None, "skill": None})
     score = mean_ci(ok["metric.pattern_score"]) if "metric.pattern_score" in ok else None
-    notes.append("Shares pool every run of the sweep across its design points; there is no null model for a sweep.")
     return {
         "kind": "sweep",
         "scenario": manifest.get("scenario"),

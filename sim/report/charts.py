@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from summitry.sim.analysis.survival import SurvivalTable, summary_rows, survival_of_runs
-from summitry.sim.labels import in_unit, outcome_label
+from summitry.sim.labels import in_unit, metric_label, outcome_label
 from summitry.sim.report.files import _first_line
 from summitry.sim.report.narrative import turning_points
 from summitry.sim.results.run_result import RunResult
@@ -66,6 +66,28 @@ def _fit(fig: Any, width: int, height: int | None = None) -> None:
         fig.update_layout(title=None)
     if fig.layout.paper_bgcolor is None:
         fig.update_layout(paper_bgcolor="white")
+
+
+TITLE_ROOM = 40
+"""Pixels added above an exported chart for its title."""
+
+
+def titled_figure(chart: Chart) -> Any:
+    """A copy of a chart's figure with the chart's title on it, for export as an image file (which has no caption).
+
+    The report's page shows the title in the numbered caption and draws the figure without one (:func:`_fit`); an
+    image written by ``report --charts`` carries it itself, in the room added above the plot.
+    """
+    import plotly.graph_objects as go  # heavy (plotly): only when charts are exported
+
+    fig = go.Figure(chart.figure)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 20
+    fig.update_layout(
+        title=dict(text=html.escape(chart.title), x=0, xanchor="left", xref="paper", y=1, yref="container", yanchor="top", pad=dict(t=10)),
+        margin=dict(t=top + TITLE_ROOM),
+        height=(fig.layout.height or 420) + TITLE_ROOM,
+    )
+    return fig
 
 
 def _figures_module() -> Any:
@@ -208,7 +230,8 @@ def history_chart(result: RunResult, record: Sequence[Mapping[str, Any]], items:
             margin=dict(l=120, r=20, t=10, b=40),
             legend=dict(orientation="h", y=-0.35, x=0),
             yaxis=dict(categoryorder="array", categoryarray=["This run", "Historical record"], showgrid=True),
-            xaxis=dict(type="date", showgrid=True),
+            xaxis=dict(type="date", showgrid=True, title=dict(text="date", standoff=4)),
+            yaxis_title=dict(text="events", standoff=6),
             font=dict(size=11),
         )
         return fig
@@ -242,6 +265,8 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
     sensitivity = manifest.get("sensitivity") or {}
     main = outcomes[0] if outcomes else None
     out: dict[str, Any] = {"main": main, "outcomes": [], "params": [], "heatmaps": [], "sensitivity": [], "metrics": [], "survival": []}
+    unit = document_unit(manifest)
+    names = sweep_metric_names(manifest)
     if main is None:
         return out
     # pooled over every finished run of the sweep, whatever its design point
@@ -263,21 +288,28 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
         out["params"].append(
             _chart(
                 f"fig-param-{i}",
-                f"Outcome probabilities against {sf.pretty(p)}",
+                f"Outcome probabilities against {sf.axis_label(p)}",
                 f"Share of finished runs ending in each outcome per {'level' if runs[p].nunique() <= sf.MAX_LEVELS else 'quantile bin'} "
-                f"of {sf.pretty(p)} (other parameters varying); shaded bands are Wilson 95% intervals.",
+                f"of {sf.axis_label(p)} (other parameters varying); shaded bands are Wilson 95% intervals.",
                 functools.partial(sf.outcome_probability_figure, runs, p, outcomes=outcomes),
                 height=330,
             )
         )
-    ranked = sf.rank_parameters(runs, main, _sensitivity_for(sensitivity, main))
-    out["ranked"] = [sf.pretty(p) for p in ranked]
+    # the parameters' effects on the most frequent outcome; when several outcomes share the top count, on which
+    # outcome the runs end
+    tied = [r["outcome"] for r in out["outcomes"] if r["k"] == out["outcomes"][0]["k"]]
+    target = main if len(tied) == 1 else None
+    effects = sf.parameter_effects(runs, target, _sensitivity_for(sensitivity, main) if target is not None else None)
+    ranked = [e.param for e in effects]
+    out["effects"] = effects
+    out["tied"] = tied
+    out["ranked"] = [sf.axis_label(p) for p in ranked]
     for i, (a, b) in enumerate(sf.top_pairs(ranked, 3)):
         out["heatmaps"].append(
             _chart(
                 f"fig-heat-{i}",
-                f"P({main}) over {sf.pretty(a)} × {sf.pretty(b)}",
-                f"Share of finished runs ending in {main} in each cell of the two parameters (levels or quantile bins), "
+                f"P({outcome_label(main)}) over {sf.axis_label(a)} × {sf.axis_label(b)}",
+                f"Share of finished runs ending in {outcome_label(main)} in each cell of the two parameters (levels or quantile bins), "
                 "pooled over the other parameters; hover for the number of runs.",
                 functools.partial(sf.outcome_heatmap, runs, a, b, main),
                 height=380,
@@ -290,7 +322,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
         out["sensitivity"].append(
             _chart(
                 f"fig-sens-{i}",
-                f"{metric} ({method})",
+                f"{names.get(metric, metric_label(metric, unit))} ({method.capitalize()})",
                 "First-order S1 and total ST Sobol indices." if method == "sobol" else "Morris μ* (mean absolute elementary effect) and σ.",
                 functools.partial(sf.sensitivity_figure, metric, entry),
                 half=True,
@@ -298,6 +330,7 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
         )
     for i, metric in enumerate(metrics):
         summary = sf.metric_summary(runs, metric)
+        summary["label"] = names.get(summary["name"]) or metric_label(summary["name"], unit)
         if summary["n"] == 0:
             out["metrics"].append({"summary": summary, "chart": None})
             continue
@@ -306,15 +339,43 @@ def sweep_charts(manifest: Mapping[str, Any], runs: Any) -> dict[str, Any]:
                 "summary": summary,
                 "chart": _chart(
                     f"fig-metric-{i}",
-                    summary["name"],
+                    summary["label"],
                     "",
-                    functools.partial(sf.metric_distribution_figure, runs, metric),
+                    functools.partial(sf.metric_distribution_figure, runs, metric, summary["label"]),
                     half=True,
                     height=230,
                 ),
             }
         )
     return out
+
+
+def sweep_metric_names(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Labels of a sweep's metrics about its summit sides (side a and b), with the names the stored scenario gives them.
+
+    Empty when the sweep directory has no scenario document, or its summit sides are not named there.
+    """
+    document = manifest.get("scenario_document")
+    if not isinstance(document, Mapping):
+        return {}
+    summit, sides = document.get("summit"), document.get("sides")
+    ids = summit.get("sides") if isinstance(summit, Mapping) else None
+    if not isinstance(sides, Mapping) or not isinstance(ids, list) or len(ids) < 2:
+        return {}
+    side, leader = {}, {}
+    for key, sid in zip("ab", ids[:2], strict=True):
+        s = sides.get(sid)
+        if not isinstance(s, Mapping):
+            return {}
+        side[key] = str(s.get("name") or sid)
+        lead = s.get("leader")
+        leader[key] = str(lead.get("name") or side[key]) if isinstance(lead, Mapping) else side[key]
+    return {
+        "trust_a_to_b": f"Final trust: {leader['a']} → {side['b']}",
+        "trust_b_to_a": f"Final trust: {leader['b']} → {side['a']}",
+        "pressure_a": f"Final pressure: {side['a']}",
+        "pressure_b": f"Final pressure: {side['b']}",
+    }
 
 
 def survival_parts(
@@ -352,9 +413,9 @@ def survival_parts(
 
 
 def _sensitivity_for(sensitivity: Mapping[str, Any], outcome: str) -> dict[str, Any]:
-    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement)."""
+    """Sensitivity entries keyed so that the outcome finds its metric (agreement_* -> agreement), which the entry names."""
     out = dict(sensitivity)
     alias = "agreement" if outcome.startswith("agreement") else outcome
     if outcome not in out and alias in out:
-        out[outcome] = out[alias]
+        out[outcome] = {**out[alias], "metric": alias} if isinstance(out[alias], Mapping) else out[alias]
     return out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from summitry.sim.errors import RunDirError
 from summitry.sim.outputs import check_readable_dir
-from summitry.sim.report.charts import Chart, history_chart, run_charts, sweep_charts
+from summitry.sim.report.charts import Chart, history_chart, run_charts, sweep_charts, titled_figure
 from summitry.sim.report.chromium import export_figures
 from summitry.sim.report.context import scenario_context
 from summitry.sim.report.files import is_backtest_dir, is_run_dir, is_sweep_dir, load_run, load_sweep
@@ -68,5 +68,6 @@ def export_charts(directory: str | Path, out_dir: str | Path, fmt: str = "png") 
         raise RunDirError(
             f"{d}: not a run directory (no run.json), a sweep directory (no sweep.json) or a backtest directory (no backtest.json)"
         )
-    figures = {c.id.removeprefix("fig-"): c.figure for c in charts if c.figure is not None}
+    # an image file has no caption: each figure carries its chart's title
+    figures = {c.id.removeprefix("fig-"): titled_figure(c) for c in charts if c.figure is not None}
     return export_figures(figures, out_dir, fmt)

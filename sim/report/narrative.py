@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from summitry.sim.labels import unit_word
+from summitry.sim.labels import event_sentence, unit_word
 from summitry.sim.mechanisms.roles import HAWKISH_ROLES
 from summitry.sim.mechanisms.signals import OUTCOME_KINDS, SUMMIT_PROCESS_KINDS
 from summitry.sim.results.run_result import RunResult
@@ -154,17 +154,22 @@ def _pa_strings(values: list[str]) -> Any:
 
 
 def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
-    """The effect of one event in words ("Kim Jong Un's trust in United States falls from 0.42 to 0.31; ...")."""
+    """The effect of one event in words ("the trust of Kim Jong Un in the sender's side (United States) falls from 0.42
+    to 0.31; ...").
+
+    Names stand where no article or verb has to agree with them: a scenario names its sides and actors as labels
+    ("United States", "North Korea", "NSC hawks (Bolton)"), whose articles and numbers the sentences cannot know.
+    """
     parts: list[str] = []
     tb, ta = _num(row.get("trust_before")), _num(row.get("trust_after"))
     sender, receiver = str(row.get("sender") or ""), str(row.get("receiver") or "")
     if math.isfinite(tb) and math.isfinite(ta) and abs(ta - tb) >= 0.005 and receiver in look.names:
         side = look.side_of.get(sender)
-        whom = look.side_names.get(side, side) if side else look.names.get(sender, sender)
+        whom = f"the sender's side ({look.side_names.get(side, side)})" if side else f"the sender ({look.names.get(sender, sender)})"
         verb = "rises" if ta > tb else "falls"
         # two decimals unless they would print the same number twice ("falls from 0.21 to 0.21")
         digits = 2 if f"{tb:.2f}" != f"{ta:.2f}" else 3
-        parts.append(f"{look.names[receiver]}'s trust in {whom} {verb} from {tb:.{digits}f} to {ta:.{digits}f}")
+        parts.append(f"the trust of {look.names[receiver]} in {whom} {verb} from {tb:.{digits}f} to {ta:.{digits}f}")
     elif _num(row.get("trust_change")) >= 0.005 and not (math.isfinite(tb) and math.isfinite(ta)):
         parts.append(f"trust moves by {_num(row.get('trust_change')):.2f} in total")
     sc = _num(row.get("stance_change"))
@@ -180,13 +185,13 @@ def event_effect(row: Mapping[str, Any], look: _Lookup) -> str:
         if math.isfinite(zone):
             parts.append(f"the zone of agreement covers {zone:.0%} of the issue space")
     if kind in ("summit_cancel", "walk_away", "pledge_breach", "blame", "escalation"):
-        for side in (look.side_of.get(receiver), look.side_of.get(sender)):
+        for whose, side in (("receiver", look.side_of.get(receiver)), ("sender", look.side_of.get(sender))):
             if not side:
                 continue
             now, before = look.hawk_influence(side, step), look.hawk_influence(side, step - 1)
             if math.isfinite(now) and math.isfinite(before) and abs(now - before) >= 0.01:
                 verb = "rises" if now > before else "falls"
-                parts.append(f"hawks' influence in {look.side_names.get(side, side)} {verb} to {now:.2f}")
+                parts.append(f"the hawks' influence on the {whose}'s side ({look.side_names.get(side, side)}) {verb} to {now:.2f}")
                 break
     return "; ".join(parts)
 
@@ -207,7 +212,7 @@ def narrative(result: RunResult, **thresholds: float) -> list[dict[str, Any]]:
                 "step": step,
                 "date": str(row.get("date") or ""),
                 "when": f"{unit_word(unit, capital=True)} {step}, {date}" if date else f"{unit_word(unit, capital=True)} {step}",
-                "text": str(row.get("text") or kind),
+                "text": event_sentence(row, look.names, look.roles) or kind,
                 "effect": event_effect(row, look),
                 "kind": kind,
                 "source": source,
@@ -232,9 +237,12 @@ def _category(kind: str, source: str, row: Mapping[str, Any]) -> str:
 def turning_points(result: RunResult, limit: int = 3) -> dict[int, str]:
     """The run's turning points (summits, cancellations, walk-aways, ...): step -> the sentence of its first such event."""
     steps: dict[int, str] = {}
+    actors = result.manifest.get("actors", [])
+    names = {a["id"]: a.get("name", a["id"]) for a in actors}
+    roles = {a["id"]: str(a.get("role", "")) for a in actors}
     for r in result.events.to_pylist():
         if r["kind"] in TURNING_KINDS and int(r["step"]) not in steps:
             if len(steps) == limit:
                 break
-            steps[int(r["step"])] = str(r.get("text") or r["kind"])
+            steps[int(r["step"])] = event_sentence(r, names, roles) or str(r["kind"])
     return steps

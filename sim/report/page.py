@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from summitry.sim.atomic import write_atomically
 from summitry.sim.errors import InputError
-from summitry.sim.labels import in_unit
+from summitry.sim.labels import counted, in_unit, pattern_window_text
 from summitry.sim.outputs import REPORT_HTML_MARKERS, REPORT_PDF_MARKERS, check_out_file, check_output_path
 from summitry.sim.report.charts import CONTENT_WIDTH, Chart
 from summitry.sim.report.chromium import find_chromium, write_pdf
@@ -48,7 +48,9 @@ def _env() -> Any:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = fmt_value
+    env.filters["counted"] = counted  # n | counted("run"): "1 run", "4 runs"
     env.filters["date"] = _fmt_date
+    env.filters["window"] = pattern_window_text  # a pattern's window and tolerance, as the CLI's backtest table prints them
     env.filters["in_unit"] = in_unit  # "weeks" | in_unit(unit): the words that count steps, in the run's unit
     return env
 

@@ -92,7 +92,7 @@ def render_run_report(
         title=sc["title"],
         outcome=sentence,
         outcome_code=outcome_label(m.get("outcome")),
-        metrics=metric_rows(m),
+        metrics=metric_rows(m, result.dimension_labels()),
         items=items,
         thresholds={"trust": TRUST_THRESHOLD, "stance": STANCE_THRESHOLD, "pressure": PRESSURE_THRESHOLD},
         n_events=result.events.num_rows,

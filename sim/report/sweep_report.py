@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from summitry.sim.labels import joined, metric_label, outcome_label, parameter_words
 from summitry.sim.outputs import sweep_parts
 from summitry.sim.report.charts import Chart, document_unit, sweep_charts
 from summitry.sim.report.context import _backtest_or_none, scenario_context
@@ -78,6 +79,9 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         n_failed=n_failed,
         errors=errors,
         main=parts["main"],
+        main_label=outcome_label(parts["main"]),
+        main_sentences=main_sentences(parts),
+        effects_note=effects_note(parts.get("effects") or [], parts["main"], len(parts.get("tied") or []) > 1),
         ranked=parts.get("ranked", []),
         outcome_rows=parts["outcomes"],
         share=numbered.get("fig-outcomes"),
@@ -90,6 +94,94 @@ def render_sweep_report(manifest: Mapping[str, Any], runs: Any, sweep_dir: str |
         warnings=warnings,
     )
     return page, warnings
+
+
+EFFECT_MEASURES = {
+    "sobol": "measured by the sweep's Sobol total-order indices",
+    "morris": "measured by the sweep's Morris μ*",
+    "association": "measured by a χ² test of independence on the finished runs",
+}
+"""How a parameter's effect was measured (:class:`summitry.sim.figures.sweeps.ParameterEffect`), in the summary's words."""
+
+
+def main_sentences(parts: Mapping[str, Any]) -> list[str]:
+    """The summary's sentences on the outcomes: the most frequent one (or the tied ones), and the parameters that move it.
+
+    Only parameters with a measurable effect are named, up to three, the largest first; a sweep where none has one
+    says so.
+    """
+    rows = parts.get("outcomes") or []
+    if not rows:
+        return []
+    n = sum(int(r["k"]) for r in rows)
+    top = [r for r in rows if r["k"] == rows[0]["k"]]
+    share = f"{100 * top[0]['p']:.0f}%"
+    ci = f"95% CI {100 * top[0]['lo']:.0f}–{100 * top[0]['hi']:.0f}%"
+    if len(top) == 1:
+        first = f"The most frequent outcome is {top[0]['outcome']} ({share} of finished runs, {ci})."
+        it = "it"
+    else:
+        first = (
+            f"There is no single most frequent outcome: {joined([r['outcome'] for r in top])} each ended "
+            f"{top[0]['k']} of the {n} finished runs ({share}, {ci})."
+        )
+        it = "the outcome"
+    return [first, *([effects_sentence(parts["effects"], it)] if parts.get("effects") else [])]
+
+
+def effects_sentence(effects: Sequence[Any], it: str = "it") -> str:
+    """Which varied parameters move the outcome (``it``), by their measured effects (largest first).
+
+    >>> from summitry.sim.figures.sweeps import ParameterEffect as E
+    >>> print(effects_sentence([E("param.parameters.kappa", 0.0, False, "morris")]))
+    The varied parameter, credibility per unit of signal cost (kappa), has no measurable effect on it (measured by the sweep's Morris μ*).
+    >>> print(effects_sentence([E("param.parameters.kappa", 0.4, True, "association"), E("param.parameters.phi", 0.1, False, "association")]))
+    Of the 2 varied parameters, only credibility per unit of signal cost (kappa) has a measurable effect on it (measured by a χ² test of independence on the finished runs).
+    """
+    how = EFFECT_MEASURES.get(effects[0].measure, effects[0].measure) + _of_metric(effects[0])
+    words = [parameter_words(e.param.removeprefix("param.")) for e in effects]
+    measured = [w for w, e in zip(words, effects, strict=True) if e.measurable]
+    n, m = len(effects), len(measured)
+    if n == 1:
+        return f"The varied parameter, {words[0]}, has {'a' if m else 'no'} measurable effect on {it} ({how})."
+    if m == 0:
+        return f"None of the {n} varied parameters has a measurable effect on {it} ({how})."
+    if m == 1:
+        return f"Of the {n} varied parameters, only {measured[0]} has a measurable effect on {it} ({how})."
+    text = f"The parameters that move {it} most are {joined(measured[:3])}"
+    if m > 3:
+        text += f", of the {m} with a measurable effect"
+    if m < n:
+        text += f"; the other {'one has' if n - m == 1 else f'{n - m} have'} no measurable effect"
+    return f"{text} ({how})."
+
+
+def _of_metric(effect: Any) -> str:
+    """ " of walk-away": the metric whose sensitivity indices measured an effect ("" for any other measure)."""
+    if effect.measure not in ("sobol", "morris") or not effect.metric:
+        return ""
+    label = metric_label(effect.metric)
+    return f" of {label[:1].lower()}{label[1:]}"
+
+
+def effects_note(effects: Sequence[Any], main: str | None, tied: bool) -> str:
+    """How the parameters were ranked and when an effect counts as measurable, for the two-parameter maps' section."""
+    if not effects:
+        return ""
+    measure = effects[0].measure
+    if measure in ("sobol", "morris"):
+        index = "total-order index ST" if measure == "sobol" else "μ* (mean absolute elementary effect)"
+        return (
+            f"ranked by the sweep's {'Sobol' if measure == 'sobol' else 'Morris'} {index}{_of_metric(effects[0])}; "
+            "an effect is measurable when the index's 95% interval lies above 0"
+        )
+    what = "which outcome a run ends in" if tied else f"whether a run ends in {outcome_label(main)}"
+    k = len(effects)
+    level = f"p < {effects[0].level * k:g}" + (f" / {k} (Bonferroni's correction for {k} varied parameters)" if k > 1 else "")
+    return (
+        f"ranked by Cramér's V of each parameter's levels (or quantile bins) against {what}, over the finished runs; "
+        f"an effect is measurable when a χ² test rejects independence at {level}"
+    )
 
 
 def write_sweep_report(sweep_dir: str | Path, out_path: str | Path, pdf: bool = False) -> Path:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from summitry.sim.labels import METRIC_LABELS, kind_label, metric_label
+from summitry.sim.labels import METRIC_LABELS, event_sentence, kind_label, metric_label
 from summitry.sim.report.charts import _figures_module
 from summitry.sim.report.narrative import _num
 from summitry.sim.results.run_result import RunResult
@@ -37,8 +37,11 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key."""
+def metric_rows(manifest: Mapping[str, Any], dimensions: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key.
+
+    ``dimensions`` (issue dimension id -> label) names the dimensions of the agreement's point.
+    """
     raw = manifest.get("metrics") or {}
     metrics = {k: raw[k] for k in METRIC_LABELS if k in raw} | {k: v for k, v in raw.items() if k not in METRIC_LABELS}
     names = {a["id"]: a.get("name", a["id"]) for a in manifest.get("actors", [])}
@@ -49,10 +52,13 @@ def metric_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         if key == "final_trust" and isinstance(value, Mapping):
             for pair, v in value.items():
                 who, _, side = str(pair).partition("->")
-                rows.append((f"Final trust of {names.get(who, who)} in {sides.get(side, side)}", fmt_value(v)))
+                # as the trust chart's legend has it: no article to guess for a side's name ("in United States")
+                rows.append((f"Final trust: {names.get(who, who)} → {sides.get(side, side)}", fmt_value(v)))
         elif key == "final_pressure" and isinstance(value, Mapping):
             for side, v in value.items():
-                rows.append((f"Final pressure on {sides.get(side, side)}", fmt_value(v)))
+                rows.append((f"Final pressure: {sides.get(side, side)}", fmt_value(v)))
+        elif key == "agreement_point" and isinstance(value, Mapping):
+            rows.append((label, fmt_value({(dimensions or {}).get(str(k), k): v for k, v in value.items()})))
         elif key == "walked_by" and isinstance(value, list):
             rows.append((label, ", ".join(names.get(str(x), str(x)) for x in value) or "—"))
         else:
@@ -73,6 +79,9 @@ def event_table(result: RunResult) -> tuple[list[str], list[list[str]]]:
         except Exception:
             rows = None
     if rows is None:
+        actors = result.manifest.get("actors", [])
+        names = {a["id"]: a.get("name", a["id"]) for a in actors}
+        roles = {a["id"]: str(a.get("role", "")) for a in actors}
         rows = [
             {
                 "week": r["step"],
@@ -80,7 +89,7 @@ def event_table(result: RunResult) -> tuple[list[str], list[list[str]]]:
                 "sender": r["sender"],
                 "receiver": r["receiver"],
                 "kind": kind_label(str(r["kind"])),
-                "sentence": r["text"],
+                "sentence": event_sentence(r, names, roles),
                 "source": r["source"],
             }
             for r in events

@@ -169,6 +169,20 @@ class RunResult:
                 raise RunDirError(f"{d / SCENARIO_FILE}: expected a JSON object (a scenario document), got {type(document).__name__}")
         return cls(manifest, tables["events"], tables["series"], document)
 
+    def dimension_labels(self) -> dict[str, str]:
+        """Each issue dimension's label, by id, as the run's scenario gives them (run.json keeps only the ids); empty
+        when the run did not keep its scenario.
+
+        >>> RunResult({}, None, None, {"issues": [{"id": "d", "label": "Denuclearisation"}, {"id": "r"}]}).dimension_labels()
+        {'d': 'Denuclearisation', 'r': 'r'}
+        """
+        issues = (self.scenario_document or {}).get("issues")
+        return {
+            str(d["id"]): str(d.get("label") or d["id"])
+            for d in (issues if isinstance(issues, list) else [])
+            if isinstance(d, Mapping) and d.get("id")
+        }
+
     def scenario(self, source: str | Path = "run directory") -> Scenario | None:
         """The run's scenario, validated from :attr:`scenario_document` (``None`` when the run did not keep it).
 

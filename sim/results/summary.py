@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow.compute as pc
@@ -19,15 +20,22 @@ KEY_KINDS = (
 """The events a run's printed summary lists."""
 
 
-def outcome_sentence(result: RunResult) -> str:
-    """One sentence: what happened, when, and who did it."""
+def outcome_sentence(result: RunResult, labels: Mapping[str, str] | None = None) -> str:
+    """One sentence: what happened, when, and who did it.
+
+    An agreement's point names each issue dimension by its label (``labels``: id -> label; absent, those of the
+    scenario the run kept), ``Denuclearisation 0.55, Sanctions relief 0.40``; a dimension without one by its id, ``d=0.55``.
+    """
     m = result.manifest
     x = m["metrics"]
     outcome = m["outcome"]
     unit = unit_word(m.get("step_unit"))
     leaders = {a["id"]: a["name"] for a in m["actors"]}
     if outcome.startswith("agreement"):
-        point = ", ".join(f"{k}={v:.2f}" for k, v in (x["agreement_point"] or {}).items())
+        named = {**result.dimension_labels(), **(labels or {})}
+        point = ", ".join(
+            f"{named[k]} {v:.2f}" if named.get(k, k) != k else f"{k}={v:.2f}" for k, v in (x["agreement_point"] or {}).items()
+        )
         signed = f"{x['agreement_type'].capitalize()} agreement at {unit} {x['agreement_week']} ({point})"
         return signed + _life(x.get("agreement_stages") or {}, unit) + "."
     if outcome == "escalation":

@@ -627,6 +627,17 @@ def _humanise(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> s
         return "unknown key (not part of the format; check its spelling)"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # pydantic: "Input should be a valid dictionary or instance of X"
+        loc = _clean_loc(err["loc"])
+        keys = sorted(keys_at(model, loc)) if model else []
+        such = f", with keys such as {', '.join(keys)}" if keys else " of names to values"
+        return f"must be a mapping{such} (got {shown})"
+    if kind in ("too_short", "too_long"):  # pydantic: "Dictionary should have at least 1 item after validation, not 0"
+        one, many = ("entry", "entries") if ctx.get("field_type") == "Dictionary" else ("item", "items")
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        words = f"{limit} {one if limit == 1 else many}"
+        has = ctx.get("actual_length")
+        return f"{'needs at least' if kind == 'too_short' else 'takes at most'} {words}" + (f" (has {has})" if has is not None else "")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{err['msg'][0].lower()}{err['msg'][1:]} (got {shown})"
     if kind == "literal_error":
@@ -634,7 +645,7 @@ def _humanise(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> s
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     msg = err["msg"][0].lower() + err["msg"][1:]
-    if kind in ("too_short", "too_long") or isinstance(got, (dict, list)):
+    if isinstance(got, (dict, list)):
         return msg
     return f"{msg} (got {shown})"
 

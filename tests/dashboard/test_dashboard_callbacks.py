@@ -681,6 +681,7 @@ def test_record_fit_scores_this_run_against_each_pattern_and_weighs_them(hanoi) 
     """One row per pattern with this run's score (a dash where it does not apply), then the weighted mean of those that apply."""
     from summitry.dashboard.callbacks.run_views import record_fit
     from summitry.sim.analysis.patterns import score_run
+    from summitry.sim.labels import pattern_window_text
 
     sc = load_scenario("hanoi-2019")
     # the first seed whose run has a pattern that does not apply (no second summit, say), besides the fixture's
@@ -694,7 +695,10 @@ def test_record_fit_scores_this_run_against_each_pattern_and_weighs_them(hanoi) 
         for row, p in zip(body, sc.patterns, strict=False):
             text, when, score = (_texts(c) for c in row.children)
             assert text[0].startswith(p.text)
-            assert when == [f"not {p.window[0]}-{p.window[1]}" if p.absent else f"{p.window[0]}-{p.window[1]}"]
+            # the window with its tolerance, as the CLI's backtest table and the reports print it
+            assert when == [pattern_window_text(p.model_dump(), "week")]
+            if p.id == "second-summit":
+                assert when == ["34–38 ± 3"]
             v = scores[p.id]
             assert score == (["—"] if math.isnan(v) else [f"{v:.2f}"])
             if not math.isnan(v):
@@ -725,8 +729,8 @@ def test_ensemble_record_by_hand_and_from_a_real_ensemble(service: Service) -> N
     rows = [[_texts(c) for c in row.children] for row in table.children[1].children]
     a, alo, ahi = wilson(1.5, 3)
     b, blo, bhi = wilson(1.0, 2)
-    assert rows[0] == [["fact a"], ["0-3"], [f"{a:.2f} [{alo:.2f}, {ahi:.2f}]"], ["3 of 3"]]
-    assert rows[1] == [["fact b", " (weight 3)"], ["2-5"], [f"{b:.2f} [{blo:.2f}, {bhi:.2f}]"], ["2 of 3"]]
+    assert rows[0] == [["fact a"], ["0–3 ± 3"], [f"{a:.2f} [{alo:.2f}, {ahi:.2f}]"], ["3 of 3"]]
+    assert rows[1] == [["fact b", " (weight 3)"], ["2–5 ± 3"], [f"{b:.2f} [{blo:.2f}, {bhi:.2f}]"], ["2 of 3"]]
     runs = np.array([1.0, (0.5 + 3.0) / 4, 0.0])  # each run's weighted score over the patterns that apply to it
     half = Z95 * runs.std(ddof=1) / math.sqrt(3)
     assert rows[2][2] == [f"{runs.mean():.2f} [{max(0.0, runs.mean() - half):.2f}, {min(1.0, runs.mean() + half):.2f}]"] and rows[2][3] == [

@@ -457,7 +457,7 @@ def test_a_file_with_every_new_clause_validates_round_trips_and_backtests(tmp_pa
     assert again.patterns == sc.patterns
     r = cli("backtest", str(path), "--runs", "4", "--out", str(tmp_path / "bt"))
     assert r.code == 0, r.stderr
-    assert "<= 2 in 0-49" in r.stdout  # the table shows an at-most pattern's limit
+    assert "at most 2 in 0–49" in r.stdout  # the table shows an at-most pattern's limit
     stored = json.loads((tmp_path / "bt" / "backtest.json").read_text())
     rows = {row["id"]: row for row in stored["patterns"]}
     assert rows["deal"]["deal"] == {"class": "interim", "near": {"d": 0.35}, "within": 0.1}

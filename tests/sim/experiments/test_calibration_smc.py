@@ -394,6 +394,9 @@ def test_the_command_writes_a_params_file_that_runs_and_refuses_to_overwrite(sho
     assert cli("run", short_case, "--params", str(out / "calibrated.yaml"), "-q").code == 0
     html = (out / "posterior.html").read_text()
     assert "ABC-SMC" in html and "Plotly.newPlot" in html
+    # one run per particle is said in the singular, on the page and in the parameter file's description
+    assert "(1 run each); last tolerance" in html and "1 runs" not in html
+    assert "particles (1 run each, seed 0)." in cal["description"]
     r2 = cli(*args)
     assert r2.code == 2 and "--resume" in r2.stderr
     # resuming a finished calibration with other settings is refused; with the same, it rewrites the same posterior
