@@ -647,9 +647,9 @@ def print_summary(result: RunResult) -> None:
     print_table(table)
     if len(rows) > MAX_KEY_EVENTS:
         more = len(rows) - MAX_KEY_EVENTS
-        out.print(
+        say(
+            out,
             f"... and {more} more key event{'s' if more != 1 else ''}: every event is in the run's events table (--out) and report (--report)",
-            soft_wrap=True,
         )
     unit = m.get("step_unit")
     last = m["metrics"]["steps_run"] - 1
