@@ -249,7 +249,7 @@ class RunMove:
     kind: str
     sender: str
     receiver: str  # an actor id, "a+b" for both principals, or "" for none
-    source: str  # "forced" (the record's, in forcing mode), "summit" or "derived" (a walk-away, a pledge breach)
+    source: str  # "forced" (the record's: in forcing mode, or of mode always), "summit" or "derived" (a walk-away, a pledge breach)
     detail: str
     text: str
     sender_name: str
@@ -272,7 +272,7 @@ class ChoiceExplanation:
     # rule would have chosen, every action its rule finds feasible, the likeliest first; None where the actor chooses
     rule_rows: list[ChoiceRow] | None = None
     # what the same run did at that step with the actor beyond its own choice, in log order: the record's signals it
-    # sends (forcing mode) and the summit's events it takes part in (a summit held, offers rejected, a walk-away)
+    # sends (in forcing mode, or of mode always) and the summit's events it takes part in (a summit held, a walk-away)
     moves: list[RunMove] = field(default_factory=list)
 
 

@@ -75,7 +75,9 @@ def explain_cmd(
     else:
         cli.say(cli.out, f"{base}: it chose {ex.chosen}" + (f" as its signal this {word}." if summit else "."))
         if forced:
-            cli.say(cli.out, f"The record also makes {actor} send {sent} this {word} (forcing mode).")
+            # in free mode only the scenario's events of mode always are injected (docs/scenarios.md, "Mode")
+            why = "forcing mode" if (mode or sc.mode) == "forcing" else "an event of mode always: it happens in free mode too"
+            cli.say(cli.out, f"The record also makes {actor} send {sent} this {word} ({why}).")
     if summit:
         cli.say(cli.out, f"Beyond that choice, the same run this {word}:" if ex.rule_rows is None else f"The same run this {word}:")
         for m in summit:

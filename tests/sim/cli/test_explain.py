@@ -235,3 +235,22 @@ def test_the_footnote_says_what_every_printed_column_is(cli) -> None:  # type: i
     assert by["tie"] == "the audience cost the action ties the side to, should it renege (-A x tie x renege risk)"
     assert "for a cancellation (summit_cancel) its negative, -S" in by["summit"]
     assert "a positive number there means the summit is forecast to be worth less than nothing" in by["summit"]
+
+
+def test_in_free_mode_a_record_event_of_mode_always_is_not_said_to_be_forcing_modes(cli) -> None:  # type: ignore[no-untyped-def]
+    """kargil-1999's offensives are events of mode always: a free run injects them too, and explain says so."""
+    kargil = load_scenario("kargil-1999")
+    events = run_scenario(kargil, seed=1).events_frame()
+    mine = events[(events.sender == "vajpayee") & (events.source == "forced")]
+    step = int(mine.step.iloc[-1])
+    r = cli("explain", "kargil-1999", "--actor", "vajpayee", "--step", str(step), "--seed", "1")
+    assert r.code == 0, r.stderr
+    assert "forcing mode" not in r.stdout
+    assert (
+        "free mode: it chose nothing.\nThe record also makes vajpayee send offensive to sharif this day "
+        "(an event of mode always: it happens in free mode too).\n" in r.stdout
+    )
+    # in forcing mode the same event is said to be the record's as forcing mode's
+    f = cli("explain", "kargil-1999", "--actor", "vajpayee", "--step", str(step), "--seed", "1", "--mode", "forcing")
+    assert f.code == 0, f.stderr
+    assert "The record makes vajpayee send offensive to sharif this day (forcing mode); " in f.stdout
