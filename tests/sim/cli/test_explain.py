@@ -254,3 +254,21 @@ def test_in_free_mode_a_record_event_of_mode_always_is_not_said_to_be_forcing_mo
     f = cli("explain", "kargil-1999", "--actor", "vajpayee", "--step", str(step), "--seed", "1", "--mode", "forcing")
     assert f.code == 0, f.stderr
     assert "The record makes vajpayee send offensive to sharif this day (forcing mode); " in f.stdout
+
+
+def test_in_forcing_mode_the_records_summit_is_said_to_be_the_records(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    """hanoi-2019's record dates the Hanoi summit: a forcing run holds it on that date, and explain says so."""
+    events = run_scenario(hanoi, seed=1, mode="forcing").events_frame()
+    step = int(events[events.kind == "summit_held"].step.iloc[0])
+    r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(step), "--seed", "1", "--mode", "forcing")
+    assert r.code == 0, r.stderr
+    assert "  - Donald Trump and Kim Jong Un meet at the summit\n" in r.stdout
+    assert "  The record holds this summit this week (forcing mode): Hanoi summit.\n" in r.stdout
+    assert explain_choice(hanoi, "kim", step, seed=1, mode="forcing").record_summit == "Hanoi summit"
+    # a summit the agents arranged themselves (a free run's) is not the record's
+    free = run_scenario(hanoi, seed=3).events_frame()
+    held = int(free[free.kind == "summit_held"].step.iloc[0])
+    f = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(held), "--seed", "3")
+    assert f.code == 0, f.stderr
+    assert "  - Donald Trump and Kim Jong Un meet at the summit\n" in f.stdout and "The record holds" not in f.stdout
+    assert explain_choice(hanoi, "trump", held, seed=3).record_summit is None
