@@ -249,7 +249,7 @@ class RunMove:
     kind: str
     sender: str
     receiver: str  # an actor id, "a+b" for both principals, or "" for none
-    source: str  # "forced" (the record's, in forcing mode), "summit" or "derived" (a walk-away, a pledge breach)
+    source: str  # "forced" (the record's: in forcing mode, or of mode always), "summit" or "derived" (a walk-away, a pledge breach)
     detail: str
     text: str
     sender_name: str
@@ -272,8 +272,11 @@ class ChoiceExplanation:
     # rule would have chosen, every action its rule finds feasible, the likeliest first; None where the actor chooses
     rule_rows: list[ChoiceRow] | None = None
     # what the same run did at that step with the actor beyond its own choice, in log order: the record's signals it
-    # sends (forcing mode) and the summit's events it takes part in (a summit held, offers rejected, a walk-away)
+    # sends (in forcing mode, or of mode always) and the summit's events it takes part in (a summit held, a walk-away)
     moves: list[RunMove] = field(default_factory=list)
+    # the text ("" if it has none) of the record's summit the run holds at that step with the actor, on the record's
+    # date (forcing mode, or an event of mode always), not one the agents arranged; None where there is none
+    record_summit: str | None = None
 
 
 def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mode: str | None = None) -> ChoiceExplanation:
@@ -285,7 +288,8 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
     and its quantal-response chance. The reading leaves the run as it was
     (its random stream included), so ``chosen`` is what the same run does
     that week, and ``moves`` what else it did with the actor that week (the
-    record's signals in forcing mode, the summit's events). In forcing mode a
+    record's signals in forcing mode, the summit's events; ``record_summit``
+    if the summit is the record's, held on its date). In forcing mode a
     leader or third party chooses nothing itself; ``rule_rows`` are then what
     its own rule would have chosen.
     """
@@ -365,6 +369,8 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         if (r["source"] == "forced" and r["sender"] == actor)
         or (r["source"] in ("summit", "derived") and actor in (r["sender"], *str(r["receiver"] or "").split("+")))
     ]
+    held = any(m.kind == "summit_held" for m in moves)
+    dated = [str(ev.text or "") for ev in model.scheduled_events.get(week, []) if ev.kind == "summit"]
     return ChoiceExplanation(
         actor=actor,
         name=model.actor_names[i],
@@ -377,6 +383,7 @@ def explain_choice(scenario: Scenario, actor: str, week: int, seed: int = 0, mod
         chosen_row=chosen_row,
         rule_rows=rule_rows,
         moves=moves,
+        record_summit=dated[0] if held and dated else None,
     )
 
 

@@ -64,6 +64,8 @@ def explain_cmd(
     word = unit_word(unit)
     who = f"{ex.name} ({actor})" if ex.name and ex.name != actor else actor  # the name a reader knows, the id --actor takes
     base = f"{who}, {word} {step} ({ex.date}) of {sc.name}, seed {seed}, {mode or sc.mode} mode"
+    # in free mode only the scenario's events of mode always are injected (docs/scenarios.md, "Mode")
+    why = "forcing mode" if (mode or sc.mode) == "forcing" else "an event of mode always: it happens in free mode too"
     forced = [m for m in ex.moves if m.source == "forced"]
     summit = [m for m in ex.moves if m.source != "forced"]
     sent = " and ".join(f"{m.kind} to {m.receiver}" if m.receiver else m.kind for m in forced)
@@ -75,7 +77,7 @@ def explain_cmd(
     else:
         cli.say(cli.out, f"{base}: it chose {ex.chosen}" + (f" as its signal this {word}." if summit else "."))
         if forced:
-            cli.say(cli.out, f"The record also makes {actor} send {sent} this {word} (forcing mode).")
+            cli.say(cli.out, f"The record also makes {actor} send {sent} this {word} ({why}).")
     if summit:
         cli.say(cli.out, f"Beyond that choice, the same run this {word}:" if ex.rule_rows is None else f"The same run this {word}:")
         for m in summit:
@@ -83,6 +85,10 @@ def explain_cmd(
         end = _summit_end(summit)
         if end:
             cli.say(cli.out, f"  {end}")
+        if ex.record_summit is not None:
+            # the record's summit, held on its date: the agents' own offers and acceptances did not set it
+            named = f": {ex.record_summit.rstrip('.')}" if ex.record_summit else ""
+            cli.say(cli.out, f"  The record holds this summit this {word} ({why}){named}.")
     if ex.rule_rows is not None:
         record = (
             f"The record makes {actor} send {sent} this {word} (forcing mode)"

@@ -235,3 +235,40 @@ def test_the_footnote_says_what_every_printed_column_is(cli) -> None:  # type: i
     assert by["tie"] == "the audience cost the action ties the side to, should it renege (-A x tie x renege risk)"
     assert "for a cancellation (summit_cancel) its negative, -S" in by["summit"]
     assert "a positive number there means the summit is forecast to be worth less than nothing" in by["summit"]
+
+
+def test_in_free_mode_a_record_event_of_mode_always_is_not_said_to_be_forcing_modes(cli) -> None:  # type: ignore[no-untyped-def]
+    """kargil-1999's offensives are events of mode always: a free run injects them too, and explain says so."""
+    kargil = load_scenario("kargil-1999")
+    events = run_scenario(kargil, seed=1).events_frame()
+    mine = events[(events.sender == "vajpayee") & (events.source == "forced")]
+    step = int(mine.step.iloc[-1])
+    r = cli("explain", "kargil-1999", "--actor", "vajpayee", "--step", str(step), "--seed", "1")
+    assert r.code == 0, r.stderr
+    assert "forcing mode" not in r.stdout
+    assert (
+        "free mode: it chose nothing.\nThe record also makes vajpayee send offensive to sharif this day "
+        "(an event of mode always: it happens in free mode too).\n" in r.stdout
+    )
+    # in forcing mode the same event is said to be the record's as forcing mode's
+    f = cli("explain", "kargil-1999", "--actor", "vajpayee", "--step", str(step), "--seed", "1", "--mode", "forcing")
+    assert f.code == 0, f.stderr
+    assert "The record makes vajpayee send offensive to sharif this day (forcing mode); " in f.stdout
+
+
+def test_in_forcing_mode_the_records_summit_is_said_to_be_the_records(cli, hanoi) -> None:  # type: ignore[no-untyped-def]
+    """hanoi-2019's record dates the Hanoi summit: a forcing run holds it on that date, and explain says so."""
+    events = run_scenario(hanoi, seed=1, mode="forcing").events_frame()
+    step = int(events[events.kind == "summit_held"].step.iloc[0])
+    r = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(step), "--seed", "1", "--mode", "forcing")
+    assert r.code == 0, r.stderr
+    assert "  - Donald Trump and Kim Jong Un meet at the summit\n" in r.stdout
+    assert "  The record holds this summit this week (forcing mode): Hanoi summit.\n" in r.stdout
+    assert explain_choice(hanoi, "kim", step, seed=1, mode="forcing").record_summit == "Hanoi summit"
+    # a summit the agents arranged themselves (a free run's) is not the record's
+    free = run_scenario(hanoi, seed=3).events_frame()
+    held = int(free[free.kind == "summit_held"].step.iloc[0])
+    f = cli("explain", "hanoi-2019", "--actor", "trump", "--step", str(held), "--seed", "3")
+    assert f.code == 0, f.stderr
+    assert "  - Donald Trump and Kim Jong Un meet at the summit\n" in f.stdout and "The record holds" not in f.stdout
+    assert explain_choice(hanoi, "trump", held, seed=3).record_summit is None
