@@ -99,7 +99,117 @@ class _NoAliasLoader(yaml.SafeLoader):
             else:
                 shown = node.value if len(node.value) <= 40 else f"{node.value[:20]}... ({len(node.value)} characters)"
                 problem = f"cannot read {shown!r}: {exc}"
-            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+                if node.tag == _DATE_TAG:
+                    problem += "; write a date as YYYY-MM-DD (e.g. 1972-05-22)"
+            raise _UnreadableValue(problem, node) from None
+
+
+_DATE_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _UnreadableValue(yaml.constructor.ConstructorError):
+    """A plain value that matches a YAML type's pattern but cannot be built (2020-13-45, 0b_), with its node: the message
+    names the field it stands at."""
+
+    def __init__(self, problem: str, node: yaml.Node) -> None:
+        super().__init__(None, None, problem, node.start_mark)
+        self.node = node
+
+
+def _path_to(root: yaml.Node, target: yaml.Node, loc: Loc = ()) -> Loc | None:
+    """The path of ``target`` (a node of the document ``root``), or None if it is a key or not in it."""
+    if root is target:
+        return loc
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in root.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                found = _path_to(value_node, target, (*loc, key_node.value))
+                if found is not None:
+                    return found
+    elif isinstance(root, yaml.SequenceNode):
+        for i, item in enumerate(root.value):
+            found = _path_to(item, target, (*loc, i))
+            if found is not None:
+                return found
+    return None
+
+
+def _content_lines_before(lines: Sequence[str], row: int) -> int | None:
+    """The row (0-based) of the last line before ``row`` that holds more than blanks or a comment; None if there is none."""
+    return next((r for r in range(min(row, len(lines)) - 1, -1, -1) if _is_content(lines[r])), None)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _indentation_slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, str] | None:
+    r"""(1-based line, message) for a YAML error that a line indented too little or too much causes; None for another.
+
+    PyYAML notices such a slip at the line after the one that slipped: a key dedented one level ends its mapping, and
+    the next line, still at the old indentation, is then the error (``mapping values are not allowed here`` when it
+    was read as more of the slipped line's value; ``expected <block end>`` when it starts a block nothing can hold).
+    The line named is the one that holds the problem, with a hint to compare its indentation with its neighbours'.
+
+    >>> text = "leader:\n  id: ada\nname: Ada\n  stance: 0.5\n"  # name: dedented; PyYAML stops at stance (line 4)
+    >>> try:
+    ...     yaml.safe_load(text)
+    ... except yaml.MarkedYAMLError as exc:
+    ...     _indentation_slip(text, exc)[0]
+    3
+    """
+    mark = exc.problem_mark
+    if mark is None or exc.problem is None:
+        return None
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return None
+    row, here = mark.line, lines[mark.line]
+    before = _content_lines_before(lines, row)
+    if exc.problem == "mapping values are not allowed here" and before is not None:
+        # "key: value" then a more indented "other: ..." line: YAML reads the second as more of the first one's value
+        lead = here[: mark.column].strip()
+        previous = lines[before].split(" #", 1)[0].rstrip()
+        key, colon, value = previous.strip().partition(": ")
+        if not lead or lead.startswith(("-", "{", "[", "'", '"')) or ":" in lead or not colon or not value:
+            return None
+        if value.strip()[:1] in ("{", "[", "'", '"', "|", ">", "&", "*", "!"):
+            return None
+        return before + 1, (
+            f"{exc.problem}; check the indentation of this line and the one before: line {row + 1} ({lead}: ...) is indented "
+            f"more than this line's key, {key.lstrip('- ')}, so YAML read it as more of this line's value; the keys of one "
+            "mapping line up, each under the one before"
+        )
+    if exc.problem == "could not find expected ':'" and exc.context_mark is not None and exc.context_mark.line < row:
+        # a line of text that the line before does not continue (a folded value's line not indented under its key) is
+        # read as a key, and PyYAML finds its colon missing at the start of the next line
+        return exc.context_mark.line + 1, (
+            f"{exc.problem}: this line was read as a key; check the indentation of this line and the one before: the "
+            "lines of a value that goes on over several lines are indented more than its key"
+        )
+    if not exc.problem.startswith("expected <block end>") or mark.column != _indent(here) or before is None:
+        return None
+    # the found token starts its line: that line's indentation fits none of the blocks open above it. The nearest line
+    # above at most as indented is its sibling (then it is this line that slipped) or the line it slipped under
+    level = _indent(here)
+    above = next((r for r in range(row - 1, -1, -1) if _is_content(lines[r]) and _indent(lines[r]) <= level), None)
+    if above is None or _indent(lines[above]) == level:
+        return row + 1, (
+            f"{exc.problem}; check the indentation of this line and the one before: this line ({level} spaces) is indented "
+            f"less than line {before + 1} ({_indent(lines[before])} spaces); the keys of one mapping, and the items of one "
+            "list, line up"
+        )
+    return above + 1, (
+        f"{exc.problem}; check the indentation of this line and the one before: line {row + 1} ({level} spaces) is "
+        f"indented more than this line ({_indent(lines[above])} spaces) but does not fit under it, so it belongs to no "
+        "mapping or list"
+    )
+
+
+def _is_content(line: str) -> bool:
+    """Whether a line holds more than blanks or a comment."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
 
 
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -336,6 +446,7 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
                 return fast_data, _LazyLines(text, source, kind, error)  # type: ignore[return-value]
     lines = Lines()
     duplicates: list[tuple[Loc, int]] = []
+    root: yaml.Node | None = None
     fast = len(text) > FAST_PATH_BYTES and getattr(yaml, "__with_libyaml__", False)
     try:
         if fast:
@@ -350,14 +461,29 @@ def parse_document(text: str, source: str, kind: str, error: type[InputError]) -
                     )
         loader = _FastLoader(text) if fast else _NoAliasLoader(text)
         try:
-            node = loader.get_single_node()
+            node = root = loader.get_single_node()
             if node is None:
                 raise error(f"{source}: the {kind} file is empty")
             _lines(node, (), lines, duplicates)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
+    except _UnreadableValue as exc:
+        row = exc.node.start_mark.line + 1
+        path = _path_to(root, exc.node) if root is not None else None
+        field = f" {format_loc(path)}:" if path else ""
+        if exc.node.tag == _DATE_TAG and path:
+            raise error(f"{source}:{row}:{field} not a valid date: {exc.problem}") from None
+        raise error(f"{source}:{row}:{field} not valid YAML: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
+        slip = _indentation_slip(text, exc)
+        if slip is not None:
+            raise error(f"{source}:{slip[0]}: not valid YAML: {slip[1]}") from None
+        if exc.problem is not None and "'\\t'" in exc.problem and exc.problem_mark is not None:
+            raise error(
+                f"{source}:{exc.problem_mark.line + 1}: not valid YAML: a tab (column {exc.problem_mark.column + 1}); "
+                "indent with spaces (YAML does not allow tabs in indentation)"
+            ) from None
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"

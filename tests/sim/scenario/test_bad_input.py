@@ -725,16 +725,78 @@ CASES = [
         expect=("duplicate key",),
     ),
     Case(
+        # the field is named (found from the value's place in the file), and the form a date takes
         "impossible-date",
         text=mutate("start: 2020-01-06", "start: 2020-13-45"),
+        field="time.start",
         marker="start: 2020-13-45",
-        expect=("not valid YAML", "cannot read '2020-13-45'", "month must be in 1..12"),
+        expect=("not a valid date: cannot read '2020-13-45': month must be in 1..12; write a date as YYYY-MM-DD",),
+        errors=1,
     ),
     Case(
-        "malformed-binary-integer",
+        "impossible-date-in-a-block-mapping",
+        text=mutate("time: {start: 2020-01-06, step_days: 7, steps: 30}", "time:\n  start: 1972-13-03\n  steps: 30"),
+        field="time.start",
+        marker="start: 1972-13-03",
+        expect=("cannot read '1972-13-03': month must be in 1..12; write a date as YYYY-MM-DD",),
+        errors=1,
+    ),
+    Case(
+        "malformed-number-names-its-field",
         text=mutate("steps: 30", "steps: 0b_"),
+        field="time.steps",
         marker="steps: 0b_",
         expect=("not valid YAML", "cannot read '0b_'"),
+    ),
+    # indentation slips: PyYAML notices them a line late; the message names the line that slipped
+    Case(
+        # the leader's name dedented one level: YAML reads the next line as more of the name's value
+        "dedented-key",
+        text=mutate("      name: President Ada\n", "    name: President Ada\n"),
+        marker="    name: President Ada",
+        expect=(
+            "not valid YAML: mapping values are not allowed here; check the indentation of this line and the one before:",
+            "is indented more than this line's key, name, so YAML read it as more of this line's value",
+        ),
+        errors=1,
+        also_run=True,
+    ),
+    Case(
+        # a key with a value on its line dedented to its parent's level: the next line fits under nothing
+        "dedented-key-with-a-flow-value",
+        text=mutate("    utility: {d: 1.0, r: -1.0}\n", "  utility: {d: 1.0, r: -1.0}\n"),
+        marker="  utility: {d: 1.0, r: -1.0}",
+        expect=("check the indentation of this line and the one before", "is indented more than this line (2 spaces)"),
+        errors=1,
+    ),
+    Case(
+        # a block key dedented: its nested keys follow it, and PyYAML notices only at the next key of the old level
+        "dedented-block-key",
+        text=mutate("    leader:\n      id: ada", "  leader:\n      id: ada"),
+        marker="  leader:\n      id: ada",
+        expect=("check the indentation of this line and the one before",),
+        errors=1,
+    ),
+    Case(
+        "dedented-list-item",
+        text=mutate("  - {listener: bo, speaker: gil,", "- {listener: bo, speaker: gil,"),
+        marker="- {listener: bo, speaker: gil,",
+        expect=("check the indentation of this line and the one before: this line (0 spaces) is indented less than",),
+        errors=1,
+    ),
+    Case(
+        "folded-text-not-indented",
+        text=mutate("  listens to a hardliner", "listens to a hardliner"),
+        marker="listens to a hardliner",
+        expect=("this line was read as a key; check the indentation of this line and the one before",),
+        errors=1,
+    ),
+    Case(
+        "tab-indentation",
+        text=mutate("    audience_cost: 0.8", "\taudience_cost: 0.8"),
+        marker="\taudience_cost: 0.8",
+        expect=("not valid YAML: a tab (column 1); indent with spaces",),
+        errors=1,
     ),
     Case(
         "list-as-a-key",
