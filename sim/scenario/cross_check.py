@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from summitry.sim.labels import unit_word
 from summitry.sim.mechanisms.roles import CLIENT_ROLES
 from summitry.sim.mechanisms.signals import SignalKind, build_catalogue
 from summitry.sim.scenario import overrides as parameter_paths
@@ -67,6 +68,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     _check_influence_and_summit(sc, ids, dims, problems)
     catalogue, bad_kind = _check_signals(sc, problems)
     _check_events_and_pledges(sc, ids, catalogue, problems)
+    _check_record(sc, problems)
     _check_implementation(sc, catalogue, problems)
     _check_partners(sc, problems)
     _check_belligerents(sc, problems)
@@ -217,6 +219,24 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
                 problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
+
+
+def _check_record(sc: Scenario, problems: Problems) -> None:
+    """A record entry's week, when given, is the step its date falls on (reports place the entry by its week)."""
+    unit = unit_word(sc.time.clock.unit)
+    for i, entry in enumerate(sc.record):
+        if entry.week is None:
+            continue
+        step = sc.week_of(entry.date)
+        if entry.week != step:
+            problems.append(
+                (
+                    ("record", i, "week"),
+                    f"week {entry.week} contradicts the date {entry.date}, which is step {step} ({unit} {step} of the clock "
+                    f"from {sc.time.start}, {sc.time.step_days} day{'' if sc.time.step_days == 1 else 's'} a step); "
+                    f"write week: {step}, or leave week out (it is worked out from the date)",
+                )
+            )
 
 
 def _check_partners(sc: Scenario, problems: Problems) -> None:

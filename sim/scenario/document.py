@@ -460,7 +460,9 @@ class RecordEntry(_Data):
     """One dated line of the historical record (the scenario's sources)."""
 
     date: dt.date = Field(description="Date of the entry.")
-    week: int | None = Field(None, ge=-1000, le=100_000, description="Step of the entry; computed from the date when absent.")
+    week: int | None = Field(
+        None, ge=-1000, le=100_000, description="Step of the entry: the step its date falls on (worked out from the date when absent)."
+    )
     text: str = Field(min_length=1, max_length=2000, description="What happened, in words.")
     source: str = Field("", max_length=500, description="Where it is documented.")
 

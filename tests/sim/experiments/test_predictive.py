@@ -3,6 +3,7 @@ its runs from seeds derived from the calibration's seed, and its numbers can be 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def short(tmp_path_factory: pytest.TempPathFactory) -> str:
     raw["time"] = {**raw["time"], "steps": 10}
     raw["patterns"] = SHORT_PATTERNS
     start = raw["time"]["start"]
-    raw["record"] = [{"date": str(start), "week": 3, "text": "a dated entry of the record"}]
+    raw["record"] = [{"date": str(start + dt.timedelta(weeks=3)), "week": 3, "text": "a dated entry of the record"}]
     path = tmp_path_factory.mktemp("ppc") / "teaching-short.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return str(path)

@@ -597,6 +597,27 @@ CASES = [
         errors=1,
     ),
     Case(
+        # 2020-05-26 is step 20 of teaching's weekly clock from 2020-01-06; reports would have placed the entry at step 5
+        "record-week-contradicts-its-date",
+        text=TEACHING + "record:\n  - {date: 2020-01-13, week: 1, text: agrees}\n  - {date: 2020-05-26, week: 5, text: late}\n",
+        field="record[1].week",
+        marker="{date: 2020-05-26",
+        expect=(
+            "week 5 contradicts the date 2020-05-26, which is step 20 (week 20 of the clock from 2020-01-06, 7 days a step); "
+            "write week: 20, or leave week out",
+        ),
+        errors=1,
+    ),
+    Case(
+        "record-week-on-a-daily-clock",
+        text=mutate("step_days: 7", "step: day")
+        + "record:\n  - {date: 2020-01-06, text: no week}\n  - {date: 2020-01-09, week: 2, text: off by one}\n",
+        field="record[1].week",
+        marker="{date: 2020-01-09",
+        expect=("week 2 contradicts the date 2020-01-09, which is step 3 (day 3 of the clock from 2020-01-06, 1 day a step)",),
+        errors=1,
+    ),
+    Case(
         "event-unknown-kind",
         text=TEACHING + "events:\n  - {week: 4, kind: threatt, sender: ada}\n",
         field="events[0].kind",
