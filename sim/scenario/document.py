@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -592,7 +592,7 @@ def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_messages(exc, source, lines, model=Scenario)) from None
+        raise ScenarioError(validation_messages(exc, source, lines, model=Scenario, reword=_summit_date(data))) from None
     problems = cross_check(sc)
     if problems:
         msgs = []
@@ -602,6 +602,33 @@ def validate_data(data: Mapping[str, Any], source: str, lines: Mapping[Loc, int]
             msgs.append(f"{where}: {format_loc(loc)}: {msg}")
         raise ScenarioError(msgs)
     return sc
+
+
+def _summit_date(data: Mapping[str, Any]) -> Callable[[Loc, Mapping[str, Any]], str | None]:
+    """What to say of a date given for the summit's step (``summit.week: 1972-05-22``, or a key ``summit.date``): the
+    summit's step is a step number, and the step that date falls on under the file's clock, when the clock is valid."""
+
+    def step_of(when: dt.date) -> str:
+        try:
+            time = Time.model_validate(data.get("time"))
+        except ValidationError:
+            return "give the step that date falls on (0 is time.start)"
+        step = (when - time.start).days // time.step_days
+        unit = unit_word(time.clock.unit)
+        if step < 0:
+            return f"{when} is before the run starts ({time.start}, step 0)"
+        return f"{when} is step {step} ({unit} {step} of the clock from {time.start}): write week: {step}"
+
+    def reword(loc: Loc, err: Mapping[str, Any]) -> str | None:
+        if tuple(loc) == ("summit", "week") and isinstance(err.get("input"), dt.date):
+            return f"must be a step number, not a date; {step_of(err['input'])}"
+        if tuple(loc) == ("summit", "date") and err["type"] == "extra_forbidden":
+            when = err.get("input")
+            said = step_of(when) if isinstance(when, dt.date) else "give the step its date falls on (0 is time.start)"
+            return f"the summit's step is given as week (a step number), not as a date; {said}"
+        return None
+
+    return reword
 
 
 def scenario_problems(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:

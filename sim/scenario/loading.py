@@ -18,7 +18,7 @@ import json
 import math
 import re
 import stat as _stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from types import UnionType
@@ -657,11 +657,17 @@ def _clean_loc(loc: Iterable[Any]) -> Loc:
 
 
 def validation_messages(
-    exc: ValidationError, source: str, lines: Mapping[Loc, int], data: Any = None, model: type[BaseModel] | None = None
+    exc: ValidationError,
+    source: str,
+    lines: Mapping[Loc, int],
+    data: Any = None,
+    model: type[BaseModel] | None = None,
+    reword: Callable[[Loc, Mapping[str, Any]], str | None] | None = None,
 ) -> list[str]:
     """Turn a pydantic ValidationError into ``file:line: field: problem`` lines.
 
     With the ``model`` validated, an unknown key names the keys it may have meant (those allowed where it stands).
+    ``reword(loc, error)``, when given, may say a problem in the file's own terms (None: the usual words).
     """
     messages = []
     seen = set()
@@ -670,7 +676,7 @@ def validation_messages(
         line = _line_for(loc, lines)
         where = f"{source}:{line}" if line else source
         field = format_loc(loc)
-        msg = _humanise(err, model)
+        msg = (reword(loc, err) if reword is not None else None) or _humanise(err, model)
         syntax: Mapping[Loc, str] = getattr(lines, "syntax", {})
         if err["type"] == "extra_forbidden" and loc in syntax:
             msg = syntax[loc]

@@ -618,6 +618,30 @@ CASES = [
         errors=1,
     ),
     Case(
+        # a date where the summit's step goes: the step that date falls on under the clock (teaching's weekly, from 2020-01-06)
+        "summit-week-given-a-date",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], status: scheduled, week: 2020-05-26}"),
+        field="summit.week",
+        marker="summit:",
+        expect=("must be a step number, not a date; 2020-05-26 is step 20 (week 20 of the clock from 2020-01-06): write week: 20",),
+        errors=1,
+    ),
+    Case(
+        "summit-date",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit:\n  sides: [alpha, beta]\n  status: scheduled\n  date: 2020-01-20\n"),
+        field="summit.date",
+        marker="  date: 2020-01-20",
+        expect=("the summit's step is given as week (a step number), not as a date; 2020-01-20 is step 2", "write week: 2"),
+    ),
+    Case(
+        "summit-week-given-a-date-before-the-start",
+        text=mutate("summit: {sides: [alpha, beta]}", "summit: {sides: [alpha, beta], status: scheduled, week: 2019-12-30}"),
+        field="summit.week",
+        marker="summit:",
+        expect=("must be a step number, not a date; 2019-12-30 is before the run starts (2020-01-06, step 0)",),
+        errors=1,
+    ),
+    Case(
         "event-unknown-kind",
         text=TEACHING + "events:\n  - {week: 4, kind: threatt, sender: ada}\n",
         field="events[0].kind",
