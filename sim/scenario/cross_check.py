@@ -22,7 +22,7 @@ from summitry.sim.scenario import overrides as parameter_paths
 from summitry.sim.scenario.limit_check import check_limits
 from summitry.sim.scenario.loading import Loc, _humanise, did_you_mean, format_loc
 from summitry.sim.scenario.overrides import parameter_value
-from summitry.sim.scenario.pattern_check import loc_of, pattern_problems
+from summitry.sim.scenario.pattern_check import loc_of, pattern_problems, unknown_actor
 from summitry.sim.scenario.pattern_fields import pattern_shape
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _check_influence_and_summit(sc: Scenario, ids: set[str], dims: list[str], pr
         for end in ("listener", "speaker"):
             v = getattr(e, end)
             if v not in ids:
-                problems.append((("influence", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
+                problems.append((("influence", i, end), unknown_actor(v, sc)))
         if e.listener == e.speaker:
             problems.append((("influence", i), "an actor cannot listen to itself through an edge (self-weights are set elsewhere)"))
     for i, s in enumerate(sc.summit.sides):
@@ -210,7 +210,7 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
         for end in ("sender", "receiver"):
             v = getattr(ev, end)
             if v is not None and v not in ids:
-                problems.append((("events", i, end), f"unknown actor {v!r}{did_you_mean(v, ids)}"))
+                problems.append((("events", i, end), unknown_actor(v, sc)))
         if ev.kind in catalogue and ev.sender is None:
             problems.append((("events", i, "sender"), "a signal event needs a sender"))
     for i, pl in enumerate(sc.pledges):
@@ -218,7 +218,7 @@ def _check_events_and_pledges(sc: Scenario, ids: set[str], catalogue: Mapping[st
             problems.append((("pledges", i, "side"), f"unknown side {pl.side!r}"))
         for j, a in enumerate(pl.touted_by):
             if a not in ids:
-                problems.append((("pledges", i, "touted_by", j), f"unknown actor {a!r}{did_you_mean(a, ids)}"))
+                problems.append((("pledges", i, "touted_by", j), unknown_actor(a, sc)))
 
 
 def _check_record(sc: Scenario, problems: Problems) -> None:

@@ -849,6 +849,23 @@ def _yaml_lines(text: str, source: str, kind: str, error: type[InputError]) -> t
     return None, lines
 
 
+def near_or_listed(word: str, options: Sequence[str], what: str, listed: int = 12) -> str:
+    """' (did you mean 'x'?)' with the options close to ``word``; when none is close, '; the WHAT are a, b, ...' (the
+    first ``listed`` of them, and how many there are in all).
+
+    >>> near_or_listed("gill", ["ada", "gil"], "actors"), near_or_listed("kissinger", ["ada", "bo", "gil"], "actors")
+    (" (did you mean 'gil'?)", '; the actors are ada, bo, gil')
+    >>> near_or_listed("x", [f"a{i}" for i in range(20)], "actors", listed=3)
+    '; the actors are a0, a1, a2 and 17 more (20 in all)'
+    """
+    near = did_you_mean(word, options)
+    if near or not options:
+        return near
+    shown = ", ".join(options[:listed])
+    more = f" and {len(options) - listed} more ({len(options)} in all)" if len(options) > listed else ""
+    return f"; the {what} are {shown}{more}"
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """' (did you mean 'x', 'y'?)' with up to three close matches of ``word`` among ``options``, or '' if none is close."""
     m = close_matches(word, sorted(options), n=3)

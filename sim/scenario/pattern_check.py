@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from summitry.sim.labels import unit_word
-from summitry.sim.scenario.loading import close_matches
+from summitry.sim.scenario.loading import close_matches, near_or_listed
 from summitry.sim.scenario.pattern_fields import scored_weeks
 from summitry.sim.series_names import AGENT_VARS, SIDE_VARS, THIRD_VARS, WORLD_VARS
 
@@ -62,7 +62,7 @@ def pattern_problems(scenario: Scenario) -> list[str]:
                 problems.append(f"patterns[{i}].{name}: unknown event kind {value!r}{_near(value, kinds)}")
         for name, value in (("sender", p.sender), ("receiver", p.receiver)):
             if value is not None and value not in actors:
-                problems.append(f"patterns[{i}].{name}: unknown actor {value!r}{_near(value, actors)}")
+                problems.append(f"patterns[{i}].{name}: {unknown_actor(value, scenario)}")
         problems.extend(_window_problems(scenario, p, i))
         if p.state is not None:
             problems.extend(_state_problems(scenario, p, i))
@@ -71,6 +71,14 @@ def pattern_problems(scenario: Scenario) -> list[str]:
     if sum(p.weight for p in scenario.patterns) <= 0:
         problems.append("patterns: every pattern has weight 0; at least one needs a positive weight")
     return problems
+
+
+def unknown_actor(name: str, scenario: Scenario) -> str:
+    """What to say of ``name`` where an actor id goes and no actor has it: a side's id is named as a side, with its
+    leader's id; another id with the ids close to it, or the scenario's ids when none is close."""
+    if name in scenario.sides:
+        return f"{name!r} is a side, not an actor; name an actor, e.g. its leader {scenario.sides[name].leader.id!r}"
+    return f"unknown actor {name!r}{near_or_listed(name, scenario.actor_ids(), 'actors')}"
 
 
 def series_variables(scenario: Scenario) -> dict[str, set[str]]:
@@ -129,8 +137,13 @@ def _state_problems(scenario: Scenario, p: Pattern, i: int) -> list[str]:
     agent, var = p.state.agent, p.state.variable
     if agent not in known:
         near = close_matches(agent, sorted(known), n=3)
-        hint = f" (did you mean {', '.join(repr(k) for k in near)}?)" if near else ""
-        return [f"patterns[{i}].state.agent: unknown agent {agent!r}{hint}; the series has actors, sides and 'world'"]
+        if near:
+            hint = f" (did you mean {', '.join(repr(k) for k in near)}?)"
+        else:
+            actors = scenario.actor_ids()
+            shown = ", ".join(actors[:12]) + (f" and {len(actors) - 12} more" if len(actors) > 12 else "")
+            hint = f"; the series has actors ({shown}), sides ({', '.join(scenario.sides)}) and 'world'"
+        return [f"patterns[{i}].state.agent: unknown agent {agent!r}{hint}"]
     if var not in known[agent]:
         return [f"patterns[{i}].state.variable: {agent!r} has no variable {var!r}; it has {', '.join(sorted(known[agent]))}"]
     return []

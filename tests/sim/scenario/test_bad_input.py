@@ -657,6 +657,52 @@ CASES = [
         errors=1,
     ),
     Case(
+        # no id is close: the message lists the actors there are
+        "unknown-actor-lists-the-actors",
+        text=mutate("{listener: bo, speaker: gil,", "{listener: bo, speaker: kissinger,"),
+        field="influence[1].speaker",
+        marker="speaker: kissinger",
+        expect=("unknown actor 'kissinger'; the actors are ada, alpha-hawks, alpha-diplomats, bo, beta-hardliners, beta-reformers, gil",),
+        errors=1,
+    ),
+    Case(
+        "side-id-where-an-actor-goes",
+        text=TEACHING + "events:\n  - {week: 4, kind: praise, sender: alpha, receiver: bo}\n",
+        field="events[0].sender",
+        marker="sender: alpha",
+        expect=("'alpha' is a side, not an actor; name an actor, e.g. its leader 'ada'",),
+        errors=1,
+    ),
+    Case(
+        "pledge-touted-by-a-side",
+        text=TEACHING + "pledges:\n  - {side: beta, scope: [icbm], touted_by: [alpha]}\n",
+        field="pledges[0].touted_by[0]",
+        marker="touted_by: [alpha]",
+        expect=("'alpha' is a side, not an actor; name an actor, e.g. its leader 'ada'",),
+        errors=1,
+    ),
+    Case(
+        "pattern-sender-is-a-side",
+        text=TEACHING + "patterns:\n  - {id: p1, text: t, kind: walk_away, sender: beta, window: [1, 2]}\n",
+        field="patterns[0].sender",
+        marker="  - {id: p1",
+        expect=("'beta' is a side, not an actor; name an actor, e.g. its leader 'bo'",),
+        errors=1,
+    ),
+    Case(
+        "pattern-state-unknown-agent-lists-the-agents",
+        text=TEACHING
+        + "patterns:\n  - id: p1\n    text: t\n    window: [1, 2]\n"
+        + "    state: {agent: richard, variable: stance, measure: mean, within: [0, 1]}\n",
+        field="patterns[0].state.agent",
+        marker="    state: {agent: richard",
+        expect=(
+            "unknown agent 'richard'; the series has actors (ada, alpha-hawks, alpha-diplomats, bo, beta-hardliners, "
+            "beta-reformers, gil), sides (alpha, beta) and 'world'",
+        ),
+        errors=1,
+    ),
+    Case(
         # the marker file would appear if the tag were ever constructed
         "python-tag",
         text=TEACHING + 'extra: !!python/object/apply:os.system ["touch {marker}"]\n',
