@@ -99,8 +99,9 @@ def _check_sides(sc: Scenario, dims: list[str], claim: Callable[[str, Loc], None
         if not any(v > 0 for v in side.utility.values()) or not any(v < 0 for v in side.utility.values()):
             problems.append((("sides", sid, "utility"), "needs a dimension it gains (> 0) and one it gives (< 0)"))
         pw = side.pressure_weights
-        if abs(pw.economic + pw.domestic + pw.military - 1.0) > 0.01:
-            problems.append((("sides", sid, "pressure_weights"), "weights must sum to 1"))
+        weights = pw.economic + pw.domestic + pw.military
+        if abs(weights - 1.0) > 0.01:
+            problems.append((("sides", sid, "pressure_weights"), f"weights must sum to 1 (got {weights:.3g})"))
         for field in ("trust", "rapport"):
             for other in getattr(side.leader, field):
                 if other not in sc.sides or other == sid:

@@ -220,7 +220,7 @@ def pattern_shape(pat: Pattern, i: int, dims: list[str], classes: list[str]) -> 
     problems: list[tuple[Loc, str]] = []
     loc: Loc = ("patterns", i)
     if pat.window[0] > pat.window[1]:
-        problems.append(((*loc, "window"), "from must be <= to"))
+        problems.append(((*loc, "window"), f"from must be <= to (got from {pat.window[0]}, to {pat.window[1]})"))
     if sum(x is not None for x in (pat.kind, pat.state, pat.order)) != 1:
         problems.append(
             (

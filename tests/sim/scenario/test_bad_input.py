@@ -770,6 +770,22 @@ CASES = [
         errors=1,
     ),
     Case(
+        "pressure-weights-do-not-sum-to-1",
+        text=mutate("pressure_weights: {economic: 0.6, domestic: 0.1,", "pressure_weights: {economic: 0.7, domestic: 0.1,"),
+        field="sides.beta.pressure_weights",
+        marker="pressure_weights: {economic: 0.7",
+        expect=("weights must sum to 1 (got 1.1)",),
+        errors=1,
+    ),
+    Case(
+        "pattern-window-backwards",
+        text=TEACHING + "patterns:\n  - {id: p1, text: t, kind: walk_away, window: [12, 8]}\n",
+        field="patterns[0].window",
+        marker="  - {id: p1",
+        expect=("from must be <= to (got from 12, to 8)",),
+        errors=1,
+    ),
+    Case(
         "utility-unknown-dimension",
         text=mutate("utility: {d: 1.0, r: -1.0}", "utility: {d: 1.0, r: -1.0, x: 0.5}"),
         field="sides.alpha.utility.x",
