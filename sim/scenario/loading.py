@@ -72,7 +72,28 @@ def _yaml12_booleans(resolvers: Mapping[Any, list[tuple[str, Any]]]) -> dict[Any
     return out
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class _BuildsValues:
+    """A loader's construction that names a value it cannot build: a scalar that matches a YAML type's pattern but
+    cannot be built (2020-13-45, 0b_) raises a bare ValueError, here :class:`_UnreadableValue` with its node, so the
+    message gives the line and the field. Shared by the pure-Python and the libyaml loader."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # a scalar that matches a YAML type's pattern but cannot be built
+        # (2020-13-45, 0b_) raises a bare ValueError; give it the node's line
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, OverflowError) as exc:
+            if "digits" in str(exc) and len(node.value) > 100:
+                problem = f"cannot read a number of {len(node.value)} characters (too many digits)"
+            else:
+                shown = node.value if len(node.value) <= 40 else f"{node.value[:20]}... ({len(node.value)} characters)"
+                problem = f"cannot read {shown!r}: {exc}"
+                if node.tag == _DATE_TAG:
+                    problem += "; write a date as YYYY-MM-DD (e.g. 1972-05-22)"
+            raise _UnreadableValue(problem, node) from None
+
+
+class _NoAliasLoader(_BuildsValues, yaml.SafeLoader):
     """Safe loader that refuses anchors/aliases, so no alias bomb can expand; booleans as in YAML 1.2."""
 
     yaml_implicit_resolvers = _yaml12_booleans(yaml.SafeLoader.yaml_implicit_resolvers)
@@ -87,21 +108,6 @@ class _NoAliasLoader(yaml.SafeLoader):
                 event.start_mark,
             )
         return super().compose_node(parent, index)
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        # a scalar that matches a YAML type's pattern but cannot be built
-        # (2020-13-45, 0b_) raises a bare ValueError; give it the node's line
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
-            if "digits" in str(exc) and len(node.value) > 100:
-                problem = f"cannot read a number of {len(node.value)} characters (too many digits)"
-            else:
-                shown = node.value if len(node.value) <= 40 else f"{node.value[:20]}... ({len(node.value)} characters)"
-                problem = f"cannot read {shown!r}: {exc}"
-                if node.tag == _DATE_TAG:
-                    problem += "; write a date as YYYY-MM-DD (e.g. 1972-05-22)"
-            raise _UnreadableValue(problem, node) from None
 
 
 _DATE_TAG = "tag:yaml.org,2002:timestamp"
@@ -215,7 +221,7 @@ def _is_content(line: str) -> bool:
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _FastLoader(_CSafeLoader):  # type: ignore[misc]
+class _FastLoader(_BuildsValues, _CSafeLoader):  # type: ignore[misc]
     """libyaml's safe loader (for large files), with the same booleans as :class:`_NoAliasLoader`."""
 
     yaml_implicit_resolvers = _yaml12_booleans(yaml.SafeLoader.yaml_implicit_resolvers)

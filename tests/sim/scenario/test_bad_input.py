@@ -1337,3 +1337,16 @@ def test_a_number_in_exponent_form_is_a_number(tmp_path: Path, cli) -> None:
     path.write_text(mutate("audience_cost: 0.8", "audience_cost: 8e-1"))
     assert cli("validate", str(path)).code == 0
     assert load_scenario(path).sides["alpha"].audience_cost == 0.8
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["small", "large-file-read-by-libyaml"])
+def test_an_impossible_date_is_refused_on_its_line_in_a_large_file_too(padded: bool) -> None:
+    """libyaml's loader (files past loading.FAST_PATH_BYTES) raised a bare ValueError for 2020-13-45: a traceback."""
+    text = mutate("start: 2020-01-06", "start: 2020-13-45") + ("# padding\n" * 60_000 if padded else "")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "big.yaml")
+    line = line_of(text, "start: 2020-13-45")
+    assert info.value.messages == [
+        f"big.yaml:{line}: time.start: not a valid date: cannot read '2020-13-45': month must be in 1..12; "
+        "write a date as YYYY-MM-DD (e.g. 1972-05-22)"
+    ]
