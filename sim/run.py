@@ -7,7 +7,7 @@ result holds, and how it is saved and loaded, is :mod:`summitry.sim.results.run_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,3 +392,17 @@ def _logit(feasible: np.ndarray, eu: np.ndarray, lambda_q: float) -> np.ndarray:
     z = np.where(feasible, lambda_q * np.where(feasible, eu, 0.0), -np.inf)
     w = np.where(feasible, np.exp(z - z.max()), 0.0)
     return w / w.sum()
+
+
+def summit_end(moves: Sequence[RunMove]) -> str:
+    """How a summit held with the actor at the explained step ended: who walked away, or what was signed; "" if none."""
+    for m in moves:
+        if m.kind == "walk_away":
+            return f"The summit ended in a walk-away: {m.sender_name} ({m.sender}) walked away."
+        if m.kind == "agreement":
+            return f"The summit ended in an agreement ({m.detail})." if m.detail else "The summit ended in an agreement."
+        if m.kind == "declaration":
+            return "The summit ended in a declaratory statement without a substantive deal."
+    if any(m.kind in ("summit_held", "summit_round") for m in moves):
+        return "The summit is still in session at the end of this step."
+    return ""

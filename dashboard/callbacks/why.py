@@ -15,7 +15,7 @@ from summitry.sim import figures as F
 from summitry.sim.errors import InputError
 from summitry.sim.labels import EU_PART_LABELS, unit_word
 from summitry.sim.results.runview import run_view, step_unit
-from summitry.sim.run import ChoiceExplanation
+from summitry.sim.run import ChoiceExplanation, summit_end
 from summitry.sim.scenario.document import Scenario
 
 #: Terms of an action's expected utility shown beside it, the largest in size first.
@@ -25,7 +25,8 @@ WHY_TERMS_SHOWN = 3
 def why_rows(ex: ChoiceExplanation) -> list[dict[str, str]]:
     """The card's table: each feasible action with its chance, its expected utility and its largest terms."""
     rows = []
-    for r in ex.rows:
+    # in forcing mode a leader or third party sends only the record's signals: the table is then its own rule's choice
+    for r in ex.rule_rows if ex.rule_rows is not None else ex.rows:
         terms = sorted(r.parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:WHY_TERMS_SHOWN]
         rows.append(
             {
@@ -79,13 +80,22 @@ def why_choice(service: Service, config: Mapping[str, Any] | None, step: Any, ac
     unit = step_unit(result)
     # the scenario's names and labels isolated from the card's own words (layout.isolated)
     chosen = ex.chosen_row
-    did: list[Any] = (
-        ["did nothing"] if chosen is None else ["chose ", isolated(chosen.label.lower()), " (", isolated(chosen.receiver_name), ")"]
-    )
+    forced = [m for m in ex.moves if m.source == "forced"]
+    did: list[Any]
+    if ex.rule_rows is not None:
+        did = ["chooses no signal itself: in forcing mode it sends only the record's; the table is what its own rule would choose"]
+    elif chosen is None:
+        did = ["did nothing" if not ex.moves else "chose no signal"]
+    else:
+        did = ["chose ", isolated(chosen.label.lower()), " (", isolated(chosen.receiver_name), ")"]
+    for m in forced:
+        did += ["; the record makes it send ", isolated(m.kind.replace("_", " ")), *([" to ", isolated(m.receiver)] if m.receiver else [])]
+    end = summit_end([m for m in ex.moves if m.source != "forced"])
     note: list[Any] = [
         isolated(ex.name),
         f", {unit_word(unit)} {s} ({ex.date}): ",
         *did,
+        *([". ", end.rstrip(".")] if end else []),
         f". Each chance is exp({ex.lambda_q:g} × expected utility) over its sum for the feasible actions",
     ]
     if ex.chooses < 1:

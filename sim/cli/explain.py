@@ -5,9 +5,8 @@ The engine is imported when the command runs, not with this module, so that ``su
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -39,7 +38,7 @@ def explain_cmd(
 ) -> None:
     """Why an actor did what it did: every action it could take at a step, with its expected utility split into the
     decision rule's terms and its chance under the logit choice, and what the same run (same seed) did."""
-    from summitry.sim.run import RunEndedError, explain_choice  # lazy: the engine (numpy, mesa); a fast --help
+    from summitry.sim.run import RunEndedError, explain_choice, summit_end  # lazy: the engine (numpy, mesa); a fast --help
     from summitry.sim.scenario.loading import did_you_mean  # lazy: the scenario model; a fast --help
 
     if mode not in (None, "free", "forcing"):
@@ -82,7 +81,7 @@ def explain_cmd(
         cli.say(cli.out, f"Beyond that choice, the same run this {word}:" if ex.rule_rows is None else f"The same run this {word}:")
         for m in summit:
             cli.say(cli.out, f"  - {m.text}")
-        end = _summit_end(summit)
+        end = summit_end(summit)
         if end:
             cli.say(cli.out, f"  {end}")
         if ex.record_summit is not None:
@@ -126,17 +125,3 @@ def explain_cmd(
     cli.say(cli.out, "Columns:")
     for col, note in notes:
         cli.say(cli.out, f"  {col}: {note}")
-
-
-def _summit_end(moves: Sequence[Any]) -> str:
-    """How a summit held with the actor at the explained step ended: who walked away, or what was signed; "" if none."""
-    for m in moves:
-        if m.kind == "walk_away":
-            return f"The summit ended in a walk-away: {m.sender_name} ({m.sender}) walked away."
-        if m.kind == "agreement":
-            return f"The summit ended in an agreement ({m.detail})." if m.detail else "The summit ended in an agreement."
-        if m.kind == "declaration":
-            return "The summit ended in a declaratory statement without a substantive deal."
-    if any(m.kind in ("summit_held", "summit_round") for m in moves):
-        return "The summit is still in session at the end of this step."
-    return ""

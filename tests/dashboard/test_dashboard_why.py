@@ -91,3 +91,41 @@ def test_the_actor_list_names_everyone_of_a_small_scenario_by_name() -> None:
     values = [o["value"] for o in options]
     assert sorted(values) == sorted(load_scenario("hanoi-2019").actor_ids())
     assert {"label": "Kim Jong Un", "value": "kim"} in options
+
+
+def test_the_note_says_who_walked_away_at_a_summit_the_actor_held(service: Service) -> None:
+    """A week whose summit ends in a walk-away is no week the leader "did nothing": the card says how the summit ended."""
+    sc = load_scenario("hanoi-2019")
+    for seed in range(40):
+        events = run_scenario(sc, seed=seed).events_frame()
+        walks = events[events.kind == "walk_away"]
+        if len(walks):
+            break
+    else:
+        pytest.fail("no walk-away in 40 seeds of hanoi-2019")
+    step, walker = int(walks.iloc[0].step), str(walks.iloc[0].sender)
+    config = {**CONFIG, "seed": seed}
+    ex = explain_choice(sc, "kim", step, seed=seed)
+    note = note_text(why_choice(service, config, step, "kim")["why_note"])
+    assert "did nothing" not in note
+    assert (
+        f"The summit ended in a walk-away: {next(m.sender_name for m in ex.moves if m.kind == 'walk_away')} ({walker}) walked away" in note
+    )
+
+
+def test_in_forcing_mode_the_card_shows_the_actors_own_rule_and_the_records_move(service: Service) -> None:
+    """In forcing mode a leader sends only the record's signals: the card says so, names the record's move, and its table
+    is the leader's own rule (not "nothing" at 100%)."""
+    sc = load_scenario("hanoi-2019")
+    events = run_scenario(sc, seed=1, mode="forcing").events_frame()
+    forced = events[(events.sender == "trump") & (events.source == "forced")]
+    step, kind = int(forced.iloc[0].step), str(forced.iloc[0].kind)
+    config = {**CONFIG, "seed": 1, "mode": "forcing"}
+    out = why_choice(service, config, step, "trump")
+    note = note_text(out["why_note"])
+    assert "chooses no signal itself: in forcing mode it sends only the record's" in note
+    assert f"the record makes it send {kind.replace('_', ' ')}" in note
+    ex = explain_choice(sc, "trump", step, seed=1, mode="forcing")
+    assert ex.rule_rows is not None and len(ex.rule_rows) > 1
+    assert [r["action"] for r in out["why_rows"]] == [r.label for r in ex.rule_rows]
+    assert out["why_rows"][0]["chance"] != "100.0%"
