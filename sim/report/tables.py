@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from summitry.sim.labels import METRIC_LABELS, event_sentence, kind_label, metric_label
+from summitry.sim.labels import METRIC_LABELS, event_sentence, kind_label, metric_label, unit_count
 from summitry.sim.report.charts import _figures_module
 from summitry.sim.report.narrative import _num
 from summitry.sim.results.run_result import RunResult
@@ -37,6 +37,10 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
+CENSORED_BY = {"time_to_agreement": "agreement_censored", "moratorium_survival": "moratorium_censored"}
+"""The flag that says a duration metric was censored at the run's end (its value is then the steps run, no event)."""
+
+
 def metric_rows(manifest: Mapping[str, Any], dimensions: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """(label, value) for each metric; nested dicts (final trust, pressure) become one row per key.
 
@@ -59,6 +63,10 @@ def metric_rows(manifest: Mapping[str, Any], dimensions: Mapping[str, str] | Non
                 rows.append((f"Final pressure: {sides.get(side, side)}", fmt_value(v)))
         elif key == "agreement_point" and isinstance(value, Mapping):
             rows.append((label, fmt_value({(dimensions or {}).get(str(k), k): v for k, v in value.items()})))
+        elif key in ("time_to_agreement", "moratorium_survival") and raw.get(CENSORED_BY[key]) is True:
+            # censored at the run's end: no agreement (no first test) in the steps run, not one at that step
+            what = "no agreement" if key == "time_to_agreement" else "no test"
+            rows.append((label, f"{what} in {unit_count(int(value), manifest.get('step_unit'))} (the whole run; censored)"))
         elif key == "walked_by" and isinstance(value, list):
             rows.append((label, ", ".join(names.get(str(x), str(x)) for x in value) or "—"))
         else:

@@ -84,3 +84,19 @@ def test_an_ablation_baseline_reads_as_english() -> None:
         "the model in which each leader ratifies alone: each side's win-set is its leader's own acceptance set"
     )
     assert baseline_description("ablation:trust").startswith("the model with trust frozen: ")
+
+
+def test_a_censored_duration_reads_as_no_event_not_as_one_at_the_runs_end() -> None:
+    """time_to_agreement is the steps run when no agreement came (agreement_censored); the report said "Time to
+    agreement (weeks) 40", as if one came in week 40."""
+    manifest = {
+        "step_unit": "week",
+        "metrics": {"time_to_agreement": 40, "agreement_censored": True, "moratorium_survival": 12, "moratorium_censored": False},
+    }
+    rows = dict(metric_rows(manifest))
+    assert rows["Time to agreement (weeks)"] == "no agreement in 40 weeks (the whole run; censored)"
+    assert rows["Moratorium survival (weeks)"] == "12"
+    manifest["metrics"] |= {"agreement_censored": False, "moratorium_censored": True}
+    rows = dict(metric_rows(manifest))
+    assert rows["Time to agreement (weeks)"] == "40"
+    assert rows["Moratorium survival (weeks)"] == "no test in 12 weeks (the whole run; censored)"
