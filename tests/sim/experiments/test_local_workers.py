@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 # the sweep command, its store patched to pause (forever) before it writes runs part number `pause_at` (1 is the first)
 CHILD = """
-import pathlib, sys, time
+import pathlib, signal, sys, time
+# as in a terminal: a test runner's worker (or a shell's background job) may hand down SIGINT ignored, and Python
+# then installs no KeyboardInterrupt handler of its own
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import summitry.sim.experiments.store as store
 marker, pause_at = pathlib.Path(sys.argv[1]), int(sys.argv[2])
 real, stored = store.write_atomically, [0]

@@ -461,7 +461,7 @@ def test_bad_specs_exit_2_with_a_clear_message(tmp_path: Path, cli, fields, raw,
             "scenario: teaching\ndesign: grid\nparameters:\n  kappa: {levels: [1]}\nfixed:\n  alpha.pressure_weights.domestic: 1\n",
             6,
             "fixed.alpha.pressure_weights.domestic: at 1 (with kappa = 1) the scenario breaks a rule "
-            "(sides.alpha.pressure_weights: weights must sum to 1)",
+            "(sides.alpha.pressure_weights: weights must sum to 1 (got 1.4))",
         ),
         (
             "scenario: teaching\ndesign: grid\nparameters:\n  tau_prep_min: {levels: [0.2, 50]}\n",
