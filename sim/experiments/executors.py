@@ -19,6 +19,7 @@ reach them; and the forkserver itself lives as long as any worker does.)
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
@@ -80,11 +81,9 @@ def _start_worker(parent: Connection) -> None:
 
 
 def _exit_with_parent(parent: Connection) -> None:
-    try:
+    with contextlib.suppress(EOFError, OSError):
         while True:
-            parent.recv_bytes()  # the parent sends nothing: this returns only at the pipe's end
-    except (EOFError, OSError):
-        pass
+            parent.recv_bytes()  # the parent sends nothing: this ends only at the pipe's end (EOFError)
     os._exit(PARENT_GONE)  # at once: a task's result could go nowhere
 
 

@@ -6,6 +6,7 @@ the signal is sent then, keyed on that observed progress, never on a clock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from summitry.sim.experiments.executors import ProcessExecutor
+from tests.files import write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -46,17 +47,7 @@ main(sys.argv[3:])
 
 def start_paused_sweep(tmp_path: Path, pause_at: int) -> tuple[subprocess.Popen[bytes], Path]:
     """A 12-run sweep of 3 parts on 2 local workers, in a session of its own; returns once it has paused."""
-    spec = {
-        "scenario": "teaching",
-        "parameters": {"ada.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}},
-        "design": "grid",
-        "points": 3,
-        "replicates": 2,
-        "seed": 11,
-        "batch_size": 4,
-    }
-    path = tmp_path / "spec.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    path = write_spec(tmp_path)
     out = tmp_path / "s"
     marker = tmp_path / "paused"
     command = ["sweep", str(path), "--out", str(out), "--workers", "2"]
@@ -91,10 +82,8 @@ def group_processes(pgid: int) -> list[int]:
 
 
 def end_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def test_ctrl_c_stops_the_workers_quietly_and_prints_the_resume_hint(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from summitry.sim.analysis.sweeps import load_runs, outcome_table, sensitivity_indices
 from summitry.sim.errors import SweepSpecError
@@ -23,25 +22,9 @@ from summitry.sim.experiments.executors import SerialExecutor
 from summitry.sim.experiments.spec import SweepSpec, design_matrix, load_spec, resolve_spec, run_seed
 from summitry.sim.experiments.sweep import batches, run_sweep
 from summitry.sim.stats import wilson
-from tests.files import tree_bytes
+from tests.files import tree_bytes, write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def write_spec(tmp_path: Path, **fields) -> Path:
-    spec = {
-        "scenario": "teaching",
-        "parameters": {"ada.traits.impulsiveness": {"low": 0.1, "high": 0.9}, "leak0": {"levels": [0.0, 0.3]}},
-        "design": "grid",
-        "points": 3,
-        "replicates": 2,
-        "seed": 11,
-        "batch_size": 4,
-    }
-    spec.update(fields)
-    path = tmp_path / "spec.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
 
 
 def rows_without_timing(out: Path) -> list[dict]:
